@@ -1,0 +1,90 @@
+import { SENTENCES } from "./corpus.ts";
+
+/** mulberry32: a tiny, fast PRNG; the same seed always gives the same sequence. */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a over a string: a stable 32-bit hash for seeds and embeddings. */
+export function hashString(text: string, basis = 0x811c9dc5): number {
+  let hash = basis;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/**
+ * The dummy's tokenizer: a word or a single punctuation mark is one token. Honest in the sense that
+ * the usage it reports is exactly what it produced and what it read, by one fixed rule.
+ */
+export function countTokens(text: string): number {
+  return text.match(/[\p{L}\p{N}_']+|[^\s\p{L}\p{N}_']/gu)?.length ?? 0;
+}
+
+export interface GeneratedText {
+  /** The pieces streamed one by one: each word with its leading space. */
+  pieces: string[];
+  finishReason: "stop" | "length";
+  completionTokens: number;
+}
+
+export interface GenerateOptions {
+  seed: number;
+  maxTokens?: number;
+  stop?: readonly string[];
+}
+
+/** Two to four sentences from the corpus, cut by `maxTokens` (→ length) or a stop sequence (→ stop). */
+export function generateText({ seed, maxTokens, stop }: GenerateOptions): GeneratedText {
+  const random = createRandom(seed);
+  const count = 2 + Math.floor(random() * 3);
+  const sentences: string[] = [];
+  for (let i = 0; i < count; i++) sentences.push(SENTENCES[Math.floor(random() * SENTENCES.length)]!);
+  let text = sentences.join(" ");
+  if (stop && stop.length > 0) {
+    let cut = text.length;
+    for (const s of stop) {
+      const at = s ? text.indexOf(s) : -1;
+      if (at >= 0 && at < cut) cut = at;
+    }
+    text = text.slice(0, cut);
+  }
+  const words = text.split(" ").filter(Boolean);
+  const pieces: string[] = [];
+  let tokens = 0;
+  let finishReason: "stop" | "length" = "stop";
+  for (const word of words) {
+    const cost = countTokens(word);
+    if (maxTokens !== undefined && tokens + cost > maxTokens) {
+      finishReason = "length";
+      break;
+    }
+    pieces.push(pieces.length === 0 ? word : ` ${word}`);
+    tokens += cost;
+  }
+  return { pieces, finishReason, completionTokens: tokens };
+}
+
+/** A unit vector of `dimensions` floats derived from the input only. */
+export function embedText(input: string, dimensions: number): number[] {
+  const random = createRandom(hashString(input));
+  const vector = new Array<number>(dimensions);
+  let norm = 0;
+  for (let i = 0; i < dimensions; i++) {
+    const v = random() * 2 - 1;
+    vector[i] = v;
+    norm += v * v;
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (let i = 0; i < dimensions; i++) vector[i] = vector[i]! / norm;
+  return vector;
+}

@@ -1,0 +1,48 @@
+import { InvalidRequestError, PayloadTooLargeError } from "./errors.ts";
+
+function tooLarge(limit: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`Request body too large: the limit is ${limit} bytes (MAX_BODY_BYTES).`);
+}
+
+/**
+ * Reads a JSON request body with the size limit applied before and while reading, so a huge or
+ * endless body never sits in memory. Errors are 400 (not JSON, wrong content type) or 413.
+ */
+export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
+  const type = request.headers.get("content-type");
+  if (!type || !/^application\/(?:[\w.+-]*\+)?json\b/i.test(type)) {
+    throw new InvalidRequestError(
+      `Invalid Content-Type header (${type ? JSON.stringify(type) : "none"}): send the body as application/json.`,
+      { param: null },
+    );
+  }
+  const declared = request.headers.get("content-length");
+  let text: string;
+  if (declared !== null) {
+    if (Number(declared) > limit) throw tooLarge(limit);
+    text = await request.text();
+  } else {
+    text = await readCapped(request, limit);
+  }
+  if (text.length === 0) throw new InvalidRequestError("The request body is empty: send a JSON object.");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidRequestError(
+      "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+    );
+  }
+}
+
+async function readCapped(request: Request, limit: number): Promise<string> {
+  if (!request.body) return "";
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = "";
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge(limit);
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}

@@ -1,0 +1,63 @@
+import { InvalidRequestError } from "./errors.ts";
+import type { ChatRequest, Message } from "./schemas/chat.ts";
+
+/**
+ * The message rules of the contract that a JSON schema cannot say well: which roles need content,
+ * what each content part needs, and the tool-message link. Runs after the schema check.
+ */
+export function assertMessageRules(request: ChatRequest): void {
+  const { messages } = request;
+  for (let i = 0; i < messages.length; i++) assertMessage(messages[i] as Message, i);
+  const format = request.response_format;
+  if (format?.type === "json_schema" && !format.json_schema) {
+    throw new InvalidRequestError("Missing required parameter: 'response_format.json_schema'.", {
+      param: "response_format.json_schema",
+    });
+  }
+}
+
+function fail(message: string, param: string): never {
+  throw new InvalidRequestError(message, { param });
+}
+
+function assertMessage(message: Message, i: number): void {
+  const at = `messages[${i}]`;
+  const { content } = message;
+  switch (message.role) {
+    case "system":
+    case "developer":
+    case "user":
+      if (isEmpty(content)) fail(`Invalid '${at}.content': a ${message.role} message needs non-empty content.`, `${at}.content`);
+      break;
+    case "assistant":
+      if (content == null && !(message.tool_calls && message.tool_calls.length > 0)) {
+        fail(`Invalid '${at}.content': an assistant message needs content or tool_calls.`, `${at}.content`);
+      }
+      break;
+    case "tool":
+      if (!message.tool_call_id) fail(`Missing required parameter: '${at}.tool_call_id'.`, `${at}.tool_call_id`);
+      if (content == null) fail(`Missing required parameter: '${at}.content'.`, `${at}.content`);
+      break;
+    default: {
+      const unknownRole: never = message.role;
+      fail(`Invalid '${at}.role': ${String(unknownRole)}.`, `${at}.role`);
+    }
+  }
+  if (Array.isArray(content)) {
+    for (let j = 0; j < content.length; j++) {
+      const part = content[j]!;
+      const where = `${at}.content[${j}]`;
+      if (part.type === "text" && typeof part.text !== "string") fail(`Missing required parameter: '${where}.text'.`, `${where}.text`);
+      if (part.type === "image_url") {
+        if (message.role !== "user") fail(`Invalid '${where}.type': image_url parts are only allowed in user messages.`, `${where}.type`);
+        if (!part.image_url?.url) fail(`Missing required parameter: '${where}.image_url.url'.`, `${where}.image_url.url`);
+      }
+    }
+  }
+}
+
+function isEmpty(content: Message["content"]): boolean {
+  if (content == null) return true;
+  if (typeof content === "string") return content.length === 0;
+  return content.length === 0;
+}

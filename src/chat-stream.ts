@@ -1,0 +1,132 @@
+import { UpstreamTimeoutError } from "./errors.ts";
+import { mapError } from "./error-response.ts";
+import type { Logger } from "./logger.ts";
+import type { ChunkResult } from "./plugin.ts";
+import type { RequestScope } from "./request-scope.ts";
+import type { Usage } from "./schemas/common.ts";
+import { SSE_DONE, SSE_HEADERS, sseError } from "./sse.ts";
+
+export interface ChatStreamOptions {
+  id: string;
+  created: number;
+  model: string;
+  /** Number of choices asked for (`n`). */
+  choices: number;
+  includeUsage: boolean;
+  idleTimeoutMs: number;
+  scope: RequestScope;
+  logger: Logger;
+  redact: (text: string) => string;
+  headers: Record<string, string>;
+}
+
+const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+
+/**
+ * Turns a provider's chunk iterator into the OpenAI SSE stream. The first chunk was already awaited
+ * by the caller (so failures before it are plain HTTP errors). Per chunk the core adds `id`,
+ * `object`, `created`, `model` (a pre-built JSON prefix), `finish_reason: null` and the first
+ * delta's role; it holds the usage for the final usage chunk, which it sends only on request.
+ */
+export function chatStreamResponse(
+  first: IteratorResult<ChunkResult>,
+  iterator: AsyncIterator<ChunkResult>,
+  o: ChatStreamOptions,
+): Response {
+  const prefix =
+    `data: {"id":${JSON.stringify(o.id)},"object":"chat.completion.chunk","created":${o.created},` +
+    `"model":${JSON.stringify(o.model)},`;
+  const roleSent: boolean[] = new Array(o.choices).fill(false);
+  const finished: boolean[] = new Array(o.choices).fill(false);
+  let usage: Usage | undefined;
+  let closed = false;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const frame = (chunk: ChunkResult): string | undefined => {
+    if (chunk.usage) usage = chunk.usage;
+    const choices = chunk.choices;
+    if (choices.length === 0) return undefined; // a usage-only chunk: held for the end
+    for (const choice of choices) {
+      const i = choice.index;
+      if (choice.finish_reason === undefined) choice.finish_reason = null;
+      else if (choice.finish_reason !== null) finished[i] = true;
+      if (!roleSent[i]) {
+        roleSent[i] = true;
+        if (choice.delta.role === undefined) choice.delta = { role: "assistant", ...choice.delta };
+      }
+    }
+    // OpenAI sends `usage: null` on every chunk when usage was asked for, and no field otherwise.
+    chunk.usage = o.includeUsage ? null : undefined;
+    return prefix + JSON.stringify(chunk).slice(1) + "\n\n";
+  };
+
+  const closingFrames = (): string => {
+    let out = "";
+    for (let i = 0; i < o.choices; i++) {
+      if (finished[i]) continue;
+      // A provider that ended without saying why ended normally.
+      const delta = roleSent[i] ? {} : { role: "assistant" as const, content: "" };
+      out += frame({ choices: [{ index: i, delta, finish_reason: "stop" }] });
+    }
+    if (o.includeUsage) {
+      out += `${prefix}"choices":[],"usage":${JSON.stringify(usage ?? ZERO_USAGE)}}\n\n`;
+    }
+    return out + SSE_DONE;
+  };
+
+  const body = new ReadableStream({
+    type: "direct",
+    async pull(controller: ReadableStreamDirectController) {
+      const write = async (text: string) => {
+        if (closed) return;
+        const written = controller.write(text);
+        const n = typeof written === "number" ? written : await written;
+        if (n === 0 && text.length > 0) closed = true; // the client went away
+        else controller.flush();
+      };
+      const fail = async (error: unknown) => {
+        if (closed || o.scope.isClientGone) return;
+        const mapped = mapError(o.scope.explain(error), o.redact);
+        if (mapped.internal) o.logger.error("stream failed", { error });
+        else o.logger.warn("stream failed", { status: mapped.status, message: mapped.body.error.message });
+        await write(sseError(mapped.body));
+      };
+      idleTimer = setTimeout(() => {
+        const error = new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`);
+        o.scope.abort(error);
+        // A provider that ignores the signal must not hang the client: answer and close now.
+        void fail(error).then(() => {
+          closed = true;
+          controller.close();
+        });
+      }, o.idleTimeoutMs);
+      let result = first;
+      try {
+        while (!result.done) {
+          const text = frame(result.value);
+          if (text !== undefined) await write(text);
+          if (closed) return;
+          idleTimer.refresh();
+          result = await iterator.next();
+          if (closed) return;
+        }
+        await write(closingFrames());
+      } catch (error) {
+        await fail(error);
+      } finally {
+        clearTimeout(idleTimer);
+        o.scope.dispose();
+        if (!result.done) void iterator.return?.()?.catch?.(() => undefined);
+        if (!closed) {
+          closed = true;
+          controller.close();
+        }
+      }
+    },
+    cancel() {
+      closed = true;
+    },
+  } satisfies Bun.DirectUnderlyingSource<Uint8Array>);
+
+  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...o.headers } });
+}

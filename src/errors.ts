@@ -1,0 +1,111 @@
+/**
+ * Every failure Ollaix reports is one of these. The HTTP layer maps errors by their fields
+ * (`status`, `type`, `code`, `param`), never by `instanceof`, so a plugin built against another copy
+ * of the kit maps the same way. One class per row of the contract's error table.
+ */
+export interface ErrorFields {
+  status: number;
+  type: string;
+  code: string | null;
+  param: string | null;
+  /** Seconds; sent as `Retry-After` (429 and 503). */
+  retryAfter?: number;
+}
+
+export class OllaixError extends Error implements ErrorFields {
+  status = 500;
+  type = "api_error";
+  code: string | null = null;
+  param: string | null = null;
+  retryAfter?: number;
+
+  constructor(message: string, options?: { cause?: unknown; param?: string | null; code?: string | null }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options?.param !== undefined) this.param = options.param;
+    if (options?.code !== undefined) this.code = options.code;
+  }
+}
+
+/** 400: the request itself is wrong (also an upstream's 400/422 about the request). */
+export class InvalidRequestError extends OllaixError {
+  override status = 400;
+  override type = "invalid_request_error";
+}
+
+export class AuthenticationError extends OllaixError {
+  override status = 401;
+  override type = "authentication_error";
+  override code: string | null = "invalid_api_key";
+}
+
+export class ModelNotFoundError extends OllaixError {
+  override status = 404;
+  override type = "invalid_request_error";
+  override code: string | null = "model_not_found";
+  override param: string | null = "model";
+  constructor(model: string, options?: { cause?: unknown }) {
+    super(`The model '${model}' does not exist or you do not have access to it.`, options);
+  }
+}
+
+export class NotFoundError extends OllaixError {
+  override status = 404;
+  override type = "invalid_request_error";
+  override code: string | null = "not_found";
+}
+
+export class PayloadTooLargeError extends OllaixError {
+  override status = 413;
+  override type = "invalid_request_error";
+  override code: string | null = "payload_too_large";
+}
+
+export class RateLimitError extends OllaixError {
+  override status = 429;
+  override type = "rate_limit_error";
+  override code: string | null = "rate_limit_exceeded";
+  constructor(message: string, options?: { cause?: unknown; retryAfter?: number; code?: string | null }) {
+    super(message, options);
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}
+
+/** 502: the upstream answered 5xx or something that is not its documented format. */
+export class UpstreamError extends OllaixError {
+  override status = 502;
+  override code: string | null = "upstream_error";
+}
+
+/** 502: the upstream refused the gateway's own provider key. The message must not contain the key. */
+export class UpstreamAuthError extends OllaixError {
+  override status = 502;
+  override code: string | null = "upstream_auth_failed";
+}
+
+export class UpstreamUnavailableError extends OllaixError {
+  override status = 503;
+  override code: string | null = "upstream_unavailable";
+}
+
+export class UpstreamTimeoutError extends OllaixError {
+  override status = 504;
+  override code: string | null = "upstream_timeout";
+}
+
+export class LoopDetectedError extends OllaixError {
+  override status = 508;
+  override code: string | null = "loop_detected";
+}
+
+/** True for anything that carries the error fields, whichever copy of this module made it. */
+export function hasErrorFields(value: unknown): value is Error & ErrorFields {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Partial<ErrorFields>;
+  return (
+    typeof v.status === "number" &&
+    v.status >= 400 &&
+    v.status <= 599 &&
+    typeof v.type === "string"
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * The plugin kit: what a provider plugin imports as `ollaix/plugin`. Built-in plugins import this
+ * file by path; plugins loaded from PLUGINS_DIR get the host's own copy (a virtual module), so they
+ * need no npm packages, also inside the compiled binary.
+ */
+export { Type } from "@sinclair/typebox";
+export type { Static, TObject, TSchema } from "@sinclair/typebox";
+export { definePlugin, isPluginFactory } from "./plugin.ts";
+export type {
+  ChatResult,
+  ChunkResult,
+  DiscoveryContext,
+  EmbedResult,
+  ModelInfo,
+  PluginDefinition,
+  PluginFactory,
+  PluginHost,
+  Provider,
+  RequestContext,
+} from "./plugin.ts";
+export {
+  AuthenticationError,
+  hasErrorFields,
+  InvalidRequestError,
+  ModelNotFoundError,
+  OllaixError,
+  RateLimitError,
+  UpstreamAuthError,
+  UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from "./errors.ts";
+export type { ErrorFields } from "./errors.ts";
+export { ConfigError, readEnv } from "./env.ts";
+export { parseNdjson } from "./ndjson.ts";
+export { parseSse, parseSseJson } from "./sse-parse.ts";
+export type { SseMessage } from "./sse-parse.ts";
+export { randomId, nowSeconds } from "./ids.ts";
+export type { Logger } from "./logger.ts";
+export type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatRequest,
+  ContentPart,
+  Delta,
+  FinishReason,
+  Message,
+  Role,
+  Tool,
+  ToolCall,
+  ToolChoice,
+} from "./schemas/chat.ts";
+export type { EmbeddingRequest } from "./schemas/embeddings.ts";
+export type { Usage } from "./schemas/common.ts";

@@ -1,0 +1,76 @@
+/** JSON-lines logger. One place redacts secrets, so no log line can carry a key. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line (e.g. `request_id`, `plugin`). */
+  child(fields: LogFields): Logger;
+  isEnabled(level: LogLevel): boolean;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Applied to every line: removes secrets (see SecretList). */
+  redact?: (text: string) => string;
+  write?: (line: string) => void;
+}
+
+/**
+ * Values that must never be printed or echoed (API keys, provider keys). Plugins loaded later add
+ * theirs, so the list grows; `redact` always reads the current list.
+ */
+export class SecretList {
+  #list: string[] = [];
+
+  add(...values: (string | undefined)[]): void {
+    for (const value of values) {
+      // Very short values would redact ordinary words; keys are never that short.
+      if (value && value.length >= 4 && !this.#list.includes(value)) this.#list.push(value);
+    }
+    // Longest first, so a key that contains another key is removed whole.
+    this.#list.sort((a, b) => b.length - a.length);
+  }
+
+  readonly redact = (text: string): string => {
+    for (const secret of this.#list) if (text.includes(secret)) text = text.split(secret).join("***");
+    return text;
+  };
+}
+
+export function createLogger(options: LoggerOptions, base: LogFields = {}): Logger {
+  const min = RANK[options.level];
+  const redact = options.redact ?? ((text: string) => text);
+  const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
+    if (RANK[level] < min) return;
+    const record = { time: new Date().toISOString(), level, msg, ...base, ...fields };
+    write(redact(JSON.stringify(record, errorReplacer)) + "\n");
+  };
+  return {
+    debug: (msg, fields) => emit("debug", msg, fields),
+    info: (msg, fields) => emit("info", msg, fields),
+    warn: (msg, fields) => emit("warn", msg, fields),
+    error: (msg, fields) => emit("error", msg, fields),
+    child: (fields) => createLogger(options, { ...base, ...fields }),
+    isEnabled: (level) => RANK[level] >= min,
+  };
+}
+
+/** Errors are not plain objects; print what helps an operator. */
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    const out: Record<string, unknown> = { name: value.name, message: value.message };
+    const code = (value as { code?: unknown }).code;
+    if (code !== undefined) out.code = code;
+    if (value.stack) out.stack = value.stack;
+    if (value.cause !== undefined) out.cause = value.cause;
+    return out;
+  }
+  return value;
+}

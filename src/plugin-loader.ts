@@ -1,0 +1,139 @@
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as kit from "./kit.ts";
+import type { Config } from "./config.ts";
+import { ConfigError, readEnv, type EnvSource } from "./env.ts";
+import type { Logger, SecretList } from "./logger.ts";
+import { isPluginFactory, type PluginDefinition, type Provider } from "./plugin.ts";
+import type { ModelRegistry } from "./registry.ts";
+import type { SettingsFile } from "./settings-file.ts";
+
+let kitRegistered = false;
+
+/**
+ * Makes `import … from "ollaix/plugin"` resolve to this process's own kit, for plugins loaded from
+ * PLUGINS_DIR. A compiled binary cannot resolve npm packages for files outside it, so external
+ * plugins import nothing but the kit and their own relative files.
+ */
+export function registerKitModule(): void {
+  if (kitRegistered) return;
+  kitRegistered = true;
+  Bun.plugin({
+    name: "ollaix-kit",
+    setup(build) {
+      build.module("ollaix/plugin", () => ({ exports: { ...kit }, loader: "object" }));
+    },
+  });
+}
+
+export interface LoadOptions {
+  builtins: readonly PluginDefinition[];
+  pluginsDir?: string;
+  env: EnvSource;
+  config: Readonly<Config>;
+  settings: SettingsFile;
+  logger: Logger;
+  secrets: SecretList;
+  registry: ModelRegistry;
+}
+
+/**
+ * Built-ins first, then PLUGINS_DIR (files and folders in name order). A plugin's bad environment
+ * value stops start-up (ConfigError, like the core's); a plugin that fails to import, to build or
+ * to describe itself is logged and skipped, and the gateway serves the others.
+ */
+export async function loadPlugins(o: LoadOptions): Promise<void> {
+  const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger) : [];
+  for (const { definition, source } of [...o.builtins.map((definition) => ({ definition, source: "built-in" })), ...external]) {
+    const providers = await instantiate(definition, source, o);
+    for (const provider of providers) {
+      if (o.registry.add(provider)) o.logger.info("provider ready", { provider: provider.name, source });
+    }
+  }
+}
+
+async function instantiate(definition: PluginDefinition, source: string, o: LoadOptions): Promise<Provider[]> {
+  const name = (definition as { name?: unknown }).name;
+  const log = o.logger.child({ plugin: typeof name === "string" ? name : "(unnamed)", source });
+  if (!isPluginFactory(definition)) {
+    const problem = providerProblem(definition);
+    if (problem) {
+      log.error(`plugin skipped: ${problem}`);
+      return [];
+    }
+    return [definition];
+  }
+  const env = definition.env ? readEnv(definition.env, o.env) : {};
+  if (definition.env && definition.secretEnv) {
+    for (const key of definition.secretEnv) o.secrets.add(o.env[key]);
+  }
+  try {
+    const made = await definition.create({
+      env,
+      settings: o.settings.plugins?.[definition.name],
+      config: o.config,
+      logger: o.logger.child({ plugin: definition.name }),
+      fetch,
+    });
+    const list = made === undefined ? [] : Array.isArray(made) ? made : [made];
+    return list.filter((provider) => {
+      const problem = providerProblem(provider);
+      if (problem) log.error(`provider skipped: ${problem}`);
+      return !problem;
+    });
+  } catch (error) {
+    if (error instanceof ConfigError || (error as Error)?.name === "ConfigError") throw error;
+    log.error("plugin skipped: it failed to start", { error });
+    return [];
+  }
+}
+
+/** Why a value is not a usable provider, or undefined. */
+function providerProblem(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return "not an object";
+  const p = value as Partial<Provider>;
+  if (typeof p.name !== "string" || p.name === "") return "no name";
+  if (typeof p.chat !== "function") return "no chat() function";
+  if (typeof p.chatStream !== "function") return "no chatStream() function";
+  if (!Array.isArray(p.models) && typeof p.models !== "function") return "no models (a list or a function)";
+  return undefined;
+}
+
+async function importPluginsDir(dir: string, logger: Logger): Promise<{ definition: PluginDefinition; source: string }[]> {
+  registerKitModule();
+  const root = resolve(dir);
+  let names: string[];
+  try {
+    names = (await readdir(root)).sort();
+  } catch (error) {
+    throw new ConfigError(`PLUGINS_DIR=${JSON.stringify(dir)} cannot be read: ${(error as Error).message}`);
+  }
+  const out: { definition: PluginDefinition; source: string }[] = [];
+  for (const name of names) {
+    if (name.startsWith(".") || name === "node_modules") continue;
+    const entry = await entryOf(join(root, name));
+    if (!entry) continue;
+    try {
+      const module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+      if (module.default === undefined) throw new Error("the module has no default export");
+      out.push({ definition: module.default as PluginDefinition, source: entry });
+    } catch (error) {
+      logger.error("plugin skipped: it failed to load", { source: entry, error });
+    }
+  }
+  return out;
+}
+
+/** A plugin is a `.ts`/`.js`/`.mjs` file, or a folder with `index.ts`/`index.js`/`index.mjs`. */
+async function entryOf(path: string): Promise<string | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return undefined;
+  if (info.isFile()) return /\.(?:ts|js|mjs)$/.test(path) && !/\.(?:test|d)\.ts$/.test(path) ? path : undefined;
+  if (!info.isDirectory()) return undefined;
+  for (const index of ["index.ts", "index.js", "index.mjs"]) {
+    const candidate = join(path, index);
+    if (await Bun.file(candidate).exists()) return candidate;
+  }
+  return undefined;
+}

@@ -1,0 +1,141 @@
+import type { Static, TObject } from "@sinclair/typebox";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "./schemas/chat.ts";
+import type { EmbeddingRequest } from "./schemas/embeddings.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import type { EnvSource } from "./env.ts";
+
+/**
+ * The plugin contract. A provider plugin is data (a name, its models) plus functions typed by the
+ * OpenAI schemas; it imports nothing from Elysia and never builds an HTTP response. It throws the
+ * kit's error classes (or anything with the same `status`/`type`/`code` fields).
+ */
+
+/** What a provider says about one of its models. `owned_by` is always the instance name. */
+export interface ModelInfo {
+  id: string;
+  /** Unix seconds; the gateway's start time when absent. */
+  created?: number;
+  name?: string;
+  description?: string;
+  context_length?: number;
+  /** Any other field is listed as an extra of the OpenAI model object. */
+  [extra: string]: unknown;
+}
+
+/** Per-request context the core hands to a provider. */
+export interface RequestContext {
+  /** Aborted when the client goes away or a core time-out fires; pass it to every upstream call. */
+  signal: AbortSignal;
+  /** The model id as the provider knows it (the `<instance>/` prefix removed). */
+  model: string;
+  /** The model id as the client sent it; the core stamps it on every answer. */
+  requestedModel: string;
+  requestId: string;
+  /** Headers to send on every upstream request (`x-ollaix-hops`, `x-request-id`). */
+  upstreamHeaders: Readonly<Record<string, string>>;
+  logger: Logger;
+  config: Readonly<Config>;
+}
+
+/** A chat completion as a provider returns it; the core fills `id`, `object`, `created`, `model`. */
+export type ChatResult = Omit<ChatCompletion, "id" | "object" | "created" | "model" | "choices"> & {
+  id?: string;
+  choices: Array<
+    Omit<ChatCompletion["choices"][number], "message" | "logprobs"> & {
+      logprobs?: ChatCompletion["choices"][number]["logprobs"];
+      message: Omit<ChatCompletion["choices"][number]["message"], "refusal" | "role"> & {
+        role?: "assistant";
+        refusal?: string | null;
+      };
+    }
+  >;
+};
+
+/**
+ * A stream chunk as a provider yields it; the core fills `id`, `object`, `created`, `model`,
+ * `finish_reason: null` and the first delta's role. A chunk with `usage` carries the totals: the core
+ * sends them as the final usage chunk only when the client asked (`stream_options.include_usage`).
+ */
+export type ChunkResult = Omit<ChatCompletionChunk, "id" | "object" | "created" | "model" | "choices"> & {
+  choices: Array<
+    Omit<ChatCompletionChunk["choices"][number], "finish_reason"> & {
+      finish_reason?: ChatCompletionChunk["choices"][number]["finish_reason"];
+    }
+  >;
+};
+
+export interface EmbedResult {
+  /** One vector per input, in input order. */
+  embeddings: number[][];
+  usage?: { prompt_tokens: number; total_tokens?: number };
+}
+
+/** One provider instance: its name is the model-id prefix and the models' `owned_by`. */
+export interface Provider {
+  name: string;
+  /** Static list, or discovery (called at start and every `refreshIntervalMs`). */
+  models: readonly ModelInfo[] | ((ctx: DiscoveryContext) => Promise<readonly ModelInfo[]>);
+  /** How often discovered models are refreshed; default 60 s. Ignored for a static list. */
+  refreshIntervalMs?: number;
+  /** For ids this instance accepts without listing them: return the upstream id, or undefined. */
+  resolveModel?(id: string): string | undefined;
+  chat(request: ChatRequest, ctx: RequestContext): Promise<ChatResult>;
+  chatStream(request: ChatRequest, ctx: RequestContext): AsyncIterable<ChunkResult>;
+  /** Input is always an array: strings, or token-id arrays when `acceptsTokenIds` is true. */
+  embed?(
+    input: string[] | number[][],
+    request: EmbeddingRequest,
+    ctx: RequestContext,
+  ): Promise<EmbedResult>;
+  /** Whether `embed` takes token-id input (`number[]`, `number[][]`). */
+  acceptsTokenIds?: boolean;
+  /** Largest `n` the provider honours; default 1 (the core answers 400 `param: "n"` above it). */
+  maxN?: number;
+  /** Reported by `/health`; should be cheap. */
+  health?(ctx: DiscoveryContext): Promise<{ ok: boolean; detail?: string }>;
+}
+
+export interface DiscoveryContext {
+  signal: AbortSignal;
+  logger: Logger;
+  /** Headers for discovery requests upstream (`x-ollaix-hops: 1`). */
+  upstreamHeaders: Readonly<Record<string, string>>;
+}
+
+/** What a plugin factory receives at start-up. */
+export interface PluginHost<E = Record<string, never>> {
+  /** The plugin's own variables, validated against its `env` schema. */
+  env: E;
+  /** This plugin's section of the `OLLAIX_CONFIG` file (`plugins.<name>`), if any. */
+  settings: unknown;
+  config: Readonly<Config>;
+  logger: Logger;
+  fetch: typeof fetch;
+}
+
+/** A plugin that builds its provider instances at start (from env or settings). */
+export interface PluginFactory<S extends TObject = TObject> {
+  name: string;
+  /** The environment variables this plugin reads, as a TypeBox object; validated at start-up. */
+  env?: S;
+  /** Names of `env` variables that are secrets: never logged, never echoed. */
+  secretEnv?: readonly (keyof Static<S> & string)[];
+  /** Returns the instances to serve; none (undefined, []) when the plugin is not configured. */
+  create(host: PluginHost<Static<S>>): Provider | Provider[] | undefined | Promise<Provider | Provider[] | undefined>;
+}
+
+export type PluginDefinition = Provider | PluginFactory<TObject>;
+
+export function isPluginFactory(value: PluginDefinition): value is PluginFactory<TObject> {
+  return typeof (value as PluginFactory).create === "function";
+}
+
+/** Identity at runtime; gives a plugin author types and editor help. */
+export function definePlugin<S extends TObject>(plugin: PluginFactory<S>): PluginFactory<S>;
+export function definePlugin(plugin: Provider): Provider;
+export function definePlugin(plugin: PluginDefinition): PluginDefinition {
+  return plugin;
+}
+
+export type { EnvSource };

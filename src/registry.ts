@@ -1,0 +1,146 @@
+import { ModelNotFoundError } from "./errors.ts";
+import { nowSeconds } from "./ids.ts";
+import type { Logger } from "./logger.ts";
+import type { DiscoveryContext, ModelInfo, Provider } from "./plugin.ts";
+import type { Model } from "./schemas/models.ts";
+
+export interface ResolvedModel {
+  provider: Provider;
+  /** The id as the provider knows it. */
+  upstreamId: string;
+}
+
+interface Listed extends ResolvedModel {
+  model: Model;
+}
+
+const DEFAULT_REFRESH_MS = 60_000;
+
+/**
+ * Provider instances and their models, in a fixed order (the order they were added). Listing and
+ * resolution follow the contract's "Models" section: a bare id belongs to the first instance that
+ * lists it, later ones list it as `<instance>/<id>`; a requested id is an exact listed id, else
+ * `<instance>/<rest>` handed to that instance.
+ */
+export class ModelRegistry {
+  readonly #providers: Provider[] = [];
+  readonly #byName = new Map<string, Provider>();
+  readonly #lists = new Map<Provider, readonly ModelInfo[]>();
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+  #index = new Map<string, Listed>();
+  #listing: Model[] = [];
+  readonly #startedAt = nowSeconds();
+
+  constructor(private readonly logger: Logger) {}
+
+  get providers(): readonly Provider[] {
+    return this.#providers;
+  }
+
+  /** Adds an instance; a name already taken is refused (logged) so ids stay unambiguous. */
+  add(provider: Provider): boolean {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(provider.name)) {
+      this.logger.error("provider skipped: invalid instance name", { provider: provider.name });
+      return false;
+    }
+    if (this.#byName.has(provider.name)) {
+      this.logger.error("provider skipped: instance name already in use", { provider: provider.name });
+      return false;
+    }
+    this.#providers.push(provider);
+    this.#byName.set(provider.name, provider);
+    if (Array.isArray(provider.models)) this.#lists.set(provider, provider.models);
+    this.#rebuild();
+    return true;
+  }
+
+  /** Runs every discovery once (in parallel), then keeps refreshing in the background. */
+  async start(ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number): Promise<void> {
+    await Promise.all(this.#providers.map((p) => this.refresh(p, ctx, timeoutMs)));
+    for (const provider of this.#providers) {
+      if (typeof provider.models !== "function") continue;
+      const every = provider.refreshIntervalMs ?? DEFAULT_REFRESH_MS;
+      const timer = setInterval(() => void this.refresh(provider, ctx, timeoutMs), every);
+      timer.unref();
+      this.#timers.push(timer);
+    }
+  }
+
+  stop(): void {
+    for (const timer of this.#timers) clearInterval(timer);
+    this.#timers.length = 0;
+  }
+
+  /** One discovery of one provider. A failure keeps the last known list and is logged. */
+  async refresh(provider: Provider, ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number): Promise<void> {
+    if (typeof provider.models !== "function") return;
+    try {
+      const models = await provider.models({ ...ctx, signal: AbortSignal.timeout(timeoutMs) });
+      if (!Array.isArray(models)) throw new TypeError("models() did not return an array");
+      this.#lists.set(provider, models);
+      this.#rebuild();
+    } catch (error) {
+      this.logger.warn("model discovery failed; keeping the last known list", {
+        provider: provider.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  list(): readonly Model[] {
+    return this.#listing;
+  }
+
+  /** The listed model with this id, for `GET /v1/models/{id}`; resolves `<instance>/<id>` too. */
+  describe(id: string): Model {
+    const listed = this.#index.get(id);
+    if (listed) return listed.model;
+    const resolved = this.resolve(id);
+    const known = this.#lists.get(resolved.provider)?.find((m) => m.id === resolved.upstreamId);
+    return this.#toModel(resolved.provider, { ...known, id: resolved.upstreamId }, id);
+  }
+
+  resolve(id: string): ResolvedModel {
+    const listed = this.#index.get(id);
+    if (listed) return listed;
+    const slash = id.indexOf("/");
+    if (slash > 0) {
+      const provider = this.#byName.get(id.slice(0, slash));
+      const rest = id.slice(slash + 1);
+      if (provider && rest) {
+        if (this.#lists.get(provider)?.some((m) => m.id === rest)) return { provider, upstreamId: rest };
+        const upstreamId = provider.resolveModel?.(rest);
+        if (upstreamId) return { provider, upstreamId };
+      }
+    }
+    throw new ModelNotFoundError(id);
+  }
+
+  #rebuild(): void {
+    const index = new Map<string, Listed>();
+    const listing: Model[] = [];
+    for (const provider of this.#providers) {
+      for (const info of this.#lists.get(provider) ?? []) {
+        if (typeof info?.id !== "string" || info.id === "") continue;
+        const publicId = index.has(info.id) ? `${provider.name}/${info.id}` : info.id;
+        if (index.has(publicId)) continue; // the same id twice in one provider's list
+        const model = this.#toModel(provider, info, publicId);
+        index.set(publicId, { provider, upstreamId: info.id, model });
+        listing.push(model);
+      }
+    }
+    this.#index = index;
+    this.#listing = listing;
+  }
+
+  #toModel(provider: Provider, info: Partial<ModelInfo>, publicId: string): Model {
+    const { id: _id, created, ...extras } = info;
+    return {
+      ...extras,
+      id: publicId,
+      object: "model",
+      created: typeof created === "number" && Number.isInteger(created) ? created : this.#startedAt,
+      owned_by: provider.name,
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import { randomId } from "./ids.ts";
+
+const VISIBLE_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The client's `x-request-id` when it is 1-128 visible ASCII characters, else a new one. */
+export function requestIdOf(request: Request): string {
+  const sent = request.headers.get("x-request-id");
+  return sent !== null && VISIBLE_ID.test(sent) ? sent : randomId("req_");
+}
+
+/** Hops this request has already made through Ollaix instances (0 when absent or not a count). */
+export function hopsOf(request: Request): number {
+  const sent = request.headers.get("x-ollaix-hops");
+  if (sent === null || !/^\d{1,6}$/.test(sent)) return 0;
+  return Number(sent);
+}
+
+export const MAX_HOPS = 5;

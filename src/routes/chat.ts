@@ -1,0 +1,99 @@
+import { Elysia } from "elysia";
+import { readJsonBody } from "../body.ts";
+import { assertMessageRules } from "../chat-rules.ts";
+import { chatStreamResponse } from "../chat-stream.ts";
+import { InvalidRequestError } from "../errors.ts";
+import { nowSeconds, randomId } from "../ids.ts";
+import type { RouteDeps } from "./deps.ts";
+import { providerContext } from "./provider-context.ts";
+import { compileValidator } from "../validation.ts";
+import { ChatCompletion, ChatRequest } from "../schemas/chat.ts";
+import type { ChatResult } from "../plugin.ts";
+
+export function chatRoutes(deps: RouteDeps) {
+  const validate = compileValidator(ChatRequest);
+  const { config, registry } = deps;
+
+  return new Elysia({ name: "ollaix:chat" }).post(
+    "/v1/chat/completions",
+    async function createChatCompletion({ request, set }) {
+      const body = validate.assert(await readJsonBody(request, config.maxBodyBytes));
+      assertMessageRules(body);
+      const { provider, upstreamId } = registry.resolve(body.model);
+      const n = body.n ?? 1;
+      if (n > (provider.maxN ?? 1)) {
+        throw new InvalidRequestError(`'n' greater than ${provider.maxN ?? 1} is not supported by ${provider.name} models.`, {
+          param: "n",
+        });
+      }
+      const requestId = set.headers["x-request-id"] as string;
+      const { scope, ctx } = providerContext(deps, request, requestId, body.model, upstreamId, provider.name);
+
+      if (body.stream !== true) {
+        try {
+          const result = await scope.deadline(provider.chat(body, ctx), config.upstreamTimeoutMs, "chat completion");
+          return toCompletion(result, body.model);
+        } finally {
+          scope.dispose();
+        }
+      }
+
+      // The first chunk decides between an HTTP error and a stream (contract: errors before the
+      // first byte are ordinary HTTP errors).
+      let iterator: AsyncIterator<unknown> | undefined;
+      try {
+        iterator = provider.chatStream(body, ctx)[Symbol.asyncIterator]();
+        const first = await scope.deadline(iterator.next(), config.upstreamTimeoutMs, "first stream chunk");
+        return chatStreamResponse(first as never, iterator as never, {
+          id: randomId("chatcmpl-"),
+          created: nowSeconds(),
+          model: body.model,
+          choices: n,
+          includeUsage: body.stream_options?.include_usage === true,
+          idleTimeoutMs: config.streamIdleTimeoutMs,
+          scope,
+          logger: ctx.logger,
+          redact: deps.redact,
+          headers: { "x-request-id": requestId },
+        });
+      } catch (error) {
+        scope.dispose();
+        void iterator?.return?.()?.catch(() => undefined);
+        throw error;
+      }
+    },
+    {
+      parse: "none",
+      detail: {
+        tags: ["Chat"],
+        summary: "Create a chat completion",
+        description:
+          "OpenAI Chat Completions. With `stream: true` the answer is `text/event-stream`: `data: <chat.completion.chunk>` events, then `data: [DONE]`.",
+      },
+    },
+  );
+}
+
+/** Fills what the core owns in a provider's answer: id, object, created, model, and OpenAI's required nulls. */
+function toCompletion(result: ChatResult, model: string): ChatCompletion {
+  const { id, choices, ...rest } = result;
+  return {
+    id: id?.startsWith("chatcmpl-") ? id : randomId("chatcmpl-"),
+    object: "chat.completion",
+    created: nowSeconds(),
+    model,
+    choices: choices.map((choice) => ({
+      ...choice,
+      index: choice.index,
+      message: {
+        ...choice.message,
+        role: "assistant",
+        content: choice.message.content ?? null,
+        refusal: choice.message.refusal ?? null,
+      },
+      logprobs: choice.logprobs ?? null,
+      finish_reason: choice.finish_reason,
+    })),
+    ...rest,
+  };
+}

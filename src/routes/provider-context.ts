@@ -1,0 +1,26 @@
+import type { RequestContext } from "../plugin.ts";
+import { RequestScope } from "../request-scope.ts";
+import { hopsOf } from "../request-meta.ts";
+import type { RouteDeps } from "./deps.ts";
+
+/** The per-request context a provider gets: the abortable scope, ids, hop header, logger. */
+export function providerContext(
+  deps: RouteDeps,
+  request: Request,
+  requestId: string,
+  requestedModel: string,
+  upstreamId: string,
+  providerName: string,
+): { scope: RequestScope; ctx: RequestContext } {
+  const scope = new RequestScope(request);
+  const ctx: RequestContext = {
+    signal: scope.signal,
+    model: upstreamId,
+    requestedModel,
+    requestId,
+    upstreamHeaders: { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId },
+    logger: deps.logger.child({ request_id: requestId, provider: providerName }),
+    config: deps.config,
+  };
+  return { scope, ctx };
+}

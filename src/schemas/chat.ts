@@ -1,0 +1,226 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { Nullable, open, Usage } from "./common.ts";
+
+// ---------------------------------------------------------------- request
+
+/**
+ * One object for every part type (not a union of part objects) so that a validation error names
+ * the exact field (`messages[0].content[1].type`); part-specific rules live in chat-rules.ts.
+ */
+export const ContentPart = Type.Object(
+  {
+    type: Type.Union([Type.Literal("text"), Type.Literal("image_url")]),
+    text: Type.Optional(Type.String()),
+    image_url: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ description: "http(s) URL or `data:` URL" }),
+          detail: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high")])),
+        },
+        open,
+      ),
+    ),
+  },
+  open,
+);
+export type ContentPart = Static<typeof ContentPart>;
+
+export const ToolCall = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.Literal("function"),
+    function: Type.Object({ name: Type.String(), arguments: Type.String() }, open),
+  },
+  open,
+);
+export type ToolCall = Static<typeof ToolCall>;
+
+export const Role = Type.Union([
+  Type.Literal("system"),
+  Type.Literal("developer"),
+  Type.Literal("user"),
+  Type.Literal("assistant"),
+  Type.Literal("tool"),
+]);
+export type Role = Static<typeof Role>;
+
+/** One object with `role` as an enum, for the same reason as ContentPart; role rules in chat-rules.ts. */
+export const Message = Type.Object(
+  {
+    role: Role,
+    content: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(ContentPart)]))),
+    name: Type.Optional(Type.String()),
+    tool_calls: Type.Optional(Type.Array(ToolCall)),
+    tool_call_id: Type.Optional(Type.String()),
+  },
+  open,
+);
+export type Message = Static<typeof Message>;
+
+export const Tool = Type.Object(
+  {
+    type: Type.Literal("function"),
+    function: Type.Object(
+      {
+        name: Type.String({ minLength: 1 }),
+        description: Type.Optional(Type.String()),
+        parameters: Type.Optional(Type.Object({}, open)),
+        strict: Type.Optional(Nullable(Type.Boolean())),
+      },
+      open,
+    ),
+  },
+  open,
+);
+export type Tool = Static<typeof Tool>;
+
+export const ToolChoice = Type.Union([
+  Type.Literal("none"),
+  Type.Literal("auto"),
+  Type.Literal("required"),
+  Type.Object({ type: Type.Literal("function"), function: Type.Object({ name: Type.String() }, open) }, open),
+]);
+export type ToolChoice = Static<typeof ToolChoice>;
+
+export const ResponseFormat = Type.Object(
+  {
+    type: Type.Union([Type.Literal("text"), Type.Literal("json_object"), Type.Literal("json_schema")]),
+    json_schema: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String(),
+          description: Type.Optional(Type.String()),
+          schema: Type.Optional(Type.Object({}, open)),
+          strict: Type.Optional(Nullable(Type.Boolean())),
+        },
+        open,
+      ),
+    ),
+  },
+  open,
+);
+export type ResponseFormat = Static<typeof ResponseFormat>;
+
+const PositiveInt = Type.Integer({ minimum: 1 });
+const Penalty = Type.Number({ minimum: -2, maximum: 2 });
+
+export const ChatRequest = Type.Object(
+  {
+    model: Type.String({ minLength: 1, examples: ["dummy-model:1.0"] }),
+    messages: Type.Array(Message, { minItems: 1 }),
+    stream: Type.Optional(Nullable(Type.Boolean())),
+    stream_options: Type.Optional(
+      Nullable(Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, open)),
+    ),
+    max_tokens: Type.Optional(Nullable(PositiveInt)),
+    max_completion_tokens: Type.Optional(Nullable(PositiveInt)),
+    temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
+    top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
+    n: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 128 }))),
+    stop: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 })]))),
+    seed: Type.Optional(Nullable(Type.Integer())),
+    presence_penalty: Type.Optional(Nullable(Penalty)),
+    frequency_penalty: Type.Optional(Nullable(Penalty)),
+    response_format: Type.Optional(ResponseFormat),
+    tools: Type.Optional(Type.Array(Tool)),
+    tool_choice: Type.Optional(ToolChoice),
+    user: Type.Optional(Type.String()),
+  },
+  {
+    ...open,
+    description:
+      "OpenAI Chat Completions request. Unknown fields are accepted and handed to the provider plugin.",
+  },
+);
+export type ChatRequest = Static<typeof ChatRequest>;
+
+// ---------------------------------------------------------------- response
+
+export const FinishReason = Type.Union([
+  Type.Literal("stop"),
+  Type.Literal("length"),
+  Type.Literal("tool_calls"),
+  Type.Literal("content_filter"),
+]);
+export type FinishReason = Static<typeof FinishReason>;
+
+export const AssistantMessage = Type.Object(
+  {
+    role: Type.Literal("assistant"),
+    content: Nullable(Type.String()),
+    refusal: Nullable(Type.String()),
+    reasoning_content: Type.Optional(Type.String()),
+    tool_calls: Type.Optional(Type.Array(ToolCall)),
+  },
+  open,
+);
+
+export const ChatCompletion = Type.Object(
+  {
+    id: Type.String({ examples: ["chatcmpl-4f2c1e0b8a9d4b6c"] }),
+    object: Type.Literal("chat.completion"),
+    created: Type.Integer(),
+    model: Type.String(),
+    choices: Type.Array(
+      Type.Object(
+        {
+          index: Type.Integer(),
+          message: AssistantMessage,
+          logprobs: Nullable(Type.Object({}, open)),
+          finish_reason: FinishReason,
+        },
+        open,
+      ),
+    ),
+    usage: Type.Optional(Usage),
+  },
+  open,
+);
+export type ChatCompletion = Static<typeof ChatCompletion>;
+
+export const ToolCallDelta = Type.Object(
+  {
+    index: Type.Integer(),
+    id: Type.Optional(Type.String()),
+    type: Type.Optional(Type.Literal("function")),
+    function: Type.Optional(
+      Type.Object({ name: Type.Optional(Type.String()), arguments: Type.Optional(Type.String()) }, open),
+    ),
+  },
+  open,
+);
+
+export const Delta = Type.Object(
+  {
+    role: Type.Optional(Type.Literal("assistant")),
+    content: Type.Optional(Nullable(Type.String())),
+    reasoning_content: Type.Optional(Type.String()),
+    refusal: Type.Optional(Nullable(Type.String())),
+    tool_calls: Type.Optional(Type.Array(ToolCallDelta)),
+  },
+  open,
+);
+export type Delta = Static<typeof Delta>;
+
+export const ChatCompletionChunk = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("chat.completion.chunk"),
+    created: Type.Integer(),
+    model: Type.String(),
+    choices: Type.Array(
+      Type.Object(
+        {
+          index: Type.Integer(),
+          delta: Delta,
+          logprobs: Type.Optional(Nullable(Type.Object({}, open))),
+          finish_reason: Nullable(FinishReason),
+        },
+        open,
+      ),
+    ),
+    usage: Type.Optional(Nullable(Usage)),
+  },
+  { ...open, description: "One `data:` event of a streamed chat completion" },
+);
+export type ChatCompletionChunk = Static<typeof ChatCompletionChunk>;

@@ -1,0 +1,80 @@
+import type { TSchema } from "@sinclair/typebox";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import type { ValueError } from "@sinclair/typebox/errors";
+import { InvalidRequestError } from "./errors.ts";
+
+/** `/messages/1/role` → `messages[1].role`, the form OpenAI puts in `param`. */
+export function toParam(path: string): string {
+  let out = "";
+  for (const segment of path.split("/")) {
+    if (segment === "") continue;
+    if (/^\d+$/.test(segment)) out += `[${segment}]`;
+    else out += out === "" ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+function literalValues(schema: TSchema): unknown[] | undefined {
+  const variants = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (!variants || !variants.every((v) => "const" in v)) return undefined;
+  return variants.map((v) => (v as unknown as { const: unknown }).const);
+}
+
+/**
+ * TypeBox says "Expected union value" for `number | null` and for enums; dig one level into the
+ * union so the message says what was wrong (range, type, allowed values).
+ */
+function explain(error: ValueError): { path: string; message: string } {
+  const allowed = literalValues(error.schema);
+  if (allowed) {
+    return {
+      path: error.path,
+      message: `expected one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(error.value)}`,
+    };
+  }
+  if (error.errors.length > 0) {
+    const candidates: ValueError[] = [];
+    for (const iterator of error.errors) {
+      const first = iterator.First();
+      if (first && (first.schema as { type?: string }).type !== "null") candidates.push(first);
+    }
+    // The variant that got furthest into the value is the one the client meant.
+    candidates.sort((a, b) => b.path.length - a.path.length);
+    const best = candidates.length === 1 || (candidates[0] && candidates[0].path !== error.path) ? candidates[0] : undefined;
+    if (best) return explain(best);
+  }
+  if (error.message === "Expected union value") {
+    return { path: error.path, message: `the value ${describeValue(error.value)} is not of a supported type` };
+  }
+  return { path: error.path, message: error.message.replace(/^Expected/, "expected") };
+}
+
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+export interface Validator<T> {
+  /** Returns the value typed, or throws a 400 InvalidRequestError naming the field. */
+  assert(value: unknown): T;
+}
+
+/** Compiled once at start-up; per request it is one `Check` call, errors only on failure. */
+export function compileValidator<S extends TSchema>(schema: S): Validator<S["static"]> {
+  const check: TypeCheck<S> = TypeCompiler.Compile(schema);
+  return {
+    assert(value) {
+      if (check.Check(value)) return value;
+      const first = check.Errors(value).First();
+      if (!first) throw new InvalidRequestError("Invalid request body.");
+      const { path, message } = explain(first);
+      const param = toParam(path);
+      if (message === "expected required property") {
+        throw new InvalidRequestError(`Missing required parameter: '${param}'.`, { param });
+      }
+      throw new InvalidRequestError(param ? `Invalid '${param}': ${message}.` : `Invalid request body: ${message}.`, {
+        param: param || null,
+      });
+    },
+  };
+}
