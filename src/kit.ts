@@ -36,6 +36,8 @@ export { parseNdjson } from "./ndjson.ts";
 export { parseSse, parseSseJson } from "./sse-parse.ts";
 export type { SseMessage } from "./sse-parse.ts";
 export { randomId, nowSeconds } from "./ids.ts";
+export { loadImage, parseDataUrl } from "./image-fetch.ts";
+export type { ImageFetchOptions, InlineImage } from "./image-fetch.ts";
 export type { Logger } from "./logger.ts";
 export type {
   ChatCompletion,

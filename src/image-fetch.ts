@@ -1,0 +1,115 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { InvalidRequestError } from "./errors.ts";
+
+/** An image as providers take it inline: a MIME type and base64 data (no `data:` prefix). */
+export interface InlineImage {
+  mimeType: string;
+  data: string;
+}
+
+export interface ImageFetchOptions {
+  /** IMAGE_FETCH_ALLOW_PRIVATE: allow loopback, private and link-local addresses. */
+  allowPrivate: boolean;
+  signal?: AbortSignal;
+  /** Largest image accepted; default 20 MiB (OpenAI's limit for image inputs). */
+  maxBytes?: number;
+  /** Default 15 s. */
+  timeoutMs?: number;
+  /** Names the part in error messages and `param`, e.g. `messages[2].content[1].image_url.url`. */
+  param: string;
+  fetch?: typeof fetch;
+}
+
+const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*)(;base64)?,(.*)$/is;
+
+/** `data:image/png;base64,AAAA` → `{ mimeType, data }`; anything else → undefined. */
+export function parseDataUrl(url: string): InlineImage | undefined {
+  const match = DATA_URL.exec(url);
+  if (!match) return undefined;
+  const mimeType = match[1] ?? "text/plain";
+  const payload = match[4] ?? "";
+  const data = match[3] ? payload.replace(/\s+/g, "") : Buffer.from(decodeURIComponent(payload), "utf8").toString("base64");
+  return { mimeType: mimeType.toLowerCase(), data };
+}
+
+/**
+ * An `image_url` as inline data: `data:` URLs are decoded, http(s) URLs fetched by the gateway with
+ * a size cap, a time-out and an image content-type check, refusing loopback, private and
+ * link-local addresses unless allowed (SSRF). Every failure is a 400 naming the part.
+ */
+export async function loadImage(url: string, o: ImageFetchOptions): Promise<InlineImage> {
+  const fail = (why: string): never => {
+    throw new InvalidRequestError(`Invalid image in '${o.param}': ${why}`, { param: o.param });
+  };
+  if (url.startsWith("data:")) {
+    const inline = parseDataUrl(url);
+    if (!inline || !inline.mimeType.startsWith("image/")) fail("a data URL must be `data:image/<type>;base64,<data>`.");
+    return inline!;
+  }
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return fail("not a valid URL.");
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") fail("only http(s) and data: URLs are supported.");
+  if (!o.allowPrivate && (await resolvesToPrivate(target.hostname))) {
+    fail("the URL points at a private, loopback or link-local address, which the gateway does not fetch.");
+  }
+  const maxBytes = o.maxBytes ?? 20 * 1024 * 1024;
+  const timeout = AbortSignal.timeout(o.timeoutMs ?? 15_000);
+  const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  let response: Response;
+  try {
+    // Redirects are followed by hand so every hop gets the address check.
+    response = await (o.fetch ?? fetch)(target, { signal, redirect: "manual" });
+    for (let hops = 0; response.status >= 300 && response.status < 400 && response.headers.get("location"); hops++) {
+      if (hops >= 5) fail("too many redirects.");
+      const next = new URL(response.headers.get("location")!, target);
+      if (!o.allowPrivate && (await resolvesToPrivate(next.hostname))) fail("a redirect points at a private address.");
+      target = next;
+      response = await (o.fetch ?? fetch)(target, { signal, redirect: "manual" });
+    }
+  } catch (error) {
+    if ((error as { status?: unknown }).status === 400) throw error;
+    if (o.signal?.aborted) throw o.signal.reason ?? error;
+    return fail(timeout.aborted ? "fetching the image timed out." : "the image could not be fetched.");
+  }
+  if (!response.ok) fail(`fetching the image answered HTTP ${response.status}.`);
+  const mimeType = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (!mimeType.startsWith("image/")) fail(`the URL did not return an image (content-type ${JSON.stringify(mimeType || "none")}).`);
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) fail(`the image is larger than ${maxBytes} bytes.`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      fail(`the image is larger than ${maxBytes} bytes.`);
+    }
+    chunks.push(chunk);
+  }
+  return { mimeType, data: Buffer.concat(chunks).toString("base64") };
+}
+
+async function resolvesToPrivate(hostname: string): Promise<boolean> {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((r) => r.map((a) => a.address), () => [] as string[]);
+  // An unresolvable host is not fetched either way; let fetch report it.
+  return addresses.some(isPrivateAddress);
+}
+
+/** Loopback, private (RFC 1918, ULA), link-local, CGNAT, unspecified and IPv4-mapped forms of them. */
+export function isPrivateAddress(address: string): boolean {
+  const a = address.toLowerCase();
+  if (isIP(a) === 4) {
+    const [x, y] = a.split(".").map(Number) as [number, number];
+    return x === 10 || x === 127 || x === 0 || (x === 169 && y === 254) || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y <= 127);
+  }
+  if (a === "::1" || a === "::") return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return isPrivateAddress(mapped[1]!);
+  return a.startsWith("fc") || a.startsWith("fd") || a.startsWith("fe8") || a.startsWith("fe9") || a.startsWith("fea") || a.startsWith("feb");
+}

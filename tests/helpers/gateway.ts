@@ -1,0 +1,63 @@
+import type { PluginDefinition } from "../../src/kit.ts";
+import { createGateway, type Gateway } from "../../src/server.ts";
+
+export interface TestGateway {
+  gateway: Gateway;
+  /** Base URL of the listening server, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** `app.handle` with a path (no port, no server). */
+  handle(path: string, init?: RequestInit): Promise<Response>;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a gateway in this process on a free loopback port. `env` is the whole environment the
+ * gateway sees (nothing from the test runner's environment leaks in); `builtins` replaces the
+ * built-in plugin list when given.
+ */
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  builtins?: readonly PluginDefinition[],
+): Promise<TestGateway> {
+  const logs: string[] = [];
+  const gateway = await createGateway({
+    env: { PORT: "0", LOG_LEVEL: "warn", ...env },
+    builtins,
+    write: (line) => void logs.push(line),
+    discoveryTimeoutMs: 3000,
+  });
+  const url = gateway.listen();
+  return {
+    gateway,
+    url,
+    logs,
+    handle: (path, init) => gateway.app.handle(new Request(`http://localhost${path}`, init)),
+    close: () => gateway.shutdown(),
+  };
+}
+
+export const jsonPost = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: typeof body === "string" ? body : JSON.stringify(body),
+});
+
+/** The seed's three-message conversation. */
+export const SEED_MESSAGES = [
+  { role: "user", content: "Hello, what's your name?" },
+  { role: "assistant", content: "Hello ! I'm an AI assistant. How can I help you today?" },
+  { role: "user", content: "Perfect! Can you help me with some Python code?" },
+] as const;
+
+/** Splits an SSE body into its `data:` payloads, checking the framing byte by byte on the way. */
+export function parseSseBody(text: string): string[] {
+  if (!text.endsWith("\n\n")) throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(text.slice(-40))}`);
+  return text
+    .slice(0, -2)
+    .split("\n\n")
+    .map((event) => {
+      if (!event.startsWith("data: ") || event.includes("\n")) throw new Error(`bad SSE event: ${JSON.stringify(event)}`);
+      return event.slice(6);
+    });
+}
