@@ -134,13 +134,13 @@ export class ModelRegistry {
   }
 
   #toModel(provider: Provider, info: Partial<ModelInfo>, publicId: string): Model {
-    const { id: _id, created, ...extras } = info;
-    return {
-      ...extras,
+    const model: Model = {
       id: publicId,
       object: "model",
-      created: typeof created === "number" && Number.isInteger(created) ? created : this.#startedAt,
+      created: typeof info.created === "number" && Number.isInteger(info.created) ? info.created : this.#startedAt,
       owned_by: provider.name,
     };
+    for (const key in info) if (!(key in model)) (model as Record<string, unknown>)[key] = info[key];
+    return model;
   }
 }
