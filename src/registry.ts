@@ -54,9 +54,16 @@ export class ModelRegistry {
     return true;
   }
 
-  /** Runs every discovery once (in parallel), then keeps refreshing in the background. */
-  async start(ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number): Promise<void> {
-    await Promise.all(this.#providers.map((p) => this.refresh(p, ctx, timeoutMs)));
+  /**
+   * Runs every discovery once (in parallel), then keeps refreshing in the background. Start-up
+   * waits at most `waitMs` for the first round, so a slow upstream never delays serving the others;
+   * a discovery still running then completes in the background.
+   */
+  async start(ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number, waitMs = timeoutMs): Promise<void> {
+    const first = Promise.all(this.#providers.map((p) => this.refresh(p, ctx, timeoutMs)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
     for (const provider of this.#providers) {
       if (typeof provider.models !== "function") continue;
       const every = provider.refreshIntervalMs ?? DEFAULT_REFRESH_MS;

@@ -14,8 +14,10 @@ export interface StartOptions {
   builtins?: readonly PluginDefinition[];
   /** Where log lines go (tests); stdout by default. */
   write?: (line: string) => void;
-  /** Wait at most this long for the first model discovery of every provider. */
+  /** Longest a discovery request may take (default 10 s). */
   discoveryTimeoutMs?: number;
+  /** Longest start-up waits for the first discovery round before serving (default 2 s). */
+  discoveryWaitMs?: number;
 }
 
 export interface Gateway {
@@ -47,7 +49,11 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     secrets,
     registry,
   });
-  await registry.start({ logger, upstreamHeaders: { "x-ollaix-hops": "1" } }, options.discoveryTimeoutMs ?? 10_000);
+  await registry.start(
+    { logger, upstreamHeaders: { "x-ollaix-hops": "1" } },
+    options.discoveryTimeoutMs ?? 10_000,
+    options.discoveryWaitMs ?? 2_000,
+  );
   const app = createApp({ config, registry, logger, redact: secrets.redact });
   let server: ReturnType<typeof Bun.serve> | undefined;
 

@@ -61,3 +61,9 @@ export function parseSseBody(text: string): string[] {
       return event.slice(6);
     });
 }
+
+/** A response body as JSON, typed loosely on purpose: tests check shapes with expectations. */
+// biome-ignore lint: tests read arbitrary JSON
+export async function json(response: Response | Promise<Response>): Promise<any> {
+  return (await response).json();
+}

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({ MAX_BODY_BYTES: "2048" });
+});
+afterAll(() => gw.close());
+
+const user = { role: "user", content: "hi" };
+const base = { model: "dummy-model:1.0", messages: [user] };
+
+async function expectError(res: Response, status: number, param: string | null, code: string | null = null) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toStartWith("application/json");
+  expect(res.headers.get("x-request-id")).toBeTruthy();
+  const body = await json(res);
+  expectOpenAI("ErrorResponse", body);
+  expect(body.error.param).toBe(param);
+  expect(body.error.code).toBe(code);
+  expect(body.error.type).toBe(status === 413 || status === 400 || status === 404 ? "invalid_request_error" : body.error.type);
+  expect(JSON.stringify(body)).not.toContain("    at "); // never a stack trace
+  return body.error as { message: string; type: string };
+}
+
+describe("request validation: a 400 envelope naming the field", () => {
+  test.each([
+    ["missing messages", { model: "dummy-model:1.0" }, "messages"],
+    ["empty messages", { ...base, messages: [] }, "messages"],
+    ["missing model", { messages: [user] }, "model"],
+    ["bad role", { ...base, messages: [user, { role: "robot", content: "x" }] }, "messages[1].role"],
+    ["empty user content", { ...base, messages: [{ role: "user", content: "" }] }, "messages[0].content"],
+    ["user content null", { ...base, messages: [{ role: "user", content: null }] }, "messages[0].content"],
+    ["empty system content", { ...base, messages: [{ role: "system", content: [] }, user] }, "messages[0].content"],
+    ["tool message without tool_call_id", { ...base, messages: [user, { role: "tool", content: "42" }] }, "messages[1].tool_call_id"],
+    ["assistant with neither content nor tool_calls", { ...base, messages: [user, { role: "assistant", content: null }] }, "messages[1].content"],
+    ["temperature: 5", { ...base, temperature: 5 }, "temperature"],
+    ["top_p: 1.5", { ...base, top_p: 1.5 }, "top_p"],
+    ["non-boolean stream", { ...base, stream: "yes" }, "stream"],
+    ["max_tokens: 0", { ...base, max_tokens: 0 }, "max_tokens"],
+    ["content of the wrong type", { ...base, messages: [{ role: "user", content: 5 }] }, "messages[0].content"],
+    ["unknown part type", { ...base, messages: [{ role: "user", content: [{ type: "audio" }] }] }, "messages[0].content[0].type"],
+    ["text part without text", { ...base, messages: [{ role: "user", content: [{ type: "text" }] }] }, "messages[0].content[0].text"],
+    ["image part without url", { ...base, messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] }, "messages[0].content[0].image_url.url"],
+    ["five stop sequences", { ...base, stop: ["a", "b", "c", "d", "e"] }, "stop"],
+    ["bad tool_choice", { ...base, tool_choice: "maybe" }, "tool_choice"],
+    ["tool without a name", { ...base, tools: [{ type: "function", function: {} }] }, "tools[0].function.name"],
+    ["json_schema without its schema object", { ...base, response_format: { type: "json_schema" } }, "response_format.json_schema"],
+    ["a body that is not an object", [1, 2], null],
+  ])("%s", async (_name, body, param) => {
+    const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost(body)), 400, param);
+    if (param) expect(error.message).toContain(param);
+  });
+
+  test("malformed JSON", async () => {
+    const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost('{"model": "dummy-model:1.0", ')), 400, null);
+    expect(error.message).toContain("parse the JSON body");
+  });
+
+  test("wrong content type", async () => {
+    const res = await gw.handle("/v1/chat/completions", { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(base) });
+    const error = await expectError(res, 400, null);
+    expect(error.message).toContain("Content-Type");
+  });
+
+  test("no body", async () => {
+    await expectError(await gw.handle("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" } }), 400, null);
+  });
+
+  test("a body over MAX_BODY_BYTES is a 413, declared or streamed", async () => {
+    const big = JSON.stringify({ ...base, messages: [{ role: "user", content: "x".repeat(4096) }] });
+    await expectError(await gw.handle("/v1/chat/completions", jsonPost(big)), 413, null, "payload_too_large");
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const res = await gw.handle("/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: chunked });
+    await expectError(res, 413, null, "payload_too_large");
+  });
+
+  test("unknown model is a 404 model_not_found, for streams too", async () => {
+    for (const stream of [false, true]) {
+      const res = await gw.handle("/v1/chat/completions", jsonPost({ ...base, model: "gpt-nope", stream }));
+      const error = await expectError(res, 404, "model", "model_not_found");
+      expect(error.message).toContain("gpt-nope");
+    }
+  });
+
+  test("embeddings validate too", async () => {
+    await expectError(await gw.handle("/v1/embeddings", jsonPost({ model: "dummy-model:1.0" })), 400, "input");
+    await expectError(await gw.handle("/v1/embeddings", jsonPost({ model: "dummy-model:1.0", input: [] })), 400, "input");
+    await expectError(await gw.handle("/v1/embeddings", jsonPost({ model: "dummy-model:1.0", input: "x", encoding_format: "hex" })), 400, "encoding_format");
+  });
+
+  test("the server keeps serving after bad input", async () => {
+    const res = await gw.handle("/v1/chat/completions", jsonPost(base));
+    expect(res.status).toBe(200);
+  });
+});
