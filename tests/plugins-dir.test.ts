@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import dummy from "../plugins/dummy/index.ts";
+import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+
+/** PLUGINS_DIR under `bun start` semantics (in-process); tests/binary.test.ts does the same with dist/ollaix. */
+let dir: string;
+let gw: TestGateway;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
+  cpSync(join(import.meta.dir, "fixtures/plugins-dir"), dir, { recursive: true });
+  // A factory plugin with its own environment variable.
+  writeFileSync(
+    join(dir, "greeter.ts"),
+    `import { definePlugin, Type } from "ollaix/plugin";
+export default definePlugin({
+  name: "greeter",
+  env: Type.Object({ GREETING: Type.String({ default: "hello" }) }),
+  create(host) {
+    return {
+      name: "greeter",
+      models: [{ id: "greet-1" }],
+      async chat() {
+        return { choices: [{ index: 0, message: { content: host.env.GREETING }, finish_reason: "stop" }] };
+      },
+      async *chatStream() {
+        yield { choices: [{ index: 0, delta: { content: host.env.GREETING }, finish_reason: "stop" }] };
+      },
+    };
+  },
+});
+`,
+  );
+  gw = await startTestGateway({ PLUGINS_DIR: dir, GREETING: "bonjour" }, [dummy]);
+});
+afterAll(() => gw.close());
+
+describe("PLUGINS_DIR", () => {
+  test("a plugin from the folder shows up in /v1/models and answers, stream and not", async () => {
+    const ids = (await json(gw.handle("/v1/models"))).data.map((m: { id: string; owned_by: string }) => `${m.owned_by}:${m.id}`);
+    expect(ids).toEqual(["dummy:dummy-model:1.0", "echo:echo-1", "greeter:greet-1"]);
+    const answer = await json(gw.handle("/v1/chat/completions", jsonPost({ model: "echo-1", messages: [{ role: "user", content: "ping" }] })));
+    expect(answer.choices[0].message.content).toBe("echo: ping");
+    const stream = await (await gw.handle("/v1/chat/completions", jsonPost({ model: "echo-1", stream: true, messages: [{ role: "user", content: "a b" }] }))).text();
+    expect(stream).toContain('"content":"echo: "');
+    expect(stream.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+
+  test("a factory plugin gets its own validated environment", async () => {
+    const answer = await json(gw.handle("/v1/chat/completions", jsonPost({ model: "greet-1", messages: [{ role: "user", content: "hi" }] })));
+    expect(answer.choices[0].message.content).toBe("bonjour");
+  });
+
+  test("a broken plugin and a non-plugin are logged and skipped; the server serves the rest", () => {
+    const logs = gw.logs.join("\n");
+    expect(logs).toContain("this plugin is broken on purpose");
+    expect(logs).toContain("not-a-plugin.ts");
+  });
+
+  test("a plugin's invalid environment value stops start-up naming the variable", async () => {
+    const bad = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
+    writeFileSync(
+      join(bad, "strict.ts"),
+      `import { definePlugin, Type } from "ollaix/plugin";
+export default definePlugin({ name: "strict", env: Type.Object({ STRICT_PORT: Type.Integer({ default: 1 }) }), create: () => undefined });
+`,
+    );
+    await expect(startTestGateway({ PLUGINS_DIR: bad, STRICT_PORT: "many" }, [dummy])).rejects.toThrow(/STRICT_PORT/);
+  });
+
+  test("a PLUGINS_DIR that does not exist stops start-up naming it", async () => {
+    await expect(startTestGateway({ PLUGINS_DIR: "/nonexistent/plugins" }, [dummy])).rejects.toThrow(/PLUGINS_DIR/);
+  });
+});
