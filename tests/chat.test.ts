@@ -36,7 +36,7 @@ describe("POST /v1/chat/completions on dummy-model:1.0 with the seed payload", (
     expect(choice.logprobs).toBeNull();
     expect(choice.finish_reason).toBe("stop");
     // The dummy counts a word or a punctuation mark as one token.
-    // "Hello, what's your name?" = 5, the assistant line = 15, "Perfect! … code?" = 11.
+    // "Hello, what's your name?" = 6, the assistant line = 14, "Perfect! … code?" = 11.
     expect(body.usage.prompt_tokens).toBe(31);
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
     expect(body.usage.completion_tokens).toBeGreaterThan(0);

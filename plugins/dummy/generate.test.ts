@@ -6,7 +6,7 @@ describe("countTokens", () => {
   test.each([
     ["", 0],
     ["Hello", 1],
-    ["Hello, what's your name?", 5],
+    ["Hello, what's your name?", 6],
     ["a  b\tc\n", 3],
     ["Perfect! Can you help me with some Python code?", 11],
   ])("%j has %d tokens", (text, n) => expect(countTokens(text)).toBe(n));
