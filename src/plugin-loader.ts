@@ -75,6 +75,8 @@ async function instantiate(definition: PluginDefinition, source: string, o: Load
       config: o.config,
       logger: o.logger.child({ plugin: definition.name }),
       fetch,
+      addSecret: (value) => o.secrets.add(value),
+      rawEnv: o.env,
     });
     const list = made === undefined ? [] : Array.isArray(made) ? made : [made];
     return list.filter((provider) => {

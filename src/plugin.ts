@@ -112,6 +112,10 @@ export interface PluginHost<E = Record<string, never>> {
   config: Readonly<Config>;
   logger: Logger;
   fetch: typeof fetch;
+  /** Registers a value (a key the plugin read) that must never appear in a log line or an error. */
+  addSecret(value: string | undefined): void;
+  /** The whole environment, for plugins whose variable names come from settings (`api_key_env`). */
+  rawEnv: Readonly<Record<string, string | undefined>>;
 }
 
 /** A plugin that builds its provider instances at start (from env or settings). */
