@@ -129,9 +129,13 @@ export interface PluginFactory<S extends TObject = TObject> {
   create(host: PluginHost<Static<S>>): Provider | Provider[] | undefined | Promise<Provider | Provider[] | undefined>;
 }
 
-export type PluginDefinition = Provider | PluginFactory<TObject>;
+// `any`: factories differ in their env schema (create() is contravariant in it); the loader
+// validates the environment against each factory's own schema before calling create().
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PluginDefinition = Provider | PluginFactory<any>;
 
-export function isPluginFactory(value: PluginDefinition): value is PluginFactory<TObject> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function isPluginFactory(value: PluginDefinition): value is PluginFactory<any> {
   return typeof (value as PluginFactory).create === "function";
 }
 
