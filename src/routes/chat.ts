@@ -82,18 +82,16 @@ function toCompletion(result: ChatResult, model: string): ChatCompletion {
     object: "chat.completion",
     created: nowSeconds(),
     model,
-    choices: choices.map((choice) => ({
-      ...choice,
-      index: choice.index,
-      message: {
-        ...choice.message,
-        role: "assistant",
-        content: choice.message.content ?? null,
-        refusal: choice.message.refusal ?? null,
-      },
-      logprobs: choice.logprobs ?? null,
-      finish_reason: choice.finish_reason,
-    })),
+    choices: choices.map(({ index, message, logprobs, finish_reason, ...choiceExtras }) => {
+      const { role: _role, content, refusal, ...messageExtras } = message;
+      return {
+        index,
+        message: { role: "assistant" as const, content: content ?? null, refusal: refusal ?? null, ...messageExtras },
+        logprobs: logprobs ?? null,
+        finish_reason,
+        ...choiceExtras,
+      };
+    }),
     ...rest,
   };
 }
