@@ -61,3 +61,13 @@ describe("embedText", () => {
     }
   });
 });
+
+describe("countTokens beyond ASCII", () => {
+  test.each([
+    ["café au lait", 3],
+    ["naïve—word", 3],
+    ["日本語 テキスト", 2],
+    ["emoji 😀 here", 3],
+    ["tab\u00a0nbsp", 2],
+  ])("%j has %d tokens", (text, n) => expect(countTokens(text)).toBe(n));
+});
