@@ -32,6 +32,8 @@ export {
 } from "./errors.ts";
 export type { ErrorFields } from "./errors.ts";
 export { ConfigError, readEnv } from "./env.ts";
+export { createChecker } from "./checker.ts";
+export type { Checker } from "./checker.ts";
 export { parseNdjson } from "./ndjson.ts";
 export { parseSse, parseSseJson } from "./sse-parse.ts";
 export type { SseMessage } from "./sse-parse.ts";

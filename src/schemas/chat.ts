@@ -125,6 +125,9 @@ export const ChatRequest = Type.Object(
     tools: Type.Optional(Type.Array(Tool)),
     tool_choice: Type.Optional(ToolChoice),
     user: Type.Optional(Type.String()),
+    reasoning_effort: Type.Optional(
+      Nullable(Type.String({ description: "For reasoning models: none, minimal, low, medium, high; plugins map it" })),
+    ),
   },
   {
     ...open,

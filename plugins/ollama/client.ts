@@ -1,0 +1,128 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+// The browser entry on purpose: the Node entry's `encodeImage` reads any image string that names an
+// existing file (`data:image/png;base64,/etc/passwd` would send that file to the model).
+import { Ollama } from "ollama/browser";
+import { hasErrorFields, parseNdjson, UpstreamError } from "../../src/kit.ts";
+import { fromOllamaError, OllamaResponseError, type ErrorScope } from "./errors.ts";
+import {
+  errorTextOf,
+  parseChatResponse,
+  parseEmbedResponse,
+  parseShow,
+  parseTags,
+  parseVersion,
+  type OllamaChatRequest,
+  type OllamaChatResponse,
+  type OllamaEmbedRequest,
+  type OllamaEmbedResponse,
+  type OllamaShow,
+  type OllamaTags,
+} from "./wire.ts";
+
+/** What one call upstream needs: the abort signal, the headers to add, the model name for errors. */
+export interface CallScope extends ErrorScope {
+  headers: Readonly<Record<string, string>>;
+}
+
+/** The Ollama HTTP API as the plugin uses it. Every failure comes out as one of the kit's errors. */
+export interface OllamaClient {
+  listModels(scope: CallScope): Promise<OllamaTags>;
+  showModel(model: string, scope: CallScope): Promise<OllamaShow>;
+  chat(body: OllamaChatRequest, scope: CallScope): Promise<OllamaChatResponse>;
+  /** The NDJSON lines of a streamed chat, up to and including the one with `done: true`. */
+  chatStream(body: OllamaChatRequest, scope: CallScope): AsyncGenerator<OllamaChatResponse>;
+  embed(body: OllamaEmbedRequest, scope: CallScope): Promise<OllamaEmbedResponse>;
+  version(scope: CallScope): Promise<string>;
+}
+
+/** The only place that knows Ollama's URLs and the `ollama` package. Built once per plugin instance. */
+export function createOllamaClient(options: { baseUrl: string; fetch: typeof fetch }): OllamaClient {
+  const { fetch: baseFetch } = options;
+  const root = options.baseUrl.replace(/\/+$/, "");
+  // ollama-js takes one `fetch` for the client's life and passes no signal on non-streamed calls;
+  // the call's scope (signal, hop headers) reaches that shared fetch through async context.
+  const calls = new AsyncLocalStorage<CallScope>();
+  const scopedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const scope = calls.getStore();
+    if (!scope) return baseFetch(input, init);
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(scope.headers)) headers.set(name, value);
+    const signal = init?.signal ? AbortSignal.any([init.signal, scope.signal]) : scope.signal;
+    return baseFetch(input, { ...init, headers, signal });
+  };
+  // Bun's `typeof fetch` also declares `preconnect`, which ollama-js never calls.
+  const ollama = new Ollama({ host: root, fetch: scopedFetch as typeof fetch });
+
+  async function call<T>(scope: CallScope, run: () => Promise<unknown>, parse: (value: unknown) => T): Promise<T> {
+    try {
+      return parse(await calls.run(scope, run));
+    } catch (error) {
+      throw fromOllamaError(error, scope);
+    }
+  }
+
+  // ollama-js's request types are narrower than what the converters build (tool parameters as any
+  // JSON schema); the body is Ollama's documented shape either way.
+  type ClientChatRequest = Parameters<typeof ollama.chat>[0] & { stream: false };
+
+  return {
+    listModels: (scope) => call(scope, () => ollama.list(), parseTags),
+    showModel: (model, scope) => call(scope, () => ollama.show({ model }), parseShow),
+    chat: (body, scope) => call(scope, () => ollama.chat({ ...body, stream: false } as ClientChatRequest), parseChatResponse),
+    embed: (body, scope) => call(scope, () => ollama.embed(body), parseEmbedResponse),
+    version: (scope) => call(scope, () => ollama.version(), (value) => parseVersion(value).version),
+    chatStream: (body, scope) => streamChat(baseFetch, `${root}/api/chat`, body, scope),
+  };
+}
+
+/**
+ * Streamed chat over plain fetch + the core's NDJSON parser rather than ollama-js, whose stream
+ * reader skips malformed lines with a console warning (they must fail, STYLE.md §6), turns an
+ * `{"error"}` line into a bare Error, and keeps every stream in a list until `done` arrives, so
+ * streams the client abandons would pile up in this long-lived client.
+ */
+async function* streamChat(
+  baseFetch: typeof fetch,
+  url: string,
+  body: OllamaChatRequest,
+  scope: CallScope,
+): AsyncGenerator<OllamaChatResponse> {
+  let stream: ReadableStream<Uint8Array>;
+  try {
+    const response = await baseFetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/x-ndjson", ...scope.headers },
+      body: JSON.stringify({ ...body, stream: true }),
+      signal: scope.signal,
+    });
+    if (!response.ok) throw await responseErrorOf(response);
+    if (!response.body) throw new UpstreamError("Ollama answered the streamed chat without a body.");
+    stream = response.body;
+  } catch (error) {
+    throw fromOllamaError(error, scope);
+  }
+  try {
+    for await (const line of parseNdjson(stream)) {
+      const chunk = parseChatResponse(line);
+      yield chunk;
+      if (chunk.done) return;
+    }
+  } catch (error) {
+    if (scope.signal.aborted || hasErrorFields(error)) throw fromOllamaError(error, scope);
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UpstreamError(`The Ollama stream broke off: ${why}`, { cause: error });
+  }
+  throw new UpstreamError("The Ollama stream ended before its final message (`done: true`).");
+}
+
+/** A non-2xx answer as ollama-js reads one: the JSON body's `error`, else the text, else the status. */
+async function responseErrorOf(response: Response): Promise<OllamaResponseError> {
+  const text = await response.text().catch(() => "");
+  let message = text.trim();
+  try {
+    message = errorTextOf(JSON.parse(text)) ?? message;
+  } catch {
+    // Not JSON: the text is the message.
+  }
+  return new OllamaResponseError(message || `HTTP ${response.status} ${response.statusText}`.trim(), response.status);
+}

@@ -1,0 +1,77 @@
+import { randomId, UpstreamError, type ChatResult, type ChunkResult, type Delta, type EmbedResult, type ToolCall, type Usage } from "../../src/kit.ts";
+import { mapFinishReason } from "./map-finish-reason.ts";
+import type { OllamaChatResponse, OllamaEmbedResponse, OllamaToolCallIn } from "./wire.ts";
+
+/** Ids for tool calls Ollama sent without one; injectable so tests can pin them. */
+export type NewToolCallId = () => string;
+const newCallId: NewToolCallId = () => randomId("call_");
+
+/**
+ * Ollama's counts as OpenAI usage. `prompt_eval_count` is absent when the prompt came from Ollama's
+ * cache (usage 0, not a crash). `eval_count` already includes thinking tokens; Ollama does not say
+ * how many, so `completion_tokens_details.reasoning_tokens` is left out rather than guessed.
+ */
+export function toUsage(response: OllamaChatResponse): Usage {
+  const prompt = response.prompt_eval_count ?? 0;
+  const completion = response.eval_count ?? 0;
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/** Ollama's tool calls (arguments an object, no id or type) in OpenAI's shape. */
+function toToolCall(call: OllamaToolCallIn, newId: NewToolCallId): ToolCall {
+  return {
+    id: call.id || newId(),
+    type: "function",
+    function: { name: call.function.name, arguments: JSON.stringify(call.function.arguments) },
+  };
+}
+
+/** A non-streamed `/api/chat` answer as a chat completion (the core adds id, created, model). */
+export function fromOllamaChatResponse(response: OllamaChatResponse, newId: NewToolCallId = newCallId): ChatResult {
+  const content = response.message?.content ?? "";
+  const thinking = response.message?.thinking;
+  const toolCalls = (response.message?.tool_calls ?? []).map((call) => toToolCall(call, newId));
+  const message: ChatResult["choices"][number]["message"] = {
+    role: "assistant",
+    // OpenAI answers a pure tool call with `content: null`; Ollama sends "".
+    content: toolCalls.length > 0 && content === "" ? null : content,
+  };
+  if (thinking) message.reasoning_content = thinking;
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  return {
+    choices: [{ index: 0, message, finish_reason: mapFinishReason(response.done_reason, toolCalls.length > 0) }],
+    usage: toUsage(response),
+  };
+}
+
+/**
+ * A mapper for one stream: each Ollama line becomes zero or more chunks. Thinking goes to
+ * `reasoning_content`, tool calls arrive whole with a running `index`, and the `done` line becomes
+ * the finish chunk followed by the usage chunk (`choices: []`).
+ */
+export function createChunkMapper(newId: NewToolCallId = newCallId): (line: OllamaChatResponse) => ChunkResult[] {
+  let toolCalls = 0;
+  return function fromOllamaChunk(line) {
+    const delta: Delta = {};
+    const message = line.message;
+    if (message?.thinking) delta.reasoning_content = message.thinking;
+    if (message?.content) delta.content = message.content;
+    if (message?.tool_calls && message.tool_calls.length > 0) {
+      delta.tool_calls = message.tool_calls.map((call) => ({ index: toolCalls++, ...toToolCall(call, newId) }));
+    }
+    if (!line.done) return Object.keys(delta).length > 0 ? [{ choices: [{ index: 0, delta }] }] : [];
+    return [
+      { choices: [{ index: 0, delta, finish_reason: mapFinishReason(line.done_reason, toolCalls > 0) }] },
+      { choices: [], usage: toUsage(line) },
+    ];
+  };
+}
+
+/** `/api/embed`'s answer: one vector per input, usage from `prompt_eval_count`. */
+export function fromOllamaEmbedResponse(response: OllamaEmbedResponse, inputs: number): EmbedResult {
+  if (response.embeddings.length !== inputs) {
+    throw new UpstreamError(`Ollama returned ${response.embeddings.length} embeddings for ${inputs} inputs.`);
+  }
+  const tokens = response.prompt_eval_count ?? 0;
+  return { embeddings: response.embeddings, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+}

@@ -1,0 +1,67 @@
+import { definePlugin, Type, type ChatRequest, type ChunkResult, type RequestContext } from "../../src/kit.ts";
+import { createOllamaClient, type CallScope } from "./client.ts";
+import { toOllamaChatRequest, toOllamaEmbedRequest } from "./convert-request.ts";
+import { createChunkMapper, fromOllamaChatResponse, fromOllamaEmbedResponse } from "./convert-response.ts";
+import { createModelCatalog } from "./discover-models.ts";
+import { loadMessageImages } from "./load-images.ts";
+import type { OllamaChatRequest } from "./wire.ts";
+
+/** Every model of an Ollama server, through the OpenAI endpoints. */
+export default definePlugin({
+  name: "ollama",
+  env: Type.Object({
+    OLLAMA_BASE_URL: Type.String({ default: "http://localhost:11434", pattern: "^https?://", description: "an http(s) URL" }),
+  }),
+  create(host) {
+    const client = createOllamaClient({ baseUrl: host.env.OLLAMA_BASE_URL, fetch: host.fetch });
+    const catalog = createModelCatalog(client, host.logger);
+
+    const scopeOf = (ctx: RequestContext): CallScope => ({
+      signal: ctx.signal,
+      headers: ctx.upstreamHeaders,
+      requestedModel: ctx.requestedModel,
+    });
+
+    async function toChatBody(request: ChatRequest, ctx: RequestContext, stream: boolean): Promise<OllamaChatRequest> {
+      const images = await loadMessageImages(request.messages, {
+        allowPrivate: ctx.config.imageFetchAllowPrivate,
+        signal: ctx.signal,
+        fetch: host.fetch,
+      });
+      return toOllamaChatRequest(request, { model: ctx.model, stream, images, traits: catalog.traitsOf(ctx.model) });
+    }
+
+    return {
+      name: "ollama",
+      models: (ctx) => catalog.list({ signal: ctx.signal, headers: ctx.upstreamHeaders }),
+      refreshIntervalMs: 30_000,
+      // `ollama/<name>` reaches models the last discovery did not list (yet).
+      resolveModel: (id) => id,
+
+      async chat(request, ctx) {
+        const answer = await client.chat(await toChatBody(request, ctx, false), scopeOf(ctx));
+        return fromOllamaChatResponse(answer);
+      },
+
+      async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
+        const toChunks = createChunkMapper();
+        for await (const line of client.chatStream(await toChatBody(request, ctx, true), scopeOf(ctx))) {
+          yield* toChunks(line);
+        }
+      },
+
+      async embed(input, request, ctx) {
+        const answer = await client.embed(toOllamaEmbedRequest(request, input, ctx.model), scopeOf(ctx));
+        return fromOllamaEmbedResponse(answer, input.length);
+      },
+
+      async health(ctx) {
+        try {
+          return { ok: true, detail: `Ollama ${await client.version({ signal: ctx.signal, headers: ctx.upstreamHeaders })}` };
+        } catch (error) {
+          return { ok: false, detail: (error as Error).message };
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,167 @@
+import { createChecker, Type, UpstreamError, type Static, type TSchema } from "../../src/kit.ts";
+
+/**
+ * Ollama's wire format (docs/api.md of ollama/ollama, and ollama-js src/interfaces.ts). Request
+ * shapes are what the converters build; response shapes are partial on purpose: they name only what
+ * the plugin reads, so fields Ollama adds later pass, and they are checked where they are parsed.
+ */
+
+// ---------------------------------------------------------------- requests (built by the converters)
+
+const JsonObject = Type.Record(Type.String(), Type.Unknown());
+
+export const OllamaToolCallOut = Type.Object({
+  function: Type.Object({ name: Type.String(), arguments: JsonObject }),
+});
+
+export const OllamaMessage = Type.Object({
+  role: Type.Union([Type.Literal("system"), Type.Literal("user"), Type.Literal("assistant"), Type.Literal("tool")]),
+  content: Type.String(),
+  thinking: Type.Optional(Type.String()),
+  /** Base64, without a `data:` prefix. */
+  images: Type.Optional(Type.Array(Type.String())),
+  tool_calls: Type.Optional(Type.Array(OllamaToolCallOut)),
+  /** On tool messages: the name of the tool whose result this is. */
+  tool_name: Type.Optional(Type.String()),
+});
+export type OllamaMessage = Static<typeof OllamaMessage>;
+
+export const OllamaTool = Type.Object({
+  type: Type.Literal("function"),
+  function: Type.Object({
+    name: Type.String(),
+    description: Type.Optional(Type.String()),
+    parameters: Type.Optional(JsonObject),
+  }),
+});
+export type OllamaTool = Static<typeof OllamaTool>;
+
+/** The Modelfile parameters the plugin sets (`options`). */
+export const OllamaOptions = Type.Object({
+  temperature: Type.Optional(Type.Number()),
+  top_p: Type.Optional(Type.Number()),
+  num_predict: Type.Optional(Type.Integer()),
+  stop: Type.Optional(Type.Array(Type.String())),
+  seed: Type.Optional(Type.Integer()),
+  presence_penalty: Type.Optional(Type.Number()),
+  frequency_penalty: Type.Optional(Type.Number()),
+});
+export type OllamaOptions = Static<typeof OllamaOptions>;
+
+/** `"json"` (JSON mode) or a JSON schema (structured outputs). */
+export const OllamaFormat = Type.Union([Type.Literal("json"), JsonObject]);
+export type OllamaFormat = Static<typeof OllamaFormat>;
+
+/** `true`/`false`, or a level name for models that take levels (gpt-oss: low, medium, high). */
+export const OllamaThink = Type.Union([Type.Boolean(), Type.String()]);
+export type OllamaThink = Static<typeof OllamaThink>;
+
+export const OllamaChatRequest = Type.Object({
+  model: Type.String(),
+  messages: Type.Array(OllamaMessage),
+  stream: Type.Boolean(),
+  format: Type.Optional(OllamaFormat),
+  options: Type.Optional(OllamaOptions),
+  tools: Type.Optional(Type.Array(OllamaTool)),
+  think: Type.Optional(OllamaThink),
+});
+export type OllamaChatRequest = Static<typeof OllamaChatRequest>;
+
+export const OllamaEmbedRequest = Type.Object({
+  model: Type.String(),
+  input: Type.Union([Type.String(), Type.Array(Type.String())]),
+  dimensions: Type.Optional(Type.Integer()),
+});
+export type OllamaEmbedRequest = Static<typeof OllamaEmbedRequest>;
+
+// ---------------------------------------------------------------- responses (checked on arrival)
+
+const Count = Type.Integer({ minimum: 0 });
+
+/** Ollama sends `arguments` as an object and, before the versions that add one, no `id`. */
+export const OllamaToolCallIn = Type.Object({
+  id: Type.Optional(Type.String()),
+  function: Type.Object({ name: Type.String(), arguments: JsonObject }),
+});
+export type OllamaToolCallIn = Static<typeof OllamaToolCallIn>;
+
+/** One `/api/chat` answer, or one line of its stream. The final stream line may have no `message`. */
+export const OllamaChatResponse = Type.Object({
+  message: Type.Optional(
+    Type.Object({
+      content: Type.Optional(Type.String()),
+      thinking: Type.Optional(Type.String()),
+      tool_calls: Type.Optional(Type.Union([Type.Array(OllamaToolCallIn), Type.Null()])),
+    }),
+  ),
+  done: Type.Boolean(),
+  done_reason: Type.Optional(Type.String()),
+  /** Absent when the whole prompt came from Ollama's prompt cache. */
+  prompt_eval_count: Type.Optional(Count),
+  eval_count: Type.Optional(Count),
+});
+export type OllamaChatResponse = Static<typeof OllamaChatResponse>;
+
+export const OllamaModelDetails = Type.Object({
+  family: Type.Optional(Type.String()),
+  parameter_size: Type.Optional(Type.String()),
+  quantization_level: Type.Optional(Type.String()),
+});
+
+export const OllamaTags = Type.Object({
+  models: Type.Array(
+    Type.Object({
+      name: Type.String({ minLength: 1 }),
+      modified_at: Type.Optional(Type.String()),
+      digest: Type.Optional(Type.String()),
+      details: Type.Optional(Type.Union([OllamaModelDetails, Type.Null()])),
+    }),
+  ),
+});
+export type OllamaTags = Static<typeof OllamaTags>;
+export type OllamaTagsModel = OllamaTags["models"][number];
+
+/** `/api/show`: model metadata (`<architecture>.context_length`), capabilities, thinking levels. */
+export const OllamaShow = Type.Object({
+  model_info: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+  capabilities: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+  thinking: Type.Optional(
+    Type.Object({ values: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Boolean()]))) }),
+  ),
+});
+export type OllamaShow = Static<typeof OllamaShow>;
+
+export const OllamaEmbedResponse = Type.Object({
+  embeddings: Type.Array(Type.Array(Type.Number())),
+  prompt_eval_count: Type.Optional(Count),
+});
+export type OllamaEmbedResponse = Static<typeof OllamaEmbedResponse>;
+
+export const OllamaVersion = Type.Object({ version: Type.String() });
+
+/** What Ollama sends instead of an answer, also as a line inside a 200 stream. */
+const OllamaErrorBody = Type.Object({ error: Type.String() });
+const isErrorBody = createChecker(OllamaErrorBody);
+
+/** The `error` text of an `{"error": …}` body, or undefined. */
+export function errorTextOf(value: unknown): string | undefined {
+  return isErrorBody.check(value) ? value.error : undefined;
+}
+
+function parserFor<S extends TSchema>(schema: S, what: string): (value: unknown) => Static<S> {
+  const checker = createChecker(schema);
+  return (value) => {
+    const error = errorTextOf(value);
+    if (error !== undefined) throw new UpstreamError(`Ollama reported an error: ${error}`);
+    if (checker.check(value)) return value;
+    const first = checker.explain(value);
+    const where = first ? ` (${first})` : "";
+    throw new UpstreamError(`Ollama sent ${what} that does not match its documented format${where}.`);
+  };
+}
+
+export const parseChatResponse = parserFor(OllamaChatResponse, "a chat response");
+export const parseTags = parserFor(OllamaTags, "a model list");
+export const parseShow = parserFor(OllamaShow, "model details");
+export const parseEmbedResponse = parserFor(OllamaEmbedResponse, "an embedding response");
+export const parseVersion = parserFor(OllamaVersion, "a version");
