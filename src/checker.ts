@@ -6,6 +6,8 @@ export interface Checker<T> {
   check(value: unknown): value is T;
   /** `/path: message` of the first mismatch, for an error message; undefined when it fits. */
   explain(value: unknown): string | undefined;
+  /** Every mismatch (for configuration, where all problems are reported at once). */
+  errors(value: unknown): { path: string; message: string }[];
 }
 
 /**
@@ -20,5 +22,6 @@ export function createChecker<S extends TSchema>(schema: S): Checker<Static<S>> 
       const first = compiled.Errors(value).First();
       return first ? `${first.path || "/"}: ${first.message}` : undefined;
     },
+    errors: (value) => [...compiled.Errors(value)].map((e) => ({ path: e.path, message: e.message })),
   };
 }

@@ -15,15 +15,21 @@ export interface ErrorFields {
 export class OllaixError extends Error implements ErrorFields {
   status = 500;
   type = "api_error";
-  code: string | null = null;
-  param: string | null = null;
+  code: string | null;
+  param: string | null;
   retryAfter?: number;
+  /**
+   * Subclasses set their default `code`/`param` here, not as instance fields: a field initialiser
+   * runs after this constructor and would overwrite the value a caller passed in `options`.
+   */
+  static defaultCode: string | null = null;
+  static defaultParam: string | null = null;
 
   constructor(message: string, options?: { cause?: unknown; param?: string | null; code?: string | null }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    if (options?.param !== undefined) this.param = options.param;
-    if (options?.code !== undefined) this.code = options.code;
+    this.code = options?.code !== undefined ? options.code : (new.target as typeof OllaixError).defaultCode;
+    this.param = options?.param !== undefined ? options.param : (new.target as typeof OllaixError).defaultParam;
   }
 }
 
@@ -36,14 +42,14 @@ export class InvalidRequestError extends OllaixError {
 export class AuthenticationError extends OllaixError {
   override status = 401;
   override type = "authentication_error";
-  override code: string | null = "invalid_api_key";
+  static override defaultCode: string | null = "invalid_api_key";
 }
 
 export class ModelNotFoundError extends OllaixError {
   override status = 404;
   override type = "invalid_request_error";
-  override code: string | null = "model_not_found";
-  override param: string | null = "model";
+  static override defaultCode: string | null = "model_not_found";
+  static override defaultParam: string | null = "model";
   constructor(model: string, options?: { cause?: unknown }) {
     super(`The model '${model}' does not exist or you do not have access to it.`, options);
   }
@@ -52,19 +58,19 @@ export class ModelNotFoundError extends OllaixError {
 export class NotFoundError extends OllaixError {
   override status = 404;
   override type = "invalid_request_error";
-  override code: string | null = "not_found";
+  static override defaultCode: string | null = "not_found";
 }
 
 export class PayloadTooLargeError extends OllaixError {
   override status = 413;
   override type = "invalid_request_error";
-  override code: string | null = "payload_too_large";
+  static override defaultCode: string | null = "payload_too_large";
 }
 
 export class RateLimitError extends OllaixError {
   override status = 429;
   override type = "rate_limit_error";
-  override code: string | null = "rate_limit_exceeded";
+  static override defaultCode: string | null = "rate_limit_exceeded";
   constructor(message: string, options?: { cause?: unknown; retryAfter?: number; code?: string | null }) {
     super(message, options);
     if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
@@ -74,28 +80,28 @@ export class RateLimitError extends OllaixError {
 /** 502: the upstream answered 5xx or something that is not its documented format. */
 export class UpstreamError extends OllaixError {
   override status = 502;
-  override code: string | null = "upstream_error";
+  static override defaultCode: string | null = "upstream_error";
 }
 
 /** 502: the upstream refused the gateway's own provider key. The message must not contain the key. */
 export class UpstreamAuthError extends OllaixError {
   override status = 502;
-  override code: string | null = "upstream_auth_failed";
+  static override defaultCode: string | null = "upstream_auth_failed";
 }
 
 export class UpstreamUnavailableError extends OllaixError {
   override status = 503;
-  override code: string | null = "upstream_unavailable";
+  static override defaultCode: string | null = "upstream_unavailable";
 }
 
 export class UpstreamTimeoutError extends OllaixError {
   override status = 504;
-  override code: string | null = "upstream_timeout";
+  static override defaultCode: string | null = "upstream_timeout";
 }
 
 export class LoopDetectedError extends OllaixError {
   override status = 508;
-  override code: string | null = "loop_detected";
+  static override defaultCode: string | null = "loop_detected";
 }
 
 /** True for anything that carries the error fields, whichever copy of this module made it. */

@@ -22,6 +22,7 @@ export {
   AuthenticationError,
   hasErrorFields,
   InvalidRequestError,
+  LoopDetectedError,
   ModelNotFoundError,
   OllaixError,
   RateLimitError,

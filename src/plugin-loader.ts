@@ -76,7 +76,11 @@ async function instantiate(definition: PluginDefinition, source: string, o: Load
       logger: o.logger.child({ plugin: definition.name }),
       fetch,
       addSecret: (value) => o.secrets.add(value),
-      rawEnv: o.env,
+      readSecretEnv(name) {
+        const value = o.env[name];
+        o.secrets.add(value);
+        return value === "" ? undefined : value;
+      },
     });
     const list = made === undefined ? [] : Array.isArray(made) ? made : [made];
     return list.filter((provider) => {

@@ -114,8 +114,11 @@ export interface PluginHost<E = Record<string, never>> {
   fetch: typeof fetch;
   /** Registers a value (a key the plugin read) that must never appear in a log line or an error. */
   addSecret(value: string | undefined): void;
-  /** The whole environment, for plugins whose variable names come from settings (`api_key_env`). */
-  rawEnv: Readonly<Record<string, string | undefined>>;
+  /**
+   * Reads a variable whose name comes from the plugin's settings (e.g. `api_key_env`), from the
+   * gateway's environment, and registers its value as a secret.
+   */
+  readSecretEnv(name: string): string | undefined;
 }
 
 /** A plugin that builds its provider instances at start (from env or settings). */

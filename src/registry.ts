@@ -129,6 +129,9 @@ export class ModelRegistry {
     for (const provider of this.#providers) {
       for (const info of this.#lists.get(provider) ?? []) {
         if (typeof info?.id !== "string" || info.id === "") continue;
+        // An upstream that lists this instance's own prefixed ids is this gateway (or one that
+        // lists it): taking them would add a `<name>/` level on every refresh.
+        if (info.id.startsWith(`${provider.name}/`)) continue;
         const publicId = index.has(info.id) ? `${provider.name}/${info.id}` : info.id;
         if (index.has(publicId)) continue; // the same id twice in one provider's list
         const model = this.#toModel(provider, info, publicId);

@@ -139,6 +139,16 @@ describe("discovery", () => {
     }
   });
 
+  test("ids an upstream lists under this instance's own prefix are skipped (a gateway discovering itself)", async () => {
+    const gw2 = await startTestGateway({}, [provider("self", [{ id: "real" }, { id: "self/real" }, { id: "self/self/real" }])]);
+    try {
+      const ids = (await json(gw2.handle("/v1/models"))).data.map((m: { id: string }) => m.id);
+      expect(ids).toEqual(["real"]);
+    } finally {
+      await gw2.close();
+    }
+  });
+
   test("an instance name used twice is refused, the first one kept", async () => {
     const gw2 = await startTestGateway({}, [dummy, provider("dummy", [{ id: "other" }])]);
     try {

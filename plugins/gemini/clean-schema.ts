@@ -1,0 +1,148 @@
+import type { JsonObject } from "./wire.ts";
+
+/**
+ * JSON Schema → Gemini's `Schema` object (the OpenAPI 3.0 subset of `parameters` and
+ * `responseSchema`), for models that do not take full JSON Schema. That object rejects every key it
+ * does not know with a 400 ("Invalid JSON payload received. Unknown name \"additionalProperties\""),
+ * so what it cannot say is dropped rather than failing the request: `$schema`, `$id`,
+ * `additionalProperties`, `not`, `if`/`then`, `patternProperties`, … `$ref`s to local `$defs` /
+ * `definitions` are inlined (a cycle stops at an open OBJECT), `allOf` is merged, `oneOf` becomes
+ * `anyOf`, `"null"` in a type list or union becomes `nullable`, `const` becomes a one-value enum.
+ * Never mutates its input.
+ */
+export function toGeminiSchema(schema: JsonObject): JsonObject {
+  return convert(schema, schema, []);
+}
+
+const TYPES = new Set(["string", "number", "integer", "boolean", "array", "object"]);
+
+/** Formats the Schema object accepts per type; others were answered 400 by older models. */
+const FORMATS: Record<string, readonly string[]> = {
+  STRING: ["enum", "date-time"],
+  NUMBER: ["float", "double"],
+  INTEGER: ["int32", "int64"],
+};
+
+/** Keys copied as they are when their value has the expected JSON type. */
+const COPIED: [key: string, kind: "string" | "number" | "boolean" | "string[]" | "any"][] = [
+  ["title", "string"],
+  ["description", "string"],
+  ["minItems", "number"],
+  ["maxItems", "number"],
+  ["minProperties", "number"],
+  ["maxProperties", "number"],
+  ["minLength", "number"],
+  ["maxLength", "number"],
+  ["pattern", "string"],
+  ["minimum", "number"],
+  ["maximum", "number"],
+  ["nullable", "boolean"],
+  ["propertyOrdering", "string[]"],
+  ["default", "any"],
+  ["example", "any"],
+];
+
+function convert(node: unknown, root: JsonObject, refs: readonly string[]): JsonObject {
+  if (!isObject(node)) return {};
+  if (typeof node.$ref === "string") return convertRef(node, node.$ref, root, refs);
+  const source = Array.isArray(node.allOf) ? mergeAllOf(node, node.allOf, root) : node;
+  const out: JsonObject = {};
+
+  const variants = source.anyOf ?? source.oneOf;
+  if (Array.isArray(variants)) {
+    const nonNull = variants.filter((v) => !(isObject(v) && v.type === "null"));
+    if (nonNull.length === 1) {
+      // `X | null` is Gemini's `nullable` X, not a one-branch union.
+      const { anyOf: _a, oneOf: _o, ...rest } = source;
+      const only = isObject(nonNull[0]) ? nonNull[0] : {};
+      return { ...convert({ ...rest, ...only }, root, refs), nullable: true };
+    }
+    if (nonNull.length < variants.length) out.nullable = true;
+    if (nonNull.length > 0) out.anyOf = nonNull.map((v) => convert(v, root, refs));
+  }
+
+  if (!out.anyOf) {
+    const type = source.type;
+    const listed = Array.isArray(type) ? type.filter((t): t is string => typeof t === "string") : typeof type === "string" ? [type] : [];
+    const real = listed.filter((t) => TYPES.has(t));
+    if (listed.includes("null")) out.nullable = true;
+    if (real.length === 1) out.type = real[0]!.toUpperCase();
+    else if (real.length > 1) out.anyOf = real.map((t) => ({ type: t.toUpperCase() }));
+  }
+
+  if (typeof source.format === "string" && typeof out.type === "string" && FORMATS[out.type]?.includes(source.format)) {
+    out.format = source.format;
+  }
+  const values = Array.isArray(source.enum) ? source.enum : "const" in source ? [source.const] : undefined;
+  if (values) {
+    if (values.includes(null)) out.nullable = true;
+    const strings = values.filter((v) => v !== null);
+    // The Schema object's enum holds strings only; a numeric enum cannot be said, so it is left out.
+    if (strings.length > 0 && strings.every((v) => typeof v === "string")) {
+      if (out.type === undefined && out.anyOf === undefined) out.type = "STRING";
+      out.enum = strings;
+    }
+  }
+  for (const [key, kind] of COPIED) {
+    const value = source[key];
+    if (value === undefined || out[key] !== undefined) continue;
+    if (kind === "any" || (kind === "string[]" ? Array.isArray(value) && value.every((v) => typeof v === "string") : typeof value === kind)) {
+      out[key] = value;
+    }
+  }
+  if (out.example === undefined && Array.isArray(source.examples) && source.examples.length > 0) out.example = source.examples[0];
+
+  if (isObject(source.properties)) {
+    const properties: JsonObject = {};
+    for (const [name, property] of Object.entries(source.properties)) properties[name] = convert(property, root, refs);
+    out.properties = properties;
+    if (Array.isArray(source.required)) {
+      const required = source.required.filter((name): name is string => typeof name === "string" && name in properties);
+      if (required.length > 0) out.required = required;
+    }
+  }
+  // A tuple (`prefixItems`, or `items` as an array) has no Schema form: its first element stands in.
+  const items = Array.isArray(source.items) ? source.items[0] : (source.items ?? (Array.isArray(source.prefixItems) ? source.prefixItems[0] : undefined));
+  if (isObject(items)) out.items = convert(items, root, refs);
+  return out;
+}
+
+function convertRef(node: JsonObject, ref: string, root: JsonObject, refs: readonly string[]): JsonObject {
+  const { $ref: _ref, ...siblings } = node;
+  // The Schema object has no references: a recursive type is unrolled once, then left open.
+  if (refs.includes(ref)) return { type: "OBJECT", ...pickDescription(siblings) };
+  const target = resolveLocalRef(root, ref);
+  if (!target) return { ...convert(siblings, root, refs) };
+  return convert({ ...target, ...siblings }, root, [...refs, ref]);
+}
+
+function mergeAllOf(node: JsonObject, allOf: readonly unknown[], root: JsonObject): JsonObject {
+  const { allOf: _allOf, ...rest } = node;
+  let merged: JsonObject = {};
+  for (const part of allOf) {
+    if (!isObject(part)) continue;
+    const resolved = typeof part.$ref === "string" ? (resolveLocalRef(root, part.$ref) ?? {}) : part;
+    const properties = { ...(isObject(merged.properties) ? merged.properties : {}), ...(isObject(resolved.properties) ? resolved.properties : {}) };
+    const required = [...(Array.isArray(merged.required) ? merged.required : []), ...(Array.isArray(resolved.required) ? resolved.required : [])];
+    merged = { ...merged, ...resolved, ...(Object.keys(properties).length > 0 ? { properties } : {}), ...(required.length > 0 ? { required } : {}) };
+  }
+  return { ...merged, ...rest };
+}
+
+/** `#/$defs/Name` or `#/definitions/Name` (JSON Pointer escapes included); anything else is unknown. */
+function resolveLocalRef(root: JsonObject, ref: string): JsonObject | undefined {
+  if (!ref.startsWith("#/")) return undefined;
+  let node: unknown = root;
+  for (const raw of ref.slice(2).split("/")) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (!isObject(node)) return undefined;
+    node = node[key];
+  }
+  return isObject(node) ? node : undefined;
+}
+
+const pickDescription = (node: JsonObject): JsonObject => (typeof node.description === "string" ? { description: node.description } : {});
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,98 @@
+import { GoogleGenAI, type GenerateContentConfig, type GenerateContentParameters } from "@google/genai";
+import { parseEmbedResponse, parseGenerateResponse, parseModel, type GeminiEmbedResponse, type GeminiGenerateRequest, type GeminiModel, type GeminiResponse } from "./wire.ts";
+
+/** The Gemini API's own origin, the SDK's default; set explicitly so no SDK environment variable moves it. */
+export const GOOGLE_BASE_URL = "https://generativelanguage.googleapis.com/";
+
+export interface GeminiClientOptions {
+  apiKey: string;
+  /** GEMINI_BASE_URL: the REST origin without the API version, as the SDK's `httpOptions.baseUrl`. */
+  baseUrl?: string;
+  fetch: typeof fetch;
+}
+
+/** Per call: the request's abort signal and the headers every upstream request carries. */
+export interface CallOptions {
+  signal: AbortSignal;
+  headers: Readonly<Record<string, string>>;
+}
+
+export interface GeminiClient {
+  generateContent(model: string, request: GeminiGenerateRequest, call: CallOptions): Promise<GeminiResponse>;
+  /** Resolves once Gemini accepted the stream (HTTP errors reject here), then yields its events. */
+  generateContentStream(model: string, request: GeminiGenerateRequest, call: CallOptions): Promise<AsyncIterable<GeminiResponse>>;
+  /** One `batchEmbedContents` call. */
+  embedContents(model: string, texts: readonly string[], dimensions: number | undefined, call: CallOptions): Promise<GeminiEmbedResponse>;
+  /** Every page of `GET models`, or only the first `pageSize` entries when `firstPageOnly`. */
+  listModels(call: CallOptions, o?: { pageSize?: number; firstPageOnly?: boolean }): Promise<GeminiModel[]>;
+}
+
+/**
+ * The only module that knows the `@google/genai` SDK. One SDK client for the instance, pinned to
+ * the Gemini API (`vertexai: false`), `v1beta` (where `thoughtSignature`, `parametersJsonSchema` and
+ * `responseJsonSchema` live) and the host's `fetch`; SDK errors are thrown as they are (errors.ts
+ * maps them), answers are checked on the way in.
+ */
+export function createGeminiClient(o: GeminiClientOptions): GeminiClient {
+  const sdk = new GoogleGenAI({
+    apiKey: o.apiKey,
+    vertexai: false,
+    httpOptions: { baseUrl: o.baseUrl ?? GOOGLE_BASE_URL, apiVersion: "v1beta", fetch: o.fetch },
+  });
+
+  const params = (model: string, request: GeminiGenerateRequest, call: CallOptions): GenerateContentParameters => {
+    const { contents, systemInstruction, tools, toolConfig, generationConfig } = request;
+    // The SDK takes one flat config and splits it back into the REST body's
+    // `systemInstruction` / `tools` / `toolConfig` / `generationConfig`.
+    const config = {
+      ...generationConfig,
+      systemInstruction,
+      tools,
+      toolConfig,
+      abortSignal: call.signal,
+      httpOptions: { headers: { ...call.headers } },
+    };
+    // Our wire types are the REST JSON; the SDK declares the same string values as TS enums.
+    return { model, contents, config: config as GenerateContentConfig };
+  };
+
+  return {
+    async generateContent(model, request, call) {
+      return parseGenerateResponse(await sdk.models.generateContent(params(model, request, call)));
+    },
+
+    async generateContentStream(model, request, call) {
+      const events = await sdk.models.generateContentStream(params(model, request, call));
+      return (async function* checkEvents() {
+        for await (const event of events) yield parseGenerateResponse(event);
+      })();
+    },
+
+    async embedContents(model, texts, dimensions, call) {
+      const response = await sdk.models.embedContent({
+        model,
+        contents: [...texts],
+        config: {
+          ...(dimensions === undefined ? {} : { outputDimensionality: dimensions }),
+          abortSignal: call.signal,
+          httpOptions: { headers: { ...call.headers } },
+        },
+      });
+      return parseEmbedResponse(response);
+    },
+
+    async listModels(call, { pageSize = 1000, firstPageOnly = false } = {}) {
+      const pager = await sdk.models.list({ config: { pageSize, abortSignal: call.signal, httpOptions: { headers: { ...call.headers } } } });
+      const models: GeminiModel[] = [];
+      const take = (model: { supportedActions?: unknown }) =>
+        // The SDK renames REST's `supportedGenerationMethods` to `supportedActions`; back to REST.
+        models.push(parseModel({ ...model, supportedGenerationMethods: model.supportedActions }));
+      if (firstPageOnly) {
+        for (const model of pager.page) take(model);
+        return models;
+      }
+      for await (const model of pager) take(model);
+      return models;
+    },
+  };
+}

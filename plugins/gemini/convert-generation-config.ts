@@ -1,0 +1,44 @@
+import type { ChatRequest } from "../../src/kit.ts";
+import { toGeminiSchema } from "./clean-schema.ts";
+import type { SchemaMode } from "./convert-tools.ts";
+import type { GeminiGenerationConfig } from "./wire.ts";
+
+/** The sampling and output fields of an OpenAI request as Gemini's `generationConfig`. */
+export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode): GeminiGenerationConfig {
+  const config: GeminiGenerationConfig = {};
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (maxTokens != null) config.maxOutputTokens = maxTokens;
+  if (request.temperature != null) config.temperature = request.temperature;
+  if (request.top_p != null) config.topP = request.top_p;
+  if (request.stop != null) {
+    const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
+    if (stop.length > 0) config.stopSequences = [...stop];
+  }
+  if (request.seed != null) config.seed = request.seed;
+  if (request.presence_penalty != null) config.presencePenalty = request.presence_penalty;
+  if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
+  if (request.n != null) config.candidateCount = request.n;
+  Object.assign(config, toResponseFormat(request.response_format, mode));
+  return config;
+}
+
+function toResponseFormat(format: ChatRequest["response_format"], mode: SchemaMode): GeminiGenerationConfig {
+  if (!format) return {};
+  switch (format.type) {
+    case "text":
+      return {};
+    case "json_object":
+      return { responseMimeType: "application/json" };
+    case "json_schema": {
+      const schema = format.json_schema?.schema;
+      if (!schema) return { responseMimeType: "application/json" };
+      return mode === "json-schema"
+        ? { responseMimeType: "application/json", responseJsonSchema: schema }
+        : { responseMimeType: "application/json", responseSchema: toGeminiSchema(schema) };
+    }
+    default: {
+      const unknownType: never = format.type;
+      throw new Error(`unknown response_format type ${String(unknownType)}`);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { InvalidRequestError, type ContentPart, type Message } from "../../src/kit.ts";
+import type { GeminiContent, GeminiInlineData, GeminiPart, GeminiRole, JsonObject } from "./wire.ts";
+import { thoughtSignatureOf } from "./tool-call-id.ts";
+
+/** Images already loaded by the caller, keyed by their part's path: `messages[2].content[1]`. */
+export type LoadedImages = ReadonlyMap<string, GeminiInlineData>;
+
+export interface GeminiConversation {
+  contents: GeminiContent[];
+  systemInstruction?: { parts: GeminiPart[] };
+}
+
+export const imageKey = (message: number, part: number) => `messages[${message}].content[${part}]`;
+
+/**
+ * OpenAI messages → Gemini `contents` and `systemInstruction`. System and developer messages (Gemini
+ * has one system slot) go to `systemInstruction` in order; assistant is role `model`; tool results
+ * are `functionResponse` parts named after the call they answer; consecutive messages of one role
+ * are merged, since Gemini wants turns to alternate and all results of parallel calls in one turn.
+ */
+export function toGeminiConversation(messages: readonly Message[], images: LoadedImages): GeminiConversation {
+  const callNames = new Map<string, string>();
+  const system: GeminiPart[] = [];
+  const contents: GeminiContent[] = [];
+  const append = (role: GeminiRole, parts: GeminiPart[]) => {
+    if (parts.length === 0) return;
+    const last = contents.at(-1);
+    if (last?.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+
+  messages.forEach((message, i) => {
+    const role = message.role;
+    switch (role) {
+      case "system":
+      case "developer":
+        system.push(...textParts(message.content));
+        break;
+      case "user":
+        append("user", userParts(message.content, i, images));
+        break;
+      case "assistant": {
+        const parts = textParts(message.content).filter((part) => part.text !== "");
+        (message.tool_calls ?? []).forEach((call, j) => {
+          callNames.set(call.id, call.function.name);
+          const functionCall = { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) };
+          const signature = thoughtSignatureOf(call);
+          parts.push(signature === undefined ? { functionCall } : { functionCall, thoughtSignature: signature });
+        });
+        append("model", parts);
+        break;
+      }
+      case "tool": {
+        const name = callNames.get(message.tool_call_id ?? "") ?? message.name;
+        if (!name) {
+          throw new InvalidRequestError(
+            `Invalid 'messages[${i}].tool_call_id': no earlier assistant tool call has the id '${message.tool_call_id}'.`,
+            { param: `messages[${i}].tool_call_id` },
+          );
+        }
+        append("user", [{ functionResponse: { name, response: toFunctionResponse(message.content) } }]);
+        break;
+      }
+      default: {
+        const unknownRole: never = role;
+        throw new InvalidRequestError(`Invalid 'messages[${i}].role': ${String(unknownRole)}.`, { param: `messages[${i}].role` });
+      }
+    }
+  });
+
+  if (contents.length === 0) {
+    throw new InvalidRequestError("Gemini needs at least one user or assistant message besides system messages.", { param: "messages" });
+  }
+  return system.length > 0 ? { contents, systemInstruction: { parts: system } } : { contents };
+}
+
+function textParts(content: Message["content"]): GeminiPart[] {
+  if (content == null) return [];
+  if (typeof content === "string") return [{ text: content }];
+  return content.filter((part) => part.type === "text").map((part) => ({ text: part.text ?? "" }));
+}
+
+function userParts(content: Message["content"], i: number, images: LoadedImages): GeminiPart[] {
+  if (content == null) return [];
+  if (typeof content === "string") return [{ text: content }];
+  return content.map((part: ContentPart, j): GeminiPart => {
+    const type = part.type;
+    switch (type) {
+      case "text":
+        return { text: part.text ?? "" };
+      case "image_url": {
+        const inlineData = images.get(imageKey(i, j));
+        if (!inlineData) throw new Error(`image ${imageKey(i, j)} was not loaded before conversion`);
+        return { inlineData };
+      }
+      default: {
+        const unknownType: never = type;
+        throw new InvalidRequestError(`Invalid 'messages[${i}].content[${j}].type': ${String(unknownType)}.`, {
+          param: `messages[${i}].content[${j}].type`,
+        });
+      }
+    }
+  });
+}
+
+/** Gemini's `functionCall.args` is a JSON object (a protobuf Struct); OpenAI sends it as a string. */
+function parseArguments(text: string, param: string): JsonObject {
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidRequestError(`Invalid '${param}': not valid JSON.`, { param });
+  }
+  if (!isPlainObject(value)) throw new InvalidRequestError(`Invalid '${param}': Gemini takes function arguments as a JSON object.`, { param });
+  return value;
+}
+
+/**
+ * Gemini's `functionResponse.response` is a JSON object too: a tool result that is one is sent as
+ * it is; anything else is wrapped as `{ "output": <text> }`, the key Gemini's docs name for output.
+ */
+function toFunctionResponse(content: Message["content"]): JsonObject {
+  const text = content == null ? "" : typeof content === "string" ? content : content.map((part) => part.text ?? "").join("");
+  try {
+    const value: unknown = JSON.parse(text);
+    if (isPlainObject(value)) return value;
+  } catch {
+    // Not JSON: plain text output.
+  }
+  return { output: text };
+}
+
+function isPlainObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,72 @@
+import { describe, expect, test } from "bun:test";
+import type { ChatRequest } from "../../src/kit.ts";
+import { schemaModeFor, toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
+
+const deepFreeze = <T>(value: T): T => {
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+};
+
+describe("schemaModeFor", () => {
+  test.each([
+    ["gemini-2.5-flash", "json-schema"],
+    ["gemini-2.0-flash", "json-schema"],
+    ["gemini-3-pro-preview", "json-schema"],
+    ["gemini-flash-latest", "json-schema"],
+    ["gemini-1.5-flash", "openapi"],
+    ["gemini-1.5-pro-002", "openapi"],
+    ["gemini-pro", "openapi"],
+    ["gemini-pro-vision", "openapi"],
+    ["some-future-model", "json-schema"],
+  ])("%s → %s", (model, mode) => {
+    expect(schemaModeFor(model)).toBe(mode as never);
+  });
+});
+
+describe("toGeminiRequest", () => {
+  const request: ChatRequest = deepFreeze({
+    model: "gemini/gemini-2.5-flash",
+    messages: [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Weather in Paris?" },
+    ],
+    tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }],
+    tool_choice: "required",
+    temperature: 0.3,
+    user: "someone",
+    logprobs: true,
+  } as ChatRequest);
+
+  test("a whole request, without touching the input (frozen)", () => {
+    expect(toGeminiRequest(request, { model: "gemini-2.5-flash", images: new Map() })).toEqual({
+      contents: [{ role: "user", parts: [{ text: "Weather in Paris?" }] }],
+      systemInstruction: { parts: [{ text: "Be brief." }] },
+      tools: [{ functionDeclarations: [{ name: "get_weather", parametersJsonSchema: { type: "object", properties: { city: { type: "string" } } } }] }],
+      toolConfig: { functionCallingConfig: { mode: "ANY" } },
+      generationConfig: { temperature: 0.3 },
+    });
+  });
+
+  test("an older model gets the cleaned Schema form", () => {
+    expect(toGeminiRequest(request, { model: "gemini-1.5-flash", images: new Map() }).tools).toEqual([
+      { functionDeclarations: [{ name: "get_weather", parameters: { type: "OBJECT", properties: { city: { type: "STRING" } } } }] },
+    ]);
+  });
+
+  test("a plain request has only contents and an empty generationConfig", () => {
+    expect(toGeminiRequest({ model: "m", messages: [{ role: "user", content: "hi" }] }, { model: "gemini-2.5-flash", images: new Map() })).toEqual({
+      contents: [{ role: "user", parts: [{ text: "hi" }] }],
+      generationConfig: {},
+    });
+  });
+});
+
+describe("toEmbedBatches", () => {
+  test("order kept, at most `size` per batch", () => {
+    expect(toEmbedBatches(["a", "b", "c", "d", "e"], 2)).toEqual([["a", "b"], ["c", "d"], ["e"]]);
+    expect(toEmbedBatches(Array.from({ length: 250 }, (_, i) => String(i))).map((b) => b.length)).toEqual([100, 100, 50]);
+  });
+});

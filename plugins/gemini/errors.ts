@@ -1,0 +1,132 @@
+import {
+  createChecker,
+  hasErrorFields,
+  InvalidRequestError,
+  ModelNotFoundError,
+  RateLimitError,
+  UpstreamAuthError,
+  UpstreamError,
+  UpstreamUnavailableError,
+  Type,
+  type Static,
+} from "../../src/kit.ts";
+
+/** Google's error envelope, `{"error": google.rpc.Status}`; the parts of `details` read here. */
+const GoogleErrorBody = Type.Object({
+  code: Type.Optional(Type.Integer()),
+  message: Type.Optional(Type.String()),
+  status: Type.Optional(Type.String()),
+  details: Type.Optional(Type.Array(Type.Object({ "@type": Type.Optional(Type.String()), reason: Type.Optional(Type.String()), retryDelay: Type.Optional(Type.Unknown()) }))),
+});
+export type GoogleErrorBody = Static<typeof GoogleErrorBody>;
+const isEnvelope = createChecker(Type.Object({ error: GoogleErrorBody }));
+
+export interface ErrorContext {
+  signal: AbortSignal;
+  /** The model id as the client sent it, for the 404. */
+  requestedModel: string;
+}
+
+/**
+ * Any failure of a Gemini call as the kit error the contract's table asks for. The SDK throws
+ * `ApiError` (`status`, and the response body JSON-encoded in `message`) for HTTP errors and for
+ * error events inside a stream; `fetch` throws a TypeError with a `code` when Gemini is
+ * unreachable; an abort is the core's (its time-out reason) or the client's (nobody listens).
+ */
+export function fromGeminiError(error: unknown, ctx: ErrorContext): unknown {
+  if (ctx.signal.aborted) {
+    const reason: unknown = ctx.signal.reason;
+    return hasErrorFields(reason) ? reason : error;
+  }
+  if (hasErrorFields(error)) return error;
+  if (isApiError(error)) return fromStatus(error.status, parseGoogleError(error.message), ctx.requestedModel, error);
+  if (isNetworkError(error)) return new UpstreamUnavailableError("Gemini is unreachable.", { cause: error });
+  // The SDK's own failures while reading an answer ("exception parsing stream chunk", "Incomplete JSON segment").
+  return new UpstreamError("Gemini sent an answer the gateway could not read.", { cause: error });
+}
+
+function fromStatus(status: number, body: GoogleErrorBody | undefined, requestedModel: string, cause: unknown): Error {
+  const message = body?.message?.trim() || `HTTP ${status}`;
+  if (isKeyRefusal(status, body)) {
+    // Never echo Gemini's text here: its debug details can repeat the key.
+    const why = reasonOf(body) ?? body?.status ?? `HTTP ${status}`;
+    return new UpstreamAuthError(`Gemini refused the gateway's Gemini API key (${why}); check GEMINI_API_KEY.`, { cause });
+  }
+  if (status === 404) return new ModelNotFoundError(requestedModel, { cause });
+  if (status === 429) return new RateLimitError(`Gemini rate limit: ${message}`, { cause, retryAfter: retryAfterOf(body) });
+  if (status === 400 || status === 422) {
+    return new InvalidRequestError(message, { cause, code: isContextTooLong(message) ? "context_length_exceeded" : null });
+  }
+  return new UpstreamError(`Gemini answered HTTP ${status}: ${message}`, { cause });
+}
+
+/** 401 and 403 always; 400 when Google says the key itself is bad (`API_KEY_INVALID`, …). */
+function isKeyRefusal(status: number, body: GoogleErrorBody | undefined): boolean {
+  if (status === 401 || status === 403) return true;
+  if (status !== 400) return false;
+  return reasonOf(body)?.startsWith("API_KEY_") === true || /\bAPI key (?:not valid|expired|not found)/i.test(body?.message ?? "");
+}
+
+const reasonOf = (body: GoogleErrorBody | undefined): string | undefined =>
+  body?.details?.find((d) => d["@type"]?.endsWith("google.rpc.ErrorInfo") && typeof d.reason === "string")?.reason;
+
+/** `google.rpc.RetryInfo.retryDelay`, a JSON Duration: `"37s"`, `"0.5s"` (or `{seconds, nanos}`). */
+export function retryAfterOf(body: GoogleErrorBody | undefined): number | undefined {
+  const delay = body?.details?.find((d) => d["@type"]?.endsWith("google.rpc.RetryInfo"))?.retryDelay;
+  if (typeof delay === "string") {
+    const match = /^(\d+(?:\.\d+)?)s$/.exec(delay.trim());
+    return match ? Number(match[1]) : undefined;
+  }
+  if (typeof delay === "object" && delay !== null) {
+    // Duration in its protobuf object form: `{ seconds: "2", nanos: 500000000 }` (seconds an int64 string).
+    const { seconds, nanos } = delay as { seconds?: unknown; nanos?: unknown };
+    const total = Number(seconds ?? 0) + Number(nanos ?? 0) / 1e9;
+    return Number.isFinite(total) && total >= 0 ? total : undefined;
+  }
+  return undefined;
+}
+
+// "The input token count (1290012) exceeds the maximum number of tokens allowed (1048576)."
+const isContextTooLong = (message: string) => /input token count.*exceeds the maximum number of tokens/i.test(message);
+
+/**
+ * The SDK's ApiError message is `JSON.stringify(body)`; inside a stream it is prefixed with
+ * `got status: <STATUS>. `. A body that was not JSON is wrapped as `{error:{message:<text>}}`, and
+ * that text may itself be Google's JSON envelope (sometimes inside an array).
+ */
+export function parseGoogleError(text: string): GoogleErrorBody | undefined {
+  const body = envelopeOf(tryJson(text.replace(/^got status: [^.]*\.\s*/, "")));
+  if (body?.message) {
+    const inner = envelopeOf(tryJson(body.message));
+    if (inner) return { ...inner, code: inner.code ?? body.code };
+  }
+  return body;
+}
+
+function envelopeOf(value: unknown): GoogleErrorBody | undefined {
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return isEnvelope.check(first) ? first.error : undefined;
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isApiError(error: unknown): error is Error & { status: number } {
+  return error instanceof Error && error.name === "ApiError" && typeof (error as { status?: unknown }).status === "number";
+}
+
+/**
+ * Bun's and undici's fetch failures are TypeErrors carrying a system code (ECONNREFUSED, ENOTFOUND,
+ * …) on the error or its cause; a connection dropped while reading has the code on a plain Error.
+ */
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  if (typeof code !== "string") return false;
+  return error instanceof TypeError || /^(?:E[A-Z]+|Connection\w+|FailedToOpenSocket|UND_ERR_\w+)$/.test(code);
+}

@@ -1,0 +1,178 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import type OpenAI from "openai";
+import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
+import { json, PNG, sse, type FakeGemini } from "./__fixtures__/fake-gemini.ts";
+import { failure, startGeminiGateway, type GeminiGateway } from "./__fixtures__/gemini-gateway.ts";
+import emptyBlockReason from "./__fixtures__/generate-empty-block-reason.json";
+import malformedFunctionCall from "./__fixtures__/generate-malformed-function-call.json";
+import promptBlocked from "./__fixtures__/generate-prompt-blocked.json";
+import safetyFinish from "./__fixtures__/generate-safety-finish.json";
+
+/** Images, JSON output, safety outcomes and embeddings, end to end through the `openai` client. */
+let env: GeminiGateway;
+let upstream: FakeGemini;
+let client: OpenAI;
+
+beforeAll(async () => {
+  env = await startGeminiGateway();
+  ({ upstream, client } = env);
+});
+afterEach(() => upstream.reset());
+afterAll(() => env.close());
+
+const sentBody = (suffix = ":generateContent") => {
+  const calls = upstream.calls(suffix);
+  expect(calls).toHaveLength(1);
+  return calls[0]!.body;
+};
+
+const weatherTool = {
+  type: "function" as const,
+  function: {
+    name: "get_current_temperature",
+    description: "Current temperature of a city",
+    parameters: { $schema: "http://json-schema.org/draft-07/schema#", type: "object", properties: { location: { type: "string" } }, required: ["location"], additionalProperties: false },
+  },
+};
+
+describe("images", () => {
+  test("data: URLs and http URLs (fetched by the gateway) become inlineData", async () => {
+    await client.chat.completions.create({
+      model: "gemini-2.5-flash",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Compare these." },
+            { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQSkZJRg==" } },
+            { type: "image_url", image_url: { url: `${upstream.url}/cat.png`, detail: "high" } },
+          ],
+        },
+      ],
+    });
+    expect((sentBody() as { contents: unknown }).contents).toEqual([
+      {
+        role: "user",
+        parts: [{ text: "Compare these." }, { inlineData: { mimeType: "image/jpeg", data: "/9j/4AAQSkZJRg==" } }, { inlineData: { mimeType: "image/png", data: PNG.toString("base64") } }],
+      },
+    ]);
+  });
+
+  test("a URL that is not an image is a clear 400 naming the part, and Gemini is not called", async () => {
+    const request = client.chat.completions.create({
+      model: "gemini-2.5-flash",
+      messages: [{ role: "user", content: [{ type: "text", text: "?" }, { type: "image_url", image_url: { url: `${upstream.url}/page.html` } }] }],
+    });
+    expect(await failure(request)).toMatchObject({
+      status: 400,
+      error: { type: "invalid_request_error", param: "messages[0].content[1].image_url.url", message: expect.stringContaining("did not return an image") },
+    });
+    expect(upstream.calls(":generateContent")).toHaveLength(0);
+  });
+});
+
+describe("JSON output and schemas", () => {
+  const person = { type: "object", properties: { name: { type: "string" }, age: { type: ["integer", "null"] } }, required: ["name", "age"], additionalProperties: false };
+
+  test("json_schema → responseMimeType and the schema whole in responseJsonSchema", async () => {
+    await client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Jane, 54" }], response_format: { type: "json_schema", json_schema: { name: "person", strict: true, schema: person } } });
+    expect((sentBody() as { generationConfig: unknown }).generationConfig).toEqual({ responseMimeType: "application/json", responseJsonSchema: person });
+  });
+
+  test("json_object → the JSON mime type alone", async () => {
+    await client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "JSON please" }], response_format: { type: "json_object" } });
+    expect((sentBody() as { generationConfig: unknown }).generationConfig).toEqual({ responseMimeType: "application/json" });
+  });
+
+  test("a model without JSON Schema support (gemini/gemini-1.5-flash, unlisted) gets cleaned schemas instead of a 400", async () => {
+    await client.chat.completions.create({
+      model: "gemini/gemini-1.5-flash",
+      messages: [{ role: "user", content: "Jane, 54" }],
+      tools: [weatherTool],
+      response_format: { type: "json_schema", json_schema: { name: "person", schema: person } },
+    });
+    const call = upstream.calls(":generateContent")[0]!;
+    expect(call.path).toBe("/v1beta/models/gemini-1.5-flash:generateContent");
+    expect(call.body).toMatchObject({
+      tools: [{ functionDeclarations: [{ name: "get_current_temperature", description: "Current temperature of a city", parameters: { type: "OBJECT", properties: { location: { type: "STRING" } }, required: ["location"] } }] }],
+      generationConfig: {
+        responseMimeType: "application/json",
+        responseSchema: { type: "OBJECT", properties: { name: { type: "STRING" }, age: { nullable: true, type: "INTEGER" } }, required: ["name", "age"] },
+      },
+    });
+  });
+});
+
+describe("safety", () => {
+  const ask = { model: "gemini-2.5-flash", messages: [{ role: "user" as const, content: "Something dangerous" }] };
+
+  test("a blocked prompt is a clear 400 content_filter, not an empty 200", async () => {
+    upstream.answer(() => json(promptBlocked));
+    expect(await failure(client.chat.completions.create(ask))).toMatchObject({
+      status: 400,
+      error: { type: "invalid_request_error", code: "content_filter", param: "messages", message: "Gemini blocked the prompt (blockReason SAFETY)." },
+    });
+  });
+
+  test("streaming: the block arrives before the first byte, so it is the same HTTP 400", async () => {
+    upstream.answer(() => sse([promptBlocked]));
+    expect(await failure(client.chat.completions.create({ ...ask, stream: true }))).toMatchObject({ status: 400, error: { code: "content_filter" } });
+  });
+
+  test("an empty blockReason is not a block", async () => {
+    upstream.answer(() => json(emptyBlockReason));
+    const completion = await client.chat.completions.create(ask);
+    expect([completion.choices[0]!.message.content, completion.choices[0]!.finish_reason]).toEqual(["Here is a gentle bedtime story.", "stop"]);
+  });
+
+  test("an answer stopped by SAFETY is a content_filter completion", async () => {
+    upstream.answer(() => json(safetyFinish));
+    const completion = await client.chat.completions.create(ask);
+    expectOpenAI("CreateChatCompletionResponse", completion);
+    expect(completion.choices[0]).toMatchObject({ message: { content: "" }, finish_reason: "content_filter" });
+  });
+
+  test("MALFORMED_FUNCTION_CALL is a 502 upstream error, not content_filter", async () => {
+    upstream.answer(() => json(malformedFunctionCall));
+    expect(await failure(client.chat.completions.create(ask))).toMatchObject({ status: 502, error: { type: "api_error", code: "upstream_error" } });
+  });
+
+  test("MALFORMED_FUNCTION_CALL after text has streamed is the SSE error event", async () => {
+    upstream.answer(() => sse([{ candidates: [{ content: { parts: [{ text: "Let me call" }], role: "model" } }] }, { candidates: [{ finishReason: "MALFORMED_FUNCTION_CALL" }] }]));
+    const response = await fetch(`${env.gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...ask, stream: true }) });
+    expect(response.status).toBe(200);
+    const events = (await response.text()).split("\n\n").filter(Boolean);
+    expect(events.at(-1)).toBe(
+      `data: {"error":{"message":"Gemini could not complete the answer (finishReason MALFORMED_FUNCTION_CALL).","type":"api_error","param":null,"code":"upstream_error"}}`,
+    );
+  });
+});
+
+describe("embeddings", () => {
+  test("a string → one batchEmbedContents request; the OpenAI list shape back", async () => {
+    const result = await client.embeddings.create({ model: "gemini-embedding-001", input: "Hello world" });
+    expect(upstream.calls(":batchEmbedContents")[0]!.path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");
+    expect(sentBody(":batchEmbedContents")).toEqual({ requests: [{ content: { role: "user", parts: [{ text: "Hello world" }] }, model: "models/gemini-embedding-001" }] });
+    expectOpenAI("CreateEmbeddingResponse", result);
+    expect(result).toEqual({ object: "list", data: [{ object: "embedding", index: 0, embedding: [11, 0] }], model: "gemini-embedding-001", usage: { prompt_tokens: 0, total_tokens: 0 } });
+  });
+
+  test("an array with dimensions → outputDimensionality on every request, vectors in input order", async () => {
+    const result = await client.embeddings.create({ model: "gemini-embedding-001", input: ["a", "bb", "ccc"], dimensions: 768, encoding_format: "float" });
+    expect(sentBody(":batchEmbedContents")).toEqual({
+      requests: ["a", "bb", "ccc"].map((text) => ({ content: { role: "user", parts: [{ text }] }, outputDimensionality: 768, model: "models/gemini-embedding-001" })),
+    });
+    expect(result.data.map((d) => d.embedding)).toEqual([[1, 0], [2, 1], [3, 2]]);
+  });
+
+  test("more than 100 inputs are sent in batches of 100, answers joined in order", async () => {
+    const input = Array.from({ length: 150 }, (_, i) => "x".repeat(i + 1));
+    const result = await client.embeddings.create({ model: "gemini-embedding-001", input, encoding_format: "float" });
+    expect(upstream.calls(":batchEmbedContents").map((c) => (c.body as { requests: unknown[] }).requests.length)).toEqual([100, 50]);
+    expect(result.data.map((d) => d.embedding[0])).toEqual(input.map((text) => text.length));
+  });
+
+  test("token-id input is refused by the core (Gemini embeds text)", async () => {
+    expect(await failure(client.embeddings.create({ model: "gemini-embedding-001", input: [1, 2, 3] }))).toMatchObject({ status: 400, error: { param: "input" } });
+  });
+});

@@ -1,0 +1,97 @@
+import { definePlugin, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
+import { createGeminiClient, type CallOptions } from "./client.ts";
+import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
+import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
+import { fromGeminiError } from "./errors.ts";
+import type { GeminiEmbedResponse } from "./wire.ts";
+import { loadMessageImages } from "./load-images.ts";
+import { DEFAULT_GEMINI_MODELS, fromGeminiModels, toGeminiModelId } from "./convert-models.ts";
+
+const callOf = (ctx: { signal: AbortSignal; upstreamHeaders: Readonly<Record<string, string>> }): CallOptions => ({
+  signal: ctx.signal,
+  headers: ctx.upstreamHeaders,
+});
+
+/** Google Gemini through the OpenAI surface, with the `@google/genai` SDK; on when GEMINI_API_KEY is set. */
+export default definePlugin({
+  name: "gemini",
+  env: Type.Object({
+    GEMINI_API_KEY: Type.Optional(Type.String()),
+    GEMINI_BASE_URL: Type.Optional(Type.String({ pattern: "^https?://", description: "an http(s) URL" })),
+  }),
+  secretEnv: ["GEMINI_API_KEY"],
+
+  create(host) {
+    const apiKey = host.env.GEMINI_API_KEY;
+    if (!apiKey) return undefined;
+    const client = createGeminiClient({ apiKey, baseUrl: host.env.GEMINI_BASE_URL, fetch: host.fetch });
+    let listed: readonly ModelInfo[] | undefined;
+
+    /** Images first (the only I/O of a request's translation), then the pure conversion. */
+    const prepare = async (request: ChatRequest, ctx: RequestContext) => {
+      const images = await loadMessageImages(request.messages, { allowPrivate: ctx.config.imageFetchAllowPrivate, signal: ctx.signal, fetch: host.fetch });
+      return toGeminiRequest(request, { model: ctx.model, images });
+    };
+
+    return {
+      name: "gemini",
+      maxN: 8,
+      // Gemini's catalogue changes rarely; a failed listing is retried on the same schedule.
+      refreshIntervalMs: 10 * 60_000,
+      resolveModel: toGeminiModelId,
+
+      async models(ctx) {
+        try {
+          listed = fromGeminiModels(await client.listModels(callOf(ctx)));
+          return listed;
+        } catch (error) {
+          const reason = fromGeminiError(error, { signal: ctx.signal, requestedModel: "(model list)" });
+          ctx.logger.warn("gemini model listing failed; serving the last known or built-in list", {
+            error: reason instanceof Error ? reason.message : String(reason),
+          });
+          return listed ?? DEFAULT_GEMINI_MODELS;
+        }
+      },
+
+      async chat(request, ctx) {
+        const body = await prepare(request, ctx);
+        try {
+          return fromGeminiResponse(await client.generateContent(ctx.model, body, callOf(ctx)));
+        } catch (error) {
+          throw fromGeminiError(error, ctx);
+        }
+      },
+
+      async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
+        const body = await prepare(request, ctx);
+        try {
+          yield* fromGeminiStream(await client.generateContentStream(ctx.model, body, callOf(ctx)));
+        } catch (error) {
+          throw fromGeminiError(error, ctx);
+        }
+      },
+
+      async embed(input, request, ctx) {
+        // acceptsTokenIds is unset, so the core hands over strings only.
+        const texts = input as string[];
+        const answers: GeminiEmbedResponse[] = [];
+        try {
+          for (const batch of toEmbedBatches(texts)) answers.push(await client.embedContents(ctx.model, batch, request.dimensions, callOf(ctx)));
+        } catch (error) {
+          throw fromGeminiError(error, ctx);
+        }
+        return fromGeminiEmbeddings(answers, texts.length);
+      },
+
+      async health(ctx) {
+        try {
+          await client.listModels(callOf(ctx), { pageSize: 1, firstPageOnly: true });
+          return { ok: true };
+        } catch (error) {
+          const reason = fromGeminiError(error, { signal: ctx.signal, requestedModel: "(health)" });
+          return { ok: false, detail: reason instanceof Error ? reason.message : String(reason) };
+        }
+      },
+    };
+  },
+});

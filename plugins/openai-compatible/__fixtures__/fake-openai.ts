@@ -1,0 +1,55 @@
+import { sseEvents, streamBody, type RecordedRequest } from "../../../tests/helpers/fake-server.ts";
+import { COMPLETION, EMBEDDINGS, MODEL_LIST, TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, TOOL_CALL_CHUNKS, TOOL_CALL_COMPLETION } from "./openai-wire.ts";
+
+export const jsonResponse = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  Response.json(body, { status, headers });
+
+/** An SSE answer as OpenAI frames it: one `data:` event per object, then `data: [DONE]`. */
+export const sseResponse = (events: readonly unknown[], options: { done?: boolean; delayMs?: number } = {}) =>
+  new Response(streamBody(sseEvents(events, options.done ?? true), options.delayMs ?? 0), {
+    headers: { "content-type": "text/event-stream; charset=utf-8" },
+  });
+
+interface ChatBody {
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  tools?: unknown[];
+  input?: unknown;
+}
+
+/**
+ * An OpenAI server under `/v1` answering from the fixtures: the model list, chat completions
+ * (tool calls when the request has tools; the usage chunk only when asked) and embeddings (one
+ * vector per input). Anything else is OpenAI's 404 for an unknown URL.
+ */
+export function openAIHandler(request: RecordedRequest): Response {
+  const body = (request.body ?? {}) as ChatBody;
+  const route = `${request.method} ${request.path}`;
+  switch (route) {
+    case "GET /v1/models":
+      return jsonResponse(MODEL_LIST);
+    case "POST /v1/chat/completions": {
+      const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
+      if (body.stream !== true) return jsonResponse(hasTools ? TOOL_CALL_COMPLETION : COMPLETION);
+      if (hasTools) return sseResponse(TOOL_CALL_CHUNKS);
+      return sseResponse(body.stream_options?.include_usage ? TEXT_CHUNKS_WITH_USAGE : TEXT_CHUNKS);
+    }
+    case "POST /v1/embeddings": {
+      const count = Array.isArray(body.input) && typeof body.input[0] !== "number" ? body.input.length : 1;
+      const data = Array.from({ length: count }, (_, index) => ({ ...EMBEDDINGS.data[index % EMBEDDINGS.data.length]!, index }));
+      return jsonResponse({ ...EMBEDDINGS, data });
+    }
+    default:
+      return jsonResponse(
+        { error: { message: `Invalid URL (${route})`, type: "invalid_request_error", param: null, code: null } },
+        404,
+      );
+  }
+}
+
+/** Headers every fetch adds on its own (transport), left out when tests compare what the plugin sent. */
+const TRANSPORT_HEADERS = new Set(["host", "connection", "content-length", "accept-encoding", "user-agent"]);
+
+export function sentHeaders(request: RecordedRequest): Record<string, string> {
+  return Object.fromEntries(Object.entries(request.headers).filter(([name]) => !TRANSPORT_HEADERS.has(name)));
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Writes an OLLAIX_CONFIG file (YAML when the name ends in .yaml, else JSON); returns its path. */
+export function writeConfigFile(settings: unknown, fileName = "ollaix.json"): string {
+  const path = join(mkdtempSync(join(tmpdir(), "ollaix-openai-compatible-")), fileName);
+  // JSON is valid YAML, so one writer serves both kinds of file.
+  writeFileSync(path, JSON.stringify(settings, null, 2));
+  return path;
+}
+
+/** A loopback port nothing listens on (taken from the OS, then released). */
+export async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port!;
+  await probe.stop(true);
+  return port;
+}
+
+/** Resolves when `check` passes; fails after `attempts` tries (it waits for background work, not for speed). */
+export async function eventually(check: () => Promise<boolean> | boolean, attempts = 100, pauseMs = 50): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check()) return;
+    await Bun.sleep(pauseMs);
+  }
+  throw new Error("the condition never became true");
+}
+
+/** Resolves when the signal aborts; fails if it never does. */
+export function abortOf(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the upstream request was not aborted")), 5000);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Sets variables in the process environment too: until the core hands plugins a way to read the
+ * variables that `api_key_env` names (see index.ts), the plugin falls back to it. Returns a restore
+ * function.
+ */
+export function setProcessEnv(vars: Record<string, string>): () => void {
+  const before = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}

@@ -1,0 +1,203 @@
+import {
+  hasErrorFields,
+  parseSse,
+  parseSseJson,
+  UpstreamError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from "../../src/kit.ts";
+import { errorFromPayload, errorFromResponse, type ErrorContext } from "./map-error.ts";
+import type { Upstream } from "./settings.ts";
+
+/** What one call upstream needs from the request (or discovery) context. */
+export interface CallContext {
+  signal: AbortSignal;
+  /** `x-ollaix-hops`, `x-request-id`: set last, so nothing configured can override them. */
+  upstreamHeaders: Readonly<Record<string, string>>;
+  /** The id the client asked for; undefined for discovery and health. */
+  requestedModel?: string;
+}
+
+export type UpstreamPath = "/models" | "/chat/completions" | "/embeddings";
+
+/**
+ * The only code that knows URLs, headers and `fetch`. One per instance, built at start-up. The
+ * request goes out with this instance's key, its configured headers and the core's upstream
+ * headers; nothing of the client's request but the body.
+ */
+export class UpstreamClient {
+  readonly #upstream: Upstream;
+  readonly #fetch: typeof fetch;
+
+  constructor(upstream: Upstream, fetchImpl: typeof fetch) {
+    this.#upstream = upstream;
+    this.#fetch = fetchImpl;
+  }
+
+  get name(): string {
+    return this.#upstream.name;
+  }
+
+  /** For mapping errors of this instance (the key is only ever used to take it out of text). */
+  errorContext(requestedModel?: string): ErrorContext {
+    const key = this.#upstream.apiKey;
+    return {
+      instance: this.#upstream.name,
+      requestedModel,
+      hasKey: key !== undefined,
+      // Shorter values would cut ordinary words out of messages; keys are never that short.
+      redact: key === undefined || key.length < 4 ? (text) => text : (text) => text.split(key).join("***"),
+    };
+  }
+
+  /** `GET {base_url}/models`, parsed. */
+  async getJson(path: "/models", ctx: CallContext): Promise<unknown> {
+    return this.#readJson(path, "GET", undefined, ctx);
+  }
+
+  /** A JSON POST, answered with JSON. */
+  async postJson(path: UpstreamPath, body: unknown, ctx: CallContext): Promise<unknown> {
+    return this.#readJson(path, "POST", body, ctx);
+  }
+
+  /**
+   * A JSON POST answered with server-sent events: yields each event's JSON until `[DONE]`. HTTP
+   * errors are thrown before the first event (so the core can still answer with an HTTP error).
+   */
+  async *postStream(path: UpstreamPath, body: unknown, ctx: CallContext): AsyncGenerator<unknown> {
+    const call = this.#open(ctx);
+    let response: Response;
+    try {
+      response = await this.#send(path, "POST", body, "text/event-stream", call.signal, ctx);
+    } finally {
+      // timeout_ms bounds the wait for the answer to begin; STREAM_IDLE_TIMEOUT_MS (core) the rest.
+      call.done();
+    }
+    if (!response.body) throw new UpstreamError(`The upstream ${this.name} answered a stream request with no body.`);
+    if (response.headers.get("content-type")?.includes("json")) {
+      // Some servers answer a stream request that fails with a JSON error instead of events.
+      throw this.#notAStream(await response.text().catch(() => ""), ctx);
+    }
+    try {
+      for await (const message of parseSse(response.body)) {
+        if (message.data === "[DONE]") return;
+        yield parseSseJson(message);
+      }
+    } catch (error) {
+      throw this.#transportError(error, call.signal, "reading");
+    }
+  }
+
+  async #readJson(path: UpstreamPath, method: "GET" | "POST", body: unknown, ctx: CallContext): Promise<unknown> {
+    const call = this.#open(ctx);
+    try {
+      const response = await this.#send(path, method, body, "application/json", call.signal, ctx);
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        throw this.#transportError(error, call.signal, "reading");
+      }
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new UpstreamError(`The upstream ${this.name} answered ${method} ${path} with something that is not JSON.`);
+      }
+    } finally {
+      call.done();
+    }
+  }
+
+  #notAStream(text: string, ctx: CallContext): Error {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      payload = undefined;
+    }
+    return (
+      errorFromPayload(payload, this.errorContext(ctx.requestedModel)) ??
+      new UpstreamError(`The upstream ${this.name} answered a stream request with JSON instead of events.`)
+    );
+  }
+
+  /** Sends one request; a non-2xx answer is read and thrown as the mapped kit error. */
+  async #send(
+    path: UpstreamPath,
+    method: "GET" | "POST",
+    body: unknown,
+    accept: string,
+    signal: AbortSignal,
+    ctx: CallContext,
+  ): Promise<Response> {
+    const headers = new Headers(this.#upstream.headers);
+    headers.set("accept", accept);
+    if (body !== undefined) headers.set("content-type", "application/json");
+    if (this.#upstream.apiKey !== undefined) headers.set("authorization", `Bearer ${this.#upstream.apiKey}`);
+    for (const [name, value] of Object.entries(ctx.upstreamHeaders)) headers.set(name, value);
+
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#upstream.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+        redirect: "manual", // following one would carry the key to wherever it points
+      });
+    } catch (error) {
+      throw this.#transportError(error, signal, "connecting");
+    }
+    if (response.ok) return response;
+    let text = "";
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw this.#transportError(error, signal, "reading");
+    }
+    const answer = { status: response.status, headers: response.headers, body: text };
+    throw errorFromResponse(answer, this.errorContext(ctx.requestedModel), Date.now());
+  }
+
+  /** The signal for one call: the context's, plus `timeout_ms` when the upstream has one. */
+  #open(ctx: CallContext): { signal: AbortSignal; done(): void } {
+    const ms = this.#upstream.timeoutMs;
+    if (ms === undefined) return { signal: ctx.signal, done: () => undefined };
+    const timer = new AbortController();
+    const handle = setTimeout(
+      () => timer.abort(new UpstreamTimeoutError(`The upstream ${this.name} did not answer within ${ms} ms (its timeout_ms).`)),
+      ms,
+    );
+    return { signal: AbortSignal.any([ctx.signal, timer.signal]), done: () => clearTimeout(handle) };
+  }
+
+  /**
+   * A failure below HTTP as the kit error: an abort is reported by its reason (the core's time-out
+   * or the client going away, or timeout_ms), anything else means the upstream is unreachable or
+   * dropped the connection.
+   */
+  #transportError(error: unknown, signal: AbortSignal, stage: "connecting" | "reading"): unknown {
+    if (hasErrorFields(error)) return error;
+    if (signal.aborted) {
+      const reason: unknown = signal.reason;
+      if (hasErrorFields(reason)) return reason;
+      if (reason instanceof DOMException && reason.name === "TimeoutError") {
+        return new UpstreamTimeoutError(`The upstream ${this.name} did not answer in time.`, { cause: reason });
+      }
+      return error; // the client went away: the core says nothing to anyone
+    }
+    // Bun's fetch errors carry a system code (ECONNREFUSED, ENOTFOUND); anything else may not.
+    const code = (error as { code?: unknown } | null)?.code;
+    const detail = typeof code === "string" ? ` (${code})` : "";
+    switch (stage) {
+      case "connecting":
+        return new UpstreamUnavailableError(`The upstream ${this.name} is unreachable${detail}.`, { cause: error });
+      case "reading":
+        return new UpstreamError(`The upstream ${this.name} broke off its answer${detail}.`, { cause: error });
+      default: {
+        const unknownStage: never = stage;
+        return unknownStage;
+      }
+    }
+  }
+}

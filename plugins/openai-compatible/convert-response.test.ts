@@ -1,0 +1,177 @@
+import { describe, expect, test } from "bun:test";
+import { COMPLETION, EMBEDDINGS, ERRORS, MODEL_LIST, TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, TOOL_CALL_CHUNKS, TOOL_CALL_COMPLETION } from "./__fixtures__/openai-wire.ts";
+import {
+  fromUpstreamChunk,
+  fromUpstreamCompletion,
+  fromUpstreamEmbeddings,
+  fromUpstreamEvents,
+  fromUpstreamModelList,
+} from "./convert-response.ts";
+import type { ErrorContext } from "./map-error.ts";
+
+const ctx: ErrorContext = { instance: "up", requestedModel: "up/gpt-4o-mini", hasKey: true, redact: (t) => t };
+const clone = <T>(value: T): T => structuredClone(value) as T;
+
+async function rejectionOf(promise: Promise<unknown>): Promise<Error & { status: number; code: string | null }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { status: number; code: string | null };
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("fromUpstreamCompletion", () => {
+  test("the answer minus object/created/model; id, extras and usage details as received", () => {
+    const { object: _o, created: _c, model: _m, ...expected } = clone(COMPLETION);
+    expect(fromUpstreamCompletion(clone(COMPLETION), ctx)).toEqual(expected as never);
+  });
+
+  test("tool calls pass through; an id that is not chatcmpl- is left to the core", () => {
+    const result = fromUpstreamCompletion({ ...clone(TOOL_CALL_COMPLETION), id: "gen-12345" }, ctx);
+    expect(result.id).toBeUndefined();
+    expect(result.choices[0]!.message.tool_calls).toEqual(clone(TOOL_CALL_COMPLETION.choices[0].message.tool_calls) as never);
+    expect(result.choices[0]!.finish_reason).toBe("tool_calls");
+  });
+
+  test("finish reasons outside the contract are mapped; a missing index is the position", () => {
+    const result = fromUpstreamCompletion({ choices: [{ message: { content: "a" }, finish_reason: "eos" }, { message: { content: "b" }, finish_reason: null }] }, ctx);
+    expect(result.choices).toEqual([
+      { index: 0, message: { content: "a" }, finish_reason: "stop" },
+      { index: 1, message: { content: "b" }, finish_reason: "stop" },
+    ] as never);
+  });
+
+  test("the input is not changed", () => {
+    const input = clone(COMPLETION);
+    fromUpstreamCompletion(input, ctx);
+    expect(input).toEqual(clone(COMPLETION));
+  });
+
+  test.each([["not json-ish"], [null], [{}], [{ choices: "no" }], [{ choices: [{ index: 0 }] }]])("garbage %j → 502 upstream_error", (body) => {
+    expect(() => fromUpstreamCompletion(body, ctx)).toThrow(
+      expect.objectContaining({ status: 502, code: "upstream_error", message: "The upstream up answered with something that is not a chat completion." }),
+    );
+  });
+
+  test("a 200 that carries an error (OpenRouter) is that error", () => {
+    expect(() => fromUpstreamCompletion({ error: { message: "Rate limited", code: 429 } }, ctx)).toThrow(
+      expect.objectContaining({ status: 429, code: "rate_limit_exceeded", message: "Rate limited" }),
+    );
+  });
+});
+
+describe("fromUpstreamChunk", () => {
+  test("id/object/created/model removed; everything else kept, in the same object", () => {
+    const event = clone(TEXT_CHUNKS[1]!);
+    const chunk = fromUpstreamChunk(event, ctx);
+    expect(chunk).toBe(event as never);
+    expect(chunk).toEqual({
+      system_fingerprint: "fp_44709d6fcb",
+      choices: [{ index: 0, delta: { content: "Hello" }, logprobs: null, finish_reason: null }],
+    } as never);
+  });
+
+  test("tool call deltas keep their index, id and argument pieces", () => {
+    expect(TOOL_CALL_CHUNKS.map((event) => fromUpstreamChunk(clone(event), ctx).choices[0]!.delta.tool_calls)).toEqual([
+      [{ index: 0, id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", type: "function", function: { name: "get_weather", arguments: "" } }],
+      [{ index: 0, function: { arguments: '{"' } }],
+      [{ index: 0, function: { arguments: 'location":"' } }],
+      [{ index: 0, function: { arguments: 'Paris, France"}' } }],
+      undefined,
+    ]);
+  });
+
+  test("the usage chunk keeps its usage and empty choices", () => {
+    expect(fromUpstreamChunk(clone(TEXT_CHUNKS_WITH_USAGE.at(-1)!), ctx)).toEqual({
+      system_fingerprint: "fp_44709d6fcb",
+      choices: [],
+      usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12, completion_tokens_details: { reasoning_tokens: 0 } },
+    } as never);
+  });
+
+  test("a chunk without delta or index gets them; a finish reason outside the contract is mapped", () => {
+    expect(fromUpstreamChunk({ choices: [{ finish_reason: "eos" }] }, ctx)).toEqual({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] } as never);
+  });
+
+  test("an error event throws the mapped error", () => {
+    expect(() => fromUpstreamChunk(clone(ERRORS.server), ctx)).toThrow(
+      expect.objectContaining({ status: 502, code: "upstream_error", message: `The upstream up failed: ${ERRORS.server.error.message}` }),
+    );
+  });
+
+  test("an event that is not a chunk → 502", () => {
+    expect(() => fromUpstreamChunk({ hello: 1 }, ctx)).toThrow(
+      expect.objectContaining({ status: 502, message: "The upstream up sent a stream event that is not a chat completion chunk." }),
+    );
+  });
+});
+
+describe("fromUpstreamEvents", () => {
+  async function* events(list: readonly unknown[]) {
+    for (const item of list) yield clone(item);
+  }
+  const collect = async (list: readonly unknown[]) => {
+    const out = [];
+    for await (const chunk of fromUpstreamEvents(events(list), ctx)) out.push(chunk);
+    return out;
+  };
+
+  test("yields one chunk per event", async () => {
+    expect((await collect(TEXT_CHUNKS)).map((c) => c.choices[0]!.delta.content ?? null)).toEqual(["", "Hello", "!", null]);
+  });
+
+  test("a stream cut off before any choice finished is an error, after what arrived", async () => {
+    const seen: unknown[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const chunk of fromUpstreamEvents(events(TEXT_CHUNKS.slice(0, 2)), ctx)) seen.push(chunk);
+      })(),
+    );
+    expect(seen).toHaveLength(2);
+    expect(error).toMatchObject({ status: 502, message: "The upstream up ended the stream before the answer was finished." });
+  });
+});
+
+describe("fromUpstreamModelList", () => {
+  test("ids, created as given, owned_by/object left to the core, other fields as extras", () => {
+    expect(fromUpstreamModelList(clone(MODEL_LIST), ctx)).toEqual([
+      { id: "gpt-4o-mini", created: 1721172741 },
+      { id: "text-embedding-3-small", created: 1705948997 },
+    ]);
+    expect(
+      fromUpstreamModelList({ data: [{ id: "openai/gpt-4o", name: "GPT-4o", context_length: 128000, created: "yesterday" }, { id: "m2" }] }, ctx),
+    ).toEqual([{ id: "openai/gpt-4o", name: "GPT-4o", context_length: 128000 }, { id: "m2" }]);
+  });
+
+  test("not a list → 502; an error body → that error", () => {
+    expect(() => fromUpstreamModelList({ models: [] }, ctx)).toThrow(expect.objectContaining({ status: 502 }));
+    expect(() => fromUpstreamModelList({ data: [{ name: "no id" }] }, ctx)).toThrow(expect.objectContaining({ status: 502 }));
+    expect(() => fromUpstreamModelList({ error: { message: "Unauthorized", code: 401 } }, ctx)).toThrow(
+      expect.objectContaining({ status: 502, code: "upstream_auth_failed" }),
+    );
+  });
+});
+
+describe("fromUpstreamEmbeddings", () => {
+  test("vectors in index order, usage as given", () => {
+    const reversed = { ...clone(EMBEDDINGS), data: [clone(EMBEDDINGS.data[1]), clone(EMBEDDINGS.data[0])] };
+    expect(fromUpstreamEmbeddings(reversed, 2, ctx)).toEqual({
+      embeddings: [[...EMBEDDINGS.data[0].embedding], [...EMBEDDINGS.data[1].embedding]],
+      usage: { prompt_tokens: 8, total_tokens: 8 },
+    });
+  });
+
+  test("a base64 vector (little-endian float32) is decoded", () => {
+    const floats = new Float32Array([0.5, -0.25, 1]);
+    const base64 = Buffer.from(floats.buffer).toString("base64");
+    expect(fromUpstreamEmbeddings({ data: [{ embedding: base64, index: 0 }] }, 1, ctx)).toEqual({ embeddings: [[0.5, -0.25, 1]] });
+  });
+
+  test("a count that does not match the input, or garbage → 502", () => {
+    expect(() => fromUpstreamEmbeddings(clone(EMBEDDINGS), 3, ctx)).toThrow(
+      expect.objectContaining({ status: 502, message: "The upstream up returned 2 embeddings for 3 inputs." }),
+    );
+    expect(() => fromUpstreamEmbeddings({ data: [{ embedding: [1, "x"] }] }, 1, ctx)).toThrow(expect.objectContaining({ status: 502 }));
+  });
+});

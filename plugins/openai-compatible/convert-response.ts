@@ -1,0 +1,179 @@
+import { createChecker, Type, UpstreamError, type ChatResult, type ChunkResult, type EmbedResult, type ModelInfo } from "../../src/kit.ts";
+import { errorFromPayload, type ErrorContext } from "./map-error.ts";
+import { mapFinishReason } from "./map-finish-reason.ts";
+
+/*
+ * Upstream shapes, partial on purpose: they check only what this plugin reads, so the fields an
+ * upstream adds (logprobs, system_fingerprint, service_tier, usage details, OpenRouter's provider)
+ * pass through untouched instead of failing the parse.
+ */
+const open = { additionalProperties: true } as const;
+const FinishReasonField = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+
+const UpstreamCompletion = Type.Object(
+  {
+    choices: Type.Array(
+      Type.Object(
+        { index: Type.Optional(Type.Integer()), message: Type.Object({}, open), finish_reason: FinishReasonField },
+        open,
+      ),
+    ),
+  },
+  open,
+);
+
+const UpstreamChunk = Type.Object(
+  {
+    choices: Type.Array(
+      Type.Object(
+        { index: Type.Optional(Type.Integer()), delta: Type.Optional(Type.Object({}, open)), finish_reason: FinishReasonField },
+        open,
+      ),
+    ),
+  },
+  open,
+);
+
+const UpstreamModelList = Type.Object(
+  { data: Type.Array(Type.Object({ id: Type.String({ minLength: 1 }) }, open)) },
+  open,
+);
+
+const UpstreamEmbeddings = Type.Object(
+  {
+    data: Type.Array(
+      Type.Object(
+        { index: Type.Optional(Type.Integer()), embedding: Type.Union([Type.Array(Type.Number()), Type.String()]) },
+        open,
+      ),
+    ),
+    usage: Type.Optional(
+      Type.Object({ prompt_tokens: Type.Optional(Type.Integer()), total_tokens: Type.Optional(Type.Integer()) }, open),
+    ),
+  },
+  open,
+);
+
+// Compiled once: the chunk check runs on every streamed chunk.
+const isUpstreamCompletion = createChecker(UpstreamCompletion);
+const isUpstreamChunk = createChecker(UpstreamChunk);
+const isUpstreamModelList = createChecker(UpstreamModelList);
+const isUpstreamEmbeddings = createChecker(UpstreamEmbeddings);
+
+/** Fields the core stamps itself on every answer (`model` is the id the client asked for). */
+const CORE_FIELDS = ["object", "created", "model"] as const;
+
+/**
+ * A non-stream completion as the provider returns it: the upstream's answer minus what the core
+ * stamps; `id` kept when it is OpenAI-shaped (`chatcmpl-…`). Extras come back as received.
+ */
+export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatResult {
+  const failure = errorFromPayload(body, ctx);
+  if (failure) throw failure;
+  if (!isUpstreamCompletion.check(body)) {
+    throw new UpstreamError(`The upstream ${ctx.instance} answered with something that is not a chat completion.`);
+  }
+  const { id, ...rest } = withoutCoreFields(body);
+  const result = {
+    ...rest,
+    choices: body.choices.map((choice, i) => ({
+      ...choice,
+      index: choice.index ?? i,
+      finish_reason: mapFinishReason(choice.finish_reason),
+    })),
+  };
+  // Checked above for what the core reads; the rest is the upstream's own (extras included).
+  const completion = result as unknown as ChatResult;
+  if (typeof id === "string" && id.startsWith("chatcmpl-")) completion.id = id;
+  return completion;
+}
+
+/**
+ * One parsed stream event as a chunk for the core: the event object is this plugin's own (freshly
+ * parsed), so it is cleaned in place rather than copied. An error event throws the mapped error.
+ */
+export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkResult {
+  const failure = errorFromPayload(payload, ctx);
+  if (failure) throw failure;
+  if (!isUpstreamChunk.check(payload)) {
+    throw new UpstreamError(`The upstream ${ctx.instance} sent a stream event that is not a chat completion chunk.`);
+  }
+  // The schema is open: the event may hold any other field, and these four are deleted by name.
+  const chunk = payload as typeof payload & Record<string, unknown>;
+  delete chunk.id;
+  for (const field of CORE_FIELDS) delete chunk[field];
+  chunk.choices.forEach((choice, i) => {
+    choice.index ??= i;
+    choice.delta ??= {};
+    // null means "not finished yet" in a chunk; only a real reason is mapped.
+    if (typeof choice.finish_reason === "string") choice.finish_reason = mapFinishReason(choice.finish_reason);
+  });
+  // Checked above for what the core reads (choices, index, delta, finish_reason).
+  return chunk as unknown as ChunkResult;
+}
+
+/**
+ * The chunks of one upstream stream (events already split and JSON-parsed, `[DONE]` excluded). A
+ * stream that ends before any choice finished was cut off: an error, not a short answer.
+ */
+export async function* fromUpstreamEvents(events: AsyncIterable<unknown>, ctx: ErrorContext): AsyncGenerator<ChunkResult> {
+  let finished = false;
+  for await (const payload of events) {
+    const chunk = fromUpstreamChunk(payload, ctx);
+    if (!finished) finished = chunk.choices.some((choice) => choice.finish_reason != null);
+    yield chunk;
+  }
+  if (!finished) throw new UpstreamError(`The upstream ${ctx.instance} ended the stream before the answer was finished.`);
+}
+
+/** `GET /models` as model infos: `created` as the upstream gives it, its other fields as extras. */
+export function fromUpstreamModelList(body: unknown, ctx: ErrorContext): ModelInfo[] {
+  const failure = errorFromPayload(body, ctx);
+  if (failure) throw failure;
+  if (!isUpstreamModelList.check(body)) {
+    throw new UpstreamError(`The upstream ${ctx.instance} answered GET /models with something that is not a model list.`);
+  }
+  return body.data.map((model) => {
+    // `owned_by` becomes the instance name and `object` is always "model" (the core sets both).
+    // The schema is open, so the entry may hold any other field: typed as such to take it apart.
+    const { object: _object, owned_by: _ownedBy, created, ...rest } = model as typeof model & Record<string, unknown>;
+    const info: ModelInfo = { ...rest, id: model.id };
+    if (typeof created === "number" && Number.isInteger(created)) info.created = created;
+    return info;
+  });
+}
+
+/** An embeddings answer as vectors in input order; base64 vectors (little-endian float32) decoded. */
+export function fromUpstreamEmbeddings(body: unknown, inputs: number, ctx: ErrorContext): EmbedResult {
+  const failure = errorFromPayload(body, ctx);
+  if (failure) throw failure;
+  if (!isUpstreamEmbeddings.check(body)) {
+    throw new UpstreamError(`The upstream ${ctx.instance} answered with something that is not an embeddings list.`);
+  }
+  if (body.data.length !== inputs) {
+    throw new UpstreamError(`The upstream ${ctx.instance} returned ${body.data.length} embeddings for ${inputs} inputs.`);
+  }
+  const ordered = body.data.map((item, i) => ({ index: item.index ?? i, embedding: item.embedding }));
+  ordered.sort((a, b) => a.index - b.index);
+  const result: EmbedResult = {
+    embeddings: ordered.map(({ embedding }) => (typeof embedding === "string" ? fromBase64Floats(embedding) : embedding)),
+  };
+  const prompt = body.usage?.prompt_tokens;
+  if (prompt !== undefined) result.usage = { prompt_tokens: prompt, total_tokens: body.usage?.total_tokens ?? prompt };
+  return result;
+}
+
+function fromBase64Floats(text: string): number[] {
+  const bytes = Buffer.from(text, "base64");
+  if (bytes.byteLength % 4 !== 0) throw new UpstreamError("An upstream embedding is not a whole number of float32 values.");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let offset = 0; offset < bytes.byteLength; offset += 4) out.push(view.getFloat32(offset, true));
+  return out;
+}
+
+function withoutCoreFields(body: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...body };
+  for (const field of CORE_FIELDS) delete out[field];
+  return out;
+}

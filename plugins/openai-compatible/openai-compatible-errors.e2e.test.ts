@@ -1,0 +1,176 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
+import { jsonPost, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
+import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
+import dummy from "../dummy/index.ts";
+import { jsonResponse, openAIHandler } from "./__fixtures__/fake-openai.ts";
+import { ERRORS } from "./__fixtures__/openai-wire.ts";
+import { abortOf, freePort, setProcessEnv, writeConfigFile } from "./__fixtures__/test-env.ts";
+import openaiCompatible from "./index.ts";
+
+/**
+ * The contract's error table for an OpenAI-compatible upstream, end to end: the fake answers each
+ * error as OpenAI documents it, and the client sees the gateway's envelope. The gateway logs at
+ * debug level so the "no key in the logs" checks see every line.
+ */
+const KEY_ENV = "OC_E2E_ERRORS_KEY";
+const KEY = "sk-errors-instance-key-3141";
+let fake: FakeServer;
+let gw: TestGateway;
+let client: OpenAI;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  fake = startFakeServer(openAIHandler);
+  restoreEnv = setProcessEnv({ [KEY_ENV]: KEY });
+  const deadPort = await freePort();
+  const config = writeConfigFile({
+    plugins: {
+      "openai-compatible": {
+        upstreams: [
+          { name: "up", base_url: `${fake.url}/v1`, api_key_env: KEY_ENV, models: ["gpt-4o-mini"] },
+          { name: "down", base_url: `http://127.0.0.1:${deadPort}/v1`, models: ["m"] },
+          { name: "slow", base_url: `${fake.url}/slow/v1`, models: ["m"], timeout_ms: 100 },
+        ],
+      },
+    },
+  });
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, [KEY_ENV]: KEY, LOG_LEVEL: "debug" }, [dummy, openaiCompatible]);
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "client-key", maxRetries: 0 });
+});
+afterEach(() => {
+  fake.handle(openAIHandler);
+  fake.requests.length = 0;
+});
+afterAll(async () => {
+  await gw.close();
+  await fake.close();
+  restoreEnv();
+});
+
+const messages = [{ role: "user" as const, content: "hi" }];
+
+/** A chat request by plain fetch: status, `retry-after` and the envelope, exactly. */
+async function chat(body: Record<string, unknown>) {
+  const response = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "gpt-4o-mini", messages, ...body }));
+  const json = (await response.json()) as { error: Record<string, unknown> };
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), body: json };
+}
+
+describe("upstream HTTP errors, stream and not", () => {
+  for (const stream of [false, true]) {
+    describe(stream ? "stream: true (before the first byte: an HTTP error)" : "stream: false", () => {
+      test("404 → 404 model_not_found naming the id the client asked for", async () => {
+        fake.handle(() => jsonResponse(ERRORS.modelNotFound, 404));
+        const answer = await chat({ model: "up/gpt-5-turbo", stream });
+        expect(answer).toEqual({
+          status: 404,
+          retryAfter: null,
+          body: { error: { message: "The model 'up/gpt-5-turbo' does not exist or you do not have access to it.", type: "invalid_request_error", param: "model", code: "model_not_found" } },
+        });
+        expectOpenAI("ErrorResponse", answer.body);
+      });
+
+      test("400 context_length_exceeded → 400 with the upstream's message, param and code", async () => {
+        fake.handle(() => jsonResponse(ERRORS.contextLength, 400));
+        expect(await chat({ stream })).toEqual({ status: 400, retryAfter: null, body: ERRORS.contextLength });
+      });
+
+      test("401 → 502 upstream_auth_failed; the key is in neither the body nor the logs", async () => {
+        fake.handle(() => jsonResponse(ERRORS.invalidKey(KEY), 401));
+        const answer = await chat({ stream });
+        expect(answer).toEqual({
+          status: 502,
+          retryAfter: null,
+          body: { error: { message: "The gateway's key for up was refused by the upstream (HTTP 401).", type: "api_error", param: null, code: "upstream_auth_failed" } },
+        });
+        expect(gw.logs.some((line) => line.includes("upstream_auth_failed") || line.includes("was refused"))).toBe(true);
+        expect(gw.logs.join("\n")).not.toContain(KEY);
+      });
+
+      test("500 → 502 upstream_error", async () => {
+        fake.handle(() => jsonResponse(ERRORS.server, 500));
+        expect(await chat({ stream })).toEqual({
+          status: 502,
+          retryAfter: null,
+          body: { error: { message: `The upstream up failed (HTTP 500): ${ERRORS.server.error.message}`, type: "api_error", param: null, code: "upstream_error" } },
+        });
+      });
+
+      test("connection refused → 503 upstream_unavailable", async () => {
+        expect(await chat({ model: "down/m", stream })).toEqual({
+          status: 503,
+          retryAfter: null,
+          body: { error: { message: "The upstream down is unreachable (ECONNREFUSED).", type: "api_error", param: null, code: "upstream_unavailable" } },
+        });
+      });
+
+      test("timeout_ms → 504 upstream_timeout, and the upstream request is aborted", async () => {
+        fake.handle((request) => new Promise<Response>((resolve) => request.signal.addEventListener("abort", () => resolve(new Response()))));
+        expect(await chat({ model: "slow/m", stream })).toEqual({
+          status: 504,
+          retryAfter: null,
+          body: { error: { message: "The upstream slow did not answer within 100 ms (its timeout_ms).", type: "api_error", param: null, code: "upstream_timeout" } },
+        });
+        await abortOf(fake.requests[0]!.signal);
+      });
+    });
+  }
+
+  test("the official SDK gets its typed errors", async () => {
+    fake.handle(() => jsonResponse(ERRORS.contextLength, 400));
+    const invalid = await client.chat.completions.create({ model: "gpt-4o-mini", messages }).catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(invalid).toMatchObject({ status: 400, code: "context_length_exceeded", param: "messages" });
+    fake.handle(() => jsonResponse(ERRORS.modelNotFound, 404));
+    expect(await client.chat.completions.create({ model: "gpt-4o-mini", messages }).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe("429 keeps the upstream's code and its wait", () => {
+  const inThirtySeconds = () => new Date(Date.now() + 30_000).toUTCString();
+  test.each([
+    ["Retry-After in seconds", () => ({ "retry-after": "17" }), ["17"]],
+    ["Retry-After as an HTTP date", () => ({ "retry-after": inThirtySeconds() }), ["29", "30"]],
+    ["retry-after-ms", () => ({ "retry-after-ms": "2500" }), ["3"]],
+    ["x-ratelimit-reset-requests", () => ({ "x-ratelimit-reset-requests": "6m0s", "x-ratelimit-remaining-requests": "0" }), ["360"]],
+    ["x-ratelimit-reset-tokens", () => ({ "x-ratelimit-reset-tokens": "20ms", "x-ratelimit-remaining-tokens": "0" }), ["1"]],
+    ["no hint", () => ({}), ["1"]],
+  ])("%s", async (_form, headers, expected) => {
+    fake.handle(() => jsonResponse(ERRORS.rateLimit, 429, headers()));
+    const answer = await chat({});
+    expect(answer.status).toBe(429);
+    expect(expected).toContain(answer.retryAfter!);
+    expect(answer.body).toEqual({ error: { message: ERRORS.rateLimit.error.message, type: "rate_limit_error", param: null, code: "rate_limit_exceeded" } });
+  });
+
+  test("insufficient_quota is kept", async () => {
+    fake.handle(() => jsonResponse(ERRORS.insufficientQuota, 429));
+    expect((await chat({ stream: true })).body.error).toMatchObject({ type: "rate_limit_error", code: "insufficient_quota" });
+  });
+});
+
+describe("answers that are not what they should be", () => {
+  test("a 200 that is not a chat completion → 502", async () => {
+    fake.handle(() => jsonResponse({ hello: "world" }));
+    expect(await chat({})).toMatchObject({ status: 502, body: { error: { code: "upstream_error", message: "The upstream up answered with something that is not a chat completion." } } });
+  });
+
+  test("a 200 carrying an error (OpenRouter style) is that error", async () => {
+    fake.handle(() => jsonResponse({ error: { message: "Rate limit exceeded: free-models-per-min.", code: 429 } }));
+    expect(await chat({})).toMatchObject({ status: 429, body: { error: { code: "rate_limit_exceeded", message: "Rate limit exceeded: free-models-per-min." } } });
+  });
+
+  test("a stream that breaks off before finishing ends with the SSE error event", async () => {
+    fake.handle(() => new Response('data: {"choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]}\n\n', { headers: { "content-type": "text/event-stream" } }));
+    const response = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "gpt-4o-mini", messages, stream: true }));
+    const text = await response.text();
+    expect(text.endsWith(`data: {"error":{"message":"The upstream up ended the stream before the answer was finished.","type":"api_error","param":null,"code":"upstream_error"}}\n\n`)).toBe(true);
+  });
+
+  test("the key an upstream quotes in a 400 message is masked", async () => {
+    fake.handle(() => jsonResponse({ error: { message: `Key ${KEY} may not set top_k`, type: "invalid_request_error", param: "top_k", code: null } }, 400));
+    expect((await chat({ top_k: 3 })).body).toEqual({ error: { message: "Key *** may not set top_k", type: "invalid_request_error", param: "top_k", code: null } });
+  });
+});

@@ -1,0 +1,251 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
+import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
+import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
+import dummy from "../dummy/index.ts";
+import { openAIHandler, sentHeaders, sseResponse } from "./__fixtures__/fake-openai.ts";
+import { COMPLETION, MODEL_LIST, TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, USAGE } from "./__fixtures__/openai-wire.ts";
+import { abortOf, setProcessEnv, writeConfigFile } from "./__fixtures__/test-env.ts";
+import openaiCompatible from "./index.ts";
+
+/**
+ * Ollaix on a real port with a `groq` upstream (a fake OpenAI server on loopback), driven by the
+ * official openai SDK. The fake records what the gateway sent, so the tests compare exact bodies
+ * and headers.
+ */
+const KEY_ENV = "OC_E2E_GROQ_KEY";
+const KEY = "gsk-e2e-instance-key-0042";
+const CLIENT_KEY = "client-own-key-9999";
+let fake: FakeServer;
+let gw: TestGateway;
+let client: OpenAI;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  fake = startFakeServer(openAIHandler);
+  restoreEnv = setProcessEnv({ [KEY_ENV]: KEY });
+  const config = writeConfigFile(
+    { plugins: { "openai-compatible": { upstreams: [{ name: "groq", base_url: `${fake.url}/v1`, api_key_env: KEY_ENV, headers: { "HTTP-Referer": "https://ollaix.test" } }] } } },
+    "ollaix.yaml",
+  );
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, [KEY_ENV]: KEY }, [dummy, openaiCompatible]);
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
+});
+afterEach(() => {
+  fake.handle(openAIHandler);
+  fake.requests.length = 0;
+});
+afterAll(async () => {
+  await gw.close();
+  await fake.close();
+  restoreEnv();
+});
+
+const messages = [{ role: "user" as const, content: "Say hello" }];
+const requestHeaders = (requestId: string, hops = "1") => ({
+  accept: "application/json",
+  "content-type": "application/json",
+  authorization: `Bearer ${KEY}`,
+  "http-referer": "https://ollaix.test",
+  "x-ollaix-hops": hops,
+  "x-request-id": requestId,
+});
+
+describe("discovery", () => {
+  test("the upstream's models are listed under the instance, created as it gives it", async () => {
+    const page = await client.models.list();
+    const listed = page.data.filter((m) => m.owned_by === "groq");
+    expect(listed).toEqual(MODEL_LIST.data.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: "groq" })));
+    expect(await client.models.retrieve("groq/some-unlisted-model")).toMatchObject({ id: "groq/some-unlisted-model", owned_by: "groq" });
+  });
+
+  test("GET /models went out with the key, the configured header and x-ollaix-hops: 1", async () => {
+    await gw.gateway.registry.refresh(gw.gateway.registry.providers.find((p) => p.name === "groq")!, { logger: gw.gateway.logger, upstreamHeaders: { "x-ollaix-hops": "1" } }, 3000);
+    const [sent] = fake.requests;
+    expect(`${sent!.method} ${sent!.path}`).toBe("GET /v1/models");
+    expect(sentHeaders(sent!)).toEqual({ accept: "application/json", authorization: `Bearer ${KEY}`, "http-referer": "https://ollaix.test", "x-ollaix-hops": "1" });
+  });
+});
+
+describe("chat completions, non-stream", () => {
+  test("the upstream's answer with its extras; model is the id the client asked for", async () => {
+    const { data, response } = await client.chat.completions.create({ model: "gpt-4o-mini", messages, max_tokens: 50 }).withResponse();
+    expectOpenAI("CreateChatCompletionResponse", data);
+    const { created, ...rest } = data;
+    expect(rest).toEqual({ ...COMPLETION, created: undefined, model: "gpt-4o-mini" } as never);
+    expect(created).toBeGreaterThan(COMPLETION.created);
+    const [sent] = fake.requests;
+    expect(sent!.body).toEqual({ model: "gpt-4o-mini", messages, max_tokens: 50 });
+    expect(sentHeaders(sent!)).toEqual(requestHeaders(response.headers.get("x-request-id")!));
+  });
+
+  test("an unlisted id through the instance prefix reaches the upstream without it", async () => {
+    const completion = await client.chat.completions.create({ model: "groq/llama-3", messages });
+    expect(completion.model).toBe("groq/llama-3");
+    expect((fake.requests[0]!.body as { model: string }).model).toBe("llama-3");
+  });
+
+  test("unknown extra fields reach the upstream untouched, at every level", async () => {
+    const body = {
+      model: "groq/llama-3",
+      messages: [{ role: "user", content: "hi", cache_control: { type: "ephemeral" } }],
+      top_k: 40,
+      repetition_penalty: 1.1,
+      logprobs: true,
+      top_logprobs: 2,
+      parallel_tool_calls: false,
+      provider: { order: ["groq"], allow_fallbacks: false },
+      stream: false,
+    };
+    await client.chat.completions.create(body as never);
+    expect(fake.requests[0]!.body).toEqual({ ...body, model: "llama-3" });
+  });
+
+  test("the client's Authorization and other headers stay behind; its x-request-id and hop count go on", async () => {
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      ...jsonPost({ model: "groq/llama-3", messages }),
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${CLIENT_KEY}`,
+        "x-request-id": "client-chosen-id",
+        "x-ollaix-hops": "2",
+        "openai-organization": "org-client",
+        cookie: "session=1",
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(sentHeaders(fake.requests[0]!)).toEqual(requestHeaders("client-chosen-id", "3"));
+    expect(JSON.stringify(fake.requests[0]!.headers)).not.toContain(CLIENT_KEY);
+  });
+
+  test("a tool call round trip: tools out, tool_calls back, the tool result out as sent", async () => {
+    const tools = [{ type: "function" as const, function: { name: "get_current_weather", parameters: { type: "object", properties: { location: { type: "string" } } } } }];
+    const first = await client.chat.completions.create({ model: "gpt-4o-mini", messages, tools, tool_choice: "auto" });
+    expect(first.choices[0]!.finish_reason).toBe("tool_calls");
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    expect(call).toEqual({ id: "call_abc123", type: "function", function: { name: "get_current_weather", arguments: '{\n"location": "Boston, MA"\n}' } });
+    const followUp = [
+      ...messages,
+      { role: "assistant" as const, content: null, tool_calls: [call] },
+      { role: "tool" as const, tool_call_id: call.id, content: '{"temperature": 22}' },
+    ];
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: followUp, tools });
+    expect(fake.requests[1]!.body).toEqual({ model: "gpt-4o-mini", messages: followUp, tools });
+  });
+});
+
+describe("chat completions, stream", () => {
+  async function collect(params: Record<string, unknown>) {
+    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true, ...params } as never);
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) chunks.push(chunk);
+    return chunks;
+  }
+
+  test("each upstream chunk once, with its extras, the gateway's id and the asked-for model", async () => {
+    const chunks = await collect({ model: "groq/llama-3" });
+    for (const chunk of chunks) expectOpenAI("CreateChatCompletionStreamResponse", chunk);
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks.map((c) => c.model)).toEqual(TEXT_CHUNKS.map(() => "groq/llama-3"));
+    expect(chunks.map((c) => c.system_fingerprint)).toEqual(TEXT_CHUNKS.map(() => "fp_44709d6fcb"));
+    expect(chunks.map((c) => c.choices)).toEqual(TEXT_CHUNKS.map((c) => c.choices) as never);
+    expect(chunks.some((c) => "usage" in c)).toBe(false);
+    expect(fake.requests[0]!.body).toEqual({ model: "llama-3", messages, stream: true });
+  });
+
+  test("on the wire: each event names id/object/created/model once, the gateway's, never the upstream's", async () => {
+    const response = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "gpt-4o-mini", messages, stream: true }));
+    const events = parseSseBody(await response.text());
+    expect(events.at(-1)).toBe("[DONE]");
+    for (const event of events.slice(0, -1)) {
+      for (const key of ["id", "object", "created", "model"]) expect(event.split(`"${key}":`)).toHaveLength(2);
+      expect(event).not.toContain("chatcmpl-123");
+      expect(event).not.toContain("1694268190");
+      expect(event).toContain('"model":"gpt-4o-mini"');
+    }
+  });
+
+  test("the usage chunk arrives only when asked for", async () => {
+    const asked = await collect({ stream_options: { include_usage: true } });
+    expect(asked.at(-1)).toMatchObject({ choices: [], usage: USAGE });
+    expect(asked.slice(0, -1).every((c) => c.usage === null)).toBe(true);
+    expect(fake.requests[0]!.body).toEqual({ model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true } });
+
+    // Some servers (vLLM with --enable-force-include-usage) send usage unasked: it is held back.
+    fake.handle(() => sseResponse(TEXT_CHUNKS_WITH_USAGE));
+    const unasked = await collect({});
+    expect(unasked).toHaveLength(TEXT_CHUNKS.length);
+    expect(unasked.some((c) => c.usage != null || c.choices.length === 0)).toBe(false);
+  });
+
+  test("tool call deltas pass through with their index; the SDK assembles the call", async () => {
+    const tools = [{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object" } } }];
+    const chunks = await collect({ tools });
+    expect(chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])).toEqual([
+      { index: 0, id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", type: "function", function: { name: "get_weather", arguments: "" } },
+      { index: 0, function: { arguments: '{"' } },
+      { index: 0, function: { arguments: 'location":"' } },
+      { index: 0, function: { arguments: 'Paris, France"}' } },
+    ]);
+    const final = await client.chat.completions.stream({ model: "gpt-4o-mini", messages, tools }).finalChatCompletion();
+    expect(final.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(final.choices[0]!.message.tool_calls![0]).toMatchObject({ type: "function", function: { name: "get_weather", arguments: '{"location":"Paris, France"}' } });
+  });
+
+  test("an error event inside the upstream stream becomes the SSE error event", async () => {
+    const event = { error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } };
+    fake.handle(() => sseResponse([...TEXT_CHUNKS.slice(0, 2), event], { done: false }));
+    const response = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "gpt-4o-mini", messages, stream: true }));
+    expect(response.status).toBe(200);
+    const events = parseSseBody(await response.text());
+    expect(events).toHaveLength(3);
+    expect(JSON.parse(events[2]!)).toEqual({
+      error: { message: `The upstream groq failed: ${event.error.message}`, type: "api_error", param: null, code: "upstream_error" },
+    });
+
+    fake.handle(() => sseResponse([TEXT_CHUNKS[0], { error: { message: "Rate limit reached", type: "tokens", code: "rate_limit_exceeded" } }], { done: false }));
+    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true });
+    const failure = await (async () => {
+      for await (const _chunk of stream);
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect(failure).toMatchObject({ code: "rate_limit_exceeded", type: "rate_limit_error", message: "Rate limit reached" });
+  });
+
+  test("a client that goes away aborts the upstream request", async () => {
+    fake.handle(() => sseResponse(TEXT_CHUNKS, { delayMs: 60_000 }));
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true }, { signal: controller.signal });
+    for await (const _chunk of stream) {
+      controller.abort();
+      break;
+    }
+    await abortOf(fake.requests[0]!.signal);
+  });
+});
+
+describe("embeddings", () => {
+  test("forwarded with the client's own input, floats asked for; both encodings come back", async () => {
+    const floats = await client.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"], encoding_format: "float" });
+    expectOpenAI("CreateEmbeddingResponse", floats);
+    expect(floats.model).toBe("text-embedding-3-small");
+    expect(floats.data.map((d) => d.embedding)).toEqual([
+      [0.0023064255, -0.009327292, -0.0028842222],
+      [0.5, 0.25, -0.125],
+    ]);
+    expect(floats.usage).toEqual({ prompt_tokens: 8, total_tokens: 8 });
+
+    const viaBase64 = await client.embeddings.create({ model: "groq/text-embedding-3-small", input: "one", dimensions: 3 });
+    viaBase64.data[0]!.embedding.forEach((v, i) => expect(v).toBeCloseTo(floats.data[0]!.embedding[i]!, 6));
+    expect(fake.requests.map((r) => r.body)).toEqual([
+      { model: "text-embedding-3-small", input: ["a", "b"], encoding_format: "float" },
+      { model: "text-embedding-3-small", input: "one", dimensions: 3, encoding_format: "float" },
+    ]);
+  });
+
+  test("token-id input goes through as sent", async () => {
+    await client.embeddings.create({ model: "text-embedding-3-small", input: [[1, 2, 3]], encoding_format: "float" });
+    expect((fake.requests[0]!.body as { input: unknown }).input).toEqual([[1, 2, 3]]);
+  });
+});

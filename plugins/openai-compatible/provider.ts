@@ -1,0 +1,66 @@
+import type { ChatRequest, ChunkResult, DiscoveryContext, EmbeddingRequest, Provider, RequestContext } from "../../src/kit.ts";
+import { UpstreamClient } from "./client.ts";
+import { fromUpstreamCompletion, fromUpstreamEmbeddings, fromUpstreamEvents, fromUpstreamModelList } from "./convert-response.ts";
+import type { Upstream } from "./settings.ts";
+
+/** A health probe is one `GET /models`; it must stay cheap even when the upstream hangs. */
+const HEALTH_TIMEOUT_MS = 3000;
+
+/** The upstream decides what `n` it honours; 128 is OpenAI's own ceiling. */
+const MAX_N = 128;
+
+/** One provider instance for one configured upstream: a pass-through to its OpenAI API. */
+export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Provider {
+  const client = new UpstreamClient(upstream, fetchImpl);
+
+  const discover = async (ctx: DiscoveryContext) =>
+    fromUpstreamModelList(await client.getJson("/models", ctx), client.errorContext());
+
+  return {
+    name: upstream.name,
+    models: upstream.models ?? discover,
+    refreshIntervalMs: upstream.refreshIntervalMs,
+    // Any id goes: the upstream knows its models better than our last discovery
+    // (`openrouter/openai/gpt-4o` reaches OpenRouter as `openai/gpt-4o`).
+    resolveModel: (id) => id,
+    maxN: MAX_N,
+    acceptsTokenIds: true,
+
+    async chat(request: ChatRequest, ctx: RequestContext) {
+      const answer = await client.postJson("/chat/completions", toUpstreamBody(request, ctx), callContext(ctx));
+      return fromUpstreamCompletion(answer, client.errorContext(ctx.requestedModel));
+    },
+
+    async *chatStream(request: ChatRequest, ctx: RequestContext): AsyncGenerator<ChunkResult> {
+      const events = client.postStream("/chat/completions", toUpstreamBody(request, ctx), callContext(ctx));
+      yield* fromUpstreamEvents(events, client.errorContext(ctx.requestedModel));
+    },
+
+    async embed(input, request: EmbeddingRequest, ctx: RequestContext) {
+      // The client's own `input` (a string stays a string), and float vectors whatever the client
+      // asked: the core encodes base64 itself.
+      const body = { ...request, model: ctx.model, encoding_format: "float" };
+      const answer = await client.postJson("/embeddings", body, callContext(ctx));
+      return fromUpstreamEmbeddings(answer, input.length, client.errorContext(ctx.requestedModel));
+    },
+
+    async health(ctx: DiscoveryContext) {
+      try {
+        const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(HEALTH_TIMEOUT_MS)]);
+        const models = await discover({ ...ctx, signal });
+        return { ok: true, detail: `${models.length} models` };
+      } catch (error) {
+        return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  };
+}
+
+/** The request as the client sent it (a copy: the core's object is not ours), for the upstream's id. */
+function toUpstreamBody(request: ChatRequest, ctx: RequestContext): ChatRequest {
+  return { ...request, model: ctx.model };
+}
+
+function callContext(ctx: RequestContext) {
+  return { signal: ctx.signal, upstreamHeaders: ctx.upstreamHeaders, requestedModel: ctx.requestedModel };
+}

@@ -1,0 +1,256 @@
+import { Value } from "@sinclair/typebox/value";
+import { ConfigError, Type, type ModelInfo, type Static } from "../../src/kit.ts";
+
+/*
+ * The plugin's section of the OLLAIX_CONFIG file, e.g. (YAML):
+ *
+ *   plugins:
+ *     openai-compatible:
+ *       upstreams:
+ *         - name: groq                                  # model-id prefix and owned_by
+ *           base_url: https://api.groq.com/openai/v1    # with the version path
+ *           api_key_env: GROQ_API_KEY                   # the key's variable; never the key itself
+ *         - name: openrouter
+ *           base_url: https://openrouter.ai/api/v1
+ *           api_key_env: OPENROUTER_API_KEY
+ *           headers: { HTTP-Referer: "https://example.org", X-Title: "Ollaix" }
+ *           models: [openai/gpt-4o, anthropic/claude-sonnet-4]   # fixed list: no discovery
+ *         - name: vllm
+ *           base_url: http://127.0.0.1:8001/v1          # no key: a local server
+ *           timeout_ms: 600000
+ *           refresh_interval_ms: 30000
+ */
+
+/** Where this plugin's section sits in the OLLAIX_CONFIG file; every error message starts with it. */
+export const SECTION = "plugins.openai-compatible";
+
+/** The same rule as the registry's: an instance name is a model-id prefix. */
+const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** RFC 9110 `token`. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the gateway sets itself (or that would carry a key from the file); not configurable. */
+const RESERVED_HEADERS = new Set([
+  "authorization",
+  "host",
+  "content-length",
+  "content-type",
+  "connection",
+  "transfer-encoding",
+  "x-ollaix-hops",
+  "x-request-id",
+]);
+
+const KEY_IN_FILE = "keys are not read from the file; name their environment variable in api_key_env";
+
+export const DEFAULT_REFRESH_MS = 60_000;
+export const OPENAI_URL = "https://api.openai.com/v1";
+
+/** The env short form: one instance named `openai`. */
+export const OpenAIEnv = Type.Object({
+  OPENAI_BASE_URL: Type.Optional(
+    Type.String({ description: "an http(s) URL with the version path, e.g. https://api.openai.com/v1" }),
+  ),
+  OPENAI_API_KEY: Type.Optional(Type.String({ description: "the key for OPENAI_BASE_URL" })),
+});
+export type OpenAIEnv = Static<typeof OpenAIEnv>;
+
+const ModelEntry = Type.Union([
+  Type.String({ minLength: 1 }),
+  Type.Object({ id: Type.String({ minLength: 1 }) }, { additionalProperties: true }),
+]);
+
+export const UpstreamSettings = Type.Object(
+  {
+    name: Type.String({ description: "instance name: the model-id prefix and `owned_by`" }),
+    base_url: Type.String({ description: "with the version path, e.g. https://api.groq.com/openai/v1" }),
+    api_key_env: Type.Optional(Type.String({ description: "the environment variable that holds the key" })),
+    models: Type.Optional(Type.Array(ModelEntry, { description: "a fixed list; turns discovery off" })),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 1, description: "longest wait for the upstream's answer" })),
+    discovery: Type.Optional(Type.Boolean({ description: "list the upstream's GET /models; default: on when `models` is absent" })),
+    refresh_interval_ms: Type.Optional(Type.Integer({ minimum: 100, description: "how often discovery runs" })),
+  },
+  { additionalProperties: false },
+);
+export type UpstreamSettings = Static<typeof UpstreamSettings>;
+
+export const PluginSettings = Type.Object(
+  { upstreams: Type.Optional(Type.Array(UpstreamSettings)) },
+  { additionalProperties: false },
+);
+export type PluginSettings = Static<typeof PluginSettings>;
+
+/** One upstream, resolved once at start-up: what the client and the provider use. */
+export interface Upstream {
+  name: string;
+  /** No trailing slash; paths such as `/chat/completions` are appended. */
+  baseUrl: string;
+  /** Undefined when the upstream needs no key (a local vLLM, llama.cpp, LM Studio). */
+  apiKey?: string;
+  /** Where the key came from, for logs (never the key itself). */
+  keySource?: string;
+  headers: Readonly<Record<string, string>>;
+  timeoutMs?: number;
+  /** The fixed list, or undefined when models are discovered. */
+  models?: readonly ModelInfo[];
+  refreshIntervalMs: number;
+}
+
+/** Reads one environment variable by name (the names come from the settings file). */
+export type EnvLookup = (name: string) => string | undefined;
+
+/**
+ * The plugin's instances: the env short form (`openai`) first, then the file's upstreams in file
+ * order. Every problem is collected and thrown as one ConfigError naming each field's path.
+ */
+export function readUpstreams(settings: unknown, env: OpenAIEnv, lookupEnv: EnvLookup): Upstream[] {
+  const problems: string[] = [];
+  const found: { upstream: Upstream; at: string }[] = [];
+  const fromEnv = fromShortForm(env, problems);
+  if (fromEnv) found.push({ upstream: fromEnv, at: "OPENAI_BASE_URL/OPENAI_API_KEY" });
+
+  if (settings !== undefined && settings !== null) {
+    const reported = new Set<string>();
+    for (const error of Value.Errors(PluginSettings, settings)) {
+      // TypeBox reports a missing field twice (required, then its type): keep the first per field.
+      if (reported.has(error.path)) continue;
+      reported.add(error.path);
+      problems.push(`${SECTION}${toPath(error.path)}: ${describe(error.path, error.message)}`);
+    }
+    if (reported.size === 0) {
+      // Value.Errors found nothing: the value is a PluginSettings.
+      ((settings as PluginSettings).upstreams ?? []).forEach((raw, i) => {
+        const at = `${SECTION}.upstreams[${i}]`;
+        const upstream = fromSettings(raw, at, lookupEnv, problems);
+        if (upstream) found.push({ upstream, at: `${at}.name` });
+      });
+    }
+  }
+
+  const first = new Map<string, string>();
+  for (const { upstream, at } of found) {
+    const earlier = first.get(upstream.name);
+    if (earlier) problems.push(`${at}: the instance name ${JSON.stringify(upstream.name)} is already used by ${earlier}`);
+    else first.set(upstream.name, at);
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join("; "));
+  return found.map(({ upstream }) => upstream);
+}
+
+function fromShortForm(env: OpenAIEnv, problems: string[]): Upstream | undefined {
+  if (env.OPENAI_BASE_URL === undefined && env.OPENAI_API_KEY === undefined) return undefined;
+  // The openai SDK's default when only the key is given.
+  const baseUrl = checkBaseUrl(env.OPENAI_BASE_URL ?? OPENAI_URL);
+  if (typeof baseUrl !== "string") {
+    problems.push(`OPENAI_BASE_URL: ${baseUrl.problem}`);
+    return undefined;
+  }
+  return {
+    name: "openai",
+    baseUrl,
+    apiKey: env.OPENAI_API_KEY,
+    keySource: env.OPENAI_API_KEY === undefined ? undefined : "OPENAI_API_KEY",
+    headers: {},
+    refreshIntervalMs: DEFAULT_REFRESH_MS,
+  };
+}
+
+function fromSettings(raw: UpstreamSettings, at: string, lookupEnv: EnvLookup, problems: string[]): Upstream | undefined {
+  const before = problems.length;
+  if (!INSTANCE_NAME.test(raw.name)) {
+    problems.push(
+      `${at}.name: ${JSON.stringify(raw.name)} is not a valid instance name ` +
+        `(letters, digits, '.', '_', '-'; starting with a letter or digit)`,
+    );
+  }
+  const baseUrl = checkBaseUrl(raw.base_url);
+  if (typeof baseUrl !== "string") problems.push(`${at}.base_url: ${baseUrl.problem}`);
+
+  let apiKey: string | undefined;
+  if (raw.api_key_env !== undefined) {
+    if (!ENV_NAME.test(raw.api_key_env)) {
+      problems.push(`${at}.api_key_env: expected the name of an environment variable (letters, digits, '_')`);
+    } else {
+      apiKey = lookupEnv(raw.api_key_env)?.trim() || undefined;
+      if (apiKey === undefined) problems.push(`${at}.api_key_env: the environment variable ${raw.api_key_env} is not set`);
+    }
+  }
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw.headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME.test(name)) problems.push(`${at}.headers: ${JSON.stringify(name)} is not a valid header name`);
+    else if (lower === "authorization") problems.push(`${at}.headers.${name}: ${KEY_IN_FILE}`);
+    else if (RESERVED_HEADERS.has(lower)) problems.push(`${at}.headers.${name}: the gateway sets this header itself`);
+    else if (/[\r\n\0]/.test(value)) problems.push(`${at}.headers.${name}: the value must not contain line breaks`);
+    else headers[name] = value;
+  }
+
+  const discovery = raw.discovery ?? raw.models === undefined;
+  if (discovery && raw.models !== undefined) {
+    problems.push(`${at}.discovery: set either a fixed 'models' list or 'discovery: true', not both`);
+  }
+  if (!discovery && raw.refresh_interval_ms !== undefined) {
+    problems.push(`${at}.refresh_interval_ms: applies to discovery only, which is off for this upstream`);
+  }
+  if (problems.length > before || typeof baseUrl !== "string") return undefined;
+  return {
+    name: raw.name,
+    baseUrl,
+    apiKey,
+    keySource: raw.api_key_env,
+    headers,
+    timeoutMs: raw.timeout_ms,
+    models: discovery ? undefined : toModelList(raw.models ?? []),
+    refreshIntervalMs: raw.refresh_interval_ms ?? DEFAULT_REFRESH_MS,
+  };
+}
+
+function toModelList(entries: NonNullable<UpstreamSettings["models"]>): ModelInfo[] {
+  return entries.map((entry) => (typeof entry === "string" ? { id: entry } : { ...entry }));
+}
+
+/**
+ * The base URL without its trailing slash, or why it is refused. Values are never echoed: a URL
+ * with credentials in it would otherwise end up in the start-up log.
+ */
+function checkBaseUrl(text: string): string | { problem: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { problem: "expected an http(s) URL with the version path, e.g. https://api.openai.com/v1" };
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { problem: "expected an http(s) URL with the version path, e.g. https://api.openai.com/v1" };
+  }
+  if (url.username !== "" || url.password !== "") {
+    return { problem: "must not contain credentials; name the key's environment variable in api_key_env" };
+  }
+  if (url.search !== "" || url.hash !== "") return { problem: "must not have a query string or a fragment" };
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+/** TypeBox's `/upstreams/1/base_url` → `.upstreams[1].base_url`. */
+function toPath(pointer: string): string {
+  let out = "";
+  for (const segment of pointer.split("/")) {
+    if (segment === "") continue;
+    out += /^\d+$/.test(segment) ? `[${segment}]` : `.${segment.replace(/~1/g, "/").replace(/~0/g, "~")}`;
+  }
+  return out;
+}
+
+/** TypeBox's message, made readable; field values are never included (they may be keys). */
+function describe(pointer: string, message: string): string {
+  const field = pointer.split("/").at(-1) ?? "";
+  if (message === "Unexpected property") {
+    return field === "api_key" || field === "key"
+      ? KEY_IN_FILE
+      : "unknown field";
+  }
+  if (message === "Expected required property") return "is required";
+  if (/\/models\/\d+$/.test(pointer)) return "expected a model id, or an object with an 'id'";
+  return message.replace(/^Expected/, "expected");
+}
