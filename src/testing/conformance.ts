@@ -20,6 +20,8 @@ export interface ConformanceOptions {
   env?: Record<string, string>;
   /** A model id that answers embeddings, when the plugin embeds. */
   embeddingModel?: string;
+  /** An id the upstream does not serve (default `<instance>/conformance-no-such-model`). */
+  missingModel?: string;
 }
 
 interface StreamRecord {
@@ -181,7 +183,8 @@ export function runPluginConformance(options: () => ConformanceOptions | Promise
     });
 
     test("an unknown model of this instance is a 404 model_not_found envelope", async () => {
-      const res = await post("/v1/chat/completions", { model: `${instance}/conformance-no-such-model`, messages: SEED_MESSAGES });
+      const model = o.missingModel ?? `${instance}/conformance-no-such-model`;
+      const res = await post("/v1/chat/completions", { model, messages: SEED_MESSAGES });
       expect(res.status).toBe(404);
       const body = (await res.json()) as { error: { code: string } };
       expectOpenAI("ErrorResponse", body);
