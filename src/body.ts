@@ -46,3 +46,17 @@ async function readCapped(request: Request, limit: number): Promise<string> {
   }
   return text + decoder.decode();
 }
+
+/**
+ * Route `parse` hooks for JSON endpoints: our reader first (content type, size limit, 400/413
+ * envelopes); the string entry only tells the OpenAPI generator the body is `application/json`
+ * (Elysia stops at the first parser that returns a value, so it never runs).
+ */
+export function jsonBodyParsers(limit: number): [(context: { request: Request }) => Promise<unknown>, "application/json"] {
+  return [
+    function readJson({ request }) {
+      return readJsonBody(request, limit);
+    },
+    "application/json",
+  ];
+}

@@ -30,7 +30,9 @@ export interface MappedError {
  * fields map as they say; anything else is a generic 500 whose details never reach the client.
  */
 export function mapError(error: unknown, redact: (text: string) => string, frameworkCode?: unknown): MappedError {
-  const known = hasErrorFields(error) ? error : fromFrameworkCode(frameworkCode, error);
+  // Elysia wraps whatever a parse hook throws (our body reader's 400/413) in a ParseError.
+  const cause = frameworkCode === "PARSE" ? (error as { cause?: unknown } | undefined)?.cause : undefined;
+  const known = hasErrorFields(cause) ? cause : hasErrorFields(error) && frameworkCode !== "PARSE" ? error : fromFrameworkCode(frameworkCode, error);
   if (!known) {
     return {
       status: 500,

@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { readJsonBody } from "../body.ts";
+import { jsonBodyParsers } from "../body.ts";
 import { assertMessageRules } from "../chat-rules.ts";
 import { chatStreamResponse } from "../chat-stream.ts";
 import { InvalidRequestError } from "../errors.ts";
@@ -16,8 +16,8 @@ export function chatRoutes(deps: RouteDeps) {
 
   return new Elysia({ name: "ollaix:chat" }).post(
     "/v1/chat/completions",
-    async function createChatCompletion({ request, set }) {
-      const body = validate.assert(await readJsonBody(request, config.maxBodyBytes));
+    async function createChatCompletion({ body: raw, request, set }) {
+      const body = validate.assert(raw);
       assertMessageRules(body);
       const { provider, upstreamId } = registry.resolve(body.model);
       const n = body.n ?? 1;
@@ -63,7 +63,7 @@ export function chatRoutes(deps: RouteDeps) {
       }
     },
     {
-      parse: "none",
+      parse: jsonBodyParsers(config.maxBodyBytes),
       detail: {
         tags: ["Chat"],
         summary: "Create a chat completion",

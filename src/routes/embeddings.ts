@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { readJsonBody } from "../body.ts";
+import { jsonBodyParsers } from "../body.ts";
 import { InvalidRequestError } from "../errors.ts";
 import { compileValidator } from "../validation.ts";
 import { EmbeddingRequest, type EmbeddingList } from "../schemas/embeddings.ts";
@@ -17,8 +17,8 @@ export function embeddingRoutes(deps: RouteDeps) {
   const { config, registry } = deps;
   return new Elysia({ name: "ollaix:embeddings" }).post(
     "/v1/embeddings",
-    async function createEmbeddings({ request, set }) {
-      const body = validate.assert(await readJsonBody(request, config.maxBodyBytes));
+    async function createEmbeddings({ body: sent, request, set }) {
+      const body = validate.assert(sent);
       const { provider, upstreamId } = registry.resolve(body.model);
       if (!provider.embed) {
         throw new InvalidRequestError(`The model '${body.model}' does not support embeddings.`, { param: "model" });
@@ -54,6 +54,6 @@ export function embeddingRoutes(deps: RouteDeps) {
         scope.dispose();
       }
     },
-    { parse: "none", detail: { tags: ["Embeddings"], summary: "Create embeddings", description: "OpenAI Embeddings; `encoding_format` `float` or `base64`." } },
+    { parse: jsonBodyParsers(config.maxBodyBytes), detail: { tags: ["Embeddings"], summary: "Create embeddings", description: "OpenAI Embeddings; `encoding_format` `float` or `base64`." } },
   );
 }
