@@ -1,0 +1,245 @@
+// The compiled single binary (`bun run build` → dist/ollaix), run as a user would run it: from an
+// empty folder, with a minimal environment. Set OLLAIX_BINARY to test a prebuilt binary instead.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const BINARY = process.env.OLLAIX_BINARY ? resolve(process.env.OLLAIX_BINARY) : join(ROOT, "dist", "ollaix");
+const BUILD_TIMEOUT_MS = 180_000;
+
+const SEED_PAYLOAD = {
+  model: "dummy-model:1.0",
+  messages: [
+    { role: "user", content: "Hello, what's your name?" },
+    { role: "assistant", content: "Hello ! I'm an AI assistant. How can I help you today?" },
+    { role: "user", content: "Perfect! Can you help me with some Python code?" },
+  ],
+};
+
+const tempDirs: string[] = [];
+const processes: Running[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `ollaix-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Only what a process needs; nothing from the test runner's environment leaks in. */
+function minimalEnv(vars: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...vars };
+}
+
+/** A port nothing listens on (the OS picked it, then it was released). */
+function freePort(): number {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+  const port = server.port!;
+  server.stop(true);
+  return port;
+}
+
+interface Running {
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  stdoutLines: string[];
+  stderr: () => string;
+  /** Resolves with the first stdout line matching, rejects on time-out or exit. */
+  waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+}
+
+function collect(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): void {
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }));
+  })().catch(() => {});
+}
+
+function start(cmd: string[], opts: { cwd: string; env: Record<string, string> }): Running {
+  const proc = Bun.spawn(cmd, { cwd: opts.cwd, env: opts.env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const stdoutLines: string[] = [];
+  let partial = "";
+  let err = "";
+  collect(proc.stdout, (text) => {
+    partial += text;
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    stdoutLines.push(...parts);
+  });
+  collect(proc.stderr, (text) => void (err += text));
+  const running: Running = {
+    proc,
+    stdoutLines,
+    stderr: () => err,
+    async waitForLine(match, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const line = stdoutLines.find(match);
+        if (line !== undefined) return line;
+        if (proc.exitCode !== null || proc.signalCode !== null) {
+          throw new Error(`process exited (${proc.exitCode ?? proc.signalCode}) before the line appeared.\nstdout:\n${stdoutLines.join("\n")}\nstderr:\n${err}`);
+        }
+        if (Date.now() > deadline) throw new Error(`timed out waiting for a line.\nstdout:\n${stdoutLines.join("\n")}\nstderr:\n${err}`);
+        await Bun.sleep(20);
+      }
+    },
+  };
+  processes.push(running);
+  return running;
+}
+
+/** Starts the binary and returns its base URL from the "Ollaix listening" log line. */
+async function startBinary(vars: Record<string, string>, cwd = tempDir("cwd")): Promise<{ run: Running; url: string }> {
+  const run = start([BINARY], { cwd, env: minimalEnv(vars) });
+  const line = await run.waitForLine((l) => l.includes('"Ollaix listening"'));
+  const url = (JSON.parse(line) as { url: string }).url;
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  return { run, url };
+}
+
+async function runToExit(cmd: string[], opts: { cwd: string; env: Record<string, string> }, timeoutMs = 20_000) {
+  const proc = Bun.spawn(cmd, { ...opts, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { stdout, stderr, exitCode };
+}
+
+const post = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+let main: { run: Running; url: string };
+
+beforeAll(async () => {
+  if (!process.env.OLLAIX_BINARY) {
+    const build = await runToExit([process.execPath, "run", "build"], { cwd: ROOT, env: { ...process.env } as Record<string, string> }, BUILD_TIMEOUT_MS);
+    if (build.exitCode !== 0) throw new Error(`bun run build failed (${build.exitCode}):\n${build.stdout}\n${build.stderr}`);
+  }
+  if (!existsSync(BINARY)) throw new Error(`no binary at ${BINARY}`);
+  main = await startBinary({ PORT: "0" });
+}, BUILD_TIMEOUT_MS + 30_000);
+
+afterAll(async () => {
+  for (const { proc } of processes) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  }
+  await Promise.all(processes.map(({ proc }) => proc.exited));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("compiled binary, run from an empty folder", () => {
+  test("/health answers healthy", async () => {
+    const response = await fetch(`${main.url}/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { status: string; service: string };
+    expect(body.status).toBe("healthy");
+    expect(body.service).toBe("Ollaix API");
+  });
+
+  test("a chat completion on dummy-model:1.0 with the seed conversation has the OpenAI shape", async () => {
+    const response = await fetch(`${main.url}/v1/chat/completions`, post({ ...SEED_PAYLOAD, stream: false }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    const body = (await response.json()) as Record<string, any>;
+    expect(body.id).toMatch(/^chatcmpl-/);
+    expect(body.object).toBe("chat.completion");
+    expect(Number.isInteger(body.created)).toBe(true);
+    expect(body.model).toBe("dummy-model:1.0");
+    expect(body.choices).toHaveLength(1);
+    expect(body.choices[0].index).toBe(0);
+    expect(body.choices[0].message.role).toBe("assistant");
+    expect(typeof body.choices[0].message.content).toBe("string");
+    expect(body.choices[0].message.content.length).toBeGreaterThan(0);
+    expect(["stop", "length"]).toContain(body.choices[0].finish_reason);
+    expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
+  });
+
+  test("a streamed chat completion is SSE chunks ending with data: [DONE]", async () => {
+    const response = await fetch(`${main.url}/v1/chat/completions`, post({ ...SEED_PAYLOAD, stream: true }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const text = await response.text();
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+    const events = text.slice(0, -2).split("\n\n");
+    expect(events.at(-1)).toBe("data: [DONE]");
+    const chunks = events.slice(0, -1).map((e) => {
+      expect(e.startsWith("data: ")).toBe(true);
+      return JSON.parse(e.slice(6)) as Record<string, any>;
+    });
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks) {
+      expect(chunk.object).toBe("chat.completion.chunk");
+      expect(chunk.id).toBe(chunks[0]!.id);
+      expect(chunk.model).toBe("dummy-model:1.0");
+    }
+    expect(chunks[0]!.choices[0].delta.role).toBe("assistant");
+    expect(chunks.at(-1)!.choices[0].finish_reason).not.toBeNull();
+  });
+
+  test("/docs points at the embedded docs/scalar.js, which is served, and /docs/json is OpenAPI", async () => {
+    const page = await fetch(`${main.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    const html = await page.text();
+    expect(html).toContain('src="docs/scalar.js"');
+
+    const script = await fetch(`${main.url}/docs/scalar.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toMatch(/javascript/);
+    const bytes = (await script.arrayBuffer()).byteLength;
+    expect(bytes).toBeGreaterThan(1_000_000); // the self-contained Scalar bundle is ≈ 4 MB
+
+    const spec = await fetch(`${main.url}/docs/json`);
+    expect(spec.status).toBe(200);
+    const doc = (await spec.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toContain("/v1/chat/completions");
+  });
+
+  test("--healthcheck exits 0 against the running binary and 1 when nothing listens", async () => {
+    const port = new URL(main.url).port;
+    const cwd = tempDir("hc");
+    const ok = await runToExit([BINARY, "--healthcheck"], { cwd, env: minimalEnv({ HOST: "127.0.0.1", PORT: port }) });
+    expect(ok.exitCode).toBe(0);
+    // HOST=0.0.0.0 is what the Docker image sets: the check then asks the loopback address.
+    const wildcard = await runToExit([BINARY, "--healthcheck"], { cwd, env: minimalEnv({ HOST: "0.0.0.0", PORT: port }) });
+    expect(wildcard.exitCode).toBe(0);
+    const down = await runToExit([BINARY, "--healthcheck"], { cwd, env: minimalEnv({ HOST: "127.0.0.1", PORT: String(freePort()) }) });
+    expect(down.exitCode).toBe(1);
+  });
+
+  test("PLUGINS_DIR: the echo plugin is served, the broken ones are skipped", async () => {
+    const pluginsDir = tempDir("plugins");
+    cpSync(join(ROOT, "tests", "fixtures", "plugins-dir"), pluginsDir, { recursive: true });
+    const { run, url } = await startBinary({ PORT: "0", PLUGINS_DIR: pluginsDir });
+
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string; owned_by: string }[] };
+    const ids = models.data.map((m) => m.id);
+    expect(ids).toContain("echo-1");
+    expect(ids).toContain("dummy-model:1.0");
+    expect(models.data.find((m) => m.id === "echo-1")!.owned_by).toBe("echo");
+
+    const response = await fetch(`${url}/v1/chat/completions`, post({ model: "echo-1", messages: [{ role: "user", content: "ping from the binary" }] }));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, any>;
+    expect(body.model).toBe("echo-1");
+    expect(body.choices[0].message.content).toBe("echo: ping from the binary");
+
+    // The two bad plugins were reported, not fatal.
+    const skipped = run.stdoutLines.filter((l) => l.includes("plugin skipped"));
+    expect(skipped.some((l) => l.includes("broken.ts"))).toBe(true);
+    expect(skipped.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("PORT=abc stops the binary with a non-zero exit and a message naming PORT", async () => {
+    const result = await runToExit([BINARY], { cwd: tempDir("badport"), env: minimalEnv({ PORT: "abc" }) });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("PORT");
+  });
+});

@@ -1,0 +1,169 @@
+// Graceful shutdown of `bun src/main.ts`: on SIGTERM it stops accepting, lets in-flight requests
+// finish (up to SHUTDOWN_GRACE_MS) and exits 0. The slow models come from
+// tests/fixtures/slow-plugin/ (loaded through PLUGINS_DIR, like a third-party plugin).
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+const MAIN = join(ROOT, "src", "main.ts");
+const SLOW_PLUGINS = join(ROOT, "tests", "fixtures", "slow-plugin");
+const SLOW_REPLY = "slow and steady wins everything";
+
+const tempDirs: string[] = [];
+const spawned: Bun.Subprocess[] = [];
+
+interface Server {
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  url: string;
+  port: number;
+  lines: string[];
+  stderr: () => string;
+  waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+}
+
+function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): void {
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) onText(decoder.decode(chunk, { stream: true }));
+  })().catch(() => {});
+}
+
+async function startGateway(vars: Record<string, string> = {}): Promise<Server> {
+  const cwd = mkdtempSync(join(tmpdir(), "ollaix-shutdown-"));
+  tempDirs.push(cwd);
+  const proc = Bun.spawn([process.execPath, MAIN], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PORT: "0", PLUGINS_DIR: SLOW_PLUGINS, ...vars },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  spawned.push(proc);
+  const lines: string[] = [];
+  let partial = "";
+  let err = "";
+  drain(proc.stdout, (text) => {
+    partial += text;
+    const parts = partial.split("\n");
+    partial = parts.pop()!;
+    lines.push(...parts);
+  });
+  drain(proc.stderr, (text) => void (err += text));
+  const waitForLine = async (match: (line: string) => boolean, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = lines.find(match);
+      if (line !== undefined) return line;
+      if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) {
+        throw new Error(`no such line (exit ${proc.exitCode ?? proc.signalCode}).\nstdout:\n${lines.join("\n")}\nstderr:\n${err}`);
+      }
+      await Bun.sleep(10);
+    }
+  };
+  const listening = JSON.parse(await waitForLine((l) => l.includes('"Ollaix listening"'))) as { url: string };
+  return { proc, url: listening.url, port: Number(new URL(listening.url).port), lines, stderr: () => err, waitForLine };
+}
+
+/** Whether a brand-new TCP connection to the port is accepted (no HTTP, no connection pool). */
+function tcpConnects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.setTimeout(2000);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const chat = (url: string, model: string, stream: boolean) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", connection: "close" },
+    body: JSON.stringify({ model, stream, messages: [{ role: "user", content: "take your time" }] }),
+    keepalive: false,
+  });
+
+afterAll(async () => {
+  for (const proc of spawned) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  await Promise.all(spawned.map((p) => p.exited));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("graceful shutdown on SIGTERM", () => {
+  test("an in-flight request completes, new connections are refused, exit code 0", async () => {
+    const gw = await startGateway();
+    expect(await tcpConnects(gw.port)).toBe(true);
+
+    const started = Date.now();
+    const inFlight = chat(gw.url, "slow-1", false).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }));
+    await Bun.sleep(300); // the request has reached the plugin, which answers after ~1.5 s
+    gw.proc.kill("SIGTERM");
+    await gw.waitForLine((l) => l.includes('"shutting down"'), 5000);
+    await Bun.sleep(50);
+
+    expect(await tcpConnects(gw.port)).toBe(false);
+    expect(gw.proc.exitCode).toBeNull(); // still finishing the request
+
+    const { status, body } = await inFlight;
+    expect(status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(body.object).toBe("chat.completion");
+    expect(body.model).toBe("slow-1");
+    expect(body.choices[0].message.content).toBe(SLOW_REPLY);
+    expect(body.choices[0].finish_reason).toBe("stop");
+
+    expect(await gw.proc.exited).toBe(0);
+    expect(gw.proc.signalCode).toBeNull();
+  });
+
+  test("an in-flight stream is sent in full before the process exits 0", async () => {
+    const gw = await startGateway();
+    const response = await chat(gw.url, "slow-1", true);
+    expect(response.status).toBe(200);
+    const text = response.text();
+    await Bun.sleep(300); // a word or so has been streamed
+    gw.proc.kill("SIGTERM");
+    await gw.waitForLine((l) => l.includes('"shutting down"'), 5000);
+    await Bun.sleep(50);
+    expect(await tcpConnects(gw.port)).toBe(false);
+
+    const body = await text;
+    expect(body.endsWith("data: [DONE]\n\n")).toBe(true);
+    const content = body
+      .split("\n\n")
+      .filter((e) => e.startsWith("data: {"))
+      .map((e) => JSON.parse(e.slice(6)) as { choices: { delta: { content?: string } }[] })
+      .map((c) => c.choices[0]?.delta.content ?? "")
+      .join("");
+    expect(content).toBe(SLOW_REPLY);
+    expect(await gw.proc.exited).toBe(0);
+  });
+
+  test("SHUTDOWN_GRACE_MS bounds the wait: a 5 s request does not hold the exit", async () => {
+    const gw = await startGateway({ SHUTDOWN_GRACE_MS: "300" });
+    const started = Date.now();
+    const inFlight = chat(gw.url, "slow-5", false).then(
+      (r) => r.status,
+      (error: Error) => error,
+    );
+    await Bun.sleep(300);
+    const signalled = Date.now();
+    gw.proc.kill("SIGTERM");
+    const exitCode = await Promise.race([gw.proc.exited, Bun.sleep(4000).then(() => "still running" as const)]);
+    expect(exitCode).toBe(0);
+    const exitedAfter = Date.now() - signalled;
+    expect(Date.now() - started).toBeLessThan(5000); // before the plugin would have answered
+    expect(exitedAfter).toBeLessThan(4000);
+    await inFlight; // cut off (an error or a 5xx), whichever: it must just not hang
+    expect(gw.lines.some((l) => l.includes("shutdown grace elapsed"))).toBe(true);
+  });
+});

@@ -1,0 +1,119 @@
+// Start-up of `bun src/main.ts` as a process: configuration errors stop it with a message naming
+// the variable, a good start logs where it listens, and a `.env` file in the working folder is read.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const MAIN = resolve(import.meta.dir, "..", "src", "main.ts");
+
+const tempDirs: string[] = [];
+const spawned: Bun.Subprocess[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "ollaix-startup-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** PATH and HOME only, plus the test's own variables. */
+function minimalEnv(vars: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...vars };
+}
+
+function freePort(): number {
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
+  const port = server.port!;
+  server.stop(true);
+  return port;
+}
+
+/** Runs `bun src/main.ts` (in an empty folder unless told) until it exits; killed after timeoutMs. */
+async function runToExit(vars: Record<string, string>, timeoutMs = 15_000) {
+  const proc = Bun.spawn([process.execPath, MAIN], { cwd: tempDir(), env: minimalEnv(vars), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  spawned.push(proc);
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { stdout, stderr, exitCode, signal: proc.signalCode };
+}
+
+/** Starts `bun src/main.ts` and waits for its "Ollaix listening" line; returns the parsed line. */
+async function startListening(vars: Record<string, string>, cwd = tempDir()) {
+  const proc = Bun.spawn([process.execPath, MAIN], { cwd, env: minimalEnv(vars), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  spawned.push(proc);
+  let stderr = "";
+  void new Response(proc.stderr).text().then((t) => (stderr = t), () => {});
+  const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const timeLeft = deadline - Date.now();
+    if (timeLeft <= 0) throw new Error(`no listening line in time; stdout so far:\n${buffered}`);
+    const next = await Promise.race([reader.read(), Bun.sleep(timeLeft).then(() => undefined)]);
+    if (!next) continue;
+    if (next.done) {
+      await proc.exited;
+      throw new Error(`exited (${proc.exitCode}) before listening.\nstdout:\n${buffered}\nstderr:\n${stderr}`);
+    }
+    buffered += decoder.decode(next.value, { stream: true });
+    const line = buffered.split("\n").find((l) => l.includes('"Ollaix listening"'));
+    if (line) {
+      // Keep draining stdout so the process never blocks on a full pipe.
+      void (async () => {
+        for (;;) if ((await reader.read()).done) break;
+      })().catch(() => {});
+      return { proc, log: JSON.parse(line) as { level: string; msg: string; url: string; docs: string; models: number } };
+    }
+  }
+}
+
+afterAll(async () => {
+  for (const proc of spawned) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  await Promise.all(spawned.map((p) => p.exited));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("bun src/main.ts start-up", () => {
+  test("PORT=abc exits non-zero with a message naming PORT on stderr", async () => {
+    const result = await runToExit({ PORT: "abc" });
+    expect(result.signal).toBeNull();
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("PORT");
+    expect(result.stdout).not.toContain("Ollaix listening");
+  });
+
+  test("LOG_LEVEL=loud exits non-zero with a message naming LOG_LEVEL on stderr", async () => {
+    const result = await runToExit({ LOG_LEVEL: "loud" });
+    expect(result.signal).toBeNull();
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("LOG_LEVEL");
+    expect(result.stdout).not.toContain("Ollaix listening");
+  });
+
+  test("a valid start prints the listening log line and serves", async () => {
+    const port = freePort();
+    const { proc, log } = await startListening({ PORT: String(port) });
+    expect(log.level).toBe("info");
+    expect(log.url).toBe(`http://127.0.0.1:${port}`);
+    expect(log.docs).toBe(`http://127.0.0.1:${port}/docs`);
+    expect(log.models).toBeGreaterThanOrEqual(1);
+    const health = await fetch(`${log.url}/health`);
+    expect(health.status).toBe(200);
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  });
+
+  test("a .env file in the working folder is read", async () => {
+    const port = freePort();
+    const cwd = tempDir();
+    writeFileSync(join(cwd, ".env"), `# written by tests/startup.test.ts\nPORT=${port}\n`);
+    const { proc, log } = await startListening({}, cwd);
+    expect(log.url).toBe(`http://127.0.0.1:${port}`);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string };
+    expect(health.status).toBe("healthy");
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  });
+});
