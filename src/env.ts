@@ -17,7 +17,10 @@ export function readEnv<S extends TObject>(schema: S, env: EnvSource): Static<S>
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
     const value = env[key];
-    if (value !== undefined && value.trim() !== "") raw[key] = value.trim();
+    if (value === undefined || value.trim() === "") continue;
+    // Text keeps its spaces (a prefix may end with one); numbers, booleans and enums are trimmed.
+    const isText = (schema.properties[key] as { type?: unknown }).type === "string";
+    raw[key] = isText ? value : value.trim();
   }
   const value = Value.Convert(schema, Value.Default(schema, raw));
   const problems = [...Value.Errors(schema, value)].map((e) => {

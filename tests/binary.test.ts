@@ -237,6 +237,26 @@ describe("compiled binary, run from an empty folder", () => {
     expect(skipped.length).toBeGreaterThanOrEqual(2);
   });
 
+  test("PLUGINS_DIR: the example plugin (a factory with its own env) and a bundled plugin with an npm dependency", async () => {
+    const pluginsDir = tempDir("plugins-examples");
+    cpSync(join(ROOT, "examples", "plugins"), pluginsDir, { recursive: true });
+    const bundled = await Bun.build({
+      entrypoints: [join(ROOT, "tests", "fixtures", "bundled-plugin", "index.ts")],
+      target: "bun",
+      external: ["ollaix/plugin"],
+    });
+    expect(bundled.success).toBe(true);
+    await Bun.write(join(pluginsDir, "bundled.js"), bundled.outputs[0]!);
+    const { url } = await startBinary({ PORT: "0", PLUGINS_DIR: pluginsDir, ECHO_PREFIX: "binary says: " });
+
+    const ids = ((await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] }).data.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(["dummy-model:1.0", "echo-1", "bundled-1"]));
+    const echo = (await (await fetch(`${url}/v1/chat/completions`, post({ model: "echo-1", messages: [{ role: "user", content: "hi" }] }))).json()) as Record<string, any>;
+    expect(echo.choices[0].message.content).toBe("binary says: hi");
+    const point = (await (await fetch(`${url}/v1/chat/completions`, post({ model: "bundled-1", messages: [{ role: "user", content: '{"x":1,"y":2}' }] }))).json()) as Record<string, any>;
+    expect(point.choices[0].message.content).toBe("a point");
+  });
+
   test("PORT=abc stops the binary with a non-zero exit and a message naming PORT", async () => {
     const result = await runToExit([BINARY], { cwd: tempDir("badport"), env: minimalEnv({ PORT: "abc" }) });
     expect(result.exitCode).not.toBe(0);

@@ -59,6 +59,16 @@ describe("PLUGINS_DIR", () => {
     expect(logs).toContain("not-a-plugin.ts");
   });
 
+  test("the example plugin in examples/plugins loads under bun start semantics with its own env", async () => {
+    const gw2 = await startTestGateway({ PLUGINS_DIR: join(import.meta.dir, "..", "examples", "plugins"), ECHO_PREFIX: "ex: " }, [dummy]);
+    try {
+      const answer = await json(gw2.handle("/v1/chat/completions", jsonPost({ model: "echo-1", messages: [{ role: "user", content: "hi" }] })));
+      expect(answer.choices[0].message.content).toBe("ex: hi");
+    } finally {
+      await gw2.close();
+    }
+  });
+
   test("a plugin's invalid environment value stops start-up naming the variable", async () => {
     const bad = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
     writeFileSync(

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { loadConfig } from "../src/config.ts";
+import { ConfigError, readEnv } from "../src/env.ts";
+import { Type } from "@sinclair/typebox";
+
+describe("loadConfig", () => {
+  test("defaults match the contract", () => {
+    expect(loadConfig({})).toEqual({
+      port: 8000,
+      host: "127.0.0.1",
+      corsAllowedOrigins: "*",
+      apiKeys: [],
+      pluginsDir: undefined,
+      maxBodyBytes: 10485760,
+      configFile: undefined,
+      imageFetchAllowPrivate: false,
+      upstreamTimeoutMs: 300000,
+      streamIdleTimeoutMs: 120000,
+      shutdownGraceMs: 10000,
+      logLevel: "info",
+    });
+  });
+
+  test("values are converted and lists split", () => {
+    const config = loadConfig({
+      PORT: " 9000 ",
+      CORS_ALLOWED_ORIGINS: "https://a.example, https://b.example",
+      OLLAIX_API_KEYS: "k1-aaaa,, k2-bbbb ",
+      IMAGE_FETCH_ALLOW_PRIVATE: "true",
+      LOG_LEVEL: "debug",
+      GEMINI_API_KEY: "", // empty counts as unset everywhere
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      corsAllowedOrigins: ["https://a.example", "https://b.example"],
+      apiKeys: ["k1-aaaa", "k2-bbbb"],
+      imageFetchAllowPrivate: true,
+      logLevel: "debug",
+    });
+  });
+
+  test.each([
+    ["PORT", "abc"],
+    ["PORT", "70000"],
+    ["LOG_LEVEL", "loud"],
+    ["MAX_BODY_BYTES", "0"],
+    ["UPSTREAM_TIMEOUT_MS", "soon"],
+    ["IMAGE_FETCH_ALLOW_PRIVATE", "yes"],
+  ])("%s=%s stops start-up with a message naming it", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));
+  });
+
+  test("every bad variable is named at once", () => {
+    expect(() => loadConfig({ PORT: "abc", LOG_LEVEL: "loud" })).toThrow(/PORT=.*; LOG_LEVEL=/);
+  });
+});
+
+describe("readEnv", () => {
+  test("text keeps its spaces; defaults apply", () => {
+    const schema = Type.Object({ PREFIX: Type.String({ default: "> " }), COUNT: Type.Integer({ default: 2 }) });
+    expect(readEnv(schema, { PREFIX: "say: " })).toEqual({ PREFIX: "say: ", COUNT: 2 });
+    expect(readEnv(schema, {})).toEqual({ PREFIX: "> ", COUNT: 2 });
+  });
+});
