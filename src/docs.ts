@@ -42,6 +42,8 @@ export function docs(version: string) {
           // Relative to /docs: the page works behind a path prefix too.
           cdn: "docs/scalar.js",
           withDefaultFonts: false,
+          // Scalar lists component schemas under its own "Models" heading, next to our Models tag.
+          hideModels: true,
           proxyUrl: "",
         } as never, // the type asks for every Scalar option; the page fills in defaults
         documentation: {
