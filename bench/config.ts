@@ -1,0 +1,55 @@
+/** Benchmark knobs (env) and the fixed request payloads. Shared by the orchestrator and its children. */
+
+export const QUICK = process.env.BENCH_QUICK === "1";
+
+function num(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export const settings = {
+  quick: QUICK,
+  /** Seconds per measured load run (wrk takes whole seconds). */
+  durationS: Math.max(1, Math.round(num("BENCH_DURATION", QUICK ? 2 : 10))),
+  /** Seconds of warm-up per target, excluded from the numbers. */
+  warmupS: 1,
+  conns: (process.env.BENCH_CONNS ?? (QUICK ? "1,64" : "1,16,64,256"))
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0),
+  /** Streamed chunk counts (instant upstream) and measured repetitions of each. */
+  streamChunks: [200, 2000],
+  streamReps: { 200: QUICK ? 10 : 40, 2000: QUICK ? 4 : 15 } as Record<number, number>,
+  /** Progressive-delivery check: chunks and pacing between them upstream. */
+  paced: { chunks: QUICK ? 300 : 2000, delayMs: 1 },
+  /** Requests for the memory growth check (RSS read after each). */
+  memory: QUICK ? { first: 2_000, second: 20_000 } : { first: 10_000, second: 100_000 },
+  startupRuns: QUICK ? 2 : 5,
+  /** BENCH_LOAD=bun forces the Bun load generator instead of wrk. */
+  forceBunLoad: process.env.BENCH_LOAD === "bun",
+};
+
+/** Models the fakes list. A `-c<N>` suffix sets the chunk count, `-d<ms>` the pacing. */
+export const OPENAI_MODEL = "bench-model";
+export const OLLAMA_MODEL = "bench-llama:latest";
+export const DUMMY_MODEL = "dummy-model:1.0";
+
+/** `bench-llama:latest` + `c200` → `bench-llama-c200:latest`. */
+export function variant(model: string, suffix: string): string {
+  if (!suffix) return model;
+  const colon = model.indexOf(":");
+  return colon === -1 ? `${model}-${suffix}` : `${model.slice(0, colon)}-${suffix}${model.slice(colon)}`;
+}
+
+/** The seed's three-message conversation (same as SEED_MESSAGES in tests/helpers/gateway.ts). */
+export const SEED_MESSAGES = [
+  { role: "user", content: "Hello, what's your name?" },
+  { role: "assistant", content: "Hello ! I'm an AI assistant. How can I help you today?" },
+  { role: "user", content: "Perfect! Can you help me with some Python code?" },
+] as const;
+
+export const chatBody = (model: string, stream = false): string =>
+  JSON.stringify(stream ? { model, messages: SEED_MESSAGES, stream: true } : { model, messages: SEED_MESSAGES });

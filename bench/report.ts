@@ -1,0 +1,223 @@
+/** Derived numbers (overheads, Ollaix / bare ratios, targets) and the two outputs: markdown on stdout, JSON file. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Kind, LoadRow, PathName, ProgressiveRow, StreamRow } from "./measure.ts";
+
+export interface StartupInfo {
+  runsMs: number[];
+  medianMs: number;
+  idleRssMiB: number;
+}
+
+export interface Results {
+  machine: { nproc: number; cpu: string; bun: string; date: string; kernel: string; loadTool: string; pinned: boolean; loadavgStart: string; loadavgEnd?: string };
+  settings: Record<string, unknown>;
+  notes: string[];
+  skipped: { kind: Kind; path: PathName; reason: string }[];
+  load: LoadRow[];
+  streams: StreamRow[];
+  progressive: ProgressiveRow[];
+  startup: Partial<Record<"src" | "bin", StartupInfo>>;
+  binary: { exists: boolean; sizeMiB?: number; rebuilt?: boolean; buildS?: number; error?: string };
+  memory?: { kind: Kind; path: PathName; conns: number; first: { requests: number; rssMiB: number }; second: { requests: number; rssMiB: number }; growthPct: number };
+  elapsedS?: number;
+  ratios?: Record<string, Record<string, number | null>>;
+  targets?: TargetCheck[];
+}
+
+export interface TargetCheck {
+  name: string;
+  limit: string;
+  variant: "src" | "bin";
+  value: number | null;
+  unit: string;
+  met: boolean | null;
+  /** A load row it was computed from ran while other processes used > NOISY % CPU. */
+  noisy?: boolean;
+  note?: string;
+}
+
+const VARIANTS = ["src", "bin"] as const;
+const kindOf = (v: "src" | "bin"): Kind => (v === "src" ? "ollaix-src" : "ollaix-bin");
+const LABEL: Record<Kind, string> = { direct: "upstream direct", bare: "bare Bun", "ollaix-src": "Ollaix (bun src)", "ollaix-bin": "Ollaix (dist/ollaix)" };
+const label = (kind: Kind, path: PathName) => (kind === "bare" ? (path === "dummy" ? "bare Bun dummy" : "bare Bun proxy") : LABEL[kind]);
+
+const find = (r: Results, kind: Kind, path: PathName, conns: number) => r.load.find((x) => x.kind === kind && x.path === path && x.conns === conns);
+const findStream = (r: Results, kind: Kind, path: PathName, chunks: number) => r.streams.find((x) => x.kind === kind && x.path === path && x.chunks === chunks);
+const num = (x: number | undefined | null): number | null => (x === undefined || x === null || !Number.isFinite(x) ? null : x);
+
+/** Fills per-chunk overheads, the ratios and the target checks. */
+export function derive(r: Results): void {
+  for (const s of r.streams) {
+    const direct = findStream(r, "direct", s.path, s.chunks);
+    const bare = findStream(r, "bare", s.path, s.chunks);
+    if (direct) s.overheadVsDirectUs = ((s.totalMs - direct.totalMs) / s.chunks) * 1000;
+    if (bare) s.overheadVsBareUs = ((s.totalMs - bare.totalMs) / s.chunks) * 1000;
+  }
+  const ratios: Record<string, Record<string, number | null>> = {};
+  const targets: TargetCheck[] = [];
+  const check = (v: "src" | "bin", name: string, limit: string, value: number | null, unit: string, ok: (x: number) => boolean, note?: string, rows: ({ otherCpuPct: number } | undefined)[] = []) =>
+    targets.push({ name, limit, variant: v, value, unit, met: value === null ? null : ok(value), noisy: rows.some((x) => x !== undefined && x.otherCpuPct > NOISY), note });
+  const skipNote = (v: "src" | "bin", path: PathName) => r.skipped.find((s) => s.kind === kindOf(v) && s.path === path)?.reason;
+
+  for (const v of VARIANTS) {
+    const k = kindOf(v);
+    const out: Record<string, number | null> = {};
+    for (const path of ["dummy", "openai", "ollama"] as const) {
+      for (const c of r.settings.conns as number[]) {
+        const o = find(r, k, path, c);
+        const b = find(r, "bare", path, c);
+        out[`${path}.rps_ratio@${c}`] = o && b ? o.rps / b.rps : null;
+      }
+      const o1 = find(r, k, path, 1);
+      const b1 = find(r, "bare", path, 1);
+      out[`${path}.added_p50_ms@1`] = o1 && b1 ? o1.p50Ms - b1.p50Ms : null;
+      const o64 = find(r, k, path, 64);
+      const b64 = find(r, "bare", path, 64);
+      out[`${path}.p99_ratio@64`] = o64 && b64 ? o64.p99Ms / b64.p99Ms : null;
+      if (path !== "dummy") {
+        for (const chunks of r.streams.map((s) => s.chunks).filter((c, i, a) => a.indexOf(c) === i)) {
+          const s = findStream(r, k, path, chunks);
+          const b = findStream(r, "bare", path, chunks);
+          out[`${path}.stream${chunks}.per_chunk_overhead_us`] = num(s?.overheadVsBareUs);
+          out[`${path}.stream${chunks}.ttfb_added_ms`] = s && b ? s.ttfbMs - b.ttfbMs : null;
+        }
+      }
+    }
+    ratios[v] = out;
+
+    for (const path of ["dummy", "openai"] as const) {
+      const note = skipNote(v, path);
+      const at1 = [find(r, k, path, 1), find(r, "bare", path, 1)];
+      const at64 = [find(r, k, path, 64), find(r, "bare", path, 64)];
+      check(v, `${path}: req/s at 64 conns ≥ 85 % of bare`, "≥ 0.85", out[`${path}.rps_ratio@64`] ?? null, "×", (x) => x >= 0.85, note, at64);
+      check(v, `${path}: added p50 at 1 conn`, "≤ 0.15 ms", out[`${path}.added_p50_ms@1`] ?? null, "ms", (x) => x <= 0.15, note, at1);
+      check(v, `${path}: p99 at 64 conns vs bare`, "≤ 1.2×", out[`${path}.p99_ratio@64`] ?? null, "×", (x) => x <= 1.2, note, at64);
+    }
+    const note = skipNote(v, "openai");
+    const s2000 = [findStream(r, k, "openai", 2000), findStream(r, "bare", "openai", 2000)];
+    const s200 = [findStream(r, k, "openai", 200), findStream(r, "bare", "openai", 200)];
+    check(v, "openai stream: per-chunk overhead vs bare proxy (2,000 chunks)", "≤ 5 µs", out["openai.stream2000.per_chunk_overhead_us"] ?? null, "µs", (x) => x <= 5, note, s2000);
+    check(v, "openai stream: TTFB added vs bare proxy (200 chunks)", "≤ 1 ms", out["openai.stream200.ttfb_added_ms"] ?? null, "ms", (x) => x <= 1, note, s200);
+    check(v, "idle RSS after start", "≤ 60 MiB", num(r.startup[v]?.idleRssMiB), "MiB", (x) => x <= 60);
+  }
+  if (r.memory) {
+    const quick = r.settings.quick ? "quick mode: small counts, warm-up growth dominates; the full run is the reference" : undefined;
+    check("src", `RSS after ${r.memory.second.requests} vs after ${r.memory.first.requests} requests`, "≤ +10 %", r.memory.growthPct, "%", (x) => x <= 10, quick);
+  }
+  check("bin", "dist/ollaix start-up to first /health", "≤ 100 ms", num(r.startup.bin?.medianMs), "ms", (x) => x <= 100, r.binary.error);
+  r.ratios = ratios;
+  r.targets = targets;
+}
+
+/** Other processes' CPU % above which a row is flagged as noisy. */
+const NOISY = 10;
+
+const f = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits));
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
+
+export function markdown(r: Results): string {
+  const m = r.machine;
+  const s = r.settings;
+  const out: string[] = [];
+  out.push(`## Ollaix benchmark (${s.quick ? "quick" : "full"})`);
+  out.push(
+    `${m.date} · ${m.nproc} cores, ${m.cpu} · Bun ${m.bun} · ${m.kernel} · load: ${m.loadTool} · ` +
+      (m.pinned ? "gateway on core 0, load + fake upstream on core 1" : "**unpinned (no taskset)**") +
+      ` · ${s.durationS} s per run, warm-up excluded · load average ${m.loadavgStart} at start, ${m.loadavgEnd ?? "?"} at end`,
+  );
+  const noisy = [...r.load, ...r.streams].filter((x) => x.otherCpuPct > NOISY).length;
+  if (noisy) {
+    out.push(`- **${noisy} of ${r.load.length + r.streams.length} load and stream rows ran while other processes used > ${NOISY} % CPU: compare with care, or re-run on a quiet machine.**`);
+  }
+  for (const n of r.notes) out.push(`- ${n}`);
+  for (const k of r.skipped) out.push(`- skipped ${label(k.kind, k.path)} / ${k.path}: ${k.reason}`);
+
+  out.push("\n### Non-streaming chat completions (seed payload)");
+  out.push(
+    table(
+      ["target", "path", "conns", "req/s", "p50 ms", "p90 ms", "p99 ms", "errors", "CPU %", "peak RSS MiB", "other CPU %"],
+      r.load.map((x) => [
+        label(x.kind, x.path),
+        x.path,
+        x.conns,
+        f(x.rps, 0),
+        f(x.p50Ms, 3),
+        f(x.p90Ms, 3),
+        f(x.p99Ms, 3),
+        x.errors,
+        f(x.cpuPct, 0),
+        f(x.peakRssMiB, 1),
+        x.otherCpuPct > NOISY ? `**${f(x.otherCpuPct, 0)}**` : f(x.otherCpuPct, 0),
+      ]),
+    ),
+  );
+  out.push(
+    "\n_CPU % and peak RSS are the measured process's: the fake upstream for `upstream direct` (which then shares core 1 with the load), else the gateway (core 0). " +
+      `Other CPU % is what processes outside the bench used meanwhile (of ${r.machine.nproc * 100} %); in bold above ${NOISY} %: that row is noisy._`,
+  );
+
+  out.push("\n### Streams (instant upstream; medians)");
+  out.push(
+    table(
+      ["target", "path", "chunks", "TTFB ms", "total ms", "events/s", "µs/chunk vs direct", "µs/chunk vs bare", "failed", "other CPU %"],
+      r.streams.map((x) => [
+        label(x.kind, x.path),
+        x.path,
+        x.chunks,
+        f(x.ttfbMs, 3),
+        f(x.totalMs, 2),
+        f(x.eventsPerS, 0),
+        f(x.overheadVsDirectUs, 2),
+        f(x.overheadVsBareUs, 2),
+        x.failures,
+        x.otherCpuPct > NOISY ? `**${f(x.otherCpuPct, 0)}**` : f(x.otherCpuPct, 0),
+      ]),
+    ),
+  );
+
+  if (r.progressive.length) {
+    const p0 = r.progressive[0]!;
+    out.push(`\n### Progressive delivery (${p0.chunks} chunks, ${p0.delayMs} ms apart upstream; arrival times at the client)`);
+    out.push(
+      table(
+        ["target", "path", "reads", "first ms", "10 % ms", "50 % ms", "90 % ms", "last ms", "spread ms", "max gap ms", "progressive"],
+        r.progressive.map((x) => [label(x.kind, x.path), x.path, x.reads, f(x.firstMs, 1), f(x.t10Ms, 1), f(x.t50Ms, 1), f(x.t90Ms, 1), f(x.lastMs, 1), f(x.spreadMs, 1), f(x.maxGapMs, 1), x.progressive ? "yes" : "**NO (buffered)**"]),
+      ),
+    );
+  }
+
+  out.push("\n### Ollaix process");
+  const st = r.startup;
+  const rows: (string | number)[][] = [
+    ["start-up to first /health, median ms", f(st.src?.medianMs, 1), f(st.bin?.medianMs, 1)],
+    ["start-up runs ms", st.src?.runsMs.map((x) => f(x, 0)).join(", ") ?? "–", st.bin?.runsMs.map((x) => f(x, 0)).join(", ") ?? "–"],
+    ["idle RSS after start, MiB", f(st.src?.idleRssMiB, 1), f(st.bin?.idleRssMiB, 1)],
+    ["binary size, MiB", "", r.binary.exists ? f(r.binary.sizeMiB, 1) : `– ${r.binary.error ?? ""}`],
+  ];
+  if (r.memory) {
+    const mm = r.memory;
+    rows.push([`RSS after ${mm.first.requests} / ${mm.second.requests} requests (${mm.path}, ${mm.conns} conns), MiB`, `${f(mm.first.rssMiB, 1)} / ${f(mm.second.rssMiB, 1)} (${mm.growthPct >= 0 ? "+" : ""}${f(mm.growthPct, 1)} %)`, ""]);
+  }
+  out.push(table(["", "bun src/main.ts", "dist/ollaix"], rows));
+
+  out.push("\n### Ollaix / bare Bun (proxy for openai & ollama, dummy server for dummy)");
+  const keys = Object.keys(r.ratios?.src ?? {}).filter((k) => Object.values(r.ratios ?? {}).some((v) => v[k] !== null));
+  out.push(table(["ratio", "src", "bin"], keys.map((k) => [k, f(r.ratios?.src?.[k], 3), f(r.ratios?.bin?.[k], 3)])));
+
+  out.push("\n### Targets");
+  out.push(
+    table(
+      ["target", "limit", "variant", "value", "result"],
+      (r.targets ?? []).map((t) => [t.name, t.limit, t.variant, t.value === null ? "–" : `${f(t.value, 3)} ${t.unit}`, t.met === null ? `not measured${t.note ? ` (${t.note})` : ""}` : (t.met ? "met" : "**missed**") + (t.noisy ? " (noisy: other processes were busy)" : "") + (t.note ? ` (${t.note})` : "")]),
+    ),
+  );
+  if (r.elapsedS !== undefined) out.push(`\n_run took ${f(r.elapsedS, 1)} s_`);
+  return out.join("\n");
+}
+
+export function writeJson(r: Results, file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`);
+}
