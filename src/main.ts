@@ -43,4 +43,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
-await main();
+main().catch((error: unknown) => {
+  process.stderr.write(`ollaix: failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

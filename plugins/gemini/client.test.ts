@@ -9,7 +9,7 @@ const upstream = startFakeGemini(KEY);
 afterEach(() => upstream.reset());
 afterAll(() => upstream.close());
 
-const client = createGeminiClient({ apiKey: KEY, baseUrl: upstream.url, fetch });
+const client = await createGeminiClient({ apiKey: KEY, baseUrl: upstream.url, fetch });
 const call = (headers: Record<string, string> = {}): CallOptions => ({ signal: new AbortController().signal, headers });
 
 /** Every field the converters write, so the SDK must carry each to the REST body unchanged. */
@@ -110,7 +110,7 @@ describe("createGeminiClient", () => {
     process.env.GOOGLE_GENAI_USE_VERTEXAI = "true";
     process.env.GOOGLE_GENAI_API_VERSION = "v1";
     try {
-      const pinned = createGeminiClient({ apiKey: KEY, baseUrl: upstream.url, fetch });
+      const pinned = await createGeminiClient({ apiKey: KEY, baseUrl: upstream.url, fetch });
       await pinned.generateContent("gemini-2.5-flash", everything, call());
       expect(upstream.requests[0]!.path).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
     } finally {

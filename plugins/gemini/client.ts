@@ -1,4 +1,4 @@
-import { GoogleGenAI, type GenerateContentConfig, type GenerateContentParameters } from "@google/genai";
+import type { GenerateContentConfig, GenerateContentParameters } from "@google/genai";
 import { parseEmbedResponse, parseGenerateResponse, parseModel, type GeminiEmbedResponse, type GeminiGenerateRequest, type GeminiModel, type GeminiResponse } from "./wire.ts";
 
 /** The Gemini API's own origin, the SDK's default; set explicitly so no SDK environment variable moves it. */
@@ -33,7 +33,9 @@ export interface GeminiClient {
  * `responseJsonSchema` live) and the host's `fetch`; SDK errors are thrown as they are (errors.ts
  * maps them), answers are checked on the way in.
  */
-export function createGeminiClient(o: GeminiClientOptions): GeminiClient {
+export async function createGeminiClient(o: GeminiClientOptions): Promise<GeminiClient> {
+  // Loaded only when the plugin is enabled: importing the SDK costs ~120 ms of start-up.
+  const { GoogleGenAI } = await import("@google/genai");
   const sdk = new GoogleGenAI({
     apiKey: o.apiKey,
     vertexai: false,

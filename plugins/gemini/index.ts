@@ -21,10 +21,10 @@ export default definePlugin({
   }),
   secretEnv: ["GEMINI_API_KEY"],
 
-  create(host) {
+  async create(host) {
     const apiKey = host.env.GEMINI_API_KEY;
     if (!apiKey) return undefined;
-    const client = createGeminiClient({ apiKey, baseUrl: host.env.GEMINI_BASE_URL, fetch: host.fetch });
+    const client = await createGeminiClient({ apiKey, baseUrl: host.env.GEMINI_BASE_URL, fetch: host.fetch });
     let listed: readonly ModelInfo[] | undefined;
 
     /** Images first (the only I/O of a request's translation), then the pure conversion. */
