@@ -37,7 +37,9 @@ export function createApp(options: AppOptions) {
     .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
       const mapped = mapError(error, options.redact, code);
       const requestId = set.headers["x-request-id"];
-      if (mapped.internal) logger.error("request failed", { request_id: requestId, path: request.url, error });
+      // The client left mid-request: the provider was aborted on purpose and nobody reads this.
+      if (request.signal.aborted) logger.debug("client went away", { request_id: requestId });
+      else if (mapped.internal) logger.error("request failed", { request_id: requestId, path: request.url, error });
       else if (logger.isEnabled("debug")) logger.debug("request refused", { request_id: requestId, status: mapped.status, message: mapped.body.error.message });
       return new Response(JSON.stringify(mapped.body), {
         status: mapped.status,

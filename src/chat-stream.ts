@@ -77,12 +77,26 @@ export function chatStreamResponse(
   const body = new ReadableStream({
     type: "direct",
     async pull(controller: ReadableStreamDirectController) {
-      const write = async (text: string) => {
+      // One flush per burst, not per chunk: chunks that are ready now (an upstream read holds
+      // many) go out in one write to the socket; the flush runs once the burst is written, on
+      // the next turn of the event loop, so a paced stream still reaches the client chunk by chunk.
+      let flushQueued = false;
+      const flushNow = () => {
+        flushQueued = false;
+        if (!closed) controller.flush();
+      };
+      const write = (text: string): void | Promise<void> => {
         if (closed) return;
         const written = controller.write(text);
-        const n = typeof written === "number" ? written : await written;
-        if (n === 0 && text.length > 0) closed = true; // the client went away
-        else controller.flush();
+        if (typeof written !== "number") return written.then(afterWrite); // backpressure: wait
+        afterWrite(written);
+      };
+      const afterWrite = (n: number) => {
+        if (n === 0) closed = true; // the client went away
+        else if (!flushQueued) {
+          flushQueued = true;
+          setImmediate(flushNow);
+        }
       };
       const fail = async (error: unknown) => {
         if (closed || o.scope.isClientGone) return;
@@ -104,7 +118,10 @@ export function chatStreamResponse(
       try {
         while (!result.done) {
           const text = frame(result.value);
-          if (text !== undefined) await write(text);
+          if (text !== undefined) {
+            const pending = write(text);
+            if (pending) await pending;
+          }
           if (closed) return;
           idleTimer.refresh();
           result = await iterator.next();

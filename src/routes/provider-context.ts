@@ -1,3 +1,4 @@
+import type { Logger } from "../logger.ts";
 import type { RequestContext } from "../plugin.ts";
 import { RequestScope } from "../request-scope.ts";
 import { hopsOf } from "../request-meta.ts";
@@ -13,13 +14,17 @@ export function providerContext(
   providerName: string,
 ): { scope: RequestScope; ctx: RequestContext } {
   const scope = new RequestScope(request);
+  let logger: Logger | undefined;
   const ctx: RequestContext = {
     signal: scope.signal,
     model: upstreamId,
     requestedModel,
     requestId,
     upstreamHeaders: { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId },
-    logger: deps.logger.child({ request_id: requestId, provider: providerName }),
+    // Built on first use: most requests never log.
+    get logger() {
+      return (logger ??= deps.logger.child({ request_id: requestId, provider: providerName }));
+    },
     config: deps.config,
   };
   return { scope, ctx };
