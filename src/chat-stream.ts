@@ -2,7 +2,7 @@ import { UpstreamTimeoutError } from "./errors.ts";
 import { mapError } from "./error-response.ts";
 import type { Logger } from "./logger.ts";
 import type { ChunkResult } from "./plugin.ts";
-import type { RequestScope } from "./request-scope.ts";
+import { ClientGoneError, type RequestScope } from "./request-scope.ts";
 import type { Usage } from "./schemas/common.ts";
 import { SSE_DONE, SSE_HEADERS, sseError } from "./sse.ts";
 
@@ -92,7 +92,10 @@ export function chatStreamResponse(
         afterWrite(written);
       };
       const afterWrite = (n: number) => {
-        if (n === 0) closed = true; // the client went away
+        if (n === 0) {
+          closed = true; // the client went away: stop the provider too
+          o.scope.abort(new ClientGoneError());
+        }
         else if (!flushQueued) {
           flushQueued = true;
           setImmediate(flushNow);
@@ -142,6 +145,7 @@ export function chatStreamResponse(
     },
     cancel() {
       closed = true;
+      o.scope.abort(new ClientGoneError());
     },
   } satisfies Bun.DirectUnderlyingSource<Uint8Array>);
 

@@ -9,18 +9,61 @@ export class ClientGoneError extends Error {
 }
 
 /**
+ * How often the clock looks at the scopes in flight. Time-outs fire within this much of their
+ * deadline, and a client that leaves is noticed at the latest this long after the request began.
+ */
+const TICK_MS = 20;
+
+/**
+ * One timer for every request in flight, instead of a timer, a Promise.race and a `request.signal`
+ * listener per request: in Bun, merely reading `request.signal` costs ~15 µs per request (the
+ * benchmark measured 18 % of a proxy's throughput), so it is read only for requests still running
+ * after one tick, which are the ones where noticing a departed client matters.
+ */
+class ScopeClock {
+  readonly #scopes = new Set<RequestScope>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  add(scope: RequestScope): void {
+    this.#scopes.add(scope);
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#tick(), TICK_MS);
+      this.#timer.unref();
+    }
+  }
+
+  delete(scope: RequestScope): void {
+    this.#scopes.delete(scope);
+    if (this.#scopes.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    for (const scope of this.#scopes) scope.tick(now);
+  }
+}
+
+const clock = new ScopeClock();
+
+/**
  * The life of one request on the provider side: one AbortController that fires when the client
  * goes away or a core time-out fires. `signal.reason` says which.
  */
 export class RequestScope {
   readonly #controller = new AbortController();
   readonly #request: Request;
+  readonly #startedAt = performance.now();
+  #linked = false;
+  #deadlineAt = Infinity;
+  #onDeadline: (() => void) | undefined;
   readonly #onClientAbort = () => this.abort(new ClientGoneError());
 
   constructor(request: Request) {
     this.#request = request;
-    if (request.signal.aborted) this.abort(new ClientGoneError());
-    else request.signal.addEventListener("abort", this.#onClientAbort, { once: true });
+    clock.add(this);
   }
 
   get signal(): AbortSignal {
@@ -35,6 +78,20 @@ export class RequestScope {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 
+  /** Called by the clock. */
+  tick(now: number): void {
+    if (!this.#linked && now - this.#startedAt >= TICK_MS) {
+      this.#linked = true;
+      const clientSignal = this.#request.signal;
+      if (clientSignal.aborted) this.abort(new ClientGoneError());
+      else clientSignal.addEventListener("abort", this.#onClientAbort, { once: true });
+    }
+    if (now >= this.#deadlineAt) {
+      this.#deadlineAt = Infinity;
+      this.#onDeadline?.();
+    }
+  }
+
   /**
    * The error to report for a failure: when the scope was aborted by a core time-out, a plugin
    * typically throws a bare AbortError; the time-out is what the client must hear about.
@@ -46,25 +103,29 @@ export class RequestScope {
   }
 
   /** Waits for `promise`, or fails with a 504 (and aborts the provider) after `ms`. */
-  async deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+  deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#deadlineAt = performance.now() + ms;
+      this.#onDeadline = () => {
         const error = new UpstreamTimeoutError(`The upstream did not answer within ${ms} ms (${what}).`);
         this.abort(error);
         reject(error);
-      }, ms);
+      };
+      promise.then(
+        (value) => {
+          this.#deadlineAt = Infinity;
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#deadlineAt = Infinity;
+          reject(this.explain(error));
+        },
+      );
     });
-    try {
-      return await Promise.race([promise, timeout]);
-    } catch (error) {
-      throw this.explain(error);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   dispose(): void {
-    this.#request.signal.removeEventListener("abort", this.#onClientAbort);
+    clock.delete(this);
+    if (this.#linked) this.#request.signal.removeEventListener("abort", this.#onClientAbort);
   }
 }
