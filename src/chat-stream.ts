@@ -29,8 +29,8 @@ const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens
  * delta's role; it holds the usage for the final usage chunk, which it sends only on request.
  */
 export function chatStreamResponse(
-  first: IteratorResult<ChunkResult>,
-  iterator: AsyncIterator<ChunkResult>,
+  first: IteratorResult<ChunkResult | readonly ChunkResult[]>,
+  iterator: AsyncIterator<ChunkResult | readonly ChunkResult[]>,
   o: ChatStreamOptions,
 ): Response {
   const prefix =
@@ -58,6 +58,17 @@ export function chatStreamResponse(
     // OpenAI sends `usage: null` on every chunk when usage was asked for, and no field otherwise.
     chunk.usage = o.includeUsage ? null : undefined;
     return prefix + JSON.stringify(chunk).slice(1) + "\n\n";
+  };
+
+  /** One chunk, or a batch of them (one upstream read), as one piece of text to write. */
+  const frameAll = (value: ChunkResult | readonly ChunkResult[]): string | undefined => {
+    if (!Array.isArray(value)) return frame(value as ChunkResult);
+    let out: string | undefined;
+    for (const chunk of value as readonly ChunkResult[]) {
+      const text = frame(chunk);
+      if (text !== undefined) out = out === undefined ? text : out + text;
+    }
+    return out;
   };
 
   const closingFrames = (): string => {
@@ -120,7 +131,7 @@ export function chatStreamResponse(
       let result = first;
       try {
         while (!result.done) {
-          const text = frame(result.value);
+          const text = frameAll(result.value);
           if (text !== undefined) {
             const pending = write(text);
             if (pending) await pending;

@@ -6,6 +6,15 @@ import { UpstreamError } from "./errors.ts";
  * UpstreamError instead of skipping it. Releases the reader when the consumer stops early.
  */
 export async function* parseNdjson(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
+  for await (const batch of parseNdjsonBatches(body)) yield* batch;
+}
+
+/**
+ * The same, one array per network read: every line that one read completed (an async step per
+ * read, not per line). A malformed line ends the stream with an UpstreamError after the lines
+ * before it were yielded.
+ */
+export async function* parseNdjsonBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
@@ -13,16 +22,23 @@ export async function* parseNdjson(body: ReadableStream<Uint8Array>): AsyncGener
     for (;;) {
       const { done, value } = await reader.read();
       buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      const batch: unknown[] = [];
       let newline: number;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
+      let failure: UpstreamError | undefined;
+      while (failure === undefined && (newline = buffered.indexOf("\n")) >= 0) {
         const line = buffered.slice(0, newline).trim();
         buffered = buffered.slice(newline + 1);
-        if (line) yield parseLine(line);
+        if (line) failure = pushLine(batch, line);
       }
+      if (done && failure === undefined) {
+        const rest = buffered.trim();
+        buffered = "";
+        if (rest) failure = pushLine(batch, rest);
+      }
+      if (batch.length > 0) yield batch;
+      if (failure) throw failure;
       if (done) break;
     }
-    const rest = buffered.trim();
-    if (rest) yield parseLine(rest);
   } finally {
     reader.releaseLock();
     // Stopping early (client gone) must also stop the upstream body.
@@ -30,10 +46,11 @@ export async function* parseNdjson(body: ReadableStream<Uint8Array>): AsyncGener
   }
 }
 
-function parseLine(line: string): unknown {
+function pushLine(batch: unknown[], line: string): UpstreamError | undefined {
   try {
-    return JSON.parse(line);
+    batch.push(JSON.parse(line));
+    return undefined;
   } catch {
-    throw new UpstreamError(`The upstream sent a malformed stream line: ${line.slice(0, 200)}`);
+    return new UpstreamError(`The upstream sent a malformed stream line: ${line.slice(0, 200)}`);
   }
 }

@@ -81,7 +81,11 @@ export interface Provider {
   /** For ids this instance accepts without listing them: return the upstream id, or undefined. */
   resolveModel?(id: string): string | undefined;
   chat(request: ChatRequest, ctx: RequestContext): Promise<ChatResult>;
-  chatStream(request: ChatRequest, ctx: RequestContext): AsyncIterable<ChunkResult>;
+  /**
+   * Yields chunks one by one, or in arrays: a plugin that parses an upstream stream may yield all
+   * the chunks of one network read at once, which saves an async step per chunk.
+   */
+  chatStream(request: ChatRequest, ctx: RequestContext): AsyncIterable<ChunkResult | readonly ChunkResult[]>;
   /** Input is always an array: strings, or token-id arrays when `acceptsTokenIds` is true. */
   embed?(
     input: string[] | number[][],

@@ -36,9 +36,10 @@ const scope = (overrides: Partial<CallScope> = {}): CallScope => ({
 
 const BODY: OllamaChatRequest = { model: "llama3.2", messages: [{ role: "user", content: "why is the sky blue?" }], stream: false };
 
-async function collect(stream: AsyncIterable<OllamaChatResponse>): Promise<OllamaChatResponse[]> {
+/** Every line, flattened out of the per-read batches. */
+async function collect(stream: AsyncIterable<OllamaChatResponse[]>): Promise<OllamaChatResponse[]> {
   const out: OllamaChatResponse[] = [];
-  for await (const line of stream) out.push(line);
+  for await (const lines of stream) out.push(...lines);
   return out;
 }
 
@@ -153,7 +154,7 @@ describe("streamed chat (fetch + parseNdjson)", () => {
     });
     const seen: OllamaChatResponse[] = [];
     const error = await failure((async () => {
-      for await (const line of client.chatStream(BODY, scope())) seen.push(line);
+      for await (const lines of client.chatStream(BODY, scope())) seen.push(...lines);
     })());
     expect(seen).toHaveLength(1);
     expect(error.status).toBe(502);
@@ -180,7 +181,7 @@ describe("streamed chat (fetch + parseNdjson)", () => {
     const controller = new AbortController();
     const { fake, client } = serve({ "POST /api/chat": () => heldResponse([chatLine({ content: "The" })]) });
     const stream = client.chatStream(BODY, scope({ signal: controller.signal }));
-    expect((await stream.next()).value?.message?.content).toBe("The");
+    expect((await stream.next()).value?.[0]?.message?.content).toBe("The");
     const reason = new Error("The client closed the connection.");
     const next = failure(stream.next());
     controller.abort(reason);

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 // The browser entry on purpose: the Node entry's `encodeImage` reads any image string that names an
 // existing file (`data:image/png;base64,/etc/passwd` would send that file to the model).
 import { Ollama } from "ollama/browser";
-import { hasErrorFields, parseNdjson, UpstreamError } from "../../src/kit.ts";
+import { hasErrorFields, parseNdjsonBatches, UpstreamError } from "../../src/kit.ts";
 import { fromOllamaError, OllamaResponseError, type ErrorScope } from "./errors.ts";
 import {
   errorTextOf,
@@ -30,7 +30,8 @@ export interface OllamaClient {
   showModel(model: string, scope: CallScope): Promise<OllamaShow>;
   chat(body: OllamaChatRequest, scope: CallScope): Promise<OllamaChatResponse>;
   /** The NDJSON lines of a streamed chat, up to and including the one with `done: true`. */
-  chatStream(body: OllamaChatRequest, scope: CallScope): AsyncGenerator<OllamaChatResponse>;
+  /** The streamed answer's lines, one array per network read (an async step per read, not per line). */
+  chatStream(body: OllamaChatRequest, scope: CallScope): AsyncGenerator<OllamaChatResponse[]>;
   embed(body: OllamaEmbedRequest, scope: CallScope): Promise<OllamaEmbedResponse>;
   version(scope: CallScope): Promise<string>;
 }
@@ -86,7 +87,7 @@ async function* streamChat(
   url: string,
   body: OllamaChatRequest,
   scope: CallScope,
-): AsyncGenerator<OllamaChatResponse> {
+): AsyncGenerator<OllamaChatResponse[]> {
   let stream: ReadableStream<Uint8Array>;
   try {
     const response = await baseFetch(url, {
@@ -102,10 +103,22 @@ async function* streamChat(
     throw fromOllamaError(error, scope);
   }
   try {
-    for await (const line of parseNdjson(stream)) {
-      const chunk = parseChatResponse(line);
-      yield chunk;
-      if (chunk.done) return;
+    for await (const lines of parseNdjsonBatches(stream)) {
+      const batch: OllamaChatResponse[] = [];
+      let isDone = false;
+      try {
+        for (const line of lines) {
+          const chunk = parseChatResponse(line);
+          batch.push(chunk);
+          if ((isDone = chunk.done === true)) break;
+        }
+      } catch (error) {
+        // The lines before an `{"error"}` line in the same read are still the client's.
+        if (batch.length > 0) yield batch;
+        throw error;
+      }
+      yield batch;
+      if (isDone) return;
     }
   } catch (error) {
     if (scope.signal.aborted || hasErrorFields(error)) throw fromOllamaError(error, scope);

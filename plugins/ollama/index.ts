@@ -43,10 +43,11 @@ export default definePlugin({
         return fromOllamaChatResponse(answer);
       },
 
-      async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
+      async *chatStream(request, ctx): AsyncGenerator<ChunkResult[]> {
         const toChunks = createChunkMapper();
-        for await (const line of client.chatStream(await toChatBody(request, ctx, true), scopeOf(ctx))) {
-          yield* toChunks(line);
+        for await (const lines of client.chatStream(await toChatBody(request, ctx, true), scopeOf(ctx))) {
+          // One batch per network read: the core writes it in one go.
+          yield lines.length === 1 ? toChunks(lines[0]!) : lines.flatMap(toChunks);
         }
       },
 

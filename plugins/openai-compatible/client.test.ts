@@ -36,9 +36,10 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Error & { status?
   throw new Error("expected a rejection");
 }
 
-async function drain(events: AsyncIterable<unknown>): Promise<unknown[]> {
+/** Every event, flattened out of the per-read batches. */
+async function drain(batches: AsyncIterable<readonly unknown[]>): Promise<unknown[]> {
   const out: unknown[] = [];
-  for await (const event of events) out.push(event);
+  for await (const batch of batches) out.push(...batch);
   return out;
 }
 
@@ -161,7 +162,7 @@ describe("UpstreamClient failures below HTTP", () => {
     const controller = new AbortController();
     const client = new UpstreamClient(upstream, fetch);
     const events = client.postStream("/chat/completions", {}, call({ signal: controller.signal }));
-    expect((await events.next()).value).toEqual(TEXT_CHUNKS[0]);
+    expect(((await events.next()).value as unknown[])[0]).toEqual(TEXT_CHUNKS[0]);
     const reason = new Error("client gone");
     controller.abort(reason);
     expect(await rejectionOf(events.next())).toBe(reason);

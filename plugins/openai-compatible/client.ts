@@ -1,6 +1,6 @@
 import {
   hasErrorFields,
-  parseSse,
+  parseSseBatches,
   parseSseJson,
   UpstreamError,
   UpstreamTimeoutError,
@@ -61,10 +61,11 @@ export class UpstreamClient {
   }
 
   /**
-   * A JSON POST answered with server-sent events: yields each event's JSON until `[DONE]`. HTTP
-   * errors are thrown before the first event (so the core can still answer with an HTTP error).
+   * A JSON POST answered with server-sent events: yields the events' JSON until `[DONE]`, one array
+   * per network read (an async step per read, not per event). HTTP errors are thrown before the
+   * first event (so the core can still answer with an HTTP error).
    */
-  async *postStream(path: UpstreamPath, body: unknown, ctx: CallContext): AsyncGenerator<unknown> {
+  async *postStream(path: UpstreamPath, body: unknown, ctx: CallContext): AsyncGenerator<unknown[]> {
     const call = this.#open(ctx);
     let response: Response;
     try {
@@ -79,9 +80,18 @@ export class UpstreamClient {
       throw this.#notAStream(await response.text().catch(() => ""), ctx);
     }
     try {
-      for await (const message of parseSse(response.body)) {
-        if (message.data === "[DONE]") return;
-        yield parseSseJson(message);
+      for await (const messages of parseSseBatches(response.body)) {
+        const payloads: unknown[] = [];
+        let isDone = false;
+        for (const message of messages) {
+          if (message.data === "[DONE]") {
+            isDone = true;
+            break;
+          }
+          payloads.push(parseSseJson(message));
+        }
+        if (payloads.length > 0) yield payloads;
+        if (isDone) return;
       }
     } catch (error) {
       throw this.#transportError(error, call.signal, "reading");

@@ -108,14 +108,40 @@ describe("fromUpstreamChunk", () => {
 });
 
 describe("fromUpstreamEvents", () => {
+  // One event per read: the batches as a slow upstream delivers them.
   async function* events(list: readonly unknown[]) {
-    for (const item of list) yield clone(item);
+    for (const item of list) yield [clone(item)];
   }
   const collect = async (list: readonly unknown[]) => {
     const out = [];
-    for await (const chunk of fromUpstreamEvents(events(list), ctx)) out.push(chunk);
+    for await (const batch of fromUpstreamEvents(events(list), ctx)) out.push(...batch);
     return out;
   };
+
+  test("a batch of events that arrived together stays one batch", async () => {
+    async function* oneRead() {
+      yield TEXT_CHUNKS.map((chunk) => clone(chunk));
+    }
+    const batches = [];
+    for await (const batch of fromUpstreamEvents(oneRead(), ctx)) batches.push(batch);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.map((c) => c.choices[0]!.delta.content ?? null)).toEqual(["", "Hello", "!", null]);
+  });
+
+  test("an error event keeps the chunks of its own read that came before it", async () => {
+    const error = { error: { message: "boom", type: "server_error", param: null, code: null } };
+    async function* oneRead() {
+      yield [clone(TEXT_CHUNKS[0]), clone(TEXT_CHUNKS[1]), error];
+    }
+    const seen: unknown[] = [];
+    const failure = await rejectionOf(
+      (async () => {
+        for await (const batch of fromUpstreamEvents(oneRead(), ctx)) seen.push(...batch);
+      })(),
+    );
+    expect(seen).toHaveLength(2);
+    expect(failure).toMatchObject({ message: "The upstream up failed: boom" });
+  });
 
   test("yields one chunk per event", async () => {
     expect((await collect(TEXT_CHUNKS)).map((c) => c.choices[0]!.delta.content ?? null)).toEqual(["", "Hello", "!", null]);
@@ -125,7 +151,7 @@ describe("fromUpstreamEvents", () => {
     const seen: unknown[] = [];
     const error = await rejectionOf(
       (async () => {
-        for await (const chunk of fromUpstreamEvents(events(TEXT_CHUNKS.slice(0, 2)), ctx)) seen.push(chunk);
+        for await (const batch of fromUpstreamEvents(events(TEXT_CHUNKS.slice(0, 2)), ctx)) seen.push(...batch);
       })(),
     );
     expect(seen).toHaveLength(2);

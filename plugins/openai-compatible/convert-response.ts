@@ -113,15 +113,26 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
 }
 
 /**
- * The chunks of one upstream stream (events already split and JSON-parsed, `[DONE]` excluded). A
- * stream that ends before any choice finished was cut off: an error, not a short answer.
+ * The chunks of one upstream stream (events already split and JSON-parsed, `[DONE]` excluded), in
+ * the batches they arrived in (the core writes a batch at once). A stream that ends before any
+ * choice finished was cut off: an error, not a short answer.
  */
-export async function* fromUpstreamEvents(events: AsyncIterable<unknown>, ctx: ErrorContext): AsyncGenerator<ChunkResult> {
+export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknown[]>, ctx: ErrorContext): AsyncGenerator<ChunkResult[]> {
   let finished = false;
-  for await (const payload of events) {
-    const chunk = fromUpstreamChunk(payload, ctx);
-    if (!finished) finished = chunk.choices.some((choice) => choice.finish_reason != null);
-    yield chunk;
+  for await (const payloads of batches) {
+    const chunks: ChunkResult[] = [];
+    try {
+      for (const payload of payloads) {
+        const chunk = fromUpstreamChunk(payload, ctx);
+        if (!finished) finished = chunk.choices.some((choice) => choice.finish_reason != null);
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      // What arrived before an error event in the same read is still the client's.
+      if (chunks.length > 0) yield chunks;
+      throw error;
+    }
+    yield chunks;
   }
   if (!finished) throw new UpstreamError(`The upstream ${ctx.instance} ended the stream before the answer was finished.`);
 }

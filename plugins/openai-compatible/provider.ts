@@ -31,7 +31,7 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
       return fromUpstreamCompletion(answer, client.errorContext(ctx.requestedModel));
     },
 
-    async *chatStream(request: ChatRequest, ctx: RequestContext): AsyncGenerator<ChunkResult> {
+    async *chatStream(request: ChatRequest, ctx: RequestContext): AsyncGenerator<ChunkResult[]> {
       const events = client.postStream("/chat/completions", toUpstreamBody(request, ctx), callContext(ctx));
       yield* fromUpstreamEvents(events, client.errorContext(ctx.requestedModel));
     },

@@ -34,7 +34,7 @@ interface StreamRecord {
 function instrument(provider: Provider, records: StreamRecord[]): Provider {
   return {
     ...provider,
-    chatStream(request, ctx: RequestContext): AsyncIterable<ChunkResult> {
+    chatStream(request, ctx: RequestContext): AsyncIterable<ChunkResult | readonly ChunkResult[]> {
       const record: StreamRecord = { signal: ctx.signal, closed: false, completed: false };
       records.push(record);
       const inner = provider.chatStream(request, ctx);

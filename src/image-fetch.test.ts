@@ -1,0 +1,72 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { isPrivateAddress, loadImage, parseDataUrl } from "./image-fetch.ts";
+
+const PNG = Buffer.from("89504e470d0a1a0a", "hex");
+const server = Bun.serve({
+  port: 0,
+  hostname: "127.0.0.1",
+  fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/cat.png") return new Response(PNG, { headers: { "content-type": "image/png" } });
+    if (path === "/page.html") return new Response("<html>", { headers: { "content-type": "text/html" } });
+    if (path === "/big.png") return new Response(new Uint8Array(2048), { headers: { "content-type": "image/png" } });
+    if (path === "/moved") return Response.redirect("/cat.png", 302);
+    return new Response("missing", { status: 404 });
+  },
+});
+afterAll(() => server.stop(true));
+const base = `http://127.0.0.1:${server.port}`;
+const param = "messages[0].content[1].image_url.url";
+
+describe("parseDataUrl", () => {
+  test.each([
+    ["data:image/png;base64,iVBORw0K", { mimeType: "image/png", data: "iVBORw0K" }],
+    ["data:IMAGE/JPEG;base64,/9j/ 4AAQ", { mimeType: "image/jpeg", data: "/9j/4AAQ" }],
+    ["data:image/svg+xml,%3Csvg%3E", { mimeType: "image/svg+xml", data: Buffer.from("<svg>").toString("base64") }],
+    ["https://example.com/x.png", undefined],
+  ])("%s", (url, expected) => expect(parseDataUrl(url)).toEqual(expected));
+});
+
+describe("isPrivateAddress", () => {
+  test.each([
+    ["127.0.0.1", true],
+    ["10.1.2.3", true],
+    ["172.16.0.1", true],
+    ["172.32.0.1", false],
+    ["192.168.1.1", true],
+    ["169.254.169.254", true],
+    ["100.64.0.1", true],
+    ["0.0.0.0", true],
+    ["8.8.8.8", false],
+    ["::1", true],
+    ["fd00::1", true],
+    ["fe80::1", true],
+    ["::ffff:127.0.0.1", true],
+    ["2606:4700::1111", false],
+  ])("%s → %p", (address, expected) => expect(isPrivateAddress(address)).toBe(expected));
+});
+
+describe("loadImage", () => {
+  test("a data URL is decoded without a fetch; a non-image data URL is a 400 naming the part", async () => {
+    expect(await loadImage("data:image/png;base64,AAAA", { allowPrivate: false, param })).toEqual({ mimeType: "image/png", data: "AAAA" });
+    await expect(loadImage("data:text/plain;base64,AAAA", { allowPrivate: false, param })).rejects.toMatchObject({ status: 400, param });
+  });
+
+  test("loopback is refused unless allowed (SSRF), also behind a redirect", async () => {
+    await expect(loadImage(`${base}/cat.png`, { allowPrivate: false, param })).rejects.toMatchObject({
+      status: 400,
+      param,
+      message: expect.stringContaining("private"),
+    });
+    const ok = await loadImage(`${base}/moved`, { allowPrivate: true, param });
+    expect(ok).toEqual({ mimeType: "image/png", data: PNG.toString("base64") });
+  });
+
+  test("not an image, too large, HTTP errors, bad schemes: each a clear 400", async () => {
+    const o = { allowPrivate: true, param };
+    await expect(loadImage(`${base}/page.html`, o)).rejects.toMatchObject({ status: 400, message: expect.stringContaining("did not return an image") });
+    await expect(loadImage(`${base}/big.png`, { ...o, maxBytes: 1024 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("larger than 1024") });
+    await expect(loadImage(`${base}/nothing.png`, o)).rejects.toMatchObject({ status: 400, message: expect.stringContaining("HTTP 404") });
+    await expect(loadImage("ftp://example.com/x.png", o)).rejects.toMatchObject({ status: 400, message: expect.stringContaining("http(s)") });
+  });
+});
