@@ -57,6 +57,16 @@ export function chatStreamResponse(
     }
     // OpenAI sends `usage: null` on every chunk when usage was asked for, and no field otherwise.
     chunk.usage = o.includeUsage ? null : undefined;
+    if ("id" in chunk) {
+      // A chunk parsed from an OpenAI-shaped upstream already has these fields: overwriting them
+      // keeps the object's shape (deleting them would make serialising it slower).
+      const full = chunk as ChunkResult & { id: unknown; object: unknown; created: unknown; model: unknown };
+      full.id = o.id;
+      full.object = "chat.completion.chunk";
+      full.created = o.created;
+      full.model = o.model;
+      return `data: ${JSON.stringify(full)}\n\n`;
+    }
     return prefix + JSON.stringify(chunk).slice(1) + "\n\n";
   };
 

@@ -53,7 +53,7 @@ export type ChatResult = Omit<ChatCompletion, "id" | "object" | "created" | "mod
 };
 
 /**
- * A stream chunk as a provider yields it; the core fills `id`, `object`, `created`, `model`,
+ * A stream chunk as a provider yields it; the core fills (or overwrites) `id`, `object`, `created`, `model`,
  * `finish_reason: null` and the first delta's role. A chunk with `usage` carries the totals: the core
  * sends them as the final usage chunk only when the client asked (`stream_options.include_usage`).
  */

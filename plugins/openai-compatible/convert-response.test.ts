@@ -62,11 +62,16 @@ describe("fromUpstreamCompletion", () => {
 });
 
 describe("fromUpstreamChunk", () => {
-  test("id/object/created/model removed; everything else kept, in the same object", () => {
+  test("the same object, unchanged but for the choices (the core overwrites id/object/created/model)", () => {
     const event = clone(TEXT_CHUNKS[1]!);
     const chunk = fromUpstreamChunk(event, ctx);
     expect(chunk).toBe(event as never);
-    expect(chunk).toEqual({
+    expect(chunk).toEqual(clone(TEXT_CHUNKS[1]!) as never);
+  });
+
+  test("without an id, object/created/model are removed (the core then adds all four)", () => {
+    const { id: _id, ...event } = clone(TEXT_CHUNKS[1]!) as Record<string, unknown>;
+    expect(fromUpstreamChunk(event, ctx)).toEqual({
       system_fingerprint: "fp_44709d6fcb",
       choices: [{ index: 0, delta: { content: "Hello" }, logprobs: null, finish_reason: null }],
     } as never);
@@ -83,7 +88,7 @@ describe("fromUpstreamChunk", () => {
   });
 
   test("the usage chunk keeps its usage and empty choices", () => {
-    expect(fromUpstreamChunk(clone(TEXT_CHUNKS_WITH_USAGE.at(-1)!), ctx)).toEqual({
+    expect(fromUpstreamChunk(clone(TEXT_CHUNKS_WITH_USAGE.at(-1)!), ctx)).toMatchObject({
       system_fingerprint: "fp_44709d6fcb",
       choices: [],
       usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12, completion_tokens_details: { reasoning_tokens: 0 } },

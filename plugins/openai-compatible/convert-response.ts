@@ -98,10 +98,11 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
   if (!isUpstreamChunk.check(payload)) {
     throw new UpstreamError(`The upstream ${ctx.instance} sent a stream event that is not a chat completion chunk.`);
   }
-  // The schema is open: the event may hold any other field, and these four are deleted by name.
+  // The schema is open: the event may hold any other field. The core overwrites id, object,
+  // created and model in a chunk that has an id (keeping the object's shape: deleting fields would
+  // slow down serialising every chunk); in one without, the other three must go.
   const chunk = payload as typeof payload & Record<string, unknown>;
-  delete chunk.id;
-  for (const field of CORE_FIELDS) delete chunk[field];
+  if (!("id" in chunk)) for (const field of CORE_FIELDS) delete chunk[field];
   chunk.choices.forEach((choice, i) => {
     choice.index ??= i;
     choice.delta ??= {};
