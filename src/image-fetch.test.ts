@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { isPrivateAddress, loadImage, parseDataUrl } from "./image-fetch.ts";
+import { startFakeServer } from "../tests/helpers/fake-server.ts";
+import { isPrivateAddress, loadImage, loadMessageImages, parseDataUrl } from "./image-fetch.ts";
+import type { Message } from "./schemas/chat.ts";
 
 const PNG = Buffer.from("89504e470d0a1a0a", "hex");
 const server = Bun.serve({
@@ -68,5 +70,50 @@ describe("loadImage", () => {
     await expect(loadImage(`${base}/big.png`, { ...o, maxBytes: 1024 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining("larger than 1024") });
     await expect(loadImage(`${base}/nothing.png`, o)).rejects.toMatchObject({ status: 400, message: expect.stringContaining("HTTP 404") });
     await expect(loadImage("ftp://example.com/x.png", o)).rejects.toMatchObject({ status: 400, message: expect.stringContaining("http(s)") });
+  });
+});
+
+const PNG64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+const images = startFakeServer((request) =>
+  request.path === "/cat.png"
+    ? new Response(Buffer.from(PNG64, "base64"), { headers: { "content-type": "image/png" } })
+    : new Response("not an image", { headers: { "content-type": "text/html" } }),
+);
+afterAll(() => images.close());
+
+const messageOptions = { allowPrivate: true, signal: new AbortController().signal };
+const user = (...urls: string[]): Message => ({
+  role: "user",
+  content: [{ type: "text", text: "look" }, ...urls.map((url) => ({ type: "image_url" as const, image_url: { url } }))],
+});
+
+describe("loadMessageImages: every image part of a conversation", () => {
+  test("data: URLs lose their prefix; http URLs are fetched; keys name the part", async () => {
+    const loaded = await loadMessageImages(
+      [{ role: "system", content: "Describe." }, user(`data:image/png;base64,${PNG64}`), { role: "assistant", content: "ok" }, user(`${images.url}/cat.png`)],
+      messageOptions,
+    );
+    expect([...loaded]).toEqual([
+      ["messages[1].content[1]", { mimeType: "image/png", data: PNG64 }],
+      ["messages[3].content[1]", { mimeType: "image/png", data: PNG64 }],
+    ]);
+  });
+
+  test("no image parts, no work", async () => {
+    expect((await loadMessageImages([{ role: "user", content: "Hi" }], messageOptions)).size).toBe(0);
+  });
+
+  test.each([
+    [`${images.url}/page.html`, "Invalid image in 'messages[0].content[2].image_url.url': the URL did not return an image (content-type \"text/html\")."],
+    ["data:text/plain;base64,SGk=", "Invalid image in 'messages[0].content[2].image_url.url': a data URL must be `data:image/<type>;base64,<data>`."],
+    ["ftp://example.com/a.png", "Invalid image in 'messages[0].content[2].image_url.url': only http(s) and data: URLs are supported."],
+  ])("%s is a 400 naming the message and part", async (url, message) => {
+    const failure = loadMessageImages([user(`data:image/png;base64,${PNG64}`, url)], messageOptions);
+    await expect(failure).rejects.toMatchObject({ status: 400, param: "messages[0].content[2].image_url.url", message });
+  });
+
+  test("loopback URLs are refused unless IMAGE_FETCH_ALLOW_PRIVATE", async () => {
+    const failure = loadMessageImages([user(`${images.url}/cat.png`)], { ...messageOptions, allowPrivate: false });
+    await expect(failure).rejects.toMatchObject({ status: 400, param: "messages[0].content[1].image_url.url" });
   });
 });

@@ -1,6 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { InvalidRequestError } from "./errors.ts";
+import type { Message } from "./schemas/chat.ts";
 
 /** An image as providers take it inline: a MIME type and base64 data (no `data:` prefix). */
 export interface InlineImage {
@@ -112,4 +113,32 @@ export function isPrivateAddress(address: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
   if (mapped) return isPrivateAddress(mapped[1]!);
   return a.startsWith("fc") || a.startsWith("fd") || a.startsWith("fe8") || a.startsWith("fe9") || a.startsWith("fea") || a.startsWith("feb");
+}
+
+/** The key of one content part in `loadMessageImages`' map, and the prefix of its error `param`. */
+export const imagePartKey = (message: number, part: number) => `messages[${message}].content[${part}]`;
+
+export interface MessageImagesOptions {
+  allowPrivate: boolean;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Every `image_url` part of a conversation loaded in parallel (the only I/O of translating a
+ * request for providers that take images inline), keyed by `imagePartKey(i, j)`. A failure is a
+ * 400 naming the part (`messages[1].content[2].image_url.url`).
+ */
+export async function loadMessageImages(messages: readonly Message[], o: MessageImagesOptions): Promise<Map<string, InlineImage>> {
+  const jobs: Promise<[string, InlineImage]>[] = [];
+  messages.forEach((message, i) => {
+    if (!Array.isArray(message.content)) return;
+    message.content.forEach((part, j) => {
+      if (part.type !== "image_url" || !part.image_url) return;
+      const key = imagePartKey(i, j);
+      const param = `${key}.image_url.url`;
+      jobs.push(loadImage(part.image_url.url, { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch }).then((image) => [key, image]));
+    });
+  });
+  return new Map(await Promise.all(jobs));
 }

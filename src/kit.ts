@@ -39,8 +39,8 @@ export { parseNdjson, parseNdjsonBatches } from "./ndjson.ts";
 export { parseSse, parseSseBatches, parseSseJson } from "./sse-parse.ts";
 export type { SseMessage } from "./sse-parse.ts";
 export { randomId, nowSeconds } from "./ids.ts";
-export { loadImage, parseDataUrl } from "./image-fetch.ts";
-export type { ImageFetchOptions, InlineImage } from "./image-fetch.ts";
+export { imagePartKey, loadImage, loadMessageImages, parseDataUrl } from "./image-fetch.ts";
+export type { ImageFetchOptions, InlineImage, MessageImagesOptions } from "./image-fetch.ts";
 export type { Logger } from "./logger.ts";
 export type {
   ChatCompletion,

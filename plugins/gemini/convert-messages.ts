@@ -1,4 +1,4 @@
-import { InvalidRequestError, type ContentPart, type Message } from "../../src/kit.ts";
+import { imagePartKey, InvalidRequestError, type ContentPart, type Message } from "../../src/kit.ts";
 import type { GeminiContent, GeminiInlineData, GeminiPart, GeminiRole, JsonObject } from "./wire.ts";
 import { thoughtSignatureOf } from "./tool-call-id.ts";
 
@@ -10,7 +10,8 @@ export interface GeminiConversation {
   systemInstruction?: { parts: GeminiPart[] };
 }
 
-export const imageKey = (message: number, part: number) => `messages[${message}].content[${part}]`;
+/** `messages[i].content[j]`: the key of a loaded image (the core's imagePartKey). */
+export const imageKey = imagePartKey;
 
 /**
  * OpenAI messages → Gemini `contents` and `systemInstruction`. System and developer messages (Gemini

@@ -1,10 +1,9 @@
-import { definePlugin, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
+import { definePlugin, loadMessageImages, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
 import { createGeminiClient, type CallOptions } from "./client.ts";
 import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
 import { fromGeminiError } from "./errors.ts";
 import type { GeminiEmbedResponse } from "./wire.ts";
-import { loadMessageImages } from "./load-images.ts";
 import { DEFAULT_GEMINI_MODELS, fromGeminiModels, toGeminiModelId } from "./convert-models.ts";
 
 const callOf = (ctx: { signal: AbortSignal; upstreamHeaders: Readonly<Record<string, string>> }): CallOptions => ({

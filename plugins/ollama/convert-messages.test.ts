@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import type { Message } from "../../src/kit.ts";
+import type { InlineImage, Message } from "../../src/kit.ts";
 import { toOllamaMessages } from "./convert-messages.ts";
 
-const none = new Map<string, string>();
+const none = new Map<string, InlineImage>();
 
 function error(run: () => unknown): { status?: number; param?: string | null; message: string } {
   try {
@@ -83,8 +83,8 @@ describe("content parts", () => {
       },
     ];
     const images = new Map([
-      ["messages[1].content[0]", "AAA"],
-      ["messages[1].content[2]", "BBB"],
+      ["messages[1].content[0]", { mimeType: "image/png", data: "AAA" }],
+      ["messages[1].content[2]", { mimeType: "image/jpeg", data: "BBB" }],
     ]);
     expect(toOllamaMessages(messages, images)).toEqual([
       { role: "system", content: "Look closely.\nBe exact." },

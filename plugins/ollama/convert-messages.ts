@@ -1,10 +1,11 @@
-import { InvalidRequestError, type Message } from "../../src/kit.ts";
+import { imagePartKey, InvalidRequestError, type InlineImage, type Message } from "../../src/kit.ts";
 import type { OllamaMessage } from "./wire.ts";
 
-/** Images already loaded (load-images.ts), by part path (`messages[2].content[1]`): bare base64. */
-export type LoadedImages = ReadonlyMap<string, string>;
+/** Images already loaded (the kit's loadMessageImages), by part path (`messages[2].content[1]`). */
+export type LoadedImages = ReadonlyMap<string, InlineImage>;
 
-export const partPath = (message: number, part: number) => `messages[${message}].content[${part}]`;
+/** `messages[i].content[j]`: the key of a loaded image (the core's imagePartKey). */
+export const partPath = imagePartKey;
 
 /**
  * OpenAI messages as Ollama's `/api/chat` messages. Ollama has no `developer` role (→ `system`), takes
@@ -67,10 +68,11 @@ function imagesOf(content: Message["content"], i: number, images: LoadedImages):
   const out: string[] = [];
   content.forEach((part, j) => {
     if (part.type !== "image_url") return;
-    const data = images.get(partPath(i, j));
-    // load-images.ts loads every image part first; a gap here is a bug, not the client's fault.
-    if (data === undefined) throw new Error(`image ${partPath(i, j)} was not loaded`);
-    out.push(data);
+    const image = images.get(partPath(i, j));
+    // The core's loadMessageImages loads every image part first; a gap here is a bug, not the client's fault.
+    if (image === undefined) throw new Error(`image ${partPath(i, j)} was not loaded`);
+    // Ollama takes bare base64: a `data:` prefix must never reach it.
+    out.push(image.data);
   });
   return out;
 }

@@ -33,7 +33,7 @@ describe("toOllamaChatRequest", () => {
     const body = toOllamaChatRequest(request, {
       model: "gpt-oss:20b",
       stream: true,
-      images: new Map([["messages[1].content[1]", "QUJD"]]),
+      images: new Map([["messages[1].content[1]", { mimeType: "image/png", data: "QUJD" }]]),
       traits: { family: "gptoss" },
     });
     expect(body).toEqual({

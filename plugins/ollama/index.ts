@@ -1,9 +1,8 @@
-import { definePlugin, Type, type ChatRequest, type ChunkResult, type RequestContext } from "../../src/kit.ts";
+import { definePlugin, loadMessageImages, Type, type ChatRequest, type ChunkResult, type RequestContext } from "../../src/kit.ts";
 import { createOllamaClient, type CallScope } from "./client.ts";
 import { toOllamaChatRequest, toOllamaEmbedRequest } from "./convert-request.ts";
 import { createChunkMapper, fromOllamaChatResponse, fromOllamaEmbedResponse } from "./convert-response.ts";
 import { createModelCatalog } from "./discover-models.ts";
-import { loadMessageImages } from "./load-images.ts";
 import type { OllamaChatRequest } from "./wire.ts";
 
 /** Every model of an Ollama server, through the OpenAI endpoints. */
