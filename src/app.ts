@@ -30,6 +30,8 @@ export function createApp(options: AppOptions) {
       cors({
         origin: config.corsAllowedOrigins === "*" ? true : [...config.corsAllowedOrigins],
         exposeHeaders: ["x-request-id", "retry-after"],
+        allowedHeaders: "authorization, *",
+        credentials: false,
         maxAge: 600,
       }),
     )

@@ -22,6 +22,12 @@ describe("generateText", () => {
     expect(a.completionTokens).toBe(countTokens(text));
   });
 
+  test.each([1, 2, 3, 99, 12345])("the precomputed path (no stop) equals the general one, seed %d", (seed) => {
+    for (const maxTokens of [undefined, 1, 7, 30]) {
+      expect(generateText({ seed, maxTokens })).toEqual(generateText({ seed, maxTokens, stop: ["\u0000never"] }));
+    }
+  });
+
   test("pieces are words with their leading space", () => {
     const { pieces } = generateText({ seed: 5 });
     expect(pieces[0]!.startsWith(" ")).toBe(false);
