@@ -33,6 +33,7 @@ const everything: GeminiGenerateRequest = {
     candidateCount: 2,
     responseMimeType: "application/json",
     responseJsonSchema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object" },
+    thinkingConfig: { thinkingBudget: 1024, includeThoughts: true },
   },
 };
 

@@ -3,7 +3,7 @@ import type { ChatRequest } from "../../src/kit.ts";
 import { toGeminiGenerationConfig } from "./convert-generation-config.ts";
 
 const base: ChatRequest = { model: "gemini-2.5-flash", messages: [{ role: "user", content: "hi" }] };
-const config = (extra: Partial<ChatRequest>, mode: "json-schema" | "openapi" = "json-schema") => toGeminiGenerationConfig({ ...base, ...extra }, mode);
+const config = (extra: Partial<ChatRequest>, mode: "json-schema" | "openapi" = "json-schema") => toGeminiGenerationConfig({ ...base, ...extra }, mode, "gemini-2.5-flash");
 
 describe("toGeminiGenerationConfig", () => {
   test("nothing asked, nothing sent", () => {

@@ -1,10 +1,11 @@
 import type { ChatRequest } from "../../src/kit.ts";
 import { toGeminiSchema } from "./clean-schema.ts";
+import { toGeminiThinkingConfig } from "./convert-thinking.ts";
 import type { SchemaMode } from "./convert-tools.ts";
 import type { GeminiGenerationConfig } from "./wire.ts";
 
 /** The sampling and output fields of an OpenAI request as Gemini's `generationConfig`. */
-export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode): GeminiGenerationConfig {
+export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode, model: string): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) config.maxOutputTokens = maxTokens;
@@ -19,6 +20,8 @@ export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode)
   if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
   if (request.n != null) config.candidateCount = request.n;
   Object.assign(config, toResponseFormat(request.response_format, mode));
+  const thinking = toGeminiThinkingConfig(request.reasoning_effort, model);
+  if (thinking) config.thinkingConfig = thinking;
   return config;
 }
 

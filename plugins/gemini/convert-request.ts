@@ -28,7 +28,7 @@ export function toGeminiRequest(request: ChatRequest, o: { model: string; images
     ...(systemInstruction ? { systemInstruction } : {}),
     ...(tools ? { tools } : {}),
     ...(toolConfig ? { toolConfig } : {}),
-    generationConfig: toGeminiGenerationConfig(request, mode),
+    generationConfig: toGeminiGenerationConfig(request, mode, o.model),
   };
 }
 

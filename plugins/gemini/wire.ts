@@ -64,6 +64,15 @@ export const GeminiToolConfig = Type.Object({
 });
 export type GeminiToolConfig = Static<typeof GeminiToolConfig>;
 
+export const GeminiThinkingConfig = Type.Object({
+  /** Gemini 2.x: a token budget (0 switches thinking off where the model allows it). */
+  thinkingBudget: Type.Optional(Type.Integer()),
+  /** Gemini 3: minimal, low, medium or high. */
+  thinkingLevel: Type.Optional(Type.String()),
+  includeThoughts: Type.Optional(Type.Boolean()),
+});
+export type GeminiThinkingConfig = Static<typeof GeminiThinkingConfig>;
+
 export const GeminiGenerationConfig = Type.Object({
   maxOutputTokens: Type.Optional(Type.Integer()),
   temperature: Type.Optional(Type.Number()),
@@ -77,6 +86,7 @@ export const GeminiGenerationConfig = Type.Object({
   /** The OpenAPI-subset `Schema` object; exclusive with `responseJsonSchema`. */
   responseSchema: Type.Optional(JsonObject),
   responseJsonSchema: Type.Optional(JsonObject),
+  thinkingConfig: Type.Optional(GeminiThinkingConfig),
 });
 export type GeminiGenerationConfig = Static<typeof GeminiGenerationConfig>;
 

@@ -1,0 +1,45 @@
+import { InvalidRequestError } from "../../src/kit.ts";
+import type { GeminiThinkingConfig } from "./wire.ts";
+
+/**
+ * OpenAI's `reasoning_effort` as Gemini's `thinkingConfig`. Gemini 2.x takes a token budget: the
+ * same mapping as Google's own OpenAI-compatible endpoint (low 1,024, medium 8,192, high 24,576,
+ * none 0). Gemini 3 takes a level, whose names are OpenAI's. Either way thoughts are asked for
+ * (`includeThoughts`) so they come back as `reasoning_content`. Without an effort, Gemini decides.
+ */
+const BUDGETS = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 32768 } as const;
+type Effort = keyof typeof BUDGETS;
+
+const isEffort = (value: string): value is Effort => Object.hasOwn(BUDGETS, value);
+
+/** Gemini 3 models choose thinking by level; older ones by budget. */
+const LEVEL_MODELS = /^gemini-(?:[3-9]|\d{2,})/;
+
+export function toGeminiThinkingConfig(effort: string | null | undefined, model: string): GeminiThinkingConfig | undefined {
+  if (effort == null) return undefined;
+  if (!isEffort(effort)) {
+    throw new InvalidRequestError(
+      `Invalid 'reasoning_effort': expected one of ${Object.keys(BUDGETS).map((e) => JSON.stringify(e)).join(", ")}, got ${JSON.stringify(effort)}.`,
+      { param: "reasoning_effort" },
+    );
+  }
+  if (!LEVEL_MODELS.test(model)) {
+    return effort === "none" ? { thinkingBudget: 0 } : { thinkingBudget: BUDGETS[effort], includeThoughts: true };
+  }
+  switch (effort) {
+    case "none":
+    case "minimal":
+      // Gemini 3 cannot switch thinking off; "minimal" is its least.
+      return { thinkingLevel: "minimal" };
+    case "low":
+    case "medium":
+    case "high":
+      return { thinkingLevel: effort, includeThoughts: true };
+    case "xhigh":
+      return { thinkingLevel: "high", includeThoughts: true };
+    default: {
+      const unknownEffort: never = effort;
+      throw new Error(`unknown effort ${String(unknownEffort)}`);
+    }
+  }
+}
