@@ -31,6 +31,13 @@ export class ModelRegistry {
   #listing: Model[] = [];
   readonly #startedAt = nowSeconds();
 
+  /**
+   * Settles when the first discovery round is done (or its wait ran out). The server listens
+   * before that, so /health answers at once; /v1/* requests wait for it while `isReady` is false.
+   */
+  ready: Promise<void> = Promise.resolve();
+  isReady = true;
+
   constructor(private readonly logger: Logger) {}
 
   get providers(): readonly Provider[] {
@@ -59,11 +66,14 @@ export class ModelRegistry {
    * waits at most `waitMs` for the first round, so a slow upstream never delays serving the others;
    * a discovery still running then completes in the background.
    */
-  async start(ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number, waitMs = timeoutMs): Promise<void> {
+  start(ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number, waitMs = timeoutMs): Promise<void> {
+    this.isReady = false;
     const first = Promise.all(this.#providers.map((p) => this.refresh(p, ctx, timeoutMs)));
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    this.ready = Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]).then(() => {
+      clearTimeout(timer);
+      this.isReady = true;
+    });
     for (const provider of this.#providers) {
       if (typeof provider.models !== "function") continue;
       const every = provider.refreshIntervalMs ?? DEFAULT_REFRESH_MS;
@@ -71,6 +81,7 @@ export class ModelRegistry {
       timer.unref();
       this.#timers.push(timer);
     }
+    return this.ready;
   }
 
   stop(): void {

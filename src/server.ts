@@ -49,7 +49,9 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     secrets,
     registry,
   });
-  await registry.start(
+  // Not awaited: the server listens (and /health answers) while discovery runs; /v1/* requests wait
+  // for the first round (at most discoveryWaitMs).
+  void registry.start(
     { logger, upstreamHeaders: { "x-ollaix-hops": "1" } },
     options.discoveryTimeoutMs ?? 10_000,
     options.discoveryWaitMs ?? 2_000,

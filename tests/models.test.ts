@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import dummy from "../plugins/dummy/index.ts";
 import { definePlugin, type ChunkResult, type ModelInfo, type Provider } from "../src/kit.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { createGateway } from "../src/server.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 
 
@@ -146,6 +147,23 @@ describe("discovery", () => {
       expect(ids).toEqual(["real"]);
     } finally {
       await gw2.close();
+    }
+  });
+
+  test("the server answers /health before the first discovery is done; /v1/* waits for it", async () => {
+    let release!: () => void;
+    const slow = provider("slow", () => new Promise<ModelInfo[]>((resolve) => (release = () => resolve([{ id: "slow-1" }]))));
+    const gateway = await createGateway({ env: { PORT: "0", LOG_LEVEL: "error" }, builtins: [dummy, slow], write: () => undefined });
+    const url = gateway.listen();
+    try {
+      const health = await json(fetch(`${url}/health`));
+      expect(health.providers).toEqual([{ name: "dummy", models: 1 }, { name: "slow", models: 0 }]);
+      const listing = fetch(`${url}/v1/models`);
+      await Bun.sleep(50);
+      release();
+      expect((await json(listing)).data.map((m: { id: string }) => m.id)).toEqual(["dummy-model:1.0", "slow-1"]);
+    } finally {
+      await gateway.shutdown();
     }
   });
 

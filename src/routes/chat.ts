@@ -19,6 +19,7 @@ export function chatRoutes(deps: RouteDeps) {
     async function createChatCompletion({ body: raw, request, set }) {
       const body = validate.assert(raw);
       assertMessageRules(body);
+      if (!registry.isReady) await registry.ready; // only in the first moments after start
       const { provider, upstreamId } = registry.resolve(body.model);
       const n = body.n ?? 1;
       if (n > (provider.maxN ?? 1)) {

@@ -19,6 +19,7 @@ export function embeddingRoutes(deps: RouteDeps) {
     "/v1/embeddings",
     async function createEmbeddings({ body: sent, request, set }) {
       const body = validate.assert(sent);
+      if (!registry.isReady) await registry.ready; // only in the first moments after start
       const { provider, upstreamId } = registry.resolve(body.model);
       if (!provider.embed) {
         throw new InvalidRequestError(`The model '${body.model}' does not support embeddings.`, { param: "model" });

@@ -3,10 +3,12 @@ import type { RouteDeps } from "./deps.ts";
 
 export function modelRoutes({ registry }: RouteDeps) {
   return new Elysia({ name: "ollaix:models" })
-    .get("/v1/models", function listModels() {
+    .get("/v1/models", async function listModels() {
+      if (!registry.isReady) await registry.ready;
       return { object: "list" as const, data: registry.list() };
     }, { detail: { tags: ["Models"], summary: "List models", description: "Every model of every provider instance, in the OpenAI list shape." } })
-    .get("/v1/models/*", function retrieveModel({ params }) {
+    .get("/v1/models/*", async function retrieveModel({ params }) {
+      if (!registry.isReady) await registry.ready;
       // Ids contain `:` and `/`; clients may send them percent-encoded (`ollama%2Fllama3%3A8b`).
       const raw = params["*"];
       let id = raw;

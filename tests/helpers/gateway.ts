@@ -28,6 +28,8 @@ export async function startTestGateway(
     discoveryTimeoutMs: 3000,
   });
   const url = gateway.listen();
+  // Tests look at what discovery did; a real start serves /health before it is done.
+  await gateway.registry.ready;
   return {
     gateway,
     url,
