@@ -1,8 +1,8 @@
 // The compiled single binary (`bun run build` → dist/ollaix), run as a user would run it: from an
 // empty folder, with a minimal environment. Set OLLAIX_BINARY to test a prebuilt binary instead.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync } from "node:fs";
+import { freePort, minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -18,27 +18,7 @@ const SEED_PAYLOAD = {
   ],
 };
 
-const tempDirs: string[] = [];
 const processes: Running[] = [];
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `ollaix-${prefix}-`));
-  tempDirs.push(dir);
-  return dir;
-}
-
-/** Only what a process needs; nothing from the test runner's environment leaks in. */
-function minimalEnv(vars: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...vars };
-}
-
-/** A port nothing listens on (the OS picked it, then it was released). */
-function freePort(): number {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
-  const port = server.port!;
-  server.stop(true);
-  return port;
-}
 
 interface Running {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
@@ -127,7 +107,7 @@ afterAll(async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   }
   await Promise.all(processes.map(({ proc }) => proc.exited));
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
 });
 
 describe("compiled binary, run from an empty folder", () => {

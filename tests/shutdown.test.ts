@@ -2,9 +2,8 @@
 // finish (up to SHUTDOWN_GRACE_MS) and exits 0. The slow models come from
 // tests/fixtures/slow-plugin/ (loaded through PLUGINS_DIR, like a third-party plugin).
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -12,7 +11,6 @@ const MAIN = join(ROOT, "src", "main.ts");
 const SLOW_PLUGINS = join(ROOT, "tests", "fixtures", "slow-plugin");
 const SLOW_REPLY = "slow and steady wins everything";
 
-const tempDirs: string[] = [];
 const spawned: Bun.Subprocess[] = [];
 
 interface Server {
@@ -32,11 +30,10 @@ function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => voi
 }
 
 async function startGateway(vars: Record<string, string> = {}): Promise<Server> {
-  const cwd = mkdtempSync(join(tmpdir(), "ollaix-shutdown-"));
-  tempDirs.push(cwd);
+  const cwd = tempDir("shutdown");
   const proc = Bun.spawn([process.execPath, MAIN], {
     cwd,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PORT: "0", PLUGINS_DIR: SLOW_PLUGINS, ...vars },
+    env: minimalEnv({ PORT: "0", PLUGINS_DIR: SLOW_PLUGINS, ...vars }),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -95,7 +92,7 @@ const chat = (url: string, model: string, stream: boolean) =>
 afterAll(async () => {
   for (const proc of spawned) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   await Promise.all(spawned.map((p) => p.exited));
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
 });
 
 describe("graceful shutdown on SIGTERM", () => {

@@ -1,36 +1,17 @@
 // Start-up of `bun src/main.ts` as a process: configuration errors stop it with a message naming
 // the variable, a good start logs where it listens, and a `.env` file in the working folder is read.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
+import { freePort, minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 import { join, resolve } from "node:path";
 
 const MAIN = resolve(import.meta.dir, "..", "src", "main.ts");
 
-const tempDirs: string[] = [];
 const spawned: Bun.Subprocess[] = [];
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "ollaix-startup-"));
-  tempDirs.push(dir);
-  return dir;
-}
-
-/** PATH and HOME only, plus the test's own variables. */
-function minimalEnv(vars: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...vars };
-}
-
-function freePort(): number {
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("") });
-  const port = server.port!;
-  server.stop(true);
-  return port;
-}
 
 /** Runs `bun src/main.ts` (in an empty folder unless told) until it exits; killed after timeoutMs. */
 async function runToExit(vars: Record<string, string>, timeoutMs = 15_000) {
-  const proc = Bun.spawn([process.execPath, MAIN], { cwd: tempDir(), env: minimalEnv(vars), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([process.execPath, MAIN], { cwd: tempDir("startup"), env: minimalEnv(vars), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   spawned.push(proc);
   const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
   const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
@@ -39,7 +20,7 @@ async function runToExit(vars: Record<string, string>, timeoutMs = 15_000) {
 }
 
 /** Starts `bun src/main.ts` and waits for its "Ollaix listening" line; returns the parsed line. */
-async function startListening(vars: Record<string, string>, cwd = tempDir()) {
+async function startListening(vars: Record<string, string>, cwd = tempDir("startup")) {
   const proc = Bun.spawn([process.execPath, MAIN], { cwd, env: minimalEnv(vars), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   spawned.push(proc);
   let stderr = "";
@@ -72,7 +53,7 @@ async function startListening(vars: Record<string, string>, cwd = tempDir()) {
 afterAll(async () => {
   for (const proc of spawned) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   await Promise.all(spawned.map((p) => p.exited));
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
 });
 
 describe("bun src/main.ts start-up", () => {
@@ -107,7 +88,7 @@ describe("bun src/main.ts start-up", () => {
 
   test("a .env file in the working folder is read", async () => {
     const port = freePort();
-    const cwd = tempDir();
+    const cwd = tempDir("startup");
     writeFileSync(join(cwd, ".env"), `# written by tests/startup.test.ts\nPORT=${port}\n`);
     const { proc, log } = await startListening({}, cwd);
     expect(log.url).toBe(`http://127.0.0.1:${port}`);
