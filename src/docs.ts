@@ -45,6 +45,10 @@ export function docs(version: string) {
           // Scalar lists component schemas under its own "Models" heading, next to our Models tag.
           hideModels: true,
           proxyUrl: "",
+          // Scalar's hosted AI chat, MCP generator and deploy toolbar need its cloud: off for an offline page.
+          agent: { disabled: true },
+          mcp: { disabled: true },
+          showToolbar: "never",
         } as never, // the type asks for every Scalar option; the page fills in defaults
         documentation: {
           info: {
