@@ -95,9 +95,26 @@ export function chatStreamResponse(
     return out + SSE_DONE;
   };
 
+  // A client that leaves before the body is ever pulled: nothing else would end the provider's
+  // stream or release the scope.
+  let isPulled = false;
+  o.scope.signal.addEventListener(
+    "abort",
+    () => {
+      if (isPulled) return;
+      isPulled = true;
+      closed = true;
+      o.scope.dispose();
+      void iterator.return?.()?.catch?.(() => undefined);
+    },
+    { once: true },
+  );
+
   const body = new ReadableStream({
     type: "direct",
     async pull(controller: ReadableStreamDirectController) {
+      if (isPulled) return controller.close();
+      isPulled = true;
       // One flush per burst, not per chunk: chunks that are ready now (an upstream read holds
       // many) go out in one write to the socket; the flush runs once the burst is written, on
       // the next turn of the event loop, so a paced stream still reaches the client chunk by chunk.
