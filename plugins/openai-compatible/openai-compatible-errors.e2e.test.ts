@@ -6,7 +6,7 @@ import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
 import { jsonResponse, openAIHandler } from "./__fixtures__/fake-openai.ts";
 import { ERRORS } from "./__fixtures__/openai-wire.ts";
-import { abortOf, freePort, setProcessEnv, writeConfigFile } from "./__fixtures__/test-env.ts";
+import { abortOf, freePort, writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
 
 /**
@@ -19,11 +19,9 @@ const KEY = "sk-errors-instance-key-3141";
 let fake: FakeServer;
 let gw: TestGateway;
 let client: OpenAI;
-let restoreEnv: () => void;
 
 beforeAll(async () => {
   fake = startFakeServer(openAIHandler);
-  restoreEnv = setProcessEnv({ [KEY_ENV]: KEY });
   const deadPort = await freePort();
   const config = writeConfigFile({
     plugins: {
@@ -46,7 +44,6 @@ afterEach(() => {
 afterAll(async () => {
   await gw.close();
   await fake.close();
-  restoreEnv();
 });
 
 const messages = [{ role: "user" as const, content: "hi" }];

@@ -5,7 +5,7 @@ import { startTestGateway } from "../../tests/helpers/gateway.ts";
 import dummy from "../dummy/index.ts";
 import { jsonResponse, openAIHandler } from "./__fixtures__/fake-openai.ts";
 import { MODEL_LIST } from "./__fixtures__/openai-wire.ts";
-import { eventually, freePort, setProcessEnv, writeConfigFile } from "./__fixtures__/test-env.ts";
+import { eventually, freePort, writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
 
 /**
@@ -16,15 +16,12 @@ const KEY_ENV = "OC_E2E_STARTUP_KEY";
 const KEY = "gsk-startup-instance-key-2718";
 const messages = [{ role: "user" as const, content: "Say hello" }];
 let fake: FakeServer;
-let restoreEnv: () => void;
 
 beforeAll(() => {
   fake = startFakeServer(openAIHandler);
-  restoreEnv = setProcessEnv({ [KEY_ENV]: KEY });
 });
 afterAll(async () => {
   await fake.close();
-  restoreEnv();
 });
 
 describe("discovery over time", () => {

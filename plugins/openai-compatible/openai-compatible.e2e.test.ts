@@ -6,7 +6,7 @@ import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
 import { openAIHandler, sentHeaders, sseResponse } from "./__fixtures__/fake-openai.ts";
 import { COMPLETION, MODEL_LIST, TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, USAGE } from "./__fixtures__/openai-wire.ts";
-import { abortOf, setProcessEnv, writeConfigFile } from "./__fixtures__/test-env.ts";
+import { abortOf, writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
 
 /**
@@ -20,11 +20,9 @@ const CLIENT_KEY = "client-own-key-9999";
 let fake: FakeServer;
 let gw: TestGateway;
 let client: OpenAI;
-let restoreEnv: () => void;
 
 beforeAll(async () => {
   fake = startFakeServer(openAIHandler);
-  restoreEnv = setProcessEnv({ [KEY_ENV]: KEY });
   const config = writeConfigFile(
     { plugins: { "openai-compatible": { upstreams: [{ name: "groq", base_url: `${fake.url}/v1`, api_key_env: KEY_ENV, headers: { "HTTP-Referer": "https://ollaix.test" } }] } } },
     "ollaix.yaml",
@@ -39,7 +37,6 @@ afterEach(() => {
 afterAll(async () => {
   await gw.close();
   await fake.close();
-  restoreEnv();
 });
 
 const messages = [{ role: "user" as const, content: "Say hello" }];

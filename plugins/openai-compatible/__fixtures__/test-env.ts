@@ -38,19 +38,3 @@ export function abortOf(signal: AbortSignal): Promise<void> {
     });
   });
 }
-
-/**
- * Sets variables in the process environment too: until the core hands plugins a way to read the
- * variables that `api_key_env` names (see index.ts), the plugin falls back to it. Returns a restore
- * function.
- */
-export function setProcessEnv(vars: Record<string, string>): () => void {
-  const before = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, vars);
-  return () => {
-    for (const [name, value] of Object.entries(before)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-}
