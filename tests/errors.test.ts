@@ -231,3 +231,35 @@ describe("CORS", () => {
     }
   });
 });
+
+describe("secrets a plugin reads", () => {
+  test("a key read with host.readSecretEnv never reaches a log line or an error body", async () => {
+    const leaky = definePlugin({
+      name: "leaky",
+      create(host) {
+        const key = host.readSecretEnv("LEAKY_KEY_VAR");
+        host.logger.warn(`configured with ${key}`);
+        return {
+          name: "leaky",
+          models: [{ id: "leaky-1" }],
+          async chat() {
+            throw foreign(502, "api_error", "upstream_auth_failed", `upstream refused ${key}`);
+          },
+          async *chatStream(): AsyncGenerator<ChunkResult> {
+            yield { choices: [] };
+          },
+        };
+      },
+    });
+    const gw2 = await startTestGateway({ LEAKY_KEY_VAR: "sk-leaky-secret-98765" }, [leaky]);
+    try {
+      const res = await gw2.handle("/v1/chat/completions", jsonPost({ model: "leaky-1", messages: [{ role: "user", content: "hi" }] }));
+      const error = await errorOf(res, 502);
+      expect(error.message).toBe("upstream refused ***");
+      expect(gw2.logs.some((l) => l.includes("configured with ***"))).toBe(true);
+      expect(gw2.logs.join("\n")).not.toContain("sk-leaky-secret-98765");
+    } finally {
+      await gw2.close();
+    }
+  });
+});
