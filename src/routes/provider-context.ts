@@ -2,11 +2,11 @@ import type { Logger } from "../logger.ts";
 import type { RequestContext } from "../plugin.ts";
 import { RequestScope } from "../request-scope.ts";
 import { hopsOf } from "../request-meta.ts";
-import type { RouteDeps } from "./deps.ts";
+import type { Config } from "../config.ts";
 
 /** The per-request context a provider gets: the abortable scope, ids, hop header, logger. */
 export function providerContext(
-  deps: RouteDeps,
+  deps: { config: Readonly<Config>; logger: Logger },
   request: Request,
   requestId: string,
   requestedModel: string,

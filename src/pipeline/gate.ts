@@ -1,0 +1,22 @@
+import type { CallInfo } from "./pipeline.ts";
+import type { TokenUsage } from "./outcome.ts";
+
+/**
+ * Keys and limits, seen from the pipeline: `admit` runs before the provider is called (it may
+ * refuse with 401, 403 or 429) and returns the key's name and the headers the answer carries;
+ * `settle` runs once when the request is over, with what it used (undefined when it used nothing).
+ */
+export interface Admission {
+  key?: string;
+  headers?: Record<string, string>;
+  settle(usage: TokenUsage | undefined): void;
+}
+
+export interface Gate {
+  admit(call: CallInfo, model: string): Admission | Promise<Admission>;
+}
+
+const NOTHING_TO_SETTLE: Admission = { settle: () => undefined };
+
+/** No keys with names or limits: everything that passed the API-key guard is admitted. */
+export const openGate: Gate = { admit: () => NOTHING_TO_SETTLE };

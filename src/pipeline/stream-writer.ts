@@ -1,0 +1,169 @@
+import { UpstreamTimeoutError } from "../errors.ts";
+import { mapError, type MappedError } from "../error-response.ts";
+import type { Logger } from "../logger.ts";
+import type { ChunkResult } from "../plugin.ts";
+import { ClientGoneError, type RequestScope } from "../request-scope.ts";
+import type { StreamEncoder } from "./encoder.ts";
+
+export type ChunkBatch = ChunkResult | readonly ChunkResult[];
+
+/** How a stream ended, for accounting and the request's outcome. */
+export interface StreamEnd {
+  /** "ok": the provider finished; "error": a failure after the start; "client_gone": the client left. */
+  kind: "ok" | "error" | "client_gone";
+  error?: MappedError;
+  /** Milliseconds spent waiting for the provider's chunks after the first. */
+  upstreamMs: number;
+}
+
+export interface StreamWriterOptions {
+  encoder: StreamEncoder;
+  scope: RequestScope;
+  idleTimeoutMs: number;
+  logger: Logger;
+  redact: (text: string) => string;
+  /** Extra response headers (`x-request-id`, …). */
+  headers: Record<string, string>;
+  /** Sees every chunk before it is encoded (usage, finish reasons). */
+  onChunk(chunk: ChunkResult): void;
+  /** Called once, when the stream is over however it ended. */
+  onEnd(end: StreamEnd): void;
+}
+
+/**
+ * The one stream writer: a provider's chunk iterator → an encoder → Bun's direct stream. The first
+ * chunk was already awaited by the caller (failures before it are plain HTTP errors). It writes one
+ * burst of ready chunks at once and flushes once per burst, waits on backpressure, ends an idle
+ * upstream with the surface's error event, and aborts the provider when the client leaves.
+ */
+export function streamResponse(
+  first: IteratorResult<ChunkBatch>,
+  iterator: AsyncIterator<ChunkBatch>,
+  o: StreamWriterOptions,
+): Response {
+  const { encoder } = o;
+  let closed = false;
+  let ended = false;
+  let upstreamMs = 0;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const finish = (end: Omit<StreamEnd, "upstreamMs">) => {
+    if (ended) return;
+    ended = true;
+    o.onEnd({ ...end, upstreamMs });
+  };
+
+  const encode = (value: ChunkBatch): string => {
+    if (!Array.isArray(value)) {
+      o.onChunk(value as ChunkResult);
+      return encoder.chunk(value as ChunkResult);
+    }
+    let out = "";
+    for (const chunk of value as readonly ChunkResult[]) {
+      o.onChunk(chunk);
+      out += encoder.chunk(chunk);
+    }
+    return out;
+  };
+
+  // A client that leaves before the body is ever pulled: nothing else would end the provider's
+  // stream or release the scope.
+  let isPulled = false;
+  o.scope.signal.addEventListener(
+    "abort",
+    () => {
+      if (isPulled) return;
+      isPulled = true;
+      closed = true;
+      o.scope.dispose();
+      finish({ kind: "client_gone" });
+      void iterator.return?.()?.catch?.(() => undefined);
+    },
+    { once: true },
+  );
+
+  const body = new ReadableStream({
+    type: "direct",
+    async pull(controller: ReadableStreamDirectController) {
+      if (isPulled) return controller.close();
+      isPulled = true;
+      // One flush per burst, not per chunk: what is ready now goes out in one write; the flush runs
+      // on the next turn of the event loop, so a paced stream still reaches the client chunk by chunk.
+      let flushQueued = false;
+      const flushNow = () => {
+        flushQueued = false;
+        if (!closed) controller.flush();
+      };
+      const afterWrite = (n: number) => {
+        if (n === 0) {
+          closed = true; // the client went away: stop the provider too
+          o.scope.abort(new ClientGoneError());
+        } else if (!flushQueued) {
+          flushQueued = true;
+          setImmediate(flushNow);
+        }
+      };
+      const write = (text: string): void | Promise<void> => {
+        if (closed || text.length === 0) return;
+        const written = controller.write(text);
+        if (typeof written !== "number") return written.then(afterWrite); // backpressure: wait
+        afterWrite(written);
+      };
+      const fail = async (error: unknown) => {
+        if (closed || o.scope.isClientGone) return finish({ kind: "client_gone" });
+        const mapped = mapError(o.scope.explain(error), o.redact);
+        if (mapped.internal) o.logger.error("stream failed", { error });
+        else o.logger.warn("stream failed", { status: mapped.status, code: mapped.body.error.code, message: mapped.body.error.message });
+        finish({ kind: "error", error: mapped });
+        await write(encoder.error(mapped));
+      };
+      idleTimer = setTimeout(() => {
+        const error = new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`);
+        o.scope.abort(error);
+        // A provider that ignores the signal must not hang the client: answer and close now.
+        void fail(error).then(() => {
+          closed = true;
+          controller.close();
+        });
+      }, o.idleTimeoutMs);
+      let result = first;
+      try {
+        const opening = result.done ? encoder.start() : encoder.start() + encode(result.value);
+        const pending = write(opening);
+        if (pending) await pending;
+        while (!closed && !result.done) {
+          idleTimer.refresh();
+          const waitStart = performance.now();
+          result = await iterator.next();
+          upstreamMs += performance.now() - waitStart;
+          if (closed) break;
+          if (result.done) break;
+          const pending = write(encode(result.value));
+          if (pending) await pending;
+        }
+        if (closed) finish({ kind: o.scope.isClientGone ? "client_gone" : "error" });
+        else {
+          finish({ kind: "ok" });
+          await write(encoder.end());
+        }
+      } catch (error) {
+        await fail(error);
+      } finally {
+        clearTimeout(idleTimer);
+        o.scope.dispose();
+        if (!result.done) void iterator.return?.()?.catch?.(() => undefined);
+        if (o.scope.isClientGone) finish({ kind: "client_gone" });
+        if (!closed) {
+          closed = true;
+          controller.close();
+        }
+      }
+    },
+    cancel() {
+      closed = true;
+      o.scope.abort(new ClientGoneError());
+    },
+  } satisfies Bun.DirectUnderlyingSource<Uint8Array>);
+
+  return new Response(body, { status: 200, headers: { ...encoder.headers, ...o.headers } });
+}

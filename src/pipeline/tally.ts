@@ -1,0 +1,94 @@
+import type { ChatResult, ChunkResult } from "../plugin.ts";
+import type { Usage } from "../schemas/common.ts";
+import type { TokenUsage } from "./outcome.ts";
+
+/** Roughly four characters a token: the gateway's own figure when a provider reports no usage. */
+const estimateTokens = (chars: number) => (chars === 0 ? 0 : Math.max(1, Math.ceil(chars / 4)));
+
+export function toTokenUsage(usage: Usage | null | undefined): TokenUsage | undefined {
+  if (!usage) return undefined;
+  return {
+    input: usage.prompt_tokens,
+    output: usage.completion_tokens,
+    reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+  };
+}
+
+/** Characters of a chat request's text, for an estimate of its input tokens. */
+export function requestChars(messages: readonly { content?: unknown }[]): number {
+  let chars = 0;
+  for (const message of messages) {
+    const content = message.content;
+    if (typeof content === "string") chars += content.length;
+    else if (Array.isArray(content)) {
+      for (const part of content) if (typeof part?.text === "string") chars += part.text.length;
+    }
+  }
+  return chars;
+}
+
+/**
+ * What a stream has carried so far: the provider's usage (the last figures it sent), its finish
+ * reason, and the characters of output, so a stream without usage (or one the client left) is still
+ * counted. Reads the chunks; never changes them.
+ */
+export class StreamTally {
+  usage: Usage | undefined;
+  finishReason: string | undefined;
+  outputChars = 0;
+  reasoningChars = 0;
+  chunks = 0;
+
+  constructor(private readonly inputChars: number) {}
+
+  add(chunk: ChunkResult): void {
+    this.chunks++;
+    if (chunk.usage) this.usage = chunk.usage;
+    const choices = chunk.choices;
+    for (let i = 0; i < choices.length; i++) {
+      const choice = choices[i]!;
+      const delta = choice.delta;
+      if (typeof delta.content === "string") this.outputChars += delta.content.length;
+      const reasoning = (delta as { reasoning_content?: unknown }).reasoning_content;
+      if (typeof reasoning === "string") this.reasoningChars += reasoning.length;
+      const calls = delta.tool_calls;
+      if (calls) {
+        for (const call of calls) {
+          if (call.function?.arguments) this.outputChars += call.function.arguments.length;
+          if (call.function?.name) this.outputChars += call.function.name.length;
+        }
+      }
+      if (choice.finish_reason) this.finishReason = choice.finish_reason;
+    }
+  }
+
+  /** The provider's figures when it sent any, else the gateway's estimate. */
+  tokens(): TokenUsage {
+    const reported = toTokenUsage(this.usage);
+    if (reported) return reported;
+    const reasoning = estimateTokens(this.reasoningChars);
+    return {
+      input: estimateTokens(this.inputChars),
+      output: estimateTokens(this.outputChars) + reasoning,
+      reasoning,
+      estimated: true,
+    };
+  }
+}
+
+/** Usage of a complete answer: the provider's, or an estimate from the text. */
+export function resultTokens(result: ChatResult, inputChars: number): TokenUsage {
+  const reported = toTokenUsage(result.usage);
+  if (reported) return reported;
+  let out = 0;
+  let thinking = 0;
+  for (const choice of result.choices) {
+    const m = choice.message;
+    if (typeof m.content === "string") out += m.content.length;
+    const r = (m as { reasoning_content?: unknown }).reasoning_content;
+    if (typeof r === "string") thinking += r.length;
+    for (const call of m.tool_calls ?? []) out += call.function.arguments.length + call.function.name.length;
+  }
+  const reasoning = estimateTokens(thinking);
+  return { input: estimateTokens(inputChars), output: estimateTokens(out) + reasoning, reasoning, estimated: true };
+}

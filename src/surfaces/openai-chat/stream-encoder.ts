@@ -1,0 +1,75 @@
+import type { StreamEncoder } from "../../pipeline/encoder.ts";
+import type { ChunkResult } from "../../plugin.ts";
+import type { Usage } from "../../schemas/common.ts";
+import { SSE_DONE, SSE_HEADERS, sseError } from "../../sse.ts";
+
+export interface ChatStreamSettings {
+  id: string;
+  created: number;
+  /** The id the client asked for. */
+  model: string;
+  /** Number of choices asked for (`n`). */
+  choices: number;
+  includeUsage: boolean;
+}
+
+const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+
+/**
+ * Chat Completions' SSE: every chunk gets the stream's `id`, `object`, `created` and `model`,
+ * `finish_reason: null` until the last one, and the first delta of each choice its role; usage is
+ * held for the final usage chunk, sent only when asked for; `[DONE]` closes. Builds new objects:
+ * the provider's chunks are never changed.
+ */
+export function chatStreamEncoder(s: ChatStreamSettings): StreamEncoder {
+  const roleSent: boolean[] = new Array(s.choices).fill(false);
+  const finished: boolean[] = new Array(s.choices).fill(false);
+  let usage: Usage | undefined;
+  // OpenAI sends `usage: null` on every chunk when usage was asked for, and no field otherwise.
+  const usageField = s.includeUsage ? null : undefined;
+  const { id, created, model } = s;
+  const object = "chat.completion.chunk";
+  // Spread before and after the chunk: our fields come first (as OpenAI orders them) and win over any
+  // the provider set (an OpenAI-shaped upstream's own id and model).
+  const head = { id, object, created, model };
+
+  const frame = (chunk: ChunkResult): string => {
+    if (chunk.usage) usage = chunk.usage;
+    const sent = chunk.choices;
+    if (sent.length === 0) return ""; // a usage-only chunk: held for the end
+    const choices = new Array(sent.length);
+    for (let k = 0; k < sent.length; k++) {
+      const choice = sent[k]!;
+      const i = choice.index;
+      const finishReason = choice.finish_reason ?? null;
+      if (finishReason !== null) finished[i] = true;
+      let delta = choice.delta;
+      if (!roleSent[i]) {
+        roleSent[i] = true;
+        if (delta.role === undefined) delta = { role: "assistant", ...delta };
+      }
+      choices[k] = { ...choice, delta, finish_reason: finishReason };
+    }
+    return `data: ${JSON.stringify({ ...head, ...chunk, ...head, choices, usage: usageField })}\n\n`;
+  };
+
+  return {
+    headers: SSE_HEADERS,
+    start: () => "",
+    chunk: frame,
+    end() {
+      let out = "";
+      for (let i = 0; i < s.choices; i++) {
+        if (finished[i]) continue;
+        // A provider that ended without saying why ended normally.
+        const delta = roleSent[i] ? {} : { role: "assistant" as const, content: "" };
+        out += frame({ choices: [{ index: i, delta, finish_reason: "stop" }] });
+      }
+      if (s.includeUsage) {
+        out += `data: ${JSON.stringify({ id, object, created, model, choices: [], usage: usage ?? ZERO_USAGE })}\n\n`;
+      }
+      return out + SSE_DONE;
+    },
+    error: (mapped) => sseError(mapped.body),
+  };
+}
