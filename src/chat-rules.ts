@@ -2,6 +2,29 @@ import { InvalidRequestError } from "./errors.ts";
 import type { ChatRequest, Message } from "./schemas/chat.ts";
 
 /**
+ * Rules of a chat request that hold whatever the provider and whichever surface it came from: the
+ * pipeline checks them once, so every plugin and surface answers the same. `tool_choice` must fit
+ * `tools` (OpenAI's wording and `param`).
+ */
+export function assertToolChoice(request: ChatRequest): void {
+  const choice = request.tool_choice;
+  if (choice === undefined || choice === "auto" || choice === "none") return;
+  const tools = request.tools;
+  if (!tools || tools.length === 0) {
+    throw new InvalidRequestError("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", {
+      param: "tool_choice",
+    });
+  }
+  if (typeof choice === "string") return;
+  const name = choice.function.name;
+  if (!tools.some((tool) => tool.function.name === name)) {
+    throw new InvalidRequestError(`Invalid value for 'tool_choice': no function named '${name}' is in 'tools'.`, {
+      param: "tool_choice",
+    });
+  }
+}
+
+/**
  * The message rules of the contract that a JSON schema cannot say well: which roles need content,
  * what each content part needs, and the tool-message link. Runs after the schema check.
  */

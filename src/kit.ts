@@ -34,6 +34,8 @@ export {
 export type { ErrorFields } from "./errors.ts";
 export { ConfigError, readEnv } from "./env.ts";
 export { createChecker } from "./checker.ts";
+export { classifyUpstreamFailure, fromHttpStatus, networkCodeOf } from "./upstream-failure.ts";
+export type { FailureContext, HttpFailure } from "./upstream-failure.ts";
 export type { Checker } from "./checker.ts";
 export { parseNdjson, parseNdjsonBatches } from "./ndjson.ts";
 export { parseSse, parseSseBatches, parseSseJson } from "./sse-parse.ts";

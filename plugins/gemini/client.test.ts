@@ -65,9 +65,13 @@ describe("createGeminiClient", () => {
     expect(events.map((e) => e.candidates?.[0]?.content?.parts?.[0]?.text)).toEqual(["Elara found", " the backpack in the attic.", ""]);
   });
 
-  test("an HTTP error rejects the stream call itself, before any event", async () => {
+  test("an HTTP error rejects the stream call itself, before any event, as the kit's error", async () => {
     upstream.answer(() => json({ error: { code: 429, message: "slow down", status: "RESOURCE_EXHAUSTED" } }, 429));
-    await expect(client.generateContentStream("gemini-2.5-flash", everything, call())).rejects.toMatchObject({ name: "ApiError", status: 429 });
+    await expect(client.generateContentStream("gemini-2.5-flash", everything, call())).rejects.toMatchObject({
+      name: "RateLimitError",
+      status: 429,
+      code: "rate_limit_exceeded",
+    });
   });
 
   test("the abort signal reaches Gemini", async () => {

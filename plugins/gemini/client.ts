@@ -1,4 +1,5 @@
 import type { GenerateContentConfig, GenerateContentParameters } from "@google/genai";
+import { fromGeminiError } from "./errors.ts";
 import { parseEmbedResponse, parseGenerateResponse, parseModel, type GeminiEmbedResponse, type GeminiGenerateRequest, type GeminiModel, type GeminiResponse } from "./wire.ts";
 
 /** The Gemini API's own origin, the SDK's default; set explicitly so no SDK environment variable moves it. */
@@ -11,10 +12,14 @@ export interface GeminiClientOptions {
   fetch: typeof fetch;
 }
 
-/** Per call: the request's abort signal and the headers every upstream request carries. */
+/**
+ * Per call: the request's abort signal, the headers every upstream request carries, and the model
+ * id the client asked for (names the model in a 404; absent for listing and health).
+ */
 export interface CallOptions {
   signal: AbortSignal;
   headers: Readonly<Record<string, string>>;
+  requestedModel?: string;
 }
 
 export interface GeminiClient {
@@ -30,8 +35,8 @@ export interface GeminiClient {
 /**
  * The only module that knows the `@google/genai` SDK. One SDK client for the instance, pinned to
  * the Gemini API (`vertexai: false`), `v1beta` (where `thoughtSignature`, `parametersJsonSchema` and
- * `responseJsonSchema` live) and the host's `fetch`; SDK errors are thrown as they are (errors.ts
- * maps them), answers are checked on the way in.
+ * `responseJsonSchema` live) and the host's `fetch`. Every failure leaves it as a kit error (the one
+ * layer that maps errors, through errors.ts); answers are checked on the way in.
  */
 export async function createGeminiClient(o: GeminiClientOptions): Promise<GeminiClient> {
   // Loaded only when the plugin is enabled: importing the SDK costs ~120 ms of start-up.
@@ -58,19 +63,31 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
     return { model, contents, config: config as GenerateContentConfig };
   };
 
+  const mapped = async <T>(call: CallOptions, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw fromGeminiError(error, call);
+    }
+  };
+
   return {
-    async generateContent(model, request, call) {
-      return parseGenerateResponse(await sdk.models.generateContent(params(model, request, call)));
-    },
+    generateContent: (model, request, call) =>
+      mapped(call, async () => parseGenerateResponse(await sdk.models.generateContent(params(model, request, call)))),
 
-    async generateContentStream(model, request, call) {
-      const events = await sdk.models.generateContentStream(params(model, request, call));
-      return (async function* checkEvents() {
-        for await (const event of events) yield parseGenerateResponse(event);
-      })();
-    },
+    generateContentStream: (model, request, call) =>
+      mapped(call, async () => {
+        const events = await sdk.models.generateContentStream(params(model, request, call));
+        return (async function* checkEvents() {
+          try {
+            for await (const event of events) yield parseGenerateResponse(event);
+          } catch (error) {
+            throw fromGeminiError(error, call);
+          }
+        })();
+      }),
 
-    async embedContents(model, texts, dimensions, call) {
+    embedContents: (model, texts, dimensions, call) => mapped(call, async () => {
       const response = await sdk.models.embedContent({
         model,
         contents: [...texts],
@@ -81,9 +98,9 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
         },
       });
       return parseEmbedResponse(response);
-    },
+    }),
 
-    async listModels(call, { pageSize = 1000, firstPageOnly = false } = {}) {
+    listModels: (call, { pageSize = 1000, firstPageOnly = false } = {}) => mapped(call, async () => {
       const pager = await sdk.models.list({ config: { pageSize, abortSignal: call.signal, httpOptions: { headers: { ...call.headers } } } });
       const models: GeminiModel[] = [];
       const take = (model: { supportedActions?: unknown }) =>
@@ -95,6 +112,6 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
       }
       for await (const model of pager) take(model);
       return models;
-    },
+    }),
   };
 }

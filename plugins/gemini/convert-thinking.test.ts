@@ -17,6 +17,8 @@ describe("toGeminiThinkingConfig", () => {
     ["medium", "gemini-3-flash", { thinkingLevel: "medium", includeThoughts: true }],
     ["high", "gemini-3.1-pro", { thinkingLevel: "high", includeThoughts: true }],
     ["xhigh", "gemini-3-pro-preview", { thinkingLevel: "high", includeThoughts: true }],
+    ["max", "gemini-2.5-pro", { thinkingBudget: 32768, includeThoughts: true }],
+    ["max", "gemini-3-pro-preview", { thinkingLevel: "high", includeThoughts: true }],
   ])("%p on %s", (effort, model, expected) => {
     expect(toGeminiThinkingConfig(effort as string | null | undefined, model)).toEqual(expected as never);
   });

@@ -7,7 +7,7 @@ import type { GeminiThinkingConfig } from "./wire.ts";
  * none 0). Gemini 3 takes a level, whose names are OpenAI's. Either way thoughts are asked for
  * (`includeThoughts`) so they come back as `reasoning_content`. Without an effort, Gemini decides.
  */
-const BUDGETS = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 32768 } as const;
+const BUDGETS = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 32768, max: 32768 } as const;
 type Effort = keyof typeof BUDGETS;
 
 const isEffort = (value: string): value is Effort => Object.hasOwn(BUDGETS, value);
@@ -36,6 +36,7 @@ export function toGeminiThinkingConfig(effort: string | null | undefined, model:
     case "high":
       return { thinkingLevel: effort, includeThoughts: true };
     case "xhigh":
+    case "max":
       return { thinkingLevel: "high", includeThoughts: true };
     default: {
       const unknownEffort: never = effort;

@@ -86,11 +86,14 @@ describe("fromGeminiError: HTTP errors (the contract's table)", () => {
 describe("fromGeminiError: transport and aborts", () => {
   test("connection refused → 503 upstream_unavailable", () => {
     const refused = Object.assign(new TypeError("Unable to connect. Is the computer able to access the url?"), { code: "ECONNREFUSED" });
-    expect(map(refused)).toMatchObject({ status: 503, code: "upstream_unavailable", message: "Gemini is unreachable." });
+    expect(map(refused)).toMatchObject({ status: 503, code: "upstream_unavailable", message: "Gemini is unreachable (ECONNREFUSED)." });
   });
 
-  test("a connection reset while reading → 503", () => {
-    expect(map(Object.assign(new Error("The socket connection was closed unexpectedly."), { code: "ECONNRESET" }))).toMatchObject({ status: 503 });
+  test("a connection reset while reading → 502: Gemini broke off its answer (the kit's one classifier)", () => {
+    expect(map(Object.assign(new Error("The socket connection was closed unexpectedly."), { code: "ECONNRESET" }))).toMatchObject({
+      status: 502,
+      code: "upstream_error",
+    });
   });
 
   test("anything else the SDK throws while reading → 502 upstream_error", () => {
@@ -109,11 +112,12 @@ describe("fromGeminiError: transport and aborts", () => {
     expect(fromGeminiError(new DOMException("The operation was aborted.", "AbortError"), { ...live, signal: controller.signal })).toBe(timeout);
   });
 
-  test("aborted because the client left: the error as thrown (nobody hears it)", () => {
+  test("aborted because the client left: the abort's reason (nobody hears it)", () => {
     const controller = new AbortController();
-    controller.abort(new Error("The client closed the connection."));
+    const gone = new Error("The client closed the connection.");
+    controller.abort(gone);
     const abort = new DOMException("The operation was aborted.", "AbortError");
-    expect(fromGeminiError(abort, { ...live, signal: controller.signal })).toBe(abort);
+    expect(fromGeminiError(abort, { ...live, signal: controller.signal })).toBe(gone);
   });
 });
 

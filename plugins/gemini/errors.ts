@@ -1,12 +1,13 @@
 import {
+  classifyUpstreamFailure,
   createChecker,
+  networkCodeOf,
   hasErrorFields,
   InvalidRequestError,
   ModelNotFoundError,
   RateLimitError,
   UpstreamAuthError,
   UpstreamError,
-  UpstreamUnavailableError,
   Type,
   type Static,
 } from "../../src/kit.ts";
@@ -23,8 +24,8 @@ const isEnvelope = createChecker(Type.Object({ error: GoogleErrorBody }));
 
 export interface ErrorContext {
   signal: AbortSignal;
-  /** The model id as the client sent it, for the 404. */
-  requestedModel: string;
+  /** The model id as the client sent it, for the 404; absent for listing and health. */
+  requestedModel?: string;
 }
 
 /**
@@ -33,26 +34,24 @@ export interface ErrorContext {
  * error events inside a stream; `fetch` throws a TypeError with a `code` when Gemini is
  * unreachable; an abort is the core's (its time-out reason) or the client's (nobody listens).
  */
-export function fromGeminiError(error: unknown, ctx: ErrorContext): unknown {
-  if (ctx.signal.aborted) {
-    const reason: unknown = ctx.signal.reason;
-    return hasErrorFields(reason) ? reason : error;
-  }
-  if (hasErrorFields(error)) return error;
+export function fromGeminiError(error: unknown, ctx: ErrorContext): Error {
+  const failure = { signal: ctx.signal, provider: "Gemini", requestedModel: ctx.requestedModel };
+  if (ctx.signal.aborted || hasErrorFields(error) || networkCodeOf(error) !== undefined) return classifyUpstreamFailure(error, failure);
   if (isApiError(error)) return fromStatus(error.status, parseGoogleError(error.message), ctx.requestedModel, error);
-  if (isNetworkError(error)) return new UpstreamUnavailableError("Gemini is unreachable.", { cause: error });
   // The SDK's own failures while reading an answer ("exception parsing stream chunk", "Incomplete JSON segment").
   return new UpstreamError("Gemini sent an answer the gateway could not read.", { cause: error });
 }
 
-function fromStatus(status: number, body: GoogleErrorBody | undefined, requestedModel: string, cause: unknown): Error {
+function fromStatus(status: number, body: GoogleErrorBody | undefined, requestedModel: string | undefined, cause: unknown): Error {
   const message = body?.message?.trim() || `HTTP ${status}`;
   if (isKeyRefusal(status, body)) {
     // Never echo Gemini's text here: its debug details can repeat the key.
     const why = reasonOf(body) ?? body?.status ?? `HTTP ${status}`;
     return new UpstreamAuthError(`Gemini refused the gateway's Gemini API key (${why}); check GEMINI_API_KEY.`, { cause });
   }
-  if (status === 404) return new ModelNotFoundError(requestedModel, { cause });
+  if (status === 404) {
+    return requestedModel === undefined ? new UpstreamError(`Gemini answered HTTP 404: ${message}`, { cause }) : new ModelNotFoundError(requestedModel, { cause });
+  }
   if (status === 429) return new RateLimitError(`Gemini rate limit: ${message}`, { cause, retryAfter: retryAfterOf(body) });
   if (status === 400 || status === 422) {
     return new InvalidRequestError(message, { cause, code: isContextTooLong(message) ? "context_length_exceeded" : null });
@@ -118,15 +117,4 @@ function tryJson(text: string): unknown {
 
 function isApiError(error: unknown): error is Error & { status: number } {
   return error instanceof Error && error.name === "ApiError" && typeof (error as { status?: unknown }).status === "number";
-}
-
-/**
- * Bun's and undici's fetch failures are TypeErrors carrying a system code (ECONNREFUSED, ENOTFOUND,
- * …) on the error or its cause; a connection dropped while reading has the code on a plain Error.
- */
-function isNetworkError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
-  if (typeof code !== "string") return false;
-  return error instanceof TypeError || /^(?:E[A-Z]+|Connection\w+|FailedToOpenSocket|UND_ERR_\w+)$/.test(code);
 }

@@ -155,7 +155,7 @@ describe("transport", () => {
     await closed.stop(true);
     const down = await startGeminiGateway({ baseUrl: deadUrl });
     try {
-      expect(await failure(down.client.chat.completions.create(ask))).toMatchObject({ status: 503, error: { type: "api_error", code: "upstream_unavailable", message: "Gemini is unreachable." } });
+      expect(await failure(down.client.chat.completions.create(ask))).toMatchObject({ status: 503, error: { type: "api_error", code: "upstream_unavailable", message: "Gemini is unreachable (ECONNREFUSED)." } });
       expect((await down.client.models.list()).data.some((m) => m.id === "gemini-2.5-flash" && m.owned_by === "gemini")).toBe(true);
     } finally {
       await down.close();

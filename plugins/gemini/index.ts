@@ -2,13 +2,13 @@ import { definePlugin, loadMessageImages, Type, type ChatRequest, type ChunkResu
 import { createGeminiClient, type CallOptions } from "./client.ts";
 import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
-import { fromGeminiError } from "./errors.ts";
 import type { GeminiEmbedResponse } from "./wire.ts";
 import { DEFAULT_GEMINI_MODELS, fromGeminiModels, toGeminiModelId } from "./convert-models.ts";
 
-const callOf = (ctx: { signal: AbortSignal; upstreamHeaders: Readonly<Record<string, string>> }): CallOptions => ({
+const callOf = (ctx: { signal: AbortSignal; upstreamHeaders: Readonly<Record<string, string>>; requestedModel?: string }): CallOptions => ({
   signal: ctx.signal,
   headers: ctx.upstreamHeaders,
+  requestedModel: ctx.requestedModel,
 });
 
 /** Google Gemini through the OpenAI surface, with the `@google/genai` SDK; on when GEMINI_API_KEY is set. */
@@ -44,9 +44,8 @@ export default definePlugin({
           listed = fromGeminiModels(await client.listModels(callOf(ctx)));
           return listed;
         } catch (error) {
-          const reason = fromGeminiError(error, { signal: ctx.signal, requestedModel: "(model list)" });
           ctx.logger.warn("gemini model listing failed; serving the last known or built-in list", {
-            error: reason instanceof Error ? reason.message : String(reason),
+            error: error instanceof Error ? error.message : String(error),
           });
           return listed ?? DEFAULT_GEMINI_MODELS;
         }
@@ -54,31 +53,19 @@ export default definePlugin({
 
       async chat(request, ctx) {
         const body = await prepare(request, ctx);
-        try {
-          return fromGeminiResponse(await client.generateContent(ctx.model, body, callOf(ctx)));
-        } catch (error) {
-          throw fromGeminiError(error, ctx);
-        }
+        return fromGeminiResponse(await client.generateContent(ctx.model, body, callOf(ctx)));
       },
 
       async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
         const body = await prepare(request, ctx);
-        try {
-          yield* fromGeminiStream(await client.generateContentStream(ctx.model, body, callOf(ctx)));
-        } catch (error) {
-          throw fromGeminiError(error, ctx);
-        }
+        yield* fromGeminiStream(await client.generateContentStream(ctx.model, body, callOf(ctx)));
       },
 
       async embed(input, request, ctx) {
         // acceptsTokenIds is unset, so the core hands over strings only.
         const texts = input as string[];
         const answers: GeminiEmbedResponse[] = [];
-        try {
-          for (const batch of toEmbedBatches(texts)) answers.push(await client.embedContents(ctx.model, batch, request.dimensions, callOf(ctx)));
-        } catch (error) {
-          throw fromGeminiError(error, ctx);
-        }
+        for (const batch of toEmbedBatches(texts)) answers.push(await client.embedContents(ctx.model, batch, request.dimensions, callOf(ctx)));
         return fromGeminiEmbeddings(answers, texts.length);
       },
 
@@ -87,8 +74,7 @@ export default definePlugin({
           await client.listModels(callOf(ctx), { pageSize: 1, firstPageOnly: true });
           return { ok: true };
         } catch (error) {
-          const reason = fromGeminiError(error, { signal: ctx.signal, requestedModel: "(health)" });
-          return { ok: false, detail: reason instanceof Error ? reason.message : String(reason) };
+          return { ok: false, detail: error instanceof Error ? error.message : String(error) };
         }
       },
     };

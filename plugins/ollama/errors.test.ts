@@ -14,7 +14,7 @@ describe("HTTP answers", () => {
     [404, "404 page not found", { status: 502, type: "api_error", code: "upstream_error", param: null, message: "Ollama answered HTTP 404: 404 page not found" }],
     [400, "invalid format: expected \"json\" or a JSON schema", { status: 400, type: "invalid_request_error", code: null, param: null, message: "invalid format: expected \"json\" or a JSON schema" }],
     [400, "input length exceeds the context length", { status: 400, type: "invalid_request_error", code: "context_length_exceeded", param: null, message: "input length exceeds the context length" }],
-    [401, "unauthorized", { status: 502, type: "api_error", code: "upstream_auth_failed", param: null, message: "Ollama refused the gateway's request (HTTP 401)." }],
+    [401, "unauthorized", { status: 502, type: "api_error", code: "upstream_auth_failed", param: null, message: "Ollama refused the gateway's credentials (HTTP 401)." }],
     [429, "too many requests", { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded", param: null, message: "too many requests" }],
     [500, "llama runner process has terminated", { status: 502, type: "api_error", code: "upstream_error", param: null, message: "Ollama answered HTTP 500: llama runner process has terminated" }],
     [503, "server busy, please try again.  maximum pending requests exceeded", { status: 502, type: "api_error", code: "upstream_error", param: null, message: "Ollama answered HTTP 503: server busy, please try again.  maximum pending requests exceeded" }],
@@ -40,7 +40,7 @@ describe("transport", () => {
       type: "api_error",
       code: "upstream_unavailable",
       param: null,
-      message: `Ollama is not reachable (${code}). Is it running at OLLAMA_BASE_URL?`,
+      message: `Ollama is unreachable (${code}). Is it running at OLLAMA_BASE_URL?`,
     });
   });
 

@@ -1,4 +1,5 @@
 import {
+  classifyUpstreamFailure,
   hasErrorFields,
   parseSseBatches,
   parseSseJson,
@@ -181,33 +182,10 @@ export class UpstreamClient {
     return { signal: AbortSignal.any([ctx.signal, timer.signal]), done: () => clearTimeout(handle) };
   }
 
-  /**
-   * A failure below HTTP as the kit error: an abort is reported by its reason (the core's time-out
-   * or the client going away, or timeout_ms), anything else means the upstream is unreachable or
-   * dropped the connection.
-   */
+  /** A failure below HTTP as the kit error (the kit's one classifier). */
   #transportError(error: unknown, signal: AbortSignal, stage: "connecting" | "reading"): unknown {
-    if (hasErrorFields(error)) return error;
-    if (signal.aborted) {
-      const reason: unknown = signal.reason;
-      if (hasErrorFields(reason)) return reason;
-      if (reason instanceof DOMException && reason.name === "TimeoutError") {
-        return new UpstreamTimeoutError(`The upstream ${this.name} did not answer in time.`, { cause: reason });
-      }
-      return error; // the client went away: the core says nothing to anyone
-    }
-    // Bun's fetch errors carry a system code (ECONNREFUSED, ENOTFOUND); anything else may not.
-    const code = (error as { code?: unknown } | null)?.code;
-    const detail = typeof code === "string" ? ` (${code})` : "";
-    switch (stage) {
-      case "connecting":
-        return new UpstreamUnavailableError(`The upstream ${this.name} is unreachable${detail}.`, { cause: error });
-      case "reading":
-        return new UpstreamError(`The upstream ${this.name} broke off its answer${detail}.`, { cause: error });
-      default: {
-        const unknownStage: never = stage;
-        return unknownStage;
-      }
-    }
+    // The client went away: the abort itself is what the core expects (it says nothing to anyone).
+    if (signal.aborted && !hasErrorFields(signal.reason) && !(signal.reason instanceof DOMException)) return error;
+    return classifyUpstreamFailure(error, { signal, provider: `the upstream ${this.name}`, stage });
   }
 }

@@ -1,3 +1,4 @@
+import { assertToolChoice } from "../chat-rules.ts";
 import type { Config } from "../config.ts";
 import { InvalidRequestError, UpstreamError } from "../errors.ts";
 import { mapError } from "../error-response.ts";
@@ -189,6 +190,7 @@ export class Pipeline {
 
   /** Admission, resolution and the provider's context: everything before the provider is called. */
   async #prepare(call: CallInfo, chat: ChatRequest, t: Tracking): Promise<Prepared> {
+    assertToolChoice(chat);
     const admission = await this.#gate.admit(call, chat.model);
     t.key = admission.key;
     Object.assign(t.headers, admission.headers);

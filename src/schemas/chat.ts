@@ -102,6 +102,14 @@ export const ResponseFormat = Type.Object(
 export type ResponseFormat = Static<typeof ResponseFormat>;
 
 const PositiveInt = Type.Integer({ minimum: 1 });
+
+/** OpenAI's `ReasoningEffort` values; each plugin maps them onto what its provider takes. */
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"] as const;
+export const ReasoningEffort = Type.Union(
+  REASONING_EFFORTS.map((effort) => Type.Literal(effort)),
+  { description: "For reasoning models; plugins map it onto their provider's thinking settings." },
+);
+export type ReasoningEffort = Static<typeof ReasoningEffort>;
 const Penalty = Type.Number({ minimum: -2, maximum: 2 });
 
 export const ChatRequest = Type.Object(
@@ -125,9 +133,7 @@ export const ChatRequest = Type.Object(
     tools: Type.Optional(Type.Array(Tool)),
     tool_choice: Type.Optional(ToolChoice),
     user: Type.Optional(Type.String()),
-    reasoning_effort: Type.Optional(
-      Nullable(Type.String({ description: "For reasoning models: none, minimal, low, medium, high; plugins map it" })),
-    ),
+    reasoning_effort: Type.Optional(Nullable(ReasoningEffort)),
   },
   {
     ...open,

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+
+/** Provider-independent rules live in the core: every plugin and surface answers the same. */
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+});
+afterAll(() => gw.close());
+
+const ask = (extra: Record<string, unknown>) =>
+  gw.handle("/v1/chat/completions", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "hi" }], ...extra }));
+const tool = { type: "function", function: { name: "get_weather", parameters: { type: "object" } } };
+
+describe("rules the core checks before any plugin", () => {
+  test.each([
+    [{ reasoning_effort: "extreme" }, "reasoning_effort"],
+    [{ tool_choice: "required" }, "tool_choice"],
+    [{ tool_choice: { type: "function", function: { name: "get_weather" } } }, "tool_choice"],
+    [{ tools: [tool], tool_choice: { type: "function", function: { name: "nope" } } }, "tool_choice"],
+  ])("%p → 400 naming %s", async (extra, param) => {
+    const response = await ask(extra);
+    expect(response.status).toBe(400);
+    expect((await json(response)).error).toMatchObject({ type: "invalid_request_error", param });
+  });
+
+  test.each(["none", "minimal", "low", "medium", "high", "xhigh", "max"])("reasoning_effort %p is accepted", async (effort) => {
+    expect((await ask({ reasoning_effort: effort })).status).toBe(200);
+  });
+
+  test("tool_choice naming a listed tool, or auto/none without tools, passes", async () => {
+    expect((await ask({ tools: [tool], tool_choice: { type: "function", function: { name: "get_weather" } } })).status).toBe(200);
+    expect((await ask({ tool_choice: "auto" })).status).toBe(200);
+    expect((await ask({ tool_choice: "none" })).status).toBe(200);
+  });
+});
