@@ -1,5 +1,6 @@
 import type { Static, TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { UpstreamError } from "./errors.ts";
 
 export interface Checker<T> {
   /** True when the value fits the schema (compiled once, cheap per call). */
@@ -23,5 +24,28 @@ export function createChecker<S extends TSchema>(schema: S): Checker<Static<S>> 
       return first ? `${first.path || "/"}: ${first.message}` : undefined;
     },
     errors: (value) => [...compiled.Errors(value)].map((e) => ({ path: e.path, message: e.message })),
+  };
+}
+
+export interface UpstreamParserOptions {
+  /** Which provider speaks, in messages: `Ollama`, `Gemini`, `The upstream openai`. */
+  provider: string;
+  /** What the value should be, in messages: `a chat response`, `a model list`. */
+  what: string;
+  /** Runs first: throws when the value is the upstream's own error body instead of an answer. */
+  rejectError?: (value: unknown) => void;
+}
+
+/**
+ * The one parser factory for upstream JSON: a compiled check of the documented (partial, open)
+ * shape; a value that does not fit is a 502 UpstreamError naming the provider and where it differs.
+ */
+export function createUpstreamParser<S extends TSchema>(schema: S, o: UpstreamParserOptions): (value: unknown) => Static<S> {
+  const checker = createChecker(schema);
+  return (value) => {
+    o.rejectError?.(value);
+    if (checker.check(value)) return value;
+    const first = checker.explain(value);
+    throw new UpstreamError(`${o.provider} sent ${o.what} that does not match its documented format${first ? ` (${first})` : ""}.`);
   };
 }

@@ -17,6 +17,7 @@ export type {
   PluginHost,
   Provider,
   RequestContext,
+  UpstreamCall,
 } from "./plugin.ts";
 export {
   AuthenticationError,
@@ -33,10 +34,10 @@ export {
 } from "./errors.ts";
 export type { ErrorFields } from "./errors.ts";
 export { ConfigError, readEnv } from "./env.ts";
-export { createChecker } from "./checker.ts";
+export { createChecker, createUpstreamParser } from "./checker.ts";
 export { classifyUpstreamFailure, fromHttpStatus, networkCodeOf } from "./upstream-failure.ts";
 export type { FailureContext, HttpFailure } from "./upstream-failure.ts";
-export type { Checker } from "./checker.ts";
+export type { Checker, UpstreamParserOptions } from "./checker.ts";
 export { parseNdjson, parseNdjsonBatches } from "./ndjson.ts";
 export { parseSse, parseSseBatches, parseSseJson } from "./sse-parse.ts";
 export type { SseMessage } from "./sse-parse.ts";

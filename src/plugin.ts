@@ -23,6 +23,17 @@ export interface ModelInfo {
   [extra: string]: unknown;
 }
 
+/**
+ * What every call upstream needs, whichever plugin makes it: the abort signal, the headers to send,
+ * and the model the client asked for (names it in a 404; absent for discovery and health). A
+ * RequestContext and a DiscoveryContext are both one, so plugins hand either to their client as is.
+ */
+export interface UpstreamCall {
+  signal: AbortSignal;
+  upstreamHeaders: Readonly<Record<string, string>>;
+  requestedModel?: string;
+}
+
 /** Per-request context the core hands to a provider. */
 export interface RequestContext {
   /** Aborted when the client goes away or a core time-out fires; pass it to every upstream call. */

@@ -2,7 +2,8 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { json, sse, startFakeGemini } from "./__fixtures__/fake-gemini.ts";
 import { KEY, waitFor } from "./__fixtures__/gemini-gateway.ts";
 import streamText from "./__fixtures__/stream-text.events.json";
-import { createGeminiClient, type CallOptions } from "./client.ts";
+import type { UpstreamCall } from "../../src/kit.ts";
+import { createGeminiClient } from "./client.ts";
 import type { GeminiGenerateRequest } from "./wire.ts";
 
 const upstream = startFakeGemini(KEY);
@@ -10,7 +11,7 @@ afterEach(() => upstream.reset());
 afterAll(() => upstream.close());
 
 const client = await createGeminiClient({ apiKey: KEY, baseUrl: upstream.url, fetch });
-const call = (headers: Record<string, string> = {}): CallOptions => ({ signal: new AbortController().signal, headers });
+const call = (headers: Record<string, string> = {}): UpstreamCall => ({ signal: new AbortController().signal, upstreamHeaders: headers });
 
 /** Every field the converters write, so the SDK must carry each to the REST body unchanged. */
 const everything: GeminiGenerateRequest = {
@@ -77,7 +78,7 @@ describe("createGeminiClient", () => {
   test("the abort signal reaches Gemini", async () => {
     const controller = new AbortController();
     upstream.answer(() => sse(streamText, 100));
-    const events = await client.generateContentStream("gemini-2.5-flash", everything, { signal: controller.signal, headers: {} });
+    const events = await client.generateContentStream("gemini-2.5-flash", everything, { signal: controller.signal, upstreamHeaders: {} });
     const iterator = events[Symbol.asyncIterator]();
     await iterator.next();
     controller.abort();

@@ -1,4 +1,5 @@
 import type { GenerateContentConfig, GenerateContentParameters } from "@google/genai";
+import type { UpstreamCall } from "../../src/kit.ts";
 import { fromGeminiError } from "./errors.ts";
 import { parseEmbedResponse, parseGenerateResponse, parseModel, type GeminiEmbedResponse, type GeminiGenerateRequest, type GeminiModel, type GeminiResponse } from "./wire.ts";
 
@@ -12,24 +13,15 @@ export interface GeminiClientOptions {
   fetch: typeof fetch;
 }
 
-/**
- * Per call: the request's abort signal, the headers every upstream request carries, and the model
- * id the client asked for (names the model in a 404; absent for listing and health).
- */
-export interface CallOptions {
-  signal: AbortSignal;
-  headers: Readonly<Record<string, string>>;
-  requestedModel?: string;
-}
 
 export interface GeminiClient {
-  generateContent(model: string, request: GeminiGenerateRequest, call: CallOptions): Promise<GeminiResponse>;
+  generateContent(model: string, request: GeminiGenerateRequest, call: UpstreamCall): Promise<GeminiResponse>;
   /** Resolves once Gemini accepted the stream (HTTP errors reject here), then yields its events. */
-  generateContentStream(model: string, request: GeminiGenerateRequest, call: CallOptions): Promise<AsyncIterable<GeminiResponse>>;
+  generateContentStream(model: string, request: GeminiGenerateRequest, call: UpstreamCall): Promise<AsyncIterable<GeminiResponse>>;
   /** One `batchEmbedContents` call. */
-  embedContents(model: string, texts: readonly string[], dimensions: number | undefined, call: CallOptions): Promise<GeminiEmbedResponse>;
+  embedContents(model: string, texts: readonly string[], dimensions: number | undefined, call: UpstreamCall): Promise<GeminiEmbedResponse>;
   /** Every page of `GET models`, or only the first `pageSize` entries when `firstPageOnly`. */
-  listModels(call: CallOptions, o?: { pageSize?: number; firstPageOnly?: boolean }): Promise<GeminiModel[]>;
+  listModels(call: UpstreamCall, o?: { pageSize?: number; firstPageOnly?: boolean }): Promise<GeminiModel[]>;
 }
 
 /**
@@ -47,7 +39,7 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
     httpOptions: { baseUrl: o.baseUrl ?? GOOGLE_BASE_URL, apiVersion: "v1beta", fetch: o.fetch },
   });
 
-  const params = (model: string, request: GeminiGenerateRequest, call: CallOptions): GenerateContentParameters => {
+  const params = (model: string, request: GeminiGenerateRequest, call: UpstreamCall): GenerateContentParameters => {
     const { contents, systemInstruction, tools, toolConfig, generationConfig } = request;
     // The SDK takes one flat config and splits it back into the REST body's
     // `systemInstruction` / `tools` / `toolConfig` / `generationConfig`.
@@ -57,13 +49,13 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
       tools,
       toolConfig,
       abortSignal: call.signal,
-      httpOptions: { headers: { ...call.headers } },
+      httpOptions: { headers: { ...call.upstreamHeaders } },
     };
     // Our wire types are the REST JSON; the SDK declares the same string values as TS enums.
     return { model, contents, config: config as GenerateContentConfig };
   };
 
-  const mapped = async <T>(call: CallOptions, run: () => Promise<T>): Promise<T> => {
+  const mapped = async <T>(call: UpstreamCall, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (error) {
@@ -94,14 +86,14 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
         config: {
           ...(dimensions === undefined ? {} : { outputDimensionality: dimensions }),
           abortSignal: call.signal,
-          httpOptions: { headers: { ...call.headers } },
+          httpOptions: { headers: { ...call.upstreamHeaders } },
         },
       });
       return parseEmbedResponse(response);
     }),
 
     listModels: (call, { pageSize = 1000, firstPageOnly = false } = {}) => mapped(call, async () => {
-      const pager = await sdk.models.list({ config: { pageSize, abortSignal: call.signal, httpOptions: { headers: { ...call.headers } } } });
+      const pager = await sdk.models.list({ config: { pageSize, abortSignal: call.signal, httpOptions: { headers: { ...call.upstreamHeaders } } } });
       const models: GeminiModel[] = [];
       const take = (model: { supportedActions?: unknown }) =>
         // The SDK renames REST's `supportedGenerationMethods` to `supportedActions`; back to REST.

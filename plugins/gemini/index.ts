@@ -1,15 +1,10 @@
 import { definePlugin, loadMessageImages, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
-import { createGeminiClient, type CallOptions } from "./client.ts";
+import { createGeminiClient } from "./client.ts";
 import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
 import type { GeminiEmbedResponse } from "./wire.ts";
 import { DEFAULT_GEMINI_MODELS, fromGeminiModels, toGeminiModelId } from "./convert-models.ts";
 
-const callOf = (ctx: { signal: AbortSignal; upstreamHeaders: Readonly<Record<string, string>>; requestedModel?: string }): CallOptions => ({
-  signal: ctx.signal,
-  headers: ctx.upstreamHeaders,
-  requestedModel: ctx.requestedModel,
-});
 
 /** Google Gemini through the OpenAI surface, with the `@google/genai` SDK; on when GEMINI_API_KEY is set. */
 export default definePlugin({
@@ -41,7 +36,7 @@ export default definePlugin({
 
       async models(ctx) {
         try {
-          listed = fromGeminiModels(await client.listModels(callOf(ctx)));
+          listed = fromGeminiModels(await client.listModels(ctx));
           return listed;
         } catch (error) {
           ctx.logger.warn("gemini model listing failed; serving the last known or built-in list", {
@@ -53,25 +48,25 @@ export default definePlugin({
 
       async chat(request, ctx) {
         const body = await prepare(request, ctx);
-        return fromGeminiResponse(await client.generateContent(ctx.model, body, callOf(ctx)));
+        return fromGeminiResponse(await client.generateContent(ctx.model, body, ctx));
       },
 
       async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
         const body = await prepare(request, ctx);
-        yield* fromGeminiStream(await client.generateContentStream(ctx.model, body, callOf(ctx)));
+        yield* fromGeminiStream(await client.generateContentStream(ctx.model, body, ctx));
       },
 
       async embed(input, request, ctx) {
         // acceptsTokenIds is unset, so the core hands over strings only.
         const texts = input as string[];
         const answers: GeminiEmbedResponse[] = [];
-        for (const batch of toEmbedBatches(texts)) answers.push(await client.embedContents(ctx.model, batch, request.dimensions, callOf(ctx)));
+        for (const batch of toEmbedBatches(texts)) answers.push(await client.embedContents(ctx.model, batch, request.dimensions, ctx));
         return fromGeminiEmbeddings(answers, texts.length);
       },
 
       async health(ctx) {
         try {
-          await client.listModels(callOf(ctx), { pageSize: 1, firstPageOnly: true });
+          await client.listModels(ctx, { pageSize: 1, firstPageOnly: true });
           return { ok: true };
         } catch (error) {
           return { ok: false, detail: error instanceof Error ? error.message : String(error) };

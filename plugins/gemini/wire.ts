@@ -1,4 +1,4 @@
-import { createChecker, Type, UpstreamError, type Static, type TSchema } from "../../src/kit.ts";
+import { createUpstreamParser, Type, type Static, type TSchema } from "../../src/kit.ts";
 
 /**
  * Gemini's REST wire format (v1beta, https://ai.google.dev/api), with its field names, so fixtures
@@ -151,14 +151,7 @@ export const GeminiEmbedResponse = Type.Object({
 });
 export type GeminiEmbedResponse = Static<typeof GeminiEmbedResponse>;
 
-function parserFor<S extends TSchema>(schema: S, what: string): (value: unknown) => Static<S> {
-  const checker = createChecker(schema);
-  return (value) => {
-    if (checker.check(value)) return value;
-    const first = checker.explain(value);
-    throw new UpstreamError(`Gemini sent ${what} that does not match its documented format${first ? ` (${first})` : ""}.`);
-  };
-}
+const parserFor = <S extends TSchema>(schema: S, what: string) => createUpstreamParser(schema, { provider: "Gemini", what });
 
 export const parseGenerateResponse = parserFor(GeminiResponse, "an answer");
 export const parseModel = parserFor(GeminiModel, "a model list entry");

@@ -13,7 +13,8 @@ import {
   ollamaError,
   ollamaRoutes,
 } from "../../tests/ollama/fake-ollama.ts";
-import { createOllamaClient, type CallScope } from "./client.ts";
+import { createOllamaClient } from "./client.ts";
+import type { UpstreamCall } from "../../src/kit.ts";
 import type { OllamaChatRequest, OllamaChatResponse } from "./wire.ts";
 
 let fake: FakeServer | undefined;
@@ -27,9 +28,9 @@ function serve(routes: Parameters<typeof ollamaRoutes>[0]) {
   return { fake, client: createOllamaClient({ baseUrl: `${fake.url}/`, fetch }) };
 }
 
-const scope = (overrides: Partial<CallScope> = {}): CallScope => ({
+const scope = (overrides: Partial<UpstreamCall> = {}): UpstreamCall => ({
   signal: new AbortController().signal,
-  headers: { "x-ollaix-hops": "2", "x-request-id": "req-1" },
+  upstreamHeaders: { "x-ollaix-hops": "2", "x-request-id": "req-1" },
   requestedModel: "llama3.2",
   ...overrides,
 });

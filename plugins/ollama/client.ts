@@ -2,8 +2,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 // The browser entry on purpose: the Node entry's `encodeImage` reads any image string that names an
 // existing file (`data:image/png;base64,/etc/passwd` would send that file to the model).
 import { Ollama } from "ollama/browser";
-import { hasErrorFields, parseNdjsonBatches, UpstreamError } from "../../src/kit.ts";
-import { fromOllamaError, OllamaResponseError, type ErrorScope } from "./errors.ts";
+import { hasErrorFields, parseNdjsonBatches, UpstreamError, type UpstreamCall } from "../../src/kit.ts";
+import { fromOllamaError, OllamaResponseError } from "./errors.ts";
 import {
   errorTextOf,
   parseChatResponse,
@@ -19,21 +19,17 @@ import {
   type OllamaTags,
 } from "./wire.ts";
 
-/** What one call upstream needs: the abort signal, the headers to add, the model name for errors. */
-export interface CallScope extends ErrorScope {
-  headers: Readonly<Record<string, string>>;
-}
 
 /** The Ollama HTTP API as the plugin uses it. Every failure comes out as one of the kit's errors. */
 export interface OllamaClient {
-  listModels(scope: CallScope): Promise<OllamaTags>;
-  showModel(model: string, scope: CallScope): Promise<OllamaShow>;
-  chat(body: OllamaChatRequest, scope: CallScope): Promise<OllamaChatResponse>;
+  listModels(scope: UpstreamCall): Promise<OllamaTags>;
+  showModel(model: string, scope: UpstreamCall): Promise<OllamaShow>;
+  chat(body: OllamaChatRequest, scope: UpstreamCall): Promise<OllamaChatResponse>;
   /** The NDJSON lines of a streamed chat, up to and including the one with `done: true`. */
   /** The streamed answer's lines, one array per network read (an async step per read, not per line). */
-  chatStream(body: OllamaChatRequest, scope: CallScope): AsyncGenerator<OllamaChatResponse[]>;
-  embed(body: OllamaEmbedRequest, scope: CallScope): Promise<OllamaEmbedResponse>;
-  version(scope: CallScope): Promise<string>;
+  chatStream(body: OllamaChatRequest, scope: UpstreamCall): AsyncGenerator<OllamaChatResponse[]>;
+  embed(body: OllamaEmbedRequest, scope: UpstreamCall): Promise<OllamaEmbedResponse>;
+  version(scope: UpstreamCall): Promise<string>;
 }
 
 /** The only place that knows Ollama's URLs and the `ollama` package. Built once per plugin instance. */
@@ -42,19 +38,19 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
   const root = options.baseUrl.replace(/\/+$/, "");
   // ollama-js takes one `fetch` for the client's life and passes no signal on non-streamed calls;
   // the call's scope (signal, hop headers) reaches that shared fetch through async context.
-  const calls = new AsyncLocalStorage<CallScope>();
+  const calls = new AsyncLocalStorage<UpstreamCall>();
   const scopedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const scope = calls.getStore();
     if (!scope) return baseFetch(input, init);
     const headers = new Headers(init?.headers);
-    for (const [name, value] of Object.entries(scope.headers)) headers.set(name, value);
+    for (const [name, value] of Object.entries(scope.upstreamHeaders)) headers.set(name, value);
     const signal = init?.signal ? AbortSignal.any([init.signal, scope.signal]) : scope.signal;
     return baseFetch(input, { ...init, headers, signal });
   };
   // Bun's `typeof fetch` also declares `preconnect`, which ollama-js never calls.
   const ollama = new Ollama({ host: root, fetch: scopedFetch as typeof fetch });
 
-  async function call<T>(scope: CallScope, run: () => Promise<unknown>, parse: (value: unknown) => T): Promise<T> {
+  async function call<T>(scope: UpstreamCall, run: () => Promise<unknown>, parse: (value: unknown) => T): Promise<T> {
     try {
       return parse(await calls.run(scope, run));
     } catch (error) {
@@ -86,13 +82,13 @@ async function* streamChat(
   baseFetch: typeof fetch,
   url: string,
   body: OllamaChatRequest,
-  scope: CallScope,
+  scope: UpstreamCall,
 ): AsyncGenerator<OllamaChatResponse[]> {
   let stream: ReadableStream<Uint8Array>;
   try {
     const response = await baseFetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/x-ndjson", ...scope.headers },
+      headers: { "content-type": "application/json", accept: "application/x-ndjson", ...scope.upstreamHeaders },
       body: JSON.stringify({ ...body, stream: true }),
       signal: scope.signal,
     });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createLogger } from "../../src/logger.ts";
 import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
 import { fixture, json, ollamaError, ollamaRoutes } from "../../tests/ollama/fake-ollama.ts";
-import { createOllamaClient, type CallScope } from "./client.ts";
+import { createOllamaClient } from "./client.ts";
+import type { UpstreamCall } from "../../src/kit.ts";
 import { createModelCatalog } from "./discover-models.ts";
 
 let fake: FakeServer | undefined;
@@ -11,7 +12,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-const scope: CallScope = { signal: new AbortController().signal, headers: { "x-ollaix-hops": "1" } };
+const scope: UpstreamCall = { signal: new AbortController().signal, upstreamHeaders: { "x-ollaix-hops": "1" } };
 const quiet = createLogger({ level: "error", write: () => {} });
 
 function catalogWith(tags: () => unknown, show: (model: string) => Response) {

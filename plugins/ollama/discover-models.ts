@@ -1,12 +1,13 @@
 import type { Logger, ModelInfo } from "../../src/kit.ts";
-import type { CallScope, OllamaClient } from "./client.ts";
+import type { OllamaClient } from "./client.ts";
+import type { UpstreamCall } from "../../src/kit.ts";
 import { fromOllamaModel, traitsOf, type ModelTraits } from "./convert-models.ts";
 import type { OllamaShow, OllamaTagsModel } from "./wire.ts";
 
 /** The models Ollama lists, and what the plugin remembers about them between refreshes. */
 export interface ModelCatalog {
   /** `GET /api/tags`, plus `/api/show` once per model digest (context length, capabilities). */
-  list(scope: CallScope): Promise<ModelInfo[]>;
+  list(scope: UpstreamCall): Promise<ModelInfo[]>;
   /** Traits of a model seen in the last list; `name` without a tag also finds `name:latest`. */
   traitsOf(model: string): ModelTraits | undefined;
 }

@@ -1,4 +1,4 @@
-import { classifyUpstreamFailure } from "../../src/kit.ts";
+import { classifyUpstreamFailure, type UpstreamCall } from "../../src/kit.ts";
 
 /**
  * A non-2xx answer from Ollama that client.ts read itself. It carries the same fields as ollama-js's
@@ -14,11 +14,7 @@ export class OllamaResponseError extends Error {
   }
 }
 
-export interface ErrorScope {
-  signal: AbortSignal;
-  /** The id the client asked for; names the model in a 404. Absent for discovery and health. */
-  requestedModel?: string;
-}
+
 
 /** Ollama's words for a prompt or input that does not fit, e.g. "input length exceeds the context length". */
 const CONTEXT_LENGTH = /context (?:length|window)/i;
@@ -27,7 +23,7 @@ const CONTEXT_LENGTH = /context (?:length|window)/i;
  * Any failure of a call to Ollama as one of the kit's errors (the kit's one classifier). Ollama's
  * non-2xx answers carry `{error}` and `status_code` (ollama-js's ResponseError, or ours from client.ts).
  */
-export function fromOllamaError(error: unknown, scope: ErrorScope): Error {
+export function fromOllamaError(error: unknown, scope: Pick<UpstreamCall, "signal" | "requestedModel">): Error {
   const status = (error as { status_code?: unknown } | null)?.status_code;
   const ctx = {
     signal: scope.signal,

@@ -1,5 +1,5 @@
 import { definePlugin, loadMessageImages, Type, type ChatRequest, type ChunkResult, type RequestContext } from "../../src/kit.ts";
-import { createOllamaClient, type CallScope } from "./client.ts";
+import { createOllamaClient } from "./client.ts";
 import { toOllamaChatRequest, toOllamaEmbedRequest } from "./convert-request.ts";
 import { createChunkMapper, fromOllamaChatResponse, fromOllamaEmbedResponse } from "./convert-response.ts";
 import { createModelCatalog } from "./discover-models.ts";
@@ -15,12 +15,6 @@ export default definePlugin({
     const client = createOllamaClient({ baseUrl: host.env.OLLAMA_BASE_URL, fetch: host.fetch });
     const catalog = createModelCatalog(client, host.logger);
 
-    const scopeOf = (ctx: RequestContext): CallScope => ({
-      signal: ctx.signal,
-      headers: ctx.upstreamHeaders,
-      requestedModel: ctx.requestedModel,
-    });
-
     async function toChatBody(request: ChatRequest, ctx: RequestContext, stream: boolean): Promise<OllamaChatRequest> {
       const images = await loadMessageImages(request.messages, {
         allowPrivate: ctx.config.imageFetchAllowPrivate,
@@ -32,32 +26,32 @@ export default definePlugin({
 
     return {
       name: "ollama",
-      models: (ctx) => catalog.list({ signal: ctx.signal, headers: ctx.upstreamHeaders }),
+      models: (ctx) => catalog.list(ctx),
       refreshIntervalMs: 30_000,
       // `ollama/<name>` reaches models the last discovery did not list (yet).
       resolveModel: (id) => id,
 
       async chat(request, ctx) {
-        const answer = await client.chat(await toChatBody(request, ctx, false), scopeOf(ctx));
+        const answer = await client.chat(await toChatBody(request, ctx, false), ctx);
         return fromOllamaChatResponse(answer);
       },
 
       async *chatStream(request, ctx): AsyncGenerator<ChunkResult[]> {
         const toChunks = createChunkMapper();
-        for await (const lines of client.chatStream(await toChatBody(request, ctx, true), scopeOf(ctx))) {
+        for await (const lines of client.chatStream(await toChatBody(request, ctx, true), ctx)) {
           // One batch per network read: the core writes it in one go.
           yield lines.length === 1 ? toChunks(lines[0]!) : lines.flatMap(toChunks);
         }
       },
 
       async embed(input, request, ctx) {
-        const answer = await client.embed(toOllamaEmbedRequest(request, input, ctx.model), scopeOf(ctx));
+        const answer = await client.embed(toOllamaEmbedRequest(request, input, ctx.model), ctx);
         return fromOllamaEmbedResponse(answer, input.length);
       },
 
       async health(ctx) {
         try {
-          return { ok: true, detail: `Ollama ${await client.version({ signal: ctx.signal, headers: ctx.upstreamHeaders })}` };
+          return { ok: true, detail: `Ollama ${await client.version(ctx)}` };
         } catch (error) {
           return { ok: false, detail: (error as Error).message };
         }

@@ -1,4 +1,4 @@
-import { createChecker, Type, UpstreamError, type Static, type TSchema } from "../../src/kit.ts";
+import { createChecker, createUpstreamParser, Type, UpstreamError, type Static, type TSchema } from "../../src/kit.ts";
 
 /**
  * Ollama's wire format (docs/api.md of ollama/ollama, and ollama-js src/interfaces.ts). Request
@@ -148,17 +148,14 @@ export function errorTextOf(value: unknown): string | undefined {
   return isErrorBody.check(value) ? value.error : undefined;
 }
 
-function parserFor<S extends TSchema>(schema: S, what: string): (value: unknown) => Static<S> {
-  const checker = createChecker(schema);
-  return (value) => {
-    const error = errorTextOf(value);
-    if (error !== undefined) throw new UpstreamError(`Ollama reported an error: ${error}`);
-    if (checker.check(value)) return value;
-    const first = checker.explain(value);
-    const where = first ? ` (${first})` : "";
-    throw new UpstreamError(`Ollama sent ${what} that does not match its documented format${where}.`);
-  };
+/** Ollama's `{"error": …}` in place of an answer (also a line inside a 200 stream). */
+function rejectOllamaError(value: unknown): void {
+  const error = errorTextOf(value);
+  if (error !== undefined) throw new UpstreamError(`Ollama reported an error: ${error}`);
 }
+
+const parserFor = <S extends TSchema>(schema: S, what: string) =>
+  createUpstreamParser(schema, { provider: "Ollama", what, rejectError: rejectOllamaError });
 
 export const parseChatResponse = parserFor(OllamaChatResponse, "a chat response");
 export const parseTags = parserFor(OllamaTags, "a model list");

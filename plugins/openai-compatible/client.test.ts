@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import type { UpstreamCall } from "../../src/kit.ts";
 import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
 import { jsonResponse, openAIHandler, sentHeaders, sseResponse } from "./__fixtures__/fake-openai.ts";
 import { COMPLETION, MODEL_LIST, TEXT_CHUNKS } from "./__fixtures__/openai-wire.ts";
 import { abortOf, freePort } from "./__fixtures__/test-env.ts";
-import { UpstreamClient, type CallContext } from "./client.ts";
+import { UpstreamClient } from "./client.ts";
 import type { Upstream } from "./settings.ts";
 
 const KEY = "sk-instance-key-0001";
@@ -20,7 +21,7 @@ afterEach(() => {
 });
 afterAll(() => fake.close());
 
-const call = (overrides: Partial<CallContext> = {}): CallContext => ({
+const call = (overrides: Partial<UpstreamCall> = {}): UpstreamCall => ({
   signal: new AbortController().signal,
   upstreamHeaders: { "x-ollaix-hops": "1", "x-request-id": "req_test" },
   requestedModel: "up/gpt-4o-mini",

@@ -5,19 +5,12 @@ import {
   parseSseJson,
   UpstreamError,
   UpstreamTimeoutError,
-  UpstreamUnavailableError,
+  type UpstreamCall,
 } from "../../src/kit.ts";
 import { errorFromPayload, errorFromResponse, type ErrorContext } from "./map-error.ts";
 import type { Upstream } from "./settings.ts";
 
 /** What one call upstream needs from the request (or discovery) context. */
-export interface CallContext {
-  signal: AbortSignal;
-  /** `x-ollaix-hops`, `x-request-id`: set last, so nothing configured can override them. */
-  upstreamHeaders: Readonly<Record<string, string>>;
-  /** The id the client asked for; undefined for discovery and health. */
-  requestedModel?: string;
-}
 
 export type UpstreamPath = "/models" | "/chat/completions" | "/embeddings";
 
@@ -52,12 +45,12 @@ export class UpstreamClient {
   }
 
   /** `GET {base_url}/models`, parsed. */
-  async getJson(path: "/models", ctx: CallContext): Promise<unknown> {
+  async getJson(path: "/models", ctx: UpstreamCall): Promise<unknown> {
     return this.#readJson(path, "GET", undefined, ctx);
   }
 
   /** A JSON POST, answered with JSON. */
-  async postJson(path: UpstreamPath, body: unknown, ctx: CallContext): Promise<unknown> {
+  async postJson(path: UpstreamPath, body: unknown, ctx: UpstreamCall): Promise<unknown> {
     return this.#readJson(path, "POST", body, ctx);
   }
 
@@ -66,7 +59,7 @@ export class UpstreamClient {
    * per network read (an async step per read, not per event). HTTP errors are thrown before the
    * first event (so the core can still answer with an HTTP error).
    */
-  async *postStream(path: UpstreamPath, body: unknown, ctx: CallContext): AsyncGenerator<unknown[]> {
+  async *postStream(path: UpstreamPath, body: unknown, ctx: UpstreamCall): AsyncGenerator<unknown[]> {
     const call = this.#open(ctx);
     let response: Response;
     try {
@@ -99,7 +92,7 @@ export class UpstreamClient {
     }
   }
 
-  async #readJson(path: UpstreamPath, method: "GET" | "POST", body: unknown, ctx: CallContext): Promise<unknown> {
+  async #readJson(path: UpstreamPath, method: "GET" | "POST", body: unknown, ctx: UpstreamCall): Promise<unknown> {
     const call = this.#open(ctx);
     try {
       const response = await this.#send(path, method, body, "application/json", call.signal, ctx);
@@ -119,7 +112,7 @@ export class UpstreamClient {
     }
   }
 
-  #notAStream(text: string, ctx: CallContext): Error {
+  #notAStream(text: string, ctx: UpstreamCall): Error {
     let payload: unknown;
     try {
       payload = JSON.parse(text);
@@ -139,7 +132,7 @@ export class UpstreamClient {
     body: unknown,
     accept: string,
     signal: AbortSignal,
-    ctx: CallContext,
+    ctx: UpstreamCall,
   ): Promise<Response> {
     const headers = new Headers(this.#upstream.headers);
     headers.set("accept", accept);
@@ -171,7 +164,7 @@ export class UpstreamClient {
   }
 
   /** The signal for one call: the context's, plus `timeout_ms` when the upstream has one. */
-  #open(ctx: CallContext): { signal: AbortSignal; done(): void } {
+  #open(ctx: UpstreamCall): { signal: AbortSignal; done(): void } {
     const ms = this.#upstream.timeoutMs;
     if (ms === undefined) return { signal: ctx.signal, done: () => undefined };
     const timer = new AbortController();
