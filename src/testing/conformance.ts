@@ -30,17 +30,37 @@ interface StreamRecord {
   completed: boolean;
 }
 
-/** Wraps chatStream to observe what the core does with the provider's stream. */
+/** Set by the abort test: the next stream pauses after its first chunks until its signal aborts. */
+const holdNext = { value: false };
+
+/**
+ * Wraps chatStream to observe what the core does with the provider's stream. A held stream waits
+ * after its first chunks for the core to abort it (at most 5 s), so a provider that answers fast
+ * cannot finish before the client leaves.
+ */
 function instrument(provider: Provider, records: StreamRecord[]): Provider {
   return {
     ...provider,
     chatStream(request, ctx: RequestContext): AsyncIterable<ChunkResult | readonly ChunkResult[]> {
       const record: StreamRecord = { signal: ctx.signal, closed: false, completed: false };
       records.push(record);
+      const hold = holdNext.value;
+      holdNext.value = false;
       const inner = provider.chatStream(request, ctx);
       return (async function* observed() {
         try {
-          yield* inner;
+          let first = true;
+          for await (const value of inner) {
+            yield value;
+            if (first && hold) {
+              first = false;
+              await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, 5000);
+                ctx.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+              });
+            }
+            if (ctx.signal.aborted) return;
+          }
           record.completed = true;
         } finally {
           record.closed = true;
@@ -170,6 +190,7 @@ export function runPluginConformance(options: () => ConformanceOptions | Promise
 
     test("a client that leaves mid-stream closes the provider's stream", async () => {
       const before = records.length;
+      holdNext.value = true;
       const controller = new AbortController();
       const res = await post("/v1/chat/completions", { model: o.model, messages: SEED_MESSAGES, stream: true }, controller.signal);
       const reader = res.body!.getReader();
@@ -178,8 +199,9 @@ export function runPluginConformance(options: () => ConformanceOptions | Promise
       const record = records[before]!;
       for (let i = 0; i < 200 && !record.closed; i++) await Bun.sleep(10);
       expect(record.closed).toBe(true);
-      // Either the provider had already finished, or the core aborted its signal.
-      expect(record.completed || record.signal.aborted).toBe(true);
+      // The provider was held after its first chunks: only the core's abort could end it.
+      expect(record.signal.aborted).toBe(true);
+      expect(record.completed).toBe(false);
     });
 
     test("an unknown model of this instance is a 404 model_not_found envelope", async () => {
