@@ -44,12 +44,9 @@ export function variant(model: string, suffix: string): string {
   return colon === -1 ? `${model}-${suffix}` : `${model.slice(0, colon)}-${suffix}${model.slice(colon)}`;
 }
 
-/** The seed's three-message conversation (same as SEED_MESSAGES in tests/helpers/gateway.ts). */
-export const SEED_MESSAGES = [
-  { role: "user", content: "Hello, what's your name?" },
-  { role: "assistant", content: "Hello ! I'm an AI assistant. How can I help you today?" },
-  { role: "user", content: "Perfect! Can you help me with some Python code?" },
-] as const;
+/** The seed's three-message conversation. */
+export { SEED_MESSAGES } from "../src/seed.ts";
+import { SEED_MESSAGES } from "../src/seed.ts";
 
 export const chatBody = (model: string, stream = false): string =>
   JSON.stringify(stream ? { model, messages: SEED_MESSAGES, stream: true } : { model, messages: SEED_MESSAGES });

@@ -95,13 +95,7 @@ export function exitWithParent(): void {
   })().catch(() => process.exit(0));
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (for Ollaix, which takes PORT). */
-export function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = server.port;
-  server.stop(true);
-  return port;
-}
+export { freePort } from "../tests/helpers/process.ts";
 
 /** Polls `url` until it answers 2xx; returns ms since `since` (performance.now() time). */
 export async function waitHttp(url: string, since: number, timeoutMs = 15_000, proc?: Subprocess): Promise<number> {

@@ -22,7 +22,8 @@ const pathOf = (url: string): string => {
   return query === -1 ? url.slice(start) : url.slice(start, query);
 };
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.ts";
+import { VERSION } from "./version.ts";
 
 export interface AppOptions {
   config: Readonly<Config>;

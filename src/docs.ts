@@ -1,3 +1,4 @@
+import { SEED_MESSAGES } from "./seed.ts";
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 // The self-contained Scalar bundle; the package's `exports` map hides it, so it is imported by
@@ -11,11 +12,7 @@ import { Model, ModelList } from "./schemas/models.ts";
 /** The seed's three-message conversation: the example request of the docs page. */
 export const SEED_CHAT_EXAMPLE = {
   model: "dummy-model:1.0",
-  messages: [
-    { role: "user", content: "Hello, what's your name?" },
-    { role: "assistant", content: "Hello ! I'm an AI assistant. How can I help you today?" },
-    { role: "user", content: "Perfect! Can you help me with some Python code?" },
-  ],
+  messages: SEED_MESSAGES.map((m) => ({ ...m })),
   stream: false,
 };
 

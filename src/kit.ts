@@ -5,7 +5,7 @@
  */
 export { Type } from "@sinclair/typebox";
 export type { Static, TObject, TSchema } from "@sinclair/typebox";
-export { definePlugin, isPluginFactory } from "./plugin.ts";
+export { definePlugin, INSTANCE_NAME_PATTERN, isPluginFactory } from "./plugin.ts";
 export type {
   ChatResult,
   ChunkResult,

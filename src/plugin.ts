@@ -82,6 +82,9 @@ export interface EmbedResult {
   usage?: { prompt_tokens: number; total_tokens?: number };
 }
 
+/** What an instance name may be: it is a model-id prefix, a metric label and a URL path segment. */
+export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 /** One provider instance: its name is the model-id prefix and the models' `owned_by`. */
 export interface Provider {
   name: string;

@@ -1,7 +1,7 @@
 import { ModelNotFoundError } from "./errors.ts";
 import { nowSeconds } from "./ids.ts";
 import type { Logger } from "./logger.ts";
-import type { DiscoveryContext, ModelInfo, Provider } from "./plugin.ts";
+import { INSTANCE_NAME_PATTERN, type DiscoveryContext, type ModelInfo, type Provider } from "./plugin.ts";
 import type { Model } from "./schemas/models.ts";
 
 export interface ResolvedModel {
@@ -46,7 +46,7 @@ export class ModelRegistry {
 
   /** Adds an instance; a name already taken is refused (logged) so ids stay unambiguous. */
   add(provider: Provider): boolean {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(provider.name)) {
+    if (!INSTANCE_NAME_PATTERN.test(provider.name)) {
       this.logger.error("provider skipped: invalid instance name", { provider: provider.name });
       return false;
     }

@@ -1,5 +1,6 @@
 // The compiled single binary (`bun run build` → dist/ollaix), run as a user would run it: from an
 // empty folder, with a minimal environment. Set OLLAIX_BINARY to test a prebuilt binary instead.
+import { SEED_MESSAGES } from "../src/seed.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync, existsSync } from "node:fs";
 import { freePort, minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
@@ -11,11 +12,7 @@ const BUILD_TIMEOUT_MS = 180_000;
 
 const SEED_PAYLOAD = {
   model: "dummy-model:1.0",
-  messages: [
-    { role: "user", content: "Hello, what's your name?" },
-    { role: "assistant", content: "Hello ! I'm an AI assistant. How can I help you today?" },
-    { role: "user", content: "Perfect! Can you help me with some Python code?" },
-  ],
+  messages: SEED_MESSAGES,
 };
 
 const processes: Running[] = [];

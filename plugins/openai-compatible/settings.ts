@@ -1,5 +1,5 @@
 import { Value } from "@sinclair/typebox/value";
-import { ConfigError, Type, type ModelInfo, type Static } from "../../src/kit.ts";
+import { ConfigError, INSTANCE_NAME_PATTERN, Type, type ModelInfo, type Static } from "../../src/kit.ts";
 
 /*
  * The plugin's section of the OLLAIX_CONFIG file, e.g. (YAML):
@@ -25,7 +25,6 @@ import { ConfigError, Type, type ModelInfo, type Static } from "../../src/kit.ts
 export const SECTION = "plugins.openai-compatible";
 
 /** The same rule as the registry's: an instance name is a model-id prefix. */
-const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** RFC 9110 `token`. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -158,7 +157,7 @@ function fromShortForm(env: OpenAIEnv, problems: string[]): Upstream | undefined
 
 function fromSettings(raw: UpstreamSettings, at: string, lookupEnv: EnvLookup, problems: string[]): Upstream | undefined {
   const before = problems.length;
-  if (!INSTANCE_NAME.test(raw.name)) {
+  if (!INSTANCE_NAME_PATTERN.test(raw.name)) {
     problems.push(
       `${at}.name: ${JSON.stringify(raw.name)} is not a valid instance name ` +
         `(letters, digits, '.', '_', '-'; starting with a letter or digit)`,

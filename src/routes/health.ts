@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import type { RouteDeps } from "./deps.ts";
 
-const VERSION = "0.1.0";
+import { VERSION } from "../version.ts";
 
 export function healthRoutes({ registry, logger, redact }: RouteDeps) {
   const startedAt = Date.now();

@@ -1,3 +1,5 @@
+import { SEED_MESSAGES } from "../seed.ts";
+import { splitSseData } from "./sse-body.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { isPluginFactory, type ChunkResult, type PluginDefinition, type Provider, type RequestContext } from "../plugin.ts";
 import { createGateway, type Gateway } from "../server.ts";
@@ -82,24 +84,10 @@ function instrumentDefinition(definition: PluginDefinition, records: StreamRecor
   };
 }
 
-const SEED_MESSAGES = [
-  { role: "user", content: "Hello, what's your name?" },
-  { role: "assistant", content: "Hello ! I'm an AI assistant. How can I help you today?" },
-  { role: "user", content: "Perfect! Can you help me with some Python code?" },
-];
 
 const FINISH_REASONS = ["stop", "length", "tool_calls", "content_filter"];
 
-function dataEvents(text: string): string[] {
-  expect(text.endsWith("\n\n")).toBe(true);
-  return text
-    .slice(0, -2)
-    .split("\n\n")
-    .map((event) => {
-      expect(event.startsWith("data: ")).toBe(true);
-      return event.slice(6);
-    });
-}
+const dataEvents = splitSseData;
 
 export function runPluginConformance(options: () => ConformanceOptions | Promise<ConformanceOptions>): void {
   const records: StreamRecord[] = [];

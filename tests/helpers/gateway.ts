@@ -46,23 +46,10 @@ export const jsonPost = (body: unknown, headers: Record<string, string> = {}): R
 });
 
 /** The seed's three-message conversation. */
-export const SEED_MESSAGES = [
-  { role: "user", content: "Hello, what's your name?" },
-  { role: "assistant", content: "Hello ! I'm an AI assistant. How can I help you today?" },
-  { role: "user", content: "Perfect! Can you help me with some Python code?" },
-] as const;
+export { SEED_MESSAGES } from "../../src/seed.ts";
 
 /** Splits an SSE body into its `data:` payloads, checking the framing byte by byte on the way. */
-export function parseSseBody(text: string): string[] {
-  if (!text.endsWith("\n\n")) throw new Error(`SSE body does not end with a blank line: ${JSON.stringify(text.slice(-40))}`);
-  return text
-    .slice(0, -2)
-    .split("\n\n")
-    .map((event) => {
-      if (!event.startsWith("data: ") || event.includes("\n")) throw new Error(`bad SSE event: ${JSON.stringify(event)}`);
-      return event.slice(6);
-    });
-}
+export { splitSseData as parseSseBody } from "../../src/testing/sse-body.ts";
 
 /** A response body as JSON, typed loosely on purpose: tests check shapes with expectations. */
 // biome-ignore lint: tests read arbitrary JSON

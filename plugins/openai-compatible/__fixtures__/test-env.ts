@@ -10,13 +10,7 @@ export function writeConfigFile(settings: unknown, fileName = "ollaix.json"): st
   return path;
 }
 
-/** A loopback port nothing listens on (taken from the OS, then released). */
-export async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = probe.port!;
-  await probe.stop(true);
-  return port;
-}
+export { freePort } from "../../../tests/helpers/process.ts";
 
 /** Resolves when `check` passes; fails after `attempts` tries (it waits for background work, not for speed). */
 export async function eventually(check: () => Promise<boolean> | boolean, attempts = 100, pauseMs = 50): Promise<void> {
