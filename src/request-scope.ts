@@ -34,13 +34,16 @@ class ScopeClock {
 
   delete(scope: RequestScope): void {
     this.#scopes.delete(scope);
-    if (this.#scopes.size === 0 && this.#timer !== undefined) {
-      clearInterval(this.#timer);
-      this.#timer = undefined;
-    }
   }
 
   #tick(): void {
+    // Stopped on the first tick that finds nothing in flight, not when the last scope leaves: at low
+    // concurrency that would start and clear an interval for every request.
+    if (this.#scopes.size === 0) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
     const now = performance.now();
     for (const scope of this.#scopes) scope.tick(now);
   }
