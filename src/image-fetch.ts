@@ -1,5 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
+import { isPrivateAddress } from "./address-policy.ts";
 import { InvalidRequestError } from "./errors.ts";
 import type { Message } from "./schemas/chat.ts";
 
@@ -100,19 +101,6 @@ async function resolvesToPrivate(hostname: string): Promise<boolean> {
   const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((r) => r.map((a) => a.address), () => [] as string[]);
   // An unresolvable host is not fetched either way; let fetch report it.
   return addresses.some(isPrivateAddress);
-}
-
-/** Loopback, private (RFC 1918, ULA), link-local, CGNAT, unspecified and IPv4-mapped forms of them. */
-export function isPrivateAddress(address: string): boolean {
-  const a = address.toLowerCase();
-  if (isIP(a) === 4) {
-    const [x, y] = a.split(".").map(Number) as [number, number];
-    return x === 10 || x === 127 || x === 0 || (x === 169 && y === 254) || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y <= 127);
-  }
-  if (a === "::1" || a === "::") return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (mapped) return isPrivateAddress(mapped[1]!);
-  return a.startsWith("fc") || a.startsWith("fd") || a.startsWith("fe8") || a.startsWith("fe9") || a.startsWith("fea") || a.startsWith("feb");
 }
 
 /** The key of one content part in `loadMessageImages`' map, and the prefix of its error `param`. */
