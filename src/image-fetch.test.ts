@@ -26,6 +26,8 @@ describe("parseDataUrl", () => {
     ["data:IMAGE/JPEG;base64,/9j/ 4AAQ", { mimeType: "image/jpeg", data: "/9j/4AAQ" }],
     ["data:image/svg+xml,%3Csvg%3E", { mimeType: "image/svg+xml", data: Buffer.from("<svg>").toString("base64") }],
     ["https://example.com/x.png", undefined],
+    // A malformed %-escape threw URIError (a 500 through the gateway); it is just not readable.
+    ["data:image/svg+xml,%E0%A4%A", undefined],
   ])("%s", (url, expected) => expect(parseDataUrl(url)).toEqual(expected));
 });
 
