@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { startFakeServer } from "../tests/helpers/fake-server.ts";
-import { isPrivateAddress, loadImage, loadMessageImages, parseDataUrl } from "./image-fetch.ts";
+import { loadImage, loadMessageImages, parseDataUrl } from "./image-fetch.ts";
 import type { Message } from "./schemas/chat.ts";
 
 const PNG = Buffer.from("89504e470d0a1a0a", "hex");
@@ -26,26 +26,9 @@ describe("parseDataUrl", () => {
     ["data:IMAGE/JPEG;base64,/9j/ 4AAQ", { mimeType: "image/jpeg", data: "/9j/4AAQ" }],
     ["data:image/svg+xml,%3Csvg%3E", { mimeType: "image/svg+xml", data: Buffer.from("<svg>").toString("base64") }],
     ["https://example.com/x.png", undefined],
+    // A malformed %-escape threw URIError (a 500 through the gateway); it is just not readable.
+    ["data:image/svg+xml,%E0%A4%A", undefined],
   ])("%s", (url, expected) => expect(parseDataUrl(url)).toEqual(expected));
-});
-
-describe("isPrivateAddress", () => {
-  test.each([
-    ["127.0.0.1", true],
-    ["10.1.2.3", true],
-    ["172.16.0.1", true],
-    ["172.32.0.1", false],
-    ["192.168.1.1", true],
-    ["169.254.169.254", true],
-    ["100.64.0.1", true],
-    ["0.0.0.0", true],
-    ["8.8.8.8", false],
-    ["::1", true],
-    ["fd00::1", true],
-    ["fe80::1", true],
-    ["::ffff:127.0.0.1", true],
-    ["2606:4700::1111", false],
-  ])("%s → %p", (address, expected) => expect(isPrivateAddress(address)).toBe(expected));
 });
 
 describe("loadImage", () => {

@@ -1,6 +1,5 @@
-import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
 import { InvalidRequestError } from "./errors.ts";
+import { AddressRefused, checkedAddresses, fetchPinned, imageNetwork, type ImageNetwork } from "./image-network.ts";
 import type { Message } from "./schemas/chat.ts";
 
 /** An image as providers take it inline: a MIME type and base64 data (no `data:` prefix). */
@@ -19,7 +18,10 @@ export interface ImageFetchOptions {
   timeoutMs?: number;
   /** Names the part in error messages and `param`, e.g. `messages[2].content[1].image_url.url`. */
   param: string;
+  /** Connects to the checked address (tests serve "public" addresses from loopback with it). */
   fetch?: typeof fetch;
+  /** Every address of a host name; default the system resolver (getaddrinfo), asked once per hop. */
+  resolve?: ImageNetwork["resolve"];
 }
 
 const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*)(;base64)?,(.*)$/is;
@@ -30,14 +32,21 @@ export function parseDataUrl(url: string): InlineImage | undefined {
   if (!match) return undefined;
   const mimeType = match[1] ?? "text/plain";
   const payload = match[4] ?? "";
-  const data = match[3] ? payload.replace(/\s+/g, "") : Buffer.from(decodeURIComponent(payload), "utf8").toString("base64");
+  let data: string;
+  try {
+    data = match[3] ? payload.replace(/\s+/g, "") : Buffer.from(decodeURIComponent(payload), "utf8").toString("base64");
+  } catch {
+    return undefined; // a malformed %-escape (URIError): not a data URL we can read
+  }
   return { mimeType: mimeType.toLowerCase(), data };
 }
 
 /**
  * An `image_url` as inline data: `data:` URLs are decoded, http(s) URLs fetched by the gateway with
- * a size cap, a time-out and an image content-type check, refusing loopback, private and
- * link-local addresses unless allowed (SSRF). Every failure is a 400 naming the part.
+ * a size cap, a time-out and an image content-type check. Unless allowed, every address that is not
+ * global unicast is refused (SSRF; see address-policy.ts), the host name is resolved once and the
+ * connection goes to the address that was checked (image-network.ts), and each redirect hop is
+ * checked the same way. Every failure is a 400 naming the part.
  */
 export async function loadImage(url: string, o: ImageFetchOptions): Promise<InlineImage> {
   const fail = (why: string): never => {
@@ -54,25 +63,29 @@ export async function loadImage(url: string, o: ImageFetchOptions): Promise<Inli
   } catch {
     return fail("not a valid URL.");
   }
-  if (target.protocol !== "http:" && target.protocol !== "https:") fail("only http(s) and data: URLs are supported.");
-  if (!o.allowPrivate && (await resolvesToPrivate(target.hostname))) {
-    fail("the URL points at a private, loopback or link-local address, which the gateway does not fetch.");
-  }
+  if (!isHttp(target)) fail("only http(s) and data: URLs are supported.");
+  const network = imageNetwork(o);
   const maxBytes = o.maxBytes ?? 20 * 1024 * 1024;
   const timeout = AbortSignal.timeout(o.timeoutMs ?? 15_000);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  let redirected = false;
+  const fetchChecked = async (url: URL) =>
+    fetchPinned(url, await checkedAddresses(url, { allowPrivate: o.allowPrivate, network, signal, redirected }), network, { signal, redirect: "manual" });
   let response: Response;
   try {
-    // Redirects are followed by hand so every hop gets the address check.
-    response = await (o.fetch ?? fetch)(target, { signal, redirect: "manual" });
+    response = await fetchChecked(target);
+    // Redirects are followed by hand so every hop gets the same check (and its own single lookup).
     for (let hops = 0; response.status >= 300 && response.status < 400 && response.headers.get("location"); hops++) {
+      await response.body?.cancel().catch(() => undefined);
       if (hops >= 5) fail("too many redirects.");
-      const next = new URL(response.headers.get("location")!, target);
-      if (!o.allowPrivate && (await resolvesToPrivate(next.hostname))) fail("a redirect points at a private address.");
-      target = next;
-      response = await (o.fetch ?? fetch)(target, { signal, redirect: "manual" });
+      redirected = true;
+      const next = URL.parse(response.headers.get("location")!, target.href);
+      if (!next || !isHttp(next)) fail("a redirect leaves http(s).");
+      target = next!;
+      response = await fetchChecked(target);
     }
   } catch (error) {
+    if (error instanceof AddressRefused) fail(error.message);
     if ((error as { status?: unknown }).status === 400) throw error;
     if (o.signal?.aborted) throw o.signal.reason ?? error;
     return fail(timeout.aborted ? "fetching the image timed out." : "the image could not be fetched.");
@@ -84,36 +97,25 @@ export async function loadImage(url: string, o: ImageFetchOptions): Promise<Inli
   if (declared > maxBytes) fail(`the image is larger than ${maxBytes} bytes.`);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) {
-      await response.body?.cancel().catch(() => undefined);
-      fail(`the image is larger than ${maxBytes} bytes.`);
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        fail(`the image is larger than ${maxBytes} bytes.`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    // The body broke off or the time-out fired while it was read: still the client's 400.
+    if ((error as { status?: unknown }).status === 400) throw error;
+    if (o.signal?.aborted) throw o.signal.reason ?? error;
+    return fail(timeout.aborted ? "fetching the image timed out." : "the image could not be fetched.");
   }
   return { mimeType, data: Buffer.concat(chunks).toString("base64") };
 }
 
-async function resolvesToPrivate(hostname: string): Promise<boolean> {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host) ? [host] : await lookup(host, { all: true }).then((r) => r.map((a) => a.address), () => [] as string[]);
-  // An unresolvable host is not fetched either way; let fetch report it.
-  return addresses.some(isPrivateAddress);
-}
-
-/** Loopback, private (RFC 1918, ULA), link-local, CGNAT, unspecified and IPv4-mapped forms of them. */
-export function isPrivateAddress(address: string): boolean {
-  const a = address.toLowerCase();
-  if (isIP(a) === 4) {
-    const [x, y] = a.split(".").map(Number) as [number, number];
-    return x === 10 || x === 127 || x === 0 || (x === 169 && y === 254) || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y <= 127);
-  }
-  if (a === "::1" || a === "::") return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (mapped) return isPrivateAddress(mapped[1]!);
-  return a.startsWith("fc") || a.startsWith("fd") || a.startsWith("fe8") || a.startsWith("fe9") || a.startsWith("fea") || a.startsWith("feb");
-}
+const isHttp = (url: URL) => url.protocol === "http:" || url.protocol === "https:";
 
 /** The key of one content part in `loadMessageImages`' map, and the prefix of its error `param`. */
 export const imagePartKey = (message: number, part: number) => `messages[${message}].content[${part}]`;
@@ -122,6 +124,7 @@ export interface MessageImagesOptions {
   allowPrivate: boolean;
   signal?: AbortSignal;
   fetch?: typeof fetch;
+  resolve?: ImageNetwork["resolve"];
 }
 
 /**
@@ -137,7 +140,8 @@ export async function loadMessageImages(messages: readonly Message[], o: Message
       if (part.type !== "image_url" || !part.image_url) return;
       const key = imagePartKey(i, j);
       const param = `${key}.image_url.url`;
-      jobs.push(loadImage(part.image_url.url, { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch }).then((image) => [key, image]));
+      const options = { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch, resolve: o.resolve };
+      jobs.push(loadImage(part.image_url.url, options).then((image) => [key, image]));
     });
   });
   return new Map(await Promise.all(jobs));

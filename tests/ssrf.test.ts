@@ -1,0 +1,129 @@
+/**
+ * Issue 9: the image-fetch SSRF guard, through a real Ollaix on a real port (default
+ * IMAGE_FETCH_ALLOW_PRIVATE=false), with the ollama plugin (it loads image_url parts with the kit's
+ * loadMessageImages) in front of a fake Ollama, driven by the official `openai` SDK. A "private"
+ * service on loopback counts every request it gets: each bypass must get a 400 naming the part and
+ * the service must receive nothing. Public hosts are simulated with the loader's test network: a
+ * name resolves to a public address, and connections to that address are carried to a loopback fake.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import dummy from "../plugins/dummy/index.ts";
+import ollama from "../plugins/ollama/index.ts";
+import { setImageNetworkForTests } from "../src/image-network.ts";
+import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { apiError, defaultRoutes, PNG } from "./ollama/e2e.ts";
+
+const PUBLIC = "93.184.216.34";
+const param = "messages[0].content[1].image_url.url";
+const REFUSED = /^Invalid image in 'messages\[0\]\.content\[1\]\.image_url\.url': (the URL|a redirect)('s host name resolves to| points at) a private, loopback, link-local or reserved address, which the gateway does not fetch\.$/;
+
+let fakeOllama: FakeServer;
+/** What an attacker wants to reach: loopback admin ports, metadata services. */
+let privateService: FakeServer;
+/** A public image host (reached as PUBLIC); `/to?u=<url>` redirects to `<url>`. */
+let publicHost: FakeServer;
+let gw: TestGateway;
+let client: OpenAI;
+
+beforeAll(async () => {
+  fakeOllama = startFakeServer(defaultRoutes());
+  privateService = startFakeServer(() => new Response(Buffer.from(PNG, "base64"), { headers: { "content-type": "image/png" } }));
+  publicHost = startFakeServer((request) => {
+    const to = new URLSearchParams(request.search).get("u");
+    if (to) return new Response(null, { status: 302, headers: { location: to } });
+    return new Response(Buffer.from(PNG, "base64"), { headers: { "content-type": "image/png" } });
+  });
+  const names: Record<string, string[]> = { "img.example.com": [PUBLIC], "inside.example.com": ["127.0.0.1"], "split.example.com": [PUBLIC, "10.0.0.7"] };
+  setImageNetworkForTests({
+    resolve: async (name) => names[name] ?? Promise.reject(new Error(`ENOTFOUND ${name}`)),
+    fetch: ((input: URL | string, init?: RequestInit) => {
+      const url = new URL(String(input));
+      if (url.hostname === PUBLIC) url.hostname = "127.0.0.1";
+      return fetch(url, init);
+    }) as typeof fetch,
+  });
+  gw = await startTestGateway({ OLLAMA_BASE_URL: fakeOllama.url }, [dummy, ollama]);
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
+});
+afterAll(async () => {
+  setImageNetworkForTests(undefined);
+  await gw.close();
+  await Promise.all([fakeOllama.close(), privateService.close(), publicHost.close()]);
+});
+beforeEach(() => {
+  for (const server of [fakeOllama, privateService, publicHost]) server.requests.length = 0;
+});
+
+const chatWithImage = (url: string, stream = false) =>
+  client.chat.completions.create({
+    model: "llama3.2:latest",
+    stream,
+    messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url } }] }],
+  } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+
+const port = () => new URL(privateService.url).port;
+const publicUrl = (path: string) => `http://img.example.com:${new URL(publicHost.url).port}${path}`;
+
+/** Every spelling of the private service's address that an attacker may try. */
+const BYPASSES: [string, () => string][] = [
+  ["dotted loopback", () => `http://127.0.0.1:${port()}/a.png`],
+  ["localhost-like name", () => `http://inside.example.com:${port()}/a.png`],
+  ["IPv4-mapped", () => `http://[::ffff:127.0.0.1]:${port()}/a.png`],
+  ["IPv4-mapped, hex", () => `http://[::ffff:7f00:1]:${port()}/a.png`],
+  ["IPv4-mapped, long form", () => `http://[0:0:0:0:0:ffff:7f00:1]:${port()}/a.png`],
+  ["IPv4-compatible", () => `http://[::127.0.0.1]:${port()}/a.png`],
+  ["NAT64", () => `http://[64:ff9b::127.0.0.1]:${port()}/a.png`],
+  ["6to4", () => `http://[2002:7f00:1::1]:${port()}/a.png`],
+  ["decimal", () => `http://2130706433:${port()}/a.png`],
+  ["hex", () => `http://0x7f000001:${port()}/a.png`],
+  ["hex short", () => `http://0x7f.1:${port()}/a.png`],
+  ["octal", () => `http://0177.0.0.1:${port()}/a.png`],
+  ["short form", () => `http://127.1:${port()}/a.png`],
+  ["unspecified", () => `http://0.0.0.0:${port()}/a.png`],
+  ["IPv6 loopback", () => `http://[::1]:${port()}/a.png`],
+  ["cloud metadata", () => "http://169.254.169.254/latest/meta-data/"],
+  ["cloud metadata, IPv4-mapped", () => "http://[::ffff:a9fe:a9fe]/latest/meta-data/"],
+  ["a name with a public and a private address", () => `http://split.example.com:${port()}/a.png`],
+];
+
+describe("the private service is the target: it answers when asked directly", () => {
+  test("control: the loopback service and the simulated public host both work", async () => {
+    expect((await fetch(`${privateService.url}/a.png`)).status).toBe(200);
+    expect(privateService.requests.length).toBe(1);
+    // A public image passes the guard and reaches Ollama: the refusals below are the guard's doing.
+    await chatWithImage(publicUrl("/cat.png"));
+    expect(publicHost.requests.map((r) => [r.path, r.headers.host])).toEqual([["/cat.png", `img.example.com:${new URL(publicHost.url).port}`]]);
+    const sent = fakeOllama.requests.find((r) => r.path === "/api/chat")?.body as { messages: { images?: string[] }[] };
+    expect(sent.messages[0]!.images).toEqual([PNG]);
+  });
+});
+
+describe.each([false, true])("stream %p: every bypass is a 400 and the private service receives nothing", (stream) => {
+  test.each(BYPASSES)("%s", async (_label, url) => {
+    const error = await apiError(chatWithImage(url(), stream));
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param });
+    expect(error.message).toMatch(REFUSED);
+    expect(privateService.requests).toEqual([]);
+    expect(fakeOllama.requests.filter((r) => r.path === "/api/chat")).toEqual([]);
+  });
+});
+
+describe("a public image host that redirects to each bypass is refused at the hop", () => {
+  test.each(BYPASSES)("redirect to %s", async (_label, url) => {
+    const error = await apiError(chatWithImage(publicUrl(`/to?u=${encodeURIComponent(url())}`)));
+    expect(error).toMatchObject({ status: 400, param });
+    expect(error.message).toMatch(REFUSED);
+    expect(error.message).toContain("a redirect");
+    expect(publicHost.requests.length).toBe(1);
+    expect(privateService.requests).toEqual([]);
+  });
+});
+
+describe("schemes other than http(s)", () => {
+  test.each(["file:///etc/passwd", "gopher://127.0.0.1:70/", "ftp://example.com/a.png"])("%s is a 400", async (url) => {
+    const error = await apiError(chatWithImage(url));
+    expect(error).toMatchObject({ status: 400, param, message: expect.stringContaining("only http(s) and data: URLs") });
+  });
+});
