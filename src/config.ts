@@ -9,6 +9,10 @@ import type { LogLevel } from "./logger.ts";
 export const CoreEnv = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: "a port number, 0-65535" }),
   HOST: Type.String({ minLength: 1, default: "127.0.0.1", description: "listen address" }),
+  REUSE_PORT: Type.Boolean({
+    default: false,
+    description: "true lets several processes share PORT (every one must have the same configuration)",
+  }),
   CORS_ALLOWED_ORIGINS: Type.String({ default: "*", description: "comma-separated origins, or *" }),
   OLLAIX_API_KEYS: Type.Optional(Type.String({ description: "comma-separated keys" })),
   PLUGINS_DIR: Type.Optional(Type.String({ description: "a folder of extra plugins" })),
@@ -27,6 +31,8 @@ export const CoreEnv = Type.Object({
 export interface Config {
   port: number;
   host: string;
+  /** Let several processes listen on one port (SO_REUSEPORT); off by default so a taken port stops start-up. */
+  reusePort: boolean;
   corsAllowedOrigins: string[] | "*";
   apiKeys: string[];
   pluginsDir?: string;
@@ -51,6 +57,7 @@ export function loadConfig(env: EnvSource): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    reusePort: e.REUSE_PORT,
     corsAllowedOrigins: origins.length === 0 || origins.includes("*") ? "*" : origins,
     apiKeys: e.OLLAIX_API_KEYS ? splitList(e.OLLAIX_API_KEYS) : [],
     pluginsDir: e.PLUGINS_DIR,

@@ -8,6 +8,11 @@ import { loadPlugins } from "./plugin-loader.ts";
 import { ModelRegistry } from "./registry.ts";
 import { readSettingsFile } from "./settings-file.ts";
 
+/** The server could not listen (the port is taken): a start-up failure with a message for humans. */
+export class ListenError extends Error {
+  override name = "ListenError";
+}
+
 export interface StartOptions {
   env: EnvSource;
   /** Replaces the built-in list (tests). */
@@ -65,14 +70,24 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     registry,
     logger,
     listen() {
-      app.listen({
-        port: config.port,
-        hostname: config.host,
-        // Bun's own cap, a little above ours, so a body without Content-Length cannot grow unbounded
-        // while our reader (which answers with the 413 envelope) still sees the overflow first.
-        maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
-        idleTimeout: 0, // streams may be silent for long; STREAM_IDLE_TIMEOUT_MS governs them
-      });
+      try {
+        app.listen({
+          port: config.port,
+          hostname: config.host,
+          // Elysia's Bun adapter turns reusePort on unless told otherwise: two gateways would then
+          // share the port silently and serve requests alternately.
+          reusePort: config.reusePort,
+          // Bun's own cap, a little above ours, so a body without Content-Length cannot grow unbounded
+          // while our reader (which answers with the 413 envelope) still sees the overflow first.
+          maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+          idleTimeout: 0, // streams may be silent for long; STREAM_IDLE_TIMEOUT_MS governs them
+        });
+      } catch (error) {
+        if ((error as { code?: unknown })?.code === "EADDRINUSE") {
+          throw new ListenError(`port ${config.port} is already in use on ${config.host}`, { cause: error });
+        }
+        throw error;
+      }
       server = app.server ?? undefined;
       if (!server) throw new Error("the server did not start");
       return `http://${server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`;
