@@ -36,6 +36,17 @@ export default definePlugin({
       refreshIntervalMs: 30_000,
       // `ollama/<name>` reaches models the last discovery did not list (yet).
       resolveModel: (id) => id,
+      origin: host.env.OLLAMA_BASE_URL,
+      // `/api/show` answers 404 for a model this server does not have.
+      async modelExists(id, ctx) {
+        try {
+          await client.showModel(id, { signal: ctx.signal, headers: ctx.upstreamHeaders, requestedModel: id });
+          return true;
+        } catch (error) {
+          if ((error as { code?: unknown })?.code === "model_not_found") return false;
+          throw error;
+        }
+      },
 
       async chat(request, ctx) {
         const answer = await client.chat(await toChatBody(request, ctx, false), scopeOf(ctx));

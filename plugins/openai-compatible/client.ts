@@ -18,7 +18,7 @@ export interface CallContext {
   requestedModel?: string;
 }
 
-export type UpstreamPath = "/models" | "/chat/completions" | "/embeddings";
+export type UpstreamPath = "/models" | `/models/${string}` | "/chat/completions" | "/embeddings";
 
 /**
  * The only code that knows URLs, headers and `fetch`. One per instance, built at start-up. The
@@ -50,8 +50,8 @@ export class UpstreamClient {
     };
   }
 
-  /** `GET {base_url}/models`, parsed. */
-  async getJson(path: "/models", ctx: CallContext): Promise<unknown> {
+  /** `GET {base_url}/models` (or `/models/{id}`), parsed. */
+  async getJson(path: "/models" | `/models/${string}`, ctx: CallContext): Promise<unknown> {
     return this.#readJson(path, "GET", undefined, ctx);
   }
 
