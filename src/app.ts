@@ -37,7 +37,7 @@ export function createApp(options: AppOptions) {
     )
     .use(guards(config.apiKeys))
     .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
-      const mapped = mapError(error, options.redact, code);
+      const mapped = mapError(error, options.redact, code, request);
       const requestId = set.headers["x-request-id"];
       // The client left mid-request: the provider was aborted on purpose and nobody reads this.
       if (request.signal.aborted) logger.debug("client went away", { request_id: requestId });

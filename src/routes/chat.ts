@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { jsonBodyParsers } from "../body.ts";
-import { assertMessageRules } from "../chat-rules.ts";
+import { assertMessageRules, assertTokenLimits } from "../chat-rules.ts";
 import { chatStreamResponse } from "../chat-stream.ts";
 import { InvalidRequestError } from "../errors.ts";
 import { nowSeconds, randomId } from "../ids.ts";
@@ -20,7 +20,8 @@ export function chatRoutes(deps: RouteDeps) {
       const body = validate.assert(raw);
       assertMessageRules(body);
       if (!registry.isReady) await registry.ready; // only in the first moments after start
-      const { provider, upstreamId } = registry.resolve(body.model);
+      const { provider, upstreamId, contextLength } = registry.resolve(body.model);
+      assertTokenLimits(body, contextLength);
       const n = body.n ?? 1;
       if (n > (provider.maxN ?? 1)) {
         throw new InvalidRequestError(`'n' greater than ${provider.maxN ?? 1} is not supported by ${provider.name} models.`, {
