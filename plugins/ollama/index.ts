@@ -9,7 +9,12 @@ import type { OllamaChatRequest } from "./wire.ts";
 export default definePlugin({
   name: "ollama",
   env: Type.Object({
-    OLLAMA_BASE_URL: Type.String({ default: "http://localhost:11434", pattern: "^https?://", description: "an http(s) URL" }),
+    OLLAMA_BASE_URL: Type.String({
+      default: "http://localhost:11434",
+      pattern: "^https?://",
+      title: "Ollama server; its models are discovered from GET /api/tags",
+      description: "an http(s) URL",
+    }),
   }),
   create(host) {
     const client = createOllamaClient({ baseUrl: host.env.OLLAMA_BASE_URL, fetch: host.fetch });
