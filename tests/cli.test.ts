@@ -45,6 +45,9 @@ const runners = [
   ["dist/ollaix", () => [binary]],
 ] as const;
 
+/** Each test spawns processes (several for the port tests): generous on a busy 2-core machine. */
+const PROCESS_TEST_MS = 30_000;
+
 /** The quiet default environment of these tests: Ollama is the fake one, so `models` can reach it. */
 const envWith = (vars: Record<string, string> = {}) => minimalEnv({ OLLAMA_BASE_URL: fakeOllama.url, ...vars });
 
@@ -86,12 +89,12 @@ describe.each(runners)("%s", (_name, command) => {
     expect(help.stdout).toContain('"The OLLAIX_CONFIG file"'); // where the config file is documented
     expect((await run(["-h"])).stdout).toBe(help.stdout);
     expect((await run(["help"])).stdout).toBe(help.stdout);
-  });
+  }, PROCESS_TEST_MS);
 
   test("--version prints the package's version", async () => {
     const result = await run(["--version"]);
     expect(result).toMatchObject({ exitCode: 0, stdout: `ollaix ${VERSION}\n` });
-  });
+  }, PROCESS_TEST_MS);
 
   test.each([
     [["--bogus"], "ollaix: unknown option --bogus"],
@@ -105,7 +108,7 @@ describe.each(runners)("%s", (_name, command) => {
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe(`${message}\nRun 'ollaix --help' for usage.\n`);
-  });
+  }, PROCESS_TEST_MS);
 
   test("check-config FILE: valid → the instances and the OpenAI-compatible upstreams, exit 0", async () => {
     const file = join(tempDir("config"), "ollaix.yaml");
@@ -121,7 +124,7 @@ describe.each(runners)("%s", (_name, command) => {
     expect(result.stdout).toMatch(/OpenAI-compatible instances \(1\):\n {2}groq +http:\/\/127\.0\.0\.1:\d+\/v1\n/);
     expect(result.stdout).not.toContain("gsk-cli-test-key-1234");
     expect(fakeOpenAI.requests).toEqual([]); // validation only: no upstream was asked
-  });
+  }, PROCESS_TEST_MS);
 
   test("check-config: an invalid file or variable → the reason, exit 2", async () => {
     const file = join(tempDir("config"), "ollaix.json");
@@ -134,7 +137,7 @@ describe.each(runners)("%s", (_name, command) => {
     expect(badPort.stderr).toStartWith("ollaix: invalid configuration: PORT=");
     const missing = await run(["check-config", "/nonexistent/ollaix.yaml"]);
     expect(missing).toMatchObject({ exitCode: 2, stderr: 'ollaix: invalid configuration: OLLAIX_CONFIG="/nonexistent/ollaix.yaml": file not found\n' });
-  });
+  }, PROCESS_TEST_MS);
 
   test("models: asks every provider once and prints its models; an unreachable one fails the command", async () => {
     const ok = await run(["models"], { OPENAI_BASE_URL: `${fakeOpenAI.url}/v1`, OPENAI_API_KEY: "sk-cli-test-key-5678" });
@@ -148,7 +151,7 @@ describe.each(runners)("%s", (_name, command) => {
     expect(down.exitCode).toBe(1);
     expect(down.stdout).toContain("dummy (1 model)");
     expect(down.stdout).toMatch(/^ollama \(unreachable: Ollama is not reachable/m);
-  });
+  }, PROCESS_TEST_MS);
 
   test("plugin test DIR: the conformance checks pass for the echo example, with its variable from the environment", async () => {
     const result = await run(["plugin", "test", join(ROOT, "examples", "plugins", "echo")], { ECHO_PREFIX: "cli: " });
@@ -157,7 +160,7 @@ describe.each(runners)("%s", (_name, command) => {
     expect(result.stdout).toContain("instance echo, model echo-1");
     expect(result.stdout).toMatch(/(\d+) of \1 checks passed\.\n$/);
     expect(result.stdout).not.toContain("FAIL");
-  });
+  }, PROCESS_TEST_MS);
 
   test("plugin test DIR: a plugin that breaks the contract fails the named check, exit 1", async () => {
     const dir = tempDir("bad-plugin");
@@ -182,7 +185,7 @@ export default definePlugin({
     expect(result.stdout).toContain("  FAIL  streams chunks: role first, one finish per choice");
     expect(result.stdout).toContain("chunks with a finish_reason: expected 1, got 2");
     expect(result.stdout).toMatch(/1 of \d+ checks failed\.\n$/);
-  });
+  }, PROCESS_TEST_MS);
 
   test("--port and --host win over PORT and HOST; --healthcheck reads them too", async () => {
     const port = freePort();
@@ -192,7 +195,7 @@ export default definePlugin({
     expect((await run(["--healthcheck"], { PORT: String(freePort()) })).exitCode).toBe(1);
     server.proc.kill("SIGTERM");
     expect(await server.proc.exited).toBe(0);
-  });
+  }, PROCESS_TEST_MS);
 
   test("a port in use stops start-up with a clear message and exit 1; REUSE_PORT=true on both shares it", async () => {
     const port = String(freePort());
@@ -216,7 +219,7 @@ export default definePlugin({
     a.proc.kill("SIGTERM");
     b.proc.kill("SIGTERM");
     await Promise.all([a.proc.exited, b.proc.exited]);
-  });
+  }, PROCESS_TEST_MS);
 });
 
 describe("README and --help agree", () => {
@@ -232,5 +235,5 @@ describe("README and --help agree", () => {
     const inHelp = new Set([...help.stdout.matchAll(/^ {2}([A-Z][A-Z0-9_]+) {2,}/gm)].map((m) => m[1]!));
     expect(inHelp.size).toBeGreaterThan(10);
     expect([...inReadme].sort()).toEqual([...inHelp].sort());
-  });
+  }, PROCESS_TEST_MS);
 });
