@@ -55,7 +55,7 @@ export function createApp(options: AppOptions) {
     )
     .use(guards(config.apiKeys))
     .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
-      const mapped = mapError(error, options.redact, code);
+      const mapped = mapError(error, options.redact, code, request);
       const requestId = set.headers["x-request-id"] as string;
       const path = pathOf(request.url);
       const { surface, envelope } = surfaceOfPath(path);

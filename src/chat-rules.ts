@@ -84,3 +84,21 @@ function isEmpty(content: Message["content"]): boolean {
   if (typeof content === "string") return content.length === 0;
   return content.length === 0;
 }
+
+/**
+ * A completion budget larger than the model's whole context window can never be honoured: a 400
+ * naming the field, in OpenAI's words, instead of an upstream error later. Only when the provider
+ * lists the model's `context_length`.
+ */
+export function assertTokenLimits(request: ChatRequest, contextLength: number | undefined): void {
+  if (contextLength === undefined) return;
+  for (const field of ["max_completion_tokens", "max_tokens"] as const) {
+    const value = request[field];
+    if (typeof value === "number" && value > contextLength) {
+      throw new InvalidRequestError(
+        `${field} is too large: ${value}. This model supports at most ${contextLength} tokens (its context length), whereas you provided ${value}.`,
+        { param: field, code: "invalid_value" },
+      );
+    }
+  }
+}

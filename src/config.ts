@@ -7,26 +7,63 @@ import type { LogLevel } from "./logger.ts";
  * which are validated at the same start-up, so the core never names a provider.
  */
 export const CoreEnv = Type.Object({
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: "a port number, 0-65535" }),
-  HOST: Type.String({ minLength: 1, default: "127.0.0.1", description: "listen address" }),
-  CORS_ALLOWED_ORIGINS: Type.String({ default: "*", description: "comma-separated origins, or *" }),
-  OLLAIX_API_KEYS: Type.Optional(Type.String({ description: "comma-separated keys" })),
-  PLUGINS_DIR: Type.Optional(Type.String({ description: "a folder of extra plugins" })),
-  MAX_BODY_BYTES: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024, description: "a positive integer" }),
-  OLLAIX_CONFIG: Type.Optional(Type.String({ description: "path of a JSON or YAML file" })),
-  IMAGE_FETCH_ALLOW_PRIVATE: Type.Boolean({ default: false, description: "true or false" }),
-  UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 300_000, description: "milliseconds" }),
-  STREAM_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120_000, description: "milliseconds" }),
-  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: "milliseconds" }),
+  // `title` says what the variable is for (`ollaix --help`); `description`, what a valid value is
+  // (start-up errors).
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, title: "listen port", description: "a port number, 0-65535" }),
+  HOST: Type.String({
+    minLength: 1,
+    default: "127.0.0.1",
+    title: "listen address (0.0.0.0 in the Docker image)",
+    description: "listen address",
+  }),
+  REUSE_PORT: Type.Boolean({
+    default: false,
+    title: "let several Ollaix processes share PORT (each must have the same configuration)",
+    description: "true or false",
+  }),
+  CORS_ALLOWED_ORIGINS: Type.String({ default: "*", title: "comma-separated origins allowed by CORS", description: "comma-separated origins, or *" }),
+  OLLAIX_API_KEYS: Type.Optional(
+    Type.String({ title: "comma-separated keys; when set, /v1/* needs Authorization: Bearer <key>", description: "comma-separated keys" }),
+  ),
+  PLUGINS_DIR: Type.Optional(Type.String({ title: "folder of extra plugins loaded at start", description: "a folder of extra plugins" })),
+  MAX_BODY_BYTES: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024, title: "larger request bodies get 413", description: "a positive integer" }),
+  OLLAIX_CONFIG: Type.Optional(
+    Type.String({ title: "JSON or YAML file: plugin settings, OpenAI-compatible upstreams", description: "path of a JSON or YAML file" }),
+  ),
+  IMAGE_FETCH_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    title: "let the gateway fetch image_url parts on loopback/private addresses",
+    description: "true or false",
+  }),
+  UPSTREAM_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 300_000,
+    title: "longest wait for an upstream's answer or first stream chunk (then 504)",
+    description: "milliseconds",
+  }),
+  STREAM_IDLE_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    default: 120_000,
+    title: "longest silence inside a stream (then an SSE error event)",
+    description: "milliseconds",
+  }),
+  SHUTDOWN_GRACE_MS: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    title: "on SIGTERM/SIGINT, how long in-flight requests may finish",
+    description: "milliseconds",
+  }),
   LOG_LEVEL: Type.Union(
     [Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")],
-    { default: "info", description: "debug, info, warn or error" },
+    { default: "info", title: "debug, info, warn or error (JSON lines on stdout)", description: "debug, info, warn or error" },
   ),
 });
 
 export interface Config {
   port: number;
   host: string;
+  /** Let several processes listen on one port (SO_REUSEPORT); off by default so a taken port stops start-up. */
+  reusePort: boolean;
   corsAllowedOrigins: string[] | "*";
   apiKeys: string[];
   pluginsDir?: string;
@@ -51,6 +88,7 @@ export function loadConfig(env: EnvSource): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    reusePort: e.REUSE_PORT,
     corsAllowedOrigins: origins.length === 0 || origins.includes("*") ? "*" : origins,
     apiKeys: e.OLLAIX_API_KEYS ? splitList(e.OLLAIX_API_KEYS) : [],
     pluginsDir: e.PLUGINS_DIR,

@@ -1,9 +1,8 @@
 import { SEED_MESSAGES } from "./seed.ts";
 import { openapi } from "@elysiajs/openapi";
+import { ScalarRender } from "@elysiajs/openapi/scalar";
 import { Elysia } from "elysia";
-// The self-contained Scalar bundle; the package's `exports` map hides it, so it is imported by
-// path. `type: "file"` embeds it in the compiled binary, so the page needs no internet.
-import scalarBundlePath from "../node_modules/@scalar/api-reference/dist/browser/standalone.js" with { type: "file" };
+import { dirname, join } from "node:path";
 import { ChatCompletion, ChatCompletionChunk, ChatRequest } from "./schemas/chat.ts";
 import { EmbeddingList, EmbeddingRequest } from "./schemas/embeddings.ts";
 import { ErrorBody } from "./schemas/error.ts";
@@ -16,6 +15,77 @@ export const SEED_CHAT_EXAMPLE = {
   stream: false,
 };
 
+const INFO = {
+  title: "Ollaix API",
+  description:
+    "Drop-in OpenAI-compatible gateway: point any OpenAI client at this server's `/v1`. Errors are always `{\"error\":{message,type,param,code}}`.",
+};
+
+// Scalar's options: the bundle from the gateway itself, nothing fetched from the internet.
+const SCALAR = {
+  url: "docs/json", // relative to /docs: the page works behind a path prefix too
+  version: "latest",
+  cdn: "docs/scalar.js",
+  withDefaultFonts: false,
+  // Scalar lists component schemas under its own "Models" heading, next to our Models tag.
+  hideModels: true,
+  proxyUrl: "",
+  // Scalar's hosted AI chat, MCP generator and deploy toolbar need its cloud: off for an offline page.
+  agent: { disabled: true },
+  mcp: { disabled: true },
+  showToolbar: "never",
+  _integration: "elysiajs",
+};
+
+let scalarBundle: Promise<ReturnType<typeof Bun.file>> | undefined;
+
+/**
+ * The Scalar bundle, looked up on its first request. Not a static import: installed as a package
+ * (a plugin author's `bun add <ollaix>`), Ollaix's dependencies sit beside it rather than under
+ * it, the relative path in scalar-bundle.ts does not resolve, and only this page needs it.
+ */
+function loadScalarBundle(): Promise<ReturnType<typeof Bun.file>> {
+  return (scalarBundle ??= import("./scalar-bundle.ts").then(
+    (module) => Bun.file(module.default),
+    // The package's main entry is dist/index.js; the bundle is dist/browser/standalone.js.
+    () => Bun.file(join(dirname(Bun.resolveSync("@scalar/api-reference", import.meta.dir)), "browser", "standalone.js")),
+  ));
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+/**
+ * The page, rendered once. The plugin's own renderer puts `info` into `<meta>` attributes as is,
+ * so a `"` in the description broke the tag: it gets escaped text here, the JSON keeps the original.
+ */
+const renderPage = () =>
+  ScalarRender({ ...INFO, title: escapeHtml(INFO.title), description: escapeHtml(INFO.description), version: "" }, SCALAR as never);
+
+/** `GET /v1/models/{id}`: the route is a wildcard (ids contain `/`), which the generator cannot name. */
+const retrieveModelPath = {
+  get: {
+    tags: ["Models"],
+    summary: "Retrieve a model",
+    description:
+      "One model; `<instance>/<id>` resolves too, and so does an id the instance does not list when its upstream confirms it exists. 404 `model_not_found` otherwise.",
+    operationId: "retrieveModel",
+    parameters: [
+      {
+        name: "id",
+        in: "path",
+        required: true,
+        description: "The model id; it may contain `:` and `/` (sent as is or percent-encoded).",
+        schema: { type: "string", examples: ["dummy-model:1.0"] },
+      },
+    ],
+    responses: {
+      200: { description: "The model", content: { "application/json": { schema: Model } } },
+      404: { description: "Unknown model (`model_not_found`)", content: { "application/json": { schema: ErrorBody } } },
+    },
+  },
+};
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 413: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody };
 
 /**
@@ -24,36 +94,22 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 413: ErrorBody,
  * validation pass), so their schemas reach the document as references, not route hooks.
  */
 export function docs(version: string) {
-  const scalarBundle = Bun.file(scalarBundlePath);
+  const page = renderPage();
   return new Elysia({ name: "ollaix:docs" })
-    .get("/docs/scalar.js", () => new Response(scalarBundle, {
+    .get("/docs/scalar.js", async () => new Response(await loadScalarBundle(), {
       headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" },
     }), { detail: { hide: true } })
     .get("/", ({ redirect }) => redirect("/docs", 302), { detail: { hide: true } })
+    .get("/docs", () => new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } }), { detail: { hide: true } })
     .use(
       openapi({
+        provider: null, // the page above
         path: "/docs",
         specPath: "/docs/json",
-        exclude: { paths: ["/", "/docs/scalar.js"] },
-        scalar: {
-          // Relative to /docs: the page works behind a path prefix too.
-          cdn: "docs/scalar.js",
-          withDefaultFonts: false,
-          // Scalar lists component schemas under its own "Models" heading, next to our Models tag.
-          hideModels: true,
-          proxyUrl: "",
-          // Scalar's hosted AI chat, MCP generator and deploy toolbar need its cloud: off for an offline page.
-          agent: { disabled: true },
-          mcp: { disabled: true },
-          showToolbar: "never",
-        } as never, // the type asks for every Scalar option; the page fills in defaults
+        exclude: { paths: ["/", "/docs", "/docs/scalar.js", "/v1/models/*"] },
         documentation: {
-          info: {
-            title: "Ollaix API",
-            version,
-            description:
-              "Drop-in OpenAI-compatible gateway: point any OpenAI client at this server's `/v1`. Errors are always `{\"error\":{message,type,param,code}}`.",
-          },
+          info: { ...INFO, version },
+          paths: { "/v1/models/{id}": retrieveModelPath } as never,
           tags: [
             { name: "Chat", description: "Chat completions, with and without streaming" },
             { name: "Embeddings", description: "Vector embeddings" },
@@ -76,7 +132,6 @@ export function docs(version: string) {
             post: { body: { ...EmbeddingRequest, examples: [{ model: "dummy-model:1.0", input: "Hello" }] }, response: { 200: EmbeddingList, ...errors } },
           },
           "/v1/models": { get: { response: { 200: ModelList, 401: ErrorBody } } },
-          "/v1/models/*": { get: { response: { 200: Model, 404: ErrorBody } } },
         } as never,
       }),
     );

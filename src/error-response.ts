@@ -3,11 +3,27 @@ import type { ErrorBody } from "./schemas/error.ts";
 
 export const JSON_HEADERS = { "content-type": "application/json" } as const;
 
+/** The method and path of a request, for OpenAI's wording of an unknown route. */
+export interface RequestLine {
+  method: string;
+  url: string;
+}
+
+/** OpenAI: `Invalid URL (GET /v1/chat/completions)`, for unknown paths and wrong methods alike. */
+function invalidUrl(request: RequestLine | undefined): NotFoundError {
+  if (!request) return new NotFoundError("Invalid URL.");
+  const { url } = request;
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  const queryStart = url.indexOf("?", pathStart);
+  const path = pathStart < 0 ? "/" : url.slice(pathStart, queryStart < 0 ? undefined : queryStart);
+  return new NotFoundError(`Invalid URL (${request.method} ${path})`);
+}
+
 /** Framework errors that are the client's fault, by Elysia's error `code`. */
-function fromFrameworkCode(code: unknown, error: unknown): OllaixError | undefined {
+function fromFrameworkCode(code: unknown, error: unknown, request: RequestLine | undefined): OllaixError | undefined {
   switch (code) {
     case "NOT_FOUND":
-      return new NotFoundError("Unknown request URL. Please check the URL and method.");
+      return invalidUrl(request);
     case "PARSE":
       return new InvalidRequestError("We could not parse the JSON body of your request.");
     case "VALIDATION":
@@ -29,10 +45,15 @@ export interface MappedError {
  * The one place that turns any failure into the OpenAI error envelope. Errors carrying the kit's
  * fields map as they say; anything else is a generic 500 whose details never reach the client.
  */
-export function mapError(error: unknown, redact: (text: string) => string, frameworkCode?: unknown): MappedError {
+export function mapError(
+  error: unknown,
+  redact: (text: string) => string,
+  frameworkCode?: unknown,
+  request?: RequestLine,
+): MappedError {
   // Elysia wraps whatever a parse hook throws (our body reader's 400/413) in a ParseError.
   const cause = frameworkCode === "PARSE" ? (error as { cause?: unknown } | undefined)?.cause : undefined;
-  const known = hasErrorFields(cause) ? cause : hasErrorFields(error) && frameworkCode !== "PARSE" ? error : fromFrameworkCode(frameworkCode, error);
+  const known = hasErrorFields(cause) ? cause : hasErrorFields(error) && frameworkCode !== "PARSE" ? error : fromFrameworkCode(frameworkCode, error, request);
   if (!known) {
     return {
       status: 500,
@@ -48,6 +69,8 @@ export function mapError(error: unknown, redact: (text: string) => string, frame
   } else if (known.status === 429) {
     headers["retry-after"] = "1";
   }
+  // RFC 9110: a 401 names the scheme the client should use.
+  if (known.status === 401) headers["www-authenticate"] = "Bearer";
   return {
     status: known.status,
     body: {

@@ -1,49 +1,13 @@
-import { ConfigError } from "./env.ts";
-import { createGateway } from "./server.ts";
+import { runCli } from "./cli/run.ts";
 
-/** `ollaix --healthcheck`: for Docker's HEALTHCHECK in an image that has no curl. */
-async function healthcheck(): Promise<never> {
-  const port = process.env.PORT || "8000";
-  const host = !process.env.HOST || process.env.HOST === "0.0.0.0" ? "127.0.0.1" : process.env.HOST === "::" ? "[::1]" : process.env.HOST;
-  try {
-    const response = await fetch(`http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}/health`, {
-      signal: AbortSignal.timeout(3000),
-    });
-    const body = (await response.json()) as { status?: string };
-    process.exit(response.ok && body.status === "healthy" ? 0 : 1);
-  } catch {
+// `bun src/main.ts …` and the compiled binary alike: argv[0] is bun (or the binary), argv[1] the
+// script (or the binary again), then the user's arguments.
+runCli(process.argv.slice(2), process.env).then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`ollaix: failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
     process.exit(1);
-  }
-}
-
-async function main(): Promise<void> {
-  if (process.argv.includes("--healthcheck")) await healthcheck();
-  let gateway;
-  try {
-    gateway = await createGateway({ env: process.env });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`ollaix: invalid configuration: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const url = gateway.listen();
-  gateway.logger.info("Ollaix listening", { url, docs: `${url}/docs`, models: gateway.registry.list().length });
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    gateway.logger.info("shutting down", { signal, grace_ms: gateway.config.shutdownGraceMs });
-    await gateway.shutdown();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`ollaix: failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exit(1);
-});
+  },
+);

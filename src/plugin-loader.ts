@@ -43,14 +43,26 @@ export interface LoadOptions {
  * value stops start-up (ConfigError, like the core's); a plugin that fails to import, to build or
  * to describe itself is logged and skipped, and the gateway serves the others.
  */
-export async function loadPlugins(o: LoadOptions): Promise<void> {
+export async function loadPlugins(o: LoadOptions): Promise<LoadedInstance[]> {
   const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger) : [];
+  const loaded: LoadedInstance[] = [];
   for (const { definition, source } of [...o.builtins.map((definition) => ({ definition, source: "built-in" })), ...external]) {
     const providers = await instantiate(definition, source, o);
     for (const provider of providers) {
-      if (o.registry.add(provider)) o.logger.info("provider ready", { provider: provider.name, source });
+      if (!o.registry.add(provider)) continue;
+      o.logger.info("provider ready", { provider: provider.name, source });
+      loaded.push({ provider, plugin: String((definition as { name?: unknown }).name ?? provider.name), source });
     }
   }
+  return loaded;
+}
+
+/** One provider instance the loader registered, with the plugin that made it (for `check-config`). */
+export interface LoadedInstance {
+  provider: Provider;
+  plugin: string;
+  /** `built-in`, or the file it was loaded from. */
+  source: string;
 }
 
 async function instantiate(definition: PluginDefinition, source: string, o: LoadOptions): Promise<Provider[]> {
@@ -129,6 +141,19 @@ async function importPluginsDir(dir: string, logger: Logger): Promise<{ definiti
     }
   }
   return out;
+}
+
+/**
+ * One plugin (a file, or a folder with an index) as PLUGINS_DIR would load it, kit included: for
+ * `ollaix plugin test DIR`. Throws when it has no entry file or no default export.
+ */
+export async function importPluginAt(path: string): Promise<{ definition: PluginDefinition; source: string }> {
+  registerKitModule();
+  const entry = await entryOf(resolve(path));
+  if (!entry) throw new Error(`${path} is not a plugin: a .ts/.js/.mjs file, or a folder with index.ts, index.js or index.mjs`);
+  const module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  if (module.default === undefined) throw new Error(`${entry} has no default export`);
+  return { definition: module.default as PluginDefinition, source: entry };
 }
 
 /** A plugin is a `.ts`/`.js`/`.mjs` file, or a folder with `index.ts`/`index.js`/`index.mjs`. */

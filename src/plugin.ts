@@ -94,6 +94,12 @@ export interface Provider {
   refreshIntervalMs?: number;
   /** For ids this instance accepts without listing them: return the upstream id, or undefined. */
   resolveModel?(id: string): string | undefined;
+  /**
+   * Asked by `GET /v1/models/{id}` for an id `resolveModel` accepted but the last discovery did not
+   * list (the upstream id, prefix removed): true when the upstream has it. Without it such ids
+   * are 404. A failure to ask (upstream down) is thrown as a kit error.
+   */
+  modelExists?(id: string, ctx: DiscoveryContext): Promise<boolean>;
   chat(request: ChatRequest, ctx: RequestContext): Promise<ChatResult>;
   /**
    * Yields chunks one by one, or in arrays: a plugin that parses an upstream stream may yield all
@@ -110,6 +116,8 @@ export interface Provider {
   acceptsTokenIds?: boolean;
   /** Largest `n` the provider honours; default 1 (the core answers 400 `param: "n"` above it). */
   maxN?: number;
+  /** Where this instance sends requests (a URL without credentials), shown by `ollaix check-config`. */
+  origin?: string;
   /** Reported by `/health`; should be cheap. */
   health?(ctx: DiscoveryContext): Promise<{ ok: boolean; detail?: string }>;
 }

@@ -1,3 +1,4 @@
+import { ConfigError } from "./env.ts";
 import { ModelNotFoundError } from "./errors.ts";
 import { nowSeconds } from "./ids.ts";
 import type { Logger } from "./logger.ts";
@@ -8,6 +9,8 @@ export interface ResolvedModel {
   provider: Provider;
   /** The id as the provider knows it. */
   upstreamId: string;
+  /** The model's `context_length` when its provider lists one (for the core's `max_tokens` check). */
+  contextLength?: number;
 }
 
 interface Listed extends ResolvedModel {
@@ -44,15 +47,17 @@ export class ModelRegistry {
     return this.#providers;
   }
 
-  /** Adds an instance; a name already taken is refused (logged) so ids stay unambiguous. */
+  /**
+   * Adds an instance. A name already taken stops start-up (ConfigError): ids must stay
+   * unambiguous, and an upstream named like a built-in is a configuration mistake.
+   */
   add(provider: Provider): boolean {
     if (!INSTANCE_NAME_PATTERN.test(provider.name)) {
       this.logger.error("provider skipped: invalid instance name", { provider: provider.name });
       return false;
     }
     if (this.#byName.has(provider.name)) {
-      this.logger.error("provider skipped: instance name already in use", { provider: provider.name });
-      return false;
+      throw new ConfigError(`the instance name ${JSON.stringify(provider.name)} is used twice; every provider instance needs its own name`);
     }
     this.#providers.push(provider);
     this.#byName.set(provider.name, provider);
@@ -109,12 +114,16 @@ export class ModelRegistry {
     return this.#listing;
   }
 
-  /** The listed model with this id, for `GET /v1/models/{id}`; resolves `<instance>/<id>` too. */
-  describe(id: string): Model {
+  /**
+   * The model with this id, for `GET /v1/models/{id}`; resolves `<instance>/<id>` too. An id the
+   * instance does not list is 404 unless the provider confirms it exists (`modelExists`).
+   */
+  async describe(id: string, ctx: DiscoveryContext): Promise<Model> {
     const listed = this.#index.get(id);
     if (listed) return listed.model;
     const resolved = this.resolve(id);
     const known = this.#lists.get(resolved.provider)?.find((m) => m.id === resolved.upstreamId);
+    if (!known && !(await resolved.provider.modelExists?.(resolved.upstreamId, ctx))) throw new ModelNotFoundError(id);
     return this.#toModel(resolved.provider, { ...known, id: resolved.upstreamId }, id);
   }
 
@@ -126,7 +135,8 @@ export class ModelRegistry {
       const provider = this.#byName.get(id.slice(0, slash));
       const rest = id.slice(slash + 1);
       if (provider && rest) {
-        if (this.#lists.get(provider)?.some((m) => m.id === rest)) return { provider, upstreamId: rest };
+        const known = this.#lists.get(provider)?.find((m) => m.id === rest);
+        if (known) return { provider, upstreamId: rest, contextLength: contextLengthOf(known) };
         const upstreamId = provider.resolveModel?.(rest);
         if (upstreamId) return { provider, upstreamId };
       }
@@ -146,7 +156,7 @@ export class ModelRegistry {
         const publicId = index.has(info.id) ? `${provider.name}/${info.id}` : info.id;
         if (index.has(publicId)) continue; // the same id twice in one provider's list
         const model = this.#toModel(provider, info, publicId);
-        index.set(publicId, { provider, upstreamId: info.id, model });
+        index.set(publicId, { provider, upstreamId: info.id, model, contextLength: contextLengthOf(info) });
         listing.push(model);
       }
     }
@@ -164,4 +174,9 @@ export class ModelRegistry {
     for (const key in info) if (!(key in model)) (model as Record<string, unknown>)[key] = info[key];
     return model;
   }
+}
+
+function contextLengthOf(info: ModelInfo): number | undefined {
+  const value = info.context_length;
+  return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : undefined;
 }

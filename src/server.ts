@@ -4,9 +4,14 @@ import { loadConfig, type Config } from "./config.ts";
 import type { EnvSource } from "./env.ts";
 import { createLogger, SecretList, type Logger } from "./logger.ts";
 import type { PluginDefinition } from "./plugin.ts";
-import { loadPlugins } from "./plugin-loader.ts";
+import { loadPlugins, type LoadedInstance } from "./plugin-loader.ts";
 import { ModelRegistry } from "./registry.ts";
 import { readSettingsFile } from "./settings-file.ts";
+
+/** The server could not listen (the port is taken): a start-up failure with a message for humans. */
+export class ListenError extends Error {
+  override name = "ListenError";
+}
 
 export interface StartOptions {
   env: EnvSource;
@@ -18,6 +23,8 @@ export interface StartOptions {
   discoveryTimeoutMs?: number;
   /** Longest start-up waits for the first discovery round before serving (default 2 s). */
   discoveryWaitMs?: number;
+  /** false: build everything but ask no upstream for its models (`ollaix check-config`). */
+  discover?: boolean;
 }
 
 export interface Gateway {
@@ -25,6 +32,8 @@ export interface Gateway {
   config: Config;
   registry: ModelRegistry;
   logger: Logger;
+  /** The provider instances, with the plugin and source of each. */
+  instances: readonly LoadedInstance[];
   /** Serves on HOST:PORT; returns the base URL. */
   listen(): string;
   /** Stops accepting, waits for in-flight requests up to SHUTDOWN_GRACE_MS, then closes. */
@@ -39,7 +48,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   const logger = createLogger({ level: config.logLevel, redact: secrets.redact, write: options.write });
   const registry = new ModelRegistry(logger);
   const settings = await readSettingsFile(config.configFile);
-  await loadPlugins({
+  const instances = await loadPlugins({
     builtins: options.builtins ?? builtinPlugins,
     pluginsDir: config.pluginsDir,
     env: options.env,
@@ -51,11 +60,13 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   });
   // Not awaited: the server listens (and /health answers) while discovery runs; /v1/* requests wait
   // for the first round (at most discoveryWaitMs).
-  void registry.start(
-    { logger, upstreamHeaders: { "x-ollaix-hops": "1" } },
-    options.discoveryTimeoutMs ?? 10_000,
-    options.discoveryWaitMs ?? 2_000,
-  );
+  if (options.discover !== false) {
+    void registry.start(
+      { logger, upstreamHeaders: { "x-ollaix-hops": "1" } },
+      options.discoveryTimeoutMs ?? 10_000,
+      options.discoveryWaitMs ?? 2_000,
+    );
+  }
   const app = createApp({ config, registry, logger, redact: secrets.redact });
   let server: ReturnType<typeof Bun.serve> | undefined;
 
@@ -64,15 +75,26 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     config,
     registry,
     logger,
+    instances,
     listen() {
-      app.listen({
-        port: config.port,
-        hostname: config.host,
-        // Bun's own cap, a little above ours, so a body without Content-Length cannot grow unbounded
-        // while our reader (which answers with the 413 envelope) still sees the overflow first.
-        maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
-        idleTimeout: 0, // streams may be silent for long; STREAM_IDLE_TIMEOUT_MS governs them
-      });
+      try {
+        app.listen({
+          port: config.port,
+          hostname: config.host,
+          // Elysia's Bun adapter turns reusePort on unless told otherwise: two gateways would then
+          // share the port silently and serve requests alternately.
+          reusePort: config.reusePort,
+          // Bun's own cap, a little above ours, so a body without Content-Length cannot grow unbounded
+          // while our reader (which answers with the 413 envelope) still sees the overflow first.
+          maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+          idleTimeout: 0, // streams may be silent for long; STREAM_IDLE_TIMEOUT_MS governs them
+        });
+      } catch (error) {
+        if ((error as { code?: unknown })?.code === "EADDRINUSE") {
+          throw new ListenError(`port ${config.port} is already in use on ${config.host}`, { cause: error });
+        }
+        throw error;
+      }
       server = app.server ?? undefined;
       if (!server) throw new Error("the server did not start");
       return `http://${server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.port}`;

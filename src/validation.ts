@@ -25,6 +25,9 @@ function literalValues(schema: TSchema): unknown[] | undefined {
  * union so the message says what was wrong (range, type, allowed values).
  */
 function explain(error: ValueError): { path: string; message: string } {
+  // JSON has no `undefined`: the field is absent. An enum or union reports that as a type error
+  // (`got undefined`); OpenAI says "Missing required parameter".
+  if (error.value === undefined) return { path: error.path, message: "expected required property" };
   const allowed = literalValues(error.schema);
   if (allowed) {
     return {

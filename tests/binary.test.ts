@@ -2,13 +2,10 @@
 // empty folder, with a minimal environment. Set OLLAIX_BINARY to test a prebuilt binary instead.
 import { SEED_MESSAGES } from "../src/seed.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync, existsSync } from "node:fs";
+import { cpSync } from "node:fs";
+import { BINARY, BUILD_TIMEOUT_MS, buildBinaryOnce, ROOT, runToExit } from "./helpers/binary.ts";
 import { freePort, minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
-import { join, resolve } from "node:path";
-
-const ROOT = resolve(import.meta.dir, "..");
-const BINARY = process.env.OLLAIX_BINARY ? resolve(process.env.OLLAIX_BINARY) : join(ROOT, "dist", "ollaix");
-const BUILD_TIMEOUT_MS = 180_000;
+import { join } from "node:path";
 
 const SEED_PAYLOAD = {
   model: "dummy-model:1.0",
@@ -74,14 +71,6 @@ async function startBinary(vars: Record<string, string>, cwd = tempDir("cwd")): 
   return { run, url };
 }
 
-async function runToExit(cmd: string[], opts: { cwd: string; env: Record<string, string> }, timeoutMs = 20_000) {
-  const proc = Bun.spawn(cmd, { ...opts, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  clearTimeout(timer);
-  return { stdout, stderr, exitCode };
-}
-
 const post = (body: unknown): RequestInit => ({
   method: "POST",
   headers: { "content-type": "application/json" },
@@ -91,11 +80,7 @@ const post = (body: unknown): RequestInit => ({
 let main: { run: Running; url: string };
 
 beforeAll(async () => {
-  if (!process.env.OLLAIX_BINARY) {
-    const build = await runToExit([process.execPath, "run", "build"], { cwd: ROOT, env: { ...process.env } as Record<string, string> }, BUILD_TIMEOUT_MS);
-    if (build.exitCode !== 0) throw new Error(`bun run build failed (${build.exitCode}):\n${build.stdout}\n${build.stderr}`);
-  }
-  if (!existsSync(BINARY)) throw new Error(`no binary at ${BINARY}`);
+  await buildBinaryOnce();
   main = await startBinary({ PORT: "0" });
 }, BUILD_TIMEOUT_MS + 30_000);
 

@@ -8,6 +8,7 @@ describe("loadConfig", () => {
     expect(loadConfig({})).toEqual({
       port: 8000,
       host: "127.0.0.1",
+      reusePort: false,
       corsAllowedOrigins: "*",
       apiKeys: [],
       pluginsDir: undefined,

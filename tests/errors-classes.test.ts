@@ -14,7 +14,8 @@ import {
 } from "../src/errors.ts";
 
 describe("error classes: one per row of the contract's table", () => {
-  test.each([
+  // Named by class and status: `%p` of an Error prints its stack, which reads like a failure.
+  const rows = [
     [new InvalidRequestError("x"), 400, "invalid_request_error", null, null],
     [new AuthenticationError("x"), 401, "authentication_error", "invalid_api_key", null],
     [new ModelNotFoundError("m"), 404, "invalid_request_error", "model_not_found", "model"],
@@ -26,7 +27,8 @@ describe("error classes: one per row of the contract's table", () => {
     [new UpstreamUnavailableError("x"), 503, "api_error", "upstream_unavailable", null],
     [new UpstreamTimeoutError("x"), 504, "api_error", "upstream_timeout", null],
     [new LoopDetectedError("x"), 508, "api_error", "loop_detected", null],
-  ])("%p", (error, status, type, code, param) => {
+  ] as const;
+  test.each(rows.map((row) => [`${row[0].constructor.name} → ${row[1]}`, ...row] as const))("%s", (_name, error, status, type, code, param) => {
     expect(error).toMatchObject({ status, type, code, param });
   });
 

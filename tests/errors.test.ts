@@ -88,6 +88,8 @@ describe("API keys", () => {
   test("no key, a wrong key: 401 invalid_api_key; the right key passes", async () => {
     const none = await errorOf(await gw.handle("/v1/models"), 401);
     expect(none).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
+    const refused = await gw.handle("/v1/models");
+    expect(refused.headers.get("www-authenticate")).toBe("Bearer");
     const wrong = await gw.handle("/v1/models", { headers: { authorization: "Bearer key-one-abcdeX" } });
     const error = await errorOf(wrong, 401);
     expect(error.message).not.toContain("key-one");
@@ -107,9 +109,13 @@ describe("API keys", () => {
 });
 
 describe("error mapping", () => {
-  test("unknown route: 404 not_found envelope", async () => {
-    const error = await errorOf(await gw.handle("/v2/nothing", { headers: auth }), 404);
-    expect(error).toMatchObject({ type: "invalid_request_error", code: "not_found" });
+  test("unknown route or wrong method: 404 naming the method and path, as OpenAI words it", async () => {
+    const error = await errorOf(await gw.handle("/v2/nothing?x=1", { headers: auth }), 404);
+    expect(error).toMatchObject({ type: "invalid_request_error", code: "not_found", message: "Invalid URL (GET /v2/nothing)" });
+    const wrongMethod = await errorOf(await gw.handle("/v1/chat/completions", { headers: auth }), 404);
+    expect(wrongMethod.message).toBe("Invalid URL (GET /v1/chat/completions)");
+    const deleteModels = await errorOf(await gw.handle("/v1/models", { method: "DELETE", headers: auth }), 404);
+    expect(deleteModels.message).toBe("Invalid URL (DELETE /v1/models)");
   });
 
   test("a plugin error is mapped by its fields (429 with Retry-After, the upstream's code kept)", async () => {

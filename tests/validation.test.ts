@@ -30,6 +30,7 @@ describe("request validation: a 400 envelope naming the field", () => {
     ["missing messages", { model: "dummy-model:1.0" }, "messages"],
     ["empty messages", { ...base, messages: [] }, "messages"],
     ["missing model", { messages: [user] }, "model"],
+    ["message without a role", { ...base, messages: [{ content: "hi" }] }, "messages[0].role"],
     ["bad role", { ...base, messages: [user, { role: "robot", content: "x" }] }, "messages[1].role"],
     ["empty user content", { ...base, messages: [{ role: "user", content: "" }] }, "messages[0].content"],
     ["user content null", { ...base, messages: [{ role: "user", content: null }] }, "messages[0].content"],
@@ -52,6 +53,21 @@ describe("request validation: a 400 envelope naming the field", () => {
   ])("%s", async (_name, body, param) => {
     const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost(body)), 400, param);
     if (param) expect(error.message).toContain(param);
+  });
+
+  test("a missing field is worded as OpenAI does: Missing required parameter", async () => {
+    const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, messages: [{ content: "hi" }] })), 400, "messages[0].role");
+    expect(error.message).toBe("Missing required parameter: 'messages[0].role'.");
+  });
+
+  test.each(["max_tokens", "max_completion_tokens"])("%s above the model's known context_length is a 400 naming it", async (field) => {
+    // dummy-model:1.0 lists context_length 8192.
+    const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, [field]: 100_000 })), 400, field, "invalid_value");
+    expect(error.message).toStartWith(`${field} is too large: 100000.`);
+    expect(error.message).toContain("8192");
+    const streamed = await gw.handle("/v1/chat/completions", jsonPost({ ...base, stream: true, [field]: 8193 }));
+    await expectError(streamed, 400, field, "invalid_value");
+    expect((await gw.handle("/v1/chat/completions", jsonPost({ ...base, [field]: 8192 }))).status).toBe(200);
   });
 
   test("malformed JSON", async () => {

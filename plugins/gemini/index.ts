@@ -10,8 +10,10 @@ import { DEFAULT_GEMINI_MODELS, fromGeminiModels, toGeminiModelId } from "./conv
 export default definePlugin({
   name: "gemini",
   env: Type.Object({
-    GEMINI_API_KEY: Type.Optional(Type.String()),
-    GEMINI_BASE_URL: Type.Optional(Type.String({ pattern: "^https?://", description: "an http(s) URL" })),
+    GEMINI_API_KEY: Type.Optional(Type.String({ title: "enables the Gemini plugin" })),
+    GEMINI_BASE_URL: Type.Optional(
+      Type.String({ pattern: "^https?://", title: "Gemini REST origin without the API version (proxies, tests)", description: "an http(s) URL" }),
+    ),
   }),
   secretEnv: ["GEMINI_API_KEY"],
 

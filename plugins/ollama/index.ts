@@ -9,7 +9,12 @@ import type { OllamaChatRequest } from "./wire.ts";
 export default definePlugin({
   name: "ollama",
   env: Type.Object({
-    OLLAMA_BASE_URL: Type.String({ default: "http://localhost:11434", pattern: "^https?://", description: "an http(s) URL" }),
+    OLLAMA_BASE_URL: Type.String({
+      default: "http://localhost:11434",
+      pattern: "^https?://",
+      title: "Ollama server; its models are discovered from GET /api/tags",
+      description: "an http(s) URL",
+    }),
   }),
   create(host) {
     const client = createOllamaClient({ baseUrl: host.env.OLLAMA_BASE_URL, fetch: host.fetch });
@@ -30,6 +35,17 @@ export default definePlugin({
       refreshIntervalMs: 30_000,
       // `ollama/<name>` reaches models the last discovery did not list (yet).
       resolveModel: (id) => id,
+      origin: host.env.OLLAMA_BASE_URL,
+      // `/api/show` answers 404 for a model this server does not have.
+      async modelExists(id, ctx) {
+        try {
+          await client.showModel(id, { ...ctx, requestedModel: id });
+          return true;
+        } catch (error) {
+          if ((error as { code?: unknown })?.code === "model_not_found") return false;
+          throw error;
+        }
+      },
 
       async chat(request, ctx) {
         const answer = await client.chat(await toChatBody(request, ctx, false), ctx);

@@ -10,9 +10,7 @@ import {
 import { errorFromPayload, errorFromResponse, type ErrorContext } from "./map-error.ts";
 import type { Upstream } from "./settings.ts";
 
-/** What one call upstream needs from the request (or discovery) context. */
-
-export type UpstreamPath = "/models" | "/chat/completions" | "/embeddings";
+export type UpstreamPath = "/models" | `/models/${string}` | "/chat/completions" | "/embeddings";
 
 /**
  * The only code that knows URLs, headers and `fetch`. One per instance, built at start-up. The
@@ -44,8 +42,8 @@ export class UpstreamClient {
     };
   }
 
-  /** `GET {base_url}/models`, parsed. */
-  async getJson(path: "/models", ctx: UpstreamCall): Promise<unknown> {
+  /** `GET {base_url}/models` (or `/models/{id}`), parsed. */
+  async getJson(path: "/models" | `/models/${string}`, ctx: UpstreamCall): Promise<unknown> {
     return this.#readJson(path, "GET", undefined, ctx);
   }
 

@@ -97,6 +97,8 @@ describe("configuration errors stop start-up, naming the field", () => {
     [{ upstreams: [{ name: "ok", base_url: "http://127.0.0.1:1/v1" }, { name: "bad", base_url: "ftp://example" }] }, "plugins.openai-compatible.upstreams[1].base_url: expected an http(s) URL with the version path, e.g. https://api.openai.com/v1"],
     [{ upstreams: [{ name: "a", base_url: "http://127.0.0.1:1/v1", api_key_env: "OC_E2E_NOT_SET" }] }, "plugins.openai-compatible.upstreams[0].api_key_env: the environment variable OC_E2E_NOT_SET is not set"],
     [{ upstreams: [{ name: "a b", base_url: "http://127.0.0.1:1/v1" }] }, `plugins.openai-compatible.upstreams[0].name: "a b" is not a valid instance name`],
+    // Named like a built-in instance: its ids would be ambiguous.
+    [{ upstreams: [{ name: "dummy", base_url: "http://127.0.0.1:1/v1" }] }, `the instance name "dummy" is used twice`],
   ])("%j", async (section, message) => {
     const config = writeConfigFile({ plugins: { "openai-compatible": section } });
     const failure = await startTestGateway({ OLLAIX_CONFIG: config }, [dummy, openaiCompatible]).catch((error: unknown) => error);

@@ -4,7 +4,7 @@ import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-serve
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
 import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
-import { openAIHandler, sentHeaders, sseResponse } from "./__fixtures__/fake-openai.ts";
+import { openAIHandler, sentHeaders, sseResponse, UNLISTED_MODEL } from "./__fixtures__/fake-openai.ts";
 import { COMPLETION, MODEL_LIST, TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, USAGE } from "./__fixtures__/openai-wire.ts";
 import { abortOf, writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
@@ -54,7 +54,16 @@ describe("discovery", () => {
     const page = await client.models.list();
     const listed = page.data.filter((m) => m.owned_by === "groq");
     expect(listed).toEqual(MODEL_LIST.data.map((m) => ({ id: m.id, object: "model", created: m.created, owned_by: "groq" })));
-    expect(await client.models.retrieve("groq/some-unlisted-model")).toMatchObject({ id: "groq/some-unlisted-model", owned_by: "groq" });
+  });
+
+  test("an id the upstream does not list is asked for with GET /models/{id}: 200 when it has it, else 404", async () => {
+    expect(await client.models.retrieve(`groq/${UNLISTED_MODEL}`)).toMatchObject({ id: `groq/${UNLISTED_MODEL}`, owned_by: "groq" });
+    const missing = await client.models.retrieve("groq/totally-made-up").catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(missing).toMatchObject({ status: 404, code: "model_not_found" });
+    const asked = fake.requests.filter((r) => r.path.startsWith("/v1/models/")).map((r) => r.path);
+    expect(asked).toEqual([`/v1/models/${UNLISTED_MODEL}`, "/v1/models/totally-made-up"]);
+    expect(sentHeaders(fake.requests.find((r) => r.path === "/v1/models/totally-made-up")!).authorization).toBe(`Bearer ${KEY}`);
   });
 
   test("GET /models went out with the key, the configured header and x-ollaix-hops: 1", async () => {

@@ -23,6 +23,17 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
     // Any id goes: the upstream knows its models better than our last discovery
     // (`openrouter/openai/gpt-4o` reaches OpenRouter as `openai/gpt-4o`).
     resolveModel: (id) => id,
+    origin: upstream.baseUrl,
+    // OpenAI's `GET /models/{model}`: 404 for a model the upstream does not serve.
+    async modelExists(id, ctx) {
+      try {
+        await client.getJson(`/models/${encodeURIComponent(id)}`, { ...ctx, requestedModel: id });
+        return true;
+      } catch (error) {
+        if ((error as { code?: unknown })?.code === "model_not_found") return false;
+        throw error;
+      }
+    },
     maxN: MAX_N,
     acceptsTokenIds: true,
 

@@ -48,9 +48,12 @@ export const OPENAI_URL = "https://api.openai.com/v1";
 /** The env short form: one instance named `openai`. */
 export const OpenAIEnv = Type.Object({
   OPENAI_BASE_URL: Type.Optional(
-    Type.String({ description: "an http(s) URL with the version path, e.g. https://api.openai.com/v1" }),
+    Type.String({
+      title: "one OpenAI-compatible upstream named openai, with the version path (https://api.openai.com/v1)",
+      description: "an http(s) URL with the version path, e.g. https://api.openai.com/v1",
+    }),
   ),
-  OPENAI_API_KEY: Type.Optional(Type.String({ description: "the key for OPENAI_BASE_URL" })),
+  OPENAI_API_KEY: Type.Optional(Type.String({ title: "the key for OPENAI_BASE_URL", description: "the key for OPENAI_BASE_URL" })),
 });
 export type OpenAIEnv = Static<typeof OpenAIEnv>;
 

@@ -1,4 +1,4 @@
-import { assertToolChoice } from "../chat-rules.ts";
+import { assertTokenLimits, assertToolChoice } from "../chat-rules.ts";
 import type { Config } from "../config.ts";
 import { InvalidRequestError, UpstreamError } from "../errors.ts";
 import { mapError } from "../error-response.ts";
@@ -197,10 +197,11 @@ export class Pipeline {
     try {
       const registry = this.#deps.registry;
       if (!registry.isReady) await registry.ready; // only in the first moments after start
-      const { provider, upstreamId } = registry.resolve(chat.model);
+      const { provider, upstreamId, contextLength } = registry.resolve(chat.model);
       t.knownModel = true;
       t.provider = provider.name;
       t.target = `${provider.name}/${upstreamId}`;
+      assertTokenLimits(chat, contextLength);
       const n = chat.n ?? 1;
       if (n > (provider.maxN ?? 1)) {
         throw new InvalidRequestError(`'n' greater than ${provider.maxN ?? 1} is not supported by ${provider.name} models.`, {

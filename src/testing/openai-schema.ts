@@ -5,7 +5,6 @@
  *   expectOpenAI("CreateChatCompletionResponse", body); // throws with ajv's errors if invalid
  *   validateOpenAI("Model", value);                      // string[] of errors, [] when valid
  */
-import { readFileSync } from "node:fs";
 import Ajv2020 from "ajv/dist/2020";
 import type { ErrorObject, SchemaObject, ValidateFunction } from "ajv/dist/2020";
 
@@ -20,7 +19,9 @@ export type OpenAISchemaName =
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const FIXTURE_URL = new URL("./openai-schemas.json", import.meta.url);
+// Imported, not read from disk: the compiled binary (`ollaix plugin test`) carries it inside.
+import fixtureJson from "./openai-schemas.json" with { type: "json" };
+
 const ROOT_ID = "urn:ollaix:openai-components";
 const OPENAPI_REF_PREFIX = "#/components/schemas/";
 
@@ -86,9 +87,9 @@ const validators = new Map<OpenAISchemaName, ValidateFunction>();
 
 function getAjv(): Ajv2020 {
   if (ajv) return ajv;
-  const fixture = JSON.parse(readFileSync(FIXTURE_URL, "utf8")) as Json;
+  const fixture = fixtureJson as unknown as Json;
   const schemas = isObject(fixture) ? fixture["schemas"] : undefined;
-  if (!isObject(schemas)) throw new Error(`${FIXTURE_URL.pathname}: no "schemas" object`);
+  if (!isObject(schemas)) throw new Error('openai-schemas.json: no "schemas" object');
 
   const $defs: JsonObject = {};
   for (const [name, schema] of Object.entries(schemas)) $defs[name] = toJsonSchema(schema);

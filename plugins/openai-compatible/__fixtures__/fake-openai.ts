@@ -17,14 +17,36 @@ interface ChatBody {
   input?: unknown;
 }
 
+/** A model the fake serves (`GET /v1/models/{id}` answers it) but does not list. */
+export const UNLISTED_MODEL = "some-unlisted-model";
+
+/** OpenAI's `GET /models/{model}`: the model object, or its 404 for a model it does not serve. */
+function retrieveModel(id: string): Response {
+  const listed = MODEL_LIST.data.find((m) => m.id === id);
+  if (listed) return jsonResponse(listed);
+  if (id === UNLISTED_MODEL) return jsonResponse({ id, object: "model", created: 1700000000, owned_by: "system" });
+  return jsonResponse(
+    {
+      error: {
+        message: `The model '${id}' does not exist or you do not have access to it.`,
+        type: "invalid_request_error",
+        param: null,
+        code: "model_not_found",
+      },
+    },
+    404,
+  );
+}
+
 /**
- * An OpenAI server under `/v1` answering from the fixtures: the model list, chat completions
+ * An OpenAI server under `/v1` answering from the fixtures: the model list, one model, chat completions
  * (tool calls when the request has tools; the usage chunk only when asked) and embeddings (one
  * vector per input). Anything else is OpenAI's 404 for an unknown URL.
  */
 export function openAIHandler(request: RecordedRequest): Response {
   const body = (request.body ?? {}) as ChatBody;
   const route = `${request.method} ${request.path}`;
+  if (route.startsWith("GET /v1/models/")) return retrieveModel(decodeURIComponent(request.path.slice("/v1/models/".length)));
   switch (route) {
     case "GET /v1/models":
       return jsonResponse(MODEL_LIST);

@@ -1,0 +1,41 @@
+import type { EnvSource } from "../env.ts";
+import { createGateway } from "../server.ts";
+import { columns, withoutCredentials, type Output } from "./output.ts";
+
+/**
+ * `ollaix check-config [FILE]`: everything start-up validates (environment, the OLLAIX_CONFIG
+ * file, every plugin's settings), without listening or asking any upstream. Prints the provider
+ * instances; a ConfigError reaches the caller (exit 2).
+ */
+export async function checkConfig(env: EnvSource, io: Output): Promise<number> {
+  const gateway = await createGateway({ env, discover: false, write: (line) => io.err(`${line}\n`) });
+  try {
+    const { config, instances } = gateway;
+    io.out(`Configuration is valid.\n`);
+    io.out(`  listen: ${config.host}:${config.port}${config.reusePort ? " (REUSE_PORT: shared with other processes)" : ""}\n`);
+    io.out(`  config file: ${config.configFile ?? "none (OLLAIX_CONFIG unset)"}\n`);
+    io.out(`  plugins folder: ${config.pluginsDir ?? "none (PLUGINS_DIR unset)"}\n`);
+    io.out(`  API keys: ${config.apiKeys.length === 0 ? "none (/v1/* is open)" : `${config.apiKeys.length} configured`}\n`);
+
+    io.out(`\nProvider instances (${instances.length}):\n`);
+    io.out(
+      columns([
+        ["name", "plugin", "models", "upstream", "source"],
+        ...instances.map(({ provider, plugin, source }) => [
+          provider.name,
+          plugin,
+          Array.isArray(provider.models) ? `${provider.models.length} listed` : "discovered",
+          provider.origin ? withoutCredentials(provider.origin) : "-",
+          source,
+        ]),
+      ]),
+    );
+    const upstreams = instances.filter((i) => i.plugin === "openai-compatible");
+    io.out(`\nOpenAI-compatible instances (${upstreams.length}):\n`);
+    if (upstreams.length === 0) io.out("  none (set OPENAI_BASE_URL, or plugins.openai-compatible.upstreams in the config file)\n");
+    else io.out(columns(upstreams.map(({ provider }) => [provider.name, provider.origin ? withoutCredentials(provider.origin) : "-"])));
+    return 0;
+  } finally {
+    await gateway.shutdown();
+  }
+}

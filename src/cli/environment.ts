@@ -1,0 +1,37 @@
+import type { TSchema } from "@sinclair/typebox";
+import { CoreEnv } from "../config.ts";
+import { isPluginFactory, type PluginDefinition } from "../plugin.ts";
+
+/** One environment variable as `--help` lists it. */
+export interface EnvVariable {
+  name: string;
+  /** The default as text, or `unset`. */
+  defaultValue: string;
+  meaning: string;
+  /** `core`, or the plugin that reads it. */
+  owner: string;
+}
+
+/** `title` says what a variable is for; `description` (what it expects) is the fallback. */
+function describe(name: string, schema: TSchema, owner: string): EnvVariable {
+  const { default: fallback, title, description } = schema as { default?: unknown; title?: string; description?: string };
+  return {
+    name,
+    defaultValue: fallback === undefined ? "unset" : String(fallback),
+    meaning: title ?? description ?? "",
+    owner,
+  };
+}
+
+/**
+ * Every variable Ollaix reads, from the schemas that validate them (the core's, then each
+ * plugin's): the help text cannot drift from what start-up accepts.
+ */
+export function listEnvironment(plugins: readonly PluginDefinition[]): EnvVariable[] {
+  const out = Object.entries(CoreEnv.properties).map(([name, schema]) => describe(name, schema, "core"));
+  for (const plugin of plugins) {
+    if (!isPluginFactory(plugin) || !plugin.env) continue;
+    for (const [name, schema] of Object.entries(plugin.env.properties)) out.push(describe(name, schema as TSchema, plugin.name));
+  }
+  return out;
+}

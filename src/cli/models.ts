@@ -1,0 +1,45 @@
+import type { EnvSource } from "../env.ts";
+import { createGateway } from "../server.ts";
+import { columns, type Output } from "./output.ts";
+
+/** How long `ollaix models` waits for every provider's first answer. */
+const DISCOVERY_TIMEOUT_MS = 15_000;
+
+/**
+ * `ollaix models`: start the plugins, ask each provider for its models once, print them by
+ * instance, exit. A quick way to see that Ollama, Gemini or an upstream is reachable: a provider
+ * that cannot be asked shows the reason (exit 1).
+ */
+export async function listModels(env: EnvSource, io: Output): Promise<number> {
+  const failures = new Map<string, string>();
+  const gateway = await createGateway({
+    env,
+    discoveryTimeoutMs: DISCOVERY_TIMEOUT_MS,
+    discoveryWaitMs: DISCOVERY_TIMEOUT_MS,
+    write(line) {
+      // Discovery failures are logged by the registry; keep them for the table and show the rest.
+      const entry = JSON.parse(line) as { msg?: string; provider?: string; error?: string };
+      if (entry.msg === "model discovery failed; keeping the last known list" && entry.provider) {
+        failures.set(entry.provider, entry.error ?? "failed");
+      } else {
+        io.err(`${line}\n`);
+      }
+    },
+  });
+  try {
+    await gateway.registry.ready;
+    const models = gateway.registry.list();
+    for (const { provider } of gateway.instances) {
+      const own = models.filter((m) => m.owned_by === provider.name);
+      const failure = failures.get(provider.name);
+      const status = failure ? `unreachable: ${failure}` : `${own.length} model${own.length === 1 ? "" : "s"}`;
+      io.out(`${provider.name} (${status})\n`);
+      if (own.length > 0) {
+        io.out(columns(own.map((m) => [m.id, typeof m.context_length === "number" ? `context ${m.context_length}` : ""])));
+      }
+    }
+    return failures.size > 0 ? 1 : 0;
+  } finally {
+    await gateway.shutdown();
+  }
+}

@@ -1,0 +1,49 @@
+import type { EnvSource } from "../env.ts";
+import { importPluginAt } from "../plugin-loader.ts";
+import type { Output } from "./output.ts";
+
+export interface PluginTestOptions {
+  dir: string;
+  /** The model to chat with; the first the plugin lists by default. */
+  model?: string;
+  embeddingModel?: string;
+  env: EnvSource;
+}
+
+/**
+ * `ollaix plugin test DIR`: the conformance checks of `ollaix/plugin/testing`, run against a plugin
+ * folder anywhere, without a test runner (so the compiled binary can do it). The plugin reads its
+ * variables from the environment, as under PLUGINS_DIR. Exit 0 when every check passes, else 1.
+ */
+export async function testPlugin(options: PluginTestOptions, io: Output): Promise<number> {
+  // Loaded on demand: the checks bring ajv and OpenAI's schemas, which serving never needs.
+  const { CONFORMANCE_CHECKS, startConformance } = await import("../testing/conformance-checks.ts");
+  const { definition, source } = await importPluginAt(options.dir);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.env)) if (value !== undefined) env[name] = value;
+  // The gateway under test listens on a free loopback port, whatever PORT/HOST say.
+  delete env.PORT;
+  delete env.HOST;
+
+  io.out(`Plugin conformance: ${source}\n`);
+  const session = await startConformance({ plugin: definition, model: options.model, embeddingModel: options.embeddingModel, env });
+  let failed = 0;
+  try {
+    io.out(`instance ${session.instance}, model ${session.options.model}\n`);
+    for (const check of CONFORMANCE_CHECKS) {
+      try {
+        await check.run(session);
+        io.out(`  ok    ${check.name}\n`);
+      } catch (error) {
+        failed++;
+        const message = error instanceof Error ? error.message : String(error);
+        io.out(`  FAIL  ${check.name}\n${message.replace(/^/gm, "        ")}\n`);
+      }
+    }
+  } finally {
+    await session.close();
+  }
+  const total = CONFORMANCE_CHECKS.length;
+  io.out(failed === 0 ? `${total} of ${total} checks passed.\n` : `${failed} of ${total} checks failed.\n`);
+  return failed === 0 ? 0 : 1;
+}

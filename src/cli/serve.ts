@@ -1,0 +1,35 @@
+import type { EnvSource } from "../env.ts";
+import { createGateway } from "../server.ts";
+
+/** `ollaix` / `ollaix serve`: listen on HOST:PORT until SIGTERM/SIGINT, then drain and exit 0. */
+export async function serve(env: EnvSource): Promise<void> {
+  const gateway = await createGateway({ env });
+  const url = gateway.listen();
+  gateway.logger.info("Ollaix listening", { url, docs: `${url}/docs`, models: gateway.registry.list().length });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.logger.info("shutting down", { signal, grace_ms: gateway.config.shutdownGraceMs });
+    await gateway.shutdown();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** `ollaix --healthcheck`: for Docker's HEALTHCHECK in an image that has no curl. Returns the exit code. */
+export async function healthcheck(env: EnvSource): Promise<number> {
+  const port = env.PORT || "8000";
+  const host = !env.HOST || env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST === "::" ? "[::1]" : env.HOST;
+  try {
+    const response = await fetch(`http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}/health`, {
+      signal: AbortSignal.timeout(3000),
+    });
+    const body = (await response.json()) as { status?: string };
+    return response.ok && body.status === "healthy" ? 0 : 1;
+  } catch {
+    return 1;
+  }
+}
