@@ -70,6 +70,15 @@ export default definePlugin({
         }
       },
 
+      async countTokens(request, ctx) {
+        const body = await prepare(request, ctx);
+        try {
+          return await client.countTokens(ctx.model, body, callOf(ctx));
+        } catch (error) {
+          throw fromGeminiError(error, ctx);
+        }
+      },
+
       async embed(input, request, ctx) {
         // acceptsTokenIds is unset, so the core hands over strings only.
         const texts = input as string[];
