@@ -116,11 +116,11 @@ describe("@anthropic-ai/sdk", () => {
 });
 
 describe("errors are the SDK's classes, in Anthropic's envelope", () => {
-  const failure = async (call: PromiseLike<unknown>): Promise<Anthropic.APIError> => {
+  const failure = async (call: PromiseLike<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> => {
     try {
       await call;
     } catch (e) {
-      return e as Anthropic.APIError;
+      return e as InstanceType<typeof Anthropic.APIError>;
     }
     throw new Error("the call succeeded");
   };
@@ -181,7 +181,7 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
   test("malformed JSON and a missing key answer in Anthropic's shape", async () => {
     const bad = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": KEY, "content-type": "application/json" }, body: "{not json" });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.type).toBe("invalid_request_error");
+    expect(((await bad.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
     const anonymous = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toEqual({ type: "error", error: { type: "authentication_error", message: expect.stringContaining("x-api-key") } });

@@ -50,7 +50,8 @@ describe("openai-compatible", () => {
       tool_choice: { type: "any", disable_parallel_tool_use: true }, stop_sequences: ["END"], temperature: 0.5, top_k: 20,
       thinking: { type: "enabled", budget_tokens: 2000 }, metadata: { user_id: "u-7" },
       messages: [{ role: "user", content: "Weather in Boston?" }],
-    });
+      // `temperature` and `top_k` are still in Anthropic's API reference; this SDK version's types dropped them.
+    } as Anthropic.MessageCreateParamsNonStreaming);
     const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === "tool_use")!;
     expect(use.input).toEqual({ location: "Boston, MA" });
     expect(first.stop_reason).toBe("tool_use");
