@@ -76,7 +76,7 @@ export function toAnthropicMessage(
   }
   if (typeof message?.content === "string" && message.content !== "") content.push({ type: "text", text: message.content });
   for (const call of calls) {
-    content.push({ type: "tool_use", id: toToolUseId(call.id), name: call.function.name, input: parseToolInput(call.function.arguments) });
+    content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_")), name: call.function.name, input: parseToolInput(call.function.arguments) });
   }
   const stop = toStopReason(choice?.finish_reason, {
     hasToolCalls: calls.length > 0,

@@ -104,7 +104,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       if (!isCurrent) {
         if (seenCalls.has(call.index)) continue; // its block is closed: Anthropic cannot reopen it
         seenCalls.add(call.index);
-        const id = toToolUseId(call.id ?? randomId("call_"));
+        const id = toToolUseId(call.id || randomId("call_"));
         out += openBlock({ kind: "tool", call: call.index }, { type: "tool_use", id, name: call.function?.name ?? "", input: {} });
       }
       const args = call.function?.arguments;
