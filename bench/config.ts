@@ -50,3 +50,7 @@ import { SEED_MESSAGES } from "../src/seed.ts";
 
 export const chatBody = (model: string, stream = false): string =>
   JSON.stringify(stream ? { model, messages: SEED_MESSAGES, stream: true } : { model, messages: SEED_MESSAGES });
+
+/** The same conversation as an Anthropic Messages request (`max_tokens` is required there). */
+export const messagesBody = (model: string, stream = false): string =>
+  JSON.stringify(stream ? { model, max_tokens: 1024, messages: SEED_MESSAGES, stream: true } : { model, max_tokens: 1024, messages: SEED_MESSAGES });

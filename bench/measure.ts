@@ -6,7 +6,8 @@ import { spawn } from "./spawn.ts";
 import type { StreamClientResult, StreamJob } from "./stream-client.ts";
 
 export type Kind = "direct" | "bare" | "ollaix-src" | "ollaix-bin";
-export type PathName = "openai" | "ollama" | "dummy";
+/** `messages`: Anthropic's /v1/messages in front of the same OpenAI-compatible fake as `openai`. */
+export type PathName = "openai" | "ollama" | "dummy" | "messages";
 
 export interface Target {
   kind: Kind;
@@ -82,8 +83,9 @@ export async function sanity(url: string, body: string, expectOllama = false): P
     const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
     const text = await r.text();
     if (!r.ok) return `HTTP ${r.status}: ${text.slice(0, 200)}`;
-    const json = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[]; message?: { content?: unknown } };
-    const content = expectOllama ? json.message?.content : json.choices?.[0]?.message?.content;
+    const json = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[]; message?: { content?: unknown }; content?: { text?: unknown }[] };
+    // A chat completion, Ollama's answer, or an Anthropic Message (`content[0].text`).
+    const content = expectOllama ? json.message?.content : (json.choices?.[0]?.message?.content ?? json.content?.[0]?.text);
     return typeof content === "string" ? undefined : `unexpected answer: ${text.slice(0, 200)}`;
   } catch (error) {
     return `request failed: ${(error as Error).message}`;

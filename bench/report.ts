@@ -94,6 +94,18 @@ export function derive(r: Results): void {
       check(v, `${path}: added p50 at 1 conn`, "≤ 0.15 ms", out[`${path}.added_p50_ms@1`] ?? null, "ms", (x) => x <= 0.15, note, at1);
       check(v, `${path}: p99 at 64 conns vs bare`, "≤ 1.2×", out[`${path}.p99_ratio@64`] ?? null, "×", (x) => x <= 1.2, note, at64);
     }
+    // Messages vs Chat Completions on the same upstream call: the Anthropic surface's own cost.
+    const m1 = find(r, k, "messages", 1);
+    const c1 = find(r, k, "openai", 1);
+    out["messages.added_p50_us_vs_chat@1"] = m1 && c1 ? (m1.p50Ms - c1.p50Ms) * 1000 : null;
+    for (const chunks of [200, 2000]) {
+      const ms = findStream(r, k, "messages", chunks);
+      const cs = findStream(r, k, "openai", chunks);
+      out[`messages.stream${chunks}.per_chunk_us_vs_chat`] = ms && cs ? ((ms.totalMs - cs.totalMs) / chunks) * 1000 : null;
+    }
+    const mNote = skipNote(v, "messages");
+    check(v, "messages: added p50 vs the same chat call (1 conn)", "≤ 5 µs", out["messages.added_p50_us_vs_chat@1"] ?? null, "µs", (x) => x <= 5, mNote, [m1, c1]);
+    check(v, "messages stream: per-chunk cost vs the same chat stream (2,000 chunks)", "≤ 5 µs", out["messages.stream2000.per_chunk_us_vs_chat"] ?? null, "µs", (x) => x <= 5, mNote, [findStream(r, k, "messages", 2000), findStream(r, k, "openai", 2000)]);
     const note = skipNote(v, "openai");
     const s2000 = [findStream(r, k, "openai", 2000), findStream(r, "bare", "openai", 2000)];
     const s200 = [findStream(r, k, "openai", 200), findStream(r, "bare", "openai", 200)];

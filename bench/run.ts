@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { chatBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settings, variant } from "./config.ts";
+import { chatBody, messagesBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settings, variant } from "./config.ts";
 import { ensureWrk, runLoad } from "./load.ts";
 import { loadRows, median, progressiveRow, sanity, streamRow, type Kind, type PathName, type Target } from "./measure.ts";
 import { memory } from "./proc.ts";
@@ -193,6 +193,18 @@ async function measureOllaix(v: "src" | "bin", fakes: Fakes, tool: "wrk" | "bun"
         // quick mode: the binary's ollama load rows are left out to stay under a minute
         ...(settings.quick && v === "bin" && path === "ollama" ? { streamsOnly: true } : {}),
       });
+      // The Messages surface over the same upstream call as the `openai` chat row: the difference
+      // between the two rows is what the Anthropic conversion costs.
+      if (path === "openai") {
+        plans.push({
+          path: "messages",
+          url: `${url}/v1/messages`,
+          body: messagesBody(listed),
+          streamBody: (suffix) => messagesBody(listedVariant(listed, BARE.openai, suffix), true),
+          format: "sse",
+          ...(settings.quick && v === "bin" ? { streamsOnly: true } : {}),
+        });
+      }
     }
     await measure(kind, proc.pid, plans, tool);
   } finally {

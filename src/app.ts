@@ -12,6 +12,7 @@ import type { Gate } from "./pipeline/gate.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { surfaceOfPath } from "./surfaces/envelopes.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
+import { messagesRoutes } from "./surfaces/anthropic-messages/route.ts";
 import { embeddingRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -78,5 +79,6 @@ export function createApp(options: AppOptions) {
     .use(healthRoutes(deps))
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
+    .use(messagesRoutes(deps))
     .use(embeddingRoutes(deps));
 }

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { ChatCompletion, ChatCompletionChunk, ChatRequest } from "./schemas/chat.ts";
 import { EmbeddingList, EmbeddingRequest } from "./schemas/embeddings.ts";
 import { ErrorBody } from "./schemas/error.ts";
+import { CountTokensRequest, MessagesRequest } from "./surfaces/anthropic-messages/schema.ts";
 import { Model, ModelList } from "./schemas/models.ts";
 
 /** The seed's three-message conversation: the example request of the docs page. */
@@ -112,6 +113,7 @@ export function docs(version: string) {
           paths: { "/v1/models/{id}": retrieveModelPath } as never,
           tags: [
             { name: "Chat", description: "Chat completions, with and without streaming" },
+            { name: "Anthropic", description: "Anthropic's Messages API for every model (Claude Code, the Anthropic SDKs)" },
             { name: "Embeddings", description: "Vector embeddings" },
             { name: "Models", description: "Models of every provider instance" },
             { name: "Health", description: "Liveness; never needs a key" },
@@ -128,6 +130,8 @@ export function docs(version: string) {
               response: { 200: ChatCompletion, ...errors },
             },
           },
+          "/v1/messages": { post: { body: { ...MessagesRequest, examples: [{ model: "dummy-model:1.0", max_tokens: 256, messages: [{ role: "user", content: "Hello" }] }] } } },
+          "/v1/messages/count_tokens": { post: { body: CountTokensRequest } },
           "/v1/embeddings": {
             post: { body: { ...EmbeddingRequest, examples: [{ model: "dummy-model:1.0", input: "Hello" }] }, response: { 200: EmbeddingList, ...errors } },
           },

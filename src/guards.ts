@@ -11,12 +11,18 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest();
  */
 export function guards(apiKeys: readonly string[]) {
   const digests = apiKeys.map(sha256);
-  const isAllowed = (header: string | null): boolean => {
-    if (header === null || !header.startsWith("Bearer ")) return false;
-    const presented = sha256(header.slice(7).trim());
+  const isKnown = (key: string): boolean => {
+    const presented = sha256(key);
     let ok = false;
     for (const digest of digests) ok = timingSafeEqual(presented, digest) || ok;
     return ok;
+  };
+  const isAllowed = (header: string | null): boolean => header !== null && header.startsWith("Bearer ") && isKnown(header.slice(7).trim());
+  // Anthropic's SDKs and Claude Code send the key as `x-api-key` (ANTHROPIC_API_KEY) or as a
+  // bearer token (ANTHROPIC_AUTH_TOKEN): on the Messages surface either will do.
+  const isAnthropicKeyAllowed = (request: Request): boolean => {
+    const key = request.headers.get("x-api-key");
+    return key !== null && isKnown(key.trim());
   };
   return new Elysia({ name: "ollaix:guards", seed: apiKeys.length }).onRequest(
     function guardRequest({ request, set }) {
@@ -30,13 +36,17 @@ export function guards(apiKeys: readonly string[]) {
           `Request loop detected: this request has passed through ${MAX_HOPS} or more gateways (x-ollaix-hops).`,
         );
       }
-      if (digests.length > 0 && request.method !== "OPTIONS" && !isAllowed(request.headers.get("authorization"))) {
-        throw new AuthenticationError(
-          request.headers.get("authorization")
-            ? "Incorrect API key provided."
+      if (digests.length === 0 || request.method === "OPTIONS" || isAllowed(request.headers.get("authorization"))) return;
+      const isMessages = url.startsWith("/v1/messages", pathStart);
+      if (isMessages && isAnthropicKeyAllowed(request)) return;
+      const presented = request.headers.get("authorization") ?? (isMessages ? request.headers.get("x-api-key") : null);
+      throw new AuthenticationError(
+        presented
+          ? "Incorrect API key provided."
+          : isMessages
+            ? "You didn't provide an API key. Send it in an x-api-key header or as Authorization: Bearer YOUR_KEY."
             : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-        );
-      }
+      );
     },
   );
 }

@@ -112,6 +112,11 @@ export interface Provider {
     request: EmbeddingRequest,
     ctx: RequestContext,
   ): Promise<EmbedResult>;
+  /**
+   * Optional: the provider's own count of a chat request's input tokens (Gemini `countTokens`), for
+   * Anthropic's `count_tokens`. Without it the gateway estimates with its own tokenizer.
+   */
+  countTokens?(request: ChatRequest, ctx: RequestContext): Promise<number>;
   /** Whether `embed` takes token-id input (`number[]`, `number[][]`). */
   acceptsTokenIds?: boolean;
   /** Largest `n` the provider honours; default 1 (the core answers 400 `param: "n"` above it). */

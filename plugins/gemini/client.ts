@@ -1,7 +1,7 @@
 import type { GenerateContentConfig, GenerateContentParameters } from "@google/genai";
 import type { UpstreamCall } from "../../src/kit.ts";
 import { fromGeminiError } from "./errors.ts";
-import { parseEmbedResponse, parseGenerateResponse, parseModel, type GeminiEmbedResponse, type GeminiGenerateRequest, type GeminiModel, type GeminiResponse } from "./wire.ts";
+import { parseCountTokens, parseEmbedResponse, parseGenerateResponse, parseModel, type GeminiEmbedResponse, type GeminiGenerateRequest, type GeminiModel, type GeminiResponse } from "./wire.ts";
 
 /** The Gemini API's own origin, the SDK's default; set explicitly so no SDK environment variable moves it. */
 export const GOOGLE_BASE_URL = "https://generativelanguage.googleapis.com/";
@@ -20,6 +20,8 @@ export interface GeminiClient {
   generateContentStream(model: string, request: GeminiGenerateRequest, call: UpstreamCall): Promise<AsyncIterable<GeminiResponse>>;
   /** One `batchEmbedContents` call. */
   embedContents(model: string, texts: readonly string[], dimensions: number | undefined, call: UpstreamCall): Promise<GeminiEmbedResponse>;
+  /** `countTokens` of a whole generate request (system instruction and tools included): `totalTokens`. */
+  countTokens(model: string, request: GeminiGenerateRequest, call: UpstreamCall): Promise<number>;
   /** Every page of `GET models`, or only the first `pageSize` entries when `firstPageOnly`. */
   listModels(call: UpstreamCall, o?: { pageSize?: number; firstPageOnly?: boolean }): Promise<GeminiModel[]>;
 }
@@ -32,7 +34,9 @@ export interface GeminiClient {
  */
 export async function createGeminiClient(o: GeminiClientOptions): Promise<GeminiClient> {
   // Loaded only when the plugin is enabled: importing the SDK costs ~120 ms of start-up.
-  const { GoogleGenAI } = await import("@google/genai");
+  const { GoogleGenAI, ApiError } = await import("@google/genai");
+  const base = o.baseUrl ?? GOOGLE_BASE_URL;
+  const origin = base.endsWith("/") ? base : `${base}/`;
   const sdk = new GoogleGenAI({
     apiKey: o.apiKey,
     vertexai: false,
@@ -91,6 +95,23 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
       });
       return parseEmbedResponse(response);
     }),
+
+    countTokens: (model, request, call) =>
+      mapped(call, async () => {
+        // The SDK's countTokens refuses `systemInstruction` and `tools` against the Gemini API; the REST
+        // method takes them inside `generateContentRequest`, so this one call goes through fetch.
+        const { contents, systemInstruction, tools, toolConfig } = request;
+        const response = await o.fetch(`${origin}v1beta/models/${encodeURIComponent(model)}:countTokens`, {
+          method: "POST",
+          headers: { ...call.upstreamHeaders, "content-type": "application/json", "x-goog-api-key": o.apiKey },
+          body: JSON.stringify({ generateContentRequest: { model: `models/${model}`, contents, systemInstruction, tools, toolConfig } }),
+          signal: call.signal,
+        });
+        const text = await response.text();
+        // The SDK's error class, so errors.ts maps a failed count like any other call.
+        if (!response.ok) throw new ApiError({ message: text, status: response.status });
+        return parseCountTokens(JSON.parse(text));
+      }),
 
     listModels: (call, { pageSize = 1000, firstPageOnly = false } = {}) => mapped(call, async () => {
       const pager = await sdk.models.list({ config: { pageSize, abortSignal: call.signal, httpOptions: { headers: { ...call.upstreamHeaders } } } });

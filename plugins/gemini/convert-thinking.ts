@@ -15,7 +15,11 @@ const isEffort = (value: string): value is Effort => Object.hasOwn(BUDGETS, valu
 /** Gemini 3 models choose thinking by level; older ones by budget. */
 const LEVEL_MODELS = /^gemini-(?:[3-9]|\d{2,})/;
 
-export function toGeminiThinkingConfig(effort: string | null | undefined, model: string): GeminiThinkingConfig | undefined {
+/**
+ * `budget`: an exact token budget a surface passed beside the effort (Anthropic's `budget_tokens`);
+ * Gemini 2.x takes it as it is, Gemini 3 goes by the level.
+ */
+export function toGeminiThinkingConfig(effort: string | null | undefined, model: string, budget?: number): GeminiThinkingConfig | undefined {
   if (effort == null) return undefined;
   if (!isEffort(effort)) {
     throw new InvalidRequestError(
@@ -24,7 +28,7 @@ export function toGeminiThinkingConfig(effort: string | null | undefined, model:
     );
   }
   if (!LEVEL_MODELS.test(model)) {
-    return effort === "none" ? { thinkingBudget: 0 } : { thinkingBudget: BUDGETS[effort], includeThoughts: true };
+    return effort === "none" ? { thinkingBudget: 0 } : { thinkingBudget: budget ?? BUDGETS[effort], includeThoughts: true };
   }
   switch (effort) {
     case "none":

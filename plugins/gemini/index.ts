@@ -58,6 +58,11 @@ export default definePlugin({
         yield* fromGeminiStream(await client.generateContentStream(ctx.model, body, ctx));
       },
 
+      async countTokens(request, ctx) {
+        const body = await prepare(request, ctx);
+        return client.countTokens(ctx.model, body, ctx);
+      },
+
       async embed(input, request, ctx) {
         // acceptsTokenIds is unset, so the core hands over strings only.
         const texts = input as string[];

@@ -156,3 +156,8 @@ const parserFor = <S extends TSchema>(schema: S, what: string) => createUpstream
 export const parseGenerateResponse = parserFor(GeminiResponse, "an answer");
 export const parseModel = parserFor(GeminiModel, "a model list entry");
 export const parseEmbedResponse = parserFor(GeminiEmbedResponse, "an embedding answer");
+
+/** `countTokens`: the prompt's tokens as Gemini counts them. */
+export const GeminiCountTokensResponse = Type.Object({ totalTokens: Type.Integer({ minimum: 0 }) });
+const parseCountResponse = parserFor(GeminiCountTokensResponse, "a token count");
+export const parseCountTokens = (value: unknown): number => parseCountResponse(value).totalTokens;

@@ -136,6 +136,31 @@ export class Pipeline {
     }
   }
 
+  /**
+   * A prompt's input tokens without answering it (Anthropic's `count_tokens`): admission and model
+   * resolution as for a completion, then the provider's own counter when it has one, else `estimate`.
+   */
+  async countTokens(call: CallInfo, chat: ChatRequest, estimate: () => Promise<number>): Promise<{ inputTokens: number; headers: Record<string, string> }> {
+    const t = this.#begin(call, chat.model, false);
+    try {
+      const { provider, ctx, scope, admission } = await this.#prepare(call, chat, t);
+      try {
+        const waitStart = performance.now();
+        const inputTokens = provider.countTokens
+          ? await scope.deadline(provider.countTokens(chat, ctx), this.#deps.config.upstreamTimeoutMs, "token count")
+          : await estimate();
+        t.upstreamMs += performance.now() - waitStart;
+        this.#emit(t, 200);
+        return { inputTokens, headers: t.headers };
+      } finally {
+        admission.settle(undefined); // counting is not using: no tokens against the key's limits
+        scope.dispose();
+      }
+    } catch (error) {
+      throw this.#failed(t, error);
+    }
+  }
+
   /** Embeddings: one vector per input, checked against the input count. */
   async embed(call: CallInfo, body: EmbeddingRequest, input: string[] | number[][]): Promise<EmbedResult & { headers: Record<string, string> }> {
     const t = this.#begin(call, body.model, false);

@@ -1,0 +1,27 @@
+import { expect, test } from "bun:test";
+import { mapError } from "../../error-response.ts";
+import * as errors from "../../errors.ts";
+import { anthropicEnvelope } from "./envelope.ts";
+
+const redact = (t: string) => t;
+
+test.each([
+  [new errors.InvalidRequestError("bad"), 400, "invalid_request_error"],
+  [new errors.AuthenticationError("who?"), 401, "authentication_error"],
+  [Object.assign(new errors.OllaixError("no"), { status: 403, type: "permission_error" }), 403, "permission_error"],
+  [new errors.ModelNotFoundError("m"), 404, "not_found_error"],
+  [new errors.PayloadTooLargeError("big"), 413, "request_too_large"],
+  [new errors.RateLimitError("slow down", { retryAfter: 7 }), 429, "rate_limit_error"],
+  [new errors.UpstreamUnavailableError("down"), 529, "overloaded_error"],
+  [new errors.UpstreamError("garbage"), 502, "api_error"],
+  [new errors.UpstreamAuthError("key refused"), 502, "api_error"],
+  [new errors.UpstreamTimeoutError("slow"), 504, "api_error"],
+  [new Error("secret internals"), 500, "api_error"],
+] as const)("%s → %i %s", (error, status, type) => {
+  const answer = anthropicEnvelope(mapError(error, redact));
+  expect(answer.status).toBe(status);
+  const body = JSON.parse(answer.body);
+  expect(body).toEqual({ type: "error", error: { type, message: body.error.message } });
+  expect(answer.body).not.toContain("secret internals");
+  if (status === 429) expect(answer.headers["retry-after"]).toBe("7");
+});

@@ -1,0 +1,57 @@
+import { JSON_HEADERS, type MappedError } from "../../error-response.ts";
+import type { Envelope } from "../envelopes.ts";
+
+export type AnthropicErrorType =
+  | "invalid_request_error"
+  | "authentication_error"
+  | "permission_error"
+  | "not_found_error"
+  | "request_too_large"
+  | "rate_limit_error"
+  | "api_error"
+  | "overloaded_error";
+
+export interface AnthropicErrorBody {
+  type: "error";
+  error: { type: AnthropicErrorType; message: string };
+}
+
+/**
+ * The contract's Anthropic rows: statuses and types as Anthropic's API uses them. An upstream that
+ * is unreachable or overloaded (503) is Anthropic's 529 `overloaded_error`, which its SDKs retry;
+ * other upstream failures keep the gateway's status (502, 504) as `api_error`.
+ */
+export function toAnthropicStatus(mapped: MappedError): { status: number; type: AnthropicErrorType } {
+  const status = mapped.status;
+  switch (status) {
+    case 400:
+    case 422:
+      return { status: 400, type: "invalid_request_error" };
+    case 401:
+      return { status, type: "authentication_error" };
+    case 403:
+      return { status, type: "permission_error" };
+    case 404:
+      return { status, type: "not_found_error" };
+    case 413:
+      return { status, type: "request_too_large" };
+    case 429:
+      return { status, type: "rate_limit_error" };
+    case 503:
+    case 529:
+      return { status: 529, type: "overloaded_error" };
+    default:
+      return status >= 500 ? { status, type: "api_error" } : { status, type: "invalid_request_error" };
+  }
+}
+
+export function toAnthropicErrorBody(mapped: MappedError): { status: number; body: AnthropicErrorBody } {
+  const { status, type } = toAnthropicStatus(mapped);
+  return { status, body: { type: "error", error: { type, message: mapped.body.error.message } } };
+}
+
+/** `{"type":"error","error":{"type","message"}}` with the mapped headers (`retry-after`). */
+export const anthropicEnvelope: Envelope = (mapped) => {
+  const { status, body } = toAnthropicErrorBody(mapped);
+  return { status, body: JSON.stringify(body), headers: { ...JSON_HEADERS, ...mapped.headers } };
+};

@@ -1,0 +1,95 @@
+import { randomId } from "../../ids.ts";
+import type { ChatResult } from "../../plugin.ts";
+import type { Usage } from "../../schemas/common.ts";
+import { matchedStopOf, toStopReason, type StopReason } from "./map-stop-reason.ts";
+import { callExtras, encodeSignature } from "./thinking-signature.ts";
+import { toToolUseId } from "./tool-use-id.ts";
+
+export type AnthropicBlock =
+  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "text"; text: string }
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
+
+export interface AnthropicUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export interface AnthropicMessage {
+  id: string;
+  type: "message";
+  role: "assistant";
+  model: string;
+  content: AnthropicBlock[];
+  stop_reason: StopReason;
+  stop_sequence: string | null;
+  usage: AnthropicUsage;
+}
+
+/** Chat usage as Anthropic's: `input_tokens` leaves out what was read from a cache, as Anthropic counts. */
+export function toAnthropicUsage(usage: Usage | undefined, estimatedInput: () => number): AnthropicUsage {
+  if (!usage) return { input_tokens: estimatedInput(), output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  return {
+    input_tokens: Math.max(0, usage.prompt_tokens - cached),
+    output_tokens: usage.completion_tokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: cached,
+  };
+}
+
+/** A tool call's JSON arguments as the object Anthropic's `input` is. */
+export function parseToolInput(text: string): Record<string, unknown> {
+  if (text.trim() === "") return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    return { value };
+  } catch {
+    // A provider that produced broken JSON: keep what it said rather than dropping it.
+    return { arguments: text };
+  }
+}
+
+/**
+ * A complete chat answer as an Anthropic Message: thinking (with Ollaix's signature), text, then
+ * tool_use blocks; the first choice only (Anthropic has no `n`).
+ */
+export function toAnthropicMessage(
+  result: ChatResult,
+  o: { model: string; stopSequences?: readonly string[]; estimatedInput: () => number },
+): AnthropicMessage {
+  const choice = result.choices[0];
+  const message = choice?.message;
+  const content: AnthropicBlock[] = [];
+  const calls = message?.tool_calls ?? [];
+  const reasoning = (message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
+  if (typeof reasoning === "string" && reasoning !== "") {
+    const extras: Record<string, Record<string, unknown>> = {};
+    for (const call of calls) {
+      const extra = callExtras(call);
+      if (extra) extras[call.id] = extra;
+    }
+    content.push({ type: "thinking", thinking: reasoning, signature: encodeSignature(Object.keys(extras).length > 0 ? { calls: extras } : {}) });
+  }
+  if (typeof message?.content === "string" && message.content !== "") content.push({ type: "text", text: message.content });
+  for (const call of calls) {
+    content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_")), name: call.function.name, input: parseToolInput(call.function.arguments) });
+  }
+  const stop = toStopReason(choice?.finish_reason, {
+    hasToolCalls: calls.length > 0,
+    matched: choice ? matchedStopOf(choice) : undefined,
+    stopSequences: o.stopSequences,
+  });
+  return {
+    id: randomId("msg_"),
+    type: "message",
+    role: "assistant",
+    model: o.model,
+    content,
+    ...stop,
+    usage: toAnthropicUsage(result.usage, o.estimatedInput),
+  };
+}

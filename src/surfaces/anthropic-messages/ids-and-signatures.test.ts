@@ -1,0 +1,35 @@
+import { describe, expect, test } from "bun:test";
+import { decodeSignature, encodeSignature } from "./thinking-signature.ts";
+import { fromToolUseId, toToolUseId } from "./tool-use-id.ts";
+
+describe("toolu_ ids carry the provider's call id", () => {
+  test.each(["call_abc123", "call_1__thought__CiQB+/x==", "ollama-7", "ü/ñ"])("%s round-trips", (id) => {
+    const encoded = toToolUseId(id);
+    expect(encoded).toMatch(/^toolu_[A-Za-z0-9_-]+$/);
+    expect(fromToolUseId(encoded)).toBe(id);
+  });
+  test.each(["toolu_01A09q90qw90lq917835lq9", "toolu_", "my-own-id", "toolu_!!"])("a foreign id %s is handed on unchanged", (id) => {
+    expect(fromToolUseId(id)).toBe(id);
+  });
+});
+
+describe("thinking signatures", () => {
+  test("round-trip the provider extras of a turn", () => {
+    const payload = { calls: { call_1: { extra_content: { google: { thought_signature: "abc" } } } } };
+    expect(decodeSignature(encodeSignature(payload))).toEqual(payload);
+    expect(decodeSignature(encodeSignature({}))).toEqual({});
+  });
+  test.each([undefined, "", "EqQBCkgIARAB", "ollaix1.e30.wrongcheck", "ollaix1.", `ollaix1.${Buffer.from("[1]").toString("base64url")}.x`])(
+    "%j is not ours: ignored",
+    (signature) => {
+      expect(decodeSignature(signature)).toBeUndefined();
+    },
+  );
+  test("a tampered payload fails its check", () => {
+    const good = encodeSignature({ calls: { a: { x: 1 } } });
+    const [prefix, body, check] = good.split(".");
+    const other = Buffer.from(JSON.stringify({ calls: { a: { x: 2 } } })).toString("base64url");
+    expect(decodeSignature(`${prefix}.${other}.${check}`)).toBeUndefined();
+    expect(body).not.toBe(other);
+  });
+});

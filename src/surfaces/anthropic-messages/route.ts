@@ -1,0 +1,71 @@
+import { Elysia } from "elysia";
+import { jsonBodyParsers } from "../../body.ts";
+import { randomId } from "../../ids.ts";
+import type { RouteDeps } from "../../routes/deps.ts";
+import { compileValidator } from "../../validation.ts";
+import { toAnthropicMessage } from "./from-chat-result.ts";
+import { CountTokensRequest, MessagesRequest } from "./schema.ts";
+import { messagesStreamEncoder } from "./stream-encoder.ts";
+import { toChatMessages, toChatRequest, toChatTools } from "./to-chat-request.ts";
+import { countPromptTokens, estimatePromptTokens } from "./token-count.ts";
+
+/**
+ * Anthropic Messages: `POST /v1/messages` (stream or not) and `POST /v1/messages/count_tokens`,
+ * converted to and from the pipeline's chat format. `anthropic-version` and `anthropic-beta` are
+ * accepted and need nothing: the answer's shape does not depend on them. Errors take Anthropic's
+ * envelope through the `/v1/messages` row of surfaces/envelopes.ts.
+ */
+export function messagesRoutes({ config, pipeline }: RouteDeps) {
+  const validate = compileValidator(MessagesRequest);
+  const validateCount = compileValidator(CountTokensRequest);
+  const parse = jsonBodyParsers(config.maxBodyBytes);
+  return new Elysia({ name: "ollaix:messages" })
+    .post(
+      "/v1/messages",
+      async function createMessage({ body: raw, request, set }) {
+        const req = validate.assert(raw);
+        const chat = toChatRequest(req);
+        const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
+        const estimatedInput = () => estimatePromptTokens(chat.messages, chat.tools);
+        if (req.stream !== true) {
+          const done = await pipeline.complete(call, chat);
+          Object.assign(set.headers, done.headers);
+          return toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput });
+        }
+        return pipeline.stream(
+          call,
+          chat,
+          messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput }),
+        );
+      },
+      {
+        parse,
+        detail: {
+          tags: ["Anthropic"],
+          summary: "Create a message (Anthropic Messages API)",
+          description:
+            "Anthropic's Messages API for every model. With `stream: true` the answer is `text/event-stream` with Anthropic's events (`message_start`, `content_block_*`, `message_delta`, `message_stop`). Keys as `x-api-key` or `Authorization: Bearer`.",
+        },
+      },
+    )
+    .post(
+      "/v1/messages/count_tokens",
+      async function countMessageTokens({ body: raw, request, set }) {
+        const req = validateCount.assert(raw);
+        const chat = { model: req.model, messages: toChatMessages(req), ...toChatTools(req.tools, req.tool_choice) };
+        const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
+        const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools));
+        Object.assign(set.headers, counted.headers);
+        return { input_tokens: counted.inputTokens };
+      },
+      {
+        parse,
+        detail: {
+          tags: ["Anthropic"],
+          summary: "Count the tokens of a message",
+          description:
+            "`{\"input_tokens\": N}`: the provider's own count where it has one (Gemini), else an estimate with a BPE tokenizer (cl100k_base), not the model's own.",
+        },
+      },
+    );
+}

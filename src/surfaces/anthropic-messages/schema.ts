@@ -1,0 +1,128 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { open } from "../../schemas/common.ts";
+
+/**
+ * Anthropic's Messages request (`POST /v1/messages`), as its API reference and
+ * `anthropics/anthropic-sdk-typescript` (`MessageCreateParams`) define it. Objects stay open: the
+ * SDKs send fields we do not use (`cache_control`, `citations`, `service_tier`, …), which are ignored.
+ * A content block is one object with `type` as an enum (not a union of block objects) so that a
+ * validation error names the exact field; per-type rules live in to-chat-request.ts.
+ */
+
+const CacheControl = Type.Optional(Type.Object({}, { ...open, description: "Accepted and ignored." }));
+
+export const ImageSource = Type.Object(
+  {
+    type: Type.Union([Type.Literal("base64"), Type.Literal("url")]),
+    media_type: Type.Optional(Type.String({ examples: ["image/png"] })),
+    data: Type.Optional(Type.String()),
+    url: Type.Optional(Type.String()),
+  },
+  open,
+);
+
+/** A block inside a `tool_result`'s content: text or image. */
+export const ToolResultPart = Type.Object(
+  {
+    type: Type.Union([Type.Literal("text"), Type.Literal("image")]),
+    text: Type.Optional(Type.String()),
+    source: Type.Optional(ImageSource),
+  },
+  open,
+);
+
+export const BLOCK_TYPES = ["text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking"] as const;
+
+export const ContentBlock = Type.Object(
+  {
+    type: Type.Union(BLOCK_TYPES.map((t) => Type.Literal(t))),
+    text: Type.Optional(Type.String()),
+    source: Type.Optional(ImageSource),
+    id: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String()),
+    input: Type.Optional(Type.Unknown()),
+    tool_use_id: Type.Optional(Type.String()),
+    content: Type.Optional(Type.Union([Type.String(), Type.Array(ToolResultPart)])),
+    is_error: Type.Optional(Type.Boolean()),
+    thinking: Type.Optional(Type.String()),
+    signature: Type.Optional(Type.String()),
+    data: Type.Optional(Type.String()),
+    cache_control: CacheControl,
+  },
+  open,
+);
+export type ContentBlock = Static<typeof ContentBlock>;
+
+export const MessageParam = Type.Object(
+  {
+    role: Type.Union([Type.Literal("user"), Type.Literal("assistant")]),
+    content: Type.Union([Type.String(), Type.Array(ContentBlock)]),
+  },
+  open,
+);
+export type MessageParam = Static<typeof MessageParam>;
+
+export const SystemBlock = Type.Object({ type: Type.Literal("text"), text: Type.String(), cache_control: CacheControl }, open);
+
+/** A client tool has no `type` (or `custom`); any other `type` is a server tool Ollaix cannot run. */
+export const ToolParam = Type.Object(
+  {
+    type: Type.Optional(Type.String()),
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    input_schema: Type.Optional(Type.Object({}, open)),
+    cache_control: CacheControl,
+  },
+  open,
+);
+export type ToolParam = Static<typeof ToolParam>;
+
+export const ToolChoiceParam = Type.Object(
+  {
+    type: Type.Union([Type.Literal("auto"), Type.Literal("any"), Type.Literal("tool"), Type.Literal("none")]),
+    name: Type.Optional(Type.String()),
+    disable_parallel_tool_use: Type.Optional(Type.Boolean()),
+  },
+  open,
+);
+export type ToolChoiceParam = Static<typeof ToolChoiceParam>;
+
+export const ThinkingParam = Type.Object(
+  {
+    type: Type.Union([Type.Literal("enabled"), Type.Literal("disabled"), Type.Literal("adaptive")]),
+    budget_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  open,
+);
+export type ThinkingParam = Static<typeof ThinkingParam>;
+
+/** What `/v1/messages` and `/v1/messages/count_tokens` share: the conversation and its tools. */
+const promptFields = {
+  model: Type.String({ minLength: 1, examples: ["dummy-model:1.0"] }),
+  messages: Type.Array(MessageParam, { minItems: 1 }),
+  system: Type.Optional(Type.Union([Type.String(), Type.Array(SystemBlock)])),
+  tools: Type.Optional(Type.Array(ToolParam)),
+  tool_choice: Type.Optional(ToolChoiceParam),
+  thinking: Type.Optional(ThinkingParam),
+};
+
+export const MessagesRequest = Type.Object(
+  {
+    ...promptFields,
+    max_tokens: Type.Integer({ minimum: 1 }),
+    stream: Type.Optional(Type.Boolean()),
+    stop_sequences: Type.Optional(Type.Array(Type.String())),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    top_k: Type.Optional(Type.Integer({ minimum: 0 })),
+    metadata: Type.Optional(Type.Object({ user_id: Type.Optional(Type.Union([Type.String(), Type.Null()])) }, open)),
+  },
+  { ...open, description: "Anthropic Messages request. Unknown fields are accepted and ignored." },
+);
+export type MessagesRequest = Static<typeof MessagesRequest>;
+
+export const CountTokensRequest = Type.Object(promptFields, {
+  ...open,
+  description: "Anthropic's count_tokens request: the prompt part of a Messages request.",
+});
+export type CountTokensRequest = Static<typeof CountTokensRequest>;

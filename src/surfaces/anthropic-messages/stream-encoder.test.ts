@@ -1,0 +1,140 @@
+import { describe, expect, test } from "bun:test";
+import type { ChunkResult } from "../../plugin.ts";
+import { mapError } from "../../error-response.ts";
+import { UpstreamUnavailableError } from "../../errors.ts";
+import { messagesStreamEncoder } from "./stream-encoder.ts";
+import { decodeSignature } from "./thinking-signature.ts";
+import { fromToolUseId } from "./tool-use-id.ts";
+
+type Event = { event: string; data: Record<string, any> };
+
+/** Splits the encoder's text into events, checking Anthropic's `event:` + `data:` framing. */
+export function parseEvents(text: string): Event[] {
+  expect(text.endsWith("\n\n")).toBe(true);
+  return text.slice(0, -2).split("\n\n").map((frame) => {
+    const [eventLine, dataLine, ...rest] = frame.split("\n");
+    expect(rest).toEqual([]);
+    expect(eventLine!.startsWith("event: ")).toBe(true);
+    const data = JSON.parse(dataLine!.slice(6));
+    expect(data.type).toBe(eventLine!.slice(7));
+    return { event: eventLine!.slice(7), data };
+  });
+}
+
+const run = (chunks: ChunkResult[], o: { estimate?: number; stopSequences?: string[] } = {}) => {
+  const encoder = messagesStreamEncoder({ id: "msg_1", model: "asked", stopSequences: o.stopSequences, estimatedInput: () => o.estimate ?? 42 });
+  const text = encoder.start() + chunks.map((c) => encoder.chunk(c)).join("") + encoder.end();
+  return parseEvents(text);
+};
+const c = (delta: ChunkResult["choices"][number]["delta"], finish_reason?: "stop" | "tool_calls" | "length"): ChunkResult => ({
+  choices: [{ index: 0, delta, ...(finish_reason ? { finish_reason } : {}) }],
+});
+
+/** Checks the block rules on any event sequence: one open block at a time, indexes 0,1,2… */
+function assertBlockDiscipline(events: Event[]) {
+  let open: number | undefined;
+  let next = 0;
+  for (const { event, data } of events) {
+    if (event === "content_block_start") {
+      expect(open).toBeUndefined();
+      expect(data.index).toBe(next++);
+      open = data.index;
+    } else if (event === "content_block_delta") {
+      expect(data.index).toBe(open);
+    } else if (event === "content_block_stop") {
+      expect(data.index).toBe(open);
+      open = undefined;
+    }
+  }
+  expect(open).toBeUndefined();
+}
+
+describe("stream encoder", () => {
+  test("text: the whole event sequence", () => {
+    const events = run([c({ role: "assistant", content: "" }), c({ content: "Hel" }), c({ content: "lo" }, "stop"), { choices: [], usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 } }]);
+    expect(events.map((e) => e.event)).toEqual([
+      "message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop",
+    ]);
+    expect(events[0]!.data.message).toMatchObject({ id: "msg_1", type: "message", role: "assistant", model: "asked", content: [], stop_reason: null });
+    expect(events[2]!.data.content_block).toEqual({ type: "text", text: "" });
+    expect(events[3]!.data.delta).toEqual({ type: "text_delta", text: "Hel" });
+    expect(events[6]!.data).toEqual({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { input_tokens: 7, output_tokens: 2 } });
+  });
+
+  test("regression (peers: zeroed message_start usage): input_tokens is the gateway's count when the provider gives none up front", () => {
+    const events = run([c({ content: "x" }, "stop")], { estimate: 1234 });
+    expect(events[0]!.data.message.usage.input_tokens).toBe(1234);
+  });
+
+  test("the provider's prompt count on the first chunk wins over the estimate", () => {
+    const events = run([{ ...c({ content: "x" }), usage: { prompt_tokens: 99, completion_tokens: 0, total_tokens: 99 } }], { estimate: 5 });
+    expect(events[0]!.data.message.usage.input_tokens).toBe(99);
+  });
+
+  test("regression (Portkey #1275: tool_use blocks mis-indexed): two tool calls in one answer get indexes 0 and 1, ids that round-trip", () => {
+    const events = run([
+      c({ tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "f", arguments: "" } }] }),
+      c({ tool_calls: [{ index: 0, function: { arguments: '{"x":' } }] }),
+      c({ tool_calls: [{ index: 0, function: { arguments: "1}" } }] }),
+      c({ tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "g", arguments: "{}" } }] }),
+      c({}, "tool_calls"),
+    ]);
+    assertBlockDiscipline(events);
+    const starts = events.filter((e) => e.event === "content_block_start");
+    expect(starts.map((e) => [e.data.index, e.data.content_block.name, fromToolUseId(e.data.content_block.id)])).toEqual([[0, "f", "call_a"], [1, "g", "call_b"]]);
+    expect(starts[0]!.data.content_block.input).toEqual({});
+    const json = events.filter((e) => e.data.delta?.type === "input_json_delta");
+    expect(json.map((e) => [e.data.index, e.data.delta.partial_json])).toEqual([[0, '{"x":'], [0, "1}"], [1, "{}"]]);
+    expect(events.at(-2)!.data.delta.stop_reason).toBe("tool_use");
+  });
+
+  test("regression (LiteLLM: thinking_delta inside a text block): thinking, then text, then tool_use in one stream", () => {
+    const events = run([
+      c({ reasoning_content: "Let me " }),
+      c({ reasoning_content: "think." }),
+      c({ content: "I'll check." }),
+      c({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "look", arguments: "{}" } }] }, "tool_calls"),
+    ]);
+    assertBlockDiscipline(events);
+    expect(events.map((e) => e.event + (e.data.delta?.type ? `:${e.data.delta.type}` : ""))).toEqual([
+      "message_start", "ping",
+      "content_block_start", "content_block_delta:thinking_delta", "content_block_delta:thinking_delta", "content_block_delta:signature_delta", "content_block_stop",
+      "content_block_start", "content_block_delta:text_delta", "content_block_stop",
+      "content_block_start", "content_block_delta:input_json_delta", "content_block_stop",
+      "message_delta", "message_stop",
+    ]);
+    expect(events[2]!.data.content_block.type).toBe("thinking");
+    expect(decodeSignature(events[5]!.data.delta.signature)).toEqual({});
+    expect(events[7]!.data.content_block.type).toBe("text");
+    expect(events[10]!.data.content_block.type).toBe("tool_use");
+  });
+
+  test("text, then thinking again: a new thinking block, never a thinking_delta in the text block", () => {
+    const events = run([c({ content: "a" }), c({ reasoning_content: "b" }), c({ content: "c" }, "stop")]);
+    assertBlockDiscipline(events);
+    expect(events.filter((e) => e.event === "content_block_start").map((e) => e.data.content_block.type)).toEqual(["text", "thinking", "text"]);
+  });
+
+  test("a matched stop sequence the provider names is stop_sequence", () => {
+    const events = run([{ choices: [{ index: 0, delta: { content: "x" }, finish_reason: "stop", stop_reason: "</x>" } as never] }], { stopSequences: ["</x>"] });
+    expect(events.at(-2)!.data.delta).toEqual({ stop_reason: "stop_sequence", stop_sequence: "</x>" });
+  });
+
+  test("an empty stream still starts and stops, with no block", () => {
+    expect(run([]).map((e) => e.event)).toEqual(["message_start", "ping", "message_delta", "message_stop"]);
+  });
+
+  test("a failure after the start is Anthropic's error event", () => {
+    const encoder = messagesStreamEncoder({ id: "msg_1", model: "m", estimatedInput: () => 1 });
+    const text = encoder.start() + encoder.chunk(c({ content: "x" })) + encoder.error(mapError(new UpstreamUnavailableError("Gemini is unreachable."), (t) => t));
+    const events = parseEvents(text);
+    expect(events.at(-1)).toEqual({ event: "error", data: { type: "error", error: { type: "overloaded_error", message: "Gemini is unreachable." } } });
+  });
+
+  test("the chunks are not changed", () => {
+    const chunk = c({ content: "x", tool_calls: [{ index: 0, id: "call_1", function: { name: "n", arguments: "{}" } }] }, "tool_calls");
+    const copy = structuredClone(chunk);
+    run([chunk]);
+    expect(chunk).toEqual(copy);
+  });
+});

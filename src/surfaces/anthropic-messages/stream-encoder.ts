@@ -1,0 +1,142 @@
+import type { MappedError } from "../../error-response.ts";
+import { randomId } from "../../ids.ts";
+import type { StreamEncoder } from "../../pipeline/encoder.ts";
+import type { ChunkResult } from "../../plugin.ts";
+import type { FinishReason } from "../../schemas/chat.ts";
+import type { Usage } from "../../schemas/common.ts";
+import { SSE_HEADERS } from "../../sse.ts";
+import { toAnthropicErrorBody } from "./envelope.ts";
+import { matchedStopOf, toStopReason } from "./map-stop-reason.ts";
+import { encodeSignature } from "./thinking-signature.ts";
+import { toToolUseId } from "./tool-use-id.ts";
+
+export interface MessagesStreamSettings {
+  id: string;
+  /** The id the client asked for. */
+  model: string;
+  stopSequences?: readonly string[];
+  /** Ollaix's own count of the prompt, for `message_start` when the provider gave none up front. */
+  estimatedInput: () => number;
+}
+
+const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+
+type Open = { kind: "none" } | { kind: "thinking" } | { kind: "text" } | { kind: "tool"; call: number };
+
+/**
+ * Anthropic's Messages stream from the chat chunks, with the block state explicit: one block is
+ * open at a time, each is closed (`content_block_stop`) before the next opens, indexes grow by one,
+ * thinking never goes into a text block, and a thinking block ends with Ollaix's `signature_delta`.
+ * `message_start` is written with the first chunk, so a provider that reports prompt usage on it
+ * is believed; otherwise `usage.input_tokens` is the gateway's own count, never a placeholder 0.
+ * The first choice only (Anthropic has no `n`); the chunks are read, never changed.
+ */
+export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder {
+  let started = false;
+  let open: Open = { kind: "none" };
+  let index = -1;
+  let inputTokens = 0;
+  let usage: Usage | undefined;
+  let finish: FinishReason | undefined;
+  let matched: unknown;
+  let hasToolCalls = false;
+  /** Output characters, for an estimate when the provider reports no usage. */
+  let outputChars = 0;
+  /** Provider tool-call index → whether its block was opened (a late delta for a closed one is dropped). */
+  const seenCalls = new Set<number>();
+
+  const start = (chunk: ChunkResult | undefined): string => {
+    started = true;
+    const reported = chunk?.usage?.prompt_tokens;
+    inputTokens = reported !== undefined && reported > 0 ? reported : s.estimatedInput();
+    const message = {
+      id: s.id,
+      type: "message",
+      role: "assistant",
+      model: s.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: inputTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    };
+    return event("message_start", { type: "message_start", message }) + event("ping", { type: "ping" });
+  };
+
+  const close = (): string => {
+    if (open.kind === "none") return "";
+    let out = "";
+    if (open.kind === "thinking") {
+      out += event("content_block_delta", { type: "content_block_delta", index, delta: { type: "signature_delta", signature: encodeSignature({}) } });
+    }
+    open = { kind: "none" };
+    return out + event("content_block_stop", { type: "content_block_stop", index });
+  };
+
+  const openBlock = (next: Open, contentBlock: object): string => {
+    const out = close();
+    open = next;
+    index++;
+    return out + event("content_block_start", { type: "content_block_start", index, content_block: contentBlock });
+  };
+
+  const delta = (d: object) => event("content_block_delta", { type: "content_block_delta", index, delta: d });
+
+  const chunk = (c: ChunkResult): string => {
+    let out = started ? "" : start(c);
+    if (c.usage) usage = c.usage;
+    const choice = c.choices.find((x) => x.index === 0);
+    if (!choice) return out;
+    const d = choice.delta;
+    const reasoning = (d as { reasoning_content?: unknown }).reasoning_content;
+    if (typeof reasoning === "string" && reasoning !== "") {
+      if (open.kind !== "thinking") out += openBlock({ kind: "thinking" }, { type: "thinking", thinking: "", signature: "" });
+      outputChars += reasoning.length;
+      out += delta({ type: "thinking_delta", thinking: reasoning });
+    }
+    if (typeof d.content === "string" && d.content !== "") {
+      if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "" });
+      outputChars += d.content.length;
+      out += delta({ type: "text_delta", text: d.content });
+    }
+    for (const call of d.tool_calls ?? []) {
+      hasToolCalls = true;
+      const isCurrent = open.kind === "tool" && open.call === call.index;
+      if (!isCurrent) {
+        if (seenCalls.has(call.index)) continue; // its block is closed: Anthropic cannot reopen it
+        seenCalls.add(call.index);
+        const id = toToolUseId(call.id || randomId("call_"));
+        out += openBlock({ kind: "tool", call: call.index }, { type: "tool_use", id, name: call.function?.name ?? "", input: {} });
+      }
+      const args = call.function?.arguments;
+      if (args) {
+        outputChars += args.length;
+        out += delta({ type: "input_json_delta", partial_json: args });
+      }
+    }
+    if (choice.finish_reason) {
+      finish = choice.finish_reason;
+      matched = matchedStopOf(choice);
+    }
+    return out;
+  };
+
+  return {
+    headers: SSE_HEADERS,
+    // Written with the first chunk (its usage may carry the prompt's count): see chunk().
+    start: () => "",
+    chunk,
+    end() {
+      let out = started ? "" : start(undefined);
+      out += close();
+      const stop = toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
+      const final = usage
+        ? { input_tokens: Math.max(0, usage.prompt_tokens - (usage.prompt_tokens_details?.cached_tokens ?? 0)), output_tokens: usage.completion_tokens }
+        : { input_tokens: inputTokens, output_tokens: Math.ceil(outputChars / 4) };
+      out += event("message_delta", { type: "message_delta", delta: stop, usage: final });
+      return out + event("message_stop", { type: "message_stop" });
+    },
+    error: (mapped: MappedError) => {
+      return (started ? "" : start(undefined)) + event("error", toAnthropicErrorBody(mapped).body);
+    },
+  };
+}

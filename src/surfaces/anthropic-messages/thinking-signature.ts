@@ -1,0 +1,53 @@
+import { createHash } from "node:crypto";
+
+/**
+ * The `signature` of a thinking block: Ollaix's own opaque encoding of what the provider needs to
+ * continue after that turn, in the chat format the plugins read. Today that is the provider's
+ * extras on each tool call of the turn (Gemini's `extra_content.google.thought_signature`), keyed
+ * by the provider's call id. Format: `ollaix1.<base64url JSON>.<check>`; the check is a digest of the
+ * payload so a signature Ollaix did not make (a real Claude signature, a typo) is recognised and
+ * ignored rather than misread. It is not a secret: whatever it carries goes to the provider, which
+ * checks its own signatures.
+ */
+export interface SignaturePayload {
+  /** Provider call id → extra fields of that tool call (anything besides id, type, function, index). */
+  calls?: Record<string, Record<string, unknown>>;
+}
+
+const PREFIX = "ollaix1.";
+
+const checkOf = (body: string) => createHash("sha256").update(PREFIX).update(body).digest("base64url").slice(0, 16);
+
+export function encodeSignature(payload: SignaturePayload): string {
+  const body = Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
+  return `${PREFIX}${body}.${checkOf(body)}`;
+}
+
+/** The payload of a signature Ollaix made, or undefined for anything else. */
+export function decodeSignature(signature: string | undefined): SignaturePayload | undefined {
+  if (!signature?.startsWith(PREFIX)) return undefined;
+  const dot = signature.lastIndexOf(".");
+  if (dot <= PREFIX.length) return undefined;
+  const body = signature.slice(PREFIX.length, dot);
+  if (checkOf(body) !== signature.slice(dot + 1)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    const calls = (value as { calls?: unknown }).calls;
+    if (calls === undefined) return {};
+    if (typeof calls !== "object" || calls === null || Array.isArray(calls)) return undefined;
+    return { calls: calls as Record<string, Record<string, unknown>> };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A tool call's fields beyond OpenAI's own: what a provider added for itself (e.g. `extra_content`). */
+export function callExtras(call: object): Record<string, unknown> | undefined {
+  let extras: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(call)) {
+    if (key === "id" || key === "type" || key === "function" || key === "index") continue;
+    (extras ??= {})[key] = value;
+  }
+  return extras;
+}

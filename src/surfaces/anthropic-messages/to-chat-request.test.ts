@@ -1,0 +1,158 @@
+import { describe, expect, test } from "bun:test";
+import { thinkingBudgetOf } from "../../thinking-budget.ts";
+import type { MessagesRequest } from "./schema.ts";
+import { encodeSignature } from "./thinking-signature.ts";
+import { toChatRequest, toReasoningEffort } from "./to-chat-request.ts";
+import { toToolUseId } from "./tool-use-id.ts";
+
+const base = { model: "m", max_tokens: 100 } as const;
+const req = (extra: Partial<MessagesRequest>): MessagesRequest => ({ ...base, messages: [{ role: "user", content: "Hi" }], ...extra });
+const error = (run: () => unknown): { message: string; param: string | null; status: number } => {
+  try {
+    run();
+  } catch (e) {
+    return e as never;
+  }
+  throw new Error("did not throw");
+};
+
+describe("system", () => {
+  test("a string is the first message", () => {
+    expect(toChatRequest(req({ system: "Be brief." })).messages[0]).toEqual({ role: "system", content: "Be brief." });
+  });
+  test("text blocks with cache_control are joined, cache_control ignored", () => {
+    const chat = toChatRequest(req({ system: [{ type: "text", text: "A", cache_control: { type: "ephemeral" } }, { type: "text", text: "B" }] }));
+    expect(chat.messages[0]).toEqual({ role: "system", content: "A\n\nB" });
+  });
+});
+
+describe("user content", () => {
+  test("text blocks only become a string", () => {
+    expect(toChatRequest(req({ messages: [{ role: "user", content: [{ type: "text", text: "a" }] }] })).messages).toEqual([{ role: "user", content: "a" }]);
+  });
+  test("base64 and url images become image_url parts (url images are loaded by the core's loader)", () => {
+    const chat = toChatRequest(req({
+      messages: [{ role: "user", content: [
+        { type: "text", text: "what?" },
+        { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } },
+        { type: "image", source: { type: "url", url: "https://example.com/cat.png" } },
+      ] }],
+    }));
+    expect(chat.messages[0]!.content).toEqual([
+      { type: "text", text: "what?" },
+      { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } },
+      { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
+    ]);
+  });
+  test("tool_result blocks become tool messages first, with the provider's ids and is_error said in text", () => {
+    const chat = toChatRequest(req({
+      messages: [
+        { role: "user", content: "weather?" },
+        { role: "assistant", content: [{ type: "tool_use", id: toToolUseId("call_1"), name: "w", input: { city: "Paris" } }, { type: "tool_use", id: "toolu_01Real", name: "w", input: {} }] },
+        { role: "user", content: [
+          { type: "tool_result", tool_use_id: toToolUseId("call_1"), content: "20C" },
+          { type: "tool_result", tool_use_id: "toolu_01Real", is_error: true, content: [{ type: "text", text: "down" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "AA" } }] },
+          { type: "text", text: "and then?" },
+        ] },
+      ],
+    }));
+    expect(chat.messages.slice(1)).toEqual([
+      { role: "assistant", content: null, tool_calls: [
+        { id: "call_1", type: "function", function: { name: "w", arguments: '{"city":"Paris"}' } },
+        { id: "toolu_01Real", type: "function", function: { name: "w", arguments: "{}" } },
+      ] },
+      { role: "tool", tool_call_id: "call_1", content: "20C" },
+      { role: "tool", tool_call_id: "toolu_01Real", content: "Error: down" },
+      { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AA" } }, { type: "text", text: "and then?" }] },
+    ]);
+  });
+  test.each([
+    [{ type: "tool_use", id: "x", name: "n", input: {} }, "messages[0].content[0].type"],
+    [{ type: "image", source: { type: "base64", media_type: "text/plain", data: "AA" } }, "messages[0].content[0].source.media_type"],
+    [{ type: "image", source: { type: "base64", data: "AA" } }, "messages[0].content[0].source"],
+    [{ type: "tool_result", content: "x" }, "messages[0].content[0].tool_use_id"],
+  ])("refuses %j naming %s", (block, param) => {
+    const e = error(() => toChatRequest(req({ messages: [{ role: "user", content: [block as never] }] })));
+    expect(e.status).toBe(400);
+    expect(e.param).toBe(param);
+  });
+});
+
+describe("assistant content", () => {
+  test("thinking goes back as reasoning_content; redacted_thinking is dropped; an Ollaix signature restores the provider's extras", () => {
+    const extra = { extra_content: { google: { thought_signature: "sig-A" } } };
+    const chat = toChatRequest(req({
+      messages: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: [
+          { type: "thinking", thinking: "hmm", signature: encodeSignature({ calls: { call_9: extra } }) },
+          { type: "redacted_thinking", data: "opaque" },
+          { type: "text", text: "Let me look." },
+          { type: "tool_use", id: toToolUseId("call_9"), name: "look", input: {} },
+        ] },
+      ],
+    }));
+    expect(chat.messages[1]).toEqual({
+      role: "assistant",
+      content: "Let me look.",
+      reasoning_content: "hmm",
+      tool_calls: [{ ...extra, id: "call_9", type: "function", function: { name: "look", arguments: "{}" } }],
+    } as never);
+  });
+  test("a signature Ollaix did not make is ignored, not an error", () => {
+    const chat = toChatRequest(req({
+      messages: [{ role: "user", content: "q" }, { role: "assistant", content: [{ type: "thinking", thinking: "t", signature: "EqQBCkgIARABGAIiQ..." }, { type: "tool_use", id: "toolu_01A", name: "n", input: {} }] }],
+    }));
+    expect(chat.messages[1]!.tool_calls).toEqual([{ id: "toolu_01A", type: "function", function: { name: "n", arguments: "{}" } }]);
+  });
+});
+
+describe("tools and sampling", () => {
+  test("tools, tool_choice and disable_parallel_tool_use", () => {
+    const chat = toChatRequest(req({
+      tools: [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }, { type: "custom", name: "c" }],
+      tool_choice: { type: "tool", name: "get_weather", disable_parallel_tool_use: true },
+    }));
+    expect(chat.tools).toEqual([
+      { type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } } },
+      { type: "function", function: { name: "c", parameters: { type: "object", properties: {} } } },
+    ]);
+    expect(chat.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
+    expect((chat as Record<string, unknown>).parallel_tool_calls).toBe(false);
+  });
+  test.each([["auto", "auto"], ["any", "required"], ["none", "none"]] as const)("tool_choice %s → %s", (type, expected) => {
+    expect(toChatRequest(req({ tool_choice: { type } })).tool_choice).toBe(expected);
+  });
+  test.each(["web_search_20250305", "code_execution_20250522", "computer_20250124", "bash_20250124", "text_editor_20250728"])("server tool %s is a 400 naming it", (type) => {
+    const e = error(() => toChatRequest(req({ tools: [{ type, name: "t1" }] })));
+    expect(e.status).toBe(400);
+    expect(e.param).toBe("tools[0].type");
+    expect(e.message).toContain("t1");
+    expect(e.message).toContain(type);
+  });
+  test("stop_sequences, temperature, top_p, top_k, metadata.user_id, max_tokens, stream", () => {
+    const chat = toChatRequest(req({ stop_sequences: ["</x>"], temperature: 0.2, top_p: 0.9, top_k: 40, metadata: { user_id: "u-1" }, stream: true }));
+    expect(chat).toMatchObject({ stop: ["</x>"], temperature: 0.2, top_p: 0.9, top_k: 40, user: "u-1", max_tokens: 100, stream: true });
+  });
+});
+
+describe("thinking", () => {
+  test.each([
+    [{ type: "enabled", budget_tokens: 1024 }, "low"],
+    [{ type: "enabled", budget_tokens: 8000 }, "medium"],
+    [{ type: "enabled", budget_tokens: 31999 }, "high"],
+    [{ type: "disabled" }, "none"],
+    [{ type: "adaptive" }, "medium"],
+    [undefined, undefined],
+  ] as const)("%j → reasoning_effort %s", (thinking, effort) => {
+    expect(toReasoningEffort(thinking as never)).toBe(effort as never);
+  });
+  test("the exact budget rides along, invisible to JSON", () => {
+    const chat = toChatRequest(req({ thinking: { type: "enabled", budget_tokens: 5000 } }));
+    expect(thinkingBudgetOf(chat)).toBe(5000);
+    expect(JSON.stringify(chat)).not.toContain("5000");
+  });
+  test("enabled without a budget is a 400", () => {
+    expect(error(() => toChatRequest(req({ thinking: { type: "enabled" } }))).param).toBe("thinking.budget_tokens");
+  });
+});

@@ -1,0 +1,237 @@
+import type { ReasoningEffort } from "../../schemas/chat.ts";
+import { InvalidRequestError } from "../../errors.ts";
+import type { ChatRequest, ContentPart, Message, Tool, ToolCall, ToolChoice } from "../../schemas/chat.ts";
+import { withThinkingBudget } from "../../thinking-budget.ts";
+import type { ContentBlock, CountTokensRequest, MessageParam, MessagesRequest, ThinkingParam, ToolChoiceParam, ToolParam } from "./schema.ts";
+import { decodeSignature } from "./thinking-signature.ts";
+import { fromToolUseId } from "./tool-use-id.ts";
+
+const fail = (param: string, message: string): never => {
+  throw new InvalidRequestError(`${param}: ${message}`, { param });
+};
+
+/**
+ * A Messages request as the pipeline's chat request. Pure. `system` becomes the first message;
+ * `tool_result` blocks become `tool` messages (before the rest of their user turn, which Anthropic
+ * requires them to lead); `tool_use` ids go back to the provider's own call ids; thinking text
+ * goes back as `reasoning_content`, and a thinking signature Ollaix made restores the provider's
+ * extras on that turn's tool calls (Gemini thought signatures). Server tools are refused by name.
+ */
+export function toChatRequest(req: MessagesRequest): ChatRequest {
+  const chat: ChatRequest = { model: req.model, messages: toChatMessages(req), max_tokens: req.max_tokens };
+  if (req.stream === true) chat.stream = true;
+  if (req.temperature !== undefined) chat.temperature = req.temperature;
+  if (req.top_p !== undefined) chat.top_p = req.top_p;
+  // `top_k` is no OpenAI field: an extra, which OpenAI-compatible upstreams receive as sent.
+  if (req.top_k !== undefined) (chat as Record<string, unknown>).top_k = req.top_k;
+  if (req.stop_sequences && req.stop_sequences.length > 0) chat.stop = [...req.stop_sequences];
+  const user = req.metadata?.user_id;
+  if (typeof user === "string" && user !== "") chat.user = user;
+  Object.assign(chat, toChatTools(req.tools, req.tool_choice));
+  const effort = toReasoningEffort(req.thinking);
+  if (effort !== undefined) chat.reasoning_effort = effort;
+  const budget = req.thinking?.type === "enabled" ? req.thinking.budget_tokens : undefined;
+  return budget === undefined ? chat : withThinkingBudget(chat, budget);
+}
+
+/** The conversation alone (count_tokens needs no sampling fields). */
+export function toChatMessages(req: MessagesRequest | CountTokensRequest): Message[] {
+  const out: Message[] = [];
+  const system = systemText(req.system);
+  if (system !== undefined) out.push({ role: "system", content: system });
+  req.messages.forEach((message, i) => {
+    if (message.role === "user") pushUser(out, message, i);
+    else pushAssistant(out, message, i);
+  });
+  return out;
+}
+
+function systemText(system: MessagesRequest["system"]): string | undefined {
+  if (system === undefined) return undefined;
+  if (typeof system === "string") return system === "" ? undefined : system;
+  // Text blocks (with `cache_control`, ignored) as one system message: not every upstream takes parts there.
+  const text = system.map((block) => block.text).join("\n\n");
+  return text === "" ? undefined : text;
+}
+
+function pushUser(out: Message[], message: MessageParam, i: number): void {
+  if (typeof message.content === "string") {
+    out.push({ role: "user", content: message.content });
+    return;
+  }
+  const parts: ContentPart[] = [];
+  const afterResults: ContentPart[] = [];
+  message.content.forEach((block, j) => {
+    const at = `messages[${i}].content[${j}]`;
+    const type = block.type;
+    switch (type) {
+      case "text":
+        parts.push({ type: "text", text: block.text ?? "" });
+        break;
+      case "image":
+        parts.push(toImagePart(block, at));
+        break;
+      case "tool_result": {
+        if (!block.tool_use_id) fail(`${at}.tool_use_id`, "a tool_result needs the tool_use_id it answers.");
+        const { text, images } = toolResultContent(block, at);
+        out.push({ role: "tool", tool_call_id: fromToolUseId(block.tool_use_id!), content: text });
+        // A chat tool message holds text only: its images follow as the user's.
+        afterResults.push(...images);
+        break;
+      }
+      case "tool_use":
+      case "thinking":
+      case "redacted_thinking":
+        fail(`${at}.type`, `a '${type}' block belongs in an assistant message.`);
+        break;
+      default: {
+        const unknownType: never = type;
+        fail(`${at}.type`, `unknown block type ${String(unknownType)}.`);
+      }
+    }
+  });
+  const content = [...afterResults, ...parts];
+  if (content.length > 0) out.push({ role: "user", content: isAllText(content) ? joinText(content) : content });
+}
+
+function pushAssistant(out: Message[], message: MessageParam, i: number): void {
+  if (typeof message.content === "string") {
+    out.push({ role: "assistant", content: message.content });
+    return;
+  }
+  let text = "";
+  let reasoning = "";
+  const calls: ToolCall[] = [];
+  const extras: Record<string, Record<string, unknown>> = {};
+  message.content.forEach((block, j) => {
+    const at = `messages[${i}].content[${j}]`;
+    const type = block.type;
+    switch (type) {
+      case "text":
+        text += block.text ?? "";
+        break;
+      case "thinking":
+        reasoning += block.thinking ?? "";
+        Object.assign(extras, decodeSignature(block.signature)?.calls);
+        break;
+      case "redacted_thinking":
+        // Encrypted by Anthropic for Anthropic: nothing another provider can read.
+        break;
+      case "tool_use": {
+        if (!block.id || !block.name) fail(at, "a tool_use block needs an id and a name.");
+        const input = block.input ?? {};
+        if (typeof input !== "object" || input === null || Array.isArray(input)) fail(`${at}.input`, "must be an object.");
+        calls.push({ id: fromToolUseId(block.id!), type: "function", function: { name: block.name!, arguments: JSON.stringify(input) } });
+        break;
+      }
+      case "image":
+      case "tool_result":
+        fail(`${at}.type`, `a '${type}' block belongs in a user message.`);
+        break;
+      default: {
+        const unknownType: never = type;
+        fail(`${at}.type`, `unknown block type ${String(unknownType)}.`);
+      }
+    }
+  });
+  const chat: Message = { role: "assistant", content: text === "" && calls.length > 0 ? null : text };
+  if (calls.length > 0) chat.tool_calls = calls.map((call) => (extras[call.id] ? { ...extras[call.id], ...call } : call));
+  if (reasoning !== "") (chat as Record<string, unknown>).reasoning_content = reasoning;
+  out.push(chat);
+}
+
+function toImagePart(block: { source?: ContentBlock["source"] }, at: string): ContentPart {
+  const source = block.source;
+  if (!source) return fail(`${at}.source`, "an image needs a source.");
+  if (source.type === "url") {
+    if (!source.url) fail(`${at}.source.url`, "missing.");
+    // The plugin loads it with the core's image loader (its size cap and private-address guard).
+    return { type: "image_url", image_url: { url: source.url! } };
+  }
+  if (!source.data || !source.media_type) fail(`${at}.source`, "a base64 image needs media_type and data.");
+  if (!source.media_type!.startsWith("image/")) fail(`${at}.source.media_type`, `expected an image type, got ${JSON.stringify(source.media_type)}.`);
+  return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
+}
+
+function toolResultContent(block: ContentBlock, at: string): { text: string; images: ContentPart[] } {
+  const content = block.content;
+  let text = "";
+  const images: ContentPart[] = [];
+  if (typeof content === "string") text = content;
+  else if (content) {
+    content.forEach((part, k) => {
+      if (part.type === "text") text += (text === "" ? "" : "\n") + (part.text ?? "");
+      else images.push(toImagePart(part, `${at}.content[${k}]`));
+    });
+  }
+  // Chat tool messages have no error flag: the text says so, which every model reads.
+  if (block.is_error === true) text = text === "" ? "Error" : `Error: ${text}`;
+  return { text, images };
+}
+
+const isAllText = (parts: ContentPart[]) => parts.every((part) => part.type === "text");
+const joinText = (parts: ContentPart[]) => (parts.length === 1 ? (parts[0]!.text ?? "") : parts.map((part) => part.text ?? "").join("\n"));
+
+export function toChatTools(tools: ToolParam[] | undefined, choice: ToolChoiceParam | undefined): Partial<ChatRequest> {
+  const out: Partial<ChatRequest> = {};
+  if (tools && tools.length > 0) out.tools = tools.map(toChatTool);
+  if (choice) {
+    out.tool_choice = toChatToolChoice(choice);
+    if (choice.disable_parallel_tool_use === true) (out as Record<string, unknown>).parallel_tool_calls = false;
+  }
+  return out;
+}
+
+function toChatTool(tool: ToolParam, i: number): Tool {
+  if (tool.type !== undefined && tool.type !== "custom") {
+    // web_search_*, code_execution_*, computer_*, bash_*, text_editor_*, …: run by Anthropic's servers.
+    fail(`tools[${i}].type`, `the server tool '${tool.name}' (${tool.type}) is not supported: Ollaix cannot run Anthropic's server tools. Declare it as a client tool with an input_schema instead.`);
+  }
+  const fn: Tool["function"] = { name: tool.name, parameters: tool.input_schema ?? { type: "object", properties: {} } };
+  if (tool.description !== undefined) fn.description = tool.description;
+  return { type: "function", function: fn };
+}
+
+function toChatToolChoice(choice: ToolChoiceParam): ToolChoice {
+  const type = choice.type;
+  switch (type) {
+    case "auto":
+      return "auto";
+    case "any":
+      return "required";
+    case "none":
+      return "none";
+    case "tool":
+      if (!choice.name) fail("tool_choice.name", "required when tool_choice.type is 'tool'.");
+      return { type: "function", function: { name: choice.name! } };
+    default: {
+      const unknownType: never = type;
+      return fail("tool_choice.type", `unknown ${String(unknownType)}.`);
+    }
+  }
+}
+
+/**
+ * Thinking as the chat request's `reasoning_effort`, the level every plugin maps (Ollama `think`,
+ * Gemini levels). A budget picks the level whose Gemini budget (low 1,024, medium 8,192, high
+ * 24,576) it is nearest; the exact budget also rides along (thinking-budget.ts).
+ */
+export function toReasoningEffort(thinking: ThinkingParam | undefined): ReasoningEffort | undefined {
+  if (!thinking) return undefined;
+  const type = thinking.type;
+  switch (type) {
+    case "disabled":
+      return "none";
+    case "adaptive":
+      return "medium";
+    case "enabled": {
+      const budget = thinking.budget_tokens;
+      if (budget === undefined) return fail("thinking.budget_tokens", "required when thinking.type is 'enabled'.");
+      return budget < 4096 ? "low" : budget < 16384 ? "medium" : "high";
+    }
+    default: {
+      const unknownType: never = type;
+      return fail("thinking.type", `unknown ${String(unknownType)}.`);
+    }
+  }
+}

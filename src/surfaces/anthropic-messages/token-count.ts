@@ -1,0 +1,68 @@
+import type { Message, Tool } from "../../schemas/chat.ts";
+
+/**
+ * Ollaix's own count of a prompt's tokens, for `count_tokens` when the provider has no counter and
+ * for `message_start` before the provider's figure is known. An estimate: a real BPE tokenizer
+ * (`gpt-tokenizer`, OpenAI's cl100k_base; pure JS, its ranks inside the package, so it works offline
+ * and in the compiled binary) plus a few tokens of framing per message — not the model's own
+ * tokenizer, which only the provider knows.
+ *
+ * Loading the ranks costs about a second of CPU, so it happens on first use, never at start-up;
+ * until it is loaded `estimatePromptTokens` falls back to four characters a token.
+ */
+type Counter = (text: string) => number;
+let counter: Counter | undefined;
+let loading: Promise<Counter> | undefined;
+
+export function loadTokenizer(): Promise<Counter> {
+  return (loading ??= import("gpt-tokenizer/encoding/cl100k_base").then((m) => (counter = m.countTokens)));
+}
+
+/** Per message: role and separators, as OpenAI's cookbook counts chat framing. */
+const PER_MESSAGE = 3;
+/** An image, whatever its size: Anthropic's ~1.15-megapixel images are about 1,600 tokens. */
+const PER_IMAGE = 1600;
+
+// Claude Code resends the same system prompt and tool list every turn: long segments are counted once.
+const cache = new Map<string, number>();
+const CACHE_MIN_CHARS = 512;
+const CACHE_ENTRIES = 256;
+
+function countText(text: string, count: Counter): number {
+  if (text.length === 0) return 0;
+  if (text.length < CACHE_MIN_CHARS) return count(text);
+  const known = cache.get(text);
+  if (known !== undefined) return known;
+  const n = count(text);
+  if (cache.size >= CACHE_ENTRIES) cache.clear();
+  cache.set(text, n);
+  return n;
+}
+
+const byChars: Counter = (text) => Math.ceil(text.length / 4);
+
+/** The prompt's tokens with the BPE tokenizer if it is loaded, else by characters (and the load starts). */
+export function estimatePromptTokens(messages: readonly Message[], tools: readonly Tool[] | undefined): number {
+  if (!counter) void loadTokenizer().catch(() => undefined);
+  return countWith(counter ?? byChars, messages, tools);
+}
+
+/** The prompt's tokens with the BPE tokenizer, loading it first if need be. */
+export async function countPromptTokens(messages: readonly Message[], tools: readonly Tool[] | undefined): Promise<number> {
+  return countWith(counter ?? (await loadTokenizer()), messages, tools);
+}
+
+function countWith(count: Counter, messages: readonly Message[], tools: readonly Tool[] | undefined): number {
+  let n = 0;
+  for (const message of messages) {
+    n += PER_MESSAGE;
+    const content = message.content;
+    if (typeof content === "string") n += countText(content, count);
+    else if (content) for (const part of content) n += part.type === "text" ? countText(part.text ?? "", count) : PER_IMAGE;
+    const reasoning = (message as { reasoning_content?: unknown }).reasoning_content;
+    if (typeof reasoning === "string") n += countText(reasoning, count);
+    for (const call of message.tool_calls ?? []) n += countText(call.function.name, count) + countText(call.function.arguments, count);
+  }
+  for (const tool of tools ?? []) n += countText(JSON.stringify(tool.function), count);
+  return n;
+}

@@ -1,0 +1,21 @@
+import type { ChatRequest } from "./schemas/chat.ts";
+
+/**
+ * A thinking budget in tokens, for plugins whose provider takes one (Gemini 2.x `thinkingBudget`),
+ * beside the `reasoning_effort` level every plugin reads. It rides on the chat request under a
+ * symbol, not a field: a symbol key never reaches JSON, so an OpenAI-compatible upstream (which gets
+ * the request's fields untouched and may refuse unknown ones) never sees it. `Symbol.for` makes it
+ * the same key in every copy of the kit (PLUGINS_DIR plugins get their own).
+ */
+export const THINKING_BUDGET: unique symbol = Symbol.for("ollaix.thinking_budget_tokens") as never;
+
+/** A copy of the request carrying the budget. */
+export function withThinkingBudget<R extends ChatRequest>(request: R, budgetTokens: number): R {
+  return Object.assign({ ...request }, { [THINKING_BUDGET]: budgetTokens });
+}
+
+/** The budget a surface put on the request, if any. */
+export function thinkingBudgetOf(request: ChatRequest): number | undefined {
+  const value = (request as { [THINKING_BUDGET]?: unknown })[THINKING_BUDGET];
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
+}

@@ -1,0 +1,210 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { generateText, streamText } from "ai";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import dummy from "../../plugins/dummy/index.ts";
+import { RateLimitError, UpstreamTimeoutError, UpstreamUnavailableError } from "../../src/errors.ts";
+import { countPromptTokens } from "../../src/surfaces/anthropic-messages/token-count.ts";
+import { fromToolUseId } from "../../src/surfaces/anthropic-messages/tool-use-id.ts";
+import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { argumentsDelta, createScripted, finish, SCRIPTED_MODEL, text, thinking, toolCall, usage, type ScriptedProvider } from "./scripted-plugin.ts";
+
+/**
+ * `/v1/messages` on a real port with keys configured, driven by the official `@anthropic-ai/sdk`
+ * and the Vercel AI SDK's `@ai-sdk/anthropic`: the dummy model for plain answers, a scripted
+ * provider for tool loops, thinking and failures.
+ */
+const KEY = "sk-ollaix-anthropic-test-0001";
+let gw: TestGateway;
+let scripted: ScriptedProvider;
+let client: Anthropic;
+
+beforeAll(async () => {
+  scripted = createScripted();
+  gw = await startTestGateway({ OLLAIX_API_KEYS: KEY }, [dummy, scripted]);
+  client = new Anthropic({ baseURL: gw.url, apiKey: KEY, maxRetries: 0 });
+});
+afterEach(() => {
+  scripted.queue.length = 0;
+  scripted.received.length = 0;
+});
+afterAll(() => gw.close());
+
+const hello = [{ role: "user" as const, content: "Hello" }];
+
+describe("@anthropic-ai/sdk", () => {
+  test("messages.create: a Message with msg_ id, the asked model, text and usage", async () => {
+    const m = await client.messages.create({ model: "dummy-model:1.0", max_tokens: 64, messages: hello });
+    expect(m.id).toMatch(/^msg_/);
+    expect(m).toMatchObject({ type: "message", role: "assistant", model: "dummy-model:1.0", stop_reason: "end_turn", stop_sequence: null });
+    expect(m.content[0]!.type).toBe("text");
+    expect((m.content[0] as Anthropic.TextBlock).text.length).toBeGreaterThan(0);
+    expect(m.usage.input_tokens).toBeGreaterThan(0);
+    expect(m.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  test("messages.stream + finalMessage(): the accumulated message equals the streamed text", async () => {
+    const stream = client.messages.stream({ model: "dummy-model:1.0", max_tokens: 64, messages: hello });
+    let streamed = "";
+    stream.on("text", (delta) => void (streamed += delta));
+    const final = await stream.finalMessage();
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(final.content.map((b) => [b.type, (b as Anthropic.TextBlock).text])).toEqual([["text", streamed]]);
+    expect(final.stop_reason).toBe("end_turn");
+    expect(final.usage.input_tokens).toBeGreaterThan(0);
+  });
+
+  test("a tool loop: tool_use ids come back in tool_result and reach the provider as its own call id", async () => {
+    const tools: Anthropic.Tool[] = [{ name: "get_weather", description: "Weather in a city", input_schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }];
+    scripted.queue.push({ chunks: [text("Let me check."), toolCall(0, "call_w1", "get_weather", '{"city":'), argumentsDelta(0, '"Paris"}'), finish("tool_calls")] });
+    const first = await client.messages.stream({ model: SCRIPTED_MODEL, max_tokens: 200, tools, messages: [{ role: "user", content: "Weather in Paris?" }] }).finalMessage();
+    expect(first.stop_reason).toBe("tool_use");
+    const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === "tool_use")!;
+    expect(use.id).toMatch(/^toolu_/);
+    expect(use.input).toEqual({ city: "Paris" });
+    expect(fromToolUseId(use.id)).toBe("call_w1");
+
+    scripted.queue.push({ chunks: [text("It is 20°C in Paris.", "stop")] });
+    const second = await client.messages.create({
+      model: SCRIPTED_MODEL,
+      max_tokens: 200,
+      tools,
+      messages: [
+        { role: "user", content: "Weather in Paris?" },
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "20°C" }] },
+      ],
+    });
+    expect(second.content).toEqual([{ type: "text", text: "It is 20°C in Paris." }] as never);
+    const sent = scripted.received[1]!;
+    expect(sent.messages.slice(1)).toEqual([
+      { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_w1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+      { role: "tool", tool_call_id: "call_w1", content: "20°C" },
+    ]);
+    expect(sent.tools?.[0]?.function.name).toBe("get_weather");
+  });
+
+  test("thinking: a thinking block with Ollaix's signature; sent back, the provider gets its reasoning", async () => {
+    scripted.queue.push({ chunks: [thinking("Two plus two "), thinking("is four."), text("4"), finish("stop"), usage(12, 9)] });
+    const m = await client.messages.stream({
+      model: SCRIPTED_MODEL,
+      max_tokens: 2048,
+      thinking: { type: "enabled", budget_tokens: 1024 },
+      messages: [{ role: "user", content: "2+2?" }],
+    }).finalMessage();
+    expect(m.content.map((b) => b.type)).toEqual(["thinking", "text"]);
+    const block = m.content[0] as Anthropic.ThinkingBlock;
+    expect(block.thinking).toBe("Two plus two is four.");
+    expect(block.signature).toMatch(/^ollaix1\./);
+    expect(m.usage).toMatchObject({ input_tokens: 12, output_tokens: 9 });
+    expect(scripted.received[0]!.reasoning_effort).toBe("low");
+
+    await client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "2+2?" }, { role: "assistant", content: m.content }, { role: "user", content: "and 3+3?" }] });
+    expect(scripted.received[1]!.messages[1]).toEqual({ role: "assistant", content: "4", reasoning_content: "Two plus two is four." } as never);
+  });
+
+  test("countTokens: the gateway's BPE estimate for a provider without a counter", async () => {
+    const { input_tokens } = await client.messages.countTokens({ model: "dummy-model:1.0", system: "Be brief.", messages: [{ role: "user", content: "Hello there, how are you today?" }] });
+    expect(input_tokens).toBe(await countPromptTokens([{ role: "system", content: "Be brief." }, { role: "user", content: "Hello there, how are you today?" }], undefined));
+    expect(input_tokens).toBeGreaterThan(8);
+  });
+
+  test("the key as Authorization: Bearer (ANTHROPIC_AUTH_TOKEN) works too", async () => {
+    const bearer = new Anthropic({ baseURL: gw.url, authToken: KEY, apiKey: null, maxRetries: 0 });
+    expect((await bearer.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello })).type).toBe("message");
+  });
+});
+
+describe("errors are the SDK's classes, in Anthropic's envelope", () => {
+  const failure = async (call: PromiseLike<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> => {
+    try {
+      await call;
+    } catch (e) {
+      return e as InstanceType<typeof Anthropic.APIError>;
+    }
+    throw new Error("the call succeeded");
+  };
+
+  test.each([
+    ["wrong key", () => new Anthropic({ baseURL: gw.url, apiKey: "wrong", maxRetries: 0 }).messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello }), Anthropic.AuthenticationError, 401, "authentication_error"],
+    ["unknown model", () => client.messages.create({ model: "nope", max_tokens: 8, messages: hello }), Anthropic.NotFoundError, 404, "not_found_error"],
+    ["unknown model, count_tokens", () => client.messages.countTokens({ model: "nope", messages: hello }), Anthropic.NotFoundError, 404, "not_found_error"],
+    ["missing max_tokens", () => client.messages.create({ model: "dummy-model:1.0", messages: hello } as never), Anthropic.BadRequestError, 400, "invalid_request_error"],
+    ["server tool", () => client.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello, tools: [{ type: "web_search_20250305", name: "web_search" }] }), Anthropic.BadRequestError, 400, "invalid_request_error"],
+  ] as const)("%s", async (_, call, cls, status, type) => {
+    const e = await failure(call());
+    expect(e).toBeInstanceOf(cls);
+    expect(e.status).toBe(status);
+    expect((e.error as { type: string; error: { type: string } })).toMatchObject({ type: "error", error: { type } });
+  });
+
+  test("the server tool's 400 names it", async () => {
+    const e = await failure(client.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello, tools: [{ type: "web_search_20250305", name: "web_search" }] }));
+    expect(e.message).toContain("web_search_20250305");
+  });
+
+  test("upstream unreachable → 529 overloaded_error; rate limited → 429 with Retry-After; time-out → 504 api_error", async () => {
+    scripted.queue.push({ chunks: [], error: new UpstreamUnavailableError("The upstream is unreachable.") });
+    const overloaded = await failure(client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello }));
+    expect([overloaded.status, (overloaded.error as any).error.type]).toEqual([529, "overloaded_error"]);
+
+    scripted.queue.push({ chunks: [], error: new RateLimitError("Slow down.", { retryAfter: 3 }) });
+    const limited = await failure(client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello }));
+    expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(limited.headers?.get("retry-after")).toBe("3");
+
+    scripted.queue.push({ chunks: [], error: new UpstreamTimeoutError("Timed out.") });
+    const timeout = await failure(client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello, stream: true }));
+    expect([timeout.status, (timeout.error as any).error.type]).toEqual([504, "api_error"]);
+  });
+
+  test("a failure after the stream started is an error event the SDK raises", async () => {
+    scripted.queue.push({ chunks: [text("partial")], error: new UpstreamUnavailableError("The upstream went away.") });
+    const e = await failure(client.messages.stream({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello }).finalMessage());
+    expect(e).toBeInstanceOf(Anthropic.APIError);
+    expect(String(e.message)).toContain("overloaded_error");
+  });
+
+  test("an internal failure is a 500 api_error that leaks nothing", async () => {
+    scripted.queue.push({ chunks: [], error: new Error("db password hunter2 at /srv/app.ts:12") });
+    const e = await failure(client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello }));
+    expect([e.status, (e.error as any).error.type]).toEqual([500, "api_error"]);
+    expect(JSON.stringify(e.error)).not.toContain("hunter2");
+  });
+
+  test("an unknown path under /v1/messages is a 404 in Anthropic's shape; anthropic headers are accepted", async () => {
+    const response = await fetch(`${gw.url}/v1/messages/batches`, { method: "POST", headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01", "anthropic-beta": "message-batches-2024-09-24" } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ type: "error", error: { type: "not_found_error", message: expect.any(String) } });
+  });
+
+  test("malformed JSON and a missing key answer in Anthropic's shape", async () => {
+    const bad = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": KEY, "content-type": "application/json" }, body: "{not json" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
+    const anonymous = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ type: "error", error: { type: "authentication_error", message: expect.stringContaining("x-api-key") } });
+  });
+});
+
+describe("@ai-sdk/anthropic", () => {
+  const provider = () => createAnthropic({ baseURL: `${gw.url}/v1`, apiKey: KEY });
+
+  test("generateText", async () => {
+    const result = await generateText({ model: provider()("dummy-model:1.0"), prompt: "Hello", maxOutputTokens: 64, maxRetries: 0 });
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(result.finishReason).toBe("stop");
+    expect(result.usage.inputTokens).toBeGreaterThan(0);
+  });
+
+  test("streamText with thinking and text", async () => {
+    scripted.queue.push({ chunks: [thinking("hmm"), text("Hi "), text("there", "stop")] });
+    const result = streamText({ model: provider()(SCRIPTED_MODEL), prompt: "Hello", maxOutputTokens: 64, maxRetries: 0 });
+    let streamed = "";
+    for await (const delta of result.textStream) streamed += delta;
+    expect(streamed).toBe("Hi there");
+    expect(await result.reasoningText).toBe("hmm");
+    expect(await result.finishReason).toBe("stop");
+  });
+});
