@@ -11,6 +11,7 @@ export const CoreEnv = Type.Object({
   HOST: Type.String({ minLength: 1, default: "127.0.0.1", description: "listen address" }),
   CORS_ALLOWED_ORIGINS: Type.String({ default: "*", description: "comma-separated origins, or *" }),
   OLLAIX_API_KEYS: Type.Optional(Type.String({ description: "comma-separated keys" })),
+  OLLAIX_ADMIN_KEY: Type.Optional(Type.String({ minLength: 1, description: "the admin key for /metrics and /console" })),
   PLUGINS_DIR: Type.Optional(Type.String({ description: "a folder of extra plugins" })),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024, description: "a positive integer" }),
   OLLAIX_CONFIG: Type.Optional(Type.String({ description: "path of a JSON or YAML file" })),
@@ -29,6 +30,8 @@ export interface Config {
   host: string;
   corsAllowedOrigins: string[] | "*";
   apiKeys: string[];
+  /** Guards /metrics and /console (`OLLAIX_ADMIN_KEY`). */
+  adminKey?: string;
   pluginsDir?: string;
   maxBodyBytes: number;
   configFile?: string;
@@ -53,6 +56,7 @@ export function loadConfig(env: EnvSource): Config {
     host: e.HOST,
     corsAllowedOrigins: origins.length === 0 || origins.includes("*") ? "*" : origins,
     apiKeys: e.OLLAIX_API_KEYS ? splitList(e.OLLAIX_API_KEYS) : [],
+    adminKey: e.OLLAIX_ADMIN_KEY,
     pluginsDir: e.PLUGINS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     configFile: e.OLLAIX_CONFIG,

@@ -36,6 +36,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   const config = loadConfig(options.env);
   const secrets = new SecretList();
   secrets.add(...config.apiKeys);
+  if (config.adminKey) secrets.add(config.adminKey);
   const logger = createLogger({ level: config.logLevel, redact: secrets.redact, write: options.write });
   const registry = new ModelRegistry(logger);
   const settings = await readSettingsFile(config.configFile);
@@ -72,6 +73,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         // while our reader (which answers with the 413 envelope) still sees the overflow first.
         maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
         idleTimeout: 0, // streams may be silent for long; STREAM_IDLE_TIMEOUT_MS governs them
+        // Bun's dev mode would serve the console page with hot reloading and verbose error pages.
+        development: false,
       });
       server = app.server ?? undefined;
       if (!server) throw new Error("the server did not start");
