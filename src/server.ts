@@ -1,6 +1,7 @@
 import { builtinPlugins } from "../plugins/index.ts";
 import { createApp } from "./app.ts";
 import { loadConfig, type Config } from "./config.ts";
+import type { KeysSource } from "./console/keys.ts";
 import type { EnvSource } from "./env.ts";
 import { createLogger, SecretList, type Logger } from "./logger.ts";
 import type { PluginDefinition } from "./plugin.ts";
@@ -18,6 +19,8 @@ export interface StartOptions {
   discoveryTimeoutMs?: number;
   /** Longest start-up waits for the first discovery round before serving (default 2 s). */
   discoveryWaitMs?: number;
+  /** Virtual keys for the console's Keys tab (the keys module plugs in here). */
+  keys?: KeysSource;
 }
 
 export interface Gateway {
@@ -57,7 +60,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     options.discoveryTimeoutMs ?? 10_000,
     options.discoveryWaitMs ?? 2_000,
   );
-  const app = createApp({ config, registry, logger, redact: secrets.redact });
+  const app = createApp({ config, registry, logger, redact: secrets.redact, keys: options.keys });
   let server: ReturnType<typeof Bun.serve> | undefined;
 
   return {
