@@ -114,6 +114,10 @@ describe("loopback listener without OLLAIX_ADMIN_KEY", async () => {
     expect(busiest.byModel["dummy-model:1.0"].requests).toBeGreaterThan(0);
   });
 
+  test("access: no key to ask for", async () => {
+    expect(await (await fetch(`${url}/console/api/access`)).json()).toEqual({ adminKeyRequired: false, signedIn: true });
+  });
+
   test("keys: none configured", async () => {
     expect(await (await fetch(`${url}/console/api/keys`)).json()).toEqual({ configured: false, shortFormKeys: 0, data: [] });
   });
@@ -192,6 +196,13 @@ describe("with OLLAIX_ADMIN_KEY, on any listener", async () => {
     expect(body.error.type).toBe("authentication_error");
     expect(body.error.message).toContain("admin key");
     expect(JSON.stringify(body)).not.toContain(ADMIN_KEY);
+  });
+
+  test("access tells the page whether to ask for the key, and whether the one it has is right", async () => {
+    const access = (headers: Record<string, string> = {}) => fetch(`${url}/console/api/access`, { headers }).then((r) => r.json());
+    expect(await access()).toEqual({ adminKeyRequired: true, signedIn: false });
+    expect(await access({ authorization: "Bearer nope" })).toEqual({ adminKeyRequired: true, signedIn: false });
+    expect(await access({ authorization: `Bearer ${ADMIN_KEY}` })).toEqual({ adminKeyRequired: true, signedIn: true });
   });
 
   test("keys come from the keys source: names, models, limits and use", async () => {

@@ -26,6 +26,8 @@ export interface ConsoleApiDeps {
   routes: () => readonly { method: string; path: string }[];
 }
 
+const ACCESS_PATH = "/console/api/access";
+
 const notServed = () => new NotFoundError("Unknown request URL. Please check the URL and method.");
 
 /**
@@ -40,15 +42,20 @@ export function consoleApi(deps: ConsoleApiDeps) {
   const startedAt = Date.now();
 
   return new Elysia({ name: "ollaix:console-api" })
-    .onBeforeHandle(function guardConsoleApi({ request }) {
+    .onBeforeHandle(function guardConsoleApi({ request, path }) {
       const host = request.headers.get("host");
       if (!isSameOrigin(request.headers.get("origin"), host)) throw notServed();
       if (isAdmin) {
-        if (!isAdmin(request.headers.get("authorization"))) throw new AuthenticationError("The console needs the admin key (OLLAIX_ADMIN_KEY) as `Authorization: Bearer <key>`.");
+        // `access` tells the page whether to ask for the key, without a 401 in the browser's console.
+        if (path !== ACCESS_PATH && !isAdmin(request.headers.get("authorization"))) throw new AuthenticationError("The console needs the admin key (OLLAIX_ADMIN_KEY) as `Authorization: Bearer <key>`.");
       } else if (host === null || !isLoopbackAddress(hostnameOf(host))) {
         throw notServed();
       }
     })
+    .get(ACCESS_PATH, ({ request }) => ({
+      adminKeyRequired: isAdmin !== undefined,
+      signedIn: isAdmin === undefined || isAdmin(request.headers.get("authorization")),
+    }), { detail: { hide: true } })
     .get("/console/api/overview", async function consoleOverview() {
       if (!registry.isReady) await registry.ready;
       const models = registry.list();

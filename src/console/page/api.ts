@@ -19,6 +19,9 @@ function headers(): HeadersInit {
   return key ? { authorization: `Bearer ${key}` } : {};
 }
 
+/** Whether the gateway wants the admin key, and whether the stored one is right (never a 401). */
+export const getAccess = () => getJson<{ adminKeyRequired: boolean; signedIn: boolean }>("access");
+
 /** GET /console/api/<path> as JSON; throws Unauthorized on 401. */
 export async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(`/console/api/${path}`, { headers: headers(), cache: "no-store" });

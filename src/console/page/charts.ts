@@ -56,7 +56,7 @@ export class Charts {
             { stroke: "#8a909a", grid: { stroke: "rgba(128,128,128,0.15)" }, ticks: { show: false } },
             { stroke: "#8a909a", grid: { stroke: "rgba(128,128,128,0.15)" }, ticks: { show: false }, size: 48 },
           ],
-          series: [{}, ...cols.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, points: { show: false }, spanGaps: false }))],
+          series: [{}, ...cols.series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 1.5, points: { show: chart.id !== "rps" && chart.id !== "tokens", size: 5 }, spanGaps: false }))],
           legend: { show: true, live: false },
         },
         data,

@@ -1,5 +1,5 @@
 import type { ConsoleEventMap } from "../events.ts";
-import { followEvents, getJson, session, Unauthorized } from "./api.ts";
+import { followEvents, getAccess, getJson, session, Unauthorized } from "./api.ts";
 import { Charts } from "./charts.ts";
 import { byId } from "./dom.ts";
 import { renderKeys } from "./keys.ts";
@@ -40,6 +40,8 @@ function askForKey(message?: string): void {
 async function start(): Promise<void> {
   let overview: Overview;
   try {
+    const access = await getAccess();
+    if (!access.signedIn) return askForKey(session.adminKey ? "That key was refused." : undefined);
     overview = await getJson<Overview>("overview");
   } catch (error) {
     if (error instanceof Unauthorized) return askForKey(session.adminKey ? "That key was refused." : undefined);
