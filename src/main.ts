@@ -1,4 +1,5 @@
 import { ConfigError } from "./env.ts";
+import { isConsoleServed } from "./console/console.ts";
 import { createGateway } from "./server.ts";
 
 /** `ollaix --healthcheck`: for Docker's HEALTHCHECK in an image that has no curl. */
@@ -29,7 +30,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const url = gateway.listen();
-  gateway.logger.info("Ollaix listening", { url, docs: `${url}/docs`, models: gateway.registry.list().length });
+  gateway.logger.info("Ollaix listening", {
+    url,
+    docs: `${url}/docs`,
+    ...(isConsoleServed(gateway.config) ? { console: `${url}/console` } : {}),
+    models: gateway.registry.list().length,
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {

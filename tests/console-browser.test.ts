@@ -9,6 +9,10 @@ import type { BrowserContext, Page } from "playwright-core";
 import type { KeysSource } from "../src/console/keys.ts";
 import { createGateway, type Gateway } from "../src/server.ts";
 
+// page.evaluate() callbacks run in the browser; the tests' tsconfig has no DOM lib, so its names are declared loosely.
+// biome-ignore lint: browser globals
+declare const document: any, window: any, sessionStorage: any;
+
 const CHROMIUM = "/usr/bin/chromium";
 const ADMIN_KEY = "browser-admin-key-9876543210";
 const SHOTS = resolve(import.meta.dir, ".artifacts", "console");
@@ -118,7 +122,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     await page.click('a[data-tab="overview"]');
     const accentPixels = () =>
       page.evaluate((rgb) => {
-        const canvas = document.querySelector<HTMLCanvasElement>('[data-chart="rps"] canvas');
+        const canvas = document.querySelector('[data-chart="rps"] canvas');
         if (!canvas) return -1;
         const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
         let n = 0;
