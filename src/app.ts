@@ -11,6 +11,8 @@ import { Pipeline, wasReported } from "./pipeline/pipeline.ts";
 import type { Gate } from "./pipeline/gate.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { surfaceOfPath } from "./surfaces/envelopes.ts";
+import { createConsole } from "./console/console.ts";
+import type { KeysSource } from "./console/keys.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
 import { messagesRoutes } from "./surfaces/anthropic-messages/route.ts";
 import { embeddingRoutes } from "./routes/embeddings.ts";
@@ -35,6 +37,8 @@ export interface AppOptions {
   outcomes?: OutcomeBus;
   /** Keys and limits; none by default. */
   gate?: Gate;
+  /** Virtual keys with their limits and use, for the console's Keys tab. */
+  keys?: KeysSource;
 }
 
 /** The HTTP application: cross-cutting pieces first (they cover every route), then the routes. */
@@ -44,7 +48,8 @@ export function createApp(options: AppOptions) {
   const pipeline = new Pipeline({ ...options, outcomes });
   const deps: RouteDeps = { ...options, pipeline };
   const { logger, config } = options;
-  return new Elysia({ name: "ollaix" })
+  const adminConsole = createConsole({ ...options, outcomes, version: VERSION, routes: () => app.routes });
+  const app = new Elysia({ name: "ollaix", serve: { routes: adminConsole.pageRoutes } })
     .use(
       cors({
         origin: config.corsAllowedOrigins === "*" ? true : [...config.corsAllowedOrigins],
@@ -80,5 +85,7 @@ export function createApp(options: AppOptions) {
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
     .use(messagesRoutes(deps))
-    .use(embeddingRoutes(deps));
+    .use(embeddingRoutes(deps))
+    .use(adminConsole.routes);
+  return app;
 }

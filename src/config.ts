@@ -25,6 +25,9 @@ export const CoreEnv = Type.Object({
   OLLAIX_API_KEYS: Type.Optional(
     Type.String({ title: "comma-separated keys; when set, /v1/* needs Authorization: Bearer <key>", description: "comma-separated keys" }),
   ),
+  OLLAIX_ADMIN_KEY: Type.Optional(
+    Type.String({ minLength: 1, title: "guards /metrics and /console (Authorization: Bearer, or the console's sign-in)", description: "the admin key for /metrics and /console" }),
+  ),
   PLUGINS_DIR: Type.Optional(Type.String({ title: "folder of extra plugins loaded at start", description: "a folder of extra plugins" })),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024, title: "larger request bodies get 413", description: "a positive integer" }),
   OLLAIX_CONFIG: Type.Optional(
@@ -66,6 +69,8 @@ export interface Config {
   reusePort: boolean;
   corsAllowedOrigins: string[] | "*";
   apiKeys: string[];
+  /** Guards /metrics and /console (`OLLAIX_ADMIN_KEY`). */
+  adminKey?: string;
   pluginsDir?: string;
   maxBodyBytes: number;
   configFile?: string;
@@ -91,6 +96,7 @@ export function loadConfig(env: EnvSource): Config {
     reusePort: e.REUSE_PORT,
     corsAllowedOrigins: origins.length === 0 || origins.includes("*") ? "*" : origins,
     apiKeys: e.OLLAIX_API_KEYS ? splitList(e.OLLAIX_API_KEYS) : [],
+    adminKey: e.OLLAIX_ADMIN_KEY,
     pluginsDir: e.PLUGINS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     configFile: e.OLLAIX_CONFIG,

@@ -1,6 +1,7 @@
 import { builtinPlugins } from "../plugins/index.ts";
 import { createApp } from "./app.ts";
 import { loadConfig, type Config } from "./config.ts";
+import type { KeysSource } from "./console/keys.ts";
 import type { EnvSource } from "./env.ts";
 import { createLogger, SecretList, type Logger } from "./logger.ts";
 import type { PluginDefinition } from "./plugin.ts";
@@ -25,6 +26,8 @@ export interface StartOptions {
   discoveryWaitMs?: number;
   /** false: build everything but ask no upstream for its models (`ollaix check-config`). */
   discover?: boolean;
+  /** Virtual keys for the console's Keys tab (the keys module plugs in here). */
+  keys?: KeysSource;
 }
 
 export interface Gateway {
@@ -45,6 +48,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   const config = loadConfig(options.env);
   const secrets = new SecretList();
   secrets.add(...config.apiKeys);
+  if (config.adminKey) secrets.add(config.adminKey);
   const logger = createLogger({ level: config.logLevel, redact: secrets.redact, write: options.write });
   const registry = new ModelRegistry(logger);
   const settings = await readSettingsFile(config.configFile);
@@ -67,7 +71,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       options.discoveryWaitMs ?? 2_000,
     );
   }
-  const app = createApp({ config, registry, logger, redact: secrets.redact });
+  const app = createApp({ config, registry, logger, redact: secrets.redact, keys: options.keys });
   let server: ReturnType<typeof Bun.serve> | undefined;
 
   return {
@@ -88,6 +92,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
           // while our reader (which answers with the 413 envelope) still sees the overflow first.
           maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
           idleTimeout: 0, // streams may be silent for long; STREAM_IDLE_TIMEOUT_MS governs them
+          // Bun's dev mode would serve the console page with hot reloading and verbose error pages.
+          development: false,
         });
       } catch (error) {
         if ((error as { code?: unknown })?.code === "EADDRINUSE") {

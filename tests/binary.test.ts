@@ -161,6 +161,24 @@ describe("compiled binary, run from an empty folder", () => {
     expect(Object.keys(doc.paths)).toContain("/v1/chat/completions");
   });
 
+  test("/console is the bundled page (HTML import): its script and styles come from the binary", async () => {
+    const page = await fetch(`${main.url}/console`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("<title>Ollaix console</title>");
+    const assets = [...html.matchAll(/(?:src|href)="(\/[^"]+\.(js|css))"/g)];
+    expect(assets.map((m) => m[2]).sort()).toEqual(["css", "js"]);
+    for (const [, path, kind] of assets) {
+      const asset = await fetch(`${main.url}${path}`);
+      expect(asset.status).toBe(200);
+      const text = await asset.text();
+      if (kind === "js") expect(text).toContain("/console/api/"); // the console's own client, uPlot inside
+      else expect(text).toContain(".uplot");
+    }
+    const overview = (await (await fetch(`${main.url}/console/api/overview`)).json()) as { providers: { name: string }[] };
+    expect(overview.providers.map((p) => p.name)).toContain("dummy");
+  });
+
   test("--healthcheck exits 0 against the running binary and 1 when nothing listens", async () => {
     const port = new URL(main.url).port;
     const cwd = tempDir("hc");

@@ -1,3 +1,4 @@
+import { isConsoleServed } from "../console/console.ts";
 import type { EnvSource } from "../env.ts";
 import { createGateway } from "../server.ts";
 
@@ -5,7 +6,12 @@ import { createGateway } from "../server.ts";
 export async function serve(env: EnvSource): Promise<void> {
   const gateway = await createGateway({ env });
   const url = gateway.listen();
-  gateway.logger.info("Ollaix listening", { url, docs: `${url}/docs`, models: gateway.registry.list().length });
+  gateway.logger.info("Ollaix listening", {
+    url,
+    docs: `${url}/docs`,
+    ...(isConsoleServed(gateway.config) ? { console: `${url}/console` } : {}),
+    models: gateway.registry.list().length,
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,0 +1,22 @@
+import type { ProviderHealth } from "../health.ts";
+import type { ConsoleKey } from "../keys.ts";
+import type { PlaygroundSurface } from "../surfaces.ts";
+
+/** `GET /console/api/overview`, as `api.ts` on the server builds it. */
+export interface Overview {
+  version: string;
+  startedAt: number;
+  uptimeS: number;
+  host: string;
+  ringCapacity: number;
+  windowS: number;
+  surfaces: PlaygroundSurface[];
+  apiKeyRequired: boolean;
+  providers: { name: string; health: ProviderHealth; models: { id: string; name: string | null; context_length: number | null }[] }[];
+}
+
+export interface KeysAnswer {
+  configured: boolean;
+  shortFormKeys: number;
+  data: ConsoleKey[];
+}
