@@ -84,7 +84,6 @@ async function instantiate(definition: PluginDefinition, source: string, o: Load
     const made = await definition.create({
       env,
       settings: o.settings.plugins?.[definition.name],
-      config: o.config,
       logger: o.logger.child({ plugin: definition.name }),
       fetch,
       addSecret: (value) => o.secrets.add(value),

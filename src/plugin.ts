@@ -1,7 +1,7 @@
 import type { Static, TObject } from "@sinclair/typebox";
-import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from "./schemas/chat.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Message } from "./schemas/chat.ts";
 import type { EmbeddingRequest } from "./schemas/embeddings.ts";
-import type { Config } from "./config.ts";
+import type { InlineImage } from "./image-fetch.ts";
 import type { Logger } from "./logger.ts";
 import type { EnvSource } from "./env.ts";
 
@@ -46,7 +46,12 @@ export interface RequestContext {
   /** Headers to send on every upstream request (`x-ollaix-hops`, `x-request-id`). */
   upstreamHeaders: Readonly<Record<string, string>>;
   logger: Logger;
-  config: Readonly<Config>;
+  /**
+   * Loads every `image_url` part of a conversation (data URLs decoded, http(s) fetched through the
+   * core's guard against private addresses, under the gateway's IMAGE_FETCH_ALLOW_PRIVATE), keyed by
+   * the kit's `imagePartKey(i, j)`. A part that cannot be loaded is a 400 naming it.
+   */
+  loadImages(messages: readonly Message[]): Promise<Map<string, InlineImage>>;
 }
 
 /** A chat completion as a provider returns it; the core fills `id`, `object`, `created`, `model`. */
@@ -140,7 +145,6 @@ export interface PluginHost<E = Record<string, never>> {
   env: E;
   /** This plugin's section of the `OLLAIX_CONFIG` file (`plugins.<name>`), if any. */
   settings: unknown;
-  config: Readonly<Config>;
   logger: Logger;
   fetch: typeof fetch;
   /** Registers a value (a key the plugin read) that must never appear in a log line or an error. */

@@ -1,4 +1,4 @@
-import { definePlugin, loadMessageImages, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
+import { definePlugin, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
 import { createGeminiClient } from "./client.ts";
 import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
@@ -25,7 +25,7 @@ export default definePlugin({
 
     /** Images first (the only I/O of a request's translation), then the pure conversion. */
     const prepare = async (request: ChatRequest, ctx: RequestContext) => {
-      const images = await loadMessageImages(request.messages, { allowPrivate: ctx.config.imageFetchAllowPrivate, signal: ctx.signal, fetch: host.fetch });
+      const images = await ctx.loadImages(request.messages);
       return toGeminiRequest(request, { model: ctx.model, images });
     };
 

@@ -1,4 +1,4 @@
-import { definePlugin, loadMessageImages, Type, type ChatRequest, type ChunkResult, type RequestContext } from "../../src/kit.ts";
+import { definePlugin, Type, type ChatRequest, type ChunkResult, type RequestContext } from "../../src/kit.ts";
 import { createOllamaClient } from "./client.ts";
 import { toOllamaChatRequest, toOllamaEmbedRequest } from "./convert-request.ts";
 import { createChunkMapper, fromOllamaChatResponse, fromOllamaEmbedResponse } from "./convert-response.ts";
@@ -21,11 +21,7 @@ export default definePlugin({
     const catalog = createModelCatalog(client, host.logger);
 
     async function toChatBody(request: ChatRequest, ctx: RequestContext, stream: boolean): Promise<OllamaChatRequest> {
-      const images = await loadMessageImages(request.messages, {
-        allowPrivate: ctx.config.imageFetchAllowPrivate,
-        signal: ctx.signal,
-        fetch: host.fetch,
-      });
+      const images = await ctx.loadImages(request.messages);
       return toOllamaChatRequest(request, { model: ctx.model, stream, images, traits: catalog.traitsOf(ctx.model) });
     }
 

@@ -26,7 +26,7 @@ const requestContext = (): RequestContext => ({
   requestId: "req_1",
   upstreamHeaders: { "x-ollaix-hops": "1", "x-request-id": "req_1" },
   logger,
-  config: {} as RequestContext["config"], // not read by this plugin
+  loadImages: () => Promise.reject(new Error("not used by this plugin")),
 });
 const discoveryContext = (): DiscoveryContext => ({ signal: new AbortController().signal, logger, upstreamHeaders: { "x-ollaix-hops": "1" } });
 

@@ -3,6 +3,7 @@ import type { RequestContext } from "../plugin.ts";
 import { RequestScope } from "../request-scope.ts";
 import { hopsOf } from "../request-meta.ts";
 import type { Config } from "../config.ts";
+import { loadMessageImages } from "../image-fetch.ts";
 
 /** The per-request context a provider gets: the abortable scope, ids, hop header, logger. */
 export function providerContext(
@@ -25,7 +26,7 @@ export function providerContext(
     get logger() {
       return (logger ??= deps.logger.child({ request_id: requestId, provider: providerName }));
     },
-    config: deps.config,
+    loadImages: (messages) => loadMessageImages(messages, { allowPrivate: deps.config.imageFetchAllowPrivate, signal: scope.signal }),
   };
   return { scope, ctx };
 }
