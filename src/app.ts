@@ -9,6 +9,9 @@ import type { ModelRegistry } from "./registry.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
 import { Pipeline, wasReported } from "./pipeline/pipeline.ts";
 import type { Gate } from "./pipeline/gate.ts";
+import { KeyStore } from "./keys/key-store.ts";
+import type { StateHealth } from "./limits/limit-state.ts";
+import type { Router } from "./routing/router.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { surfaceOfPath } from "./surfaces/envelopes.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
@@ -33,6 +36,10 @@ export interface AppOptions {
   outcomes?: OutcomeBus;
   /** Keys and limits; none by default. */
   gate?: Gate;
+  /** The keys the guard accepts; OLLAIX_API_KEYS alone by default. */
+  keys?: KeyStore;
+  router?: Router;
+  stateHealth?: () => StateHealth;
 }
 
 /** The HTTP application: cross-cutting pieces first (they cover every route), then the routes. */
@@ -52,7 +59,7 @@ export function createApp(options: AppOptions) {
         maxAge: 600,
       }),
     )
-    .use(guards(config.apiKeys))
+    .use(guards(options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined)))
     .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
       const mapped = mapError(error, options.redact, code);
       const requestId = set.headers["x-request-id"] as string;

@@ -7,6 +7,11 @@ import type { PluginDefinition } from "./plugin.ts";
 import { loadPlugins } from "./plugin-loader.ts";
 import { ModelRegistry } from "./registry.ts";
 import { readSettingsFile } from "./settings-file.ts";
+import { KeyStore } from "./keys/key-store.ts";
+import { createLimitState } from "./limits/create-state.ts";
+import { LimitGate } from "./limits/limit-gate.ts";
+import { InProcessState } from "./limits/limit-state.ts";
+import { Router } from "./routing/router.ts";
 
 export interface StartOptions {
   env: EnvSource;
@@ -38,17 +43,21 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   secrets.add(...config.apiKeys);
   const logger = createLogger({ level: config.logLevel, redact: secrets.redact, write: options.write });
   const registry = new ModelRegistry(logger);
-  const settings = await readSettingsFile(config.configFile);
-  await loadPlugins({
+  const settings = await loadPlugins({
     builtins: options.builtins ?? builtinPlugins,
     pluginsDir: config.pluginsDir,
     env: options.env,
     config,
-    settings,
+    settings: await readSettingsFile(config.configFile),
     logger,
     secrets,
     registry,
   });
+  const keys = KeyStore.from(settings.keys, config.apiKeys, options.env, (value) => secrets.add(value));
+  const router = new Router({ routes: settings.routes, cooldown: settings.cooldown });
+  // Shared state only when some key has a limit: without limits nothing is counted.
+  const state = keys.records.some((k) => k.limits) ? await createLimitState(config, logger, (v) => secrets.add(v)) : undefined;
+  const gate = keys.isEnabled ? new LimitGate(keys, registry, state ?? new InProcessState()) : undefined;
   // Not awaited: the server listens (and /health answers) while discovery runs; /v1/* requests wait
   // for the first round (at most discoveryWaitMs).
   void registry.start(
@@ -56,7 +65,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     options.discoveryTimeoutMs ?? 10_000,
     options.discoveryWaitMs ?? 2_000,
   );
-  const app = createApp({ config, registry, logger, redact: secrets.redact });
+  const app = createApp({ config, registry, logger, redact: secrets.redact, keys, gate, router, stateHealth: state && (() => state.health()) });
   let server: ReturnType<typeof Bun.serve> | undefined;
 
   return {
@@ -79,7 +88,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     },
     async shutdown() {
       registry.stop();
-      if (!server) return;
+      if (!server) return state?.close();
       const graceful = server.stop(false);
       const timedOut = await Promise.race([
         graceful.then(() => false),
@@ -89,6 +98,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         logger.warn("shutdown grace elapsed; closing the remaining connections", { pending: server.pendingRequests });
         await server.stop(true);
       }
+      state?.close();
     },
   };
 }

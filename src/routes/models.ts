@@ -1,13 +1,23 @@
 import { Elysia } from "elysia";
+import { ModelNotFoundError } from "../errors.ts";
+import { mayList, mayUse } from "../keys/model-access.ts";
+import { keyOf } from "../keys/request-key.ts";
+import { nowSeconds } from "../ids.ts";
+import type { Model } from "../schemas/models.ts";
 import type { RouteDeps } from "./deps.ts";
 
-export function modelRoutes({ registry }: RouteDeps) {
+/** Every model and listed route, or only those the request's key may use. */
+export function modelRoutes({ registry, router }: RouteDeps) {
+  const startedAt = nowSeconds();
+  const routes: Model[] = router?.table.listed(startedAt) ?? [];
   return new Elysia({ name: "ollaix:models" })
-    .get("/v1/models", async function listModels() {
+    .get("/v1/models", async function listModels({ request }) {
       if (!registry.isReady) await registry.ready;
-      return { object: "list" as const, data: registry.list() };
-    }, { detail: { tags: ["Models"], summary: "List models", description: "Every model of every provider instance, in the OpenAI list shape." } })
-    .get("/v1/models/*", async function retrieveModel({ params }) {
+      const key = keyOf(request);
+      const all = routes.length === 0 ? registry.list() : [...routes, ...registry.list()];
+      return { object: "list" as const, data: key?.allows ? all.filter((m) => mayList(key, m)) : all };
+    }, { detail: { tags: ["Models"], summary: "List models", description: "Every model of every provider instance and every listed route (`owned_by: \"ollaix\"`), in the OpenAI list shape; with keys, only what the key may use." } })
+    .get("/v1/models/*", async function retrieveModel({ params, request }) {
       if (!registry.isReady) await registry.ready;
       // Ids contain `:` and `/`; clients may send them percent-encoded (`ollama%2Fllama3%3A8b`).
       const raw = params["*"];
@@ -17,6 +27,11 @@ export function modelRoutes({ registry }: RouteDeps) {
       } catch {
         // Not valid percent-encoding: take the id as sent.
       }
+      // A model the key may not use does not exist for it (OpenAI answers the same).
+      if (!mayUse(keyOf(request), id, registry)) throw new ModelNotFoundError(id);
+      const route = routes.find((r) => r.id === id);
+      if (route) return route;
+      if (router?.isRoute(id)) return { id, object: "model" as const, created: startedAt, owned_by: "ollaix" };
       return registry.describe(id);
-    }, { detail: { tags: ["Models"], summary: "Retrieve a model", description: "One model; `<instance>/<id>` resolves too. 404 `model_not_found` otherwise." } });
+    }, { detail: { tags: ["Models"], summary: "Retrieve a model", description: "One model or route; `<instance>/<id>` resolves too. 404 `model_not_found` otherwise, also for a model the key may not use." } });
 }
