@@ -53,7 +53,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     secrets,
     registry,
   });
-  const keys = KeyStore.from(settings.keys, config.apiKeys, options.env, (value) => secrets.add(value));
+  const keys = KeyStore.from(settings.keys, config.apiKeys, options.env, (value) => secrets.add(value), config.configFile);
   const router = new Router({ routes: settings.routes, cooldown: settings.cooldown });
   // Shared state only when some key has a limit: without limits nothing is counted.
   const state = keys.records.some((k) => k.limits) ? await createLimitState(config, logger, (v) => secrets.add(v)) : undefined;

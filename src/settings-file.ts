@@ -140,14 +140,23 @@ export function locateYamlError(text: string): { line: number; column: number } 
   return { line: start, column: 1 };
 }
 
-/** JSON.parse names a position ("at position 12", or line and column): turn it into both. */
+/**
+ * Bun's JSON.parse gives no position either: walking back from the end, the prefixes keep failing
+ * with the file's own message down to the character that caused it (files are small; only run
+ * when the file did not parse).
+ */
 function locateJsonError(text: string, message: string): { line: number; column: number } | undefined {
-  const lineCol = /line (\d+) column (\d+)/.exec(message);
-  if (lineCol) return { line: Number(lineCol[1]), column: Number(lineCol[2]) };
-  const position = /position (\d+)/.exec(message);
-  if (!position) return locateYamlError(text); // Bun's JSON.parse gives no position; JSON is YAML
-
-  const before = text.slice(0, Number(position[1]));
-  const line = before.split("\n").length;
-  return { line, column: before.length - before.lastIndexOf("\n") };
+  if (text.length > 200_000) return undefined;
+  const failsAlike = (end: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, end));
+      return false;
+    } catch (error) {
+      return (error as Error).message === message;
+    }
+  };
+  let end = text.length;
+  while (end > 1 && failsAlike(end - 1)) end--;
+  const before = text.slice(0, end - 1);
+  return { line: before.split("\n").length, column: end - 1 - before.lastIndexOf("\n") };
 }

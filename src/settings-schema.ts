@@ -64,7 +64,11 @@ const PLUGIN_TOGGLE = { enabled: Type.Optional(Type.Boolean({ description: "fals
  * generated JSON Schema); without one, a plugin's section takes any fields and the plugin checks
  * them itself when it starts.
  */
-export function settingsSchema(pluginNames: readonly string[], pluginSchemas: Readonly<Record<string, TObject>> = {}) {
+export function settingsSchema(
+  pluginNames: readonly string[],
+  pluginSchemas: Readonly<Record<string, TObject>> = {},
+  options: { otherPlugins?: boolean } = {},
+) {
   const plugins: Record<string, TSchema> = {};
   for (const name of pluginNames) {
     const own = pluginSchemas[name];
@@ -77,7 +81,13 @@ export function settingsSchema(pluginNames: readonly string[], pluginSchemas: Re
   return Type.Object(
     {
       $schema: Type.Optional(Type.String({ description: "for editors" })),
-      plugins: Type.Optional(Type.Object(plugins, { additionalProperties: false, description: "per-plugin settings, by plugin name" })),
+      plugins: Type.Optional(
+        Type.Object(plugins, {
+          // The editors' schema cannot know the plugins of PLUGINS_DIR; start-up can.
+          additionalProperties: options.otherPlugins ? Type.Object(PLUGIN_TOGGLE, { additionalProperties: true }) : false,
+          description: "per-plugin settings, by plugin name",
+        }),
+      ),
       keys: Type.Optional(Type.Array(KeySettings, { description: "virtual keys; OLLAIX_API_KEYS stays a short form (all models, no limits)" })),
       routes: Type.Optional(Type.Array(RouteSettings, { description: "what clients ask for → where it goes" })),
       cooldown: Type.Optional(CooldownSettings),

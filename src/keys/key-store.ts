@@ -31,7 +31,13 @@ export class KeyStore {
   readonly #records: KeyRecord[] = [];
 
   /** Reads each key's value (from its variable) once; `addSecret` keeps them out of logs. */
-  static from(keys: readonly KeySettings[] | undefined, apiKeys: readonly string[], env: EnvSource, addSecret: (value: string) => void): KeyStore {
+  static from(
+    keys: readonly KeySettings[] | undefined,
+    apiKeys: readonly string[],
+    env: EnvSource,
+    addSecret: (value: string) => void,
+    file?: string,
+  ): KeyStore {
     const store = new KeyStore();
     const problems: string[] = [];
     const names = new Set<string>();
@@ -59,7 +65,7 @@ export class KeyStore {
         limits: Object.keys(limits).length > 0 ? limits : undefined,
       });
     });
-    if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG: ${problems.join("; ")}`);
+    if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(file)}: ${problems.join("; ")}`);
     apiKeys.forEach((key, i) => store.#add(sha256(key), { name: `api-key-${i + 1}` }));
     return store;
   }
