@@ -107,6 +107,8 @@ export class RedisState implements LimitState {
   }
 
   health(): StateHealth {
+    // A replica that sent nothing while Redis was away has not noticed yet: the connection tells.
+    if (this.#down === undefined && !this.#client.connected) this.#markDown(new Error("connection lost"));
     return this.#down === undefined ? { status: "ok" } : { status: "degraded", reason: `Redis unreachable (${this.#down}); limits are counted per replica` };
   }
 

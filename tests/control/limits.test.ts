@@ -5,6 +5,7 @@ import dummy from "../../plugins/dummy/index.ts";
 import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { expectOpenAI } from "../helpers/openai-schema.ts";
+import { awayFromMinuteEnd } from "../helpers/windows.ts";
 
 let gw: TestGateway;
 const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005" };
@@ -23,11 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => gw.close());
 
-/** Windows are UTC minutes: a test that needs one whole minute starts with enough of it left. */
-export async function awayFromMinuteEnd(marginMs = 8000): Promise<void> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < marginMs) await Bun.sleep(left + 50);
-}
 beforeEach(() => awayFromMinuteEnd());
 
 const chat = (key: string, extra: Record<string, unknown> = {}, init: RequestInit = {}) =>
