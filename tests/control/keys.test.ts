@@ -43,7 +43,7 @@ describe("401 for a missing or unknown key", () => {
       for (const key of [undefined, WRONG]) {
         const response = await send("dummy-model:1.0", key);
         expect(response.status).toBe(401);
-        const body = await response.json();
+        const body = await json(response);
         expect(body.error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
         expectOpenAI("ErrorResponse", body);
         expect(JSON.stringify(body)).not.toContain(WRONG);
@@ -57,7 +57,7 @@ describe("403 model_not_allowed for a model outside the key's list", () => {
     test(surface, async () => {
       const response = await send("dummy-model:1.0", READER);
       expect(response.status).toBe(403);
-      const body = await response.json();
+      const body = await json(response);
       expect(body).toEqual({
         error: { message: "The key 'reader' is not allowed to use the model 'dummy-model:1.0'.", type: "permission_error", param: "model", code: "model_not_allowed" },
       });
@@ -86,7 +86,7 @@ describe("each key sees only what it may use", () => {
     expect((await get("dummy-model:1.0", TEAM)).status).toBe(200);
     const refused = await get("dummy-model:1.0", READER);
     expect(refused.status).toBe(404);
-    expect((await refused.json()).error).toMatchObject({ code: "model_not_found", param: "model" });
+    expect((await json(refused)).error).toMatchObject({ code: "model_not_found", param: "model" });
     expect(await json(get("smart", TEAM))).toMatchObject({ id: "smart", object: "model", owned_by: "ollaix" });
   });
 });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
-import { jsonPost } from "../helpers/gateway.ts";
+import { json, jsonPost } from "../helpers/gateway.ts";
 import { freePort, minimalEnv } from "../helpers/process.ts";
 import { startRedis, type TestRedis } from "../helpers/redis.ts";
 import { awayFromMinuteEnd } from "../helpers/windows.ts";
@@ -71,12 +71,12 @@ describe("three replicas, one Redis", () => {
   test("the daily budget spent on one replica is spent on the others", async () => {
     const first = await chat(replicas[0]!, KEYS.day, 40);
     expect(first.status).toBe(200);
-    expect((await first.json()).usage.total_tokens).toBeGreaterThan(10);
+    expect((await json(first)).usage.total_tokens).toBeGreaterThan(10);
     // The token update is sent after the answer, without waiting for Redis: it lands a moment later.
     await eventually(async () => (await chat(replicas[1]!, KEYS.day)).status === 429);
     const refused = await chat(replicas[2]!, KEYS.day);
     expect(refused.status).toBe(429);
-    expect((await refused.json()).error.code).toBe("insufficient_quota");
+    expect((await json(refused)).error.code).toBe("insufficient_quota");
   });
 
   test("Redis stopped: open keeps serving and says degraded; closed refuses keys with limits with 503; back again: shared", async () => {
@@ -89,7 +89,7 @@ describe("three replicas, one Redis", () => {
     // closed: 503 state_unavailable for a key with limits; a key without limits is served.
     const refused = await chat(closedReplica, KEYS.after);
     expect(refused.status).toBe(503);
-    expect((await refused.json()).error).toMatchObject({ type: "api_error", code: "state_unavailable" });
+    expect((await json(refused)).error).toMatchObject({ type: "api_error", code: "state_unavailable" });
     expect((await chat(closedReplica, KEYS.free)).status).toBe(200);
 
     await redis.start();

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import dummy from "../../plugins/dummy/index.ts";
 import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
-import { jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { expectOpenAI } from "../helpers/openai-schema.ts";
 import { awayFromMinuteEnd } from "../helpers/windows.ts";
 
@@ -48,7 +48,7 @@ describe("requests per minute", () => {
     const retryAfter = Number(header(refused, "retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    const body = await refused.json();
+    const body = await json(refused);
     expect(body.error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" });
     expect(body.error.message).toContain("requests per minute (3)");
     expectOpenAI("ErrorResponse", body);
@@ -65,19 +65,19 @@ describe("tokens", () => {
   test("tpm counts input + output from the answer's usage; once spent, 429 rate_limit_exceeded", async () => {
     const first = await chat(KEYS.tpm);
     expect(header(first, "x-ratelimit-remaining-tokens")).toBe("60");
-    const used = (await first.json()).usage.total_tokens as number;
+    const used = (await json(first)).usage.total_tokens as number;
     expect(used).toBeGreaterThan(0);
     let spent = used;
     let answer = await chat(KEYS.tpm);
     while (answer.status === 200) {
       expect(Number(header(answer, "x-ratelimit-remaining-tokens"))).toBe(Math.max(0, 60 - spent));
-      spent += (await answer.json()).usage.total_tokens as number;
+      spent += (await json(answer)).usage.total_tokens as number;
       answer = await chat(KEYS.tpm);
     }
     expect(spent).toBeGreaterThanOrEqual(60);
     expect(answer.status).toBe(429);
     expect(header(answer, "x-ratelimit-remaining-tokens")).toBe("0");
-    const body = await answer.json();
+    const body = await json(answer);
     expect(body.error.code).toBe("rate_limit_exceeded");
     expect(body.error.message).toContain("tokens per minute (60)");
   });
@@ -85,10 +85,10 @@ describe("tokens", () => {
   test("tokens_per_day: once spent, 429 insufficient_quota with Retry-After until the next UTC midnight at most", async () => {
     const first = await chat(KEYS.day, { max_tokens: 40 }); // 0 used before it: admitted, and it may overshoot
     expect(first.status).toBe(200);
-    expect((await first.json()).usage.total_tokens).toBeGreaterThan(10);
+    expect((await json(first)).usage.total_tokens).toBeGreaterThan(10);
     const refused = await chat(KEYS.day);
     expect(refused.status).toBe(429);
-    const body = await refused.json();
+    const body = await json(refused);
     expect(body.error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
     expectOpenAI("ErrorResponse", body);
     const retryAfter = Number(header(refused, "retry-after"));
@@ -100,7 +100,7 @@ describe("tokens", () => {
   test("a stream's tokens count when it ends: the usage chunk's figures", async () => {
     const first = await chat(KEYS.stream, { max_tokens: 1 });
     const remaining = Number(header(first, "x-ratelimit-remaining-tokens"));
-    const firstUsed = (await first.json()).usage.total_tokens as number;
+    const firstUsed = (await json(first)).usage.total_tokens as number;
     const streamed = await chat(KEYS.stream, { stream: true, stream_options: { include_usage: true }, max_tokens: 20 });
     expect(Number(header(streamed, "x-ratelimit-remaining-tokens"))).toBe(remaining - firstUsed);
     const events = (await streamed.text()).split("\n\n").filter((e) => e.includes('"usage":{'));
