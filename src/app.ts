@@ -53,7 +53,11 @@ export function createApp(options: AppOptions) {
     .use(
       cors({
         origin: config.corsAllowedOrigins === "*" ? true : [...config.corsAllowedOrigins],
-        exposeHeaders: ["x-request-id", "retry-after"],
+        exposeHeaders: [
+          "x-request-id", "retry-after", "x-ollaix-target", "x-ollaix-attempts",
+          "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
+          "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
+        ],
         allowedHeaders: "authorization, *",
         credentials: false,
         maxAge: 600,

@@ -158,6 +158,9 @@ export class RedisState implements LimitState {
 
   #up(): void {
     if (this.#down !== undefined && this.#down !== "not connected yet") this.logger.info("Redis reachable again; limits are shared");
+    // Loaded up front so EVALSHA finds them: a NOSCRIPT fallback would reorder a token update
+    // behind the next admission. Sent before any admission on this connection, so they come first.
+    for (const script of [ADMIT, ADD_TOKENS]) this.#client.send("SCRIPT", ["LOAD", script]).catch(() => undefined);
     this.#down = undefined;
     clearInterval(this.#probe);
     this.#probe = undefined;
