@@ -9,7 +9,7 @@ import { startRedis, type TestRedis } from "../helpers/redis.ts";
 import { awayFromMinuteEnd } from "../helpers/windows.ts";
 
 const MAIN = resolve(import.meta.dir, "../../src/main.ts");
-const KEYS = { rpm: "sk-shared-rpm-000001", day: "sk-shared-day-000002", after: "sk-shared-after-0003", free: "sk-shared-free-00004" };
+const KEYS = { tpm: "sk-shared-tpm-000005", rpm: "sk-shared-rpm-000001", day: "sk-shared-day-000002", after: "sk-shared-after-0003", free: "sk-shared-free-00004" };
 let redis: TestRedis;
 const procs: Bun.Subprocess[] = [];
 let replicas: string[] = [];
@@ -30,12 +30,13 @@ beforeAll(async () => {
     plugins: { ollama: { enabled: false } },
     keys: [
       { name: "rpm", key_env: "K_RPM", rpm: 12 },
+      { name: "tpm", key_env: "K_TPM", tpm: 10 },
       { name: "day", key_env: "K_DAY", tokens_per_day: 10 },
       { name: "after", key_env: "K_AFTER", rpm: 3 },
       { name: "free", key_env: "K_FREE" },
     ],
   });
-  const env = { OLLAIX_CONFIG: config, REDIS_URL: redis.url, K_RPM: KEYS.rpm, K_DAY: KEYS.day, K_AFTER: KEYS.after, K_FREE: KEYS.free };
+  const env = { OLLAIX_CONFIG: config, REDIS_URL: redis.url, K_RPM: KEYS.rpm, K_DAY: KEYS.day, K_AFTER: KEYS.after, K_FREE: KEYS.free, K_TPM: KEYS.tpm };
   [replicas, closedReplica] = await Promise.all([
     Promise.all([startOllaix(env), startOllaix(env), startOllaix(env)]),
     startOllaix({ ...env, REDIS_FAILURE_MODE: "closed" }),
@@ -66,6 +67,19 @@ describe("three replicas, one Redis", () => {
     // Every replica answered some and refused some: the count is shared, not per process.
     const remaining = answers.filter((r) => r.status === 200).map((r) => Number(r.headers.get("x-ratelimit-remaining-requests"))).sort((a, b) => a - b);
     expect(remaining).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+
+  test("tokens per minute spent on one replica are spent on the others", async () => {
+    await awayFromMinuteEnd();
+    const first = await chat(replicas[0]!, KEYS.tpm, 40);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-ratelimit-remaining-tokens")).toBe("10");
+    expect((await json(first)).usage.total_tokens).toBeGreaterThan(10);
+    await eventually(async () => (await chat(replicas[1]!, KEYS.tpm)).status === 429);
+    const refused = await chat(replicas[2]!, KEYS.tpm);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("x-ratelimit-remaining-tokens")).toBe("0");
+    expect((await json(refused)).error.code).toBe("rate_limit_exceeded");
   });
 
   test("the daily budget spent on one replica is spent on the others", async () => {
