@@ -25,6 +25,8 @@ export interface LoadOptions {
   maxRequests?: number;
   core?: number;
   tool: "wrk" | "bun";
+  /** Sent as `Authorization: Bearer <auth>` (the production profile's key). */
+  auth?: string;
 }
 
 interface RawResult {
@@ -52,7 +54,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   mkdirSync(LOG_DIR, { recursive: true });
   const bodyFile = join(LOG_DIR, `body-${process.pid}-${bodySeq++}.json`);
   writeFileSync(bodyFile, o.body);
-  const env = baseEnv({ BENCH_BODY_FILE: bodyFile, ...(o.maxRequests ? { BENCH_MAX_REQUESTS: String(o.maxRequests) } : {}) });
+  const env = baseEnv({
+    BENCH_BODY_FILE: bodyFile,
+    ...(o.maxRequests ? { BENCH_MAX_REQUESTS: String(o.maxRequests) } : {}),
+    ...(o.auth ? { BENCH_AUTH: `Bearer ${o.auth}` } : {}),
+  });
   if (o.maxRequests && o.tool === "wrk") throw new Error("maxRequests needs the Bun load generator");
   const cap = o.maxRequests ? 600 : o.durationS;
   const cmd =
@@ -118,7 +124,9 @@ async function bunLoad(url: string, conns: number, durationS: number, max: numbe
   const body = await Bun.file(process.env.BENCH_BODY_FILE!).text();
   const hist = new Histogram();
   const errors = { connect: 0, read: 0, write: 0, status: 0, timeout: 0 };
-  const init = { method: "POST", headers: { "content-type": "application/json" }, body }; // Bun keeps connections alive by default
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (process.env.BENCH_AUTH) headers.authorization = process.env.BENCH_AUTH;
+  const init = { method: "POST", headers, body }; // Bun keeps connections alive by default
   const start = performance.now();
   const end = start + durationS * 1000;
   let started = 0;

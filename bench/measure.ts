@@ -93,14 +93,15 @@ export async function sanity(url: string, body: string, expectOllama = false): P
 }
 
 /** Warm-up, excluded from the numbers: a wrk run in full mode, a burst of fetches in quick mode. */
-export async function warmUp(url: string, body: string, tool: "wrk" | "bun"): Promise<void> {
+export async function warmUp(url: string, body: string, tool: "wrk" | "bun", auth?: string): Promise<void> {
   if (!settings.quick) {
-    await runLoad({ url, body, conns: 64, durationS: settings.warmupS, core: 1, tool });
+    await runLoad({ url, body, conns: 64, durationS: settings.warmupS, core: 1, tool, auth });
     return;
   }
   let left = 1000;
+  const headers: Record<string, string> = { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}) };
   const loop = async () => {
-    while (left-- > 0) await (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body })).arrayBuffer();
+    while (left-- > 0) await (await fetch(url, { method: "POST", headers, body })).arrayBuffer();
   };
   await Promise.all(Array.from({ length: 32 }, loop));
 }

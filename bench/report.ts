@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Kind, LoadRow, PathName, ProgressiveRow, StreamRow } from "./measure.ts";
+import type { ProductionRow } from "./production.ts";
 
 export interface StartupInfo {
   runsMs: number[];
@@ -19,6 +20,7 @@ export interface Results {
   progressive: ProgressiveRow[];
   startup: Partial<Record<"src" | "bin", StartupInfo>>;
   binary: { exists: boolean; sizeMiB?: number; rebuilt?: boolean; buildS?: number; error?: string };
+  production?: ProductionRow[];
   memory?: { kind: Kind; path: PathName; conns: number; first: { requests: number; rssMiB: number }; second: { requests: number; rssMiB: number }; growthPct: number };
   elapsedS?: number;
   ratios?: Record<string, Record<string, number | null>>;
@@ -169,6 +171,17 @@ export function markdown(r: Results): string {
     "\n_CPU % and peak RSS are the measured process's: the fake upstream for `upstream direct` (which then shares core 1 with the load), else the gateway (core 0). " +
       `Other CPU % is what processes outside the bench used meanwhile (of ${r.machine.nproc * 100} %); in bold above ${NOISY} %: that row is noisy._`,
   );
+
+  if (r.production?.length) {
+    out.push("\n### Production profile (bun src, dummy model through a route; 10 keys with limits)");
+    out.push(
+      table(
+        ["profile", "conns", "req/s", "p50 ms", "p99 ms", "errors", "cost µs/request vs plain", "CPU %", "other CPU %"],
+        r.production.map((x) => [x.profile, x.conns, f(x.rps, 0), f(x.p50Ms, 3), f(x.p99Ms, 3), x.errors, f(x.costUsPerRequest, 1), f(x.cpuPct, 0), x.otherCpuPct > NOISY ? `**${f(x.otherCpuPct, 0)}**` : f(x.otherCpuPct, 0)]),
+      ),
+    );
+    out.push("\n_Measured back to back in one phase; cost = 1/rps − 1/rps of the plain row at the same conns, in µs._");
+  }
 
   out.push("\n### Streams (instant upstream; medians)");
   out.push(

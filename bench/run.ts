@@ -9,6 +9,7 @@ import { chatBody, messagesBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settin
 import { ensureWrk, runLoad } from "./load.ts";
 import { loadRows, median, progressiveRow, sanity, streamRow, type Kind, type PathName, type Target } from "./measure.ts";
 import { memory } from "./proc.ts";
+import { measureProduction } from "./production.ts";
 import { derive, markdown, writeJson, type Results, type StartupInfo } from "./report.ts";
 import { baseEnv, freePort, HAS_TASKSET, installSignalCleanup, readyLine, ROOT, spawn, stop, stopAll, waitHttp } from "./spawn.ts";
 
@@ -75,8 +76,9 @@ async function ensureBinary(): Promise<void> {
 }
 
 // --- Ollaix processes ------------------------------------------------------------------------------
-function ollaixEnv(fakes: Fakes, port: number): Record<string, string> {
+function ollaixEnv(fakes: Fakes, port: number, extra: Record<string, string> = {}): Record<string, string> {
   return baseEnv({
+    ...extra,
     PORT: String(port),
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
@@ -87,12 +89,12 @@ function ollaixEnv(fakes: Fakes, port: number): Record<string, string> {
   });
 }
 
-async function startOllaix(v: "src" | "bin", fakes: Fakes, tag: string): Promise<{ proc: Child; url: string; startupMs: number }> {
+async function startOllaix(v: "src" | "bin", fakes: Fakes, tag: string, extra: Record<string, string> = {}): Promise<{ proc: Child; url: string; startupMs: number }> {
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const cmd = v === "src" ? ["bun", "src/main.ts"] : [join(ROOT, "dist/ollaix")];
   const t0 = performance.now();
-  const proc = spawn(cmd, { core: 0, env: ollaixEnv(fakes, port), log: `ollaix-${v}-${tag}` });
+  const proc = spawn(cmd, { core: 0, env: ollaixEnv(fakes, port, extra), log: `ollaix-${v}-${tag}` });
   try {
     return { proc, url, startupMs: await waitHttp(`${url}/health`, t0, 15_000, proc) };
   } catch (error) {
@@ -316,6 +318,11 @@ async function main(): Promise<void> {
   await phase("Ollaix (bun src) load and streams", () => measureOllaix("src", fakes, tool));
   if (results.binary.exists) await phase("dist/ollaix load and streams", () => measureOllaix("bin", fakes, tool));
   else note(`binary rows skipped: ${results.binary.error}`);
+
+  // the production profile: keys with limits and routes, in-process and in Redis, next to plain
+  await phase("production profile", async () => {
+    results.production = await measureProduction((env, tag) => startOllaix("src", fakes, `production-${tag}`, env), tool, note);
+  });
 
   // start-up, idle RSS, memory growth
   await phase("start-up (src)", async () => void (results.startup.src = await measureStartup("src", fakes)));

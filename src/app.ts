@@ -9,6 +9,9 @@ import type { ModelRegistry } from "./registry.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
 import { Pipeline, wasReported } from "./pipeline/pipeline.ts";
 import type { Gate } from "./pipeline/gate.ts";
+import { KeyStore } from "./keys/key-store.ts";
+import type { StateHealth } from "./limits/limit-state.ts";
+import type { Router } from "./routing/router.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { surfaceOfPath } from "./surfaces/envelopes.ts";
 import { createConsole } from "./console/console.ts";
@@ -37,8 +40,12 @@ export interface AppOptions {
   outcomes?: OutcomeBus;
   /** Keys and limits; none by default. */
   gate?: Gate;
-  /** Virtual keys with their limits and use, for the console's Keys tab. */
-  keys?: KeysSource;
+  /** The keys the guard accepts; OLLAIX_API_KEYS alone by default. */
+  keys?: KeyStore;
+  router?: Router;
+  stateHealth?: () => StateHealth;
+  /** Each key's limits and use right now, for the console's Keys tab. */
+  keyUsage?: KeysSource;
 }
 
 /** The HTTP application: cross-cutting pieces first (they cover every route), then the routes. */
@@ -48,18 +55,22 @@ export function createApp(options: AppOptions) {
   const pipeline = new Pipeline({ ...options, outcomes });
   const deps: RouteDeps = { ...options, pipeline };
   const { logger, config } = options;
-  const adminConsole = createConsole({ ...options, outcomes, version: VERSION, routes: () => app.routes });
+  const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
   const app = new Elysia({ name: "ollaix", serve: { routes: adminConsole.pageRoutes } })
     .use(
       cors({
         origin: config.corsAllowedOrigins === "*" ? true : [...config.corsAllowedOrigins],
-        exposeHeaders: ["x-request-id", "retry-after"],
+        exposeHeaders: [
+          "x-request-id", "retry-after", "x-ollaix-target", "x-ollaix-attempts",
+          "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
+          "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
+        ],
         allowedHeaders: "authorization, *",
         credentials: false,
         maxAge: 600,
       }),
     )
-    .use(guards(config.apiKeys))
+    .use(guards(options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined)))
     .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
       const mapped = mapError(error, options.redact, code, request);
       const requestId = set.headers["x-request-id"] as string;

@@ -60,6 +60,9 @@ export const CoreEnv = Type.Object({
     [Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")],
     { default: "info", title: "debug, info, warn or error (JSON lines on stdout)", description: "debug, info, warn or error" },
   ),
+  // Checked (without echoing it: it may hold a password) where the state store is built.
+  REDIS_URL: Type.Optional(Type.String({ description: "redis://[user:pass@]host:port[/db]" })),
+  REDIS_FAILURE_MODE: Type.Union([Type.Literal("open"), Type.Literal("closed")], { default: "open", description: "open or closed" }),
 });
 
 export interface Config {
@@ -79,6 +82,10 @@ export interface Config {
   streamIdleTimeoutMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
+  /** Shared state for several replicas (limits, budgets, stored responses); unset = in-process. */
+  redisUrl?: string;
+  /** Redis unreachable: `open` counts per replica, `closed` refuses requests that need a limit. */
+  redisFailureMode: "open" | "closed";
 }
 
 const splitList = (value: string) =>
@@ -105,5 +112,7 @@ export function loadConfig(env: EnvSource): Config {
     streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    redisFailureMode: e.REDIS_FAILURE_MODE,
   };
 }

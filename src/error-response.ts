@@ -63,6 +63,9 @@ export function mapError(
     };
   }
   const headers: Record<string, string> = {};
+  // Refusals by the gateway's own limits carry the `x-ratelimit-*` headers of the key.
+  const extra = (known as { responseHeaders?: unknown }).responseHeaders;
+  if (typeof extra === "object" && extra !== null) Object.assign(headers, extra);
   const retryAfter = (known as { retryAfter?: unknown }).retryAfter;
   if (typeof retryAfter === "number" && Number.isFinite(retryAfter) && retryAfter >= 0) {
     headers["retry-after"] = String(Math.ceil(retryAfter));

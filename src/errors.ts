@@ -45,6 +45,13 @@ export class AuthenticationError extends OllaixError {
   static override defaultCode: string | null = "invalid_api_key";
 }
 
+/** 403: the key may not use this model or route. */
+export class PermissionError extends OllaixError {
+  override status = 403;
+  override type = "permission_error";
+  static override defaultCode: string | null = "model_not_allowed";
+}
+
 export class ModelNotFoundError extends OllaixError {
   override status = 404;
   override type = "invalid_request_error";
@@ -75,6 +82,23 @@ export class RateLimitError extends OllaixError {
     super(message, options);
     if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
+}
+
+/** 429: the key's daily token budget is spent (OpenAI's type and code for a spent quota). */
+export class QuotaError extends OllaixError {
+  override status = 429;
+  override type = "insufficient_quota";
+  static override defaultCode: string | null = "insufficient_quota";
+  constructor(message: string, options?: { retryAfter?: number }) {
+    super(message);
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}
+
+/** 503: the shared state (Redis) is unreachable and REDIS_FAILURE_MODE=closed. */
+export class StateUnavailableError extends OllaixError {
+  override status = 503;
+  static override defaultCode: string | null = "state_unavailable";
 }
 
 /** 502: the upstream answered 5xx or something that is not its documented format. */

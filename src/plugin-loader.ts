@@ -7,7 +7,7 @@ import { ConfigError, readEnv, type EnvSource } from "./env.ts";
 import type { Logger, SecretList } from "./logger.ts";
 import { isPluginFactory, type PluginDefinition, type Provider } from "./plugin.ts";
 import type { ModelRegistry } from "./registry.ts";
-import type { SettingsFile } from "./settings-file.ts";
+import { checkSettings, type RawSettings, type SettingsFile } from "./settings-file.ts";
 
 let kitRegistered = false;
 
@@ -32,29 +32,40 @@ export interface LoadOptions {
   pluginsDir?: string;
   env: EnvSource;
   config: Readonly<Config>;
-  settings: SettingsFile;
+  /** The OLLAIX_CONFIG file as parsed; checked here, once every plugin's name is known. */
+  settings: RawSettings;
   logger: Logger;
   secrets: SecretList;
   registry: ModelRegistry;
 }
 
 /**
- * Built-ins first, then PLUGINS_DIR (files and folders in name order). A plugin's bad environment
- * value stops start-up (ConfigError, like the core's); a plugin that fails to import, to build or
- * to describe itself is logged and skipped, and the gateway serves the others.
+ * Built-ins first, then PLUGINS_DIR (files and folders in name order). The settings file is checked
+ * as a whole once the plugin names are known (a misspelt plugin section stops start-up); a plugin
+ * whose section says `enabled: false` is not started. A plugin's bad environment value stops
+ * start-up (ConfigError, like the core's); a plugin that fails to import, to build or to describe
+ * itself is logged and skipped, and the gateway serves the others. Returns the checked file.
  */
-export async function loadPlugins(o: LoadOptions): Promise<LoadedInstance[]> {
+export async function loadPlugins(o: LoadOptions): Promise<{ instances: LoadedInstance[]; settings: SettingsFile }> {
   const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger) : [];
+  const all = [...o.builtins.map((definition) => ({ definition, source: "built-in" })), ...external];
+  const names = all.map(({ definition }) => (definition as { name?: unknown }).name).filter((n): n is string => typeof n === "string");
+  const settings = checkSettings(o.settings, names);
   const loaded: LoadedInstance[] = [];
-  for (const { definition, source } of [...o.builtins.map((definition) => ({ definition, source: "built-in" })), ...external]) {
-    const providers = await instantiate(definition, source, o);
+  for (const { definition, source } of all) {
+    const section = settings.plugins?.[(definition as { name?: string }).name ?? ""];
+    if (section?.enabled === false) {
+      o.logger.info("plugin disabled by the settings file", { plugin: definition.name, source });
+      continue;
+    }
+    const providers = await instantiate(definition, source, o, section);
     for (const provider of providers) {
       if (!o.registry.add(provider)) continue;
       o.logger.info("provider ready", { provider: provider.name, source });
       loaded.push({ provider, plugin: String((definition as { name?: unknown }).name ?? provider.name), source });
     }
   }
-  return loaded;
+  return { instances: loaded, settings };
 }
 
 /** One provider instance the loader registered, with the plugin that made it (for `check-config`). */
@@ -65,7 +76,12 @@ export interface LoadedInstance {
   source: string;
 }
 
-async function instantiate(definition: PluginDefinition, source: string, o: LoadOptions): Promise<Provider[]> {
+async function instantiate(
+  definition: PluginDefinition,
+  source: string,
+  o: LoadOptions,
+  section: Record<string, unknown> | undefined,
+): Promise<Provider[]> {
   const name = (definition as { name?: unknown }).name;
   const log = o.logger.child({ plugin: typeof name === "string" ? name : "(unnamed)", source });
   if (!isPluginFactory(definition)) {
@@ -83,7 +99,7 @@ async function instantiate(definition: PluginDefinition, source: string, o: Load
   try {
     const made = await definition.create({
       env,
-      settings: o.settings.plugins?.[definition.name],
+      settings: withoutToggle(section),
       logger: o.logger.child({ plugin: definition.name }),
       fetch,
       addSecret: (value) => o.secrets.add(value),
@@ -104,6 +120,13 @@ async function instantiate(definition: PluginDefinition, source: string, o: Load
     log.error("plugin skipped: it failed to start", { error });
     return [];
   }
+}
+
+/** The plugin's own settings: its section without the core's `enabled` switch. */
+function withoutToggle(section: Record<string, unknown> | undefined): unknown {
+  if (section === undefined || !("enabled" in section)) return section;
+  const { enabled: _enabled, ...own } = section;
+  return Object.keys(own).length === 0 ? undefined : own;
 }
 
 /** Why a value is not a usable provider, or undefined. */

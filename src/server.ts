@@ -8,6 +8,12 @@ import type { PluginDefinition } from "./plugin.ts";
 import { loadPlugins, type LoadedInstance } from "./plugin-loader.ts";
 import { ModelRegistry } from "./registry.ts";
 import { readSettingsFile } from "./settings-file.ts";
+import { KeyStore } from "./keys/key-store.ts";
+import { createLimitState } from "./limits/create-state.ts";
+import { LimitGate } from "./limits/limit-gate.ts";
+import { InProcessState } from "./limits/limit-state.ts";
+import { Router } from "./routing/router.ts";
+import { keyUsageOf } from "./keys/key-usage.ts";
 
 /** The server could not listen (the port is taken): a start-up failure with a message for humans. */
 export class ListenError extends Error {
@@ -26,8 +32,8 @@ export interface StartOptions {
   discoveryWaitMs?: number;
   /** false: build everything but ask no upstream for its models (`ollaix check-config`). */
   discover?: boolean;
-  /** Virtual keys for the console's Keys tab (the keys module plugs in here). */
-  keys?: KeysSource;
+  /** Each key's limits and use for the console's Keys tab (tests); by default read from the keys and their counters. */
+  keyUsage?: KeysSource;
 }
 
 export interface Gateway {
@@ -51,17 +57,21 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   if (config.adminKey) secrets.add(config.adminKey);
   const logger = createLogger({ level: config.logLevel, redact: secrets.redact, write: options.write });
   const registry = new ModelRegistry(logger);
-  const settings = await readSettingsFile(config.configFile);
-  const instances = await loadPlugins({
+  const { instances, settings } = await loadPlugins({
     builtins: options.builtins ?? builtinPlugins,
     pluginsDir: config.pluginsDir,
     env: options.env,
     config,
-    settings,
+    settings: await readSettingsFile(config.configFile),
     logger,
     secrets,
     registry,
   });
+  const keys = KeyStore.from(settings.keys, config.apiKeys, options.env, (value) => secrets.add(value), config.configFile);
+  const router = new Router({ routes: settings.routes, cooldown: settings.cooldown });
+  // Shared state only when some key has a limit: without limits nothing is counted.
+  const state = options.discover !== false && keys.records.some((k) => k.limits) ? await createLimitState(config, logger, (v) => secrets.add(v)) : undefined;
+  const gate = keys.isEnabled ? new LimitGate(keys, registry, state ?? new InProcessState()) : undefined;
   // Not awaited: the server listens (and /health answers) while discovery runs; /v1/* requests wait
   // for the first round (at most discoveryWaitMs).
   if (options.discover !== false) {
@@ -71,7 +81,17 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       options.discoveryWaitMs ?? 2_000,
     );
   }
-  const app = createApp({ config, registry, logger, redact: secrets.redact, keys: options.keys });
+  const app = createApp({
+    config,
+    registry,
+    logger,
+    redact: secrets.redact,
+    keys,
+    gate,
+    router,
+    stateHealth: state && (() => state.health()),
+    keyUsage: options.keyUsage ?? (settings.keys?.length ? keyUsageOf(keys, state) : undefined),
+  });
   let server: ReturnType<typeof Bun.serve> | undefined;
 
   return {
@@ -107,7 +127,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     },
     async shutdown() {
       registry.stop();
-      if (!server) return;
+      if (!server) return state?.close();
       const graceful = server.stop(false);
       const timedOut = await Promise.race([
         graceful.then(() => false),
@@ -117,6 +137,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         logger.warn("shutdown grace elapsed; closing the remaining connections", { pending: server.pendingRequests });
         await server.stop(true);
       }
+      state?.close();
     },
   };
 }

@@ -1,30 +1,162 @@
-import { Type, type Static } from "@sinclair/typebox";
+import { Kind, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigError } from "./env.ts";
+import { settingsSchema, type SettingsFile } from "./settings-schema.ts";
 
-/** The `OLLAIX_CONFIG` file: per-plugin settings, keyed by plugin name. */
-export const SettingsFile = Type.Object(
-  {
-    plugins: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  },
-  { additionalProperties: true },
-);
-export type SettingsFile = Static<typeof SettingsFile>;
+export type { SettingsFile } from "./settings-schema.ts";
 
-/** Reads and checks the file; any problem is a ConfigError naming the file and the field. */
-export async function readSettingsFile(path: string | undefined): Promise<SettingsFile> {
-  if (!path) return {};
+/** The file as parsed, not yet checked (the plugin names it may use are known after loading them). */
+export interface RawSettings {
+  path?: string;
+  data: unknown;
+}
+
+/** Reads and parses the file; a syntax error names the line and column. */
+export async function readSettingsFile(path: string | undefined): Promise<RawSettings> {
+  if (!path) return { data: undefined };
   const file = Bun.file(path);
   if (!(await file.exists())) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: file not found`);
   const text = await file.text();
-  let data: unknown;
+  const isYaml = /\.ya?ml$/i.test(path);
   try {
-    data = /\.ya?ml$/i.test(path) ? Bun.YAML.parse(text) : JSON.parse(text);
+    return { path, data: isYaml ? Bun.YAML.parse(text) : JSON.parse(text) };
   } catch (error) {
-    throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: cannot parse: ${(error as Error).message}`);
+    const where = isYaml ? locateYamlError(text) : locateJsonError(text, (error as Error).message);
+    const at = where ? ` at line ${where.line}, column ${where.column}` : "";
+    throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: cannot parse${at}: ${(error as Error).message}`);
   }
-  if (data == null) return {};
-  const first = Value.Errors(SettingsFile, data).First();
-  if (first) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: ${first.path || "/"}: ${first.message}`);
-  return data as SettingsFile;
+}
+
+/**
+ * Checks the whole file against the one schema. Every problem is named by its path
+ * (`keys[0].rpm`, `plugins.openai_compatible`) with a hint for a misspelt name.
+ */
+export function checkSettings(raw: RawSettings, pluginNames: readonly string[]): SettingsFile {
+  if (raw.data == null) return {};
+  const schema = settingsSchema(pluginNames);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(schema, raw.data)) {
+    if (seen.has(error.path)) continue; // TypeBox reports a missing field twice (required, then type)
+    seen.add(error.path);
+    const segments = error.path.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const path = toDotted(segments) || "(top level)";
+    if (error.message === "Unexpected property") {
+      const allowed = Object.keys(propertiesAt(schema, segments.slice(0, -1)));
+      const hint = closest(segments.at(-1) ?? "", allowed);
+      const known = allowed.filter((name) => name !== "$schema").join(", ");
+      problems.push(`${path}: unknown ${segments.length === 2 && segments[0] === "plugins" ? "plugin" : "field"}` +
+        `${hint ? ` (did you mean '${hint}'?)` : ""}; expected one of: ${known}`);
+    } else if (error.message === "Expected required property") {
+      problems.push(`${path}: is required`);
+    } else {
+      problems.push(`${path}: ${error.message.replace(/^Expected/, "expected")}`);
+    }
+  }
+  const data = raw.data as SettingsFile;
+  (data.keys ?? []).forEach((key, i) => {
+    if ((key.key_env === undefined) === (key.key_sha256 === undefined)) problems.push(`keys[${i}]: set exactly one of key_env and key_sha256`);
+  });
+  if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(raw.path)}: ${problems.join("; ")}`);
+  return data;
+}
+
+/** `["keys","0","rpm"]` → `keys[0].rpm`. */
+export function toDotted(segments: readonly string[]): string {
+  let out = "";
+  for (const s of segments) out += /^\d+$/.test(s) ? `[${s}]` : out === "" ? s : `.${s}`;
+  return out;
+}
+
+function propertiesAt(schema: TSchema, segments: readonly string[]): Record<string, TSchema> {
+  let at: TSchema | undefined = schema;
+  for (const s of segments) {
+    if (!at) return {};
+    if (at[Kind] === "Array") at = at.items as TSchema;
+    else at = (at.properties as Record<string, TSchema> | undefined)?.[s];
+  }
+  return (at?.properties as Record<string, TSchema> | undefined) ?? {};
+}
+
+/** The allowed name nearest to a misspelt one (edit distance ≤ 3, `_` and `-` alike), if any. */
+export function closest(name: string, allowed: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of allowed) {
+    const d = norm(candidate) === norm(name) ? 0 : distance(norm(name), norm(candidate));
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+const isEof = (text: string): boolean => {
+  try {
+    Bun.YAML.parse(text);
+    return false;
+  } catch (error) {
+    return /EOF/i.test((error as Error).message);
+  }
+};
+const fails = (text: string): boolean => {
+  try {
+    Bun.YAML.parse(text);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+/**
+ * Bun's YAML parser says what went wrong but not where: the first prefix of the file that fails
+ * for a reason other than ending early holds the error (only run when the file did not parse).
+ */
+export function locateYamlError(text: string): { line: number; column: number } | undefined {
+  const lines = text.split("\n");
+  for (let n = 1; n <= lines.length; n++) {
+    const head = lines.slice(0, n - 1).join("\n") + (n > 1 ? "\n" : "");
+    if (!fails(head + lines[n - 1]) || isEof(head + lines[n - 1])) continue;
+    const line = lines[n - 1]!;
+    for (let c = 1; c <= line.length; c++) {
+      if (fails(head + line.slice(0, c)) && !isEof(head + line.slice(0, c))) return { line: n, column: c };
+    }
+    return { line: n, column: 1 };
+  }
+  // Only ever "ended early" (an unclosed quote or bracket): point at where it began to fail for good.
+  let start = lines.length;
+  while (start > 1 && fails(lines.slice(0, start - 1).join("\n"))) start--;
+  return { line: start, column: 1 };
+}
+
+/**
+ * Bun's JSON.parse gives no position either: walking back from the end, the prefixes keep failing
+ * with the file's own message down to the character that caused it (files are small; only run
+ * when the file did not parse).
+ */
+function locateJsonError(text: string, message: string): { line: number; column: number } | undefined {
+  if (text.length > 200_000) return undefined;
+  const failsAlike = (end: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, end));
+      return false;
+    } catch (error) {
+      return (error as Error).message === message;
+    }
+  };
+  let end = text.length;
+  while (end > 1 && failsAlike(end - 1)) end--;
+  const before = text.slice(0, end - 1);
+  return { line: before.split("\n").length, column: end - 1 - before.lastIndexOf("\n") };
 }

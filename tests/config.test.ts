@@ -19,6 +19,8 @@ describe("loadConfig", () => {
       streamIdleTimeoutMs: 120000,
       shutdownGraceMs: 10000,
       logLevel: "info",
+      redisUrl: undefined,
+      redisFailureMode: "open",
     });
   });
 
@@ -47,6 +49,7 @@ describe("loadConfig", () => {
     ["MAX_BODY_BYTES", "0"],
     ["UPSTREAM_TIMEOUT_MS", "soon"],
     ["IMAGE_FETCH_ALLOW_PRIVATE", "yes"],
+    ["REDIS_FAILURE_MODE", "maybe"],
   ])("%s=%s stops start-up with a message naming it", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));

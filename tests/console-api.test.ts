@@ -12,7 +12,7 @@ const started: Gateway[] = [];
 
 async function start(env: Record<string, string> = {}, keys?: KeysSource) {
   const logs: string[] = [];
-  const gateway = await createGateway({ env: { PORT: "0", LOG_LEVEL: "info", ...env }, write: (l) => void logs.push(l), keys, discoveryTimeoutMs: 2000 });
+  const gateway = await createGateway({ env: { PORT: "0", LOG_LEVEL: "info", ...env }, write: (l) => void logs.push(l), keyUsage: keys, discoveryTimeoutMs: 2000 });
   started.push(gateway);
   let url = gateway.listen();
   // A wildcard listener is reached through the loopback address.

@@ -44,7 +44,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
       { name: "team-a", models: ["dummy-*", "ollama/*"], limits: { rpm: 60, tpm: 100_000, tokens_per_day: 2_000_000 }, usage: { rpm: keyUse.rpm, tpm: keyUse.tpm, tokens_per_day: 1234 } },
       { name: "ci-bot", limits: {}, usage: {} },
     ];
-    gateway = await createGateway({ env: { PORT: "0", LOG_LEVEL: "warn", OLLAIX_ADMIN_KEY: ADMIN_KEY, OLLAMA_BASE_URL: "http://127.0.0.1:9" }, keys, write: () => undefined, discoveryTimeoutMs: 2000 });
+    gateway = await createGateway({ env: { PORT: "0", LOG_LEVEL: "warn", OLLAIX_ADMIN_KEY: ADMIN_KEY, OLLAMA_BASE_URL: "http://127.0.0.1:9" }, keyUsage: keys, write: () => undefined, discoveryTimeoutMs: 2000 });
     url = gateway.listen();
     await gateway.registry.ready;
 

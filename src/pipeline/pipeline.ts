@@ -5,10 +5,12 @@ import { mapError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatResult, EmbedResult, Provider, RequestContext } from "../plugin.ts";
 import type { ModelRegistry } from "../registry.ts";
+import type { RequestScope } from "../request-scope.ts";
 import { providerContext } from "../routes/provider-context.ts";
 import type { ChatRequest } from "../schemas/chat.ts";
 import type { EmbeddingRequest } from "../schemas/embeddings.ts";
 import type { StreamEncoder } from "./encoder.ts";
+import { Router } from "../routing/router.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import { OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
 import { requestChars, resultTokens, StreamTally } from "./tally.ts";
@@ -22,6 +24,8 @@ export interface PipelineDeps {
   outcomes: OutcomeBus;
   /** Keys and limits; open (no keys, no limits) by default. */
   gate?: Gate;
+  /** Routes, retries, fallbacks and cooldowns; none by default. */
+  router?: Router;
 }
 
 /** Who is calling, from which surface: what a surface hands the pipeline besides the request body. */
@@ -58,10 +62,12 @@ const pathOf = (url: string): string => {
 export class Pipeline {
   readonly #deps: PipelineDeps;
   readonly #gate: Gate;
+  readonly #router: Router;
 
   constructor(deps: PipelineDeps) {
     this.#deps = deps;
     this.#gate = deps.gate ?? openGate;
+    this.#router = deps.router ?? new Router();
   }
 
   get outcomes(): OutcomeBus {
@@ -72,19 +78,23 @@ export class Pipeline {
   async complete(call: CallInfo, chat: ChatRequest): Promise<Completed> {
     const t = this.#begin(call, chat.model, false);
     try {
-      const { provider, ctx, scope, admission } = await this.#prepare(call, chat, t);
-      const waitStart = performance.now();
-      try {
-        const result = await scope.deadline(provider.chat(chat, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
-        t.upstreamMs += performance.now() - waitStart;
-        t.usage = resultTokens(result, requestChars(chat.messages));
-        t.finishReason = result.choices[0]?.finish_reason ?? undefined;
-        admission.settle(t.usage);
-        this.#emit(t, 200);
-        return { result, headers: t.headers, usage: t.usage };
-      } finally {
-        scope.dispose();
-      }
+      assertToolChoice(chat);
+      const admission = await this.#admit(call, chat.model, t);
+      const result = await this.#attempts(call, chat.model, t, admission, async (model) => {
+        const { provider, ctx, scope } = this.#target(call, chat, t, model);
+        const waitStart = performance.now();
+        try {
+          return await scope.deadline(provider.chat(chat, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
+        } finally {
+          t.upstreamMs += performance.now() - waitStart;
+          scope.dispose();
+        }
+      });
+      t.usage = resultTokens(result, requestChars(chat.messages));
+      t.finishReason = result.choices[0]?.finish_reason ?? undefined;
+      admission.settle(t.usage);
+      this.#emit(t, 200);
+      return { result, headers: t.headers, usage: t.usage };
     } catch (error) {
       throw this.#failed(t, error);
     }
@@ -97,40 +107,45 @@ export class Pipeline {
   async stream(call: CallInfo, chat: ChatRequest, encoder: StreamEncoder): Promise<Response> {
     const t = this.#begin(call, chat.model, true);
     try {
-      const { provider, ctx, scope, admission } = await this.#prepare(call, chat, t);
-      let iterator: AsyncIterator<ChunkBatch> | undefined;
-      try {
-        iterator = provider.chatStream(chat, ctx)[Symbol.asyncIterator]();
+      assertToolChoice(chat);
+      const admission = await this.#admit(call, chat.model, t);
+      // Only the first chunk is retried: once a stream has started, its failure is the stream's.
+      const { first, iterator, scope, ctx } = await this.#attempts(call, chat.model, t, admission, async (model) => {
+        const { provider, ctx, scope } = this.#target(call, chat, t, model);
+        let iterator: AsyncIterator<ChunkBatch> | undefined;
         const waitStart = performance.now();
-        const first = await scope.deadline(iterator.next(), this.#deps.config.upstreamTimeoutMs, "first stream chunk");
-        const now = performance.now();
-        t.upstreamMs += now - waitStart;
-        t.ttftMs = now - t.startedAt;
-        const tally = new StreamTally(requestChars(chat.messages));
-        return streamResponse(first, iterator, {
-          encoder,
-          scope,
-          idleTimeoutMs: this.#deps.config.streamIdleTimeoutMs,
-          logger: ctx.logger,
-          redact: this.#deps.redact,
-          headers: t.headers,
-          onChunk: (chunk) => tally.add(chunk),
-          onEnd: (end) => {
-            t.upstreamMs += end.upstreamMs;
-            t.usage = tally.tokens();
-            t.finishReason = tally.finishReason;
-            admission.settle(t.usage);
-            if (end.kind === "ok") this.#emit(t, 200);
-            else if (end.kind === "client_gone") this.#emit(t, 499, "client_gone");
-            else this.#emit(t, end.error?.status ?? 500, end.error?.body.error.code ?? "stream_failed");
-          },
-        });
-      } catch (error) {
-        scope.dispose();
-        void iterator?.return?.()?.catch(() => undefined);
-        admission.settle(undefined);
-        throw error;
-      }
+        try {
+          iterator = provider.chatStream(chat, ctx)[Symbol.asyncIterator]();
+          const first = await scope.deadline(iterator.next(), this.#deps.config.upstreamTimeoutMs, "first stream chunk");
+          return { first, iterator, scope, ctx };
+        } catch (error) {
+          scope.dispose();
+          void iterator?.return?.()?.catch(() => undefined);
+          throw error;
+        } finally {
+          t.upstreamMs += performance.now() - waitStart;
+        }
+      });
+      t.ttftMs = performance.now() - t.startedAt;
+      const tally = new StreamTally(requestChars(chat.messages));
+      return streamResponse(first, iterator, {
+        encoder,
+        scope,
+        idleTimeoutMs: this.#deps.config.streamIdleTimeoutMs,
+        logger: ctx.logger,
+        redact: this.#deps.redact,
+        headers: t.headers,
+        onChunk: (chunk) => tally.add(chunk),
+        onEnd: (end) => {
+          t.upstreamMs += end.upstreamMs;
+          t.usage = tally.tokens();
+          t.finishReason = tally.finishReason;
+          admission.settle(t.usage);
+          if (end.kind === "ok") this.#emit(t, 200);
+          else if (end.kind === "client_gone") this.#emit(t, 499, "client_gone");
+          else this.#emit(t, end.error?.status ?? 500, end.error?.body.error.code ?? "stream_failed");
+        },
+      });
     } catch (error) {
       throw this.#failed(t, error);
     }
@@ -138,24 +153,28 @@ export class Pipeline {
 
   /**
    * A prompt's input tokens without answering it (Anthropic's `count_tokens`): admission and model
-   * resolution as for a completion, then the provider's own counter when it has one, else `estimate`.
+   * resolution as for a completion (routes included, no retries), then the provider's own counter
+   * when it has one, else `estimate`. Counting uses nothing: no tokens count against the key's limits.
    */
   async countTokens(call: CallInfo, chat: ChatRequest, estimate: () => Promise<number>): Promise<{ inputTokens: number; headers: Record<string, string> }> {
     const t = this.#begin(call, chat.model, false);
     try {
-      const { provider, ctx, scope, admission } = await this.#prepare(call, chat, t);
-      try {
+      const admission = await this.#admit(call, chat.model, t);
+      const inputTokens = await this.#attempts(call, chat.model, t, admission, async (model) => {
+        const { provider, ctx, scope } = this.#target(call, chat, t, model);
         const waitStart = performance.now();
-        const inputTokens = provider.countTokens
-          ? await scope.deadline(provider.countTokens(chat, ctx), this.#deps.config.upstreamTimeoutMs, "token count")
-          : await estimate();
-        t.upstreamMs += performance.now() - waitStart;
-        this.#emit(t, 200);
-        return { inputTokens, headers: t.headers };
-      } finally {
-        admission.settle(undefined); // counting is not using: no tokens against the key's limits
-        scope.dispose();
-      }
+        try {
+          return provider.countTokens
+            ? await scope.deadline(provider.countTokens(chat, ctx), this.#deps.config.upstreamTimeoutMs, "token count")
+            : await estimate();
+        } finally {
+          t.upstreamMs += performance.now() - waitStart;
+          scope.dispose();
+        }
+      });
+      admission.settle(undefined);
+      this.#emit(t, 200);
+      return { inputTokens, headers: t.headers };
     } catch (error) {
       throw this.#failed(t, error);
     }
@@ -165,37 +184,33 @@ export class Pipeline {
   async embed(call: CallInfo, body: EmbeddingRequest, input: string[] | number[][]): Promise<EmbedResult & { headers: Record<string, string> }> {
     const t = this.#begin(call, body.model, false);
     try {
-      const admission = await this.#gate.admit(call, body.model);
-      t.key = admission.key;
-      Object.assign(t.headers, admission.headers);
-      const registry = this.#deps.registry;
-      if (!registry.isReady) await registry.ready; // only in the first moments after start
-      const { provider, upstreamId } = registry.resolve(body.model);
-      t.knownModel = true;
-      t.provider = provider.name;
-      t.target = `${provider.name}/${upstreamId}`;
-      if (!provider.embed) {
-        throw new InvalidRequestError(`The model '${body.model}' does not support embeddings.`, { param: "model" });
-      }
-      if (Array.isArray(input[0]) && !provider.acceptsTokenIds) {
-        throw new InvalidRequestError(`The model '${body.model}' takes text input only, not token ids.`, { param: "input" });
-      }
-      const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name);
-      try {
-        const waitStart = performance.now();
-        const result = await scope.deadline(provider.embed(input, body, ctx), this.#deps.config.upstreamTimeoutMs, "embeddings");
-        t.upstreamMs += performance.now() - waitStart;
-        if (result.embeddings.length !== input.length) {
-          throw new UpstreamError(`The provider ${provider.name} returned ${result.embeddings.length} embeddings for ${input.length} inputs`);
+      const admission = await this.#admit(call, body.model, t);
+      const result = await this.#attempts(call, body.model, t, admission, async (model) => {
+        const { provider, upstreamId } = this.#resolve(model, t);
+        if (!provider.embed) {
+          throw new InvalidRequestError(`The model '${body.model}' does not support embeddings.`, { param: "model" });
         }
-        const prompt = result.usage?.prompt_tokens ?? 0;
-        t.usage = { input: prompt, output: 0, reasoning: 0 };
-        admission.settle(t.usage);
-        this.#emit(t, 200);
-        return { ...result, headers: t.headers };
-      } finally {
-        scope.dispose();
-      }
+        if (Array.isArray(input[0]) && !provider.acceptsTokenIds) {
+          throw new InvalidRequestError(`The model '${body.model}' takes text input only, not token ids.`, { param: "input" });
+        }
+        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name);
+        const waitStart = performance.now();
+        try {
+          const result = await scope.deadline(provider.embed(input, body, ctx), this.#deps.config.upstreamTimeoutMs, "embeddings");
+          if (result.embeddings.length !== input.length) {
+            throw new UpstreamError(`The provider ${provider.name} returned ${result.embeddings.length} embeddings for ${input.length} inputs`);
+          }
+          return result;
+        } finally {
+          t.upstreamMs += performance.now() - waitStart;
+          scope.dispose();
+        }
+      });
+      const prompt = result.usage?.prompt_tokens ?? 0;
+      t.usage = { input: prompt, output: 0, reasoning: 0 };
+      admission.settle(t.usage);
+      this.#emit(t, 200);
+      return { ...result, headers: t.headers };
     } catch (error) {
       throw this.#failed(t, error);
     }
@@ -213,32 +228,57 @@ export class Pipeline {
     };
   }
 
-  /** Admission, resolution and the provider's context: everything before the provider is called. */
-  async #prepare(call: CallInfo, chat: ChatRequest, t: Tracking): Promise<Prepared> {
-    assertToolChoice(chat);
-    const admission = await this.#gate.admit(call, chat.model);
+  /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */
+  async #admit(call: CallInfo, model: string, t: Tracking): Promise<Admission> {
+    const admission = await this.#gate.admit(call, model);
     t.key = admission.key;
-    Object.assign(t.headers, admission.headers);
+    if (admission.headers) Object.assign(t.headers, admission.headers);
+    const registry = this.#deps.registry;
+    if (!registry.isReady) await registry.ready;
+    return admission;
+  }
+
+  /**
+   * The route's plan (or the model itself), tried by the router; the answer names the deployment
+   * that answered and the tries it took. A failure settles the admission with nothing used.
+   */
+  async #attempts<T>(call: CallInfo, model: string, t: Tracking, admission: Admission, attempt: (model: string) => Promise<T>): Promise<T> {
+    const plan = this.#router.plan(model);
+    if (plan.routed) t.knownModel = true;
     try {
-      const registry = this.#deps.registry;
-      if (!registry.isReady) await registry.ready; // only in the first moments after start
-      const { provider, upstreamId, contextLength } = registry.resolve(chat.model);
-      t.knownModel = true;
-      t.provider = provider.name;
-      t.target = `${provider.name}/${upstreamId}`;
-      assertTokenLimits(chat, contextLength);
-      const n = chat.n ?? 1;
-      if (n > (provider.maxN ?? 1)) {
-        throw new InvalidRequestError(`'n' greater than ${provider.maxN ?? 1} is not supported by ${provider.name} models.`, {
-          param: "n",
-        });
-      }
-      const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name);
-      return { provider, ctx, scope, admission };
+      const value = await this.#router.run(plan, () => call.request.signal, (deployment, tries) => {
+        t.attempts = tries;
+        return attempt(deployment);
+      });
+      t.headers["x-ollaix-target"] = t.target!;
+      t.headers["x-ollaix-attempts"] = String(t.attempts);
+      return value;
     } catch (error) {
       admission.settle(undefined);
       throw error;
     }
+  }
+
+  #resolve(model: string, t: Tracking): ReturnType<ModelRegistry["resolve"]> {
+    const resolved = this.#deps.registry.resolve(model);
+    t.knownModel = true;
+    t.provider = resolved.provider.name;
+    t.target = `${resolved.provider.name}/${resolved.upstreamId}`;
+    return resolved;
+  }
+
+  /** One deployment of a chat call: resolution, `n` against the provider, the provider's context. */
+  #target(call: CallInfo, chat: ChatRequest, t: Tracking, model: string): { provider: Provider; ctx: RequestContext; scope: RequestScope } {
+    const { provider, upstreamId, contextLength } = this.#resolve(model, t);
+    assertTokenLimits(chat, contextLength);
+    const n = chat.n ?? 1;
+    if (n > (provider.maxN ?? 1)) {
+      throw new InvalidRequestError(`'n' greater than ${provider.maxN ?? 1} is not supported by ${provider.name} models.`, {
+        param: "n",
+      });
+    }
+    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name);
+    return { provider, ctx, scope };
   }
 
   #failed(t: Tracking, error: unknown): unknown {
@@ -272,7 +312,7 @@ export class Pipeline {
       usage: t.usage,
       finishReason: t.finishReason,
       error,
-      attempts: t.target ? 1 : 0,
+      attempts: t.attempts ?? 0,
     };
     bus.emit(outcome);
   }
@@ -292,11 +332,5 @@ interface Tracking {
   key?: string;
   usage?: TokenUsage;
   finishReason?: string;
-}
-
-interface Prepared {
-  provider: Provider;
-  ctx: RequestContext;
-  scope: ReturnType<typeof providerContext>["scope"];
-  admission: Admission;
+  attempts?: number;
 }

@@ -1,4 +1,6 @@
 import type { Config } from "../config.ts";
+import type { StateHealth } from "../limits/limit-state.ts";
+import type { Router } from "../routing/router.ts";
 import type { Logger } from "../logger.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { ModelRegistry } from "../registry.ts";
@@ -11,4 +13,8 @@ export interface RouteDeps {
   redact: (text: string) => string;
   /** The shared model-call pipeline every surface goes through. */
   pipeline: Pipeline;
+  /** Routes (listed in /v1/models); none by default. */
+  router?: Router;
+  /** The shared state's health (Redis); healthy by default. */
+  stateHealth?: () => StateHealth;
 }

@@ -3,7 +3,7 @@ import type { RouteDeps } from "./deps.ts";
 
 import { VERSION } from "../version.ts";
 
-export function healthRoutes({ registry, logger, redact }: RouteDeps) {
+export function healthRoutes({ registry, logger, redact, stateHealth }: RouteDeps) {
   const startedAt = Date.now();
   return new Elysia({ name: "ollaix:health" }).get(
     "/health",
@@ -27,8 +27,11 @@ export function healthRoutes({ registry, logger, redact }: RouteDeps) {
           }),
         );
       }
+      // Redis away in `open` mode: still serving (200), limits counted per replica; say so.
+      const state = stateHealth?.();
       return {
-        status: "healthy" as const,
+        status: state?.status === "degraded" ? ("degraded" as const) : ("healthy" as const),
+        ...(state?.reason ? { reason: state.reason } : {}),
         service: "Ollaix API",
         version: VERSION,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),

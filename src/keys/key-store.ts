@@ -1,0 +1,101 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { ConfigError, type EnvSource } from "../env.ts";
+import type { KeySettings } from "../settings-schema.ts";
+import { compileGlobs } from "./glob.ts";
+
+export interface KeyLimits {
+  rpm?: number;
+  tpm?: number;
+  tokensPerDay?: number;
+}
+
+/** One key as the gateway knows it: never the key itself, only its name, models and limits. */
+export interface KeyRecord {
+  name: string;
+  /** Undefined: every model and route. */
+  allows?: (id: string) => boolean;
+  /** The `models` globs as configured (for the console); undefined: every model. */
+  models?: readonly string[];
+  /** Undefined when the key has no limit at all (no shared state is touched for it). */
+  limits?: KeyLimits;
+}
+
+const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
+
+/**
+ * Every key the gateway accepts: the settings file's `keys` and the OLLAIX_API_KEYS short form
+ * (all models, no limits). A presented key is hashed and compared with every stored digest by
+ * timingSafeEqual, without stopping at a match, so neither a key's content nor its position leaks
+ * through timing; the keys themselves are not kept.
+ */
+export class KeyStore {
+  readonly #digests: Buffer[] = [];
+  readonly #records: KeyRecord[] = [];
+
+  /** Reads each key's value (from its variable) once; `addSecret` keeps them out of logs. */
+  static from(
+    keys: readonly KeySettings[] | undefined,
+    apiKeys: readonly string[],
+    env: EnvSource,
+    addSecret: (value: string) => void,
+    file?: string,
+  ): KeyStore {
+    const store = new KeyStore();
+    const problems: string[] = [];
+    const names = new Set<string>();
+    (keys ?? []).forEach((key, i) => {
+      if (names.has(key.name)) problems.push(`keys[${i}].name: ${JSON.stringify(key.name)} is used by another key`);
+      names.add(key.name);
+      let digest: Buffer | undefined;
+      if (key.key_sha256 !== undefined) digest = Buffer.from(key.key_sha256.toLowerCase(), "hex");
+      else if (key.key_env !== undefined) {
+        const value = env[key.key_env]?.trim();
+        if (!value) problems.push(`keys[${i}].key_env: the environment variable ${key.key_env} is not set`);
+        else {
+          addSecret(value);
+          digest = sha256(value);
+        }
+      }
+      if (!digest) return;
+      const limits: KeyLimits = {};
+      if (key.rpm !== undefined) limits.rpm = key.rpm;
+      if (key.tpm !== undefined) limits.tpm = key.tpm;
+      if (key.tokens_per_day !== undefined) limits.tokensPerDay = key.tokens_per_day;
+      store.#add(digest, {
+        name: key.name,
+        allows: key.models ? compileGlobs(key.models) : undefined,
+        models: key.models,
+        limits: Object.keys(limits).length > 0 ? limits : undefined,
+      });
+    });
+    if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(file)}: ${problems.join("; ")}`);
+    apiKeys.forEach((key, i) => store.#add(sha256(key), { name: `api-key-${i + 1}` }));
+    return store;
+  }
+
+  #add(digest: Buffer, record: KeyRecord): void {
+    this.#digests.push(digest);
+    this.#records.push(record);
+  }
+
+  /** Whether any key is configured (then every model call needs one). */
+  get isEnabled(): boolean {
+    return this.#digests.length > 0;
+  }
+
+  get records(): readonly KeyRecord[] {
+    return this.#records;
+  }
+
+  /** The key's record, or undefined for a missing or unknown key. */
+  identify(presented: string | undefined): KeyRecord | undefined {
+    if (presented === undefined || presented === "") return undefined;
+    const digest = sha256(presented);
+    let found = -1;
+    for (let i = 0; i < this.#digests.length; i++) {
+      // No early exit: every digest is compared whatever matched before.
+      if (timingSafeEqual(digest, this.#digests[i]!) && found === -1) found = i;
+    }
+    return found === -1 ? undefined : this.#records[found];
+  }
+}

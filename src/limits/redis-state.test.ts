@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { freePort } from "../../tests/helpers/process.ts";
+import { startRedis, type TestRedis } from "../../tests/helpers/redis.ts";
+import { createLogger } from "../logger.ts";
+import { RedisState } from "./redis-state.ts";
+
+const logged = (): { lines: string[]; logger: ReturnType<typeof createLogger> } => {
+  const lines: string[] = [];
+  return { lines, logger: createLogger({ level: "info", write: (line) => void lines.push(line) }) };
+};
+
+describe("against a real redis-server", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis.stop());
+
+  test("after a restart that lost the scripts, EVAL loads them again", async () => {
+    const { logger } = logged();
+    const state = new RedisState(redis.url, "open", logger);
+    await state.start();
+    await redis.command(["SCRIPT", "FLUSH"]);
+    expect((await state.admit("r", { rpm: 3 }, Date.now())).verdict).toBe("ok");
+    expect((await state.admit("r", { rpm: 3 }, Date.now())).requests).toBe(2);
+    state.close();
+  });
+
+  test("one command per admission (the script by its SHA), and the token update adds to minute and day", async () => {
+    const { logger } = logged();
+    const state = new RedisState(redis.url, "open", logger);
+    await state.start();
+    await redis.command(["CONFIG", "RESETSTAT"]);
+    const now = Date.now();
+    for (let i = 0; i < 5; i++) expect((await state.admit("k", { rpm: 3 }, now)).verdict).toBe(i < 3 ? "ok" : "rpm");
+    const stats = String(await redis.command(["INFO", "commandstats"]));
+    const calls = (name: string) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    // The scripts were loaded on connect: every admission is one EVALSHA.
+    expect(calls("evalsha")).toBe(5);
+    expect(calls("eval")).toBe(0);
+    state.addTokens("k", 40, now);
+    state.addTokens("k", 2, now);
+    // Sent without waiting, on purpose; one connection keeps the order, so the next admission sees them.
+    const counted = await state.admit("k", { tpm: 100 }, now);
+    expect(counted).toMatchObject({ minuteTokens: 42, dayTokens: 42 });
+    state.close();
+  });
+});
+
+describe("Redis unreachable", () => {
+  test("open: counts in this process, warns once, reports degraded", async () => {
+    const { lines, logger } = logged();
+    const state = new RedisState(`redis://127.0.0.1:${freePort()}`, "open", logger);
+    await state.start(500);
+    const now = Date.now();
+    const verdicts = [];
+    for (let i = 0; i < 4; i++) verdicts.push((await state.admit("k", { rpm: 2 }, now)).verdict);
+    expect(verdicts).toEqual(["ok", "ok", "rpm", "rpm"]);
+    expect(state.health()).toMatchObject({ status: "degraded" });
+    expect(lines.filter((l) => l.includes("Redis unreachable")).length).toBe(1);
+    state.close();
+  });
+
+  test("closed: 503 state_unavailable", async () => {
+    const { logger } = logged();
+    const state = new RedisState(`redis://127.0.0.1:${freePort()}`, "closed", logger);
+    await state.start(500);
+    const refused = await Promise.resolve(state.admit("k", { rpm: 2 }, Date.now())).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 503, code: "state_unavailable" });
+    state.close();
+  });
+});

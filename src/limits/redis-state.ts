@@ -1,0 +1,183 @@
+import { RedisClient } from "bun";
+import { StateUnavailableError } from "../errors.ts";
+import type { KeyLimits } from "../keys/key-store.ts";
+import type { Logger } from "../logger.ts";
+import { InProcessState, type Admitted, type LimitState, type StateHealth, type Usage, type Verdict } from "./limit-state.ts";
+import { DAY_MS, MINUTE_MS, untilWindowEnd, windowId } from "./windows.ts";
+
+/**
+ * Checks every limit and counts the request in one atomic step. KEYS: this minute's requests and
+ * tokens, this day's tokens (one {hash tag} per key name, so a Redis Cluster keeps them in one slot).
+ * ARGV: rpm, tpm, tokens per day (0 = no such limit), then the minute and day keys' lifetimes (ms).
+ */
+const ADMIT = `
+local req = tonumber(redis.call('GET', KEYS[1]) or '0')
+local tok = tonumber(redis.call('GET', KEYS[2]) or '0')
+local day = tonumber(redis.call('GET', KEYS[3]) or '0')
+local rpm, tpm, tpd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if tpd > 0 and day >= tpd then return {3, req, tok, day} end
+if tpm > 0 and tok >= tpm then return {2, req, tok, day} end
+if rpm > 0 and req >= rpm then return {1, req, tok, day} end
+req = redis.call('INCR', KEYS[1])
+if req == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+return {0, req, tok, day}`;
+
+/** Adds a request's tokens to the minute and the day. KEYS: minute, day; ARGV: tokens, lifetimes. */
+const ADD_TOKENS = `
+local n = tonumber(ARGV[1])
+if redis.call('INCRBY', KEYS[1], n) == n then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if redis.call('INCRBY', KEYS[2], n) == n then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+return 0`;
+
+const VERDICTS: Verdict[] = ["ok", "rpm", "tpm", "day"];
+const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
+/** Keys outlive their window a little, for replicas whose clocks are slightly behind. */
+const GRACE_MS = 5_000;
+const WARN_EVERY_MS = 60_000;
+const PROBE_EVERY_MS = 500;
+
+/**
+ * Limits in Redis, shared by every replica. One round trip per request (the admit script, by its
+ * SHA); tokens are added after the answer without waiting. While Redis is unreachable: `open`
+ * counts in this process (warning at most once a minute, `/health` degraded), `closed` refuses
+ * with 503 `state_unavailable`. A probe brings it back without a restart.
+ */
+export class RedisState implements LimitState {
+  readonly #client: RedisClient;
+  readonly #local = new InProcessState();
+  readonly #admitSha = sha1(ADMIT);
+  readonly #tokensSha = sha1(ADD_TOKENS);
+  #down: string | undefined = "not connected yet";
+  #lastWarn = -Infinity;
+  #probe: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(url: string, private readonly mode: "open" | "closed", private readonly logger: Logger) {
+    // Fail fast while disconnected (no offline queue): a request must not wait for Redis to return.
+    this.#client = new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 });
+  }
+
+  /** Connects (at most `waitMs`); a Redis that is not there yet leaves the state degraded, not start-up failed. */
+  async start(waitMs = 2000): Promise<void> {
+    const connected = await Promise.race([
+      this.#client.connect().then(() => true, () => false),
+      Bun.sleep(waitMs).then(() => false),
+    ]);
+    if (connected) this.#up();
+    else this.#markDown(new Error("cannot connect to Redis"));
+  }
+
+  async admit(key: string, limits: KeyLimits, now: number): Promise<Admitted> {
+    if (this.#down === undefined) {
+      const minute = windowId(now, MINUTE_MS);
+      const day = windowId(now, DAY_MS);
+      const tag = `ollaix:{key:${key}}`;
+      const args = [
+        "3", `${tag}:rpm:${minute}`, `${tag}:tpm:${minute}`, `${tag}:tpd:${day}`,
+        String(limits.rpm ?? 0), String(limits.tpm ?? 0), String(limits.tokensPerDay ?? 0),
+        String(untilWindowEnd(now, MINUTE_MS) + GRACE_MS),
+      ];
+      try {
+        const [verdict, requests, minuteTokens, dayTokens] = (await this.#eval(this.#admitSha, ADMIT, args)) as number[];
+        return { verdict: VERDICTS[verdict!] ?? "ok", requests: requests!, minuteTokens: minuteTokens!, dayTokens: dayTokens! };
+      } catch (error) {
+        this.#markDown(error);
+      }
+    }
+    if (this.mode === "closed") throw new StateUnavailableError("The gateway's shared state is unavailable; please retry shortly.");
+    return this.#local.admit(key, limits, now);
+  }
+
+  addTokens(key: string, tokens: number, now: number): void {
+    if (tokens <= 0) return;
+    if (this.#down !== undefined) {
+      if (this.mode === "open") this.#local.addTokens(key, tokens, now);
+      return;
+    }
+    const tag = `ollaix:{key:${key}}`;
+    const args = [
+      "2", `${tag}:tpm:${windowId(now, MINUTE_MS)}`, `${tag}:tpd:${windowId(now, DAY_MS)}`,
+      String(tokens), String(untilWindowEnd(now, MINUTE_MS) + GRACE_MS), String(untilWindowEnd(now, DAY_MS) + 60_000),
+    ];
+    // Not awaited: the answer is already on its way; concurrent commands share the connection.
+    this.#eval(this.#tokensSha, ADD_TOKENS, args).catch((error: unknown) => {
+      this.#markDown(error);
+      if (this.mode === "open") this.#local.addTokens(key, tokens, now);
+    });
+  }
+
+  async usage(key: string, now: number): Promise<Usage> {
+    if (this.#down === undefined) {
+      const tag = `ollaix:{key:${key}}`;
+      const minute = windowId(now, MINUTE_MS);
+      try {
+        const values = (await this.#client.send("MGET", [`${tag}:rpm:${minute}`, `${tag}:tpm:${minute}`, `${tag}:tpd:${windowId(now, DAY_MS)}`])) as (string | null)[];
+        const [requests, minuteTokens, dayTokens] = values.map((v) => Number(v ?? 0));
+        return { requests: requests!, minuteTokens: minuteTokens!, dayTokens: dayTokens! };
+      } catch (error) {
+        this.#markDown(error);
+      }
+    }
+    return this.#local.usage(key, now);
+  }
+
+  health(): StateHealth {
+    // A replica that sent nothing while Redis was away has not noticed yet: the connection tells.
+    if (this.#down === undefined && !this.#client.connected) this.#markDown(new Error("connection lost"));
+    return this.#down === undefined ? { status: "ok" } : { status: "degraded", reason: `Redis unreachable (${this.#down}); limits are counted per replica` };
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#probe);
+    this.#client.close();
+  }
+
+  /** EVALSHA, and EVAL the first time (or after Redis restarted without the script). */
+  async #eval(sha: string, script: string, args: string[]): Promise<unknown> {
+    try {
+      return await this.#client.send("EVALSHA", [sha, ...args]);
+    } catch (error) {
+      if (!String((error as Error)?.message).includes("NOSCRIPT")) throw error;
+      return this.#client.send("EVAL", [script, ...args]);
+    }
+  }
+
+  #markDown(error: unknown): void {
+    const reason = (error as { code?: string })?.code ?? (error instanceof Error ? error.message : String(error));
+    this.#down = reason;
+    const now = Date.now();
+    if (now - this.#lastWarn >= WARN_EVERY_MS) {
+      this.#lastWarn = now;
+      this.logger.warn("Redis unreachable", {
+        reason,
+        failure_mode: this.mode,
+        effect: this.mode === "open" ? "limits are counted per replica" : "requests of keys with limits get 503",
+      });
+    }
+    if (this.#probe === undefined && !this.#closed) {
+      this.#probe = setInterval(() => void this.#tryAgain(), PROBE_EVERY_MS);
+      this.#probe.unref();
+    }
+  }
+
+  async #tryAgain(): Promise<void> {
+    try {
+      if (!this.#client.connected) await this.#client.connect();
+      await this.#client.send("PING", []);
+      this.#up();
+    } catch {
+      // Still away; the next probe tries again.
+    }
+  }
+
+  #up(): void {
+    if (this.#down !== undefined && this.#down !== "not connected yet") this.logger.info("Redis reachable again; limits are shared");
+    // Loaded up front so EVALSHA finds them: a NOSCRIPT fallback would reorder a token update
+    // behind the next admission. Sent before any admission on this connection, so they come first.
+    for (const script of [ADMIT, ADD_TOKENS]) this.#client.send("SCRIPT", ["LOAD", script]).catch(() => undefined);
+    this.#down = undefined;
+    clearInterval(this.#probe);
+    this.#probe = undefined;
+  }
+}

@@ -1,0 +1,83 @@
+import type { CooldownSettings, RouteSettings } from "../settings-schema.ts";
+import { Cooldowns } from "./cooldown.ts";
+import { planRoute, type Plan } from "./plan.ts";
+import { backoffMs, isRetryable } from "./retry.ts";
+import { RouteTable } from "./route-table.ts";
+
+export interface RouterOptions {
+  routes?: readonly RouteSettings[];
+  cooldown?: CooldownSettings;
+  random?: () => number;
+}
+
+/**
+ * Routes and their attempts: `plan` turns what the client asked for into the deployments to try;
+ * `run` tries them in order, retrying a deployment on retryable failures (back-off, Retry-After)
+ * before moving on, and records failures for the cooldowns.
+ */
+export class Router {
+  readonly table: RouteTable;
+  readonly #cooldowns: Cooldowns;
+  readonly #random: () => number;
+
+  constructor(options: RouterOptions = {}) {
+    this.table = new RouteTable(options.routes);
+    this.#cooldowns = new Cooldowns(options.cooldown);
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** True when the id is a route (or matches a route's glob). */
+  isRoute(model: string): boolean {
+    return !this.table.isEmpty && this.table.find(model) !== undefined;
+  }
+
+  plan(model: string): Plan {
+    const route = this.table.isEmpty ? undefined : this.table.find(model);
+    if (!route) return { deployments: [model], retries: 0, routed: false };
+    const now = Date.now();
+    return planRoute(route, (m) => this.#cooldowns.isCooling(m, now), this.#random);
+  }
+
+  /**
+   * Tries the plan. `attempt` gets the deployment's model id and the try number (1-based) and must
+   * throw before the first byte only. A non-retryable failure, a client that left, or the last
+   * failure is thrown as is.
+   */
+  async run<T>(plan: Plan, signal: () => AbortSignal, attempt: (model: string, tries: number) => Promise<T>): Promise<T> {
+    if (!plan.routed) return attempt(plan.deployments[0]!, 1);
+    let tries = 0;
+    let last: unknown;
+    for (const model of plan.deployments) {
+      for (let retry = 0; retry <= plan.retries; retry++) {
+        try {
+          const value = await attempt(model, ++tries);
+          this.#cooldowns.succeeded(model);
+          return value;
+        } catch (error) {
+          last = error;
+          if (!isRetryable(error) || signal().aborted) throw error;
+          this.#cooldowns.failed(model, Date.now());
+          if (retry < plan.retries) {
+            if (!(await pause(backoffMs(retry, error, this.#random), signal()))) throw error;
+          }
+        }
+      }
+    }
+    throw last;
+  }
+}
+
+/** Waits `ms`; false when the signal aborted first (the client left). */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener("abort", onAbort);
+  });
+}

@@ -1,0 +1,125 @@
+// Limits per key in one process (the in-process state): requests and tokens per UTC minute, the
+// daily budget, OpenAI's x-ratelimit-* headers and Retry-After; streams count when they end.
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import dummy from "../../plugins/dummy/index.ts";
+import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
+import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { expectOpenAI } from "../helpers/openai-schema.ts";
+import { awayFromMinuteEnd } from "../helpers/windows.ts";
+
+let gw: TestGateway;
+const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005" };
+
+beforeAll(async () => {
+  const config = writeConfigFile({
+    keys: [
+      { name: "rpm", key_env: "K_RPM", rpm: 3 },
+      { name: "tpm", key_env: "K_TPM", tpm: 60 },
+      { name: "day", key_env: "K_DAY", tokens_per_day: 10 },
+      { name: "stream", key_env: "K_STREAM", tpm: 100_000 },
+      { name: "free", key_env: "K_FREE" },
+    ],
+  });
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free }, [dummy]);
+});
+afterAll(() => gw.close());
+
+beforeEach(() => awayFromMinuteEnd());
+
+const chat = (key: string, extra: Record<string, unknown> = {}, init: RequestInit = {}) =>
+  fetch(`${gw.url}/v1/chat/completions`, {
+    ...jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "hi there" }], max_tokens: 8, ...extra }, { authorization: `Bearer ${key}` }),
+    ...init,
+  });
+const header = (r: Response, name: string) => r.headers.get(name);
+
+describe("requests per minute", () => {
+  test("rpm answers exactly rpm requests, with OpenAI's headers, then 429 with Retry-After", async () => {
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await chat(KEYS.rpm));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 429, 429]);
+    expect(answers.slice(0, 3).map((r) => header(r, "x-ratelimit-remaining-requests"))).toEqual(["2", "1", "0"]);
+    for (const r of answers) {
+      expect(header(r, "x-ratelimit-limit-requests")).toBe("3");
+      expect(header(r, "x-ratelimit-reset-requests")).toMatch(/^(\d+ms|\d+s|1m0s)$/);
+      expect(header(r, "x-ratelimit-limit-tokens")).toBeNull(); // no tpm on this key
+    }
+    const refused = answers[3]!;
+    const retryAfter = Number(header(refused, "retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const body = await json(refused);
+    expect(body.error).toMatchObject({ type: "rate_limit_error", code: "rate_limit_exceeded" });
+    expect(body.error.message).toContain("requests per minute (3)");
+    expectOpenAI("ErrorResponse", body);
+  });
+
+  test("a key without limits carries no rate-limit headers", async () => {
+    const r = await chat(KEYS.free);
+    expect(r.status).toBe(200);
+    expect([...r.headers.keys()].filter((h) => h.startsWith("x-ratelimit"))).toEqual([]);
+  });
+});
+
+describe("tokens", () => {
+  test("tpm counts input + output from the answer's usage; once spent, 429 rate_limit_exceeded", async () => {
+    const first = await chat(KEYS.tpm);
+    expect(header(first, "x-ratelimit-remaining-tokens")).toBe("60");
+    const used = (await json(first)).usage.total_tokens as number;
+    expect(used).toBeGreaterThan(0);
+    let spent = used;
+    let answer = await chat(KEYS.tpm);
+    while (answer.status === 200) {
+      expect(Number(header(answer, "x-ratelimit-remaining-tokens"))).toBe(Math.max(0, 60 - spent));
+      spent += (await json(answer)).usage.total_tokens as number;
+      answer = await chat(KEYS.tpm);
+    }
+    expect(spent).toBeGreaterThanOrEqual(60);
+    expect(answer.status).toBe(429);
+    expect(header(answer, "x-ratelimit-remaining-tokens")).toBe("0");
+    const body = await json(answer);
+    expect(body.error.code).toBe("rate_limit_exceeded");
+    expect(body.error.message).toContain("tokens per minute (60)");
+  });
+
+  test("tokens_per_day: once spent, 429 insufficient_quota with Retry-After until the next UTC midnight at most", async () => {
+    const first = await chat(KEYS.day, { max_tokens: 40 }); // 0 used before it: admitted, and it may overshoot
+    expect(first.status).toBe(200);
+    expect((await json(first)).usage.total_tokens).toBeGreaterThan(10);
+    const refused = await chat(KEYS.day);
+    expect(refused.status).toBe(429);
+    const body = await json(refused);
+    expect(body.error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
+    expectOpenAI("ErrorResponse", body);
+    const retryAfter = Number(header(refused, "retry-after"));
+    const toMidnight = Math.ceil((86_400_000 - (Date.now() % 86_400_000)) / 1000);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(toMidnight + 1);
+  });
+
+  test("a stream's tokens count when it ends: the usage chunk's figures", async () => {
+    const first = await chat(KEYS.stream, { max_tokens: 1 });
+    const remaining = Number(header(first, "x-ratelimit-remaining-tokens"));
+    const firstUsed = (await json(first)).usage.total_tokens as number;
+    const streamed = await chat(KEYS.stream, { stream: true, stream_options: { include_usage: true }, max_tokens: 20 });
+    expect(Number(header(streamed, "x-ratelimit-remaining-tokens"))).toBe(remaining - firstUsed);
+    const events = (await streamed.text()).split("\n\n").filter((e) => e.includes('"usage":{'));
+    const streamUsed = JSON.parse(events.at(-1)!.slice(6)).usage.total_tokens as number;
+    expect(streamUsed).toBeGreaterThan(0);
+    // Settled before the stream's last event was written: the next request sees it.
+    const next = await chat(KEYS.stream, { max_tokens: 1 });
+    expect(Number(header(next, "x-ratelimit-remaining-tokens"))).toBe(remaining - firstUsed - streamUsed);
+  });
+
+  test("a client that leaves a stream early still pays for what it got", async () => {
+    const start = Number(header(await chat(KEYS.stream, { max_tokens: 1 }), "x-ratelimit-remaining-tokens"));
+    const controller = new AbortController();
+    const response = await chat(KEYS.stream, { stream: true, max_tokens: 4000 }, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    // Settled on the server once it sees the client gone.
+    await eventually(async () => Number(header(await chat(KEYS.stream, { max_tokens: 1 }), "x-ratelimit-remaining-tokens")) < start - 20);
+  });
+});

@@ -1,0 +1,145 @@
+// Routes end to end with fake OpenAI upstreams (the openai-compatible plugin, one instance per
+// scenario, all served by one fake that dispatches on the instance's path): weights, fallbacks,
+// what is and is not retried, Retry-After, cooldowns — stream and not.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import dummy from "../../plugins/dummy/index.ts";
+import { jsonResponse, sseResponse } from "../../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { COMPLETION, ERRORS, TEXT_CHUNKS } from "../../plugins/openai-compatible/__fixtures__/openai-wire.ts";
+import { freePort, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
+import openaiCompatible from "../../plugins/openai-compatible/index.ts";
+import { startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/fake-server.ts";
+import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+
+const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2"] as const;
+type Instance = (typeof INSTANCES)[number];
+const serverError = () => jsonResponse({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
+
+/** How each instance answers a chat request; a plain answer unless a test says otherwise. */
+const behaviour: Partial<Record<Instance, (request: RecordedRequest) => Response>> = {
+  f500: serverError,
+  bad400: () => jsonResponse(ERRORS.contextLength, 400),
+  c1: serverError,
+  cut: (request) => ((request.body as { stream?: boolean }).stream ? cutStream() : serverError()),
+};
+
+/** The first chunk, then the upstream's error event (OpenAI's in-stream error shape): a stream that failed after it started. */
+const cutStream = () =>
+  sseResponse([TEXT_CHUNKS[0], { error: { message: "The server is overloaded.", type: "server_error", param: null, code: null } }], { done: false });
+
+let fake: FakeServer;
+let gw: TestGateway;
+const hits = (instance: Instance) => fake.requests.filter((r) => r.path === `/${instance}/v1/chat/completions`);
+
+beforeAll(async () => {
+  fake = startFakeServer((request) => {
+    const instance = request.path.split("/")[1] as Instance;
+    const answer = behaviour[instance];
+    if (answer) return answer(request);
+    return (request.body as { stream?: boolean }).stream ? sseResponse(TEXT_CHUNKS) : jsonResponse(COMPLETION);
+  });
+  const dead = await freePort();
+  const upstreams = INSTANCES.map((name) => ({
+    name,
+    base_url: name === "fdead" ? `http://127.0.0.1:${dead}/v1` : `${fake.url}/${name}/v1`,
+    models: ["m"],
+  }));
+  const config = writeConfigFile({
+    plugins: { "openai-compatible": { upstreams } },
+    routes: [
+      { model: "spread", targets: [{ model: "w1/m", weight: 3 }, { model: "w2/m" }] },
+      { model: "fb500", targets: [{ model: "f500/m" }], fallbacks: ["fok/m"] },
+      { model: "fbdead", targets: [{ model: "fdead/m" }], fallbacks: ["fok/m"] },
+      { model: "no400", targets: [{ model: "bad400/m" }], fallbacks: ["never/m"], retries: 2 },
+      { model: "cutroute", targets: [{ model: "cut/m" }], fallbacks: ["cutalt/m"], retries: 2 },
+      { model: "retry-*", targets: [{ model: "ra/m" }], retries: 1 },
+      { model: "cool", targets: [{ model: "c1/m" }, { model: "c2/m" }] },
+    ],
+    cooldown: { failures: 2, window_s: 60, seconds: 60 },
+  });
+  gw = await startTestGateway({ OLLAIX_CONFIG: config }, [dummy, openaiCompatible]);
+});
+afterAll(async () => {
+  await gw.close();
+  await fake.close();
+});
+
+const messages = [{ role: "user", content: "hi" }];
+async function chat(model: string, stream: boolean) {
+  const response = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model, messages, stream }));
+  const text = await response.text();
+  return {
+    status: response.status,
+    target: response.headers.get("x-ollaix-target"),
+    attempts: response.headers.get("x-ollaix-attempts"),
+    text,
+    /** Every `model` in the answer (the completion, or each chunk). */
+    models: response.ok ? (stream ? parseSseBody(text).filter((e) => e !== "[DONE]" && !e.startsWith('{"error"')).map((e) => JSON.parse(e).model) : [JSON.parse(text).model]) : [],
+  };
+}
+
+describe.each([false, true])("stream: %p", (stream) => {
+  test("weights spread the load: 3:1 over 200 calls, within tolerance", async () => {
+    const before = { w1: hits("w1").length, w2: hits("w2").length };
+    const answers = await Promise.all(Array.from({ length: 200 }, () => chat("spread", stream)));
+    expect(answers.every((a) => a.status === 200 && a.attempts === "1")).toBe(true);
+    const w1 = hits("w1").length - before.w1;
+    const w2 = hits("w2").length - before.w2;
+    expect(w1 + w2).toBe(200);
+    // Binomial(200, 0.75): mean 150, sd ≈ 6.1; ±30 is about five standard deviations.
+    expect(w1).toBeGreaterThan(120);
+    expect(w1).toBeLessThan(180);
+    expect(answers.filter((a) => a.target === "w1/m").length).toBe(w1);
+  });
+
+  test("a 500 falls back; the answer keeps the model asked for and names the deployment", async () => {
+    const answer = await chat("fb500", stream);
+    expect(answer).toMatchObject({ status: 200, target: "fok/m", attempts: "2" });
+    expect(new Set(answer.models)).toEqual(new Set(["fb500"]));
+  });
+
+  test("a refused connection falls back", async () => {
+    expect(await chat("fbdead", stream)).toMatchObject({ status: 200, target: "fok/m", attempts: "2" });
+  });
+
+  test("a 400 is neither retried nor sent to the fallback", async () => {
+    const before = hits("bad400").length;
+    const answer = await chat("no400", stream);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text).error.code).toBe("context_length_exceeded");
+    expect(hits("bad400").length - before).toBe(1);
+    expect(hits("never").length).toBe(0);
+  });
+
+  test("Retry-After is honoured before the retry (a glob route)", async () => {
+    let calls = 0;
+    behaviour.ra = () => (++calls === 1 ? jsonResponse(ERRORS.rateLimit, 429, { "retry-after": "1" }) : stream ? sseResponse(TEXT_CHUNKS) : jsonResponse(COMPLETION));
+    const before = hits("ra").length;
+    const started = Date.now();
+    const answer = await chat("retry-me-please", stream);
+    expect(answer).toMatchObject({ status: 200, target: "ra/m", attempts: "2" });
+    expect(new Set(answer.models)).toEqual(new Set(["retry-me-please"]));
+    expect(hits("ra").length - before).toBe(2);
+    // A lower bound only: the retry cannot come before the upstream's Retry-After (1 s).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  test("cooldown: a failing target is skipped once it failed `failures` times", async () => {
+    const answers = [];
+    for (let i = 0; i < 12; i++) answers.push(await chat("cool", stream));
+    expect(answers.every((a) => a.status === 200 && a.target === "c2/m")).toBe(true);
+    // Two failures (the first describe run) put c1 in cooldown for 60 s: at most two requests ever reach it.
+    expect(hits("c1").length).toBeLessThanOrEqual(2);
+    expect(answers.slice(-5).every((a) => a.attempts === "1")).toBe(true);
+  });
+});
+
+test("a stream cut after its first chunk is not retried: the client gets the stream's error event", async () => {
+  const answer = await chat("cutroute", true);
+  expect(answer.status).toBe(200);
+  expect(answer.target).toBe("cut/m");
+  const events = parseSseBody(answer.text);
+  expect(JSON.parse(events[0]!).model).toBe("cutroute");
+  expect(JSON.parse(events.at(-1)!).error).toBeDefined();
+  expect(hits("cut").length).toBe(1);
+  expect(hits("cutalt").length).toBe(0);
+});

@@ -1,0 +1,111 @@
+// The OLLAIX_CONFIG file as a whole: every mistake stops start-up with a message naming its path.
+import { afterAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import dummy from "../../plugins/dummy/index.ts";
+import openaiCompatible from "../../plugins/openai-compatible/index.ts";
+import { createGateway } from "../../src/server.ts";
+import { json, startTestGateway } from "../helpers/gateway.ts";
+import { minimalEnv, removeTempDirs, tempDir } from "../helpers/process.ts";
+
+afterAll(removeTempDirs);
+
+function file(content: string, name = "ollaix.yaml"): string {
+  const path = join(tempDir("settings"), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** The start-up error for a config file, as a message. */
+async function startupError(content: string, name?: string, env: Record<string, string> = {}): Promise<string> {
+  const error = await createGateway({
+    env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: file(content, name), ...env },
+    builtins: [dummy, openaiCompatible],
+    write: () => undefined,
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  expect((error as Error).name).toBe("ConfigError");
+  return (error as Error).message;
+}
+
+describe("every mistake stops start-up naming the path", () => {
+  test.each([
+    ["an unknown top-level section, with a hint", "route:\n  - model: x\n", /route: unknown field \(did you mean 'routes'\?\); expected one of: plugins, keys, routes, cooldown/],
+    ["a misspelt plugin name, with a hint", "plugins:\n  openai_compatible:\n    upstreams: []\n", /plugins\.openai_compatible: unknown plugin \(did you mean 'openai-compatible'\?\)/],
+    ["a plugin nobody loaded", "plugins:\n  vertex: {}\n", /plugins\.vertex: unknown plugin; expected one of: dummy, openai-compatible/],
+    ["enabled that is not a boolean", "plugins:\n  dummy: { enabled: 'no' }\n", /plugins\.dummy\.enabled: expected boolean/],
+    ["a key without a name", "keys:\n  - key_sha256: " + "a".repeat(64) + "\n", /keys\[0\]\.name: is required/],
+    ["a misspelt key field", "keys:\n  - name: a\n    key_sha256: " + "a".repeat(64) + "\n    rpn: 3\n", /keys\[0\]\.rpn: unknown field \(did you mean 'rpm'\?\)/],
+    ["a limit that is not a positive integer", "keys:\n  - name: a\n    key_sha256: " + "a".repeat(64) + "\n    rpm: 0\n", /keys\[0\]\.rpm: expected integer to be greater or equal to 1/],
+    ["a key with neither key_env nor key_sha256", "keys:\n  - name: a\n", /keys\[0\]: set exactly one of key_env and key_sha256/],
+    ["a key_sha256 that is not 64 hex digits", "keys:\n  - name: a\n    key_sha256: abc\n", /keys\[0\]\.key_sha256: expected string to match/],
+    ["a key whose variable is not set", "keys:\n  - name: a\n    key_env: NOT_SET_ANYWHERE\n", /keys\[0\]\.key_env: the environment variable NOT_SET_ANYWHERE is not set/],
+    ["two keys with one name", "keys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\n  - { name: a, key_sha256: " + "b".repeat(64) + " }\n", /keys\[1\]\.name: "a" is used by another key/],
+    ["a route without targets", "routes:\n  - model: smart\n", /routes\[0\]\.targets: is required/],
+    ["a route target without a model", "routes:\n  - model: smart\n    targets: [{ weight: 2 }]\n", /routes\[0\]\.targets\[0\]\.model: is required/],
+    ["a negative weight", "routes:\n  - model: smart\n    targets: [{ model: x, weight: -1 }]\n", /routes\[0\]\.targets\[0\]\.weight: expected number to be greater than 0/],
+    ["a cooldown field misspelt", "cooldown: { failure: 3 }\n", /cooldown\.failure: unknown field \(did you mean 'failures'\?\)/],
+    ["a YAML syntax error, with line and column", "keys:\n  - name: a\n   rpm: 2\n", /cannot parse at line 3, column \d+/],
+  ])("%s", async (_what, content, expected) => {
+    const message = await startupError(content);
+    expect(message).toMatch(/^OLLAIX_CONFIG="[^"]+":? /);
+    expect(message).toMatch(expected);
+  });
+
+  test("a JSON syntax error names its line too", async () => {
+    expect(await startupError('{\n  "keys": [\n    { "name": "a", }\n  ]\n}\n', "ollaix.json")).toMatch(/cannot parse at line 3/);
+  });
+
+  test("a key's value never appears in a start-up error", async () => {
+    const message = await startupError("keys:\n  - name: a\n    key_env: K\n    rpm: -1\n", undefined, { K: "sk-secret-value-123" });
+    expect(message).toContain("keys[0].rpm");
+    expect(message).not.toContain("sk-secret-value-123");
+  });
+
+  test("the process exits 2 with the message on stderr", async () => {
+    const proc = Bun.spawn([process.execPath, resolve(import.meta.dir, "../../src/main.ts")], {
+      env: minimalEnv({ PORT: "0", OLLAIX_CONFIG: file("plugins:\n  olama: {}\n") }),
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/plugins\.olama: unknown plugin \(did you mean 'ollama'\?\)/);
+  });
+});
+
+describe("a good file", () => {
+  test("enabled: false turns a plugin off; routes are listed as owned by ollaix", async () => {
+    const gw = await startTestGateway(
+      {
+        OLLAIX_CONFIG: file(
+          [
+            "$schema: ../schema/ollaix-config.schema.json",
+            "plugins:",
+            "  dummy: { enabled: false }",
+            "  openai-compatible:",
+            "    enabled: true",
+            "    upstreams: [{ name: local, base_url: 'http://127.0.0.1:9/v1', models: [m1] }]",
+            "routes:",
+            "  - { model: smart, targets: [{ model: local/m1 }] }",
+            "  - { model: hidden, targets: [{ model: local/m1 }], list: false }",
+            "  - { model: 'claude-*', targets: [{ model: local/m1 }] }",
+            "cooldown: { failures: 2, window_s: 10, seconds: 5 }",
+          ].join("\n"),
+        ),
+      },
+      [dummy, openaiCompatible],
+    );
+    try {
+      const ids = (await json(gw.handle("/v1/models"))).data.map((m: { id: string; owned_by: string }) => `${m.owned_by}:${m.id}`);
+      expect(ids).toEqual(["ollaix:smart", "local:m1"]);
+      expect((await json(gw.handle("/v1/models/hidden"))).owned_by).toBe("ollaix");
+      expect((await json(gw.handle("/v1/models/claude-sonnet-4-5"))).owned_by).toBe("ollaix");
+    } finally {
+      await gw.close();
+    }
+  });
+});
