@@ -1,5 +1,6 @@
 import { JSON_HEADERS, type MappedError } from "../error-response.ts";
 import type { SurfaceName } from "../pipeline/outcome.ts";
+import { ollamaEnvelope } from "./ollama-api/ndjson.ts";
 
 /** A surface's error envelope: the mapped error (OpenAI's fields) in that surface's wire shape. */
 export type Envelope = (mapped: MappedError) => { status: number; body: string; headers: Record<string, string> };
@@ -19,6 +20,7 @@ export const openAIEnvelope: Envelope = (mapped) => ({
 const BY_PREFIX: { prefix: string; surface: SurfaceName | undefined; envelope: Envelope }[] = [
   { prefix: "/v1/chat/completions", surface: "chat", envelope: openAIEnvelope },
   { prefix: "/v1/embeddings", surface: "embeddings", envelope: openAIEnvelope },
+  { prefix: "/api", surface: "ollama", envelope: ollamaEnvelope },
 ];
 
 export function surfaceOfPath(path: string): { surface: SurfaceName | undefined; envelope: Envelope } {
