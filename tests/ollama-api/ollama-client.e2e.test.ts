@@ -140,22 +140,29 @@ describe("translation to an OpenAI-compatible upstream", () => {
   test("tools round trip: the call comes back with object arguments; its result reaches the upstream with the call's id", async () => {
     const tools = [{ type: "function", function: { name: "get_current_weather", description: "Weather", parameters: { type: "object", properties: { location: { type: "string" } } } } }];
     const first = await ollama.chat({ model: "gpt-4o-mini", messages: user("Weather in Boston?"), tools });
-    expect(first.message.tool_calls).toEqual([{ function: { name: "get_current_weather", arguments: { location: "Boston, MA" } } }]);
+    // The provider's id rides along as `id` (newer Ollama servers send one too).
+    expect(first.message.tool_calls).toEqual([{ id: "call_abc123", function: { name: "get_current_weather", arguments: { location: "Boston, MA" } } }] as never);
     expect(first.done_reason).toBe("stop");
-    const history = [...user("Weather in Boston?"), first.message, { role: "tool", content: "22°C", tool_name: "get_current_weather" }];
-    await ollama.chat({ model: "gpt-4o-mini", messages: history, tools });
-    const sent = chatBodies()[1]!;
-    const messages = sent.messages as { role: string; tool_calls?: { id: string; function: unknown }[]; tool_call_id?: string }[];
-    const callId = messages[1]!.tool_calls![0]!.id;
-    expect(messages[1]).toEqual({ role: "assistant", content: null, tool_calls: [{ id: callId, type: "function", function: { name: "get_current_weather", arguments: '{"location":"Boston, MA"}' } }] });
-    expect(messages[2]).toEqual({ role: "tool", content: "22°C", tool_call_id: callId });
-    expect(sent.tools).toEqual(tools);
+    const result = { role: "tool", content: "22°C", tool_name: "get_current_weather" };
+    // As ollama-js users do: the answer's message back as it came; and as a client that rebuilds it (no id).
+    await ollama.chat({ model: "gpt-4o-mini", messages: [...user("Weather in Boston?"), first.message, result], tools });
+    const rebuilt = { role: "assistant", content: "", tool_calls: [{ function: { name: "get_current_weather", arguments: { location: "Boston, MA" } } }] };
+    await ollama.chat({ model: "gpt-4o-mini", messages: [...user("Weather in Boston?"), rebuilt, result], tools });
+    for (const [n, sent] of chatBodies().slice(1).entries()) {
+      const messages = sent.messages as { role: string; tool_calls?: { id: string; function: unknown }[]; tool_call_id?: string }[];
+      const callId = messages[1]!.tool_calls![0]!.id;
+      if (n === 0) expect(callId).toBe("call_abc123");
+      else expect(callId).toMatch(/^[a-z0-9]{9}$/);
+      expect(messages[1]).toEqual({ role: "assistant", content: null, tool_calls: [{ id: callId, type: "function", function: { name: "get_current_weather", arguments: '{"location":"Boston, MA"}' } }] });
+      expect(messages[2]).toEqual({ role: "tool", content: "22°C", tool_call_id: callId });
+      expect(sent.tools).toEqual(tools);
+    }
   });
 
   test("a streamed tool call arrives whole, with object arguments", async () => {
     const parts = [];
     for await (const part of await ollama.chat({ model: "gpt-4o-mini", messages: user("Paris?"), tools: [{ type: "function", function: { name: "get_weather" } }], stream: true })) parts.push(part);
-    expect(parts.flatMap((p) => p.message.tool_calls ?? [])).toEqual([{ function: { name: "get_weather", arguments: { location: "Paris, France" } } }]);
+    expect(parts.flatMap((p) => p.message.tool_calls ?? [])).toEqual([{ id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", function: { name: "get_weather", arguments: { location: "Paris, France" } } }] as never);
     expect(parts.at(-1)).toMatchObject({ done: true, done_reason: "stop" });
   });
 

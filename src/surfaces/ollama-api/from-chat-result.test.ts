@@ -36,7 +36,7 @@ describe("complete answers", () => {
     expect(toChatAnswer(result, "asked:id", usage, timing)).toEqual({
       model: "asked:id",
       created_at: timing.createdAt,
-      message: { role: "assistant", content: "", thinking: "Need weather.", tool_calls: [{ function: { name: "w", arguments: { city: "Paris" } } }] },
+      message: { role: "assistant", content: "", thinking: "Need weather.", tool_calls: [{ id: "c1", function: { name: "w", arguments: { city: "Paris" } } }] },
       done_reason: "stop",
       done: true,
       total_duration: 2e6,

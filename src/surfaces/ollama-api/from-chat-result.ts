@@ -58,11 +58,17 @@ export function finalFields(doneReason: string, usage: TokenUsage, startedAt: nu
 }
 
 export interface OllamaToolCall {
+  id?: string;
   function: { name: string; arguments: Record<string, unknown> };
 }
 
-/** Ollama sends arguments as an object; a provider's JSON text that is no object is the provider's fault. */
-export function toOllamaToolCall(name: string, args: string | undefined): OllamaToolCall {
+/**
+ * Ollama sends arguments as an object; a provider's JSON text that is no object is the provider's
+ * fault. The provider's call id goes along as `id` (newer Ollama servers send one too): a client that
+ * sends the message back as it came keeps it, and with it what the id carries (Gemini's thought
+ * signature); clients that drop it get the stable ids of tool-call-ids.ts.
+ */
+export function toOllamaToolCall(name: string, args: string | undefined, id?: string): OllamaToolCall {
   let parsed: unknown = {};
   if (args !== undefined && args.trim() !== "") {
     try {
@@ -74,7 +80,8 @@ export function toOllamaToolCall(name: string, args: string | undefined): Ollama
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new UpstreamError(`The provider's call of the tool '${name}' has arguments that are not a JSON object.`);
   }
-  return { function: { name, arguments: parsed as Record<string, unknown> } };
+  const call: OllamaToolCall = { function: { name, arguments: parsed as Record<string, unknown> } };
+  return id ? { id, ...call } : call;
 }
 
 export interface AnswerMessage {
@@ -91,7 +98,7 @@ export function toAnswerMessage(result: ChatResult): { message: AnswerMessage; f
   const reasoning = (choice?.message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
   if (typeof reasoning === "string" && reasoning !== "") message.thinking = reasoning;
   const calls = choice?.message.tool_calls;
-  if (calls && calls.length > 0) message.tool_calls = calls.map((call) => toOllamaToolCall(call.function.name, call.function.arguments));
+  if (calls && calls.length > 0) message.tool_calls = calls.map((call) => toOllamaToolCall(call.function.name, call.function.arguments, call.id));
   return { message, finish: choice?.finish_reason };
 }
 

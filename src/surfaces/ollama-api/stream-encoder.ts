@@ -34,6 +34,7 @@ export function cachedIsoClock(): () => string {
 }
 
 interface PendingCall {
+  id: string;
   name: string;
   arguments: string;
 }
@@ -63,7 +64,7 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
 
   const flushCalls = (): string => {
     if (calls.length === 0 || !isChat) return "";
-    const toolCalls = calls.map((call) => toOllamaToolCall(call.name, call.arguments));
+    const toolCalls = calls.map((call) => toOllamaToolCall(call.name, call.arguments, call.id));
     calls.length = 0;
     return `${head}${now()}","message":${JSON.stringify({ role: "assistant", content: "", tool_calls: toolCalls })},"done":false}\n`;
   };
@@ -83,7 +84,8 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
         const thinking = typeof reasoning === "string" && reasoning !== "" ? reasoning : undefined;
         if (content !== "" || thinking !== undefined) out += textLine(content, thinking);
         for (const call of delta.tool_calls ?? []) {
-          const pending = (calls[call.index] ??= { name: "", arguments: "" });
+          const pending = (calls[call.index] ??= { id: "", name: "", arguments: "" });
+          if (call.id) pending.id = call.id;
           if (call.function?.name) pending.name += call.function.name;
           if (call.function?.arguments) pending.arguments += call.function.arguments;
         }
