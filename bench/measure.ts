@@ -6,7 +6,8 @@ import { spawn } from "./spawn.ts";
 import type { StreamClientResult, StreamJob } from "./stream-client.ts";
 
 export type Kind = "direct" | "bare" | "ollaix-src" | "ollaix-bin";
-export type PathName = "openai" | "ollama" | "dummy";
+/** `dummy-api`: the dummy model through Ollaix's Ollama surface (`POST /api/chat`), beside the same call on `/v1/chat/completions`. */
+export type PathName = "openai" | "ollama" | "dummy" | "dummy-api";
 
 export interface Target {
   kind: Kind;

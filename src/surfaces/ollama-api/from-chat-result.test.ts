@@ -89,6 +89,6 @@ describe("models", () => {
 
   test("a model that declares nothing is a chat model", () => {
     expect(capabilitiesOf({ id: "x", object: "model", created: 0, owned_by: "p" })).toEqual(["completion"]);
-    expect(capabilitiesOf({ id: "x", object: "model", created: 0, owned_by: "p", capabilities: [] })).toEqual(["completion"]);
+    expect(capabilitiesOf({ id: "x", object: "model", created: 0, owned_by: "p", capabilities: [] } as never)).toEqual(["completion"]);
   });
 });
