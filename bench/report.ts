@@ -86,7 +86,13 @@ export function derive(r: Results): void {
         }
       }
     }
+    // The Ollama surface against the same dummy call on Chat Completions, both through Ollaix.
+    const api1 = [find(r, k, "dummy-api", 1), find(r, k, "dummy", 1)];
+    const api64 = [find(r, k, "dummy-api", 64), find(r, k, "dummy", 64)];
+    out["dummy-api.added_p50_us_vs_chat@1"] = api1[0] && api1[1] ? (api1[0].p50Ms - api1[1].p50Ms) * 1000 : null;
+    out["dummy-api.rps_ratio_vs_chat@64"] = api64[0] && api64[1] ? api64[0].rps / api64[1].rps : null;
     ratios[v] = out;
+    check(v, "/api/chat vs /v1/chat/completions (dummy): added p50 at 1 conn", "≤ 5 µs", out["dummy-api.added_p50_us_vs_chat@1"] ?? null, "µs", (x) => x <= 5, skipNote(v, "dummy-api"), api1);
 
     for (const path of ["dummy", "openai"] as const) {
       const note = skipNote(v, path);

@@ -177,7 +177,11 @@ async function measureOllaix(v: "src" | "bin", fakes: Fakes, tool: "wrk" | "bun"
   const kind: Kind = v === "src" ? "ollaix-src" : "ollaix-bin";
   const { proc, url } = await startOllaix(v, fakes, "load");
   try {
-    const plans: PathPlan[] = [{ path: "dummy", url: `${url}/v1/chat/completions`, body: chatBody(DUMMY_MODEL) }];
+    const plans: PathPlan[] = [
+      { path: "dummy", url: `${url}/v1/chat/completions`, body: chatBody(DUMMY_MODEL) },
+      // The same call on the Ollama surface (`stream: false`: Ollama streams by default).
+      { path: "dummy-api", url: `${url}/api/chat`, body: JSON.stringify({ ...JSON.parse(chatBody(DUMMY_MODEL)), stream: false }), ollamaAnswer: true },
+    ];
     for (const path of ["openai", "ollama"] as const) {
       const listed = existsSync(join(ROOT, PLUGIN_FILE[path])) ? await listedModel(url, BARE[path]) : null;
       if (!listed) {

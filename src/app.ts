@@ -18,6 +18,7 @@ import { createConsole } from "./console/console.ts";
 import type { KeysSource } from "./console/keys.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
 import { messagesRoutes } from "./surfaces/anthropic-messages/route.ts";
+import { ollamaRoutes } from "./surfaces/ollama-api/route.ts";
 import { embeddingRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -96,6 +97,7 @@ export function createApp(options: AppOptions) {
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
     .use(messagesRoutes(deps))
+    .use(ollamaRoutes(deps))
     .use(embeddingRoutes(deps))
     .use(adminConsole.routes);
   return app;

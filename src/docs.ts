@@ -8,6 +8,7 @@ import { EmbeddingList, EmbeddingRequest } from "./schemas/embeddings.ts";
 import { ErrorBody } from "./schemas/error.ts";
 import { CountTokensRequest, MessagesRequest } from "./surfaces/anthropic-messages/schema.ts";
 import { Model, ModelList } from "./schemas/models.ts";
+import * as OllamaApi from "./surfaces/ollama-api/schemas.ts";
 
 /** The seed's three-message conversation: the example request of the docs page. */
 export const SEED_CHAT_EXAMPLE = {
@@ -117,6 +118,7 @@ export function docs(version: string) {
             { name: "Embeddings", description: "Vector embeddings" },
             { name: "Models", description: "Models of every provider instance" },
             { name: "Health", description: "Liveness; never needs a key" },
+            { name: "Ollama", description: "Ollama's own API (`/api/*`) for Ollama clients; errors are `{\"error\": \"<message>\"}`" },
           ],
           components: {
             securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "Only when OLLAIX_API_KEYS is set" } },
@@ -136,7 +138,21 @@ export function docs(version: string) {
             post: { body: { ...EmbeddingRequest, examples: [{ model: "dummy-model:1.0", input: "Hello" }] }, response: { 200: EmbeddingList, ...errors } },
           },
           "/v1/models": { get: { response: { 200: ModelList, 401: ErrorBody } } },
+          ...ollamaReferences(),
         } as never,
       }),
     );
+}
+
+/** The Ollama surface's request bodies; its errors are `{"error": "<message>"}`. */
+function ollamaReferences() {
+  const failures = { 400: OllamaApi.ErrorBody, 401: OllamaApi.ErrorBody, 404: OllamaApi.ErrorBody, 413: OllamaApi.ErrorBody, 429: OllamaApi.ErrorBody, 502: OllamaApi.ErrorBody };
+  const example = { model: "dummy-model:1.0", messages: [{ role: "user", content: "Hello" }], stream: false };
+  return {
+    "/api/chat": { post: { body: { ...OllamaApi.ChatRequest, examples: [example] }, response: failures } },
+    "/api/generate": { post: { body: { ...OllamaApi.GenerateRequest, examples: [{ model: "dummy-model:1.0", prompt: "Hello", stream: false }] }, response: failures } },
+    "/api/embed": { post: { body: OllamaApi.EmbedRequest, response: failures } },
+    "/api/embeddings": { post: { body: OllamaApi.EmbeddingsRequest, response: failures } },
+    "/api/show": { post: { body: OllamaApi.ShowRequest, response: failures } },
+  };
 }

@@ -17,10 +17,10 @@ export function guards(keys: KeyStore) {
   return new Elysia({ name: "ollaix:guards", seed: keys.records.length }).onRequest(
     function guardRequest({ request, set }) {
       set.headers["x-request-id"] = requestIdOf(request);
-      // Only /v1/* is guarded: /health, /docs and / stay open.
+      // Only the model surfaces, /v1/* and Ollama's /api/*, are guarded: /health, /docs and / stay open.
       const url = request.url;
       const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-      if (!url.startsWith("/v1/", pathStart)) return;
+      if (!url.startsWith("/v1/", pathStart) && !url.startsWith("/api/", pathStart)) return;
       if (hopsOf(request) >= MAX_HOPS) {
         throw new LoopDetectedError(
           `Request loop detected: this request has passed through ${MAX_HOPS} or more gateways (x-ollaix-hops).`,

@@ -19,6 +19,13 @@ export interface ModelInfo {
   name?: string;
   description?: string;
   context_length?: number;
+  /**
+   * Optional hints, in Ollama's capability names: `completion`, `tools`, `thinking`, `vision`,
+   * `embedding`, `insert`. Shown by `/api/show`; absent means "a chat model, nothing more known".
+   */
+  capabilities?: string[];
+  /** Size of the model's files in bytes, when the provider knows it (`/api/tags`); 0 otherwise. */
+  size?: number;
   /** Any other field is listed as an extra of the OpenAI model object. */
   [extra: string]: unknown;
 }

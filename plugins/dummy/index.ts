@@ -33,6 +33,7 @@ export default definePlugin({
       name: "Dummy model",
       description: "Built-in test model: random sentences from a small corpus, deterministic with `seed`.",
       context_length: 8192,
+      capabilities: ["completion", "embedding"],
     },
   ],
   maxN: 8,

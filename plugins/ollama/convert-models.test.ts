@@ -7,10 +7,12 @@ const [deepseek, llama] = parseTags(fixture("tags.json")).models;
 const llava = parseShow(fixture("show-llava.json"));
 
 describe("fromOllamaModel", () => {
-  test("tags only: id, created from modified_at (nanoseconds, offset), details as extras", () => {
+  test("tags only: id, created from modified_at (nanoseconds, offset), size and details as extras", () => {
     expect(fromOllamaModel(deepseek!, undefined)).toEqual({
       id: "deepseek-r1:latest",
       created: Math.floor(Date.parse("2025-05-10T15:06:48.639Z") / 1000),
+      size: 4683075271,
+      format: "gguf",
       family: "qwen2",
       parameter_size: "7.6B",
       quantization_level: "Q4_K_M",
@@ -21,6 +23,8 @@ describe("fromOllamaModel", () => {
     expect(fromOllamaModel(llama!, llava)).toEqual({
       id: "llama3.2:latest",
       created: Math.floor(Date.parse("2025-05-05T00:37:44.706Z") / 1000),
+      size: 2019393189,
+      format: "gguf",
       family: "llama",
       parameter_size: "3.2B",
       quantization_level: "Q4_K_M",

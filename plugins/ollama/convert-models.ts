@@ -16,7 +16,9 @@ export function fromOllamaModel(model: OllamaTagsModel, show: OllamaShow | undef
   const info: ModelInfo = { id: model.name };
   const created = secondsOf(model.modified_at);
   if (created !== undefined) info.created = created;
+  if (typeof model.size === "number" && model.size >= 0) info.size = model.size;
   const details = model.details;
+  if (details?.format) info.format = details.format;
   if (details?.family) info.family = details.family;
   if (details?.parameter_size) info.parameter_size = details.parameter_size;
   if (details?.quantization_level) info.quantization_level = details.quantization_level;

@@ -103,6 +103,7 @@ export const OllamaChatResponse = Type.Object({
 export type OllamaChatResponse = Static<typeof OllamaChatResponse>;
 
 export const OllamaModelDetails = Type.Object({
+  format: Type.Optional(Type.String()),
   family: Type.Optional(Type.String()),
   parameter_size: Type.Optional(Type.String()),
   quantization_level: Type.Optional(Type.String()),
@@ -113,6 +114,7 @@ export const OllamaTags = Type.Object({
     Type.Object({
       name: Type.String({ minLength: 1 }),
       modified_at: Type.Optional(Type.String()),
+      size: Type.Optional(Type.Number()),
       digest: Type.Optional(Type.String()),
       details: Type.Optional(Type.Union([OllamaModelDetails, Type.Null()])),
     }),

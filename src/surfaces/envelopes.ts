@@ -1,6 +1,7 @@
 import { JSON_HEADERS, type MappedError } from "../error-response.ts";
 import type { SurfaceName } from "../pipeline/outcome.ts";
 import { anthropicEnvelope } from "./anthropic-messages/envelope.ts";
+import { ollamaEnvelope } from "./ollama-api/ndjson.ts";
 
 /** A surface's error envelope: the mapped error (OpenAI's fields) in that surface's wire shape. */
 export type Envelope = (mapped: MappedError) => { status: number; body: string; headers: Record<string, string> };
@@ -21,6 +22,7 @@ const BY_PREFIX: { prefix: string; surface: SurfaceName | undefined; envelope: E
   { prefix: "/v1/chat/completions", surface: "chat", envelope: openAIEnvelope },
   { prefix: "/v1/embeddings", surface: "embeddings", envelope: openAIEnvelope },
   { prefix: "/v1/messages", surface: "messages", envelope: anthropicEnvelope },
+  { prefix: "/api", surface: "ollama", envelope: ollamaEnvelope },
 ];
 
 export function surfaceOfPath(path: string): { surface: SurfaceName | undefined; envelope: Envelope } {

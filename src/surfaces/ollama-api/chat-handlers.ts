@@ -1,0 +1,73 @@
+import type { Logger } from "../../logger.ts";
+import type { CallInfo, Pipeline } from "../../pipeline/pipeline.ts";
+import { requestChars } from "../../pipeline/tally.ts";
+import type { ModelRegistry } from "../../registry.ts";
+import { toChatAnswer, toGenerateAnswer } from "./from-chat-result.ts";
+import type { Converted } from "./to-chat-request.ts";
+import { cachedIsoClock, ollamaStreamEncoder } from "./stream-encoder.ts";
+
+const isoNow = cachedIsoClock();
+
+/**
+ * Ollama says `model '<id>' not found`, and its clients look for those words (Open WebUI offers to
+ * pull the model). The gateway's own error is kept (the pipeline already reported it as the
+ * request's outcome); only its message changes.
+ */
+export async function ollamaNotFound<T>(model: string, work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === "model_not_found") (error as Error).message = `model '${model}' not found`;
+    throw error;
+  }
+}
+
+/** Waits out the first discovery round (only in the first moments after start), then resolves the id. */
+export async function assertModelExists(registry: ModelRegistry, model: string): Promise<void> {
+  if (!registry.isReady) await registry.ready;
+  await ollamaNotFound(model, () => registry.resolve(model));
+}
+
+/**
+ * Ollama's answer to a request with nothing to generate (no messages, an empty prompt): the model is
+ * "loaded" (`keep_alive: 0`: "unloaded"). The gateway loads nothing; the answer tells the client the
+ * model is there.
+ */
+export function loadAnswer(kind: "chat" | "generate", model: string, keepAlive: unknown) {
+  const reason = keepAlive === 0 || keepAlive === "0" ? "unload" : "load";
+  const empty = kind === "chat" ? { message: { role: "assistant", content: "" } } : { response: "" };
+  return { model, created_at: isoNow(), ...empty, done_reason: reason, done: true };
+}
+
+export interface ChatCallDeps {
+  pipeline: Pipeline;
+  logger: Logger;
+}
+
+/**
+ * One `/api/chat` or `/api/generate` call through the pipeline: a complete answer (an object the
+ * route sends as JSON, its headers set on `set`) or an NDJSON stream (a Response).
+ */
+export async function runChat(
+  deps: ChatCallDeps,
+  call: CallInfo,
+  kind: "chat" | "generate",
+  converted: Converted,
+  stream: boolean,
+  startedAt: number,
+  setHeaders: Record<string, unknown>,
+): Promise<object | Response> {
+  const { chat, ignored } = converted;
+  if (ignored.length > 0 && deps.logger.isEnabled("debug")) {
+    deps.logger.debug("ollama request fields accepted and ignored", { request_id: call.requestId, fields: ignored });
+  }
+  const model = chat.model;
+  if (stream) {
+    const encoder = ollamaStreamEncoder({ kind, model, startedAt, inputChars: requestChars(chat.messages) });
+    return ollamaNotFound(model, () => deps.pipeline.stream(call, chat, encoder));
+  }
+  const done = await ollamaNotFound(model, () => deps.pipeline.complete(call, chat));
+  Object.assign(setHeaders, done.headers);
+  const timing = { startedAt, endedAt: performance.now(), createdAt: isoNow() };
+  return kind === "chat" ? toChatAnswer(done.result, model, done.usage, timing) : toGenerateAnswer(done.result, model, done.usage, timing);
+}

@@ -1,0 +1,123 @@
+import { UpstreamError } from "../../errors.ts";
+import type { TokenUsage } from "../../pipeline/outcome.ts";
+import type { ChatResult } from "../../plugin.ts";
+import type { FinishReason } from "../../schemas/chat.ts";
+
+/** Ollama's finish reasons: a tool call ends a turn with `stop`, as Ollama reports it. */
+export function toDoneReason(finish: FinishReason | null | undefined): string {
+  switch (finish) {
+    case undefined:
+    case null:
+    case "stop":
+    case "tool_calls":
+      return "stop";
+    case "length":
+      return "length";
+    case "content_filter":
+      return "content_filter";
+    default: {
+      const unknown: never = finish;
+      return String(unknown);
+    }
+  }
+}
+
+const NS_PER_MS = 1e6;
+const ns = (ms: number) => Math.max(0, Math.round(ms * NS_PER_MS));
+
+/**
+ * The `*_duration` fields in nanoseconds, measured by the gateway (providers report none through
+ * the plugin contract): the prompt's share is the wait for the first token, the rest is generation.
+ * Nothing is loaded by the gateway, so `load_duration` is 0.
+ */
+export function durations(startedAt: number, firstTokenAt: number | undefined, endedAt: number) {
+  // Without a first-token time (a complete answer) all of it counts as generation, so eval_count /
+  // eval_duration, what clients show as tokens per second, stays a finite lower bound.
+  const first = firstTokenAt ?? startedAt;
+  return {
+    total_duration: ns(endedAt - startedAt),
+    load_duration: 0,
+    prompt_eval_duration: ns(first - startedAt),
+    eval_duration: ns(endedAt - first),
+  };
+}
+
+/** Ollama's final fields, in Ollama's order. */
+export function finalFields(doneReason: string, usage: TokenUsage, startedAt: number, firstTokenAt: number | undefined, endedAt: number) {
+  const d = durations(startedAt, firstTokenAt, endedAt);
+  return {
+    done_reason: doneReason,
+    done: true as const,
+    total_duration: d.total_duration,
+    load_duration: d.load_duration,
+    prompt_eval_count: usage.input,
+    prompt_eval_duration: d.prompt_eval_duration,
+    eval_count: usage.output,
+    eval_duration: d.eval_duration,
+  };
+}
+
+export interface OllamaToolCall {
+  id?: string;
+  function: { name: string; arguments: Record<string, unknown> };
+}
+
+/**
+ * Ollama sends arguments as an object; a provider's JSON text that is no object is the provider's
+ * fault. The provider's call id goes along as `id` (newer Ollama servers send one too): a client that
+ * sends the message back as it came keeps it, and with it what the id carries (Gemini's thought
+ * signature); clients that drop it get the stable ids of tool-call-ids.ts.
+ */
+export function toOllamaToolCall(name: string, args: string | undefined, id?: string): OllamaToolCall {
+  let parsed: unknown = {};
+  if (args !== undefined && args.trim() !== "") {
+    try {
+      parsed = JSON.parse(args);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UpstreamError(`The provider's call of the tool '${name}' has arguments that are not a JSON object.`);
+  }
+  const call: OllamaToolCall = { function: { name, arguments: parsed as Record<string, unknown> } };
+  return id ? { id, ...call } : call;
+}
+
+export interface AnswerMessage {
+  role: "assistant";
+  content: string;
+  thinking?: string;
+  tool_calls?: OllamaToolCall[];
+}
+
+/** The first choice's message in Ollama's shape. */
+export function toAnswerMessage(result: ChatResult): { message: AnswerMessage; finish: FinishReason | undefined } {
+  const choice = result.choices[0];
+  const message: AnswerMessage = { role: "assistant", content: choice?.message.content ?? "" };
+  const reasoning = (choice?.message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
+  if (typeof reasoning === "string" && reasoning !== "") message.thinking = reasoning;
+  const calls = choice?.message.tool_calls;
+  if (calls && calls.length > 0) message.tool_calls = calls.map((call) => toOllamaToolCall(call.function.name, call.function.arguments, call.id));
+  return { message, finish: choice?.finish_reason };
+}
+
+export interface Timing {
+  startedAt: number;
+  endedAt: number;
+  createdAt: string;
+}
+
+/** A complete `/api/chat` answer. */
+export function toChatAnswer(result: ChatResult, model: string, usage: TokenUsage, t: Timing) {
+  const { message, finish } = toAnswerMessage(result);
+  return { model, created_at: t.createdAt, message, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) };
+}
+
+/** A complete `/api/generate` answer: the text as `response`, thinking beside it. */
+export function toGenerateAnswer(result: ChatResult, model: string, usage: TokenUsage, t: Timing) {
+  const { message, finish } = toAnswerMessage(result);
+  const answer: Record<string, unknown> = { model, created_at: t.createdAt, response: message.content };
+  if (message.thinking !== undefined) answer.thinking = message.thinking;
+  return { ...answer, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) };
+}

@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import type { Model } from "../../schemas/models.ts";
+
+/** Ollama's capability names (`/api/show` `capabilities`). */
+export const CAPABILITIES = ["completion", "tools", "thinking", "vision", "embedding", "insert"] as const;
+
+const digests = new Map<string, string>();
+
+/** Ollama lists a model's manifest digest; a gateway model has none, so the id's SHA-256 stands in (stable per id). */
+export function digestOf(id: string): string {
+  let digest = digests.get(id);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(id).digest("hex");
+    // Ids come from the registry (bounded), but a long-running gateway with churning upstream lists must not grow without end.
+    if (digests.size > 10_000) digests.clear();
+    digests.set(id, digest);
+  }
+  return digest;
+}
+
+const text = (value: unknown): string => (typeof value === "string" ? value : "");
+
+/** What the plugin said about the model (`family`, `parameter_size`, … extras) in Ollama's `details`. */
+export function detailsOf(model: Model) {
+  const m = model as Record<string, unknown>;
+  const family = text(m.family);
+  return {
+    parent_model: "",
+    format: text(m.format),
+    family,
+    families: family ? [family] : null,
+    parameter_size: text(m.parameter_size),
+    quantization_level: text(m.quantization_level),
+  };
+}
+
+/** The plugin's capability hints when it gave any; else a chat model is all the gateway can assume. */
+export function capabilitiesOf(model: Model): string[] {
+  const declared = (model as { capabilities?: unknown }).capabilities;
+  if (Array.isArray(declared)) {
+    const known = declared.filter((c): c is string => typeof c === "string");
+    if (known.length > 0) return known;
+  }
+  return ["completion"];
+}
+
+const isoOf = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/** One `/api/tags` entry: `name` and `model` are the gateway id. */
+export function toTagsEntry(model: Model) {
+  const size = (model as { size?: unknown }).size;
+  return {
+    name: model.id,
+    model: model.id,
+    modified_at: isoOf(model.created),
+    size: typeof size === "number" && Number.isFinite(size) && size >= 0 ? size : 0,
+    digest: digestOf(model.id),
+    details: detailsOf(model),
+  };
+}
+
+/**
+ * `/api/show`: what Ollama clients read — `details`, `capabilities`, and `model_info` with
+ * `<architecture>.context_length` (Open WebUI and others take the context window from there). The
+ * Modelfile fields are empty: the gateway has no Modelfile.
+ */
+export function toShowAnswer(model: Model) {
+  const details = detailsOf(model);
+  const architecture = details.family || model.owned_by;
+  const modelInfo: Record<string, unknown> = { "general.architecture": architecture };
+  if (typeof model.context_length === "number") modelInfo[`${architecture}.context_length`] = model.context_length;
+  return {
+    license: "",
+    modelfile: "",
+    parameters: "",
+    template: "",
+    details,
+    model_info: modelInfo,
+    capabilities: capabilitiesOf(model),
+    modified_at: isoOf(model.created),
+  };
+}

@@ -1,0 +1,146 @@
+import { Elysia } from "elysia";
+import { jsonBodyParsers } from "../../body.ts";
+import { InvalidRequestError } from "../../errors.ts";
+import type { RouteDeps } from "../../routes/deps.ts";
+import { modelCatalog } from "../../routes/model-catalog.ts";
+import type { EmbeddingRequest } from "../../schemas/embeddings.ts";
+import { compileValidator } from "../../validation.ts";
+import { assertModelExists, loadAnswer, ollamaNotFound, runChat } from "./chat-handlers.ts";
+import { toShowAnswer, toTagsEntry } from "./models.ts";
+import { ChatRequest, EmbeddingsRequest, EmbedRequest, GenerateRequest, ShowRequest } from "./schemas.ts";
+import { fromOllamaChat, fromOllamaGenerate } from "./to-chat-request.ts";
+
+/**
+ * The Ollama API level this surface implements (`think` levels, `tool_name`, `capabilities`).
+ * Clients read `/api/version` to decide which fields they may send, so it names Ollama's version,
+ * not Ollaix's (which is in `/health`).
+ */
+export const OLLAMA_API_VERSION = "0.12.0";
+
+const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
+
+const NOT_MANAGED = JSON.stringify({
+  error: "Ollaix is a gateway: it does not manage model files (pull, push, create, copy, delete, blobs). Manage models on the provider behind it.",
+});
+const notManaged = () => new Response(NOT_MANAGED, { status: 501, headers: JSON_TYPE });
+const hidden = { detail: { hide: true } };
+
+/** `stream` defaults to true on Ollama's API. */
+const isStream = (stream: boolean | null | undefined) => stream !== false;
+
+const tag = (summary: string, description?: string) => ({ detail: { tags: ["Ollama"], summary, ...(description ? { description } : {}) } });
+
+/** Ollama's own REST API (`/api/*`) over the shared pipeline: every gateway model, for Ollama clients. */
+export function ollamaRoutes({ config, registry, logger, pipeline, router }: RouteDeps) {
+  const chatBody = compileValidator(ChatRequest);
+  const generateBody = compileValidator(GenerateRequest);
+  const embedBody = compileValidator(EmbedRequest);
+  const embeddingsBody = compileValidator(EmbeddingsRequest);
+  const showBody = compileValidator(ShowRequest);
+  const parse = jsonBodyParsers(config.maxBodyBytes);
+  const chatDeps = { pipeline, logger };
+  const callOf = (request: Request, set: { headers: Record<string, unknown> }) => ({
+    surface: "ollama" as const,
+    request,
+    requestId: set.headers["x-request-id"] as string,
+  });
+
+  const catalog = modelCatalog({ config, registry, logger, router });
+  const listTags = async ({ request }: { request: Request }) => ({ models: (await catalog.list(request)).map(toTagsEntry) });
+
+  return new Elysia({ name: "ollaix:ollama" })
+    .get("/api/tags", listTags, tag("List models", "Every gateway model under its gateway id."))
+    .head("/api/tags", () => new Response(null, { headers: JSON_TYPE }), hidden)
+    .get("/api/version", () => ({ version: OLLAMA_API_VERSION }), tag("Version", "The Ollama API level served."))
+    .head("/api/version", () => new Response(null, { headers: JSON_TYPE }), hidden)
+    .get("/api/ps", () => ({ models: [] }), tag("Running models", "Always empty: the gateway loads no models itself."))
+    .post(
+      "/api/show",
+      async function showModel({ body: raw, request, set }) {
+        const body = showBody.assert(raw);
+        const model = body.model || body.name;
+        if (!model) throw new InvalidRequestError("Missing required parameter: 'model'.", { param: "model" });
+        return toShowAnswer(await ollamaNotFound(model, () => catalog.describe(request, set.headers["x-request-id"] as string, model)));
+      },
+      { parse, ...tag("Show a model", "Details and `capabilities` as the plugin knows them.") },
+    )
+    .post(
+      "/api/chat",
+      async function ollamaChat({ body: raw, request, set }) {
+        const startedAt = performance.now();
+        const body = chatBody.assert(raw);
+        if (!body.messages || body.messages.length === 0) {
+          await assertModelExists(registry, body.model);
+          return loadAnswer("chat", body.model, body.keep_alive);
+        }
+        const stream = isStream(body.stream);
+        return runChat(chatDeps, callOf(request, set), "chat", fromOllamaChat(body, stream), stream, startedAt, set.headers);
+      },
+      { parse, ...tag("Chat", "Ollama `/api/chat`; `stream` defaults to true (`application/x-ndjson`).") },
+    )
+    .post(
+      "/api/generate",
+      async function ollamaGenerate({ body: raw, request, set }) {
+        const startedAt = performance.now();
+        const body = generateBody.assert(raw);
+        const hasImages = (body.images?.length ?? 0) > 0;
+        if (!body.prompt && !hasImages && !body.suffix) {
+          await assertModelExists(registry, body.model);
+          return loadAnswer("generate", body.model, body.keep_alive);
+        }
+        if (body.suffix) {
+          // Fill-in-the-middle needs the provider's own completion endpoint; no plugin offers one.
+          await assertModelExists(registry, body.model);
+          throw new InvalidRequestError(`model '${body.model}' does not support insert (suffix)`, { param: "suffix" });
+        }
+        const stream = isStream(body.stream);
+        return runChat(chatDeps, callOf(request, set), "generate", fromOllamaGenerate(body, stream), stream, startedAt, set.headers);
+      },
+      { parse, ...tag("Generate", "Ollama `/api/generate`; `stream` defaults to true (`application/x-ndjson`).") },
+    )
+    .post(
+      "/api/embed",
+      async function ollamaEmbed({ body: raw, request, set }) {
+        const startedAt = performance.now();
+        const body = embedBody.assert(raw);
+        const input = typeof body.input === "string" ? [body.input] : body.input;
+        if (input.length === 0) {
+          await assertModelExists(registry, body.model);
+          return { model: body.model, embeddings: [] };
+        }
+        const request_: EmbeddingRequest = { model: body.model, input: body.input };
+        if (body.dimensions !== undefined) request_.dimensions = body.dimensions;
+        const result = await ollamaNotFound(body.model, () => pipeline.embed(callOf(request, set), request_, input));
+        Object.assign(set.headers, result.headers);
+        return {
+          model: body.model,
+          embeddings: result.embeddings,
+          total_duration: Math.round((performance.now() - startedAt) * 1e6),
+          load_duration: 0,
+          prompt_eval_count: result.usage?.prompt_tokens ?? 0,
+        };
+      },
+      { parse, ...tag("Embed", "Ollama `/api/embed`: `input` a string or an array of strings.") },
+    )
+    .post(
+      "/api/embeddings",
+      async function ollamaEmbeddings({ body: raw, request, set }) {
+        const body = embeddingsBody.assert(raw);
+        if (body.prompt === "") {
+          await assertModelExists(registry, body.model);
+          return { embedding: [] };
+        }
+        const request_: EmbeddingRequest = { model: body.model, input: body.prompt };
+        const result = await ollamaNotFound(body.model, () => pipeline.embed(callOf(request, set), request_, [body.prompt]));
+        Object.assign(set.headers, result.headers);
+        return { embedding: result.embeddings[0] };
+      },
+      { parse, ...tag("Embeddings (legacy)", "Ollama `/api/embeddings`: one `prompt`, one `embedding`.") },
+    )
+    .all("/api/pull", notManaged, hidden)
+    .all("/api/push", notManaged, hidden)
+    .all("/api/create", notManaged, hidden)
+    .all("/api/copy", notManaged, hidden)
+    .all("/api/delete", notManaged, hidden)
+    .all("/api/blobs/*", notManaged, hidden);
+}

@@ -1,0 +1,107 @@
+import type { MappedError } from "../../error-response.ts";
+import type { StreamEncoder } from "../../pipeline/encoder.ts";
+import { StreamTally } from "../../pipeline/tally.ts";
+import type { ChunkResult } from "../../plugin.ts";
+import type { FinishReason } from "../../schemas/chat.ts";
+import { finalFields, toDoneReason, toOllamaToolCall } from "./from-chat-result.ts";
+import { NDJSON_HEADERS, ndjsonError } from "./ndjson.ts";
+
+export interface OllamaStreamSettings {
+  /** `/api/chat` lines carry `message`, `/api/generate` lines `response`. */
+  kind: "chat" | "generate";
+  /** The id the client asked for. */
+  model: string;
+  /** `performance.now()` when the request arrived. */
+  startedAt: number;
+  /** Characters of the prompt, for the gateway's token estimate when the provider reports no usage. */
+  inputChars: number;
+  /** The wall clock as `created_at` (injectable for tests). */
+  now?: () => string;
+}
+
+/** `created_at` for every line: one ISO string per millisecond, not one per line. */
+export function cachedIsoClock(): () => string {
+  let lastMs = -1;
+  let last = "";
+  return () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      last = new Date(ms).toISOString();
+    }
+    return last;
+  };
+}
+
+interface PendingCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * Ollama's NDJSON stream: one object a line, text as it comes (`message.content` / `response`, thinking
+ * as `thinking`), tool calls whole (Ollama streams a call only once its arguments are complete, with
+ * arguments as an object), then the final `done: true` line with the counts and durations. Only the
+ * first choice is streamed (Ollama has no `n`). Keeps its own state; never changes the chunks.
+ */
+export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
+  const now = s.now ?? cachedIsoClock();
+  const tally = new StreamTally(s.inputChars);
+  const calls: PendingCall[] = [];
+  let finish: FinishReason | undefined;
+  let firstTokenAt: number | undefined;
+  // Everything before `created_at`'s value is the same on every line.
+  const head = `{"model":${JSON.stringify(s.model)},"created_at":"`;
+  const isChat = s.kind === "chat";
+
+  const textLine = (content: string, thinking: string | undefined): string => {
+    const think = thinking === undefined ? "" : `,"thinking":${JSON.stringify(thinking)}`;
+    return isChat
+      ? `${head}${now()}","message":{"role":"assistant","content":${JSON.stringify(content)}${think}},"done":false}\n`
+      : `${head}${now()}","response":${JSON.stringify(content)}${think},"done":false}\n`;
+  };
+
+  const flushCalls = (): string => {
+    if (calls.length === 0 || !isChat) return "";
+    const toolCalls = calls.map((call) => toOllamaToolCall(call.name, call.arguments, call.id));
+    calls.length = 0;
+    return `${head}${now()}","message":${JSON.stringify({ role: "assistant", content: "", tool_calls: toolCalls })},"done":false}\n`;
+  };
+
+  return {
+    headers: NDJSON_HEADERS,
+    start: () => "",
+    chunk(chunk: ChunkResult): string {
+      tally.add(chunk);
+      firstTokenAt ??= performance.now();
+      let out = "";
+      for (const choice of chunk.choices) {
+        if (choice.index !== 0) continue;
+        const delta = choice.delta;
+        const content = typeof delta.content === "string" ? delta.content : "";
+        const reasoning = (delta as { reasoning_content?: unknown }).reasoning_content;
+        const thinking = typeof reasoning === "string" && reasoning !== "" ? reasoning : undefined;
+        if (content !== "" || thinking !== undefined) out += textLine(content, thinking);
+        for (const call of delta.tool_calls ?? []) {
+          const pending = (calls[call.index] ??= { id: "", name: "", arguments: "" });
+          if (call.id) pending.id = call.id;
+          if (call.function?.name) pending.name += call.function.name;
+          if (call.function?.arguments) pending.arguments += call.function.arguments;
+        }
+        if (choice.finish_reason) {
+          finish = choice.finish_reason;
+          out += flushCalls();
+        }
+      }
+      return out;
+    },
+    end(): string {
+      const endedAt = performance.now();
+      const final = finalFields(toDoneReason(finish), tally.tokens(), s.startedAt, firstTokenAt, endedAt);
+      const empty = isChat ? `"message":{"role":"assistant","content":""}` : `"response":""`;
+      return `${flushCalls()}${head}${now()}",${empty},${JSON.stringify(final).slice(1)}\n`;
+    },
+    error: (mapped: MappedError) => ndjsonError(mapped),
+  };
+}

@@ -1,0 +1,153 @@
+import { InvalidRequestError } from "../../errors.ts";
+import type { ChatRequest as PipelineChat, ContentPart, Message as PipelineMessage, ResponseFormat, Tool as PipelineTool } from "../../schemas/chat.ts";
+import type { ChatRequest, GenerateRequest, Message, Options } from "./schemas.ts";
+import { orphanResultId, ToolCallLinker, toolCallId } from "./tool-call-ids.ts";
+
+/** The pipeline's request, and the fields it could not carry (for a debug log line). */
+export interface Converted {
+  chat: PipelineChat;
+  ignored: string[];
+}
+
+/** An Ollama `/api/chat` body as the pipeline's chat request. Builds new objects; the body is not touched. */
+export function fromOllamaChat(body: ChatRequest, stream: boolean): Converted {
+  const ignored: string[] = [];
+  const linker = new ToolCallLinker();
+  const messages = (body.messages ?? []).map((message, i) => toMessage(message, i, linker));
+  const chat: PipelineChat = { model: body.model, messages, stream };
+  applyCommon(chat, body, ignored);
+  const tools = body.tools?.map(
+    (tool): PipelineTool => ({ type: "function", function: { ...tool.function, parameters: tool.function.parameters ?? { type: "object", properties: {} } } }),
+  );
+  if (tools && tools.length > 0) chat.tools = tools;
+  return { chat, ignored };
+}
+
+/** An Ollama `/api/generate` body: `system` and the prompt (with its images) as a two-message chat. */
+export function fromOllamaGenerate(body: GenerateRequest, stream: boolean): Converted {
+  const ignored: string[] = [];
+  for (const field of ["raw", "template", "context"] as const) if (body[field] !== undefined) ignored.push(field);
+  const messages: PipelineMessage[] = [];
+  if (body.system) messages.push({ role: "system", content: body.system });
+  messages.push({ role: "user", content: userContent(body.prompt ?? "", body.images ?? undefined) });
+  const chat: PipelineChat = { model: body.model, messages, stream };
+  applyCommon(chat, body, ignored);
+  return { chat, ignored };
+}
+
+function applyCommon(chat: PipelineChat, body: ChatRequest | GenerateRequest, ignored: string[]): void {
+  const format = toResponseFormat(body.format);
+  if (format) chat.response_format = format;
+  const effort = toReasoningEffort(body.think);
+  // An extra field of the pipeline's open request; every plugin maps it to its provider's reasoning.
+  if (effort) (chat as { reasoning_effort?: string }).reasoning_effort = effort;
+  if (body.options) applyOptions(chat, body.options, ignored);
+  if (body.keep_alive !== undefined) ignored.push("keep_alive");
+}
+
+function applyOptions(chat: PipelineChat, options: Options, ignored: string[]): void {
+  if (options.temperature !== undefined) chat.temperature = options.temperature;
+  if (options.top_p !== undefined) chat.top_p = options.top_p;
+  // -1 (no limit) and -2 (fill the context) have no Chat Completions form: the provider's default.
+  if (options.num_predict !== undefined && options.num_predict > 0) chat.max_tokens = options.num_predict;
+  if (options.stop !== undefined && options.stop.length > 0) chat.stop = [...options.stop];
+  if (options.seed !== undefined) chat.seed = options.seed;
+  if (options.presence_penalty !== undefined) chat.presence_penalty = options.presence_penalty;
+  if (options.frequency_penalty !== undefined) chat.frequency_penalty = options.frequency_penalty;
+  // The plugin contract (Chat Completions) has no field for these: accepted, not forwarded.
+  for (const key in options) if (!MAPPED_OPTIONS.has(key)) ignored.push(`options.${key}`);
+}
+
+const MAPPED_OPTIONS = new Set(["temperature", "top_p", "num_predict", "stop", "seed", "presence_penalty", "frequency_penalty"]);
+
+function toMessage(message: Message, i: number, linker: ToolCallLinker): PipelineMessage {
+  const content = message.content ?? "";
+  switch (message.role) {
+    case "system":
+      return { role: "system", content };
+    case "user":
+      return { role: "user", content: userContent(content, message.images ?? undefined, i) };
+    case "assistant": {
+      const out: PipelineMessage = { role: "assistant", content };
+      // What reasoning-aware clients send back; plugins hand it to providers that want it (Ollama's `thinking`).
+      if (message.thinking) (out as { reasoning_content?: string }).reasoning_content = message.thinking;
+      const calls = message.tool_calls ?? [];
+      if (calls.length > 0) {
+        out.tool_calls = calls.map((call, j) => ({
+          id: call.id || toolCallId(i, j, call.function.name),
+          type: "function" as const,
+          function: { name: call.function.name, arguments: JSON.stringify(call.function.arguments ?? {}) },
+        }));
+        linker.called(out.tool_calls.map((call) => ({ id: call.id, name: call.function.name })));
+        if (content === "") out.content = null;
+      }
+      return out;
+    }
+    case "tool": {
+      const explicit = message.tool_call_id;
+      if (explicit) {
+        linker.nameOf(explicit);
+        return { role: "tool", content, tool_call_id: explicit };
+      }
+      const linked = linker.answer(message.tool_name);
+      if (linked) return { role: "tool", content, tool_call_id: linked };
+      // No call to answer: the name is all a provider can link it by.
+      const orphan: PipelineMessage = { role: "tool", content, tool_call_id: orphanResultId(i, message.tool_name ?? "") };
+      if (message.tool_name) orphan.name = message.tool_name;
+      return orphan;
+    }
+    default: {
+      const unknownRole: never = message.role;
+      throw new InvalidRequestError(`Invalid 'messages[${i}].role': ${String(unknownRole)}.`, { param: `messages[${i}].role` });
+    }
+  }
+}
+
+/** Text, plus one `image_url` part per base64 image (as a `data:` URL) when there are images. */
+function userContent(text: string, images: readonly string[] | undefined, i?: number): string | ContentPart[] {
+  if (!images || images.length === 0) return text;
+  const parts: ContentPart[] = [];
+  if (text !== "") parts.push({ type: "text", text });
+  images.forEach((image, j) => {
+    if (image === "") {
+      const param = i === undefined ? `images[${j}]` : `messages[${i}].images[${j}]`;
+      throw new InvalidRequestError(`Invalid '${param}': an image must be base64 data.`, { param });
+    }
+    parts.push({ type: "image_url", image_url: { url: toDataUrl(image) } });
+  });
+  return parts;
+}
+
+/** Ollama takes bare base64 and finds the type itself; a `data:` URL needs it, read from the magic bytes. */
+export function toDataUrl(base64: string): string {
+  if (base64.startsWith("data:")) return base64;
+  return `data:${imageTypeOf(base64)};base64,${base64}`;
+}
+
+function imageTypeOf(base64: string): string {
+  if (base64.startsWith("iVBORw0KGgo")) return "image/png";
+  if (base64.startsWith("/9j/")) return "image/jpeg";
+  if (base64.startsWith("R0lGOD")) return "image/gif";
+  if (base64.startsWith("UklGR")) return "image/webp";
+  if (base64.startsWith("Qk")) return "image/bmp";
+  // Ollama's vision models take PNG and JPEG; an unknown header is most likely a JPEG variant.
+  return "image/jpeg";
+}
+
+/** `"json"` → JSON mode; a schema → structured output; `""`/null → none. */
+export function toResponseFormat(format: ChatRequest["format"]): ResponseFormat | undefined {
+  if (format == null || format === "") return undefined;
+  if (format === "json") return { type: "json_object" };
+  if (typeof format === "string") {
+    throw new InvalidRequestError(`Invalid 'format': expected "json" or a JSON schema, got ${JSON.stringify(format)}.`, { param: "format" });
+  }
+  return { type: "json_schema", json_schema: { name: "response", schema: format } };
+}
+
+/** `think` as OpenAI's `reasoning_effort`: false → none, true → medium (OpenAI's default), a level as is. */
+export function toReasoningEffort(think: ChatRequest["think"]): string | undefined {
+  if (think == null) return undefined;
+  if (think === true) return "medium";
+  if (think === false) return "none";
+  return think;
+}

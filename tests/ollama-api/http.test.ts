@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Ollama } from "ollama";
+import dummy from "../../plugins/dummy/index.ts";
+import type { ChunkResult, Provider } from "../../src/plugin.ts";
+import { jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+
+/**
+ * The Ollama surface's HTTP contract: keys, the loop guard, refusals in Ollama's shape, HEAD, the
+ * NDJSON writer under a client that stops reading, split characters, and a client that leaves.
+ * A test provider records what the pipeline did with its stream.
+ */
+const KEY = "sk-ollama-surface-test";
+const BIG = "x".repeat(64 * 1024);
+const TOTAL = 400;
+const probe = { yielded: 0, finished: 0, aborted: 0 };
+
+const testProvider: Provider = {
+  name: "t",
+  models: [{ id: "big" }, { id: "split" }, { id: "held" }],
+  async chat() {
+    return { choices: [{ index: 0, message: { content: "ok" }, finish_reason: "stop" }] };
+  },
+  async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
+    ctx.signal.addEventListener("abort", () => probe.aborted++, { once: true });
+    try {
+      if (ctx.model === "split") {
+        // A surrogate pair split across chunks, and multi-byte text.
+        for (const piece of ["né ", "\ud83d", "\ude00", " 日本"]) yield { choices: [{ index: 0, delta: { content: piece } }] };
+      } else if (ctx.model === "big") {
+        for (let i = 0; i < TOTAL; i++) {
+          probe.yielded++;
+          yield { choices: [{ index: 0, delta: { content: BIG } }] };
+        }
+      } else {
+        yield { choices: [{ index: 0, delta: { content: "first" } }] };
+        await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true }));
+      }
+      yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+    } finally {
+      probe.finished++;
+    }
+  },
+};
+
+let gw: TestGateway;
+let keyed: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({}, [dummy, testProvider]);
+  keyed = await startTestGateway({ OLLAIX_API_KEYS: KEY }, [dummy]);
+});
+afterAll(async () => {
+  await gw.close();
+  await keyed.close();
+});
+
+// biome-ignore lint: tests read arbitrary JSON
+const bodyOf = async (response: Response) => ({ status: response.status, type: response.headers.get("content-type"), body: (await response.json()) as any });
+
+describe("keys and guards", () => {
+  test("with OLLAIX_API_KEYS, /api/* needs the key: 401 in Ollama's shape without it", async () => {
+    const refused = await keyed.handle("/api/tags");
+    expect(await bodyOf(refused)).toEqual({ status: 401, type: "application/json", body: { error: expect.stringContaining("API key") } });
+    expect(refused.headers.get("x-request-id")).toBeTruthy();
+    expect((await keyed.handle("/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [] }, { authorization: "Bearer wrong" }))).status).toBe(401);
+    const client = new Ollama({ host: keyed.url, headers: { Authorization: `Bearer ${KEY}` } });
+    expect((await client.list()).models.map((m) => m.name)).toEqual(["dummy-model:1.0"]);
+    expect(await client.chat({ model: "dummy-model:1.0", messages: [{ role: "user", content: "hi" }] })).toMatchObject({ done: true });
+    // /health stays open.
+    expect((await keyed.handle("/health")).status).toBe(200);
+  });
+
+  test("the hop-loop guard covers /api/* (508)", async () => {
+    const looped = await gw.handle("/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [] }, { "x-ollaix-hops": "5" }));
+    expect(await bodyOf(looped)).toEqual({ status: 508, type: "application/json", body: { error: expect.stringContaining("loop") } });
+  });
+});
+
+describe("refusals in Ollama's shape", () => {
+  test.each([
+    ["not JSON", "/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }, 400],
+    ["wrong content type", "/api/chat", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }, 400],
+    ["missing model", "/api/generate", jsonPost({ prompt: "x" }), 400],
+    ["format neither json nor schema", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], format: "xml" }), 400],
+    ["think out of range", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], think: "max" }), 400],
+    ["embed without input", "/api/embed", jsonPost({ model: "dummy-model:1.0" }), 400],
+    ["show without a model", "/api/show", jsonPost({}), 400],
+    ["unknown path", "/api/nothing-here", { method: "GET" }, 404],
+    ["wrong method", "/api/chat", { method: "GET" }, 404],
+    ["blobs", "/api/blobs/sha256:29fdb92e", { method: "POST", body: "x" }, 501],
+    ["push", "/api/push", jsonPost({ model: "a/b" }), 501],
+  ])("%s → %p {error}", async (_name, path, init, status) => {
+    const answer = await gw.handle(path, init as RequestInit);
+    const { body, type } = await bodyOf(answer);
+    expect(answer.status).toBe(status);
+    expect(type).toStartWith("application/json");
+    expect(Object.keys(body)).toEqual(["error"]);
+    expect(typeof body.error).toBe("string");
+  });
+
+  test("a body over MAX_BODY_BYTES is 413 {error}", async () => {
+    const small = await startTestGateway({ MAX_BODY_BYTES: "100" }, [dummy]);
+    try {
+      const answer = await small.handle("/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x".repeat(200) }] }));
+      expect(await bodyOf(answer)).toEqual({ status: 413, type: "application/json", body: { error: expect.stringContaining("too large") } });
+    } finally {
+      await small.close();
+    }
+  });
+
+  test("HEAD /api/tags and /api/version answer like GET, without a body", async () => {
+    for (const path of ["/api/tags", "/api/version"]) {
+      const answer = await fetch(`${gw.url}${path}`, { method: "HEAD" });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get("content-type")).toStartWith("application/json");
+      expect(await answer.text()).toBe("");
+    }
+  });
+});
+
+describe("the NDJSON stream", () => {
+  test("a surrogate pair split across chunks and multi-byte text: valid UTF-8, one object a line, whole again in the client", async () => {
+    const answer = await fetch(`${gw.url}/api/chat`, jsonPost({ model: "split", messages: [{ role: "user", content: "x" }] }));
+    expect(answer.headers.get("content-type")).toBe("application/x-ndjson");
+    const bytes = new Uint8Array(await answer.arrayBuffer());
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    const lines = text.trimEnd().split("\n").map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.message.content).join("")).toBe("né 😀 日本");
+    const client = new Ollama({ host: gw.url });
+    let joined = "";
+    for await (const part of await client.chat({ model: "split", messages: [{ role: "user", content: "x" }], stream: true })) joined += part.message.content;
+    expect(joined).toBe("né 😀 日本");
+  });
+
+  test("backpressure: a client that stops reading stops the provider; everything arrives once it reads again", async () => {
+    probe.yielded = 0;
+    const finishedBefore = probe.finished;
+    const { port } = new URL(gw.url);
+    const body = JSON.stringify({ model: "big", messages: [{ role: "user", content: "x" }] });
+    // A client that sends its request, then reads nothing until told to (stdin), then counts lines.
+    const script = `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", ${port}))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+body = ${JSON.stringify(body)}.encode()
+s.sendall(b"POST /api/chat HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nConnection: close\\r\\nContent-Length: " + str(len(body)).encode() + b"\\r\\n\\r\\n" + body)
+print("sent", flush=True)
+sys.stdin.readline()
+parts = []
+while True:
+    chunk = s.recv(1 << 20)
+    if not chunk:
+        break
+    parts.append(chunk)
+text = b"".join(parts).decode("utf-8")
+print(text.count('"done":false'), '"done":true' in text, flush=True)
+`;
+    const client = Bun.spawn(["python3", "-c", script], { stdin: "pipe", stdout: "pipe" });
+    const reader = client.stdout.getReader();
+    const decoder = new TextDecoder();
+    let out = "";
+    while (!out.includes("sent\n")) out += decoder.decode((await reader.read()).value);
+    // Give the writer time to fill every buffer there is; then it must be waiting, not producing.
+    let stalled = -1;
+    for (let i = 0; i < 40 && stalled !== probe.yielded; i++) {
+      stalled = probe.yielded;
+      await Bun.sleep(150);
+    }
+    expect(probe.yielded).toBe(stalled);
+    expect(probe.yielded).toBeGreaterThan(0);
+    expect(probe.yielded).toBeLessThan(TOTAL);
+    client.stdin.write("go\n");
+    await client.stdin.end();
+    while (!out.endsWith("\n") || out === "sent\n") out += decoder.decode((await reader.read()).value ?? new Uint8Array());
+    await client.exited;
+    expect(out.trim().split("\n").at(-1)).toBe(`${TOTAL} True`);
+    expect(probe.yielded).toBe(TOTAL);
+    expect(probe.finished).toBe(finishedBefore + 1);
+  }, 30_000);
+
+  test("a client that leaves mid-stream aborts the provider, whose stream is ended (nothing leaks)", async () => {
+    const abortedBefore = probe.aborted;
+    const finishedBefore = probe.finished;
+    const controller = new AbortController();
+    const answer = await fetch(`${gw.url}/api/generate`, { ...jsonPost({ model: "held", prompt: "x" }), signal: controller.signal });
+    const reader = answer.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(JSON.parse(first.split("\n")[0]!)).toMatchObject({ response: "first", done: false });
+    controller.abort();
+    for (let i = 0; i < 100 && probe.finished === finishedBefore; i++) await Bun.sleep(20);
+    expect(probe.aborted).toBe(abortedBefore + 1);
+    expect(probe.finished).toBe(finishedBefore + 1);
+    // The gateway still serves.
+    expect((await gw.handle("/api/version")).status).toBe(200);
+  });
+});

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Ollama } from "ollama";
+import { json as geminiJson, sse as geminiSse } from "../../plugins/gemini/__fixtures__/fake-gemini.ts";
+import { startGeminiGateway, type GeminiGateway } from "../../plugins/gemini/__fixtures__/gemini-gateway.ts";
+import parallelCalls from "../../plugins/gemini/__fixtures__/generate-parallel-function-calls.json";
+import streamThinking from "../../plugins/gemini/__fixtures__/stream-thinking.events.json";
+import { startOllamaE2E, PNG, type OllamaE2E } from "../ollama/e2e.ts";
+import { fixture, json as ollamaJson, ollamaRoutes, chatLine, doneLine, ndjsonResponse } from "../ollama/fake-ollama.ts";
+
+/**
+ * The Ollama surface in front of the other plugins: an `ollama` client → Ollaix → Gemini (a fake
+ * Gemini REST API) and → an upstream Ollama (the fake Ollama). The fakes record what they received.
+ */
+const tools = [{ type: "function", function: { name: "get_current_temperature", parameters: { type: "object", properties: { location: { type: "string" } } } } }];
+
+describe("Gemini behind the Ollama API", () => {
+  let env: GeminiGateway;
+  let ollama: Ollama;
+  beforeAll(async () => {
+    env = await startGeminiGateway();
+    ollama = new Ollama({ host: env.gw.url });
+  });
+  afterAll(() => env.close());
+  const bodies = () => env.upstream.calls(":generateContent").map((r) => r.body as Record<string, unknown>);
+
+  test("options, format schema, think, system, images and tools reach Gemini as its own fields", async () => {
+    env.upstream.reset();
+    const schema = { type: "object", properties: { a: { type: "string" } } };
+    await ollama.chat({
+      model: "gemini-2.5-flash",
+      think: "high",
+      format: schema,
+      options: { temperature: 0.3, top_p: 0.8, num_predict: 50, stop: ["X"], seed: 3, presence_penalty: 0.1, frequency_penalty: 0.2 },
+      tools,
+      messages: [{ role: "system", content: "S" }, { role: "user", content: "hi", images: [PNG] }],
+    });
+    const [body] = bodies();
+    expect(body).toEqual({
+      contents: [{ role: "user", parts: [{ text: "hi" }, { inlineData: { mimeType: "image/png", data: PNG } }] }],
+      systemInstruction: { parts: [{ text: "S" }] },
+      tools: [{ functionDeclarations: [{ name: "get_current_temperature", parametersJsonSchema: tools[0]!.function.parameters }] }],
+      generationConfig: {
+        temperature: 0.3,
+        topP: 0.8,
+        maxOutputTokens: 50,
+        stopSequences: ["X"],
+        presencePenalty: 0.1,
+        frequencyPenalty: 0.2,
+        seed: 3,
+        responseMimeType: "application/json",
+        responseJsonSchema: schema,
+        thinkingConfig: { thinkingBudget: 24576, includeThoughts: true },
+      },
+    });
+  });
+
+  test("tool results link to their calls, and Gemini's thought signature survives the round trip through the call's id", async () => {
+    env.upstream.reset();
+    env.upstream.answer(() => geminiJson(parallelCalls));
+    const first = await ollama.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Paris and London?" }], tools });
+    expect(first.message.tool_calls!.map((c) => c.function)).toEqual([
+      { name: "get_current_temperature", arguments: { location: "Paris" } },
+      { name: "get_current_temperature", arguments: { location: "London" } },
+    ]);
+    env.upstream.answer(() => undefined);
+    await ollama.chat({
+      model: "gemini-2.5-flash",
+      tools,
+      messages: [
+        { role: "user", content: "Paris and London?" },
+        first.message,
+        { role: "tool", content: "20", tool_name: "get_current_temperature" },
+        { role: "tool", content: "15", tool_name: "get_current_temperature" },
+      ],
+    });
+    const contents = bodies()[1]!.contents as unknown[];
+    expect(contents.slice(1)).toEqual([
+      {
+        role: "model",
+        parts: [
+          { text: "Let me check both cities." },
+          { functionCall: { name: "get_current_temperature", args: { location: "Paris" } }, thoughtSignature: "Cq0BAdHtim+SigA/first/call==" },
+          { functionCall: { name: "get_current_temperature", args: { location: "London" } } },
+        ],
+      },
+      {
+        role: "user",
+        parts: [
+          { functionResponse: { name: "get_current_temperature", response: { output: "20" } } },
+          { functionResponse: { name: "get_current_temperature", response: { output: "15" } } },
+        ],
+      },
+    ]);
+  });
+
+  test("streamed thinking arrives as `thinking`, the answer as `content`", async () => {
+    env.upstream.reset();
+    env.upstream.answer(() => geminiSse(streamThinking));
+    let thinking = "";
+    let content = "";
+    for await (const part of await ollama.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Why?" }], think: true, stream: true })) {
+      thinking += part.message.thinking ?? "";
+      content += part.message.content;
+    }
+    expect(thinking.length).toBeGreaterThan(0);
+    expect(content.length).toBeGreaterThan(0);
+    expect(bodies()).toEqual([]);
+    expect((env.upstream.calls(":streamGenerateContent")[0]!.body as { generationConfig: unknown }).generationConfig).toMatchObject({ thinkingConfig: { includeThoughts: true } });
+  });
+});
+
+describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
+  let env: OllamaE2E;
+  let ollama: Ollama;
+  beforeAll(async () => {
+    env = await startOllamaE2E();
+    ollama = new Ollama({ host: env.gw.url });
+  });
+  afterAll(() => env.close());
+
+  test("tags and show pass on what the upstream reported: size, details, capabilities, context length", async () => {
+    const { models } = await ollama.list();
+    const llama = models.find((m) => m.name === "llama3.2:latest")!;
+    expect(llama).toMatchObject({ model: "llama3.2:latest", size: 2019393189, details: { format: "gguf", family: "llama", parameter_size: "3.2B", quantization_level: "Q4_K_M" } });
+    const shown = await ollama.show({ model: "llama3.2:latest" });
+    expect(shown.capabilities).toEqual(["completion", "vision"]);
+    expect(shown.model_info).toMatchObject({ "general.architecture": "llama", "llama.context_length": 8192 });
+  });
+
+  test("thinking, tool calls, tool results and images come through unchanged", async () => {
+    env.reset();
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": () => ollamaJson(fixture("chat-tools.json")) }));
+    const messages = [
+      { role: "user", content: "Weather in Tokyo? See the map.", images: [PNG] },
+      { role: "assistant", content: "", thinking: "Need the weather tool.", tool_calls: [{ function: { name: "get_weather", arguments: { city: "Tokyo" } } }] },
+      { role: "tool", content: "25°C", tool_name: "get_weather" },
+    ];
+    const answer = await ollama.chat({ model: "llama3.2:latest", messages, think: true, tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }] });
+    // The plugin names the upstream's id-less call; the id rides along.
+    expect(answer.message.tool_calls!.map((c) => c.function)).toEqual([{ name: "get_weather", arguments: { city: "Tokyo" } }]);
+    const [sent] = env.chatBodies();
+    expect(sent!.messages).toEqual([
+      { role: "user", content: "Weather in Tokyo? See the map.", images: [PNG] },
+      { role: "assistant", content: "", thinking: "Need the weather tool.", tool_calls: [{ function: { name: "get_weather", arguments: { city: "Tokyo" } } }] },
+      { role: "tool", content: "25°C", tool_name: "get_weather" },
+    ]);
+    expect(sent!.think).toBe(true);
+  });
+
+  test("the upstream's streamed thinking comes back as `thinking`", async () => {
+    env.reset();
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": () => ndjsonResponse([chatLine({ thinking: "Hmm" }), chatLine({ content: "Yes" }), doneLine({ prompt_eval_count: 5, eval_count: 2 })]) }));
+    const parts = [];
+    for await (const part of await ollama.chat({ model: "llama3.2:latest", messages: [{ role: "user", content: "?" }], stream: true })) parts.push(part);
+    expect(parts.map((p) => [p.message.thinking, p.message.content])).toEqual([["Hmm", ""], [undefined, "Yes"], [undefined, ""]]);
+    expect(parts.at(-1)).toMatchObject({ done: true, prompt_eval_count: 5, eval_count: 2 });
+  });
+});
+
+function defaultTags() {
+  return { "GET /api/tags": () => ollamaJson(fixture("tags.json")), "POST /api/show": () => ollamaJson(fixture("show-llava.json")) };
+}
