@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { readEnv, type EnvSource } from "./env.ts";
 import type { LogLevel } from "./logger.ts";
+import { readOtelConfig, type OtelConfig } from "./observe/otel-config.ts";
 
 /**
  * The core's environment. Provider plugins declare their own variables (`env` in definePlugin),
@@ -22,6 +23,7 @@ export const CoreEnv = Type.Object({
     [Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")],
     { default: "info", description: "debug, info, warn or error" },
   ),
+  OLLAIX_ADMIN_KEY: Type.Optional(Type.String({ description: "the admin key that guards /metrics" })),
 });
 
 export interface Config {
@@ -37,6 +39,10 @@ export interface Config {
   streamIdleTimeoutMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
+  /** Guards `/metrics` (Bearer) when set. A secret: never logged. */
+  adminKey?: string;
+  /** Trace export, from OpenTelemetry's own variables; undefined = tracing off (no SDK loaded). */
+  otel?: OtelConfig;
 }
 
 const splitList = (value: string) =>
@@ -61,5 +67,7 @@ export function loadConfig(env: EnvSource): Config {
     streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    adminKey: e.OLLAIX_ADMIN_KEY?.trim(),
+    otel: readOtelConfig(env),
   };
 }

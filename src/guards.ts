@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import { AuthenticationError, LoopDetectedError } from "./errors.ts";
-import { hopsOf, MAX_HOPS, requestIdOf } from "./request-meta.ts";
+import { hopsOf, MAX_HOPS, requestIdOf, stampStart } from "./request-meta.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest();
 
@@ -20,6 +20,7 @@ export function guards(apiKeys: readonly string[]) {
   };
   return new Elysia({ name: "ollaix:guards", seed: apiKeys.length }).onRequest(
     function guardRequest({ request, set }) {
+      stampStart(request);
       set.headers["x-request-id"] = requestIdOf(request);
       // Only /v1/* is guarded: /health, /docs and / stay open.
       const url = request.url;

@@ -1,5 +1,5 @@
 import { builtinPlugins } from "../plugins/index.ts";
-import { createApp } from "./app.ts";
+import { createApp, VERSION } from "./app.ts";
 import { loadConfig, type Config } from "./config.ts";
 import type { EnvSource } from "./env.ts";
 import { createLogger, SecretList, type Logger } from "./logger.ts";
@@ -7,6 +7,8 @@ import type { PluginDefinition } from "./plugin.ts";
 import { loadPlugins } from "./plugin-loader.ts";
 import { ModelRegistry } from "./registry.ts";
 import { readSettingsFile } from "./settings-file.ts";
+import { startObservability, type Observability } from "./observe/index.ts";
+import { OutcomeBus } from "./pipeline/outcome.ts";
 
 export interface StartOptions {
   env: EnvSource;
@@ -25,6 +27,8 @@ export interface Gateway {
   config: Config;
   registry: ModelRegistry;
   logger: Logger;
+  /** Metrics, readiness (plug extra checks into `observability.readiness.add`), tracing. */
+  observability: Observability;
   /** Serves on HOST:PORT; returns the base URL. */
   listen(): string;
   /** Stops accepting, waits for in-flight requests up to SHUTDOWN_GRACE_MS, then closes. */
@@ -35,7 +39,7 @@ export interface Gateway {
 export async function createGateway(options: StartOptions): Promise<Gateway> {
   const config = loadConfig(options.env);
   const secrets = new SecretList();
-  secrets.add(...config.apiKeys);
+  secrets.add(...config.apiKeys, config.adminKey, ...Object.values(config.otel?.headers ?? {}));
   const logger = createLogger({ level: config.logLevel, redact: secrets.redact, write: options.write });
   const registry = new ModelRegistry(logger);
   const settings = await readSettingsFile(config.configFile);
@@ -56,7 +60,9 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     options.discoveryTimeoutMs ?? 10_000,
     options.discoveryWaitMs ?? 2_000,
   );
-  const app = createApp({ config, registry, logger, redact: secrets.redact });
+  const outcomes = new OutcomeBus();
+  const observability = await startObservability({ config, logger, registry, redact: secrets.redact, outcomes, version: VERSION });
+  const app = createApp({ config, registry, logger, redact: secrets.redact, outcomes, observability });
   let server: ReturnType<typeof Bun.serve> | undefined;
 
   return {
@@ -64,6 +70,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     config,
     registry,
     logger,
+    observability,
     listen() {
       app.listen({
         port: config.port,
@@ -79,7 +86,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     },
     async shutdown() {
       registry.stop();
-      if (!server) return;
+      if (!server) return void (await observability.shutdown().catch(() => undefined));
       const graceful = server.stop(false);
       const timedOut = await Promise.race([
         graceful.then(() => false),
@@ -89,6 +96,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         logger.warn("shutdown grace elapsed; closing the remaining connections", { pending: server.pendingRequests });
         await server.stop(true);
       }
+      // The spans of the last requests still go out.
+      await observability.shutdown().catch((error: unknown) => logger.warn("trace export at shutdown failed", { error }));
     },
   };
 }

@@ -4,6 +4,8 @@ import { mapError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatResult, EmbedResult, Provider, RequestContext } from "../plugin.ts";
 import type { ModelRegistry } from "../registry.ts";
+import type { TraceStamp } from "../observe/trace-stamp.ts";
+import { startOf } from "../request-meta.ts";
 import { providerContext } from "../routes/provider-context.ts";
 import type { ChatRequest } from "../schemas/chat.ts";
 import type { EmbeddingRequest } from "../schemas/embeddings.ts";
@@ -21,6 +23,8 @@ export interface PipelineDeps {
   outcomes: OutcomeBus;
   /** Keys and limits; open (no keys, no limits) by default. */
   gate?: Gate;
+  /** Set when tracing is on: the request's span ids, chosen before the upstream call. */
+  stampTrace?: (request: Request) => TraceStamp;
 }
 
 /** Who is calling, from which surface: what a surface hands the pipeline besides the request body. */
@@ -154,7 +158,7 @@ export class Pipeline {
       if (Array.isArray(input[0]) && !provider.acceptsTokenIds) {
         throw new InvalidRequestError(`The model '${body.model}' takes text input only, not token ids.`, { param: "input" });
       }
-      const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name);
+      const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name, t.trace);
       try {
         const waitStart = performance.now();
         const result = await scope.deadline(provider.embed(input, body, ctx), this.#deps.config.upstreamTimeoutMs, "embeddings");
@@ -176,14 +180,17 @@ export class Pipeline {
   }
 
   #begin(call: CallInfo, model: string, stream: boolean): Tracking {
+    this.#deps.outcomes.inFlight++;
     return {
       call,
       model,
       stream,
-      startedAt: performance.now(),
+      startedAt: startOf(call.request) ?? performance.now(),
       upstreamMs: 0,
       headers: { "x-request-id": call.requestId },
       knownModel: false,
+      isOpen: true,
+      trace: this.#deps.stampTrace?.(call.request),
     };
   }
 
@@ -205,7 +212,7 @@ export class Pipeline {
           param: "n",
         });
       }
-      const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name);
+      const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace);
       return { provider, ctx, scope, admission };
     } catch (error) {
       admission.settle(undefined);
@@ -214,7 +221,8 @@ export class Pipeline {
   }
 
   #failed(t: Tracking, error: unknown): unknown {
-    if (!wasReported(error)) {
+    if (wasReported(error)) this.#close(t);
+    else {
       const mapped = mapError(error, this.#deps.redact);
       this.#emit(t, mapped.status, mapped.body.error.code ?? mapped.body.error.type);
       if (typeof error === "object" && error !== null) reported.add(error);
@@ -222,9 +230,17 @@ export class Pipeline {
     return error;
   }
 
+  /** The request is over: it leaves the in-flight count (once, however it ended). */
+  #close(t: Tracking): boolean {
+    if (!t.isOpen) return false;
+    t.isOpen = false;
+    this.#deps.outcomes.inFlight--;
+    return true;
+  }
+
   #emit(t: Tracking, status: number, error?: string): void {
     const bus = this.#deps.outcomes;
-    if (!bus.hasObservers) return;
+    if (!this.#close(t) || !bus.hasObservers) return;
     const { call } = t;
     const outcome: RequestOutcome = {
       requestId: call.requestId,
@@ -245,6 +261,7 @@ export class Pipeline {
       finishReason: t.finishReason,
       error,
       attempts: t.target ? 1 : 0,
+      trace: t.trace,
     };
     bus.emit(outcome);
   }
@@ -259,6 +276,9 @@ interface Tracking {
   ttftMs?: number;
   headers: Record<string, string>;
   knownModel: boolean;
+  /** Until the outcome is emitted (the in-flight count). */
+  isOpen: boolean;
+  trace?: TraceStamp;
   provider?: string;
   target?: string;
   key?: string;

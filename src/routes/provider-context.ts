@@ -3,6 +3,7 @@ import type { RequestContext } from "../plugin.ts";
 import { RequestScope } from "../request-scope.ts";
 import { hopsOf } from "../request-meta.ts";
 import type { Config } from "../config.ts";
+import { traceparentOf, type TraceStamp } from "../observe/trace-stamp.ts";
 
 /** The per-request context a provider gets: the abortable scope, ids, hop header, logger. */
 export function providerContext(
@@ -12,6 +13,8 @@ export function providerContext(
   requestedModel: string,
   upstreamId: string,
   providerName: string,
+  /** When tracing is on: upstream requests carry this request's span as their `traceparent`. */
+  trace?: TraceStamp,
 ): { scope: RequestScope; ctx: RequestContext } {
   const scope = new RequestScope(request);
   let logger: Logger | undefined;
@@ -20,7 +23,9 @@ export function providerContext(
     model: upstreamId,
     requestedModel,
     requestId,
-    upstreamHeaders: { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId },
+    upstreamHeaders: trace
+      ? { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId, traceparent: traceparentOf(trace), ...(trace.traceState ? { tracestate: trace.traceState } : {}) }
+      : { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId },
     // Built on first use: most requests never log.
     get logger() {
       return (logger ??= deps.logger.child({ request_id: requestId, provider: providerName }));
