@@ -232,7 +232,7 @@ describe("OLLAIX_ADMIN_KEY", () => {
   test("/metrics needs it as a Bearer token; wrong or missing is a 401 envelope", async () => {
     const missing = await fetch(`${guarded.url}/metrics`);
     expect(missing.status).toBe(401);
-    expect((await missing.json()).error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
+    expect(((await missing.json()) as { error: unknown }).error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
     const wrong = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}x` } });
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).not.toContain(ADMIN);
