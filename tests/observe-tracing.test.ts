@@ -128,6 +128,24 @@ describe.each([
 });
 
 describe("tracing off", () => {
+  test("no OpenTelemetry module is even loaded (a fresh process counts them)", async () => {
+    const count = async (vars: Record<string, string>) => {
+      const script = `
+        const { createGateway } = await import(${JSON.stringify(`${import.meta.dir}/../src/server.ts`)});
+        const gw = await createGateway({ env: ${JSON.stringify({ PORT: "0", LOG_LEVEL: "error", OLLAMA_BASE_URL: "http://127.0.0.1:9", ...vars })}, write: () => {} });
+        console.log(Object.keys(require.cache).filter((k) => k.includes("@opentelemetry")).length);
+        await gw.shutdown();
+        process.exit(0);`;
+      const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit", env: { PATH: process.env.PATH ?? "" } });
+      const out = await new Response(proc.stdout).text();
+      await proc.exited;
+      return Number(out.trim());
+    };
+    expect(await count({})).toBe(0);
+    // The same count sees the SDK when tracing is on, so the 0 above means something.
+    expect(await count({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" })).toBeGreaterThan(10);
+  });
+
   test("no traceparent goes upstream, and none is invented", async () => {
     const gw = await startTestGateway({ OPENAI_BASE_URL: `${upstream.url}/v1`, OPENAI_API_KEY: UPSTREAM_KEY }, [dummy, openaiCompatible]);
     try {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { Registry } from "prom-client";
+import type { Registry as RegistryType } from "prom-client";
+import Registry from "prom-client/lib/registry.js";
 import { CounterFamily, HistogramFamily, SampledGauge } from "./families.ts";
 
 describe("metric families through prom-client's Registry", () => {
@@ -8,7 +9,7 @@ describe("metric families through prom-client's Registry", () => {
     const h = new HistogramFamily("t_seconds", "A histogram.", [0.1, 1]);
     const c = new CounterFamily("t_total", "A counter.");
     const g = new SampledGauge("t_now", "A gauge.", () => 7);
-    for (const f of [h, c, g]) registry.registerMetric(f as unknown as Parameters<Registry["registerMetric"]>[0]);
+    for (const f of [h, c, g]) registry.registerMetric(f as unknown as Parameters<RegistryType["registerMetric"]>[0]);
     const series = h.series({ model: 'a"b\\c' });
     for (const v of [0.05, 0.1, 0.5, 1, 3]) series.observe(v);
     c.series({ status: "200" }).inc(2);

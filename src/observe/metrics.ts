@@ -1,4 +1,5 @@
-import { Registry } from "prom-client";
+import type { Registry as RegistryType } from "prom-client";
+import Registry from "prom-client/lib/registry.js";
 import type { RequestOutcome } from "../pipeline/outcome.ts";
 import { CounterFamily, HistogramFamily, SampledGauge, type CounterSeries, type HistogramSeries } from "./families.ts";
 import { isLocalRateLimit, isUpstreamFailure } from "./classify.ts";
@@ -51,7 +52,7 @@ interface Series {
  * provider an instance name, the key a configured key's name, the status an HTTP status.
  */
 export class GatewayMetrics {
-  readonly registry = new Registry();
+  readonly registry: RegistryType = new Registry();
   readonly #requests = new CounterFamily("ollaix_requests_total", "Finished requests, by surface, model, provider, key name and HTTP status.");
   readonly #duration = new HistogramFamily("ollaix_request_duration_seconds", "Time from a request's arrival to its last byte.", BUCKETS.REQUEST);
   readonly #ttft = new HistogramFamily("ollaix_time_to_first_token_seconds", "Streams: time from a request's arrival to the provider's first chunk.", BUCKETS.TTFT);
@@ -74,7 +75,7 @@ export class GatewayMetrics {
       this.#fallbacks, inFlightGauge, this.#genAiDuration, this.#genAiTtft, this.#genAiTokens,
     ]) {
       // Structurally what prom-client's Registry reads from a metric (name, help, type, get()).
-      this.registry.registerMetric(family as unknown as Parameters<Registry["registerMetric"]>[0]);
+      this.registry.registerMetric(family as unknown as Parameters<RegistryType["registerMetric"]>[0]);
     }
   }
 
