@@ -5,7 +5,7 @@ import { settings } from "./config.ts";
 import { spawn } from "./spawn.ts";
 import type { StreamClientResult, StreamJob } from "./stream-client.ts";
 
-export type Kind = "direct" | "bare" | "ollaix-src" | "ollaix-bin";
+export type Kind = "direct" | "bare" | "ollaix-src" | "ollaix-bin" | "ollaix-log" | "ollaix-trace";
 export type PathName = "openai" | "ollama" | "dummy";
 
 export interface Target {

@@ -224,6 +224,9 @@ export class Pipeline {
     if (wasReported(error)) this.#close(t);
     else {
       const mapped = mapError(error, this.#deps.redact);
+      // A key's own limit names itself on its refusal (`limit: "rpm"`…), for ollaix_rate_limited_total.
+      const limit = (error as { limit?: unknown } | null)?.limit;
+      if (typeof limit === "string") t.limit = limit;
       this.#emit(t, mapped.status, mapped.body.error.code ?? mapped.body.error.type);
       if (typeof error === "object" && error !== null) reported.add(error);
     }
@@ -262,6 +265,7 @@ export class Pipeline {
       error,
       attempts: t.target ? 1 : 0,
       trace: t.trace,
+      limit: t.limit,
     };
     bus.emit(outcome);
   }
@@ -279,6 +283,7 @@ interface Tracking {
   /** Until the outcome is emitted (the in-flight count). */
   isOpen: boolean;
   trace?: TraceStamp;
+  limit?: string;
   provider?: string;
   target?: string;
   key?: string;
