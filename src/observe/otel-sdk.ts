@@ -104,12 +104,16 @@ export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVer
       }
       const operation = operationOf(o);
       ids.next = stamp;
-      const span = tracer.startSpan(
-        o.model ? `${operation} ${o.model}` : operation,
-        { kind: SpanKind.SERVER, startTime: origin + o.startedAt, attributes: spanAttributes(o) },
-        parent,
-      );
-      ids.next = undefined;
+      let span;
+      try {
+        span = tracer.startSpan(
+          o.model ? `${operation} ${o.model}` : operation,
+          { kind: SpanKind.SERVER, startTime: origin + o.startedAt, attributes: spanAttributes(o) },
+          parent,
+        );
+      } finally {
+        ids.next = undefined;
+      }
       if (o.error) span.setStatus({ code: SpanStatusCode.ERROR, message: o.error });
       span.end(origin + o.startedAt + o.durationMs);
     },
