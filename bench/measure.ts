@@ -5,7 +5,7 @@ import { settings } from "./config.ts";
 import { spawn } from "./spawn.ts";
 import type { StreamClientResult, StreamJob } from "./stream-client.ts";
 
-export type Kind = "direct" | "bare" | "ollaix-src" | "ollaix-bin";
+export type Kind = "direct" | "bare" | "ollaix-src" | "ollaix-bin" | "ollaix-log" | "ollaix-trace";
 /** `messages`: Anthropic's /v1/messages in front of the same OpenAI-compatible fake as `openai`. `dummy-api`: the dummy model through Ollaix's Ollama surface (`POST /api/chat`), beside the same call on `/v1/chat/completions`. */
 export type PathName = "openai" | "ollama" | "dummy" | "messages" | "dummy-api";
 

@@ -21,6 +21,8 @@ export interface Results {
   startup: Partial<Record<"src" | "bin", StartupInfo>>;
   binary: { exists: boolean; sizeMiB?: number; rebuilt?: boolean; buildS?: number; error?: string };
   production?: ProductionRow[];
+  /** bench/observe-cost.ts: µs per request of the metrics and the request log line (median of rounds). */
+  observe?: { metricsUs: number; logUs: number; totalUs: number; n: number };
   memory?: { kind: Kind; path: PathName; conns: number; first: { requests: number; rssMiB: number }; second: { requests: number; rssMiB: number }; growthPct: number };
   elapsedS?: number;
   ratios?: Record<string, Record<string, number | null>>;
@@ -41,7 +43,14 @@ export interface TargetCheck {
 
 const VARIANTS = ["src", "bin"] as const;
 const kindOf = (v: "src" | "bin"): Kind => (v === "src" ? "ollaix-src" : "ollaix-bin");
-const LABEL: Record<Kind, string> = { direct: "upstream direct", bare: "bare Bun", "ollaix-src": "Ollaix (bun src)", "ollaix-bin": "Ollaix (dist/ollaix)" };
+const LABEL: Record<Kind, string> = {
+  direct: "upstream direct",
+  bare: "bare Bun",
+  "ollaix-src": "Ollaix (bun src)",
+  "ollaix-bin": "Ollaix (dist/ollaix)",
+  "ollaix-log": "Ollaix (bun src, LOG_LEVEL=info)",
+  "ollaix-trace": "Ollaix (bun src, info + tracing on)",
+};
 const label = (kind: Kind, path: PathName) => (kind === "bare" ? (path === "dummy" ? "bare Bun dummy" : "bare Bun proxy") : LABEL[kind]);
 
 const find = (r: Results, kind: Kind, path: PathName, conns: number) => r.load.find((x) => x.kind === kind && x.path === path && x.conns === conns);
@@ -125,6 +134,7 @@ export function derive(r: Results): void {
     const quick = r.settings.quick ? "quick mode: small counts, warm-up growth dominates; the full run is the reference" : undefined;
     check("src", `RSS after ${r.memory.second.requests} vs after ${r.memory.first.requests} requests`, "≤ +10 %", r.memory.growthPct, "%", (x) => x <= 10, quick);
   }
+  if (r.observe) check("src", "metrics + request log line per request (bench/observe-cost.ts)", "≤ 5 µs", r.observe.totalUs, "µs", (x) => x <= 5);
   check("bin", "dist/ollaix start-up to first /health", "≤ 100 ms", num(r.startup.bin?.medianMs), "ms", (x) => x <= 100, r.binary.error);
   r.ratios = ratios;
   r.targets = targets;
@@ -232,6 +242,12 @@ export function markdown(r: Results): string {
     rows.push([`RSS after ${mm.first.requests} / ${mm.second.requests} requests (${mm.path}, ${mm.conns} conns), MiB`, `${f(mm.first.rssMiB, 1)} / ${f(mm.second.rssMiB, 1)} (${mm.growthPct >= 0 ? "+" : ""}${f(mm.growthPct, 1)} %)`, ""]);
   }
   out.push(table(["", "bun src/main.ts", "dist/ollaix"], rows));
+
+  if (r.observe) {
+    const o = r.observe;
+    out.push("\n### Observing one request (bench/observe-cost.ts, in-process, median of 7 rounds of " + o.n + ")");
+    out.push(table(["metrics (GatewayMetrics.observe)", "request log line (JSON, redacted, buffered stdout)", "both"], [[`${f(o.metricsUs, 3)} µs`, `${f(o.logUs, 3)} µs`, `${f(o.totalUs, 3)} µs`]]));
+  }
 
   out.push("\n### Ollaix / bare Bun (proxy for openai & ollama, dummy server for dummy)");
   const keys = Object.keys(r.ratios?.src ?? {}).filter((k) => Object.values(r.ratios ?? {}).some((v) => v[k] !== null));

@@ -11,7 +11,7 @@ import { loadRows, median, progressiveRow, sanity, streamRow, type Kind, type Pa
 import { memory } from "./proc.ts";
 import { measureProduction } from "./production.ts";
 import { derive, markdown, writeJson, type Results, type StartupInfo } from "./report.ts";
-import { baseEnv, freePort, HAS_TASKSET, installSignalCleanup, readyLine, ROOT, spawn, stop, stopAll, waitHttp } from "./spawn.ts";
+import { baseEnv, freePort, HAS_TASKSET, installSignalCleanup, pin, readyLine, ROOT, spawn, stop, stopAll, waitHttp } from "./spawn.ts";
 
 type Fakes = { openai: string; ollama: string };
 type Child = ReturnType<typeof spawn>;
@@ -218,6 +218,45 @@ async function measureOllaix(v: "src" | "bin", fakes: Fakes, tool: "wrk" | "bun"
   }
 }
 
+/**
+ * The observability rows: Ollaix from source with the request log on (LOG_LEVEL=info, the default;
+ * the other rows run at warn) and with tracing on as well (spans exported to a collector that drops
+ * them); metrics are on in every row. Load rows only, dummy and openai paths.
+ */
+async function measureObserved(fakes: Fakes, tool: "wrk" | "bun"): Promise<void> {
+  const collector = spawn(["bun", "bench/null-collector.ts"], { core: 1, log: "null-collector", pipeStdout: true });
+  try {
+    const { url: collectorUrl } = await readyLine<{ url: string }>(collector);
+    const variants: [Kind, Record<string, string>][] = [
+      ["ollaix-log", { LOG_LEVEL: "info" }],
+      ["ollaix-trace", { LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, OTEL_SERVICE_NAME: "ollaix-bench" }],
+    ];
+    for (const [kind, env] of variants) {
+      const { proc, url } = await startOllaix("src", fakes, kind, env);
+      try {
+        const plans: PathPlan[] = [{ path: "dummy", url: `${url}/v1/chat/completions`, body: chatBody(DUMMY_MODEL) }];
+        const listed = await listedModel(url, OPENAI_MODEL);
+        if (listed) plans.push({ path: "openai", url: `${url}/v1/chat/completions`, body: chatBody(listed) });
+        await measure(kind, proc.pid, plans, tool);
+      } finally {
+        await stop(proc);
+      }
+    }
+    const exports = (await (await fetch(collectorUrl)).json()) as { exports: number };
+    note(`tracing rows: the collector received ${exports.exports} OTLP exports`);
+  } finally {
+    await stop(collector);
+  }
+}
+
+/** The hot-path cost of observing one request, measured in its own process (stdout to /dev/null). */
+async function measureObserveCost(): Promise<void> {
+  const proc = Bun.spawn([...pin(0), "bun", "bench/observe-cost.ts"], { cwd: ROOT, env: baseEnv({ OBSERVE_COST_N: settings.quick ? "50000" : "200000" }), stdout: "ignore", stderr: "pipe" });
+  const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`bench/observe-cost.ts exited ${code}: ${err.slice(-400)}`);
+  results.observe = JSON.parse(err.trim().split("\n").at(-1)!) as NonNullable<Results["observe"]>;
+}
+
 async function measureStartup(v: "src" | "bin", fakes: Fakes): Promise<StartupInfo> {
   const runsMs: number[] = [];
   const rss: number[] = [];
@@ -322,6 +361,8 @@ async function main(): Promise<void> {
   await phase("Ollaix (bun src) load and streams", () => measureOllaix("src", fakes, tool));
   if (results.binary.exists) await phase("dist/ollaix load and streams", () => measureOllaix("bin", fakes, tool));
   else note(`binary rows skipped: ${results.binary.error}`);
+  await phase("Ollaix with the request log, and with tracing", () => measureObserved(fakes, tool));
+  await phase("observing one request (metrics + log line)", measureObserveCost);
 
   // the production profile: keys with limits and routes, in-process and in Redis, next to plain
   await phase("production profile", async () => {

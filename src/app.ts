@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import { docs } from "./docs.ts";
 import { mapError } from "./error-response.ts";
 import { guards } from "./guards.ts";
+import { startOf } from "./request-meta.ts";
 import type { Logger } from "./logger.ts";
 import type { ModelRegistry } from "./registry.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
@@ -12,6 +13,7 @@ import type { Gate } from "./pipeline/gate.ts";
 import { KeyStore } from "./keys/key-store.ts";
 import type { StateHealth } from "./limits/limit-state.ts";
 import type { Router } from "./routing/router.ts";
+import type { Observability } from "./observe/index.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { surfaceOfPath } from "./surfaces/envelopes.ts";
 import { createConsole } from "./console/console.ts";
@@ -47,13 +49,16 @@ export interface AppOptions {
   stateHealth?: () => StateHealth;
   /** Each key's limits and use right now, for the console's Keys tab. */
   keyUsage?: KeysSource;
+  /** `/metrics`, `/health/ready` and trace ids (see src/observe/). */
+  observability?: Pick<Observability, "routes" | "stampTrace">;
 }
 
 /** The HTTP application: cross-cutting pieces first (they cover every route), then the routes. */
 export function createApp(options: AppOptions) {
   const outcomes = options.outcomes ?? new OutcomeBus();
   outcomes.onObserverError((error) => options.logger.error("outcome observer failed", { error }));
-  const pipeline = new Pipeline({ ...options, outcomes });
+  const stampTrace = options.observability?.stampTrace;
+  const pipeline = new Pipeline({ ...options, outcomes, stampTrace });
   const deps: RouteDeps = { ...options, pipeline };
   const { logger, config } = options;
   const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
@@ -79,10 +84,12 @@ export function createApp(options: AppOptions) {
       const { surface, envelope } = surfaceOfPath(path);
       // Refusals before the pipeline ran (401, 400, 413…) are outcomes too; the pipeline reported its own.
       if (surface && outcomes.hasObservers && !wasReported(error)) {
+        const startedAt = startOf(request) ?? performance.now();
         outcomes.emit({
           requestId, surface, method: request.method, path, status: mapped.status, stream: false,
-          startedAt: performance.now(), durationMs: 0, upstreamMs: 0, model: "",
+          startedAt, durationMs: performance.now() - startedAt, upstreamMs: 0, model: "",
           error: mapped.body.error.code ?? mapped.body.error.type,
+          trace: stampTrace?.(request),
         });
       }
       // The client left mid-request: the provider was aborted on purpose and nobody reads this.
@@ -94,6 +101,7 @@ export function createApp(options: AppOptions) {
     })
     .use(docs(VERSION))
     .use(healthRoutes(deps))
+    .use(options.observability?.routes ?? new Elysia({ name: "ollaix:observe" }))
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
     .use(messagesRoutes(deps))

@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { readEnv, type EnvSource } from "./env.ts";
 import type { LogLevel } from "./logger.ts";
+import { readOtelConfig, type OtelConfig } from "./observe/otel-config.ts";
 
 /**
  * The core's environment. Provider plugins declare their own variables (`env` in definePlugin),
@@ -86,6 +87,8 @@ export interface Config {
   redisUrl?: string;
   /** Redis unreachable: `open` counts per replica, `closed` refuses requests that need a limit. */
   redisFailureMode: "open" | "closed";
+  /** Trace export, from OpenTelemetry's own variables; undefined = tracing off (no SDK loaded). */
+  otel?: OtelConfig;
 }
 
 const splitList = (value: string) =>
@@ -103,7 +106,7 @@ export function loadConfig(env: EnvSource): Config {
     reusePort: e.REUSE_PORT,
     corsAllowedOrigins: origins.length === 0 || origins.includes("*") ? "*" : origins,
     apiKeys: e.OLLAIX_API_KEYS ? splitList(e.OLLAIX_API_KEYS) : [],
-    adminKey: e.OLLAIX_ADMIN_KEY,
+    adminKey: e.OLLAIX_ADMIN_KEY?.trim() || undefined,
     pluginsDir: e.PLUGINS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     configFile: e.OLLAIX_CONFIG,
@@ -114,5 +117,6 @@ export function loadConfig(env: EnvSource): Config {
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     redisFailureMode: e.REDIS_FAILURE_MODE,
+    otel: readOtelConfig(env),
   };
 }

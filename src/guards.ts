@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { AuthenticationError, LoopDetectedError } from "./errors.ts";
 import type { KeyStore } from "./keys/key-store.ts";
 import { bindKey } from "./keys/request-key.ts";
-import { hopsOf, MAX_HOPS, requestIdOf } from "./request-meta.ts";
+import { hopsOf, MAX_HOPS, requestIdOf, stampStart } from "./request-meta.ts";
 
 /** The key a request presents (`Authorization: Bearer <key>`), or undefined. */
 const presentedKey = (header: string | null): string | undefined =>
@@ -16,6 +16,7 @@ const presentedKey = (header: string | null): string | undefined =>
 export function guards(keys: KeyStore) {
   return new Elysia({ name: "ollaix:guards", seed: keys.records.length }).onRequest(
     function guardRequest({ request, set }) {
+      stampStart(request);
       set.headers["x-request-id"] = requestIdOf(request);
       // Only the model surfaces, /v1/* and Ollama's /api/*, are guarded: /health, /docs and / stay open.
       const url = request.url;

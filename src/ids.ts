@@ -6,13 +6,18 @@ const pool = Buffer.alloc(4096);
 let offset = pool.length;
 
 export function randomId(prefix: string): string {
-  if (offset + 12 > pool.length) {
+  return prefix + randomHex(12);
+}
+
+/** `bytes` random bytes as lowercase hex (trace and span ids: 16 and 8). */
+export function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
     crypto.getRandomValues(pool);
     offset = 0;
   }
-  const id = prefix + pool.toString("hex", offset, offset + 12);
-  offset += 12;
-  return id;
+  const hex = pool.toString("hex", offset, offset + bytes);
+  offset += bytes;
+  return hex;
 }
 
 export const nowSeconds = () => Math.floor(Date.now() / 1000);

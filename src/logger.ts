@@ -1,3 +1,5 @@
+import { writeSync } from "node:fs";
+
 /** JSON-lines logger. One place redacts secrets, so no log line can carry a key. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -46,11 +48,14 @@ export class SecretList {
 export function createLogger(options: LoggerOptions, base: LogFields = {}): Logger {
   const min = RANK[options.level];
   const redact = options.redact ?? ((text: string) => text);
-  const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const write = options.write ?? bufferedStdout();
+  const hasObjects = hasObjectValues(base);
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[level] < min) return;
-    const record = { time: new Date().toISOString(), level, msg, ...base, ...fields };
-    write(redact(JSON.stringify(record, errorReplacer)) + "\n");
+    const record = { time: isoNow(), level, msg, ...base, ...fields };
+    // The replacer (for Error values) makes JSON.stringify several times slower: only when needed.
+    const json = hasObjects || (fields !== undefined && hasObjectValues(fields)) ? JSON.stringify(record, errorReplacer) : JSON.stringify(record);
+    write(redact(json) + "\n");
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),
@@ -60,6 +65,63 @@ export function createLogger(options: LoggerOptions, base: LogFields = {}): Logg
     child: (fields) => createLogger(options, { ...base, ...fields }),
     isEnabled: (level) => RANK[level] >= min,
   };
+}
+
+let stdoutWriter: ((line: string) => void) | undefined;
+
+/**
+ * Lines written to stdout once per turn of the event loop instead of once each: a write is a
+ * system call (≈ 15 µs here), a request line costs ≈ 1 µs to build. Whatever is pending is written
+ * synchronously when the process exits.
+ */
+function bufferedStdout(): (line: string) => void {
+  if (stdoutWriter) return stdoutWriter;
+  let pending = "";
+  let isScheduled = false;
+  const flush = () => {
+    isScheduled = false;
+    if (pending === "") return;
+    const text = pending;
+    pending = "";
+    process.stdout.write(text);
+  };
+  process.on("exit", () => {
+    if (pending === "") return;
+    try {
+      writeSync(1, pending);
+    } catch {
+      // stdout is gone (a closed pipe): nobody is left to read the last lines.
+    }
+    pending = "";
+  });
+  return (stdoutWriter = (line: string) => {
+    pending += line;
+    if (pending.length >= 65_536) flush();
+    else if (!isScheduled) {
+      isScheduled = true;
+      setImmediate(flush);
+    }
+  });
+}
+
+function hasObjectValues(fields: LogFields): boolean {
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === "object" && value !== null) return true;
+  }
+  return false;
+}
+
+/** `new Date().toISOString()`, made once per millisecond: busy servers log many lines per ms. */
+let lastMs = 0;
+let lastIso = "";
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
 
 /** Errors are not plain objects; print what helps an operator. */

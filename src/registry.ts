@@ -2,6 +2,7 @@ import { ConfigError } from "./env.ts";
 import { ModelNotFoundError } from "./errors.ts";
 import { nowSeconds } from "./ids.ts";
 import type { Logger } from "./logger.ts";
+import { RepeatLimiter } from "./observe/repeat-limiter.ts";
 import { INSTANCE_NAME_PATTERN, type DiscoveryContext, type ModelInfo, type Provider } from "./plugin.ts";
 import type { Model } from "./schemas/models.ts";
 
@@ -18,6 +19,17 @@ interface Listed extends ResolvedModel {
 }
 
 const DEFAULT_REFRESH_MS = 60_000;
+/** Longest pause between discoveries of an upstream that keeps failing. */
+export const MAX_DISCOVERY_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * The wait before the next discovery: the provider's interval while it answers; after `failures`
+ * failures in a row, that interval doubled per failure up to five minutes (never below the interval).
+ */
+export function nextDiscoveryDelay(everyMs: number, failures: number): number {
+  if (failures === 0) return everyMs;
+  return Math.max(everyMs, Math.min(everyMs * 2 ** Math.min(failures, 20), MAX_DISCOVERY_BACKOFF_MS));
+}
 
 /**
  * Provider instances and their models, in a fixed order (the order they were added). Listing and
@@ -29,7 +41,10 @@ export class ModelRegistry {
   readonly #providers: Provider[] = [];
   readonly #byName = new Map<string, Provider>();
   readonly #lists = new Map<Provider, readonly ModelInfo[]>();
-  readonly #timers: ReturnType<typeof setInterval>[] = [];
+  readonly #timers = new Map<Provider, ReturnType<typeof setTimeout>>();
+  readonly #failures = new Map<Provider, number>();
+  readonly #repeats: RepeatLimiter;
+  #isStopped = false;
   #index = new Map<string, Listed>();
   #listing: Model[] = [];
   readonly #startedAt = nowSeconds();
@@ -41,7 +56,12 @@ export class ModelRegistry {
   ready: Promise<void> = Promise.resolve();
   isReady = true;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    now: () => number = Date.now,
+  ) {
+    this.#repeats = new RepeatLimiter(logger, now);
+  }
 
   get providers(): readonly Provider[] {
     return this.#providers;
@@ -79,33 +99,51 @@ export class ModelRegistry {
       clearTimeout(timer);
       this.isReady = true;
     });
+    this.#isStopped = false;
     for (const provider of this.#providers) {
       if (typeof provider.models !== "function") continue;
       const every = provider.refreshIntervalMs ?? DEFAULT_REFRESH_MS;
-      const timer = setInterval(() => void this.refresh(provider, ctx, timeoutMs), every);
-      timer.unref();
-      this.#timers.push(timer);
+      const schedule = () => {
+        if (this.#isStopped) return;
+        const timer = setTimeout(async () => {
+          await this.refresh(provider, ctx, timeoutMs);
+          schedule();
+        }, nextDiscoveryDelay(every, this.#failures.get(provider) ?? 0));
+        timer.unref();
+        this.#timers.set(provider, timer);
+      };
+      // The first round above settles first (a failure there already counts for the back-off).
+      void first.then(schedule);
     }
     return this.ready;
   }
 
   stop(): void {
-    for (const timer of this.#timers) clearInterval(timer);
-    this.#timers.length = 0;
+    this.#isStopped = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
   }
 
-  /** One discovery of one provider. A failure keeps the last known list and is logged. */
+  /**
+   * One discovery of one provider. A failure keeps the last known list and is logged: the first
+   * time at once, the same failure again only as a summary every 10 minutes, and its end at info.
+   */
   async refresh(provider: Provider, ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number): Promise<void> {
     if (typeof provider.models !== "function") return;
+    const subject = `discovery:${provider.name}`;
     try {
       const models = await provider.models({ ...ctx, signal: AbortSignal.timeout(timeoutMs) });
       if (!Array.isArray(models)) throw new TypeError("models() did not return an array");
       this.#lists.set(provider, models);
       this.#rebuild();
+      this.#failures.delete(provider);
+      this.#repeats.clear(subject, "model discovery recovered", { provider: provider.name, models: models.length });
     } catch (error) {
-      this.logger.warn("model discovery failed; keeping the last known list", {
+      const failures = (this.#failures.get(provider) ?? 0) + 1;
+      this.#failures.set(provider, failures);
+      this.#repeats.warn(subject, "model discovery failed; keeping the last known list", error instanceof Error ? error.message : String(error), {
         provider: provider.name,
-        error: error instanceof Error ? error.message : String(error),
+        next_try_s: Math.round(nextDiscoveryDelay(provider.refreshIntervalMs ?? DEFAULT_REFRESH_MS, failures) / 1000),
       });
     }
   }

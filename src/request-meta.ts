@@ -16,3 +16,15 @@ export function hopsOf(request: Request): number {
 }
 
 export const MAX_HOPS = 5;
+
+const STARTED_AT = Symbol("ollaix.startedAt");
+
+/** Stamps when the request arrived (`performance.now()`), for the durations of its outcome. */
+export function stampStart(request: Request): void {
+  (request as unknown as Record<symbol, number>)[STARTED_AT] = performance.now();
+}
+
+/** When the request arrived, if the guard stamped it (requests built by `app.handle` in tests are too). */
+export function startOf(request: Request): number | undefined {
+  return (request as unknown as Record<symbol, number | undefined>)[STARTED_AT];
+}

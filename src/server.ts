@@ -1,5 +1,5 @@
 import { builtinPlugins } from "../plugins/index.ts";
-import { createApp } from "./app.ts";
+import { createApp, VERSION } from "./app.ts";
 import { loadConfig, type Config } from "./config.ts";
 import type { KeysSource } from "./console/keys.ts";
 import type { EnvSource } from "./env.ts";
@@ -14,6 +14,10 @@ import { LimitGate } from "./limits/limit-gate.ts";
 import { InProcessState } from "./limits/limit-state.ts";
 import { Router } from "./routing/router.ts";
 import { keyUsageOf } from "./keys/key-usage.ts";
+import { startObservability, type Observability } from "./observe/index.ts";
+import { redisCheck } from "./observe/readiness.ts";
+import { RedisClient } from "bun";
+import { OutcomeBus } from "./pipeline/outcome.ts";
 
 /** The server could not listen (the port is taken): a start-up failure with a message for humans. */
 export class ListenError extends Error {
@@ -43,6 +47,8 @@ export interface Gateway {
   logger: Logger;
   /** The provider instances, with the plugin and source of each. */
   instances: readonly LoadedInstance[];
+  /** Metrics, readiness (plug extra checks into `observability.readiness.add`), tracing. */
+  observability: Observability;
   /** Serves on HOST:PORT; returns the base URL. */
   listen(): string;
   /** Stops accepting, waits for in-flight requests up to SHUTDOWN_GRACE_MS, then closes. */
@@ -53,8 +59,7 @@ export interface Gateway {
 export async function createGateway(options: StartOptions): Promise<Gateway> {
   const config = loadConfig(options.env);
   const secrets = new SecretList();
-  secrets.add(...config.apiKeys);
-  if (config.adminKey) secrets.add(config.adminKey);
+  secrets.add(...config.apiKeys, config.adminKey, ...Object.values(config.otel?.headers ?? {}));
   const logger = createLogger({ level: config.logLevel, redact: secrets.redact, write: options.write });
   const registry = new ModelRegistry(logger);
   const { instances, settings } = await loadPlugins({
@@ -81,7 +86,17 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       options.discoveryWaitMs ?? 2_000,
     );
   }
+  const outcomes = new OutcomeBus();
+  const observability = await startObservability({ config, logger, registry, redact: secrets.redact, outcomes, version: VERSION });
+  // Readiness waits for shared state too: its own small connection, so a busy limits or store
+  // connection never decides whether a load balancer sends traffic here.
+  const readinessRedis = config.redisUrl
+    ? new RedisClient(config.redisUrl, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 })
+    : undefined;
+  if (readinessRedis) observability.readiness.add(redisCheck(readinessRedis));
   const app = createApp({
+    outcomes,
+    observability,
     config,
     registry,
     logger,
@@ -100,6 +115,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     registry,
     logger,
     instances,
+    observability,
     listen() {
       try {
         app.listen({
@@ -127,7 +143,11 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     },
     async shutdown() {
       registry.stop();
-      if (!server) return state?.close();
+      readinessRedis?.close();
+      if (!server) {
+        state?.close();
+        return void (await observability.shutdown().catch(() => undefined));
+      }
       const graceful = server.stop(false);
       const timedOut = await Promise.race([
         graceful.then(() => false),
@@ -138,6 +158,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         await server.stop(true);
       }
       state?.close();
+      // The spans of the last requests still go out.
+      await observability.shutdown().catch((error: unknown) => logger.warn("trace export at shutdown failed", { error }));
     },
   };
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cpSync } from "node:fs";
 import { BINARY, BUILD_TIMEOUT_MS, buildBinaryOnce, ROOT, runToExit } from "./helpers/binary.ts";
 import { freePort, minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
+import { startCollector } from "./helpers/otlp-collector.ts";
 import { join } from "node:path";
 
 const SEED_PAYLOAD = {
@@ -177,6 +178,26 @@ describe("compiled binary, run from an empty folder", () => {
     }
     const overview = (await (await fetch(`${main.url}/console/api/overview`)).json()) as { providers: { name: string }[] };
     expect(overview.providers.map((p) => p.name)).toContain("dummy");
+  });
+
+  test("tracing on: the compiled binary loads the OpenTelemetry SDK and exports spans over OTLP/protobuf; /metrics counts", async () => {
+    const collector = startCollector();
+    try {
+      const { url } = await startBinary({ PORT: "0", OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: "20" });
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        ...post({ ...SEED_PAYLOAD, stream: false }),
+        headers: { "content-type": "application/json", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+      });
+      expect(response.status).toBe(200);
+      const span = await collector.waitForSpan((s) => s.traceId === "4bf92f3577b34da6a3ce929d0e0e4736");
+      expect(span.name).toBe("chat dummy-model:1.0");
+      expect(span.parentSpanId).toBe("00f067aa0ba902b7");
+      expect(collector.requests[0]!.contentType).toBe("application/x-protobuf");
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain('ollaix_requests_total{surface="chat",model="dummy-model:1.0",provider="dummy",key="",status="200"} 1');
+    } finally {
+      await collector.close();
+    }
   });
 
   test("--healthcheck exits 0 against the running binary and 1 when nothing listens", async () => {

@@ -1,5 +1,6 @@
 import type { TSchema } from "@sinclair/typebox";
 import { CoreEnv } from "../config.ts";
+import { OTEL_VARIABLES } from "../observe/otel-config.ts";
 import { isPluginFactory, type PluginDefinition } from "../plugin.ts";
 
 /** One environment variable as `--help` lists it. */
@@ -33,5 +34,6 @@ export function listEnvironment(plugins: readonly PluginDefinition[]): EnvVariab
     if (!isPluginFactory(plugin) || !plugin.env) continue;
     for (const [name, schema] of Object.entries(plugin.env.properties)) out.push(describe(name, schema as TSchema, plugin.name));
   }
+  for (const variable of OTEL_VARIABLES) out.push({ ...variable, owner: "opentelemetry" });
   return out;
 }

@@ -2,6 +2,8 @@
  * What happened to one request, reported once when it is over (answered, refused, failed, or its
  * client left). Keys, limits, metrics, logs and the console hang on this one hook.
  */
+import type { TraceStamp } from "../observe/trace-stamp.ts";
+
 export type SurfaceName = "chat" | "responses" | "messages" | "ollama" | "embeddings";
 
 export interface TokenUsage {
@@ -20,7 +22,7 @@ export interface RequestOutcome {
   path: string;
   status: number;
   stream: boolean;
-  /** `performance.now()` when the pipeline took the request. */
+  /** `performance.now()` when the request arrived (the guard's stamp), else when the pipeline took it. */
   startedAt: number;
   durationMs: number;
   /** Streams: until the first chunk was received from the provider. */
@@ -40,6 +42,12 @@ export interface RequestOutcome {
   error?: string;
   /** How many provider calls it took (routes retry). */
   attempts?: number;
+  /** True when a route's fallback answered (or failed last). Counted by `ollaix_fallbacks_total`. */
+  fallback?: boolean;
+  /** Which of the key's own limits refused it (`rpm`, `tpm`, `tokens_per_day`), for a local 429. */
+  limit?: string;
+  /** The request's span ids, when tracing is on. */
+  trace?: TraceStamp;
 }
 
 export type OutcomeObserver = (outcome: RequestOutcome) => void;
@@ -47,6 +55,11 @@ export type OutcomeObserver = (outcome: RequestOutcome) => void;
 /** Fans an outcome out to every observer; an observer that throws never breaks a request. */
 export class OutcomeBus {
   readonly #observers: OutcomeObserver[] = [];
+  /**
+   * Requests the pipeline took and has not reported yet: a plain count the in-flight gauge reads
+   * when scraped, so a request costs an increment and a decrement, nothing more.
+   */
+  inFlight = 0;
   #onError: (error: unknown) => void = () => undefined;
 
   subscribe(observer: OutcomeObserver): void {

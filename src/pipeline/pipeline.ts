@@ -6,6 +6,8 @@ import type { Logger } from "../logger.ts";
 import type { ChatResult, EmbedResult, Provider, RequestContext } from "../plugin.ts";
 import type { ModelRegistry } from "../registry.ts";
 import type { RequestScope } from "../request-scope.ts";
+import type { TraceStamp } from "../observe/trace-stamp.ts";
+import { startOf } from "../request-meta.ts";
 import { providerContext } from "../routes/provider-context.ts";
 import type { ChatRequest } from "../schemas/chat.ts";
 import type { EmbeddingRequest } from "../schemas/embeddings.ts";
@@ -26,6 +28,8 @@ export interface PipelineDeps {
   gate?: Gate;
   /** Routes, retries, fallbacks and cooldowns; none by default. */
   router?: Router;
+  /** Set when tracing is on: the request's span ids, chosen before the upstream call. */
+  stampTrace?: (request: Request) => TraceStamp;
 }
 
 /** Who is calling, from which surface: what a surface hands the pipeline besides the request body. */
@@ -193,7 +197,7 @@ export class Pipeline {
         if (Array.isArray(input[0]) && !provider.acceptsTokenIds) {
           throw new InvalidRequestError(`The model '${body.model}' takes text input only, not token ids.`, { param: "input" });
         }
-        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name);
+        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name, t.trace);
         const waitStart = performance.now();
         try {
           const result = await scope.deadline(provider.embed(input, body, ctx), this.#deps.config.upstreamTimeoutMs, "embeddings");
@@ -217,14 +221,17 @@ export class Pipeline {
   }
 
   #begin(call: CallInfo, model: string, stream: boolean): Tracking {
+    this.#deps.outcomes.inFlight++;
     return {
       call,
       model,
       stream,
-      startedAt: performance.now(),
+      startedAt: startOf(call.request) ?? performance.now(),
       upstreamMs: 0,
       headers: { "x-request-id": call.requestId },
       knownModel: false,
+      isOpen: true,
+      trace: this.#deps.stampTrace?.(call.request),
     };
   }
 
@@ -246,8 +253,9 @@ export class Pipeline {
     const plan = this.#router.plan(model);
     if (plan.routed) t.knownModel = true;
     try {
-      const value = await this.#router.run(plan, () => call.request.signal, (deployment, tries) => {
+      const value = await this.#router.run(plan, () => call.request.signal, (deployment, tries, isFallback) => {
         t.attempts = tries;
+        t.fallback = isFallback;
         return attempt(deployment);
       });
       t.headers["x-ollaix-target"] = t.target!;
@@ -277,22 +285,34 @@ export class Pipeline {
         param: "n",
       });
     }
-    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name);
+    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace);
     return { provider, ctx, scope };
   }
 
   #failed(t: Tracking, error: unknown): unknown {
-    if (!wasReported(error)) {
+    if (wasReported(error)) this.#close(t);
+    else {
       const mapped = mapError(error, this.#deps.redact);
+      // A key's own limit names itself on its refusal (`limit: "rpm"`…), for ollaix_rate_limited_total.
+      const limit = (error as { limit?: unknown } | null)?.limit;
+      if (typeof limit === "string") t.limit = limit;
       this.#emit(t, mapped.status, mapped.body.error.code ?? mapped.body.error.type);
       if (typeof error === "object" && error !== null) reported.add(error);
     }
     return error;
   }
 
+  /** The request is over: it leaves the in-flight count (once, however it ended). */
+  #close(t: Tracking): boolean {
+    if (!t.isOpen) return false;
+    t.isOpen = false;
+    this.#deps.outcomes.inFlight--;
+    return true;
+  }
+
   #emit(t: Tracking, status: number, error?: string): void {
     const bus = this.#deps.outcomes;
-    if (!bus.hasObservers) return;
+    if (!this.#close(t) || !bus.hasObservers) return;
     const { call } = t;
     const outcome: RequestOutcome = {
       requestId: call.requestId,
@@ -313,6 +333,9 @@ export class Pipeline {
       finishReason: t.finishReason,
       error,
       attempts: t.attempts ?? 0,
+      trace: t.trace,
+      limit: t.limit,
+      fallback: t.fallback,
     };
     bus.emit(outcome);
   }
@@ -333,4 +356,9 @@ interface Tracking {
   usage?: TokenUsage;
   finishReason?: string;
   attempts?: number;
+  /** Until the outcome is emitted (the in-flight count). */
+  isOpen: boolean;
+  trace?: TraceStamp;
+  limit?: string;
+  fallback?: boolean;
 }

@@ -4,6 +4,7 @@ import { RequestScope } from "../request-scope.ts";
 import { hopsOf } from "../request-meta.ts";
 import type { Config } from "../config.ts";
 import { loadMessageImages } from "../image-fetch.ts";
+import { traceparentOf, type TraceStamp } from "../observe/trace-stamp.ts";
 
 /** The per-request context a provider gets: the abortable scope, ids, hop header, logger. */
 export function providerContext(
@@ -13,6 +14,8 @@ export function providerContext(
   requestedModel: string,
   upstreamId: string,
   providerName: string,
+  /** When tracing is on: upstream requests carry this request's span as their `traceparent`. */
+  trace?: TraceStamp,
 ): { scope: RequestScope; ctx: RequestContext } {
   const scope = new RequestScope(request);
   let logger: Logger | undefined;
@@ -21,7 +24,9 @@ export function providerContext(
     model: upstreamId,
     requestedModel,
     requestId,
-    upstreamHeaders: { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId },
+    upstreamHeaders: trace
+      ? { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId, traceparent: traceparentOf(trace), ...(trace.traceState ? { tracestate: trace.traceState } : {}) }
+      : { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId },
     // Built on first use: most requests never log.
     get logger() {
       return (logger ??= deps.logger.child({ request_id: requestId, provider: providerName }));

@@ -24,7 +24,7 @@ describe("weightedOrder", () => {
 
 describe("planRoute", () => {
   test("healthy targets by weight, then the fallbacks in order", () => {
-    expect(planRoute(route, never, () => 0)).toEqual({ deployments: ["a/x", "b/y", "c/z"], retries: 1, routed: true });
+    expect(planRoute(route, never, () => 0)).toEqual({ deployments: ["a/x", "b/y", "c/z"], retries: 1, routed: true, fallbacksFrom: 2 });
   });
   test("a target cooling down is skipped", () => {
     expect(planRoute(route, (m) => m === "a/x", () => 0).deployments).toEqual(["b/y", "c/z"]);

@@ -6,6 +6,8 @@ export interface Plan {
   retries: number;
   /** False for a plain model id: one try, no retry. */
   routed: boolean;
+  /** Index in `deployments` where the route's fallbacks begin (none: the length). */
+  fallbacksFrom?: number;
 }
 
 /** Targets in weighted random order (drawn without replacement, each by its share of what is left). */
@@ -31,5 +33,6 @@ export function weightedOrder(targets: readonly RouteTarget[], random: () => num
 export function planRoute(route: Route, isCooling: (model: string) => boolean, random: () => number): Plan {
   const healthy = route.targets.filter((t) => !isCooling(t.model));
   const targets = healthy.length > 0 ? healthy : route.fallbacks.length > 0 ? [] : route.targets;
-  return { deployments: [...weightedOrder(targets, random), ...route.fallbacks], retries: route.retries, routed: true };
+  const ordered = weightedOrder(targets, random);
+  return { deployments: [...ordered, ...route.fallbacks], retries: route.retries, routed: true, fallbacksFrom: ordered.length };
 }

@@ -39,18 +39,21 @@ export class Router {
   }
 
   /**
-   * Tries the plan. `attempt` gets the deployment's model id and the try number (1-based) and must
+   * Tries the plan. `attempt` gets the deployment's model id, the try number (1-based) and whether the
+   * deployment is one of the route's fallbacks, and must
    * throw before the first byte only. A non-retryable failure, a client that left, or the last
    * failure is thrown as is.
    */
-  async run<T>(plan: Plan, signal: () => AbortSignal, attempt: (model: string, tries: number) => Promise<T>): Promise<T> {
-    if (!plan.routed) return attempt(plan.deployments[0]!, 1);
+  async run<T>(plan: Plan, signal: () => AbortSignal, attempt: (model: string, tries: number, isFallback: boolean) => Promise<T>): Promise<T> {
+    if (!plan.routed) return attempt(plan.deployments[0]!, 1, false);
     let tries = 0;
     let last: unknown;
-    for (const model of plan.deployments) {
+    const fallbacksFrom = plan.fallbacksFrom ?? plan.deployments.length;
+    for (let d = 0; d < plan.deployments.length; d++) {
+      const model = plan.deployments[d]!;
       for (let retry = 0; retry <= plan.retries; retry++) {
         try {
-          const value = await attempt(model, ++tries);
+          const value = await attempt(model, ++tries, d >= fallbacksFrom);
           this.#cooldowns.succeeded(model);
           return value;
         } catch (error) {

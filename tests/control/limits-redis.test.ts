@@ -1,12 +1,15 @@
 // Limits shared by several Ollaix processes through one real redis-server: a request limit is exact
 // across replicas; tokens and the daily budget are shared; Redis going away and coming back.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { resolve } from "node:path";
 import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { json, jsonPost } from "../helpers/gateway.ts";
 import { freePort, minimalEnv } from "../helpers/process.ts";
 import { startRedis, type TestRedis } from "../helpers/redis.ts";
 import { awayFromMinuteEnd } from "../helpers/windows.ts";
+
+// A test may first wait up to 8 s for a fresh UTC minute (awayFromMinuteEnd): more than the 5 s default.
+setDefaultTimeout(20_000);
 
 const MAIN = resolve(import.meta.dir, "../../src/main.ts");
 const KEYS = { tpm: "sk-shared-tpm-000005", rpm: "sk-shared-rpm-000001", day: "sk-shared-day-000002", after: "sk-shared-after-0003", free: "sk-shared-free-00004" };

@@ -1,11 +1,14 @@
 // Limits per key in one process (the in-process state): requests and tokens per UTC minute, the
 // daily budget, OpenAI's x-ratelimit-* headers and Retry-After; streams count when they end.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import dummy from "../../plugins/dummy/index.ts";
 import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { expectOpenAI } from "../helpers/openai-schema.ts";
 import { awayFromMinuteEnd } from "../helpers/windows.ts";
+
+// A test may first wait up to 8 s for a fresh UTC minute (awayFromMinuteEnd): more than the 5 s default.
+setDefaultTimeout(20_000);
 
 let gw: TestGateway;
 const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005" };

@@ -1,0 +1,16 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest();
+
+/**
+ * `Authorization: Bearer <OLLAIX_ADMIN_KEY>` check. Both sides are hashed first, so the comparison
+ * is constant-time and leaks neither the key's content nor its length. No key configured: open.
+ */
+export function adminKeyCheck(adminKey: string | undefined): (authorization: string | null) => boolean {
+  if (!adminKey) return () => true;
+  const expected = sha256(adminKey);
+  return (authorization) => {
+    if (authorization === null || !authorization.startsWith("Bearer ")) return false;
+    return timingSafeEqual(sha256(authorization.slice(7).trim()), expected);
+  };
+}

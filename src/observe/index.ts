@@ -1,0 +1,56 @@
+import type { Config } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import type { OutcomeBus } from "../pipeline/outcome.ts";
+import type { ModelRegistry } from "../registry.ts";
+import { GatewayMetrics } from "./metrics.ts";
+import { Readiness, type ReadinessCheck } from "./readiness.ts";
+import { requestLog } from "./request-log.ts";
+import { observeRoutes } from "./routes.ts";
+import { stampTrace, type TraceStamp } from "./trace-stamp.ts";
+import { startTracing, type Tracing } from "./tracing.ts";
+
+export interface ObservabilityOptions {
+  config: Readonly<Config>;
+  logger: Logger;
+  registry: ModelRegistry;
+  redact: (text: string) => string;
+  outcomes: OutcomeBus;
+  version: string;
+  /** Dependencies readiness waits for besides the providers (e.g. Redis). */
+  checks?: readonly ReadinessCheck[];
+}
+
+export interface Observability {
+  metrics: GatewayMetrics;
+  readiness: Readiness;
+  routes: ReturnType<typeof observeRoutes>;
+  /** Set only when tracing is on. */
+  stampTrace?: (request: Request) => TraceStamp;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Metrics, the request log and (when an OTLP endpoint is configured) traces, all fed by the
+ * pipeline's one outcome per request; `/metrics` and `/health/ready`.
+ */
+export async function startObservability(o: ObservabilityOptions): Promise<Observability> {
+  const { outcomes } = o;
+  const metrics = new GatewayMetrics(() => outcomes.inFlight);
+  outcomes.subscribe(metrics.observe);
+  outcomes.subscribe(requestLog(o.logger));
+  let tracing: Tracing | undefined;
+  if (o.config.otel) {
+    tracing = await startTracing(o.config.otel, o.logger, o.version);
+    outcomes.subscribe(tracing.observe);
+  }
+  const readiness = new Readiness({ registry: o.registry, logger: o.logger, redact: o.redact, checks: o.checks });
+  return {
+    metrics,
+    readiness,
+    routes: observeRoutes({ metrics, readiness, adminKey: o.config.adminKey }),
+    stampTrace: tracing ? stampTrace : undefined,
+    shutdown: async () => {
+      await tracing?.shutdown();
+    },
+  };
+}

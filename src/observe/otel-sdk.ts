@@ -1,0 +1,124 @@
+import { createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from "@opentelemetry/api";
+import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, RandomIdGenerator, TracerProvider, type IdGenerator } from "@opentelemetry/sdk-trace";
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVICE_NAME,
+  ATTR_SERVICE_VERSION,
+  ATTR_URL_PATH,
+} from "@opentelemetry/semantic-conventions";
+import type { Logger } from "../logger.ts";
+import type { RequestOutcome } from "../pipeline/outcome.ts";
+import { operationOf } from "./operation.ts";
+import type { OtelConfig } from "./otel-config.ts";
+import type { TraceStamp } from "./trace-stamp.ts";
+import type { Tracing } from "./tracing.ts";
+
+/**
+ * The ids a span gets are the ones its request was stamped with on arrival (and already sent
+ * upstream in `traceparent`): `startSpan` asks the generator synchronously, right after `next` is set.
+ */
+class StampedIds implements IdGenerator {
+  next: TraceStamp | undefined;
+  readonly #random = new RandomIdGenerator();
+  generateTraceId(): string {
+    return this.next?.traceId ?? this.#random.generateTraceId();
+  }
+  generateSpanId(): string {
+    return this.next?.spanId ?? this.#random.generateSpanId();
+  }
+}
+
+/** The GenAI semantic-convention attributes (https://opentelemetry.io/docs/specs/semconv/gen-ai/) of a request's span. */
+export function spanAttributes(o: RequestOutcome): Attributes {
+  const a: Attributes = {
+    "gen_ai.operation.name": operationOf(o),
+    [ATTR_HTTP_REQUEST_METHOD]: o.method,
+    [ATTR_URL_PATH]: o.path,
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: o.status,
+    "ollaix.surface": o.surface,
+    "ollaix.request_id": o.requestId,
+    "ollaix.stream": o.stream,
+  };
+  if (o.provider) a["gen_ai.provider.name"] = o.provider;
+  if (o.model) a["gen_ai.request.model"] = o.model;
+  if (o.target) {
+    a["gen_ai.response.model"] = o.target.slice(o.target.indexOf("/") + 1);
+    a["ollaix.target"] = o.target;
+  }
+  if (o.key) a["ollaix.key"] = o.key;
+  if (o.usage) {
+    a["gen_ai.usage.input_tokens"] = o.usage.input;
+    a["gen_ai.usage.output_tokens"] = o.usage.output;
+    if (o.usage.reasoning > 0) a["ollaix.usage.reasoning_tokens"] = o.usage.reasoning;
+    if (o.usage.estimated) a["ollaix.usage.estimated"] = true;
+  }
+  if (o.finishReason) a["gen_ai.response.finish_reasons"] = [o.finishReason];
+  if (o.ttftMs !== undefined) a["ollaix.time_to_first_token_ms"] = o.ttftMs;
+  if (o.attempts) a["ollaix.attempts"] = o.attempts;
+  if (o.error) a[ATTR_ERROR_TYPE] = o.error;
+  return a;
+}
+
+export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVersion: string): Tracing {
+  // The SDK reports export failures through `diag`; send them to our log (warn), never a header value.
+  diag.setLogger(
+    {
+      error: (message) => logger.warn("trace export failed", { detail: String(message) }),
+      warn: (message) => logger.warn("trace export problem", { detail: String(message) }),
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
+    DiagLogLevel.WARN,
+  );
+  const exporterConfig = { url: config.url, headers: config.headers };
+  const exporter = config.protocol === "http/json" ? new JsonExporter(exporterConfig) : new ProtobufExporter(exporterConfig);
+  const ids = new StampedIds();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.serviceName, [ATTR_SERVICE_VERSION]: serviceVersion }),
+    idGenerator: ids,
+    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: config.scheduleDelayMs })],
+  });
+  const tracer = provider.getTracer("ollaix", serviceVersion);
+  const origin = performance.timeOrigin;
+  logger.info("tracing on", { endpoint: config.url, protocol: config.protocol, service: config.serviceName });
+
+  return {
+    observe(o) {
+      const stamp = o.trace;
+      if (!stamp) return;
+      let parent: Context = ROOT_CONTEXT;
+      if (stamp.parentSpanId) {
+        parent = trace.setSpanContext(ROOT_CONTEXT, {
+          traceId: stamp.traceId,
+          spanId: stamp.parentSpanId,
+          traceFlags: stamp.flags === "01" ? 1 : 0,
+          isRemote: true,
+          traceState: stamp.traceState ? createTraceState(stamp.traceState) : undefined,
+        });
+      }
+      const operation = operationOf(o);
+      ids.next = stamp;
+      let span;
+      try {
+        span = tracer.startSpan(
+          o.model ? `${operation} ${o.model}` : operation,
+          { kind: SpanKind.SERVER, startTime: origin + o.startedAt, attributes: spanAttributes(o) },
+          parent,
+        );
+      } finally {
+        ids.next = undefined;
+      }
+      if (o.error) span.setStatus({ code: SpanStatusCode.ERROR, message: o.error });
+      span.end(origin + o.startedAt + o.durationMs);
+    },
+    async shutdown() {
+      await provider.shutdown();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import type { Logger } from "../logger.ts";
+import type { ModelRegistry } from "../registry.ts";
+
+/** A dependency readiness waits for besides the providers (shared state such as Redis). */
+export interface ReadinessCheck {
+  name: string;
+  check(signal: AbortSignal): Promise<{ ok: boolean; detail?: string }>;
+}
+
+export interface ProbeResult {
+  name: string;
+  /** Absent for a provider that has no health probe (e.g. the built-in dummy). */
+  ok?: boolean;
+  detail?: string;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  providers: ProbeResult[];
+  checks: ProbeResult[];
+}
+
+export interface ReadinessOptions {
+  registry: ModelRegistry;
+  logger: Logger;
+  redact: (text: string) => string;
+  checks?: readonly ReadinessCheck[];
+  /** How long one round of probes is reused (default 5 s): load balancers poll often. */
+  cacheMs?: number;
+  /** Longest a probe may take (default 3 s). */
+  timeoutMs?: number;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * `/health/ready`: ready when at least one provider answers its health probe (or none has a probe:
+ * nothing to wait for) and every named check (Redis when configured) passes. Probes run at most once
+ * per `cacheMs`; concurrent callers share the round in progress.
+ */
+export class Readiness {
+  readonly #o: ReadinessOptions;
+  readonly #checks: ReadinessCheck[];
+  #last: { at: number; report: ReadinessReport } | undefined;
+  #running: Promise<ReadinessReport> | undefined;
+
+  constructor(options: ReadinessOptions) {
+    this.#o = options;
+    this.#checks = [...(options.checks ?? [])];
+  }
+
+  /** Plugs in another dependency (e.g. the Redis client, once shared state is configured). */
+  add(check: ReadinessCheck): void {
+    this.#checks.push(check);
+    this.#last = undefined;
+  }
+
+  report(now = performance.now()): Promise<ReadinessReport> {
+    if (this.#last && now - this.#last.at < (this.#o.cacheMs ?? 5000)) return Promise.resolve(this.#last.report);
+    this.#running ??= this.#probe().then(
+      (report) => {
+        this.#last = { at: performance.now(), report };
+        this.#running = undefined;
+        return report;
+      },
+      (error: unknown) => {
+        this.#running = undefined;
+        throw error;
+      },
+    );
+    return this.#running;
+  }
+
+  async #probe(): Promise<ReadinessReport> {
+    const { registry, logger, redact } = this.#o;
+    const timeoutMs = this.#o.timeoutMs ?? 3000;
+    const providers = await Promise.all(
+      registry.providers.map(async (p): Promise<ProbeResult> => {
+        if (!p.health) return { name: p.name };
+        try {
+          const r = await p.health({ signal: AbortSignal.timeout(timeoutMs), logger, upstreamHeaders: { "x-ollaix-hops": "1" } });
+          return r.detail === undefined ? { name: p.name, ok: r.ok } : { name: p.name, ok: r.ok, detail: redact(r.detail) };
+        } catch (error) {
+          return { name: p.name, ok: false, detail: redact(message(error)) };
+        }
+      }),
+    );
+    const checks = await Promise.all(
+      this.#checks.map(async (c): Promise<ProbeResult> => {
+        try {
+          const r = await c.check(AbortSignal.timeout(timeoutMs));
+          return r.detail === undefined ? { name: c.name, ok: r.ok } : { name: c.name, ok: r.ok, detail: redact(r.detail) };
+        } catch (error) {
+          return { name: c.name, ok: false, detail: redact(message(error)) };
+        }
+      }),
+    );
+    const probed = providers.filter((p) => p.ok !== undefined);
+    const providersReady = probed.length === 0 || probed.some((p) => p.ok === true);
+    return { ready: providersReady && checks.every((c) => c.ok), providers, checks };
+  }
+}
+
+/** The minimal Redis client a check needs: Bun's `RedisClient` has it (`send("PING", [])`). */
+export interface RedisPinger {
+  send(command: string, args: string[]): Promise<unknown>;
+}
+
+/** Shared state is reachable when Redis answers PING in time. */
+export function redisCheck(client: RedisPinger, name = "redis"): ReadinessCheck {
+  return {
+    name,
+    async check(signal) {
+      const pong = await Promise.race([
+        client.send("PING", []),
+        new Promise<never>((_, reject) => {
+          if (signal.aborted) reject(new Error("Redis did not answer PING in time"));
+          signal.addEventListener("abort", () => reject(new Error("Redis did not answer PING in time")), { once: true });
+        }),
+      ]);
+      return pong === "PONG" ? { ok: true } : { ok: false, detail: `unexpected answer to PING: ${String(pong)}` };
+    },
+  };
+}

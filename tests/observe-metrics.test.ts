@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import dummy from "../plugins/dummy/index.ts";
+import { definePlugin, UpstreamError, UpstreamUnavailableError, type ChunkResult } from "../src/kit.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { scrape, type Scrape } from "./helpers/prometheus.ts";
+
+/** Lets the held model's stream end (it waits after its first chunk). */
+let release: () => void = () => undefined;
+
+/** A provider whose upstream is down (chat) or answers garbage (embeddings), fails mid-stream, or holds its stream open. */
+const broken = definePlugin({
+  name: "broken",
+  models: [{ id: "broken-model" }, { id: "midstream-model" }, { id: "held-model" }],
+  async chat() {
+    throw new UpstreamUnavailableError("The upstream at http://127.0.0.1:9 is unreachable.");
+  },
+  async *chatStream(request): AsyncGenerator<ChunkResult> {
+    if (request.model === "held-model") {
+      yield { choices: [{ index: 0, delta: { content: "wait" } }] };
+      await new Promise<void>((resolve) => (release = resolve));
+      yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+      return;
+    }
+    if (request.model !== "midstream-model") throw new UpstreamUnavailableError("The upstream at http://127.0.0.1:9 is unreachable.");
+    yield { choices: [{ index: 0, delta: { content: "Hel" } }] };
+    throw new UpstreamError("The upstream sent garbage.");
+  },
+  async embed() {
+    throw new UpstreamError("The upstream sent garbage.");
+  },
+});
+
+let gw: TestGateway;
+let client: OpenAI;
+beforeAll(async () => {
+  gw = await startTestGateway({ LOG_LEVEL: "info" }, [dummy, broken]);
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+});
+afterAll(() => gw.close());
+
+/** What one request should have added to the metrics. */
+interface Expected {
+  status: number;
+  model: string;
+  provider: string;
+  /** Usage as the answer reported it (0/0 when it failed before any). */
+  input: number;
+  output: number;
+  /** The error code an upstream failure is counted under. */
+  upstreamError?: string;
+  streamed?: boolean;
+}
+
+const statusOf = (error: unknown) => (error instanceof OpenAI.APIError ? error.status : undefined);
+
+const chatMessages = [{ role: "user" as const, content: "Count the tokens of this question, please." }];
+
+/**
+ * One row per (surface, case): `run` makes the request with the surface's official client and says
+ * what the answer reported. Other surfaces add their rows here with their own clients.
+ */
+const CASES: { surface: "chat" | "responses" | "messages" | "ollama" | "embeddings"; name: string; run: () => Promise<Expected> }[] = [
+  {
+    surface: "chat",
+    name: "answered",
+    run: async () => {
+      const answer = await client.chat.completions.create({ model: "dummy-model:1.0", messages: chatMessages, seed: 1 });
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: answer.usage!.prompt_tokens, output: answer.usage!.completion_tokens };
+    },
+  },
+  {
+    surface: "chat",
+    name: "streamed",
+    run: async () => {
+      const stream = await client.chat.completions.create({ model: "dummy-model:1.0", messages: chatMessages, seed: 2, stream: true, stream_options: { include_usage: true } });
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const chunk of stream) usage = chunk.usage ?? usage;
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: usage!.prompt_tokens, output: usage!.completion_tokens, streamed: true };
+    },
+  },
+  {
+    surface: "chat",
+    name: "upstream down",
+    run: async () => {
+      const status = await client.chat.completions.create({ model: "broken-model", messages: chatMessages }).then(() => 200, statusOf);
+      return { status: status!, model: "broken-model", provider: "broken", input: 0, output: 0, upstreamError: "upstream_unavailable" };
+    },
+  },
+  {
+    surface: "chat",
+    name: "streamed, upstream down before the first chunk",
+    run: async () => {
+      const status = await client.chat.completions.create({ model: "broken-model", messages: chatMessages, stream: true }).then(() => 200, statusOf);
+      return { status: status!, model: "broken-model", provider: "broken", input: 0, output: 0, upstreamError: "upstream_unavailable" };
+    },
+  },
+  {
+    surface: "chat",
+    name: "streamed, upstream fails mid-stream",
+    run: async () => {
+      const stream = await client.chat.completions.create({ model: "midstream-model", messages: chatMessages, stream: true });
+      let text = "";
+      const failed = await (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      })().then(() => false, () => true);
+      expect(failed).toBe(true);
+      expect(text).toBe("Hel");
+      // Usage is the gateway's estimate here (the provider sent none): read it from the log line.
+      const line = gw.logs.map((l) => JSON.parse(l)).findLast((l) => l.msg === "request");
+      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+    },
+  },
+  {
+    surface: "chat",
+    name: "unknown model (counted as model=\"\")",
+    run: async () => {
+      const status = await client.chat.completions.create({ model: "no-such-model-4711", messages: chatMessages }).then(() => 200, statusOf);
+      return { status: status!, model: "", provider: "", input: 0, output: 0 };
+    },
+  },
+  {
+    surface: "embeddings",
+    name: "answered",
+    run: async () => {
+      const answer = await client.embeddings.create({ model: "dummy-model:1.0", input: ["one two three", "four"] });
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: answer.usage.prompt_tokens, output: 0 };
+    },
+  },
+  {
+    surface: "embeddings",
+    name: "upstream garbage",
+    run: async () => {
+      const status = await client.embeddings.create({ model: "broken-model", input: "x" }).then(() => 200, statusOf);
+      return { status: status!, model: "broken-model", provider: "broken", input: 0, output: 0, upstreamError: "upstream_error" };
+    },
+  },
+];
+
+const delta = (after: Scrape, before: Scrape, name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
+const histogramDelta = (after: Scrape, before: Scrape, name: string, labels: Record<string, string>) => {
+  const a = after.histogram(name, labels);
+  const b = before.histogram(name, labels);
+  return { count: a.count - b.count, sum: a.sum - b.sum };
+};
+
+describe("GET /metrics after real requests", () => {
+  test.each(CASES.map((c) => [`${c.surface}: ${c.name}`, c] as const))("%s", async (_, c) => {
+    const before = await scrape(gw.url);
+    const e = await c.run();
+    const after = await scrape(gw.url);
+    const series = { surface: c.surface, model: e.model, provider: e.provider };
+
+    // Exactly one request, counted under the right labels.
+    expect(delta(after, before, "ollaix_requests_total")).toBe(1);
+    expect(delta(after, before, "ollaix_requests_total", { ...series, key: "", status: String(e.status) })).toBe(1);
+    expect(histogramDelta(after, before, "ollaix_request_duration_seconds", series).count).toBe(1);
+    expect(histogramDelta(after, before, "ollaix_overhead_seconds", series).count).toBe(1);
+    expect(histogramDelta(after, before, "ollaix_time_to_first_token_seconds", series).count).toBe(e.streamed ? 1 : 0);
+    expect(after.value("ollaix_in_flight_requests")).toBe(0);
+
+    // Tokens: the answer's usage, in both the ollaix_* counter and the GenAI histogram.
+    expect(delta(after, before, "ollaix_tokens_total", { ...series, type: "input" })).toBe(e.input);
+    expect(delta(after, before, "ollaix_tokens_total", { ...series, type: "output" })).toBe(e.output);
+    const operation = c.surface === "embeddings" ? "embeddings" : "chat";
+    const genAi = { gen_ai_operation_name: operation, gen_ai_provider_name: e.provider, gen_ai_request_model: e.model };
+    expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "input" }).sum).toBe(e.status === 200 || e.input > 0 ? e.input : 0);
+    expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "output" }).sum).toBe(e.output);
+    expect(histogramDelta(after, before, "gen_ai_server_request_duration_seconds", genAi).count).toBe(1);
+    expect(histogramDelta(after, before, "gen_ai_server_time_to_first_token_seconds", genAi).count).toBe(e.streamed ? 1 : 0);
+
+    // Failures of the provider, by provider and code; nothing else counts as one.
+    expect(delta(after, before, "ollaix_upstream_errors_total")).toBe(e.upstreamError ? 1 : 0);
+    if (e.upstreamError) expect(delta(after, before, "ollaix_upstream_errors_total", { provider: e.provider, code: e.upstreamError })).toBe(1);
+    if (e.status !== 200) {
+      expect(histogramDelta(after, before, "gen_ai_server_request_duration_seconds", { ...genAi, error_type: "" }).count).toBe(0);
+    }
+  });
+
+  test("label values stay bounded: a model id nobody serves is never a label value", async () => {
+    const metrics = await scrape(gw.url);
+    for (const family of ["ollaix_requests_total", "ollaix_tokens_total", "gen_ai_client_token_usage"]) {
+      for (const labels of metrics.labelSets(family)) {
+        expect(["", "dummy-model:1.0", "broken-model", "midstream-model", "held-model"]).toContain(labels.model ?? labels.gen_ai_request_model ?? "");
+      }
+    }
+    expect(metrics.text).not.toContain("no-such-model-4711");
+  });
+
+  test("every contract family is exposed with its type", async () => {
+    const metrics = await scrape(gw.url);
+    const types = Object.fromEntries([...metrics.families.values()].map((f) => [f.name, f.type]));
+    expect(types).toMatchObject({
+      ollaix_requests_total: "COUNTER",
+      ollaix_request_duration_seconds: "HISTOGRAM",
+      ollaix_time_to_first_token_seconds: "HISTOGRAM",
+      ollaix_overhead_seconds: "HISTOGRAM",
+      ollaix_tokens_total: "COUNTER",
+      ollaix_upstream_errors_total: "COUNTER",
+      ollaix_in_flight_requests: "GAUGE",
+      ollaix_rate_limited_total: "COUNTER",
+      ollaix_fallbacks_total: "COUNTER",
+      gen_ai_server_request_duration_seconds: "HISTOGRAM",
+      gen_ai_server_time_to_first_token_seconds: "HISTOGRAM",
+      gen_ai_client_token_usage: "HISTOGRAM",
+    });
+  });
+
+  test("a request still streaming is in flight", async () => {
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "held-model", messages: chatMessages, stream: true }),
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    expect((await scrape(gw.url)).value("ollaix_in_flight_requests")).toBe(1);
+    release();
+    while (!(await reader.read()).done);
+    expect((await scrape(gw.url)).value("ollaix_in_flight_requests")).toBe(0);
+  });
+});
+
+describe("OLLAIX_ADMIN_KEY", () => {
+  const ADMIN = "adm-9c1f5e0b7d3a4e2f";
+  let guarded: TestGateway;
+  beforeAll(async () => {
+    guarded = await startTestGateway({ OLLAIX_ADMIN_KEY: ADMIN, LOG_LEVEL: "debug" }, [dummy]);
+  });
+  afterAll(() => guarded.close());
+
+  test("/metrics needs it as a Bearer token; wrong or missing is a 401 envelope", async () => {
+    const missing = await fetch(`${guarded.url}/metrics`);
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as { error: unknown }).error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" });
+    const wrong = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}x` } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain(ADMIN);
+    const metrics = await scrape(guarded.url, { authorization: `Bearer ${ADMIN}` });
+    expect(metrics.families.has("ollaix_requests_total")).toBe(true);
+    // /health and the API stay as they were.
+    expect((await fetch(`${guarded.url}/health`)).status).toBe(200);
+    expect(guarded.logs.join("")).not.toContain(ADMIN);
+  });
+});

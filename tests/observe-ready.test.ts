@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import dummy from "../plugins/dummy/index.ts";
+import ollama from "../plugins/ollama/index.ts";
+import { createLogger } from "../src/logger.ts";
+import { Readiness, redisCheck } from "../src/observe/readiness.ts";
+import { ModelRegistry } from "../src/registry.ts";
+import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
+import { json, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { freePort } from "./helpers/process.ts";
+import { startRedis, type TestRedis } from "./helpers/redis.ts";
+
+/** Ollama's `/api/version` and `/api/tags` (docs/api.md), or 500s while "down". */
+function fakeOllama(): FakeServer & { setDown(down: boolean): void } {
+  const state = { down: false };
+  const server = startFakeServer((request) => {
+    if (state.down) return Response.json({ error: "model runner crashed" }, { status: 500 });
+    if (request.path === "/api/version") return Response.json({ version: "0.6.4" });
+    if (request.path === "/api/tags") return Response.json({ models: [] });
+    return Response.json({ error: "not found" }, { status: 404 });
+  });
+  return Object.assign(server, { setDown: (down: boolean) => void (state.down = down) });
+}
+
+describe("GET /health/ready on a real port", () => {
+  let upstream: ReturnType<typeof fakeOllama>;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    upstream = fakeOllama();
+    gw = await startTestGateway({ OLLAMA_BASE_URL: upstream.url, OLLAIX_API_KEYS: "client-key-1234" }, [dummy, ollama]);
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  test("200 while a provider answers its probe, with each provider's result; never needs a key", async () => {
+    const response = await fetch(`${gw.url}/health/ready`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: "ready",
+      providers: [{ name: "dummy" }, { name: "ollama", ok: true, detail: "Ollama 0.6.4" }],
+      checks: [],
+    });
+  });
+
+  test("probes are cached: a burst of readiness checks probes the upstream once", async () => {
+    const before = upstream.requests.filter((r) => r.path === "/api/version").length;
+    await Promise.all(Array.from({ length: 5 }, () => fetch(`${gw.url}/health/ready`)));
+    expect(upstream.requests.filter((r) => r.path === "/api/version").length - before).toBeLessThanOrEqual(1);
+  });
+
+  test("/health stays a liveness probe that never calls upstream", async () => {
+    const before = upstream.requests.length;
+    upstream.setDown(true);
+    try {
+      const response = await fetch(`${gw.url}/health`);
+      expect(response.status).toBe(200);
+      expect((await json(response)).status).toBe("healthy");
+      expect(upstream.requests.length).toBe(before);
+    } finally {
+      upstream.setDown(false);
+    }
+  });
+});
+
+describe("not ready", () => {
+  test("503 with the detail when the only probed provider is unreachable", async () => {
+    const gw = await startTestGateway({ OLLAMA_BASE_URL: `http://127.0.0.1:${freePort()}` }, [dummy, ollama]);
+    try {
+      const response = await fetch(`${gw.url}/health/ready`);
+      expect(response.status).toBe(503);
+      const body = await json(response);
+      expect(body.status).toBe("not_ready");
+      expect(body.providers[1]).toMatchObject({ name: "ollama", ok: false });
+      expect(typeof body.providers[1].detail).toBe("string");
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe("Readiness", () => {
+  const logger = createLogger({ level: "error", write: () => undefined });
+  let upstream: ReturnType<typeof fakeOllama>;
+  let redis: TestRedis;
+  beforeAll(async () => {
+    upstream = fakeOllama();
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await upstream.close();
+    await redis.stop();
+  });
+
+  async function registryWithOllama(): Promise<ModelRegistry> {
+    const registry = new ModelRegistry(logger);
+    const created = await ollama.create({ env: { OLLAMA_BASE_URL: upstream.url }, settings: undefined, logger, fetch, addSecret: () => undefined, readSecretEnv: () => undefined });
+    for (const p of [created].flat()) if (p) registry.add(p);
+    registry.add(dummy);
+    return registry;
+  }
+
+  test("follows the provider: ready, then not while it fails, then ready again (no cache)", async () => {
+    const readiness = new Readiness({ registry: await registryWithOllama(), logger, redact: (t) => t, cacheMs: 0 });
+    expect((await readiness.report()).ready).toBe(true);
+    upstream.setDown(true);
+    try {
+      const report = await readiness.report();
+      expect(report.ready).toBe(false);
+      expect(report.providers.find((p) => p.name === "ollama")).toMatchObject({ ok: false });
+    } finally {
+      upstream.setDown(false);
+    }
+    expect((await readiness.report()).ready).toBe(true);
+  });
+
+  test("a Redis check: ready while Redis answers PING, not ready while it is away", async () => {
+    const client = new Bun.RedisClient(redis.url, { autoReconnect: true, connectionTimeout: 500, maxRetries: 0 });
+    const readiness = new Readiness({ registry: await registryWithOllama(), logger, redact: (t) => t, cacheMs: 0, timeoutMs: 1000 });
+    readiness.add(redisCheck(client));
+    expect(await readiness.report()).toMatchObject({ ready: true, checks: [{ name: "redis", ok: true }] });
+    await redis.stop();
+    try {
+      const report = await readiness.report();
+      expect(report.ready).toBe(false);
+      expect(report.checks[0]).toMatchObject({ name: "redis", ok: false });
+    } finally {
+      await redis.start();
+      client.close();
+    }
+  });
+});

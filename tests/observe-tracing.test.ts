@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import dummy from "../plugins/dummy/index.ts";
+import openaiCompatible from "../plugins/openai-compatible/index.ts";
+import { openAIHandler } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { startCollector, type FakeCollector } from "./helpers/otlp-collector.ts";
+
+const CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CLIENT_SPAN = "00f067aa0ba902b7";
+const COLLECTOR_TOKEN = "otlp-token-5f2d9c81";
+const UPSTREAM_KEY = "sk-upstream-7d0c2e9a4b";
+
+let upstream: FakeServer;
+beforeAll(() => {
+  upstream = startFakeServer(openAIHandler);
+});
+afterAll(() => upstream.close());
+
+const chatTo = (gw: TestGateway) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+const lastChatRequest = () => upstream.requests.findLast((r) => r.path === "/v1/chat/completions")!;
+
+describe.each([
+  ["http/protobuf", "application/x-protobuf"],
+  ["http/json", "application/json"],
+])("traces over OTLP %s", (protocol, contentType) => {
+  let collector: FakeCollector;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    collector = startCollector();
+    gw = await startTestGateway(
+      {
+        LOG_LEVEL: "info",
+        OPENAI_BASE_URL: `${upstream.url}/v1`,
+        OPENAI_API_KEY: UPSTREAM_KEY,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+        OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${COLLECTOR_TOKEN}`,
+        OTEL_SERVICE_NAME: "ollaix-under-test",
+        OTEL_BSP_SCHEDULE_DELAY: "20",
+      },
+      [dummy, openaiCompatible],
+    );
+  });
+  afterAll(async () => {
+    await gw.close();
+    await collector.close();
+  });
+
+  test("a client's traceparent is continued; the upstream call carries the gateway span as its parent", async () => {
+    const before = Date.now();
+    const answer = await chatTo(gw).chat.completions.create(
+      { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] },
+      { headers: { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` } },
+    );
+    const after = Date.now();
+    const span = await collector.waitForSpan((s) => s.traceId === CLIENT_TRACE && s.name === "chat gpt-4o-mini");
+    expect(span.parentSpanId).toBe(CLIENT_SPAN);
+    expect(span.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(span.kind).toBe(2); // SERVER
+    expect(lastChatRequest().headers.traceparent).toBe(`00-${CLIENT_TRACE}-${span.spanId}-01`);
+    expect(span.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.request.model": "gpt-4o-mini",
+      "gen_ai.response.model": "gpt-4o-mini",
+      "gen_ai.usage.input_tokens": answer.usage!.prompt_tokens,
+      "gen_ai.usage.output_tokens": answer.usage!.completion_tokens,
+      "gen_ai.response.finish_reasons": ["stop"],
+      "http.request.method": "POST",
+      "http.response.status_code": 200,
+      "url.path": "/v1/chat/completions",
+      "ollaix.surface": "chat",
+    });
+    expect(span.attributes["error.type"]).toBeUndefined();
+    expect(span.status.code).toBe(0);
+    // The span's times are the request's: inside the test's window, in order.
+    expect(Number(span.startNs / 1_000_000n)).toBeGreaterThanOrEqual(before - 5);
+    expect(Number(span.endNs / 1_000_000n)).toBeLessThanOrEqual(after + 5);
+    expect(span.endNs).toBeGreaterThan(span.startNs);
+    expect(span.resource["service.name"]).toBe("ollaix-under-test");
+    const exportRequest = collector.requests.at(-1)!;
+    expect(exportRequest.path).toBe("/v1/traces");
+    expect(exportRequest.contentType).toStartWith(contentType);
+    expect(exportRequest.headers.authorization).toBe(`Bearer ${COLLECTOR_TOKEN}`);
+  });
+
+  test("without a traceparent a new trace starts, and the upstream gets it", async () => {
+    const stream = await chatTo(gw).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], stream: true });
+    for await (const _ of stream);
+    const sent = lastChatRequest().headers.traceparent!;
+    const [, traceId, spanId] = sent.split("-");
+    const span = await collector.waitForSpan((s) => s.spanId === spanId);
+    expect(span.traceId).toBe(traceId!);
+    expect(span.parentSpanId).toBe("");
+    expect(span.attributes["ollaix.stream"]).toBe(true);
+    expect(typeof span.attributes["ollaix.time_to_first_token_ms"]).toBe("number");
+  });
+
+  test("a failure: error.type and an error status; an unknown model names only the operation", async () => {
+    const failed = await chatTo(gw)
+      .chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "Hi" }] }, { headers: { traceparent: `00-${CLIENT_TRACE}-${"1".repeat(16)}-01` } })
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(OpenAI.NotFoundError);
+    const span = await collector.waitForSpan((s) => s.parentSpanId === "1".repeat(16));
+    expect(span.name).toBe("chat");
+    expect(span.attributes["error.type"]).toBe("model_not_found");
+    expect(span.attributes["http.response.status_code"]).toBe(404);
+    expect(span.status.code).toBe(2); // ERROR
+  });
+
+  test("a refusal before the pipeline (invalid JSON) is a span too", async () => {
+    const response = await fetch(`${gw.url}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json", traceparent: `00-${CLIENT_TRACE}-${"2".repeat(16)}-01` }, body: "{" });
+    expect(response.status).toBe(400);
+    const span = await collector.waitForSpan((s) => s.parentSpanId === "2".repeat(16));
+    expect(span.name).toBe("embeddings");
+    expect(span.attributes["http.response.status_code"]).toBe(400);
+    expect(span.status.code).toBe(2);
+  });
+
+  test("no log line carries the collector's token or the upstream key", () => {
+    const all = gw.logs.join("");
+    expect(all).toContain('"msg":"tracing on"');
+    expect(all).not.toContain(COLLECTOR_TOKEN);
+    expect(all).not.toContain(UPSTREAM_KEY);
+  });
+});
+
+describe("tracing off", () => {
+  test("no OpenTelemetry module is even loaded (a fresh process counts them)", async () => {
+    const count = async (vars: Record<string, string>) => {
+      const script = `
+        const { createGateway } = await import(${JSON.stringify(`${import.meta.dir}/../src/server.ts`)});
+        const gw = await createGateway({ env: ${JSON.stringify({ PORT: "0", LOG_LEVEL: "error", OLLAMA_BASE_URL: "http://127.0.0.1:9", ...vars })}, write: () => {} });
+        console.log(Object.keys(require.cache).filter((k) => k.includes("@opentelemetry")).length);
+        await gw.shutdown();
+        process.exit(0);`;
+      const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit", env: { PATH: process.env.PATH ?? "" } });
+      const out = await new Response(proc.stdout).text();
+      await proc.exited;
+      return Number(out.trim());
+    };
+    expect(await count({})).toBe(0);
+    // The same count sees the SDK when tracing is on, so the 0 above means something.
+    expect(await count({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9" })).toBeGreaterThan(10);
+  });
+
+  test("no traceparent goes upstream, and none is invented", async () => {
+    const gw = await startTestGateway({ OPENAI_BASE_URL: `${upstream.url}/v1`, OPENAI_API_KEY: UPSTREAM_KEY }, [dummy, openaiCompatible]);
+    try {
+      await chatTo(gw).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] }, { headers: { traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01` } });
+      expect(lastChatRequest().headers.traceparent).toBeUndefined();
+      expect(gw.gateway.observability.stampTrace).toBeUndefined();
+    } finally {
+      await gw.close();
+    }
+  });
+});
