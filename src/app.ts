@@ -12,6 +12,7 @@ import type { Gate } from "./pipeline/gate.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { surfaceOfPath } from "./surfaces/envelopes.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
+import { responsesRoutes } from "./surfaces/openai-responses/route.ts";
 import { embeddingRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -77,5 +78,6 @@ export function createApp(options: AppOptions) {
     .use(healthRoutes(deps))
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
+    .use(responsesRoutes(deps))
     .use(embeddingRoutes(deps));
 }

@@ -18,6 +18,10 @@ export const CoreEnv = Type.Object({
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 300_000, description: "milliseconds" }),
   STREAM_IDLE_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 120_000, description: "milliseconds" }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000, description: "milliseconds" }),
+  REDIS_URL: Type.Optional(
+    Type.String({ pattern: "^rediss?://[^\\s]+$", description: "a redis:// or rediss:// URL" }),
+  ),
+  RESPONSES_TTL_S: Type.Integer({ minimum: 1, default: 86_400, description: "seconds stored Responses are kept" }),
   LOG_LEVEL: Type.Union(
     [Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")],
     { default: "info", description: "debug, info, warn or error" },
@@ -37,6 +41,10 @@ export interface Config {
   streamIdleTimeoutMs: number;
   shutdownGraceMs: number;
   logLevel: LogLevel;
+  /** Shared state for several replicas (stored responses, limits); unset = in-process memory. */
+  redisUrl?: string;
+  /** How long stored Responses are kept. */
+  responsesTtlS: number;
 }
 
 const splitList = (value: string) =>
@@ -61,5 +69,7 @@ export function loadConfig(env: EnvSource): Config {
     streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    responsesTtlS: e.RESPONSES_TTL_S,
   };
 }

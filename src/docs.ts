@@ -7,6 +7,9 @@ import { ChatCompletion, ChatCompletionChunk, ChatRequest } from "./schemas/chat
 import { EmbeddingList, EmbeddingRequest } from "./schemas/embeddings.ts";
 import { ErrorBody } from "./schemas/error.ts";
 import { Model, ModelList } from "./schemas/models.ts";
+import { ResponsesRequest } from "./surfaces/openai-responses/request-schema.ts";
+import { DeletedResponse, ResponseItemList, ResponseObject } from "./surfaces/openai-responses/response-schema.ts";
+import { Type } from "@sinclair/typebox";
 
 /** The seed's three-message conversation: the example request of the docs page. */
 export const SEED_CHAT_EXAMPLE = {
@@ -33,6 +36,12 @@ export function docs(version: string) {
       headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" },
     }), { detail: { hide: true } })
     .get("/", ({ redirect }) => redirect("/docs", 302), { detail: { hide: true } })
+    // The router serves /docs/ as /docs, but there the page's relative URLs (docs/json,
+    // docs/scalar.js) resolve under /docs/docs/ and it renders blank: send it to /docs. A local
+    // hook, so it runs for the docs routes only; relative, so it works behind a path prefix too.
+    .onBeforeHandle(function docsWithoutSlash({ request, redirect }) {
+      if (request.url.endsWith("/docs/")) return redirect("../docs", 301);
+    })
     .use(
       openapi({
         path: "/docs",
@@ -59,6 +68,7 @@ export function docs(version: string) {
           },
           tags: [
             { name: "Chat", description: "Chat completions, with and without streaming" },
+            { name: "Responses", description: "OpenAI Responses: stateless or stored, with and without streaming" },
             { name: "Embeddings", description: "Vector embeddings" },
             { name: "Models", description: "Models of every provider instance" },
             { name: "Health", description: "Liveness; never needs a key" },
@@ -73,6 +83,26 @@ export function docs(version: string) {
             post: {
               body: { ...ChatRequest, examples: [SEED_CHAT_EXAMPLE] },
               response: { 200: ChatCompletion, ...errors },
+            },
+          },
+          "/v1/responses": {
+            post: {
+              body: { ...ResponsesRequest, examples: [{ model: "dummy-model:1.0", instructions: "Answer briefly.", input: "Hello, what's your name?" }] },
+              response: { 200: ResponseObject, ...errors },
+            },
+          },
+          "/v1/responses/:response_id": {
+            get: { response: { 200: ResponseObject, 404: ErrorBody } },
+            delete: { response: { 200: DeletedResponse, 404: ErrorBody } },
+          },
+          "/v1/responses/:response_id/input_items": {
+            get: {
+              query: Type.Object({
+                limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+                order: Type.Optional(Type.Union([Type.Literal("asc"), Type.Literal("desc")], { default: "desc" })),
+                after: Type.Optional(Type.String({ description: "an item id: the page starts after it" })),
+              }),
+              response: { 200: ResponseItemList, 400: ErrorBody, 404: ErrorBody },
             },
           },
           "/v1/embeddings": {
