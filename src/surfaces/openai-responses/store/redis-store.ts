@@ -7,38 +7,62 @@ const KEY_PREFIX = "ollaix:responses:";
 /**
  * Stored responses in Redis (`REDIS_URL`), one JSON value per response, written with `SET … EX` so
  * Redis itself expires them after the TTL. Every replica pointed at the same Redis sees them all.
- * An unreachable Redis is a 503 for the requests that need the store; the URL (it may hold a
- * password) is never put in a message.
+ * An unreachable Redis is a 503 `state_unavailable` for the requests that need the store, at once;
+ * the URL (it may hold a password) is never put in a message.
  */
 export class RedisResponseStore implements ResponseStore {
-  readonly #client: RedisClient;
+  readonly #url: string;
   readonly #ttl: string;
+  #client: RedisClient | undefined;
+  #connecting: Promise<RedisClient> | undefined;
 
   constructor(url: string, ttlSeconds: number) {
-    this.#client = new RedisClient(url, { connectionTimeout: 2_000, maxRetries: 3 });
+    this.#url = url;
     this.#ttl = String(ttlSeconds);
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
-    const text = await this.#call(() => this.#client.get(KEY_PREFIX + id));
+    const text = await this.#call((c) => c.get(KEY_PREFIX + id));
     return text === null ? undefined : (JSON.parse(text) as StoredResponse);
   }
 
   async put(value: StoredResponse): Promise<void> {
-    await this.#call(() => this.#client.send("SET", [KEY_PREFIX + value.response.id, JSON.stringify(value), "EX", this.#ttl]));
+    await this.#call((c) => c.send("SET", [KEY_PREFIX + value.response.id, JSON.stringify(value), "EX", this.#ttl]));
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.#call(() => this.#client.del(KEY_PREFIX + id))) > 0;
+    return (await this.#call((c) => c.del(KEY_PREFIX + id))) > 0;
   }
 
   close(): void {
-    this.#client.close();
+    this.#client?.close();
+    this.#client = undefined;
   }
 
-  async #call<T>(command: () => Promise<T>): Promise<T> {
+  /**
+   * Bun's client, left to itself, queues commands while Redis is away and retries the connection in
+   * the background (a request would hang); so queueing and reconnecting are off, and a lost
+   * connection is replaced by a new one on the next command.
+   */
+  #connected(): Promise<RedisClient> {
+    if (this.#client?.connected) return Promise.resolve(this.#client);
+    this.#connecting ??= (async () => {
+      this.#client?.close();
+      const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
+      this.#client = client;
+      try {
+        await client.connect();
+        return client;
+      } finally {
+        this.#connecting = undefined;
+      }
+    })();
+    return this.#connecting;
+  }
+
+  async #call<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
     try {
-      return await command();
+      return await command(await this.#connected());
     } catch (error) {
       throw new UpstreamUnavailableError("The response store (Redis) is unreachable.", { cause: error, code: "state_unavailable" });
     }
