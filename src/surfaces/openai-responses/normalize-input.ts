@@ -12,16 +12,40 @@ const missing = (param: string): never => fail(`Missing required parameter: '${p
 /**
  * A request's `input` as the items OpenAI lists under `input_items` (`ItemResource`: every item has
  * an `id` and a `type`, message content is always parts). Checks the per-type rules the schema
- * cannot say, naming `input[i]…` as OpenAI does. A string is one user message. Pure.
+ * cannot say, naming `input[i]…` as OpenAI does. A string is one user message; an `item_reference`
+ * is replaced by the stored item it names (`references`, fetched by the caller). Pure.
  */
-export function normalizeInput(input: ResponsesRequest["input"]): InputItemResource[] {
+export function normalizeInput(
+  input: ResponsesRequest["input"],
+  references: ReadonlyMap<string, InputItemResource> = NO_REFERENCES,
+): InputItemResource[] {
   if (input === undefined) return [];
   if (typeof input === "string") {
     return [{ id: randomId("msg_"), type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: input }] }];
   }
   const items: InputItemResource[] = new Array(input.length);
-  for (let i = 0; i < input.length; i++) items[i] = normalizeItem(input[i]!, `input[${i}]`);
+  for (let i = 0; i < input.length; i++) {
+    const item = input[i]!;
+    items[i] = item.type === "item_reference" ? referenced(item, `input[${i}]`, references) : normalizeItem(item, `input[${i}]`);
+  }
   return items;
+}
+
+const NO_REFERENCES: ReadonlyMap<string, InputItemResource> = new Map();
+
+/** The ids of the `item_reference` items of an input: what the caller looks up before normalizing. */
+export function referencedIds(input: ResponsesRequest["input"]): string[] {
+  if (!Array.isArray(input)) return [];
+  const ids: string[] = [];
+  for (const item of input) if (item.type === "item_reference" && typeof item.id === "string") ids.push(item.id);
+  return ids;
+}
+
+function referenced(item: ResponsesInputItem, at: string, references: ReadonlyMap<string, InputItemResource>): InputItemResource {
+  if (typeof item.id !== "string") return missing(`${at}.id`);
+  const found = references.get(item.id);
+  if (!found) fail(`Item with id '${item.id}' not found.`, `${at}.id`);
+  return found!;
 }
 
 function normalizeItem(item: ResponsesInputItem, at: string): InputItemResource {

@@ -6,7 +6,7 @@ import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { listInputItems } from "./list-input-items.ts";
-import { normalizeInput } from "./normalize-input.ts";
+import { normalizeInput, referencedIds } from "./normalize-input.ts";
 import { ResponsesRequest } from "./request-schema.ts";
 import { responseFrame } from "./response-frame.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
@@ -37,7 +37,13 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
       "/v1/responses",
       async function createResponse({ body: raw, request, set }) {
         const body = validate.assert(raw);
-        let input = normalizeInput(body.input);
+        const ids = referencedIds(body.input);
+        const references = new Map<string, InputItemResource>();
+        if (ids.length > 0) {
+          const found = await store.getItems(ids);
+          for (let i = 0; i < ids.length; i++) if (found[i]) references.set(ids[i]!, found[i]!);
+        }
+        let input = normalizeInput(body.input, references);
         if (body.previous_response_id) {
           const previous = await store.get(body.previous_response_id);
           if (!previous) {

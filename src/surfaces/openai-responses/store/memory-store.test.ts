@@ -2,7 +2,10 @@ import { describe, expect, test } from "bun:test";
 import type { ResponseObject } from "../response-schema.ts";
 import { MemoryResponseStore } from "./memory-store.ts";
 
-const entry = (id: string) => ({ response: { id } as ResponseObject, input: [] });
+const entry = (id: string, itemIds: string[] = []) => ({
+  response: { id, output: itemIds.map((itemId) => ({ id: itemId, type: "reasoning", summary: [] })) } as unknown as ResponseObject,
+  input: [],
+});
 
 describe("MemoryResponseStore", () => {
   test("get, put, delete", async () => {
@@ -27,6 +30,16 @@ describe("MemoryResponseStore", () => {
     now += 6_000;
     await store.put(entry("resp_new"));
     expect(store.size).toBe(1);
+  });
+
+  test("output items are found by id while their response is kept", async () => {
+    const store = new MemoryResponseStore(60, 1);
+    await store.put(entry("r1", ["rs_1", "rs_2"]));
+    expect((await store.getItems(["rs_2", "rs_x", "rs_1"])).map((item) => item?.id)).toEqual(["rs_2", undefined, "rs_1"]);
+    await store.put(entry("r2", ["rs_3"])); // evicts r1 (count bound 1)
+    expect((await store.getItems(["rs_1", "rs_3"])).map((item) => item?.id)).toEqual([undefined, "rs_3"]);
+    await store.delete("r2");
+    expect(await store.getItems(["rs_3"])).toEqual([undefined]);
   });
 
   test("beyond the count bound the oldest go first", async () => {

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 const entry = (id: string) => ({
-  response: { id, object: "response", output: [] } as unknown as ResponseObject,
+  response: { id, object: "response", output: [{ id: `rs_${id}`, type: "reasoning", summary: [] }] } as unknown as ResponseObject,
   input: [{ id: "msg_1", type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: "Hi" }] }],
 });
 
@@ -23,8 +23,10 @@ describe("RedisResponseStore (a real redis-server)", () => {
     try {
       await a.put(entry("resp_shared"));
       expect(await b.get("resp_shared")).toEqual(entry("resp_shared"));
+      expect(await b.getItems(["rs_resp_shared", "rs_none"])).toEqual([{ id: "rs_resp_shared", type: "reasoning", summary: [] } as never, undefined]);
       expect(await b.delete("resp_shared")).toBe(true);
       expect(await a.get("resp_shared")).toBeUndefined();
+      expect(await a.getItems(["rs_resp_shared"])).toEqual([undefined]);
       expect(await a.delete("resp_shared")).toBe(false);
     } finally {
       a.close();

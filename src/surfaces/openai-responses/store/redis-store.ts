@@ -1,8 +1,10 @@
 import { RedisClient } from "bun";
 import { UpstreamUnavailableError } from "../../../errors.ts";
+import type { InputItemResource } from "../response-schema.ts";
 import type { ResponseStore, StoredResponse } from "./response-store.ts";
 
 const KEY_PREFIX = "ollaix:responses:";
+const ITEM_PREFIX = "ollaix:responses:item:";
 
 /**
  * Stored responses in Redis (`REDIS_URL`), one JSON value per response, written with `SET … EX` so
@@ -27,11 +29,26 @@ export class RedisResponseStore implements ResponseStore {
   }
 
   async put(value: StoredResponse): Promise<void> {
-    await this.#call((c) => c.send("SET", [KEY_PREFIX + value.response.id, JSON.stringify(value), "EX", this.#ttl]));
+    // Commands issued together are pipelined by Bun's client: one round trip for the response and its items.
+    await this.#call((c) =>
+      Promise.all([
+        c.send("SET", [KEY_PREFIX + value.response.id, JSON.stringify(value), "EX", this.#ttl]),
+        ...value.response.output.map((item) => c.send("SET", [ITEM_PREFIX + item.id, JSON.stringify(item), "EX", this.#ttl])),
+      ]),
+    );
+  }
+
+  async getItems(ids: readonly string[]): Promise<(InputItemResource | undefined)[]> {
+    if (ids.length === 0) return [];
+    const texts = (await this.#call((c) => c.send("MGET", ids.map((id) => ITEM_PREFIX + id)))) as (string | null)[];
+    return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as InputItemResource)));
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.#call((c) => c.del(KEY_PREFIX + id))) > 0;
+    const stored = await this.get(id);
+    if (!stored) return false;
+    const keys = [KEY_PREFIX + id, ...stored.response.output.map((item) => ITEM_PREFIX + item.id)];
+    return Number(await this.#call((c) => c.send("DEL", keys))) > 0;
   }
 
   close(): void {

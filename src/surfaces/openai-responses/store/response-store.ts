@@ -14,6 +14,11 @@ export interface StoredResponse {
 export interface ResponseStore {
   get(id: string): Promise<StoredResponse | undefined>;
   put(entry: StoredResponse): Promise<void>;
+  /**
+   * Output items of stored responses by their id (clients send `item_reference` items instead of
+   * repeating them); undefined where unknown or expired.
+   */
+  getItems(ids: readonly string[]): Promise<(InputItemResource | undefined)[]>;
   /** True when there was something to delete. */
   delete(id: string): Promise<boolean>;
   close(): void;
