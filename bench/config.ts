@@ -53,3 +53,7 @@ export const SEED_MESSAGES = [
 
 export const chatBody = (model: string, stream = false): string =>
   JSON.stringify(stream ? { model, messages: SEED_MESSAGES, stream: true } : { model, messages: SEED_MESSAGES });
+
+/** The same conversation as a Responses request (`input` items), for the Responses rows. */
+export const responsesBody = (model: string, stream = false): string =>
+  JSON.stringify(stream ? { model, input: SEED_MESSAGES, stream: true } : { model, input: SEED_MESSAGES });

@@ -6,7 +6,8 @@ import { spawn } from "./spawn.ts";
 import type { StreamClientResult, StreamJob } from "./stream-client.ts";
 
 export type Kind = "direct" | "bare" | "ollaix-src" | "ollaix-bin";
-export type PathName = "openai" | "ollama" | "dummy";
+/** `responses`: the openai upstream through `/v1/responses` (compared with the `openai` chat row). */
+export type PathName = "openai" | "ollama" | "dummy" | "responses";
 
 export interface Target {
   kind: Kind;
@@ -82,8 +83,14 @@ export async function sanity(url: string, body: string, expectOllama = false): P
     const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
     const text = await r.text();
     if (!r.ok) return `HTTP ${r.status}: ${text.slice(0, 200)}`;
-    const json = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[]; message?: { content?: unknown } };
-    const content = expectOllama ? json.message?.content : json.choices?.[0]?.message?.content;
+    const json = JSON.parse(text) as {
+      choices?: { message?: { content?: unknown } }[];
+      message?: { content?: unknown };
+      output?: { type?: string; content?: { text?: unknown }[] }[];
+    };
+    const content = expectOllama
+      ? json.message?.content
+      : (json.choices?.[0]?.message?.content ?? json.output?.find((item) => item.type === "message")?.content?.[0]?.text);
     return typeof content === "string" ? undefined : `unexpected answer: ${text.slice(0, 200)}`;
   } catch (error) {
     return `request failed: ${(error as Error).message}`;

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { chatBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settings, variant } from "./config.ts";
+import { chatBody, responsesBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settings, variant } from "./config.ts";
 import { ensureWrk, runLoad } from "./load.ts";
 import { loadRows, median, progressiveRow, sanity, streamRow, type Kind, type PathName, type Target } from "./measure.ts";
 import { memory } from "./proc.ts";
@@ -193,6 +193,16 @@ async function measureOllaix(v: "src" | "bin", fakes: Fakes, tool: "wrk" | "bun"
         // quick mode: the binary's ollama load rows are left out to stay under a minute
         ...(settings.quick && v === "bin" && path === "ollama" ? { streamsOnly: true } : {}),
       });
+      // The same upstream and conversation through /v1/responses: its cost over the chat row is the surface's.
+      if (path === "openai") {
+        plans.push({
+          path: "responses",
+          url: `${url}/v1/responses`,
+          body: responsesBody(listed),
+          streamBody: (suffix) => responsesBody(listedVariant(listed, BARE.openai, suffix), true),
+          format: "sse",
+        });
+      }
     }
     await measure(kind, proc.pid, plans, tool);
   } finally {

@@ -141,7 +141,7 @@ describe("through the Ollama plugin: thinking", () => {
 
   test("a plugin's refusal of reasoning_effort names reasoning.effort", async () => {
     e2e.reset();
-    const error = await e2e.client.responses.create({ model: "gpt-oss:20b", input: "x", reasoning: { effort: "bogus" } }).catch((e) => e);
+    const error = await e2e.client.responses.create({ model: "gpt-oss:20b", input: "x", reasoning: { effort: "bogus" as never } }).catch((e) => e);
     expect(error).toMatchObject({ status: 400, param: "reasoning.effort" });
   });
 });

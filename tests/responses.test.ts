@@ -35,7 +35,7 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
   ])("%j → %s", async (body, param) => {
     const response = await create(body);
     expect(response.status).toBe(400);
-    const error = await response.json();
+    const error = (await response.json()) as { error: unknown };
     expectOpenAI("ErrorResponse", error);
     expect(error.error).toMatchObject({ type: "invalid_request_error", param });
   });
@@ -97,7 +97,7 @@ describe("stored responses", () => {
     for (const bad of ["?limit=0", "?limit=101", "?limit=x", "?order=sideways"]) {
       const error = await gw.handle(`/v1/responses/${response.id}/input_items${bad}`);
       expect(error.status).toBe(400);
-      expect((await error.json()).error.param).toBe(bad.startsWith("?limit") ? "limit" : "order");
+      expect(((await error.json()) as { error: { param: string } }).error.param).toBe(bad.startsWith("?limit") ? "limit" : "order");
     }
   });
 
@@ -157,7 +157,7 @@ describe("two gateways sharing one Redis (REDIS_URL)", () => {
     try {
       const response = await b.handle(`/v1/responses/${stored.id}`);
       expect(response.status).toBe(503);
-      expect((await response.json()).error.code).toBe("state_unavailable");
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("state_unavailable");
       // store: false needs no store at all.
       expect((await a.handle("/v1/responses", jsonPost({ model, input: "x", store: false }))).status).toBe(200);
     } finally {
