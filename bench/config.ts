@@ -54,3 +54,7 @@ export const chatBody = (model: string, stream = false): string =>
 /** The same conversation as an Anthropic Messages request (`max_tokens` is required there). */
 export const messagesBody = (model: string, stream = false): string =>
   JSON.stringify(stream ? { model, max_tokens: 1024, messages: SEED_MESSAGES, stream: true } : { model, max_tokens: 1024, messages: SEED_MESSAGES });
+
+/** The same conversation as a Responses request (`input` items), for the Responses rows. */
+export const responsesBody = (model: string, stream = false): string =>
+  JSON.stringify(stream ? { model, input: SEED_MESSAGES, stream: true } : { model, input: SEED_MESSAGES });

@@ -6,8 +6,8 @@ import { spawn } from "./spawn.ts";
 import type { StreamClientResult, StreamJob } from "./stream-client.ts";
 
 export type Kind = "direct" | "bare" | "ollaix-src" | "ollaix-bin" | "ollaix-log" | "ollaix-trace";
-/** `messages`: Anthropic's /v1/messages in front of the same OpenAI-compatible fake as `openai`. `dummy-api`: the dummy model through Ollaix's Ollama surface (`POST /api/chat`), beside the same call on `/v1/chat/completions`. */
-export type PathName = "openai" | "ollama" | "dummy" | "messages" | "dummy-api";
+/** `messages`: Anthropic's /v1/messages in front of the same OpenAI-compatible fake as `openai`. `dummy-api`: the dummy model through Ollaix's Ollama surface (`POST /api/chat`), beside the same call on `/v1/chat/completions`. `responses`: the openai upstream through `/v1/responses` (compared with the `openai` chat row). */
+export type PathName = "openai" | "ollama" | "dummy" | "messages" | "dummy-api" | "responses";
 
 export interface Target {
   kind: Kind;
@@ -83,9 +83,18 @@ export async function sanity(url: string, body: string, expectOllama = false): P
     const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, signal: AbortSignal.timeout(10_000) });
     const text = await r.text();
     if (!r.ok) return `HTTP ${r.status}: ${text.slice(0, 200)}`;
-    const json = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[]; message?: { content?: unknown }; content?: { text?: unknown }[] };
-    // A chat completion, Ollama's answer, or an Anthropic Message (`content[0].text`).
-    const content = expectOllama ? json.message?.content : (json.choices?.[0]?.message?.content ?? json.content?.[0]?.text);
+    const json = JSON.parse(text) as {
+      choices?: { message?: { content?: unknown } }[];
+      message?: { content?: unknown };
+      content?: { text?: unknown }[];
+      output?: { type?: string; content?: { text?: unknown }[] }[];
+    };
+    // A chat completion, Ollama's answer, an Anthropic Message (`content[0].text`) or a Response.
+    const content = expectOllama
+      ? json.message?.content
+      : (json.choices?.[0]?.message?.content ??
+        json.content?.[0]?.text ??
+        json.output?.find((item) => item.type === "message")?.content?.[0]?.text);
     return typeof content === "string" ? undefined : `unexpected answer: ${text.slice(0, 200)}`;
   } catch (error) {
     return `request failed: ${(error as Error).message}`;

@@ -100,6 +100,19 @@ export function derive(r: Results): void {
     const api64 = [find(r, k, "dummy-api", 64), find(r, k, "dummy", 64)];
     out["dummy-api.added_p50_us_vs_chat@1"] = api1[0] && api1[1] ? (api1[0].p50Ms - api1[1].p50Ms) * 1000 : null;
     out["dummy-api.rps_ratio_vs_chat@64"] = api64[0] && api64[1] ? api64[0].rps / api64[1].rps : null;
+    // Responses over the same upstream call as the openai chat row, in the same run: gateway CPU per
+    // request (CPU % ÷ req/s) and stream time per chunk, as differences.
+    const cpuPerReqUs = (x: LoadRow | undefined) => (x && x.rps > 0 ? ((x.cpuPct / 100) * 1e6) / x.rps : null);
+    for (const c of r.settings.conns as number[]) {
+      const resp = cpuPerReqUs(find(r, k, "responses", c));
+      const chat = cpuPerReqUs(find(r, k, "openai", c));
+      out[`responses.cpu_us_per_req_vs_chat@${c}`] = resp !== null && chat !== null ? resp - chat : null;
+    }
+    for (const chunks of r.streams.map((x) => x.chunks).filter((c, i, a) => a.indexOf(c) === i)) {
+      const resp = findStream(r, k, "responses", chunks);
+      const chat = findStream(r, k, "openai", chunks);
+      out[`responses.stream${chunks}.us_per_chunk_vs_chat`] = resp && chat ? ((resp.totalMs - chat.totalMs) / chunks) * 1000 : null;
+    }
     ratios[v] = out;
     check(v, "/api/chat vs /v1/chat/completions (dummy): added p50 at 1 conn", "≤ 5 µs", out["dummy-api.added_p50_us_vs_chat@1"] ?? null, "µs", (x) => x <= 5, skipNote(v, "dummy-api"), api1);
 
@@ -128,6 +141,9 @@ export function derive(r: Results): void {
     const s200 = [findStream(r, k, "openai", 200), findStream(r, "bare", "openai", 200)];
     check(v, "openai stream: per-chunk overhead vs bare proxy (2,000 chunks)", "≤ 5 µs", out["openai.stream2000.per_chunk_overhead_us"] ?? null, "µs", (x) => x <= 5, note, s2000);
     check(v, "openai stream: TTFB added vs bare proxy (200 chunks)", "≤ 1 ms", out["openai.stream200.ttfb_added_ms"] ?? null, "ms", (x) => x <= 1, note, s200);
+    const respAt64 = [find(r, k, "responses", 64), find(r, k, "openai", 64)];
+    check(v, "responses: gateway CPU per request vs the same chat call (64 conns)", "≤ 5 µs", out["responses.cpu_us_per_req_vs_chat@64"] ?? null, "µs", (x) => x <= 5, skipNote(v, "responses") ?? note, respAt64);
+    check(v, "responses stream: time per chunk vs the same chat stream (2,000 chunks)", "≤ 5 µs", out["responses.stream2000.us_per_chunk_vs_chat"] ?? null, "µs", (x) => x <= 5, skipNote(v, "responses") ?? note, [findStream(r, k, "responses", 2000), findStream(r, k, "openai", 2000)]);
     check(v, "idle RSS after start", "≤ 60 MiB", num(r.startup[v]?.idleRssMiB), "MiB", (x) => x <= 60);
   }
   if (r.memory) {

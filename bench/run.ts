@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { chatBody, messagesBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settings, variant } from "./config.ts";
+import { chatBody, messagesBody, responsesBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settings, variant } from "./config.ts";
 import { ensureWrk, runLoad } from "./load.ts";
 import { loadRows, median, progressiveRow, sanity, streamRow, type Kind, type PathName, type Target } from "./measure.ts";
 import { memory } from "./proc.ts";
@@ -207,6 +207,15 @@ async function measureOllaix(v: "src" | "bin", fakes: Fakes, tool: "wrk" | "bun"
           url: `${url}/v1/messages`,
           body: messagesBody(listed),
           streamBody: (suffix) => messagesBody(listedVariant(listed, BARE.openai, suffix), true),
+          format: "sse",
+          ...(settings.quick && v === "bin" ? { streamsOnly: true } : {}),
+        });
+        // The same upstream and conversation through /v1/responses: its cost over the chat row is the surface's.
+        plans.push({
+          path: "responses",
+          url: `${url}/v1/responses`,
+          body: responsesBody(listed),
+          streamBody: (suffix) => responsesBody(listedVariant(listed, BARE.openai, suffix), true),
           format: "sse",
           ...(settings.quick && v === "bin" ? { streamsOnly: true } : {}),
         });

@@ -21,6 +21,7 @@ import type { KeysSource } from "./console/keys.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
 import { messagesRoutes } from "./surfaces/anthropic-messages/route.ts";
 import { ollamaRoutes } from "./surfaces/ollama-api/route.ts";
+import { responsesRoutes } from "./surfaces/openai-responses/route.ts";
 import { embeddingRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -104,6 +105,7 @@ export function createApp(options: AppOptions) {
     .use(options.observability?.routes ?? new Elysia({ name: "ollaix:observe" }))
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
+    .use(responsesRoutes(deps))
     .use(messagesRoutes(deps))
     .use(ollamaRoutes(deps))
     .use(embeddingRoutes(deps))

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { readEnv, type EnvSource } from "./env.ts";
+import { ConfigError, readEnv, type EnvSource } from "./env.ts";
 import type { LogLevel } from "./logger.ts";
 import { readOtelConfig, type OtelConfig } from "./observe/otel-config.ts";
 
@@ -57,13 +57,20 @@ export const CoreEnv = Type.Object({
     title: "on SIGTERM/SIGINT, how long in-flight requests may finish",
     description: "milliseconds",
   }),
+  RESPONSES_TTL_S: Type.Integer({ minimum: 1, default: 86_400, title: "how long stored Responses are kept", description: "seconds stored Responses are kept" }),
   LOG_LEVEL: Type.Union(
     [Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")],
     { default: "info", title: "debug, info, warn or error (JSON lines on stdout)", description: "debug, info, warn or error" },
   ),
   // Checked (without echoing it: it may hold a password) where the state store is built.
-  REDIS_URL: Type.Optional(Type.String({ description: "redis://[user:pass@]host:port[/db]" })),
-  REDIS_FAILURE_MODE: Type.Union([Type.Literal("open"), Type.Literal("closed")], { default: "open", description: "open or closed" }),
+  REDIS_URL: Type.Optional(
+    Type.String({ title: "shared state for several replicas (limits, budgets, stored responses); unset = in-process", description: "redis://[user:pass@]host:port[/db]" }),
+  ),
+  REDIS_FAILURE_MODE: Type.Union([Type.Literal("open"), Type.Literal("closed")], {
+    default: "open",
+    title: "Redis unreachable: open counts per replica, closed answers 503 to keys with limits",
+    description: "open or closed",
+  }),
 });
 
 export interface Config {
@@ -89,6 +96,8 @@ export interface Config {
   redisFailureMode: "open" | "closed";
   /** Trace export, from OpenTelemetry's own variables; undefined = tracing off (no SDK loaded). */
   otel?: OtelConfig;
+  /** How long stored Responses are kept. */
+  responsesTtlS: number;
 }
 
 const splitList = (value: string) =>
@@ -96,6 +105,21 @@ const splitList = (value: string) =>
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+
+/** A redis:// or rediss:// URL; the message never shows the value (it may hold a password). */
+function checkRedisUrl(value: string | undefined): string | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  let ok = false;
+  try {
+    const url = new URL(text);
+    ok = (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "";
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ConfigError("REDIS_URL is invalid: expected redis://[user:pass@]host:port[/db] or rediss://… (the value is not shown: it may hold a password)");
+  return text;
+}
 
 export function loadConfig(env: EnvSource): Config {
   const e: Static<typeof CoreEnv> = readEnv(CoreEnv, env);
@@ -115,8 +139,9 @@ export function loadConfig(env: EnvSource): Config {
     streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
-    redisUrl: e.REDIS_URL,
+    redisUrl: checkRedisUrl(e.REDIS_URL),
     redisFailureMode: e.REDIS_FAILURE_MODE,
     otel: readOtelConfig(env),
+    responsesTtlS: e.RESPONSES_TTL_S,
   };
 }

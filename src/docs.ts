@@ -9,6 +9,9 @@ import { ErrorBody } from "./schemas/error.ts";
 import { CountTokensRequest, MessagesRequest } from "./surfaces/anthropic-messages/schema.ts";
 import { Model, ModelList } from "./schemas/models.ts";
 import * as OllamaApi from "./surfaces/ollama-api/schemas.ts";
+import { ResponsesRequest } from "./surfaces/openai-responses/request-schema.ts";
+import { DeletedResponse, ResponseItemList, ResponseObject } from "./surfaces/openai-responses/response-schema.ts";
+import { Type } from "@sinclair/typebox";
 
 /** The seed's three-message conversation: the example request of the docs page. */
 export const SEED_CHAT_EXAMPLE = {
@@ -102,6 +105,12 @@ export function docs(version: string) {
       headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" },
     }), { detail: { hide: true } })
     .get("/", ({ redirect }) => redirect("/docs", 302), { detail: { hide: true } })
+    // The router serves /docs/ as /docs, but there the page's relative URLs (docs/json,
+    // docs/scalar.js) resolve under /docs/docs/ and it renders blank: send it to /docs. A local
+    // hook, so it runs for the docs routes only; relative, so it works behind a path prefix too.
+    .onBeforeHandle(function docsWithoutSlash({ request, redirect }) {
+      if (request.url.endsWith("/docs/")) return redirect("../docs", 301);
+    })
     .get("/docs", () => new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } }), { detail: { hide: true } })
     .use(
       openapi({
@@ -115,6 +124,7 @@ export function docs(version: string) {
           tags: [
             { name: "Chat", description: "Chat completions, with and without streaming" },
             { name: "Anthropic", description: "Anthropic's Messages API for every model (Claude Code, the Anthropic SDKs)" },
+            { name: "Responses", description: "OpenAI Responses: stateless or stored, with and without streaming" },
             { name: "Embeddings", description: "Vector embeddings" },
             { name: "Models", description: "Models of every provider instance" },
             { name: "Health", description: "Liveness; never needs a key" },
@@ -134,6 +144,26 @@ export function docs(version: string) {
           },
           "/v1/messages": { post: { body: { ...MessagesRequest, examples: [{ model: "dummy-model:1.0", max_tokens: 256, messages: [{ role: "user", content: "Hello" }] }] } } },
           "/v1/messages/count_tokens": { post: { body: CountTokensRequest } },
+          "/v1/responses": {
+            post: {
+              body: { ...ResponsesRequest, examples: [{ model: "dummy-model:1.0", instructions: "Answer briefly.", input: "Hello, what's your name?" }] },
+              response: { 200: ResponseObject, ...errors },
+            },
+          },
+          "/v1/responses/:response_id": {
+            get: { response: { 200: ResponseObject, 404: ErrorBody } },
+            delete: { response: { 200: DeletedResponse, 404: ErrorBody } },
+          },
+          "/v1/responses/:response_id/input_items": {
+            get: {
+              query: Type.Object({
+                limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+                order: Type.Optional(Type.Union([Type.Literal("asc"), Type.Literal("desc")], { default: "desc" })),
+                after: Type.Optional(Type.String({ description: "an item id: the page starts after it" })),
+              }),
+              response: { 200: ResponseItemList, 400: ErrorBody, 404: ErrorBody },
+            },
+          },
           "/v1/embeddings": {
             post: { body: { ...EmbeddingRequest, examples: [{ model: "dummy-model:1.0", input: "Hello" }] }, response: { 200: EmbeddingList, ...errors } },
           },

@@ -21,7 +21,17 @@ describe("loadConfig", () => {
       logLevel: "info",
       redisUrl: undefined,
       redisFailureMode: "open",
+      responsesTtlS: 86400,
     });
+  });
+
+  test("REDIS_URL must be a redis:// or rediss:// URL; RESPONSES_TTL_S a positive integer", () => {
+    expect(loadConfig({ REDIS_URL: "rediss://user:pw@cache.example:6380/2", RESPONSES_TTL_S: "60" })).toMatchObject({
+      redisUrl: "rediss://user:pw@cache.example:6380/2",
+      responsesTtlS: 60,
+    });
+    expect(() => loadConfig({ REDIS_URL: "http://cache.example" })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ RESPONSES_TTL_S: "0" })).toThrow(/RESPONSES_TTL_S/);
   });
 
   test("values are converted and lists split", () => {

@@ -57,7 +57,7 @@ describe("loopback listener without OLLAIX_ADMIN_KEY", async () => {
     const body = (await response.json()) as any;
     expect(body.version).toBe("0.1.0");
     expect(body.uptimeS).toBeGreaterThanOrEqual(0);
-    expect(body.surfaces).toEqual(["chat", "messages"]);
+    expect(body.surfaces).toEqual(["chat", "responses", "messages"]);
     expect(body.ringCapacity).toBe(1000);
     expect(body.apiKeyRequired).toBe(false);
     const dummy = body.providers.find((p: any) => p.name === "dummy");

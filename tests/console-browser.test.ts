@@ -161,7 +161,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
 
   test("playground: a chat with dummy-model:1.0 streams in, with usage and time to first token", async () => {
     await page.click('a[data-tab="playground"]');
-    expect(await page.locator("#play-surface option").allTextContents()).toEqual(["Chat Completions (/v1/chat/completions)", "Anthropic Messages (/v1/messages)"]);
+    expect(await page.locator("#play-surface option").allTextContents()).toEqual(["Chat Completions (/v1/chat/completions)", "Responses (/v1/responses)", "Anthropic Messages (/v1/messages)"]);
     await page.selectOption("#play-model", "dummy-model:1.0");
     await page.fill("#play-system", "You are terse.");
     await page.fill("#play-temperature", "0.7");
@@ -186,6 +186,32 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     await page.click('a[data-tab="requests"]');
     await page.locator("#requests-table tbody tr").first().waitFor();
     expect((await page.locator("#requests-table tbody tr").first().locator("td").allTextContents()).slice(2, 6)).toEqual(["chat", "dummy-model:1.0", "dummy/dummy-model:1.0", "200"]);
+  }, 30_000);
+
+  test.each([
+    ["responses", "/v1/responses", "response.completed"],
+    ["messages", "/v1/messages", "message_stop"],
+  ])("playground on the %s surface: the answer streams in from %s, with usage", async (surface, path, lastEvent) => {
+    await page.click('a[data-tab="playground"]');
+    await page.selectOption("#play-surface", surface);
+    await page.selectOption("#play-model", "dummy-model:1.0");
+    await page.fill("#play-message", `Say something on ${surface}.`);
+    const answered = page.waitForResponse((r) => r.url().endsWith(path));
+    await page.click("#play-send");
+    const response = await answered;
+    expect(response.status()).toBe(200);
+    expect(response.headers()["content-type"]).toContain("text/event-stream");
+    expect(JSON.parse(response.request().postData()!)).toMatchObject({ model: "dummy-model:1.0", stream: true });
+    const events = [...(await response.text()).matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+    expect(events.length).toBeGreaterThan(3);
+    expect(events.at(-1)).toBe(lastEvent);
+    // Each answer stays in the conversation: this one is the last.
+    const answer = page.locator("[data-answer]").last();
+    await answer.and(page.locator('[data-done="ok"]')).waitFor({ timeout: 15_000 });
+    expect(await answer.textContent()).toContain(`dummy-model:1.0 · ${surface}`);
+    expect((await answer.locator(".answer-text").textContent())!.length).toBeGreaterThan(10);
+    expect(await page.locator("#play-stats").textContent()).toMatch(/TTFT \d+ ms · total \d+ ms · tokens in \d+ \/ out \d+/);
+    await page.screenshot({ path: join(SHOTS, `playground-${surface}.png`) });
   }, 30_000);
 
   test("readable on a phone-sized screen", async () => {

@@ -1,5 +1,6 @@
 import type { MappedError } from "../error-response.ts";
 import type { ChunkResult } from "../plugin.ts";
+import type { TokenUsage } from "./outcome.ts";
 
 /**
  * A surface's stream encoder: turns the provider's chat chunks (OpenAI chunk deltas, the internal
@@ -14,8 +15,8 @@ export interface StreamEncoder {
   start(): string;
   /** One chunk. */
   chunk(chunk: ChunkResult): string;
-  /** The provider's stream ended normally. */
-  end(): string;
+  /** The provider's stream ended normally; `usage` is what the pipeline counted (the provider's figures or its estimate). */
+  end(usage?: TokenUsage): string;
   /** A failure after the stream started: the surface's error event (the stream closes after it). */
   error(mapped: MappedError): string;
 }

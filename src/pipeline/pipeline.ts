@@ -140,6 +140,7 @@ export class Pipeline {
         redact: this.#deps.redact,
         headers: t.headers,
         onChunk: (chunk) => tally.add(chunk),
+        tokens: () => t.usage ?? tally.tokens(),
         onEnd: (end) => {
           t.upstreamMs += end.upstreamMs;
           t.usage = tally.tokens();

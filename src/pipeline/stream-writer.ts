@@ -4,6 +4,7 @@ import type { Logger } from "../logger.ts";
 import type { ChunkResult } from "../plugin.ts";
 import { ClientGoneError, type RequestScope } from "../request-scope.ts";
 import type { StreamEncoder } from "./encoder.ts";
+import type { TokenUsage } from "./outcome.ts";
 
 export type ChunkBatch = ChunkResult | readonly ChunkResult[];
 
@@ -26,6 +27,8 @@ export interface StreamWriterOptions {
   headers: Record<string, string>;
   /** Sees every chunk before it is encoded (usage, finish reasons). */
   onChunk(chunk: ChunkResult): void;
+  /** The stream's token counts so far, handed to the encoder's `end` (a final event may carry usage). */
+  tokens?: () => TokenUsage;
   /** Called once, when the stream is over however it ended. */
   onEnd(end: StreamEnd): void;
 }
@@ -144,7 +147,7 @@ export function streamResponse(
         if (closed) finish({ kind: o.scope.isClientGone ? "client_gone" : "error" });
         else {
           finish({ kind: "ok" });
-          await write(encoder.end());
+          await write(encoder.end(o.tokens?.()));
         }
       } catch (error) {
         await fail(error);

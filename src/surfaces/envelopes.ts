@@ -21,6 +21,7 @@ export const openAIEnvelope: Envelope = (mapped) => ({
 const BY_PREFIX: { prefix: string; surface: SurfaceName | undefined; envelope: Envelope }[] = [
   { prefix: "/v1/chat/completions", surface: "chat", envelope: openAIEnvelope },
   { prefix: "/v1/embeddings", surface: "embeddings", envelope: openAIEnvelope },
+  { prefix: "/v1/responses", surface: "responses", envelope: openAIEnvelope },
   { prefix: "/v1/messages", surface: "messages", envelope: anthropicEnvelope },
   { prefix: "/api", surface: "ollama", envelope: ollamaEnvelope },
 ];

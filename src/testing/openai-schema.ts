@@ -14,7 +14,10 @@ export type OpenAISchemaName =
   | "CreateChatCompletionResponse"
   | "CreateChatCompletionStreamResponse"
   | "CreateEmbeddingResponse"
-  | "ErrorResponse";
+  | "ErrorResponse"
+  | "Response"
+  | "ResponseStreamEvent"
+  | "ResponseItemList";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -53,25 +56,30 @@ function isObject(value: Json | undefined): value is JsonObject {
  * - `$ref: "#/components/schemas/X"` -> `$ref: "<ROOT_ID>#/$defs/X"`;
  * - `nullable: true` -> `anyOf: [<schema without nullable>, { type: "null" }]` (this also covers
  *   `enum` and `$ref` siblings, which merely adding "null" to `type` would not);
- * - `nullable: false` is dropped.
+ * - `nullable: false` is dropped;
+ * - draft 2019-09's `$recursiveAnchor` is dropped and `$recursiveRef: "#"` becomes a `$ref` to the
+ *   component itself (`self`; CompoundFilter uses them), which ajv's 2020-12 mode does not read.
  * Walks only schema positions, so data such as `example` or property names are left alone.
  * Returns a new value; the input is not mutated.
  */
-export function toJsonSchema(schema: Json): Json {
+export function toJsonSchema(schema: Json, self?: string): Json {
   if (!isObject(schema)) return schema; // boolean schemas
   const out: JsonObject = {};
+  const walk = (sub: Json) => toJsonSchema(sub, self);
   for (const [key, value] of Object.entries(schema)) {
-    if (key === "nullable") continue;
-    if (key === "$ref" && typeof value === "string" && value.startsWith(OPENAPI_REF_PREFIX)) {
+    if (key === "nullable" || key === "$recursiveAnchor") continue;
+    if (key === "$recursiveRef" && value === "#" && self !== undefined) {
+      out["$ref"] = `${ROOT_ID}#/$defs/${self}`;
+    } else if (key === "$ref" && typeof value === "string" && value.startsWith(OPENAPI_REF_PREFIX)) {
       out[key] = `${ROOT_ID}#/$defs/${value.slice(OPENAPI_REF_PREFIX.length)}`;
     } else if (SCHEMA_MAP_KEYWORDS.has(key) && isObject(value)) {
       const map: JsonObject = {};
-      for (const [name, sub] of Object.entries(value)) map[name] = toJsonSchema(sub);
+      for (const [name, sub] of Object.entries(value)) map[name] = walk(sub);
       out[key] = map;
     } else if (SCHEMA_KEYWORDS.has(key)) {
-      out[key] = Array.isArray(value) ? value.map(toJsonSchema) : toJsonSchema(value);
+      out[key] = Array.isArray(value) ? value.map(walk) : walk(value);
     } else if (SCHEMA_ARRAY_KEYWORDS.has(key) && Array.isArray(value)) {
-      out[key] = value.map(toJsonSchema);
+      out[key] = value.map(walk);
     } else {
       out[key] = value;
     }
@@ -92,7 +100,7 @@ function getAjv(): Ajv2020 {
   if (!isObject(schemas)) throw new Error('openai-schemas.json: no "schemas" object');
 
   const $defs: JsonObject = {};
-  for (const [name, schema] of Object.entries(schemas)) $defs[name] = toJsonSchema(schema);
+  for (const [name, schema] of Object.entries(schemas)) $defs[name] = toJsonSchema(schema, name);
 
   const instance = new Ajv2020({
     strict: false, // x-oaiMeta, x-stainless-const, discriminator, deprecated, ... are ignored

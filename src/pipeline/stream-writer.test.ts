@@ -1,0 +1,169 @@
+// The stream writer against a tiny test encoder: what it writes, when it stops the provider, and how
+// it ends. Streams are read through a real Bun server so the direct stream, backpressure and client
+// aborts are Bun's own.
+import { afterEach, describe, expect, test } from "bun:test";
+import { createLogger } from "../logger.ts";
+import type { ChunkResult } from "../plugin.ts";
+import { RequestScope } from "../request-scope.ts";
+import type { StreamEncoder } from "./encoder.ts";
+import { streamResponse, type ChunkBatch, type StreamEnd } from "./stream-writer.ts";
+
+/** `[start]`, one `<text>` per chunk, `[end]` or `[error:<code>]`. */
+const testEncoder: StreamEncoder = {
+  headers: { "content-type": "text/plain" },
+  start: () => "[start]",
+  chunk: (chunk: ChunkResult) => `<${chunk.choices[0]?.delta.content ?? ""}>`,
+  end: () => "[end]",
+  error: (mapped) => `[error:${mapped.body.error.code}]`,
+};
+
+const chunk = (content: string): ChunkResult => ({ choices: [{ index: 0, delta: { content } }] });
+const logger = createLogger({ level: "error", write: () => undefined });
+
+interface Provider {
+  iterator: AsyncIterator<ChunkBatch>;
+  /** Chunks the writer pulled, and whether `return()` (the provider being stopped) was called. */
+  pulled: number;
+  returned: boolean;
+}
+
+/** A provider stream from a generator function, recording pulls and its stop. */
+function provider(source: () => AsyncGenerator<ChunkBatch>): Provider {
+  const generator = source();
+  const p: Provider = {
+    pulled: 0,
+    returned: false,
+    iterator: {
+      next: () => {
+        p.pulled++;
+        return generator.next();
+      },
+      return: (value?: unknown) => {
+        p.returned = true;
+        return generator.return(value as never);
+      },
+    },
+  };
+  return p;
+}
+
+let servers: ReturnType<typeof Bun.serve>[] = [];
+afterEach(() => {
+  for (const s of servers) s.stop(true);
+  servers = [];
+});
+
+/** Serves one streamed response built by `streamResponse` and returns its URL and how it ended. */
+async function serve(p: Provider, idleTimeoutMs = 10_000) {
+  let resolveEnd!: (end: StreamEnd) => void;
+  const ended = new Promise<StreamEnd>((resolve) => (resolveEnd = resolve));
+  const seen: string[] = [];
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    idleTimeout: 0,
+    async fetch(request) {
+      const scope = new RequestScope(request);
+      const first = await p.iterator.next();
+      return streamResponse(first, p.iterator, {
+        encoder: testEncoder,
+        scope,
+        idleTimeoutMs,
+        logger,
+        redact: (text) => text,
+        headers: { "x-test": "1" },
+        onChunk: (c) => void seen.push(c.choices[0]?.delta.content ?? ""),
+        onEnd: resolveEnd,
+      });
+    },
+  });
+  servers.push(server);
+  return { url: `http://127.0.0.1:${server.port}/`, ended, seen };
+}
+
+describe("streamResponse", () => {
+  test("writes start, every chunk (batches too) and end, with the encoder's and the caller's headers", async () => {
+    const p = provider(async function* () {
+      yield chunk("a");
+      yield [chunk("b"), chunk("c")];
+      yield chunk("d");
+    });
+    const { url, ended, seen } = await serve(p);
+    const response = await fetch(url);
+    expect(response.headers.get("content-type")).toBe("text/plain");
+    expect(response.headers.get("x-test")).toBe("1");
+    expect(await response.text()).toBe("[start]<a><b><c><d>[end]");
+    expect((await ended).kind).toBe("ok");
+    expect(seen).toEqual(["a", "b", "c", "d"]);
+  });
+
+  test("error after the start: the encoder's error event ends the stream", async () => {
+    const p = provider(async function* () {
+      yield chunk("a");
+      throw Object.assign(new Error("upstream broke"), { status: 502, type: "api_error", code: "upstream_error", param: null });
+    });
+    const { url, ended } = await serve(p);
+    expect(await (await fetch(url)).text()).toBe("[start]<a>[error:upstream_error]");
+    const end = await ended;
+    expect(end.kind).toBe("error");
+    expect(end.error?.status).toBe(502);
+  });
+
+  test("idle time-out: a silent provider is stopped and the client gets the time-out event", async () => {
+    const p = provider(async function* () {
+      yield chunk("a");
+      await new Promise(() => undefined); // never answers again, ignoring any signal
+    });
+    const { url, ended } = await serve(p, 50);
+    expect(await (await fetch(url)).text()).toBe("[start]<a>[error:upstream_timeout]");
+    expect((await ended).error?.body.error.code).toBe("upstream_timeout");
+  });
+
+  test("abort before the first read: a body never pulled still stops the provider and ends as client_gone", async () => {
+    const p = provider(async function* () {
+      yield chunk("a");
+      yield chunk("b");
+    });
+    const client = new AbortController();
+    const scope = new RequestScope(new Request("http://localhost/", { signal: client.signal }));
+    let end: StreamEnd | undefined;
+    const response = streamResponse(await p.iterator.next(), p.iterator, {
+      encoder: testEncoder,
+      scope,
+      idleTimeoutMs: 10_000,
+      logger,
+      redact: (text) => text,
+      headers: {},
+      onChunk: () => undefined,
+      onEnd: (e) => (end = e),
+    });
+    expect(response.status).toBe(200);
+    client.abort(); // the client leaves; nobody ever reads `response.body`
+    for (let i = 0; i < 50 && !end; i++) await Bun.sleep(10); // the scope notices within one tick
+    expect(end?.kind).toBe("client_gone");
+    expect(p.returned).toBe(true);
+    expect(p.pulled).toBe(1);
+  });
+
+  test("backpressure: a client that stops reading stops the pulls from the provider", async () => {
+    const big = "x".repeat(64 * 1024);
+    let produced = 0;
+    const p = provider(async function* () {
+      for (let i = 0; i < 2_000; i++) {
+        produced++;
+        yield chunk(big);
+      }
+    });
+    const { url, ended } = await serve(p);
+    const response = await fetch(url);
+    const reader = response.body!.getReader();
+    await reader.read(); // read a little, then stall
+    await Bun.sleep(300);
+    // 2,000 × 64 KiB = 125 MiB if nothing held the writer back; socket buffers hold a few MiB.
+    expect(produced).toBeLessThan(500);
+    await reader.cancel();
+    const end = await ended;
+    expect(end.kind).toBe("client_gone");
+    expect(p.returned).toBe(true);
+  });
+});

@@ -1,0 +1,123 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { Nullable, open } from "../../schemas/common.ts";
+import { ReasoningEffort } from "../../schemas/chat.ts";
+
+// OpenAI's `CreateResponse` (openapi.json), the fields Ollaix acts on. Every object accepts unknown
+// fields (the contract: they are ignored). Unions of objects are written as one object with the
+// discriminator as a string, so a validation error names the exact field (`input[2].call_id`); the
+// per-type rules live in to-chat-request.ts, which names the same paths.
+
+/** A content part of an input message: `input_text`, `input_image`, `output_text`, `refusal`, … */
+export const ResponsesContentPart = Type.Object(
+  {
+    type: Type.String({ description: "input_text, input_image, output_text or refusal" }),
+    text: Type.Optional(Type.String()),
+    image_url: Type.Optional(Nullable(Type.String({ description: "http(s) URL or `data:` URL" }))),
+    file_id: Type.Optional(Nullable(Type.String())),
+    detail: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high")])),
+    refusal: Type.Optional(Type.String()),
+  },
+  open,
+);
+export type ResponsesContentPart = Static<typeof ResponsesContentPart>;
+
+export const SummaryPart = Type.Object({ type: Type.String(), text: Type.String() }, open);
+
+/** One input item: a message (with or without `type`), `function_call`, `function_call_output` or `reasoning`. */
+export const ResponsesInputItem = Type.Object(
+  {
+    type: Type.Optional(Type.String({ description: "message (the default when role is set), function_call, function_call_output, reasoning" })),
+    id: Type.Optional(Nullable(Type.String())),
+    status: Type.Optional(Nullable(Type.String())),
+    role: Type.Optional(
+      Type.Union([Type.Literal("user"), Type.Literal("system"), Type.Literal("developer"), Type.Literal("assistant")]),
+    ),
+    content: Type.Optional(Type.Union([Type.String(), Type.Array(ResponsesContentPart)])),
+    call_id: Type.Optional(Type.String({ minLength: 1 })),
+    name: Type.Optional(Type.String()),
+    arguments: Type.Optional(Type.String()),
+    output: Type.Optional(Type.Union([Type.String(), Type.Array(ResponsesContentPart)])),
+    summary: Type.Optional(Type.Array(SummaryPart)),
+    encrypted_content: Type.Optional(Nullable(Type.String())),
+  },
+  open,
+);
+export type ResponsesInputItem = Static<typeof ResponsesInputItem>;
+
+/** A tool: `function` runs; any other type (web_search, file_search, mcp, …) is a 400 naming `tools[i].type`. */
+export const ResponsesTool = Type.Object(
+  {
+    type: Type.String({ description: "function; built-in tool types are refused" }),
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    description: Type.Optional(Nullable(Type.String())),
+    parameters: Type.Optional(Nullable(Type.Object({}, open))),
+    strict: Type.Optional(Nullable(Type.Boolean())),
+  },
+  open,
+);
+export type ResponsesTool = Static<typeof ResponsesTool>;
+
+export const ResponsesToolChoice = Type.Union([
+  Type.Union([Type.Literal("none"), Type.Literal("auto"), Type.Literal("required")]),
+  Type.Object(
+    {
+      type: Type.String({ description: "function or allowed_tools" }),
+      name: Type.Optional(Type.String()),
+      mode: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("required")])),
+      tools: Type.Optional(Type.Array(Type.Object({ type: Type.String(), name: Type.Optional(Type.String()) }, open))),
+    },
+    open,
+  ),
+]);
+export type ResponsesToolChoice = Static<typeof ResponsesToolChoice>;
+
+export const ResponsesTextFormat = Type.Object(
+  {
+    type: Type.Union([Type.Literal("text"), Type.Literal("json_object"), Type.Literal("json_schema")]),
+    name: Type.Optional(Type.String({ minLength: 1 })),
+    description: Type.Optional(Type.String()),
+    schema: Type.Optional(Type.Object({}, open)),
+    strict: Type.Optional(Nullable(Type.Boolean())),
+  },
+  open,
+);
+export type ResponsesTextFormat = Static<typeof ResponsesTextFormat>;
+
+export const ResponsesRequest = Type.Object(
+  {
+    model: Type.String({ minLength: 1, examples: ["dummy-model:1.0"] }),
+    input: Type.Optional(Type.Union([Type.String(), Type.Array(ResponsesInputItem)])),
+    instructions: Type.Optional(Nullable(Type.String())),
+    tools: Type.Optional(Type.Array(ResponsesTool)),
+    tool_choice: Type.Optional(ResponsesToolChoice),
+    parallel_tool_calls: Type.Optional(Nullable(Type.Boolean())),
+    text: Type.Optional(Nullable(Type.Object({ format: Type.Optional(ResponsesTextFormat) }, open))),
+    reasoning: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            effort: Type.Optional(Nullable(ReasoningEffort)),
+            summary: Type.Optional(Nullable(Type.String())),
+          },
+          open,
+        ),
+      ),
+    ),
+    // OpenAI's document: "max_output_tokens: … minimum: 16".
+    max_output_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 16 }))),
+    temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
+    top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
+    metadata: Type.Optional(
+      Nullable(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), { maxProperties: 16 })),
+    ),
+    user: Type.Optional(Type.String()),
+    store: Type.Optional(Nullable(Type.Boolean({ description: "default true: kept RESPONSES_TTL_S for GET and previous_response_id" }))),
+    stream: Type.Optional(Nullable(Type.Boolean())),
+    previous_response_id: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
+  },
+  {
+    ...open,
+    description: "OpenAI Responses request (`CreateResponse`). Unknown fields are accepted and ignored.",
+  },
+);
+export type ResponsesRequest = Static<typeof ResponsesRequest>;

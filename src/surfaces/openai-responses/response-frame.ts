@@ -1,0 +1,85 @@
+import type { TokenUsage } from "../../pipeline/outcome.ts";
+import type { Usage } from "../../schemas/common.ts";
+import type { ResponsesRequest } from "./request-schema.ts";
+import type { EchoedTool, OutputItem, ResponseObject, ResponseStatus, ResponseUsage } from "./response-schema.ts";
+
+/** Everything of a Response that the request decides: the same in `response.created` and in the answer. */
+export type ResponseFrame = Omit<ResponseObject, "status" | "output" | "usage" | "completed_at" | "error" | "incomplete_details">;
+
+/** The request's settings echoed as OpenAI does (defaults filled in, tools in their full form). */
+export function responseFrame(request: ResponsesRequest, id: string, createdAt: number): ResponseFrame {
+  const frame: ResponseFrame = {
+    id,
+    object: "response",
+    created_at: createdAt,
+    instructions: request.instructions ?? null,
+    max_output_tokens: request.max_output_tokens ?? null,
+    model: request.model,
+    parallel_tool_calls: request.parallel_tool_calls ?? true,
+    previous_response_id: request.previous_response_id ?? null,
+    reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
+    store: request.store !== false,
+    temperature: request.temperature ?? null,
+    text: { format: request.text?.format ?? { type: "text" } },
+    tool_choice: request.tool_choice ?? "auto",
+    tools: (request.tools ?? []).map(echoTool),
+    top_p: request.top_p ?? null,
+    truncation: "disabled",
+    metadata: request.metadata ?? {},
+  };
+  if (request.user !== undefined) frame.user = request.user;
+  return frame;
+}
+
+// Only function tools pass to-chat-request, so every tool here is one.
+const echoTool = (tool: NonNullable<ResponsesRequest["tools"]>[number]): EchoedTool => ({
+  type: "function",
+  name: tool.name ?? "",
+  description: tool.description ?? null,
+  parameters: tool.parameters ?? null,
+  strict: tool.strict ?? null,
+});
+
+/** The status a chat finish reason gives (OpenAI: `incomplete` with the reason when the model was cut). */
+export function statusOf(finishReason: string | null | undefined): Pick<ResponseObject, "status" | "incomplete_details"> {
+  switch (finishReason) {
+    case "length":
+      return { status: "incomplete", incomplete_details: { reason: "max_output_tokens" } };
+    case "content_filter":
+      return { status: "incomplete", incomplete_details: { reason: "content_filter" } };
+    default:
+      return { status: "completed", incomplete_details: null };
+  }
+}
+
+/** Usage in the Responses form: the pipeline's counts, with the provider's cached-token figure. */
+export function responseUsage(tokens: TokenUsage, reported: Usage | null | undefined): ResponseUsage {
+  return {
+    input_tokens: tokens.input,
+    input_tokens_details: { cached_tokens: reported?.prompt_tokens_details?.cached_tokens ?? 0, cache_write_tokens: 0 },
+    output_tokens: tokens.output,
+    output_tokens_details: { reasoning_tokens: tokens.reasoning },
+    total_tokens: tokens.input + tokens.output,
+  };
+}
+
+/** A finished response: the frame, the output and how it ended. */
+export function finishedResponse(
+  frame: ResponseFrame,
+  ended: Pick<ResponseObject, "status" | "incomplete_details"> & { error?: ResponseObject["error"] },
+  output: OutputItem[],
+  usage: ResponseUsage | undefined,
+  now: number,
+): ResponseObject {
+  const status: ResponseStatus = ended.status;
+  const response: ResponseObject = {
+    ...frame,
+    status,
+    completed_at: status === "completed" ? now : null,
+    error: ended.error ?? null,
+    incomplete_details: ended.incomplete_details,
+    output,
+  };
+  if (usage) response.usage = usage;
+  return response;
+}

@@ -1,0 +1,133 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { Nullable, open } from "../../schemas/common.ts";
+
+// What Ollaix answers on /v1/responses: the parts of OpenAI's `Response`, `OutputItem` and
+// `ResponseItemList` it fills (tests validate every answer against OpenAI's own document; these
+// schemas give the types and the /docs/json description).
+
+const ItemStatus = Type.Union([Type.Literal("in_progress"), Type.Literal("completed"), Type.Literal("incomplete")]);
+
+export const OutputTextPart = Type.Object({
+  type: Type.Literal("output_text"),
+  text: Type.String(),
+  annotations: Type.Array(Type.Unknown()),
+  logprobs: Type.Array(Type.Unknown()),
+});
+export const RefusalPart = Type.Object({ type: Type.Literal("refusal"), refusal: Type.String() });
+
+export const OutputMessageItem = Type.Object({
+  id: Type.String({ examples: ["msg_4f2c1e0b8a9d4b6c0e1f2a3b"] }),
+  type: Type.Literal("message"),
+  role: Type.Literal("assistant"),
+  status: ItemStatus,
+  content: Type.Array(Type.Union([OutputTextPart, RefusalPart])),
+});
+export type OutputMessageItem = Static<typeof OutputMessageItem>;
+
+export const SummaryText = Type.Object({ type: Type.Literal("summary_text"), text: Type.String() });
+
+export const ReasoningItem = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.Literal("reasoning"),
+    summary: Type.Array(SummaryText),
+    status: Type.Optional(ItemStatus),
+  },
+  { description: "The provider's thinking text, as one `summary_text`" },
+);
+export type ReasoningItem = Static<typeof ReasoningItem>;
+
+export const FunctionCallItem = Type.Object({
+  id: Type.String(),
+  type: Type.Literal("function_call"),
+  status: ItemStatus,
+  call_id: Type.String(),
+  name: Type.String(),
+  arguments: Type.String({ description: "JSON text" }),
+});
+export type FunctionCallItem = Static<typeof FunctionCallItem>;
+
+export const OutputItem = Type.Union([ReasoningItem, OutputMessageItem, FunctionCallItem]);
+export type OutputItem = Static<typeof OutputItem>;
+
+export const ResponseUsage = Type.Object({
+  input_tokens: Type.Integer(),
+  input_tokens_details: Type.Object({ cached_tokens: Type.Integer(), cache_write_tokens: Type.Integer() }),
+  output_tokens: Type.Integer(),
+  output_tokens_details: Type.Object({ reasoning_tokens: Type.Integer() }),
+  total_tokens: Type.Integer(),
+});
+export type ResponseUsage = Static<typeof ResponseUsage>;
+
+/** A function tool as the response echoes it (OpenAI's `FunctionTool`: `strict` and `parameters` required). */
+export const EchoedTool = Type.Object({
+  type: Type.Literal("function"),
+  name: Type.String(),
+  description: Nullable(Type.String()),
+  parameters: Nullable(Type.Object({}, open)),
+  strict: Nullable(Type.Boolean()),
+});
+export type EchoedTool = Static<typeof EchoedTool>;
+
+export const ResponseStatus = Type.Union([
+  Type.Literal("completed"),
+  Type.Literal("incomplete"),
+  Type.Literal("in_progress"),
+  Type.Literal("failed"),
+]);
+export type ResponseStatus = Static<typeof ResponseStatus>;
+
+export const ResponseObject = Type.Object(
+  {
+    id: Type.String({ examples: ["resp_4f2c1e0b8a9d4b6c0e1f2a3b"] }),
+    object: Type.Literal("response"),
+    created_at: Type.Integer(),
+    status: ResponseStatus,
+    completed_at: Type.Optional(Nullable(Type.Integer())),
+    error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+    incomplete_details: Nullable(
+      Type.Object({ reason: Type.Union([Type.Literal("max_output_tokens"), Type.Literal("content_filter")]) }),
+    ),
+    instructions: Nullable(Type.String()),
+    max_output_tokens: Nullable(Type.Integer()),
+    model: Type.String(),
+    output: Type.Array(OutputItem),
+    parallel_tool_calls: Type.Boolean(),
+    previous_response_id: Nullable(Type.String()),
+    reasoning: Type.Object({ effort: Nullable(Type.String()), summary: Nullable(Type.String()) }),
+    store: Type.Boolean(),
+    temperature: Nullable(Type.Number()),
+    text: Type.Object({ format: Type.Object({ type: Type.String() }, open) }),
+    tool_choice: Type.Unknown(),
+    tools: Type.Array(EchoedTool),
+    top_p: Nullable(Type.Number()),
+    truncation: Type.Literal("disabled"),
+    usage: Type.Optional(ResponseUsage),
+    user: Type.Optional(Type.String()),
+    metadata: Type.Record(Type.String(), Type.String()),
+  },
+  { description: "OpenAI's `Response` object" },
+);
+export type ResponseObject = Static<typeof ResponseObject>;
+
+/** An input item as stored and listed by `input_items` (OpenAI's `ItemResource`): always with an `id`. */
+export const InputItemResource = Type.Object(
+  { id: Type.String(), type: Type.String() },
+  { ...open, description: "A message, function_call, function_call_output or reasoning item" },
+);
+export type InputItemResource = Static<typeof InputItemResource> & Record<string, unknown>;
+
+export const ResponseItemList = Type.Object({
+  object: Type.Literal("list"),
+  data: Type.Array(InputItemResource),
+  first_id: Type.String(),
+  last_id: Type.String(),
+  has_more: Type.Boolean(),
+});
+export type ResponseItemList = Static<typeof ResponseItemList>;
+
+export const DeletedResponse = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("response"),
+  deleted: Type.Literal(true),
+});

@@ -1,0 +1,121 @@
+import { Elysia } from "elysia";
+import { jsonBodyParsers } from "../../body.ts";
+import { InvalidRequestError, NotFoundError } from "../../errors.ts";
+import { nowSeconds, randomId } from "../../ids.ts";
+import type { RouteDeps } from "../../routes/deps.ts";
+import { compileValidator } from "../../validation.ts";
+import { toResponse } from "./from-chat-result.ts";
+import { listInputItems } from "./list-input-items.ts";
+import { normalizeInput, referencedIds } from "./normalize-input.ts";
+import { ResponsesRequest } from "./request-schema.ts";
+import { responseFrame } from "./response-frame.ts";
+import type { InputItemResource, ResponseObject } from "./response-schema.ts";
+import { createResponseStore } from "./store/create-store.ts";
+import type { ResponseStore } from "./store/response-store.ts";
+import { responsesStreamEncoder } from "./stream-encoder.ts";
+import { toChatRequest } from "./to-chat-request.ts";
+import { withResponsesParam } from "./to-responses-param.ts";
+
+const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not found.`, { param: "response_id" });
+
+/**
+ * OpenAI Responses over the shared pipeline: the request becomes a chat request (with a stored
+ * conversation in front when `previous_response_id` names one), the chat answer or stream becomes a
+ * Response or its events, and the result is stored unless `store: false`.
+ */
+export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: ResponseStore = createResponseStore(config)) {
+  const validate = compileValidator(ResponsesRequest);
+  const keep = (response: ResponseObject, input: InputItemResource[]): Promise<void> =>
+    store.put({ response, input }).catch((error) => {
+      // The answer is still good; only a later GET or previous_response_id will miss it.
+      logger.warn("could not store a response", { id: response.id, error: error instanceof Error ? error.message : String(error) });
+    });
+
+  return new Elysia({ name: "ollaix:responses" })
+    .onStop(() => store.close())
+    .post(
+      "/v1/responses",
+      async function createResponse({ body: raw, request, set }) {
+        const body = validate.assert(raw);
+        const ids = referencedIds(body.input);
+        const references = new Map<string, InputItemResource>();
+        if (ids.length > 0) {
+          const found = await store.getItems(ids);
+          for (let i = 0; i < ids.length; i++) if (found[i]) references.set(ids[i]!, found[i]!);
+        }
+        let input = normalizeInput(body.input, references);
+        if (body.previous_response_id) {
+          const previous = await store.get(body.previous_response_id);
+          if (!previous) {
+            throw new InvalidRequestError(`Previous response with id '${body.previous_response_id}' not found.`, {
+              param: "previous_response_id",
+              code: "previous_response_not_found",
+            });
+          }
+          // Its input and output come before the new input; its instructions do not (as in OpenAI's API).
+          input = [...previous.input, ...(previous.response.output as InputItemResource[]), ...input];
+        }
+        const chat = toChatRequest(body, input);
+        const frame = responseFrame(body, randomId("resp_"), nowSeconds());
+        const isStored = frame.store;
+        const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
+        try {
+          if (chat.stream !== true) {
+            const done = await pipeline.complete(call, chat);
+            Object.assign(set.headers, done.headers);
+            const response = toResponse(done.result, frame, done.usage, nowSeconds());
+            if (isStored) await keep(response, input);
+            return response;
+          }
+          return await pipeline.stream(
+            call,
+            chat,
+            responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, input) : undefined }),
+          );
+        } catch (error) {
+          throw withResponsesParam(error);
+        }
+      },
+      {
+        parse: jsonBodyParsers(config.maxBodyBytes),
+        detail: {
+          tags: ["Responses"],
+          summary: "Create a response",
+          description:
+            "OpenAI Responses. With `stream: true` the answer is `text/event-stream`: `event: <type>` + `data: <json>` events, `sequence_number` from 0, ending with `response.completed`, `response.incomplete` or `response.failed` (no `[DONE]`).",
+        },
+      },
+    )
+    .get(
+      "/v1/responses/:response_id",
+      async function getResponse({ params }) {
+        const stored = await store.get(params.response_id);
+        if (!stored) throw notFound(params.response_id);
+        return stored.response;
+      },
+      { detail: { tags: ["Responses"], summary: "Get a stored response" } },
+    )
+    .delete(
+      "/v1/responses/:response_id",
+      async function deleteResponse({ params }) {
+        if (!(await store.delete(params.response_id))) throw notFound(params.response_id);
+        return { id: params.response_id, object: "response" as const, deleted: true as const };
+      },
+      { detail: { tags: ["Responses"], summary: "Delete a stored response" } },
+    )
+    .get(
+      "/v1/responses/:response_id/input_items",
+      async function listResponseInputItems({ params, query }) {
+        const stored = await store.get(params.response_id);
+        if (!stored) throw notFound(params.response_id);
+        return listInputItems(stored.input, query);
+      },
+      {
+        detail: {
+          tags: ["Responses"],
+          summary: "List a stored response's input items",
+          description: "Newest first by default (`order=asc` reverses); `limit` 1-100 (default 20) and `after` page through them.",
+        },
+      },
+    );
+}

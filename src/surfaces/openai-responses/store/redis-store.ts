@@ -1,0 +1,87 @@
+import { RedisClient } from "bun";
+import { UpstreamUnavailableError } from "../../../errors.ts";
+import type { InputItemResource } from "../response-schema.ts";
+import type { ResponseStore, StoredResponse } from "./response-store.ts";
+
+const KEY_PREFIX = "ollaix:responses:";
+const ITEM_PREFIX = "ollaix:responses:item:";
+
+/**
+ * Stored responses in Redis (`REDIS_URL`), one JSON value per response, written with `SET … EX` so
+ * Redis itself expires them after the TTL. Every replica pointed at the same Redis sees them all.
+ * An unreachable Redis is a 503 `state_unavailable` for the requests that need the store, at once;
+ * the URL (it may hold a password) is never put in a message.
+ */
+export class RedisResponseStore implements ResponseStore {
+  readonly #url: string;
+  readonly #ttl: string;
+  #client: RedisClient | undefined;
+  #connecting: Promise<RedisClient> | undefined;
+
+  constructor(url: string, ttlSeconds: number) {
+    this.#url = url;
+    this.#ttl = String(ttlSeconds);
+  }
+
+  async get(id: string): Promise<StoredResponse | undefined> {
+    const text = await this.#call((c) => c.get(KEY_PREFIX + id));
+    return text === null ? undefined : (JSON.parse(text) as StoredResponse);
+  }
+
+  async put(value: StoredResponse): Promise<void> {
+    // Commands issued together are pipelined by Bun's client: one round trip for the response and its items.
+    await this.#call((c) =>
+      Promise.all([
+        c.send("SET", [KEY_PREFIX + value.response.id, JSON.stringify(value), "EX", this.#ttl]),
+        ...value.response.output.map((item) => c.send("SET", [ITEM_PREFIX + item.id, JSON.stringify(item), "EX", this.#ttl])),
+      ]),
+    );
+  }
+
+  async getItems(ids: readonly string[]): Promise<(InputItemResource | undefined)[]> {
+    if (ids.length === 0) return [];
+    const texts = (await this.#call((c) => c.send("MGET", ids.map((id) => ITEM_PREFIX + id)))) as (string | null)[];
+    return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as InputItemResource)));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const stored = await this.get(id);
+    if (!stored) return false;
+    const keys = [KEY_PREFIX + id, ...stored.response.output.map((item) => ITEM_PREFIX + item.id)];
+    return Number(await this.#call((c) => c.send("DEL", keys))) > 0;
+  }
+
+  close(): void {
+    this.#client?.close();
+    this.#client = undefined;
+  }
+
+  /**
+   * Bun's client, left to itself, queues commands while Redis is away and retries the connection in
+   * the background (a request would hang); so queueing and reconnecting are off, and a lost
+   * connection is replaced by a new one on the next command.
+   */
+  #connected(): Promise<RedisClient> {
+    if (this.#client?.connected) return Promise.resolve(this.#client);
+    this.#connecting ??= (async () => {
+      this.#client?.close();
+      const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
+      this.#client = client;
+      try {
+        await client.connect();
+        return client;
+      } finally {
+        this.#connecting = undefined;
+      }
+    })();
+    return this.#connecting;
+  }
+
+  async #call<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    try {
+      return await command(await this.#connected());
+    } catch (error) {
+      throw new UpstreamUnavailableError("The response store (Redis) is unreachable.", { cause: error, code: "state_unavailable" });
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import { describe, expect, test } from "bun:test";
+import type { MappedError } from "../../error-response.ts";
+import type { ChunkResult } from "../../plugin.ts";
+import { expectOpenAI } from "../../testing/openai-schema.ts";
+import { responseFrame } from "./response-frame.ts";
+import type { ResponseObject } from "./response-schema.ts";
+import { responsesStreamEncoder } from "./stream-encoder.ts";
+
+const frame = () => responseFrame({ model: "m", input: "x" }, "resp_test", 1700000000);
+
+/** Runs chunks through an encoder; returns the parsed events (checking framing, order and schema). */
+function run(chunks: ChunkResult[], opts: { fail?: MappedError } = {}) {
+  let finished: ResponseObject | undefined;
+  const encoder = responsesStreamEncoder({ frame: frame(), onFinish: (r) => (finished = r) });
+  let text = encoder.start();
+  for (const chunk of chunks) text += encoder.chunk(chunk);
+  text += opts.fail ? encoder.error(opts.fail) : encoder.end({ input: 5, output: 7, reasoning: 2 });
+  expect(text.endsWith("\n\n")).toBe(true);
+  const events = text
+    .slice(0, -2)
+    .split("\n\n")
+    .map((block, i) => {
+      const [eventLine, dataLine, ...rest] = block.split("\n");
+      expect(rest).toEqual([]);
+      const data = JSON.parse(dataLine!.slice("data: ".length));
+      expect(eventLine).toBe(`event: ${data.type}`);
+      expect(data.sequence_number).toBe(i);
+      expectOpenAI("ResponseStreamEvent", data);
+      return data;
+    });
+  return { events, types: events.map((e) => e.type as string), finished };
+}
+
+const text = (content: string): ChunkResult => ({ choices: [{ index: 0, delta: { content } }] });
+const finish = (reason: "stop" | "length" | "tool_calls"): ChunkResult => ({ choices: [{ index: 0, delta: {}, finish_reason: reason }] });
+
+describe("responsesStreamEncoder", () => {
+  test("text: created, in_progress, item and part added, deltas, done events, completed with usage", () => {
+    const { events, types, finished } = run([text("Hel"), text("lo"), finish("stop"), { choices: [], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12, prompt_tokens_details: { cached_tokens: 3 } } }]);
+    expect(types).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.output_text.delta",
+      "response.output_text.delta",
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    expect(events[0].response.status).toBe("in_progress");
+    expect("usage" in events[0].response).toBe(false);
+    expect(events[6].text).toBe("Hello");
+    const done = events.at(-1).response;
+    expect(done.status).toBe("completed");
+    expect(done.output[0].content[0].text).toBe("Hello");
+    expect(done.usage).toEqual({
+      input_tokens: 5,
+      input_tokens_details: { cached_tokens: 3, cache_write_tokens: 0 },
+      output_tokens: 7,
+      output_tokens_details: { reasoning_tokens: 2 },
+      total_tokens: 12,
+    });
+    expectOpenAI("Response", done);
+    expect(finished).toEqual(done);
+  });
+
+  test("reasoning then text: a reasoning item with its summary events before the message", () => {
+    const { types, events } = run([
+      { choices: [{ index: 0, delta: { content: "", reasoning_content: "Let me " } }] },
+      { choices: [{ index: 0, delta: { reasoning_content: "think." } }] },
+      text("Answer."),
+      finish("stop"),
+    ]);
+    expect(types.slice(2, 9)).toEqual([
+      "response.output_item.added",
+      "response.reasoning_summary_part.added",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.done",
+      "response.reasoning_summary_part.done",
+      "response.output_item.done",
+    ]);
+    const done = events.at(-1).response;
+    expect(done.output.map((i: { type: string }) => i.type)).toEqual(["reasoning", "message"]);
+    expect(done.output[0].summary).toEqual([{ type: "summary_text", text: "Let me think." }]);
+    expect(events.filter((e) => e.type === "response.output_text.delta").map((e) => e.output_index)).toEqual([1]);
+  });
+
+  test("several tool calls are several function_call items, each with its own output_index", () => {
+    const { events, types } = run([
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "weather", arguments: '{"city":' } }] } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "time", arguments: "{}" } }] } }] },
+      finish("tool_calls"),
+    ]);
+    const added = events.filter((e) => e.type === "response.output_item.added");
+    expect(added.map((e) => [e.output_index, e.item.type, e.item.call_id, e.item.name])).toEqual([
+      [0, "function_call", "call_a", "weather"],
+      [1, "function_call", "call_b", "time"],
+    ]);
+    const argsDone = events.filter((e) => e.type === "response.function_call_arguments.done");
+    expect(argsDone.map((e) => [e.output_index, e.name, e.arguments])).toEqual([
+      [0, "weather", '{"city":"Paris"}'],
+      [1, "time", "{}"],
+    ]);
+    expect(types.filter((t) => t === "response.function_call_arguments.delta")).toHaveLength(3);
+    const done = events.at(-1).response;
+    expect(done.status).toBe("completed");
+    expect(done.output.map((i: { type: string; arguments: string }) => i.arguments)).toEqual(['{"city":"Paris"}', "{}"]);
+  });
+
+  test("a length cut ends with response.incomplete and incomplete_details", () => {
+    const { events } = run([text("Cut"), finish("length")]);
+    const last = events.at(-1);
+    expect(last.type).toBe("response.incomplete");
+    expect(last.response.incomplete_details).toEqual({ reason: "max_output_tokens" });
+    expect(last.response.output[0].status).toBe("incomplete");
+  });
+
+  test("a stream with no output still answers one empty message", () => {
+    const { events } = run([finish("stop")]);
+    expect(events.at(-1).response.output).toEqual([
+      expect.objectContaining({ type: "message", content: [{ type: "output_text", text: "", annotations: [], logprobs: [] }] }),
+    ]);
+  });
+
+  test("a failure after the start is response.failed with the error and the items finished so far", () => {
+    const mapped: MappedError = {
+      status: 504,
+      body: { error: { message: "The upstream stream was idle for 10 ms.", type: "api_error", param: null, code: "upstream_timeout" } },
+      headers: {},
+      internal: false,
+    };
+    const { events, finished } = run([text("partial")], { fail: mapped });
+    const last = events.at(-1);
+    expect(last.type).toBe("response.failed");
+    expect(last.response.status).toBe("failed");
+    expect(last.response.error).toEqual({ code: "server_error", message: "The upstream stream was idle for 10 ms." });
+    expect(finished?.status).toBe("failed");
+  });
+
+  test("the provider's chunks are never changed", () => {
+    const chunk = { choices: [{ index: 0, delta: { content: "x" } }] };
+    const copy = structuredClone(chunk);
+    run([chunk]);
+    expect(chunk).toEqual(copy);
+  });
+});

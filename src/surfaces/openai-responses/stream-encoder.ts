@@ -1,0 +1,202 @@
+import type { MappedError } from "../../error-response.ts";
+import { nowSeconds, randomId } from "../../ids.ts";
+import type { StreamEncoder } from "../../pipeline/encoder.ts";
+import type { TokenUsage } from "../../pipeline/outcome.ts";
+import type { ChunkResult } from "../../plugin.ts";
+import type { Usage } from "../../schemas/common.ts";
+import { SSE_HEADERS } from "../../sse.ts";
+import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
+import type { OutputItem, ResponseObject } from "./response-schema.ts";
+
+export interface ResponsesStreamSettings {
+  frame: ResponseFrame;
+  /** Sees the final response (completed, incomplete or failed): where it is stored. */
+  onFinish?(response: ResponseObject): void;
+}
+
+/** A text or reasoning item being streamed: its id, output index, text so far, and its delta events' fixed head. */
+interface OpenText {
+  id: string;
+  index: number;
+  text: string;
+  head: string;
+}
+
+interface OpenCall {
+  id: string;
+  index: number;
+  callId: string;
+  name: string;
+  args: string;
+  head: string;
+}
+
+/**
+ * OpenAI Responses' stream: `event: <type>` + `data: <json>` frames with a `sequence_number` from 0
+ * in steps of 1. `response.created` and `response.in_progress` open it; each output item (reasoning,
+ * message, function_call) is added, streamed and done in turn, with its own `output_index`; then
+ * `response.completed` (or `response.incomplete`), or `response.failed` after a failure. The state
+ * (which item is open, its index) is explicit; the provider's chunks are only read. Delta events are
+ * built from a precomputed head plus the delta: one string per event, no object per event.
+ */
+export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncoder {
+  const { frame } = s;
+  let seq = 0;
+  let nextIndex = 0;
+  const output: OutputItem[] = [];
+  let message: OpenText | undefined;
+  let reasoning: OpenText | undefined;
+  const calls = new Map<number, OpenCall>();
+  let finishReason: string | null | undefined;
+  let reported: Usage | undefined;
+
+  const event = (type: string, body: string): string =>
+    `event: ${type}\ndata: {"type":"${type}",${body},"sequence_number":${seq++}}\n\n`;
+  const itemEvent = (type: string, index: number, item: OutputItem): string =>
+    event(type, `"output_index":${index},"item":${JSON.stringify(item)}`);
+  const where = (id: string, index: number) => `"item_id":"${id}","output_index":${index}`;
+
+  const openMessage = (): string => {
+    const id = randomId("msg_");
+    const index = nextIndex++;
+    message = { id, index, text: "", head: `${where(id, index)},"content_index":0,"logprobs":[],"delta":` };
+    return (
+      itemEvent("response.output_item.added", index, { id, type: "message", role: "assistant", status: "in_progress", content: [] }) +
+      event("response.content_part.added", `${where(id, index)},"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`)
+    );
+  };
+  const closeMessage = (status: "completed" | "incomplete"): string => {
+    const m = message!;
+    message = undefined;
+    const part = { type: "output_text" as const, text: m.text, annotations: [], logprobs: [] };
+    const item: OutputItem = { id: m.id, type: "message", role: "assistant", status, content: [part] };
+    output[m.index] = item;
+    const text = JSON.stringify(m.text);
+    return (
+      event("response.output_text.done", `${where(m.id, m.index)},"content_index":0,"text":${text},"logprobs":[]`) +
+      event("response.content_part.done", `${where(m.id, m.index)},"content_index":0,"part":${JSON.stringify(part)}`) +
+      itemEvent("response.output_item.done", m.index, item)
+    );
+  };
+
+  const openReasoning = (): string => {
+    const id = randomId("rs_");
+    const index = nextIndex++;
+    reasoning = { id, index, text: "", head: `${where(id, index)},"summary_index":0,"delta":` };
+    return (
+      itemEvent("response.output_item.added", index, { id, type: "reasoning", summary: [] }) +
+      event("response.reasoning_summary_part.added", `${where(id, index)},"summary_index":0,"part":{"type":"summary_text","text":""}`)
+    );
+  };
+  const closeReasoning = (): string => {
+    const r = reasoning!;
+    reasoning = undefined;
+    const part = { type: "summary_text" as const, text: r.text };
+    const item: OutputItem = { id: r.id, type: "reasoning", summary: [part] };
+    output[r.index] = item;
+    return (
+      event("response.reasoning_summary_text.done", `${where(r.id, r.index)},"summary_index":0,"text":${JSON.stringify(r.text)}`) +
+      event("response.reasoning_summary_part.done", `${where(r.id, r.index)},"summary_index":0,"part":${JSON.stringify(part)}`) +
+      itemEvent("response.output_item.done", r.index, item)
+    );
+  };
+
+  const openCall = (toolIndex: number, callId: string | undefined, name: string | undefined): string => {
+    const id = randomId("fc_");
+    const index = nextIndex++;
+    const call: OpenCall = { id, index, callId: callId || randomId("call_"), name: name ?? "", args: "", head: `${where(id, index)},"delta":` };
+    calls.set(toolIndex, call);
+    return itemEvent("response.output_item.added", index, {
+      id, type: "function_call", status: "in_progress", call_id: call.callId, name: call.name, arguments: "",
+    });
+  };
+  const closeCalls = (): string => {
+    let out = "";
+    for (const c of calls.values()) {
+      const item: OutputItem = { id: c.id, type: "function_call", status: "completed", call_id: c.callId, name: c.name, arguments: c.args };
+      output[c.index] = item;
+      out +=
+        event("response.function_call_arguments.done", `${where(c.id, c.index)},"name":${JSON.stringify(c.name)},"arguments":${JSON.stringify(c.args)}`) +
+        itemEvent("response.output_item.done", c.index, item);
+    }
+    calls.clear();
+    return out;
+  };
+
+  /** Closes whatever is open, in output order (function calls, once open, only close at a switch or the end). */
+  const closeAll = (status: "completed" | "incomplete"): string =>
+    (reasoning ? closeReasoning() : "") + (message ? closeMessage(status) : "") + (calls.size > 0 ? closeCalls() : "");
+
+  const responseEvent = (type: string, response: ResponseObject): string => event(type, `"response":${JSON.stringify(response)}`);
+
+  return {
+    headers: SSE_HEADERS,
+    start() {
+      // OpenAI's document has no `usage: null` here: the field is left out until the end.
+      const pending: ResponseObject = { ...frame, status: "in_progress", completed_at: null, error: null, incomplete_details: null, output: [] };
+      return responseEvent("response.created", pending) + responseEvent("response.in_progress", pending);
+    },
+    chunk(chunk: ChunkResult): string {
+      if (chunk.usage) reported = chunk.usage;
+      let out = "";
+      for (const choice of chunk.choices) {
+        if (choice.index !== 0) continue; // Responses has one answer; n > 1 is never asked of the provider
+        const delta = choice.delta;
+        const thinking = (delta as { reasoning_content?: unknown }).reasoning_content;
+        if (typeof thinking === "string" && thinking.length > 0) {
+          if (!reasoning) out += (message ? closeMessage("completed") : "") + (calls.size > 0 ? closeCalls() : "") + openReasoning();
+          reasoning!.text += thinking;
+          out += event("response.reasoning_summary_text.delta", reasoning!.head + JSON.stringify(thinking));
+        }
+        const text = delta.content;
+        if (typeof text === "string" && text.length > 0) {
+          if (!message) out += (reasoning ? closeReasoning() : "") + (calls.size > 0 ? closeCalls() : "") + openMessage();
+          message!.text += text;
+          out += event("response.output_text.delta", message!.head + JSON.stringify(text));
+        }
+        const toolCalls = delta.tool_calls;
+        if (toolCalls) {
+          for (const tc of toolCalls) {
+            let call = calls.get(tc.index);
+            if (!call) {
+              out += (reasoning ? closeReasoning() : "") + (message ? closeMessage("completed") : "");
+              out += openCall(tc.index, tc.id, tc.function?.name);
+              call = calls.get(tc.index)!;
+            }
+            const args = tc.function?.arguments;
+            if (args) {
+              call.args += args;
+              out += event("response.function_call_arguments.delta", call.head + JSON.stringify(args));
+            }
+          }
+        }
+        if (choice.finish_reason) finishReason = choice.finish_reason;
+      }
+      return out;
+    },
+    end(tokens?: TokenUsage): string {
+      const ended = statusOf(finishReason);
+      let out = closeAll(ended.status === "completed" ? "completed" : "incomplete");
+      // An answer with no output at all is one empty message, as in the complete form.
+      if (nextIndex === 0) out += openMessage() + closeMessage(ended.status === "completed" ? "completed" : "incomplete");
+      const usage = tokens ? responseUsage(tokens, reported) : undefined;
+      const response = finishedResponse(frame, ended, output, usage, nowSeconds());
+      s.onFinish?.(response);
+      return out + responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response);
+    },
+    error(mapped: MappedError): string {
+      const done = output.filter((item) => item !== undefined);
+      // OpenAI's ResponseErrorCode has no gateway codes: a rate limit is one, anything else a server error.
+      const code = mapped.status === 429 ? "rate_limit_exceeded" : "server_error";
+      const response = finishedResponse(
+        frame,
+        { status: "failed", incomplete_details: null, error: { code, message: mapped.body.error.message } },
+        done,
+        undefined,
+        nowSeconds(),
+      );
+      s.onFinish?.(response);
+      return responseEvent("response.failed", response);
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import { describe, expect, test } from "bun:test";
+import { normalizeInput } from "./normalize-input.ts";
+import type { ResponsesRequest } from "./request-schema.ts";
+import { toChatRequest } from "./to-chat-request.ts";
+
+const convert = (request: ResponsesRequest) => toChatRequest(request, normalizeInput(request.input));
+const base = { model: "m" };
+
+/** The param of the error `run` throws. */
+function paramOf(run: () => unknown): string | null | undefined {
+  try {
+    run();
+  } catch (error) {
+    return (error as { param?: string | null }).param;
+  }
+  throw new Error("expected an error");
+}
+
+describe("input → messages", () => {
+  test("a string is one user message; instructions come first as system", () => {
+    expect(convert({ ...base, input: "Hi", instructions: "Be brief" }).messages).toEqual([
+      { role: "system", content: "Be brief" },
+      { role: "user", content: "Hi" },
+    ]);
+  });
+
+  test("every message role, content as a string or parts", () => {
+    const chat = convert({
+      ...base,
+      input: [
+        { role: "system", content: "S" },
+        { role: "developer", content: [{ type: "input_text", text: "D" }] },
+        { type: "message", role: "user", content: [{ type: "input_text", text: "look" }, { type: "input_image", image_url: "https://x.example/a.png", detail: "low" }] },
+        { role: "assistant", content: [{ type: "output_text", text: "Seen " }, { type: "output_text", text: "it." }] },
+        { role: "user", content: [{ type: "input_image", image_url: "data:image/png;base64,AAAA" }] },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      { role: "system", content: "S" },
+      { role: "developer", content: "D" },
+      { role: "user", content: [{ type: "text", text: "look" }, { type: "image_url", image_url: { url: "https://x.example/a.png", detail: "low" } }] },
+      { role: "assistant", content: "Seen it." },
+      { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] },
+    ]);
+  });
+
+  test("reasoning, text and function calls of one turn are one assistant message; outputs are tool messages", () => {
+    const chat = convert({
+      ...base,
+      input: [
+        { role: "user", content: "Weather in Paris and Rome?" },
+        { type: "reasoning", summary: [{ type: "summary_text", text: "Two cities." }] },
+        { role: "assistant", content: "Checking." },
+        { type: "function_call", call_id: "call_1", name: "weather", arguments: '{"city":"Paris"}' },
+        { type: "function_call", call_id: "call_2", name: "weather", arguments: '{"city":"Rome"}' },
+        { type: "function_call_output", call_id: "call_1", output: "sunny" },
+        { type: "function_call_output", call_id: "call_2", output: [{ type: "input_text", text: "rain" }] },
+        { type: "function_call", call_id: "call_3", name: "weather", arguments: "{}" },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      { role: "user", content: "Weather in Paris and Rome?" },
+      {
+        role: "assistant",
+        content: "Checking.",
+        reasoning_content: "Two cities.",
+        tool_calls: [
+          { id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } },
+          { id: "call_2", type: "function", function: { name: "weather", arguments: '{"city":"Rome"}' } },
+        ],
+      } as never,
+      { role: "tool", tool_call_id: "call_1", content: "sunny" },
+      { role: "tool", tool_call_id: "call_2", content: "rain" },
+      { role: "assistant", content: null, tool_calls: [{ id: "call_3", type: "function", function: { name: "weather", arguments: "{}" } }] },
+    ]);
+  });
+
+  test("reasoning with no assistant turn after it is dropped; encrypted-only reasoning carries nothing", () => {
+    const chat = convert({
+      ...base,
+      input: [{ type: "reasoning", summary: [], encrypted_content: "opaque" }, { role: "user", content: "Hi" }, { type: "reasoning", summary: [{ type: "summary_text", text: "x" }] }],
+    });
+    expect(chat.messages).toEqual([{ role: "user", content: "Hi" }]);
+  });
+
+  test("no input and no instructions is a 400 on input", () => {
+    expect(paramOf(() => convert({ ...base }))).toBe("input");
+    expect(paramOf(() => convert({ ...base, input: [] }))).toBe("input");
+  });
+});
+
+describe("options", () => {
+  test("tools, tool_choice, parallel_tool_calls, text.format, reasoning.effort, limits, sampling, user", () => {
+    const chat = convert({
+      ...base,
+      input: "Hi",
+      tools: [{ type: "function", name: "f", description: "does f", parameters: { type: "object", properties: {} }, strict: true }],
+      tool_choice: { type: "function", name: "f" },
+      parallel_tool_calls: false,
+      text: { format: { type: "json_schema", name: "out", schema: { type: "object" }, strict: true, description: "d" } },
+      reasoning: { effort: "high" },
+      max_output_tokens: 64,
+      temperature: 0.3,
+      top_p: 0.9,
+      user: "u1",
+      metadata: { a: "b" },
+      store: false,
+    });
+    const { messages: _m, ...rest } = chat;
+    expect(rest as Record<string, unknown>).toEqual({
+      model: "m",
+      tools: [{ type: "function", function: { name: "f", description: "does f", parameters: { type: "object", properties: {} }, strict: true } }],
+      tool_choice: { type: "function", function: { name: "f" } },
+      parallel_tool_calls: false,
+      response_format: { type: "json_schema", json_schema: { name: "out", schema: { type: "object" }, strict: true, description: "d" } },
+      reasoning_effort: "high",
+      max_completion_tokens: 64,
+      temperature: 0.3,
+      top_p: 0.9,
+      user: "u1",
+    });
+  });
+
+  test("stream asks the provider for usage; text and json_object formats", () => {
+    expect(convert({ ...base, input: "x", stream: true })).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(convert({ ...base, input: "x", text: { format: { type: "text" } } }).response_format).toBeUndefined();
+    expect(convert({ ...base, input: "x", text: { format: { type: "json_object" } } }).response_format).toEqual({ type: "json_object" });
+  });
+
+  test("allowed_tools narrows the tools and sets the mode", () => {
+    const chat = convert({
+      ...base,
+      input: "x",
+      tools: [{ type: "function", name: "a" }, { type: "function", name: "b" }],
+      tool_choice: { type: "allowed_tools", mode: "required", tools: [{ type: "function", name: "b" }] },
+    });
+    expect(chat.tools?.map((t) => t.function.name)).toEqual(["b"]);
+    expect(chat.tool_choice).toBe("required");
+  });
+
+  test("parallel_tool_calls without tools is not sent (Chat Completions refuses it)", () => {
+    expect("parallel_tool_calls" in convert({ ...base, input: "x", parallel_tool_calls: true })).toBe(false);
+  });
+
+  test.each([
+    ["web_search"],
+    ["file_search"],
+    ["computer_use_preview"],
+    ["code_interpreter"],
+    ["image_generation"],
+    ["mcp"],
+    ["custom"],
+  ])("built-in tool type %s is a 400 naming tools[i].type", (type) => {
+    expect(paramOf(() => convert({ ...base, input: "x", tools: [{ type: "function", name: "f" }, { type }] }))).toBe("tools[1].type");
+  });
+
+  test.each([
+    [{ tools: [{ type: "function" }] }, "tools[0].name"],
+    [{ tool_choice: { type: "function" } }, "tool_choice.name"],
+    [{ tool_choice: { type: "web_search_preview" } }, "tool_choice.type"],
+    [{ text: { format: { type: "json_schema", schema: {} } } }, "text.format.name"],
+    [{ text: { format: { type: "json_schema", name: "x" } } }, "text.format.schema"],
+  ] as [Partial<ResponsesRequest>, string][])("%j → 400 on %s", (extra, param) => {
+    expect(paramOf(() => convert({ ...base, input: "x", ...extra }))).toBe(param);
+  });
+});
+
+describe("normalizeInput", () => {
+  test("gives every item an id and OpenAI's resource form; keeps ids the client sent", () => {
+    const items = normalizeInput([
+      { role: "user", content: "Hi" },
+      { id: "msg_mine", role: "assistant", content: "Hello" },
+      { type: "function_call", call_id: "c", name: "f", arguments: "{}" },
+      { type: "function_call_output", call_id: "c", output: "ok" },
+      { type: "reasoning", summary: [{ type: "summary_text", text: "t" }] },
+      { role: "user", content: [{ type: "input_image", image_url: "https://x.example/i.png" }] },
+    ]);
+    expect(items).toEqual([
+      { id: expect.stringMatching(/^msg_/), type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: "Hi" }] },
+      { id: "msg_mine", type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "Hello", annotations: [], logprobs: [] }] },
+      { id: expect.stringMatching(/^fc_/), type: "function_call", status: "completed", call_id: "c", name: "f", arguments: "{}" },
+      { id: expect.stringMatching(/^fco_/), type: "function_call_output", status: "completed", call_id: "c", output: "ok" },
+      { id: expect.stringMatching(/^rs_/), type: "reasoning", summary: [{ type: "summary_text", text: "t" }] },
+      { id: expect.stringMatching(/^msg_/), type: "message", role: "user", status: "completed", content: [{ type: "input_image", image_url: "https://x.example/i.png", detail: "auto" }] },
+    ] as never);
+  });
+
+  test.each([
+    [[{ content: "x" }], "input[0].type"],
+    [[{ type: "message", content: "x" }], "input[0].role"],
+    [[{ role: "user" }], "input[0].content"],
+    [[{ role: "user", content: "" }], "input[0].content"],
+    [[{ role: "user", content: "ok" }, { type: "item_reference", id: "x" }], "input[1].id"],
+    [[{ type: "computer_call_output", call_id: "x" }], "input[0].type"],
+    [[{ type: "function_call", name: "f", arguments: "{}" }], "input[0].call_id"],
+    [[{ type: "function_call", call_id: "c", arguments: "{}" }], "input[0].name"],
+    [[{ type: "function_call", call_id: "c", name: "f" }], "input[0].arguments"],
+    [[{ type: "function_call_output", call_id: "c" }], "input[0].output"],
+    [[{ type: "function_call_output", output: "x" }], "input[0].call_id"],
+    [[{ role: "user", content: [{ type: "input_file", file_id: "f" }] }], "input[0].content[0].type"],
+    [[{ role: "user", content: [{ type: "input_text" }] }], "input[0].content[0].text"],
+    [[{ role: "user", content: [{ type: "input_image" }] }], "input[0].content[0].image_url"],
+    [[{ role: "user", content: [{ type: "input_image", file_id: "file-1" }] }], "input[0].content[0].file_id"],
+    [[{ role: "assistant", content: [{ type: "input_image", image_url: "https://x.example/a.png" }] }], "input[0].content[0].type"],
+    [[{ role: "user", content: [{ type: "refusal", refusal: "no" }] }], "input[0].content[0].type"],
+    [[{ type: "reasoning", summary: [{ type: "other", text: "x" }] }], "input[0].summary[0].type"],
+  ] as [ResponsesRequest["input"], string][])("%j → 400 on %s", (input, param) => {
+    expect(paramOf(() => normalizeInput(input))).toBe(param);
+  });
+});

@@ -1,0 +1,170 @@
+import { InvalidRequestError } from "../../errors.ts";
+import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoice } from "../../schemas/chat.ts";
+import type { ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
+import type { InputItemResource } from "./response-schema.ts";
+
+type Part = Record<string, unknown>;
+
+/**
+ * A Responses request as the pipeline's chat request. `items` is the whole conversation in item form
+ * (a previous response's input and output, then this request's normalized input); `instructions`
+ * become the first system message. Pure: the request is never changed.
+ */
+export function toChatRequest(request: ResponsesRequest, items: readonly InputItemResource[]): ChatRequest {
+  const messages: Message[] = [];
+  if (request.instructions) messages.push({ role: "system", content: request.instructions });
+  toChatMessages(items, messages);
+  if (messages.length === 0) {
+    throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
+  }
+  const chat: ChatRequest = { model: request.model, messages };
+  const tools = toChatTools(request.tools);
+  let toolChoice = request.tool_choice;
+  let allowed: Tool[] | undefined = tools;
+  if (toolChoice !== undefined && typeof toolChoice === "object" && toolChoice.type === "allowed_tools") {
+    allowed = restrictTools(tools, toolChoice);
+    toolChoice = toolChoice.mode ?? "auto";
+  }
+  if (allowed && allowed.length > 0) {
+    chat.tools = allowed;
+    // OpenAI's Chat Completions refuses parallel_tool_calls without tools; an extra field plugins may use.
+    if (typeof request.parallel_tool_calls === "boolean") (chat as Record<string, unknown>).parallel_tool_calls = request.parallel_tool_calls;
+  }
+  if (toolChoice !== undefined) chat.tool_choice = toChatToolChoice(toolChoice);
+  const format = toChatResponseFormat(request.text?.format);
+  if (format) chat.response_format = format;
+  const effort = request.reasoning?.effort;
+  if (typeof effort === "string") chat.reasoning_effort = effort;
+  if (typeof request.max_output_tokens === "number") chat.max_completion_tokens = request.max_output_tokens;
+  if (typeof request.temperature === "number") chat.temperature = request.temperature;
+  if (typeof request.top_p === "number") chat.top_p = request.top_p;
+  if (request.user !== undefined) chat.user = request.user;
+  if (request.stream === true) {
+    chat.stream = true;
+    // The final `response.completed` carries usage: ask every provider for it.
+    chat.stream_options = { include_usage: true };
+  }
+  return chat;
+}
+
+/**
+ * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
+ * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
+ * plugins read), function outputs become tool messages.
+ */
+function toChatMessages(items: readonly InputItemResource[], messages: Message[]): void {
+  let reasoning: string | undefined;
+  // The assistant message that function calls still join (none once a tool or user turn follows).
+  let open: Message | undefined;
+  for (const item of items) {
+    switch (item.type) {
+      case "message": {
+        const role = item.role as Message["role"];
+        const parts = item.content as Part[];
+        if (role === "assistant") {
+          open = { role, content: textOf(parts) };
+          if (reasoning !== undefined) (open as Record<string, unknown>).reasoning_content = reasoning;
+          reasoning = undefined;
+          messages.push(open);
+        } else {
+          open = undefined;
+          messages.push({ role, content: toChatContent(parts) });
+        }
+        break;
+      }
+      case "function_call": {
+        const call = { id: item.call_id as string, type: "function" as const, function: { name: item.name as string, arguments: item.arguments as string } };
+        if (!open) {
+          open = { role: "assistant", content: null, tool_calls: [] };
+          messages.push(open);
+        }
+        if (reasoning !== undefined) {
+          (open as Record<string, unknown>).reasoning_content = reasoning;
+          reasoning = undefined;
+        }
+        (open.tool_calls ??= []).push(call);
+        break;
+      }
+      case "function_call_output": {
+        open = undefined;
+        const output = item.output as string | Part[];
+        messages.push({ role: "tool", tool_call_id: item.call_id as string, content: typeof output === "string" ? output : textOf(output) });
+        break;
+      }
+      case "reasoning": {
+        const summary = (item.summary as { text: string }[] | undefined) ?? [];
+        // Only thinking text can be handed back; OpenAI's encrypted_content means nothing to other providers.
+        if (summary.length > 0) reasoning = summary.map((s) => s.text).join("\n\n");
+        break;
+      }
+      default:
+        // normalizeInput admits only the four types above.
+        throw new InvalidRequestError(`Unsupported input item type '${item.type}'.`, { param: "input" });
+    }
+  }
+  // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
+}
+
+function textOf(parts: readonly Part[]): string {
+  let text = "";
+  for (const part of parts) if (typeof part.text === "string") text += part.text;
+  return text;
+}
+
+/** One text part is sent as a plain string (what every plugin reads); images keep the parts form. */
+function toChatContent(parts: readonly Part[]): string | ContentPart[] {
+  if (parts.length === 1 && parts[0]!.type === "input_text") return parts[0]!.text as string;
+  return parts.map((part): ContentPart => {
+    if (part.type === "input_image") {
+      const detail = part.detail as "auto" | "low" | "high";
+      return { type: "image_url", image_url: { url: part.image_url as string, ...(detail === "auto" ? {} : { detail }) } };
+    }
+    return { type: "text", text: part.text as string };
+  });
+}
+
+export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[] | undefined {
+  if (!tools) return undefined;
+  return tools.map((tool, i) => {
+    if (tool.type !== "function") {
+      throw new InvalidRequestError(
+        `Invalid 'tools[${i}].type': the tool type '${tool.type}' is not supported by this gateway; only function tools can run here.`,
+        { param: `tools[${i}].type` },
+      );
+    }
+    if (!tool.name) throw new InvalidRequestError(`Missing required parameter: 'tools[${i}].name'.`, { param: `tools[${i}].name` });
+    const fn: Tool["function"] = { name: tool.name };
+    if (tool.description != null) fn.description = tool.description;
+    if (tool.parameters != null) fn.parameters = tool.parameters;
+    if (tool.strict != null) fn.strict = tool.strict;
+    return { type: "function", function: fn };
+  });
+}
+
+function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolChoice, string>): Tool[] {
+  const names = new Set((choice.tools ?? []).map((t) => t.name));
+  return (tools ?? []).filter((t) => names.has(t.function.name));
+}
+
+function toChatToolChoice(choice: ResponsesToolChoice): ToolChoice {
+  if (typeof choice === "string") return choice;
+  if (choice.type === "function") {
+    if (!choice.name) throw new InvalidRequestError("Missing required parameter: 'tool_choice.name'.", { param: "tool_choice.name" });
+    return { type: "function", function: { name: choice.name } };
+  }
+  throw new InvalidRequestError(
+    `Invalid 'tool_choice.type': '${choice.type}' is not supported by this gateway; use none, auto, required, a function or allowed_tools.`,
+    { param: "tool_choice.type" },
+  );
+}
+
+function toChatResponseFormat(format: NonNullable<ResponsesRequest["text"]>["format"]): ResponseFormat | undefined {
+  if (!format || format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json_object" };
+  if (!format.name) throw new InvalidRequestError("Missing required parameter: 'text.format.name'.", { param: "text.format.name" });
+  if (!format.schema) throw new InvalidRequestError("Missing required parameter: 'text.format.schema'.", { param: "text.format.schema" });
+  const jsonSchema: NonNullable<ResponseFormat["json_schema"]> = { name: format.name, schema: format.schema };
+  if (format.description !== undefined) jsonSchema.description = format.description;
+  if (format.strict != null) jsonSchema.strict = format.strict;
+  return { type: "json_schema", json_schema: jsonSchema };
+}

@@ -1,0 +1,58 @@
+import { definePlugin, type ChatRequest, type ChatResult, type ChunkResult } from "../../src/kit.ts";
+
+/**
+ * A test model that uses tools as a real one would: given tools and no tool result yet, it calls the
+ * first tool with `{"city":"Paris"}` (thinking first); after a tool result it answers with that
+ * result. Every request it received is recorded, so tests can see what the gateway sent.
+ */
+export function toolPlugin(received: ChatRequest[] = []) {
+  const answer = (request: ChatRequest): ChatResult => {
+    received.push(request);
+    const last = request.messages[request.messages.length - 1];
+    const tool = request.tools?.[0];
+    if (tool && last?.role !== "tool") {
+      return {
+        choices: [
+          {
+            index: 0,
+            finish_reason: "tool_calls",
+            message: {
+              content: null,
+              reasoning_content: "I should call the tool.",
+              tool_calls: [{ id: `call_${received.length}`, type: "function", function: { name: tool.function.name, arguments: '{"city":"Paris"}' } }],
+            },
+          },
+        ],
+        usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, completion_tokens_details: { reasoning_tokens: 3 } },
+      };
+    }
+    const text = last?.role === "tool" ? `The tool said: ${String(last.content)}` : "No tool needed.";
+    return {
+      choices: [{ index: 0, finish_reason: "stop", message: { content: text } }],
+      usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 },
+    };
+  };
+  return definePlugin({
+    name: "tooly",
+    models: [{ id: "tool-model" }],
+    async chat(request) {
+      return answer(request);
+    },
+    async *chatStream(request): AsyncGenerator<ChunkResult> {
+      const result = answer(request);
+      const { message, finish_reason } = result.choices[0]!;
+      const reasoning = (message as { reasoning_content?: string }).reasoning_content;
+      if (reasoning) yield { choices: [{ index: 0, delta: { reasoning_content: reasoning } }] };
+      if (message.content) {
+        for (const piece of message.content.match(/.{1,8}/gs) ?? []) yield { choices: [{ index: 0, delta: { content: piece } }] };
+      }
+      for (const [index, call] of (message.tool_calls ?? []).entries()) {
+        const args = call.function.arguments;
+        yield { choices: [{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: args.slice(0, 5) } }] } }] };
+        yield { choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(5) } }] } }] };
+      }
+      yield { choices: [{ index: 0, delta: {}, finish_reason }] };
+      yield { choices: [], usage: result.usage };
+    },
+  });
+}

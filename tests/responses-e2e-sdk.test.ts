@@ -1,0 +1,202 @@
+// End to end on a real port: the official `openai` SDK's `responses.*`, the Vercel AI SDK's default
+// OpenAI provider (which posts to /v1/responses) and the OpenAI Agents SDK, unchanged, against
+// Ollaix. Every answer and stream event the SDK saw is validated against OpenAI's own document.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createOpenAI } from "@ai-sdk/openai";
+import { Agent, OpenAIProvider, Runner, setTracingDisabled, tool } from "@openai/agents";
+import { generateText, streamText } from "ai";
+import OpenAI from "openai";
+import { z } from "zod";
+import dummy from "../plugins/dummy/index.ts";
+import type { ChatRequest } from "../src/kit.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { toolPlugin } from "./helpers/tool-plugin.ts";
+
+let gw: TestGateway;
+let client: OpenAI;
+const received: ChatRequest[] = [];
+
+beforeAll(async () => {
+  gw = await startTestGateway({}, [dummy, toolPlugin(received)]);
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+});
+
+const weatherTool = {
+  type: "function" as const,
+  name: "get_weather",
+  description: "Weather of a city",
+  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  strict: true,
+};
+
+describe("openai SDK: client.responses", () => {
+  test("create (not streamed), then retrieve, input_items and delete", async () => {
+    const response = await client.responses.create({ model: "dummy-model:1.0", instructions: "Be brief.", input: "Hello there" });
+    expectOpenAI("Response", response);
+    expect(response.id).toMatch(/^resp_/);
+    expect(response.status).toBe("completed");
+    expect(response.output_text.length).toBeGreaterThan(0);
+    expect(response.usage?.total_tokens).toBeGreaterThan(0);
+
+    const again = await client.responses.retrieve(response.id);
+    expect(again.id).toBe(response.id);
+    expect(again.output).toEqual(response.output);
+
+    const items = await client.responses.inputItems.list(response.id);
+    const page = await (await fetch(`${gw.url}/v1/responses/${response.id}/input_items`)).json();
+    expectOpenAI("ResponseItemList", page);
+    expect(items.data).toEqual([expect.objectContaining({ type: "message", role: "user", content: [{ type: "input_text", text: "Hello there" }] })]);
+
+    await client.responses.delete(response.id);
+    expect(await client.responses.retrieve(response.id).catch((e) => e)).toMatchObject({ status: 404 });
+  });
+
+  test("create with stream: true; every event validates and the final response matches the deltas", async () => {
+    const stream = await client.responses.create({ model: "dummy-model:1.0", input: "Stream please", stream: true });
+    const events: { type: string; sequence_number: number }[] = [];
+    let text = "";
+    for await (const event of stream) {
+      expectOpenAI("ResponseStreamEvent", event);
+      events.push(event);
+      if (event.type === "response.output_text.delta") text += event.delta;
+    }
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(events[0]!.type).toBe("response.created");
+    const last = events.at(-1) as unknown as { type: string; response: OpenAI.Responses.Response };
+    expect(last.type).toBe("response.completed");
+    expect(last.response.output_text ?? last.response.output.flatMap((o) => (o.type === "message" ? o.content : [])).map((c) => (c.type === "output_text" ? c.text : "")).join("")).toBe(text);
+  });
+
+  test("responses.stream helper gives the final response", async () => {
+    const runner = client.responses.stream({ model: "dummy-model:1.0", input: "Hi" });
+    const final = await runner.finalResponse();
+    expectOpenAI("Response", final);
+    expect(final.output_text.length).toBeGreaterThan(0);
+  });
+
+  test("a function-tool round trip with previous_response_id", async () => {
+    const first = await client.responses.create({ model: "tool-model", input: "Weather in Paris?", tools: [weatherTool] });
+    expectOpenAI("Response", first);
+    const call = first.output.find((o) => o.type === "function_call");
+    expect(call).toMatchObject({ type: "function_call", name: "get_weather", arguments: '{"city":"Paris"}' });
+    expect(first.output[0]).toMatchObject({ type: "reasoning", summary: [{ type: "summary_text", text: "I should call the tool." }] });
+    expect(first.usage?.output_tokens_details.reasoning_tokens).toBe(3);
+
+    const second = await client.responses.create({
+      model: "tool-model",
+      previous_response_id: first.id,
+      input: [{ type: "function_call_output", call_id: (call as { call_id: string }).call_id, output: "sunny, 24 C" }],
+      tools: [weatherTool],
+    });
+    expectOpenAI("Response", second);
+    expect(second.output_text).toBe("The tool said: sunny, 24 C");
+    // What the model got: the stored turn (user, assistant with its thinking and call), then the output.
+    expect(received.at(-1)!.messages).toEqual([
+      { role: "user", content: "Weather in Paris?" },
+      {
+        role: "assistant",
+        content: null,
+        reasoning_content: "I should call the tool.",
+        tool_calls: [{ id: (call as { call_id: string }).call_id, type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+      } as never,
+      { role: "tool", tool_call_id: (call as { call_id: string }).call_id, content: "sunny, 24 C" },
+    ]);
+    const items = await client.responses.inputItems.list(second.id, { order: "asc" });
+    expect(items.data.map((i) => i.type)).toEqual(["message", "reasoning", "function_call", "function_call_output"]);
+  });
+
+  test("a function-tool round trip with the full item history and store: false (streamed)", async () => {
+    const stream = await client.responses.create({ model: "tool-model", input: "Weather in Paris?", tools: [weatherTool], store: false, stream: true });
+    let first: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      expectOpenAI("ResponseStreamEvent", event);
+      if (event.type === "response.completed") first = event.response;
+    }
+    expect((first as unknown as { store: boolean }).store).toBe(false);
+    expect(await client.responses.retrieve(first!.id).catch((e) => e)).toMatchObject({ status: 404 });
+    const call = first!.output.find((o) => o.type === "function_call") as OpenAI.Responses.ResponseFunctionToolCall;
+    expect(call.arguments).toBe('{"city":"Paris"}');
+    const second = await client.responses.create({
+      model: "tool-model",
+      store: false,
+      tools: [weatherTool],
+      input: [
+        { role: "user", content: "Weather in Paris?" },
+        ...(first!.output as OpenAI.Responses.ResponseInputItem[]),
+        { type: "function_call_output", call_id: call.call_id, output: "cloudy" },
+      ],
+    });
+    expect(second.output_text).toBe("The tool said: cloudy");
+  });
+
+  test("an unknown previous_response_id is OpenAI's 400", async () => {
+    const error = await client.responses.create({ model: "dummy-model:1.0", input: "x", previous_response_id: "resp_missing" }).catch((e) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(error).toMatchObject({ status: 400, code: "previous_response_not_found", param: "previous_response_id" });
+  });
+});
+
+describe("Vercel AI SDK: the default OpenAI provider (Responses)", () => {
+  const provider = () => createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused" });
+
+  test("generateText", async () => {
+    const result = await generateText({ model: provider()("dummy-model:1.0"), prompt: "Hello", maxRetries: 0 });
+    expect(result.text.length).toBeGreaterThan(0);
+    expect(result.finishReason).toBe("stop");
+    expect(result.usage.inputTokens).toBeGreaterThan(0);
+  });
+
+  test("streamText", async () => {
+    const result = streamText({ model: provider()("dummy-model:1.0"), prompt: "Hello", maxRetries: 0 });
+    let text = "";
+    for await (const piece of result.textStream) text += piece;
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).toBe(await result.text);
+    expect(await result.finishReason).toBe("stop");
+  });
+
+  test("a tool the model calls, executed by the SDK", async () => {
+    const { tool: aiTool, stepCountIs } = await import("ai");
+    const result = await generateText({
+      model: provider()("tool-model"),
+      prompt: "Weather in Paris?",
+      tools: { get_weather: aiTool({ description: "Weather", inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => `rain in ${city}` }) },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    expect(result.text).toBe("The tool said: rain in Paris");
+  });
+});
+
+describe("OpenAI Agents SDK: an agent with one function tool on its default Responses model", () => {
+  test("the agent calls the tool and answers with its result", async () => {
+    setTracingDisabled(true);
+    const runner = new Runner({
+      modelProvider: new OpenAIProvider({ openAIClient: new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 }) }),
+    });
+    let calledWith: string | undefined;
+    const agent = new Agent({
+      name: "Weather agent",
+      instructions: "Use the tool.",
+      model: "tool-model",
+      tools: [
+        tool({
+          name: "get_weather",
+          description: "Weather of a city",
+          parameters: z.object({ city: z.string() }),
+          execute: async ({ city }) => {
+            calledWith = city;
+            return `hail in ${city}`;
+          },
+        }),
+      ],
+    });
+    const result = await runner.run(agent, "Weather in Paris?");
+    expect(calledWith).toBe("Paris");
+    expect(result.finalOutput).toBe("The tool said: hail in Paris");
+  });
+});

@@ -1,0 +1,147 @@
+// What reaches a provider for a Responses request: through the openai-compatible plugin to a fake
+// OpenAI upstream that records every body, and through the Ollama plugin for thinking (both ways).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { openAIHandler, sseResponse } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import dummy from "../plugins/dummy/index.ts";
+import openaiCompatible from "../plugins/openai-compatible/index.ts";
+import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { chatLine, doneLine, ndjsonResponse } from "./ollama/fake-ollama.ts";
+import { defaultRoutes, startOllamaE2E, type OllamaE2E } from "./ollama/e2e.ts";
+
+describe("through the openai-compatible plugin", () => {
+  let fake: FakeServer;
+  let gw: TestGateway;
+  let client: OpenAI;
+  beforeAll(async () => {
+    fake = startFakeServer(openAIHandler);
+    gw = await startTestGateway({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "sk-upstream" }, [dummy, openaiCompatible]);
+    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await fake?.close();
+  });
+  const lastChatBody = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!.body as Record<string, unknown>;
+
+  test("instructions, items, tools, tool_choice, formats, effort, limits and sampling reach the upstream as Chat Completions", async () => {
+    const response = await client.responses.create({
+      model: "gpt-4o-mini",
+      instructions: "You are terse.",
+      input: [
+        { role: "developer", content: "Use metric units." },
+        { role: "user", content: [{ type: "input_text", text: "Weather?" }, { type: "input_image", image_url: "https://img.example/cat.png", detail: "high" }] },
+        { type: "function_call", call_id: "call_9", name: "get_weather", arguments: '{"city":"Oslo"}' },
+        { type: "function_call_output", call_id: "call_9", output: "-3 C" },
+      ],
+      tools: [{ type: "function", name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false }],
+      tool_choice: "required",
+      parallel_tool_calls: false,
+      text: { format: { type: "json_schema", name: "answer", schema: { type: "object", properties: { t: { type: "number" } } }, strict: true } },
+      reasoning: { effort: "low" },
+      max_output_tokens: 300,
+      temperature: 0.2,
+      top_p: 0.5,
+      user: "user-7",
+      metadata: { ticket: "42" },
+      store: false,
+    });
+    expectOpenAI("Response", response);
+    expect(lastChatBody()).toEqual({
+      model: "gpt-4o-mini",
+      messages: [
+        { role: "system", content: "You are terse." },
+        { role: "developer", content: "Use metric units." },
+        { role: "user", content: [{ type: "text", text: "Weather?" }, { type: "image_url", image_url: { url: "https://img.example/cat.png", detail: "high" } }] },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_9", type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } }] },
+        { role: "tool", tool_call_id: "call_9", content: "-3 C" },
+      ],
+      tools: [{ type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false } }],
+      parallel_tool_calls: false,
+      tool_choice: "required",
+      response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object", properties: { t: { type: "number" } } }, strict: true } },
+      reasoning_effort: "low",
+      max_completion_tokens: 300,
+      temperature: 0.2,
+      top_p: 0.5,
+      user: "user-7",
+    });
+  });
+
+  test("the upstream's tool call comes back as a function_call item; a streamed answer asks for usage", async () => {
+    const response = await client.responses.create({ model: "gpt-4o-mini", input: "Weather in Paris?", tools: [{ type: "function", name: "get_weather", parameters: null, strict: null }] });
+    expectOpenAI("Response", response);
+    expect(response.output.some((o) => o.type === "function_call")).toBe(true);
+
+    const stream = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", stream: true, text: { format: { type: "json_object" } } });
+    for await (const event of stream) expectOpenAI("ResponseStreamEvent", event);
+    expect(lastChatBody()).toMatchObject({ stream: true, stream_options: { include_usage: true }, response_format: { type: "json_object" } });
+  });
+
+  test("an upstream failure after the stream started is response.failed, then the stream closes", async () => {
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions"
+        ? sseResponse([{ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: null }] }, { error: { message: "overloaded", type: "server_error" } }])
+        : openAIHandler(request),
+    );
+    try {
+      const text = await (await fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-4o-mini", input: "Hi", stream: true }) })).text();
+      const events = text.trim().split("\n\n").map((block) => JSON.parse(block.split("\n")[1]!.slice(6)));
+      for (const event of events) expectOpenAI("ResponseStreamEvent", event);
+      expect(events.at(-1)).toMatchObject({ type: "response.failed", response: { status: "failed", error: { code: "server_error" } } });
+      expect(text).not.toContain("[DONE]");
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+});
+
+describe("through the Ollama plugin: thinking", () => {
+  let e2e: OllamaE2E;
+  beforeAll(async () => {
+    e2e = await startOllamaE2E();
+  });
+  afterAll(async () => {
+    await e2e?.close();
+  });
+
+  test("Ollama's thinking is a reasoning item, streamed as summary events; reasoning.effort becomes think; it goes back as thinking", async () => {
+    e2e.fake.handle(
+      defaultRoutes({
+        "POST /api/chat": (request) =>
+          (request.body as { stream?: boolean }).stream === false
+            ? Response.json({ ...doneLine({}, "gpt-oss:20b"), message: { role: "assistant", content: "6" } })
+            : ndjsonResponse([chatLine({ thinking: "Hmm, " }, "gpt-oss:20b"), chatLine({ thinking: "easy." }, "gpt-oss:20b"), chatLine({ content: "4" }, "gpt-oss:20b"), doneLine({}, "gpt-oss:20b")]),
+      }),
+    );
+    const stream = await e2e.client.responses.create({ model: "gpt-oss:20b", input: "2+2?", reasoning: { effort: "high" }, stream: true });
+    const types: string[] = [];
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      expectOpenAI("ResponseStreamEvent", event);
+      types.push(event.type);
+      if (event.type === "response.completed") final = event.response;
+    }
+    expect(types).toContain("response.reasoning_summary_text.delta");
+    expect(final!.output[0]).toMatchObject({ type: "reasoning", summary: [{ type: "summary_text", text: "Hmm, easy." }] });
+    expect(final!.output[1]).toMatchObject({ type: "message", content: [{ type: "output_text", text: "4" }] });
+    expect(e2e.chatBodies().at(-1)).toMatchObject({ think: "high" });
+
+    // The stored reasoning goes back to Ollama as the assistant turn's thinking.
+    await e2e.client.responses.create({ model: "gpt-oss:20b", previous_response_id: final!.id, input: "And 3+3?" });
+    const messages = e2e.chatBodies().at(-1)!.messages as Record<string, unknown>[];
+    expect(messages.slice(0, 3)).toEqual([
+      expect.objectContaining({ role: "user", content: "2+2?" }),
+      expect.objectContaining({ role: "assistant", content: "4", thinking: "Hmm, easy." }),
+      expect.objectContaining({ role: "user", content: "And 3+3?" }),
+    ]);
+  });
+
+  test("a plugin's refusal of reasoning_effort names reasoning.effort", async () => {
+    e2e.reset();
+    const error = await e2e.client.responses.create({ model: "gpt-oss:20b", input: "x", reasoning: { effort: "bogus" as never } }).catch((e) => e);
+    expect(error).toMatchObject({ status: 400, param: "reasoning.effort" });
+  });
+});

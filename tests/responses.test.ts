@@ -1,0 +1,188 @@
+// /v1/responses over HTTP: bad input gets OpenAI's envelope with the right param, stored responses
+// (GET, DELETE, input_items paging), two gateways sharing one real Redis, the docs.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { startRedis, type TestRedis } from "./helpers/redis.ts";
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+});
+afterAll(async () => {
+  await gw?.close();
+});
+
+const create = (body: unknown) => gw.handle("/v1/responses", jsonPost(body));
+const model = "dummy-model:1.0";
+
+describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
+  test.each([
+    [{ input: "x" }, "model"],
+    [{ model, input: 5 }, "input"],
+    [{ model }, "input"],
+    [{ model, input: [{ role: "robot", content: "x" }] }, "input[0].role"],
+    [{ model, input: [{ role: "user", content: "x" }, { type: "function_call", name: "f", arguments: "{}" }] }, "input[1].call_id"],
+    [{ model, input: "x", tools: [{ type: "web_search" }] }, "tools[0].type"],
+    [{ model, input: "x", tools: [{ type: "function", name: "f" }, { type: "file_search", vector_store_ids: ["vs"] }] }, "tools[1].type"],
+    [{ model, input: "x", max_output_tokens: 15 }, "max_output_tokens"],
+    [{ model, input: "x", temperature: 3 }, "temperature"],
+    [{ model, input: "x", top_p: -1 }, "top_p"],
+    [{ model, input: "x", text: { format: { type: "xml" } } }, "text.format.type"],
+    [{ model, input: "x", text: { format: { type: "json_schema", schema: {} } } }, "text.format.name"],
+    [{ model, input: "x", metadata: { k: 1 } }, "metadata.k"],
+    [{ model, input: "x", previous_response_id: "resp_unknown" }, "previous_response_id"],
+  ])("%j → %s", async (body, param) => {
+    const response = await create(body);
+    expect(response.status).toBe(400);
+    const error = (await response.json()) as { error: unknown };
+    expectOpenAI("ErrorResponse", error);
+    expect(error.error).toMatchObject({ type: "invalid_request_error", param });
+  });
+
+  test("an unknown previous_response_id is previous_response_not_found", async () => {
+    const error = await json(create({ model, input: "x", previous_response_id: "resp_unknown" }));
+    expect(error.error).toEqual({
+      message: "Previous response with id 'resp_unknown' not found.",
+      type: "invalid_request_error",
+      param: "previous_response_id",
+      code: "previous_response_not_found",
+    });
+  });
+
+  test("an unknown model is 404 model_not_found; malformed JSON is 400; unknown fields are ignored", async () => {
+    expect((await json(create({ model: "nope", input: "x" }))).error.code).toBe("model_not_found");
+    const bad = await gw.handle("/v1/responses", jsonPost("{not json"));
+    expect(bad.status).toBe(400);
+    expectOpenAI("ErrorResponse", await bad.json());
+    const ok = await create({ model, input: "x", truncation: "auto", include: ["reasoning.encrypted_content"], service_tier: "auto", text: { format: { type: "text" }, verbosity: "low" } });
+    expect(ok.status).toBe(200);
+  });
+
+  test("unknown ids in the path are 404, on every route", async () => {
+    for (const [path, method] of [["/v1/responses/resp_none", "GET"], ["/v1/responses/resp_none", "DELETE"], ["/v1/responses/resp_none/input_items", "GET"]] as const) {
+      const response = await gw.handle(path, { method });
+      expect(response.status).toBe(404);
+      expectOpenAI("ErrorResponse", await response.json());
+    }
+  });
+});
+
+describe("stored responses", () => {
+  test("store: false is not kept; the default is", async () => {
+    const kept = await json(create({ model, input: "x" }));
+    const notKept = await json(create({ model, input: "x", store: false }));
+    expect(kept.store).toBe(true);
+    expect((await gw.handle(`/v1/responses/${kept.id}`)).status).toBe(200);
+    expect((await gw.handle(`/v1/responses/${notKept.id}`)).status).toBe(404);
+  });
+
+  test("input_items: newest first by default, order=asc, limit/after paging, bad limit or order is 400", async () => {
+    const input = ["a", "b", "c", "d", "e"].map((text) => ({ role: "user", content: text }));
+    const response = await json(create({ model, input }));
+    const page = async (query: string) => json(gw.handle(`/v1/responses/${response.id}/input_items${query}`));
+    const texts = (list: { data: { content: { text: string }[] }[] }) => list.data.map((item) => item.content[0]!.text);
+
+    const all = await page("");
+    expectOpenAI("ResponseItemList", all);
+    expect(texts(all)).toEqual(["e", "d", "c", "b", "a"]);
+    expect(texts(await page("?order=asc"))).toEqual(["a", "b", "c", "d", "e"]);
+    const first = await page("?order=asc&limit=2");
+    expect(first).toMatchObject({ has_more: true, first_id: first.data[0].id, last_id: first.data[1].id });
+    const second = await page(`?order=asc&limit=2&after=${first.last_id}`);
+    expect(texts(second)).toEqual(["c", "d"]);
+    const last = await page(`?order=asc&limit=2&after=${second.last_id}`);
+    expect(texts(last)).toEqual(["e"]);
+    expect(last.has_more).toBe(false);
+    for (const bad of ["?limit=0", "?limit=101", "?limit=x", "?order=sideways"]) {
+      const error = await gw.handle(`/v1/responses/${response.id}/input_items${bad}`);
+      expect(error.status).toBe(400);
+      expect(((await error.json()) as { error: { param: string } }).error.param).toBe(bad.startsWith("?limit") ? "limit" : "order");
+    }
+  });
+
+  test("previous_response_id: the stored input and output come before the new input; instructions are not carried", async () => {
+    const first = await json(create({ model, input: "one", instructions: "First instructions" }));
+    const second = await json(create({ model, input: "two", previous_response_id: first.id }));
+    expect(second.instructions).toBeNull();
+    expect(second.previous_response_id).toBe(first.id);
+    const items = await json(gw.handle(`/v1/responses/${second.id}/input_items?order=asc`));
+    expect(items.data.map((i: { type: string; role: string }) => `${i.type}:${i.role}`)).toEqual(["message:user", "message:assistant", "message:user"]);
+    expect(items.data[1].id).toBe(first.output[0].id);
+  });
+
+  test("DELETE answers OpenAI's deleted object, and the response is gone", async () => {
+    const response = await json(create({ model, input: "x" }));
+    const deleted = await gw.handle(`/v1/responses/${response.id}`, { method: "DELETE" });
+    expect(await deleted.json()).toEqual({ id: response.id, object: "response", deleted: true });
+    expect((await gw.handle(`/v1/responses/${response.id}`)).status).toBe(404);
+  });
+});
+
+describe("two gateways sharing one Redis (REDIS_URL)", () => {
+  let redis: TestRedis;
+  let a: TestGateway;
+  let b: TestGateway;
+  beforeAll(async () => {
+    redis = await startRedis();
+    a = await startTestGateway({ REDIS_URL: redis.url, RESPONSES_TTL_S: "600" });
+    b = await startTestGateway({ REDIS_URL: redis.url, RESPONSES_TTL_S: "600" });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  test("a response stored by one is read, continued and deleted by the other; values expire with the TTL", async () => {
+    const first = await json(a.handle("/v1/responses", jsonPost({ model, input: "Hello" })));
+    const seen = await json(b.handle(`/v1/responses/${first.id}`));
+    expect(seen).toEqual(first);
+    expectOpenAI("Response", seen);
+    const ttl = Number(await redis.command(["TTL", `ollaix:responses:${first.id}`]));
+    expect(ttl).toBeGreaterThan(500);
+    expect(ttl).toBeLessThanOrEqual(600);
+
+    const second = await json(b.handle("/v1/responses", jsonPost({ model, input: "Again", previous_response_id: first.id })));
+    const items = await json(a.handle(`/v1/responses/${second.id}/input_items?order=asc`));
+    expect(items.data.map((i: { role: string }) => i.role)).toEqual(["user", "assistant", "user"]);
+
+    expect((await b.handle(`/v1/responses/${first.id}`, { method: "DELETE" })).status).toBe(200);
+    expect((await a.handle(`/v1/responses/${first.id}`)).status).toBe(404);
+  });
+
+  test("Redis away: requests that need the store are 503 state_unavailable, not a hang or a crash", async () => {
+    const stored = await json(a.handle("/v1/responses", jsonPost({ model, input: "Hello" })));
+    await redis.stop();
+    try {
+      const response = await b.handle(`/v1/responses/${stored.id}`);
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("state_unavailable");
+      // store: false needs no store at all.
+      expect((await a.handle("/v1/responses", jsonPost({ model, input: "x", store: false }))).status).toBe(200);
+    } finally {
+      await redis.start();
+    }
+  });
+});
+
+describe("docs", () => {
+  test("/docs/ redirects to /docs", async () => {
+    const response = await fetch(`${gw.url}/docs/`, { redirect: "manual" });
+    expect(response.status).toBe(301);
+    expect(new URL(response.headers.get("location")!, `${gw.url}/docs/`).pathname).toBe("/docs");
+    expect((await fetch(`${gw.url}/docs/`)).url).toBe(`${gw.url}/docs`);
+  });
+
+  test("the Responses routes are in /docs/json with their schemas", async () => {
+    const spec = await json(gw.handle("/docs/json"));
+    const post = spec.paths["/v1/responses"].post;
+    expect(post.tags).toEqual(["Responses"]);
+    const body = post.requestBody.content["application/json"].schema;
+    expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["input", "instructions", "tools", "previous_response_id", "store", "max_output_tokens"]));
+    expect(post.responses["200"].content["application/json"].schema.properties.output).toBeDefined();
+    expect(Object.keys(spec.paths["/v1/responses/{response_id}"])).toEqual(expect.arrayContaining(["get", "delete"]));
+    const list = spec.paths["/v1/responses/{response_id}/input_items"].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["response_id", "limit", "order", "after"]));
+  });
+});
