@@ -2,20 +2,19 @@ import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import type { Config } from "./config.ts";
 import { docs } from "./docs.ts";
-import { mapError } from "./error-response.ts";
 import { guards } from "./guards.ts";
-import { startOf } from "./request-meta.ts";
 import type { Logger } from "./logger.ts";
 import type { ModelRegistry } from "./registry.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
-import { Pipeline, wasReported } from "./pipeline/pipeline.ts";
+import { Pipeline } from "./pipeline/pipeline.ts";
 import type { Gate } from "./pipeline/gate.ts";
 import { KeyStore } from "./keys/key-store.ts";
 import type { StateHealth } from "./limits/limit-state.ts";
 import type { Router } from "./routing/router.ts";
 import type { Observability } from "./observe/index.ts";
 import type { RouteDeps } from "./routes/deps.ts";
-import { surfaceOfPath } from "./surfaces/envelopes.ts";
+import { createErrorResponder } from "./http/error-responder.ts";
+import { fastRoutes } from "./http/fast-routes.ts";
 import { createConsole } from "./console/console.ts";
 import type { KeysSource } from "./console/keys.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
@@ -26,11 +25,12 @@ import { embeddingRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 
-const pathOf = (url: string): string => {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const query = url.indexOf("?", start);
-  return query === -1 ? url.slice(start) : url.slice(start, query);
-};
+/** Headers a browser client may read (CORS). */
+const EXPOSED_HEADERS = [
+  "x-request-id", "retry-after", "x-ollaix-target", "x-ollaix-attempts",
+  "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
+  "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
+] as const;
 
 export { VERSION } from "./version.ts";
 import { VERSION } from "./version.ts";
@@ -62,43 +62,24 @@ export function createApp(options: AppOptions) {
   const pipeline = new Pipeline({ ...options, outcomes, stampTrace });
   const deps: RouteDeps = { ...options, pipeline };
   const { logger, config } = options;
+  const errorResponse = createErrorResponder({ logger, redact: options.redact, outcomes, stampTrace });
   const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
-  const app = new Elysia({ name: "ollaix", serve: { routes: adminConsole.pageRoutes } })
+  const keys = options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined);
+  // Bun serves these paths itself, before Elysia: the console's page, then the hot routes (below).
+  const serveRoutes: Record<string, unknown> = { ...adminConsole.pageRoutes };
+  const app = new Elysia({ name: "ollaix", serve: { routes: serveRoutes as never } })
     .use(
       cors({
         origin: config.corsAllowedOrigins === "*" ? true : [...config.corsAllowedOrigins],
-        exposeHeaders: [
-          "x-request-id", "retry-after", "x-ollaix-target", "x-ollaix-attempts",
-          "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
-          "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
-        ],
+        exposeHeaders: [...EXPOSED_HEADERS],
         allowedHeaders: "authorization, *",
         credentials: false,
         maxAge: 600,
       }),
     )
-    .use(guards(options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined)))
+    .use(guards(keys))
     .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
-      const mapped = mapError(error, options.redact, code, request);
-      const requestId = set.headers["x-request-id"] as string;
-      const path = pathOf(request.url);
-      const { surface, envelope } = surfaceOfPath(path);
-      // Refusals before the pipeline ran (401, 400, 413…) are outcomes too; the pipeline reported its own.
-      if (surface && outcomes.hasObservers && !wasReported(error)) {
-        const startedAt = startOf(request) ?? performance.now();
-        outcomes.emit({
-          requestId, surface, method: request.method, path, status: mapped.status, stream: false,
-          startedAt, durationMs: performance.now() - startedAt, upstreamMs: 0, model: "",
-          error: mapped.body.error.code ?? mapped.body.error.type,
-          trace: stampTrace?.(request),
-        });
-      }
-      // The client left mid-request: the provider was aborted on purpose and nobody reads this.
-      if (request.signal.aborted) logger.debug("client went away", { request_id: requestId });
-      else if (mapped.internal) logger.error("request failed", { request_id: requestId, path: request.url, error });
-      else if (logger.isEnabled("debug")) logger.debug("request refused", { request_id: requestId, status: mapped.status, message: mapped.body.error.message });
-      const answer = envelope(mapped);
-      return new Response(answer.body, { status: answer.status, headers: answer.headers });
+      return errorResponse(error, request, set.headers["x-request-id"] as string, code);
     })
     .use(docs(VERSION))
     .use(healthRoutes(deps))
@@ -110,5 +91,6 @@ export function createApp(options: AppOptions) {
     .use(ollamaRoutes(deps))
     .use(embeddingRoutes(deps))
     .use(adminConsole.routes);
+  Object.assign(serveRoutes, fastRoutes(app.routes, { config, keys, errorResponse, exposeHeaders: EXPOSED_HEADERS }));
   return app;
 }

@@ -9,41 +9,48 @@ const presentedKey = (header: string | null): string | undefined =>
   header !== null && header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
 
 /**
- * Request id, loop guard and keys, for every route. The key store identifies the presented key
- * (constant-time digest comparison, see KeyStore); its record is bound to the request for the
- * gate and the model list.
+ * Request id, loop guard and keys: what every request goes through first, on Elysia's routes (the
+ * `guards` hook) and on the hot routes Bun serves directly (src/http/fast-routes.ts) alike. Throws
+ * the 508 or 401 to answer. The key store identifies the presented key
+ * (constant-time digest comparison, see KeyStore); its record is bound to the request for the gate
+ * and the model list.
  */
+export function guardRequest(request: Request, keys: KeyStore): void {
+  stampStart(request);
+  // Only the model surfaces, /v1/* and Ollama's /api/*, are guarded: /health, /docs and / stay open.
+  const url = request.url;
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  if (!url.startsWith("/v1/", pathStart) && !url.startsWith("/api/", pathStart)) return;
+  if (hopsOf(request) >= MAX_HOPS) {
+    throw new LoopDetectedError(
+      `Request loop detected: this request has passed through ${MAX_HOPS} or more gateways (x-ollaix-hops).`,
+    );
+  }
+  if (!keys.isEnabled || request.method === "OPTIONS") return;
+  // Anthropic's SDKs and Claude Code send the key as `x-api-key` (ANTHROPIC_API_KEY) or as a
+  // bearer token (ANTHROPIC_AUTH_TOKEN): on the Messages surface either will do.
+  const isMessages = url.startsWith("/v1/messages", pathStart);
+  const authorization = request.headers.get("authorization");
+  const apiKeyHeader = isMessages ? request.headers.get("x-api-key") : null;
+  const key = keys.identify(presentedKey(authorization) ?? (apiKeyHeader?.trim() || undefined));
+  if (!key) {
+    throw new AuthenticationError(
+      authorization || apiKeyHeader
+        ? "Incorrect API key provided."
+        : isMessages
+          ? "You didn't provide an API key. Send it in an x-api-key header or as Authorization: Bearer YOUR_KEY."
+          : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+    );
+  }
+  bindKey(request, key);
+  return;
+}
+
+/** `guardRequest` for every route Elysia serves. */
 export function guards(keys: KeyStore) {
-  return new Elysia({ name: "ollaix:guards", seed: keys.records.length }).onRequest(
-    function guardRequest({ request, set }) {
-      stampStart(request);
-      set.headers["x-request-id"] = requestIdOf(request);
-      // Only the model surfaces, /v1/* and Ollama's /api/*, are guarded: /health, /docs and / stay open.
-      const url = request.url;
-      const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-      if (!url.startsWith("/v1/", pathStart) && !url.startsWith("/api/", pathStart)) return;
-      if (hopsOf(request) >= MAX_HOPS) {
-        throw new LoopDetectedError(
-          `Request loop detected: this request has passed through ${MAX_HOPS} or more gateways (x-ollaix-hops).`,
-        );
-      }
-      if (!keys.isEnabled || request.method === "OPTIONS") return;
-      // Anthropic's SDKs and Claude Code send the key as `x-api-key` (ANTHROPIC_API_KEY) or as a
-      // bearer token (ANTHROPIC_AUTH_TOKEN): on the Messages surface either will do.
-      const isMessages = url.startsWith("/v1/messages", pathStart);
-      const authorization = request.headers.get("authorization");
-      const apiKeyHeader = isMessages ? request.headers.get("x-api-key") : null;
-      const key = keys.identify(presentedKey(authorization) ?? (apiKeyHeader?.trim() || undefined));
-      if (!key) {
-        throw new AuthenticationError(
-          authorization || apiKeyHeader
-            ? "Incorrect API key provided."
-            : isMessages
-              ? "You didn't provide an API key. Send it in an x-api-key header or as Authorization: Bearer YOUR_KEY."
-              : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-        );
-      }
-      bindKey(request, key);
-    },
-  );
+  return new Elysia({ name: "ollaix:guards", seed: keys.records.length }).onRequest(function guardRoute({ request, set }) {
+    // The id is set before the guard can refuse: a refusal carries it too.
+    set.headers["x-request-id"] = requestIdOf(request);
+    guardRequest(request, keys);
+  });
 }

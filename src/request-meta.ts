@@ -28,3 +28,10 @@ export function stampStart(request: Request): void {
 export function startOf(request: Request): number | undefined {
   return (request as unknown as Record<symbol, number | undefined>)[STARTED_AT];
 }
+
+/** The path of a request URL, without the query (`http://h:1/v1/x?y` → `/v1/x`). */
+export function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const query = url.indexOf("?", start);
+  return query === -1 ? url.slice(start) : url.slice(start, query);
+}

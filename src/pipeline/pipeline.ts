@@ -7,7 +7,7 @@ import type { ChatResult, EmbedResult, Provider, RequestContext } from "../plugi
 import type { ModelRegistry } from "../registry.ts";
 import type { RequestScope } from "../request-scope.ts";
 import type { TraceStamp } from "../observe/trace-stamp.ts";
-import { startOf } from "../request-meta.ts";
+import { pathOf, startOf } from "../request-meta.ts";
 import { providerContext } from "../routes/provider-context.ts";
 import type { ChatRequest } from "../schemas/chat.ts";
 import type { EmbeddingRequest } from "../schemas/embeddings.ts";
@@ -51,11 +51,6 @@ export interface Completed {
 const reported = new WeakSet<object>();
 export const wasReported = (error: unknown): boolean => typeof error === "object" && error !== null && reported.has(error);
 
-const pathOf = (url: string): string => {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  const query = url.indexOf("?", start);
-  return query === -1 ? url.slice(start) : url.slice(start, query);
-};
 
 /**
  * The surface-independent half of every model call: admission (keys, limits), model resolution,

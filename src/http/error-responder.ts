@@ -1,0 +1,43 @@
+import { mapError } from "../error-response.ts";
+import type { Logger } from "../logger.ts";
+import type { TraceStamp } from "../observe/trace-stamp.ts";
+import type { OutcomeBus } from "../pipeline/outcome.ts";
+import { wasReported } from "../pipeline/pipeline.ts";
+import { pathOf, startOf } from "../request-meta.ts";
+import { surfaceOfPath } from "../surfaces/envelopes.ts";
+
+export interface ErrorResponderDeps {
+  logger: Logger;
+  redact: (text: string) => string;
+  outcomes: OutcomeBus;
+  stampTrace?: (request: Request) => TraceStamp;
+}
+
+/**
+ * Any failure as the answer of the surface the path belongs to (its envelope and status), for
+ * Elysia's routes (the global onError) and the hot routes Bun serves directly alike. Refusals the
+ * pipeline did not see (401, 400, 413…) are reported as outcomes here; nothing is ever a stack trace.
+ */
+export function createErrorResponder(deps: ErrorResponderDeps) {
+  const { logger, outcomes } = deps;
+  return function errorResponse(error: unknown, request: Request, requestId: string, frameworkCode?: unknown): Response {
+    const mapped = mapError(error, deps.redact, frameworkCode, request);
+    const path = pathOf(request.url);
+    const { surface, envelope } = surfaceOfPath(path);
+    if (surface && outcomes.hasObservers && !wasReported(error)) {
+      const startedAt = startOf(request) ?? performance.now();
+      outcomes.emit({
+        requestId, surface, method: request.method, path, status: mapped.status, stream: false,
+        startedAt, durationMs: performance.now() - startedAt, upstreamMs: 0, model: "",
+        error: mapped.body.error.code ?? mapped.body.error.type,
+        trace: deps.stampTrace?.(request),
+      });
+    }
+    // The client left mid-request: the provider was aborted on purpose and nobody reads this.
+    if (request.signal.aborted) logger.debug("client went away", { request_id: requestId });
+    else if (mapped.internal) logger.error("request failed", { request_id: requestId, path, error });
+    else if (logger.isEnabled("debug")) logger.debug("request refused", { request_id: requestId, status: mapped.status, message: mapped.body.error.message });
+    const answer = envelope(mapped);
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  };
+}
