@@ -8,7 +8,7 @@ import { startOf } from "./request-meta.ts";
 import type { Logger } from "./logger.ts";
 import type { ModelRegistry } from "./registry.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
-import { Pipeline, wasReported } from "./pipeline/pipeline.ts";
+import { answerHeadersOf, Pipeline, wasReported } from "./pipeline/pipeline.ts";
 import type { Gate } from "./pipeline/gate.ts";
 import { KeyStore } from "./keys/key-store.ts";
 import type { StateHealth } from "./limits/limit-state.ts";
@@ -22,6 +22,7 @@ import { chatRoutes } from "./surfaces/openai-chat/route.ts";
 import { messagesRoutes } from "./surfaces/anthropic-messages/route.ts";
 import { ollamaRoutes } from "./surfaces/ollama-api/route.ts";
 import { responsesRoutes } from "./surfaces/openai-responses/route.ts";
+import type { ResponseStore } from "./surfaces/openai-responses/store/response-store.ts";
 import { embeddingRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -52,6 +53,8 @@ export interface AppOptions {
   keyUsage?: KeysSource;
   /** `/metrics`, `/health/ready` and trace ids (see src/observe/). */
   observability?: Pick<Observability, "routes" | "stampTrace">;
+  /** Stored responses; the gateway owns it (and closes it at shutdown). Built from the config when absent. */
+  responseStore?: ResponseStore;
 }
 
 /** The HTTP application: cross-cutting pieces first (they cover every route), then the routes. */
@@ -97,6 +100,9 @@ export function createApp(options: AppOptions) {
       if (request.signal.aborted) logger.debug("client went away", { request_id: requestId });
       else if (mapped.internal) logger.error("request failed", { request_id: requestId, path: request.url, error });
       else if (logger.isEnabled("debug")) logger.debug("request refused", { request_id: requestId, status: mapped.status, message: mapped.body.error.message });
+      // An admitted request that failed later still carries its key's x-ratelimit-* headers.
+      const admitted = answerHeadersOf(error);
+      if (admitted) mapped.headers = { ...admitted, ...mapped.headers };
       const answer = envelope(mapped);
       return new Response(answer.body, { status: answer.status, headers: answer.headers });
     })
@@ -105,7 +111,7 @@ export function createApp(options: AppOptions) {
     .use(options.observability?.routes ?? new Elysia({ name: "ollaix:observe" }))
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
-    .use(responsesRoutes(deps))
+    .use(responsesRoutes(deps, options.responseStore))
     .use(messagesRoutes(deps))
     .use(ollamaRoutes(deps))
     .use(embeddingRoutes(deps))
