@@ -51,6 +51,15 @@ export interface Completed {
 const reported = new WeakSet<object>();
 export const wasReported = (error: unknown): boolean => typeof error === "object" && error !== null && reported.has(error);
 
+/**
+ * The admission's headers (a limited key's `x-ratelimit-*`) of a request that failed after it was
+ * admitted: every answer to a key with limits carries them, errors included. The HTTP error handler
+ * adds them to the error's envelope.
+ */
+const answerHeaders = new WeakMap<object, Record<string, string>>();
+export const answerHeadersOf = (error: unknown): Record<string, string> | undefined =>
+  typeof error === "object" && error !== null ? answerHeaders.get(error) : undefined;
+
 const pathOf = (url: string): string => {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   const query = url.indexOf("?", start);
@@ -240,7 +249,10 @@ export class Pipeline {
   async #admit(call: CallInfo, model: string, t: Tracking): Promise<Admission> {
     const admission = await this.#gate.admit(call, model);
     t.key = admission.key;
-    if (admission.headers) Object.assign(t.headers, admission.headers);
+    if (admission.headers) {
+      Object.assign(t.headers, admission.headers);
+      t.admissionHeaders = admission.headers;
+    }
     const registry = this.#deps.registry;
     if (!registry.isReady) await registry.ready;
     return admission;
@@ -291,6 +303,7 @@ export class Pipeline {
   }
 
   #failed(t: Tracking, error: unknown): unknown {
+    if (t.admissionHeaders && typeof error === "object" && error !== null) answerHeaders.set(error, t.admissionHeaders);
     if (wasReported(error)) this.#close(t);
     else {
       const mapped = mapError(error, this.#deps.redact);
@@ -362,4 +375,6 @@ interface Tracking {
   trace?: TraceStamp;
   limit?: string;
   fallback?: boolean;
+  /** A limited key's `x-ratelimit-*` headers, for the answer even when it is an error. */
+  admissionHeaders?: Record<string, string>;
 }
