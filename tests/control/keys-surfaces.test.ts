@@ -68,6 +68,7 @@ beforeAll(async () => {
 afterAll(() => gw.close());
 
 const bearer = (key?: string): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {});
+const apiKey = (key?: string): Record<string, string> => (key ? { "x-api-key": key } : {});
 const user = [{ role: "user", content: "hi there" }];
 type Envelope = "openai" | "anthropic" | "ollama";
 type Send = (model: string, key?: string) => Promise<Response>;
@@ -81,8 +82,8 @@ const CALLS: { name: string; envelope: Envelope; send: Send }[] = [
   { name: "responses", envelope: "openai", send: post("/v1/responses", { input: "hi there" }) },
   { name: "responses (stream)", envelope: "openai", send: post("/v1/responses", { input: "hi there", stream: true }) },
   { name: "messages (Bearer)", envelope: "anthropic", send: post("/v1/messages", { max_tokens: 16, messages: user }) },
-  { name: "messages (x-api-key)", envelope: "anthropic", send: post("/v1/messages", { max_tokens: 16, messages: user }, (key) => (key ? { "x-api-key": key } : {})) },
-  { name: "messages (stream)", envelope: "anthropic", send: post("/v1/messages", { max_tokens: 16, messages: user, stream: true }, (key) => (key ? { "x-api-key": key } : {})) },
+  { name: "messages (x-api-key)", envelope: "anthropic", send: post("/v1/messages", { max_tokens: 16, messages: user }, apiKey) },
+  { name: "messages (stream)", envelope: "anthropic", send: post("/v1/messages", { max_tokens: 16, messages: user, stream: true }, apiKey) },
   { name: "ollama /api/chat", envelope: "ollama", send: post("/api/chat", { messages: user, stream: false }) },
   { name: "ollama /api/chat (stream)", envelope: "ollama", send: post("/api/chat", { messages: user }) },
   { name: "ollama /api/embed", envelope: "ollama", send: post("/api/embed", { input: "hi" }) },
