@@ -86,11 +86,15 @@ export function createApp(options: AppOptions) {
       const requestId = set.headers["x-request-id"] as string;
       const path = pathOf(request.url);
       const { surface, envelope } = surfaceOfPath(path);
+      // An admitted request that failed later still carries its key's x-ratelimit-* headers.
+      const admitted = answerHeadersOf(error);
+      if (admitted) mapped.headers = { ...admitted, ...mapped.headers };
+      const answer = envelope(mapped);
       // Refusals before the pipeline ran (401, 400, 413…) are outcomes too; the pipeline reported its own.
       if (surface && outcomes.hasObservers && !wasReported(error)) {
         const startedAt = startOf(request) ?? performance.now();
         outcomes.emit({
-          requestId, surface, method: request.method, path, status: mapped.status, stream: false,
+          requestId, surface, method: request.method, path, status: answer.status, stream: false,
           startedAt, durationMs: performance.now() - startedAt, upstreamMs: 0, model: "",
           error: mapped.body.error.code ?? mapped.body.error.type,
           trace: stampTrace?.(request),
@@ -100,10 +104,6 @@ export function createApp(options: AppOptions) {
       if (request.signal.aborted) logger.debug("client went away", { request_id: requestId });
       else if (mapped.internal) logger.error("request failed", { request_id: requestId, path: request.url, error });
       else if (logger.isEnabled("debug")) logger.debug("request refused", { request_id: requestId, status: mapped.status, message: mapped.body.error.message });
-      // An admitted request that failed later still carries its key's x-ratelimit-* headers.
-      const admitted = answerHeadersOf(error);
-      if (admitted) mapped.headers = { ...admitted, ...mapped.headers };
-      const answer = envelope(mapped);
       return new Response(answer.body, { status: answer.status, headers: answer.headers });
     })
     .use(docs(VERSION))

@@ -17,6 +17,7 @@ import { openGate, type Admission, type Gate } from "./gate.ts";
 import { OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
 import { requestChars, resultTokens, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
+import { surfaceOfPath } from "../surfaces/envelopes.ts";
 
 export interface PipelineDeps {
   config: Readonly<Config>;
@@ -310,7 +311,9 @@ export class Pipeline {
       // A key's own limit names itself on its refusal (`limit: "rpm"`…), for ollaix_rate_limited_total.
       const limit = (error as { limit?: unknown } | null)?.limit;
       if (typeof limit === "string") t.limit = limit;
-      this.#emit(t, mapped.status, mapped.body.error.code ?? mapped.body.error.type);
+      // Counted under the status the client gets: the surface's envelope may change it (Anthropic's 529).
+      const status = surfaceOfPath(pathOf(t.call.request.url)).envelope(mapped).status;
+      this.#emit(t, status, mapped.body.error.code ?? mapped.body.error.type);
       if (typeof error === "object" && error !== null) reported.add(error);
     }
     return error;
