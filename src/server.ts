@@ -17,6 +17,7 @@ import { keyUsageOf } from "./keys/key-usage.ts";
 import { startObservability, type Observability } from "./observe/index.ts";
 import { redisCheck } from "./observe/readiness.ts";
 import { RedisClient } from "bun";
+import { createResponseStore } from "./surfaces/openai-responses/store/create-store.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
 
 /** The server could not listen (the port is taken): a start-up failure with a message for humans. */
@@ -93,7 +94,14 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   const readinessRedis = config.redisUrl
     ? new RedisClient(config.redisUrl, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 })
     : undefined;
-  if (readinessRedis) observability.readiness.add(redisCheck(readinessRedis));
+  if (readinessRedis) {
+    // With the offline queue off, commands fail until the first connect: start it now (and the
+    // client reconnects on its own after that); a Redis that is down makes readiness say so.
+    readinessRedis.connect().catch(() => undefined);
+    observability.readiness.add(redisCheck(readinessRedis));
+  }
+  // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
+  const responseStore = createResponseStore(config);
   const app = createApp({
     outcomes,
     observability,
@@ -105,6 +113,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     gate,
     router,
     stateHealth: state && (() => state.health()),
+    responseStore,
     keyUsage: options.keyUsage ?? (settings.keys?.length ? keyUsageOf(keys, state) : undefined),
   });
   let server: ReturnType<typeof Bun.serve> | undefined;
@@ -146,6 +155,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       readinessRedis?.close();
       if (!server) {
         state?.close();
+        responseStore.close();
         return void (await observability.shutdown().catch(() => undefined));
       }
       const graceful = server.stop(false);
@@ -158,6 +168,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         await server.stop(true);
       }
       state?.close();
+      // After the in-flight requests: they may still read or write stored responses.
+      responseStore.close();
       // The spans of the last requests still go out.
       await observability.shutdown().catch((error: unknown) => logger.warn("trace export at shutdown failed", { error }));
     },

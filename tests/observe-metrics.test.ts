@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import { Ollama } from "ollama";
 import OpenAI from "openai";
 import dummy from "../plugins/dummy/index.ts";
 import { definePlugin, UpstreamError, UpstreamUnavailableError, type ChunkResult } from "../src/kit.ts";
@@ -33,9 +35,13 @@ const broken = definePlugin({
 
 let gw: TestGateway;
 let client: OpenAI;
+let anthropic: Anthropic;
+let ollama: Ollama;
 beforeAll(async () => {
   gw = await startTestGateway({ LOG_LEVEL: "info" }, [dummy, broken]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: gw.url, apiKey: "unused", maxRetries: 0 });
+  ollama = new Ollama({ host: gw.url });
 });
 afterAll(() => gw.close());
 
@@ -50,9 +56,15 @@ interface Expected {
   /** The error code an upstream failure is counted under. */
   upstreamError?: string;
   streamed?: boolean;
+  /** `gen_ai_operation_name` when it is not `chat` (embeddings, Ollama's generate). */
+  operation?: string;
 }
 
-const statusOf = (error: unknown) => (error instanceof OpenAI.APIError ? error.status : undefined);
+const statusOf = (error: unknown) =>
+  error instanceof OpenAI.APIError || error instanceof Anthropic.APIError ? error.status : (error as { status_code?: number }).status_code;
+
+/** The gateway's own estimate of a stream that failed mid-way (the provider sent no usage): its log line. */
+const lastLogged = () => gw.logs.map((l) => JSON.parse(l)).findLast((l) => l.msg === "request");
 
 const chatMessages = [{ role: "user" as const, content: "Count the tokens of this question, please." }];
 
@@ -135,6 +147,147 @@ const CASES: { surface: "chat" | "responses" | "messages" | "ollama" | "embeddin
       return { status: status!, model: "broken-model", provider: "broken", input: 0, output: 0, upstreamError: "upstream_error" };
     },
   },
+  {
+    surface: "responses",
+    name: "answered",
+    run: async () => {
+      const answer = await client.responses.create({ model: "dummy-model:1.0", input: chatMessages[0]!.content });
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: answer.usage!.input_tokens, output: answer.usage!.output_tokens };
+    },
+  },
+  {
+    surface: "responses",
+    name: "streamed",
+    run: async () => {
+      const stream = await client.responses.create({ model: "dummy-model:1.0", input: chatMessages[0]!.content, stream: true });
+      let usage: OpenAI.Responses.ResponseUsage | undefined;
+      for await (const event of stream) if (event.type === "response.completed") usage = event.response.usage;
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: usage!.input_tokens, output: usage!.output_tokens, streamed: true };
+    },
+  },
+  {
+    surface: "responses",
+    name: "upstream down",
+    run: async () => {
+      const status = await client.responses.create({ model: "broken-model", input: "hi" }).then(() => 200, statusOf);
+      return { status: status!, model: "broken-model", provider: "broken", input: 0, output: 0, upstreamError: "upstream_unavailable" };
+    },
+  },
+  {
+    surface: "responses",
+    name: "streamed, upstream fails mid-stream",
+    run: async () => {
+      const stream = await client.responses.create({ model: "midstream-model", input: "hi", stream: true });
+      const types: string[] = [];
+      for await (const event of stream) types.push(event.type);
+      expect(types.at(-1)).toBe("response.failed");
+      const line = lastLogged();
+      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+    },
+  },
+  {
+    surface: "messages",
+    name: "answered",
+    run: async () => {
+      const answer = await anthropic.messages.create({ model: "dummy-model:1.0", max_tokens: 64, messages: chatMessages });
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: answer.usage.input_tokens, output: answer.usage.output_tokens };
+    },
+  },
+  {
+    surface: "messages",
+    name: "streamed",
+    run: async () => {
+      const stream = await anthropic.messages.create({ model: "dummy-model:1.0", max_tokens: 64, messages: chatMessages, stream: true });
+      let input = -1;
+      let output = -1;
+      for await (const event of stream) {
+        if (event.type === "message_start") input = event.message.usage.input_tokens;
+        // message_delta's usage is the final count (the provider's, once it reported one).
+        if (event.type === "message_delta") {
+          output = event.usage.output_tokens;
+          input = event.usage.input_tokens ?? input;
+        }
+      }
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input, output, streamed: true };
+    },
+  },
+  {
+    surface: "messages",
+    name: "upstream down (Anthropic's 529)",
+    run: async () => {
+      const status = await anthropic.messages.create({ model: "broken-model", max_tokens: 16, messages: chatMessages }).then(() => 200, statusOf);
+      expect(status).toBe(529);
+      return { status: 529, model: "broken-model", provider: "broken", input: 0, output: 0, upstreamError: "upstream_unavailable" };
+    },
+  },
+  {
+    surface: "messages",
+    name: "streamed, upstream fails mid-stream",
+    run: async () => {
+      const stream = await anthropic.messages.create({ model: "midstream-model", max_tokens: 16, messages: chatMessages, stream: true });
+      const failed = await (async () => {
+        for await (const _ of stream);
+      })().then(() => false, () => true);
+      expect(failed).toBe(true);
+      const line = lastLogged();
+      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+    },
+  },
+  {
+    surface: "ollama",
+    name: "chat answered",
+    run: async () => {
+      const answer = await ollama.chat({ model: "dummy-model:1.0", messages: chatMessages, stream: false });
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: answer.prompt_eval_count, output: answer.eval_count };
+    },
+  },
+  {
+    surface: "ollama",
+    name: "chat streamed",
+    run: async () => {
+      const stream = await ollama.chat({ model: "dummy-model:1.0", messages: chatMessages, stream: true });
+      let last: { prompt_eval_count: number; eval_count: number } | undefined;
+      for await (const part of stream) if (part.done) last = part;
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: last!.prompt_eval_count, output: last!.eval_count, streamed: true };
+    },
+  },
+  {
+    surface: "ollama",
+    name: "generate answered (text_completion)",
+    run: async () => {
+      const answer = await ollama.generate({ model: "dummy-model:1.0", prompt: chatMessages[0]!.content, stream: false });
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: answer.prompt_eval_count, output: answer.eval_count, operation: "text_completion" };
+    },
+  },
+  {
+    surface: "ollama",
+    name: "embed answered (embeddings)",
+    run: async () => {
+      const answer = await ollama.embed({ model: "dummy-model:1.0", input: ["one two three", "four"] });
+      return { status: 200, model: "dummy-model:1.0", provider: "dummy", input: answer.prompt_eval_count, output: 0, operation: "embeddings" };
+    },
+  },
+  {
+    surface: "ollama",
+    name: "chat, upstream down",
+    run: async () => {
+      const status = await ollama.chat({ model: "broken-model", messages: chatMessages, stream: false }).then(() => 200, statusOf);
+      return { status: status!, model: "broken-model", provider: "broken", input: 0, output: 0, upstreamError: "upstream_unavailable" };
+    },
+  },
+  {
+    surface: "ollama",
+    name: "chat streamed, upstream fails mid-stream",
+    run: async () => {
+      const stream = await ollama.chat({ model: "midstream-model", messages: chatMessages, stream: true });
+      const failed = await (async () => {
+        for await (const _ of stream);
+      })().then(() => false, () => true);
+      expect(failed).toBe(true);
+      const line = lastLogged();
+      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+    },
+  },
 ];
 
 const delta = (after: Scrape, before: Scrape, name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
@@ -162,7 +315,7 @@ describe("GET /metrics after real requests", () => {
     // Tokens: the answer's usage, in both the ollaix_* counter and the GenAI histogram.
     expect(delta(after, before, "ollaix_tokens_total", { ...series, type: "input" })).toBe(e.input);
     expect(delta(after, before, "ollaix_tokens_total", { ...series, type: "output" })).toBe(e.output);
-    const operation = c.surface === "embeddings" ? "embeddings" : "chat";
+    const operation = e.operation ?? (c.surface === "embeddings" ? "embeddings" : "chat");
     const genAi = { gen_ai_operation_name: operation, gen_ai_provider_name: e.provider, gen_ai_request_model: e.model };
     expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "input" }).sum).toBe(e.status === 200 || e.input > 0 ? e.input : 0);
     expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "output" }).sum).toBe(e.output);

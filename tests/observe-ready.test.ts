@@ -130,3 +130,35 @@ describe("Readiness", () => {
     }
   });
 });
+
+describe("/health/ready of a gateway with REDIS_URL", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis.stop());
+
+  test("a reachable Redis: ready, with the redis check passing (the gateway's own connection)", async () => {
+    // Only the dummy (no health probe): readiness is Redis's alone.
+    const gw = await startTestGateway({ REDIS_URL: redis.url }, [dummy]);
+    try {
+      const response = await fetch(`${gw.url}/health/ready`);
+      const body = await json(response);
+      expect(body.checks).toEqual([{ name: "redis", ok: true }]);
+      expect(response.status).toBe(200);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test("an unreachable Redis: 503, naming the redis check", async () => {
+    const gw = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${freePort()}` }, [dummy]);
+    try {
+      const response = await fetch(`${gw.url}/health/ready`);
+      expect(response.status).toBe(503);
+      expect((await json(response)).checks).toMatchObject([{ name: "redis", ok: false }]);
+    } finally {
+      await gw.close();
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { mapError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
 import type { TraceStamp } from "../observe/trace-stamp.ts";
 import type { OutcomeBus } from "../pipeline/outcome.ts";
-import { wasReported } from "../pipeline/pipeline.ts";
+import { answerHeadersOf, wasReported } from "../pipeline/pipeline.ts";
 import { pathOf, startOf } from "../request-meta.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 
@@ -24,10 +24,15 @@ export function createErrorResponder(deps: ErrorResponderDeps) {
     const mapped = mapError(error, deps.redact, frameworkCode, request);
     const path = pathOf(request.url);
     const { surface, envelope } = surfaceOfPath(path);
+    // An admitted request that failed later still carries its key's x-ratelimit-* headers.
+    const admitted = answerHeadersOf(error);
+    if (admitted) mapped.headers = { ...admitted, ...mapped.headers };
+    const answer = envelope(mapped);
+    // Refusals before the pipeline ran (401, 400, 413…) are outcomes too; the pipeline reported its own.
     if (surface && outcomes.hasObservers && !wasReported(error)) {
       const startedAt = startOf(request) ?? performance.now();
       outcomes.emit({
-        requestId, surface, method: request.method, path, status: mapped.status, stream: false,
+        requestId, surface, method: request.method, path, status: answer.status, stream: false,
         startedAt, durationMs: performance.now() - startedAt, upstreamMs: 0, model: "",
         error: mapped.body.error.code ?? mapped.body.error.type,
         trace: deps.stampTrace?.(request),
@@ -37,7 +42,6 @@ export function createErrorResponder(deps: ErrorResponderDeps) {
     if (request.signal.aborted) logger.debug("client went away", { request_id: requestId });
     else if (mapped.internal) logger.error("request failed", { request_id: requestId, path, error });
     else if (logger.isEnabled("debug")) logger.debug("request refused", { request_id: requestId, status: mapped.status, message: mapped.body.error.message });
-    const answer = envelope(mapped);
     return new Response(answer.body, { status: answer.status, headers: answer.headers });
   };
 }

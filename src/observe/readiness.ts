@@ -104,6 +104,9 @@ export class Readiness {
 /** The minimal Redis client a check needs: Bun's `RedisClient` has it (`send("PING", [])`). */
 export interface RedisPinger {
   send(command: string, args: string[]): Promise<unknown>;
+  /** Bun's client: with its offline queue off, a command fails until it is connected. */
+  readonly connected?: boolean;
+  connect?(): Promise<unknown>;
 }
 
 /** Shared state is reachable when Redis answers PING in time. */
@@ -112,7 +115,8 @@ export function redisCheck(client: RedisPinger, name = "redis"): ReadinessCheck 
     name,
     async check(signal) {
       const pong = await Promise.race([
-        client.send("PING", []),
+        // Not connected yet (just started, or reconnecting): connect first, within the same time.
+        client.connected === false && client.connect ? client.connect().then(() => client.send("PING", [])) : client.send("PING", []),
         new Promise<never>((_, reject) => {
           if (signal.aborted) reject(new Error("Redis did not answer PING in time"));
           signal.addEventListener("abort", () => reject(new Error("Redis did not answer PING in time")), { once: true });

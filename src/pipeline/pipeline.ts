@@ -17,6 +17,7 @@ import { openGate, type Admission, type Gate } from "./gate.ts";
 import { OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
 import { requestChars, resultTokens, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
+import { surfaceOfPath } from "../surfaces/envelopes.ts";
 
 export interface PipelineDeps {
   config: Readonly<Config>;
@@ -50,6 +51,15 @@ export interface Completed {
 /** Errors the pipeline already reported as an outcome: the HTTP error handler must not report them again. */
 const reported = new WeakSet<object>();
 export const wasReported = (error: unknown): boolean => typeof error === "object" && error !== null && reported.has(error);
+
+/**
+ * The admission's headers (a limited key's `x-ratelimit-*`) of a request that failed after it was
+ * admitted: every answer to a key with limits carries them, errors included. The HTTP error handler
+ * adds them to the error's envelope.
+ */
+const answerHeaders = new WeakMap<object, Record<string, string>>();
+export const answerHeadersOf = (error: unknown): Record<string, string> | undefined =>
+  typeof error === "object" && error !== null ? answerHeaders.get(error) : undefined;
 
 
 /**
@@ -235,7 +245,10 @@ export class Pipeline {
   async #admit(call: CallInfo, model: string, t: Tracking): Promise<Admission> {
     const admission = await this.#gate.admit(call, model);
     t.key = admission.key;
-    if (admission.headers) Object.assign(t.headers, admission.headers);
+    if (admission.headers) {
+      Object.assign(t.headers, admission.headers);
+      t.admissionHeaders = admission.headers;
+    }
     const registry = this.#deps.registry;
     if (!registry.isReady) await registry.ready;
     return admission;
@@ -286,13 +299,16 @@ export class Pipeline {
   }
 
   #failed(t: Tracking, error: unknown): unknown {
+    if (t.admissionHeaders && typeof error === "object" && error !== null) answerHeaders.set(error, t.admissionHeaders);
     if (wasReported(error)) this.#close(t);
     else {
       const mapped = mapError(error, this.#deps.redact);
       // A key's own limit names itself on its refusal (`limit: "rpm"`…), for ollaix_rate_limited_total.
       const limit = (error as { limit?: unknown } | null)?.limit;
       if (typeof limit === "string") t.limit = limit;
-      this.#emit(t, mapped.status, mapped.body.error.code ?? mapped.body.error.type);
+      // Counted under the status the client gets: the surface's envelope may change it (Anthropic's 529).
+      const status = surfaceOfPath(pathOf(t.call.request.url)).envelope(mapped).status;
+      this.#emit(t, status, mapped.body.error.code ?? mapped.body.error.type);
       if (typeof error === "object" && error !== null) reported.add(error);
     }
     return error;
@@ -357,4 +373,6 @@ interface Tracking {
   trace?: TraceStamp;
   limit?: string;
   fallback?: boolean;
+  /** A limited key's `x-ratelimit-*` headers, for the answer even when it is an error. */
+  admissionHeaders?: Record<string, string>;
 }

@@ -17,9 +17,15 @@ export interface AnthropicErrorBody {
 }
 
 /**
- * The contract's Anthropic rows: statuses and types as Anthropic's API uses them. An upstream that
- * is unreachable or overloaded (503) is Anthropic's 529 `overloaded_error`, which its SDKs retry;
- * other upstream failures keep the gateway's status (502, 504) as `api_error`.
+ * The contract's Anthropic rows: statuses and types as Anthropic's API uses them. A key's refusals
+ * map by status: 403 `model_not_allowed` is `permission_error`; 429 for rpm, tpm and the daily
+ * budget (OpenAI's `insufficient_quota`) are all `rate_limit_error` — Anthropic has no quota type
+ * of its own and its clients back off on a 429 with `retry-after`. Every 503 — an upstream that is
+ * unreachable, or the limits' shared state (`state_unavailable`) while Redis is away in `closed`
+ * mode — is a service that is temporarily unable to answer: Anthropic's API says exactly that with
+ * 529 `overloaded_error` (its 500 `api_error` means an unexpected internal failure), and its SDKs
+ * and Claude Code retry a 529 with backoff. Other upstream failures keep the gateway's status
+ * (502, 504) as `api_error`.
  */
 export function toAnthropicStatus(mapped: MappedError): { status: number; type: AnthropicErrorType } {
   const status = mapped.status;

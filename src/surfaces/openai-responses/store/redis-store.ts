@@ -17,6 +17,7 @@ export class RedisResponseStore implements ResponseStore {
   readonly #ttl: string;
   #client: RedisClient | undefined;
   #connecting: Promise<RedisClient> | undefined;
+  #closed = false;
 
   constructor(url: string, ttlSeconds: number) {
     this.#url = url;
@@ -51,7 +52,9 @@ export class RedisResponseStore implements ResponseStore {
     return Number(await this.#call((c) => c.send("DEL", keys))) > 0;
   }
 
+  /** For good: a command after it fails (503) instead of opening a connection nobody closes. */
   close(): void {
+    this.#closed = true;
     this.#client?.close();
     this.#client = undefined;
   }
@@ -62,6 +65,7 @@ export class RedisResponseStore implements ResponseStore {
    * connection is replaced by a new one on the next command.
    */
   #connected(): Promise<RedisClient> {
+    if (this.#closed) return Promise.reject(new Error("the response store is closed"));
     if (this.#client?.connected) return Promise.resolve(this.#client);
     this.#connecting ??= (async () => {
       this.#client?.close();
