@@ -50,31 +50,35 @@ export function fastRoutes(
     return origin !== null && origins.includes(origin) ? origin : undefined;
   };
 
+  /** CORS plus the route's own headers, as one object: one conversion to native headers per answer. */
+  const headersFor = (request: Request, own: Record<string, string>, contentType?: string): Record<string, string> => {
+    const headers: Record<string, string> = contentType === undefined ? { ...cors } : { "content-type": contentType, ...cors };
+    const origin = allowOrigin(request);
+    if (origin !== undefined) headers["access-control-allow-origin"] = origin;
+    for (const name in own) headers[name] = own[name]!;
+    return headers;
+  };
+  /** A Response built elsewhere (a stream, an error envelope): CORS and the route's headers added. */
+  const withHeaders = (request: Request, response: Response, own: Record<string, string>): Response => {
+    const target = response.headers;
+    const add = headersFor(request, own);
+    for (const name in add) target.set(name, add[name]!);
+    return response;
+  };
+
   const serve = (handler: Handler) =>
     async function fastRoute(request: Request): Promise<Response> {
       const requestId = requestIdOf(request);
       const set: HandlerContext["set"] = { headers: { "x-request-id": requestId } };
-      let response: Response;
       try {
         guardRequest(request, deps.keys);
         const body = await readJsonBody(request, limit);
         const result = await handler({ body, request, set });
-        if (result instanceof Response) {
-          for (const name in set.headers) result.headers.set(name, set.headers[name]!);
-          response = result;
-        } else {
-          const headers: Record<string, string> = { "content-type": JSON_TYPE, ...set.headers };
-          response = new Response(JSON.stringify(result), { status: set.status ?? 200, headers });
-        }
+        if (result instanceof Response) return withHeaders(request, result, set.headers);
+        return new Response(JSON.stringify(result), { status: set.status ?? 200, headers: headersFor(request, set.headers, JSON_TYPE) });
       } catch (error) {
-        response = deps.errorResponse(error, request, requestId);
-        response.headers.set("x-request-id", requestId);
+        return withHeaders(request, deps.errorResponse(error, request, requestId), { "x-request-id": requestId });
       }
-      const origin = allowOrigin(request);
-      const headers = response.headers;
-      for (const name in cors) headers.set(name, cors[name]!);
-      if (origin !== undefined) headers.set("access-control-allow-origin", origin);
-      return response;
     };
 
   const out: Record<string, { POST: (request: Request) => Promise<Response> }> = {};
