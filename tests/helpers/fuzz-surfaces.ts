@@ -114,7 +114,7 @@ const idPath = (ctx: SurfaceContext, suffix = "") =>
   fc.oneof(
     { weight: 3, arbitrary: fc.nat().map((i) => ctx.stored[i % Math.max(ctx.stored.length, 1)] ?? "resp_none") },
     { weight: 2, arbitrary: fc.constantFrom("resp_0", "nope", "__proto__", "constructor", "%00", "..%2f..%2fetc", "resp_" + "a".repeat(300), "msg_1") },
-    { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 40 }).map(encodeURIComponent) },
+    { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 40 }).map(encodeURIComponent).filter((id) => id !== "." && id !== "..") },
   ).chain((id) => (suffix === "?" ? fc.constantFrom("", "?order=asc", "?order=desc&limit=2", "?limit=0", "?limit=101", "?limit=x", "?order=sideways", "?after=item_0", "?after=&before=", "?include[]=x", "?__proto__[x]=1").map((q) => `/v1/responses/${id}/input_items${q}`) : fc.constant(`/v1/responses/${id}`)));
 
 export function newSurfaces(ctx: SurfaceContext): { surface: FuzzSurface; runs: number }[] {
