@@ -251,7 +251,7 @@ describe("every surface, virtual keys, the admin key, metrics, traces and the co
   test.each(SURFACES)("%s: wrong keys are 401 in the surface's envelope, the right one works", async (name, method, path, body, envelope, wwwAuthenticate) => {
     const isMessages = path.startsWith("/v1/messages");
     for (const wrong of WRONG) {
-      const tries = [{ authorization: `Bearer ${wrong}` }, ...(isMessages ? [{ "x-api-key": wrong }] : [])];
+      const tries: Record<string, string>[] = [{ authorization: `Bearer ${wrong}` }, ...(isMessages ? [{ "x-api-key": wrong }] : [])];
       for (const headers of tries) {
         const answer = await call(name, method, path, headers, body?.("dummy-model:1.0"));
         expect([name, headers, answer.status]).toEqual([name, headers, 401]);
@@ -259,7 +259,7 @@ describe("every surface, virtual keys, the admin key, metrics, traces and the co
         if (wwwAuthenticate) expect(answer.response.headers.get("www-authenticate")).toBe("Bearer");
       }
     }
-    const right = isMessages ? { "x-api-key": TEAM_B } : { authorization: `Bearer ${TEAM_A}` };
+    const right: Record<string, string> = isMessages ? { "x-api-key": TEAM_B } : { authorization: `Bearer ${TEAM_A}` };
     const ok = await call(name, method, path, right, body?.("dummy-model:1.0"));
     expect([name, ok.status]).toEqual([name, path === "/v1/responses/resp_x" ? 404 : 200]);
     // A model outside the key's list (its id is a key): refused without echoing any other secret.
