@@ -17,6 +17,7 @@ import { defaultRoutes, PNG } from "./ollama/e2e.ts";
 import { validateOpenAI, type OpenAISchemaName } from "./helpers/openai-schema.ts";
 import { checkOpenAIError, checkSseBody, fuzzSurface, shapeOf, type FuzzSurface } from "./helpers/fuzz.ts";
 import { modelIdPath, unknownPath } from "./helpers/fuzz-inputs.ts";
+import { newSurfaces, type SurfaceContext } from "./helpers/fuzz-surfaces.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261129);
@@ -79,6 +80,9 @@ const ollamaChatBody = () => ({
   stream: false,
   temperature: 0.2,
 });
+
+/** Stored responses the Responses surfaces read and delete (created before the run). */
+const context: SurfaceContext = { key: KEY, stored: [] };
 
 const SURFACES: { surface: FuzzSurface; runs: number }[] = [
   {
@@ -153,6 +157,7 @@ const SURFACES: { surface: FuzzSurface; runs: number }[] = [
       checkError: checkOpenAIError,
     },
   },
+  ...newSurfaces(context),
 ];
 
 /** A normal request of each kind, to compare before and after the run (prototype pollution shows as new fields). */
@@ -164,6 +169,18 @@ const PROBES: [string, RequestInit][] = [
   ["/v1/models/dummy-model:1.0", { method: "GET" }],
   ["/v1/models/nope", { method: "GET" }],
   ["/health", { method: "GET" }],
+  ["/v1/responses", { method: "POST", body: JSON.stringify({ model: "dummy-model:1.0", input: "Hi", store: false }) }],
+  ["/v1/responses/resp_nope", { method: "GET" }],
+  ["/v1/messages", { method: "POST", body: JSON.stringify({ model: "dummy-model:1.0", max_tokens: 16, messages: [{ role: "user", content: "Hi" }] }) }],
+  ["/v1/messages/count_tokens", { method: "POST", body: JSON.stringify({ model: "dummy-model:1.0", messages: [{ role: "user", content: "Hi" }] }) }],
+  ["/v1/messages", { method: "POST", body: JSON.stringify({ model: "nope", max_tokens: 16, messages: [{ role: "user", content: "Hi" }] }) }],
+  ["/api/chat", { method: "POST", body: JSON.stringify({ model: "dummy-model:1.0", messages: [{ role: "user", content: "Hi" }], stream: false }) }],
+  ["/api/generate", { method: "POST", body: JSON.stringify({ model: "dummy-model:1.0", prompt: "Hi", stream: false }) }],
+  ["/api/embed", { method: "POST", body: JSON.stringify({ model: "dummy-model:1.0", input: "hi" }) }],
+  ["/api/show", { method: "POST", body: JSON.stringify({ model: "dummy-model:1.0" }) }],
+  ["/api/show", { method: "POST", body: JSON.stringify({ model: "nope" }) }],
+  ["/api/tags", { method: "GET" }],
+  ["/api/nope", { method: "GET" }],
 ];
 
 let gw: TestGateway;
@@ -199,6 +216,14 @@ beforeAll(async () => {
     }) as typeof fetch,
   });
   gw = await startTestGateway({ OLLAIX_API_KEYS: KEY, MAX_BODY_BYTES: "100000", OLLAMA_BASE_URL: fakeOllama.url }, [dummy, ollama]);
+  for (let i = 0; i < 40; i++) {
+    const response = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: AUTH },
+      body: JSON.stringify({ model: "dummy-model:1.0", input: [{ role: "user", content: `Hi ${i}` }], instructions: "Be terse." }),
+    });
+    context.stored.push(((await response.json()) as { id: string }).id);
+  }
   before = await probe();
 });
 afterAll(async () => {
@@ -226,7 +251,7 @@ describe(`fuzz (seed ${SEED})`, () => {
     const total = Object.values(stats).reduce((sum, counts) => sum + Object.values(counts).reduce((a, b) => a + b, 0), 0);
     console.log(`fuzz: ${total} cases, seed ${SEED}`);
     for (const [name, counts] of Object.entries(stats)) {
-      console.log(`  ${name.padEnd(16)} ${Object.entries(counts).map(([status, n]) => `${status}×${n}`).join("  ")}`);
+      console.log(`  ${name.padEnd(24)} ${Object.entries(counts).map(([status, n]) => `${status}×${n}`).join("  ")}`);
     }
   });
 });

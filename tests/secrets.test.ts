@@ -12,6 +12,7 @@ import { ERRORS, TEXT_CHUNKS } from "../plugins/openai-compatible/__fixtures__/o
 import { writeConfigFile } from "../plugins/openai-compatible/__fixtures__/test-env.ts";
 import openaiCompatible from "../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
+import { startCollector, type FakeCollector } from "./helpers/otlp-collector.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { freePort } from "./helpers/process.ts";
 
@@ -58,7 +59,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  for (const undo of restore.splice(0)) undo();
+  // (restored in the last afterAll below, so the cross-surface audit is captured too)
   await gw.close();
   await upstream.close();
 });
@@ -175,4 +176,146 @@ describe("client keys of any length: exact match only (sha256 digests compared w
     expect(await status(`Bearer ${"q".repeat(8_000)}`)).toBe(401);
     expect(await status(`Token ${keys[0]}`)).toBe(401);
   });
+});
+
+/**
+ * The same audit across every surface, with virtual keys from OLLAIX_CONFIG (`key_env`), the admin
+ * key, a provider key and an OTLP exporter header: none may reach a log line, an error body in any
+ * surface's envelope, a `/metrics` label, an exported span or a `/console/api/*` answer.
+ */
+describe("every surface, virtual keys, the admin key, metrics, traces and the console", () => {
+  const TEAM_A = "vk-team-alpha-2b7e151628aed2a6";
+  const TEAM_B = "vk-team-beta-abf7158809cf4f3c-longer";
+  const ADMIN = "adm-console-9f86d081884c7d65";
+  const OTLP_TOKEN = "otlp-collector-token-3a7bd3e2360a";
+  const ALL = [TEAM_A, TEAM_B, ADMIN, OTLP_TOKEN, PROVIDER_KEY];
+  let collector: FakeCollector;
+  let vgw: TestGateway;
+  const seen: { what: string; status: number; body: string; headers: string }[] = [];
+
+  beforeAll(async () => {
+    collector = startCollector();
+    const config = writeConfigFile({
+      keys: [
+        { name: "team-a", key_env: "SECRETS_TEAM_A_KEY", models: ["dummy-model:1.0", "up/*"] },
+        { name: "team-b", key_env: "SECRETS_TEAM_B_KEY", models: ["dummy-model:1.0"], rpm: 1000, tpm: 1_000_000 },
+      ],
+      plugins: { "openai-compatible": { upstreams: [{ name: "up", base_url: `${upstream.url}/v1`, api_key_env: "SECRETS_TEST_PROVIDER_KEY", models: ["gpt-4o-mini"] }] } },
+    });
+    vgw = await startTestGateway(
+      {
+        OLLAIX_CONFIG: config,
+        SECRETS_TEAM_A_KEY: TEAM_A,
+        SECRETS_TEAM_B_KEY: TEAM_B,
+        SECRETS_TEST_PROVIDER_KEY: PROVIDER_KEY,
+        OLLAIX_ADMIN_KEY: ADMIN,
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${OTLP_TOKEN}`,
+        OTEL_BSP_SCHEDULE_DELAY: "20",
+        LOG_LEVEL: "debug",
+      },
+      [dummy, openaiCompatible],
+    );
+  });
+  afterAll(async () => {
+    await vgw.close();
+    await collector.close();
+  });
+
+  async function call(what: string, method: string, path: string, headers: Record<string, string>, body?: unknown) {
+    const response = await fetch(`${vgw.url}${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    const answer = { what, status: response.status, body: text, headers: JSON.stringify(Object.fromEntries(response.headers)), response };
+    seen.push(answer);
+    return answer;
+  }
+
+  const hi = [{ role: "user", content: "hi" }];
+  /** [surface, method, path, body (model substituted), envelope check, sends WWW-Authenticate]. */
+  const SURFACES: [string, string, string, ((model: string) => unknown) | undefined, (body: any) => void, boolean][] = [
+    ["chat", "POST", "/v1/chat/completions", (model) => ({ model, messages: hi }), (b) => expect(b.error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" }), true],
+    ["embeddings", "POST", "/v1/embeddings", (model) => ({ model, input: "hi" }), (b) => expect(b.error).toMatchObject({ type: "authentication_error" }), true],
+    ["models", "GET", "/v1/models", undefined, (b) => expect(b.error).toMatchObject({ type: "authentication_error" }), true],
+    ["responses", "POST", "/v1/responses", (model) => ({ model, input: "hi" }), (b) => expect(b.error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" }), true],
+    ["responses/{id}", "GET", "/v1/responses/resp_x", undefined, (b) => expect(b.error).toMatchObject({ type: "authentication_error" }), true],
+    ["messages", "POST", "/v1/messages", (model) => ({ model, max_tokens: 16, messages: hi }), (b) => expect(b).toEqual({ type: "error", error: { type: "authentication_error", message: expect.any(String) } }), false],
+    ["count_tokens", "POST", "/v1/messages/count_tokens", (model) => ({ model, messages: hi }), (b) => expect(b).toEqual({ type: "error", error: { type: "authentication_error", message: expect.any(String) } }), false],
+    ["ollama chat", "POST", "/api/chat", (model) => ({ model, messages: hi, stream: false }), (b) => expect(b).toEqual({ error: expect.any(String) }), false],
+    ["ollama generate", "POST", "/api/generate", (model) => ({ model, prompt: "hi", stream: false }), (b) => expect(b).toEqual({ error: expect.any(String) }), false],
+    ["ollama embed", "POST", "/api/embed", (model) => ({ model, input: "hi" }), (b) => expect(b).toEqual({ error: expect.any(String) }), false],
+    ["ollama show", "POST", "/api/show", (model) => ({ model }), (b) => expect(b).toEqual({ error: expect.any(String) }), false],
+    ["ollama tags", "GET", "/api/tags", undefined, (b) => expect(b).toEqual({ error: expect.any(String) }), false],
+  ];
+  const WRONG = [`${TEAM_A}x`, TEAM_A.slice(0, -1), ADMIN, PROVIDER_KEY, OTLP_TOKEN, `${TEAM_A},${TEAM_B}`];
+
+  test.each(SURFACES)("%s: wrong keys are 401 in the surface's envelope, the right one works", async (name, method, path, body, envelope, wwwAuthenticate) => {
+    const isMessages = path.startsWith("/v1/messages");
+    for (const wrong of WRONG) {
+      const tries: Record<string, string>[] = [{ authorization: `Bearer ${wrong}` }, ...(isMessages ? [{ "x-api-key": wrong }] : [])];
+      for (const headers of tries) {
+        const answer = await call(name, method, path, headers, body?.("dummy-model:1.0"));
+        expect([name, headers, answer.status]).toEqual([name, headers, 401]);
+        envelope(JSON.parse(answer.body));
+        if (wwwAuthenticate) expect(answer.response.headers.get("www-authenticate")).toBe("Bearer");
+      }
+    }
+    const right: Record<string, string> = isMessages ? { "x-api-key": TEAM_B } : { authorization: `Bearer ${TEAM_A}` };
+    const ok = await call(name, method, path, right, body?.("dummy-model:1.0"));
+    expect([name, ok.status]).toEqual([name, path === "/v1/responses/resp_x" ? 404 : 200]);
+    // A model outside the key's list (its id is a key): refused without echoing any other secret.
+    if (body) {
+      const refused = await call(name, method, path, { authorization: `Bearer ${TEAM_B}` }, body(`up/${ADMIN}`));
+      expect([name, refused.status >= 400 && refused.status < 500]).toEqual([name, true]);
+    }
+  });
+
+  test("through the provider with its key, a failing upstream echoing it on every surface", async () => {
+    upstream.handle(() => jsonResponse(ERRORS.invalidKey(PROVIDER_KEY), 401));
+    for (const [name, method, path, body] of SURFACES) {
+      // (count_tokens estimates locally: no upstream call to fail.)
+      if (!body || path === "/v1/embeddings" || path.startsWith("/api/embed") || path === "/api/show" || path.endsWith("count_tokens")) continue;
+      const answer = await call(name, method, path, { authorization: `Bearer ${TEAM_A}` }, body("up/gpt-4o-mini"));
+      expect([name, answer.status >= 400]).toEqual([name, true]);
+    }
+    upstream.handle(openAIHandler);
+    expect(upstream.requests.some((r) => r.headers.authorization === `Bearer ${PROVIDER_KEY}`)).toBe(true);
+  });
+
+  test("/metrics and /console/api/*: wrong admin keys are 401, the right one answers without any key in it", async () => {
+    const paths = ["/metrics", "/console/api/overview", "/console/api/requests", "/console/api/series", "/console/api/keys"];
+    for (const path of paths) {
+      for (const wrong of [TEAM_A, `${ADMIN}x`, PROVIDER_KEY]) expect((await call(path, "GET", path, { authorization: `Bearer ${wrong}` })).status).toBe(401);
+      const answer = await call(path, "GET", path, { authorization: `Bearer ${ADMIN}` });
+      expect([path, answer.status]).toEqual([path, 200]);
+    }
+    const metrics = seen.find((a) => a.what === "/metrics" && a.status === 200)!.body;
+    expect(metrics).toContain('key="team-a"');
+    expect(metrics).toContain('surface="messages"');
+    const keys = seen.find((a) => a.what === "/console/api/keys" && a.status === 200)!.body;
+    expect(keys).toContain("team-b");
+  });
+
+  test("audit: no secret in any answer, log line, console line, metric, span or span resource", async () => {
+    await collector.waitForSpan((span) => String(span.attributes["gen_ai.request.model"] ?? "").includes("gpt-4o-mini"));
+    // The exporter really sent its header (so the token was there to leak).
+    expect(collector.requests.some((r) => r.headers.authorization === `Bearer ${OTLP_TOKEN}`)).toBe(true);
+    expect(seen.length).toBeGreaterThan(100);
+    expect(collector.spans.length).toBeGreaterThan(10);
+    const spans = collector.spans.map((span) => JSON.stringify({ ...span, startNs: 0, endNs: 0 }));
+    for (const secret of ALL) {
+      for (const answer of seen) {
+        expect([answer.what, answer.body.includes(secret)]).toEqual([answer.what, false]);
+        expect([answer.what, answer.headers.includes(secret)]).toEqual([answer.what, false]);
+      }
+      for (const line of vgw.logs) expect(line).not.toContain(secret);
+      for (const line of printed) expect(line).not.toContain(secret);
+      for (const span of spans) expect(span).not.toContain(secret);
+    }
+    // Keys are named in logs, never shown.
+    expect(vgw.logs.some((line) => line.includes('"key":"team-a"'))).toBe(true);
+  });
+});
+
+afterAll(() => {
+  for (const undo of restore.splice(0)) undo();
 });

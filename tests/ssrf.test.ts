@@ -7,6 +7,8 @@
  * name resolves to a public address, and connections to that address are carried to a loopback fake.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import { Ollama } from "ollama";
 import OpenAI from "openai";
 import dummy from "../plugins/dummy/index.ts";
 import ollama from "../plugins/ollama/index.ts";
@@ -26,6 +28,8 @@ let privateService: FakeServer;
 let publicHost: FakeServer;
 let gw: TestGateway;
 let client: OpenAI;
+let anthropic: Anthropic;
+let ollamaClient: Ollama;
 
 beforeAll(async () => {
   fakeOllama = startFakeServer(defaultRoutes());
@@ -46,6 +50,8 @@ beforeAll(async () => {
   });
   gw = await startTestGateway({ OLLAMA_BASE_URL: fakeOllama.url }, [dummy, ollama]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: gw.url, apiKey: "x", maxRetries: 0 });
+  ollamaClient = new Ollama({ host: gw.url });
 });
 afterAll(async () => {
   setImageNetworkForTests(undefined);
@@ -125,5 +131,119 @@ describe("schemes other than http(s)", () => {
   test.each(["file:///etc/passwd", "gopher://127.0.0.1:70/", "ftp://example.com/a.png"])("%s is a 400", async (url) => {
     const error = await apiError(chatWithImage(url));
     expect(error).toMatchObject({ status: 400, param, message: expect.stringContaining("only http(s) and data: URLs") });
+  });
+});
+
+/**
+ * The same bypasses through the other surfaces that take image URLs: Responses `input_image`
+ * (`image_url`) parts and Anthropic `image` blocks with a `url` source go through the same loader,
+ * and each surface answers in its own envelope naming the part in the client's own request.
+ */
+const responsesWithImage = (url: string, stream = false) =>
+  client.responses.create({
+    model: "llama3.2:latest",
+    stream,
+    store: false,
+    input: [{ role: "user", content: [{ type: "input_text", text: "what is this?" }, { type: "input_image", image_url: url, detail: "auto" }] }],
+  } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+
+const messagesWithImage = (url: string, stream = false) =>
+  anthropic.messages.create({
+    model: "llama3.2:latest",
+    max_tokens: 64,
+    stream,
+    messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image", source: { type: "url", url } }] }],
+  } as Anthropic.MessageCreateParamsNonStreaming);
+
+async function anthropicError(promise: Promise<unknown>): Promise<{ status: number; type: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Anthropic.APIError) {
+      const body = error.error as { type: string; error: { type: string; message: string } };
+      expect(body.type).toBe("error");
+      return { status: error.status as number, type: body.error.type, message: body.error.message };
+    }
+    throw error;
+  }
+  throw new Error("expected the request to fail");
+}
+
+/**
+ * The part is named as the pipeline sees it (`messages[i].content[j].image_url.url` of the chat
+ * request the surface built); Responses maps the `param` of anything under `messages` to `input`.
+ */
+const RESPONSES_PARAM = "input";
+const REFUSED_ANY_PART = /^Invalid image in '[^']+': (the URL|a redirect)('s host name resolves to| points at) a private, loopback, link-local or reserved address, which the gateway does not fetch\.$/;
+
+describe("controls: a public image passes through Responses and Messages", () => {
+  test("Responses input_image and Anthropic url source reach the public host and Ollama", async () => {
+    await responsesWithImage(publicUrl("/cat.png"));
+    await messagesWithImage(publicUrl("/cat.png"));
+    expect(publicHost.requests.length).toBe(2);
+    const sent = fakeOllama.requests.filter((r) => r.path === "/api/chat").map((r) => (r.body as { messages: { images?: string[] }[] }).messages[0]!.images);
+    expect(sent).toEqual([[PNG], [PNG]]);
+  });
+});
+
+describe.each([false, true])("Responses input_image, stream %p: every bypass is a 400 and the private service receives nothing", (stream) => {
+  test.each(BYPASSES)("%s", async (_label, url) => {
+    const error = await apiError(responsesWithImage(url(), stream));
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param: RESPONSES_PARAM });
+    expect(error.message).toMatch(REFUSED_ANY_PART);
+    expect(privateService.requests).toEqual([]);
+    expect(fakeOllama.requests.filter((r) => r.path === "/api/chat")).toEqual([]);
+  });
+});
+
+describe.each([false, true])("Anthropic image url source, stream %p: every bypass is a 400 and the private service receives nothing", (stream) => {
+  test.each(BYPASSES)("%s", async (_label, url) => {
+    const error = await anthropicError(messagesWithImage(url(), stream));
+    expect(error).toMatchObject({ status: 400, type: "invalid_request_error" });
+    expect(error.message).toMatch(REFUSED_ANY_PART);
+    expect(privateService.requests).toEqual([]);
+    expect(fakeOllama.requests.filter((r) => r.path === "/api/chat")).toEqual([]);
+  });
+});
+
+describe("redirects to each bypass through Responses and Messages are refused at the hop", () => {
+  test.each(BYPASSES)("redirect to %s", async (_label, url) => {
+    const hop = publicUrl(`/to?u=${encodeURIComponent(url())}`);
+    const viaResponses = await apiError(responsesWithImage(hop));
+    expect(viaResponses).toMatchObject({ status: 400, param: RESPONSES_PARAM, message: expect.stringContaining("a redirect") });
+    const viaMessages = await anthropicError(messagesWithImage(hop));
+    expect(viaMessages).toMatchObject({ status: 400, type: "invalid_request_error", message: expect.stringContaining("a redirect") });
+    expect(publicHost.requests.length).toBe(2);
+    expect(privateService.requests).toEqual([]);
+  });
+});
+
+/**
+ * Ollama's `/api/chat` and `/api/generate` take images as base64 only: a URL in `images` is data
+ * (never fetched), so no bypass can reach the private service through them.
+ */
+describe("Ollama's API: images are base64, never fetched", () => {
+  test.each(BYPASSES)("%s: a URL in images[] is not fetched", async (_label, url) => {
+    for (const stream of [false, true] as const) {
+      const chat = ollamaClient.chat({ model: "llama3.2:latest", stream, messages: [{ role: "user", content: "what is this?", images: [url()] }] } as never);
+      const generate = ollamaClient.generate({ model: "llama3.2:latest", stream, prompt: "what is this?", images: [url()] } as never);
+      for (const call of [chat, generate]) {
+        try {
+          const answer = (await call) as unknown as AsyncIterable<unknown> | object;
+          if (Symbol.asyncIterator in answer) for await (const _ of answer as AsyncIterable<unknown>);
+        } catch (error) {
+          // Whatever the gateway makes of the text, an error is a 4xx in Ollama's shape.
+          expect((error as { status_code?: number }).status_code).toBeLessThan(500);
+        }
+      }
+    }
+    expect(privateService.requests).toEqual([]);
+    expect(publicHost.requests).toEqual([]);
+    // What reached Ollama, if anything, is the text as base64 data, not the URL's content.
+    for (const request of fakeOllama.requests.filter((r) => r.path === "/api/chat")) {
+      for (const message of (request.body as { messages: { images?: string[] }[] }).messages) {
+        for (const image of message.images ?? []) expect(image).not.toBe(PNG);
+      }
+    }
   });
 });

@@ -45,6 +45,20 @@ const plausibleValue: fc.Arbitrary<Json> = fc.oneof(
     { type: "image_url", image_url: { url: "data:image/svg+xml,%E0%A4%A" } },
     { type: "image_url", image_url: { url: "https://img.example.com:0/x" } },
     { type: "text", text: "" },
+    { type: "input_image", image_url: "http://[::ffff:7f00:1]/a.png" },
+    { type: "input_image", file_id: "file_1" },
+    { type: "input_text", text: "" },
+    { type: "function_call", call_id: "", name: "", arguments: "{" },
+    { type: "reasoning", summary: [] },
+    { type: "image", source: { type: "url", url: "http://[::ffff:7f00:1]/a.png" } },
+    { type: "image", source: { type: "base64", media_type: "image/gif", data: "!!" } },
+    { type: "tool_use", id: "", name: "", input: [] },
+    { type: "tool_result", tool_use_id: "nope", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "" } }] },
+    { type: "thinking", thinking: "", signature: "x" },
+    { type: "enabled", budget_tokens: 1024 },
+    { function: { name: "f", arguments: "not an object" } },
+    { num_predict: -1, stop: "x", num_ctx: 0 },
+    ["!!not base64", ""],
     { type: "json_object" },
     { include_usage: false },
     ["a", "b", "c", "d"],
@@ -102,7 +116,7 @@ export const nastyString: fc.Arbitrary<string> = fc.oneof(
 );
 
 export const nastyKey: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(...POLLUTING_KEYS, "toString", "hasOwnProperty", "valueOf", "", "model", "messages", "stream", "n", "input", "content", "role", "tools", "tool_calls", "stream_options", "image_url", "dimensions", "encoding_format"),
+  fc.constantFrom(...POLLUTING_KEYS, "toString", "hasOwnProperty", "valueOf", "", "model", "messages", "stream", "n", "input", "content", "role", "tools", "tool_calls", "stream_options", "image_url", "dimensions", "encoding_format", "max_tokens", "system", "tool_choice", "thinking", "source", "instructions", "previous_response_id", "max_output_tokens", "text", "format", "options", "images", "prompt", "think", "keep_alive", "suffix"),
   fc.string({ maxLength: 20 }),
 );
 
@@ -237,4 +251,5 @@ export const modelIdPath: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom("dummy-model:1.0", "dummy/dummy-model:1.0", "dummy-model%3A1.0", "nope", "ollama/x", "%00", "..%2f..%2f", "a:b/c:d", "__proto__", "constructor", "prototype", "hasOwnProperty"),
   fc.string({ minLength: 1, maxLength: 40 }).map(encodeURIComponent),
   fc.string({ unit: "binary", minLength: 1, maxLength: 20 }).map(encodeURIComponent),
-);
+  // `.` and `..` are dot segments: the client's URL parser removes them (`/v1/models/.` is `/v1/models/`).
+).filter((id) => id !== "." && id !== "..");

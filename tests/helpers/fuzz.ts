@@ -18,8 +18,10 @@ export interface FuzzSurface {
   methods?: readonly string[];
   /** Non-2xx statuses this surface may answer (its contract's 4xx, any 5xx it prescribes; a 3xx must stay on the gateway). */
   statuses: readonly number[];
-  /** What is wrong with an error body (undefined: it is the surface's envelope). */
-  checkError(body: unknown): string | undefined;
+  /** What is wrong with an error body (undefined: it is the surface's envelope with a type that fits the status). */
+  checkError(body: unknown, status: number): string | undefined;
+  /** Headers drawn for each case on top of the random ones (e.g. Anthropic's `x-api-key`). */
+  extraHeaders?: fc.Arbitrary<Record<string, string>>;
   /** What is wrong with a 2xx answer (undefined: fine). */
   checkSuccess?(response: Response, text: string): string | undefined;
 }
@@ -100,7 +102,7 @@ export async function sendCase(
   } catch {
     return fail("the error body is not JSON");
   }
-  const problem = surface.checkError(body);
+  const problem = surface.checkError(body, status);
   return problem ? fail(`not the surface's error envelope: ${problem}`) : { status };
 }
 
@@ -110,7 +112,10 @@ export async function fuzzSurface(surface: FuzzSurface, o: FuzzOptions): Promise
   const path = typeof surface.path === "string" ? fc.constant(surface.path) : surface.path;
   const method = surface.methods ? fc.constantFrom(...surface.methods) : fc.constant(surface.method);
   const body = surface.validBody ? bodyText(surface.validBody as () => never).map((text): string | undefined => text) : fc.constant(undefined);
-  const property = fc.asyncProperty(path, method, requestHeaders(o.validAuth), body, async (path, method, headers, body) => {
+  const headerSets = surface.extraHeaders
+    ? fc.tuple(requestHeaders(o.validAuth), surface.extraHeaders).map(([random, extra]) => ({ ...random, ...extra }))
+    : requestHeaders(o.validAuth);
+  const property = fc.asyncProperty(path, method, headerSets, body, async (path, method, headers, body) => {
     const sent = method === "GET" || method === "HEAD" ? undefined : body;
     const answer = await sendCase(surface, o.baseUrl, { method, path, headers, body: sent });
     counts[answer.status] = (counts[answer.status] ?? 0) + 1;
