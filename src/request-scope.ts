@@ -56,13 +56,14 @@ const clock = new ScopeClock();
  * goes away or a core time-out fires. `signal.reason` says which.
  */
 export class RequestScope {
-  readonly #controller = new AbortController();
+  /** Made when first needed: a provider that never reads the signal costs no AbortController. */
+  #controller: AbortController | undefined;
   readonly #request: Request;
   readonly #startedAt = performance.now();
   #linked = false;
   #deadlineAt = Infinity;
   #onDeadline: (() => void) | undefined;
-  readonly #onClientAbort = () => this.abort(new ClientGoneError());
+  #onClientAbort: (() => void) | undefined;
 
   constructor(request: Request) {
     this.#request = request;
@@ -70,15 +71,16 @@ export class RequestScope {
   }
 
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return (this.#controller ??= new AbortController()).signal;
   }
 
   get isClientGone(): boolean {
-    return this.#controller.signal.reason instanceof ClientGoneError;
+    return this.#controller?.signal.reason instanceof ClientGoneError;
   }
 
   abort(reason: Error): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    const signal = this.signal;
+    if (!signal.aborted) this.#controller!.abort(reason);
   }
 
   /** Called by the clock. */
@@ -87,7 +89,7 @@ export class RequestScope {
       this.#linked = true;
       const clientSignal = this.#request.signal;
       if (clientSignal.aborted) this.abort(new ClientGoneError());
-      else clientSignal.addEventListener("abort", this.#onClientAbort, { once: true });
+      else clientSignal.addEventListener("abort", (this.#onClientAbort = () => this.abort(new ClientGoneError())), { once: true });
     }
     if (now >= this.#deadlineAt) {
       this.#deadlineAt = Infinity;
@@ -100,8 +102,8 @@ export class RequestScope {
    * typically throws a bare AbortError; the time-out is what the client must hear about.
    */
   explain(error: unknown): unknown {
-    const reason = this.#controller.signal.reason;
-    if (this.#controller.signal.aborted && hasErrorFields(reason) && !hasErrorFields(error)) return reason;
+    const signal = this.#controller?.signal;
+    if (signal?.aborted && hasErrorFields(signal.reason) && !hasErrorFields(error)) return signal.reason;
     return error;
   }
 
@@ -129,6 +131,6 @@ export class RequestScope {
 
   dispose(): void {
     clock.delete(this);
-    if (this.#linked) this.#request.signal.removeEventListener("abort", this.#onClientAbort);
+    if (this.#onClientAbort) this.#request.signal.removeEventListener("abort", this.#onClientAbort);
   }
 }

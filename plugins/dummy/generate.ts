@@ -64,8 +64,10 @@ function charKindLowSurrogate(text: string, i: number): number {
 }
 
 export interface GeneratedText {
-  /** The pieces streamed one by one: each word with its leading space. */
-  pieces: string[];
+  /** The whole text (what a non-streamed answer carries). */
+  text: string;
+  /** The pieces streamed one by one: each word with its leading space (made when first read). */
+  readonly pieces: string[];
   finishReason: "stop" | "length";
   completionTokens: number;
 }
@@ -76,10 +78,11 @@ export interface GenerateOptions {
   stop?: readonly string[];
 }
 
-/** Each corpus sentence's words and their token counts, worked out once (the benchmark's hot path). */
+/** Each corpus sentence's words, their token counts and its total, worked out once (the benchmark's hot path). */
 const SENTENCE_WORDS = SENTENCES.map((sentence) => {
   const words = sentence.split(" ");
-  return { words, costs: words.map(countTokens) };
+  const costs = words.map(countTokens);
+  return { words, costs, tokens: costs.reduce((a, b) => a + b, 0) };
 });
 
 /** Two to four sentences from the corpus, cut by `maxTokens` (→ length) or a stop sequence (→ stop). */
@@ -109,23 +112,51 @@ export function generateText({ seed, maxTokens, stop }: GenerateOptions): Genera
     pieces.push(pieces.length === 0 ? word : ` ${word}`);
     tokens += cost;
   }
-  return { pieces, finishReason, completionTokens: tokens };
+  return { text: pieces.join(""), pieces, finishReason, completionTokens: tokens };
 }
 
-/** The same as the general path above without stop sequences, from the precomputed words. */
+/**
+ * The same as the general path above without stop sequences, from the precomputed words: whole
+ * sentences while they fit (the usual case: one string, the pieces only when a stream reads them),
+ * word by word in the sentence that reaches `maxTokens`.
+ */
 function fromWords(picked: readonly number[], maxTokens: number | undefined): GeneratedText {
-  const pieces: string[] = [];
+  let text = "";
   let tokens = 0;
-  for (const index of picked) {
-    const { words, costs } = SENTENCE_WORDS[index]!;
-    for (let w = 0; w < words.length; w++) {
-      const cost = costs[w]!;
-      if (maxTokens !== undefined && tokens + cost > maxTokens) return { pieces, finishReason: "length", completionTokens: tokens };
-      pieces.push(pieces.length === 0 ? words[w]! : ` ${words[w]}`);
-      tokens += cost;
-    }
+  let whole = 0;
+  for (; whole < picked.length; whole++) {
+    const sentence = SENTENCE_WORDS[picked[whole]!]!;
+    if (maxTokens !== undefined && tokens + sentence.tokens > maxTokens) break;
+    text = whole === 0 ? SENTENCES[picked[whole]!]! : `${text} ${SENTENCES[picked[whole]!]}`;
+    tokens += sentence.tokens;
   }
-  return { pieces, finishReason: "stop", completionTokens: tokens };
+  if (whole === picked.length) return lazyPieces(text, picked, "stop", tokens);
+  const { words, costs } = SENTENCE_WORDS[picked[whole]!]!;
+  for (let w = 0; w < words.length; w++) {
+    if (tokens + costs[w]! > maxTokens!) break;
+    text = text === "" ? words[w]! : `${text} ${words[w]}`;
+    tokens += costs[w]!;
+  }
+  return { text, pieces: text === "" ? [] : splitPieces(text), finishReason: "length", completionTokens: tokens };
+}
+
+/** Each word with its leading space, as the stream sends them. */
+const splitPieces = (text: string): string[] => text.split(" ").map((word, i) => (i === 0 ? word : ` ${word}`));
+
+function lazyPieces(text: string, picked: readonly number[], finishReason: "stop" | "length", completionTokens: number): GeneratedText {
+  let pieces: string[] | undefined;
+  return {
+    text,
+    get pieces() {
+      if (pieces === undefined) {
+        pieces = [];
+        for (const index of picked) for (const word of SENTENCE_WORDS[index]!.words) pieces.push(pieces.length === 0 ? word : ` ${word}`);
+      }
+      return pieces;
+    },
+    finishReason,
+    completionTokens,
+  };
 }
 
 /** A unit vector of `dimensions` floats derived from the input only. */

@@ -17,7 +17,7 @@ function generateChoices(request: ChatRequest): GeneratedText[] {
   return out;
 }
 
-function usageOf(request: ChatRequest, texts: GeneratedText[]) {
+function usageOf(request: ChatRequest, texts: readonly GeneratedText[]) {
   const prompt = promptTokens(request);
   const completion = texts.reduce((sum, t) => sum + t.completionTokens, 0);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
@@ -44,7 +44,7 @@ export default definePlugin({
     return {
       choices: texts.map((t, index) => ({
         index,
-        message: { role: "assistant" as const, content: t.pieces.join("") },
+        message: { role: "assistant" as const, content: t.text },
         finish_reason: t.finishReason,
       })),
       usage: usageOf(request, texts),

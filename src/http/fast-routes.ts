@@ -50,11 +50,18 @@ export function fastRoutes(
     return origin !== null && origins.includes(origin) ? origin : undefined;
   };
 
-  /** CORS plus the route's own headers, as one object: one conversion to native headers per answer. */
+  /**
+   * The route's own headers, plus CORS's when the request came from a browser page (it sends
+   * `Origin`; SDKs and curl do not, and a response without CORS headers is what CORS expects for
+   * them), as one object: one conversion to native headers per answer, and the fewer the cheaper.
+   */
   const headersFor = (request: Request, own: Record<string, string>, contentType?: string): Record<string, string> => {
-    const headers: Record<string, string> = contentType === undefined ? { ...cors } : { "content-type": contentType, ...cors };
-    const origin = allowOrigin(request);
-    if (origin !== undefined) headers["access-control-allow-origin"] = origin;
+    const headers: Record<string, string> = contentType === undefined ? {} : { "content-type": contentType };
+    if (request.headers.has("origin")) {
+      for (const name in cors) headers[name] = cors[name]!;
+      const origin = allowOrigin(request);
+      if (origin !== undefined) headers["access-control-allow-origin"] = origin;
+    }
     for (const name in own) headers[name] = own[name]!;
     return headers;
   };

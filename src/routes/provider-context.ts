@@ -20,7 +20,10 @@ export function providerContext(
   const scope = new RequestScope(request);
   let logger: Logger | undefined;
   const ctx: RequestContext = {
-    signal: scope.signal,
+    // Read on demand: the scope makes its AbortController only for providers that use it.
+    get signal() {
+      return scope.signal;
+    },
     model: upstreamId,
     requestedModel,
     requestId,
