@@ -259,16 +259,22 @@ export class Pipeline {
    * that answered and the tries it took. A failure settles the admission with nothing used.
    */
   async #attempts<T>(call: CallInfo, model: string, t: Tracking, admission: Admission, attempt: (model: string) => Promise<T>): Promise<T> {
-    const plan = this.#router.plan(model);
-    if (plan.routed) t.knownModel = true;
     try {
-      const value = await this.#router.run(plan, () => call.request.signal, (deployment, tries, isFallback) => {
-        t.attempts = tries;
-        t.fallback = isFallback;
-        return attempt(deployment);
-      });
+      let value: T;
+      if (!this.#router.isRoute(model)) {
+        // A plain model id: one try (the usual case: no plan, no closures).
+        t.attempts = 1;
+        value = await attempt(model);
+      } else {
+        t.knownModel = true;
+        value = await this.#router.run(this.#router.plan(model), () => call.request.signal, (deployment, tries, isFallback) => {
+          t.attempts = tries;
+          t.fallback = isFallback;
+          return attempt(deployment);
+        });
+      }
       t.headers["x-ollaix-target"] = t.target!;
-      t.headers["x-ollaix-attempts"] = String(t.attempts);
+      t.headers["x-ollaix-attempts"] = t.attempts === 1 ? "1" : String(t.attempts);
       return value;
     } catch (error) {
       admission.settle(undefined);
