@@ -78,7 +78,6 @@ async function ensureBinary(): Promise<void> {
 // --- Ollaix processes ------------------------------------------------------------------------------
 function ollaixEnv(fakes: Fakes, port: number, extra: Record<string, string> = {}): Record<string, string> {
   return baseEnv({
-    ...extra,
     PORT: String(port),
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
@@ -86,6 +85,8 @@ function ollaixEnv(fakes: Fakes, port: number, extra: Record<string, string> = {
     OPENAI_BASE_URL: `${fakes.openai}/v1`,
     OPENAI_API_KEY: "bench-key",
     ...(process.env.BENCH_PLUGINS_DIR ? { PLUGINS_DIR: process.env.BENCH_PLUGINS_DIR } : {}),
+    // Last: a row's own settings (LOG_LEVEL=info, OTEL_*, OLLAIX_CONFIG…) win over the defaults.
+    ...extra,
   });
 }
 
