@@ -21,9 +21,26 @@ export class UpstreamClient {
   readonly #upstream: Upstream;
   readonly #fetch: typeof fetch;
 
+  readonly #headersByKind = new Map<string, Readonly<Record<string, string>>>();
+
   constructor(upstream: Upstream, fetchImpl: typeof fetch) {
     this.#upstream = upstream;
     this.#fetch = fetchImpl;
+  }
+
+  /** The configured headers, `accept`, `content-type` and the key, lower-cased, made once per kind of call. */
+  #baseHeaders(accept: string, hasBody: boolean): Readonly<Record<string, string>> {
+    const kind = `${accept}|${hasBody}`;
+    let headers = this.#headersByKind.get(kind);
+    if (headers === undefined) {
+      const made: Record<string, string> = {};
+      for (const [name, value] of Object.entries(this.#upstream.headers)) made[name.toLowerCase()] = value;
+      made.accept = accept;
+      if (hasBody) made["content-type"] = "application/json";
+      if (this.#upstream.apiKey !== undefined) made.authorization = `Bearer ${this.#upstream.apiKey}`;
+      this.#headersByKind.set(kind, (headers = made));
+    }
+    return headers;
   }
 
   get name(): string {
@@ -132,11 +149,10 @@ export class UpstreamClient {
     signal: AbortSignal,
     ctx: UpstreamCall,
   ): Promise<Response> {
-    const headers = new Headers(this.#upstream.headers);
-    headers.set("accept", accept);
-    if (body !== undefined) headers.set("content-type", "application/json");
-    if (this.#upstream.apiKey !== undefined) headers.set("authorization", `Bearer ${this.#upstream.apiKey}`);
-    for (const [name, value] of Object.entries(ctx.upstreamHeaders)) headers.set(name, value);
+    // A plain object over the headers made once per instance (names lower-cased there, so nothing
+    // configured can double one of ours): no Headers object and no set() calls per request.
+    // `x-ollaix-hops`, `x-request-id` (and `traceparent`) come last, so nothing configured overrides them.
+    const headers = { ...this.#baseHeaders(accept, body !== undefined), ...ctx.upstreamHeaders };
 
     let response: Response;
     try {
