@@ -23,19 +23,47 @@ const PER_MESSAGE = 3;
 /** An image, whatever its size: Anthropic's ~1.15-megapixel images are about 1,600 tokens. */
 const PER_IMAGE = 1600;
 
-// Claude Code resends the same system prompt and tool list every turn: long segments are counted once.
-const cache = new Map<string, number>();
+// Claude Code resends the same system prompt and tool list every turn: long segments are counted
+// once. Keyed by a hash of the text (not the text itself), so the cache stays small whatever it holds.
+const cache = new Map<number | bigint, number>();
 const CACHE_MIN_CHARS = 512;
 const CACHE_ENTRIES = 256;
+
+/**
+ * BPE's merge step is quadratic in the length of a run without spaces (100,000 characters of `a`
+ * take ~20 s): text is counted in slices ending at a space (at most 2,048 characters), a run with no
+ * space nearby in slices of 256, and past 200,000 characters by four characters a token. The count
+ * stays an estimate, and one request can no longer hold the event loop.
+ */
+const SLICE = 2048;
+const RUN = 256;
+const BPE_BUDGET = 200_000;
+
+function countSliced(text: string, count: Counter): number {
+  const limit = Math.min(text.length, BPE_BUDGET);
+  let n = 0;
+  for (let i = 0; i < limit; ) {
+    let end = Math.min(i + SLICE, limit);
+    if (end < limit) {
+      const space = text.lastIndexOf(" ", end);
+      end = space > i + RUN ? space : Math.min(i + RUN, limit);
+    }
+    n += count(text.slice(i, end));
+    i = end;
+  }
+  if (text.length > limit) n += Math.ceil((text.length - limit) / 4);
+  return n;
+}
 
 function countText(text: string, count: Counter): number {
   if (text.length === 0) return 0;
   if (text.length < CACHE_MIN_CHARS) return count(text);
-  const known = cache.get(text);
+  const key = Bun.hash(text);
+  const known = cache.get(key);
   if (known !== undefined) return known;
-  const n = count(text);
+  const n = countSliced(text, count);
   if (cache.size >= CACHE_ENTRIES) cache.clear();
-  cache.set(text, n);
+  cache.set(key, n);
   return n;
 }
 
