@@ -165,6 +165,11 @@ export class ModelRegistry {
     return this.#toModel(resolved.provider, { ...known, id: resolved.upstreamId }, id);
   }
 
+  /** True for an id `/v1/models` lists (not merely one an instance would accept). */
+  isListed(id: string): boolean {
+    return this.#index.has(id);
+  }
+
   resolve(id: string): ResolvedModel {
     const listed = this.#index.get(id);
     if (listed) return listed;

@@ -1,3 +1,4 @@
+import { shownModel } from "../pipeline/outcome.ts";
 import type { RequestOutcome } from "../pipeline/outcome.ts";
 
 /**
@@ -44,7 +45,7 @@ export function toRequestRecord(o: RequestOutcome, timeOrigin = performance.time
     durationMs: round(o.durationMs),
     ttftMs: o.ttftMs === undefined ? null : round(o.ttftMs),
     upstreamMs: round(o.upstreamMs),
-    model: o.model,
+    model: shownModel(o),
     target: o.target ?? null,
     provider: o.provider ?? null,
     key: o.key ?? null,

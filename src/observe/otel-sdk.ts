@@ -1,3 +1,4 @@
+import { shownModel } from "../pipeline/outcome.ts";
 import { createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from "@opentelemetry/api";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -45,7 +46,8 @@ export function spanAttributes(o: RequestOutcome): Attributes {
     "ollaix.stream": o.stream,
   };
   if (o.provider) a["gen_ai.provider.name"] = o.provider;
-  if (o.model) a["gen_ai.request.model"] = o.model;
+  const requested = shownModel(o);
+  if (requested) a["gen_ai.request.model"] = requested;
   if (o.target) {
     a["gen_ai.response.model"] = o.target.slice(o.target.indexOf("/") + 1);
     a["ollaix.target"] = o.target;
@@ -107,7 +109,7 @@ export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVer
       let span;
       try {
         span = tracer.startSpan(
-          o.model ? `${operation} ${o.model}` : operation,
+          shownModel(o) ? `${operation} ${shownModel(o)}` : operation,
           { kind: SpanKind.SERVER, startTime: origin + o.startedAt, attributes: spanAttributes(o) },
           parent,
         );

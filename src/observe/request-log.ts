@@ -1,3 +1,4 @@
+import { shownModel } from "../pipeline/outcome.ts";
 import type { Logger } from "../logger.ts";
 import type { OutcomeObserver, RequestOutcome } from "../pipeline/outcome.ts";
 import { isUpstreamFailure } from "./classify.ts";
@@ -29,7 +30,7 @@ export function fieldsOf(o: RequestOutcome): Record<string, unknown> {
     status: o.status,
     duration_ms: ms(o.durationMs),
     ttft_ms: o.ttftMs === undefined ? undefined : ms(o.ttftMs),
-    model: o.model,
+    model: shownModel(o),
     target: o.target,
     key: o.key,
     stream: o.stream,

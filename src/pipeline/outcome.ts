@@ -29,8 +29,13 @@ export interface RequestOutcome {
   ttftMs?: number;
   /** Time spent waiting on the provider (first byte, then every chunk); overhead = duration − this. */
   upstreamMs: number;
-  /** The id the client asked for; "" when it named no known model or route (bounded label values). */
+  /**
+   * The model as a metric label, bounded: a listed model id, an exact route, or a glob route's
+   * pattern; "" otherwise (an unknown or unlisted id: `ollama/<anything>` must not mint series).
+   */
   model: string;
+  /** The id exactly as the client sent it (logs, spans, the console's table; never a metric label). */
+  requestedModel?: string;
   /** `<instance>/<upstream id>` of the deployment that answered (or failed last). */
   target?: string;
   provider?: string;
@@ -84,3 +89,9 @@ export class OutcomeBus {
     }
   }
 }
+
+/**
+ * The model to show in a log line, a span or the console's table: the bounded label, or, for an id
+ * a provider accepted without listing it, the id as sent; "" for an id nothing serves.
+ */
+export const shownModel = (o: RequestOutcome): string => o.model || (o.provider !== undefined ? (o.requestedModel ?? "") : "");

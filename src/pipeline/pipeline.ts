@@ -235,7 +235,6 @@ export class Pipeline {
       startedAt: startOf(call.request) ?? performance.now(),
       upstreamMs: 0,
       headers: { "x-request-id": call.requestId },
-      knownModel: false,
       isOpen: true,
       trace: this.#deps.stampTrace?.(call.request),
     };
@@ -266,7 +265,7 @@ export class Pipeline {
         t.attempts = 1;
         value = await attempt(model);
       } else {
-        t.knownModel = true;
+        t.modelLabel = this.#router.table.labelOf(model);
         value = await this.#router.run(this.#router.plan(model), () => call.request.signal, (deployment, tries, isFallback) => {
           t.attempts = tries;
           t.fallback = isFallback;
@@ -283,8 +282,10 @@ export class Pipeline {
   }
 
   #resolve(model: string, t: Tracking): ReturnType<ModelRegistry["resolve"]> {
-    const resolved = this.#deps.registry.resolve(model);
-    t.knownModel = true;
+    const registry = this.#deps.registry;
+    const resolved = registry.resolve(model);
+    // A plain id (not a route's deployment): its label is itself only when it is listed.
+    if (t.modelLabel === undefined) t.modelLabel = registry.isListed(model) ? model : "";
     t.provider = resolved.provider.name;
     t.target = `${resolved.provider.name}/${resolved.upstreamId}`;
     return resolved;
@@ -343,7 +344,8 @@ export class Pipeline {
       durationMs: performance.now() - t.startedAt,
       ttftMs: t.ttftMs,
       upstreamMs: t.upstreamMs,
-      model: t.knownModel ? t.model : "",
+      model: t.modelLabel ?? "",
+      requestedModel: t.model,
       target: t.target,
       provider: t.provider,
       key: t.key,
@@ -367,7 +369,8 @@ interface Tracking {
   upstreamMs: number;
   ttftMs?: number;
   headers: Record<string, string>;
-  knownModel: boolean;
+  /** The bounded metric label (see RequestOutcome.model); undefined until resolution. */
+  modelLabel?: string;
   provider?: string;
   target?: string;
   key?: string;

@@ -50,6 +50,11 @@ export class RouteTable {
     return undefined;
   }
 
+  /** The route's own `model` (an exact id, or a glob's pattern): a bounded name for `id`. */
+  labelOf(id: string): string {
+    return this.find(id)?.model ?? "";
+  }
+
   /** Routes as models for /v1/models: `owned_by: "ollaix"`. */
   listed(created: number): Model[] {
     const out: Model[] = [];
