@@ -3,6 +3,11 @@ import { hasErrorFields, UpstreamTimeoutError } from "./errors.ts";
 /** The abort reason when the client went away: nothing is sent after it. */
 export class ClientGoneError extends Error {
   override name = "ClientGoneError";
+  // Error fields, so every path reports it the same way: nginx's 499 "client closed request", never a 500.
+  readonly status = 499;
+  readonly type = "client_gone";
+  readonly code = "client_gone";
+  readonly param = null;
   constructor() {
     super("The client closed the connection.");
   }
