@@ -137,6 +137,20 @@ describe("403 for a model outside the key's list, in each surface's envelope", (
   }
 });
 
+describe("Ollama's load answers (nothing to generate) still apply the key's list", () => {
+  test.each([
+    ["/api/chat", { messages: [], stream: false }],
+    ["/api/generate", { prompt: "", stream: false }],
+  ])("%s: 403 for a model outside the list, the load answer for one inside", async (path, body) => {
+    const refused = await post(path, body)("dummy-model:1.0", KEY.reader);
+    expect(refused.status).toBe(403);
+    expect((await json(refused)).error).toBe("The key 'reader' is not allowed to use the model 'dummy-model:1.0'.");
+    const loaded = await post(path, body)("dummy-model:1.0", KEY.team);
+    expect(loaded.status).toBe(200);
+    expect(await json(loaded)).toMatchObject({ done: true, done_reason: "load" });
+  });
+});
+
 describe("lists show only what the key may use", () => {
   for (const { name, send, ids } of LISTS) {
     test(name, async () => {

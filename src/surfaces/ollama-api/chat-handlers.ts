@@ -1,3 +1,6 @@
+import { PermissionError } from "../../errors.ts";
+import { mayUse } from "../../keys/model-access.ts";
+import { keyOf } from "../../keys/request-key.ts";
 import type { Logger } from "../../logger.ts";
 import type { CallInfo, Pipeline } from "../../pipeline/pipeline.ts";
 import { requestChars } from "../../pipeline/tally.ts";
@@ -22,9 +25,17 @@ export async function ollamaNotFound<T>(model: string, work: () => T | Promise<T
   }
 }
 
-/** Waits out the first discovery round (only in the first moments after start), then resolves the id. */
-export async function assertModelExists(registry: ModelRegistry, model: string): Promise<void> {
+/**
+ * Waits out the first discovery round (only in the first moments after start), then resolves the id
+ * — as the request's key sees it: a model the key may not use is refused (403, as on every surface),
+ * so a restricted key cannot probe which models exist through a request with nothing to generate.
+ */
+export async function assertModelExists(registry: ModelRegistry, model: string, request: Request): Promise<void> {
   if (!registry.isReady) await registry.ready;
+  const key = keyOf(request);
+  if (key && !mayUse(key, model, registry)) {
+    throw new PermissionError(`The key '${key.name}' is not allowed to use the model '${model}'.`, { param: "model" });
+  }
   await ollamaNotFound(model, () => registry.resolve(model));
 }
 

@@ -70,7 +70,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const startedAt = performance.now();
         const body = chatBody.assert(raw);
         if (!body.messages || body.messages.length === 0) {
-          await assertModelExists(registry, body.model);
+          await assertModelExists(registry, body.model, request);
           return loadAnswer("chat", body.model, body.keep_alive);
         }
         const stream = isStream(body.stream);
@@ -85,12 +85,12 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const body = generateBody.assert(raw);
         const hasImages = (body.images?.length ?? 0) > 0;
         if (!body.prompt && !hasImages && !body.suffix) {
-          await assertModelExists(registry, body.model);
+          await assertModelExists(registry, body.model, request);
           return loadAnswer("generate", body.model, body.keep_alive);
         }
         if (body.suffix) {
           // Fill-in-the-middle needs the provider's own completion endpoint; no plugin offers one.
-          await assertModelExists(registry, body.model);
+          await assertModelExists(registry, body.model, request);
           throw new InvalidRequestError(`model '${body.model}' does not support insert (suffix)`, { param: "suffix" });
         }
         const stream = isStream(body.stream);
@@ -105,7 +105,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const body = embedBody.assert(raw);
         const input = typeof body.input === "string" ? [body.input] : body.input;
         if (input.length === 0) {
-          await assertModelExists(registry, body.model);
+          await assertModelExists(registry, body.model, request);
           return { model: body.model, embeddings: [] };
         }
         const request_: EmbeddingRequest = { model: body.model, input: body.input };
@@ -127,7 +127,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
       async function ollamaEmbeddings({ body: raw, request, set }) {
         const body = embeddingsBody.assert(raw);
         if (body.prompt === "") {
-          await assertModelExists(registry, body.model);
+          await assertModelExists(registry, body.model, request);
           return { embedding: [] };
         }
         const request_: EmbeddingRequest = { model: body.model, input: body.prompt };
