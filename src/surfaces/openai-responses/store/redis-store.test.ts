@@ -34,6 +34,19 @@ describe("RedisResponseStore (a real redis-server)", () => {
     }
   });
 
+  test("an output item's key is not a response's: `item:<id>` as a response id finds nothing", async () => {
+    const store = new RedisResponseStore(redis.url, 60);
+    try {
+      await store.put(entry("resp_items"));
+      expect(await store.getItems(["rs_resp_items"])).toHaveLength(1);
+      expect(await store.get("item:rs_resp_items")).toBeUndefined();
+      expect(await store.delete("item:rs_resp_items")).toBe(false);
+      expect(await store.getItems(["rs_resp_items"])).toEqual([{ id: "rs_resp_items", type: "reasoning", summary: [] } as never]);
+    } finally {
+      store.close();
+    }
+  });
+
   test("values carry the TTL, so Redis expires them", async () => {
     const store = new RedisResponseStore(redis.url, 123);
     try {

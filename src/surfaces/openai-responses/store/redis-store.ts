@@ -4,7 +4,8 @@ import type { InputItemResource } from "../response-schema.ts";
 import type { ResponseStore, StoredResponse } from "./response-store.ts";
 
 const KEY_PREFIX = "ollaix:responses:";
-const ITEM_PREFIX = "ollaix:responses:item:";
+// Not under KEY_PREFIX: `GET /v1/responses/item:<id>` must not read an item as a response.
+const ITEM_PREFIX = "ollaix:response-items:";
 
 /**
  * Stored responses in Redis (`REDIS_URL`), one JSON value per response, written with `SET … EX` so
