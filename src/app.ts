@@ -95,5 +95,6 @@ export function createApp(options: AppOptions) {
     .use(embeddingRoutes(deps))
     .use(adminConsole.routes);
   Object.assign(serveRoutes, fastRoutes(app.routes, { config, keys, errorResponse, exposeHeaders: EXPOSED_HEADERS }));
-  return app;
+  // Open console pages hold an event stream forever: ended before a graceful stop waits for requests.
+  return Object.assign(app, { closeEventStreams: () => adminConsole.events?.close() });
 }

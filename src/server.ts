@@ -158,6 +158,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         responseStore.close();
         return void (await observability.shutdown().catch(() => undefined));
       }
+      app.closeEventStreams();
       const graceful = server.stop(false);
       const timedOut = await Promise.race([
         graceful.then(() => false),
