@@ -2,7 +2,7 @@ import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import type { Config } from "./config.ts";
 import { docs } from "./docs.ts";
-import { guards } from "./guards.ts";
+import { guards, requestIds } from "./guards.ts";
 import type { Logger } from "./logger.ts";
 import type { ModelRegistry } from "./registry.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
@@ -71,6 +71,7 @@ export function createApp(options: AppOptions) {
   // Bun serves these paths itself, before Elysia: the console's page, then the hot routes (below).
   const serveRoutes: Record<string, unknown> = { ...adminConsole.pageRoutes };
   const app = new Elysia({ name: "ollaix", serve: { routes: serveRoutes as never } })
+    .use(requestIds())
     .use(
       cors({
         origin: config.corsAllowedOrigins === "*" ? true : [...config.corsAllowedOrigins],

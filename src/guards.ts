@@ -46,11 +46,19 @@ export function guardRequest(request: Request, keys: KeyStore): void {
   return;
 }
 
+/**
+ * The request id on every answer Elysia gives, registered first (before CORS, whose preflight
+ * answers at once, and before the guard, whose refusals carry it too).
+ */
+export function requestIds() {
+  return new Elysia({ name: "ollaix:request-id" }).onRequest(function stampRequestId({ request, set }) {
+    set.headers["x-request-id"] = requestIdOf(request);
+  });
+}
+
 /** `guardRequest` for every route Elysia serves. */
 export function guards(keys: KeyStore) {
-  return new Elysia({ name: "ollaix:guards", seed: keys.records.length }).onRequest(function guardRoute({ request, set }) {
-    // The id is set before the guard can refuse: a refusal carries it too.
-    set.headers["x-request-id"] = requestIdOf(request);
+  return new Elysia({ name: "ollaix:guards", seed: keys.records.length }).onRequest(function guardRoute({ request }) {
     guardRequest(request, keys);
   });
 }

@@ -223,6 +223,25 @@ describe("CORS", () => {
     expect(res.headers.get("access-control-allow-methods")).toContain("POST");
     const get = await gw.handle("/health", { headers: { origin: "https://app.example" } });
     expect(get.headers.get("access-control-expose-headers")).toContain("x-request-id");
+    // Every answer carries a request id, the preflight's included.
+    expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+  });
+
+  test("the hot routes Bun serves directly (real port): CORS headers for a browser's request, none for an SDK's", async () => {
+    const body = JSON.stringify({ model: "dummy-model:1.0", messages: [{ role: "user", content: "hi" }] });
+    const browser = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", origin: "https://app.example", ...auth }, body });
+    expect(browser.status).toBe(200);
+    expect(browser.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(browser.headers.get("access-control-expose-headers")).toContain("x-ratelimit-remaining-requests");
+    expect(browser.headers.get("x-request-id")).toMatch(/^req_/);
+    const sdk = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", ...auth }, body });
+    expect(sdk.status).toBe(200);
+    expect(sdk.headers.get("access-control-allow-origin")).toBeNull();
+    expect(sdk.headers.get("x-request-id")).toMatch(/^req_/);
+    // An error from a browser page is readable by it too.
+    const refused = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", origin: "https://app.example", ...auth }, body: "{" });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get("access-control-allow-origin")).toBe("https://app.example");
   });
 
   test("CORS_ALLOWED_ORIGINS limits the allowed origins", async () => {
