@@ -3,8 +3,31 @@ import type { RouteDeps } from "./deps.ts";
 
 import { VERSION } from "../version.ts";
 
+/** How long one round of `?probe=true` answers is reused. */
+const PROBE_CACHE_MS = 5_000;
+
 export function healthRoutes({ registry, logger, redact, stateHealth }: RouteDeps) {
   const startedAt = Date.now();
+  let round: { at: number; result: Promise<{ ok?: boolean; detail?: string }[]> } | undefined;
+  const probes = () => {
+    if (round === undefined || Date.now() - round.at > PROBE_CACHE_MS) {
+      round = {
+        at: Date.now(),
+        result: Promise.all(
+          registry.providers.map(async (p) => {
+            if (!p.health) return {};
+            try {
+              const r = await p.health({ signal: AbortSignal.timeout(5000), logger, upstreamHeaders: { "x-ollaix-hops": "1" } });
+              return r.detail === undefined ? { ok: r.ok } : { ok: r.ok, detail: redact(r.detail) };
+            } catch (error) {
+              return { ok: false, detail: redact(error instanceof Error ? error.message : String(error)) };
+            }
+          }),
+        ),
+      };
+    }
+    return round.result;
+  };
   return new Elysia({ name: "ollaix:health" }).get(
     "/health",
     async function health({ query }) {
@@ -13,19 +36,12 @@ export function healthRoutes({ registry, logger, redact, stateHealth }: RouteDep
         const entry = providers.find((p) => p.name === model.owned_by);
         if (entry) entry.models++;
       }
-      // Probing upstreams costs a round trip each: only on request (`?probe=true`).
+      // Probing upstreams costs a round trip each: only on request (`?probe=true`), and at most one
+      // round every few seconds however often it is asked (it needs no key: callers must not be able
+      // to spend the providers' quota through it).
       if (query.probe === "true") {
-        await Promise.all(
-          registry.providers.map(async (p, i) => {
-            if (!p.health) return;
-            try {
-              const r = await p.health({ signal: AbortSignal.timeout(5000), logger, upstreamHeaders: { "x-ollaix-hops": "1" } });
-              Object.assign(providers[i]!, r.detail === undefined ? { ok: r.ok } : { ok: r.ok, detail: redact(r.detail) });
-            } catch (error) {
-              Object.assign(providers[i]!, { ok: false, detail: redact(error instanceof Error ? error.message : String(error)) });
-            }
-          }),
-        );
+        const probed = await probes();
+        providers.forEach((entry, i) => Object.assign(entry, probed[i]));
       }
       // Redis away in `open` mode: still serving (200), limits counted per replica; say so.
       const state = stateHealth?.();
