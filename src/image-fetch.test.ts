@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { startFakeServer } from "../tests/helpers/fake-server.ts";
-import { loadImage, loadMessageImages, parseDataUrl } from "./image-fetch.ts";
+import { loadImage, loadMessageImages, MAX_FETCHED_IMAGES, parseDataUrl } from "./image-fetch.ts";
 import type { Message } from "./schemas/chat.ts";
 
 const PNG = Buffer.from("89504e470d0a1a0a", "hex");
@@ -80,6 +80,18 @@ describe("loadMessageImages: every image part of a conversation", () => {
       ["messages[1].content[1]", { mimeType: "image/png", data: PNG64 }],
       ["messages[3].content[1]", { mimeType: "image/png", data: PNG64 }],
     ]);
+  });
+
+  test(`at most ${MAX_FETCHED_IMAGES} images fetched by URL per request: the next is a 400 naming it, and nothing is fetched`, async () => {
+    const before = images.requests.length;
+    const parts = Array.from({ length: MAX_FETCHED_IMAGES + 1 }, (_, k) => `${images.url}/cat-${k}.png`);
+    const failure = loadMessageImages([user(...parts)], messageOptions);
+    const param = `messages[0].content[${MAX_FETCHED_IMAGES + 1}].image_url.url`;
+    await expect(failure).rejects.toMatchObject({ status: 400, param });
+    expect(images.requests.length).toBe(before);
+    // Data URLs do not count: the body's size bounds them.
+    const inline = Array.from({ length: MAX_FETCHED_IMAGES + 4 }, () => `data:image/png;base64,${PNG64}`);
+    expect((await loadMessageImages([user(...inline)], messageOptions)).size).toBe(MAX_FETCHED_IMAGES + 4);
   });
 
   test("no image parts, no work", async () => {

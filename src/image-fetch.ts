@@ -117,6 +117,9 @@ export async function loadImage(url: string, o: ImageFetchOptions): Promise<Inli
 
 const isHttp = (url: URL) => url.protocol === "http:" || url.protocol === "https:";
 
+/** How many `image_url`s one request may have the gateway fetch (each up to the image size limit). */
+export const MAX_FETCHED_IMAGES = 16;
+
 /** The key of one content part in `loadMessageImages`' map, and the prefix of its error `param`. */
 export const imagePartKey = (message: number, part: number) => `messages[${message}].content[${part}]`;
 
@@ -133,16 +136,30 @@ export interface MessageImagesOptions {
  * 400 naming the part (`messages[1].content[2].image_url.url`).
  */
 export async function loadMessageImages(messages: readonly Message[], o: MessageImagesOptions): Promise<Map<string, InlineImage>> {
-  const jobs: Promise<[string, InlineImage]>[] = [];
+  const parts: { key: string; param: string; url: string }[] = [];
+  let remote = 0;
   messages.forEach((message, i) => {
     if (!Array.isArray(message.content)) return;
     message.content.forEach((part, j) => {
       if (part.type !== "image_url" || !part.image_url) return;
       const key = imagePartKey(i, j);
       const param = `${key}.image_url.url`;
-      const options = { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch, resolve: o.resolve };
-      jobs.push(loadImage(part.image_url.url, options).then((image) => [key, image]));
+      const url = part.image_url.url;
+      // Data URLs are bounded by the body's size; fetched images are not: a cap per request,
+      // checked before anything is fetched.
+      if (!url.startsWith("data:") && ++remote > MAX_FETCHED_IMAGES) {
+        throw new InvalidRequestError(
+          `Invalid '${param}': at most ${MAX_FETCHED_IMAGES} images are fetched by URL per request; send the others as data URLs.`,
+          { param },
+        );
+      }
+      parts.push({ key, param, url });
     });
   });
+  const jobs = parts.map(({ key, param, url }) =>
+    loadImage(url, { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch, resolve: o.resolve }).then(
+      (image): [string, InlineImage] => [key, image],
+    ),
+  );
   return new Map(await Promise.all(jobs));
 }
