@@ -166,4 +166,25 @@ describe("streamResponse", () => {
     expect(end.kind).toBe("client_gone");
     expect(p.returned).toBe(true);
   });
+
+  test("a slow client is not an idle upstream: waiting on backpressure longer than the idle time-out ends nothing", async () => {
+    const big = "x".repeat(64 * 1024);
+    const p = provider(async function* () {
+      for (let i = 0; i < 400; i++) yield chunk(big);
+    });
+    const { url, ended } = await serve(p, 100);
+    const response = await fetch(url);
+    const reader = response.body!.getReader();
+    await reader.read();
+    await Bun.sleep(400); // stalled four idle time-outs long, with the upstream ready all along
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+    }
+    const end = await ended;
+    expect(end.kind).toBe("ok");
+    expect(bytes).toBeGreaterThan(300 * 64 * 1024);
+  });
 });

@@ -112,15 +112,22 @@ export function streamResponse(
         if (typeof written !== "number") return written.then(afterWrite); // backpressure: wait
         afterWrite(written);
       };
+      let failed = false;
       const fail = async (error: unknown) => {
         if (closed || o.scope.isClientGone) return finish({ kind: "client_gone" });
+        // Once: the idle timer and the provider's own failure (its abort) may both get here.
+        if (failed) return;
+        failed = true;
         const mapped = mapError(o.scope.explain(error), o.redact);
         if (mapped.internal) o.logger.error("stream failed", { error });
         else o.logger.warn("stream failed", { status: mapped.status, code: mapped.body.error.code, message: mapped.body.error.message });
         finish({ kind: "error", error: mapped });
         await write(encoder.error(mapped));
       };
+      let awaitingUpstream = false;
       idleTimer = setTimeout(() => {
+        // Idle means the upstream is silent: time spent waiting on a slow client (backpressure) is not.
+        if (!awaitingUpstream) return idleTimer?.refresh();
         const error = new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`);
         o.scope.abort(error);
         // A provider that ignores the signal must not hang the client: answer and close now.
@@ -137,7 +144,9 @@ export function streamResponse(
         while (!closed && !result.done) {
           idleTimer.refresh();
           const waitStart = performance.now();
+          awaitingUpstream = true;
           result = await iterator.next();
+          awaitingUpstream = false;
           upstreamMs += performance.now() - waitStart;
           if (closed) break;
           if (result.done) break;
