@@ -1,3 +1,4 @@
+import { keyOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
 import { jsonBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
@@ -25,11 +26,17 @@ const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not
  */
 export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: ResponseStore = createResponseStore(config)) {
   const validate = compileValidator(ResponsesRequest);
-  const keep = (response: ResponseObject, input: InputItemResource[]): Promise<void> =>
-    store.put({ response, input }).catch((error) => {
+  const keep = (response: ResponseObject, input: InputItemResource[], owner: string | undefined): Promise<void> =>
+    store.put(owner === undefined ? { response, input } : { response, input, owner }).catch((error) => {
       // The answer is still good; only a later GET or previous_response_id will miss it.
       logger.warn("could not store a response", { id: response.id, error: error instanceof Error ? error.message : String(error) });
     });
+
+  /** A stored response, if the asking key (none without keys) is the one that created it. */
+  const ownStored = async (id: string, owner: string | undefined) => {
+    const stored = await store.get(id);
+    return stored !== undefined && stored.owner === owner ? stored : undefined;
+  };
 
   return new Elysia({ name: "ollaix:responses" })
     .onStop(() => store.close())
@@ -37,15 +44,16 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
       "/v1/responses",
       async function createResponse({ body: raw, request, set }) {
         const body = validate.assert(raw);
+        const owner = keyOf(request)?.name;
         const ids = referencedIds(body.input);
         const references = new Map<string, InputItemResource>();
         if (ids.length > 0) {
-          const found = await store.getItems(ids);
+          const found = await store.getItems(ids, owner);
           for (let i = 0; i < ids.length; i++) if (found[i]) references.set(ids[i]!, found[i]!);
         }
         let input = normalizeInput(body.input, references);
         if (body.previous_response_id) {
-          const previous = await store.get(body.previous_response_id);
+          const previous = await ownStored(body.previous_response_id, owner);
           if (!previous) {
             throw new InvalidRequestError(`Previous response with id '${body.previous_response_id}' not found.`, {
               param: "previous_response_id",
@@ -64,13 +72,13 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
             const response = toResponse(done.result, frame, done.usage, nowSeconds());
-            if (isStored) await keep(response, input);
+            if (isStored) await keep(response, input, owner);
             return response;
           }
           return await pipeline.stream(
             call,
             chat,
-            responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, input) : undefined }),
+            responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, input, owner) : undefined }),
           );
         } catch (error) {
           throw withResponsesParam(error);
@@ -88,8 +96,8 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
     )
     .get(
       "/v1/responses/:response_id",
-      async function getResponse({ params }) {
-        const stored = await store.get(params.response_id);
+      async function getResponse({ params, request }) {
+        const stored = await ownStored(params.response_id, keyOf(request)?.name);
         if (!stored) throw notFound(params.response_id);
         return stored.response;
       },
@@ -97,7 +105,8 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
     )
     .delete(
       "/v1/responses/:response_id",
-      async function deleteResponse({ params }) {
+      async function deleteResponse({ params, request }) {
+        if (!(await ownStored(params.response_id, keyOf(request)?.name))) throw notFound(params.response_id);
         if (!(await store.delete(params.response_id))) throw notFound(params.response_id);
         return { id: params.response_id, object: "response" as const, deleted: true as const };
       },
@@ -105,8 +114,8 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
     )
     .get(
       "/v1/responses/:response_id/input_items",
-      async function listResponseInputItems({ params, query }) {
-        const stored = await store.get(params.response_id);
+      async function listResponseInputItems({ params, query, request }) {
+        const stored = await ownStored(params.response_id, keyOf(request)?.name);
         if (!stored) throw notFound(params.response_id);
         return listInputItems(stored.input, query);
       },

@@ -35,11 +35,11 @@ describe("MemoryResponseStore", () => {
   test("output items are found by id while their response is kept", async () => {
     const store = new MemoryResponseStore(60, 1);
     await store.put(entry("r1", ["rs_1", "rs_2"]));
-    expect((await store.getItems(["rs_2", "rs_x", "rs_1"])).map((item) => item?.id)).toEqual(["rs_2", undefined, "rs_1"]);
+    expect((await store.getItems(["rs_2", "rs_x", "rs_1"], undefined)).map((item) => item?.id)).toEqual(["rs_2", undefined, "rs_1"]);
     await store.put(entry("r2", ["rs_3"])); // evicts r1 (count bound 1)
-    expect((await store.getItems(["rs_1", "rs_3"])).map((item) => item?.id)).toEqual([undefined, "rs_3"]);
+    expect((await store.getItems(["rs_1", "rs_3"], undefined)).map((item) => item?.id)).toEqual([undefined, "rs_3"]);
     await store.delete("r2");
-    expect(await store.getItems(["rs_3"])).toEqual([undefined]);
+    expect(await store.getItems(["rs_3"], undefined)).toEqual([undefined]);
   });
 
   test("beyond the count bound the oldest go first", async () => {

@@ -78,12 +78,13 @@ export class MemoryResponseStore implements ResponseStore {
     }
   }
 
-  async getItems(ids: readonly string[]): Promise<(InputItemResource | undefined)[]> {
+  async getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
     const found: (InputItemResource | undefined)[] = [];
     for (const id of ids) {
-      const owner = this.#items.get(id);
-      const stored = owner === undefined ? undefined : await this.get(owner);
-      found.push(stored?.response.output.find((item) => item.id === id) as InputItemResource | undefined);
+      const responseId = this.#items.get(id);
+      const stored = responseId === undefined ? undefined : await this.get(responseId);
+      const mine = stored !== undefined && stored.owner === owner;
+      found.push(mine ? (stored.response.output.find((item) => item.id === id) as InputItemResource | undefined) : undefined);
     }
     return found;
   }

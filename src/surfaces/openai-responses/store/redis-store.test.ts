@@ -23,10 +23,10 @@ describe("RedisResponseStore (a real redis-server)", () => {
     try {
       await a.put(entry("resp_shared"));
       expect(await b.get("resp_shared")).toEqual(entry("resp_shared"));
-      expect(await b.getItems(["rs_resp_shared", "rs_none"])).toEqual([{ id: "rs_resp_shared", type: "reasoning", summary: [] } as never, undefined]);
+      expect(await b.getItems(["rs_resp_shared", "rs_none"], undefined)).toEqual([{ id: "rs_resp_shared", type: "reasoning", summary: [] } as never, undefined]);
       expect(await b.delete("resp_shared")).toBe(true);
       expect(await a.get("resp_shared")).toBeUndefined();
-      expect(await a.getItems(["rs_resp_shared"])).toEqual([undefined]);
+      expect(await a.getItems(["rs_resp_shared"], undefined)).toEqual([undefined]);
       expect(await a.delete("resp_shared")).toBe(false);
     } finally {
       a.close();
@@ -38,10 +38,10 @@ describe("RedisResponseStore (a real redis-server)", () => {
     const store = new RedisResponseStore(redis.url, 60);
     try {
       await store.put(entry("resp_items"));
-      expect(await store.getItems(["rs_resp_items"])).toHaveLength(1);
+      expect(await store.getItems(["rs_resp_items"], undefined)).toHaveLength(1);
       expect(await store.get("item:rs_resp_items")).toBeUndefined();
       expect(await store.delete("item:rs_resp_items")).toBe(false);
-      expect(await store.getItems(["rs_resp_items"])).toEqual([{ id: "rs_resp_items", type: "reasoning", summary: [] } as never]);
+      expect(await store.getItems(["rs_resp_items"], undefined)).toEqual([{ id: "rs_resp_items", type: "reasoning", summary: [] } as never]);
     } finally {
       store.close();
     }

@@ -35,15 +35,20 @@ export class RedisResponseStore implements ResponseStore {
     await this.#call((c) =>
       Promise.all([
         c.send("SET", [KEY_PREFIX + value.response.id, JSON.stringify(value), "EX", this.#ttl]),
-        ...value.response.output.map((item) => c.send("SET", [ITEM_PREFIX + item.id, JSON.stringify(item), "EX", this.#ttl])),
+        // Each item with its response's owner, so a reference to it is checked like the response.
+        ...value.response.output.map((item) => c.send("SET", [ITEM_PREFIX + item.id, JSON.stringify({ owner: value.owner ?? null, item }), "EX", this.#ttl])),
       ]),
     );
   }
 
-  async getItems(ids: readonly string[]): Promise<(InputItemResource | undefined)[]> {
+  async getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
     if (ids.length === 0) return [];
     const texts = (await this.#call((c) => c.send("MGET", ids.map((id) => ITEM_PREFIX + id)))) as (string | null)[];
-    return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as InputItemResource)));
+    return texts.map((text) => {
+      if (text === null) return undefined;
+      const stored = JSON.parse(text) as { owner: string | null; item: InputItemResource };
+      return (stored.owner ?? undefined) === owner ? stored.item : undefined;
+    });
   }
 
   async delete(id: string): Promise<boolean> {

@@ -5,6 +5,11 @@ export interface StoredResponse {
   response: ResponseObject;
   /** The conversation before the answer, oldest first: a previous response's input and output, then this request's input. */
   input: InputItemResource[];
+  /**
+   * The name of the key that created it (absent without keys): only that key reads, continues or
+   * deletes it, as OpenAI scopes responses to a project.
+   */
+  owner?: string;
 }
 
 /**
@@ -18,7 +23,7 @@ export interface ResponseStore {
    * Output items of stored responses by their id (clients send `item_reference` items instead of
    * repeating them); undefined where unknown or expired.
    */
-  getItems(ids: readonly string[]): Promise<(InputItemResource | undefined)[]>;
+  getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]>;
   /** True when there was something to delete. */
   delete(id: string): Promise<boolean>;
   close(): void;

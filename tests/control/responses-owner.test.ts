@@ -1,0 +1,42 @@
+// Stored responses belong to the key that created them (OpenAI scopes them to a project): another
+// key cannot read, continue, list or delete them, nor reference their items.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import dummy from "../../plugins/dummy/index.ts";
+import { writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
+import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+
+const A = "sk-owner-team-a-0001";
+const B = "sk-owner-team-b-0002";
+let gw: TestGateway;
+beforeAll(async () => {
+  const config = writeConfigFile({ keys: [{ name: "team-a", key_env: "KEY_A" }, { name: "team-b", key_env: "KEY_B" }] });
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, KEY_A: A, KEY_B: B }, [dummy]);
+});
+afterAll(() => gw.close());
+
+const as = (key: string) => ({ authorization: `Bearer ${key}` });
+const create = (key: string, extra: Record<string, unknown> = {}) =>
+  json(fetch(`${gw.url}/v1/responses`, jsonPost({ model: "dummy-model:1.0", input: "Hello", ...extra }, as(key))));
+
+describe("stored responses are the creating key's", () => {
+  test("another key gets 404 on GET, input_items and DELETE, 400 previous_response_not_found on a continuation; the owner gets them", async () => {
+    const mine = await create(A);
+    expect(mine.id).toMatch(/^resp_/);
+    const url = `${gw.url}/v1/responses/${mine.id}`;
+    expect((await fetch(url, { headers: as(B) })).status).toBe(404);
+    expect((await fetch(`${url}/input_items`, { headers: as(B) })).status).toBe(404);
+    expect((await fetch(url, { method: "DELETE", headers: as(B) })).status).toBe(404);
+    const continued = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "dummy-model:1.0", input: "more", previous_response_id: mine.id }, as(B)));
+    expect(continued.status).toBe(400);
+    expect((await json(continued)).error).toMatchObject({ code: "previous_response_not_found", param: "previous_response_id" });
+    // An item reference to another key's output item is unknown too.
+    const itemId = mine.output[0].id;
+    const referenced = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "dummy-model:1.0", input: [{ type: "item_reference", id: itemId }, { role: "user", content: "and?" }] }, as(B)));
+    expect(referenced.status).toBe(400);
+    // The owner still has all of it.
+    expect((await fetch(url, { headers: as(A) })).status).toBe(200);
+    expect((await fetch(`${url}/input_items`, { headers: as(A) })).status).toBe(200);
+    expect((await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "dummy-model:1.0", input: "more", previous_response_id: mine.id }, as(A)))).status).toBe(200);
+    expect((await fetch(url, { method: "DELETE", headers: as(A) })).status).toBe(200);
+  });
+});
