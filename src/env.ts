@@ -22,13 +22,21 @@ export function readEnv<S extends TObject>(schema: S, env: EnvSource): Static<S>
     const isText = (schema.properties[key] as { type?: unknown }).type === "string";
     raw[key] = isText ? value : value.trim();
   }
-  const value = Value.Convert(schema, Value.Default(schema, raw));
-  const problems = [...Value.Errors(schema, value)].map((e) => {
-    const name = e.path.replace(/^\//, "").split("/")[0] || "(environment)";
-    const got = raw[name];
+  const given = { ...raw }; // as written: TypeBox's conversion changes `raw` in place
+  const problem = (name: string, message: string) => {
     const expected = (schema.properties[name] as { description?: string } | undefined)?.description;
-    return `${name}=${JSON.stringify(got)} is invalid: ${e.message}${expected ? ` (${expected})` : ""}`;
-  });
+    return `${name}=${JSON.stringify(given[name])} is invalid: ${message}${expected ? ` (${expected})` : ""}`;
+  };
+  // TypeBox's conversion truncates "1.5" and "1e3" to 1: a whole number must be written as one.
+  const notWhole = Object.keys(raw).filter(
+    (key) => (schema.properties[key] as { type?: unknown }).type === "integer" && !/^[+-]?\d+$/.test(raw[key] as string),
+  );
+  const value = Value.Convert(schema, Value.Default(schema, raw));
+  const problems = notWhole.map((name) => problem(name, "Expected a whole number"));
+  for (const e of Value.Errors(schema, value)) {
+    const name = e.path.replace(/^\//, "").split("/")[0] || "(environment)";
+    if (!notWhole.includes(name)) problems.push(problem(name, e.message));
+  }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)].join("; "));
   return value as Static<S>;
 }

@@ -25,6 +25,13 @@ describe("loadConfig", () => {
     });
   });
 
+  test("a whole number must be written as one: 1e6 or 80.5 is refused, not truncated to 1 or 80", () => {
+    expect(() => loadConfig({ MAX_BODY_BYTES: "1e6" })).toThrow('MAX_BODY_BYTES="1e6" is invalid: Expected a whole number');
+    expect(() => loadConfig({ PORT: "80.5" })).toThrow(/PORT="80.5" is invalid: Expected a whole number/);
+    expect(() => loadConfig({ PORT: "0x50" })).toThrow(/PORT/);
+    expect(loadConfig({ PORT: "+8080", MAX_BODY_BYTES: " 2048 " })).toMatchObject({ port: 8080, maxBodyBytes: 2048 });
+  });
+
   test("REDIS_URL must be a redis:// or rediss:// URL; RESPONSES_TTL_S a positive integer", () => {
     expect(loadConfig({ REDIS_URL: "rediss://user:pw@cache.example:6380/2", RESPONSES_TTL_S: "60" })).toMatchObject({
       redisUrl: "rediss://user:pw@cache.example:6380/2",
