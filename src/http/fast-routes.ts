@@ -3,6 +3,7 @@ import { readJsonBody } from "../body.ts";
 import type { KeyStore } from "../keys/key-store.ts";
 import { guardRequest } from "../guards.ts";
 import { requestIdOf } from "../request-meta.ts";
+import { JSON_TYPE, JsonText } from "./json-text.ts";
 
 /** What the surfaces' POST handlers read from their context (the same functions Elysia calls). */
 interface HandlerContext {
@@ -18,8 +19,6 @@ export interface FastRouteDeps {
   errorResponse: (error: unknown, request: Request, requestId: string) => Response;
   exposeHeaders: readonly string[];
 }
-
-const JSON_TYPE = "application/json;charset=utf-8";
 
 /**
  * The hot routes (every JSON POST of the model surfaces: `/v1/chat/completions`, `/v1/responses`,
@@ -82,7 +81,8 @@ export function fastRoutes(
         const body = await readJsonBody(request, limit);
         const result = await handler({ body, request, set });
         if (result instanceof Response) return withHeaders(request, result, set.headers);
-        return new Response(JSON.stringify(result), { status: set.status ?? 200, headers: headersFor(request, set.headers, JSON_TYPE) });
+        const text = result instanceof JsonText ? result.text : JSON.stringify(result);
+        return new Response(text, { status: set.status ?? 200, headers: headersFor(request, set.headers, JSON_TYPE) });
       } catch (error) {
         return withHeaders(request, deps.errorResponse(error, request, requestId), { "x-request-id": requestId });
       }

@@ -72,14 +72,32 @@ export function finishedResponse(
   now: number,
 ): ResponseObject {
   const status: ResponseStatus = ended.status;
+  // Field by field rather than spreading the frame: one object shape, no property copy loop.
   const response: ResponseObject = {
-    ...frame,
+    id: frame.id,
+    object: frame.object,
+    created_at: frame.created_at,
     status,
     completed_at: status === "completed" ? now : null,
     error: ended.error ?? null,
     incomplete_details: ended.incomplete_details,
+    instructions: frame.instructions,
+    max_output_tokens: frame.max_output_tokens,
+    model: frame.model,
     output,
+    parallel_tool_calls: frame.parallel_tool_calls,
+    previous_response_id: frame.previous_response_id,
+    reasoning: frame.reasoning,
+    store: frame.store,
+    temperature: frame.temperature,
+    text: frame.text,
+    tool_choice: frame.tool_choice,
+    tools: frame.tools,
+    top_p: frame.top_p,
+    truncation: frame.truncation,
+    usage,
+    user: frame.user,
+    metadata: frame.metadata,
   };
-  if (usage) response.usage = usage;
   return response;
 }
