@@ -58,6 +58,13 @@ export const CoreEnv = Type.Object({
     description: "milliseconds",
   }),
   RESPONSES_TTL_S: Type.Integer({ minimum: 1, default: 86_400, title: "how long stored Responses are kept", description: "seconds stored Responses are kept" }),
+  RESPONSES_MEMORY_MB: Type.Integer({
+    minimum: 1,
+    maximum: 65_536,
+    default: 64,
+    title: "memory for stored Responses without REDIS_URL (the oldest go first beyond it)",
+    description: "MiB",
+  }),
   LOG_LEVEL: Type.Union(
     [Type.Literal("debug"), Type.Literal("info"), Type.Literal("warn"), Type.Literal("error")],
     { default: "info", title: "debug, info, warn or error (JSON lines on stdout)", description: "debug, info, warn or error" },
@@ -98,6 +105,8 @@ export interface Config {
   otel?: OtelConfig;
   /** How long stored Responses are kept. */
   responsesTtlS: number;
+  /** The in-process response store's byte bound (no Redis). */
+  responsesMemoryBytes: number;
 }
 
 const splitList = (value: string) =>
@@ -143,5 +152,6 @@ export function loadConfig(env: EnvSource): Config {
     redisFailureMode: e.REDIS_FAILURE_MODE,
     otel: readOtelConfig(env),
     responsesTtlS: e.RESPONSES_TTL_S,
+    responsesMemoryBytes: e.RESPONSES_MEMORY_MB * 1024 * 1024,
   };
 }

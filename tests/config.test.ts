@@ -22,7 +22,14 @@ describe("loadConfig", () => {
       redisUrl: undefined,
       redisFailureMode: "open",
       responsesTtlS: 86400,
+      responsesMemoryBytes: 64 * 1024 * 1024,
     });
+  });
+
+  test("RESPONSES_MEMORY_MB is whole MiB, at least 1", () => {
+    expect(loadConfig({ RESPONSES_MEMORY_MB: "8" }).responsesMemoryBytes).toBe(8 * 1024 * 1024);
+    expect(() => loadConfig({ RESPONSES_MEMORY_MB: "0" })).toThrow(/RESPONSES_MEMORY_MB/);
+    expect(() => loadConfig({ RESPONSES_MEMORY_MB: "1.5" })).toThrow(/RESPONSES_MEMORY_MB/);
   });
 
   test("a whole number must be written as one: 1e6 or 80.5 is refused, not truncated to 1 or 80", () => {

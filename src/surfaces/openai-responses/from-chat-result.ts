@@ -1,13 +1,14 @@
 import { randomId } from "../../ids.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
+import { outputItemId } from "./item-ids.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 /**
  * A complete chat answer as a Response: thinking → a `reasoning` item, text (or a refusal) → a
  * `message` item, each tool call → a `function_call` item, in that order, as OpenAI's models emit
- * them. A length cut is `incomplete` with `max_output_tokens`. Pure apart from the new item ids.
+ * them. A length cut is `incomplete` with `max_output_tokens`. Pure apart from a new call id where the provider gave none.
  */
 export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number): ResponseObject {
   const choice = result.choices[0];
@@ -17,7 +18,7 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
   const message = choice?.message;
   const reasoning = (message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
   if (typeof reasoning === "string" && reasoning.length > 0) {
-    output.push({ id: randomId("rs_"), type: "reasoning", summary: [{ type: "summary_text", text: reasoning }] });
+    output.push({ id: outputItemId("rs_", frame.id, output.length), type: "reasoning", summary: [{ type: "summary_text", text: reasoning }] });
   }
   const calls = message?.tool_calls ?? [];
   const text = message?.content ?? "";
@@ -26,11 +27,11 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
     const content: OutputMessageItem["content"] = [];
     if (text.length > 0 || !refusal) content.push({ type: "output_text", text, annotations: [], logprobs: [] });
     if (refusal) content.push({ type: "refusal", refusal });
-    output.push({ id: randomId("msg_"), type: "message", role: "assistant", status: itemStatus, content });
+    output.push({ id: outputItemId("msg_", frame.id, output.length), type: "message", role: "assistant", status: itemStatus, content });
   }
   for (const call of calls) {
     output.push({
-      id: randomId("fc_"),
+      id: outputItemId("fc_", frame.id, output.length),
       type: "function_call",
       status: "completed",
       call_id: call.id || randomId("call_"),

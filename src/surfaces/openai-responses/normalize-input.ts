@@ -1,5 +1,6 @@
 import { InvalidRequestError } from "../../errors.ts";
 import { randomId } from "../../ids.ts";
+import { inputItemId } from "./item-ids.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
 import type { InputItemResource } from "./response-schema.ts";
 
@@ -18,15 +19,17 @@ const missing = (param: string): never => fail(`Missing required parameter: '${p
 export function normalizeInput(
   input: ResponsesRequest["input"],
   references: ReadonlyMap<string, InputItemResource> = NO_REFERENCES,
+  responseId: string = randomId("resp_"),
 ): InputItemResource[] {
   if (input === undefined) return [];
   if (typeof input === "string") {
-    return [{ id: randomId("msg_"), type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: input }] }];
+    const content = [{ type: "input_text", text: input }];
+    return [{ id: inputItemId("msg_", responseId, 0), type: "message", role: "user", status: "completed", content }];
   }
   const items: InputItemResource[] = new Array(input.length);
   for (let i = 0; i < input.length; i++) {
     const item = input[i]!;
-    items[i] = item.type === "item_reference" ? referenced(item, `input[${i}]`, references) : normalizeItem(item, `input[${i}]`);
+    items[i] = item.type === "item_reference" ? referenced(item, `input[${i}]`, references) : normalizeItem(item, `input[${i}]`, responseId, i);
   }
   return items;
 }
@@ -48,18 +51,19 @@ function referenced(item: ResponsesInputItem, at: string, references: ReadonlyMa
   return found!;
 }
 
-function normalizeItem(item: ResponsesInputItem, at: string): InputItemResource {
+/** An item given without an id gets one made from the response's id and the item's place. */
+function normalizeItem(item: ResponsesInputItem, at: string, responseId: string, index: number): InputItemResource {
   const type = item.type ?? (item.role !== undefined ? "message" : undefined);
   const id = item.id ?? undefined;
   switch (type) {
     case "message":
-      return normalizeMessage(item, at, id);
+      return normalizeMessage(item, at, id ?? inputItemId("msg_", responseId, index));
     case "function_call":
       if (item.call_id === undefined) missing(`${at}.call_id`);
       if (item.name === undefined) missing(`${at}.name`);
       if (item.arguments === undefined) missing(`${at}.arguments`);
       return {
-        id: id ?? randomId("fc_"),
+        id: id ?? inputItemId("fc_", responseId, index),
         type,
         status: "completed",
         call_id: item.call_id!,
@@ -70,14 +74,14 @@ function normalizeItem(item: ResponsesInputItem, at: string): InputItemResource 
       if (item.call_id === undefined) missing(`${at}.call_id`);
       if (item.output === undefined) missing(`${at}.output`);
       if (Array.isArray(item.output)) checkOutputParts(item.output, `${at}.output`);
-      return { id: id ?? randomId("fco_"), type, status: "completed", call_id: item.call_id!, output: item.output! };
+      return { id: id ?? inputItemId("fco_", responseId, index), type, status: "completed", call_id: item.call_id!, output: item.output! };
     case "reasoning": {
       const summary = (item.summary ?? []).map((part, j) => {
         if (part.type !== "summary_text") fail(`Invalid '${at}.summary[${j}].type': expected "summary_text".`, `${at}.summary[${j}].type`);
         return { type: "summary_text" as const, text: part.text };
       });
       return {
-        id: id ?? randomId("rs_"),
+        id: id ?? inputItemId("rs_", responseId, index),
         type,
         summary,
         ...(item.encrypted_content ? { encrypted_content: item.encrypted_content } : {}),
@@ -93,7 +97,7 @@ function normalizeItem(item: ResponsesInputItem, at: string): InputItemResource 
   }
 }
 
-function normalizeMessage(item: ResponsesInputItem, at: string, id: string | undefined): InputItemResource {
+function normalizeMessage(item: ResponsesInputItem, at: string, id: string): InputItemResource {
   const role = item.role ?? missing(`${at}.role`);
   const content = item.content ?? missing(`${at}.content`);
   const isAssistant = role === "assistant";
@@ -107,7 +111,7 @@ function normalizeMessage(item: ResponsesInputItem, at: string, id: string | und
     fail(`Invalid '${at}.content': a ${role} message needs non-empty content.`, `${at}.content`);
   }
   return {
-    id: id ?? randomId("msg_"),
+    id,
     type: "message",
     role,
     status: "completed",

@@ -2,6 +2,7 @@ import { keyOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
 import { jsonBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
+import { JsonText } from "../../http/json-text.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
@@ -26,8 +27,8 @@ const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not
  */
 export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: ResponseStore = createResponseStore(config)) {
   const validate = compileValidator(ResponsesRequest);
-  const keep = (response: ResponseObject, input: InputItemResource[], owner: string | undefined): Promise<void> =>
-    store.put(owner === undefined ? { response, input } : { response, input, owner }).catch((error) => {
+  const keep = (response: ResponseObject, input: InputItemResource[], owner: string | undefined, json?: string): Promise<void> =>
+    store.put(owner === undefined ? { response, input } : { response, input, owner }, json).catch((error) => {
       // The answer is still good; only a later GET or previous_response_id will miss it.
       logger.warn("could not store a response", { id: response.id, error: error instanceof Error ? error.message : String(error) });
     });
@@ -46,12 +47,14 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
         const body = validate.assert(raw);
         const owner = keyOf(request)?.name;
         const ids = referencedIds(body.input);
-        const references = new Map<string, InputItemResource>();
+        let references: Map<string, InputItemResource> | undefined;
         if (ids.length > 0) {
+          references = new Map();
           const found = await store.getItems(ids, owner);
           for (let i = 0; i < ids.length; i++) if (found[i]) references.set(ids[i]!, found[i]!);
         }
-        let input = normalizeInput(body.input, references);
+        const responseId = randomId("resp_");
+        let input = normalizeInput(body.input, references, responseId);
         if (body.previous_response_id) {
           const previous = await ownStored(body.previous_response_id, owner);
           if (!previous) {
@@ -64,7 +67,7 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
           input = [...previous.input, ...(previous.response.output as InputItemResource[]), ...input];
         }
         const chat = toChatRequest(body, input);
-        const frame = responseFrame(body, randomId("resp_"), nowSeconds());
+        const frame = responseFrame(body, responseId, nowSeconds());
         const isStored = frame.store;
         const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
         try {
@@ -72,8 +75,11 @@ export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: 
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
             const response = toResponse(done.result, frame, done.usage, nowSeconds());
-            if (isStored) await keep(response, input, owner);
-            return response;
+            if (!isStored) return response;
+            // Serialised once: the same text is the answer and goes into the store.
+            const json = JSON.stringify(response);
+            await keep(response, input, owner, json);
+            return new JsonText(json);
           }
           return await pipeline.stream(
             call,

@@ -5,6 +5,7 @@ import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChunkResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
+import { outputItemId } from "./item-ids.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, ResponseObject } from "./response-schema.ts";
 
@@ -57,8 +58,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   const where = (id: string, index: number) => `"item_id":"${id}","output_index":${index}`;
 
   const openMessage = (): string => {
-    const id = randomId("msg_");
     const index = nextIndex++;
+    const id = outputItemId("msg_", frame.id, index);
     message = { id, index, text: "", head: `${where(id, index)},"content_index":0,"logprobs":[],"delta":` };
     return (
       itemEvent("response.output_item.added", index, { id, type: "message", role: "assistant", status: "in_progress", content: [] }) +
@@ -80,8 +81,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   };
 
   const openReasoning = (): string => {
-    const id = randomId("rs_");
     const index = nextIndex++;
+    const id = outputItemId("rs_", frame.id, index);
     reasoning = { id, index, text: "", head: `${where(id, index)},"summary_index":0,"delta":` };
     return (
       itemEvent("response.output_item.added", index, { id, type: "reasoning", summary: [] }) +
@@ -102,8 +103,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   };
 
   const openCall = (toolIndex: number, callId: string | undefined, name: string | undefined): string => {
-    const id = randomId("fc_");
     const index = nextIndex++;
+    const id = outputItemId("fc_", frame.id, index);
     const call: OpenCall = { id, index, callId: callId || randomId("call_"), name: name ?? "", args: "", head: `${where(id, index)},"delta":` };
     calls.set(toolIndex, call);
     return itemEvent("response.output_item.added", index, {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startRedis, type TestRedis } from "../../../../tests/helpers/redis.ts";
 import type { ResponseObject } from "../response-schema.ts";
+import { outputItemId } from "../item-ids.ts";
 import { RedisResponseStore } from "./redis-store.ts";
 
 let redis: TestRedis;
@@ -11,8 +12,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+const item = (id: string) => ({ id: outputItemId("rs_", id, 0), type: "reasoning" as const, summary: [] });
 const entry = (id: string) => ({
-  response: { id, object: "response", output: [{ id: `rs_${id}`, type: "reasoning", summary: [] }] } as unknown as ResponseObject,
+  response: { id, object: "response", output: [item(id)] } as unknown as ResponseObject,
   input: [{ id: "msg_1", type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: "Hi" }] }],
 });
 
@@ -23,10 +25,12 @@ describe("RedisResponseStore (a real redis-server)", () => {
     try {
       await a.put(entry("resp_shared"));
       expect(await b.get("resp_shared")).toEqual(entry("resp_shared"));
-      expect(await b.getItems(["rs_resp_shared", "rs_none"], undefined)).toEqual([{ id: "rs_resp_shared", type: "reasoning", summary: [] } as never, undefined]);
+      const none = outputItemId("rs_", "resp_none", 0);
+      expect(await b.getItems([item("resp_shared").id, none, "rs_x"], undefined)).toEqual([item("resp_shared"), undefined, undefined]);
+      expect(await b.getItems([item("resp_shared").id], "someone-else")).toEqual([undefined]);
       expect(await b.delete("resp_shared")).toBe(true);
       expect(await a.get("resp_shared")).toBeUndefined();
-      expect(await a.getItems(["rs_resp_shared"], undefined)).toEqual([undefined]);
+      expect(await a.getItems([item("resp_shared").id], undefined)).toEqual([undefined]);
       expect(await a.delete("resp_shared")).toBe(false);
     } finally {
       a.close();
@@ -34,14 +38,16 @@ describe("RedisResponseStore (a real redis-server)", () => {
     }
   });
 
-  test("an output item's key is not a response's: `item:<id>` as a response id finds nothing", async () => {
+  test("an item is found through its response, and shares its lifetime: one key per response", async () => {
     const store = new RedisResponseStore(redis.url, 60);
     try {
       await store.put(entry("resp_items"));
-      expect(await store.getItems(["rs_resp_items"], undefined)).toHaveLength(1);
-      expect(await store.get("item:rs_resp_items")).toBeUndefined();
-      expect(await store.delete("item:rs_resp_items")).toBe(false);
-      expect(await store.getItems(["rs_resp_items"], undefined)).toEqual([{ id: "rs_resp_items", type: "reasoning", summary: [] } as never]);
+      await store.put({ ...entry("resp_owned"), owner: "team-a" });
+      expect(await store.getItems([item("resp_items").id, item("resp_owned").id], undefined)).toEqual([item("resp_items"), undefined]);
+      expect(await store.getItems([item("resp_owned").id], "team-a")).toEqual([item("resp_owned")]);
+      expect(await redis.command(["EXISTS", "ollaix:responses:resp_items"])).toBe(1);
+      expect(await store.delete("resp_items")).toBe(true);
+      expect(await store.getItems([item("resp_items").id], undefined)).toEqual([undefined]);
     } finally {
       store.close();
     }

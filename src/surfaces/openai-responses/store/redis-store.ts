@@ -1,14 +1,15 @@
 import { RedisClient } from "bun";
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
-import type { ResponseStore, StoredResponse } from "./response-store.ts";
+import { responseIdOfItem } from "../item-ids.ts";
+import { type ResponseStore, type StoredResponse, storedJson } from "./response-store.ts";
 
 const KEY_PREFIX = "ollaix:responses:";
-// Not under KEY_PREFIX: `GET /v1/responses/item:<id>` must not read an item as a response.
-const ITEM_PREFIX = "ollaix:response-items:";
 
 /**
  * Stored responses in Redis (`REDIS_URL`), one JSON value per response, written with `SET … EX` so
+ * Redis itself expires them after the TTL (output items are found through their response: see
+ * item-ids.ts)
  * Redis itself expires them after the TTL. Every replica pointed at the same Redis sees them all.
  * An unreachable Redis is a 503 `state_unavailable` for the requests that need the store, at once;
  * the URL (it may hold a password) is never put in a message.
@@ -30,32 +31,27 @@ export class RedisResponseStore implements ResponseStore {
     return text === null ? undefined : (JSON.parse(text) as StoredResponse);
   }
 
-  async put(value: StoredResponse): Promise<void> {
-    // Commands issued together are pipelined by Bun's client: one round trip for the response and its items.
-    await this.#call((c) =>
-      Promise.all([
-        c.send("SET", [KEY_PREFIX + value.response.id, JSON.stringify(value), "EX", this.#ttl]),
-        // Each item with its response's owner, so a reference to it is checked like the response.
-        ...value.response.output.map((item) => c.send("SET", [ITEM_PREFIX + item.id, JSON.stringify({ owner: value.owner ?? null, item }), "EX", this.#ttl])),
-      ]),
-    );
+  async put(value: StoredResponse, responseJson?: string): Promise<void> {
+    await this.#call((c) => c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson), "EX", this.#ttl]));
   }
 
   async getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
     if (ids.length === 0) return [];
-    const texts = (await this.#call((c) => c.send("MGET", ids.map((id) => ITEM_PREFIX + id)))) as (string | null)[];
-    return texts.map((text) => {
-      if (text === null) return undefined;
-      const stored = JSON.parse(text) as { owner: string | null; item: InputItemResource };
-      return (stored.owner ?? undefined) === owner ? stored.item : undefined;
+    const responseIds = ids.map(responseIdOfItem);
+    const keys = [...new Set(responseIds.filter((id) => id !== undefined))].map((id) => KEY_PREFIX + id);
+    if (keys.length === 0) return ids.map(() => undefined);
+    const texts = (await this.#call((c) => c.send("MGET", keys))) as (string | null)[];
+    const byKey = new Map<string, StoredResponse>();
+    for (let i = 0; i < keys.length; i++) if (texts[i] !== null) byKey.set(keys[i]!, JSON.parse(texts[i]!) as StoredResponse);
+    return ids.map((id, i) => {
+      const stored = responseIds[i] === undefined ? undefined : byKey.get(KEY_PREFIX + responseIds[i]);
+      if (stored === undefined || stored.owner !== owner) return undefined;
+      return stored.response.output.find((item) => item.id === id) as InputItemResource | undefined;
     });
   }
 
   async delete(id: string): Promise<boolean> {
-    const stored = await this.get(id);
-    if (!stored) return false;
-    const keys = [KEY_PREFIX + id, ...stored.response.output.map((item) => ITEM_PREFIX + item.id)];
-    return Number(await this.#call((c) => c.send("DEL", keys))) > 0;
+    return Number(await this.#call((c) => c.send("DEL", [KEY_PREFIX + id]))) > 0;
   }
 
   /** For good: a command after it fails (503) instead of opening a connection nobody closes. */

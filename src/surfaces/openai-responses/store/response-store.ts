@@ -18,7 +18,8 @@ export interface StoredResponse {
  */
 export interface ResponseStore {
   get(id: string): Promise<StoredResponse | undefined>;
-  put(entry: StoredResponse): Promise<void>;
+  /** `responseJson` is `entry.response` already serialised (the route sends that text too). */
+  put(entry: StoredResponse, responseJson?: string): Promise<void>;
   /**
    * Output items of stored responses by their id (clients send `item_reference` items instead of
    * repeating them); undefined where unknown or expired.
@@ -28,3 +29,17 @@ export interface ResponseStore {
   delete(id: string): Promise<boolean>;
   close(): void;
 }
+
+/**
+ * `JSON.stringify(entry)` in pieces, with the response's JSON text given rather than serialised
+ * again: joined, the same text key for key.
+ */
+export function storedJsonParts(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): string[] {
+  const parts = ['{"response":', responseJson, ',"input":', JSON.stringify(entry.input)];
+  if (entry.owner !== undefined) parts.push(',"owner":', JSON.stringify(entry.owner));
+  parts.push("}");
+  return parts;
+}
+
+/** The same, as one text (for Redis). */
+export const storedJson = (entry: StoredResponse, responseJson?: string): string => storedJsonParts(entry, responseJson).join("");

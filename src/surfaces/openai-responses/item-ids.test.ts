@@ -1,0 +1,41 @@
+import { describe, expect, test } from "bun:test";
+import { randomId } from "../../ids.ts";
+import { inputItemId, outputItemId, responseIdOfItem } from "./item-ids.ts";
+
+describe("output item ids", () => {
+  test("name their response, for every item kind and index", () => {
+    const responseId = randomId("resp_");
+    for (const prefix of ["msg_", "rs_", "fc_"] as const) {
+      for (const index of [0, 1, 15, 255, 4095]) {
+        const id = outputItemId(prefix, responseId, index);
+        expect(id.startsWith(prefix)).toBe(true);
+        expect(responseIdOfItem(id)).toBe(responseId);
+      }
+    }
+  });
+
+  test("differ by index and by response", () => {
+    const a = randomId("resp_");
+    const b = randomId("resp_");
+    const ids = new Set([0, 1, 2].flatMap((i) => [outputItemId("msg_", a, i), outputItemId("msg_", b, i), outputItemId("fc_", a, i)]));
+    expect(ids.size).toBe(9);
+  });
+
+  test("ids made elsewhere name no response", () => {
+    for (const id of ["", "msg_", "msg_0000", "item_abc0000", "resp_abc", "call_0123456789", "no-underscore"]) {
+      expect(responseIdOfItem(id)).toBeUndefined();
+    }
+  });
+});
+
+describe("input item ids", () => {
+  test("one per place, none naming a response (input items are listed, not referenced)", () => {
+    const responseId = randomId("resp_");
+    const ids = [0, 1, 2].map((i) => inputItemId("msg_", responseId, i));
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) {
+      expect(id).toMatch(/^msg_[0-9a-f]{24}i[0-9a-f]{4}$/);
+      expect(responseIdOfItem(id)).not.toBe(responseId);
+    }
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Output item ids carry the id of the response they belong to: `msg_`, `rs_` or `fc_`, then the
+ * response id without its `resp_`, then the item's output index in 4 hex digits. A stored item is
+ * then found through its response (`item_reference`, a continuation's items), with no index of
+ * items to keep beside the responses. Unique because response ids are; opaque to clients, as
+ * OpenAI's are.
+ */
+const RESPONSE_PREFIX = "resp_";
+const INDEX_DIGITS = 4;
+
+export type OutputItemPrefix = "msg_" | "rs_" | "fc_";
+
+export function outputItemId(prefix: OutputItemPrefix, responseId: string, index: number): string {
+  return prefix + responseId.slice(RESPONSE_PREFIX.length) + index.toString(16).padStart(INDEX_DIGITS, "0");
+}
+
+/** The id of the response an output item id names; undefined for an id not made by `outputItemId`. */
+export function responseIdOfItem(itemId: string): string | undefined {
+  const cut = itemId.indexOf("_");
+  if (cut < 0 || itemId.length <= cut + 1 + INDEX_DIGITS) return undefined;
+  const prefix = itemId.slice(0, cut + 1);
+  if (prefix !== "msg_" && prefix !== "rs_" && prefix !== "fc_") return undefined;
+  return RESPONSE_PREFIX + itemId.slice(cut + 1, itemId.length - INDEX_DIGITS);
+}
+
+/**
+ * An id for an input item sent without one (what `input_items` lists): `msg_`, `fc_`, `fco_` or
+ * `rs_`, the response id without its `resp_`, `i`, and the item's place in the request's input.
+ * Not an output item id: it names no response.
+ */
+export function inputItemId(prefix: string, responseId: string, index: number): string {
+  return `${prefix}${responseId.slice(RESPONSE_PREFIX.length)}i${index.toString(16).padStart(INDEX_DIGITS, "0")}`;
+}
