@@ -18,7 +18,63 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+/** A stream of raw byte pieces (a cut may fall inside a CRLF or a multi-byte character). */
+function bytes(...pieces: Uint8Array[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    pull(controller) {
+      const next = pieces.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(next);
+    },
+  });
+}
+
 describe("parseSse", () => {
+  test("random events, line ends, comments and cuts: exactly the events sent (seeded)", async () => {
+    let seed = 20261129;
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const values = ["", "x", " leading space", "{\"a\":1}", "naïve 日本 🎉", "a:b:c", "  two", "[DONE]"];
+    for (let round = 0; round < 200; round++) {
+      const expected: { event: string; data: string }[] = [];
+      let text = "";
+      // One line end per stream: a CR end followed by an LF end would read as one CRLF.
+      const ending = pick(["\n", "\r\n", "\r"]);
+      const eol = () => ending;
+      for (let e = 0; e < 1 + Math.floor(random() * 6); e++) {
+        if (random() < 0.3) text += `: a comment${eol()}`;
+        const type = random() < 0.4 ? pick(["delta", "done", "message"]) : "";
+        if (type) text += `event: ${type}${eol()}`;
+        if (random() < 0.2) text += `id: 7${eol()}retry${eol()}`;
+        const lines = Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(values));
+        const got: string[] = [];
+        for (const line of lines) {
+          // After the colon one space is dropped, if there is one.
+          if (random() < 0.5) text += `data: ${line}${eol()}`;
+          else text += `data:${line}${eol()}`;
+          got.push(text.endsWith(`data: ${line}${eol()}`) || !line.startsWith(" ") ? line : line.slice(1));
+        }
+        text += eol();
+        expected.push({ event: type || "message", data: got.join("\n") });
+      }
+      const all = new TextEncoder().encode(text);
+      const pieces: Uint8Array[] = [];
+      for (let at = 0; at < all.length; ) {
+        const size = 1 + Math.floor(random() * 12);
+        pieces.push(all.subarray(at, at + size));
+        at += size;
+      }
+      expect(await collect(parseSse(bytes(...pieces)))).toEqual(expected);
+    }
+  });
+
+  test("one large read of many events (an unpaced upstream) is read whole", async () => {
+    const events = Array.from({ length: 20_000 }, (_, i) => `data: {"i":${i}}\n\n`).join("");
+    const messages = await collect(parseSse(body(events)));
+    expect(messages).toHaveLength(20_000);
+    expect(messages[19_999]).toEqual({ event: "message", data: '{"i":19999}' });
+  });
+
   test("LF, CRLF and CR line ends; events split across reads; comments and unknown fields ignored", async () => {
     const events = await collect(parseSse(body("data: one\n\n", ": keep-alive\r\n", "data: tw", "o\r\n\r\nid: 7\rdata: three\r\r")));
     expect(events).toEqual([

@@ -17,36 +17,59 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
 /**
  * The same, one array per network read: every event that one read completed. A stream parser
  * built on it pays one async step per read instead of one per event.
+ *
+ * Linear in the bytes: lines are found from a cursor (the next LF and the next CR are each searched
+ * for once, not per line: searching the rest of a large read for a CR per line made the parser the
+ * gateway's largest cost on a fast upstream), and field values are cut straight from the read.
  */
 export async function* parseSseBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
-  let data: string[] = [];
+  // The event being read: its data lines joined by "\n" (undefined: no data line yet), its type.
+  let data: string | undefined;
   let event = "";
   try {
     for (;;) {
       const { done, value } = await reader.read();
       buffered += done ? decoder.decode() + "\n\n" : decoder.decode(value, { stream: true });
       const batch: SseMessage[] = [];
-      let end: number;
-      while ((end = lineEnd(buffered)) >= 0) {
-        const line = buffered.slice(0, end);
-        buffered = buffered.slice(buffered[end] === "\r" && buffered[end + 1] === "\n" ? end + 2 : end + 1);
-        if (line === "") {
-          if (data.length > 0) batch.push({ event: event || "message", data: data.join("\n") });
-          data = [];
+      let pos = 0;
+      let lf = buffered.indexOf("\n");
+      let cr = buffered.indexOf("\r");
+      for (;;) {
+        if (lf >= 0 && lf < pos) lf = buffered.indexOf("\n", pos);
+        if (cr >= 0 && cr < pos) cr = buffered.indexOf("\r", pos);
+        let end: number;
+        let next: number;
+        if (cr < 0 || (lf >= 0 && lf < cr)) {
+          if (lf < 0) break;
+          end = lf;
+          next = lf + 1;
+        } else {
+          // A CR at the very end may be half of a CRLF: wait for the next read.
+          if (cr === buffered.length - 1) break;
+          end = cr;
+          next = buffered.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        }
+        const start = pos;
+        pos = next;
+        if (end === start) {
+          if (data !== undefined) batch.push({ event: event || "message", data });
+          data = undefined;
           event = "";
           continue;
         }
-        if (line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let text = colon < 0 ? "" : line.slice(colon + 1);
-        if (text.startsWith(" ")) text = text.slice(1);
-        if (field === "data") data.push(text);
-        else if (field === "event") event = text;
+        if (buffered.charCodeAt(start) === COLON) continue; // a comment
+        let colon = buffered.indexOf(":", start);
+        if (colon < 0 || colon > end) colon = end;
+        let from = colon + 1;
+        if (from < end && buffered.charCodeAt(from) === SPACE) from++;
+        const text = from >= end ? "" : buffered.slice(from, end);
+        if (colon - start === 4 && buffered.startsWith("data", start)) data = data === undefined ? text : `${data}\n${text}`;
+        else if (colon - start === 5 && buffered.startsWith("event", start)) event = text;
       }
+      buffered = pos === 0 ? buffered : buffered.slice(pos);
       if (batch.length > 0) yield batch;
       if (done) break;
     }
@@ -56,13 +79,8 @@ export async function* parseSseBatches(body: ReadableStream<Uint8Array>): AsyncG
   }
 }
 
-function lineEnd(text: string): number {
-  const n = text.indexOf("\n");
-  const r = text.indexOf("\r");
-  if (r < 0) return n;
-  if (n < 0) return r === text.length - 1 ? -1 : r; // a lone CR at the end may be half of CRLF
-  return Math.min(n, r);
-}
+const COLON = 58;
+const SPACE = 32;
 
 /** The JSON payload of one SSE message, or an UpstreamError naming what arrived. */
 export function parseSseJson(message: SseMessage): unknown {
