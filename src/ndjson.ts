@@ -23,13 +23,16 @@ export async function* parseNdjsonBatches(body: ReadableStream<Uint8Array>): Asy
       const { done, value } = await reader.read();
       buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
       const batch: unknown[] = [];
-      let newline: number;
       let failure: UpstreamError | undefined;
-      while (failure === undefined && (newline = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
+      // Lines are cut from a cursor; the unfinished rest is kept once per read, not once per line.
+      let pos = 0;
+      let newline: number;
+      while (failure === undefined && (newline = buffered.indexOf("\n", pos)) >= 0) {
+        const line = buffered.slice(pos, newline).trim();
+        pos = newline + 1;
         if (line) failure = pushLine(batch, line);
       }
+      buffered = pos === 0 ? buffered : buffered.slice(pos);
       if (done && failure === undefined) {
         const rest = buffered.trim();
         buffered = "";

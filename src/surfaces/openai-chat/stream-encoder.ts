@@ -15,6 +15,31 @@ export interface ChatStreamSettings {
 
 const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 
+/** A chunk's field that the encoder sets itself (an OpenAI-shaped upstream sends all of them). */
+function isChunkKey(key: string): boolean {
+  switch (key) {
+    case "id":
+    case "object":
+    case "created":
+    case "model":
+    case "choices":
+    case "usage":
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isChoiceKey(key: string): boolean {
+  return key === "index" || key === "delta" || key === "finish_reason" || key === "logprobs";
+}
+
+/** Whether every own field of `value` passes `known` (then no object spread is needed to copy it). */
+function hasOnly(value: object, known: (key: string) => boolean): boolean {
+  for (const key in value) if (!known(key)) return false;
+  return true;
+}
+
 /**
  * Chat Completions' SSE: every chunk gets the stream's `id`, `object`, `created` and `model`,
  * `finish_reason: null` until the last one, and the first delta of each choice its role; usage is
@@ -48,9 +73,15 @@ export function chatStreamEncoder(s: ChatStreamSettings): StreamEncoder {
         roleSent[i] = true;
         if (delta.role === undefined) delta = { role: "assistant", ...delta };
       }
-      choices[k] = { ...choice, delta, finish_reason: finishReason };
+      // The usual choice and chunk are built field by field; one with fields of the provider's own
+      // (a system_fingerprint…) keeps them, by spreading. Object spreads were ~8 % of a stream's
+      // gateway CPU in a profile.
+      if (!hasOnly(choice, isChoiceKey)) choices[k] = { ...choice, delta, finish_reason: finishReason };
+      else if ("logprobs" in choice) choices[k] = { index: i, delta, logprobs: choice.logprobs, finish_reason: finishReason };
+      else choices[k] = { index: i, delta, finish_reason: finishReason };
     }
-    return `data: ${JSON.stringify({ ...head, ...chunk, ...head, choices, usage: usageField })}\n\n`;
+    const out = hasOnly(chunk, isChunkKey) ? { id, object, created, model, choices, usage: usageField } : { ...head, ...chunk, ...head, choices, usage: usageField };
+    return `data: ${JSON.stringify(out)}\n\n`;
   };
 
   return {
