@@ -42,9 +42,15 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
   const scopedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const scope = calls.getStore();
     if (!scope) return baseFetch(input, init);
-    const headers = new Headers(init?.headers);
-    for (const [name, value] of Object.entries(scope.upstreamHeaders)) headers.set(name, value);
     const signal = init?.signal ? AbortSignal.any([init.signal, scope.signal]) : scope.signal;
+    // ollama-js hands a plain object of headers: the hop headers join it as one more plain object
+    // (a Headers copy and a set() per header cost more, on every call).
+    const given = init?.headers;
+    if (given === undefined || (typeof given === "object" && !(given instanceof Headers) && !Array.isArray(given))) {
+      return baseFetch(input, { ...init, headers: { ...given, ...scope.upstreamHeaders }, signal });
+    }
+    const headers = new Headers(given);
+    for (const [name, value] of Object.entries(scope.upstreamHeaders)) headers.set(name, value);
     return baseFetch(input, { ...init, headers, signal });
   };
   // Bun's `typeof fetch` also declares `preconnect`, which ollama-js never calls.
