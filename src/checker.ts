@@ -1,5 +1,5 @@
 import type { Static, TSchema } from "@sinclair/typebox";
-import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { UpstreamError } from "./errors.ts";
 
 export interface Checker<T> {
@@ -16,14 +16,16 @@ export interface Checker<T> {
  * malformed answer becomes an UpstreamError, not a crash three calls later).
  */
 export function createChecker<S extends TSchema>(schema: S): Checker<Static<S>> {
-  const compiled = TypeCompiler.Compile(schema);
+  // Compiled on first use, not at start-up (plugins build their checkers when they load).
+  let compiled: TypeCheck<S> | undefined;
+  const checker = () => (compiled ??= TypeCompiler.Compile(schema));
   return {
-    check: (value): value is Static<S> => compiled.Check(value),
+    check: (value): value is Static<S> => checker().Check(value),
     explain(value) {
-      const first = compiled.Errors(value).First();
+      const first = checker().Errors(value).First();
       return first ? `${first.path || "/"}: ${first.message}` : undefined;
     },
-    errors: (value) => [...compiled.Errors(value)].map((e) => ({ path: e.path, message: e.message })),
+    errors: (value) => [...checker().Errors(value)].map((e) => ({ path: e.path, message: e.message })),
   };
 }
 

@@ -62,11 +62,15 @@ export interface Validator<T> {
   assert(value: unknown): T;
 }
 
-/** Compiled once at start-up; per request it is one `Check` call, errors only on failure. */
+/**
+ * Compiled once, on first use (compiling every route's schema before listening was a good part of
+ * the start-up time); per request it is one `Check` call, errors only on failure.
+ */
 export function compileValidator<S extends TSchema>(schema: S): Validator<S["static"]> {
-  const check: TypeCheck<S> = TypeCompiler.Compile(schema);
+  let compiled: TypeCheck<S> | undefined;
   return {
     assert(value) {
+      const check = (compiled ??= TypeCompiler.Compile(schema));
       if (check.Check(value)) return value;
       const first = check.Errors(value).First();
       if (!first) throw new InvalidRequestError("Invalid request body.");
