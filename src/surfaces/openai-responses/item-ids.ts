@@ -8,10 +8,14 @@
 const RESPONSE_PREFIX = "resp_";
 const INDEX_DIGITS = 4;
 
+/** `index` in 4 hex digits; the first 256 made once (no response has more items than that in practice). */
+const HEX4 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(INDEX_DIGITS, "0"));
+const hex4 = (index: number): string => HEX4[index] ?? index.toString(16).padStart(INDEX_DIGITS, "0");
+
 export type OutputItemPrefix = "msg_" | "rs_" | "fc_";
 
 export function outputItemId(prefix: OutputItemPrefix, responseId: string, index: number): string {
-  return prefix + responseId.slice(RESPONSE_PREFIX.length) + index.toString(16).padStart(INDEX_DIGITS, "0");
+  return prefix + responseId.slice(RESPONSE_PREFIX.length) + hex4(index);
 }
 
 /** The id of the response an output item id names; undefined for an id not made by `outputItemId`. */
@@ -29,5 +33,5 @@ export function responseIdOfItem(itemId: string): string | undefined {
  * Not an output item id: it names no response.
  */
 export function inputItemId(prefix: string, responseId: string, index: number): string {
-  return `${prefix}${responseId.slice(RESPONSE_PREFIX.length)}i${index.toString(16).padStart(INDEX_DIGITS, "0")}`;
+  return prefix + responseId.slice(RESPONSE_PREFIX.length) + "i" + hex4(index);
 }
