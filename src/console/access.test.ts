@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { adminKeyCheck, hostnameOf, isLoopbackAddress, isSameOrigin } from "./access.ts";
+import { adminKeyCheck } from "../observe/admin-key.ts";
+import { hostnameOf, isLoopbackAddress, isSameOrigin } from "./access.ts";
 
 describe("isLoopbackAddress", () => {
   test.each([

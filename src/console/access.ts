@@ -1,5 +1,3 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-
 /** True for a listen address only this machine can reach: 127.0.0.0/8, ::1, localhost. */
 export function isLoopbackAddress(host: string): boolean {
   const h = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
@@ -12,20 +10,6 @@ export function hostnameOf(hostHeader: string): string {
   if (hostHeader.startsWith("[")) return hostHeader.slice(0, hostHeader.indexOf("]") + 1);
   const colon = hostHeader.lastIndexOf(":");
   return colon === -1 ? hostHeader : hostHeader.slice(0, colon);
-}
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest();
-
-/**
- * Checks `Authorization: Bearer <admin key>`. Both sides are compared as SHA-256 digests with
- * timingSafeEqual, so neither the key's content nor its length leaks through timing.
- */
-export function adminKeyCheck(adminKey: string): (authorization: string | null) => boolean {
-  const expected = sha256(adminKey);
-  return function isAdmin(authorization) {
-    if (authorization === null || !authorization.startsWith("Bearer ")) return false;
-    return timingSafeEqual(sha256(authorization.slice(7).trim()), expected);
-  };
 }
 
 /**

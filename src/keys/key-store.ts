@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { sameDigest, sha256 } from "../sha256.ts";
 import { ConfigError, type EnvSource } from "../env.ts";
 import type { KeySettings } from "../settings-schema.ts";
 import { compileGlobs } from "./glob.ts";
@@ -20,8 +20,6 @@ export interface KeyRecord {
   limits?: KeyLimits;
 }
 
-const sha256 = (text: string): Buffer => createHash("sha256").update(text).digest();
-
 /**
  * Every key the gateway accepts: the settings file's `keys` and the OLLAIX_API_KEYS short form
  * (all models, no limits). A presented key is hashed and compared with every stored digest by
@@ -29,7 +27,7 @@ const sha256 = (text: string): Buffer => createHash("sha256").update(text).diges
  * through timing; the keys themselves are not kept.
  */
 export class KeyStore {
-  readonly #digests: Buffer[] = [];
+  readonly #digests: Uint8Array[] = [];
   readonly #records: KeyRecord[] = [];
 
   /** Reads each key's value (from its variable) once; `addSecret` keeps them out of logs. */
@@ -46,7 +44,7 @@ export class KeyStore {
     (keys ?? []).forEach((key, i) => {
       if (names.has(key.name)) problems.push(`keys[${i}].name: ${JSON.stringify(key.name)} is used by another key`);
       names.add(key.name);
-      let digest: Buffer | undefined;
+      let digest: Uint8Array | undefined;
       if (key.key_sha256 !== undefined) digest = Buffer.from(key.key_sha256.toLowerCase(), "hex");
       else if (key.key_env !== undefined) {
         const value = env[key.key_env]?.trim();
@@ -73,7 +71,7 @@ export class KeyStore {
     return store;
   }
 
-  #add(digest: Buffer, record: KeyRecord): void {
+  #add(digest: Uint8Array, record: KeyRecord): void {
     this.#digests.push(digest);
     this.#records.push(record);
   }
@@ -94,7 +92,7 @@ export class KeyStore {
     let found = -1;
     for (let i = 0; i < this.#digests.length; i++) {
       // No early exit: every digest is compared whatever matched before.
-      if (timingSafeEqual(digest, this.#digests[i]!) && found === -1) found = i;
+      if (sameDigest(digest, this.#digests[i]!) && found === -1) found = i;
     }
     return found === -1 ? undefined : this.#records[found];
   }

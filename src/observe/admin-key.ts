@@ -1,6 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
-
-const sha256 = (text: string) => createHash("sha256").update(text).digest();
+import { sameDigest, sha256 } from "../sha256.ts";
 
 /**
  * `Authorization: Bearer <OLLAIX_ADMIN_KEY>` check. Both sides are hashed first, so the comparison
@@ -11,6 +9,6 @@ export function adminKeyCheck(adminKey: string | undefined): (authorization: str
   const expected = sha256(adminKey);
   return (authorization) => {
     if (authorization === null || !authorization.startsWith("Bearer ")) return false;
-    return timingSafeEqual(sha256(authorization.slice(7).trim()), expected);
+    return sameDigest(sha256(authorization.slice(7).trim()), expected);
   };
 }

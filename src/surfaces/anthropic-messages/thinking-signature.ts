@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Text } from "../../sha256.ts";
 
 /**
  * The `signature` of a thinking block: Ollaix's own opaque encoding of what the provider needs to
@@ -16,7 +16,7 @@ export interface SignaturePayload {
 
 const PREFIX = "ollaix1.";
 
-const checkOf = (body: string) => createHash("sha256").update(PREFIX).update(body).digest("base64url").slice(0, 16);
+const checkOf = (body: string) => sha256Text(PREFIX + body, "base64url").slice(0, 16);
 
 export function encodeSignature(payload: SignaturePayload): string {
   const body = Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");

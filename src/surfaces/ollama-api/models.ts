@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Text } from "../../sha256.ts";
 import type { Model } from "../../schemas/models.ts";
 
 /** Ollama's capability names (`/api/show` `capabilities`). */
@@ -10,7 +10,7 @@ const digests = new Map<string, string>();
 export function digestOf(id: string): string {
   let digest = digests.get(id);
   if (digest === undefined) {
-    digest = createHash("sha256").update(id).digest("hex");
+    digest = sha256Text(id, "hex");
     // Ids come from the registry (bounded), but a long-running gateway with churning upstream lists must not grow without end.
     if (digests.size > 10_000) digests.clear();
     digests.set(id, digest);
