@@ -13,20 +13,29 @@ export interface MemoryStoreBounds {
   maxEntries?: number;
   /** The ring's largest size: the oldest entries go first to make room beyond it. */
   maxBytes?: number;
-  /** The ring's first size (it doubles as needed). */
+  /** The ring's first size (it grows as needed). */
   initialBytes?: number;
   now?: () => number;
 }
 
-/** The ring starts this small and doubles, up to the byte bound, as entries fill it. */
+/** The ring starts this small and grows, up to the byte bound, as entries fill it. */
 const INITIAL_RING_BYTES = 1 << 20;
+
+/**
+ * How much the ring grows by: a quarter, not a doubling, so that it stays close to what it keeps.
+ * Its whole size counts in the heap the collector sizes its young generation from, and every MB of
+ * it costs the process's requests (a 32 MB buffer, never touched, ~+8 µs a request through the
+ * OpenAI-compatible plugin; 64 MB ~+11): 10,000 responses of ~2 KB ended in a 32 MB ring when it
+ * doubled, ~25 MB now.
+ */
+const growthStep = (capacity: number): number => Math.max(capacity >> 2, 1024);
 
 const decoder = new TextDecoder();
 const ASCII_ID = /^[\x21-\x7e]+$/;
 
 /**
  * The default store. Each entry is kept as its JSON in UTF-8, written one after another into a ring
- * of bytes: it grows (doubling) only when its live entries fill it, up to the byte bound, and is
+ * of bytes: it grows (by a quarter) only when its live entries fill it, up to the byte bound, and is
  * reused from its start whenever the start is free. Bytes in an ArrayBuffer are nothing for the
  * garbage collector to look at: the same 10,000 responses kept as JSON strings cost ~15 µs of
  * collection per request at steady state, and as objects more. Reads, which are rare, decode and
@@ -193,7 +202,7 @@ export class MemoryResponseStore implements ResponseStore {
         if (write + room <= capacity) return write;
         if (front === -1 ? room <= capacity : front >= room) return (this.#write = 0);
         if (capacity < this.#maxBytes) {
-          this.#grow(Math.max(capacity * 2, write + room));
+          this.#grow(Math.max(capacity + growthStep(capacity), write + room));
           continue;
         }
         this.#write = 0;
@@ -203,7 +212,7 @@ export class MemoryResponseStore implements ResponseStore {
       // The previous lap lies ahead, from `front` on.
       if (write + room <= front) return write;
       if (capacity < this.#maxBytes) {
-        this.#grow(capacity + Math.max(capacity, room));
+        this.#grow(capacity + Math.max(growthStep(capacity), room));
         continue;
       }
       if (write + room <= capacity) {
