@@ -156,7 +156,7 @@ export async function streamClient(job: StreamJob): Promise<StreamClientResult> 
 export async function streamRow(t: Target, body: string, format: "sse" | "ndjson", chunks: number): Promise<StreamRow> {
   const reps = settings.streamReps[chunks] ?? 5;
   const sample = startSample(t.pid, t.ours);
-  const { runs } = await streamClient({ url: t.url, body, format, reps, warmup: 2 });
+  const { runs } = await streamClient({ url: t.url, body, format, reps, warmup: settings.streamWarmup[chunks] ?? 10 });
   const { otherCpuPct } = sample();
   const ok = runs.filter((r) => r.status === 200 && r.events >= chunks);
   const totalMs = median(ok.map((r) => r.totalMs));
