@@ -35,6 +35,13 @@ export const settings = {
   /** Requests for the memory growth check (RSS read after each). */
   memory: QUICK ? { first: 2_000, second: 20_000 } : { first: 10_000, second: 100_000 },
   startupRuns: QUICK ? 2 : 5,
+  /**
+   * The binary against `bun start`, side by side: rounds per path, and seconds per run. Both
+   * gateways are up at once and take turns (the order flips each round), so the machine's drift over
+   * the minutes between the main source and binary rows does not decide the ratio.
+   */
+  pairRounds: QUICK ? 1 : 5,
+  pairS: QUICK ? 2 : 5,
   /** BENCH_LOAD=bun forces the Bun load generator instead of wrk. */
   forceBunLoad: process.env.BENCH_LOAD === "bun",
 };

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { chatBody, messagesBody, responsesBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settings, variant } from "./config.ts";
 import { ensureWrk, runLoad } from "./load.ts";
-import { loadRows, median, progressiveRow, sanity, streamRow, type Kind, type PathName, type Target } from "./measure.ts";
+import { loadRows, median, progressiveRow, sanity, streamRow, warmUp, type Kind, type PathName, type Target } from "./measure.ts";
 import { memory } from "./proc.ts";
 import { measureProduction } from "./production.ts";
 import { derive, markdown, writeJson, type Results, type StartupInfo } from "./report.ts";
@@ -232,6 +232,41 @@ async function measureOllaix(v: "src" | "bin", fakes: Fakes, tool: "wrk" | "bun"
 }
 
 /**
+ * The compiled binary against `bun start` on each path: both gateways up (core 0; only one is loaded
+ * at a time), 64-connection runs taking turns, the order flipped each round. The main rows measure
+ * the binary minutes after the source, and on this shared machine that drift decided the ratio.
+ */
+async function measureSideBySide(fakes: Fakes, tool: "wrk" | "bun"): Promise<void> {
+  const src = await startOllaix("src", fakes, "pair");
+  try {
+    const bin = await startOllaix("bin", fakes, "pair");
+    try {
+      results.sideBySide = [];
+      for (const path of ["dummy", "openai", "ollama"] as const) {
+        const model = path === "dummy" ? DUMMY_MODEL : existsSync(join(ROOT, PLUGIN_FILE[path])) ? await listedModel(src.url, BARE[path]) : null;
+        if (!model) continue;
+        const body = chatBody(model);
+        const gateways = { src: `${src.url}/v1/chat/completions`, bin: `${bin.url}/v1/chat/completions` };
+        for (const url of Object.values(gateways)) await warmUp(url, body, tool);
+        const rounds: { src: number; bin: number }[] = [];
+        for (let i = 0; i < settings.pairRounds; i++) {
+          const round = { src: 0, bin: 0 };
+          for (const v of i % 2 === 0 ? (["src", "bin"] as const) : (["bin", "src"] as const)) {
+            round[v] = (await runLoad({ url: gateways[v], body, conns: 64, durationS: settings.pairS, core: 1, tool })).rps;
+          }
+          rounds.push(round);
+        }
+        results.sideBySide.push({ path, conns: 64, rounds, ratio: median(rounds.map((x) => x.bin / x.src)) });
+      }
+    } finally {
+      await stop(bin.proc);
+    }
+  } finally {
+    await stop(src.proc);
+  }
+}
+
+/**
  * The observability rows: Ollaix from source with the request log on (LOG_LEVEL=info, the default;
  * the other rows run at warn) and with tracing on as well (spans exported to a collector that drops
  * them); metrics are on in every row. Load rows only, dummy and openai paths.
@@ -374,6 +409,7 @@ async function main(): Promise<void> {
   await phase("Ollaix (bun src) load and streams", () => measureOllaix("src", fakes, tool));
   if (results.binary.exists) await phase("dist/ollaix load and streams", () => measureOllaix("bin", fakes, tool));
   else note(`binary rows skipped: ${results.binary.error}`);
+  if (results.binary.exists) await phase("dist/ollaix and bun src side by side", () => measureSideBySide(fakes, tool));
   await phase("Ollaix with the request log, and with tracing", () => measureObserved(fakes, tool));
   await phase("observing one request (metrics + log line)", measureObserveCost);
 
