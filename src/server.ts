@@ -101,7 +101,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     observability.readiness.add(redisCheck(readinessRedis));
   }
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
-  const responseStore = createResponseStore(config);
+  const responseStore = createResponseStore(config, (message) => logger.warn(message));
   const app = createApp({
     outcomes,
     observability,

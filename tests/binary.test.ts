@@ -142,6 +142,19 @@ describe("compiled binary, run from an empty folder", () => {
     expect(chunks.at(-1)!.choices[0].finish_reason).not.toBeNull();
   });
 
+  test("stored responses live in the store's worker thread, which the binary carries: create, read, delete", async () => {
+    const created = await fetch(`${main.url}/v1/responses`, post({ model: "dummy-model:1.0", input: "Hello" }));
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: string };
+    expect(((await (await fetch(`${main.url}/v1/responses/${id}`)).json()) as { id: string }).id).toBe(id);
+    // A delete always asks the worker (after sending it what it has not got yet).
+    const deleted = await fetch(`${main.url}/v1/responses/${id}`, { method: "DELETE" });
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toEqual({ id, object: "response", deleted: true });
+    expect((await fetch(`${main.url}/v1/responses/${id}`)).status).toBe(404);
+    expect(main.run.stdoutLines.some((line) => line.includes("response store"))).toBe(false);
+  });
+
   test("/docs points at the embedded docs/scalar.js, which is served, and /docs/json is OpenAPI", async () => {
     const page = await fetch(`${main.url}/docs`);
     expect(page.status).toBe(200);

@@ -25,7 +25,10 @@ const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not
  * conversation in front when `previous_response_id` names one), the chat answer or stream becomes a
  * Response or its events, and the result is stored unless `store: false`.
  */
-export function responsesRoutes({ config, pipeline, logger }: RouteDeps, store: ResponseStore = createResponseStore(config)) {
+export function responsesRoutes(
+  { config, pipeline, logger }: RouteDeps,
+  store: ResponseStore = createResponseStore(config, (message) => logger.warn(message)),
+) {
   const validate = compileValidator(ResponsesRequest);
   const keep = (response: ResponseObject, input: InputItemResource[], owner: string | undefined, json?: string): Promise<void> =>
     store.put(owner === undefined ? { response, input } : { response, input, owner }, json).catch((error) => {

@@ -1,7 +1,6 @@
 import type { InputItemResource } from "../response-schema.ts";
-import { responseIdOfItem } from "../item-ids.ts";
 import { hashId, IdTable } from "./id-table.ts";
-import { type ResponseStore, type StoredResponse, storedJsonParts } from "./response-store.ts";
+import { itemsThroughResponses, type ResponseStore, type StoredResponse, storedJsonParts } from "./response-store.ts";
 
 /** How many responses one process keeps at most: the oldest go first beyond it. */
 export const MEMORY_STORE_MAX_ENTRIES = 10_000;
@@ -33,13 +32,36 @@ const growthStep = (capacity: number): number => Math.max(capacity >> 2, 1024);
 const decoder = new TextDecoder();
 const ASCII_ID = /^[\x21-\x7e]+$/;
 
+/** Entries are found by their id's bytes, one per character. */
+export function assertStorableId(id: string): void {
+  if (!ASCII_ID.test(id)) throw new Error("a stored response's id must be printable ASCII");
+}
+
 /**
- * The default store. Each entry is kept as its JSON in UTF-8, written one after another into a ring
- * of bytes: it grows (by a quarter) only when its live entries fill it, up to the byte bound, and is
- * reused from its start whenever the start is free. Bytes in an ArrayBuffer are nothing for the
- * garbage collector to look at: the same 10,000 responses kept as JSON strings cost ~15 µs of
- * collection per request at steady state, and as objects more. Reads, which are rare, decode and
- * parse.
+ * The bytes to set aside for an entry's text: the worst case (3 UTF-8 bytes per UTF-16 unit) rather
+ * than a pass over the text to measure it; only a text too big for that is measured, and one larger
+ * than `maxBytes` is refused.
+ */
+export function roomFor(parts: readonly string[], maxBytes: number): number {
+  let units = 0;
+  for (const part of parts) units += part.length;
+  if (units * 3 <= maxBytes) return units * 3;
+  let bytes = 0;
+  for (const part of parts) bytes += Buffer.byteLength(part, "utf8");
+  if (bytes > maxBytes) {
+    throw new Error(`the response and its input take ${bytes} bytes, more than the memory store holds (${maxBytes})`);
+  }
+  return bytes;
+}
+
+/**
+ * The in-memory store, which the default store runs in a worker thread (worker-store.ts: the bytes
+ * it holds would tax the server thread's collector). Each entry is kept as its JSON in UTF-8,
+ * written one after another into a ring of bytes: it grows (by a quarter) only when its live entries
+ * fill it, up to the byte bound, and is reused from its start whenever the start is free. Bytes in
+ * an ArrayBuffer are nothing for the garbage collector to look at: the same 10,000 responses kept as
+ * JSON strings cost ~15 µs of collection per request at steady state, and as objects more. Reads,
+ * which are rare, decode and parse.
  *
  * Each entry's record (id, where its bytes are, when it expires) sits in
  * creation order in parallel arrays: with one TTL for all that is expiry order too, and it is the
@@ -106,50 +128,90 @@ export class MemoryResponseStore implements ResponseStore {
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
+    const json = this.getJson(id);
+    return json === undefined ? undefined : (JSON.parse(json) as StoredResponse);
+  }
+
+  /** A live entry's JSON text (what `put` wrote), undefined when unknown or expired. */
+  getJson(id: string): string | undefined {
     const position = this.#positionOf(id);
     if (position === undefined) return undefined;
-    return JSON.parse(decoder.decode(this.#bytes.subarray(this.#jsonStarts[position]!, this.#ends[position]!))) as StoredResponse;
+    return decoder.decode(this.#bytes.subarray(this.#jsonStarts[position]!, this.#ends[position]!));
   }
 
   async put(value: StoredResponse, responseJson?: string): Promise<void> {
-    const id = value.response.id;
-    if (!ASCII_ID.test(id)) throw new Error("a stored response's id must be printable ASCII");
-    const parts = storedJsonParts(value, responseJson);
-    const room = this.#roomFor(parts) + id.length;
+    this.putJson(value.response.id, storedJsonParts(value, responseJson));
+  }
+
+  /**
+   * Keeps `parts`, joined, as the JSON text of the entry `id` (a re-stored id replaces its entry).
+   * Throws, keeping nothing, for an id that is not printable ASCII or an entry larger than the bound.
+   */
+  putJson(id: string, parts: readonly string[]): void {
+    assertStorableId(id);
+    const room = this.#roomFor(parts);
+    let end = this.#reserve(id, room);
+    const limit = end + room;
+    for (const part of parts) end += this.#bytes.write(part, end, limit - end, "utf8");
+    this.#commit(end);
+  }
+
+  /** The same with the JSON text already in UTF-8 (copied: `bytes` is not kept). */
+  putBytes(id: string, bytes: Uint8Array): void {
+    assertStorableId(id);
+    if (bytes.length > this.#maxBytes) {
+      throw new Error(`the response and its input take ${bytes.length} bytes, more than the memory store holds (${this.#maxBytes})`);
+    }
+    const jsonStart = this.#reserve(id, bytes.length);
+    this.#bytes.set(bytes, jsonStart);
+    this.#commit(jsonStart + bytes.length);
+  }
+
+  /** The new record's start, hash and time, between `#reserve` and `#commit`. */
+  #newStart = 0;
+  #newJsonStart = 0;
+  #newHash = 0;
+  #newNow = 0;
+
+  /** Makes room for the entry `id` with `room` bytes of JSON, writes its id, and says where its JSON goes. */
+  #reserve(id: string, room: number): number {
     const hash = hashId(id);
     this.#forget(id, hash); // a re-stored id moves to the back
     const now = this.#now();
     this.#evictOld(now);
-    const start = this.#place(room);
-    const jsonStart = start + this.#bytes.write(id, start, id.length, "latin1");
-    let end = jsonStart;
-    for (const part of parts) end += this.#bytes.write(part, end, start + room - end, "utf8");
-    this.#write = end;
+    const start = this.#place(room + id.length);
+    this.#newStart = start;
+    this.#newJsonStart = start + this.#bytes.write(id, start, id.length, "latin1");
+    this.#newHash = hash;
+    this.#newNow = now;
+    return this.#newJsonStart;
+  }
 
+  /** Records the entry `#reserve` began, whose JSON ends at `end`. */
+  #commit(end: number): void {
+    this.#write = end;
     const sequence = this.#base + this.#starts.length;
-    this.#starts.push(start);
-    this.#jsonStarts.push(jsonStart);
+    this.#starts.push(this.#newStart);
+    this.#jsonStarts.push(this.#newJsonStart);
     this.#ends.push(end);
-    this.#expiries.push(now + this.#ttlMs);
-    this.#hashes.push(hash);
+    this.#expiries.push(this.#newNow + this.#ttlMs);
+    this.#hashes.push(this.#newHash);
     this.#alive.push(true);
     this.#live++;
-    this.#index.insert(hash, sequence);
+    this.#index.insert(this.#newHash, sequence);
     this.#compact();
   }
 
-  async getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
-    const found: (InputItemResource | undefined)[] = [];
-    for (const id of ids) {
-      const responseId = responseIdOfItem(id);
-      const stored = responseId === undefined ? undefined : await this.get(responseId);
-      const mine = stored !== undefined && stored.owner === owner;
-      found.push(mine ? (stored.response.output.find((item) => item.id === id) as InputItemResource | undefined) : undefined);
-    }
-    return found;
+  getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
+    return itemsThroughResponses(this, ids, owner);
   }
 
   async delete(id: string): Promise<boolean> {
+    return this.remove(id);
+  }
+
+  /** `delete`, at once: true when a live entry was there. */
+  remove(id: string): boolean {
     const live = this.#positionOf(id) !== undefined;
     this.#forget(id);
     return live;
@@ -171,20 +233,8 @@ export class MemoryResponseStore implements ResponseStore {
     this.#bytes = Buffer.from(this.#buffer);
   }
 
-  /**
-   * The bytes to set aside: the worst case (3 UTF-8 bytes per UTF-16 unit) rather than a pass over
-   * the text to measure it; only a text too big for that is measured.
-   */
   #roomFor(parts: readonly string[]): number {
-    let units = 0;
-    for (const part of parts) units += part.length;
-    if (units * 3 <= this.#maxBytes) return units * 3;
-    let bytes = 0;
-    for (const part of parts) bytes += Buffer.byteLength(part, "utf8");
-    if (bytes > this.#maxBytes) {
-      throw new Error(`the response and its input take ${bytes} bytes, more than the memory store holds (${this.#maxBytes})`);
-    }
-    return bytes;
+    return roomFor(parts, this.#maxBytes);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { responseIdOfItem } from "../item-ids.ts";
 import type { InputItemResource, ResponseObject } from "../response-schema.ts";
 
 /** One stored response: the answer, and every item the model read for it (what `input_items` lists). */
@@ -43,3 +44,19 @@ export function storedJsonParts(entry: StoredResponse, responseJson: string = JS
 
 /** The same, as one text (for Redis). */
 export const storedJson = (entry: StoredResponse, responseJson?: string): string => storedJsonParts(entry, responseJson).join("");
+
+/** `getItems` for a store without an index of items: each item is looked up in its response (item-ids.ts). */
+export async function itemsThroughResponses(
+  store: Pick<ResponseStore, "get">,
+  ids: readonly string[],
+  owner: string | undefined,
+): Promise<(InputItemResource | undefined)[]> {
+  const found: (InputItemResource | undefined)[] = [];
+  for (const id of ids) {
+    const responseId = responseIdOfItem(id);
+    const stored = responseId === undefined ? undefined : await store.get(responseId);
+    const mine = stored !== undefined && stored.owner === owner;
+    found.push(mine ? (stored.response.output.find((item) => item.id === id) as InputItemResource | undefined) : undefined);
+  }
+  return found;
+}

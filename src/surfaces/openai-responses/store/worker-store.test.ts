@@ -1,0 +1,147 @@
+import { describe, expect, test } from "bun:test";
+import { UpstreamUnavailableError } from "../../../errors.ts";
+import { outputItemId } from "../item-ids.ts";
+import type { ResponseObject } from "../response-schema.ts";
+import { BATCH_BYTES, WorkerResponseStore } from "./worker-store.ts";
+
+/** A response with `items` message items, with ids as the route makes them, and `pad` characters of text. */
+const entry = (id: string, { items = 0, pad = 0, owner }: { items?: number; pad?: number; owner?: string } = {}) => ({
+  response: {
+    id,
+    output: Array.from({ length: items }, (_, i) => ({ id: outputItemId("msg_", id, i), type: "message", text: "é".repeat(pad) })),
+  } as unknown as ResponseObject,
+  input: [{ id: `msg_in_${id}`, type: "message", role: "user", content: [{ type: "input_text", text: "héllo ✓" }] }] as never[],
+  ...(owner === undefined ? {} : { owner }),
+});
+
+const stores: WorkerResponseStore[] = [];
+const open = (...args: ConstructorParameters<typeof WorkerResponseStore>) => {
+  const store = new WorkerResponseStore(...args);
+  stores.push(store);
+  return store;
+};
+process.on("beforeExit", () => stores.forEach((s) => s.close()));
+
+describe("WorkerResponseStore (the memory store in a worker thread)", () => {
+  test("an entry reads back at once, and the same once the worker holds it; unknown ids are undefined", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    const value = entry("resp_a", { items: 2, owner: "team-a" });
+    await store.put(value);
+    expect(await store.get("resp_a")).toEqual(value);
+    await store.settled();
+    expect(await store.get("resp_a")).toEqual(value);
+    expect(await store.get("resp_nope")).toBeUndefined();
+    store.close();
+  });
+
+  test("the response's JSON, when given, is what is kept", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    const value = entry("resp_j");
+    await store.put(value, JSON.stringify({ ...value.response, note: "as sent" }));
+    await store.settled();
+    expect(((await store.get("resp_j"))?.response as unknown as { note: string }).note).toBe("as sent");
+    store.close();
+  });
+
+  test("delete: an entry not yet sent and one the worker holds; deleting twice finds nothing", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    await store.put(entry("resp_sent"));
+    await store.settled();
+    await store.put(entry("resp_unsent"));
+    expect(await store.delete("resp_unsent")).toBe(true);
+    expect(await store.delete("resp_sent")).toBe(true);
+    expect(await store.delete("resp_sent")).toBe(false);
+    expect(await store.get("resp_unsent")).toBeUndefined();
+    expect(await store.get("resp_sent")).toBeUndefined();
+    store.close();
+  });
+
+  test("output items are found through their response, for its owner only", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    await store.put(entry("resp_i", { items: 2, owner: "team-a" }));
+    await store.settled();
+    const ids = [outputItemId("msg_", "resp_i", 1), outputItemId("msg_", "resp_i", 7), "msg_unknown"];
+    const mine = await store.getItems(ids, "team-a");
+    expect(mine.map((item) => item?.id)).toEqual([ids[0], undefined, undefined]);
+    expect((await store.getItems(ids, "team-b")).every((item) => item === undefined)).toBe(true);
+    store.close();
+  });
+
+  test("more than one batch buffer of entries at once: every entry is kept, in order", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 8 << 20 });
+    const n = Math.ceil((2 * BATCH_BYTES) / 2400); // ~2.5 KB of UTF-8 each: two batch buffers' worth
+    for (let i = 0; i < n; i++) await store.put(entry(`resp_${i}`, { items: 1, pad: 1200 }));
+    await store.settled();
+    for (const i of [0, 1, 150, n - 1]) expect((await store.get(`resp_${i}`))?.response.id).toBe(`resp_${i}`);
+    store.close();
+  });
+
+  test("an entry larger than one batch buffer goes on its own", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 8 * BATCH_BYTES });
+    await store.put(entry("resp_small"));
+    const pad = BATCH_BYTES / 2 + 1000; // 2 bytes each in UTF-8
+    await store.put(entry("resp_big", { items: 1, pad }));
+    await store.settled();
+    expect(((await store.get("resp_big"))?.response.output[0] as unknown as { text: string }).text.length).toBe(pad);
+    expect((await store.get("resp_small"))?.response.id).toBe("resp_small");
+    store.close();
+  });
+
+  test("the byte bound holds in the worker: the oldest entries go first", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 64 << 10 });
+    for (let i = 0; i < 100; i++) await store.put(entry(`resp_${i}`, { items: 1, pad: 1000 }));
+    await store.settled();
+    expect(await store.get("resp_0")).toBeUndefined();
+    expect((await store.get("resp_99"))?.response.id).toBe("resp_99");
+    store.close();
+  });
+
+  test("an entry larger than the whole store is refused, and nothing is kept", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 64 << 10 });
+    await expect(store.put(entry("resp_huge", { items: 1, pad: 40_000 }))).rejects.toThrow(/more than the memory store holds/);
+    await store.settled();
+    expect(await store.get("resp_huge")).toBeUndefined();
+    store.close();
+  });
+
+  test("a non-ASCII id is refused", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    await expect(store.put(entry("resp_é"))).rejects.toThrow(/printable ASCII/);
+    store.close();
+  });
+
+  test("entries expire after the TTL", async () => {
+    const store = open({ ttlSeconds: 0.05, maxBytes: 1 << 20 });
+    await store.put(entry("resp_t"));
+    await store.settled();
+    await Bun.sleep(120);
+    expect(await store.get("resp_t")).toBeUndefined();
+    store.close();
+  });
+
+  test("a worker that stops fails what waits on it with 503 state_unavailable, says why, and the next use starts another", async () => {
+    const errors: string[] = [];
+    // A negative byte bound makes the worker's own store throw as it starts.
+    const broken = open({ ttlSeconds: 60, maxBytes: -1 }, (message) => errors.push(message));
+    const failure = await broken.get("resp_x").then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(UpstreamUnavailableError);
+    expect((failure as UpstreamUnavailableError).code).toBe("state_unavailable");
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toContain("worker stopped");
+    const before = errors.length;
+    await expect(broken.get("resp_y")).rejects.toBeInstanceOf(UpstreamUnavailableError); // a new worker, which stops the same way
+    expect(errors.length).toBeGreaterThan(before);
+    broken.close();
+  });
+
+  test("after close, reads and writes fail instead of starting a worker", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    await store.put(entry("resp_c"));
+    store.close();
+    await expect(store.get("resp_other")).rejects.toThrow(/closed/);
+    await expect(store.put(entry("resp_d"))).rejects.toThrow(/closed/);
+  });
+});
