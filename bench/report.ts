@@ -26,6 +26,12 @@ export interface Results {
   memory?: { kind: Kind; path: PathName; conns: number; first: { requests: number; rssMiB: number }; second: { requests: number; rssMiB: number }; growthPct: number };
   /** The binary and `bun start` taking turns on one path at 64 conns: req/s per round, and the median of bin / src. */
   sideBySide?: { path: PathName; conns: number; rounds: { src: number; bin: number }[]; ratio: number }[];
+  /**
+   * One gateway, its Responses store already full, taking turns between the same call on
+   * /v1/chat/completions and /v1/responses at 64 conns: gateway CPU µs per request in each turn, and
+   * the median of the per-round differences (responses − chat).
+   */
+  responsesTurns?: Partial<Record<"src" | "bin", { conns: number; rounds: { chat: number; responses: number }[]; addedUs: number }>>;
   elapsedS?: number;
   ratios?: Record<string, Record<string, number | null>>;
   targets?: TargetCheck[];
@@ -149,7 +155,15 @@ export function derive(r: Results): void {
     check(v, "ollama stream: per-chunk overhead vs bare proxy (2,000 chunks)", "≤ 5 µs", out["ollama.stream2000.per_chunk_overhead_us"] ?? null, "µs", (x) => x <= 5, skipNote(v, "ollama"), [findStream(r, k, "ollama", 2000), findStream(r, "bare", "ollama", 2000)]);
     check(v, "openai stream: TTFB added vs bare proxy (200 chunks)", "≤ 1 ms", out["openai.stream200.ttfb_added_ms"] ?? null, "ms", (x) => x <= 1, note, s200);
     const respAt64 = [find(r, k, "responses", 64), find(r, k, "openai", 64)];
-    check(v, "responses: gateway CPU per request vs the same chat call (64 conns)", "≤ 5 µs", out["responses.cpu_us_per_req_vs_chat@64"] ?? null, "µs", (x) => x <= 5, skipNote(v, "responses") ?? note, respAt64);
+    const turns = r.responsesTurns?.[v];
+    if (turns) {
+      // Taking turns in one process: the main rows run minutes apart, and the machine's drift over
+      // those minutes is larger than the difference measured.
+      out["responses.cpu_us_per_req_vs_chat_turns@64"] = turns.addedUs;
+      check(v, `responses: gateway CPU per request vs the same chat call (64 conns, taking turns, median of ${turns.rounds.length} rounds)`, "≤ 5 µs", turns.addedUs, "µs", (x) => x <= 5);
+    } else {
+      check(v, "responses: gateway CPU per request vs the same chat call (64 conns)", "≤ 5 µs", out["responses.cpu_us_per_req_vs_chat@64"] ?? null, "µs", (x) => x <= 5, skipNote(v, "responses") ?? note, respAt64);
+    }
     check(v, "responses stream: time per chunk vs the same chat stream (2,000 chunks)", "≤ 5 µs", out["responses.stream2000.us_per_chunk_vs_chat"] ?? null, "µs", (x) => x <= 5, skipNote(v, "responses") ?? note, [findStream(r, k, "responses", 2000), findStream(r, k, "openai", 2000)]);
     check(v, "idle RSS after start", "≤ 60 MiB", num(r.startup[v]?.idleRssMiB), "MiB", (x) => x <= 60);
   }
@@ -246,6 +260,15 @@ export function markdown(r: Results): string {
         r.sideBySide.map((x) => [x.path, x.rounds.map((k) => `${f(k.src, 0)} / ${f(k.bin, 0)}`).join(", "), `${f(x.ratio, 3)} ×`]),
       ),
     );
+  }
+
+  const turnRows = (["src", "bin"] as const).flatMap((v) => {
+    const t = r.responsesTurns?.[v];
+    return t ? [[v, t.rounds.map((x) => `${f(x.chat, 1)} / ${f(x.responses, 1)}`).join(", "), `${f(t.addedUs, 1)} µs`]] : [];
+  });
+  if (turnRows.length) {
+    out.push("\n### /v1/responses and /v1/chat/completions taking turns (one gateway, store full, 64 conns)");
+    out.push(table(["variant", "rounds: chat / responses, gateway CPU µs per request", "responses − chat, median"], turnRows));
   }
 
   out.push("\n### Streams (instant upstream; medians)");

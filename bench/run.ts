@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { chatBody, messagesBody, responsesBody, DUMMY_MODEL, OLLAMA_MODEL, OPENAI_MODEL, settings, variant } from "./config.ts";
 import { ensureWrk, runLoad } from "./load.ts";
 import { loadRows, median, progressiveRow, sanity, streamRow, warmUp, type Kind, type PathName, type Target } from "./measure.ts";
-import { memory } from "./proc.ts";
+import { memory, startSample } from "./proc.ts";
 import { measureProduction } from "./production.ts";
 import { derive, markdown, writeJson, type Results, type StartupInfo } from "./report.ts";
 import { baseEnv, freePort, HAS_TASKSET, installSignalCleanup, pin, readyLine, ROOT, spawn, stop, stopAll, waitHttp } from "./spawn.ts";
@@ -267,6 +267,41 @@ async function measureSideBySide(fakes: Fakes, tool: "wrk" | "bun"): Promise<voi
 }
 
 /**
+ * The Responses surface's own cost: one gateway, the same upstream call through /v1/chat/completions
+ * and /v1/responses, 64-connection runs taking turns (the order flipped each round), gateway CPU per
+ * request from /proc in each. The store is filled first (the warm-up stores more than it keeps), so
+ * both sides run in the process as it is once it serves Responses. The main rows measure the two
+ * minutes apart, and the machine's drift over minutes is larger than what is measured.
+ */
+async function measureResponsesTurns(v: "src" | "bin", fakes: Fakes, tool: "wrk" | "bun"): Promise<void> {
+  const { proc, url } = await startOllaix(v, fakes, "responses-turns");
+  try {
+    const model = existsSync(join(ROOT, PLUGIN_FILE.openai)) ? await listedModel(url, OPENAI_MODEL) : null;
+    if (!model) return note(`${v}: responses turns skipped (${OPENAI_MODEL} not listed)`);
+    const targets = { chat: [`${url}/v1/chat/completions`, chatBody(model)], responses: [`${url}/v1/responses`, responsesBody(model)] } as const;
+    await warmUp(...targets.chat, tool);
+    // Long enough to store more than the 10,000 responses the memory store keeps.
+    await runLoad({ url: targets.responses[0], body: targets.responses[1], conns: 64, durationS: settings.quick ? 3 : 5, core: 1, tool });
+    const rounds: { chat: number; responses: number }[] = [];
+    for (let i = 0; i < settings.pairRounds; i++) {
+      const round = { chat: 0, responses: 0 };
+      for (const side of i % 2 === 0 ? (["chat", "responses"] as const) : (["responses", "chat"] as const)) {
+        const [target, body] = targets[side];
+        const sample = startSample(proc.pid);
+        const load = await runLoad({ url: target, body, conns: 64, durationS: settings.pairS, core: 1, tool });
+        const s = sample();
+        if (load.errors.total > 0) throw new Error(`${v} ${side}: ${load.errors.total} errors while taking turns`);
+        round[side] = ((s.cpuPct / 100) * 1e6) / load.rps;
+      }
+      rounds.push(round);
+    }
+    (results.responsesTurns ??= {})[v] = { conns: 64, rounds, addedUs: median(rounds.map((x) => x.responses - x.chat)) };
+  } finally {
+    await stop(proc);
+  }
+}
+
+/**
  * The observability rows: Ollaix from source with the request log on (LOG_LEVEL=info, the default;
  * the other rows run at warn) and with tracing on as well (spans exported to a collector that drops
  * them); metrics are on in every row. Load rows only, dummy and openai paths.
@@ -410,6 +445,8 @@ async function main(): Promise<void> {
   if (results.binary.exists) await phase("dist/ollaix load and streams", () => measureOllaix("bin", fakes, tool));
   else note(`binary rows skipped: ${results.binary.error}`);
   if (results.binary.exists) await phase("dist/ollaix and bun src side by side", () => measureSideBySide(fakes, tool));
+  await phase("Responses and chat taking turns (bun src)", () => measureResponsesTurns("src", fakes, tool));
+  if (results.binary.exists) await phase("Responses and chat taking turns (dist/ollaix)", () => measureResponsesTurns("bin", fakes, tool));
   await phase("Ollaix with the request log, and with tracing", () => measureObserved(fakes, tool));
   await phase("observing one request (metrics + log line)", measureObserveCost);
 
