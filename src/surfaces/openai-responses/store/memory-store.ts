@@ -149,7 +149,7 @@ export class MemoryResponseStore implements ResponseStore {
    */
   putJson(id: string, parts: readonly string[]): void {
     assertStorableId(id);
-    const room = this.#roomFor(parts);
+    const room = roomFor(parts, this.#maxBytes - id.length); // the record is the id, then the JSON
     let end = this.#reserve(id, room);
     const limit = end + room;
     for (const part of parts) end += this.#bytes.write(part, end, limit - end, "utf8");
@@ -159,8 +159,8 @@ export class MemoryResponseStore implements ResponseStore {
   /** The same with the JSON text already in UTF-8 (copied: `bytes` is not kept). */
   putBytes(id: string, bytes: Uint8Array): void {
     assertStorableId(id);
-    if (bytes.length > this.#maxBytes) {
-      throw new Error(`the response and its input take ${bytes.length} bytes, more than the memory store holds (${this.#maxBytes})`);
+    if (bytes.length + id.length > this.#maxBytes) {
+      throw new Error(`the response and its input take ${bytes.length} bytes, more than the memory store holds (${this.#maxBytes - id.length})`);
     }
     const jsonStart = this.#reserve(id, bytes.length);
     this.#bytes.set(bytes, jsonStart);
@@ -231,10 +231,6 @@ export class MemoryResponseStore implements ResponseStore {
     this.#write = 0;
     this.#buffer = new ArrayBuffer(0, { maxByteLength: this.#maxBytes });
     this.#bytes = Buffer.from(this.#buffer);
-  }
-
-  #roomFor(parts: readonly string[]): number {
-    return roomFor(parts, this.#maxBytes);
   }
 
   /**

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import { outputItemId } from "../item-ids.ts";
 import type { ResponseObject } from "../response-schema.ts";
+import { storedJson } from "./response-store.ts";
 import { BATCH_BYTES, WorkerResponseStore } from "./worker-store.ts";
 
 /** A response with `items` message items, with ids as the route makes them, and `pad` characters of text. */
@@ -101,6 +102,22 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     await expect(store.put(entry("resp_huge", { items: 1, pad: 40_000 }))).rejects.toThrow(/more than the memory store holds/);
     await store.settled();
     expect(await store.get("resp_huge")).toBeUndefined();
+    store.close();
+  });
+
+  test("the byte bound counts the id too: an entry that fits with it is kept, one byte more is refused", async () => {
+    const maxBytes = 4096;
+    const store = open({ ttlSeconds: 60, maxBytes });
+    const sized = (id: string, bytes: number) => {
+      const value = { response: { id, output: [], text: "" } as unknown as ResponseObject, input: [] };
+      const text = "a".repeat(bytes - id.length - storedJson(value).length);
+      return { response: { id, output: [], text } as unknown as ResponseObject, input: [] };
+    };
+    await store.put(sized("resp_fits", maxBytes));
+    await expect(store.put(sized("resp_over", maxBytes + 1))).rejects.toThrow(/more than the memory store holds/);
+    await store.settled();
+    expect(((await store.get("resp_fits"))?.response as unknown as { text: string }).text.length).toBeGreaterThan(3000);
+    expect(await store.get("resp_over")).toBeUndefined();
     store.close();
   });
 

@@ -15,13 +15,19 @@ const SPARE_BUFFERS = 1;
 
 type Reply = Extract<FromStoreWorker, { seq: number }>;
 
+/** An entry too large for a batch gets a buffer of its own, of its exact size (not the worst case). */
+const utf8Length = (parts: readonly string[]): number => parts.reduce((bytes, part) => bytes + Buffer.byteLength(part, "utf8"), 0);
+
+/** Where a compiled binary's modules live: /$bunfs/ (B:/~BUN/ on Windows). */
+const COMPILED = /^(\/\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/;
+
 /**
  * The worker's code: from source, the file beside this one. In the compiled binary (its modules live
  * under /$bunfs/) `bun run build` makes the worker a second entry point, named by its path under
  * src/, and import.meta.url there is the source file's URL at build time, not a path in the binary.
  */
 const workerSource = (): string | URL =>
-  Bun.main.startsWith("/$bunfs/") ? "./surfaces/openai-responses/store/store-worker.ts" : new URL("./store-worker.ts", import.meta.url);
+  COMPILED.test(Bun.main) ? "./surfaces/openai-responses/store/store-worker.ts" : new URL("./store-worker.ts", import.meta.url);
 
 /**
  * The default store (no `REDIS_URL`): the memory store's ring, kept by a worker thread. Bytes the
@@ -76,9 +82,9 @@ export class WorkerResponseStore implements ResponseStore {
     assertStorableId(id);
     // In pieces, written one after the other: joined, the text would be one more large string to collect.
     const parts = storedJsonParts(entry, responseJson);
-    const room = roomFor(parts, this.#bounds.maxBytes); // throws for an entry larger than the store
+    const room = roomFor(parts, this.#bounds.maxBytes - id.length); // throws for an entry larger than the store
     if (this.#buffer && this.#used + room > this.#buffer.length) this.#flush();
-    if (!this.#buffer) this.#buffer = Buffer.from(room <= BATCH_BYTES ? (this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES)) : new ArrayBuffer(room));
+    this.#buffer ??= Buffer.from(room <= BATCH_BYTES ? (this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES)) : new ArrayBuffer(utf8Length(parts)));
     for (const part of parts) this.#used += this.#buffer.write(part, this.#used, "utf8");
     this.#unsent.set(id, this.#ids.length);
     this.#ids.push(id);
@@ -142,11 +148,18 @@ export class WorkerResponseStore implements ResponseStore {
     if (this.#worker) return this.#worker;
     const worker = new Worker(workerSource());
     worker.unref(); // an idle store does not keep the process alive
-    worker.onmessage = ({ data }: MessageEvent<FromStoreWorker>) => this.#received(data);
-    worker.onerror = (event) => {
-      this.#onError(`the response store's worker stopped: ${event.message}`);
+    // A worker already replaced (or closed) says nothing more.
+    worker.onmessage = ({ data }: MessageEvent<FromStoreWorker>) => {
+      if (this.#worker === worker) this.#received(data);
+    };
+    const stopped = (why: string) => {
+      if (this.#worker !== worker) return;
+      this.#onError(`the response store's worker stopped: ${why}`);
       this.#stop(new UpstreamUnavailableError("The response store stopped; stored responses were lost.", { code: "state_unavailable" }));
     };
+    worker.onerror = (event) => stopped(event.message);
+    // An exit without an error event too: else later reads would wait on a worker that is gone.
+    worker.addEventListener("close", () => stopped("it exited"));
     worker.postMessage({ op: "init", bounds: this.#bounds } satisfies ToStoreWorker);
     this.#worker = worker;
     return worker;
