@@ -203,7 +203,7 @@ export class MemoryResponseStore implements ResponseStore {
   }
 
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
-    return itemsThroughResponses(this, ids, owner);
+    return itemsThroughResponses((responseIds) => Promise.all(responseIds.map((id) => this.get(id))), ids, owner);
   }
 
   async delete(id: string): Promise<boolean> {

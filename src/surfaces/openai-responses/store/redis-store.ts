@@ -1,8 +1,7 @@
 import { RedisClient } from "bun";
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
-import { responseIdOfItem } from "../item-ids.ts";
-import { type ResponseStore, type StoredResponse, storedJson } from "./response-store.ts";
+import { itemsThroughResponses, type ResponseStore, type StoredResponse, storedJson } from "./response-store.ts";
 
 const KEY_PREFIX = "ollaix:responses:";
 
@@ -35,19 +34,11 @@ export class RedisResponseStore implements ResponseStore {
     await this.#call((c) => c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson), "EX", this.#ttl]));
   }
 
-  async getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
-    if (ids.length === 0) return [];
-    const responseIds = ids.map(responseIdOfItem);
-    const keys = [...new Set(responseIds.filter((id) => id !== undefined))].map((id) => KEY_PREFIX + id);
-    if (keys.length === 0) return ids.map(() => undefined);
-    const texts = (await this.#call((c) => c.send("MGET", keys))) as (string | null)[];
-    const byKey = new Map<string, StoredResponse>();
-    for (let i = 0; i < keys.length; i++) if (texts[i] !== null) byKey.set(keys[i]!, JSON.parse(texts[i]!) as StoredResponse);
-    return ids.map((id, i) => {
-      const stored = responseIds[i] === undefined ? undefined : byKey.get(KEY_PREFIX + responseIds[i]);
-      if (stored === undefined || stored.owner !== owner) return undefined;
-      return stored.response.output.find((item) => item.id === id) as InputItemResource | undefined;
-    });
+  getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
+    return itemsThroughResponses(async (responseIds) => {
+      const texts = (await this.#call((c) => c.send("MGET", responseIds.map((id) => KEY_PREFIX + id)))) as (string | null)[];
+      return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as StoredResponse)));
+    }, ids, owner);
   }
 
   async delete(id: string): Promise<boolean> {

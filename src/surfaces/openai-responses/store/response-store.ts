@@ -45,18 +45,22 @@ export function storedJsonParts(entry: StoredResponse, responseJson: string = JS
 /** The same, as one text (for Redis). */
 export const storedJson = (entry: StoredResponse, responseJson?: string): string => storedJsonParts(entry, responseJson).join("");
 
-/** `getItems` for a store without an index of items: each item is looked up in its response (item-ids.ts). */
+/**
+ * `getItems` for a store without an index of items: each item is found in its response (item-ids.ts),
+ * and each response is fetched once, all in one `getResponses` call.
+ */
 export async function itemsThroughResponses(
-  store: Pick<ResponseStore, "get">,
+  getResponses: (responseIds: string[]) => Promise<(StoredResponse | undefined)[]>,
   ids: readonly string[],
   owner: string | undefined,
 ): Promise<(InputItemResource | undefined)[]> {
-  const found: (InputItemResource | undefined)[] = [];
-  for (const id of ids) {
-    const responseId = responseIdOfItem(id);
-    const stored = responseId === undefined ? undefined : await store.get(responseId);
-    const mine = stored !== undefined && stored.owner === owner;
-    found.push(mine ? (stored.response.output.find((item) => item.id === id) as InputItemResource | undefined) : undefined);
-  }
-  return found;
+  const responseIds = ids.map(responseIdOfItem);
+  const distinct = [...new Set(responseIds.filter((id): id is string => id !== undefined))];
+  const stored = distinct.length > 0 ? await getResponses(distinct) : [];
+  const byId = new Map(distinct.map((id, i) => [id, stored[i]]));
+  return ids.map((id, i) => {
+    const entry = responseIds[i] === undefined ? undefined : byId.get(responseIds[i]!);
+    if (entry === undefined || entry.owner !== owner) return undefined;
+    return entry.response.output.find((item) => item.id === id) as InputItemResource | undefined;
+  });
 }

@@ -68,6 +68,21 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     store.close();
   });
 
+  test("items of several responses, some sent to the worker and some not yet, in the order asked", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    await store.put(entry("resp_sent", { items: 2, owner: "k" }));
+    await store.settled();
+    await store.put(entry("resp_unsent", { items: 1, owner: "k" }));
+    const ids = [
+      outputItemId("msg_", "resp_unsent", 0),
+      outputItemId("msg_", "resp_sent", 1),
+      outputItemId("msg_", "resp_gone", 0),
+      outputItemId("msg_", "resp_sent", 0),
+    ];
+    expect((await store.getItems(ids, "k")).map((item) => item?.id)).toEqual([ids[0], ids[1], undefined, ids[3]]);
+    store.close();
+  });
+
   test("more than one batch buffer of entries at once: every entry is kept, in order", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 8 << 20 });
     const n = Math.ceil((2 * BATCH_BYTES) / 2400); // ~2.5 KB of UTF-8 each: two batch buffers' worth

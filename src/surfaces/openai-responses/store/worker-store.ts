@@ -68,12 +68,7 @@ export class WorkerResponseStore implements ResponseStore {
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
-    const index = this.#unsent.get(id);
-    const text =
-      index !== undefined
-        ? this.#buffer!.toString("utf8", index === 0 ? 0 : this.#ends[index - 1], this.#ends[index])
-        : ((await this.#ask({ op: "get", seq: 0, ids: [id] })) as Extract<Reply, { op: "got" }>).texts[0];
-    return text == null ? undefined : (JSON.parse(text) as StoredResponse);
+    return (await this.#getMany([id]))[0];
   }
 
   async put(entry: StoredResponse, responseJson?: string): Promise<void> {
@@ -93,7 +88,24 @@ export class WorkerResponseStore implements ResponseStore {
   }
 
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
-    return itemsThroughResponses(this, ids, owner);
+    return itemsThroughResponses((responseIds) => this.#getMany(responseIds), ids, owner);
+  }
+
+  /** Unsent entries from the batch, the others in one question to the worker. */
+  async #getMany(ids: string[]): Promise<(StoredResponse | undefined)[]> {
+    const texts: (string | null | undefined)[] = ids.map((id) => this.#unsentText(id));
+    const asked = ids.filter((_, i) => texts[i] === undefined);
+    if (asked.length > 0) {
+      const answer = (await this.#ask({ op: "get", seq: 0, ids: asked })) as Extract<Reply, { op: "got" }>;
+      let next = 0;
+      for (let i = 0; i < texts.length; i++) if (texts[i] === undefined) texts[i] = answer.texts[next++];
+    }
+    return texts.map((text) => (text == null ? undefined : (JSON.parse(text) as StoredResponse)));
+  }
+
+  #unsentText(id: string): string | undefined {
+    const index = this.#unsent.get(id);
+    return index === undefined ? undefined : this.#buffer!.toString("utf8", index === 0 ? 0 : this.#ends[index - 1], this.#ends[index]);
   }
 
   async delete(id: string): Promise<boolean> {
