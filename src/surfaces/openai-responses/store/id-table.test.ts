@@ -9,7 +9,7 @@ function records(hashOf: (id: string) => number = hashId) {
     isLive: (sequence: number) => live.has(sequence),
     hasId: (sequence: number, id: string) => ids[sequence] === id,
     hashOf: (sequence: number) => hashOf(ids[sequence]!),
-    liveSequences: () => [...live],
+    forEachLive: (visit: (sequence: number) => void) => live.forEach(visit),
   };
   const table = new IdTable(view);
   const add = (id: string) => {

@@ -6,8 +6,8 @@ export interface IdRecords {
   hasId(sequence: number, id: string): boolean;
   /** The hash its id was inserted with. */
   hashOf(sequence: number): number;
-  /** Every live record, for a rebuild. */
-  liveSequences(): Iterable<number>;
+  /** Calls `visit` with every live record's sequence number, for a rebuild (a callback: spreading a generator cost more than the rest of the rebuild). */
+  forEachLive(visit: (sequence: number) => void): void;
 }
 
 /** 32-bit FNV-1a over the id's UTF-16 units: the same for the same id, and spread enough for random ids. */
@@ -73,7 +73,8 @@ export class IdTable {
   }
 
   #rebuild(): void {
-    const live = [...this.#records.liveSequences()];
+    const live: number[] = [];
+    this.#records.forEachLive((sequence) => live.push(sequence));
     let capacity = 1024;
     while (capacity < live.length * 4) capacity *= 2;
     const slots = new Float64Array(capacity * 2);

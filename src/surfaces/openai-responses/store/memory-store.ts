@@ -30,11 +30,14 @@ const INITIAL_RING_BYTES = 1 << 20;
 const growthStep = (capacity: number): number => Math.max(capacity >> 2, 1024);
 
 const decoder = new TextDecoder();
-const ASCII_ID = /^[\x21-\x7e]+$/;
-
-/** Entries are found by their id's bytes, one per character. */
+/** Entries are found by their id's bytes, one per character. (A loop: the regular expression cost ~0.4 µs a put.) */
 export function assertStorableId(id: string): void {
-  if (!ASCII_ID.test(id)) throw new Error("a stored response's id must be printable ASCII");
+  let printable = id.length > 0;
+  for (let i = 0; i < id.length && printable; i++) {
+    const code = id.charCodeAt(i);
+    printable = code >= 0x21 && code <= 0x7e;
+  }
+  if (!printable) throw new Error("a stored response's id must be printable ASCII");
 }
 
 /**
@@ -114,7 +117,7 @@ export class MemoryResponseStore implements ResponseStore {
       isLive: (sequence) => this.#isLive(sequence),
       hasId: (sequence, id) => this.#hasId(sequence - this.#base, id),
       hashOf: (sequence) => this.#hashes[sequence - this.#base]!,
-      liveSequences: () => this.#liveSequences(),
+      forEachLive: (visit) => this.#forEachLive(visit),
     });
   }
 
@@ -349,8 +352,8 @@ export class MemoryResponseStore implements ResponseStore {
     return true;
   }
 
-  *#liveSequences(): Iterable<number> {
-    for (let position = this.#head; position < this.#starts.length; position++) if (this.#alive[position]) yield this.#base + position;
+  #forEachLive(visit: (sequence: number) => void): void {
+    for (let position = this.#head; position < this.#starts.length; position++) if (this.#alive[position]) visit(this.#base + position);
   }
 
   /** Drops the popped front of the queue's arrays once it is most of them. */
