@@ -1,5 +1,4 @@
 /** The messages between `WorkerResponseStore` (the server's thread) and `store-worker.ts`. */
-import type { RingMemory } from "./byte-ring.ts";
 
 export interface StoreBounds {
   ttlSeconds: number;
@@ -8,18 +7,19 @@ export interface StoreBounds {
 }
 
 export type ToStoreWorker =
-  /** The store's bounds, and the ring the server's thread writes entries into (byte-ring.ts). */
-  | { op: "init"; bounds: StoreBounds; ring: RingMemory }
+  | { op: "init"; bounds: StoreBounds }
   /**
-   * One entry that did not fit in the ring (too large, or the ring full), as its JSON in UTF-8 in
-   * `buffer` (transferred). The worker takes what is in the ring first: entries keep their order.
+   * Entries to keep, oldest first, in UTF-8 in `buffer` (transferred): entry `ids[i]` ends at
+   * `ends[i]` and starts where the one before ends (at 0 for the first). Answered with `returned`.
    */
-  | { op: "put"; id: string; buffer: ArrayBuffer }
+  | { op: "put"; buffer: ArrayBuffer; ids: string[]; ends: number[] }
   | { op: "get"; seq: number; ids: string[] }
   | { op: "delete"; seq: number; id: string };
 
 export type FromStoreWorker =
+  /** A `put`'s buffer, transferred back for the next batch. */
+  | { op: "returned"; buffer: ArrayBuffer }
   | { op: "got"; seq: number; texts: (string | null)[] }
   | { op: "deleted"; seq: number; found: boolean }
-  /** An entry the worker could not keep (the server's thread checks entries first: should not happen). */
+  /** A put the worker could not keep (the server's thread checks entries first: should not happen). */
   | { op: "error"; message: string };

@@ -3,7 +3,7 @@ import { UpstreamUnavailableError } from "../../../errors.ts";
 import { outputItemId } from "../item-ids.ts";
 import type { ResponseObject } from "../response-schema.ts";
 import { storedJson } from "./response-store.ts";
-import { RING_BYTES, WorkerResponseStore } from "./worker-store.ts";
+import { BATCH_BYTES, WorkerResponseStore } from "./worker-store.ts";
 
 /** A response with `items` message items, with ids as the route makes them, and `pad` characters of text. */
 const entry = (id: string, { items = 0, pad = 0, owner }: { items?: number; pad?: number; owner?: string } = {}) => ({
@@ -83,30 +83,19 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     store.close();
   });
 
-  test("the worker takes entries from the ring on its own, with no message", async () => {
-    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
-    await store.put(entry("resp_r"));
-    expect(store.inRing).toBe(1);
-    const deadline = Date.now() + 2000;
-    while (store.inRing > 0 && Date.now() < deadline) await Bun.sleep(5);
-    expect(store.inRing).toBe(0);
-    expect((await store.get("resp_r"))?.response.id).toBe("resp_r");
-    store.close();
-  });
-
-  test("more than a ring of entries at once (the rest go as messages): every entry is kept", async () => {
+  test("more than one batch buffer of entries at once: every entry is kept, in order", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 8 << 20 });
-    const n = Math.ceil((2 * RING_BYTES) / 2400); // ~2.5 KB of UTF-8 each: two rings' worth
+    const n = Math.ceil((2 * BATCH_BYTES) / 2400); // ~2.5 KB of UTF-8 each: two batch buffers' worth
     for (let i = 0; i < n; i++) await store.put(entry(`resp_${i}`, { items: 1, pad: 1200 }));
     await store.settled();
     for (const i of [0, 1, 150, n - 1]) expect((await store.get(`resp_${i}`))?.response.id).toBe(`resp_${i}`);
     store.close();
   });
 
-  test("an entry larger than half the ring goes as a message; both are kept", async () => {
-    const store = open({ ttlSeconds: 60, maxBytes: 8 * RING_BYTES });
+  test("an entry larger than one batch buffer goes on its own", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 8 * BATCH_BYTES });
     await store.put(entry("resp_small"));
-    const pad = RING_BYTES / 4 + 1000; // 2 bytes each in UTF-8: over half the ring
+    const pad = BATCH_BYTES / 2 + 1000; // 2 bytes each in UTF-8
     await store.put(entry("resp_big", { items: 1, pad }));
     await store.settled();
     expect(((await store.get("resp_big"))?.response.output[0] as unknown as { text: string }).text.length).toBe(pad);

@@ -1,20 +1,22 @@
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
-import { createRing, RingWriter } from "./byte-ring.ts";
 import { assertStorableId, roomFor } from "./memory-store.ts";
 import { itemsThroughResponses, type ResponseStore, type StoredResponse, storedJsonParts } from "./response-store.ts";
 import type { FromStoreWorker, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
 
 /**
- * The shared ring's size: ~45 ms of entries at 10,000 stored responses a second, which the worker
- * reads every 10 ms. Like any buffer the server's thread sees, it counts in the heap its collector
- * sizes its young generation from, so it stays small; an entry that does not fit goes as a message.
+ * A batch's buffer: entries go to the worker when it is full, or `FLUSH_MS` after the first (one
+ * message for ~200 entries at 10,000 a second: each message wakes the worker).
  */
-export const RING_BYTES = 1 << 20;
-
-const encoder = new TextEncoder();
+export const BATCH_BYTES = 1 << 20;
+const FLUSH_MS = 20;
+/** Buffers kept for the next batches once the worker hands them back. */
+const SPARE_BUFFERS = 1;
 
 type Reply = Extract<FromStoreWorker, { seq: number }>;
+
+/** An entry too large for a batch gets a buffer of its own, of its exact size (not the worst case). */
+const utf8Length = (parts: readonly string[]): number => parts.reduce((bytes, part) => bytes + Buffer.byteLength(part, "utf8"), 0);
 
 /** Where a compiled binary's modules live: /$bunfs/ (B:/~BUN/ on Windows). */
 const COMPILED = /^(\/\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/;
@@ -33,22 +35,28 @@ const workerSource = (): string | URL =>
  * 10,000 responses (~18 MB) in the server's heap, every request of every surface cost ~5 µs more
  * and the process held ~80 MiB more (bench/PROFILE.md). In the worker's heap they cost neither.
  *
- * Entries are checked and serialised here and written in UTF-8 into a ring shared with the worker
- * (byte-ring.ts), which copies them into its store on its own clock: no message, so no wake-up of
- * the worker, which cost more than everything else about storing (~6 µs an entry with one message
- * per 20 ms batch). Until the worker has taken them, entries are read from the ring. An entry that
- * does not fit there (larger than half of it, or the worker behind) goes as a message of its own.
- * Messages reach the worker in order, and it reads the ring before each, so a read or a delete sent
- * after an entry sees it. The worker starts with the first entry; if it stops, what it held is lost,
- * the requests waiting on it get a 503, and the next use starts another.
+ * Entries are checked and serialised here, written in UTF-8 into a batch buffer, and the buffer is
+ * transferred (not copied) to the worker, which copies the entries into its ring and hands the
+ * buffer back. Posting each entry as a string instead cost ~10 µs more an entry (copied twice, and
+ * freed on the other thread). Until sent, entries are read from the batch. Messages to a worker
+ * arrive in order, so a read or a delete sent after a batch sees it. The worker starts with the
+ * first entry; if it stops, what it held is lost, the requests waiting on it get a 503, and the next
+ * use starts another.
  */
 export class WorkerResponseStore implements ResponseStore {
   readonly #bounds: StoreBounds;
   readonly #onError: (message: string) => void;
   #worker: Worker | undefined;
-  #ring: RingWriter | undefined;
-  /** Entries in the ring, by id: where each starts. Those the worker has taken leave from the front. */
+
+  /** The batch being filled: its buffer, its entries' ids and where each ends. */
+  #buffer: Buffer | undefined;
+  #used = 0;
+  #ids: string[] = [];
+  #ends: number[] = [];
+  /** The batch's entries by id (their index in it): what a read finds before they are sent. */
   #unsent = new Map<string, number>();
+  #flushTimer: Timer | undefined;
+  #spare: ArrayBuffer[] = [];
 
   #seq = 0;
   readonly #waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
@@ -70,38 +78,20 @@ export class WorkerResponseStore implements ResponseStore {
     // In pieces, written one after the other: joined, the text would be one more large string to collect.
     const parts = storedJsonParts(entry, responseJson);
     const room = roomFor(parts, this.#bounds.maxBytes - id.length); // throws for an entry larger than the store
-    const worker = this.#started();
-    const ring = this.#ring!;
-    this.#forgetTaken(ring);
-    this.#unsent.delete(id); // a re-stored id goes to the back
-    const start = ring.write(id, parts, room);
-    if (start >= 0) {
-      this.#unsent.set(id, start);
-      return;
-    }
-    const buffer = encoder.encode(parts.join("")).buffer as ArrayBuffer;
-    worker.postMessage({ op: "put", id, buffer } satisfies ToStoreWorker, [buffer]);
-  }
-
-  /** Drops the ids of the entries the worker has taken (the oldest first: the map keeps insertion order). */
-  #forgetTaken(ring: RingWriter): void {
-    for (const [id, start] of this.#unsent) {
-      if (!ring.isRead(start)) return;
-      this.#unsent.delete(id);
-    }
+    if (this.#buffer && this.#used + room > this.#buffer.length) this.#flush();
+    this.#buffer ??= Buffer.from(room <= BATCH_BYTES ? (this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES)) : new ArrayBuffer(utf8Length(parts)));
+    for (const part of parts) this.#used += this.#buffer.write(part, this.#used, "utf8");
+    this.#unsent.set(id, this.#ids.length);
+    this.#ids.push(id);
+    this.#ends.push(this.#used);
+    if (!this.#flushTimer) this.#flushTimer = setTimeout(this.#flush, FLUSH_MS).unref();
   }
 
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
     return itemsThroughResponses((responseIds) => this.#getMany(responseIds), ids, owner);
   }
 
-  /** How many entries the worker has not taken from the ring yet. */
-  get inRing(): number {
-    if (this.#ring) this.#forgetTaken(this.#ring);
-    return this.#unsent.size;
-  }
-
-  /** Entries still in the ring from there, the others in one question to the worker. */
+  /** Unsent entries from the batch, the others in one question to the worker. */
   async #getMany(ids: string[]): Promise<(StoredResponse | undefined)[]> {
     const texts: (string | null | undefined)[] = ids.map((id) => this.#unsentText(id));
     const asked = ids.filter((_, i) => texts[i] === undefined);
@@ -114,26 +104,46 @@ export class WorkerResponseStore implements ResponseStore {
   }
 
   #unsentText(id: string): string | undefined {
-    const start = this.#unsent.get(id);
-    if (start === undefined || this.#ring!.isRead(start)) return undefined;
-    return this.#ring!.text(start);
+    const index = this.#unsent.get(id);
+    return index === undefined ? undefined : this.#buffer!.toString("utf8", index === 0 ? 0 : this.#ends[index - 1], this.#ends[index]);
   }
 
   async delete(id: string): Promise<boolean> {
-    // The worker reads the ring before the question: an entry still there is deleted too.
-    this.#unsent.delete(id);
+    this.#flush(); // an unsent entry must reach the worker before the delete does
     return ((await this.#ask({ op: "delete", seq: 0, id })) as Extract<Reply, { op: "deleted" }>).found;
   }
 
   /** Resolves once the worker holds every entry put so far (and has answered what was asked before). */
   async settled(): Promise<void> {
+    this.#flush();
     await this.#ask({ op: "get", seq: 0, ids: [] });
   }
 
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#flushTimer);
     this.#stop(new Error("the response store is closed"));
+    this.#buffer = undefined;
+    this.#ids = [];
+    this.#ends = [];
+    this.#unsent.clear();
+    this.#spare = [];
   }
+
+  /** Sends the batch, if any. */
+  readonly #flush = (): void => {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const buffer = this.#buffer?.buffer as ArrayBuffer | undefined;
+    if (!buffer || this.#closed) return;
+    const message: ToStoreWorker = { op: "put", buffer, ids: this.#ids, ends: this.#ends };
+    this.#started().postMessage(message, [buffer]);
+    this.#buffer = undefined;
+    this.#used = 0;
+    this.#ids = [];
+    this.#ends = [];
+    this.#unsent.clear();
+  };
 
   #ask(message: Extract<ToStoreWorker, { seq: number }>): Promise<Reply> {
     if (this.#closed) return Promise.reject(new Error("the response store is closed"));
@@ -162,15 +172,16 @@ export class WorkerResponseStore implements ResponseStore {
     worker.onerror = (event) => stopped(event.message);
     // An exit without an error event too: else later reads would wait on a worker that is gone.
     worker.addEventListener("close", () => stopped("it exited"));
-    const ring = createRing(RING_BYTES);
-    worker.postMessage({ op: "init", bounds: this.#bounds, ring } satisfies ToStoreWorker);
+    worker.postMessage({ op: "init", bounds: this.#bounds } satisfies ToStoreWorker);
     this.#worker = worker;
-    this.#ring = new RingWriter(ring);
     return worker;
   }
 
   #received(message: FromStoreWorker): void {
     switch (message.op) {
+      case "returned":
+        if (message.buffer.byteLength === BATCH_BYTES && this.#spare.length < SPARE_BUFFERS && !this.#closed) this.#spare.push(message.buffer);
+        return;
       case "error":
         this.#onError(`the response store could not keep an entry: ${message.message}`);
         return;
@@ -188,9 +199,6 @@ export class WorkerResponseStore implements ResponseStore {
   #stop(error: Error): void {
     this.#worker?.terminate();
     this.#worker = undefined;
-    // What the ring held goes with the worker.
-    this.#ring = undefined;
-    this.#unsent.clear();
     const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
     for (const { reject } of waiting) reject(error);
