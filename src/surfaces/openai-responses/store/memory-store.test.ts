@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ResponseObject } from "../response-schema.ts";
 import { outputItemId } from "../item-ids.ts";
-import { MemoryResponseStore } from "./memory-store.ts";
+import { assertStorableId, MemoryResponseStore } from "./memory-store.ts";
 
 /** A response with `items` reasoning items, with ids as the route makes them. */
 const entry = (id: string, items = 0) => ({
@@ -168,5 +168,17 @@ describe("MemoryResponseStore's byte ring", () => {
     for (let i = 0; i < 300; i++) await store.put(sized(`resp_${i}`, "c".repeat(100 + (i % 13) * 40)));
     expect(store.size).toBe(300);
     for (let i = 0; i < 300; i++) expect((await store.get(`resp_${i}`))?.response.id).toBe(`resp_${i}`);
+  });
+});
+
+describe("assertStorableId (ids are kept as one byte per character)", () => {
+  test("printable ASCII passes, from ! to ~", () => {
+    for (const id of ["resp_0123456789abcdef", "!", "~", "a!~z"]) expect(() => assertStorableId(id)).not.toThrow();
+  });
+
+  test("an empty id, a space, a control character or anything beyond ASCII is refused", () => {
+    for (const id of ["", "resp a", "resp_\t", "resp_\x7f", "resp_é", "resp_✓"]) {
+      expect(() => assertStorableId(id)).toThrow(/printable ASCII/);
+    }
   });
 });
