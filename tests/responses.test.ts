@@ -111,6 +111,18 @@ describe("stored responses", () => {
     expect(items.data[1].id).toBe(first.output[0].id);
   });
 
+  test("input item ids are the same on every read, and through a continuation; ids the client sent are kept", async () => {
+    const input = [{ role: "user", content: "one" }, { type: "function_call_output", call_id: "c1", output: "ok" }, { id: "msg_mine", role: "user", content: "two" }];
+    const first = await json(create({ model, input }));
+    const listed = async (id: string) => (await json(gw.handle(`/v1/responses/${id}/input_items?order=asc`))).data as { id: string; type: string }[];
+    const ids = (await listed(first.id)).map((item) => item.id);
+    expect(ids).toEqual([`msg_${first.id.slice(5)}i0000`, `fco_${first.id.slice(5)}i0001`, "msg_mine"]);
+    expect((await listed(first.id)).map((item) => item.id)).toEqual(ids);
+    const second = await json(create({ model, input: "three", previous_response_id: first.id }));
+    const continued = await listed(second.id);
+    expect(continued.map((item) => item.id)).toEqual([...ids, first.output[0].id, `msg_${second.id.slice(5)}i0000`]);
+  });
+
   test("DELETE answers OpenAI's deleted object, and the response is gone", async () => {
     const response = await json(create({ model, input: "x" }));
     const deleted = await gw.handle(`/v1/responses/${response.id}`, { method: "DELETE" });

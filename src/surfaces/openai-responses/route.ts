@@ -8,15 +8,27 @@ import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { listInputItems } from "./list-input-items.ts";
-import { normalizeInput, referencedIds } from "./normalize-input.ts";
+import { assertInputRules } from "./input-rules.ts";
+import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { ResponsesRequest } from "./request-schema.ts";
 import { responseFrame } from "./response-frame.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
-import type { ResponseStore } from "./store/response-store.ts";
+import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
 import { toChatRequest } from "./to-chat-request.ts";
 import { withResponsesParam } from "./to-responses-param.ts";
+
+/**
+ * A request's conversation: the items before its input (`before`), then its input as sent (`input`,
+ * absent once it is made into items, which are then the end of `before`).
+ */
+interface Conversation {
+  before: InputItemResource[];
+  input?: ResponsesRequest["input"];
+}
+
+const NOTHING_BEFORE: InputItemResource[] = [];
 
 const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not found.`, { param: "response_id" });
 
@@ -30,16 +42,47 @@ export function responsesRoutes(
   store: ResponseStore = createResponseStore(config, (message) => logger.warn(message)),
 ) {
   const validate = compileValidator(ResponsesRequest);
-  const keep = (response: ResponseObject, input: InputItemResource[], owner: string | undefined, json?: string): Promise<void> =>
-    store.put(owner === undefined ? { response, input } : { response, input, owner }, json).catch((error) => {
+  const keep = (response: ResponseObject, conversation: Conversation, owner: string | undefined, json?: string): Promise<void> => {
+    const entry: StoredResponse = { response, input: conversation.before };
+    if (conversation.input !== undefined) entry.requestInput = conversation.input;
+    if (owner !== undefined) entry.owner = owner;
+    return store.put(entry, json).catch((error) => {
       // The answer is still good; only a later GET or previous_response_id will miss it.
       logger.warn("could not store a response", { id: response.id, error: error instanceof Error ? error.message : String(error) });
     });
+  };
 
   /** A stored response, if the asking key (none without keys) is the one that created it. */
   const ownStored = async (id: string, owner: string | undefined) => {
     const stored = await store.get(id);
     return stored !== undefined && stored.owner === owner ? stored : undefined;
+  };
+
+  /**
+   * A conversation that reads stored responses: the items an `item_reference` names (resolved now:
+   * they may be gone by the time this response is read), and a previous response's input and output.
+   */
+  const storedConversation = async (body: ResponsesRequest, ids: string[], responseId: string, owner: string | undefined): Promise<Conversation> => {
+    let input: InputItemResource[] | undefined;
+    if (ids.length > 0) {
+      const references = new Map<string, InputItemResource>();
+      const found = await store.getItems(ids, owner);
+      for (let i = 0; i < ids.length; i++) if (found[i]) references.set(ids[i]!, found[i]!);
+      input = normalizeInput(body.input, responseId, references);
+    }
+    let before: InputItemResource[] = [];
+    if (body.previous_response_id) {
+      const previous = await ownStored(body.previous_response_id, owner);
+      if (!previous) {
+        throw new InvalidRequestError(`Previous response with id '${body.previous_response_id}' not found.`, {
+          param: "previous_response_id",
+          code: "previous_response_not_found",
+        });
+      }
+      // Its input and output come before the new input; its instructions do not (as in OpenAI's API).
+      before = [...storedInputItems(previous), ...(previous.response.output as InputItemResource[])];
+    }
+    return input ? { before: [...before, ...input] } : { before, input: body.input };
   };
 
   return new Elysia({ name: "ollaix:responses" })
@@ -48,28 +91,14 @@ export function responsesRoutes(
       "/v1/responses",
       async function createResponse({ body: raw, request, set }) {
         const body = validate.assert(raw);
+        assertInputRules(body.input);
         const owner = keyOf(request)?.name;
-        const ids = referencedIds(body.input);
-        let references: Map<string, InputItemResource> | undefined;
-        if (ids.length > 0) {
-          references = new Map();
-          const found = await store.getItems(ids, owner);
-          for (let i = 0; i < ids.length; i++) if (found[i]) references.set(ids[i]!, found[i]!);
-        }
         const responseId = randomId("resp_");
-        let input = normalizeInput(body.input, references, responseId);
-        if (body.previous_response_id) {
-          const previous = await ownStored(body.previous_response_id, owner);
-          if (!previous) {
-            throw new InvalidRequestError(`Previous response with id '${body.previous_response_id}' not found.`, {
-              param: "previous_response_id",
-              code: "previous_response_not_found",
-            });
-          }
-          // Its input and output come before the new input; its instructions do not (as in OpenAI's API).
-          input = [...previous.input, ...(previous.response.output as InputItemResource[]), ...input];
-        }
-        const chat = toChatRequest(body, input);
+        const ids = referencedIds(body.input);
+        // Most requests read nothing stored: their input is kept as sent, made into items only if read.
+        const conversation =
+          ids.length > 0 || body.previous_response_id ? await storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
+        const chat = toChatRequest(body, conversation.before, conversation.input);
         const frame = responseFrame(body, responseId, nowSeconds());
         const isStored = frame.store;
         const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
@@ -81,13 +110,13 @@ export function responsesRoutes(
             if (!isStored) return response;
             // Serialised once: the same text is the answer and goes into the store.
             const json = JSON.stringify(response);
-            await keep(response, input, owner, json);
+            await keep(response, conversation, owner, json);
             return new JsonText(json);
           }
           return await pipeline.stream(
             call,
             chat,
-            responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, input, owner) : undefined }),
+            responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined }),
           );
         } catch (error) {
           throw withResponsesParam(error);
@@ -126,7 +155,7 @@ export function responsesRoutes(
       async function listResponseInputItems({ params, query, request }) {
         const stored = await ownStored(params.response_id, keyOf(request)?.name);
         if (!stored) throw notFound(params.response_id);
-        return listInputItems(stored.input, query);
+        return listInputItems(storedInputItems(stored), query);
       },
       {
         detail: {

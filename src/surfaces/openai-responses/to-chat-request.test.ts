@@ -1,9 +1,20 @@
 import { describe, expect, test } from "bun:test";
+import { assertInputRules } from "./input-rules.ts";
 import { normalizeInput } from "./normalize-input.ts";
 import type { ResponsesRequest } from "./request-schema.ts";
 import { toChatRequest } from "./to-chat-request.ts";
 
-const convert = (request: ResponsesRequest) => toChatRequest(request, normalizeInput(request.input));
+/**
+ * The request's input read as sent (the route's usual path), checked against the same input made
+ * into items first (how a continuation's stored conversation and referenced items are read): the
+ * two must give the same chat request.
+ */
+function convert(request: ResponsesRequest) {
+  assertInputRules(request.input);
+  const asSent = toChatRequest(request, [], request.input);
+  expect(toChatRequest(request, normalizeInput(request.input, "resp_test"), undefined)).toEqual(asSent);
+  return asSent;
+}
 const base = { model: "m" };
 
 /** The param of the error `run` throws. */
@@ -166,7 +177,7 @@ describe("options", () => {
 });
 
 describe("normalizeInput", () => {
-  test("gives every item an id and OpenAI's resource form; keeps ids the client sent", () => {
+  test("gives every item an id made from the response's and its place, and OpenAI's resource form; keeps ids the client sent", () => {
     const items = normalizeInput([
       { role: "user", content: "Hi" },
       { id: "msg_mine", role: "assistant", content: "Hello" },
@@ -174,15 +185,42 @@ describe("normalizeInput", () => {
       { type: "function_call_output", call_id: "c", output: "ok" },
       { type: "reasoning", summary: [{ type: "summary_text", text: "t" }] },
       { role: "user", content: [{ type: "input_image", image_url: "https://x.example/i.png" }] },
-    ]);
+    ], "resp_abc");
     expect(items).toEqual([
-      { id: expect.stringMatching(/^msg_/), type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: "Hi" }] },
+      { id: "msg_abci0000", type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: "Hi" }] },
       { id: "msg_mine", type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text: "Hello", annotations: [], logprobs: [] }] },
-      { id: expect.stringMatching(/^fc_/), type: "function_call", status: "completed", call_id: "c", name: "f", arguments: "{}" },
-      { id: expect.stringMatching(/^fco_/), type: "function_call_output", status: "completed", call_id: "c", output: "ok" },
-      { id: expect.stringMatching(/^rs_/), type: "reasoning", summary: [{ type: "summary_text", text: "t" }] },
-      { id: expect.stringMatching(/^msg_/), type: "message", role: "user", status: "completed", content: [{ type: "input_image", image_url: "https://x.example/i.png", detail: "auto" }] },
+      { id: "fc_abci0002", type: "function_call", status: "completed", call_id: "c", name: "f", arguments: "{}" },
+      { id: "fco_abci0003", type: "function_call_output", status: "completed", call_id: "c", output: "ok" },
+      { id: "rs_abci0004", type: "reasoning", summary: [{ type: "summary_text", text: "t" }] },
+      { id: "msg_abci0005", type: "message", role: "user", status: "completed", content: [{ type: "input_image", image_url: "https://x.example/i.png", detail: "auto" }] },
     ] as never);
+  });
+
+  test("a string is one user message; an item reference is the stored item, or a 400 naming it", () => {
+    expect(normalizeInput("Hi", "resp_abc")).toEqual([
+      { id: "msg_abci0000", type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: "Hi" }] },
+    ] as never);
+    const stored = { id: "msg_old0000", type: "message", role: "assistant", status: "completed", content: [] };
+    const input: ResponsesRequest["input"] = [{ role: "user", content: "ok" }, { type: "item_reference", id: "msg_old0000" }];
+    expect(normalizeInput(input, "resp_abc", new Map([["msg_old0000", stored]]))[1]).toBe(stored);
+    expect(paramOf(() => normalizeInput(input, "resp_abc"))).toBe("input[1].id");
+  });
+});
+
+describe("assertInputRules", () => {
+  test("a string, no input and well-formed items of each type pass", () => {
+    expect(() => assertInputRules(undefined)).not.toThrow();
+    expect(() => assertInputRules("Hi")).not.toThrow();
+    expect(() =>
+      assertInputRules([
+        { role: "user", content: [{ type: "input_text", text: "a" }, { type: "input_image", image_url: "https://x.example/i.png" }] },
+        { role: "assistant", content: [{ type: "output_text", text: "b" }, { type: "refusal", refusal: "no" }] },
+        { type: "item_reference", id: "msg_x" },
+        { type: "function_call", call_id: "c", name: "f", arguments: "{}" },
+        { type: "function_call_output", call_id: "c", output: [{ type: "output_text", text: "ok" }] },
+        { type: "reasoning", summary: [{ type: "summary_text", text: "t" }] },
+      ]),
+    ).not.toThrow();
   });
 
   test.each([
@@ -190,7 +228,12 @@ describe("normalizeInput", () => {
     [[{ type: "message", content: "x" }], "input[0].role"],
     [[{ role: "user" }], "input[0].content"],
     [[{ role: "user", content: "" }], "input[0].content"],
-    [[{ role: "user", content: "ok" }, { type: "item_reference", id: "x" }], "input[1].id"],
+    [[{ role: "user", content: "ok" }, { type: "item_reference" }], "input[1].id"],
+    [[{ role: "user", content: [] }], "input[0].content"],
+    [[{ role: "user", content: [{ type: "input_text", text: "" }] }], "input[0].content"],
+    [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_image", image_url: "https://x.example/i.png" }] }], "input[0].output[0].type"],
+    [[{ type: "function_call_output", call_id: "c", output: [{ type: "output_text" }] }], "input[0].output[0].text"],
+    [[{ role: "assistant", content: [{ type: "refusal" }] }], "input[0].content[0].refusal"],
     [[{ type: "computer_call_output", call_id: "x" }], "input[0].type"],
     [[{ type: "function_call", name: "f", arguments: "{}" }], "input[0].call_id"],
     [[{ type: "function_call", call_id: "c", arguments: "{}" }], "input[0].name"],
@@ -205,6 +248,6 @@ describe("normalizeInput", () => {
     [[{ role: "user", content: [{ type: "refusal", refusal: "no" }] }], "input[0].content[0].type"],
     [[{ type: "reasoning", summary: [{ type: "other", text: "x" }] }], "input[0].summary[0].type"],
   ] as [ResponsesRequest["input"], string][])("%j → 400 on %s", (input, param) => {
-    expect(paramOf(() => normalizeInput(input))).toBe(param);
+    expect(paramOf(() => assertInputRules(input))).toBe(param);
   });
 });

@@ -1,19 +1,32 @@
 import { InvalidRequestError } from "../../errors.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoice } from "../../schemas/chat.ts";
-import type { ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
+import type { ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
 import type { InputItemResource } from "./response-schema.ts";
 
 type Part = Record<string, unknown>;
 
 /**
- * A Responses request as the pipeline's chat request. `items` is the whole conversation in item form
- * (a previous response's input and output, then this request's normalized input); `instructions`
- * become the first system message. Pure: the request is never changed.
+ * An item as the converter reads it: as the client sent it (it passed `assertInputRules`), or
+ * normalized (a stored conversation's items, a referenced item): the normalized form is one of the
+ * forms a client may send.
  */
-export function toChatRequest(request: ResponsesRequest, items: readonly InputItemResource[]): ChatRequest {
+type ConversationItem = ResponsesInputItem | InputItemResource;
+
+/**
+ * A Responses request as the pipeline's chat request. The model reads `before` (a previous
+ * response's input and output, as items), then `input` (this request's input as sent, or its items);
+ * `instructions` become the first system message. Pure: the request is never changed.
+ */
+export function toChatRequest(
+  request: ResponsesRequest,
+  before: readonly InputItemResource[],
+  input: string | readonly ConversationItem[] | undefined,
+): ChatRequest {
   const messages: Message[] = [];
   if (request.instructions) messages.push({ role: "system", content: request.instructions });
-  toChatMessages(items, messages);
+  toChatMessages(before, messages);
+  if (typeof input === "string") messages.push({ role: "user", content: input });
+  else if (input !== undefined) toChatMessages(input, messages);
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
   }
@@ -52,23 +65,23 @@ export function toChatRequest(request: ResponsesRequest, items: readonly InputIt
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
  * plugins read), function outputs become tool messages.
  */
-function toChatMessages(items: readonly InputItemResource[], messages: Message[]): void {
+function toChatMessages(items: readonly ConversationItem[], messages: Message[]): void {
   let reasoning: string | undefined;
   // The assistant message that function calls still join (none once a tool or user turn follows).
   let open: Message | undefined;
   for (const item of items) {
-    switch (item.type) {
+    switch (item.type ?? "message") {
       case "message": {
         const role = item.role as Message["role"];
-        const parts = item.content as Part[];
+        const content = item.content as string | Part[];
         if (role === "assistant") {
-          open = { role, content: textOf(parts) };
+          open = { role, content: typeof content === "string" ? content : textOf(content) };
           if (reasoning !== undefined) (open as Record<string, unknown>).reasoning_content = reasoning;
           reasoning = undefined;
           messages.push(open);
         } else {
           open = undefined;
-          messages.push({ role, content: toChatContent(parts) });
+          messages.push({ role, content: typeof content === "string" ? content : toChatContent(content) });
         }
         break;
       }
@@ -98,7 +111,7 @@ function toChatMessages(items: readonly InputItemResource[], messages: Message[]
         break;
       }
       default:
-        // normalizeInput admits only the four types above.
+        // assertInputRules admits only the four types above (item references are resolved before).
         throw new InvalidRequestError(`Unsupported input item type '${item.type}'.`, { param: "input" });
     }
   }
@@ -113,11 +126,11 @@ function textOf(parts: readonly Part[]): string {
 
 /** One text part is sent as a plain string (what every plugin reads); images keep the parts form. */
 function toChatContent(parts: readonly Part[]): string | ContentPart[] {
-  if (parts.length === 1 && parts[0]!.type === "input_text") return parts[0]!.text as string;
+  if (parts.length === 1 && parts[0]!.type !== "input_image") return parts[0]!.text as string;
   return parts.map((part): ContentPart => {
     if (part.type === "input_image") {
-      const detail = part.detail as "auto" | "low" | "high";
-      return { type: "image_url", image_url: { url: part.image_url as string, ...(detail === "auto" ? {} : { detail }) } };
+      const detail = part.detail as "auto" | "low" | "high" | undefined;
+      return { type: "image_url", image_url: { url: part.image_url as string, ...(detail === undefined || detail === "auto" ? {} : { detail }) } };
     }
     return { type: "text", text: part.text as string };
   });

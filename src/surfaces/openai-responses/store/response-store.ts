@@ -1,11 +1,23 @@
 import { responseIdOfItem } from "../item-ids.ts";
+import type { ResponsesRequest } from "../request-schema.ts";
 import type { InputItemResource, ResponseObject } from "../response-schema.ts";
 
-/** One stored response: the answer, and every item the model read for it (what `input_items` lists). */
+/**
+ * One stored response: the answer, and every item the model read for it (what `input_items` lists,
+ * `storedInputItems` in normalize-input.ts).
+ */
 export interface StoredResponse {
   response: ResponseObject;
-  /** The conversation before the answer, oldest first: a previous response's input and output, then this request's input. */
+  /**
+   * The conversation before the answer, oldest first, as items: a previous response's input and
+   * output, then (unless `requestInput` is there) this request's input.
+   */
   input: InputItemResource[];
+  /**
+   * This request's input as it was sent, after `input`: made into items only when read (most
+   * stored responses are never read; serialising the request's few fields costs less than its items).
+   */
+  requestInput?: ResponsesRequest["input"];
   /**
    * The name of the key that created it (absent without keys): only that key reads, continues or
    * deletes it, as OpenAI scopes responses to a project.
@@ -37,6 +49,7 @@ export interface ResponseStore {
  */
 export function storedJsonParts(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): string[] {
   const parts = ['{"response":', responseJson, ',"input":', JSON.stringify(entry.input)];
+  if (entry.requestInput !== undefined) parts.push(',"requestInput":', JSON.stringify(entry.requestInput));
   if (entry.owner !== undefined) parts.push(',"owner":', JSON.stringify(entry.owner));
   parts.push("}");
   return parts;

@@ -26,7 +26,8 @@ process.on("beforeExit", () => stores.forEach((s) => s.close()));
 describe("WorkerResponseStore (the memory store in a worker thread)", () => {
   test("an entry reads back at once, and the same once the worker holds it; unknown ids are undefined", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
-    const value = entry("resp_a", { items: 2, owner: "team-a" });
+    // With the request's input as sent (made into items when read), beside the items before it.
+    const value = { ...entry("resp_a", { items: 2, owner: "team-a" }), requestInput: [{ role: "user" as const, content: "más ✓" }] };
     await store.put(value);
     expect(await store.get("resp_a")).toEqual(value);
     await store.settled();

@@ -1,0 +1,105 @@
+import { InvalidRequestError } from "../../errors.ts";
+import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
+
+function fail(message: string, param: string): never {
+  throw new InvalidRequestError(message, { param });
+}
+
+const missing = (param: string): never => fail(`Missing required parameter: '${param}'.`, param);
+
+/**
+ * The per-type rules of a request's `input` that its schema cannot say (one object per item, the
+ * type as a string), naming `input[i]…` as OpenAI does. Builds nothing when the input is good: the
+ * converters (to-chat-request.ts, normalize-input.ts) then read it as it is.
+ */
+export function assertInputRules(input: ResponsesRequest["input"]): void {
+  if (input === undefined || typeof input === "string") return;
+  for (let i = 0; i < input.length; i++) checkItem(input[i]!, i);
+}
+
+/** Paths are only spelled out for an error: `i` and `j` are carried until then. */
+const itemAt = (i: number) => `input[${i}]`;
+const partAt = (i: number, j: number) => `input[${i}].content[${j}]`;
+const outputAt = (i: number, j: number) => `input[${i}].output[${j}]`;
+
+function checkItem(item: ResponsesInputItem, i: number): void {
+  const type = item.type ?? (item.role !== undefined ? "message" : undefined);
+  switch (type) {
+    case "message":
+      return checkMessage(item, i);
+    case "item_reference":
+      if (typeof item.id !== "string") missing(`${itemAt(i)}.id`);
+      return;
+    case "function_call":
+      if (item.call_id === undefined) missing(`${itemAt(i)}.call_id`);
+      if (item.name === undefined) missing(`${itemAt(i)}.name`);
+      if (item.arguments === undefined) missing(`${itemAt(i)}.arguments`);
+      return;
+    case "function_call_output":
+      if (item.call_id === undefined) missing(`${itemAt(i)}.call_id`);
+      if (item.output === undefined) missing(`${itemAt(i)}.output`);
+      if (Array.isArray(item.output)) checkOutputParts(item.output, i);
+      return;
+    case "reasoning": {
+      const summary = item.summary ?? [];
+      for (let j = 0; j < summary.length; j++) {
+        if (summary[j]!.type !== "summary_text") fail(`Invalid '${itemAt(i)}.summary[${j}].type': expected "summary_text".`, `${itemAt(i)}.summary[${j}].type`);
+      }
+      return;
+    }
+    case undefined:
+      return missing(`${itemAt(i)}.type`);
+    default:
+      return fail(
+        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output or reasoning.`,
+        `${itemAt(i)}.type`,
+      );
+  }
+}
+
+function checkMessage(item: ResponsesInputItem, i: number): void {
+  const role = item.role ?? missing(`${itemAt(i)}.role`);
+  const content = item.content ?? missing(`${itemAt(i)}.content`);
+  const isAssistant = role === "assistant";
+  if (typeof content !== "string") for (let j = 0; j < content.length; j++) checkPart(content[j]!, i, j, isAssistant);
+  if (!isAssistant && isEmpty(content)) fail(`Invalid '${itemAt(i)}.content': a ${role} message needs non-empty content.`, `${itemAt(i)}.content`);
+}
+
+/** No content, or only one empty text. */
+function isEmpty(content: string | readonly ResponsesContentPart[]): boolean {
+  if (typeof content === "string") return content === "";
+  return content.length === 0 || (content.length === 1 && content[0]!.text === "");
+}
+
+function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant: boolean): void {
+  switch (part.type) {
+    case "input_text":
+    case "output_text":
+      if (typeof part.text !== "string") missing(`${partAt(i, j)}.text`);
+      return;
+    case "refusal":
+      if (!isAssistant) fail(`Invalid '${partAt(i, j)}.type': refusal parts are only allowed in assistant messages.`, `${partAt(i, j)}.type`);
+      if (typeof part.refusal !== "string") missing(`${partAt(i, j)}.refusal`);
+      return;
+    case "input_image":
+      if (isAssistant) fail(`Invalid '${partAt(i, j)}.type': input_image parts are not allowed in assistant messages.`, `${partAt(i, j)}.type`);
+      if (part.file_id) fail(`Invalid '${partAt(i, j)}.file_id': files are not supported by this gateway; send the image as image_url.`, `${partAt(i, j)}.file_id`);
+      if (!part.image_url) missing(`${partAt(i, j)}.image_url`);
+      return;
+    default:
+      return fail(
+        `Invalid '${partAt(i, j)}.type': content parts of type '${part.type}' are not supported; use input_text, input_image or output_text.`,
+        `${partAt(i, j)}.type`,
+      );
+  }
+}
+
+function checkOutputParts(parts: readonly ResponsesContentPart[], i: number): void {
+  for (let j = 0; j < parts.length; j++) {
+    const part = parts[j]!;
+    if (part.type !== "input_text" && part.type !== "output_text") {
+      fail(`Invalid '${outputAt(i, j)}.type': function outputs may only hold text parts here.`, `${outputAt(i, j)}.type`);
+    }
+    if (typeof part.text !== "string") missing(`${outputAt(i, j)}.text`);
+  }
+}
