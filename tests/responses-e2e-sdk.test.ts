@@ -69,6 +69,11 @@ describe("openai SDK: client.responses", () => {
     const last = events.at(-1) as unknown as { type: string; response: OpenAI.Responses.Response };
     expect(last.type).toBe("response.completed");
     expect(last.response.output_text ?? last.response.output.flatMap((o) => (o.type === "message" ? o.content : [])).map((c) => (c.type === "output_text" ? c.text : "")).join("")).toBe(text);
+    // Stored once the stream ends, with its input made into items when read.
+    const items = await client.responses.inputItems.list(last.response.id);
+    expect(items.data.map((item) => [item.id, item.type === "message" ? item.content : null])).toEqual([
+      [`msg_${last.response.id.slice(5)}i0000`, [{ type: "input_text", text: "Stream please" }]],
+    ]);
   });
 
   test("responses.stream helper gives the final response", async () => {
