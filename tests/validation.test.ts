@@ -117,3 +117,35 @@ describe("request validation: a 400 envelope naming the field", () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe("/v1/responses reads its body as text (the store keeps it as it came): the same errors, on Elysia's path and the fast one", () => {
+  const input = { model: "dummy-model:1.0", input: "hi" };
+  const paths = {
+    elysia: (init: RequestInit) => gw.handle("/v1/responses", init),
+    fast: (init: RequestInit) => fetch(`${gw.url}/v1/responses`, init),
+  };
+  const streamed = (text: string) =>
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(text));
+        controller.close();
+      },
+    });
+
+  test.each(Object.keys(paths) as (keyof typeof paths)[])("%s: malformed, wrong type, empty, too large (declared or streamed); a streamed body is read and stored", async (path) => {
+    const post = paths[path];
+    expect((await expectError(await post(jsonPost('{"model": ')), 400, null)).message).toContain("parse the JSON body");
+    expect((await expectError(await post({ method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(input) }), 400, null)).message).toContain("Content-Type");
+    await expectError(await post({ method: "POST", headers: { "content-type": "application/json" } }), 400, null);
+    await expectError(await post(jsonPost("")), 400, null);
+    const big = JSON.stringify({ ...input, input: "x".repeat(4096) });
+    await expectError(await post(jsonPost(big)), 413, null, "payload_too_large");
+    await expectError(await post({ method: "POST", headers: { "content-type": "application/json" }, body: streamed(big) }), 413, null, "payload_too_large");
+
+    const ok = await post({ method: "POST", headers: { "content-type": "application/json" }, body: streamed(JSON.stringify({ ...input, input: "streamed ✓" })) });
+    expect(ok.status).toBe(200);
+    const response = await json(ok);
+    const items = await json(await gw.handle(`/v1/responses/${response.id}/input_items`));
+    expect(items.data[0].content).toEqual([{ type: "input_text", text: "streamed ✓" }]);
+  });
+});
