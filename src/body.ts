@@ -9,35 +9,6 @@ function tooLarge(limit: number): PayloadTooLargeError {
  * endless body never sits in memory. Errors are 400 (not JSON, wrong content type) or 413.
  */
 export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
-  checkJsonRequest(request, limit);
-  if (request.headers.get("content-length") !== null) {
-    // Parsed natively from the bytes (no intermediate string): the common case.
-    try {
-      return await request.json();
-    } catch {
-      throw notJson();
-    }
-  }
-  return parseJson(await readCapped(request, limit));
-}
-
-/** A JSON body and its text, for a handler that keeps the text as it came (the Responses store). */
-export class JsonBody {
-  constructor(
-    readonly value: unknown,
-    readonly text: string,
-  ) {}
-}
-
-/** `readJsonBody`, with the body's text kept (reading it as text first costs ~0.1 µs more a request). */
-export async function readJsonBodyText(request: Request, limit: number): Promise<JsonBody> {
-  checkJsonRequest(request, limit);
-  const text = request.headers.get("content-length") !== null ? await request.text() : await readCapped(request, limit);
-  return new JsonBody(parseJson(text), text);
-}
-
-/** The content type, and the declared length against the limit. */
-function checkJsonRequest(request: Request, limit: number): void {
   const type = request.headers.get("content-type");
   if (!type || !/^application\/(?:[\w.+-]*\+)?json\b/i.test(type)) {
     throw new InvalidRequestError(
@@ -50,10 +21,14 @@ function checkJsonRequest(request: Request, limit: number): void {
     const size = Number(declared);
     if (size > limit) throw tooLarge(limit);
     if (size === 0) throw emptyBody();
+    // Parsed natively from the bytes (no intermediate string): the common case.
+    try {
+      return await request.json();
+    } catch {
+      throw notJson();
+    }
   }
-}
-
-function parseJson(text: string): unknown {
+  const text = await readCapped(request, limit);
   if (text.length === 0) throw emptyBody();
   try {
     return JSON.parse(text);
@@ -81,26 +56,12 @@ async function readCapped(request: Request, limit: number): Promise<string> {
   return text + decoder.decode();
 }
 
-/** Route handlers that take their body as a `JsonBody` (see `jsonBodyParsers`). */
-const textHandlers = new WeakSet<object>();
-
-/** Whether a route's handler takes its body as a `JsonBody`: the fast routes read it so too. */
-export const takesBodyText = (handler: unknown): boolean => typeof handler === "function" && textHandlers.has(handler);
-
 /**
  * Route `parse` hooks for JSON endpoints: our reader first (content type, size limit, 400/413
  * envelopes); the string entry only tells the OpenAPI generator the body is `application/json`
- * (Elysia stops at the first parser that returns a value, so it never runs). With `textFor`, the
- * body is a `JsonBody` (its value and its text) for that handler, on this path and on the fast one.
+ * (Elysia stops at the first parser that returns a value, so it never runs).
  */
-export function jsonBodyParsers(
-  limit: number,
-  textFor?: (...args: never[]) => unknown,
-): [(context: { request: Request }) => Promise<unknown>, "application/json"] {
-  if (textFor) {
-    textHandlers.add(textFor);
-    return [({ request }) => readJsonBodyText(request, limit), "application/json"];
-  }
+export function jsonBodyParsers(limit: number): [(context: { request: Request }) => Promise<unknown>, "application/json"] {
   return [
     function readJson({ request }) {
       return readJsonBody(request, limit);

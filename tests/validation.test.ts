@@ -118,7 +118,7 @@ describe("request validation: a 400 envelope naming the field", () => {
   });
 });
 
-describe("/v1/responses reads its body as text (the store keeps it as it came): the same errors, on Elysia's path and the fast one", () => {
+describe("/v1/responses: the body's errors on Elysia's path and the fast one", () => {
   const input = { model: "dummy-model:1.0", input: "hi" };
   const paths = {
     elysia: (init: RequestInit) => gw.handle("/v1/responses", init),

@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import { readJsonBody, readJsonBodyText, takesBodyText } from "../body.ts";
+import { readJsonBody } from "../body.ts";
 import type { KeyStore } from "../keys/key-store.ts";
 import { guardRequest } from "../guards.ts";
 import { requestIdOf } from "../request-meta.ts";
@@ -72,13 +72,13 @@ export function fastRoutes(
     return response;
   };
 
-  const serve = (handler: Handler, readBody: (request: Request, limit: number) => Promise<unknown>) =>
+  const serve = (handler: Handler) =>
     async function fastRoute(request: Request): Promise<Response> {
       const requestId = requestIdOf(request);
       const set: HandlerContext["set"] = { headers: { "x-request-id": requestId } };
       try {
         guardRequest(request, deps.keys);
-        const body = await readBody(request, limit);
+        const body = await readJsonBody(request, limit);
         const result = await handler({ body, request, set });
         if (result instanceof Response) return withHeaders(request, result, set.headers);
         const text = result instanceof JsonText ? result.text : JSON.stringify(result);
@@ -92,7 +92,7 @@ export function fastRoutes(
   for (const route of routes) {
     if (route.method !== "POST" || !(route.path.startsWith("/v1/") || route.path.startsWith("/api/"))) continue;
     if (route.path.includes(":") || route.path.includes("*")) continue; // Bun's routes take literal paths here
-    out[route.path] = { POST: serve(route.handler as Handler, takesBodyText(route.handler) ? readJsonBodyText : readJsonBody) };
+    out[route.path] = { POST: serve(route.handler as Handler) };
   }
   return out;
 }

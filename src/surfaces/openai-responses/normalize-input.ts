@@ -35,8 +35,8 @@ const NO_REFERENCES: ReadonlyMap<string, InputItemResource> = new Map();
 
 /** Every item a stored response's model read: the conversation before it, then its own input, normalized. */
 export function storedInputItems(stored: StoredResponse): InputItemResource[] {
-  if (stored.request === undefined) return stored.input;
-  return [...stored.input, ...normalizeInput(stored.request.input, stored.response.id)];
+  if (stored.requestInput === undefined) return stored.input;
+  return [...stored.input, ...normalizeInput(stored.requestInput, stored.response.id)];
 }
 
 /** The ids of the `item_reference` items of an input: what the caller looks up before normalizing. */

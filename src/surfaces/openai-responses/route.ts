@@ -1,6 +1,6 @@
 import { keyOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
-import { type JsonBody, jsonBodyParsers } from "../../body.ts";
+import { jsonBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
 import { JsonText } from "../../http/json-text.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
@@ -20,13 +20,12 @@ import { toChatRequest } from "./to-chat-request.ts";
 import { withResponsesParam } from "./to-responses-param.ts";
 
 /**
- * A request's conversation: the items before its input (`before`), then its input as sent (`sent`:
- * the request and the JSON text it came as), unless that input was made into items, which are then
- * the end of `before`.
+ * A request's conversation: the items before its input (`before`), then its input as sent (`input`,
+ * absent once it is made into items, which are then the end of `before`).
  */
 interface Conversation {
   before: InputItemResource[];
-  sent?: { body: ResponsesRequest; text: string };
+  input?: ResponsesRequest["input"];
 }
 
 const NOTHING_BEFORE: InputItemResource[] = [];
@@ -43,12 +42,11 @@ export function responsesRoutes(
   store: ResponseStore = createResponseStore(config, (message) => logger.warn(message)),
 ) {
   const validate = compileValidator(ResponsesRequest);
-  /** Stores a response: the conversation before its input as items, the request as its text came (unless its input is items already). */
-  const keep = (response: ResponseObject, { before, sent }: Conversation, owner: string | undefined, json?: string): Promise<void> => {
-    const entry: StoredResponse = { response, input: before };
-    if (sent) entry.request = sent.body;
+  const keep = (response: ResponseObject, conversation: Conversation, owner: string | undefined, json?: string): Promise<void> => {
+    const entry: StoredResponse = { response, input: conversation.before };
+    if (conversation.input !== undefined) entry.requestInput = conversation.input;
     if (owner !== undefined) entry.owner = owner;
-    return store.put(entry, json, sent?.text).catch((error) => {
+    return store.put(entry, json).catch((error) => {
       // The answer is still good; only a later GET or previous_response_id will miss it.
       logger.warn("could not store a response", { id: response.id, error: error instanceof Error ? error.message : String(error) });
     });
@@ -64,8 +62,7 @@ export function responsesRoutes(
    * A conversation that reads stored responses: the items an `item_reference` names (resolved now:
    * they may be gone by the time this response is read), and a previous response's input and output.
    */
-  const storedConversation = async (sent: Required<Conversation>["sent"], ids: string[], responseId: string, owner: string | undefined): Promise<Conversation> => {
-    const { body } = sent;
+  const storedConversation = async (body: ResponsesRequest, ids: string[], responseId: string, owner: string | undefined): Promise<Conversation> => {
     let input: InputItemResource[] | undefined;
     if (ids.length > 0) {
       const references = new Map<string, InputItemResource>();
@@ -85,53 +82,48 @@ export function responsesRoutes(
       // Its input and output come before the new input; its instructions do not (as in OpenAI's API).
       before = [...storedInputItems(previous), ...(previous.response.output as InputItemResource[])];
     }
-    return input ? { before: [...before, ...input] } : { before, sent };
+    return input ? { before: [...before, ...input] } : { before, input: body.input };
   };
-
-  async function createResponse({ body: raw, request, set }: { body: unknown; request: Request; set: { headers: Record<string, string | number> } }) {
-    const { value, text } = raw as JsonBody;
-    const body = validate.assert(value);
-    assertInputRules(body.input);
-    const owner = keyOf(request)?.name;
-    const responseId = randomId("resp_");
-    const ids = referencedIds(body.input);
-    // Most requests read nothing stored: their input is kept as sent, made into items only if read.
-    const sent = { body, text };
-    const conversation: Conversation =
-      ids.length > 0 || body.previous_response_id ? await storedConversation(sent, ids, responseId, owner) : { before: NOTHING_BEFORE, sent };
-    const chat = toChatRequest(body, conversation.before, conversation.sent ? body.input : undefined);
-    const frame = responseFrame(body, responseId, nowSeconds());
-    const isStored = frame.store;
-    const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
-    try {
-      if (chat.stream !== true) {
-        const done = await pipeline.complete(call, chat);
-        Object.assign(set.headers, done.headers);
-        const response = toResponse(done.result, frame, done.usage, nowSeconds());
-        if (!isStored) return response;
-        // Serialised once: the same text is the answer and goes into the store.
-        const json = JSON.stringify(response);
-        await keep(response, conversation, owner, json);
-        return new JsonText(json);
-      }
-      return await pipeline.stream(
-        call,
-        chat,
-        responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined }),
-      );
-    } catch (error) {
-      throw withResponsesParam(error);
-    }
-  }
 
   return new Elysia({ name: "ollaix:responses" })
     .onStop(() => store.close())
     .post(
       "/v1/responses",
-      createResponse,
+      async function createResponse({ body: raw, request, set }) {
+        const body = validate.assert(raw);
+        assertInputRules(body.input);
+        const owner = keyOf(request)?.name;
+        const responseId = randomId("resp_");
+        const ids = referencedIds(body.input);
+        // Most requests read nothing stored: their input is kept as sent, made into items only if read.
+        const conversation =
+          ids.length > 0 || body.previous_response_id ? await storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
+        const chat = toChatRequest(body, conversation.before, conversation.input);
+        const frame = responseFrame(body, responseId, nowSeconds());
+        const isStored = frame.store;
+        const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
+        try {
+          if (chat.stream !== true) {
+            const done = await pipeline.complete(call, chat);
+            Object.assign(set.headers, done.headers);
+            const response = toResponse(done.result, frame, done.usage, nowSeconds());
+            if (!isStored) return response;
+            // Serialised once: the same text is the answer and goes into the store.
+            const json = JSON.stringify(response);
+            await keep(response, conversation, owner, json);
+            return new JsonText(json);
+          }
+          return await pipeline.stream(
+            call,
+            chat,
+            responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined }),
+          );
+        } catch (error) {
+          throw withResponsesParam(error);
+        }
+      },
       {
-        // The body's text is stored as it came (see Conversation).
-        parse: jsonBodyParsers(config.maxBodyBytes, createResponse),
+        parse: jsonBodyParsers(config.maxBodyBytes),
         detail: {
           tags: ["Responses"],
           summary: "Create a response",

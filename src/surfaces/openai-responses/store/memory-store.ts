@@ -142,8 +142,8 @@ export class MemoryResponseStore implements ResponseStore {
     return decoder.decode(this.#bytes.subarray(this.#jsonStarts[position]!, this.#ends[position]!));
   }
 
-  async put(value: StoredResponse, responseJson?: string, requestJson?: string): Promise<void> {
-    this.putJson(value.response.id, storedJsonParts(value, responseJson, requestJson));
+  async put(value: StoredResponse, responseJson?: string): Promise<void> {
+    this.putJson(value.response.id, storedJsonParts(value, responseJson));
   }
 
   /**

@@ -16,7 +16,7 @@ const item = (id: string) => ({ id: outputItemId("rs_", id, 0), type: "reasoning
 const entry = (id: string) => ({
   response: { id, object: "response", output: [item(id)] } as unknown as ResponseObject,
   input: [{ id: "msg_1", type: "message", role: "user", status: "completed", content: [{ type: "input_text", text: "Hi" }] }],
-  request: { input: "Again" },
+  requestInput: "Again",
 });
 
 describe("RedisResponseStore (a real redis-server)", () => {

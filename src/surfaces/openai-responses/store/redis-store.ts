@@ -30,8 +30,8 @@ export class RedisResponseStore implements ResponseStore {
     return text === null ? undefined : (JSON.parse(text) as StoredResponse);
   }
 
-  async put(value: StoredResponse, responseJson?: string, requestJson?: string): Promise<void> {
-    await this.#call((c) => c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson, requestJson), "EX", this.#ttl]));
+  async put(value: StoredResponse, responseJson?: string): Promise<void> {
+    await this.#call((c) => c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson), "EX", this.#ttl]));
   }
 
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {

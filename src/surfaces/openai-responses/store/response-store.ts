@@ -14,10 +14,10 @@ export interface StoredResponse {
    */
   input: InputItemResource[];
   /**
-   * The request as it was sent (its JSON text is kept as it came, not serialised again): its input
-   * comes after `input`, made into items only when read (most stored responses are never read).
+   * This request's input as it was sent, after `input`: made into items only when read (most
+   * stored responses are never read; serialising the request's few fields costs less than its items).
    */
-  request?: { input?: ResponsesRequest["input"] };
+  requestInput?: ResponsesRequest["input"];
   /**
    * The name of the key that created it (absent without keys): only that key reads, continues or
    * deletes it, as OpenAI scopes responses to a project.
@@ -31,11 +31,8 @@ export interface StoredResponse {
  */
 export interface ResponseStore {
   get(id: string): Promise<StoredResponse | undefined>;
-  /**
-   * `responseJson` is `entry.response` already serialised (the route sends that text too), and
-   * `requestJson` the text `entry.request` was parsed from.
-   */
-  put(entry: StoredResponse, responseJson?: string, requestJson?: string): Promise<void>;
+  /** `responseJson` is `entry.response` already serialised (the route sends that text too). */
+  put(entry: StoredResponse, responseJson?: string): Promise<void>;
   /**
    * Output items of stored responses by their id (clients send `item_reference` items instead of
    * repeating them); undefined where unknown or expired.
@@ -47,24 +44,19 @@ export interface ResponseStore {
 }
 
 /**
- * `JSON.stringify(entry)` in pieces, with the response's and the request's JSON text given rather
- * than serialised again: joined, the same value key for key.
+ * `JSON.stringify(entry)` in pieces, with the response's JSON text given rather than serialised
+ * again: joined, the same text key for key.
  */
-export function storedJsonParts(
-  entry: StoredResponse,
-  responseJson: string = JSON.stringify(entry.response),
-  requestJson?: string,
-): string[] {
+export function storedJsonParts(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): string[] {
   const parts = ['{"response":', responseJson, ',"input":', JSON.stringify(entry.input)];
-  if (entry.request !== undefined) parts.push(',"request":', requestJson ?? JSON.stringify(entry.request));
+  if (entry.requestInput !== undefined) parts.push(',"requestInput":', JSON.stringify(entry.requestInput));
   if (entry.owner !== undefined) parts.push(',"owner":', JSON.stringify(entry.owner));
   parts.push("}");
   return parts;
 }
 
 /** The same, as one text (for Redis). */
-export const storedJson = (entry: StoredResponse, responseJson?: string, requestJson?: string): string =>
-  storedJsonParts(entry, responseJson, requestJson).join("");
+export const storedJson = (entry: StoredResponse, responseJson?: string): string => storedJsonParts(entry, responseJson).join("");
 
 /**
  * `getItems` for a store without an index of items: each item is found in its response (item-ids.ts),

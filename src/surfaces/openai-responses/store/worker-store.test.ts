@@ -27,7 +27,7 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
   test("an entry reads back at once, and the same once the worker holds it; unknown ids are undefined", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
     // With the request's input as sent (made into items when read), beside the items before it.
-    const value = { ...entry("resp_a", { items: 2, owner: "team-a" }), request: { input: [{ role: "user" as const, content: "más ✓" }] } };
+    const value = { ...entry("resp_a", { items: 2, owner: "team-a" }), requestInput: [{ role: "user" as const, content: "más ✓" }] };
     await store.put(value);
     expect(await store.get("resp_a")).toEqual(value);
     await store.settled();
@@ -36,16 +36,12 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     store.close();
   });
 
-  test("the response's and the request's JSON, when given, are what is kept (read before and after the worker holds them)", async () => {
+  test("the response's JSON, when given, is what is kept", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
-    const value = { ...entry("resp_j"), request: { input: "hi" } };
-    const requestText = '{ "model": "m", "input": "as sent ✓", "extra": [1, 2] }';
-    await store.put(value, JSON.stringify({ ...value.response, note: "as sent" }), requestText);
-    for (const read of [() => store.get("resp_j"), async () => (await store.settled(), store.get("resp_j"))]) {
-      const stored = await read();
-      expect((stored?.response as unknown as { note: string }).note).toBe("as sent");
-      expect(stored?.request).toEqual({ model: "m", input: "as sent ✓", extra: [1, 2] } as never);
-    }
+    const value = entry("resp_j");
+    await store.put(value, JSON.stringify({ ...value.response, note: "as sent" }));
+    await store.settled();
+    expect(((await store.get("resp_j"))?.response as unknown as { note: string }).note).toBe("as sent");
     store.close();
   });
 

@@ -71,12 +71,12 @@ export class WorkerResponseStore implements ResponseStore {
     return (await this.#getMany([id]))[0];
   }
 
-  async put(entry: StoredResponse, responseJson?: string, requestJson?: string): Promise<void> {
+  async put(entry: StoredResponse, responseJson?: string): Promise<void> {
     if (this.#closed) throw new Error("the response store is closed");
     const id = entry.response.id;
     assertStorableId(id);
     // In pieces, written one after the other: joined, the text would be one more large string to collect.
-    const parts = storedJsonParts(entry, responseJson, requestJson);
+    const parts = storedJsonParts(entry, responseJson);
     const room = roomFor(parts, this.#bounds.maxBytes - id.length); // throws for an entry larger than the store
     if (this.#buffer && this.#used + room > this.#buffer.length) this.#flush();
     this.#buffer ??= Buffer.from(room <= BATCH_BYTES ? (this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES)) : new ArrayBuffer(utf8Length(parts)));
