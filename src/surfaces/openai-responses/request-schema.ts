@@ -5,7 +5,7 @@ import { ReasoningEffort } from "../../schemas/chat.ts";
 // OpenAI's `CreateResponse` (openapi.json), the fields Ollaix acts on. Every object accepts unknown
 // fields (the contract: they are ignored). Unions of objects are written as one object with the
 // discriminator as a string, so a validation error names the exact field (`input[2].call_id`); the
-// per-type rules live in to-chat-request.ts, which names the same paths.
+// per-type rules live in input-rules.ts, which names the same paths.
 
 /** A content part of an input message: `input_text`, `input_image`, `output_text`, `refusal`, … */
 export const ResponsesContentPart = Type.Object(
