@@ -69,6 +69,6 @@ export const chatBody = (model: string, stream = false): string =>
 export const messagesBody = (model: string, stream = false): string =>
   JSON.stringify(stream ? { model, max_tokens: 1024, messages: SEED_MESSAGES, stream: true } : { model, max_tokens: 1024, messages: SEED_MESSAGES });
 
-/** The same conversation as a Responses request (`input` items), for the Responses rows. */
-export const responsesBody = (model: string, stream = false): string =>
-  JSON.stringify(stream ? { model, input: SEED_MESSAGES, stream: true } : { model, input: SEED_MESSAGES });
+/** The same conversation as a Responses request (`input` items), for the Responses rows; `store: false` when not `stored`. */
+export const responsesBody = (model: string, stream = false, stored = true): string =>
+  JSON.stringify({ model, input: SEED_MESSAGES, ...(stream ? { stream: true } : {}), ...(stored ? {} : { store: false }) });

@@ -28,10 +28,12 @@ export interface Results {
   sideBySide?: { path: PathName; conns: number; rounds: { src: number; bin: number }[]; ratio: number }[];
   /**
    * One gateway, its Responses store already full, taking turns between the same call on
-   * /v1/chat/completions and /v1/responses at 64 conns: gateway CPU µs per request in each turn, and
-   * the median of the per-round differences (responses − chat).
+   * /v1/chat/completions, /v1/responses and /v1/responses with `store: false` at 64 conns: gateway
+   * CPU µs per request in each turn, and the medians of the per-round differences with chat.
    */
-  responsesTurns?: Partial<Record<"src" | "bin", { conns: number; rounds: { chat: number; responses: number }[]; addedUs: number }>>;
+  responsesTurns?: Partial<
+    Record<"src" | "bin", { conns: number; rounds: { chat: number; responses: number; unstored?: number }[]; addedUs: number; unstoredAddedUs?: number }>
+  >;
   elapsedS?: number;
   ratios?: Record<string, Record<string, number | null>>;
   targets?: TargetCheck[];
@@ -160,6 +162,8 @@ export function derive(r: Results): void {
       // Taking turns in one process: the main rows run minutes apart, and the machine's drift over
       // those minutes is larger than the difference measured.
       out["responses.cpu_us_per_req_vs_chat_turns@64"] = turns.addedUs;
+      // Not a target: how much of it is the surface and how much its store.
+      if (turns.unstoredAddedUs !== undefined) out["responses.unstored.cpu_us_per_req_vs_chat_turns@64"] = turns.unstoredAddedUs;
       check(v, `responses: gateway CPU per request vs the same chat call (64 conns, taking turns, median of ${turns.rounds.length} rounds)`, "≤ 5 µs", turns.addedUs, "µs", (x) => x <= 5);
     } else {
       check(v, "responses: gateway CPU per request vs the same chat call (64 conns)", "≤ 5 µs", out["responses.cpu_us_per_req_vs_chat@64"] ?? null, "µs", (x) => x <= 5, skipNote(v, "responses") ?? note, respAt64);
@@ -264,11 +268,18 @@ export function markdown(r: Results): string {
 
   const turnRows = (["src", "bin"] as const).flatMap((v) => {
     const t = r.responsesTurns?.[v];
-    return t ? [[v, t.rounds.map((x) => `${f(x.chat, 1)} / ${f(x.responses, 1)}`).join(", "), `${f(t.addedUs, 1)} µs`]] : [];
+    if (!t) return [];
+    const rounds = t.rounds.map((x) => `${f(x.chat, 1)} / ${f(x.responses, 1)} / ${x.unstored === undefined ? "–" : f(x.unstored, 1)}`).join(", ");
+    return [[v, rounds, `${f(t.addedUs, 1)} µs`, t.unstoredAddedUs === undefined ? "–" : `${f(t.unstoredAddedUs, 1)} µs`]];
   });
   if (turnRows.length) {
     out.push("\n### /v1/responses and /v1/chat/completions taking turns (one gateway, store full, 64 conns)");
-    out.push(table(["variant", "rounds: chat / responses, gateway CPU µs per request", "responses − chat, median"], turnRows));
+    out.push(
+      table(
+        ["variant", "rounds: chat / responses / responses with store: false, gateway CPU µs per request", "responses − chat, median", "store: false − chat, median"],
+        turnRows,
+      ),
+    );
   }
 
   out.push("\n### Streams (instant upstream; medians)");

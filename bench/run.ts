@@ -267,9 +267,9 @@ async function measureSideBySide(fakes: Fakes, tool: "wrk" | "bun"): Promise<voi
 }
 
 /**
- * The Responses surface's own cost: one gateway, the same upstream call through /v1/chat/completions
- * and /v1/responses, 64-connection runs taking turns (the order flipped each round), gateway CPU per
- * request from /proc in each. The store is filled first (the warm-up stores more than it keeps), so
+ * The Responses surface's own cost: one gateway, the same upstream call through /v1/chat/completions,
+ * /v1/responses, and /v1/responses with `store: false` (the surface without its store), 64-connection
+ * runs taking turns (the order flipped each round), gateway CPU per request from /proc in each. The store is filled first (the warm-up stores more than it keeps), so
  * both sides run in the process as it is once it serves Responses. The main rows measure the two
  * minutes apart, and the machine's drift over minutes is larger than what is measured.
  */
@@ -278,14 +278,19 @@ async function measureResponsesTurns(v: "src" | "bin", fakes: Fakes, tool: "wrk"
   try {
     const model = existsSync(join(ROOT, PLUGIN_FILE.openai)) ? await listedModel(url, OPENAI_MODEL) : null;
     if (!model) return note(`${v}: responses turns skipped (${OPENAI_MODEL} not listed)`);
-    const targets = { chat: [`${url}/v1/chat/completions`, chatBody(model)], responses: [`${url}/v1/responses`, responsesBody(model)] } as const;
+    const targets = {
+      chat: [`${url}/v1/chat/completions`, chatBody(model)],
+      responses: [`${url}/v1/responses`, responsesBody(model)],
+      unstored: [`${url}/v1/responses`, responsesBody(model, false, false)],
+    } as const;
     await warmUp(...targets.chat, tool);
     // Long enough to store more than the 10,000 responses the memory store keeps.
     await runLoad({ url: targets.responses[0], body: targets.responses[1], conns: 64, durationS: settings.quick ? 3 : 5, core: 1, tool });
-    const rounds: { chat: number; responses: number }[] = [];
+    const rounds: { chat: number; responses: number; unstored: number }[] = [];
+    const order = ["chat", "responses", "unstored"] as const;
     for (let i = 0; i < settings.pairRounds; i++) {
-      const round = { chat: 0, responses: 0 };
-      for (const side of i % 2 === 0 ? (["chat", "responses"] as const) : (["responses", "chat"] as const)) {
+      const round = { chat: 0, responses: 0, unstored: 0 };
+      for (const side of i % 2 === 0 ? order : [...order].reverse()) {
         const [target, body] = targets[side];
         const sample = startSample(proc.pid);
         const load = await runLoad({ url: target, body, conns: 64, durationS: settings.pairS, core: 1, tool });
@@ -295,7 +300,12 @@ async function measureResponsesTurns(v: "src" | "bin", fakes: Fakes, tool: "wrk"
       }
       rounds.push(round);
     }
-    (results.responsesTurns ??= {})[v] = { conns: 64, rounds, addedUs: median(rounds.map((x) => x.responses - x.chat)) };
+    (results.responsesTurns ??= {})[v] = {
+      conns: 64,
+      rounds,
+      addedUs: median(rounds.map((x) => x.responses - x.chat)),
+      unstoredAddedUs: median(rounds.map((x) => x.unstored - x.chat)),
+    };
   } finally {
     await stop(proc);
   }
