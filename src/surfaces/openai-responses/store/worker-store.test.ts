@@ -93,6 +93,29 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     store.close();
   });
 
+  test("a batch is filled to its end: entries are measured once their worst case no longer fits", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 8 << 20 });
+    // Entries of 10,000 bytes, nearly all ASCII: by the worst case (3 bytes a character) a buffer would take ~35 of them.
+    const ascii = (id: string, pad: number) => ({ ...entry(id, { items: 1 }), requestInput: "a".repeat(pad) });
+    const pad = 10_000 - Buffer.byteLength(storedJson(ascii("resp_0000", 0)));
+    expect(Buffer.byteLength(storedJson(ascii("resp_0000", pad)))).toBe(10_000);
+    const perBatch = Math.floor(BATCH_BYTES / 10_000); // 104
+    for (let i = 0; i < perBatch; i++) await store.put(ascii(`resp_${String(i).padStart(4, "0")}`, pad));
+    expect(store.batchesSent).toBe(0); // all in the first buffer
+    // Two-byte characters: the next entry is measured, does not fit, and starts the second batch.
+    await store.put({ ...entry("resp_wide", { items: 1 }), requestInput: "é".repeat(pad) });
+    expect(store.batchesSent).toBe(1);
+    // The last entry of the full batch and the unsent one read back whole, before and after the worker has them.
+    const last = `resp_${String(perBatch - 1).padStart(4, "0")}`;
+    expect((await store.get(last))?.requestInput).toBe("a".repeat(pad));
+    expect((await store.get("resp_wide"))?.requestInput).toBe("é".repeat(pad));
+    await store.settled();
+    expect(store.batchesSent).toBe(2);
+    for (const id of ["resp_0000", last]) expect((await store.get(id))?.requestInput).toBe("a".repeat(pad));
+    expect((await store.get("resp_wide"))?.requestInput).toBe("é".repeat(pad));
+    store.close();
+  });
+
   test("an entry larger than one batch buffer goes on its own", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 8 * BATCH_BYTES });
     await store.put(entry("resp_small"));
