@@ -42,6 +42,13 @@ export const settings = {
    */
   pairRounds: QUICK ? 1 : 5,
   pairS: QUICK ? 2 : 5,
+  /**
+   * Responses and chat taking turns in one gateway: rounds, and seconds per turn. Many short turns
+   * resolve what a few long ones do not: in 5 s turns the host's load moved single rounds by ±10 µs
+   * a request (bench/PROFILE.md, sixth and eighth passes).
+   */
+  turnRounds: QUICK ? 2 : 14,
+  turnS: 2,
   /** BENCH_LOAD=bun forces the Bun load generator instead of wrk. */
   forceBunLoad: process.env.BENCH_LOAD === "bun",
 };

@@ -288,12 +288,12 @@ async function measureResponsesTurns(v: "src" | "bin", fakes: Fakes, tool: "wrk"
     await runLoad({ url: targets.responses[0], body: targets.responses[1], conns: 64, durationS: settings.quick ? 3 : 5, core: 1, tool });
     const rounds: { chat: number; responses: number; unstored: number }[] = [];
     const order = ["chat", "responses", "unstored"] as const;
-    for (let i = 0; i < settings.pairRounds; i++) {
+    for (let i = 0; i < settings.turnRounds; i++) {
       const round = { chat: 0, responses: 0, unstored: 0 };
       for (const side of i % 2 === 0 ? order : [...order].reverse()) {
         const [target, body] = targets[side];
         const sample = startSample(proc.pid);
-        const load = await runLoad({ url: target, body, conns: 64, durationS: settings.pairS, core: 1, tool });
+        const load = await runLoad({ url: target, body, conns: 64, durationS: settings.turnS, core: 1, tool });
         const s = sample();
         if (load.errors.total > 0) throw new Error(`${v} ${side}: ${load.errors.total} errors while taking turns`);
         round[side] = ((s.cpuPct / 100) * 1e6) / load.rps;
