@@ -13,7 +13,7 @@ const FLUSH_MS = 20;
 /**
  * Buffers kept for the next batches once the worker hands them back. The worker, on a loaded core,
  * often hands one back after the next batch has begun: with one spare, 85 % of batches took a new
- * 1 MiB buffer under `wrk` (its pages, and 1 MiB more for the collector to count); with four, 2 %.
+ * 1 MiB buffer under `wrk`; with four, 2 %.
  */
 const SPARE_BUFFERS = 4;
 
