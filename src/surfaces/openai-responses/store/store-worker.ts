@@ -1,34 +1,23 @@
 /**
- * The thread that holds the memory store (worker-store.ts): its ring of bytes lives in this
+ * The thread that holds the memory store (worker-store.ts): the batches it is sent live in this
  * worker's heap, out of the sight of the server's garbage collector.
  */
-import { MemoryResponseStore } from "./memory-store.ts";
+import { BatchStore } from "./batch-store.ts";
 import type { FromStoreWorker, ToStoreWorker } from "./worker-protocol.ts";
 
 declare const self: Worker;
 
-let store: MemoryResponseStore | undefined;
+let store: BatchStore | undefined;
 
 self.onmessage = ({ data }: MessageEvent<ToStoreWorker>) => {
   switch (data.op) {
     case "init":
-      store = new MemoryResponseStore(data.bounds.ttlSeconds, { maxBytes: data.bounds.maxBytes, maxEntries: data.bounds.maxEntries });
+      store = new BatchStore(data.bounds);
       return;
-    case "put": {
-      const bytes = new Uint8Array(data.buffer);
-      let start = 0;
-      for (let i = 0; i < data.ids.length; i++) {
-        const end = data.ends[i]!;
-        try {
-          store!.putBytes(data.ids[i]!, bytes.subarray(start, end));
-        } catch (error) {
-          self.postMessage({ op: "error", message: error instanceof Error ? error.message : String(error) } satisfies FromStoreWorker);
-        }
-        start = end;
-      }
-      self.postMessage({ op: "returned", buffer: data.buffer } satisfies FromStoreWorker, [data.buffer]);
+    case "put":
+      // Kept as sent; the buffers of batches it drops go back for the next batches.
+      for (const buffer of store!.add(data.buffer, data.ids, data.ends)) self.postMessage({ op: "returned", buffer } satisfies FromStoreWorker, [buffer]);
       return;
-    }
     case "get":
       self.postMessage({ op: "got", seq: data.seq, texts: data.ids.map((id) => store!.getJson(id) ?? null) } satisfies FromStoreWorker);
       return;

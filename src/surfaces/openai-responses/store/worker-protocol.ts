@@ -10,16 +10,15 @@ export type ToStoreWorker =
   | { op: "init"; bounds: StoreBounds }
   /**
    * Entries to keep, oldest first, in UTF-8 in `buffer` (transferred): entry `ids[i]` ends at
-   * `ends[i]` and starts where the one before ends (at 0 for the first). Answered with `returned`.
+   * `ends[i]` and starts where the one before ends (at 0 for the first). The worker keeps the
+   * buffer, and sends it back (`returned`) once it drops the batch.
    */
   | { op: "put"; buffer: ArrayBuffer; ids: string[]; ends: number[] }
   | { op: "get"; seq: number; ids: string[] }
   | { op: "delete"; seq: number; id: string };
 
 export type FromStoreWorker =
-  /** A `put`'s buffer, transferred back for the next batch. */
+  /** A dropped batch's buffer, transferred back for a next batch. */
   | { op: "returned"; buffer: ArrayBuffer }
   | { op: "got"; seq: number; texts: (string | null)[] }
-  | { op: "deleted"; seq: number; found: boolean }
-  /** A put the worker could not keep (the server's thread checks entries first: should not happen). */
-  | { op: "error"; message: string };
+  | { op: "deleted"; seq: number; found: boolean };

@@ -1,19 +1,20 @@
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
-import { assertStorableId, roomFor } from "./memory-store.ts";
 import { itemsThroughResponses, type ResponseStore, type StoredResponse, storedJsonParts } from "./response-store.ts";
 import type { FromStoreWorker, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
 
 /**
  * A batch's buffer: entries go to the worker when it is full, or `FLUSH_MS` after the first (one
- * message for ~200 entries at 10,000 a second: each message wakes the worker).
+ * message for ~200 entries at 10,000 a second: each message wakes the worker). Smaller under a small
+ * byte bound (an eighth of it), so that the worker, which keeps whole batches, can keep several.
  */
 export const BATCH_BYTES = 1 << 20;
+export const batchBytesFor = (maxBytes: number): number => Math.min(BATCH_BYTES, Math.max(4096, Math.floor(maxBytes / 8)));
 const FLUSH_MS = 20;
 /**
- * Buffers kept for the next batches once the worker hands them back. The worker, on a loaded core,
- * often hands one back after the next batch has begun: with one spare, 85 % of batches took a new
- * 1 MiB buffer under `wrk`; with four, 2 %.
+ * Buffers kept for the next batches once the worker hands them back (when it drops a batch). They
+ * come back in bursts and while the next batch is being filled: with one spare, 85 % of batches took
+ * a new 1 MiB buffer under `wrk`; with four, 2 %.
  */
 const SPARE_BUFFERS = 4;
 
@@ -21,6 +22,22 @@ type Reply = Extract<FromStoreWorker, { seq: number }>;
 
 /** An entry too large for a batch gets a buffer of its own, of its exact size (not the worst case). */
 const utf8Length = (parts: readonly string[]): number => parts.reduce((bytes, part) => bytes + Buffer.byteLength(part, "utf8"), 0);
+
+/**
+ * The bytes to set aside for an entry's text: the worst case (3 UTF-8 bytes per UTF-16 unit) rather
+ * than a pass over the text to measure it; only a text too big for that is measured, and one larger
+ * than `maxBytes` is refused.
+ */
+export function roomFor(parts: readonly string[], maxBytes: number): number {
+  let units = 0;
+  for (const part of parts) units += part.length;
+  if (units * 3 <= maxBytes) return units * 3;
+  const bytes = utf8Length(parts);
+  if (bytes > maxBytes) {
+    throw new Error(`the response and its input take ${bytes} bytes, more than the memory store holds (${maxBytes})`);
+  }
+  return bytes;
+}
 
 /** Where a compiled binary's modules live: /$bunfs/ (B:/~BUN/ on Windows). */
 const COMPILED = /^(\/\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/;
@@ -34,21 +51,22 @@ const workerSource = (): string | URL =>
   COMPILED.test(Bun.main) ? "./surfaces/openai-responses/store/store-worker.ts" : new URL("./store-worker.ts", import.meta.url);
 
 /**
- * The default store (no `REDIS_URL`): the memory store's ring, kept by a worker thread. Bytes the
- * server's thread holds count in the heap its collector sizes its young generation from: with
- * 10,000 responses (~18 MB) in the server's heap, every request of every surface cost ~5 µs more
- * and the process held ~80 MiB more (bench/PROFILE.md). In the worker's heap they cost neither.
+ * The default store (no `REDIS_URL`): the memory store, kept by a worker thread. Bytes the server's
+ * thread holds count in the heap its collector sizes its young generation from: with 10,000
+ * responses (~18 MB) in the server's heap, every request of every surface cost ~5 µs more and the
+ * process held ~80 MiB more (bench/PROFILE.md). In the worker's heap they cost neither.
  *
- * Entries are checked and serialised here, written in UTF-8 into a batch buffer, and the buffer is
- * transferred (not copied) to the worker, which copies the entries into its ring and hands the
- * buffer back. Posting each entry as a string instead cost ~10 µs more an entry (copied twice, and
- * freed on the other thread). Until sent, entries are read from the batch. Messages to a worker
- * arrive in order, so a read or a delete sent after a batch sees it. The worker starts with the
- * first entry; if it stops, what it held is lost, the requests waiting on it get a 503, and the next
- * use starts another.
+ * Entries are serialised here, written in UTF-8 into a batch buffer, and the buffer is transferred
+ * (not copied) to the worker, which keeps it as it is (batch-store.ts: nothing to do for each entry
+ * until one is read) and hands it back once it drops the batch. Posting each entry as a string
+ * instead cost ~10 µs more an entry (copied twice, and freed on the other thread). Until sent,
+ * entries are read from the batch. Messages to a worker arrive in order, so a read or a delete sent
+ * after a batch sees it. The worker starts with the first entry; if it stops, what it held is lost,
+ * the requests waiting on it get a 503, and the next use starts another.
  */
 export class WorkerResponseStore implements ResponseStore {
   readonly #bounds: StoreBounds;
+  readonly #batchBytes: number;
   readonly #onError: (message: string) => void;
   #worker: Worker | undefined;
 
@@ -70,6 +88,7 @@ export class WorkerResponseStore implements ResponseStore {
 
   constructor(bounds: StoreBounds, onError: (message: string) => void = () => {}) {
     this.#bounds = bounds;
+    this.#batchBytes = batchBytesFor(bounds.maxBytes);
     this.#onError = onError;
   }
 
@@ -85,7 +104,6 @@ export class WorkerResponseStore implements ResponseStore {
   async put(entry: StoredResponse, responseJson?: string): Promise<void> {
     if (this.#closed) throw new Error("the response store is closed");
     const id = entry.response.id;
-    assertStorableId(id);
     // In pieces, written one after the other: joined, the text would be one more large string to collect.
     const parts = storedJsonParts(entry, responseJson);
     let room = roomFor(parts, this.#bounds.maxBytes - id.length); // throws for an entry larger than the store
@@ -95,7 +113,7 @@ export class WorkerResponseStore implements ResponseStore {
       room = utf8Length(parts);
       if (this.#used + room > this.#buffer.length) this.#flush();
     }
-    this.#buffer ??= Buffer.from(room <= BATCH_BYTES ? (this.#spare.pop() ?? new ArrayBuffer(BATCH_BYTES)) : new ArrayBuffer(utf8Length(parts)));
+    this.#buffer ??= Buffer.from(room <= this.#batchBytes ? (this.#spare.pop() ?? new ArrayBuffer(this.#batchBytes)) : new ArrayBuffer(utf8Length(parts)));
     for (const part of parts) this.#used += this.#buffer.write(part, this.#used, "utf8");
     this.#unsent.set(id, this.#ids.length);
     this.#ids.push(id);
@@ -197,10 +215,7 @@ export class WorkerResponseStore implements ResponseStore {
   #received(message: FromStoreWorker): void {
     switch (message.op) {
       case "returned":
-        if (message.buffer.byteLength === BATCH_BYTES && this.#spare.length < SPARE_BUFFERS && !this.#closed) this.#spare.push(message.buffer);
-        return;
-      case "error":
-        this.#onError(`the response store could not keep an entry: ${message.message}`);
+        if (message.buffer.byteLength === this.#batchBytes && this.#spare.length < SPARE_BUFFERS && !this.#closed) this.#spare.push(message.buffer);
         return;
       default: {
         const waiting = this.#waiting.get(message.seq);

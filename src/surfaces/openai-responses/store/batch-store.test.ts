@@ -1,0 +1,146 @@
+import { describe, expect, test } from "bun:test";
+import { BatchStore } from "./batch-store.ts";
+
+/** A batch as the server's thread makes one: the texts in UTF-8 one after another, and where each ends. */
+function batch(entries: [id: string, text: string][], size?: number): [ArrayBuffer, string[], number[]] {
+  const encoded = entries.map(([, text]) => Buffer.from(text, "utf8"));
+  const total = encoded.reduce((sum, bytes) => sum + bytes.length, 0);
+  const buffer = new ArrayBuffer(size ?? Math.max(total, 1));
+  const view = new Uint8Array(buffer);
+  const ends: number[] = [];
+  let at = 0;
+  for (const bytes of encoded) {
+    view.set(bytes, at);
+    ends.push((at += bytes.length));
+  }
+  return [buffer, entries.map(([id]) => id), ends];
+}
+
+describe("BatchStore (the memory store's worker side)", () => {
+  test("entries read back as written, multi-byte and astral characters included; unknown ids are undefined", () => {
+    const store = new BatchStore({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    expect(store.add(...batch([["resp_a", '{"a":"é✓𝄞"}'], ["resp_b", ""], ["resp_c", "{}"]]))).toEqual([]);
+    expect(store.getJson("resp_a")).toBe('{"a":"é✓𝄞"}');
+    expect(store.getJson("resp_b")).toBe("");
+    expect(store.getJson("resp_c")).toBe("{}");
+    expect(store.getJson("resp_nope")).toBeUndefined();
+  });
+
+  test("delete: true once, then the entry is gone; stored again, it is back", () => {
+    const store = new BatchStore({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    store.add(...batch([["resp_a", "1"], ["resp_b", "2"]]));
+    expect(store.remove("resp_a")).toBe(true);
+    expect(store.remove("resp_a")).toBe(false);
+    expect(store.getJson("resp_a")).toBeUndefined();
+    expect(store.getJson("resp_b")).toBe("2");
+    store.add(...batch([["resp_a", "3"]]));
+    expect(store.getJson("resp_a")).toBe("3");
+    expect(store.remove("resp_nope")).toBe(false);
+  });
+
+  test("an id stored again reads as its newest entry, in the same batch or a later one, and one delete removes every copy", () => {
+    const store = new BatchStore({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    store.add(...batch([["resp_x", "old"], ["resp_x", "newer"]]));
+    expect(store.getJson("resp_x")).toBe("newer");
+    store.add(...batch([["resp_x", "newest"]]));
+    expect(store.getJson("resp_x")).toBe("newest");
+    expect(store.remove("resp_x")).toBe(true);
+    expect(store.getJson("resp_x")).toBeUndefined();
+  });
+
+  test("entries expire after the TTL, counted from their batch's arrival; expired batches are handed back", () => {
+    let now = 1_000_000;
+    const store = new BatchStore({ ttlSeconds: 10, maxBytes: 1 << 20, now: () => now });
+    const [first, ...rest] = batch([["resp_old", "o"]]);
+    store.add(first, ...rest);
+    now += 5_000;
+    store.add(...batch([["resp_mid", "m"]]));
+    now += 5_000; // resp_old is exactly 10 s old: gone
+    expect(store.getJson("resp_old")).toBeUndefined();
+    expect(store.getJson("resp_mid")).toBe("m");
+    const freed = store.add(...batch([["resp_new", "n"]]));
+    expect(freed).toEqual([first]);
+    now += 6_000;
+    expect(store.getJson("resp_mid")).toBeUndefined();
+    expect(store.getJson("resp_new")).toBe("n");
+  });
+
+  test("beyond the count bound the oldest entries are gone at once, and a batch is handed back once all of it is", () => {
+    const store = new BatchStore({ ttlSeconds: 60, maxBytes: 1 << 20, maxEntries: 3 });
+    const [first, ...rest] = batch([["r1", "1"], ["r2", "2"]]);
+    store.add(first, ...rest);
+    expect(store.add(...batch([["r3", "3"], ["r4", "4"]]))).toEqual([]); // r1 is out, r2 still in: the batch stays
+    expect(store.getJson("r1")).toBeUndefined();
+    expect(store.getJson("r2")).toBe("2");
+    expect(store.add(...batch([["r5", "5"]]))).toEqual([first]);
+    expect(["r2", "r3", "r4", "r5"].map((id) => store.getJson(id))).toEqual([undefined, "3", "4", "5"]);
+  });
+
+  test("beyond the byte bound the oldest batches go, and their buffers come back", () => {
+    const store = new BatchStore({ ttlSeconds: 60, maxBytes: 3 * 4096 });
+    const buffers = [0, 1, 2, 3, 4].map((i) => batch([[`resp_${i}`, `text ${i}`]], 4096));
+    const freed = buffers.flatMap(([buffer, ids, ends]) => store.add(buffer, ids, ends));
+    expect(freed).toEqual([buffers[0]![0], buffers[1]![0]]);
+    expect(store.heldBytes).toBe(3 * 4096);
+    expect([0, 1, 2, 3, 4].map((i) => store.getJson(`resp_${i}`))).toEqual([undefined, undefined, "text 2", "text 3", "text 4"]);
+  });
+
+  test("an empty batch is handed back at once", () => {
+    const store = new BatchStore({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    const buffer = new ArrayBuffer(16);
+    expect(store.add(buffer, [], [])).toEqual([buffer]);
+    expect(store.heldBytes).toBe(0);
+  });
+
+  test("a store without a positive byte bound refuses to start", () => {
+    expect(() => new BatchStore({ ttlSeconds: 60, maxBytes: -1 })).toThrow(/positive byte bound/);
+  });
+
+  test("against a model: random batches, repeated ids, deletes, time and both bounds", () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      let now = 0;
+      const ttlMs = 1000 * (1 + random(5));
+      const maxEntries = 1 + random(40);
+      const batchBytes = 256;
+      const maxBatches = 2 + random(10);
+      const store = new BatchStore({ ttlSeconds: ttlMs / 1000, maxBytes: maxBatches * batchBytes, maxEntries, now: () => now });
+      // The model: every entry ever added, with what makes it count.
+      const log: { id: string; text: string; seq: number; time: number; batch: number }[] = [];
+      const deleted = new Map<string, number>();
+      let seq = 0;
+      let batches = 0;
+      const expected = (id: string): string | undefined => {
+        const newest = log.findLast((entry) => entry.id === id);
+        if (!newest) return undefined;
+        const gone =
+          newest.time + ttlMs <= now || newest.seq < seq - maxEntries || newest.batch < batches - maxBatches || newest.seq < (deleted.get(id) ?? -1);
+        return gone ? undefined : newest.text;
+      };
+      for (let step = 0; step < 400; step++) {
+        const op = random(10);
+        if (op < 4) {
+          const count = 1 + random(6);
+          const entries: [string, string][] = Array.from({ length: count }, () => [`resp_${random(60)}`, `t${seq}-${"é".repeat(random(8))}`]);
+          for (const [id, text] of entries) log.push({ id, text, seq: seq++, time: now, batch: batches });
+          batches++;
+          store.add(...batch(entries, batchBytes));
+        } else if (op < 5) {
+          const id = `resp_${random(60)}`;
+          const live = expected(id) !== undefined;
+          expect(store.remove(id)).toBe(live);
+          if (live) deleted.set(id, seq);
+        } else if (op < 6) {
+          now += random(700);
+        } else {
+          const id = `resp_${random(60)}`;
+          expect(store.getJson(id)).toBe(expected(id));
+        }
+      }
+    }
+  });
+});
