@@ -78,11 +78,46 @@ describe("BatchStore (the memory store's worker side)", () => {
 
   test("beyond the byte bound the oldest batches go, and their buffers come back", () => {
     const store = new BatchStore({ ttlSeconds: 60, maxBytes: 3 * 4096 });
-    const buffers = [0, 1, 2, 3, 4].map((i) => batch([[`resp_${i}`, `text ${i}`]], 4096));
+    // Full batches (7/8 or more of their buffer used) are kept as they came.
+    const buffers = [0, 1, 2, 3, 4].map((i) => batch([[`resp_${i}`, `${i}`.repeat(4000)]], 4096));
     const freed = buffers.flatMap(([buffer, ids, ends]) => store.add(buffer, ids, ends));
     expect(freed).toEqual([buffers[0]![0], buffers[1]![0]]);
     expect(store.heldBytes).toBe(3 * 4096);
-    expect([0, 1, 2, 3, 4].map((i) => store.getJson(`resp_${i}`))).toEqual([undefined, undefined, "text 2", "text 3", "text 4"]);
+    expect([0, 1, 2, 3, 4].map((i) => store.getJson(`resp_${i}`)?.length)).toEqual([undefined, undefined, 4000, 4000, 4000]);
+  });
+
+  test("part-full batches are copied into one tail and handed back at once: memory follows the bytes kept", () => {
+    const store = new BatchStore({ ttlSeconds: 60, maxBytes: 8 << 20 }); // tails of 1 MiB
+    for (let i = 0; i < 500; i++) {
+      const [buffer, ids, ends] = batch([[`resp_${i}`, `{"n":${i}}`]], 1 << 20); // what the flush timer sends at a few requests a second
+      expect(store.add(buffer, ids, ends)).toEqual([buffer]);
+    }
+    expect(store.batchCount).toBe(1);
+    expect(store.heldBytes).toBe(1 << 20);
+    expect([0, 250, 499].map((i) => store.getJson(`resp_${i}`))).toEqual(['{"n":0}', '{"n":250}', '{"n":499}']);
+    // A full batch after them closes the tail; the next part-full one starts another, and order holds.
+    const [full, fullIds, fullEnds] = batch([["resp_x", "x".repeat(100)]]);
+    expect(store.add(full, fullIds, fullEnds)).toEqual([]);
+    store.add(...batch([["resp_x", "again"]], 4096));
+    expect(store.batchCount).toBe(3);
+    expect(store.getJson("resp_x")).toBe("again");
+  });
+
+  test("a tail's entries expire from their own message's arrival", () => {
+    let now = 0;
+    const store = new BatchStore({ ttlSeconds: 10, maxBytes: 8 << 20, now: () => now });
+    store.add(...batch([["resp_a", "a"]], 4096));
+    now += 6_000;
+    store.add(...batch([["resp_b", "b"]], 4096));
+    expect(store.batchCount).toBe(1);
+    now += 4_000; // resp_a is 10 s old, resp_b 4 s, in the same tail
+    expect(store.getJson("resp_a")).toBeUndefined();
+    expect(store.getJson("resp_b")).toBe("b");
+    now += 6_000;
+    expect(store.getJson("resp_b")).toBeUndefined();
+    store.add(...batch([["resp_c", "c"]], 4096)); // the whole old tail is expired: dropped, and its buffer reused
+    expect(store.batchCount).toBe(1);
+    expect(store.getJson("resp_c")).toBe("c");
   });
 
   test("an empty batch is handed back at once", () => {
@@ -96,7 +131,7 @@ describe("BatchStore (the memory store's worker side)", () => {
     expect(() => new BatchStore({ ttlSeconds: 60, maxBytes: -1 })).toThrow(/positive byte bound/);
   });
 
-  test("against a model: random batches, repeated ids, deletes, time and both bounds", () => {
+  test("against a model: random full and part-full batches, repeated ids, deletes, time, the count bound", () => {
     let seed = 7;
     const random = (n: number) => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -106,19 +141,16 @@ describe("BatchStore (the memory store's worker side)", () => {
       let now = 0;
       const ttlMs = 1000 * (1 + random(5));
       const maxEntries = 1 + random(40);
-      const batchBytes = 256;
-      const maxBatches = 2 + random(10);
-      const store = new BatchStore({ ttlSeconds: ttlMs / 1000, maxBytes: maxBatches * batchBytes, maxEntries, now: () => now });
-      // The model: every entry ever added, with what makes it count.
-      const log: { id: string; text: string; seq: number; time: number; batch: number }[] = [];
+      const store = new BatchStore({ ttlSeconds: ttlMs / 1000, maxBytes: 64 << 20, maxEntries, now: () => now });
+      // The model: every entry ever added, with what makes it count. (The byte bound has its own tests.)
+      const log: { id: string; text: string; seq: number; time: number }[] = [];
       const deleted = new Map<string, number>();
       let seq = 0;
-      let batches = 0;
       const expected = (id: string): string | undefined => {
         const newest = log.findLast((entry) => entry.id === id);
         if (!newest) return undefined;
         const gone =
-          newest.time + ttlMs <= now || newest.seq < seq - maxEntries || newest.batch < batches - maxBatches || newest.seq < (deleted.get(id) ?? -1);
+          newest.time + ttlMs <= now || newest.seq < seq - maxEntries || newest.seq < (deleted.get(id) ?? -1);
         return gone ? undefined : newest.text;
       };
       for (let step = 0; step < 400; step++) {
@@ -126,9 +158,9 @@ describe("BatchStore (the memory store's worker side)", () => {
         if (op < 4) {
           const count = 1 + random(6);
           const entries: [string, string][] = Array.from({ length: count }, () => [`resp_${random(60)}`, `t${seq}-${"é".repeat(random(8))}`]);
-          for (const [id, text] of entries) log.push({ id, text, seq: seq++, time: now, batch: batches });
-          batches++;
-          store.add(...batch(entries, batchBytes));
+          for (const [id, text] of entries) log.push({ id, text, seq: seq++, time: now });
+          // Full (kept as it came) or part full (copied into the tail), at random.
+          store.add(...batch(entries, random(2) === 0 ? undefined : 4096));
         } else if (op < 5) {
           const id = `resp_${random(60)}`;
           const live = expected(id) !== undefined;

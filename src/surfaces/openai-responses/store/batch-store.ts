@@ -1,16 +1,30 @@
+/**
+ * A batch's buffer (worker-store.ts): one message for ~200 entries at 10,000 a second. Smaller under
+ * a small byte bound (an eighth of it), so that the worker, which keeps whole batches, keeps several.
+ */
+export const BATCH_BYTES = 1 << 20;
+export const batchBytesFor = (maxBytes: number): number => Math.min(BATCH_BYTES, Math.max(4096, Math.floor(maxBytes / 8)));
+
 /** How many responses one process keeps at most: the oldest go first beyond it. */
 export const MEMORY_STORE_MAX_ENTRIES = 10_000;
 
-/** One batch as the server's thread sent it: entry `ids[i]` is `bytes` from `ends[i - 1]` (0 for the first) to `ends[i]`. */
+/**
+ * A run of entries: entry `ids[i]` is `bytes` from `ends[i - 1]` (0 for the first) to `ends[i]`.
+ * Either a batch the server's thread sent full, kept as it came, or the worker's own tail, into
+ * which batches sent part full are copied.
+ */
 interface Batch {
   bytes: Uint8Array;
   ids: string[];
   ends: number[];
   /** The sequence number of its first entry: entry i is `first + i`. */
   first: number;
-  /** When entries expire (ms): the batch's arrival plus the TTL. */
-  expires: number;
-  /** Id → position, built the first time a lookup reaches this batch (most batches are never read). */
+  /** Where each message's entries begin (an index into `ids`), and when that message arrived (ms). */
+  parts: number[];
+  arrivals: number[];
+  /** The worker's own buffer (reused for its next tail), not one of the server thread's (handed back). */
+  own: boolean;
+  /** Id → position, built the first time a lookup reaches this batch (most batches are never read; a small one is searched instead). */
   index?: Map<string, number>;
 }
 
@@ -23,25 +37,36 @@ export interface BatchStoreBounds {
 }
 
 const decoder = new TextDecoder();
+const endOf = (batch: Batch): number => (batch.ends.length === 0 ? 0 : batch.ends[batch.ends.length - 1]!);
+/** A batch at least this full (7/8) is kept as it came; a fuller copy would save little. */
+const isFull = (used: number, size: number): boolean => used >= size - (size >> 3);
 
 /**
- * The memory store's worker side (store-worker.ts): it keeps the batches the server's thread sends
- * as they are — no copy, no index, no work for each entry — and finds an entry only when asked,
- * newest batch first. Most stored responses are never read; the few reads build a batch's id
+ * The memory store's worker side (store-worker.ts). A batch the server's thread sends full (under
+ * load) is kept as it is: no copy, no index, no work for each entry. One sent part full (the flush
+ * timer's, at lower rates) is copied into the worker's own tail buffer and its buffer handed back at
+ * once, so that memory follows the bytes kept, not the batches. An entry is found only when asked,
+ * newest batch first; most stored responses are never read, and the few reads build a batch's id
  * index once. Its bounds are exact for what a read sees: an entry is gone once it is older than the
- * TTL, beyond the newest `maxEntries`, deleted, or stored again under the same id; a batch's memory
- * goes back to the server's thread (for its next batches) once every entry in it is gone, or when
- * the batches' bytes pass `maxBytes`, oldest first.
+ * TTL (from its message's arrival), beyond the newest `maxEntries`, deleted, or stored again under
+ * the same id. Memory goes a batch at a time, oldest first: once every entry in it is gone, or when
+ * the batches' bytes pass `maxBytes`; the server thread's buffers go back to it for its next batches.
  */
 export class BatchStore {
   readonly #ttlMs: number;
   readonly #maxBytes: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
+  /** The size of a tail: the server thread's batch size for this bound. */
+  readonly #tailBytes: number;
   /** Oldest first, from `#head` on. */
   #batches: Batch[] = [];
   #head = 0;
   #bytes = 0;
+  /** The batch part-full batches are copied into, until it is full. */
+  #tail: Batch | undefined;
+  /** Buffers of dropped tails, for the next ones. */
+  #spareTails: ArrayBuffer[] = [];
   /** The next entry's sequence number. */
   #next = 0;
   /** Deleted ids → the sequence number from which on an entry with that id counts again. */
@@ -53,28 +78,62 @@ export class BatchStore {
     this.#maxBytes = bounds.maxBytes;
     this.#maxEntries = bounds.maxEntries ?? MEMORY_STORE_MAX_ENTRIES;
     this.#now = bounds.now ?? Date.now;
+    this.#tailBytes = batchBytesFor(bounds.maxBytes);
   }
 
-  /** Bytes of the batches held. */
+  /** Bytes of the batches held (their buffers' sizes). */
   get heldBytes(): number {
     return this.#bytes;
   }
 
+  /** How many batches are held (tails included). */
+  get batchCount(): number {
+    return this.#batches.length - this.#head;
+  }
+
   /**
-   * Keeps a batch (its buffer is kept as it is: not to be used again by the caller). Returns the
-   * buffers of the batches it made room by dropping, for the caller's next batches.
+   * Keeps a batch: a full one as it is (the caller must not use `buffer` again), a part-full one
+   * copied. Returns the server thread's buffers it is done with: this one if it was copied, and
+   * those of the batches it dropped.
    */
   add(buffer: ArrayBuffer, ids: string[], ends: number[]): ArrayBuffer[] {
     const freed: ArrayBuffer[] = [];
+    const used = ends.length === 0 ? 0 : ends[ends.length - 1]!;
+    const now = this.#now();
     if (ids.length === 0) {
       freed.push(buffer);
-      return freed;
+    } else if (isFull(used, buffer.byteLength)) {
+      this.#tail = undefined; // entries stay in arrival order: the next part-full batch starts a new tail
+      this.#batches.push({ bytes: new Uint8Array(buffer), ids, ends, first: this.#next, parts: [0], arrivals: [now], own: false });
+      this.#bytes += buffer.byteLength;
+    } else {
+      this.#append(new Uint8Array(buffer, 0, used), ids, ends, now);
+      freed.push(buffer);
     }
-    this.#batches.push({ bytes: new Uint8Array(buffer), ids, ends, first: this.#next, expires: this.#now() + this.#ttlMs });
     this.#next += ids.length;
-    this.#bytes += buffer.byteLength;
-    this.#evict(freed);
+    this.#evict(freed, now);
     return freed;
+  }
+
+  #append(bytes: Uint8Array, ids: string[], ends: number[], now: number): void {
+    let tail = this.#tail;
+    if (tail === undefined || endOf(tail) + bytes.length > tail.bytes.length) {
+      const size = Math.max(this.#tailBytes, bytes.length);
+      const buffer = (size === this.#tailBytes ? this.#spareTails.pop() : undefined) ?? new ArrayBuffer(size);
+      tail = { bytes: new Uint8Array(buffer), ids: [], ends: [], first: this.#next, parts: [], arrivals: [], own: true };
+      this.#batches.push(tail);
+      this.#bytes += size;
+      this.#tail = tail;
+    }
+    const offset = endOf(tail);
+    tail.bytes.set(bytes, offset);
+    tail.parts.push(tail.ids.length);
+    tail.arrivals.push(now);
+    for (let i = 0; i < ids.length; i++) {
+      tail.index?.set(ids[i]!, tail.ids.length);
+      tail.ids.push(ids[i]!);
+      tail.ends.push(offset + ends[i]!);
+    }
   }
 
   /** A live entry's JSON text, undefined when unknown or gone. */
@@ -98,12 +157,14 @@ export class BatchStore {
     const oldest = this.#oldestLive();
     for (let b = this.#batches.length - 1; b >= this.#head; b--) {
       const batch = this.#batches[b]!;
-      if (batch.expires <= now || batch.first + batch.ids.length <= oldest) return undefined; // this one and every older one
-      const i = (batch.index ??= indexOf(batch.ids)).get(id);
-      if (i === undefined) continue;
+      // An expired batch, or one wholly beyond the count bound: so is every older one.
+      if (batch.arrivals[batch.arrivals.length - 1]! + this.#ttlMs <= now || batch.first + batch.ids.length <= oldest) return undefined;
+      const i = batch.ids.length <= 16 ? batch.ids.lastIndexOf(id) : ((batch.index ??= indexOf(batch.ids)).get(id) ?? -1);
+      if (i < 0) continue;
       const deletedBefore = this.#deleted.get(id);
-      if (batch.first + i < oldest || (deletedBefore !== undefined && batch.first + i < deletedBefore)) return undefined;
-      return [batch, i];
+      const gone =
+        batch.first + i < oldest || (deletedBefore !== undefined && batch.first + i < deletedBefore) || arrivalOf(batch, i) + this.#ttlMs <= now;
+      return gone ? undefined : [batch, i];
     }
     return undefined;
   }
@@ -114,28 +175,39 @@ export class BatchStore {
   }
 
   /** Drops the oldest batches while they are expired, beyond the count bound, or beyond the byte bound. */
-  #evict(freed: ArrayBuffer[]): void {
-    const now = this.#now();
+  #evict(freed: ArrayBuffer[], now: number): void {
     const oldest = this.#oldestLive();
-    const before = freed.length;
+    let dropped = false;
     while (this.#head < this.#batches.length) {
       const batch = this.#batches[this.#head]!;
-      const gone = batch.expires <= now || batch.first + batch.ids.length <= oldest || this.#bytes > this.#maxBytes;
+      const gone =
+        batch.arrivals[batch.arrivals.length - 1]! + this.#ttlMs <= now || batch.first + batch.ids.length <= oldest || this.#bytes > this.#maxBytes;
       if (!gone) break;
       this.#bytes -= batch.bytes.byteLength;
-      freed.push(batch.bytes.buffer as ArrayBuffer);
+      const buffer = batch.bytes.buffer as ArrayBuffer;
+      if (!batch.own) freed.push(buffer);
+      else if (buffer.byteLength === this.#tailBytes && this.#spareTails.length < 2) this.#spareTails.push(buffer);
+      if (batch === this.#tail) this.#tail = undefined;
       this.#batches[this.#head++] = undefined as never;
+      dropped = true;
     }
     if (this.#head > 64 && this.#head * 2 > this.#batches.length) {
       this.#batches = this.#batches.slice(this.#head);
       this.#head = 0;
     }
     // Deletions older than every batch held say nothing any more.
-    if (this.#deleted.size > 0 && freed.length > before) {
+    if (dropped && this.#deleted.size > 0) {
       const first = this.#head < this.#batches.length ? this.#batches[this.#head]!.first : this.#next;
       for (const [id, before] of this.#deleted) if (before <= first) this.#deleted.delete(id);
     }
   }
+}
+
+/** When entry `i` arrived: its message's arrival. */
+function arrivalOf(batch: Batch, i: number): number {
+  let part = batch.parts.length - 1;
+  while (batch.parts[part]! > i) part--;
+  return batch.arrivals[part]!;
 }
 
 function indexOf(ids: readonly string[]): Map<string, number> {

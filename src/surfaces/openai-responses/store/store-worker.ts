@@ -2,21 +2,26 @@
  * The thread that holds the memory store (worker-store.ts): the batches it is sent live in this
  * worker's heap, out of the sight of the server's garbage collector.
  */
-import { BatchStore } from "./batch-store.ts";
+import { BatchStore, batchBytesFor } from "./batch-store.ts";
 import type { FromStoreWorker, ToStoreWorker } from "./worker-protocol.ts";
 
 declare const self: Worker;
 
 let store: BatchStore | undefined;
+/** The size of the server thread's batch buffers: only those are worth sending back (the others were copies sized to their entries). */
+let reusable = 0;
 
 self.onmessage = ({ data }: MessageEvent<ToStoreWorker>) => {
   switch (data.op) {
     case "init":
       store = new BatchStore(data.bounds);
+      reusable = batchBytesFor(data.bounds.maxBytes);
       return;
     case "put":
       // Kept as sent; the buffers of batches it drops go back for the next batches.
-      for (const buffer of store!.add(data.buffer, data.ids, data.ends)) self.postMessage({ op: "returned", buffer } satisfies FromStoreWorker, [buffer]);
+      for (const buffer of store!.add(data.buffer, data.ids, data.ends)) {
+        if (buffer.byteLength === reusable) self.postMessage({ op: "returned", buffer } satisfies FromStoreWorker, [buffer]);
+      }
       return;
     case "get":
       self.postMessage({ op: "got", seq: data.seq, texts: data.ids.map((id) => store!.getJson(id) ?? null) } satisfies FromStoreWorker);

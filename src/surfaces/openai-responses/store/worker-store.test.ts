@@ -116,6 +116,18 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     store.close();
   });
 
+  test("entries sent one batch at a time (a few requests a second) are kept compactly: the byte bound counts their bytes, not the batch buffers", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 8 << 20 }); // batch buffers of 1 MiB: eight fill the bound
+    for (let i = 0; i < 40; i++) {
+      await store.put(entry(`resp_${i}`, { items: 1, pad: 100 }));
+      await store.settled(); // what the flush timer does between requests that come slowly
+    }
+    expect(store.batchesSent).toBe(40);
+    const kept = await Promise.all(Array.from({ length: 40 }, (_, i) => store.get(`resp_${i}`)));
+    expect(kept.map((value) => value?.response.id)).toEqual(Array.from({ length: 40 }, (_, i) => `resp_${i}`));
+    store.close();
+  });
+
   test("an entry larger than one batch buffer goes on its own", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 8 * BATCH_BYTES });
     await store.put(entry("resp_small"));

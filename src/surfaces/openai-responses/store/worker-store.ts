@@ -2,14 +2,10 @@ import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
 import { itemsThroughResponses, type ResponseStore, type StoredResponse, storedJsonParts } from "./response-store.ts";
 import type { FromStoreWorker, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
+import { batchBytesFor } from "./batch-store.ts";
 
-/**
- * A batch's buffer: entries go to the worker when it is full, or `FLUSH_MS` after the first (one
- * message for ~200 entries at 10,000 a second: each message wakes the worker). Smaller under a small
- * byte bound (an eighth of it), so that the worker, which keeps whole batches, can keep several.
- */
-export const BATCH_BYTES = 1 << 20;
-export const batchBytesFor = (maxBytes: number): number => Math.min(BATCH_BYTES, Math.max(4096, Math.floor(maxBytes / 8)));
+export { BATCH_BYTES } from "./batch-store.ts";
+/** Entries go to the worker when their batch is full, or this long after its first (each message wakes the worker). */
 const FLUSH_MS = 20;
 /**
  * Buffers kept for the next batches once the worker hands them back (when it drops a batch). They
@@ -170,6 +166,7 @@ export class WorkerResponseStore implements ResponseStore {
     this.#flushTimer = undefined;
     const buffer = this.#buffer?.buffer as ArrayBuffer | undefined;
     if (!buffer || this.#closed) return;
+    // The worker keeps a full batch as it is, and copies a part-full one (the timer's) and hands it back.
     const message: ToStoreWorker = { op: "put", buffer, ids: this.#ids, ends: this.#ends };
     this.#started().postMessage(message, [buffer]);
     this.#sent++;
