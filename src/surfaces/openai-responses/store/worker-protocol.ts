@@ -10,15 +10,16 @@ export type ToStoreWorker =
   | { op: "init"; bounds: StoreBounds }
   /**
    * Entries to keep, oldest first, in UTF-8 in `buffer` (transferred): entry `ids[i]` ends at
-   * `ends[i]` and starts where the one before ends (at 0 for the first). The worker keeps the
-   * buffer, and sends it back (`returned`) once it drops the batch.
+   * `ends[i]` and starts where the one before ends (at 0 for the first). The worker keeps a full
+   * buffer as it is and sends it back (`returned`) once it drops the batch; a part-full one it
+   * copies and sends back at once.
    */
   | { op: "put"; buffer: ArrayBuffer; ids: string[]; ends: number[] }
   | { op: "get"; seq: number; ids: string[] }
   | { op: "delete"; seq: number; id: string };
 
 export type FromStoreWorker =
-  /** A dropped batch's buffer, transferred back for a next batch. */
+  /** A batch buffer the worker is done with, transferred back for a next batch. */
   | { op: "returned"; buffer: ArrayBuffer }
   | { op: "got"; seq: number; texts: (string | null)[] }
   | { op: "deleted"; seq: number; found: boolean };

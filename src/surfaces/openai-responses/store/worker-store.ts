@@ -8,8 +8,8 @@ export { BATCH_BYTES } from "./batch-store.ts";
 /** Entries go to the worker when their batch is full, or this long after its first (each message wakes the worker). */
 const FLUSH_MS = 20;
 /**
- * Buffers kept for the next batches once the worker hands them back (when it drops a batch). They
- * come back in bursts and while the next batch is being filled: with one spare, 85 % of batches took
+ * Buffers kept for the next batches once the worker hands them back. They come back in bursts and
+ * while the next batch is being filled: with one spare, 85 % of batches took
  * a new 1 MiB buffer under `wrk`; with four, 2 %.
  */
 const SPARE_BUFFERS = 4;
@@ -53,8 +53,9 @@ const workerSource = (): string | URL =>
  * process held ~80 MiB more (bench/PROFILE.md). In the worker's heap they cost neither.
  *
  * Entries are serialised here, written in UTF-8 into a batch buffer, and the buffer is transferred
- * (not copied) to the worker, which keeps it as it is (batch-store.ts: nothing to do for each entry
- * until one is read) and hands it back once it drops the batch. Posting each entry as a string
+ * (not copied) to the worker (batch-store.ts: nothing to do for each entry until one is read), which
+ * keeps a full buffer as it is and hands it back once it drops the batch, or copies a part-full one
+ * (the flush timer's) into its own tail and hands it back at once. Posting each entry as a string
  * instead cost ~10 µs more an entry (copied twice, and freed on the other thread). Until sent,
  * entries are read from the batch. Messages to a worker arrive in order, so a read or a delete sent
  * after a batch sees it. The worker starts with the first entry; if it stops, what it held is lost,
