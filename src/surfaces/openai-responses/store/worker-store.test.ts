@@ -2,8 +2,11 @@ import { describe, expect, test } from "bun:test";
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import { outputItemId } from "../item-ids.ts";
 import type { ResponseObject } from "../response-schema.ts";
-import { storedJson } from "./response-store.ts";
-import { BATCH_BYTES, WorkerResponseStore } from "./worker-store.ts";
+import type { StoredResponse } from "./response-store.ts";
+import { BATCH_BYTES, WorkerResponseStore, entryTexts } from "./worker-store.ts";
+
+/** The bytes an entry takes in the memory store: its two texts and the newline between them. */
+const entryBytes = (entry: StoredResponse): number => entryTexts(entry).reduce((bytes, text) => bytes + Buffer.byteLength(text), 1);
 
 /** A response with `items` message items, with ids as the route makes them, and `pad` characters of text. */
 const entry = (id: string, { items = 0, pad = 0, owner }: { items?: number; pad?: number; owner?: string } = {}) => ({
@@ -42,6 +45,22 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     await store.put(value, JSON.stringify({ ...value.response, note: "as sent" }));
     await store.settled();
     expect(((await store.get("resp_j"))?.response as unknown as { note: string }).note).toBe("as sent");
+    store.close();
+  });
+
+  test("every part of an entry reads back whole: line breaks and separators in its texts, the request's input as sent, the owner", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
+    const tricky = "line one\nline two\r\n\u2028\u2029 {\"a\":1}\n";
+    const value = {
+      response: { id: "resp_nl", output: [{ id: "msg_x", type: "message", text: tricky }] } as unknown as ResponseObject,
+      input: [{ id: "msg_before", type: "message", role: "user", content: [{ type: "input_text", text: tricky }] }] as never[],
+      requestInput: tricky,
+      owner: "team\na",
+    };
+    await store.put(value);
+    expect(await store.get("resp_nl")).toEqual(value); // from the batch not yet sent
+    await store.settled();
+    expect(await store.get("resp_nl")).toEqual(value); // from the worker
     store.close();
   });
 
@@ -97,8 +116,8 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     const store = open({ ttlSeconds: 60, maxBytes: 8 << 20 });
     // Entries of 10,000 bytes, nearly all ASCII: by the worst case (3 bytes a character) a buffer would take ~35 of them.
     const ascii = (id: string, pad: number) => ({ ...entry(id, { items: 1 }), requestInput: "a".repeat(pad) });
-    const pad = 10_000 - Buffer.byteLength(storedJson(ascii("resp_0000", 0)));
-    expect(Buffer.byteLength(storedJson(ascii("resp_0000", pad)))).toBe(10_000);
+    const pad = 10_000 - entryBytes(ascii("resp_0000", 0));
+    expect(entryBytes(ascii("resp_0000", pad))).toBe(10_000);
     const perBatch = Math.floor(BATCH_BYTES / 10_000); // 104
     for (let i = 0; i < perBatch; i++) await store.put(ascii(`resp_${String(i).padStart(4, "0")}`, pad));
     expect(store.batchesSent).toBe(0); // all in the first buffer
@@ -161,7 +180,7 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     const store = open({ ttlSeconds: 60, maxBytes });
     const sized = (id: string, bytes: number) => {
       const value = { response: { id, output: [], text: "" } as unknown as ResponseObject, input: [] };
-      const text = "a".repeat(bytes - id.length - storedJson(value).length);
+      const text = "a".repeat(bytes - id.length - entryBytes(value));
       return { response: { id, output: [], text } as unknown as ResponseObject, input: [] };
     };
     await store.put(sized("resp_fits", maxBytes));

@@ -1,6 +1,6 @@
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
-import { itemsThroughResponses, type ResponseStore, type StoredResponse, storedJsonParts } from "./response-store.ts";
+import { itemsThroughResponses, type ResponseStore, type StoredResponse } from "./response-store.ts";
 import type { FromStoreWorker, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
 import { batchBytesFor } from "./batch-store.ts";
 
@@ -33,6 +33,24 @@ export function roomFor(parts: readonly string[], maxBytes: number): number {
     throw new Error(`the response and its input take ${bytes} bytes, more than the memory store holds (${maxBytes})`);
   }
   return bytes;
+}
+
+/**
+ * An entry as the memory store keeps it: the response's JSON text (the route's answer, not
+ * serialised again), a newline (JSON text has none), then the JSON of the rest of the entry. Two
+ * texts to write, where the entry as one JSON object took seven pieces and two serialisations: the
+ * put is on every stored request's path, and each native call there counts. The store and its
+ * worker are one process's, so the format is theirs alone (Redis keeps the entry as one JSON text).
+ */
+export function entryTexts(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): [string, string] {
+  return [responseJson, JSON.stringify({ input: entry.input, requestInput: entry.requestInput, owner: entry.owner })];
+}
+
+/** `entryTexts` read back. */
+function parseEntry(text: string): StoredResponse {
+  const cut = text.indexOf("\n");
+  const rest = JSON.parse(text.slice(cut + 1)) as Omit<StoredResponse, "response">;
+  return { response: JSON.parse(text.slice(0, cut)) as StoredResponse["response"], ...rest };
 }
 
 /** Where a compiled binary's modules live: /$bunfs/ (B:/~BUN/ on Windows). */
@@ -101,17 +119,21 @@ export class WorkerResponseStore implements ResponseStore {
   async put(entry: StoredResponse, responseJson?: string): Promise<void> {
     if (this.#closed) throw new Error("the response store is closed");
     const id = entry.response.id;
-    // In pieces, written one after the other: joined, the text would be one more large string to collect.
-    const parts = storedJsonParts(entry, responseJson);
-    let room = roomFor(parts, this.#bounds.maxBytes - id.length); // throws for an entry larger than the store
+    // Written one after the other: joined, the text would be one more large string to collect.
+    const texts = entryTexts(entry, responseJson);
+    let room = roomFor(texts, this.#bounds.maxBytes - id.length - 1) + 1; // throws for an entry larger than the store
     if (this.#buffer && this.#used + room > this.#buffer.length) {
       // Its worst case (3 bytes a character) does not fit in what is left; measured, it may: a batch
       // is sent full rather than at a third of its size.
-      room = utf8Length(parts);
+      room = utf8Length(texts) + 1;
       if (this.#used + room > this.#buffer.length) this.#flush();
     }
-    this.#buffer ??= Buffer.from(room <= this.#batchBytes ? (this.#spare.pop() ?? new ArrayBuffer(this.#batchBytes)) : new ArrayBuffer(utf8Length(parts)));
-    for (const part of parts) this.#used += this.#buffer.write(part, this.#used, "utf8");
+    const buffer = (this.#buffer ??= Buffer.from(
+      room <= this.#batchBytes ? (this.#spare.pop() ?? new ArrayBuffer(this.#batchBytes)) : new ArrayBuffer(utf8Length(texts) + 1),
+    ));
+    let at = this.#used + buffer.write(texts[0], this.#used, "utf8");
+    buffer[at++] = 0x0a; // "\n"
+    this.#used = at + buffer.write(texts[1], at, "utf8");
     this.#unsent.set(id, this.#ids.length);
     this.#ids.push(id);
     this.#ends.push(this.#used);
@@ -131,7 +153,7 @@ export class WorkerResponseStore implements ResponseStore {
       let next = 0;
       for (let i = 0; i < texts.length; i++) if (texts[i] === undefined) texts[i] = answer.texts[next++];
     }
-    return texts.map((text) => (text == null ? undefined : (JSON.parse(text) as StoredResponse)));
+    return texts.map((text) => (text == null ? undefined : parseEntry(text)));
   }
 
   #unsentText(id: string): string | undefined {
