@@ -172,8 +172,37 @@ describe("two gateways sharing one Redis (REDIS_URL)", () => {
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe("state_unavailable");
       // store: false needs no store at all.
       expect((await a.handle("/v1/responses", jsonPost({ model, input: "x", store: false }))).status).toBe(200);
+      // A response that cannot be stored is still answered; the store's failure is logged, without the text.
+      const unstored = await a.handle("/v1/responses", jsonPost({ model, input: "kept nowhere" }));
+      expect(unstored.status).toBe(200);
+      const { id } = (await unstored.json()) as { id: string };
+      const warning = a.logs.find((line) => line.includes("could not store a response") && line.includes(id));
+      expect(warning).toBeDefined();
+      expect(warning).not.toContain("kept nowhere");
     } finally {
       await redis.start();
+    }
+  });
+});
+
+describe("a response too large for the memory store", () => {
+  test("is answered all the same; the refusal is logged, and a later GET is a 404", async () => {
+    const small = await startTestGateway({ RESPONSES_MEMORY_MB: "1" });
+    try {
+      const input = "x".repeat(1_100_000); // more than the whole store holds
+      const response = await small.handle("/v1/responses", jsonPost({ model, input }));
+      expect(response.status).toBe(200);
+      const answer = (await response.json()) as { id: string; store: boolean };
+      expectOpenAI("Response", answer);
+      expect(answer.store).toBe(true);
+      const warning = small.logs.find((line) => line.includes("could not store a response") && line.includes(answer.id));
+      expect(warning).toContain("more than the memory store holds");
+      expect((await small.handle(`/v1/responses/${answer.id}`)).status).toBe(404);
+      // The store still works for the next response.
+      const next = await json(small.handle("/v1/responses", jsonPost({ model, input: "small" })));
+      expect((await small.handle(`/v1/responses/${next.id}`)).status).toBe(200);
+    } finally {
+      await small.close();
     }
   });
 });
