@@ -44,19 +44,13 @@ export interface ResponseStore {
 }
 
 /**
- * `JSON.stringify(entry)` in pieces, with the response's JSON text given rather than serialised
- * again: joined, the same text key for key.
+ * `JSON.stringify(entry)` as one text (what Redis keeps), with the response's JSON text given rather
+ * than serialised again: the same text key for key.
  */
-export function storedJsonParts(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): string[] {
-  const parts = ['{"response":', responseJson, ',"input":', JSON.stringify(entry.input)];
-  if (entry.requestInput !== undefined) parts.push(',"requestInput":', JSON.stringify(entry.requestInput));
-  if (entry.owner !== undefined) parts.push(',"owner":', JSON.stringify(entry.owner));
-  parts.push("}");
-  return parts;
+export function storedJson(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): string {
+  const rest = JSON.stringify({ input: entry.input, requestInput: entry.requestInput, owner: entry.owner });
+  return `{"response":${responseJson},${rest.slice(1)}`;
 }
-
-/** The same, as one text (for Redis). */
-export const storedJson = (entry: StoredResponse, responseJson?: string): string => storedJsonParts(entry, responseJson).join("");
 
 /**
  * `getItems` for a store without an index of items: each item is found in its response (item-ids.ts),

@@ -24,7 +24,7 @@ const utf8Length = (parts: readonly string[]): number => parts.reduce((bytes, pa
  * than a pass over the text to measure it; only a text too big for that is measured, and one larger
  * than `maxBytes` is refused.
  */
-export function roomFor(parts: readonly string[], maxBytes: number): number {
+function roomFor(parts: readonly string[], maxBytes: number): number {
   let units = 0;
   for (const part of parts) units += part.length;
   if (units * 3 <= maxBytes) return units * 3;
