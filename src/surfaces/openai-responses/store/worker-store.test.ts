@@ -3,7 +3,8 @@ import { UpstreamUnavailableError } from "../../../errors.ts";
 import { outputItemId } from "../item-ids.ts";
 import type { ResponseObject } from "../response-schema.ts";
 import type { StoredResponse } from "./response-store.ts";
-import { BATCH_BYTES, WorkerResponseStore, entryTexts } from "./worker-store.ts";
+import { BATCH_BYTES } from "./batch-store.ts";
+import { WorkerResponseStore, entryTexts } from "./worker-store.ts";
 
 /** The bytes an entry takes in the memory store: its two texts and the newline between them. */
 const entryBytes = (entry: StoredResponse): number => entryTexts(entry).reduce((bytes, text) => bytes + Buffer.byteLength(text), 1);

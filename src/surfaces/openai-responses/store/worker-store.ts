@@ -4,13 +4,12 @@ import { itemsThroughResponses, type ResponseStore, type StoredResponse } from "
 import type { FromStoreWorker, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
 import { batchBytesFor } from "./batch-store.ts";
 
-export { BATCH_BYTES } from "./batch-store.ts";
 /** Entries go to the worker when their batch is full, or this long after its first (each message wakes the worker). */
 const FLUSH_MS = 20;
 /**
  * Buffers kept for the next batches once the worker hands them back. They come back in bursts and
- * while the next batch is being filled: with one spare, 85 % of batches took
- * a new 1 MiB buffer under `wrk`; with four, 2 %.
+ * while the next batch is being filled: with one spare, 85 % of batches took a new 1 MiB buffer
+ * under `wrk`; with four, 2 %.
  */
 const SPARE_BUFFERS = 4;
 
