@@ -8,7 +8,7 @@ import { generateText, streamText } from "ai";
 import OpenAI from "openai";
 import { z } from "zod";
 import dummy from "../plugins/dummy/index.ts";
-import type { ChatRequest } from "../src/kit.ts";
+import { definePlugin, type ChatRequest, type RequestContext } from "../src/kit.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
@@ -17,8 +17,23 @@ let gw: TestGateway;
 let client: OpenAI;
 const received: ChatRequest[] = [];
 
+/** A provider that streams a word every 20 ms until its signal aborts: an abort can only be seen mid-stream. */
+const slowSignals: AbortSignal[] = [];
+const slow = definePlugin({
+  name: "slow",
+  models: [{ id: "slow-model" }],
+  chat: () => Promise.reject(new Error("stream only")),
+  async *chatStream(_request, ctx: RequestContext) {
+    slowSignals.push(ctx.signal);
+    for (let i = 0; i < 500 && !ctx.signal.aborted; i++) {
+      yield { choices: [{ index: 0, delta: { content: ` w${i}` } }] };
+      await Bun.sleep(20);
+    }
+  },
+});
+
 beforeAll(async () => {
-  gw = await startTestGateway({}, [dummy, toolPlugin(received)]);
+  gw = await startTestGateway({}, [dummy, toolPlugin(received), slow]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
 });
 afterAll(async () => {
@@ -142,6 +157,22 @@ describe("openai SDK: client.responses", () => {
     const error = await client.responses.create({ model: "dummy-model:1.0", input: "x", previous_response_id: "resp_missing" }).catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error).toMatchObject({ status: 400, code: "previous_response_not_found", param: "previous_response_id" });
+  });
+
+  test("a client that leaves a stream aborts the provider's call; the gateway keeps serving", async () => {
+    const controller = new AbortController();
+    const stream = await client.responses.create({ model: "slow-model", input: "Count", stream: true }, { signal: controller.signal });
+    let deltas = 0;
+    for await (const event of stream) {
+      expectOpenAI("ResponseStreamEvent", event);
+      if (event.type === "response.output_text.delta" && ++deltas === 3) controller.abort();
+    }
+    // The SDK ends the iteration quietly on its own abort: nothing arrives after it.
+    expect(deltas).toBe(3);
+    for (let i = 0; i < 100 && !slowSignals.at(-1)?.aborted; i++) await Bun.sleep(10);
+    expect(slowSignals).toHaveLength(1);
+    expect(slowSignals[0]!.aborted).toBe(true);
+    expectOpenAI("Response", await client.responses.create({ model: "dummy-model:1.0", input: "Still there?" }));
   });
 });
 

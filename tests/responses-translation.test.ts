@@ -96,6 +96,23 @@ describe("through the openai-compatible plugin", () => {
       fake.handle(openAIHandler);
     }
   });
+
+  test("a continuation sends the previous input and output before the new input, and only the new instructions", async () => {
+    const first = await client.responses.create({ model: "gpt-4o-mini", instructions: "Answer in French.", input: "Hi" });
+    const second = await client.responses.create({ model: "gpt-4o-mini", previous_response_id: first.id, instructions: "Be brief.", input: "And?" });
+    expectOpenAI("Response", second);
+    expect(second.instructions).toBe("Be brief.");
+    // As in OpenAI's API: the previous response's instructions do not carry over.
+    expect(lastChatBody().messages).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: first.output_text },
+      { role: "user", content: "And?" },
+    ]);
+    await client.responses.create({ model: "gpt-4o-mini", previous_response_id: second.id, input: "Thanks" });
+    const third = lastChatBody().messages as { role: string }[];
+    expect(third.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user"]);
+  });
 });
 
 describe("through the Ollama plugin: thinking", () => {
