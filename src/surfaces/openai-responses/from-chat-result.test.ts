@@ -74,4 +74,38 @@ describe("toResponse", () => {
     expect(refused.output[0]).toMatchObject({ type: "message", content: [{ type: "refusal", refusal: "No." }] });
     expectOpenAI("Response", refused);
   });
+
+  test("several tool calls are several function_call items, in order, each with its own id; a call without an id gets one", () => {
+    const response = toResponse(
+      {
+        choices: [
+          {
+            index: 0,
+            finish_reason: "tool_calls",
+            message: {
+              content: null,
+              tool_calls: [
+                { id: "call_a", type: "function", function: { name: "weather", arguments: '{"city":"Oslo"}' } },
+                { id: "call_b", type: "function", function: { name: "weather", arguments: '{"city":"Rome"}' } },
+                { id: "", type: "function", function: { name: "time", arguments: "{}" } },
+              ],
+            },
+          },
+        ],
+      },
+      frame,
+      tokens,
+      1,
+    );
+    expectOpenAI("Response", response);
+    expect(response.output.map((item) => item.type === "function_call" && [item.call_id.slice(0, 5), item.name, item.arguments])).toEqual([
+      ["call_", "weather", '{"city":"Oslo"}'],
+      ["call_", "weather", '{"city":"Rome"}'],
+      ["call_", "time", "{}"],
+    ]);
+    const [a, b, c] = response.output as { id: string; call_id: string }[];
+    expect([a!.call_id, b!.call_id]).toEqual(["call_a", "call_b"]);
+    expect(c!.call_id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(new Set(response.output.map((item) => item.id)).size).toBe(3);
+  });
 });
