@@ -185,6 +185,27 @@ describe("two gateways sharing one Redis (REDIS_URL)", () => {
   });
 });
 
+describe("a stored response past RESPONSES_TTL_S", () => {
+  test("is gone: GET is a 404 and continuing it is previous_response_not_found", async () => {
+    const short = await startTestGateway({ RESPONSES_TTL_S: "1" });
+    try {
+      const first = await json(short.handle("/v1/responses", jsonPost({ model, input: "Hello" })));
+      // Still there within the TTL, and continuable.
+      expect((await short.handle(`/v1/responses/${first.id}`)).status).toBe(200);
+      expect((await short.handle("/v1/responses", jsonPost({ model, input: "Again", previous_response_id: first.id }))).status).toBe(200);
+      await Bun.sleep(1_300);
+      const gone = await short.handle(`/v1/responses/${first.id}`);
+      expect(gone.status).toBe(404);
+      expectOpenAI("ErrorResponse", await gone.json());
+      const error = await json(short.handle("/v1/responses", jsonPost({ model, input: "Again", previous_response_id: first.id })));
+      expectOpenAI("ErrorResponse", error);
+      expect(error.error).toMatchObject({ param: "previous_response_id", code: "previous_response_not_found" });
+    } finally {
+      await short.close();
+    }
+  });
+});
+
 describe("a response too large for the memory store", () => {
   test("is answered all the same; the refusal is logged, and a later GET is a 404", async () => {
     const small = await startTestGateway({ RESPONSES_MEMORY_MB: "1" });
@@ -222,8 +243,15 @@ describe("docs", () => {
     const body = post.requestBody.content["application/json"].schema;
     expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(["input", "instructions", "tools", "previous_response_id", "store", "max_output_tokens"]));
     expect(post.responses["200"].content["application/json"].schema.properties.output).toBeDefined();
-    expect(Object.keys(spec.paths["/v1/responses/{response_id}"])).toEqual(expect.arrayContaining(["get", "delete"]));
+    const one = spec.paths["/v1/responses/{response_id}"];
+    expect(Object.keys(one)).toEqual(expect.arrayContaining(["get", "delete"]));
+    const schemaOf = (operation: { responses: Record<string, { content: Record<string, { schema: { properties: Record<string, unknown> } }> }> }, status: string) =>
+      operation.responses[status]!.content["application/json"]!.schema.properties;
+    expect(Object.keys(schemaOf(one.get, "200"))).toEqual(expect.arrayContaining(["id", "object", "status", "output", "usage"]));
+    expect(Object.keys(schemaOf(one.get, "404"))).toEqual(["error"]);
+    expect(Object.keys(schemaOf(one.delete, "200"))).toEqual(expect.arrayContaining(["id", "object", "deleted"]));
     const list = spec.paths["/v1/responses/{response_id}/input_items"].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["response_id", "limit", "order", "after"]));
+    expect(Object.keys(schemaOf(list, "200"))).toEqual(expect.arrayContaining(["object", "data", "first_id", "last_id", "has_more"]));
   });
 });
