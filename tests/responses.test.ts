@@ -123,6 +123,23 @@ describe("stored responses", () => {
     expect(continued.map((item) => item.id)).toEqual([...ids, first.output[0].id, `msg_${second.id.slice(5)}i0000`]);
   });
 
+  test("item_reference, with its type, without it or with type null (as OpenAI's ItemReferenceParam allows): the stored item; an unknown id is a 400 naming it", async () => {
+    const first = await json(create({ model, input: "one" }));
+    const itemId = first.output[0].id as string;
+    for (const reference of [{ type: "item_reference", id: itemId }, { id: itemId }, { type: null, id: itemId }]) {
+      const second = await json(create({ model, input: [{ role: "user", content: "before" }, reference, { role: "user", content: "after" }] }));
+      expectOpenAI("Response", second);
+      const items = await json(gw.handle(`/v1/responses/${second.id}/input_items?order=asc`));
+      expect(items.data.map((i: { id: string; role: string }) => i.role)).toEqual(["user", "assistant", "user"]);
+      expect(items.data[1]).toEqual(first.output[0]);
+    }
+    const unknown = await create({ model, input: [{ id: "msg_unknown" }, { role: "user", content: "x" }] });
+    expect(unknown.status).toBe(400);
+    const error = (await unknown.json()) as { error: unknown };
+    expectOpenAI("ErrorResponse", error);
+    expect(error.error).toMatchObject({ param: "input[0].id", message: "Item with id 'msg_unknown' not found." });
+  });
+
   test("DELETE answers OpenAI's deleted object, and the response is gone", async () => {
     const response = await json(create({ model, input: "x" }));
     const deleted = await gw.handle(`/v1/responses/${response.id}`, { method: "DELETE" });

@@ -22,8 +22,16 @@ const itemAt = (i: number) => `input[${i}]`;
 const partAt = (i: number, j: number) => `input[${i}].content[${j}]`;
 const outputAt = (i: number, j: number) => `input[${i}].output[${j}]`;
 
+/**
+ * An item's type as OpenAI reads it: as sent, else `message` when it has a role (`EasyInputMessage`),
+ * else `item_reference` when it has an id (`ItemReferenceParam`'s type is optional).
+ */
+export function itemType(item: ResponsesInputItem): string | undefined {
+  return item.type ?? (item.role !== undefined ? "message" : typeof item.id === "string" ? "item_reference" : undefined);
+}
+
 function checkItem(item: ResponsesInputItem, i: number): void {
-  const type = item.type ?? (item.role !== undefined ? "message" : undefined);
+  const type = itemType(item);
   switch (type) {
     case "message":
       return checkMessage(item, i);

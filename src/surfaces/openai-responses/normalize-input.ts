@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
+import { itemType } from "./input-rules.ts";
 import { inputItemId } from "./item-ids.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
 import type { InputItemResource } from "./response-schema.ts";
@@ -26,7 +27,7 @@ export function normalizeInput(
   const items: InputItemResource[] = new Array(input.length);
   for (let i = 0; i < input.length; i++) {
     const item = input[i]!;
-    items[i] = item.type === "item_reference" ? referenced(item.id!, i, references) : normalizeItem(item, responseId, i);
+    items[i] = itemType(item) === "item_reference" ? referenced(item.id!, i, references) : normalizeItem(item, responseId, i);
   }
   return items;
 }
@@ -43,7 +44,7 @@ export function storedInputItems(stored: StoredResponse): InputItemResource[] {
 export function referencedIds(input: ResponsesRequest["input"]): string[] {
   if (!Array.isArray(input)) return [];
   const ids: string[] = [];
-  for (const item of input) if (item.type === "item_reference" && typeof item.id === "string") ids.push(item.id);
+  for (const item of input) if (itemType(item) === "item_reference" && typeof item.id === "string") ids.push(item.id);
   return ids;
 }
 

@@ -23,10 +23,16 @@ export type ResponsesContentPart = Static<typeof ResponsesContentPart>;
 
 export const SummaryPart = Type.Object({ type: Type.String(), text: Type.String() }, open);
 
-/** One input item: a message (with or without `type`), `function_call`, `function_call_output` or `reasoning`. */
+/** One input item: a message (with or without `type`), `item_reference`, `function_call`, `function_call_output` or `reasoning`. */
 export const ResponsesInputItem = Type.Object(
   {
-    type: Type.Optional(Type.String({ description: "message (the default when role is set), function_call, function_call_output, reasoning" })),
+    type: Type.Optional(
+      Nullable(
+        Type.String({
+          description: "message (the default when role is set), item_reference (the default when only id is set), function_call, function_call_output, reasoning",
+        }),
+      ),
+    ),
     id: Type.Optional(Nullable(Type.String())),
     status: Type.Optional(Nullable(Type.String())),
     role: Type.Optional(

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { assertInputRules } from "./input-rules.ts";
-import { normalizeInput } from "./normalize-input.ts";
+import { normalizeInput, referencedIds } from "./normalize-input.ts";
 import type { ResponsesRequest } from "./request-schema.ts";
 import { toChatRequest } from "./to-chat-request.ts";
 
@@ -204,6 +204,12 @@ describe("normalizeInput", () => {
     const input: ResponsesRequest["input"] = [{ role: "user", content: "ok" }, { type: "item_reference", id: "msg_old0000" }];
     expect(normalizeInput(input, "resp_abc", new Map([["msg_old0000", stored]]))[1]).toBe(stored);
     expect(paramOf(() => normalizeInput(input, "resp_abc"))).toBe("input[1].id");
+    // Without a type (or with null), an item with an id and no role is a reference too.
+    const untyped: ResponsesRequest["input"] = [{ id: "msg_old0000" }, { type: null, id: "msg_old0000" }, { id: "msg_mine", role: "user", content: "x" }];
+    expect(referencedIds(untyped)).toEqual(["msg_old0000", "msg_old0000"]);
+    const normalized = normalizeInput(untyped, "resp_abc", new Map([["msg_old0000", stored]]));
+    expect(normalized.slice(0, 2)).toEqual([stored, stored] as never);
+    expect(normalized[2]).toMatchObject({ id: "msg_mine", type: "message", role: "user" });
   });
 });
 
@@ -216,6 +222,8 @@ describe("assertInputRules", () => {
         { role: "user", content: [{ type: "input_text", text: "a" }, { type: "input_image", image_url: "https://x.example/i.png" }] },
         { role: "assistant", content: [{ type: "output_text", text: "b" }, { type: "refusal", refusal: "no" }] },
         { type: "item_reference", id: "msg_x" },
+        { id: "msg_y" },
+        { type: null, id: "msg_z" },
         { type: "function_call", call_id: "c", name: "f", arguments: "{}" },
         { type: "function_call_output", call_id: "c", output: [{ type: "output_text", text: "ok" }] },
         { type: "reasoning", summary: [{ type: "summary_text", text: "t" }] },
@@ -225,6 +233,7 @@ describe("assertInputRules", () => {
 
   test.each([
     [[{ content: "x" }], "input[0].type"],
+    [[{ type: null, content: "x" }], "input[0].type"],
     [[{ type: "message", content: "x" }], "input[0].role"],
     [[{ role: "user" }], "input[0].content"],
     [[{ role: "user", content: "" }], "input[0].content"],
