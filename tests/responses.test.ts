@@ -31,6 +31,8 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", text: { format: { type: "xml" } } }, "text.format.type"],
     [{ model, input: "x", text: { format: { type: "json_schema", schema: {} } } }, "text.format.name"],
     [{ model, input: "x", metadata: { k: 1 } }, "metadata.k"],
+    [{ model, input: "x", metadata: { ["k".repeat(65)]: "v" } }, "metadata"],
+    [{ model, input: "x", metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }, "metadata"],
     [{ model, input: "x", previous_response_id: "resp_unknown" }, "previous_response_id"],
   ])("%j → %s", async (body, param) => {
     const response = await create(body);
@@ -138,6 +140,14 @@ describe("stored responses", () => {
     const error = (await unknown.json()) as { error: unknown };
     expectOpenAI("ErrorResponse", error);
     expect(error.error).toMatchObject({ param: "input[0].id", message: "Item with id 'msg_unknown' not found." });
+  });
+
+  test("metadata at its limits is echoed and stored: 16 keys of 64 characters, values of 512", async () => {
+    const metadata = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`${i}`.padStart(64, "k"), "v".repeat(512)]));
+    const response = await json(create({ model, input: "x", metadata }));
+    expectOpenAI("Response", response);
+    expect(response.metadata).toEqual(metadata);
+    expect((await json(gw.handle(`/v1/responses/${response.id}`))).metadata).toEqual(metadata);
   });
 
   test("DELETE answers OpenAI's deleted object, and the response is gone", async () => {

@@ -9,6 +9,7 @@ import { compileValidator } from "../../validation.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { listInputItems } from "./list-input-items.ts";
 import { assertInputRules } from "./input-rules.ts";
+import { assertMetadataKeys } from "./metadata-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { ResponsesRequest } from "./request-schema.ts";
 import { responseFrame } from "./response-frame.ts";
@@ -92,6 +93,7 @@ export function responsesRoutes(
       async function createResponse({ body: raw, request, set }) {
         const body = validate.assert(raw);
         assertInputRules(body.input);
+        assertMetadataKeys(body.metadata);
         const owner = keyOf(request)?.name;
         const responseId = randomId("resp_");
         const ids = referencedIds(body.input);
