@@ -25,6 +25,7 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: [{ role: "user", content: "x" }, { type: "function_call", name: "f", arguments: "{}" }] }, "input[1].call_id"],
     [{ model, input: "x", tools: [{ type: "web_search" }] }, "tools[0].type"],
     [{ model, input: "x", tools: [{ type: "function", name: "f" }, { type: "file_search", vector_store_ids: ["vs"] }] }, "tools[1].type"],
+    [{ model, input: "x", tools: [{ type: "function", name: "f" }], tool_choice: { type: "allowed_tools", mode: "required", tools: [{ type: "function", name: "zz" }] } }, "tool_choice.tools[0].name"],
     [{ model, input: "x", max_output_tokens: 15 }, "max_output_tokens"],
     [{ model, input: "x", temperature: 3 }, "temperature"],
     [{ model, input: "x", top_p: -1 }, "top_p"],

@@ -149,6 +149,14 @@ describe("options", () => {
     expect(chat.tool_choice).toBe("required");
   });
 
+  test("allowed_tools naming a tool that is not in tools is a 400 naming it (not a complaint that tools are missing)", () => {
+    const tools = [{ type: "function", name: "a" }, { type: "function", name: "b" }];
+    const choice = (...names: string[]) => ({ type: "allowed_tools", mode: "required" as const, tools: names.map((name) => ({ type: "function", name })) });
+    expect(paramOf(() => convert({ ...base, input: "x", tools, tool_choice: choice("a", "zz") }))).toBe("tool_choice.tools[1].name");
+    expect(paramOf(() => convert({ ...base, input: "x", tool_choice: choice("a") }))).toBe("tool_choice.tools[0].name");
+    expect(() => convert({ ...base, input: "x", tools, tool_choice: choice("zz") })).toThrow("no function named 'zz' is in 'tools'");
+  });
+
   test("parallel_tool_calls without tools is not sent (Chat Completions refuses it)", () => {
     expect("parallel_tool_calls" in convert({ ...base, input: "x", parallel_tool_calls: true })).toBe(false);
   });

@@ -154,8 +154,18 @@ export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[]
   });
 }
 
+/** The tools `allowed_tools` names, each of which must be one of `tools` (as a function choice must). */
 function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolChoice, string>): Tool[] {
-  const names = new Set((choice.tools ?? []).map((t) => t.name));
+  const allowed = choice.tools ?? [];
+  for (let k = 0; k < allowed.length; k++) {
+    const name = allowed[k]!.name;
+    if (!tools?.some((tool) => tool.function.name === name)) {
+      throw new InvalidRequestError(`Invalid value for 'tool_choice.tools[${k}].name': no function named '${name}' is in 'tools'.`, {
+        param: `tool_choice.tools[${k}].name`,
+      });
+    }
+  }
+  const names = new Set(allowed.map((t) => t.name));
   return (tools ?? []).filter((t) => names.has(t.function.name));
 }
 
