@@ -156,6 +156,24 @@ describe("through the Ollama plugin: thinking", () => {
     ]);
   });
 
+  test("an image the provider cannot take is a 400 naming input[j]…, counted in the client's input (not the chat messages)", async () => {
+    e2e.reset();
+    const bad = { role: "user" as const, content: [{ type: "input_text" as const, text: "What is it?" }, { type: "input_image" as const, image_url: "data:text/plain,hi", detail: "auto" as const }] };
+    const expectImageError = async (request: OpenAI.Responses.ResponseCreateParamsNonStreaming, param: string) => {
+      const error = await e2e.client.responses.create(request).catch((e) => e);
+      expect(error).toMatchObject({ status: 400, param });
+      expect(error.message).toContain(`'${param}'`);
+      expect(error.message).not.toContain("messages[");
+    };
+    // instructions become a first system message: the image is messages[3], but input[2].
+    await expectImageError({ model: "llama3.2:latest", instructions: "Be brief.", input: [{ role: "user", content: "a" }, { role: "user", content: "b" }, bad] }, "input[2].content[1].image_url");
+    // After a stored conversation (its input and output come first), and with a referenced item.
+    const first = await e2e.client.responses.create({ model: "llama3.2:latest", input: "Hello" });
+    await expectImageError({ model: "llama3.2:latest", previous_response_id: first.id, input: [bad] }, "input[0].content[1].image_url");
+    await expectImageError({ model: "llama3.2:latest", previous_response_id: first.id, input: [{ type: "item_reference", id: first.output[0]!.id as string }, bad] }, "input[1].content[1].image_url");
+    expect(e2e.chatBodies()).toHaveLength(1); // none of the bad requests reached Ollama
+  });
+
   test("a plugin's refusal of reasoning_effort names reasoning.effort", async () => {
     e2e.reset();
     const error = await e2e.client.responses.create({ model: "gpt-oss:20b", input: "x", reasoning: { effort: "bogus" as never } }).catch((e) => e);

@@ -43,6 +43,14 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     expect(error.error).toMatchObject({ type: "invalid_request_error", param });
   });
 
+  test("a limit the pipeline checks in chat terms is named in the client's terms, in param and message", async () => {
+    const error = await json(create({ model, input: "x", max_output_tokens: 9_000_000 }));
+    expectOpenAI("ErrorResponse", error);
+    expect(error.error.param).toBe("max_output_tokens");
+    expect(error.error.message).toStartWith("max_output_tokens is too large: 9000000.");
+    expect(error.error.message).not.toContain("max_completion_tokens");
+  });
+
   test("an unknown previous_response_id is previous_response_not_found", async () => {
     const error = await json(create({ model, input: "x", previous_response_id: "resp_unknown" }));
     expect(error.error).toEqual({

@@ -31,6 +31,24 @@ interface Conversation {
 
 const NOTHING_BEFORE: InputItemResource[] = [];
 
+/**
+ * Where the chat request's message `index` came from, for an error that names it: the request is
+ * converted again, recording each message's item (only on this path; the answer path records none).
+ */
+function messageSource(body: ResponsesRequest, conversation: Conversation, index: number): string {
+  const sources: number[] = [];
+  toChatRequest(body, conversation.before, conversation.input, sources);
+  const item = sources[index];
+  if (item === undefined) return "input";
+  if (item < 0) return "instructions";
+  // A request's own input is the end of `before` once it is made into items (one item for a string).
+  const isMadeItems = conversation.input === undefined && body.input !== undefined;
+  const own = !isMadeItems ? 0 : Array.isArray(body.input) ? body.input.length : 1;
+  const previous = conversation.before.length - own;
+  if (item < previous) return "previous_response_id";
+  return typeof body.input === "string" ? "input" : `input[${item - previous}]`;
+}
+
 const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not found.`, { param: "response_id" });
 
 /**
@@ -121,7 +139,7 @@ export function responsesRoutes(
             responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined }),
           );
         } catch (error) {
-          throw withResponsesParam(error);
+          throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
         }
       },
       {

@@ -21,12 +21,18 @@ export function toChatRequest(
   request: ResponsesRequest,
   before: readonly InputItemResource[],
   input: string | readonly ConversationItem[] | undefined,
+  sources?: number[],
 ): ChatRequest {
   const messages: Message[] = [];
-  if (request.instructions) messages.push({ role: "system", content: request.instructions });
-  toChatMessages(before, messages);
-  if (typeof input === "string") messages.push({ role: "user", content: input });
-  else if (input !== undefined) toChatMessages(input, messages);
+  if (request.instructions) {
+    messages.push({ role: "system", content: request.instructions });
+    sources?.push(-1);
+  }
+  toChatMessages(before, messages, sources, 0);
+  if (typeof input === "string") {
+    messages.push({ role: "user", content: input });
+    sources?.push(before.length);
+  } else if (input !== undefined) toChatMessages(input, messages, sources, before.length);
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
   }
@@ -63,13 +69,16 @@ export function toChatRequest(
 /**
  * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
- * plugins read), function outputs become tool messages.
+ * plugins read), function outputs become tool messages. With `sources` (an error being explained),
+ * each message pushed records the place of the item it came from (`offset` + its index).
  */
-function toChatMessages(items: readonly ConversationItem[], messages: Message[]): void {
+function toChatMessages(items: readonly ConversationItem[], messages: Message[], sources: number[] | undefined, offset: number): void {
   let reasoning: string | undefined;
   // The assistant message that function calls still join (none once a tool or user turn follows).
   let open: Message | undefined;
-  for (const item of items) {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k]!;
+    const pushed = messages.length;
     switch (item.type ?? "message") {
       case "message": {
         const role = item.role as Message["role"];
@@ -114,6 +123,7 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[])
         // assertInputRules admits only the four types above (item references are resolved before).
         throw new InvalidRequestError(`Unsupported input item type '${item.type}'.`, { param: "input" });
     }
+    if (sources && messages.length > pushed) sources.push(offset + k);
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
 }
