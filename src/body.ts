@@ -1,7 +1,12 @@
 import { InvalidRequestError, PayloadTooLargeError } from "./errors.ts";
 
+/**
+ * The 413. The rest of the body is never read, so the answer closes the connection (RFC 9112
+ * §9.6): Bun would otherwise keep it open for bytes nobody reads, and a graceful shutdown waits for it.
+ */
 function tooLarge(limit: number): PayloadTooLargeError {
-  return new PayloadTooLargeError(`Request body too large: the limit is ${limit} bytes (MAX_BODY_BYTES).`);
+  const error = new PayloadTooLargeError(`Request body too large: the limit is ${limit} bytes (MAX_BODY_BYTES).`);
+  return Object.assign(error, { responseHeaders: { connection: "close" } });
 }
 
 /**

@@ -133,9 +133,12 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
           // Elysia's Bun adapter turns reusePort on unless told otherwise: two gateways would then
           // share the port silently and serve requests alternately.
           reusePort: config.reusePort,
-          // Bun's own cap, a little above ours, so a body without Content-Length cannot grow unbounded
-          // while our reader (which answers with the 413 envelope) still sees the overflow first.
-          maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+          // No cap of Bun's own: above it Bun answers a bare 413 (no envelope, no x-request-id)
+          // before any code of ours runs. Every route that reads a body reads it with our reader
+          // (body.ts: the declared size checked before reading, a chunked body counted while it is
+          // read, the 413 envelope either way; tests/body-readers.test.ts keeps it so), and Bun
+          // buffers no body a handler does not read.
+          maxRequestBodySize: Number.MAX_SAFE_INTEGER,
           idleTimeout: 0, // streams may be silent for long; STREAM_IDLE_TIMEOUT_MS governs them
           // Bun's dev mode would serve the console page with hot reloading and verbose error pages.
           development: false,

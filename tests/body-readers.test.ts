@@ -1,0 +1,73 @@
+// Bun's own body cap is off (server.ts): above it Bun answered a bare 413 before any code of ours
+// ran. That is safe only while every route that reads a body reads it with our capped reader, and
+// this file keeps it so.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway({ MAX_BODY_BYTES: "2048" });
+});
+afterAll(() => gw?.close());
+
+describe("request bodies", () => {
+  test("every route that reads a body reads it with our reader (body.ts)", () => {
+    const routes = gw.gateway.app.routes as unknown as { method: string; path: string; handler: unknown; hooks?: { parse?: { fn: unknown }[] } }[];
+    const readers: string[] = [];
+    for (const route of routes) {
+      const parsers = (route.hooks?.parse ?? []).map((p) => (typeof p.fn === "function" ? p.fn.name : String(p.fn)));
+      if (["POST", "PUT", "PATCH"].includes(route.method)) {
+        expect(`${route.method} ${route.path}: ${parsers[0]}`).toBe(`${route.method} ${route.path}: readJson`);
+        readers.push(route.path);
+      } else {
+        // Elysia reads a body only for a handler whose context names it (its own source inference).
+        const params = String(route.handler).split(")")[0]!;
+        expect(`${route.method} ${route.path}: ${/\bbody\b/.test(params)}`).toBe(`${route.method} ${route.path}: false`);
+      }
+    }
+    expect(readers).toEqual(expect.arrayContaining(["/v1/chat/completions", "/v1/responses", "/v1/messages", "/api/chat", "/v1/embeddings"]));
+  });
+
+  test.each(["/v1/chat/completions", "/v1/responses", "/v1/embeddings"])(
+    "%s: a declared body far over MAX_BODY_BYTES (and over what Bun's cap was) is the 413 envelope, without being read",
+    async (path) => {
+      const body = new Uint8Array(2 * 1024 * 1024 + 4096).fill(0x20);
+      const response = await fetch(`${gw.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      expect(response.status).toBe(413);
+      expect(response.headers.get("x-request-id")).toBeTruthy();
+      // The unread rest of the body: the connection is closed, not kept for a shutdown to wait on.
+      expect(response.headers.get("connection")).toBe("close");
+      const error = (await response.json()) as { error: { code: string; message: string } };
+      expectOpenAI("ErrorResponse", error);
+      expect(error.error.code).toBe("payload_too_large");
+      expect(error.error.message).toContain("MAX_BODY_BYTES");
+    },
+  );
+
+  test("a chunked body (no Content-Length) is counted while it is read: the 413 envelope once it passes the limit", async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 3 * 1024 * 1024) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(response.status).toBe(413);
+    expect(response.headers.get("connection")).toBe("close");
+    expectOpenAI("ErrorResponse", await response.json());
+  });
+
+  test("the same over Anthropic's and Ollama's surfaces: their own envelopes", async () => {
+    const body = new Uint8Array(2 * 1024 * 1024 + 4096).fill(0x20);
+    const messages = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(messages.status).toBe(413);
+    expect(await messages.json()).toMatchObject({ type: "error", error: { type: "request_too_large" } });
+    const ollama = await fetch(`${gw.url}/api/chat`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(ollama.status).toBe(413);
+    expect(Object.keys((await ollama.json()) as object)).toEqual(["error"]);
+  });
+});
