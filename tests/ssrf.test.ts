@@ -169,11 +169,8 @@ async function anthropicError(promise: Promise<unknown>): Promise<{ status: numb
   throw new Error("expected the request to fail");
 }
 
-/**
- * The part is named as the pipeline sees it (`messages[i].content[j].image_url.url` of the chat
- * request the surface built); Responses maps the `param` of anything under `messages` to `input`.
- */
-const RESPONSES_PARAM = "input";
+/** Responses names the part in the client's input (the pipeline saw `messages[0].content[1].image_url.url`). */
+const RESPONSES_PARAM = "input[0].content[1].image_url";
 const REFUSED_ANY_PART = /^Invalid image in '[^']+': (the URL|a redirect)('s host name resolves to| points at) a private, loopback, link-local or reserved address, which the gateway does not fetch\.$/;
 
 describe("controls: a public image passes through Responses and Messages", () => {
@@ -191,6 +188,7 @@ describe.each([false, true])("Responses input_image, stream %p: every bypass is 
     const error = await apiError(responsesWithImage(url(), stream));
     expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param: RESPONSES_PARAM });
     expect(error.message).toMatch(REFUSED_ANY_PART);
+    expect(error.message).toContain(`'${RESPONSES_PARAM}'`);
     expect(privateService.requests).toEqual([]);
     expect(fakeOllama.requests.filter((r) => r.path === "/api/chat")).toEqual([]);
   });
