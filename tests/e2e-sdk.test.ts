@@ -2,23 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { builtinPlugins } from "../plugins/index.ts";
-import { definePlugin, type RequestContext } from "../src/kit.ts";
+import { slowPlugin } from "./helpers/slow-plugin.ts";
 import { SEED_MESSAGES, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 
-/** A provider that streams a word every 20 ms until its signal aborts: an abort can only be seen mid-stream. */
 const slowSignals: AbortSignal[] = [];
-const slow = definePlugin({
-  name: "slow",
-  models: [{ id: "slow-model" }],
-  chat: () => Promise.reject(new Error("stream only")),
-  async *chatStream(_request, ctx: RequestContext) {
-    slowSignals.push(ctx.signal);
-    for (let i = 0; i < 500 && !ctx.signal.aborted; i++) {
-      yield { choices: [{ index: 0, delta: { content: ` w${i}` } }] };
-      await Bun.sleep(20);
-    }
-  },
-});
+const slow = slowPlugin(slowSignals);
 
 /** Ollaix on a real port, driven by the official `openai` SDK as any user's code would. */
 let gw: TestGateway;

@@ -8,7 +8,8 @@ import { generateText, streamText } from "ai";
 import OpenAI from "openai";
 import { z } from "zod";
 import dummy from "../plugins/dummy/index.ts";
-import { definePlugin, type ChatRequest, type RequestContext } from "../src/kit.ts";
+import type { ChatRequest } from "../src/kit.ts";
+import { slowPlugin } from "./helpers/slow-plugin.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
@@ -17,20 +18,8 @@ let gw: TestGateway;
 let client: OpenAI;
 const received: ChatRequest[] = [];
 
-/** A provider that streams a word every 20 ms until its signal aborts: an abort can only be seen mid-stream. */
 const slowSignals: AbortSignal[] = [];
-const slow = definePlugin({
-  name: "slow",
-  models: [{ id: "slow-model" }],
-  chat: () => Promise.reject(new Error("stream only")),
-  async *chatStream(_request, ctx: RequestContext) {
-    slowSignals.push(ctx.signal);
-    for (let i = 0; i < 500 && !ctx.signal.aborted; i++) {
-      yield { choices: [{ index: 0, delta: { content: ` w${i}` } }] };
-      await Bun.sleep(20);
-    }
-  },
-});
+const slow = slowPlugin(slowSignals);
 
 beforeAll(async () => {
   gw = await startTestGateway({}, [dummy, toolPlugin(received), slow]);
