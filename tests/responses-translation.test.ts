@@ -97,6 +97,16 @@ describe("through the openai-compatible plugin", () => {
     }
   });
 
+  test("instructions with an empty user message (what pydantic-ai sends when there is no other input) is answered", async () => {
+    const response = await client.responses.create({ model: "gpt-4o-mini", instructions: "Say hello.", input: [{ role: "user", content: "" }] });
+    expectOpenAI("Response", response);
+    expect(response.status).toBe("completed");
+    expect(lastChatBody().messages).toEqual([
+      { role: "system", content: "Say hello." },
+      { role: "user", content: "" },
+    ]);
+  });
+
   test("a continuation sends the previous input and output before the new input, and only the new instructions", async () => {
     const first = await client.responses.create({ model: "gpt-4o-mini", instructions: "Answer in French.", input: "Hi" });
     const second = await client.responses.create({ model: "gpt-4o-mini", previous_response_id: first.id, instructions: "Be brief.", input: "And?" });

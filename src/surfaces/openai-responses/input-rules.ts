@@ -65,18 +65,16 @@ function checkItem(item: ResponsesInputItem, i: number): void {
   }
 }
 
+/**
+ * A message needs a role and content; empty content is allowed, as OpenAI's document allows it (no
+ * minimum length for the text or the parts) and its API takes it: clients send an empty user
+ * message when there is nothing but instructions (pydantic-ai's Responses model does).
+ */
 function checkMessage(item: ResponsesInputItem, i: number): void {
   const role = item.role ?? missing(`${itemAt(i)}.role`);
   const content = item.content ?? missing(`${itemAt(i)}.content`);
   const isAssistant = role === "assistant";
   if (typeof content !== "string") for (let j = 0; j < content.length; j++) checkPart(content[j]!, i, j, isAssistant);
-  if (!isAssistant && isEmpty(content)) fail(`Invalid '${itemAt(i)}.content': a ${role} message needs non-empty content.`, `${itemAt(i)}.content`);
-}
-
-/** No content, or only one empty text. */
-function isEmpty(content: string | readonly ResponsesContentPart[]): boolean {
-  if (typeof content === "string") return content === "";
-  return content.length === 0 || (content.length === 1 && content[0]!.text === "");
 }
 
 function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant: boolean): void {

@@ -239,15 +239,24 @@ describe("assertInputRules", () => {
     ).not.toThrow();
   });
 
+  test("empty content passes, as OpenAI's document and API allow (an instructions-only request sends an empty user message)", () => {
+    expect(() => assertInputRules([{ role: "user", content: "" }])).not.toThrow();
+    expect(() => assertInputRules([{ role: "user", content: [] }])).not.toThrow();
+    expect(() => assertInputRules([{ role: "developer", content: [{ type: "input_text", text: "" }] }])).not.toThrow();
+    const chat = toChatRequest({ model: "m", instructions: "Be brief.", input: [{ role: "user", content: "" }, { role: "user", content: [] }] }, [], [{ role: "user", content: "" }, { role: "user", content: [] }]);
+    expect(chat.messages).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "" },
+      { role: "user", content: "" },
+    ]);
+  });
+
   test.each([
     [[{ content: "x" }], "input[0].type"],
     [[{ type: null, content: "x" }], "input[0].type"],
     [[{ type: "message", content: "x" }], "input[0].role"],
     [[{ role: "user" }], "input[0].content"],
-    [[{ role: "user", content: "" }], "input[0].content"],
     [[{ role: "user", content: "ok" }, { type: "item_reference" }], "input[1].id"],
-    [[{ role: "user", content: [] }], "input[0].content"],
-    [[{ role: "user", content: [{ type: "input_text", text: "" }] }], "input[0].content"],
     [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_image", image_url: "https://x.example/i.png" }] }], "input[0].output[0].type"],
     [[{ type: "function_call_output", call_id: "c", output: [{ type: "output_text" }] }], "input[0].output[0].text"],
     [[{ role: "assistant", content: [{ type: "refusal" }] }], "input[0].content[0].refusal"],

@@ -134,8 +134,9 @@ function textOf(parts: readonly Part[]): string {
   return text;
 }
 
-/** One text part is sent as a plain string (what every plugin reads); images keep the parts form. */
+/** One text part (or none) is sent as a plain string (what every plugin reads); images keep the parts form. */
 function toChatContent(parts: readonly Part[]): string | ContentPart[] {
+  if (parts.length === 0) return "";
   if (parts.length === 1 && parts[0]!.type !== "input_image") return parts[0]!.text as string;
   return parts.map((part): ContentPart => {
     if (part.type === "input_image") {
