@@ -184,6 +184,26 @@ describe("through the Ollama plugin: thinking", () => {
     expect(e2e.chatBodies()).toHaveLength(1); // none of the bad requests reached Ollama
   });
 
+  test("a function call's arguments the provider cannot read are a 400 naming that function_call item's arguments, not the assistant turn it joined", async () => {
+    e2e.reset();
+    // The assistant text and both calls become one chat message (messages[1]); the bad call is its tool_calls[1].
+    const input: OpenAI.Responses.ResponseInputItem[] = [
+      { role: "user", content: "Weather in Paris and Rome?" },
+      { type: "message", role: "assistant", content: "Checking both." } as OpenAI.Responses.ResponseInputItem,
+      { type: "function_call", call_id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' },
+      { type: "function_call", call_id: "call_2", name: "get_weather", arguments: '{"city":' },
+      { type: "function_call_output", call_id: "call_1", output: "18C" },
+      { type: "function_call_output", call_id: "call_2", output: "21C" },
+    ];
+    for (const stream of [false, true]) {
+      const error = await e2e.client.responses.create({ model: "llama3.2:latest", input, stream }).catch((e) => e);
+      expect(error).toMatchObject({ status: 400, param: "input[3].arguments" });
+      expect(error.message).toContain("'input[3].arguments'");
+      expect(error.message).not.toContain("messages[");
+    }
+    expect(e2e.chatBodies()).toHaveLength(0);
+  });
+
   test("a plugin's refusal of reasoning_effort names reasoning.effort", async () => {
     e2e.reset();
     const error = await e2e.client.responses.create({ model: "gpt-oss:20b", input: "x", reasoning: { effort: "bogus" as never } }).catch((e) => e);

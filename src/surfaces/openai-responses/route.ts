@@ -17,8 +17,8 @@ import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
 import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
-import { toChatRequest } from "./to-chat-request.ts";
-import { withResponsesParam } from "./to-responses-param.ts";
+import { type MessageSource, toChatRequest } from "./to-chat-request.ts";
+import { type MessagePlace, withResponsesParam } from "./to-responses-param.ts";
 
 /**
  * A request's conversation: the items before its input (`before`), then its input as sent (`input`,
@@ -35,18 +35,23 @@ const NOTHING_BEFORE: InputItemResource[] = [];
  * Where the chat request's message `index` came from, for an error that names it: the request is
  * converted again, recording each message's item (only on this path; the answer path records none).
  */
-function messageSource(body: ResponsesRequest, conversation: Conversation, index: number): string {
-  const sources: number[] = [];
+function messageSource(body: ResponsesRequest, conversation: Conversation, index: number): MessagePlace | undefined {
+  const sources: MessageSource[] = [];
   toChatRequest(body, conversation.before, conversation.input, sources);
-  const item = sources[index];
-  if (item === undefined) return "input";
-  if (item < 0) return "instructions";
+  const source = sources[index];
+  if (source === undefined) return undefined;
   // A request's own input is the end of `before` once it is made into items (one item for a string).
   const isMadeItems = conversation.input === undefined && body.input !== undefined;
   const own = !isMadeItems ? 0 : Array.isArray(body.input) ? body.input.length : 1;
   const previous = conversation.before.length - own;
-  if (item < previous) return "previous_response_id";
-  return typeof body.input === "string" ? "input" : `input[${item - previous}]`;
+  const fieldOf = (item: number): string => {
+    if (item < 0) return "instructions";
+    if (item < previous) return "previous_response_id";
+    return typeof body.input === "string" ? "input" : `input[${item - previous}]`;
+  };
+  const place: MessagePlace = { field: fieldOf(source.item), type: source.type };
+  if (source.calls) place.calls = source.calls.map(fieldOf);
+  return place;
 }
 
 const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not found.`, { param: "response_id" });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { assertInputRules } from "./input-rules.ts";
 import { normalizeInput, referencedIds } from "./normalize-input.ts";
 import type { ResponsesRequest } from "./request-schema.ts";
-import { toChatRequest } from "./to-chat-request.ts";
+import { type MessageSource, toChatRequest } from "./to-chat-request.ts";
 
 /**
  * The request's input read as sent (the route's usual path), checked against the same input made
@@ -275,5 +275,45 @@ describe("assertInputRules", () => {
     [[{ type: "reasoning", summary: [{ type: "other", text: "x" }] }], "input[0].summary[0].type"],
   ] as [ResponsesRequest["input"], string][])("%j → 400 on %s", (input, param) => {
     expect(paramOf(() => assertInputRules(input))).toBe(param);
+  });
+});
+
+describe("message sources (recorded only to explain an error)", () => {
+  test("each message records its item and type; an assistant turn records each call it took in", () => {
+    const before = normalizeInput(
+      [
+        { role: "user", content: "Hi" },
+        { type: "function_call", call_id: "c0", name: "f", arguments: "{}" },
+        { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+      ],
+      "resp_prev",
+    );
+    const input: ResponsesRequest["input"] = [
+      { type: "function_call_output", call_id: "c0", output: "a" },
+      { type: "function_call_output", call_id: "c1", output: "b" },
+      { type: "reasoning", summary: [{ type: "summary_text", text: "so" }] },
+      { role: "assistant", content: "Done." },
+      { type: "function_call", call_id: "c2", name: "f", arguments: "{}" },
+    ];
+    const sources: MessageSource[] = [];
+    const chat = toChatRequest({ ...base, instructions: "Be brief.", input }, before, input, sources);
+    expect(chat.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "tool", "assistant"]);
+    expect(sources).toEqual([
+      { item: -1, type: "instructions" },
+      { item: 0, type: "message" },
+      { item: 1, type: "function_call", calls: [1, 2] },
+      { item: 3, type: "function_call_output" },
+      { item: 4, type: "function_call_output" },
+      { item: 6, type: "message", calls: [7] },
+    ]);
+  });
+
+  test("a string input is one message item after the stored ones", () => {
+    const sources: MessageSource[] = [];
+    toChatRequest({ ...base, input: "Hello" }, normalizeInput("Hi", "resp_prev"), "Hello", sources);
+    expect(sources).toEqual([
+      { item: 0, type: "message" },
+      { item: 1, type: "message" },
+    ]);
   });
 });

@@ -13,6 +13,17 @@ type Part = Record<string, unknown>;
 type ConversationItem = ResponsesInputItem | InputItemResource;
 
 /**
+ * Where a chat message came from, recorded only while an error is being explained: the place of
+ * its item in the conversation (-1: `instructions`), the item's type, and for an assistant turn the
+ * place of each `function_call` item that became one of its `tool_calls`.
+ */
+export interface MessageSource {
+  item: number;
+  type: "instructions" | "message" | "function_call" | "function_call_output";
+  calls?: number[];
+}
+
+/**
  * A Responses request as the pipeline's chat request. The model reads `before` (a previous
  * response's input and output, as items), then `input` (this request's input as sent, or its items);
  * `instructions` become the first system message. Pure: the request is never changed.
@@ -21,17 +32,17 @@ export function toChatRequest(
   request: ResponsesRequest,
   before: readonly InputItemResource[],
   input: string | readonly ConversationItem[] | undefined,
-  sources?: number[],
+  sources?: MessageSource[],
 ): ChatRequest {
   const messages: Message[] = [];
   if (request.instructions) {
     messages.push({ role: "system", content: request.instructions });
-    sources?.push(-1);
+    sources?.push({ item: -1, type: "instructions" });
   }
   toChatMessages(before, messages, sources, 0);
   if (typeof input === "string") {
     messages.push({ role: "user", content: input });
-    sources?.push(before.length);
+    sources?.push({ item: before.length, type: "message" });
   } else if (input !== undefined) toChatMessages(input, messages, sources, before.length);
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
@@ -70,9 +81,10 @@ export function toChatRequest(
  * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
  * plugins read), function outputs become tool messages. With `sources` (an error being explained),
- * each message pushed records the place of the item it came from (`offset` + its index).
+ * each message pushed records the item it came from (its place: `offset` + its index), and an
+ * assistant turn each function call it took in.
  */
-function toChatMessages(items: readonly ConversationItem[], messages: Message[], sources: number[] | undefined, offset: number): void {
+function toChatMessages(items: readonly ConversationItem[], messages: Message[], sources: MessageSource[] | undefined, offset: number): void {
   let reasoning: string | undefined;
   // The assistant message that function calls still join (none once a tool or user turn follows).
   let open: Message | undefined;
@@ -123,7 +135,12 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         // assertInputRules admits only the four types above (item references are resolved before).
         throw new InvalidRequestError(`Unsupported input item type '${item.type}'.`, { param: "input" });
     }
-    if (sources && messages.length > pushed) sources.push(offset + k);
+    if (sources) {
+      const type = (item.type ?? "message") as MessageSource["type"];
+      if (messages.length > pushed) sources.push({ item: offset + k, type });
+      // The call joined the open assistant turn, the last message pushed.
+      if (type === "function_call") (sources[sources.length - 1]!.calls ??= []).push(offset + k);
+    }
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
 }

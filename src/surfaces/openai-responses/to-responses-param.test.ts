@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidRequestError } from "../../errors.ts";
-import { toResponsesParam, toResponsesPath, withResponsesParam } from "./to-responses-param.ts";
+import { type MessagePlace, toResponsesParam, toResponsesPath, withResponsesParam } from "./to-responses-param.ts";
 
 describe("toResponsesParam", () => {
   test.each([
@@ -21,24 +21,48 @@ describe("toResponsesParam", () => {
     expect(toResponsesParam(chat)).toBe(responses);
   });
 
+  // messages[0]: instructions; [1]: a stored item; [3]: input[2], a user message; [4]: input[3], an
+  // assistant turn whose two tool calls were input[4] and input[5]; [5]: input[6], a function output;
+  // [6]: a stored assistant turn with one stored call and one call from input[7].
+  const places: Record<number, MessagePlace> = {
+    0: { field: "instructions", type: "instructions" },
+    1: { field: "previous_response_id", type: "message" },
+    3: { field: "input[2]", type: "message" },
+    4: { field: "input[3]", type: "message", calls: ["input[4]", "input[5]"] },
+    5: { field: "input[6]", type: "function_call_output" },
+    6: { field: "previous_response_id", type: "function_call", calls: ["previous_response_id", "input[7]"] },
+  };
+  const locate = (i: number) => places[i];
+
   test.each([
     ["messages[3].content[1].image_url.url", "input[2].content[1].image_url"],
     ["messages[3].content[0].text", "input[2].content[0].text"],
     ["messages[3].content", "input[2].content"],
-    ["messages[3].tool_call_id", "input[2]"],
+    ["messages[3].role", "input[2].role"],
+    ["messages[3].name", "input[2]"],
+    ["messages[4].content", "input[3].content"],
+    ["messages[4].tool_calls[0].function.arguments", "input[4].arguments"],
+    ["messages[4].tool_calls[1].function.name", "input[5].name"],
+    ["messages[4].tool_calls[1].id", "input[5].call_id"],
+    ["messages[4].tool_calls[1]", "input[5]"],
+    ["messages[4].tool_calls[2].function.arguments", "input[3]"],
+    ["messages[5].tool_call_id", "input[6].call_id"],
+    ["messages[5].content", "input[6].output"],
+    ["messages[5].content[0].text", "input[6].output"],
+    ["messages[6].tool_calls[0].function.arguments", "previous_response_id"],
+    ["messages[6].tool_calls[1].function.arguments", "input[7].arguments"],
     ["messages[0].content", "instructions"],
-    ["messages[1]", "previous_response_id"],
+    ["messages[1].content[0].image_url.url", "previous_response_id"],
     ["messages[9]", "input"],
     ["max_completion_tokens", "max_output_tokens"],
   ])("with the messages placed: %s → %s", (chat, responses) => {
-    const places: Record<number, string> = { 0: "instructions", 1: "previous_response_id", 3: "input[2]" };
-    expect(toResponsesPath(chat, (i) => places[i] ?? "input")).toBe(responses);
+    expect(toResponsesPath(chat, locate)).toBe(responses);
   });
 
   test("the message names the same path as the param; a bare word is replaced only where quoted", () => {
     const image = withResponsesParam(
       new InvalidRequestError("Invalid image in 'messages[3].content[1].image_url.url': not an image.", { param: "messages[3].content[1].image_url.url" }),
-      () => "input[2]",
+      () => ({ field: "input[2]", type: "message" }),
     );
     expect(image).toMatchObject({ param: "input[2].content[1].image_url", message: "Invalid image in 'input[2].content[1].image_url': not an image." });
     const limit = withResponsesParam(new InvalidRequestError("max_completion_tokens is too large: 9000.", { param: "max_completion_tokens" }));

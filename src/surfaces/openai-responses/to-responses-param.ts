@@ -20,18 +20,55 @@ export function toResponsesParam(param: string): string {
 }
 
 /**
- * A chat message's path in the Responses request: `messages[i]…` → the field its message came
- * from (`locate(i)`: `instructions`, `previous_response_id`, `input`, or `input[j]`), with the
- * content part's path as a Responses item spells it (`image_url.url` → `image_url`). Without
- * `locate`, or for another path, `toResponsesParam`.
+ * Where a chat message came from in the Responses request, as the route finds it: the field of its
+ * item (`instructions`, `previous_response_id`, `input`, or `input[j]`), that item's type, and for an
+ * assistant turn the field of each function call it took in (its `tool_calls[c]`).
  */
-export function toResponsesPath(param: string, locate?: (message: number) => string): string {
+export interface MessagePlace {
+  field: string;
+  type: "instructions" | "message" | "function_call" | "function_call_output";
+  calls?: readonly string[];
+}
+
+/** A message part's path as a Responses message item spells it (`image_url.url` → `image_url`). */
+const MESSAGE_FIELD = /^\.(?:content(?:\[\d+\](?:\.text|\.image_url)?)?|role)/;
+const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
+
+/** The field of an item that a chat message's `rest` (what follows `messages[i]`) names, or "" for the item itself. */
+function itemField(type: MessagePlace["type"], rest: string): string {
+  switch (type) {
+    case "message":
+      return MESSAGE_FIELD.exec(rest)?.[0] ?? "";
+    case "function_call_output":
+      // A tool message's `tool_call_id` and `content` were the item's `call_id` and `output`.
+      if (rest.startsWith(".tool_call_id")) return ".call_id";
+      return rest.startsWith(".content") ? ".output" : "";
+    case "function_call":
+      return rest === ".function.arguments" ? ".arguments" : rest === ".function.name" ? ".name" : rest === ".id" ? ".call_id" : "";
+    default:
+      return "";
+  }
+}
+
+/**
+ * A chat message's path in the Responses request: `messages[i]…` → the item its message came from
+ * (`locate(i)`), with the item's own field where it has one: a part of a message item, a function
+ * call's `arguments`, `name` or `call_id` (an assistant turn's `tool_calls[c]` was its own item), a
+ * function output's `output` or `call_id`. A stored item (`previous_response_id`) or `instructions`
+ * is named alone. Without `locate`, or for another path, `toResponsesParam`.
+ */
+export function toResponsesPath(param: string, locate?: (message: number) => MessagePlace | undefined): string {
   const message = locate ? /^messages\[(\d+)\](.*)$/.exec(param) : null;
   if (!message) return toResponsesParam(param);
-  const source = locate!(Number(message[1]));
-  if (!source.startsWith("input[")) return source;
-  const part = /^\.content(?:\[\d+\](?:\.text|\.image_url)?)?/.exec(message[2]!);
-  return part ? source + part[0] : source;
+  const place = locate!(Number(message[1]));
+  if (!place) return "input";
+  const rest = message[2]!;
+  const call = CALL.exec(rest);
+  if (call) {
+    const field = place.calls?.[Number(call[1])];
+    if (field !== undefined) return field.startsWith("input[") ? field + itemField("function_call", call[2]!) : field;
+  }
+  return place.field.startsWith("input[") ? place.field + itemField(place.type, rest) : place.field;
 }
 
 /** Identifier-like paths (`max_completion_tokens`, `messages[3].content`) are replaced in a message's text too. */
@@ -43,7 +80,7 @@ const SPELLED = /[._[]/;
  * message. `locate` places a chat message in the Responses request (see `toResponsesPath`); it
  * runs only for an error that names a message. Returns the same error.
  */
-export function withResponsesParam<E>(error: E, locate?: (message: number) => string): E {
+export function withResponsesParam<E>(error: E, locate?: (message: number) => MessagePlace | undefined): E {
   if (!hasErrorFields(error) || typeof error.param !== "string") return error;
   const original = error.param;
   const renamed = toResponsesPath(original, locate);
