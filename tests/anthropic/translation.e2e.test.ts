@@ -121,6 +121,31 @@ describe("ollama", () => {
     expect(e).toBeInstanceOf(Anthropic.BadRequestError);
     expect((e.error as any).type).toBe("error");
   });
+
+  test("the loader's error names the client's own block: the system prompt and a tool result's image shift the chat indexes, not these", async () => {
+    const before = e2e.chatBodies().length;
+    const messages: Anthropic.MessageParam[] = [
+      { role: "user", content: "What is the weather?" },
+      { role: "assistant", content: [{ type: "tool_use", id: "toolu_01", name: "weather", input: {} }] },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "toolu_01", content: [{ type: "image", source: { type: "url", url: `${e2e.images.url}/cat.png` } }] },
+          { type: "text", text: "And this one?" },
+          { type: "image", source: { type: "url", url: `${e2e.images.url}/nope.png` } },
+        ],
+      },
+    ];
+    // In chat terms the bad image is messages[4].content[2] (system first, the tool result its own message, its image leading).
+    for (const stream of [false, true]) {
+      const e = await client.messages.create({ model: "llama3.2:latest", max_tokens: 5, system: "Be brief.", messages, stream }).catch((x) => x);
+      expect(e).toBeInstanceOf(Anthropic.BadRequestError);
+      const message = String((e.error as any).error.message);
+      expect(message).toContain("'messages[2].content[2].source'");
+      expect(message).not.toContain("image_url");
+    }
+    expect(e2e.chatBodies().length).toBe(before);
+  });
 });
 
 describe("gemini", () => {

@@ -6,8 +6,21 @@ import { compileValidator } from "../../validation.ts";
 import { toAnthropicMessage } from "./from-chat-result.ts";
 import { CountTokensRequest, MessagesRequest } from "./schema.ts";
 import { messagesStreamEncoder } from "./stream-encoder.ts";
-import { toChatMessages, toChatRequest, toChatTools } from "./to-chat-request.ts";
+import { withAnthropicParam } from "./to-anthropic-param.ts";
+import { type MessageSource, toChatMessages, toChatRequest, toChatTools } from "./to-chat-request.ts";
 import { countPromptTokens, estimatePromptTokens } from "./token-count.ts";
+
+/**
+ * An error the pipeline or a plugin raises names the chat request's fields: renamed to the client's
+ * own (the conversation is converted again, recording each message's blocks, on this path only).
+ */
+function inClientTerms(error: unknown, req: Parameters<typeof toChatMessages>[0]): unknown {
+  return withAnthropicParam(error, (message) => {
+    const sources: MessageSource[] = [];
+    toChatMessages(req, sources);
+    return sources[message];
+  });
+}
 
 /**
  * Anthropic Messages: `POST /v1/messages` (stream or not) and `POST /v1/messages/count_tokens`,
@@ -27,16 +40,20 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
         const chat = toChatRequest(req);
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
         const estimatedInput = () => estimatePromptTokens(chat.messages, chat.tools);
-        if (req.stream !== true) {
-          const done = await pipeline.complete(call, chat);
-          Object.assign(set.headers, done.headers);
-          return toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput });
+        try {
+          if (req.stream !== true) {
+            const done = await pipeline.complete(call, chat);
+            Object.assign(set.headers, done.headers);
+            return toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput });
+          }
+          return await pipeline.stream(
+            call,
+            chat,
+            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput }),
+          );
+        } catch (error) {
+          throw inClientTerms(error, req);
         }
-        return pipeline.stream(
-          call,
-          chat,
-          messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput }),
-        );
       },
       {
         parse,
@@ -54,9 +71,13 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
         const req = validateCount.assert(raw);
         const chat = { model: req.model, messages: toChatMessages(req), ...toChatTools(req.tools, req.tool_choice) };
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
-        const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools));
-        Object.assign(set.headers, counted.headers);
-        return { input_tokens: counted.inputTokens };
+        try {
+          const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools));
+          Object.assign(set.headers, counted.headers);
+          return { input_tokens: counted.inputTokens };
+        } catch (error) {
+          throw inClientTerms(error, req);
+        }
       },
       {
         parse,

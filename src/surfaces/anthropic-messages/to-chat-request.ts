@@ -34,14 +34,29 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   return budget === undefined ? chat : withThinkingBudget(chat, budget);
 }
 
-/** The conversation alone (count_tokens needs no sampling fields). */
-export function toChatMessages(req: MessagesRequest | CountTokensRequest): Message[] {
+/**
+ * Where a chat message came from, recorded only to explain an error, as paths of the Anthropic
+ * request: `at` is the message (`messages[i]`), `system`, or for a tool message its `tool_result`
+ * block; `parts` the block each chat content part came from (a tool result's images lead a user
+ * turn); `calls` the `tool_use` block of each tool call.
+ */
+export interface MessageSource {
+  at: string;
+  parts?: string[];
+  calls?: string[];
+}
+
+/** The conversation alone (count_tokens needs no sampling fields). With `sources`, each message's source. */
+export function toChatMessages(req: MessagesRequest | CountTokensRequest, sources?: MessageSource[]): Message[] {
   const out: Message[] = [];
   const system = systemText(req.system);
-  if (system !== undefined) out.push({ role: "system", content: system });
+  if (system !== undefined) {
+    out.push({ role: "system", content: system });
+    sources?.push({ at: "system" });
+  }
   req.messages.forEach((message, i) => {
-    if (message.role === "user") pushUser(out, message, i);
-    else pushAssistant(out, message, i);
+    if (message.role === "user") pushUser(out, message, i, sources);
+    else pushAssistant(out, message, i, sources);
   });
   return out;
 }
@@ -54,27 +69,33 @@ function systemText(system: MessagesRequest["system"]): string | undefined {
   return text === "" ? undefined : text;
 }
 
-function pushUser(out: Message[], message: MessageParam, i: number): void {
+function pushUser(out: Message[], message: MessageParam, i: number, sources: MessageSource[] | undefined): void {
   if (typeof message.content === "string") {
     out.push({ role: "user", content: message.content });
+    sources?.push({ at: `messages[${i}]` });
     return;
   }
   const parts: ContentPart[] = [];
   const afterResults: ContentPart[] = [];
+  const partSources: string[] | undefined = sources && [];
+  const resultSources: string[] | undefined = sources && [];
   message.content.forEach((block, j) => {
     const at = `messages[${i}].content[${j}]`;
     const type = block.type;
     switch (type) {
       case "text":
         parts.push({ type: "text", text: block.text ?? "" });
+        partSources?.push(at);
         break;
       case "image":
         parts.push(toImagePart(block, at));
+        partSources?.push(at);
         break;
       case "tool_result": {
         if (!block.tool_use_id) fail(`${at}.tool_use_id`, "a tool_result needs the tool_use_id it answers.");
-        const { text, images } = toolResultContent(block, at);
+        const { text, images } = toolResultContent(block, at, resultSources);
         out.push({ role: "tool", tool_call_id: fromToolUseId(block.tool_use_id!), content: text });
+        sources?.push({ at });
         // A chat tool message holds text only: its images follow as the user's.
         afterResults.push(...images);
         break;
@@ -91,14 +112,19 @@ function pushUser(out: Message[], message: MessageParam, i: number): void {
     }
   });
   const content = [...afterResults, ...parts];
-  if (content.length > 0) out.push({ role: "user", content: isAllText(content) ? joinText(content) : content });
+  if (content.length > 0) {
+    out.push({ role: "user", content: isAllText(content) ? joinText(content) : content });
+    sources?.push({ at: `messages[${i}]`, parts: [...resultSources!, ...partSources!] });
+  }
 }
 
-function pushAssistant(out: Message[], message: MessageParam, i: number): void {
+function pushAssistant(out: Message[], message: MessageParam, i: number, sources: MessageSource[] | undefined): void {
   if (typeof message.content === "string") {
     out.push({ role: "assistant", content: message.content });
+    sources?.push({ at: `messages[${i}]` });
     return;
   }
+  const callSources: string[] | undefined = sources && [];
   let text = "";
   let reasoning = "";
   const calls: ToolCall[] = [];
@@ -122,6 +148,7 @@ function pushAssistant(out: Message[], message: MessageParam, i: number): void {
         const input = block.input ?? {};
         if (typeof input !== "object" || input === null || Array.isArray(input)) fail(`${at}.input`, "must be an object.");
         calls.push({ id: fromToolUseId(block.id!), type: "function", function: { name: block.name!, arguments: JSON.stringify(input) } });
+        callSources?.push(at);
         break;
       }
       case "image":
@@ -138,6 +165,7 @@ function pushAssistant(out: Message[], message: MessageParam, i: number): void {
   if (calls.length > 0) chat.tool_calls = calls.map((call) => (extras[call.id] ? { ...extras[call.id], ...call } : call));
   if (reasoning !== "") (chat as Record<string, unknown>).reasoning_content = reasoning;
   out.push(chat);
+  sources?.push({ at: `messages[${i}]`, calls: callSources });
 }
 
 function toImagePart(block: { source?: ContentBlock["source"] }, at: string): ContentPart {
@@ -153,7 +181,7 @@ function toImagePart(block: { source?: ContentBlock["source"] }, at: string): Co
   return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
 }
 
-function toolResultContent(block: ContentBlock, at: string): { text: string; images: ContentPart[] } {
+function toolResultContent(block: ContentBlock, at: string, imageSources: string[] | undefined): { text: string; images: ContentPart[] } {
   const content = block.content;
   let text = "";
   const images: ContentPart[] = [];
@@ -161,7 +189,10 @@ function toolResultContent(block: ContentBlock, at: string): { text: string; ima
   else if (content) {
     content.forEach((part, k) => {
       if (part.type === "text") text += (text === "" ? "" : "\n") + (part.text ?? "");
-      else images.push(toImagePart(part, `${at}.content[${k}]`));
+      else {
+        images.push(toImagePart(part, `${at}.content[${k}]`));
+        imageSources?.push(`${at}.content[${k}]`);
+      }
     });
   }
   // Chat tool messages have no error flag: the text says so, which every model reads.

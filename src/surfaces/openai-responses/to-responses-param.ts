@@ -1,4 +1,4 @@
-import { hasErrorFields } from "../../errors.ts";
+import { withRenamedParam } from "../rename-param.ts";
 
 /** Chat-request field paths (what plugins and the pipeline name) → the Responses fields they came from. */
 const RULES: [RegExp, string][] = [
@@ -71,9 +71,6 @@ export function toResponsesPath(param: string, locate?: (message: number) => Mes
   return place.field.startsWith("input[") ? place.field + itemField(place.type, rest) : place.field;
 }
 
-/** Identifier-like paths (`max_completion_tokens`, `messages[3].content`) are replaced in a message's text too. */
-const SPELLED = /[._[]/;
-
 /**
  * An error from the pipeline or a plugin, its `param` renamed for a Responses client (a plugin that
  * refuses `reasoning_effort` is refusing the client's `reasoning.effort`), and the same path in its
@@ -81,11 +78,5 @@ const SPELLED = /[._[]/;
  * runs only for an error that names a message. Returns the same error.
  */
 export function withResponsesParam<E>(error: E, locate?: (message: number) => MessagePlace | undefined): E {
-  if (!hasErrorFields(error) || typeof error.param !== "string") return error;
-  const original = error.param;
-  const renamed = toResponsesPath(original, locate);
-  if (renamed === original) return error;
-  error.param = renamed;
-  error.message = SPELLED.test(original) ? error.message.split(original).join(renamed) : error.message.split(`'${original}'`).join(`'${renamed}'`);
-  return error;
+  return withRenamedParam(error, (param) => toResponsesPath(param, locate));
 }

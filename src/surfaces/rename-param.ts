@@ -1,0 +1,20 @@
+import { hasErrorFields } from "../errors.ts";
+
+/** Identifier-like paths (`max_completion_tokens`, `messages[3].content`) are replaced in a message's text too. */
+const SPELLED = /[._[]/;
+
+/**
+ * An error from the pipeline or a plugin, which names fields of the chat request, renamed for the
+ * surface the client spoke: its `param` becomes `rename(param)`, and the same path is replaced in
+ * its message (a bare word only where quoted). Errors with no `param`, or one `rename` leaves as it
+ * is, are returned untouched. Returns the same error.
+ */
+export function withRenamedParam<E>(error: E, rename: (param: string) => string): E {
+  if (!hasErrorFields(error) || typeof error.param !== "string") return error;
+  const original = error.param;
+  const renamed = rename(original);
+  if (renamed === original) return error;
+  error.param = renamed;
+  error.message = SPELLED.test(original) ? error.message.split(original).join(renamed) : error.message.split(`'${original}'`).join(`'${renamed}'`);
+  return error;
+}
