@@ -107,6 +107,23 @@ describe("Gemini behind the Ollama API", () => {
     expect(bodies()).toEqual([]);
     expect((env.upstream.calls(":streamGenerateContent")[0]!.body as { generationConfig: unknown }).generationConfig).toMatchObject({ thinkingConfig: { includeThoughts: true } });
   });
+
+  test("an image the plugin cannot take is an error naming the request's own `images` entry, stream or not, chat or generate", async () => {
+    env.upstream.reset();
+    const bad = "data:text/plain,hi";
+    for (const stream of [false, true] as const) {
+      const chat = await ollama
+        .chat({ model: "gemini-2.5-flash", messages: [{ role: "system", content: "S" }, { role: "user", content: "What are these?", images: [PNG, bad] }], stream: stream as false })
+        .catch((e) => e);
+      expect(chat.status_code).toBe(400);
+      expect(chat.error).toContain("'messages[1].images[1]'");
+      expect(chat.error).not.toContain("content[");
+      const generate = await ollama.generate({ model: "gemini-2.5-flash", system: "S", prompt: "And these?", images: [bad], stream: stream as false }).catch((e) => e);
+      expect(generate.status_code).toBe(400);
+      expect(generate.error).toContain("'images[0]'");
+    }
+    expect(bodies()).toEqual([]);
+  });
 });
 
 describe("an upstream Ollama behind the Ollama API (pass-through)", () => {

@@ -8,6 +8,7 @@ import type { ModelRegistry } from "../../registry.ts";
 import { toChatAnswer, toGenerateAnswer } from "./from-chat-result.ts";
 import type { Converted } from "./to-chat-request.ts";
 import { cachedIsoClock, ollamaStreamEncoder } from "./stream-encoder.ts";
+import { withOllamaParam } from "./to-ollama-param.ts";
 
 const isoNow = cachedIsoClock();
 
@@ -73,12 +74,17 @@ export async function runChat(
     deps.logger.debug("ollama request fields accepted and ignored", { request_id: call.requestId, fields: ignored });
   }
   const model = chat.model;
-  if (stream) {
-    const encoder = ollamaStreamEncoder({ kind, model, startedAt, inputChars: requestChars(chat.messages) });
-    return ollamaNotFound(model, () => deps.pipeline.stream(call, chat, encoder));
+  try {
+    if (stream) {
+      const encoder = ollamaStreamEncoder({ kind, model, startedAt, inputChars: requestChars(chat.messages) });
+      return await ollamaNotFound(model, () => deps.pipeline.stream(call, chat, encoder));
+    }
+    const done = await ollamaNotFound(model, () => deps.pipeline.complete(call, chat));
+    Object.assign(setHeaders, done.headers);
+    const timing = { startedAt, endedAt: performance.now(), createdAt: isoNow() };
+    return kind === "chat" ? toChatAnswer(done.result, model, done.usage, timing) : toGenerateAnswer(done.result, model, done.usage, timing);
+  } catch (error) {
+    // The pipeline and plugins name the chat request's fields: an image is one of the message's `images`.
+    throw withOllamaParam(error, kind, chat);
   }
-  const done = await ollamaNotFound(model, () => deps.pipeline.complete(call, chat));
-  Object.assign(setHeaders, done.headers);
-  const timing = { startedAt, endedAt: performance.now(), createdAt: isoNow() };
-  return kind === "chat" ? toChatAnswer(done.result, model, done.usage, timing) : toGenerateAnswer(done.result, model, done.usage, timing);
 }
