@@ -18,3 +18,12 @@ export function withRenamedParam<E>(error: E, rename: (param: string) => string)
   error.message = SPELLED.test(original) ? error.message.split(original).join(renamed) : error.message.split(`'${original}'`).join(`'${renamed}'`);
   return error;
 }
+
+/** A surface's renames of chat-request fields: a pattern and its replacement (`$1`… from the pattern). */
+export type RenameRules = readonly (readonly [RegExp, string])[];
+
+/** A field renamed by the first rule whose pattern matches it, or as it is. */
+export function renameByRules(param: string, rules: RenameRules): string {
+  for (const [pattern, replacement] of rules) if (pattern.test(param)) return param.replace(pattern, replacement);
+  return param;
+}

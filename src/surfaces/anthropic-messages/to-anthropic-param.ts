@@ -1,8 +1,8 @@
-import { withRenamedParam } from "../rename-param.ts";
+import { renameByRules, type RenameRules, withRenamedParam } from "../rename-param.ts";
 import type { MessageSource } from "./to-chat-request.ts";
 
 /** Chat-request fields (what plugins and the pipeline name) → the Messages fields they came from. */
-const RULES: [RegExp, string][] = [
+const RULES: RenameRules = [
   [/^max_(?:completion_)?tokens$/, "max_tokens"],
   [/^reasoning_effort$/, "thinking"],
   [/^stop(?=\[|$)/, "stop_sequences"],
@@ -24,10 +24,7 @@ const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
  */
 export function toAnthropicPath(param: string, locate?: (message: number) => MessageSource | undefined): string {
   const message = locate ? MESSAGE.exec(param) : null;
-  if (!message) {
-    for (const [pattern, replacement] of RULES) if (pattern.test(param)) return param.replace(pattern, replacement);
-    return param;
-  }
+  if (!message) return renameByRules(param, RULES);
   const source = locate!(Number(message[1]));
   if (!source) return "messages";
   if (source.at === "system") return "system";

@@ -1,8 +1,8 @@
 import type { ChatRequest } from "../../schemas/chat.ts";
-import { withRenamedParam } from "../rename-param.ts";
+import { renameByRules, type RenameRules, withRenamedParam } from "../rename-param.ts";
 
 /** Chat-request fields (what plugins and the pipeline name) → the Ollama fields they came from. */
-const RULES: [RegExp, string][] = [
+const RULES: RenameRules = [
   [/^max_(?:completion_)?tokens$/, "options.num_predict"],
   [/^(temperature|top_p|seed|presence_penalty|frequency_penalty)$/, "options.$1"],
   [/^stop(?=\[|$)/, "options.stop"],
@@ -35,8 +35,7 @@ export function toOllamaPath(param: string, kind: "chat" | "generate", chat: Cha
   const message = MESSAGE.exec(param);
   if (message && kind === "generate") return chat.messages[Number(message[1])]?.role === "system" ? "system" : "prompt";
   if (message) return param;
-  for (const [pattern, replacement] of RULES) if (pattern.test(param)) return param.replace(pattern, replacement);
-  return param;
+  return renameByRules(param, RULES);
 }
 
 /** An error from the pipeline or a plugin, its param and message in the Ollama request's terms. */

@@ -1,7 +1,7 @@
-import { withRenamedParam } from "../rename-param.ts";
+import { renameByRules, type RenameRules, withRenamedParam } from "../rename-param.ts";
 
 /** Chat-request field paths (what plugins and the pipeline name) → the Responses fields they came from. */
-const RULES: [RegExp, string][] = [
+const RULES: RenameRules = [
   [/^reasoning_effort$/, "reasoning.effort"],
   [/^max_(?:completion_)?tokens$/, "max_output_tokens"],
   [/^response_format\.json_schema(?=\.|$)/, "text.format"],
@@ -13,10 +13,7 @@ const RULES: [RegExp, string][] = [
 
 /** The same path in the Responses request's terms; unknown paths are returned as they are. */
 export function toResponsesParam(param: string): string {
-  for (const [pattern, replacement] of RULES) {
-    if (pattern.test(param)) return param.replace(pattern, replacement);
-  }
-  return param;
+  return renameByRules(param, RULES);
 }
 
 /**
