@@ -210,3 +210,46 @@ describe("through the Ollama plugin: thinking", () => {
     expect(error).toMatchObject({ status: 400, param: "reasoning.effort" });
   });
 });
+
+describe("a stored item named by id, refused by another provider", () => {
+  let openai: FakeServer;
+  let ollamaUpstream: FakeServer;
+  let gw: TestGateway;
+  let client: OpenAI;
+  beforeAll(async () => {
+    // An OpenAI-compatible model whose answer was cut mid-call: its arguments are not JSON.
+    const cutCall = {
+      id: "chatcmpl-cut",
+      object: "chat.completion",
+      created: 1,
+      model: "gpt-4o-mini",
+      choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "call_cut", type: "function", function: { name: "get_weather", arguments: '{"city":' } }] }, finish_reason: "length" }],
+      usage: { prompt_tokens: 5, completion_tokens: 16, total_tokens: 21 },
+    };
+    openai = startFakeServer((request) => (request.path === "/v1/chat/completions" ? Response.json(cutCall) : openAIHandler(request)));
+    ollamaUpstream = startFakeServer(defaultRoutes());
+    const ollama = (await import("../plugins/ollama/index.ts")).default;
+    gw = await startTestGateway({ OPENAI_BASE_URL: `${openai.url}/v1`, OPENAI_API_KEY: "sk-upstream", OLLAMA_BASE_URL: ollamaUpstream.url }, [dummy, openaiCompatible, ollama]);
+    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await openai?.close();
+    await ollamaUpstream?.close();
+  });
+
+  test("an item_reference to a stored call the provider cannot read is a 400 naming the reference itself (it has no arguments)", async () => {
+    const first = await client.responses.create({ model: "gpt-4o-mini", input: "Weather in Paris?", tools: [{ type: "function", name: "get_weather", parameters: null, strict: null }] });
+    const call = first.output.find((item) => item.type === "function_call")!;
+    expect(call).toMatchObject({ arguments: '{"city":' });
+    const input: OpenAI.Responses.ResponseInputItem[] = [
+      { role: "user", content: "Weather in Paris?" },
+      { type: "item_reference", id: call.id! },
+      { type: "function_call_output", call_id: "call_cut", output: "18C" },
+    ];
+    const error = await client.responses.create({ model: "llama3.2:latest", input }).catch((e) => e);
+    expect(error).toMatchObject({ status: 400, param: "input[1]" });
+    expect(error.message).toContain("'input[1]'");
+    expect(ollamaUpstream.requests.filter((r) => r.path === "/api/chat")).toHaveLength(0);
+  });
+});

@@ -8,7 +8,7 @@ import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { listInputItems } from "./list-input-items.ts";
-import { assertInputRules } from "./input-rules.ts";
+import { assertInputRules, itemType } from "./input-rules.ts";
 import { assertMetadataKeys } from "./metadata-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { ResponsesRequest } from "./request-schema.ts";
@@ -18,7 +18,7 @@ import { createResponseStore } from "./store/create-store.ts";
 import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
 import { type MessageSource, toChatRequest } from "./to-chat-request.ts";
-import { type MessagePlace, withResponsesParam } from "./to-responses-param.ts";
+import { type ItemPlace, type MessagePlace, withResponsesParam } from "./to-responses-param.ts";
 
 /**
  * A request's conversation: the items before its input (`before`), then its input as sent (`input`,
@@ -44,13 +44,15 @@ function messageSource(body: ResponsesRequest, conversation: Conversation, index
   const isMadeItems = conversation.input === undefined && body.input !== undefined;
   const own = !isMadeItems ? 0 : Array.isArray(body.input) ? body.input.length : 1;
   const previous = conversation.before.length - own;
-  const fieldOf = (item: number): string => {
-    if (item < 0) return "instructions";
-    if (item < previous) return "previous_response_id";
-    return typeof body.input === "string" ? "input" : `input[${item - previous}]`;
+  const placeOf = (item: number, type: ItemPlace["type"]): ItemPlace => {
+    if (item < 0) return { field: "instructions", type };
+    if (item < previous) return { field: "previous_response_id", type };
+    if (!Array.isArray(body.input)) return { field: "input", type };
+    const sent = body.input[item - previous];
+    return { field: `input[${item - previous}]`, type: sent && itemType(sent) === "item_reference" ? "item_reference" : type };
   };
-  const place: MessagePlace = { field: fieldOf(source.item), type: source.type };
-  if (source.calls) place.calls = source.calls.map(fieldOf);
+  const place: MessagePlace = placeOf(source.item, source.type);
+  if (source.calls) place.calls = source.calls.map((call) => placeOf(call, "function_call"));
   return place;
 }
 

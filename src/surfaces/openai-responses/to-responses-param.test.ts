@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidRequestError } from "../../errors.ts";
-import { type MessagePlace, toResponsesParam, toResponsesPath, withResponsesParam } from "./to-responses-param.ts";
+import { type ItemPlace, type MessagePlace, toResponsesParam, toResponsesPath, withResponsesParam } from "./to-responses-param.ts";
 
 describe("toResponsesParam", () => {
   test.each([
@@ -23,14 +23,17 @@ describe("toResponsesParam", () => {
 
   // messages[0]: instructions; [1]: a stored item; [3]: input[2], a user message; [4]: input[3], an
   // assistant turn whose two tool calls were input[4] and input[5]; [5]: input[6], a function output;
-  // [6]: a stored assistant turn with one stored call and one call from input[7].
+  // [6]: a stored assistant turn with one stored call, one call from input[7] and one input[8] names
+  // by id (an item_reference); [7]: a user message input[9] names by id.
+  const fc = (field: string): ItemPlace => ({ field, type: "function_call" });
   const places: Record<number, MessagePlace> = {
     0: { field: "instructions", type: "instructions" },
     1: { field: "previous_response_id", type: "message" },
     3: { field: "input[2]", type: "message" },
-    4: { field: "input[3]", type: "message", calls: ["input[4]", "input[5]"] },
+    4: { field: "input[3]", type: "message", calls: [fc("input[4]"), fc("input[5]")] },
     5: { field: "input[6]", type: "function_call_output" },
-    6: { field: "previous_response_id", type: "function_call", calls: ["previous_response_id", "input[7]"] },
+    6: { field: "previous_response_id", type: "function_call", calls: [fc("previous_response_id"), fc("input[7]"), { field: "input[8]", type: "item_reference" }] },
+    7: { field: "input[9]", type: "item_reference" },
   };
   const locate = (i: number) => places[i];
 
@@ -51,6 +54,8 @@ describe("toResponsesParam", () => {
     ["messages[5].content[0].text", "input[6].output"],
     ["messages[6].tool_calls[0].function.arguments", "previous_response_id"],
     ["messages[6].tool_calls[1].function.arguments", "input[7].arguments"],
+    ["messages[6].tool_calls[2].function.arguments", "input[8]"],
+    ["messages[7].content[1].image_url.url", "input[9]"],
     ["messages[0].content", "instructions"],
     ["messages[1].content[0].image_url.url", "previous_response_id"],
     ["messages[9]", "input"],

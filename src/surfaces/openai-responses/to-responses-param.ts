@@ -17,14 +17,18 @@ export function toResponsesParam(param: string): string {
 }
 
 /**
- * Where a chat message came from in the Responses request, as the route finds it: the field of its
- * item (`instructions`, `previous_response_id`, `input`, or `input[j]`), that item's type, and for an
- * assistant turn the field of each function call it took in (its `tool_calls[c]`).
+ * An item of the Responses request that a chat message (or one of its tool calls) came from: its
+ * field (`instructions`, `previous_response_id`, `input`, or `input[j]`) and its type as the client
+ * sent it (`item_reference` for an item the client named by id: named alone, it has no fields).
  */
-export interface MessagePlace {
+export interface ItemPlace {
   field: string;
-  type: "instructions" | "message" | "function_call" | "function_call_output";
-  calls?: readonly string[];
+  type: "instructions" | "message" | "function_call" | "function_call_output" | "item_reference";
+}
+
+/** Where a chat message came from, as the route finds it; for an assistant turn, each tool call's item too. */
+export interface MessagePlace extends ItemPlace {
+  calls?: readonly ItemPlace[];
 }
 
 /** A message part's path as a Responses message item spells it (`image_url.url` → `image_url`). */
@@ -32,7 +36,7 @@ const MESSAGE_FIELD = /^\.(?:content(?:\[\d+\](?:\.text|\.image_url)?)?|role)/;
 const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
 
 /** The field of an item that a chat message's `rest` (what follows `messages[i]`) names, or "" for the item itself. */
-function itemField(type: MessagePlace["type"], rest: string): string {
+function itemField(type: ItemPlace["type"], rest: string): string {
   switch (type) {
     case "message":
       return MESSAGE_FIELD.exec(rest)?.[0] ?? "";
@@ -51,8 +55,8 @@ function itemField(type: MessagePlace["type"], rest: string): string {
  * A chat message's path in the Responses request: `messages[i]…` → the item its message came from
  * (`locate(i)`), with the item's own field where it has one: a part of a message item, a function
  * call's `arguments`, `name` or `call_id` (an assistant turn's `tool_calls[c]` was its own item), a
- * function output's `output` or `call_id`. A stored item (`previous_response_id`) or `instructions`
- * is named alone. Without `locate`, or for another path, `toResponsesParam`.
+ * function output's `output` or `call_id`. A stored item (`previous_response_id`), a referenced one
+ * or `instructions` is named alone. Without `locate`, or for another path, `toResponsesParam`.
  */
 export function toResponsesPath(param: string, locate?: (message: number) => MessagePlace | undefined): string {
   const message = locate ? /^messages\[(\d+)\](.*)$/.exec(param) : null;
@@ -61,12 +65,12 @@ export function toResponsesPath(param: string, locate?: (message: number) => Mes
   if (!place) return "input";
   const rest = message[2]!;
   const call = CALL.exec(rest);
-  if (call) {
-    const field = place.calls?.[Number(call[1])];
-    if (field !== undefined) return field.startsWith("input[") ? field + itemField("function_call", call[2]!) : field;
-  }
-  return place.field.startsWith("input[") ? place.field + itemField(place.type, rest) : place.field;
+  const callPlace = call ? place.calls?.[Number(call[1])] : undefined;
+  return callPlace ? pathIn(callPlace, call![2]!) : pathIn(place, rest);
 }
+
+/** A client's own item by its field (`input[j]` and the field `rest` names); any other by its field alone. */
+const pathIn = (place: ItemPlace, rest: string): string => (place.field.startsWith("input[") ? place.field + itemField(place.type, rest) : place.field);
 
 /**
  * An error from the pipeline or a plugin, its `param` renamed for a Responses client (a plugin that
