@@ -15,6 +15,7 @@ export function withRenamedParam<E>(error: E, rename: (param: string) => string)
   const renamed = rename(original);
   if (renamed === original) return error;
   error.param = renamed;
+  if (typeof error.message !== "string") return error;
   error.message = SPELLED.test(original) ? error.message.split(original).join(renamed) : error.message.split(`'${original}'`).join(`'${renamed}'`);
   return error;
 }
