@@ -201,6 +201,22 @@ describe("gemini", () => {
     expect(body.generateContentRequest.tools[0].functionDeclarations[0].name).toBe("get_weather");
   });
 
+  test("a tool_result Gemini cannot link to a call is a 400 naming its tool_use_id, on count_tokens and messages", async () => {
+    g.upstream.reset();
+    // In chat terms it is messages[1].tool_call_id (the system prompt comes first); the client's block is messages[0].content[1].
+    const messages: Anthropic.MessageParam[] = [
+      { role: "user", content: [{ type: "text", text: "Here is the result." }, { type: "tool_result", tool_use_id: "toolu_unknown", content: "18C" }] },
+    ];
+    const counting = await client.messages.countTokens({ model: "gemini-2.5-flash", system: "Be brief.", messages }).catch((x) => x);
+    const creating = await client.messages.create({ model: "gemini-2.5-flash", max_tokens: 5, system: "Be brief.", messages }).catch((x) => x);
+    for (const e of [counting, creating]) {
+      expect(e).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(String((e.error as any).error.message)).toContain("'messages[0].content[1].tool_use_id'");
+    }
+    expect(g.upstream.calls(":countTokens")).toHaveLength(0);
+    expect(g.upstream.calls(":generateContent")).toHaveLength(0);
+  });
+
   test("count_tokens for an unknown Gemini model is 404 not_found_error", async () => {
     g.upstream.reset();
     const e = await client.messages.countTokens({ model: "gemini/gemini-9.9-ultra", messages: [{ role: "user", content: "x" }] }).catch((x) => x);
