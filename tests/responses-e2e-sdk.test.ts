@@ -148,6 +148,15 @@ describe("openai SDK: client.responses", () => {
     expect(error).toMatchObject({ status: 400, code: "previous_response_not_found", param: "previous_response_id" });
   });
 
+  test("a conversation or a prompt template (kept at OpenAI, not here) is a 400 naming it, not silently dropped", async () => {
+    const conversation = await client.responses.create({ model: "dummy-model:1.0", input: "x", conversation: "conv_123" }).catch((e) => e);
+    expect(conversation).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(conversation).toMatchObject({ status: 400, param: "conversation" });
+    const prompt = await client.responses.create({ model: "dummy-model:1.0", input: "x", prompt: { id: "pmpt_123" } }).catch((e) => e);
+    expect(prompt).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(prompt).toMatchObject({ status: 400, param: "prompt" });
+  });
+
   test("a client that leaves a stream aborts the provider's call; the gateway keeps serving", async () => {
     const controller = new AbortController();
     const stream = await client.responses.create({ model: "slow-model", input: "Count", stream: true }, { signal: controller.signal });

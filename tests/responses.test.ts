@@ -35,6 +35,9 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", metadata: { ["k".repeat(65)]: "v" } }, "metadata"],
     [{ model, input: "x", metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }, "metadata"],
     [{ model, input: "x", previous_response_id: "resp_unknown" }, "previous_response_id"],
+    [{ model, input: "x", conversation: "conv_123" }, "conversation"],
+    [{ model, input: "x", conversation: { id: "conv_123" } }, "conversation"],
+    [{ model, input: "x", prompt: { id: "pmpt_123", version: "2" } }, "prompt"],
   ])("%j → %s", async (body, param) => {
     const response = await create(body);
     expect(response.status).toBe(400);
@@ -68,6 +71,8 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     expectOpenAI("ErrorResponse", await bad.json());
     const ok = await create({ model, input: "x", truncation: "auto", include: ["reasoning.encrypted_content"], service_tier: "auto", text: { format: { type: "text" }, verbosity: "low" } });
     expect(ok.status).toBe(200);
+    // conversation and prompt are refused (above) only when set: null is leaving them out.
+    expect((await create({ model, input: "x", conversation: null, prompt: null })).status).toBe(200);
   });
 
   test("unknown ids in the path are 404, on every route", async () => {

@@ -120,6 +120,10 @@ export const ResponsesRequest = Type.Object(
     store: Type.Optional(Nullable(Type.Boolean({ description: "default true: kept RESPONSES_TTL_S for GET and previous_response_id" }))),
     stream: Type.Optional(Nullable(Type.Boolean())),
     previous_response_id: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
+    conversation: Type.Optional(
+      Type.Unknown({ description: "not supported: a conversation of OpenAI's Conversations API is a 400 (use previous_response_id)" }),
+    ),
+    prompt: Type.Optional(Type.Unknown({ description: "not supported: a prompt template kept at OpenAI is a 400" })),
   },
   {
     ...open,

@@ -10,6 +10,7 @@ import { toResponse } from "./from-chat-result.ts";
 import { listInputItems } from "./list-input-items.ts";
 import { assertInputRules, itemType } from "./input-rules.ts";
 import { assertMetadataKeys } from "./metadata-rules.ts";
+import { assertSupportedFields } from "./unsupported-fields.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { ResponsesRequest } from "./request-schema.ts";
 import { responseFrame } from "./response-frame.ts";
@@ -119,6 +120,7 @@ export function responsesRoutes(
         const body = validate.assert(raw);
         assertInputRules(body.input);
         assertMetadataKeys(body.metadata);
+        assertSupportedFields(body);
         const owner = keyOf(request)?.name;
         const responseId = randomId("resp_");
         const ids = referencedIds(body.input);
