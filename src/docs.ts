@@ -9,8 +9,8 @@ import { ErrorBody } from "./schemas/error.ts";
 import { CountTokensRequest, MessagesRequest } from "./surfaces/anthropic-messages/schema.ts";
 import { Model, ModelList } from "./schemas/models.ts";
 import * as OllamaApi from "./surfaces/ollama-api/schemas.ts";
-import { ResponsesRequest } from "./surfaces/openai-responses/request-schema.ts";
-import { DeletedResponse, ResponseItemList, ResponseObject } from "./surfaces/openai-responses/response-schema.ts";
+import { ResponsesInputTokensRequest, ResponsesRequest } from "./surfaces/openai-responses/request-schema.ts";
+import { DeletedResponse, InputTokenCount, ResponseItemList, ResponseObject } from "./surfaces/openai-responses/response-schema.ts";
 import { Type } from "@sinclair/typebox";
 
 /** The seed's three-message conversation: the example request of the docs page. */
@@ -148,6 +148,12 @@ export function docs(version: string) {
             post: {
               body: { ...ResponsesRequest, examples: [{ model: "dummy-model:1.0", instructions: "Answer briefly.", input: "Hello, what's your name?" }] },
               response: { 200: ResponseObject, ...errors },
+            },
+          },
+          "/v1/responses/input_tokens": {
+            post: {
+              body: { ...ResponsesInputTokensRequest, examples: [{ model: "dummy-model:1.0", instructions: "Answer briefly.", input: "Tell me a joke." }] },
+              response: { 200: InputTokenCount, ...errors },
             },
           },
           "/v1/responses/:response_id": {

@@ -12,6 +12,7 @@ import type { ChatRequest } from "../src/kit.ts";
 import { slowPlugin } from "./helpers/slow-plugin.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { countPromptTokens } from "../src/surfaces/token-count.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
 
 let gw: TestGateway;
@@ -155,6 +156,39 @@ describe("openai SDK: client.responses", () => {
     const prompt = await client.responses.create({ model: "dummy-model:1.0", input: "x", prompt: { id: "pmpt_123" } }).catch((e) => e);
     expect(prompt).toBeInstanceOf(OpenAI.BadRequestError);
     expect(prompt).toMatchObject({ status: 400, param: "prompt" });
+  });
+
+  test("inputTokens.count: the gateway's BPE count of what the same create would send, a previous response's conversation included", async () => {
+    const alone = await client.responses.inputTokens.count({ model: "dummy-model:1.0", instructions: "Be brief.", input: "Tell me a joke." });
+    expectOpenAI("TokenCountsResource", alone);
+    expect(alone).toEqual({
+      object: "response.input_tokens",
+      input_tokens: await countPromptTokens([{ role: "system", content: "Be brief." }, { role: "user", content: "Tell me a joke." }], undefined),
+    });
+
+    const first = await client.responses.create({ model: "dummy-model:1.0", input: "Hello there" });
+    const next = await client.responses.inputTokens.count({ model: "dummy-model:1.0", previous_response_id: first.id, input: "And then?", tools: [weatherTool] });
+    const tools = [{ type: "function" as const, function: { name: weatherTool.name, description: weatherTool.description, parameters: weatherTool.parameters, strict: true } }];
+    const history = [
+      { role: "user" as const, content: "Hello there" },
+      { role: "assistant" as const, content: first.output_text },
+      { role: "user" as const, content: "And then?" },
+    ];
+    expect(next.input_tokens).toBe(await countPromptTokens(history, tools));
+    // Counting stores nothing and generates nothing: the previous response is still the newest.
+    expect((await client.responses.inputItems.list(first.id)).data).toHaveLength(1);
+
+    for (const [params, param] of [
+      [{ model: "dummy-model:1.0", input: "x", previous_response_id: "resp_missing" }, "previous_response_id"],
+      [{ input: "x" }, "model"],
+      [{ model: "dummy-model:1.0", input: "x", conversation: "conv_1" }, "conversation"],
+      [{ model: "dummy-model:1.0", input: "x", tools: [{ type: "web_search" }] }, "tools[0].type"],
+    ] as const) {
+      const error = await client.responses.inputTokens.count(params as OpenAI.Responses.InputTokenCountParams).catch((e) => e);
+      expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(error).toMatchObject({ status: 400, param });
+    }
+    expect(await client.responses.inputTokens.count({ model: "nope", input: "x" }).catch((e) => e)).toMatchObject({ status: 404, code: "model_not_found" });
   });
 
   test("a client that leaves a stream aborts the provider's call; the gateway keeps serving", async () => {

@@ -10,6 +10,8 @@ import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { chatLine, doneLine, ndjsonResponse } from "./ollama/fake-ollama.ts";
 import { defaultRoutes, startOllamaE2E, type OllamaE2E } from "./ollama/e2e.ts";
+import { type GeminiGateway, startGeminiGateway } from "../plugins/gemini/__fixtures__/gemini-gateway.ts";
+import { json as geminiJson } from "../plugins/gemini/__fixtures__/fake-gemini.ts";
 
 describe("through the openai-compatible plugin", () => {
   let fake: FakeServer;
@@ -251,5 +253,30 @@ describe("a stored item named by id, refused by another provider", () => {
     expect(error).toMatchObject({ status: 400, param: "input[1]" });
     expect(error.message).toContain("'input[1]'");
     expect(ollamaUpstream.requests.filter((r) => r.path === "/api/chat")).toHaveLength(0);
+  });
+});
+
+describe("through the Gemini plugin: input_tokens is the provider's own count", () => {
+  let g: GeminiGateway;
+  beforeAll(async () => {
+    g = await startGeminiGateway();
+  });
+  afterAll(() => g.close());
+
+  test("Gemini's countTokens receives the instructions, the input and the tools; its total is the answer", async () => {
+    g.upstream.answer((r) => (r.path.endsWith(":countTokens") ? geminiJson({ totalTokens: 4321 }) : undefined));
+    const counted = await g.client.responses.inputTokens.count({
+      model: "gemini-2.5-flash",
+      instructions: "Be brief.",
+      input: [{ role: "user", content: [{ type: "input_text", text: "Weather in Paris?" }] }],
+      tools: [{ type: "function", name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false }],
+    });
+    expectOpenAI("TokenCountsResource", counted);
+    expect(counted.input_tokens).toBe(4321);
+    const body = g.upstream.calls("gemini-2.5-flash:countTokens")[0]!.body as any;
+    expect(body.generateContentRequest.systemInstruction).toEqual({ parts: [{ text: "Be brief." }] });
+    expect(body.generateContentRequest.contents).toEqual([{ role: "user", parts: [{ text: "Weather in Paris?" }] }]);
+    expect(body.generateContentRequest.tools[0].functionDeclarations[0].name).toBe("get_weather");
+    expect(g.upstream.calls(":generateContent")).toHaveLength(0);
   });
 });

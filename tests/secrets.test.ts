@@ -237,6 +237,7 @@ describe("every surface, virtual keys, the admin key, metrics, traces and the co
     ["embeddings", "POST", "/v1/embeddings", (model) => ({ model, input: "hi" }), (b) => expect(b.error).toMatchObject({ type: "authentication_error" }), true],
     ["models", "GET", "/v1/models", undefined, (b) => expect(b.error).toMatchObject({ type: "authentication_error" }), true],
     ["responses", "POST", "/v1/responses", (model) => ({ model, input: "hi" }), (b) => expect(b.error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" }), true],
+    ["responses/input_tokens", "POST", "/v1/responses/input_tokens", (model) => ({ model, input: "hi" }), (b) => expect(b.error).toMatchObject({ type: "authentication_error", code: "invalid_api_key" }), true],
     ["responses/{id}", "GET", "/v1/responses/resp_x", undefined, (b) => expect(b.error).toMatchObject({ type: "authentication_error" }), true],
     ["messages", "POST", "/v1/messages", (model) => ({ model, max_tokens: 16, messages: hi }), (b) => expect(b).toEqual({ type: "error", error: { type: "authentication_error", message: expect.any(String) } }), false],
     ["count_tokens", "POST", "/v1/messages/count_tokens", (model) => ({ model, messages: hi }), (b) => expect(b).toEqual({ type: "error", error: { type: "authentication_error", message: expect.any(String) } }), false],
@@ -272,8 +273,8 @@ describe("every surface, virtual keys, the admin key, metrics, traces and the co
   test("through the provider with its key, a failing upstream echoing it on every surface", async () => {
     upstream.handle(() => jsonResponse(ERRORS.invalidKey(PROVIDER_KEY), 401));
     for (const [name, method, path, body] of SURFACES) {
-      // (count_tokens estimates locally: no upstream call to fail.)
-      if (!body || path === "/v1/embeddings" || path.startsWith("/api/embed") || path === "/api/show" || path.endsWith("count_tokens")) continue;
+      // (count_tokens and input_tokens estimate locally: no upstream call to fail.)
+      if (!body || path === "/v1/embeddings" || path.startsWith("/api/embed") || path === "/api/show" || path.endsWith("count_tokens") || path.endsWith("input_tokens")) continue;
       const answer = await call(name, method, path, { authorization: `Bearer ${TEAM_A}` }, body("up/gpt-4o-mini"));
       expect([name, answer.status >= 400]).toEqual([name, true]);
     }

@@ -17,7 +17,8 @@ export type OpenAISchemaName =
   | "ErrorResponse"
   | "Response"
   | "ResponseStreamEvent"
-  | "ResponseItemList";
+  | "ResponseItemList"
+  | "TokenCountsResource";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

@@ -4,7 +4,7 @@ import { generateText, streamText } from "ai";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import dummy from "../../plugins/dummy/index.ts";
 import { RateLimitError, UpstreamTimeoutError, UpstreamUnavailableError } from "../../src/errors.ts";
-import { countPromptTokens } from "../../src/surfaces/anthropic-messages/token-count.ts";
+import { countPromptTokens } from "../../src/surfaces/token-count.ts";
 import { fromToolUseId } from "../../src/surfaces/anthropic-messages/tool-use-id.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { argumentsDelta, createScripted, finish, SCRIPTED_MODEL, text, thinking, toolCall, usage, type ScriptedProvider } from "./scripted-plugin.ts";

@@ -124,6 +124,7 @@ export function newSurfaces(ctx: SurfaceContext): { surface: FuzzSurface; runs: 
   return [
     { runs: 900, surface: { name: "responses", method: "POST", path: "/v1/responses", validBody: responsesBody(ctx, false), ...openai, checkSuccess: sseOr(checkResponsesSse, schema("Response")) } },
     { runs: 700, surface: { name: "responses (stream)", method: "POST", path: "/v1/responses", validBody: responsesBody(ctx, true), ...openai, checkSuccess: sseOr(checkResponsesSse, schema("Response")) } },
+    { runs: 400, surface: { name: "responses/input_tokens", method: "POST", path: "/v1/responses/input_tokens", validBody: responsesBody(ctx, false), ...openai, checkSuccess: schema("TokenCountsResource") } },
     { runs: 250, surface: { name: "responses/{id}", method: "GET", path: idPath(ctx), ...openai, checkSuccess: schema("Response") } },
     { runs: 250, surface: { name: "input_items", method: "GET", path: idPath(ctx, "?"), ...openai, checkSuccess: schema("ResponseItemList") } },
     {

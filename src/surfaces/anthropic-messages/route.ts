@@ -8,7 +8,7 @@ import { CountTokensRequest, MessagesRequest } from "./schema.ts";
 import { messagesStreamEncoder } from "./stream-encoder.ts";
 import { withAnthropicParam } from "./to-anthropic-param.ts";
 import { type MessageSource, toChatMessages, toChatRequest, toChatTools } from "./to-chat-request.ts";
-import { countPromptTokens, estimatePromptTokens } from "./token-count.ts";
+import { countPromptTokens, estimatePromptTokens } from "../token-count.ts";
 
 /**
  * An error the pipeline or a plugin raises names the chat request's fields: renamed to the client's

@@ -131,3 +131,15 @@ export const ResponsesRequest = Type.Object(
   },
 );
 export type ResponsesRequest = Static<typeof ResponsesRequest>;
+
+/**
+ * `POST /v1/responses/input_tokens` (OpenAI's `TokenCountsBody`): what of a request reaches the
+ * model's input. `model` stays required, unlike OpenAI's (which counts for a default model): the count
+ * is the model's provider's, where it has a counter.
+ */
+export const ResponsesInputTokensRequest = Type.Pick(
+  ResponsesRequest,
+  ["model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls", "text", "reasoning", "previous_response_id", "conversation"],
+  { ...open, description: "What a Responses request would send the model, counted (`TokenCountsBody`). Unknown fields are accepted and ignored." },
+);
+export type ResponsesInputTokensRequest = Static<typeof ResponsesInputTokensRequest>;

@@ -131,3 +131,9 @@ export const DeletedResponse = Type.Object({
   object: Type.Literal("response"),
   deleted: Type.Literal(true),
 });
+
+/** `POST /v1/responses/input_tokens` (OpenAI's `TokenCountsResource`). */
+export const InputTokenCount = Type.Object({
+  object: Type.Literal("response.input_tokens"),
+  input_tokens: Type.Integer({ minimum: 0 }),
+});

@@ -12,12 +12,13 @@ import { assertInputRules, itemType } from "./input-rules.ts";
 import { assertMetadataKeys } from "./metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
-import { ResponsesRequest } from "./request-schema.ts";
+import { ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
 import { responseFrame } from "./response-frame.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
 import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
+import { countPromptTokens } from "../token-count.ts";
 import { type MessageSource, toChatRequest } from "./to-chat-request.ts";
 import { type ItemPlace, type MessagePlace, withResponsesParam } from "./to-responses-param.ts";
 
@@ -69,6 +70,7 @@ export function responsesRoutes(
   store: ResponseStore = createResponseStore(config, (message) => logger.warn(message)),
 ) {
   const validate = compileValidator(ResponsesRequest);
+  const validateCount = compileValidator(ResponsesInputTokensRequest);
   const keep = (response: ResponseObject, conversation: Conversation, owner: string | undefined, json?: string): Promise<void> => {
     const entry: StoredResponse = { response, input: conversation.before };
     if (conversation.input !== undefined) entry.requestInput = conversation.input;
@@ -112,6 +114,12 @@ export function responsesRoutes(
     return input ? { before: [...before, ...input] } : { before, input: body.input };
   };
 
+  /** The request's conversation: most requests read nothing stored, and their input is kept as sent (made into items only if read). */
+  const conversationOf = (body: ResponsesRequest, responseId: string, owner: string | undefined): Conversation | Promise<Conversation> => {
+    const ids = referencedIds(body.input);
+    return ids.length > 0 || body.previous_response_id ? storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
+  };
+
   return new Elysia({ name: "ollaix:responses" })
     .onStop(() => store.close())
     .post(
@@ -123,10 +131,8 @@ export function responsesRoutes(
         assertSupportedFields(body);
         const owner = keyOf(request)?.name;
         const responseId = randomId("resp_");
-        const ids = referencedIds(body.input);
-        // Most requests read nothing stored: their input is kept as sent, made into items only if read.
-        const conversation =
-          ids.length > 0 || body.previous_response_id ? await storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
+        const found = conversationOf(body, responseId, owner);
+        const conversation = found instanceof Promise ? await found : found; // no await (a microtask) for the usual request
         const chat = toChatRequest(body, conversation.before, conversation.input);
         const frame = responseFrame(body, responseId, nowSeconds());
         const isStored = frame.store;
@@ -158,6 +164,34 @@ export function responsesRoutes(
           summary: "Create a response",
           description:
             "OpenAI Responses. With `stream: true` the answer is `text/event-stream`: `event: <type>` + `data: <json>` events, `sequence_number` from 0, ending with `response.completed`, `response.incomplete` or `response.failed` (no `[DONE]`).",
+        },
+      },
+    )
+    .post(
+      "/v1/responses/input_tokens",
+      async function countInputTokens({ body: raw, request, set }) {
+        const body = validateCount.assert(raw);
+        assertInputRules(body.input);
+        assertSupportedFields(body);
+        // A stored conversation is read as for a response (its ids are never shown: nothing is stored).
+        const conversation = await conversationOf(body, randomId("resp_"), keyOf(request)?.name);
+        const chat = toChatRequest(body, conversation.before, conversation.input);
+        const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
+        try {
+          const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools));
+          Object.assign(set.headers, counted.headers);
+          return { object: "response.input_tokens" as const, input_tokens: counted.inputTokens };
+        } catch (error) {
+          throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
+        }
+      },
+      {
+        parse: jsonBodyParsers(config.maxBodyBytes),
+        detail: {
+          tags: ["Responses"],
+          summary: "Count a response's input tokens",
+          description:
+            "`{\"object\": \"response.input_tokens\", \"input_tokens\": N}` for what the same `POST /v1/responses` would send the model (a `previous_response_id`'s conversation included): the provider's own count where it has one (Gemini), else an estimate with a BPE tokenizer (cl100k_base), not the model's own. Nothing is generated or stored.",
         },
       },
     )

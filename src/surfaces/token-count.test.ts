@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
-import type { Message } from "../../schemas/chat.ts";
+import type { Message } from "../schemas/chat.ts";
 import { countPromptTokens } from "./token-count.ts";
 
 const user = (content: string): Message[] => [{ role: "user", content }] as Message[];

@@ -1,8 +1,9 @@
-import type { Message, Tool } from "../../schemas/chat.ts";
+import type { Message, Tool } from "../schemas/chat.ts";
 
 /**
- * Ollaix's own count of a prompt's tokens, for `count_tokens` when the provider has no counter and
- * for `message_start` before the provider's figure is known. An estimate: a real BPE tokenizer
+ * Ollaix's own count of a prompt's tokens, for Anthropic's `count_tokens` and OpenAI's
+ * `/v1/responses/input_tokens` when the provider has no counter, and for `message_start` before the
+ * provider's figure is known. An estimate: a real BPE tokenizer
  * (`gpt-tokenizer`, OpenAI's cl100k_base; pure JS, its ranks inside the package, so it works offline
  * and in the compiled binary) plus a few tokens of framing per message — not the model's own
  * tokenizer, which only the provider knows.
