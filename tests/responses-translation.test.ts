@@ -82,6 +82,34 @@ describe("through the openai-compatible plugin", () => {
     expect(lastChatBody()).toMatchObject({ stream: true, stream_options: { include_usage: true }, response_format: { type: "json_object" } });
   });
 
+  test("a refusal the upstream streams is a refusal part: the openai SDK's final response holds it, the AI SDK reports content-filter", async () => {
+    const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason }] });
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions"
+        ? sseResponse([chunk({ role: "assistant", content: null, refusal: "" }), chunk({ refusal: "I can't " }), chunk({ refusal: "help with that." }), chunk({}, "stop")])
+        : openAIHandler(request),
+    );
+    try {
+      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+      const stream = client.responses.stream({ model: "gpt-4o-mini", input: "Something forbidden" });
+      for await (const event of stream) {
+        expectOpenAI("ResponseStreamEvent", event);
+        events.push(event);
+      }
+      const final = await stream.finalResponse();
+      expect(final.output).toEqual([expect.objectContaining({ type: "message", content: [expect.objectContaining({ type: "refusal", refusal: "I can't help with that." })] })]);
+      expect(events.filter((e) => e.type === "response.refusal.delta").map((e) => (e as { delta: string }).delta)).toEqual(["I can't ", "help with that."]);
+
+      const { createOpenAI } = await import("@ai-sdk/openai");
+      const { streamText } = await import("ai");
+      const result = streamText({ model: createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x" })("gpt-4o-mini"), prompt: "Something forbidden" });
+      expect(await result.text).toBe("I can't help with that.");
+      expect(await result.finishReason).toBe("content-filter");
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("an upstream failure after the stream started is response.failed, then the stream closes", async () => {
     fake.handle((request) =>
       request.path === "/v1/chat/completions"

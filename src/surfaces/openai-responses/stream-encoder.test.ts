@@ -34,7 +34,51 @@ function run(chunks: ChunkResult[], opts: { fail?: MappedError } = {}) {
 const text = (content: string): ChunkResult => ({ choices: [{ index: 0, delta: { content } }] });
 const finish = (reason: "stop" | "length" | "tool_calls"): ChunkResult => ({ choices: [{ index: 0, delta: {}, finish_reason: reason }] });
 
+const refusal = (refusal: string): ChunkResult => ({ choices: [{ index: 0, delta: { refusal } }] });
+
 describe("responsesStreamEncoder", () => {
+  test("a refusal: its own content part, refusal deltas and done, and the final message holds it (as the complete form does)", () => {
+    const { events, types, finished } = run([refusal("I can't "), refusal("help with that."), finish("stop")]);
+    expect(types).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.refusal.delta",
+      "response.refusal.delta",
+      "response.refusal.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    expect(events[3]).toMatchObject({ content_index: 0, part: { type: "refusal", refusal: "" } });
+    expect(events[4]).toMatchObject({ content_index: 0, delta: "I can't " });
+    expect(events[6]).toMatchObject({ content_index: 0, refusal: "I can't help with that." });
+    const content = [{ type: "refusal", refusal: "I can't help with that." }];
+    expect(events[8].item.content).toEqual(content);
+    expect(finished!.output).toEqual([expect.objectContaining({ type: "message", status: "completed", content })]);
+  });
+
+  test("text then a refusal: two parts of one message, each with its content_index, done in order", () => {
+    const { events, types, finished } = run([text("Well, "), refusal("no."), text(" Sorry."), finish("stop")]);
+    expect(types.slice(2)).toEqual([
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.output_text.delta",
+      "response.content_part.added",
+      "response.refusal.delta",
+      "response.output_text.delta",
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.refusal.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    expect(events.filter((e) => e.type.endsWith(".delta")).map((e) => [e.content_index, e.delta])).toEqual([[0, "Well, "], [1, "no."], [0, " Sorry."]]);
+    expect(finished!.output[0]).toMatchObject({ content: [{ type: "output_text", text: "Well,  Sorry." }, { type: "refusal", refusal: "no." }] });
+  });
+
   test("text: created, in_progress, item and part added, deltas, done events, completed with usage", () => {
     const { events, types, finished } = run([text("Hel"), text("lo"), finish("stop"), { choices: [], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12, prompt_tokens_details: { cached_tokens: 3 } } }]);
     expect(types).toEqual([

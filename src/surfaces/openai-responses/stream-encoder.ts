@@ -7,7 +7,7 @@ import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { outputItemId } from "./item-ids.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
-import type { OutputItem, ResponseObject } from "./response-schema.ts";
+import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 export interface ResponsesStreamSettings {
   frame: ResponseFrame;
@@ -21,6 +21,22 @@ interface OpenText {
   index: number;
   text: string;
   head: string;
+}
+
+/** A content part of the message being streamed (`output_text` or `refusal`): its index in the message, its text so far, its delta events' head. */
+interface OpenPart {
+  contentIndex: number;
+  text: string;
+  head: string;
+}
+
+/** The message item being streamed: its parts open in the order their first delta came (text, refusal). */
+interface OpenMessage {
+  id: string;
+  index: number;
+  parts: number;
+  output?: OpenPart;
+  refusal?: OpenPart;
 }
 
 interface OpenCall {
@@ -45,7 +61,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   let seq = 0;
   let nextIndex = 0;
   const output: OutputItem[] = [];
-  let message: OpenText | undefined;
+  let message: OpenMessage | undefined;
   let reasoning: OpenText | undefined;
   const calls = new Map<number, OpenCall>();
   let finishReason: string | null | undefined;
@@ -57,27 +73,48 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     event(type, `"output_index":${index},"item":${JSON.stringify(item)}`);
   const where = (id: string, index: number) => `"item_id":"${id}","output_index":${index}`;
 
+  /** Opens the message item, the output's next (its parts open with their first delta). */
   const openMessage = (): string => {
     const index = nextIndex++;
     const id = outputItemId("msg_", frame.id, index);
-    message = { id, index, text: "", head: `${where(id, index)},"content_index":0,"logprobs":[],"delta":` };
-    return (
-      itemEvent("response.output_item.added", index, { id, type: "message", role: "assistant", status: "in_progress", content: [] }) +
-      event("response.content_part.added", `${where(id, index)},"content_index":0,"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`)
-    );
+    message = { id, index, parts: 0 };
+    return itemEvent("response.output_item.added", index, { id, type: "message", role: "assistant", status: "in_progress", content: [] });
   };
+  const openText = (m: OpenMessage): string => {
+    const at = `${where(m.id, m.index)},"content_index":${m.parts}`;
+    m.output = { contentIndex: m.parts++, text: "", head: `${at},"logprobs":[],"delta":` };
+    return event("response.content_part.added", `${at},"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`);
+  };
+  const openRefusal = (m: OpenMessage): string => {
+    const at = `${where(m.id, m.index)},"content_index":${m.parts}`;
+    m.refusal = { contentIndex: m.parts++, text: "", head: `${at},"delta":` };
+    return event("response.content_part.added", `${at},"part":{"type":"refusal","refusal":""}`);
+  };
+  /** The message's parts done in content order, then the item; a message with no part gets an empty `output_text`, as in the complete form. */
   const closeMessage = (status: "completed" | "incomplete"): string => {
     const m = message!;
     message = undefined;
-    const part = { type: "output_text" as const, text: m.text, annotations: [], logprobs: [] };
-    const item: OutputItem = { id: m.id, type: "message", role: "assistant", status, content: [part] };
+    let out = m.parts === 0 ? openText(m) : "";
+    const content: OutputMessageItem["content"] = [];
+    for (let i = 0; i < m.parts; i++) {
+      const at = `${where(m.id, m.index)},"content_index":${i}`;
+      if (m.output?.contentIndex === i) {
+        const part = { type: "output_text" as const, text: m.output.text, annotations: [], logprobs: [] };
+        content.push(part);
+        out +=
+          event("response.output_text.done", `${at},"text":${JSON.stringify(part.text)},"logprobs":[]`) +
+          event("response.content_part.done", `${at},"part":${JSON.stringify(part)}`);
+      } else {
+        const part = { type: "refusal" as const, refusal: m.refusal!.text };
+        content.push(part);
+        out +=
+          event("response.refusal.done", `${at},"refusal":${JSON.stringify(part.refusal)}`) +
+          event("response.content_part.done", `${at},"part":${JSON.stringify(part)}`);
+      }
+    }
+    const item: OutputItem = { id: m.id, type: "message", role: "assistant", status, content };
     output[m.index] = item;
-    const text = JSON.stringify(m.text);
-    return (
-      event("response.output_text.done", `${where(m.id, m.index)},"content_index":0,"text":${text},"logprobs":[]`) +
-      event("response.content_part.done", `${where(m.id, m.index)},"content_index":0,"part":${JSON.stringify(part)}`) +
-      itemEvent("response.output_item.done", m.index, item)
-    );
+    return out + itemEvent("response.output_item.done", m.index, item);
   };
 
   const openReasoning = (): string => {
@@ -152,8 +189,18 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         const text = delta.content;
         if (typeof text === "string" && text.length > 0) {
           if (!message) out += (reasoning ? closeReasoning() : "") + (calls.size > 0 ? closeCalls() : "") + openMessage();
-          message!.text += text;
-          out += event("response.output_text.delta", message!.head + JSON.stringify(text));
+          if (!message!.output) out += openText(message!);
+          const part = message!.output!;
+          part.text += text;
+          out += event("response.output_text.delta", part.head + JSON.stringify(text));
+        }
+        const refusal = delta.refusal;
+        if (typeof refusal === "string" && refusal.length > 0) {
+          if (!message) out += (reasoning ? closeReasoning() : "") + (calls.size > 0 ? closeCalls() : "") + openMessage();
+          if (!message!.refusal) out += openRefusal(message!);
+          const part = message!.refusal!;
+          part.text += refusal;
+          out += event("response.refusal.delta", part.head + JSON.stringify(refusal));
         }
         const toolCalls = delta.tool_calls;
         if (toolCalls) {
