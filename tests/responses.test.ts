@@ -93,6 +93,18 @@ describe("stored responses", () => {
     expect((await gw.handle(`/v1/responses/${notKept.id}`)).status).toBe(404);
   });
 
+  test("an image's detail may be original or null (OpenAI's DetailEnum, nullable); input_items lists it as sent, null as auto", async () => {
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const content = [{ type: "input_text", text: "What is it?" }, { type: "input_image", image_url: png, detail: "original" }, { type: "input_image", image_url: png, detail: null }];
+    const response = await create({ model, input: [{ role: "user", content }] });
+    expect(response.status).toBe(200);
+    const { id } = (await response.json()) as { id: string };
+    const items = await json(gw.handle(`/v1/responses/${id}/input_items`));
+    expectOpenAI("ResponseItemList", items);
+    expect(items.data[0].content.slice(1).map((part: { detail: string }) => part.detail)).toEqual(["original", "auto"]);
+    expect((await json(create({ model, input: [{ role: "user", content: [{ type: "input_image", image_url: png, detail: "max" }] }] }))).error.param).toBe("input[0].content[0].detail");
+  });
+
   test("input_items: newest first by default, order=asc, limit/after paging, bad limit or order is 400", async () => {
     const input = ["a", "b", "c", "d", "e"].map((text) => ({ role: "user", content: text }));
     const response = await json(create({ model, input }));

@@ -14,7 +14,8 @@ export const ResponsesContentPart = Type.Object(
     text: Type.Optional(Type.String()),
     image_url: Type.Optional(Nullable(Type.String({ description: "http(s) URL or `data:` URL" }))),
     file_id: Type.Optional(Nullable(Type.String())),
-    detail: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high")])),
+    // OpenAI's DetailEnum (nullable here): `original` asks for no downscaling at all.
+    detail: Type.Optional(Nullable(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high"), Type.Literal("original")]))),
     refusal: Type.Optional(Type.String()),
   },
   open,

@@ -55,6 +55,17 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("image detail: original (no downscaling) is high, the nearest Chat Completions has; null and auto are left out", () => {
+    const image = (detail: unknown) => ({ type: "input_image", image_url: "https://x.example/a.png", detail });
+    const chat = convert({ ...base, input: [{ role: "user", content: [image("original"), image(null), image("auto"), image("high")] }] } as ResponsesRequest);
+    expect(chat.messages[0]!.content).toEqual([
+      { type: "image_url", image_url: { url: "https://x.example/a.png", detail: "high" } },
+      { type: "image_url", image_url: { url: "https://x.example/a.png" } },
+      { type: "image_url", image_url: { url: "https://x.example/a.png" } },
+      { type: "image_url", image_url: { url: "https://x.example/a.png", detail: "high" } },
+    ]);
+  });
+
   test("reasoning, text and function calls of one turn are one assistant message; outputs are tool messages", () => {
     const chat = convert({
       ...base,

@@ -1,6 +1,6 @@
 import { InvalidRequestError } from "../../errors.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoice } from "../../schemas/chat.ts";
-import type { ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
+import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
 import type { InputItemResource } from "./response-schema.ts";
 
 type Part = Record<string, unknown>;
@@ -157,8 +157,10 @@ function toChatContent(parts: readonly Part[]): string | ContentPart[] {
   if (parts.length === 1 && parts[0]!.type !== "input_image") return parts[0]!.text as string;
   return parts.map((part): ContentPart => {
     if (part.type === "input_image") {
-      const detail = part.detail as "auto" | "low" | "high" | undefined;
-      return { type: "image_url", image_url: { url: part.image_url as string, ...(detail === undefined || detail === "auto" ? {} : { detail }) } };
+      // Chat Completions knows auto, low and high: `original` (no downscaling) is the nearest, high; null is auto.
+      const sent = part.detail as ResponsesContentPart["detail"];
+      const detail = sent === "original" ? "high" : sent;
+      return { type: "image_url", image_url: { url: part.image_url as string, ...(detail == null || detail === "auto" ? {} : { detail }) } };
     }
     return { type: "text", text: part.text as string };
   });
