@@ -238,6 +238,28 @@ describe("Vercel AI SDK: the default OpenAI provider (Responses)", () => {
     });
     expect(result.text).toBe("The tool said: rain in Paris");
   });
+
+  test("continuing with previousResponseId: the call the SDK sends again is the stored call, not a second assistant turn", async () => {
+    const { tool: aiTool, stepCountIs } = await import("ai");
+    const tools = { get_weather: aiTool({ description: "Weather", inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => `rain in ${city}` }) };
+    const prompt = [{ role: "user" as const, content: "Weather in Paris?" }];
+    const first = await generateText({ model: provider()("tool-model"), messages: prompt, tools, stopWhen: stepCountIs(1), maxRetries: 0 });
+    expect(first.toolResults).toHaveLength(1);
+    const second = await generateText({
+      model: provider()("tool-model"),
+      // What follows the stored response: its tool call (sent again by the SDK) and the tool's result.
+      messages: first.response.messages,
+      tools,
+      providerOptions: { openai: { previousResponseId: first.providerMetadata!.openai!.responseId as string } },
+      maxRetries: 0,
+    });
+    expect(second.text).toBe("The tool said: rain in Paris");
+    // What the model read: the stored turn once, then the tool's output (the SDK sent the call again).
+    const messages = received.at(-1)!.messages;
+    expect(messages.map((m) => m.role)).toEqual(["user", "assistant", "tool"]);
+    expect(messages[1]!.tool_calls).toHaveLength(1);
+    expect(messages[2]!.tool_call_id).toBe(messages[1]!.tool_calls![0]!.id);
+  });
 });
 
 describe("OpenAI Agents SDK: an agent with one function tool on its default Responses model", () => {

@@ -66,6 +66,39 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("a function call or output sent again after the stored conversation (same call_id) is that turn, once", () => {
+    const before = normalizeInput(
+      [
+        { role: "user", content: "Weather?" },
+        { type: "function_call", call_id: "call_1", name: "w", arguments: "{}" },
+        { type: "function_call", call_id: "call_2", name: "w", arguments: "{}" },
+      ],
+      "resp_prev",
+    );
+    const input: ResponsesRequest["input"] = [
+      { type: "function_call", call_id: "call_1", name: "w", arguments: "{}" },
+      { type: "function_call", call_id: "call_2", name: "w", arguments: "{}" },
+      { type: "function_call_output", call_id: "call_1", output: "rain" },
+      { type: "function_call_output", call_id: "call_2", output: "sun" },
+      { type: "function_call_output", call_id: "call_2", output: "sun" },
+      { type: "function_call", call_id: "call_3", name: "w", arguments: "{}" },
+    ];
+    assertInputRules(input);
+    const sources: MessageSource[] = [];
+    const chat = toChatRequest({ ...base, input }, before, input, sources);
+    const call = (id: string) => ({ id, type: "function" as const, function: { name: "w", arguments: "{}" } });
+    expect(chat.messages).toEqual([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: null, tool_calls: [call("call_1"), call("call_2")] },
+      { role: "tool", tool_call_id: "call_1", content: "rain" },
+      { role: "tool", tool_call_id: "call_2", content: "sun" },
+      { role: "assistant", content: null, tool_calls: [call("call_3")] },
+    ]);
+    // An error about a message still names the item it came from (the first of each call id).
+    expect(sources.map((source) => source.item)).toEqual([0, 1, 5, 6, 8]);
+    expect(toChatRequest({ ...base, input }, [...before, ...normalizeInput(input, "resp_test")], undefined).messages).toEqual(chat.messages);
+  });
+
   test("reasoning, text and function calls of one turn are one assistant message; outputs are tool messages", () => {
     const chat = convert({
       ...base,

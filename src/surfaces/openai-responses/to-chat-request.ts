@@ -39,11 +39,11 @@ export function toChatRequest(
     messages.push({ role: "system", content: request.instructions });
     sources?.push({ item: -1, type: "instructions" });
   }
-  toChatMessages(before, messages, sources, 0);
+  const seen = toChatMessages(before, messages, sources, 0, undefined);
   if (typeof input === "string") {
     messages.push({ role: "user", content: input });
     sources?.push({ item: before.length, type: "message" });
-  } else if (input !== undefined) toChatMessages(input, messages, sources, before.length);
+  } else if (input !== undefined) toChatMessages(input, messages, sources, before.length, seen);
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
   }
@@ -78,13 +78,31 @@ export function toChatRequest(
 }
 
 /**
+ * The call ids of the function calls and outputs met so far in a conversation (made at the first
+ * one): a call or an output sent again is the same turn, not a new one.
+ */
+interface SeenCalls {
+  calls: Set<string>;
+  outputs: Set<string>;
+}
+
+/**
  * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
- * plugins read), function outputs become tool messages. With `sources` (an error being explained),
- * each message pushed records the item it came from (its place: `offset` + its index), and an
- * assistant turn each function call it took in.
+ * plugins read), function outputs become tool messages. A function call or output whose `call_id`
+ * came earlier in the conversation is left out: clients continuing with `previous_response_id` send
+ * their calls again in full (the AI SDK does, as OpenAI accepts), and a second assistant turn with
+ * the same call would leave the first without its output, which chat providers refuse. With `sources`
+ * (an error being explained), each message pushed records the item it came from (its place: `offset`
+ * + its index), and an assistant turn each function call it took in. Returns the call ids seen.
  */
-function toChatMessages(items: readonly ConversationItem[], messages: Message[], sources: MessageSource[] | undefined, offset: number): void {
+function toChatMessages(
+  items: readonly ConversationItem[],
+  messages: Message[],
+  sources: MessageSource[] | undefined,
+  offset: number,
+  seen: SeenCalls | undefined,
+): SeenCalls | undefined {
   let reasoning: string | undefined;
   // The assistant message that function calls still join (none once a tool or user turn follows).
   let open: Message | undefined;
@@ -107,7 +125,11 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         break;
       }
       case "function_call": {
-        const call = { id: item.call_id as string, type: "function" as const, function: { name: item.name as string, arguments: item.arguments as string } };
+        const id = item.call_id as string;
+        seen ??= { calls: new Set(), outputs: new Set() };
+        if (seen.calls.has(id)) continue;
+        seen.calls.add(id);
+        const call = { id, type: "function" as const, function: { name: item.name as string, arguments: item.arguments as string } };
         if (!open) {
           open = { role: "assistant", content: null, tool_calls: [] };
           messages.push(open);
@@ -120,6 +142,9 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         break;
       }
       case "function_call_output": {
+        seen ??= { calls: new Set(), outputs: new Set() };
+        if (seen.outputs.has(item.call_id as string)) continue;
+        seen.outputs.add(item.call_id as string);
         open = undefined;
         const output = item.output as string | Part[];
         messages.push({ role: "tool", tool_call_id: item.call_id as string, content: typeof output === "string" ? output : textOf(output) });
@@ -143,6 +168,7 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
     }
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
+  return seen;
 }
 
 function textOf(parts: readonly Part[]): string {
