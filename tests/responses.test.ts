@@ -105,6 +105,14 @@ describe("stored responses", () => {
     expect((await json(create({ model, input: [{ role: "user", content: [{ type: "input_image", image_url: png, detail: "max" }] }] }))).error.param).toBe("input[0].content[0].detail");
   });
 
+  test("a reasoning item with reasoning_text content is kept and listed as OpenAI's ReasoningItem", async () => {
+    const reasoning = { type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: "They greeted me." }] };
+    const { id } = await json(create({ model, input: [{ role: "user", content: "Hi" }, reasoning, { role: "assistant", content: "Hello" }, { role: "user", content: "Again" }] }));
+    const items = await json(gw.handle(`/v1/responses/${id}/input_items?order=asc`));
+    expectOpenAI("ResponseItemList", items);
+    expect(items.data[1]).toMatchObject({ type: "reasoning", summary: [], content: [{ type: "reasoning_text", text: "They greeted me." }] });
+  });
+
   test("input_items: newest first by default, order=asc, limit/after paging, bad limit or order is 400", async () => {
     const input = ["a", "b", "c", "d", "e"].map((text) => ({ role: "user", content: text }));
     const response = await json(create({ model, input }));

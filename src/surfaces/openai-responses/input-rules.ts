@@ -53,6 +53,14 @@ function checkItem(item: ResponsesInputItem, i: number): void {
       for (let j = 0; j < summary.length; j++) {
         if (summary[j]!.type !== "summary_text") fail(`Invalid '${itemAt(i)}.summary[${j}].type': expected "summary_text".`, `${itemAt(i)}.summary[${j}].type`);
       }
+      // OpenAI's ReasoningItem: `content` is reasoning_text parts.
+      const content = item.content;
+      if (typeof content === "string") fail(`Invalid '${itemAt(i)}.content': expected an array of reasoning_text parts, got a string.`, `${itemAt(i)}.content`);
+      for (let j = 0; j < (content?.length ?? 0); j++) {
+        const part = content![j]!;
+        if (part.type !== "reasoning_text") fail(`Invalid '${itemAt(i)}.content[${j}].type': expected "reasoning_text".`, `${itemAt(i)}.content[${j}].type`);
+        if (typeof part.text !== "string") missing(`${itemAt(i)}.content[${j}].text`);
+      }
       return;
     }
     case undefined:

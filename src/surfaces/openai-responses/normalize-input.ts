@@ -77,6 +77,7 @@ function normalizeItem(item: ResponsesInputItem, responseId: string, index: numb
         id: id ?? inputItemId("rs_", responseId, index),
         type: "reasoning",
         summary,
+        ...(Array.isArray(item.content) ? { content: item.content.map((part) => ({ type: "reasoning_text" as const, text: part.text! })) } : {}),
         ...(item.encrypted_content ? { encrypted_content: item.encrypted_content } : {}),
       };
     }

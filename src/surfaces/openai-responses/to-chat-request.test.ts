@@ -138,6 +138,18 @@ describe("input → messages", () => {
     expect(chat.messages).toEqual([{ role: "user", content: "Hi" }]);
   });
 
+  test("reasoning given as reasoning_text content (open models' full thinking) is handed back when there is no summary", () => {
+    const item = (summary: string[], content: string[]) => ({
+      type: "reasoning",
+      summary: summary.map((text) => ({ type: "summary_text", text })),
+      content: content.map((text) => ({ type: "reasoning_text", text })),
+    });
+    const turn = (reasoning: ReturnType<typeof item>) => convert({ ...base, input: [{ role: "user", content: "Hi" }, reasoning, { role: "assistant", content: "Hello" }] } as ResponsesRequest).messages[1];
+    expect(turn(item([], ["Step one.", "Step two."])) as unknown).toEqual({ role: "assistant", content: "Hello", reasoning_content: "Step one.\n\nStep two." });
+    expect(turn(item(["In short."], ["Step one."])) as unknown).toEqual({ role: "assistant", content: "Hello", reasoning_content: "In short." });
+    expect(normalizeInput([item([], ["Step one."])] as ResponsesRequest["input"], "resp_test")[0]).toMatchObject({ content: [{ type: "reasoning_text", text: "Step one." }] });
+  });
+
   test("no input and no instructions is a 400 on input", () => {
     expect(paramOf(() => convert({ ...base }))).toBe("input");
     expect(paramOf(() => convert({ ...base, input: [] }))).toBe("input");
@@ -317,6 +329,9 @@ describe("assertInputRules", () => {
     [[{ role: "assistant", content: [{ type: "input_image", image_url: "https://x.example/a.png" }] }], "input[0].content[0].type"],
     [[{ role: "user", content: [{ type: "refusal", refusal: "no" }] }], "input[0].content[0].type"],
     [[{ type: "reasoning", summary: [{ type: "other", text: "x" }] }], "input[0].summary[0].type"],
+    [[{ type: "reasoning", summary: [], content: "thinking" }], "input[0].content"],
+    [[{ type: "reasoning", summary: [], content: [{ type: "output_text", text: "x" }] }], "input[0].content[0].type"],
+    [[{ type: "reasoning", summary: [], content: [{ type: "reasoning_text" }] }], "input[0].content[0].text"],
   ] as [ResponsesRequest["input"], string][])("%j → 400 on %s", (input, param) => {
     expect(paramOf(() => assertInputRules(input))).toBe(param);
   });

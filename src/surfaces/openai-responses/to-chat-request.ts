@@ -151,9 +151,11 @@ function toChatMessages(
         break;
       }
       case "reasoning": {
-        const summary = (item.summary as { text: string }[] | undefined) ?? [];
         // Only thinking text can be handed back; OpenAI's encrypted_content means nothing to other providers.
-        if (summary.length > 0) reasoning = summary.map((s) => s.text).join("\n\n");
+        // The summary when there is one, else the full reasoning text (`reasoning_text` content, what open models give).
+        const summary = (item.summary as { text: string }[] | undefined) ?? [];
+        const parts = summary.length > 0 ? summary : ((item.content as { text: string }[] | undefined) ?? []);
+        if (parts.length > 0) reasoning = parts.map((s) => s.text).join("\n\n");
         break;
       }
       default:
