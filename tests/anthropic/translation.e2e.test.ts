@@ -5,7 +5,7 @@ import { type GeminiGateway, startGeminiGateway } from "../../plugins/gemini/__f
 import { json, sse } from "../../plugins/gemini/__fixtures__/fake-gemini.ts";
 import signedCall from "../../plugins/gemini/__fixtures__/generate-function-call-thought-signature.json";
 import streamThinking from "../../plugins/gemini/__fixtures__/stream-thinking.events.json";
-import { openAIHandler } from "../../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { openAIHandler, sseResponse } from "../../plugins/openai-compatible/__fixtures__/fake-openai.ts";
 import { TOOL_CALL_COMPLETION } from "../../plugins/openai-compatible/__fixtures__/openai-wire.ts";
 import { writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import openaiCompatible from "../../plugins/openai-compatible/index.ts";
@@ -78,6 +78,25 @@ describe("openai-compatible", () => {
     const m = await client.messages.create({ model: "up/m", max_tokens: 10, stop_sequences: ["END"], messages: [{ role: "user", content: "x" }] });
     expect([m.stop_reason, m.stop_sequence]).toEqual(["stop_sequence", "END"]);
     fake.handle(openAIHandler);
+  });
+
+  test("an upstream refusal (OpenAI's refusal field) is its text with stop_reason refusal, streamed and not", async () => {
+    const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason }] });
+    fake.handle((request) =>
+      (request.body as { stream?: boolean }).stream
+        ? sseResponse([chunk({ role: "assistant", content: null, refusal: "" }), chunk({ refusal: "I can't " }), chunk({ refusal: "help." }), chunk({}, "stop")])
+        : Response.json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: null, refusal: "I can't help." }, finish_reason: "stop" }] }),
+    );
+    try {
+      const params = { model: "up/m", max_tokens: 10, messages: [{ role: "user" as const, content: "Something forbidden" }] };
+      const whole = await client.messages.create(params);
+      expect([whole.content, whole.stop_reason]).toEqual([[{ type: "text", text: "I can't help." } as never], "refusal"]);
+      const streamed = await client.messages.stream(params).finalMessage();
+      expect(streamed.content).toEqual([expect.objectContaining({ type: "text", text: "I can't help." })]);
+      expect(streamed.stop_reason).toBe("refusal");
+    } finally {
+      fake.handle(openAIHandler);
+    }
   });
 });
 

@@ -166,6 +166,19 @@ describe("translation to an OpenAI-compatible upstream", () => {
     expect(parts.at(-1)).toMatchObject({ done: true, done_reason: "stop" });
   });
 
+  test("an upstream refusal (OpenAI's refusal field) is the answer's text, streamed and not", async () => {
+    const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason }] });
+    fake.handle((request) =>
+      (request.body as { stream?: boolean }).stream
+        ? sseResponse([chunk({ role: "assistant", content: null, refusal: "" }), chunk({ refusal: "I can't " }), chunk({ refusal: "help." }), chunk({}, "stop")])
+        : jsonResponse({ id: "c", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: null, refusal: "I can't help." }, logprobs: null, finish_reason: "stop" }] }),
+    );
+    const parts = [];
+    for await (const part of await ollama.chat({ model: "gpt-4o-mini", messages: user("Something forbidden"), stream: true })) parts.push(part);
+    expect(parts.map((p) => p.message.content).join("")).toBe("I can't help.");
+    expect((await ollama.chat({ model: "gpt-4o-mini", messages: user("Something forbidden"), stream: false })).message.content).toBe("I can't help.");
+  });
+
   test("the upstream's usage becomes the counts", async () => {
     fake.handle(() => sseResponse(TEXT_CHUNKS_WITH_USAGE));
     const parts = [];

@@ -34,6 +34,12 @@ describe("toAnthropicMessage", () => {
     expect(m.stop_reason).toBe("tool_use");
   });
 
+  test("a provider's refusal (OpenAI's refusal text) is a text block with stop_reason refusal", () => {
+    const m = toAnthropicMessage({ choices: [{ index: 0, message: { content: null, refusal: "I can't help with that." }, finish_reason: "stop" }] }, o);
+    expect(m.content).toEqual([{ type: "text", text: "I can't help with that." }]);
+    expect(m).toMatchObject({ stop_reason: "refusal", stop_sequence: null });
+  });
+
   test("without provider usage the input is the gateway's count; cached tokens are read from the cache", () => {
     expect(toAnthropicMessage({ choices: [{ index: 0, message: { content: "x" }, finish_reason: "length" }] }, o).usage.input_tokens).toBe(77);
     const m = toAnthropicMessage({ choices: [{ index: 0, message: { content: "x" }, finish_reason: "length" }], usage: { prompt_tokens: 10, completion_tokens: 1, total_tokens: 11, prompt_tokens_details: { cached_tokens: 4 } } }, o);

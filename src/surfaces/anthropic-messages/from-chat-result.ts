@@ -1,7 +1,7 @@
 import { randomId } from "../../ids.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
-import { matchedStopOf, toStopReason, type StopReason } from "./map-stop-reason.ts";
+import { matchedStopOf, REFUSAL, toStopReason, type StopReason } from "./map-stop-reason.ts";
 import { callExtras, encodeSignature } from "./thinking-signature.ts";
 import { toToolUseId } from "./tool-use-id.ts";
 
@@ -75,14 +75,16 @@ export function toAnthropicMessage(
     content.push({ type: "thinking", thinking: reasoning, signature: encodeSignature(Object.keys(extras).length > 0 ? { calls: extras } : {}) });
   }
   if (typeof message?.content === "string" && message.content !== "") content.push({ type: "text", text: message.content });
+  // OpenAI's refusal has no block of its own in Anthropic's format: its text, and stop_reason `refusal`.
+  const refused = typeof message?.refusal === "string" && message.refusal !== "";
+  if (refused) content.push({ type: "text", text: message!.refusal! });
   for (const call of calls) {
     content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_")), name: call.function.name, input: parseToolInput(call.function.arguments) });
   }
-  const stop = toStopReason(choice?.finish_reason, {
-    hasToolCalls: calls.length > 0,
-    matched: choice ? matchedStopOf(choice) : undefined,
-    stopSequences: o.stopSequences,
-  });
+  const stop =
+    refused && calls.length === 0
+      ? REFUSAL
+      : toStopReason(choice?.finish_reason, { hasToolCalls: calls.length > 0, matched: choice ? matchedStopOf(choice) : undefined, stopSequences: o.stopSequences });
   return {
     id: randomId("msg_"),
     type: "message",

@@ -7,6 +7,9 @@ export interface MappedStop {
   stop_sequence: string | null;
 }
 
+/** A provider's refusal (OpenAI's `refusal` text): Anthropic's `stop_reason` for a declined request. */
+export const REFUSAL: MappedStop = { stop_reason: "refusal", stop_sequence: null };
+
 /**
  * A chat finish reason as Anthropic's `stop_reason`. `stop` is `stop_sequence` only when the
  * provider said which sequence matched — vLLM's `stop_reason` or SGLang's `matched_stop` on the

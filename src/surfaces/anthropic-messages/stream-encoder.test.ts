@@ -66,6 +66,15 @@ describe("stream encoder", () => {
     expect(events[0]!.data.message.usage.input_tokens).toBe(1234);
   });
 
+  test("a refusal the provider streams (OpenAI's refusal deltas) is a text block, and stop_reason refusal", () => {
+    const events = run([c({ role: "assistant", content: null, refusal: "" } as never), c({ refusal: "I can't " }), c({ refusal: "help." }), c({}, "stop")]);
+    assertBlockDiscipline(events);
+    expect(events.map((e) => e.event)).toEqual(["message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    expect(events[2]!.data.content_block).toEqual({ type: "text", text: "" });
+    expect(events.filter((e) => e.event === "content_block_delta").map((e) => e.data.delta)).toEqual([{ type: "text_delta", text: "I can't " }, { type: "text_delta", text: "help." }]);
+    expect(events.find((e) => e.event === "message_delta")!.data.delta).toEqual({ stop_reason: "refusal", stop_sequence: null });
+  });
+
   test("the provider's prompt count on the first chunk wins over the estimate", () => {
     const events = run([{ ...c({ content: "x" }), usage: { prompt_tokens: 99, completion_tokens: 0, total_tokens: 99 } }], { estimate: 5 });
     expect(events[0]!.data.message.usage.input_tokens).toBe(99);

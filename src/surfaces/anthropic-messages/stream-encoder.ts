@@ -6,7 +6,7 @@ import type { FinishReason } from "../../schemas/chat.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { toAnthropicErrorBody } from "./envelope.ts";
-import { matchedStopOf, toStopReason } from "./map-stop-reason.ts";
+import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
 import { encodeSignature } from "./thinking-signature.ts";
 import { toToolUseId } from "./tool-use-id.ts";
 
@@ -40,6 +40,8 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
   let finish: FinishReason | undefined;
   let matched: unknown;
   let hasToolCalls = false;
+  /** The provider refused (an OpenAI `refusal` delta): its text is a text block, and the stop reason `refusal`. */
+  let refused = false;
   /** Output characters, for an estimate when the provider reports no usage. */
   let outputChars = 0;
   /** Provider tool-call index → whether its block was opened (a late delta for a closed one is dropped). */
@@ -98,6 +100,12 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       outputChars += d.content.length;
       out += delta({ type: "text_delta", text: d.content });
     }
+    if (typeof d.refusal === "string" && d.refusal !== "") {
+      refused = true;
+      if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "" });
+      outputChars += d.refusal.length;
+      out += delta({ type: "text_delta", text: d.refusal });
+    }
     for (const call of d.tool_calls ?? []) {
       hasToolCalls = true;
       const isCurrent = open.kind === "tool" && open.call === call.index;
@@ -128,7 +136,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     end() {
       let out = started ? "" : start(undefined);
       out += close();
-      const stop = toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
+      const stop = refused && !hasToolCalls ? REFUSAL : toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
       const final = usage
         ? { input_tokens: Math.max(0, usage.prompt_tokens - (usage.prompt_tokens_details?.cached_tokens ?? 0)), output_tokens: usage.completion_tokens }
         : { input_tokens: inputTokens, output_tokens: Math.ceil(outputChars / 4) };

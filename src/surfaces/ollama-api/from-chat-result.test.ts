@@ -54,6 +54,12 @@ describe("complete answers", () => {
     expect(answer).not.toHaveProperty("thinking");
   });
 
+  test("a provider's refusal (OpenAI's refusal text) is the answer's text: Ollama's messages have no refusal", () => {
+    const refused = { choices: [{ index: 0, message: { content: null, refusal: "I can't help with that." }, finish_reason: "stop" as const }] };
+    expect(toChatAnswer(refused, "m", usage, timing).message).toEqual({ role: "assistant", content: "I can't help with that." });
+    expect(toGenerateAnswer(refused, "m", usage, timing)).toMatchObject({ response: "I can't help with that.", done_reason: "stop" });
+  });
+
   test.each(["not json", "[1,2]", "null", '"text"'])("arguments %p are a 502", (args) => {
     expect(() => toOllamaToolCall("w", args)).toThrow(expect.objectContaining({ status: 502 }));
   });

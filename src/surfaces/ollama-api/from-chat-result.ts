@@ -94,7 +94,8 @@ export interface AnswerMessage {
 /** The first choice's message in Ollama's shape. */
 export function toAnswerMessage(result: ChatResult): { message: AnswerMessage; finish: FinishReason | undefined } {
   const choice = result.choices[0];
-  const message: AnswerMessage = { role: "assistant", content: choice?.message.content ?? "" };
+  // Ollama's messages have no refusal: a provider's refusal (OpenAI's) is the answer's text.
+  const message: AnswerMessage = { role: "assistant", content: (choice?.message.content ?? "") + (choice?.message.refusal ?? "") };
   const reasoning = (choice?.message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
   if (typeof reasoning === "string" && reasoning !== "") message.thinking = reasoning;
   const calls = choice?.message.tool_calls;

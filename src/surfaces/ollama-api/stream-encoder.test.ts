@@ -16,6 +16,14 @@ function run(kind: OllamaStreamSettings["kind"], chunks: ChunkResult[]): Record<
 }
 
 describe("chat lines", () => {
+  test("a refusal the provider streams (OpenAI's refusal deltas) is text: Ollama's messages have no refusal", () => {
+    const refusal = (refusal: string): ChunkResult => ({ choices: [{ index: 0, delta: { refusal } }] });
+    const lines = run("chat", [refusal("I can't "), refusal("help."), { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }]);
+    expect(lines.slice(0, 2).map((line) => (line.message as { content: string }).content)).toEqual(["I can't ", "help."]);
+    expect(lines.at(-1)).toMatchObject({ done: true, done_reason: "stop" });
+    expect(run("generate", [refusal("No.")])[0]).toMatchObject({ response: "No.", done: false });
+  });
+
   test("text and thinking as they come, then the final line with counts and durations", () => {
     const chunks: ChunkResult[] = [
       { choices: [{ index: 0, delta: { role: "assistant" } }] },

@@ -79,7 +79,8 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
       for (const choice of chunk.choices) {
         if (choice.index !== 0) continue;
         const delta = choice.delta;
-        const content = typeof delta.content === "string" ? delta.content : "";
+        // Ollama's messages have no refusal: a provider's refusal (OpenAI's) is the answer's text.
+        const content = (typeof delta.content === "string" ? delta.content : "") + (typeof delta.refusal === "string" ? delta.refusal : "");
         const reasoning = (delta as { reasoning_content?: unknown }).reasoning_content;
         const thinking = typeof reasoning === "string" && reasoning !== "" ? reasoning : undefined;
         if (content !== "" || thinking !== undefined) out += textLine(content, thinking);
