@@ -175,14 +175,25 @@ describe("openai SDK: client.responses", () => {
       { role: "user" as const, content: "And then?" },
     ];
     expect(next.input_tokens).toBe(await countPromptTokens(history, tools));
-    // Counting stores nothing and generates nothing: the previous response is still the newest.
-    expect((await client.responses.inputItems.list(first.id)).data).toHaveLength(1);
+
+    // Null is leaving a field out (OpenAI's TokenCountsBody makes them nullable); fields it does not have are ignored.
+    const nulls = { model: "dummy-model:1.0", instructions: "Be brief.", input: null, tools: null, tool_choice: null, user: 5, stream: true };
+    const instructionsOnly = await client.responses.inputTokens.count(nulls as unknown as OpenAI.Responses.InputTokenCountParams);
+    expect(instructionsOnly.input_tokens).toBe(await countPromptTokens([{ role: "system", content: "Be brief." }], undefined));
+
+    // Counting generates nothing: the model is never asked.
+    const asked = received.length;
+    const counted = await client.responses.inputTokens.count({ model: "tool-model", input: "Weather in Paris?", tools: [weatherTool] });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(received).toHaveLength(asked);
 
     for (const [params, param] of [
       [{ model: "dummy-model:1.0", input: "x", previous_response_id: "resp_missing" }, "previous_response_id"],
       [{ input: "x" }, "model"],
       [{ model: "dummy-model:1.0", input: "x", conversation: "conv_1" }, "conversation"],
       [{ model: "dummy-model:1.0", input: "x", tools: [{ type: "web_search" }] }, "tools[0].type"],
+      // What the completion would refuse is not counted either.
+      [{ model: "dummy-model:1.0", input: "x", tools: [weatherTool], tool_choice: { type: "function", name: "get_time" } }, "tool_choice"],
     ] as const) {
       const error = await client.responses.inputTokens.count(params as OpenAI.Responses.InputTokenCountParams).catch((e) => e);
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);

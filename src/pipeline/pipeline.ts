@@ -169,6 +169,7 @@ export class Pipeline {
   async countTokens(call: CallInfo, chat: ChatRequest, estimate: () => Promise<number>): Promise<{ inputTokens: number; headers: Record<string, string> }> {
     const t = this.#begin(call, chat.model, false);
     try {
+      assertToolChoice(chat); // a request the completion would refuse is not counted either
       const admission = await this.#admit(call, chat.model, t);
       const inputTokens = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope } = this.#target(call, chat, t, model);

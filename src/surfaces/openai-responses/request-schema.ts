@@ -135,12 +135,34 @@ export type ResponsesRequest = Static<typeof ResponsesRequest>;
 
 /**
  * `POST /v1/responses/input_tokens` (OpenAI's `TokenCountsBody`): what of a request reaches the
- * model's input. `model` stays required, unlike OpenAI's (which counts for a default model): the count
- * is the model's provider's, where it has a counter.
+ * model's input, each field nullable (null is leaving it out). `model` stays required, unlike
+ * OpenAI's (which counts for a default model): the count is the model's provider's, where it has a
+ * counter.
  */
-export const ResponsesInputTokensRequest = Type.Pick(
-  ResponsesRequest,
-  ["model", "input", "instructions", "tools", "tool_choice", "parallel_tool_calls", "text", "reasoning", "previous_response_id", "conversation"],
+const counted = ResponsesRequest.properties;
+export const ResponsesInputTokensRequest = Type.Object(
+  {
+    model: counted.model,
+    input: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(ResponsesInputItem)]))),
+    instructions: counted.instructions,
+    tools: Type.Optional(Nullable(Type.Array(ResponsesTool))),
+    tool_choice: Type.Optional(Nullable(ResponsesToolChoice)),
+    parallel_tool_calls: counted.parallel_tool_calls,
+    text: counted.text,
+    reasoning: counted.reasoning,
+    previous_response_id: counted.previous_response_id,
+    conversation: counted.conversation,
+  },
   { ...open, description: "What a Responses request would send the model, counted (`TokenCountsBody`). Unknown fields are accepted and ignored." },
 );
 export type ResponsesInputTokensRequest = Static<typeof ResponsesInputTokensRequest>;
+
+/** The counted fields of a checked body that are set (not null), as the create request's converters read them; nothing else of the body. */
+export function countedFields(body: ResponsesInputTokensRequest): ResponsesRequest {
+  const fields: Record<string, unknown> = {};
+  for (const key in ResponsesInputTokensRequest.properties) {
+    const value = (body as Record<string, unknown>)[key];
+    if (value !== null && value !== undefined) fields[key] = value;
+  }
+  return fields as ResponsesRequest;
+}

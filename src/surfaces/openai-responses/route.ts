@@ -12,7 +12,7 @@ import { assertInputRules, itemType } from "./input-rules.ts";
 import { assertMetadataKeys } from "./metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
-import { ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
+import { countedFields, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
 import { responseFrame } from "./response-frame.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
@@ -170,7 +170,7 @@ export function responsesRoutes(
     .post(
       "/v1/responses/input_tokens",
       async function countInputTokens({ body: raw, request, set }) {
-        const body = validateCount.assert(raw);
+        const body = countedFields(validateCount.assert(raw));
         assertInputRules(body.input);
         assertSupportedFields(body);
         // A stored conversation is read as for a response (its ids are never shown: nothing is stored).

@@ -66,37 +66,60 @@ describe("input → messages", () => {
     ]);
   });
 
-  test("a function call or output sent again after the stored conversation (same call_id) is that turn, once", () => {
+  test("a stored call or output the input sends again (same call_id, name and arguments, or output) is that turn, once", () => {
     const before = normalizeInput(
       [
         { role: "user", content: "Weather?" },
-        { type: "function_call", call_id: "call_1", name: "w", arguments: "{}" },
-        { type: "function_call", call_id: "call_2", name: "w", arguments: "{}" },
+        { type: "reasoning", summary: [{ type: "summary_text", text: "Two cities." }] },
+        { type: "function_call", call_id: "call_1", name: "w", arguments: '{"c":"Oslo"}' },
+        { type: "function_call", call_id: "call_2", name: "w", arguments: '{"c":"Rome"}' },
+        { type: "function_call_output", call_id: "call_1", output: "rain" },
       ],
       "resp_prev",
     );
     const input: ResponsesRequest["input"] = [
-      { type: "function_call", call_id: "call_1", name: "w", arguments: "{}" },
-      { type: "function_call", call_id: "call_2", name: "w", arguments: "{}" },
+      { type: "reasoning", summary: [{ type: "summary_text", text: "Two cities." }] },
+      { type: "function_call", call_id: "call_1", name: "w", arguments: '{"c":"Oslo"}' },
+      { type: "function_call", call_id: "call_2", name: "w", arguments: '{"c":"Rome"}' },
       { type: "function_call_output", call_id: "call_1", output: "rain" },
       { type: "function_call_output", call_id: "call_2", output: "sun" },
-      { type: "function_call_output", call_id: "call_2", output: "sun" },
-      { type: "function_call", call_id: "call_3", name: "w", arguments: "{}" },
+      { role: "assistant", content: "Rain and sun." },
+      { role: "user", content: "And Paris?" },
+      // A client that numbers calls per turn reuses an id: a new call, kept.
+      { type: "function_call", call_id: "call_1", name: "w", arguments: '{"c":"Paris"}' },
+      { type: "function_call_output", call_id: "call_1", output: "fog" },
     ];
     assertInputRules(input);
     const sources: MessageSource[] = [];
     const chat = toChatRequest({ ...base, input }, before, input, sources);
-    const call = (id: string) => ({ id, type: "function" as const, function: { name: "w", arguments: "{}" } });
-    expect(chat.messages).toEqual([
+    const call = (id: string, city: string) => ({ id, type: "function" as const, function: { name: "w", arguments: `{"c":"${city}"}` } });
+    expect(chat.messages as unknown[]).toEqual([
       { role: "user", content: "Weather?" },
-      { role: "assistant", content: null, tool_calls: [call("call_1"), call("call_2")] },
+      { role: "assistant", content: null, reasoning_content: "Two cities.", tool_calls: [call("call_1", "Oslo"), call("call_2", "Rome")] },
       { role: "tool", tool_call_id: "call_1", content: "rain" },
       { role: "tool", tool_call_id: "call_2", content: "sun" },
-      { role: "assistant", content: null, tool_calls: [call("call_3")] },
+      // The reasoning sent again with its calls went with them, not onto this turn.
+      { role: "assistant", content: "Rain and sun." },
+      { role: "user", content: "And Paris?" },
+      { role: "assistant", content: null, tool_calls: [call("call_1", "Paris")] },
+      { role: "tool", tool_call_id: "call_1", content: "fog" },
     ]);
-    // An error about a message still names the item it came from (the first of each call id).
-    expect(sources.map((source) => source.item)).toEqual([0, 1, 5, 6, 8]);
+    // An error about a message still names the item it came from.
+    expect(sources.map((source) => source.item)).toEqual([0, 2, 4, 9, 10, 11, 12, 13]);
+    // The same when the input is made into items and appended to the stored conversation.
     expect(toChatRequest({ ...base, input }, [...before, ...normalizeInput(input, "resp_test")], undefined).messages).toEqual(chat.messages);
+  });
+
+  test("within one input nothing is left out: a call id used for two turns is two turns", () => {
+    const input: ResponsesRequest["input"] = [
+      { role: "user", content: "Paris?" },
+      { type: "function_call", call_id: "call_0", name: "w", arguments: "{}" },
+      { type: "function_call_output", call_id: "call_0", output: "rain" },
+      { role: "user", content: "Rome?" },
+      { type: "function_call", call_id: "call_0", name: "w", arguments: "{}" },
+      { type: "function_call_output", call_id: "call_0", output: "rain" },
+    ];
+    expect(convert({ ...base, input }).messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "user", "assistant", "tool"]);
   });
 
   test("reasoning, text and function calls of one turn are one assistant message; outputs are tool messages", () => {

@@ -39,11 +39,14 @@ export function toChatRequest(
     messages.push({ role: "system", content: request.instructions });
     sources?.push({ item: -1, type: "instructions" });
   }
-  const seen = toChatMessages(before, messages, sources, 0, undefined);
+  // The stored conversation ends where this request's own input begins (the end of `before`, or
+  // earlier when the input was made into items and appended to it).
+  const own = input !== undefined || request.input === undefined ? 0 : Array.isArray(request.input) ? request.input.length : 1;
+  const stored = toChatMessages(before, messages, sources, 0, before.length - own, undefined);
   if (typeof input === "string") {
     messages.push({ role: "user", content: input });
     sources?.push({ item: before.length, type: "message" });
-  } else if (input !== undefined) toChatMessages(input, messages, sources, before.length, seen);
+  } else if (input !== undefined) toChatMessages(input, messages, sources, before.length, before.length, stored);
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
   }
@@ -81,28 +84,37 @@ export function toChatRequest(
  * The call ids of the function calls and outputs met so far in a conversation (made at the first
  * one): a call or an output sent again is the same turn, not a new one.
  */
-interface SeenCalls {
-  calls: Set<string>;
-  outputs: Set<string>;
+interface StoredCalls {
+  /** Call id → its name and arguments. */
+  calls: Map<string, string>;
+  /** Call id → its output's text. */
+  outputs: Map<string, string>;
 }
+
+const callKey = (item: ConversationItem): string => `${item.name as string}\u0000${item.arguments as string}`;
+const outputKey = (item: ConversationItem): string => (typeof item.output === "string" ? item.output : JSON.stringify(item.output));
 
 /**
  * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
- * plugins read), function outputs become tool messages. A function call or output whose `call_id`
- * came earlier in the conversation is left out: clients continuing with `previous_response_id` send
- * their calls again in full (the AI SDK does, as OpenAI accepts), and a second assistant turn with
- * the same call would leave the first without its output, which chat providers refuse. With `sources`
- * (an error being explained), each message pushed records the item it came from (its place: `offset`
- * + its index), and an assistant turn each function call it took in. Returns the call ids seen.
+ * plugins read), function outputs become tool messages. Items before `storedEnd` (their place:
+ * `offset` + their index) are the stored conversation, whose calls and outputs are recorded; a later
+ * one that repeats a stored call (same `call_id`, name and arguments) or output (same `call_id` and
+ * output) is left out, with the reasoning sent just before it: clients continuing with
+ * `previous_response_id` send their calls again in full (the AI SDK does, as OpenAI accepts), and a
+ * second assistant turn with the same call would leave the first without its output, which chat
+ * providers refuse. Anything else is kept, a reused call id included. With `sources` (an error being
+ * explained), each message pushed records the item it came from (its place), and an assistant turn
+ * each function call it took in. Returns the stored calls recorded.
  */
 function toChatMessages(
   items: readonly ConversationItem[],
   messages: Message[],
   sources: MessageSource[] | undefined,
   offset: number,
-  seen: SeenCalls | undefined,
-): SeenCalls | undefined {
+  storedEnd: number,
+  stored: StoredCalls | undefined,
+): StoredCalls | undefined {
   let reasoning: string | undefined;
   // The assistant message that function calls still join (none once a tool or user turn follows).
   let open: Message | undefined;
@@ -126,9 +138,11 @@ function toChatMessages(
       }
       case "function_call": {
         const id = item.call_id as string;
-        seen ??= { calls: new Set(), outputs: new Set() };
-        if (seen.calls.has(id)) continue;
-        seen.calls.add(id);
+        if (offset + k < storedEnd) (stored ??= { calls: new Map(), outputs: new Map() }).calls.set(id, callKey(item));
+        else if (stored !== undefined && stored.calls.get(id) === callKey(item)) {
+          reasoning = undefined; // sent again with its call: the stored turn has it
+          continue;
+        }
         const call = { id, type: "function" as const, function: { name: item.name as string, arguments: item.arguments as string } };
         if (!open) {
           open = { role: "assistant", content: null, tool_calls: [] };
@@ -142,9 +156,8 @@ function toChatMessages(
         break;
       }
       case "function_call_output": {
-        seen ??= { calls: new Set(), outputs: new Set() };
-        if (seen.outputs.has(item.call_id as string)) continue;
-        seen.outputs.add(item.call_id as string);
+        if (offset + k < storedEnd) (stored ??= { calls: new Map(), outputs: new Map() }).outputs.set(item.call_id as string, outputKey(item));
+        else if (stored !== undefined && stored.outputs.get(item.call_id as string) === outputKey(item)) continue;
         open = undefined;
         const output = item.output as string | Part[];
         messages.push({ role: "tool", tool_call_id: item.call_id as string, content: typeof output === "string" ? output : textOf(output) });
@@ -170,7 +183,7 @@ function toChatMessages(
     }
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
-  return seen;
+  return stored;
 }
 
 function textOf(parts: readonly Part[]): string {
