@@ -110,6 +110,15 @@ describe("input → messages", () => {
     expect(toChatRequest({ ...base, input }, [...before, ...normalizeInput(input, "resp_test")], undefined).messages).toEqual(chat.messages);
   });
 
+  test("an assistant turn's refusal part is part of its text (chat messages carry no refusal most providers read)", () => {
+    const input: ResponsesRequest["input"] = [
+      { role: "user", content: "Something forbidden" },
+      { role: "assistant", content: [{ type: "refusal", refusal: "I can't help with that." }] },
+      { role: "user", content: "Then something else." },
+    ];
+    expect(convert({ ...base, input }).messages[1]).toEqual({ role: "assistant", content: "I can't help with that." });
+  });
+
   test("within one input nothing is left out: a call id used for two turns is two turns", () => {
     const input: ResponsesRequest["input"] = [
       { role: "user", content: "Paris?" },

@@ -126,7 +126,7 @@ function toChatMessages(
         const role = item.role as Message["role"];
         const content = item.content as string | Part[];
         if (role === "assistant") {
-          open = { role, content: typeof content === "string" ? content : textOf(content) };
+          open = { role, content: typeof content === "string" ? content : assistantText(content) };
           if (reasoning !== undefined) (open as Record<string, unknown>).reasoning_content = reasoning;
           reasoning = undefined;
           messages.push(open);
@@ -184,6 +184,16 @@ function toChatMessages(
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
   return stored;
+}
+
+/**
+ * An assistant message's parts as its text: a refusal part is what the assistant said too (chat
+ * messages carry no refusal most providers read), so the model sees its earlier turn whole.
+ */
+function assistantText(parts: readonly Part[]): string {
+  let text = "";
+  for (const part of parts) text += part.type === "refusal" ? (part.refusal as string) : typeof part.text === "string" ? part.text : "";
+  return text;
 }
 
 function textOf(parts: readonly Part[]): string {
