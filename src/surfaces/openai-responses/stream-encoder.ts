@@ -90,6 +90,12 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     m.refusal = { contentIndex: m.parts++, text: "", head: `${at},"delta":` };
     return event("response.content_part.added", `${at},"part":{"type":"refusal","refusal":""}`);
   };
+  /** The message item, opened if it is not (what was open before it closed first). */
+  const messageOpen = (): string => (message ? "" : (reasoning ? closeReasoning() : "") + (calls.size > 0 ? closeCalls() : "") + openMessage());
+  const partDelta = (type: string, part: OpenPart, delta: string): string => {
+    part.text += delta;
+    return event(type, part.head + JSON.stringify(delta));
+  };
   /** The message's parts done in content order, then the item; a message with no part gets an empty `output_text`, as in the complete form. */
   const closeMessage = (status: "completed" | "incomplete"): string => {
     const m = message!;
@@ -188,19 +194,15 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         }
         const text = delta.content;
         if (typeof text === "string" && text.length > 0) {
-          if (!message) out += (reasoning ? closeReasoning() : "") + (calls.size > 0 ? closeCalls() : "") + openMessage();
+          out += messageOpen();
           if (!message!.output) out += openText(message!);
-          const part = message!.output!;
-          part.text += text;
-          out += event("response.output_text.delta", part.head + JSON.stringify(text));
+          out += partDelta("response.output_text.delta", message!.output!, text);
         }
         const refusal = delta.refusal;
         if (typeof refusal === "string" && refusal.length > 0) {
-          if (!message) out += (reasoning ? closeReasoning() : "") + (calls.size > 0 ? closeCalls() : "") + openMessage();
+          out += messageOpen();
           if (!message!.refusal) out += openRefusal(message!);
-          const part = message!.refusal!;
-          part.text += refusal;
-          out += event("response.refusal.delta", part.head + JSON.stringify(refusal));
+          out += partDelta("response.refusal.delta", message!.refusal!, refusal);
         }
         const toolCalls = delta.tool_calls;
         if (toolCalls) {
