@@ -38,6 +38,8 @@ describe("toAnthropicMessage", () => {
     const m = toAnthropicMessage({ choices: [{ index: 0, message: { content: null, refusal: "I can't help with that." }, finish_reason: "stop" }] }, o);
     expect(m.content).toEqual([{ type: "text", text: "I can't help with that." }]);
     expect(m).toMatchObject({ stop_reason: "refusal", stop_sequence: null });
+    const cut = toAnthropicMessage({ choices: [{ index: 0, message: { content: null, refusal: "I can't" }, finish_reason: "length" }] }, o);
+    expect(cut.stop_reason).toBe("max_tokens");
   });
 
   test("without provider usage the input is the gateway's count; cached tokens are read from the cache", () => {

@@ -82,7 +82,7 @@ export function toAnthropicMessage(
     content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_")), name: call.function.name, input: parseToolInput(call.function.arguments) });
   }
   const stop =
-    refused && calls.length === 0
+    refused && calls.length === 0 && choice?.finish_reason !== "length" // a refusal cut off by the token limit is reported as cut off
       ? REFUSAL
       : toStopReason(choice?.finish_reason, { hasToolCalls: calls.length > 0, matched: choice ? matchedStopOf(choice) : undefined, stopSequences: o.stopSequences });
   return {

@@ -73,6 +73,8 @@ describe("stream encoder", () => {
     expect(events[2]!.data.content_block).toEqual({ type: "text", text: "" });
     expect(events.filter((e) => e.event === "content_block_delta").map((e) => e.data.delta)).toEqual([{ type: "text_delta", text: "I can't " }, { type: "text_delta", text: "help." }]);
     expect(events.find((e) => e.event === "message_delta")!.data.delta).toEqual({ stop_reason: "refusal", stop_sequence: null });
+    const cut = run([c({ refusal: "I can't" }), c({}, "length")]);
+    expect(cut.find((e) => e.event === "message_delta")!.data.delta.stop_reason).toBe("max_tokens");
   });
 
   test("the provider's prompt count on the first chunk wins over the estimate", () => {

@@ -136,7 +136,8 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     end() {
       let out = started ? "" : start(undefined);
       out += close();
-      const stop = refused && !hasToolCalls ? REFUSAL : toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
+      // A refusal cut off by the token limit is reported as cut off.
+      const stop = refused && !hasToolCalls && finish !== "length" ? REFUSAL : toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
       const final = usage
         ? { input_tokens: Math.max(0, usage.prompt_tokens - (usage.prompt_tokens_details?.cached_tokens ?? 0)), output_tokens: usage.completion_tokens }
         : { input_tokens: inputTokens, output_tokens: Math.ceil(outputChars / 4) };

@@ -66,57 +66,53 @@ describe("input → messages", () => {
     ]);
   });
 
-  test("a stored call or output the input sends again (same call_id, name and arguments, or output) is that turn, once", () => {
+  test("a call sent again while it waits for its output, or an output sent again, is that turn once", () => {
     const before = normalizeInput(
       [
         { role: "user", content: "Weather?" },
         { type: "reasoning", summary: [{ type: "summary_text", text: "Two cities." }] },
-        { type: "function_call", call_id: "call_1", name: "w", arguments: '{"c":"Oslo"}' },
-        { type: "function_call", call_id: "call_2", name: "w", arguments: '{"c":"Rome"}' },
-        { type: "function_call_output", call_id: "call_1", output: "rain" },
+        { type: "function_call", call_id: "call_1", name: "w", arguments: '{"c": "Oslo"}' },
+        { type: "function_call", call_id: "call_2", name: "w", arguments: '{"c": "Rome"}' },
       ],
       "resp_prev",
     );
     const input: ResponsesRequest["input"] = [
+      // The AI SDK sends the turn again (its arguments re-serialised) with the outputs.
       { type: "reasoning", summary: [{ type: "summary_text", text: "Two cities." }] },
       { type: "function_call", call_id: "call_1", name: "w", arguments: '{"c":"Oslo"}' },
       { type: "function_call", call_id: "call_2", name: "w", arguments: '{"c":"Rome"}' },
       { type: "function_call_output", call_id: "call_1", output: "rain" },
       { type: "function_call_output", call_id: "call_2", output: "sun" },
+      { type: "function_call_output", call_id: "call_2", output: "sun" },
       { role: "assistant", content: "Rain and sun." },
       { role: "user", content: "And Paris?" },
-      // A client that numbers calls per turn reuses an id: a new call, kept.
-      { type: "function_call", call_id: "call_1", name: "w", arguments: '{"c":"Paris"}' },
-      { type: "function_call_output", call_id: "call_1", output: "fog" },
+      // A client that numbers calls per turn uses an answered call's id again: a new call, kept with its output.
+      { type: "function_call", call_id: "call_1", name: "w", arguments: '{"c": "Oslo"}' },
+      { type: "function_call_output", call_id: "call_1", output: "rain" },
     ];
     assertInputRules(input);
     const sources: MessageSource[] = [];
     const chat = toChatRequest({ ...base, input }, before, input, sources);
-    const call = (id: string, city: string) => ({ id, type: "function" as const, function: { name: "w", arguments: `{"c":"${city}"}` } });
-    expect(chat.messages as unknown[]).toEqual([
+    const call = (id: string, args: string) => ({ id, type: "function" as const, function: { name: "w", arguments: args } });
+    const expected = [
       { role: "user", content: "Weather?" },
-      { role: "assistant", content: null, reasoning_content: "Two cities.", tool_calls: [call("call_1", "Oslo"), call("call_2", "Rome")] },
+      { role: "assistant", content: null, reasoning_content: "Two cities.", tool_calls: [call("call_1", '{"c": "Oslo"}'), call("call_2", '{"c": "Rome"}')] },
       { role: "tool", tool_call_id: "call_1", content: "rain" },
       { role: "tool", tool_call_id: "call_2", content: "sun" },
       // The reasoning sent again with its calls went with them, not onto this turn.
       { role: "assistant", content: "Rain and sun." },
       { role: "user", content: "And Paris?" },
-      { role: "assistant", content: null, tool_calls: [call("call_1", "Paris")] },
-      { role: "tool", tool_call_id: "call_1", content: "fog" },
-    ]);
-    // An error about a message still names the item it came from.
-    expect(sources.map((source) => source.item)).toEqual([0, 2, 4, 9, 10, 11, 12, 13]);
-    // The same when the input is made into items and appended to the stored conversation.
-    expect(toChatRequest({ ...base, input }, [...before, ...normalizeInput(input, "resp_test")], undefined).messages).toEqual(chat.messages);
-  });
-
-  test("an assistant turn's refusal part is part of its text (chat messages carry no refusal most providers read)", () => {
-    const input: ResponsesRequest["input"] = [
-      { role: "user", content: "Something forbidden" },
-      { role: "assistant", content: [{ type: "refusal", refusal: "I can't help with that." }] },
-      { role: "user", content: "Then something else." },
+      { role: "assistant", content: null, tool_calls: [call("call_1", '{"c": "Oslo"}')] },
+      { role: "tool", tool_call_id: "call_1", content: "rain" },
     ];
-    expect(convert({ ...base, input }).messages[1]).toEqual({ role: "assistant", content: "I can't help with that." });
+    expect(chat.messages as unknown[]).toEqual(expected);
+    // An error about a message still names the item it came from.
+    expect(sources.map((source) => source.item)).toEqual([0, 2, 7, 8, 10, 11, 12, 13]);
+    // The same when the input is made into items and appended to the stored conversation.
+    expect(toChatRequest({ ...base, input }, [...before, ...normalizeInput(input, "resp_test")], undefined).messages as unknown[]).toEqual(expected);
+    // And when all of it is stored (the next turn continues from this one): still one call_1 in the first turn.
+    const next = toChatRequest({ ...base, input: "Thanks" }, [...before, ...normalizeInput(input, "resp_test")], "Thanks");
+    expect(next.messages as unknown[]).toEqual([...expected, { role: "user", content: "Thanks" }]);
   });
 
   test("within one input nothing is left out: a call id used for two turns is two turns", () => {

@@ -39,14 +39,13 @@ export function toChatRequest(
     messages.push({ role: "system", content: request.instructions });
     sources?.push({ item: -1, type: "instructions" });
   }
-  // The stored conversation ends where this request's own input begins (the end of `before`, or
-  // earlier when the input was made into items and appended to it).
-  const own = input !== undefined || request.input === undefined ? 0 : Array.isArray(request.input) ? request.input.length : 1;
-  const stored = toChatMessages(before, messages, sources, 0, before.length - own, undefined);
+  // One walk over the conversation: the stored items, then this request's own input.
+  const walk: Walk = { reasoning: undefined, open: undefined, answered: undefined };
+  toChatMessages(before, messages, sources, 0, walk);
   if (typeof input === "string") {
     messages.push({ role: "user", content: input });
     sources?.push({ item: before.length, type: "message" });
-  } else if (input !== undefined) toChatMessages(input, messages, sources, before.length, before.length, stored);
+  } else if (input !== undefined) toChatMessages(input, messages, sources, before.length, walk);
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
   }
@@ -80,44 +79,30 @@ export function toChatRequest(
   return chat;
 }
 
-/**
- * The call ids of the function calls and outputs met so far in a conversation (made at the first
- * one): a call or an output sent again is the same turn, not a new one.
- */
-interface StoredCalls {
-  /** Call id → its name and arguments. */
-  calls: Map<string, string>;
-  /** Call id → its output's text. */
-  outputs: Map<string, string>;
+/** A walk over a conversation's items, carried from its stored part into the request's own input. */
+interface Walk {
+  /** Reasoning waiting for the next assistant turn. */
+  reasoning: string | undefined;
+  /** The assistant message that function calls still join (none once a tool or user turn follows). */
+  open: Message | undefined;
+  /** Call id → whether its output has come (made at the first function call). */
+  answered: Map<string, boolean> | undefined;
 }
-
-const callKey = (item: ConversationItem): string => `${item.name as string}\u0000${item.arguments as string}`;
-const outputKey = (item: ConversationItem): string => (typeof item.output === "string" ? item.output : JSON.stringify(item.output));
 
 /**
  * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
- * plugins read), function outputs become tool messages. Items before `storedEnd` (their place:
- * `offset` + their index) are the stored conversation, whose calls and outputs are recorded; a later
- * one that repeats a stored call (same `call_id`, name and arguments) or output (same `call_id` and
- * output) is left out, with the reasoning sent just before it: clients continuing with
+ * plugins read), function outputs become tool messages. A function call whose `call_id` is a call
+ * still waiting for its output is the same call sent again, and is left out with the reasoning sent
+ * just before it; an output for a call already answered is left out too. Clients continuing with
  * `previous_response_id` send their calls again in full (the AI SDK does, as OpenAI accepts), and a
  * second assistant turn with the same call would leave the first without its output, which chat
- * providers refuse. Anything else is kept, a reused call id included. With `sources` (an error being
- * explained), each message pushed records the item it came from (its place), and an assistant turn
- * each function call it took in. Returns the stored calls recorded.
+ * providers refuse. A call id used again once its call was answered (clients that number calls per
+ * turn) is a new call. With `sources` (an error being explained), each message pushed records the
+ * item it came from (its place: `offset` + its index), and an assistant turn each function call it
+ * took in.
  */
-function toChatMessages(
-  items: readonly ConversationItem[],
-  messages: Message[],
-  sources: MessageSource[] | undefined,
-  offset: number,
-  storedEnd: number,
-  stored: StoredCalls | undefined,
-): StoredCalls | undefined {
-  let reasoning: string | undefined;
-  // The assistant message that function calls still join (none once a tool or user turn follows).
-  let open: Message | undefined;
+function toChatMessages(items: readonly ConversationItem[], messages: Message[], sources: MessageSource[] | undefined, offset: number, walk: Walk): void {
   for (let k = 0; k < items.length; k++) {
     const item = items[k]!;
     const pushed = messages.length;
@@ -126,41 +111,45 @@ function toChatMessages(
         const role = item.role as Message["role"];
         const content = item.content as string | Part[];
         if (role === "assistant") {
-          open = { role, content: typeof content === "string" ? content : assistantText(content) };
-          if (reasoning !== undefined) (open as Record<string, unknown>).reasoning_content = reasoning;
-          reasoning = undefined;
+          const open: Message = { role, content: typeof content === "string" ? content : assistantText(content) };
+          if (walk.reasoning !== undefined) (open as Record<string, unknown>).reasoning_content = walk.reasoning;
+          walk.reasoning = undefined;
+          walk.open = open;
           messages.push(open);
         } else {
-          open = undefined;
+          walk.open = undefined;
           messages.push({ role, content: typeof content === "string" ? content : toChatContent(content) });
         }
         break;
       }
       case "function_call": {
         const id = item.call_id as string;
-        if (offset + k < storedEnd) (stored ??= { calls: new Map(), outputs: new Map() }).calls.set(id, callKey(item));
-        else if (stored !== undefined && stored.calls.get(id) === callKey(item)) {
-          reasoning = undefined; // sent again with its call: the stored turn has it
+        const answered = (walk.answered ??= new Map());
+        if (answered.get(id) === false) {
+          walk.reasoning = undefined; // sent again with its call: the turn already there has it
           continue;
         }
+        answered.set(id, false);
         const call = { id, type: "function" as const, function: { name: item.name as string, arguments: item.arguments as string } };
+        let open = walk.open;
         if (!open) {
-          open = { role: "assistant", content: null, tool_calls: [] };
+          open = walk.open = { role: "assistant", content: null, tool_calls: [] };
           messages.push(open);
         }
-        if (reasoning !== undefined) {
-          (open as Record<string, unknown>).reasoning_content = reasoning;
-          reasoning = undefined;
+        if (walk.reasoning !== undefined) {
+          (open as Record<string, unknown>).reasoning_content = walk.reasoning;
+          walk.reasoning = undefined;
         }
         (open.tool_calls ??= []).push(call);
         break;
       }
       case "function_call_output": {
-        if (offset + k < storedEnd) (stored ??= { calls: new Map(), outputs: new Map() }).outputs.set(item.call_id as string, outputKey(item));
-        else if (stored !== undefined && stored.outputs.get(item.call_id as string) === outputKey(item)) continue;
-        open = undefined;
+        const id = item.call_id as string;
+        if (walk.answered?.get(id) === true) continue; // its call is answered: this output was sent again
+        walk.answered?.set(id, true);
+        walk.open = undefined;
         const output = item.output as string | Part[];
-        messages.push({ role: "tool", tool_call_id: item.call_id as string, content: typeof output === "string" ? output : textOf(output) });
+        messages.push({ role: "tool", tool_call_id: id, content: typeof output === "string" ? output : textOf(output) });
         break;
       }
       case "reasoning": {
@@ -168,7 +157,7 @@ function toChatMessages(
         // The summary when there is one, else the full reasoning text (`reasoning_text` content, what open models give).
         const summary = (item.summary as { text: string }[] | undefined) ?? [];
         const parts = summary.length > 0 ? summary : ((item.content as { text: string }[] | undefined) ?? []);
-        if (parts.length > 0) reasoning = parts.map((s) => s.text).join("\n\n");
+        if (parts.length > 0) walk.reasoning = parts.map((s) => s.text).join("\n\n");
         break;
       }
       default:
@@ -183,7 +172,6 @@ function toChatMessages(
     }
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
-  return stored;
 }
 
 /**
