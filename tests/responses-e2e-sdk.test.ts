@@ -271,6 +271,23 @@ describe("Vercel AI SDK: the default OpenAI provider (Responses)", () => {
     expect(messages[1]!.tool_calls).toHaveLength(1);
     expect(messages[2]!.tool_call_id).toBe(messages[1]!.tool_calls![0]!.id);
   });
+
+  test("continuing with previousResponseId after text and a call: the SDK's reference to the stored text is that turn, once", async () => {
+    const { tool: aiTool, stepCountIs } = await import("ai");
+    const tools = { get_weather: aiTool({ description: "Weather", inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => `rain in ${city}` }) };
+    const model = provider()("tool-model-preamble");
+    const first = await generateText({ model, messages: [{ role: "user", content: "Weather in Paris?" }], tools, stopWhen: stepCountIs(1), maxRetries: 0 });
+    expect(first.text).toBe("Let me check.");
+    const previousResponseId = first.providerMetadata!.openai!.responseId as string;
+    const second = await generateText({ model, messages: first.response.messages, tools, providerOptions: { openai: { previousResponseId } }, maxRetries: 0 });
+    expect(second.text).toBe("The tool said: rain in Paris");
+    // The SDK sent [item_reference to the stored "Let me check.", the call, its output].
+    expect(received.at(-1)!.messages as unknown[]).toEqual([
+      { role: "user", content: "Weather in Paris?" },
+      expect.objectContaining({ role: "assistant", content: "Let me check.", tool_calls: [expect.objectContaining({ function: { name: "get_weather", arguments: '{"city":"Paris"}' } })] }),
+      expect.objectContaining({ role: "tool", content: "rain in Paris" }),
+    ]);
+  });
 });
 
 describe("OpenAI Agents SDK: an agent with one function tool on its default Responses model", () => {

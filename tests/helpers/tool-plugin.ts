@@ -4,6 +4,7 @@ import { definePlugin, type ChatRequest, type ChatResult, type ChunkResult } fro
  * A test model that uses tools as a real one would: given tools and no tool result yet, it calls the
  * first tool with `{"city":"Paris"}` (thinking first); after a tool result it answers with that
  * result. Every request it received is recorded, so tests can see what the gateway sent.
+ * `tool-model-preamble` says "Let me check." before its call, as many models do.
  */
 export function toolPlugin(received: ChatRequest[] = []) {
   const answer = (request: ChatRequest): ChatResult => {
@@ -17,7 +18,7 @@ export function toolPlugin(received: ChatRequest[] = []) {
             index: 0,
             finish_reason: "tool_calls",
             message: {
-              content: null,
+              content: request.model === "tool-model-preamble" ? "Let me check." : null,
               reasoning_content: "I should call the tool.",
               tool_calls: [{ id: `call_${received.length}`, type: "function", function: { name: tool.function.name, arguments: '{"city":"Paris"}' } }],
             },
@@ -34,7 +35,7 @@ export function toolPlugin(received: ChatRequest[] = []) {
   };
   return definePlugin({
     name: "tooly",
-    models: [{ id: "tool-model" }],
+    models: [{ id: "tool-model" }, { id: "tool-model-preamble" }],
     async chat(request) {
       return answer(request);
     },

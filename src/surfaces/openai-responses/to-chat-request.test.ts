@@ -115,6 +115,30 @@ describe("input → messages", () => {
     expect(next.messages as unknown[]).toEqual([...expected, { role: "user", content: "Thanks" }]);
   });
 
+  test("an item whose id came earlier is the same item sent again: read once", () => {
+    const before = normalizeInput(
+      [
+        { role: "user", content: "Weather?" },
+        { id: "msg_said", role: "assistant", content: "Let me check." },
+        { type: "function_call", call_id: "call_a", name: "w", arguments: "{}" },
+      ],
+      "resp_prev",
+    );
+    const input: ResponsesRequest["input"] = [
+      { id: "msg_said", role: "assistant", content: "Let me check." },
+      { type: "function_call", call_id: "call_a", name: "w", arguments: "{}" },
+      { type: "function_call_output", call_id: "call_a", output: "rain" },
+    ];
+    const sources: MessageSource[] = [];
+    const chat = toChatRequest({ ...base, input }, before, input, sources);
+    expect(chat.messages as unknown[]).toEqual([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_a", type: "function", function: { name: "w", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_a", content: "rain" },
+    ]);
+    expect(sources.map((source) => source.item)).toEqual([0, 1, 5]);
+  });
+
   test("within one input nothing is left out: a call id used for two turns is two turns", () => {
     const input: ResponsesRequest["input"] = [
       { role: "user", content: "Paris?" },

@@ -40,7 +40,7 @@ export function toChatRequest(
     sources?.push({ item: -1, type: "instructions" });
   }
   // One walk over the conversation: the stored items, then this request's own input.
-  const walk: Walk = { reasoning: undefined, open: undefined, answered: undefined };
+  const walk: Walk = { reasoning: undefined, open: undefined, answered: undefined, ids: undefined };
   toChatMessages(before, messages, sources, 0, walk);
   if (typeof input === "string") {
     messages.push({ role: "user", content: input });
@@ -87,18 +87,20 @@ interface Walk {
   open: Message | undefined;
   /** Call id → whether its output has come (made at the first function call). */
   answered: Map<string, boolean> | undefined;
+  /** The ids of the items walked so far (made at the first item with one). */
+  ids: Set<string> | undefined;
 }
 
 /**
  * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
- * plugins read), function outputs become tool messages. A function call whose `call_id` is a call
- * still waiting for its output is the same call sent again, and is left out with the reasoning sent
- * just before it; an output for a call already answered is left out too. Clients continuing with
- * `previous_response_id` send their calls again in full (the AI SDK does, as OpenAI accepts), and a
- * second assistant turn with the same call would leave the first without its output, which chat
- * providers refuse. A call id used again once its call was answered (clients that number calls per
- * turn) is a new call. With `sources` (an error being explained), each message pushed records the
+ * plugins read), function outputs become tool messages. What a client sends again of a stored
+ * turn is read once: an item whose `id` came earlier (the AI SDK refers to the stored message of a
+ * turn it continues with `previous_response_id`), a function call whose `call_id` is a call still
+ * waiting for its output (left out with the reasoning sent just before it: the AI SDK sends its
+ * calls again in full), and an output for a call already answered. A second assistant turn would
+ * come between a call and its output, which chat providers refuse. A call id used again once its
+ * call was answered (clients that number calls per turn) is a new call. With `sources` (an error being explained), each message pushed records the
  * item it came from (its place: `offset` + its index), and an assistant turn each function call it
  * took in.
  */
@@ -106,6 +108,12 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
   for (let k = 0; k < items.length; k++) {
     const item = items[k]!;
     const pushed = messages.length;
+    const itemId = item.id;
+    if (typeof itemId === "string") {
+      const ids = (walk.ids ??= new Set());
+      if (ids.has(itemId)) continue; // the same item sent again
+      ids.add(itemId);
+    }
     switch (item.type ?? "message") {
       case "message": {
         const role = item.role as Message["role"];
