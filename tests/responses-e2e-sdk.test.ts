@@ -317,4 +317,27 @@ describe("OpenAI Agents SDK: an agent with one function tool on its default Resp
     expect(calledWith).toBe("Paris");
     expect(result.finalOutput).toBe("The tool said: hail in Paris");
   });
+
+  test("a Chat Completions agent's history continued by a Responses agent: every turn reaches the model", async () => {
+    // The SDK's Chat Completions model gives every item of one completion the completion's id, and
+    // copies its `refusal: null` into output_text parts: items that share an id are still distinct.
+    const { OpenAIChatCompletionsModel, OpenAIResponsesModel, user } = await import("@openai/agents");
+    setTracingDisabled(true);
+    const sdk = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const weather = tool({ name: "get_weather", description: "Weather of a city", parameters: z.object({ city: z.string() }), execute: async ({ city }) => `hail in ${city}` });
+    const runner = new Runner();
+    const chatAgent = new Agent({ name: "Chat agent", instructions: "Be brief.", model: new OpenAIChatCompletionsModel(sdk, "tool-model-preamble"), tools: [weather] });
+    const first = await runner.run(chatAgent, "Weather in Paris?");
+    expect(first.finalOutput).toBe("The tool said: hail in Paris");
+    const shared = first.history.filter((item) => "id" in item && typeof item.id === "string").map((item) => (item as { id: string }).id);
+    expect(new Set(shared).size).toBeLessThan(shared.length); // the case this test is about
+    const responsesAgent = new Agent({ name: "Responses agent", instructions: "Be brief.", model: new OpenAIResponsesModel(sdk, "tool-model") });
+    const second = await runner.run(responsesAgent, [...first.history, user("Summarize.")]);
+    expect(second.finalOutput).toBe("No tool needed.");
+    const messages = received.at(-1)!.messages;
+    expect(messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "assistant", "user"]);
+    const call = messages[2]!.tool_calls?.[0];
+    expect([messages[2]!.content, call?.function]).toEqual(["Let me check.", { name: "get_weather", arguments: '{"city":"Paris"}' }]);
+    expect(messages[3]!.tool_call_id).toBe(call!.id);
+  });
 });

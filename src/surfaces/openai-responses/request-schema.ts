@@ -16,7 +16,8 @@ export const ResponsesContentPart = Type.Object(
     file_id: Type.Optional(Nullable(Type.String())),
     // OpenAI's DetailEnum (nullable here): `original` asks for no downscaling at all.
     detail: Type.Optional(Nullable(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high"), Type.Literal("original")]))),
-    refusal: Type.Optional(Type.String()),
+    // Nullable: the Agents SDK copies a chat answer's `refusal: null` into its output_text parts.
+    refusal: Type.Optional(Nullable(Type.String())),
   },
   open,
 );

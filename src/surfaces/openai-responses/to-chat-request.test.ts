@@ -139,6 +139,28 @@ describe("input → messages", () => {
     expect(sources.map((source) => source.item)).toEqual([0, 1, 5]);
   });
 
+  test("items that share an id but say different things are distinct (the Agents SDKs' completion ids and __fake_id__)", () => {
+    const input: ResponsesRequest["input"] = [
+      { role: "user", content: "Weather?" },
+      { id: "__fake_id__", type: "message", role: "assistant", content: [{ type: "output_text", text: "Checking.", refusal: null } as never] },
+      { id: "__fake_id__", type: "function_call", call_id: "c1", name: "w", arguments: "{}" },
+      { id: "__fake_id__", type: "function_call", call_id: "c2", name: "w", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: "hail" },
+      { type: "function_call_output", call_id: "c2", output: "sun" },
+      { id: "__fake_id__", type: "message", role: "assistant", content: [{ type: "output_text", text: "Hail and sun." }] },
+      { role: "user", content: "Thanks" },
+    ];
+    const call = (id: string) => ({ id, type: "function" as const, function: { name: "w", arguments: "{}" } });
+    expect(convert({ ...base, input }).messages as unknown[]).toEqual([
+      { role: "user", content: "Weather?" },
+      { role: "assistant", content: "Checking.", tool_calls: [call("c1"), call("c2")] },
+      { role: "tool", tool_call_id: "c1", content: "hail" },
+      { role: "tool", tool_call_id: "c2", content: "sun" },
+      { role: "assistant", content: "Hail and sun." },
+      { role: "user", content: "Thanks" },
+    ]);
+  });
+
   test("within one input nothing is left out: a call id used for two turns is two turns", () => {
     const input: ResponsesRequest["input"] = [
       { role: "user", content: "Paris?" },
