@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { assertInputRules } from "./input-rules.ts";
+import { outputItemId } from "./item-ids.ts";
 import { normalizeInput, referencedIds } from "./normalize-input.ts";
 import type { ResponsesRequest } from "./request-schema.ts";
 import { type MessageSource, toChatRequest } from "./to-chat-request.ts";
@@ -115,17 +116,18 @@ describe("input → messages", () => {
     expect(next.messages as unknown[]).toEqual([...expected, { role: "user", content: "Thanks" }]);
   });
 
-  test("an item whose id came earlier is the same item sent again: read once", () => {
+  test("an output item of this gateway's (its id) that came earlier is the same item sent again: read once", () => {
+    const said = outputItemId("msg_", "resp_0123456789abcdef01234567", 0);
     const before = normalizeInput(
       [
         { role: "user", content: "Weather?" },
-        { id: "msg_said", role: "assistant", content: "Let me check." },
+        { id: said, role: "assistant", content: "Let me check." },
         { type: "function_call", call_id: "call_a", name: "w", arguments: "{}" },
       ],
       "resp_prev",
     );
     const input: ResponsesRequest["input"] = [
-      { id: "msg_said", role: "assistant", content: "Let me check." },
+      { id: said, role: "assistant", content: "Let me check." },
       { type: "function_call", call_id: "call_a", name: "w", arguments: "{}" },
       { type: "function_call_output", call_id: "call_a", output: "rain" },
     ];
@@ -137,6 +139,30 @@ describe("input → messages", () => {
       { role: "tool", tool_call_id: "call_a", content: "rain" },
     ]);
     expect(sources.map((source) => source.item)).toEqual([0, 1, 5]);
+  });
+
+  test("ids clients make tell nothing: repeated, they are still distinct items (the Agents SDKs' completion ids, __fake_id__)", () => {
+    for (const id of ["__fake_id__", "chatcmpl-7"]) {
+      const input: ResponsesRequest["input"] = [
+        { role: "user", content: "Say OK" },
+        { id, role: "assistant", content: "OK." },
+        { role: "user", content: "Again" },
+        { id, role: "assistant", content: "OK." },
+        { id, type: "function_call", call_id: "call_0", name: "w", arguments: '{"c":"Paris"}' },
+        { type: "function_call_output", call_id: "call_0", output: "rain" },
+        { id, type: "function_call", call_id: "call_0", name: "w", arguments: '{"c":"Rome"}' },
+        { type: "function_call_output", call_id: "call_0", output: "sun" },
+      ];
+      expect(convert({ ...base, input }).messages.map((m) => [m.role, m.content ?? m.tool_calls?.[0]?.function.arguments])).toEqual([
+        ["user", "Say OK"],
+        ["assistant", "OK."],
+        ["user", "Again"],
+        ["assistant", "OK."],
+        ["tool", "rain"],
+        ["assistant", '{"c":"Rome"}'],
+        ["tool", "sun"],
+      ]);
+    }
   });
 
   test("items that share an id but say different things are distinct (the Agents SDKs' completion ids and __fake_id__)", () => {

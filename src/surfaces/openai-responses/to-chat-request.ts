@@ -1,6 +1,7 @@
 import { InvalidRequestError } from "../../errors.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoice } from "../../schemas/chat.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
+import { responseIdOfItem } from "./item-ids.ts";
 import type { InputItemResource } from "./response-schema.ts";
 
 type Part = Record<string, unknown>;
@@ -87,50 +88,16 @@ interface Walk {
   open: Message | undefined;
   /** Call id → whether its output has come (made at the first function call). */
   answered: Map<string, boolean> | undefined;
-  /** The items walked so far that have an id, by id (made at the first item with one). */
-  ids: Map<string, ConversationItem[]> | undefined;
-}
-
-/** What an item says, for telling an item sent again from another that shares its id. */
-function gist(item: ConversationItem): string {
-  switch (item.type ?? "message") {
-    case "message": {
-      const content = item.content as string | Part[] | undefined;
-      return `${item.role as string}\u0000${typeof content === "string" ? content : assistantText(content ?? [])}`;
-    }
-    case "function_call":
-    case "function_call_output":
-      return item.call_id as string;
-    case "reasoning":
-      return ((item.summary as { text: string }[] | undefined) ?? []).map((part) => part.text).join("\n\n");
-    default:
-      return "";
-  }
-}
-
-/**
- * Whether `item` was walked before: an earlier item with its id, its type and what it says. Ids alone
- * do not tell: the Agents SDK gives every item of one chat completion the completion's id.
- */
-function isSentAgain(walk: Walk, item: ConversationItem, id: string): boolean {
-  const earlier = (walk.ids ??= new Map<string, ConversationItem[]>()).get(id);
-  if (earlier === undefined) {
-    walk.ids.set(id, [item]);
-    return false;
-  }
-  const type = item.type ?? "message";
-  const said = gist(item);
-  if (earlier.some((other) => (other.type ?? "message") === type && gist(other) === said)) return true;
-  earlier.push(item);
-  return false;
+  /** The ids of this gateway's output items walked so far (made at the first one). */
+  ids: Set<string> | undefined;
 }
 
 /**
  * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
  * plugins read), function outputs become tool messages. What a client sends again of a stored
- * turn is read once: an item that came earlier with the same `id`, type and content (the AI SDK
- * refers to the stored message of a turn it continues with `previous_response_id`), a function call whose `call_id` is a call still
+ * turn is read once: an output item of this gateway's that came earlier (its id; the AI SDK refers
+ * to the stored message of a turn it continues with `previous_response_id`), a function call whose `call_id` is a call still
  * waiting for its output (left out with the reasoning sent just before it: the AI SDK sends its
  * calls again in full), and an output for a call already answered. A second assistant turn would
  * come between a call and its output, which chat providers refuse. A call id used again once its
@@ -142,7 +109,15 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
   for (let k = 0; k < items.length; k++) {
     const item = items[k]!;
     const pushed = messages.length;
-    if (typeof item.id === "string" && isSentAgain(walk, item, item.id)) continue;
+    // One of this gateway's output item ids (unique: they carry their response's id) seen again is
+    // the same item; ids clients make need not be unique (the Agents SDKs give every item of a chat
+    // completion the completion's id, or `__fake_id__`), and never tell.
+    const itemId = item.id;
+    if (typeof itemId === "string" && responseIdOfItem(itemId) !== undefined) {
+      const ids = (walk.ids ??= new Set());
+      if (ids.has(itemId)) continue;
+      ids.add(itemId);
+    }
     switch (item.type ?? "message") {
       case "message": {
         const role = item.role as Message["role"];
