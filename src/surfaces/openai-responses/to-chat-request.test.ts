@@ -141,6 +141,30 @@ describe("input → messages", () => {
     expect(sources.map((source) => source.item)).toEqual([0, 1, 5]);
   });
 
+  test("a provider naming every call call_0, continued by a loop sending [...output, outputs] each step: each call keeps its own output", () => {
+    const paris = outputItemId("fc_", "resp_0123456789abcdef01234567", 1);
+    const rome = outputItemId("fc_", "resp_76543210fedcba9876543210", 1);
+    const parisCall = { id: paris, type: "function_call", call_id: "call_0", name: "w", arguments: '{"c":"Paris"}', status: "completed" };
+    const before = normalizeInput(
+      [
+        { role: "user", content: "Weather in Paris, then Rome?" },
+        parisCall,
+        { type: "function_call_output", call_id: "call_0", output: "rain in Paris" },
+        { id: rome, type: "function_call", call_id: "call_0", name: "w", arguments: '{"c":"Rome"}' },
+      ],
+      "resp_prev",
+    );
+    const input: ResponsesRequest["input"] = [parisCall, { type: "function_call_output", call_id: "call_0", output: "rain in Paris" }, { type: "function_call_output", call_id: "call_0", output: "sun in Rome" }];
+    const chat = toChatRequest({ ...base, input }, before, input);
+    expect(chat.messages.map((m) => [m.role, m.content ?? m.tool_calls?.[0]?.function.arguments])).toEqual([
+      ["user", "Weather in Paris, then Rome?"],
+      ["assistant", '{"c":"Paris"}'],
+      ["tool", "rain in Paris"],
+      ["assistant", '{"c":"Rome"}'],
+      ["tool", "sun in Rome"],
+    ]);
+  });
+
   test("ids clients make tell nothing: repeated, they are still distinct items (the Agents SDKs' completion ids, __fake_id__)", () => {
     for (const id of ["__fake_id__", "chatcmpl-7"]) {
       const input: ResponsesRequest["input"] = [

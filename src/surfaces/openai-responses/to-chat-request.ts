@@ -1,8 +1,8 @@
 import { InvalidRequestError } from "../../errors.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoice } from "../../schemas/chat.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
-import { responseIdOfItem } from "./item-ids.ts";
 import type { InputItemResource } from "./response-schema.ts";
+import { ResentItems } from "./resent-items.ts";
 
 type Part = Record<string, unknown>;
 
@@ -41,7 +41,7 @@ export function toChatRequest(
     sources?.push({ item: -1, type: "instructions" });
   }
   // One walk over the conversation: the stored items, then this request's own input.
-  const walk: Walk = { reasoning: undefined, open: undefined, answered: undefined, ids: undefined };
+  const walk: Walk = { reasoning: undefined, open: undefined, resent: undefined };
   toChatMessages(before, messages, sources, 0, walk);
   if (typeof input === "string") {
     messages.push({ role: "user", content: input });
@@ -86,39 +86,28 @@ interface Walk {
   reasoning: string | undefined;
   /** The assistant message that function calls still join (none once a tool or user turn follows). */
   open: Message | undefined;
-  /** Call id → whether its output has come (made at the first function call). */
-  answered: Map<string, boolean> | undefined;
-  /** The ids of this gateway's output items walked so far (made at the first one). */
-  ids: Set<string> | undefined;
+  /** What was sent again (made at the first item with an id, call or output). */
+  resent: ResentItems | undefined;
 }
 
 /**
  * Items → chat messages: assistant text, its reasoning and its function calls become one assistant
  * message (reasoning items attach to the next assistant turn as `reasoning_content`, the field the
  * plugins read), function outputs become tool messages. What a client sends again of a stored
- * turn is read once: an output item of this gateway's that came earlier (its id; the AI SDK refers
- * to the stored message of a turn it continues with `previous_response_id`), a function call whose `call_id` is a call still
- * waiting for its output (left out with the reasoning sent just before it: the AI SDK sends its
- * calls again in full), and an output for a call already answered. A second assistant turn would
- * come between a call and its output, which chat providers refuse. A call id used again once its
- * call was answered (clients that number calls per turn) is a new call. With `sources` (an error being explained), each message pushed records the
- * item it came from (its place: `offset` + its index), and an assistant turn each function call it
- * took in.
+ * turn is read once (resent-items.ts). With `sources` (an error being explained), each message
+ * pushed records the item it came from (its place: `offset` + its index), and an assistant turn
+ * each function call it took in.
  */
 function toChatMessages(items: readonly ConversationItem[], messages: Message[], sources: MessageSource[] | undefined, offset: number, walk: Walk): void {
   for (let k = 0; k < items.length; k++) {
     const item = items[k]!;
     const pushed = messages.length;
-    // One of this gateway's output item ids (unique: they carry their response's id) seen again is
-    // the same item; ids clients make need not be unique (the Agents SDKs give every item of a chat
-    // completion the completion's id, or `__fake_id__`), and never tell.
-    const itemId = item.id;
-    if (typeof itemId === "string" && responseIdOfItem(itemId) !== undefined) {
-      const ids = (walk.ids ??= new Set());
-      if (ids.has(itemId)) continue;
-      ids.add(itemId);
+    const type = item.type ?? "message";
+    if ((typeof item.id === "string" || type === "function_call" || type === "function_call_output") && (walk.resent ??= new ResentItems()).isSentAgain(item)) {
+      if (type === "function_call") walk.reasoning = undefined; // sent again with its call: the turn already there has it
+      continue;
     }
-    switch (item.type ?? "message") {
+    switch (type) {
       case "message": {
         const role = item.role as Message["role"];
         const content = item.content as string | Part[];
@@ -136,12 +125,6 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
       }
       case "function_call": {
         const id = item.call_id as string;
-        const answered = (walk.answered ??= new Map());
-        if (answered.get(id) === false) {
-          walk.reasoning = undefined; // sent again with its call: the turn already there has it
-          continue;
-        }
-        answered.set(id, false);
         const call = { id, type: "function" as const, function: { name: item.name as string, arguments: item.arguments as string } };
         let open = walk.open;
         if (!open) {
@@ -157,8 +140,6 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
       }
       case "function_call_output": {
         const id = item.call_id as string;
-        if (walk.answered?.get(id) === true) continue; // its call is answered: this output was sent again
-        walk.answered?.set(id, true);
         walk.open = undefined;
         const output = item.output as string | Part[];
         messages.push({ role: "tool", tool_call_id: id, content: typeof output === "string" ? output : textOf(output) });
@@ -177,8 +158,7 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         throw new InvalidRequestError(`Unsupported input item type '${item.type}'.`, { param: "input" });
     }
     if (sources) {
-      const type = (item.type ?? "message") as MessageSource["type"];
-      if (messages.length > pushed) sources.push({ item: offset + k, type });
+      if (messages.length > pushed) sources.push({ item: offset + k, type: type as MessageSource["type"] });
       // The call joined the open assistant turn, the last message pushed.
       if (type === "function_call") (sources[sources.length - 1]!.calls ??= []).push(offset + k);
     }

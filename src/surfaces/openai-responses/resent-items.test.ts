@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import { outputItemId } from "./item-ids.ts";
+import { ResentItems } from "./resent-items.ts";
+
+type Item = { type?: string; id?: string; call_id?: string; name?: string };
+
+/** Which items of a walk are kept (not sent again), by their label. */
+function kept(items: (Item & { label: string })[]): string[] {
+  const resent = new ResentItems();
+  return items.filter((item) => !resent.isSentAgain(item)).map((item) => item.label);
+}
+
+const r1 = "resp_0123456789abcdef01234567";
+const r2 = "resp_76543210fedcba9876543210";
+
+describe("ResentItems", () => {
+  test("the AI SDK after previous_response_id: its text (by id) and its call (still waiting) again, then the output", () => {
+    const text = outputItemId("msg_", r1, 0);
+    const call = outputItemId("fc_", r1, 1);
+    expect(
+      kept([
+        { label: "user" },
+        { label: "text", id: text },
+        { label: "call", type: "function_call", id: call, call_id: "call_a" },
+        { label: "text again", id: text },
+        { label: "call again", type: "function_call", call_id: "call_a" },
+        { label: "output", type: "function_call_output", call_id: "call_a" },
+      ]),
+    ).toEqual(["user", "text", "call", "output"]);
+  });
+
+  test("a provider that names every call call_0, and a loop that sends [...output, outputs] each step: each output answers its own call", () => {
+    const paris = outputItemId("fc_", r1, 0);
+    const rome = outputItemId("fc_", r2, 0);
+    expect(
+      kept([
+        // stored: the first step, its output, the second step
+        { label: "paris", type: "function_call", id: paris, call_id: "call_0" },
+        { label: "rain in Paris", type: "function_call_output", call_id: "call_0" },
+        { label: "rome", type: "function_call", id: rome, call_id: "call_0" },
+        // sent: the first step's call and output again, then the second step's output
+        { label: "paris again", type: "function_call", id: paris, call_id: "call_0" },
+        { label: "rain in Paris again", type: "function_call_output", call_id: "call_0" },
+        { label: "rain in Rome", type: "function_call_output", call_id: "call_0" },
+      ]),
+    ).toEqual(["paris", "rain in Paris", "rome", "rain in Rome"]);
+  });
+
+  test("an answered call sent again alone does not swallow the output of a new call with its id", () => {
+    const paris = outputItemId("fc_", r1, 0);
+    expect(
+      kept([
+        { label: "paris", type: "function_call", id: paris, call_id: "call_0" },
+        { label: "rain", type: "function_call_output", call_id: "call_0" },
+        { label: "paris again", type: "function_call", id: paris, call_id: "call_0" },
+        { label: "rome", type: "function_call", call_id: "call_0" },
+        { label: "sun", type: "function_call_output", call_id: "call_0" },
+      ]),
+    ).toEqual(["paris", "rain", "rome", "sun"]);
+  });
+
+  test("ids clients make tell nothing; an output for an answered call is sent again; an id used after its answer is a new call", () => {
+    expect(
+      kept([
+        { label: "ok", id: "__fake_id__" },
+        { label: "ok too", id: "__fake_id__" },
+        { label: "call", type: "function_call", id: "chatcmpl-7", call_id: "call_0" },
+        { label: "output", type: "function_call_output", call_id: "call_0" },
+        { label: "output again", type: "function_call_output", call_id: "call_0" },
+        { label: "new call", type: "function_call", id: "chatcmpl-7", call_id: "call_0" },
+        { label: "its output", type: "function_call_output", call_id: "call_0" },
+        { label: "an output with no call", type: "function_call_output", call_id: "call_9" },
+      ]),
+    ).toEqual(["ok", "ok too", "call", "output", "new call", "its output", "an output with no call"]);
+  });
+});
