@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { outputItemId } from "./item-ids.ts";
 import { ResentItems } from "./resent-items.ts";
 
-type Item = { type?: string; id?: string; call_id?: string; name?: string };
+type Item = { type?: string; id?: string; call_id?: string; output?: string };
 
 /** Which items of a walk are kept (not sent again), by their label. */
 function kept(items: (Item & { label: string })[]): string[] {
@@ -36,14 +36,28 @@ describe("ResentItems", () => {
       kept([
         // stored: the first step, its output, the second step
         { label: "paris", type: "function_call", id: paris, call_id: "call_0" },
-        { label: "rain in Paris", type: "function_call_output", call_id: "call_0" },
+        { label: "rain in Paris", type: "function_call_output", call_id: "call_0", output: "rain in Paris" },
         { label: "rome", type: "function_call", id: rome, call_id: "call_0" },
         // sent: the first step's call and output again, then the second step's output
         { label: "paris again", type: "function_call", id: paris, call_id: "call_0" },
-        { label: "rain in Paris again", type: "function_call_output", call_id: "call_0" },
-        { label: "rain in Rome", type: "function_call_output", call_id: "call_0" },
+        { label: "rain in Paris again", type: "function_call_output", call_id: "call_0", output: "rain in Paris" },
+        { label: "rain in Rome", type: "function_call_output", call_id: "call_0", output: "rain in Rome" },
       ]),
     ).toEqual(["paris", "rain in Paris", "rome", "rain in Rome"]);
+  });
+
+  test("an answered call sent again without its output: the next output, another text, answers the waiting call", () => {
+    const paris = outputItemId("fc_", r1, 0);
+    const rome = outputItemId("fc_", r2, 0);
+    expect(
+      kept([
+        { label: "paris", type: "function_call", id: paris, call_id: "call_0" },
+        { label: "rain in Paris", type: "function_call_output", call_id: "call_0", output: "rain in Paris" },
+        { label: "rome", type: "function_call", id: rome, call_id: "call_0" },
+        { label: "paris again", type: "function_call", id: paris, call_id: "call_0" },
+        { label: "sun in Rome", type: "function_call_output", call_id: "call_0", output: "sun in Rome" },
+      ]),
+    ).toEqual(["paris", "rain in Paris", "rome", "sun in Rome"]);
   });
 
   test("an answered call sent again alone does not swallow the output of a new call with its id", () => {
@@ -51,12 +65,13 @@ describe("ResentItems", () => {
     expect(
       kept([
         { label: "paris", type: "function_call", id: paris, call_id: "call_0" },
-        { label: "rain", type: "function_call_output", call_id: "call_0" },
+        { label: "rain", type: "function_call_output", call_id: "call_0", output: "rain" },
         { label: "paris again", type: "function_call", id: paris, call_id: "call_0" },
         { label: "rome", type: "function_call", call_id: "call_0" },
-        { label: "sun", type: "function_call_output", call_id: "call_0" },
+        // The same text as Paris's output: still Rome's, since a new call took the id.
+        { label: "rain in Rome", type: "function_call_output", call_id: "call_0", output: "rain" },
       ]),
-    ).toEqual(["paris", "rain", "rome", "sun"]);
+    ).toEqual(["paris", "rain", "rome", "rain in Rome"]);
   });
 
   test("ids clients make tell nothing; an output for an answered call is sent again; an id used after its answer is a new call", () => {

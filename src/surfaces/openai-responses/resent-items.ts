@@ -5,7 +5,10 @@ interface Item {
   type?: string | null;
   id?: string | null;
   call_id?: string;
+  output?: unknown;
 }
+
+const outputText = (item: Item): string => (typeof item.output === "string" ? item.output : JSON.stringify(item.output));
 
 /**
  * Which items of a conversation a client sent again, walked in order (the stored part, then the
@@ -19,8 +22,8 @@ interface Item {
  *   chat completion the completion's id, or `__fake_id__`, and Ollama's `chatcmpl-` ids repeat.
  * - A call whose `call_id` still waits for its output is the same call.
  * - An output for an answered call is the same output; and after an answered call of the gateway's
- *   is sent again, the next output with its `call_id` is its output sent again, even if a later call
- *   reused the id (providers that number calls per turn) and waits.
+ *   is sent again, an output with its `call_id` and its output's text is that output sent again,
+ *   even if a later call reused the id (providers that number calls per turn) and waits.
  * - A call id used again after its call was answered is a new call.
  */
 export class ResentItems {
@@ -30,10 +33,10 @@ export class ResentItems {
   readonly #answered = new Map<string, boolean>();
   /** Call id → the gateway's item id of its waiting call, when it has one. */
   readonly #waiting = new Map<string, string>();
-  /** The gateway's function call item ids whose output came. */
-  readonly #answeredItems = new Set<string>();
-  /** Call ids whose next output replays an answered call sent again. */
-  readonly #replays = new Set<string>();
+  /** The gateway's function call item ids whose output came → that output's text. */
+  readonly #answeredItems = new Map<string, string>();
+  /** Call id → the output text of an answered call sent again, which its next output may replay. */
+  readonly #replays = new Map<string, string>();
 
   /** Whether `item` is sent again; reading it records it otherwise (call it once per item, in order). */
   isSentAgain(item: Item): boolean {
@@ -41,7 +44,8 @@ export class ResentItems {
     const own = typeof id === "string" && responseIdOfItem(id) !== undefined;
     if (own) {
       if (this.#ids.has(id)) {
-        if (item.type === "function_call" && this.#answeredItems.has(id)) this.#replays.add(item.call_id!);
+        const output = item.type === "function_call" ? this.#answeredItems.get(id) : undefined;
+        if (output !== undefined) this.#replays.set(item.call_id!, output);
         return true;
       }
       this.#ids.add(id);
@@ -55,13 +59,17 @@ export class ResentItems {
       else this.#waiting.delete(callId);
     } else if (item.type === "function_call_output") {
       const callId = item.call_id!;
-      if (this.#replays.delete(callId)) return true;
+      const replayed = this.#replays.get(callId);
+      if (replayed !== undefined) {
+        this.#replays.delete(callId);
+        if (replayed === outputText(item)) return true;
+      }
       const answered = this.#answered.get(callId);
       if (answered === true) return true;
       if (answered === false) {
         this.#answered.set(callId, true);
         const waiting = this.#waiting.get(callId);
-        if (waiting !== undefined) this.#answeredItems.add(waiting);
+        if (waiting !== undefined) this.#answeredItems.set(waiting, outputText(item));
       }
     }
     return false;
