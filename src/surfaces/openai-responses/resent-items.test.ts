@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { outputItemId } from "./item-ids.ts";
 import { ResentItems } from "./resent-items.ts";
 
-type Item = { type?: string; id?: string; call_id?: string; output?: string };
+type Item = { type?: string; id?: string; call_id?: string; name?: string; arguments?: string; output?: string };
 
 /** Which items of a walk are kept (not sent again), by their label. */
 function kept(items: (Item & { label: string })[]): string[] {
@@ -58,6 +58,24 @@ describe("ResentItems", () => {
         { label: "sun in Rome", type: "function_call_output", call_id: "call_0", output: "sun in Rome" },
       ]),
     ).toEqual(["paris", "rain in Paris", "rome", "sun in Rome"]);
+  });
+
+  test("the AI SDK sending a call_0 loop's steps again without ids: an earlier answered call (same name, arguments re-serialised) and its output", () => {
+    const call = (label: string, city: string, spaced = false) => ({ label, type: "function_call", call_id: "call_0", name: "w", arguments: spaced ? `{"c": "${city}"}` : `{"c":"${city}"}` });
+    const output = (label: string, text: string) => ({ label, type: "function_call_output", call_id: "call_0", output: text });
+    expect(
+      kept([
+        // stored: the first step, its output, the second step (waiting)
+        call("paris", "Paris", true),
+        output("rain in Paris", "rain in Paris"),
+        call("rome", "Rome", true),
+        // sent again in full, arguments re-serialised, then the new output
+        call("paris again", "Paris"),
+        output("rain in Paris again", "rain in Paris"),
+        call("rome again", "Rome"),
+        output("rain in Rome", "rain in Rome"),
+      ]),
+    ).toEqual(["paris", "rain in Paris", "rome", "rain in Rome"]);
   });
 
   test("an answered call sent again alone does not swallow the output of a new call with its id", () => {

@@ -5,10 +5,33 @@ interface Item {
   type?: string | null;
   id?: string | null;
   call_id?: string;
+  name?: string;
+  arguments?: string;
   output?: unknown;
 }
 
-const outputText = (item: Item): string => (typeof item.output === "string" ? item.output : JSON.stringify(item.output));
+/** A function call met in the walk, and its output's text once it came. */
+interface CallRecord {
+  name: string | undefined;
+  args: string | undefined;
+  /** The gateway's output item id, when the call is one of its items. */
+  itemId: string | undefined;
+  output: string | undefined;
+}
+
+const outputText = (item: Item): string => (typeof item.output === "string" ? item.output : (JSON.stringify(item.output) ?? ""));
+
+/** Arguments as JSON without its spacing: the AI SDK sends a call's arguments again re-serialised. */
+function canonical(args: string | undefined): string | undefined {
+  if (args === undefined) return undefined;
+  try {
+    return JSON.stringify(JSON.parse(args));
+  } catch {
+    return args;
+  }
+}
+
+const sameCall = (record: CallRecord, item: Item): boolean => record.name === item.name && canonical(record.args) === canonical(item.arguments);
 
 /**
  * Which items of a conversation a client sent again, walked in order (the stored part, then the
@@ -20,58 +43,67 @@ const outputText = (item: Item): string => (typeof item.output === "string" ? it
  * - One of the gateway's own output items seen before (its id carries its response's id, so it is
  *   unique) is the same item. Ids clients make tell nothing: the Agents SDKs give every item of a
  *   chat completion the completion's id, or `__fake_id__`, and Ollama's `chatcmpl-` ids repeat.
- * - A call whose `call_id` still waits for its output is the same call.
- * - An output for an answered call is the same output; and after an answered call of the gateway's
- *   is sent again, an output with its `call_id` and its output's text is that output sent again,
- *   even if a later call reused the id (providers that number calls per turn) and waits.
+ * - A call whose `call_id` has a call still waiting for its output is sent again: that call, or (same
+ *   name and arguments) an earlier answered call with the id, whose output text is then expected
+ *   again next (providers that number calls per turn reuse `call_0` every turn).
+ * - An output for an answered call is the same output, and so is one with the text expected again.
  * - A call id used again after its call was answered is a new call.
  */
 export class ResentItems {
   /** The gateway's output item ids seen. */
   readonly #ids = new Set<string>();
-  /** Call id → whether its latest call was answered. */
-  readonly #answered = new Map<string, boolean>();
-  /** Call id → the gateway's item id of its waiting call, when it has one. */
-  readonly #waiting = new Map<string, string>();
-  /** The gateway's function call item ids whose output came → that output's text. */
-  readonly #answeredItems = new Map<string, string>();
-  /** Call id → the output text of an answered call sent again, which its next output may replay. */
+  /** Call id → its calls in order, the last one the current. */
+  readonly #calls = new Map<string, CallRecord[]>();
+  /** Call id → the output text of an answered call sent again, which its next output may repeat. */
   readonly #replays = new Map<string, string>();
 
   /** Whether `item` is sent again; reading it records it otherwise (call it once per item, in order). */
   isSentAgain(item: Item): boolean {
     const id = item.id;
     const own = typeof id === "string" && responseIdOfItem(id) !== undefined;
-    if (own) {
-      if (this.#ids.has(id)) {
-        const output = item.type === "function_call" ? this.#answeredItems.get(id) : undefined;
-        if (output !== undefined) this.#replays.set(item.call_id!, output);
-        return true;
-      }
-      this.#ids.add(id);
+    if (own && this.#ids.has(id)) {
+      if (item.type === "function_call") this.#replay(item.call_id!, this.#calls.get(item.call_id!)?.find((call) => call.itemId === id));
+      return true;
     }
-    if (item.type === "function_call") {
-      const callId = item.call_id!;
-      if (this.#answered.get(callId) === false) return true;
-      this.#answered.set(callId, false);
-      this.#replays.delete(callId);
-      if (own) this.#waiting.set(callId, id);
-      else this.#waiting.delete(callId);
-    } else if (item.type === "function_call_output") {
-      const callId = item.call_id!;
-      const replayed = this.#replays.get(callId);
-      if (replayed !== undefined) {
-        this.#replays.delete(callId);
-        if (replayed === outputText(item)) return true;
-      }
-      const answered = this.#answered.get(callId);
-      if (answered === true) return true;
-      if (answered === false) {
-        this.#answered.set(callId, true);
-        const waiting = this.#waiting.get(callId);
-        if (waiting !== undefined) this.#answeredItems.set(waiting, outputText(item));
-      }
-    }
+    if (own) this.#ids.add(id);
+    if (item.type === "function_call") return this.#isCallSentAgain(item, own ? id : undefined);
+    if (item.type === "function_call_output") return this.#isOutputSentAgain(item);
     return false;
+  }
+
+  #isCallSentAgain(item: Item, itemId: string | undefined): boolean {
+    const callId = item.call_id!;
+    const calls = this.#calls.get(callId);
+    const current = calls?.at(-1);
+    if (current !== undefined && current.output === undefined) {
+      // A call with this id waits: this is it, or an earlier answered one, sent again.
+      if (!sameCall(current, item)) this.#replay(callId, calls!.find((call) => call.output !== undefined && sameCall(call, item)));
+      return true;
+    }
+    const record: CallRecord = { name: item.name, args: item.arguments, itemId, output: undefined };
+    if (calls) calls.push(record);
+    else this.#calls.set(callId, [record]);
+    this.#replays.delete(callId);
+    return false;
+  }
+
+  #isOutputSentAgain(item: Item): boolean {
+    const callId = item.call_id!;
+    const text = outputText(item);
+    const replayed = this.#replays.get(callId);
+    if (replayed !== undefined) {
+      this.#replays.delete(callId);
+      if (replayed === text) return true;
+    }
+    const current = this.#calls.get(callId)?.at(-1);
+    if (current === undefined) return false; // an output with no call before it: as sent
+    if (current.output !== undefined) return true;
+    current.output = text;
+    return false;
+  }
+
+  /** An answered call sent again: its output may come again next. */
+  #replay(callId: string, call: CallRecord | undefined): void {
+    if (call?.output !== undefined) this.#replays.set(callId, call.output);
   }
 }
