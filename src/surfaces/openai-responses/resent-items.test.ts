@@ -29,35 +29,28 @@ describe("ResentItems", () => {
     ).toEqual(["user", "text", "call", "output"]);
   });
 
-  test("a provider that names every call call_0, and a loop that sends [...output, outputs] each step: each output answers its own call", () => {
-    const paris = outputItemId("fc_", r1, 0);
-    const rome = outputItemId("fc_", r2, 0);
-    expect(
-      kept([
-        // stored: the first step, its output, the second step
-        { label: "paris", type: "function_call", id: paris, call_id: "call_0" },
-        { label: "rain in Paris", type: "function_call_output", call_id: "call_0", output: "rain in Paris" },
-        { label: "rome", type: "function_call", id: rome, call_id: "call_0" },
-        // sent: the first step's call and output again, then the second step's output
-        { label: "paris again", type: "function_call", id: paris, call_id: "call_0" },
-        { label: "rain in Paris again", type: "function_call_output", call_id: "call_0", output: "rain in Paris" },
-        { label: "rain in Rome", type: "function_call_output", call_id: "call_0", output: "rain in Rome" },
-      ]),
-    ).toEqual(["paris", "rain in Paris", "rome", "rain in Rome"]);
+  /** Stored: a provider naming every call call_0 — a first step (answered) and a second one, waiting. */
+  const paris = outputItemId("fc_", r1, 0);
+  const rome = outputItemId("fc_", r2, 0);
+  const storedLoop = [
+    { label: "paris", type: "function_call", id: paris, call_id: "call_0" },
+    { label: "rain in Paris", type: "function_call_output", call_id: "call_0", output: "rain in Paris" },
+    { label: "rome", type: "function_call", id: rome, call_id: "call_0" },
+  ];
+  const parisAgain = { label: "paris again", type: "function_call", id: paris, call_id: "call_0" };
+  const output = (label: string, text: string) => ({ label, type: "function_call_output", call_id: "call_0", output: text });
+
+  test("a loop that sends [...output, outputs] each step: the first step's call and output again, then the waiting call's output", () => {
+    expect(kept([...storedLoop, parisAgain, output("rain in Paris again", "rain in Paris"), output("rain in Rome", "rain in Rome")])).toEqual([
+      "paris",
+      "rain in Paris",
+      "rome",
+      "rain in Rome",
+    ]);
   });
 
   test("an answered call sent again without its output: the next output, another text, answers the waiting call", () => {
-    const paris = outputItemId("fc_", r1, 0);
-    const rome = outputItemId("fc_", r2, 0);
-    expect(
-      kept([
-        { label: "paris", type: "function_call", id: paris, call_id: "call_0" },
-        { label: "rain in Paris", type: "function_call_output", call_id: "call_0", output: "rain in Paris" },
-        { label: "rome", type: "function_call", id: rome, call_id: "call_0" },
-        { label: "paris again", type: "function_call", id: paris, call_id: "call_0" },
-        { label: "sun in Rome", type: "function_call_output", call_id: "call_0", output: "sun in Rome" },
-      ]),
-    ).toEqual(["paris", "rain in Paris", "rome", "sun in Rome"]);
+    expect(kept([...storedLoop, parisAgain, output("sun in Rome", "sun in Rome")])).toEqual(["paris", "rain in Paris", "rome", "sun in Rome"]);
   });
 
   test("the AI SDK sending a call_0 loop's steps again without ids: an earlier answered call (same name, arguments re-serialised) and its output", () => {
