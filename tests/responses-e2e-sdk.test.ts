@@ -176,6 +176,22 @@ describe("openai SDK: client.responses", () => {
     ];
     expect(next.input_tokens).toBe(await countPromptTokens(history, tools));
 
+    // A JSON schema the answer must follow is part of what the model is given.
+    const schema = { type: "object", properties: { joke: { type: "string" } }, required: ["joke"], additionalProperties: false };
+    const formatted = await client.responses.inputTokens.count({
+      model: "dummy-model:1.0",
+      instructions: "Be brief.",
+      input: "Tell me a joke.",
+      text: { format: { type: "json_schema", name: "joke", schema, strict: true } },
+    });
+    expect(formatted.input_tokens).toBe(
+      await countPromptTokens([{ role: "system", content: "Be brief." }, { role: "user", content: "Tell me a joke." }], undefined, {
+        type: "json_schema",
+        json_schema: { name: "joke", schema, strict: true },
+      }),
+    );
+    expect(formatted.input_tokens).toBeGreaterThan(alone.input_tokens + 10);
+
     // Null is leaving a field out (OpenAI's TokenCountsBody makes them nullable); fields it does not have are ignored.
     const nulls = { model: "dummy-model:1.0", instructions: "Be brief.", input: null, tools: null, tool_choice: null, user: 5, stream: true };
     const instructionsOnly = await client.responses.inputTokens.count(nulls as unknown as OpenAI.Responses.InputTokenCountParams);

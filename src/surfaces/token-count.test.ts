@@ -11,6 +11,15 @@ describe("countPromptTokens", () => {
     expect(await countPromptTokens(user(text), undefined)).toBe(countTokens(text) + 3);
   });
 
+  test("a JSON schema the answer must follow is counted as the model is given it; other formats add nothing", async () => {
+    const json_schema = { name: "weather", schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }, strict: true };
+    const prompt = user("Weather in Paris?");
+    const bare = await countPromptTokens(prompt, undefined);
+    expect(await countPromptTokens(prompt, undefined, { type: "json_schema", json_schema })).toBe(bare + countTokens(JSON.stringify(json_schema)));
+    expect(await countPromptTokens(prompt, undefined, { type: "json_object" })).toBe(bare);
+    expect(await countPromptTokens(prompt, undefined, { type: "text" })).toBe(bare);
+  });
+
   test("long prose is counted in slices at spaces: within 1 % of the whole-text count", async () => {
     const text = "The quick brown fox jumps over the lazy dog. ".repeat(400);
     const whole = countTokens(text);

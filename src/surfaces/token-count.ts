@@ -1,4 +1,4 @@
-import type { Message, Tool } from "../schemas/chat.ts";
+import type { Message, ResponseFormat, Tool } from "../schemas/chat.ts";
 
 /**
  * Ollaix's own count of a prompt's tokens, for Anthropic's `count_tokens` and OpenAI's
@@ -76,9 +76,18 @@ export function estimatePromptTokens(messages: readonly Message[], tools: readon
   return countWith(counter ?? byChars, messages, tools);
 }
 
-/** The prompt's tokens with the BPE tokenizer, loading it first if need be. */
-export async function countPromptTokens(messages: readonly Message[], tools: readonly Tool[] | undefined): Promise<number> {
-  return countWith(counter ?? (await loadTokenizer()), messages, tools);
+/**
+ * The prompt's tokens with the BPE tokenizer, loading it first if need be. A JSON schema the answer
+ * must follow is counted too: the model is given it as it is given the tools.
+ */
+export async function countPromptTokens(
+  messages: readonly Message[],
+  tools: readonly Tool[] | undefined,
+  format?: ResponseFormat,
+): Promise<number> {
+  const count = counter ?? (await loadTokenizer());
+  const schema = format?.type === "json_schema" && format.json_schema ? countText(JSON.stringify(format.json_schema), count) : 0;
+  return countWith(count, messages, tools) + schema;
 }
 
 function countWith(count: Counter, messages: readonly Message[], tools: readonly Tool[] | undefined): number {

@@ -178,7 +178,7 @@ export function responsesRoutes(
         const chat = toChatRequest(body, conversation.before, conversation.input);
         const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
         try {
-          const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools));
+          const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools, chat.response_format));
           Object.assign(set.headers, counted.headers);
           return { object: "response.input_tokens" as const, input_tokens: counted.inputTokens };
         } catch (error) {
