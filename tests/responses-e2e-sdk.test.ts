@@ -334,6 +334,28 @@ describe("OpenAI Agents SDK: an agent with one function tool on its default Resp
     expect(result.finalOutput).toBe("The tool said: hail in Paris");
   });
 
+  test("a tool that returns an image: the model gets the tool's result and then the image (chat tool messages carry text only)", async () => {
+    setTracingDisabled(true);
+    const runner = new Runner({
+      modelProvider: new OpenAIProvider({ openAIClient: new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 }) }),
+    });
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const agent = new Agent({
+      name: "Camera agent",
+      instructions: "Use the tool.",
+      model: "tool-model",
+      tools: [tool({ name: "snapshot", description: "A picture of a city", parameters: z.object({ city: z.string() }), execute: async () => ({ type: "image" as const, image: png }) })],
+    });
+    const result = await runner.run(agent, "Show me Paris.");
+    expect(result.finalOutput).toBe("The tool said: [the output is the images in the next user message] (+1 image)");
+    const messages = received.at(-1)!.messages;
+    const callId = messages.at(-3)!.tool_calls![0]!.id;
+    expect(messages.slice(-2)).toEqual([
+      { role: "tool", tool_call_id: callId, content: "[the output is the images in the next user message]" },
+      { role: "user", content: [{ type: "text", text: `[images returned by tool call ${callId}]` }, { type: "image_url", image_url: { url: png } }] },
+    ]);
+  });
+
   test("a Chat Completions agent's history continued by a Responses agent: every turn reaches the model", async () => {
     // The SDK's Chat Completions model gives every item of one completion the completion's id, and
     // copies its `refusal: null` into output_text parts: items that share an id are still distinct.

@@ -72,6 +72,43 @@ describe("through the openai-compatible plugin", () => {
     });
   });
 
+  test("a function output's images reach the upstream after the tool messages as a user message; input_items lists them in OpenAI's form", async () => {
+    const shot = "https://img.example/screen.png";
+    const response = await client.responses.create({
+      model: "gpt-4o-mini",
+      input: [
+        { role: "user", content: "What is on screen?" },
+        { type: "function_call", call_id: "call_s", name: "screenshot", arguments: "{}" },
+        { type: "function_call", call_id: "call_t", name: "title", arguments: "{}" },
+        { type: "function_call_output", call_id: "call_s", output: [{ type: "input_text", text: "Screen 1:" }, { type: "input_image", image_url: shot, detail: "low" }] },
+        { type: "function_call_output", call_id: "call_t", output: "Editor" },
+      ],
+    });
+    expectOpenAI("Response", response);
+    expect((lastChatBody().messages as unknown[]).slice(1)).toEqual([
+      { role: "assistant", content: null, tool_calls: [expect.objectContaining({ id: "call_s" }), expect.objectContaining({ id: "call_t" })] },
+      { role: "tool", tool_call_id: "call_s", content: "Screen 1:" },
+      { role: "tool", tool_call_id: "call_t", content: "Editor" },
+      { role: "user", content: [{ type: "text", text: "[images returned by tool call call_s]" }, { type: "image_url", image_url: { url: shot, detail: "low" } }] },
+    ]);
+    const page = await (await fetch(`${gw.url}/v1/responses/${response.id}/input_items?order=asc`)).json();
+    expectOpenAI("ResponseItemList", page);
+    expect(page.data[3]).toMatchObject({
+      type: "function_call_output",
+      call_id: "call_s",
+      output: [{ type: "input_text", text: "Screen 1:" }, { type: "input_image", image_url: shot, detail: "low" }],
+    });
+
+    // Continued, with the outputs sent again as openai-node loops do: the images are read once.
+    await client.responses.create({
+      model: "gpt-4o-mini",
+      previous_response_id: response.id,
+      input: [{ type: "function_call_output", call_id: "call_s", output: [{ type: "input_text", text: "Screen 1:" }, { type: "input_image", image_url: shot, detail: "low" }] }, { role: "user", content: "And now?" }],
+    });
+    const roles = (lastChatBody().messages as { role: string }[]).map((message) => message.role);
+    expect(roles).toEqual(["user", "assistant", "tool", "tool", "user", "assistant", "user"]);
+  });
+
   test("the upstream's tool call comes back as a function_call item; a streamed answer asks for usage", async () => {
     const response = await client.responses.create({ model: "gpt-4o-mini", input: "Weather in Paris?", tools: [{ type: "function", name: "get_weather", parameters: null, strict: null }] });
     expectOpenAI("Response", response);

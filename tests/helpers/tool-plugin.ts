@@ -3,13 +3,21 @@ import { definePlugin, type ChatRequest, type ChatResult, type ChunkResult } fro
 /**
  * A test model that uses tools as a real one would: given tools and no tool result yet, it calls the
  * first tool with `{"city":"Paris"}` (thinking first); after a tool result it answers with that
- * result. Every request it received is recorded, so tests can see what the gateway sent.
+ * result (and how many images followed it). Every request it received is recorded, so tests can see
+ * what the gateway sent.
  * `tool-model-preamble` says "Let me check." before its call, as many models do.
  */
 export function toolPlugin(received: ChatRequest[] = []) {
   const answer = (request: ChatRequest): ChatResult => {
     received.push(request);
-    const last = request.messages[request.messages.length - 1];
+    // A tool's images come after its result as user messages of image parts (the Responses surface's form).
+    let end = request.messages.length - 1;
+    let images = 0;
+    for (let content = request.messages[end]?.content; Array.isArray(content) && content.some((part) => part.type === "image_url"); content = request.messages[--end]?.content) {
+      if (request.messages[end]!.role !== "user") break;
+      images += content.filter((part) => part.type === "image_url").length;
+    }
+    const last = request.messages[end];
     const tool = request.tools?.[0];
     if (tool && last?.role !== "tool") {
       return {
@@ -27,7 +35,8 @@ export function toolPlugin(received: ChatRequest[] = []) {
         usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, completion_tokens_details: { reasoning_tokens: 3 } },
       };
     }
-    const text = last?.role === "tool" ? `The tool said: ${String(last.content)}` : "No tool needed.";
+    const shown = images > 0 ? ` (+${images} image${images > 1 ? "s" : ""})` : "";
+    const text = last?.role === "tool" ? `The tool said: ${String(last.content)}${shown}` : "No tool needed.";
     return {
       choices: [{ index: 0, finish_reason: "stop", message: { content: text } }],
       usage: { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 },

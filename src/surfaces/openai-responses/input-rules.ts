@@ -108,12 +108,21 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant
   }
 }
 
+/** A function output's parts: text, and images (by URL or `data:` URL; files are refused as in messages). */
 function checkOutputParts(parts: readonly ResponsesContentPart[], i: number): void {
   for (let j = 0; j < parts.length; j++) {
     const part = parts[j]!;
-    if (part.type !== "input_text" && part.type !== "output_text") {
-      fail(`Invalid '${outputAt(i, j)}.type': function outputs may only hold text parts here.`, `${outputAt(i, j)}.type`);
+    switch (part.type) {
+      case "input_text":
+      case "output_text":
+        if (typeof part.text !== "string") missing(`${outputAt(i, j)}.text`);
+        break;
+      case "input_image":
+        if (part.file_id) fail(`Invalid '${outputAt(i, j)}.file_id': files are not supported by this gateway; send the image as image_url.`, `${outputAt(i, j)}.file_id`);
+        if (!part.image_url) missing(`${outputAt(i, j)}.image_url`);
+        break;
+      default:
+        fail(`Invalid '${outputAt(i, j)}.type': function outputs may hold input_text and input_image parts here.`, `${outputAt(i, j)}.type`);
     }
-    if (typeof part.text !== "string") missing(`${outputAt(i, j)}.text`);
   }
 }

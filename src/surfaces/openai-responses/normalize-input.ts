@@ -69,7 +69,14 @@ function normalizeItem(item: ResponsesInputItem, responseId: string, index: numb
         arguments: item.arguments!,
       };
     case "function_call_output":
-      return { id: id ?? inputItemId("fco_", responseId, index), type: "function_call_output", status: "completed", call_id: item.call_id!, output: item.output! };
+      return {
+        id: id ?? inputItemId("fco_", responseId, index),
+        type: "function_call_output",
+        status: "completed",
+        call_id: item.call_id!,
+        // Parts as OpenAI's FunctionAndCustomToolCallOutput has them: input_text, input_image with its detail.
+        output: typeof item.output === "string" ? item.output : item.output!.map((part) => normalizePart(part, false)),
+      };
     default: {
       // reasoning: the rules admit no other type
       const summary = (item.summary ?? []).map((part) => ({ type: "summary_text" as const, text: part.text }));

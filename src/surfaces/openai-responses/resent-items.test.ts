@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { outputItemId } from "./item-ids.ts";
 import { ResentItems } from "./resent-items.ts";
 
-type Item = { type?: string; id?: string; call_id?: string; name?: string; arguments?: string; output?: string };
+type Item = { type?: string; id?: string; call_id?: string; name?: string; arguments?: string; output?: unknown };
 
 /** Which items of a walk are kept (not sent again), by their label. */
 function kept(items: (Item & { label: string })[]): string[] {
@@ -47,6 +47,19 @@ describe("ResentItems", () => {
       "rome",
       "rain in Rome",
     ]);
+  });
+
+  test("image outputs: the first step's output sent again as the client sent it matches its stored form (detail filled in)", () => {
+    const image = (url: string, detail?: string) => [{ type: "input_image", image_url: url, ...(detail ? { detail } : {}) }];
+    const stored = [storedLoop[0]!, { ...storedLoop[1]!, label: "paris shot", output: image("https://x.example/paris.png", "auto") }, storedLoop[2]!];
+    expect(
+      kept([
+        ...stored,
+        parisAgain,
+        { label: "paris shot again", type: "function_call_output", call_id: "call_0", output: image("https://x.example/paris.png") },
+        { label: "rome shot", type: "function_call_output", call_id: "call_0", output: image("https://x.example/rome.png") },
+      ]),
+    ).toEqual(["paris", "paris shot", "rome", "rome shot"]);
   });
 
   test("an answered call sent again without its output: the next output, another text, answers the waiting call", () => {

@@ -19,7 +19,21 @@ interface CallRecord {
   output: string | undefined;
 }
 
-const outputText = (item: Item): string => (typeof item.output === "string" ? item.output : (JSON.stringify(item.output) ?? ""));
+/**
+ * An output as compared when sent again: the text, or its parts as they are read (a stored output's
+ * parts are in the form `input_items` lists, `input_text` with an image's `detail` filled in; the
+ * client's as it sent them).
+ */
+function outputText(item: Item): string {
+  const output = item.output;
+  if (typeof output === "string") return output;
+  if (!Array.isArray(output)) return JSON.stringify(output) ?? "";
+  return JSON.stringify(
+    output.map((part: { type?: string; text?: unknown; image_url?: unknown; detail?: unknown }) =>
+      part.type === "input_image" ? ["image", part.image_url, part.detail ?? "auto"] : part.text,
+    ),
+  );
+}
 
 /** Arguments as JSON without its spacing: the AI SDK sends a call's arguments again re-serialised. */
 function canonical(args: string | undefined): string | undefined {

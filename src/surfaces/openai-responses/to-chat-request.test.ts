@@ -254,6 +254,57 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("images in function outputs: the tool messages keep the text, each output's images follow all the outputs as a user message", () => {
+    const shot = "data:image/png;base64,iVBORw0KGgo=";
+    const call = (id: string) => ({ type: "function_call" as const, call_id: id, name: "screenshot", arguments: "{}" });
+    const chat = convert({
+      ...base,
+      input: [
+        { role: "user", content: "Look at both windows." },
+        call("call_a"),
+        call("call_b"),
+        call("call_c"),
+        { type: "function_call_output", call_id: "call_a", output: [{ type: "input_image", image_url: shot, detail: "low" }] },
+        { type: "function_call_output", call_id: "call_b", output: [{ type: "input_text", text: "Window B:" }, { type: "input_image", image_url: "https://x.example/b.png", detail: "original" }] },
+        { type: "function_call_output", call_id: "call_c", output: "no window" },
+        { type: "reasoning", summary: [{ type: "summary_text", text: "Seen." }] },
+        { role: "assistant", content: "Both are open." },
+      ],
+    });
+    const calls = ["call_a", "call_b", "call_c"].map((id) => ({ id, type: "function", function: { name: "screenshot", arguments: "{}" } }));
+    expect(chat.messages).toEqual([
+      { role: "user", content: "Look at both windows." },
+      { role: "assistant", content: null, tool_calls: calls } as never,
+      { role: "tool", tool_call_id: "call_a", content: "[the output is the images in the next user message]" },
+      { role: "tool", tool_call_id: "call_b", content: "Window B:" },
+      { role: "tool", tool_call_id: "call_c", content: "no window" },
+      { role: "user", content: [{ type: "text", text: "[images returned by tool call call_a]" }, { type: "image_url", image_url: { url: shot, detail: "low" } }] },
+      {
+        role: "user",
+        content: [{ type: "text", text: "[images returned by tool call call_b]" }, { type: "image_url", image_url: { url: "https://x.example/b.png", detail: "high" } }],
+      },
+      { role: "assistant", content: "Both are open.", reasoning_content: "Seen." } as never,
+    ]);
+
+    // The last items: the images come at the end, after a stored conversation and before a string input.
+    const image = { type: "input_image" as const, image_url: shot };
+    const stored = normalizeInput([call("call_d"), { type: "function_call_output", call_id: "call_d", output: [image] }], "resp_prev");
+    const imageMessage = { role: "user", content: [{ type: "text", text: "[images returned by tool call call_d]" }, { type: "image_url", image_url: { url: shot } }] };
+    expect(toChatRequest({ ...base, input: "And now?" }, stored, "And now?").messages.slice(-2)).toEqual([imageMessage, { role: "user", content: "And now?" }] as never);
+    expect(toChatRequest({ ...base }, stored, undefined).messages.at(-1)).toEqual(imageMessage as never);
+  });
+
+  test("an image output sent again with the stored turn is read once (its detail filled in when stored)", () => {
+    const output = [{ type: "input_image" as const, image_url: "https://x.example/s.png" }];
+    const turn = [
+      { type: "function_call" as const, id: outputItemId("fc_", "resp_prev", 0), call_id: "call_s", name: "screenshot", arguments: "{}" },
+      { type: "function_call_output" as const, call_id: "call_s", output },
+    ];
+    const chat = toChatRequest({ ...base }, normalizeInput(turn, "resp_prev"), [...turn, { role: "user", content: "Thanks" }]);
+    expect(chat.messages.map((message) => message.role)).toEqual(["assistant", "tool", "user", "user"]);
+    expect(chat.messages.at(-1)).toEqual({ role: "user", content: "Thanks" });
+  });
+
   test("reasoning with no assistant turn after it is dropped; encrypted-only reasoning carries nothing", () => {
     const chat = convert({
       ...base,
@@ -414,6 +465,7 @@ describe("assertInputRules", () => {
         { type: null, id: "msg_z" },
         { type: "function_call", call_id: "c", name: "f", arguments: "{}" },
         { type: "function_call_output", call_id: "c", output: [{ type: "output_text", text: "ok" }] },
+        { type: "function_call_output", call_id: "c", output: [{ type: "input_image", image_url: "https://x.example/i.png" }] },
         { type: "reasoning", summary: [{ type: "summary_text", text: "t" }] },
       ]),
     ).not.toThrow();
@@ -437,7 +489,9 @@ describe("assertInputRules", () => {
     [[{ type: "message", content: "x" }], "input[0].role"],
     [[{ role: "user" }], "input[0].content"],
     [[{ role: "user", content: "ok" }, { type: "item_reference" }], "input[1].id"],
-    [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_image", image_url: "https://x.example/i.png" }] }], "input[0].output[0].type"],
+    [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_file", file_id: "file-1" }] }], "input[0].output[0].type"],
+    [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_text", text: "a" }, { type: "input_image" }] }], "input[0].output[1].image_url"],
+    [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_image", file_id: "file-1" }] }], "input[0].output[0].file_id"],
     [[{ type: "function_call_output", call_id: "c", output: [{ type: "output_text" }] }], "input[0].output[0].text"],
     [[{ role: "assistant", content: [{ type: "refusal" }] }], "input[0].content[0].refusal"],
     [[{ type: "computer_call_output", call_id: "x" }], "input[0].type"],
@@ -488,6 +542,28 @@ describe("message sources (recorded only to explain an error)", () => {
       { item: 3, type: "function_call_output" },
       { item: 4, type: "function_call_output" },
       { item: 6, type: "message", calls: [7] },
+    ]);
+  });
+
+  test("an output's images, a user message of their own, record the output's item", () => {
+    const image = { type: "input_image" as const, image_url: "https://x.example/a.png" };
+    const input: ResponsesRequest["input"] = [
+      { type: "function_call", call_id: "a", name: "f", arguments: "{}" },
+      { type: "function_call", call_id: "b", name: "f", arguments: "{}" },
+      { type: "function_call_output", call_id: "a", output: [image] },
+      { type: "function_call_output", call_id: "b", output: [{ type: "input_text", text: "b:" }, image] },
+      { role: "user", content: "Which?" },
+    ];
+    const sources: MessageSource[] = [];
+    const chat = toChatRequest({ ...base, input }, [], input, sources);
+    expect(chat.messages.map((m) => m.role)).toEqual(["assistant", "tool", "tool", "user", "user", "user"]);
+    expect(sources).toEqual([
+      { item: 0, type: "function_call", calls: [0, 1] },
+      { item: 2, type: "function_call_output" },
+      { item: 3, type: "function_call_output" },
+      { item: 2, type: "function_call_output" },
+      { item: 3, type: "function_call_output" },
+      { item: 4, type: "message" },
     ]);
   });
 

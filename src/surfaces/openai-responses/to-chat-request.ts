@@ -41,12 +41,14 @@ export function toChatRequest(
     sources?.push({ item: -1, type: "instructions" });
   }
   // One walk over the conversation: the stored items, then this request's own input.
-  const walk: Walk = { reasoning: undefined, open: undefined, resent: undefined };
+  const walk: Walk = { reasoning: undefined, open: undefined, resent: undefined, images: undefined };
   toChatMessages(before, messages, sources, 0, walk);
   if (typeof input === "string") {
+    flushImages(walk, messages, sources);
     messages.push({ role: "user", content: input });
     sources?.push({ item: before.length, type: "message" });
   } else if (input !== undefined) toChatMessages(input, messages, sources, before.length, walk);
+  flushImages(walk, messages, sources);
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
   }
@@ -88,6 +90,41 @@ interface Walk {
   open: Message | undefined;
   /** What was sent again (made at the first item with an id, call or output). */
   resent: ResentItems | undefined;
+  /** The images of each function output just read, with its place: user messages once the outputs end. */
+  images: { parts: ContentPart[]; callId: string; item: number }[] | undefined;
+}
+
+/**
+ * Chat tool messages carry text only (OpenAI's Chat Completions, and so every plugin), where a
+ * Responses function output may hold images (a screenshot tool, the Agents SDK's image outputs). The
+ * tool message keeps the output's text; its images follow the run of tool messages (a provider
+ * wants every output of a turn right after its calls) as a user message of their own, labelled with
+ * the call's id, so the model sees them. An output of images only says where they are.
+ */
+const imagesLabel = (callId: string) => `[images returned by tool call ${callId}]`;
+const IMAGES_ONLY = "[the output is the images in the next user message]";
+
+function flushImages(walk: Walk, messages: Message[], sources: MessageSource[] | undefined): void {
+  const pending = walk.images;
+  if (pending === undefined) return;
+  walk.images = undefined;
+  for (const images of pending) {
+    messages.push({ role: "user", content: [{ type: "text", text: imagesLabel(images.callId) }, ...images.parts] });
+    sources?.push({ item: images.item, type: "function_call_output" });
+  }
+}
+
+/** A function output's parts: its text for the tool message, its images kept for a user message after the outputs. */
+function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: number): string {
+  let text = "";
+  let images: ContentPart[] | undefined;
+  for (const part of parts) {
+    if (part.type === "input_image") (images ??= []).push(imagePart(part));
+    else if (typeof part.text === "string") text += part.text;
+  }
+  if (images === undefined) return text;
+  (walk.images ??= []).push({ parts: images, callId, item });
+  return text.length === 0 ? IMAGES_ONLY : text;
 }
 
 /**
@@ -101,8 +138,10 @@ interface Walk {
 function toChatMessages(items: readonly ConversationItem[], messages: Message[], sources: MessageSource[] | undefined, offset: number, walk: Walk): void {
   for (let k = 0; k < items.length; k++) {
     const item = items[k]!;
-    const pushed = messages.length;
     const type = item.type ?? "message";
+    // The outputs' images go after the last of them, before whatever comes next.
+    if (type !== "function_call_output") flushImages(walk, messages, sources);
+    const pushed = messages.length;
     if ((typeof item.id === "string" || type === "function_call" || type === "function_call_output") && (walk.resent ??= new ResentItems()).isSentAgain(item)) {
       if (type === "function_call") walk.reasoning = undefined; // sent again with its call: the turn already there has it
       continue;
@@ -142,7 +181,7 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         const id = item.call_id as string;
         walk.open = undefined;
         const output = item.output as string | Part[];
-        messages.push({ role: "tool", tool_call_id: id, content: typeof output === "string" ? output : textOf(output) });
+        messages.push({ role: "tool", tool_call_id: id, content: typeof output === "string" ? output : outputOf(output, walk, id, offset + k) });
         break;
       }
       case "reasoning": {
@@ -176,25 +215,18 @@ function assistantText(parts: readonly Part[]): string {
   return text;
 }
 
-function textOf(parts: readonly Part[]): string {
-  let text = "";
-  for (const part of parts) if (typeof part.text === "string") text += part.text;
-  return text;
-}
-
 /** One text part (or none) is sent as a plain string (what every plugin reads); images keep the parts form. */
 function toChatContent(parts: readonly Part[]): string | ContentPart[] {
   if (parts.length === 0) return "";
   if (parts.length === 1 && parts[0]!.type !== "input_image") return parts[0]!.text as string;
-  return parts.map((part): ContentPart => {
-    if (part.type === "input_image") {
-      // Chat Completions knows auto, low and high: `original` (no downscaling) is the nearest, high; null is auto.
-      const sent = part.detail as ResponsesContentPart["detail"];
-      const detail = sent === "original" ? "high" : sent;
-      return { type: "image_url", image_url: { url: part.image_url as string, ...(detail == null || detail === "auto" ? {} : { detail }) } };
-    }
-    return { type: "text", text: part.text as string };
-  });
+  return parts.map((part): ContentPart => (part.type === "input_image" ? imagePart(part) : { type: "text", text: part.text as string }));
+}
+
+function imagePart(part: Part): ContentPart {
+  // Chat Completions knows auto, low and high: `original` (no downscaling) is the nearest, high; null is auto.
+  const sent = part.detail as ResponsesContentPart["detail"];
+  const detail = sent === "original" ? "high" : sent;
+  return { type: "image_url", image_url: { url: part.image_url as string, ...(detail == null || detail === "auto" ? {} : { detail }) } };
 }
 
 export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[] | undefined {
