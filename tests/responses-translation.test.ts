@@ -91,7 +91,7 @@ describe("through the openai-compatible plugin", () => {
       { role: "tool", tool_call_id: "call_t", content: "Editor" },
       { role: "user", content: [{ type: "text", text: "[images returned by tool call call_s]" }, { type: "image_url", image_url: { url: shot, detail: "low" } }] },
     ]);
-    const page = await (await fetch(`${gw.url}/v1/responses/${response.id}/input_items?order=asc`)).json();
+    const page = (await (await fetch(`${gw.url}/v1/responses/${response.id}/input_items?order=asc`)).json()) as { data: unknown[] };
     expectOpenAI("ResponseItemList", page);
     expect(page.data[3]).toMatchObject({
       type: "function_call_output",
