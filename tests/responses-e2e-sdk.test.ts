@@ -266,6 +266,34 @@ describe("Vercel AI SDK: the default OpenAI provider (Responses)", () => {
     expect(result.text).toBe("The tool said: rain in Paris");
   });
 
+  test("a tool whose result the model sees as text and an image (toModelOutput): the image reaches the model after the tool's text", async () => {
+    const { tool: aiTool, stepCountIs } = await import("ai");
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const result = await generateText({
+      model: provider()("tool-model"),
+      prompt: "Show me Paris.",
+      tools: {
+        snapshot: aiTool({
+          description: "A picture of a city",
+          inputSchema: z.object({ city: z.string() }),
+          execute: async ({ city }) => ({ city, png }),
+          toModelOutput: ({ output }) => ({
+            type: "content",
+            value: [
+              { type: "text", text: `Snapshot of ${output.city}` },
+              { type: "file", data: { type: "data", data: output.png }, mediaType: "image/png" },
+            ],
+          }),
+        }),
+      },
+      stopWhen: stepCountIs(3),
+      maxRetries: 0,
+    });
+    expect(result.text).toBe("The tool said: Snapshot of Paris (+1 image)");
+    const image = received.at(-1)!.messages.at(-1)!.content as { type: string; image_url?: { url: string } }[];
+    expect(image[1]).toEqual({ type: "image_url", image_url: { url: `data:image/png;base64,${png}` } });
+  });
+
   test("continuing with previousResponseId: the call the SDK sends again is the stored call, not a second assistant turn", async () => {
     const { tool: aiTool, stepCountIs } = await import("ai");
     const tools = { get_weather: aiTool({ description: "Weather", inputSchema: z.object({ city: z.string() }), execute: async ({ city }) => `rain in ${city}` }) };
