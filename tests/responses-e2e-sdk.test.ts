@@ -158,6 +158,25 @@ describe("openai SDK: client.responses", () => {
     expect(prompt).toMatchObject({ status: 400, param: "prompt" });
   });
 
+  test("background: answered in the foreground, echoed; cancel returns such a response as it is, refuses a foreground one", async () => {
+    const background = await client.responses.create({ model: "dummy-model:1.0", input: "Hello", background: true });
+    expectOpenAI("Response", background);
+    expect(background).toMatchObject({ status: "completed", background: true });
+    const cancelled = await client.responses.cancel(background.id);
+    expectOpenAI("Response", cancelled);
+    // The SDK adds its `_request_id`, and `output_text` to what `create` returns.
+    const { _request_id: _a, output_text: _b, ...created } = background as typeof background & { _request_id?: string };
+    const { _request_id: _c, ...returned } = cancelled as typeof cancelled & { _request_id?: string };
+    expect(returned).toEqual(created as typeof returned);
+
+    const foreground = await client.responses.create({ model: "dummy-model:1.0", input: "Hello" });
+    expect("background" in foreground).toBe(false);
+    const refused = await client.responses.cancel(foreground.id).catch((e) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ status: 400, error: { type: "invalid_request_error", message: "Cannot cancel a synchronous response." } });
+    expect(await client.responses.cancel("resp_missing").catch((e) => e)).toMatchObject({ status: 404, param: "response_id" });
+  });
+
   test("inputTokens.count: the gateway's BPE count of what the same create would send, a previous response's conversation included", async () => {
     const alone = await client.responses.inputTokens.count({ model: "dummy-model:1.0", instructions: "Be brief.", input: "Tell me a joke." });
     expectOpenAI("TokenCountsResource", alone);

@@ -121,6 +121,9 @@ export const ResponsesRequest = Type.Object(
     user: Type.Optional(Type.String()),
     store: Type.Optional(Nullable(Type.Boolean({ description: "default true: kept RESPONSES_TTL_S for GET and previous_response_id" }))),
     stream: Type.Optional(Nullable(Type.Boolean())),
+    background: Type.Optional(
+      Nullable(Type.Boolean({ description: "answered in the foreground all the same (the Response comes back finished); echoed, and such a response can be cancelled (a no-op)" })),
+    ),
     previous_response_id: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
     conversation: Type.Optional(
       Type.Unknown({ description: "not supported: a conversation of OpenAI's Conversations API is a 400 (use previous_response_id)" }),

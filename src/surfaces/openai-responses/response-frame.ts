@@ -28,6 +28,7 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
     metadata: request.metadata ?? {},
   };
   if (request.user !== undefined) frame.user = request.user;
+  if (request.background === true) frame.background = true;
   return frame;
 }
 
@@ -97,6 +98,7 @@ export function finishedResponse(
     truncation: frame.truncation,
     usage,
     user: frame.user,
+    background: frame.background,
     metadata: frame.metadata,
   };
   return response;

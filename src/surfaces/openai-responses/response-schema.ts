@@ -104,6 +104,7 @@ export const ResponseObject = Type.Object(
     truncation: Type.Literal("disabled"),
     usage: Type.Optional(ResponseUsage),
     user: Type.Optional(Type.String()),
+    background: Type.Optional(Type.Boolean()),
     metadata: Type.Record(Type.String(), Type.String()),
   },
   { description: "OpenAI's `Response` object" },

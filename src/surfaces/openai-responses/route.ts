@@ -213,6 +213,25 @@ export function responsesRoutes(
       },
       { detail: { tags: ["Responses"], summary: "Delete a stored response" } },
     )
+    .post(
+      "/v1/responses/:response_id/cancel",
+      async function cancelResponse({ params, request }) {
+        const stored = await ownStored(params.response_id, keyOf(request)?.name);
+        if (!stored) throw notFound(params.response_id);
+        // Every response here is answered before its request ends: a background one is finished
+        // already, and cancelling it changes nothing (as for OpenAI's finished background responses).
+        if (stored.response.background !== true) throw new InvalidRequestError("Cannot cancel a synchronous response.", { param: null });
+        return stored.response;
+      },
+      {
+        detail: {
+          tags: ["Responses"],
+          summary: "Cancel a background response",
+          description:
+            "Only responses created with `background: true` can be cancelled (others are a 400). Ollaix answers those in the foreground too, so by the time one can be cancelled it is finished: it is returned as it is.",
+        },
+      },
+    )
     .get(
       "/v1/responses/:response_id/input_items",
       async function listResponseInputItems({ params, query, request }) {
