@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidRequestError } from "./errors.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan, readJsonBody } from "./body.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan, noBodyParsers, readJsonBody } from "./body.ts";
+import { PayloadTooLargeError } from "./errors.ts";
 
 /** `levels` arrays, one inside the other, around `inner`. */
 const nested = (levels: number, inner: unknown = 1): unknown => {
@@ -53,5 +54,17 @@ describe("readJsonBody: nesting", () => {
   test("brackets inside strings are text, not nesting", async () => {
     const text = JSON.stringify({ content: "[".repeat(5000) + "{".repeat(5000) });
     expect(await readJsonBody(post(text), 1 << 20)).toEqual({ content: "[".repeat(5000) + "{".repeat(5000) });
+  });
+});
+
+describe("noBodyParsers (a POST that takes no body)", () => {
+  const [read] = noBodyParsers(16);
+  test("without a body nothing is read; a body sent anyway is read as any other, capped", async () => {
+    expect(await read({ request: new Request("http://x/", { method: "POST" }) })).toEqual({});
+    const sent = (body: string) => new Request("http://x/", { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(await read({ request: sent("{}") })).toEqual({});
+    expect(await read({ request: sent('{"a":1}') })).toEqual({ a: 1 });
+    expect(await read({ request: sent(`{"a":"${"x".repeat(32)}"}`) }).catch((e) => e)).toBeInstanceOf(PayloadTooLargeError);
+    expect(await read({ request: sent("{") }).catch((e) => e)).toBeInstanceOf(InvalidRequestError);
   });
 });

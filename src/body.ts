@@ -126,3 +126,17 @@ export function jsonBodyParsers(limit: number): [(context: { request: Request })
     "application/json",
   ];
 }
+
+/**
+ * The `parse` hook of a POST that takes no body (`/v1/responses/{id}/cancel`: clients send none):
+ * a request without one reads nothing; one sent anyway is read as any other, capped, then ignored.
+ */
+export function noBodyParsers(limit: number): [(context: { request: Request }) => Promise<unknown>] {
+  return [
+    function readJson({ request }) {
+      const length = request.headers.get("content-length");
+      const sent = length !== null ? length !== "0" : request.headers.has("transfer-encoding") || request.headers.has("content-type");
+      return sent ? readJsonBody(request, limit) : Promise.resolve({});
+    },
+  ];
+}

@@ -1,6 +1,6 @@
 import { keyOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
-import { jsonBodyParsers } from "../../body.ts";
+import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
 import { JsonText } from "../../http/json-text.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
@@ -224,6 +224,7 @@ export function responsesRoutes(
         return stored.response;
       },
       {
+        parse: noBodyParsers(config.maxBodyBytes),
         detail: {
           tags: ["Responses"],
           summary: "Cancel a background response",
