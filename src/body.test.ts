@@ -61,7 +61,12 @@ describe("noBodyParsers (a POST that takes no body)", () => {
   const [read] = noBodyParsers(16);
   test("without a body nothing is read; a body sent anyway is read as any other, capped", async () => {
     expect(await read({ request: new Request("http://x/", { method: "POST" }) })).toEqual({});
-    const sent = (body: string) => new Request("http://x/", { method: "POST", headers: { "content-type": "application/json" }, body });
+    const sent = (body: string) =>
+      new Request("http://x/", { method: "POST", headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) }, body });
+    // curl -X POST -H "Content-Type: application/json" (no -d): a content type alone is no body.
+    const typed = new Request("http://x/", { method: "POST", headers: { "content-type": "application/json" } });
+    expect(await read({ request: typed })).toEqual({});
+    expect(await read({ request: sent("") })).toEqual({});
     expect(await read({ request: sent("{}") })).toEqual({});
     expect(await read({ request: sent('{"a":1}') })).toEqual({ a: 1 });
     expect(await read({ request: sent(`{"a":"${"x".repeat(32)}"}`) }).catch((e) => e)).toBeInstanceOf(PayloadTooLargeError);

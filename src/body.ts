@@ -135,7 +135,8 @@ export function noBodyParsers(limit: number): [(context: { request: Request }) =
   return [
     function readJson({ request }) {
       const length = request.headers.get("content-length");
-      const sent = length !== null ? length !== "0" : request.headers.has("transfer-encoding") || request.headers.has("content-type");
+      // HTTP/1.1: a request has a body only with a Content-Length (not 0) or a Transfer-Encoding.
+      const sent = length !== null ? length !== "0" : request.headers.has("transfer-encoding");
       return sent ? readJsonBody(request, limit) : Promise.resolve({});
     },
   ];

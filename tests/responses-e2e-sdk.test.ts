@@ -394,11 +394,12 @@ describe("OpenAI Agents SDK: an agent with one function tool on its default Resp
       tools: [tool({ name: "snapshot", description: "A picture of a city", parameters: z.object({ city: z.string() }), execute: async () => ({ type: "image" as const, image: png }) })],
     });
     const result = await runner.run(agent, "Show me Paris.");
-    expect(result.finalOutput).toBe("The tool said: [the output is the images in the next user message] (+1 image)");
     const messages = received.at(-1)!.messages;
     const callId = messages.at(-3)!.tool_calls![0]!.id;
+    const only = `[the output is the images in the user message labelled "images returned by tool call ${callId}"]`;
+    expect(result.finalOutput).toBe(`The tool said: ${only} (+1 image)`);
     expect(messages.slice(-2)).toEqual([
-      { role: "tool", tool_call_id: callId, content: "[the output is the images in the next user message]" },
+      { role: "tool", tool_call_id: callId, content: only },
       { role: "user", content: [{ type: "text", text: `[images returned by tool call ${callId}]` }, { type: "image_url", image_url: { url: png } }] },
     ]);
   });

@@ -248,6 +248,19 @@ describe("through the Ollama plugin: thinking", () => {
     const first = await e2e.client.responses.create({ model: "llama3.2:latest", input: "Hello" });
     await expectImageError({ model: "llama3.2:latest", previous_response_id: first.id, input: [bad] }, "input[0].content[1].image_url");
     await expectImageError({ model: "llama3.2:latest", previous_response_id: first.id, input: [{ type: "item_reference", id: first.output[0]!.id as string }, bad] }, "input[1].content[1].image_url");
+    // An image in a function output (sent to the model in a user message after the tool messages): its part in the output.
+    const png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    const calls: OpenAI.Responses.ResponseInputItem[] = [
+      { role: "user", content: "Look." },
+      { type: "function_call", call_id: "call_a", name: "shot", arguments: "{}" },
+      { type: "function_call", call_id: "call_b", name: "shot", arguments: "{}" },
+    ];
+    const output = (call_id: string, parts: OpenAI.Responses.ResponseFunctionCallOutputItemList): OpenAI.Responses.ResponseInputItem => ({ type: "function_call_output", call_id, output: parts });
+    const image = (image_url: string) => ({ type: "input_image" as const, image_url, detail: "auto" as const });
+    await expectImageError(
+      { model: "llama3.2:latest", input: [...calls, output("call_a", [image(png)]), output("call_b", [{ type: "input_text", text: "b:" }, image(png), image("data:text/plain,hi")])] },
+      "input[4].output[2].image_url",
+    );
     expect(e2e.chatBodies()).toHaveLength(1); // none of the bad requests reached Ollama
   });
 

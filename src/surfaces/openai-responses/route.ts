@@ -55,6 +55,7 @@ function messageSource(body: ResponsesRequest, conversation: Conversation, index
   };
   const place: MessagePlace = placeOf(source.item, source.type);
   if (source.calls) place.calls = source.calls.map((call) => placeOf(call, "function_call"));
+  if (source.parts) place.parts = source.parts;
   return place;
 }
 
@@ -218,8 +219,8 @@ export function responsesRoutes(
       async function cancelResponse({ params, request }) {
         const stored = await ownStored(params.response_id, keyOf(request)?.name);
         if (!stored) throw notFound(params.response_id);
-        // Every response here is answered before its request ends: a background one is finished
-        // already, and cancelling it changes nothing (as for OpenAI's finished background responses).
+        // Every response here is answered before its request ends and stored after: a background one
+        // found is finished, and cancelling it changes nothing (as for OpenAI's finished background responses).
         if (stored.response.background !== true) throw new InvalidRequestError("Cannot cancel a synchronous response.", { param: null });
         return stored.response;
       },
@@ -229,7 +230,7 @@ export function responsesRoutes(
           tags: ["Responses"],
           summary: "Cancel a background response",
           description:
-            "Only responses created with `background: true` can be cancelled (others are a 400). Ollaix answers those in the foreground too, so by the time one can be cancelled it is finished: it is returned as it is.",
+            "Only responses created with `background: true` can be cancelled (others are a 400). Ollaix answers those in the foreground too, so by the time one can be found it is finished: it is returned as it is. A streamed one is stored when its stream ends (404 until then).",
         },
       },
     )

@@ -275,7 +275,7 @@ describe("input → messages", () => {
     expect(chat.messages).toEqual([
       { role: "user", content: "Look at both windows." },
       { role: "assistant", content: null, tool_calls: calls } as never,
-      { role: "tool", tool_call_id: "call_a", content: "[the output is the images in the next user message]" },
+      { role: "tool", tool_call_id: "call_a", content: '[the output is the images in the user message labelled "images returned by tool call call_a"]' },
       { role: "tool", tool_call_id: "call_b", content: "Window B:" },
       { role: "tool", tool_call_id: "call_c", content: "no window" },
       { role: "user", content: [{ type: "text", text: "[images returned by tool call call_a]" }, { type: "image_url", image_url: { url: shot, detail: "low" } }] },
@@ -561,8 +561,8 @@ describe("message sources (recorded only to explain an error)", () => {
       { item: 0, type: "function_call", calls: [0, 1] },
       { item: 2, type: "function_call_output" },
       { item: 3, type: "function_call_output" },
-      { item: 2, type: "function_call_output" },
-      { item: 3, type: "function_call_output" },
+      { item: 2, type: "function_call_output", parts: [-1, 0] },
+      { item: 3, type: "function_call_output", parts: [-1, 1] },
       { item: 4, type: "message" },
     ]);
   });

@@ -22,6 +22,8 @@ export interface MessageSource {
   item: number;
   type: "instructions" | "message" | "function_call" | "function_call_output";
   calls?: number[];
+  /** For the user message of a function output's images: content index → the part's index in the output. */
+  parts?: number[];
 }
 
 /**
@@ -91,7 +93,7 @@ interface Walk {
   /** What was sent again (made at the first item with an id, call or output). */
   resent: ResentItems | undefined;
   /** The images of each function output just read, with its place: user messages once the outputs end. */
-  images: { parts: ContentPart[]; callId: string; item: number }[] | undefined;
+  images: { parts: ContentPart[]; at: number[]; callId: string; item: number }[] | undefined;
 }
 
 /**
@@ -99,10 +101,10 @@ interface Walk {
  * Responses function output may hold images (a screenshot tool, the Agents SDK's image outputs). The
  * tool message keeps the output's text; its images follow the run of tool messages (a provider
  * wants every output of a turn right after its calls) as a user message of their own, labelled with
- * the call's id, so the model sees them. An output of images only says where they are.
+ * the call's id, so the model sees them. An output of images only says which message holds them.
  */
 const imagesLabel = (callId: string) => `[images returned by tool call ${callId}]`;
-const IMAGES_ONLY = "[the output is the images in the next user message]";
+const imagesOnly = (callId: string) => `[the output is the images in the user message labelled "images returned by tool call ${callId}"]`;
 
 function flushImages(walk: Walk, messages: Message[], sources: MessageSource[] | undefined): void {
   const pending = walk.images;
@@ -110,7 +112,8 @@ function flushImages(walk: Walk, messages: Message[], sources: MessageSource[] |
   walk.images = undefined;
   for (const images of pending) {
     messages.push({ role: "user", content: [{ type: "text", text: imagesLabel(images.callId) }, ...images.parts] });
-    sources?.push({ item: images.item, type: "function_call_output" });
+    // content[0] is the label; content[n] is the output's part at[n - 1].
+    sources?.push({ item: images.item, type: "function_call_output", parts: [-1, ...images.at] });
   }
 }
 
@@ -118,13 +121,17 @@ function flushImages(walk: Walk, messages: Message[], sources: MessageSource[] |
 function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: number): string {
   let text = "";
   let images: ContentPart[] | undefined;
-  for (const part of parts) {
-    if (part.type === "input_image") (images ??= []).push(imagePart(part));
-    else if (typeof part.text === "string") text += part.text;
+  const at: number[] = [];
+  for (let j = 0; j < parts.length; j++) {
+    const part = parts[j]!;
+    if (part.type === "input_image") {
+      (images ??= []).push(imagePart(part));
+      at.push(j);
+    } else if (typeof part.text === "string") text += part.text;
   }
   if (images === undefined) return text;
-  (walk.images ??= []).push({ parts: images, callId, item });
-  return text.length === 0 ? IMAGES_ONLY : text;
+  (walk.images ??= []).push({ parts: images, at, callId, item });
+  return text.length === 0 ? imagesOnly(callId) : text;
 }
 
 /**

@@ -26,24 +26,35 @@ export interface ItemPlace {
   type: "instructions" | "message" | "function_call" | "function_call_output" | "item_reference";
 }
 
-/** Where a chat message came from, as the route finds it; for an assistant turn, each tool call's item too. */
+/**
+ * Where a chat message came from, as the route finds it; for an assistant turn, each tool call's
+ * item too; for the user message of a function output's images, the output part of each content part.
+ */
 export interface MessagePlace extends ItemPlace {
   calls?: readonly ItemPlace[];
+  parts?: readonly number[];
 }
 
 /** A message part's path as a Responses message item spells it (`image_url.url` → `image_url`). */
 const MESSAGE_FIELD = /^\.(?:content(?:\[\d+\](?:\.text|\.image_url)?)?|role)/;
 const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
 
+const OUTPUT_PART = /^\.content\[(\d+)\](\.image_url)?/;
+
 /** The field of an item that a chat message's `rest` (what follows `messages[i]`) names, or "" for the item itself. */
-function itemField(type: ItemPlace["type"], rest: string): string {
-  switch (type) {
+function itemField(place: MessagePlace, rest: string): string {
+  switch (place.type) {
     case "message":
       return MESSAGE_FIELD.exec(rest)?.[0] ?? "";
-    case "function_call_output":
-      // A tool message's `tool_call_id` and `content` were the item's `call_id` and `output`.
+    case "function_call_output": {
+      // A tool message's `tool_call_id` and `content` were the item's `call_id` and `output`; the
+      // user message of its images holds its image parts (`parts`: which part each one was).
       if (rest.startsWith(".tool_call_id")) return ".call_id";
+      const part = place.parts ? OUTPUT_PART.exec(rest) : null;
+      const j = part ? place.parts![Number(part[1])] : undefined;
+      if (j !== undefined && j >= 0) return `.output[${j}]${part![2] ?? ""}`;
       return rest.startsWith(".content") ? ".output" : "";
+    }
     case "function_call":
       return rest === ".function.arguments" ? ".arguments" : rest === ".function.name" ? ".name" : rest === ".id" ? ".call_id" : "";
     default:
@@ -70,7 +81,7 @@ export function toResponsesPath(param: string, locate?: (message: number) => Mes
 }
 
 /** A client's own item by its field (`input[j]` and the field `rest` names); any other by its field alone. */
-const pathIn = (place: ItemPlace, rest: string): string => (place.field.startsWith("input[") ? place.field + itemField(place.type, rest) : place.field);
+const pathIn = (place: MessagePlace, rest: string): string => (place.field.startsWith("input[") ? place.field + itemField(place, rest) : place.field);
 
 /**
  * An error from the pipeline or a plugin, its `param` renamed for a Responses client (a plugin that
