@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { InvalidRequestError } from "./errors.ts";
+import { InvalidRequestError, PayloadTooLargeError } from "./errors.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan, noBodyParsers, readJsonBody } from "./body.ts";
-import { PayloadTooLargeError } from "./errors.ts";
 
 /** `levels` arrays, one inside the other, around `inner`. */
 const nested = (levels: number, inner: unknown = 1): unknown => {
