@@ -97,9 +97,7 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant
       return;
     case "input_image":
       if (isAssistant) fail(`Invalid '${partAt(i, j)}.type': input_image parts are not allowed in assistant messages.`, `${partAt(i, j)}.type`);
-      if (part.file_id) fail(`Invalid '${partAt(i, j)}.file_id': files are not supported by this gateway; send the image as image_url.`, `${partAt(i, j)}.file_id`);
-      if (!part.image_url) missing(`${partAt(i, j)}.image_url`);
-      return;
+      return checkImage(part, partAt(i, j));
     default:
       return fail(
         `Invalid '${partAt(i, j)}.type': content parts of type '${part.type}' are not supported; use input_text, input_image or output_text.`,
@@ -108,7 +106,13 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant
   }
 }
 
-/** A function output's parts: text, and images (by URL or `data:` URL; files are refused as in messages). */
+/** An image part, in a message or a function output (`at` its path): by URL or `data:` URL; files are refused. */
+function checkImage(part: ResponsesContentPart, at: string): void {
+  if (part.file_id) fail(`Invalid '${at}.file_id': files are not supported by this gateway; send the image as image_url.`, `${at}.file_id`);
+  if (!part.image_url) missing(`${at}.image_url`);
+}
+
+/** A function output's parts: text, and images. */
 function checkOutputParts(parts: readonly ResponsesContentPart[], i: number): void {
   for (let j = 0; j < parts.length; j++) {
     const part = parts[j]!;
@@ -118,8 +122,7 @@ function checkOutputParts(parts: readonly ResponsesContentPart[], i: number): vo
         if (typeof part.text !== "string") missing(`${outputAt(i, j)}.text`);
         break;
       case "input_image":
-        if (part.file_id) fail(`Invalid '${outputAt(i, j)}.file_id': files are not supported by this gateway; send the image as image_url.`, `${outputAt(i, j)}.file_id`);
-        if (!part.image_url) missing(`${outputAt(i, j)}.image_url`);
+        checkImage(part, outputAt(i, j));
         break;
       default:
         fail(`Invalid '${outputAt(i, j)}.type': function outputs may hold input_text and input_image parts here.`, `${outputAt(i, j)}.type`);
