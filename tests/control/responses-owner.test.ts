@@ -39,4 +39,15 @@ describe("stored responses are the creating key's", () => {
     expect((await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "dummy-model:1.0", input: "more", previous_response_id: mine.id }, as(A)))).status).toBe(200);
     expect((await fetch(url, { method: "DELETE", headers: as(A) })).status).toBe(200);
   });
+
+  test("cancel: another key gets 404 for a background response, the owner gets it back", async () => {
+    const mine = await create(A, { background: true });
+    const cancel = (key: string) => fetch(`${gw.url}/v1/responses/${mine.id}/cancel`, { method: "POST", headers: as(key) });
+    const other = await cancel(B);
+    expect(other.status).toBe(404);
+    expect((await json(other)).error).toMatchObject({ param: "response_id", code: "not_found" });
+    const own = await cancel(A);
+    expect(own.status).toBe(200);
+    expect(await json(own)).toMatchObject({ id: mine.id, status: "completed", background: true });
+  });
 });
