@@ -64,14 +64,17 @@ export class RequestScope {
   /** Made when first needed: a provider that never reads the signal costs no AbortController. */
   #controller: AbortController | undefined;
   readonly #request: Request;
+  /** The call's own life, when it is not the client's connection (a background response). */
+  readonly #life: AbortSignal | undefined;
   readonly #startedAt = performance.now();
   #linked = false;
   #deadlineAt = Infinity;
   #onDeadline: (() => void) | undefined;
   #onClientAbort: (() => void) | undefined;
 
-  constructor(request: Request) {
+  constructor(request: Request, life?: AbortSignal) {
     this.#request = request;
+    this.#life = life;
     clock.add(this);
   }
 
@@ -92,9 +95,12 @@ export class RequestScope {
   tick(now: number): void {
     if (!this.#linked && now - this.#startedAt >= TICK_MS) {
       this.#linked = true;
-      const clientSignal = this.#request.signal;
-      if (clientSignal.aborted) this.abort(new ClientGoneError());
-      else clientSignal.addEventListener("abort", (this.#onClientAbort = () => this.abort(new ClientGoneError())), { once: true });
+      const life = this.#life;
+      const clientSignal = life ?? this.#request.signal;
+      // A background call ends when its own signal says (a cancel), for the reason it gives.
+      const onAbort = life ? () => this.abort(life.reason instanceof Error ? life.reason : new ClientGoneError()) : () => this.abort(new ClientGoneError());
+      if (clientSignal.aborted) onAbort();
+      else clientSignal.addEventListener("abort", (this.#onClientAbort = onAbort), { once: true });
     }
     if (now >= this.#deadlineAt) {
       this.#deadlineAt = Infinity;
@@ -136,6 +142,6 @@ export class RequestScope {
 
   dispose(): void {
     clock.delete(this);
-    if (this.#onClientAbort) this.#request.signal.removeEventListener("abort", this.#onClientAbort);
+    if (this.#onClientAbort) (this.#life ?? this.#request.signal).removeEventListener("abort", this.#onClientAbort);
   }
 }

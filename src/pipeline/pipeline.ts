@@ -38,6 +38,13 @@ export interface CallInfo {
   surface: SurfaceName;
   request: Request;
   requestId: string;
+  /**
+   * The call's own life, when it must outlive the client's connection (a background response): the
+   * provider is aborted when this aborts, for its reason, and no longer when the client leaves.
+   */
+  life?: AbortSignal;
+  /** Called when the call reaches a provider (admitted, its model resolved): a background response answers then. */
+  onProvider?: () => void;
 }
 
 /** What the pipeline hands back with a complete answer. */
@@ -267,7 +274,7 @@ export class Pipeline {
         value = await attempt(model);
       } else {
         t.modelLabel = this.#router.table.labelOf(model);
-        value = await this.#router.run(this.#router.plan(model), () => call.request.signal, (deployment, tries, isFallback) => {
+        value = await this.#router.run(this.#router.plan(model), () => call.life ?? call.request.signal, (deployment, tries, isFallback) => {
           t.attempts = tries;
           t.fallback = isFallback;
           return attempt(deployment);
@@ -302,7 +309,8 @@ export class Pipeline {
         param: "n",
       });
     }
-    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace);
+    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life);
+    call.onProvider?.();
     return { provider, ctx, scope };
   }
 

@@ -54,7 +54,7 @@ afterEach(() => {
 });
 
 /** Serves one streamed response built by `streamResponse` and returns its URL and how it ended. */
-async function serve(p: Provider, idleTimeoutMs = 10_000) {
+async function serve(p: Provider, idleTimeoutMs = 10_000, life?: AbortSignal, onScope?: (scope: RequestScope) => void) {
   let resolveEnd!: (end: StreamEnd) => void;
   const ended = new Promise<StreamEnd>((resolve) => (resolveEnd = resolve));
   const seen: string[] = [];
@@ -63,7 +63,8 @@ async function serve(p: Provider, idleTimeoutMs = 10_000) {
     hostname: "127.0.0.1",
     idleTimeout: 0,
     async fetch(request) {
-      const scope = new RequestScope(request);
+      const scope = new RequestScope(request, life);
+      onScope?.(scope);
       const first = await p.iterator.next();
       return streamResponse(first, p.iterator, {
         encoder: testEncoder,
@@ -186,5 +187,26 @@ describe("streamResponse", () => {
     const end = await ended;
     expect(end.kind).toBe("ok");
     expect(bytes).toBeGreaterThan(300 * 64 * 1024);
+  });
+
+  test("a call stopped by its own life (a background response's cancel) ends with the error event, even when the provider then ends quietly", async () => {
+    const life = new AbortController();
+    let scope: RequestScope | undefined;
+    const p = provider(async function* () {
+      for (let i = 0; !scope?.signal.aborted; i++) {
+        yield chunk(String(i));
+        await Bun.sleep(5);
+      }
+    });
+    const { url, ended } = await serve(p, 10_000, life.signal, (s) => (scope = s));
+    const response = await fetch(url);
+    const cancel = Object.assign(new Error("The response was cancelled."), { status: 499, type: "invalid_request_error", code: "response_cancelled", param: null });
+    setTimeout(() => life.abort(cancel), 60);
+    const text = await response.text();
+    expect(text).toStartWith("[start]<0><1>");
+    expect(text).toEndWith(">[error:response_cancelled]");
+    const end = await ended;
+    expect(end.kind).toBe("error");
+    expect(scope!.signal.reason).toBe(cancel);
   });
 });

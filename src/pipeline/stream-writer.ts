@@ -154,6 +154,7 @@ export function streamResponse(
           if (pending) await pending;
         }
         if (closed) finish({ kind: o.scope.isClientGone ? "client_gone" : "error" });
+        else if (o.scope.signal.aborted) await fail(o.scope.signal.reason); // a provider that ends quietly when aborted (a time-out, a cancel) did not finish
         else {
           finish({ kind: "ok" });
           await write(encoder.end(o.tokens?.()));

@@ -16,8 +16,10 @@ export function providerContext(
   providerName: string,
   /** When tracing is on: upstream requests carry this request's span as their `traceparent`. */
   trace?: TraceStamp,
+  /** The call's own life instead of the client's connection (a background response's). */
+  life?: AbortSignal,
 ): { scope: RequestScope; ctx: RequestContext } {
-  const scope = new RequestScope(request);
+  const scope = new RequestScope(request, life);
   let logger: Logger | undefined;
   const ctx: RequestContext = {
     // Read on demand: the scope makes its AbortController only for providers that use it.
