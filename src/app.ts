@@ -21,6 +21,7 @@ import { chatRoutes } from "./surfaces/openai-chat/route.ts";
 import { messagesRoutes } from "./surfaces/anthropic-messages/route.ts";
 import { ollamaRoutes } from "./surfaces/ollama-api/route.ts";
 import { responsesRoutes } from "./surfaces/openai-responses/route.ts";
+import type { BackgroundRuns } from "./surfaces/openai-responses/background.ts";
 import type { ResponseStore } from "./surfaces/openai-responses/store/response-store.ts";
 import { embeddingRoutes } from "./routes/embeddings.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -55,6 +56,8 @@ export interface AppOptions {
   observability?: Pick<Observability, "routes" | "stampTrace">;
   /** Stored responses; the gateway owns it (and closes it at shutdown). Built from the config when absent. */
   responseStore?: ResponseStore;
+  /** The Responses surface's background runs: the owner stops them at shutdown. */
+  backgroundRuns?: BackgroundRuns;
 }
 
 /** The HTTP application: cross-cutting pieces first (they cover every route), then the routes. */
@@ -90,7 +93,7 @@ export function createApp(options: AppOptions) {
     .use(options.observability?.routes ?? new Elysia({ name: "ollaix:observe" }))
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
-    .use(responsesRoutes(deps, options.responseStore))
+    .use(responsesRoutes(deps, options.responseStore, options.backgroundRuns))
     .use(messagesRoutes(deps))
     .use(ollamaRoutes(deps))
     .use(embeddingRoutes(deps))

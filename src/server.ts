@@ -17,6 +17,7 @@ import { keyUsageOf } from "./keys/key-usage.ts";
 import { startObservability, type Observability } from "./observe/index.ts";
 import { redisCheck } from "./observe/readiness.ts";
 import { RedisClient } from "bun";
+import { BackgroundRuns } from "./surfaces/openai-responses/background.ts";
 import { createResponseStore } from "./surfaces/openai-responses/store/create-store.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
 
@@ -102,6 +103,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   }
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
   const responseStore = createResponseStore(config, (message) => logger.warn(message));
+  // Background responses run without a request: shutdown gives them the same grace as requests.
+  const backgroundRuns = new BackgroundRuns();
   const app = createApp({
     outcomes,
     observability,
@@ -114,6 +117,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     router,
     stateHealth: state && (() => state.health()),
     responseStore,
+    backgroundRuns,
     keyUsage: options.keyUsage ?? (settings.keys?.length ? keyUsageOf(keys, state) : undefined),
   });
   let server: ReturnType<typeof Bun.serve> | undefined;
@@ -157,15 +161,16 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       registry.stop();
       readinessRedis?.close();
       if (!server) {
+        await backgroundRuns.stop(0);
         state?.close();
         responseStore.close();
         return void (await observability.shutdown().catch(() => undefined));
       }
       app.closeEventStreams();
       const graceful = server.stop(false);
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
-        Bun.sleep(config.shutdownGraceMs).then(() => true),
+      const [timedOut] = await Promise.all([
+        Promise.race([graceful.then(() => false), Bun.sleep(config.shutdownGraceMs).then(() => true)]),
+        backgroundRuns.stop(config.shutdownGraceMs),
       ]);
       if (timedOut) {
         logger.warn("shutdown grace elapsed; closing the remaining connections", { pending: server.pendingRequests });

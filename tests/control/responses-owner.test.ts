@@ -42,6 +42,14 @@ describe("stored responses are the creating key's", () => {
 
   test("cancel: another key gets 404 for a background response, the owner gets it back", async () => {
     const mine = await create(A, { background: true });
+    expect(mine.status).toBe("queued");
+    let status = mine.status;
+    for (let i = 0; i < 100 && (status === "queued" || status === "in_progress"); i++) {
+      await Bun.sleep(10);
+      status = (await json(fetch(`${gw.url}/v1/responses/${mine.id}`, { headers: as(A) }))).status;
+    }
+    expect(status).toBe("completed");
+    expect((await fetch(`${gw.url}/v1/responses/${mine.id}?stream=true`, { headers: as(B) })).status).toBe(404);
     const cancel = (key: string) => fetch(`${gw.url}/v1/responses/${mine.id}/cancel`, { method: "POST", headers: as(key) });
     const other = await cancel(B);
     expect(other.status).toBe(404);

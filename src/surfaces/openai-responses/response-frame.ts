@@ -1,3 +1,4 @@
+import type { MappedError } from "../../error-response.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { Usage } from "../../schemas/common.ts";
 import type { ResponsesRequest } from "./request-schema.ts";
@@ -62,6 +63,26 @@ export function responseUsage(tokens: TokenUsage, reported: Usage | null | undef
     output_tokens_details: { reasoning_tokens: tokens.reasoning },
     total_tokens: tokens.input + tokens.output,
   };
+}
+
+/** A response not yet answered: `queued` (a background response's create), or `in_progress` (a stream's first events, a running background response). */
+export function pendingResponse(frame: ResponseFrame, status: "queued" | "in_progress"): ResponseObject {
+  // OpenAI's document has no `usage: null` here: the field is left out until the end.
+  return { ...frame, status, completed_at: null, error: null, incomplete_details: null, output: [] };
+}
+
+/** The error code a cancelled background response's call fails with (its abort reason's). */
+export const CANCELLED_CODE = "response_cancelled";
+
+/**
+ * A response that ended in a failure: `cancelled` when the failure is its cancel (a background
+ * response), else `failed` with OpenAI's error code (its ResponseErrorCode has no gateway codes: a
+ * rate limit is one, anything else a server error) and the error's message.
+ */
+export function failedResponse(frame: ResponseFrame, mapped: MappedError, output: OutputItem[], now: number): ResponseObject {
+  if (mapped.body.error.code === CANCELLED_CODE) return finishedResponse(frame, { status: "cancelled", incomplete_details: null }, output, undefined, now);
+  const code = mapped.status === 429 ? "rate_limit_exceeded" : "server_error";
+  return finishedResponse(frame, { status: "failed", incomplete_details: null, error: { code, message: mapped.body.error.message } }, output, undefined, now);
 }
 
 /** A finished response: the frame, the output and how it ended. */

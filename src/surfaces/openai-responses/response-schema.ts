@@ -74,6 +74,8 @@ export const ResponseStatus = Type.Union([
   Type.Literal("incomplete"),
   Type.Literal("in_progress"),
   Type.Literal("failed"),
+  Type.Literal("queued"),
+  Type.Literal("cancelled"),
 ]);
 export type ResponseStatus = Static<typeof ResponseStatus>;
 

@@ -1,5 +1,10 @@
 import { keyOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
+import { mapError } from "../../error-response.ts";
+import type { CallInfo } from "../../pipeline/pipeline.ts";
+import type { ChatRequest } from "../../schemas/chat.ts";
+import { SSE_HEADERS } from "../../sse.ts";
+import { BackgroundRuns } from "./background.ts";
 import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
 import { JsonText } from "../../http/json-text.ts";
@@ -13,7 +18,7 @@ import { assertMetadataKeys } from "./metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { countedFields, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
-import { responseFrame } from "./response-frame.ts";
+import { failedResponse, pendingResponse, responseFrame, type ResponseFrame } from "./response-frame.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
 import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
@@ -59,6 +64,23 @@ function messageSource(body: ResponsesRequest, conversation: Conversation, index
   return place;
 }
 
+/** A boolean query parameter (`true` / `false`, absent is false). */
+function isTrue(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === "false") return false;
+  if (value === "true") return true;
+  throw new InvalidRequestError(`Invalid '${name}': expected a boolean, got '${value}'.`, { param: name });
+}
+
+/** `starting_after`: a sequence number (-1, or absent, for every event). */
+function startingAfter(value: string | undefined): number {
+  if (value === undefined) return -1;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < -1) {
+    throw new InvalidRequestError(`Invalid 'starting_after': expected an integer sequence number, got '${value}'.`, { param: "starting_after" });
+  }
+  return n;
+}
+
 const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not found.`, { param: "response_id" });
 
 /**
@@ -67,8 +89,9 @@ const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not
  * Response or its events, and the result is stored unless `store: false`.
  */
 export function responsesRoutes(
-  { config, pipeline, logger }: RouteDeps,
+  { config, pipeline, logger, redact }: RouteDeps,
   store: ResponseStore = createResponseStore(config, (message) => logger.warn(message)),
+  runs: BackgroundRuns = new BackgroundRuns(),
 ) {
   const validate = compileValidator(ResponsesRequest);
   const validateCount = compileValidator(ResponsesInputTokensRequest);
@@ -109,6 +132,9 @@ export function responsesRoutes(
           code: "previous_response_not_found",
         });
       }
+      if (previous.response.status === "queued" || previous.response.status === "in_progress") {
+        throw new InvalidRequestError(`Previous response with id '${body.previous_response_id}' has not finished yet.`, { param: "previous_response_id" });
+      }
       // Its input and output come before the new input; its instructions do not (as in OpenAI's API).
       before = [...storedInputItems(previous), ...(previous.response.output as InputItemResource[])];
     }
@@ -121,6 +147,54 @@ export function responsesRoutes(
     return ids.length > 0 || body.previous_response_id ? storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
   };
 
+  /**
+   * `background: true`: the call runs without its client. The create answers once the call reaches
+   * its provider (a refusal before that is the create's own error): `queued` for a complete answer,
+   * the stream for a streamed one, which keeps going if its client leaves. The response is stored
+   * `in_progress` meanwhile, and its end (completed, incomplete, failed or cancelled) when it ends.
+   */
+  const startBackground = async (call: CallInfo, chat: ChatRequest, frame: ResponseFrame, conversation: Conversation, owner: string | undefined) => {
+    const run = runs.open(frame.id, owner, chat.stream === true);
+    let reached!: () => void;
+    const atProvider = new Promise<void>((resolve) => (reached = resolve));
+    const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached() };
+    const finish = async (response: ResponseObject) => {
+      // A cancel on another replica (or of a run this process lost) marked it cancelled there: that stands.
+      const current = run.isDeleted ? undefined : await store.get(frame.id).catch(() => undefined);
+      if (current?.response.status === "cancelled") response = current.response;
+      else if (!run.isDeleted) await keep(response, conversation, owner);
+      run.settle(response);
+      runs.ended(run);
+    };
+    const failed = (error: unknown) => {
+      const mapped = mapError(error, redact);
+      if (mapped.internal) logger.error("background response failed", { id: frame.id, error });
+      return failedResponse(frame, mapped, [], nowSeconds());
+    };
+    try {
+      if (chat.stream !== true) {
+        const answer = pipeline.complete(life, chat);
+        await Promise.race([atProvider, answer]);
+        await keep(pendingResponse(frame, "in_progress"), conversation, owner);
+        // A cancel ends it at once, whether or not the provider heeds the abort.
+        const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds()), failed);
+        void Promise.race([answered, run.stopped.then(failed)]).then(finish);
+        return pendingResponse(frame, "queued");
+      }
+      let ended: ResponseObject | undefined;
+      const streamed = await pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
+      await keep(pendingResponse(frame, "in_progress"), conversation, owner);
+      void run
+        .record(streamed.body!)
+        .catch((error: unknown) => logger.warn("background stream not recorded", { id: frame.id, error: error instanceof Error ? error.message : String(error) }))
+        .then(() => finish(ended ?? failed(new Error("the stream ended without its last event"))));
+      return new Response(run.follow(-1), { status: 200, headers: streamed.headers });
+    } catch (error) {
+      runs.forget(frame.id);
+      throw error;
+    }
+  };
+
   return new Elysia({ name: "ollaix:responses" })
     .onStop(() => store.close())
     .post(
@@ -130,6 +204,8 @@ export function responsesRoutes(
         assertInputRules(body.input);
         assertMetadataKeys(body.metadata);
         assertSupportedFields(body);
+        // As OpenAI: a background response is one to read later, so it must be stored.
+        if (body.background === true && body.store === false) throw new InvalidRequestError("Background mode requires 'store' to be true.", { param: "background" });
         const owner = keyOf(request)?.name;
         const responseId = randomId("resp_");
         const found = conversationOf(body, responseId, owner);
@@ -139,6 +215,7 @@ export function responsesRoutes(
         const isStored = frame.store;
         const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
         try {
+          if (body.background === true) return await startBackground(call, chat, frame, conversation, owner);
           if (chat.stream !== true) {
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
@@ -198,17 +275,44 @@ export function responsesRoutes(
     )
     .get(
       "/v1/responses/:response_id",
-      async function getResponse({ params, request }) {
-        const stored = await ownStored(params.response_id, keyOf(request)?.name);
+      async function getResponse({ params, query, request }) {
+        const owner = keyOf(request)?.name;
+        const stored = await ownStored(params.response_id, owner);
         if (!stored) throw notFound(params.response_id);
-        return stored.response;
+        if (!isTrue(query.stream, "stream")) return stored.response;
+        // A background stream again, from after `starting_after` (its events stay here a while after it ends).
+        const after = startingAfter(query.starting_after);
+        const run = runs.get(params.response_id, owner);
+        if (run?.events === undefined) {
+          throw new InvalidRequestError(
+            stored.response.background === true
+              ? "This response's events are not available here: only a streamed background response's are, on the replica that runs it, until a few minutes after it ends. Retrieve it without 'stream'."
+              : "Only a streamed background response (created with background and stream true) can be streamed again.",
+            { param: "stream" },
+          );
+        }
+        return new Response(run.follow(after), { status: 200, headers: SSE_HEADERS });
       },
-      { detail: { tags: ["Responses"], summary: "Get a stored response" } },
+      {
+        detail: {
+          tags: ["Responses"],
+          summary: "Get a stored response",
+          description:
+            "With `stream=true` (a streamed background response only), its events again as `text/event-stream`: those after `sequence_number` `starting_after` (all without it), then the rest as they come.",
+        },
+      },
     )
     .delete(
       "/v1/responses/:response_id",
       async function deleteResponse({ params, request }) {
-        if (!(await ownStored(params.response_id, keyOf(request)?.name))) throw notFound(params.response_id);
+        const owner = keyOf(request)?.name;
+        if (!(await ownStored(params.response_id, owner))) throw notFound(params.response_id);
+        // A running background response stops, and its end is not stored.
+        const run = runs.get(params.response_id, owner);
+        if (run && !run.isFinished) {
+          run.isDeleted = true;
+          run.cancel();
+        }
         if (!(await store.delete(params.response_id))) throw notFound(params.response_id);
         return { id: params.response_id, object: "response" as const, deleted: true as const };
       },
@@ -217,12 +321,21 @@ export function responsesRoutes(
     .post(
       "/v1/responses/:response_id/cancel",
       async function cancelResponse({ params, request }) {
-        const stored = await ownStored(params.response_id, keyOf(request)?.name);
+        const owner = keyOf(request)?.name;
+        const run = runs.get(params.response_id, owner);
+        if (run && !run.isFinished) {
+          run.cancel();
+          return await run.final;
+        }
+        const stored = await ownStored(params.response_id, owner);
         if (!stored) throw notFound(params.response_id);
-        // Every response here is answered before its request ends and stored after: a background one
-        // found is finished, and cancelling it changes nothing (as for OpenAI's finished background responses).
         if (stored.response.background !== true) throw new InvalidRequestError("Cannot cancel a synchronous response.", { param: null });
-        return stored.response;
+        const status = stored.response.status;
+        if (status !== "queued" && status !== "in_progress") return stored.response; // finished: returned as it is
+        // Running on another replica (which keeps this when it ends), or lost with a process that stopped.
+        const cancelled: ResponseObject = { ...stored.response, status: "cancelled" };
+        await store.put({ ...stored, response: cancelled });
+        return cancelled;
       },
       {
         parse: noBodyParsers(config.maxBodyBytes),
@@ -230,7 +343,7 @@ export function responsesRoutes(
           tags: ["Responses"],
           summary: "Cancel a background response",
           description:
-            "Only responses created with `background: true` can be cancelled (others are a 400). Ollaix answers those in the foreground too, so by the time one can be found it is finished: it is returned as it is. A streamed one is stored when its stream ends (404 until then).",
+            "Only responses created with `background: true` can be cancelled (others are a 400). A running one stops (its provider call is aborted) and is returned `cancelled`; a finished one is returned as it is.",
         },
       },
     )

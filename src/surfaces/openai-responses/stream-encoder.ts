@@ -6,7 +6,7 @@ import type { ChunkResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { outputItemId } from "./item-ids.ts";
-import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
+import { CANCELLED_CODE, failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 export interface ResponsesStreamSettings {
@@ -176,8 +176,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   return {
     headers: SSE_HEADERS,
     start() {
-      // OpenAI's document has no `usage: null` here: the field is left out until the end.
-      const pending: ResponseObject = { ...frame, status: "in_progress", completed_at: null, error: null, incomplete_details: null, output: [] };
+      const pending = pendingResponse(frame, "in_progress");
       return responseEvent("response.created", pending) + responseEvent("response.in_progress", pending);
     },
     chunk(chunk: ChunkResult): string {
@@ -235,18 +234,14 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       return out + responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response);
     },
     error(mapped: MappedError): string {
-      const done = output.filter((item) => item !== undefined);
-      // OpenAI's ResponseErrorCode has no gateway codes: a rate limit is one, anything else a server error.
-      const code = mapped.status === 429 ? "rate_limit_exceeded" : "server_error";
-      const response = finishedResponse(
-        frame,
-        { status: "failed", incomplete_details: null, error: { code, message: mapped.body.error.message } },
-        done,
-        undefined,
-        nowSeconds(),
-      );
+      // A cancelled background stream ends the same way, its response `cancelled` (OpenAI's stream has
+      // no event of its own for it), keeping the text so far: an open message or reasoning is done,
+      // `incomplete`. A half-written function call is not kept: its arguments are not whole.
+      const isCancel = mapped.body.error.code === CANCELLED_CODE;
+      const out = isCancel ? (reasoning ? closeReasoning() : "") + (message ? closeMessage("incomplete") : "") : "";
+      const response = failedResponse(frame, mapped, output.filter((item) => item !== undefined), nowSeconds());
       s.onFinish?.(response);
-      return responseEvent("response.failed", response);
+      return out + responseEvent("response.failed", response);
     },
   };
 }

@@ -1,0 +1,177 @@
+import { CANCELLED_CODE } from "./response-frame.ts";
+import type { ResponseObject } from "./response-schema.ts";
+
+/** The abort reason of a background response's call when the response is cancelled. */
+export class ResponseCancelledError extends Error {
+  override name = "ResponseCancelledError";
+  // Error fields, so the pipeline reports the call's end as a 499 (nginx's "client closed request") coded as a cancel.
+  readonly status = 499;
+  readonly type = "invalid_request_error";
+  readonly code = CANCELLED_CODE;
+  readonly param = null;
+  constructor() {
+    super("The response was cancelled.");
+  }
+}
+
+/** The abort reason of a background response still running when its gateway stops (after the shutdown grace). */
+export class GatewayStoppedError extends Error {
+  override name = "GatewayStoppedError";
+  readonly status = 503;
+  readonly type = "server_error";
+  readonly code = "server_shutting_down";
+  readonly param = null;
+  constructor() {
+    super("The gateway stopped before the response finished.");
+  }
+}
+
+/** How long a finished background stream's events stay here for `GET …?stream=true`, and how many. */
+const REPLAY_MS = 5 * 60_000;
+const MAX_FINISHED = 256;
+
+const utf8 = new TextEncoder();
+
+/**
+ * One background response running in this process: the call's own abort controller (its life no
+ * longer the client's connection), and for a streamed one the events so far, which any number of
+ * clients follow (the creating request, and `GET …?stream=true&starting_after=N` after it left).
+ */
+export class BackgroundRun {
+  readonly #controller = new AbortController();
+  /** A streamed run's events, one SSE frame each: an event's index is its `sequence_number`. */
+  readonly events: string[] | undefined;
+  #ended = false;
+  #wake: (() => void)[] = [];
+  #settle!: (response: ResponseObject) => void;
+  /** The response as it was finally stored (completed, incomplete, failed or cancelled). */
+  readonly final: Promise<ResponseObject>;
+  /** Settles with the cancel's (or the shutdown's) reason when the run is stopped. */
+  readonly stopped: Promise<Error>;
+  /** Deleted while running: its end is not stored. */
+  isDeleted = false;
+
+  constructor(
+    readonly id: string,
+    readonly owner: string | undefined,
+    streamed: boolean,
+  ) {
+    this.events = streamed ? [] : undefined;
+    this.final = new Promise((resolve) => (this.#settle = resolve));
+    const signal = this.#controller.signal;
+    this.stopped = new Promise((resolve) => signal.addEventListener("abort", () => resolve(signal.reason as Error), { once: true }));
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get isFinished(): boolean {
+    return this.#ended;
+  }
+
+  /** Stops the call (the provider is aborted); its end is stored as `cancelled` unless it had ended. */
+  cancel(reason: Error = new ResponseCancelledError()): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+  }
+
+  /** The run is over and its response stored. */
+  settle(response: ResponseObject): void {
+    this.#ended = true;
+    this.#settle(response);
+    this.#wakeAll();
+  }
+
+  /**
+   * Reads a streamed run's SSE body to its end, frame by frame (the encoder writes whole frames; a
+   * read may hold several, or part of one).
+   */
+  async record(body: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let carry = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      carry += typeof value === "string" ? value : decoder.decode(value, { stream: true });
+      const frames = carry.split("\n\n");
+      carry = frames.pop()!;
+      for (const frame of frames) this.events!.push(frame + "\n\n");
+      if (frames.length > 0) this.#wakeAll();
+    }
+  }
+
+  /** The run's events after `sequence_number` `after` (-1 for all), then those to come until it ends. Leaving does not stop the run. */
+  follow(after: number): ReadableStream<Uint8Array> {
+    const events = this.events!;
+    let next = Math.max(0, after + 1);
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        while (next >= events.length && !this.#ended) await new Promise<void>((resolve) => this.#wake.push(resolve));
+        if (next < events.length) {
+          controller.enqueue(utf8.encode(events.slice(next).join("")));
+          next = events.length;
+        } else controller.close();
+      },
+    });
+  }
+
+  #wakeAll(): void {
+    const waiting = this.#wake;
+    this.#wake = [];
+    for (const wake of waiting) wake();
+  }
+}
+
+/**
+ * The background responses of this process, running or (streamed ones, for a while) finished. Another
+ * replica's runs are not here: the store shows their state, and a cancel there marks them cancelled.
+ */
+export class BackgroundRuns {
+  readonly #runs = new Map<string, BackgroundRun>();
+  readonly #finished: string[] = [];
+
+  open(id: string, owner: string | undefined, streamed: boolean): BackgroundRun {
+    const run = new BackgroundRun(id, owner, streamed);
+    this.#runs.set(id, run);
+    return run;
+  }
+
+  /** The caller's run by id (another key's is not found). */
+  get(id: string, owner: string | undefined): BackgroundRun | undefined {
+    const run = this.#runs.get(id);
+    return run !== undefined && run.owner === owner ? run : undefined;
+  }
+
+  /** A run ended: a streamed one's events stay a while for clients that come back, another's go now. */
+  ended(run: BackgroundRun): void {
+    if (run.events === undefined) {
+      this.#runs.delete(run.id);
+      return;
+    }
+    this.#finished.push(run.id);
+    if (this.#finished.length > MAX_FINISHED) this.#runs.delete(this.#finished.shift()!);
+    setTimeout(() => this.forget(run.id), REPLAY_MS).unref();
+  }
+
+  /** Drops a run (deleted, or never started). */
+  forget(id: string): void {
+    this.#runs.delete(id);
+    const at = this.#finished.indexOf(id);
+    if (at >= 0) this.#finished.splice(at, 1);
+  }
+
+  /**
+   * At shutdown: the running responses get `graceMs` to end (as requests in flight do), then are
+   * stopped and end `failed`; resolves once every one is stored (or after 2 s more).
+   */
+  async stop(graceMs: number): Promise<void> {
+    const running = [...this.#runs.values()].filter((run) => !run.isFinished);
+    if (running.length === 0) return;
+    const ended = Promise.all(running.map((run) => run.final));
+    const isLate = await Promise.race([ended.then(() => false), Bun.sleep(graceMs).then(() => true)]);
+    if (!isLate) return;
+    for (const run of running) run.cancel(new GatewayStoppedError());
+    await Promise.race([ended, Bun.sleep(2000)]);
+  }
+}

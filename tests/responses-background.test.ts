@@ -1,0 +1,309 @@
+// Background responses (`background: true`) end to end with the official `openai` SDK on a real
+// port: the create answers before the model does, the call outlives its client, `retrieve` polls it,
+// `cancel` stops it (the provider's call is aborted), and a streamed one can be followed again with
+// `retrieve(id, { stream: true, starting_after })`. Every answer and event is checked against
+// OpenAI's own document.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import type { ResponseStreamEvent } from "openai/resources/responses/responses";
+import dummy from "../plugins/dummy/index.ts";
+import { definePlugin, type ChatResult, type RequestContext } from "../src/kit.ts";
+import { UpstreamError } from "../src/errors.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { startRedis, type TestRedis } from "./helpers/redis.ts";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+
+/** A call of the `gated-model`: it answers when the test says, or fails when its signal aborts. */
+interface GatedCall {
+  signal: AbortSignal;
+  answer(text: string): void;
+  fail(error: Error): void;
+}
+
+const calls: GatedCall[] = [];
+const streamSignals: AbortSignal[] = [];
+
+const gated = definePlugin({
+  name: "gated",
+  models: [{ id: "gated-model" }, { id: "words-model" }],
+  chat: (_request, ctx: RequestContext) =>
+    new Promise<ChatResult>((resolve, reject) => {
+      const signal = ctx.signal;
+      signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")), { once: true });
+      calls.push({
+        signal,
+        answer: (text) =>
+          resolve({
+            choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: text } }],
+            usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+          }),
+        fail: reject,
+      });
+    }),
+  /** `words-model`: `w0 … w39`, a word every 15 ms, stopping when its signal aborts. */
+  async *chatStream(_request, ctx: RequestContext) {
+    streamSignals.push(ctx.signal);
+    for (let i = 0; i < 40 && !ctx.signal.aborted; i++) {
+      yield { choices: [{ index: 0, delta: { content: `${i === 0 ? "" : " "}w${i}` } }] };
+      await Bun.sleep(15);
+    }
+    if (!ctx.signal.aborted) yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+  },
+});
+
+let gw: TestGateway;
+let client: OpenAI;
+beforeAll(async () => {
+  gw = await startTestGateway({ LOG_LEVEL: "info" }, [dummy, gated]);
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+});
+afterAll(() => gw?.close());
+
+const FULL_TEXT = Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ");
+
+/** The next call the gated model receives. */
+async function nextCall(seen: number): Promise<GatedCall> {
+  for (let i = 0; i < 200 && calls.length <= seen; i++) await Bun.sleep(5);
+  expect(calls.length).toBeGreaterThan(seen);
+  return calls[seen]!;
+}
+
+/** `retrieve` until the response leaves `queued` / `in_progress`, as OpenAI's guide polls. */
+async function poll(id: string): Promise<OpenAI.Responses.Response> {
+  for (let i = 0; i < 400; i++) {
+    const response = await client.responses.retrieve(id);
+    if (response.status !== "queued" && response.status !== "in_progress") return response;
+    await Bun.sleep(10);
+  }
+  throw new Error(`${id} did not finish`);
+}
+
+/** A response's text, from its output (`output_text` is the SDK's, on what `create` and `retrieve` return only). */
+const textOf = (response: OpenAI.Responses.Response) =>
+  response.output.flatMap((item) => (item.type === "message" ? item.content.map((part) => (part.type === "output_text" ? part.text : "")) : [])).join("");
+
+/** The gateway's request log lines for a model. */
+const requestLines = (model: string) =>
+  gw.logs.map((line) => JSON.parse(line)).filter((line) => line.msg === "request" && line.model === model);
+
+test("a background response is answered `queued` before the model answers, runs on, and is polled to `completed`", async () => {
+  const seen = calls.length;
+  const created = await client.responses.create({ model: "gated-model", input: "Hello", background: true, metadata: { job: "1" } });
+  expectOpenAI("Response", created);
+  expect(created).toMatchObject({ status: "queued", background: true, output: [], completed_at: null, error: null, metadata: { job: "1" } });
+  const call = await nextCall(seen);
+
+  const running = await client.responses.retrieve(created.id);
+  expectOpenAI("Response", running);
+  expect(running).toMatchObject({ id: created.id, status: "in_progress", background: true, output: [] });
+  // Not finished: it cannot be continued yet.
+  const early = await client.responses.create({ model: "dummy-model:1.0", previous_response_id: created.id, input: "And?" }).catch((e) => e);
+  expect(early).toMatchObject({ status: 400, param: "previous_response_id" });
+
+  call.answer("Hi there!");
+  const done = await poll(created.id);
+  expectOpenAI("Response", done);
+  expect(done).toMatchObject({ id: created.id, status: "completed", background: true, output_text: "Hi there!", usage: { input_tokens: 5, output_tokens: 2 } });
+  expect(done.completed_at).toBeNumber();
+  expect(call.signal.aborted).toBe(false);
+  const items = await client.responses.inputItems.list(created.id);
+  expect(items.data).toMatchObject([{ type: "message", role: "user", content: [{ type: "input_text", text: "Hello" }] }]);
+  // Cancelling a finished one changes nothing.
+  const { _request_id: _, ...afterCancel } = (await client.responses.cancel(created.id)) as OpenAI.Responses.Response & { _request_id?: string };
+  expect(afterCancel.status).toBe("completed");
+  // It continues a conversation as any stored response does.
+  const next = await client.responses.create({ model: "dummy-model:1.0", previous_response_id: created.id, input: "And?" });
+  expect(next.status).toBe("completed");
+  expect(requestLines("gated-model").at(-1)).toMatchObject({ status: 200, surface: "responses" });
+});
+
+test("cancel stops a running background response: the provider's call is aborted, and it stays `cancelled`", async () => {
+  const seen = calls.length;
+  const created = await client.responses.create({ model: "gated-model", input: "Write a novel", background: true });
+  const call = await nextCall(seen);
+  const cancelled = await client.responses.cancel(created.id);
+  expectOpenAI("Response", cancelled);
+  expect(cancelled).toMatchObject({ id: created.id, status: "cancelled", background: true, error: null, output: [] });
+  for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10); // the scope links to the run's signal on its first tick
+  expect(call.signal.aborted).toBe(true);
+  expect((await client.responses.retrieve(created.id)).status).toBe("cancelled");
+  expect((await client.responses.cancel(created.id)).status).toBe("cancelled");
+  // Answering after the cancel changes nothing.
+  call.answer("too late");
+  await Bun.sleep(30);
+  expect((await client.responses.retrieve(created.id)).status).toBe("cancelled");
+  let line: Record<string, unknown> | undefined;
+  for (let i = 0; i < 100 && !(line = requestLines("gated-model").find((l) => l.status === 499)); i++) await Bun.sleep(10);
+  expect(line).toMatchObject({ status: 499, error: "response_cancelled" });
+});
+
+test("a provider failure after the create is the response's `failed` status with the error, never a hang", async () => {
+  const seen = calls.length;
+  const created = await client.responses.create({ model: "gated-model", input: "Hello", background: true });
+  (await nextCall(seen)).fail(new UpstreamError("The provider gated returned HTTP 502"));
+  const failed = await poll(created.id);
+  expectOpenAI("Response", failed);
+  expect(failed).toMatchObject({ status: "failed", error: { code: "server_error" }, output: [] });
+  expect(failed.error?.message).toContain("HTTP 502");
+});
+
+test("refusals before the model is reached are the create's own errors, and nothing is stored", async () => {
+  const unknown = await client.responses.create({ model: "no-such-model", input: "Hello", background: true }).catch((e) => e);
+  expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+  const unstored = await client.responses.create({ model: "gated-model", input: "Hello", background: true, store: false }).catch((e) => e);
+  expect(unstored).toMatchObject({ status: 400, param: "background", error: { type: "invalid_request_error" } });
+  const foreground = await client.responses.create({ model: "dummy-model:1.0", input: "Hello" });
+  for (const query of ["stream=true", "stream=true&starting_after=2"]) {
+    const refused = await fetch(`${gw.url}/v1/responses/${foreground.id}?${query}`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: unknown }).error).toMatchObject({ type: "invalid_request_error", param: "stream" });
+  }
+  for (const [query, param] of [
+    ["stream=yes", "stream"],
+    ["stream=true&starting_after=x", "starting_after"],
+    ["stream=true&starting_after=-2", "starting_after"],
+  ] as const) {
+    const refused = await fetch(`${gw.url}/v1/responses/${foreground.id}?${query}`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe(param);
+  }
+});
+
+/** Reads a stream's events until `stop` says so (the client then leaves) or it ends. */
+async function readEvents(stream: AsyncIterable<ResponseStreamEvent>, stop: (events: ResponseStreamEvent[]) => boolean = () => false) {
+  const events: ResponseStreamEvent[] = [];
+  for await (const event of stream) {
+    expectOpenAI("ResponseStreamEvent", event);
+    events.push(event);
+    if (stop(events)) break;
+  }
+  return events;
+}
+
+test("a streamed background response goes on when its client leaves, and is followed again from `starting_after`", async () => {
+  const seenStreams = streamSignals.length;
+  const stream = await client.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+  const first = await readEvents(stream, (events) => events.length === 6);
+  expect(first.map((e) => e.sequence_number)).toEqual([0, 1, 2, 3, 4, 5]);
+  const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+  expect((first[0] as OpenAI.Responses.ResponseCreatedEvent).response.background).toBe(true);
+  await Bun.sleep(60);
+  const signal = streamSignals[seenStreams]!;
+  expect(signal.aborted).toBe(false); // the client left; the call did not
+  expect((await client.responses.retrieve(id)).status).toBe("in_progress");
+
+  // Back from after event 5: every later event once, in order, to the end.
+  const rest = await readEvents(await client.responses.retrieve(id, { stream: true, starting_after: 5 }));
+  expect(rest.map((e) => e.sequence_number)).toEqual(rest.map((_, i) => 6 + i));
+  const last = rest.at(-1)!;
+  expect(last.type).toBe("response.completed");
+  const completed = (last as OpenAI.Responses.ResponseCompletedEvent).response;
+  expect(textOf(completed)).toBe(FULL_TEXT);
+  const stored = await client.responses.retrieve(id);
+  expect(stored).toMatchObject({ status: "completed", background: true, output_text: FULL_TEXT });
+  expect(signal.aborted).toBe(false);
+
+  // After the end: the whole stream again, the same events.
+  const again = await readEvents(await client.responses.retrieve(id, { stream: true }));
+  expect(again.map((e) => e.sequence_number)).toEqual(again.map((_, i) => i));
+  expect(again.slice(6)).toEqual(rest);
+});
+
+test("cancelling a streamed background response aborts its call and ends its followers' stream with the `cancelled` response", async () => {
+  const seenStreams = streamSignals.length;
+  const stream = await client.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+  const first = await readEvents(stream, (events) => events.length === 5);
+  const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+  const follower = readEvents(await client.responses.retrieve(id, { stream: true, starting_after: 4 }));
+  await Bun.sleep(50);
+  const cancelled = await client.responses.cancel(id);
+  expectOpenAI("Response", cancelled);
+  expect(cancelled.status).toBe("cancelled");
+  // What was written before the cancel is kept.
+  expect(textOf(cancelled).startsWith("w0 w1")).toBe(true);
+  expect(streamSignals[seenStreams]!.aborted).toBe(true);
+  const followed = await follower;
+  const end = followed.at(-1) as OpenAI.Responses.ResponseFailedEvent;
+  expect(end.type).toBe("response.failed");
+  expect(end.response).toMatchObject({ id, status: "cancelled", error: null });
+  expect(followed.map((e) => e.sequence_number)).toEqual(followed.map((_, i) => 5 + i));
+  expect((await client.responses.retrieve(id)).status).toBe("cancelled");
+});
+
+test("deleting a running background response stops it, and its end is not stored", async () => {
+  const seen = calls.length;
+  const created = await client.responses.create({ model: "gated-model", input: "Hello", background: true });
+  const call = await nextCall(seen);
+  expect(await client.responses.delete(created.id)).toMatchObject({ id: created.id, deleted: true });
+  for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
+  expect(call.signal.aborted).toBe(true);
+  await Bun.sleep(30);
+  expect(await client.responses.retrieve(created.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+});
+
+describe("two gateways sharing one Redis", () => {
+  let redis: TestRedis;
+  let a: TestGateway;
+  let b: TestGateway;
+  beforeAll(async () => {
+    redis = await startRedis();
+    a = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
+    b = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  test("a background response running on one replica is polled on the other, and a cancel there stands when the run ends", async () => {
+    const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    let seen = calls.length;
+    const finished = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
+    expect((await onB.responses.retrieve(finished.id)).status).toBe("in_progress");
+    (await nextCall(seen)).answer("From A");
+    let polled = await onB.responses.retrieve(finished.id);
+    for (let i = 0; i < 100 && polled.status === "in_progress"; i++, await Bun.sleep(10)) polled = await onB.responses.retrieve(finished.id);
+    expect(polled).toMatchObject({ status: "completed", output_text: "From A" });
+
+    seen = calls.length;
+    const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    // B does not run it: it marks it cancelled in the shared store.
+    const cancelled = await onB.responses.cancel(created.id);
+    expect(cancelled).toMatchObject({ id: created.id, status: "cancelled" });
+    call.answer("late");
+    await Bun.sleep(50);
+    expect((await onA.responses.retrieve(created.id)).status).toBe("cancelled");
+    expect((await onB.responses.retrieve(created.id)).status).toBe("cancelled");
+    // Its events are only on the replica that runs it.
+    const elsewhere = await fetch(`${b.url}/v1/responses/${created.id}?stream=true`);
+    expect(elsewhere.status).toBe(400);
+  });
+});
+
+test("at shutdown a running background response gets the grace period, then ends `failed` (another replica reads it so)", async () => {
+  const redis = await startRedis();
+  try {
+    const env = { REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: "200" };
+    const first = await startTestGateway(env, [dummy, gated]);
+    const seen = calls.length;
+    const created = await new OpenAI({ baseURL: `${first.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    const started = performance.now();
+    await first.close();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150); // it waited for the run
+    expect(call.signal.aborted).toBe(true);
+    const second = await startTestGateway(env, [dummy, gated]);
+    try {
+      const ended = await new OpenAI({ baseURL: `${second.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.retrieve(created.id);
+      expectOpenAI("Response", ended);
+      expect(ended).toMatchObject({ status: "failed", error: { code: "server_error", message: "The gateway stopped before the response finished." } });
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await redis.stop();
+  }
+});
