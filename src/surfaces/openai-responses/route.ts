@@ -1,10 +1,8 @@
 import { keyOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
-import { mapError } from "../../error-response.ts";
-import type { CallInfo } from "../../pipeline/pipeline.ts";
-import type { ChatRequest } from "../../schemas/chat.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { BackgroundRuns } from "./background.ts";
+import { startBackground } from "./start-background.ts";
 import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
 import { JsonText } from "../../http/json-text.ts";
@@ -18,7 +16,7 @@ import { assertMetadataKeys } from "./metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { countedFields, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
-import { failedResponse, pendingResponse, responseFrame, type ResponseFrame } from "./response-frame.ts";
+import { responseFrame } from "./response-frame.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
 import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
@@ -147,54 +145,6 @@ export function responsesRoutes(
     return ids.length > 0 || body.previous_response_id ? storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
   };
 
-  /**
-   * `background: true`: the call runs without its client. The create answers once the call reaches
-   * its provider (a refusal before that is the create's own error): `queued` for a complete answer,
-   * the stream for a streamed one, which keeps going if its client leaves. The response is stored
-   * `in_progress` meanwhile, and its end (completed, incomplete, failed or cancelled) when it ends.
-   */
-  const startBackground = async (call: CallInfo, chat: ChatRequest, frame: ResponseFrame, conversation: Conversation, owner: string | undefined) => {
-    const run = runs.open(frame.id, owner, chat.stream === true);
-    let reached!: () => void;
-    const atProvider = new Promise<void>((resolve) => (reached = resolve));
-    const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached() };
-    const finish = async (response: ResponseObject) => {
-      // A cancel on another replica (or of a run this process lost) marked it cancelled there: that stands.
-      const current = run.isDeleted ? undefined : await store.get(frame.id).catch(() => undefined);
-      if (current?.response.status === "cancelled") response = current.response;
-      else if (!run.isDeleted) await keep(response, conversation, owner);
-      run.settle(response);
-      runs.ended(run);
-    };
-    const failed = (error: unknown) => {
-      const mapped = mapError(error, redact);
-      if (mapped.internal) logger.error("background response failed", { id: frame.id, error });
-      return failedResponse(frame, mapped, [], nowSeconds());
-    };
-    try {
-      if (chat.stream !== true) {
-        const answer = pipeline.complete(life, chat);
-        await Promise.race([atProvider, answer]);
-        await keep(pendingResponse(frame, "in_progress"), conversation, owner);
-        // A cancel ends it at once, whether or not the provider heeds the abort.
-        const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds()), failed);
-        void Promise.race([answered, run.stopped.then(failed)]).then(finish);
-        return pendingResponse(frame, "queued");
-      }
-      let ended: ResponseObject | undefined;
-      const streamed = await pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
-      await keep(pendingResponse(frame, "in_progress"), conversation, owner);
-      void run
-        .record(streamed.body!)
-        .catch((error: unknown) => logger.warn("background stream not recorded", { id: frame.id, error: error instanceof Error ? error.message : String(error) }))
-        .then(() => finish(ended ?? failed(new Error("the stream ended without its last event"))));
-      return new Response(run.follow(-1), { status: 200, headers: streamed.headers });
-    } catch (error) {
-      runs.forget(frame.id);
-      throw error;
-    }
-  };
-
   return new Elysia({ name: "ollaix:responses" })
     .onStop(() => store.close())
     .post(
@@ -215,7 +165,10 @@ export function responsesRoutes(
         const isStored = frame.store;
         const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
         try {
-          if (body.background === true) return await startBackground(call, chat, frame, conversation, owner);
+          if (body.background === true) {
+            const background = { pipeline, store, runs, logger, redact, keep: (response: ResponseObject) => keep(response, conversation, owner) };
+            return await startBackground(background, { ...call, owner }, chat, frame);
+          }
           if (chat.stream !== true) {
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);

@@ -1,0 +1,76 @@
+import { mapError } from "../../error-response.ts";
+import { nowSeconds } from "../../ids.ts";
+import type { Logger } from "../../logger.ts";
+import type { CallInfo, Pipeline } from "../../pipeline/pipeline.ts";
+import type { ChatRequest } from "../../schemas/chat.ts";
+import type { BackgroundRuns } from "./background.ts";
+import { toResponse } from "./from-chat-result.ts";
+import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
+import type { ResponseObject } from "./response-schema.ts";
+import type { ResponseStore } from "./store/response-store.ts";
+import { responsesStreamEncoder } from "./stream-encoder.ts";
+
+export interface BackgroundDeps {
+  pipeline: Pipeline;
+  store: ResponseStore;
+  runs: BackgroundRuns;
+  logger: Logger;
+  redact: (text: string) => string;
+  /** Stores this response (its conversation and owner are the request's). */
+  keep(response: ResponseObject): Promise<void>;
+}
+
+/**
+ * `background: true`: the call runs without its client. The create answers once the call reaches
+ * its provider (a refusal before that is the create's own error): `queued` for a complete answer,
+ * the stream for a streamed one, which goes on if its client leaves. The response is stored
+ * `in_progress` meanwhile, and as it ended (completed, incomplete, failed or cancelled) at its end.
+ */
+export async function startBackground(
+  d: BackgroundDeps,
+  call: CallInfo & { owner: string | undefined },
+  chat: ChatRequest,
+  frame: ResponseFrame,
+): Promise<ResponseObject | Response> {
+  const run = d.runs.open(frame.id, call.owner, chat.stream === true);
+  let reached!: () => void;
+  const atProvider = new Promise<void>((resolve) => (reached = resolve));
+  const life: CallInfo = { surface: call.surface, request: call.request, requestId: call.requestId, life: run.signal, onProvider: () => reached() };
+
+  const finish = async (response: ResponseObject) => {
+    // A cancel on another replica (or of a run whose process was lost) marked it cancelled in the store: that stands.
+    const current = run.isDeleted ? undefined : await d.store.get(frame.id).catch(() => undefined);
+    if (current?.response.status === "cancelled") response = current.response;
+    else if (!run.isDeleted) await d.keep(response);
+    run.settle(response);
+    d.runs.ended(run);
+  };
+  const failed = (error: unknown) => {
+    const mapped = mapError(error, d.redact);
+    if (mapped.internal) d.logger.error("background response failed", { id: frame.id, error });
+    return failedResponse(frame, mapped, [], nowSeconds());
+  };
+
+  try {
+    if (chat.stream !== true) {
+      const answer = d.pipeline.complete(life, chat);
+      await Promise.race([atProvider, answer]);
+      await d.keep(pendingResponse(frame, "in_progress"));
+      // A cancel ends it at once, whether or not the provider heeds the abort.
+      const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds()), failed);
+      void Promise.race([answered, run.stopped.then(failed)]).then(finish);
+      return pendingResponse(frame, "queued");
+    }
+    let ended: ResponseObject | undefined;
+    const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
+    await d.keep(pendingResponse(frame, "in_progress"));
+    void run
+      .record(streamed.body!)
+      .catch((error: unknown) => d.logger.warn("background stream not recorded", { id: frame.id, error: error instanceof Error ? error.message : String(error) }))
+      .then(() => finish(ended ?? failed(new Error("the stream ended without its last event"))));
+    return new Response(run.follow(-1), { status: 200, headers: streamed.headers });
+  } catch (error) {
+    d.runs.forget(frame.id);
+    throw error;
+  }
+}
