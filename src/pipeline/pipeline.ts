@@ -45,6 +45,11 @@ export interface CallInfo {
   life?: AbortSignal;
   /** Called when the call reaches a provider (admitted, its model resolved): a background response answers then. */
   onProvider?: () => void;
+  /**
+   * Fits the request to a deployment's context length when that is known (Responses' `truncation:
+   * "auto"` drops the oldest items); may refuse it. Called per deployment tried.
+   */
+  fitContext?: (chat: ChatRequest, contextLength: number) => Promise<ChatRequest>;
 }
 
 /** What the pipeline hands back with a complete answer. */
@@ -97,10 +102,12 @@ export class Pipeline {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
       const result = await this.#attempts(call, chat.model, t, admission, async (model) => {
-        const { provider, ctx, scope } = this.#target(call, chat, t, model);
+        const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         const waitStart = performance.now();
         try {
-          return await scope.deadline(provider.chat(chat, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
+          const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(chat, contextLength) : chat;
+          call.onProvider?.();
+          return await scope.deadline(provider.chat(sent, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
         } finally {
           t.upstreamMs += performance.now() - waitStart;
           scope.dispose();
@@ -127,11 +134,13 @@ export class Pipeline {
       const admission = await this.#admit(call, chat.model, t);
       // Only the first chunk is retried: once a stream has started, its failure is the stream's.
       const { first, iterator, scope, ctx } = await this.#attempts(call, chat.model, t, admission, async (model) => {
-        const { provider, ctx, scope } = this.#target(call, chat, t, model);
+        const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         let iterator: AsyncIterator<ChunkBatch> | undefined;
         const waitStart = performance.now();
         try {
-          iterator = provider.chatStream(chat, ctx)[Symbol.asyncIterator]();
+          const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(chat, contextLength) : chat;
+          call.onProvider?.();
+          iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const first = await scope.deadline(iterator.next(), this.#deps.config.upstreamTimeoutMs, "first stream chunk");
           return { first, iterator, scope, ctx };
         } catch (error) {
@@ -300,7 +309,7 @@ export class Pipeline {
   }
 
   /** One deployment of a chat call: resolution, `n` against the provider, the provider's context. */
-  #target(call: CallInfo, chat: ChatRequest, t: Tracking, model: string): { provider: Provider; ctx: RequestContext; scope: RequestScope } {
+  #target(call: CallInfo, chat: ChatRequest, t: Tracking, model: string): { provider: Provider; ctx: RequestContext; scope: RequestScope; contextLength: number | undefined } {
     const { provider, upstreamId, contextLength } = this.#resolve(model, t);
     assertTokenLimits(chat, contextLength);
     const n = chat.n ?? 1;
@@ -310,8 +319,7 @@ export class Pipeline {
       });
     }
     const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life);
-    call.onProvider?.();
-    return { provider, ctx, scope };
+    return { provider, ctx, scope, contextLength };
   }
 
   #failed(t: Tracking, error: unknown): unknown {

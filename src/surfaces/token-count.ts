@@ -86,9 +86,21 @@ export async function countPromptTokens(
   format?: ResponseFormat,
 ): Promise<number> {
   const count = counter ?? (await loadTokenizer());
-  const schema = format?.type === "json_schema" && format.json_schema ? countText(JSON.stringify(format.json_schema), count) : 0;
-  return countWith(count, messages, tools) + schema;
+  return countWith(count, messages, tools) + schemaTokens(format, count);
 }
+
+/** The same count by part: each message's tokens (its framing included), and what the tools and a JSON schema add. */
+export async function countPromptParts(
+  messages: readonly Message[],
+  tools: readonly Tool[] | undefined,
+  format?: ResponseFormat,
+): Promise<{ messages: number[]; rest: number }> {
+  const count = counter ?? (await loadTokenizer());
+  return { messages: messages.map((message) => countWith(count, [message], undefined)), rest: countWith(count, [], tools) + schemaTokens(format, count) };
+}
+
+const schemaTokens = (format: ResponseFormat | undefined, count: Counter): number =>
+  format?.type === "json_schema" && format.json_schema ? countText(JSON.stringify(format.json_schema), count) : 0;
 
 function countWith(count: Counter, messages: readonly Message[], tools: readonly Tool[] | undefined): number {
   let n = 0;

@@ -122,7 +122,20 @@ export const ResponsesRequest = Type.Object(
     store: Type.Optional(Nullable(Type.Boolean({ description: "default true: kept RESPONSES_TTL_S for GET and previous_response_id" }))),
     stream: Type.Optional(Nullable(Type.Boolean())),
     background: Type.Optional(
-      Nullable(Type.Boolean({ description: "answered in the foreground all the same (the Response comes back finished); echoed, and such a response can be cancelled (a no-op)" })),
+      Nullable(
+        Type.Boolean({
+          description:
+            "runs without its client: answered `queued` (or with its stream) once the call reaches the provider, polled with GET, stopped with POST …/cancel; needs `store`",
+        }),
+      ),
+    ),
+    truncation: Type.Optional(
+      Nullable(
+        Type.Union([Type.Literal("auto"), Type.Literal("disabled")], {
+          description:
+            "`auto`: when the model's context length is known and the input would not fit it (with `max_output_tokens`), the oldest items are dropped (instructions stay) until it does",
+        }),
+      ),
     ),
     previous_response_id: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
     conversation: Type.Optional(

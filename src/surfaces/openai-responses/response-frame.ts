@@ -25,7 +25,7 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
     tool_choice: request.tool_choice ?? "auto",
     tools: (request.tools ?? []).map(echoTool),
     top_p: request.top_p ?? null,
-    truncation: "disabled",
+    truncation: request.truncation ?? "disabled",
     metadata: request.metadata ?? {},
   };
   if (request.user !== undefined) frame.user = request.user;

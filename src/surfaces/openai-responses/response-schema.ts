@@ -103,7 +103,7 @@ export const ResponseObject = Type.Object(
     tool_choice: Type.Unknown(),
     tools: Type.Array(EchoedTool),
     top_p: Nullable(Type.Number()),
-    truncation: Type.Literal("disabled"),
+    truncation: Type.Union([Type.Literal("auto"), Type.Literal("disabled")]),
     usage: Type.Optional(ResponseUsage),
     user: Type.Optional(Type.String()),
     background: Type.Optional(Type.Boolean()),

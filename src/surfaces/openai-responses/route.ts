@@ -3,6 +3,8 @@ import { Elysia } from "elysia";
 import { SSE_HEADERS } from "../../sse.ts";
 import { BackgroundRuns } from "./background.ts";
 import { startBackground } from "./start-background.ts";
+import { dropOldestItems } from "./truncate.ts";
+import type { CallInfo } from "../../pipeline/pipeline.ts";
 import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
 import { JsonText } from "../../http/json-text.ts";
@@ -163,7 +165,8 @@ export function responsesRoutes(
         const chat = toChatRequest(body, conversation.before, conversation.input);
         const frame = responseFrame(body, responseId, nowSeconds());
         const isStored = frame.store;
-        const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
+        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string };
+        if (body.truncation === "auto") call.fitContext = dropOldestItems;
         try {
           if (body.background === true) {
             const background = { pipeline, store, runs, logger, redact, keep: (response: ResponseObject) => keep(response, conversation, owner) };

@@ -35,7 +35,7 @@ export async function startBackground(
   const run = d.runs.open(frame.id, call.owner, chat.stream === true);
   let reached!: () => void;
   const atProvider = new Promise<void>((resolve) => (reached = resolve));
-  const life: CallInfo = { surface: call.surface, request: call.request, requestId: call.requestId, life: run.signal, onProvider: () => reached() };
+  const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached() };
 
   const finish = async (response: ResponseObject) => {
     // A cancel on another replica (or of a run whose process was lost) marked it cancelled in the store: that stands.
