@@ -71,6 +71,8 @@ export class RequestScope {
   #deadlineAt = Infinity;
   #onDeadline: (() => void) | undefined;
   #onClientAbort: (() => void) | undefined;
+  /** The rejection of the promise `deadline` returned, while it is pending. */
+  #waiting: ((reason: Error) => void) | undefined;
 
   constructor(request: Request, life?: AbortSignal) {
     this.#request = request;
@@ -88,7 +90,12 @@ export class RequestScope {
 
   abort(reason: Error): void {
     const signal = this.signal;
-    if (!signal.aborted) this.#controller!.abort(reason);
+    if (signal.aborted) return;
+    this.#controller!.abort(reason);
+    // What `deadline` waits for ends now, whether or not the provider heeds its signal.
+    const reject = this.#waiting;
+    this.#waiting = undefined;
+    reject?.(reason);
   }
 
   /** Called by the clock. */
@@ -118,22 +125,25 @@ export class RequestScope {
     return error;
   }
 
-  /** Waits for `promise`, or fails with a 504 (and aborts the provider) after `ms`. */
+  /**
+   * Waits for `promise`, or fails with a 504 (and aborts the provider) after `ms`. Fails at once when
+   * the scope is aborted (the client left, a background response was cancelled), for that reason.
+   */
   deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.#controller?.signal.aborted) return reject(this.#controller.signal.reason);
       this.#deadlineAt = performance.now() + ms;
-      this.#onDeadline = () => {
-        const error = new UpstreamTimeoutError(`The upstream did not answer within ${ms} ms (${what}).`);
-        this.abort(error);
-        reject(error);
-      };
+      this.#waiting = reject;
+      this.#onDeadline = () => this.abort(new UpstreamTimeoutError(`The upstream did not answer within ${ms} ms (${what}).`));
       promise.then(
         (value) => {
           this.#deadlineAt = Infinity;
+          this.#waiting = undefined;
           resolve(value);
         },
         (error: unknown) => {
           this.#deadlineAt = Infinity;
+          this.#waiting = undefined;
           reject(this.explain(error));
         },
       );

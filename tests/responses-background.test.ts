@@ -23,31 +23,38 @@ interface GatedCall {
 const calls: GatedCall[] = [];
 const streamSignals: AbortSignal[] = [];
 
+const answerOf = (text: string): ChatResult => ({
+  choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: text } }],
+  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+});
+
+/**
+ * `gated-model` answers when the test says; `words-model` streams 40 words; `deaf-model` and
+ * `deaf-words` do the same as a provider that ignores its signal (answering after 600 ms, or
+ * streaming a word every 15 ms to the end).
+ */
 const gated = definePlugin({
   name: "gated",
-  models: [{ id: "gated-model" }, { id: "words-model" }],
-  chat: (_request, ctx: RequestContext) =>
-    new Promise<ChatResult>((resolve, reject) => {
+  models: [{ id: "gated-model" }, { id: "words-model" }, { id: "deaf-model" }, { id: "deaf-words" }],
+  chat: (request, ctx: RequestContext) =>
+    request.model === "deaf-model" ? Bun.sleep(600).then(() => answerOf("deaf")) : new Promise<ChatResult>((resolve, reject) => {
       const signal = ctx.signal;
       signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")), { once: true });
       calls.push({
         signal,
-        answer: (text) =>
-          resolve({
-            choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: text } }],
-            usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-          }),
+        answer: (text) => resolve(answerOf(text)),
         fail: reject,
       });
     }),
   /** `words-model`: `w0 … w39`, a word every 15 ms, stopping when its signal aborts. */
-  async *chatStream(_request, ctx: RequestContext) {
+  async *chatStream(request, ctx: RequestContext) {
     streamSignals.push(ctx.signal);
-    for (let i = 0; i < 40 && !ctx.signal.aborted; i++) {
+    const deaf = request.model === "deaf-words";
+    for (let i = 0; i < 40 && (deaf || !ctx.signal.aborted); i++) {
       yield { choices: [{ index: 0, delta: { content: `${i === 0 ? "" : " "}w${i}` } }] };
       await Bun.sleep(15);
     }
-    if (!ctx.signal.aborted) yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+    if (deaf || !ctx.signal.aborted) yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
   },
 });
 
@@ -228,6 +235,36 @@ test("cancelling a streamed background response aborts its call and ends its fol
   expect(end.response).toMatchObject({ id, status: "cancelled", error: null });
   expect(followed.map((e) => e.sequence_number)).toEqual(followed.map((_, i) => 5 + i));
   expect((await client.responses.retrieve(id)).status).toBe("cancelled");
+});
+
+test("a provider that ignores the abort does not hold a cancel: it ends `cancelled` at once, streamed or not", async () => {
+  const created = await client.responses.create({ model: "deaf-model", input: "Hello", background: true });
+  let started = performance.now();
+  expect((await client.responses.cancel(created.id)).status).toBe("cancelled");
+  expect(performance.now() - started).toBeLessThan(400); // the provider answers at 600 ms
+  let line: Record<string, unknown> | undefined;
+  for (let i = 0; i < 100 && !(line = requestLines("deaf-model")[0]); i++) await Bun.sleep(10);
+  expect(line).toMatchObject({ status: 499, error: "response_cancelled" }); // not the provider's late 200
+  await Bun.sleep(700);
+  expect((await client.responses.retrieve(created.id)).status).toBe("cancelled");
+  expect(requestLines("deaf-model")).toHaveLength(1);
+
+  const stream = await client.responses.create({ model: "deaf-words", input: "Count", stream: true, background: true });
+  const first = await readEvents(stream, (events) => events.length === 5);
+  const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+  const follower = readEvents(await client.responses.retrieve(id, { stream: true, starting_after: 4 }));
+  started = performance.now();
+  const cancelled = await client.responses.cancel(id);
+  expect(performance.now() - started).toBeLessThan(300); // the provider goes on for ~600 ms
+  expect(cancelled.status).toBe("cancelled");
+  const followed = await follower;
+  expect(followed.at(-1)).toMatchObject({ type: "response.failed", response: { status: "cancelled" } });
+  await Bun.sleep(700);
+  // Nothing the provider wrote after the cancel reached the followers or the stored response.
+  const stored = await client.responses.retrieve(id);
+  expect(stored.status).toBe("cancelled");
+  expect(textOf(stored)).toBe(textOf(cancelled));
+  expect(textOf(stored).split(" ").length).toBeLessThan(30);
 });
 
 test("deleting a running background response stops it, and its end is not stored", async () => {

@@ -124,17 +124,26 @@ export function streamResponse(
         finish({ kind: "error", error: mapped });
         await write(encoder.error(mapped));
       };
+      // Stopped for a reason of the gateway's (an idle time-out, a background response's cancel): a
+      // provider that ignores the signal must not hold the stream, so the error event goes out and
+      // the stream closes now. (A client that left is seen by the loop.)
+      o.scope.signal.addEventListener(
+        "abort",
+        () => {
+          if (closed || o.scope.isClientGone) return;
+          void fail(o.scope.signal.reason).then(() => {
+            if (closed) return;
+            closed = true;
+            controller.close();
+          });
+        },
+        { once: true },
+      );
       let awaitingUpstream = false;
       idleTimer = setTimeout(() => {
         // Idle means the upstream is silent: time spent waiting on a slow client (backpressure) is not.
         if (!awaitingUpstream) return idleTimer?.refresh();
-        const error = new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`);
-        o.scope.abort(error);
-        // A provider that ignores the signal must not hang the client: answer and close now.
-        void fail(error).then(() => {
-          closed = true;
-          controller.close();
-        });
+        o.scope.abort(new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`));
       }, o.idleTimeoutMs);
       let result = first;
       try {

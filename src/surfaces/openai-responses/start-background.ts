@@ -67,7 +67,7 @@ export async function startBackground(
     void run
       .record(streamed.body!)
       .catch((error: unknown) => d.logger.warn("background stream not recorded", { id: frame.id, error: error instanceof Error ? error.message : String(error) }))
-      .then(() => finish(ended ?? failed(new Error("the stream ended without its last event"))));
+      .then(() => finish(ended ?? failed(run.signal.aborted ? run.signal.reason : new Error("the stream ended without its last event"))));
     return new Response(run.follow(-1), { status: 200, headers: streamed.headers });
   } catch (error) {
     d.runs.forget(frame.id);
