@@ -159,6 +159,21 @@ describe("stored responses", () => {
     expect(continued.map((item) => item.id)).toEqual([...ids, first.output[0].id, `msg_${second.id.slice(5)}i0000`]);
   });
 
+  test("item_reference to an input item (its id as input_items lists it) is that item, as OpenAI allows", async () => {
+    const first = await json(create({ model, input: [{ role: "user", content: "Remember: blue" }, { type: "function_call_output", call_id: "c1", output: "ok" }] }));
+    const listed = (await json(gw.handle(`/v1/responses/${first.id}/input_items?order=asc`))).data as { id: string }[];
+    const second = await json(create({ model, input: [{ type: "item_reference", id: listed[0]!.id }, { role: "user", content: "What color?" }] }));
+    expectOpenAI("Response", second);
+    const items = (await json(gw.handle(`/v1/responses/${second.id}/input_items?order=asc`))).data;
+    expect(items[0]).toEqual(listed[0]);
+    expect(items[1]).toMatchObject({ role: "user", content: [{ type: "input_text", text: "What color?" }] });
+    // Another response's input item id that does not exist is still a 400 naming it.
+    const missing = `msg_${first.id.slice(5)}i0009`;
+    const refused = await create({ model, input: [{ type: "item_reference", id: missing }] });
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).error.message).toContain(missing);
+  });
+
   test("item_reference, with its type, without it or with type null (as OpenAI's ItemReferenceParam allows): the stored item; an unknown id is a 400 naming it", async () => {
     const first = await json(create({ model, input: "one" }));
     const itemId = first.output[0].id as string;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { randomId } from "../../ids.ts";
-import { inputItemId, outputItemId, responseIdOfItem } from "./item-ids.ts";
+import { inputItemId, outputItemId, responseIdOfItem, storedItemOf } from "./item-ids.ts";
 
 describe("output item ids", () => {
   test("name their response, for every item kind and index", () => {
@@ -37,5 +37,17 @@ describe("input item ids", () => {
       expect(id).toMatch(/^msg_[0-9a-f]{24}i[0-9a-f]{4}$/);
       expect(responseIdOfItem(id)).not.toBe(responseId);
     }
+  });
+});
+
+describe("storedItemOf: the response an item id made here belongs to", () => {
+  test("an output item's, and an input item's (what input_items lists, which clients may refer to)", () => {
+    const responseId = randomId("resp_");
+    expect(storedItemOf(outputItemId("fc_", responseId, 3))).toEqual({ responseId, isInput: false });
+    for (const prefix of ["msg_", "fc_", "fco_", "rs_"]) expect(storedItemOf(inputItemId(prefix, responseId, 300))).toEqual({ responseId, isInput: true });
+  });
+
+  test("none for ids made elsewhere", () => {
+    for (const id of ["msg_mine", "fco_0000", "fco_abc0000", "call_abci0000", "item_abc0000", ""]) expect(storedItemOf(id)).toBeUndefined();
   });
 });

@@ -35,3 +35,18 @@ export function responseIdOfItem(itemId: string): string | undefined {
 export function inputItemId(prefix: string, responseId: string, index: number): string {
   return prefix + responseId.slice(RESPONSE_PREFIX.length) + "i" + hex4(index);
 }
+
+/** An input item id of `inputItemId`'s making: its prefix, its response id's hex, `i`, its place. */
+const INPUT_ITEM_ID = /^(?:msg|fc|fco|rs)_([0-9a-f]+)i[0-9a-f]{4,}$/;
+
+/**
+ * The response a stored item's id names, and whether it is one of that response's input items
+ * (what `input_items` lists, which clients may refer to as OpenAI allows) or one of its outputs;
+ * undefined for an id not made here.
+ */
+export function storedItemOf(itemId: string): { responseId: string; isInput: boolean } | undefined {
+  const input = INPUT_ITEM_ID.exec(itemId);
+  if (input) return { responseId: RESPONSE_PREFIX + input[1], isInput: true };
+  const responseId = responseIdOfItem(itemId);
+  return responseId === undefined ? undefined : { responseId, isInput: false };
+}

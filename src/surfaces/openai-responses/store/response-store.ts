@@ -1,4 +1,5 @@
-import { responseIdOfItem } from "../item-ids.ts";
+import { storedItemOf } from "../item-ids.ts";
+import { storedInputItems } from "../normalize-input.ts";
 import type { ResponsesRequest } from "../request-schema.ts";
 import type { InputItemResource, ResponseObject } from "../response-schema.ts";
 
@@ -54,20 +55,22 @@ export function storedJson(entry: StoredResponse, responseJson: string = JSON.st
 
 /**
  * `getItems` for a store without an index of items: each item is found in its response (item-ids.ts),
- * and each response is fetched once, all in one `getResponses` call.
+ * among its output or its input items, and each response is fetched once, all in one `getResponses` call.
  */
 export async function itemsThroughResponses(
   getResponses: (responseIds: string[]) => Promise<(StoredResponse | undefined)[]>,
   ids: readonly string[],
   owner: string | undefined,
 ): Promise<(InputItemResource | undefined)[]> {
-  const responseIds = ids.map(responseIdOfItem);
-  const distinct = [...new Set(responseIds.filter((id): id is string => id !== undefined))];
+  const places = ids.map(storedItemOf);
+  const distinct = [...new Set(places.filter((place) => place !== undefined).map((place) => place.responseId))];
   const stored = distinct.length > 0 ? await getResponses(distinct) : [];
   const byId = new Map(distinct.map((id, i) => [id, stored[i]]));
   return ids.map((id, i) => {
-    const entry = responseIds[i] === undefined ? undefined : byId.get(responseIds[i]!);
+    const place = places[i];
+    const entry = place === undefined ? undefined : byId.get(place.responseId);
     if (entry === undefined || entry.owner !== owner) return undefined;
-    return entry.response.output.find((item) => item.id === id) as InputItemResource | undefined;
+    const items: readonly { id?: string | null }[] = place!.isInput ? storedInputItems(entry) : entry.response.output;
+    return items.find((item) => item.id === id) as InputItemResource | undefined;
   });
 }
