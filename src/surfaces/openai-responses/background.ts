@@ -1,26 +1,22 @@
+import { OllaixError } from "../../errors.ts";
 import { CANCELLED_CODE } from "./response-frame.ts";
 import type { ResponseObject } from "./response-schema.ts";
 
-/** The abort reason of a background response's call when the response is cancelled. */
-export class ResponseCancelledError extends Error {
-  override name = "ResponseCancelledError";
-  // Error fields, so the pipeline reports the call's end as a 499 (nginx's "client closed request") coded as a cancel.
-  readonly status = 499;
-  readonly type = "invalid_request_error";
-  readonly code = CANCELLED_CODE;
-  readonly param = null;
+/** The abort reason of a background response's call when the response is cancelled: logged and counted as a 499 (nginx's "client closed request"). */
+export class ResponseCancelledError extends OllaixError {
+  override status = 499;
+  override type = "invalid_request_error";
+  static override defaultCode: string | null = CANCELLED_CODE;
   constructor() {
     super("The response was cancelled.");
   }
 }
 
 /** The abort reason of a background response still running when its gateway stops (after the shutdown grace). */
-export class GatewayStoppedError extends Error {
-  override name = "GatewayStoppedError";
-  readonly status = 503;
-  readonly type = "server_error";
-  readonly code = "server_shutting_down";
-  readonly param = null;
+export class GatewayStoppedError extends OllaixError {
+  override status = 503;
+  override type = "server_error";
+  static override defaultCode: string | null = "server_shutting_down";
   constructor() {
     super("The gateway stopped before the response finished.");
   }
