@@ -165,6 +165,8 @@ describe("streamResponse", () => {
     await reader.cancel();
     const end = await ended;
     expect(end.kind).toBe("client_gone");
+    // The request ends when the client leaves; the provider is stopped once the pending write lets go.
+    for (let i = 0; i < 100 && !p.returned; i++) await Bun.sleep(10);
     expect(p.returned).toBe(true);
   });
 
@@ -208,5 +210,21 @@ describe("streamResponse", () => {
     const end = await ended;
     expect(end.kind).toBe("error");
     expect(scope!.signal.reason).toBe(cancel);
+  });
+
+  test("a client that leaves while a provider that ignores its signal is silent ends the request at once (client_gone)", async () => {
+    const p = provider(async function* () {
+      yield chunk("a");
+      await new Promise(() => undefined); // never answers again, ignoring any signal
+    });
+    const { url, ended } = await serve(p, 10_000);
+    const controller = new AbortController();
+    const response = await fetch(url, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    await Bun.sleep(50); // past the scope's first tick
+    controller.abort();
+    const end = await Promise.race([ended, Bun.sleep(2000).then(() => undefined)]);
+    expect(end?.kind).toBe("client_gone"); // not only after the 10 s idle time-out
   });
 });

@@ -130,7 +130,9 @@ export function streamResponse(
       o.scope.signal.addEventListener(
         "abort",
         () => {
-          if (closed || o.scope.isClientGone) return;
+          // The client left: the request is over now, whether or not the provider heeds the abort.
+          if (o.scope.isClientGone) return finish({ kind: "client_gone" });
+          if (closed) return;
           void fail(o.scope.signal.reason).then(() => {
             if (closed) return;
             closed = true;
@@ -143,7 +145,13 @@ export function streamResponse(
       idleTimer = setTimeout(() => {
         // Idle means the upstream is silent: time spent waiting on a slow client (backpressure) is not.
         if (!awaitingUpstream) return idleTimer?.refresh();
-        o.scope.abort(new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`));
+        const error = new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`);
+        o.scope.abort(error); // the listener above answers and closes, unless the scope was already aborted
+        void fail(error).then(() => {
+          if (closed) return;
+          closed = true;
+          controller.close();
+        });
       }, o.idleTimeoutMs);
       let result = first;
       try {

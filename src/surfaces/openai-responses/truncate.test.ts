@@ -71,6 +71,23 @@ describe("dropOldestItems (truncation auto)", () => {
     expect(await dropOldestItems(agent, resultOnly).catch((e) => e)).toMatchObject({ status: 400, code: "context_length_exceeded" });
   });
 
+  test("never resumes between a call and its result, even at a user message that came between them", async () => {
+    const interrupted: ChatRequest = {
+      model: "m",
+      messages: [
+        { role: "user", content: words(400) },
+        call("c1"),
+        { role: "user", content: "hurry" },
+        { role: "tool", tool_call_id: "c1", content: "res" },
+      ],
+    };
+    // Room for the user message "hurry" and the result, but the result's call comes before it.
+    const small = await tokensOf(interrupted, 0, 2);
+    expect(await dropOldestItems(interrupted, small).catch((e) => e)).toMatchObject({ status: 400, code: "context_length_exceeded" });
+    const enough = await tokensOf(interrupted, 0, 1);
+    expect((await dropOldestItems(interrupted, enough)).messages).toEqual(interrupted.messages.slice(1));
+  });
+
   test("an input that cannot fit even so is a 400 context_length_exceeded naming input", async () => {
     const error = await dropOldestItems(chat, 5).catch((e) => e);
     expect(error).toMatchObject({ status: 400, param: "input", code: "context_length_exceeded" });

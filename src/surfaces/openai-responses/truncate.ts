@@ -28,10 +28,21 @@ export async function dropOldestItems(chat: ChatRequest, contextLength: number):
   for (let i = 0; i < first; i++) fixed += counted.messages[i]!;
   const suffix: number[] = new Array(messages.length + 1).fill(0);
   for (let i = messages.length - 1; i >= first; i--) suffix[i] = suffix[i + 1]! + counted.messages[i]!;
-  const fits = (i: number) => fixed + suffix[i]! <= budget;
+  // Where each tool result's call is (the last assistant turn before it that made the call), and
+  // from each place on, the earliest such call: a conversation resumed at i keeps every call its
+  // results answer only if that is at i or later.
+  const callAt = new Map<string, number>();
+  const earliestCall: number[] = new Array(messages.length + 1).fill(Infinity);
+  const callOf: number[] = new Array(messages.length).fill(Infinity);
+  messages.forEach((message, i) => {
+    for (const call of message.tool_calls ?? []) callAt.set(call.id, i);
+    if (message.role === "tool") callOf[i] = callAt.get(message.tool_call_id ?? "") ?? Infinity;
+  });
+  for (let i = messages.length - 1; i >= 0; i--) earliestCall[i] = Math.min(earliestCall[i + 1]!, callOf[i]!);
+  const canStart = (i: number) => messages[i]!.role !== "tool" && earliestCall[i]! >= i && fixed + suffix[i]! <= budget;
   let start = -1;
-  for (let i = first + 1; i < messages.length && start < 0; i++) if (messages[i]!.role === "user" && fits(i)) start = i;
-  for (let i = first + 1; i < messages.length && start < 0; i++) if (messages[i]!.role === "assistant" && fits(i)) start = i;
+  for (let i = first + 1; i < messages.length && start < 0; i++) if (messages[i]!.role === "user" && canStart(i)) start = i;
+  for (let i = first + 1; i < messages.length && start < 0; i++) if (messages[i]!.role === "assistant" && canStart(i)) start = i;
   if (start < 0) {
     throw new InvalidRequestError(
       `Your input exceeds the context window of this model (${contextLength} tokens${budget < contextLength ? `, ${contextLength - budget} of them kept for max_output_tokens` : ""}), even after dropping the oldest items (truncation "auto"). Shorten the input or the instructions.`,
