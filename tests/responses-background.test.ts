@@ -11,6 +11,7 @@ import { definePlugin, type ChatResult, type RequestContext } from "../src/kit.t
 import { UpstreamError } from "../src/errors.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
+import { RedisResponseStore } from "../src/surfaces/openai-responses/store/redis-store.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 
 /** A call of the `gated-model`: it answers when the test says, or fails when its signal aborts. */
@@ -291,6 +292,31 @@ describe("two gateways sharing one Redis", () => {
     await a?.close();
     await b?.close();
     await redis?.stop();
+  });
+
+  test("a running response carries a lease its replica renews; one whose replica died (lease lapsed) reads `failed` everywhere", async () => {
+    const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const seen = calls.length;
+    const created = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    const raw = JSON.parse(String(await redis.command(["GET", `ollaix:responses:${created.id}`]))) as { lease?: number; response: { status: string } };
+    expect(raw.response.status).toBe("in_progress");
+    expect(raw.lease!).toBeGreaterThan(Date.now() + 30_000);
+    call.answer("done");
+    for (let i = 0; i < 100 && (await onB.responses.retrieve(created.id)).status !== "completed"; i++) await Bun.sleep(10);
+    expect(JSON.parse(String(await redis.command(["GET", `ollaix:responses:${created.id}`]))).lease).toBeUndefined();
+
+    // A replica that died mid-run left this behind: running, its lease past.
+    const store = new RedisResponseStore(redis.url, 600);
+    const orphan = { ...created, id: "resp_0123456789abcdef01234567", status: "in_progress" as const };
+    await store.put({ response: orphan as never, input: [], requestInput: "Hello", lease: Date.now() - 1 });
+    store.close();
+    const read = await onB.responses.retrieve(orphan.id);
+    expectOpenAI("Response", read);
+    expect(read).toMatchObject({ status: "failed", error: { code: "server_error" } });
+    expect((await onB.responses.cancel(orphan.id)).status).toBe("failed");
+    const next = await onB.responses.create({ model: "dummy-model:1.0", previous_response_id: orphan.id, input: "again" });
+    expect(next.status).toBe("completed");
   });
 
   test("a background response running on one replica is polled on the other, and a cancel there stands when the run ends", async () => {

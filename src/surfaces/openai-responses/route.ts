@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import { SSE_HEADERS } from "../../sse.ts";
 import { BackgroundRuns } from "./background.ts";
 import { startBackground } from "./start-background.ts";
+import { withLapsedLease } from "./response-lease.ts";
 import { dropOldestItems } from "./truncate.ts";
 import type { CallInfo } from "../../pipeline/pipeline.ts";
 import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
@@ -95,20 +96,25 @@ export function responsesRoutes(
 ) {
   const validate = compileValidator(ResponsesRequest);
   const validateCount = compileValidator(ResponsesInputTokensRequest);
-  const keep = (response: ResponseObject, conversation: Conversation, owner: string | undefined, json?: string): Promise<void> => {
+  const keep = (response: ResponseObject, conversation: Conversation, owner: string | undefined, json?: string, lease?: number): Promise<void> => {
     const entry: StoredResponse = { response, input: conversation.before };
     if (conversation.input !== undefined) entry.requestInput = conversation.input;
     if (owner !== undefined) entry.owner = owner;
+    if (lease !== undefined) entry.lease = lease;
     return store.put(entry, json).catch((error) => {
       // The answer is still good; only a later GET or previous_response_id will miss it.
       logger.warn("could not store a response", { id: response.id, error: error instanceof Error ? error.message : String(error) });
     });
   };
 
-  /** A stored response, if the asking key (none without keys) is the one that created it. */
+  /**
+   * A stored response, if the asking key (none without keys) is the one that created it; a running
+   * background response whose replica stopped renewing its lease reads as `failed`.
+   */
   const ownStored = async (id: string, owner: string | undefined) => {
     const stored = await store.get(id);
-    return stored !== undefined && stored.owner === owner ? stored : undefined;
+    if (stored === undefined || stored.owner !== owner) return undefined;
+    return runs.get(id, owner) === undefined ? withLapsedLease(stored, Date.now()) : stored;
   };
 
   /**
@@ -169,7 +175,7 @@ export function responsesRoutes(
         if (body.truncation === "auto") call.fitContext = dropOldestItems;
         try {
           if (body.background === true) {
-            const background = { pipeline, store, runs, logger, redact, keep: (response: ResponseObject) => keep(response, conversation, owner) };
+            const background = { pipeline, store, runs, logger, redact, keep: (response: ResponseObject, lease?: number) => keep(response, conversation, owner, undefined, lease) };
             return await startBackground(background, { ...call, owner }, chat, frame);
           }
           if (chat.stream !== true) {

@@ -6,6 +6,7 @@ import type { ChatRequest } from "../../schemas/chat.ts";
 import type { BackgroundRuns } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
+import { LEASE_MS, RENEW_MS } from "./response-lease.ts";
 import type { ResponseObject } from "./response-schema.ts";
 import type { ResponseStore } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
@@ -16,8 +17,8 @@ export interface BackgroundDeps {
   runs: BackgroundRuns;
   logger: Logger;
   redact: (text: string) => string;
-  /** Stores this response (its conversation and owner are the request's). */
-  keep(response: ResponseObject): Promise<void>;
+  /** Stores this response (its conversation and owner are the request's), with a lease while it runs. */
+  keep(response: ResponseObject, lease?: number): Promise<void>;
 }
 
 /**
@@ -37,14 +38,27 @@ export async function startBackground(
   const atProvider = new Promise<void>((resolve) => (reached = resolve));
   const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached() };
 
-  const finish = async (response: ResponseObject) => {
-    // A cancel on another replica (or of a run whose process was lost) marked it cancelled in the store: that stands.
-    const current = run.isDeleted ? undefined : await d.store.get(frame.id).catch(() => undefined);
-    if (current?.response.status === "cancelled") response = current.response;
-    else if (!run.isDeleted) await d.keep(response);
-    run.settle(response);
-    d.runs.ended(run);
+  // The store's writes for this run, one after another: a renewal never lands after the end.
+  let writes: Promise<void> = Promise.resolve();
+  const write = (next: () => Promise<void>) => (writes = writes.then(next));
+  const running = pendingResponse(frame, "in_progress");
+  const renew = () => write(() => (run.isFinished || run.isDeleted ? Promise.resolve() : d.keep(running, Date.now() + LEASE_MS)));
+  let renewal: ReturnType<typeof setInterval> | undefined;
+  const start = async () => {
+    await renew();
+    renewal = setInterval(renew, RENEW_MS);
+    renewal.unref();
   };
+  const finish = (response: ResponseObject) =>
+    write(async () => {
+      clearInterval(renewal);
+      // A cancel on another replica (or of a run whose process was lost) marked it cancelled in the store: that stands.
+      const current = run.isDeleted ? undefined : await d.store.get(frame.id).catch(() => undefined);
+      if (current?.response.status === "cancelled") response = current.response;
+      else if (!run.isDeleted) await d.keep(response);
+      run.settle(response);
+      d.runs.ended(run);
+    });
   const failed = (error: unknown) => {
     const mapped = mapError(error, d.redact);
     if (mapped.internal) d.logger.error("background response failed", { id: frame.id, error });
@@ -55,7 +69,7 @@ export async function startBackground(
     if (chat.stream !== true) {
       const answer = d.pipeline.complete(life, chat);
       await Promise.race([atProvider, answer]);
-      await d.keep(pendingResponse(frame, "in_progress"));
+      await start();
       // A cancel ends it at once, whether or not the provider heeds the abort.
       const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds()), failed);
       void Promise.race([answered, run.stopped.then(failed)]).then(finish);
@@ -63,7 +77,7 @@ export async function startBackground(
     }
     let ended: ResponseObject | undefined;
     const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
-    await d.keep(pendingResponse(frame, "in_progress"));
+    await start();
     void run
       .record(streamed.body!)
       .catch((error: unknown) => d.logger.warn("background stream not recorded", { id: frame.id, error: error instanceof Error ? error.message : String(error) }))

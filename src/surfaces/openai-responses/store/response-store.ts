@@ -24,6 +24,11 @@ export interface StoredResponse {
    * deletes it, as OpenAI scopes responses to a project.
    */
   owner?: string;
+  /**
+   * A running background response's lease (epoch ms): the replica running it stores it again before
+   * then. Past it, the replica is taken to have died with the run (response-lease.ts).
+   */
+  lease?: number;
 }
 
 /**
@@ -49,7 +54,7 @@ export interface ResponseStore {
  * than serialised again: the same text key for key.
  */
 export function storedJson(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): string {
-  const rest = JSON.stringify({ input: entry.input, requestInput: entry.requestInput, owner: entry.owner });
+  const rest = JSON.stringify({ input: entry.input, requestInput: entry.requestInput, owner: entry.owner, lease: entry.lease });
   return `{"response":${responseJson},${rest.slice(1)}`;
 }
 
