@@ -102,12 +102,13 @@ export class RequestScope {
   tick(now: number): void {
     if (!this.#linked && now - this.#startedAt >= TICK_MS) {
       this.#linked = true;
+      // A background call ends when its own signal says (a cancel), for the reason it gives; any
+      // other when its client leaves.
       const life = this.#life;
-      const clientSignal = life ?? this.#request.signal;
-      // A background call ends when its own signal says (a cancel), for the reason it gives.
+      const watched = life ?? this.#request.signal;
       const onAbort = life ? () => this.abort(life.reason instanceof Error ? life.reason : new ClientGoneError()) : () => this.abort(new ClientGoneError());
-      if (clientSignal.aborted) onAbort();
-      else clientSignal.addEventListener("abort", (this.#onClientAbort = onAbort), { once: true });
+      if (watched.aborted) onAbort();
+      else watched.addEventListener("abort", (this.#onClientAbort = onAbort), { once: true });
     }
     if (now >= this.#deadlineAt) {
       this.#deadlineAt = Infinity;

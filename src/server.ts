@@ -40,6 +40,8 @@ export interface StartOptions {
   discover?: boolean;
   /** Each key's limits and use for the console's Keys tab (tests); by default read from the keys and their counters. */
   keyUsage?: KeysSource;
+  /** A running background response's lease and how often it is renewed (tests); 60 s and 20 s by default. */
+  backgroundLease?: { leaseMs: number; renewMs: number };
 }
 
 export interface Gateway {
@@ -104,7 +106,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
   const responseStore = createResponseStore(config, (message) => logger.warn(message));
   // Background responses run without a request: shutdown gives them the same grace as requests.
-  const backgroundRuns = new BackgroundRuns();
+  const backgroundRuns = new BackgroundRuns(options.backgroundLease);
   const app = createApp({
     outcomes,
     observability,

@@ -285,8 +285,10 @@ describe("two gateways sharing one Redis", () => {
   let b: TestGateway;
   beforeAll(async () => {
     redis = await startRedis();
-    a = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
-    b = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
+    // Short leases, so renewals happen within a test.
+    const backgroundLease = { leaseMs: 400, renewMs: 100 };
+    a = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated], { backgroundLease });
+    b = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated], { backgroundLease });
   });
   afterAll(async () => {
     await a?.close();
@@ -299,9 +301,13 @@ describe("two gateways sharing one Redis", () => {
     const seen = calls.length;
     const created = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
     const call = await nextCall(seen);
-    const raw = JSON.parse(String(await redis.command(["GET", `ollaix:responses:${created.id}`]))) as { lease?: number; response: { status: string } };
+    const leaseOf = async () => JSON.parse(String(await redis.command(["GET", `ollaix:responses:${created.id}`]))) as { lease?: number; response: { status: string } };
+    const raw = await leaseOf();
     expect(raw.response.status).toBe("in_progress");
-    expect(raw.lease!).toBeGreaterThan(Date.now() + 30_000);
+    expect(raw.lease!).toBeGreaterThan(Date.now());
+    await Bun.sleep(600); // past the first lease: renewed all along, so it still reads running
+    expect((await leaseOf()).lease!).toBeGreaterThan(raw.lease!);
+    expect((await onB.responses.retrieve(created.id)).status).toBe("in_progress");
     call.answer("done");
     for (let i = 0; i < 100 && (await onB.responses.retrieve(created.id)).status !== "completed"; i++) await Bun.sleep(10);
     expect(JSON.parse(String(await redis.command(["GET", `ollaix:responses:${created.id}`]))).lease).toBeUndefined();
@@ -319,7 +325,7 @@ describe("two gateways sharing one Redis", () => {
     expect(next.status).toBe("completed");
   });
 
-  test("a background response running on one replica is polled on the other, and a cancel there stands when the run ends", async () => {
+  test("a background response running on one replica is polled on the other; a cancel there stops it on the first", async () => {
     const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
     let seen = calls.length;
@@ -333,10 +339,11 @@ describe("two gateways sharing one Redis", () => {
     seen = calls.length;
     const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
     const call = await nextCall(seen);
-    // B does not run it: it marks it cancelled in the shared store.
+    // B does not run it: it marks it cancelled in the shared store, and A stops its call at its next renewal.
     const cancelled = await onB.responses.cancel(created.id);
     expect(cancelled).toMatchObject({ id: created.id, status: "cancelled" });
-    call.answer("late");
+    for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
+    expect(call.signal.aborted).toBe(true);
     await Bun.sleep(50);
     expect((await onA.responses.retrieve(created.id)).status).toBe("cancelled");
     expect((await onB.responses.retrieve(created.id)).status).toBe("cancelled");

@@ -124,13 +124,12 @@ export function streamResponse(
         finish({ kind: "error", error: mapped });
         await write(encoder.error(mapped));
       };
-      // Stopped for a reason of the gateway's (an idle time-out, a background response's cancel): a
-      // provider that ignores the signal must not hold the stream, so the error event goes out and
-      // the stream closes now. (A client that left is seen by the loop.)
+      // The scope aborted: a provider that ignores its signal must not hold the request. A client that
+      // left ends it now; for a reason of the gateway's (an idle time-out, a background response's
+      // cancel) the error event goes out and the stream closes now.
       o.scope.signal.addEventListener(
         "abort",
         () => {
-          // The client left: the request is over now, whether or not the provider heeds the abort.
           if (o.scope.isClientGone) return finish({ kind: "client_gone" });
           if (closed) return;
           void fail(o.scope.signal.reason).then(() => {

@@ -1,5 +1,5 @@
 import type { PluginDefinition } from "../../src/kit.ts";
-import { createGateway, type Gateway } from "../../src/server.ts";
+import { createGateway, type Gateway, type StartOptions } from "../../src/server.ts";
 
 export interface TestGateway {
   gateway: Gateway;
@@ -19,6 +19,8 @@ export interface TestGateway {
 export async function startTestGateway(
   env: Record<string, string> = {},
   builtins?: readonly PluginDefinition[],
+  /** More start options (e.g. a background response's lease timing). */
+  options: Partial<Omit<StartOptions, "env" | "builtins" | "write">> = {},
 ): Promise<TestGateway> {
   const logs: string[] = [];
   const gateway = await createGateway({
@@ -26,6 +28,7 @@ export async function startTestGateway(
     builtins,
     write: (line) => void logs.push(line),
     discoveryTimeoutMs: 3000,
+    ...options,
   });
   const url = gateway.listen();
   // Tests look at what discovery did; a real start serves /health before it is done.

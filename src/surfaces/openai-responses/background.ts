@@ -1,5 +1,6 @@
 import { OllaixError } from "../../errors.ts";
 import { CANCELLED_CODE } from "./response-frame.ts";
+import { LEASE_MS, RENEW_MS } from "./response-lease.ts";
 import type { ResponseObject } from "./response-schema.ts";
 
 /** The abort reason of a background response's call when the response is cancelled: logged and counted as a 499 (nginx's "client closed request"). */
@@ -126,6 +127,9 @@ export class BackgroundRun {
 export class BackgroundRuns {
   readonly #runs = new Map<string, BackgroundRun>();
   readonly #finished: string[] = [];
+
+  /** A running response's lease in the store, and how often the replica running it renews it (response-lease.ts). */
+  constructor(readonly lease: { leaseMs: number; renewMs: number } = { leaseMs: LEASE_MS, renewMs: RENEW_MS }) {}
 
   open(id: string, owner: string | undefined, streamed: boolean): BackgroundRun {
     const run = new BackgroundRun(id, owner, streamed);

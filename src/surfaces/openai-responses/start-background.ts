@@ -6,7 +6,6 @@ import type { ChatRequest } from "../../schemas/chat.ts";
 import type { BackgroundRuns } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
-import { LEASE_MS, RENEW_MS } from "./response-lease.ts";
 import type { ResponseObject } from "./response-schema.ts";
 import type { ResponseStore } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
@@ -42,11 +41,20 @@ export async function startBackground(
   let writes: Promise<void> = Promise.resolve();
   const write = (next: () => Promise<void>) => (writes = writes.then(next));
   const running = pendingResponse(frame, "in_progress");
-  const renew = () => write(() => (run.isFinished || run.isDeleted ? Promise.resolve() : d.keep(running, Date.now() + LEASE_MS)));
+  const { leaseMs, renewMs } = d.runs.lease;
+  const lease = () => d.keep(running, Date.now() + leaseMs);
+  // Each renewal first reads the response: one cancelled on another replica stops here too.
+  const renew = () =>
+    write(async () => {
+      if (run.isFinished || run.isDeleted) return;
+      const current = await d.store.get(frame.id).catch(() => undefined);
+      if (current?.response.status === "cancelled") run.cancel();
+      else await lease();
+    });
   let renewal: ReturnType<typeof setInterval> | undefined;
   const start = async () => {
-    await renew();
-    renewal = setInterval(renew, RENEW_MS);
+    await write(lease);
+    renewal = setInterval(renew, renewMs);
     renewal.unref();
   };
   const finish = (response: ResponseObject) =>
