@@ -296,6 +296,43 @@ describe("two gateways sharing one Redis", () => {
     await redis?.stop();
   });
 
+  test("a delete on the other replica stops the run, and nothing brings the response back", async () => {
+    const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const seen = calls.length;
+    const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    expect(await onB.responses.delete(created.id)).toMatchObject({ deleted: true });
+    for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
+    expect(call.signal.aborted).toBe(true); // at A's next renewal
+    await Bun.sleep(250); // more renewals' worth
+    expect(await onA.responses.retrieve(created.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  test("an end that comes after a cancel on the other replica does not replace it; a streamed run keeps its text so far", async () => {
+    const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const seen = calls.length;
+    const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    expect((await onB.responses.cancel(created.id)).status).toBe("cancelled");
+    call.answer("answered before A saw the cancel");
+    await Bun.sleep(150);
+    expect((await onA.responses.retrieve(created.id)).status).toBe("cancelled");
+
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 6);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const follower = readEvents(await onA.responses.retrieve(id, { stream: true, starting_after: 5 }));
+    expect((await onB.responses.cancel(id)).status).toBe("cancelled");
+    const end = (await follower).at(-1) as OpenAI.Responses.ResponseFailedEvent;
+    expect(end.response.status).toBe("cancelled");
+    const stored = await onB.responses.retrieve(id);
+    expect(stored.status).toBe("cancelled");
+    expect(textOf(stored)).toBe(textOf(end.response));
+    expect(textOf(stored)).toStartWith("w0 w1");
+  });
+
   test("a running response carries a lease its replica renews; one whose replica died (lease lapsed) reads `failed` everywhere", async () => {
     const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const seen = calls.length;

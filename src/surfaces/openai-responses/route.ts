@@ -96,12 +96,15 @@ export function responsesRoutes(
 ) {
   const validate = compileValidator(ResponsesRequest);
   const validateCount = compileValidator(ResponsesInputTokensRequest);
-  const keep = (response: ResponseObject, conversation: Conversation, owner: string | undefined, json?: string, lease?: number): Promise<void> => {
+  const entryOf = (response: ResponseObject, conversation: Conversation, owner: string | undefined, lease?: number): StoredResponse => {
     const entry: StoredResponse = { response, input: conversation.before };
     if (conversation.input !== undefined) entry.requestInput = conversation.input;
     if (owner !== undefined) entry.owner = owner;
     if (lease !== undefined) entry.lease = lease;
-    return store.put(entry, json).catch((error) => {
+    return entry;
+  };
+  const keep = (response: ResponseObject, conversation: Conversation, owner: string | undefined, json?: string): Promise<void> => {
+    return store.put(entryOf(response, conversation, owner), json).catch((error) => {
       // The answer is still good; only a later GET or previous_response_id will miss it.
       logger.warn("could not store a response", { id: response.id, error: error instanceof Error ? error.message : String(error) });
     });
@@ -175,7 +178,7 @@ export function responsesRoutes(
         if (body.truncation === "auto") call.fitContext = dropOldestItems;
         try {
           if (body.background === true) {
-            const background = { pipeline, store, runs, logger, redact, keep: (response: ResponseObject, lease?: number) => keep(response, conversation, owner, undefined, lease) };
+            const background = { pipeline, store, runs, logger, redact, entry: (response: ResponseObject, lease?: number) => entryOf(response, conversation, owner, lease) };
             return await startBackground(background, { ...call, owner }, chat, frame);
           }
           if (chat.stream !== true) {
@@ -269,11 +272,12 @@ export function responsesRoutes(
       async function deleteResponse({ params, request }) {
         const owner = keyOf(request)?.name;
         if (!(await ownStored(params.response_id, owner))) throw notFound(params.response_id);
-        // A running background response stops, and its end is not stored.
+        // A running background response stops, and its end is not stored: its writes are over before the delete.
         const run = runs.get(params.response_id, owner);
         if (run && !run.isFinished) {
           run.isDeleted = true;
           run.cancel();
+          await run.final;
         }
         if (!(await store.delete(params.response_id))) throw notFound(params.response_id);
         return { id: params.response_id, object: "response" as const, deleted: true as const };
@@ -294,10 +298,13 @@ export function responsesRoutes(
         if (stored.response.background !== true) throw new InvalidRequestError("Cannot cancel a synchronous response.", { param: null });
         const status = stored.response.status;
         if (status !== "queued" && status !== "in_progress") return stored.response; // finished: returned as it is
-        // Running on another replica (which keeps this when it ends), or lost with a process that stopped.
+        // Running on another replica, which stops it at its next lease renewal (start-background.ts);
+        // marked only if it still runs there, in one step: an end stored meanwhile stands.
         const cancelled: ResponseObject = { ...stored.response, status: "cancelled" };
-        await store.put({ ...stored, response: cancelled });
-        return cancelled;
+        if ((await store.putIfRunning({ ...stored, response: cancelled })) === "written") return cancelled;
+        const now = await ownStored(params.response_id, owner);
+        if (!now) throw notFound(params.response_id);
+        return now.response;
       },
       {
         parse: noBodyParsers(config.maxBodyBytes),

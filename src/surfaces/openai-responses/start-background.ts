@@ -7,7 +7,7 @@ import type { BackgroundRuns } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
 import type { ResponseObject } from "./response-schema.ts";
-import type { ResponseStore } from "./store/response-store.ts";
+import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
 
 export interface BackgroundDeps {
@@ -16,8 +16,8 @@ export interface BackgroundDeps {
   runs: BackgroundRuns;
   logger: Logger;
   redact: (text: string) => string;
-  /** Stores this response (its conversation and owner are the request's), with a lease while it runs. */
-  keep(response: ResponseObject, lease?: number): Promise<void>;
+  /** This response's store entry (its conversation and owner are the request's), with a lease while it runs. */
+  entry(response: ResponseObject, lease?: number): StoredResponse;
 }
 
 /**
@@ -37,33 +37,44 @@ export async function startBackground(
   const atProvider = new Promise<void>((resolve) => (reached = resolve));
   const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached() };
 
-  // The store's writes for this run, one after another: a renewal never lands after the end.
+  // The store's writes for this run, one after another. All but the first are conditional (store
+  // putIfRunning): a cancel or a delete on another replica, stored meanwhile, stands, and stops the
+  // run here at its next renewal.
   let writes: Promise<void> = Promise.resolve();
   const write = (next: () => Promise<void>) => (writes = writes.then(next));
   const running = pendingResponse(frame, "in_progress");
   const { leaseMs, renewMs } = d.runs.lease;
-  const lease = () => d.keep(running, Date.now() + leaseMs);
-  // Each renewal first reads the response: one cancelled on another replica stops here too.
-  const renew = () =>
-    write(async () => {
-      if (run.isFinished || run.isDeleted) return;
-      const current = await d.store.get(frame.id).catch(() => undefined);
-      if (current?.response.status === "cancelled") run.cancel();
-      else await lease();
-    });
+  const unstored = (error: unknown) => {
+    d.logger.warn("could not store a background response", { id: frame.id, error: error instanceof Error ? error.message : String(error) });
+    return "written" as const; // the store is away: carry on as if it had taken it
+  };
+  const stoppedElsewhere = (found: string) => {
+    if (found === "written") return;
+    if (found === "missing") run.isDeleted = true;
+    run.cancel();
+  };
+  let isRenewing = false;
+  const renew = () => {
+    if (isRenewing) return; // a slow store: no backlog of renewals ahead of the end
+    isRenewing = true;
+    void write(async () => {
+      if (!run.isFinished && !run.isDeleted) stoppedElsewhere(await d.store.putIfRunning(d.entry(running, Date.now() + leaseMs)).catch(unstored));
+    }).finally(() => (isRenewing = false));
+  };
   let renewal: ReturnType<typeof setInterval> | undefined;
   const start = async () => {
-    await write(lease);
+    await write(() => d.store.put(d.entry(running, Date.now() + leaseMs)).catch(unstored).then(() => undefined));
     renewal = setInterval(renew, renewMs);
     renewal.unref();
   };
   const finish = (response: ResponseObject) =>
     write(async () => {
       clearInterval(renewal);
-      // A cancel on another replica (or of a run whose process was lost) marked it cancelled in the store: that stands.
-      const current = run.isDeleted ? undefined : await d.store.get(frame.id).catch(() => undefined);
-      if (current?.response.status === "cancelled") response = current.response;
-      else if (!run.isDeleted) await d.keep(response);
+      if (!run.isDeleted) {
+        const found = await d.store.putIfRunning(d.entry(response)).catch(unstored);
+        // Cancelled on another replica before this end was stored: that stands.
+        if (found !== "written" && found !== "missing") response = (await d.store.get(frame.id).catch(() => undefined))?.response ?? response;
+      }
       run.settle(response);
       d.runs.ended(run);
     });

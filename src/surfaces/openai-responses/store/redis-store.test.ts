@@ -20,6 +20,30 @@ const entry = (id: string) => ({
 });
 
 describe("RedisResponseStore (a real redis-server)", () => {
+  test("putIfRunning replaces a running response only, in one step; a cancelled one only with a cancelled state", async () => {
+    const store = new RedisResponseStore(redis.url, 60);
+    const withStatus = (status: string) => {
+      const e = entry("resp_cas");
+      return { ...e, response: { ...e.response, status } as ResponseObject };
+    };
+    try {
+      expect(await store.putIfRunning(withStatus("in_progress"))).toBe("missing");
+      expect(await store.get("resp_cas")).toBeUndefined(); // a deleted response is not made again
+      await store.put(withStatus("in_progress"));
+      expect(await store.putIfRunning(withStatus("in_progress"))).toBe("written");
+      expect(await store.putIfRunning(withStatus("cancelled"))).toBe("written");
+      // A run that ends after a cancel elsewhere: its end does not replace the cancel, its own cancelled state does.
+      expect(await store.putIfRunning(withStatus("completed"))).toBe("cancelled");
+      expect(await store.putIfRunning(withStatus("cancelled"))).toBe("written");
+      await store.put(withStatus("completed"));
+      expect(await store.putIfRunning(withStatus("cancelled"))).toBe("completed");
+      expect((await store.get("resp_cas"))?.response.status).toBe("completed");
+      expect(Number(await redis.command(["TTL", "ollaix:responses:resp_cas"]))).toBeGreaterThan(0);
+    } finally {
+      store.close();
+    }
+  });
+
   test("round trip; a second client on the same Redis sees what the first stored", async () => {
     const a = new RedisResponseStore(redis.url, 60);
     const b = new RedisResponseStore(redis.url, 60);

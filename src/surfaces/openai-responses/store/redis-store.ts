@@ -1,9 +1,21 @@
 import { RedisClient } from "bun";
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
-import { itemsThroughResponses, type ResponseStore, type StoredResponse, storedJson } from "./response-store.ts";
+import { type ConditionalPut, itemsThroughResponses, type ResponseStore, type StoredResponse, storedJson } from "./response-store.ts";
 
 const KEY_PREFIX = "ollaix:responses:";
+
+/** `putIfRunning` in one step on the server (response-store.ts `mayReplace`): KEYS[1], ARGV = the entry, the TTL, its status. */
+const PUT_IF_RUNNING = `
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 'missing' end
+local ok, entry = pcall(cjson.decode, stored)
+local status = ok and type(entry) == 'table' and type(entry.response) == 'table' and entry.response.status or 'unknown'
+if status == 'queued' or status == 'in_progress' or (status == 'cancelled' and ARGV[3] == 'cancelled') then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 'written'
+end
+return tostring(status)`;
 
 /**
  * Stored responses in Redis (`REDIS_URL`), one JSON value per response, written with `SET … EX` so
@@ -32,6 +44,11 @@ export class RedisResponseStore implements ResponseStore {
 
   async put(value: StoredResponse, responseJson?: string): Promise<void> {
     await this.#call((c) => c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson), "EX", this.#ttl]));
+  }
+
+  async putIfRunning(entry: StoredResponse): Promise<ConditionalPut> {
+    const key = KEY_PREFIX + entry.response.id;
+    return String(await this.#call((c) => c.send("EVAL", [PUT_IF_RUNNING, "1", key, storedJson(entry), this.#ttl, entry.response.status])));
   }
 
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {

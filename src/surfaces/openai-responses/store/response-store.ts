@@ -44,9 +44,36 @@ export interface ResponseStore {
    * repeating them); undefined where unknown or expired.
    */
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]>;
+  /**
+   * A running background response's next state (a lease renewal, its end), stored only while the
+   * stored one still runs (`queued`, `in_progress`) or, for a `cancelled` state, is `cancelled`
+   * already (the run's own end after a cancel elsewhere keeps its text so far). Answers `written`,
+   * else what was found: `missing` (deleted) or the stored status. Atomic in Redis, where replicas
+   * race (a cancel or a delete on another replica against the run's writes).
+   */
+  putIfRunning(entry: StoredResponse): Promise<ConditionalPut>;
   /** True when there was something to delete. */
   delete(id: string): Promise<boolean>;
   close(): void;
+}
+
+export type ConditionalPut = "written" | "missing" | string;
+
+/** Whether `putIfRunning` may replace a stored status with `next`. */
+export const mayReplace = (stored: string, next: string): boolean =>
+  stored === "queued" || stored === "in_progress" || (stored === "cancelled" && next === "cancelled");
+
+/**
+ * `putIfRunning` for a store that one process owns (the memory store): a read, then the write. Not
+ * atomic, and it need not be: a running response's writes are its run's, one after another, and the
+ * process's own cancel and delete go through the run (background.ts) before they touch the store.
+ */
+export async function putIfRunningInProcess(store: Pick<ResponseStore, "get" | "put">, entry: StoredResponse): Promise<ConditionalPut> {
+  const stored = await store.get(entry.response.id);
+  if (stored === undefined) return "missing";
+  if (!mayReplace(stored.response.status, entry.response.status)) return stored.response.status;
+  await store.put(entry);
+  return "written";
 }
 
 /**

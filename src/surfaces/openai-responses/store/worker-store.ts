@@ -1,6 +1,6 @@
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
-import { itemsThroughResponses, type ResponseStore, type StoredResponse } from "./response-store.ts";
+import { type ConditionalPut, itemsThroughResponses, putIfRunningInProcess, type ResponseStore, type StoredResponse } from "./response-store.ts";
 import type { FromStoreWorker, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
 import { batchBytesFor } from "./batch-store.ts";
 
@@ -137,6 +137,10 @@ export class WorkerResponseStore implements ResponseStore {
     this.#ids.push(id);
     this.#ends.push(this.#used);
     if (!this.#flushTimer) this.#flushTimer = setTimeout(this.#flush, FLUSH_MS).unref();
+  }
+
+  putIfRunning(entry: StoredResponse): Promise<ConditionalPut> {
+    return putIfRunningInProcess(this, entry);
   }
 
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
