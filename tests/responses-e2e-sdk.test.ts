@@ -13,7 +13,7 @@ import { slowPlugin } from "./helpers/slow-plugin.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { countPromptTokens } from "../src/surfaces/token-count.ts";
-import { toolPlugin } from "./helpers/tool-plugin.ts";
+import { CUSTOM_INPUT, toolPlugin } from "./helpers/tool-plugin.ts";
 
 let gw: TestGateway;
 let client: OpenAI;
@@ -141,6 +141,68 @@ describe("openai SDK: client.responses", () => {
       ],
     });
     expect(second.output_text).toBe("The tool said: cloudy");
+  });
+
+  // A custom tool (Codex's freeform apply_patch, the AI SDK's customTool): text in, not JSON arguments.
+  const patchTool = {
+    type: "custom" as const,
+    name: "apply_patch",
+    description: "Edit files with a patch",
+    format: { type: "grammar" as const, syntax: "lark" as const, definition: 'start: "*** Begin Patch" LF hunk+ "*** End Patch"' },
+  };
+
+  test("a custom-tool round trip with previous_response_id: a custom_tool_call with the model's text, then its output", async () => {
+    const first = await client.responses.create({ model: "tool-model", input: "Add the file.", tools: [patchTool], tool_choice: { type: "custom", name: "apply_patch" } });
+    expectOpenAI("Response", first);
+    expect(first.tools).toEqual([patchTool]);
+    const call = first.output.find((o) => o.type === "custom_tool_call") as OpenAI.Responses.ResponseCustomToolCall;
+    expect(call).toMatchObject({ type: "custom_tool_call", name: "apply_patch", input: CUSTOM_INPUT });
+    // What reached the model: a function of one string whose description carries the grammar, forced.
+    const sent = received.at(-1)!;
+    expect(sent.tools![0]!.function.parameters).toMatchObject({ properties: { input: { type: "string" } }, required: ["input"] });
+    expect(JSON.stringify(sent.tools![0]!.function.parameters)).toContain("Lark grammar");
+    expect(sent.tool_choice).toEqual({ type: "function", function: { name: "apply_patch" } });
+
+    const second = await client.responses.create({
+      model: "tool-model",
+      previous_response_id: first.id,
+      input: [{ type: "custom_tool_call_output", call_id: call.call_id, output: "Applied." }],
+      tools: [patchTool],
+    });
+    expectOpenAI("Response", second);
+    expect(second.output_text).toBe("The tool said: Applied.");
+    expect(received.at(-1)!.messages.slice(1)).toEqual([
+      expect.objectContaining({ role: "assistant", tool_calls: [{ id: call.call_id, type: "function", function: { name: "apply_patch", arguments: JSON.stringify({ input: CUSTOM_INPUT }) } }] }),
+      { role: "tool", tool_call_id: call.call_id, content: "Applied." },
+    ]);
+    const items = await client.responses.inputItems.list(second.id, { order: "asc" });
+    expectOpenAI("ResponseItemList", await (await fetch(`${gw.url}/v1/responses/${second.id}/input_items?order=asc`)).json());
+    expect(items.data.map((i) => i.type)).toEqual(["message", "reasoning", "custom_tool_call", "custom_tool_call_output"]);
+  });
+
+  test("a custom-tool round trip streamed, with the full item history and store: false: the input arrives as text deltas", async () => {
+    const stream = await client.responses.create({ model: "tool-model", input: "Add the file.", tools: [patchTool], store: false, stream: true });
+    let first: OpenAI.Responses.Response | undefined;
+    let deltas = "";
+    let done: string | undefined;
+    for await (const event of stream) {
+      expectOpenAI("ResponseStreamEvent", event);
+      if (event.type === "response.custom_tool_call_input.delta") deltas += event.delta;
+      if (event.type === "response.custom_tool_call_input.done") done = event.input;
+      if (event.type === "response.completed") first = event.response;
+    }
+    expect(deltas).toBe(CUSTOM_INPUT);
+    expect(done).toBe(CUSTOM_INPUT);
+    const call = first!.output.find((o) => o.type === "custom_tool_call") as OpenAI.Responses.ResponseCustomToolCall;
+    expect(call.input).toBe(CUSTOM_INPUT);
+    const second = await client.responses.create({
+      model: "tool-model",
+      store: false,
+      tools: [patchTool],
+      input: [{ role: "user", content: "Add the file." }, ...(first!.output as OpenAI.Responses.ResponseInputItem[]), { type: "custom_tool_call_output", call_id: call.call_id, output: "ok" }],
+    });
+    expect(second.output_text).toBe("The tool said: ok");
+    expect(received.at(-1)!.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool"]);
   });
 
   test("an unknown previous_response_id is OpenAI's 400", async () => {
@@ -273,6 +335,26 @@ describe("Vercel AI SDK: the default OpenAI provider (Responses)", () => {
       maxRetries: 0,
     });
     expect(result.text).toBe("The tool said: rain in Paris");
+  });
+
+  test("a custom tool (openai.tools.customTool), executed by the SDK with the model's text, not and streamed", async () => {
+    const { stepCountIs } = await import("ai");
+    const inputs: string[] = [];
+    const tools = {
+      apply_patch: provider().tools.customTool({
+        description: "Edit files with a patch",
+        format: { type: "grammar", syntax: "lark", definition: 'start: "*** Begin Patch" LF hunk+ "*** End Patch"' },
+        execute: async (input: string) => {
+          inputs.push(input);
+          return "patched";
+        },
+      } as never),
+    };
+    const result = await generateText({ model: provider()("tool-model"), prompt: "Add the file.", tools, stopWhen: stepCountIs(3), maxRetries: 0 });
+    expect(result.text).toBe("The tool said: patched");
+    const streamed = streamText({ model: provider()("tool-model"), prompt: "Add the file.", tools, stopWhen: stepCountIs(3), maxRetries: 0 });
+    expect(await streamed.text).toBe("The tool said: patched");
+    expect(inputs).toEqual([CUSTOM_INPUT, CUSTOM_INPUT]);
   });
 
   test("a tool whose result the model sees as text and an image (toModelOutput): the image reaches the model after the tool's text", async () => {

@@ -119,6 +119,59 @@ describe("through the openai-compatible plugin", () => {
     expect(lastChatBody()).toMatchObject({ stream: true, stream_options: { include_usage: true }, response_format: { type: "json_object" } });
   });
 
+  test("a custom tool reaches the upstream as a function of one string; the upstream's streamed call of it comes back as custom_tool_call text", async () => {
+    const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason }] });
+    const input = 'print("hi")\n# done';
+    const args = JSON.stringify({ input });
+    const call = (piece: string, first: boolean) => ({ tool_calls: [{ index: 0, ...(first ? { id: "call_up", type: "function", function: { name: "run_python", arguments: piece } } : { function: { arguments: piece } }) }] });
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions"
+        ? sseResponse([chunk({ role: "assistant", content: null }), ...[0, 4, 13, 20].map((at, i, cuts) => chunk(call(args.slice(at, cuts[i + 1] ?? args.length), i === 0))), chunk({}, "tool_calls")])
+        : openAIHandler(request),
+    );
+    try {
+      const tool = { type: "custom" as const, name: "run_python", description: "Runs Python", format: { type: "grammar" as const, syntax: "regex" as const, definition: "^[\\s\\S]+$" } };
+      const stream = await client.responses.create({
+        model: "gpt-4o-mini",
+        tools: [tool],
+        input: [
+          { role: "user", content: "Run it twice" },
+          { type: "custom_tool_call", call_id: "call_0", name: "run_python", input: "print(1)" },
+          { type: "custom_tool_call_output", call_id: "call_0", output: "1" },
+        ],
+        stream: true,
+      });
+      let deltas = "";
+      let final: OpenAI.Responses.Response | undefined;
+      for await (const event of stream) {
+        expectOpenAI("ResponseStreamEvent", event);
+        if (event.type === "response.custom_tool_call_input.delta") deltas += event.delta;
+        if (event.type === "response.completed") final = event.response;
+      }
+      expect(lastChatBody()).toMatchObject({
+        tools: [
+          {
+            type: "function",
+            function: {
+              name: "run_python",
+              description: "Runs Python",
+              parameters: { type: "object", properties: { input: { type: "string", description: expect.stringContaining("regular expression:\n^[\\s\\S]+$") } }, required: ["input"] },
+            },
+          },
+        ],
+        messages: [
+          { role: "user", content: "Run it twice" },
+          { role: "assistant", content: null, tool_calls: [{ id: "call_0", type: "function", function: { name: "run_python", arguments: '{"input":"print(1)"}' } }] },
+          { role: "tool", tool_call_id: "call_0", content: "1" },
+        ],
+      });
+      expect(deltas).toBe(input);
+      expect(final!.output).toEqual([expect.objectContaining({ type: "custom_tool_call", call_id: "call_up", name: "run_python", input, status: "completed" })]);
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("a refusal the upstream streams is a refusal part: the openai SDK's final response holds it, the AI SDK reports content-filter", async () => {
     const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason }] });
     fake.handle((request) =>

@@ -2,11 +2,15 @@ import { definePlugin, type ChatRequest, type ChatResult, type ChunkResult } fro
 
 /**
  * A test model that uses tools as a real one would: given tools and no tool result yet, it calls the
- * first tool with `{"city":"Paris"}` (thinking first); after a tool result it answers with that
+ * first tool with `{"city":"Paris"}` (thinking first), or with `{"input": CUSTOM_INPUT}` when the tool
+ * takes one string `input` (a Responses custom tool); after a tool result it answers with that
  * result (and how many images followed it). Every request it received is recorded, so tests can see
  * what the gateway sent.
  * `tool-model-preamble` says "Let me check." before its call, as many models do.
  */
+/** The text the model writes for a custom tool (quotes, a backslash and lines, as a patch has). */
+export const CUSTOM_INPUT = '*** Begin Patch\n*** Add File: "a b.txt"\n+C:\\dir\n*** End Patch';
+
 export function toolPlugin(received: ChatRequest[] = []) {
   const answer = (request: ChatRequest): ChatResult => {
     received.push(request);
@@ -20,6 +24,8 @@ export function toolPlugin(received: ChatRequest[] = []) {
     const last = request.messages[end];
     const tool = request.tools?.[0];
     if (tool && last?.role !== "tool") {
+      const takesInput = (tool.function.parameters as { properties?: Record<string, unknown> } | undefined)?.properties?.input !== undefined;
+      const args = takesInput ? JSON.stringify({ input: CUSTOM_INPUT }) : '{"city":"Paris"}';
       return {
         choices: [
           {
@@ -28,7 +34,7 @@ export function toolPlugin(received: ChatRequest[] = []) {
             message: {
               content: request.model === "tool-model-preamble" ? "Let me check." : null,
               reasoning_content: "I should call the tool.",
-              tool_calls: [{ id: `call_${received.length}`, type: "function", function: { name: tool.function.name, arguments: '{"city":"Paris"}' } }],
+              tool_calls: [{ id: `call_${received.length}`, type: "function", function: { name: tool.function.name, arguments: args } }],
             },
           },
         ],
@@ -58,8 +64,10 @@ export function toolPlugin(received: ChatRequest[] = []) {
       }
       for (const [index, call] of (message.tool_calls ?? []).entries()) {
         const args = call.function.arguments;
-        yield { choices: [{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: args.slice(0, 5) } }] } }] };
-        yield { choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: args.slice(5) } }] } }] };
+        // The arguments in pieces of 7 characters, as providers stream them (cut anywhere, escapes too).
+        const pieces = args.match(/.{1,7}/gs) ?? [""];
+        yield { choices: [{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: pieces[0] } }] } }] };
+        for (const piece of pieces.slice(1)) yield { choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: piece } }] } }] };
       }
       yield { choices: [{ index: 0, delta: {}, finish_reason }] };
       yield { choices: [], usage: result.usage };

@@ -1,14 +1,15 @@
 import { randomId } from "../../ids.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
+import { customInput, customToolNames } from "./custom-tools.ts";
 import { outputItemId } from "./item-ids.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 /**
  * A complete chat answer as a Response: thinking → a `reasoning` item, text (or a refusal) → a
- * `message` item, each tool call → a `function_call` item, in that order, as OpenAI's models emit
- * them. A length cut is `incomplete` with `max_output_tokens`. Pure apart from a new call id where the provider gave none.
+ * `message` item, each tool call → a `function_call` item (a `custom_tool_call` for a custom tool),
+ * in that order, as OpenAI's models emit them. A length cut is `incomplete` with `max_output_tokens`. Pure apart from a new call id where the provider gave none.
  */
 export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number): ResponseObject {
   const choice = result.choices[0];
@@ -29,7 +30,19 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
     if (refusal) content.push({ type: "refusal", refusal });
     output.push({ id: outputItemId("msg_", frame.id, output.length), type: "message", role: "assistant", status: itemStatus, content });
   }
+  const custom = calls.length > 0 ? customToolNames(frame.tools) : undefined;
   for (const call of calls) {
+    if (custom?.has(call.function.name)) {
+      output.push({
+        id: outputItemId("ctc_", frame.id, output.length),
+        type: "custom_tool_call",
+        status: "completed",
+        call_id: call.id || randomId("call_"),
+        name: call.function.name,
+        input: customInput(call.function.arguments),
+      });
+      continue;
+    }
     output.push({
       id: outputItemId("fc_", frame.id, output.length),
       type: "function_call",

@@ -43,7 +43,13 @@ function checkItem(item: ResponsesInputItem, i: number): void {
       if (item.name === undefined) missing(`${itemAt(i)}.name`);
       if (item.arguments === undefined) missing(`${itemAt(i)}.arguments`);
       return;
+    case "custom_tool_call":
+      if (item.call_id === undefined) missing(`${itemAt(i)}.call_id`);
+      if (item.name === undefined) missing(`${itemAt(i)}.name`);
+      if (item.input === undefined) missing(`${itemAt(i)}.input`);
+      return;
     case "function_call_output":
+    case "custom_tool_call_output":
       if (item.call_id === undefined) missing(`${itemAt(i)}.call_id`);
       if (item.output === undefined) missing(`${itemAt(i)}.output`);
       if (Array.isArray(item.output)) checkOutputParts(item.output, i);
@@ -67,7 +73,7 @@ function checkItem(item: ResponsesInputItem, i: number): void {
       return missing(`${itemAt(i)}.type`);
     default:
       return fail(
-        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output or reasoning.`,
+        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output or reasoning.`,
         `${itemAt(i)}.type`,
       );
   }
@@ -112,7 +118,7 @@ function checkImage(part: ResponsesContentPart, at: string): void {
   if (!part.image_url) missing(`${at}.image_url`);
 }
 
-/** A function output's parts: text, and images. */
+/** A function (or custom tool) output's parts: text, and images. */
 function checkOutputParts(parts: readonly ResponsesContentPart[], i: number): void {
   for (let j = 0; j < parts.length; j++) {
     const part = parts[j]!;
@@ -125,7 +131,7 @@ function checkOutputParts(parts: readonly ResponsesContentPart[], i: number): vo
         checkImage(part, outputAt(i, j));
         break;
       default:
-        fail(`Invalid '${outputAt(i, j)}.type': function outputs may hold input_text and input_image parts here.`, `${outputAt(i, j)}.type`);
+        fail(`Invalid '${outputAt(i, j)}.type': tool outputs may hold input_text and input_image parts here.`, `${outputAt(i, j)}.type`);
     }
   }
 }

@@ -5,7 +5,7 @@ import { inputItemId, outputItemId, responseIdOfItem, storedItemOf } from "./ite
 describe("output item ids", () => {
   test("name their response, for every item kind and index", () => {
     const responseId = randomId("resp_");
-    for (const prefix of ["msg_", "rs_", "fc_"] as const) {
+    for (const prefix of ["msg_", "rs_", "fc_", "ctc_"] as const) {
       for (const index of [0, 1, 15, 255, 4095]) {
         const id = outputItemId(prefix, responseId, index);
         expect(id.startsWith(prefix)).toBe(true);
@@ -44,7 +44,7 @@ describe("storedItemOf: the response an item id made here belongs to", () => {
   test("an output item's, and an input item's (what input_items lists, which clients may refer to)", () => {
     const responseId = randomId("resp_");
     expect(storedItemOf(outputItemId("fc_", responseId, 3))).toEqual({ responseId, isInput: false });
-    for (const prefix of ["msg_", "fc_", "fco_", "rs_"]) expect(storedItemOf(inputItemId(prefix, responseId, 300))).toEqual({ responseId, isInput: true });
+    for (const prefix of ["msg_", "fc_", "fco_", "ctc_", "ctco_", "rs_"]) expect(storedItemOf(inputItemId(prefix, responseId, 300))).toEqual({ responseId, isInput: true });
   });
 
   test("none for ids made elsewhere", () => {

@@ -1,5 +1,5 @@
 /**
- * Output item ids carry the id of the response they belong to: `msg_`, `rs_` or `fc_`, then the
+ * Output item ids carry the id of the response they belong to: `msg_`, `rs_`, `fc_` or `ctc_`, then the
  * response id without its `resp_`, then the item's output index in 4 hex digits. A stored item is
  * then found through its response (`item_reference`, a continuation's items), with no index of
  * items to keep beside the responses. Unique because response ids are; opaque to clients, as
@@ -12,7 +12,7 @@ const INDEX_DIGITS = 4;
 const HEX4 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(INDEX_DIGITS, "0"));
 const hex4 = (index: number): string => HEX4[index] ?? index.toString(16).padStart(INDEX_DIGITS, "0");
 
-export type OutputItemPrefix = "msg_" | "rs_" | "fc_";
+export type OutputItemPrefix = "msg_" | "rs_" | "fc_" | "ctc_";
 
 export function outputItemId(prefix: OutputItemPrefix, responseId: string, index: number): string {
   return prefix + responseId.slice(RESPONSE_PREFIX.length) + hex4(index);
@@ -23,13 +23,13 @@ export function responseIdOfItem(itemId: string): string | undefined {
   const cut = itemId.indexOf("_");
   if (cut < 0 || itemId.length <= cut + 1 + INDEX_DIGITS) return undefined;
   const prefix = itemId.slice(0, cut + 1);
-  if (prefix !== "msg_" && prefix !== "rs_" && prefix !== "fc_") return undefined;
+  if (prefix !== "msg_" && prefix !== "rs_" && prefix !== "fc_" && prefix !== "ctc_") return undefined;
   return RESPONSE_PREFIX + itemId.slice(cut + 1, itemId.length - INDEX_DIGITS);
 }
 
 /**
- * An id for an input item sent without one (what `input_items` lists): `msg_`, `fc_`, `fco_` or
- * `rs_`, the response id without its `resp_`, `i`, and the item's place in the request's input.
+ * An id for an input item sent without one (what `input_items` lists): `msg_`, `fc_`, `fco_`, `ctc_`,
+ * `ctco_` or `rs_`, the response id without its `resp_`, `i`, and the item's place in the request's input.
  * Not an output item id: it names no response.
  */
 export function inputItemId(prefix: string, responseId: string, index: number): string {
@@ -37,7 +37,7 @@ export function inputItemId(prefix: string, responseId: string, index: number): 
 }
 
 /** An input item id of `inputItemId`'s making: its prefix, its response id's hex, `i`, its place. */
-const INPUT_ITEM_ID = /^(?:msg|fc|fco|rs)_([0-9a-f]+)i[0-9a-f]{4,}$/;
+const INPUT_ITEM_ID = /^(?:msg|fc|fco|ctc|ctco|rs)_([0-9a-f]+)i[0-9a-f]{4,}$/;
 
 /**
  * The response a stored item's id names, and whether it is one of that response's input items

@@ -68,15 +68,27 @@ function normalizeItem(item: ResponsesInputItem, responseId: string, index: numb
         name: item.name!,
         arguments: item.arguments!,
       };
-    case "function_call_output":
+    case "custom_tool_call":
       return {
-        id: id ?? inputItemId("fco_", responseId, index),
-        type: "function_call_output",
+        id: id ?? inputItemId("ctc_", responseId, index),
+        type: "custom_tool_call",
+        status: "completed",
+        call_id: item.call_id!,
+        name: item.name!,
+        input: item.input!,
+      };
+    case "function_call_output":
+    case "custom_tool_call_output": {
+      const isCustom = item.type === "custom_tool_call_output";
+      return {
+        id: id ?? inputItemId(isCustom ? "ctco_" : "fco_", responseId, index),
+        type: isCustom ? "custom_tool_call_output" : "function_call_output",
         status: "completed",
         call_id: item.call_id!,
         // Parts as OpenAI's FunctionAndCustomToolCallOutput has them: input_text, input_image with its detail.
         output: typeof item.output === "string" ? item.output : item.output!.map((part) => normalizePart(part, false)),
       };
+    }
     default: {
       // reasoning: the rules admit no other type
       const summary = (item.summary ?? []).map((part) => ({ type: "summary_text" as const, text: part.text }));

@@ -25,13 +25,17 @@ export type ResponsesContentPart = Static<typeof ResponsesContentPart>;
 
 export const SummaryPart = Type.Object({ type: Type.String(), text: Type.String() }, open);
 
-/** One input item: a message (with or without `type`), `item_reference`, `function_call`, `function_call_output` or `reasoning`. */
+/**
+ * One input item: a message (with or without `type`), `item_reference`, `function_call`,
+ * `function_call_output`, `custom_tool_call`, `custom_tool_call_output` or `reasoning`.
+ */
 export const ResponsesInputItem = Type.Object(
   {
     type: Type.Optional(
       Nullable(
         Type.String({
-          description: "message (the default when role is set), item_reference (the default when only id is set), function_call, function_call_output, reasoning",
+          description:
+            "message (the default when role is set), item_reference (the default when only id is set), function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning",
         }),
       ),
     ),
@@ -44,6 +48,7 @@ export const ResponsesInputItem = Type.Object(
     call_id: Type.Optional(Type.String({ minLength: 1 })),
     name: Type.Optional(Type.String()),
     arguments: Type.Optional(Type.String()),
+    input: Type.Optional(Type.String({ description: "a custom_tool_call's input" })),
     output: Type.Optional(Type.Union([Type.String(), Type.Array(ResponsesContentPart)])),
     summary: Type.Optional(Type.Array(SummaryPart)),
     encrypted_content: Type.Optional(Nullable(Type.String())),
@@ -52,14 +57,28 @@ export const ResponsesInputItem = Type.Object(
 );
 export type ResponsesInputItem = Static<typeof ResponsesInputItem>;
 
-/** A tool: `function` runs; any other type (web_search, file_search, mcp, …) is a 400 naming `tools[i].type`. */
+/** A custom tool's input format: free-form text, or text a grammar (Lark or a regular expression) describes. */
+export const CustomToolFormat = Type.Object(
+  {
+    type: Type.Union([Type.Literal("text"), Type.Literal("grammar")]),
+    syntax: Type.Optional(Type.Union([Type.Literal("lark"), Type.Literal("regex")])),
+    definition: Type.Optional(Type.String()),
+  },
+  { ...open, description: "a custom tool's input format (the model is told the grammar; chat providers cannot enforce it)" },
+);
+
+/**
+ * A tool: `function` and `custom` run (the client executes them); any other type (web_search,
+ * file_search, mcp, …) is a 400 naming `tools[i].type`.
+ */
 export const ResponsesTool = Type.Object(
   {
-    type: Type.String({ description: "function; built-in tool types are refused" }),
+    type: Type.String({ description: "function or custom; built-in tool types are refused" }),
     name: Type.Optional(Type.String({ minLength: 1 })),
     description: Type.Optional(Nullable(Type.String())),
     parameters: Type.Optional(Nullable(Type.Object({}, open))),
     strict: Type.Optional(Nullable(Type.Boolean())),
+    format: Type.Optional(CustomToolFormat),
   },
   open,
 );
@@ -69,7 +88,7 @@ export const ResponsesToolChoice = Type.Union([
   Type.Union([Type.Literal("none"), Type.Literal("auto"), Type.Literal("required")]),
   Type.Object(
     {
-      type: Type.String({ description: "function or allowed_tools" }),
+      type: Type.String({ description: "function, custom or allowed_tools" }),
       name: Type.Optional(Type.String()),
       mode: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("required")])),
       tools: Type.Optional(Type.Array(Type.Object({ type: Type.String(), name: Type.Optional(Type.String()) }, open))),

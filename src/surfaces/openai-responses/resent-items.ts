@@ -7,8 +7,14 @@ interface Item {
   call_id?: string;
   name?: string;
   arguments?: string;
+  /** A custom tool call's input (its arguments, as this bookkeeping reads them). */
+  input?: string;
   output?: unknown;
 }
+
+const isCall = (item: Item) => item.type === "function_call" || item.type === "custom_tool_call";
+const isOutput = (item: Item) => item.type === "function_call_output" || item.type === "custom_tool_call_output";
+const argsOf = (item: Item) => (item.type === "custom_tool_call" ? item.input : item.arguments);
 
 /** A function call met in the walk, and its output's text once it came. */
 interface CallRecord {
@@ -45,7 +51,7 @@ function canonical(args: string | undefined): string | undefined {
   }
 }
 
-const sameCall = (record: CallRecord, item: Item): boolean => record.name === item.name && canonical(record.args) === canonical(item.arguments);
+const sameCall = (record: CallRecord, item: Item): boolean => record.name === item.name && canonical(record.args) === canonical(argsOf(item));
 
 /**
  * Which items of a conversation a client sent again, walked in order (the stored part, then the
@@ -76,12 +82,12 @@ export class ResentItems {
     const id = item.id;
     const own = typeof id === "string" && responseIdOfItem(id) !== undefined;
     if (own && this.#ids.has(id)) {
-      if (item.type === "function_call") this.#replay(item.call_id!, this.#calls.get(item.call_id!)?.find((call) => call.itemId === id));
+      if (isCall(item)) this.#replay(item.call_id!, this.#calls.get(item.call_id!)?.find((call) => call.itemId === id));
       return true;
     }
     if (own) this.#ids.add(id);
-    if (item.type === "function_call") return this.#isCallSentAgain(item, own ? id : undefined);
-    if (item.type === "function_call_output") return this.#isOutputSentAgain(item);
+    if (isCall(item)) return this.#isCallSentAgain(item, own ? id : undefined);
+    if (isOutput(item)) return this.#isOutputSentAgain(item);
     return false;
   }
 
@@ -94,7 +100,7 @@ export class ResentItems {
       if (!sameCall(current, item)) this.#replay(callId, calls!.find((call) => call.output !== undefined && sameCall(call, item)));
       return true;
     }
-    const record: CallRecord = { name: item.name, args: item.arguments, itemId, output: undefined };
+    const record: CallRecord = { name: item.name, args: argsOf(item), itemId, output: undefined };
     if (calls) calls.push(record);
     else this.#calls.set(callId, [record]);
     this.#replays.delete(callId);

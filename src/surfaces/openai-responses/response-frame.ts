@@ -1,6 +1,7 @@
 import type { MappedError } from "../../error-response.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { Usage } from "../../schemas/common.ts";
+import { echoCustomTool } from "./custom-tools.ts";
 import type { ResponsesRequest } from "./request-schema.ts";
 import type { EchoedTool, OutputItem, ResponseObject, ResponseStatus, ResponseUsage } from "./response-schema.ts";
 
@@ -33,14 +34,17 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
   return frame;
 }
 
-// Only function tools pass to-chat-request, so every tool here is one.
-const echoTool = (tool: NonNullable<ResponsesRequest["tools"]>[number]): EchoedTool => ({
-  type: "function",
-  name: tool.name ?? "",
-  description: tool.description ?? null,
-  parameters: tool.parameters ?? null,
-  strict: tool.strict ?? null,
-});
+// Only function and custom tools pass to-chat-request.
+const echoTool = (tool: NonNullable<ResponsesRequest["tools"]>[number]): EchoedTool =>
+  tool.type === "custom"
+    ? echoCustomTool(tool)
+    : {
+        type: "function",
+        name: tool.name ?? "",
+        description: tool.description ?? null,
+        parameters: tool.parameters ?? null,
+        strict: tool.strict ?? null,
+      };
 
 /** The status a chat finish reason gives (OpenAI: `incomplete` with the reason when the model was cut). */
 export function statusOf(finishReason: string | null | undefined): Pick<ResponseObject, "status" | "incomplete_details"> {

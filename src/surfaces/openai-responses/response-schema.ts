@@ -47,7 +47,18 @@ export const FunctionCallItem = Type.Object({
 });
 export type FunctionCallItem = Static<typeof FunctionCallItem>;
 
-export const OutputItem = Type.Union([ReasoningItem, OutputMessageItem, FunctionCallItem]);
+/** A call to a custom tool: its input as the model wrote it (free-form text, not JSON). */
+export const CustomToolCallItem = Type.Object({
+  id: Type.String(),
+  type: Type.Literal("custom_tool_call"),
+  status: ItemStatus,
+  call_id: Type.String(),
+  name: Type.String(),
+  input: Type.String(),
+});
+export type CustomToolCallItem = Static<typeof CustomToolCallItem>;
+
+export const OutputItem = Type.Union([ReasoningItem, OutputMessageItem, FunctionCallItem, CustomToolCallItem]);
 export type OutputItem = Static<typeof OutputItem>;
 
 export const ResponseUsage = Type.Object({
@@ -60,13 +71,23 @@ export const ResponseUsage = Type.Object({
 export type ResponseUsage = Static<typeof ResponseUsage>;
 
 /** A function tool as the response echoes it (OpenAI's `FunctionTool`: `strict` and `parameters` required). */
-export const EchoedTool = Type.Object({
+export const EchoedFunctionTool = Type.Object({
   type: Type.Literal("function"),
   name: Type.String(),
   description: Nullable(Type.String()),
   parameters: Nullable(Type.Object({}, open)),
   strict: Nullable(Type.Boolean()),
 });
+
+/** A custom tool as the response echoes it (OpenAI's `CustomToolParam`). */
+export const EchoedCustomTool = Type.Object({
+  type: Type.Literal("custom"),
+  name: Type.String(),
+  description: Type.Optional(Type.String()),
+  format: Type.Object({ type: Type.String() }, open),
+});
+
+export const EchoedTool = Type.Union([EchoedFunctionTool, EchoedCustomTool]);
 export type EchoedTool = Static<typeof EchoedTool>;
 
 export const ResponseStatus = Type.Union([
@@ -116,7 +137,7 @@ export type ResponseObject = Static<typeof ResponseObject>;
 /** An input item as stored and listed by `input_items` (OpenAI's `ItemResource`): always with an `id`. */
 export const InputItemResource = Type.Object(
   { id: Type.String(), type: Type.String() },
-  { ...open, description: "A message, function_call, function_call_output or reasoning item" },
+  { ...open, description: "A message, function_call, function_call_output, custom_tool_call, custom_tool_call_output or reasoning item" },
 );
 export type InputItemResource = Static<typeof InputItemResource> & Record<string, unknown>;
 

@@ -60,7 +60,7 @@ function messageSource(body: ResponsesRequest, conversation: Conversation, index
     return { field: `input[${item - previous}]`, type: sent && itemType(sent) === "item_reference" ? "item_reference" : type };
   };
   const place: MessagePlace = placeOf(source.item, source.type);
-  if (source.calls) place.calls = source.calls.map((call) => placeOf(call, "function_call"));
+  if (source.calls) place.calls = source.calls.map((call) => placeOf(call.item, call.type));
   if (source.parts) place.parts = source.parts;
   return place;
 }

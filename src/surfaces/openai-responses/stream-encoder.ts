@@ -5,6 +5,7 @@ import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChunkResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
+import { CustomInputStream, customInput, customToolNames } from "./custom-tools.ts";
 import { outputItemId } from "./item-ids.ts";
 import { CANCELLED_CODE, failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
@@ -46,12 +47,14 @@ interface OpenCall {
   name: string;
   args: string;
   head: string;
+  /** A custom tool's call: its input decoded from the arguments as they stream. */
+  custom?: CustomInputStream;
 }
 
 /**
  * OpenAI Responses' stream: `event: <type>` + `data: <json>` frames with a `sequence_number` from 0
  * in steps of 1. `response.created` and `response.in_progress` open it; each output item (reasoning,
- * message, function_call) is added, streamed and done in turn, with its own `output_index`; then
+ * message, function_call, custom_tool_call) is added, streamed and done in turn, with its own `output_index`; then
  * `response.completed` (or `response.incomplete`), or `response.failed` after a failure. The state
  * (which item is open, its index) is explicit; the provider's chunks are only read. Delta events are
  * built from a precomputed head plus the delta: one string per event, no object per event.
@@ -64,6 +67,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   let message: OpenMessage | undefined;
   let reasoning: OpenText | undefined;
   const calls = new Map<number, OpenCall>();
+  const customTools = customToolNames(frame.tools);
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
 
@@ -147,22 +151,47 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
 
   const openCall = (toolIndex: number, callId: string | undefined, name: string | undefined): string => {
     const index = nextIndex++;
-    const id = outputItemId("fc_", frame.id, index);
+    const isCustom = name !== undefined && customTools?.has(name) === true;
+    const id = outputItemId(isCustom ? "ctc_" : "fc_", frame.id, index);
     const call: OpenCall = { id, index, callId: callId || randomId("call_"), name: name ?? "", args: "", head: `${where(id, index)},"delta":` };
     calls.set(toolIndex, call);
+    if (isCustom) {
+      call.custom = new CustomInputStream();
+      return itemEvent("response.output_item.added", index, { id, type: "custom_tool_call", status: "in_progress", call_id: call.callId, name: call.name, input: "" });
+    }
     return itemEvent("response.output_item.added", index, {
       id, type: "function_call", status: "in_progress", call_id: call.callId, name: call.name, arguments: "",
     });
   };
+  /** A fragment of a call's arguments: a function's as it is, a custom tool's as the input text it adds (if any yet). */
+  const callDelta = (call: OpenCall, args: string): string => {
+    call.args += args;
+    if (!call.custom) return event("response.function_call_arguments.delta", call.head + JSON.stringify(args));
+    const text = call.custom.push(args);
+    return text === "" ? "" : event("response.custom_tool_call_input.delta", call.head + JSON.stringify(text));
+  };
+  const closeCall = (c: OpenCall): string => {
+    if (c.custom) {
+      const input = customInput(c.args);
+      const rest = c.custom.rest(input);
+      const item: OutputItem = { id: c.id, type: "custom_tool_call", status: "completed", call_id: c.callId, name: c.name, input };
+      output[c.index] = item;
+      return (
+        (rest === "" ? "" : event("response.custom_tool_call_input.delta", c.head + JSON.stringify(rest))) +
+        event("response.custom_tool_call_input.done", `${where(c.id, c.index)},"input":${JSON.stringify(input)}`) +
+        itemEvent("response.output_item.done", c.index, item)
+      );
+    }
+    const item: OutputItem = { id: c.id, type: "function_call", status: "completed", call_id: c.callId, name: c.name, arguments: c.args };
+    output[c.index] = item;
+    return (
+      event("response.function_call_arguments.done", `${where(c.id, c.index)},"name":${JSON.stringify(c.name)},"arguments":${JSON.stringify(c.args)}`) +
+      itemEvent("response.output_item.done", c.index, item)
+    );
+  };
   const closeCalls = (): string => {
     let out = "";
-    for (const c of calls.values()) {
-      const item: OutputItem = { id: c.id, type: "function_call", status: "completed", call_id: c.callId, name: c.name, arguments: c.args };
-      output[c.index] = item;
-      out +=
-        event("response.function_call_arguments.done", `${where(c.id, c.index)},"name":${JSON.stringify(c.name)},"arguments":${JSON.stringify(c.args)}`) +
-        itemEvent("response.output_item.done", c.index, item);
-    }
+    for (const c of calls.values()) out += closeCall(c);
     calls.clear();
     return out;
   };
@@ -213,10 +242,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
               call = calls.get(tc.index)!;
             }
             const args = tc.function?.arguments;
-            if (args) {
-              call.args += args;
-              out += event("response.function_call_arguments.delta", call.head + JSON.stringify(args));
-            }
+            if (args) out += callDelta(call, args);
           }
         }
         if (choice.finish_reason) finishReason = choice.finish_reason;

@@ -399,7 +399,9 @@ describe("options", () => {
     ["code_interpreter"],
     ["image_generation"],
     ["mcp"],
-    ["custom"],
+    ["apply_patch"],
+    ["shell"],
+    ["local_shell"],
   ])("built-in tool type %s is a 400 naming tools[i].type", (type) => {
     expect(paramOf(() => convert({ ...base, input: "x", tools: [{ type: "function", name: "f" }, { type }] }))).toBe("tools[1].type");
   });
@@ -538,10 +540,10 @@ describe("message sources (recorded only to explain an error)", () => {
     expect(sources).toEqual([
       { item: -1, type: "instructions" },
       { item: 0, type: "message" },
-      { item: 1, type: "function_call", calls: [1, 2] },
+      { item: 1, type: "function_call", calls: [{ item: 1, type: "function_call" }, { item: 2, type: "function_call" }] },
       { item: 3, type: "function_call_output" },
       { item: 4, type: "function_call_output" },
-      { item: 6, type: "message", calls: [7] },
+      { item: 6, type: "message", calls: [{ item: 7, type: "function_call" }] },
     ]);
   });
 
@@ -558,7 +560,7 @@ describe("message sources (recorded only to explain an error)", () => {
     const chat = toChatRequest({ ...base, input }, [], input, sources);
     expect(chat.messages.map((m) => m.role)).toEqual(["assistant", "tool", "tool", "user", "user", "user"]);
     expect(sources).toEqual([
-      { item: 0, type: "function_call", calls: [0, 1] },
+      { item: 0, type: "function_call", calls: [{ item: 0, type: "function_call" }, { item: 1, type: "function_call" }] },
       { item: 2, type: "function_call_output" },
       { item: 3, type: "function_call_output" },
       { item: 2, type: "function_call_output", parts: [-1, 0] },

@@ -2,6 +2,7 @@ import { InvalidRequestError } from "../../errors.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoice } from "../../schemas/chat.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
 import type { InputItemResource } from "./response-schema.ts";
+import { customArguments, customToolFunction } from "./custom-tools.ts";
 import { ResentItems } from "./resent-items.ts";
 
 type Part = Record<string, unknown>;
@@ -20,8 +21,8 @@ type ConversationItem = ResponsesInputItem | InputItemResource;
  */
 export interface MessageSource {
   item: number;
-  type: "instructions" | "message" | "function_call" | "function_call_output";
-  calls?: number[];
+  type: "instructions" | "message" | "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output";
+  calls?: { item: number; type: "function_call" | "custom_tool_call" }[];
   /** For the user message of a function output's images: content index → the part's index in the output. */
   parts?: number[];
 }
@@ -146,11 +147,13 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
   for (let k = 0; k < items.length; k++) {
     const item = items[k]!;
     const type = item.type ?? "message";
+    const isCall = type === "function_call" || type === "custom_tool_call";
+    const isOutput = type === "function_call_output" || type === "custom_tool_call_output";
     // The outputs' images go after the last of them, before whatever comes next.
-    if (type !== "function_call_output") flushImages(walk, messages, sources);
+    if (!isOutput) flushImages(walk, messages, sources);
     const pushed = messages.length;
-    if ((typeof item.id === "string" || type === "function_call" || type === "function_call_output") && (walk.resent ??= new ResentItems()).isSentAgain(item)) {
-      if (type === "function_call") walk.reasoning = undefined; // sent again with its call: the turn already there has it
+    if ((typeof item.id === "string" || isCall || isOutput) && (walk.resent ??= new ResentItems()).isSentAgain(item)) {
+      if (isCall) walk.reasoning = undefined; // sent again with its call: the turn already there has it
       continue;
     }
     switch (type) {
@@ -169,9 +172,11 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         }
         break;
       }
-      case "function_call": {
-        const id = item.call_id as string;
-        const call = { id, type: "function" as const, function: { name: item.name as string, arguments: item.arguments as string } };
+      case "function_call":
+      case "custom_tool_call": {
+        // A custom tool reached the provider as a function of one string, `input` (custom-tools.ts).
+        const args = type === "custom_tool_call" ? customArguments(item.input as string) : (item.arguments as string);
+        const call = { id: item.call_id as string, type: "function" as const, function: { name: item.name as string, arguments: args } };
         let open = walk.open;
         if (!open) {
           open = walk.open = { role: "assistant", content: null, tool_calls: [] };
@@ -184,7 +189,8 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         (open.tool_calls ??= []).push(call);
         break;
       }
-      case "function_call_output": {
+      case "function_call_output":
+      case "custom_tool_call_output": {
         const id = item.call_id as string;
         walk.open = undefined;
         const output = item.output as string | Part[];
@@ -200,13 +206,13 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         break;
       }
       default:
-        // assertInputRules admits only the four types above (item references are resolved before).
+        // assertInputRules admits only the types above (item references are resolved before).
         throw new InvalidRequestError(`Unsupported input item type '${item.type}'.`, { param: "input" });
     }
     if (sources) {
       if (messages.length > pushed) sources.push({ item: offset + k, type: type as MessageSource["type"] });
       // The call joined the open assistant turn, the last message pushed.
-      if (type === "function_call") (sources[sources.length - 1]!.calls ??= []).push(offset + k);
+      if (isCall) (sources[sources.length - 1]!.calls ??= []).push({ item: offset + k, type: type as "function_call" | "custom_tool_call" });
     }
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
@@ -236,16 +242,22 @@ function imagePart(part: Part): ContentPart {
   return { type: "image_url", image_url: { url: part.image_url as string, ...(detail == null || detail === "auto" ? {} : { detail }) } };
 }
 
+/** The request's tools as chat functions: function tools as they are, custom tools as a function of one string (custom-tools.ts). */
 export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[] | undefined {
   if (!tools) return undefined;
+  const names = new Set<string>();
   return tools.map((tool, i) => {
-    if (tool.type !== "function") {
+    if (tool.type !== "function" && tool.type !== "custom") {
       throw new InvalidRequestError(
-        `Invalid 'tools[${i}].type': the tool type '${tool.type}' is not supported by this gateway; only function tools can run here.`,
+        `Invalid 'tools[${i}].type': the tool type '${tool.type}' is not supported by this gateway; only function and custom tools can run here.`,
         { param: `tools[${i}].type` },
       );
     }
     if (!tool.name) throw new InvalidRequestError(`Missing required parameter: 'tools[${i}].name'.`, { param: `tools[${i}].name` });
+    // Both kinds are functions to the provider, and a call names its tool only by name.
+    if (names.has(tool.name)) throw new InvalidRequestError(`Invalid 'tools[${i}].name': another tool is named '${tool.name}'.`, { param: `tools[${i}].name` });
+    names.add(tool.name);
+    if (tool.type === "custom") return customToolFunction(tool, tool.name);
     const fn: Tool["function"] = { name: tool.name };
     if (tool.description != null) fn.description = tool.description;
     if (tool.parameters != null) fn.parameters = tool.parameters;
@@ -271,12 +283,13 @@ function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolC
 
 function toChatToolChoice(choice: ResponsesToolChoice): ToolChoice {
   if (typeof choice === "string") return choice;
-  if (choice.type === "function") {
+  // A custom tool is a function to the provider: forcing it is forcing that function.
+  if (choice.type === "function" || choice.type === "custom") {
     if (!choice.name) throw new InvalidRequestError("Missing required parameter: 'tool_choice.name'.", { param: "tool_choice.name" });
     return { type: "function", function: { name: choice.name } };
   }
   throw new InvalidRequestError(
-    `Invalid 'tool_choice.type': '${choice.type}' is not supported by this gateway; use none, auto, required, a function or allowed_tools.`,
+    `Invalid 'tool_choice.type': '${choice.type}' is not supported by this gateway; use none, auto, required, a function, a custom tool or allowed_tools.`,
     { param: "tool_choice.type" },
   );
 }

@@ -34,6 +34,9 @@ describe("toResponsesParam", () => {
     5: { field: "input[6]", type: "function_call_output" },
     6: { field: "previous_response_id", type: "function_call", calls: [fc("previous_response_id"), fc("input[7]"), { field: "input[8]", type: "item_reference" }] },
     7: { field: "input[9]", type: "item_reference" },
+    // [8]: an assistant turn of one custom tool call, input[10]; [9]: its output, input[11].
+    8: { field: "input[10]", type: "custom_tool_call", calls: [{ field: "input[10]", type: "custom_tool_call" }] },
+    9: { field: "input[11]", type: "custom_tool_call_output" },
   };
   const locate = (i: number) => places[i];
 
@@ -56,9 +59,13 @@ describe("toResponsesParam", () => {
     ["messages[6].tool_calls[1].function.arguments", "input[7].arguments"],
     ["messages[6].tool_calls[2].function.arguments", "input[8]"],
     ["messages[7].content[1].image_url.url", "input[9]"],
+    ["messages[8].tool_calls[0].function.arguments", "input[10].input"],
+    ["messages[8].tool_calls[0].function.name", "input[10].name"],
+    ["messages[9].tool_call_id", "input[11].call_id"],
+    ["messages[9].content", "input[11].output"],
     ["messages[0].content", "instructions"],
     ["messages[1].content[0].image_url.url", "previous_response_id"],
-    ["messages[9]", "input"],
+    ["messages[12]", "input"],
     ["max_completion_tokens", "max_output_tokens"],
   ])("with the messages placed: %s → %s", (chat, responses) => {
     expect(toResponsesPath(chat, locate)).toBe(responses);

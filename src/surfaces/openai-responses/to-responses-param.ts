@@ -23,7 +23,7 @@ export function toResponsesParam(param: string): string {
  */
 export interface ItemPlace {
   field: string;
-  type: "instructions" | "message" | "function_call" | "function_call_output" | "item_reference";
+  type: "instructions" | "message" | "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output" | "item_reference";
 }
 
 /**
@@ -46,7 +46,8 @@ function itemField(place: MessagePlace, rest: string): string {
   switch (place.type) {
     case "message":
       return MESSAGE_FIELD.exec(rest)?.[0] ?? "";
-    case "function_call_output": {
+    case "function_call_output":
+    case "custom_tool_call_output": {
       // A tool message's `tool_call_id` and `content` were the item's `call_id` and `output`; the
       // user message of its images holds its image parts (`parts`: which part each one was).
       if (rest.startsWith(".tool_call_id")) return ".call_id";
@@ -56,7 +57,10 @@ function itemField(place: MessagePlace, rest: string): string {
       return rest.startsWith(".content") ? ".output" : "";
     }
     case "function_call":
-      return rest === ".function.arguments" ? ".arguments" : rest === ".function.name" ? ".name" : rest === ".id" ? ".call_id" : "";
+    case "custom_tool_call":
+      // A custom call's input was the function's arguments (custom-tools.ts).
+      if (rest === ".function.arguments") return place.type === "function_call" ? ".arguments" : ".input";
+      return rest === ".function.name" ? ".name" : rest === ".id" ? ".call_id" : "";
     default:
       return "";
   }
