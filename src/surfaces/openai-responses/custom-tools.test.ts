@@ -37,6 +37,11 @@ describe("customInput: the input from the function arguments a provider made", (
     ['{"input":{"not":"text"}}', '{"input":{"not":"text"}}'],
     ["*** Begin Patch", "*** Begin Patch"],
     ["[1,2]", "[1,2]"],
+    // Cut short (a length finish) after the opening: the text up to the cut.
+    ['{"input":"abc', "abc"],
+    ['{"input": "x\\', "x"],
+    ['{"input":"a\\u00', "a"],
+    ['{"input":"abc"} trailing', "abc"],
   ])("%s → %j", (args, input) => {
     expect(customInput(args)).toBe(input);
   });
@@ -70,6 +75,20 @@ describe("CustomInputStream: the input decoded while the arguments stream", () =
             const { out, rest } = deltas(args, [i, j]);
             expect(out.join("") + rest).toBe(input);
           }
+        }
+      }
+    }
+  });
+
+  test("no delta holds half a character: a surrogate pair's first half waits for its second", () => {
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    const input = "a😀b😀";
+    for (const args of [customArguments(input), '{"input":"a\\ud83d\\ude00b\\uD83D\\uDE00"}']) {
+      for (let i = 0; i <= args.length; i++) {
+        for (let j = i; j <= args.length; j++) {
+          const { out, rest } = deltas(args, [i, j]);
+          for (const delta of [...out, rest]) expect(lone.test(delta)).toBe(false);
+          expect(out.join("") + rest).toBe(input);
         }
       }
     }
@@ -123,6 +142,13 @@ describe("custom tools to the provider", () => {
     const chat = convert(request({ tools: [weather, noteTool], tool_choice: { type: "allowed_tools", mode: "required", tools: [{ type: "custom", name: "note" }] } }));
     expect(chat.tools?.map((t) => t.function.name)).toEqual(["note"]);
     expect(chat.tool_choice).toBe("required");
+  });
+
+  test("a grammar needs its syntax and definition (OpenAI's CustomGrammarFormatParam); a tool_choice of the other kind than its tool is a 400", () => {
+    expect(paramOf(() => convert(request({ tools: [{ type: "custom", name: "g", format: { type: "grammar", definition: "x" } }] })))).toBe("tools[0].format.syntax");
+    expect(paramOf(() => convert(request({ tools: [{ type: "custom", name: "g", format: { type: "grammar", syntax: "regex" } }] })))).toBe("tools[0].format.definition");
+    expect(paramOf(() => convert(request({ tools: [weather, noteTool], tool_choice: { type: "custom", name: "get_weather" } })))).toBe("tool_choice");
+    expect(paramOf(() => convert(request({ tools: [weather, noteTool], tool_choice: { type: "function", name: "note" } })))).toBe("tool_choice");
   });
 
   test("two tools of one name are a 400 naming the second (a call names its tool only by name)", () => {
@@ -205,6 +231,26 @@ describe("custom tool calls from the provider", () => {
       { id: "ctc_c0000", type: "custom_tool_call", status: "completed", call_id: "call_1", name: "apply_patch", input: "*** Begin Patch" },
       { id: "fc_c0001", type: "function_call", status: "completed", call_id: "call_2", name: "get_weather", arguments: '{"city":"Oslo"}' },
     ]);
+  });
+
+  test("streamed arguments cut short by the length limit: the deltas, the done event and the item agree on the text so far", () => {
+    const encoder = responsesStreamEncoder({ frame });
+    let text = encoder.start();
+    for (const piece of ['{"inp', 'ut":"*** Be', "gin Pa"]) {
+      const first = piece === '{"inp';
+      text += encoder.chunk({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...(first ? { id: "call_c", type: "function" as const } : {}), function: { ...(first ? { name: "apply_patch" } : {}), arguments: piece } }] } }] });
+    }
+    text += encoder.chunk({ choices: [{ index: 0, delta: {}, finish_reason: "length" }] });
+    text += encoder.end({ input: 1, output: 2, reasoning: 0 });
+    const events = text
+      .slice(0, -2)
+      .split("\n\n")
+      .map((block) => JSON.parse(block.split("\n")[1]!.slice("data: ".length)));
+    for (const event of events) expectOpenAI("ResponseStreamEvent", event);
+    const deltas = events.filter((e) => e.type === "response.custom_tool_call_input.delta").map((e) => e.delta).join("");
+    expect(deltas).toBe("*** Begin Pa");
+    expect(events.find((e) => e.type === "response.custom_tool_call_input.done").input).toBe("*** Begin Pa");
+    expect(events.at(-1)).toMatchObject({ type: "response.incomplete", response: { output: [{ type: "custom_tool_call", input: "*** Begin Pa" }] } });
   });
 
   test("streamed: custom_tool_call_input deltas of the decoded text, its done event, then the item; every event is OpenAI's", () => {

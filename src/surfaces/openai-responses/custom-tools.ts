@@ -50,25 +50,31 @@ export const customArguments = (input: string): string => JSON.stringify({ input
 
 /**
  * The input of a custom tool's call from the provider's function arguments: the `input` string the
- * model was asked for, or the arguments as they are when the model answered in another shape.
+ * model was asked for; for arguments cut short (a `length` finish) after `{"input":"`, the text up
+ * to the cut; else the arguments as they are (the model answered in another shape).
  */
 export function customInput(args: string): string {
   try {
     const value: unknown = JSON.parse(args);
     if (value !== null && typeof value === "object" && typeof (value as { input?: unknown }).input === "string") return (value as { input: string }).input;
+    return args;
   } catch {
-    // not JSON: the model wrote the input itself
+    const stream = new CustomInputStream();
+    const text = stream.push(args);
+    return stream.isOpened ? text + stream.held : args;
   }
-  return args;
 }
 
 const OPENING = '{"input":"';
 
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+
 /**
  * A custom call's input decoded while its arguments stream (`{"input":"…`), for the
- * `response.custom_tool_call_input.delta` events: each `push` gives the text the new fragment adds.
- * Arguments of another shape give nothing here; the caller sends what is missing once the arguments
- * are whole (`rest`), so the deltas always add up to the call's `input`.
+ * `response.custom_tool_call_input.delta` events: each `push` gives the text the new fragment adds
+ * (a character's first half of a surrogate pair waits for its second, so no delta holds half a
+ * character). Arguments of another shape give nothing here; the caller sends what is missing once
+ * the arguments are whole (`rest`), so the deltas always add up to the call's `input`.
  */
 export class CustomInputStream {
   /** Before the string's opening quote: what came so far; then undefined. */
@@ -76,8 +82,25 @@ export class CustomInputStream {
   /** An escape sequence cut by a fragment's end. */
   #escape = "";
   #isOver = false;
+  /** A high surrogate decoded last, held until its pair comes. */
+  #held = "";
   /** The text the deltas gave so far. */
   #sent = "";
+
+  /** Whether the arguments opened as `{"input":"` (whitespace aside). */
+  get isOpened(): boolean {
+    return this.#head === undefined;
+  }
+
+  /** What was decoded and not given yet (a high surrogate whose pair did not come). */
+  get held(): string {
+    return this.#held;
+  }
+
+  /** The text the deltas gave so far. */
+  get sent(): string {
+    return this.#sent;
+  }
 
   push(fragment: string): string {
     if (this.#isOver) return "";
@@ -95,7 +118,8 @@ export class CustomInputStream {
       fragment = head;
       at = match[0].length;
     }
-    let out = "";
+    let out = this.#held;
+    this.#held = "";
     while (at < fragment.length) {
       if (this.#escape !== "") {
         // `\x`, or `\uXXXX` once its `u` came; a fragment may end anywhere in it.
@@ -128,6 +152,10 @@ export class CustomInputStream {
       }
       this.#escape = "\\";
       at = stop + 1;
+    }
+    if (out.length > 0 && isHighSurrogate(out.charCodeAt(out.length - 1))) {
+      this.#held = out.slice(-1);
+      out = out.slice(0, -1);
     }
     this.#sent += out;
     return out;

@@ -51,7 +51,9 @@ function canonical(args: string | undefined): string | undefined {
   }
 }
 
-const sameCall = (record: CallRecord, item: Item): boolean => record.name === item.name && canonical(record.args) === canonical(argsOf(item));
+/** The same call: a function's arguments compared as JSON, a custom tool's input as the text it is. */
+const sameCall = (record: CallRecord, item: Item): boolean =>
+  record.name === item.name && (item.type === "custom_tool_call" ? record.args === item.input : canonical(record.args) === canonical(item.arguments));
 
 /**
  * Which items of a conversation a client sent again, walked in order (the stored part, then the

@@ -172,7 +172,9 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   };
   const closeCall = (c: OpenCall): string => {
     if (c.custom) {
-      const input = customInput(c.args);
+      // The deltas and the input agree: only arguments the decoder misread (a key given twice) differ, and then the deltas' text is kept.
+      const parsed = customInput(c.args);
+      const input = parsed.startsWith(c.custom.sent) ? parsed : c.custom.sent + c.custom.held;
       const rest = c.custom.rest(input);
       const item: OutputItem = { id: c.id, type: "custom_tool_call", status: "completed", call_id: c.callId, name: c.name, input };
       output[c.index] = item;

@@ -68,7 +68,7 @@ export function toChatRequest(
     // OpenAI's Chat Completions refuses parallel_tool_calls without tools; an extra field plugins may use.
     if (typeof request.parallel_tool_calls === "boolean") (chat as Record<string, unknown>).parallel_tool_calls = request.parallel_tool_calls;
   }
-  if (toolChoice !== undefined) chat.tool_choice = toChatToolChoice(toolChoice);
+  if (toolChoice !== undefined) chat.tool_choice = toChatToolChoice(toolChoice, request.tools);
   const format = toChatResponseFormat(request.text?.format);
   if (format) chat.response_format = format;
   const effort = request.reasoning?.effort;
@@ -257,7 +257,16 @@ export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[]
     // Both kinds are functions to the provider, and a call names its tool only by name.
     if (names.has(tool.name)) throw new InvalidRequestError(`Invalid 'tools[${i}].name': another tool is named '${tool.name}'.`, { param: `tools[${i}].name` });
     names.add(tool.name);
-    if (tool.type === "custom") return customToolFunction(tool, tool.name);
+    if (tool.type === "custom") {
+      // OpenAI's CustomGrammarFormatParam: a grammar needs its syntax and its definition.
+      if (tool.format?.type === "grammar") {
+        if (tool.format.syntax === undefined) throw new InvalidRequestError(`Missing required parameter: 'tools[${i}].format.syntax'.`, { param: `tools[${i}].format.syntax` });
+        if (tool.format.definition === undefined) {
+          throw new InvalidRequestError(`Missing required parameter: 'tools[${i}].format.definition'.`, { param: `tools[${i}].format.definition` });
+        }
+      }
+      return customToolFunction(tool, tool.name);
+    }
     const fn: Tool["function"] = { name: tool.name };
     if (tool.description != null) fn.description = tool.description;
     if (tool.parameters != null) fn.parameters = tool.parameters;
@@ -281,11 +290,16 @@ function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolC
   return (tools ?? []).filter((t) => names.has(t.function.name));
 }
 
-function toChatToolChoice(choice: ResponsesToolChoice): ToolChoice {
+function toChatToolChoice(choice: ResponsesToolChoice, tools: readonly ResponsesTool[] | undefined): ToolChoice {
   if (typeof choice === "string") return choice;
   // A custom tool is a function to the provider: forcing it is forcing that function.
   if (choice.type === "function" || choice.type === "custom") {
     if (!choice.name) throw new InvalidRequestError("Missing required parameter: 'tool_choice.name'.", { param: "tool_choice.name" });
+    // A choice of the other kind than the tool it names (a name no tool has is the pipeline's 400, as for chat).
+    const named = tools?.find((tool) => tool.name === choice.name);
+    if (named !== undefined && named.type !== choice.type) {
+      throw new InvalidRequestError(`Invalid value for 'tool_choice': '${choice.name}' is a ${named.type} tool, not a ${choice.type} one.`, { param: "tool_choice" });
+    }
     return { type: "function", function: { name: choice.name } };
   }
   throw new InvalidRequestError(
