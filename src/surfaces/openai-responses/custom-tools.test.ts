@@ -197,6 +197,16 @@ describe("custom tools to the provider", () => {
   });
 });
 
+/** A stream's events, each checked against OpenAI's document. */
+function eventsOf(text: string) {
+  const events = text
+    .slice(0, -2)
+    .split("\n\n")
+    .map((block) => JSON.parse(block.split("\n")[1]!.slice("data: ".length)));
+  for (const event of events) expectOpenAI("ResponseStreamEvent", event);
+  return events;
+}
+
 describe("custom tool calls from the provider", () => {
   const frame = responseFrame(request({ tools: [weather, patchTool] }), "resp_c", 1700000000);
 
@@ -242,11 +252,7 @@ describe("custom tool calls from the provider", () => {
     }
     text += encoder.chunk({ choices: [{ index: 0, delta: {}, finish_reason: "length" }] });
     text += encoder.end({ input: 1, output: 2, reasoning: 0 });
-    const events = text
-      .slice(0, -2)
-      .split("\n\n")
-      .map((block) => JSON.parse(block.split("\n")[1]!.slice("data: ".length)));
-    for (const event of events) expectOpenAI("ResponseStreamEvent", event);
+    const events = eventsOf(text);
     const deltas = events.filter((e) => e.type === "response.custom_tool_call_input.delta").map((e) => e.delta).join("");
     expect(deltas).toBe("*** Begin Pa");
     expect(events.find((e) => e.type === "response.custom_tool_call_input.done").input).toBe("*** Begin Pa");
@@ -263,11 +269,7 @@ describe("custom tool calls from the provider", () => {
     text += encoder.chunk(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(14) } }] }));
     text += encoder.chunk(chunk({ tool_calls: [{ index: 1, id: "call_10", type: "function", function: { name: "get_weather", arguments: "{}" } }] }, "tool_calls"));
     text += encoder.end({ input: 1, output: 2, reasoning: 0 });
-    const events = text
-      .slice(0, -2)
-      .split("\n\n")
-      .map((block) => JSON.parse(block.split("\n")[1]!.slice("data: ".length)));
-    for (const event of events) expectOpenAI("ResponseStreamEvent", event);
+    const events = eventsOf(text);
     expect(events.map((e) => e.type)).toEqual([
       "response.created",
       "response.in_progress",
