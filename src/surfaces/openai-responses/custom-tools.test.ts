@@ -149,10 +149,14 @@ describe("custom tools to the provider", () => {
     expect(paramOf(() => convert(request({ tools: [{ type: "custom", name: "g", format: { type: "grammar", syntax: "regex" } }] })))).toBe("tools[0].format.definition");
     expect(paramOf(() => convert(request({ tools: [weather, noteTool], tool_choice: { type: "custom", name: "get_weather" } })))).toBe("tool_choice");
     expect(paramOf(() => convert(request({ tools: [weather, noteTool], tool_choice: { type: "function", name: "note" } })))).toBe("tool_choice");
+    const allowed = (type: string) => ({ type: "allowed_tools", mode: "auto" as const, tools: [{ type: "function", name: "get_weather" }, { type, name: "note" }] });
+    expect(paramOf(() => convert(request({ tools: [weather, noteTool], tool_choice: allowed("function") })))).toBe("tool_choice.tools[1].type");
+    expect(convert(request({ tools: [weather, noteTool], tool_choice: allowed("custom") })).tools).toHaveLength(2);
   });
 
   test("two tools of one name are a 400 naming the second (a call names its tool only by name)", () => {
     expect(paramOf(() => convert(request({ tools: [weather, { type: "custom", name: "get_weather" }] })))).toBe("tools[1].name");
+    expect(paramOf(() => convert(request({ tools: [weather, weather] })))).toBe("tools[1].name");
     expect(paramOf(() => convert(request({ tools: [{ type: "custom" }] })))).toBe("tools[0].name");
   });
 

@@ -60,7 +60,7 @@ export function toChatRequest(
   let toolChoice = request.tool_choice;
   let allowed: Tool[] | undefined = tools;
   if (toolChoice !== undefined && typeof toolChoice === "object" && toolChoice.type === "allowed_tools") {
-    allowed = restrictTools(tools, toolChoice);
+    allowed = restrictTools(tools, toolChoice, request.tools);
     toolChoice = toolChoice.mode ?? "auto";
   }
   if (allowed && allowed.length > 0) {
@@ -276,13 +276,20 @@ export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[]
 }
 
 /** The tools `allowed_tools` names, each of which must be one of `tools` (as a function choice must). */
-function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolChoice, string>): Tool[] {
+function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolChoice, string>, sent: readonly ResponsesTool[] | undefined): Tool[] {
   const allowed = choice.tools ?? [];
   for (let k = 0; k < allowed.length; k++) {
-    const name = allowed[k]!.name;
+    const { name, type } = allowed[k]!;
     if (!tools?.some((tool) => tool.function.name === name)) {
       throw new InvalidRequestError(`Invalid value for 'tool_choice.tools[${k}].name': no function named '${name}' is in 'tools'.`, {
         param: `tool_choice.tools[${k}].name`,
+      });
+    }
+    // A function and a custom tool are both functions to the provider; the kind named must be the tool's.
+    const kind = sent?.find((tool) => tool.name === name)?.type;
+    if ((type === "function" || type === "custom") && kind !== type) {
+      throw new InvalidRequestError(`Invalid value for 'tool_choice.tools[${k}].type': '${name}' is a ${kind} tool, not a ${type} one.`, {
+        param: `tool_choice.tools[${k}].type`,
       });
     }
   }

@@ -148,11 +148,12 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     store.close();
   });
 
-  test("an entry larger than one batch buffer goes on its own", async () => {
+  test("an entry larger than one batch buffer goes on its own, at once (not kept in the server thread's heap until the timer)", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 8 * BATCH_BYTES });
     await store.put(entry("resp_small"));
     const pad = BATCH_BYTES / 2 + 1000; // 2 bytes each in UTF-8
     await store.put(entry("resp_big", { items: 1, pad }));
+    expect(store.batchesSent).toBe(2); // the small entry's batch, then the big one's own
     await store.settled();
     expect(((await store.get("resp_big"))?.response.output[0] as unknown as { text: string }).text.length).toBe(pad);
     expect((await store.get("resp_small"))?.response.id).toBe("resp_small");

@@ -142,7 +142,9 @@ export class WorkerResponseStore implements ResponseStore {
     this.#unsent.set(id, this.#ids.length);
     this.#ids.push(id);
     this.#ends.push(this.#used);
-    if (!this.#flushTimer) this.#flushTimer = setTimeout(this.#flush, FLUSH_MS).unref();
+    // An entry larger than a batch has a buffer of its own: sent at once, out of the server thread's heap.
+    if (buffer.length > this.#batchBytes) this.#flush();
+    else if (!this.#flushTimer) this.#flushTimer = setTimeout(this.#flush, FLUSH_MS).unref();
   }
 
   putIfRunning(entry: StoredResponse): Promise<ConditionalPut> {
