@@ -263,6 +263,37 @@ describe("openai SDK: client.responses", () => {
     );
     expect(formatted.input_tokens).toBeGreaterThan(alone.input_tokens + 10);
 
+    // A custom tool and its call are counted as what the provider is sent: a function of one string, its call's arguments.
+    const customTool = { type: "custom" as const, name: "note", description: "Take a note" };
+    const customCount = await client.responses.inputTokens.count({
+      model: "dummy-model:1.0",
+      tools: [customTool],
+      input: [
+        { role: "user", content: "Note it." },
+        { type: "custom_tool_call", call_id: "call_n", name: "note", input: "milk, eggs" },
+        { type: "custom_tool_call_output", call_id: "call_n", output: "noted" },
+      ],
+    });
+    expect(customCount.input_tokens).toBe(
+      await countPromptTokens(
+        [
+          { role: "user", content: "Note it." },
+          { role: "assistant", content: null, tool_calls: [{ id: "call_n", type: "function", function: { name: "note", arguments: '{"input":"milk, eggs"}' } }] },
+          { role: "tool", tool_call_id: "call_n", content: "noted" },
+        ],
+        [
+          {
+            type: "function",
+            function: {
+              name: "note",
+              description: "Take a note",
+              parameters: { type: "object", properties: { input: { type: "string", description: "The tool's input, as free-form text." } }, required: ["input"], additionalProperties: false },
+            },
+          },
+        ],
+      ),
+    );
+
     // Null is leaving a field out (OpenAI's TokenCountsBody makes them nullable); fields it does not have are ignored.
     const nulls = { model: "dummy-model:1.0", instructions: "Be brief.", input: null, tools: null, tool_choice: null, user: 5, stream: true };
     const instructionsOnly = await client.responses.inputTokens.count(nulls as unknown as OpenAI.Responses.InputTokenCountParams);
