@@ -1,6 +1,5 @@
-import { RedisClient } from "bun";
-import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
+import { RedisConnection } from "./redis-connection.ts";
 import { type ConditionalPut, itemsThroughResponses, type ResponseStore, type StoredResponse, storedJson } from "./response-store.ts";
 
 const KEY_PREFIX = "ollaix:responses:";
@@ -20,82 +19,45 @@ return tostring(status)`;
 /**
  * Stored responses in Redis (`REDIS_URL`), one JSON value per response, written with `SET … EX` so
  * Redis itself expires them after the TTL (output items are found through their response: see
- * item-ids.ts)
- * Redis itself expires them after the TTL. Every replica pointed at the same Redis sees them all.
+ * item-ids.ts). Every replica pointed at the same Redis sees them all.
  * An unreachable Redis is a 503 `state_unavailable` for the requests that need the store, at once;
  * the URL (it may hold a password) is never put in a message.
  */
 export class RedisResponseStore implements ResponseStore {
-  readonly #url: string;
   readonly #ttl: string;
-  #client: RedisClient | undefined;
-  #connecting: Promise<RedisClient> | undefined;
-  #closed = false;
+  readonly #redis: RedisConnection;
 
   constructor(url: string, ttlSeconds: number) {
-    this.#url = url;
     this.#ttl = String(ttlSeconds);
+    this.#redis = new RedisConnection(url, "The response store (Redis)");
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
-    const text = await this.#call((c) => c.get(KEY_PREFIX + id));
+    const text = await this.#redis.call((c) => c.get(KEY_PREFIX + id));
     return text === null ? undefined : (JSON.parse(text) as StoredResponse);
   }
 
   async put(value: StoredResponse, responseJson?: string): Promise<void> {
-    await this.#call((c) => c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson), "EX", this.#ttl]));
+    await this.#redis.call((c) => c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson), "EX", this.#ttl]));
   }
 
   async putIfRunning(entry: StoredResponse): Promise<ConditionalPut> {
     const key = KEY_PREFIX + entry.response.id;
-    return String(await this.#call((c) => c.send("EVAL", [PUT_IF_RUNNING, "1", key, storedJson(entry), this.#ttl, entry.response.status])));
+    return String(await this.#redis.call((c) => c.send("EVAL", [PUT_IF_RUNNING, "1", key, storedJson(entry), this.#ttl, entry.response.status])));
   }
 
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
     return itemsThroughResponses(async (responseIds) => {
-      const texts = (await this.#call((c) => c.send("MGET", responseIds.map((id) => KEY_PREFIX + id)))) as (string | null)[];
+      const texts = (await this.#redis.call((c) => c.send("MGET", responseIds.map((id) => KEY_PREFIX + id)))) as (string | null)[];
       return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as StoredResponse)));
     }, ids, owner);
   }
 
   async delete(id: string): Promise<boolean> {
-    return Number(await this.#call((c) => c.send("DEL", [KEY_PREFIX + id]))) > 0;
+    return Number(await this.#redis.call((c) => c.send("DEL", [KEY_PREFIX + id]))) > 0;
   }
 
-  /** For good: a command after it fails (503) instead of opening a connection nobody closes. */
   close(): void {
-    this.#closed = true;
-    this.#client?.close();
-    this.#client = undefined;
-  }
-
-  /**
-   * Bun's client, left to itself, queues commands while Redis is away and retries the connection in
-   * the background (a request would hang); so queueing and reconnecting are off, and a lost
-   * connection is replaced by a new one on the next command.
-   */
-  #connected(): Promise<RedisClient> {
-    if (this.#closed) return Promise.reject(new Error("the response store is closed"));
-    if (this.#client?.connected) return Promise.resolve(this.#client);
-    this.#connecting ??= (async () => {
-      this.#client?.close();
-      const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
-      this.#client = client;
-      try {
-        await client.connect();
-        return client;
-      } finally {
-        this.#connecting = undefined;
-      }
-    })();
-    return this.#connecting;
-  }
-
-  async #call<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
-    try {
-      return await command(await this.#connected());
-    } catch (error) {
-      throw new UpstreamUnavailableError("The response store (Redis) is unreachable.", { cause: error, code: "state_unavailable" });
-    }
+    this.#redis.close();
   }
 }
