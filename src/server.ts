@@ -18,6 +18,7 @@ import { startObservability, type Observability } from "./observe/index.ts";
 import { redisCheck } from "./observe/readiness.ts";
 import { RedisClient } from "bun";
 import { BackgroundRuns } from "./surfaces/openai-responses/background.ts";
+import { RedisRunChannel } from "./surfaces/openai-responses/store/redis-run-channel.ts";
 import { createResponseStore } from "./surfaces/openai-responses/store/create-store.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
 
@@ -106,7 +107,11 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
   const responseStore = createResponseStore(config, (message) => logger.warn(message));
   // Background responses run without a request: shutdown gives them the same grace as requests.
-  const backgroundRuns = new BackgroundRuns(options.backgroundLease);
+  // With Redis, replicas share their background runs' events and stops (run-channel.ts).
+  const runChannel = config.redisUrl
+    ? new RedisRunChannel(config.redisUrl, (message) => logger.warn(message), { checkMs: options.backgroundLease?.renewMs })
+    : undefined;
+  const backgroundRuns = new BackgroundRuns(options.backgroundLease, runChannel);
   const app = createApp({
     outcomes,
     observability,
@@ -164,6 +169,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       readinessRedis?.close();
       if (!server) {
         await backgroundRuns.stop(0);
+        await runChannel?.close();
         state?.close();
         responseStore.close();
         return void (await observability.shutdown().catch(() => undefined));
@@ -178,6 +184,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         logger.warn("shutdown grace elapsed; closing the remaining connections", { pending: server.pendingRequests });
         await server.stop(true);
       }
+      // The last events of the runs that just ended still go out.
+      await runChannel?.close();
       state?.close();
       // After the in-flight requests: they may still read or write stored responses.
       responseStore.close();

@@ -12,6 +12,8 @@ import { UpstreamError } from "../src/errors.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
 import { RedisResponseStore } from "../src/surfaces/openai-responses/store/redis-store.ts";
+import { RedisRunChannel } from "../src/surfaces/openai-responses/store/redis-run-channel.ts";
+import type { StoredResponse } from "../src/surfaces/openai-responses/store/response-store.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 
 /** A call of the `gated-model`: it answers when the test says, or fails when its signal aborts. */
@@ -304,7 +306,7 @@ describe("two gateways sharing one Redis", () => {
     const call = await nextCall(seen);
     expect(await onB.responses.delete(created.id)).toMatchObject({ deleted: true });
     for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
-    expect(call.signal.aborted).toBe(true); // at A's next renewal
+    expect(call.signal.aborted).toBe(true); // told at once (and A's next renewal would find it gone)
     await Bun.sleep(250); // more renewals' worth
     expect(await onA.responses.retrieve(created.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
   });
@@ -376,7 +378,7 @@ describe("two gateways sharing one Redis", () => {
     seen = calls.length;
     const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
     const call = await nextCall(seen);
-    // B does not run it: it marks it cancelled in the shared store, and A stops its call at its next renewal.
+    // B does not run it: it marks it cancelled in the shared store, and tells A, which stops its call.
     const cancelled = await onB.responses.cancel(created.id);
     expect(cancelled).toMatchObject({ id: created.id, status: "cancelled" });
     for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
@@ -384,7 +386,7 @@ describe("two gateways sharing one Redis", () => {
     await Bun.sleep(50);
     expect((await onA.responses.retrieve(created.id)).status).toBe("cancelled");
     expect((await onB.responses.retrieve(created.id)).status).toBe("cancelled");
-    // Its events are only on the replica that runs it.
+    // Not streamed: it has no events to follow, here or there.
     const elsewhere = await fetch(`${b.url}/v1/responses/${created.id}?stream=true`);
     expect(elsewhere.status).toBe(400);
   });
@@ -413,4 +415,193 @@ test("at shutdown a running background response gets the grace period, then ends
   } finally {
     await redis.stop();
   }
+});
+
+describe("two gateways sharing one Redis, leases as in production (renewed every 20 s)", () => {
+  let redis: TestRedis;
+  let a: TestGateway;
+  let b: TestGateway;
+  let onA: OpenAI;
+  let onB: OpenAI;
+  beforeAll(async () => {
+    redis = await startRedis();
+    a = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
+    b = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
+    onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  /** Waits (up to 3 s, far less than a renewal) for a call's signal to abort. */
+  const abortedSoon = async (signal: AbortSignal) => {
+    for (let i = 0; i < 300 && !signal.aborted; i++) await Bun.sleep(10);
+    return signal.aborted;
+  };
+
+  test("a streamed background response running on one replica is followed on the other from `starting_after`, to its end, and again after it", async () => {
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 6);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+
+    const rest = await readEvents(await onB.responses.retrieve(id, { stream: true, starting_after: 5 }));
+    expect(rest.map((e) => e.sequence_number)).toEqual(rest.map((_, i) => 6 + i));
+    expect(rest.length).toBeGreaterThan(40); // a delta a word, and the ends
+    const last = rest.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+    expect(last.type).toBe("response.completed");
+    expect(textOf(last.response)).toBe(FULL_TEXT);
+
+    // After the end, either replica serves the whole stream, the same events.
+    const onAItself = await readEvents(await onA.responses.retrieve(id, { stream: true }));
+    const onBAgain = await readEvents(await onB.responses.retrieve(id, { stream: true }));
+    expect(onBAgain).toEqual(onAItself);
+    expect(onBAgain.slice(0, 6)).toEqual(first);
+    expect(onBAgain.slice(6)).toEqual(rest);
+    // From past the end: nothing, and the stream ends.
+    expect(await readEvents(await onB.responses.retrieve(id, { stream: true, starting_after: onBAgain.length - 1 }))).toEqual([]);
+  });
+
+  test("a cancel on the other replica stops the run at once, not at its renewal 20 s away; followers there end with the cancelled response", async () => {
+    const seen = calls.length;
+    const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    expect((await onB.responses.cancel(created.id)).status).toBe("cancelled");
+    expect(await abortedSoon(call.signal)).toBe(true);
+    expect((await onA.responses.retrieve(created.id)).status).toBe("cancelled");
+
+    const seenStreams = streamSignals.length;
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 5);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const follower = readEvents(await onB.responses.retrieve(id, { stream: true, starting_after: 4 }));
+    expect((await onB.responses.cancel(id)).status).toBe("cancelled");
+    expect(await abortedSoon(streamSignals[seenStreams]!)).toBe(true);
+    const followed = await follower;
+    expect(followed.map((e) => e.sequence_number)).toEqual(followed.map((_, i) => 5 + i));
+    const end = followed.at(-1) as OpenAI.Responses.ResponseFailedEvent;
+    expect(end.type).toBe("response.failed");
+    expect(end.response).toMatchObject({ id, status: "cancelled", error: null });
+    const stored = await onB.responses.retrieve(id);
+    expect(stored.status).toBe("cancelled");
+    expect(textOf(stored)).toBe(textOf(end.response));
+    expect(textOf(stored).split(" ").length).toBeLessThan(40);
+  });
+
+  test("a delete on the other replica stops the run at once, and its events go with it", async () => {
+    const seen = calls.length;
+    const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    expect(await onB.responses.delete(created.id)).toMatchObject({ id: created.id, deleted: true });
+    expect(await abortedSoon(call.signal)).toBe(true);
+    await Bun.sleep(50);
+    expect(await onA.responses.retrieve(created.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+
+    const seenStreams = streamSignals.length;
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 5);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    expect(Number(await redis.command(["LLEN", `ollaix:responses:events:${id}`]))).toBeGreaterThanOrEqual(5);
+    expect(await onB.responses.delete(id)).toMatchObject({ deleted: true });
+    expect(await abortedSoon(streamSignals[seenStreams]!)).toBe(true);
+    await Bun.sleep(100); // A's own end of the run, which sends nothing more
+    expect(Number(await redis.command(["EXISTS", `ollaix:responses:events:${id}`]))).toBe(0);
+    for (const gateway of [a, b]) expect((await fetch(`${gateway.url}/v1/responses/${id}?stream=true`)).status).toBe(404);
+  });
+});
+
+describe("the run channel over a real Redis", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis?.stop());
+
+  const frame = (i: number) => `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${i}}\n\n`;
+  const readAll = async (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
+  const entry = (status: string): StoredResponse => ({ response: { id: "resp_x", status } as never, input: [] });
+
+  test("frames appended while a write is under way go together, in order; a follower reads them to the end; an unknown run has none", async () => {
+    const errors: string[] = [];
+    const channel = new RedisRunChannel(redis.url, (message) => errors.push(message));
+    const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+    const rpushes = async () => Number(/cmdstat_rpush:calls=(\d+)/.exec(String(await redis.command(["INFO", "commandstats"])))?.[1] ?? 0);
+    const before = await rpushes();
+    for (let i = 0; i < 100; i += 4) channel.append(id, [frame(i), frame(i + 1), frame(i + 2), frame(i + 3)]);
+    channel.end(id);
+    await channel.close(); // waits for what was appended
+    // The first append's write, then everything that came meanwhile in one more: not 26 round trips.
+    expect((await rpushes()) - before).toBe(2);
+    const listed = (await redis.command(["LRANGE", `ollaix:responses:events:${id}`, "0", "-1"])) as string[];
+    expect(listed).toEqual([...Array.from({ length: 100 }, (_, i) => frame(i)), ""]);
+    expect(Number(await redis.command(["TTL", `ollaix:responses:events:${id}`]))).toBeGreaterThan(200);
+
+    const reader = new RedisRunChannel(redis.url);
+    try {
+      const all = await reader.follow(id, -1, async () => entry("completed"));
+      expect(await readAll(all!)).toBe(Array.from({ length: 100 }, (_, i) => frame(i)).join(""));
+      const tail = await reader.follow(id, 97, async () => entry("completed"));
+      expect(await readAll(tail!)).toBe(frame(98) + frame(99));
+      expect(await reader.follow("resp_unknown", -1, async () => undefined)).toBeUndefined();
+    } finally {
+      await reader.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  test("a follower of a run whose replica died (its lease lapsed, no end sent) ends with `response.failed`; of one that vanished, it just ends", async () => {
+    const writer = new RedisRunChannel(redis.url);
+    const dead = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+    writer.append(dead, [frame(0), frame(1), frame(2)]);
+    await writer.close();
+    const reader = new RedisRunChannel(redis.url, () => {}, { checkMs: 30 });
+    try {
+      const failed = {
+        response: { id: dead, object: "response", created_at: 1, status: "failed", error: { code: "server_error", message: "The gateway running this background response stopped before it finished." }, incomplete_details: null, instructions: null, max_output_tokens: null, model: "m", output: [], parallel_tool_calls: true, previous_response_id: null, reasoning: { effort: null, summary: null }, store: true, temperature: null, text: { format: { type: "text" } }, tool_choice: "auto", tools: [], top_p: null, truncation: "disabled", metadata: {}, background: true, completed_at: null },
+        input: [],
+      } as unknown as StoredResponse;
+      const text = await readAll((await reader.follow(dead, 1, async () => failed))!);
+      const frames = text.split("\n\n").filter(Boolean);
+      expect(frames[0]).toBe(frame(2).trimEnd());
+      expect(frames).toHaveLength(2);
+      expect(frames[1]).toStartWith("event: response.failed\ndata: ");
+      const event = JSON.parse(frames[1]!.slice(frames[1]!.indexOf("data: ") + 6));
+      expectOpenAI("ResponseStreamEvent", event);
+      expect(event).toMatchObject({ type: "response.failed", sequence_number: 3, response: { id: dead, status: "failed" } });
+
+      // Deleted meanwhile with nothing more sent: the follower ends, with nothing made up.
+      expect(await readAll((await reader.follow(dead, 2, async () => undefined))!)).toBe("");
+    } finally {
+      await reader.close();
+    }
+  });
+
+  test("Redis going away under a follower ends its stream with OpenAI's `error` event, not a hang", async () => {
+    const own = await startRedis();
+    const writer = new RedisRunChannel(own.url);
+    const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+    writer.append(id, [frame(0)]);
+    await writer.close();
+    const errors: string[] = [];
+    const reader = new RedisRunChannel(own.url, (message) => errors.push(message));
+    try {
+      const followed = (await reader.follow(id, -1, async () => entry("in_progress")))!;
+      const stream = followed.getReader();
+      expect(new TextDecoder().decode((await stream.read()).value)).toBe(frame(0));
+      await own.stop();
+      const rest = await new Response(new ReadableStream({ pull: async (c) => { const r = await stream.read(); if (r.done) c.close(); else c.enqueue(r.value); } })).text();
+      const event = JSON.parse(rest.slice(rest.indexOf("data: ") + 6));
+      expect(rest).toStartWith("event: error\n");
+      expectOpenAI("ResponseStreamEvent", event);
+      expect(event).toMatchObject({ type: "error", code: "state_unavailable", sequence_number: 1 });
+      expect(rest).not.toContain(own.url);
+      expect(errors.join("\n")).toContain("could not follow");
+      expect(errors.join("\n")).not.toContain(own.url);
+    } finally {
+      await reader.close();
+      await own.stop();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { OllaixError } from "../../errors.ts";
 import { CANCELLED_CODE } from "./response-frame.ts";
 import { LEASE_MS, RENEW_MS } from "./response-lease.ts";
 import type { ResponseObject } from "./response-schema.ts";
+import type { RunChannel, StopKind } from "./run-channel.ts";
 
 /** The abort reason of a background response's call when the response is cancelled: logged and counted as a 499 (nginx's "client closed request"). */
 export class ResponseCancelledError extends OllaixError {
@@ -52,6 +53,8 @@ export class BackgroundRun {
     readonly id: string,
     readonly owner: string | undefined,
     streamed: boolean,
+    /** Where a streamed run's events also go, for followers on other replicas (with Redis). */
+    readonly channel?: RunChannel,
   ) {
     this.events = streamed ? [] : undefined;
     this.final = new Promise((resolve) => (this.#settle = resolve));
@@ -87,14 +90,21 @@ export class BackgroundRun {
     const reader = body.getReader();
     const decoder = new TextDecoder();
     let carry = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      carry += typeof value === "string" ? value : decoder.decode(value, { stream: true });
-      const frames = carry.split("\n\n");
-      carry = frames.pop()!;
-      for (const frame of frames) this.events!.push(frame + "\n\n");
-      if (frames.length > 0) this.#wakeAll();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        carry += typeof value === "string" ? value : decoder.decode(value, { stream: true });
+        const frames = carry.split("\n\n");
+        carry = frames.pop()!;
+        if (frames.length === 0) continue;
+        const start = this.events!.length;
+        for (const frame of frames) this.events!.push(frame + "\n\n");
+        if (!this.isDeleted) this.channel?.append(this.id, this.events!.slice(start));
+        this.#wakeAll();
+      }
+    } finally {
+      if (!this.isDeleted) this.channel?.end(this.id);
     }
   }
 
@@ -122,20 +132,38 @@ export class BackgroundRun {
 
 /**
  * The background responses of this process, running or (streamed ones, for a while) finished. Another
- * replica's runs are not here: the store shows their state, and a cancel there marks them cancelled.
+ * replica's runs are not here: the store shows their state; with a run channel (Redis), their events
+ * are followed through it, and a cancel or a delete here is sent to the replica running them.
  */
 export class BackgroundRuns {
   readonly #runs = new Map<string, BackgroundRun>();
   readonly #finished: string[] = [];
 
-  /** A running response's lease in the store, and how often the replica running it renews it (response-lease.ts). */
-  constructor(readonly lease: { leaseMs: number; renewMs: number } = { leaseMs: LEASE_MS, renewMs: RENEW_MS }) {}
+  constructor(
+    /** A running response's lease in the store, and how often the replica running it renews it (response-lease.ts). */
+    readonly lease: { leaseMs: number; renewMs: number } = { leaseMs: LEASE_MS, renewMs: RENEW_MS },
+    /** What replicas sharing a Redis tell each other of their runs; none for one replica alone. */
+    readonly channel?: RunChannel,
+  ) {}
 
   open(id: string, owner: string | undefined, streamed: boolean): BackgroundRun {
-    const run = new BackgroundRun(id, owner, streamed);
+    // From the first run on, this replica hears the stops other replicas send for its runs.
+    this.channel?.onStop(this.#stopped);
+    const run = new BackgroundRun(id, owner, streamed, streamed ? this.channel : undefined);
     this.#runs.set(id, run);
     return run;
   }
+
+  /** A stop sent by another replica (the key was checked there): for this replica's run, if it still runs. */
+  readonly #stopped = (id: string, kind: StopKind): void => {
+    const run = this.#runs.get(id);
+    if (run === undefined || run.isFinished) return;
+    if (kind === "delete") {
+      run.isDeleted = true;
+      if (run.events !== undefined) this.channel?.discard(id);
+    }
+    run.cancel();
+  };
 
   /** The caller's run by id (another key's is not found). */
   get(id: string, owner: string | undefined): BackgroundRun | undefined {

@@ -2,6 +2,7 @@ import { keyOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
 import { SSE_HEADERS } from "../../sse.ts";
 import { BackgroundRuns } from "./background.ts";
+import type { StopKind } from "./run-channel.ts";
 import { startBackground } from "./start-background.ts";
 import { withLapsedLease } from "./response-lease.ts";
 import { dropOldestItems } from "./truncate.ts";
@@ -107,6 +108,13 @@ export function responsesRoutes(
     return store.put(entryOf(response, conversation, owner), json).catch((error) => {
       // The answer is still good; only a later GET or previous_response_id will miss it.
       logger.warn("could not store a response", { id: response.id, error: error instanceof Error ? error.message : String(error) });
+    });
+  };
+
+  /** Tells the replica running a background response to stop it; if that fails, it stops at its next lease renewal (the store says so). */
+  const tellStop = async (id: string, kind: StopKind) => {
+    await runs.channel?.stop(id, kind).catch((error) => {
+      logger.warn("could not tell the replica running a response to stop it", { id, error: error instanceof Error ? error.message : String(error) });
     });
   };
 
@@ -245,13 +253,18 @@ export function responsesRoutes(
         const stored = await ownStored(params.response_id, owner);
         if (!stored) throw notFound(params.response_id);
         if (!isTrue(query.stream, "stream")) return stored.response;
-        // A background stream again, from after `starting_after` (its events stay here a while after it ends).
+        // A background stream again, from after `starting_after` (its events stay a while after it ends).
         const after = startingAfter(query.starting_after);
         const run = runs.get(params.response_id, owner);
+        if (run?.events === undefined && stored.response.background === true && runs.channel) {
+          // Running (or run) on another replica: its events come through the run channel.
+          const followed = await runs.channel.follow(params.response_id, after, () => ownStored(params.response_id, owner));
+          if (followed) return new Response(followed, { status: 200, headers: SSE_HEADERS });
+        }
         if (run?.events === undefined) {
           throw new InvalidRequestError(
             stored.response.background === true
-              ? "This response's events are not available here: only a streamed background response's are, on the replica that runs it, until a few minutes after it ends. Retrieve it without 'stream'."
+              ? "This response's events are not available: only a streamed background response's are, until a few minutes after it ends. Retrieve it without 'stream'."
               : "Only a streamed background response (created with background and stream true) can be streamed again.",
             { param: "stream" },
           );
@@ -271,7 +284,8 @@ export function responsesRoutes(
       "/v1/responses/:response_id",
       async function deleteResponse({ params, request }) {
         const owner = keyOf(request)?.name;
-        if (!(await ownStored(params.response_id, owner))) throw notFound(params.response_id);
+        const stored = await ownStored(params.response_id, owner);
+        if (!stored) throw notFound(params.response_id);
         // A running background response stops, and its end is not stored: its writes are over before the delete.
         const run = runs.get(params.response_id, owner);
         if (run && !run.isFinished) {
@@ -280,6 +294,12 @@ export function responsesRoutes(
           await run.final;
         }
         if (!(await store.delete(params.response_id))) throw notFound(params.response_id);
+        if (stored.response.background === true && runs.channel) {
+          // Its events go too; running on another replica, it stops there now (else at its next renewal).
+          runs.channel.discard(params.response_id);
+          const status = stored.response.status;
+          if (run === undefined && (status === "queued" || status === "in_progress")) await tellStop(params.response_id, "delete");
+        }
         return { id: params.response_id, object: "response" as const, deleted: true as const };
       },
       { detail: { tags: ["Responses"], summary: "Delete a stored response" } },
@@ -298,10 +318,13 @@ export function responsesRoutes(
         if (stored.response.background !== true) throw new InvalidRequestError("Cannot cancel a synchronous response.", { param: null });
         const status = stored.response.status;
         if (status !== "queued" && status !== "in_progress") return stored.response; // finished: returned as it is
-        // Running on another replica, which stops it at its next lease renewal (start-background.ts);
-        // marked only if it still runs there, in one step: an end stored meanwhile stands.
+        // Running on another replica: marked only if it still runs there, in one step (an end stored
+        // meanwhile stands); that replica is told to stop it now, and would at its next lease renewal.
         const cancelled: ResponseObject = { ...stored.response, status: "cancelled" };
-        if ((await store.putIfRunning({ ...stored, response: cancelled })) === "written") return cancelled;
+        if ((await store.putIfRunning({ ...stored, response: cancelled })) === "written") {
+          await tellStop(params.response_id, "cancel");
+          return cancelled;
+        }
         const now = await ownStored(params.response_id, owner);
         if (!now) throw notFound(params.response_id);
         return now.response;

@@ -1,0 +1,32 @@
+import type { StoredResponse } from "./store/response-store.ts";
+
+/** How a replica is told to stop a run it holds: a cancel (stored `cancelled`), or a delete (nothing stored). */
+export type StopKind = "cancel" | "delete";
+
+/**
+ * What replicas sharing a store tell each other about the background responses they run (with
+ * `REDIS_URL`; one replica alone needs none of it): a streamed run's events, so that a client that
+ * comes back through another replica follows it there, and stops, so that a cancel or a delete on
+ * another replica stops the run at once rather than at its next lease renewal.
+ */
+export interface RunChannel {
+  /** A streamed run's next SSE frames, in order (frame i has `sequence_number` i). Sent in the background; a failure is logged. */
+  append(id: string, frames: readonly string[]): void;
+  /** The run's stream is over: followers elsewhere end after its last frame. */
+  end(id: string): void;
+  /** The run's events go (it was deleted): nothing more is sent for it. */
+  discard(id: string): void;
+  /**
+   * A run's frames after `sequence_number` `after`, then those to come until it ends; undefined when
+   * no frames were recorded for it (not a streamed background response, or its events expired).
+   * `stored` reads the response's entry (with a lapsed lease read `failed`): a follower whose run is
+   * no longer running but sends no end ends with `response.failed` (its replica died) or closes.
+   */
+  follow(id: string, after: number, stored: () => Promise<StoredResponse | undefined>): Promise<ReadableStream<Uint8Array> | undefined>;
+  /** Tells the replica running `id` to stop it now. */
+  stop(id: string, kind: StopKind): Promise<void>;
+  /** Calls `handler` for every stop sent to any replica (from the first call on). */
+  onStop(handler: (id: string, kind: StopKind) => void): void;
+  /** Once what was appended is sent (or `waitMs` passed), closes the connections. */
+  close(waitMs?: number): Promise<void>;
+}
