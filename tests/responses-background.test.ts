@@ -464,6 +464,27 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(await readEvents(await onB.responses.retrieve(id, { stream: true, starting_after: onBAgain.length - 1 }))).toEqual([]);
   });
 
+  test("a follower on the other replica that leaves takes its subscription with it; the run goes on", async () => {
+    const seenStreams = streamSignals.length;
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 3);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const subscribers = async () => Number(((await redis.command(["PUBSUB", "NUMSUB", `ollaix:responses:events:${id}`])) as [string, number])[1]);
+    const leaving = new AbortController();
+    const response = await fetch(`${b.url}/v1/responses/${id}?stream=true&starting_after=2`, { signal: leaving.signal });
+    expect(response.headers.get("content-type")).toStartWith("text/event-stream");
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toStartWith("event: ");
+    expect(await subscribers()).toBe(1);
+    leaving.abort();
+    for (let i = 0; i < 200 && (await subscribers()) > 0; i++) await Bun.sleep(10);
+    expect(await subscribers()).toBe(0);
+    expect(streamSignals[seenStreams]!.aborted).toBe(false);
+    let ended = await onB.responses.retrieve(id);
+    for (let i = 0; i < 200 && ended.status === "in_progress"; i++, await Bun.sleep(10)) ended = await onB.responses.retrieve(id);
+    expect(ended.status).toBe("completed");
+  });
+
   test("a cancel on the other replica stops the run at once, not at its renewal 20 s away; followers there end with the cancelled response", async () => {
     const seen = calls.length;
     const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
