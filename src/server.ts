@@ -175,6 +175,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         return void (await observability.shutdown().catch(() => undefined));
       }
       app.closeEventStreams();
+      // Followers of other replicas' runs would hold the stop for the whole grace: they end now, and can follow elsewhere.
+      runChannel?.endFollowers();
       const graceful = server.stop(false);
       const [timedOut] = await Promise.all([
         Promise.race([graceful.then(() => false), Bun.sleep(config.shutdownGraceMs).then(() => true)]),

@@ -335,6 +335,20 @@ describe("two gateways sharing one Redis", () => {
     expect(textOf(stored)).toStartWith("w0 w1");
   });
 
+  test("a delete whose stop never reached the running replica: its renewal finds it gone, stops the run, and its events stay gone", async () => {
+    const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const seenStreams = streamSignals.length;
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 3);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    // What another replica's delete does, without its message.
+    await redis.command(["DEL", `ollaix:responses:${id}`, `ollaix:responses:events:${id}`]);
+    for (let i = 0; i < 100 && !streamSignals[seenStreams]!.aborted; i++) await Bun.sleep(10);
+    expect(streamSignals[seenStreams]!.aborted).toBe(true);
+    await Bun.sleep(300); // what A would still send
+    expect(Number(await redis.command(["EXISTS", `ollaix:responses:events:${id}`, `ollaix:responses:${id}`]))).toBe(0);
+  });
+
   test("a running response carries a lease its replica renews; one whose replica died (lease lapsed) reads `failed` everywhere", async () => {
     const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const seen = calls.length;
@@ -485,6 +499,37 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(ended.status).toBe("completed");
   });
 
+  test("a replica that stops ends the streams it follows for other replicas with the `error` event at once, and they go on elsewhere", async () => {
+    const c = await startTestGateway({ REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: "10000" }, [dummy, gated]);
+    const onC = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 3);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const followed: ResponseStreamEvent[] = [];
+    // The SDK raises OpenAI's `error` event as an APIError carrying the event.
+    const failure = (async () => {
+      try {
+        for await (const event of await onC.responses.retrieve(id, { stream: true, starting_after: 2 })) followed.push(event);
+      } catch (error) {
+        return error;
+      }
+    })();
+    await Bun.sleep(60);
+    const started = performance.now();
+    await c.close();
+    expect(performance.now() - started).toBeLessThan(5000); // not the 10 s grace
+    const thrown = await failure;
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    const end = (thrown as InstanceType<typeof OpenAI.APIError>).error as OpenAI.Responses.ResponseErrorEvent;
+    expectOpenAI("ResponseStreamEvent", end);
+    expect(end).toMatchObject({ type: "error", code: "server_shutting_down" });
+    expect(followed.length).toBeGreaterThan(0);
+    expect([...followed.map((e) => e.sequence_number), end.sequence_number]).toEqual([...followed, end].map((_, i) => 3 + i));
+    const rest = await readEvents(await onB.responses.retrieve(id, { stream: true, starting_after: end.sequence_number - 1 }));
+    expect(rest[0]!.sequence_number).toBe(end.sequence_number);
+    expect(rest.at(-1)!.type).toBe("response.completed");
+  });
+
   test("a cancel on the other replica stops the run at once, not at its renewal 20 s away; followers there end with the cancelled response", async () => {
     const seen = calls.length;
     const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
@@ -524,7 +569,7 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
     const first = await readEvents(stream, (events) => events.length === 5);
     const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
-    expect(Number(await redis.command(["LLEN", `ollaix:responses:events:${id}`]))).toBeGreaterThanOrEqual(5);
+    expect(Number(await redis.command(["ZCARD", `ollaix:responses:events:${id}`]))).toBeGreaterThanOrEqual(5);
     expect(await onB.responses.delete(id)).toMatchObject({ deleted: true });
     expect(await abortedSoon(streamSignals[seenStreams]!)).toBe(true);
     await Bun.sleep(100); // A's own end of the run, which sends nothing more
@@ -548,15 +593,15 @@ describe("the run channel over a real Redis", () => {
     const errors: string[] = [];
     const channel = new RedisRunChannel(redis.url, (message) => errors.push(message));
     const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
-    const rpushes = async () => Number(/cmdstat_rpush:calls=(\d+)/.exec(String(await redis.command(["INFO", "commandstats"])))?.[1] ?? 0);
-    const before = await rpushes();
+    const zadds = async () => Number(/cmdstat_zadd:calls=(\d+)/.exec(String(await redis.command(["INFO", "commandstats"])))?.[1] ?? 0);
+    const before = await zadds();
     for (let i = 0; i < 100; i += 4) channel.append(id, [frame(i), frame(i + 1), frame(i + 2), frame(i + 3)]);
     channel.end(id);
     await channel.close(); // waits for what was appended
     // The first append's write, then everything that came meanwhile in one more: not 26 round trips.
-    expect((await rpushes()) - before).toBe(2);
-    const listed = (await redis.command(["LRANGE", `ollaix:responses:events:${id}`, "0", "-1"])) as string[];
-    expect(listed).toEqual([...Array.from({ length: 100 }, (_, i) => frame(i)), ""]);
+    expect((await zadds()) - before).toBe(2);
+    const listed = (await redis.command(["ZRANGE", `ollaix:responses:events:${id}`, "0", "-1", "WITHSCORES"])) as [string, number][];
+    expect(listed).toEqual([...Array.from({ length: 100 }, (_, i) => [frame(i), i] as [string, number]), ["", 100]]);
     expect(Number(await redis.command(["TTL", `ollaix:responses:events:${id}`]))).toBeGreaterThan(200);
 
     const reader = new RedisRunChannel(redis.url);
@@ -565,6 +610,9 @@ describe("the run channel over a real Redis", () => {
       expect(await readAll(all!)).toBe(Array.from({ length: 100 }, (_, i) => frame(i)).join(""));
       const tail = await reader.follow(id, 97, async () => entry("completed"));
       expect(await readAll(tail!)).toBe(frame(98) + frame(99));
+      // From the last event, or past it: nothing, at once (not after the store checks, 20 s apart here).
+      expect(await readAll((await reader.follow(id, 99, async () => entry("completed")))!)).toBe("");
+      expect(await readAll((await reader.follow(id, 150, async () => entry("completed")))!)).toBe("");
       expect(await reader.follow("resp_unknown", -1, async () => undefined)).toBeUndefined();
     } finally {
       await reader.close();
@@ -595,6 +643,52 @@ describe("the run channel over a real Redis", () => {
       // Deleted meanwhile with nothing more sent: the follower ends, with nothing made up.
       expect(await readAll((await reader.follow(dead, 2, async () => undefined))!)).toBe("");
     } finally {
+      await reader.close();
+    }
+  });
+
+  test("events lost on their way (a failed write, a Redis that lost its data) are never skipped silently: the follower that reaches the gap gets the `error` event", async () => {
+    const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+    const key = `ollaix:responses:events:${id}`;
+    // Events 2 and 3 never arrived.
+    await redis.command(["ZADD", key, "0", frame(0), "1", frame(1), "4", frame(4), "5", frame(5), "6", ""]);
+    const reader = new RedisRunChannel(redis.url);
+    try {
+      const text = await readAll((await reader.follow(id, -1, async () => entry("completed")))!);
+      expect(text.startsWith(frame(0) + frame(1) + "event: error\n")).toBe(true);
+      const event = JSON.parse(text.slice(text.indexOf("data: ", (frame(0) + frame(1)).length) + 6));
+      expectOpenAI("ResponseStreamEvent", event);
+      expect(event).toMatchObject({ type: "error", code: "events_lost", sequence_number: 2 });
+      // A follower past the gap reads on as usual.
+      expect(await readAll((await reader.follow(id, 3, async () => entry("completed")))!)).toBe(frame(4) + frame(5));
+    } finally {
+      await reader.close();
+    }
+  });
+
+  test("a discard ends the followers at once, and a follower of a running run that has no events yet waits for its first ones", async () => {
+    const writer = new RedisRunChannel(redis.url);
+    const reader = new RedisRunChannel(redis.url); // store checks 20 s apart: the follower ends on finding the events gone
+    try {
+      const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+      writer.append(id, [frame(0)]);
+      await Bun.sleep(20);
+      const followed = (await reader.follow(id, -1, async () => entry("in_progress")))!;
+      const text = readAll(followed);
+      await Bun.sleep(50);
+      writer.discard(id);
+      expect(await text).toBe(frame(0));
+
+      const late = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+      const following = reader.follow(late, -1, async () => entry("in_progress"));
+      await Bun.sleep(200);
+      writer.append(late, [frame(0), frame(1)]);
+      writer.end(late);
+      expect(await readAll((await following)!)).toBe(frame(0) + frame(1));
+      // Not running and no events: nothing to follow, at once.
+      expect(await reader.follow(`resp_${crypto.randomUUID().replaceAll("-", "")}`, -1, async () => entry("completed"))).toBeUndefined();
+    } finally {
+      await writer.close();
       await reader.close();
     }
   });

@@ -75,8 +75,9 @@ export class BackgroundRun {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 
-  /** The run is over and its response stored. */
+  /** The run is over and its response stored: followers here and elsewhere end after its last event. */
   settle(response: ResponseObject): void {
+    if (this.events !== undefined && !this.isDeleted) this.channel?.end(this.id);
     this.#ended = true;
     this.#settle(response);
     this.#wakeAll();
@@ -90,22 +91,24 @@ export class BackgroundRun {
     const reader = body.getReader();
     const decoder = new TextDecoder();
     let carry = "";
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        carry += typeof value === "string" ? value : decoder.decode(value, { stream: true });
-        const frames = carry.split("\n\n");
-        carry = frames.pop()!;
-        if (frames.length === 0) continue;
-        const start = this.events!.length;
-        for (const frame of frames) this.events!.push(frame + "\n\n");
-        if (!this.isDeleted) this.channel?.append(this.id, this.events!.slice(start));
-        this.#wakeAll();
-      }
-    } finally {
-      if (!this.isDeleted) this.channel?.end(this.id);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      carry += typeof value === "string" ? value : decoder.decode(value, { stream: true });
+      const frames = carry.split("\n\n");
+      carry = frames.pop()!;
+      if (frames.length === 0) continue;
+      const start = this.events!.length;
+      for (const frame of frames) this.events!.push(frame + "\n\n");
+      if (!this.isDeleted) this.channel?.append(this.id, this.events!.slice(start));
+      this.#wakeAll();
     }
+  }
+
+  /** Deleted while running: its end is not stored, and its events go (from every replica's sight). */
+  markDeleted(): void {
+    this.isDeleted = true;
+    if (this.events !== undefined) this.channel?.discard(this.id);
   }
 
   /** The run's events after `sequence_number` `after` (-1 for all), then those to come until it ends. Leaving does not stop the run. */
@@ -158,10 +161,7 @@ export class BackgroundRuns {
   readonly #stopped = (id: string, kind: StopKind): void => {
     const run = this.#runs.get(id);
     if (run === undefined || run.isFinished) return;
-    if (kind === "delete") {
-      run.isDeleted = true;
-      if (run.events !== undefined) this.channel?.discard(id);
-    }
+    if (kind === "delete") run.markDeleted();
     run.cancel();
   };
 

@@ -12,7 +12,7 @@ export type StopKind = "cancel" | "delete";
 export interface RunChannel {
   /** A streamed run's next SSE frames, in order (frame i has `sequence_number` i). Sent in the background; a failure is logged. */
   append(id: string, frames: readonly string[]): void;
-  /** The run's stream is over: followers elsewhere end after its last frame. */
+  /** The run is over and stored as it ended: followers elsewhere end after its last frame. */
   end(id: string): void;
   /** The run's events go (it was deleted): nothing more is sent for it. */
   discard(id: string): void;
@@ -27,6 +27,8 @@ export interface RunChannel {
   stop(id: string, kind: StopKind): Promise<void>;
   /** Calls `handler` for every stop sent to any replica (from the first call on). */
   onStop(handler: (id: string, kind: StopKind) => void): void;
-  /** Once what was appended is sent (or `waitMs` passed), closes the connections. */
+  /** Ends the streams of the followers reading here (the gateway is stopping): OpenAI's `error` event, after which they can follow again elsewhere. */
+  endFollowers(): void;
+  /** Ends the followers, and once what was appended is sent (or `waitMs` passed), closes the connections. */
   close(waitMs?: number): Promise<void>;
 }

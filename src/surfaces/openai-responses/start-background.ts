@@ -50,7 +50,7 @@ export async function startBackground(
   };
   const stoppedElsewhere = (found: string) => {
     if (found === "written") return;
-    if (found === "missing") run.isDeleted = true;
+    if (found === "missing") run.markDeleted();
     run.cancel();
   };
   let isRenewing = false;

@@ -4,45 +4,67 @@ import type { RunChannel, StopKind } from "../run-channel.ts";
 import type { StoredResponse } from "./response-store.ts";
 import { RedisConnection } from "./redis-connection.ts";
 
-/** A run's frames: a Redis list (index = `sequence_number`), and a channel of the same name that says when it grew. */
+/**
+ * A run's frames: a sorted set scored by `sequence_number` (a frame holds its own number, so no two
+ * are equal), and a channel of the same name that says when it grew or went.
+ */
 const EVENTS_PREFIX = "ollaix:responses:events:";
 /** Stops for whichever replica runs the response: `cancel:<id>` or `delete:<id>`. */
 const STOPS = "ollaix:responses:stops";
-/** Pushed after a run's last frame (a frame is never empty). */
+/** Scored after a run's last frame (a frame is never empty). */
 const END = "";
 /** A run's frames stay this long after its last one, as a finished run's do on its own replica (background.ts). */
 const EVENTS_TTL_S = "300";
 /** A follower reads again this often when no notice came (one lost with a dropped subscriber connection). */
 const POLL_MS = 1_000;
+/** How long a follower waits for a running response's first frames (its replica may still be opening its connection). */
+const FIRST_FRAMES_MS = 1_000;
 const TERMINAL = /^event: response\.(completed|incomplete|failed)\n/;
 
 const utf8 = new TextEncoder();
+const isRunning = (status: string | undefined) => status === "queued" || status === "in_progress";
 
-/** The frames not yet sent of one run, and whether a write of them is under way. */
+/** The frames not yet sent of one run, the sequence number of the first of them, and the write under way. */
 interface Outbox {
   frames: string[];
+  next: number;
   isWriting: boolean;
   written: Promise<void>;
 }
 
+/** OpenAI's `error` stream event (ResponseErrorEvent), ending a follower's stream. */
+const errorEvent = (code: string, message: string, sequence: number): string =>
+  `event: error\ndata: ${JSON.stringify({ type: "error", code, message, param: null, sequence_number: sequence })}\n\n`;
+
+/** `response.failed` for a run whose replica died, with the response as the store reads it (its lease lapsed). */
+const failedEvent = (entry: StoredResponse, sequence: number): string =>
+  `event: response.failed\ndata: ${JSON.stringify({ type: "response.failed", response: entry.response, sequence_number: sequence })}\n\n`;
+
 /**
- * The run channel over Redis (`REDIS_URL`). A running replica pushes each batch of frames with one
- * `RPUSH` (frames that come while one is under way wait and go together, so a fast stream costs a
- * round trip per batch, not per event), renews the list's expiry, and publishes a notice; a
- * follower on another replica subscribes to the notices, reads what is new with `LRANGE`, and reads
- * again every second whatever happens, so a lost notice only delays it. Stops go through one channel
- * every replica with background runs listens to. Connections open only once a background response
- * needs them: one for commands, one for subscriptions.
+ * The run channel over Redis (`REDIS_URL`). A running replica adds each batch of frames with one
+ * `ZADD` scored by sequence number (frames that come while a write is under way wait and go
+ * together, so a fast stream costs a round trip per batch, not per event), renews the set's expiry,
+ * and publishes a notice; a follower on another replica subscribes to the notices, reads what is
+ * new by score, and reads again every second whatever happens, so a lost notice only delays it. A
+ * write that failed leaves a gap in the scores, which a follower that reaches it reports with the
+ * `error` event rather than skipping silently. Stops go through one channel every replica with
+ * background runs listens to. Connections open only once a background response needs them: one
+ * for commands, one for subscriptions.
  */
 export class RedisRunChannel implements RunChannel {
   readonly #url: string;
   readonly #redis: RedisConnection;
   readonly #onError: (message: string) => void;
   readonly #outboxes = new Map<string, Outbox>();
+  /** The followers reading here, each ended (with the `error` event) by `endFollowers`. */
+  readonly #followers = new Set<() => void>();
   #subscriber: Promise<RedisClient> | undefined;
   #stopHandler: ((id: string, kind: StopKind) => void) | undefined;
   /** The subscriber connection the stops are subscribed on. */
   #stopsOn: RedisClient | undefined;
+  /** Whether a failure to listen for stops was logged since they were last listened for (one line an outage). */
+  #stopsWarned = false;
+  #retry: Timer | undefined;
   #closed = false;
   /** How often a follower whose run sends nothing asks the store whether it still runs. */
   readonly #checkMs: number;
@@ -57,7 +79,7 @@ export class RedisRunChannel implements RunChannel {
   append(id: string, frames: readonly string[]): void {
     if (this.#closed || frames.length === 0) return;
     let box = this.#outboxes.get(id);
-    if (!box) this.#outboxes.set(id, (box = { frames: [], isWriting: false, written: Promise.resolve() }));
+    if (!box) this.#outboxes.set(id, (box = { frames: [], next: 0, isWriting: false, written: Promise.resolve() }));
     for (const frame of frames) box.frames.push(frame);
     if (!box.isWriting) box.written = this.#write(id, box);
   }
@@ -70,7 +92,11 @@ export class RedisRunChannel implements RunChannel {
     const box = this.#outboxes.get(id);
     if (box) box.frames = [];
     this.#outboxes.delete(id);
-    void this.#redis.call((c) => c.send("DEL", [EVENTS_PREFIX + id])).catch((error) => this.#failed("could not drop a response's events", id, error));
+    const key = EVENTS_PREFIX + id;
+    // The notice wakes followers, which find the set gone and end.
+    void this.#redis
+      .call((c) => Promise.all([c.send("DEL", [key]), c.publish(key, "1")]))
+      .catch((error) => this.#failed("could not drop a response's events", id, error));
   }
 
   async #write(id: string, box: Outbox): Promise<void> {
@@ -79,10 +105,13 @@ export class RedisRunChannel implements RunChannel {
     while (box.frames.length > 0 && this.#outboxes.get(id) === box) {
       const frames = box.frames;
       box.frames = [];
+      const scored: string[] = [key];
+      for (const frame of frames) scored.push(String(box.next++), frame);
       try {
         // One connection, so Redis runs the three in this order: the notice comes after the frames.
-        await this.#redis.call((c) => Promise.all([c.send("RPUSH", [key, ...frames]), c.send("EXPIRE", [key, EVENTS_TTL_S]), c.publish(key, "1")]));
+        await this.#redis.call((c) => Promise.all([c.send("ZADD", scored), c.send("EXPIRE", [key, EVENTS_TTL_S]), c.publish(key, "1")]));
       } catch (error) {
+        // Their numbers stay taken: a follower that reaches the gap says so.
         this.#failed("could not share a background response's events", id, error);
       }
       if (frames.at(-1) === END) this.#outboxes.delete(id);
@@ -92,7 +121,18 @@ export class RedisRunChannel implements RunChannel {
 
   async follow(id: string, after: number, stored: () => Promise<StoredResponse | undefined>): Promise<ReadableStream<Uint8Array> | undefined> {
     const key = EVENTS_PREFIX + id;
-    if (Number(await this.#redis.call((c) => c.send("LLEN", [key]))) === 0) return undefined;
+    const count = () => this.#redis.call(async (c) => Number(await c.send("ZCARD", [key])));
+    if ((await count()) === 0) {
+      // A streamed run's first frames may be on their way (its replica opening its connection); a
+      // run that was not streamed never has any.
+      if (!isRunning((await stored())?.response.status)) return undefined;
+      let found = 0;
+      for (let waited = 0; waited < FIRST_FRAMES_MS && found === 0; waited += 50) {
+        await Bun.sleep(50);
+        found = await count();
+      }
+      if (found === 0) return undefined;
+    }
     let wake: (() => void) | undefined;
     let isNoticed = false;
     const notice = () => {
@@ -107,14 +147,20 @@ export class RedisRunChannel implements RunChannel {
       throw new UpstreamUnavailableError("Shared state (Redis) is unreachable.", { cause: error, code: "state_unavailable" });
     }
     let isOver = false;
+    let isHalted = false;
     const leave = () => {
       if (isOver) return;
       isOver = true;
+      this.#followers.delete(halt);
       wake?.();
       if (subscriber.connected) subscriber.unsubscribe(key, notice).catch(() => undefined);
     };
+    const halt = () => {
+      isHalted = true;
+      wake?.();
+    };
+    this.#followers.add(halt);
     let next = Math.max(0, after + 1);
-    let lastFrame = "";
     let checkedAt = Date.now();
     /** How many checks in a row found the run no longer running with nothing new. */
     let stale = 0;
@@ -122,31 +168,58 @@ export class RedisRunChannel implements RunChannel {
       pull: async (controller) => {
         try {
           while (!isOver) {
-            isNoticed = false;
-            const frames = (await this.#redis.call((c) => c.send("LRANGE", [key, String(next), "-1"]))) as string[];
-            const end = frames.indexOf(END);
-            const sent = end === -1 ? frames : frames.slice(0, end);
-            if (sent.length > 0) {
-              next += sent.length;
-              lastFrame = sent.at(-1)!;
-              stale = 0;
-              controller.enqueue(utf8.encode(sent.join("")));
+            if (isHalted) {
+              const message = "The gateway is stopping: follow this response again through another replica, with starting_after.";
+              controller.enqueue(utf8.encode(errorEvent("server_shutting_down", message, next)));
+              break;
             }
-            if (end !== -1) break;
-            if (sent.length > 0) return;
+            isNoticed = false;
+            // What is new, and the last frame (both in one round trip): an empty read past the end,
+            // or of a set that went, ends the stream.
+            const [pairs, last] = await this.#redis.call(
+              (c) =>
+                Promise.all([c.send("ZRANGE", [key, String(next), "+inf", "BYSCORE", "WITHSCORES"]), c.send("ZRANGE", [key, "-1", "-1", "WITHSCORES"])]) as Promise<
+                  [[string, number][], [string, number][]]
+                >,
+            );
+            let text = "";
+            let isEnd = false;
+            let isGap = false;
+            for (const [frame, score] of pairs) {
+              if (score !== next) {
+                isGap = true;
+                break;
+              }
+              if (frame === END) {
+                isEnd = true;
+                break;
+              }
+              text += frame;
+              next++;
+            }
+            if (text.length > 0) {
+              stale = 0;
+              controller.enqueue(utf8.encode(text));
+            }
+            if (isGap) {
+              const message = "Some of this response's events were lost on their way through shared state (Redis): retrieve the response without 'stream' for its final state.";
+              controller.enqueue(utf8.encode(errorEvent("events_lost", message, next)));
+              break;
+            }
+            if (isEnd || last.length === 0 || (pairs.length === 0 && last[0]![0] === END)) break;
+            if (text.length > 0) return;
             if (Date.now() - checkedAt >= this.#checkMs) {
               checkedAt = Date.now();
               const entry = await stored();
-              const status = entry?.response.status;
-              if (status === "queued" || status === "in_progress") stale = 0;
+              if (isRunning(entry?.response.status)) stale = 0;
               else if (++stale >= 2) {
                 // Its replica stored an end (or it is gone) and sends nothing more: it stopped before
                 // its stream's last event. Followers end as its stream would have, with the response.
-                if (entry && status === "failed" && !TERMINAL.test(lastFrame)) controller.enqueue(utf8.encode(failedEvent(entry, next)));
+                if (entry?.response.status === "failed" && !TERMINAL.test(last[0]![0])) controller.enqueue(utf8.encode(failedEvent(entry, next)));
                 break;
               }
             }
-            if (!isNoticed) {
+            if (!isNoticed && !isHalted) {
               let timer: Timer | undefined;
               await new Promise<void>((resolve) => {
                 wake = resolve;
@@ -165,7 +238,7 @@ export class RedisRunChannel implements RunChannel {
           if (hasLeft) return;
           // As the surface's own stream ends after a failure past its start (OpenAI's `error` event).
           const message = "Shared state (Redis) is unreachable: the stream cannot be followed further.";
-          controller.enqueue(utf8.encode(`event: error\ndata: ${JSON.stringify({ type: "error", code: "state_unavailable", message, param: null, sequence_number: next })}\n\n`));
+          controller.enqueue(utf8.encode(errorEvent("state_unavailable", message, next)));
           controller.close();
         }
       },
@@ -180,9 +253,45 @@ export class RedisRunChannel implements RunChannel {
   onStop(handler: (id: string, kind: StopKind) => void): void {
     if (this.#stopHandler) return;
     this.#stopHandler = handler;
+    this.#listen();
+  }
+
+  endFollowers(): void {
+    for (const halt of this.#followers) halt();
+  }
+
+  async close(waitMs = 1_000): Promise<void> {
+    this.endFollowers();
+    const writing = [...this.#outboxes.values()].map((box) => box.written);
+    if (writing.length > 0) await Promise.race([Promise.all(writing), Bun.sleep(waitMs)]);
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#outboxes.clear();
+    this.#redis.close();
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    subscriber?.then((client) => client.close()).catch(() => undefined);
+  }
+
+  /** Listens for stops on the subscriber connection (opened if need be); a failure is logged once an outage. */
+  #listen(): void {
     this.#subscribed()
       .then((client) => this.#listenForStops(client))
-      .catch((error) => this.#failed("could not listen for stops", "", error));
+      .then(() => (this.#stopsWarned = false))
+      .catch((error) => {
+        if (this.#stopsWarned) return;
+        this.#stopsWarned = true;
+        this.#failed("could not listen for stops (a cancel or delete on another replica reaches this one at its next lease renewal)", "", error);
+      });
+  }
+
+  /** Listens for stops again in a second (one retry pending at a time), if this replica listens for them. */
+  #listenLater(): void {
+    if (!this.#stopHandler || this.#closed || this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (!this.#closed) this.#listen();
+    }, 1_000).unref();
   }
 
   /** Subscribes `client` to the stops, once. */
@@ -193,47 +302,35 @@ export class RedisRunChannel implements RunChannel {
     await client.subscribe(STOPS, (message) => stopOf(message, handler));
   }
 
-  async close(waitMs = 1_000): Promise<void> {
-    const writing = [...this.#outboxes.values()].map((box) => box.written);
-    if (writing.length > 0) await Promise.race([Promise.all(writing), Bun.sleep(waitMs)]);
-    this.#closed = true;
-    this.#outboxes.clear();
-    this.#redis.close();
-    const subscriber = this.#subscriber;
-    this.#subscriber = undefined;
-    subscriber?.then((client) => client.close()).catch(() => undefined);
-  }
-
   /**
-   * The subscriber connection, listening for stops once a handler is set. A dropped one is replaced
-   * (followers poll meanwhile), and the stop channel subscribed again a second later.
+   * The subscriber connection. A dropped one is replaced (followers poll meanwhile), and the stops
+   * subscribed again a second later, and every second until that works.
    */
   #subscribed(): Promise<RedisClient> {
     if (this.#closed) return Promise.reject(new Error("the run channel is closed"));
-    this.#subscriber ??= (async () => {
+    if (this.#subscriber) return this.#subscriber;
+    // Read by the connection's close handler, which runs after this assignment.
+    let opening!: Promise<RedisClient>;
+    opening = (async () => {
       const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
       client.onclose = () => {
-        if (this.#closed) return;
+        if (this.#closed || this.#subscriber !== opening) return;
         this.#subscriber = undefined;
-        if (this.#stopHandler) {
-          setTimeout(() => {
-            this.#subscribed()
-              .then((next) => this.#listenForStops(next))
-              .catch((error) => this.#failed("could not listen for stops", "", error));
-          }, 1_000).unref();
-        }
+        this.#listenLater();
       };
       try {
         await client.connect();
         await this.#listenForStops(client);
         return client;
       } catch (error) {
-        this.#subscriber = undefined;
+        if (this.#subscriber === opening) this.#subscriber = undefined;
         client.close();
+        this.#listenLater();
         throw error;
       }
     })();
-    return this.#subscriber;
+    this.#subscriber = opening;
+    return opening;
   }
 
   #failed(what: string, id: string, error: unknown): void {
@@ -246,7 +343,3 @@ function stopOf(message: string, handler: (id: string, kind: StopKind) => void):
   const kind = message.slice(0, colon);
   if (kind === "cancel" || kind === "delete") handler(message.slice(colon + 1), kind);
 }
-
-/** `response.failed` for a run whose replica died, with the response as the store reads it (its lease lapsed). */
-const failedEvent = (entry: StoredResponse, sequence: number): string =>
-  `event: response.failed\ndata: ${JSON.stringify({ type: "response.failed", response: entry.response, sequence_number: sequence })}\n\n`;
