@@ -595,8 +595,8 @@ describe("the run channel over a real Redis", () => {
     const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
     const zadds = async () => Number(/cmdstat_zadd:calls=(\d+)/.exec(String(await redis.command(["INFO", "commandstats"])))?.[1] ?? 0);
     const before = await zadds();
-    for (let i = 0; i < 100; i += 4) channel.append(id, [frame(i), frame(i + 1), frame(i + 2), frame(i + 3)]);
-    channel.end(id);
+    for (let i = 0; i < 100; i += 4) channel.append(id, i, [frame(i), frame(i + 1), frame(i + 2), frame(i + 3)]);
+    channel.end(id, 100);
     await channel.close(); // waits for what was appended
     // The first append's write, then everything that came meanwhile in one more: not 26 round trips.
     expect((await zadds()) - before).toBe(2);
@@ -623,7 +623,7 @@ describe("the run channel over a real Redis", () => {
   test("a follower of a run whose replica died (its lease lapsed, no end sent) ends with `response.failed`; of one that vanished, it just ends", async () => {
     const writer = new RedisRunChannel(redis.url);
     const dead = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
-    writer.append(dead, [frame(0), frame(1), frame(2)]);
+    writer.append(dead, 0, [frame(0), frame(1), frame(2)]);
     await writer.close();
     const reader = new RedisRunChannel(redis.url, () => {}, { checkMs: 30 });
     try {
@@ -666,24 +666,76 @@ describe("the run channel over a real Redis", () => {
     }
   });
 
+  test("a stream cut short (its last events lost, or its events gone while it runs) ends with `events_lost`, never as if complete", async () => {
+    const writer = new RedisRunChannel(redis.url);
+    const reader = new RedisRunChannel(redis.url, () => {}, { checkMs: 30 });
+    try {
+      const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+      writer.append(id, 0, [frame(0), frame(1)]); // then the writes of its last events failed
+      await writer.close();
+      const text = await readAll((await reader.follow(id, -1, async () => entry("completed")))!);
+      expect(text.startsWith(frame(0) + frame(1) + "event: error\n")).toBe(true);
+      expect(JSON.parse(text.slice(text.lastIndexOf("data: ") + 6))).toMatchObject({ type: "error", code: "events_lost", sequence_number: 2 });
+
+      // Evicted (or flushed) while the run goes on.
+      const followed = readAll((await reader.follow(id, 1, async () => entry("in_progress")))!);
+      await Bun.sleep(50);
+      await redis.command(["DEL", `ollaix:responses:events:${id}`]);
+      expect(JSON.parse((await followed).slice((await followed).indexOf("data: ") + 6))).toMatchObject({ code: "events_lost", sequence_number: 2 });
+    } finally {
+      await reader.close();
+    }
+  });
+
+  test("followers that start while the gateway is stopping end at once with `server_shutting_down`; one that leaves is not a warning", async () => {
+    const writer = new RedisRunChannel(redis.url);
+    const errors: string[] = [];
+    const reader = new RedisRunChannel(redis.url, (message) => errors.push(message));
+    try {
+      const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+      writer.append(id, 0, [frame(0), frame(1)]);
+      await Bun.sleep(20);
+      const leaving = (await reader.follow(id, -1, async () => entry("in_progress")))!.getReader();
+      expect(new TextDecoder().decode((await leaving.read()).value)).toBe(frame(0) + frame(1));
+      const pending = leaving.read();
+      await Bun.sleep(30);
+      await leaving.cancel();
+      await pending;
+      await Bun.sleep(30);
+      expect(errors).toEqual([]);
+
+      reader.endFollowers();
+      const late = await readAll((await reader.follow(id, 0, async () => entry("in_progress")))!);
+      const event = JSON.parse(late.slice(late.indexOf("data: ") + 6));
+      expectOpenAI("ResponseStreamEvent", event);
+      expect(event).toMatchObject({ type: "error", code: "server_shutting_down", sequence_number: 1 });
+      expect(event.message).toContain("starting_after=0");
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
   test("a discard ends the followers at once, and a follower of a running run that has no events yet waits for its first ones", async () => {
     const writer = new RedisRunChannel(redis.url);
     const reader = new RedisRunChannel(redis.url); // store checks 20 s apart: the follower ends on finding the events gone
     try {
       const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
-      writer.append(id, [frame(0)]);
+      writer.append(id, 0, [frame(0)]);
       await Bun.sleep(20);
-      const followed = (await reader.follow(id, -1, async () => entry("in_progress")))!;
+      let current: StoredResponse | undefined = entry("in_progress");
+      const followed = (await reader.follow(id, -1, async () => current))!;
       const text = readAll(followed);
       await Bun.sleep(50);
+      current = undefined; // a delete: the response goes, then its events
       writer.discard(id);
       expect(await text).toBe(frame(0));
 
       const late = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
       const following = reader.follow(late, -1, async () => entry("in_progress"));
       await Bun.sleep(200);
-      writer.append(late, [frame(0), frame(1)]);
-      writer.end(late);
+      writer.append(late, 0, [frame(0), frame(1)]);
+      writer.end(late, 2);
       expect(await readAll((await following)!)).toBe(frame(0) + frame(1));
       // Not running and no events: nothing to follow, at once.
       expect(await reader.follow(`resp_${crypto.randomUUID().replaceAll("-", "")}`, -1, async () => entry("completed"))).toBeUndefined();
@@ -697,7 +749,7 @@ describe("the run channel over a real Redis", () => {
     const own = await startRedis();
     const writer = new RedisRunChannel(own.url);
     const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
-    writer.append(id, [frame(0)]);
+    writer.append(id, 0, [frame(0)]);
     await writer.close();
     const errors: string[] = [];
     const reader = new RedisRunChannel(own.url, (message) => errors.push(message));

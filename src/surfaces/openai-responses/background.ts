@@ -77,7 +77,7 @@ export class BackgroundRun {
 
   /** The run is over and its response stored: followers here and elsewhere end after its last event. */
   settle(response: ResponseObject): void {
-    if (this.events !== undefined && !this.isDeleted) this.channel?.end(this.id);
+    if (this.events !== undefined && !this.isDeleted) this.channel?.end(this.id, this.events.length);
     this.#ended = true;
     this.#settle(response);
     this.#wakeAll();
@@ -100,7 +100,7 @@ export class BackgroundRun {
       if (frames.length === 0) continue;
       const start = this.events!.length;
       for (const frame of frames) this.events!.push(frame + "\n\n");
-      if (!this.isDeleted) this.channel?.append(this.id, this.events!.slice(start));
+      if (!this.isDeleted) this.channel?.append(this.id, start, this.events!.slice(start));
       this.#wakeAll();
     }
   }

@@ -256,7 +256,7 @@ export function responsesRoutes(
         // A background stream again, from after `starting_after` (its events stay a while after it ends).
         const after = startingAfter(query.starting_after);
         const run = runs.get(params.response_id, owner);
-        if (run?.events === undefined && stored.response.background === true && runs.channel) {
+        if (run === undefined && stored.response.background === true && runs.channel) {
           // Running (or run) on another replica: its events come through the run channel.
           const followed = await runs.channel.follow(params.response_id, after, () => ownStored(params.response_id, owner));
           if (followed) return new Response(followed, { status: 200, headers: SSE_HEADERS });

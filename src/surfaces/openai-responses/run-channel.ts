@@ -10,10 +10,10 @@ export type StopKind = "cancel" | "delete";
  * another replica stops the run at once rather than at its next lease renewal.
  */
 export interface RunChannel {
-  /** A streamed run's next SSE frames, in order (frame i has `sequence_number` i). Sent in the background; a failure is logged. */
-  append(id: string, frames: readonly string[]): void;
-  /** The run is over and stored as it ended: followers elsewhere end after its last frame. */
-  end(id: string): void;
+  /** A streamed run's SSE frames `first`, `first + 1`, … (frame i has `sequence_number` i). Sent in the background; a failure is logged. */
+  append(id: string, first: number, frames: readonly string[]): void;
+  /** The run is over and stored as it ended, after `at` frames: followers elsewhere end after its last one. */
+  end(id: string, at: number): void;
   /** The run's events go (it was deleted): nothing more is sent for it. */
   discard(id: string): void;
   /**

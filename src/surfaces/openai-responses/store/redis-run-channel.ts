@@ -24,17 +24,21 @@ const TERMINAL = /^event: response\.(completed|incomplete|failed)\n/;
 const utf8 = new TextEncoder();
 const isRunning = (status: string | undefined) => status === "queued" || status === "in_progress";
 
-/** The frames not yet sent of one run, the sequence number of the first of them, and the write under way. */
+/** The scored frames not yet sent of one run, and the write under way. */
 interface Outbox {
-  frames: string[];
-  next: number;
+  scored: string[];
   isWriting: boolean;
   written: Promise<void>;
 }
 
-/** OpenAI's `error` stream event (ResponseErrorEvent), ending a follower's stream. */
+/**
+ * OpenAI's `error` stream event (ResponseErrorEvent), ending a follower's stream. It takes the
+ * number of the next event, which the follower did not get: the message says where to resume.
+ */
 const errorEvent = (code: string, message: string, sequence: number): string =>
   `event: error\ndata: ${JSON.stringify({ type: "error", code, message, param: null, sequence_number: sequence })}\n\n`;
+
+const LOST = "Some of this response's events were lost on their way through shared state (Redis): retrieve the response without 'stream' for its final state.";
 
 /** `response.failed` for a run whose replica died, with the response as the store reads it (its lease lapsed). */
 const failedEvent = (entry: StoredResponse, sequence: number): string =>
@@ -45,11 +49,11 @@ const failedEvent = (entry: StoredResponse, sequence: number): string =>
  * `ZADD` scored by sequence number (frames that come while a write is under way wait and go
  * together, so a fast stream costs a round trip per batch, not per event), renews the set's expiry,
  * and publishes a notice; a follower on another replica subscribes to the notices, reads what is
- * new by score, and reads again every second whatever happens, so a lost notice only delays it. A
- * write that failed leaves a gap in the scores, which a follower that reaches it reports with the
- * `error` event rather than skipping silently. Stops go through one channel every replica with
- * background runs listens to. Connections open only once a background response needs them: one
- * for commands, one for subscriptions.
+ * new by score, and reads again every second whatever happens, so a lost notice only delays it.
+ * Events lost on the way (a failed write, a Redis that lost its data) end a follower that misses
+ * them with the `error` event (`events_lost`), never a silent gap or a stream cut short. Stops go
+ * through one channel every replica with background runs listens to. Connections open only once a
+ * background response needs them: one for commands, one for subscriptions.
  */
 export class RedisRunChannel implements RunChannel {
   readonly #url: string;
@@ -62,9 +66,12 @@ export class RedisRunChannel implements RunChannel {
   #stopHandler: ((id: string, kind: StopKind) => void) | undefined;
   /** The subscriber connection the stops are subscribed on. */
   #stopsOn: RedisClient | undefined;
-  /** Whether a failure to listen for stops was logged since they were last listened for (one line an outage). */
+  /** One log line an outage, for the stops and for the writes. */
   #stopsWarned = false;
+  #writesWarned = false;
   #retry: Timer | undefined;
+  /** `endFollowers` was called: a follower that starts after it ends at once. */
+  #isStopping = false;
   #closed = false;
   /** How often a follower whose run sends nothing asks the store whether it still runs. */
   readonly #checkMs: number;
@@ -76,21 +83,21 @@ export class RedisRunChannel implements RunChannel {
     this.#checkMs = options.checkMs ?? 20_000;
   }
 
-  append(id: string, frames: readonly string[]): void {
+  append(id: string, first: number, frames: readonly string[]): void {
     if (this.#closed || frames.length === 0) return;
     let box = this.#outboxes.get(id);
-    if (!box) this.#outboxes.set(id, (box = { frames: [], next: 0, isWriting: false, written: Promise.resolve() }));
-    for (const frame of frames) box.frames.push(frame);
+    if (!box) this.#outboxes.set(id, (box = { scored: [], isWriting: false, written: Promise.resolve() }));
+    for (let i = 0; i < frames.length; i++) box.scored.push(String(first + i), frames[i]!);
     if (!box.isWriting) box.written = this.#write(id, box);
   }
 
-  end(id: string): void {
-    this.append(id, [END]);
+  end(id: string, at: number): void {
+    this.append(id, at, [END]);
   }
 
   discard(id: string): void {
     const box = this.#outboxes.get(id);
-    if (box) box.frames = [];
+    if (box) box.scored = [];
     this.#outboxes.delete(id);
     const key = EVENTS_PREFIX + id;
     // The notice wakes followers, which find the set gone and end.
@@ -102,19 +109,19 @@ export class RedisRunChannel implements RunChannel {
   async #write(id: string, box: Outbox): Promise<void> {
     box.isWriting = true;
     const key = EVENTS_PREFIX + id;
-    while (box.frames.length > 0 && this.#outboxes.get(id) === box) {
-      const frames = box.frames;
-      box.frames = [];
-      const scored: string[] = [key];
-      for (const frame of frames) scored.push(String(box.next++), frame);
+    while (box.scored.length > 0 && this.#outboxes.get(id) === box) {
+      const scored = box.scored;
+      box.scored = [];
       try {
         // One connection, so Redis runs the three in this order: the notice comes after the frames.
-        await this.#redis.call((c) => Promise.all([c.send("ZADD", scored), c.send("EXPIRE", [key, EVENTS_TTL_S]), c.publish(key, "1")]));
+        await this.#redis.call((c) => Promise.all([c.send("ZADD", [key, ...scored]), c.send("EXPIRE", [key, EVENTS_TTL_S]), c.publish(key, "1")]));
+        this.#writesWarned = false;
       } catch (error) {
         // Their numbers stay taken: a follower that reaches the gap says so.
-        this.#failed("could not share a background response's events", id, error);
+        if (!this.#writesWarned) this.#failed("could not share a background response's events", id, error);
+        this.#writesWarned = true;
       }
-      if (frames.at(-1) === END) this.#outboxes.delete(id);
+      if (scored.at(-1) === END) this.#outboxes.delete(id);
     }
     box.isWriting = false;
   }
@@ -127,11 +134,11 @@ export class RedisRunChannel implements RunChannel {
       // run that was not streamed never has any.
       if (!isRunning((await stored())?.response.status)) return undefined;
       let found = 0;
-      for (let waited = 0; waited < FIRST_FRAMES_MS && found === 0; waited += 50) {
+      for (let waited = 0; waited < FIRST_FRAMES_MS && found === 0 && !this.#isStopping; waited += 50) {
         await Bun.sleep(50);
         found = await count();
       }
-      if (found === 0) return undefined;
+      if (found === 0 && !this.#isStopping) return undefined;
     }
     let wake: (() => void) | undefined;
     let isNoticed = false;
@@ -139,54 +146,73 @@ export class RedisRunChannel implements RunChannel {
       isNoticed = true;
       wake?.();
     };
-    let subscriber: RedisClient;
-    try {
-      subscriber = await this.#subscribed();
-      await subscriber.subscribe(key, notice);
-    } catch (error) {
-      throw new UpstreamUnavailableError("Shared state (Redis) is unreachable.", { cause: error, code: "state_unavailable" });
-    }
+    // Without notices (the subscriber connection is away) the follower still reads every second.
+    const subscriber = await this.#subscribed().catch(() => undefined);
+    const isSubscribed = await subscriber?.subscribe(key, notice).then(
+      () => true,
+      () => false,
+    );
     let isOver = false;
     let isHalted = false;
+    const halt = () => {
+      isHalted = true;
+      wake?.();
+    };
     const leave = () => {
       if (isOver) return;
       isOver = true;
       this.#followers.delete(halt);
       wake?.();
-      if (subscriber.connected) subscriber.unsubscribe(key, notice).catch(() => undefined);
-    };
-    const halt = () => {
-      isHalted = true;
-      wake?.();
+      if (isSubscribed && subscriber!.connected) subscriber!.unsubscribe(key, notice).catch(() => undefined);
     };
     this.#followers.add(halt);
+    if (this.#isStopping) halt();
     let next = Math.max(0, after + 1);
+    let lastFrame = "";
     let checkedAt = Date.now();
     /** How many checks in a row found the run no longer running with nothing new. */
     let stale = 0;
+    const halted = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+      const message = `The gateway is stopping: follow this response again through another replica, with starting_after=${next - 1}.`;
+      controller.enqueue(utf8.encode(errorEvent("server_shutting_down", message, next)));
+    };
+    /** The run's stream stopped short of its last event: how followers end (nothing, for a response that is gone). */
+    const cutShort = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+      const entry = await stored();
+      if (!entry || TERMINAL.test(lastFrame)) return;
+      // Its last event sent (only the end lost), before where this follower began: nothing is missing.
+      const [last] = (await this.#redis.call((c) => c.send("ZRANGE", [key, "-1", "-1"]))) as string[];
+      if (last !== undefined && TERMINAL.test(last)) return;
+      // A failed run (its replica died with it: its lease lapsed) ends as its stream would have;
+      // any other end means events went missing.
+      if (entry.response.status === "failed") controller.enqueue(utf8.encode(failedEvent(entry, next)));
+      else controller.enqueue(utf8.encode(errorEvent("events_lost", LOST, next)));
+    };
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         try {
           while (!isOver) {
             if (isHalted) {
-              const message = "The gateway is stopping: follow this response again through another replica, with starting_after.";
-              controller.enqueue(utf8.encode(errorEvent("server_shutting_down", message, next)));
+              halted(controller);
               break;
             }
             isNoticed = false;
-            // What is new, and the last frame (both in one round trip): an empty read past the end,
-            // or of a set that went, ends the stream.
-            const [pairs, last] = await this.#redis.call(
+            // The end's score and whether the set is there, read before what is new: an end seen
+            // then has all its frames in the range read after it.
+            const [endAt, exists, pairs] = await this.#redis.call(
               (c) =>
-                Promise.all([c.send("ZRANGE", [key, String(next), "+inf", "BYSCORE", "WITHSCORES"]), c.send("ZRANGE", [key, "-1", "-1", "WITHSCORES"])]) as Promise<
-                  [[string, number][], [string, number][]]
-                >,
+                Promise.all([
+                  c.send("ZSCORE", [key, END]),
+                  c.send("EXISTS", [key]),
+                  c.send("ZRANGEBYSCORE", [key, String(next), "+inf", "WITHSCORES"]),
+                ]) as Promise<[number | string | null, number, [string, number][]]>,
             );
+            if (isOver) return;
             let text = "";
             let isEnd = false;
             let isGap = false;
             for (const [frame, score] of pairs) {
-              if (score !== next) {
+              if (Number(score) !== next) {
                 isGap = true;
                 break;
               }
@@ -195,6 +221,7 @@ export class RedisRunChannel implements RunChannel {
                 break;
               }
               text += frame;
+              lastFrame = frame;
               next++;
             }
             if (text.length > 0) {
@@ -202,20 +229,23 @@ export class RedisRunChannel implements RunChannel {
               controller.enqueue(utf8.encode(text));
             }
             if (isGap) {
-              const message = "Some of this response's events were lost on their way through shared state (Redis): retrieve the response without 'stream' for its final state.";
-              controller.enqueue(utf8.encode(errorEvent("events_lost", message, next)));
+              controller.enqueue(utf8.encode(errorEvent("events_lost", LOST, next)));
               break;
             }
-            if (isEnd || last.length === 0 || (pairs.length === 0 && last[0]![0] === END)) break;
+            // The end reached, or already passed when this follower began.
+            if (isEnd || (endAt !== null && next > Number(endAt))) break;
+            if (Number(exists) === 0) {
+              // Gone: deleted (its response too), or lost while the run went on.
+              await cutShort(controller);
+              break;
+            }
             if (text.length > 0) return;
             if (Date.now() - checkedAt >= this.#checkMs) {
               checkedAt = Date.now();
-              const entry = await stored();
-              if (isRunning(entry?.response.status)) stale = 0;
+              if (isRunning((await stored())?.response.status)) stale = 0;
               else if (++stale >= 2) {
-                // Its replica stored an end (or it is gone) and sends nothing more: it stopped before
-                // its stream's last event. Followers end as its stream would have, with the response.
-                if (entry?.response.status === "failed" && !TERMINAL.test(last[0]![0])) controller.enqueue(utf8.encode(failedEvent(entry, next)));
+                // Stored as ended (or gone), and no end came: its replica stopped before sending it.
+                await cutShort(controller);
                 break;
               }
             }
@@ -223,22 +253,24 @@ export class RedisRunChannel implements RunChannel {
               let timer: Timer | undefined;
               await new Promise<void>((resolve) => {
                 wake = resolve;
-                timer = setTimeout(resolve, Math.min(POLL_MS, this.#checkMs));
+                timer = setTimeout(resolve, isSubscribed ? Math.min(POLL_MS, this.#checkMs) : Math.min(100, this.#checkMs));
               });
               clearTimeout(timer);
             }
             wake = undefined;
           }
+          if (isOver) return;
           leave();
           controller.close();
         } catch (error) {
-          const hasLeft = isOver;
+          if (isOver) return; // the client left: nothing to tell, nothing went wrong
           leave();
-          this.#failed("could not follow a background response's events", id, error);
-          if (hasLeft) return;
-          // As the surface's own stream ends after a failure past its start (OpenAI's `error` event).
-          const message = "Shared state (Redis) is unreachable: the stream cannot be followed further.";
-          controller.enqueue(utf8.encode(errorEvent("state_unavailable", message, next)));
+          if (isHalted) halted(controller);
+          else {
+            this.#failed("could not follow a background response's events", id, error);
+            const message = "Shared state (Redis) is unreachable: the stream cannot be followed further.";
+            controller.enqueue(utf8.encode(errorEvent("state_unavailable", message, next)));
+          }
           controller.close();
         }
       },
@@ -257,6 +289,7 @@ export class RedisRunChannel implements RunChannel {
   }
 
   endFollowers(): void {
+    this.#isStopping = true;
     for (const halt of this.#followers) halt();
   }
 
@@ -273,12 +306,13 @@ export class RedisRunChannel implements RunChannel {
     subscriber?.then((client) => client.close()).catch(() => undefined);
   }
 
-  /** Listens for stops on the subscriber connection (opened if need be); a failure is logged once an outage. */
+  /** Listens for stops on the subscriber connection (opened if need be); a failure is logged once an outage, and tried again. */
   #listen(): void {
     this.#subscribed()
       .then((client) => this.#listenForStops(client))
       .then(() => (this.#stopsWarned = false))
       .catch((error) => {
+        this.#listenLater();
         if (this.#stopsWarned) return;
         this.#stopsWarned = true;
         this.#failed("could not listen for stops (a cancel or delete on another replica reaches this one at its next lease renewal)", "", error);
@@ -299,13 +333,15 @@ export class RedisRunChannel implements RunChannel {
     const handler = this.#stopHandler;
     if (!handler || this.#stopsOn === client) return;
     this.#stopsOn = client;
-    await client.subscribe(STOPS, (message) => stopOf(message, handler));
+    try {
+      await client.subscribe(STOPS, (message) => stopOf(message, handler));
+    } catch (error) {
+      if (this.#stopsOn === client) this.#stopsOn = undefined;
+      throw error;
+    }
   }
 
-  /**
-   * The subscriber connection. A dropped one is replaced (followers poll meanwhile), and the stops
-   * subscribed again a second later, and every second until that works.
-   */
+  /** The subscriber connection. A dropped one is replaced (followers poll meanwhile), and the stops subscribed again. */
   #subscribed(): Promise<RedisClient> {
     if (this.#closed) return Promise.reject(new Error("the run channel is closed"));
     if (this.#subscriber) return this.#subscriber;
