@@ -556,6 +556,29 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(textOf(stored).split(" ").length).toBeLessThan(40);
   });
 
+  test("a delete on the replica running it ends the followers elsewhere quietly (its events go after the response, never read as lost)", async () => {
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 3);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const following = fetch(`${b.url}/v1/responses/${id}?stream=true&starting_after=2`).then((r) => r.text());
+    await Bun.sleep(60);
+    // A slower store widens the time between the run's stop and the response's delete.
+    const remove = RedisResponseStore.prototype.delete;
+    RedisResponseStore.prototype.delete = async function (this: RedisResponseStore, responseId: string) {
+      await Bun.sleep(40);
+      return remove.call(this, responseId);
+    };
+    try {
+      expect(await onA.responses.delete(id)).toMatchObject({ deleted: true });
+    } finally {
+      RedisResponseStore.prototype.delete = remove;
+    }
+    const text = await following;
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toContain("event: error");
+    expect(text).not.toContain("response.failed");
+  });
+
   test("a delete on the other replica stops the run at once, and its events go with it", async () => {
     const seen = calls.length;
     const created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
@@ -712,6 +735,34 @@ describe("the run channel over a real Redis", () => {
       expect(event.message).toContain("starting_after=0");
     } finally {
       await writer.close();
+      await reader.close();
+    }
+  });
+
+  test("a deleted response's stream ends quietly, even where its replica wrote on before it heard of the delete; a cancelled run cut short ends with its `response.failed`", async () => {
+    const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+    const key = `ollaix:responses:events:${id}`;
+    await redis.command(["ZADD", key, "0", frame(0), "1", frame(1), "2", frame(2)]);
+    let current: StoredResponse | undefined = entry("in_progress");
+    const reader = new RedisRunChannel(redis.url, () => {}, { checkMs: 30 });
+    try {
+      const followed = (await reader.follow(id, -1, async () => current))!.getReader();
+      expect(new TextDecoder().decode((await followed.read()).value)).toBe(frame(0) + frame(1) + frame(2));
+      // Another replica deletes it (the response, then its events); the running one, not told yet, writes on.
+      current = undefined;
+      await redis.command(["DEL", key]);
+      await redis.command(["ZADD", key, "5", frame(5), "6", frame(6)]);
+      await redis.command(["PUBLISH", key, "1"]);
+      const rest = await new Response(new ReadableStream({ pull: async (c) => { const r = await followed.read(); if (r.done) c.close(); else c.enqueue(r.value); } })).text();
+      expect(rest).toBe("");
+
+      const cancelled = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+      await redis.command(["ZADD", `ollaix:responses:events:${cancelled}`, "0", frame(0)]);
+      const stored = { ...entry("cancelled"), response: { ...entry("cancelled").response, id: cancelled, error: null } } as StoredResponse;
+      const text = await readAll((await reader.follow(cancelled, 0, async () => stored))!);
+      expect(text).toStartWith("event: response.failed\n");
+      expect(JSON.parse(text.slice(text.indexOf("data: ") + 6))).toMatchObject({ type: "response.failed", sequence_number: 1, response: { id: cancelled, status: "cancelled" } });
+    } finally {
       await reader.close();
     }
   });

@@ -105,10 +105,14 @@ export class BackgroundRun {
     }
   }
 
-  /** Deleted while running: its end is not stored, and its events go (from every replica's sight). */
-  markDeleted(): void {
+  /**
+   * Deleted while running: its end is not stored, nothing more is shared, and its shared events go
+   * (`discard`: once the response itself is gone from the store, so that followers elsewhere read
+   * the stream's end as a delete, not as lost events).
+   */
+  markDeleted(discard = true): void {
     this.isDeleted = true;
-    if (this.events !== undefined) this.channel?.discard(this.id);
+    if (discard && this.events !== undefined) this.channel?.discard(this.id);
   }
 
   /** The run's events after `sequence_number` `after` (-1 for all), then those to come until it ends. Leaving does not stop the run. */

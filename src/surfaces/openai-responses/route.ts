@@ -289,7 +289,7 @@ export function responsesRoutes(
         // A running background response stops, and its end is not stored: its writes are over before the delete.
         const run = runs.get(params.response_id, owner);
         if (run && !run.isFinished) {
-          run.markDeleted();
+          run.markDeleted(false); // its events go below, after the response
           run.cancel();
           await run.final;
         }

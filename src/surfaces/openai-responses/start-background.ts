@@ -72,8 +72,10 @@ export async function startBackground(
       clearInterval(renewal);
       if (!run.isDeleted) {
         const found = await d.store.putIfRunning(d.entry(response)).catch(unstored);
+        // Deleted on another replica before this end was stored (its stop not yet here): so it stays.
+        if (found === "missing") run.markDeleted();
         // Cancelled on another replica before this end was stored: that stands.
-        if (found !== "written" && found !== "missing") response = (await d.store.get(frame.id).catch(() => undefined))?.response ?? response;
+        else if (found !== "written") response = (await d.store.get(frame.id).catch(() => undefined))?.response ?? response;
       }
       run.settle(response);
       d.runs.ended(run);

@@ -13,8 +13,11 @@ const EVENTS_PREFIX = "ollaix:responses:events:";
 const STOPS = "ollaix:responses:stops";
 /** Scored after a run's last frame (a frame is never empty). */
 const END = "";
-/** A run's frames stay this long after its last one, as a finished run's do on its own replica (background.ts). */
-const EVENTS_TTL_S = "300";
+/**
+ * A run's frames stay this long after its last one, as a finished run's do on its own replica
+ * (background.ts), and at least a minute longer than a stream may be silent (STREAM_IDLE_TIMEOUT_MS).
+ */
+const EVENTS_TTL_S = 300;
 /** A follower reads again this often when no notice came (one lost with a dropped subscriber connection). */
 const POLL_MS = 1_000;
 /** How long a follower waits for a running response's first frames (its replica may still be opening its connection). */
@@ -75,12 +78,15 @@ export class RedisRunChannel implements RunChannel {
   #closed = false;
   /** How often a follower whose run sends nothing asks the store whether it still runs. */
   readonly #checkMs: number;
+  /** The events' expiry, seconds. */
+  readonly #ttl: string;
 
-  constructor(url: string, onError: (message: string) => void = () => {}, options: { checkMs?: number } = {}) {
+  constructor(url: string, onError: (message: string) => void = () => {}, options: { checkMs?: number; streamIdleTimeoutMs?: number } = {}) {
     this.#url = url;
     this.#redis = new RedisConnection(url, "Shared state (Redis)");
     this.#onError = onError;
     this.#checkMs = options.checkMs ?? 20_000;
+    this.#ttl = String(Math.max(EVENTS_TTL_S, Math.ceil((options.streamIdleTimeoutMs ?? 0) / 1000) + 60));
   }
 
   append(id: string, first: number, frames: readonly string[]): void {
@@ -114,7 +120,7 @@ export class RedisRunChannel implements RunChannel {
       box.scored = [];
       try {
         // One connection, so Redis runs the three in this order: the notice comes after the frames.
-        await this.#redis.call((c) => Promise.all([c.send("ZADD", [key, ...scored]), c.send("EXPIRE", [key, EVENTS_TTL_S]), c.publish(key, "1")]));
+        await this.#redis.call((c) => Promise.all([c.send("ZADD", [key, ...scored]), c.send("EXPIRE", [key, this.#ttl]), c.publish(key, "1")]));
         this.#writesWarned = false;
       } catch (error) {
         // Their numbers stay taken: a follower that reaches the gap says so.
@@ -183,9 +189,11 @@ export class RedisRunChannel implements RunChannel {
       // Its last event sent (only the end lost), before where this follower began: nothing is missing.
       const [last] = (await this.#redis.call((c) => c.send("ZRANGE", [key, "-1", "-1"]))) as string[];
       if (last !== undefined && TERMINAL.test(last)) return;
-      // A failed run (its replica died with it: its lease lapsed) ends as its stream would have;
-      // any other end means events went missing.
-      if (entry.response.status === "failed") controller.enqueue(utf8.encode(failedEvent(entry, next)));
+      // A failed run (its replica died with it: its lease lapsed), or one cancelled meanwhile, ends as
+      // its stream would have (a cancelled stream's last event is `response.failed` too); any other
+      // end means events went missing.
+      const status = entry.response.status;
+      if (status === "failed" || status === "cancelled") controller.enqueue(utf8.encode(failedEvent(entry, next)));
       else controller.enqueue(utf8.encode(errorEvent("events_lost", LOST, next)));
     };
     return new ReadableStream<Uint8Array>({
@@ -229,7 +237,9 @@ export class RedisRunChannel implements RunChannel {
               controller.enqueue(utf8.encode(text));
             }
             if (isGap) {
-              controller.enqueue(utf8.encode(errorEvent("events_lost", LOST, next)));
+              // A gap in a deleted response's set (its replica wrote on before it heard of the
+              // delete) is no loss: the response is gone, and so is the stream.
+              if (await stored()) controller.enqueue(utf8.encode(errorEvent("events_lost", LOST, next)));
               break;
             }
             // The end reached, or already passed when this follower began.
@@ -242,7 +252,9 @@ export class RedisRunChannel implements RunChannel {
             if (text.length > 0) return;
             if (Date.now() - checkedAt >= this.#checkMs) {
               checkedAt = Date.now();
-              if (isRunning((await stored())?.response.status)) stale = 0;
+              // A store that fails this once is asked again at the next check.
+              const status = await stored().then((entry) => (entry ? entry.response.status : "gone"), () => "queued");
+              if (isRunning(status)) stale = 0;
               else if (++stale >= 2) {
                 // Stored as ended (or gone), and no end came: its replica stopped before sending it.
                 await cutShort(controller);
