@@ -349,6 +349,29 @@ describe("two gateways sharing one Redis", () => {
     expect(Number(await redis.command(["EXISTS", `ollaix:responses:events:${id}`, `ollaix:responses:${id}`]))).toBe(0);
   });
 
+  test("leases are Redis's time: a replica whose clock is minutes off still reads a live run as running, and a lapsed one as failed", async () => {
+    const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const seen = calls.length;
+    const created = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    const realNow = Date.now;
+    try {
+      // Both gateways run in this process: the skew is everyone's, Redis's clock is not.
+      for (const skew of [10 * 60_000, -10 * 60_000]) {
+        Date.now = () => realNow() + skew;
+        expect((await onB.responses.retrieve(created.id)).status).toBe("in_progress");
+        await Bun.sleep(250); // renewals written meanwhile, with the clock off
+        expect((await onB.responses.retrieve(created.id)).status).toBe("in_progress");
+      }
+    } finally {
+      Date.now = realNow;
+    }
+    call.answer("done");
+    let read = await onB.responses.retrieve(created.id);
+    for (let i = 0; i < 100 && read.status !== "completed"; i++, await Bun.sleep(10)) read = await onB.responses.retrieve(created.id);
+    expect(read.status).toBe("completed");
+  });
+
   test("a running response carries a lease its replica renews; one whose replica died (lease lapsed) reads `failed` everywhere", async () => {
     const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const seen = calls.length;

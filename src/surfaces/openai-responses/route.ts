@@ -125,7 +125,9 @@ export function responsesRoutes(
   const ownStored = async (id: string, owner: string | undefined) => {
     const stored = await store.get(id);
     if (stored === undefined || stored.owner !== owner) return undefined;
-    return runs.get(id, owner) === undefined ? withLapsedLease(stored, Date.now()) : stored;
+    const status = stored.response.status;
+    if (stored.lease === undefined || (status !== "queued" && status !== "in_progress") || runs.get(id, owner) !== undefined) return stored;
+    return withLapsedLease(stored, await store.now()); // in the store's time, as the lease was written
   };
 
   /**

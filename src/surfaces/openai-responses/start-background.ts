@@ -53,17 +53,20 @@ export async function startBackground(
     if (found === "missing") run.markDeleted();
     run.cancel();
   };
+  /** A lease from now, in the store's time (replicas' clocks may disagree: store `now`). */
+  const leaseFrom = async () => (await d.store.now()) + leaseMs;
   let isRenewing = false;
   const renew = () => {
     if (isRenewing) return; // a slow store: no backlog of renewals ahead of the end
     isRenewing = true;
     void write(async () => {
-      if (!run.isFinished && !run.isDeleted) stoppedElsewhere(await d.store.putIfRunning(d.entry(running, Date.now() + leaseMs)).catch(unstored));
+      if (run.isFinished || run.isDeleted) return;
+      stoppedElsewhere(await leaseFrom().then((lease) => d.store.putIfRunning(d.entry(running, lease))).catch(unstored));
     }).finally(() => (isRenewing = false));
   };
   let renewal: ReturnType<typeof setInterval> | undefined;
   const start = async () => {
-    await write(() => d.store.put(d.entry(running, Date.now() + leaseMs)).catch(unstored).then(() => undefined));
+    await write(() => leaseFrom().then((lease) => d.store.put(d.entry(running, lease))).catch(unstored).then(() => undefined));
     renewal = setInterval(renew, renewMs);
     renewal.unref();
   };

@@ -57,6 +57,11 @@ export class RedisResponseStore implements ResponseStore {
     return Number(await this.#redis.call((c) => c.send("DEL", [KEY_PREFIX + id]))) > 0;
   }
 
+  async now(): Promise<number> {
+    const [seconds, micros] = (await this.#redis.call((c) => c.send("TIME", []))) as [string, string];
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
   close(): void {
     this.#redis.close();
   }

@@ -54,6 +54,11 @@ export interface ResponseStore {
   putIfRunning(entry: StoredResponse): Promise<ConditionalPut>;
   /** True when there was something to delete. */
   delete(id: string): Promise<boolean>;
+  /**
+   * The time leases are written and read in (epoch ms): the store's own, so that replicas whose
+   * clocks disagree still agree on whether a lease lapsed (Redis: its TIME; memory: this process's).
+   */
+  now(): Promise<number>;
   close(): void;
 }
 

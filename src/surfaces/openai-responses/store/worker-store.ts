@@ -147,6 +147,10 @@ export class WorkerResponseStore implements ResponseStore {
     else if (!this.#flushTimer) this.#flushTimer = setTimeout(this.#flush, FLUSH_MS).unref();
   }
 
+  now(): Promise<number> {
+    return Promise.resolve(Date.now());
+  }
+
   putIfRunning(entry: StoredResponse): Promise<ConditionalPut> {
     return putIfRunningInProcess(this, entry);
   }
