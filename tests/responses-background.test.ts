@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import type { ResponseStreamEvent } from "openai/resources/responses/responses";
 import dummy from "../plugins/dummy/index.ts";
 import { definePlugin, type ChatResult, type RequestContext } from "../src/kit.ts";
-import { UpstreamError } from "../src/errors.ts";
+import { UpstreamError, UpstreamUnavailableError } from "../src/errors.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
 import { RedisResponseStore } from "../src/surfaces/openai-responses/store/redis-store.ts";
@@ -349,7 +349,7 @@ describe("two gateways sharing one Redis", () => {
     expect(Number(await redis.command(["EXISTS", `ollaix:responses:events:${id}`, `ollaix:responses:${id}`]))).toBe(0);
   });
 
-  test("leases are Redis's time: a replica whose clock is minutes off still reads a live run as running, and a lapsed one as failed", async () => {
+  test("leases are Redis's time: a replica whose clock is minutes off still reads a live run as running", async () => {
     const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const seen = calls.length;
     const created = await new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
@@ -427,6 +427,32 @@ describe("two gateways sharing one Redis", () => {
     const elsewhere = await fetch(`${b.url}/v1/responses/${created.id}?stream=true`);
     expect(elsewhere.status).toBe(400);
   });
+});
+
+test("a Redis that refuses TIME (an ACL without @fast): leases fall back to each replica's clock, and background responses are stored as ever", async () => {
+  const redis = await startRedis();
+  try {
+    await redis.command(["ACL", "SETUSER", "gw", "on", ">secret-pw", "~*", "&*", "+@all", "-time"]);
+    const env = { REDIS_URL: `redis://gw:secret-pw@127.0.0.1:${redis.port}` };
+    const first = await startTestGateway(env, [dummy, gated]);
+    const second = await startTestGateway(env, [dummy, gated]);
+    try {
+      const seen = calls.length;
+      const created = await new OpenAI({ baseURL: `${first.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
+      const onSecond = new OpenAI({ baseURL: `${second.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      expect((await onSecond.responses.retrieve(created.id)).status).toBe("in_progress");
+      (await nextCall(seen)).answer("stored");
+      let read = await onSecond.responses.retrieve(created.id);
+      for (let i = 0; i < 100 && read.status === "in_progress"; i++, await Bun.sleep(10)) read = await onSecond.responses.retrieve(created.id);
+      expect(read).toMatchObject({ status: "completed", output_text: "stored" });
+      expect([...first.logs, ...second.logs].join("\n")).not.toContain("secret-pw");
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  } finally {
+    await redis.stop();
+  }
 });
 
 test("at shutdown a running background response gets the grace period, then ends `failed` (another replica reads it so)", async () => {
@@ -600,6 +626,57 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(text.length).toBeGreaterThan(0);
     expect(text).not.toContain("event: error");
     expect(text).not.toContain("response.failed");
+  });
+
+  test("a run that ends after its response was deleted elsewhere (the stop not heard) does not bring its events back", async () => {
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 3);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    // Another replica's delete whose stop never came; the renewal is 20 s away, the run ends first.
+    await redis.command(["DEL", `ollaix:responses:${id}`, `ollaix:responses:events:${id}`]);
+    for (let i = 0; i < 200; i++) {
+      await Bun.sleep(20);
+      if ((await fetch(`${a.url}/v1/responses/${id}?stream=true`)).status === 404 && i > 50) break;
+    }
+    await Bun.sleep(100);
+    expect(Number(await redis.command(["EXISTS", `ollaix:responses:events:${id}`, `ollaix:responses:${id}`]))).toBe(0);
+  });
+
+  test("a run whose first store write failed is still stored at its end (nobody can have deleted what was never there)", async () => {
+    const put = RedisResponseStore.prototype.put;
+    let refused = 0;
+    RedisResponseStore.prototype.put = function (this: RedisResponseStore, entry, json) {
+      if (entry.response.status === "in_progress" && refused++ === 0) return Promise.reject(new UpstreamUnavailableError("The response store (Redis) is unreachable.", { code: "state_unavailable" }));
+      return put.call(this, entry, json);
+    };
+    const seen = calls.length;
+    let created: OpenAI.Responses.Response;
+    try {
+      created = await onA.responses.create({ model: "gated-model", input: "Hello", background: true });
+    } finally {
+      RedisResponseStore.prototype.put = put;
+    }
+    expect(refused).toBe(1);
+    (await nextCall(seen)).answer("kept");
+    let read = await onB.responses.retrieve(created.id).catch(() => undefined);
+    for (let i = 0; i < 100 && read?.status !== "completed"; i++, await Bun.sleep(10)) read = await onB.responses.retrieve(created.id).catch(() => undefined);
+    expect(read).toMatchObject({ status: "completed", output_text: "kept" });
+  });
+
+  test("a delete whose store write fails still drops the events of the run it stopped (503, the response kept)", async () => {
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.length === 3);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const remove = RedisResponseStore.prototype.delete;
+    RedisResponseStore.prototype.delete = () => Promise.reject(new UpstreamUnavailableError("The response store (Redis) is unreachable.", { code: "state_unavailable" }));
+    try {
+      expect((await fetch(`${a.url}/v1/responses/${id}`, { method: "DELETE" })).status).toBe(503);
+    } finally {
+      RedisResponseStore.prototype.delete = remove;
+    }
+    await Bun.sleep(100);
+    expect(Number(await redis.command(["EXISTS", `ollaix:responses:events:${id}`]))).toBe(0);
+    expect(Number(await redis.command(["EXISTS", `ollaix:responses:${id}`]))).toBe(1);
   });
 
   test("a delete on the other replica stops the run at once, and its events go with it", async () => {
@@ -816,6 +893,18 @@ describe("the run channel over a real Redis", () => {
     } finally {
       await writer.close();
       await reader.close();
+    }
+  });
+
+  test("a run's events outlive the longest silence a stream may have (STREAM_IDLE_TIMEOUT_MS)", async () => {
+    for (const [idleMs, floor] of [[120_000, 300], [900_000, 960]] as const) {
+      const writer = new RedisRunChannel(redis.url, () => {}, { streamIdleTimeoutMs: idleMs });
+      const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+      writer.append(id, 0, [frame(0)]);
+      await writer.close();
+      const ttl = Number(await redis.command(["TTL", `ollaix:responses:events:${id}`]));
+      expect(ttl).toBeGreaterThan(floor - 5);
+      expect(ttl).toBeLessThanOrEqual(floor);
     }
   });
 

@@ -290,17 +290,24 @@ export function responsesRoutes(
         if (!stored) throw notFound(params.response_id);
         // A running background response stops, and its end is not stored: its writes are over before the delete.
         const run = runs.get(params.response_id, owner);
-        if (run && !run.isFinished) {
+        const isStoppedHere = run !== undefined && !run.isFinished;
+        if (isStoppedHere) {
           run.markDeleted(false); // its events go below, after the response
           run.cancel();
           await run.final;
         }
-        if (!(await store.delete(params.response_id))) throw notFound(params.response_id);
-        if (stored.response.background === true && runs.channel) {
-          // Its events go too; running on another replica, it stops there now (else at its next renewal).
-          runs.channel.discard(params.response_id);
-          const status = stored.response.status;
-          if (run === undefined && (status === "queued" || status === "in_progress")) await tellStop(params.response_id, "delete");
+        let isFound = false;
+        try {
+          isFound = await store.delete(params.response_id);
+        } finally {
+          // Its events go too, once the response has: or at once, for a run stopped here (whatever
+          // the store said), whose pending writes might otherwise bring them back.
+          if (stored.response.background === true && (isFound || isStoppedHere)) runs.channel?.discard(params.response_id);
+        }
+        if (!isFound) throw notFound(params.response_id);
+        const status = stored.response.status;
+        if (stored.response.background === true && run === undefined && (status === "queued" || status === "in_progress")) {
+          await tellStop(params.response_id, "delete"); // running on another replica: it stops there now (else at its next renewal)
         }
         return { id: params.response_id, object: "response" as const, deleted: true as const };
       },

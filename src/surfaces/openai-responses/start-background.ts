@@ -7,7 +7,7 @@ import type { BackgroundRuns } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
 import type { ResponseObject } from "./response-schema.ts";
-import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
+import type { ConditionalPut, ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
 
 export interface BackgroundDeps {
@@ -37,9 +37,10 @@ export async function startBackground(
   const atProvider = new Promise<void>((resolve) => (reached = resolve));
   const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached() };
 
-  // The store's writes for this run, one after another. All but the first are conditional (store
-  // putIfRunning): a cancel or a delete on another replica, stored meanwhile, stands, and stops the
-  // run here at its next renewal.
+  // The store's writes for this run, one after another. Once the first has landed, they are
+  // conditional (store putIfRunning): a cancel or a delete on another replica, stored meanwhile,
+  // stands, and stops the run here. Until then (the store away at the start) they are plain puts:
+  // no replica can have cancelled or deleted an entry it never saw (both answer 404 first).
   let writes: Promise<void> = Promise.resolve();
   const write = (next: () => Promise<void>) => (writes = writes.then(next));
   const running = pendingResponse(frame, "in_progress");
@@ -55,18 +56,30 @@ export async function startBackground(
   };
   /** A lease from now, in the store's time (replicas' clocks may disagree: store `now`). */
   const leaseFrom = async () => (await d.store.now()) + leaseMs;
+  let isStored = false;
+  /** Writes `entry`: conditionally once the run's first write landed, else plainly; "written" when the store is away. */
+  const store = async (entry: StoredResponse): Promise<ConditionalPut> => {
+    try {
+      if (isStored) return await d.store.putIfRunning(entry);
+      await d.store.put(entry);
+      isStored = true;
+      return "written";
+    } catch (error) {
+      return unstored(error);
+    }
+  };
   let isRenewing = false;
   const renew = () => {
     if (isRenewing) return; // a slow store: no backlog of renewals ahead of the end
     isRenewing = true;
     void write(async () => {
       if (run.isFinished || run.isDeleted) return;
-      stoppedElsewhere(await leaseFrom().then((lease) => d.store.putIfRunning(d.entry(running, lease))).catch(unstored));
+      stoppedElsewhere(await store(d.entry(running, await leaseFrom())));
     }).finally(() => (isRenewing = false));
   };
   let renewal: ReturnType<typeof setInterval> | undefined;
   const start = async () => {
-    await write(() => leaseFrom().then((lease) => d.store.put(d.entry(running, lease))).catch(unstored).then(() => undefined));
+    await write(async () => void (await store(d.entry(running, await leaseFrom()))));
     renewal = setInterval(renew, renewMs);
     renewal.unref();
   };
@@ -74,7 +87,7 @@ export async function startBackground(
     write(async () => {
       clearInterval(renewal);
       if (!run.isDeleted) {
-        const found = await d.store.putIfRunning(d.entry(response)).catch(unstored);
+        const found = await store(d.entry(response));
         // Deleted on another replica before this end was stored (its stop not yet here): so it stays.
         if (found === "missing") run.markDeleted();
         // Cancelled on another replica before this end was stored: that stands.

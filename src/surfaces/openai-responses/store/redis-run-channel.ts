@@ -175,7 +175,7 @@ export class RedisRunChannel implements RunChannel {
     if (this.#isStopping) halt();
     let next = Math.max(0, after + 1);
     let lastFrame = "";
-    let checkedAt = Date.now();
+    let checkedAt = performance.now(); // elapsed time only: a clock stepped back does not stop the checks
     /** How many checks in a row found the run no longer running with nothing new. */
     let stale = 0;
     const halted = (controller: ReadableStreamDefaultController<Uint8Array>) => {
@@ -250,8 +250,8 @@ export class RedisRunChannel implements RunChannel {
               break;
             }
             if (text.length > 0) return;
-            if (Date.now() - checkedAt >= this.#checkMs) {
-              checkedAt = Date.now();
+            if (performance.now() - checkedAt >= this.#checkMs) {
+              checkedAt = performance.now();
               // A store that fails this once is asked again at the next check.
               const status = await stored().then((entry) => (entry ? entry.response.status : "gone"), () => "queued");
               if (isRunning(status)) stale = 0;
