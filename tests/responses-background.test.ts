@@ -642,11 +642,11 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(Number(await redis.command(["EXISTS", `ollaix:responses:events:${id}`, `ollaix:responses:${id}`]))).toBe(0);
   });
 
-  test("a run whose first store write failed is still stored at its end (nobody can have deleted what was never there)", async () => {
+  test("a run's start must reach the store: refused once it is tried again; refused twice the create is a 503 and the call stops", async () => {
     const put = RedisResponseStore.prototype.put;
-    let refused = 0;
+    let starts = 0;
     RedisResponseStore.prototype.put = function (this: RedisResponseStore, entry, json) {
-      if (entry.response.status === "in_progress" && refused++ === 0) return Promise.reject(new UpstreamUnavailableError("The response store (Redis) is unreachable.", { code: "state_unavailable" }));
+      if (entry.response.status === "in_progress" && starts++ === 0) return Promise.reject(new UpstreamUnavailableError("The response store (Redis) is unreachable.", { code: "state_unavailable" }));
       return put.call(this, entry, json);
     };
     const seen = calls.length;
@@ -656,11 +656,32 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     } finally {
       RedisResponseStore.prototype.put = put;
     }
-    expect(refused).toBe(1);
+    expect(starts).toBe(2); // refused, then tried again
     (await nextCall(seen)).answer("kept");
     let read = await onB.responses.retrieve(created.id).catch(() => undefined);
     for (let i = 0; i < 100 && read?.status !== "completed"; i++, await Bun.sleep(10)) read = await onB.responses.retrieve(created.id).catch(() => undefined);
     expect(read).toMatchObject({ status: "completed", output_text: "kept" });
+
+    // The store never takes it (each write's answer lost, say): no client is handed an id the store may not have.
+    RedisResponseStore.prototype.put = function (this: RedisResponseStore, entry, json) {
+      if (entry.response.status === "in_progress") return Promise.reject(new UpstreamUnavailableError("The response store (Redis) is unreachable.", { code: "state_unavailable" }));
+      return put.call(this, entry, json);
+    };
+    const before = calls.length;
+    let refusal: unknown;
+    try {
+      refusal = await onA.responses.create({ model: "gated-model", input: "Hello", background: true }).catch((error) => error);
+    } finally {
+      RedisResponseStore.prototype.put = put;
+    }
+    expect(refusal).toBeInstanceOf(OpenAI.APIError);
+    expect((refusal as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expectOpenAI("ErrorResponse", { error: (refusal as InstanceType<typeof OpenAI.APIError>).error });
+    const call = await nextCall(before);
+    for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
+    expect(call.signal.aborted).toBe(true);
+    const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true }).catch((error) => error);
+    expect(stream).not.toBeInstanceOf(OpenAI.APIError); // the store is back
   });
 
   test("a delete whose store write fails still drops the events of the run it stopped (503, the response kept)", async () => {

@@ -37,10 +37,11 @@ export async function startBackground(
   const atProvider = new Promise<void>((resolve) => (reached = resolve));
   const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached() };
 
-  // The store's writes for this run, one after another. Once the first has landed, they are
-  // conditional (store putIfRunning): a cancel or a delete on another replica, stored meanwhile,
-  // stands, and stops the run here. Until then (the store away at the start) they are plain puts:
-  // no replica can have cancelled or deleted an entry it never saw (both answer 404 first).
+  // The store's writes for this run, one after another. The first must land before the create
+  // answers (else the create fails with the store's 503 and the call stops: no client ever holds
+  // the id of a response the store may not have, and a write whose answer was lost cannot be taken
+  // for one that never landed). The others are conditional (store putIfRunning): a cancel or a
+  // delete on another replica, stored meanwhile, stands, and stops the run here.
   let writes: Promise<void> = Promise.resolve();
   const write = (next: () => Promise<void>) => (writes = writes.then(next));
   const running = pendingResponse(frame, "in_progress");
@@ -56,14 +57,10 @@ export async function startBackground(
   };
   /** A lease from now, in the store's time (replicas' clocks may disagree: store `now`). */
   const leaseFrom = async () => (await d.store.now()) + leaseMs;
-  let isStored = false;
-  /** Writes `entry`: conditionally once the run's first write landed, else plainly; "written" when the store is away. */
-  const store = async (entry: StoredResponse): Promise<ConditionalPut> => {
+  /** Writes the entry `next` makes if the stored one still runs; "written" when the store is away (the run goes on). */
+  const storeIfRunning = async (next: () => Promise<StoredResponse>): Promise<ConditionalPut> => {
     try {
-      if (isStored) return await d.store.putIfRunning(entry);
-      await d.store.put(entry);
-      isStored = true;
-      return "written";
+      return await d.store.putIfRunning(await next());
     } catch (error) {
       return unstored(error);
     }
@@ -74,12 +71,15 @@ export async function startBackground(
     isRenewing = true;
     void write(async () => {
       if (run.isFinished || run.isDeleted) return;
-      stoppedElsewhere(await store(d.entry(running, await leaseFrom())));
+      stoppedElsewhere(await storeIfRunning(async () => d.entry(running, await leaseFrom())));
     }).finally(() => (isRenewing = false));
   };
   let renewal: ReturnType<typeof setInterval> | undefined;
+  let isStarting = false;
   const start = async () => {
-    await write(async () => void (await store(d.entry(running, await leaseFrom()))));
+    isStarting = true;
+    const first = async () => d.store.put(d.entry(running, await leaseFrom()));
+    await first().catch(first); // once more: a blip of the store should not fail the create
     renewal = setInterval(renew, renewMs);
     renewal.unref();
   };
@@ -87,7 +87,7 @@ export async function startBackground(
     write(async () => {
       clearInterval(renewal);
       if (!run.isDeleted) {
-        const found = await store(d.entry(response));
+        const found = await storeIfRunning(async () => d.entry(response));
         // Deleted on another replica before this end was stored (its stop not yet here): so it stays.
         if (found === "missing") run.markDeleted();
         // Cancelled on another replica before this end was stored: that stands.
@@ -102,9 +102,11 @@ export async function startBackground(
     return failedResponse(frame, mapped, [], nowSeconds());
   };
 
+  let streamed: Response | undefined;
   try {
     if (chat.stream !== true) {
       const answer = d.pipeline.complete(life, chat);
+      answer.catch(() => undefined); // settled below, or dropped when the start fails
       await Promise.race([atProvider, answer]);
       await start();
       // A cancel ends it at once, whether or not the provider heeds the abort.
@@ -113,7 +115,7 @@ export async function startBackground(
       return pendingResponse(frame, "queued");
     }
     let ended: ResponseObject | undefined;
-    const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
+    streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
     await start();
     void run
       .record(streamed.body!)
@@ -121,6 +123,11 @@ export async function startBackground(
       .then(() => finish(ended ?? failed(run.signal.aborted ? run.signal.reason : new Error("the stream ended without its last event"))));
     return new Response(run.follow(-1), { status: 200, headers: streamed.headers });
   } catch (error) {
+    // Refused before it started, or the store did not take its start: a call under way stops, and
+    // an entry whose write may have landed unanswered goes (best effort; its lease lapses otherwise).
+    run.cancel(error instanceof Error ? error : new Error(String(error)));
+    void streamed?.body?.cancel().catch(() => undefined);
+    if (isStarting) void d.store.delete(frame.id).catch(() => undefined);
     d.runs.forget(frame.id);
     throw error;
   }

@@ -59,9 +59,9 @@ export class RedisResponseStore implements ResponseStore {
   }
 
   /**
-   * Redis's TIME; this process's clock where Redis will not answer it (an ACL without `@fast`, a
-   * proxy that forwards only commands with keys: from then on), or is away (the write that wants
-   * the time fails on its own then).
+   * Redis's TIME; from the first refusal on (an ACL without `@fast`: NOPERM, or a server without the
+   * command), this process's clock. Redis away is the 503 the write or read that wanted it would
+   * have met anyway: never a lease in one clock read in the other.
    */
   async now(): Promise<number> {
     if (this.#isTimeRefused) return Date.now();
@@ -69,7 +69,8 @@ export class RedisResponseStore implements ResponseStore {
       const [seconds, micros] = (await this.#redis.call((c) => c.send("TIME", []))) as [string, string];
       return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     } catch (error) {
-      if (/NOPERM|unknown command|not allowed/i.test(String((error as { cause?: unknown }).cause ?? error))) this.#isTimeRefused = true;
+      if (!/NOPERM|unknown command/i.test(String((error as { cause?: unknown }).cause ?? error))) throw error;
+      this.#isTimeRefused = true;
       return Date.now();
     }
   }
