@@ -488,7 +488,7 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
   let onB: OpenAI;
   beforeAll(async () => {
     redis = await startRedis();
-    a = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
+    a = await startTestGateway({ REDIS_URL: redis.url, LOG_LEVEL: "info" }, [dummy, gated]);
     b = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
     onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
     onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
@@ -668,18 +668,33 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
       return put.call(this, entry, json);
     };
     const before = calls.length;
+    const streamsBefore = streamSignals.length;
+    const logged = a.logs.length;
     let refusal: unknown;
+    let streamRefusal: unknown;
     try {
       refusal = await onA.responses.create({ model: "gated-model", input: "Hello", background: true }).catch((error) => error);
+      streamRefusal = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true }).catch((error) => error);
     } finally {
       RedisResponseStore.prototype.put = put;
     }
+    expect((streamRefusal as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
     expect(refusal).toBeInstanceOf(OpenAI.APIError);
     expect((refusal as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
     expectOpenAI("ErrorResponse", { error: (refusal as InstanceType<typeof OpenAI.APIError>).error });
     const call = await nextCall(before);
     for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
     expect(call.signal.aborted).toBe(true);
+    for (let i = 0; i < 100 && !streamSignals[streamsBefore]?.aborted; i++) await Bun.sleep(10);
+    expect(streamSignals[streamsBefore]!.aborted).toBe(true);
+    await Bun.sleep(100);
+    // One outcome a request, the client's 503; the provider is not blamed for the store.
+    const lines = a.logs.slice(logged).map((line) => JSON.parse(line) as { msg: string; status?: number; error?: string });
+    expect(lines.filter((line) => line.msg === "request").map((line) => [line.status, line.error])).toEqual([
+      [503, "state_unavailable"],
+      [503, "state_unavailable"],
+    ]);
+    expect(lines.filter((line) => line.msg === "upstream failed")).toEqual([]);
     const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true }).catch((error) => error);
     expect(stream).not.toBeInstanceOf(OpenAI.APIError); // the store is back
   });

@@ -293,7 +293,13 @@ describe("a response too large for the memory store", () => {
       expectOpenAI("Response", answer);
       expect(answer.store).toBe(true);
       const warning = small.logs.find((line) => line.includes("could not store a response") && line.includes(answer.id));
-      expect(warning).toContain("more than the memory store holds");
+      expect(warning).toContain("more than the response store holds");
+      // In the background it must be stored from the start: a 400 in OpenAI's envelope, before any answer.
+      const background = await small.handle("/v1/responses", jsonPost({ model, input, background: true }));
+      expect(background.status).toBe(400);
+      const refusal = (await background.json()) as { error: { message: string } };
+      expectOpenAI("ErrorResponse", refusal);
+      expect(refusal.error.message).toContain("RESPONSES_MEMORY_MB");
       expect((await small.handle(`/v1/responses/${answer.id}`)).status).toBe(404);
       // The store still works for the next response.
       const next = await json(small.handle("/v1/responses", jsonPost({ model, input: "small" })));

@@ -63,6 +63,11 @@ export interface Completed {
 /** Errors the pipeline already reported as an outcome: the HTTP error handler must not report them again. */
 const reported = new WeakSet<object>();
 export const wasReported = (error: unknown): boolean => typeof error === "object" && error !== null && reported.has(error);
+/**
+ * Marks an abort reason as reported elsewhere: a call stopped with it is closed without an outcome
+ * of its own (a background response whose start the store refused: the create's 503 is the outcome).
+ */
+export const markReported = <T extends object>(error: T): T => (reported.add(error), error);
 
 /**
  * The admission's headers (a limited key's `x-ratelimit-*`) of a request that failed after it was
@@ -168,7 +173,10 @@ export class Pipeline {
           t.finishReason = tally.finishReason;
           admission.settle(t.usage);
           if (end.kind === "ok") this.#emit(t, 200);
-          else if (end.kind === "client_gone") this.#emit(t, 499, "client_gone");
+          else if (end.kind === "client_gone") {
+            if (wasReported(scope.signal.reason)) this.#close(t);
+            else this.#emit(t, 499, "client_gone");
+          }
           else this.#emit(t, end.error?.status ?? 500, end.error?.body.error.code ?? "stream_failed");
         },
       });

@@ -75,6 +75,13 @@ export class BackgroundRun {
     if (!this.#controller.signal.aborted) this.#controller.abort(reason);
   }
 
+  /** The run never started (its create failed): nothing is shared or stored, and whoever waits on it is let go. */
+  abandon(response: ResponseObject): void {
+    this.#ended = true;
+    this.#settle(response);
+    this.#wakeAll();
+  }
+
   /** The run is over and its response stored: followers here and elsewhere end after its last event. */
   settle(response: ResponseObject): void {
     if (this.events !== undefined && !this.isDeleted) this.channel?.end(this.id, this.events.length);

@@ -1,7 +1,7 @@
 import { mapError } from "../../error-response.ts";
 import { nowSeconds } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
-import type { CallInfo, Pipeline } from "../../pipeline/pipeline.ts";
+import { type CallInfo, markReported, type Pipeline } from "../../pipeline/pipeline.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
 import type { BackgroundRuns } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
@@ -102,7 +102,6 @@ export async function startBackground(
     return failedResponse(frame, mapped, [], nowSeconds());
   };
 
-  let streamed: Response | undefined;
   try {
     if (chat.stream !== true) {
       const answer = d.pipeline.complete(life, chat);
@@ -115,7 +114,7 @@ export async function startBackground(
       return pendingResponse(frame, "queued");
     }
     let ended: ResponseObject | undefined;
-    streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
+    const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
     await start();
     void run
       .record(streamed.body!)
@@ -123,11 +122,13 @@ export async function startBackground(
       .then(() => finish(ended ?? failed(run.signal.aborted ? run.signal.reason : new Error("the stream ended without its last event"))));
     return new Response(run.follow(-1), { status: 200, headers: streamed.headers });
   } catch (error) {
-    // Refused before it started, or the store did not take its start: a call under way stops, and
-    // an entry whose write may have landed unanswered goes (best effort; its lease lapses otherwise).
-    run.cancel(error instanceof Error ? error : new Error(String(error)));
-    void streamed?.body?.cancel().catch(() => undefined);
+    // Refused before it started, or the store did not take its start: a call under way stops
+    // without an outcome of its own (the create's error is the request's), and an entry whose write
+    // may have landed unanswered goes (best effort; its lease lapses otherwise).
+    // (A stream's unread body ends through the same signal, within the scope's next tick.)
+    run.cancel(markReported(new Error("the background response's start was not stored")));
     if (isStarting) void d.store.delete(frame.id).catch(() => undefined);
+    run.abandon(failed(error));
     d.runs.forget(frame.id);
     throw error;
   }

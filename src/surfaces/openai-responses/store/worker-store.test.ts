@@ -171,7 +171,7 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
 
   test("an entry larger than the whole store is refused, and nothing is kept", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 64 << 10 });
-    await expect(store.put(entry("resp_huge", { items: 1, pad: 40_000 }))).rejects.toThrow(/more than the memory store holds/);
+    await expect(store.put(entry("resp_huge", { items: 1, pad: 40_000 }))).rejects.toThrow(/more than the response store holds/);
     await store.settled();
     expect(await store.get("resp_huge")).toBeUndefined();
     store.close();
@@ -186,7 +186,7 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
       return { response: { id, output: [], text } as unknown as ResponseObject, input: [] };
     };
     await store.put(sized("resp_fits", maxBytes));
-    await expect(store.put(sized("resp_over", maxBytes + 1))).rejects.toThrow(/more than the memory store holds/);
+    await expect(store.put(sized("resp_over", maxBytes + 1))).rejects.toThrow(/more than the response store holds/);
     await store.settled();
     expect(((await store.get("resp_fits"))?.response as unknown as { text: string }).text.length).toBeGreaterThan(3000);
     expect(await store.get("resp_over")).toBeUndefined();

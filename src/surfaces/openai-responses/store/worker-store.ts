@@ -1,4 +1,4 @@
-import { UpstreamUnavailableError } from "../../../errors.ts";
+import { InvalidRequestError, UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
 import { type ConditionalPut, itemsThroughResponses, putIfRunningInProcess, type ResponseStore, type StoredResponse } from "./response-store.ts";
 import type { FromStoreWorker, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
@@ -35,7 +35,8 @@ function roomFor(parts: readonly string[], maxBytes: number): number {
   if (units * 3 <= maxBytes) return units * 3;
   const bytes = utf8Length(parts);
   if (bytes > maxBytes) {
-    throw new Error(`the response and its input take ${bytes} bytes, more than the memory store holds (${maxBytes})`);
+    // A 400 where the request needs it stored (a background response's start); logged and skipped otherwise.
+    throw new InvalidRequestError(`The response and its conversation take ${bytes} bytes, more than the response store holds (RESPONSES_MEMORY_MB).`, { param: null });
   }
   return bytes;
 }
