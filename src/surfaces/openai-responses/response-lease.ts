@@ -9,10 +9,13 @@ import type { StoredResponse } from "./store/response-store.ts";
 export const LEASE_MS = 60_000;
 export const RENEW_MS = 20_000;
 
+/** A response that has not ended yet: `queued` (a background create) or `in_progress`. */
+export const isRunning = (status: string | undefined): boolean => status === "queued" || status === "in_progress";
+
 /** The entry as read: `failed` once a running response's lease has lapsed (the store keeps it as it was). */
 export function withLapsedLease(stored: StoredResponse, now: number): StoredResponse {
   const status = stored.response.status;
-  if ((status !== "queued" && status !== "in_progress") || stored.lease === undefined || stored.lease >= now) return stored;
+  if (!isRunning(status) || stored.lease === undefined || stored.lease >= now) return stored;
   const response: ResponseObject = {
     ...stored.response,
     status: "failed",

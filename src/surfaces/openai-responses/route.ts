@@ -4,7 +4,7 @@ import { SSE_HEADERS } from "../../sse.ts";
 import { BackgroundRuns } from "./background.ts";
 import type { StopKind } from "./run-channel.ts";
 import { startBackground } from "./start-background.ts";
-import { withLapsedLease } from "./response-lease.ts";
+import { isRunning, withLapsedLease } from "./response-lease.ts";
 import { dropOldestItems } from "./truncate.ts";
 import type { CallInfo } from "../../pipeline/pipeline.ts";
 import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
@@ -125,8 +125,7 @@ export function responsesRoutes(
   const ownStored = async (id: string, owner: string | undefined) => {
     const stored = await store.get(id);
     if (stored === undefined || stored.owner !== owner) return undefined;
-    const status = stored.response.status;
-    if (stored.lease === undefined || (status !== "queued" && status !== "in_progress") || runs.get(id, owner) !== undefined) return stored;
+    if (stored.lease === undefined || !isRunning(stored.response.status) || runs.get(id, owner) !== undefined) return stored;
     return withLapsedLease(stored, await store.now()); // in the store's time, as the lease was written
   };
 
@@ -151,7 +150,7 @@ export function responsesRoutes(
           code: "previous_response_not_found",
         });
       }
-      if (previous.response.status === "queued" || previous.response.status === "in_progress") {
+      if (isRunning(previous.response.status)) {
         throw new InvalidRequestError(`Previous response with id '${body.previous_response_id}' has not finished yet.`, { param: "previous_response_id" });
       }
       // Its input and output come before the new input; its instructions do not (as in OpenAI's API).
@@ -305,8 +304,7 @@ export function responsesRoutes(
           if (stored.response.background === true && (isFound || isStoppedHere)) runs.channel?.discard(params.response_id);
         }
         if (!isFound) throw notFound(params.response_id);
-        const status = stored.response.status;
-        if (stored.response.background === true && run === undefined && (status === "queued" || status === "in_progress")) {
+        if (stored.response.background === true && run === undefined && isRunning(stored.response.status)) {
           await tellStop(params.response_id, "delete"); // running on another replica: it stops there now (else at its next renewal)
         }
         return { id: params.response_id, object: "response" as const, deleted: true as const };
@@ -326,7 +324,7 @@ export function responsesRoutes(
         if (!stored) throw notFound(params.response_id);
         if (stored.response.background !== true) throw new InvalidRequestError("Cannot cancel a synchronous response.", { param: null });
         const status = stored.response.status;
-        if (status !== "queued" && status !== "in_progress") return stored.response; // finished: returned as it is
+        if (!isRunning(status)) return stored.response; // finished: returned as it is
         // Running on another replica: marked only if it still runs there, in one step (an end stored
         // meanwhile stands); that replica is told to stop it now, and would at its next lease renewal.
         const cancelled: ResponseObject = { ...stored.response, status: "cancelled" };

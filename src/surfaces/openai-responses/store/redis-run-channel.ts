@@ -1,5 +1,6 @@
 import { RedisClient } from "bun";
 import { UpstreamUnavailableError } from "../../../errors.ts";
+import { isRunning } from "../response-lease.ts";
 import type { RunChannel, StopKind } from "../run-channel.ts";
 import type { StoredResponse } from "./response-store.ts";
 import { RedisConnection } from "./redis-connection.ts";
@@ -25,7 +26,6 @@ const FIRST_FRAMES_MS = 1_000;
 const TERMINAL = /^event: response\.(completed|incomplete|failed)\n/;
 
 const utf8 = new TextEncoder();
-const isRunning = (status: string | undefined) => status === "queued" || status === "in_progress";
 
 /** The scored frames not yet sent of one run, and the write under way. */
 interface Outbox {
