@@ -11,6 +11,7 @@ import { definePlugin, type ChatResult, type RequestContext } from "../src/kit.t
 import { UpstreamError, UpstreamUnavailableError } from "../src/errors.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
+import { tcpProxy } from "./helpers/tcp-proxy.ts";
 import { RedisResponseStore } from "../src/surfaces/openai-responses/store/redis-store.ts";
 import { RedisRunChannel } from "../src/surfaces/openai-responses/store/redis-run-channel.ts";
 import type { StoredResponse } from "../src/surfaces/openai-responses/store/response-store.ts";
@@ -603,6 +604,29 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(stored.status).toBe("cancelled");
     expect(textOf(stored)).toBe(textOf(end.response));
     expect(textOf(stored).split(" ").length).toBeLessThan(40);
+  });
+
+  test("a replica's first background run: a cancel sent elsewhere the moment the create answers stops it at once", async () => {
+    const stopListeners = async () => Number(((await redis.command(["PUBSUB", "NUMSUB", "ollaix:responses:stops"])) as [string, number])[1]);
+    const listening = await stopListeners(); // a and b, once they ran one
+    // Its subscriptions reach Redis 400 ms late (its store's writes do not).
+    const lagging = await tcpProxy(redis.port, { holdMs: 400, holdOn: (text) => /SUBSCRIBE/i.test(text) });
+    const fresh = await startTestGateway({ REDIS_URL: `redis://${lagging.address}` }, [dummy, gated]);
+    const seen = calls.length;
+    try {
+      const onFresh = new OpenAI({ baseURL: `${fresh.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const created = await onFresh.responses.create({ model: "gated-model", input: "Hello", background: true });
+      // It hears the stops before any client holds the id (it subscribes with its first run).
+      expect(await stopListeners()).toBe(listening + 1);
+      const call = await nextCall(seen);
+      expect((await onA.responses.cancel(created.id)).status).toBe("cancelled");
+      expect(await abortedSoon(call.signal)).toBe(true);
+      expect((await onFresh.responses.retrieve(created.id)).status).toBe("cancelled");
+    } finally {
+      calls[seen]?.answer("late"); // a run left running would hold the gateway's stop
+      await fresh.close();
+      lagging.stop();
+    }
   });
 
   test("a delete on the replica running it ends the followers elsewhere quietly (its events go after the response, never read as lost)", async () => {

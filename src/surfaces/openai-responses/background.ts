@@ -152,6 +152,7 @@ export class BackgroundRun {
 export class BackgroundRuns {
   readonly #runs = new Map<string, BackgroundRun>();
   readonly #finished: string[] = [];
+  #listening: Promise<void> = Promise.resolve();
 
   constructor(
     /** A running response's lease in the store, and how often the replica running it renews it (response-lease.ts). */
@@ -162,10 +163,18 @@ export class BackgroundRuns {
 
   open(id: string, owner: string | undefined, streamed: boolean): BackgroundRun {
     // From the first run on, this replica hears the stops other replicas send for its runs.
-    this.channel?.onStop(this.#stopped);
+    if (this.channel) this.#listening = this.channel.onStop(this.#stopped);
     const run = new BackgroundRun(id, owner, streamed, streamed ? this.channel : undefined);
     this.#runs.set(id, run);
     return run;
+  }
+
+  /**
+   * Settles once this replica hears the stops other replicas send (or its first try failed): a run's
+   * start waits for it, so that no client holds the id of a run a stop could not reach at once.
+   */
+  get listening(): Promise<void> {
+    return this.#listening;
   }
 
   /** A stop sent by another replica (the key was checked there): for this replica's run, if it still runs. */

@@ -25,8 +25,12 @@ export interface RunChannel {
   follow(id: string, after: number, stored: () => Promise<StoredResponse | undefined>): Promise<ReadableStream<Uint8Array> | undefined>;
   /** Tells the replica running `id` to stop it now. */
   stop(id: string, kind: StopKind): Promise<void>;
-  /** Calls `handler` for every stop sent to any replica (from the first call on). */
-  onStop(handler: (id: string, kind: StopKind) => void): void;
+  /**
+   * Calls `handler` for every stop sent to any replica (from the first call on). Resolves once this
+   * replica hears them, or once the first try failed (it tries again; a stop meanwhile reaches the run
+   * at its next lease renewal); never rejects.
+   */
+  onStop(handler: (id: string, kind: StopKind) => void): Promise<void>;
   /** Ends the streams of the followers reading here (the gateway is stopping): OpenAI's `error` event, after which they can follow again elsewhere. */
   endFollowers(): void;
   /** Ends the followers, and once what was appended is sent (or `waitMs` passed), closes the connections. */

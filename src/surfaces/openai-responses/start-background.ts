@@ -77,6 +77,9 @@ export async function startBackground(
   let renewal: ReturnType<typeof setInterval> | undefined;
   let isStarting = false;
   const start = async () => {
+    // Clients learn the id only from this create's answer: by then a cancel or delete sent from
+    // another replica reaches this one at once (the first run of a replica subscribes here).
+    await d.runs.listening;
     isStarting = true;
     const first = async () => d.store.put(d.entry(running, await leaseFrom()));
     await first().catch(first); // once more: a blip of the store should not fail the create

@@ -67,6 +67,8 @@ export class RedisRunChannel implements RunChannel {
   readonly #followers = new Set<() => void>();
   #subscriber: Promise<RedisClient> | undefined;
   #stopHandler: ((id: string, kind: StopKind) => void) | undefined;
+  /** The first try to hear the stops, settled (`onStop`). */
+  #listening: Promise<void> = Promise.resolve();
   /** The subscriber connection the stops are subscribed on. */
   #stopsOn: RedisClient | undefined;
   /** One log line an outage, for the stops and for the writes. */
@@ -294,10 +296,11 @@ export class RedisRunChannel implements RunChannel {
     await this.#redis.call((c) => c.publish(STOPS, `${kind}:${id}`));
   }
 
-  onStop(handler: (id: string, kind: StopKind) => void): void {
-    if (this.#stopHandler) return;
+  onStop(handler: (id: string, kind: StopKind) => void): Promise<void> {
+    if (this.#stopHandler) return this.#listening;
     this.#stopHandler = handler;
-    this.#listen();
+    this.#listening = this.#listen();
+    return this.#listening;
   }
 
   endFollowers(): void {
@@ -319,10 +322,12 @@ export class RedisRunChannel implements RunChannel {
   }
 
   /** Listens for stops on the subscriber connection (opened if need be); a failure is logged once an outage, and tried again. */
-  #listen(): void {
-    this.#subscribed()
+  #listen(): Promise<void> {
+    return this.#subscribed()
       .then((client) => this.#listenForStops(client))
-      .then(() => (this.#stopsWarned = false))
+      .then(() => {
+        this.#stopsWarned = false;
+      })
       .catch((error) => {
         this.#listenLater();
         if (this.#stopsWarned) return;

@@ -1,0 +1,72 @@
+import type { Socket } from "bun";
+
+export interface TcpProxy {
+  /** `host:port` to connect to instead of the target. */
+  address: string;
+  stop(): void;
+}
+
+interface Link {
+  upstream?: Socket<Link>;
+  /** Bytes from the client not yet sent on (the upstream is connecting, or this connection is held). */
+  pending: Uint8Array[];
+  held: boolean;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 to `targetPort`. A client's bytes in which `holdOn` finds what it looks
+ * for (a command's name, say) are held `holdMs` before they go on, with what that connection sends
+ * after them: that command lags, the rest do not.
+ */
+export async function tcpProxy(targetPort: number, options: { holdMs: number; holdOn: (text: string) => boolean }): Promise<TcpProxy> {
+  const clients = new Set<Socket<Link>>();
+  const flush = (link: Link) => {
+    if (link.held || !link.upstream) return;
+    for (const bytes of link.pending) link.upstream.write(bytes);
+    link.pending = [];
+  };
+  const server = Bun.listen<Link>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      async open(client) {
+        clients.add(client);
+        const link: Link = { pending: [], held: false };
+        client.data = link;
+        link.upstream = await Bun.connect<Link>({
+          hostname: "127.0.0.1",
+          port: targetPort,
+          socket: {
+            data: (_upstream, bytes) => void client.write(bytes),
+            close: () => client.end(),
+            error: () => client.end(),
+          },
+        });
+        flush(link);
+      },
+      data(client, bytes) {
+        const link = client.data;
+        link.pending.push(new Uint8Array(bytes));
+        if (!link.held && options.holdOn(new TextDecoder().decode(bytes))) {
+          link.held = true;
+          setTimeout(() => ((link.held = false), flush(link)), options.holdMs);
+        }
+        flush(link);
+      },
+      close(client) {
+        clients.delete(client);
+        client.data.upstream?.end();
+      },
+      error(client) {
+        client.data.upstream?.end();
+      },
+    },
+  });
+  return {
+    address: `127.0.0.1:${server.port}`,
+    stop() {
+      for (const client of clients) client.end();
+      server.stop(true);
+    },
+  };
+}
