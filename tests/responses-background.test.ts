@@ -723,6 +723,35 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(stream).not.toBeInstanceOf(OpenAI.APIError); // the store is back
   });
 
+  test("a shutdown that begins while a start is being stored is not held by it once the store refuses it", async () => {
+    const c = await startTestGateway({ REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: "10000" }, [dummy, gated]);
+    const onC = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const put = RedisResponseStore.prototype.put;
+    let tries = 0;
+    // Each try of the start's write takes 300 ms, then fails.
+    RedisResponseStore.prototype.put = function (this: RedisResponseStore, entry, json) {
+      if (entry.response.status !== "in_progress") return put.call(this, entry, json);
+      tries++;
+      return Bun.sleep(300).then(() => Promise.reject(new UpstreamUnavailableError("The response store (Redis) is unreachable.", { code: "state_unavailable" })));
+    };
+    const seen = calls.length;
+    try {
+      const refusal = onC.responses.create({ model: "gated-model", input: "Hello", background: true }).catch((error) => error);
+      const call = await nextCall(seen);
+      for (let i = 0; i < 100 && tries === 0; i++) await Bun.sleep(5);
+      expect(tries).toBe(1);
+      const started = performance.now();
+      await c.close(); // the run is still starting: the stop counts it among the running ones
+      expect(performance.now() - started).toBeLessThan(3000); // not the 10 s grace (and 2 s more)
+      expect(((await refusal) as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+      expect(tries).toBe(2);
+      expect(call.signal.aborted).toBe(true);
+    } finally {
+      RedisResponseStore.prototype.put = put;
+      await c.close();
+    }
+  });
+
   test("a delete whose store write fails still drops the events of the run it stopped (503, the response kept)", async () => {
     const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
     const first = await readEvents(stream, (events) => events.length === 3);
