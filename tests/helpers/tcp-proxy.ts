@@ -38,8 +38,8 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
           port: targetPort,
           socket: {
             data: (_upstream, bytes) => void client.write(bytes),
-            close: () => client.end(),
-            error: () => client.end(),
+            close: () => void client.end(),
+            error: () => void client.end(),
           },
         });
         flush(link);
