@@ -723,6 +723,57 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(stream).not.toBeInstanceOf(OpenAI.APIError); // the store is back
   });
 
+  test("a subscription Redis never answers (a stalled connection) holds a create 2 s at most; the stops are tried again on a new connection", async () => {
+    let held = true;
+    const stalled = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: (text) => held && /SUBSCRIBE/i.test(text) });
+    const fresh = await startTestGateway({ REDIS_URL: `redis://${stalled.address}` }, [dummy, gated]);
+    const seen = calls.length;
+    try {
+      const onFresh = new OpenAI({ baseURL: `${fresh.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const started = performance.now();
+      const created = await onFresh.responses.create({ model: "gated-model", input: "Hello", background: true });
+      const waited = performance.now() - started;
+      expect(waited).toBeGreaterThan(1500);
+      expect(waited).toBeLessThan(4000);
+      expect(created.status).toBe("queued");
+      const warnings = fresh.logs.map((line) => JSON.parse(line)).filter((line) => line.level === "warn" && /listen for stops/.test(line.msg));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.stringify(warnings[0])).toContain("did not answer SUBSCRIBE");
+      // The next try (1 s on, a new connection) is answered: the replica hears stops again.
+      held = false;
+      const stopListeners = async () => Number(((await redis.command(["PUBSUB", "NUMSUB", "ollaix:responses:stops"])) as [string, number])[1]);
+      const before = await stopListeners();
+      for (let i = 0; i < 300 && (await stopListeners()) === before; i++) await Bun.sleep(10);
+      expect(await stopListeners()).toBe(before + 1);
+      const call = await nextCall(seen);
+      expect((await onA.responses.cancel(created.id)).status).toBe("cancelled");
+      expect(await abortedSoon(call.signal)).toBe(true);
+    } finally {
+      calls[seen]?.answer("late");
+      await fresh.close();
+      stalled.stop();
+    }
+  });
+
+  test("a follower whose notices' SUBSCRIBE goes unanswered still follows the run to its end, by reading every second", async () => {
+    const stalled = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: (text) => /SUBSCRIBE/i.test(text) && text.includes("ollaix:responses:events:") });
+    const follower = await startTestGateway({ REDIS_URL: `redis://${stalled.address}` }, [dummy, gated]);
+    try {
+      const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+      const first = await readEvents(stream, (events) => events.length === 3);
+      const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+      const onFollower = new OpenAI({ baseURL: `${follower.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const rest = await readEvents(await onFollower.responses.retrieve(id, { stream: true, starting_after: 2 }));
+      expect(rest.map((e) => e.sequence_number)).toEqual(rest.map((_, i) => 3 + i));
+      const last = rest.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
+      expect(last.type).toBe("response.completed");
+      expect(textOf(last.response)).toBe(FULL_TEXT);
+    } finally {
+      await follower.close();
+      stalled.stop();
+    }
+  });
+
   test("a shutdown that begins while a start is being stored is not held by it once the store refuses it", async () => {
     const c = await startTestGateway({ REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: "10000" }, [dummy, gated]);
     const onC = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: "unused", maxRetries: 0 });

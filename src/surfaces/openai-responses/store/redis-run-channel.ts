@@ -23,6 +23,12 @@ const EVENTS_TTL_S = 300;
 const POLL_MS = 1_000;
 /** How long a follower waits for a running response's first frames (its replica may still be opening its connection). */
 const FIRST_FRAMES_MS = 1_000;
+/**
+ * How long a SUBSCRIBE may go unanswered before its connection is taken for stalled (half-open, or a
+ * proxy that holds pub/sub): it is closed, and opened again when next needed. Only `connect` has a
+ * time-out of its own; without this a background create waiting to hear stops would wait forever.
+ */
+const SUBSCRIBE_WAIT_MS = 2_000;
 const TERMINAL = /^event: response\.(completed|incomplete|failed)\n/;
 
 const utf8 = new TextEncoder();
@@ -66,6 +72,8 @@ export class RedisRunChannel implements RunChannel {
   /** The followers reading here, each ended (with the `error` event) by `endFollowers`. */
   readonly #followers = new Set<() => void>();
   #subscriber: Promise<RedisClient> | undefined;
+  /** The subscriber connection's client from its opening on (`#subscriber` resolves only once the stops are subscribed). */
+  #subscriberClient: RedisClient | undefined;
   #stopHandler: ((id: string, kind: StopKind) => void) | undefined;
   /** The first try to hear the stops, settled (`onStop`). */
   #listening: Promise<void> = Promise.resolve();
@@ -156,7 +164,7 @@ export class RedisRunChannel implements RunChannel {
     };
     // Without notices (the subscriber connection is away) the follower still reads every second.
     const subscriber = await this.#subscribed().catch(() => undefined);
-    const isSubscribed = await subscriber?.subscribe(key, notice).then(
+    const isSubscribed = await (subscriber && answeredSoon(subscriber.subscribe(key, notice), subscriber))?.then(
       () => true,
       () => false,
     );
@@ -316,9 +324,9 @@ export class RedisRunChannel implements RunChannel {
     clearTimeout(this.#retry);
     this.#outboxes.clear();
     this.#redis.close();
-    const subscriber = this.#subscriber;
     this.#subscriber = undefined;
-    subscriber?.then((client) => client.close()).catch(() => undefined);
+    this.#subscriberClient?.close(); // also one whose subscribe is still unanswered
+    this.#subscriberClient = undefined;
   }
 
   /** Listens for stops on the subscriber connection (opened if need be); a failure is logged once an outage, and tried again. */
@@ -351,7 +359,7 @@ export class RedisRunChannel implements RunChannel {
     if (!handler || this.#stopsOn === client) return;
     this.#stopsOn = client;
     try {
-      await client.subscribe(STOPS, (message) => stopOf(message, handler));
+      await answeredSoon(client.subscribe(STOPS, (message) => stopOf(message, handler)), client);
     } catch (error) {
       if (this.#stopsOn === client) this.#stopsOn = undefined;
       throw error;
@@ -366,6 +374,7 @@ export class RedisRunChannel implements RunChannel {
     let opening!: Promise<RedisClient>;
     opening = (async () => {
       const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
+      this.#subscriberClient = client;
       client.onclose = () => {
         if (this.#closed || this.#subscriber !== opening) return;
         this.#subscriber = undefined;
@@ -389,6 +398,19 @@ export class RedisRunChannel implements RunChannel {
   #failed(what: string, id: string, error: unknown): void {
     this.#onError(`${what}${id ? ` (${id})` : ""}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** `subscribing`, or a rejection once it went SUBSCRIBE_WAIT_MS unanswered, `client` closed then (a stalled connection would hold every later subscribe too). */
+function answeredSoon<T>(subscribing: Promise<T>, client: RedisClient): Promise<T> {
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`Redis did not answer SUBSCRIBE within ${SUBSCRIBE_WAIT_MS} ms`)); // first: closing rejects the subscribe too
+      client.close();
+    }, SUBSCRIBE_WAIT_MS);
+    timer.unref();
+  });
+  return Promise.race([subscribing, late]).finally(() => clearTimeout(timer));
 }
 
 function stopOf(message: string, handler: (id: string, kind: StopKind) => void): void {
