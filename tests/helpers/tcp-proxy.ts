@@ -11,15 +11,18 @@ interface Link {
   /** Bytes from the client not yet sent on (the upstream is connecting, or this connection is held). */
   pending: Uint8Array[];
   held: boolean;
+  closed: boolean;
 }
 
 /**
  * A TCP proxy on 127.0.0.1 to `targetPort`. A client's bytes in which `holdOn` finds what it looks
- * for (a command's name, say) are held `holdMs` before they go on, with what that connection sends
- * after them: that command lags, the rest do not.
+ * for (a command's name, say; each read is looked at on its own) are held `holdMs` before they go
+ * on, with what that connection sends after them: that command lags, the rest do not.
  */
 export async function tcpProxy(targetPort: number, options: { holdMs: number; holdOn: (text: string) => boolean }): Promise<TcpProxy> {
   const clients = new Set<Socket<Link>>();
+  const timers = new Set<Timer>();
+  const decoder = new TextDecoder();
   const flush = (link: Link) => {
     if (link.held || !link.upstream) return;
     for (const bytes of link.pending) link.upstream.write(bytes);
@@ -31,33 +34,46 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
     socket: {
       async open(client) {
         clients.add(client);
-        const link: Link = { pending: [], held: false };
+        const link: Link = { pending: [], held: false, closed: false };
         client.data = link;
-        link.upstream = await Bun.connect<Link>({
-          hostname: "127.0.0.1",
-          port: targetPort,
-          socket: {
-            data: (_upstream, bytes) => void client.write(bytes),
-            close: () => void client.end(),
-            error: () => void client.end(),
-          },
-        });
-        flush(link);
+        try {
+          link.upstream = await Bun.connect<Link>({
+            hostname: "127.0.0.1",
+            port: targetPort,
+            socket: {
+              data: (_upstream, bytes) => void client.write(bytes),
+              close: () => void client.end(),
+              error: () => void client.end(),
+            },
+          });
+        } catch {
+          client.end(); // the target is away: so is this connection
+          return;
+        }
+        if (link.closed) link.upstream.end(); // the client left while this connected
+        else flush(link);
       },
       data(client, bytes) {
         const link = client.data;
         link.pending.push(new Uint8Array(bytes));
-        if (!link.held && options.holdOn(new TextDecoder().decode(bytes))) {
+        if (!link.held && options.holdOn(decoder.decode(bytes))) {
           link.held = true;
-          setTimeout(() => ((link.held = false), flush(link)), options.holdMs);
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            link.held = false;
+            flush(link);
+          }, options.holdMs);
+          timers.add(timer);
         }
         flush(link);
       },
       close(client) {
         clients.delete(client);
+        client.data.closed = true;
         client.data.upstream?.end();
       },
       error(client) {
+        client.data.closed = true;
         client.data.upstream?.end();
       },
     },
@@ -65,6 +81,8 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
   return {
     address: `127.0.0.1:${server.port}`,
     stop() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       for (const client of clients) client.end();
       server.stop(true);
     },
