@@ -33,13 +33,14 @@ const answerOf = (text: string): ChatResult => ({
 });
 
 /**
- * `gated-model` answers when the test says; `words-model` streams 40 words; `deaf-model` and
+ * `gated-model` answers when the test says; `words-model` streams 40 words (`slow-words`: one
+ * every 75 ms rather than 15); `deaf-model` and
  * `deaf-words` do the same as a provider that ignores its signal (answering after 600 ms, or
  * streaming a word every 15 ms to the end).
  */
 const gated = definePlugin({
   name: "gated",
-  models: [{ id: "gated-model" }, { id: "words-model" }, { id: "deaf-model" }, { id: "deaf-words" }],
+  models: [{ id: "gated-model" }, { id: "words-model" }, { id: "slow-words" }, { id: "deaf-model" }, { id: "deaf-words" }],
   chat: (request, ctx: RequestContext) =>
     request.model === "deaf-model" ? Bun.sleep(600).then(() => answerOf("deaf")) : new Promise<ChatResult>((resolve, reject) => {
       const signal = ctx.signal;
@@ -56,7 +57,7 @@ const gated = definePlugin({
     const deaf = request.model === "deaf-words";
     for (let i = 0; i < 40 && (deaf || !ctx.signal.aborted); i++) {
       yield { choices: [{ index: 0, delta: { content: `${i === 0 ? "" : " "}w${i}` } }] };
-      await Bun.sleep(15);
+      await Bun.sleep(request.model === "slow-words" ? 75 : 15);
     }
     if (deaf || !ctx.signal.aborted) yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
   },
@@ -755,24 +756,33 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     }
   });
 
-  test("a follower whose notices' SUBSCRIBE goes unanswered still follows the run to its end, by reading every second", async () => {
+  test("a follower whose notices' SUBSCRIBE goes unanswered still follows a running run to its end, by reading on its own", async () => {
     const stalled = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: (text) => /SUBSCRIBE/i.test(text) && text.includes("ollaix:responses:events:") });
     const follower = await startTestGateway({ REDIS_URL: `redis://${stalled.address}` }, [dummy, gated]);
     try {
-      const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+      // A word every 75 ms: the run goes on ~1 s after the follower's SUBSCRIBE is given up (at 2 s).
+      const stream = await onA.responses.create({ model: "slow-words", input: "Count", stream: true, background: true });
       const first = await readEvents(stream, (events) => events.length === 3);
       const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
       const onFollower = new OpenAI({ baseURL: `${follower.url}/v1`, apiKey: "unused", maxRetries: 0 });
-      const rest = await readEvents(await onFollower.responses.retrieve(id, { stream: true, starting_after: 2 }));
+      const started = performance.now();
+      const arrivals: number[] = [];
+      const rest = await readEvents(await onFollower.responses.retrieve(id, { stream: true, starting_after: 2 }), (events) => {
+        arrivals[events.length - 1] = performance.now() - started;
+        return false;
+      });
       expect(rest.map((e) => e.sequence_number)).toEqual(rest.map((_, i) => 3 + i));
       const last = rest.at(-1) as OpenAI.Responses.ResponseCompletedEvent;
       expect(last.type).toBe("response.completed");
       expect(textOf(last.response)).toBe(FULL_TEXT);
+      // Events that came after the SUBSCRIBE was given up were read while the run went on, not in one read at its end.
+      const afterGivingUp = arrivals.filter((at) => at > 2100);
+      expect(new Set(afterGivingUp.map((at) => Math.round(at / 50))).size).toBeGreaterThan(3);
     } finally {
       await follower.close();
       stalled.stop();
     }
-  });
+  }, 15_000);
 
   test("a shutdown that begins while a start is being stored is not held by it once the store refuses it", async () => {
     const c = await startTestGateway({ REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: "10000" }, [dummy, gated]);

@@ -337,6 +337,7 @@ export class RedisRunChannel implements RunChannel {
         this.#stopsWarned = false;
       })
       .catch((error) => {
+        if (this.#closed) return; // closed mid-subscribe: nothing went wrong
         this.#listenLater();
         if (this.#stopsWarned) return;
         this.#stopsWarned = true;
