@@ -784,6 +784,36 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     }
   }, 15_000);
 
+  test("a follower whose notices' connection drops mid-stream goes on reading on its own, not once a second", async () => {
+    const proxy = await tcpProxy(redis.port, { holdMs: 0, holdOn: () => false });
+    const follower = await startTestGateway({ REDIS_URL: `redis://${proxy.address}` }, [dummy, gated]);
+    try {
+      const stream = await onA.responses.create({ model: "slow-words", input: "Count", stream: true, background: true });
+      const first = await readEvents(stream, (events) => events.length === 3);
+      const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+      const onFollower = new OpenAI({ baseURL: `${follower.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      let droppedAt = Infinity;
+      const arrivals: number[] = [];
+      const rest = await readEvents(await onFollower.responses.retrieve(id, { stream: true, starting_after: 2 }), (events) => {
+        arrivals.push(performance.now());
+        if (events.length === 5) {
+          proxy.drop((sent) => /SUBSCRIBE/i.test(sent)); // the notices' connection, not the one reads go on
+          droppedAt = performance.now();
+        }
+        return false;
+      });
+      expect(droppedAt).toBeLessThan(Infinity);
+      expect(rest.at(-1)!.type).toBe("response.completed");
+      expect(rest.map((e) => e.sequence_number)).toEqual(rest.map((_, i) => 3 + i));
+      // ~2 s of words after the drop, a word every 75 ms: read in many reads (once a second would be 2 or 3).
+      const reads = new Set(arrivals.filter((at) => at > droppedAt + 100).map((at) => Math.round(at / 50)));
+      expect(reads.size).toBeGreaterThan(8);
+    } finally {
+      await follower.close();
+      proxy.stop();
+    }
+  }, 15_000);
+
   test("a shutdown that begins while a start is being stored is not held by it once the store refuses it", async () => {
     const c = await startTestGateway({ REDIS_URL: redis.url, SHUTDOWN_GRACE_MS: "10000" }, [dummy, gated]);
     const onC = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: "unused", maxRetries: 0 });

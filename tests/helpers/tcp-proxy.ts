@@ -3,6 +3,8 @@ import type { Socket } from "bun";
 export interface TcpProxy {
   /** `host:port` to connect to instead of the target. */
   address: string;
+  /** Ends the connections whose bytes sent so far (their first 4 KiB) `sent` picks. */
+  drop(sent: (text: string) => boolean): void;
   stop(): void;
 }
 
@@ -12,6 +14,8 @@ interface Link {
   pending: Uint8Array[];
   held: boolean;
   closed: boolean;
+  /** The first 4 KiB the client sent, as text. */
+  sent: string;
 }
 
 /**
@@ -34,7 +38,7 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
     socket: {
       async open(client) {
         clients.add(client);
-        const link: Link = { pending: [], held: false, closed: false };
+        const link: Link = { pending: [], held: false, closed: false, sent: "" };
         client.data = link;
         try {
           link.upstream = await Bun.connect<Link>({
@@ -56,7 +60,9 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
       data(client, bytes) {
         const link = client.data;
         link.pending.push(new Uint8Array(bytes));
-        if (!link.held && options.holdOn(decoder.decode(bytes))) {
+        const text = decoder.decode(bytes);
+        if (link.sent.length < 4096) link.sent += text.slice(0, 4096 - link.sent.length);
+        if (!link.held && options.holdOn(text)) {
           link.held = true;
           const timer = setTimeout(() => {
             timers.delete(timer);
@@ -80,6 +86,9 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
   });
   return {
     address: `127.0.0.1:${server.port}`,
+    drop(sent) {
+      for (const client of clients) if (sent(client.data.sent)) client.end();
+    },
     stop() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

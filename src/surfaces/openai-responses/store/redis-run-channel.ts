@@ -275,7 +275,9 @@ export class RedisRunChannel implements RunChannel {
               let timer: Timer | undefined;
               await new Promise<void>((resolve) => {
                 wake = resolve;
-                timer = setTimeout(resolve, isSubscribed ? Math.min(POLL_MS, this.#checkMs) : Math.min(100, this.#checkMs));
+                // Notices come only while the connection holds the subscription (a dropped one loses it).
+                const isNotified = isSubscribed && subscriber!.connected;
+                timer = setTimeout(resolve, isNotified ? Math.min(POLL_MS, this.#checkMs) : Math.min(100, this.#checkMs));
               });
               clearTimeout(timer);
             }
