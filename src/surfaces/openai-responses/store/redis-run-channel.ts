@@ -162,7 +162,7 @@ export class RedisRunChannel implements RunChannel {
       isNoticed = true;
       wake?.();
     };
-    // Without notices (the subscriber connection is away) the follower still reads every second.
+    // Without notices (the subscriber connection is away, or its SUBSCRIBE unanswered) the follower reads every 100 ms.
     const subscriber = await this.#subscribed().catch(() => undefined);
     const isSubscribed = await (subscriber && answeredSoon(subscriber.subscribe(key, notice), subscriber))?.then(
       () => true,
