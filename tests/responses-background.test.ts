@@ -160,8 +160,13 @@ test("a provider failure after the create is the response's `failed` status with
 });
 
 test("refusals before the model is reached are the create's own errors, and nothing is stored", async () => {
+  const logged = gw.logs.length;
   const unknown = await client.responses.create({ model: "no-such-model", input: "Hello", background: true }).catch((e) => e);
   expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+  // The pipeline's refusal is the request's one outcome (it comes before the start, which never waits on it).
+  await Bun.sleep(20);
+  const lines = gw.logs.slice(logged).map((line) => JSON.parse(line) as { msg: string; status?: number; model?: string });
+  expect(lines.filter((line) => line.msg === "request").map((line) => line.status)).toEqual([404]);
   const unstored = await client.responses.create({ model: "gated-model", input: "Hello", background: true, store: false }).catch((e) => e);
   expect(unstored).toMatchObject({ status: 400, param: "background", error: { type: "invalid_request_error" } });
   const foreground = await client.responses.create({ model: "dummy-model:1.0", input: "Hello" });
@@ -697,12 +702,16 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     const logged = a.logs.length;
     let refusal: unknown;
     let streamRefusal: unknown;
+    let instantRefusal: unknown;
     try {
       refusal = await onA.responses.create({ model: "gated-model", input: "Hello", background: true }).catch((error) => error);
       streamRefusal = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true }).catch((error) => error);
+      // The dummy answers before the store has refused the start twice: its answer is not a second outcome.
+      instantRefusal = await onA.responses.create({ model: "dummy-model:1.0", input: "Hello", background: true }).catch((error) => error);
     } finally {
       RedisResponseStore.prototype.put = put;
     }
+    expect((instantRefusal as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
     expect((streamRefusal as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
     expect(refusal).toBeInstanceOf(OpenAI.APIError);
     expect((refusal as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
@@ -716,6 +725,7 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     // One outcome a request, the client's 503; the provider is not blamed for the store.
     const lines = a.logs.slice(logged).map((line) => JSON.parse(line) as { msg: string; status?: number; error?: string });
     expect(lines.filter((line) => line.msg === "request").map((line) => [line.status, line.error])).toEqual([
+      [503, "state_unavailable"],
       [503, "state_unavailable"],
       [503, "state_unavailable"],
     ]);

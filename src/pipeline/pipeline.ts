@@ -50,6 +50,12 @@ export interface CallInfo {
    * "auto"` drops the oldest items); may refuse it. Called per deployment tried.
    */
   fitContext?: (chat: ChatRequest, contextLength: number) => Promise<ChatRequest>;
+  /**
+   * A background call's outcome waits for this: true, it is emitted; false, it is dropped (the
+   * response's start was refused after the call had begun: the create's error is the request's one
+   * outcome, even where the provider had already answered).
+   */
+  outcomeWhen?: Promise<boolean>;
 }
 
 /** What the pipeline hands back with a complete answer. */
@@ -382,7 +388,9 @@ export class Pipeline {
       limit: t.limit,
       fallback: t.fallback,
     };
-    bus.emit(outcome);
+    const when = call.outcomeWhen;
+    if (when === undefined) bus.emit(outcome);
+    else void when.then((isKept) => isKept && bus.emit(outcome));
   }
 }
 

@@ -35,7 +35,10 @@ export async function startBackground(
   const run = d.runs.open(frame.id, call.owner, chat.stream === true);
   let reached!: () => void;
   const atProvider = new Promise<void>((resolve) => (reached = resolve));
-  const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached() };
+  // The call's outcome is the request's unless the start is refused (then the create's error is).
+  let started!: (isKept: boolean) => void;
+  const outcomeWhen = new Promise<boolean>((resolve) => (started = resolve));
+  const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached(), outcomeWhen };
 
   // The store's writes for this run, one after another. The first must land before the create
   // answers (else the create fails with the store's 503 and the call stops: no client ever holds
@@ -85,6 +88,7 @@ export async function startBackground(
     await first().catch(first); // once more: a blip of the store should not fail the create
     renewal = setInterval(renew, renewMs);
     renewal.unref();
+    started(true);
   };
   const finish = (response: ResponseObject) =>
     write(async () => {
@@ -130,6 +134,8 @@ export async function startBackground(
     // may have landed unanswered goes (best effort; its lease lapses otherwise).
     // (A stream's unread body ends through the same signal, within the scope's next tick.)
     run.cancel(markReported(new Error("the background response's start was not stored")));
+    // A refusal before the start (the pipeline's own, with its outcome) stands; after it, the call's goes.
+    started(!isStarting);
     if (isStarting) void d.store.delete(frame.id).catch(() => undefined);
     run.abandon(failed(error));
     d.runs.forget(frame.id);
