@@ -794,7 +794,7 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     }
   }, 15_000);
 
-  test("a follower whose notices' connection drops mid-stream goes on reading on its own, not once a second", async () => {
+  test("a follower whose notices' connection drops mid-stream goes on reading on its own, not once a second, and subscribes again", async () => {
     const proxy = await tcpProxy(redis.port, { holdMs: 0, holdOn: () => false });
     const follower = await startTestGateway({ REDIS_URL: `redis://${proxy.address}` }, [dummy, gated]);
     try {
@@ -804,6 +804,16 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
       const onFollower = new OpenAI({ baseURL: `${follower.url}/v1`, apiKey: "unused", maxRetries: 0 });
       let droppedAt = Infinity;
       const arrivals: number[] = [];
+      // Who listens to the run's notices, sampled while it streams: the follower alone.
+      const subscribers: { at: number; count: number }[] = [];
+      let isReading = true;
+      const sampling = (async () => {
+        while (isReading) {
+          const [, count] = (await redis.command(["PUBSUB", "NUMSUB", `ollaix:responses:events:${id}`])) as [string, number];
+          subscribers.push({ at: performance.now(), count: Number(count) });
+          await Bun.sleep(20);
+        }
+      })();
       const rest = await readEvents(await onFollower.responses.retrieve(id, { stream: true, starting_after: 2 }), (events) => {
         arrivals.push(performance.now());
         if (events.length === 5) {
@@ -812,7 +822,15 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
         }
         return false;
       });
+      isReading = false;
+      await sampling;
       expect(droppedAt).toBeLessThan(Infinity);
+      // Unsubscribed by the drop, then subscribed again on a new connection about a second on, while the run went on.
+      const afterDrop = subscribers.filter((sample) => sample.at > droppedAt + 50);
+      expect(afterDrop.some((sample) => sample.count === 0)).toBe(true);
+      const renewed = afterDrop.find((sample) => sample.count === 1);
+      expect(renewed).toBeDefined();
+      expect(renewed!.at - droppedAt).toBeLessThan(2000);
       expect(rest.at(-1)!.type).toBe("response.completed");
       expect(rest.map((e) => e.sequence_number)).toEqual(rest.map((_, i) => 3 + i));
       // ~2 s of words after the drop, a word every 75 ms: read in many reads (once a second would be 2 or 3).

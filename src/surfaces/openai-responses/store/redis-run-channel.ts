@@ -21,6 +21,8 @@ const END = "";
 const EVENTS_TTL_S = 300;
 /** A follower reads again this often when no notice came (one lost with a dropped subscriber connection). */
 const POLL_MS = 1_000;
+/** How often a follower without notices tries to subscribe to them again. */
+const RESUBSCRIBE_MS = 1_000;
 /** How long a follower waits for a running response's first frames (its replica may still be opening its connection). */
 const FIRST_FRAMES_MS = 1_000;
 /**
@@ -162,13 +164,33 @@ export class RedisRunChannel implements RunChannel {
       isNoticed = true;
       wake?.();
     };
-    // Without notices (the subscriber connection is away, or its SUBSCRIBE unanswered) the follower reads every 100 ms.
-    const subscriber = await this.#subscribed().catch(() => undefined);
-    const isSubscribed = await (subscriber && answeredSoon(subscriber.subscribe(key, notice), subscriber))?.then(
-      () => true,
-      () => false,
-    );
     let isOver = false;
+    // The connection that holds this follower's subscription to the notices. Without one (the
+    // subscriber connection dropped, or its SUBSCRIBE went unanswered) the follower reads every
+    // 100 ms, and subscribes again on a new connection at most once a second.
+    let noticesOn: RedisClient | undefined;
+    let isSubscribing = false;
+    let subscribedAt = performance.now();
+    const subscribeNotices = async (): Promise<boolean> => {
+      isSubscribing = true;
+      subscribedAt = performance.now();
+      try {
+        const client = await this.#subscribed();
+        if (isOver) return false;
+        await answeredSoon(client.subscribe(key, notice), client);
+        if (isOver) {
+          if (client.connected) client.unsubscribe(key, notice).catch(() => undefined);
+          return false;
+        }
+        noticesOn = client;
+        return true;
+      } catch {
+        return false; // read on without notices; tried again a second on
+      } finally {
+        isSubscribing = false;
+      }
+    };
+    await subscribeNotices();
     let isHalted = false;
     const halt = () => {
       isHalted = true;
@@ -179,7 +201,7 @@ export class RedisRunChannel implements RunChannel {
       isOver = true;
       this.#followers.delete(halt);
       wake?.();
-      if (isSubscribed && subscriber!.connected) subscriber!.unsubscribe(key, notice).catch(() => undefined);
+      if (noticesOn?.connected) noticesOn.unsubscribe(key, notice).catch(() => undefined);
     };
     this.#followers.add(halt);
     if (this.#isStopping) halt();
@@ -276,7 +298,11 @@ export class RedisRunChannel implements RunChannel {
               await new Promise<void>((resolve) => {
                 wake = resolve;
                 // Notices come only while the connection holds the subscription (a dropped one loses it).
-                const isNotified = isSubscribed && subscriber!.connected;
+                const isNotified = noticesOn?.connected === true;
+                if (!isNotified && !isSubscribing && !this.#isStopping && performance.now() - subscribedAt >= RESUBSCRIBE_MS) {
+                  // Once subscribed, one more read: a frame written before the SUBSCRIBE took sent no notice here.
+                  void subscribeNotices().then((isSubscribed) => isSubscribed && notice());
+                }
                 timer = setTimeout(resolve, isNotified ? Math.min(POLL_MS, this.#checkMs) : Math.min(100, this.#checkMs));
               });
               clearTimeout(timer);
@@ -369,7 +395,7 @@ export class RedisRunChannel implements RunChannel {
     }
   }
 
-  /** The subscriber connection. A dropped one is replaced (followers poll meanwhile), and the stops subscribed again. */
+  /** The subscriber connection. A dropped one is replaced when next needed (followers read every 100 ms meanwhile, and subscribe again), and the stops subscribed again. */
   #subscribed(): Promise<RedisClient> {
     if (this.#closed) return Promise.reject(new Error("the run channel is closed"));
     if (this.#subscriber) return this.#subscriber;
