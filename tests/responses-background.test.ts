@@ -825,7 +825,8 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
       isReading = false;
       await sampling;
       expect(droppedAt).toBeLessThan(Infinity);
-      // Unsubscribed by the drop, then subscribed again on a new connection about a second on, while the run went on.
+      // Unsubscribed by the drop, then subscribed again on a new connection while the run went on (a
+      // second after its first subscription: the drop comes sooner than that here).
       const afterDrop = subscribers.filter((sample) => sample.at > droppedAt + 50);
       expect(afterDrop.some((sample) => sample.count === 0)).toBe(true);
       const renewed = afterDrop.find((sample) => sample.count === 1);
@@ -1103,6 +1104,93 @@ describe("the run channel over a real Redis", () => {
       await reader.close();
     }
   });
+
+  test("a follower whose notices' connection drops is woken, subscribes again at once and hears notices again; refused connections are tried once a second for all followers", async () => {
+    const proxy = await tcpProxy(redis.port, { holdMs: 0, holdOn: () => false });
+    const writer = new RedisRunChannel(redis.url);
+    const reader = new RedisRunChannel(`redis://${proxy.address}`);
+    const ids = Array.from({ length: 5 }, () => `resp_${crypto.randomUUID().replaceAll("-", "")}`);
+    const [id] = ids as [string];
+    const late = Array.from({ length: 5 }, () => `resp_${crypto.randomUUID().replaceAll("-", "")}`);
+    const listeners = async (run: string) => Number(((await redis.command(["PUBSUB", "NUMSUB", `ollaix:responses:events:${run}`])) as [string, number])[1]);
+    const until = async (check: () => Promise<boolean>, ms: number) => {
+      const started = performance.now();
+      while (!(await check()) && performance.now() - started < ms) await Bun.sleep(10);
+      return performance.now() - started;
+    };
+    const decoder = new TextDecoder();
+    try {
+      for (const run of ids) writer.append(run, 0, [frame(0)]);
+      const streams = await Promise.all(ids.map(async (run) => (await reader.follow(run, -1, async () => entry("in_progress")))!));
+      const first = streams[0]!.getReader();
+      const next = async () => decoder.decode((await first.read()).value);
+      // The other four read on their own: a stream not read waits for nothing, and subscribes to nothing again.
+      const others = streams.slice(1).map((stream) => readAll(stream));
+      expect(await next()).toBe(frame(0));
+      expect(await until(async () => (await Promise.all(ids.map(listeners))).every((n) => n === 1), 2000)).toBeLessThan(2000);
+      // A notice brings each frame within milliseconds; reading every 100 ms would, 5 times in a row, seldom do.
+      let sequence = 1;
+      const latencies = async () => {
+        const found: number[] = [];
+        for (let i = 0; i < 5; i++, sequence++) {
+          await Bun.sleep(250);
+          const sent = performance.now();
+          writer.append(id, sequence, [frame(sequence)]);
+          expect(await next()).toBe(frame(sequence));
+          found.push(performance.now() - sent);
+        }
+        return found;
+      };
+      expect(Math.max(...(await latencies()))).toBeLessThan(30);
+
+      // Dropped while the follower waits for the next frame (a second, with notices): woken, it subscribes again at once.
+      await Bun.sleep(1100);
+      writer.append(id, sequence, [frame(sequence)]);
+      expect(await next()).toBe(frame(sequence++));
+      const reading = next(); // the follower waits (for up to a second) for what comes next
+      await Bun.sleep(200);
+      const pubsubClients = async () => [...String(await redis.command(["CLIENT", "LIST", "TYPE", "pubsub"])).matchAll(/\bid=(\d+)/g)].map((m) => m[1]);
+      const before = new Set(await pubsubClients());
+      proxy.drop((sent) => /SUBSCRIBE/i.test(sent));
+      const dropped = performance.now();
+      await until(async () => (await pubsubClients()).some((client) => !before.has(client)) && (await listeners(id)) === 1, 2000);
+      expect(performance.now() - dropped).toBeLessThan(400);
+      writer.append(id, sequence, [frame(sequence)]);
+      expect(await reading).toBe(frame(sequence++));
+      expect(Math.max(...(await latencies()))).toBeLessThan(30);
+
+      // Connections refused (a Redis at maxclients): followers that begin meanwhile, each at its own
+      // moment, try with the others once a second, not each once a second.
+      proxy.refusing = true;
+      const opened = proxy.opened;
+      proxy.drop((sent) => /SUBSCRIBE/i.test(sent));
+      for (const run of late) {
+        writer.append(run, 0, [frame(0)]);
+        others.push(readAll((await reader.follow(run, -1, async () => entry("in_progress")))!));
+        await Bun.sleep(200);
+      }
+      await Bun.sleep(2000);
+      expect(proxy.opened - opened).toBeGreaterThanOrEqual(2);
+      expect(proxy.opened - opened).toBeLessThanOrEqual(6);
+      // Meanwhile the followers read on their own, every 100 ms.
+      writer.append(id, sequence, [frame(sequence)]);
+      const sent = performance.now();
+      expect(await next()).toBe(frame(sequence++));
+      expect(performance.now() - sent).toBeLessThan(300);
+      proxy.refusing = false;
+      expect(await until(async () => (await Promise.all([...ids, ...late].map(listeners))).every((n) => n === 1), 3000)).toBeLessThan(3000);
+
+      // Ended, the followers leave their subscriptions with them.
+      for (const run of [...ids, ...late]) writer.end(run, run === id ? sequence : 1);
+      expect((await first.read()).done).toBe(true);
+      expect(await Promise.all(others)).toEqual(Array(9).fill(frame(0)));
+      expect(await until(async () => (await Promise.all([...ids, ...late].map(listeners))).every((n) => n === 0), 2000)).toBeLessThan(2000);
+    } finally {
+      await reader.close();
+      await writer.close();
+      proxy.stop();
+    }
+  }, 20_000);
 
   test("a run's events outlive the longest silence a stream may have (STREAM_IDLE_TIMEOUT_MS)", async () => {
     for (const [idleMs, floor] of [[120_000, 300], [900_000, 960]] as const) {

@@ -5,6 +5,10 @@ export interface TcpProxy {
   address: string;
   /** Ends the connections whose bytes sent so far (their first 4 KiB) `sent` picks. */
   drop(sent: (text: string) => boolean): void;
+  /** While true, connections are ended as soon as they open (a Redis at `maxclients` answers so). */
+  refusing: boolean;
+  /** Connections opened so far, refused ones included. */
+  readonly opened: number;
   stop(): void;
 }
 
@@ -27,6 +31,7 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
   const clients = new Set<Socket<Link>>();
   const timers = new Set<Timer>();
   const decoder = new TextDecoder();
+  let opened = 0;
   const flush = (link: Link) => {
     if (link.held || !link.upstream) return;
     for (const bytes of link.pending) link.upstream.write(bytes);
@@ -37,9 +42,11 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
     port: 0,
     socket: {
       async open(client) {
-        clients.add(client);
+        opened++;
         const link: Link = { pending: [], held: false, closed: false, sent: "" };
         client.data = link;
+        if (proxy.refusing) return void client.end();
+        clients.add(client);
         try {
           link.upstream = await Bun.connect<Link>({
             hostname: "127.0.0.1",
@@ -84,7 +91,11 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
       },
     },
   });
-  return {
+  const proxy: TcpProxy = {
+    refusing: false,
+    get opened() {
+      return opened;
+    },
     address: `127.0.0.1:${server.port}`,
     drop(sent) {
       for (const client of clients) if (sent(client.data.sent)) client.end();
@@ -96,4 +107,5 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
       server.stop(true);
     },
   };
+  return proxy;
 }

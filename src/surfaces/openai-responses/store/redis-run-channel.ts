@@ -73,6 +73,8 @@ export class RedisRunChannel implements RunChannel {
   readonly #outboxes = new Map<string, Outbox>();
   /** The followers reading here, each ended (with the `error` event) by `endFollowers`. */
   readonly #followers = new Set<() => void>();
+  /** The followers' wake-ups, called when the subscriber connection drops: they read, and subscribe again, at once. */
+  readonly #onLost = new Set<() => void>();
   #subscriber: Promise<RedisClient> | undefined;
   /** The subscriber connection's client from its opening on (`#subscriber` resolves only once the stops are subscribed). */
   #subscriberClient: RedisClient | undefined;
@@ -85,6 +87,9 @@ export class RedisRunChannel implements RunChannel {
   #stopsWarned = false;
   #writesWarned = false;
   #retry: Timer | undefined;
+  /** When opening the subscriber connection last failed, and why: followers try once a second between them, not each on its own. */
+  #openFailedAt = -Infinity;
+  #openError: unknown;
   /** `endFollowers` was called: a follower that starts after it ends at once. */
   #isStopping = false;
   #closed = false;
@@ -167,7 +172,8 @@ export class RedisRunChannel implements RunChannel {
     let isOver = false;
     // The connection that holds this follower's subscription to the notices. Without one (the
     // subscriber connection dropped, or its SUBSCRIBE went unanswered) the follower reads every
-    // 100 ms, and subscribes again on a new connection at most once a second.
+    // 100 ms, and subscribes again on a new connection: woken at once when the connection drops,
+    // at most once a second for itself, and once a second for the channel while openings fail.
     let noticesOn: RedisClient | undefined;
     let isSubscribing = false;
     let subscribedAt = performance.now();
@@ -196,14 +202,17 @@ export class RedisRunChannel implements RunChannel {
       isHalted = true;
       wake?.();
     };
+    const lost = () => wake?.();
     const leave = () => {
       if (isOver) return;
       isOver = true;
       this.#followers.delete(halt);
+      this.#onLost.delete(lost);
       wake?.();
       if (noticesOn?.connected) noticesOn.unsubscribe(key, notice).catch(() => undefined);
     };
     this.#followers.add(halt);
+    this.#onLost.add(lost);
     if (this.#isStopping) halt();
     let next = Math.max(0, after + 1);
     let lastFrame = "";
@@ -359,7 +368,7 @@ export class RedisRunChannel implements RunChannel {
 
   /** Listens for stops on the subscriber connection (opened if need be); a failure is logged once an outage, and tried again. */
   #listen(): Promise<void> {
-    return this.#subscribed()
+    return this.#subscribed(false)
       .then((client) => this.#listenForStops(client))
       .then(() => {
         this.#stopsWarned = false;
@@ -395,10 +404,16 @@ export class RedisRunChannel implements RunChannel {
     }
   }
 
-  /** The subscriber connection. A dropped one is replaced when next needed (followers read every 100 ms meanwhile, and subscribe again), and the stops subscribed again. */
-  #subscribed(): Promise<RedisClient> {
+  /**
+   * The subscriber connection. A dropped one is replaced when next needed (its followers are woken:
+   * they subscribe again at once, and read every 100 ms until they are), and the stops subscribed
+   * again. After a failed opening, the next is a second on (`isGated`; the stops' own retry keeps
+   * that pace itself): followers each try once a second, and a refused connection fails at once.
+   */
+  #subscribed(isGated = true): Promise<RedisClient> {
     if (this.#closed) return Promise.reject(new Error("the run channel is closed"));
     if (this.#subscriber) return this.#subscriber;
+    if (isGated && performance.now() - this.#openFailedAt < RESUBSCRIBE_MS) return Promise.reject(this.#openError);
     // Read by the connection's close handler, which runs after this assignment.
     let opening!: Promise<RedisClient>;
     opening = (async () => {
@@ -408,6 +423,7 @@ export class RedisRunChannel implements RunChannel {
         if (this.#closed || this.#subscriber !== opening) return;
         this.#subscriber = undefined;
         this.#listenLater();
+        for (const wakeUp of this.#onLost) wakeUp();
       };
       try {
         await client.connect();
@@ -415,6 +431,8 @@ export class RedisRunChannel implements RunChannel {
         return client;
       } catch (error) {
         if (this.#subscriber === opening) this.#subscriber = undefined;
+        this.#openFailedAt = performance.now();
+        this.#openError = error;
         client.close();
         this.#listenLater();
         throw error;
