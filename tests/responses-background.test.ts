@@ -1192,6 +1192,35 @@ describe("the run channel over a real Redis", () => {
     }
   }, 20_000);
 
+  test("a follower that leaves while subscribing again leaves no subscription behind once the SUBSCRIBE is answered", async () => {
+    let isHolding = false;
+    const proxy = await tcpProxy(redis.port, { holdMs: 1000, holdOn: (text) => isHolding && /\nSUBSCRIBE\r/i.test(text) && text.includes("ollaix:responses:events:") });
+    const writer = new RedisRunChannel(redis.url);
+    const reader = new RedisRunChannel(`redis://${proxy.address}`);
+    const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
+    const listeners = async () => Number(((await redis.command(["PUBSUB", "NUMSUB", `ollaix:responses:events:${id}`])) as [string, number])[1]);
+    try {
+      writer.append(id, 0, [frame(0)]);
+      const stream = (await reader.follow(id, -1, async () => entry("in_progress")))!.getReader();
+      expect(new TextDecoder().decode((await stream.read()).value)).toBe(frame(0));
+      expect(await listeners()).toBe(1);
+      const reading = stream.read(); // the follower waits for its next frame
+      await Bun.sleep(1100); // a second after its subscription: a drop renews at once
+      isHolding = true;
+      proxy.drop((sent) => /SUBSCRIBE/i.test(sent));
+      await Bun.sleep(300); // the new SUBSCRIBE is held
+      expect(await listeners()).toBe(0);
+      await stream.cancel();
+      await reading;
+      await Bun.sleep(1200); // answered by now
+      expect(await listeners()).toBe(0);
+    } finally {
+      await reader.close();
+      await writer.close();
+      proxy.stop();
+    }
+  });
+
   test("a run's events outlive the longest silence a stream may have (STREAM_IDLE_TIMEOUT_MS)", async () => {
     for (const [idleMs, floor] of [[120_000, 300], [900_000, 960]] as const) {
       const writer = new RedisRunChannel(redis.url, () => {}, { streamIdleTimeoutMs: idleMs });
