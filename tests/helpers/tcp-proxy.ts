@@ -7,6 +7,8 @@ export interface TcpProxy {
   drop(sent: (text: string) => boolean): void;
   /** While true, connections are ended as soon as they open (a Redis at `maxclients` answers so). */
   refusing: boolean;
+  /** While set, a connection that sends bytes it picks is ended a few ms after they went on (a proxy that ends pub/sub connections). */
+  ending: ((text: string) => boolean) | undefined;
   /** Connections opened so far, refused ones included. */
   readonly opened: number;
   stop(): void;
@@ -79,6 +81,7 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
           timers.add(timer);
         }
         flush(link);
+        if (proxy.ending?.(text)) setTimeout(() => client.end(), 5);
       },
       close(client) {
         clients.delete(client);
@@ -93,6 +96,7 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
   });
   const proxy: TcpProxy = {
     refusing: false,
+    ending: undefined,
     get opened() {
       return opened;
     },

@@ -308,7 +308,7 @@ export class RedisRunChannel implements RunChannel {
                 wake = resolve;
                 // Notices come only while the connection holds the subscription (a dropped one loses it).
                 const isNotified = noticesOn?.connected === true;
-                if (!isNotified && !isSubscribing && !this.#isStopping && performance.now() - subscribedAt >= RESUBSCRIBE_MS) {
+                if (!isNotified && !isSubscribing && !this.#isStopping && performance.now() - subscribedAt >= RESUBSCRIBE_MS && this.#mayOpen()) {
                   // Once subscribed, one more read: a frame written before the SUBSCRIBE took sent no notice here.
                   void subscribeNotices().then((isSubscribed) => isSubscribed && notice());
                 }
@@ -413,15 +413,21 @@ export class RedisRunChannel implements RunChannel {
   #subscribed(isGated = true): Promise<RedisClient> {
     if (this.#closed) return Promise.reject(new Error("the run channel is closed"));
     if (this.#subscriber) return this.#subscriber;
-    if (isGated && performance.now() - this.#openFailedAt < RESUBSCRIBE_MS) return Promise.reject(this.#openError);
+    if (isGated && !this.#mayOpen()) return Promise.reject(this.#openError);
     // Read by the connection's close handler, which runs after this assignment.
     let opening!: Promise<RedisClient>;
     opening = (async () => {
+      const startedAt = performance.now();
       const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
       this.#subscriberClient = client;
       client.onclose = () => {
         if (this.#closed || this.#subscriber !== opening) return;
         this.#subscriber = undefined;
+        // Closed within a second of its opening (a proxy that ends pub/sub connections, say): paced as a failed opening.
+        if (performance.now() - startedAt < RESUBSCRIBE_MS) {
+          this.#openFailedAt = performance.now();
+          this.#openError = new Error("the subscriber connection closed within a second of its opening");
+        }
         this.#listenLater();
         for (const wakeUp of this.#onLost) wakeUp();
       };
@@ -440,6 +446,11 @@ export class RedisRunChannel implements RunChannel {
     })();
     this.#subscriber = opening;
     return opening;
+  }
+
+  /** Whether a follower may subscribe now: the connection is there (or opening), or the last failed opening is a second old. */
+  #mayOpen(): boolean {
+    return this.#subscriber !== undefined || performance.now() - this.#openFailedAt >= RESUBSCRIBE_MS;
   }
 
   #failed(what: string, id: string, error: unknown): void {
