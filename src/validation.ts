@@ -46,10 +46,35 @@ function explain(error: ValueError): { path: string; message: string } {
     const best = candidates.length === 1 || (candidates[0] && candidates[0].path !== error.path) ? candidates[0] : undefined;
     if (best) return explain(best);
   }
+  if ("const" in error.schema) {
+    return { path: error.path, message: `expected ${JSON.stringify(error.schema.const)}, got ${describeValue(error.value)}` };
+  }
   if (error.message === "Expected union value") {
     return { path: error.path, message: `the value ${describeValue(error.value)} is not of a supported type` };
   }
   return { path: error.path, message: error.message.replace(/^Expected/, "expected") };
+}
+
+/**
+ * The first error, except that a wrong `type` beside a missing property of the same object is
+ * reported instead (TypeBox lists missing properties first): `{"type": "custom", "custom": {…}}`
+ * where only function tools are accepted is a wrong `tools[0].type`, not a missing `tools[0].function`.
+ */
+function preferKind(errors: Iterable<ValueError>): ValueError | undefined {
+  let first: ValueError | undefined;
+  let kindOf = "";
+  let looked = 0;
+  for (const error of errors) {
+    if (++looked > 64) break; // a large body with many errors is not walked to its end
+    if (first === undefined) {
+      if (error.value !== undefined) return error;
+      first = error;
+      kindOf = `${error.path.slice(0, error.path.lastIndexOf("/"))}/type`;
+    } else if (error.path === kindOf && typeof error.value === "string" && "const" in error.schema) {
+      return error;
+    }
+  }
+  return first;
 }
 
 function describeValue(value: unknown): string {
@@ -72,7 +97,7 @@ export function compileValidator<S extends TSchema>(schema: S): Validator<S["sta
     assert(value) {
       const check = (compiled ??= TypeCompiler.Compile(schema));
       if (check.Check(value)) return value;
-      const first = check.Errors(value).First();
+      const first = preferKind(check.Errors(value));
       if (!first) throw new InvalidRequestError("Invalid request body.");
       const { path, message } = explain(first);
       const param = toParam(path);

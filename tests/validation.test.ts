@@ -60,6 +60,15 @@ describe("request validation: a 400 envelope naming the field", () => {
     expect(error.message).toBe("Missing required parameter: 'messages[0].role'.");
   });
 
+  test("a tool of a kind Chat Completions does not take (OpenAI's custom tools) is a wrong tools[i].type, not a missing function", async () => {
+    const custom = { type: "custom", custom: { name: "apply_patch", description: "Patch a file", format: { type: "text" } } };
+    const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, tools: [{ type: "function", function: { name: "f" } }, custom] })), 400, "tools[1].type");
+    expect(error.message).toBe(`Invalid 'tools[1].type': expected "function", got "custom".`);
+    // A function tool that lacks its function is still that.
+    const missing = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, tools: [{ type: "function" }] })), 400, "tools[0].function");
+    expect(missing.message).toBe("Missing required parameter: 'tools[0].function'.");
+  });
+
   test.each(["max_tokens", "max_completion_tokens"])("%s above the model's known context_length is a 400 naming it", async (field) => {
     // dummy-model:1.0 lists context_length 8192.
     const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, [field]: 100_000 })), 400, field, "invalid_value");
