@@ -30,6 +30,12 @@ const schema = (name: OpenAISchemaName) =>
 const sseOr = (sse: (r: Response, t: string) => string | undefined, json: (r: Response, t: string) => string | undefined) => (response: Response, text: string) =>
   response.headers.get("content-type")?.startsWith("text/event-stream") ? sse(response, text) : json(response, text);
 
+/** An Anthropic message, streamed or as JSON. */
+const anthropicMessage = sseOr(
+  checkAnthropicSse,
+  jsonAnswer((v) => (v.type === "message" && v.role === "assistant" && Array.isArray(v.content) && /^msg_/.test(String(v.id)) ? undefined : "not a message")),
+);
+
 const ndjsonOr = (line: (value: Record<string, unknown>) => string | undefined) => (response: Response, text: string) =>
   response.headers.get("content-type") === "application/x-ndjson" ? checkNdjson(response, text, line) : jsonAnswer((value) => (value.done === true ? line(value) : `done ${value.done}`))(response, text);
 
@@ -145,10 +151,11 @@ export function newSurfaces(ctx: SurfaceContext): { surface: FuzzSurface; runs: 
         path: "/v1/messages",
         validBody: messagesBody(false),
         ...anthropic,
-        checkSuccess: sseOr(checkAnthropicSse, jsonAnswer((v) => (v.type === "message" && v.role === "assistant" && Array.isArray(v.content) && /^msg_/.test(String(v.id)) ? undefined : "not a message"))),
+        checkSuccess: anthropicMessage,
       },
     },
-    { runs: 700, surface: { name: "messages (stream)", method: "POST", path: "/v1/messages", validBody: messagesBody(true), ...anthropic, checkSuccess: sseOr(checkAnthropicSse, () => "a stream request answered with JSON") } },
+    // A mutated body may have lost `stream: true`: a message then comes as JSON, rightly (as for the Responses surfaces).
+    { runs: 700, surface: { name: "messages (stream)", method: "POST", path: "/v1/messages", validBody: messagesBody(true), ...anthropic, checkSuccess: anthropicMessage } },
     {
       runs: 500,
       surface: {
