@@ -186,6 +186,35 @@ test("refusals before the model is reached are the create's own errors, and noth
   }
 });
 
+test("`background_options` as OpenAI takes it: the 2h and 8h windows need background and no stream, and every window runs at once", async () => {
+  for (const [body, param] of [
+    [{ background_options: { completion_window: "2h" } }, "background_options.completion_window"],
+    [{ background: false, background_options: { completion_window: "8h" } }, "background_options.completion_window"],
+    [{ background: true, stream: true, background_options: { completion_window: "2h" } }, "background_options.completion_window"],
+    [{ background: true, background_options: { completion_window: "1d" } }, "background_options.completion_window"],
+    [{ background: true, background_options: { continuation_id: 7 } }, "background_options.continuation_id"],
+  ] as const) {
+    const refused = await client.responses.create({ model: "gated-model", input: "Hello", ...(body as object) }).catch((e) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(refused).toMatchObject({ status: 400, param, error: { type: "invalid_request_error" } });
+    expectOpenAI("ErrorResponse", { error: refused.error });
+  }
+  // `soonest` (the default) alone asks for nothing of the rest, as OpenAI's document says.
+  const plain = await client.responses.create({ model: "dummy-model:1.0", input: "Hello", background_options: { completion_window: "soonest" } });
+  expect(plain.status).toBe("completed");
+
+  const seen = calls.length;
+  const created = await client.responses.create({
+    model: "gated-model",
+    input: "Hello",
+    background: true,
+    background_options: { completion_window: "8h", continuation_id: "batch-42" },
+  });
+  expect(created).toMatchObject({ status: "queued", background: true });
+  (await nextCall(seen)).answer("At once.");
+  expect(await poll(created.id)).toMatchObject({ status: "completed", output_text: "At once." });
+});
+
 /** Reads a stream's events until `stop` says so (the client then leaves) or it ends. */
 async function readEvents(stream: AsyncIterable<ResponseStreamEvent>, stop: (events: ResponseStreamEvent[]) => boolean = () => false) {
   const events: ResponseStreamEvent[] = [];

@@ -148,6 +148,23 @@ export const ResponsesRequest = Type.Object(
         }),
       ),
     ),
+    background_options: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            completion_window: Type.Optional(
+              Nullable(
+                Type.Union([Type.Literal("soonest"), Type.Literal("2h"), Type.Literal("8h")], {
+                  description: "OpenAI's discounted windows `2h` and `8h` need `background` and no `stream`; every window runs at once here",
+                }),
+              ),
+            ),
+            continuation_id: Type.Optional(Nullable(Type.String({ description: "accepted; OpenAI uses it only to prioritise related requests" }))),
+          },
+          open,
+        ),
+      ),
+    ),
     truncation: Type.Optional(
       Nullable(
         Type.Union([Type.Literal("auto"), Type.Literal("disabled")], {

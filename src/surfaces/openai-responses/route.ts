@@ -18,6 +18,7 @@ import { listInputItems } from "./list-input-items.ts";
 import { assertInputRules, itemType } from "./input-rules.ts";
 import { assertMetadataKeys } from "./metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
+import { assertBackgroundRules } from "./background-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { countedFields, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
 import { responseFrame } from "./response-frame.ts";
@@ -174,8 +175,7 @@ export function responsesRoutes(
         assertInputRules(body.input);
         assertMetadataKeys(body.metadata);
         assertSupportedFields(body);
-        // As OpenAI: a background response is one to read later, so it must be stored.
-        if (body.background === true && body.store === false) throw new InvalidRequestError("Background mode requires 'store' to be true.", { param: "background" });
+        assertBackgroundRules(body);
         const owner = keyOf(request)?.name;
         const responseId = randomId("resp_");
         const found = conversationOf(body, responseId, owner);
