@@ -227,6 +227,68 @@ describe("through the openai-compatible plugin", () => {
     ]);
   });
 
+  test("include message.output_text.logprobs asks the upstream for logprobs (with top_logprobs) and answers them in OpenAI's form; without it there are none", async () => {
+    const asked = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", include: ["message.output_text.logprobs"], top_logprobs: 2 });
+    expectOpenAI("Response", asked);
+    expect(lastChatBody()).toMatchObject({ logprobs: true, top_logprobs: 2 });
+    expect(asked.top_logprobs).toBe(2);
+    const text = asked.output[0]!.type === "message" ? asked.output[0].content[0] : undefined;
+    // The fixture's (OpenAI's own example): bytes as the upstream gave them.
+    expect(text).toMatchObject({ type: "output_text", logprobs: [{ token: "Hello", logprob: -0.31725305, bytes: [72, 101, 108, 108, 111], top_logprobs: [] }] });
+    // The upstream's fixture always carries logprobs; OpenAI answers them only when include asks (top_logprobs alone gives none).
+    for (const body of [{}, { top_logprobs: 3 }, { include: ["reasoning.encrypted_content" as const] }]) {
+      const plain = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", ...body });
+      expect(lastChatBody()).not.toHaveProperty("logprobs");
+      expect(lastChatBody()).not.toHaveProperty("top_logprobs");
+      expect(plain.output[0]).toMatchObject({ type: "message", content: [{ type: "output_text", logprobs: [] }] });
+    }
+    const refused = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", top_logprobs: 21 }).catch((e) => e);
+    expect(refused).toMatchObject({ status: 400, param: "top_logprobs" });
+  });
+
+  test("streamed, each text delta carries its chunk's logprobs; the done events and the final response hold them all", async () => {
+    const token = (t: string, logprob: number, top: { token: string; logprob: number }[] = []) => ({ token: t, logprob, bytes: null, top_logprobs: top });
+    const chunk = (delta: Record<string, unknown>, logprobs: unknown, finish_reason: string | null = null) => ({
+      id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, logprobs, finish_reason }],
+    });
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions"
+        ? sseResponse([
+            chunk({ role: "assistant", content: "" }, null),
+            chunk({ content: "Bon" }, { content: [token("Bon", -0.1, [{ token: "Hel", logprob: -2.5 }])], refusal: null }),
+            chunk({ content: "jour!" }, { content: [token("jour", -0.2), token("!", -0.3)], refusal: null }),
+            chunk({}, null, "stop"),
+          ])
+        : openAIHandler(request),
+    );
+    try {
+      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+      const stream = client.responses.stream({ model: "gpt-4o-mini", input: "Greet me", include: ["message.output_text.logprobs"], top_logprobs: 1 });
+      for await (const event of stream) {
+        expectOpenAI("ResponseStreamEvent", event);
+        events.push(event);
+      }
+      expect(lastChatBody()).toMatchObject({ stream: true, logprobs: true, top_logprobs: 1 });
+      const all = [
+        { token: "Bon", logprob: -0.1, bytes: [66, 111, 110], top_logprobs: [{ token: "Hel", logprob: -2.5, bytes: [72, 101, 108] }] },
+        { token: "jour", logprob: -0.2, bytes: [106, 111, 117, 114], top_logprobs: [] },
+        { token: "!", logprob: -0.3, bytes: [33], top_logprobs: [] },
+      ];
+      const deltas = events.filter((e) => e.type === "response.output_text.delta") as OpenAI.Responses.ResponseTextDeltaEvent[];
+      expect(deltas.map((e) => [e.delta, e.logprobs])).toEqual([["Bon", all.slice(0, 1)], ["jour!", all.slice(1)]]);
+      expect(events.find((e) => e.type === "response.output_text.done")).toMatchObject({ text: "Bonjour!", logprobs: all });
+      expect(events.find((e) => e.type === "response.content_part.done")).toMatchObject({ part: { type: "output_text", logprobs: all } });
+      const final = await stream.finalResponse();
+      expect(final.output[0]).toMatchObject({ type: "message", content: [{ type: "output_text", text: "Bonjour!", logprobs: all }] });
+      expect(final.top_logprobs).toBe(1);
+      // Stored as answered.
+      const stored = await client.responses.retrieve(final.id);
+      expect(stored.output[0]).toMatchObject({ content: [{ logprobs: all }] });
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("a continuation sends the previous input and output before the new input, and only the new instructions", async () => {
     const first = await client.responses.create({ model: "gpt-4o-mini", instructions: "Answer in French.", input: "Hi" });
     const second = await client.responses.create({ model: "gpt-4o-mini", previous_response_id: first.id, instructions: "Be brief.", input: "And?" });

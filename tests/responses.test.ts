@@ -29,6 +29,8 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", max_output_tokens: 15 }, "max_output_tokens"],
     [{ model, input: "x", temperature: 3 }, "temperature"],
     [{ model, input: "x", top_p: -1 }, "top_p"],
+    [{ model, input: "x", top_logprobs: -1 }, "top_logprobs"],
+    [{ model, input: "x", include: "message.output_text.logprobs" }, "include"],
     [{ model, input: "x", text: { format: { type: "xml" } } }, "text.format.type"],
     [{ model, input: "x", text: { format: { type: "json_schema", schema: {} } } }, "text.format.name"],
     [{ model, input: "x", metadata: { k: 1 } }, "metadata.k"],

@@ -40,6 +40,8 @@ describe("request validation: a 400 envelope naming the field", () => {
     ["temperature: 5", { ...base, temperature: 5 }, "temperature"],
     ["top_p: 1.5", { ...base, top_p: 1.5 }, "top_p"],
     ["non-boolean stream", { ...base, stream: "yes" }, "stream"],
+    ["non-boolean logprobs", { ...base, logprobs: "yes" }, "logprobs"],
+    ["top_logprobs: 21", { ...base, logprobs: true, top_logprobs: 21 }, "top_logprobs"],
     ["max_tokens: 0", { ...base, max_tokens: 0 }, "max_tokens"],
     ["content of the wrong type", { ...base, messages: [{ role: "user", content: 5 }] }, "messages[0].content"],
     ["unknown part type", { ...base, messages: [{ role: "user", content: [{ type: "audio" }] }] }, "messages[0].content[0].type"],

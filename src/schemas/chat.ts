@@ -134,6 +134,8 @@ export const ChatRequest = Type.Object(
     tool_choice: Type.Optional(ToolChoice),
     user: Type.Optional(Type.String()),
     reasoning_effort: Type.Optional(Nullable(ReasoningEffort)),
+    logprobs: Type.Optional(Nullable(Type.Boolean({ description: "handed to the provider; answered where it gives them" }))),
+    top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),
   },
   {
     ...open,

@@ -3,15 +3,17 @@ import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import { customInput, customToolNames } from "./custom-tools.ts";
 import { outputItemId } from "./item-ids.ts";
+import { responseLogprobs } from "./logprobs.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 /**
  * A complete chat answer as a Response: thinking → a `reasoning` item, text (or a refusal) → a
  * `message` item, each tool call → a `function_call` item (a `custom_tool_call` for a custom tool),
- * in that order, as OpenAI's models emit them. A length cut is `incomplete` with `max_output_tokens`. Pure apart from a new call id where the provider gave none.
+ * in that order, as OpenAI's models emit them. With `logprobs` (the request's `include` asked), the
+ * choice's log probabilities are the text's. A length cut is `incomplete` with `max_output_tokens`. Pure apart from a new call id where the provider gave none.
  */
-export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number): ResponseObject {
+export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number, logprobs = false): ResponseObject {
   const choice = result.choices[0];
   const ended = statusOf(choice?.finish_reason);
   const itemStatus = ended.status === "completed" ? "completed" : "incomplete";
@@ -26,7 +28,7 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
   const refusal = message?.refusal;
   if (text.length > 0 || refusal || calls.length === 0) {
     const content: OutputMessageItem["content"] = [];
-    if (text.length > 0 || !refusal) content.push({ type: "output_text", text, annotations: [], logprobs: [] });
+    if (text.length > 0 || !refusal) content.push({ type: "output_text", text, annotations: [], logprobs: logprobs ? responseLogprobs(choice?.logprobs) : [] });
     if (refusal) content.push({ type: "refusal", refusal });
     output.push({ id: outputItemId("msg_", frame.id, output.length), type: "message", role: "assistant", status: itemStatus, content });
   }

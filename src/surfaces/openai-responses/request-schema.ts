@@ -148,6 +148,15 @@ export const ResponsesRequest = Type.Object(
         }),
       ),
     ),
+    include: Type.Optional(
+      Nullable(
+        Type.Array(Type.String(), {
+          description:
+            "`message.output_text.logprobs` asks the provider for the output text's log probabilities (with `top_logprobs`); the other values name outputs of tools this gateway does not run, and change nothing",
+        }),
+      ),
+    ),
+    top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),
     background_options: Type.Optional(
       Nullable(
         Type.Object(

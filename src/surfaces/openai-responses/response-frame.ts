@@ -30,6 +30,7 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
     metadata: request.metadata ?? {},
   };
   if (request.user !== undefined) frame.user = request.user;
+  if (request.top_logprobs != null) frame.top_logprobs = request.top_logprobs;
   if (request.background === true) frame.background = true;
   return frame;
 }
@@ -123,6 +124,7 @@ export function finishedResponse(
     truncation: frame.truncation,
     usage,
     user: frame.user,
+    top_logprobs: frame.top_logprobs,
     background: frame.background,
     metadata: frame.metadata,
   };

@@ -11,7 +11,7 @@ export const OutputTextPart = Type.Object({
   type: Type.Literal("output_text"),
   text: Type.String(),
   annotations: Type.Array(Type.Unknown()),
-  logprobs: Type.Array(Type.Unknown()),
+  logprobs: Type.Array(Type.Unknown({ description: "OpenAI's `LogProb`: filled when the request's `include` asks for them and the provider gives them" })),
 });
 export const RefusalPart = Type.Object({ type: Type.Literal("refusal"), refusal: Type.String() });
 
@@ -127,6 +127,7 @@ export const ResponseObject = Type.Object(
     truncation: Type.Union([Type.Literal("auto"), Type.Literal("disabled")]),
     usage: Type.Optional(ResponseUsage),
     user: Type.Optional(Type.String()),
+    top_logprobs: Type.Optional(Type.Integer()),
     background: Type.Optional(Type.Boolean()),
     metadata: Type.Record(Type.String(), Type.String()),
   },

@@ -193,7 +193,7 @@ export function responsesRoutes(
           if (chat.stream !== true) {
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
-            const response = toResponse(done.result, frame, done.usage, nowSeconds());
+            const response = toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true);
             if (!isStored) return response;
             // Serialised once: the same text is the answer and goes into the store.
             const json = JSON.stringify(response);
@@ -203,7 +203,7 @@ export function responsesRoutes(
           return await pipeline.stream(
             call,
             chat,
-            responsesStreamEncoder({ frame, onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined }),
+            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined }),
           );
         } catch (error) {
           throw withResponsesParam(error, (message) => messageSource(body, conversation, message));

@@ -116,12 +116,12 @@ export async function startBackground(
       await Promise.race([atProvider, answer]);
       await start();
       // A cancel ends it at once, whether or not the provider heeds the abort.
-      const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds()), failed);
+      const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true), failed);
       void Promise.race([answered, run.stopped.then(failed)]).then(finish);
       return pendingResponse(frame, "queued");
     }
     let ended: ResponseObject | undefined;
-    const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, onFinish: (response) => void (ended = response) }));
+    const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, onFinish: (response) => void (ended = response) }));
     await start();
     void run
       .record(streamed.body!)

@@ -7,6 +7,7 @@ import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { CustomInputStream, customInput, customToolNames } from "./custom-tools.ts";
 import { outputItemId } from "./item-ids.ts";
+import { type LogProb, responseLogprobs } from "./logprobs.ts";
 import { CANCELLED_CODE, failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
@@ -14,6 +15,8 @@ export interface ResponsesStreamSettings {
   frame: ResponseFrame;
   /** Sees the final response (completed, incomplete or failed): where it is stored. */
   onFinish?(response: ResponseObject): void;
+  /** The request's `include` asked for the output text's log probabilities: the provider's go with each text delta. */
+  logprobs?: boolean;
 }
 
 /** A text or reasoning item being streamed: its id, output index, text so far, and its delta events' fixed head. */
@@ -29,6 +32,8 @@ interface OpenPart {
   contentIndex: number;
   text: string;
   head: string;
+  /** The text's log probabilities so far, when asked for (the head then ends before `"logprobs"`). */
+  logprobs?: LogProb[];
 }
 
 /** The message item being streamed: its parts open in the order their first delta came (text, refusal). */
@@ -86,7 +91,9 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   };
   const openText = (m: OpenMessage): string => {
     const at = `${where(m.id, m.index)},"content_index":${m.parts}`;
-    m.output = { contentIndex: m.parts++, text: "", head: `${at},"logprobs":[],"delta":` };
+    m.output = s.logprobs
+      ? { contentIndex: m.parts++, text: "", head: `${at},"logprobs":`, logprobs: [] }
+      : { contentIndex: m.parts++, text: "", head: `${at},"logprobs":[],"delta":` };
     return event("response.content_part.added", `${at},"part":{"type":"output_text","text":"","annotations":[],"logprobs":[]}`);
   };
   const openRefusal = (m: OpenMessage): string => {
@@ -100,6 +107,12 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     part.text += delta;
     return event(type, part.head + JSON.stringify(delta));
   };
+  /** A text delta with its tokens' log probabilities (kept for the part's end too). */
+  const textDelta = (part: OpenPart, delta: string, logprobs: LogProb[]): string => {
+    part.text += delta;
+    for (const logprob of logprobs) part.logprobs!.push(logprob);
+    return event("response.output_text.delta", `${part.head}${JSON.stringify(logprobs)},"delta":${JSON.stringify(delta)}`);
+  };
   /** The message's parts done in content order, then the item; a message with no part gets an empty `output_text`, as in the complete form. */
   const closeMessage = (status: "completed" | "incomplete"): string => {
     const m = message!;
@@ -109,10 +122,10 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     for (let i = 0; i < m.parts; i++) {
       const at = `${where(m.id, m.index)},"content_index":${i}`;
       if (m.output?.contentIndex === i) {
-        const part = { type: "output_text" as const, text: m.output.text, annotations: [], logprobs: [] };
+        const part = { type: "output_text" as const, text: m.output.text, annotations: [], logprobs: m.output.logprobs ?? [] };
         content.push(part);
         out +=
-          event("response.output_text.done", `${at},"text":${JSON.stringify(part.text)},"logprobs":[]`) +
+          event("response.output_text.done", `${at},"text":${JSON.stringify(part.text)},"logprobs":${part.logprobs.length === 0 ? "[]" : JSON.stringify(part.logprobs)}`) +
           event("response.content_part.done", `${at},"part":${JSON.stringify(part)}`);
       } else {
         const part = { type: "refusal" as const, refusal: m.refusal!.text };
@@ -226,7 +239,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         if (typeof text === "string" && text.length > 0) {
           out += messageOpen();
           if (!message!.output) out += openText(message!);
-          out += partDelta("response.output_text.delta", message!.output!, text);
+          const part = message!.output!;
+          out += part.logprobs ? textDelta(part, text, responseLogprobs(choice.logprobs)) : partDelta("response.output_text.delta", part, text);
         }
         const refusal = delta.refusal;
         if (typeof refusal === "string" && refusal.length > 0) {

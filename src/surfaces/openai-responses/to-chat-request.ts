@@ -4,6 +4,7 @@ import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, Respon
 import type { InputItemResource } from "./response-schema.ts";
 import { customArguments, customToolFunction } from "./custom-tools.ts";
 import { ResentItems } from "./resent-items.ts";
+import { wantsLogprobs } from "./logprobs.ts";
 
 type Part = Record<string, unknown>;
 
@@ -77,6 +78,10 @@ export function toChatRequest(
   if (typeof request.temperature === "number") chat.temperature = request.temperature;
   if (typeof request.top_p === "number") chat.top_p = request.top_p;
   if (request.user !== undefined) chat.user = request.user;
+  if (wantsLogprobs(request.include)) {
+    chat.logprobs = true;
+    if (request.top_logprobs != null) chat.top_logprobs = request.top_logprobs;
+  }
   if (request.stream === true) {
     chat.stream = true;
     // The final `response.completed` carries usage: ask every provider for it.
