@@ -348,6 +348,21 @@ describe("through the Ollama plugin: thinking", () => {
     ]);
   });
 
+  test("include message.output_text.logprobs reaches Ollama as logprobs; its tokens are the output text's logprobs", async () => {
+    e2e.fake.handle(
+      defaultRoutes({
+        "POST /api/chat": () => Response.json({ ...doneLine({}), message: { role: "assistant", content: "Oui" }, logprobs: [{ token: "Oui", logprob: -0.4, top_logprobs: [{ token: "Non", logprob: -1.2 }] }] }),
+      }),
+    );
+    const response = await e2e.client.responses.create({ model: "llama3.2:latest", input: "Yes?", include: ["message.output_text.logprobs"], top_logprobs: 1 });
+    expectOpenAI("Response", response);
+    expect(e2e.chatBodies().at(-1)).toMatchObject({ logprobs: true, top_logprobs: 1 });
+    expect(response.output[0]).toMatchObject({
+      type: "message",
+      content: [{ type: "output_text", text: "Oui", logprobs: [{ token: "Oui", logprob: -0.4, bytes: [79, 117, 105], top_logprobs: [{ token: "Non", logprob: -1.2, bytes: [78, 111, 110] }] }] }],
+    });
+  });
+
   test("an image the provider cannot take is a 400 naming input[j]…, counted in the client's input (not the chat messages)", async () => {
     e2e.reset();
     const bad = { role: "user" as const, content: [{ type: "input_text" as const, text: "What is it?" }, { type: "input_image" as const, image_url: "data:text/plain,hi", detail: "auto" as const }] };

@@ -29,6 +29,7 @@ describe("toOllamaChatRequest", () => {
       reasoning_effort: "low",
       user: "ignored",
       logprobs: true,
+      top_logprobs: 3,
     } as ChatRequest);
     const body = toOllamaChatRequest(request, {
       model: "gpt-oss:20b",
@@ -47,10 +48,19 @@ describe("toOllamaChatRequest", () => {
       options: { temperature: 0.5, num_predict: 10, stop: ["END"] },
       tools: [{ type: "function", function: { name: "get_time" } }],
       think: "low",
+      logprobs: true,
+      top_logprobs: 3,
     });
     expect(body.options).not.toHaveProperty("format");
     // Nothing is shared with the request: the body may be changed without touching it.
     expect(body.options!.stop).not.toBe(request.stop as string[]);
+  });
+
+  test("top_logprobs without logprobs asks for nothing (OpenAI requires logprobs for it)", () => {
+    const request = deepFreeze({ model: "llama3.2", messages: [{ role: "user", content: "Hi" }], logprobs: false, top_logprobs: 2 } as ChatRequest);
+    const body = toOllamaChatRequest(request, { model: "llama3.2", stream: false, images: new Map() });
+    expect(body).not.toHaveProperty("logprobs");
+    expect(body).not.toHaveProperty("top_logprobs");
   });
 
   test("a bare request is a bare body", () => {

@@ -29,6 +29,10 @@ export function toOllamaChatRequest(request: ChatRequest, target: ChatTarget): O
   // An extra field in the core's schema (open objects); OpenAI clients send it for reasoning models.
   const think = toOllamaThink((request as { reasoning_effort?: unknown }).reasoning_effort, target.traits);
   if (think !== undefined) body.think = think;
+  if (request.logprobs === true) {
+    body.logprobs = true;
+    if (request.top_logprobs != null) body.top_logprobs = request.top_logprobs;
+  }
   return body;
 }
 

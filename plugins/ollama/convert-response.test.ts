@@ -36,6 +36,26 @@ describe("fromOllamaChatResponse", () => {
     });
   });
 
+  test("logprobs (Ollama's list, one entry per token) become the choice's OpenAI logprobs, bytes the token's UTF-8 where Ollama sent none", () => {
+    const response = parseChatResponse({
+      ...fixture("chat.json"),
+      logprobs: [
+        { token: "Hé", logprob: -0.25, top_logprobs: [{ token: "Hé", logprob: -0.25 }, { token: "Hi", logprob: -1.5, bytes: [72, 105] }] },
+        { token: "!", logprob: -0.01, bytes: [33] },
+      ],
+    });
+    expect(fromOllamaChatResponse(response, ids()).choices[0]!.logprobs).toEqual({
+      content: [
+        { token: "Hé", logprob: -0.25, bytes: [72, 195, 169], top_logprobs: [{ token: "Hé", logprob: -0.25, bytes: [72, 195, 169] }, { token: "Hi", logprob: -1.5, bytes: [72, 105] }] },
+        { token: "!", logprob: -0.01, bytes: [33], top_logprobs: [] },
+      ],
+      refusal: null,
+    });
+    // None sent (or an empty list): no logprobs on the choice.
+    expect(fromOllamaChatResponse(parseChatResponse({ ...fixture("chat.json"), logprobs: [] }), ids()).choices[0]).not.toHaveProperty("logprobs");
+    expect(() => parseChatResponse({ ...fixture("chat.json"), logprobs: [{ token: 1 }] })).toThrow();
+  });
+
   test("the default ids look like OpenAI's; an id Ollama sends is kept", () => {
     const generated = fromOllamaChatResponse(answer("chat-tools.json")).choices[0]!.message.tool_calls![0]!.id;
     expect(generated).toMatch(/^call_[0-9A-Za-z]{24}$/);
@@ -112,6 +132,23 @@ describe("createChunkMapper", () => {
       { choices: [{ index: 0, delta: { content: "." } }] },
       { choices: [{ index: 0, delta: {}, finish_reason: "length" }] },
       { choices: [], usage: { prompt_tokens: 0, completion_tokens: 4, total_tokens: 4 } },
+    ]);
+  });
+
+  test("each line's logprobs go with its chunk, the final line's with the finish chunk", () => {
+    const lp = (token: string, logprob: number) => ({ token, logprob, top_logprobs: [] });
+    const chat = (token: string, logprob: number) => ({ token, logprob, bytes: Array.from(new TextEncoder().encode(token)), top_logprobs: [] });
+    expect(
+      run([
+        { message: { content: "Hel" }, done: false, logprobs: [lp("Hel", -0.5)] },
+        { message: { content: "lo" }, done: false, logprobs: null },
+        { message: { content: "!" }, done: true, done_reason: "stop", eval_count: 3, logprobs: [lp("!", -0.1)] },
+      ]),
+    ).toEqual([
+      { choices: [{ index: 0, delta: { content: "Hel" }, logprobs: { content: [chat("Hel", -0.5)], refusal: null } }] },
+      { choices: [{ index: 0, delta: { content: "lo" } }] },
+      { choices: [{ index: 0, delta: { content: "!" }, finish_reason: "stop", logprobs: { content: [chat("!", -0.1)], refusal: null } }] },
+      { choices: [], usage: { prompt_tokens: 0, completion_tokens: 3, total_tokens: 3 } },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { randomId, UpstreamError, type ChatResult, type ChunkResult, type Delta, type EmbedResult, type ToolCall, type Usage } from "../../src/kit.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
-import type { OllamaChatResponse, OllamaEmbedResponse, OllamaToolCallIn } from "./wire.ts";
+import type { OllamaChatResponse, OllamaEmbedResponse, OllamaLogprob, OllamaToolCallIn } from "./wire.ts";
 
 /** Ids for tool calls Ollama sent without one; injectable so tests can pin them. */
 export type NewToolCallId = () => string;
@@ -16,6 +16,27 @@ export function toUsage(response: OllamaChatResponse): Usage {
   const completion = response.eval_count ?? 0;
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
+
+const utf8 = new TextEncoder();
+const bytesOf = (entry: { token: string; bytes?: number[] | null }): number[] => entry.bytes ?? Array.from(utf8.encode(entry.token));
+
+/**
+ * Ollama's `logprobs` (one entry per token, each with its `top_logprobs`) as an OpenAI choice's
+ * `logprobs`; `bytes` are the token's UTF-8 where Ollama sends none. Undefined when it sent none.
+ */
+export function toLogprobs(logprobs: readonly OllamaLogprob[] | null | undefined): ChoiceLogprobs | undefined {
+  if (!logprobs || logprobs.length === 0) return undefined;
+  return {
+    content: logprobs.map((entry) => ({
+      token: entry.token,
+      logprob: entry.logprob,
+      bytes: bytesOf(entry),
+      top_logprobs: (entry.top_logprobs ?? []).map((top) => ({ token: top.token, logprob: top.logprob, bytes: bytesOf(top) })),
+    })),
+    refusal: null,
+  };
+}
+type ChoiceLogprobs = { content: { token: string; logprob: number; bytes: number[]; top_logprobs: { token: string; logprob: number; bytes: number[] }[] }[]; refusal: null };
 
 /** Ollama's tool calls (arguments an object, no id or type) in OpenAI's shape. */
 function toToolCall(call: OllamaToolCallIn, newId: NewToolCallId): ToolCall {
@@ -38,10 +59,10 @@ export function fromOllamaChatResponse(response: OllamaChatResponse, newId: NewT
   };
   if (thinking) message.reasoning_content = thinking;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
-  return {
-    choices: [{ index: 0, message, finish_reason: mapFinishReason(response.done_reason, toolCalls.length > 0) }],
-    usage: toUsage(response),
-  };
+  const choice: ChatResult["choices"][number] = { index: 0, message, finish_reason: mapFinishReason(response.done_reason, toolCalls.length > 0) };
+  const logprobs = toLogprobs(response.logprobs);
+  if (logprobs) choice.logprobs = logprobs;
+  return { choices: [choice], usage: toUsage(response) };
 }
 
 /**
@@ -59,11 +80,14 @@ export function createChunkMapper(newId: NewToolCallId = newCallId): (line: Olla
     if (message?.tool_calls && message.tool_calls.length > 0) {
       delta.tool_calls = message.tool_calls.map((call) => ({ index: toolCalls++, ...toToolCall(call, newId) }));
     }
-    if (!line.done) return Object.keys(delta).length > 0 ? [{ choices: [{ index: 0, delta }] }] : [];
-    return [
-      { choices: [{ index: 0, delta, finish_reason: mapFinishReason(line.done_reason, toolCalls > 0) }] },
-      { choices: [], usage: toUsage(line) },
-    ];
+    const logprobs = toLogprobs(line.logprobs);
+    if (!line.done) {
+      if (logprobs) return [{ choices: [{ index: 0, delta, logprobs }] }];
+      return Object.keys(delta).length > 0 ? [{ choices: [{ index: 0, delta }] }] : [];
+    }
+    const finish: ChunkResult["choices"][number] = { index: 0, delta, finish_reason: mapFinishReason(line.done_reason, toolCalls > 0) };
+    if (logprobs) finish.logprobs = logprobs;
+    return [{ choices: [finish] }, { choices: [], usage: toUsage(line) }];
   };
 }
 

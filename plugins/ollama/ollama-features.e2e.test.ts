@@ -220,3 +220,42 @@ describe("reasoning", () => {
   });
 });
 
+
+describe("log probabilities", () => {
+  const lp = (token: string, logprob: number, top: { token: string; logprob: number }[] = []) => ({ token, logprob, top_logprobs: top });
+  const bytes = (token: string) => Array.from(new TextEncoder().encode(token));
+
+  test("logprobs and top_logprobs reach Ollama; its logprobs come back in OpenAI's form, streamed and not", async () => {
+    fake.handle(defaultRoutes({
+      "POST /api/chat": (request) =>
+        (request.body as { stream?: boolean }).stream === false
+          ? json({ ...doneLine(), message: { role: "assistant", content: "Hi!" }, logprobs: [lp("Hi", -0.2, [lp("Hi", -0.2), lp("Hey", -1.9)]), lp("!", -0.05)] })
+          : ndjsonResponse([{ ...chatLine({ content: "Hi" }), logprobs: [lp("Hi", -0.2)] }, { ...chatLine({ content: "!" }), logprobs: [lp("!", -0.05)] }, doneLine()]),
+    }));
+    const answer = await client.chat.completions.create({ model: "llama3.2:latest", messages: [{ role: "user", content: "Greet me" }], logprobs: true, top_logprobs: 2 });
+    expectOpenAI("CreateChatCompletionResponse", answer);
+    expect(chatBodies()[0]).toMatchObject({ logprobs: true, top_logprobs: 2 });
+    expect(answer.choices[0]!.logprobs).toEqual({
+      content: [
+        { token: "Hi", logprob: -0.2, bytes: bytes("Hi"), top_logprobs: [{ token: "Hi", logprob: -0.2, bytes: bytes("Hi") }, { token: "Hey", logprob: -1.9, bytes: bytes("Hey") }] },
+        { token: "!", logprob: -0.05, bytes: bytes("!"), top_logprobs: [] },
+      ],
+      refusal: null,
+    });
+
+    const stream = await client.chat.completions.create({ model: "llama3.2:latest", messages: [{ role: "user", content: "Greet me" }], logprobs: true, stream: true });
+    const tokens: string[] = [];
+    for await (const chunk of stream) {
+      expectOpenAI("CreateChatCompletionStreamResponse", chunk);
+      for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens.push(entry.token);
+    }
+    expect(tokens).toEqual(["Hi", "!"]);
+    expect(chatBodies()[1]).toMatchObject({ logprobs: true });
+    expect(chatBodies()[1]).not.toHaveProperty("top_logprobs");
+  });
+
+  test("without logprobs Ollama is not asked, and nothing comes back", async () => {
+    await client.chat.completions.create({ model: "llama3.2:latest", messages: [{ role: "user", content: "Hi" }] });
+    expect(chatBodies()[0]).not.toHaveProperty("logprobs");
+  });
+});

@@ -64,6 +64,9 @@ export const OllamaChatRequest = Type.Object({
   options: Type.Optional(OllamaOptions),
   tools: Type.Optional(Type.Array(OllamaTool)),
   think: Type.Optional(OllamaThink),
+  /** Log probabilities of the answer's tokens (Ollama 0.12.11 and later), with `top_logprobs` alternatives. */
+  logprobs: Type.Optional(Type.Boolean()),
+  top_logprobs: Type.Optional(Type.Integer()),
 });
 export type OllamaChatRequest = Static<typeof OllamaChatRequest>;
 
@@ -85,6 +88,20 @@ export const OllamaToolCallIn = Type.Object({
 });
 export type OllamaToolCallIn = Static<typeof OllamaToolCallIn>;
 
+/** A token's log probability; `bytes` only from versions that send them. */
+const OllamaTokenLogprob = Type.Object({
+  token: Type.String(),
+  logprob: Type.Number(),
+  bytes: Type.Optional(Type.Union([Type.Array(Type.Integer()), Type.Null()])),
+});
+export const OllamaLogprob = Type.Object({
+  token: Type.String(),
+  logprob: Type.Number(),
+  bytes: Type.Optional(Type.Union([Type.Array(Type.Integer()), Type.Null()])),
+  top_logprobs: Type.Optional(Type.Union([Type.Array(OllamaTokenLogprob), Type.Null()])),
+});
+export type OllamaLogprob = Static<typeof OllamaLogprob>;
+
 /** One `/api/chat` answer, or one line of its stream. The final stream line may have no `message`. */
 export const OllamaChatResponse = Type.Object({
   message: Type.Optional(
@@ -99,6 +116,8 @@ export const OllamaChatResponse = Type.Object({
   /** Absent when the whole prompt came from Ollama's prompt cache. */
   prompt_eval_count: Type.Optional(Count),
   eval_count: Type.Optional(Count),
+  /** With `logprobs`: the tokens of this answer, or of this line's text. */
+  logprobs: Type.Optional(Type.Union([Type.Array(OllamaLogprob), Type.Null()])),
 });
 export type OllamaChatResponse = Static<typeof OllamaChatResponse>;
 

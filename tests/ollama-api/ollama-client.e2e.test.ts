@@ -179,6 +179,42 @@ describe("translation to an OpenAI-compatible upstream", () => {
     expect((await ollama.chat({ model: "gpt-4o-mini", messages: user("Something forbidden"), stream: false })).message.content).toBe("I can't help.");
   });
 
+  test("logprobs and top_logprobs reach the upstream; its tokens' log probabilities come back as Ollama lists them, streamed and not", async () => {
+    const token = (t: string, logprob: number, top: { token: string; logprob: number; bytes: number[] | null }[] = []) => ({ token: t, logprob, bytes: null, top_logprobs: top });
+    const chunk = (delta: Record<string, unknown>, logprobs: unknown, finish_reason: string | null = null) => ({
+      id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, logprobs, finish_reason }],
+    });
+    fake.handle((request) =>
+      (request.body as { stream?: boolean }).stream
+        ? sseResponse([
+            chunk({ role: "assistant", content: "" }, null),
+            chunk({ content: "Ja" }, { content: [token("Ja", -0.3, [{ token: "Nein", logprob: -2, bytes: [78, 101, 105, 110] }])], refusal: null }),
+            chunk({ content: "!" }, { content: [token("!", -0.1)], refusal: null }),
+            chunk({}, null, "stop"),
+          ])
+        : openAIHandler(request),
+    );
+    const parts = [];
+    for await (const part of await ollama.chat({ model: "gpt-4o-mini", messages: user("Yes?"), logprobs: true, top_logprobs: 1, stream: true })) parts.push(part);
+    expect(chatBodies().at(-1)).toMatchObject({ logprobs: true, top_logprobs: 1 });
+    expect(parts.map((p) => p.logprobs ?? null)).toEqual([
+      [{ token: "Ja", logprob: -0.3, bytes: [74, 97], top_logprobs: [{ token: "Nein", logprob: -2, bytes: [78, 101, 105, 110] }] }],
+      [{ token: "!", logprob: -0.1, bytes: [33], top_logprobs: [] }],
+      null,
+    ] as never);
+    // Not streamed: the fixture's (OpenAI's example) tokens, for chat and generate.
+    const expected = [{ token: "Hello", logprob: -0.31725305, bytes: [72, 101, 108, 108, 111], top_logprobs: [] }];
+    expect((await ollama.chat({ model: "gpt-4o-mini", messages: user("hi"), logprobs: true, stream: false })).logprobs).toEqual(expected as never);
+    expect((await ollama.generate({ model: "gpt-4o-mini", prompt: "hi", logprobs: true, stream: false })).logprobs).toEqual(expected as never);
+    expect(chatBodies().at(-1)).toMatchObject({ logprobs: true });
+    // Not asked: nothing reaches the upstream, and the upstream's logprobs (the fixture always has them) are not answered.
+    const plain = await ollama.chat({ model: "gpt-4o-mini", messages: user("hi"), stream: false });
+    expect(plain).not.toHaveProperty("logprobs");
+    expect(chatBodies().at(-1)).not.toHaveProperty("logprobs");
+    const bad = await ollama.chat({ model: "gpt-4o-mini", messages: user("hi"), logprobs: true, top_logprobs: 50, stream: false }).catch((e) => e);
+    expect(bad).toMatchObject({ status_code: 400 });
+  });
+
   test("the upstream's usage becomes the counts", async () => {
     fake.handle(() => sseResponse(TEXT_CHUNKS_WITH_USAGE));
     const parts = [];

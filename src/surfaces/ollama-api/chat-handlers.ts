@@ -76,13 +76,14 @@ export async function runChat(
   const model = chat.model;
   try {
     if (stream) {
-      const encoder = ollamaStreamEncoder({ kind, model, startedAt, inputChars: requestChars(chat.messages) });
+      const encoder = ollamaStreamEncoder({ kind, model, startedAt, inputChars: requestChars(chat.messages), logprobs: chat.logprobs === true });
       return await ollamaNotFound(model, () => deps.pipeline.stream(call, chat, encoder));
     }
     const done = await ollamaNotFound(model, () => deps.pipeline.complete(call, chat));
     Object.assign(setHeaders, done.headers);
     const timing = { startedAt, endedAt: performance.now(), createdAt: isoNow() };
-    return kind === "chat" ? toChatAnswer(done.result, model, done.usage, timing) : toGenerateAnswer(done.result, model, done.usage, timing);
+    const logprobs = chat.logprobs === true;
+    return kind === "chat" ? toChatAnswer(done.result, model, done.usage, timing, logprobs) : toGenerateAnswer(done.result, model, done.usage, timing, logprobs);
   } catch (error) {
     // The pipeline and plugins name the chat request's fields: an image is one of the message's `images`.
     throw withOllamaParam(error, kind, chat);

@@ -2,6 +2,7 @@ import { UpstreamError } from "../../errors.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { FinishReason } from "../../schemas/chat.ts";
+import { tokenLogprobs } from "../token-logprobs.ts";
 
 /** Ollama's finish reasons: a tool call ends a turn with `stop`, as Ollama reports it. */
 export function toDoneReason(finish: FinishReason | null | undefined): string {
@@ -109,16 +110,18 @@ export interface Timing {
   createdAt: string;
 }
 
-/** A complete `/api/chat` answer. */
-export function toChatAnswer(result: ChatResult, model: string, usage: TokenUsage, t: Timing) {
+/** A complete `/api/chat` answer; with `logprobs` (the request asked), the answer's tokens' as Ollama lists them. */
+export function toChatAnswer(result: ChatResult, model: string, usage: TokenUsage, t: Timing, logprobs = false) {
   const { message, finish } = toAnswerMessage(result);
-  return { model, created_at: t.createdAt, message, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) };
+  const answer = { model, created_at: t.createdAt, message, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) };
+  return logprobs ? { ...answer, logprobs: tokenLogprobs(result.choices[0]?.logprobs) } : answer;
 }
 
 /** A complete `/api/generate` answer: the text as `response`, thinking beside it. */
-export function toGenerateAnswer(result: ChatResult, model: string, usage: TokenUsage, t: Timing) {
+export function toGenerateAnswer(result: ChatResult, model: string, usage: TokenUsage, t: Timing, logprobs = false) {
   const { message, finish } = toAnswerMessage(result);
   const answer: Record<string, unknown> = { model, created_at: t.createdAt, response: message.content };
   if (message.thinking !== undefined) answer.thinking = message.thinking;
-  return { ...answer, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) };
+  const final = { ...answer, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) };
+  return logprobs ? { ...final, logprobs: tokenLogprobs(result.choices[0]?.logprobs) } : final;
 }

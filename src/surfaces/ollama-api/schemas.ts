@@ -4,7 +4,7 @@ import { open } from "../../schemas/common.ts";
 /**
  * Ollama's request bodies (ollama/ollama `docs/api.md`; field names as ollama-js `src/interfaces.ts`
  * spells them). Objects stay open: Ollama clients send fields Ollaix has no use for (`keep_alive`,
- * `logprobs`, Modelfile options), and Ollama itself ignores what it does not know.
+ * Modelfile options), and Ollama itself ignores what it does not know.
  */
 
 /** Base64 images; ollama-js encodes Uint8Arrays before sending. */
@@ -87,6 +87,8 @@ export type Tool = Static<typeof Tool>;
 
 const Model = Type.String({ minLength: 1, examples: ["dummy-model:1.0"] });
 const KeepAlive = Type.Optional(Type.Union([Type.String(), Type.Number()], { description: "accepted and ignored" }));
+const Logprobs = Type.Optional(Type.Union([Type.Boolean({ description: "the answer's tokens' log probabilities, where the provider gives them" }), Type.Null()]));
+const TopLogprobs = Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 20, description: "alternatives per token, with `logprobs`" }), Type.Null()]));
 
 export const ChatRequest = Type.Object(
   {
@@ -98,6 +100,8 @@ export const ChatRequest = Type.Object(
     options: Type.Optional(Type.Union([Options, Type.Null()])),
     stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()], { description: "default true (NDJSON)" })),
     keep_alive: KeepAlive,
+    logprobs: Logprobs,
+    top_logprobs: TopLogprobs,
   },
   { ...open, description: "Ollama `/api/chat`" },
 );
@@ -118,6 +122,8 @@ export const GenerateRequest = Type.Object(
     template: Type.Optional(Type.String({ description: "accepted and ignored" })),
     context: Type.Optional(Type.Array(Type.Integer(), { description: "accepted and ignored" })),
     keep_alive: KeepAlive,
+    logprobs: Logprobs,
+    top_logprobs: TopLogprobs,
   },
   { ...open, description: "Ollama `/api/generate`" },
 );

@@ -5,6 +5,7 @@ import type { ChunkResult } from "../../plugin.ts";
 import type { FinishReason } from "../../schemas/chat.ts";
 import { finalFields, toDoneReason, toOllamaToolCall } from "./from-chat-result.ts";
 import { NDJSON_HEADERS, ndjsonError } from "./ndjson.ts";
+import { tokenLogprobs } from "../token-logprobs.ts";
 
 export interface OllamaStreamSettings {
   /** `/api/chat` lines carry `message`, `/api/generate` lines `response`. */
@@ -17,6 +18,8 @@ export interface OllamaStreamSettings {
   inputChars: number;
   /** The wall clock as `created_at` (injectable for tests). */
   now?: () => string;
+  /** The request asked for log probabilities: each text line carries its chunk's tokens' (`logprobs`). */
+  logprobs?: boolean;
 }
 
 /** `created_at` for every line: one ISO string per millisecond, not one per line. */
@@ -55,11 +58,17 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
   const head = `{"model":${JSON.stringify(s.model)},"created_at":"`;
   const isChat = s.kind === "chat";
 
-  const textLine = (content: string, thinking: string | undefined): string => {
+  const textLine = (content: string, thinking: string | undefined, logprobs: string): string => {
     const think = thinking === undefined ? "" : `,"thinking":${JSON.stringify(thinking)}`;
     return isChat
-      ? `${head}${now()}","message":{"role":"assistant","content":${JSON.stringify(content)}${think}},"done":false}\n`
-      : `${head}${now()}","response":${JSON.stringify(content)}${think},"done":false}\n`;
+      ? `${head}${now()}","message":{"role":"assistant","content":${JSON.stringify(content)}${think}}${logprobs},"done":false}\n`
+      : `${head}${now()}","response":${JSON.stringify(content)}${think}${logprobs},"done":false}\n`;
+  };
+  /** A chunk's tokens' log probabilities as the line's `logprobs` field (none when not asked for, or none came). */
+  const logprobsOf = (choiceLogprobs: unknown): string => {
+    if (!s.logprobs) return "";
+    const tokens = tokenLogprobs(choiceLogprobs);
+    return tokens.length === 0 ? "" : `,"logprobs":${JSON.stringify(tokens)}`;
   };
 
   const flushCalls = (): string => {
@@ -83,7 +92,7 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
         const content = (typeof delta.content === "string" ? delta.content : "") + (typeof delta.refusal === "string" ? delta.refusal : "");
         const reasoning = (delta as { reasoning_content?: unknown }).reasoning_content;
         const thinking = typeof reasoning === "string" && reasoning !== "" ? reasoning : undefined;
-        if (content !== "" || thinking !== undefined) out += textLine(content, thinking);
+        if (content !== "" || thinking !== undefined) out += textLine(content, thinking, logprobsOf(choice.logprobs));
         for (const call of delta.tool_calls ?? []) {
           const pending = (calls[call.index] ??= { id: "", name: "", arguments: "" });
           if (call.id) pending.id = call.id;

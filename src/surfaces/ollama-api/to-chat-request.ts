@@ -42,6 +42,10 @@ function applyCommon(chat: PipelineChat, body: ChatRequest | GenerateRequest, ig
   // An extra field of the pipeline's open request; every plugin maps it to its provider's reasoning.
   if (effort) (chat as { reasoning_effort?: string }).reasoning_effort = effort;
   if (body.options) applyOptions(chat, body.options, ignored);
+  if (body.logprobs === true) {
+    chat.logprobs = true;
+    if (body.top_logprobs != null) chat.top_logprobs = body.top_logprobs;
+  }
   if (body.keep_alive !== undefined) ignored.push("keep_alive");
 }
 

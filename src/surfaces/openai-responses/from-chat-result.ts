@@ -3,7 +3,7 @@ import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import { customInput, customToolNames } from "./custom-tools.ts";
 import { outputItemId } from "./item-ids.ts";
-import { responseLogprobs } from "./logprobs.ts";
+import { tokenLogprobs } from "../token-logprobs.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
@@ -28,7 +28,7 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
   const refusal = message?.refusal;
   if (text.length > 0 || refusal || calls.length === 0) {
     const content: OutputMessageItem["content"] = [];
-    if (text.length > 0 || !refusal) content.push({ type: "output_text", text, annotations: [], logprobs: logprobs ? responseLogprobs(choice?.logprobs) : [] });
+    if (text.length > 0 || !refusal) content.push({ type: "output_text", text, annotations: [], logprobs: logprobs ? tokenLogprobs(choice?.logprobs) : [] });
     if (refusal) content.push({ type: "refusal", refusal });
     output.push({ id: outputItemId("msg_", frame.id, output.length), type: "message", role: "assistant", status: itemStatus, content });
   }

@@ -7,7 +7,7 @@ import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { CustomInputStream, customInput, customToolNames } from "./custom-tools.ts";
 import { outputItemId } from "./item-ids.ts";
-import { type LogProb, responseLogprobs } from "./logprobs.ts";
+import { type LogProb, tokenLogprobs } from "../token-logprobs.ts";
 import { CANCELLED_CODE, failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
@@ -240,7 +240,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
           out += messageOpen();
           if (!message!.output) out += openText(message!);
           const part = message!.output!;
-          out += part.logprobs ? textDelta(part, text, responseLogprobs(choice.logprobs)) : partDelta("response.output_text.delta", part, text);
+          out += part.logprobs ? textDelta(part, text, tokenLogprobs(choice.logprobs)) : partDelta("response.output_text.delta", part, text);
         }
         const refusal = delta.refusal;
         if (typeof refusal === "string" && refusal.length > 0) {

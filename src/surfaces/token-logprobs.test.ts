@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { responseLogprobs, wantsLogprobs } from "./logprobs.ts";
+import { wantsLogprobs } from "./openai-responses/logprobs.ts";
+import { tokenLogprobs } from "./token-logprobs.ts";
 
-describe("responseLogprobs", () => {
+describe("tokenLogprobs", () => {
   test("a chat choice's logprobs in OpenAI's LogProb form: bytes kept, or the token's UTF-8 bytes where the provider gave none", () => {
     expect(
-      responseLogprobs({
+      tokenLogprobs({
         content: [
           { token: "Hé", logprob: -0.5, bytes: null, top_logprobs: [{ token: "Hi", logprob: -1.25 }, { token: "Yo", logprob: -2, bytes: [89, 111] }] },
           { token: "!", logprob: 0, bytes: [33], top_logprobs: [] },
@@ -18,9 +19,9 @@ describe("responseLogprobs", () => {
   });
 
   test("anything else a provider sends is left out, never a crash", () => {
-    for (const odd of [undefined, null, {}, { content: null }, { content: "x" }, 7]) expect(responseLogprobs(odd)).toEqual([]);
+    for (const odd of [undefined, null, {}, { content: null }, { content: "x" }, 7]) expect(tokenLogprobs(odd)).toEqual([]);
     expect(
-      responseLogprobs({ content: [null, { token: 1, logprob: -1 }, { token: "a", logprob: "low" }, { token: "b", logprob: -1, bytes: ["x"], top_logprobs: [{ token: "c" }] }] }),
+      tokenLogprobs({ content: [null, { token: 1, logprob: -1 }, { token: "a", logprob: "low" }, { token: "b", logprob: -1, bytes: ["x"], top_logprobs: [{ token: "c" }] }] }),
     ).toEqual([{ token: "b", logprob: -1, bytes: [98], top_logprobs: [] }]);
   });
 
