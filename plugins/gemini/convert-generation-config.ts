@@ -22,6 +22,11 @@ export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode,
   Object.assign(config, toResponseFormat(request.response_format, mode));
   const thinking = toGeminiThinkingConfig(request.reasoning_effort, model, thinkingBudgetOf(request));
   if (thinking) config.thinkingConfig = thinking;
+  if (request.logprobs === true) {
+    config.responseLogprobs = true;
+    // OpenAI's 0 is no alternatives; Gemini takes 1–20.
+    if (request.top_logprobs != null && request.top_logprobs > 0) config.logprobs = request.top_logprobs;
+  }
   return config;
 }
 

@@ -16,7 +16,7 @@ export function schemaModeFor(model: string): SchemaMode {
 
 /**
  * An OpenAI chat request as the body of Gemini's `generateContent`. Pure: images were loaded by the
- * caller; unknown OpenAI fields (`user`, `logprobs`, …) have no Gemini form and are left out.
+ * caller; unknown OpenAI fields (`user`, `logit_bias`, …) have no Gemini form and are left out.
  */
 export function toGeminiRequest(request: ChatRequest, o: { model: string; images: LoadedImages }): GeminiGenerateRequest {
   const mode = schemaModeFor(o.model);

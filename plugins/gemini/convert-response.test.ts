@@ -13,7 +13,7 @@ import twoCandidates from "./__fixtures__/generate-two-candidates.json";
 import streamParallelCalls from "./__fixtures__/stream-parallel-function-calls.events.json";
 import streamText from "./__fixtures__/stream-text.events.json";
 import streamThinking from "./__fixtures__/stream-thinking.events.json";
-import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream, toOpenAIUsage } from "./convert-response.ts";
+import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream, toLogprobs, toOpenAIUsage } from "./convert-response.ts";
 import type { GeminiResponse } from "./wire.ts";
 
 const from = (fixture: unknown) => fromGeminiResponse(fixture as GeminiResponse);
@@ -270,5 +270,24 @@ describe("fromGeminiEmbeddings", () => {
 
   test("a count mismatch is an upstream error", () => {
     expect(() => fromGeminiEmbeddings([batch], 3)).toThrow(expect.objectContaining({ status: 502, message: "Gemini returned 2 embeddings for 3 inputs." }));
+  });
+});
+
+describe("toLogprobs", () => {
+  test("each step's chosen token with that step's top candidates; steps Gemini sent without a token or a probability are left out", () => {
+    expect(
+      toLogprobs({
+        chosenCandidates: [{ token: "Ja", logProbability: -0.5 }, { logProbability: -1 }, { token: "!", logProbability: 0 }],
+        topCandidates: [{ candidates: [{ token: "Ja", logProbability: -0.5 }, { token: "Nee" }] }, { candidates: [] }],
+      }),
+    ).toEqual({
+      content: [
+        { token: "Ja", logprob: -0.5, bytes: [74, 97], top_logprobs: [{ token: "Ja", logprob: -0.5, bytes: [74, 97] }] },
+        { token: "!", logprob: 0, bytes: [33], top_logprobs: [] },
+      ],
+      refusal: null,
+    });
+    expect(toLogprobs(undefined)).toBeUndefined();
+    expect(toLogprobs({ chosenCandidates: [] })).toBeUndefined();
   });
 });

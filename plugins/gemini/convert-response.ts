@@ -1,5 +1,5 @@
 import { InvalidRequestError, UpstreamError, type ChatResult, type ChunkResult, type Delta, type EmbedResult, type Usage } from "../../src/kit.ts";
-import type { GeminiCandidate, GeminiEmbedResponse, GeminiPart, GeminiResponse, GeminiUsageMetadata } from "./wire.ts";
+import type { GeminiCandidate, GeminiEmbedResponse, GeminiLogprobsResult, GeminiPart, GeminiResponse, GeminiUsageMetadata } from "./wire.ts";
 import { mapGeminiFinishReason, type MappedFinishReason } from "./map-finish-reason.ts";
 import { newToolCallId, toExtraContent, type GoogleExtraContent } from "./tool-call-id.ts";
 
@@ -69,6 +69,34 @@ export function toFinishReason(candidate: GeminiCandidate, hasToolCalls: boolean
   throw new UpstreamError(`Gemini could not complete the answer (finishReason ${candidate.finishReason})${detail}`);
 }
 
+const utf8 = new TextEncoder();
+type TokenLogprob = { token: string; logprob: number; bytes: number[] };
+const tokenOf = (candidate: { token?: string; logProbability?: number }): TokenLogprob | undefined =>
+  typeof candidate.token === "string" && typeof candidate.logProbability === "number"
+    ? { token: candidate.token, logprob: candidate.logProbability, bytes: Array.from(utf8.encode(candidate.token)) }
+    : undefined;
+
+/**
+ * Gemini's `logprobsResult` as an OpenAI choice's `logprobs`: each step's chosen token, with that
+ * step's top candidates as `top_logprobs`. Undefined when Gemini sent none.
+ */
+export function toLogprobs(result: GeminiLogprobsResult | undefined): ChunkResult["choices"][number]["logprobs"] {
+  const chosen = result?.chosenCandidates;
+  if (!chosen || chosen.length === 0) return undefined;
+  const content = [];
+  for (let step = 0; step < chosen.length; step++) {
+    const token = tokenOf(chosen[step]!);
+    if (!token) continue;
+    const top: TokenLogprob[] = [];
+    for (const candidate of result.topCandidates?.[step]?.candidates ?? []) {
+      const alternative = tokenOf(candidate);
+      if (alternative) top.push(alternative);
+    }
+    content.push({ ...token, top_logprobs: top });
+  }
+  return { content, refusal: null };
+}
+
 /** A `generateContent` answer as the provider's chat result (the core stamps id, model, created). */
 export function fromGeminiResponse(response: GeminiResponse): ChatResult {
   assertPromptNotBlocked(response);
@@ -77,6 +105,7 @@ export function fromGeminiResponse(response: GeminiResponse): ChatResult {
   const choices = candidates.map((candidate, position): ChatResult["choices"][number] => {
     const { text, reasoning, toolCalls } = readGeminiParts(candidate.content?.parts ?? []);
     const finish_reason = toFinishReason(candidate, toolCalls.length > 0);
+    const logprobs = toLogprobs(candidate.logprobsResult);
     return {
       index: candidate.index ?? position,
       message: {
@@ -85,6 +114,7 @@ export function fromGeminiResponse(response: GeminiResponse): ChatResult {
         ...(reasoning ? { reasoning_content: reasoning } : {}),
         ...(toolCalls.length > 0 ? { tool_calls: toolCalls.map(({ index: _index, ...call }) => call) } : {}),
       },
+      ...(logprobs ? { logprobs } : {}),
       finish_reason,
     };
   });
@@ -145,6 +175,8 @@ export async function* fromGeminiStream(events: AsyncIterable<GeminiResponse>): 
       if (text) delta.content = text;
       if (toolCalls.length > 0) delta.tool_calls = toolCalls;
       const choice: ChunkChoice = { index, delta };
+      const logprobs = toLogprobs(candidate.logprobsResult);
+      if (logprobs) choice.logprobs = logprobs;
       // Some events repeat the finish with the final usage; an OpenAI choice finishes once.
       if (candidate.finishReason && !state.finished) {
         choice.finish_reason = toFinishReason(candidate, state.toolCalls > 0);

@@ -148,6 +148,52 @@ describe("safety", () => {
   });
 });
 
+describe("log probabilities", () => {
+  const ask = { model: "gemini-2.5-flash", messages: [{ role: "user" as const, content: "Yes or no?" }] };
+  const bytes = (token: string) => Array.from(new TextEncoder().encode(token));
+
+  test("logprobs and top_logprobs are responseLogprobs and logprobs; logprobsResult comes back as the choice's logprobs, streamed and not", async () => {
+    const result = (token: string, logProbability: number, alternatives: [string, number][]) => ({
+      chosenCandidates: [{ token, tokenId: 7, logProbability }],
+      topCandidates: [{ candidates: alternatives.map(([t, p]) => ({ token: t, tokenId: 8, logProbability: p })) }],
+    });
+    const answer = (call: { path: string }) =>
+      call.path.endsWith(":streamGenerateContent")
+        ? sse([
+            { candidates: [{ content: { parts: [{ text: "Yes" }], role: "model" }, logprobsResult: result("Yes", -0.1, [["Yes", -0.1], ["No", -2.4]]) }] },
+            { candidates: [{ content: { parts: [{ text: "." }], role: "model" }, finishReason: "STOP", logprobsResult: result(".", -0.02, [[".", -0.02]]) }] },
+          ])
+        : json({ candidates: [{ content: { parts: [{ text: "Yes" }], role: "model" }, finishReason: "STOP", logprobsResult: result("Yes", -0.1, [["Yes", -0.1], ["No", -2.4]]) }] });
+    upstream.answer(answer);
+    const completion = await client.chat.completions.create({ ...ask, logprobs: true, top_logprobs: 2 });
+    expectOpenAI("CreateChatCompletionResponse", completion);
+    expect((sentBody() as { generationConfig: unknown }).generationConfig).toMatchObject({ responseLogprobs: true, logprobs: 2 });
+    expect(completion.choices[0]!.logprobs).toEqual({
+      content: [{ token: "Yes", logprob: -0.1, bytes: bytes("Yes"), top_logprobs: [{ token: "Yes", logprob: -0.1, bytes: bytes("Yes") }, { token: "No", logprob: -2.4, bytes: bytes("No") }] }],
+      refusal: null,
+    });
+    upstream.reset();
+    upstream.answer(answer);
+    const stream = await client.chat.completions.create({ ...ask, logprobs: true, top_logprobs: 0, stream: true });
+    const tokens: [string, number][] = [];
+    for await (const chunk of stream) {
+      expectOpenAI("CreateChatCompletionStreamResponse", chunk);
+      for (const entry of chunk.choices[0]?.logprobs?.content ?? []) tokens.push([entry.token, entry.top_logprobs.length]);
+    }
+    expect(tokens).toEqual([["Yes", 2], [".", 1]]);
+    // top_logprobs 0 (no alternatives) is Gemini's default: only responseLogprobs.
+    const config = (sentBody(":streamGenerateContent") as { generationConfig: Record<string, unknown> }).generationConfig;
+    expect(config.responseLogprobs).toBe(true);
+    expect(config).not.toHaveProperty("logprobs");
+  });
+
+  test("without logprobs Gemini is not asked", async () => {
+    upstream.answer(() => json(emptyBlockReason));
+    await client.chat.completions.create(ask);
+    expect((sentBody() as { generationConfig: unknown }).generationConfig).not.toHaveProperty("responseLogprobs");
+  });
+});
+
 describe("embeddings", () => {
   test("a string → one batchEmbedContents request; the OpenAI list shape back", async () => {
     const result = await client.embeddings.create({ model: "gemini-embedding-001", input: "Hello world" });

@@ -87,6 +87,9 @@ export const GeminiGenerationConfig = Type.Object({
   responseSchema: Type.Optional(JsonObject),
   responseJsonSchema: Type.Optional(JsonObject),
   thinkingConfig: Type.Optional(GeminiThinkingConfig),
+  /** The chosen tokens' log probabilities (`logprobsResult`), with `logprobs` top candidates each. */
+  responseLogprobs: Type.Optional(Type.Boolean()),
+  logprobs: Type.Optional(Type.Integer()),
 });
 export type GeminiGenerationConfig = Static<typeof GeminiGenerationConfig>;
 
@@ -102,6 +105,17 @@ export type GeminiGenerateRequest = Static<typeof GeminiGenerateRequest>;
 
 // ---------------------------------------------------------------- responses (checked on arrival)
 
+const GeminiLogprobCandidate = Type.Object({
+  token: Type.Optional(Type.String()),
+  logProbability: Type.Optional(Type.Number()),
+});
+/** With `responseLogprobs`: the chosen token of each step and, with `logprobs`, the top candidates of each. */
+export const GeminiLogprobsResult = Type.Object({
+  chosenCandidates: Type.Optional(Type.Array(GeminiLogprobCandidate)),
+  topCandidates: Type.Optional(Type.Array(Type.Object({ candidates: Type.Optional(Type.Array(GeminiLogprobCandidate)) }))),
+});
+export type GeminiLogprobsResult = Static<typeof GeminiLogprobsResult>;
+
 export const GeminiCandidate = Type.Object({
   /** Absent or without parts when the candidate was stopped before any output (SAFETY, …). */
   content: Type.Optional(Type.Object({ role: Type.Optional(Type.String()), parts: Type.Optional(Type.Array(GeminiPart)) })),
@@ -109,6 +123,7 @@ export const GeminiCandidate = Type.Object({
   finishReason: Type.Optional(Type.String()),
   finishMessage: Type.Optional(Type.String()),
   index: Type.Optional(Count),
+  logprobsResult: Type.Optional(GeminiLogprobsResult),
 });
 export type GeminiCandidate = Static<typeof GeminiCandidate>;
 
