@@ -46,7 +46,7 @@ describe("toGeminiRequest", () => {
       systemInstruction: { parts: [{ text: "Be brief." }] },
       tools: [{ functionDeclarations: [{ name: "get_weather", parametersJsonSchema: { type: "object", properties: { city: { type: "string" } } } }] }],
       toolConfig: { functionCallingConfig: { mode: "ANY" } },
-      generationConfig: { temperature: 0.3 },
+      generationConfig: { temperature: 0.3, responseLogprobs: true },
     });
   });
 
