@@ -65,6 +65,8 @@ const chatBody = (stream: boolean) => () => ({
   tool_choice: "auto",
   response_format: { type: "json_schema", json_schema: { name: "out", schema: { type: "object" } } },
   user: "fuzz",
+  logprobs: true,
+  top_logprobs: 2,
 });
 
 /** Through the ollama plugin, whose requests load images (the gateway's own outgoing fetches). */
@@ -79,6 +81,8 @@ const ollamaChatBody = () => ({
   ],
   stream: false,
   temperature: 0.2,
+  logprobs: true,
+  top_logprobs: 1,
 });
 
 /** Stored responses the Responses surfaces read and delete (created before the run). */

@@ -62,6 +62,9 @@ const responsesBody = (ctx: SurfaceContext, stream: boolean) => () => ({
   user: "fuzz",
   store: true,
   stream,
+  include: ["message.output_text.logprobs"],
+  top_logprobs: 2,
+  background_options: { completion_window: "soonest" },
   ...(ctx.stored.length > 0 ? { previous_response_id: ctx.stored[0] } : {}),
 });
 
@@ -92,6 +95,8 @@ const ollamaChatBody = (stream: boolean | undefined) => () => ({
   think: false,
   options: ollamaOptions(),
   keep_alive: "5m",
+  logprobs: true,
+  top_logprobs: 2,
   ...(stream === undefined ? {} : { stream }),
 });
 const ollamaGenerateBody = (stream: boolean | undefined) => () => ({
@@ -102,6 +107,7 @@ const ollamaGenerateBody = (stream: boolean | undefined) => () => ({
   format: { type: "object", properties: { a: { type: "string" } } },
   think: false,
   options: ollamaOptions(),
+  logprobs: true,
   ...(stream === undefined ? {} : { stream }),
 });
 
