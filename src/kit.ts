@@ -42,6 +42,8 @@ export { parseNdjson, parseNdjsonBatches } from "./ndjson.ts";
 export { parseSse, parseSseBatches, parseSseJson } from "./sse-parse.ts";
 export type { SseMessage } from "./sse-parse.ts";
 export { randomId, nowSeconds } from "./ids.ts";
+export { tokenLogprobs } from "./token-logprobs.ts";
+export type { LogProb, TopLogProb } from "./token-logprobs.ts";
 export { THINKING_BUDGET, thinkingBudgetOf, withThinkingBudget } from "./thinking-budget.ts";
 export { imagePartKey, loadImage, loadMessageImages, parseDataUrl } from "./image-fetch.ts";
 export type { ImageFetchOptions, InlineImage, MessageImagesOptions } from "./image-fetch.ts";

@@ -244,6 +244,15 @@ describe("through the openai-compatible plugin", () => {
     }
     const refused = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", top_logprobs: 21 }).catch((e) => e);
     expect(refused).toMatchObject({ status: 400, param: "top_logprobs" });
+    // A background response keeps them too.
+    const queued = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", include: ["message.output_text.logprobs"], background: true });
+    let done = queued;
+    for (let i = 0; i < 200 && (done.status === "queued" || done.status === "in_progress"); i++) {
+      await Bun.sleep(10);
+      done = await client.responses.retrieve(queued.id);
+    }
+    expectOpenAI("Response", done);
+    expect(done.output[0]).toMatchObject({ type: "message", content: [{ type: "output_text", logprobs: [{ token: "Hello", logprob: -0.31725305 }] }] });
   });
 
   test("streamed, each text delta carries its chunk's logprobs; the done events and the final response hold them all", async () => {

@@ -105,7 +105,7 @@ export function fromGeminiResponse(response: GeminiResponse): ChatResult {
   const choices = candidates.map((candidate, position): ChatResult["choices"][number] => {
     const { text, reasoning, toolCalls } = readGeminiParts(candidate.content?.parts ?? []);
     const finish_reason = toFinishReason(candidate, toolCalls.length > 0);
-    const logprobs = toLogprobs(candidate.logprobsResult);
+    const logprobs = candidate.logprobsResult ? toLogprobs(candidate.logprobsResult) : undefined;
     return {
       index: candidate.index ?? position,
       message: {
@@ -175,8 +175,10 @@ export async function* fromGeminiStream(events: AsyncIterable<GeminiResponse>): 
       if (text) delta.content = text;
       if (toolCalls.length > 0) delta.tool_calls = toolCalls;
       const choice: ChunkChoice = { index, delta };
-      const logprobs = toLogprobs(candidate.logprobsResult);
-      if (logprobs) choice.logprobs = logprobs;
+      if (candidate.logprobsResult) {
+        const logprobs = toLogprobs(candidate.logprobsResult);
+        if (logprobs) choice.logprobs = logprobs;
+      }
       // Some events repeat the finish with the final usage; an OpenAI choice finishes once.
       if (candidate.finishReason && !state.finished) {
         choice.finish_reason = toFinishReason(candidate, state.toolCalls > 0);

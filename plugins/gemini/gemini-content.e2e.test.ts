@@ -187,6 +187,35 @@ describe("log probabilities", () => {
     expect(config).not.toHaveProperty("logprobs");
   });
 
+  test("a model Gemini gives no logprobs for (its 400) is answered without them, and not asked for them again", async () => {
+    const refusal = (model: string) => ({ error: { code: 400, message: `Logprobs is not enabled for models/${model}`, status: "INVALID_ARGUMENT" } });
+    const asked = (body: unknown) => (body as { generationConfig?: { responseLogprobs?: boolean } }).generationConfig?.responseLogprobs === true;
+    upstream.answer((call) => {
+      const model = call.path.includes("gemini-2.5-pro") ? "gemini-2.5-pro" : "gemini-2.5-flash-lite";
+      if (asked(call.body)) return json(refusal(model), 400);
+      return call.path.endsWith(":streamGenerateContent") ? sse([{ candidates: [{ content: { parts: [{ text: "Yes." }], role: "model" }, finishReason: "STOP" }] }]) : undefined;
+    });
+    const calls = () => upstream.requests.filter((r) => r.path.includes("gemini-2.5-pro:")).map((r) => asked(r.body));
+    const first = await client.chat.completions.create({ model: "gemini-2.5-pro", messages: ask.messages, logprobs: true, top_logprobs: 3 });
+    expect(first.choices[0]!.message.content).toBeString();
+    expect(first.choices[0]!.logprobs).toBeNull();
+    expect(calls()).toEqual([true, false]);
+    const again = await client.chat.completions.create({ model: "gemini-2.5-pro", messages: ask.messages, logprobs: true });
+    expect(again.choices[0]!.finish_reason).toBe("stop");
+    expect(calls()).toEqual([true, false, false]);
+    // Streamed: the refusal is an HTTP status before any event, so the stream starts once, without them.
+    const text: string[] = [];
+    for await (const chunk of await client.chat.completions.create({ model: "gemini/gemini-2.5-flash-lite", messages: ask.messages, logprobs: true, stream: true })) text.push(chunk.choices[0]?.delta.content ?? "");
+    expect(text.join("")).toBe("Yes.");
+    expect(upstream.requests.filter((r) => r.path.includes("gemini-2.5-flash-lite:")).map((r) => asked(r.body))).toEqual([true, false]);
+  });
+
+  test("another 400 is not taken for a logprobs refusal", async () => {
+    upstream.answer(() => json({ error: { code: 400, message: "Invalid value at 'generation_config.logprobs' (TYPE_INT32)", status: "INVALID_ARGUMENT" } }, 400));
+    expect(await failure(client.chat.completions.create({ ...ask, logprobs: true, top_logprobs: 2 }))).toMatchObject({ status: 400 });
+    expect(upstream.calls(":generateContent")).toHaveLength(1);
+  });
+
   test("without logprobs Gemini is not asked", async () => {
     upstream.answer(() => json(emptyBlockReason));
     await client.chat.completions.create(ask);

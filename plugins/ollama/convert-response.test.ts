@@ -53,7 +53,20 @@ describe("fromOllamaChatResponse", () => {
     });
     // None sent (or an empty list): no logprobs on the choice.
     expect(fromOllamaChatResponse(parseChatResponse({ ...fixture("chat.json"), logprobs: [] }), ids()).choices[0]).not.toHaveProperty("logprobs");
-    expect(() => parseChatResponse({ ...fixture("chat.json"), logprobs: [{ token: 1 }] })).toThrow();
+    // An entry of another shape is left out, not a failed answer.
+    const odd = parseChatResponse({ ...fixture("chat.json"), logprobs: [{ token: 1 }, { token: "ok", logprob: -1 }] });
+    expect(fromOllamaChatResponse(odd, ids()).choices[0]!.logprobs).toEqual({ content: [{ token: "ok", logprob: -1, bytes: [111, 107], top_logprobs: [] }], refusal: null });
+  });
+
+  test("a complete answer with thinking: Ollama lists the thinking's tokens first; the text's are the choice's", () => {
+    const answer = (content: string, thinking: string, tokens: string[]) =>
+      fromOllamaChatResponse(parseChatResponse({ ...fixture("chat.json"), message: { role: "assistant", content, thinking }, logprobs: tokens.map((token) => ({ token, logprob: -1 })) }), ids());
+    const tokensOf = (result: ReturnType<typeof answer>) => (result.choices[0]!.logprobs as { content: { token: string }[] }).content.map((t) => t.token);
+    expect(tokensOf(answer("Hello", "Hmm, ok", ["Hmm", ",", " ok", "Hel", "lo"]))).toEqual(["Hel", "lo"]);
+    // Tokens around the text that are neither (a closing tag): the thinking's are dropped from the front.
+    expect(tokensOf(answer("Hello", "Hmm", ["Hmm", "Hel", "lo", "</s>"]))).toEqual(["Hel", "lo", "</s>"]);
+    // Neither adds up: all are kept.
+    expect(tokensOf(answer("Hello", "Hmm", ["<think>", "Hmm", "Hel", "lo", "</s>"]))).toEqual(["<think>", "Hmm", "Hel", "lo", "</s>"]);
   });
 
   test("the default ids look like OpenAI's; an id Ollama sends is kept", () => {

@@ -1,4 +1,4 @@
-import { randomId, UpstreamError, type ChatResult, type ChunkResult, type Delta, type EmbedResult, type ToolCall, type Usage } from "../../src/kit.ts";
+import { randomId, tokenLogprobs, UpstreamError, type ChatResult, type ChunkResult, type Delta, type EmbedResult, type LogProb, type ToolCall, type Usage } from "../../src/kit.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 import type { OllamaChatResponse, OllamaEmbedResponse, OllamaLogprob, OllamaToolCallIn } from "./wire.ts";
 
@@ -17,26 +17,33 @@ export function toUsage(response: OllamaChatResponse): Usage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-const utf8 = new TextEncoder();
-const bytesOf = (entry: { token: string; bytes?: number[] | null }): number[] => entry.bytes ?? Array.from(utf8.encode(entry.token));
-
 /**
  * Ollama's `logprobs` (one entry per token, each with its `top_logprobs`) as an OpenAI choice's
- * `logprobs`; `bytes` are the token's UTF-8 where Ollama sends none. Undefined when it sent none.
+ * `logprobs` (the surfaces' converter: `bytes` the token's UTF-8 where Ollama sends none, entries of
+ * another shape left out). Undefined when it sent none.
  */
 export function toLogprobs(logprobs: readonly OllamaLogprob[] | null | undefined): ChoiceLogprobs | undefined {
   if (!logprobs || logprobs.length === 0) return undefined;
-  return {
-    content: logprobs.map((entry) => ({
-      token: entry.token,
-      logprob: entry.logprob,
-      bytes: bytesOf(entry),
-      top_logprobs: (entry.top_logprobs ?? []).map((top) => ({ token: top.token, logprob: top.logprob, bytes: bytesOf(top) })),
-    })),
-    refusal: null,
-  };
+  const content = tokenLogprobs({ content: logprobs });
+  return content.length === 0 ? undefined : { content, refusal: null };
 }
-type ChoiceLogprobs = { content: { token: string; logprob: number; bytes: number[]; top_logprobs: { token: string; logprob: number; bytes: number[] }[] }[]; refusal: null };
+type ChoiceLogprobs = { content: LogProb[]; refusal: null };
+
+/**
+ * The tokens of a complete answer's text. Ollama's complete answer lists every token it generated,
+ * its thinking's first: the text's are the last ones whose text makes the content (when they do not,
+ * the first ones that make the thinking are dropped; failing both, all are kept).
+ */
+export function contentLogprobs(tokens: LogProb[], content: string, thinking: string): LogProb[] {
+  let length = 0;
+  let from = tokens.length;
+  while (from > 0 && length < content.length) length += tokens[--from]!.token.length;
+  if (length === content.length && tokens.slice(from).map((t) => t.token).join("") === content) return tokens.slice(from);
+  length = 0;
+  let to = 0;
+  while (to < tokens.length && length < thinking.length) length += tokens[to++]!.token.length;
+  return length === thinking.length && tokens.slice(0, to).map((t) => t.token).join("") === thinking ? tokens.slice(to) : tokens;
+}
 
 /** Ollama's tool calls (arguments an object, no id or type) in OpenAI's shape. */
 function toToolCall(call: OllamaToolCallIn, newId: NewToolCallId): ToolCall {
@@ -60,8 +67,11 @@ export function fromOllamaChatResponse(response: OllamaChatResponse, newId: NewT
   if (thinking) message.reasoning_content = thinking;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
   const choice: ChatResult["choices"][number] = { index: 0, message, finish_reason: mapFinishReason(response.done_reason, toolCalls.length > 0) };
-  const logprobs = toLogprobs(response.logprobs);
-  if (logprobs) choice.logprobs = logprobs;
+  const logprobs = response.logprobs ? toLogprobs(response.logprobs) : undefined;
+  if (logprobs) {
+    if (thinking) logprobs.content = contentLogprobs(logprobs.content, content, thinking);
+    choice.logprobs = logprobs;
+  }
   return { choices: [choice], usage: toUsage(response) };
 }
 
@@ -80,7 +90,7 @@ export function createChunkMapper(newId: NewToolCallId = newCallId): (line: Olla
     if (message?.tool_calls && message.tool_calls.length > 0) {
       delta.tool_calls = message.tool_calls.map((call) => ({ index: toolCalls++, ...toToolCall(call, newId) }));
     }
-    const logprobs = toLogprobs(line.logprobs);
+    const logprobs = line.logprobs ? toLogprobs(line.logprobs) : undefined;
     if (!line.done) {
       if (logprobs) return [{ choices: [{ index: 0, delta, logprobs }] }];
       return Object.keys(delta).length > 0 ? [{ choices: [{ index: 0, delta }] }] : [];

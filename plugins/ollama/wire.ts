@@ -88,17 +88,20 @@ export const OllamaToolCallIn = Type.Object({
 });
 export type OllamaToolCallIn = Static<typeof OllamaToolCallIn>;
 
-/** A token's log probability; `bytes` only from versions that send them. */
+/**
+ * A token's log probability (`bytes` only from versions that send them). Loose on purpose: an entry
+ * of another shape is left out by the converter rather than failing the whole answer.
+ */
 const OllamaTokenLogprob = Type.Object({
-  token: Type.String(),
-  logprob: Type.Number(),
-  bytes: Type.Optional(Type.Union([Type.Array(Type.Integer()), Type.Null()])),
+  token: Type.Optional(Type.Unknown()),
+  logprob: Type.Optional(Type.Unknown()),
+  bytes: Type.Optional(Type.Unknown()),
 });
 export const OllamaLogprob = Type.Object({
-  token: Type.String(),
-  logprob: Type.Number(),
-  bytes: Type.Optional(Type.Union([Type.Array(Type.Integer()), Type.Null()])),
-  top_logprobs: Type.Optional(Type.Union([Type.Array(OllamaTokenLogprob), Type.Null()])),
+  token: Type.Optional(Type.Unknown()),
+  logprob: Type.Optional(Type.Unknown()),
+  bytes: Type.Optional(Type.Unknown()),
+  top_logprobs: Type.Optional(Type.Unknown()),
 });
 export type OllamaLogprob = Static<typeof OllamaLogprob>;
 

@@ -2,7 +2,7 @@ import { UpstreamError } from "../../errors.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { FinishReason } from "../../schemas/chat.ts";
-import { tokenLogprobs } from "../token-logprobs.ts";
+import { tokenLogprobs } from "../../token-logprobs.ts";
 
 /** Ollama's finish reasons: a tool call ends a turn with `stop`, as Ollama reports it. */
 export function toDoneReason(finish: FinishReason | null | undefined): string {
@@ -110,11 +110,18 @@ export interface Timing {
   createdAt: string;
 }
 
+/** The answer's tokens as Ollama lists them, when the request asked and the provider gave some (Ollama leaves the field out otherwise). */
+function withLogprobs<T extends object>(answer: T, result: ChatResult, isAsked: boolean): T {
+  if (!isAsked) return answer;
+  const tokens = tokenLogprobs(result.choices[0]?.logprobs);
+  return tokens.length === 0 ? answer : { ...answer, logprobs: tokens };
+}
+
 /** A complete `/api/chat` answer; with `logprobs` (the request asked), the answer's tokens' as Ollama lists them. */
 export function toChatAnswer(result: ChatResult, model: string, usage: TokenUsage, t: Timing, logprobs = false) {
   const { message, finish } = toAnswerMessage(result);
   const answer = { model, created_at: t.createdAt, message, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) };
-  return logprobs ? { ...answer, logprobs: tokenLogprobs(result.choices[0]?.logprobs) } : answer;
+  return withLogprobs(answer, result, logprobs);
 }
 
 /** A complete `/api/generate` answer: the text as `response`, thinking beside it. */
@@ -122,6 +129,5 @@ export function toGenerateAnswer(result: ChatResult, model: string, usage: Token
   const { message, finish } = toAnswerMessage(result);
   const answer: Record<string, unknown> = { model, created_at: t.createdAt, response: message.content };
   if (message.thinking !== undefined) answer.thinking = message.thinking;
-  const final = { ...answer, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) };
-  return logprobs ? { ...final, logprobs: tokenLogprobs(result.choices[0]?.logprobs) } : final;
+  return withLogprobs({ ...answer, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) }, result, logprobs);
 }

@@ -115,3 +115,26 @@ test("an error after the start is one {\"error\"} line", () => {
   const mapped = { status: 502, body: { error: { message: "upstream broke", type: "api_error", param: null, code: "upstream_error" } }, headers: {}, internal: false } satisfies MappedError;
   expect(ollamaStreamEncoder(settings("chat")).error(mapped)).toBe('{"error":"upstream broke"}\n');
 });
+
+describe("log probabilities", () => {
+  const lp = (token: string) => ({ token, logprob: -1, bytes: null, top_logprobs: [] });
+  const with_ = (delta: Record<string, unknown>, tokens: string[]): ChunkResult => ({ choices: [{ index: 0, delta, logprobs: { content: tokens.map(lp), refusal: null } }] });
+  const lines = (logprobs: boolean) => {
+    const encoder = ollamaStreamEncoder({ ...settings("chat"), logprobs });
+    const chunks = [with_({ reasoning_content: "Hmm" }, ["Hmm"]), with_({}, ["Hel"]), with_({ content: "Hello" }, ["lo"]), { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] } as ChunkResult];
+    const body = encoder.start() + chunks.map((c) => encoder.chunk(c)).join("") + encoder.end();
+    return body.slice(0, -1).split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+  };
+
+  test("asked for: each line carries its chunk's tokens, and tokens with no text get a line of their own, as Ollama streams them", () => {
+    const got = lines(true);
+    expect(got.map((line) => (line.logprobs as { token: string }[] | undefined)?.map((t) => t.token) ?? null)).toEqual([["Hmm"], ["Hel"], ["lo"], null]);
+    expect(got[1]).toMatchObject({ message: { role: "assistant", content: "" }, done: false, logprobs: [{ token: "Hel", logprob: -1, bytes: [72, 101, 108], top_logprobs: [] }] });
+  });
+
+  test("not asked for: no logprobs, and no line for tokens alone", () => {
+    const got = lines(false);
+    expect(got.every((line) => !("logprobs" in line))).toBe(true);
+    expect(got).toHaveLength(3);
+  });
+});

@@ -5,7 +5,7 @@ import type { ChunkResult } from "../../plugin.ts";
 import type { FinishReason } from "../../schemas/chat.ts";
 import { finalFields, toDoneReason, toOllamaToolCall } from "./from-chat-result.ts";
 import { NDJSON_HEADERS, ndjsonError } from "./ndjson.ts";
-import { tokenLogprobs } from "../token-logprobs.ts";
+import { tokenLogprobs } from "../../token-logprobs.ts";
 
 export interface OllamaStreamSettings {
   /** `/api/chat` lines carry `message`, `/api/generate` lines `response`. */
@@ -64,9 +64,8 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
       ? `${head}${now()}","message":{"role":"assistant","content":${JSON.stringify(content)}${think}}${logprobs},"done":false}\n`
       : `${head}${now()}","response":${JSON.stringify(content)}${think}${logprobs},"done":false}\n`;
   };
-  /** A chunk's tokens' log probabilities as the line's `logprobs` field (none when not asked for, or none came). */
+  /** A chunk's tokens' log probabilities as the line's `logprobs` field ("" when none came). */
   const logprobsOf = (choiceLogprobs: unknown): string => {
-    if (!s.logprobs) return "";
     const tokens = tokenLogprobs(choiceLogprobs);
     return tokens.length === 0 ? "" : `,"logprobs":${JSON.stringify(tokens)}`;
   };
@@ -92,7 +91,9 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
         const content = (typeof delta.content === "string" ? delta.content : "") + (typeof delta.refusal === "string" ? delta.refusal : "");
         const reasoning = (delta as { reasoning_content?: unknown }).reasoning_content;
         const thinking = typeof reasoning === "string" && reasoning !== "" ? reasoning : undefined;
-        if (content !== "" || thinking !== undefined) out += textLine(content, thinking, logprobsOf(choice.logprobs));
+        // Asked for, a chunk's tokens go on its line; tokens with no text of their own get a line as Ollama sends them.
+        const logprobs = s.logprobs && choice.logprobs != null ? logprobsOf(choice.logprobs) : "";
+        if (content !== "" || thinking !== undefined || logprobs !== "") out += textLine(content, thinking, logprobs);
         for (const call of delta.tool_calls ?? []) {
           const pending = (calls[call.index] ??= { id: "", name: "", arguments: "" });
           if (call.id) pending.id = call.id;

@@ -3,7 +3,7 @@ import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import { customInput, customToolNames } from "./custom-tools.ts";
 import { outputItemId } from "./item-ids.ts";
-import { tokenLogprobs } from "../token-logprobs.ts";
+import { tokenLogprobs } from "../../token-logprobs.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 

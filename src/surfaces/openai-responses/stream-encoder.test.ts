@@ -191,4 +191,36 @@ describe("responsesStreamEncoder", () => {
     run([chunk]);
     expect(chunk).toEqual(copy);
   });
+
+  test("log probabilities asked for: tokens on a chunk with no text wait for the next text (or join the text that came), a thinking chunk's and a tool call's are not the text's", () => {
+    const lp = (token: string) => ({ token, logprob: -1, bytes: null, top_logprobs: [] });
+    const with_ = (delta: Record<string, unknown>, tokens: string[]): ChunkResult => ({ choices: [{ index: 0, delta, logprobs: { content: tokens.map(lp), refusal: null } }] });
+    const encoder = responsesStreamEncoder({ frame: responseFrame({ model: "m", input: "x", include: ["message.output_text.logprobs"] }, "resp_test", 1700000000), logprobs: true });
+    let sse = encoder.start();
+    for (const chunk of [
+      with_({ reasoning_content: "Hmm" }, ["Hmm"]),
+      with_({}, ["Hel"]), // a parser holding text back
+      with_({ content: "Hello" }, ["lo"]),
+      with_({}, ["!"]), // the provider's last tokens, on a chunk of their own
+      with_({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] }, ["{}"]),
+      with_({}, ["x"]), // held for a text that never comes
+      finish("tool_calls"),
+    ]) sse += encoder.chunk(chunk);
+    sse += encoder.end({ input: 1, output: 6, reasoning: 1 });
+    const events = sse.slice(0, -2).split("\n\n").map((block) => JSON.parse(block.split("\n")[1]!.slice(6)));
+    for (const event of events) expectOpenAI("ResponseStreamEvent", event);
+    const tokens = (list: { token: string }[]) => list.map((t) => t.token);
+    expect(events.filter((e) => e.type === "response.output_text.delta").map((e) => [e.delta, tokens(e.logprobs)])).toEqual([["Hello", ["Hel", "lo"]]]);
+    expect(tokens(events.find((e) => e.type === "response.output_text.done").logprobs)).toEqual(["Hel", "lo", "!"]);
+    const final = events.at(-1).response as ResponseObject;
+    expect(final.output.map((item) => item.type)).toEqual(["reasoning", "message", "function_call"]);
+    expect(tokens((final.output[1] as { content: { logprobs: { token: string }[] }[] }).content[0]!.logprobs)).toEqual(["Hel", "lo", "!"]);
+  });
+
+  test("log probabilities not asked for: none are answered, whatever the provider sends", () => {
+    const chunk: ChunkResult = { choices: [{ index: 0, delta: { content: "Hi" }, logprobs: { content: [{ token: "Hi", logprob: -1, bytes: [72, 105], top_logprobs: [] }], refusal: null } }] };
+    const { events, finished } = run([chunk, finish("stop")]);
+    expect(events.find((e) => e.type === "response.output_text.delta").logprobs).toEqual([]);
+    expect((finished!.output[0] as { content: { logprobs: unknown[] }[] }).content[0]!.logprobs).toEqual([]);
+  });
 });

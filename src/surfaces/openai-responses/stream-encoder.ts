@@ -7,7 +7,7 @@ import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { CustomInputStream, customInput, customToolNames } from "./custom-tools.ts";
 import { outputItemId } from "./item-ids.ts";
-import { type LogProb, tokenLogprobs } from "../token-logprobs.ts";
+import { type LogProb, tokenLogprobs } from "../../token-logprobs.ts";
 import { CANCELLED_CODE, failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
@@ -75,6 +75,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   const customTools = customToolNames(frame.tools);
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
+  /** Tokens' log probabilities that came on a chunk without text (a provider's parser holding text back): the next text's. */
+  let heldLogprobs: LogProb[] | undefined;
 
   const event = (type: string, body: string): string =>
     `event: ${type}\ndata: {"type":"${type}",${body},"sequence_number":${seq++}}\n\n`;
@@ -230,7 +232,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         if (choice.index !== 0) continue; // Responses has one answer; n > 1 is never asked of the provider
         const delta = choice.delta;
         const thinking = (delta as { reasoning_content?: unknown }).reasoning_content;
-        if (typeof thinking === "string" && thinking.length > 0) {
+        const isThinking = typeof thinking === "string" && thinking.length > 0;
+        if (isThinking) {
           if (!reasoning) out += (message ? closeMessage("completed") : "") + (calls.size > 0 ? closeCalls() : "") + openReasoning();
           reasoning!.text += thinking;
           out += event("response.reasoning_summary_text.delta", reasoning!.head + JSON.stringify(thinking));
@@ -240,7 +243,21 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
           out += messageOpen();
           if (!message!.output) out += openText(message!);
           const part = message!.output!;
-          out += part.logprobs ? textDelta(part, text, tokenLogprobs(choice.logprobs)) : partDelta("response.output_text.delta", part, text);
+          if (part.logprobs) {
+            let tokens = tokenLogprobs(choice.logprobs);
+            if (heldLogprobs) {
+              tokens = heldLogprobs.concat(tokens);
+              heldLogprobs = undefined;
+            }
+            out += textDelta(part, text, tokens);
+          } else out += partDelta("response.output_text.delta", part, text);
+        } else if (s.logprobs && choice.logprobs != null && !isThinking && !delta.tool_calls?.length) {
+          // Tokens with no text of their own: after the text, the text's (a provider's last tokens);
+          // before it, held for it. A thinking chunk's tokens are the reasoning's, a tool call's its arguments'.
+          const tokens = tokenLogprobs(choice.logprobs);
+          const part = message?.output;
+          if (part?.logprobs) for (const token of tokens) part.logprobs.push(token);
+          else if (tokens.length > 0) heldLogprobs = heldLogprobs ? heldLogprobs.concat(tokens) : tokens;
         }
         const refusal = delta.refusal;
         if (typeof refusal === "string" && refusal.length > 0) {
@@ -253,6 +270,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
           for (const tc of toolCalls) {
             let call = calls.get(tc.index);
             if (!call) {
+              heldLogprobs = undefined; // what was held was the call's
               out += (reasoning ? closeReasoning() : "") + (message ? closeMessage("completed") : "");
               out += openCall(tc.index, tc.id, tc.function?.name);
               call = calls.get(tc.index)!;

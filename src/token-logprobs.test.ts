@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { wantsLogprobs } from "./openai-responses/logprobs.ts";
+import { wantsLogprobs } from "./surfaces/openai-responses/logprobs.ts";
 import { tokenLogprobs } from "./token-logprobs.ts";
 
 describe("tokenLogprobs", () => {
