@@ -17,12 +17,19 @@ function tooLarge(limit: number): PayloadTooLargeError {
 export const MAX_JSON_DEPTH = 1000;
 
 /**
+ * Whose rule for the content type: `json` (OpenAI's and Anthropic's APIs: a JSON type, else a 400),
+ * or `any` (Ollama's API: Ollama reads the body as JSON whatever the header says, and its own
+ * examples send `curl -d` bodies, typed `application/x-www-form-urlencoded`).
+ */
+export type ContentTypeRule = "json" | "any";
+
+/**
  * Reads a JSON request body with the size limit applied before and while reading, so a huge or
  * endless body never sits in memory. Errors are 400 (not JSON, wrong content type, nested deeper
  * than MAX_JSON_DEPTH) or 413.
  */
-export async function readJsonBody(request: Request, limit: number): Promise<unknown> {
-  const type = request.headers.get("content-type");
+export async function readJsonBody(request: Request, limit: number, rule: ContentTypeRule = "json"): Promise<unknown> {
+  const type = rule === "json" ? request.headers.get("content-type") : "application/json";
   if (!type || !/^application\/(?:[\w.+-]*\+)?json\b/i.test(type)) {
     throw new InvalidRequestError(
       `Invalid Content-Type header (${type ? JSON.stringify(type) : "none"}): send the body as application/json.`,
@@ -118,10 +125,10 @@ async function readCapped(request: Request, limit: number): Promise<string> {
  * envelopes); the string entry only tells the OpenAPI generator the body is `application/json`
  * (Elysia stops at the first parser that returns a value, so it never runs).
  */
-export function jsonBodyParsers(limit: number): [(context: { request: Request }) => Promise<unknown>, "application/json"] {
+export function jsonBodyParsers(limit: number, rule: ContentTypeRule = "json"): [(context: { request: Request }) => Promise<unknown>, "application/json"] {
   return [
     function readJson({ request }) {
-      return readJsonBody(request, limit);
+      return readJsonBody(request, limit, rule);
     },
     "application/json",
   ];

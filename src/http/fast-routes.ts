@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import { readJsonBody } from "../body.ts";
+import { type ContentTypeRule, readJsonBody } from "../body.ts";
 import type { KeyStore } from "../keys/key-store.ts";
 import { guardRequest } from "../guards.ts";
 import { requestIdOf } from "../request-meta.ts";
@@ -72,13 +72,13 @@ export function fastRoutes(
     return response;
   };
 
-  const serve = (handler: Handler) =>
+  const serve = (handler: Handler, rule: ContentTypeRule) =>
     async function fastRoute(request: Request): Promise<Response> {
       const requestId = requestIdOf(request);
       const set: HandlerContext["set"] = { headers: { "x-request-id": requestId } };
       try {
         guardRequest(request, deps.keys);
-        const body = await readJsonBody(request, limit);
+        const body = await readJsonBody(request, limit, rule);
         const result = await handler({ body, request, set });
         if (result instanceof Response) return withHeaders(request, result, set.headers);
         const text = result instanceof JsonText ? result.text : JSON.stringify(result);
@@ -92,7 +92,8 @@ export function fastRoutes(
   for (const route of routes) {
     if (route.method !== "POST" || !(route.path.startsWith("/v1/") || route.path.startsWith("/api/"))) continue;
     if (route.path.includes(":") || route.path.includes("*")) continue; // Bun's routes take literal paths here
-    out[route.path] = { POST: serve(route.handler as Handler) };
+    // Ollama's API reads a body as JSON whatever its content type, as Ollama does (body.ts).
+    out[route.path] = { POST: serve(route.handler as Handler, route.path.startsWith("/api/") ? "any" : "json") };
   }
   return out;
 }

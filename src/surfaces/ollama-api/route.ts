@@ -37,7 +37,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
   const embedBody = compileValidator(EmbedRequest);
   const embeddingsBody = compileValidator(EmbeddingsRequest);
   const showBody = compileValidator(ShowRequest);
-  const parse = jsonBodyParsers(config.maxBodyBytes);
+  const parse = jsonBodyParsers(config.maxBodyBytes, "any");
   const chatDeps = { pipeline, logger };
   const callOf = (request: Request, set: { headers: Record<string, unknown> }) => ({
     surface: "ollama" as const,
