@@ -28,16 +28,18 @@ export function guardRequest(request: Request, keys: KeyStore): void {
   }
   if (!keys.isEnabled || request.method === "OPTIONS") return;
   // Anthropic's SDKs and Claude Code send the key as `x-api-key` (ANTHROPIC_API_KEY) or as a
-  // bearer token (ANTHROPIC_AUTH_TOKEN): on the Messages surface either will do.
-  const isMessages = url.startsWith("/v1/messages", pathStart);
+  // bearer token (ANTHROPIC_AUTH_TOKEN): on the Messages surface, and on the model list they read
+  // (with their `anthropic-version`), either will do.
+  const isAnthropic =
+    url.startsWith("/v1/messages", pathStart) || (url.startsWith("/v1/models", pathStart) && request.headers.has("anthropic-version"));
   const authorization = request.headers.get("authorization");
-  const apiKeyHeader = isMessages ? request.headers.get("x-api-key") : null;
+  const apiKeyHeader = isAnthropic ? request.headers.get("x-api-key") : null;
   const key = keys.identify(presentedKey(authorization) ?? (apiKeyHeader?.trim() || undefined));
   if (!key) {
     throw new AuthenticationError(
       authorization || apiKeyHeader
         ? "Incorrect API key provided."
-        : isMessages
+        : isAnthropic
           ? "You didn't provide an API key. Send it in an x-api-key header or as Authorization: Bearer YOUR_KEY."
           : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
     );

@@ -4,7 +4,7 @@ import type { TraceStamp } from "../observe/trace-stamp.ts";
 import type { OutcomeBus } from "../pipeline/outcome.ts";
 import { answerHeadersOf, wasReported } from "../pipeline/pipeline.ts";
 import { pathOf, startOf } from "../request-meta.ts";
-import { surfaceOfPath } from "../surfaces/envelopes.ts";
+import { surfaceOfRequest } from "../surfaces/envelopes.ts";
 
 export interface ErrorResponderDeps {
   logger: Logger;
@@ -23,7 +23,7 @@ export function createErrorResponder(deps: ErrorResponderDeps) {
   return function errorResponse(error: unknown, request: Request, requestId: string, frameworkCode?: unknown): Response {
     const mapped = mapError(error, deps.redact, frameworkCode, request);
     const path = pathOf(request.url);
-    const { surface, envelope } = surfaceOfPath(path);
+    const { surface, envelope } = surfaceOfRequest(path, request);
     // An admitted request that failed later still carries its key's x-ratelimit-* headers.
     const admitted = answerHeadersOf(error);
     if (admitted) mapped.headers = { ...admitted, ...mapped.headers };

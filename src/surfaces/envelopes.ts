@@ -1,6 +1,7 @@
 import { JSON_HEADERS, type MappedError } from "../error-response.ts";
 import type { SurfaceName } from "../pipeline/outcome.ts";
 import { anthropicEnvelope } from "./anthropic-messages/envelope.ts";
+import { isAnthropicClient } from "./anthropic-messages/models.ts";
 import { ollamaEnvelope } from "./ollama-api/ndjson.ts";
 
 /** A surface's error envelope: the mapped error (OpenAI's fields) in that surface's wire shape. */
@@ -26,9 +27,17 @@ const BY_PREFIX: { prefix: string; surface: SurfaceName | undefined; envelope: E
   { prefix: "/api", surface: "ollama", envelope: ollamaEnvelope },
 ];
 
+const startsSegment = (path: string, prefix: string) => path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === "/");
+
 export function surfaceOfPath(path: string): { surface: SurfaceName | undefined; envelope: Envelope } {
   for (const row of BY_PREFIX) {
-    if (path.startsWith(row.prefix) && (path.length === row.prefix.length || path[row.prefix.length] === "/")) return row;
+    if (startsSegment(path, row.prefix)) return row;
   }
   return { surface: undefined, envelope: openAIEnvelope };
+}
+
+/** `surfaceOfPath`, where `/v1/models` answers an Anthropic client (`anthropic-version`) in Anthropic's envelope, as its list does. */
+export function surfaceOfRequest(path: string, request: Request): { surface: SurfaceName | undefined; envelope: Envelope } {
+  const found = surfaceOfPath(path);
+  return found.surface === undefined && startsSegment(path, "/v1/models") && isAnthropicClient(request) ? { surface: undefined, envelope: anthropicEnvelope } : found;
 }

@@ -115,6 +115,51 @@ describe("@anthropic-ai/sdk", () => {
   });
 });
 
+describe("models: Anthropic's Models API for Anthropic clients (anthropic-version), OpenAI's list for the rest", () => {
+  test("models.list pages through every model as ModelInfo, newest first; retrieve answers one", async () => {
+    const openai = (await (await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { data: { id: string; created: number }[] };
+    const newestFirst = [...openai.data].sort((a, b) => b.created - a.created).map((m) => m.id);
+    const seen: string[] = [];
+    for await (const model of client.models.list({ limit: 1 })) {
+      expect(Object.keys(model).sort()).toEqual(["capabilities", "created_at", "deprecated_at", "display_name", "id", "lifecycle", "line", "max_input_tokens", "max_tokens", "retires_at", "type"]);
+      expect(model).toMatchObject({ type: "model", lifecycle: "active", deprecated_at: null, retires_at: null });
+      expect(model.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      seen.push(model.id);
+    }
+    expect(seen).toEqual(newestFirst);
+    expect(seen.length).toBeGreaterThan(1);
+
+    const first = await client.models.list({ limit: 1 });
+    expect(first).toMatchObject({ has_more: true, first_id: newestFirst[0], last_id: newestFirst[0] });
+    const back = await client.models.list({ before_id: newestFirst[1]!, limit: 5 });
+    expect(back.data.map((m) => m.id)).toEqual([newestFirst[0]!]);
+    expect(back.has_more).toBe(false);
+    expect((await client.models.list({ after_id: "no-such-model" })).data).toEqual([]);
+    expect((await client.models.list({ lifecycle: ["retired"] } as never)).data).toEqual([]);
+
+    const dummyModel = await client.models.retrieve("dummy-model:1.0");
+    expect(dummyModel).toMatchObject({ type: "model", id: "dummy-model:1.0", display_name: "Dummy model", max_input_tokens: 8192, created_at: "2025-01-01T00:00:00Z" });
+  });
+
+  test("refusals in Anthropic's envelope: unknown model, bad limit, wrong key", async () => {
+    const notFound = await client.models.retrieve("no-such-model").catch((e) => e);
+    expect(notFound).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(notFound.error).toMatchObject({ type: "error", error: { type: "not_found_error" } });
+    const badLimit = await client.models.list({ limit: 0 }).catch((e) => e);
+    expect(badLimit).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(badLimit.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    const wrongKey = await new Anthropic({ baseURL: gw.url, apiKey: "wrong", maxRetries: 0 }).models.list().catch((e) => e);
+    expect(wrongKey).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect(wrongKey.error).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+    // Without anthropic-version, x-api-key is not a key on /v1/models, and the envelope is OpenAI's.
+    const plain = await fetch(`${gw.url}/v1/models`, { headers: { "x-api-key": KEY } });
+    expect(plain.status).toBe(401);
+    const body = (await plain.json()) as Record<string, unknown>;
+    expect(body).not.toHaveProperty("type");
+    expect(body.error).toMatchObject({ message: expect.any(String), param: null });
+  });
+});
+
 describe("errors are the SDK's classes, in Anthropic's envelope", () => {
   const failure = async (call: PromiseLike<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> => {
     try {
