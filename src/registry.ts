@@ -157,7 +157,7 @@ export class ModelRegistry {
    * instance does not list is 404 unless the provider confirms it exists (`modelExists`).
    */
   async describe(id: string, ctx: DiscoveryContext): Promise<Model> {
-    const listed = this.#index.get(id);
+    const listed = this.#listed(id);
     if (listed) return listed.model;
     const resolved = this.resolve(id);
     const known = this.#lists.get(resolved.provider)?.find((m) => m.id === resolved.upstreamId);
@@ -171,7 +171,7 @@ export class ModelRegistry {
   }
 
   resolve(id: string): ResolvedModel {
-    const listed = this.#index.get(id);
+    const listed = this.#listed(id);
     if (listed) return listed;
     const slash = id.indexOf("/");
     if (slash > 0) {
@@ -185,6 +185,16 @@ export class ModelRegistry {
       }
     }
     throw new ModelNotFoundError(id);
+  }
+
+  /**
+   * The listed model of an id; an id without a tag names its `:latest`, as Ollama names models
+   * (`llama3.2` is `llama3.2:latest`: Ollama's own examples and clients send the short name).
+   */
+  #listed(id: string): Listed | undefined {
+    const listed = this.#index.get(id);
+    if (listed || id.indexOf(":", id.lastIndexOf("/") + 1) >= 0) return listed;
+    return this.#index.get(`${id}:latest`);
   }
 
   #rebuild(): void {

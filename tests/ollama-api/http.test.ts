@@ -96,6 +96,33 @@ describe("bodies of any content type, as Ollama reads them", () => {
   });
 });
 
+describe("what Ollama's decoder lets through", () => {
+  const chat = (body: Record<string, unknown>) => gw.handle("/api/chat", jsonPost({ model: "dummy-model:1.0", stream: false, ...body }));
+  test.each([
+    ["a role in another case", { messages: [{ role: "User", content: "Hi" }] }],
+    ["content null", { messages: [{ role: "system", content: null }, { role: "user", content: "Hi" }] }],
+    ["options with null values (Python's None)", { messages: [{ role: "user", content: "Hi" }], options: { temperature: null, top_p: 0.9, seed: null } }],
+    ["an integer option with a fraction", { messages: [{ role: "user", content: "Hi" }], options: { top_k: 40.5, num_predict: 12.9 } }],
+  ])("%s is answered, as Ollama answers it", async (_name, body) => {
+    const answer = await chat(body);
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { done: boolean }).done).toBe(true);
+  });
+
+  test("a body still wrong once read as Ollama reads it is the 400 naming the field", async () => {
+    const answer = await chat({ messages: [{ role: "Robot", content: "Hi" }] });
+    expect(await bodyOf(answer)).toMatchObject({ status: 400, body: { error: expect.stringContaining("messages[0].role") } });
+  });
+
+  test.each([
+    [0, "unload"], ["0", "unload"], ["0s", "unload"], ["0m", "unload"], ["0h0m0s", "unload"], ["-0", "unload"], ["0.0s", "unload"],
+    ["5m", "load"], [300, "load"], ["1s", "load"], [-1, "load"], ["0x", "load"], [undefined, "load"],
+  ] as const)("keep_alive %p with nothing to generate: %s", async (keepAlive, reason) => {
+    const answer = await gw.handle("/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [], keep_alive: keepAlive }));
+    expect(((await answer.json()) as { done_reason: string }).done_reason).toBe(reason);
+  });
+});
+
 describe("refusals in Ollama's shape", () => {
   test.each([
     ["not JSON", "/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }, 400],

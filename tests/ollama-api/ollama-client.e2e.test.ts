@@ -141,7 +141,7 @@ describe("translation to an OpenAI-compatible upstream", () => {
     const tools = [{ type: "function", function: { name: "get_current_weather", description: "Weather", parameters: { type: "object", properties: { location: { type: "string" } } } } }];
     const first = await ollama.chat({ model: "gpt-4o-mini", messages: user("Weather in Boston?"), tools });
     // The provider's id rides along as `id` (newer Ollama servers send one too).
-    expect(first.message.tool_calls).toEqual([{ id: "call_abc123", function: { name: "get_current_weather", arguments: { location: "Boston, MA" } } }] as never);
+    expect(first.message.tool_calls).toEqual([{ id: "call_abc123", function: { index: 0, name: "get_current_weather", arguments: { location: "Boston, MA" } } }] as never);
     expect(first.done_reason).toBe("stop");
     const result = { role: "tool", content: "22°C", tool_name: "get_current_weather" };
     // As ollama-js users do: the answer's message back as it came; and as a client that rebuilds it (no id).
@@ -162,7 +162,7 @@ describe("translation to an OpenAI-compatible upstream", () => {
   test("a streamed tool call arrives whole, with object arguments", async () => {
     const parts = [];
     for await (const part of await ollama.chat({ model: "gpt-4o-mini", messages: user("Paris?"), tools: [{ type: "function", function: { name: "get_weather" } }], stream: true })) parts.push(part);
-    expect(parts.flatMap((p) => p.message.tool_calls ?? [])).toEqual([{ id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", function: { name: "get_weather", arguments: { location: "Paris, France" } } }] as never);
+    expect(parts.flatMap((p) => p.message.tool_calls ?? [])).toEqual([{ id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", function: { index: 0, name: "get_weather", arguments: { location: "Paris, France" } } }] as never);
     expect(parts.at(-1)).toMatchObject({ done: true, done_reason: "stop" });
   });
 

@@ -59,9 +59,9 @@ describe("Gemini behind the Ollama API", () => {
     env.upstream.answer(() => geminiJson(parallelCalls));
     const first = await ollama.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Paris and London?" }], tools });
     expect(first.message.tool_calls!.map((c) => c.function)).toEqual([
-      { name: "get_current_temperature", arguments: { location: "Paris" } },
-      { name: "get_current_temperature", arguments: { location: "London" } },
-    ]);
+      { index: 0, name: "get_current_temperature", arguments: { location: "Paris" } },
+      { index: 1, name: "get_current_temperature", arguments: { location: "London" } },
+    ] as never);
     env.upstream.answer(() => undefined);
     await ollama.chat({
       model: "gemini-2.5-flash",
@@ -154,7 +154,7 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     ];
     const answer = await ollama.chat({ model: "llama3.2:latest", messages, think: true, tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }] });
     // The plugin names the upstream's id-less call; the id rides along.
-    expect(answer.message.tool_calls!.map((c) => c.function)).toEqual([{ name: "get_weather", arguments: { city: "Tokyo" } }]);
+    expect(answer.message.tool_calls!.map((c) => c.function)).toEqual([{ index: 0, name: "get_weather", arguments: { city: "Tokyo" } }] as never);
     const [sent] = env.chatBodies();
     expect(sent!.messages).toEqual([
       { role: "user", content: "Weather in Tokyo? See the map.", images: [PNG] },
@@ -162,6 +162,19 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
       { role: "tool", content: "25°C", tool_name: "get_weather" },
     ]);
     expect(sent!.think).toBe(true);
+  });
+
+  test("a name without a tag is its :latest, as in Ollama: chat, show, and the OpenAI surface", async () => {
+    env.reset();
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": () => ollamaJson(fixture("chat.json")) }));
+    const answer = await ollama.chat({ model: "llama3.2", messages: [{ role: "user", content: "Hi" }] });
+    expect(answer).toMatchObject({ model: "llama3.2", done: true });
+    expect(env.chatBodies().at(-1)).toMatchObject({ model: "llama3.2:latest" });
+    expect((await ollama.show({ model: "llama3.2" })).capabilities).toEqual(["completion", "vision"]);
+    const completion = await env.client.chat.completions.create({ model: "llama3.2", messages: [{ role: "user", content: "Hi" }] });
+    expect(completion.model).toBe("llama3.2");
+    // A tag that is not listed stays unknown.
+    expect(await ollama.chat({ model: "llama3.2:70b", messages: [{ role: "user", content: "Hi" }] }).catch((e) => e.status_code)).toBe(404);
   });
 
   test("the upstream's streamed thinking comes back as `thinking`", async () => {

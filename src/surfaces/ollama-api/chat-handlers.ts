@@ -46,10 +46,22 @@ export async function assertModelExists(registry: ModelRegistry, model: string, 
  * model is there.
  */
 export function loadAnswer(kind: "chat" | "generate", model: string, keepAlive: unknown) {
-  const reason = keepAlive === 0 || keepAlive === "0" ? "unload" : "load";
+  const reason = isZeroDuration(keepAlive) ? "unload" : "load";
   const empty = kind === "chat" ? { message: { role: "assistant", content: "" } } : { response: "" };
   return { model, created_at: isoNow(), ...empty, done_reason: reason, done: true };
 }
+
+/**
+ * `keep_alive` of zero, as Ollama reads it: a number of seconds, or a Go duration string ("0",
+ * "0s", "0m", "0h0m0s"…; `ollama stop` and Go clients send "0s").
+ */
+export function isZeroDuration(value: unknown): boolean {
+  if (typeof value === "number") return value === 0;
+  if (typeof value !== "string") return false;
+  const unsigned = value.startsWith("+") || value.startsWith("-") ? value.slice(1) : value;
+  return unsigned === "0" || (GO_DURATION.test(unsigned) && !/[1-9]/.test(unsigned));
+}
+const GO_DURATION = /^(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
 
 export interface ChatCallDeps {
   pipeline: Pipeline;

@@ -36,7 +36,7 @@ describe("complete answers", () => {
     expect(toChatAnswer(result, "asked:id", usage, timing)).toEqual({
       model: "asked:id",
       created_at: timing.createdAt,
-      message: { role: "assistant", content: "", thinking: "Need weather.", tool_calls: [{ id: "c1", function: { name: "w", arguments: { city: "Paris" } } }] },
+      message: { role: "assistant", content: "", thinking: "Need weather.", tool_calls: [{ id: "c1", function: { index: 0, name: "w", arguments: { city: "Paris" } } }] },
       done_reason: "stop",
       done: true,
       total_duration: 2e6,
@@ -61,7 +61,7 @@ describe("complete answers", () => {
   });
 
   test.each(["not json", "[1,2]", "null", '"text"'])("arguments %p are a 502", (args) => {
-    expect(() => toOllamaToolCall("w", args)).toThrow(expect.objectContaining({ status: 502 }));
+    expect(() => toOllamaToolCall("w", args, undefined, 0)).toThrow(expect.objectContaining({ status: 502 }));
   });
 });
 

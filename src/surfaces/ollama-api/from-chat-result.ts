@@ -60,16 +60,17 @@ export function finalFields(doneReason: string, usage: TokenUsage, startedAt: nu
 
 export interface OllamaToolCall {
   id?: string;
-  function: { name: string; arguments: Record<string, unknown> };
+  function: { index: number; name: string; arguments: Record<string, unknown> };
 }
 
 /**
  * Ollama sends arguments as an object; a provider's JSON text that is no object is the provider's
  * fault. The provider's call id goes along as `id` (newer Ollama servers send one too): a client that
  * sends the message back as it came keeps it, and with it what the id carries (Gemini's thought
- * signature); clients that drop it get the stable ids of tool-call-ids.ts.
+ * signature); clients that drop it get the stable ids of tool-call-ids.ts. `index` is the call's place
+ * in the answer, which Ollama always sends (Open WebUI joins streamed pieces of one index into one call).
  */
-export function toOllamaToolCall(name: string, args: string | undefined, id?: string): OllamaToolCall {
+export function toOllamaToolCall(name: string, args: string | undefined, id: string | undefined, index: number): OllamaToolCall {
   let parsed: unknown = {};
   if (args !== undefined && args.trim() !== "") {
     try {
@@ -81,7 +82,7 @@ export function toOllamaToolCall(name: string, args: string | undefined, id?: st
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new UpstreamError(`The provider's call of the tool '${name}' has arguments that are not a JSON object.`);
   }
-  const call: OllamaToolCall = { function: { name, arguments: parsed as Record<string, unknown> } };
+  const call: OllamaToolCall = { function: { index, name, arguments: parsed as Record<string, unknown> } };
   return id ? { id, ...call } : call;
 }
 
@@ -100,7 +101,7 @@ export function toAnswerMessage(result: ChatResult): { message: AnswerMessage; f
   const reasoning = (choice?.message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
   if (typeof reasoning === "string" && reasoning !== "") message.thinking = reasoning;
   const calls = choice?.message.tool_calls;
-  if (calls && calls.length > 0) message.tool_calls = calls.map((call) => toOllamaToolCall(call.function.name, call.function.arguments, call.id));
+  if (calls && calls.length > 0) message.tool_calls = calls.map((call, index) => toOllamaToolCall(call.function.name, call.function.arguments, call.id, index));
   return { message, finish: choice?.finish_reason };
 }
 

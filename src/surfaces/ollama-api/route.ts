@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { jsonBodyParsers } from "../../body.ts";
+import { asOllama } from "./lenient.ts";
 import { InvalidRequestError } from "../../errors.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
 import { modelCatalog } from "../../routes/model-catalog.ts";
@@ -32,9 +33,9 @@ const tag = (summary: string, description?: string) => ({ detail: { tags: ["Olla
 
 /** Ollama's own REST API (`/api/*`) over the shared pipeline: every gateway model, for Ollama clients. */
 export function ollamaRoutes({ config, registry, logger, pipeline, router }: RouteDeps) {
-  const chatBody = compileValidator(ChatRequest);
-  const generateBody = compileValidator(GenerateRequest);
-  const embedBody = compileValidator(EmbedRequest);
+  const chatBody = asOllama(compileValidator(ChatRequest));
+  const generateBody = asOllama(compileValidator(GenerateRequest));
+  const embedBody = asOllama(compileValidator(EmbedRequest));
   const embeddingsBody = compileValidator(EmbeddingsRequest);
   const showBody = compileValidator(ShowRequest);
   const parse = jsonBodyParsers(config.maxBodyBytes, "any");

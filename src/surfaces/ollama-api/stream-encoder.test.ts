@@ -57,7 +57,7 @@ describe("chat lines", () => {
     expect(lines[0]).toEqual({
       model: "gw/model:1",
       created_at: T,
-      message: { role: "assistant", content: "", tool_calls: [{ id: "c1", function: { name: "get_weather", arguments: { city: "Paris" } } }, { id: "c2", function: { name: "now", arguments: {} } }] },
+      message: { role: "assistant", content: "", tool_calls: [{ id: "c1", function: { index: 0, name: "get_weather", arguments: { city: "Paris" } } }, { id: "c2", function: { index: 1, name: "now", arguments: {} } }] },
       done: false,
     });
     expect(lines[1]).toMatchObject({ done: true, done_reason: "stop" });

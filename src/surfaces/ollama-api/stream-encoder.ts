@@ -72,7 +72,7 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
 
   const flushCalls = (): string => {
     if (calls.length === 0 || !isChat) return "";
-    const toolCalls = calls.map((call) => toOllamaToolCall(call.name, call.arguments, call.id));
+    const toolCalls = calls.map((call, index) => toOllamaToolCall(call.name, call.arguments, call.id, index));
     calls.length = 0;
     return `${head}${now()}","message":${JSON.stringify({ role: "assistant", content: "", tool_calls: toolCalls })},"done":false}\n`;
   };
