@@ -17,6 +17,7 @@ export type {
   PluginHost,
   Provider,
   RequestContext,
+  ClientOptions,
   UpstreamCall,
 } from "./plugin.ts";
 export {

@@ -59,6 +59,28 @@ export interface RequestContext {
    * the kit's `imagePartKey(i, j)`. A part that cannot be loaded is a 400 naming it.
    */
   loadImages(messages: readonly Message[]): Promise<Map<string, InlineImage>>;
+  /**
+   * What the client said in its own surface's dialect that the chat request has no field for, for a
+   * plugin of that same provider to apply (others ignore it); undefined for most requests.
+   */
+  clientOptions?: ClientOptions;
+}
+
+/**
+ * A client's own options that the chat request cannot carry. Never sent upstream as they are by the
+ * core (an OpenAI-compatible upstream would refuse unknown fields): a plugin that speaks the dialect
+ * reads them.
+ */
+export interface ClientOptions {
+  /** The surface the request came through (`ollama`: Ollama's API). */
+  surface: string;
+  /**
+   * Ollama's API: the Modelfile `options` with no chat field (`num_ctx`, `top_k`, `repeat_penalty`,
+   * `min_p`, `mirostat`, …), as the client sent them.
+   */
+  options?: Readonly<Record<string, unknown>>;
+  /** Ollama's API: `keep_alive` as the client sent it. */
+  keepAlive?: string | number;
 }
 
 /** A chat completion as a provider returns it; the core fills `id`, `object`, `created`, `model`. */

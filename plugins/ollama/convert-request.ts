@@ -1,4 +1,4 @@
-import { InvalidRequestError, type ChatRequest, type EmbeddingRequest } from "../../src/kit.ts";
+import { InvalidRequestError, type ChatRequest, type ClientOptions, type EmbeddingRequest } from "../../src/kit.ts";
 import type { ModelTraits } from "./convert-models.ts";
 import { toOllamaMessages, type LoadedImages } from "./convert-messages.ts";
 import { toOllamaFormat, toOllamaOptions, toOllamaThink } from "./convert-options.ts";
@@ -11,6 +11,8 @@ export interface ChatTarget {
   stream: boolean;
   images: LoadedImages;
   traits?: ModelTraits;
+  /** What an Ollama client sent through Ollaix's Ollama API that the chat request cannot carry. */
+  clientOptions?: ClientOptions;
 }
 
 /** An OpenAI chat request as an Ollama `/api/chat` body. Builds a new object; the request is not touched. */
@@ -32,6 +34,12 @@ export function toOllamaChatRequest(request: ChatRequest, target: ChatTarget): O
   if (request.logprobs === true) {
     body.logprobs = true;
     if (request.top_logprobs != null) body.top_logprobs = request.top_logprobs;
+  }
+  // An Ollama client's own Modelfile options (num_ctx, top_k, repeat_penalty…) and keep_alive reach its Ollama as sent.
+  const client = target.clientOptions;
+  if (client?.surface === "ollama") {
+    if (client.options) body.options = { ...client.options, ...body.options };
+    if (client.keepAlive !== undefined) body.keep_alive = client.keepAlive;
   }
   return body;
 }

@@ -22,7 +22,7 @@ export default definePlugin({
 
     async function toChatBody(request: ChatRequest, ctx: RequestContext, stream: boolean): Promise<OllamaChatRequest> {
       const images = await ctx.loadImages(request.messages);
-      return toOllamaChatRequest(request, { model: ctx.model, stream, images, traits: catalog.traitsOf(ctx.model) });
+      return toOllamaChatRequest(request, { model: ctx.model, stream, images, traits: catalog.traitsOf(ctx.model), clientOptions: ctx.clientOptions });
     }
 
     return {

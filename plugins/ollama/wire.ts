@@ -46,7 +46,8 @@ export const OllamaOptions = Type.Object({
   presence_penalty: Type.Optional(Type.Number()),
   frequency_penalty: Type.Optional(Type.Number()),
 });
-export type OllamaOptions = Static<typeof OllamaOptions>;
+/** The mapped parameters, and any other Modelfile parameter an Ollama client sent through Ollaix's Ollama API. */
+export type OllamaOptions = Static<typeof OllamaOptions> & Record<string, unknown>;
 
 /** `"json"` (JSON mode) or a JSON schema (structured outputs). */
 export const OllamaFormat = Type.Union([Type.Literal("json"), JsonObject]);
@@ -64,6 +65,8 @@ export const OllamaChatRequest = Type.Object({
   options: Type.Optional(OllamaOptions),
   tools: Type.Optional(Type.Array(OllamaTool)),
   think: Type.Optional(OllamaThink),
+  /** An Ollama client's own, through Ollaix's Ollama API (the model stays loaded that long; 0 unloads it after). */
+  keep_alive: Type.Optional(Type.Union([Type.String(), Type.Number()])),
   /** Log probabilities of the answer's tokens (Ollama 0.12.11 and later), with `top_logprobs` alternatives. */
   logprobs: Type.Optional(Type.Boolean()),
   top_logprobs: Type.Optional(Type.Integer()),

@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import { InvalidRequestError, UpstreamError } from "../errors.ts";
 import { mapError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
-import type { ChatResult, EmbedResult, Provider, RequestContext } from "../plugin.ts";
+import type { ChatResult, ClientOptions, EmbedResult, Provider, RequestContext } from "../plugin.ts";
 import type { ModelRegistry } from "../registry.ts";
 import type { RequestScope } from "../request-scope.ts";
 import type { TraceStamp } from "../observe/trace-stamp.ts";
@@ -56,6 +56,8 @@ export interface CallInfo {
    * outcome, even where the provider had already answered).
    */
   outcomeWhen?: Promise<boolean>;
+  /** The client's own options the chat request cannot carry, handed to the provider as `ctx.clientOptions`. */
+  clientOptions?: ClientOptions;
 }
 
 /** What the pipeline hands back with a complete answer. */
@@ -332,7 +334,7 @@ export class Pipeline {
         param: "n",
       });
     }
-    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life);
+    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life, call.clientOptions);
     return { provider, ctx, scope, contextLength };
   }
 

@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.ts";
-import type { RequestContext } from "../plugin.ts";
+import type { ClientOptions, RequestContext } from "../plugin.ts";
 import { RequestScope } from "../request-scope.ts";
 import { hopsOf } from "../request-meta.ts";
 import type { Config } from "../config.ts";
@@ -18,6 +18,8 @@ export function providerContext(
   trace?: TraceStamp,
   /** The call's own life instead of the client's connection (a background response's). */
   life?: AbortSignal,
+  /** The client's own options the chat request cannot carry (RequestContext.clientOptions). */
+  clientOptions?: ClientOptions,
 ): { scope: RequestScope; ctx: RequestContext } {
   const scope = new RequestScope(request, life);
   let logger: Logger | undefined;
@@ -37,6 +39,7 @@ export function providerContext(
       return (logger ??= deps.logger.child({ request_id: requestId, provider: providerName }));
     },
     loadImages: (messages) => loadMessageImages(messages, { allowPrivate: deps.config.imageFetchAllowPrivate, signal: scope.signal }),
+    clientOptions,
   };
   return { scope, ctx };
 }

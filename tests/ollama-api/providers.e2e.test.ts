@@ -164,6 +164,21 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     expect(sent!.think).toBe(true);
   });
 
+  test("an Ollama client's Modelfile options and keep_alive reach its Ollama as sent, mapped ones with them", async () => {
+    env.reset();
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": () => ollamaJson(fixture("chat.json")) }));
+    await ollama.chat({ model: "llama3.2:latest", messages: [{ role: "user", content: "Hi" }], keep_alive: "10m", options: { num_ctx: 16384, top_k: 20, repeat_penalty: 1.1, min_p: 0.05, temperature: 0.3, num_predict: 50 } });
+    expect(env.chatBodies().at(-1)).toMatchObject({
+      keep_alive: "10m",
+      options: { num_ctx: 16384, top_k: 20, repeat_penalty: 1.1, min_p: 0.05, temperature: 0.3, num_predict: 50 },
+    });
+    // Through the OpenAI surface there are none: the chat request has no field for them.
+    await env.client.chat.completions.create({ model: "llama3.2:latest", messages: [{ role: "user", content: "Hi" }], temperature: 0.3 });
+    const sent = env.chatBodies().at(-1)!;
+    expect(sent.options).toEqual({ temperature: 0.3 });
+    expect(sent).not.toHaveProperty("keep_alive");
+  });
+
   test("a name without a tag is its :latest, as in Ollama: chat, show, and the OpenAI surface", async () => {
     env.reset();
     env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": () => ollamaJson(fixture("chat.json")) }));

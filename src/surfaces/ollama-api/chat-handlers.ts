@@ -85,6 +85,7 @@ export async function runChat(
   if (ignored.length > 0 && deps.logger.isEnabled("debug")) {
     deps.logger.debug("ollama request fields accepted and ignored", { request_id: call.requestId, fields: ignored });
   }
+  if (converted.clientOptions) call.clientOptions = converted.clientOptions;
   const model = chat.model;
   try {
     if (stream) {

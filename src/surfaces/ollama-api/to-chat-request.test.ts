@@ -129,8 +129,8 @@ describe("fromOllamaChat: tool calls and results", () => {
 });
 
 describe("options, format, think", () => {
-  test("the mapped options reach their Chat Completions fields; the rest is listed as ignored", () => {
-    const { chat, ignored } = fromOllamaChat(
+  test("the mapped options reach their Chat Completions fields; the rest, and keep_alive, are the client's options for a plugin that speaks Ollama", () => {
+    const { chat, clientOptions, ignored } = fromOllamaChat(
       {
         model: "m",
         messages: [{ role: "user", content: "x" }],
@@ -140,7 +140,12 @@ describe("options, format, think", () => {
       false,
     );
     expect(chat).toMatchObject({ temperature: 0.2, top_p: 0.9, max_tokens: 64, stop: ["\n\n"], seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25 });
-    expect(ignored.sort()).toEqual(["keep_alive", "options.mirostat", "options.num_ctx", "options.top_k"]);
+    expect(clientOptions).toEqual({ surface: "ollama", options: { top_k: 40, num_ctx: 4096, mirostat: 1 }, keepAlive: "5m" });
+    expect(chat).not.toHaveProperty("top_k");
+    expect(chat).not.toHaveProperty("num_ctx");
+    expect(ignored).toEqual([]);
+    // Nothing beyond the mapped ones: none.
+    expect(fromOllamaChat({ model: "m", messages: [{ role: "user", content: "x" }], options: { temperature: 1 } }, false).clientOptions).toBeUndefined();
   });
 
   test.each([

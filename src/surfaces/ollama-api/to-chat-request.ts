@@ -1,11 +1,16 @@
 import { InvalidRequestError } from "../../errors.ts";
 import type { ChatRequest as PipelineChat, ContentPart, Message as PipelineMessage, ResponseFormat, Tool as PipelineTool } from "../../schemas/chat.ts";
+import type { ClientOptions } from "../../plugin.ts";
 import type { ChatRequest, GenerateRequest, Message, Options } from "./schemas.ts";
 import { orphanResultId, ToolCallLinker, toolCallId } from "./tool-call-ids.ts";
 
-/** The pipeline's request, and the fields it could not carry (for a debug log line). */
+/**
+ * The pipeline's request; the Modelfile options and `keep_alive` it has no field for, for a plugin
+ * that speaks Ollama (`ctx.clientOptions`); and the fields nothing carries (for a debug log line).
+ */
 export interface Converted {
   chat: PipelineChat;
+  clientOptions?: ClientOptions;
   ignored: string[];
 }
 
@@ -15,12 +20,12 @@ export function fromOllamaChat(body: ChatRequest, stream: boolean): Converted {
   const linker = new ToolCallLinker();
   const messages = (body.messages ?? []).map((message, i) => toMessage(message, i, linker));
   const chat: PipelineChat = { model: body.model, messages, stream };
-  applyCommon(chat, body, ignored);
+  const clientOptions = applyCommon(chat, body);
   const tools = body.tools?.map(
     (tool): PipelineTool => ({ type: "function", function: { ...tool.function, parameters: tool.function.parameters ?? { type: "object", properties: {} } } }),
   );
   if (tools && tools.length > 0) chat.tools = tools;
-  return { chat, ignored };
+  return { chat, clientOptions, ignored };
 }
 
 /** An Ollama `/api/generate` body: `system` and the prompt (with its images) as a two-message chat. */
@@ -31,25 +36,29 @@ export function fromOllamaGenerate(body: GenerateRequest, stream: boolean): Conv
   if (body.system) messages.push({ role: "system", content: body.system });
   messages.push({ role: "user", content: userContent(body.prompt ?? "", body.images ?? undefined) });
   const chat: PipelineChat = { model: body.model, messages, stream };
-  applyCommon(chat, body, ignored);
-  return { chat, ignored };
+  return { chat, clientOptions: applyCommon(chat, body), ignored };
 }
 
-function applyCommon(chat: PipelineChat, body: ChatRequest | GenerateRequest, ignored: string[]): void {
+function applyCommon(chat: PipelineChat, body: ChatRequest | GenerateRequest): ClientOptions | undefined {
   const format = toResponseFormat(body.format);
   if (format) chat.response_format = format;
   const effort = toReasoningEffort(body.think);
   // An extra field of the pipeline's open request; every plugin maps it to its provider's reasoning.
   if (effort) (chat as { reasoning_effort?: string }).reasoning_effort = effort;
-  if (body.options) applyOptions(chat, body.options, ignored);
+  const extra = body.options ? applyOptions(chat, body.options) : undefined;
   if (body.logprobs === true) {
     chat.logprobs = true;
     if (body.top_logprobs != null) chat.top_logprobs = body.top_logprobs;
   }
-  if (body.keep_alive !== undefined) ignored.push("keep_alive");
+  if (extra === undefined && body.keep_alive === undefined) return undefined;
+  const clientOptions: ClientOptions = { surface: "ollama" };
+  if (extra) clientOptions.options = extra;
+  if (body.keep_alive !== undefined) clientOptions.keepAlive = body.keep_alive;
+  return clientOptions;
 }
 
-function applyOptions(chat: PipelineChat, options: Options, ignored: string[]): void {
+/** The options with a chat field set on the chat request; the others returned, for a plugin that speaks Ollama. */
+function applyOptions(chat: PipelineChat, options: Options): Record<string, unknown> | undefined {
   if (options.temperature !== undefined) chat.temperature = options.temperature;
   if (options.top_p !== undefined) chat.top_p = options.top_p;
   // -1 (no limit) and -2 (fill the context) have no Chat Completions form: the provider's default.
@@ -58,8 +67,9 @@ function applyOptions(chat: PipelineChat, options: Options, ignored: string[]): 
   if (options.seed !== undefined) chat.seed = options.seed;
   if (options.presence_penalty !== undefined) chat.presence_penalty = options.presence_penalty;
   if (options.frequency_penalty !== undefined) chat.frequency_penalty = options.frequency_penalty;
-  // The plugin contract (Chat Completions) has no field for these: accepted, not forwarded.
-  for (const key in options) if (!MAPPED_OPTIONS.has(key)) ignored.push(`options.${key}`);
+  let extra: Record<string, unknown> | undefined;
+  for (const key in options) if (!MAPPED_OPTIONS.has(key)) (extra ??= {})[key] = (options as Record<string, unknown>)[key];
+  return extra;
 }
 
 const MAPPED_OPTIONS = new Set(["temperature", "top_p", "num_predict", "stop", "seed", "presence_penalty", "frequency_penalty"]);
