@@ -8,6 +8,7 @@ describe("fromGeminiModels", () => {
     expect(fromGeminiModels([...page1.models, ...page2.models])).toEqual([
       {
         id: "gemini-2.5-flash",
+        capabilities: ["completion", "tools", "vision", "thinking"],
         name: "Gemini 2.5 Flash",
         description: "Stable version of Gemini 2.5 Flash, our mid-size multimodal model that supports up to 1 million tokens, released in June of 2025.",
         context_length: 1048576,
@@ -16,6 +17,7 @@ describe("fromGeminiModels", () => {
       },
       {
         id: "gemini-2.5-pro",
+        capabilities: ["completion", "tools", "vision", "thinking"],
         name: "Gemini 2.5 Pro",
         description: "Stable release (June 17th, 2025) of Gemini 2.5 Pro",
         context_length: 1048576,
@@ -24,6 +26,7 @@ describe("fromGeminiModels", () => {
       },
       {
         id: "gemini-embedding-001",
+        capabilities: ["embedding"],
         name: "Gemini Embedding 001",
         description: "Obtain a distributed representation of a text.",
         context_length: 2048,
@@ -39,7 +42,17 @@ describe("fromGeminiModels", () => {
 
   test("the default list", () => {
     expect(DEFAULT_GEMINI_MODELS.map((m) => m.id)).toEqual(["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash", "gemini-embedding-001"]);
-    expect(DEFAULT_GEMINI_MODELS[1]).toEqual({ id: "gemini-2.5-flash", name: "Gemini 2.5 Flash", context_length: 1048576, input_token_limit: 1048576, output_token_limit: 65536 });
+    expect(DEFAULT_GEMINI_MODELS[1]).toEqual({ id: "gemini-2.5-flash", capabilities: ["completion", "tools", "vision", "thinking"], name: "Gemini 2.5 Flash", context_length: 1048576, input_token_limit: 1048576, output_token_limit: 65536 });
+    expect(DEFAULT_GEMINI_MODELS[3]!.capabilities).toEqual(["completion", "tools", "vision"]);
+  });
+
+  test("capabilities in Ollama's names: no function calls for the speech, image, live and Gemma models; thinking as Gemini's list says", () => {
+    const chat = (name: string, thinking?: boolean) => fromGeminiModels([{ name: `models/${name}`, supportedGenerationMethods: ["generateContent"], ...(thinking === undefined ? {} : { thinking }) }])[0]!.capabilities;
+    expect(chat("gemini-3-pro-preview", true)).toEqual(["completion", "tools", "vision", "thinking"]);
+    expect(chat("gemini-2.5-flash-preview-tts", true)).toEqual(["completion", "thinking"]);
+    expect(chat("gemini-2.5-flash-image")).toEqual(["completion"]);
+    expect(chat("gemini-live-2.5-flash-preview")).toEqual(["completion"]);
+    expect(chat("gemma-3-27b-it", false)).toEqual(["completion"]);
   });
 });
 

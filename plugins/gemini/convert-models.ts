@@ -17,6 +17,7 @@ export function fromGeminiModels(models: readonly GeminiModel[]): ModelInfo[] {
     if (id === "" || id.includes("/")) continue;
     out.push({
       id,
+      capabilities: capabilitiesOf(id, model),
       ...(model.displayName ? { name: model.displayName } : {}),
       ...(model.description ? { description: model.description } : {}),
       ...(model.inputTokenLimit !== undefined ? { context_length: model.inputTokenLimit, input_token_limit: model.inputTokenLimit } : {}),
@@ -27,13 +28,30 @@ export function fromGeminiModels(models: readonly GeminiModel[]): ModelInfo[] {
 }
 
 /**
+ * What Ollama clients read in `/api/show` (Ollama's names): a Gemini chat model takes images and
+ * function calls, and thinks when Gemini's list says so; the speech, image-generation, live and
+ * Gemma models of the same list take no function calls. An embedding model embeds.
+ */
+function capabilitiesOf(id: string, model: GeminiModel): string[] {
+  const methods = model.supportedGenerationMethods ?? [];
+  const capabilities: string[] = [];
+  if (methods.includes("generateContent")) {
+    capabilities.push("completion");
+    if (/^gemini-/.test(id) && !/(tts|image|live|audio|embedding)/.test(id)) capabilities.push("tools", "vision");
+    if (model.thinking === true) capabilities.push("thinking");
+  }
+  if (methods.includes("embedContent")) capabilities.push("embedding");
+  return capabilities;
+}
+
+/**
  * Served when listing fails (Gemini down, key refused) before any list succeeded: the stable models
  * of the Gemini API models page, with the limits `GET models` reports for them.
  */
 export const DEFAULT_GEMINI_MODELS: readonly ModelInfo[] = fromGeminiModels([
-  { name: "models/gemini-2.5-pro", displayName: "Gemini 2.5 Pro", inputTokenLimit: 1_048_576, outputTokenLimit: 65_536, supportedGenerationMethods: ["generateContent"] },
-  { name: "models/gemini-2.5-flash", displayName: "Gemini 2.5 Flash", inputTokenLimit: 1_048_576, outputTokenLimit: 65_536, supportedGenerationMethods: ["generateContent"] },
-  { name: "models/gemini-2.5-flash-lite", displayName: "Gemini 2.5 Flash-Lite", inputTokenLimit: 1_048_576, outputTokenLimit: 65_536, supportedGenerationMethods: ["generateContent"] },
+  { name: "models/gemini-2.5-pro", displayName: "Gemini 2.5 Pro", inputTokenLimit: 1_048_576, outputTokenLimit: 65_536, supportedGenerationMethods: ["generateContent"], thinking: true },
+  { name: "models/gemini-2.5-flash", displayName: "Gemini 2.5 Flash", inputTokenLimit: 1_048_576, outputTokenLimit: 65_536, supportedGenerationMethods: ["generateContent"], thinking: true },
+  { name: "models/gemini-2.5-flash-lite", displayName: "Gemini 2.5 Flash-Lite", inputTokenLimit: 1_048_576, outputTokenLimit: 65_536, supportedGenerationMethods: ["generateContent"], thinking: true },
   { name: "models/gemini-2.0-flash", displayName: "Gemini 2.0 Flash", inputTokenLimit: 1_048_576, outputTokenLimit: 8_192, supportedGenerationMethods: ["generateContent"] },
   { name: "models/gemini-embedding-001", displayName: "Gemini Embedding 001", inputTokenLimit: 2_048, outputTokenLimit: 1, supportedGenerationMethods: ["embedContent"] },
 ]);

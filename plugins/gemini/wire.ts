@@ -156,6 +156,8 @@ export const GeminiModel = Type.Object({
   inputTokenLimit: Type.Optional(Count),
   outputTokenLimit: Type.Optional(Count),
   supportedGenerationMethods: Type.Optional(Type.Array(Type.String())),
+  /** Whether the model thinks (Gemini 2.5 and later). */
+  thinking: Type.Optional(Type.Boolean()),
 });
 export type GeminiModel = Static<typeof GeminiModel>;
 

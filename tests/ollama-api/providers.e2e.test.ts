@@ -23,6 +23,11 @@ describe("Gemini behind the Ollama API", () => {
   afterAll(() => env.close());
   const bodies = () => env.upstream.calls(":generateContent").map((r) => r.body as Record<string, unknown>);
 
+  test("show: a Gemini chat model's capabilities (tools, vision, thinking), which clients read before sending tools or images", async () => {
+    expect((await ollama.show({ model: "gemini-2.5-flash" })).capabilities).toEqual(["completion", "tools", "vision", "thinking"] as never);
+    expect((await ollama.show({ model: "gemini-embedding-001" })).capabilities).toEqual(["embedding"] as never);
+  });
+
   test("options, format schema, think, system, images and tools reach Gemini as its own fields", async () => {
     env.upstream.reset();
     const schema = { type: "object", properties: { a: { type: "string" } } };
