@@ -20,7 +20,7 @@ export const Think = Type.Union([Type.Boolean(), Type.Union([Type.Literal("low")
   description: "boolean, or `low` | `medium` | `high` (→ reasoning effort)",
 });
 
-/** Modelfile parameters. The ones the gateway maps are typed; the rest are accepted and ignored. */
+/** Modelfile parameters. The ones the gateway maps are typed; the rest reach an Ollama upstream as sent (others ignore them). */
 export const Options = Type.Object(
   {
     temperature: Type.Optional(Type.Number()),
@@ -33,7 +33,7 @@ export const Options = Type.Object(
     frequency_penalty: Type.Optional(Type.Number()),
     num_ctx: Type.Optional(Type.Integer({ minimum: 1 })),
   },
-  { ...open, description: "Modelfile parameters; others (mirostat, repeat_penalty, num_gpu…) are accepted and ignored" },
+  { ...open, description: "Modelfile parameters; others (num_ctx, repeat_penalty, mirostat…) reach an Ollama upstream as sent, and other providers ignore them" },
 );
 export type Options = Static<typeof Options>;
 
@@ -86,7 +86,11 @@ export const Tool = Type.Object(
 export type Tool = Static<typeof Tool>;
 
 const Model = Type.String({ minLength: 1, examples: ["dummy-model:1.0"] });
-const KeepAlive = Type.Optional(Type.Union([Type.String(), Type.Number()], { description: "accepted and ignored" }));
+const KeepAlive = Type.Optional(
+  Type.Union([Type.String(), Type.Number()], {
+    description: "chat and generate: reaches an Ollama upstream as sent (0 with nothing to generate answers `unload`); ignored elsewhere",
+  }),
+);
 const Logprobs = Type.Optional(Type.Union([Type.Boolean({ description: "the answer's tokens' log probabilities, where the provider gives them" }), Type.Null()]));
 const TopLogprobs = Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 20, description: "alternatives per token, with `logprobs`" }), Type.Null()]));
 
