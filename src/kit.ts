@@ -43,6 +43,8 @@ export { parseNdjson, parseNdjsonBatches } from "./ndjson.ts";
 export { parseSse, parseSseBatches, parseSseJson } from "./sse-parse.ts";
 export type { SseMessage } from "./sse-parse.ts";
 export { randomId, nowSeconds } from "./ids.ts";
+export { FeatureRefusals } from "./feature-refusals.ts";
+export type { RefusableFeature } from "./feature-refusals.ts";
 export { tokenLogprobs } from "./token-logprobs.ts";
 export type { LogProb, TopLogProb } from "./token-logprobs.ts";
 export { THINKING_BUDGET, thinkingBudgetOf, withThinkingBudget } from "./thinking-budget.ts";

@@ -223,6 +223,29 @@ describe("log probabilities", () => {
   });
 });
 
+describe("thinking off on a model that always thinks", () => {
+  test("gemini-2.5-pro's refusal of a budget of 0 is answered by asking with no thinking setting, then not asking again", async () => {
+    const budgetOf = (body: unknown) => (body as { generationConfig?: { thinkingConfig?: { thinkingBudget?: number } } }).generationConfig?.thinkingConfig?.thinkingBudget;
+    upstream.answer((call) => {
+      if (!call.path.includes("gemini-2.5-pro:")) return undefined;
+      if (budgetOf(call.body) === 0) return json({ error: { code: 400, message: "Budget 0 is invalid. This model only works in thinking mode.", status: "INVALID_ARGUMENT" } }, 400);
+      return call.path.endsWith(":streamGenerateContent") ? sse([{ candidates: [{ content: { parts: [{ text: "Paris." }], role: "model" }, finishReason: "STOP" }] }]) : undefined;
+    });
+    const sent = () => upstream.requests.filter((r) => r.path.includes("gemini-2.5-pro:")).map((r) => (r.body as { generationConfig?: object }).generationConfig);
+    const answer = await client.chat.completions.create({ model: "gemini-2.5-pro", messages: [{ role: "user", content: "Capital of France?" }], reasoning_effort: "none" });
+    expectOpenAI("CreateChatCompletionResponse", answer);
+    expect(answer.choices[0]!.message.content).toBeString();
+    expect(sent()).toEqual([{ thinkingConfig: { thinkingBudget: 0 } }, {}]);
+    const text: string[] = [];
+    for await (const chunk of await client.chat.completions.create({ model: "gemini-2.5-pro", messages: [{ role: "user", content: "Capital?" }], reasoning_effort: "none", stream: true })) text.push(chunk.choices[0]?.delta.content ?? "");
+    expect(text.join("")).toBe("Paris.");
+    expect(sent()).toEqual([{ thinkingConfig: { thinkingBudget: 0 } }, {}, {}]);
+    // A model that takes a budget of 0 still gets it.
+    await client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }], reasoning_effort: "none" });
+    expect((upstream.calls(":generateContent").at(-1)!.body as { generationConfig: object }).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
+  });
+});
+
 describe("embeddings", () => {
   test("a string → one batchEmbedContents request; the OpenAI list shape back", async () => {
     const result = await client.embeddings.create({ model: "gemini-embedding-001", input: "Hello world" });

@@ -3,7 +3,7 @@ import { createGeminiClient } from "./client.ts";
 import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
 import type { GeminiEmbedResponse } from "./wire.ts";
-import { LogprobsRefusals } from "./logprobs-refusal.ts";
+import { geminiRefusals } from "./refusals.ts";
 import { DEFAULT_GEMINI_MODELS, fromGeminiModels, toGeminiModelId } from "./convert-models.ts";
 
 
@@ -23,7 +23,7 @@ export default definePlugin({
     if (!apiKey) return undefined;
     const client = await createGeminiClient({ apiKey, baseUrl: host.env.GEMINI_BASE_URL, fetch: host.fetch });
     let listed: readonly ModelInfo[] | undefined;
-    const refusals = new LogprobsRefusals();
+    const refusals = geminiRefusals();
 
     /** Images first (the only I/O of a request's translation), then the pure conversion. */
     const prepare = async (request: ChatRequest, ctx: RequestContext) => {
@@ -51,12 +51,12 @@ export default definePlugin({
       },
 
       async chat(request, ctx) {
-        const body = refusals.body(ctx.model, await prepare(request, ctx));
+        const body = await prepare(request, ctx);
         return fromGeminiResponse(await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContent(ctx.model, sent, ctx)));
       },
 
       async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
-        const body = refusals.body(ctx.model, await prepare(request, ctx));
+        const body = await prepare(request, ctx);
         // A refusal is Gemini's HTTP status, before any event: asked again before anything was sent.
         yield* fromGeminiStream(await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContentStream(ctx.model, sent, ctx)));
       },

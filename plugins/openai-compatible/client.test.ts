@@ -38,9 +38,9 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Error & { status?
 }
 
 /** Every event, flattened out of the per-read batches. */
-async function drain(batches: AsyncIterable<readonly unknown[]>): Promise<unknown[]> {
+async function drain(opening: Promise<AsyncIterable<readonly unknown[]>>): Promise<unknown[]> {
   const out: unknown[] = [];
-  for await (const batch of batches) out.push(...batch);
+  for await (const batch of await opening) out.push(...batch);
   return out;
 }
 
@@ -78,16 +78,16 @@ describe("UpstreamClient requests", () => {
           headers: { "content-type": "text/event-stream" },
         }),
     );
-    expect(await drain(client.postStream("/chat/completions", { stream: true }, call()))).toEqual([TEXT_CHUNKS[0]]);
+    expect(await drain(client.openStream("/chat/completions", { stream: true }, call()))).toEqual([TEXT_CHUNKS[0]]);
     expect(sentHeaders(fake.requests.at(-1)!).accept).toBe("text/event-stream");
   });
 
   test("a stream request answered with a JSON error (200) is that error; other JSON → 502", async () => {
     const client = new UpstreamClient(upstream, fetch);
     fake.handle(() => jsonResponse({ error: { message: "No endpoints found", code: 404 } }));
-    expect(await rejectionOf(drain(client.postStream("/chat/completions", {}, call())))).toMatchObject({ status: 404, code: "model_not_found" });
+    expect(await rejectionOf(drain(client.openStream("/chat/completions", {}, call())))).toMatchObject({ status: 404, code: "model_not_found" });
     fake.handle(() => jsonResponse(COMPLETION));
-    expect(await rejectionOf(drain(client.postStream("/chat/completions", {}, call())))).toMatchObject({
+    expect(await rejectionOf(drain(client.openStream("/chat/completions", {}, call())))).toMatchObject({
       status: 502,
       message: "The upstream up answered a stream request with JSON instead of events.",
     });
@@ -96,14 +96,14 @@ describe("UpstreamClient requests", () => {
   test("a malformed stream event → 502", async () => {
     fake.handle(() => new Response("data: {not json\n\n", { headers: { "content-type": "text/event-stream" } }));
     const client = new UpstreamClient(upstream, fetch);
-    const error = await rejectionOf(drain(client.postStream("/chat/completions", {}, call())));
+    const error = await rejectionOf(drain(client.openStream("/chat/completions", {}, call())));
     expect(error).toMatchObject({ status: 502, code: "upstream_error" });
   });
 
   test("an HTTP error is read and mapped before any event; the key never appears", async () => {
     fake.handle(() => jsonResponse({ error: { message: `Incorrect API key provided: ${KEY}.`, code: "invalid_api_key" } }, 401));
     const client = new UpstreamClient(upstream, fetch);
-    const error = await rejectionOf(drain(client.postStream("/chat/completions", {}, call())));
+    const error = await rejectionOf(drain(client.openStream("/chat/completions", {}, call())));
     expect(error).toMatchObject({ status: 502, code: "upstream_auth_failed", message: "The gateway's key for up was refused by the upstream (HTTP 401)." });
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(KEY);
   });
@@ -155,14 +155,14 @@ describe("UpstreamClient failures below HTTP", () => {
   test("timeout_ms does not cut a stream that has started", async () => {
     fake.handle(() => sseResponse(TEXT_CHUNKS, { delayMs: 40 }));
     const client = new UpstreamClient({ ...upstream, timeoutMs: 60 }, fetch);
-    expect(await drain(client.postStream("/chat/completions", {}, call()))).toHaveLength(TEXT_CHUNKS.length);
+    expect(await drain(client.openStream("/chat/completions", {}, call()))).toHaveLength(TEXT_CHUNKS.length);
   });
 
   test("the context's abort reaches the upstream and surfaces as its reason", async () => {
     fake.handle(() => sseResponse(TEXT_CHUNKS, { delayMs: 10_000 }));
     const controller = new AbortController();
     const client = new UpstreamClient(upstream, fetch);
-    const events = client.postStream("/chat/completions", {}, call({ signal: controller.signal }));
+    const events = await client.openStream("/chat/completions", {}, call({ signal: controller.signal }));
     expect(((await events.next()).value as unknown[])[0]).toEqual(TEXT_CHUNKS[0]);
     const reason = new Error("client gone");
     controller.abort(reason);

@@ -70,11 +70,12 @@ export class UpstreamClient {
   }
 
   /**
-   * A JSON POST answered with server-sent events: yields the events' JSON until `[DONE]`, one array
-   * per network read (an async step per read, not per event). HTTP errors are thrown before the
-   * first event (so the core can still answer with an HTTP error).
+   * A JSON POST answered with server-sent events. The promise settles when the answer's headers are
+   * in: HTTP errors reject it, before any event (so the core can still answer with an HTTP error,
+   * and a caller can send the request again). Then the events' JSON until `[DONE]`, one array per
+   * network read (an async step per read, not per event).
    */
-  async *postStream(path: UpstreamPath, body: unknown, ctx: UpstreamCall): AsyncGenerator<unknown[]> {
+  async openStream(path: UpstreamPath, body: unknown, ctx: UpstreamCall): Promise<AsyncGenerator<unknown[]>> {
     const call = this.#open(ctx);
     let response: Response;
     try {
@@ -88,8 +89,12 @@ export class UpstreamClient {
       // Some servers answer a stream request that fails with a JSON error instead of events.
       throw this.#notAStream(await response.text().catch(() => ""), ctx);
     }
+    return this.#events(response.body, call.signal);
+  }
+
+  async *#events(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<unknown[]> {
     try {
-      for await (const messages of parseSseBatches(response.body)) {
+      for await (const messages of parseSseBatches(body)) {
         const payloads: unknown[] = [];
         let isDone = false;
         for (const message of messages) {
@@ -103,7 +108,7 @@ export class UpstreamClient {
         if (isDone) return;
       }
     } catch (error) {
-      throw this.#transportError(error, call.signal, "reading");
+      throw this.#transportError(error, signal, "reading");
     }
   }
 

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { Ollama } from "ollama";
 import OpenAI from "openai";
 import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
 import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
-import { openAIHandler, sentHeaders, sseResponse, UNLISTED_MODEL } from "./__fixtures__/fake-openai.ts";
+import { jsonResponse, openAIHandler, sentHeaders, sseResponse, UNLISTED_MODEL } from "./__fixtures__/fake-openai.ts";
 import { COMPLETION, MODEL_LIST, TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, USAGE } from "./__fixtures__/openai-wire.ts";
 import { abortOf, writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
@@ -228,6 +229,37 @@ describe("chat completions, stream", () => {
       break;
     }
     await abortOf(fake.requests[0]!.signal);
+  });
+});
+
+describe("thinking off on a model without reasoning", () => {
+  /** What OpenAI answers gpt-4o when a body names reasoning_effort at all. */
+  const refusing = (request: Parameters<typeof openAIHandler>[0]) =>
+    (request.body as { reasoning_effort?: unknown } | undefined)?.reasoning_effort !== undefined
+      ? jsonResponse({ error: { message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.", type: "invalid_request_error", param: "reasoning_effort", code: "unsupported_parameter" } }, 400)
+      : openAIHandler(request);
+  const efforts = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => (r.body as { reasoning_effort?: string }).reasoning_effort ?? "-");
+
+  test("Ollama's think: false (effort none) is asked again without an effort, streamed and not, and the model is then asked without at once", async () => {
+    fake.handle(refusing);
+    const ollama = new Ollama({ host: gw.url });
+    const answer = await ollama.chat({ model: "groq/gpt-4o", messages, think: false, stream: false });
+    expect(answer.message.content).toBe(COMPLETION.choices[0]!.message.content);
+    expect(efforts()).toEqual(["none", "-"]);
+    let text = "";
+    for await (const part of await ollama.chat({ model: "groq/gpt-4o", messages, think: false, stream: true })) text += part.message.content;
+    expect(text).toBe(TEXT_CHUNKS.map((c) => (c.choices[0] as { delta?: { content?: string } } | undefined)?.delta?.content ?? "").join(""));
+    expect(efforts()).toEqual(["none", "-", "-"]);
+    // Another model of the same upstream is still asked as the client asked.
+    await client.chat.completions.create({ model: "groq/o3", messages, reasoning_effort: "none" }).catch(() => undefined);
+    expect(efforts()).toEqual(["none", "-", "-", "none", "-"]);
+  });
+
+  test("an effort asked for by name is the upstream's to refuse: its 400 reaches the client", async () => {
+    fake.handle(refusing);
+    const error = await client.chat.completions.create({ model: "groq/gpt-4o", messages, reasoning_effort: "high" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, param: "reasoning_effort" });
+    expect(efforts()).toEqual(["high"]);
   });
 });
 

@@ -1,5 +1,6 @@
-import type { ChatRequest, ChunkResult, DiscoveryContext, EmbeddingRequest, Provider, RequestContext } from "../../src/kit.ts";
+import { FeatureRefusals, type ChatRequest, type ChunkResult, type DiscoveryContext, type EmbeddingRequest, type Provider, type RequestContext } from "../../src/kit.ts";
 import { UpstreamClient } from "./client.ts";
+import { REASONING_OFF } from "./reasoning-refusal.ts";
 import { fromUpstreamCompletion, fromUpstreamEmbeddings, fromUpstreamEvents, fromUpstreamModelList } from "./convert-response.ts";
 import type { Upstream } from "./settings.ts";
 
@@ -12,6 +13,7 @@ const MAX_N = 128;
 /** One provider instance for one configured upstream: a pass-through to its OpenAI API. */
 export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Provider {
   const client = new UpstreamClient(upstream, fetchImpl);
+  const refusals = new FeatureRefusals([REASONING_OFF]);
 
   const discover = async (ctx: DiscoveryContext) =>
     fromUpstreamModelList(await client.getJson("/models", ctx), client.errorContext());
@@ -38,12 +40,18 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
     acceptsTokenIds: true,
 
     async chat(request: ChatRequest, ctx: RequestContext) {
-      const answer = await client.postJson("/chat/completions", toUpstreamBody(request, ctx), callContext(ctx));
+      const body = toUpstreamBody(request, ctx);
+      const send = (sent: ChatRequest) => client.postJson("/chat/completions", sent, callContext(ctx));
+      // Only a body that asks for something a model may refuse goes through the refusals.
+      const answer = await (refusals.asksAny(body) ? refusals.send(ctx.model, body, ctx.logger, send) : send(body));
       return fromUpstreamCompletion(answer, client.errorContext(ctx.requestedModel));
     },
 
     async *chatStream(request: ChatRequest, ctx: RequestContext): AsyncGenerator<ChunkResult[]> {
-      const events = client.postStream("/chat/completions", toUpstreamBody(request, ctx), callContext(ctx));
+      const body = toUpstreamBody(request, ctx);
+      // A refusal is the upstream's HTTP status, before any event: asked again before anything was read.
+      const open = (sent: ChatRequest) => client.openStream("/chat/completions", sent, callContext(ctx));
+      const events = await (refusals.asksAny(body) ? refusals.send(ctx.model, body, ctx.logger, open) : open(body));
       yield* fromUpstreamEvents(events, client.errorContext(ctx.requestedModel));
     },
 

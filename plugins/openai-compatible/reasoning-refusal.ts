@@ -1,0 +1,17 @@
+import { InvalidRequestError, type ChatRequest, type RefusableFeature } from "../../src/kit.ts";
+
+/**
+ * `reasoning_effort: "none"` ("do not think": what Ollama's `think: false` and other surfaces'
+ * "thinking off" become) is refused by the models it means nothing to or that cannot stop
+ * thinking. OpenAI answers gpt-4o "Unsupported parameter: 'reasoning_effort' is not supported with
+ * this model." and o3 "Unsupported value: 'reasoning_effort' does not support 'none' with this
+ * model."; other servers word it their way but name the field. Such a model is asked without an
+ * effort: a model without reasoning answers as asked, one that always reasons at its default.
+ * Only "none" is dropped so: an effort a client asked for by name is the upstream's to refuse.
+ */
+export const REASONING_OFF: RefusableFeature<ChatRequest> = {
+  note: "upstream model takes no reasoning_effort \"none\"; asking it without one",
+  asks: (body) => body.reasoning_effort === "none",
+  isRefusal: (error) => error instanceof InvalidRequestError && (error.param === "reasoning_effort" || /reasoning_effort/i.test(error.message)),
+  without: ({ reasoning_effort: _none, ...body }) => body,
+};
