@@ -103,6 +103,8 @@ describe("what Ollama's decoder lets through", () => {
     ["content null", { messages: [{ role: "system", content: null }, { role: "user", content: "Hi" }] }],
     ["options with null values (Python's None)", { messages: [{ role: "user", content: "Hi" }], options: { temperature: null, top_p: 0.9, seed: null } }],
     ["an integer option with a fraction", { messages: [{ role: "user", content: "Hi" }], options: { top_k: 40.5, num_predict: 12.9 } }],
+    ["num_ctx 0 (Ollama runs its least context, 4)", { messages: [{ role: "user", content: "Hi" }], options: { num_ctx: 0 } }],
+    ["num_ctx below 0", { messages: [{ role: "user", content: "Hi" }], options: { num_ctx: -1 } }],
   ])("%s is answered, as Ollama answers it", async (_name, body) => {
     const answer = await chat(body);
     expect(answer.status).toBe(200);

@@ -12,11 +12,12 @@ import { ChatRequest, EmbeddingsRequest, EmbedRequest, GenerateRequest, ShowRequ
 import { fromOllamaChat, fromOllamaGenerate } from "./to-chat-request.ts";
 
 /**
- * The Ollama API level this surface implements (`think` levels, `tool_name`, `capabilities`).
+ * The Ollama API level this surface implements (`think` levels, `tool_name`, `capabilities`,
+ * `logprobs`/`top_logprobs`, which came in 0.12.11).
  * Clients read `/api/version` to decide which fields they may send, so it names Ollama's version,
  * not Ollaix's (which is in `/health`).
  */
-export const OLLAMA_API_VERSION = "0.12.0";
+export const OLLAMA_API_VERSION = "0.12.11";
 
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
 

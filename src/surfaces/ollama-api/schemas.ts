@@ -31,7 +31,8 @@ export const Options = Type.Object(
     seed: Type.Optional(Type.Integer()),
     presence_penalty: Type.Optional(Type.Number()),
     frequency_penalty: Type.Optional(Type.Number()),
-    num_ctx: Type.Optional(Type.Integer({ minimum: 1 })),
+    // Any integer, as Ollama: its scheduler raises a context below 4 to 4.
+    num_ctx: Type.Optional(Type.Integer()),
   },
   { ...open, description: "Modelfile parameters; others (num_ctx, repeat_penalty, mirostat…) reach an Ollama upstream as sent, and other providers ignore them" },
 );
