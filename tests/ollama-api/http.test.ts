@@ -131,7 +131,7 @@ describe("refusals in Ollama's shape", () => {
     ["missing model", "/api/generate", jsonPost({ prompt: "x" }), 400],
     ["format neither json nor schema", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], format: "xml" }), 400],
     ["think out of range", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], think: "max" }), 400],
-    ["embed without input", "/api/embed", jsonPost({ model: "dummy-model:1.0" }), 400],
+    ["embed with input neither text nor texts", "/api/embed", jsonPost({ model: "dummy-model:1.0", input: [1, 2] }), 400],
     ["show without a model", "/api/show", jsonPost({}), 400],
     ["unknown path", "/api/nothing-here", { method: "GET" }, 404],
     ["wrong method", "/api/chat", { method: "GET" }, 404],

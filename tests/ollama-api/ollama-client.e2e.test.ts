@@ -92,6 +92,8 @@ describe("chat and generate (dummy)", () => {
   test("an empty chat or prompt loads the model, as Ollama answers", async () => {
     expect(await ollama.chat({ model: DUMMY, messages: [] })).toMatchObject({ done: true, done_reason: "load", message: { content: "" } });
     expect(await ollama.generate({ model: DUMMY, prompt: "", keep_alive: 0 })).toMatchObject({ done: true, done_reason: "unload", response: "" });
+    // Images without a prompt too: Ollama looks at the prompt alone.
+    expect(await ollama.generate({ model: DUMMY, prompt: "", images: ["iVBORw0KGgo="] })).toMatchObject({ done: true, done_reason: "load", response: "" });
   });
 
   test("embed and the legacy embeddings", async () => {
@@ -101,6 +103,18 @@ describe("chat and generate (dummy)", () => {
     expect(embedded.prompt_eval_count).toBeGreaterThan(0);
     const legacy = await ollama.embeddings({ model: DUMMY, prompt: "a" });
     expect(legacy.embedding).toHaveLength(384);
+  });
+
+  test("an embed with nothing to embed loads the model, as Ollama answers: no input, null, \"\" or []; \"\" in a list is embedded", async () => {
+    for (const input of [undefined, null, "", []]) {
+      const answer = await fetch(`${gw.url}/api/embed`, { method: "POST", body: JSON.stringify({ model: DUMMY, input }) });
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ model: DUMMY, embeddings: [] });
+    }
+    expect(await ollama.embed({ model: DUMMY, input: "" })).toEqual({ model: DUMMY, embeddings: [] } as never);
+    expect((await ollama.embed({ model: DUMMY, input: ["", "a"] })).embeddings).toHaveLength(2);
+    // The model is still checked.
+    expect(await ollama.embed({ model: "nope:1b", input: "" }).catch((e: unknown) => e)).toMatchObject({ status_code: 404 });
   });
 });
 

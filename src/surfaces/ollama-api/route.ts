@@ -85,8 +85,8 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
       async function ollamaGenerate({ body: raw, request, set }) {
         const startedAt = performance.now();
         const body = generateBody.assert(raw);
-        const hasImages = (body.images?.length ?? 0) > 0;
-        if (!body.prompt && !hasImages && !body.suffix) {
+        // No prompt is a model load, images or not, as Ollama answers it (a suffix is checked first).
+        if (!body.prompt && !body.suffix) {
           await assertModelExists(registry, body.model, request);
           return loadAnswer("generate", body.model, body.keep_alive);
         }
@@ -105,12 +105,14 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
       async function ollamaEmbed({ body: raw, request, set }) {
         const startedAt = performance.now();
         const body = embedBody.assert(raw);
-        const input = typeof body.input === "string" ? [body.input] : body.input;
+        // As Ollama: no input, null or "" embeds nothing (a model load); "" inside an array is embedded.
+        const input = body.input == null || body.input === "" ? [] : typeof body.input === "string" ? [body.input] : body.input;
         if (input.length === 0) {
           await assertModelExists(registry, body.model, request);
           return { model: body.model, embeddings: [] };
         }
-        const request_: EmbeddingRequest = { model: body.model, input: body.input };
+        // The client's own input (a string stays a string) for the provider.
+        const request_: EmbeddingRequest = { model: body.model, input: typeof body.input === "string" ? body.input : input };
         if (body.dimensions !== undefined) request_.dimensions = body.dimensions;
         const result = await ollamaNotFound(body.model, () => pipeline.embed(callOf(request, set), request_, input));
         Object.assign(set.headers, result.headers);

@@ -137,7 +137,11 @@ export type GenerateRequest = Static<typeof GenerateRequest>;
 export const EmbedRequest = Type.Object(
   {
     model: Model,
-    input: Type.Union([Type.String(), Type.Array(Type.String())]),
+    input: Type.Optional(
+      Type.Union([Type.String(), Type.Array(Type.String()), Type.Null()], {
+        description: "a string or strings; none, null or \"\" embeds nothing: the answer is `embeddings: []` once the model is known (what Ollama answers, to load a model)",
+      }),
+    ),
     truncate: Type.Optional(Type.Boolean({ description: "accepted and ignored" })),
     dimensions: Type.Optional(Type.Integer({ minimum: 1 })),
     options: Type.Optional(Type.Union([Type.Object({}, open), Type.Null()])),
