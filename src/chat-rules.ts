@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "./errors.ts";
+import { inlineFile } from "./file-parts.ts";
 import type { ChatRequest, Message } from "./schemas/chat.ts";
 
 /**
@@ -74,6 +75,12 @@ function assertMessage(message: Message, i: number): void {
       if (part.type === "image_url") {
         if (message.role !== "user") fail(`Invalid '${where}.type': image_url parts are only allowed in user messages.`, `${where}.type`);
         if (!part.image_url?.url) fail(`Missing required parameter: '${where}.image_url.url'.`, `${where}.image_url.url`);
+      }
+      if (part.type === "file") {
+        if (message.role !== "user") fail(`Invalid '${where}.type': file parts are only allowed in user messages.`, `${where}.type`);
+        if (!part.file) fail(`Missing required parameter: '${where}.file'.`, `${where}.file`);
+        // Data a provider can read, or an uploaded file's id (whose provider decides).
+        if (!part.file.file_id) inlineFile(part, where);
       }
     }
   }

@@ -72,6 +72,22 @@ describe("through the openai-compatible plugin", () => {
     });
   });
 
+  test("input_file parts reach the upstream as Chat Completions file parts, an uploaded file's id included (the upstream's to read); chat file parts pass as sent", async () => {
+    const pdf = `data:application/pdf;base64,${Buffer.from("%PDF-1.7\n").toString("base64")}`;
+    await client.responses.create({
+      model: "gpt-4o-mini",
+      input: [{ role: "user", content: [{ type: "input_text", text: "Compare." }, { type: "input_file", file_data: pdf, filename: "a.pdf" }, { type: "input_file", file_id: "file-abc123" }] }],
+      store: false,
+    });
+    expect((lastChatBody().messages as unknown[])[0]).toEqual({
+      role: "user",
+      content: [{ type: "text", text: "Compare." }, { type: "file", file: { file_data: pdf, filename: "a.pdf" } }, { type: "file", file: { file_id: "file-abc123" } }],
+    });
+    const file = { type: "file" as const, file: { file_id: "file-abc123", filename: "a.pdf" } };
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: [{ type: "text", text: "Read it." }, file] }] });
+    expect((lastChatBody().messages as unknown[])[0]).toEqual({ role: "user", content: [{ type: "text", text: "Read it." }, file] });
+  });
+
   test("a function output's images reach the upstream after the tool messages as a user message; input_items lists them in OpenAI's form", async () => {
     const shot = "https://img.example/screen.png";
     const response = await client.responses.create({
@@ -401,6 +417,21 @@ describe("through the Ollama plugin: thinking", () => {
       "input[4].output[2].image_url",
     );
     expect(e2e.chatBodies()).toHaveLength(1); // none of the bad requests reached Ollama
+  });
+
+  test("a text file reaches Ollama as text after its name; a PDF, which Ollama cannot read, is a 400 naming the input_file's file_data", async () => {
+    e2e.reset();
+    const csv = Buffer.from("city,temp\nOslo,-3").toString("base64");
+    await e2e.client.responses.create({
+      model: "llama3.2:latest",
+      input: [{ role: "user", content: [{ type: "input_text", text: "Coldest?" }, { type: "input_file", file_data: `data:text/csv;base64,${csv}`, filename: "t.csv" }] }],
+    });
+    expect((e2e.chatBodies().at(-1) as { messages: unknown[] }).messages.at(-1)).toMatchObject({ role: "user", content: "Coldest?\nt.csv:\ncity,temp\nOslo,-3" });
+    const error = await e2e.client.responses
+      .create({ model: "llama3.2:latest", input: [{ role: "user", content: [{ type: "input_text", text: "Sum up." }, { type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" }] }] })
+      .catch((e) => e);
+    expect(error).toMatchObject({ status: 400, param: "input[0].content[1].file_data" });
+    expect(e2e.chatBodies()).toHaveLength(1);
   });
 
   test("a function call's arguments the provider cannot read are a 400 naming that function_call item's arguments, not the assistant turn it joined", async () => {

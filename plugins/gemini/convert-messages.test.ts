@@ -74,6 +74,27 @@ describe("user and assistant messages", () => {
     ).toEqual({ contents: [{ role: "user", parts: [{ text: "What is in this image?" }, { inlineData: { mimeType: "image/png", data: "iVBORw0KGgo=" } }] }] });
   });
 
+  test("file parts become inlineData with their media type; an uploaded file's id is a 400 naming it", () => {
+    const pdf = Buffer.from("%PDF-1.7\n").toString("base64");
+    expect(
+      convert([
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Summarise both." },
+            { type: "file", file: { file_data: `data:application/pdf;base64,${pdf}`, filename: "a.pdf" } },
+            { type: "file", file: { file_data: "aGVsbG8=", filename: "notes.md" } },
+          ],
+        },
+      ]),
+    ).toEqual({
+      contents: [{ role: "user", parts: [{ text: "Summarise both." }, { inlineData: { mimeType: "application/pdf", data: pdf } }, { inlineData: { mimeType: "text/markdown", data: "aGVsbG8=" } }] }],
+    });
+    expect(() => convert([{ role: "user", content: [{ type: "file", file: { file_id: "file-abc" } }] }])).toThrow(
+      expect.objectContaining({ status: 400, param: "messages[0].content[0].file.file_id" }),
+    );
+  });
+
   test("an assistant message with empty content and no tool calls adds nothing", () => {
     expect(convert([{ role: "user", content: "a" }, { role: "assistant", content: "" }, { role: "user", content: "b" }])).toEqual({
       contents: [{ role: "user", parts: [{ text: "a" }, { text: "b" }] }],

@@ -1,3 +1,6 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText } from "ai";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type OpenAI from "openai";
 import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
@@ -220,6 +223,69 @@ describe("log probabilities", () => {
     upstream.answer(() => json(emptyBlockReason));
     await client.chat.completions.create(ask);
     expect((sentBody() as { generationConfig: unknown }).generationConfig).not.toHaveProperty("responseLogprobs");
+  });
+});
+
+describe("files", () => {
+  const PDF = Buffer.from("%PDF-1.7\n1 0 obj << /Type /Page >>\n%%EOF\n").toString("base64");
+  const pdfPart = { inlineData: { mimeType: "application/pdf", data: PDF } };
+  const contentsSent = (suffix = ":generateContent") => (upstream.calls(suffix).at(-1)!.body as { contents: unknown }).contents;
+
+  test("Chat Completions file parts, and Responses input_file parts, reach Gemini as inlineData", async () => {
+    await client.chat.completions.create({
+      model: "gemini-2.5-flash",
+      messages: [{ role: "user", content: [{ type: "text", text: "Summarise." }, { type: "file", file: { file_data: `data:application/pdf;base64,${PDF}`, filename: "q3.pdf" } }] }],
+    });
+    expect(contentsSent()).toEqual([{ role: "user", parts: [{ text: "Summarise." }, pdfPart] }]);
+
+    const response = await client.responses.create({
+      model: "gemini-2.5-flash",
+      input: [{ role: "user", content: [{ type: "input_file", file_data: `data:application/pdf;base64,${PDF}`, filename: "q3.pdf" }, { type: "input_text", text: "Summarise." }] }],
+    });
+    expectOpenAI("Response", response);
+    expect(contentsSent()).toEqual([{ role: "user", parts: [pdfPart, { text: "Summarise." }] }]);
+    // The stored input lists the file as OpenAI's InputFileContent.
+    const items = (await (await fetch(`${env.gw.url}/v1/responses/${response.id}/input_items`)).json()) as { data: { content: unknown[] }[] };
+    expectOpenAI("ResponseItemList", items);
+    expect(items.data[0]!.content[0]).toEqual({ type: "input_file", file_data: `data:application/pdf;base64,${PDF}`, filename: "q3.pdf" });
+  });
+
+  test("the Vercel AI SDK's default OpenAI provider (Responses) sends a PDF file part that reaches Gemini", async () => {
+    const provider = createOpenAI({ baseURL: `${env.gw.url}/v1`, apiKey: "x" });
+    const { text } = await generateText({
+      model: provider("gemini-2.5-flash"),
+      messages: [{ role: "user", content: [{ type: "text", text: "What is in it?" }, { type: "file", data: Buffer.from(PDF, "base64"), mediaType: "application/pdf", filename: "q3.pdf" }] }],
+    });
+    expect(text).toBeString();
+    expect(contentsSent()).toEqual([{ role: "user", parts: [{ text: "What is in it?" }, pdfPart] }]);
+  });
+
+  test("Anthropic document blocks: a base64 PDF is inlineData, a text document is text after its title", async () => {
+    const anthropic = new Anthropic({ baseURL: env.gw.url, apiKey: "x", maxRetries: 0 });
+    const message = await anthropic.messages.create({
+      model: "gemini-2.5-flash",
+      max_tokens: 100,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "document", source: { type: "base64", media_type: "application/pdf", data: PDF }, title: "Q3 report" },
+            { type: "document", source: { type: "text", media_type: "text/plain", data: "Revenue: 12." }, title: "notes", citations: { enabled: true } },
+            { type: "text", text: "Do they agree?" },
+          ],
+        },
+      ],
+    });
+    expect(message.type).toBe("message");
+    expect(contentsSent()).toEqual([{ role: "user", parts: [pdfPart, { text: "notes\n\nRevenue: 12." }, { text: "Do they agree?" }] }]);
+  });
+
+  test("a file Gemini cannot be given (an uploaded file's id) is a 400 naming it on each surface, before Gemini is called", async () => {
+    const chat = await failure(client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: [{ type: "file", file: { file_id: "file-abc" } }] }] }));
+    expect(chat).toMatchObject({ status: 400, param: "messages[0].content[0].file.file_id" });
+    const responses = await failure(client.responses.create({ model: "gemini-2.5-flash", input: [{ role: "user", content: [{ type: "input_text", text: "x" }, { type: "input_file", file_id: "file-abc" }] }] }));
+    expect(responses).toMatchObject({ status: 400, param: "input[0].content[1].file_id" });
+    expect(upstream.calls(":generateContent")).toHaveLength(0);
   });
 });
 

@@ -92,6 +92,24 @@ describe("content parts", () => {
     ]);
   });
 
+  test("text files are read as text after their name; Ollama takes no other files (a 400 naming the part)", () => {
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+    const messages: Message[] = [
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Compare:" },
+          { type: "file", file: { file_data: `data:text/csv;base64,${b64("a,b\n1,2")}`, filename: "t.csv" } },
+          { type: "file", file: { file_data: b64("plain"), filename: "n.txt" } },
+          { type: "file", file: { file_data: `data:application/json;base64,${b64("{}")}` } },
+        ],
+      },
+    ];
+    expect(toOllamaMessages(messages, none)).toEqual([{ role: "user", content: "Compare:\nt.csv:\na,b\n1,2\nn.txt:\nplain\n{}" }]);
+    const pdf: Message[] = [{ role: "user", content: [{ type: "text", text: "x" }, { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=" } }] }];
+    expect(() => toOllamaMessages(pdf, none)).toThrow(expect.objectContaining({ status: 400, param: "messages[0].content[1].file.file_data" }));
+  });
+
   test("an image part that was not loaded is a bug, not a silent drop", () => {
     const messages: Message[] = [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }];
     expect(() => toOllamaMessages(messages, none)).toThrow("image messages[0].content[0] was not loaded");

@@ -1,4 +1,4 @@
-import { imagePartKey, InvalidRequestError, type InlineImage, type Message } from "../../src/kit.ts";
+import { imagePartKey, inlineFile, InvalidRequestError, textOfFile, type InlineImage, type Message } from "../../src/kit.ts";
 import type { OllamaMessage } from "./wire.ts";
 
 /** Images already loaded (the kit's loadMessageImages), by part path (`messages[2].content[1]`). */
@@ -21,7 +21,7 @@ export function toOllamaMessages(messages: readonly Message[], images: LoadedIma
       case "developer":
         return { role: "system", content: textOf(message.content) };
       case "user": {
-        const out: OllamaMessage = { role: "user", content: textOf(message.content) };
+        const out: OllamaMessage = { role: "user", content: userTextOf(message.content, i) };
         const attached = imagesOf(message.content, i, images);
         if (attached.length > 0) out.images = attached;
         return out;
@@ -61,6 +61,30 @@ function textOf(content: Message["content"]): string {
   if (content == null) return "";
   if (typeof content === "string") return content;
   return content.flatMap((part) => (part.type === "text" ? [part.text ?? ""] : [])).join("\n");
+}
+
+/**
+ * A user message's text: its text parts, and its text files (`text/*`, JSON, XML) as text, each after
+ * its file name. Ollama takes no other files: a PDF or any other file is a 400 naming its part.
+ */
+function userTextOf(content: Message["content"], i: number): string {
+  if (!Array.isArray(content)) return textOf(content);
+  const texts: string[] = [];
+  content.forEach((part, j) => {
+    if (part.type === "text") texts.push(part.text ?? "");
+    if (part.type !== "file") return;
+    const param = `messages[${i}].content[${j}]`;
+    const file = inlineFile(part, param);
+    const text = textOfFile(file);
+    if (text === undefined) {
+      throw new InvalidRequestError(
+        `Invalid '${param}': Ollama reads no ${file.mimeType} files; send text files, or images as image_url parts.`,
+        { param: `${param}.file.file_data` },
+      );
+    }
+    texts.push(part.file?.filename ? `${part.file.filename}:\n${text}` : text);
+  });
+  return texts.join("\n");
 }
 
 function imagesOf(content: Message["content"], i: number, images: LoadedImages): string[] {

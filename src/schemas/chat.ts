@@ -9,13 +9,23 @@ import { Nullable, open, Usage } from "./common.ts";
  */
 export const ContentPart = Type.Object(
   {
-    type: Type.Union([Type.Literal("text"), Type.Literal("image_url")]),
+    type: Type.Union([Type.Literal("text"), Type.Literal("image_url"), Type.Literal("file")]),
     text: Type.Optional(Type.String()),
     image_url: Type.Optional(
       Type.Object(
         {
           url: Type.String({ description: "http(s) URL or `data:` URL" }),
           detail: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high")])),
+        },
+        open,
+      ),
+    ),
+    file: Type.Optional(
+      Type.Object(
+        {
+          file_data: Type.Optional(Type.String({ description: "the file as a `data:` URL (`data:application/pdf;base64,…`), or base64 with a `filename` whose extension gives its type" })),
+          file_id: Type.Optional(Type.String({ description: "an uploaded file's id: reaches an OpenAI-compatible upstream as sent; other providers cannot read it (400)" })),
+          filename: Type.Optional(Type.String()),
         },
         open,
       ),

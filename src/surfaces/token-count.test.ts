@@ -20,6 +20,16 @@ describe("countPromptTokens", () => {
     expect(await countPromptTokens(prompt, undefined, { type: "text" })).toBe(bare);
   });
 
+  test("files: a text file as its text, a PDF by its pages, an unreadable one as one page", async () => {
+    const file = (file_data: string, filename?: string): Message[] => [{ role: "user", content: [{ type: "file", file: { file_data, filename } }] }] as Message[];
+    const text = "Quarterly revenue grew by twelve percent.";
+    expect(await countPromptTokens(file(`data:text/plain;base64,${Buffer.from(text).toString("base64")}`), undefined)).toBe(countTokens(text) + 3);
+    const pdf = (pages: number) => Buffer.from(`%PDF-1.7\n1 0 obj << /Type /Pages /Count ${pages} >>\n${"2 0 obj << /Type /Page /Parent 1 0 R >>\n".repeat(pages)}`).toString("base64");
+    expect(await countPromptTokens(file(`data:application/pdf;base64,${pdf(3)}`), undefined)).toBe(3 * 2000 + 3);
+    expect(await countPromptTokens(file(pdf(1), "scan.pdf"), undefined)).toBe(2000 + 3);
+    expect(await countPromptTokens([{ role: "user", content: [{ type: "file", file: { file_id: "file-1" } }] }] as Message[], undefined)).toBe(2000 + 3);
+  });
+
   test("long prose is counted in slices at spaces: within 1 % of the whole-text count", async () => {
     const text = "The quick brown fox jumps over the lazy dog. ".repeat(400);
     const whole = countTokens(text);

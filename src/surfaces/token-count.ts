@@ -1,4 +1,5 @@
-import type { Message, ResponseFormat, Tool } from "../schemas/chat.ts";
+import { inlineFile, textOfFile, type InlineFile } from "../file-parts.ts";
+import type { ContentPart, Message, ResponseFormat, Tool } from "../schemas/chat.ts";
 
 /**
  * Ollaix's own count of a prompt's tokens, for Anthropic's `count_tokens` and OpenAI's
@@ -23,6 +24,26 @@ export function loadTokenizer(): Promise<Counter> {
 const PER_MESSAGE = 3;
 /** An image, whatever its size: Anthropic's ~1.15-megapixel images are about 1,600 tokens. */
 const PER_IMAGE = 1600;
+/** A PDF page: "each page typically uses 1,500-3,000 tokens" (Anthropic's PDF guide). */
+const PER_PDF_PAGE = 2000;
+
+/**
+ * A file part: a text file's text, a PDF by its pages (its `/Type /Page` objects), anything else as
+ * an image. A part whose data cannot be read (a provider's file id) counts as one page.
+ */
+function fileTokens(part: ContentPart, count: Counter): number {
+  let file: InlineFile;
+  try {
+    file = inlineFile(part, "file");
+  } catch {
+    return PER_PDF_PAGE;
+  }
+  const text = textOfFile(file);
+  if (text !== undefined) return countText(text, count);
+  if (file.mimeType !== "application/pdf") return PER_IMAGE;
+  const pages = Buffer.from(file.data, "base64").toString("latin1").match(/\/Type\s*\/Page(?![s\w])/g)?.length ?? 1;
+  return Math.max(1, pages) * PER_PDF_PAGE;
+}
 
 // Claude Code resends the same system prompt and tool list every turn: long segments are counted
 // once. Keyed by a hash of the text (not the text itself), so the cache stays small whatever it holds.
@@ -108,7 +129,7 @@ function countWith(count: Counter, messages: readonly Message[], tools: readonly
     n += PER_MESSAGE;
     const content = message.content;
     if (typeof content === "string") n += countText(content, count);
-    else if (content) for (const part of content) n += part.type === "text" ? countText(part.text ?? "", count) : PER_IMAGE;
+    else if (content) for (const part of content) n += part.type === "text" ? countText(part.text ?? "", count) : part.type === "file" ? fileTokens(part, count) : PER_IMAGE;
     const reasoning = (message as { reasoning_content?: unknown }).reasoning_content;
     if (typeof reasoning === "string") n += countText(reasoning, count);
     for (const call of message.tool_calls ?? []) n += countText(call.function.name, count) + countText(call.function.arguments, count);

@@ -21,7 +21,7 @@ export const ImageSource = Type.Object(
   open,
 );
 
-/** A block inside a `tool_result`'s content: text or image. */
+/** A block inside a `tool_result`'s content, or a document's `content` source: text or image. */
 export const ToolResultPart = Type.Object(
   {
     type: Type.Union([Type.Literal("text"), Type.Literal("image")]),
@@ -31,13 +31,31 @@ export const ToolResultPart = Type.Object(
   open,
 );
 
-export const BLOCK_TYPES = ["text", "image", "tool_use", "tool_result", "thinking", "redacted_thinking"] as const;
+/**
+ * An image's source, or a document's: `base64` (a PDF), `text` (plain text in `data`), `content`
+ * (text and image blocks), `url` and `file` (a Files API id; neither is read by the gateway).
+ */
+export const BlockSource = Type.Object(
+  {
+    type: Type.Union([Type.Literal("base64"), Type.Literal("url"), Type.Literal("text"), Type.Literal("content"), Type.Literal("file")]),
+    media_type: Type.Optional(Type.String({ examples: ["image/png", "application/pdf", "text/plain"] })),
+    data: Type.Optional(Type.String()),
+    url: Type.Optional(Type.String()),
+    content: Type.Optional(Type.Union([Type.String(), Type.Array(ToolResultPart)])),
+    file_id: Type.Optional(Type.String()),
+  },
+  open,
+);
+
+export const BLOCK_TYPES = ["text", "image", "document", "tool_use", "tool_result", "thinking", "redacted_thinking"] as const;
 
 export const ContentBlock = Type.Object(
   {
     type: Type.Union(BLOCK_TYPES.map((t) => Type.Literal(t))),
     text: Type.Optional(Type.String()),
-    source: Type.Optional(ImageSource),
+    source: Type.Optional(BlockSource),
+    /** A document's title: the file's name for the provider. `context` and `citations` are accepted and ignored. */
+    title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     id: Type.Optional(Type.String()),
     name: Type.Optional(Type.String()),
     input: Type.Optional(Type.Unknown()),

@@ -89,3 +89,19 @@ describe("toAnthropicPath", () => {
     expect(error).toMatchObject({ param: "messages[2].content[3].source", message: "Invalid image in 'messages[2].content[3].source': not an image." });
   });
 });
+
+describe("toAnthropicPath for a document", () => {
+  test("a file part's field is the document's source", () => {
+    const sources: MessageSource[] = [];
+    toChatMessages(
+      {
+        model: "m",
+        max_tokens: 10,
+        system: "S",
+        messages: [{ role: "user", content: [{ type: "text", text: "Read:" }, { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }] }],
+      } as MessagesRequest,
+      sources,
+    );
+    expect(toAnthropicPath("messages[1].content[1].file.file_data", (i) => sources[i])).toBe("messages[0].content[1].source");
+  });
+});

@@ -18,7 +18,8 @@ const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
 /**
  * A chat path in the Messages request's terms. `messages[i]…` is placed by `locate(i)` (the chat
  * message's source: the system prompt shifts the indexes, a tool result is its own message, and its
- * images lead the user turn): a content part → its block (`image_url` → the image's `source`), a
+ * images lead the user turn): a content part → its block (`image_url` → the image's `source`, a
+ * `file` → the document's), a
  * tool call → its `tool_use` block (`arguments` → `input`), a tool message → its `tool_result` block
  * (`tool_call_id` → `tool_use_id`). Anything else: the rules above, or the path as it is.
  */
@@ -31,7 +32,7 @@ export function toAnthropicPath(param: string, locate?: (message: number) => Mes
   const rest = message[2]!;
   const part = PART.exec(rest);
   const block = part && source.parts?.[Number(part[1])];
-  if (block) return block + (part![2]!.startsWith(".image_url") ? ".source" : part![2]!.startsWith(".text") ? ".text" : "");
+  if (block) return block + (part![2]!.startsWith(".image_url") || part![2]!.startsWith(".file") ? ".source" : part![2]!.startsWith(".text") ? ".text" : "");
   const call = CALL.exec(rest);
   const use = call && source.calls?.[Number(call[1])];
   if (use) {

@@ -44,6 +44,31 @@ describe("user content", () => {
       { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
     ]);
   });
+  test("documents: base64 is a file part named by its title, plain text and content sources are text (and images)", () => {
+    const chat = toChatRequest(req({
+      messages: [{ role: "user", content: [
+        { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" }, title: "Q3.pdf", citations: { enabled: true } },
+        { type: "document", source: { type: "text", media_type: "text/plain", data: "Line one." }, title: "notes" },
+        { type: "document", source: { type: "content", content: [{ type: "text", text: "Part A" }, { type: "image", source: { type: "base64", media_type: "image/png", data: "AA" } }] } },
+        { type: "text", text: "Compare them." },
+      ] }],
+    } as never));
+    expect(chat.messages[0]!.content).toEqual([
+      { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "Q3.pdf" } },
+      { type: "text", text: "notes\n\nLine one." },
+      { type: "text", text: "Part A" },
+      { type: "image_url", image_url: { url: "data:image/png;base64,AA" } },
+      { type: "text", text: "Compare them." },
+    ]);
+  });
+  test("a document by URL or Files API id, or in an assistant turn, is a 400 naming it", () => {
+    const one = (block: object, role: "user" | "assistant" = "user") => error(() => toChatRequest(req({ messages: [{ role, content: [block] }] } as never)));
+    expect(one({ type: "document", source: { type: "url", url: "https://x.example/a.pdf" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.url" });
+    expect(one({ type: "document", source: { type: "file", file_id: "file_011" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.file_id" });
+    expect(one({ type: "document", source: { type: "base64", data: "JVBERi0=" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source" });
+    expect(one({ type: "document", source: { type: "text", media_type: "text/plain", data: "x" } }, "assistant")).toMatchObject({ status: 400, param: "messages[0].content[0].type" });
+    expect(one({ type: "image", source: { type: "text", media_type: "image/png", data: "AA" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.type" });
+  });
   test("tool_result blocks become tool messages first, with the provider's ids and is_error said in text", () => {
     const chat = toChatRequest(req({
       messages: [

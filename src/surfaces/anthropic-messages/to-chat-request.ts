@@ -91,6 +91,12 @@ function pushUser(out: Message[], message: MessageParam, i: number, sources: Mes
         parts.push(toImagePart(block, at));
         partSources?.push(at);
         break;
+      case "document":
+        for (const part of toDocumentParts(block, at)) {
+          parts.push(part);
+          partSources?.push(at);
+        }
+        break;
       case "tool_result": {
         if (!block.tool_use_id) fail(`${at}.tool_use_id`, "a tool_result needs the tool_use_id it answers.");
         const { text, images } = toolResultContent(block, at, resultSources);
@@ -152,6 +158,7 @@ function pushAssistant(out: Message[], message: MessageParam, i: number, sources
         break;
       }
       case "image":
+      case "document":
       case "tool_result":
         fail(`${at}.type`, `a '${type}' block belongs in a user message.`);
         break;
@@ -176,9 +183,48 @@ function toImagePart(block: { source?: ContentBlock["source"] }, at: string): Co
     // The plugin loads it with the core's image loader (its size cap and private-address guard).
     return { type: "image_url", image_url: { url: source.url! } };
   }
+  if (source.type !== "base64") fail(`${at}.source.type`, `an image's source is base64 or url, got ${JSON.stringify(source.type)}.`);
   if (!source.data || !source.media_type) fail(`${at}.source`, "a base64 image needs media_type and data.");
   if (!source.media_type!.startsWith("image/")) fail(`${at}.source.media_type`, `expected an image type, got ${JSON.stringify(source.media_type)}.`);
   return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
+}
+
+/**
+ * A document as chat parts: a base64 PDF (or any base64 file) is a `file` part named by the
+ * document's title; plain text is a text part (every provider reads text, where some take files of
+ * one type only), after the title; a `content` source is its own text and image blocks. URLs and
+ * Files API ids are not read by the gateway.
+ */
+function toDocumentParts(block: ContentBlock, at: string): ContentPart[] {
+  const source = block.source;
+  if (!source) return fail(`${at}.source`, "a document needs a source.");
+  const title = block.title ? `${block.title}\n\n` : "";
+  switch (source.type) {
+    case "base64": {
+      if (!source.data || !source.media_type) return fail(`${at}.source`, "a base64 document needs media_type and data.");
+      const file: NonNullable<ContentPart["file"]> = { file_data: `data:${source.media_type};base64,${source.data}` };
+      if (block.title) file.filename = block.title;
+      return [{ type: "file", file }];
+    }
+    case "text":
+      if (typeof source.data !== "string") return fail(`${at}.source.data`, "a text document needs its text in data.");
+      return [{ type: "text", text: title + source.data }];
+    case "content": {
+      const content = source.content;
+      if (content === undefined) return fail(`${at}.source.content`, "missing.");
+      if (typeof content === "string") return [{ type: "text", text: title + content }];
+      const parts = content.map((part, k): ContentPart => (part.type === "text" ? { type: "text", text: part.text ?? "" } : toImagePart(part, `${at}.source.content[${k}]`)));
+      return title === "" ? parts : [{ type: "text", text: block.title! }, ...parts];
+    }
+    case "url":
+      return fail(`${at}.source.url`, "document URLs are not fetched by this gateway; send the document as base64 data.");
+    case "file":
+      return fail(`${at}.source.file_id`, "files uploaded to Anthropic cannot be read through this gateway; send the document as base64 data.");
+    default: {
+      const unknownType: never = source.type;
+      return fail(`${at}.source.type`, `unknown source type ${String(unknownType)}.`);
+    }
+  }
 }
 
 function toolResultContent(block: ContentBlock, at: string, imageSources: string[] | undefined): { text: string; images: ContentPart[] } {

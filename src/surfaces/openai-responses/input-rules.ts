@@ -104,9 +104,12 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant
     case "input_image":
       if (isAssistant) fail(`Invalid '${partAt(i, j)}.type': input_image parts are not allowed in assistant messages.`, `${partAt(i, j)}.type`);
       return checkImage(part, partAt(i, j));
+    case "input_file":
+      if (isAssistant) fail(`Invalid '${partAt(i, j)}.type': input_file parts are not allowed in assistant messages.`, `${partAt(i, j)}.type`);
+      return checkFile(part, partAt(i, j));
     default:
       return fail(
-        `Invalid '${partAt(i, j)}.type': content parts of type '${part.type}' are not supported; use input_text, input_image or output_text.`,
+        `Invalid '${partAt(i, j)}.type': content parts of type '${part.type}' are not supported; use input_text, input_image, input_file or output_text.`,
         `${partAt(i, j)}.type`,
       );
   }
@@ -116,6 +119,15 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant
 function checkImage(part: ResponsesContentPart, at: string): void {
   if (part.file_id) fail(`Invalid '${at}.file_id': files are not supported by this gateway; send the image as image_url.`, `${at}.file_id`);
   if (!part.image_url) missing(`${at}.image_url`);
+}
+
+/**
+ * A file part: its content as `file_data`, or an uploaded file's `file_id` (which only an OpenAI
+ * upstream can read; others refuse it by name). The gateway fetches no file URLs.
+ */
+function checkFile(part: ResponsesContentPart, at: string): void {
+  if (part.file_url) fail(`Invalid '${at}.file_url': file URLs are not fetched by this gateway; send the file's content as file_data.`, `${at}.file_url`);
+  if (!part.file_data && !part.file_id) missing(`${at}.file_data`);
 }
 
 /** A function (or custom tool) output's parts: text, and images. */

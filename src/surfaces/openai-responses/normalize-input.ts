@@ -121,6 +121,13 @@ function normalizePart(part: ResponsesContentPart, isAssistant: boolean): Record
       return { type: "refusal", refusal: part.refusal! };
     case "input_image":
       return { type: "input_image", image_url: part.image_url!, detail: part.detail ?? "auto" };
+    case "input_file": {
+      const file: Record<string, unknown> = { type: "input_file" };
+      if (part.file_id != null) file.file_id = part.file_id;
+      if (part.filename != null) file.filename = part.filename;
+      if (part.file_data != null) file.file_data = part.file_data;
+      return file;
+    }
     default:
       // input_text or output_text: OpenAI's item resources keep input parts in input messages and output parts in assistant ones.
       return isAssistant ? outputText(part.text!) : { type: "input_text", text: part.text! };

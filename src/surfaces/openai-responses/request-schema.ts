@@ -7,13 +7,18 @@ import { ReasoningEffort } from "../../schemas/chat.ts";
 // discriminator as a string, so a validation error names the exact field (`input[2].call_id`); the
 // per-type rules live in input-rules.ts, which names the same paths.
 
-/** A content part of an input message: `input_text`, `input_image`, `output_text`, `refusal`, … */
+/** A content part of an input message: `input_text`, `input_image`, `input_file`, `output_text`, `refusal`, … */
 export const ResponsesContentPart = Type.Object(
   {
-    type: Type.String({ description: "input_text, input_image, output_text or refusal" }),
+    type: Type.String({ description: "input_text, input_image, input_file, output_text or refusal" }),
     text: Type.Optional(Type.String()),
     image_url: Type.Optional(Nullable(Type.String({ description: "http(s) URL or `data:` URL" }))),
     file_id: Type.Optional(Nullable(Type.String())),
+    file_data: Type.Optional(
+      Nullable(Type.String({ description: "input_file: the file as a `data:` URL (`data:application/pdf;base64,…`), or base64 with a `filename` whose extension gives its type" })),
+    ),
+    filename: Type.Optional(Nullable(Type.String())),
+    file_url: Type.Optional(Nullable(Type.String({ description: "not supported: send the file as file_data" }))),
     // OpenAI's DetailEnum (nullable here): `original` asks for no downscaling at all.
     detail: Type.Optional(Nullable(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high"), Type.Literal("original")]))),
     // Nullable: the Agents SDK copies a chat answer's `refusal: null` into its output_text parts.

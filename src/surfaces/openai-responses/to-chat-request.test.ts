@@ -56,6 +56,21 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("input_file parts are Chat Completions' file parts (data, id and name one level down), alone or beside text", () => {
+    const pdf = "data:application/pdf;base64,JVBERi0xLjQK";
+    const chat = convert({
+      ...base,
+      input: [
+        { role: "user", content: [{ type: "input_file", file_data: pdf, filename: "a.pdf" }] },
+        { role: "user", content: [{ type: "input_text", text: "Sum up" }, { type: "input_file", file_id: "file-abc", filename: null, detail: "low" }] },
+      ],
+    } as ResponsesRequest);
+    expect(chat.messages).toEqual([
+      { role: "user", content: [{ type: "file", file: { file_data: pdf, filename: "a.pdf" } }] },
+      { role: "user", content: [{ type: "text", text: "Sum up" }, { type: "file", file: { file_id: "file-abc" } }] },
+    ]);
+  });
+
   test("image detail: original (no downscaling) is high, the nearest Chat Completions has; null and auto are left out", () => {
     const image = (detail: unknown) => ({ type: "input_image", image_url: "https://x.example/a.png", detail });
     const chat = convert({ ...base, input: [{ role: "user", content: [image("original"), image(null), image("auto"), image("high")] }] } as ResponsesRequest);
@@ -502,7 +517,10 @@ describe("assertInputRules", () => {
     [[{ type: "function_call", call_id: "c", name: "f" }], "input[0].arguments"],
     [[{ type: "function_call_output", call_id: "c" }], "input[0].output"],
     [[{ type: "function_call_output", output: "x" }], "input[0].call_id"],
-    [[{ role: "user", content: [{ type: "input_file", file_id: "f" }] }], "input[0].content[0].type"],
+    [[{ role: "user", content: [{ type: "input_audio" }] }], "input[0].content[0].type"],
+    [[{ role: "user", content: [{ type: "input_file", filename: "a.pdf" }] }], "input[0].content[0].file_data"],
+    [[{ role: "user", content: [{ type: "input_file", file_url: "https://x.example/a.pdf" }] }], "input[0].content[0].file_url"],
+    [[{ role: "assistant", content: [{ type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=" }] }], "input[0].content[0].type"],
     [[{ role: "user", content: [{ type: "input_text" }] }], "input[0].content[0].text"],
     [[{ role: "user", content: [{ type: "input_image" }] }], "input[0].content[0].image_url"],
     [[{ role: "user", content: [{ type: "input_image", file_id: "file-1" }] }], "input[0].content[0].file_id"],

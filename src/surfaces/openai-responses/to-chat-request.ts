@@ -233,11 +233,20 @@ function assistantText(parts: readonly Part[]): string {
   return text;
 }
 
-/** One text part (or none) is sent as a plain string (what every plugin reads); images keep the parts form. */
+/** One text part (or none) is sent as a plain string (what every plugin reads); images and files keep the parts form. */
 function toChatContent(parts: readonly Part[]): string | ContentPart[] {
   if (parts.length === 0) return "";
-  if (parts.length === 1 && parts[0]!.type !== "input_image") return parts[0]!.text as string;
-  return parts.map((part): ContentPart => (part.type === "input_image" ? imagePart(part) : { type: "text", text: part.text as string }));
+  if (parts.length === 1 && parts[0]!.type !== "input_image" && parts[0]!.type !== "input_file") return parts[0]!.text as string;
+  return parts.map((part): ContentPart => (part.type === "input_image" ? imagePart(part) : part.type === "input_file" ? filePart(part) : { type: "text", text: part.text as string }));
+}
+
+/** An `input_file` as Chat Completions' `file` part (the same three fields, one level down). */
+function filePart(part: Part): ContentPart {
+  const file: NonNullable<ContentPart["file"]> = {};
+  if (part.file_data != null) file.file_data = part.file_data as string;
+  if (part.file_id != null) file.file_id = part.file_id as string;
+  if (part.filename != null) file.filename = part.filename as string;
+  return { type: "file", file };
 }
 
 function imagePart(part: Part): ContentPart {

@@ -35,8 +35,11 @@ export interface MessagePlace extends ItemPlace {
   parts?: readonly number[];
 }
 
-/** A message part's path as a Responses message item spells it (`image_url.url` → `image_url`). */
-const MESSAGE_FIELD = /^\.(?:content(?:\[\d+\](?:\.text|\.image_url)?)?|role)/;
+/**
+ * A message part's path as a Responses message item spells it (`image_url.url` → `image_url`; a
+ * file part's `file.file_data` → the input_file's own `file_data`).
+ */
+const MESSAGE_FIELD = /^\.(?:content(?:\[\d+\](?:\.text|\.image_url|\.file\.(?:file_data|file_id))?)?|role)/;
 const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
 
 const OUTPUT_PART = /^\.content\[(\d+)\](\.image_url)?/;
@@ -45,7 +48,7 @@ const OUTPUT_PART = /^\.content\[(\d+)\](\.image_url)?/;
 function itemField(place: MessagePlace, rest: string): string {
   switch (place.type) {
     case "message":
-      return MESSAGE_FIELD.exec(rest)?.[0] ?? "";
+      return MESSAGE_FIELD.exec(rest)?.[0].replace(".file.", ".") ?? "";
     case "function_call_output":
     case "custom_tool_call_output": {
       // A tool message's `tool_call_id` and `content` were the item's `call_id` and `output`; the

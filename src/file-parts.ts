@@ -1,0 +1,70 @@
+import { InvalidRequestError } from "./errors.ts";
+import { parseDataUrl, type InlineImage } from "./image-fetch.ts";
+import type { ContentPart } from "./schemas/chat.ts";
+
+/** A file as providers take it inline: a media type and base64 data (no `data:` prefix). */
+export type InlineFile = InlineImage;
+
+/**
+ * Media types by file name extension, for `file_data` sent as bare base64 (OpenAI's document calls
+ * it "the base64 encoded file data"; the SDKs send a `data:` URL, which says its type itself).
+ */
+const BY_EXTENSION: Record<string, string> = {
+  pdf: "application/pdf",
+  txt: "text/plain",
+  md: "text/markdown",
+  csv: "text/csv",
+  html: "text/html",
+  htm: "text/html",
+  json: "application/json",
+  xml: "text/xml",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+};
+
+/** "%PDF-" in base64: a PDF sent without a type or a telling name. */
+const PDF_MAGIC = "JVBERi0";
+
+const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
+
+/**
+ * The data of a chat `file` part (`{type: "file", file: {file_data, filename}}`) as a media type
+ * and base64: a `data:` URL as it says, bare base64 by the file name's extension (or a PDF's first
+ * bytes). A part that names an uploaded file (`file_id`) has no data here; neither has one whose
+ * type cannot be told: both are a 400 naming `param` (the part, e.g. `messages[0].content[1]`).
+ */
+export function inlineFile(part: ContentPart, param: string): InlineFile {
+  const file = part.file;
+  if (!file?.file_data) {
+    if (file?.file_id) {
+      throw new InvalidRequestError(
+        `Invalid '${param}.file.file_id': files uploaded to a provider cannot be read through this gateway; send the file's content as file_data.`,
+        { param: `${param}.file.file_id` },
+      );
+    }
+    throw new InvalidRequestError(`Missing required parameter: '${param}.file.file_data'.`, { param: `${param}.file.file_data` });
+  }
+  const data = file.file_data;
+  if (data.startsWith("data:")) {
+    const inline = parseDataUrl(data);
+    if (inline) return inline;
+  } else if (BASE64.test(data)) {
+    const extension = /\.([A-Za-z0-9]+)$/.exec(file.filename ?? "")?.[1]?.toLowerCase();
+    const mimeType = (extension && BY_EXTENSION[extension]) ?? (data.startsWith(PDF_MAGIC) ? "application/pdf" : undefined);
+    if (mimeType) return { mimeType, data: data.replace(/\s+/g, "") };
+  }
+  throw new InvalidRequestError(
+    `Invalid '${param}.file.file_data': expected a data URL (\`data:<media type>;base64,<data>\`), or base64 with a filename whose extension gives its type.`,
+    { param: `${param}.file.file_data` },
+  );
+}
+
+/** A text file's content (`text/*`, JSON, XML) as a string; undefined for other types. */
+export function textOfFile(file: InlineFile): string | undefined {
+  const type = file.mimeType;
+  if (!type.startsWith("text/") && type !== "application/json" && type !== "application/xml") return undefined;
+  return Buffer.from(file.data, "base64").toString("utf8");
+}
