@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { inlineFile, textOfFile } from "./file-parts.ts";
+import { dataUrlType, fileFromData, fileNameFor, inlineFile, textOfFile } from "./file-parts.ts";
 import type { ContentPart } from "./schemas/chat.ts";
 
 const part = (file: ContentPart["file"]): ContentPart => ({ type: "file", file });
@@ -31,6 +31,33 @@ describe("inlineFile", () => {
     expect(paramOf(() => inlineFile(part({ file_data: "aGk=" }), "m"))).toBe("m.file.file_data");
     expect(paramOf(() => inlineFile(part({ file_data: "not base64!", filename: "a.txt" }), "m"))).toBe("m.file.file_data");
     expect(paramOf(() => inlineFile({ type: "file" }, "m"))).toBe("m.file.file_data");
+  });
+});
+
+describe("fileFromData", () => {
+  test("data that is not base64 is a 400 naming the field, in a data URL too", () => {
+    expect(paramOf(() => fileFromData("data:application/pdf;base64,!!not base64!!", undefined, "input[0].content[1].file_data"))).toBe("input[0].content[1].file_data");
+    expect(paramOf(() => fileFromData("@@@", "a.pdf", "f"))).toBe("f");
+    // A data URL without ;base64 is read as text (URL-encoded), as for images.
+    expect(fileFromData("data:text/plain,caf%C3%A9", undefined, "f")).toEqual({ mimeType: "text/plain", data: Buffer.from("café").toString("base64") });
+  });
+
+  // A pattern that backtracks would take seconds on this (quadratic in the run of newlines); the
+  // check removes whitespace first, so it is one pass.
+  test("a long run of whitespace before a bad character is refused in one pass", () => {
+    expect(paramOf(() => fileFromData(`${"\n".repeat(400_000)}!`, "a.pdf", "f"))).toBe("f");
+    expect(fileFromData(`${"\r\n".repeat(100_000)}JVBERi0=`, undefined, "f")).toEqual({ mimeType: "application/pdf", data: "JVBERi0=" });
+  });
+});
+
+describe("names and types", () => {
+  test("dataUrlType reads the head only; fileNameFor gives a name by type", () => {
+    expect(dataUrlType("data:Application/PDF;base64,JVBERi0=")).toBe("application/pdf");
+    expect(dataUrlType("data:,hello")).toBe("text/plain");
+    expect(dataUrlType("JVBERi0=")).toBeUndefined();
+    expect(fileNameFor("application/pdf")).toBe("document.pdf");
+    expect(fileNameFor("text/plain")).toBe("document.txt");
+    expect(fileNameFor("audio/wav")).toBe("document.bin");
   });
 });
 

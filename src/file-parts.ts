@@ -28,7 +28,9 @@ const BY_EXTENSION: Record<string, string> = {
 /** "%PDF-" in base64: a PDF sent without a type or a telling name. */
 const PDF_MAGIC = "JVBERi0";
 
-const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
+/** Base64 once whitespace is gone (checked after removing it: no pattern that can backtrack). */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const WHITESPACE = /\s+/g;
 
 /**
  * The data of a chat `file` part (`{type: "file", file: {file_data, filename}}`) as a media type
@@ -47,19 +49,45 @@ export function inlineFile(part: ContentPart, param: string): InlineFile {
     }
     throw new InvalidRequestError(`Missing required parameter: '${param}.file.file_data'.`, { param: `${param}.file.file_data` });
   }
-  const data = file.file_data;
+  return fileFromData(file.file_data, file.filename ?? undefined, `${param}.file.file_data`);
+}
+
+/**
+ * `file_data` as a media type and base64 (see `inlineFile`); `param` names the field itself in the
+ * 400 for data that is not a base64 data URL, or bare base64 of a type that cannot be told.
+ */
+export function fileFromData(data: string, filename: string | undefined, param: string): InlineFile {
   if (data.startsWith("data:")) {
     const inline = parseDataUrl(data);
-    if (inline) return inline;
-  } else if (BASE64.test(data)) {
-    const extension = /\.([A-Za-z0-9]+)$/.exec(file.filename ?? "")?.[1]?.toLowerCase();
-    const mimeType = (extension && BY_EXTENSION[extension]) ?? (data.startsWith(PDF_MAGIC) ? "application/pdf" : undefined);
-    if (mimeType) return { mimeType, data: data.replace(/\s+/g, "") };
+    if (inline && BASE64.test(inline.data)) return inline;
+  } else {
+    const bare = data.replace(WHITESPACE, "");
+    if (BASE64.test(bare)) {
+      const mimeType = typeByName(filename) ?? (bare.startsWith(PDF_MAGIC) ? "application/pdf" : undefined);
+      if (mimeType) return { mimeType, data: bare };
+    }
   }
   throw new InvalidRequestError(
-    `Invalid '${param}.file.file_data': expected a data URL (\`data:<media type>;base64,<data>\`), or base64 with a filename whose extension gives its type.`,
-    { param: `${param}.file.file_data` },
+    `Invalid '${param}': expected a base64 data URL (\`data:<media type>;base64,<data>\`), or base64 with a filename whose extension gives its type.`,
+    { param },
   );
+}
+
+const typeByName = (filename: string | undefined): string | undefined => {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(filename ?? "")?.[1]?.toLowerCase();
+  return extension === undefined ? undefined : BY_EXTENSION[extension];
+};
+
+/** A data URL's media type, read from its head only (the data is not looked at). */
+export function dataUrlType(url: string): string | undefined {
+  const head = /^data:([\w.+-]+\/[\w.+-]+)?[;,]/.exec(url.slice(0, 256));
+  return head ? (head[1]?.toLowerCase() ?? "text/plain") : undefined;
+}
+
+/** A name for a file that came without one (OpenAI wants one beside `file_data`): `document.pdf`. */
+export function fileNameFor(mimeType: string): string {
+  const extension = Object.keys(BY_EXTENSION).find((ext) => BY_EXTENSION[ext] === mimeType) ?? "bin";
+  return `document.${extension}`;
 }
 
 /** A text file's content (`text/*`, JSON, XML) as a string; undefined for other types. */

@@ -107,7 +107,9 @@ describe("content parts", () => {
     ];
     expect(toOllamaMessages(messages, none)).toEqual([{ role: "user", content: "Compare:\nt.csv:\na,b\n1,2\nn.txt:\nplain\n{}" }]);
     const pdf: Message[] = [{ role: "user", content: [{ type: "text", text: "x" }, { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=" } }] }];
-    expect(() => toOllamaMessages(pdf, none)).toThrow(expect.objectContaining({ status: 400, param: "messages[0].content[1].file.file_data" }));
+    expect(() => toOllamaMessages(pdf, none)).toThrow(
+      expect.objectContaining({ status: 400, param: "messages[0].content[1].file.file_data", message: expect.stringContaining("'messages[0].content[1].file.file_data'") }),
+    );
   });
 
   test("an image part that was not loaded is a bug, not a silent drop", () => {

@@ -78,7 +78,7 @@ function userTextOf(content: Message["content"], i: number): string {
     const text = textOfFile(file);
     if (text === undefined) {
       throw new InvalidRequestError(
-        `Invalid '${param}': Ollama reads no ${file.mimeType} files; send text files, or images as image_url parts.`,
+        `Invalid '${param}.file.file_data': Ollama reads no ${file.mimeType} files; send text files, or images as image_url parts.`,
         { param: `${param}.file.file_data` },
       );
     }

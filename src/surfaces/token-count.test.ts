@@ -28,6 +28,8 @@ describe("countPromptTokens", () => {
     expect(await countPromptTokens(file(`data:application/pdf;base64,${pdf(3)}`), undefined)).toBe(3 * 2000 + 3);
     expect(await countPromptTokens(file(pdf(1), "scan.pdf"), undefined)).toBe(2000 + 3);
     expect(await countPromptTokens([{ role: "user", content: [{ type: "file", file: { file_id: "file-1" } }] }] as Message[], undefined)).toBe(2000 + 3);
+    // Data that cannot be read is the 400 the request itself would get, not a guess.
+    await expect(countPromptTokens(file("@@@", "a.pdf"), undefined)).rejects.toMatchObject({ status: 400 });
   });
 
   test("long prose is counted in slices at spaces: within 1 % of the whole-text count", async () => {

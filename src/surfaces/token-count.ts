@@ -1,4 +1,5 @@
-import { inlineFile, textOfFile, type InlineFile } from "../file-parts.ts";
+import { inlineFile, textOfFile } from "../file-parts.ts";
+import { pdfPageCount } from "./pdf-pages.ts";
 import type { ContentPart, Message, ResponseFormat, Tool } from "../schemas/chat.ts";
 
 /**
@@ -28,21 +29,17 @@ const PER_IMAGE = 1600;
 const PER_PDF_PAGE = 2000;
 
 /**
- * A file part: a text file's text, a PDF by its pages (its `/Type /Page` objects), anything else as
- * an image. A part whose data cannot be read (a provider's file id) counts as one page.
+ * A file part: a text file's text, a PDF by its pages (pdf-pages.ts), anything else as an image. An
+ * uploaded file's id (no data to read) counts as one page; data that cannot be read is the 400 the
+ * request itself would get.
  */
 function fileTokens(part: ContentPart, count: Counter): number {
-  let file: InlineFile;
-  try {
-    file = inlineFile(part, "file");
-  } catch {
-    return PER_PDF_PAGE;
-  }
+  if (!part.file?.file_data) return PER_PDF_PAGE;
+  const file = inlineFile(part, "file");
   const text = textOfFile(file);
   if (text !== undefined) return countText(text, count);
   if (file.mimeType !== "application/pdf") return PER_IMAGE;
-  const pages = Buffer.from(file.data, "base64").toString("latin1").match(/\/Type\s*\/Page(?![s\w])/g)?.length ?? 1;
-  return Math.max(1, pages) * PER_PDF_PAGE;
+  return pdfPageCount(Buffer.from(file.data, "base64")) * PER_PDF_PAGE;
 }
 
 // Claude Code resends the same system prompt and tool list every turn: long segments are counted

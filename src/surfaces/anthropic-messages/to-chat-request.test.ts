@@ -61,11 +61,16 @@ describe("user content", () => {
       { type: "text", text: "Compare them." },
     ]);
   });
+  test("a document without a title is named by its type, as OpenAI wants a name beside file data", () => {
+    const chat = toChatRequest(req({ messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }] }] } as never));
+    expect(chat.messages[0]!.content).toEqual([{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "document.pdf" } }]);
+  });
   test("a document by URL or Files API id, or in an assistant turn, is a 400 naming it", () => {
     const one = (block: object, role: "user" | "assistant" = "user") => error(() => toChatRequest(req({ messages: [{ role, content: [block] }] } as never)));
     expect(one({ type: "document", source: { type: "url", url: "https://x.example/a.pdf" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.url" });
     expect(one({ type: "document", source: { type: "file", file_id: "file_011" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.file_id" });
     expect(one({ type: "document", source: { type: "base64", data: "JVBERi0=" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source" });
+    expect(one({ type: "document", source: { type: "base64", media_type: "application/pdf", data: "!!not base64!!" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.data" });
     expect(one({ type: "document", source: { type: "text", media_type: "text/plain", data: "x" } }, "assistant")).toMatchObject({ status: 400, param: "messages[0].content[0].type" });
     expect(one({ type: "image", source: { type: "text", media_type: "image/png", data: "AA" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.type" });
   });

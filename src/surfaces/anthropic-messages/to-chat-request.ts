@@ -1,5 +1,6 @@
 import type { ReasoningEffort } from "../../schemas/chat.ts";
 import { InvalidRequestError } from "../../errors.ts";
+import { fileFromData, fileNameFor } from "../../file-parts.ts";
 import type { ChatRequest, ContentPart, Message, Tool, ToolCall, ToolChoice } from "../../schemas/chat.ts";
 import { withThinkingBudget } from "../../thinking-budget.ts";
 import type { ContentBlock, CountTokensRequest, MessageParam, MessagesRequest, ThinkingParam, ToolChoiceParam, ToolParam } from "./schema.ts";
@@ -202,9 +203,11 @@ function toDocumentParts(block: ContentBlock, at: string): ContentPart[] {
   switch (source.type) {
     case "base64": {
       if (!source.data || !source.media_type) return fail(`${at}.source`, "a base64 document needs media_type and data.");
-      const file: NonNullable<ContentPart["file"]> = { file_data: `data:${source.media_type};base64,${source.data}` };
-      if (block.title) file.filename = block.title;
-      return [{ type: "file", file }];
+      const file_data = `data:${source.media_type};base64,${source.data}`;
+      // Read now, so data that is not base64 is this block's 400 whatever the provider.
+      fileFromData(file_data, undefined, `${at}.source.data`);
+      // OpenAI wants a name beside file_data: the title, else document.pdf.
+      return [{ type: "file", file: { file_data, filename: block.title || fileNameFor(source.media_type.toLowerCase()) } }];
     }
     case "text":
       if (typeof source.data !== "string") return fail(`${at}.source.data`, "a text document needs its text in data.");

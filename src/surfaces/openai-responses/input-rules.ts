@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
+import { fileFromData } from "../../file-parts.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
 
 function fail(message: string, param: string): never {
@@ -87,11 +88,11 @@ function checkItem(item: ResponsesInputItem, i: number): void {
 function checkMessage(item: ResponsesInputItem, i: number): void {
   const role = item.role ?? missing(`${itemAt(i)}.role`);
   const content = item.content ?? missing(`${itemAt(i)}.content`);
-  const isAssistant = role === "assistant";
-  if (typeof content !== "string") for (let j = 0; j < content.length; j++) checkPart(content[j]!, i, j, isAssistant);
+  if (typeof content !== "string") for (let j = 0; j < content.length; j++) checkPart(content[j]!, i, j, role);
 }
 
-function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant: boolean): void {
+function checkPart(part: ResponsesContentPart, i: number, j: number, role: string): void {
+  const isAssistant = role === "assistant";
   switch (part.type) {
     case "input_text":
     case "output_text":
@@ -105,7 +106,8 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, isAssistant
       if (isAssistant) fail(`Invalid '${partAt(i, j)}.type': input_image parts are not allowed in assistant messages.`, `${partAt(i, j)}.type`);
       return checkImage(part, partAt(i, j));
     case "input_file":
-      if (isAssistant) fail(`Invalid '${partAt(i, j)}.type': input_file parts are not allowed in assistant messages.`, `${partAt(i, j)}.type`);
+      // Chat Completions takes files in user messages only: a system or developer file would be dropped.
+      if (role !== "user") fail(`Invalid '${partAt(i, j)}.type': input_file parts are only allowed in user messages.`, `${partAt(i, j)}.type`);
       return checkFile(part, partAt(i, j));
     default:
       return fail(
@@ -127,7 +129,8 @@ function checkImage(part: ResponsesContentPart, at: string): void {
  */
 function checkFile(part: ResponsesContentPart, at: string): void {
   if (part.file_url) fail(`Invalid '${at}.file_url': file URLs are not fetched by this gateway; send the file's content as file_data.`, `${at}.file_url`);
-  if (!part.file_data && !part.file_id) missing(`${at}.file_data`);
+  if (part.file_data) fileFromData(part.file_data, part.filename ?? undefined, `${at}.file_data`);
+  else if (!part.file_id) missing(`${at}.file_data`);
 }
 
 /** A function (or custom tool) output's parts: text, and images. */

@@ -71,6 +71,18 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("what OpenAI's Chat Completions wants beside file data: a data URL, and a name (document.<ext> when none came)", () => {
+    const chat = convert({
+      ...base,
+      input: [{ role: "user", content: [{ type: "input_file", file_data: "JVBERi0xLjQK" }, { type: "input_file", file_data: "aGk=", filename: "n.txt" }, { type: "input_file", file_data: "data:text/csv;base64,YSxi" }] }],
+    } as ResponsesRequest);
+    expect(chat.messages[0]!.content).toEqual([
+      { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0xLjQK", filename: "document.pdf" } },
+      { type: "file", file: { file_data: "data:text/plain;base64,aGk=", filename: "n.txt" } },
+      { type: "file", file: { file_data: "data:text/csv;base64,YSxi", filename: "document.csv" } },
+    ]);
+  });
+
   test("image detail: original (no downscaling) is high, the nearest Chat Completions has; null and auto are left out", () => {
     const image = (detail: unknown) => ({ type: "input_image", image_url: "https://x.example/a.png", detail });
     const chat = convert({ ...base, input: [{ role: "user", content: [image("original"), image(null), image("auto"), image("high")] }] } as ResponsesRequest);
@@ -521,6 +533,11 @@ describe("assertInputRules", () => {
     [[{ role: "user", content: [{ type: "input_file", filename: "a.pdf" }] }], "input[0].content[0].file_data"],
     [[{ role: "user", content: [{ type: "input_file", file_url: "https://x.example/a.pdf" }] }], "input[0].content[0].file_url"],
     [[{ role: "assistant", content: [{ type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=" }] }], "input[0].content[0].type"],
+    [[{ role: "system", content: [{ type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=" }] }], "input[0].content[0].type"],
+    [[{ role: "developer", content: [{ type: "input_file", file_id: "file-1" }] }], "input[0].content[0].type"],
+    [[{ role: "user", content: [{ type: "input_file", file_data: "@@@", filename: "a.pdf" }] }], "input[0].content[0].file_data"],
+    [[{ role: "user", content: [{ type: "input_file", file_data: "aGk=" }] }], "input[0].content[0].file_data"],
+    [[{ role: "user", content: [{ type: "input_file", file_data: "data:application/pdf;base64,!!" }] }], "input[0].content[0].file_data"],
     [[{ role: "user", content: [{ type: "input_text" }] }], "input[0].content[0].text"],
     [[{ role: "user", content: [{ type: "input_image" }] }], "input[0].content[0].image_url"],
     [[{ role: "user", content: [{ type: "input_image", file_id: "file-1" }] }], "input[0].content[0].file_id"],

@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
+import { dataUrlType, fileFromData, fileNameFor } from "../../file-parts.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoice } from "../../schemas/chat.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
 import type { InputItemResource } from "./response-schema.ts";
@@ -240,12 +241,26 @@ function toChatContent(parts: readonly Part[]): string | ContentPart[] {
   return parts.map((part): ContentPart => (part.type === "input_image" ? imagePart(part) : part.type === "input_file" ? filePart(part) : { type: "text", text: part.text as string }));
 }
 
-/** An `input_file` as Chat Completions' `file` part (the same three fields, one level down). */
+/**
+ * An `input_file` as Chat Completions' `file` part (the same three fields, one level down). OpenAI's
+ * Chat Completions wants `file_data` as a data URL with a `filename` beside it: bare base64 (which
+ * the input rules have read) becomes one, and a file without a name is `document.<ext>`.
+ */
 function filePart(part: Part): ContentPart {
   const file: NonNullable<ContentPart["file"]> = {};
-  if (part.file_data != null) file.file_data = part.file_data as string;
   if (part.file_id != null) file.file_id = part.file_id as string;
   if (part.filename != null) file.filename = part.filename as string;
+  if (part.file_data != null) {
+    let data = part.file_data as string;
+    let type = dataUrlType(data);
+    if (type === undefined) {
+      const inline = fileFromData(data, file.filename, "file_data");
+      type = inline.mimeType;
+      data = `data:${type};base64,${inline.data}`;
+    }
+    file.file_data = data;
+    file.filename ??= fileNameFor(type);
+  }
   return { type: "file", file };
 }
 

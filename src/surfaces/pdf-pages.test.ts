@@ -1,0 +1,34 @@
+import { describe, expect, test } from "bun:test";
+import { deflateSync } from "node:zlib";
+import { pdfPageCount } from "./pdf-pages.ts";
+
+const page = (n: number) => `${n} 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\n`;
+
+describe("pdfPageCount", () => {
+  test("page objects in the file's own text, /Pages not counted", () => {
+    const pdf = `%PDF-1.4\n2 0 obj\n<< /Type /Pages /Kids [3 0 R 4 0 R] >>\nendobj\n${page(3)}${page(4)}%%EOF\n`;
+    expect(pdfPageCount(Buffer.from(pdf, "latin1"))).toBe(2);
+  });
+
+  test("page objects inside compressed object streams (PDF 1.5+), summed over the streams", () => {
+    const objectStream = (objects: string) => {
+      const data = deflateSync(Buffer.from(objects, "latin1"));
+      return Buffer.concat([Buffer.from(`5 0 obj\n<< /Type /ObjStm /N 3 /First 20 /Length ${data.length} /Filter /FlateDecode >>\nstream\n`, "latin1"), data, Buffer.from("\nendstream\nendobj\n", "latin1")]);
+    };
+    const pdf = Buffer.concat([
+      Buffer.from("%PDF-1.7\n", "latin1"),
+      objectStream("<< /Type /Pages /Kids [6 0 R 7 0 R 8 0 R] >> << /Type /Page >> << /Type /Page >>"),
+      objectStream("<< /Type/Page >> << /Type /Catalog /Pages 2 0 R >>"),
+      // A stream that is not an object stream is not opened; one that does not inflate counts nothing.
+      Buffer.from("9 0 obj\n<< /Length 8 /Filter /FlateDecode >>\nstream\n/Type /Page\nendstream\nendobj\n", "latin1"),
+      Buffer.from("10 0 obj\n<< /Type /ObjStm /Filter /FlateDecode >>\nstream\nnot zlib\nendstream\nendobj\n%%EOF\n", "latin1"),
+    ]);
+    expect(pdfPageCount(pdf)).toBe(4); // 3 in the object streams, 1 in the plain stream's bytes
+  });
+
+  test("the page tree's /Count when the pages themselves are not seen; at least 1", () => {
+    expect(pdfPageCount(Buffer.from("%PDF-1.7\n1 0 obj << /Type /Pages /Count 36 /Kids [] >> endobj", "latin1"))).toBe(36);
+    expect(pdfPageCount(Buffer.from("%PDF-1.7\n1 0 obj << /Count 12 /Type /Pages >> endobj", "latin1"))).toBe(12);
+    expect(pdfPageCount(Buffer.from("%PDF-1.7\n%%EOF", "latin1"))).toBe(1);
+  });
+});
