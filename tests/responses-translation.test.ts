@@ -434,6 +434,25 @@ describe("through the Ollama plugin: thinking", () => {
     expect(e2e.chatBodies()).toHaveLength(1);
   });
 
+  test("in background mode the same refusal fails the response with invalid_prompt, in the client's terms", async () => {
+    e2e.reset();
+    const created = await e2e.client.responses.create({
+      model: "llama3.2:latest",
+      background: true,
+      input: [{ role: "user", content: [{ type: "input_text", text: "Sum up." }, { type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=", filename: "a.pdf" }] }],
+    });
+    let response = created;
+    for (let i = 0; i < 100 && (response.status === "queued" || response.status === "in_progress"); i++) {
+      await Bun.sleep(20);
+      response = await e2e.client.responses.retrieve(created.id);
+    }
+    expectOpenAI("Response", response);
+    expect(response.status).toBe("failed");
+    expect(response.error?.code).toBe("invalid_prompt");
+    expect(response.error?.message).toContain("'input[0].content[1].file_data'");
+    expect(response.error?.message).not.toContain("messages[");
+  });
+
   test("a function call's arguments the provider cannot read are a 400 naming that function_call item's arguments, not the assistant turn it joined", async () => {
     e2e.reset();
     // The assistant text and both calls become one chat message (messages[1]); the bad call is its tool_calls[1].

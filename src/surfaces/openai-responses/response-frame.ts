@@ -81,12 +81,14 @@ export const CANCELLED_CODE = "response_cancelled";
 
 /**
  * A response that ended in a failure: `cancelled` when the failure is its cancel (a background
- * response), else `failed` with OpenAI's error code (its ResponseErrorCode has no gateway codes: a
- * rate limit is one, anything else a server error) and the error's message.
+ * response), else `failed` with OpenAI's error code and the error's message. OpenAI's
+ * ResponseErrorCode has no gateway codes: a rate limit is `rate_limit_exceeded`, a request the
+ * provider refused (a 4xx: an input it cannot take, found only once the call ran, as in background
+ * mode) `invalid_prompt`, anything else `server_error`.
  */
 export function failedResponse(frame: ResponseFrame, mapped: MappedError, output: OutputItem[], now: number): ResponseObject {
   if (mapped.body.error.code === CANCELLED_CODE) return finishedResponse(frame, { status: "cancelled", incomplete_details: null }, output, undefined, now);
-  const code = mapped.status === 429 ? "rate_limit_exceeded" : "server_error";
+  const code = mapped.status === 429 ? "rate_limit_exceeded" : mapped.status >= 400 && mapped.status < 500 ? "invalid_prompt" : "server_error";
   return finishedResponse(frame, { status: "failed", incomplete_details: null, error: { code, message: mapped.body.error.message } }, output, undefined, now);
 }
 

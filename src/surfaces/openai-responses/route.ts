@@ -187,7 +187,15 @@ export function responsesRoutes(
         if (body.truncation === "auto") call.fitContext = dropOldestItems;
         try {
           if (body.background === true) {
-            const background = { pipeline, store, runs, logger, redact, entry: (response: ResponseObject, lease?: number) => entryOf(response, conversation, owner, lease) };
+            const background = {
+              pipeline,
+              store,
+              runs,
+              logger,
+              redact,
+              entry: (response: ResponseObject, lease?: number) => entryOf(response, conversation, owner, lease),
+              inClientTerms: (error: unknown) => withResponsesParam(error, (message) => messageSource(body, conversation, message)),
+            };
             return await startBackground(background, { ...call, owner }, chat, frame);
           }
           if (chat.stream !== true) {

@@ -18,6 +18,8 @@ export interface BackgroundDeps {
   redact: (text: string) => string;
   /** This response's store entry (its conversation and owner are the request's), with a lease while it runs. */
   entry(response: ResponseObject, lease?: number): StoredResponse;
+  /** An error of the call in the client's terms (`input[2].content[1]…`, not the chat request's fields). */
+  inClientTerms(error: unknown): unknown;
 }
 
 /**
@@ -104,7 +106,7 @@ export async function startBackground(
       d.runs.ended(run);
     });
   const failed = (error: unknown) => {
-    const mapped = mapError(error, d.redact);
+    const mapped = mapError(d.inClientTerms(error), d.redact);
     if (mapped.internal) d.logger.error("background response failed", { id: frame.id, error });
     return failedResponse(frame, mapped, [], nowSeconds());
   };
