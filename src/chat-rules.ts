@@ -79,11 +79,18 @@ function assertMessage(message: Message, i: number): void {
       if (part.type === "file") {
         if (message.role !== "user") fail(`Invalid '${where}.type': file parts are only allowed in user messages.`, `${where}.type`);
         if (!part.file) fail(`Missing required parameter: '${where}.file'.`, `${where}.file`);
-        // Data a provider can read, or an uploaded file's id (whose provider decides).
-        if (!part.file.file_id) inlineFile(part, where);
+        // Data a provider can read, a URL the pipeline fetches, or an uploaded file's id (whose provider decides).
+        if (part.file.file_url) assertHttpUrl(part.file.file_url, `${where}.file.file_url`);
+        else if (!part.file.file_id) inlineFile(part, where);
       }
     }
   }
+}
+
+/** A URL the gateway will fetch: http(s) only (the fetch checks the address). */
+export function assertHttpUrl(url: string, param: string): void {
+  const parsed = URL.parse(url);
+  if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") fail(`Invalid '${param}': expected an http(s) URL.`, param);
 }
 
 function isEmpty(content: Message["content"]): boolean {

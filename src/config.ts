@@ -36,7 +36,7 @@ export const CoreEnv = Type.Object({
   ),
   IMAGE_FETCH_ALLOW_PRIVATE: Type.Boolean({
     default: false,
-    title: "let the gateway fetch image_url parts on loopback/private addresses",
+    title: "let the gateway fetch image_url parts and files by URL on loopback/private addresses",
     description: "true or false",
   }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({

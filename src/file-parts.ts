@@ -73,7 +73,8 @@ export function fileFromData(data: string, filename: string | undefined, param: 
   );
 }
 
-const typeByName = (filename: string | undefined): string | undefined => {
+/** A file's media type by its name's extension (`report.pdf` → `application/pdf`), if known. */
+export const typeByName = (filename: string | undefined): string | undefined => {
   const extension = /\.([A-Za-z0-9]+)$/.exec(filename ?? "")?.[1]?.toLowerCase();
   return extension === undefined ? undefined : BY_EXTENSION[extension];
 };

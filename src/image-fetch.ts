@@ -49,23 +49,48 @@ export function parseDataUrl(url: string): InlineImage | undefined {
  * checked the same way. Every failure is a 400 naming the part.
  */
 export async function loadImage(url: string, o: ImageFetchOptions): Promise<InlineImage> {
-  const fail = (why: string): never => {
-    throw new InvalidRequestError(`Invalid image in '${o.param}': ${why}`, { param: o.param });
-  };
   if (url.startsWith("data:")) {
     const inline = parseDataUrl(url);
-    if (!inline || !inline.mimeType.startsWith("image/")) fail("a data URL must be `data:image/<type>;base64,<data>`.");
-    return inline!;
+    if (!inline || !inline.mimeType.startsWith("image/")) {
+      throw new InvalidRequestError(`Invalid image in '${o.param}': a data URL must be \`data:image/<type>;base64,<data>\`.`, { param: o.param });
+    }
+    return inline;
   }
+  return fetchInline(url, o, IMAGE);
+}
+
+/** What a fetch is for: its noun in messages, the types it takes, its default size cap. */
+export interface FetchKind {
+  noun: string;
+  /** The media type of the answer (its content-type, lower case, no parameters) and the final URL: the type to keep, or a reason to refuse. */
+  typeOf(contentType: string, url: URL): string | { refused: string };
+  maxBytes: number;
+}
+
+const IMAGE: FetchKind = {
+  noun: "image",
+  typeOf: (type) => (type.startsWith("image/") ? type : { refused: `the URL did not return an image (content-type ${JSON.stringify(type || "none")}).` }),
+  // OpenAI's limit for image inputs.
+  maxBytes: 20 * 1024 * 1024,
+};
+
+/**
+ * An http(s) URL fetched as inline data under the image loader's rules (`loadImage`): the address
+ * guard on every hop, a size cap, a time-out; every failure a 400 naming `o.param`.
+ */
+export async function fetchInline(url: string, o: ImageFetchOptions, kind: FetchKind): Promise<InlineImage> {
+  const fail = (why: string): never => {
+    throw new InvalidRequestError(`Invalid ${kind.noun} in '${o.param}': ${why}`, { param: o.param });
+  };
   let target: URL;
   try {
     target = new URL(url);
   } catch {
     return fail("not a valid URL.");
   }
-  if (!isHttp(target)) fail("only http(s) and data: URLs are supported.");
+  if (!isHttp(target)) fail(kind === IMAGE ? "only http(s) and data: URLs are supported." : "only http(s) URLs are supported.");
   const network = imageNetwork(o);
-  const maxBytes = o.maxBytes ?? 20 * 1024 * 1024;
+  const maxBytes = o.maxBytes ?? kind.maxBytes;
   const timeout = AbortSignal.timeout(o.timeoutMs ?? 15_000);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
   let redirected = false;
@@ -88,13 +113,16 @@ export async function loadImage(url: string, o: ImageFetchOptions): Promise<Inli
     if (error instanceof AddressRefused) fail(error.message);
     if ((error as { status?: unknown }).status === 400) throw error;
     if (o.signal?.aborted) throw o.signal.reason ?? error;
-    return fail(timeout.aborted ? "fetching the image timed out." : "the image could not be fetched.");
+    return fail(timeout.aborted ? `fetching the ${kind.noun} timed out.` : `the ${kind.noun} could not be fetched.`);
   }
-  if (!response.ok) fail(`fetching the image answered HTTP ${response.status}.`);
-  const mimeType = (response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (!mimeType.startsWith("image/")) fail(`the URL did not return an image (content-type ${JSON.stringify(mimeType || "none")}).`);
+  if (!response.ok) fail(`fetching the ${kind.noun} answered HTTP ${response.status}.`);
+  const typed = kind.typeOf((response.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase(), target);
+  if (typeof typed !== "string") {
+    await response.body?.cancel().catch(() => undefined);
+    return fail(typed.refused);
+  }
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) fail(`the image is larger than ${maxBytes} bytes.`);
+  if (declared > maxBytes) fail(`the ${kind.noun} is larger than ${maxBytes} bytes.`);
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
@@ -102,7 +130,7 @@ export async function loadImage(url: string, o: ImageFetchOptions): Promise<Inli
       size += chunk.byteLength;
       if (size > maxBytes) {
         await response.body?.cancel().catch(() => undefined);
-        fail(`the image is larger than ${maxBytes} bytes.`);
+        fail(`the ${kind.noun} is larger than ${maxBytes} bytes.`);
       }
       chunks.push(chunk);
     }
@@ -110,9 +138,9 @@ export async function loadImage(url: string, o: ImageFetchOptions): Promise<Inli
     // The body broke off or the time-out fired while it was read: still the client's 400.
     if ((error as { status?: unknown }).status === 400) throw error;
     if (o.signal?.aborted) throw o.signal.reason ?? error;
-    return fail(timeout.aborted ? "fetching the image timed out." : "the image could not be fetched.");
+    return fail(timeout.aborted ? `fetching the ${kind.noun} timed out.` : `the ${kind.noun} could not be fetched.`);
   }
-  return { mimeType, data: Buffer.concat(chunks).toString("base64") };
+  return { mimeType: typed, data: Buffer.concat(chunks).toString("base64") };
 }
 
 const isHttp = (url: URL) => url.protocol === "http:" || url.protocol === "https:";

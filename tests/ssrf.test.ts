@@ -217,6 +217,53 @@ describe("redirects to each bypass through Responses and Messages are refused at
 });
 
 /**
+ * Files by URL (Responses `input_file.file_url`, Anthropic `url` documents) are fetched by the
+ * pipeline with the same guard, for every model (the dummy, which reads no files, too).
+ */
+const responsesWithFile = (url: string, stream = false) =>
+  client.responses.create({
+    model: "dummy-model:1.0",
+    stream,
+    store: false,
+    input: [{ role: "user", content: [{ type: "input_text", text: "read this" }, { type: "input_file", file_url: url }] }],
+  } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+const messagesWithDocument = (url: string, stream = false) =>
+  anthropic.messages.create({
+    model: "dummy-model:1.0",
+    max_tokens: 64,
+    stream,
+    messages: [{ role: "user", content: [{ type: "text", text: "read this" }, { type: "document", source: { type: "url", url } }] }],
+  } as Anthropic.MessageCreateParamsNonStreaming);
+const FILE_REFUSED = /^Invalid file in '[^']+': (the URL|a redirect)('s host name resolves to| points at) a private, loopback, link-local or reserved address, which the gateway does not fetch\.$/;
+
+describe("files by URL", () => {
+  test("control: a public file is fetched once for each surface and the model answers", async () => {
+    expect((await responsesWithFile(publicUrl("/report.pdf"))).status).toBe("completed");
+    expect((await messagesWithDocument(publicUrl("/report.pdf"))).type).toBe("message");
+    expect(publicHost.requests.map((r) => r.path)).toEqual(["/report.pdf", "/report.pdf"]);
+  });
+
+  describe.each([false, true])("stream %p: every bypass is a 400 naming the client's field, and the private service receives nothing", (stream) => {
+    test.each(BYPASSES)("%s", async (_label, url) => {
+      const viaResponses = await apiError(responsesWithFile(url(), stream));
+      expect(viaResponses).toMatchObject({ status: 400, type: "invalid_request_error", param: "input[0].content[1].file_url" });
+      expect(viaResponses.message).toMatch(FILE_REFUSED);
+      const viaMessages = await anthropicError(messagesWithDocument(url(), stream));
+      expect(viaMessages).toMatchObject({ status: 400, type: "invalid_request_error" });
+      expect(viaMessages.message).toMatch(FILE_REFUSED);
+      expect(viaMessages.message).toContain("'messages[0].content[1].source'");
+      expect(privateService.requests).toEqual([]);
+    });
+  });
+
+  test.each(BYPASSES)("a public host's redirect to %s is refused at the hop", async (_label, url) => {
+    const hop = publicUrl(`/to?u=${encodeURIComponent(url())}`);
+    expect(await apiError(responsesWithFile(hop))).toMatchObject({ status: 400, param: "input[0].content[1].file_url", message: expect.stringContaining("a redirect") });
+    expect(privateService.requests).toEqual([]);
+  });
+});
+
+/**
  * Ollama's `/api/chat` and `/api/generate` take images as base64 only: a URL in `images` is data
  * (never fetched), so no bypass can reach the private service through them.
  */

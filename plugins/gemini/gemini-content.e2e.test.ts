@@ -280,6 +280,46 @@ describe("files", () => {
     expect(contentsSent()).toEqual([{ role: "user", parts: [pdfPart, { text: "notes\n\nRevenue: 12." }, { text: "Do they agree?" }] }]);
   });
 
+  test("files by URL are fetched by the gateway: an Anthropic url document, the AI SDK's PDF by URL (Responses file_url)", async () => {
+    const host = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (request) =>
+        new URL(request.url).pathname === "/reports/q3.pdf" ? new Response(Buffer.from(PDF, "base64"), { headers: { "content-type": "application/pdf" } }) : new Response("no", { status: 404 }),
+    });
+    try {
+      const url = `http://127.0.0.1:${host.port}/reports/q3.pdf`;
+      const anthropic = new Anthropic({ baseURL: env.gw.url, apiKey: "x", maxRetries: 0 });
+      await anthropic.messages.create({
+        model: "gemini-2.5-flash",
+        max_tokens: 100,
+        messages: [{ role: "user", content: [{ type: "document", source: { type: "url", url } }, { type: "text", text: "Summarise." }] }],
+      });
+      expect(contentsSent()).toEqual([{ role: "user", parts: [pdfPart, { text: "Summarise." }] }]);
+
+      const provider = createOpenAI({ baseURL: `${env.gw.url}/v1`, apiKey: "x" });
+      const byUrl = await generateText({
+        model: provider("gemini-2.5-flash"),
+        messages: [{ role: "user", content: [{ type: "text", text: "And this?" }, { type: "file", data: new URL(url), mediaType: "application/pdf" }] }],
+      });
+      expect(contentsSent()).toEqual([{ role: "user", parts: [{ text: "And this?" }, pdfPart] }]);
+      // The SDK sent the URL (the gateway fetched it), and the stored input keeps it as sent.
+      const items = (await (await fetch(`${env.gw.url}/v1/responses/${byUrl.response.id}/input_items`)).json()) as { data: { content: unknown[] }[] };
+      expectOpenAI("ResponseItemList", items);
+      expect(items.data[0]!.content[1]).toMatchObject({ type: "input_file", file_url: url });
+
+      // A URL that answers 404 is a 400 naming the client's field.
+      const missing = await anthropic.messages
+        .create({ model: "gemini-2.5-flash", max_tokens: 10, messages: [{ role: "user", content: [{ type: "document", source: { type: "url", url: `${url}.gone` } }] }] })
+        .catch((e: unknown) => e);
+      expect(missing).toMatchObject({ status: 400 });
+      expect((missing as { message: string }).message).toContain("messages[0].content[0].source");
+      expect((missing as { message: string }).message).toContain("HTTP 404");
+    } finally {
+      await host.stop(true);
+    }
+  });
+
   test("a file Gemini cannot be given (an uploaded file's id) is a 400 naming it on each surface, before Gemini is called", async () => {
     const chat = await failure(client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: [{ type: "file", file: { file_id: "file-abc" } }] }] }));
     expect(chat).toMatchObject({ status: 400, param: "messages[0].content[0].file.file_id" });

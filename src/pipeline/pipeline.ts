@@ -18,6 +18,7 @@ import { OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } fr
 import { requestChars, resultTokens, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
+import { hasFileUrls, loadFileUrls } from "../file-fetch.ts";
 
 export interface PipelineDeps {
   config: Readonly<Config>;
@@ -114,11 +115,13 @@ export class Pipeline {
     try {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
+      const loaded = this.#fileLoader(call, chat);
       const result = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         const waitStart = performance.now();
         try {
-          const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(chat, contextLength) : chat;
+          const whole = loaded ? await loaded() : chat;
+          const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
           call.onProvider?.();
           return await scope.deadline(provider.chat(sent, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
         } finally {
@@ -145,13 +148,15 @@ export class Pipeline {
     try {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
+      const loaded = this.#fileLoader(call, chat);
       // Only the first chunk is retried: once a stream has started, its failure is the stream's.
       const { first, iterator, scope, ctx } = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         let iterator: AsyncIterator<ChunkBatch> | undefined;
         const waitStart = performance.now();
         try {
-          const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(chat, contextLength) : chat;
+          const whole = loaded ? await loaded() : chat;
+          const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
           call.onProvider?.();
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const first = await scope.deadline(iterator.next(), this.#deps.config.upstreamTimeoutMs, "first stream chunk");
@@ -203,12 +208,14 @@ export class Pipeline {
     try {
       assertToolChoice(chat); // a request the completion would refuse is not counted either
       const admission = await this.#admit(call, chat.model, t);
+      const loaded = this.#fileLoader(call, chat);
       const inputTokens = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope } = this.#target(call, chat, t, model);
         const waitStart = performance.now();
         try {
+          // A provider counts the files it is given; the estimate goes by the URL alone (a page a file).
           return provider.countTokens
-            ? await scope.deadline(provider.countTokens(chat, ctx), this.#deps.config.upstreamTimeoutMs, "token count")
+            ? await scope.deadline(provider.countTokens(loaded ? await loaded() : chat, ctx), this.#deps.config.upstreamTimeoutMs, "token count")
             : await estimate();
         } finally {
           t.upstreamMs += performance.now() - waitStart;
@@ -271,6 +278,18 @@ export class Pipeline {
       isOpen: true,
       trace: this.#deps.stampTrace?.(call.request),
     };
+  }
+
+  /**
+   * For a request with files named by URL (file-fetch.ts): their loader, run once, in the first
+   * attempt (after admission: a refused request fetches nothing), its result kept for the others.
+   * Undefined for any other request (a loop over its messages, nothing allocated).
+   */
+  #fileLoader(call: CallInfo, chat: ChatRequest): (() => Promise<ChatRequest>) | undefined {
+    if (!hasFileUrls(chat.messages)) return undefined;
+    let loading: Promise<ChatRequest> | undefined;
+    const options = { allowPrivate: this.#deps.config.imageFetchAllowPrivate, signal: call.life ?? call.request.signal };
+    return () => (loading ??= loadFileUrls(chat, options));
   }
 
   /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */

@@ -26,6 +26,9 @@ export const ContentPart = Type.Object(
           file_data: Type.Optional(Type.String({ description: "the file as a `data:` URL (`data:application/pdf;base64,…`), or base64 with a `filename` whose extension gives its type" })),
           file_id: Type.Optional(Type.String({ description: "an uploaded file's id: reaches an OpenAI-compatible upstream as sent; other providers cannot read it (400)" })),
           filename: Type.Optional(Type.String()),
+          file_url: Type.Optional(
+            Type.String({ description: "Ollaix's own: an http(s) URL the gateway fetches (with the image loader's guard) into file_data before the provider is called" }),
+          ),
         },
         open,
       ),

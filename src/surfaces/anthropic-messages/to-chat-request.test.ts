@@ -65,9 +65,16 @@ describe("user content", () => {
     const chat = toChatRequest(req({ messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }] }] } as never));
     expect(chat.messages[0]!.content).toEqual([{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "document.pdf" } }]);
   });
-  test("a document by URL or Files API id, or in an assistant turn, is a 400 naming it", () => {
+  test("a document by URL is a file part the pipeline fetches, named by its title", () => {
+    const chat = toChatRequest(req({ messages: [{ role: "user", content: [{ type: "document", source: { type: "url", url: "https://x.example/a.pdf" }, title: "A" }, { type: "document", source: { type: "url", url: "https://x.example/b.pdf" } }] }] } as never));
+    expect(chat.messages[0]!.content).toEqual([
+      { type: "file", file: { file_url: "https://x.example/a.pdf", filename: "A" } },
+      { type: "file", file: { file_url: "https://x.example/b.pdf" } },
+    ]);
+  });
+  test("a document by a URL that is not http(s) or by Files API id, or in an assistant turn, is a 400 naming it", () => {
     const one = (block: object, role: "user" | "assistant" = "user") => error(() => toChatRequest(req({ messages: [{ role, content: [block] }] } as never)));
-    expect(one({ type: "document", source: { type: "url", url: "https://x.example/a.pdf" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.url" });
+    expect(one({ type: "document", source: { type: "url", url: "file:///etc/passwd" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.url" });
     expect(one({ type: "document", source: { type: "file", file_id: "file_011" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.file_id" });
     expect(one({ type: "document", source: { type: "base64", data: "JVBERi0=" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source" });
     expect(one({ type: "document", source: { type: "base64", media_type: "application/pdf", data: "!!not base64!!" } })).toMatchObject({ status: 400, param: "messages[0].content[0].source.data" });

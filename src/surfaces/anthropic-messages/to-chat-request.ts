@@ -1,5 +1,6 @@
 import type { ReasoningEffort } from "../../schemas/chat.ts";
 import { InvalidRequestError } from "../../errors.ts";
+import { assertHttpUrl } from "../../chat-rules.ts";
 import { fileFromData, fileNameFor } from "../../file-parts.ts";
 import type { ChatRequest, ContentPart, Message, Tool, ToolCall, ToolChoice } from "../../schemas/chat.ts";
 import { withThinkingBudget } from "../../thinking-budget.ts";
@@ -219,8 +220,14 @@ function toDocumentParts(block: ContentBlock, at: string): ContentPart[] {
       const parts = content.map((part, k): ContentPart => (part.type === "text" ? { type: "text", text: part.text ?? "" } : toImagePart(part, `${at}.source.content[${k}]`)));
       return title === "" ? parts : [{ type: "text", text: block.title! }, ...parts];
     }
-    case "url":
-      return fail(`${at}.source.url`, "document URLs are not fetched by this gateway; send the document as base64 data.");
+    case "url": {
+      if (!source.url) return fail(`${at}.source.url`, "missing.");
+      assertHttpUrl(source.url, `${at}.source.url`);
+      // Fetched by the pipeline (file-fetch.ts), named by the title or the URL.
+      const file: NonNullable<ContentPart["file"]> = { file_url: source.url };
+      if (block.title) file.filename = block.title;
+      return [{ type: "file", file }];
+    }
     case "file":
       return fail(`${at}.source.file_id`, "files uploaded to Anthropic cannot be read through this gateway; send the document as base64 data.");
     default: {

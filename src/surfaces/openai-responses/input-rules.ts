@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
+import { assertHttpUrl } from "../../chat-rules.ts";
 import { fileFromData } from "../../file-parts.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
 
@@ -124,12 +125,12 @@ function checkImage(part: ResponsesContentPart, at: string): void {
 }
 
 /**
- * A file part: its content as `file_data`, or an uploaded file's `file_id` (which only an OpenAI
- * upstream can read; others refuse it by name). The gateway fetches no file URLs.
+ * A file part: its content as `file_data`, a `file_url` the gateway fetches (http(s)), or an
+ * uploaded file's `file_id` (which only an OpenAI upstream can read; others refuse it by name).
  */
 function checkFile(part: ResponsesContentPart, at: string): void {
-  if (part.file_url) fail(`Invalid '${at}.file_url': file URLs are not fetched by this gateway; send the file's content as file_data.`, `${at}.file_url`);
   if (part.file_data) fileFromData(part.file_data, part.filename ?? undefined, `${at}.file_data`);
+  else if (part.file_url) assertHttpUrl(part.file_url, `${at}.file_url`);
   else if (!part.file_id) missing(`${at}.file_data`);
 }
 

@@ -126,6 +126,7 @@ function normalizePart(part: ResponsesContentPart, isAssistant: boolean): Record
       if (part.file_id != null) file.file_id = part.file_id;
       if (part.filename != null) file.filename = part.filename;
       if (part.file_data != null) file.file_data = part.file_data;
+      if (part.file_url != null) file.file_url = part.file_url;
       return file;
     }
     default:

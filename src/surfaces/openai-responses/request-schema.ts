@@ -18,7 +18,7 @@ export const ResponsesContentPart = Type.Object(
       Nullable(Type.String({ description: "input_file: the file as a `data:` URL (`data:application/pdf;base64,…`), or base64 with a `filename` whose extension gives its type" })),
     ),
     filename: Type.Optional(Nullable(Type.String())),
-    file_url: Type.Optional(Nullable(Type.String({ description: "not supported: send the file as file_data" }))),
+    file_url: Type.Optional(Nullable(Type.String({ description: "input_file: an http(s) URL the gateway fetches (with the image loader's address guard, 32 MiB at most)" }))),
     // OpenAI's DetailEnum (nullable here): `original` asks for no downscaling at all.
     detail: Type.Optional(Nullable(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high"), Type.Literal("original")]))),
     // Nullable: the Agents SDK copies a chat answer's `refusal: null` into its output_text parts.

@@ -83,6 +83,14 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("a file by URL keeps its URL for the pipeline to fetch", () => {
+    const chat = convert({ ...base, input: [{ role: "user", content: [{ type: "input_file", file_url: "https://x.example/a.pdf" }, { type: "input_file", file_url: "https://x.example/b.pdf", filename: "b.pdf" }] }] } as ResponsesRequest);
+    expect(chat.messages[0]!.content).toEqual([
+      { type: "file", file: { file_url: "https://x.example/a.pdf" } },
+      { type: "file", file: { file_url: "https://x.example/b.pdf", filename: "b.pdf" } },
+    ]);
+  });
+
   test("image detail: original (no downscaling) is high, the nearest Chat Completions has; null and auto are left out", () => {
     const image = (detail: unknown) => ({ type: "input_image", image_url: "https://x.example/a.png", detail });
     const chat = convert({ ...base, input: [{ role: "user", content: [image("original"), image(null), image("auto"), image("high")] }] } as ResponsesRequest);
@@ -531,7 +539,8 @@ describe("assertInputRules", () => {
     [[{ type: "function_call_output", output: "x" }], "input[0].call_id"],
     [[{ role: "user", content: [{ type: "input_audio" }] }], "input[0].content[0].type"],
     [[{ role: "user", content: [{ type: "input_file", filename: "a.pdf" }] }], "input[0].content[0].file_data"],
-    [[{ role: "user", content: [{ type: "input_file", file_url: "https://x.example/a.pdf" }] }], "input[0].content[0].file_url"],
+    [[{ role: "user", content: [{ type: "input_file", file_url: "ftp://x.example/a.pdf" }] }], "input[0].content[0].file_url"],
+    [[{ role: "user", content: [{ type: "input_file", file_url: "not a url" }] }], "input[0].content[0].file_url"],
     [[{ role: "assistant", content: [{ type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=" }] }], "input[0].content[0].type"],
     [[{ role: "system", content: [{ type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=" }] }], "input[0].content[0].type"],
     [[{ role: "developer", content: [{ type: "input_file", file_id: "file-1" }] }], "input[0].content[0].type"],

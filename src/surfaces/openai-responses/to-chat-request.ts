@@ -250,6 +250,7 @@ function filePart(part: Part): ContentPart {
   const file: NonNullable<ContentPart["file"]> = {};
   if (part.file_id != null) file.file_id = part.file_id as string;
   if (part.filename != null) file.filename = part.filename as string;
+  if (part.file_url != null && part.file_data == null) file.file_url = part.file_url as string; // fetched by the pipeline
   if (part.file_data != null) {
     let data = part.file_data as string;
     let type = dataUrlType(data);

@@ -39,7 +39,7 @@ export interface MessagePlace extends ItemPlace {
  * A message part's path as a Responses message item spells it (`image_url.url` → `image_url`; a
  * file part's `file.file_data` → the input_file's own `file_data`).
  */
-const MESSAGE_FIELD = /^\.(?:content(?:\[\d+\](?:\.text|\.image_url|\.file\.(?:file_data|file_id))?)?|role)/;
+const MESSAGE_FIELD = /^\.(?:content(?:\[\d+\](?:\.text|\.image_url|\.file\.(?:file_data|file_id|file_url))?)?|role)/;
 const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
 
 const OUTPUT_PART = /^\.content\[(\d+)\](\.image_url)?/;

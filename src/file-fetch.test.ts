@@ -1,0 +1,53 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { hasFileUrls, loadFileUrls, MAX_FETCHED_FILES } from "./file-fetch.ts";
+import type { ChatRequest, Message } from "./schemas/chat.ts";
+
+const PDF = Buffer.from("%PDF-1.7\n%%EOF\n");
+const served: string[] = [];
+const files = Bun.serve({
+  port: 0,
+  hostname: "127.0.0.1",
+  fetch(request) {
+    const path = new URL(request.url).pathname;
+    served.push(path);
+    if (path === "/q3%20report.pdf") return new Response(PDF, { headers: { "content-type": "application/octet-stream" } });
+    if (path === "/notes") return new Response("hello", { headers: { "content-type": "text/plain; charset=utf-8" } });
+    if (path === "/to-notes") return Response.redirect("/notes", 302);
+    return new Response("no", { status: 404 });
+  },
+});
+afterAll(() => files.stop(true));
+const at = (path: string) => `http://127.0.0.1:${files.port}${path}`;
+const open = { allowPrivate: true };
+const request = (messages: Message[]): ChatRequest => ({ model: "m", messages });
+const fileAt = (url: string, filename?: string) => ({ type: "file" as const, file: filename === undefined ? { file_url: url } : { file_url: url, filename } });
+const failure = async (run: Promise<unknown>) => run.then(() => undefined, (error: unknown) => error);
+
+describe("loadFileUrls", () => {
+  test("each file named by URL holds its data as a data URL, named by the URL (or as given); its type by content-type, else the name", async () => {
+    const untouched: Message = { role: "system", content: "Be brief." };
+    const chat = request([untouched, { role: "user", content: [{ type: "text", text: "Compare." }, fileAt(at("/q3%20report.pdf")), fileAt(at("/to-notes"), "n.txt")] }]);
+    const loaded = await loadFileUrls(chat, open);
+    expect(loaded.messages[0]).toBe(untouched);
+    expect(loaded.messages[1]!.content).toEqual([
+      { type: "text", text: "Compare." },
+      { type: "file", file: { file_data: `data:application/pdf;base64,${PDF.toString("base64")}`, filename: "q3 report.pdf" } },
+      { type: "file", file: { file_data: `data:text/plain;base64,${Buffer.from("hello").toString("base64")}`, filename: "n.txt" } },
+    ]);
+    // The caller's request is not changed.
+    expect((chat.messages[1]!.content as { file?: object }[])[1]!.file).toEqual({ file_url: at("/q3%20report.pdf") });
+    expect(hasFileUrls(chat.messages)).toBe(true);
+    expect(hasFileUrls(loaded.messages)).toBe(false);
+  });
+
+  test("a failure is a 400 naming the part: an HTTP error, a private address unless allowed, too many files", async () => {
+    const one = (url: string) => request([{ role: "user", content: [{ type: "text", text: "x" }, fileAt(url)] }]);
+    expect(await failure(loadFileUrls(one(at("/missing.pdf")), open))).toMatchObject({ status: 400, param: "messages[0].content[1].file.file_url", message: expect.stringContaining("HTTP 404") });
+    const before = served.length;
+    expect(await failure(loadFileUrls(one(at("/notes")), { allowPrivate: false }))).toMatchObject({ status: 400, param: "messages[0].content[1].file.file_url" });
+    expect(served.length).toBe(before); // refused before connecting
+    const many = request([{ role: "user", content: Array.from({ length: MAX_FETCHED_FILES + 1 }, () => fileAt(at("/notes"))) }]);
+    expect(await failure(loadFileUrls(many, open))).toMatchObject({ status: 400, param: `messages[0].content[${MAX_FETCHED_FILES}].file.file_url` });
+    expect(served.length).toBe(before);
+  });
+});
