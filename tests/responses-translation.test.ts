@@ -434,6 +434,23 @@ describe("through the Ollama plugin: thinking", () => {
     expect(e2e.chatBodies()).toHaveLength(1);
   });
 
+  test("a tool's file output: a text file reaches Ollama after the tool messages; a PDF is a 400 naming the output's part", async () => {
+    e2e.reset();
+    const input = (output: OpenAI.Responses.ResponseFunctionCallOutputItemList): OpenAI.Responses.ResponseInputItem[] => [
+      { role: "user", content: "Read the report." },
+      { type: "function_call", call_id: "call_r", name: "fetch_report", arguments: "{}" },
+      { type: "function_call_output", call_id: "call_r", output },
+    ];
+    const notes = Buffer.from("Revenue: 12").toString("base64");
+    await e2e.client.responses.create({ model: "llama3.2:latest", input: input([{ type: "input_file", file_data: `data:text/plain;base64,${notes}`, filename: "r.txt" }]) });
+    expect((e2e.chatBodies().at(-1) as { messages: unknown[] }).messages.slice(-2)).toMatchObject([
+      { role: "tool", content: '[the output is the files in the user message labelled "files returned by tool call call_r"]' },
+      { role: "user", content: "[files returned by tool call call_r]\nr.txt:\nRevenue: 12" },
+    ]);
+    const error = await e2e.client.responses.create({ model: "llama3.2:latest", input: input([{ type: "input_text", text: "PDF:" }, { type: "input_file", file_data: "data:application/pdf;base64,JVBERi0=", filename: "r.pdf" }]) }).catch((e) => e);
+    expect(error).toMatchObject({ status: 400, param: "input[2].output[1].file_data" });
+  });
+
   test("in background mode the same refusal fails the response with invalid_prompt, in the client's terms", async () => {
     e2e.reset();
     const created = await e2e.client.responses.create({

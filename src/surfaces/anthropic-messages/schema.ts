@@ -21,8 +21,8 @@ export const ImageSource = Type.Object(
   open,
 );
 
-/** A block inside a `tool_result`'s content, or a document's `content` source: text or image. */
-export const ToolResultPart = Type.Object(
+/** A block inside a document's `content` source: text or image. */
+export const ContentSourcePart = Type.Object(
   {
     type: Type.Union([Type.Literal("text"), Type.Literal("image")]),
     text: Type.Optional(Type.String()),
@@ -41,8 +41,20 @@ export const BlockSource = Type.Object(
     media_type: Type.Optional(Type.String({ examples: ["image/png", "application/pdf", "text/plain"] })),
     data: Type.Optional(Type.String()),
     url: Type.Optional(Type.String()),
-    content: Type.Optional(Type.Union([Type.String(), Type.Array(ToolResultPart)])),
+    content: Type.Optional(Type.Union([Type.String(), Type.Array(ContentSourcePart)])),
     file_id: Type.Optional(Type.String()),
+  },
+  open,
+);
+export type BlockSource = Static<typeof BlockSource>;
+
+/** A block inside a `tool_result`'s content: text, image or document. */
+export const ToolResultPart = Type.Object(
+  {
+    type: Type.Union([Type.Literal("text"), Type.Literal("image"), Type.Literal("document")]),
+    text: Type.Optional(Type.String()),
+    source: Type.Optional(BlockSource),
+    title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   },
   open,
 );

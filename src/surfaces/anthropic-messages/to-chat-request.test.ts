@@ -61,6 +61,25 @@ describe("user content", () => {
       { type: "text", text: "Compare them." },
     ]);
   });
+  test("documents in a tool_result: text documents join the tool message's text, a PDF follows the results as the user's", () => {
+    const chat = toChatRequest(req({
+      messages: [
+        { role: "user", content: "Fetch the report." },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_01A", name: "fetch", input: {} }] },
+        { role: "user", content: [
+          { type: "tool_result", tool_use_id: "toolu_01A", content: [
+            { type: "text", text: "Found:" },
+            { type: "document", source: { type: "text", media_type: "text/plain", data: "Revenue: 12." }, title: "summary" },
+            { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" }, title: "q3.pdf" },
+          ] },
+        ] },
+      ],
+    } as never));
+    expect(chat.messages.slice(2)).toEqual([
+      { role: "tool", tool_call_id: "toolu_01A", content: "Found:\nsummary\n\nRevenue: 12." },
+      { role: "user", content: [{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "q3.pdf" } }] },
+    ]);
+  });
   test("a document without a title is named by its type, as OpenAI wants a name beside file data", () => {
     const chat = toChatRequest(req({ messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }] }] } as never));
     expect(chat.messages[0]!.content).toEqual([{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "document.pdf" } }]);

@@ -4,7 +4,7 @@ import { assertHttpUrl } from "../../chat-rules.ts";
 import { fileFromData, fileNameFor } from "../../file-parts.ts";
 import type { ChatRequest, ContentPart, Message, Tool, ToolCall, ToolChoice } from "../../schemas/chat.ts";
 import { withThinkingBudget } from "../../thinking-budget.ts";
-import type { ContentBlock, CountTokensRequest, MessageParam, MessagesRequest, ThinkingParam, ToolChoiceParam, ToolParam } from "./schema.ts";
+import type { BlockSource, ContentBlock, CountTokensRequest, MessageParam, MessagesRequest, ThinkingParam, ToolChoiceParam, ToolParam } from "./schema.ts";
 import { decodeSignature } from "./thinking-signature.ts";
 import { fromToolUseId } from "./tool-use-id.ts";
 
@@ -197,7 +197,7 @@ function toImagePart(block: { source?: ContentBlock["source"] }, at: string): Co
  * one type only), after the title; a `content` source is its own text and image blocks. URLs and
  * Files API ids are not read by the gateway.
  */
-function toDocumentParts(block: ContentBlock, at: string): ContentPart[] {
+function toDocumentParts(block: { source?: BlockSource; title?: string | null }, at: string): ContentPart[] {
   const source = block.source;
   if (!source) return fail(`${at}.source`, "a document needs a source.");
   const title = block.title ? `${block.title}\n\n` : "";
@@ -237,17 +237,31 @@ function toDocumentParts(block: ContentBlock, at: string): ContentPart[] {
   }
 }
 
+/**
+ * A tool_result's content: its text (and a text document's) for the tool message; its images and
+ * files (a PDF document) for the user message after the results, as chat tool messages hold text only.
+ */
 function toolResultContent(block: ContentBlock, at: string, imageSources: string[] | undefined): { text: string; images: ContentPart[] } {
   const content = block.content;
   let text = "";
   const images: ContentPart[] = [];
+  const addText = (more: string) => (text += (text === "" ? "" : "\n") + more);
   if (typeof content === "string") text = content;
   else if (content) {
     content.forEach((part, k) => {
-      if (part.type === "text") text += (text === "" ? "" : "\n") + (part.text ?? "");
-      else {
-        images.push(toImagePart(part, `${at}.content[${k}]`));
-        imageSources?.push(`${at}.content[${k}]`);
+      const where = `${at}.content[${k}]`;
+      if (part.type === "text") addText(part.text ?? "");
+      else if (part.type === "image") {
+        images.push(toImagePart(part, where));
+        imageSources?.push(where);
+      } else {
+        for (const piece of toDocumentParts(part, where)) {
+          if (piece.type === "text") addText(piece.text ?? "");
+          else {
+            images.push(piece);
+            imageSources?.push(where);
+          }
+        }
       }
     });
   }

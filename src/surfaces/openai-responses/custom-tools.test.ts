@@ -180,7 +180,8 @@ describe("custom tools to the provider", () => {
     [[{ type: "custom_tool_call", call_id: "c", input: "" }], "input[0].name"],
     [[{ type: "custom_tool_call", call_id: "c", name: "n" }], "input[0].input"],
     [[{ type: "custom_tool_call_output", call_id: "c" }], "input[0].output"],
-    [[{ type: "custom_tool_call_output", call_id: "c", output: [{ type: "input_file" }] }], "input[0].output[0].type"],
+    [[{ type: "custom_tool_call_output", call_id: "c", output: [{ type: "input_file" }] }], "input[0].output[0].file_data"],
+    [[{ type: "custom_tool_call_output", call_id: "c", output: [{ type: "input_audio" }] }], "input[0].output[0].type"],
   ])("%j → 400 on %s", (input, param) => {
     expect(paramOf(() => assertInputRules(input as ResponsesRequest["input"]))).toBe(param);
   });

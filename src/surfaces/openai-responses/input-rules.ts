@@ -134,7 +134,7 @@ function checkFile(part: ResponsesContentPart, at: string): void {
   else if (!part.file_id) missing(`${at}.file_data`);
 }
 
-/** A function (or custom tool) output's parts: text, and images. */
+/** A function (or custom tool) output's parts: text, images and files. */
 function checkOutputParts(parts: readonly ResponsesContentPart[], i: number): void {
   for (let j = 0; j < parts.length; j++) {
     const part = parts[j]!;
@@ -146,8 +146,11 @@ function checkOutputParts(parts: readonly ResponsesContentPart[], i: number): vo
       case "input_image":
         checkImage(part, outputAt(i, j));
         break;
+      case "input_file":
+        checkFile(part, outputAt(i, j));
+        break;
       default:
-        fail(`Invalid '${outputAt(i, j)}.type': tool outputs may hold input_text and input_image parts here.`, `${outputAt(i, j)}.type`);
+        fail(`Invalid '${outputAt(i, j)}.type': tool outputs may hold input_text, input_image and input_file parts here.`, `${outputAt(i, j)}.type`);
     }
   }
 }

@@ -85,7 +85,7 @@ function normalizeItem(item: ResponsesInputItem, responseId: string, index: numb
         type: isCustom ? "custom_tool_call_output" : "function_call_output",
         status: "completed",
         call_id: item.call_id!,
-        // Parts as OpenAI's FunctionAndCustomToolCallOutput has them: input_text, input_image with its detail.
+        // Parts as OpenAI's FunctionAndCustomToolCallOutput has them: input_text, input_image with its detail, input_file.
         output: typeof item.output === "string" ? item.output : item.output!.map((part) => normalizePart(part, false)),
       };
     }

@@ -35,8 +35,12 @@ function outputText(item: Item): string {
   if (typeof output === "string") return output;
   if (!Array.isArray(output)) return JSON.stringify(output) ?? "";
   return JSON.stringify(
-    output.map((part: { type?: string; text?: unknown; image_url?: unknown; detail?: unknown }) =>
-      part.type === "input_image" ? ["image", part.image_url, part.detail ?? "auto"] : part.text,
+    output.map((part: { type?: string; text?: unknown; image_url?: unknown; detail?: unknown; file_id?: unknown; file_data?: unknown; file_url?: unknown; filename?: unknown }) =>
+      part.type === "input_image"
+        ? ["image", part.image_url, part.detail ?? "auto"]
+        : part.type === "input_file"
+          ? ["file", part.file_id ?? null, part.file_data ?? null, part.file_url ?? null, part.filename ?? null]
+          : part.text,
     ),
   );
 }

@@ -329,6 +329,30 @@ describe("input → messages", () => {
     expect(toChatRequest({ ...base }, stored, undefined).messages.at(-1)).toEqual(imageMessage as never);
   });
 
+  test("files in function outputs follow the tool messages as the user's, as images do; a file-only output says where it is", () => {
+    const call = (call_id: string) => ({ type: "function_call" as const, call_id, name: "fetch_report", arguments: "{}" });
+    const pdf = "data:application/pdf;base64,JVBERi0xLjQK";
+    const chat = convert({
+      ...base,
+      input: [
+        { role: "user", content: "Get both reports." },
+        call("call_a"),
+        call("call_b"),
+        { type: "function_call_output", call_id: "call_a", output: [{ type: "input_file", file_data: pdf, filename: "a.pdf" }] },
+        { type: "function_call_output", call_id: "call_b", output: [{ type: "input_text", text: "Report B and its chart:" }, { type: "input_file", file_url: "https://x.example/b.pdf" }, { type: "input_image", image_url: "https://x.example/b.png" }] },
+      ],
+    } as ResponsesRequest);
+    expect(chat.messages.slice(2)).toEqual([
+      { role: "tool", tool_call_id: "call_a", content: '[the output is the files in the user message labelled "files returned by tool call call_a"]' },
+      { role: "tool", tool_call_id: "call_b", content: "Report B and its chart:" },
+      { role: "user", content: [{ type: "text", text: "[files returned by tool call call_a]" }, { type: "file", file: { file_data: pdf, filename: "a.pdf" } }] },
+      {
+        role: "user",
+        content: [{ type: "text", text: "[files returned by tool call call_b]" }, { type: "file", file: { file_url: "https://x.example/b.pdf" } }, { type: "image_url", image_url: { url: "https://x.example/b.png" } }],
+      },
+    ]);
+  });
+
   test("an image output sent again with the stored turn is read once (its detail filled in when stored)", () => {
     const output = [{ type: "input_image" as const, image_url: "https://x.example/s.png" }];
     const turn = [
@@ -526,7 +550,8 @@ describe("assertInputRules", () => {
     [[{ type: "message", content: "x" }], "input[0].role"],
     [[{ role: "user" }], "input[0].content"],
     [[{ role: "user", content: "ok" }, { type: "item_reference" }], "input[1].id"],
-    [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_file", file_id: "file-1" }] }], "input[0].output[0].type"],
+    [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_audio" }] }], "input[0].output[0].type"],
+    [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_file", file_data: "@@", filename: "a.pdf" }] }], "input[0].output[0].file_data"],
     [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_text", text: "a" }, { type: "input_image" }] }], "input[0].output[1].image_url"],
     [[{ type: "function_call_output", call_id: "c", output: [{ type: "input_image", file_id: "file-1" }] }], "input[0].output[0].file_id"],
     [[{ type: "function_call_output", call_id: "c", output: [{ type: "output_text" }] }], "input[0].output[0].text"],

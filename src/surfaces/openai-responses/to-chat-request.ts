@@ -105,40 +105,42 @@ interface Walk {
 
 /**
  * Chat tool messages carry text only (OpenAI's Chat Completions, and so every plugin), where a
- * Responses function output may hold images (a screenshot tool, the Agents SDK's image outputs). The
- * tool message keeps the output's text; its images follow the run of tool messages (a provider
- * wants every output of a turn right after its calls) as a user message of their own, labelled with
- * the call's id, so the model sees them. An output of images only says which message holds them.
+ * Responses function output may hold images and files (a screenshot tool, the Agents SDK's image and
+ * file outputs). The tool message keeps the output's text; its images and files follow the run of
+ * tool messages (a provider wants every output of a turn right after its calls) as a user message
+ * of their own, labelled with the call's id, so the model sees them. An output of those alone says
+ * which message holds them.
  */
-const imagesLabel = (callId: string) => `[images returned by tool call ${callId}]`;
-const imagesOnly = (callId: string) => `[the output is the images in the user message labelled "images returned by tool call ${callId}"]`;
+const attachedNoun = (parts: readonly ContentPart[]) => (parts.every((part) => part.type === "image_url") ? "images" : "files");
+const imagesLabel = (callId: string, noun: string) => `[${noun} returned by tool call ${callId}]`;
+const imagesOnly = (callId: string, noun: string) => `[the output is the ${noun} in the user message labelled "${noun} returned by tool call ${callId}"]`;
 
 function flushImages(walk: Walk, messages: Message[], sources: MessageSource[] | undefined): void {
   const pending = walk.images;
   if (pending === undefined) return;
   walk.images = undefined;
   for (const images of pending) {
-    messages.push({ role: "user", content: [{ type: "text", text: imagesLabel(images.callId) }, ...images.parts] });
+    messages.push({ role: "user", content: [{ type: "text", text: imagesLabel(images.callId, attachedNoun(images.parts)) }, ...images.parts] });
     // content[0] is the label; content[n] is the output's part at[n - 1].
     sources?.push({ item: images.item, type: "function_call_output", parts: [-1, ...images.at] });
   }
 }
 
-/** A function output's parts: its text for the tool message, its images kept for a user message after the outputs. */
+/** A function output's parts: its text for the tool message, its images and files kept for a user message after the outputs. */
 function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: number): string {
   let text = "";
   let images: ContentPart[] | undefined;
   const at: number[] = [];
   for (let j = 0; j < parts.length; j++) {
     const part = parts[j]!;
-    if (part.type === "input_image") {
-      (images ??= []).push(imagePart(part));
+    if (part.type === "input_image" || part.type === "input_file") {
+      (images ??= []).push(part.type === "input_image" ? imagePart(part) : filePart(part));
       at.push(j);
     } else if (typeof part.text === "string") text += part.text;
   }
   if (images === undefined) return text;
   (walk.images ??= []).push({ parts: images, at, callId, item });
-  return text.length === 0 ? imagesOnly(callId) : text;
+  return text.length === 0 ? imagesOnly(callId, attachedNoun(images)) : text;
 }
 
 /**

@@ -42,7 +42,7 @@ export interface MessagePlace extends ItemPlace {
 const MESSAGE_FIELD = /^\.(?:content(?:\[\d+\](?:\.text|\.image_url|\.file\.(?:file_data|file_id|file_url))?)?|role)/;
 const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
 
-const OUTPUT_PART = /^\.content\[(\d+)\](\.image_url)?/;
+const OUTPUT_PART = /^\.content\[(\d+)\](\.image_url|\.file\.(?:file_data|file_id|file_url))?/;
 
 /** The field of an item that a chat message's `rest` (what follows `messages[i]`) names, or "" for the item itself. */
 function itemField(place: MessagePlace, rest: string): string {
@@ -56,7 +56,7 @@ function itemField(place: MessagePlace, rest: string): string {
       if (rest.startsWith(".tool_call_id")) return ".call_id";
       const part = place.parts ? OUTPUT_PART.exec(rest) : null;
       const j = part ? place.parts![Number(part[1])] : undefined;
-      if (j !== undefined && j >= 0) return `.output[${j}]${part![2] ?? ""}`;
+      if (j !== undefined && j >= 0) return `.output[${j}]${part![2]?.replace(".file.", ".") ?? ""}`;
       return rest.startsWith(".content") ? ".output" : "";
     }
     case "function_call":
