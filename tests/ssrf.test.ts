@@ -139,21 +139,15 @@ describe("schemes other than http(s)", () => {
  * (`image_url`) parts and Anthropic `image` blocks with a `url` source go through the same loader,
  * and each surface answers in its own envelope naming the part in the client's own request.
  */
-const responsesWithImage = (url: string, stream = false) =>
-  client.responses.create({
-    model: "llama3.2:latest",
-    stream,
-    store: false,
-    input: [{ role: "user", content: [{ type: "input_text", text: "what is this?" }, { type: "input_image", image_url: url, detail: "auto" }] }],
-  } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+/** A Responses request of one user message: a text part, then `part`. */
+const responsesWith = (model: string, text: string, part: OpenAI.Responses.ResponseInputContent, stream: boolean) =>
+  client.responses.create({ model, stream, store: false, input: [{ role: "user", content: [{ type: "input_text", text }, part] }] } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+const responsesWithImage = (url: string, stream = false) => responsesWith("llama3.2:latest", "what is this?", { type: "input_image", image_url: url, detail: "auto" }, stream);
 
-const messagesWithImage = (url: string, stream = false) =>
-  anthropic.messages.create({
-    model: "llama3.2:latest",
-    max_tokens: 64,
-    stream,
-    messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image", source: { type: "url", url } }] }],
-  } as Anthropic.MessageCreateParamsNonStreaming);
+/** A Messages request of one user message: a text block, then `block`. */
+const messagesWith = (model: string, text: string, block: Anthropic.ContentBlockParam, stream: boolean) =>
+  anthropic.messages.create({ model, max_tokens: 64, stream, messages: [{ role: "user", content: [{ type: "text", text }, block] }] } as Anthropic.MessageCreateParamsNonStreaming);
+const messagesWithImage = (url: string, stream = false) => messagesWith("llama3.2:latest", "what is this?", { type: "image", source: { type: "url", url } }, stream);
 
 async function anthropicError(promise: Promise<unknown>): Promise<{ status: number; type: string; message: string }> {
   try {
@@ -220,20 +214,8 @@ describe("redirects to each bypass through Responses and Messages are refused at
  * Files by URL (Responses `input_file.file_url`, Anthropic `url` documents) are fetched by the
  * pipeline with the same guard, for every model (the dummy, which reads no files, too).
  */
-const responsesWithFile = (url: string, stream = false) =>
-  client.responses.create({
-    model: "dummy-model:1.0",
-    stream,
-    store: false,
-    input: [{ role: "user", content: [{ type: "input_text", text: "read this" }, { type: "input_file", file_url: url }] }],
-  } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
-const messagesWithDocument = (url: string, stream = false) =>
-  anthropic.messages.create({
-    model: "dummy-model:1.0",
-    max_tokens: 64,
-    stream,
-    messages: [{ role: "user", content: [{ type: "text", text: "read this" }, { type: "document", source: { type: "url", url } }] }],
-  } as Anthropic.MessageCreateParamsNonStreaming);
+const responsesWithFile = (url: string, stream = false) => responsesWith("dummy-model:1.0", "read this", { type: "input_file", file_url: url }, stream);
+const messagesWithDocument = (url: string, stream = false) => messagesWith("dummy-model:1.0", "read this", { type: "document", source: { type: "url", url } }, stream);
 const FILE_REFUSED = /^Invalid file in '[^']+': (the URL|a redirect)('s host name resolves to| points at) a private, loopback, link-local or reserved address, which the gateway does not fetch\.$/;
 
 describe("files by URL", () => {

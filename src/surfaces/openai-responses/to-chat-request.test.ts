@@ -28,6 +28,9 @@ function paramOf(run: () => unknown): string | null | undefined {
   throw new Error("expected an error");
 }
 
+/** A function call item with no arguments. */
+const functionCall = (call_id: string, name: string) => ({ type: "function_call" as const, call_id, name, arguments: "{}" });
+
 describe("input → messages", () => {
   test("a string is one user message; instructions come first as system", () => {
     expect(convert({ ...base, input: "Hi", instructions: "Be brief" }).messages).toEqual([
@@ -291,7 +294,7 @@ describe("input → messages", () => {
 
   test("images in function outputs: the tool messages keep the text, each output's images follow all the outputs as a user message", () => {
     const shot = "data:image/png;base64,iVBORw0KGgo=";
-    const call = (id: string) => ({ type: "function_call" as const, call_id: id, name: "screenshot", arguments: "{}" });
+    const call = (id: string) => functionCall(id, "screenshot");
     const chat = convert({
       ...base,
       input: [
@@ -330,14 +333,13 @@ describe("input → messages", () => {
   });
 
   test("files in function outputs follow the tool messages as the user's, as images do; a file-only output says where it is", () => {
-    const call = (call_id: string) => ({ type: "function_call" as const, call_id, name: "fetch_report", arguments: "{}" });
     const pdf = "data:application/pdf;base64,JVBERi0xLjQK";
     const chat = convert({
       ...base,
       input: [
         { role: "user", content: "Get both reports." },
-        call("call_a"),
-        call("call_b"),
+        functionCall("call_a", "fetch_report"),
+        functionCall("call_b", "fetch_report"),
         { type: "function_call_output", call_id: "call_a", output: [{ type: "input_file", file_data: pdf, filename: "a.pdf" }] },
         { type: "function_call_output", call_id: "call_b", output: [{ type: "input_text", text: "Report B and its chart:" }, { type: "input_file", file_url: "https://x.example/b.pdf" }, { type: "input_image", image_url: "https://x.example/b.png" }] },
       ],
