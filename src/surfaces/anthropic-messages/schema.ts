@@ -48,24 +48,29 @@ export const BlockSource = Type.Object(
 );
 export type BlockSource = Static<typeof BlockSource>;
 
+/** An image's or a document's source (an object); a `search_result`'s, where it came from (a string). */
+const SourceField = Type.Optional(Type.Union([BlockSource, Type.String({ description: "search_result: where the result came from" })]));
+
 /** A block inside a `tool_result`'s content: text, image or document. */
 export const ToolResultPart = Type.Object(
   {
-    type: Type.Union([Type.Literal("text"), Type.Literal("image"), Type.Literal("document")]),
+    type: Type.Union([Type.Literal("text"), Type.Literal("image"), Type.Literal("document"), Type.Literal("search_result")]),
     text: Type.Optional(Type.String()),
-    source: Type.Optional(BlockSource),
+    source: SourceField,
     title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** A search result's text blocks. */
+    content: Type.Optional(Type.Array(ContentSourcePart)),
   },
   open,
 );
 
-export const BLOCK_TYPES = ["text", "image", "document", "tool_use", "tool_result", "thinking", "redacted_thinking"] as const;
+export const BLOCK_TYPES = ["text", "image", "document", "search_result", "tool_use", "tool_result", "thinking", "redacted_thinking"] as const;
 
 export const ContentBlock = Type.Object(
   {
     type: Type.Union(BLOCK_TYPES.map((t) => Type.Literal(t))),
     text: Type.Optional(Type.String()),
-    source: Type.Optional(BlockSource),
+    source: SourceField,
     /** A document's title: the file's name for the provider. `context` and `citations` are accepted and ignored. */
     title: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     id: Type.Optional(Type.String()),

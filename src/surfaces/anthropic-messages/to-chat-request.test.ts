@@ -80,6 +80,23 @@ describe("user content", () => {
       { role: "user", content: [{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "q3.pdf" } }] },
     ]);
   });
+  test("search results (retrieval blocks) are text: title, source, then their text; in a tool_result too", () => {
+    const result = { type: "search_result", source: "https://docs.example/refunds", title: "Refund policy", content: [{ type: "text", text: "Refunds within 30 days." }, { type: "text", text: "Keep the receipt." }], citations: { enabled: true } };
+    const text = "Refund policy\nhttps://docs.example/refunds\n\nRefunds within 30 days.\nKeep the receipt.";
+    const chat = toChatRequest(req({
+      messages: [
+        { role: "user", content: [result, { type: "text", text: "How long?" }] },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_01S", name: "search", input: { q: "refund" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01S", content: [result] }] },
+      ],
+    } as never));
+    expect(chat.messages[0]).toEqual({ role: "user", content: `${text}\nHow long?` });
+    expect(chat.messages[2]).toEqual({ role: "tool", tool_call_id: "toolu_01S", content: text });
+    const one = (block: object) => error(() => toChatRequest(req({ messages: [{ role: "user", content: [block] }] } as never)));
+    expect(one({ type: "search_result", source: "s", content: [] })).toMatchObject({ status: 400, param: "messages[0].content[0].title" });
+    expect(one({ type: "search_result", source: { type: "url", url: "https://x" }, title: "t", content: [] })).toMatchObject({ status: 400, param: "messages[0].content[0].source" });
+    expect(one({ type: "image", source: "https://x.example/a.png" })).toMatchObject({ status: 400, param: "messages[0].content[0].source" });
+  });
   test("a document without a title is named by its type, as OpenAI wants a name beside file data", () => {
     const chat = toChatRequest(req({ messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }] }] } as never));
     expect(chat.messages[0]!.content).toEqual([{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "document.pdf" } }]);

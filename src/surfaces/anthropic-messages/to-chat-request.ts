@@ -99,6 +99,10 @@ function pushUser(out: Message[], message: MessageParam, i: number, sources: Mes
           partSources?.push(at);
         }
         break;
+      case "search_result":
+        parts.push({ type: "text", text: searchResultText(block, at) });
+        partSources?.push(at);
+        break;
       case "tool_result": {
         if (!block.tool_use_id) fail(`${at}.tool_use_id`, "a tool_result needs the tool_use_id it answers.");
         const { text, images } = toolResultContent(block, at, resultSources);
@@ -161,6 +165,7 @@ function pushAssistant(out: Message[], message: MessageParam, i: number, sources
       }
       case "image":
       case "document":
+      case "search_result":
       case "tool_result":
         fail(`${at}.type`, `a '${type}' block belongs in a user message.`);
         break;
@@ -179,7 +184,7 @@ function pushAssistant(out: Message[], message: MessageParam, i: number, sources
 
 function toImagePart(block: { source?: ContentBlock["source"] }, at: string): ContentPart {
   const source = block.source;
-  if (!source) return fail(`${at}.source`, "an image needs a source.");
+  if (!source || typeof source === "string") return fail(`${at}.source`, "an image needs a source object.");
   if (source.type === "url") {
     if (!source.url) fail(`${at}.source.url`, "missing.");
     // The plugin loads it with the core's image loader (its size cap and private-address guard).
@@ -197,9 +202,9 @@ function toImagePart(block: { source?: ContentBlock["source"] }, at: string): Co
  * one type only), after the title; a `content` source is its own text and image blocks. URLs and
  * Files API ids are not read by the gateway.
  */
-function toDocumentParts(block: { source?: BlockSource; title?: string | null }, at: string): ContentPart[] {
+function toDocumentParts(block: { source?: BlockSource | string; title?: string | null }, at: string): ContentPart[] {
   const source = block.source;
-  if (!source) return fail(`${at}.source`, "a document needs a source.");
+  if (!source || typeof source === "string") return fail(`${at}.source`, "a document needs a source object.");
   const title = block.title ? `${block.title}\n\n` : "";
   switch (source.type) {
     case "base64": {
@@ -238,6 +243,18 @@ function toDocumentParts(block: { source?: BlockSource; title?: string | null },
 }
 
 /**
+ * A search result (Anthropic's blocks for retrieval results) as text every model reads: its title,
+ * its source, then its text blocks. Citations, which need Anthropic's own models, are not made.
+ */
+function searchResultText(block: { source?: BlockSource | string; title?: string | null; content?: readonly { type: string; text?: string }[] | string }, at: string): string {
+  if (typeof block.source !== "string") return fail(`${at}.source`, "a search_result needs its source as a string.");
+  if (typeof block.title !== "string") return fail(`${at}.title`, "a search_result needs a title.");
+  if (!Array.isArray(block.content)) return fail(`${at}.content`, "a search_result needs its content as text blocks.");
+  const texts = block.content.map((part, k) => (part.type === "text" ? (part.text ?? "") : fail(`${at}.content[${k}].type`, "a search_result holds text blocks.")));
+  return `${block.title}\n${block.source}\n\n${texts.join("\n")}`;
+}
+
+/**
  * A tool_result's content: its text (and a text document's) for the tool message; its images and
  * files (a PDF document) for the user message after the results, as chat tool messages hold text only.
  */
@@ -251,6 +268,7 @@ function toolResultContent(block: ContentBlock, at: string, imageSources: string
     content.forEach((part, k) => {
       const where = `${at}.content[${k}]`;
       if (part.type === "text") addText(part.text ?? "");
+      else if (part.type === "search_result") addText(searchResultText(part, where));
       else if (part.type === "image") {
         images.push(toImagePart(part, where));
         imageSources?.push(where);
