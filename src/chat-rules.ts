@@ -1,5 +1,5 @@
 import { InvalidRequestError } from "./errors.ts";
-import { inlineFile } from "./file-parts.ts";
+import { inlineAudio, inlineFile } from "./file-parts.ts";
 import type { ChatRequest, Message } from "./schemas/chat.ts";
 
 /**
@@ -75,6 +75,11 @@ function assertMessage(message: Message, i: number): void {
       if (part.type === "image_url") {
         if (message.role !== "user") fail(`Invalid '${where}.type': image_url parts are only allowed in user messages.`, `${where}.type`);
         if (!part.image_url?.url) fail(`Missing required parameter: '${where}.image_url.url'.`, `${where}.image_url.url`);
+      }
+      if (part.type === "input_audio") {
+        if (message.role !== "user") fail(`Invalid '${where}.type': input_audio parts are only allowed in user messages.`, `${where}.type`);
+        if (!part.input_audio) fail(`Missing required parameter: '${where}.input_audio'.`, `${where}.input_audio`);
+        inlineAudio(part, where);
       }
       if (part.type === "file") {
         if (message.role !== "user") fail(`Invalid '${where}.type': file parts are only allowed in user messages.`, `${where}.type`);

@@ -91,6 +91,20 @@ export function fileNameFor(mimeType: string): string {
   return `document.${extension}`;
 }
 
+/**
+ * A chat `input_audio` part (`{data, format: "wav" | "mp3"}`, OpenAI's) as a media type and base64;
+ * data that is not base64 is a 400 naming `${param}.input_audio.data`.
+ */
+export function inlineAudio(part: ContentPart, param: string): InlineFile {
+  const audio = part.input_audio;
+  if (!audio) throw new InvalidRequestError(`Missing required parameter: '${param}.input_audio'.`, { param: `${param}.input_audio` });
+  const data = audio.data.replace(WHITESPACE, "");
+  if (data === "" || !BASE64.test(data)) {
+    throw new InvalidRequestError(`Invalid '${param}.input_audio.data': expected base64 audio.`, { param: `${param}.input_audio.data` });
+  }
+  return { mimeType: audio.format === "mp3" ? "audio/mp3" : "audio/wav", data };
+}
+
 /** A text file's content (`text/*`, JSON, XML) as a string; undefined for other types. */
 export function textOfFile(file: InlineFile): string | undefined {
   const type = file.mimeType;

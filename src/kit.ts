@@ -49,7 +49,7 @@ export { tokenLogprobs } from "./token-logprobs.ts";
 export type { LogProb, TopLogProb } from "./token-logprobs.ts";
 export { THINKING_BUDGET, thinkingBudgetOf, withThinkingBudget } from "./thinking-budget.ts";
 export { imagePartKey, loadImage, loadMessageImages, parseDataUrl } from "./image-fetch.ts";
-export { inlineFile, textOfFile } from "./file-parts.ts";
+export { inlineAudio, inlineFile, textOfFile } from "./file-parts.ts";
 export type { InlineFile } from "./file-parts.ts";
 export type { ImageFetchOptions, InlineImage, MessageImagesOptions } from "./image-fetch.ts";
 export type { Logger } from "./logger.ts";

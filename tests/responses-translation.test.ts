@@ -84,8 +84,9 @@ describe("through the openai-compatible plugin", () => {
       content: [{ type: "text", text: "Compare." }, { type: "file", file: { file_data: pdf, filename: "a.pdf" } }, { type: "file", file: { file_id: "file-abc123" } }],
     });
     const file = { type: "file" as const, file: { file_id: "file-abc123", filename: "a.pdf" } };
-    await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: [{ type: "text", text: "Read it." }, file] }] });
-    expect((lastChatBody().messages as unknown[])[0]).toEqual({ role: "user", content: [{ type: "text", text: "Read it." }, file] });
+    const audio = { type: "input_audio" as const, input_audio: { data: "SUQz", format: "mp3" as const } };
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: [{ type: "text", text: "Read it." }, file, audio] }] });
+    expect((lastChatBody().messages as unknown[])[0]).toEqual({ role: "user", content: [{ type: "text", text: "Read it." }, file, audio] });
   });
 
   test("a function output's images reach the upstream after the tool messages as a user message; input_items lists them in OpenAI's form", async () => {

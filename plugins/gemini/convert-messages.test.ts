@@ -95,6 +95,14 @@ describe("user and assistant messages", () => {
     );
   });
 
+  test("input_audio parts become inlineData audio/wav or audio/mp3", () => {
+    expect(
+      convert([{ role: "user", content: [{ type: "text", text: "Transcribe." }, { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } }, { type: "input_audio", input_audio: { data: "SUQz", format: "mp3" } }] }]),
+    ).toEqual({
+      contents: [{ role: "user", parts: [{ text: "Transcribe." }, { inlineData: { mimeType: "audio/wav", data: "UklGRg==" } }, { inlineData: { mimeType: "audio/mp3", data: "SUQz" } }] }],
+    });
+  });
+
   test("an assistant message with empty content and no tool calls adds nothing", () => {
     expect(convert([{ role: "user", content: "a" }, { role: "assistant", content: "" }, { role: "user", content: "b" }])).toEqual({
       contents: [{ role: "user", parts: [{ text: "a" }, { text: "b" }] }],

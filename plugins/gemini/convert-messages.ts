@@ -1,4 +1,4 @@
-import { imagePartKey, inlineFile, InvalidRequestError, type ContentPart, type Message } from "../../src/kit.ts";
+import { imagePartKey, inlineAudio, inlineFile, InvalidRequestError, type ContentPart, type Message } from "../../src/kit.ts";
 import type { GeminiContent, GeminiInlineData, GeminiPart, GeminiRole, JsonObject } from "./wire.ts";
 import { thoughtSignatureOf } from "./tool-call-id.ts";
 
@@ -97,6 +97,8 @@ function userParts(content: Message["content"], i: number, images: LoadedImages)
       case "file":
         // PDFs, text, audio, video: Gemini reads them inline, and refuses a type it does not take.
         return { inlineData: inlineFile(part, `messages[${i}].content[${j}]`) };
+      case "input_audio":
+        return { inlineData: inlineAudio(part, `messages[${i}].content[${j}]`) };
       default: {
         const unknownType: never = type;
         throw new InvalidRequestError(`Invalid 'messages[${i}].content[${j}].type': ${String(unknownType)}.`, {

@@ -320,6 +320,15 @@ describe("files", () => {
     }
   });
 
+  test("Chat Completions input_audio (what the openai SDK and the AI SDK's chat provider send for audio) reaches Gemini inline", async () => {
+    const wav = Buffer.from("RIFF\0\0\0\0WAVEfmt ").toString("base64");
+    await client.chat.completions.create({
+      model: "gemini-2.5-flash",
+      messages: [{ role: "user", content: [{ type: "text", text: "Transcribe." }, { type: "input_audio", input_audio: { data: wav, format: "wav" } }] }],
+    });
+    expect(contentsSent()).toEqual([{ role: "user", parts: [{ text: "Transcribe." }, { inlineData: { mimeType: "audio/wav", data: wav } }] }]);
+  });
+
   test("a file Gemini cannot be given (an uploaded file's id) is a 400 naming it on each surface, before Gemini is called", async () => {
     const chat = await failure(client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: [{ type: "file", file: { file_id: "file-abc" } }] }] }));
     expect(chat).toMatchObject({ status: 400, param: "messages[0].content[0].file.file_id" });

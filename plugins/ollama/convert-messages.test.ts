@@ -112,6 +112,11 @@ describe("content parts", () => {
     );
   });
 
+  test("audio is a 400 naming the part: Ollama takes none", () => {
+    const messages: Message[] = [{ role: "user", content: [{ type: "text", text: "x" }, { type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } }] }];
+    expect(() => toOllamaMessages(messages, none)).toThrow(expect.objectContaining({ status: 400, param: "messages[0].content[1].type" }));
+  });
+
   test("an image part that was not loaded is a bug, not a silent drop", () => {
     const messages: Message[] = [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.com/a.png" } }] }];
     expect(() => toOllamaMessages(messages, none)).toThrow("image messages[0].content[0] was not loaded");

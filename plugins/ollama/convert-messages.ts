@@ -72,8 +72,11 @@ function userTextOf(content: Message["content"], i: number): string {
   const texts: string[] = [];
   content.forEach((part, j) => {
     if (part.type === "text") texts.push(part.text ?? "");
-    if (part.type !== "file") return;
     const param = `messages[${i}].content[${j}]`;
+    if (part.type === "input_audio") {
+      throw new InvalidRequestError(`Invalid '${param}.type': Ollama takes no audio; send its transcript as text.`, { param: `${param}.type` });
+    }
+    if (part.type !== "file") return;
     const file = inlineFile(part, param);
     const text = textOfFile(file);
     if (text === undefined) {

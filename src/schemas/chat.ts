@@ -9,13 +9,22 @@ import { Nullable, open, Usage } from "./common.ts";
  */
 export const ContentPart = Type.Object(
   {
-    type: Type.Union([Type.Literal("text"), Type.Literal("image_url"), Type.Literal("file")]),
+    type: Type.Union([Type.Literal("text"), Type.Literal("image_url"), Type.Literal("file"), Type.Literal("input_audio")]),
     text: Type.Optional(Type.String()),
     image_url: Type.Optional(
       Type.Object(
         {
           url: Type.String({ description: "http(s) URL or `data:` URL" }),
           detail: Type.Optional(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high")])),
+        },
+        open,
+      ),
+    ),
+    input_audio: Type.Optional(
+      Type.Object(
+        {
+          data: Type.String({ description: "base64 audio" }),
+          format: Type.Union([Type.Literal("wav"), Type.Literal("mp3")]),
         },
         open,
       ),

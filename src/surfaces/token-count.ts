@@ -42,6 +42,17 @@ function fileTokens(part: ContentPart, count: Counter): number {
   return pdfPageCount(Buffer.from(file.data, "base64")) * PER_PDF_PAGE;
 }
 
+function partTokens(part: ContentPart, count: Counter): number {
+  switch (part.type) {
+    case "text":
+      return countText(part.text ?? "", count);
+    case "file":
+      return fileTokens(part, count);
+    default:
+      return PER_IMAGE;
+  }
+}
+
 // Claude Code resends the same system prompt and tool list every turn: long segments are counted
 // once. Keyed by a hash of the text (not the text itself), so the cache stays small whatever it holds.
 const cache = new Map<number | bigint, number>();
@@ -126,7 +137,7 @@ function countWith(count: Counter, messages: readonly Message[], tools: readonly
     n += PER_MESSAGE;
     const content = message.content;
     if (typeof content === "string") n += countText(content, count);
-    else if (content) for (const part of content) n += part.type === "text" ? countText(part.text ?? "", count) : part.type === "file" ? fileTokens(part, count) : PER_IMAGE;
+    else if (content) for (const part of content) n += partTokens(part, count);
     const reasoning = (message as { reasoning_content?: unknown }).reasoning_content;
     if (typeof reasoning === "string") n += countText(reasoning, count);
     for (const call of message.tool_calls ?? []) n += countText(call.function.name, count) + countText(call.function.arguments, count);
