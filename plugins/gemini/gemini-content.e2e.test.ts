@@ -361,6 +361,27 @@ describe("thinking off on a model that always thinks", () => {
   });
 });
 
+describe("thinking levels a Gemini 3 model lacks", () => {
+  test("effort none (minimal) on a model without minimal is asked again at low; medium on one without medium at high; then at once", async () => {
+    const levelOf = (body: unknown) => (body as { generationConfig?: { thinkingConfig?: { thinkingLevel?: string } } }).generationConfig?.thinkingConfig?.thinkingLevel;
+    upstream.answer((call) => {
+      if (!call.path.includes("gemini-3-pro-preview:")) return undefined;
+      const level = levelOf(call.body);
+      if (level === "minimal" || level === "medium") {
+        return json({ error: { code: 400, message: `Thinking level ${level.toUpperCase()} is not supported for this model. Please retry with other thinking level.`, status: "INVALID_ARGUMENT" } }, 400);
+      }
+      return undefined;
+    });
+    const levels = () => upstream.requests.filter((r) => r.path.includes("gemini-3-pro-preview:")).map((r) => levelOf(r.body));
+    const ask = (reasoning_effort: "none" | "medium") => client.chat.completions.create({ model: "gemini/gemini-3-pro-preview", messages: [{ role: "user", content: "Hi" }], reasoning_effort });
+    expectOpenAI("CreateChatCompletionResponse", await ask("none"));
+    await ask("medium");
+    await ask("none");
+    await ask("medium");
+    expect(levels()).toEqual(["minimal", "low", "medium", "high", "low", "high"]);
+  });
+});
+
 describe("embeddings", () => {
   test("a string → one batchEmbedContents request; the OpenAI list shape back", async () => {
     const result = await client.embeddings.create({ model: "gemini-embedding-001", input: "Hello world" });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidRequestError } from "../../src/kit.ts";
-import { LOGPROBS, THINKING_OFF } from "./refusals.ts";
+import { LEVEL_MEDIUM, LEVEL_MINIMAL, LOGPROBS, THINKING_OFF, THINKING_UNSUPPORTED } from "./refusals.ts";
 import type { GeminiGenerateRequest } from "./wire.ts";
 
 const body = (config: GeminiGenerateRequest["generationConfig"]): GeminiGenerateRequest => ({ contents: [{ role: "user", parts: [{ text: "Hi" }] }], generationConfig: config });
@@ -26,5 +26,28 @@ describe("Gemini's refusable features", () => {
     }
     expect(THINKING_OFF.isRefusal(new InvalidRequestError("The thinking budget (52428) is invalid."))).toBe(false);
     expect(THINKING_OFF.without(asked).generationConfig).toEqual({ maxOutputTokens: 50 });
+  });
+
+  test("thinking levels a model lacks: minimal is asked again as low, medium as high, each only on its own refusal", () => {
+    const minimal = body({ thinkingConfig: { thinkingLevel: "minimal" } });
+    const medium = body({ temperature: 1, thinkingConfig: { thinkingLevel: "medium", includeThoughts: true } });
+    expect([LEVEL_MINIMAL.asks(minimal), LEVEL_MINIMAL.asks(medium), LEVEL_MEDIUM.asks(medium)]).toEqual([true, false, true]);
+    for (const words of ["Thinking level MINIMAL is not supported for this model. Please retry with other thinking level.", "'minimal' is not a supported thinking level for this model. Allowed values are: medium, low, high."]) {
+      expect(LEVEL_MINIMAL.isRefusal(new InvalidRequestError(words))).toBe(true);
+    }
+    expect(LEVEL_MEDIUM.isRefusal(new InvalidRequestError("Thinking level MEDIUM is not supported for this model. Please retry with other thinking level."))).toBe(true);
+    expect(LEVEL_MINIMAL.isRefusal(new InvalidRequestError("Thinking level MEDIUM is not supported for this model."))).toBe(false);
+    expect(LEVEL_MINIMAL.without(minimal).generationConfig).toEqual({ thinkingConfig: { thinkingLevel: "low" } });
+    expect(LEVEL_MEDIUM.without(medium).generationConfig).toEqual({ temperature: 1, thinkingConfig: { thinkingLevel: "high", includeThoughts: true } });
+  });
+
+  test("a model with no thinking settings is asked without them", () => {
+    const asked = body({ temperature: 1, thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } });
+    expect(THINKING_UNSUPPORTED.asks(asked)).toBe(true);
+    expect(THINKING_UNSUPPORTED.asks(body({}))).toBe(false);
+    expect(THINKING_UNSUPPORTED.isRefusal(new InvalidRequestError("thinking_config is not supported."))).toBe(true);
+    expect(THINKING_UNSUPPORTED.isRefusal(new InvalidRequestError("Thinking level is not supported for this model."))).toBe(true);
+    expect(THINKING_UNSUPPORTED.isRefusal(new InvalidRequestError("Thinking level MINIMAL is not supported for this model."))).toBe(false);
+    expect(THINKING_UNSUPPORTED.without(asked).generationConfig).toEqual({ temperature: 1 });
   });
 });

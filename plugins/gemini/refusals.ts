@@ -1,5 +1,5 @@
 import { FeatureRefusals, InvalidRequestError, type RefusableFeature } from "../../src/kit.ts";
-import type { GeminiGenerateRequest } from "./wire.ts";
+import type { GeminiGenerateRequest, GeminiThinkingConfig } from "./wire.ts";
 
 /**
  * Gemini answers a request with `responseLogprobs` for a model without log probabilities (most of
@@ -34,5 +34,48 @@ export const THINKING_OFF: RefusableFeature<GeminiGenerateRequest> = {
   },
 };
 
+const withThinking = (body: GeminiGenerateRequest, thinkingConfig: GeminiThinkingConfig | undefined): GeminiGenerateRequest => {
+  const { thinkingConfig: _old, ...generationConfig } = body.generationConfig;
+  return { ...body, generationConfig: thinkingConfig === undefined ? generationConfig : { ...generationConfig, thinkingConfig } };
+};
+
+const isLevelRefusal = (error: unknown, level: string) =>
+  error instanceof InvalidRequestError && /thinking level/i.test(error.message) && new RegExp(`\\b${level}\\b`, "i").test(error.message);
+
+/**
+ * Gemini 3 models take a thinking level, but not each model every level: Gemini 3 Pro has no
+ * `minimal` and no `medium`, and later Flash models no `minimal` ("Thinking level MINIMAL is not
+ * supported for this model. Please retry with other thinking level."; "'minimal' is not a supported
+ * thinking level for this model. Allowed values are: medium, low, high."). The least thinking a
+ * model has stands for `minimal` (`low`)…
+ */
+export const LEVEL_MINIMAL: RefusableFeature<GeminiGenerateRequest> = {
+  note: "gemini model has no minimal thinking level; asking with low",
+  asks: (body) => body.generationConfig.thinkingConfig?.thinkingLevel === "minimal",
+  isRefusal: (error) => isLevelRefusal(error, "minimal"),
+  without: (body) => withThinking(body, { ...body.generationConfig.thinkingConfig, thinkingLevel: "low" }),
+};
+
+/** …and the next level up for `medium` (`high`, Gemini 3 Pro's default). */
+export const LEVEL_MEDIUM: RefusableFeature<GeminiGenerateRequest> = {
+  note: "gemini model has no medium thinking level; asking with high",
+  asks: (body) => body.generationConfig.thinkingConfig?.thinkingLevel === "medium",
+  isRefusal: (error) => isLevelRefusal(error, "medium"),
+  without: (body) => withThinking(body, { ...body.generationConfig.thinkingConfig, thinkingLevel: "high" }),
+};
+
+/**
+ * A model without thinking settings at all (Gemini 2.0: "thinking_config is not supported."; a
+ * level sent to a model that takes none: "Thinking level is not supported for this model.") is
+ * asked without one: it answers as it does.
+ */
+export const THINKING_UNSUPPORTED: RefusableFeature<GeminiGenerateRequest> = {
+  note: "gemini model takes no thinking settings; asking without them",
+  asks: (body) => body.generationConfig.thinkingConfig !== undefined,
+  isRefusal: (error) => error instanceof InvalidRequestError && /thinking_?config is not supported|thinking level is not supported for this model/i.test(error.message),
+  without: (body) => withThinking(body, undefined),
+};
+
 /** One per plugin instance: which models refused what. */
-export const geminiRefusals = (): FeatureRefusals<GeminiGenerateRequest> => new FeatureRefusals([LOGPROBS, THINKING_OFF]);
+export const geminiRefusals = (): FeatureRefusals<GeminiGenerateRequest> =>
+  new FeatureRefusals([LOGPROBS, THINKING_OFF, LEVEL_MINIMAL, LEVEL_MEDIUM, THINKING_UNSUPPORTED]);
