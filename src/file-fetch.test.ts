@@ -13,6 +13,22 @@ const files = Bun.serve({
     if (path === "/q3%20report.pdf") return new Response(PDF, { headers: { "content-type": "application/octet-stream" } });
     if (path === "/notes") return new Response("hello", { headers: { "content-type": "text/plain; charset=utf-8" } });
     if (path === "/to-notes") return Response.redirect("/notes", 302);
+    if (path === "/slow") {
+      // A byte now and then for a minute, unless the client leaves.
+      let timer: ReturnType<typeof setInterval> | undefined;
+      const body = new ReadableStream({
+        start: (controller) => void (timer = setInterval(() => controller.enqueue(new Uint8Array([37])), 50)),
+        cancel: () => {
+          clearInterval(timer);
+          served.push("/slow cancelled");
+        },
+      });
+      request.signal.addEventListener("abort", () => {
+        clearInterval(timer);
+        served.push("/slow aborted");
+      });
+      return new Response(body, { headers: { "content-type": "application/pdf" } });
+    }
     return new Response("no", { status: 404 });
   },
 });
@@ -38,6 +54,19 @@ describe("loadFileUrls", () => {
     expect((chat.messages[1]!.content as { file?: object }[])[1]!.file).toEqual({ file_url: at("/q3%20report.pdf") });
     expect(hasFileUrls(chat.messages)).toBe(true);
     expect(hasFileUrls(loaded.messages)).toBe(false);
+  });
+
+  test("the request's files share one budget; a failure stops the other fetches", async () => {
+    const two = request([{ role: "user", content: [fileAt(at("/q3%20report.pdf")), fileAt(at("/notes"))] }]);
+    const over = await failure(loadFileUrls(two, { ...open, budgetBytes: PDF.length + 2 }));
+    expect(over).toMatchObject({ status: 400, message: expect.stringContaining(`larger than ${PDF.length + 2} bytes together`) });
+    expect((await loadFileUrls(two, { ...open, budgetBytes: PDF.length + 5 })).messages[0]!.content).toHaveLength(2);
+
+    const slowAndMissing = request([{ role: "user", content: [fileAt(at("/slow")), fileAt(at("/missing.pdf"))] }]);
+    expect(await failure(loadFileUrls(slowAndMissing, open))).toMatchObject({ status: 400, param: "messages[0].content[1].file.file_url" });
+    // The slow file's fetch is dropped at once, not left to its 15 s time-out.
+    for (let i = 0; i < 50 && !served.some((line) => line.startsWith("/slow ")); i++) await Bun.sleep(20);
+    expect(served.some((line) => line.startsWith("/slow "))).toBe(true);
   });
 
   test("a failure is a 400 naming the part: an HTTP error, a private address unless allowed, too many files", async () => {

@@ -1,20 +1,25 @@
 import { InvalidRequestError } from "./errors.ts";
-import { fileNameFor, typeByName } from "./file-parts.ts";
+import { fileNameFor, type InlineFile, typeByName } from "./file-parts.ts";
 import { fetchInline, type FetchKind, type MessageImagesOptions } from "./image-fetch.ts";
 import type { ChatRequest, ContentPart, Message } from "./schemas/chat.ts";
 
 /** Content types that say nothing of a file's kind: its name's extension says more. */
 const GENERIC = new Set(["", "application/octet-stream", "binary/octet-stream", "application/x-download", "application/force-download"]);
 
+/** What one request's files may weigh together: a whole request's limit at Anthropic and OpenAI (32 MB). */
+export const FILES_BUDGET_BYTES = 32 * 1024 * 1024;
+
 const FILE: FetchKind = {
   noun: "file",
   typeOf: (type, url) => (GENERIC.has(type) ? (typeByName(url.pathname) ?? "application/octet-stream") : type),
-  // A PDF request's limit at Anthropic and OpenAI.
-  maxBytes: 32 * 1024 * 1024,
+  maxBytes: FILES_BUDGET_BYTES,
 };
 
-/** How many files one request may have the gateway fetch (each up to 32 MiB). */
-export const MAX_FETCHED_FILES = 8;
+/**
+ * How many files one request may have the gateway fetch, the conversation's earlier ones included
+ * (a provider is sent them all again each turn): a bound on the fetches one request starts.
+ */
+export const MAX_FETCHED_FILES = 32;
 
 /** Whether a conversation has file parts named by URL (a loop over the messages; nothing is allocated). */
 export function hasFileUrls(messages: readonly Message[]): boolean {
@@ -30,10 +35,11 @@ export function hasFileUrls(messages: readonly Message[]): boolean {
  * The request with each file part named by URL (`file.file_url`: Responses' `input_file.file_url`,
  * an Anthropic `url` document) holding its data instead, as a data URL with a file name (the one
  * given, else the URL's last segment, else `document.<ext>`), fetched in parallel under the image
- * loader's rules (the address guard on every hop, 32 MiB, 15 s). A failure is a 400 naming the part
- * (`messages[i].content[j].file.file_url`). Messages without such parts are the same objects.
+ * loader's rules (the address guard on every hop, 15 s) and 32 MiB for all of them together. A
+ * failure is a 400 naming the part (`messages[i].content[j].file.file_url`) and stops the other
+ * fetches. Messages without such parts are the same objects.
  */
-export async function loadFileUrls(chat: ChatRequest, o: MessageImagesOptions): Promise<ChatRequest> {
+export async function loadFileUrls(chat: ChatRequest, o: MessageImagesOptions & { budgetBytes?: number }): Promise<ChatRequest> {
   const targets: { i: number; j: number; url: string }[] = [];
   chat.messages.forEach((message, i) => {
     if (!Array.isArray(message.content)) return;
@@ -42,16 +48,26 @@ export async function loadFileUrls(chat: ChatRequest, o: MessageImagesOptions): 
       if (!url) return;
       if (targets.length >= MAX_FETCHED_FILES) {
         const param = `messages[${i}].content[${j}].file.file_url`;
-        throw new InvalidRequestError(`Invalid '${param}': at most ${MAX_FETCHED_FILES} files are fetched by URL per request; send the others as file_data.`, { param });
+        throw new InvalidRequestError(`Invalid '${param}': at most ${MAX_FETCHED_FILES} files are fetched by URL for one request, the conversation's earlier ones included.`, { param });
       }
       targets.push({ i, j, url });
     });
   });
+  const failed = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, failed.signal]) : failed.signal;
+  const total = o.budgetBytes ?? FILES_BUDGET_BYTES;
+  const budget = { left: total, total };
   const messages = chat.messages.slice();
   await Promise.all(
     targets.map(async ({ i, j, url }) => {
       const param = `messages[${i}].content[${j}].file.file_url`;
-      const file = await fetchInline(url, { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch, resolve: o.resolve }, FILE);
+      let file: InlineFile;
+      try {
+        file = await fetchInline(url, { allowPrivate: o.allowPrivate, signal, param, fetch: o.fetch, resolve: o.resolve, budget }, FILE);
+      } catch (error) {
+        failed.abort(); // the request fails with this error: the other fetches stop
+        throw error;
+      }
       const message = messages[i]!;
       // The message's own copy, made once (its parts may load in any order).
       const parts = (message === chat.messages[i] ? (messages[i] = { ...message, content: (message.content as ContentPart[]).slice() }) : message).content as ContentPart[];

@@ -22,6 +22,8 @@ export interface ImageFetchOptions {
   fetch?: typeof fetch;
   /** Every address of a host name; default the system resolver (getaddrinfo), asked once per hop. */
   resolve?: ImageNetwork["resolve"];
+  /** Bytes several fetches share (one request's files): each takes what it reads from `left`. */
+  budget?: { left: number; readonly total: number };
 }
 
 const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*)(;base64)?,(.*)$/is;
@@ -121,16 +123,22 @@ export async function fetchInline(url: string, o: ImageFetchOptions, kind: Fetch
     await response.body?.cancel().catch(() => undefined);
     return fail(typed.refused);
   }
+  const budget = o.budget;
+  const overBudget = () => `the request's ${kind.noun}s are larger than ${budget!.total} bytes together.`;
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (declared > maxBytes) fail(`the ${kind.noun} is larger than ${maxBytes} bytes.`);
+  if (budget && declared > budget.left) {
+    await response.body?.cancel().catch(() => undefined);
+    fail(overBudget());
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
-      if (size > maxBytes) {
+      if (size > maxBytes || (budget && (budget.left -= chunk.byteLength) < 0)) {
         await response.body?.cancel().catch(() => undefined);
-        fail(`the ${kind.noun} is larger than ${maxBytes} bytes.`);
+        fail(size > maxBytes ? `the ${kind.noun} is larger than ${maxBytes} bytes.` : overBudget());
       }
       chunks.push(chunk);
     }

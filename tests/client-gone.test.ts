@@ -34,3 +34,45 @@ test("a client that leaves a non-stream request is 499 client_gone in the log an
   expect(metrics).toContain('ollaix_requests_total{surface="chat",model="hang-model",provider="hang",key="",status="499"} 1');
   expect(metrics).not.toMatch(/ollaix_upstream_errors_total\{[^}]*provider="hang"/);
 });
+
+test("a client that leaves while the gateway fetches its file by URL is 499 client_gone, and the fetch stops", async () => {
+  let cancelled = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const slow = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: () =>
+      new Response(
+        new ReadableStream({
+          start: (body) => void (timer = setInterval(() => body.enqueue(new Uint8Array([37])), 50)),
+          cancel: () => {
+            clearInterval(timer);
+            cancelled = true;
+          },
+        }),
+        { headers: { "content-type": "application/pdf" } },
+      ),
+  });
+  const files = await startTestGateway({ LOG_LEVEL: "info", IMAGE_FETCH_ALLOW_PRIVATE: "true" }, [hanging]);
+  try {
+    const controller = new AbortController();
+    const input = [{ role: "user", content: [{ type: "input_file", file_url: `http://127.0.0.1:${slow.port}/a.pdf` }] }];
+    const pending = fetch(`${files.url}/v1/responses`, { ...jsonPost({ model: "hang-model", input }), signal: controller.signal });
+    await Bun.sleep(150); // the fetch has begun, past the scope's first tick
+    controller.abort();
+    await pending.catch(() => undefined);
+    let line: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && !line; i++) {
+      line = files.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.model === "hang-model");
+      if (!line) await Bun.sleep(20);
+    }
+    expect(line).toMatchObject({ status: 499, error: "client_gone" });
+    for (let i = 0; i < 50 && !cancelled; i++) await Bun.sleep(20);
+    expect(cancelled).toBe(true);
+    expect(files.logs.some((l) => l.includes('"level":"error"'))).toBe(false);
+  } finally {
+    clearInterval(timer);
+    await files.close();
+    await slow.stop(true);
+  }
+});

@@ -115,12 +115,12 @@ export class Pipeline {
     try {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
-      const loaded = this.#fileLoader(call, chat);
+      const loaded = this.#fileLoader(chat);
       const result = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         const waitStart = performance.now();
         try {
-          const whole = loaded ? await loaded() : chat;
+          const whole = loaded ? await loaded(scope.signal) : chat;
           const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
           call.onProvider?.();
           return await scope.deadline(provider.chat(sent, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
@@ -148,14 +148,14 @@ export class Pipeline {
     try {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
-      const loaded = this.#fileLoader(call, chat);
+      const loaded = this.#fileLoader(chat);
       // Only the first chunk is retried: once a stream has started, its failure is the stream's.
       const { first, iterator, scope, ctx } = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         let iterator: AsyncIterator<ChunkBatch> | undefined;
         const waitStart = performance.now();
         try {
-          const whole = loaded ? await loaded() : chat;
+          const whole = loaded ? await loaded(scope.signal) : chat;
           const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
           call.onProvider?.();
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
@@ -208,14 +208,14 @@ export class Pipeline {
     try {
       assertToolChoice(chat); // a request the completion would refuse is not counted either
       const admission = await this.#admit(call, chat.model, t);
-      const loaded = this.#fileLoader(call, chat);
+      const loaded = this.#fileLoader(chat);
       const inputTokens = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope } = this.#target(call, chat, t, model);
         const waitStart = performance.now();
         try {
           // A provider counts the files it is given; the estimate goes by the URL alone (a page a file).
           return provider.countTokens
-            ? await scope.deadline(provider.countTokens(loaded ? await loaded() : chat, ctx), this.#deps.config.upstreamTimeoutMs, "token count")
+            ? await scope.deadline(provider.countTokens(loaded ? await loaded(scope.signal) : chat, ctx), this.#deps.config.upstreamTimeoutMs, "token count")
             : await estimate();
         } finally {
           t.upstreamMs += performance.now() - waitStart;
@@ -282,14 +282,15 @@ export class Pipeline {
 
   /**
    * For a request with files named by URL (file-fetch.ts): their loader, run once, in the first
-   * attempt (after admission: a refused request fetches nothing), its result kept for the others.
-   * Undefined for any other request (a loop over its messages, nothing allocated).
+   * attempt (after admission: a refused request fetches nothing) under that attempt's signal (a
+   * client that leaves stops it as a client that left), its result kept for the others. Undefined
+   * for any other request (a loop over its messages, nothing allocated).
    */
-  #fileLoader(call: CallInfo, chat: ChatRequest): (() => Promise<ChatRequest>) | undefined {
+  #fileLoader(chat: ChatRequest): ((signal: AbortSignal) => Promise<ChatRequest>) | undefined {
     if (!hasFileUrls(chat.messages)) return undefined;
     let loading: Promise<ChatRequest> | undefined;
-    const options = { allowPrivate: this.#deps.config.imageFetchAllowPrivate, signal: call.life ?? call.request.signal };
-    return () => (loading ??= loadFileUrls(chat, options));
+    const allowPrivate = this.#deps.config.imageFetchAllowPrivate;
+    return (signal) => (loading ??= loadFileUrls(chat, { allowPrivate, signal }));
   }
 
   /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */
