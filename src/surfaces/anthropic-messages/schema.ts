@@ -124,12 +124,29 @@ export type ToolChoiceParam = Static<typeof ToolChoiceParam>;
 
 export const ThinkingParam = Type.Object(
   {
-    type: Type.Union([Type.Literal("enabled"), Type.Literal("disabled"), Type.Literal("adaptive")]),
+    type: Type.Union([Type.Literal("enabled"), Type.Literal("disabled"), Type.Literal("adaptive"), Type.Literal("between_tools")]),
     budget_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   open,
 );
 export type ThinkingParam = Static<typeof ThinkingParam>;
+
+/** Structured outputs: the answer's text is JSON that follows `schema`. */
+export const OutputFormat = Type.Object({ type: Type.Literal("json_schema"), schema: Type.Object({}, open) }, open);
+export type OutputFormat = Static<typeof OutputFormat>;
+
+export const OutputConfig = Type.Object(
+  {
+    effort: Type.Optional(
+      Type.Union([Type.Literal("low"), Type.Literal("medium"), Type.Literal("high"), Type.Literal("xhigh"), Type.Literal("max"), Type.Null()], {
+        description: "the chat request's reasoning_effort, unless thinking gives one (an enabled budget, or disabled)",
+      }),
+    ),
+    format: Type.Optional(Type.Union([OutputFormat, Type.Null()], { description: "structured outputs: the chat request's response_format json_schema" })),
+  },
+  open,
+);
+export type OutputConfig = Static<typeof OutputConfig>;
 
 /** What `/v1/messages` and `/v1/messages/count_tokens` share: the conversation and its tools. */
 const promptFields = {
@@ -139,6 +156,9 @@ const promptFields = {
   tools: Type.Optional(Type.Array(ToolParam)),
   tool_choice: Type.Optional(ToolChoiceParam),
   thinking: Type.Optional(ThinkingParam),
+  output_config: Type.Optional(OutputConfig),
+  /** The structured-outputs beta's name for `output_config.format`. */
+  output_format: Type.Optional(Type.Union([OutputFormat, Type.Null()])),
 };
 
 export const MessagesRequest = Type.Object(

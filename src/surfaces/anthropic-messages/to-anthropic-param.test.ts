@@ -72,6 +72,8 @@ describe("toAnthropicPath", () => {
     ["messages[9].content", "messages"],
     ["max_completion_tokens", "max_tokens"],
     ["reasoning_effort", "thinking"],
+    ["response_format.json_schema.schema.properties", "output_config.format.schema.properties"],
+    ["response_format", "output_config.format"],
     ["stop", "stop_sequences"],
     ["tools[1].function.parameters.properties", "tools[1].input_schema.properties"],
     ["tools[1].function.name", "tools[1].name"],

@@ -5,6 +5,8 @@ import type { MessageSource } from "./to-chat-request.ts";
 const RULES: RenameRules = [
   [/^max_(?:completion_)?tokens$/, "max_tokens"],
   [/^reasoning_effort$/, "thinking"],
+  [/^response_format\.json_schema\.schema(?=\.|\[|$)/, "output_config.format.schema"],
+  [/^response_format(?=\.|$)/, "output_config.format"],
   [/^stop(?=\[|$)/, "stop_sequences"],
   [/^tools\[(\d+)\]\.function\.parameters(?=\.|\[|$)/, "tools[$1].input_schema"],
   [/^tools\[(\d+)\]\.function(?=\.|$)/, "tools[$1]"],

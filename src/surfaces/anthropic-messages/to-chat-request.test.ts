@@ -209,6 +209,15 @@ describe("tools and sampling", () => {
   });
 });
 
+describe("structured outputs", () => {
+  const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false };
+  test("output_config.format (and the beta's output_format) is the chat request's json_schema response_format", () => {
+    expect(toChatRequest(req({ output_config: { format: { type: "json_schema", schema } } } as never)).response_format).toEqual({ type: "json_schema", json_schema: { name: "output", schema } });
+    expect(toChatRequest(req({ output_format: { type: "json_schema", schema } } as never)).response_format).toEqual({ type: "json_schema", json_schema: { name: "output", schema } });
+    expect(toChatRequest(req({ output_config: { format: null } } as never))).not.toHaveProperty("response_format");
+  });
+});
+
 describe("thinking", () => {
   test.each([
     [{ type: "enabled", budget_tokens: 1024 }, "low"],
@@ -216,9 +225,18 @@ describe("thinking", () => {
     [{ type: "enabled", budget_tokens: 31999 }, "high"],
     [{ type: "disabled" }, "none"],
     [{ type: "adaptive" }, "medium"],
+    [{ type: "between_tools" }, "medium"],
     [undefined, undefined],
   ] as const)("%j → reasoning_effort %s", (thinking, effort) => {
     expect(toReasoningEffort(thinking as never)).toBe(effort as never);
+  });
+  test("output_config.effort is the level where thinking gives none of its own (absent, adaptive); a budget or disabled wins", () => {
+    const effortOf = (extra: object) => toChatRequest(req({ output_config: { effort: "xhigh" }, ...extra } as never)).reasoning_effort;
+    expect(effortOf({})).toBe("xhigh");
+    expect(effortOf({ thinking: { type: "adaptive" } })).toBe("xhigh");
+    expect(effortOf({ thinking: { type: "enabled", budget_tokens: 2000 } })).toBe("low");
+    expect(effortOf({ thinking: { type: "disabled" } })).toBe("none");
+    expect(toChatRequest(req({ output_config: { effort: null } } as never))).not.toHaveProperty("reasoning_effort");
   });
   test("the exact budget rides along, invisible to JSON", () => {
     const chat = toChatRequest(req({ thinking: { type: "enabled", budget_tokens: 5000 } }));

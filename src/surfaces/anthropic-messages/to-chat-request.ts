@@ -30,8 +30,11 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   const user = req.metadata?.user_id;
   if (typeof user === "string" && user !== "") chat.user = user;
   Object.assign(chat, toChatTools(req.tools, req.tool_choice));
-  const effort = toReasoningEffort(req.thinking);
+  const effort = toReasoningEffort(req.thinking, req.output_config?.effort ?? undefined);
   if (effort !== undefined) chat.reasoning_effort = effort;
+  const format = req.output_config?.format ?? req.output_format;
+  // Anthropic's structured outputs: the answer's text is JSON following the schema.
+  if (format) chat.response_format = { type: "json_schema", json_schema: { name: "output", schema: format.schema } };
   const budget = req.thinking?.type === "enabled" ? req.thinking.budget_tokens : undefined;
   return budget === undefined ? chat : withThinkingBudget(chat, budget);
 }
@@ -335,14 +338,16 @@ function toChatToolChoice(choice: ToolChoiceParam): ToolChoice {
  * Gemini levels). A budget picks the level whose Gemini budget (low 1,024, medium 8,192, high
  * 24,576) it is nearest; the exact budget also rides along (thinking-budget.ts).
  */
-export function toReasoningEffort(thinking: ThinkingParam | undefined): ReasoningEffort | undefined {
-  if (!thinking) return undefined;
+export function toReasoningEffort(thinking: ThinkingParam | undefined, effort?: ReasoningEffort): ReasoningEffort | undefined {
+  // `output_config.effort` is the level where thinking gives none of its own.
+  if (!thinking) return effort;
   const type = thinking.type;
   switch (type) {
     case "disabled":
       return "none";
     case "adaptive":
-      return "medium";
+    case "between_tools":
+      return effort ?? "medium";
     case "enabled": {
       const budget = thinking.budget_tokens;
       if (budget === undefined) return fail("thinking.budget_tokens", "required when thinking.type is 'enabled'.");
