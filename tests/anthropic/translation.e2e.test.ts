@@ -74,17 +74,22 @@ describe("openai-compatible", () => {
   });
 
   test("structured outputs: output_config.format reaches the upstream as a json_schema response_format, output_config.effort as reasoning_effort", async () => {
-    const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
+    const schema = { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
     fake.handle(() => Response.json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: '{"city":"Paris"}' }, finish_reason: "stop" }] }));
     const message = await client.messages.create({
       model: "up/gpt-4o-mini",
       max_tokens: 100,
       messages: [{ role: "user", content: "Capital of France, as JSON." }],
       output_config: { format: { type: "json_schema", schema }, effort: "low" },
+      tools: [{ name: "lookup", description: "Look a city up", input_schema: schema, strict: true }],
     });
     fake.handle(openAIHandler);
     expect(JSON.parse((message.content[0] as Anthropic.TextBlock).text)).toEqual({ city: "Paris" });
-    expect(fake.requests.at(-1)!.body).toMatchObject({ response_format: { type: "json_schema", json_schema: { name: "output", schema } }, reasoning_effort: "low" });
+    expect(fake.requests.at(-1)!.body).toMatchObject({
+      response_format: { type: "json_schema", json_schema: { name: "output", schema } },
+      reasoning_effort: "low",
+      tools: [{ type: "function", function: { name: "lookup", description: "Look a city up", parameters: schema, strict: true } }],
+    });
   });
 
   test("a vLLM-style matched stop string is stop_sequence", async () => {

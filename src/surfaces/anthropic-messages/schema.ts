@@ -106,6 +106,8 @@ export const ToolParam = Type.Object(
     name: Type.String({ minLength: 1 }),
     description: Type.Optional(Type.String()),
     input_schema: Type.Optional(Type.Object({}, open)),
+    /** "Guarantees schema validation on tool names and inputs": the chat function's `strict`. */
+    strict: Type.Optional(Type.Boolean()),
     cache_control: CacheControl,
   },
   open,

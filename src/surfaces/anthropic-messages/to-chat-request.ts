@@ -311,6 +311,7 @@ function toChatTool(tool: ToolParam, i: number): Tool {
   }
   const fn: Tool["function"] = { name: tool.name, parameters: tool.input_schema ?? { type: "object", properties: {} } };
   if (tool.description !== undefined) fn.description = tool.description;
+  if (tool.strict === true) fn.strict = true;
   return { type: "function", function: fn };
 }
 
