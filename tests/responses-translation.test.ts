@@ -72,6 +72,23 @@ describe("through the openai-compatible plugin", () => {
     });
   });
 
+  test("prompt_cache_key, safety_identifier, service_tier and text.verbosity reach the upstream as Chat Completions has them; verbosity is echoed", async () => {
+    const response = await client.responses.create({
+      model: "gpt-4o-mini",
+      input: "Hi",
+      store: false,
+      prompt_cache_key: "conv-42",
+      safety_identifier: "user-hash-7",
+      service_tier: "flex",
+      text: { verbosity: "low" },
+    });
+    expectOpenAI("Response", response);
+    expect(response.text).toEqual({ format: { type: "text" }, verbosity: "low" });
+    expect(lastChatBody()).toMatchObject({ prompt_cache_key: "conv-42", safety_identifier: "user-hash-7", service_tier: "flex", verbosity: "low" });
+    await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false });
+    for (const field of ["prompt_cache_key", "safety_identifier", "service_tier", "verbosity"]) expect(lastChatBody()).not.toHaveProperty(field);
+  });
+
   test("input_file parts reach the upstream as Chat Completions file parts, an uploaded file's id included (the upstream's to read); chat file parts pass as sent", async () => {
     const pdf = `data:application/pdf;base64,${Buffer.from("%PDF-1.7\n").toString("base64")}`;
     await client.responses.create({

@@ -123,7 +123,17 @@ export const ResponsesRequest = Type.Object(
     tools: Type.Optional(Type.Array(ResponsesTool)),
     tool_choice: Type.Optional(ResponsesToolChoice),
     parallel_tool_calls: Type.Optional(Nullable(Type.Boolean())),
-    text: Type.Optional(Nullable(Type.Object({ format: Type.Optional(ResponsesTextFormat) }, open))),
+    text: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            format: Type.Optional(ResponsesTextFormat),
+            verbosity: Type.Optional(Nullable(Type.Union([Type.Literal("low"), Type.Literal("medium"), Type.Literal("high")], { description: "the chat request's verbosity (OpenAI's GPT-5 models read it; others ignore it)" }))),
+          },
+          open,
+        ),
+      ),
+    ),
     reasoning: Type.Optional(
       Nullable(
         Type.Object(
@@ -143,6 +153,9 @@ export const ResponsesRequest = Type.Object(
       Nullable(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), { maxProperties: 16 })),
     ),
     user: Type.Optional(Type.String()),
+    prompt_cache_key: Type.Optional(Nullable(Type.String({ description: "reaches an OpenAI-compatible upstream as sent (OpenAI routes prompt caching by it); others ignore it" }))),
+    safety_identifier: Type.Optional(Nullable(Type.String({ description: "reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
+    service_tier: Type.Optional(Nullable(Type.String({ description: "reaches an OpenAI-compatible upstream as sent (OpenAI's flex and priority tiers); others ignore it" }))),
     store: Type.Optional(Nullable(Type.Boolean({ description: "default true: kept RESPONSES_TTL_S for GET and previous_response_id" }))),
     stream: Type.Optional(Nullable(Type.Boolean())),
     background: Type.Optional(

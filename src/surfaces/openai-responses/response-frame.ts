@@ -22,7 +22,7 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
     reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
     store: request.store !== false,
     temperature: request.temperature ?? null,
-    text: { format: request.text?.format ?? { type: "text" } },
+    text: request.text?.verbosity != null ? { format: request.text.format ?? { type: "text" }, verbosity: request.text.verbosity } : { format: request.text?.format ?? { type: "text" } },
     tool_choice: request.tool_choice ?? "auto",
     tools: (request.tools ?? []).map(echoTool),
     top_p: request.top_p ?? null,

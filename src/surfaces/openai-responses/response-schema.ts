@@ -120,7 +120,7 @@ export const ResponseObject = Type.Object(
     reasoning: Type.Object({ effort: Nullable(Type.String()), summary: Nullable(Type.String()) }),
     store: Type.Boolean(),
     temperature: Nullable(Type.Number()),
-    text: Type.Object({ format: Type.Object({ type: Type.String() }, open) }),
+    text: Type.Object({ format: Type.Object({ type: Type.String() }, open), verbosity: Type.Optional(Type.String()) }),
     tool_choice: Type.Unknown(),
     tools: Type.Array(EchoedTool),
     top_p: Nullable(Type.Number()),

@@ -79,6 +79,11 @@ export function toChatRequest(
   if (typeof request.temperature === "number") chat.temperature = request.temperature;
   if (typeof request.top_p === "number") chat.top_p = request.top_p;
   if (request.user !== undefined) chat.user = request.user;
+  // Chat Completions has these too: OpenAI-compatible upstreams get them as sent, other plugins ignore them.
+  if (request.prompt_cache_key != null) (chat as Record<string, unknown>).prompt_cache_key = request.prompt_cache_key;
+  if (request.safety_identifier != null) (chat as Record<string, unknown>).safety_identifier = request.safety_identifier;
+  if (request.service_tier != null) (chat as Record<string, unknown>).service_tier = request.service_tier;
+  if (request.text?.verbosity != null) (chat as Record<string, unknown>).verbosity = request.text.verbosity;
   if (wantsLogprobs(request.include)) {
     chat.logprobs = true;
     if (request.top_logprobs != null) chat.top_logprobs = request.top_logprobs;
