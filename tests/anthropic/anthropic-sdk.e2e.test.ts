@@ -109,6 +109,16 @@ describe("@anthropic-ai/sdk", () => {
     expect(input_tokens).toBeGreaterThan(8);
   });
 
+  test("countTokens counts a structured output's schema, as the model is given it", async () => {
+    const messages = [{ role: "user" as const, content: "Capital of France?" }];
+    const schema = { type: "object" as const, properties: { city: { type: "string" }, country: { type: "string" } }, required: ["city", "country"], additionalProperties: false };
+    const plain = await client.messages.countTokens({ model: "dummy-model:1.0", messages });
+    const shaped = await client.messages.countTokens({ model: "dummy-model:1.0", messages, output_config: { format: { type: "json_schema", schema } } });
+    const json_schema = { name: "output", schema };
+    expect(shaped.input_tokens).toBe(await countPromptTokens(messages, undefined, { type: "json_schema", json_schema }));
+    expect(shaped.input_tokens).toBeGreaterThan(plain.input_tokens);
+  });
+
   test("the key as Authorization: Bearer (ANTHROPIC_AUTH_TOKEN) works too", async () => {
     const bearer = new Anthropic({ baseURL: gw.url, authToken: KEY, apiKey: null, maxRetries: 0 });
     expect((await bearer.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello })).type).toBe("message");

@@ -7,7 +7,7 @@ import { toAnthropicMessage } from "./from-chat-result.ts";
 import { CountTokensRequest, MessagesRequest } from "./schema.ts";
 import { messagesStreamEncoder } from "./stream-encoder.ts";
 import { withAnthropicParam } from "./to-anthropic-param.ts";
-import { type MessageSource, toChatMessages, toChatRequest, toChatTools } from "./to-chat-request.ts";
+import { type MessageSource, toChatMessages, toChatRequest, toCountRequest } from "./to-chat-request.ts";
 import { countPromptTokens, estimatePromptTokens } from "../token-count.ts";
 
 /**
@@ -69,10 +69,10 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
       "/v1/messages/count_tokens",
       async function countMessageTokens({ body: raw, request, set }) {
         const req = validateCount.assert(raw);
-        const chat = { model: req.model, messages: toChatMessages(req), ...toChatTools(req.tools, req.tool_choice) };
+        const chat = toCountRequest(req);
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
         try {
-          const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools));
+          const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools, chat.response_format));
           Object.assign(set.headers, counted.headers);
           return { input_tokens: counted.inputTokens };
         } catch (error) {

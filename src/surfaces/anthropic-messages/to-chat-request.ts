@@ -2,9 +2,9 @@ import type { ReasoningEffort } from "../../schemas/chat.ts";
 import { InvalidRequestError } from "../../errors.ts";
 import { assertHttpUrl } from "../../chat-rules.ts";
 import { fileFromData, fileNameFor } from "../../file-parts.ts";
-import type { ChatRequest, ContentPart, Message, Tool, ToolCall, ToolChoice } from "../../schemas/chat.ts";
+import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolCall, ToolChoice } from "../../schemas/chat.ts";
 import { withThinkingBudget } from "../../thinking-budget.ts";
-import type { BlockSource, ContentBlock, CountTokensRequest, MessageParam, MessagesRequest, ThinkingParam, ToolChoiceParam, ToolParam } from "./schema.ts";
+import type { BlockSource, ContentBlock, CountTokensRequest, MessageParam, MessagesRequest, OutputFormat, ThinkingParam, ToolChoiceParam, ToolParam } from "./schema.ts";
 import { decodeSignature } from "./thinking-signature.ts";
 import { fromToolUseId } from "./tool-use-id.ts";
 
@@ -34,10 +34,23 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   if (effort !== undefined) chat.reasoning_effort = effort;
   const format = req.output_config?.format ?? req.output_format;
   // Anthropic's structured outputs: the answer's text is JSON following the schema.
-  if (format) chat.response_format = { type: "json_schema", json_schema: { name: "output", schema: format.schema } };
+  if (format) chat.response_format = outputFormat(format);
   const budget = req.thinking?.type === "enabled" ? req.thinking.budget_tokens : undefined;
   return budget === undefined ? chat : withThinkingBudget(chat, budget);
 }
+
+/**
+ * A `count_tokens` request as the chat request it counts: the conversation, its tools and the
+ * structured output's schema (the model is given it too).
+ */
+export function toCountRequest(req: CountTokensRequest): ChatRequest {
+  const chat: ChatRequest = { model: req.model, messages: toChatMessages(req), ...toChatTools(req.tools, req.tool_choice) };
+  const format = req.output_config?.format ?? req.output_format;
+  if (format) chat.response_format = outputFormat(format);
+  return chat;
+}
+
+const outputFormat = (format: OutputFormat): ResponseFormat => ({ type: "json_schema", json_schema: { name: "output", schema: format.schema } });
 
 /**
  * Where a chat message came from, recorded only to explain an error, as paths of the Anthropic
