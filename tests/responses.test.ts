@@ -86,6 +86,16 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
   });
 });
 
+describe("what clients send back", () => {
+  test("Codex's reasoning items with content and encrypted_content null are read, not refused", async () => {
+    const reasoning = { type: "reasoning", id: "rs_1", summary: [{ type: "summary_text", text: "Add them." }], content: null, encrypted_content: null };
+    const input = [{ role: "user", content: "2+2?" }, reasoning, { type: "message", role: "assistant", content: [{ type: "output_text", text: "4" }] }, { role: "user", content: "3+3?" }];
+    const response = await create({ model: "dummy-model:1.0", store: false, input });
+    expect(response.status).toBe(200);
+    expectOpenAI("Response", await response.json());
+  });
+});
+
 describe("stored responses", () => {
   test("store: false is not kept; the default is", async () => {
     const kept = await json(create({ model, input: "x" }));

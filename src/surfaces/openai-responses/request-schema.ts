@@ -49,7 +49,8 @@ export const ResponsesInputItem = Type.Object(
     role: Type.Optional(
       Type.Union([Type.Literal("user"), Type.Literal("system"), Type.Literal("developer"), Type.Literal("assistant")]),
     ),
-    content: Type.Optional(Type.Union([Type.String(), Type.Array(ResponsesContentPart)])),
+    // Nullable: Codex sends its reasoning items back with `content: null` when they hold no reasoning text.
+    content: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(ResponsesContentPart)]))),
     call_id: Type.Optional(Type.String({ minLength: 1 })),
     name: Type.Optional(Type.String()),
     arguments: Type.Optional(Type.String()),

@@ -59,6 +59,18 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("a reasoning item as Codex sends it back (content and encrypted_content null) is read; a message with null content is still a 400", () => {
+    const input = [
+      { role: "user", content: "2+2?" },
+      { type: "reasoning", id: "rs_1", summary: [{ type: "summary_text", text: "Add them." }], content: null, encrypted_content: null },
+      { type: "message", role: "assistant", content: [{ type: "output_text", text: "4" }] },
+      { role: "user", content: "And 3+3?" },
+    ] as ResponsesRequest["input"];
+    assertInputRules(input);
+    expect(convert({ ...base, input }).messages[1]).toEqual({ role: "assistant", content: "4", reasoning_content: "Add them." } as never);
+    expect(paramOf(() => assertInputRules([{ role: "user", content: null }] as ResponsesRequest["input"]))).toBe("input[0].content");
+  });
+
   test("input_file parts are Chat Completions' file parts (data, id and name one level down), alone or beside text", () => {
     const pdf = "data:application/pdf;base64,JVBERi0xLjQK";
     const chat = convert({
