@@ -40,6 +40,8 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", conversation: "conv_123" }, "conversation"],
     [{ model, input: "x", conversation: { id: "conv_123" } }, "conversation"],
     [{ model, input: "x", prompt: { id: "pmpt_123", version: "2" } }, "prompt"],
+    [{ model, input: "x", moderation: { model: "omni-moderation-latest", policy: { input: { mode: "block" } } } }, "moderation"],
+    [{ model, input: "x", context_management: [{ type: "compaction", compact_threshold: 2000 }] }, "context_management"],
   ])("%j → %s", async (body, param) => {
     const response = await create(body);
     expect(response.status).toBe(400);
@@ -74,7 +76,7 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     const ok = await create({ model, input: "x", truncation: "auto", include: ["reasoning.encrypted_content"], service_tier: "auto", text: { format: { type: "text" }, verbosity: "low" } });
     expect(ok.status).toBe(200);
     // conversation and prompt are refused (above) only when set: null is leaving them out.
-    expect((await create({ model, input: "x", conversation: null, prompt: null })).status).toBe(200);
+    expect((await create({ model, input: "x", conversation: null, prompt: null, moderation: null, context_management: null })).status).toBe(200);
   });
 
   test("unknown ids in the path are 404, on every route", async () => {

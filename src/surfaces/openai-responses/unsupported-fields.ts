@@ -1,12 +1,13 @@
 import { InvalidRequestError } from "../../errors.ts";
 /**
- * Fields that name something OpenAI keeps and this gateway does not have: a conversation of the
- * Conversations API, a prompt template made in OpenAI's dashboard. Ignoring them, as other unknown
- * fields are, would answer without the history or the instructions they stand for, a different
- * answer with nothing to say so; each is a 400 naming the field, as an unsupported tool type is.
+ * Fields that name something OpenAI keeps or runs and this gateway does not have: a conversation of
+ * the Conversations API, a prompt template made in OpenAI's dashboard, moderation, automatic
+ * compaction (`context_management`). Ignoring them, as other unknown fields are, would answer
+ * without what they stand for, a different answer with nothing to say so; each is a 400 naming the
+ * field, as an unsupported tool type is.
  * `null` is the same as leaving the field out (OpenAI's document makes both nullable).
  */
-export function assertSupportedFields(request: { conversation?: unknown; prompt?: unknown }): void {
+export function assertSupportedFields(request: { conversation?: unknown; prompt?: unknown; moderation?: unknown; context_management?: unknown }): void {
   if (request.conversation != null) {
     throw new InvalidRequestError(
       "Invalid 'conversation': conversations are not supported by this gateway; continue a stored response with previous_response_id, or send the earlier items in input.",
@@ -17,6 +18,16 @@ export function assertSupportedFields(request: { conversation?: unknown; prompt?
     throw new InvalidRequestError(
       "Invalid 'prompt': prompt templates are not supported by this gateway; send their instructions and input in the request.",
       { param: "prompt" },
+    );
+  }
+  // A safety control and automatic compaction: dropping either would answer as if it applied.
+  if (request.moderation != null) {
+    throw new InvalidRequestError("Invalid 'moderation': OpenAI's moderation is not run by this gateway; moderate the input and output yourself.", { param: "moderation" });
+  }
+  if (request.context_management != null) {
+    throw new InvalidRequestError(
+      "Invalid 'context_management': automatic compaction is not supported by this gateway; use truncation: \"auto\" to drop the oldest items when the conversation outgrows the model's context.",
+      { param: "context_management" },
     );
   }
 }
