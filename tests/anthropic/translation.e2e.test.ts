@@ -92,6 +92,23 @@ describe("openai-compatible", () => {
     });
   });
 
+  test("a stream asks the upstream for its usage; the final message has the same usage as the complete answer, cache reads included", async () => {
+    const usage = { prompt_tokens: 100, completion_tokens: 3, total_tokens: 103, prompt_tokens_details: { cached_tokens: 40 } };
+    const piece = (delta: object, finish: string | null = null) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
+    fake.handle((request) =>
+      (request.body as { stream?: boolean }).stream
+        ? sseResponse([piece({ role: "assistant", content: "Hi" }), piece({ content: " there" }, "stop"), { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage }])
+        : Response.json({ id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "Hi there" }, finish_reason: "stop" }], usage }),
+    );
+    const params = { model: "up/gpt-4o-mini", max_tokens: 50, messages: [{ role: "user" as const, content: "Hello" }] };
+    const streamed = await client.messages.stream(params).finalMessage();
+    expect(fake.requests.at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    const whole = await client.messages.create(params);
+    fake.handle(openAIHandler);
+    expect(whole.usage).toMatchObject({ input_tokens: 60, output_tokens: 3, cache_read_input_tokens: 40 });
+    expect(streamed.usage).toMatchObject({ input_tokens: 60, output_tokens: 3, cache_read_input_tokens: 40 });
+  });
+
   test("a vLLM-style matched stop string is stop_sequence", async () => {
     fake.handle(() => Response.json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "done" }, finish_reason: "stop", stop_reason: "END" }] }));
     const m = await client.messages.create({ model: "up/m", max_tokens: 10, stop_sequences: ["END"], messages: [{ role: "user", content: "x" }] });

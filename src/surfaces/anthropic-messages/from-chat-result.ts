@@ -15,6 +15,8 @@ export interface AnthropicUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** The output's reasoning tokens, when the provider counts them (the AI SDK reads it). */
+  output_tokens_details?: { thinking_tokens: number };
 }
 
 export interface AnthropicMessage {
@@ -32,12 +34,15 @@ export interface AnthropicMessage {
 export function toAnthropicUsage(usage: Usage | undefined, estimatedInput: () => number): AnthropicUsage {
   if (!usage) return { input_tokens: estimatedInput(), output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  return {
+  const out: AnthropicUsage = {
     input_tokens: Math.max(0, usage.prompt_tokens - cached),
     output_tokens: usage.completion_tokens,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
   };
+  const thinking = usage.completion_tokens_details?.reasoning_tokens;
+  if (typeof thinking === "number") out.output_tokens_details = { thinking_tokens: thinking };
+  return out;
 }
 
 /** A tool call's JSON arguments as the object Anthropic's `input` is. */

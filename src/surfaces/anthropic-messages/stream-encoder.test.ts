@@ -58,7 +58,13 @@ describe("stream encoder", () => {
     expect(events[0]!.data.message).toMatchObject({ id: "msg_1", type: "message", role: "assistant", model: "asked", content: [], stop_reason: null });
     expect(events[2]!.data.content_block).toEqual({ type: "text", text: "" });
     expect(events[3]!.data.delta).toEqual({ type: "text_delta", text: "Hel" });
-    expect(events[6]!.data).toEqual({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { input_tokens: 7, output_tokens: 2 } });
+    expect(events[6]!.data).toEqual({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { input_tokens: 7, output_tokens: 2, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+  });
+
+  test("the final usage carries the provider's cache reads and thinking tokens (a client adds them onto message_start's zeros)", () => {
+    const usage = { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 30 } };
+    const events = run([c({ content: "Hi" }, "stop"), { choices: [], usage }]);
+    expect(events.at(-2)!.data.usage).toEqual({ input_tokens: 60, output_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 40, output_tokens_details: { thinking_tokens: 30 } });
   });
 
   test("regression (peers: zeroed message_start usage): input_tokens is the gateway's count when the provider gives none up front", () => {

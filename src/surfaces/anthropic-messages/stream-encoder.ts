@@ -9,6 +9,7 @@ import { toAnthropicErrorBody } from "./envelope.ts";
 import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
 import { encodeSignature } from "./thinking-signature.ts";
 import { toToolUseId } from "./tool-use-id.ts";
+import { toAnthropicUsage } from "./from-chat-result.ts";
 
 export interface MessagesStreamSettings {
   id: string;
@@ -138,9 +139,8 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       out += close();
       // A refusal cut off by the token limit is reported as cut off.
       const stop = refused && !hasToolCalls && finish !== "length" ? REFUSAL : toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
-      const final = usage
-        ? { input_tokens: Math.max(0, usage.prompt_tokens - (usage.prompt_tokens_details?.cached_tokens ?? 0)), output_tokens: usage.completion_tokens }
-        : { input_tokens: inputTokens, output_tokens: Math.ceil(outputChars / 4) };
+      // The totals (a client adds each field it is given onto message_start's): the provider's when it reports them.
+      const final = usage ? toAnthropicUsage(usage, () => inputTokens) : { input_tokens: inputTokens, output_tokens: Math.ceil(outputChars / 4) };
       out += event("message_delta", { type: "message_delta", delta: stop, usage: final });
       return out + event("message_stop", { type: "message_stop" });
     },

@@ -21,7 +21,11 @@ const fail = (param: string, message: string): never => {
  */
 export function toChatRequest(req: MessagesRequest): ChatRequest {
   const chat: ChatRequest = { model: req.model, messages: toChatMessages(req), max_tokens: req.max_tokens };
-  if (req.stream === true) chat.stream = true;
+  // A streamed answer's usage (the last message_delta's) needs the provider's counts: asked for, as Responses does.
+  if (req.stream === true) {
+    chat.stream = true;
+    chat.stream_options = { include_usage: true };
+  }
   if (req.temperature !== undefined) chat.temperature = req.temperature;
   if (req.top_p !== undefined) chat.top_p = req.top_p;
   // `top_k` is no OpenAI field: an extra, which OpenAI-compatible upstreams receive as sent.
