@@ -109,6 +109,31 @@ describe("openai-compatible", () => {
     expect(streamed.usage).toMatchObject({ input_tokens: 60, output_tokens: 3, cache_read_input_tokens: 40 });
   });
 
+  test("the Vercel AI SDK's Anthropic provider sends a later system message in the conversation: it reaches the upstream in its place", async () => {
+    const { createAnthropic } = await import("@ai-sdk/anthropic");
+    const { generateText } = await import("ai");
+    const anthropic = createAnthropic({ baseURL: `${gw.url}/v1`, apiKey: "x" });
+    const { text } = await generateText({
+      model: anthropic("up/gpt-4o-mini"),
+      allowSystemInMessages: true,
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello." },
+        { role: "system", content: "Now answer in French." },
+        { role: "user", content: "How are you?" },
+      ],
+    });
+    expect(text).toBeString();
+    expect((fake.requests.at(-1)!.body as { messages: unknown[] }).messages).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello." },
+      { role: "system", content: "Now answer in French." },
+      { role: "user", content: "How are you?" },
+    ]);
+  });
+
   test("a vLLM-style matched stop string is stop_sequence", async () => {
     fake.handle(() => Response.json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "done" }, finish_reason: "stop", stop_reason: "END" }] }));
     const m = await client.messages.create({ model: "up/m", max_tokens: 10, stop_sequences: ["END"], messages: [{ role: "user", content: "x" }] });

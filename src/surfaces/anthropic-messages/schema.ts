@@ -90,8 +90,14 @@ export type ContentBlock = Static<typeof ContentBlock>;
 
 export const MessageParam = Type.Object(
   {
-    role: Type.Union([Type.Literal("user"), Type.Literal("assistant")]),
+    role: Type.Union([Type.Literal("user"), Type.Literal("assistant"), Type.Literal("system")], {
+      description: "system: a system message in the conversation (its text from here on; the AI SDK sends later system messages so)",
+    }),
     content: Type.Union([Type.String(), Type.Array(ContentBlock)]),
+    /** A system message's own effort from here on (the AI SDK's mid-conversation output_config). */
+    output_config: Type.Optional(Type.Object({ effort: Type.Optional(Type.Union([Type.String(), Type.Null()])) }, open)),
+    /** A system message's clearing of earlier turns: not supported (a 400). */
+    clear_at: Type.Optional(Type.Unknown()),
   },
   open,
 );

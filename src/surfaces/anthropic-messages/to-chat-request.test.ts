@@ -209,6 +209,36 @@ describe("tools and sampling", () => {
   });
 });
 
+describe("system messages in the conversation", () => {
+  test("a system message among the turns is a system message in its place; its effort is the later word; an empty one adds nothing", () => {
+    const chat = toChatRequest(req({
+      system: "Be brief.",
+      output_config: { effort: "low" },
+      messages: [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello." },
+        { role: "system", content: [{ type: "text", text: "Now answer in French." }] },
+        { role: "system", content: "", output_config: { effort: "high" } },
+        { role: "user", content: "How are you?" },
+      ],
+    } as never));
+    expect(chat.messages).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello." },
+      { role: "system", content: "Now answer in French." },
+      { role: "user", content: "How are you?" },
+    ]);
+    expect(chat.reasoning_effort).toBe("high");
+  });
+  test("what a system message cannot carry here is a 400 naming it", () => {
+    const one = (message: object) => error(() => toChatRequest(req({ messages: [{ role: "user", content: "Hi" }, message] } as never)));
+    expect(one({ role: "system", content: "x", clear_at: { type: "before", index: 1 } })).toMatchObject({ status: 400, param: "messages[1].clear_at" });
+    expect(one({ role: "system", content: [{ type: "image", source: { type: "url", url: "https://x" } }] })).toMatchObject({ status: 400, param: "messages[1].content[0].type" });
+    expect(one({ role: "system", content: "", output_config: { effort: "extreme" } })).toMatchObject({ status: 400, param: "messages[1].output_config.effort" });
+  });
+});
+
 describe("structured outputs", () => {
   const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false };
   test("output_config.format (and the beta's output_format) is the chat request's json_schema response_format", () => {

@@ -1,4 +1,4 @@
-import type { ReasoningEffort } from "../../schemas/chat.ts";
+import { REASONING_EFFORTS, type ReasoningEffort } from "../../schemas/chat.ts";
 import { InvalidRequestError } from "../../errors.ts";
 import { assertHttpUrl } from "../../chat-rules.ts";
 import { fileFromData, fileNameFor } from "../../file-parts.ts";
@@ -34,7 +34,8 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   const user = req.metadata?.user_id;
   if (typeof user === "string" && user !== "") chat.user = user;
   Object.assign(chat, toChatTools(req.tools, req.tool_choice));
-  const effort = toReasoningEffort(req.thinking, req.output_config?.effort ?? undefined);
+  // A later system message's effort is the later word.
+  const effort = toReasoningEffort(req.thinking, conversationEffort(req.messages) ?? req.output_config?.effort ?? undefined);
   if (effort !== undefined) chat.reasoning_effort = effort;
   const format = req.output_config?.format ?? req.output_format;
   // Anthropic's structured outputs: the answer's text is JSON following the schema.
@@ -78,7 +79,8 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
   }
   req.messages.forEach((message, i) => {
     if (message.role === "user") pushUser(out, message, i, sources);
-    else pushAssistant(out, message, i, sources);
+    else if (message.role === "assistant") pushAssistant(out, message, i, sources);
+    else pushSystem(out, message, i, sources);
   });
   return out;
 }
@@ -89,6 +91,33 @@ function systemText(system: MessagesRequest["system"]): string | undefined {
   // Text blocks (with `cache_control`, ignored) as one system message: not every upstream takes parts there.
   const text = system.map((block) => block.text).join("\n\n");
   return text === "" ? undefined : text;
+}
+
+/**
+ * A system message in the conversation (Anthropic's mid-conversation system messages): its text, in
+ * its place. Tool changes and `clear_at` are not supported (a 400 naming them); an empty one (an
+ * effort change alone) adds nothing.
+ */
+function pushSystem(out: Message[], message: MessageParam, i: number, sources: MessageSource[] | undefined): void {
+  const at = `messages[${i}]`;
+  if (message.clear_at != null) fail(`${at}.clear_at`, "clearing earlier turns is not supported by this gateway.");
+  const blocks = typeof message.content === "string" ? [{ type: "text" as const, text: message.content }] : message.content;
+  const texts = blocks.map((block, j) => (block.type === "text" ? (block.text ?? "") : fail(`${at}.content[${j}].type`, `a system message holds text blocks; '${block.type}' is not supported here.`)));
+  const text = texts.join("\n\n");
+  if (text === "") return;
+  out.push({ role: "system", content: text });
+  sources?.push({ at });
+}
+
+const isReasoningEffort = (value: string): value is ReasoningEffort => (REASONING_EFFORTS as readonly string[]).includes(value);
+
+/** The effort the last system message in the conversation set (the AI SDK's mid-conversation output_config), if any. */
+function conversationEffort(messages: readonly MessageParam[]): ReasoningEffort | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const effort = messages[i]!.role === "system" ? messages[i]!.output_config?.effort : undefined;
+    if (effort != null) return isReasoningEffort(effort) ? effort : fail(`messages[${i}].output_config.effort`, `unknown effort ${JSON.stringify(effort)}.`);
+  }
+  return undefined;
 }
 
 function pushUser(out: Message[], message: MessageParam, i: number, sources: MessageSource[] | undefined): void {
