@@ -1,3 +1,4 @@
+import { sha256Text } from "../../src/sha256.ts";
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import dummy from "../../plugins/dummy/index.ts";
 import { thinkingBudgetOf } from "../../src/thinking-budget.ts";
@@ -89,6 +90,8 @@ test("the Claude Code request streams thinking → text → tool_use with the ex
   expect(sent.messages[1]).toEqual({ role: "user", content: fixture.body.messages[0]!.content.map((b) => b.text).join("\n") });
   expect(sent.tools?.map((t) => t.function.name)).toEqual(fixture.body.tools.map((t) => t.name));
   expect(sent.tools?.[1]?.function.parameters).toEqual(fixture.body.tools[1]!.input_schema);
-  expect(sent).toMatchObject({ user: fixture.body.metadata.user_id, max_tokens: 32000, temperature: 1, stream: true, reasoning_effort: "high" });
+  // Claude Code's user_id is a JSON text longer than upstreams take: its SHA-256 goes on.
+  expect(fixture.body.metadata.user_id.length).toBeGreaterThan(64);
+  expect(sent).toMatchObject({ user: sha256Text(fixture.body.metadata.user_id, "hex"), max_tokens: 32000, temperature: 1, stream: true, reasoning_effort: "high" });
   expect(thinkingBudgetOf(sent)).toBe(31999);
 });

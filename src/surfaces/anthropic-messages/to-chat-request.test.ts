@@ -209,6 +209,16 @@ describe("tools and sampling", () => {
   });
 });
 
+describe("metadata.user_id", () => {
+  test("is the user as sent up to 64 characters; a longer one (Claude Code's JSON) is its SHA-256 in hex", () => {
+    expect(toChatRequest(req({ metadata: { user_id: "u-7" } })).user).toBe("u-7");
+    const long = JSON.stringify({ device_id: "d".repeat(64), account_uuid: "a".repeat(36), session_id: "s".repeat(36) });
+    const user = toChatRequest(req({ metadata: { user_id: long } })).user!;
+    expect(user).toMatch(/^[0-9a-f]{64}$/);
+    expect(toChatRequest(req({ metadata: { user_id: long } })).user).toBe(user);
+  });
+});
+
 describe("system messages in the conversation", () => {
   test("a system message among the turns is a system message in its place; its effort is the later word; an empty one adds nothing", () => {
     const chat = toChatRequest(req({

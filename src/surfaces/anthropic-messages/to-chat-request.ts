@@ -1,6 +1,7 @@
 import { REASONING_EFFORTS, type ReasoningEffort } from "../../schemas/chat.ts";
 import { InvalidRequestError } from "../../errors.ts";
 import { assertHttpUrl } from "../../chat-rules.ts";
+import { sha256Text } from "../../sha256.ts";
 import { fileFromData, fileNameFor } from "../../file-parts.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolCall, ToolChoice } from "../../schemas/chat.ts";
 import { withThinkingBudget } from "../../thinking-budget.ts";
@@ -32,7 +33,7 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   if (req.top_k !== undefined) (chat as Record<string, unknown>).top_k = req.top_k;
   if (req.stop_sequences && req.stop_sequences.length > 0) chat.stop = [...req.stop_sequences];
   const user = req.metadata?.user_id;
-  if (typeof user === "string" && user !== "") chat.user = user;
+  if (typeof user === "string" && user !== "") chat.user = userOf(user);
   Object.assign(chat, toChatTools(req.tools, req.tool_choice));
   // A later system message's effort is the later word.
   const effort = toReasoningEffort(req.thinking, conversationEffort(req.messages) ?? req.output_config?.effort ?? undefined);
@@ -43,6 +44,13 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   const budget = req.thinking?.type === "enabled" ? req.thinking.budget_tokens : undefined;
   return budget === undefined ? chat : withThinkingBudget(chat, budget);
 }
+
+/**
+ * `metadata.user_id` as the chat request's `user`: as sent up to 64 characters, else its SHA-256
+ * (64 hex characters, the same for the same id). Claude Code sends a JSON text of ~150 characters,
+ * which OpenRouter and other upstreams refuse (their limit is 128).
+ */
+const userOf = (id: string): string => (id.length <= 64 ? id : sha256Text(id, "hex"));
 
 /**
  * A `count_tokens` request as the chat request it counts: the conversation, its tools and the
