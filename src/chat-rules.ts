@@ -114,9 +114,13 @@ export function assertTokenLimits(request: ChatRequest, contextLength: number | 
   for (const field of ["max_completion_tokens", "max_tokens"] as const) {
     const value = request[field];
     if (typeof value === "number" && value > contextLength) {
-      throw new InvalidRequestError(
-        `${field} is too large: ${value}. This model supports at most ${contextLength} tokens (its context length), whereas you provided ${value}.`,
-        { param: field, code: "invalid_value" },
+      // The limit rides along, for a surface that words this its own way (Anthropic's).
+      throw Object.assign(
+        new InvalidRequestError(
+          `${field} is too large: ${value}. This model supports at most ${contextLength} tokens (its context length), whereas you provided ${value}.`,
+          { param: field, code: "invalid_value" },
+        ),
+        { contextLength },
       );
     }
   }

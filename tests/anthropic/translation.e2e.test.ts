@@ -134,6 +134,20 @@ describe("openai-compatible", () => {
     ]);
   });
 
+  test("overflows in the words Claude Code acts on: an upstream's context error starts 'prompt is too long'; a max_tokens over the model's context gives input + max_tokens > limit", async () => {
+    fake.handle(() =>
+      Response.json({ error: { message: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.", type: "invalid_request_error", param: "messages", code: "context_length_exceeded" } }, { status: 400 }),
+    );
+    const overflow = await client.messages.create({ model: "up/gpt-4o-mini", max_tokens: 100, messages: [{ role: "user", content: "Hello" }] }).catch((e: unknown) => e);
+    fake.handle(openAIHandler);
+    expect(overflow).toMatchObject({ status: 400 });
+    expect((overflow as Anthropic.APIError).message).toContain("prompt is too long: This model's maximum context length is 128000 tokens.");
+    // dummy-model:1.0 lists a context length of 8192.
+    const tooMany = await client.messages.create({ model: "dummy-model:1.0", max_tokens: 20000, messages: [{ role: "user", content: "Hello" }] }).catch((e: unknown) => e);
+    expect(tooMany).toMatchObject({ status: 400 });
+    expect((tooMany as Anthropic.APIError).message).toMatch(/input length and `max_tokens` exceed context limit: \d+ \+ 20000 > 8192, decrease input length or `max_tokens` and try again/);
+  });
+
   test("a vLLM-style matched stop string is stop_sequence", async () => {
     fake.handle(() => Response.json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "done" }, finish_reason: "stop", stop_reason: "END" }] }));
     const m = await client.messages.create({ model: "up/m", max_tokens: 10, stop_sequences: ["END"], messages: [{ role: "user", content: "x" }] });

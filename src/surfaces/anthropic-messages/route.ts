@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { jsonBodyParsers } from "../../body.ts";
 import { randomId } from "../../ids.ts";
+import { OllaixError } from "../../errors.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
 import { toAnthropicMessage } from "./from-chat-result.ts";
@@ -14,12 +15,34 @@ import { countPromptTokens, estimatePromptTokens } from "../token-count.ts";
  * An error the pipeline or a plugin raises names the chat request's fields: renamed to the client's
  * own (the conversation is converted again, recording each message's blocks, on this path only).
  */
-function inClientTerms(error: unknown, req: Parameters<typeof toChatMessages>[0]): unknown {
-  return withAnthropicParam(error, (message) => {
-    const sources: MessageSource[] = [];
-    toChatMessages(req, sources);
-    return sources[message];
-  });
+function inClientTerms(error: unknown, req: Parameters<typeof toChatMessages>[0], inputTokens?: () => number): unknown {
+  return inAnthropicWords(
+    withAnthropicParam(error, (message) => {
+      const sources: MessageSource[] = [];
+      toChatMessages(req, sources);
+      return sources[message];
+    }),
+    inputTokens,
+  );
+}
+
+/**
+ * What Claude Code acts on, in Anthropic's words: a context overflow starts "prompt is too long"
+ * (it compacts the conversation), and a `max_tokens` the model cannot take says "input length and
+ * `max_tokens` exceed context limit: <input> + <max_tokens> > <limit>" (it retries with less).
+ */
+function inAnthropicWords(error: unknown, inputTokens: (() => number) | undefined): unknown {
+  if (!(error instanceof OllaixError)) return error;
+  if (error.code === "context_length_exceeded" && !error.message.startsWith("prompt is too long")) {
+    error.message = `prompt is too long: ${error.message}`;
+  } else if (error.param === "max_tokens" && typeof (error as { contextLength?: unknown }).contextLength === "number" && inputTokens) {
+    const limit = (error as unknown as { contextLength: number }).contextLength;
+    const asked = Number(/too large: (\d+)/.exec(error.message)?.[1] ?? NaN);
+    if (Number.isFinite(asked)) {
+      error.message = `input length and \`max_tokens\` exceed context limit: ${inputTokens()} + ${asked} > ${limit}, decrease input length or \`max_tokens\` and try again`;
+    }
+  }
+  return error;
 }
 
 /**
@@ -52,7 +75,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
             messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput }),
           );
         } catch (error) {
-          throw inClientTerms(error, req);
+          throw inClientTerms(error, req, estimatedInput);
         }
       },
       {
