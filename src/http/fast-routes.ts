@@ -84,7 +84,8 @@ export function fastRoutes(
         const text = result instanceof JsonText ? result.text : JSON.stringify(result);
         return new Response(text, { status: set.status ?? 200, headers: headersFor(request, set.headers, JSON_TYPE) });
       } catch (error) {
-        return withHeaders(request, deps.errorResponse(error, request, requestId), { "x-request-id": requestId });
+        // The route's headers so far go with its error too (the request's ids; rate-limit headers a route set).
+        return withHeaders(request, deps.errorResponse(error, request, requestId), set.headers);
       }
     };
 

@@ -119,6 +119,17 @@ describe("@anthropic-ai/sdk", () => {
     expect(shaped.input_tokens).toBeGreaterThan(plain.input_tokens);
   });
 
+  test("the request's id reaches the SDK as Anthropic's request-id: on a message, a stream and an error", async () => {
+    const message = await client.messages.create({ model: "dummy-model:1.0", max_tokens: 20, messages: [{ role: "user", content: "Hi" }] });
+    expect(message._request_id).toMatch(/^req_/);
+    const stream = client.messages.stream({ model: "dummy-model:1.0", max_tokens: 20, messages: [{ role: "user", content: "Hi" }] });
+    await stream.finalMessage();
+    expect(stream.request_id).toMatch(/^req_/);
+    const error = await client.messages.create({ model: "nope", max_tokens: 20, messages: [{ role: "user", content: "Hi" }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).requestID).toMatch(/^req_/);
+  });
+
   test("the key as Authorization: Bearer (ANTHROPIC_AUTH_TOKEN) works too", async () => {
     const bearer = new Anthropic({ baseURL: gw.url, authToken: KEY, apiKey: null, maxRetries: 0 });
     expect((await bearer.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello })).type).toBe("message");

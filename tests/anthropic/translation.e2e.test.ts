@@ -141,11 +141,11 @@ describe("openai-compatible", () => {
     const overflow = await client.messages.create({ model: "up/gpt-4o-mini", max_tokens: 100, messages: [{ role: "user", content: "Hello" }] }).catch((e: unknown) => e);
     fake.handle(openAIHandler);
     expect(overflow).toMatchObject({ status: 400 });
-    expect((overflow as Anthropic.APIError).message).toContain("prompt is too long: This model's maximum context length is 128000 tokens.");
+    expect((overflow as Error).message).toContain("prompt is too long: This model's maximum context length is 128000 tokens.");
     // dummy-model:1.0 lists a context length of 8192.
     const tooMany = await client.messages.create({ model: "dummy-model:1.0", max_tokens: 20000, messages: [{ role: "user", content: "Hello" }] }).catch((e: unknown) => e);
     expect(tooMany).toMatchObject({ status: 400 });
-    expect((tooMany as Anthropic.APIError).message).toMatch(/input length and `max_tokens` exceed context limit: \d+ \+ 20000 > 8192, decrease input length or `max_tokens` and try again/);
+    expect((tooMany as Error).message).toMatch(/input length and `max_tokens` exceed context limit: \d+ \+ 20000 > 8192, decrease input length or `max_tokens` and try again/);
   });
 
   test("a vLLM-style matched stop string is stop_sequence", async () => {

@@ -26,6 +26,9 @@ function inClientTerms(error: unknown, req: Parameters<typeof toChatMessages>[0]
   );
 }
 
+/** Anthropic's SDKs read the request's id from `request-id` (`message._request_id`, `APIError.requestID`): the same id. */
+const anthropicRequestId = (headers: Record<string, unknown>) => void (headers["request-id"] = headers["x-request-id"]);
+
 /**
  * What Claude Code acts on, in Anthropic's words: a context overflow starts "prompt is too long"
  * (it compacts the conversation), and a `max_tokens` the model cannot take says "input length and
@@ -59,6 +62,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
     .post(
       "/v1/messages",
       async function createMessage({ body: raw, request, set }) {
+        anthropicRequestId(set.headers);
         const req = validate.assert(raw);
         const chat = toChatRequest(req);
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
@@ -91,6 +95,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
     .post(
       "/v1/messages/count_tokens",
       async function countMessageTokens({ body: raw, request, set }) {
+        anthropicRequestId(set.headers);
         const req = validateCount.assert(raw);
         const chat = toCountRequest(req);
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
