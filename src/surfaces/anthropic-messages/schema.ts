@@ -109,7 +109,8 @@ export const SystemBlock = Type.Object({ type: Type.Literal("text"), text: Type.
 export const ToolParam = Type.Object(
   {
     type: Type.Optional(Type.String()),
-    name: Type.String({ minLength: 1 }),
+    // Optional here so that a server tool without one (`mcp_toolset`) is refused for what it is.
+    name: Type.Optional(Type.String({ minLength: 1 })),
     description: Type.Optional(Type.String()),
     input_schema: Type.Optional(Type.Object({}, open)),
     /** "Guarantees schema validation on tool names and inputs": the chat function's `strict`. */
@@ -165,6 +166,8 @@ const promptFields = {
   tool_choice: Type.Optional(ToolChoiceParam),
   thinking: Type.Optional(ThinkingParam),
   output_config: Type.Optional(OutputConfig),
+  /** MCP servers Anthropic's API connects to: not supported (a 400). */
+  mcp_servers: Type.Optional(Type.Unknown()),
   /** The structured-outputs beta's name for `output_config.format`. */
   output_format: Type.Optional(Type.Union([OutputFormat, Type.Null()])),
 };

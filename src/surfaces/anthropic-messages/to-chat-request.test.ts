@@ -203,6 +203,12 @@ describe("tools and sampling", () => {
     expect(e.message).toContain("t1");
     expect(e.message).toContain(type);
   });
+  test("MCP: an mcp_toolset tool (no name) is a server tool's 400; mcp_servers is a 400; a client tool without a name is one too", () => {
+    expect(error(() => toChatRequest(req({ tools: [{ type: "mcp_toolset", mcp_server_name: "docs" }] } as never)))).toMatchObject({ status: 400, param: "tools[0].type" });
+    expect(error(() => toChatRequest(req({ mcp_servers: [{ type: "url", url: "https://mcp.example/sse", name: "docs" }] } as never)))).toMatchObject({ status: 400, param: "mcp_servers" });
+    expect(toChatRequest(req({ mcp_servers: [] } as never))).not.toHaveProperty("mcp_servers");
+    expect(error(() => toChatRequest(req({ tools: [{ input_schema: { type: "object" } }] } as never)))).toMatchObject({ status: 400, param: "tools[0].name" });
+  });
   test("stop_sequences, temperature, top_p, top_k, metadata.user_id, max_tokens, stream", () => {
     const chat = toChatRequest(req({ stop_sequences: ["</x>"], temperature: 0.2, top_p: 0.9, top_k: 40, metadata: { user_id: "u-1" }, stream: true }));
     expect(chat).toMatchObject({ stop: ["</x>"], temperature: 0.2, top_p: 0.9, top_k: 40, user: "u-1", max_tokens: 100, stream: true });

@@ -34,6 +34,9 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   if (req.stop_sequences && req.stop_sequences.length > 0) chat.stop = [...req.stop_sequences];
   const user = req.metadata?.user_id;
   if (typeof user === "string" && user !== "") chat.user = userOf(user);
+  if (req.mcp_servers != null && !(Array.isArray(req.mcp_servers) && req.mcp_servers.length === 0)) {
+    fail("mcp_servers", "MCP servers are connected by Anthropic's API, not by this gateway: the model would answer without their tools. Run them in your client and declare their tools in tools.");
+  }
   Object.assign(chat, toChatTools(req.tools, req.tool_choice));
   // A later system message's effort is the later word.
   const effort = toReasoningEffort(req.thinking, conversationEffort(req.messages) ?? req.output_config?.effort ?? undefined);
@@ -360,9 +363,10 @@ export function toChatTools(tools: ToolParam[] | undefined, choice: ToolChoicePa
 
 function toChatTool(tool: ToolParam, i: number): Tool {
   if (tool.type !== undefined && tool.type !== "custom") {
-    // web_search_*, code_execution_*, computer_*, bash_*, text_editor_*, …: run by Anthropic's servers.
-    fail(`tools[${i}].type`, `the server tool '${tool.name}' (${tool.type}) is not supported: Ollaix cannot run Anthropic's server tools. Declare it as a client tool with an input_schema instead.`);
+    // web_search_*, code_execution_*, computer_*, bash_*, text_editor_*, mcp_toolset, …: run by Anthropic's servers.
+    fail(`tools[${i}].type`, `the server tool '${tool.name ?? tool.type}' (${tool.type}) is not supported: Ollaix cannot run Anthropic's server tools. Declare it as a client tool with an input_schema instead.`);
   }
+  if (tool.name === undefined) return fail(`tools[${i}].name`, "missing.");
   const fn: Tool["function"] = { name: tool.name, parameters: tool.input_schema ?? { type: "object", properties: {} } };
   if (tool.description !== undefined) fn.description = tool.description;
   if (tool.strict === true) fn.strict = true;
