@@ -72,6 +72,10 @@ function assertMessage(message: Message, i: number): void {
       const part = content[j]!;
       const where = `${at}.content[${j}]`;
       if (part.type === "text" && typeof part.text !== "string") fail(`Missing required parameter: '${where}.text'.`, `${where}.text`);
+      if (part.type === "refusal") {
+        if (message.role !== "assistant") fail(`Invalid '${where}.type': refusal parts are only allowed in assistant messages.`, `${where}.type`);
+        if (typeof part.refusal !== "string") fail(`Missing required parameter: '${where}.refusal'.`, `${where}.refusal`);
+      }
       if (part.type === "image_url") {
         if (message.role !== "user") fail(`Invalid '${where}.type': image_url parts are only allowed in user messages.`, `${where}.type`);
         if (!part.image_url?.url) fail(`Missing required parameter: '${where}.image_url.url'.`, `${where}.image_url.url`);

@@ -100,6 +100,16 @@ describe("through the openai-compatible plugin", () => {
       role: "user",
       content: [{ type: "text", text: "Compare." }, { type: "file", file: { file_data: pdf, filename: "a.pdf" } }, { type: "file", file: { file_id: "file-abc123" } }],
     });
+    // What the Agents SDK's chat model sends back: a refused turn as refusal parts, thinking as `reasoning`.
+    await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [
+        { role: "user", content: "Do the bad thing." },
+        { role: "assistant", content: [{ type: "refusal", refusal: "I can't." }], reasoning: "Not allowed." } as never,
+        { role: "user", content: "Then the good one." },
+      ],
+    });
+    expect((lastChatBody().messages as unknown[])[1]).toMatchObject({ role: "assistant", content: [{ type: "text", text: "I can't." }], reasoning_content: "Not allowed." });
     const file = { type: "file" as const, file: { file_id: "file-abc123", filename: "a.pdf" } };
     const audio = { type: "input_audio" as const, input_audio: { data: "SUQz", format: "mp3" as const } };
     await client.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: [{ type: "text", text: "Read it." }, file, audio] }] });

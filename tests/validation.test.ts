@@ -54,6 +54,8 @@ describe("request validation: a 400 envelope naming the field", () => {
     ["audio of another format", { ...base, messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "UklGRg==", format: "ogg" } }] }] }, "messages[0].content[0].input_audio.format"],
     ["audio data that is not base64", { ...base, messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "@@", format: "wav" } }] }] }, "messages[0].content[0].input_audio.data"],
     ["audio in an assistant message", { ...base, messages: [user, { role: "assistant", content: [{ type: "input_audio", input_audio: { data: "UklGRg==", format: "wav" } }] }] }, "messages[1].content[0].type"],
+    ["refusal part in a user message", { ...base, messages: [{ role: "user", content: [{ type: "refusal", refusal: "no" }] }] }, "messages[0].content[0].type"],
+    ["refusal part without its refusal", { ...base, messages: [user, { role: "assistant", content: [{ type: "refusal" }] }] }, "messages[1].content[0].refusal"],
     ["file part in a system message", { ...base, messages: [{ role: "system", content: [{ type: "file", file: { file_data: "data:text/plain;base64,aGk=" } }] }, user] }, "messages[0].content[0].type"],
     ["five stop sequences", { ...base, stop: ["a", "b", "c", "d", "e"] }, "stop"],
     ["bad tool_choice", { ...base, tool_choice: "maybe" }, "tool_choice"],

@@ -99,6 +99,8 @@ function userParts(content: Message["content"], i: number, images: LoadedImages)
         return { inlineData: inlineFile(part, `messages[${i}].content[${j}]`) };
       case "input_audio":
         return { inlineData: inlineAudio(part, `messages[${i}].content[${j}]`) };
+      case "refusal":
+        return { text: part.refusal ?? "" };
       default: {
         const unknownType: never = type;
         throw new InvalidRequestError(`Invalid 'messages[${i}].content[${j}].type': ${String(unknownType)}.`, {

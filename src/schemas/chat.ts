@@ -9,8 +9,10 @@ import { Nullable, open, Usage } from "./common.ts";
  */
 export const ContentPart = Type.Object(
   {
-    type: Type.Union([Type.Literal("text"), Type.Literal("image_url"), Type.Literal("file"), Type.Literal("input_audio")]),
+    type: Type.Union([Type.Literal("text"), Type.Literal("image_url"), Type.Literal("file"), Type.Literal("input_audio"), Type.Literal("refusal")]),
     text: Type.Optional(Type.String()),
+    /** A `refusal` part's text (assistant messages only; read as the assistant's text). */
+    refusal: Type.Optional(Type.String()),
     image_url: Type.Optional(
       Type.Object(
         {

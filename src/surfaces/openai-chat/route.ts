@@ -5,6 +5,7 @@ import { nowSeconds, randomId } from "../../ids.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
 import { ChatRequest } from "../../schemas/chat.ts";
 import { compileValidator } from "../../validation.ts";
+import { normalizeAssistantTurns } from "./assistant-turns.ts";
 import { toChatCompletion } from "./from-chat-result.ts";
 import { chatStreamEncoder } from "./stream-encoder.ts";
 
@@ -16,6 +17,7 @@ export function chatRoutes({ config, pipeline }: RouteDeps) {
     async function createChatCompletion({ body: raw, request, set }) {
       const chat = validate.assert(raw);
       assertMessageRules(chat);
+      normalizeAssistantTurns(chat);
       const call = { surface: "chat" as const, request, requestId: set.headers["x-request-id"] as string };
       if (chat.stream !== true) {
         const done = await pipeline.complete(call, chat);
