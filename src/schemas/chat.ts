@@ -11,8 +11,8 @@ export const ContentPart = Type.Object(
   {
     type: Type.Union([Type.Literal("text"), Type.Literal("image_url"), Type.Literal("file"), Type.Literal("input_audio"), Type.Literal("refusal")]),
     text: Type.Optional(Type.String()),
-    /** A `refusal` part's text (assistant messages only; read as the assistant's text). */
-    refusal: Type.Optional(Type.String()),
+    /** A `refusal` part's text (assistant messages only; read as the assistant's text). Nullable: the Agents SDK sends `refusal: null` on text parts. */
+    refusal: Type.Optional(Nullable(Type.String())),
     image_url: Type.Optional(
       Type.Object(
         {
