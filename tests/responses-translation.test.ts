@@ -89,6 +89,48 @@ describe("through the openai-compatible plugin", () => {
     for (const field of ["prompt_cache_key", "safety_identifier", "service_tier", "verbosity"]) expect(lastChatBody()).not.toHaveProperty(field);
   });
 
+  test("namespace tools (Codex's MCP tools) reach the upstream as <namespace>__<name> functions; their calls come back with namespace and name, streamed and not, and go back as they came", async () => {
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: "namespace", name: "crm", description: "The CRM", tools: [{ type: "function", name: "find_contact", description: "Find a contact", parameters: { type: "object", properties: { q: { type: "string" } } }, strict: false }] } as never,
+    ];
+    const call = (stream: boolean) =>
+      stream
+        ? sseResponse([
+            { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "call_7", type: "function", function: { name: "crm__find_contact", arguments: "" } }] }, finish_reason: null }] },
+            { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"q":"Ada"}' } }] }, finish_reason: "tool_calls" }] },
+          ])
+        : Response.json({ id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "call_7", type: "function", function: { name: "crm__find_contact", arguments: '{"q":"Ada"}' } }] }, finish_reason: "tool_calls" }] });
+    fake.handle((request) => (request.path === "/v1/chat/completions" ? call((request.body as { stream?: boolean }).stream === true) : openAIHandler(request)));
+    try {
+      const response = await client.responses.create({ model: "gpt-4o-mini", input: "Find Ada.", tools, store: false });
+      expectOpenAI("Response", response);
+      expect((lastChatBody().tools as { function: { name: string; description?: string } }[]).map((t) => t.function)).toMatchObject([{ name: "crm__find_contact", description: "Find a contact" }]);
+      expect(response.output[0]).toMatchObject({ type: "function_call", namespace: "crm", name: "find_contact", arguments: '{"q":"Ada"}', call_id: "call_7" });
+      expect(response.tools[0]).toMatchObject({ type: "namespace", name: "crm" });
+
+      const items: unknown[] = [];
+      for await (const event of await client.responses.create({ model: "gpt-4o-mini", input: "Find Ada.", tools, store: false, stream: true })) {
+        expectOpenAI("ResponseStreamEvent", event);
+        if (event.type === "response.output_item.added" || event.type === "response.output_item.done") items.push(event.item);
+      }
+      expect(items).toMatchObject([{ type: "function_call", namespace: "crm", name: "find_contact" }, { type: "function_call", namespace: "crm", name: "find_contact", arguments: '{"q":"Ada"}' }]);
+
+      fake.handle(openAIHandler);
+      await client.responses.create({
+        model: "gpt-4o-mini",
+        tools,
+        store: false,
+        input: [{ role: "user", content: "Find Ada." }, response.output[0] as OpenAI.Responses.ResponseInputItem, { type: "function_call_output", call_id: "call_7", output: "Ada Lovelace" }],
+      });
+      expect((lastChatBody().messages as unknown[]).slice(1)).toEqual([
+        { role: "assistant", content: null, tool_calls: [{ id: "call_7", type: "function", function: { name: "crm__find_contact", arguments: '{"q":"Ada"}' } }] },
+        { role: "tool", tool_call_id: "call_7", content: "Ada Lovelace" },
+      ]);
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("input_file parts reach the upstream as Chat Completions file parts, an uploaded file's id included (the upstream's to read); chat file parts pass as sent", async () => {
     const pdf = `data:application/pdf;base64,${Buffer.from("%PDF-1.7\n").toString("base64")}`;
     await client.responses.create({

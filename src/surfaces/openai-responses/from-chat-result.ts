@@ -2,6 +2,7 @@ import { randomId } from "../../ids.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import { customInput, customToolNames } from "./custom-tools.ts";
+import { namespacedCalls } from "./namespace-tools.ts";
 import { outputItemId } from "./item-ids.ts";
 import { tokenLogprobs } from "../../token-logprobs.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
@@ -33,14 +34,17 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
     output.push({ id: outputItemId("msg_", frame.id, output.length), type: "message", role: "assistant", status: itemStatus, content });
   }
   const custom = calls.length > 0 ? customToolNames(frame.tools) : undefined;
+  const namespaced = calls.length > 0 ? namespacedCalls(frame.tools) : undefined;
   for (const call of calls) {
-    if (custom?.has(call.function.name)) {
+    const inNamespace = namespaced?.get(call.function.name);
+    const naming = inNamespace ? { namespace: inNamespace.namespace!, name: inNamespace.name } : { name: call.function.name };
+    if (inNamespace ? inNamespace.custom : custom?.has(call.function.name)) {
       output.push({
         id: outputItemId("ctc_", frame.id, output.length),
         type: "custom_tool_call",
         status: "completed",
         call_id: call.id || randomId("call_"),
-        name: call.function.name,
+        ...naming,
         input: customInput(call.function.arguments),
       });
       continue;
@@ -50,7 +54,7 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
       type: "function_call",
       status: "completed",
       call_id: call.id || randomId("call_"),
-      name: call.function.name,
+      ...naming,
       arguments: call.function.arguments,
     });
   }

@@ -65,6 +65,7 @@ function normalizeItem(item: ResponsesInputItem, responseId: string, index: numb
         type: "function_call",
         status: "completed",
         call_id: item.call_id!,
+        ...(item.namespace ? { namespace: item.namespace } : {}),
         name: item.name!,
         arguments: item.arguments!,
       };
@@ -74,6 +75,7 @@ function normalizeItem(item: ResponsesInputItem, responseId: string, index: numb
         type: "custom_tool_call",
         status: "completed",
         call_id: item.call_id!,
+        ...(item.namespace ? { namespace: item.namespace } : {}),
         name: item.name!,
         input: item.input!,
       };

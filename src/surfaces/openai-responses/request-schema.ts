@@ -53,6 +53,8 @@ export const ResponsesInputItem = Type.Object(
     content: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(ResponsesContentPart)]))),
     call_id: Type.Optional(Type.String({ minLength: 1 })),
     name: Type.Optional(Type.String()),
+    /** A call's namespace, for a tool of a namespace. */
+    namespace: Type.Optional(Nullable(Type.String())),
     arguments: Type.Optional(Type.String()),
     input: Type.Optional(Type.String({ description: "a custom_tool_call's input" })),
     output: Type.Optional(Type.Union([Type.String(), Type.Array(ResponsesContentPart)])),
@@ -77,14 +79,20 @@ export const CustomToolFormat = Type.Object(
  * A tool: `function` and `custom` run (the client executes them); any other type (web_search,
  * file_search, mcp, …) is a 400 naming `tools[i].type`.
  */
+const toolFields = {
+  type: Type.String({ description: "function, custom or namespace; built-in tool types are refused" }),
+  name: Type.Optional(Type.String({ minLength: 1 })),
+  description: Type.Optional(Nullable(Type.String())),
+  parameters: Type.Optional(Nullable(Type.Object({}, open))),
+  strict: Type.Optional(Nullable(Type.Boolean())),
+  format: Type.Optional(CustomToolFormat),
+};
+
 export const ResponsesTool = Type.Object(
   {
-    type: Type.String({ description: "function or custom; built-in tool types are refused" }),
-    name: Type.Optional(Type.String({ minLength: 1 })),
-    description: Type.Optional(Nullable(Type.String())),
-    parameters: Type.Optional(Nullable(Type.Object({}, open))),
-    strict: Type.Optional(Nullable(Type.Boolean())),
-    format: Type.Optional(CustomToolFormat),
+    ...toolFields,
+    /** A namespace's function and custom tools. */
+    tools: Type.Optional(Type.Array(Type.Object(toolFields, open))),
   },
   open,
 );

@@ -35,10 +35,15 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
   return frame;
 }
 
-// Only function and custom tools pass to-chat-request.
+// Only function, custom and namespace tools pass to-chat-request.
 const echoTool = (tool: NonNullable<ResponsesRequest["tools"]>[number]): EchoedTool =>
+  tool.type === "namespace"
+    ? { type: "namespace", name: tool.name ?? "", description: tool.description ?? "", tools: (tool.tools ?? []).map(echoMember) }
+    : echoMember(tool);
+
+const echoMember = (tool: Omit<NonNullable<ResponsesRequest["tools"]>[number], "tools">): Exclude<EchoedTool, { type: "namespace" }> =>
   tool.type === "custom"
-    ? echoCustomTool(tool)
+    ? (echoCustomTool(tool) as Exclude<EchoedTool, { type: "namespace" }>)
     : {
         type: "function",
         name: tool.name ?? "",

@@ -42,6 +42,8 @@ export const FunctionCallItem = Type.Object({
   type: Type.Literal("function_call"),
   status: ItemStatus,
   call_id: Type.String(),
+  /** The namespace of a namespace's tool (namespace-tools.ts). */
+  namespace: Type.Optional(Type.String()),
   name: Type.String(),
   arguments: Type.String({ description: "JSON text" }),
 });
@@ -53,6 +55,7 @@ export const CustomToolCallItem = Type.Object({
   type: Type.Literal("custom_tool_call"),
   status: ItemStatus,
   call_id: Type.String(),
+  namespace: Type.Optional(Type.String()),
   name: Type.String(),
   input: Type.String(),
 });
@@ -87,7 +90,15 @@ export const EchoedCustomTool = Type.Object({
   format: Type.Object({ type: Type.String() }, open),
 });
 
-export const EchoedTool = Type.Union([EchoedFunctionTool, EchoedCustomTool]);
+/** A namespace of the client's function and custom tools, as the response echoes it (OpenAI's `NamespaceToolParam`). */
+export const EchoedNamespaceTool = Type.Object({
+  type: Type.Literal("namespace"),
+  name: Type.String(),
+  description: Type.String(),
+  tools: Type.Array(Type.Union([EchoedFunctionTool, EchoedCustomTool])),
+});
+
+export const EchoedTool = Type.Union([EchoedFunctionTool, EchoedCustomTool, EchoedNamespaceTool]);
 export type EchoedTool = Static<typeof EchoedTool>;
 
 export const ResponseStatus = Type.Union([

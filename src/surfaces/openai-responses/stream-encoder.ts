@@ -6,6 +6,7 @@ import type { ChunkResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { CustomInputStream, customInput, customToolNames } from "./custom-tools.ts";
+import { namespacedCalls } from "./namespace-tools.ts";
 import { outputItemId } from "./item-ids.ts";
 import { type LogProb, tokenLogprobs } from "../../token-logprobs.ts";
 import { CANCELLED_CODE, failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
@@ -54,7 +55,12 @@ interface OpenCall {
   head: string;
   /** A custom tool's call: its input decoded from the arguments as they stream. */
   custom?: CustomInputStream;
+  /** A namespace's tool: its namespace (`name` is then the tool's own). */
+  namespace?: string;
 }
+
+/** A call item's `namespace` (when it has one) and `name`. */
+const namingOf = (c: OpenCall): { namespace?: string; name: string } => (c.namespace === undefined ? { name: c.name } : { namespace: c.namespace, name: c.name });
 
 /**
  * OpenAI Responses' stream: `event: <type>` + `data: <json>` frames with a `sequence_number` from 0
@@ -73,6 +79,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   let reasoning: OpenText | undefined;
   const calls = new Map<number, OpenCall>();
   const customTools = customToolNames(frame.tools);
+  const namespaced = namespacedCalls(frame.tools);
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
   /** Tokens' log probabilities that came on a chunk without text (a provider's parser holding text back): the next text's. */
@@ -166,16 +173,20 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
 
   const openCall = (toolIndex: number, callId: string | undefined, name: string | undefined): string => {
     const index = nextIndex++;
-    const isCustom = name !== undefined && customTools?.has(name) === true;
+    // A namespace's tool: its namespace and its own name (namespace-tools.ts).
+    const inNamespace = name !== undefined ? namespaced?.get(name) : undefined;
+    const isCustom = inNamespace ? inNamespace.custom : name !== undefined && customTools?.has(name) === true;
     const id = outputItemId(isCustom ? "ctc_" : "fc_", frame.id, index);
-    const call: OpenCall = { id, index, callId: callId || randomId("call_"), name: name ?? "", args: "", head: `${where(id, index)},"delta":` };
+    const call: OpenCall = { id, index, callId: callId || randomId("call_"), name: inNamespace?.name ?? name ?? "", args: "", head: `${where(id, index)},"delta":` };
+    if (inNamespace) call.namespace = inNamespace.namespace;
     calls.set(toolIndex, call);
+    const naming = call.namespace === undefined ? { name: call.name } : { namespace: call.namespace, name: call.name };
     if (isCustom) {
       call.custom = new CustomInputStream();
-      return itemEvent("response.output_item.added", index, { id, type: "custom_tool_call", status: "in_progress", call_id: call.callId, name: call.name, input: "" });
+      return itemEvent("response.output_item.added", index, { id, type: "custom_tool_call", status: "in_progress", call_id: call.callId, ...naming, input: "" });
     }
     return itemEvent("response.output_item.added", index, {
-      id, type: "function_call", status: "in_progress", call_id: call.callId, name: call.name, arguments: "",
+      id, type: "function_call", status: "in_progress", call_id: call.callId, ...naming, arguments: "",
     });
   };
   /** A fragment of a call's arguments: a function's as it is, a custom tool's as the input text it adds (if any yet). */
@@ -191,7 +202,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       const parsed = customInput(c.args);
       const input = parsed.startsWith(c.custom.sent) ? parsed : c.custom.sent + c.custom.held;
       const rest = c.custom.rest(input);
-      const item: OutputItem = { id: c.id, type: "custom_tool_call", status: "completed", call_id: c.callId, name: c.name, input };
+      const item: OutputItem = { id: c.id, type: "custom_tool_call", status: "completed", call_id: c.callId, ...namingOf(c), input };
       output[c.index] = item;
       return (
         (rest === "" ? "" : event("response.custom_tool_call_input.delta", c.head + JSON.stringify(rest))) +
@@ -199,7 +210,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         itemEvent("response.output_item.done", c.index, item)
       );
     }
-    const item: OutputItem = { id: c.id, type: "function_call", status: "completed", call_id: c.callId, name: c.name, arguments: c.args };
+    const item: OutputItem = { id: c.id, type: "function_call", status: "completed", call_id: c.callId, ...namingOf(c), arguments: c.args };
     output[c.index] = item;
     return (
       event("response.function_call_arguments.done", `${where(c.id, c.index)},"name":${JSON.stringify(c.name)},"arguments":${JSON.stringify(c.args)}`) +

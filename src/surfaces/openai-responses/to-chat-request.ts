@@ -4,6 +4,7 @@ import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoic
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./request-schema.ts";
 import type { InputItemResource } from "./response-schema.ts";
 import { customArguments, customToolFunction } from "./custom-tools.ts";
+import { flatName, flattenNamespaces } from "./namespace-tools.ts";
 import { ResentItems } from "./resent-items.ts";
 import { wantsLogprobs } from "./logprobs.ts";
 
@@ -187,9 +188,12 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
       }
       case "function_call":
       case "custom_tool_call": {
-        // A custom tool reached the provider as a function of one string, `input` (custom-tools.ts).
+        // A custom tool reached the provider as a function of one string, `input` (custom-tools.ts);
+        // a namespace's tool as `<namespace>__<name>` (namespace-tools.ts).
         const args = type === "custom_tool_call" ? customArguments(item.input as string) : (item.arguments as string);
-        const call = { id: item.call_id as string, type: "function" as const, function: { name: item.name as string, arguments: args } };
+        const namespace = (item as { namespace?: unknown }).namespace;
+        const name = typeof namespace === "string" && namespace !== "" ? flatName(namespace, item.name as string) : (item.name as string);
+        const call = { id: item.call_id as string, type: "function" as const, function: { name, arguments: args } };
         let open = walk.open;
         if (!open) {
           open = walk.open = { role: "assistant", content: null, tool_calls: [] };
@@ -283,23 +287,25 @@ function imagePart(part: Part): ContentPart {
 export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[] | undefined {
   if (!tools) return undefined;
   const names = new Set<string>();
-  return tools.map((tool, i) => {
+  // Namespaces' tools in their place (namespace-tools.ts): a loop over the tools when there are none.
+  const placed = tools.some((tool) => tool.type === "namespace") ? flattenNamespaces(tools) : tools.map((tool, i) => ({ tool, at: `tools[${i}]` }));
+  return placed.map(({ tool, at }) => {
     if (tool.type !== "function" && tool.type !== "custom") {
       throw new InvalidRequestError(
-        `Invalid 'tools[${i}].type': the tool type '${tool.type}' is not supported by this gateway; only function and custom tools can run here.`,
-        { param: `tools[${i}].type` },
+        `Invalid '${at}.type': the tool type '${tool.type}' is not supported by this gateway; only function, custom and namespace tools can run here.`,
+        { param: `${at}.type` },
       );
     }
-    if (!tool.name) throw new InvalidRequestError(`Missing required parameter: 'tools[${i}].name'.`, { param: `tools[${i}].name` });
+    if (!tool.name) throw new InvalidRequestError(`Missing required parameter: '${at}.name'.`, { param: `${at}.name` });
     // Both kinds are functions to the provider, and a call names its tool only by name.
-    if (names.has(tool.name)) throw new InvalidRequestError(`Invalid 'tools[${i}].name': another tool is named '${tool.name}'.`, { param: `tools[${i}].name` });
+    if (names.has(tool.name)) throw new InvalidRequestError(`Invalid '${at}.name': another tool is named '${tool.name}'.`, { param: `${at}.name` });
     names.add(tool.name);
     if (tool.type === "custom") {
       // OpenAI's CustomGrammarFormatParam: a grammar needs its syntax and its definition.
       if (tool.format?.type === "grammar") {
-        if (tool.format.syntax === undefined) throw new InvalidRequestError(`Missing required parameter: 'tools[${i}].format.syntax'.`, { param: `tools[${i}].format.syntax` });
+        if (tool.format.syntax === undefined) throw new InvalidRequestError(`Missing required parameter: '${at}.format.syntax'.`, { param: `${at}.format.syntax` });
         if (tool.format.definition === undefined) {
-          throw new InvalidRequestError(`Missing required parameter: 'tools[${i}].format.definition'.`, { param: `tools[${i}].format.definition` });
+          throw new InvalidRequestError(`Missing required parameter: '${at}.format.definition'.`, { param: `${at}.format.definition` });
         }
       }
       return customToolFunction(tool, tool.name);

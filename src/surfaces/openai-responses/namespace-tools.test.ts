@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import { flattenNamespaces, namespacedCalls } from "./namespace-tools.ts";
+import type { ResponsesTool } from "./request-schema.ts";
+
+const paramOf = (run: () => unknown): unknown => {
+  try {
+    run();
+  } catch (error) {
+    return (error as { param?: unknown }).param;
+  }
+  return undefined;
+};
+
+describe("namespace tools", () => {
+  const crm: ResponsesTool = {
+    type: "namespace",
+    name: "crm",
+    description: "The CRM",
+    tools: [
+      { type: "function", name: "find_contact", parameters: { type: "object" } },
+      { type: "custom", name: "note" },
+    ],
+  };
+
+  test("a namespace's tools take its place, named <namespace>__<name>, with their own paths", () => {
+    const weather: ResponsesTool = { type: "function", name: "weather" };
+    expect(flattenNamespaces([weather, crm])).toEqual([
+      { tool: weather, at: "tools[0]" },
+      { tool: { type: "function", name: "crm__find_contact", parameters: { type: "object" } }, at: "tools[1].tools[0]" },
+      { tool: { type: "custom", name: "crm__note" }, at: "tools[1].tools[1]" },
+    ]);
+  });
+
+  test("what a namespace cannot hold, or a name providers refuse, is a 400 naming it", () => {
+    expect(paramOf(() => flattenNamespaces([{ type: "namespace", name: "x", tools: [{ type: "web_search" }] }]))).toBe("tools[0].tools[0].type");
+    expect(paramOf(() => flattenNamespaces([{ type: "namespace", name: "x", tools: [] }]))).toBe("tools[0].tools");
+    expect(paramOf(() => flattenNamespaces([{ type: "namespace", tools: [{ type: "function", name: "f" }] }]))).toBe("tools[0].name");
+    expect(paramOf(() => flattenNamespaces([{ type: "namespace", name: "my.server", tools: [{ type: "function", name: "f" }] }]))).toBe("tools[0].tools[0].name");
+    expect(paramOf(() => flattenNamespaces([{ type: "namespace", name: "n".repeat(40), tools: [{ type: "function", name: "f".repeat(30) }] }]))).toBe("tools[0].tools[0].name");
+  });
+
+  test("a response's namespaced calls by their flat names; none without namespaces", () => {
+    const echoed = [{ type: "namespace" as const, name: "crm", description: "", tools: [{ type: "function" as const, name: "find_contact", description: null, parameters: null, strict: null }, { type: "custom" as const, name: "note", format: { type: "text" } }] }];
+    expect(namespacedCalls(echoed)).toEqual(new Map([["crm__find_contact", { name: "find_contact", namespace: "crm", custom: false }], ["crm__note", { name: "note", namespace: "crm", custom: true }]]));
+    expect(namespacedCalls([{ type: "function", name: "f", description: null, parameters: null, strict: null }])).toBeUndefined();
+  });
+});
