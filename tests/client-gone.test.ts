@@ -17,17 +17,23 @@ beforeAll(async () => {
 });
 afterAll(() => gw.close());
 
-test("a client that leaves a non-stream request is 499 client_gone in the log and the metrics, never a 500 or an upstream error", async () => {
+/** Sends `body` to `path`, leaves after `ms` (past the scope's first tick, which links it to the client's connection), and waits for the request's log line. */
+async function leave(gateway: TestGateway, path: string, body: unknown, ms: number): Promise<Record<string, unknown> | undefined> {
   const controller = new AbortController();
-  const pending = fetch(`${gw.url}/v1/chat/completions`, { ...jsonPost({ model: "hang-model", messages: [{ role: "user", content: "hi" }] }), signal: controller.signal });
-  await Bun.sleep(100); // past the scope's first tick, which links it to the client's connection
+  const pending = fetch(`${gateway.url}${path}`, { ...jsonPost(body), signal: controller.signal });
+  await Bun.sleep(ms);
   controller.abort();
   await pending.catch(() => undefined);
   let line: Record<string, unknown> | undefined;
   for (let i = 0; i < 100 && !line; i++) {
-    line = gw.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.model === "hang-model");
+    line = gateway.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.model === "hang-model");
     if (!line) await Bun.sleep(20);
   }
+  return line;
+}
+
+test("a client that leaves a non-stream request is 499 client_gone in the log and the metrics, never a 500 or an upstream error", async () => {
+  const line = await leave(gw, "/v1/chat/completions", { model: "hang-model", messages: [{ role: "user", content: "hi" }] }, 100);
   expect(line).toMatchObject({ status: 499, error: "client_gone" });
   expect(gw.logs.some((l) => l.includes('"level":"error"'))).toBe(false);
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
@@ -55,17 +61,8 @@ test("a client that leaves while the gateway fetches its file by URL is 499 clie
   });
   const files = await startTestGateway({ LOG_LEVEL: "info", IMAGE_FETCH_ALLOW_PRIVATE: "true" }, [hanging]);
   try {
-    const controller = new AbortController();
     const input = [{ role: "user", content: [{ type: "input_file", file_url: `http://127.0.0.1:${slow.port}/a.pdf` }] }];
-    const pending = fetch(`${files.url}/v1/responses`, { ...jsonPost({ model: "hang-model", input }), signal: controller.signal });
-    await Bun.sleep(150); // the fetch has begun, past the scope's first tick
-    controller.abort();
-    await pending.catch(() => undefined);
-    let line: Record<string, unknown> | undefined;
-    for (let i = 0; i < 100 && !line; i++) {
-      line = files.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.model === "hang-model");
-      if (!line) await Bun.sleep(20);
-    }
+    const line = await leave(files, "/v1/responses", { model: "hang-model", input }, 150); // the fetch has begun
     expect(line).toMatchObject({ status: 499, error: "client_gone" });
     for (let i = 0; i < 50 && !cancelled; i++) await Bun.sleep(20);
     expect(cancelled).toBe(true);

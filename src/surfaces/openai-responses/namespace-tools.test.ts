@@ -2,14 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { flattenNamespaces, namespacedCalls } from "./namespace-tools.ts";
 import type { ResponsesTool } from "./request-schema.ts";
 
-const paramOf = (run: () => unknown): unknown => {
-  try {
-    run();
-  } catch (error) {
-    return (error as { param?: unknown }).param;
-  }
-  return undefined;
-};
+/** `run` throws the 400 naming `param`. */
+const refuses = (run: () => unknown, param: string) => expect(run).toThrow(expect.objectContaining({ status: 400, param }));
 
 describe("namespace tools", () => {
   const crm: ResponsesTool = {
@@ -32,11 +26,11 @@ describe("namespace tools", () => {
   });
 
   test("what a namespace cannot hold, or a name providers refuse, is a 400 naming it", () => {
-    expect(paramOf(() => flattenNamespaces([{ type: "namespace", name: "x", tools: [{ type: "web_search" }] }]))).toBe("tools[0].tools[0].type");
-    expect(paramOf(() => flattenNamespaces([{ type: "namespace", name: "x", tools: [] }]))).toBe("tools[0].tools");
-    expect(paramOf(() => flattenNamespaces([{ type: "namespace", tools: [{ type: "function", name: "f" }] }]))).toBe("tools[0].name");
-    expect(paramOf(() => flattenNamespaces([{ type: "namespace", name: "my.server", tools: [{ type: "function", name: "f" }] }]))).toBe("tools[0].tools[0].name");
-    expect(paramOf(() => flattenNamespaces([{ type: "namespace", name: "n".repeat(40), tools: [{ type: "function", name: "f".repeat(30) }] }]))).toBe("tools[0].tools[0].name");
+    refuses(() => flattenNamespaces([{ type: "namespace", name: "x", tools: [{ type: "web_search" }] }]), "tools[0].tools[0].type");
+    refuses(() => flattenNamespaces([{ type: "namespace", name: "x", tools: [] }]), "tools[0].tools");
+    refuses(() => flattenNamespaces([{ type: "namespace", tools: [{ type: "function", name: "f" }] }]), "tools[0].name");
+    refuses(() => flattenNamespaces([{ type: "namespace", name: "my.server", tools: [{ type: "function", name: "f" }] }]), "tools[0].tools[0].name");
+    refuses(() => flattenNamespaces([{ type: "namespace", name: "n".repeat(40), tools: [{ type: "function", name: "f".repeat(30) }] }]), "tools[0].tools[0].name");
   });
 
   test("a response's namespaced calls by their flat names; none without namespaces", () => {
