@@ -104,7 +104,7 @@ describe("through the openai-compatible plugin", () => {
     try {
       const response = await client.responses.create({ model: "gpt-4o-mini", input: "Find Ada.", tools, store: false });
       expectOpenAI("Response", response);
-      expect((lastChatBody().tools as { function: { name: string; description?: string } }[]).map((t) => t.function)).toMatchObject([{ name: "crm__find_contact", description: "Find a contact" }]);
+      expect((lastChatBody().tools as { function: { name: string; description?: string } }[]).map((t) => t.function)).toMatchObject([{ name: "crm__find_contact", description: "Find a contact (crm: The CRM)" }]);
       expect(response.output[0]).toMatchObject({ type: "function_call", namespace: "crm", name: "find_contact", arguments: '{"q":"Ada"}', call_id: "call_7" });
       expect(response.tools[0]).toMatchObject({ type: "namespace", name: "crm" });
 

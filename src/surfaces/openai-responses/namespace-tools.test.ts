@@ -20,8 +20,8 @@ describe("namespace tools", () => {
     const weather: ResponsesTool = { type: "function", name: "weather" };
     expect(flattenNamespaces([weather, crm])).toEqual([
       { tool: weather, at: "tools[0]" },
-      { tool: { type: "function", name: "crm__find_contact", parameters: { type: "object" } }, at: "tools[1].tools[0]" },
-      { tool: { type: "custom", name: "crm__note" }, at: "tools[1].tools[1]" },
+      { tool: { type: "function", name: "crm__find_contact", parameters: { type: "object" }, description: "crm: The CRM" }, at: "tools[1].tools[0]" },
+      { tool: { type: "custom", name: "crm__note", description: "crm: The CRM" }, at: "tools[1].tools[1]" },
     ]);
   });
 

@@ -45,7 +45,9 @@ export function flattenNamespaces(tools: readonly ResponsesTool[]): { tool: Resp
           { param: `${at}.name` },
         );
       }
-      out.push({ tool: { ...member, name }, at });
+      // The namespace's description goes with each of its tools: the model sees no namespace otherwise.
+      const described = tool.description ? { description: member.description ? `${member.description} (${tool.name}: ${tool.description})` : `${tool.name}: ${tool.description}` } : {};
+      out.push({ tool: { ...member, name, ...described }, at });
     });
   });
   return out;

@@ -453,6 +453,16 @@ describe("options", () => {
     expect(chat.tool_choice).toBe("required");
   });
 
+  test("allowed_tools may name a namespace's tool by its function name", () => {
+    const chat = convert({
+      ...base,
+      input: "x",
+      tools: [{ type: "function", name: "a" }, { type: "namespace", name: "crm", description: "", tools: [{ type: "function", name: "find" }] }],
+      tool_choice: { type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "crm__find" }] },
+    } as ResponsesRequest);
+    expect(chat.tools?.map((t) => t.function.name)).toEqual(["crm__find"]);
+  });
+
   test("allowed_tools naming a tool that is not in tools is a 400 naming it (not a complaint that tools are missing)", () => {
     const tools = [{ type: "function", name: "a" }, { type: "function", name: "b" }];
     const choice = (...names: string[]) => ({ type: "allowed_tools", mode: "required" as const, tools: names.map((name) => ({ type: "function", name })) });

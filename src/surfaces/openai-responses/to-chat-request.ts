@@ -288,24 +288,27 @@ export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[]
   if (!tools) return undefined;
   const names = new Set<string>();
   // Namespaces' tools in their place (namespace-tools.ts): a loop over the tools when there are none.
-  const placed = tools.some((tool) => tool.type === "namespace") ? flattenNamespaces(tools) : tools.map((tool, i) => ({ tool, at: `tools[${i}]` }));
-  return placed.map(({ tool, at }) => {
+  const placed = tools.some((tool) => tool.type === "namespace") ? flattenNamespaces(tools) : undefined;
+  const list = placed ? placed.map((entry) => entry.tool) : tools;
+  return list.map((tool, i) => {
+    // The path a refusal names, made only for one.
+    const at = () => (placed ? placed[i]!.at : `tools[${i}]`);
     if (tool.type !== "function" && tool.type !== "custom") {
       throw new InvalidRequestError(
-        `Invalid '${at}.type': the tool type '${tool.type}' is not supported by this gateway; only function, custom and namespace tools can run here.`,
-        { param: `${at}.type` },
+        `Invalid '${at()}.type': the tool type '${tool.type}' is not supported by this gateway; only function, custom and namespace tools can run here.`,
+        { param: `${at()}.type` },
       );
     }
-    if (!tool.name) throw new InvalidRequestError(`Missing required parameter: '${at}.name'.`, { param: `${at}.name` });
+    if (!tool.name) throw new InvalidRequestError(`Missing required parameter: '${at()}.name'.`, { param: `${at()}.name` });
     // Both kinds are functions to the provider, and a call names its tool only by name.
-    if (names.has(tool.name)) throw new InvalidRequestError(`Invalid '${at}.name': another tool is named '${tool.name}'.`, { param: `${at}.name` });
+    if (names.has(tool.name)) throw new InvalidRequestError(`Invalid '${at()}.name': another tool is named '${tool.name}'.`, { param: `${at()}.name` });
     names.add(tool.name);
     if (tool.type === "custom") {
       // OpenAI's CustomGrammarFormatParam: a grammar needs its syntax and its definition.
       if (tool.format?.type === "grammar") {
-        if (tool.format.syntax === undefined) throw new InvalidRequestError(`Missing required parameter: '${at}.format.syntax'.`, { param: `${at}.format.syntax` });
+        if (tool.format.syntax === undefined) throw new InvalidRequestError(`Missing required parameter: '${at()}.format.syntax'.`, { param: `${at()}.format.syntax` });
         if (tool.format.definition === undefined) {
-          throw new InvalidRequestError(`Missing required parameter: '${at}.format.definition'.`, { param: `${at}.format.definition` });
+          throw new InvalidRequestError(`Missing required parameter: '${at()}.format.definition'.`, { param: `${at()}.format.definition` });
         }
       }
       return customToolFunction(tool, tool.name);
@@ -329,7 +332,7 @@ function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolC
       });
     }
     // A function and a custom tool are both functions to the provider; the kind named must be the tool's.
-    const kind = sent?.find((tool) => tool.name === name)?.type;
+    const kind = (sent?.some((tool) => tool.type === "namespace") ? flattenNamespaces(sent).map((entry) => entry.tool) : sent)?.find((tool) => tool.name === name)?.type;
     if ((type === "function" || type === "custom") && kind !== type) {
       throw new InvalidRequestError(`Invalid value for 'tool_choice.tools[${k}].type': '${name}' is a ${kind} tool, not a ${type} one.`, {
         param: `tool_choice.tools[${k}].type`,

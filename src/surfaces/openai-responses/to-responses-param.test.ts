@@ -5,6 +5,7 @@ import { type ItemPlace, type MessagePlace, toResponsesParam, toResponsesPath, w
 describe("toResponsesParam", () => {
   test.each([
     ["reasoning_effort", "reasoning.effort"],
+    ["verbosity", "text.verbosity"],
     ["max_tokens", "max_output_tokens"],
     ["max_completion_tokens", "max_output_tokens"],
     ["response_format", "text.format"],

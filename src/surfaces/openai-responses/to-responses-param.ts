@@ -3,6 +3,7 @@ import { renameByRules, type RenameRules, withRenamedParam } from "../rename-par
 /** Chat-request field paths (what plugins and the pipeline name) → the Responses fields they came from. */
 const RULES: RenameRules = [
   [/^reasoning_effort$/, "reasoning.effort"],
+  [/^verbosity$/, "text.verbosity"],
   [/^max_(?:completion_)?tokens$/, "max_output_tokens"],
   [/^response_format\.json_schema(?=\.|$)/, "text.format"],
   [/^response_format(?=\.|$)/, "text.format"],
