@@ -72,10 +72,11 @@ export function fastRoutes(
     return response;
   };
 
-  const serve = (handler: Handler, rule: ContentTypeRule) =>
+  const serve = (handler: Handler, rule: ContentTypeRule, anthropic: boolean) =>
     async function fastRoute(request: Request): Promise<Response> {
       const requestId = requestIdOf(request);
-      const set: HandlerContext["set"] = { headers: { "x-request-id": requestId } };
+      // Anthropic's SDKs read the id from `request-id`, also on a refusal before the route's own code.
+      const set: HandlerContext["set"] = { headers: anthropic ? { "x-request-id": requestId, "request-id": requestId } : { "x-request-id": requestId } };
       try {
         guardRequest(request, deps.keys);
         const body = await readJsonBody(request, limit, rule);
@@ -94,7 +95,7 @@ export function fastRoutes(
     if (route.method !== "POST" || !(route.path.startsWith("/v1/") || route.path.startsWith("/api/"))) continue;
     if (route.path.includes(":") || route.path.includes("*")) continue; // Bun's routes take literal paths here
     // Ollama's API reads a body as JSON whatever its content type, as Ollama does (body.ts).
-    out[route.path] = { POST: serve(route.handler as Handler, route.path.startsWith("/api/") ? "any" : "json") };
+    out[route.path] = { POST: serve(route.handler as Handler, route.path.startsWith("/api/") ? "any" : "json", route.path.startsWith("/v1/messages")) };
   }
   return out;
 }

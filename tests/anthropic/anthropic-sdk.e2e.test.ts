@@ -128,6 +128,10 @@ describe("@anthropic-ai/sdk", () => {
     const error = await client.messages.create({ model: "nope", max_tokens: 20, messages: [{ role: "user", content: "Hi" }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.NotFoundError);
     expect((error as InstanceType<typeof Anthropic.APIError>).requestID).toMatch(/^req_/);
+    // A refusal before the route's own code (a body that is not JSON) has it too.
+    const early = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY }, body: "{nope" });
+    expect(early.status).toBe(400);
+    expect(early.headers.get("request-id")).toBe(early.headers.get("x-request-id"));
   });
 
   test("the key as Authorization: Bearer (ANTHROPIC_AUTH_TOKEN) works too", async () => {

@@ -85,10 +85,12 @@ describe("openai-compatible", () => {
     });
     fake.handle(openAIHandler);
     expect(JSON.parse((message.content[0] as Anthropic.TextBlock).text)).toEqual({ city: "Paris" });
+    expect((fake.requests.at(-1)!.body as { tools: { function: object }[] }).tools[0]!.function).not.toHaveProperty("strict");
     expect(fake.requests.at(-1)!.body).toMatchObject({
       response_format: { type: "json_schema", json_schema: { name: "output", schema } },
       reasoning_effort: "low",
-      tools: [{ type: "function", function: { name: "lookup", description: "Look a city up", parameters: schema, strict: true } }],
+      // `strict` stays behind: OpenAI's strict mode would refuse Anthropic's optional properties.
+      tools: [{ type: "function", function: { name: "lookup", description: "Look a city up", parameters: schema } }],
     });
   });
 

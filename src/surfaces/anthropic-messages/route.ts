@@ -26,8 +26,12 @@ function inClientTerms(error: unknown, req: Parameters<typeof toChatMessages>[0]
   );
 }
 
-/** Anthropic's SDKs read the request's id from `request-id` (`message._request_id`, `APIError.requestID`): the same id. */
-const anthropicRequestId = (headers: Record<string, unknown>) => void (headers["request-id"] = headers["x-request-id"]);
+/**
+ * Anthropic's SDKs read the request's id from `request-id` (`message._request_id`,
+ * `APIError.requestID`): the same id. Bun's fast routes set it before the route runs (so a refusal
+ * before it has it too); this covers the routes Elysia serves (`app.handle`).
+ */
+const anthropicRequestId = (headers: Record<string, unknown>) => void (headers["request-id"] ??= headers["x-request-id"]);
 
 /**
  * What Claude Code acts on, in Anthropic's words: a context overflow starts "prompt is too long"

@@ -113,7 +113,7 @@ export const ToolParam = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1 })),
     description: Type.Optional(Type.String()),
     input_schema: Type.Optional(Type.Object({}, open)),
-    /** "Guarantees schema validation on tool names and inputs": the chat function's `strict`. */
+    /** Accepted, not sent on (OpenAI's strict mode wants every property required; Anthropic's does not). */
     strict: Type.Optional(Type.Boolean()),
     cache_control: CacheControl,
   },

@@ -247,6 +247,18 @@ describe("system messages in the conversation", () => {
     ]);
     expect(chat.reasoning_effort).toBe("high");
   });
+  test("a system message between a turn's tool calls and their results comes after the results", () => {
+    const chat = toChatRequest(req({
+      messages: [
+        { role: "user", content: "Weather?" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_01W", name: "weather", input: {} }] },
+        { role: "system", content: "Answer in French." },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01W", content: "18C" }, { type: "text", text: "So?" }] },
+      ],
+    } as never));
+    expect(chat.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "system", "user"]);
+    expect(chat.messages[3]).toEqual({ role: "system", content: "Answer in French." });
+  });
   test("what a system message cannot carry here is a 400 naming it", () => {
     const one = (message: object) => error(() => toChatRequest(req({ messages: [{ role: "user", content: "Hi" }, message] } as never)));
     expect(one({ role: "system", content: "x", clear_at: { type: "before", index: 1 } })).toMatchObject({ status: 400, param: "messages[1].clear_at" });

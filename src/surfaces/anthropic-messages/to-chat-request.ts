@@ -88,11 +88,30 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
     out.push({ role: "system", content: system });
     sources?.push({ at: "system" });
   }
+  // A system message between a turn's tool calls and their results waits until after the results:
+  // chat providers want every result right after its calls.
+  let held: { out: Message[]; sources: MessageSource[] | undefined } | undefined;
   req.messages.forEach((message, i) => {
-    if (message.role === "user") pushUser(out, message, i, sources);
-    else if (message.role === "assistant") pushAssistant(out, message, i, sources);
-    else pushSystem(out, message, i, sources);
+    if (message.role === "user") {
+      const before = out.length;
+      pushUser(out, message, i, sources);
+      if (held) {
+        let at = before;
+        while (at < out.length && out[at]!.role === "tool") at++;
+        out.splice(at, 0, ...held.out);
+        if (sources && held.sources) sources.splice(at, 0, ...held.sources);
+        held = undefined;
+      }
+    } else if (message.role === "assistant") pushAssistant(out, message, i, sources);
+    else if (out.at(-1)?.tool_calls?.length || held) {
+      held ??= { out: [], sources: sources && [] };
+      pushSystem(held.out, message, i, held.sources);
+    } else pushSystem(out, message, i, sources);
   });
+  if (held) {
+    out.push(...held.out);
+    if (sources && held.sources) sources.push(...held.sources);
+  }
   return out;
 }
 
@@ -369,7 +388,8 @@ function toChatTool(tool: ToolParam, i: number): Tool {
   if (tool.name === undefined) return fail(`tools[${i}].name`, "missing.");
   const fn: Tool["function"] = { name: tool.name, parameters: tool.input_schema ?? { type: "object", properties: {} } };
   if (tool.description !== undefined) fn.description = tool.description;
-  if (tool.strict === true) fn.strict = true;
+  // `strict` is accepted and not sent on: OpenAI's strict mode wants every property required, which
+  // Anthropic's does not, so a tool with optional inputs would be refused by an OpenAI upstream.
   return { type: "function", function: fn };
 }
 
