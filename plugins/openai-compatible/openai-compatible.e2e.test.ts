@@ -263,6 +263,27 @@ describe("thinking off on a model without reasoning", () => {
   });
 });
 
+describe("hints an upstream refuses as unknown fields", () => {
+  /** What Groq answers a body with a field it does not know. */
+  const strict = (request: Parameters<typeof openAIHandler>[0]) => {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const unknown = ["prompt_cache_key", "service_tier"].find((field) => body[field] !== undefined);
+    return unknown ? jsonResponse({ error: { message: `property '${unknown}' is unsupported`, type: "invalid_request_error" } }, 400) : openAIHandler(request);
+  };
+  const sent = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => (r.body as { prompt_cache_key?: string }).prompt_cache_key ?? "-");
+
+  test("Codex's prompt_cache_key (a hint) is asked again without, once, then left out at once; service_tier (billing) stays the upstream's 400", async () => {
+    fake.handle(strict);
+    const response = await client.responses.create({ model: "groq/gpt-4o", input: "Hi", store: false, prompt_cache_key: "conv-1" });
+    expect(response.status).toBe("completed");
+    expect(sent()).toEqual(["conv-1", "-"]);
+    await client.responses.create({ model: "groq/gpt-4o", input: "Again", store: false, prompt_cache_key: "conv-1" });
+    expect(sent()).toEqual(["conv-1", "-", "-"]);
+    const billed = await client.responses.create({ model: "groq/gpt-4o", input: "Hi", store: false, service_tier: "flex" }).catch((e: unknown) => e);
+    expect(billed).toMatchObject({ status: 400 });
+  });
+});
+
 describe("embeddings", () => {
   test("forwarded with the client's own input, floats asked for; both encodings come back", async () => {
     const floats = await client.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"], encoding_format: "float" });

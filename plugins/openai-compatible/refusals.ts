@@ -15,3 +15,22 @@ export const REASONING_OFF: RefusableFeature<ChatRequest> = {
   isRefusal: (error) => error instanceof InvalidRequestError && (error.param === "reasoning_effort" || /reasoning_effort/i.test(error.message)),
   without: ({ reasoning_effort: _none, ...body }) => body,
 };
+
+/**
+ * Hints a client sends that some OpenAI-compatible servers refuse as unknown fields (Groq: "property
+ * 'prompt_cache_key' is unsupported"), where OpenAI takes them: `prompt_cache_key` (prompt-cache
+ * routing), `safety_identifier` and `verbosity`. The answer without the hint is the same answer, so
+ * a server that refuses one is asked again without it. (`service_tier` is not one: it decides what
+ * the call is billed, and its refusal is the client's to see.)
+ */
+const hint = (field: "prompt_cache_key" | "safety_identifier" | "verbosity"): RefusableFeature<ChatRequest> => ({
+  note: `upstream takes no ${field}; asking it without`,
+  asks: (body) => (body as Record<string, unknown>)[field] !== undefined,
+  isRefusal: (error) => error instanceof InvalidRequestError && (error.param === field || error.message.includes(field)),
+  without: (body) => {
+    const { [field]: _hint, ...rest } = body as Record<string, unknown>;
+    return rest as ChatRequest;
+  },
+});
+
+export const HINTS: readonly RefusableFeature<ChatRequest>[] = [hint("prompt_cache_key"), hint("safety_identifier"), hint("verbosity")];
