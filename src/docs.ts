@@ -9,8 +9,8 @@ import { ErrorBody } from "./schemas/error.ts";
 import { CountTokensRequest, MessagesRequest } from "./surfaces/anthropic-messages/schema.ts";
 import { Model, ModelList } from "./schemas/models.ts";
 import * as OllamaApi from "./surfaces/ollama-api/schemas.ts";
-import { ResponsesInputTokensRequest, ResponsesRequest } from "./surfaces/openai-responses/request-schema.ts";
-import { DeletedResponse, InputTokenCount, ResponseItemList, ResponseObject } from "./surfaces/openai-responses/response-schema.ts";
+import { ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./surfaces/openai-responses/request-schema.ts";
+import { CompactedResponse, DeletedResponse, InputTokenCount, ResponseItemList, ResponseObject } from "./surfaces/openai-responses/response-schema.ts";
 import { Type } from "@sinclair/typebox";
 
 /** The seed's three-message conversation: the example request of the docs page. */
@@ -154,6 +154,12 @@ export function docs(version: string) {
             post: {
               body: { ...ResponsesInputTokensRequest, examples: [{ model: "dummy-model:1.0", instructions: "Answer briefly.", input: "Tell me a joke." }] },
               response: { 200: InputTokenCount, ...errors },
+            },
+          },
+          "/v1/responses/compact": {
+            post: {
+              body: { ...ResponsesCompactRequest, examples: [{ model: "dummy-model:1.0", input: [{ role: "user", content: "Plan a trip to Lyon." }, { role: "assistant", content: "Day 1: the old town…" }] }] },
+              response: { 200: CompactedResponse, ...errors },
             },
           },
           "/v1/responses/:response_id": {

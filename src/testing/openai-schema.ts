@@ -18,7 +18,8 @@ export type OpenAISchemaName =
   | "Response"
   | "ResponseStreamEvent"
   | "ResponseItemList"
-  | "TokenCountsResource";
+  | "TokenCountsResource"
+  | "CompactResource";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

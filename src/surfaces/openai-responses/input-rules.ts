@@ -1,6 +1,7 @@
 import { InvalidRequestError } from "../../errors.ts";
 import { assertHttpUrl } from "../../chat-rules.ts";
 import { fileFromData } from "../../file-parts.ts";
+import { openSummary } from "./compaction.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
 
 function fail(message: string, param: string): never {
@@ -71,11 +72,21 @@ function checkItem(item: ResponsesInputItem, i: number): void {
       }
       return;
     }
+    case "compaction":
+      // Only this gateway's own summaries can be read (compaction.ts): OpenAI's are encrypted for OpenAI.
+      if (typeof item.encrypted_content !== "string") missing(`${itemAt(i)}.encrypted_content`);
+      if (openSummary(item.encrypted_content!) === undefined) {
+        fail(
+          `Invalid '${itemAt(i)}.encrypted_content': this compaction item was not made by this gateway, which reads only the compaction items its own POST /v1/responses/compact or compaction_trigger made.`,
+          `${itemAt(i)}.encrypted_content`,
+        );
+      }
+      return;
     case undefined:
       return missing(`${itemAt(i)}.type`);
     default:
       return fail(
-        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output or reasoning.`,
+        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning or compaction.`,
         `${itemAt(i)}.type`,
       );
   }

@@ -91,6 +91,8 @@ function normalizeItem(item: ResponsesInputItem, responseId: string, index: numb
         output: typeof item.output === "string" ? item.output : item.output!.map((part) => normalizePart(part, false)),
       };
     }
+    case "compaction":
+      return { id: id ?? inputItemId("cmp_", responseId, index), type: "compaction", encrypted_content: item.encrypted_content! };
     default: {
       // reasoning: the rules admit no other type
       const summary = (item.summary ?? []).map((part) => ({ type: "summary_text" as const, text: part.text }));

@@ -32,7 +32,7 @@ export const SummaryPart = Type.Object({ type: Type.String(), text: Type.String(
 
 /**
  * One input item: a message (with or without `type`), `item_reference`, `function_call`,
- * `function_call_output`, `custom_tool_call`, `custom_tool_call_output` or `reasoning`.
+ * `function_call_output`, `custom_tool_call`, `custom_tool_call_output`, `reasoning` or `compaction`.
  */
 export const ResponsesInputItem = Type.Object(
   {
@@ -40,7 +40,7 @@ export const ResponsesInputItem = Type.Object(
       Nullable(
         Type.String({
           description:
-            "message (the default when role is set), item_reference (the default when only id is set), function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning",
+            "message (the default when role is set), item_reference (the default when only id is set), function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, compaction (one this gateway made), compaction_trigger (last: the response is the conversation's compaction)",
         }),
       ),
     ),
@@ -255,3 +255,31 @@ export function countedFields(body: ResponsesInputTokensRequest): ResponsesReque
   }
   return fields as ResponsesRequest;
 }
+
+/**
+ * `POST /v1/responses/compact` (OpenAI's `CompactResponseMethodPublicBody`): the conversation to
+ * compact, as a create request gives it. Codex sends its turn's `tools`, `parallel_tool_calls`,
+ * `reasoning` and `text` too: the tools and the effort reach the provider (the model reads the
+ * conversation's calls against their tools, and is told to call none); `text` is accepted and
+ * ignored, as any unknown field (a summary is free text).
+ */
+export const ResponsesCompactRequest = Type.Object(
+  {
+    model: counted.model,
+    input: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(ResponsesInputItem)]))),
+    instructions: counted.instructions,
+    previous_response_id: counted.previous_response_id,
+    tools: Type.Optional(Nullable(Type.Array(ResponsesTool))),
+    parallel_tool_calls: counted.parallel_tool_calls,
+    reasoning: counted.reasoning,
+    prompt_cache_key: counted.prompt_cache_key,
+    safety_identifier: counted.safety_identifier,
+    service_tier: counted.service_tier,
+  },
+  {
+    ...open,
+    description:
+      "A conversation to compact (`CompactResponseMethodPublicBody`): the model summarises it, and the answer is its user messages and one compaction item to send as the next request's input. Unknown fields are accepted and ignored.",
+  },
+);
+export type ResponsesCompactRequest = Static<typeof ResponsesCompactRequest>;

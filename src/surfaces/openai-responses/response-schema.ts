@@ -61,7 +61,18 @@ export const CustomToolCallItem = Type.Object({
 });
 export type CustomToolCallItem = Static<typeof CustomToolCallItem>;
 
-export const OutputItem = Type.Union([ReasoningItem, OutputMessageItem, FunctionCallItem, CustomToolCallItem]);
+/** A conversation's compaction (compaction.ts): the summary the model wrote, readable by this gateway alone. */
+export const CompactionItem = Type.Object(
+  {
+    id: Type.String({ examples: ["cmp_4f2c1e0b8a9d4b6c0e1f2a3b"] }),
+    type: Type.Literal("compaction"),
+    encrypted_content: Type.String({ description: "the summary, encoded (not encrypted) for this gateway to read back when the item is sent as input" }),
+  },
+  { description: "OpenAI's compaction item" },
+);
+export type CompactionItem = Static<typeof CompactionItem>;
+
+export const OutputItem = Type.Union([ReasoningItem, OutputMessageItem, FunctionCallItem, CustomToolCallItem, CompactionItem]);
 export type OutputItem = Static<typeof OutputItem>;
 
 export const ResponseUsage = Type.Object({
@@ -145,6 +156,19 @@ export const ResponseObject = Type.Object(
   { description: "OpenAI's `Response` object" },
 );
 export type ResponseObject = Static<typeof ResponseObject>;
+
+/** `POST /v1/responses/compact` (OpenAI's `CompactResource`): the user's messages, then one compaction item. */
+export const CompactedResponse = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("response.compaction"),
+    created_at: Type.Integer(),
+    output: Type.Array(Type.Union([Type.Object({ id: Type.String(), type: Type.Literal("message"), role: Type.Literal("user"), status: Type.String(), content: Type.Array(Type.Unknown()) }), CompactionItem])),
+    usage: ResponseUsage,
+  },
+  { description: "OpenAI's `CompactResource`" },
+);
+export type CompactedResponse = Static<typeof CompactedResponse>;
 
 /** An input item as stored and listed by `input_items` (OpenAI's `ItemResource`): always with an `id`. */
 export const InputItemResource = Type.Object(

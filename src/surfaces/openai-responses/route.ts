@@ -20,7 +20,9 @@ import { assertMetadataKeys } from "./metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
 import { assertBackgroundRules } from "./background-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
-import { countedFields, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
+import { countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
+import { compactedResponse, compactionFields, compactionItem, summaryOf } from "./compact.ts";
+import { COMPACTION_PROMPT } from "./compaction.ts";
 import { responseFrame } from "./response-frame.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
@@ -98,6 +100,7 @@ export function responsesRoutes(
 ) {
   const validate = compileValidator(ResponsesRequest);
   const validateCount = compileValidator(ResponsesInputTokensRequest);
+  const validateCompact = compileValidator(ResponsesCompactRequest);
   const entryOf = (response: ResponseObject, conversation: Conversation, owner: string | undefined, lease?: number): StoredResponse => {
     const entry: StoredResponse = { response, input: conversation.before };
     if (conversation.input !== undefined) entry.requestInput = conversation.input;
@@ -252,6 +255,41 @@ export function responsesRoutes(
           summary: "Count a response's input tokens",
           description:
             "`{\"object\": \"response.input_tokens\", \"input_tokens\": N}` for what the same `POST /v1/responses` would send the model (a `previous_response_id`'s conversation included): the provider's own count where it has one (Gemini), else an estimate with a BPE tokenizer (cl100k_base), not the model's own. Nothing is generated or stored.",
+        },
+      },
+    )
+    .post(
+      "/v1/responses/compact",
+      async function compactConversation({ body: raw, request, set }) {
+        const body = validateCompact.assert(raw);
+        const asked = compactionFields(body);
+        if (body.input != null) asked.input = body.input;
+        if (body.previous_response_id != null) asked.previous_response_id = body.previous_response_id;
+        assertInputRules(asked.input);
+        assertSupportedFields(body as Parameters<typeof assertSupportedFields>[0]);
+        const responseId = randomId("resp_");
+        const conversation = await conversationOf(asked, responseId, keyOf(request)?.name);
+        const items = conversation.input === undefined ? conversation.before : [...conversation.before, ...normalizeInput(conversation.input, responseId)];
+        if (items.length === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
+        const chat = toChatRequest(asked, conversation.before, conversation.input);
+        chat.messages.push({ role: "user", content: COMPACTION_PROMPT });
+        // A conversation is compacted because it nears the model's context: what does not fit is left out of the summary rather than failing it.
+        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string, fitContext: dropOldestItems };
+        try {
+          const done = await pipeline.complete(call, chat);
+          Object.assign(set.headers, done.headers);
+          return compactedResponse(responseId, items, compactionItem(summaryOf(done.result)), done.usage, done.result.usage, nowSeconds());
+        } catch (error) {
+          throw withResponsesParam(error, (message) => messageSource(asked, conversation, message));
+        }
+      },
+      {
+        parse: jsonBodyParsers(config.maxBodyBytes),
+        detail: {
+          tags: ["Responses"],
+          summary: "Compact a conversation",
+          description:
+            "OpenAI's `client.responses.compact`: the model summarises the conversation (`input`, after a `previous_response_id`'s), and the answer (`response.compaction`) is its user messages (newest first within 64,000 tokens) and one `compaction` item holding the summary. Send that output as the next request's input in place of the conversation. The item's `encrypted_content` is this gateway's encoding of the summary (readable, not encrypted); other compaction items are a 400. Nothing is stored.",
         },
       },
     )

@@ -7,6 +7,7 @@ import { customArguments, customToolFunction } from "./custom-tools.ts";
 import { flatName, flattenNamespaces } from "./namespace-tools.ts";
 import { ResentItems } from "./resent-items.ts";
 import { wantsLogprobs } from "./logprobs.ts";
+import { openSummary, summaryMessage } from "./compaction.ts";
 
 type Part = Record<string, unknown>;
 
@@ -24,7 +25,7 @@ type ConversationItem = ResponsesInputItem | InputItemResource;
  */
 export interface MessageSource {
   item: number;
-  type: "instructions" | "message" | "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output";
+  type: "instructions" | "message" | "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output" | "compaction";
   calls?: { item: number; type: "function_call" | "custom_tool_call" }[];
   /** For the user message of a function output's images: content index → the part's index in the output. */
   parts?: number[];
@@ -222,6 +223,11 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         if (parts.length > 0) walk.reasoning = parts.map((s) => s.text).join("\n\n");
         break;
       }
+      case "compaction":
+        // A summary of the turns it replaced (compaction.ts), which the input rules have read: a user message, as it was the user's to keep.
+        walk.open = undefined;
+        messages.push({ role: "user", content: summaryMessage(openSummary(item.encrypted_content as string) ?? "") });
+        break;
       default:
         // assertInputRules admits only the types above (item references are resolved before).
         throw new InvalidRequestError(`Unsupported input item type '${item.type}'.`, { param: "input" });

@@ -1,0 +1,122 @@
+import { UpstreamError } from "../../errors.ts";
+import { randomId } from "../../ids.ts";
+import type { TokenUsage } from "../../pipeline/outcome.ts";
+import type { ChatResult } from "../../plugin.ts";
+import type { Usage } from "../../schemas/common.ts";
+import { sealSummary } from "./compaction.ts";
+import type { ResponsesCompactRequest, ResponsesRequest } from "./request-schema.ts";
+import { responseUsage } from "./response-frame.ts";
+import type { CompactedResponse, CompactionItem, InputItemResource } from "./response-schema.ts";
+
+/**
+ * A compaction, as OpenAI's `POST /v1/responses/compact` makes one: the model summarises the
+ * conversation (asked after it, compaction.ts), and the answer is "all user messages, followed by a
+ * single compaction item" (OpenAI's SDK), which the client sends as its next request's input in
+ * place of the conversation. User messages are kept newest first within 64,000 tokens, the budget
+ * Codex mirrors from OpenAI's endpoint; the one that crosses it keeps the head and tail of its text.
+ */
+
+/** The compaction request as the create request whose conversation the model reads; its tools are named and none may be called. */
+export function compactionFields(body: ResponsesCompactRequest): ResponsesRequest {
+  const fields: ResponsesRequest = { model: body.model };
+  if (body.instructions != null) fields.instructions = body.instructions;
+  if (body.tools != null && body.tools.length > 0) {
+    fields.tools = body.tools;
+    fields.tool_choice = "none";
+    if (body.parallel_tool_calls != null) fields.parallel_tool_calls = body.parallel_tool_calls;
+  }
+  if (body.reasoning != null) fields.reasoning = body.reasoning;
+  if (body.prompt_cache_key != null) fields.prompt_cache_key = body.prompt_cache_key;
+  if (body.safety_identifier != null) fields.safety_identifier = body.safety_identifier;
+  if (body.service_tier != null) fields.service_tier = body.service_tier;
+  return fields;
+}
+
+/** The summary the model wrote: its answer's text. An answer without any is the upstream's failure, not an empty summary that would lose the conversation. */
+export function summaryOf(result: ChatResult): string {
+  const text = result.choices[0]?.message?.content;
+  if (typeof text !== "string" || text.trim() === "") throw new UpstreamError("The model wrote no summary for the compaction: its answer held no text.");
+  return text;
+}
+
+export function compactionItem(summary: string): CompactionItem {
+  return { id: randomId("cmp_"), type: "compaction", encrypted_content: sealSummary(summary) };
+}
+
+export function compactedResponse(
+  id: string,
+  conversation: readonly InputItemResource[],
+  item: CompactionItem,
+  tokens: TokenUsage,
+  reported: Usage | null | undefined,
+  now: number,
+): CompactedResponse {
+  const output = retainedUserMessages(conversation) as CompactedResponse["output"];
+  output.push(item);
+  return { id, object: "response.compaction", created_at: now, output, usage: responseUsage(tokens, reported) };
+}
+
+const RETAINED_TOKENS = 64_000;
+
+type Part = { type: string; text?: string } & Record<string, unknown>;
+
+/** Four characters a token, as Codex counts for this budget: a budget, not a bill. */
+const approxTokens = (text: string) => Math.ceil(text.length / 4);
+
+function textTokens(parts: readonly Part[]): number {
+  let n = 0;
+  for (const part of parts) if (typeof part.text === "string") n += approxTokens(part.text);
+  return n;
+}
+
+/** The user messages of a conversation (normalized items), newest first within `budget` tokens, in their order. */
+export function retainedUserMessages(items: readonly InputItemResource[], budget = RETAINED_TOKENS): InputItemResource[] {
+  const kept: InputItemResource[] = [];
+  let left = budget;
+  for (let i = items.length - 1; i >= 0 && left > 0; i--) {
+    const item = items[i]!;
+    if (item.type !== "message" || item.role !== "user") continue;
+    const parts = item.content as Part[];
+    // A message of images alone still takes a token, so a budget spent drops them too.
+    const n = Math.max(1, textTokens(parts));
+    if (n <= left) {
+      kept.push(item);
+      left -= n;
+      continue;
+    }
+    const cut = truncatedParts(parts, left);
+    if (cut.length > 0) kept.push({ ...item, content: cut });
+    left = 0;
+  }
+  return kept.reverse();
+}
+
+/** A message's parts within `budget` tokens: text parts in order until it is spent (the one crossing it keeps its head and tail), images and files all. */
+function truncatedParts(parts: readonly Part[], budget: number): Part[] {
+  const out: Part[] = [];
+  let left = budget;
+  for (const part of parts) {
+    if (typeof part.text !== "string") {
+      out.push(part);
+      continue;
+    }
+    if (left === 0) continue;
+    const n = approxTokens(part.text);
+    if (n <= left) {
+      out.push(part);
+      left -= n;
+      continue;
+    }
+    out.push({ ...part, text: headAndTail(part.text, left) });
+    left = 0;
+  }
+  return out;
+}
+
+/** `text` cut to about `tokens` tokens: its head and its tail, and how much was left out between. */
+function headAndTail(text: string, tokens: number): string {
+  const keep = tokens * 4;
+  const head = text.slice(0, Math.ceil(keep / 2));
+  const tail = text.slice(text.length - Math.floor(keep / 2));
+  return `${head}…${approxTokens(text) - tokens} tokens truncated…${tail}`;
+}

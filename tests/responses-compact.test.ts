@@ -1,0 +1,210 @@
+// Compaction, as Codex and OpenAI's SDK use it: `client.responses.compact` on a real port, through the
+// openai-compatible plugin to a fake OpenAI upstream that records what it gets; the compacted output
+// sent back as the next request's input; the 400s for what this gateway cannot read.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { jsonResponse, openAIHandler } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import dummy from "../plugins/dummy/index.ts";
+import openaiCompatible from "../plugins/openai-compatible/index.ts";
+import { COMPACTION_PROMPT, openSummary } from "../src/surfaces/openai-responses/compaction.ts";
+import { startFakeServer, type FakeServer, type RecordedRequest } from "./helpers/fake-server.ts";
+import { jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+
+/** Instructions the fake answers the compaction to with no text. */
+const MUTE = "Say nothing.";
+const SUMMARY = "The user is planning a trip to Lyon; day 1 is planned; the weather tool said 12 C. Next: plan day 2.";
+
+/** A fake OpenAI that answers a summary when told to call no tool (as OpenAI does with tool_choice none), else as the shared fake. */
+function upstream(request: RecordedRequest): Response {
+  const body = request.body as { messages?: { content?: unknown }[] } | undefined;
+  const last = body?.messages?.at(-1)?.content;
+  if (request.path === "/v1/chat/completions" && last === COMPACTION_PROMPT) {
+    if (body?.messages?.[0]?.content === MUTE) return jsonResponse(completion(null, 0));
+    return jsonResponse(completion(SUMMARY, 24));
+  }
+  return openAIHandler(request);
+}
+
+const completion = (content: string | null, completionTokens: number) => ({
+  id: "chatcmpl-sum",
+  object: "chat.completion",
+  created: 1700000000,
+  model: "gpt-4o-mini",
+  choices: [{ index: 0, finish_reason: "stop", logprobs: null, message: { role: "assistant", content, refusal: null } }],
+  usage: { prompt_tokens: 310, completion_tokens: completionTokens, total_tokens: 310 + completionTokens, prompt_tokens_details: { cached_tokens: 128 } },
+});
+
+let fake: FakeServer;
+let gw: TestGateway;
+let client: OpenAI;
+beforeAll(async () => {
+  fake = startFakeServer(upstream);
+  gw = await startTestGateway({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "sk-upstream" }, [dummy, openaiCompatible]);
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+
+const chatBodies = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body as Record<string, unknown>);
+
+const shellTool = { type: "function" as const, name: "shell", description: "Run a command", parameters: { type: "object", properties: { cmd: { type: "string" } } }, strict: false };
+
+const conversation: OpenAI.Responses.ResponseInput = [
+  { role: "developer", content: "Work in /srv/app." },
+  { role: "user", content: "Plan a trip to Lyon." },
+  { type: "message", role: "assistant", content: [{ type: "output_text", text: "Day 1: the old town.", annotations: [] }], id: "msg_a1", status: "completed" },
+  { role: "user", content: [{ type: "input_text", text: "And the weather?" }] },
+  { type: "function_call", call_id: "call_w", name: "shell", arguments: '{"cmd":"weather lyon"}' },
+  { type: "function_call_output", call_id: "call_w", output: "12 C" },
+];
+
+describe("client.responses.compact", () => {
+  test("the model is given the conversation, its tools with tool_choice none and the effort, then the compaction prompt; the answer is the user messages and one compaction item", async () => {
+    const compacted = await client.responses.compact({
+      model: "gpt-4o-mini",
+      instructions: "You are a travel agent.",
+      input: conversation,
+      // What Codex sends besides OpenAI's documented fields.
+      ...({ tools: [shellTool], parallel_tool_calls: true, reasoning: { effort: "low" }, text: { verbosity: "low" } } as object),
+      prompt_cache_key: "trip-1",
+    });
+    expectOpenAI("CompactResource", compacted);
+    expect(chatBodies().at(-1)).toEqual({
+      model: "gpt-4o-mini",
+      messages: [
+        { role: "system", content: "You are a travel agent." },
+        { role: "developer", content: "Work in /srv/app." },
+        { role: "user", content: "Plan a trip to Lyon." },
+        { role: "assistant", content: "Day 1: the old town." },
+        { role: "user", content: "And the weather?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_w", type: "function", function: { name: "shell", arguments: '{"cmd":"weather lyon"}' } }] },
+        { role: "tool", tool_call_id: "call_w", content: "12 C" },
+        { role: "user", content: COMPACTION_PROMPT },
+      ],
+      tools: [{ type: "function", function: { name: "shell", description: "Run a command", parameters: { type: "object", properties: { cmd: { type: "string" } } }, strict: false } }],
+      parallel_tool_calls: true,
+      tool_choice: "none",
+      reasoning_effort: "low",
+      prompt_cache_key: "trip-1",
+    });
+
+    expect(compacted.object).toBe("response.compaction");
+    expect(compacted.id).toMatch(/^resp_/);
+    expect(compacted.output.map((item) => item.type)).toEqual(["message", "message", "compaction"]);
+    const [first, second, item] = compacted.output as [OpenAI.Responses.ResponseInputMessageItem, OpenAI.Responses.ResponseInputMessageItem, OpenAI.Responses.ResponseCompactionItem];
+    expect([first.role, first.content]).toEqual(["user", [{ type: "input_text", text: "Plan a trip to Lyon." }]]);
+    expect([second.role, second.content]).toEqual(["user", [{ type: "input_text", text: "And the weather?" }]]);
+    expect(item.id).toMatch(/^cmp_/);
+    expect(openSummary(item.encrypted_content)).toBe(SUMMARY);
+    expect(compacted.usage).toEqual({
+      input_tokens: 310,
+      input_tokens_details: { cached_tokens: 128, cache_write_tokens: 0 },
+      output_tokens: 24,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 334,
+    });
+  });
+
+  test("the compacted output as the next request's input: the model reads the user messages, the summary as the user's, then the new turn", async () => {
+    const compacted = await client.responses.compact({ model: "gpt-4o-mini", input: conversation });
+    const next = await client.responses.create({ model: "gpt-4o-mini", input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: "user", content: "Now day 2." }] });
+    expectOpenAI("Response", next);
+    expect((chatBodies().at(-1) as { messages: unknown[] }).messages).toEqual([
+      { role: "user", content: "Plan a trip to Lyon." },
+      { role: "user", content: "And the weather?" },
+      { role: "user", content: `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}` },
+      { role: "user", content: "Now day 2." },
+    ]);
+    // Stored with its input: input_items lists the compaction item as OpenAI's ItemResource has it.
+    const page = await (await fetch(`${gw.url}/v1/responses/${next.id}/input_items?order=asc`)).json();
+    expectOpenAI("ResponseItemList", page);
+    expect(page.data[2]).toEqual({ id: (compacted.output[2] as { id: string }).id, type: "compaction", encrypted_content: (compacted.output[2] as { encrypted_content: string }).encrypted_content });
+
+    // And compacted again: the earlier summary is read as part of the conversation, and only the new compaction item is kept.
+    const again = await client.responses.compact({ model: "gpt-4o-mini", previous_response_id: next.id, input: "One more thing." });
+    expectOpenAI("CompactResource", again);
+    expect((chatBodies().at(-1) as { messages: { content: unknown }[] }).messages.map((m) => m.content)).toEqual([
+      "Plan a trip to Lyon.",
+      "And the weather?",
+      `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}`,
+      "Now day 2.",
+      next.output_text,
+      "One more thing.",
+      COMPACTION_PROMPT,
+    ]);
+    expect(again.output.map((item) => (item.type === "message" ? (item.content[0] as { text: string }).text : item.type))).toEqual([
+      "Plan a trip to Lyon.",
+      "And the weather?",
+      "Now day 2.",
+      "One more thing.",
+      "compaction",
+    ]);
+  });
+
+  test("input_tokens counts a compaction item as the summary the model will read", async () => {
+    const compacted = await client.responses.compact({ model: "gpt-4o-mini", input: "Plan a trip to Lyon." });
+    const item = compacted.output.at(-1) as OpenAI.Responses.ResponseInputItem;
+    const withSummary = await client.responses.inputTokens.count({ model: "gpt-4o-mini", input: [item] });
+    const asText = await client.responses.inputTokens.count({
+      model: "gpt-4o-mini",
+      input: [{ role: "user", content: `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}` }],
+    });
+    expect(withSummary.input_tokens).toBe(asText.input_tokens);
+  });
+
+  test("any model of any plugin: the dummy summarises a stored conversation named by previous_response_id", async () => {
+    const first = await client.responses.create({ model: "dummy-model:1.0", input: "Hello there" });
+    const compacted = await client.responses.compact({ model: "dummy-model:1.0", previous_response_id: first.id });
+    expectOpenAI("CompactResource", compacted);
+    expect(compacted.output.map((item) => item.type)).toEqual(["message", "compaction"]);
+    expect(openSummary((compacted.output[1] as { encrypted_content: string }).encrypted_content)!.length).toBeGreaterThan(0);
+    const next = await client.responses.create({ model: "dummy-model:1.0", input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: "user", content: "Go on." }] });
+    expect(next.status).toBe("completed");
+  });
+});
+
+describe("what a compaction refuses", () => {
+  test("a compaction item this gateway did not make (OpenAI's encrypted one) is a 400 naming its encrypted_content, on create, compact and input_tokens", async () => {
+    const input = [{ role: "user", content: "hi" }, { type: "compaction", encrypted_content: "gAAAAABpM0Yj-abc=" }];
+    for (const path of ["/v1/responses", "/v1/responses/compact", "/v1/responses/input_tokens"]) {
+      const res = await fetch(`${gw.url}${path}`, jsonPost({ model: "gpt-4o-mini", input }));
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expectOpenAI("ErrorResponse", body);
+      expect(body.error).toMatchObject({ type: "invalid_request_error", param: "input[1].encrypted_content" });
+      expect(body.error.message).toContain("not made by this gateway");
+    }
+    const missing = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", input: [{ type: "compaction" }] }));
+    expect((await missing.json()).error).toMatchObject({ param: "input[0].encrypted_content", message: "Missing required parameter: 'input[0].encrypted_content'." });
+  });
+
+  test("nothing to compact, no model, an unknown previous response, an unknown model: OpenAI's envelope, the right status and param", async () => {
+    const asked = chatBodies().length;
+    const cases: [unknown, number, Record<string, unknown>][] = [
+      [{ model: "gpt-4o-mini" }, 400, { param: "input", message: "Missing required parameter: 'input'." }],
+      [{ model: "gpt-4o-mini", input: [] }, 400, { param: "input" }],
+      [{ model: "gpt-4o-mini", input: null, instructions: "Be brief." }, 400, { param: "input" }],
+      [{ input: "hi" }, 400, { param: "model" }],
+      [{ model: "gpt-4o-mini", previous_response_id: "resp_nope" }, 400, { param: "previous_response_id", code: "previous_response_not_found" }],
+      [{ model: "no-such-model", input: "hi" }, 404, { code: "model_not_found" }],
+      [{ model: "gpt-4o-mini", input: [{ role: "user", content: "hi" }], conversation: "conv_1" }, 400, { param: "conversation" }],
+    ];
+    for (const [body, status, error] of cases) {
+      const res = await fetch(`${gw.url}/v1/responses/compact`, jsonPost(body));
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), status]);
+      const answer = await res.json();
+      expectOpenAI("ErrorResponse", answer);
+      expect(answer.error).toMatchObject(error);
+    }
+    expect(chatBodies()).toHaveLength(asked);
+  });
+
+  test("a model that answers the compaction with no text is a 502, not a compaction that would lose the conversation", async () => {
+    const refused = await client.responses.compact({ model: "gpt-4o-mini", instructions: MUTE, input: "Plan a trip." }).catch((e) => e);
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect(refused).toMatchObject({ status: 502, error: { code: "upstream_error", message: "The model wrote no summary for the compaction: its answer held no text." } });
+  });
+});
