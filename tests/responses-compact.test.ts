@@ -8,7 +8,7 @@ import dummy from "../plugins/dummy/index.ts";
 import openaiCompatible from "../plugins/openai-compatible/index.ts";
 import { COMPACTION_PROMPT, openSummary } from "../src/surfaces/openai-responses/compaction.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "./helpers/fake-server.ts";
-import { jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 
 /** Instructions the fake answers the compaction to with no text. */
@@ -119,7 +119,7 @@ describe("client.responses.compact", () => {
       { role: "user", content: "Now day 2." },
     ]);
     // Stored with its input: input_items lists the compaction item as OpenAI's ItemResource has it.
-    const page = await (await fetch(`${gw.url}/v1/responses/${next.id}/input_items?order=asc`)).json();
+    const page = await json(fetch(`${gw.url}/v1/responses/${next.id}/input_items?order=asc`));
     expectOpenAI("ResponseItemList", page);
     expect(page.data[2]).toEqual({ id: (compacted.output[2] as { id: string }).id, type: "compaction", encrypted_content: (compacted.output[2] as { encrypted_content: string }).encrypted_content });
 
@@ -172,13 +172,13 @@ describe("what a compaction refuses", () => {
     for (const path of ["/v1/responses", "/v1/responses/compact", "/v1/responses/input_tokens"]) {
       const res = await fetch(`${gw.url}${path}`, jsonPost({ model: "gpt-4o-mini", input }));
       expect(res.status).toBe(400);
-      const body = await res.json();
+      const body = await json(res);
       expectOpenAI("ErrorResponse", body);
       expect(body.error).toMatchObject({ type: "invalid_request_error", param: "input[1].encrypted_content" });
       expect(body.error.message).toContain("not made by this gateway");
     }
     const missing = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", input: [{ type: "compaction" }] }));
-    expect((await missing.json()).error).toMatchObject({ param: "input[0].encrypted_content", message: "Missing required parameter: 'input[0].encrypted_content'." });
+    expect((await json(missing)).error).toMatchObject({ param: "input[0].encrypted_content", message: "Missing required parameter: 'input[0].encrypted_content'." });
   });
 
   test("nothing to compact, no model, an unknown previous response, an unknown model: OpenAI's envelope, the right status and param", async () => {
@@ -195,7 +195,7 @@ describe("what a compaction refuses", () => {
     for (const [body, status, error] of cases) {
       const res = await fetch(`${gw.url}/v1/responses/compact`, jsonPost(body));
       expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), status]);
-      const answer = await res.json();
+      const answer = await json(res);
       expectOpenAI("ErrorResponse", answer);
       expect(answer.error).toMatchObject(error);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { UpstreamError } from "../../errors.ts";
+import type { ChatResult } from "../../plugin.ts";
 import { compactedResponse, compactionFields, retainedUserMessages, summaryOf } from "./compact.ts";
 import { openSummary, sealSummary } from "./compaction.ts";
 import type { InputItemResource } from "./response-schema.ts";
@@ -77,7 +78,7 @@ describe("what a compaction keeps", () => {
   test("the answer: the kept messages, then the compaction item, with the call's usage", () => {
     const item = { id: "cmp_1", type: "compaction" as const, encrypted_content: sealSummary("s") };
     const answer = compactedResponse("resp_1", [user("a", "hi"), assistant("b", "yo")], item, { input: 30, output: 8, reasoning: 2 }, { prompt_tokens: 30, completion_tokens: 8, total_tokens: 38, prompt_tokens_details: { cached_tokens: 10 } }, 1700000000);
-    expect(answer).toEqual({
+    expect(answer as unknown).toEqual({
       id: "resp_1",
       object: "response.compaction",
       created_at: 1700000000,
@@ -107,7 +108,7 @@ describe("the compaction's model call", () => {
   });
 
   test("an answer with no text is the upstream's failure, not an empty summary", () => {
-    const answer = (content: string | null) => ({ choices: [{ index: 0, finish_reason: "stop", message: { content } }] });
+    const answer = (content: string | null): ChatResult => ({ choices: [{ index: 0, finish_reason: "stop", message: { content } }] });
     expect(summaryOf(answer("The user wants X."))).toBe("The user wants X.");
     for (const content of [null, "", "  \n"]) expect(() => summaryOf(answer(content))).toThrow(UpstreamError);
   });
