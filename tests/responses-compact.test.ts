@@ -3,7 +3,7 @@
 // sent back as the next request's input; the 400s for what this gateway cannot read.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { jsonResponse, openAIHandler } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { jsonResponse, openAIHandler, sseResponse } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
 import dummy from "../plugins/dummy/index.ts";
 import openaiCompatible from "../plugins/openai-compatible/index.ts";
 import { COMPACTION_PROMPT, openSummary } from "../src/surfaces/openai-responses/compaction.ts";
@@ -20,7 +20,9 @@ function upstream(request: RecordedRequest): Response {
   const body = request.body as { messages?: { content?: unknown }[] } | undefined;
   const last = body?.messages?.at(-1)?.content;
   if (request.path === "/v1/chat/completions" && last === COMPACTION_PROMPT) {
-    if (body?.messages?.[0]?.content === MUTE) return jsonResponse(completion(null, 0));
+    const isMute = body?.messages?.[0]?.content === MUTE;
+    if ((body as { stream?: boolean }).stream === true) return sseResponse(summaryChunks(isMute ? "" : SUMMARY));
+    if (isMute) return jsonResponse(completion(null, 0));
     return jsonResponse(completion(SUMMARY, 24));
   }
   return openAIHandler(request);
@@ -206,5 +208,107 @@ describe("what a compaction refuses", () => {
     const refused = await client.responses.compact({ model: "gpt-4o-mini", instructions: MUTE, input: "Plan a trip." }).catch((e) => e);
     expect(refused).toBeInstanceOf(OpenAI.APIError);
     expect(refused).toMatchObject({ status: 502, error: { code: "upstream_error", message: "The model wrote no summary for the compaction: its answer held no text." } });
+  });
+});
+
+/** A streamed answer of `text` (none: a role, a stop and the usage only). */
+const summaryChunks = (text: string) => {
+  const model = "gpt-4o-mini";
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+    id: "chatcmpl-sum",
+    object: "chat.completion.chunk",
+    created: 1700000000,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+  });
+  const half = text.length >> 1;
+  return [
+    chunk({ role: "assistant", content: text.slice(0, half) }),
+    chunk({ content: text.slice(half) }),
+    chunk({}, "stop"),
+    { id: "chatcmpl-sum", object: "chat.completion.chunk", created: 1700000000, model, choices: [], usage: { prompt_tokens: 310, completion_tokens: 24, total_tokens: 334 } },
+  ];
+};
+
+describe("compaction_trigger (Codex's streamed remote compaction)", () => {
+  const trigger = { type: "compaction_trigger" } as unknown as OpenAI.Responses.ResponseInputItem;
+
+  test("not streamed: the model is asked for the summary with no tool to call and no answer format; the output is one compaction item, stored", async () => {
+    const response = await client.responses.create({
+      model: "gpt-4o-mini",
+      instructions: "You are a travel agent.",
+      input: [...conversation, trigger],
+      tools: [shellTool],
+      text: { format: { type: "json_object" } },
+      include: ["message.output_text.logprobs"],
+    });
+    expectOpenAI("Response", response);
+    const sent = chatBodies().at(-1) as { messages: { role?: string; content: unknown }[]; tool_choice?: unknown; response_format?: unknown; logprobs?: unknown };
+    expect(sent.messages.at(-1)).toEqual({ role: "user", content: COMPACTION_PROMPT });
+    expect(sent.messages).toHaveLength(8);
+    expect([sent.tool_choice, sent.response_format, sent.logprobs]).toEqual(["none", undefined, undefined]);
+    expect(response.status).toBe("completed");
+    expect(response.output).toHaveLength(1);
+    const item = response.output[0] as OpenAI.Responses.ResponseCompactionItem;
+    expect(item.type).toBe("compaction");
+    expect(openSummary(item.encrypted_content)).toBe(SUMMARY);
+    expect(response.usage).toMatchObject({ input_tokens: 310, output_tokens: 24 });
+
+    // input_items lists the conversation; the trigger, which OpenAI's ItemResource has no type for, is not an item.
+    const page = await json(fetch(`${gw.url}/v1/responses/${response.id}/input_items?order=asc&limit=100`));
+    expectOpenAI("ResponseItemList", page);
+    expect(page.data.map((item: { type: string }) => item.type)).toEqual(["message", "message", "message", "message", "function_call", "function_call_output"]);
+
+    // Continued, it is the compacted conversation the model reads: the user messages, the summary, the new turn.
+    await client.responses.create({ model: "gpt-4o-mini", previous_response_id: response.id, input: "Now day 2." });
+    expect((chatBodies().at(-1) as { messages: { content: unknown }[] }).messages.map((m) => m.content)).toEqual([
+      "Plan a trip to Lyon.",
+      "And the weather?",
+      `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}`,
+      "Now day 2.",
+    ]);
+  });
+
+  test("streamed: created, in_progress, the compaction item added and done, completed; every event OpenAI's", async () => {
+    const stream = await client.responses.create({ model: "gpt-4o-mini", input: [...conversation, trigger], stream: true, store: false });
+    const events: { type: string; sequence_number: number }[] = [];
+    for await (const event of stream) {
+      expectOpenAI("ResponseStreamEvent", event);
+      events.push(event);
+    }
+    expect(chatBodies().at(-1)).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(events.map((e) => e.type)).toEqual(["response.created", "response.in_progress", "response.output_item.added", "response.output_item.done", "response.completed"]);
+    expect(events.map((e) => e.sequence_number)).toEqual([0, 1, 2, 3, 4]);
+    const done = events.at(-1) as unknown as { response: OpenAI.Responses.Response };
+    const item = done.response.output[0] as OpenAI.Responses.ResponseCompactionItem;
+    expect(openSummary(item.encrypted_content)).toBe(SUMMARY);
+    expect((events[2] as unknown as { item: unknown }).item).toEqual(item);
+    expect(done.response.usage).toMatchObject({ input_tokens: 310, output_tokens: 24, total_tokens: 334 });
+  });
+
+  test("streamed, a model that writes no summary ends the stream with response.failed", async () => {
+    const stream = await client.responses.create({ model: "gpt-4o-mini", instructions: MUTE, input: ["Plan a trip.", trigger].map((x) => (typeof x === "string" ? { role: "user" as const, content: x } : x)), stream: true });
+    const events: { type: string }[] = [];
+    for await (const event of stream) {
+      expectOpenAI("ResponseStreamEvent", event);
+      events.push(event);
+    }
+    expect(events.map((e) => e.type)).toEqual(["response.created", "response.in_progress", "response.failed"]);
+    expect((events[2] as unknown as { response: OpenAI.Responses.Response }).response.error).toEqual({ code: "server_error", message: "The model wrote no summary for the compaction: its answer held no text." });
+  });
+
+  test("a trigger that is not the last item, or in the background, is a 400; sent to the compact endpoint it asks once", async () => {
+    const early = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", input: [trigger, { role: "user", content: "hi" }] }));
+    expect(early.status).toBe(400);
+    expect((await json(early)).error).toMatchObject({ param: "input[0].type", message: "Invalid 'input[0].type': a compaction_trigger must be the final input item." });
+    const background = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", input: [{ role: "user", content: "hi" }, trigger], background: true }));
+    expect(background.status).toBe(400);
+    expect((await json(background)).error).toMatchObject({ param: "background" });
+
+    await client.responses.compact({ model: "gpt-4o-mini", input: [{ role: "user", content: "hi" }, trigger] });
+    expect((chatBodies().at(-1) as { messages: unknown[] }).messages).toEqual([
+      { role: "user", content: "hi" },
+      { role: "user", content: COMPACTION_PROMPT },
+    ]);
   });
 });

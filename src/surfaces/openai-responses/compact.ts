@@ -3,10 +3,11 @@ import { randomId } from "../../ids.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
+import type { ChatRequest } from "../../schemas/chat.ts";
 import { sealSummary } from "./compaction.ts";
 import type { ResponsesCompactRequest, ResponsesRequest } from "./request-schema.ts";
-import { responseUsage } from "./response-frame.ts";
-import type { CompactedResponse, CompactionItem, InputItemResource } from "./response-schema.ts";
+import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
+import type { CompactedResponse, CompactionItem, InputItemResource, ResponseObject } from "./response-schema.ts";
 
 /**
  * A compaction, as OpenAI's `POST /v1/responses/compact` makes one: the model summarises the
@@ -32,11 +33,39 @@ export function compactionFields(body: ResponsesCompactRequest): ResponsesReques
   return fields;
 }
 
+export const NO_SUMMARY = "The model wrote no summary for the compaction: its answer held no text.";
+
 /** The summary the model wrote: its answer's text. An answer without any is the upstream's failure, not an empty summary that would lose the conversation. */
 export function summaryOf(result: ChatResult): string {
   const text = result.choices[0]?.message?.content;
-  if (typeof text !== "string" || text.trim() === "") throw new UpstreamError("The model wrote no summary for the compaction: its answer held no text.");
+  if (typeof text !== "string" || text.trim() === "") throw new UpstreamError(NO_SUMMARY);
   return text;
+}
+
+/**
+ * A create request ending with `compaction_trigger` as its compaction's model call: its tools named
+ * and none called, no answer format, no log probabilities (the summary is free text, and not shown).
+ */
+export function asCompaction(chat: ChatRequest): ChatRequest {
+  if (chat.tools !== undefined) chat.tool_choice = "none";
+  delete chat.response_format;
+  delete chat.logprobs;
+  delete chat.top_logprobs;
+  return chat;
+}
+
+/** A create request's compaction as its Response: one compaction item, completed (or incomplete where the model was cut). */
+export function compactionResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number): ResponseObject {
+  return finishedResponse(frame, statusOf(result.choices[0]?.finish_reason), [compactionItem(summaryOf(result))], responseUsage(tokens, result.usage), now);
+}
+
+/**
+ * What a continuation of a compaction (a response whose output holds a compaction item) reads
+ * before its input: the compacted conversation, as the compact endpoint answers it (the user
+ * messages within the budget, then the output), not the whole conversation the item replaced.
+ */
+export function compactedBefore(input: readonly InputItemResource[], output: readonly InputItemResource[]): InputItemResource[] {
+  return [...retainedUserMessages(input), ...output];
 }
 
 export function compactionItem(summary: string): CompactionItem {

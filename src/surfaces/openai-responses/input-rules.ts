@@ -17,7 +17,12 @@ const missing = (param: string): never => fail(`Missing required parameter: '${p
  */
 export function assertInputRules(input: ResponsesRequest["input"]): void {
   if (input === undefined || typeof input === "string") return;
-  for (let i = 0; i < input.length; i++) checkItem(input[i]!, i);
+  for (let i = 0; i < input.length; i++) checkItem(input[i]!, i, i === input.length - 1);
+}
+
+/** Whether a checked input ends with a `compaction_trigger`: the response is then the conversation's compaction (compact.ts). */
+export function isCompactionTrigger(input: ResponsesRequest["input"]): boolean {
+  return Array.isArray(input) && input.length > 0 && input[input.length - 1]!.type === "compaction_trigger";
 }
 
 /** Paths are only spelled out for an error: `i` and `j` are carried until then. */
@@ -33,7 +38,7 @@ export function itemType(item: ResponsesInputItem): string | undefined {
   return item.type ?? (item.role !== undefined ? "message" : typeof item.id === "string" ? "item_reference" : undefined);
 }
 
-function checkItem(item: ResponsesInputItem, i: number): void {
+function checkItem(item: ResponsesInputItem, i: number, isLast: boolean): void {
   const type = itemType(item);
   switch (type) {
     case "message":
@@ -82,11 +87,15 @@ function checkItem(item: ResponsesInputItem, i: number): void {
         );
       }
       return;
+    case "compaction_trigger":
+      // OpenAI's CompactionTriggerItemParam: "Compacts the current context. Must be the final input item."
+      if (!isLast) fail(`Invalid '${itemAt(i)}.type': a compaction_trigger must be the final input item.`, `${itemAt(i)}.type`);
+      return;
     case undefined:
       return missing(`${itemAt(i)}.type`);
     default:
       return fail(
-        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning or compaction.`,
+        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, compaction or compaction_trigger.`,
         `${itemAt(i)}.type`,
       );
   }

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
-import { itemType } from "./input-rules.ts";
+import { isCompactionTrigger, itemType } from "./input-rules.ts";
 import { inputItemId } from "./item-ids.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
 import type { InputItemResource } from "./response-schema.ts";
@@ -24,8 +24,11 @@ export function normalizeInput(
     const content = [{ type: "input_text", text: input }];
     return [{ id: inputItemId("msg_", responseId, 0), type: "message", role: "user", status: "completed", content }];
   }
-  const items: InputItemResource[] = new Array(input.length);
-  for (let i = 0; i < input.length; i++) {
+  // A final compaction_trigger asked for the response's compaction item and is no item of its own:
+  // OpenAI's ItemResource has no such type, and the compaction item stands for the turns before it.
+  const length = isCompactionTrigger(input) ? input.length - 1 : input.length;
+  const items: InputItemResource[] = new Array(length);
+  for (let i = 0; i < length; i++) {
     const item = input[i]!;
     items[i] = itemType(item) === "item_reference" ? referenced(item.id!, i, references) : normalizeItem(item, responseId, i);
   }

@@ -15,15 +15,17 @@ import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { listInputItems } from "./list-input-items.ts";
-import { assertInputRules, itemType } from "./input-rules.ts";
+import { assertInputRules, isCompactionTrigger, itemType } from "./input-rules.ts";
 import { assertMetadataKeys } from "./metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
 import { assertBackgroundRules } from "./background-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
-import { compactedResponse, compactionFields, compactionItem, summaryOf } from "./compact.ts";
+import { asCompaction, compactedBefore, compactedResponse, compactionFields, compactionItem, compactionResponse, summaryOf } from "./compact.ts";
+import { compactionStreamEncoder } from "./compaction-stream.ts";
 import { COMPACTION_PROMPT } from "./compaction.ts";
-import { responseFrame } from "./response-frame.ts";
+import { responseFrame, type ResponseFrame } from "./response-frame.ts";
+import type { ChatRequest } from "../../schemas/chat.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
 import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
@@ -158,7 +160,9 @@ export function responsesRoutes(
         throw new InvalidRequestError(`Previous response with id '${body.previous_response_id}' has not finished yet.`, { param: "previous_response_id" });
       }
       // Its input and output come before the new input; its instructions do not (as in OpenAI's API).
-      before = [...storedInputItems(previous), ...(previous.response.output as InputItemResource[])];
+      // A compaction's output stands for the conversation it compacted (compact.ts).
+      const output = previous.response.output as InputItemResource[];
+      before = output.some((item) => item.type === "compaction") ? compactedBefore(storedInputItems(previous), output) : [...storedInputItems(previous), ...output];
     }
     return input ? { before: [...before, ...input] } : { before, input: body.input };
   };
@@ -167,6 +171,38 @@ export function responsesRoutes(
   const conversationOf = (body: ResponsesRequest, responseId: string, owner: string | undefined): Conversation | Promise<Conversation> => {
     const ids = referencedIds(body.input);
     return ids.length > 0 || body.previous_response_id ? storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
+  };
+
+  /**
+   * A create request whose input ends with `compaction_trigger`: its output is the conversation's
+   * compaction item (compact.ts), streamed or not, stored as any response. A conversation is
+   * compacted because it nears the model's context: what does not fit is left out of the summary
+   * rather than failing it (`fitContext`).
+   */
+  const compactResponse = async (
+    body: ResponsesRequest,
+    conversation: Conversation,
+    chat: ChatRequest,
+    frame: ResponseFrame,
+    call: CallInfo,
+    owner: string | undefined,
+    headers: Record<string, unknown>,
+  ) => {
+    if (body.background === true) {
+      throw new InvalidRequestError("Invalid 'background': a compaction (an input ending with compaction_trigger) cannot run in the background here.", { param: "background" });
+    }
+    try {
+      if (chat.stream !== true) {
+        const done = await pipeline.complete(call, chat);
+        Object.assign(headers, done.headers);
+        const response = compactionResponse(done.result, frame, done.usage, nowSeconds());
+        if (frame.store) await keep(response, conversation, owner);
+        return response;
+      }
+      return await pipeline.stream(call, chat, compactionStreamEncoder({ frame, onFinish: frame.store ? (response) => void keep(response, conversation, owner) : undefined }));
+    } catch (error) {
+      throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
+    }
   };
 
   return new Elysia({ name: "ollaix:responses" })
@@ -188,6 +224,7 @@ export function responsesRoutes(
         const isStored = frame.store;
         const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string };
         if (body.truncation === "auto") call.fitContext = dropOldestItems;
+        if (isCompactionTrigger(body.input)) return await compactResponse(body, conversation, asCompaction(chat), frame, { ...call, fitContext: dropOldestItems }, owner, set.headers);
         try {
           if (body.background === true) {
             const background = {
@@ -272,7 +309,7 @@ export function responsesRoutes(
         const items = conversation.input === undefined ? conversation.before : [...conversation.before, ...normalizeInput(conversation.input, responseId)];
         if (items.length === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
         const chat = toChatRequest(asked, conversation.before, conversation.input);
-        chat.messages.push({ role: "user", content: COMPACTION_PROMPT });
+        if (!isCompactionTrigger(asked.input)) chat.messages.push({ role: "user", content: COMPACTION_PROMPT }); // a trigger sent here asked for it already
         // A conversation is compacted because it nears the model's context: what does not fit is left out of the summary rather than failing it.
         const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string, fitContext: dropOldestItems };
         try {

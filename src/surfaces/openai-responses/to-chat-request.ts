@@ -7,7 +7,7 @@ import { customArguments, customToolFunction } from "./custom-tools.ts";
 import { flatName, flattenNamespaces } from "./namespace-tools.ts";
 import { ResentItems } from "./resent-items.ts";
 import { wantsLogprobs } from "./logprobs.ts";
-import { openSummary, summaryMessage } from "./compaction.ts";
+import { COMPACTION_PROMPT, openSummary, summaryMessage } from "./compaction.ts";
 
 type Part = Record<string, unknown>;
 
@@ -25,7 +25,7 @@ type ConversationItem = ResponsesInputItem | InputItemResource;
  */
 export interface MessageSource {
   item: number;
-  type: "instructions" | "message" | "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output" | "compaction";
+  type: "instructions" | "message" | "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output" | "compaction" | "compaction_trigger";
   calls?: { item: number; type: "function_call" | "custom_tool_call" }[];
   /** For the user message of a function output's images: content index → the part's index in the output. */
   parts?: number[];
@@ -227,6 +227,11 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         // A summary of the turns it replaced (compaction.ts), which the input rules have read: a user message, as it was the user's to keep.
         walk.open = undefined;
         messages.push({ role: "user", content: summaryMessage(openSummary(item.encrypted_content as string) ?? "") });
+        break;
+      case "compaction_trigger":
+        // The final item (the input rules): the model is asked for the summary the response's compaction item holds.
+        walk.open = undefined;
+        messages.push({ role: "user", content: COMPACTION_PROMPT });
         break;
       default:
         // assertInputRules admits only the types above (item references are resolved before).

@@ -24,7 +24,7 @@ export function toResponsesParam(param: string): string {
  */
 export interface ItemPlace {
   field: string;
-  type: "instructions" | "message" | "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output" | "compaction" | "item_reference";
+  type: "instructions" | "message" | "function_call" | "function_call_output" | "custom_tool_call" | "custom_tool_call_output" | "compaction" | "compaction_trigger" | "item_reference";
 }
 
 /**

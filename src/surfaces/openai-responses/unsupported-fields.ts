@@ -26,7 +26,7 @@ export function assertSupportedFields(request: { conversation?: unknown; prompt?
   }
   if (request.context_management != null) {
     throw new InvalidRequestError(
-      "Invalid 'context_management': automatic compaction is not supported by this gateway; use truncation: \"auto\" to drop the oldest items when the conversation outgrows the model's context.",
+      "Invalid 'context_management': automatic compaction is not supported by this gateway; compact with POST /v1/responses/compact or a final compaction_trigger input item, or use truncation: \"auto\" to drop the oldest items when the conversation outgrows the model's context.",
       { param: "context_management" },
     );
   }

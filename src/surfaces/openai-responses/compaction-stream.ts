@@ -1,0 +1,66 @@
+import { mapError, type MappedError } from "../../error-response.ts";
+import { UpstreamError } from "../../errors.ts";
+import { nowSeconds } from "../../ids.ts";
+import type { StreamEncoder } from "../../pipeline/encoder.ts";
+import type { TokenUsage } from "../../pipeline/outcome.ts";
+import type { ChunkResult } from "../../plugin.ts";
+import type { Usage } from "../../schemas/common.ts";
+import { SSE_HEADERS } from "../../sse.ts";
+import { compactionItem, NO_SUMMARY } from "./compact.ts";
+import { failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf } from "./response-frame.ts";
+import type { OutputItem, ResponseObject } from "./response-schema.ts";
+import type { ResponsesStreamSettings } from "./stream-encoder.ts";
+
+/**
+ * The stream of a response whose input ends with `compaction_trigger` (what Codex's remote
+ * compaction streams): `response.created` and `response.in_progress`, nothing while the model writes
+ * (its summary is the compaction item's content, not text to show), then the one `compaction` item
+ * added and done, and `response.completed` with the usage. A failure, or an answer with no text, is
+ * `response.failed`.
+ */
+export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncoder {
+  const { frame } = s;
+  let seq = 0;
+  let summary = "";
+  let finishReason: string | null | undefined;
+  let reported: Usage | undefined;
+
+  const event = (type: string, body: string): string => `event: ${type}\ndata: {"type":"${type}",${body},"sequence_number":${seq++}}\n\n`;
+  const responseEvent = (type: string, response: ResponseObject): string => event(type, `"response":${JSON.stringify(response)}`);
+  const failed = (mapped: MappedError): string => {
+    const response = failedResponse(frame, mapped, [], nowSeconds());
+    s.onFinish?.(response);
+    return responseEvent("response.failed", response);
+  };
+
+  return {
+    headers: SSE_HEADERS,
+    start() {
+      const pending = pendingResponse(frame, "in_progress");
+      return responseEvent("response.created", pending) + responseEvent("response.in_progress", pending);
+    },
+    chunk(chunk: ChunkResult): string {
+      if (chunk.usage) reported = chunk.usage;
+      for (const choice of chunk.choices) {
+        if (choice.index !== 0) continue;
+        if (typeof choice.delta.content === "string") summary += choice.delta.content;
+        if (choice.finish_reason) finishReason = choice.finish_reason;
+      }
+      return "";
+    },
+    end(tokens?: TokenUsage): string {
+      if (summary.trim() === "") return failed(mapError(new UpstreamError(NO_SUMMARY), (text) => text));
+      const item: OutputItem = compactionItem(summary);
+      const ended = statusOf(finishReason);
+      const response = finishedResponse(frame, ended, [item], tokens ? responseUsage(tokens, reported) : undefined, nowSeconds());
+      s.onFinish?.(response);
+      const at = `"output_index":0,"item":${JSON.stringify(item)}`;
+      return (
+        event("response.output_item.added", at) +
+        event("response.output_item.done", at) +
+        responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response)
+      );
+    },
+    error: failed,
+  };
+}
