@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { checkOpenAIError, type FuzzSurface } from "./fuzz.ts";
 import { checkAnthropicError, checkAnthropicSse, checkAnthropicStatus, checkNdjson, checkOllamaError, checkResponsesSse, jsonAnswer } from "./fuzz-envelopes.ts";
 import { validateOpenAI, type OpenAISchemaName } from "./openai-schema.ts";
+import { sealSummary } from "../../src/surfaces/openai-responses/compaction.ts";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 const MODEL = "dummy-model:1.0";
@@ -67,6 +68,13 @@ const responsesBody = (ctx: SurfaceContext, stream: boolean) => () => ({
   background_options: { completion_window: "soonest" },
   ...(ctx.stored.length > 0 ? { previous_response_id: ctx.stored[0] } : {}),
 });
+
+/** A conversation with a compaction item of this gateway's making, for the compact endpoint, or ending with a compaction_trigger for a create. */
+const compactionBody = (ctx: SurfaceContext, trigger: boolean) => () => {
+  const body = responsesBody(ctx, trigger)();
+  body.input = [...body.input, { type: "compaction", encrypted_content: sealSummary("Earlier: a cat was described.") }, ...(trigger ? [{ type: "compaction_trigger" }] : [])] as typeof body.input;
+  return body;
+};
 
 const messagesBody = (stream: boolean | undefined) => () => ({
   model: MODEL,
@@ -137,6 +145,8 @@ export function newSurfaces(ctx: SurfaceContext): { surface: FuzzSurface; runs: 
     { runs: 900, surface: { name: "responses", method: "POST", path: "/v1/responses", validBody: responsesBody(ctx, false), ...openai, checkSuccess: sseOr(checkResponsesSse, schema("Response")) } },
     { runs: 700, surface: { name: "responses (stream)", method: "POST", path: "/v1/responses", validBody: responsesBody(ctx, true), ...openai, checkSuccess: sseOr(checkResponsesSse, schema("Response")) } },
     { runs: 400, surface: { name: "responses/input_tokens", method: "POST", path: "/v1/responses/input_tokens", validBody: responsesBody(ctx, false), ...openai, checkSuccess: schema("TokenCountsResource") } },
+    { runs: 250, surface: { name: "responses/compact", method: "POST", path: "/v1/responses/compact", validBody: compactionBody(ctx, false), ...openai, checkSuccess: schema("CompactResource") } },
+    { runs: 250, surface: { name: "responses (compaction_trigger)", method: "POST", path: "/v1/responses", validBody: compactionBody(ctx, true), ...openai, checkSuccess: sseOr(checkResponsesSse, schema("Response")) } },
     { runs: 250, surface: { name: "responses/{id}", method: "GET", path: idPath(ctx), ...openai, checkSuccess: schema("Response") } },
     { runs: 250, surface: { name: "input_items", method: "GET", path: idPath(ctx, "?"), ...openai, checkSuccess: schema("ResponseItemList") } },
     {
