@@ -18,6 +18,7 @@ import { OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } fr
 import { requestChars, resultTokens, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
+import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
 import { hasFileUrls, loadFileUrls } from "../file-fetch.ts";
 
 export interface PipelineDeps {
@@ -133,7 +134,7 @@ export class Pipeline {
       t.finishReason = result.choices[0]?.finish_reason ?? undefined;
       admission.settle(t.usage);
       this.#emit(t, 200);
-      return { result, headers: t.headers, usage: t.usage };
+      return { result: wantsOneToolCall(chat) ? firstToolCallOnly(result) : result, headers: t.headers, usage: t.usage };
     } catch (error) {
       throw this.#failed(t, error);
     }
@@ -150,7 +151,7 @@ export class Pipeline {
       const admission = await this.#admit(call, chat.model, t);
       const loaded = this.#fileLoader(chat);
       // Only the first chunk is retried: once a stream has started, its failure is the stream's.
-      const { first, iterator, scope, ctx } = await this.#attempts(call, chat.model, t, admission, async (model) => {
+      const started = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         let iterator: AsyncIterator<ChunkBatch> | undefined;
         const waitStart = performance.now();
@@ -169,6 +170,8 @@ export class Pipeline {
           t.upstreamMs += performance.now() - waitStart;
         }
       });
+      const { scope, ctx } = started;
+      const { first, iterator } = wantsOneToolCall(chat) ? firstToolCallStream(started.first, started.iterator) : started;
       t.ttftMs = performance.now() - t.startedAt;
       const tally = new StreamTally(requestChars(chat.messages));
       return streamResponse(first, iterator, {
