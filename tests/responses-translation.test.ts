@@ -72,21 +72,30 @@ describe("through the openai-compatible plugin", () => {
     });
   });
 
-  test("prompt_cache_key, safety_identifier, service_tier and text.verbosity reach the upstream as Chat Completions has them; verbosity is echoed", async () => {
+  test("prompt_cache_key, prompt_cache_retention, prompt_cache_options, safety_identifier, service_tier and text.verbosity reach the upstream as Chat Completions has them; verbosity is echoed", async () => {
     const response = await client.responses.create({
       model: "gpt-4o-mini",
       input: "Hi",
       store: false,
       prompt_cache_key: "conv-42",
+      prompt_cache_retention: "24h",
+      ...({ prompt_cache_options: { mode: "implicit", ttl: "30m" } } as object),
       safety_identifier: "user-hash-7",
       service_tier: "flex",
       text: { verbosity: "low" },
     });
     expectOpenAI("Response", response);
     expect(response.text).toEqual({ format: { type: "text" }, verbosity: "low" });
-    expect(lastChatBody()).toMatchObject({ prompt_cache_key: "conv-42", safety_identifier: "user-hash-7", service_tier: "flex", verbosity: "low" });
+    expect(lastChatBody()).toMatchObject({
+      prompt_cache_key: "conv-42",
+      prompt_cache_retention: "24h",
+      prompt_cache_options: { mode: "implicit", ttl: "30m" },
+      safety_identifier: "user-hash-7",
+      service_tier: "flex",
+      verbosity: "low",
+    });
     await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false });
-    for (const field of ["prompt_cache_key", "safety_identifier", "service_tier", "verbosity"]) expect(lastChatBody()).not.toHaveProperty(field);
+    for (const field of ["prompt_cache_key", "prompt_cache_retention", "prompt_cache_options", "safety_identifier", "service_tier", "verbosity"]) expect(lastChatBody()).not.toHaveProperty(field);
   });
 
   test("namespace tools (Codex's MCP tools) reach the upstream as <namespace>__<name> functions; their calls come back with namespace and name, streamed and not, and go back as they came", async () => {

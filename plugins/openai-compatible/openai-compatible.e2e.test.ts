@@ -267,7 +267,7 @@ describe("hints an upstream refuses as unknown fields", () => {
   /** What Groq answers a body with a field it does not know. */
   const strict = (request: Parameters<typeof openAIHandler>[0]) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
-    const unknown = ["prompt_cache_key", "service_tier"].find((field) => body[field] !== undefined);
+    const unknown = ["prompt_cache_key", "prompt_cache_retention", "service_tier"].find((field) => body[field] !== undefined);
     return unknown ? jsonResponse({ error: { message: `property '${unknown}' is unsupported`, type: "invalid_request_error" } }, 400) : openAIHandler(request);
   };
   const sent = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => (r.body as { prompt_cache_key?: string }).prompt_cache_key ?? "-");
@@ -281,6 +281,17 @@ describe("hints an upstream refuses as unknown fields", () => {
     expect(sent()).toEqual(["conv-1", "-", "-"]);
     const billed = await client.responses.create({ model: "groq/gpt-4o", input: "Hi", store: false, service_tier: "flex" }).catch((e: unknown) => e);
     expect(billed).toMatchObject({ status: 400 });
+  });
+
+  test("two hints refused one after the other: each is dropped in turn, and the answer comes", async () => {
+    fake.handle(strict);
+    const fields = () =>
+      fake.requests
+        .filter((r) => r.path === "/v1/chat/completions")
+        .map((r) => ["prompt_cache_key", "prompt_cache_retention"].filter((field) => (r.body as Record<string, unknown>)[field] !== undefined).join("+") || "-");
+    const response = await client.chat.completions.create({ model: "groq/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], prompt_cache_key: "k", prompt_cache_retention: "24h" });
+    expect(response.choices[0]!.message.content).toBeString();
+    expect(fields()).toEqual(["prompt_cache_key+prompt_cache_retention", "prompt_cache_retention", "-"]);
   });
 });
 

@@ -19,11 +19,13 @@ export const REASONING_OFF: RefusableFeature<ChatRequest> = {
 /**
  * Hints a client sends that some OpenAI-compatible servers refuse as unknown fields (Groq: "property
  * 'prompt_cache_key' is unsupported"), where OpenAI takes them: `prompt_cache_key` (prompt-cache
- * routing), `safety_identifier` and `verbosity`. The answer without the hint is the same answer, so
+ * routing), `prompt_cache_retention` and `prompt_cache_options` (how long and how the cache keeps
+ * the prompt), `safety_identifier` and `verbosity`. The answer without the hint is the same answer, so
  * a server that refuses one is asked again without it. (`service_tier` is not one: it decides what
  * the call is billed, and its refusal is the client's to see.)
  */
-const hint = (field: "prompt_cache_key" | "safety_identifier" | "verbosity"): RefusableFeature<ChatRequest> => ({
+type Hint = "prompt_cache_key" | "prompt_cache_retention" | "prompt_cache_options" | "safety_identifier" | "verbosity";
+const hint = (field: Hint): RefusableFeature<ChatRequest> => ({
   note: `upstream takes no ${field}; asking it without`,
   asks: (body) => (body as Record<string, unknown>)[field] !== undefined,
   isRefusal: (error) => error instanceof InvalidRequestError && (error.param === field || error.message.includes(field)),
@@ -33,4 +35,10 @@ const hint = (field: "prompt_cache_key" | "safety_identifier" | "verbosity"): Re
   },
 });
 
-export const HINTS: readonly RefusableFeature<ChatRequest>[] = [hint("prompt_cache_key"), hint("safety_identifier"), hint("verbosity")];
+export const HINTS: readonly RefusableFeature<ChatRequest>[] = [
+  hint("prompt_cache_key"),
+  hint("prompt_cache_retention"),
+  hint("prompt_cache_options"),
+  hint("safety_identifier"),
+  hint("verbosity"),
+];

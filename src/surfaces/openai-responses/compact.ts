@@ -28,6 +28,8 @@ export function compactionFields(body: ResponsesCompactRequest): ResponsesReques
   }
   if (body.reasoning != null) fields.reasoning = body.reasoning;
   if (body.prompt_cache_key != null) fields.prompt_cache_key = body.prompt_cache_key;
+  if (body.prompt_cache_retention != null) fields.prompt_cache_retention = body.prompt_cache_retention;
+  if (body.prompt_cache_options != null) fields.prompt_cache_options = body.prompt_cache_options;
   if (body.safety_identifier != null) fields.safety_identifier = body.safety_identifier;
   if (body.service_tier != null) fields.service_tier = body.service_tier;
   return fields;

@@ -83,6 +83,8 @@ export function toChatRequest(
   if (request.user !== undefined) chat.user = request.user;
   // Chat Completions has these too: OpenAI-compatible upstreams get them as sent, other plugins ignore them.
   if (request.prompt_cache_key != null) (chat as Record<string, unknown>).prompt_cache_key = request.prompt_cache_key;
+  if (request.prompt_cache_retention != null) (chat as Record<string, unknown>).prompt_cache_retention = request.prompt_cache_retention;
+  if (request.prompt_cache_options != null) (chat as Record<string, unknown>).prompt_cache_options = request.prompt_cache_options;
   if (request.safety_identifier != null) (chat as Record<string, unknown>).safety_identifier = request.safety_identifier;
   if (request.service_tier != null) (chat as Record<string, unknown>).service_tier = request.service_tier;
   if (request.text?.verbosity != null) (chat as Record<string, unknown>).verbosity = request.text.verbosity;
