@@ -103,6 +103,32 @@ describe("@anthropic-ai/sdk", () => {
     expect(scripted.received[1]!.messages[1]).toEqual({ role: "assistant", content: "4", reasoning_content: "Two plus two is four." } as never);
   });
 
+  test("thinking.display omitted: the block comes with empty thinking, streamed and not; sent back, its signature gives the provider the reasoning", async () => {
+    const ask = { model: SCRIPTED_MODEL, max_tokens: 2048, thinking: { type: "enabled" as const, budget_tokens: 1024, display: "omitted" as const }, messages: [{ role: "user" as const, content: "2+2?" }] };
+    scripted.queue.push({ chunks: [thinking("Two plus two "), thinking("is four."), text("4"), finish("stop"), usage(12, 9)] });
+    const events: string[] = [];
+    const stream = client.messages.stream(ask);
+    stream.on("streamEvent", (event) => events.push(event.type === "content_block_delta" ? event.delta.type : event.type));
+    const streamed = await stream.finalMessage();
+    expect(events).not.toContain("thinking_delta");
+    expect(events.filter((e) => e === "signature_delta")).toHaveLength(1);
+    scripted.queue.push({ chunks: [thinking("Two plus two "), thinking("is four."), text("4"), finish("stop"), usage(12, 9)] });
+    const whole = await client.messages.create(ask);
+    for (const m of [streamed, whole]) {
+      expect(m.content.map((b) => b.type)).toEqual(["thinking", "text"]);
+      const block = m.content[0] as Anthropic.ThinkingBlock;
+      expect(block.thinking).toBe("");
+      expect(block.signature).toMatch(/^ollaix1\./);
+      const before = scripted.received.length;
+      await client.messages.create({ ...ask, messages: [{ role: "user", content: "2+2?" }, { role: "assistant", content: m.content }, { role: "user", content: "and 3+3?" }] });
+      expect(scripted.received[before]!.messages[1]).toEqual({ role: "assistant", content: "4", reasoning_content: "Two plus two is four." } as never);
+    }
+    // summarized (and no display) shows it, as before.
+    scripted.queue.push({ chunks: [thinking("Shown."), text("4"), finish("stop")] });
+    const shown = await client.messages.create({ ...ask, thinking: { type: "enabled", budget_tokens: 1024, display: "summarized" } });
+    expect((shown.content[0] as Anthropic.ThinkingBlock).thinking).toBe("Shown.");
+  });
+
   test("countTokens: the gateway's BPE estimate for a provider without a counter", async () => {
     const { input_tokens } = await client.messages.countTokens({ model: "dummy-model:1.0", system: "Be brief.", messages: [{ role: "user", content: "Hello there, how are you today?" }] });
     expect(input_tokens).toBe(await countPromptTokens([{ role: "system", content: "Be brief." }, { role: "user", content: "Hello there, how are you today?" }], undefined));

@@ -2,7 +2,7 @@ import { randomId } from "../../ids.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { matchedStopOf, REFUSAL, toStopReason, type StopReason } from "./map-stop-reason.ts";
-import { callExtras, encodeSignature } from "./thinking-signature.ts";
+import { callExtras, encodeSignature, type SignaturePayload } from "./thinking-signature.ts";
 import { toToolUseId } from "./tool-use-id.ts";
 
 export type AnthropicBlock =
@@ -64,7 +64,7 @@ export function parseToolInput(text: string): Record<string, unknown> {
  */
 export function toAnthropicMessage(
   result: ChatResult,
-  o: { model: string; stopSequences?: readonly string[]; estimatedInput: () => number },
+  o: { model: string; stopSequences?: readonly string[]; estimatedInput: () => number; omitThinking?: boolean },
 ): AnthropicMessage {
   const choice = result.choices[0];
   const message = choice?.message;
@@ -77,7 +77,10 @@ export function toAnthropicMessage(
       const extra = callExtras(call);
       if (extra) extras[call.id] = extra;
     }
-    content.push({ type: "thinking", thinking: reasoning, signature: encodeSignature(Object.keys(extras).length > 0 ? { calls: extras } : {}) });
+    const payload: SignaturePayload = Object.keys(extras).length > 0 ? { calls: extras } : {};
+    // `thinking.display: "omitted"`: the text goes in the signature only, for the next turn.
+    if (o.omitThinking) payload.thinking = reasoning;
+    content.push({ type: "thinking", thinking: o.omitThinking ? "" : reasoning, signature: encodeSignature(payload) });
   }
   if (typeof message?.content === "string" && message.content !== "") content.push({ type: "text", text: message.content });
   // OpenAI's refusal has no block of its own in Anthropic's format: its text, and stop_reason `refusal`.

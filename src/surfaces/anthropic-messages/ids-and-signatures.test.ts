@@ -19,6 +19,12 @@ describe("thinking signatures", () => {
     expect(decodeSignature(encodeSignature(payload))).toEqual(payload);
     expect(decodeSignature(encodeSignature({}))).toEqual({});
   });
+  test("round-trip an omitted block's thinking, alone or with extras; a thinking that is not text is not read", () => {
+    expect(decodeSignature(encodeSignature({ thinking: "Two plus two is four." }))).toEqual({ thinking: "Two plus two is four." });
+    const both = { calls: { call_1: { x: 1 } }, thinking: "é ✓" };
+    expect(decodeSignature(encodeSignature(both))).toEqual(both);
+    expect(decodeSignature(encodeSignature({ thinking: 5 } as never))).toEqual({});
+  });
   test.each([undefined, "", "EqQBCkgIARAB", "ollaix1.e30.wrongcheck", "ollaix1.", `ollaix1.${Buffer.from("[1]").toString("base64url")}.x`])(
     "%j is not ours: ignored",
     (signature) => {

@@ -71,16 +71,17 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
         const chat = toChatRequest(req);
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
         const estimatedInput = () => estimatePromptTokens(chat.messages, chat.tools);
+        const omitThinking = req.thinking?.display === "omitted";
         try {
           if (req.stream !== true) {
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
-            return toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput });
+            return toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking });
           }
           return await pipeline.stream(
             call,
             chat,
-            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput }),
+            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking }),
           );
         } catch (error) {
           throw inClientTerms(error, req, estimatedInput);

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { open } from "../../schemas/common.ts";
+import { Nullable, open } from "../../schemas/common.ts";
 
 /**
  * Anthropic's Messages request (`POST /v1/messages`), as its API reference and
@@ -135,6 +135,13 @@ export const ThinkingParam = Type.Object(
   {
     type: Type.Union([Type.Literal("enabled"), Type.Literal("disabled"), Type.Literal("adaptive"), Type.Literal("between_tools")]),
     budget_tokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    display: Type.Optional(
+      Nullable(
+        Type.Union([Type.Literal("summarized"), Type.Literal("omitted")], {
+          description: "`omitted`: thinking blocks come with empty text, the thinking kept in their signature for the next turn",
+        }),
+      ),
+    ),
   },
   open,
 );

@@ -18,6 +18,8 @@ export interface MessagesStreamSettings {
   stopSequences?: readonly string[];
   /** Ollaix's own count of the prompt, for `message_start` when the provider gave none up front. */
   estimatedInput: () => number;
+  /** `thinking.display: "omitted"`: thinking blocks stream no text; their signature carries it for the next turn. */
+  omitThinking?: boolean;
 }
 
 const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -45,6 +47,8 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
   let refused = false;
   /** Output characters, for an estimate when the provider reports no usage. */
   let outputChars = 0;
+  /** The open thinking block's text, when it is omitted from the stream (it goes in the signature). */
+  let omitted = "";
   /** Provider tool-call index → whether its block was opened (a late delta for a closed one is dropped). */
   const seenCalls = new Set<number>();
 
@@ -69,7 +73,9 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     if (open.kind === "none") return "";
     let out = "";
     if (open.kind === "thinking") {
-      out += event("content_block_delta", { type: "content_block_delta", index, delta: { type: "signature_delta", signature: encodeSignature({}) } });
+      const signature = encodeSignature(s.omitThinking ? { thinking: omitted } : {});
+      omitted = "";
+      out += event("content_block_delta", { type: "content_block_delta", index, delta: { type: "signature_delta", signature } });
     }
     open = { kind: "none" };
     return out + event("content_block_stop", { type: "content_block_stop", index });
@@ -94,7 +100,8 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     if (typeof reasoning === "string" && reasoning !== "") {
       if (open.kind !== "thinking") out += openBlock({ kind: "thinking" }, { type: "thinking", thinking: "", signature: "" });
       outputChars += reasoning.length;
-      out += delta({ type: "thinking_delta", thinking: reasoning });
+      if (s.omitThinking) omitted += reasoning;
+      else out += delta({ type: "thinking_delta", thinking: reasoning });
     }
     if (typeof d.content === "string" && d.content !== "") {
       if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "" });

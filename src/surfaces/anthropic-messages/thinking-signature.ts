@@ -2,9 +2,11 @@ import { sha256Text } from "../../sha256.ts";
 
 /**
  * The `signature` of a thinking block: Ollaix's own opaque encoding of what the provider needs to
- * continue after that turn, in the chat format the plugins read. Today that is the provider's
- * extras on each tool call of the turn (Gemini's `extra_content.google.thought_signature`), keyed
- * by the provider's call id. Format: `ollaix1.<base64url JSON>.<check>`; the check is a digest of the
+ * continue after that turn, in the chat format the plugins read: the provider's extras on each
+ * tool call of the turn (Gemini's `extra_content.google.thought_signature`), keyed by the
+ * provider's call id, and the thinking text itself when the block was sent without it
+ * (`thinking.display: "omitted"`, Anthropic's "redacted but a signature is returned for
+ * multi-turn continuity"). Format: `ollaix1.<base64url JSON>.<check>`; the check is a digest of the
  * payload so a signature Ollaix did not make (a real Claude signature, a typo) is recognised and
  * ignored rather than misread. It is not a secret: whatever it carries goes to the provider, which
  * checks its own signatures.
@@ -12,6 +14,8 @@ import { sha256Text } from "../../sha256.ts";
 export interface SignaturePayload {
   /** Provider call id → extra fields of that tool call (anything besides id, type, function, index). */
   calls?: Record<string, Record<string, unknown>>;
+  /** The thinking text of a block sent without it (`thinking.display: "omitted"`), for the next turn. */
+  thinking?: string;
 }
 
 const PREFIX = "ollaix1.";
@@ -33,10 +37,14 @@ export function decodeSignature(signature: string | undefined): SignaturePayload
   try {
     const value: unknown = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
     if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-    const calls = (value as { calls?: unknown }).calls;
-    if (calls === undefined) return {};
-    if (typeof calls !== "object" || calls === null || Array.isArray(calls)) return undefined;
-    return { calls: calls as Record<string, Record<string, unknown>> };
+    const { calls, thinking } = value as { calls?: unknown; thinking?: unknown };
+    const payload: SignaturePayload = {};
+    if (calls !== undefined) {
+      if (typeof calls !== "object" || calls === null || Array.isArray(calls)) return undefined;
+      payload.calls = calls as Record<string, Record<string, unknown>>;
+    }
+    if (typeof thinking === "string") payload.thinking = thinking;
+    return payload;
   } catch {
     return undefined;
   }

@@ -227,10 +227,13 @@ function pushAssistant(out: Message[], message: MessageParam, i: number, sources
       case "text":
         text += block.text ?? "";
         break;
-      case "thinking":
-        reasoning += block.thinking ?? "";
-        Object.assign(extras, decodeSignature(block.signature)?.calls);
+      case "thinking": {
+        const payload = decodeSignature(block.signature);
+        // A block sent with its thinking omitted carries it in its signature.
+        reasoning += block.thinking || payload?.thinking || "";
+        Object.assign(extras, payload?.calls);
         break;
+      }
       case "redacted_thinking":
         // Encrypted by Anthropic for Anthropic: nothing another provider can read.
         break;
