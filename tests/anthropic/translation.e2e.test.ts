@@ -94,6 +94,21 @@ describe("openai-compatible", () => {
     });
   });
 
+  test("an upstream's refusal of the effort names the field it came from: output_config.effort, or thinking", async () => {
+    const refusal = { error: { message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.", type: "invalid_request_error", param: "reasoning_effort", code: "unsupported_parameter" } };
+    fake.handle(() => Response.json(refusal, { status: 400 }));
+    try {
+      const ask = { model: "up/gpt-4o-mini", max_tokens: 2048, messages: [{ role: "user" as const, content: "Hi" }] };
+      const byEffort = await client.messages.create({ ...ask, output_config: { effort: "high" } }).catch((e: unknown) => e);
+      expect(byEffort).toBeInstanceOf(Anthropic.BadRequestError);
+      expect((byEffort as InstanceType<typeof Anthropic.BadRequestError>).message).toContain("'output_config.effort'");
+      const byThinking = await client.messages.create({ ...ask, thinking: { type: "enabled", budget_tokens: 1024 } }).catch((e: unknown) => e);
+      expect((byThinking as InstanceType<typeof Anthropic.BadRequestError>).message).toContain("'thinking'");
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("a stream asks the upstream for its usage; the final message has the same usage as the complete answer, cache reads included", async () => {
     const usage = { prompt_tokens: 100, completion_tokens: 3, total_tokens: 103, prompt_tokens_details: { cached_tokens: 40 } };
     const piece = (delta: object, finish: string | null = null) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });

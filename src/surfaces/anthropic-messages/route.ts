@@ -17,13 +17,23 @@ import { countPromptTokens, estimatePromptTokens } from "../token-count.ts";
  */
 function inClientTerms(error: unknown, req: Parameters<typeof toChatMessages>[0], inputTokens?: () => number): unknown {
   return inAnthropicWords(
-    withAnthropicParam(error, (message) => {
-      const sources: MessageSource[] = [];
-      toChatMessages(req, sources);
-      return sources[message];
-    }),
+    withAnthropicParam(
+      error,
+      (message) => {
+        const sources: MessageSource[] = [];
+        toChatMessages(req, sources);
+        return sources[message];
+      },
+      effortField(req),
+    ),
     inputTokens,
   );
+}
+
+/** The field the chat request's `reasoning_effort` came from: `thinking` (a budget or a switch), else `output_config.effort`. */
+function effortField(req: Parameters<typeof toChatMessages>[0]): string {
+  const thinking = req.thinking?.type;
+  return (thinking === undefined || thinking === "adaptive") && req.output_config?.effort != null ? "output_config.effort" : "thinking";
 }
 
 /**

@@ -83,6 +83,11 @@ describe("toAnthropicPath", () => {
     expect(toAnthropicPath(chat, locate)).toBe(anthropic);
   });
 
+  test("reasoning_effort names the field the effort came from", () => {
+    expect(toAnthropicPath("reasoning_effort", locate, "output_config.effort")).toBe("output_config.effort");
+    expect(toAnthropicPath("reasoning_effort", undefined)).toBe("thinking");
+  });
+
   test("the error's message names the same path as its param", () => {
     const error = withAnthropicParam(
       new InvalidRequestError("Invalid image in 'messages[5].content[2].image_url.url': not an image.", { param: "messages[5].content[2].image_url.url" }),

@@ -23,9 +23,11 @@ const CALL = /^\.tool_calls\[(\d+)\](.*)$/;
  * images lead the user turn): a content part → its block (`image_url` → the image's `source`, a
  * `file` → the document's), a
  * tool call → its `tool_use` block (`arguments` → `input`), a tool message → its `tool_result` block
- * (`tool_call_id` → `tool_use_id`). Anything else: the rules above, or the path as it is.
+ * (`tool_call_id` → `tool_use_id`). `reasoning_effort` → `effortField` (where the request's effort came
+ * from). Anything else: the rules above, or the path as it is.
  */
-export function toAnthropicPath(param: string, locate?: (message: number) => MessageSource | undefined): string {
+export function toAnthropicPath(param: string, locate?: (message: number) => MessageSource | undefined, effortField = "thinking"): string {
+  if (param === "reasoning_effort") return effortField;
   const message = locate ? MESSAGE.exec(param) : null;
   if (!message) return renameByRules(param, RULES);
   const source = locate!(Number(message[1]));
@@ -52,6 +54,6 @@ export function toAnthropicPath(param: string, locate?: (message: number) => Mes
  * An error from the pipeline or a plugin, renamed for a Messages client: its `param` and the path in
  * its message (the only place an Anthropic client sees it) name the client's own fields.
  */
-export function withAnthropicParam<E>(error: E, locate?: (message: number) => MessageSource | undefined): E {
-  return withRenamedParam(error, (param) => toAnthropicPath(param, locate));
+export function withAnthropicParam<E>(error: E, locate?: (message: number) => MessageSource | undefined, effortField?: string): E {
+  return withRenamedParam(error, (param) => toAnthropicPath(param, locate, effortField));
 }
