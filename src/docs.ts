@@ -93,6 +93,8 @@ const retrieveModelPath = {
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 413: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody };
 
+const TEXT_PLAIN = { "content-type": "text/plain; charset=utf-8" };
+
 /**
  * `/docs` (Scalar, served from the gateway) and `/docs/json` (OpenAPI 3.1 from the TypeBox
  * schemas). The POST routes read their bodies themselves (one compiled check, no Elysia
@@ -104,7 +106,8 @@ export function docs(version: string) {
     .get("/docs/scalar.js", async () => new Response(await loadScalarBundle(), {
       headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" },
     }), { detail: { hide: true } })
-    .get("/", ({ redirect }) => redirect("/docs", 302), { detail: { hide: true } })
+    // A browser is shown the docs; anything else gets Ollama's own answer, which Ollama clients check for.
+    .get("/", ({ request, redirect }) => (request.headers.get("accept")?.includes("text/html") ? redirect("/docs", 302) : new Response("Ollama is running", { headers: TEXT_PLAIN })), { detail: { hide: true } })
     // The router serves /docs/ as /docs, but there the page's relative URLs (docs/json,
     // docs/scalar.js) resolve under /docs/docs/ and it renders blank: send it to /docs. A local
     // hook, so it runs for the docs routes only; relative, so it works behind a path prefix too.

@@ -36,8 +36,8 @@ function loadedUrls(page: string): string[] {
 const isRemote = (url: string) => /^(?:[a-z][a-z0-9+.-]*:)?\/\//i.test(url) && !/^data:/i.test(url);
 
 describe("docs routes", () => {
-  test("/ redirects to /docs", async () => {
-    const response = await fetch(`${gw.url}/`, { redirect: "manual" });
+  test("/ redirects a browser to /docs", async () => {
+    const response = await fetch(`${gw.url}/`, { redirect: "manual", headers: { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" } });
     expect([301, 302, 303, 307, 308]).toContain(response.status);
     expect(response.headers.get("location")).toBe("/docs");
   });

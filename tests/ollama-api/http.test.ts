@@ -125,6 +125,45 @@ describe("what Ollama's decoder lets through", () => {
   });
 });
 
+describe("Ollama's answers where a client checks for them", () => {
+  test.each([
+    ["/api/chat", "GET", "POST"],
+    ["/api/generate", "PUT", "POST"],
+    ["/api/embed", "DELETE", "POST"],
+    ["/api/embeddings", "PATCH", "POST"],
+    ["/api/show", "GET", "POST"],
+    ["/api/tags", "POST", "GET, HEAD"],
+    ["/api/version", "DELETE", "GET, HEAD"],
+    ["/api/ps", "POST", "GET, HEAD"],
+  ])("%s with %s: 405 with Allow (Ollama's router answers 405 for a known path)", async (path, method, allowed) => {
+    const answer = await gw.handle(path, { method, ...(method === "GET" ? {} : { body: "{}" }) });
+    expect(answer.status).toBe(405);
+    expect(answer.headers.get("allow")).toBe(allowed);
+    expect(await answer.json()).toEqual({ error: "method not allowed" });
+  });
+
+  test("an unknown path is still a 404; HEAD of a GET route and CORS preflight are not refused", async () => {
+    expect((await gw.handle("/api/nothing-here", { method: "POST", body: "{}" })).status).toBe(404);
+    expect((await gw.handle("/api/tags", { method: "HEAD" })).status).toBe(200);
+    const preflight = await gw.handle("/api/chat", { method: "OPTIONS", headers: { origin: "http://app.example", "access-control-request-method": "POST" } });
+    expect(preflight.status).toBe(204);
+  });
+
+  test.each(["/api/chat", "/api/generate", "/api/embed", "/api/show"])("%s without a model: Ollama's 'model is required'", async (path) => {
+    const answer = await gw.handle(path, jsonPost({ messages: [{ role: "user", content: "x" }], prompt: "x", input: "x" }));
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({ error: "model is required" });
+  });
+
+  test("GET / answers 'Ollama is running' (what Ollama clients check), HEAD too; a browser is sent to the docs", async () => {
+    const plain = await gw.handle("/", { method: "GET" });
+    expect([plain.status, plain.headers.get("content-type"), await plain.text()]).toEqual([200, "text/plain; charset=utf-8", "Ollama is running"]);
+    expect((await gw.handle("/", { method: "HEAD" })).status).toBe(200);
+    const browser = await gw.handle("/", { method: "GET", headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+    expect([browser.status, browser.headers.get("location")]).toEqual([302, "/docs"]);
+  });
+});
+
 describe("refusals in Ollama's shape", () => {
   test.each([
     ["not JSON", "/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }, 400],
@@ -134,7 +173,7 @@ describe("refusals in Ollama's shape", () => {
     ["embed with input neither text nor texts", "/api/embed", jsonPost({ model: "dummy-model:1.0", input: [1, 2] }), 400],
     ["show without a model", "/api/show", jsonPost({}), 400],
     ["unknown path", "/api/nothing-here", { method: "GET" }, 404],
-    ["wrong method", "/api/chat", { method: "GET" }, 404],
+    ["wrong method", "/api/chat", { method: "GET" }, 405],
     ["blobs", "/api/blobs/sha256:29fdb92e", { method: "POST", body: "x" }, 501],
     ["push", "/api/push", jsonPost({ model: "a/b" }), 501],
   ])("%s → %p {error}", async (_name, path, init, status) => {

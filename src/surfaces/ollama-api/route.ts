@@ -30,6 +30,21 @@ const hidden = { detail: { hide: true } };
 /** `stream` defaults to true on Ollama's API. */
 const isStream = (stream: boolean | null | undefined) => stream !== false;
 
+/**
+ * A known path asked with another method: Ollama's router answers 405 (gin's `HandleMethodNotAllowed`),
+ * where an unknown path is a 404; with `Allow`, as RFC 9110 asks. OPTIONS (CORS preflight) and HEAD
+ * (a GET route's) are left to their own handlers.
+ */
+const WRONG_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+const methodNotAllowed = (allowed: string) => () =>
+  new Response(JSON.stringify({ error: "method not allowed" }), { status: 405, headers: { ...JSON_TYPE, allow: allowed } });
+
+function refuseOtherMethods<A extends Elysia<any, any, any, any, any, any, any>>(app: A, path: string, allowed: readonly string[]): A {
+  const refuse = methodNotAllowed(allowed.join(", "));
+  for (const method of WRONG_METHODS) if (!allowed.includes(method)) app.route(method, path, refuse, hidden);
+  return app;
+}
+
 const tag = (summary: string, description?: string) => ({ detail: { tags: ["Ollama"], summary, ...(description ? { description } : {}) } });
 
 /** Ollama's own REST API (`/api/*`) over the shared pipeline: every gateway model, for Ollama clients. */
@@ -50,7 +65,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
   const catalog = modelCatalog({ config, registry, logger, router });
   const listTags = async ({ request }: { request: Request }) => ({ models: (await catalog.list(request)).map(toTagsEntry) });
 
-  return new Elysia({ name: "ollaix:ollama" })
+  const app = new Elysia({ name: "ollaix:ollama" })
     .get("/api/tags", listTags, tag("List models", "Every gateway model under its gateway id."))
     .head("/api/tags", () => new Response(null, { headers: JSON_TYPE }), hidden)
     .get("/api/version", () => ({ version: OLLAMA_API_VERSION }), tag("Version", "The Ollama API level served."))
@@ -147,4 +162,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     .all("/api/copy", notManaged, hidden)
     .all("/api/delete", notManaged, hidden)
     .all("/api/blobs/*", notManaged, hidden);
+  for (const path of ["/api/tags", "/api/version", "/api/ps"]) refuseOtherMethods(app, path, ["GET", "HEAD"]);
+  for (const path of ["/api/show", "/api/chat", "/api/generate", "/api/embed", "/api/embeddings"]) refuseOtherMethods(app, path, ["POST"]);
+  return app;
 }
