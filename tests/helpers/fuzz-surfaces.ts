@@ -14,7 +14,7 @@ const MODEL = "dummy-model:1.0";
 /** The contract's refusals in this set-up (dummy only: no upstream, no limits). */
 const OPENAI = [400, 401, 404, 413, 508];
 const ANTHROPIC = [400, 401, 404, 413, 508];
-const OLLAMA = [400, 401, 404, 413, 508];
+const OLLAMA = [400, 401, 404, 405, 413, 508];
 
 export interface SurfaceContext {
   key: string;
