@@ -8,6 +8,7 @@ import dummy from "../plugins/dummy/index.ts";
 import openaiCompatible from "../plugins/openai-compatible/index.ts";
 import { COMPACTION_PROMPT, openSummary } from "../src/surfaces/openai-responses/compaction.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "./helpers/fake-server.ts";
+import { definePlugin, type ChatRequest } from "../src/kit.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 
@@ -37,12 +38,27 @@ const completion = (content: string | null, completionTokens: number) => ({
   usage: { prompt_tokens: 310, completion_tokens: completionTokens, total_tokens: 310 + completionTokens, prompt_tokens_details: { cached_tokens: 128 } },
 });
 
+/** A model with a small context its provider reports, which answers a summary: for fitting a compaction to it. */
+const smallReceived: ChatRequest[] = [];
+const small = definePlugin({
+  name: "small",
+  models: [{ id: "small-window", context_length: 3000 }],
+  async chat(request) {
+    smallReceived.push(request);
+    return { choices: [{ index: 0, finish_reason: "stop", message: { content: SUMMARY } }] };
+  },
+  async *chatStream(request) {
+    smallReceived.push(request);
+    yield { choices: [{ index: 0, delta: { content: SUMMARY }, finish_reason: "stop" }] };
+  },
+});
+
 let fake: FakeServer;
 let gw: TestGateway;
 let client: OpenAI;
 beforeAll(async () => {
   fake = startFakeServer(upstream);
-  gw = await startTestGateway({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "sk-upstream" }, [dummy, openaiCompatible]);
+  gw = await startTestGateway({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "sk-upstream" }, [dummy, openaiCompatible, small]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
 });
 afterAll(async () => {
@@ -310,5 +326,78 @@ describe("compaction_trigger (Codex's streamed remote compaction)", () => {
       { role: "user", content: "hi" },
       { role: "user", content: COMPACTION_PROMPT },
     ]);
+  });
+});
+
+describe("compaction and stored items", () => {
+  const trigger = { type: "compaction_trigger" } as unknown as OpenAI.Responses.ResponseInputItem;
+  const lastSent = () => (chatBodies().at(-1) as { messages: { role: string; content: unknown }[] }).messages;
+
+  test("a conversation that refers to a stored item by id still ends with the compaction prompt, on create and on the compact endpoint", async () => {
+    const first = await client.responses.create({ model: "gpt-4o-mini", input: "Plan a trip to Lyon." });
+    const reference = { type: "item_reference", id: first.output[0]!.id } as OpenAI.Responses.ResponseInputItem;
+    const input = [{ role: "user" as const, content: "Plan a trip to Lyon." }, reference, { role: "user" as const, content: "Now day 2." }, trigger];
+    const response = await client.responses.create({ model: "gpt-4o-mini", input, store: false });
+    expect(lastSent().map((m) => m.content)).toEqual(["Plan a trip to Lyon.", first.output_text, "Now day 2.", COMPACTION_PROMPT]);
+    expect(openSummary((response.output[0] as { encrypted_content: string }).encrypted_content)).toBe(SUMMARY);
+
+    const compacted = await client.responses.compact({ model: "gpt-4o-mini", input });
+    expect(lastSent().map((m) => m.content)).toEqual(["Plan a trip to Lyon.", first.output_text, "Now day 2.", COMPACTION_PROMPT]);
+    expect(compacted.output.map((item) => item.type)).toEqual(["message", "message", "compaction"]);
+  });
+
+  test("a trigger with nothing before it is a 400, as the compact endpoint's empty input is", async () => {
+    const asked = chatBodies().length;
+    const alone = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", instructions: "Be brief.", input: [trigger] }));
+    expect(alone.status).toBe(400);
+    expect((await json(alone)).error).toMatchObject({ param: "input", message: "Missing required parameter: 'input'." });
+    expect(chatBodies()).toHaveLength(asked);
+  });
+
+  test("a stored compaction item is found by its id, and sent again after previous_response_id it is read once", async () => {
+    const compaction = await client.responses.create({ model: "gpt-4o-mini", input: [...conversation, trigger] });
+    const item = compaction.output[0] as OpenAI.Responses.ResponseCompactionItem;
+    expect(item.id).toBe(`cmp_${compaction.id.slice(5)}0000`);
+
+    await client.responses.create({ model: "gpt-4o-mini", input: [{ type: "item_reference", id: item.id } as OpenAI.Responses.ResponseInputItem, { role: "user", content: "Go on." }], store: false });
+    expect(lastSent().map((m) => m.content)).toEqual([`Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}`, "Go on."]);
+
+    // openai-node's loop: the previous output sent again with the next turn.
+    await client.responses.create({
+      model: "gpt-4o-mini",
+      previous_response_id: compaction.id,
+      input: [...(compaction.output as OpenAI.Responses.ResponseInputItem[]), { role: "user", content: "Go on." }],
+      store: false,
+    });
+    expect(lastSent().filter((m) => String(m.content).startsWith("Summary of the conversation so far"))).toHaveLength(1);
+  });
+
+  test("streamed and stored, a compaction is continued at once", async () => {
+    const stream = await client.responses.create({ model: "gpt-4o-mini", input: [...conversation, trigger], stream: true });
+    let id = "";
+    for await (const event of stream) if (event.type === "response.completed") id = event.response.id;
+    const stored = await client.responses.retrieve(id);
+    expect(stored.output.map((item) => item.type)).toEqual(["compaction"]);
+    await client.responses.create({ model: "gpt-4o-mini", previous_response_id: id, input: "Day 2?" });
+    expect(lastSent().map((m) => m.content)).toEqual(["Plan a trip to Lyon.", "And the weather?", `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}`, "Day 2?"]);
+  });
+
+  test("a conversation over a model's known context has its tool outputs shortened to fit; every turn stays", async () => {
+    const long = Array.from({ length: 4000 }, () => "line").join(" ");
+    const input: OpenAI.Responses.ResponseInputItem[] = [
+      { role: "user", content: "Read the log." },
+      { type: "function_call", call_id: "call_l", name: "shell", arguments: '{"cmd":"cat log"}' },
+      { type: "function_call_output", call_id: "call_l", output: `BEGIN ${long} FINISH` },
+    ];
+    const compacted = await client.responses.compact({ model: "small-window", input, ...({ tools: [shellTool] } as object) });
+    expectOpenAI("CompactResource", compacted);
+    const sent = smallReceived.at(-1)!.messages;
+    expect(sent.map((m) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
+    expect(sent[2]!.content as string).toMatch(/^BEGIN line .*…\d+ tokens truncated….* line FINISH$/s);
+    expect(sent[3]!.content).toBe(COMPACTION_PROMPT);
+
+    const tooBig = await fetch(`${gw.url}/v1/responses/compact`, jsonPost({ model: "small-window", input: [{ role: "user", content: `${long} ${long}` }] }));
+    expect(tooBig.status).toBe(400);
+    expect((await json(tooBig)).error).toMatchObject({ code: "context_length_exceeded", param: "input" });
   });
 });

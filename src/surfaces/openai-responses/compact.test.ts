@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { UpstreamError } from "../../errors.ts";
 import type { ChatResult } from "../../plugin.ts";
-import { compactedResponse, compactionFields, retainedUserMessages, summaryOf } from "./compact.ts";
+import { compactedResponse, compactionFields, headAndTail, retainedUserMessages, summaryOf } from "./compact.ts";
 import { openSummary, sealSummary } from "./compaction.ts";
 import type { InputItemResource } from "./response-schema.ts";
 
@@ -76,8 +76,8 @@ describe("what a compaction keeps", () => {
   });
 
   test("the answer: the kept messages, then the compaction item, with the call's usage", () => {
-    const item = { id: "cmp_1", type: "compaction" as const, encrypted_content: sealSummary("s") };
-    const answer = compactedResponse("resp_1", [user("a", "hi"), assistant("b", "yo")], item, { input: 30, output: 8, reasoning: 2 }, { prompt_tokens: 30, completion_tokens: 8, total_tokens: 38, prompt_tokens_details: { cached_tokens: 10 } }, 1700000000);
+    const item = { id: "cmp_10001", type: "compaction" as const, encrypted_content: sealSummary("s") };
+    const answer = compactedResponse("resp_1", [user("a", "hi"), assistant("b", "yo")], "s", { input: 30, output: 8, reasoning: 2 }, { prompt_tokens: 30, completion_tokens: 8, total_tokens: 38, prompt_tokens_details: { cached_tokens: 10 } }, 1700000000);
     expect(answer as unknown).toEqual({
       id: "resp_1",
       object: "response.compaction",
@@ -85,6 +85,28 @@ describe("what a compaction keeps", () => {
       output: [user("a", "hi"), item],
       usage: { input_tokens: 30, input_tokens_details: { cached_tokens: 10, cache_write_tokens: 0 }, output_tokens: 8, output_tokens_details: { reasoning_tokens: 2 }, total_tokens: 38 },
     });
+  });
+});
+
+describe("a cut text", () => {
+  const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+  test("never splits a surrogate pair (a lone half is no text for Codex's JSON parser)", () => {
+    for (const prefix of ["", "a", "ab", "abc"]) {
+      for (const tokens of [1, 2, 3, 7, 100]) {
+        const cut = headAndTail(prefix + "😀".repeat(1000), tokens);
+        expect(loneSurrogate.test(cut)).toBe(false);
+        expect(JSON.parse(JSON.stringify(cut))).toBe(cut);
+      }
+    }
+  });
+
+  test("the budget is in UTF-8 bytes, four a token, as Codex counts it: CJK text takes three bytes a character", () => {
+    const cjk = "日本語".repeat(100); // 900 bytes: 225 tokens
+    expect(retainedUserMessages([user("a", cjk)], 225)).toHaveLength(1);
+    const cut = retainedUserMessages([user("a", cjk)], 75)[0]!.content as { text: string }[];
+    expect(cut[0]!.text).toContain("…150 tokens truncated…");
+    expect(Buffer.byteLength(cut[0]!.text.split("…")[0]! + cut[0]!.text.split("…").at(-1)!, "utf8")).toBeLessThanOrEqual(300);
   });
 });
 

@@ -1,10 +1,10 @@
 import { UpstreamError } from "../../errors.ts";
-import { randomId } from "../../ids.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
-import { sealSummary } from "./compaction.ts";
+import { COMPACTION_PROMPT, sealSummary } from "./compaction.ts";
+import { outputItemId } from "./item-ids.ts";
 import type { ResponsesCompactRequest, ResponsesRequest } from "./request-schema.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { CompactedResponse, CompactionItem, InputItemResource, ResponseObject } from "./response-schema.ts";
@@ -53,12 +53,12 @@ export function asCompaction(chat: ChatRequest): ChatRequest {
   delete chat.response_format;
   delete chat.logprobs;
   delete chat.top_logprobs;
-  return chat;
+  return withCompactionPrompt(chat);
 }
 
 /** A create request's compaction as its Response: one compaction item, completed (or incomplete where the model was cut). */
 export function compactionResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number): ResponseObject {
-  return finishedResponse(frame, statusOf(result.choices[0]?.finish_reason), [compactionItem(summaryOf(result))], responseUsage(tokens, result.usage), now);
+  return finishedResponse(frame, statusOf(result.choices[0]?.finish_reason), [compactionItem(summaryOf(result), frame.id, 0)], responseUsage(tokens, result.usage), now);
 }
 
 /**
@@ -70,20 +70,28 @@ export function compactedBefore(input: readonly InputItemResource[], output: rea
   return [...retainedUserMessages(input), ...output];
 }
 
-export function compactionItem(summary: string): CompactionItem {
-  return { id: randomId("cmp_"), type: "compaction", encrypted_content: sealSummary(summary) };
+/** The compaction item of response `responseId` at output `index`: its id names them, as other output items' do (item-ids.ts). */
+export function compactionItem(summary: string, responseId: string, index: number): CompactionItem {
+  return { id: outputItemId("cmp_", responseId, index), type: "compaction", encrypted_content: sealSummary(summary) };
+}
+
+/** The chat request of a compaction, the prompt last (a trigger made into items, or a referenced conversation, leaves it out: it is added here). */
+export function withCompactionPrompt(chat: ChatRequest): ChatRequest {
+  const last = chat.messages[chat.messages.length - 1];
+  if (last?.role !== "user" || last.content !== COMPACTION_PROMPT) chat.messages.push({ role: "user", content: COMPACTION_PROMPT });
+  return chat;
 }
 
 export function compactedResponse(
   id: string,
   conversation: readonly InputItemResource[],
-  item: CompactionItem,
+  summary: string,
   tokens: TokenUsage,
   reported: Usage | null | undefined,
   now: number,
 ): CompactedResponse {
   const output = retainedUserMessages(conversation) as CompactedResponse["output"];
-  output.push(item);
+  output.push(compactionItem(summary, id, output.length));
   return { id, object: "response.compaction", created_at: now, output, usage: responseUsage(tokens, reported) };
 }
 
@@ -91,8 +99,8 @@ const RETAINED_TOKENS = 64_000;
 
 type Part = { type: string; text?: string } & Record<string, unknown>;
 
-/** Four characters a token, as Codex counts for this budget: a budget, not a bill. */
-const approxTokens = (text: string) => Math.ceil(text.length / 4);
+/** Four UTF-8 bytes a token, as Codex counts for this budget: a budget, not a bill. */
+const approxTokens = (text: string) => Math.ceil(Buffer.byteLength(text, "utf8") / 4);
 
 function textTokens(parts: readonly Part[]): number {
   let n = 0;
@@ -144,10 +152,19 @@ function truncatedParts(parts: readonly Part[], budget: number): Part[] {
   return out;
 }
 
-/** `text` cut to about `tokens` tokens: its head and its tail, and how much was left out between. */
-function headAndTail(text: string, tokens: number): string {
-  const keep = tokens * 4;
-  const head = text.slice(0, Math.ceil(keep / 2));
-  const tail = text.slice(text.length - Math.floor(keep / 2));
-  return `${head}…${approxTokens(text) - tokens} tokens truncated…${tail}`;
+/**
+ * `text` cut to about `tokens` tokens: its head and its tail, and how much was left out between.
+ * The cut keeps the share of characters that the budget is of the bytes, and never splits a
+ * surrogate pair (a lone half is not text a JSON parser such as Codex's serde accepts).
+ */
+export function headAndTail(text: string, tokens: number): string {
+  const keep = Math.floor((text.length * tokens * 4) / Buffer.byteLength(text, "utf8"));
+  let headEnd = Math.ceil(keep / 2);
+  let tailStart = text.length - Math.floor(keep / 2);
+  if (isHighSurrogate(text.charCodeAt(headEnd - 1))) headEnd--;
+  if (isLowSurrogate(text.charCodeAt(tailStart))) tailStart++;
+  return `${text.slice(0, headEnd)}…${approxTokens(text) - tokens} tokens truncated…${text.slice(tailStart)}`;
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;

@@ -50,7 +50,7 @@ export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncod
     },
     end(tokens?: TokenUsage): string {
       if (summary.trim() === "") return failed(mapError(new UpstreamError(NO_SUMMARY), (text) => text));
-      const item: OutputItem = compactionItem(summary);
+      const item: OutputItem = compactionItem(summary, frame.id, 0);
       const ended = statusOf(finishReason);
       const response = finishedResponse(frame, ended, [item], tokens ? responseUsage(tokens, reported) : undefined, nowSeconds());
       s.onFinish?.(response);

@@ -1,5 +1,5 @@
 /**
- * Output item ids carry the id of the response they belong to: `msg_`, `rs_`, `fc_` or `ctc_`, then the
+ * Output item ids carry the id of the response they belong to: `msg_`, `rs_`, `fc_`, `ctc_` or `cmp_`, then the
  * response id without its `resp_`, then the item's output index in 4 hex digits. A stored item is
  * then found through its response (`item_reference`, a continuation's items), with no index of
  * items to keep beside the responses. Unique because response ids are; opaque to clients, as
@@ -12,7 +12,7 @@ const INDEX_DIGITS = 4;
 const HEX4 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(INDEX_DIGITS, "0"));
 const hex4 = (index: number): string => HEX4[index] ?? index.toString(16).padStart(INDEX_DIGITS, "0");
 
-export type OutputItemPrefix = "msg_" | "rs_" | "fc_" | "ctc_";
+export type OutputItemPrefix = "msg_" | "rs_" | "fc_" | "ctc_" | "cmp_";
 
 export function outputItemId(prefix: OutputItemPrefix, responseId: string, index: number): string {
   return prefix + responseId.slice(RESPONSE_PREFIX.length) + hex4(index);
@@ -23,7 +23,7 @@ export function responseIdOfItem(itemId: string): string | undefined {
   const cut = itemId.indexOf("_");
   if (cut < 0 || itemId.length <= cut + 1 + INDEX_DIGITS) return undefined;
   const prefix = itemId.slice(0, cut + 1);
-  if (prefix !== "msg_" && prefix !== "rs_" && prefix !== "fc_" && prefix !== "ctc_") return undefined;
+  if (prefix !== "msg_" && prefix !== "rs_" && prefix !== "fc_" && prefix !== "ctc_" && prefix !== "cmp_") return undefined;
   return RESPONSE_PREFIX + itemId.slice(cut + 1, itemId.length - INDEX_DIGITS);
 }
 

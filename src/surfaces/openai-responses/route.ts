@@ -21,9 +21,9 @@ import { assertSupportedFields } from "./unsupported-fields.ts";
 import { assertBackgroundRules } from "./background-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
-import { asCompaction, compactedBefore, compactedResponse, compactionFields, compactionItem, compactionResponse, summaryOf } from "./compact.ts";
+import { asCompaction, compactedBefore, compactedResponse, compactionFields, compactionResponse, summaryOf, withCompactionPrompt } from "./compact.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
-import { COMPACTION_PROMPT } from "./compaction.ts";
+import { fitCompaction } from "./compact-fit.ts";
 import { responseFrame, type ResponseFrame } from "./response-frame.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
@@ -56,7 +56,8 @@ function messageSource(body: ResponsesRequest, conversation: Conversation, index
   if (source === undefined) return undefined;
   // A request's own input is the end of `before` once it is made into items (one item for a string).
   const isMadeItems = conversation.input === undefined && body.input !== undefined;
-  const own = !isMadeItems ? 0 : Array.isArray(body.input) ? body.input.length : 1;
+  // A final compaction_trigger is no item once made into items (normalize-input.ts).
+  const own = !isMadeItems ? 0 : Array.isArray(body.input) ? body.input.length - (isCompactionTrigger(body.input) ? 1 : 0) : 1;
   const previous = conversation.before.length - own;
   const placeOf = (item: number, type: ItemPlace["type"]): ItemPlace => {
     if (item < 0) return { field: "instructions", type };
@@ -176,8 +177,8 @@ export function responsesRoutes(
   /**
    * A create request whose input ends with `compaction_trigger`: its output is the conversation's
    * compaction item (compact.ts), streamed or not, stored as any response. A conversation is
-   * compacted because it nears the model's context: what does not fit is left out of the summary
-   * rather than failing it (`fitContext`).
+   * compacted because it nears the model's context: its tool outputs are shortened to fit it
+   * (compact-fit.ts).
    */
   const compactResponse = async (
     body: ResponsesRequest,
@@ -191,6 +192,9 @@ export function responsesRoutes(
     if (body.background === true) {
       throw new InvalidRequestError("Invalid 'background': a compaction (an input ending with compaction_trigger) cannot run in the background here.", { param: "background" });
     }
+    // Something to compact besides the trigger (as the compact endpoint wants some input).
+    const own = conversation.input === undefined ? 0 : Array.isArray(conversation.input) ? conversation.input.length - 1 : 1;
+    if (conversation.before.length + own === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
     try {
       if (chat.stream !== true) {
         const done = await pipeline.complete(call, chat);
@@ -224,7 +228,7 @@ export function responsesRoutes(
         const isStored = frame.store;
         const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string };
         if (body.truncation === "auto") call.fitContext = dropOldestItems;
-        if (isCompactionTrigger(body.input)) return await compactResponse(body, conversation, asCompaction(chat), frame, { ...call, fitContext: dropOldestItems }, owner, set.headers);
+        if (isCompactionTrigger(body.input)) return await compactResponse(body, conversation, asCompaction(chat), frame, { ...call, fitContext: fitCompaction }, owner, set.headers);
         try {
           if (body.background === true) {
             const background = {
@@ -309,13 +313,13 @@ export function responsesRoutes(
         const items = conversation.input === undefined ? conversation.before : [...conversation.before, ...normalizeInput(conversation.input, responseId)];
         if (items.length === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
         const chat = toChatRequest(asked, conversation.before, conversation.input);
-        if (!isCompactionTrigger(asked.input)) chat.messages.push({ role: "user", content: COMPACTION_PROMPT }); // a trigger sent here asked for it already
-        // A conversation is compacted because it nears the model's context: what does not fit is left out of the summary rather than failing it.
-        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string, fitContext: dropOldestItems };
+        withCompactionPrompt(chat);
+        // A conversation is compacted because it nears the model's context: its tool outputs are shortened to fit it (compact-fit.ts).
+        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string, fitContext: fitCompaction };
         try {
           const done = await pipeline.complete(call, chat);
           Object.assign(set.headers, done.headers);
-          return compactedResponse(responseId, items, compactionItem(summaryOf(done.result)), done.usage, done.result.usage, nowSeconds());
+          return compactedResponse(responseId, items, summaryOf(done.result), done.usage, done.result.usage, nowSeconds());
         } catch (error) {
           throw withResponsesParam(error, (message) => messageSource(asked, conversation, message));
         }
