@@ -20,6 +20,9 @@ import type { KeysSource } from "./console/keys.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
 import { messagesRoutes } from "./surfaces/anthropic-messages/route.ts";
 import { ollamaRoutes } from "./surfaces/ollama-api/route.ts";
+import { conversationRoutes } from "./surfaces/openai-conversations/route.ts";
+import { createConversationStore } from "./surfaces/openai-conversations/create-conversation-store.ts";
+import type { ConversationStore } from "./surfaces/openai-conversations/conversation-store.ts";
 import { responsesRoutes } from "./surfaces/openai-responses/route.ts";
 import type { BackgroundRuns } from "./surfaces/openai-responses/background.ts";
 import type { ResponseStore } from "./surfaces/openai-responses/store/response-store.ts";
@@ -58,6 +61,8 @@ export interface AppOptions {
   responseStore?: ResponseStore;
   /** The Responses surface's background runs: the owner stops them at shutdown. */
   backgroundRuns?: BackgroundRuns;
+  /** The Conversations API's store (tests); by default memory, or Redis with REDIS_URL. */
+  conversationStore?: ConversationStore;
 }
 
 /** The HTTP application: cross-cutting pieces first (they cover every route), then the routes. */
@@ -71,6 +76,7 @@ export function createApp(options: AppOptions) {
   const errorResponse = createErrorResponder({ logger, redact: options.redact, outcomes, stampTrace });
   const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
   const keys = options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined);
+  const conversations = options.conversationStore ?? createConversationStore(config);
   // Bun serves these paths itself, before Elysia: the console's page, then the hot routes (below).
   const serveRoutes: Record<string, unknown> = { ...adminConsole.pageRoutes };
   const app = new Elysia({ name: "ollaix", serve: { routes: serveRoutes as never } })
@@ -93,7 +99,8 @@ export function createApp(options: AppOptions) {
     .use(options.observability?.routes ?? new Elysia({ name: "ollaix:observe" }))
     .use(modelRoutes(deps))
     .use(chatRoutes(deps))
-    .use(responsesRoutes(deps, options.responseStore, options.backgroundRuns))
+    .use(responsesRoutes(deps, options.responseStore, options.backgroundRuns, conversations))
+    .use(conversationRoutes(deps, conversations))
     .use(messagesRoutes(deps))
     .use(ollamaRoutes(deps))
     .use(embeddingRoutes(deps))

@@ -58,6 +58,12 @@ export const CoreEnv = Type.Object({
     description: "milliseconds",
   }),
   RESPONSES_TTL_S: Type.Integer({ minimum: 1, default: 86_400, title: "how long stored Responses are kept", description: "seconds stored Responses are kept" }),
+  CONVERSATIONS_TTL_S: Type.Integer({
+    minimum: 1,
+    default: 2_592_000,
+    title: "how long a conversation (Conversations API) is kept after its last change",
+    description: "seconds",
+  }),
   RESPONSES_MEMORY_MB: Type.Integer({
     minimum: 1,
     maximum: 65_536,
@@ -105,8 +111,10 @@ export interface Config {
   otel?: OtelConfig;
   /** How long stored Responses are kept. */
   responsesTtlS: number;
-  /** The in-process response store's byte bound (no Redis). */
+  /** The in-process response store's byte bound (no Redis); the conversation store has as much again. */
   responsesMemoryBytes: number;
+  /** How long a conversation is kept after its last change. */
+  conversationsTtlS: number;
 }
 
 const splitList = (value: string) =>
@@ -153,5 +161,6 @@ export function loadConfig(env: EnvSource): Config {
     otel: readOtelConfig(env),
     responsesTtlS: e.RESPONSES_TTL_S,
     responsesMemoryBytes: e.RESPONSES_MEMORY_MB * 1024 * 1024,
+    conversationsTtlS: e.CONVERSATIONS_TTL_S,
   };
 }

@@ -10,7 +10,8 @@ import { CountTokensRequest, MessagesRequest } from "./surfaces/anthropic-messag
 import { Model, ModelList } from "./schemas/models.ts";
 import * as OllamaApi from "./surfaces/ollama-api/schemas.ts";
 import { ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./surfaces/openai-responses/request-schema.ts";
-import { CompactedResponse, DeletedResponse, InputTokenCount, ResponseItemList, ResponseObject } from "./surfaces/openai-responses/response-schema.ts";
+import { CompactedResponse, DeletedResponse, InputItemResource, InputTokenCount, ResponseItemList, ResponseObject } from "./surfaces/openai-responses/response-schema.ts";
+import * as Conversations from "./surfaces/openai-conversations/schemas.ts";
 import { Type } from "@sinclair/typebox";
 
 /** The seed's three-message conversation: the example request of the docs page. */
@@ -128,6 +129,7 @@ export function docs(version: string) {
             { name: "Chat", description: "Chat completions, with and without streaming" },
             { name: "Anthropic", description: "Anthropic's Messages API for every model (Claude Code, the Anthropic SDKs)" },
             { name: "Responses", description: "OpenAI Responses: stateless or stored, with and without streaming" },
+            { name: "Conversations", description: "OpenAI's Conversations API: conversations and their items, which Responses read and add to" },
             { name: "Embeddings", description: "Vector embeddings" },
             { name: "Models", description: "Models of every provider instance" },
             { name: "Health", description: "Liveness; never needs a key" },
@@ -179,6 +181,7 @@ export function docs(version: string) {
               response: { 200: ResponseItemList, 400: ErrorBody, 404: ErrorBody },
             },
           },
+          ...conversationReferences(),
           "/v1/embeddings": {
             post: { body: { ...EmbeddingRequest, examples: [{ model: "dummy-model:1.0", input: "Hello" }] }, response: { 200: EmbeddingList, ...errors } },
           },
@@ -187,6 +190,34 @@ export function docs(version: string) {
         } as never,
       }),
     );
+}
+
+/** The Conversations API's bodies and answers. */
+function conversationReferences() {
+  const listQuery = Type.Object({
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    order: Type.Optional(Type.Union([Type.Literal("asc"), Type.Literal("desc")], { default: "desc" })),
+    after: Type.Optional(Type.String({ description: "an item id: the page starts after it" })),
+  });
+  const missing = { 400: ErrorBody, 404: ErrorBody };
+  return {
+    "/v1/conversations": {
+      post: { body: { ...Conversations.CreateConversationBody, examples: [{ metadata: { topic: "trip" }, items: [{ role: "user", content: "Plan a trip to Lyon." }] }] }, response: { 200: Conversations.ConversationObject, ...errors } },
+    },
+    "/v1/conversations/:conversation_id": {
+      get: { response: { 200: Conversations.ConversationObject, ...missing } },
+      post: { body: Conversations.UpdateConversationBody, response: { 200: Conversations.ConversationObject, ...missing } },
+      delete: { response: { 200: Conversations.DeletedConversation, ...missing } },
+    },
+    "/v1/conversations/:conversation_id/items": {
+      get: { query: listQuery, response: { 200: Conversations.ConversationItemList, ...missing } },
+      post: { body: Conversations.AddItemsBody, response: { 200: Conversations.ConversationItemList, ...missing } },
+    },
+    "/v1/conversations/:conversation_id/items/:item_id": {
+      get: { response: { 200: InputItemResource, ...missing } },
+      delete: { response: { 200: Conversations.ConversationObject, ...missing } },
+    },
+  };
 }
 
 /** The Ollama surface's request bodies; its errors are `{"error": "<message>"}`. */

@@ -23,6 +23,7 @@ describe("loadConfig", () => {
       redisFailureMode: "open",
       responsesTtlS: 86400,
       responsesMemoryBytes: 64 * 1024 * 1024,
+      conversationsTtlS: 2592000,
     });
   });
 

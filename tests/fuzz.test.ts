@@ -228,6 +228,8 @@ beforeAll(async () => {
     });
     context.stored.push(((await response.json()) as { id: string }).id);
   }
+  const conversation = await fetch(`${gw.url}/v1/conversations`, { method: "POST", headers: { "content-type": "application/json", authorization: AUTH }, body: "{}" });
+  context.conversation = ((await conversation.json()) as { id: string }).id;
   before = await probe();
 });
 afterAll(async () => {

@@ -211,10 +211,10 @@ describe("openai SDK: client.responses", () => {
     expect(error).toMatchObject({ status: 400, code: "previous_response_not_found", param: "previous_response_id" });
   });
 
-  test("a conversation or a prompt template (kept at OpenAI, not here) is a 400 naming it, not silently dropped", async () => {
+  test("an unknown conversation is a 404 naming it; a prompt template (kept at OpenAI, not here) is a 400 naming it, not silently dropped", async () => {
     const conversation = await client.responses.create({ model: "dummy-model:1.0", input: "x", conversation: "conv_123" }).catch((e) => e);
-    expect(conversation).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(conversation).toMatchObject({ status: 400, param: "conversation" });
+    expect(conversation).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(conversation).toMatchObject({ status: 404, param: "conversation" });
     const prompt = await client.responses.create({ model: "dummy-model:1.0", input: "x", prompt: { id: "pmpt_123" } }).catch((e) => e);
     expect(prompt).toBeInstanceOf(OpenAI.BadRequestError);
     expect(prompt).toMatchObject({ status: 400, param: "prompt" });
@@ -308,7 +308,7 @@ describe("openai SDK: client.responses", () => {
     for (const [params, param] of [
       [{ model: "dummy-model:1.0", input: "x", previous_response_id: "resp_missing" }, "previous_response_id"],
       [{ input: "x" }, "model"],
-      [{ model: "dummy-model:1.0", input: "x", conversation: "conv_1" }, "conversation"],
+      [{ model: "dummy-model:1.0", input: "x", conversation: "conv_1", previous_response_id: "resp_1" }, "conversation"],
       [{ model: "dummy-model:1.0", input: "x", tools: [{ type: "web_search" }] }, "tools[0].type"],
       // What the completion would refuse is not counted either.
       [{ model: "dummy-model:1.0", input: "x", tools: [weatherTool], tool_choice: { type: "function", name: "get_time" } }, "tool_choice"],

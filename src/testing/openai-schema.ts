@@ -19,7 +19,11 @@ export type OpenAISchemaName =
   | "ResponseStreamEvent"
   | "ResponseItemList"
   | "TokenCountsResource"
-  | "CompactResource";
+  | "CompactResource"
+  | "ConversationResource"
+  | "ConversationItemList"
+  | "ConversationItem"
+  | "DeletedConversationResource";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

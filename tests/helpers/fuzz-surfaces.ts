@@ -20,6 +20,8 @@ export interface SurfaceContext {
   key: string;
   /** Ids of stored responses (filled before the run): GET and input_items read them, DELETE removes them. */
   stored: string[];
+  /** A conversation made before the run, that Responses requests are made in. */
+  conversation?: string;
 }
 
 const schema = (name: OpenAISchemaName) =>
@@ -68,6 +70,12 @@ const responsesBody = (ctx: SurfaceContext, stream: boolean) => () => ({
   background_options: { completion_window: "soonest" },
   ...(ctx.stored.length > 0 ? { previous_response_id: ctx.stored[0] } : {}),
 });
+
+/** A request in the conversation the run made first (previous_response_id left out: the two exclude each other). */
+const conversationBody = (ctx: SurfaceContext) => () => {
+  const { previous_response_id: _previous, ...body } = responsesBody(ctx, false)() as ReturnType<ReturnType<typeof responsesBody>> & { previous_response_id?: string };
+  return { ...body, conversation: ctx.conversation ?? "conv_none" };
+};
 
 /** A conversation with a compaction item of this gateway's making, for the compact endpoint, or ending with a compaction_trigger for a create. */
 const compactionBody = (ctx: SurfaceContext, trigger: boolean) => () => {
@@ -147,6 +155,18 @@ export function newSurfaces(ctx: SurfaceContext): { surface: FuzzSurface; runs: 
     { runs: 400, surface: { name: "responses/input_tokens", method: "POST", path: "/v1/responses/input_tokens", validBody: responsesBody(ctx, false), ...openai, checkSuccess: schema("TokenCountsResource") } },
     { runs: 250, surface: { name: "responses/compact", method: "POST", path: "/v1/responses/compact", validBody: compactionBody(ctx, false), ...openai, checkSuccess: schema("CompactResource") } },
     { runs: 250, surface: { name: "responses (compaction_trigger)", method: "POST", path: "/v1/responses", validBody: compactionBody(ctx, true), ...openai, checkSuccess: sseOr(checkResponsesSse, schema("Response")) } },
+    {
+      runs: 250,
+      surface: {
+        name: "conversations",
+        method: "POST",
+        path: "/v1/conversations",
+        validBody: () => ({ metadata: { team: "fuzz" }, items: responsesBody(ctx, false)().input }),
+        ...openai,
+        checkSuccess: schema("ConversationResource"),
+      },
+    },
+    { runs: 250, surface: { name: "responses in a conversation", method: "POST", path: "/v1/responses", validBody: conversationBody(ctx), ...openai, checkSuccess: sseOr(checkResponsesSse, schema("Response")) } },
     { runs: 250, surface: { name: "responses/{id}", method: "GET", path: idPath(ctx), ...openai, checkSuccess: schema("Response") } },
     { runs: 250, surface: { name: "input_items", method: "GET", path: idPath(ctx, "?"), ...openai, checkSuccess: schema("ResponseItemList") } },
     {

@@ -70,6 +70,17 @@ export function compactedBefore(input: readonly InputItemResource[], output: rea
   return [...retainedUserMessages(input), ...output];
 }
 
+/**
+ * What the model reads of a conversation's items (Conversations API): all of them, or, once a
+ * compaction is among them, the compacted conversation (the user messages before the last
+ * compaction item within the budget, then that item and what follows), not the turns it replaced.
+ */
+export function fromLastCompaction(items: readonly InputItemResource[]): InputItemResource[] {
+  let last = -1;
+  for (let i = items.length - 1; i >= 0 && last < 0; i--) if (items[i]!.type === "compaction") last = i;
+  return last < 0 ? (items as InputItemResource[]) : compactedBefore(items.slice(0, last), items.slice(last));
+}
+
 /** The compaction item of response `responseId` at output `index`: its id names them, as other output items' do (item-ids.ts). */
 export function compactionItem(summary: string, responseId: string, index: number): CompactionItem {
   return { id: outputItemId("cmp_", responseId, index), type: "compaction", encrypted_content: sealSummary(summary) };

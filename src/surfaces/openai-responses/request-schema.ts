@@ -213,7 +213,12 @@ export const ResponsesRequest = Type.Object(
     ),
     previous_response_id: Type.Optional(Nullable(Type.String({ minLength: 1 }))),
     conversation: Type.Optional(
-      Type.Unknown({ description: "not supported: a conversation of OpenAI's Conversations API is a 400 (use previous_response_id)" }),
+      Nullable(
+        Type.Union([Type.String({ minLength: 1 }), Type.Object({ id: Type.String({ minLength: 1 }) }, open)], {
+          description:
+            "a conversation of the Conversations API (`conv_…`, or `{id}`): its items come before the input, and the input and output are added to it once answered; not with previous_response_id",
+        }),
+      ),
     ),
     prompt: Type.Optional(Type.Unknown({ description: "not supported: a prompt template kept at OpenAI is a 400" })),
   },

@@ -2,6 +2,7 @@ import type { MappedError } from "../../error-response.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { echoCustomTool } from "./custom-tools.ts";
+import { conversationIdOf } from "./conversation-param.ts";
 import type { ResponsesRequest } from "./request-schema.ts";
 import type { EchoedTool, OutputItem, ResponseObject, ResponseStatus, ResponseUsage } from "./response-schema.ts";
 
@@ -32,6 +33,7 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
   if (request.user !== undefined) frame.user = request.user;
   if (request.top_logprobs != null) frame.top_logprobs = request.top_logprobs;
   if (request.background === true) frame.background = true;
+  if (request.conversation != null) frame.conversation = { id: conversationIdOf(request.conversation) };
   return frame;
 }
 
@@ -133,6 +135,7 @@ export function finishedResponse(
     user: frame.user,
     top_logprobs: frame.top_logprobs,
     background: frame.background,
+    conversation: frame.conversation,
     metadata: frame.metadata,
   };
   return response;

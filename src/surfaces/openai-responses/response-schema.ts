@@ -151,6 +151,7 @@ export const ResponseObject = Type.Object(
     user: Type.Optional(Type.String()),
     top_logprobs: Type.Optional(Type.Integer()),
     background: Type.Optional(Type.Boolean()),
+    conversation: Type.Optional(Type.Object({ id: Type.String() }, { description: "the conversation (Conversations API) the response belongs to" })),
     metadata: Type.Record(Type.String(), Type.String()),
   },
   { description: "OpenAI's `Response` object" },

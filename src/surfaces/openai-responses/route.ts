@@ -21,8 +21,12 @@ import { assertSupportedFields } from "./unsupported-fields.ts";
 import { assertBackgroundRules } from "./background-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
-import { asCompaction, compactedBefore, compactedResponse, compactionFields, compactionResponse, summaryOf, withCompactionPrompt } from "./compact.ts";
+import { asCompaction, compactedBefore, fromLastCompaction, compactedResponse, compactionFields, compactionResponse, summaryOf, withCompactionPrompt } from "./compact.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
+import type { ConversationStore } from "../openai-conversations/conversation-store.ts";
+import { createConversationStore } from "../openai-conversations/create-conversation-store.ts";
+import { conversationNotFound } from "../openai-conversations/route.ts";
+import { conversationIdOf } from "./conversation-param.ts";
 import { fitCompaction } from "./compact-fit.ts";
 import { responseFrame, type ResponseFrame } from "./response-frame.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
@@ -41,6 +45,12 @@ import { type ItemPlace, type MessagePlace, withResponsesParam } from "./to-resp
 interface Conversation {
   before: InputItemResource[];
   input?: ResponsesRequest["input"];
+  /** The request's own input as items, when they were made (its item references resolved). */
+  own?: InputItemResource[];
+  /** Where `before` came from, for an error that names one of its items. */
+  from?: "previous_response_id" | "conversation";
+  /** The conversation of OpenAI's Conversations API it reads: its input and output are added to it once answered. */
+  conversationId?: string;
 }
 
 const NOTHING_BEFORE: InputItemResource[] = [];
@@ -61,7 +71,7 @@ function messageSource(body: ResponsesRequest, conversation: Conversation, index
   const previous = conversation.before.length - own;
   const placeOf = (item: number, type: ItemPlace["type"]): ItemPlace => {
     if (item < 0) return { field: "instructions", type };
-    if (item < previous) return { field: "previous_response_id", type };
+    if (item < previous) return { field: conversation.from ?? "previous_response_id", type };
     if (!Array.isArray(body.input)) return { field: "input", type };
     const sent = body.input[item - previous];
     return { field: `input[${item - previous}]`, type: sent && itemType(sent) === "item_reference" ? "item_reference" : type };
@@ -100,6 +110,7 @@ export function responsesRoutes(
   { config, pipeline, logger, redact }: RouteDeps,
   store: ResponseStore = createResponseStore(config, (message) => logger.warn(message)),
   runs: BackgroundRuns = new BackgroundRuns(),
+  conversations: ConversationStore = createConversationStore(config),
 ) {
   const validate = compileValidator(ResponsesRequest);
   const validateCount = compileValidator(ResponsesInputTokensRequest);
@@ -141,6 +152,10 @@ export function responsesRoutes(
    * they may be gone by the time this response is read), and a previous response's input and output.
    */
   const storedConversation = async (body: ResponsesRequest, ids: string[], responseId: string, owner: string | undefined): Promise<Conversation> => {
+    const conversationId = body.conversation == null ? undefined : conversationIdOf(body.conversation);
+    if (conversationId !== undefined && body.previous_response_id) {
+      throw new InvalidRequestError("Mutually exclusive parameters: 'previous_response_id' and 'conversation'. Continue a conversation with one or the other.", { param: "conversation" });
+    }
     let input: InputItemResource[] | undefined;
     if (ids.length > 0) {
       const references = new Map<string, InputItemResource>();
@@ -165,13 +180,51 @@ export function responsesRoutes(
       const output = previous.response.output as InputItemResource[];
       before = output.some((item) => item.type === "compaction") ? compactedBefore(storedInputItems(previous), output) : [...storedInputItems(previous), ...output];
     }
-    return input ? { before: [...before, ...input] } : { before, input: body.input };
+    let from: Conversation["from"] = body.previous_response_id ? "previous_response_id" : undefined;
+    if (conversationId !== undefined) {
+      const record = await conversations.get(conversationId);
+      const items = record && record.owner === owner ? await conversations.items(conversationId) : undefined;
+      if (!items) throw conversationNotFound(conversationId, "conversation");
+      before = fromLastCompaction(items);
+      from = "conversation";
+    }
+    const conversation: Conversation = input ? { before: [...before, ...input], own: input } : { before, input: body.input };
+    if (from !== undefined) conversation.from = from;
+    if (conversationId !== undefined) conversation.conversationId = conversationId;
+    return conversation;
+  };
+
+  /**
+   * Once a response in a conversation (Conversations API) is answered (completed or incomplete), its
+   * input and output are added to the conversation, as OpenAI does. A store that fails then is
+   * logged: the answer is still good, and the conversation misses that turn.
+   */
+  const addToConversation = async (conversation: Conversation, body: ResponsesRequest, response: ResponseObject): Promise<void> => {
+    const id = conversation.conversationId;
+    if (id === undefined || (response.status !== "completed" && response.status !== "incomplete")) return;
+    try {
+      const own = conversation.own ?? normalizeInput(body.input, response.id);
+      if (!(await conversations.append(id, [...own, ...(response.output as InputItemResource[])]))) {
+        logger.warn("a conversation was deleted before a response's items were added to it", { conversation: id, response: response.id });
+      }
+    } catch (error) {
+      logger.warn("could not add a response's items to its conversation", { conversation: id, response: response.id, error: error instanceof Error ? error.message : String(error) });
+    }
   };
 
   /** The request's conversation: most requests read nothing stored, and their input is kept as sent (made into items only if read). */
   const conversationOf = (body: ResponsesRequest, responseId: string, owner: string | undefined): Conversation | Promise<Conversation> => {
     const ids = referencedIds(body.input);
-    return ids.length > 0 || body.previous_response_id ? storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
+    return ids.length > 0 || body.previous_response_id || body.conversation != null ? storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
+  };
+
+  /** What a stream's end does with its response: stores it (unless `store: false`), and adds it to its conversation. */
+  const finisher = (isStored: boolean, conversation: Conversation, body: ResponsesRequest, owner: string | undefined): ((response: ResponseObject) => void) | undefined => {
+    if (!isStored && conversation.conversationId === undefined) return undefined;
+    return (response) => {
+      if (isStored) void keep(response, conversation, owner);
+      void addToConversation(conversation, body, response);
+    };
   };
 
   /**
@@ -200,10 +253,11 @@ export function responsesRoutes(
         const done = await pipeline.complete(call, chat);
         Object.assign(headers, done.headers);
         const response = compactionResponse(done.result, frame, done.usage, nowSeconds());
+        if (conversation.conversationId !== undefined) await addToConversation(conversation, body, response);
         if (frame.store) await keep(response, conversation, owner);
         return response;
       }
-      return await pipeline.stream(call, chat, compactionStreamEncoder({ frame, onFinish: frame.store ? (response) => void keep(response, conversation, owner) : undefined }));
+      return await pipeline.stream(call, chat, compactionStreamEncoder({ frame, onFinish: finisher(frame.store, conversation, body, owner) }));
     } catch (error) {
       throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
     }
@@ -238,6 +292,7 @@ export function responsesRoutes(
               logger,
               redact,
               entry: (response: ResponseObject, lease?: number) => entryOf(response, conversation, owner, lease),
+              onEnd: conversation.conversationId === undefined ? undefined : (response: ResponseObject) => addToConversation(conversation, body, response),
               inClientTerms: (error: unknown) => withResponsesParam(error, (message) => messageSource(body, conversation, message)),
             };
             return await startBackground(background, { ...call, owner }, chat, frame);
@@ -246,6 +301,7 @@ export function responsesRoutes(
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
             const response = toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true);
+            if (conversation.conversationId !== undefined) await addToConversation(conversation, body, response);
             if (!isStored) return response;
             // Serialised once: the same text is the answer and goes into the store.
             const json = JSON.stringify(response);
@@ -255,7 +311,7 @@ export function responsesRoutes(
           return await pipeline.stream(
             call,
             chat,
-            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined }),
+            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, onFinish: finisher(isStored, conversation, body, owner) }),
           );
         } catch (error) {
           throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
@@ -308,6 +364,10 @@ export function responsesRoutes(
         if (body.previous_response_id != null) asked.previous_response_id = body.previous_response_id;
         assertInputRules(asked.input);
         assertSupportedFields(body as Parameters<typeof assertSupportedFields>[0]);
+        // OpenAI's compact takes no conversation: ignoring one would compact only the input.
+        if ((body as { conversation?: unknown }).conversation != null) {
+          throw new InvalidRequestError("Invalid 'conversation': the compact endpoint takes no conversation; send its items as input (GET /v1/conversations/{id}/items).", { param: "conversation" });
+        }
         const responseId = randomId("resp_");
         const conversation = await conversationOf(asked, responseId, keyOf(request)?.name);
         const items = conversation.input === undefined ? conversation.before : [...conversation.before, ...normalizeInput(conversation.input, responseId)];

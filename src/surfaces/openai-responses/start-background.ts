@@ -18,6 +18,8 @@ export interface BackgroundDeps {
   redact: (text: string) => string;
   /** This response's store entry (its conversation and owner are the request's), with a lease while it runs. */
   entry(response: ResponseObject, lease?: number): StoredResponse;
+  /** Sees the response once it has ended and is stored (it is added to its conversation then). */
+  onEnd?: (response: ResponseObject) => Promise<void>;
   /** An error of the call in the client's terms (`input[2].content[1]…`, not the chat request's fields). */
   inClientTerms(error: unknown): unknown;
 }
@@ -104,6 +106,7 @@ export async function startBackground(
       }
       run.settle(response);
       d.runs.ended(run);
+      if (!run.isDeleted) await d.onEnd?.(response);
     });
   const failed = (error: unknown) => {
     const mapped = mapError(d.inClientTerms(error), d.redact);

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startRedis, type TestRedis } from "../../../tests/helpers/redis.ts";
+import type { InputItemResource } from "../openai-responses/response-schema.ts";
+import { type ConversationStore, MemoryConversationStore } from "./conversation-store.ts";
+import { RedisConversationStore } from "./redis-conversation-store.ts";
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const message = (id: string, text: string): InputItemResource => ({ id, type: "message", role: "user", status: "completed", content: [{ type: "input_text", text }] });
+const record = (id: string, owner?: string) => ({ id, created_at: 1700000000, metadata: { a: "1" }, ...(owner ? { owner } : {}) });
+
+/** The behaviour both stores share, run against each. */
+function sharedBehaviour(name: string, make: () => ConversationStore) {
+  describe(name, () => {
+    test("create, get, items in order, append, delete an item, update, delete", async () => {
+      const store = make();
+      try {
+        await store.create(record("conv_1", "team-a"), [message("m1", "one"), message("m2", "two")]);
+        expect(await store.get("conv_1")).toEqual(record("conv_1", "team-a"));
+        expect((await store.items("conv_1"))!.map((item) => item.id)).toEqual(["m1", "m2"]);
+        expect(await store.append("conv_1", [message("m3", "three"), message("m4", "four é ✓")])).toBe(true);
+        expect((await store.items("conv_1"))!.map((item) => item.id)).toEqual(["m1", "m2", "m3", "m4"]);
+        expect((await store.items("conv_1"))![3]).toEqual(message("m4", "four é ✓"));
+        expect(await store.deleteItem("conv_1", "m2")).toBe(true);
+        expect(await store.deleteItem("conv_1", "m2")).toBe(false);
+        expect((await store.items("conv_1"))!.map((item) => item.id)).toEqual(["m1", "m3", "m4"]);
+        expect(await store.update("conv_1", { b: "2" })).toEqual({ ...record("conv_1", "team-a"), metadata: { b: "2" } });
+        expect((await store.get("conv_1"))!.metadata).toEqual({ b: "2" });
+        expect(await store.delete("conv_1")).toBe(true);
+        expect(await store.delete("conv_1")).toBe(false);
+        expect(await store.get("conv_1")).toBeUndefined();
+        expect(await store.items("conv_1")).toBeUndefined();
+      } finally {
+        store.close();
+      }
+    });
+
+    test("a conversation that is not there: nothing to read, append, update or delete", async () => {
+      const store = make();
+      try {
+        expect(await store.append("conv_none", [message("m1", "x")])).toBe(false);
+        expect(await store.update("conv_none", {})).toBeUndefined();
+        expect(await store.deleteItem("conv_none", "m1")).toBe(false);
+        expect(await store.items("conv_none")).toBeUndefined();
+        // An append to a missing conversation does not create it.
+        expect(await store.get("conv_none")).toBeUndefined();
+      } finally {
+        store.close();
+      }
+    });
+
+    test("an empty conversation, and the same item id twice (a client's ids are kept): each is its own item", async () => {
+      const store = make();
+      try {
+        await store.create(record("conv_2"), []);
+        expect(await store.items("conv_2")).toEqual([]);
+        await store.append("conv_2", [message("same", "a"), message("same", "b")]);
+        expect((await store.items("conv_2"))!.map((item) => (item.content as { text: string }[])[0]!.text)).toEqual(["a", "b"]);
+        expect(await store.deleteItem("conv_2", "same")).toBe(true);
+        expect((await store.items("conv_2"))!.map((item) => (item.content as { text: string }[])[0]!.text)).toEqual(["b"]);
+      } finally {
+        store.close();
+      }
+    });
+  });
+}
+
+sharedBehaviour("MemoryConversationStore", () => new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 1 << 20 }));
+sharedBehaviour("RedisConversationStore (a real redis-server)", () => new RedisConversationStore(redis.url, 60));
+
+describe("MemoryConversationStore's bounds", () => {
+  test("expires a conversation its TTL after its last change; a change starts the TTL again", async () => {
+    let now = 0;
+    const store = new MemoryConversationStore({ ttlSeconds: 10, maxBytes: 1 << 20, now: () => now });
+    await store.create(record("conv_t"), [message("m1", "x")]);
+    now = 9_000;
+    expect(await store.append("conv_t", [message("m2", "y")])).toBe(true);
+    now = 18_000;
+    expect(await store.get("conv_t")).toBeDefined();
+    now = 19_001;
+    expect(await store.get("conv_t")).toBeUndefined();
+  });
+
+  test("over its byte budget the least recently changed go first; what is read out is a copy", async () => {
+    const store = new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 800 });
+    await store.create(record("conv_a"), [message("a1", "x".repeat(200))]);
+    await store.create(record("conv_b"), [message("b1", "y".repeat(200))]);
+    await store.append("conv_a", [message("a2", "z")]); // conv_a is now the newest
+    await store.create(record("conv_c"), [message("c1", "w".repeat(200))]);
+    expect(await store.get("conv_b")).toBeUndefined();
+    expect(await store.get("conv_a")).toBeDefined();
+    expect(await store.get("conv_c")).toBeDefined();
+    const items = (await store.items("conv_a"))!;
+    items.push(message("x", "x"));
+    expect(await store.items("conv_a")).toHaveLength(2);
+  });
+});
+
+describe("RedisConversationStore's expiry", () => {
+  test("both keys carry the TTL, set again by each change", async () => {
+    const store = new RedisConversationStore(redis.url, 100);
+    const client = new Bun.RedisClient(redis.url);
+    try {
+      await store.create(record("conv_ttl"), [message("m1", "x")]);
+      await client.send("EXPIRE", ["ollaix:conversations:{conv_ttl}", "5"]);
+      await store.append("conv_ttl", [message("m2", "y")]);
+      for (const key of ["ollaix:conversations:{conv_ttl}", "ollaix:conversations:{conv_ttl}:items"]) {
+        const ttl = Number(await client.send("TTL", [key]));
+        expect(ttl).toBeGreaterThan(90);
+        expect(ttl).toBeLessThanOrEqual(100);
+      }
+    } finally {
+      client.close();
+      store.close();
+    }
+  });
+});
