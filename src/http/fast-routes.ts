@@ -93,9 +93,24 @@ export function fastRoutes(
   const out: Record<string, { POST: (request: Request) => Promise<Response> }> = {};
   for (const route of routes) {
     if (route.method !== "POST" || !(route.path.startsWith("/v1/") || route.path.startsWith("/api/"))) continue;
+    if (answersWithoutBody(route.handler)) continue; // Elysia answers it before any body is read
     if (route.path.includes(":") || route.path.includes("*")) continue; // Bun's routes take literal paths here
     // Ollama's API reads a body as JSON whatever its content type, as Ollama does (body.ts).
     out[route.path] = { POST: serve(route.handler as Handler, route.path.startsWith("/api/") ? "any" : "json", route.path.startsWith("/v1/messages")) };
   }
   return out;
 }
+
+const NO_BODY = Symbol.for("ollaix.readsNoBody");
+
+/**
+ * Marks a handler that answers without reading the request's body (a wrong method's 405): this
+ * table reads and checks a POST's body first, so such a route is left to Elysia, which reads none
+ * for a handler that does not name it.
+ */
+export function readsNoBody<F extends (...args: never[]) => unknown>(handler: F): F {
+  (handler as unknown as Record<symbol, boolean>)[NO_BODY] = true;
+  return handler;
+}
+
+export const answersWithoutBody = (handler: unknown): boolean => typeof handler === "function" && (handler as unknown as Record<symbol, unknown>)[NO_BODY] === true;

@@ -14,7 +14,7 @@ const MODEL = "dummy-model:1.0";
 /** The contract's refusals in this set-up (dummy only: no upstream, no limits). */
 const OPENAI = [400, 401, 404, 413, 508];
 const ANTHROPIC = [400, 401, 404, 413, 508];
-const OLLAMA = [400, 401, 404, 405, 413, 508];
+const OLLAMA = [400, 401, 404, 413, 508];
 
 export interface SurfaceContext {
   key: string;
@@ -252,8 +252,8 @@ export function newSurfaces(ctx: SurfaceContext): { surface: FuzzSurface; runs: 
           fc.array(fc.string({ maxLength: 10 }).map(encodeURIComponent), { minLength: 1, maxLength: 4 }).map((parts) => `/api/${parts.join("/")}`),
         ),
         validBody: ollamaChatBody(false),
-        // 501: model management (pull, push, create, copy, delete, blobs) is not the gateway's job.
-        statuses: [...OLLAMA, 501],
+        // 501: model management (pull, push, create, copy, delete, blobs) is not the gateway's job; 405: a known path with another method.
+        statuses: [...OLLAMA, 405, 501],
         checkError: checkOllamaError,
         checkSuccess: jsonAnswer(() => undefined),
       },

@@ -142,6 +142,17 @@ describe("Ollama's answers where a client checks for them", () => {
     expect(await answer.json()).toEqual({ error: "method not allowed" });
   });
 
+  test("on the real port too, whatever the body: none, not JSON, or over the body limit (nothing is read)", async () => {
+    for (const body of [undefined, "{nope", "x".repeat(11 * 1024 * 1024)]) {
+      for (const path of ["/api/tags", "/api/version", "/api/ps"]) {
+        const answer = await fetch(`${gw.url}${path}`, { method: "POST", ...(body === undefined ? {} : { body }) });
+        expect([path, body?.length, answer.status, answer.headers.get("allow")]).toEqual([path, body?.length, 405, "GET, HEAD"]);
+      }
+    }
+    const get = await fetch(`${gw.url}/api/chat`);
+    expect([get.status, get.headers.get("allow")]).toEqual([405, "POST"]);
+  });
+
   test("an unknown path is still a 404; HEAD of a GET route and CORS preflight are not refused", async () => {
     expect((await gw.handle("/api/nothing-here", { method: "POST", body: "{}" })).status).toBe(404);
     expect((await gw.handle("/api/tags", { method: "HEAD" })).status).toBe(200);
@@ -149,10 +160,17 @@ describe("Ollama's answers where a client checks for them", () => {
     expect(preflight.status).toBe(204);
   });
 
-  test.each(["/api/chat", "/api/generate", "/api/embed", "/api/show"])("%s without a model: Ollama's 'model is required'", async (path) => {
-    const answer = await gw.handle(path, jsonPost({ messages: [{ role: "user", content: "x" }], prompt: "x", input: "x" }));
-    expect(answer.status).toBe(400);
-    expect(await answer.json()).toEqual({ error: "model is required" });
+  test.each([
+    ["/api/chat", 400, "model is required"],
+    ["/api/show", 400, "model is required"],
+    ["/api/embeddings", 400, "model is required"],
+    ["/api/generate", 404, "model '' not found"],
+    ["/api/embed", 404, "model '' not found"],
+  ])("%s without a model (absent, null or empty): Ollama's %d %s", async (path, status, error) => {
+    for (const model of [undefined, null, ""]) {
+      const answer = await gw.handle(path, jsonPost({ model, messages: [{ role: "user", content: "x" }], prompt: "x", input: "x" }));
+      expect([model, answer.status, await answer.json()]).toEqual([model, status, { error }]);
+    }
   });
 
   test("GET / answers 'Ollama is running' (what Ollama clients check), HEAD too; a browser is sent to the docs", async () => {
@@ -167,7 +185,7 @@ describe("Ollama's answers where a client checks for them", () => {
 describe("refusals in Ollama's shape", () => {
   test.each([
     ["not JSON", "/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }, 400],
-    ["missing model", "/api/generate", jsonPost({ prompt: "x" }), 400],
+    ["missing model", "/api/generate", jsonPost({ prompt: "x" }), 404],
     ["format neither json nor schema", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], format: "xml" }), 400],
     ["think out of range", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], think: "max" }), 400],
     ["embed with input neither text nor texts", "/api/embed", jsonPost({ model: "dummy-model:1.0", input: [1, 2] }), 400],

@@ -18,14 +18,9 @@ export const NDJSON_HEADERS = {
 /** A failure after the stream started: one `{"error": …}` line, as Ollama writes it. */
 export const ndjsonError = (mapped: MappedError): string => `${JSON.stringify({ error: mapped.body.error.message })}\n`;
 
-/** The gateway's wording where Ollama's clients know Ollama's own: a missing model is Ollama's "model is required". */
-function inOllamaWords(error: MappedError["body"]["error"]): string {
-  return error.param === "model" && error.message === "Missing required parameter: 'model'." ? "model is required" : error.message;
-}
-
 /** `{"error": "<message>"}` with the mapped status (and `Retry-After` when there is one). */
 export const ollamaEnvelope: Envelope = (mapped) => ({
   status: mapped.status,
-  body: JSON.stringify({ error: inOllamaWords(mapped.body.error) }),
+  body: JSON.stringify({ error: mapped.body.error.message }),
   headers: { ...JSON_HEADERS, ...mapped.headers },
 });

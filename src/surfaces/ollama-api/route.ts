@@ -1,7 +1,8 @@
 import { Elysia } from "elysia";
+import { readsNoBody } from "../../http/fast-routes.ts";
 import { jsonBodyParsers } from "../../body.ts";
 import { asOllama } from "./lenient.ts";
-import { InvalidRequestError } from "../../errors.ts";
+import { InvalidRequestError, NotFoundError } from "../../errors.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
 import { modelCatalog } from "../../routes/model-catalog.ts";
 import type { EmbeddingRequest } from "../../schemas/embeddings.ts";
@@ -36,13 +37,24 @@ const isStream = (stream: boolean | null | undefined) => stream !== false;
  * (a GET route's) are left to their own handlers.
  */
 const WRONG_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
-const methodNotAllowed = (allowed: string) => () =>
-  new Response(JSON.stringify({ error: "method not allowed" }), { status: 405, headers: { ...JSON_TYPE, allow: allowed } });
+const methodNotAllowed = (allowed: string) =>
+  readsNoBody(() => new Response(JSON.stringify({ error: "method not allowed" }), { status: 405, headers: { ...JSON_TYPE, allow: allowed } }));
 
 function refuseOtherMethods<A extends Elysia<any, any, any, any, any, any, any>>(app: A, path: string, allowed: readonly string[]): A {
   const refuse = methodNotAllowed(allowed.join(", "));
   for (const method of WRONG_METHODS) if (!allowed.includes(method)) app.route(method, path, refuse, hidden);
   return app;
+}
+
+/**
+ * A request without a model (absent, null or ""), as Ollama answers it: chat, show and embeddings
+ * say "model is required" (400); generate and embed look the empty name up: 404 `model '' not found`.
+ */
+function assertModelGiven(raw: unknown, answer: "required" | "lookup"): void {
+  const model = typeof raw === "object" && raw !== null ? (raw as { model?: unknown }).model : "-";
+  if (model !== undefined && model !== null && model !== "") return;
+  if (answer === "required") throw new InvalidRequestError("model is required", { param: "model" });
+  throw new NotFoundError("model '' not found", { param: "model", code: "model_not_found" });
 }
 
 const tag = (summary: string, description?: string) => ({ detail: { tags: ["Ollama"], summary, ...(description ? { description } : {}) } });
@@ -74,6 +86,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     .post(
       "/api/show",
       async function showModel({ body: raw, request, set }) {
+        assertModelGiven(raw, "required");
         const body = showBody.assert(raw);
         const model = body.model || body.name;
         if (!model) throw new InvalidRequestError("Missing required parameter: 'model'.", { param: "model" });
@@ -85,6 +98,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
       "/api/chat",
       async function ollamaChat({ body: raw, request, set }) {
         const startedAt = performance.now();
+        assertModelGiven(raw, "required");
         const body = chatBody.assert(raw);
         if (!body.messages || body.messages.length === 0) {
           await assertModelExists(registry, body.model, request);
@@ -99,6 +113,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
       "/api/generate",
       async function ollamaGenerate({ body: raw, request, set }) {
         const startedAt = performance.now();
+        assertModelGiven(raw, "lookup");
         const body = generateBody.assert(raw);
         // No prompt is a model load, images or not, as Ollama answers it (a suffix is checked first).
         if (!body.prompt && !body.suffix) {
@@ -119,6 +134,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
       "/api/embed",
       async function ollamaEmbed({ body: raw, request, set }) {
         const startedAt = performance.now();
+        assertModelGiven(raw, "lookup");
         const body = embedBody.assert(raw);
         // As Ollama: no input, null or "" embeds nothing (a model load); "" inside an array is embedded.
         const input = body.input == null || body.input === "" ? [] : typeof body.input === "string" ? [body.input] : body.input;
@@ -144,6 +160,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     .post(
       "/api/embeddings",
       async function ollamaEmbeddings({ body: raw, request, set }) {
+        assertModelGiven(raw, "required");
         const body = embeddingsBody.assert(raw);
         if (body.prompt === "") {
           await assertModelExists(registry, body.model, request);
