@@ -96,6 +96,19 @@ describe("through the openai-compatible plugin", () => {
     });
     await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false });
     for (const field of ["prompt_cache_key", "prompt_cache_retention", "prompt_cache_options", "safety_identifier", "service_tier", "verbosity"]) expect(lastChatBody()).not.toHaveProperty(field);
+
+    // Explicit cache breakpoints ride on the text parts they mark, as Chat Completions' text parts carry them; stored, they are kept.
+    const breakpoint = { mode: "explicit" as const };
+    const marked = await client.responses.create({
+      model: "gpt-4o-mini",
+      input: [{ role: "user", content: [{ type: "input_text", text: "A long, reusable preamble.", prompt_cache_breakpoint: breakpoint } as OpenAI.Responses.ResponseInputText] }],
+      ...({ prompt_cache_options: { mode: "explicit" } } as object),
+    });
+    expect((lastChatBody() as { messages: unknown[] }).messages).toEqual([{ role: "user", content: [{ type: "text", text: "A long, reusable preamble.", prompt_cache_breakpoint: breakpoint }] }]);
+    const listed = await client.responses.inputItems.list(marked.id);
+    expect((listed.data[0] as { content: unknown[] }).content).toEqual([{ type: "input_text", text: "A long, reusable preamble.", prompt_cache_breakpoint: breakpoint }]);
+    await client.responses.create({ model: "gpt-4o-mini", previous_response_id: marked.id, input: "Next.", store: false });
+    expect((lastChatBody() as { messages: { content: unknown }[] }).messages[0]!.content).toEqual([{ type: "text", text: "A long, reusable preamble.", prompt_cache_breakpoint: breakpoint }]);
   });
 
   test("namespace tools (Codex's MCP tools) reach the upstream as <namespace>__<name> functions; their calls come back with namespace and name, streamed and not, and go back as they came", async () => {

@@ -283,6 +283,23 @@ describe("hints an upstream refuses as unknown fields", () => {
     expect(billed).toMatchObject({ status: 400 });
   });
 
+  test("a refused value of a hint is the client's to see: not dropped, and not remembered against later values", async () => {
+    fake.handle((request) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      return body.prompt_cache_retention === "in_memory"
+        ? jsonResponse({ error: { message: "Invalid value: 'in_memory'. Supported values are: '24h'.", type: "invalid_request_error", param: "prompt_cache_retention", code: "invalid_value" } }, 400)
+        : openAIHandler(request);
+    });
+    const refused = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, prompt_cache_retention: "in_memory" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, param: "prompt_cache_retention" });
+    await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, prompt_cache_retention: "24h" });
+    const sent = fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => (r.body as Record<string, unknown>).prompt_cache_retention);
+    expect(sent).toEqual(["in_memory", "24h"]);
+    // A value OpenAI does not have is the gateway's 400, before any upstream.
+    const typo = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, prompt_cache_retention: "1h" as never }).catch((e: unknown) => e);
+    expect(typo).toMatchObject({ status: 400, param: "prompt_cache_retention" });
+  });
+
   test("two hints refused one after the other: each is dropped in turn, and the answer comes", async () => {
     fake.handle(strict);
     const fields = () =>

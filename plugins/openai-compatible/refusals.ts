@@ -25,10 +25,23 @@ export const REASONING_OFF: RefusableFeature<ChatRequest> = {
  * the call is billed, and its refusal is the client's to see.)
  */
 type Hint = "prompt_cache_key" | "prompt_cache_retention" | "prompt_cache_options" | "safety_identifier" | "verbosity";
+/**
+ * A server refusing a field as unknown, in the words servers use (Groq "property 'x' is unsupported",
+ * OpenAI "Unrecognized request argument supplied: x", pydantic-based servers "Extra inputs are not
+ * permitted"), not a value it refuses ("Invalid value: 'in_memory'"): a value the client chose (a
+ * retention, a cache mode) is the client's to see refused, never dropped.
+ */
+const UNKNOWN_FIELD = /unsupported|not supported|unrecogni[sz]ed|unknown (?:field|parameter|argument|property|name)|extra (?:inputs|fields)|not permitted/i;
+const REFUSED_VALUE = /invalid value|value|must be one of|is not one of/i;
+
 const hint = (field: Hint): RefusableFeature<ChatRequest> => ({
   note: `upstream takes no ${field}; asking it without`,
   asks: (body) => (body as Record<string, unknown>)[field] !== undefined,
-  isRefusal: (error) => error instanceof InvalidRequestError && (error.param === field || error.message.includes(field)),
+  isRefusal: (error) =>
+    error instanceof InvalidRequestError &&
+    (error.param === field || error.message.includes(field)) &&
+    UNKNOWN_FIELD.test(error.message) &&
+    !REFUSED_VALUE.test(error.message),
   without: (body) => {
     const { [field]: _hint, ...rest } = body as Record<string, unknown>;
     return rest as ChatRequest;

@@ -136,8 +136,11 @@ function normalizePart(part: ResponsesContentPart, isAssistant: boolean): Record
       if (part.file_url != null) file.file_url = part.file_url;
       return file;
     }
-    default:
+    default: {
       // input_text or output_text: OpenAI's item resources keep input parts in input messages and output parts in assistant ones.
-      return isAssistant ? outputText(part.text!) : { type: "input_text", text: part.text! };
+      if (isAssistant) return outputText(part.text!);
+      const breakpoint = (part as { prompt_cache_breakpoint?: unknown }).prompt_cache_breakpoint;
+      return breakpoint == null ? { type: "input_text", text: part.text! } : { type: "input_text", text: part.text!, prompt_cache_breakpoint: breakpoint };
+    }
   }
 }

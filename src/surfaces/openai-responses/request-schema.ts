@@ -23,6 +23,9 @@ export const ResponsesContentPart = Type.Object(
     detail: Type.Optional(Nullable(Type.Union([Type.Literal("auto"), Type.Literal("low"), Type.Literal("high"), Type.Literal("original")]))),
     // Nullable: the Agents SDK copies a chat answer's `refusal: null` into its output_text parts.
     refusal: Type.Optional(Nullable(Type.String())),
+    prompt_cache_breakpoint: Type.Optional(
+      Nullable(Type.Object({ mode: Type.Literal("explicit") }, { ...open, description: "input_text: the end of a reusable prompt prefix (`prompt_cache_options.mode: \"explicit\"`); reaches an OpenAI-compatible upstream on the chat text part" })),
+    ),
   },
   open,
 );
@@ -163,7 +166,9 @@ export const ResponsesRequest = Type.Object(
     ),
     user: Type.Optional(Type.String()),
     prompt_cache_key: Type.Optional(Nullable(Type.String({ description: "reaches an OpenAI-compatible upstream as sent (OpenAI routes prompt caching by it); others ignore it" }))),
-    prompt_cache_retention: Type.Optional(Nullable(Type.String({ description: "`in_memory` or `24h`: reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
+    prompt_cache_retention: Type.Optional(
+      Nullable(Type.Union([Type.Literal("in_memory"), Type.Literal("24h")], { description: "reaches an OpenAI-compatible upstream as sent; others ignore it" })),
+    ),
     prompt_cache_options: Type.Optional(Nullable(Type.Object({}, { ...open, description: "reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
     safety_identifier: Type.Optional(Nullable(Type.String({ description: "reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
     service_tier: Type.Optional(Nullable(Type.String({ description: "reaches an OpenAI-compatible upstream as sent (OpenAI's flex and priority tiers); others ignore it" }))),

@@ -258,11 +258,23 @@ function assistantText(parts: readonly Part[]): string {
   return text;
 }
 
-/** One text part (or none) is sent as a plain string (what every plugin reads); images and files keep the parts form. */
+/**
+ * One text part (or none) is sent as a plain string (what every plugin reads); images and files keep
+ * the parts form, and so does a text that marks a prompt-cache breakpoint (`prompt_cache_breakpoint`,
+ * which Chat Completions' text parts carry too: with `prompt_cache_options.mode: "explicit"` an
+ * OpenAI upstream caches only up to such marks).
+ */
 function toChatContent(parts: readonly Part[]): string | ContentPart[] {
   if (parts.length === 0) return "";
-  if (parts.length === 1 && parts[0]!.type !== "input_image" && parts[0]!.type !== "input_file") return parts[0]!.text as string;
-  return parts.map((part): ContentPart => (part.type === "input_image" ? imagePart(part) : part.type === "input_file" ? filePart(part) : { type: "text", text: part.text as string }));
+  const only = parts[0]!;
+  if (parts.length === 1 && only.type !== "input_image" && only.type !== "input_file" && only.prompt_cache_breakpoint == null) return only.text as string;
+  return parts.map((part): ContentPart => (part.type === "input_image" ? imagePart(part) : part.type === "input_file" ? filePart(part) : textPart(part)));
+}
+
+function textPart(part: Part): ContentPart {
+  const text: ContentPart = { type: "text", text: part.text as string };
+  if (part.prompt_cache_breakpoint != null) (text as Record<string, unknown>).prompt_cache_breakpoint = part.prompt_cache_breakpoint;
+  return text;
 }
 
 /**
