@@ -54,6 +54,25 @@ describe("parallel_tool_calls: false", () => {
     expect(sent).toEqual(copy);
   });
 
+  test("with several choices (n > 1), each keeps its own first call, complete and streamed", async () => {
+    const result: ChatResult = {
+      choices: [
+        { index: 0, finish_reason: "tool_calls", message: { content: null, tool_calls: [call("a", "Paris")] } },
+        { index: 1, finish_reason: "tool_calls", message: { content: null, tool_calls: [call("b", "Oslo"), call("c", "Rome")] } },
+      ],
+    };
+    expect(firstToolCallOnly(result).choices.map((c) => c.message.tool_calls!.map((t) => t.id))).toEqual([["a"], ["b"]]);
+    const sent: ChunkResult = {
+      choices: [
+        { index: 0, delta: { tool_calls: [delta(0, "{}", "a")] } },
+        { index: 1, delta: { tool_calls: [delta(0, "{}", "b"), delta(1, "{}", "c")] } },
+      ],
+    };
+    const wrapped = firstToolCallStream({ done: false, value: sent }, { next: async () => ({ done: true, value: undefined }) });
+    const out = wrapped.first.value as ChunkResult;
+    expect(out.choices.map((c) => c.delta.tool_calls!.map((t) => t.id))).toEqual([["a"], ["b"]]);
+  });
+
   test("the wrapped iterator's return reaches the provider's (a client that leaves stops it)", async () => {
     let returned = false;
     const upstream: AsyncIterator<ChunkBatch> = {

@@ -12,29 +12,34 @@ import type { ChunkBatch } from "./stream-writer.ts";
  */
 export const wantsOneToolCall = (chat: ChatRequest): boolean => (chat as { parallel_tool_calls?: unknown }).parallel_tool_calls === false;
 
-/** A complete answer with its first choice's first tool call only. */
+/** A complete answer with each choice's first tool call only (`n` > 1 asks for several choices). */
 export function firstToolCallOnly(result: ChatResult): ChatResult {
-  const choice = result.choices[0];
-  const calls = choice?.message.tool_calls;
-  if (calls === undefined || calls.length <= 1) return result;
-  const choices = result.choices.slice();
-  choices[0] = { ...choice!, message: { ...choice!.message, tool_calls: calls.slice(0, 1) } };
-  return { ...result, choices };
+  let choices: ChatResult["choices"] | undefined;
+  for (let i = 0; i < result.choices.length; i++) {
+    const choice = result.choices[i]!;
+    const calls = choice.message.tool_calls;
+    if (calls === undefined || calls.length <= 1) continue;
+    choices ??= result.choices.slice();
+    choices[i] = { ...choice, message: { ...choice.message, tool_calls: calls.slice(0, 1) } };
+  }
+  return choices === undefined ? result : { ...result, choices };
 }
 
 /**
- * A stream's chunks with the first tool call of its first choice only: the deltas of the first call
- * index the stream names, and none of any other.
+ * A stream's chunks with the first tool call of each choice only: the deltas of the first call index
+ * the stream names for that choice, and none of any other.
  */
 export function firstToolCallStream(first: IteratorResult<ChunkBatch>, iterator: AsyncIterator<ChunkBatch>): { first: IteratorResult<ChunkBatch>; iterator: AsyncIterator<ChunkBatch> } {
-  let kept: number | undefined;
+  /** Choice index → the call index kept for it. */
+  const keptOf = new Map<number, number>();
   const chunkOf = (chunk: ChunkResult): ChunkResult => {
     let choices: ChunkResult["choices"] | undefined;
     for (let i = 0; i < chunk.choices.length; i++) {
       const choice = chunk.choices[i]!;
       const calls = choice.delta.tool_calls;
-      if (choice.index !== 0 || calls === undefined || calls.length === 0) continue;
-      kept ??= calls[0]!.index;
+      if (calls === undefined || calls.length === 0) continue;
+      let kept = keptOf.get(choice.index);
+      if (kept === undefined) keptOf.set(choice.index, (kept = calls[0]!.index));
       const only = calls.filter((call) => call.index === kept);
       if (only.length === calls.length) continue;
       choices ??= chunk.choices.slice();

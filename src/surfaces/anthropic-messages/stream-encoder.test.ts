@@ -155,3 +155,31 @@ describe("stream encoder", () => {
     expect(chunk).toEqual(copy);
   });
 });
+
+describe("thinking.display omitted", () => {
+  test("no thinking_delta; the text rides in the signature; a ping every 5 s of thinking keeps the stream alive", () => {
+    let now = 1_000_000;
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      const encoder = messagesStreamEncoder({ id: "msg_1", model: "asked", estimatedInput: () => 42, omitThinking: true });
+      let text = encoder.start();
+      for (let i = 0; i < 5; i++) {
+        text += encoder.chunk(c({ reasoning_content: `step ${i}. ` } as ChunkResult["choices"][number]["delta"]));
+        now += 3_000;
+      }
+      text += encoder.chunk(c({ content: "4" }, "stop")) + encoder.end();
+      const events = parseEvents(text);
+      assertBlockDiscipline(events);
+      expect(events.some((e) => e.data.delta?.type === "thinking_delta")).toBe(false);
+      // Pings: the one after message_start, then at 6 s and 12 s of thinking (chunks at 0, 3, 6, 9, 12 s).
+      expect(events.filter((e) => e.event === "ping")).toHaveLength(3);
+      const start = events.find((e) => e.event === "content_block_start")!;
+      expect(start.data.content_block).toEqual({ type: "thinking", thinking: "", signature: "" });
+      const signature = events.find((e) => e.data.delta?.type === "signature_delta")!.data.delta.signature;
+      expect(decodeSignature(signature)).toEqual({ thinking: "step 0. step 1. step 2. step 3. step 4. " });
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});

@@ -22,6 +22,9 @@ export interface MessagesStreamSettings {
   omitThinking?: boolean;
 }
 
+/** How often an omitted thinking's stream pings (Anthropic's own `ping` event), while the model thinks. */
+const PING_EVERY_MS = 5_000;
+
 const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 
 type Open = { kind: "none" } | { kind: "thinking" } | { kind: "text" } | { kind: "tool"; call: number };
@@ -49,6 +52,8 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
   let outputChars = 0;
   /** The open thinking block's text, when it is omitted from the stream (it goes in the signature). */
   let omitted = "";
+  /** When the last ping went, while thinking is omitted. */
+  let lastPing = Date.now();
   /** Provider tool-call index → whether its block was opened (a late delta for a closed one is dropped). */
   const seenCalls = new Set<number>();
 
@@ -100,8 +105,16 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     if (typeof reasoning === "string" && reasoning !== "") {
       if (open.kind !== "thinking") out += openBlock({ kind: "thinking" }, { type: "thinking", thinking: "", signature: "" });
       outputChars += reasoning.length;
-      if (s.omitThinking) omitted += reasoning;
-      else out += delta({ type: "thinking_delta", thinking: reasoning });
+      if (!s.omitThinking) out += delta({ type: "thinking_delta", thinking: reasoning });
+      else {
+        omitted += reasoning;
+        // Nothing of an omitted thinking is sent: a ping now and then keeps proxies from taking a long think for a dead stream.
+        const now = Date.now();
+        if (now - lastPing >= PING_EVERY_MS) {
+          lastPing = now;
+          out += event("ping", { type: "ping" });
+        }
+      }
     }
     if (typeof d.content === "string" && d.content !== "") {
       if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "" });
