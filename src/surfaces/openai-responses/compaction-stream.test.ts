@@ -5,6 +5,9 @@ import { expectOpenAI } from "../../testing/openai-schema.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
 import { openSummary } from "./compaction.ts";
 import { responseFrame } from "./response-frame.ts";
+import { Stream } from "openai/streaming";
+
+const encoderStart = () => compactionStreamEncoder({ frame: responseFrame({ model: "m", input: "x" }, "resp_abc", 1700000000) }).start();
 import type { ResponseObject } from "./response-schema.ts";
 
 /** Runs chunks through the encoder; returns the parsed events (framing, order and OpenAI's schema checked) and what onFinish saw. */
@@ -12,7 +15,7 @@ function run(chunks: ChunkResult[], opts: { fail?: MappedError } = {}) {
   let finished: ResponseObject | undefined;
   const encoder = compactionStreamEncoder({ frame: responseFrame({ model: "m", input: "x" }, "resp_abc", 1700000000), onFinish: (r) => (finished = r) });
   let text = encoder.start();
-  for (const chunk of chunks) expect(encoder.chunk(chunk)).toBe("");
+  for (const chunk of chunks) expect(encoder.chunk(chunk)).toBe(""); // chunks within 5 s of each other: nothing
   text += opts.fail ? encoder.error(opts.fail) : encoder.end({ input: 40, output: 9, reasoning: 0 });
   const events = text
     .slice(0, -2)
@@ -56,4 +59,26 @@ describe("compactionStreamEncoder", () => {
     expect(failed.types.at(-1)).toBe("response.failed");
     expect(failed.finished!.output).toEqual([]);
   });
+});
+
+test("a long summary: an SSE comment (which clients skip) every 5 s while the model writes", async () => {
+  let now = 0;
+  const realNow = Date.now;
+  Date.now = () => now;
+  try {
+    const encoder = compactionStreamEncoder({ frame: responseFrame({ model: "m", input: "x" }, "resp_abc", 1700000000) });
+    encoder.start();
+    const written = [3_000, 6_000, 9_000, 12_000].map((t) => {
+      now = t;
+      return encoder.chunk(text("more "));
+    });
+    expect(written).toEqual(["", ": keep-alive\n\n", "", ": keep-alive\n\n"]);
+    // The openai SDK's own SSE reader skips them.
+    const body = encoderStart() + written.join("") + 'event: response.completed\ndata: {"type":"response.completed","sequence_number":2}\n\n';
+    const events: string[] = [];
+    for await (const event of Stream.fromSSEResponse<{ type: string }>(new Response(body), new AbortController())) events.push(event.type);
+    expect(events).toEqual(["response.created", "response.in_progress", "response.completed"]);
+  } finally {
+    Date.now = realNow;
+  }
 });

@@ -11,6 +11,9 @@ import { failedResponse, finishedResponse, pendingResponse, responseUsage, statu
 import type { OutputItem, ResponseObject } from "./response-schema.ts";
 import type { ResponsesStreamSettings } from "./stream-encoder.ts";
 
+/** How often a compaction's stream sends a comment while the model writes the summary. */
+const KEEP_ALIVE_MS = 5_000;
+
 /**
  * The stream of a response whose input ends with `compaction_trigger` (what Codex's remote
  * compaction streams): `response.created` and `response.in_progress`, nothing while the model writes
@@ -24,6 +27,7 @@ export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncod
   let summary = "";
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
+  let lastWrite = Date.now();
 
   const event = (type: string, body: string): string => `event: ${type}\ndata: {"type":"${type}",${body},"sequence_number":${seq++}}\n\n`;
   const responseEvent = (type: string, response: ResponseObject): string => event(type, `"response":${JSON.stringify(response)}`);
@@ -46,7 +50,12 @@ export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncod
         if (typeof choice.delta.content === "string") summary += choice.delta.content;
         if (choice.finish_reason) finishReason = choice.finish_reason;
       }
-      return "";
+      // Nothing is shown while the model writes: an SSE comment now and then (which clients skip)
+      // keeps proxies from taking a long summary for a dead stream.
+      const now = Date.now();
+      if (now - lastWrite < KEEP_ALIVE_MS) return "";
+      lastWrite = now;
+      return ": keep-alive\n\n";
     },
     end(tokens?: TokenUsage): string {
       if (summary.trim() === "") return failed(mapError(new UpstreamError(NO_SUMMARY), (text) => text));
