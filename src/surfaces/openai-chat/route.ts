@@ -8,33 +8,48 @@ import { compileValidator } from "../../validation.ts";
 import { normalizeAssistantTurns } from "./assistant-turns.ts";
 import { toChatCompletion } from "./from-chat-result.ts";
 import { chatStreamEncoder } from "./stream-encoder.ts";
+import { asksLegacyFunctions, fromLegacyFunctions, hasLegacyTurns, inLegacyTerms, legacyStreamEncoder, toLegacyAnswer } from "./legacy-functions.ts";
 
 /** OpenAI Chat Completions: the request is already the pipeline's own format. */
 export function chatRoutes({ config, pipeline }: RouteDeps) {
   const validate = compileValidator(ChatRequest);
+  // A body the schema refuses for legacy turns alone (`function` messages without `functions`) is read in the tools form.
+  const validateLegacyTurns = {
+    assert(value: unknown) {
+      try {
+        return validate.assert(value);
+      } catch (error) {
+        if (!hasLegacyTurns(value)) throw error;
+        return validate.assert(fromLegacyFunctions(value as Record<string, unknown>));
+      }
+    },
+  };
   return new Elysia({ name: "ollaix:chat" }).post(
     "/v1/chat/completions",
     async function createChatCompletion({ body: raw, request, set }) {
-      const chat = validate.assert(raw);
-      assertMessageRules(chat);
-      normalizeAssistantTurns(chat);
-      const call = { surface: "chat" as const, request, requestId: set.headers["x-request-id"] as string };
-      if (chat.stream !== true) {
-        const done = await pipeline.complete(call, chat);
-        Object.assign(set.headers, done.headers);
-        return toChatCompletion(done.result, chat.model);
-      }
-      return pipeline.stream(
-        call,
-        chat,
-        chatStreamEncoder({
+      const legacy = asksLegacyFunctions(raw);
+      const chat = legacy ? validate.assert(fromLegacyFunctions(raw as Record<string, unknown>)) : validateLegacyTurns.assert(raw);
+      try {
+        assertMessageRules(chat);
+        normalizeAssistantTurns(chat);
+        const call = { surface: "chat" as const, request, requestId: set.headers["x-request-id"] as string };
+        if (chat.stream !== true) {
+          const done = await pipeline.complete(call, chat);
+          Object.assign(set.headers, done.headers);
+          const completion = toChatCompletion(done.result, chat.model);
+          return legacy ? toLegacyAnswer(completion) : completion;
+        }
+        const encoder = chatStreamEncoder({
           id: randomId("chatcmpl-"),
           created: nowSeconds(),
           model: chat.model,
           choices: chat.n ?? 1,
           includeUsage: chat.stream_options?.include_usage === true,
-        }),
-      );
+        });
+        return await pipeline.stream(call, chat, legacy ? legacyStreamEncoder(encoder) : encoder);
+      } catch (error) {
+        throw legacy ? inLegacyTerms(error) : error;
+      }
     },
     {
       parse: jsonBodyParsers(config.maxBodyBytes),
