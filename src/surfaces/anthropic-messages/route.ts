@@ -6,6 +6,7 @@ import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
 import { toAnthropicMessage } from "./from-chat-result.ts";
 import { CountTokensRequest, MessagesRequest } from "./schema.ts";
+import { type AppliedEdit, applyContextEdits, checkedEdits } from "./context-editing.ts";
 import { messagesStreamEncoder } from "./stream-encoder.ts";
 import { withAnthropicParam } from "./to-anthropic-param.ts";
 import { type MessageSource, toChatMessages, toChatRequest, toCountRequest } from "./to-chat-request.ts";
@@ -28,6 +29,22 @@ function inClientTerms(error: unknown, req: Parameters<typeof toChatMessages>[0]
     ),
     inputTokens,
   );
+}
+
+/**
+ * A request with its context edits applied to the conversation (context-editing.ts): the edited
+ * request, what was applied, and the prompt's count before the edits (counted once, if at all).
+ */
+async function withContextEdits<R extends CountTokensRequest>(req: R): Promise<{ req: R; applied: AppliedEdit[]; originalTokens: () => Promise<number> }> {
+  const edits = checkedEdits(req.context_management);
+  let original: Promise<number> | undefined;
+  const originalTokens = () => {
+    if (original) return original;
+    const whole = toCountRequest(req);
+    return (original = countPromptTokens(whole.messages, whole.tools, whole.response_format));
+  };
+  const { messages, applied } = await applyContextEdits(req.messages, edits, originalTokens);
+  return { req: { ...req, messages }, applied, originalTokens };
 }
 
 /** The field the chat request's `reasoning_effort` came from: `thinking` (a budget or a switch), else `output_config.effort`. */
@@ -77,21 +94,25 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
       "/v1/messages",
       async function createMessage({ body: raw, request, set }) {
         anthropicRequestId(set.headers);
-        const req = validate.assert(raw);
+        const asked = validate.assert(raw);
+        const edited = asked.context_management == null ? undefined : await withContextEdits(asked);
+        const req = edited?.req ?? asked;
         const chat = toChatRequest(req);
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
         const estimatedInput = () => estimatePromptTokens(chat.messages, chat.tools);
         const omitThinking = req.thinking?.display === "omitted";
+        const contextManagement = edited && { applied_edits: edited.applied };
         try {
           if (req.stream !== true) {
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
-            return toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking });
+            const message = toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking });
+            return contextManagement ? { ...message, context_management: contextManagement } : message;
           }
           return await pipeline.stream(
             call,
             chat,
-            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking }),
+            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking, contextManagement }),
           );
         } catch (error) {
           throw inClientTerms(error, req, estimatedInput);
@@ -111,13 +132,16 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
       "/v1/messages/count_tokens",
       async function countMessageTokens({ body: raw, request, set }) {
         anthropicRequestId(set.headers);
-        const req = validateCount.assert(raw);
+        const asked = validateCount.assert(raw);
+        const edited = asked.context_management == null ? undefined : await withContextEdits(asked);
+        const req = edited?.req ?? asked;
         const chat = toCountRequest(req);
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
         try {
           const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools, chat.response_format));
           Object.assign(set.headers, counted.headers);
-          return { input_tokens: counted.inputTokens };
+          // With context management, Anthropic also says what the prompt counted before its edits.
+          return edited ? { input_tokens: counted.inputTokens, context_management: { original_input_tokens: await edited.originalTokens() } } : { input_tokens: counted.inputTokens };
         } catch (error) {
           throw inClientTerms(error, req);
         }

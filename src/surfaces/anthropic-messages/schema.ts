@@ -164,6 +164,22 @@ export const OutputConfig = Type.Object(
 );
 export type OutputConfig = Static<typeof OutputConfig>;
 
+/** Context editing (`context_management`, context-editing.ts): the edits, each checked by its `type`. */
+export const ContextManagement = Type.Object(
+  {
+    edits: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { type: Type.String({ description: "clear_tool_uses_20250919 or clear_thinking_20251015 (compact_20260112 is refused)" }) },
+          open,
+        ),
+      ),
+    ),
+  },
+  { ...open, description: "Edits the gateway makes to the conversation the provider is sent: tool results and thinking of older turns cleared" },
+);
+export type ContextManagement = Static<typeof ContextManagement>;
+
 /** What `/v1/messages` and `/v1/messages/count_tokens` share: the conversation and its tools. */
 const promptFields = {
   model: Type.String({ minLength: 1, examples: ["dummy-model:1.0"] }),
@@ -177,6 +193,7 @@ const promptFields = {
   mcp_servers: Type.Optional(Type.Unknown()),
   /** The structured-outputs beta's name for `output_config.format`. */
   output_format: Type.Optional(Type.Union([OutputFormat, Type.Null()])),
+  context_management: Type.Optional(Type.Union([ContextManagement, Type.Null()])),
 };
 
 export const MessagesRequest = Type.Object(

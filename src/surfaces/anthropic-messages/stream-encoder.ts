@@ -8,6 +8,7 @@ import { SSE_HEADERS } from "../../sse.ts";
 import { toAnthropicErrorBody } from "./envelope.ts";
 import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
 import { encodeSignature } from "./thinking-signature.ts";
+import type { AppliedEdit } from "./context-editing.ts";
 import { toToolUseId } from "./tool-use-id.ts";
 import { toAnthropicUsage } from "./from-chat-result.ts";
 
@@ -20,6 +21,8 @@ export interface MessagesStreamSettings {
   estimatedInput: () => number;
   /** `thinking.display: "omitted"`: thinking blocks stream no text; their signature carries it for the next turn. */
   omitThinking?: boolean;
+  /** The context edits applied (context-editing.ts), for `message_delta`, when the request asked for context management. */
+  contextManagement?: { applied_edits: AppliedEdit[] };
 }
 
 /** How often an omitted thinking's stream pings (Anthropic's own `ping` event), while the model thinks. */
@@ -161,7 +164,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       const stop = refused && !hasToolCalls && finish !== "length" ? REFUSAL : toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
       // The totals (a client adds each field it is given onto message_start's): the provider's when it reports them.
       const final = usage ? toAnthropicUsage(usage, () => inputTokens) : { input_tokens: inputTokens, output_tokens: Math.ceil(outputChars / 4) };
-      out += event("message_delta", { type: "message_delta", delta: stop, usage: final });
+      out += event("message_delta", s.contextManagement ? { type: "message_delta", delta: stop, usage: final, context_management: s.contextManagement } : { type: "message_delta", delta: stop, usage: final });
       return out + event("message_stop", { type: "message_stop" });
     },
     error: (mapped: MappedError) => {
