@@ -7,8 +7,9 @@ import type { ChunkResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { compactionItem, NO_SUMMARY } from "./compact.ts";
-import { failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf } from "./response-frame.ts";
-import type { OutputItem, ResponseObject } from "./response-schema.ts";
+import { failedResponse, finishedResponse, responseUsage, statusOf } from "./response-frame.ts";
+import { responsesEvents } from "./stream-events.ts";
+import type { OutputItem } from "./response-schema.ts";
 import type { ResponsesStreamSettings } from "./stream-encoder.ts";
 
 /** How often a compaction's stream sends a comment while the model writes the summary. */
@@ -23,14 +24,12 @@ const KEEP_ALIVE_MS = 5_000;
  */
 export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncoder {
   const { frame } = s;
-  let seq = 0;
   let summary = "";
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
   let lastWrite = Date.now();
 
-  const event = (type: string, body: string): string => `event: ${type}\ndata: {"type":"${type}",${body},"sequence_number":${seq++}}\n\n`;
-  const responseEvent = (type: string, response: ResponseObject): string => event(type, `"response":${JSON.stringify(response)}`);
+  const { event, responseEvent, opening } = responsesEvents(frame);
   const failed = (mapped: MappedError): string => {
     const response = failedResponse(frame, mapped, [], nowSeconds());
     s.onFinish?.(response);
@@ -39,10 +38,7 @@ export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncod
 
   return {
     headers: SSE_HEADERS,
-    start() {
-      const pending = pendingResponse(frame, "in_progress");
-      return responseEvent("response.created", pending) + responseEvent("response.in_progress", pending);
-    },
+    start: opening,
     chunk(chunk: ChunkResult): string {
       if (chunk.usage) reported = chunk.usage;
       for (const choice of chunk.choices) {

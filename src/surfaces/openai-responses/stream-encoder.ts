@@ -9,7 +9,8 @@ import { CustomInputStream, customInput, customToolNames } from "./custom-tools.
 import { namespacedCalls } from "./namespace-tools.ts";
 import { outputItemId } from "./item-ids.ts";
 import { type LogProb, tokenLogprobs } from "../../token-logprobs.ts";
-import { CANCELLED_CODE, failedResponse, finishedResponse, pendingResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
+import { CANCELLED_CODE, failedResponse, finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
+import { responsesEvents } from "./stream-events.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 export interface ResponsesStreamSettings {
@@ -72,7 +73,6 @@ const namingOf = (c: OpenCall): { namespace?: string; name: string } => (c.names
  */
 export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncoder {
   const { frame } = s;
-  let seq = 0;
   let nextIndex = 0;
   const output: OutputItem[] = [];
   let message: OpenMessage | undefined;
@@ -85,8 +85,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   /** Tokens' log probabilities that came on a chunk without text (a provider's parser holding text back): the next text's. */
   let heldLogprobs: LogProb[] | undefined;
 
-  const event = (type: string, body: string): string =>
-    `event: ${type}\ndata: {"type":"${type}",${body},"sequence_number":${seq++}}\n\n`;
+  const { event, responseEvent, opening } = responsesEvents(frame);
   const itemEvent = (type: string, index: number, item: OutputItem): string =>
     event(type, `"output_index":${index},"item":${JSON.stringify(item)}`);
   const where = (id: string, index: number) => `"item_id":"${id}","output_index":${index}`;
@@ -228,14 +227,9 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   const closeAll = (status: "completed" | "incomplete"): string =>
     (reasoning ? closeReasoning() : "") + (message ? closeMessage(status) : "") + (calls.size > 0 ? closeCalls() : "");
 
-  const responseEvent = (type: string, response: ResponseObject): string => event(type, `"response":${JSON.stringify(response)}`);
-
   return {
     headers: SSE_HEADERS,
-    start() {
-      const pending = pendingResponse(frame, "in_progress");
-      return responseEvent("response.created", pending) + responseEvent("response.in_progress", pending);
-    },
+    start: opening,
     chunk(chunk: ChunkResult): string {
       if (chunk.usage) reported = chunk.usage;
       let out = "";
