@@ -19,6 +19,7 @@ import { redisCheck } from "./observe/readiness.ts";
 import { RedisClient } from "bun";
 import { BackgroundRuns } from "./surfaces/openai-responses/background.ts";
 import { RedisRunChannel } from "./surfaces/openai-responses/store/redis-run-channel.ts";
+import { createConversationStore } from "./surfaces/openai-conversations/create-conversation-store.ts";
 import { createResponseStore } from "./surfaces/openai-responses/store/create-store.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
 
@@ -106,6 +107,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   }
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
   const responseStore = createResponseStore(config, (message) => logger.warn(message));
+  const conversationStore = createConversationStore(config);
   // Background responses run without a request: shutdown gives them the same grace as requests.
   // With Redis, replicas share their background runs' events and stops (run-channel.ts).
   const runChannel = config.redisUrl
@@ -124,6 +126,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     router,
     stateHealth: state && (() => state.health()),
     responseStore,
+    conversationStore,
     backgroundRuns,
     keyUsage: options.keyUsage ?? (settings.keys?.length ? keyUsageOf(keys, state) : undefined),
   });
@@ -172,6 +175,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         await runChannel?.close();
         state?.close();
         responseStore.close();
+        conversationStore.close();
         return void (await observability.shutdown().catch(() => undefined));
       }
       app.closeEventStreams();
@@ -189,8 +193,9 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       // The last events of the runs that just ended still go out.
       await runChannel?.close();
       state?.close();
-      // After the in-flight requests: they may still read or write stored responses.
+      // After the in-flight requests: they may still read or write stored responses and conversations.
       responseStore.close();
+      conversationStore.close();
       // The spans of the last requests still go out.
       await observability.shutdown().catch((error: unknown) => logger.warn("trace export at shutdown failed", { error }));
     },

@@ -9,13 +9,15 @@ import type { ChatRequest } from "../src/kit.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
+import { slowPlugin } from "./helpers/slow-plugin.ts";
 import { startRedis } from "./helpers/redis.ts";
 
 const received: ChatRequest[] = [];
+const slowSignals: AbortSignal[] = [];
 let gw: TestGateway;
 let client: OpenAI;
 beforeAll(async () => {
-  gw = await startTestGateway({}, [dummy, toolPlugin(received)]);
+  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin(slowSignals)]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
 });
 afterAll(async () => {
@@ -159,6 +161,58 @@ describe("responses in a conversation", () => {
   });
 });
 
+describe("one response at a time, and each item once", () => {
+  test("a second response while the first runs is a 400 conversation_locked; once it ends (or its client leaves) the next may start", async () => {
+    const conversation = await client.conversations.create({ items: [{ role: "user", content: "Start." }] });
+    const controller = new AbortController();
+    const first = await fetch(`${gw.url}/v1/responses`, { ...jsonPost({ model: "slow-model", conversation: conversation.id, input: "Go on.", stream: true }), signal: controller.signal });
+    expect(first.status).toBe(200);
+    const second = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Meanwhile?" }).catch((e) => e);
+    expect(second).toMatchObject({ status: 400, param: "conversation", code: "conversation_locked" });
+    // The first's client leaves: the provider is aborted and the lock goes with the call.
+    controller.abort();
+    await first.body?.cancel().catch(() => undefined);
+    for (let i = 0; i < 100 && !slowSignals.at(-1)!.aborted; i++) await Bun.sleep(10);
+    let third: OpenAI.Responses.Response | undefined;
+    for (let i = 0; i < 50 && !third; i++) {
+      third = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Now?" }).catch(() => undefined);
+      if (!third) await Bun.sleep(20);
+    }
+    expect(third?.status).toBe("completed");
+    // A failed call lets it go too.
+    await client.responses.create({ model: "no-such-model", conversation: conversation.id, input: "x" }).catch((e) => e);
+    expect((await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Again." })).status).toBe("completed");
+  });
+
+  test("an item the conversation already holds, sent again, is a 400 (the model would read it twice); so is one added twice", async () => {
+    const conversation = await client.conversations.create({});
+    const first = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Hi" });
+    const again = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: [...(first.output as OpenAI.Responses.ResponseInputItem[]), { role: "user", content: "And?" }] }).catch((e) => e);
+    expect(again).toMatchObject({ status: 400, param: "input" });
+    expect(String(again.message)).toContain(`Duplicate item found with id '${first.output[0]!.id}'`);
+    const item = { type: "message", id: "msg_mine", role: "user", content: [{ type: "input_text", text: "x" }] } as OpenAI.Responses.ResponseInputItem;
+    await client.conversations.items.create(conversation.id, { items: [item] });
+    expect(await client.conversations.items.create(conversation.id, { items: [item] }).catch((e) => e)).toMatchObject({ status: 400, param: "items" });
+    expect(await client.conversations.create({ items: [item, item] }).catch((e) => e)).toMatchObject({ status: 400, param: "items" });
+  });
+
+  test("a response in a conversation stores its own input only (the conversation holds the rest); a compaction in it is where the model starts reading", async () => {
+    const conversation = await client.conversations.create({ items: [{ role: "user", content: "One." }, { role: "user", content: "Two." }] });
+    const response = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Three." });
+    expect((await client.responses.inputItems.list(response.id)).data.map((item) => (item as { content: { text: string }[] }).content[0]!.text)).toEqual(["Three."]);
+
+    const compacted = await client.responses.create({ model: "dummy-model:1.0", conversation: conversation.id, input: [{ type: "compaction_trigger" } as unknown as OpenAI.Responses.ResponseInputItem] });
+    expect(compacted.output.map((item) => item.type)).toEqual(["compaction"]);
+    await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Four." });
+    const read = sentContents();
+    expect(read[read.length - 1]).toBe("Four.");
+    expect(String(read[read.length - 2])).toStartWith("Summary of the conversation so far");
+    // The user messages before the compaction, then it: the assistant's turn before it is not read again.
+    expect(read.slice(0, 3)).toEqual(["One.", "Two.", "Three."]);
+    expect(read).toHaveLength(5);
+  });
+});
+
 describe("OpenAI Agents SDK", () => {
   const runner = () => {
     setTracingDisabled(true);
@@ -232,9 +286,28 @@ describe("with REDIS_URL, every replica sees every conversation (a real redis-se
       expect(response.conversation).toEqual({ id: conversation.id });
       const items = await allItemsOf(a, conversation.id);
       expect(items).toHaveLength(3);
+      // A response whose items are many (here 9,000 input items) is added whole.
+      const many = Array.from({ length: 9_000 }, (_, i) => ({ role: "user" as const, content: `line ${i}` }));
+      await b.responses.create({ model: "dummy-model:1.0", conversation: conversation.id, input: many });
+      const newest = await json(fetch(`${one.url}/v1/conversations/${conversation.id}/items?limit=2`));
+      expect(newest.data.map((item: { role: string; content: { text: string }[] }) => [item.role, item.role === "user" ? item.content[0]!.text : ""])).toEqual([
+        ["assistant", ""],
+        ["user", "line 8999"],
+      ]);
+      // A lock taken on one replica holds on the other.
+      const slow = await startTestGateway({ REDIS_URL: redis.url }, [slowPlugin([])]);
+      try {
+        const controller = new AbortController();
+        await fetch(`${slow.url}/v1/responses`, { ...jsonPost({ model: "slow-model", conversation: conversation.id, input: "Go.", stream: true }), signal: controller.signal });
+        expect(await a.responses.create({ model: "dummy-model:1.0", conversation: conversation.id, input: "x" }).catch((e) => e)).toMatchObject({ status: 400, code: "conversation_locked" });
+        controller.abort();
+      } finally {
+        await slow.close();
+      }
       const first = items.at(-1) as { id: string };
       await a.conversations.items.delete(first.id, { conversation_id: conversation.id });
-      expect(await allItemsOf(b, conversation.id)).toHaveLength(2);
+      const oldest = await json(fetch(`${two.url}/v1/conversations/${conversation.id}/items?order=asc&limit=1`));
+      expect(oldest.data[0].content[0].text).toBe("Hello from two.");
       await b.conversations.delete(conversation.id);
       expect(await a.conversations.retrieve(conversation.id).catch((e) => e)).toMatchObject({ status: 404 });
     } finally {
@@ -242,7 +315,7 @@ describe("with REDIS_URL, every replica sees every conversation (a real redis-se
       await two.close();
       await redis.stop();
     }
-  });
+  }, 30_000);
 
   test("Redis away: the conversation routes answer 503 state_unavailable, not a 500", async () => {
     const redis = await startRedis();

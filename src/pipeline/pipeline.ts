@@ -60,6 +60,8 @@ export interface CallInfo {
   outcomeWhen?: Promise<boolean>;
   /** The client's own options the chat request cannot carry, handed to the provider as `ctx.clientOptions`. */
   clientOptions?: ClientOptions;
+  /** Called once when the call is over, however it ended (answered, failed, the client gone): `ok` for a whole answer. */
+  onSettled?: (ok: boolean) => void;
 }
 
 /** What the pipeline hands back with a complete answer. */
@@ -378,16 +380,17 @@ export class Pipeline {
   }
 
   /** The request is over: it leaves the in-flight count (once, however it ended). */
-  #close(t: Tracking): boolean {
+  #close(t: Tracking, ok = false): boolean {
     if (!t.isOpen) return false;
     t.isOpen = false;
     this.#deps.outcomes.inFlight--;
+    t.call.onSettled?.(ok);
     return true;
   }
 
   #emit(t: Tracking, status: number, error?: string): void {
     const bus = this.#deps.outcomes;
-    if (!this.#close(t) || !bus.hasObservers) return;
+    if (!this.#close(t, status === 200) || !bus.hasObservers) return;
     const { call } = t;
     const outcome: RequestOutcome = {
       requestId: call.requestId,

@@ -24,7 +24,7 @@ function sharedBehaviour(name: string, make: () => ConversationStore) {
         await store.create(record("conv_1", "team-a"), [message("m1", "one"), message("m2", "two")]);
         expect(await store.get("conv_1")).toEqual(record("conv_1", "team-a"));
         expect((await store.items("conv_1"))!.map((item) => item.id)).toEqual(["m1", "m2"]);
-        expect(await store.append("conv_1", [message("m3", "three"), message("m4", "four é ✓")])).toBe(true);
+        expect(await store.append("conv_1", [message("m3", "three"), message("m4", "four é ✓")])).toEqual({ ok: true });
         expect((await store.items("conv_1"))!.map((item) => item.id)).toEqual(["m1", "m2", "m3", "m4"]);
         expect((await store.items("conv_1"))![3]).toEqual(message("m4", "four é ✓"));
         expect(await store.deleteItem("conv_1", "m2")).toBe(true);
@@ -44,7 +44,7 @@ function sharedBehaviour(name: string, make: () => ConversationStore) {
     test("a conversation that is not there: nothing to read, append, update or delete", async () => {
       const store = make();
       try {
-        expect(await store.append("conv_none", [message("m1", "x")])).toBe(false);
+        expect(await store.append("conv_none", [message("m1", "x")])).toEqual({ ok: false, reason: "missing" });
         expect(await store.update("conv_none", {})).toBeUndefined();
         expect(await store.deleteItem("conv_none", "m1")).toBe(false);
         expect(await store.items("conv_none")).toBeUndefined();
@@ -55,15 +55,53 @@ function sharedBehaviour(name: string, make: () => ConversationStore) {
       }
     });
 
-    test("an empty conversation, and the same item id twice (a client's ids are kept): each is its own item", async () => {
+    test("an empty conversation; an id it holds, or given twice, refuses the whole add; a deleted id may come again", async () => {
       const store = make();
       try {
         await store.create(record("conv_2"), []);
         expect(await store.items("conv_2")).toEqual([]);
-        await store.append("conv_2", [message("same", "a"), message("same", "b")]);
-        expect((await store.items("conv_2"))!.map((item) => (item.content as { text: string }[])[0]!.text)).toEqual(["a", "b"]);
-        expect(await store.deleteItem("conv_2", "same")).toBe(true);
-        expect((await store.items("conv_2"))!.map((item) => (item.content as { text: string }[])[0]!.text)).toEqual(["b"]);
+        expect(await store.append("conv_2", [message("a", "a")])).toEqual({ ok: true });
+        expect(await store.append("conv_2", [message("b", "b"), message("a", "again")])).toEqual({ ok: false, reason: "duplicate", id: "a" });
+        expect(await store.append("conv_2", [message("c", "c"), message("c", "c2")])).toEqual({ ok: false, reason: "duplicate", id: "c" });
+        expect((await store.items("conv_2"))!.map((item) => item.id)).toEqual(["a"]);
+        expect(await store.deleteItem("conv_2", "a")).toBe(true);
+        expect(await store.append("conv_2", [message("a", "back")])).toEqual({ ok: true });
+        expect((await store.items("conv_2"))!.map((item) => (item.content as { text: string }[])[0]!.text)).toEqual(["back"]);
+      } finally {
+        store.close();
+      }
+    });
+
+    test("a lock is held by one at a time, until released or lapsed", async () => {
+      const store = make();
+      try {
+        const first = await store.lock("conv_l", 200);
+        expect(first).toBeDefined();
+        expect(await store.lock("conv_l", 200)).toBeUndefined();
+        await first!.release();
+        const second = await store.lock("conv_l", 50);
+        expect(second).toBeDefined();
+        await first!.release(); // the first holder's release does not free the second's lock
+        expect(await store.lock("conv_l", 50)).toBeUndefined();
+        await Bun.sleep(80);
+        expect(await store.lock("conv_l", 50)).toBeDefined();
+      } finally {
+        store.close();
+      }
+    });
+
+    test("at most MAX_CONVERSATION_ITEMS items: an add beyond is refused whole", async () => {
+      const store = make();
+      try {
+        await store.create(record("conv_full"), []);
+        const many = Array.from({ length: 9_999 }, (_, i) => message(`m${i}`, "x"));
+        expect(await store.append("conv_full", many)).toEqual({ ok: true });
+        expect(await store.append("conv_full", [message("y", "y"), message("z", "z")])).toEqual({ ok: false, reason: "full" });
+        expect(await store.append("conv_full", [message("y", "y")])).toEqual({ ok: true });
+        expect(await store.items("conv_full")).toHaveLength(10_000);
+        // A delete at the far end of a full list is found by its id's prefix, not by decoding items.
+        expect(await store.deleteItem("conv_full", "m9998")).toBe(true);
+        expect((await store.items("conv_full"))!.at(-2)!.id).toBe("m9997");
       } finally {
         store.close();
       }
@@ -71,7 +109,7 @@ function sharedBehaviour(name: string, make: () => ConversationStore) {
   });
 }
 
-sharedBehaviour("MemoryConversationStore", () => new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 1 << 20 }));
+sharedBehaviour("MemoryConversationStore", () => new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 64 << 20 }));
 sharedBehaviour("RedisConversationStore (a real redis-server)", () => new RedisConversationStore(redis.url, 60));
 
 describe("MemoryConversationStore's bounds", () => {
@@ -80,7 +118,7 @@ describe("MemoryConversationStore's bounds", () => {
     const store = new MemoryConversationStore({ ttlSeconds: 10, maxBytes: 1 << 20, now: () => now });
     await store.create(record("conv_t"), [message("m1", "x")]);
     now = 9_000;
-    expect(await store.append("conv_t", [message("m2", "y")])).toBe(true);
+    expect(await store.append("conv_t", [message("m2", "y")])).toEqual({ ok: true });
     now = 18_000;
     expect(await store.get("conv_t")).toBeDefined();
     now = 19_001;
@@ -88,11 +126,11 @@ describe("MemoryConversationStore's bounds", () => {
   });
 
   test("over its byte budget the least recently changed go first; what is read out is a copy", async () => {
-    const store = new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 800 });
+    const store = new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 8_000 });
     await store.create(record("conv_a"), [message("a1", "x".repeat(200))]);
     await store.create(record("conv_b"), [message("b1", "y".repeat(200))]);
     await store.append("conv_a", [message("a2", "z")]); // conv_a is now the newest
-    await store.create(record("conv_c"), [message("c1", "w".repeat(200))]);
+    await store.create(record("conv_c"), [message("c1", "w".repeat(6_000))]);
     expect(await store.get("conv_b")).toBeUndefined();
     expect(await store.get("conv_a")).toBeDefined();
     expect(await store.get("conv_c")).toBeDefined();
@@ -119,5 +157,37 @@ describe("RedisConversationStore's expiry", () => {
       client.close();
       store.close();
     }
+  });
+});
+
+describe("MemoryConversationStore's bounds, against a client that fills it", () => {
+  test("empty conversations count too: their number is bounded by the budget", async () => {
+    const store = new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 100_000 });
+    for (let i = 0; i < 2_000; i++) await store.create(record(`conv_${i}`), []);
+    let kept = 0;
+    for (let i = 0; i < 2_000; i++) if (await store.get(`conv_${i}`)) kept++;
+    expect(kept).toBeGreaterThan(100);
+    expect(kept).toBeLessThan(200);
+    expect(await store.get("conv_1999")).toBeDefined();
+  });
+
+  test("one conversation grows to a quarter of the budget at most, so others stay", async () => {
+    const store = new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 40_000 });
+    await store.create(record("conv_other"), [message("o", "kept")]);
+    await store.create(record("conv_big"), []);
+    let refused = 0;
+    for (let i = 0; i < 100; i++) if (!(await store.append("conv_big", [message(`b${i}`, "x".repeat(1_000))])).ok) refused++;
+    expect(refused).toBeGreaterThan(80);
+    expect(await store.get("conv_other")).toBeDefined();
+  });
+
+  test("expired conversations go as new ones come, unread", async () => {
+    let now = 0;
+    const store = new MemoryConversationStore({ ttlSeconds: 1, maxBytes: 1 << 20, now: () => now });
+    await store.create(record("conv_old"), [message("m", "x".repeat(1_000))]);
+    now = 2_000;
+    await store.create(record("conv_new"), []);
+    now = 0; // were it still held, reading at time 0 would find it
+    expect(await store.get("conv_old")).toBeUndefined();
   });
 });

@@ -9,10 +9,22 @@ export interface ConversationRecord {
   owner?: string;
 }
 
+/** The most items a conversation holds, in either store: beyond it an add is refused (a listing or a delete reads them all). */
+export const MAX_CONVERSATION_ITEMS = 10_000;
+
+/** What an add did: the items are in, or the conversation is gone, full, or already has an item of one of their ids. */
+export type AppendResult = { ok: true } | { ok: false; reason: "missing" | "full" } | { ok: false; reason: "duplicate"; id: string };
+
+/** Held by one response at a time (OpenAI's `conversation_locked`); `release` is idempotent. */
+export interface ConversationLock {
+  release(): Promise<void>;
+}
+
 /**
  * Where conversations live: in this process by default, in Redis with `REDIS_URL` so every replica
  * sees them. A conversation and its items are kept `CONVERSATIONS_TTL_S` after their last change.
- * Items are kept in order, as `input_items` lists a response's (each has an `id` and a `type`).
+ * Items are kept in order, as `input_items` lists a response's (each has an `id` and a `type`); no
+ * two items of a conversation share an id.
  */
 export interface ConversationStore {
   create(record: ConversationRecord, items: readonly InputItemResource[]): Promise<void>;
@@ -23,34 +35,54 @@ export interface ConversationStore {
   delete(id: string): Promise<boolean>;
   /** Every item, oldest first; undefined when the conversation is gone. */
   items(id: string): Promise<InputItemResource[] | undefined>;
-  /** Adds items at the end; false when the conversation is gone. */
-  append(id: string, items: readonly InputItemResource[]): Promise<boolean>;
+  /** Adds items at the end, all or none. */
+  append(id: string, items: readonly InputItemResource[]): Promise<AppendResult>;
   /** True when the item was there. */
   deleteItem(id: string, itemId: string): Promise<boolean>;
+  /** The conversation for one response, for `ms` at most; undefined while another holds it. */
+  lock(id: string, ms: number): Promise<ConversationLock | undefined>;
   close(): void;
+}
+
+/** A first item id that is given twice: in `items`, or in `items` and `held`. */
+export function duplicateId(items: readonly InputItemResource[], held?: ReadonlySet<string>): string | undefined {
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item.id) || held?.has(item.id)) return item.id;
+    seen.add(item.id);
+  }
+  return undefined;
 }
 
 interface Held {
   record: ConversationRecord;
   items: InputItemResource[];
-  /** The items' JSON length, what the memory budget counts. */
+  ids: Set<string>;
+  /** What the budget counts: the record's and the items' UTF-8 JSON, and a fixed share for the entry itself. */
   bytes: number;
   expiresAt: number;
 }
 
-const sizeOf = (items: readonly InputItemResource[]) => {
+/** What an entry costs beyond its JSON (the map's entry, the record and item objects, the id set). */
+const ENTRY_BYTES = 512;
+const ITEM_BYTES = 64;
+const sizeOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value), "utf8");
+const itemsSize = (items: readonly InputItemResource[]) => {
   let bytes = 0;
-  for (const item of items) bytes += JSON.stringify(item).length;
+  for (const item of items) bytes += sizeOf(item) + ITEM_BYTES;
   return bytes;
 };
 
 /**
- * Conversations in this process: a map in last-change order, bounded by `maxBytes` of items (the
- * least recently changed go first beyond it) and by the TTL. Records and items are copied in and
- * out, as a store that serialises them would.
+ * Conversations in this process: a map in last-change order, bounded by `maxBytes` (every
+ * conversation counts, its record and items; the least recently changed go first beyond it, and
+ * expired ones as they come to the front), with no conversation above a quarter of it or
+ * `MAX_CONVERSATION_ITEMS` items. Records and items are copied in and out, as a store that serialises
+ * them would. Locks are this process's.
  */
 export class MemoryConversationStore implements ConversationStore {
   readonly #held = new Map<string, Held>();
+  readonly #locks = new Map<string, { token: symbol; expiresAt: number }>();
   readonly #ttlMs: number;
   readonly #maxBytes: number;
   readonly #now: () => number;
@@ -64,7 +96,13 @@ export class MemoryConversationStore implements ConversationStore {
 
   async create(record: ConversationRecord, items: readonly InputItemResource[]): Promise<void> {
     this.#drop(record.id);
-    const held: Held = { record: structuredClone(record), items: structuredClone([...items]), bytes: sizeOf(items), expiresAt: 0 };
+    const held: Held = {
+      record: structuredClone(record),
+      items: structuredClone([...items]),
+      ids: new Set(items.map((item) => item.id)),
+      bytes: ENTRY_BYTES + sizeOf(record) + itemsSize(items),
+      expiresAt: 0,
+    };
     this.#touch(record.id, held);
   }
 
@@ -76,7 +114,9 @@ export class MemoryConversationStore implements ConversationStore {
   async update(id: string, metadata: Record<string, string>): Promise<ConversationRecord | undefined> {
     const held = this.#live(id);
     if (!held) return undefined;
+    const before = sizeOf(held.record);
     held.record.metadata = { ...metadata };
+    this.#resize(held, sizeOf(held.record) - before);
     this.#touch(id, held);
     return structuredClone(held.record);
   }
@@ -92,31 +132,49 @@ export class MemoryConversationStore implements ConversationStore {
     return held && structuredClone(held.items);
   }
 
-  async append(id: string, items: readonly InputItemResource[]): Promise<boolean> {
+  async append(id: string, items: readonly InputItemResource[]): Promise<AppendResult> {
     const held = this.#live(id);
-    if (!held) return false;
-    for (const item of items) held.items.push(structuredClone(item));
-    const added = sizeOf(items);
-    held.bytes += added;
-    this.#bytes += added;
+    if (!held) return { ok: false, reason: "missing" };
+    const duplicate = duplicateId(items, held.ids);
+    if (duplicate !== undefined) return { ok: false, reason: "duplicate", id: duplicate };
+    const added = itemsSize(items);
+    if (held.items.length + items.length > MAX_CONVERSATION_ITEMS || held.bytes + added > this.#maxBytes / 4) return { ok: false, reason: "full" };
+    for (const item of items) {
+      held.items.push(structuredClone(item));
+      held.ids.add(item.id);
+    }
+    this.#resize(held, added);
     this.#touch(id, held);
-    return true;
+    return { ok: true };
   }
 
   async deleteItem(id: string, itemId: string): Promise<boolean> {
     const held = this.#live(id);
-    const at = held?.items.findIndex((item) => item.id === itemId) ?? -1;
-    if (!held || at < 0) return false;
+    if (!held?.ids.has(itemId)) return false;
+    const at = held.items.findIndex((item) => item.id === itemId);
     const [gone] = held.items.splice(at, 1);
-    const freed = JSON.stringify(gone).length;
-    held.bytes -= freed;
-    this.#bytes -= freed;
+    held.ids.delete(itemId);
+    this.#resize(held, -(sizeOf(gone) + ITEM_BYTES));
     this.#touch(id, held);
     return true;
   }
 
+  async lock(id: string, ms: number): Promise<ConversationLock | undefined> {
+    const now = this.#now();
+    const held = this.#locks.get(id);
+    if (held && held.expiresAt > now) return undefined;
+    const token = Symbol(id);
+    this.#locks.set(id, { token, expiresAt: now + ms });
+    return {
+      release: async () => {
+        if (this.#locks.get(id)?.token === token) this.#locks.delete(id);
+      },
+    };
+  }
+
   close(): void {
     this.#held.clear();
+    this.#locks.clear();
     this.#bytes = 0;
   }
 
@@ -129,14 +187,20 @@ export class MemoryConversationStore implements ConversationStore {
     return held;
   }
 
-  /** Marks a change: the conversation moves to the newest end, its TTL starts again, and the oldest go while over budget. */
+  #resize(held: Held, by: number): void {
+    held.bytes += by;
+    if (this.#held.get(held.record.id) === held) this.#bytes += by;
+  }
+
+  /** Marks a change: the conversation moves to the newest end, its TTL starts again, and the oldest (or expired) go while over budget. */
   #touch(id: string, held: Held): void {
     if (this.#held.delete(id)) this.#bytes -= held.bytes;
-    held.expiresAt = this.#now() + this.#ttlMs;
+    const now = this.#now();
+    held.expiresAt = now + this.#ttlMs;
     this.#held.set(id, held);
     this.#bytes += held.bytes;
-    for (const [oldest] of this.#held) {
-      if (this.#bytes <= this.#maxBytes || oldest === id) break;
+    for (const [oldest, entry] of this.#held) {
+      if (oldest === id || (this.#bytes <= this.#maxBytes && entry.expiresAt > now)) break;
       this.#drop(oldest);
     }
   }

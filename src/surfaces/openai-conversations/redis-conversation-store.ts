@@ -1,55 +1,83 @@
 import type { InputItemResource } from "../openai-responses/response-schema.ts";
 import { RedisConnection } from "../openai-responses/store/redis-connection.ts";
-import type { ConversationRecord, ConversationStore } from "./conversation-store.ts";
+import { type AppendResult, type ConversationLock, type ConversationRecord, type ConversationStore, duplicateId, MAX_CONVERSATION_ITEMS } from "./conversation-store.ts";
 
-/** A conversation's two keys, in one hash slot (`{id}`) so the scripts below also run on a cluster. */
+/** A conversation's keys, in one hash slot (`{id}`) so the scripts below also run on a cluster. */
 const recordKey = (id: string) => `ollaix:conversations:{${id}}`;
 const itemsKey = (id: string) => `ollaix:conversations:{${id}}:items`;
+const idsKey = (id: string) => `ollaix:conversations:{${id}}:ids`;
+const lockKey = (id: string) => `ollaix:conversations:{${id}}:lock`;
+const keysOf = (id: string) => [recordKey(id), itemsKey(id), idsKey(id)];
 
-/** KEYS: record, items; ARGV: TTL, then the items' JSON. Adds them if the conversation is there (1), else 0. */
+/**
+ * KEYS: record, items, ids; ARGV: TTL, the most items, then pairs of an item's id and its JSON.
+ * Adds them all if the conversation is there, has room, and has none of their ids: 'ok', else
+ * 'missing', 'full' or 'duplicate:<id>'. One call per item (no unpack of many arguments).
+ */
 const APPEND = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 1 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 2)) end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-return 1`;
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+local n = (#ARGV - 2) / 2
+if redis.call('LLEN', KEYS[2]) + n > tonumber(ARGV[2]) then return 'full' end
+for i = 3, #ARGV, 2 do
+  if redis.call('SISMEMBER', KEYS[3], ARGV[i]) == 1 then return 'duplicate:' .. ARGV[i] end
+end
+for i = 3, #ARGV, 2 do
+  redis.call('SADD', KEYS[3], ARGV[i])
+  redis.call('RPUSH', KEYS[2], ARGV[i + 1])
+end
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+return 'ok'`;
 
-/** KEYS: record, items; ARGV: TTL, the record's JSON, then the items' JSON. */
+/** KEYS: record, items, ids; ARGV: TTL, the record's JSON, then pairs of an item's id and its JSON. */
 const CREATE = `
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[1])
-if #ARGV > 2 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
-  redis.call('EXPIRE', KEYS[2], ARGV[1])
+for i = 3, #ARGV, 2 do
+  redis.call('SADD', KEYS[3], ARGV[i])
+  redis.call('RPUSH', KEYS[2], ARGV[i + 1])
 end
-return 1`;
-
-/** KEYS: record, items; ARGV: TTL, the item's id. Removes the first item with that id (1), else 0. */
-const DELETE_ITEM = `
-local items = redis.call('LRANGE', KEYS[2], 0, -1)
-for _, text in ipairs(items) do
-  local ok, item = pcall(cjson.decode, text)
-  if ok and type(item) == 'table' and item.id == ARGV[2] then
-    redis.call('LREM', KEYS[2], 1, text)
-    redis.call('EXPIRE', KEYS[1], ARGV[1])
-    redis.call('EXPIRE', KEYS[2], ARGV[1])
-    return 1
-  end
-end
-return 0`;
-
-/** KEYS: record, items; ARGV: TTL, the record's new JSON. Replaces it if it is there (1), else 0. */
-const UPDATE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
+for i = 2, 3 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
 return 1`;
 
 /**
+ * KEYS: record, items, ids; ARGV: TTL, the item's id, the start of its JSON (`{"id":<id>,`: every
+ * item is written with its id first). Removes it (1), else 0. The id set answers "not there" at
+ * once; the list is scanned by prefix, never decoded.
+ */
+const DELETE_ITEM = `
+if redis.call('SREM', KEYS[3], ARGV[2]) == 0 then return 0 end
+local items = redis.call('LRANGE', KEYS[2], 0, -1)
+local prefix = ARGV[3]
+for _, text in ipairs(items) do
+  if string.sub(text, 1, #prefix) == prefix then
+    redis.call('LREM', KEYS[2], 1, text)
+    break
+  end
+end
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+return 1`;
+
+/** KEYS: record, items, ids; ARGV: TTL, the record's new JSON. Replaces it if it is there (1), else 0. */
+const UPDATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[1])
+for i = 2, 3 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+return 1`;
+
+/** KEYS: lock; ARGV: its token. Deletes the lock if it is still this holder's. */
+const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** An item's JSON with its id first (DELETE_ITEM finds it by that prefix), and that prefix. */
+const itemJson = ({ id, ...rest }: InputItemResource) => JSON.stringify({ id, ...rest });
+const itemPrefix = (id: string) => `{"id":${JSON.stringify(id)},`;
+const itemArgs = (items: readonly InputItemResource[]) => items.flatMap((item) => [item.id, itemJson(item)]);
+
+/**
  * Conversations in Redis (`REDIS_URL`): the record as one JSON value, the items as a list of JSON
- * values in order, both expiring `CONVERSATIONS_TTL_S` after the last change (each change sets the
- * TTL again, in the same script). Every replica sees every conversation; an unreachable Redis is a
- * 503 `state_unavailable` for the requests that need it.
+ * values in order with a set of their ids, all expiring `CONVERSATIONS_TTL_S` after the last change
+ * (each change sets the TTL again, in the same script); at most `MAX_CONVERSATION_ITEMS` items.
+ * Every replica sees every conversation and its lock; an unreachable Redis is a 503
+ * `state_unavailable` for the requests that need it.
  */
 export class RedisConversationStore implements ConversationStore {
   readonly #ttl: string;
@@ -61,8 +89,7 @@ export class RedisConversationStore implements ConversationStore {
   }
 
   async create(record: ConversationRecord, items: readonly InputItemResource[]): Promise<void> {
-    const args = [CREATE, "2", recordKey(record.id), itemsKey(record.id), this.#ttl, JSON.stringify(record), ...items.map((item) => JSON.stringify(item))];
-    await this.#redis.call((c) => c.send("EVAL", args));
+    await this.#eval(CREATE, record.id, [this.#ttl, JSON.stringify(record), ...itemArgs(items)]);
   }
 
   async get(id: string): Promise<ConversationRecord | undefined> {
@@ -74,13 +101,12 @@ export class RedisConversationStore implements ConversationStore {
     const record = await this.get(id);
     if (!record) return undefined;
     const next = { ...record, metadata };
-    const written = await this.#redis.call((c) => c.send("EVAL", [UPDATE, "2", recordKey(id), itemsKey(id), this.#ttl, JSON.stringify(next)]));
-    return Number(written) === 1 ? next : undefined;
+    return Number(await this.#eval(UPDATE, id, [this.#ttl, JSON.stringify(next)])) === 1 ? next : undefined;
   }
 
   async delete(id: string): Promise<boolean> {
     const deleted = await this.#redis.call((c) => c.send("DEL", [recordKey(id)]));
-    await this.#redis.call((c) => c.send("DEL", [itemsKey(id)]));
+    await this.#redis.call((c) => c.send("DEL", [itemsKey(id), idsKey(id)]));
     return Number(deleted) > 0;
   }
 
@@ -90,16 +116,39 @@ export class RedisConversationStore implements ConversationStore {
     return (texts as string[]).map((text) => JSON.parse(text) as InputItemResource);
   }
 
-  async append(id: string, items: readonly InputItemResource[]): Promise<boolean> {
-    const args = [APPEND, "2", recordKey(id), itemsKey(id), this.#ttl, ...items.map((item) => JSON.stringify(item))];
-    return Number(await this.#redis.call((c) => c.send("EVAL", args))) === 1;
+  async append(id: string, items: readonly InputItemResource[]): Promise<AppendResult> {
+    // An id given twice in the add itself (the script checks those the conversation holds).
+    const twice = duplicateId(items);
+    if (twice !== undefined) return { ok: false, reason: "duplicate", id: twice };
+    const answer = String(await this.#eval(APPEND, id, [this.#ttl, String(MAX_CONVERSATION_ITEMS), ...itemArgs(items)]));
+    if (answer === "ok") return { ok: true };
+    if (answer.startsWith("duplicate:")) return { ok: false, reason: "duplicate", id: answer.slice("duplicate:".length) };
+    return { ok: false, reason: answer === "full" ? "full" : "missing" };
   }
 
   async deleteItem(id: string, itemId: string): Promise<boolean> {
-    return Number(await this.#redis.call((c) => c.send("EVAL", [DELETE_ITEM, "2", recordKey(id), itemsKey(id), this.#ttl, itemId]))) === 1;
+    return Number(await this.#eval(DELETE_ITEM, id, [this.#ttl, itemId, itemPrefix(itemId)])) === 1;
+  }
+
+  async lock(id: string, ms: number): Promise<ConversationLock | undefined> {
+    const token = crypto.randomUUID();
+    const taken = await this.#redis.call((c) => c.send("SET", [lockKey(id), token, "NX", "PX", String(ms)]));
+    if (taken === null) return undefined;
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        await this.#redis.call((c) => c.send("EVAL", [UNLOCK, "1", lockKey(id), token])).catch(() => undefined); // it lapses on its own otherwise
+      },
+    };
   }
 
   close(): void {
     this.#redis.close();
+  }
+
+  #eval(script: string, id: string, args: string[]): Promise<unknown> {
+    return this.#redis.call((c) => c.send("EVAL", [script, "3", ...keysOf(id), ...args]));
   }
 }

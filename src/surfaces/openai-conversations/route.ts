@@ -12,10 +12,13 @@ import { assertMetadataKeys } from "../openai-responses/metadata-rules.ts";
 import { normalizeInput } from "../openai-responses/normalize-input.ts";
 import type { ResponsesInputItem } from "../openai-responses/request-schema.ts";
 import type { InputItemResource } from "../openai-responses/response-schema.ts";
-import type { ConversationRecord, ConversationStore } from "./conversation-store.ts";
+import { type ConversationRecord, type ConversationStore, duplicateId, MAX_CONVERSATION_ITEMS } from "./conversation-store.ts";
 import { AddItemsBody, CreateConversationBody, UpdateConversationBody, type ConversationObject } from "./schemas.ts";
 
 export const conversationNotFound = (id: string, param = "conversation_id") => new NotFoundError(`Conversation with id '${id}' not found.`, { param });
+
+/** OpenAI's refusal of an item whose id the conversation (or the request) has already. */
+const duplicateItem = (id: string) => new InvalidRequestError(`Duplicate item found with id '${id}'.`, { param: "items" });
 
 const asObject = (record: ConversationRecord): ConversationObject => ({ id: record.id, object: "conversation", created_at: record.created_at, metadata: record.metadata });
 
@@ -68,6 +71,8 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
         const body = validateCreate.assert(raw);
         assertMetadataKeys(body.metadata);
         const items = toItems(body.items);
+        const duplicate = duplicateId(items);
+        if (duplicate !== undefined) throw duplicateItem(duplicate);
         const record: ConversationRecord = { id: randomId("conv_"), created_at: nowSeconds(), metadata: body.metadata ?? {} };
         const owner = keyOf(request)?.name;
         if (owner !== undefined) record.owner = owner;
@@ -126,7 +131,15 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
         const body = validateAdd.assert(raw);
         await own(params.conversation_id, request);
         const items = toItems(body.items);
-        if (!(await store.append(params.conversation_id, items))) throw conversationNotFound(params.conversation_id);
+        const added = await store.append(params.conversation_id, items);
+        if (!added.ok) {
+          if (added.reason === "missing") throw conversationNotFound(params.conversation_id);
+          if (added.reason === "duplicate") throw duplicateItem(added.id);
+          throw new InvalidRequestError(
+            `Conversation '${params.conversation_id}' is full: it holds at most ${MAX_CONVERSATION_ITEMS} items (and, in memory, a quarter of RESPONSES_MEMORY_MB). Delete items or start a new conversation.`,
+            { param: "items", code: "conversation_full" },
+          );
+        }
         return { object: "list" as const, data: items, first_id: items[0]?.id ?? "", last_id: items.at(-1)?.id ?? "", has_more: false };
       },
       { parse, detail: { tags: ["Conversations"], summary: "Add items to a conversation", description: "Up to 20 items at the end; the answer lists them with their ids." } },

@@ -23,7 +23,7 @@ import { normalizeInput, referencedIds, storedInputItems } from "./normalize-inp
 import { countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
 import { asCompaction, compactedBefore, fromLastCompaction, compactedResponse, compactionFields, compactionResponse, summaryOf, withCompactionPrompt } from "./compact.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
-import type { ConversationStore } from "../openai-conversations/conversation-store.ts";
+import { type ConversationLock, type ConversationStore, duplicateId } from "../openai-conversations/conversation-store.ts";
 import { createConversationStore } from "../openai-conversations/create-conversation-store.ts";
 import { conversationNotFound } from "../openai-conversations/route.ts";
 import { conversationIdOf } from "./conversation-param.ts";
@@ -51,6 +51,8 @@ interface Conversation {
   from?: "previous_response_id" | "conversation";
   /** The conversation of OpenAI's Conversations API it reads: its input and output are added to it once answered. */
   conversationId?: string;
+  /** That conversation's lock, held by this response until its items are added (or it fails). */
+  lock?: ConversationLock;
 }
 
 const NOTHING_BEFORE: InputItemResource[] = [];
@@ -115,8 +117,12 @@ export function responsesRoutes(
   const validate = compileValidator(ResponsesRequest);
   const validateCount = compileValidator(ResponsesInputTokensRequest);
   const validateCompact = compileValidator(ResponsesCompactRequest);
+  // A conversation's lock outlives any one call (it lapses if its holder dies): the longest a call waits, twice, and ten minutes at least.
+  const conversationLockMs = Math.max(600_000, 2 * config.upstreamTimeoutMs);
   const entryOf = (response: ResponseObject, conversation: Conversation, owner: string | undefined, lease?: number): StoredResponse => {
-    const entry: StoredResponse = { response, input: conversation.before };
+    // A response in a conversation keeps its own input only: the conversation holds the rest (a copy per turn would grow with its square).
+    const input = conversation.conversationId === undefined ? conversation.before : (conversation.own ?? NOTHING_BEFORE);
+    const entry: StoredResponse = { response, input };
     if (conversation.input !== undefined) entry.requestInput = conversation.input;
     if (owner !== undefined) entry.owner = owner;
     if (lease !== undefined) entry.lease = lease;
@@ -151,7 +157,7 @@ export function responsesRoutes(
    * A conversation that reads stored responses: the items an `item_reference` names (resolved now:
    * they may be gone by the time this response is read), and a previous response's input and output.
    */
-  const storedConversation = async (body: ResponsesRequest, ids: string[], responseId: string, owner: string | undefined): Promise<Conversation> => {
+  const storedConversation = async (body: ResponsesRequest, ids: string[], responseId: string, owner: string | undefined, locks: boolean): Promise<Conversation> => {
     const conversationId = body.conversation == null ? undefined : conversationIdOf(body.conversation);
     if (conversationId !== undefined && body.previous_response_id) {
       throw new InvalidRequestError("Mutually exclusive parameters: 'previous_response_id' and 'conversation'. Continue a conversation with one or the other.", { param: "conversation" });
@@ -181,16 +187,34 @@ export function responsesRoutes(
       before = output.some((item) => item.type === "compaction") ? compactedBefore(storedInputItems(previous), output) : [...storedInputItems(previous), ...output];
     }
     let from: Conversation["from"] = body.previous_response_id ? "previous_response_id" : undefined;
+    let lock: ConversationLock | undefined;
     if (conversationId !== undefined) {
       const record = await conversations.get(conversationId);
-      const items = record && record.owner === owner ? await conversations.items(conversationId) : undefined;
-      if (!items) throw conversationNotFound(conversationId, "conversation");
-      before = fromLastCompaction(items);
+      if (!record || record.owner !== owner) throw conversationNotFound(conversationId, "conversation");
+      // One response at a time (OpenAI's conversation_locked): the next one reads this one's turn.
+      if (locks && !(lock = await conversations.lock(conversationId, conversationLockMs))) {
+        throw new InvalidRequestError(`Another response is in progress for conversation '${conversationId}'; send this one once it has ended.`, {
+          param: "conversation",
+          code: "conversation_locked",
+        });
+      }
+      try {
+        const items = await conversations.items(conversationId);
+        if (!items) throw conversationNotFound(conversationId, "conversation");
+        // Its items are already there: one sent again would be read twice (OpenAI: "Duplicate item found").
+        const duplicate = duplicateId(input ?? normalizeInput(body.input, responseId), new Set(items.map((item) => item.id)));
+        if (duplicate !== undefined) throw new InvalidRequestError(`Duplicate item found with id '${duplicate}': it is already in conversation '${conversationId}'.`, { param: "input" });
+        before = fromLastCompaction(items);
+      } catch (error) {
+        await lock?.release();
+        throw error;
+      }
       from = "conversation";
     }
     const conversation: Conversation = input ? { before: [...before, ...input], own: input } : { before, input: body.input };
     if (from !== undefined) conversation.from = from;
     if (conversationId !== undefined) conversation.conversationId = conversationId;
+    if (lock !== undefined) conversation.lock = lock;
     return conversation;
   };
 
@@ -201,21 +225,23 @@ export function responsesRoutes(
    */
   const addToConversation = async (conversation: Conversation, body: ResponsesRequest, response: ResponseObject): Promise<void> => {
     const id = conversation.conversationId;
-    if (id === undefined || (response.status !== "completed" && response.status !== "incomplete")) return;
+    if (id === undefined) return;
     try {
+      if (response.status !== "completed" && response.status !== "incomplete") return;
       const own = conversation.own ?? normalizeInput(body.input, response.id);
-      if (!(await conversations.append(id, [...own, ...(response.output as InputItemResource[])]))) {
-        logger.warn("a conversation was deleted before a response's items were added to it", { conversation: id, response: response.id });
-      }
+      const added = await conversations.append(id, [...own, ...(response.output as InputItemResource[])]);
+      if (!added.ok) logger.warn("a response's items were not added to its conversation", { conversation: id, response: response.id, reason: added.reason });
     } catch (error) {
       logger.warn("could not add a response's items to its conversation", { conversation: id, response: response.id, error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      await conversation.lock?.release().catch(() => undefined);
     }
   };
 
   /** The request's conversation: most requests read nothing stored, and their input is kept as sent (made into items only if read). */
-  const conversationOf = (body: ResponsesRequest, responseId: string, owner: string | undefined): Conversation | Promise<Conversation> => {
+  const conversationOf = (body: ResponsesRequest, responseId: string, owner: string | undefined, locks = false): Conversation | Promise<Conversation> => {
     const ids = referencedIds(body.input);
-    return ids.length > 0 || body.previous_response_id || body.conversation != null ? storedConversation(body, ids, responseId, owner) : { before: NOTHING_BEFORE, input: body.input };
+    return ids.length > 0 || body.previous_response_id || body.conversation != null ? storedConversation(body, ids, responseId, owner, locks) : { before: NOTHING_BEFORE, input: body.input };
   };
 
   /** What a stream's end does with its response: stores it (unless `store: false`), and adds it to its conversation. */
@@ -275,12 +301,16 @@ export function responsesRoutes(
         assertBackgroundRules(body);
         const owner = keyOf(request)?.name;
         const responseId = randomId("resp_");
-        const found = conversationOf(body, responseId, owner);
+        const found = conversationOf(body, responseId, owner, true);
         const conversation = found instanceof Promise ? await found : found; // no await (a microtask) for the usual request
+        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string };
+        // A conversation's lock goes when the call fails or the client leaves; an answer lets it go once its items are in.
+        const lock = conversation.lock;
+        if (lock) call.onSettled = (ok) => void (ok ? undefined : lock.release().catch(() => undefined));
+        try {
         const chat = toChatRequest(body, conversation.before, conversation.input);
         const frame = responseFrame(body, responseId, nowSeconds());
         const isStored = frame.store;
-        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string };
         if (body.truncation === "auto") call.fitContext = dropOldestItems;
         if (isCompactionTrigger(body.input)) return await compactResponse(body, conversation, asCompaction(chat), frame, { ...call, fitContext: fitCompaction }, owner, set.headers);
         try {
@@ -315,6 +345,10 @@ export function responsesRoutes(
           );
         } catch (error) {
           throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
+        }
+        } catch (error) {
+          await lock?.release().catch(() => undefined);
+          throw error;
         }
       },
       {
