@@ -13,8 +13,11 @@ export type AnthropicErrorType =
 
 export interface AnthropicErrorBody {
   type: "error";
-  error: { type: AnthropicErrorType; message: string };
+  error: { type: AnthropicErrorType; message: string; details?: { error_code: string; unsupported?: string[] } };
 }
+
+/** The refusal of a message thread (`thread`), which this gateway does not keep: Anthropic's SDKs then send the whole history. */
+export const THREAD_UNSUPPORTED = "thread_unsupported_request";
 
 /**
  * The contract's Anthropic rows: statuses and types as Anthropic's API uses them. A key's refusals
@@ -53,7 +56,10 @@ export function toAnthropicStatus(mapped: MappedError): { status: number; type: 
 
 export function toAnthropicErrorBody(mapped: MappedError): { status: number; body: AnthropicErrorBody } {
   const { status, type } = toAnthropicStatus(mapped);
-  return { status, body: { type: "error", error: { type, message: mapped.body.error.message } } };
+  const error: AnthropicErrorBody["error"] = { type, message: mapped.body.error.message };
+  // Anthropic names such a refusal in `details`, where its SDKs look for it.
+  if (mapped.body.error.code === THREAD_UNSUPPORTED) error.details = { error_code: THREAD_UNSUPPORTED, unsupported: ["thread"] };
+  return { status, body: { type: "error", error } };
 }
 
 /** `{"type":"error","error":{"type","message"}}` with the mapped headers (`retry-after`). */

@@ -7,6 +7,7 @@ import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolCall,
 import { withThinkingBudget } from "../../thinking-budget.ts";
 import type { BlockSource, ContentBlock, CountTokensRequest, MessageParam, MessagesRequest, OutputFormat, ThinkingParam, ToolChoiceParam, ToolParam } from "./schema.ts";
 import { decodeSignature } from "./thinking-signature.ts";
+import { THREAD_UNSUPPORTED } from "./envelope.ts";
 import { fromToolUseId } from "./tool-use-id.ts";
 
 const fail = (param: string, message: string): never => {
@@ -34,6 +35,11 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   if (req.stop_sequences && req.stop_sequences.length > 0) chat.stop = [...req.stop_sequences];
   const user = req.metadata?.user_id;
   if (typeof user === "string" && user !== "") chat.user = userOf(user);
+  // A message thread keeps the history at Anthropic; here each request is whole. Refused as Anthropic
+  // refuses what it cannot thread, so the SDK's thread helpers (toolRunner, thread().send()) send the history.
+  if ((req as { thread?: unknown }).thread != null) {
+    throw new InvalidRequestError("Message threads are not supported by this gateway: send the whole conversation in messages.", { param: "thread", code: THREAD_UNSUPPORTED });
+  }
   if (req.mcp_servers != null && !(Array.isArray(req.mcp_servers) && req.mcp_servers.length === 0)) {
     fail("mcp_servers", "MCP servers are connected by Anthropic's API, not by this gateway: the model would answer without their tools. Run them in your client and declare their tools in tools.");
   }
