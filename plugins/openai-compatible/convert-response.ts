@@ -80,6 +80,7 @@ export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatRe
       ...choice,
       index: choice.index ?? i,
       finish_reason: mapFinishReason(choice.finish_reason),
+      message: withReasoningContent(choice.message),
     })),
   };
   // Checked above for what the core reads; the rest is the upstream's own (extras included).
@@ -106,6 +107,8 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
   chunk.choices.forEach((choice, i) => {
     choice.index ??= i;
     choice.delta ??= {};
+    const delta = choice.delta as { reasoning?: unknown; reasoning_content?: unknown };
+    if (typeof delta.reasoning === "string" && delta.reasoning_content === undefined) delta.reasoning_content = delta.reasoning;
     // null means "not finished yet" in a chunk; only a real reason is mapped.
     if (typeof choice.finish_reason === "string") choice.finish_reason = mapFinishReason(choice.finish_reason);
   });
@@ -120,11 +123,16 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
  */
 export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknown[]>, ctx: ErrorContext): AsyncGenerator<ChunkResult[]> {
   let finished = false;
+  let indexes: ToolCallIndexes | undefined;
   for await (const payloads of batches) {
     const chunks: ChunkResult[] = [];
     try {
       for (const payload of payloads) {
         const chunk = fromUpstreamChunk(payload, ctx);
+        for (const choice of chunk.choices) {
+          const calls = choice.delta.tool_calls;
+          if (calls !== undefined) for (const call of calls) if (call.index === undefined) (indexes ??= new ToolCallIndexes()).assign(choice.index, call);
+        }
         if (!finished) finished = chunk.choices.some((choice) => choice.finish_reason != null);
         chunks.push(chunk);
       }
@@ -188,4 +196,37 @@ function withoutCoreFields(body: object): Record<string, unknown> {
   const out: Record<string, unknown> = { ...body };
   for (const field of CORE_FIELDS) delete out[field];
   return out;
+}
+
+/**
+ * An upstream's reasoning under `reasoning` (OpenRouter, Groq, newer vLLM, Ollama's `/v1`), also as
+ * `reasoning_content`, the field the core reads; the answer keeps both for clients that read either.
+ */
+function withReasoningContent<M>(message: M): M {
+  const m = message as { reasoning?: unknown; reasoning_content?: unknown } | undefined;
+  return m && typeof m.reasoning === "string" && m.reasoning_content === undefined ? ({ ...m, reasoning_content: m.reasoning } as M) : message;
+}
+
+/**
+ * Tool-call deltas without an `index` (Google's OpenAI-compatible endpoint sends them), numbered as
+ * OpenAI numbers calls: a delta with an id it has not seen is the choice's next call, one with a
+ * seen id that call, one without an id the latest call's continuation. Without this every surface
+ * merged the calls into one, or its client refused the chunk.
+ */
+class ToolCallIndexes {
+  /** Per choice: the next index, the latest one, and the index of each call id. */
+  readonly #choices = new Map<number, { next: number; last: number; byId: Map<string, number> }>();
+
+  assign(choice: number, call: { index?: number; id?: string }): void {
+    let state = this.#choices.get(choice);
+    if (!state) this.#choices.set(choice, (state = { next: 0, last: 0, byId: new Map() }));
+    const id = call.id;
+    let index = id ? state.byId.get(id) : state.last;
+    if (index === undefined || (id === undefined && state.next === 0)) {
+      index = state.next++;
+      if (id) state.byId.set(id, index);
+    }
+    state.last = index;
+    call.index = index;
+  }
 }

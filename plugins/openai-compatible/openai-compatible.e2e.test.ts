@@ -200,6 +200,54 @@ describe("chat completions, stream", () => {
     expect(final.choices[0]!.message.tool_calls![0]).toMatchObject({ type: "function", function: { name: "get_weather", arguments: '{"location":"Paris, France"}' } });
   });
 
+  test("tool call deltas without an index (Google's OpenAI-compatible endpoint) are numbered: two calls stay two, on every surface", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-g", object: "chat.completion.chunk", created: 1, model: "gemini", choices: [{ index: 0, delta, finish_reason: finish }] });
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions" && (request.body as { stream?: boolean }).stream
+        ? sseResponse([
+            chunk({ role: "assistant", tool_calls: [{ id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] }),
+            chunk({ tool_calls: [{ id: "call_b", type: "function", function: { name: "get_weather", arguments: '{"city":' } }] }),
+            chunk({ tool_calls: [{ function: { arguments: '"Oslo"}' } }] }),
+            chunk({}, "tool_calls"),
+          ])
+        : openAIHandler(request),
+    );
+    try {
+      const tools = [{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object" } } }];
+      const final = await client.chat.completions.stream({ model: "gpt-4o-mini", messages, tools }).finalChatCompletion();
+      expect(final.choices[0]!.message.tool_calls!.map((c) => [c.id, (c as { function: { arguments: string } }).function.arguments])).toEqual([
+        ["call_a", '{"city":"Paris"}'],
+        ["call_b", '{"city":"Oslo"}'],
+      ]);
+      const stream = await client.responses.create({ model: "gpt-4o-mini", input: "Weather?", tools: [{ type: "function", name: "get_weather", parameters: { type: "object" }, strict: false }], stream: true, store: false });
+      const calls: string[] = [];
+      for await (const event of stream) if (event.type === "response.output_item.done" && event.item.type === "function_call") calls.push(event.item.arguments);
+      expect(calls).toEqual(['{"city":"Paris"}', '{"city":"Oslo"}']);
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
+  test("an upstream's reasoning under `reasoning` (OpenRouter, Groq, vLLM) is the answer's reasoning too, streamed and not", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-r", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
+    fake.handle((request) => {
+      if (request.path !== "/v1/chat/completions") return openAIHandler(request);
+      if ((request.body as { stream?: boolean }).stream) return sseResponse([chunk({ role: "assistant", reasoning: "Think first." }), chunk({ content: "Answer." }), chunk({}, "stop")]);
+      return jsonResponse({ id: "chatcmpl-r", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "Answer.", reasoning: "Think first." } }] });
+    });
+    try {
+      const whole = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false });
+      expect(whole.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+      expect((whole.output[0] as { summary: { text: string }[] }).summary[0]!.text).toBe("Think first.");
+      const streamed = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, stream: true });
+      let reasoning = "";
+      for await (const event of streamed) if (event.type === "response.reasoning_summary_text.delta") reasoning += event.delta;
+      expect(reasoning).toBe("Think first.");
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("an error event inside the upstream stream becomes the SSE error event", async () => {
     const event = { error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } };
     fake.handle(() => sseResponse([...TEXT_CHUNKS.slice(0, 2), event], { done: false }));
