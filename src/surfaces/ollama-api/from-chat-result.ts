@@ -86,6 +86,17 @@ export function toOllamaToolCall(name: string, args: string | undefined, id: str
   return id ? { id, ...call } : call;
 }
 
+/** Whether a call's arguments are a whole JSON object (or none): a call cut by the output limit has not. */
+export function hasWholeArguments(args: string | undefined): boolean {
+  if (args === undefined || args.trim() === "") return true;
+  try {
+    const parsed: unknown = JSON.parse(args);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
+
 export interface AnswerMessage {
   role: "assistant";
   content: string;
@@ -100,7 +111,9 @@ export function toAnswerMessage(result: ChatResult): { message: AnswerMessage; f
   const message: AnswerMessage = { role: "assistant", content: (choice?.message.content ?? "") + (choice?.message.refusal ?? "") };
   const reasoning = (choice?.message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
   if (typeof reasoning === "string" && reasoning !== "") message.thinking = reasoning;
-  const calls = choice?.message.tool_calls;
+  // A call the output limit cut (arguments cut short) is no call: the answer ends `length`.
+  const sent = choice?.message.tool_calls;
+  const calls = choice?.finish_reason === "length" ? sent?.filter((call) => hasWholeArguments(call.function.arguments)) : sent;
   if (calls && calls.length > 0) message.tool_calls = calls.map((call, index) => toOllamaToolCall(call.function.name, call.function.arguments, call.id, index));
   return { message, finish: choice?.finish_reason };
 }

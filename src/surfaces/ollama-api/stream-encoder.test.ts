@@ -64,6 +64,27 @@ describe("chat lines", () => {
     expect(lines).toHaveLength(2);
   });
 
+  test("a name an upstream repeats on every delta is taken once; one split over deltas is joined", () => {
+    const lines = run("chat", [
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "c1", function: { name: "get_weather", arguments: '{"city":' } }] } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: "get_weather", arguments: '"Paris"}' } }] } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: "c2", function: { name: "get_", arguments: "" } }] } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 1, function: { name: "time", arguments: "{}" } }] } }] },
+      { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
+    ]);
+    const calls = (lines[0]!.message as { tool_calls: { function: { name: string } }[] }).tool_calls;
+    expect(calls.map((c) => c.function.name)).toEqual(["get_weather", "get_time"]);
+  });
+
+  test("a call the output limit cut (its arguments cut short) is no call: the answer ends length, not a 502", () => {
+    const lines = run("chat", [
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "c1", function: { name: "get_weather", arguments: '{"city":"Par' } }] } }] },
+      { choices: [{ index: 0, delta: {}, finish_reason: "length" }] },
+    ]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ done: true, done_reason: "length" });
+  });
+
   test("a provider that ends without a finish reason still gets its calls out and a done line", () => {
     const lines = run("chat", [{ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: "x", arguments: "{}" } }] } }] }]);
     expect(lines.map((l) => l.done)).toEqual([false, true]);

@@ -3,7 +3,7 @@ import type { StreamEncoder } from "../../pipeline/encoder.ts";
 import { StreamTally } from "../../pipeline/tally.ts";
 import type { ChunkResult } from "../../plugin.ts";
 import type { FinishReason } from "../../schemas/chat.ts";
-import { finalFields, toDoneReason, toOllamaToolCall } from "./from-chat-result.ts";
+import { finalFields, hasWholeArguments, toDoneReason, toOllamaToolCall } from "./from-chat-result.ts";
 import { NDJSON_HEADERS, ndjsonError } from "./ndjson.ts";
 import { tokenLogprobs } from "../../token-logprobs.ts";
 
@@ -72,8 +72,11 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
 
   const flushCalls = (): string => {
     if (calls.length === 0 || !isChat) return "";
-    const toolCalls = calls.map((call, index) => toOllamaToolCall(call.name, call.arguments, call.id, index));
+    // A call the output limit cut has arguments cut short: not a call (the answer ends `length`), not the provider's fault.
+    const whole = finish === "length" ? calls.filter((call) => hasWholeArguments(call.arguments)) : calls;
+    const toolCalls = whole.map((call, index) => toOllamaToolCall(call.name, call.arguments, call.id, index));
     calls.length = 0;
+    if (toolCalls.length === 0) return "";
     return `${head}${now()}","message":${JSON.stringify({ role: "assistant", content: "", tool_calls: toolCalls })},"done":false}\n`;
   };
 
@@ -97,7 +100,9 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
         for (const call of delta.tool_calls ?? []) {
           const pending = (calls[call.index] ??= { id: "", name: "", arguments: "" });
           if (call.id) pending.id = call.id;
-          if (call.function?.name) pending.name += call.function.name;
+          // A name split over deltas is joined; one an upstream repeats on every delta (some OpenAI-compatible servers do) is taken once.
+          const name = call.function?.name;
+          if (name && name !== pending.name) pending.name += name;
           if (call.function?.arguments) pending.arguments += call.function.arguments;
         }
         if (choice.finish_reason) {

@@ -42,7 +42,7 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
       output.push({
         id: outputItemId("ctc_", frame.id, output.length),
         type: "custom_tool_call",
-        status: "completed",
+        status: itemStatus,
         call_id: call.id || randomId("call_"),
         ...naming,
         input: customInput(call.function.arguments),
@@ -52,7 +52,7 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
     output.push({
       id: outputItemId("fc_", frame.id, output.length),
       type: "function_call",
-      status: "completed",
+      status: itemStatus,
       call_id: call.id || randomId("call_"),
       ...naming,
       arguments: call.function.arguments,

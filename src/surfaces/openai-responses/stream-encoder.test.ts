@@ -37,6 +37,15 @@ const finish = (reason: "stop" | "length" | "tool_calls"): ChunkResult => ({ cho
 const refusal = (refusal: string): ChunkResult => ({ choices: [{ index: 0, delta: { refusal } }] });
 
 describe("responsesStreamEncoder", () => {
+  test("a function call the output limit cut is an incomplete item in an incomplete response", () => {
+    const { types, finished } = run([
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "c1", type: "function", function: { name: "f", arguments: '{"a":' } }] } }] },
+      finish("length"),
+    ]);
+    expect(types.at(-1)).toBe("response.incomplete");
+    expect(finished!.output).toEqual([expect.objectContaining({ type: "function_call", status: "incomplete", arguments: '{"a":' })]);
+  });
+
   test("a refusal: its own content part, refusal deltas and done, and the final message holds it (as the complete form does)", () => {
     const { events, types, finished } = run([refusal("I can't "), refusal("help with that."), finish("stop")]);
     expect(types).toEqual([

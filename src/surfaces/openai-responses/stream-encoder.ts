@@ -195,13 +195,13 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     const text = call.custom.push(args);
     return text === "" ? "" : event("response.custom_tool_call_input.delta", call.head + JSON.stringify(text));
   };
-  const closeCall = (c: OpenCall): string => {
+  const closeCall = (c: OpenCall, status: "completed" | "incomplete" = "completed"): string => {
     if (c.custom) {
       // The deltas and the input agree: only arguments the decoder misread (a key given twice) differ, and then the deltas' text is kept.
       const parsed = customInput(c.args);
       const input = parsed.startsWith(c.custom.sent) ? parsed : c.custom.sent + c.custom.held;
       const rest = c.custom.rest(input);
-      const item: OutputItem = { id: c.id, type: "custom_tool_call", status: "completed", call_id: c.callId, ...namingOf(c), input };
+      const item: OutputItem = { id: c.id, type: "custom_tool_call", status, call_id: c.callId, ...namingOf(c), input };
       output[c.index] = item;
       return (
         (rest === "" ? "" : event("response.custom_tool_call_input.delta", c.head + JSON.stringify(rest))) +
@@ -209,23 +209,24 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         itemEvent("response.output_item.done", c.index, item)
       );
     }
-    const item: OutputItem = { id: c.id, type: "function_call", status: "completed", call_id: c.callId, ...namingOf(c), arguments: c.args };
+    const item: OutputItem = { id: c.id, type: "function_call", status, call_id: c.callId, ...namingOf(c), arguments: c.args };
     output[c.index] = item;
     return (
       event("response.function_call_arguments.done", `${where(c.id, c.index)},"name":${JSON.stringify(c.name)},"arguments":${JSON.stringify(c.args)}`) +
       itemEvent("response.output_item.done", c.index, item)
     );
   };
-  const closeCalls = (): string => {
+  /** The open calls done: `incomplete` when the answer was cut (a call cut by the output limit has arguments cut short). */
+  const closeCalls = (status: "completed" | "incomplete" = "completed"): string => {
     let out = "";
-    for (const c of calls.values()) out += closeCall(c);
+    for (const c of calls.values()) out += closeCall(c, status);
     calls.clear();
     return out;
   };
 
   /** Closes whatever is open, in output order (function calls, once open, only close at a switch or the end). */
   const closeAll = (status: "completed" | "incomplete"): string =>
-    (reasoning ? closeReasoning() : "") + (message ? closeMessage(status) : "") + (calls.size > 0 ? closeCalls() : "");
+    (reasoning ? closeReasoning() : "") + (message ? closeMessage(status) : "") + (calls.size > 0 ? closeCalls(status) : "");
 
   return {
     headers: SSE_HEADERS,
