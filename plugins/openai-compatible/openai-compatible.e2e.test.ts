@@ -311,6 +311,28 @@ describe("thinking off on a model without reasoning", () => {
   });
 });
 
+describe("max_tokens on a model that takes max_completion_tokens only (OpenAI's reasoning models)", () => {
+  test("is asked again with the same limit under its new name, then so at once", async () => {
+    fake.handle((request) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      return request.path === "/v1/chat/completions" && body.max_tokens !== undefined
+        ? jsonResponse({ error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", type: "invalid_request_error", param: "max_tokens", code: "unsupported_parameter" } }, 400)
+        : openAIHandler(request);
+    });
+    try {
+      const sent = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => { const b = r.body as Record<string, unknown>; return [b.max_tokens ?? "-", b.max_completion_tokens ?? "-"]; });
+      const answer = await client.chat.completions.create({ model: "gpt-4o-mini", messages, max_tokens: 50 });
+      expect(answer.choices[0]!.message.content).toBeString();
+      expect(sent()).toEqual([[50, "-"], ["-", 50]]);
+      await client.chat.completions.create({ model: "gpt-4o-mini", messages, max_tokens: 60 });
+      expect(sent().at(-1)).toEqual(["-", 60]);
+      expect(sent()).toHaveLength(3);
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+});
+
 describe("hints an upstream refuses as unknown fields", () => {
   /** What Groq answers a body with a field it does not know. */
   const strict = (request: Parameters<typeof openAIHandler>[0]) => {

@@ -55,3 +55,17 @@ export const HINTS: readonly RefusableFeature<ChatRequest>[] = [
   hint("safety_identifier"),
   hint("verbosity"),
 ];
+
+/**
+ * `max_tokens` on OpenAI's reasoning models (gpt-5, the o-series): "Unsupported parameter:
+ * 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." Anthropic's
+ * and Ollama's surfaces send the limit as `max_tokens` (what every OpenAI-compatible server takes),
+ * and so do older Chat Completions clients: such a model is asked again with the same limit under
+ * its new name, and from then on at once.
+ */
+export const MAX_TOKENS_RENAMED: RefusableFeature<ChatRequest> = {
+  note: "upstream model takes max_completion_tokens, not max_tokens; asking it so",
+  asks: (body) => body.max_tokens != null && body.max_completion_tokens == null,
+  isRefusal: (error) => error instanceof InvalidRequestError && (error.param === "max_tokens" || /'max_tokens'/.test(error.message)) && /max_completion_tokens/.test(error.message),
+  without: ({ max_tokens, ...body }) => ({ ...body, max_completion_tokens: max_tokens }),
+};
