@@ -333,6 +333,32 @@ describe("max_tokens on a model that takes max_completion_tokens only (OpenAI's 
   });
 });
 
+describe("earlier turns' thinking on a server that refuses the field (Cerebras)", () => {
+  test("is asked again without reasoning_content, then so at once", async () => {
+    fake.handle((request) => {
+      const body = (request.body ?? {}) as { messages?: Record<string, unknown>[] };
+      return request.path === "/v1/chat/completions" && body.messages?.some((m) => "reasoning_content" in m)
+        ? jsonResponse({ error: { message: "body.messages.1.reasoning_content: property 'reasoning_content' is unsupported", type: "invalid_request_error", param: "messages", code: "wrong_api_format" } }, 400)
+        : openAIHandler(request);
+    });
+    try {
+      const history = [
+        { role: "user" as const, content: "Hi" },
+        { role: "assistant" as const, content: "Hello.", reasoning_content: "Greet back." },
+        { role: "user" as const, content: "How are you?" },
+      ];
+      const answer = await client.chat.completions.create({ model: "groq/gpt-4o", messages: history as OpenAI.Chat.ChatCompletionMessageParam[] });
+      expect(answer.choices[0]!.message.content).toBeString();
+      const sent = fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => (r.body as { messages: Record<string, unknown>[] }).messages[1]!);
+      expect(sent).toEqual([{ role: "assistant", content: "Hello.", reasoning_content: "Greet back." }, { role: "assistant", content: "Hello." }]);
+      await client.chat.completions.create({ model: "groq/gpt-4o", messages: history as OpenAI.Chat.ChatCompletionMessageParam[] });
+      expect(fake.requests.filter((r) => r.path === "/v1/chat/completions")).toHaveLength(3);
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+});
+
 describe("hints an upstream refuses as unknown fields", () => {
   /** What Groq answers a body with a field it does not know. */
   const strict = (request: Parameters<typeof openAIHandler>[0]) => {

@@ -1,6 +1,6 @@
 import { FeatureRefusals, type ChatRequest, type ChunkResult, type DiscoveryContext, type EmbeddingRequest, type Provider, type RequestContext } from "../../src/kit.ts";
 import { UpstreamClient } from "./client.ts";
-import { HINTS, MAX_TOKENS_RENAMED, REASONING_OFF } from "./refusals.ts";
+import { HINTS, MAX_TOKENS_RENAMED, REASONING_HISTORY, REASONING_OFF } from "./refusals.ts";
 import { fromUpstreamCompletion, fromUpstreamEmbeddings, fromUpstreamEvents, fromUpstreamModelList } from "./convert-response.ts";
 import type { Upstream } from "./settings.ts";
 
@@ -13,7 +13,7 @@ const MAX_N = 128;
 /** One provider instance for one configured upstream: a pass-through to its OpenAI API. */
 export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Provider {
   const client = new UpstreamClient(upstream, fetchImpl);
-  const refusals = new FeatureRefusals([REASONING_OFF, MAX_TOKENS_RENAMED, ...HINTS]);
+  const refusals = new FeatureRefusals([REASONING_OFF, MAX_TOKENS_RENAMED, REASONING_HISTORY, ...HINTS]);
 
   const discover = async (ctx: DiscoveryContext) =>
     fromUpstreamModelList(await client.getJson("/models", ctx), client.errorContext());

@@ -69,3 +69,23 @@ export const MAX_TOKENS_RENAMED: RefusableFeature<ChatRequest> = {
   isRefusal: (error) => error instanceof InvalidRequestError && (error.param === "max_tokens" || /'max_tokens'/.test(error.message)) && /max_completion_tokens/.test(error.message),
   without: ({ max_tokens, ...body }) => ({ ...body, max_completion_tokens: max_tokens }),
 };
+
+/**
+ * Earlier assistant turns' thinking (`reasoning_content`, what the surfaces hand back so models that
+ * want it, DeepSeek's, get it), which strict servers refuse as an unknown field (Cerebras). The turns
+ * without it are the same conversation: such a server is asked again without, then at once.
+ */
+export const REASONING_HISTORY: RefusableFeature<ChatRequest> = {
+  note: "upstream takes no reasoning_content in earlier turns; asking it without",
+  asks: (body) => body.messages.some((message) => (message as { reasoning_content?: unknown }).reasoning_content !== undefined),
+  isRefusal: (error) =>
+    error instanceof InvalidRequestError && /reasoning_content/.test(`${error.param ?? ""} ${error.message}`) && UNKNOWN_FIELD.test(error.message) && !REFUSED_VALUE.test(error.message),
+  without: (body) => ({
+    ...body,
+    messages: body.messages.map((message) => {
+      if ((message as { reasoning_content?: unknown }).reasoning_content === undefined) return message;
+      const { reasoning_content: _thinking, ...rest } = message as typeof message & { reasoning_content?: unknown };
+      return rest;
+    }),
+  }),
+};
