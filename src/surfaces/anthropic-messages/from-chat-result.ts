@@ -31,8 +31,8 @@ export interface AnthropicMessage {
 }
 
 /** Chat usage as Anthropic's: `input_tokens` leaves out what was read from a cache, as Anthropic counts. */
-export function toAnthropicUsage(usage: Usage | undefined, estimatedInput: () => number): AnthropicUsage {
-  if (!usage) return { input_tokens: estimatedInput(), output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+export function toAnthropicUsage(usage: Usage | undefined, estimatedInput: () => number, estimatedOutput = 0): AnthropicUsage {
+  if (!usage) return { input_tokens: estimatedInput(), output_tokens: estimatedOutput, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
   const out: AnthropicUsage = {
     input_tokens: Math.max(0, usage.prompt_tokens - cached),
@@ -64,7 +64,7 @@ export function parseToolInput(text: string): Record<string, unknown> {
  */
 export function toAnthropicMessage(
   result: ChatResult,
-  o: { model: string; stopSequences?: readonly string[]; estimatedInput: () => number; omitThinking?: boolean },
+  o: { model: string; stopSequences?: readonly string[]; estimatedInput: () => number; omitThinking?: boolean; estimatedOutput?: number },
 ): AnthropicMessage {
   const choice = result.choices[0];
   const message = choice?.message;
@@ -100,6 +100,6 @@ export function toAnthropicMessage(
     model: o.model,
     content,
     ...stop,
-    usage: toAnthropicUsage(result.usage, o.estimatedInput),
+    usage: toAnthropicUsage(result.usage, o.estimatedInput, o.estimatedOutput),
   };
 }

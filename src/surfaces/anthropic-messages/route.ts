@@ -106,7 +106,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
           if (req.stream !== true) {
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
-            const message = toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking });
+            const message = toAnthropicMessage(done.result, { model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking, estimatedOutput: done.usage.output });
             return contextManagement ? { ...message, context_management: contextManagement } : message;
           }
           return await pipeline.stream(

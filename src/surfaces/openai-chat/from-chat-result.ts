@@ -1,10 +1,19 @@
 import { nowSeconds, randomId } from "../../ids.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { ChatCompletion } from "../../schemas/chat.ts";
+import type { Usage } from "../../schemas/common.ts";
+import type { TokenUsage } from "../../pipeline/outcome.ts";
 
-/** Fills what the core owns in a provider's answer: id, object, created, model, and OpenAI's required nulls. */
-export function toChatCompletion(result: ChatResult, model: string): ChatCompletion {
+/** Chat Completions' usage from the pipeline's count (the provider's figures, or the gateway's estimate where it gave none). */
+export const usageOf = (tokens: TokenUsage): Usage => ({ prompt_tokens: tokens.input, completion_tokens: tokens.output, total_tokens: tokens.input + tokens.output });
+
+/**
+ * Fills what the core owns in a provider's answer: id, object, created, model, and OpenAI's required
+ * nulls; usage, which OpenAI always gives, from `tokens` where the provider gave none.
+ */
+export function toChatCompletion(result: ChatResult, model: string, tokens?: TokenUsage): ChatCompletion {
   const { id, choices, ...rest } = result;
+  if (rest.usage === undefined && tokens !== undefined) rest.usage = usageOf(tokens);
   return {
     id: id?.startsWith("chatcmpl-") ? id : randomId("chatcmpl-"),
     object: "chat.completion",

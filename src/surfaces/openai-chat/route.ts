@@ -36,7 +36,7 @@ export function chatRoutes({ config, pipeline }: RouteDeps) {
         if (chat.stream !== true) {
           const done = await pipeline.complete(call, chat);
           Object.assign(set.headers, done.headers);
-          const completion = toChatCompletion(done.result, chat.model);
+          const completion = toChatCompletion(done.result, chat.model, done.usage);
           return legacy ? toLegacyAnswer(completion) : completion;
         }
         const encoder = chatStreamEncoder({

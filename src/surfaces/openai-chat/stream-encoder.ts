@@ -2,6 +2,8 @@ import type { StreamEncoder } from "../../pipeline/encoder.ts";
 import type { ChunkResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { SSE_DONE, SSE_HEADERS, sseError } from "../../sse.ts";
+import type { TokenUsage } from "../../pipeline/outcome.ts";
+import { usageOf } from "./from-chat-result.ts";
 
 export interface ChatStreamSettings {
   id: string;
@@ -88,7 +90,7 @@ export function chatStreamEncoder(s: ChatStreamSettings): StreamEncoder {
     headers: SSE_HEADERS,
     start: () => "",
     chunk: frame,
-    end() {
+    end(tokens?: TokenUsage) {
       let out = "";
       for (let i = 0; i < s.choices; i++) {
         if (finished[i]) continue;
@@ -97,7 +99,8 @@ export function chatStreamEncoder(s: ChatStreamSettings): StreamEncoder {
         out += frame({ choices: [{ index: i, delta, finish_reason: "stop" }] });
       }
       if (s.includeUsage) {
-        out += `data: ${JSON.stringify({ id, object, created, model, choices: [], usage: usage ?? ZERO_USAGE })}\n\n`;
+        // A provider that reports no usage gets the pipeline's count (its estimate), as the complete answer does.
+        out += `data: ${JSON.stringify({ id, object, created, model, choices: [], usage: usage ?? (tokens ? usageOf(tokens) : ZERO_USAGE) })}\n\n`;
       }
       return out + SSE_DONE;
     },

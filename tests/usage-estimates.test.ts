@@ -1,0 +1,51 @@
+// A provider that reports no usage: every surface still answers with token counts (the gateway's
+// estimate), as the APIs it imitates always do.
+import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { definePlugin } from "../src/kit.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+
+const TEXT = "A reply of a dozen words or so, long enough to be counted.";
+const silent = definePlugin({
+  name: "silent",
+  models: [{ id: "no-usage-model" }],
+  chat: async () => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: TEXT } }] }),
+  async *chatStream() {
+    yield { choices: [{ index: 0, delta: { content: TEXT } }] };
+    yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+  },
+});
+
+let gw: TestGateway;
+let openai: OpenAI;
+let anthropic: Anthropic;
+beforeAll(async () => {
+  gw = await startTestGateway({}, [silent]);
+  openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: gw.url, apiKey: "x", maxRetries: 0 });
+});
+afterAll(() => gw.close());
+
+const messages = [{ role: "user" as const, content: "Say something for me to count, please." }];
+
+test("Chat Completions: the answer's usage, and the stream's usage chunk, are counted, not left out or zero", async () => {
+  const completion = await openai.chat.completions.create({ model: "no-usage-model", messages });
+  expectOpenAI("CreateChatCompletionResponse", completion);
+  expect(completion.usage!.prompt_tokens).toBeGreaterThan(5);
+  expect(completion.usage!.completion_tokens).toBeGreaterThan(5);
+  expect(completion.usage!.total_tokens).toBe(completion.usage!.prompt_tokens + completion.usage!.completion_tokens);
+
+  const stream = await openai.chat.completions.create({ model: "no-usage-model", messages, stream: true, stream_options: { include_usage: true } });
+  let usage: OpenAI.CompletionUsage | null | undefined;
+  for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
+  expect(usage!.completion_tokens).toBeGreaterThan(5);
+  expect(usage!.prompt_tokens).toBe(completion.usage!.prompt_tokens);
+});
+
+test("Anthropic Messages: output_tokens is counted, not 0", async () => {
+  const message = await anthropic.messages.create({ model: "no-usage-model", max_tokens: 64, messages });
+  expect(message.usage.output_tokens).toBeGreaterThan(5);
+  expect(message.usage.input_tokens).toBeGreaterThan(5);
+});
