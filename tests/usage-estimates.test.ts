@@ -3,7 +3,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { definePlugin } from "../src/kit.ts";
+import { definePlugin, type ChatResult, type ChunkResult } from "../src/kit.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 
@@ -11,8 +11,8 @@ const TEXT = "A reply of a dozen words or so, long enough to be counted.";
 const silent = definePlugin({
   name: "silent",
   models: [{ id: "no-usage-model" }],
-  chat: async () => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: TEXT } }] }),
-  async *chatStream() {
+  chat: async (): Promise<ChatResult> => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: TEXT } }] }),
+  async *chatStream(): AsyncGenerator<ChunkResult> {
     yield { choices: [{ index: 0, delta: { content: TEXT } }] };
     yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
   },
