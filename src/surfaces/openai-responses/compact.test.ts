@@ -28,7 +28,7 @@ describe("the compaction item's content", () => {
     expect(openSummary("gAAAAABpM0Yj-abc=")).toBeUndefined();
     expect(openSummary("ollaix.compaction.v1.")).toBeUndefined();
     expect(openSummary("ollaix.compaction.v1.!!not base64!!")).toBeUndefined();
-    expect(openSummary("ollaix.compaction.v1." + Buffer.from('{"text":"x"}').toString("base64url"))).toBeUndefined();
+    expect(openSummary("ollaix.compaction.v1." + Buffer.from('{"summary":"x"}').toString("base64url"))).toBeUndefined();
     expect(openSummary("ollaix.compaction.v1." + Buffer.from("null").toString("base64url"))).toBeUndefined();
     expect(openSummary("ollaix.compaction.v2." + sealSummary("x").slice("ollaix.compaction.v1.".length))).toBeUndefined();
   });

@@ -1,28 +1,17 @@
+import { sealText, unsealText } from "./sealed-text.ts";
+
 /**
  * A compaction item's content. OpenAI's `encrypted_content` is a summary only OpenAI can read back;
- * this gateway, in front of any model, writes its own: the summary the model wrote, in a form any
- * Ollaix reads back (a version prefix, then base64url of `{"summary": …}`), so a replica or a
- * restarted gateway reads what another made. Encoded, not encrypted: it is the client's own
- * conversation, which the client holds anyway, and a forged one says no more than a user message.
+ * this gateway, in front of any model, writes its own: the summary the model wrote, sealed as
+ * sealed-text.ts seals text (readable by any Ollaix, encoded, not encrypted).
  */
 const PREFIX = "ollaix.compaction.v1.";
 
 /** The content of a compaction item holding `summary`. */
-export function sealSummary(summary: string): string {
-  return PREFIX + Buffer.from(JSON.stringify({ summary }), "utf8").toString("base64url");
-}
+export const sealSummary = (summary: string): string => sealText(PREFIX, summary);
 
 /** The summary a compaction item of this gateway's making holds; undefined for any other content (OpenAI's own, or damaged). */
-export function openSummary(content: string): string | undefined {
-  if (!content.startsWith(PREFIX)) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(content.slice(PREFIX.length), "base64url").toString("utf8"));
-    const summary = (value as { summary?: unknown } | null)?.summary;
-    return typeof summary === "string" ? summary : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const openSummary = (content: string): string | undefined => unsealText(PREFIX, content);
 
 /** What the model is asked, after the conversation, to make a compaction's summary. */
 export const COMPACTION_PROMPT =

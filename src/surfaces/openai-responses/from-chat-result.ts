@@ -4,6 +4,7 @@ import type { ChatResult } from "../../plugin.ts";
 import { customInput, customToolNames } from "./custom-tools.ts";
 import { namespacedCalls } from "./namespace-tools.ts";
 import { outputItemId } from "./item-ids.ts";
+import { sealReasoning } from "./sealed-text.ts";
 import { tokenLogprobs } from "../../token-logprobs.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
@@ -12,9 +13,10 @@ import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-s
  * A complete chat answer as a Response: thinking → a `reasoning` item, text (or a refusal) → a
  * `message` item, each tool call → a `function_call` item (a `custom_tool_call` for a custom tool),
  * in that order, as OpenAI's models emit them. With `logprobs` (the request's `include` asked), the
- * choice's log probabilities are the text's. A length cut is `incomplete` with `max_output_tokens`. Pure apart from a new call id where the provider gave none.
+ * choice's log probabilities are the text's; with `sealsReasoning` (`include` names
+ * `reasoning.encrypted_content`) the reasoning item carries its text sealed too. A length cut is `incomplete` with `max_output_tokens`. Pure apart from a new call id where the provider gave none.
  */
-export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number, logprobs = false): ResponseObject {
+export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number, logprobs = false, sealsReasoning = false): ResponseObject {
   const choice = result.choices[0];
   const ended = statusOf(choice?.finish_reason);
   const itemStatus = ended.status === "completed" ? "completed" : "incomplete";
@@ -22,7 +24,10 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
   const message = choice?.message;
   const reasoning = (message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
   if (typeof reasoning === "string" && reasoning.length > 0) {
-    output.push({ id: outputItemId("rs_", frame.id, output.length), type: "reasoning", summary: [{ type: "summary_text", text: reasoning }] });
+    const item: OutputItem = { id: outputItemId("rs_", frame.id, output.length), type: "reasoning", summary: [{ type: "summary_text", text: reasoning }] };
+    // Asked for (`include`), the thinking also rides in `encrypted_content`, which a `store: false` client sends back.
+    if (sealsReasoning) item.encrypted_content = sealReasoning(reasoning);
+    output.push(item);
   }
   const calls = message?.tool_calls ?? [];
   const text = message?.content ?? "";

@@ -32,6 +32,7 @@ export const ReasoningItem = Type.Object(
     type: Type.Literal("reasoning"),
     summary: Type.Array(SummaryText),
     status: Type.Optional(ItemStatus),
+    encrypted_content: Type.Optional(Type.String({ description: "with `include: [\"reasoning.encrypted_content\"]`: the thinking, sealed for this gateway to read back" })),
   },
   { description: "The provider's thinking text, as one `summary_text`" },
 );

@@ -27,6 +27,7 @@ import { type ConversationLock, type ConversationStore, duplicateId } from "../o
 import { createConversationStore } from "../openai-conversations/create-conversation-store.ts";
 import { conversationNotFound } from "../openai-conversations/route.ts";
 import { conversationIdOf } from "./conversation-param.ts";
+import { wantsSealedReasoning } from "./sealed-text.ts";
 import { fitCompaction } from "./compact-fit.ts";
 import { responseFrame, type ResponseFrame } from "./response-frame.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
@@ -323,6 +324,7 @@ export function responsesRoutes(
               redact,
               entry: (response: ResponseObject, lease?: number) => entryOf(response, conversation, owner, lease),
               onEnd: conversation.conversationId === undefined ? undefined : (response: ResponseObject) => addToConversation(conversation, body, response),
+              sealsReasoning: wantsSealedReasoning(body.include),
               inClientTerms: (error: unknown) => withResponsesParam(error, (message) => messageSource(body, conversation, message)),
             };
             return await startBackground(background, { ...call, owner }, chat, frame);
@@ -330,7 +332,7 @@ export function responsesRoutes(
           if (chat.stream !== true) {
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
-            const response = toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true);
+            const response = toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true, wantsSealedReasoning(body.include));
             if (conversation.conversationId !== undefined) await addToConversation(conversation, body, response);
             if (!isStored) return response;
             // Serialised once: the same text is the answer and goes into the store.
@@ -341,7 +343,7 @@ export function responsesRoutes(
           return await pipeline.stream(
             call,
             chat,
-            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, onFinish: finisher(isStored, conversation, body, owner) }),
+            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: wantsSealedReasoning(body.include), onFinish: finisher(isStored, conversation, body, owner) }),
           );
         } catch (error) {
           throw withResponsesParam(error, (message) => messageSource(body, conversation, message));

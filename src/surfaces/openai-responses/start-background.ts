@@ -18,6 +18,8 @@ export interface BackgroundDeps {
   redact: (text: string) => string;
   /** This response's store entry (its conversation and owner are the request's), with a lease while it runs. */
   entry(response: ResponseObject, lease?: number): StoredResponse;
+  /** The request's `include` asked for reasoning items' `encrypted_content`. */
+  sealsReasoning?: boolean;
   /** Sees the response once it has ended and is stored (it is added to its conversation then). */
   onEnd?: (response: ResponseObject) => Promise<void>;
   /** An error of the call in the client's terms (`input[2].content[1]…`, not the chat request's fields). */
@@ -121,12 +123,12 @@ export async function startBackground(
       await Promise.race([atProvider, answer]);
       await start();
       // A cancel ends it at once, whether or not the provider heeds the abort.
-      const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true), failed);
+      const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true, d.sealsReasoning), failed);
       void Promise.race([answered, run.stopped.then(failed)]).then(finish);
       return pendingResponse(frame, "queued");
     }
     let ended: ResponseObject | undefined;
-    const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, onFinish: (response) => void (ended = response) }));
+    const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: d.sealsReasoning, onFinish: (response) => void (ended = response) }));
     await start();
     void run
       .record(streamed.body!)

@@ -11,6 +11,7 @@ import { outputItemId } from "./item-ids.ts";
 import { type LogProb, tokenLogprobs } from "../../token-logprobs.ts";
 import { CANCELLED_CODE, failedResponse, finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
 import { responsesEvents } from "./stream-events.ts";
+import { sealReasoning } from "./sealed-text.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 export interface ResponsesStreamSettings {
@@ -19,6 +20,8 @@ export interface ResponsesStreamSettings {
   onFinish?(response: ResponseObject): void;
   /** The request's `include` asked for the output text's log probabilities: the provider's go with each text delta. */
   logprobs?: boolean;
+  /** The request's `include` asked for reasoning items' `encrypted_content` (sealed-text.ts). */
+  sealsReasoning?: boolean;
 }
 
 /** A text or reasoning item being streamed: its id, output index, text so far, and its delta events' fixed head. */
@@ -162,6 +165,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     reasoning = undefined;
     const part = { type: "summary_text" as const, text: r.text };
     const item: OutputItem = { id: r.id, type: "reasoning", summary: [part] };
+    if (s.sealsReasoning) item.encrypted_content = sealReasoning(r.text);
     output[r.index] = item;
     return (
       event("response.reasoning_summary_text.done", `${where(r.id, r.index)},"summary_index":0,"text":${JSON.stringify(r.text)}`) +

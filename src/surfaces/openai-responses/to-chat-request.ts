@@ -8,6 +8,7 @@ import { flatName, flattenNamespaces } from "./namespace-tools.ts";
 import { ResentItems } from "./resent-items.ts";
 import { wantsLogprobs } from "./logprobs.ts";
 import { COMPACTION_PROMPT, openSummary, summaryMessage } from "./compaction.ts";
+import { unsealReasoning } from "./sealed-text.ts";
 
 type Part = Record<string, unknown>;
 
@@ -223,6 +224,11 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         const summary = (item.summary as { text: string }[] | undefined) ?? [];
         const parts = summary.length > 0 ? summary : ((item.content as { text: string }[] | undefined) ?? []);
         if (parts.length > 0) walk.reasoning = parts.map((s) => s.text).join("\n\n");
+        else if (typeof item.encrypted_content === "string") {
+          // A reasoning item this gateway sealed (`include: reasoning.encrypted_content`), sent back without its summary.
+          const sealed = unsealReasoning(item.encrypted_content);
+          if (sealed) walk.reasoning = sealed;
+        }
         break;
       }
       case "compaction":

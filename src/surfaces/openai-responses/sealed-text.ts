@@ -1,0 +1,29 @@
+/**
+ * Text the gateway hands a client to send back as an opaque field (`encrypted_content` of a
+ * compaction item or a reasoning item): a kind's prefix, then base64url of `{"text": …}`, which any
+ * Ollaix reads back (a replica, a restarted gateway). Encoded, not encrypted: it is the client's own
+ * conversation, which the client holds anyway, and a forged one says no more than a user message.
+ */
+export function sealText(prefix: string, text: string): string {
+  return prefix + Buffer.from(JSON.stringify({ text }), "utf8").toString("base64url");
+}
+
+/** The text of content sealed with `prefix`; undefined for any other content (OpenAI's own, or damaged). */
+export function unsealText(prefix: string, content: string): string | undefined {
+  if (!content.startsWith(prefix)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(content.slice(prefix.length), "base64url").toString("utf8"));
+    const text = (value as { text?: unknown } | null)?.text;
+    return typeof text === "string" ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What `include` asks for to have reasoning items carry `encrypted_content` (for `store: false` histories). */
+export const REASONING_INCLUDE = "reasoning.encrypted_content";
+const REASONING_PREFIX = "ollaix.reasoning.v1.";
+
+export const wantsSealedReasoning = (include: readonly string[] | null | undefined): boolean => include != null && include.includes(REASONING_INCLUDE);
+export const sealReasoning = (text: string): string => sealText(REASONING_PREFIX, text);
+export const unsealReasoning = (content: string): string | undefined => unsealText(REASONING_PREFIX, content);
