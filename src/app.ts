@@ -23,6 +23,7 @@ import { ollamaRoutes } from "./surfaces/ollama-api/route.ts";
 import { conversationRoutes } from "./surfaces/openai-conversations/route.ts";
 import { createConversationStore } from "./surfaces/openai-conversations/create-conversation-store.ts";
 import type { ConversationStore } from "./surfaces/openai-conversations/conversation-store.ts";
+import { responsesWebSocket } from "./surfaces/openai-responses/websocket.ts";
 import { responsesRoutes } from "./surfaces/openai-responses/route.ts";
 import type { BackgroundRuns } from "./surfaces/openai-responses/background.ts";
 import type { ResponseStore } from "./surfaces/openai-responses/store/response-store.ts";
@@ -77,6 +78,8 @@ export function createApp(options: AppOptions) {
   const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
   const keys = options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined);
   const conversations = options.conversationStore ?? createConversationStore(config);
+  // The WebSocket mode makes each of its messages a request of this app (set once the app exists).
+  let handleRequest: (request: Request) => Promise<Response> = () => Promise.reject(new Error("the app is not built yet"));
   // Bun serves these paths itself, before Elysia: the console's page, then the hot routes (below).
   const serveRoutes: Record<string, unknown> = { ...adminConsole.pageRoutes };
   const app = new Elysia({ name: "ollaix", serve: { routes: serveRoutes as never } })
@@ -101,11 +104,13 @@ export function createApp(options: AppOptions) {
     .use(chatRoutes(deps))
     .use(responsesRoutes(deps, options.responseStore, options.backgroundRuns, conversations))
     .use(conversationRoutes(deps, conversations))
+    .use(responsesWebSocket(config, () => handleRequest))
     .use(messagesRoutes(deps))
     .use(ollamaRoutes(deps))
     .use(embeddingRoutes(deps))
     .use(adminConsole.routes);
   Object.assign(serveRoutes, fastRoutes(app.routes, { config, keys, errorResponse, exposeHeaders: EXPOSED_HEADERS }));
+  handleRequest = (request) => app.handle(request);
   // Open console pages hold an event stream forever: ended before a graceful stop waits for requests.
   return Object.assign(app, { closeEventStreams: () => adminConsole.events?.close() });
 }
