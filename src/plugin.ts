@@ -155,6 +155,13 @@ export interface Provider {
   acceptsTokenIds?: boolean;
   /** Largest `n` the provider honours; default 1 (the core answers 400 `param: "n"` above it). */
   maxN?: number;
+  /**
+   * Whether the provider is handed OpenAI's own Chat Completions features that change what the
+   * answer is (`web_search_options`, `moderation`, `audio` and `modalities` with `"audio"`) and
+   * honours them (an OpenAI-compatible upstream). Without it the core refuses them (400 naming the
+   * field) rather than answer as if they had applied.
+   */
+  takesOpenAIFeatures?: boolean;
   /** Where this instance sends requests (a URL without credentials), shown by `ollaix check-config`. */
   origin?: string;
   /** Reported by `/health`; should be cheap. */

@@ -28,6 +28,23 @@ describe("rules the core checks before any plugin", () => {
     expect((await ask({ reasoning_effort: effort })).status).toBe(200);
   });
 
+  test.each([
+    [{ web_search_options: {} }, "web_search_options"],
+    [{ web_search_options: { search_context_size: "low" } }, "web_search_options"],
+    [{ moderation: { model: "omni-moderation-latest" } }, "moderation"],
+    [{ audio: { voice: "alloy", format: "wav" }, modalities: ["text", "audio"] }, "audio"],
+    [{ modalities: ["text", "audio"] }, "modalities"],
+  ])("OpenAI's own %p on a provider that does not take it (the dummy) → 400 naming %s, never an answer as if it applied", async (extra, param) => {
+    const response = await ask(extra);
+    expect(response.status).toBe(400);
+    expect((await json(response)).error).toMatchObject({ type: "invalid_request_error", param });
+  });
+
+  test("modalities text alone, and null features, pass", async () => {
+    expect((await ask({ modalities: ["text"] })).status).toBe(200);
+    expect((await ask({ web_search_options: null, moderation: null, audio: null })).status).toBe(200);
+  });
+
   test("tool_choice naming a listed tool, or auto/none without tools, passes", async () => {
     expect((await ask({ tools: [tool], tool_choice: { type: "function", function: { name: "get_weather" } } })).status).toBe(200);
     expect((await ask({ tool_choice: "auto" })).status).toBe(200);

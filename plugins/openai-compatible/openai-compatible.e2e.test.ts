@@ -93,6 +93,11 @@ describe("chat completions, non-stream", () => {
     expect((fake.requests[0]!.body as { model: string }).model).toBe("llama-3");
   });
 
+  test("OpenAI's own features (web search, moderation, audio) reach an OpenAI-compatible upstream as sent: its to honour or refuse", async () => {
+    await client.chat.completions.create({ model: "gpt-4o-mini", messages, web_search_options: { search_context_size: "low" }, modalities: ["text", "audio"], audio: { voice: "alloy", format: "wav" } });
+    expect(fake.requests.at(-1)!.body).toMatchObject({ web_search_options: { search_context_size: "low" }, modalities: ["text", "audio"], audio: { voice: "alloy", format: "wav" } });
+  });
+
   test("unknown extra fields reach the upstream untouched, at every level", async () => {
     const body = {
       model: "groq/llama-3",

@@ -37,6 +37,8 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
       }
     },
     maxN: MAX_N,
+    // An OpenAI-compatible server is sent the request as the client sent it: web search, moderation, audio are its to honour or refuse.
+    takesOpenAIFeatures: true,
     acceptsTokenIds: true,
 
     async chat(request: ChatRequest, ctx: RequestContext) {

@@ -359,6 +359,7 @@ export class Pipeline {
         param: "n",
       });
     }
+    if (provider.takesOpenAIFeatures !== true) assertNoOpenAIFeature(chat, provider.name);
     const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life, call.clientOptions);
     return { provider, ctx, scope, contextLength };
   }
@@ -445,4 +446,28 @@ interface Tracking {
   fallback?: boolean;
   /** A limited key's `x-ratelimit-*` headers, for the answer even when it is an error. */
   admissionHeaders?: Record<string, string>;
+}
+
+/**
+ * OpenAI's Chat Completions features that only an OpenAI upstream can honour and that change what
+ * the answer is: a web search, OpenAI's moderation, an audio answer. A provider that does not take
+ * them (`takesOpenAIFeatures`) would answer as if they had applied: a 400 naming the field instead
+ * (Responses and Anthropic refuse their own such features at the surface). Four property reads.
+ */
+function assertNoOpenAIFeature(chat: ChatRequest, provider: string): void {
+  const body = chat as { web_search_options?: unknown; moderation?: unknown; audio?: unknown; modalities?: unknown };
+  const field =
+    body.web_search_options != null
+      ? "web_search_options"
+      : body.moderation != null
+        ? "moderation"
+        : body.audio != null
+          ? "audio"
+          : Array.isArray(body.modalities) && body.modalities.includes("audio")
+            ? "modalities"
+            : undefined;
+  if (field === undefined) return;
+  throw new InvalidRequestError(`Invalid '${field}': OpenAI's ${field === "web_search_options" ? "web search" : field === "moderation" ? "moderation" : "audio output"} is not available for ${provider} models; send the request without it.`, {
+    param: field,
+  });
 }
