@@ -80,9 +80,12 @@ export function createApp(options: AppOptions) {
   const conversations = options.conversationStore ?? createConversationStore(config);
   // The WebSocket mode makes each of its messages a request of this app (set once the app exists).
   let handleRequest: (request: Request) => Promise<Response> = () => Promise.reject(new Error("the app is not built yet"));
+  const webSocket = responsesWebSocket(config, () => handleRequest);
   // Bun serves these paths itself, before Elysia: the console's page, then the hot routes (below).
   const serveRoutes: Record<string, unknown> = { ...adminConsole.pageRoutes };
-  const app = new Elysia({ name: "ollaix", serve: { routes: serveRoutes as never } })
+  // WebSocket limits are the server's (Bun reads them once): a message as large as a request body, and
+  // connections that wait between turns as long as Bun allows (960 s), as Codex's do.
+  const app = new Elysia({ name: "ollaix", serve: { routes: serveRoutes as never }, websocket: { maxPayloadLength: config.maxBodyBytes, idleTimeout: 960 } })
     .use(requestIds())
     .use(
       cors({
@@ -104,7 +107,7 @@ export function createApp(options: AppOptions) {
     .use(chatRoutes(deps))
     .use(responsesRoutes(deps, options.responseStore, options.backgroundRuns, conversations))
     .use(conversationRoutes(deps, conversations))
-    .use(responsesWebSocket(config, () => handleRequest))
+    .use(webSocket.routes)
     .use(messagesRoutes(deps))
     .use(ollamaRoutes(deps))
     .use(embeddingRoutes(deps))
@@ -112,5 +115,10 @@ export function createApp(options: AppOptions) {
   Object.assign(serveRoutes, fastRoutes(app.routes, { config, keys, errorResponse, exposeHeaders: EXPOSED_HEADERS }));
   handleRequest = (request) => app.handle(request);
   // Open console pages hold an event stream forever: ended before a graceful stop waits for requests.
-  return Object.assign(app, { closeEventStreams: () => adminConsole.events?.close() });
+  return Object.assign(app, {
+    closeEventStreams: () => {
+      adminConsole.events?.close();
+      webSocket.closeIdle();
+    },
+  });
 }

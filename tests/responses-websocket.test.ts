@@ -9,12 +9,13 @@ import type { ChatRequest } from "../src/kit.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
+import { slowPlugin } from "./helpers/slow-plugin.ts";
 
 const received: ChatRequest[] = [];
 let gw: TestGateway;
 let client: OpenAI;
 beforeAll(async () => {
-  gw = await startTestGateway({}, [dummy, toolPlugin(received)]);
+  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin([])]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
 });
 afterAll(() => gw.close());
@@ -104,6 +105,87 @@ describe("the openai SDK's ResponsesWS", () => {
     } finally {
       ws.close();
     }
+  });
+});
+
+/** A raw socket (Bun's own client) and the parsed messages it gets. */
+async function rawSocket(url: string, headers: Record<string, string> = {}): Promise<{ socket: WebSocket; events: Event[]; closed: Promise<number> }> {
+  const socket = new WebSocket(`${url.replace("http", "ws")}/v1/responses`, { headers } as never);
+  const events: Event[] = [];
+  socket.onmessage = (message) => events.push(JSON.parse(String(message.data)) as Event);
+  const closed = new Promise<number>((resolve) => (socket.onclose = (e) => resolve(e.code)));
+  await new Promise<void>((resolve, reject) => {
+    socket.onopen = () => resolve();
+    socket.onerror = () => reject(new Error("handshake refused"));
+  });
+  return { socket, events, closed };
+}
+const until = async (check: () => boolean, ms = 3000) => {
+  for (let waited = 0; !check() && waited < ms; waited += 10) await Bun.sleep(10);
+};
+
+describe("Codex's ways", () => {
+  test("generate: false (a warm-up) calls no model, answers an empty completed response, and the next turn continues it", async () => {
+    const ws = new ResponsesWS(client);
+    try {
+      const asked = received.length;
+      const warm = await createOver(ws, { model: "tool-model", instructions: "You are Codex.", input: [{ role: "user", content: "warm" }], store: false, generate: false });
+      expect(warm.map((e) => e.type)).toEqual(["response.created", "response.completed"]);
+      for (const event of warm) expectOpenAI("ResponseStreamEvent", event);
+      expect(warm.at(-1)!.response!.output).toEqual([]);
+      expect(received).toHaveLength(asked);
+      await createOver(ws, { model: "tool-model", previous_response_id: warm.at(-1)!.response!.id, input: [{ role: "user", content: "real" }], store: false });
+      expect(received.at(-1)!.messages.map((m) => m.content)).toEqual(["warm", "real"]);
+    } finally {
+      ws.close();
+    }
+  });
+
+  test("one lane's messages are answered in order (a slow first one before a quick second); response.processed needs no answer; a binary frame of JSON is read", async () => {
+    const { socket, events } = await rawSocket(gw.url);
+    try {
+      socket.send(JSON.stringify({ type: "response.create", model: "slow-model", input: "slow", max_output_tokens: 16 }));
+      socket.send(JSON.stringify({ type: "response.processed", response_id: "resp_x" }));
+      socket.send(new TextEncoder().encode(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "quick" })));
+      await until(() => events.filter((e) => e.type === "response.completed" || e.type === "error").length >= 1, 1500);
+      // The slow model streams until aborted: nothing of the second may come before the first ends.
+      expect(events.some((e) => e.type === "response.created" && e.response!.model === "dummy-model:1.0")).toBe(false);
+      expect(events.filter((e) => e.type === "error")).toEqual([]);
+    } finally {
+      socket.close();
+    }
+  });
+});
+
+describe("limits and shutdown", () => {
+  test("a page of an origin not listed in CORS_ALLOWED_ORIGINS cannot open a socket; a listed one can", async () => {
+    const listed = await startTestGateway({ CORS_ALLOWED_ORIGINS: "https://app.example" }, [dummy]);
+    try {
+      await expect(rawSocket(listed.url, { origin: "https://evil.example" })).rejects.toThrow("handshake refused");
+      const ok = await rawSocket(listed.url, { origin: "https://app.example" });
+      ok.socket.close();
+    } finally {
+      await listed.close();
+    }
+  });
+
+  test("a message larger than MAX_BODY_BYTES closes the socket (1009), as HTTP refuses such a body", async () => {
+    const small = await startTestGateway({ MAX_BODY_BYTES: "4000" }, [dummy]);
+    try {
+      const { socket, closed } = await rawSocket(small.url);
+      socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x".repeat(5000) }));
+      expect(await closed).toBe(1009);
+    } finally {
+      await small.close();
+    }
+  });
+
+  test("shutdown closes an idle socket at once (1001) instead of waiting out the grace", async () => {
+    const own = await startTestGateway({ SHUTDOWN_GRACE_MS: "5000" }, [dummy]);
+    const { closed } = await rawSocket(own.url);
+    await own.close();
+    // 1001 is the gateway's own goodbye: a socket left open would be cut when the grace ran out.
+    expect(await closed).toBe(1001);
   });
 });
 

@@ -108,7 +108,7 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
     choice.index ??= i;
     choice.delta ??= {};
     const delta = choice.delta as { reasoning?: unknown; reasoning_content?: unknown };
-    if (typeof delta.reasoning === "string" && delta.reasoning_content === undefined) delta.reasoning_content = delta.reasoning;
+    if (typeof delta.reasoning === "string" && delta.reasoning_content == null) delta.reasoning_content = delta.reasoning;
     // null means "not finished yet" in a chunk; only a real reason is mapped.
     if (typeof choice.finish_reason === "string") choice.finish_reason = mapFinishReason(choice.finish_reason);
   });
@@ -204,7 +204,7 @@ function withoutCoreFields(body: object): Record<string, unknown> {
  */
 function withReasoningContent<M>(message: M): M {
   const m = message as { reasoning?: unknown; reasoning_content?: unknown } | undefined;
-  return m && typeof m.reasoning === "string" && m.reasoning_content === undefined ? ({ ...m, reasoning_content: m.reasoning } as M) : message;
+  return m && typeof m.reasoning === "string" && m.reasoning_content == null ? ({ ...m, reasoning_content: m.reasoning } as M) : message;
 }
 
 /**
@@ -220,7 +220,7 @@ class ToolCallIndexes {
   assign(choice: number, call: { index?: number; id?: string }): void {
     let state = this.#choices.get(choice);
     if (!state) this.#choices.set(choice, (state = { next: 0, last: 0, byId: new Map() }));
-    const id = call.id;
+    const id = call.id || undefined; // an empty id is none
     let index = id ? state.byId.get(id) : state.last;
     if (index === undefined || (id === undefined && state.next === 0)) {
       index = state.next++;

@@ -32,7 +32,7 @@ type Hint = "prompt_cache_key" | "prompt_cache_retention" | "prompt_cache_option
  * retention, a cache mode) is the client's to see refused, never dropped.
  */
 const UNKNOWN_FIELD = /unsupported|not supported|unrecogni[sz]ed|unknown (?:field|parameter|argument|property|name)|extra (?:inputs|fields)|not permitted/i;
-const REFUSED_VALUE = /invalid value|value|must be one of|is not one of/i;
+const REFUSED_VALUE = /invalid value|unsupported value|must be one of|is not one of/i;
 
 const hint = (field: Hint): RefusableFeature<ChatRequest> => ({
   note: `upstream takes no ${field}; asking it without`,

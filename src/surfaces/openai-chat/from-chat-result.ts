@@ -13,7 +13,7 @@ export const usageOf = (tokens: TokenUsage): Usage => ({ prompt_tokens: tokens.i
  */
 export function toChatCompletion(result: ChatResult, model: string, tokens?: TokenUsage): ChatCompletion {
   const { id, choices, ...rest } = result;
-  if (rest.usage === undefined && tokens !== undefined) rest.usage = usageOf(tokens);
+  if (rest.usage == null && tokens !== undefined) rest.usage = usageOf(tokens);
   return {
     id: id?.startsWith("chatcmpl-") ? id : randomId("chatcmpl-"),
     object: "chat.completion",

@@ -11,7 +11,7 @@ const PREFIX = "ollaix.compaction.v1.";
 export const sealSummary = (summary: string): string => sealText(PREFIX, summary);
 
 /** The summary a compaction item of this gateway's making holds; undefined for any other content (OpenAI's own, or damaged). */
-export const openSummary = (content: string): string | undefined => unsealText(PREFIX, content);
+export const openSummary = (content: string): string | undefined => unsealText(PREFIX, content, "summary"); // `summary`: the first builds' items
 
 /** What the model is asked, after the conversation, to make a compaction's summary. */
 export const COMPACTION_PROMPT =

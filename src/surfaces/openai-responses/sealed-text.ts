@@ -8,12 +8,12 @@ export function sealText(prefix: string, text: string): string {
   return prefix + Buffer.from(JSON.stringify({ text }), "utf8").toString("base64url");
 }
 
-/** The text of content sealed with `prefix`; undefined for any other content (OpenAI's own, or damaged). */
-export function unsealText(prefix: string, content: string): string | undefined {
+/** The text of content sealed with `prefix` (under `text`, or an earlier build's `field`); undefined for any other content (OpenAI's own, or damaged). */
+export function unsealText(prefix: string, content: string, field = "text"): string | undefined {
   if (!content.startsWith(prefix)) return undefined;
   try {
-    const value: unknown = JSON.parse(Buffer.from(content.slice(prefix.length), "base64url").toString("utf8"));
-    const text = (value as { text?: unknown } | null)?.text;
+    const value = JSON.parse(Buffer.from(content.slice(prefix.length), "base64url").toString("utf8")) as Record<string, unknown> | null;
+    const text = value?.text ?? value?.[field];
     return typeof text === "string" ? text : undefined;
   } catch {
     return undefined;

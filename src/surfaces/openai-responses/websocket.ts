@@ -1,110 +1,211 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config.ts";
+import { randomId, nowSeconds } from "../../ids.ts";
 import { parseSse } from "../../sse-parse.ts";
 
 /**
  * OpenAI Responses' WebSocket mode (`wss://…/v1/responses`: Codex's preferred transport, the openai
  * SDK's `ResponsesWS`, the Agents SDK's WebSocket sessions). Each `response.create` message is the
  * body of a `POST /v1/responses` with `stream` implied: it is made as that request (through the same
- * app, with the connection's own credentials, so keys, limits, metrics and logs are the route's),
- * and its stream events go back as text messages, carrying the message's `stream_id` if it had one;
- * a refusal is an `error` message with its `status`. Responses run side by side; a connection that
- * closes aborts its own.
+ * app, with the handshake's headers, so keys, limits, metrics and logs are the route's), and its
+ * stream events go back as text messages, carrying the message's `stream_id` if it had one; a refusal
+ * is an `error` message with its `status`. Messages of one lane (one `stream_id`, or none) run one
+ * after another, in order; lanes run side by side. A closing connection aborts its own responses.
  *
  * As OpenAI's WebSocket mode does, the connection remembers its latest `store: false` response: a
  * `previous_response_id` naming it continues it (its input and output before the new input), though
- * nothing was stored. `background` is refused, as OpenAI refuses it there.
+ * nothing was stored. `generate: false` (a warm-up: Codex sends one with its tools and instructions)
+ * answers an empty completed response without calling a model, and is remembered the same way.
+ * `background` is refused, as OpenAI refuses it there.
  */
 
 type Handle = (request: Request) => Promise<Response>;
+type WsError = { type: string; message: string; param: string | null; code: string | null };
 
-/** A connection's own state: its responses in flight, and its latest `store: false` response. */
+/** A connection's own state: its responses in flight, its lanes' queues, its latest `store: false` response. */
 interface Connection {
+  id: string;
   inFlight: Set<AbortController>;
+  lanes: Map<string, Promise<void>>;
   last?: { id: string; items: unknown[] };
+  /** Resolves when a full send buffer has drained. */
+  drained?: () => void;
+  close(code: number, reason: string): void;
 }
 
-/** The headers of the connection's handshake that the requests it makes carry (credentials, a client's own ids). */
-const FORWARDED = ["authorization", "x-api-key", "anthropic-version", "openai-organization", "openai-project", "user-agent", "traceparent", "tracestate"];
+/** Handshake headers that are the connection's, not a request's. */
+const NOT_FORWARDED = new Set(["host", "connection", "upgrade", "content-length", "content-type", "transfer-encoding", "origin"]);
+/** Client messages that need no answer (Codex's acknowledgement of a finished response). */
+const IGNORED = new Set(["response.processed"]);
 
 const asItems = (input: unknown): unknown[] => (input === undefined || input === null ? [] : Array.isArray(input) ? input : [{ role: "user", content: input }]);
+const sizeOf = (items: unknown[]) => JSON.stringify(items).length;
 
-export function responsesWebSocket(config: Pick<Config, "maxBodyBytes">, handle: () => Handle) {
+export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins">, handle: () => Handle) {
   const connections = new Map<string, Connection>();
 
-  return new Elysia({ name: "ollaix:responses-ws" }).ws("/v1/responses", {
+  const routes = new Elysia({ name: "ollaix:responses-ws" }).ws("/v1/responses", {
     // An OpenAPI document has no WebSocket operations: the README describes the mode.
     detail: { hide: true },
-    maxPayloadLength: config.maxBodyBytes,
-    idleTimeout: 960, // the longest Bun takes (s): a connection between turns waits, as Codex's do
+    // A page of another origin may not use the API through a socket either, when origins are listed.
+    beforeHandle({ request, set }) {
+      const origin = request.headers.get("origin");
+      if (origin === null || config.corsAllowedOrigins === "*" || config.corsAllowedOrigins.includes(origin)) return;
+      set.status = 403;
+      return { error: { message: `The origin '${origin}' may not use this gateway.`, type: "invalid_request_error", param: null, code: "origin_not_allowed" } };
+    },
     open(ws) {
-      connections.set(ws.id, { inFlight: new Set() });
+      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), close: (code, reason) => ws.close(code, reason) });
     },
     close(ws) {
       const connection = connections.get(ws.id);
       connections.delete(ws.id);
+      connection?.drained?.();
       for (const controller of connection?.inFlight ?? []) controller.abort();
     },
-    async message(ws, message) {
+    drain(ws) {
+      connections.get(ws.id)?.drained?.();
+    },
+    message(ws, message) {
       const connection = connections.get(ws.id);
       if (!connection) return;
-      const send = (event: Record<string, unknown>) => void ws.send(JSON.stringify(event));
-      const event = (typeof message === "string" ? safeParse(message) : message) as Record<string, unknown> | undefined;
-      const streamId = typeof event?.stream_id === "string" ? event.stream_id : undefined;
-      const refuse = (status: number, error: { type: string; message: string; param: string | null; code: string | null }) =>
-        send({ type: "error", status, error, ...(streamId === undefined ? {} : { stream_id: streamId }) });
-      if (typeof event !== "object" || event === null || Array.isArray(event)) {
-        return refuse(400, { type: "invalid_request_error", message: "Expected a JSON object with a type.", param: null, code: null });
-      }
-      if (event.type !== "response.create") {
-        return refuse(400, { type: "invalid_request_error", message: `Invalid 'type': unknown event type '${String(event.type)}'; this gateway takes response.create.`, param: "type", code: null });
-      }
-      const { type: _type, stream_id: _streamId, ...params } = event;
-      if (params.background === true) return refuse(400, { type: "invalid_request_error", message: "Invalid 'background': background responses are not supported over WebSocket.", param: "background", code: null });
-      // The connection's latest store: false response, continued as OpenAI's WebSocket mode does.
-      if (connection.last !== undefined && params.previous_response_id === connection.last.id) {
-        params.input = [...connection.last.items, ...asItems(params.input)];
-        delete params.previous_response_id;
-      }
-      const controller = new AbortController();
-      connection.inFlight.add(controller);
-      try {
-        const headers = new Headers({ "content-type": "application/json" });
-        const handshake = (ws.data as { request: Request }).request.headers;
-        for (const name of FORWARDED) {
-          const value = handshake.get(name);
-          if (value !== null) headers.set(name, value);
-        }
-        const request = new Request("http://ollaix.internal/v1/responses", { method: "POST", headers, body: JSON.stringify({ ...params, stream: true }), signal: controller.signal });
-        const answer = await handle()(request);
-        if (!answer.headers.get("content-type")?.startsWith("text/event-stream")) {
-          const body = (await answer.json().catch(() => undefined)) as { error?: { type: string; message: string; param: string | null; code: string | null } } | undefined;
-          return refuse(answer.status, body?.error ?? { type: "api_error", message: "The request failed.", param: null, code: null });
-        }
-        const suffix = streamId === undefined ? "" : `,"stream_id":${JSON.stringify(streamId)}}`;
-        for await (const sse of parseSse(answer.body!)) {
-          if (controller.signal.aborted) break;
-          ws.send(suffix === "" ? sse.data : sse.data.slice(0, -1) + suffix);
-          if (sse.event === "response.completed" || sse.event === "response.incomplete") {
-            const response = (JSON.parse(sse.data) as { response: { id: string; store: boolean; output: unknown[] } }).response;
-            // Remembered only when nothing was stored: a stored one is continued from the store, as over HTTP.
-            connection.last = response.store ? undefined : { id: response.id, items: [...asItems(params.input), ...response.output] };
-          }
-        }
-      } catch (error) {
-        if (!controller.signal.aborted) refuse(500, { type: "api_error", message: "The server had an error while processing your request.", param: null, code: "internal_error" });
-        void error;
-      } finally {
-        connection.inFlight.delete(controller);
-      }
+      const event = parse(message);
+      const lane = typeof event?.stream_id === "string" ? event.stream_id : "";
+      // One lane's messages one after another, in the order they came.
+      const previous = connection.lanes.get(lane) ?? Promise.resolve();
+      const next = previous.then(() => respond(ws as unknown as Socket, connection, event, lane));
+      connection.lanes.set(lane, next);
+      void next.finally(() => {
+        if (connection.lanes.get(lane) === next) connection.lanes.delete(lane);
+      });
     },
   });
+
+  interface Socket {
+    send(data: string): number;
+    data: { request: Request };
+  }
+
+  async function respond(ws: Socket, connection: Connection, event: Record<string, unknown> | undefined, lane: string): Promise<void> {
+    const tag = lane === "" ? "" : `,"stream_id":${JSON.stringify(lane)}}`;
+    /** A send that waits while the socket's buffer is full (the stream then slows the provider, as over HTTP). */
+    const send = async (text: string) => {
+      if (!connections.has(connection.id)) return;
+      if (ws.send(tag === "" ? text : text.slice(0, -1) + tag) === -1) await new Promise<void>((resolve) => (connection.drained = resolve));
+    };
+    const refuse = (status: number, error: WsError) => send(JSON.stringify({ type: "error", status, error }));
+    if (event === undefined) return refuse(400, { type: "invalid_request_error", message: "Expected a JSON object with a type.", param: null, code: null });
+    if (IGNORED.has(String(event.type))) return;
+    if (event.type !== "response.create") {
+      return refuse(400, { type: "invalid_request_error", message: `Invalid 'type': unknown event type '${String(event.type)}'; this gateway takes response.create.`, param: "type", code: null });
+    }
+    const { type: _type, stream_id: _lane, generate, ...params } = event;
+    if (params.background === true) return refuse(400, { type: "invalid_request_error", message: "Invalid 'background': background responses are not supported over WebSocket.", param: "background", code: null });
+    // The connection's latest store: false response, continued as OpenAI's WebSocket mode does.
+    const remembered = connection.last;
+    if (remembered !== undefined && params.previous_response_id === remembered.id) {
+      params.input = [...remembered.items, ...asItems(params.input)];
+      delete params.previous_response_id;
+    }
+    if (generate === false) return warmUp(send, connection, params);
+    const controller = new AbortController();
+    connection.inFlight.add(controller);
+    try {
+      const headers = new Headers({ "content-type": "application/json" });
+      ws.data.request.headers.forEach((value, name) => {
+        if (!NOT_FORWARDED.has(name) && !name.startsWith("sec-websocket-")) headers.set(name, value);
+      });
+      const request = new Request("http://ollaix.internal/v1/responses", { method: "POST", headers, body: JSON.stringify({ ...params, stream: true }), signal: controller.signal });
+      const answer = await handle()(request);
+      if (!answer.headers.get("content-type")?.startsWith("text/event-stream")) {
+        connection.last = undefined; // as OpenAI drops it on an error
+        const body = (await answer.json().catch(() => undefined)) as { error?: WsError } | undefined;
+        return await refuse(answer.status, body?.error ?? { type: "api_error", message: "The request failed.", param: null, code: null });
+      }
+      for await (const sse of parseSse(answer.body!)) {
+        if (controller.signal.aborted) break;
+        await send(sse.data);
+        if (sse.event === "response.completed" || sse.event === "response.incomplete") remember(connection, params, (JSON.parse(sse.data) as { response: Ended }).response);
+        else if (sse.event === "response.failed") connection.last = undefined;
+      }
+    } catch {
+      if (!controller.signal.aborted) await refuse(500, { type: "api_error", message: "The server had an error while processing your request.", param: null, code: "internal_error" });
+    } finally {
+      connection.inFlight.delete(controller);
+    }
+  }
+
+  interface Ended {
+    id: string;
+    store: boolean;
+    output: unknown[];
+  }
+
+  /**
+   * Remembers a `store: false` response for the next `previous_response_id` (a stored one is
+   * continued from the store, as over HTTP). A history larger than a request may be is forgotten:
+   * continuing it would be refused as too large anyway, and a connection holds no more than that.
+   */
+  function remember(connection: Connection, params: Record<string, unknown>, response: Ended): void {
+    if (response.store) return void (connection.last = undefined);
+    const items = [...asItems(params.input), ...response.output];
+    connection.last = sizeOf(items) <= config.maxBodyBytes ? { id: response.id, items } : undefined;
+  }
+
+  /** `generate: false`: a response that generated nothing, remembered for the next turn (OpenAI's warm-up). */
+  async function warmUp(send: (text: string) => Promise<void>, connection: Connection, params: Record<string, unknown>): Promise<void> {
+    const response = {
+      id: randomId("resp_"),
+      object: "response",
+      created_at: nowSeconds(),
+      status: "completed",
+      completed_at: nowSeconds(),
+      error: null,
+      incomplete_details: null,
+      instructions: typeof params.instructions === "string" ? params.instructions : null,
+      max_output_tokens: null,
+      model: String(params.model ?? ""),
+      output: [],
+      parallel_tool_calls: params.parallel_tool_calls !== false,
+      previous_response_id: null,
+      reasoning: { effort: null, summary: null },
+      store: false,
+      temperature: null,
+      text: { format: { type: "text" } },
+      tool_choice: "auto",
+      tools: [],
+      top_p: null,
+      truncation: "disabled",
+      usage: { input_tokens: 0, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 },
+      metadata: {},
+    };
+    await send(JSON.stringify({ type: "response.created", response: { ...response, status: "in_progress", completed_at: null, usage: undefined }, sequence_number: 0 }));
+    await send(JSON.stringify({ type: "response.completed", response, sequence_number: 1 }));
+    remember(connection, params, { id: response.id, store: false, output: [] });
+  }
+
+  return {
+    routes,
+    /** Shutdown: idle connections close now (1001, going away); ones with a response in flight once it has ended. */
+    closeIdle(): void {
+      for (const connection of connections.values()) {
+        if (connection.inFlight.size === 0) connection.close(1001, "server shutting down");
+        else void Promise.all(connection.lanes.values()).then(() => connection.close(1001, "server shutting down"));
+      }
+    },
+  };
 }
 
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+/** A client message as an object: text (or a binary frame of text) holding JSON, which Elysia may have parsed already. */
+function parse(message: unknown): Record<string, unknown> | undefined {
+  let value = message;
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) value = new TextDecoder().decode(value);
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
   }
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
