@@ -3,6 +3,7 @@ import type { MappedError } from "../../error-response.ts";
 import type { ChunkResult } from "../../plugin.ts";
 import { expectOpenAI } from "../../testing/openai-schema.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
+import { checkedEvents } from "../../testing/responses-events.ts";
 import { openSummary } from "./compaction.ts";
 import { responseFrame } from "./response-frame.ts";
 import { Stream } from "openai/streaming";
@@ -17,17 +18,7 @@ function run(chunks: ChunkResult[], opts: { fail?: MappedError } = {}) {
   let text = encoder.start();
   for (const chunk of chunks) expect(encoder.chunk(chunk)).toBe(""); // chunks within 5 s of each other: nothing
   text += opts.fail ? encoder.error(opts.fail) : encoder.end({ input: 40, output: 9, reasoning: 0 });
-  const events = text
-    .slice(0, -2)
-    .split("\n\n")
-    .map((block, i) => {
-      const [eventLine, dataLine] = block.split("\n");
-      const data = JSON.parse(dataLine!.slice("data: ".length));
-      expect(eventLine).toBe(`event: ${data.type}`);
-      expect(data.sequence_number).toBe(i);
-      expectOpenAI("ResponseStreamEvent", data);
-      return data;
-    });
+  const events = checkedEvents(text);
   return { events, types: events.map((e) => e.type as string), finished };
 }
 

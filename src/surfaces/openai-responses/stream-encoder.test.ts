@@ -5,6 +5,7 @@ import { expectOpenAI } from "../../testing/openai-schema.ts";
 import { responseFrame } from "./response-frame.ts";
 import type { ResponseObject } from "./response-schema.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
+import { checkedEvents } from "../../testing/responses-events.ts";
 
 const frame = () => responseFrame({ model: "m", input: "x" }, "resp_test", 1700000000);
 
@@ -15,21 +16,11 @@ function run(chunks: ChunkResult[], opts: { fail?: MappedError } = {}) {
   let text = encoder.start();
   for (const chunk of chunks) text += encoder.chunk(chunk);
   text += opts.fail ? encoder.error(opts.fail) : encoder.end({ input: 5, output: 7, reasoning: 2 });
-  expect(text.endsWith("\n\n")).toBe(true);
-  const events = text
-    .slice(0, -2)
-    .split("\n\n")
-    .map((block, i) => {
-      const [eventLine, dataLine, ...rest] = block.split("\n");
-      expect(rest).toEqual([]);
-      const data = JSON.parse(dataLine!.slice("data: ".length));
-      expect(eventLine).toBe(`event: ${data.type}`);
-      expect(data.sequence_number).toBe(i);
-      expectOpenAI("ResponseStreamEvent", data);
-      return data;
-    });
+  const events = checkedEvents(text);
   return { events, types: events.map((e) => e.type as string), finished };
 }
+
+
 
 const text = (content: string): ChunkResult => ({ choices: [{ index: 0, delta: { content } }] });
 const finish = (reason: "stop" | "length" | "tool_calls"): ChunkResult => ({ choices: [{ index: 0, delta: {}, finish_reason: reason }] });
