@@ -89,6 +89,35 @@ describe("the openai SDK's ResponsesWS", () => {
     }
   });
 
+  test("each lane remembers its own latest store: false response, and another lane may fork from it", async () => {
+    const ws = new ResponsesWS(client);
+    ws.on("error", () => undefined); // the stale continuation's error event below
+    try {
+      const turn = async (lane: string, input: string, previous?: string) => {
+        const events = await createOver(ws, { model: "tool-model", input: [{ role: "user", content: input }], store: false, stream_id: lane, ...(previous ? { previous_response_id: previous } : {}) });
+        expect(events.at(-1)!.type).toBe("response.completed");
+        return events.at(-1)!.response!.id;
+      };
+      const [a1, b1] = await Promise.all([turn("lane-a", "a1"), turn("lane-b", "b1")]);
+      // lane-b's response did not make the connection forget lane-a's, nor the other way round.
+      await turn("lane-a", "a2", a1);
+      const userTurns = () => received.at(-1)!.messages.filter((m) => m.role === "user").map((m) => m.content);
+      expect(userTurns()).toEqual(["a1", "a2"]);
+      const b2 = await turn("lane-b", "b2", b1);
+      expect(userTurns()).toEqual(["b1", "b2"]);
+      // A fork: a new lane continues lane-b's latest response; lane-b still has it.
+      await turn("lane-c", "c1", b2);
+      expect(userTurns()).toEqual(["b1", "b2", "c1"]);
+      await turn("lane-b", "b3", b2);
+      expect(userTurns()).toEqual(["b1", "b2", "b3"]);
+      // Each lane keeps its latest only: lane-a's first response was replaced by its second.
+      const stale = await createOver(ws, { model: "tool-model", input: "again", store: false, stream_id: "lane-a", previous_response_id: a1 });
+      expect(stale.at(-1)).toMatchObject({ type: "error", status: 400, error: { param: "previous_response_id", code: "previous_response_not_found" } });
+    } finally {
+      ws.close();
+    }
+  });
+
   test("refusals are error events with the status and OpenAI's error: an unknown model, bad input, background, an unknown event", async () => {
     const ws = new ResponsesWS(client);
     try {
@@ -176,6 +205,30 @@ describe("limits and shutdown", () => {
       socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x".repeat(5000) }));
       expect(await closed).toBe(1009);
     } finally {
+      await small.close();
+    }
+  });
+
+  test("what a connection remembers is MAX_BODY_BYTES of history in all: the lane remembered longest ago is forgotten first", async () => {
+    const small = await startTestGateway({ MAX_BODY_BYTES: "4000" }, [dummy]);
+    const ws = new ResponsesWS(new OpenAI({ baseURL: `${small.url}/v1`, apiKey: "x", maxRetries: 0 }));
+    ws.on("error", () => undefined); // the forgotten continuation's error event below
+    try {
+      // Each history is ~1,500 bytes: two fit in 4,000, a third pushes the oldest out.
+      const turn = async (lane: string, previous?: string) => {
+        const events = await createOver(ws, { model: "dummy-model:1.0", input: "x".repeat(1200), max_output_tokens: 16, store: false, stream_id: lane, ...(previous ? { previous_response_id: previous } : {}) });
+        return events.at(-1)!;
+      };
+      const a = (await turn("a")).response!.id;
+      const b = (await turn("b")).response!.id;
+      const c = (await turn("c")).response!.id;
+      expect(await turn("a2", a)).toMatchObject({ type: "error", error: { code: "previous_response_not_found" } });
+      // The cut answers end incomplete (max_output_tokens), and are remembered as completed ones are.
+      expect((await turn("b2", b)).type).toBe("response.incomplete");
+      // b2's history (~2,800 bytes, b's and its own turn) made room by forgetting b's and then c's.
+      expect(await turn("c2", c)).toMatchObject({ type: "error", error: { code: "previous_response_not_found" } });
+    } finally {
+      ws.close();
       await small.close();
     }
   });

@@ -12,9 +12,10 @@ import { parseSse } from "../../sse-parse.ts";
  * is an `error` message with its `status`. Messages of one lane (one `stream_id`, or none) run one
  * after another, in order; lanes run side by side. A closing connection aborts its own responses.
  *
- * As OpenAI's WebSocket mode does, the connection remembers its latest `store: false` response: a
- * `previous_response_id` naming it continues it (its input and output before the new input), though
- * nothing was stored. `generate: false` (a warm-up: Codex sends one with its tools and instructions)
+ * As OpenAI's WebSocket mode does, the connection remembers its latest `store: false` response, one
+ * per lane: a `previous_response_id` naming it continues it (its input and output before the new
+ * input), though nothing was stored, on its own lane or on another (a fork onto a new stream). What
+ * a connection remembers is at most MAX_BODY_BYTES of history, the lanes used last kept first. `generate: false` (a warm-up: Codex sends one with its tools and instructions)
  * answers an empty completed response without calling a model, and is remembered the same way.
  * `background` is refused, as OpenAI refuses it there.
  */
@@ -22,12 +23,20 @@ import { parseSse } from "../../sse-parse.ts";
 type Handle = (request: Request) => Promise<Response>;
 type WsError = { type: string; message: string; param: string | null; code: string | null };
 
-/** A connection's own state: its responses in flight, its lanes' queues, its latest `store: false` response. */
+/** A `store: false` response kept for the next `previous_response_id`: its input and output, and their size. */
+interface Remembered {
+  id: string;
+  items: unknown[];
+  bytes: number;
+}
+
+/** A connection's own state: its responses in flight, its lanes' queues, each lane's latest `store: false` response. */
 interface Connection {
   id: string;
   inFlight: Set<AbortController>;
   lanes: Map<string, Promise<void>>;
-  last?: { id: string; items: unknown[] };
+  /** By lane, the lane remembered last at the end. */
+  remembered: Map<string, Remembered>;
   /** Resolves when a full send buffer has drained. */
   drained?: () => void;
   close(code: number, reason: string): void;
@@ -40,6 +49,8 @@ const IGNORED = new Set(["response.processed"]);
 
 const asItems = (input: unknown): unknown[] => (input === undefined || input === null ? [] : Array.isArray(input) ? input : [{ role: "user", content: input }]);
 const sizeOf = (items: unknown[]) => JSON.stringify(items).length;
+/** Lanes a connection remembers a response for, at most. */
+const MAX_REMEMBERED = 64;
 
 export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins">, handle: () => Handle) {
   const connections = new Map<string, Connection>();
@@ -55,7 +66,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       return { error: { message: `The origin '${origin}' may not use this gateway.`, type: "invalid_request_error", param: null, code: "origin_not_allowed" } };
     },
     open(ws) {
-      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), close: (code, reason) => ws.close(code, reason) });
+      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), close: (code, reason) => ws.close(code, reason) });
     },
     close(ws) {
       const connection = connections.get(ws.id);
@@ -101,13 +112,13 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     }
     const { type: _type, stream_id: _lane, generate, ...params } = event;
     if (params.background === true) return refuse(400, { type: "invalid_request_error", message: "Invalid 'background': background responses are not supported over WebSocket.", param: "background", code: null });
-    // The connection's latest store: false response, continued as OpenAI's WebSocket mode does.
-    const remembered = connection.last;
-    if (remembered !== undefined && params.previous_response_id === remembered.id) {
+    // A lane's latest store: false response (this lane's, or another's: a fork), continued as OpenAI's WebSocket mode does.
+    const remembered = typeof params.previous_response_id === "string" ? rememberedById(connection, params.previous_response_id) : undefined;
+    if (remembered !== undefined) {
       params.input = [...remembered.items, ...asItems(params.input)];
       delete params.previous_response_id;
     }
-    if (generate === false) return warmUp(send, connection, params);
+    if (generate === false) return warmUp(send, connection, lane, params);
     const controller = new AbortController();
     connection.inFlight.add(controller);
     try {
@@ -118,15 +129,15 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       const request = new Request("http://ollaix.internal/v1/responses", { method: "POST", headers, body: JSON.stringify({ ...params, stream: true }), signal: controller.signal });
       const answer = await handle()(request);
       if (!answer.headers.get("content-type")?.startsWith("text/event-stream")) {
-        connection.last = undefined; // as OpenAI drops it on an error
+        connection.remembered.delete(lane); // as OpenAI drops it on an error
         const body = (await answer.json().catch(() => undefined)) as { error?: WsError } | undefined;
         return await refuse(answer.status, body?.error ?? { type: "api_error", message: "The request failed.", param: null, code: null });
       }
       for await (const sse of parseSse(answer.body!)) {
         if (controller.signal.aborted) break;
         await send(sse.data);
-        if (sse.event === "response.completed" || sse.event === "response.incomplete") remember(connection, params, (JSON.parse(sse.data) as { response: Ended }).response);
-        else if (sse.event === "response.failed") connection.last = undefined;
+        if (sse.event === "response.completed" || sse.event === "response.incomplete") remember(connection, lane, params, (JSON.parse(sse.data) as { response: Ended }).response);
+        else if (sse.event === "response.failed") connection.remembered.delete(lane);
       }
     } catch {
       if (!controller.signal.aborted) await refuse(500, { type: "api_error", message: "The server had an error while processing your request.", param: null, code: "internal_error" });
@@ -142,18 +153,35 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
   }
 
   /**
-   * Remembers a `store: false` response for the next `previous_response_id` (a stored one is
+   * Remembers a lane's `store: false` response for the next `previous_response_id` (a stored one is
    * continued from the store, as over HTTP). A history larger than a request may be is forgotten:
-   * continuing it would be refused as too large anyway, and a connection holds no more than that.
+   * continuing it would be refused as too large anyway. A connection holds no more than that in all:
+   * the lanes remembered longest ago are forgotten first.
    */
-  function remember(connection: Connection, params: Record<string, unknown>, response: Ended): void {
-    if (response.store) return void (connection.last = undefined);
+  function remember(connection: Connection, lane: string, params: Record<string, unknown>, response: Ended): void {
+    const kept = connection.remembered;
+    kept.delete(lane);
+    if (response.store) return;
     const items = [...asItems(params.input), ...response.output];
-    connection.last = sizeOf(items) <= config.maxBodyBytes ? { id: response.id, items } : undefined;
+    const bytes = sizeOf(items);
+    if (bytes > config.maxBodyBytes) return;
+    let total = bytes;
+    for (const other of kept.values()) total += other.bytes;
+    for (const [other, entry] of kept) {
+      if (total <= config.maxBodyBytes && kept.size < MAX_REMEMBERED) break;
+      kept.delete(other);
+      total -= entry.bytes;
+    }
+    kept.set(lane, { id: response.id, items, bytes });
+  }
+
+  function rememberedById(connection: Connection, id: string): Remembered | undefined {
+    for (const entry of connection.remembered.values()) if (entry.id === id) return entry;
+    return undefined;
   }
 
   /** `generate: false`: a response that generated nothing, remembered for the next turn (OpenAI's warm-up). */
-  async function warmUp(send: (text: string) => Promise<void>, connection: Connection, params: Record<string, unknown>): Promise<void> {
+  async function warmUp(send: (text: string) => Promise<void>, connection: Connection, lane: string, params: Record<string, unknown>): Promise<void> {
     const response = {
       id: randomId("resp_"),
       object: "response",
@@ -181,7 +209,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     };
     await send(JSON.stringify({ type: "response.created", response: { ...response, status: "in_progress", completed_at: null, usage: undefined }, sequence_number: 0 }));
     await send(JSON.stringify({ type: "response.completed", response, sequence_number: 1 }));
-    remember(connection, params, { id: response.id, store: false, output: [] });
+    remember(connection, lane, params, { id: response.id, store: false, output: [] });
   }
 
   return {
