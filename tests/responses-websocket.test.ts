@@ -170,6 +170,54 @@ describe("Codex's ways", () => {
     }
   });
 
+  test("response.steer gets response.steer.failed with its input back, on the target's lane: steering_not_supported while the response runs, then OpenAI's other codes", async () => {
+    const { socket, events } = await rawSocket(gw.url);
+    type Failed = { type: string; stream_id?: string; steer: { input: unknown; previous_response_id: string }; error: { type: string; code: string } };
+    const failures = () => events.filter((e) => e.type === "response.steer.failed") as unknown as Failed[];
+    try {
+      socket.send(JSON.stringify({ type: "response.create", model: "slow-model", input: "write on", stream_id: "main" }));
+      await until(() => events.some((e) => e.type === "response.created"));
+      const running = events.find((e) => e.type === "response.created")!.response!.id;
+      const input = [{ type: "message", role: "user", content: "Actually, stop at ten." }];
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: running, input }));
+      await until(() => failures().length === 1);
+      expect(failures()[0]).toEqual({
+        type: "response.steer.failed",
+        sequence_number: 0,
+        stream_id: "main",
+        steer: { input, previous_response_id: running },
+        error: { type: "invalid_request_error", code: "steering_not_supported", message: expect.any(String) },
+      } as never);
+      // The steered response runs on, unchanged.
+      const deltas = events.filter((e) => e.type === "response.output_text.delta").length;
+      await until(() => events.filter((e) => e.type === "response.output_text.delta").length > deltas);
+      expect(events.filter((e) => e.type === "response.output_text.delta").length).toBeGreaterThan(deltas);
+
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: "resp_elsewhere", input: "hi" }));
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: running }));
+      await until(() => failures().length === 3);
+      expect(failures().slice(1).map((f) => [f.error.code, f.stream_id])).toEqual([
+        ["response_not_found", undefined],
+        // Its target is available: the failure comes on its lane.
+        ["invalid_input", "main"],
+      ]);
+    } finally {
+      socket.close();
+    }
+    // A response that has ended takes no steer either.
+    const other = await rawSocket(gw.url);
+    try {
+      other.socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "Hi" }));
+      await until(() => other.events.some((e) => e.type === "response.completed"));
+      const done = other.events.find((e) => e.type === "response.completed")!.response!.id;
+      other.socket.send(JSON.stringify({ type: "response.steer", previous_response_id: done, input: "more" }));
+      await until(() => other.events.some((e) => e.type === "response.steer.failed"));
+      expect(other.events.find((e) => e.type === "response.steer.failed")).toMatchObject({ steer: { input: "more", previous_response_id: done }, error: { code: "response_already_completed" } });
+    } finally {
+      other.socket.close();
+    }
+  });
+
   test("one lane's messages are answered in order (a slow first one before a quick second); response.processed needs no answer; a binary frame of JSON is read", async () => {
     const { socket, events } = await rawSocket(gw.url);
     try {

@@ -18,6 +18,10 @@ import { parseSse } from "../../sse-parse.ts";
  * a connection remembers is at most MAX_BODY_BYTES of history, the lanes used last kept first. `generate: false` (a warm-up: Codex sends one with its tools and instructions)
  * answers an empty completed response without calling a model, and is remembered the same way.
  * `background` is refused, as OpenAI refuses it there.
+ *
+ * `response.steer` (input queued for a response in flight) is answered `response.steer.failed`
+ * with the input given back, as OpenAI answers for a model that cannot be steered: the client sends
+ * it with its next `response.create` instead.
  */
 
 type Handle = (request: Request) => Promise<Response>;
@@ -37,6 +41,9 @@ interface Connection {
   lanes: Map<string, Promise<void>>;
   /** By lane, the lane remembered last at the end. */
   remembered: Map<string, Remembered>;
+  /** The responses in flight (by id, their lane) and the latest ended ones: what a steer may name. */
+  active: Map<string, string>;
+  ended: Set<string>;
   /** Resolves when a full send buffer has drained. */
   drained?: () => void;
   close(code: number, reason: string): void;
@@ -66,7 +73,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       return { error: { message: `The origin '${origin}' may not use this gateway.`, type: "invalid_request_error", param: null, code: "origin_not_allowed" } };
     },
     open(ws) {
-      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), close: (code, reason) => ws.close(code, reason) });
+      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Set(), close: (code, reason) => ws.close(code, reason) });
     },
     close(ws) {
       const connection = connections.get(ws.id);
@@ -81,6 +88,8 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       const connection = connections.get(ws.id);
       if (!connection) return;
       const event = parse(message);
+      // A steer names a response in flight: it waits for no lane.
+      if (event?.type === "response.steer") return steer(ws as unknown as Socket, connection, event);
       const lane = typeof event?.stream_id === "string" ? event.stream_id : "";
       // One lane's messages one after another, in the order they came.
       const previous = connection.lanes.get(lane) ?? Promise.resolve();
@@ -121,6 +130,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     if (generate === false) return warmUp(send, connection, lane, params);
     const controller = new AbortController();
     connection.inFlight.add(controller);
+    let id: string | undefined;
     try {
       const headers = new Headers({ "content-type": "application/json" });
       ws.data.request.headers.forEach((value, name) => {
@@ -135,6 +145,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       }
       for await (const sse of parseSse(answer.body!)) {
         if (controller.signal.aborted) break;
+        if (sse.event === "response.created") connection.active.set((id = (JSON.parse(sse.data) as { response: { id: string } }).response.id), lane);
         await send(sse.data);
         if (sse.event === "response.completed" || sse.event === "response.incomplete") remember(connection, lane, params, (JSON.parse(sse.data) as { response: Ended }).response);
         else if (sse.event === "response.failed") connection.remembered.delete(lane);
@@ -143,7 +154,42 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       if (!controller.signal.aborted) await refuse(500, { type: "api_error", message: "The server had an error while processing your request.", param: null, code: "internal_error" });
     } finally {
       connection.inFlight.delete(controller);
+      if (id !== undefined) ended(connection, id);
     }
+  }
+
+  /** A response no longer in flight, kept among the latest ended ones (a steer naming it comes too late). */
+  function ended(connection: Connection, id: string): void {
+    connection.active.delete(id);
+    connection.ended.add(id);
+    if (connection.ended.size > MAX_REMEMBERED) connection.ended.delete(connection.ended.values().next().value!);
+  }
+
+  /**
+   * `response.steer`: this gateway steers no response, so the input comes back in
+   * `response.steer.failed` (OpenAI's answer for a model that cannot be steered), on the target's lane;
+   * a response that has ended, or that this connection does not have, is failed with OpenAI's codes.
+   */
+  function steer(ws: Socket, connection: Connection, event: Record<string, unknown>): void {
+    const target = event.previous_response_id;
+    const input = event.input;
+    const lane = typeof target === "string" ? connection.active.get(target) : undefined;
+    const [code, message] =
+      typeof target !== "string" || !((typeof input === "string" && input !== "") || (Array.isArray(input) && input.length > 0))
+        ? ["invalid_input", "A steer needs 'previous_response_id' and a non-empty 'input'."]
+        : lane !== undefined
+          ? ["steering_not_supported", "This gateway cannot steer a response in flight: send the input with the next response.create."]
+          : connection.ended.has(target) || rememberedById(connection, target) !== undefined
+            ? ["response_already_completed", `Response '${target}' has already ended: send the input with the next response.create.`]
+            : ["response_not_found", `Response '${target}' is not available on this connection.`];
+    const failed = {
+      type: "response.steer.failed",
+      sequence_number: 0,
+      steer: { input: input ?? [], previous_response_id: typeof target === "string" ? target : "" },
+      error: { type: "invalid_request_error", code, message },
+      ...(lane ? { stream_id: lane } : {}),
+    };
+    ws.send(JSON.stringify(failed));
   }
 
   interface Ended {
