@@ -5,17 +5,27 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { ResponsesWS } from "openai/resources/responses/ws";
 import dummy from "../plugins/dummy/index.ts";
-import type { ChatRequest } from "../src/kit.ts";
+import { definePlugin, type ChatRequest } from "../src/kit.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
 import { slowPlugin } from "./helpers/slow-plugin.ts";
 
 const received: ChatRequest[] = [];
+/** A provider that fails after its first words: the response ends `response.failed`. */
+const failing = definePlugin({
+  name: "failing",
+  models: [{ id: "failing-model" }],
+  chat: () => Promise.reject(new Error("stream only")),
+  async *chatStream() {
+    yield { choices: [{ index: 0, delta: { content: "Half" } }] };
+    throw new Error("the upstream went away");
+  },
+});
 let gw: TestGateway;
 let client: OpenAI;
 beforeAll(async () => {
-  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin([])]);
+  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin([]), failing]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
 });
 afterAll(() => gw.close());
@@ -118,6 +128,24 @@ describe("the openai SDK's ResponsesWS", () => {
     }
   });
 
+  test("a continuation that fails forgets the response it continued, not the other lanes' (a failed fork forgets its source)", async () => {
+    const ws = new ResponsesWS(client);
+    ws.on("error", () => undefined); // the refusals below
+    try {
+      const turn = async (lane: string, extra: Record<string, unknown>) =>
+        (await createOver(ws, { model: "tool-model", input: [{ role: "user", content: lane }], store: false, stream_id: lane, ...extra })).at(-1)!;
+      const a1 = (await turn("a", {})).response!.id;
+      const b1 = (await turn("b", {})).response!.id;
+      // Lane b forks a1 with a bad setting: refused.
+      expect(await turn("b", { previous_response_id: a1, temperature: 9 })).toMatchObject({ type: "error", status: 400 });
+      expect(await turn("c", { previous_response_id: a1 })).toMatchObject({ type: "error", error: { code: "previous_response_not_found" } });
+      // b1, which the failure did not continue, is still there.
+      expect((await turn("d", { previous_response_id: b1 })).type).toBe("response.completed");
+    } finally {
+      ws.close();
+    }
+  });
+
   test("refusals are error events with the status and OpenAI's error: an unknown model, bad input, background, an unknown event", async () => {
     const ws = new ResponsesWS(client);
     try {
@@ -204,15 +232,23 @@ describe("Codex's ways", () => {
     } finally {
       socket.close();
     }
-    // A response that has ended takes no steer either.
+    // A response that has ended takes no steer either: completed, or failed (not active); the failure comes on its lane.
     const other = await rawSocket(gw.url);
+    const steerFailures = () => other.events.filter((e) => e.type === "response.steer.failed") as unknown as Failed[];
     try {
-      other.socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "Hi" }));
+      other.socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "Hi", stream_id: "x" }));
       await until(() => other.events.some((e) => e.type === "response.completed"));
       const done = other.events.find((e) => e.type === "response.completed")!.response!.id;
       other.socket.send(JSON.stringify({ type: "response.steer", previous_response_id: done, input: "more" }));
-      await until(() => other.events.some((e) => e.type === "response.steer.failed"));
-      expect(other.events.find((e) => e.type === "response.steer.failed")).toMatchObject({ steer: { input: "more", previous_response_id: done }, error: { code: "response_already_completed" } });
+      await until(() => steerFailures().length === 1);
+      expect(steerFailures()[0]).toMatchObject({ stream_id: "x", steer: { input: "more", previous_response_id: done }, error: { code: "response_already_completed" } });
+      other.socket.send(JSON.stringify({ type: "response.create", model: "failing-model", input: "Hi" }));
+      await until(() => other.events.some((e) => e.type === "response.failed"));
+      const failed = other.events.find((e) => e.type === "response.failed")!.response!.id;
+      other.socket.send(JSON.stringify({ type: "response.steer", previous_response_id: failed, input: "more" }));
+      await until(() => steerFailures().length === 2);
+      expect(steerFailures()[1]).toMatchObject({ steer: { previous_response_id: failed }, error: { code: "response_not_active" } });
+      expect(steerFailures()[1]!.stream_id).toBeUndefined();
     } finally {
       other.socket.close();
     }

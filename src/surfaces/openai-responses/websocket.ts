@@ -29,6 +29,7 @@ type WsError = { type: string; message: string; param: string | null; code: stri
 
 /** A `store: false` response kept for the next `previous_response_id`: its input and output, and their size. */
 interface Remembered {
+  lane: string;
   id: string;
   items: unknown[];
   bytes: number;
@@ -43,9 +44,9 @@ interface Connection {
   remembered: Map<string, Remembered>;
   /** The responses in flight (by id, their lane) and the latest ended ones: what a steer may name. */
   active: Map<string, string>;
-  ended: Set<string>;
-  /** Resolves when a full send buffer has drained. */
-  drained?: () => void;
+  ended: Map<string, { lane: string; completed: boolean }>;
+  /** The lanes waiting for a full send buffer to drain (or the socket to close). */
+  waiting: (() => void)[];
   close(code: number, reason: string): void;
 }
 
@@ -73,16 +74,17 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       return { error: { message: `The origin '${origin}' may not use this gateway.`, type: "invalid_request_error", param: null, code: "origin_not_allowed" } };
     },
     open(ws) {
-      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Set(), close: (code, reason) => ws.close(code, reason) });
+      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Map(), waiting: [], close: (code, reason) => ws.close(code, reason) });
     },
     close(ws) {
       const connection = connections.get(ws.id);
       connections.delete(ws.id);
-      connection?.drained?.();
+      if (connection) wake(connection);
       for (const controller of connection?.inFlight ?? []) controller.abort();
     },
     drain(ws) {
-      connections.get(ws.id)?.drained?.();
+      const connection = connections.get(ws.id);
+      if (connection) wake(connection);
     },
     message(ws, message) {
       const connection = connections.get(ws.id);
@@ -103,15 +105,26 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
 
   interface Socket {
     send(data: string): number;
+    raw: { getBufferedAmount(): number };
     data: { request: Request };
   }
 
   async function respond(ws: Socket, connection: Connection, event: Record<string, unknown> | undefined, lane: string): Promise<void> {
     const tag = lane === "" ? "" : `,"stream_id":${JSON.stringify(lane)}}`;
-    /** A send that waits while the socket's buffer is full (the stream then slows the provider, as over HTTP). */
+    const drained = () => new Promise<void>((resolve) => connection.waiting.push(resolve));
+    /**
+     * A send that waits while the socket's buffer is full (the stream then slows the provider, as over
+     * HTTP). Past Bun's backpressure limit (16 MiB) a message is dropped, not queued: it is sent again
+     * once the buffer has drained (an event of a long answer's end holds its whole text).
+     */
     const send = async (text: string) => {
-      if (!connections.has(connection.id)) return;
-      if (ws.send(tag === "" ? text : text.slice(0, -1) + tag) === -1) await new Promise<void>((resolve) => (connection.drained = resolve));
+      const message = tag === "" ? text : text.slice(0, -1) + tag;
+      while (connections.has(connection.id)) {
+        const sent = ws.send(message);
+        if (sent === -1) return drained();
+        if (sent > 0 || ws.raw.getBufferedAmount() === 0) return; // sent, or dropped with nothing queued: the socket is closing
+        await drained();
+      }
     };
     const refuse = (status: number, error: WsError) => send(JSON.stringify({ type: "error", status, error }));
     if (event === undefined) return refuse(400, { type: "invalid_request_error", message: "Expected a JSON object with a type.", param: null, code: null });
@@ -123,6 +136,10 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     if (params.background === true) return refuse(400, { type: "invalid_request_error", message: "Invalid 'background': background responses are not supported over WebSocket.", param: "background", code: null });
     // A lane's latest store: false response (this lane's, or another's: a fork), continued as OpenAI's WebSocket mode does.
     const remembered = typeof params.previous_response_id === "string" ? rememberedById(connection, params.previous_response_id) : undefined;
+    // An error forgets the response it continued, as OpenAI drops it from its cache.
+    const forget = () => {
+      if (remembered !== undefined && connection.remembered.get(remembered.lane) === remembered) connection.remembered.delete(remembered.lane);
+    };
     if (remembered !== undefined) {
       params.input = [...remembered.items, ...asItems(params.input)];
       delete params.previous_response_id;
@@ -131,6 +148,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     const controller = new AbortController();
     connection.inFlight.add(controller);
     let id: string | undefined;
+    let completed = false;
     try {
       const headers = new Headers({ "content-type": "application/json" });
       ws.data.request.headers.forEach((value, name) => {
@@ -139,7 +157,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       const request = new Request("http://ollaix.internal/v1/responses", { method: "POST", headers, body: JSON.stringify({ ...params, stream: true }), signal: controller.signal });
       const answer = await handle()(request);
       if (!answer.headers.get("content-type")?.startsWith("text/event-stream")) {
-        connection.remembered.delete(lane); // as OpenAI drops it on an error
+        forget();
         const body = (await answer.json().catch(() => undefined)) as { error?: WsError } | undefined;
         return await refuse(answer.status, body?.error ?? { type: "api_error", message: "The request failed.", param: null, code: null });
       }
@@ -147,22 +165,32 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
         if (controller.signal.aborted) break;
         if (sse.event === "response.created") connection.active.set((id = (JSON.parse(sse.data) as { response: { id: string } }).response.id), lane);
         await send(sse.data);
-        if (sse.event === "response.completed" || sse.event === "response.incomplete") remember(connection, lane, params, (JSON.parse(sse.data) as { response: Ended }).response);
-        else if (sse.event === "response.failed") connection.remembered.delete(lane);
+        if (sse.event === "response.completed" || sse.event === "response.incomplete") {
+          completed = true;
+          remember(connection, lane, params, (JSON.parse(sse.data) as { response: Ended }).response);
+        } else if (sse.event === "response.failed") forget();
       }
     } catch {
+      forget();
       if (!controller.signal.aborted) await refuse(500, { type: "api_error", message: "The server had an error while processing your request.", param: null, code: "internal_error" });
     } finally {
       connection.inFlight.delete(controller);
-      if (id !== undefined) ended(connection, id);
+      if (id !== undefined) ended(connection, id, lane, completed);
     }
   }
 
   /** A response no longer in flight, kept among the latest ended ones (a steer naming it comes too late). */
-  function ended(connection: Connection, id: string): void {
+  function ended(connection: Connection, id: string, lane: string, completed: boolean): void {
     connection.active.delete(id);
-    connection.ended.add(id);
-    if (connection.ended.size > MAX_REMEMBERED) connection.ended.delete(connection.ended.values().next().value!);
+    connection.ended.set(id, { lane, completed });
+    if (connection.ended.size > MAX_REMEMBERED) connection.ended.delete(connection.ended.keys().next().value!);
+  }
+
+  /** Every lane waiting on a full send buffer goes on (the buffer drained, or the socket closed). */
+  function wake(connection: Connection): void {
+    const waiting = connection.waiting;
+    connection.waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   /**
@@ -173,15 +201,20 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
   function steer(ws: Socket, connection: Connection, event: Record<string, unknown>): void {
     const target = event.previous_response_id;
     const input = event.input;
-    const lane = typeof target === "string" ? connection.active.get(target) : undefined;
+    const running = typeof target === "string" ? connection.active.get(target) : undefined;
+    const ended = typeof target === "string" ? (connection.ended.get(target) ?? rememberedById(connection, target)) : undefined;
+    // The target's lane, when it is known: its events' lane.
+    const lane = running ?? ended?.lane;
     const [code, message] =
       typeof target !== "string" || !((typeof input === "string" && input !== "") || (Array.isArray(input) && input.length > 0))
         ? ["invalid_input", "A steer needs 'previous_response_id' and a non-empty 'input'."]
-        : lane !== undefined
+        : running !== undefined
           ? ["steering_not_supported", "This gateway cannot steer a response in flight: send the input with the next response.create."]
-          : connection.ended.has(target) || rememberedById(connection, target) !== undefined
-            ? ["response_already_completed", `Response '${target}' has already ended: send the input with the next response.create.`]
-            : ["response_not_found", `Response '${target}' is not available on this connection.`];
+          : ended === undefined
+            ? ["response_not_found", `Response '${target}' is not available on this connection.`]
+            : "completed" in ended && !ended.completed
+              ? ["response_not_active", `Response '${target}' failed or was stopped: send the input with the next response.create.`]
+              : ["response_already_completed", `Response '${target}' has already ended: send the input with the next response.create.`];
     const failed = {
       type: "response.steer.failed",
       sequence_number: 0,
@@ -218,7 +251,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       kept.delete(other);
       total -= entry.bytes;
     }
-    kept.set(lane, { id: response.id, items, bytes });
+    kept.set(lane, { lane, id: response.id, items, bytes });
   }
 
   function rememberedById(connection: Connection, id: string): Remembered | undefined {
