@@ -22,10 +22,28 @@ const failing = definePlugin({
     throw new Error("the upstream went away");
   },
 });
+/** A provider that streams eight words 40 ms apart (long enough to be steered), then a tool call when it has tools and no result yet; it records what it is asked. */
+const pacedReceived: ChatRequest[] = [];
+const paced = definePlugin({
+  name: "paced",
+  models: [{ id: "paced-model" }],
+  chat: () => Promise.reject(new Error("stream only")),
+  async *chatStream(request) {
+    pacedReceived.push(request);
+    for (let i = 0; i < 8; i++) {
+      yield { choices: [{ index: 0, delta: { content: ` w${i}` } }] };
+      await Bun.sleep(40);
+    }
+    const tool = request.tools?.[0];
+    if (tool && request.messages.at(-1)?.role !== "tool") {
+      yield { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "call_paced", type: "function", function: { name: tool.function.name, arguments: "{}" } }] }, finish_reason: "tool_calls" }] };
+    } else yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+  },
+});
 let gw: TestGateway;
 let client: OpenAI;
 beforeAll(async () => {
-  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin([]), failing]);
+  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin([]), failing, paced]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
 });
 afterAll(() => gw.close());
@@ -198,40 +216,97 @@ describe("Codex's ways", () => {
     }
   });
 
-  test("response.steer gets response.steer.failed with its input back, on the target's lane: steering_not_supported while the response runs, then OpenAI's other codes", async () => {
+  test("response.steer: accepted for a response in flight, whose successor then continues it with the input (the response's own settings), on its lane", async () => {
     const { socket, events } = await rawSocket(gw.url);
-    type Failed = { type: string; stream_id?: string; steer: { input: unknown; previous_response_id: string }; error: { type: string; code: string } };
+    try {
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "Start.", instructions: "Be brief.", stream_id: "main" }));
+      await until(() => events.some((e) => e.type === "response.created"));
+      const parent = events.find((e) => e.type === "response.created")!.response!.id;
+      const input = [{ type: "message", role: "user", content: "Also mention cats." }];
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input }));
+      await until(() => events.filter((e) => e.type === "response.completed").length === 2);
+      const accepted = events.find((e) => (e.type as string) === "response.steer.accepted");
+      expect(accepted).toEqual({ type: "response.steer.accepted", sequence_number: 0, steer: { id: expect.stringMatching(/^steer_/), previous_response_id: parent }, stream_id: "main" } as never);
+      // The parent ends as it would have; its successor is created after it and continues it.
+      const types = events.map((e) => e.type as string);
+      expect(types.indexOf("response.completed")).toBeLessThan(types.lastIndexOf("response.created"));
+      const successor = events.filter((e) => e.type === "response.completed")[1]!.response!;
+      expect(successor.previous_response_id).toBe(parent);
+      expect(successor.instructions).toBe("Be brief.");
+      expect(events.every((e) => e.stream_id === "main")).toBe(true);
+      const asked = pacedReceived.at(-1)!.messages;
+      expect(asked.map((m) => [m.role, typeof m.content === "string" ? m.content.trim() : m.content])).toEqual([
+        ["system", "Be brief."],
+        ["user", "Start."],
+        ["assistant", "w0 w1 w2 w3 w4 w5 w6 w7"],
+        ["user", "Also mention cats."],
+      ]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  test("a steered response that stops for tool results: response.steer.pending names them, and the input joins the client's continuation after them", async () => {
+    const { socket, events } = await rawSocket(gw.url);
+    try {
+      const tools = [{ type: "function", name: "get_weather", parameters: { type: "object", properties: {} } }];
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "Weather?", tools }));
+      await until(() => events.some((e) => e.type === "response.created"));
+      const parent = events.find((e) => e.type === "response.created")!.response!.id;
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: "In Celsius, please." }));
+      await until(() => events.some((e) => (e.type as string) === "response.steer.pending"));
+      const accepted = events.find((e) => (e.type as string) === "response.steer.accepted") as unknown as { steer: { id: string } };
+      expect(events.find((e) => (e.type as string) === "response.steer.pending")).toEqual({
+        type: "response.steer.pending",
+        sequence_number: 0,
+        reason: "waiting_for_required_input",
+        required_input: [{ type: "function_call_output", call_id: "call_paced", name: "get_weather" }],
+        steer: { id: accepted.steer.id, previous_response_id: parent },
+      } as never);
+      // No successor was made: the client owes the tool's result.
+      expect(events.filter((e) => e.type === "response.created")).toHaveLength(1);
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", previous_response_id: parent, tools, input: [{ type: "function_call_output", call_id: "call_paced", output: "21 C" }] }));
+      await until(() => events.filter((e) => e.type === "response.completed").length === 2);
+      expect(pacedReceived.at(-1)!.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
+      expect(pacedReceived.at(-1)!.messages.at(-1)!.content).toBe("In Celsius, please.");
+    } finally {
+      socket.close();
+    }
+  });
+
+  test("response.steer.failed gives the input back: a response this connection does not have, bad input (on the target's lane), too many queued", async () => {
+    const { socket, events } = await rawSocket(gw.url);
+    type Failed = { type: string; stream_id?: string; steer: { id?: string; input: unknown; previous_response_id: string }; error: { type: string; code: string } };
     const failures = () => events.filter((e) => e.type === "response.steer.failed") as unknown as Failed[];
     try {
       socket.send(JSON.stringify({ type: "response.create", model: "slow-model", input: "write on", stream_id: "main" }));
       await until(() => events.some((e) => e.type === "response.created"));
       const running = events.find((e) => e.type === "response.created")!.response!.id;
-      const input = [{ type: "message", role: "user", content: "Actually, stop at ten." }];
-      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: running, input }));
-      await until(() => failures().length === 1);
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: "resp_elsewhere", input: "hi" }));
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: running }));
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: running, input: [{ role: "assistant", content: "I said so." }] }));
+      await until(() => failures().length === 3);
       expect(failures()[0]).toEqual({
         type: "response.steer.failed",
         sequence_number: 0,
-        stream_id: "main",
-        steer: { input, previous_response_id: running },
-        error: { type: "invalid_request_error", code: "steering_not_supported", message: expect.any(String) },
+        steer: { input: "hi", previous_response_id: "resp_elsewhere" },
+        error: { type: "invalid_request_error", code: "response_not_found", message: expect.any(String) },
       } as never);
-      // The steered response runs on, unchanged.
-      const deltas = events.filter((e) => e.type === "response.output_text.delta").length;
-      await until(() => events.filter((e) => e.type === "response.output_text.delta").length > deltas);
-      expect(events.filter((e) => e.type === "response.output_text.delta").length).toBeGreaterThan(deltas);
-
-      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: "resp_elsewhere", input: "hi" }));
-      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: running }));
-      await until(() => failures().length === 3);
-      expect(failures().slice(1).map((f) => [f.error.code, f.stream_id])).toEqual([
-        ["response_not_found", undefined],
-        // Its target is available: the failure comes on its lane.
-        ["invalid_input", "main"],
+      expect(failures().slice(1).map((f) => [f.error.code, f.stream_id, f.steer.id])).toEqual([
+        ["invalid_input", "main", undefined],
+        ["invalid_input", "main", undefined],
       ]);
+      for (let i = 0; i < 17; i++) socket.send(JSON.stringify({ type: "response.steer", previous_response_id: running, input: `more ${i}` }));
+      await until(() => failures().length === 4);
+      expect(events.filter((e) => (e.type as string) === "response.steer.accepted")).toHaveLength(16);
+      expect(failures()[3]).toMatchObject({ steer: { input: "more 16" }, error: { code: "too_many_pending_steers" } });
     } finally {
       socket.close();
     }
+  });
+
+  test("a steer for a response that has ended gets its input back", async () => {
+    type Failed = { type: string; stream_id?: string; steer: { input: unknown; previous_response_id: string }; error: { type: string; code: string } };
     // A response that has ended takes no steer either: completed, or failed (not active); the failure comes on its lane.
     const other = await rawSocket(gw.url);
     const steerFailures = () => other.events.filter((e) => e.type === "response.steer.failed") as unknown as Failed[];
@@ -313,6 +388,28 @@ describe("limits and shutdown", () => {
       expect(await turn("c2", c)).toMatchObject({ type: "error", error: { code: "previous_response_not_found" } });
     } finally {
       ws.close();
+      await small.close();
+    }
+  });
+
+  test("a steered response whose successor cannot be made (its history too large to remember) gives the steer's input back: successor_creation_failed", async () => {
+    const small = await startTestGateway({ MAX_BODY_BYTES: "4000" }, [paced]);
+    const { socket, events } = await rawSocket(small.url);
+    try {
+      // The request fits in 4,000 bytes; its input and output together do not, so store: false leaves nothing to continue.
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "x".repeat(3850), store: false }));
+      await until(() => events.some((e) => e.type === "response.created"));
+      const parent = events.find((e) => e.type === "response.created")!.response!.id;
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: "And then?" }));
+      await until(() => events.some((e) => e.type === "response.steer.failed"));
+      const accepted = events.find((e) => (e.type as string) === "response.steer.accepted") as unknown as { steer: { id: string } };
+      expect(events.find((e) => e.type === "response.steer.failed")).toMatchObject({
+        steer: { id: accepted.steer.id, input: "And then?", previous_response_id: parent },
+        error: { type: "invalid_request_error", code: "successor_creation_failed" },
+      });
+      expect(events.filter((e) => e.type === "response.created")).toHaveLength(1);
+    } finally {
+      socket.close();
       await small.close();
     }
   });

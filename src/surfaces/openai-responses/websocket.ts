@@ -19,9 +19,10 @@ import { parseSse } from "../../sse-parse.ts";
  * answers an empty completed response without calling a model, and is remembered the same way.
  * `background` is refused, as OpenAI refuses it there.
  *
- * `response.steer` (input queued for a response in flight) is answered `response.steer.failed`
- * with the input given back, as OpenAI answers for a model that cannot be steered: the client sends
- * it with its next `response.create` instead.
+ * `response.steer` queues input for a response in flight, for every model: once that response
+ * ends, a successor continues it with the input and the response's own settings (OpenAI's automatic
+ * successor; the response is not cut short). One that stopped for tool results says so
+ * (`response.steer.pending`), and the input joins the client's continuation, after the results.
  */
 
 type Handle = (request: Request) => Promise<Response>;
@@ -35,6 +36,20 @@ interface Remembered {
   bytes: number;
 }
 
+/** Accepted steering input, queued for a response in flight: its id, as sent, and as input items. */
+interface Steer {
+  id: string;
+  target: string;
+  input: unknown;
+  items: unknown[];
+}
+
+/** A client-owned tool call that ends a response, and the input item that answers it (a steer waits for those). */
+type ToolCall = { type: string; call_id: string; name: string };
+const TOOL_OUTPUTS: Record<string, string> = { function_call: "function_call_output", custom_tool_call: "custom_tool_call_output" };
+/** Steers one response may have queued. */
+const MAX_STEERS = 16;
+
 /** A connection's own state: its responses in flight, its lanes' queues, each lane's latest `store: false` response. */
 interface Connection {
   id: string;
@@ -45,6 +60,9 @@ interface Connection {
   /** The responses in flight (by id, their lane) and the latest ended ones: what a steer may name. */
   active: Map<string, string>;
   ended: Map<string, { lane: string; completed: boolean }>;
+  /** Steers queued for responses in flight, by response id; and those waiting for a response's tool results. */
+  steers: Map<string, Steer[]>;
+  pending: Map<string, { lane: string; steers: Steer[] }>;
   /** The lanes waiting for a full send buffer to drain (or the socket to close). */
   waiting: (() => void)[];
   close(code: number, reason: string): void;
@@ -74,7 +92,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       return { error: { message: `The origin '${origin}' may not use this gateway.`, type: "invalid_request_error", param: null, code: "origin_not_allowed" } };
     },
     open(ws) {
-      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Map(), waiting: [], close: (code, reason) => ws.close(code, reason) });
+      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Map(), steers: new Map(), pending: new Map(), waiting: [], close: (code, reason) => ws.close(code, reason) });
     },
     close(ws) {
       const connection = connections.get(ws.id);
@@ -134,6 +152,20 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     }
     const { type: _type, stream_id: _lane, generate, ...params } = event;
     if (params.background === true) return refuse(400, { type: "invalid_request_error", message: "Invalid 'background': background responses are not supported over WebSocket.", param: "background", code: null });
+    return create(params, generate === false);
+
+  /**
+   * One response (an explicit response.create, or a steered response's successor, which commits
+   * `committing`), then what the steers queued for it ask.
+   */
+  async function create(params: Record<string, unknown>, warm: boolean, committing?: Steer[]): Promise<void> {
+    const settings = { ...params };
+    // Steering input left waiting for this response's tool results goes in with them (steer()).
+    const waiting = typeof params.previous_response_id === "string" ? connection.pending.get(params.previous_response_id) : undefined;
+    if (waiting !== undefined && waiting.lane === lane) {
+      connection.pending.delete(params.previous_response_id as string);
+      params.input = afterToolOutputs(asItems(params.input), waiting.steers.flatMap((steer) => steer.items));
+    }
     // A lane's latest store: false response (this lane's, or another's: a fork), continued as OpenAI's WebSocket mode does.
     const remembered = typeof params.previous_response_id === "string" ? rememberedById(connection, params.previous_response_id) : undefined;
     // An error forgets the response it continued, as OpenAI drops it from its cache.
@@ -144,11 +176,12 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       params.input = [...remembered.items, ...asItems(params.input)];
       delete params.previous_response_id;
     }
-    if (generate === false) return warmUp(send, connection, lane, params);
+    if (warm) return warmUp(send, connection, lane, params);
     const controller = new AbortController();
     connection.inFlight.add(controller);
     let id: string | undefined;
     let completed = false;
+    let final: Ended | undefined;
     try {
       const headers = new Headers({ "content-type": "application/json" });
       ws.data.request.headers.forEach((value, name) => {
@@ -159,6 +192,12 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       if (!answer.headers.get("content-type")?.startsWith("text/event-stream")) {
         forget();
         const body = (await answer.json().catch(() => undefined)) as { error?: WsError } | undefined;
+        // A successor that cannot be made gives its steering input back.
+        if (committing !== undefined) {
+          const reason = body?.error?.message ?? "The request failed.";
+          for (const steer of committing) await send(steerFailed(steer.input, steer.target, "successor_creation_failed", `The steered response's successor could not be made: ${reason}`, steer.id));
+          return;
+        }
         return await refuse(answer.status, body?.error ?? { type: "api_error", message: "The request failed.", param: null, code: null });
       }
       for await (const sse of parseSse(answer.body!)) {
@@ -167,7 +206,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
         await send(sse.data);
         if (sse.event === "response.completed" || sse.event === "response.incomplete") {
           completed = true;
-          remember(connection, lane, params, (JSON.parse(sse.data) as { response: Ended }).response);
+          remember(connection, lane, params, (final = (JSON.parse(sse.data) as { response: Ended }).response));
         } else if (sse.event === "response.failed") forget();
       }
     } catch {
@@ -177,6 +216,36 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       connection.inFlight.delete(controller);
       if (id !== undefined) ended(connection, id, lane, completed);
     }
+    if (id !== undefined) await settleSteers(id, final, settings);
+  }
+
+  /**
+   * The steers queued for a response that has ended: a successor continuing it with their input
+   * (OpenAI's automatic successor, with the response's own settings); if it stopped for tool
+   * results, `response.steer.pending` naming them, the input kept for the client's continuation;
+   * if it failed, the input given back.
+   */
+  async function settleSteers(id: string, final: Ended | undefined, settings: Record<string, unknown>): Promise<void> {
+    const queued = connection.steers.get(id);
+    if (queued === undefined) return;
+    connection.steers.delete(id);
+    if (final === undefined) {
+      for (const steer of queued) await send(steerFailed(steer.input, id, "response_not_active", `Response '${id}' failed or was stopped: send the input with the next response.create.`, steer.id));
+      return;
+    }
+    const calls = final.output.filter((item): item is ToolCall => TOOL_OUTPUTS[(item as ToolCall).type] !== undefined);
+    if (calls.length > 0) {
+      connection.pending.set(id, { lane, steers: queued });
+      if (connection.pending.size > MAX_REMEMBERED) connection.pending.delete(connection.pending.keys().next().value!);
+      const required = calls.map((call) => ({ type: TOOL_OUTPUTS[call.type], call_id: call.call_id, name: call.name }));
+      for (const steer of queued) {
+        await send(JSON.stringify({ type: "response.steer.pending", sequence_number: 0, reason: "waiting_for_required_input", required_input: required, steer: { id: steer.id, previous_response_id: id } }));
+      }
+      return;
+    }
+    const { input: _input, previous_response_id: _previous, ...inherited } = settings;
+    await create({ ...inherited, previous_response_id: id, input: queued.flatMap((steer) => steer.items) }, false, queued);
+  }
   }
 
   /** A response no longer in flight, kept among the latest ended ones (a steer naming it comes too late). */
@@ -194,35 +263,39 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
   }
 
   /**
-   * `response.steer`: this gateway steers no response, so the input comes back in
-   * `response.steer.failed` (OpenAI's answer for a model that cannot be steered), on the target's lane;
-   * a response that has ended, or that this connection does not have, is failed with OpenAI's codes.
+   * `response.steer`: input for a response in flight, queued and acknowledged
+   * (`response.steer.accepted`); once the response ends, its successor continues it with that input
+   * (settleSteers). A response waiting for tool results keeps it for the client's continuation.
+   * Anything else is `response.steer.failed` with the input given back, in OpenAI's codes, on the
+   * target's lane when the connection knows it.
    */
   function steer(ws: Socket, connection: Connection, event: Record<string, unknown>): void {
     const target = event.previous_response_id;
     const input = event.input;
     const running = typeof target === "string" ? connection.active.get(target) : undefined;
+    const waiting = typeof target === "string" ? connection.pending.get(target) : undefined;
     const ended = typeof target === "string" ? (connection.ended.get(target) ?? rememberedById(connection, target)) : undefined;
-    // The target's lane, when it is known: its events' lane.
-    const lane = running ?? ended?.lane;
-    const [code, message] =
-      typeof target !== "string" || !((typeof input === "string" && input !== "") || (Array.isArray(input) && input.length > 0))
-        ? ["invalid_input", "A steer needs 'previous_response_id' and a non-empty 'input'."]
-        : running !== undefined
-          ? ["steering_not_supported", "This gateway cannot steer a response in flight: send the input with the next response.create."]
+    const lane = running ?? waiting?.lane ?? ended?.lane;
+    const tagged = (text: string) => (lane ? text.slice(0, -1) + `,"stream_id":${JSON.stringify(lane)}}` : text);
+    const items = steerItems(input);
+    const queue = running !== undefined ? (connection.steers.get(target as string) ?? []) : waiting?.steers;
+    const refusal: [string, string] | undefined =
+      typeof target !== "string" || items === undefined
+        ? ["invalid_input", "A steer needs 'previous_response_id' and an 'input' of text or user messages."]
+        : queue !== undefined
+          ? queue.length >= MAX_STEERS
+            ? ["too_many_pending_steers", `Response '${target}' has ${MAX_STEERS} steers queued already.`]
+            : undefined
           : ended === undefined
             ? ["response_not_found", `Response '${target}' is not available on this connection.`]
             : "completed" in ended && !ended.completed
               ? ["response_not_active", `Response '${target}' failed or was stopped: send the input with the next response.create.`]
               : ["response_already_completed", `Response '${target}' has already ended: send the input with the next response.create.`];
-    const failed = {
-      type: "response.steer.failed",
-      sequence_number: 0,
-      steer: { input: input ?? [], previous_response_id: typeof target === "string" ? target : "" },
-      error: { type: "invalid_request_error", code, message },
-      ...(lane ? { stream_id: lane } : {}),
-    };
-    ws.send(JSON.stringify(failed));
+    if (refusal !== undefined) return void ws.send(tagged(steerFailed(input, typeof target === "string" ? target : "", ...refusal)));
+    const accepted: Steer = { id: randomId("steer_"), target: target as string, input, items: items! };
+    queue!.push(accepted);
+    if (running !== undefined) connection.steers.set(target as string, queue!);
+    ws.send(tagged(JSON.stringify({ type: "response.steer.accepted", sequence_number: 0, steer: { id: accepted.id, previous_response_id: target } })));
   }
 
   interface Ended {
@@ -301,6 +374,41 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       }
     },
   };
+}
+
+/**
+ * A steer's input as items, if it is what OpenAI takes: a non-empty string, or user messages (a
+ * `message` type at most, and content); undefined otherwise.
+ */
+function steerItems(input: unknown): unknown[] | undefined {
+  if (typeof input === "string") return input === "" ? undefined : [{ role: "user", content: input }];
+  if (!Array.isArray(input) || input.length === 0) return undefined;
+  const ok = input.every((item) => {
+    if (typeof item !== "object" || item === null) return false;
+    const { role, type, content, ...rest } = item as Record<string, unknown>;
+    return role === "user" && (type === undefined || type === "message") && (typeof content === "string" || Array.isArray(content)) && Object.keys(rest).length === 0;
+  });
+  return ok ? input : undefined;
+}
+
+/**
+ * A continuation's input with steering input in it: after the tool results it opens with (a provider
+ * wants a call's result right after the call), before the rest.
+ */
+function afterToolOutputs(input: unknown[], steering: unknown[]): unknown[] {
+  let at = 0;
+  while (at < input.length && String((input[at] as { type?: unknown }).type).endsWith("_output")) at++;
+  return [...input.slice(0, at), ...steering, ...input.slice(at)];
+}
+
+/** A `response.steer.failed` event (its lane is added by the sender). */
+function steerFailed(input: unknown, target: string, code: string, message: string, id?: string): string {
+  return JSON.stringify({
+    type: "response.steer.failed",
+    sequence_number: 0,
+    steer: { ...(id === undefined ? {} : { id }), input: input ?? [], previous_response_id: target },
+    error: { type: "invalid_request_error", code, message },
+  });
 }
 
 /** A client message as an object: text (or a binary frame of text) holding JSON, which Elysia may have parsed already. */
