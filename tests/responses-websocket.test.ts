@@ -274,6 +274,48 @@ describe("Codex's ways", () => {
     }
   });
 
+  test("steering input waiting for tool results stays queued while the client's continuation is refused, and joins the one that is taken", async () => {
+    const { socket, events } = await rawSocket(gw.url);
+    try {
+      const tools = [{ type: "function", name: "get_weather", parameters: { type: "object", properties: {} } }];
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "Weather?", tools }));
+      await until(() => events.some((e) => e.type === "response.created"));
+      const parent = events.find((e) => e.type === "response.created")!.response!.id;
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: "In Celsius." }));
+      await until(() => events.some((e) => (e.type as string) === "response.steer.pending"));
+      const output = [{ type: "function_call_output", call_id: "call_paced", output: "21 C" }];
+      socket.send(JSON.stringify({ type: "response.create", model: "no-such-model", previous_response_id: parent, tools, input: output }));
+      await until(() => events.some((e) => e.type === "error"));
+      expect(events.find((e) => e.type === "error")).toMatchObject({ status: 404 });
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", previous_response_id: parent, tools, input: output }));
+      await until(() => events.filter((e) => e.type === "response.completed").length === 2);
+      expect(pacedReceived.at(-1)!.messages.map((m) => [m.role, m.content])).toEqual([
+        ["user", "Weather?"],
+        ["assistant", expect.anything()],
+        ["tool", "21 C"],
+        ["user", "In Celsius."],
+      ]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  test("a response bound to a conversation cannot be steered (as OpenAI's): steering_not_supported at once, the input given back", async () => {
+    const conversation = await client.conversations.create({});
+    const { socket, events } = await rawSocket(gw.url);
+    try {
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "Start.", conversation: conversation.id }));
+      await until(() => events.some((e) => e.type === "response.created"));
+      const parent = events.find((e) => e.type === "response.created")!.response!.id;
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: "More." }));
+      await until(() => events.some((e) => e.type === "response.steer.failed"));
+      expect(events.find((e) => e.type === "response.steer.failed")).toMatchObject({ steer: { input: "More.", previous_response_id: parent }, error: { code: "steering_not_supported" } });
+      expect(events.some((e) => (e.type as string) === "response.steer.accepted")).toBe(false);
+    } finally {
+      socket.close();
+    }
+  });
+
   test("response.steer.failed gives the input back: a response this connection does not have, bad input (on the target's lane), too many queued", async () => {
     const { socket, events } = await rawSocket(gw.url);
     type Failed = { type: string; stream_id?: string; steer: { id?: string; input: unknown; previous_response_id: string }; error: { type: string; code: string } };
@@ -392,22 +434,27 @@ describe("limits and shutdown", () => {
     }
   });
 
-  test("a steered response whose successor cannot be made (its history too large to remember) gives the steer's input back: successor_creation_failed", async () => {
+  test("a steered response whose successor cannot be made (too large a request) gives the steer's input back, and leaves the parent to the client's own continuation", async () => {
     const small = await startTestGateway({ MAX_BODY_BYTES: "4000" }, [paced]);
     const { socket, events } = await rawSocket(small.url);
     try {
-      // The request fits in 4,000 bytes; its input and output together do not, so store: false leaves nothing to continue.
-      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "x".repeat(3850), store: false }));
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "x".repeat(1500), store: false }));
       await until(() => events.some((e) => e.type === "response.created"));
       const parent = events.find((e) => e.type === "response.created")!.response!.id;
-      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: "And then?" }));
+      // The parent's history and this input together are larger than a request may be.
+      const steer = "y".repeat(2400);
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: steer }));
       await until(() => events.some((e) => e.type === "response.steer.failed"));
       const accepted = events.find((e) => (e.type as string) === "response.steer.accepted") as unknown as { steer: { id: string } };
       expect(events.find((e) => e.type === "response.steer.failed")).toMatchObject({
-        steer: { id: accepted.steer.id, input: "And then?", previous_response_id: parent },
+        steer: { id: accepted.steer.id, input: steer, previous_response_id: parent },
         error: { type: "invalid_request_error", code: "successor_creation_failed" },
       });
       expect(events.filter((e) => e.type === "response.created")).toHaveLength(1);
+      // The client continues the parent itself, as the failure tells it to: the parent is still remembered.
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "Shorter, then.", previous_response_id: parent, store: false }));
+      await until(() => events.filter((e) => e.type === "response.completed").length === 2);
+      expect(events.filter((e) => e.type === "response.completed")).toHaveLength(2);
     } finally {
       socket.close();
       await small.close();

@@ -58,7 +58,7 @@ interface Connection {
   /** By lane, the lane remembered last at the end. */
   remembered: Map<string, Remembered>;
   /** The responses in flight (by id, their lane) and the latest ended ones: what a steer may name. */
-  active: Map<string, string>;
+  active: Map<string, { lane: string; steerable: boolean }>;
   ended: Map<string, { lane: string; completed: boolean }>;
   /** Steers queued for responses in flight, by response id; and those waiting for a response's tool results. */
   steers: Map<string, Steer[]>;
@@ -160,17 +160,20 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
    */
   async function create(params: Record<string, unknown>, warm: boolean, committing?: Steer[]): Promise<void> {
     const settings = { ...params };
-    // Steering input left waiting for this response's tool results goes in with them (steer()).
-    const waiting = typeof params.previous_response_id === "string" ? connection.pending.get(params.previous_response_id) : undefined;
-    if (waiting !== undefined && waiting.lane === lane) {
-      connection.pending.delete(params.previous_response_id as string);
+    // Steering input left waiting for this response's tool results goes in with them (settleSteers);
+    // it stays queued until the continuation is under way (a refused one leaves it for the next).
+    const parent = typeof params.previous_response_id === "string" ? params.previous_response_id : undefined;
+    const waiting = parent === undefined ? undefined : connection.pending.get(parent);
+    if (waiting !== undefined) {
+      connection.pending.delete(parent!);
       params.input = afterToolOutputs(asItems(params.input), waiting.steers.flatMap((steer) => steer.items));
     }
     // A lane's latest store: false response (this lane's, or another's: a fork), continued as OpenAI's WebSocket mode does.
     const remembered = typeof params.previous_response_id === "string" ? rememberedById(connection, params.previous_response_id) : undefined;
     // An error forgets the response it continued, as OpenAI drops it from its cache.
     const forget = () => {
-      if (remembered !== undefined && connection.remembered.get(remembered.lane) === remembered) connection.remembered.delete(remembered.lane);
+      // A successor that fails leaves its parent to the client's own continuation.
+      if (committing === undefined && remembered !== undefined && connection.remembered.get(remembered.lane) === remembered) connection.remembered.delete(remembered.lane);
     };
     if (remembered !== undefined) {
       params.input = [...remembered.items, ...asItems(params.input)];
@@ -191,6 +194,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       const answer = await handle()(request);
       if (!answer.headers.get("content-type")?.startsWith("text/event-stream")) {
         forget();
+        if (waiting !== undefined) connection.pending.set(parent!, waiting);
         const body = (await answer.json().catch(() => undefined)) as { error?: WsError } | undefined;
         // A successor that cannot be made gives its steering input back.
         if (committing !== undefined) {
@@ -202,7 +206,11 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       }
       for await (const sse of parseSse(answer.body!)) {
         if (controller.signal.aborted) break;
-        if (sse.event === "response.created") connection.active.set((id = (JSON.parse(sse.data) as { response: { id: string } }).response.id), lane);
+        if (sse.event === "response.created") {
+          // OpenAI steers no response bound to a conversation or compacted automatically.
+          const steerable = params.conversation == null && params.context_management == null;
+          connection.active.set((id = (JSON.parse(sse.data) as { response: { id: string } }).response.id), { lane, steerable });
+        }
         await send(sse.data);
         if (sse.event === "response.completed" || sse.event === "response.incomplete") {
           completed = true;
@@ -235,8 +243,11 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     }
     const calls = final.output.filter((item): item is ToolCall => TOOL_OUTPUTS[(item as ToolCall).type] !== undefined);
     if (calls.length > 0) {
+      if (connection.pending.size >= MAX_REMEMBERED) {
+        for (const steer of queued) await send(steerFailed(steer.input, id, "too_many_pending_steers", `This connection has ${MAX_REMEMBERED} responses waiting for tool results with steering input: send the input with the next response.create.`, steer.id));
+        return;
+      }
       connection.pending.set(id, { lane, steers: queued });
-      if (connection.pending.size > MAX_REMEMBERED) connection.pending.delete(connection.pending.keys().next().value!);
       const required = calls.map((call) => ({ type: TOOL_OUTPUTS[call.type], call_id: call.call_id, name: call.name }));
       for (const steer of queued) {
         await send(JSON.stringify({ type: "response.steer.pending", sequence_number: 0, reason: "waiting_for_required_input", required_input: required, steer: { id: steer.id, previous_response_id: id } }));
@@ -272,7 +283,8 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
   function steer(ws: Socket, connection: Connection, event: Record<string, unknown>): void {
     const target = event.previous_response_id;
     const input = event.input;
-    const running = typeof target === "string" ? connection.active.get(target) : undefined;
+    const active = typeof target === "string" ? connection.active.get(target) : undefined;
+    const running = active?.lane;
     const waiting = typeof target === "string" ? connection.pending.get(target) : undefined;
     const ended = typeof target === "string" ? (connection.ended.get(target) ?? rememberedById(connection, target)) : undefined;
     const lane = running ?? waiting?.lane ?? ended?.lane;
@@ -282,6 +294,8 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     const refusal: [string, string] | undefined =
       typeof target !== "string" || items === undefined
         ? ["invalid_input", "A steer needs 'previous_response_id' and an 'input' of text or user messages."]
+        : active?.steerable === false
+          ? ["steering_not_supported", `Response '${target}' is bound to a conversation or compacted automatically, which cannot be steered: send the input with the next response.create.`]
         : queue !== undefined
           ? queue.length >= MAX_STEERS
             ? ["too_many_pending_steers", `Response '${target}' has ${MAX_STEERS} steers queued already.`]
