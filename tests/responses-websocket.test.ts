@@ -199,6 +199,17 @@ const until = async (check: () => boolean, ms = 3000) => {
   for (let waited = 0; !check() && waited < ms; waited += 10) await Bun.sleep(10);
 };
 
+const WEATHER_TOOLS = [{ type: "function", name: "get_weather", parameters: { type: "object", properties: {} } }];
+/** The paced model asked with a tool, steered with `steer` while it runs; resolves with the response's id once the steer is pending (the response ended with its tool call). */
+async function steeredToolCall(socket: WebSocket, events: Event[], steer: string): Promise<string> {
+  socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "Weather?", tools: WEATHER_TOOLS }));
+  await until(() => events.some((e) => e.type === "response.created"));
+  const parent = events.find((e) => e.type === "response.created")!.response!.id;
+  socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: steer }));
+  await until(() => events.some((e) => (e.type as string) === "response.steer.pending"));
+  return parent;
+}
+
 describe("Codex's ways", () => {
   test("generate: false (a warm-up) calls no model, answers an empty completed response, and the next turn continues it", async () => {
     const ws = new ResponsesWS(client);
@@ -249,12 +260,7 @@ describe("Codex's ways", () => {
   test("a steered response that stops for tool results: response.steer.pending names them, and the input joins the client's continuation after them", async () => {
     const { socket, events } = await rawSocket(gw.url);
     try {
-      const tools = [{ type: "function", name: "get_weather", parameters: { type: "object", properties: {} } }];
-      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "Weather?", tools }));
-      await until(() => events.some((e) => e.type === "response.created"));
-      const parent = events.find((e) => e.type === "response.created")!.response!.id;
-      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: "In Celsius, please." }));
-      await until(() => events.some((e) => (e.type as string) === "response.steer.pending"));
+      const parent = await steeredToolCall(socket, events, "In Celsius, please.");
       const accepted = events.find((e) => (e.type as string) === "response.steer.accepted") as unknown as { steer: { id: string } };
       expect(events.find((e) => (e.type as string) === "response.steer.pending")).toEqual({
         type: "response.steer.pending",
@@ -265,7 +271,7 @@ describe("Codex's ways", () => {
       } as never);
       // No successor was made: the client owes the tool's result.
       expect(events.filter((e) => e.type === "response.created")).toHaveLength(1);
-      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", previous_response_id: parent, tools, input: [{ type: "function_call_output", call_id: "call_paced", output: "21 C" }] }));
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", previous_response_id: parent, tools: WEATHER_TOOLS, input: [{ type: "function_call_output", call_id: "call_paced", output: "21 C" }] }));
       await until(() => events.filter((e) => e.type === "response.completed").length === 2);
       expect(pacedReceived.at(-1)!.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
       expect(pacedReceived.at(-1)!.messages.at(-1)!.content).toBe("In Celsius, please.");
@@ -277,17 +283,12 @@ describe("Codex's ways", () => {
   test("steering input waiting for tool results stays queued while the client's continuation is refused, and joins the one that is taken", async () => {
     const { socket, events } = await rawSocket(gw.url);
     try {
-      const tools = [{ type: "function", name: "get_weather", parameters: { type: "object", properties: {} } }];
-      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", input: "Weather?", tools }));
-      await until(() => events.some((e) => e.type === "response.created"));
-      const parent = events.find((e) => e.type === "response.created")!.response!.id;
-      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: "In Celsius." }));
-      await until(() => events.some((e) => (e.type as string) === "response.steer.pending"));
+      const parent = await steeredToolCall(socket, events, "In Celsius.");
       const output = [{ type: "function_call_output", call_id: "call_paced", output: "21 C" }];
-      socket.send(JSON.stringify({ type: "response.create", model: "no-such-model", previous_response_id: parent, tools, input: output }));
+      socket.send(JSON.stringify({ type: "response.create", model: "no-such-model", previous_response_id: parent, tools: WEATHER_TOOLS, input: output }));
       await until(() => events.some((e) => e.type === "error"));
       expect(events.find((e) => e.type === "error")).toMatchObject({ status: 404 });
-      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", previous_response_id: parent, tools, input: output }));
+      socket.send(JSON.stringify({ type: "response.create", model: "paced-model", previous_response_id: parent, tools: WEATHER_TOOLS, input: output }));
       await until(() => events.filter((e) => e.type === "response.completed").length === 2);
       expect(pacedReceived.at(-1)!.messages.map((m) => [m.role, m.content])).toEqual([
         ["user", "Weather?"],
