@@ -271,10 +271,17 @@ describe("Codex's ways", () => {
       } as never);
       // No successor was made: the client owes the tool's result.
       expect(events.filter((e) => e.type === "response.created")).toHaveLength(1);
+      // A second steer, while the response waits for its tool result, is pending at once, and its input joins too.
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: parent, input: "And in Paris." }));
+      await until(() => events.filter((e) => (e.type as string) === "response.steer.pending").length === 2);
+      const pending = events.filter((e) => (e.type as string) === "response.steer.pending") as unknown as { steer: { id: string }; required_input: unknown[] }[];
+      const second = events.filter((e) => (e.type as string) === "response.steer.accepted")[1] as unknown as { steer: { id: string } };
+      expect(pending[1]!.steer.id).toBe(second.steer.id);
+      expect(pending[1]!.required_input).toEqual(pending[0]!.required_input);
       socket.send(JSON.stringify({ type: "response.create", model: "paced-model", previous_response_id: parent, tools: WEATHER_TOOLS, input: [{ type: "function_call_output", call_id: "call_paced", output: "21 C" }] }));
       await until(() => events.filter((e) => e.type === "response.completed").length === 2);
-      expect(pacedReceived.at(-1)!.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
-      expect(pacedReceived.at(-1)!.messages.at(-1)!.content).toBe("In Celsius, please.");
+      expect(pacedReceived.at(-1)!.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "user", "user"]);
+      expect(pacedReceived.at(-1)!.messages.slice(-2).map((m) => m.content)).toEqual(["In Celsius, please.", "And in Paris."]);
     } finally {
       socket.close();
     }

@@ -62,7 +62,7 @@ interface Connection {
   ended: Map<string, { lane: string; completed: boolean }>;
   /** Steers queued for responses in flight, by response id; and those waiting for a response's tool results. */
   steers: Map<string, Steer[]>;
-  pending: Map<string, { lane: string; steers: Steer[] }>;
+  pending: Map<string, { lane: string; steers: Steer[]; required: unknown[] }>;
   /** The lanes waiting for a full send buffer to drain (or the socket to close). */
   waiting: (() => void)[];
   close(code: number, reason: string): void;
@@ -247,11 +247,9 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
         for (const steer of queued) await send(steerFailed(steer.input, id, "too_many_pending_steers", `This connection has ${MAX_REMEMBERED} responses waiting for tool results with steering input: send the input with the next response.create.`, steer.id));
         return;
       }
-      connection.pending.set(id, { lane, steers: queued });
       const required = calls.map((call) => ({ type: TOOL_OUTPUTS[call.type], call_id: call.call_id, name: call.name }));
-      for (const steer of queued) {
-        await send(JSON.stringify({ type: "response.steer.pending", sequence_number: 0, reason: "waiting_for_required_input", required_input: required, steer: { id: steer.id, previous_response_id: id } }));
-      }
+      connection.pending.set(id, { lane, steers: queued, required });
+      for (const steer of queued) await send(steerPending(id, steer.id, required));
       return;
     }
     const { input: _input, previous_response_id: _previous, ...inherited } = settings;
@@ -310,6 +308,8 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     queue!.push(accepted);
     if (running !== undefined) connection.steers.set(target as string, queue!);
     ws.send(tagged(JSON.stringify({ type: "response.steer.accepted", sequence_number: 0, steer: { id: accepted.id, previous_response_id: target } })));
+    // One that joins input already waiting for tool results is told so too (once for each steer).
+    if (waiting !== undefined) ws.send(tagged(steerPending(target as string, accepted.id, waiting.required)));
   }
 
   interface Ended {
@@ -413,6 +413,11 @@ function afterToolOutputs(input: unknown[], steering: unknown[]): unknown[] {
   let at = 0;
   while (at < input.length && String((input[at] as { type?: unknown }).type).endsWith("_output")) at++;
   return [...input.slice(0, at), ...steering, ...input.slice(at)];
+}
+
+/** A `response.steer.pending` event: the steer waits for the tool results `required` names (its lane is added by the sender). */
+function steerPending(target: string, id: string, required: unknown[]): string {
+  return JSON.stringify({ type: "response.steer.pending", sequence_number: 0, reason: "waiting_for_required_input", required_input: required, steer: { id, previous_response_id: target } });
 }
 
 /** A `response.steer.failed` event (its lane is added by the sender). */
