@@ -19,6 +19,21 @@ afterAll(() => gw.close());
 
 const tools = [{ type: "function" as const, name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } }, strict: false }];
 
+/** The tool turn sent back as a store: false client keeps it: the question, a reasoning item, the call and its result. */
+function replayToolTurn(question: string, reasoning: { id: string; encrypted_content: string }, call: OpenAI.Responses.ResponseFunctionToolCall) {
+  return client.responses.create({
+    model: "tool-model",
+    tools,
+    store: false,
+    input: [
+      { role: "user", content: question },
+      { type: "reasoning", id: reasoning.id, summary: [], encrypted_content: reasoning.encrypted_content },
+      { type: "function_call", call_id: call.call_id, name: call.name, arguments: call.arguments },
+      { type: "function_call_output", call_id: call.call_id, output: "12 C" },
+    ],
+  });
+}
+
 test("asked for, the reasoning item carries encrypted_content, streamed and not; sent back alone, the provider gets the thinking", async () => {
   const response = await client.responses.create({ model: "tool-model", input: "Weather in Paris?", tools, store: false, include: ["reasoning.encrypted_content"] });
   expectOpenAI("Response", response);
@@ -28,17 +43,7 @@ test("asked for, the reasoning item carries encrypted_content, streamed and not;
   const call = response.output[1] as OpenAI.Responses.ResponseFunctionToolCall;
 
   // The history as a store: false client keeps it, the reasoning without its summary.
-  await client.responses.create({
-    model: "tool-model",
-    tools,
-    store: false,
-    input: [
-      { role: "user", content: "Weather in Paris?" },
-      { type: "reasoning", id: reasoning.id, summary: [], encrypted_content: reasoning.encrypted_content },
-      { type: "function_call", call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { type: "function_call_output", call_id: call.call_id, output: "12 C" },
-    ],
-  });
+  await replayToolTurn("Weather in Paris?", { id: reasoning.id, encrypted_content: reasoning.encrypted_content! }, call);
   expect(received.at(-1)!.messages[1]).toMatchObject({ role: "assistant", reasoning_content: "I should call the tool." });
 
   const stream = await client.responses.create({ model: "tool-model", input: "Weather?", tools, store: false, stream: true, include: ["reasoning.encrypted_content"] });
@@ -54,16 +59,6 @@ test("not asked for, there is none; OpenAI's own encrypted reasoning (unreadable
   const response = await client.responses.create({ model: "tool-model", input: "Weather?", tools, store: false });
   expect((response.output[0] as OpenAI.Responses.ResponseReasoningItem).encrypted_content).toBeUndefined();
   const call = response.output[1] as OpenAI.Responses.ResponseFunctionToolCall;
-  await client.responses.create({
-    model: "tool-model",
-    tools,
-    store: false,
-    input: [
-      { role: "user", content: "Weather?" },
-      { type: "reasoning", id: "rs_openai", summary: [], encrypted_content: "gAAAAABoOpenAI" },
-      { type: "function_call", call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { type: "function_call_output", call_id: call.call_id, output: "12 C" },
-    ],
-  });
+  await replayToolTurn("Weather?", { id: "rs_openai", encrypted_content: "gAAAAABoOpenAI" }, call);
   expect(received.at(-1)!.messages[1]).not.toHaveProperty("reasoning_content");
 });
