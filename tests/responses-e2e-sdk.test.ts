@@ -205,6 +205,23 @@ describe("openai SDK: client.responses", () => {
     expect(received.at(-1)!.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool"]);
   });
 
+  test("calls and outputs that do not pair up are OpenAI's 400 naming input, before any model call", async () => {
+    const first = await client.responses.create({ model: "tool-model", input: "Weather in Paris?", tools: [weatherTool] });
+    const call = first.output.find((o) => o.type === "function_call") as { call_id: string };
+    const calls = received.length;
+    // The previous response ended with a call: a user message instead of its output.
+    const unanswered = await client.responses.create({ model: "tool-model", previous_response_id: first.id, input: "Never mind.", tools: [weatherTool] }).catch((e) => e);
+    expect(unanswered).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(unanswered).toMatchObject({ status: 400, param: "input", message: `400 No tool output found for function call ${call.call_id}.` });
+    // An output for a call nobody made.
+    const orphan = await client.responses
+      .create({ model: "tool-model", previous_response_id: first.id, input: [{ type: "function_call_output", call_id: "call_missing", output: "42" }] })
+      .catch((e) => e);
+    expect(orphan).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(orphan).toMatchObject({ status: 400, param: "input", message: "400 No tool call found for function call output with call_id call_missing." });
+    expect(received.length).toBe(calls);
+  });
+
   test("an unknown previous_response_id is OpenAI's 400", async () => {
     const error = await client.responses.create({ model: "dummy-model:1.0", input: "x", previous_response_id: "resp_missing" }).catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);

@@ -162,11 +162,16 @@ describe("stored responses", () => {
   });
 
   test("input item ids are the same on every read, and through a continuation; ids the client sent are kept", async () => {
-    const input = [{ role: "user", content: "one" }, { type: "function_call_output", call_id: "c1", output: "ok" }, { id: "msg_mine", role: "user", content: "two" }];
+    const input = [
+      { role: "user", content: "one" },
+      { type: "function_call", call_id: "c1", name: "f", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: "ok" },
+      { id: "msg_mine", role: "user", content: "two" },
+    ];
     const first = await json(create({ model, input }));
     const listed = async (id: string) => (await json(gw.handle(`/v1/responses/${id}/input_items?order=asc`))).data as { id: string; type: string }[];
     const ids = (await listed(first.id)).map((item) => item.id);
-    expect(ids).toEqual([`msg_${first.id.slice(5)}i0000`, `fco_${first.id.slice(5)}i0001`, "msg_mine"]);
+    expect(ids).toEqual([`msg_${first.id.slice(5)}i0000`, `fc_${first.id.slice(5)}i0001`, `fco_${first.id.slice(5)}i0002`, "msg_mine"]);
     expect((await listed(first.id)).map((item) => item.id)).toEqual(ids);
     const second = await json(create({ model, input: "three", previous_response_id: first.id }));
     const continued = await listed(second.id);
@@ -174,7 +179,9 @@ describe("stored responses", () => {
   });
 
   test("item_reference to an input item (its id as input_items lists it) is that item, as OpenAI allows", async () => {
-    const first = await json(create({ model, input: [{ role: "user", content: "Remember: blue" }, { type: "function_call_output", call_id: "c1", output: "ok" }] }));
+    const first = await json(
+      create({ model, input: [{ role: "user", content: "Remember: blue" }, { type: "function_call", call_id: "c1", name: "f", arguments: "{}" }, { type: "function_call_output", call_id: "c1", output: "ok" }] }),
+    );
     const listed = (await json(gw.handle(`/v1/responses/${first.id}/input_items?order=asc`))).data as { id: string }[];
     const second = await json(create({ model, input: [{ type: "item_reference", id: listed[0]!.id }, { role: "user", content: "What color?" }] }));
     expectOpenAI("Response", second);

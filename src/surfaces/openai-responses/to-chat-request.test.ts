@@ -3,6 +3,7 @@ import { assertInputRules } from "./input-rules.ts";
 import { outputItemId } from "./item-ids.ts";
 import { normalizeInput, referencedIds } from "./normalize-input.ts";
 import type { ResponsesRequest } from "./request-schema.ts";
+import type { InputItemResource } from "./response-schema.ts";
 import { type MessageSource, toChatRequest } from "./to-chat-request.ts";
 
 /**
@@ -261,6 +262,34 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("calls and outputs must pair up, as OpenAI requires: a 400 naming input", () => {
+    const call = (id: string, type = "function_call") =>
+      type === "function_call" ? { type: "function_call" as const, call_id: id, name: "w", arguments: "{}" } : { type: "custom_tool_call" as const, call_id: id, name: "w", input: "x" };
+    const refused = (input: ResponsesRequest["input"], before: InputItemResource[] = []) => {
+      try {
+        toChatRequest({ ...base, input }, before, input);
+      } catch (error) {
+        return { message: (error as Error).message, param: (error as { param?: unknown }).param };
+      }
+      return undefined;
+    };
+    const user = { role: "user" as const, content: "Hi" };
+    expect(refused([user, { type: "function_call_output", call_id: "c9", output: "42" }])).toEqual({ message: "No tool call found for function call output with call_id c9.", param: "input" });
+    expect(refused([user, { type: "custom_tool_call_output", call_id: "c9", output: "42" }])).toEqual({ message: "No tool call found for custom tool call output with call_id c9.", param: "input" });
+    expect(refused([user, call("c1"), user])).toEqual({ message: "No tool output found for function call c1.", param: "input" });
+    // The AI SDK continuing a conversation resends the user's message before the output: read as it comes.
+    expect(refused([user, call("c1"), user, { type: "function_call_output", call_id: "c1", output: "a" }])).toBeUndefined();
+    expect(refused([user, call("c1", "custom_tool_call")])).toEqual({ message: "No tool output found for custom tool call c1.", param: "input" });
+    expect(refused([user, call("c1"), call("c2"), { type: "function_call_output", call_id: "c1", output: "a" }])).toEqual({ message: "No tool output found for function call c2.", param: "input" });
+    expect(refused([user, call("c1"), { type: "function_call_output", call_id: "c1", output: "a" }, { type: "function_call_output", call_id: "c1", output: "b" }])).toBeUndefined(); // an output sent again (resent-items.ts)
+    // A stored turn that ended with a call: the output may come in this input, a user message may not.
+    const before = normalizeInput([user, call("c1")], "resp_prev");
+    expect(refused([{ type: "function_call_output", call_id: "c1", output: "a" }], before)).toBeUndefined();
+    expect(refused("Never mind.", before)).toEqual({ message: "No tool output found for function call c1.", param: "input" });
+    // An assistant message between a call and its output (a provider that spoke after its call) is read as it is.
+    expect(refused([user, call("c1"), { role: "assistant", content: "Calling." }, { type: "function_call_output", call_id: "c1", output: "a" }])).toBeUndefined();
+  });
+
   test("within one input nothing is left out: a call id used for two turns is two turns", () => {
     const input: ResponsesRequest["input"] = [
       { role: "user", content: "Paris?" },
@@ -285,6 +314,7 @@ describe("input → messages", () => {
         { type: "function_call_output", call_id: "call_1", output: "sunny" },
         { type: "function_call_output", call_id: "call_2", output: [{ type: "input_text", text: "rain" }] },
         { type: "function_call", call_id: "call_3", name: "weather", arguments: "{}" },
+        { type: "function_call_output", call_id: "call_3", output: "mild" },
       ],
     });
     expect(chat.messages).toEqual([
@@ -301,6 +331,7 @@ describe("input → messages", () => {
       { role: "tool", tool_call_id: "call_1", content: "sunny" },
       { role: "tool", tool_call_id: "call_2", content: "rain" },
       { role: "assistant", content: null, tool_calls: [{ id: "call_3", type: "function", function: { name: "weather", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_3", content: "mild" },
     ]);
   });
 
@@ -626,10 +657,11 @@ describe("message sources (recorded only to explain an error)", () => {
       { type: "reasoning", summary: [{ type: "summary_text", text: "so" }] },
       { role: "assistant", content: "Done." },
       { type: "function_call", call_id: "c2", name: "f", arguments: "{}" },
+      { type: "function_call_output", call_id: "c2", output: "c" },
     ];
     const sources: MessageSource[] = [];
     const chat = toChatRequest({ ...base, instructions: "Be brief.", input }, before, input, sources);
-    expect(chat.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "tool", "assistant"]);
+    expect(chat.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "tool", "tool", "assistant", "tool"]);
     expect(sources).toEqual([
       { item: -1, type: "instructions" },
       { item: 0, type: "message" },
@@ -637,6 +669,7 @@ describe("message sources (recorded only to explain an error)", () => {
       { item: 3, type: "function_call_output" },
       { item: 4, type: "function_call_output" },
       { item: 6, type: "message", calls: [{ item: 7, type: "function_call" }] },
+      { item: 8, type: "function_call_output" },
     ]);
   });
 

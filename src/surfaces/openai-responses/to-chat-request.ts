@@ -49,13 +49,14 @@ export function toChatRequest(
     sources?.push({ item: -1, type: "instructions" });
   }
   // One walk over the conversation: the stored items, then this request's own input.
-  const walk: Walk = { reasoning: undefined, open: undefined, resent: undefined, images: undefined };
+  const walk: Walk = { reasoning: undefined, open: undefined, resent: undefined, images: undefined, pending: undefined };
   toChatMessages(before, messages, sources, 0, walk);
   if (typeof input === "string") {
     flushImages(walk, messages, sources);
     messages.push({ role: "user", content: input });
     sources?.push({ item: before.length, type: "message" });
   } else if (input !== undefined) toChatMessages(input, messages, sources, before.length, walk);
+  assertNoCallWaits(walk);
   flushImages(walk, messages, sources);
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
@@ -111,6 +112,29 @@ interface Walk {
   resent: ResentItems | undefined;
   /** The images of each function output just read, with its place: user messages once the outputs end. */
   images: { parts: ContentPart[]; at: number[]; callId: string; item: number }[] | undefined;
+  /** Calls read whose output has not come yet: call id → the call's item type (made at the first call). */
+  pending: Map<string, string> | undefined;
+}
+
+/**
+ * OpenAI answers a conversation whose calls and outputs do not pair up with a 400 naming `input`:
+ * an output needs a call before it, and a call its output by the end of the input (a continuation
+ * of a response that stopped for tool results must give them). Providers refuse such a conversation
+ * too, or answer from a broken one. An output may come after other items (the AI SDK resends the
+ * user's message before the output when it continues a conversation): read where it comes.
+ */
+function assertNoCallWaits(walk: Walk): void {
+  const pending = walk.pending;
+  if (pending === undefined || pending.size === 0) return;
+  const [callId, type] = pending.entries().next().value!;
+  const noun = type === "custom_tool_call" ? "custom tool call" : "function call";
+  throw new InvalidRequestError(`No tool output found for ${noun} ${callId}.`, { param: "input" });
+}
+
+function takeOutput(walk: Walk, callId: string, type: string): void {
+  if (walk.pending?.delete(callId)) return;
+  const noun = type === "custom_tool_call_output" ? "custom tool call output" : "function call output";
+  throw new InvalidRequestError(`No tool call found for ${noun} with call_id ${callId}.`, { param: "input" });
 }
 
 /**
@@ -208,11 +232,13 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
           walk.reasoning = undefined;
         }
         (open.tool_calls ??= []).push(call);
+        (walk.pending ??= new Map()).set(call.id, type);
         break;
       }
       case "function_call_output":
       case "custom_tool_call_output": {
         const id = item.call_id as string;
+        takeOutput(walk, id, type);
         walk.open = undefined;
         const output = item.output as string | Part[];
         messages.push({ role: "tool", tool_call_id: id, content: typeof output === "string" ? output : outputOf(output, walk, id, offset + k) });
