@@ -178,6 +178,33 @@ describe("stored responses", () => {
     expect(continued.map((item) => item.id)).toEqual([...ids, first.output[0].id, `msg_${second.id.slice(5)}i0000`]);
   });
 
+  test("input_items lists an id once, so paging by `after` ends: items sent with one id (the Agents SDK's chat-completion ids), an item sent again", async () => {
+    const input = [
+      { id: "chatcmpl-1", role: "user", content: "one" },
+      { id: "chatcmpl-1", role: "assistant", content: "two" },
+      { id: "chatcmpl-1", role: "user", content: "three" },
+    ];
+    const first = await json(create({ model, input }));
+    const second = await json(create({ model, previous_response_id: first.id, input: [{ type: "item_reference", id: first.output[0].id }, { role: "user", content: "four" }] }));
+    for (const [id, expected] of [
+      [first.id, ["chatcmpl-1"]],
+      [second.id, ["chatcmpl-1", first.output[0].id, `msg_${second.id.slice(5)}i0001`]],
+    ] as const) {
+      for (const order of ["asc", "desc"]) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const list = await json(gw.handle(`/v1/responses/${id}/input_items?order=${order}&limit=1${after ? `&after=${after}` : ""}`));
+          expectOpenAI("ResponseItemList", list);
+          seen.push(...list.data.map((item: { id: string }) => item.id));
+          if (!list.has_more) break;
+          after = list.last_id;
+        }
+        expect(order === "asc" ? seen : seen.reverse()).toEqual([...expected]);
+      }
+    }
+  });
+
   test("item_reference to an input item (its id as input_items lists it) is that item, as OpenAI allows", async () => {
     const first = await json(
       create({ model, input: [{ role: "user", content: "Remember: blue" }, { type: "function_call", call_id: "c1", name: "f", arguments: "{}" }, { type: "function_call_output", call_id: "c1", output: "ok" }] }),

@@ -4,8 +4,13 @@ import type { InputItemResource, ResponseItemList } from "./response-schema.ts";
 /**
  * One page of a stored response's input items, as OpenAI's `GET /responses/{id}/input_items`:
  * `order` desc (newest first, the default) or asc, `limit` 1-100 (default 20), `after` an item id.
+ * An id is listed once, at its first place: a client continuing with `previous_response_id` may send
+ * a stored item again (the AI SDK sends its calls again; the model reads them once, resent-items.ts),
+ * and the Agents SDK gives every item of a chat completion the same id. Listed twice, a page that
+ * ends at the first copy would be followed by itself: `after` names an id, and clients page until
+ * `has_more` is false.
  */
-export function listInputItems(items: readonly InputItemResource[], query: Record<string, string | undefined>): ResponseItemList {
+export function listInputItems(all: readonly InputItemResource[], query: Record<string, string | undefined>): ResponseItemList {
   const order = query.order ?? "desc";
   if (order !== "asc" && order !== "desc") {
     throw new InvalidRequestError(`Invalid 'order': expected "asc" or "desc", got ${JSON.stringify(order)}.`, { param: "order" });
@@ -14,6 +19,7 @@ export function listInputItems(items: readonly InputItemResource[], query: Recor
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw new InvalidRequestError(`Invalid 'limit': expected an integer from 1 to 100, got ${JSON.stringify(query.limit)}.`, { param: "limit" });
   }
+  const items = onceEach(all);
   const ordered = order === "asc" ? items : [...items].reverse();
   let start = 0;
   if (query.after !== undefined) {
@@ -29,4 +35,20 @@ export function listInputItems(items: readonly InputItemResource[], query: Recor
     last_id: data[data.length - 1]?.id ?? "",
     has_more: start + limit < ordered.length,
   };
+}
+
+/** The items with each id at its first place only (the same array when no id repeats: the usual case). */
+function onceEach(items: readonly InputItemResource[]): readonly InputItemResource[] {
+  const seen = new Set<string>();
+  let repeats = false;
+  for (const item of items) {
+    if (seen.has(item.id)) {
+      repeats = true;
+      break;
+    }
+    seen.add(item.id);
+  }
+  if (!repeats) return items;
+  seen.clear();
+  return items.filter((item) => !seen.has(item.id) && (seen.add(item.id), true));
 }
