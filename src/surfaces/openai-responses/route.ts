@@ -54,7 +54,22 @@ interface Conversation {
   conversationId?: string;
   /** That conversation's lock, held by this response until its items are added (or it fails). */
   lock?: ConversationLock;
+  /** The stored responses it continues, when it is stored as a link to them (`StoredResponse.chain`). */
+  chain?: string[];
 }
+
+/**
+ * A continuation is stored as a link to the responses it continues (their ids), its own input
+ * only; every MAX_CHAIN-th turn, or once the chain's first response is half its TTL old (the chain
+ * expires with it), it keeps a whole copy of its conversation again. A chain of n turns of s bytes
+ * each takes ~n·s·(1 + n/(2·MAX_CHAIN)) bytes instead of n²·s/2, and a continuation reads at most
+ * MAX_CHAIN entries, in one round.
+ */
+const MAX_CHAIN = 16;
+
+/** The items before the next turn of a response read `input` and answered `output`: a compaction stands for what it compacted (compact.ts). */
+const turnBefore = (input: InputItemResource[], output: InputItemResource[]): InputItemResource[] =>
+  output.some((item) => item.type === "compaction") ? compactedBefore(input, output) : [...input, ...output];
 
 const NOTHING_BEFORE: InputItemResource[] = [];
 
@@ -122,8 +137,9 @@ export function responsesRoutes(
   const conversationLockMs = Math.max(600_000, 2 * config.upstreamTimeoutMs);
   const entryOf = (response: ResponseObject, conversation: Conversation, owner: string | undefined, lease?: number): StoredResponse => {
     // A response in a conversation keeps its own input only: the conversation holds the rest (a copy per turn would grow with its square).
-    const input = conversation.conversationId === undefined ? conversation.before : (conversation.own ?? NOTHING_BEFORE);
+    const input = conversation.conversationId === undefined && conversation.chain === undefined ? conversation.before : (conversation.own ?? NOTHING_BEFORE);
     const entry: StoredResponse = { response, input };
+    if (conversation.chain !== undefined) entry.chain = conversation.chain;
     if (conversation.input !== undefined) entry.requestInput = conversation.input;
     if (owner !== undefined) entry.owner = owner;
     if (lease !== undefined) entry.lease = lease;
@@ -155,6 +171,26 @@ export function responsesRoutes(
   };
 
   /**
+   * Every item a stored response's model read (what `input_items` lists): its own when it keeps a
+   * whole copy, else its chain's conversation, read in one round, then its own input; and when the
+   * chain's first response was made. A response of the chain that is gone (deleted, expired,
+   * evicted) is named by `missing`'s error.
+   */
+  const inputItemsOf = async (stored: StoredResponse, owner: string | undefined, missing: (id: string) => Error): Promise<{ items: InputItemResource[]; startedAt: number }> => {
+    const chain = stored.chain;
+    if (chain === undefined || chain.length === 0) return { items: storedInputItems(stored), startedAt: stored.response.created_at };
+    const links = await Promise.all(chain.map((id) => store.get(id)));
+    let items: InputItemResource[] = [];
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i];
+      if (link === undefined || link.owner !== owner) throw missing(chain[i]!);
+      // The first keeps its whole conversation; each next one its own input after the one before it.
+      items = i === 0 ? storedInputItems(link) : [...turnBefore(items, links[i - 1]!.response.output as InputItemResource[]), ...storedInputItems(link)];
+    }
+    return { items: [...turnBefore(items, links[links.length - 1]!.response.output as InputItemResource[]), ...storedInputItems(stored)], startedAt: links[0]!.response.created_at };
+  };
+
+  /**
    * A conversation that reads stored responses: the items an `item_reference` names (resolved now:
    * they may be gone by the time this response is read), and a previous response's input and output.
    */
@@ -171,6 +207,7 @@ export function responsesRoutes(
       input = normalizeInput(body.input, responseId, references);
     }
     let before: InputItemResource[] = [];
+    let chain: string[] | undefined;
     if (body.previous_response_id) {
       const previous = await ownStored(body.previous_response_id, owner);
       if (!previous) {
@@ -185,7 +222,15 @@ export function responsesRoutes(
       // Its input and output come before the new input; its instructions do not (as in OpenAI's API).
       // A compaction's output stands for the conversation it compacted (compact.ts).
       const output = previous.response.output as InputItemResource[];
-      before = output.some((item) => item.type === "compaction") ? compactedBefore(storedInputItems(previous), output) : [...storedInputItems(previous), ...output];
+      const previousId = body.previous_response_id;
+      const read = await inputItemsOf(previous, owner, (gone) =>
+        new InvalidRequestError(`Previous response with id '${previousId}' cannot be continued: the earlier response '${gone}' its conversation continues was deleted or has expired.`, {
+          param: "previous_response_id",
+          code: "previous_response_not_found",
+        }),
+      );
+      before = turnBefore(read.items, output);
+      chain = chainAfter(previous, output, read.startedAt);
     }
     let from: Conversation["from"] = body.previous_response_id ? "previous_response_id" : undefined;
     let lock: ConversationLock | undefined;
@@ -216,7 +261,20 @@ export function responsesRoutes(
     if (from !== undefined) conversation.from = from;
     if (conversationId !== undefined) conversation.conversationId = conversationId;
     if (lock !== undefined) conversation.lock = lock;
+    if (chain !== undefined && conversationId === undefined) conversation.chain = chain;
     return conversation;
+  };
+
+  /**
+   * The chain a continuation of `previous` is stored with, or undefined for a whole copy: at the
+   * chain's length limit, after a compaction (the conversation is short again), or once the chain's
+   * first response is half its TTL old.
+   */
+  const chainAfter = (previous: StoredResponse, output: InputItemResource[], startedAt: number): string[] | undefined => {
+    const chain = previous.chain ?? [];
+    if (chain.length + 1 >= MAX_CHAIN || output.some((item) => item.type === "compaction")) return undefined;
+    if (nowSeconds() - startedAt > config.responsesTtlS / 2) return undefined;
+    return [...chain, previous.response.id];
   };
 
   /**
@@ -534,7 +592,10 @@ export function responsesRoutes(
       async function listResponseInputItems({ params, query, request }) {
         const stored = await ownStored(params.response_id, keyOf(request)?.name);
         if (!stored) throw notFound(params.response_id);
-        return listInputItems(storedInputItems(stored), query);
+        const read = await inputItemsOf(stored, stored.owner, (gone) =>
+          new NotFoundError(`Input items of response '${params.response_id}' not found: the earlier response '${gone}' its conversation continues was deleted or has expired.`, { param: "response_id" }),
+        );
+        return listInputItems(read.items, query);
       },
       {
         detail: {

@@ -11,9 +11,17 @@ export interface StoredResponse {
   response: ResponseObject;
   /**
    * The conversation before the answer, oldest first, as items: a previous response's input and
-   * output, then (unless `requestInput` is there) this request's input.
+   * output, then (unless `requestInput` is there) this request's input. With `chain`, this
+   * request's own input items only.
    */
   input: InputItemResource[];
+  /**
+   * The stored responses this one continues (`previous_response_id`), oldest first, its previous
+   * response last: the first holds its whole conversation, each next one its own input after the
+   * one before it. Absent, `input` holds everything before (a copy of the conversation every
+   * MAX_CHAIN turns, so a long chain is stored in about its own size, not its square).
+   */
+  chain?: string[];
   /**
    * This request's input as it was sent, after `input`: made into items only when read (most
    * stored responses are never read; serialising the request's few fields costs less than its items).
@@ -86,7 +94,7 @@ export async function putIfRunningInProcess(store: Pick<ResponseStore, "get" | "
  * than serialised again: the same text key for key.
  */
 export function storedJson(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): string {
-  const rest = JSON.stringify({ input: entry.input, requestInput: entry.requestInput, owner: entry.owner, lease: entry.lease });
+  const rest = JSON.stringify({ input: entry.input, requestInput: entry.requestInput, chain: entry.chain, owner: entry.owner, lease: entry.lease });
   return `{"response":${responseJson},${rest.slice(1)}`;
 }
 
