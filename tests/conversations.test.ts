@@ -199,7 +199,10 @@ describe("one response at a time, and each item once", () => {
   test("a response in a conversation stores its own input only (the conversation holds the rest); a compaction in it is where the model starts reading", async () => {
     const conversation = await client.conversations.create({ items: [{ role: "user", content: "One." }, { role: "user", content: "Two." }] });
     const response = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Three." });
-    expect((await client.responses.inputItems.list(response.id)).data.map((item) => (item as { content: { text: string }[] }).content[0]!.text)).toEqual(["Three."]);
+    const texts = async (id: string, order: "asc" | "desc" = "desc") =>
+      (await client.responses.inputItems.list(id, { order })).data.map((item) => (item as { content: { text: string }[] }).content[0]!.text);
+    // OpenAI: "Items from this conversation are prepended to input_items for this response": up to its turn, not the later ones.
+    expect(await texts(response.id)).toEqual(["Three.", "Two.", "One."]);
 
     const compacted = await client.responses.create({ model: "dummy-model:1.0", conversation: conversation.id, input: [{ type: "compaction_trigger" } as unknown as OpenAI.Responses.ResponseInputItem] });
     expect(compacted.output.map((item) => item.type)).toEqual(["compaction"]);
@@ -210,6 +213,20 @@ describe("one response at a time, and each item once", () => {
     // The user messages before the compaction, then it: the assistant's turn before it is not read again.
     expect(read.slice(0, 3)).toEqual(["One.", "Two.", "Three."]);
     expect(read).toHaveLength(5);
+    // The first response still lists the conversation as its model read it, the later turns not included.
+    expect(await texts(response.id, "asc")).toEqual(["One.", "Two.", "Three."]);
+  });
+
+  test("a response in a conversation continued with previous_response_id: the conversation's items up to it come first, as input_items lists them", async () => {
+    const conversation = await client.conversations.create({ items: [{ role: "user", content: "My name is Ann." }] });
+    const first = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "What is my name?" });
+    await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "A later turn of the conversation." });
+    const second = await client.responses.create({ model: "tool-model", previous_response_id: first.id, input: "And again?" });
+    expect(sentContents()).toEqual(["My name is Ann.", "What is my name?", first.output_text, "And again?"]);
+    const listed: string[] = [];
+    for await (const item of client.responses.inputItems.list(second.id, { order: "asc" })) listed.push(item.id);
+    expect(listed).toHaveLength(4);
+    expect(listed[2]).toBe(first.output[0]!.id);
   });
 });
 

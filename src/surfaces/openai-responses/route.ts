@@ -56,6 +56,8 @@ interface Conversation {
   lock?: ConversationLock;
   /** The stored responses it continues, when it is stored as a link to them (`StoredResponse.chain`). */
   chain?: string[];
+  /** In a conversation: the id of its last item the model read (`StoredResponse.conversationThrough`). */
+  through?: string;
 }
 
 /**
@@ -140,6 +142,7 @@ export function responsesRoutes(
     const input = conversation.conversationId === undefined && conversation.chain === undefined ? conversation.before : (conversation.own ?? NOTHING_BEFORE);
     const entry: StoredResponse = { response, input };
     if (conversation.chain !== undefined) entry.chain = conversation.chain;
+    if (conversation.through !== undefined) entry.conversationThrough = conversation.through;
     if (conversation.input !== undefined) entry.requestInput = conversation.input;
     if (owner !== undefined) entry.owner = owner;
     if (lease !== undefined) entry.lease = lease;
@@ -178,16 +181,37 @@ export function responsesRoutes(
    */
   const inputItemsOf = async (stored: StoredResponse, owner: string | undefined, missing: (id: string) => Error): Promise<{ items: InputItemResource[]; startedAt: number }> => {
     const chain = stored.chain;
-    if (chain === undefined || chain.length === 0) return { items: storedInputItems(stored), startedAt: stored.response.created_at };
+    if (chain === undefined || chain.length === 0) return { items: await wholeInputOf(stored), startedAt: stored.response.created_at };
     const links = await Promise.all(chain.map((id) => store.get(id)));
     let items: InputItemResource[] = [];
     for (let i = 0; i < links.length; i++) {
       const link = links[i];
       if (link === undefined || link.owner !== owner) throw missing(chain[i]!);
       // The first keeps its whole conversation; each next one its own input after the one before it.
-      items = i === 0 ? storedInputItems(link) : [...turnBefore(items, links[i - 1]!.response.output as InputItemResource[]), ...storedInputItems(link)];
+      items = i === 0 ? await wholeInputOf(link) : [...turnBefore(items, links[i - 1]!.response.output as InputItemResource[]), ...storedInputItems(link)];
     }
     return { items: [...turnBefore(items, links[links.length - 1]!.response.output as InputItemResource[]), ...storedInputItems(stored)], startedAt: links[0]!.response.created_at };
+  };
+
+  /**
+   * The items of a stored response that keeps its whole conversation: those it holds, after, for a
+   * response in a conversation (which holds only its own input), the conversation's items up to its
+   * turn as its model read them (OpenAI: "Items from this conversation are prepended to
+   * `input_items` for this response"). The turn starts at the first item that is one of the
+   * response's own (added with their ids once it was answered), else after the last item its model
+   * read; a conversation deleted since gives none.
+   */
+  const wholeInputOf = async (stored: StoredResponse): Promise<InputItemResource[]> => {
+    const own = storedInputItems(stored);
+    const id = stored.response.conversation?.id;
+    if (id === undefined) return own;
+    const items = await conversations.items(id);
+    if (!items) return own;
+    const mine = new Set<string>(own.map((item) => item.id));
+    for (const item of stored.response.output) mine.add(item.id);
+    let end = items.findIndex((item) => mine.has(item.id));
+    if (end < 0) end = stored.conversationThrough === undefined ? 0 : items.findIndex((item) => item.id === stored.conversationThrough) + 1;
+    return [...fromLastCompaction(items.slice(0, end)), ...own];
   };
 
   /**
@@ -234,6 +258,7 @@ export function responsesRoutes(
     }
     let from: Conversation["from"] = body.previous_response_id ? "previous_response_id" : undefined;
     let lock: ConversationLock | undefined;
+    let through: string | undefined;
     if (conversationId !== undefined) {
       const record = await conversations.get(conversationId);
       if (!record || record.owner !== owner) throw conversationNotFound(conversationId, "conversation");
@@ -251,6 +276,7 @@ export function responsesRoutes(
         const duplicate = duplicateId(input ?? normalizeInput(body.input, responseId), new Set(items.map((item) => item.id)));
         if (duplicate !== undefined) throw new InvalidRequestError(`Duplicate item found with id '${duplicate}': it is already in conversation '${conversationId}'.`, { param: "input" });
         before = fromLastCompaction(items);
+        through = items.at(-1)?.id;
       } catch (error) {
         await lock?.release();
         throw error;
@@ -262,6 +288,7 @@ export function responsesRoutes(
     if (conversationId !== undefined) conversation.conversationId = conversationId;
     if (lock !== undefined) conversation.lock = lock;
     if (chain !== undefined && conversationId === undefined) conversation.chain = chain;
+    if (through !== undefined) conversation.through = through;
     return conversation;
   };
 

@@ -23,6 +23,12 @@ export interface StoredResponse {
    */
   chain?: string[];
   /**
+   * A response in a conversation (Conversations API), whose `input` is its own input only: the id
+   * of the conversation's last item its model read (absent: none). The conversation's items up to
+   * this response's turn come before its input when it is listed or continued.
+   */
+  conversationThrough?: string;
+  /**
    * This request's input as it was sent, after `input`: made into items only when read (most
    * stored responses are never read; serialising the request's few fields costs less than its items).
    */
@@ -94,7 +100,7 @@ export async function putIfRunningInProcess(store: Pick<ResponseStore, "get" | "
  * than serialised again: the same text key for key.
  */
 export function storedJson(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): string {
-  const rest = JSON.stringify({ input: entry.input, requestInput: entry.requestInput, chain: entry.chain, owner: entry.owner, lease: entry.lease });
+  const rest = JSON.stringify({ input: entry.input, requestInput: entry.requestInput, chain: entry.chain, conversationThrough: entry.conversationThrough, owner: entry.owner, lease: entry.lease });
   return `{"response":${responseJson},${rest.slice(1)}`;
 }
 

@@ -49,7 +49,7 @@ function roomFor(parts: readonly string[], maxBytes: number): number {
  * worker are one process's, so the format is theirs alone (Redis keeps the entry as one JSON text).
  */
 export function entryTexts(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): [string, string] {
-  return [responseJson, JSON.stringify({ input: entry.input, requestInput: entry.requestInput, chain: entry.chain, owner: entry.owner, lease: entry.lease })];
+  return [responseJson, JSON.stringify({ input: entry.input, requestInput: entry.requestInput, chain: entry.chain, conversationThrough: entry.conversationThrough, owner: entry.owner, lease: entry.lease })];
 }
 
 /** `entryTexts` read back. */
