@@ -2,7 +2,8 @@
 // OpenAI upstream that records every body, and through the Ollama plugin for thinking (both ways).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { openAIHandler, sseResponse } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { jsonResponse, openAIHandler, sseResponse } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { COMPLETION, TEXT_CHUNKS_WITH_USAGE } from "../plugins/openai-compatible/__fixtures__/openai-wire.ts";
 import dummy from "../plugins/dummy/index.ts";
 import openaiCompatible from "../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
@@ -18,7 +19,13 @@ describe("through the openai-compatible plugin", () => {
   let gw: TestGateway;
   let client: OpenAI;
   beforeAll(async () => {
-    fake = startFakeServer(openAIHandler);
+    // As OpenAI, the upstream says which tier served a request that asked for flex.
+    fake = startFakeServer((request) => {
+      const body = request.body as { service_tier?: string; stream?: boolean } | undefined;
+      if (request.path !== "/v1/chat/completions" || body?.service_tier !== "flex") return openAIHandler(request);
+      if (body.stream === true) return sseResponse(TEXT_CHUNKS_WITH_USAGE.map((chunk) => ({ ...chunk, service_tier: "flex" })));
+      return jsonResponse({ ...COMPLETION, service_tier: "flex" });
+    });
     gw = await startTestGateway({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "sk-upstream" }, [dummy, openaiCompatible]);
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
   });
@@ -86,6 +93,8 @@ describe("through the openai-compatible plugin", () => {
     });
     expectOpenAI("Response", response);
     expect(response.text).toEqual({ format: { type: "text" }, verbosity: "low" });
+    // Echoed; the tier is the one the upstream says served it.
+    expect(response).toMatchObject({ prompt_cache_key: "conv-42", prompt_cache_retention: "24h", safety_identifier: "user-hash-7", service_tier: "flex" });
     expect(lastChatBody()).toMatchObject({
       prompt_cache_key: "conv-42",
       prompt_cache_retention: "24h",
@@ -94,6 +103,10 @@ describe("through the openai-compatible plugin", () => {
       service_tier: "flex",
       verbosity: "low",
     });
+    const streamed = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, stream: true, service_tier: "flex" });
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of streamed) if (event.type === "response.completed") final = event.response;
+    expect(final?.service_tier).toBe("flex");
     await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false });
     for (const field of ["prompt_cache_key", "prompt_cache_retention", "prompt_cache_options", "safety_identifier", "service_tier", "verbosity"]) expect(lastChatBody()).not.toHaveProperty(field);
 

@@ -2,6 +2,7 @@
 // (GET, DELETE, input_items paging), two gateways sharing one real Redis, the docs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { checkedEvents } from "../src/testing/responses-events.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
 
@@ -31,6 +32,10 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", top_p: -1 }, "top_p"],
     [{ model, input: "x", top_logprobs: -1 }, "top_logprobs"],
     [{ model, input: "x", include: "message.output_text.logprobs" }, "include"],
+    [{ model, input: "x", include: ["reasoning.encrypted_content", "file_search_call.result"] }, "include[1]"],
+    [{ model, input: "x", safety_identifier: "u".repeat(65) }, "safety_identifier"],
+    [{ model, input: "x", service_tier: "bogus" }, "service_tier"],
+    [{ model, input: "x", max_tool_calls: 1.5 }, "max_tool_calls"],
     [{ model, input: "x", text: { format: { type: "xml" } } }, "text.format.type"],
     [{ model, input: "x", text: { format: { type: "json_schema", schema: {} } } }, "text.format.name"],
     [{ model, input: "x", metadata: { k: 1 } }, "metadata.k"],
@@ -85,6 +90,25 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
       expect(response.status).toBe(404);
       expectOpenAI("ErrorResponse", await response.json());
     }
+  });
+});
+
+describe("settings the Response echoes", () => {
+  test("prompt_cache_key, prompt_cache_retention, safety_identifier, max_tool_calls as sent; service_tier the tier used (default here), streamed and not", async () => {
+    const settings = { prompt_cache_key: "user-42", prompt_cache_retention: "24h", safety_identifier: "hash-42", max_tool_calls: 3 };
+    const response = await json(create({ model, input: "x", service_tier: "flex", ...settings }));
+    expectOpenAI("Response", response);
+    expect(response).toMatchObject({ ...settings, service_tier: "default" });
+    expect(await json(gw.handle(`/v1/responses/${response.id}`))).toMatchObject({ ...settings, service_tier: "default" });
+
+    const events = checkedEvents(await (await create({ model, input: "x", stream: true, service_tier: "auto", ...settings })).text());
+    const created = events.find((event) => event.type === "response.created")!.response;
+    const completed = events.find((event) => event.type === "response.completed")!.response;
+    expect(created).toMatchObject({ ...settings, service_tier: "auto" });
+    expect(completed).toMatchObject({ ...settings, service_tier: "default" });
+    // Not set, not echoed.
+    const plain = await json(create({ model, input: "x" }));
+    for (const key of [...Object.keys(settings), "service_tier"]) expect(plain).not.toHaveProperty(key);
   });
 });
 

@@ -6,7 +6,7 @@ import { namespacedCalls } from "./namespace-tools.ts";
 import { outputItemId } from "./item-ids.ts";
 import { sealReasoning } from "./sealed-text.ts";
 import { tokenLogprobs } from "../../token-logprobs.ts";
-import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
+import { finishedResponse, responseUsage, statusOf, tierOf, type ResponseFrame } from "./response-frame.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 /**
@@ -63,5 +63,5 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
       arguments: call.function.arguments,
     });
   }
-  return finishedResponse(frame, ended, output, responseUsage(tokens, result.usage), now);
+  return finishedResponse(frame, ended, output, responseUsage(tokens, result.usage), now, tierOf(result));
 }

@@ -170,8 +170,16 @@ export const ResponsesRequest = Type.Object(
       Nullable(Type.Union([Type.Literal("in_memory"), Type.Literal("24h")], { description: "reaches an OpenAI-compatible upstream as sent; others ignore it" })),
     ),
     prompt_cache_options: Type.Optional(Nullable(Type.Object({}, { ...open, description: "reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
-    safety_identifier: Type.Optional(Nullable(Type.String({ description: "reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
-    service_tier: Type.Optional(Nullable(Type.String({ description: "reaches an OpenAI-compatible upstream as sent (OpenAI's flex and priority tiers); others ignore it" }))),
+    // OpenAI's document: `maxLength: 64`, and ServiceTierResponses' values.
+    safety_identifier: Type.Optional(Nullable(Type.String({ maxLength: 64, description: "reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
+    service_tier: Type.Optional(
+      Nullable(
+        Type.Union(["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"].map((tier) => Type.Literal(tier)), {
+          description: "reaches an OpenAI-compatible upstream as sent (OpenAI's flex and priority tiers); others ignore it. The Response says the tier used: the upstream's, else `default`",
+        }),
+      ),
+    ),
+    max_tool_calls: Type.Optional(Nullable(Type.Integer({ description: "a limit on built-in tool calls, of which none run here: echoed in the Response" }))),
     store: Type.Optional(Nullable(Type.Boolean({ description: "default true: kept RESPONSES_TTL_S for GET and previous_response_id" }))),
     stream: Type.Optional(Nullable(Type.Boolean())),
     background: Type.Optional(
@@ -184,10 +192,25 @@ export const ResponsesRequest = Type.Object(
     ),
     include: Type.Optional(
       Nullable(
-        Type.Array(Type.String(), {
-          description:
-            "`message.output_text.logprobs` asks the provider for the output text's log probabilities (with `top_logprobs`); the other values name outputs of tools this gateway does not run, and change nothing",
-        }),
+        Type.Array(
+          // OpenAI's IncludeEnum: another value is a 400, as OpenAI answers it.
+          Type.Union(
+            [
+              "file_search_call.results",
+              "web_search_call.results",
+              "web_search_call.action.sources",
+              "message.input_image.image_url",
+              "computer_call_output.output.image_url",
+              "code_interpreter_call.outputs",
+              "reasoning.encrypted_content",
+              "message.output_text.logprobs",
+            ].map((value) => Type.Literal(value)),
+          ),
+          {
+            description:
+              "`message.output_text.logprobs` asks the provider for the output text's log probabilities (with `top_logprobs`); `reasoning.encrypted_content` seals the thinking in reasoning items; the other values name outputs of tools this gateway does not run, and change nothing",
+          },
+        ),
       ),
     ),
     top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),

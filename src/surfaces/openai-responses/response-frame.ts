@@ -33,6 +33,11 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
   if (request.user !== undefined) frame.user = request.user;
   if (request.top_logprobs != null) frame.top_logprobs = request.top_logprobs;
   if (request.background === true) frame.background = true;
+  if (request.prompt_cache_key != null) frame.prompt_cache_key = request.prompt_cache_key;
+  if (request.prompt_cache_retention != null) frame.prompt_cache_retention = request.prompt_cache_retention;
+  if (request.safety_identifier != null) frame.safety_identifier = request.safety_identifier;
+  if (request.service_tier != null) frame.service_tier = request.service_tier;
+  if (request.max_tool_calls != null) frame.max_tool_calls = request.max_tool_calls;
   if (request.conversation != null) frame.conversation = { id: conversationIdOf(request.conversation) };
   return frame;
 }
@@ -106,6 +111,7 @@ export function finishedResponse(
   output: OutputItem[],
   usage: ResponseUsage | undefined,
   now: number,
+  tier?: string,
 ): ResponseObject {
   const status: ResponseStatus = ended.status;
   // Field by field rather than spreading the frame: one object shape, no property copy loop.
@@ -135,8 +141,20 @@ export function finishedResponse(
     user: frame.user,
     top_logprobs: frame.top_logprobs,
     background: frame.background,
+    prompt_cache_key: frame.prompt_cache_key,
+    prompt_cache_retention: frame.prompt_cache_retention,
+    safety_identifier: frame.safety_identifier,
+    // The tier used, as OpenAI's Response says it: the provider's when it said, else the one tier other providers have.
+    service_tier: frame.service_tier === undefined ? undefined : (tier ?? "default"),
+    max_tool_calls: frame.max_tool_calls,
     conversation: frame.conversation,
     metadata: frame.metadata,
   };
   return response;
 }
+
+/** The service tier the provider says it used (OpenAI's `service_tier`), if it said. */
+export const tierOf = (answer: object): string | undefined => {
+  const tier = (answer as { service_tier?: unknown }).service_tier;
+  return typeof tier === "string" ? tier : undefined;
+};

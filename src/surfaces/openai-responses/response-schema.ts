@@ -152,6 +152,12 @@ export const ResponseObject = Type.Object(
     user: Type.Optional(Type.String()),
     top_logprobs: Type.Optional(Type.Integer()),
     background: Type.Optional(Type.Boolean()),
+    // Echoed when the request set them (`service_tier`: the tier used, as OpenAI's Response says it).
+    prompt_cache_key: Type.Optional(Type.String()),
+    prompt_cache_retention: Type.Optional(Type.String()),
+    safety_identifier: Type.Optional(Type.String()),
+    service_tier: Type.Optional(Type.String()),
+    max_tool_calls: Type.Optional(Type.Integer()),
     conversation: Type.Optional(Type.Object({ id: Type.String() }, { description: "the conversation (Conversations API) the response belongs to" })),
     metadata: Type.Record(Type.String(), Type.String()),
   },

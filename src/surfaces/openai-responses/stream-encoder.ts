@@ -9,7 +9,7 @@ import { CustomInputStream, customInput, customToolNames } from "./custom-tools.
 import { namespacedCalls } from "./namespace-tools.ts";
 import { outputItemId } from "./item-ids.ts";
 import { type LogProb, tokenLogprobs } from "../../token-logprobs.ts";
-import { CANCELLED_CODE, failedResponse, finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
+import { CANCELLED_CODE, failedResponse, finishedResponse, responseUsage, statusOf, tierOf, type ResponseFrame } from "./response-frame.ts";
 import { responsesEvents } from "./stream-events.ts";
 import { sealReasoning } from "./sealed-text.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
@@ -85,6 +85,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   const namespaced = namespacedCalls(frame.tools);
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
+  let tier: string | undefined;
   /** Tokens' log probabilities that came on a chunk without text (a provider's parser holding text back): the next text's. */
   let heldLogprobs: LogProb[] | undefined;
 
@@ -236,7 +237,10 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     headers: SSE_HEADERS,
     start: opening,
     chunk(chunk: ChunkResult): string {
-      if (chunk.usage) reported = chunk.usage;
+      if (chunk.usage) {
+        reported = chunk.usage;
+        tier = tierOf(chunk); // OpenAI's usage chunk says the tier used too
+      }
       let out = "";
       for (const choice of chunk.choices) {
         if (choice.index !== 0) continue; // Responses has one answer; n > 1 is never asked of the provider
@@ -299,7 +303,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       // An answer with no output at all is one empty message, as in the complete form.
       if (nextIndex === 0) out += openMessage() + closeMessage(ended.status === "completed" ? "completed" : "incomplete");
       const usage = tokens ? responseUsage(tokens, reported) : undefined;
-      const response = finishedResponse(frame, ended, output, usage, nowSeconds());
+      const response = finishedResponse(frame, ended, output, usage, nowSeconds(), tier);
       s.onFinish?.(response);
       return out + responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response);
     },
