@@ -155,6 +155,20 @@ describe("responsesStreamEncoder", () => {
     expect(done.output.map((i: { type: string; arguments: string }) => i.arguments)).toEqual(['{"city":"Paris"}', "{}"]);
   });
 
+  test("a call whose name comes after its id (some OpenAI-compatible servers): its item opens named, with the arguments held meanwhile; a name that never comes is still the call", () => {
+    const call = (fn: { name?: string; arguments?: string }, id?: string): ChunkResult => ({
+      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...(id ? { id, type: "function" as const } : {}), function: fn }] } }],
+    });
+    const { events, finished } = run([call({ arguments: "" }, "call_1"), call({ name: "get_weather" }), call({ arguments: '{"city":' }), call({ arguments: '"Paris"}' }), finish("tool_calls")]);
+    const added = events.find((event) => event.type === "response.output_item.added")!;
+    expect(added.item).toMatchObject({ type: "function_call", call_id: "call_1", name: "get_weather", arguments: "" });
+    expect(events.filter((event) => event.type === "response.function_call_arguments.delta").map((event) => event.delta).join("")).toBe('{"city":"Paris"}');
+    expect(finished!.output).toEqual([expect.objectContaining({ type: "function_call", call_id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' })]);
+
+    const nameless = run([call({ arguments: "{}" }, "call_2"), finish("tool_calls")]);
+    expect(nameless.finished!.output).toEqual([expect.objectContaining({ type: "function_call", call_id: "call_2", name: "", arguments: "{}" })]);
+  });
+
   test("a length cut ends with response.incomplete and incomplete_details", () => {
     const { events } = run([text("Cut"), finish("length")]);
     const last = events.at(-1);

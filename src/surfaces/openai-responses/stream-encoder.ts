@@ -86,6 +86,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
   let tier: string | undefined;
+  /** Tool calls (by their delta index) seen before their name: their id and arguments so far. */
+  let unnamed: Map<number, { id: string | undefined; args: string }> | undefined;
   /** Tokens' log probabilities that came on a chunk without text (a provider's parser holding text back): the next text's. */
   let heldLogprobs: LogProb[] | undefined;
 
@@ -283,13 +285,26 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         if (toolCalls) {
           for (const tc of toolCalls) {
             let call = calls.get(tc.index);
+            const args = tc.function?.arguments;
             if (!call) {
+              const name = tc.function?.name;
+              if (!name) {
+                // Its name has not come yet (some OpenAI-compatible servers send it after the id): held,
+                // so that its item opens named, as clients read the name from `output_item.added`.
+                const held = (unnamed ??= new Map()).get(tc.index) ?? { id: undefined, args: "" };
+                held.id ||= tc.id;
+                if (args) held.args += args;
+                unnamed.set(tc.index, held);
+                continue;
+              }
+              const held = unnamed?.get(tc.index);
+              if (held) unnamed!.delete(tc.index);
               heldLogprobs = undefined; // what was held was the call's
               out += (reasoning ? closeReasoning() : "") + (message ? closeMessage("completed") : "");
-              out += openCall(tc.index, tc.id, tc.function?.name);
+              out += openCall(tc.index, tc.id || held?.id, name);
               call = calls.get(tc.index)!;
+              if (held?.args) out += callDelta(call, held.args);
             }
-            const args = tc.function?.arguments;
             if (args) out += callDelta(call, args);
           }
         }
@@ -299,7 +314,16 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     },
     end(tokens?: TokenUsage): string {
       const ended = statusOf(finishReason);
-      let out = closeAll(ended.status === "completed" ? "completed" : "incomplete");
+      let out = "";
+      // A call whose name never came is still the model's call: opened as it is, then closed.
+      if (unnamed !== undefined) {
+        for (const [index, held] of unnamed) {
+          out += (reasoning ? closeReasoning() : "") + (message ? closeMessage("completed") : "") + openCall(index, held.id, undefined);
+          if (held.args) out += callDelta(calls.get(index)!, held.args);
+        }
+        unnamed = undefined;
+      }
+      out += closeAll(ended.status === "completed" ? "completed" : "incomplete");
       // An answer with no output at all is one empty message, as in the complete form.
       if (nextIndex === 0) out += openMessage() + closeMessage(ended.status === "completed" ? "completed" : "incomplete");
       const usage = tokens ? responseUsage(tokens, reported) : undefined;
