@@ -105,6 +105,21 @@ describe("stream encoder", () => {
     expect(events.at(-2)!.data.delta.stop_reason).toBe("tool_use");
   });
 
+  test("a tool call whose name comes after its id (some OpenAI-compatible servers): its block starts named, the arguments held meanwhile; a name that never comes is still the call", () => {
+    const tc = (fn: { name?: string; arguments?: string }, id?: string) => c({ tool_calls: [{ index: 0, ...(id ? { id, type: "function" as const } : {}), function: fn }] });
+    const events = run([tc({ arguments: "" }, "call_1"), tc({ name: "get_weather", arguments: '{"city":' }), tc({ arguments: '"Paris"}' }), c({}, "tool_calls")]);
+    assertBlockDiscipline(events);
+    const start = events.find((e) => e.event === "content_block_start")!;
+    expect(start.data.content_block).toMatchObject({ type: "tool_use", name: "get_weather" });
+    expect(fromToolUseId(start.data.content_block.id)).toBe("call_1");
+    expect(events.filter((e) => e.event === "content_block_delta").map((e) => e.data.delta.partial_json).join("")).toBe('{"city":"Paris"}');
+
+    const nameless = run([tc({ arguments: "{}" }, "call_2"), c({}, "tool_calls")]);
+    assertBlockDiscipline(nameless);
+    expect(nameless.find((e) => e.event === "content_block_start")!.data.content_block).toMatchObject({ type: "tool_use", name: "" });
+    expect(nameless.find((e) => e.event === "message_delta")!.data.delta.stop_reason).toBe("tool_use");
+  });
+
   test("regression (LiteLLM: thinking_delta inside a text block): thinking, then text, then tool_use in one stream", () => {
     const events = run([
       c({ reasoning_content: "Let me " }),

@@ -59,6 +59,12 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
   let lastPing = Date.now();
   /** Provider tool-call index → whether its block was opened (a late delta for a closed one is dropped). */
   const seenCalls = new Set<number>();
+  /** Tool calls (by their delta index) seen before their name: their id and arguments so far. */
+  let unnamed: Map<number, { id: string | undefined; args: string }> | undefined;
+  const openTool = (index: number, callId: string | undefined, name: string): string => {
+    seenCalls.add(index);
+    return openBlock({ kind: "tool", call: index }, { type: "tool_use", id: toToolUseId(callId || randomId("call_")), name, input: {} });
+  };
 
   const start = (chunk: ChunkResult | undefined): string => {
     started = true;
@@ -133,13 +139,26 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     for (const call of d.tool_calls ?? []) {
       hasToolCalls = true;
       const isCurrent = open.kind === "tool" && open.call === call.index;
+      let args = call.function?.arguments;
       if (!isCurrent) {
         if (seenCalls.has(call.index)) continue; // its block is closed: Anthropic cannot reopen it
-        seenCalls.add(call.index);
-        const id = toToolUseId(call.id || randomId("call_"));
-        out += openBlock({ kind: "tool", call: call.index }, { type: "tool_use", id, name: call.function?.name ?? "", input: {} });
+        const name = call.function?.name;
+        const held = unnamed?.get(call.index);
+        if (!name) {
+          // Its name has not come yet (some OpenAI-compatible servers send it after the id): held, so
+          // that its block starts named, as clients read the name from content_block_start.
+          const waiting = held ?? { id: undefined, args: "" };
+          waiting.id ||= call.id;
+          if (args) waiting.args += args;
+          (unnamed ??= new Map()).set(call.index, waiting);
+          continue;
+        }
+        if (held) {
+          unnamed!.delete(call.index);
+          args = held.args + (args ?? "");
+        }
+        out += openTool(call.index, call.id || held?.id, name);
       }
-      const args = call.function?.arguments;
       if (args) {
         outputChars += args.length;
         out += delta({ type: "input_json_delta", partial_json: args });
@@ -159,6 +178,17 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     chunk,
     end() {
       let out = started ? "" : start(undefined);
+      // A call whose name never came is still the model's call: its block starts as it is.
+      if (unnamed !== undefined) {
+        for (const [index, held] of unnamed) {
+          out += openTool(index, held.id, "");
+          if (held.args) {
+            outputChars += held.args.length;
+            out += delta({ type: "input_json_delta", partial_json: held.args });
+          }
+        }
+        unnamed = undefined;
+      }
       out += close();
       // A refusal cut off by the token limit is reported as cut off.
       const stop = refused && !hasToolCalls && finish !== "length" ? REFUSAL : toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
