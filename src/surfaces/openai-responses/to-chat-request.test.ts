@@ -277,7 +277,7 @@ describe("input → messages", () => {
     expect(refused([user, { type: "function_call_output", call_id: "c9", output: "42" }])).toEqual({ message: "No tool call found for function call output with call_id c9.", param: "input" });
     expect(refused([user, { type: "custom_tool_call_output", call_id: "c9", output: "42" }])).toEqual({ message: "No tool call found for custom tool call output with call_id c9.", param: "input" });
     expect(refused([user, call("c1"), user])).toEqual({ message: "No tool output found for function call c1.", param: "input" });
-    // The AI SDK continuing a conversation resends the user's message before the output: read as it comes.
+    // The AI SDK continuing a conversation resends the user's message before the output: taken.
     expect(refused([user, call("c1"), user, { type: "function_call_output", call_id: "c1", output: "a" }])).toBeUndefined();
     expect(refused([user, call("c1", "custom_tool_call")])).toEqual({ message: "No tool output found for custom tool call c1.", param: "input" });
     expect(refused([user, call("c1"), call("c2"), { type: "function_call_output", call_id: "c1", output: "a" }])).toEqual({ message: "No tool output found for function call c2.", param: "input" });
@@ -288,6 +288,25 @@ describe("input → messages", () => {
     expect(refused("Never mind.", before)).toEqual({ message: "No tool output found for function call c1.", param: "input" });
     // An assistant message between a call and its output (a provider that spoke after its call) is read as it is.
     expect(refused([user, call("c1"), { role: "assistant", content: "Calling." }, { type: "function_call_output", call_id: "c1", output: "a" }])).toBeUndefined();
+  });
+
+  test("an output that comes after other items goes right after its call's turn (and the turn's outputs so far), as providers want it; its source with it", () => {
+    const call = (id: string) => ({ type: "function_call" as const, call_id: id, name: "w", arguments: "{}" });
+    const output = (id: string) => ({ type: "function_call_output" as const, call_id: id, output: `out ${id}` });
+    // The AI SDK continuing a conversation: [user, call] are the conversation's, [user again, output] the request's.
+    const before = normalizeInput([{ role: "user", content: "Weather?" }, call("c1"), call("c2")], "resp_conv");
+    const input: ResponsesRequest["input"] = [output("c1"), { role: "user", content: "Weather?" }, { role: "assistant", content: "Checking." }, output("c2")];
+    const sources: MessageSource[] = [];
+    const chat = toChatRequest({ ...base, input }, before, input, sources);
+    expect(chat.messages.map((m) => [m.role, m.role === "tool" ? m.tool_call_id : typeof m.content === "string" ? m.content : ""])).toEqual([
+      ["user", "Weather?"],
+      ["assistant", ""],
+      ["tool", "c1"],
+      ["tool", "c2"],
+      ["user", "Weather?"],
+      ["assistant", "Checking."],
+    ]);
+    expect(sources.map((source) => source.item)).toEqual([0, 1, 3, 6, 4, 5]);
   });
 
   test("within one input nothing is left out: a call id used for two turns is two turns", () => {

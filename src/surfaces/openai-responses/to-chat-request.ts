@@ -112,8 +112,8 @@ interface Walk {
   resent: ResentItems | undefined;
   /** The images of each function output just read, with its place: user messages once the outputs end. */
   images: { parts: ContentPart[]; at: number[]; callId: string; item: number }[] | undefined;
-  /** Calls read whose output has not come yet: call id → the call's item type (made at the first call). */
-  pending: Map<string, string> | undefined;
+  /** Calls read whose output has not come yet: call id → the call's item type and its assistant turn (made at the first call). */
+  pending: Map<string, { type: string; turn: Message }> | undefined;
 }
 
 /**
@@ -126,13 +126,18 @@ interface Walk {
 function assertNoCallWaits(walk: Walk): void {
   const pending = walk.pending;
   if (pending === undefined || pending.size === 0) return;
-  const [callId, type] = pending.entries().next().value!;
+  const [callId, { type }] = pending.entries().next().value!;
   const noun = type === "custom_tool_call" ? "custom tool call" : "function call";
   throw new InvalidRequestError(`No tool output found for ${noun} ${callId}.`, { param: "input" });
 }
 
-function takeOutput(walk: Walk, callId: string, type: string): void {
-  if (walk.pending?.delete(callId)) return;
+/** The assistant turn of the call an output answers, which no longer waits; a 400 for an output with no call. */
+function takeOutput(walk: Walk, callId: string, type: string): Message {
+  const call = walk.pending?.get(callId);
+  if (call !== undefined) {
+    walk.pending!.delete(callId);
+    return call.turn;
+  }
   const noun = type === "custom_tool_call_output" ? "custom tool call output" : "function call output";
   throw new InvalidRequestError(`No tool call found for ${noun} with call_id ${callId}.`, { param: "input" });
 }
@@ -232,16 +237,28 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
           walk.reasoning = undefined;
         }
         (open.tool_calls ??= []).push(call);
-        (walk.pending ??= new Map()).set(call.id, type);
+        (walk.pending ??= new Map()).set(call.id, { type, turn: open });
         break;
       }
       case "function_call_output":
       case "custom_tool_call_output": {
         const id = item.call_id as string;
-        takeOutput(walk, id, type);
+        const turn = takeOutput(walk, id, type);
         walk.open = undefined;
         const output = item.output as string | Part[];
-        messages.push({ role: "tool", tool_call_id: id, content: typeof output === "string" ? output : outputOf(output, walk, id, offset + k) });
+        const tool: Message = { role: "tool", tool_call_id: id, content: typeof output === "string" ? output : outputOf(output, walk, id, offset + k) };
+        const last = messages[messages.length - 1];
+        if (last === turn || last?.role === "tool") messages.push(tool);
+        else {
+          // Something came between the call and its output (the AI SDK continuing a conversation
+          // resends the user's message before the output): providers want a call's output right
+          // after its turn, so it goes there, after the turn's outputs so far.
+          let at = messages.lastIndexOf(turn) + 1;
+          while (messages[at]?.role === "tool") at++;
+          messages.splice(at, 0, tool);
+          sources?.splice(at, 0, { item: offset + k, type: type as MessageSource["type"] });
+          continue;
+        }
         break;
       }
       case "reasoning": {
