@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Agent, OpenAIConversationsSession, OpenAIProvider, Runner, setTracingDisabled } from "@openai/agents";
 import OpenAI from "openai";
 import dummy from "../plugins/dummy/index.ts";
-import type { ChatRequest } from "../src/kit.ts";
+import { type ChatRequest, definePlugin } from "../src/kit.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { checkedEvents } from "../src/testing/responses-events.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
 import { slowPlugin } from "./helpers/slow-plugin.ts";
 import { startRedis } from "./helpers/redis.ts";
@@ -16,8 +17,30 @@ const received: ChatRequest[] = [];
 const slowSignals: AbortSignal[] = [];
 let gw: TestGateway;
 let client: OpenAI;
+/** `gate-model` answers "Done." once `openGate` is called, and says when it was called (`entered`). */
+let openGate = () => {};
+let entered = Promise.withResolvers<void>();
+const gatePlugin = definePlugin({
+  name: "gate",
+  models: [{ id: "gate-model" }],
+  async chat() {
+    const gate = Promise.withResolvers<void>();
+    openGate = gate.resolve;
+    entered.resolve();
+    await gate.promise;
+    return { choices: [{ index: 0, message: { role: "assistant" as const, content: "Done." }, finish_reason: "stop" as const }] };
+  },
+  async *chatStream() {
+    const gate = Promise.withResolvers<void>();
+    openGate = gate.resolve;
+    entered.resolve();
+    await gate.promise;
+    yield { choices: [{ index: 0, delta: { content: "Done." }, finish_reason: "stop" as const }] };
+  },
+});
+
 beforeAll(async () => {
-  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin(slowSignals)]);
+  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin(slowSignals), gatePlugin]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
 });
 afterAll(async () => {
@@ -182,6 +205,44 @@ describe("one response at a time, and each item once", () => {
     // A failed call lets it go too.
     await client.responses.create({ model: "no-such-model", conversation: conversation.id, input: "x" }).catch((e) => e);
     expect((await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Again." })).status).toBe("completed");
+  });
+
+  test("a turn that cannot be added once answered (its conversation deleted meanwhile) fails, never answered as if kept: a 404 naming it, or response.failed ending the stream", async () => {
+    const answer = async (stream: boolean) => {
+      const conversation = await client.conversations.create({ items: [{ role: "user", content: "Start." }] });
+      entered = Promise.withResolvers<void>();
+      const pending = gw.handle("/v1/responses", jsonPost({ model: "gate-model", conversation: conversation.id, input: "Go on.", stream }));
+      await entered.promise;
+      await client.conversations.delete(conversation.id);
+      openGate();
+      return { conversation, response: await pending };
+    };
+    const plain = await answer(false);
+    expect(plain.response.status).toBe(404);
+    const error = (await plain.response.json()) as { error: unknown };
+    expectOpenAI("ErrorResponse", error);
+    expect(error.error).toMatchObject({ param: "conversation", message: `Conversation with id '${plain.conversation.id}' not found.` });
+
+    const streamed = await answer(true);
+    const events = checkedEvents(await streamed.response.text());
+    expect(events.map((event) => event.type)).toContain("response.output_item.done");
+    const last = events.at(-1);
+    expect(last.type).toBe("response.failed");
+    expect(last.response.error.message).toBe(`Conversation with id '${streamed.conversation.id}' not found.`);
+    // Stored as it ended.
+    expect((await client.responses.retrieve(last.response.id)).status).toBe("failed");
+  });
+
+  test("a conversation too full for a turn is a 400 conversation_full before the model is called", async () => {
+    const conversation = await client.conversations.create({});
+    for (let i = 0; i < 500; i++) {
+      const added = await gw.handle(`/v1/conversations/${conversation.id}/items`, jsonPost({ items: Array.from({ length: 20 }, (_, j) => ({ role: "user", content: `item ${i * 20 + j}` })) }));
+      expect(added.status).toBe(200);
+    }
+    const calls = received.length;
+    const refused = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "One more?" }).catch((e) => e);
+    expect(refused).toMatchObject({ status: 400, param: "conversation", code: "conversation_full" });
+    expect(received.length).toBe(calls);
   });
 
   test("an item the conversation already holds, sent again, is a 400 (the model would read it twice); so is one added twice", async () => {

@@ -15,8 +15,12 @@ export interface StreamEncoder {
   start(): string;
   /** One chunk. */
   chunk(chunk: ChunkResult): string;
-  /** The provider's stream ended normally; `usage` is what the pipeline counted (the provider's figures or its estimate). */
-  end(usage?: TokenUsage): string;
+  /**
+   * The provider's stream ended normally; `usage` is what the pipeline counted (the provider's
+   * figures or its estimate). A promise when the surface must do something before its last event
+   * (a Responses turn added to its conversation first, or the stream ends failed).
+   */
+  end(usage?: TokenUsage): string | Promise<string>;
   /** A failure after the stream started: the surface's error event (the stream closes after it). */
   error(mapped: MappedError): string;
 }

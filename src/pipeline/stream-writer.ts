@@ -173,7 +173,8 @@ export function streamResponse(
         else if (o.scope.signal.aborted) await fail(o.scope.signal.reason); // a provider that ends quietly when aborted (a time-out, a cancel) did not finish
         else {
           finish({ kind: "ok" });
-          await write(encoder.end(o.tokens?.()));
+          const tail = encoder.end(o.tokens?.());
+          await write(typeof tail === "string" ? tail : await tail);
         }
       } catch (error) {
         await fail(error);

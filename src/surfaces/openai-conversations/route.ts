@@ -17,6 +17,13 @@ import { AddItemsBody, CreateConversationBody, UpdateConversationBody, type Conv
 
 export const conversationNotFound = (id: string, param = "conversation_id") => new NotFoundError(`Conversation with id '${id}' not found.`, { param });
 
+/** A conversation that cannot take more items (`param`: what would have added them). */
+export const conversationFull = (id: string, param = "conversation") =>
+  new InvalidRequestError(
+    `Conversation '${id}' is full: it holds at most ${MAX_CONVERSATION_ITEMS} items (and, in memory, a quarter of RESPONSES_MEMORY_MB). Delete items or start a new conversation.`,
+    { param, code: "conversation_full" },
+  );
+
 /** OpenAI's refusal of an item whose id the conversation (or the request) has already. */
 const duplicateItem = (id: string) => new InvalidRequestError(`Duplicate item found with id '${id}'.`, { param: "items" });
 
@@ -135,10 +142,7 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
         if (!added.ok) {
           if (added.reason === "missing") throw conversationNotFound(params.conversation_id);
           if (added.reason === "duplicate") throw duplicateItem(added.id);
-          throw new InvalidRequestError(
-            `Conversation '${params.conversation_id}' is full: it holds at most ${MAX_CONVERSATION_ITEMS} items (and, in memory, a quarter of RESPONSES_MEMORY_MB). Delete items or start a new conversation.`,
-            { param: "items", code: "conversation_full" },
-          );
+          throw conversationFull(params.conversation_id, "items");
         }
         return { object: "list" as const, data: items, first_id: items[0]?.id ?? "", last_id: items.at(-1)?.id ?? "", has_more: false };
       },

@@ -53,18 +53,22 @@ export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncod
       lastWrite = now;
       return ": keep-alive\n\n";
     },
-    end(tokens?: TokenUsage): string {
+    end(tokens?: TokenUsage): string | Promise<string> {
       if (summary.trim() === "") return failed(mapError(new UpstreamError(NO_SUMMARY), (text) => text));
       const item: OutputItem = compactionItem(summary, frame.id, 0);
       const ended = statusOf(finishReason);
       const response = finishedResponse(frame, ended, [item], tokens ? responseUsage(tokens, reported) : undefined, nowSeconds());
-      s.onFinish?.(response);
-      const at = `"output_index":0,"item":${JSON.stringify(item)}`;
-      return (
-        event("response.output_item.added", at) +
-        event("response.output_item.done", at) +
-        responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response)
-      );
+      const last = () => {
+        s.onFinish?.(response);
+        const at = `"output_index":0,"item":${JSON.stringify(item)}`;
+        return (
+          event("response.output_item.added", at) +
+          event("response.output_item.done", at) +
+          responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response)
+        );
+      };
+      // Added to its conversation first (`settle`): if that fails, the compaction failed.
+      return s.settle === undefined ? last() : s.settle(response).then(last, (error: unknown) => failed(mapError(error, (text) => text)));
     },
     error: failed,
   };

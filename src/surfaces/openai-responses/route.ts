@@ -8,7 +8,7 @@ import { isRunning, withLapsedLease } from "./response-lease.ts";
 import { dropOldestItems } from "./truncate.ts";
 import type { CallInfo } from "../../pipeline/pipeline.ts";
 import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
-import { InvalidRequestError, NotFoundError } from "../../errors.ts";
+import { InvalidRequestError, NotFoundError, OllaixError, StateUnavailableError } from "../../errors.ts";
 import { JsonText } from "../../http/json-text.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
@@ -23,9 +23,9 @@ import { normalizeInput, referencedIds, storedInputItems } from "./normalize-inp
 import { countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
 import { asCompaction, compactedBefore, fromLastCompaction, compactedResponse, compactionFields, compactionResponse, summaryOf, withCompactionPrompt } from "./compact.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
-import { type ConversationLock, type ConversationStore, duplicateId } from "../openai-conversations/conversation-store.ts";
+import { type AppendResult, type ConversationLock, type ConversationStore, duplicateId, MAX_CONVERSATION_ITEMS } from "../openai-conversations/conversation-store.ts";
 import { createConversationStore } from "../openai-conversations/create-conversation-store.ts";
-import { conversationNotFound } from "../openai-conversations/route.ts";
+import { conversationFull, conversationNotFound } from "../openai-conversations/route.ts";
 import { conversationIdOf } from "./conversation-param.ts";
 import { wantsSealedReasoning } from "./sealed-text.ts";
 import { fitCompaction } from "./compact-fit.ts";
@@ -34,7 +34,7 @@ import type { ChatRequest } from "../../schemas/chat.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
 import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
-import { responsesStreamEncoder } from "./stream-encoder.ts";
+import { responsesStreamEncoder, type ResponsesStreamSettings } from "./stream-encoder.ts";
 import { countPromptTokens } from "../token-count.ts";
 import { type MessageSource, toChatRequest } from "./to-chat-request.ts";
 import { type ItemPlace, type MessagePlace, withResponsesParam } from "./to-responses-param.ts";
@@ -272,6 +272,9 @@ export function responsesRoutes(
       try {
         const items = await conversations.items(conversationId);
         if (!items) throw conversationNotFound(conversationId, "conversation");
+        // Its turn (the input, and an answer of one item at least) must fit: found full only once answered, the answer would be lost.
+        const inputCount = input?.length ?? (typeof body.input === "string" ? 1 : (body.input?.length ?? 0));
+        if (items.length + inputCount + 1 > MAX_CONVERSATION_ITEMS) throw conversationFull(conversationId);
         // Its items are already there: one sent again would be read twice (OpenAI: "Duplicate item found").
         const duplicate = duplicateId(input ?? normalizeInput(body.input, responseId), new Set(items.map((item) => item.id)));
         if (duplicate !== undefined) throw new InvalidRequestError(`Duplicate item found with id '${duplicate}': it is already in conversation '${conversationId}'.`, { param: "input" });
@@ -306,8 +309,10 @@ export function responsesRoutes(
 
   /**
    * Once a response in a conversation (Conversations API) is answered (completed or incomplete), its
-   * input and output are added to the conversation, as OpenAI does. A store that fails then is
-   * logged: the answer is still good, and the conversation misses that turn.
+   * input and output are added to the conversation, as OpenAI does, before the client is told: if
+   * they cannot be (the store is away, the conversation was deleted or is full), the response fails
+   * with that error instead, so that a client never continues a conversation that lacks the turn it
+   * was answered. The lock goes either way.
    */
   const addToConversation = async (conversation: Conversation, body: ResponsesRequest, response: ResponseObject): Promise<void> => {
     const id = conversation.conversationId;
@@ -315,28 +320,34 @@ export function responsesRoutes(
     try {
       if (response.status !== "completed" && response.status !== "incomplete") return;
       const own = conversation.own ?? normalizeInput(body.input, response.id);
-      const added = await conversations.append(id, [...own, ...(response.output as InputItemResource[])]);
-      if (!added.ok) logger.warn("a response's items were not added to its conversation", { conversation: id, response: response.id, reason: added.reason });
-    } catch (error) {
-      logger.warn("could not add a response's items to its conversation", { conversation: id, response: response.id, error: error instanceof Error ? error.message : String(error) });
+      let added: AppendResult;
+      try {
+        added = await conversations.append(id, [...own, ...(response.output as InputItemResource[])]);
+      } catch (error) {
+        logger.warn("could not add a response's items to its conversation", { conversation: id, response: response.id, error: error instanceof Error ? error.message : String(error) });
+        throw error instanceof OllaixError ? error : new StateUnavailableError(`The answer could not be added to conversation '${id}': the conversation store failed. Send the turn again.`);
+      }
+      if (!added.ok) {
+        logger.warn("a response's items were not added to its conversation", { conversation: id, response: response.id, reason: added.reason });
+        if (added.reason === "missing") throw conversationNotFound(id, "conversation");
+        if (added.reason !== "duplicate") throw conversationFull(id);
+        throw new InvalidRequestError(`Duplicate item found with id '${added.id}': it is already in conversation '${id}'.`, { param: "input" });
+      }
     } finally {
       await conversation.lock?.release().catch(() => undefined);
     }
   };
 
+  /** What a stream's end does with its response: adds it to its conversation before its last event (`settle`), then stores it (unless `store: false`). */
+  const finisher = (isStored: boolean, conversation: Conversation, body: ResponsesRequest, owner: string | undefined): Pick<ResponsesStreamSettings, "onFinish" | "settle"> => ({
+    onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined,
+    settle: conversation.conversationId === undefined ? undefined : (response) => addToConversation(conversation, body, response),
+  });
+
   /** The request's conversation: most requests read nothing stored, and their input is kept as sent (made into items only if read). */
   const conversationOf = (body: ResponsesRequest, responseId: string, owner: string | undefined, locks = false): Conversation | Promise<Conversation> => {
     const ids = referencedIds(body.input);
     return ids.length > 0 || body.previous_response_id || body.conversation != null ? storedConversation(body, ids, responseId, owner, locks) : { before: NOTHING_BEFORE, input: body.input };
-  };
-
-  /** What a stream's end does with its response: stores it (unless `store: false`), and adds it to its conversation. */
-  const finisher = (isStored: boolean, conversation: Conversation, body: ResponsesRequest, owner: string | undefined): ((response: ResponseObject) => void) | undefined => {
-    if (!isStored && conversation.conversationId === undefined) return undefined;
-    return (response) => {
-      if (isStored) void keep(response, conversation, owner);
-      void addToConversation(conversation, body, response);
-    };
   };
 
   /**
@@ -369,7 +380,7 @@ export function responsesRoutes(
         if (frame.store) await keep(response, conversation, owner);
         return response;
       }
-      return await pipeline.stream(call, chat, compactionStreamEncoder({ frame, onFinish: finisher(frame.store, conversation, body, owner) }));
+      return await pipeline.stream(call, chat, compactionStreamEncoder({ frame, ...finisher(frame.store, conversation, body, owner) }));
     } catch (error) {
       throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
     }
@@ -408,7 +419,8 @@ export function responsesRoutes(
               logger,
               redact,
               entry: (response: ResponseObject, lease?: number) => entryOf(response, conversation, owner, lease),
-              onEnd: conversation.conversationId === undefined ? undefined : (response: ResponseObject) => addToConversation(conversation, body, response),
+              // A background response is stored answered before its turn is added: a failure then is logged (addToConversation).
+              onEnd: conversation.conversationId === undefined ? undefined : (response: ResponseObject) => addToConversation(conversation, body, response).catch(() => undefined),
               sealsReasoning: wantsSealedReasoning(body.include),
               inClientTerms: (error: unknown) => withResponsesParam(error, (message) => messageSource(body, conversation, message)),
             };
@@ -428,7 +440,7 @@ export function responsesRoutes(
           return await pipeline.stream(
             call,
             chat,
-            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: wantsSealedReasoning(body.include), onFinish: finisher(isStored, conversation, body, owner) }),
+            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: wantsSealedReasoning(body.include), ...finisher(isStored, conversation, body, owner) }),
           );
         } catch (error) {
           throw withResponsesParam(error, (message) => messageSource(body, conversation, message));

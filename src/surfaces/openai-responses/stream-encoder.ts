@@ -1,4 +1,4 @@
-import type { MappedError } from "../../error-response.ts";
+import { type MappedError, mapError } from "../../error-response.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
 import type { StreamEncoder } from "../../pipeline/encoder.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
@@ -18,6 +18,11 @@ export interface ResponsesStreamSettings {
   frame: ResponseFrame;
   /** Sees the final response (completed, incomplete or failed): where it is stored. */
   onFinish?(response: ResponseObject): void;
+  /**
+   * Runs before an answered response's last event (its turn added to its conversation): if it
+   * fails, the stream ends `response.failed` with its error instead (as a call that failed then would).
+   */
+  settle?(response: ResponseObject): Promise<void>;
   /** The request's `include` asked for the output text's log probabilities: the provider's go with each text delta. */
   logprobs?: boolean;
   /** The request's `include` asked for reasoning items' `encrypted_content` (sealed-text.ts). */
@@ -312,7 +317,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       }
       return out;
     },
-    end(tokens?: TokenUsage): string {
+    end(tokens?: TokenUsage): string | Promise<string> {
       const ended = statusOf(finishReason);
       let out = "";
       // A call whose name never came is still the model's call: opened as it is, then closed.
@@ -328,8 +333,16 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       if (nextIndex === 0) out += openMessage() + closeMessage(ended.status === "completed" ? "completed" : "incomplete");
       const usage = tokens ? responseUsage(tokens, reported) : undefined;
       const response = finishedResponse(frame, ended, output, usage, nowSeconds(), tier);
-      s.onFinish?.(response);
-      return out + responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response);
+      const last = () => {
+        s.onFinish?.(response);
+        return out + responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response);
+      };
+      if (s.settle === undefined) return last();
+      return s.settle(response).then(last, (error: unknown) => {
+        const failed = failedResponse(frame, mapError(error, (text) => text), output.filter((item) => item !== undefined), nowSeconds());
+        s.onFinish?.(failed);
+        return out + responseEvent("response.failed", failed);
+      });
     },
     error(mapped: MappedError): string {
       // A cancelled background stream ends the same way, its response `cancelled` (OpenAI's stream has
