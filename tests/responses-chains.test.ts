@@ -65,18 +65,29 @@ describe("a 40-turn chain over two gateways sharing Redis", () => {
     const quadratic = sizes[0]! * ((40 * 41) / 2); // each turn a copy of all before it
     expect(total).toBeLessThan(quadratic / 4);
   });
+
+  test("a link renews the expiry of the responses it links to: a chain lives as long as its last response", async () => {
+    const first = (await json(a.handle("/v1/responses", jsonPost({ model, input: "one" })))) as Created;
+    await redis.command(["EXPIRE", `ollaix:responses:${first.id}`, "100"]);
+    await json(b.handle("/v1/responses", jsonPost({ model, input: "two", previous_response_id: first.id })));
+    expect(Number(await redis.command(["TTL", `ollaix:responses:${first.id}`]))).toBeGreaterThan(80_000); // RESPONSES_TTL_S's default, a day
+  });
 });
 
-describe("a chain with a member gone, and one whose start is half its TTL old", () => {
+describe("in memory: a chain with a member gone, and one whose start may expire soon", () => {
   let gw: TestGateway;
+  let shortLived: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ RESPONSES_TTL_S: "5" });
+    gw = await startTestGateway();
+    shortLived = await startTestGateway({ RESPONSES_TTL_S: "5" });
   });
   afterAll(async () => {
     await gw?.close();
+    await shortLived?.close();
   });
 
-  const turn = async (input: string, previous?: Created) => json(gw.handle("/v1/responses", jsonPost({ model, input, ...(previous ? { previous_response_id: previous.id } : {}) }))) as Promise<Created>;
+  const turn = async (input: string, previous?: Created, on = gw) =>
+    json(on.handle("/v1/responses", jsonPost({ model, input, ...(previous ? { previous_response_id: previous.id } : {}) }))) as Promise<Created>;
 
   test("a deleted member: a later response linking to it is OpenAI's previous_response_not_found naming both, its input_items a 404; a whole copy continues", async () => {
     const turns: Created[] = [];
@@ -103,14 +114,45 @@ describe("a chain with a member gone, and one whose start is half its TTL old", 
     }
   });
 
-  test("a chain whose first response is past half its TTL is not linked to again: the next turn keeps a whole copy", async () => {
-    const first = await turn("remember: blue");
-    await Bun.sleep(3200); // RESPONSES_TTL_S 5: past half of it in whole seconds
-    const second = await turn("and then?", first);
-    expect((await gw.handle(`/v1/responses/${first.id}`, { method: "DELETE" })).status).toBe(200);
-    const third = await gw.handle("/v1/responses", jsonPost({ model, input: "what colour?", previous_response_id: second.id }));
+  test("a chain whose first response is past an eighth of RESPONSES_TTL_S is not linked to again: the next turn keeps a whole copy", async () => {
+    const first = await turn("remember: blue", undefined, shortLived);
+    await Bun.sleep(1100); // RESPONSES_TTL_S 5: an eighth is 625 ms
+    const second = await turn("and then?", first, shortLived);
+    expect((await shortLived.handle(`/v1/responses/${first.id}`, { method: "DELETE" })).status).toBe(200);
+    const third = await shortLived.handle("/v1/responses", jsonPost({ model, input: "what colour?", previous_response_id: second.id }));
     expect(third.status).toBe(200);
-    const items = await allInputItems(gw, ((await third.json()) as Created).id);
+    const items = await allInputItems(shortLived, ((await third.json()) as Created).id);
     expect(items.map((item) => item.id).slice(0, 2)).toEqual([`msg_${first.id.slice(5)}i0000`, first.output[0]!.id]);
+  });
+});
+
+describe("in memory, a store that drops its oldest responses before their TTL (RESPONSES_MEMORY_MB)", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ RESPONSES_MEMORY_MB: "1" });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  test("once it drops responses within a second, it links to no chain start older than an eighth of that: each turn keeps a whole copy", async () => {
+    const create = async (body: object) => (await json(gw.handle("/v1/responses", jsonPost({ model, ...body })))) as Created;
+    const filler = async (n: number) => {
+      for (let i = 0; i < n; i++) await create({ input: "x".repeat(40_000) });
+    };
+    await filler(40); // 1.6 MB through a 1 MiB store: the oldest go, each within a second of being put
+    await Bun.sleep(300); // the worker holds what was put (its batches go every 250 ms), and says how long it keeps them
+    const start = await create({ input: "start of the chain" });
+    let latest = start;
+    for (let n = 1; n <= 3; n++) {
+      await Bun.sleep(50);
+      latest = await create({ input: `turn ${n}`, previous_response_id: latest.id });
+    }
+    // Kept whole: the turns need nothing older than themselves (deleting the start, or the store dropping it, ends nothing).
+    expect((await gw.handle(`/v1/responses/${start.id}`, { method: "DELETE" })).status).toBe(200);
+    const next = await gw.handle("/v1/responses", jsonPost({ model, input: "go on", previous_response_id: latest.id }));
+    expect(next.status).toBe(200);
+    const items = await allInputItems(gw, ((await next.json()) as Created).id);
+    expect(items[0]!.id).toBe(`msg_${start.id.slice(5)}i0000`);
   });
 });

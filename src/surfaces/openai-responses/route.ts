@@ -182,7 +182,7 @@ export function responsesRoutes(
   const inputItemsOf = async (stored: StoredResponse, owner: string | undefined, missing: (id: string) => Error): Promise<{ items: InputItemResource[]; startedAt: number }> => {
     const chain = stored.chain;
     if (chain === undefined || chain.length === 0) return { items: await wholeInputOf(stored), startedAt: stored.response.created_at };
-    const links = await Promise.all(chain.map((id) => store.get(id)));
+    const links = await store.getMany(chain);
     let items: InputItemResource[] = [];
     for (let i = 0; i < links.length; i++) {
       const link = links[i];
@@ -303,7 +303,12 @@ export function responsesRoutes(
   const chainAfter = (previous: StoredResponse, output: InputItemResource[], startedAt: number): string[] | undefined => {
     const chain = previous.chain ?? [];
     if (chain.length + 1 >= MAX_CHAIN || output.some((item) => item.type === "compaction")) return undefined;
-    if (nowSeconds() - startedAt > config.responsesTtlS / 2) return undefined;
+    if (!store.keepsChains) {
+      // The chain's start goes first (the memory store drops the oldest): linked to only while it is
+      // young, so that a link is kept for 7/8 of what the store keeps, and the chain with it.
+      const keptMs = Math.min(config.responsesTtlS * 1000, store.retentionMs?.() ?? Number.POSITIVE_INFINITY);
+      if (Date.now() - startedAt * 1000 > keptMs / 8) return undefined;
+    }
     return [...chain, previous.response.id];
   };
 

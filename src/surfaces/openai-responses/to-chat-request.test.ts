@@ -307,6 +307,13 @@ describe("input → messages", () => {
       ["assistant", "Checking."],
     ]);
     expect(sources.map((source) => source.item)).toEqual([0, 1, 3, 6, 4, 5]);
+
+    // An output after a later turn's output: after its own call's turn, not the later one's.
+    const crossed: ResponsesRequest["input"] = [{ role: "user", content: "a" }, call("c1"), { role: "user", content: "b" }, call("c2"), output("c2"), output("c1")];
+    const crossedSources: MessageSource[] = [];
+    const roles = toChatRequest({ ...base, input: crossed }, [], crossed, crossedSources).messages.map((m) => (m.role === "tool" ? `tool:${m.tool_call_id}` : m.role));
+    expect(roles).toEqual(["user", "assistant", "tool:c1", "user", "assistant", "tool:c2"]);
+    expect(crossedSources.map((source) => source.item)).toEqual([0, 1, 5, 2, 3, 4]);
   });
 
   test("within one input nothing is left out: a call id used for two turns is two turns", () => {

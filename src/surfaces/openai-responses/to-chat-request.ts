@@ -247,14 +247,16 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         walk.open = undefined;
         const output = item.output as string | Part[];
         const tool: Message = { role: "tool", tool_call_id: id, content: typeof output === "string" ? output : outputOf(output, walk, id, offset + k) };
-        const last = messages[messages.length - 1];
-        if (last === turn || last?.role === "tool") messages.push(tool);
-        else {
-          // Something came between the call and its output (the AI SDK continuing a conversation
-          // resends the user's message before the output): providers want a call's output right
-          // after its turn, so it goes there, after the turn's outputs so far.
-          let at = messages.lastIndexOf(turn) + 1;
+        // Right after its call's turn and the turn's outputs so far, as providers want it: the end,
+        // unless something came between (the AI SDK continuing a conversation resends the user's
+        // message before the output; a later turn's call).
+        let at = messages.length;
+        if (messages[at - 1] !== turn) {
+          at = messages.lastIndexOf(turn) + 1;
           while (messages[at]?.role === "tool") at++;
+        }
+        if (at === messages.length) messages.push(tool);
+        else {
           messages.splice(at, 0, tool);
           sources?.splice(at, 0, { item: offset + k, type: type as MessageSource["type"] });
           continue;

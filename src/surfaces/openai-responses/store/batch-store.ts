@@ -54,6 +54,7 @@ const isFull = (used: number, size: number): boolean => used >= size - (size >> 
  */
 export class BatchStore {
   readonly #ttlMs: number;
+  #retentionMs: number | undefined;
   readonly #maxBytes: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
@@ -169,6 +170,14 @@ export class BatchStore {
     return undefined;
   }
 
+  /**
+   * How long an entry is kept now, when the count or byte bound drops entries before their TTL (how
+   * long the newest entry of the last batch so dropped had been kept); undefined while none was.
+   */
+  retentionMs(): number | undefined {
+    return this.#retentionMs;
+  }
+
   /** The sequence number of the oldest entry within the count bound. */
   #oldestLive(): number {
     return Math.max(0, this.#next - this.#maxEntries);
@@ -180,9 +189,12 @@ export class BatchStore {
     let dropped = false;
     while (this.#head < this.#batches.length) {
       const batch = this.#batches[this.#head]!;
-      const gone =
-        batch.arrivals[batch.arrivals.length - 1]! + this.#ttlMs <= now || batch.first + batch.ids.length <= oldest || this.#bytes > this.#maxBytes;
+      const newest = batch.arrivals[batch.arrivals.length - 1]!;
+      const expired = newest + this.#ttlMs <= now;
+      const gone = expired || batch.first + batch.ids.length <= oldest || this.#bytes > this.#maxBytes;
       if (!gone) break;
+      // Dropped by a bound before its TTL: what is given now is kept about this long.
+      if (!expired) this.#retentionMs = now - newest;
       this.#bytes -= batch.bytes.byteLength;
       const buffer = batch.bytes.buffer as ArrayBuffer;
       if (!batch.own) freed.push(buffer);

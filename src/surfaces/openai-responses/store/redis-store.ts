@@ -38,8 +38,22 @@ export class RedisResponseStore implements ResponseStore {
     return text === null ? undefined : (JSON.parse(text) as StoredResponse);
   }
 
+  readonly keepsChains = true;
+
   async put(value: StoredResponse, responseJson?: string): Promise<void> {
-    await this.#redis.call((c) => c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson), "EX", this.#ttl]));
+    const chain = value.chain;
+    await this.#redis.call((c) => {
+      const set = c.send("SET", [KEY_PREFIX + value.response.id, storedJson(value, responseJson), "EX", this.#ttl]);
+      if (chain === undefined) return set;
+      // The responses it links to live as long as it does (sent in the same round: Bun pipelines them).
+      return Promise.all([set, ...chain.map((id) => c.send("EXPIRE", [KEY_PREFIX + id, this.#ttl]))]);
+    });
+  }
+
+  async getMany(ids: readonly string[]): Promise<(StoredResponse | undefined)[]> {
+    if (ids.length === 0) return [];
+    const texts = (await this.#redis.call((c) => c.send("MGET", ids.map((id) => KEY_PREFIX + id)))) as (string | null)[];
+    return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as StoredResponse)));
   }
 
   async putIfRunning(entry: StoredResponse): Promise<ConditionalPut> {

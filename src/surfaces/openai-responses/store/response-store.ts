@@ -51,6 +51,16 @@ export interface StoredResponse {
  */
 export interface ResponseStore {
   get(id: string): Promise<StoredResponse | undefined>;
+  /** Several at once (one round to the worker, one MGET), in the order asked. */
+  getMany(ids: readonly string[]): Promise<(StoredResponse | undefined)[]>;
+  /**
+   * Whether the store keeps a chain's responses as long as the last one linked to them (Redis
+   * renews their expiry with each link); if not, a chain is cut to a whole copy before its start
+   * may go (`retentionMs`, the TTL).
+   */
+  readonly keepsChains: boolean;
+  /** How long entries are kept now, when the store's bounds drop them before their TTL (the memory store's); undefined: the TTL. */
+  retentionMs?(): number | undefined;
   /** `responseJson` is `entry.response` already serialised (the route sends that text too). */
   put(entry: StoredResponse, responseJson?: string): Promise<void>;
   /**

@@ -10,6 +10,8 @@ declare const self: Worker;
 let store: BatchStore | undefined;
 /** The size of the server thread's batch buffers: only those are worth sending back (the others were copies sized to their entries). */
 let reusable = 0;
+/** The retention last told to the server's thread. */
+let reported: number | undefined;
 
 self.onmessage = ({ data }: MessageEvent<ToStoreWorker>) => {
   switch (data.op) {
@@ -21,6 +23,11 @@ self.onmessage = ({ data }: MessageEvent<ToStoreWorker>) => {
       // Kept as sent; the buffers of batches it drops go back for the next batches.
       for (const buffer of store!.add(data.buffer, data.ids, data.ends)) {
         if (buffer.byteLength === reusable) self.postMessage({ op: "returned", buffer } satisfies FromStoreWorker, [buffer]);
+      }
+      // Once the bounds drop entries before their TTL, the server's thread hears how long entries last (chains).
+      if (store!.retentionMs() !== reported) {
+        reported = store!.retentionMs();
+        self.postMessage({ op: "retention", retentionMs: reported! } satisfies FromStoreWorker);
       }
       return;
     case "get":

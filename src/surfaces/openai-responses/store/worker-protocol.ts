@@ -22,4 +22,6 @@ export type FromStoreWorker =
   /** A batch buffer the worker is done with, transferred back for a next batch. */
   | { op: "returned"; buffer: ArrayBuffer }
   | { op: "got"; seq: number; texts: (string | null)[] }
+  /** How long entries are kept now, once a bound drops them before their TTL (BatchStore): sent when it changes. */
+  | { op: "retention"; retentionMs: number }
   | { op: "deleted"; seq: number; found: boolean };

@@ -98,6 +98,7 @@ export class WorkerResponseStore implements ResponseStore {
   #ends: number[] = [];
   /** The batch's entries by id (their index in it): what a read finds before they are sent. */
   #unsent = new Map<string, number>();
+  #retentionMs: number | undefined;
   #flushTimer: Timer | undefined;
   #spare: ArrayBuffer[] = [];
 
@@ -160,8 +161,19 @@ export class WorkerResponseStore implements ResponseStore {
     return itemsThroughResponses((responseIds) => this.#getMany(responseIds), ids, owner);
   }
 
+  readonly keepsChains = false;
+
+  getMany(ids: readonly string[]): Promise<(StoredResponse | undefined)[]> {
+    return this.#getMany(ids);
+  }
+
+  /** How long entries are kept now, as the worker last said (its byte and count bounds, before the TTL). */
+  retentionMs(): number | undefined {
+    return this.#retentionMs;
+  }
+
   /** Unsent entries from the batch, the others in one question to the worker. */
-  async #getMany(ids: string[]): Promise<(StoredResponse | undefined)[]> {
+  async #getMany(ids: readonly string[]): Promise<(StoredResponse | undefined)[]> {
     const texts: (string | null | undefined)[] = ids.map((id) => this.#unsentText(id));
     const asked = ids.filter((_, i) => texts[i] === undefined);
     if (asked.length > 0) {
@@ -252,6 +264,9 @@ export class WorkerResponseStore implements ResponseStore {
     switch (message.op) {
       case "returned":
         if (message.buffer.byteLength === this.#batchBytes && this.#spare.length < SPARE_BUFFERS && !this.#closed) this.#spare.push(message.buffer);
+        return;
+      case "retention":
+        this.#retentionMs = message.retentionMs;
         return;
       default: {
         const waiting = this.#waiting.get(message.seq);
