@@ -297,12 +297,13 @@ export function responsesRoutes(
 
   /**
    * The chain a continuation of `previous` is stored with, or undefined for a whole copy: at the
-   * chain's length limit, after a compaction (the conversation is short again), or once the chain's
-   * first response is half its TTL old.
+   * chain's length limit, after a compaction (the conversation is short again) or a background
+   * response, or (in memory) once the chain's first response is past an eighth of what the store keeps.
    */
   const chainAfter = (previous: StoredResponse, output: InputItemResource[], startedAt: number): string[] | undefined => {
     const chain = previous.chain ?? [];
-    if (chain.length + 1 >= MAX_CHAIN || output.some((item) => item.type === "compaction")) return undefined;
+    // A background response's run may still write its end after a cancel (its text so far): a link would then read another output than the model did.
+    if (chain.length + 1 >= MAX_CHAIN || previous.response.background === true || output.some((item) => item.type === "compaction")) return undefined;
     if (!store.keepsChains) {
       // The chain's start goes first (the memory store drops the oldest): linked to only while it is
       // young, so that a link is kept for 7/8 of what the store keeps, and the chain with it.
