@@ -26,6 +26,22 @@ describe("BatchStore (the memory store's worker side)", () => {
     expect(store.getJson("resp_nope")).toBeUndefined();
   });
 
+  test("retentionMs: undefined while only the TTL drops entries; once a bound drops a batch sooner, how long its newest entry was kept", () => {
+    let now = 1_000_000;
+    const store = new BatchStore({ ttlSeconds: 10, maxBytes: 1 << 20, maxEntries: 4, now: () => now });
+    store.add(...batch([["resp_a", "1"], ["resp_b", "2"]]));
+    now += 11_000; // past the TTL
+    store.add(...batch([["resp_c", "3"], ["resp_d", "4"]]));
+    expect(store.retentionMs()).toBeUndefined();
+    now += 2_000;
+    store.add(...batch([["resp_e", "5"], ["resp_f", "6"]]));
+    now += 500;
+    store.add(...batch([["resp_g", "7"], ["resp_h", "8"], ["resp_i", "9"]])); // past the 4-entry bound: c-d's batch goes, 2.5 s after it came
+    expect(store.getJson("resp_d")).toBeUndefined();
+    expect(store.getJson("resp_f")).toBe("6");
+    expect(store.retentionMs()).toBe(2_500);
+  });
+
   test("delete: true once, then the entry is gone; stored again, it is back", () => {
     const store = new BatchStore({ ttlSeconds: 60, maxBytes: 1 << 20 });
     store.add(...batch([["resp_a", "1"], ["resp_b", "2"]]));
