@@ -229,8 +229,11 @@ describe("one response at a time, and each item once", () => {
     const last = events.at(-1);
     expect(last.type).toBe("response.failed");
     expect(last.response.error.message).toBe(`Conversation with id '${streamed.conversation.id}' not found.`);
-    // Stored as it ended.
+    // Stored as it ended, and counted as the failure it was (the status its error has).
     expect((await client.responses.retrieve(last.response.id)).status).toBe("failed");
+    const metrics = await (await gw.handle("/metrics")).text();
+    expect(metrics).toContain('ollaix_requests_total{surface="responses",model="gate-model",provider="gate",key="",status="404"} 2');
+    expect(metrics).not.toContain('model="gate-model",provider="gate",key="",status="200"');
   });
 
   test("a conversation too full for a turn is a 400 conversation_full before the model is called", async () => {

@@ -18,7 +18,8 @@ export interface StreamEncoder {
   /**
    * The provider's stream ended normally; `usage` is what the pipeline counted (the provider's
    * figures or its estimate). A promise when the surface must do something before its last event
-   * (a Responses turn added to its conversation first, or the stream ends failed).
+   * (a Responses turn added to its conversation first): if it rejects, the stream fails with that
+   * error (`error()`, which then writes what `end` had to say before it).
    */
   end(usage?: TokenUsage): string | Promise<string>;
   /** A failure after the stream started: the surface's error event (the stream closes after it). */

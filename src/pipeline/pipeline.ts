@@ -62,6 +62,12 @@ export interface CallInfo {
   clientOptions?: ClientOptions;
   /** Called once when the call is over, however it ended (answered, failed, the client gone): `ok` for a whole answer. */
   onSettled?: (ok: boolean) => void;
+  /**
+   * A complete answer's last step before its outcome is counted: the surface's own work that can
+   * still fail the request (a Responses turn added to its conversation). If it throws, that is the
+   * request's error, and its outcome. (A stream's encoder does the same in its `end`.)
+   */
+  beforeOutcome?: (answer: { result: ChatResult; usage: TokenUsage }) => Promise<void>;
 }
 
 /** What the pipeline hands back with a complete answer. */
@@ -135,8 +141,10 @@ export class Pipeline {
       t.usage = resultTokens(result, requestChars(chat.messages));
       t.finishReason = result.choices[0]?.finish_reason ?? undefined;
       admission.settle(t.usage);
+      const answer = wantsOneToolCall(chat) ? firstToolCallOnly(result) : result;
+      if (call.beforeOutcome) await call.beforeOutcome({ result: answer, usage: t.usage });
       this.#emit(t, 200);
-      return { result: wantsOneToolCall(chat) ? firstToolCallOnly(result) : result, headers: t.headers, usage: t.usage };
+      return { result: answer, headers: t.headers, usage: t.usage };
     } catch (error) {
       throw this.#failed(t, error);
     }

@@ -172,9 +172,11 @@ export function streamResponse(
         if (closed) finish({ kind: o.scope.isClientGone ? "client_gone" : "error" });
         else if (o.scope.signal.aborted) await fail(o.scope.signal.reason); // a provider that ends quietly when aborted (a time-out, a cancel) did not finish
         else {
-          finish({ kind: "ok" });
+          // A surface that must do something before its last event may fail there: its error event then, an error outcome.
           const tail = encoder.end(o.tokens?.());
-          await write(typeof tail === "string" ? tail : await tail);
+          const text = typeof tail === "string" ? tail : await tail;
+          finish({ kind: "ok" });
+          await write(text);
         }
       } catch (error) {
         await fail(error);

@@ -67,8 +67,8 @@ export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncod
           responseEvent(ended.status === "completed" ? "response.completed" : "response.incomplete", response)
         );
       };
-      // Added to its conversation first (`settle`): if that fails, the compaction failed.
-      return s.settle === undefined ? last() : s.settle(response).then(last, (error: unknown) => failed(mapError(error, (text) => text)));
+      // Added to its conversation first (`settle`): if that fails, the writer fails the compaction with it (`error`).
+      return s.settle === undefined ? last() : s.settle(response).then(last);
     },
     error: failed,
   };

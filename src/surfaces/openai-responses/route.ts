@@ -7,6 +7,8 @@ import { startBackground } from "./start-background.ts";
 import { isRunning, withLapsedLease } from "./response-lease.ts";
 import { dropOldestItems } from "./truncate.ts";
 import type { CallInfo } from "../../pipeline/pipeline.ts";
+import type { TokenUsage } from "../../pipeline/outcome.ts";
+import type { ChatResult } from "../../plugin.ts";
 import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError, OllaixError, StateUnavailableError } from "../../errors.ts";
 import { JsonText } from "../../http/json-text.ts";
@@ -379,10 +381,11 @@ export function responsesRoutes(
     if (conversation.before.length + own === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
     try {
       if (chat.stream !== true) {
+        let added: ResponseObject | undefined;
+        if (conversation.conversationId !== undefined) call.beforeOutcome = async (done) => addToConversation(conversation, body, (added = compactionResponse(done.result, frame, done.usage, nowSeconds())));
         const done = await pipeline.complete(call, chat);
         Object.assign(headers, done.headers);
-        const response = compactionResponse(done.result, frame, done.usage, nowSeconds());
-        if (conversation.conversationId !== undefined) await addToConversation(conversation, body, response);
+        const response = added ?? compactionResponse(done.result, frame, done.usage, nowSeconds());
         if (frame.store) await keep(response, conversation, owner);
         return response;
       }
@@ -433,10 +436,13 @@ export function responsesRoutes(
             return await startBackground(background, { ...call, owner }, chat, frame);
           }
           if (chat.stream !== true) {
+            const answer = (result: ChatResult, usage: TokenUsage) => toResponse(result, frame, usage, nowSeconds(), chat.logprobs === true, wantsSealedReasoning(body.include));
+            // In a conversation, the turn is added before the outcome is counted: a failure there is the request's.
+            let added: ResponseObject | undefined;
+            if (conversation.conversationId !== undefined) call.beforeOutcome = async (done) => addToConversation(conversation, body, (added = answer(done.result, done.usage)));
             const done = await pipeline.complete(call, chat);
             Object.assign(set.headers, done.headers);
-            const response = toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true, wantsSealedReasoning(body.include));
-            if (conversation.conversationId !== undefined) await addToConversation(conversation, body, response);
+            const response = added ?? answer(done.result, done.usage);
             if (!isStored) return response;
             // Serialised once: the same text is the answer and goes into the store.
             const json = JSON.stringify(response);

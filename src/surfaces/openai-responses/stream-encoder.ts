@@ -1,4 +1,4 @@
-import { type MappedError, mapError } from "../../error-response.ts";
+import type { MappedError } from "../../error-response.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
 import type { StreamEncoder } from "../../pipeline/encoder.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
@@ -91,6 +91,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
   let tier: string | undefined;
+  /** What `end` wrote before a `settle` that failed: said by `error`, first. */
+  let unsaid = "";
   /** Tool calls (by their delta index) seen before their name: their id and arguments so far. */
   let unnamed: Map<number, { id: string | undefined; args: string }> | undefined;
   /** Tokens' log probabilities that came on a chunk without text (a provider's parser holding text back): the next text's. */
@@ -339,9 +341,9 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       };
       if (s.settle === undefined) return last();
       return s.settle(response).then(last, (error: unknown) => {
-        const failed = failedResponse(frame, mapError(error, (text) => text), output.filter((item) => item !== undefined), nowSeconds());
-        s.onFinish?.(failed);
-        return out + responseEvent("response.failed", failed);
+        // The writer fails the stream with it (`error` below): the items' done events go first.
+        unsaid = out;
+        throw error;
       });
     },
     error(mapped: MappedError): string {
@@ -352,7 +354,9 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       const out = isCancel ? (reasoning ? closeReasoning() : "") + (message ? closeMessage("incomplete") : "") : "";
       const response = failedResponse(frame, mapped, output.filter((item) => item !== undefined), nowSeconds());
       s.onFinish?.(response);
-      return out + responseEvent("response.failed", response);
+      const before = unsaid;
+      unsaid = "";
+      return before + out + responseEvent("response.failed", response);
     },
   };
 }
