@@ -54,7 +54,7 @@ afterEach(() => {
 });
 
 /** Serves one streamed response built by `streamResponse` and returns its URL and how it ended. */
-async function serve(p: Provider, idleTimeoutMs = 10_000, life?: AbortSignal, onScope?: (scope: RequestScope) => void) {
+async function serve(p: Provider, idleTimeoutMs = 10_000, life?: AbortSignal, onScope?: (scope: RequestScope) => void, encoder: StreamEncoder = testEncoder) {
   let resolveEnd!: (end: StreamEnd) => void;
   const ended = new Promise<StreamEnd>((resolve) => (resolveEnd = resolve));
   const seen: string[] = [];
@@ -67,7 +67,7 @@ async function serve(p: Provider, idleTimeoutMs = 10_000, life?: AbortSignal, on
       onScope?.(scope);
       const first = await p.iterator.next();
       return streamResponse(first, p.iterator, {
-        encoder: testEncoder,
+        encoder,
         scope,
         idleTimeoutMs,
         logger,
@@ -108,6 +108,24 @@ describe("streamResponse", () => {
     const end = await ended;
     expect(end.kind).toBe("error");
     expect(end.error?.status).toBe(502);
+  });
+
+  test("an encoder that finishes asynchronously: its end is written once it resolves; if it rejects, the stream fails with that error (the outcome too)", async () => {
+    const source = () =>
+      provider(async function* () {
+        yield chunk("a");
+      });
+    const later = { ...testEncoder, end: async () => (await Bun.sleep(5), "[end later]") };
+    const ok = await serve(source(), 10_000, undefined, undefined, later);
+    expect(await (await fetch(ok.url)).text()).toBe("[start]<a>[end later]");
+    expect((await ok.ended).kind).toBe("ok");
+
+    const refused = { ...testEncoder, end: () => Promise.reject(Object.assign(new Error("gone"), { status: 404, type: "invalid_request_error", code: "gone", param: null })) };
+    const failed = await serve(source(), 10_000, undefined, undefined, refused);
+    expect(await (await fetch(failed.url)).text()).toBe("[start]<a>[error:gone]");
+    const end = await failed.ended;
+    expect(end.kind).toBe("error");
+    expect(end.error?.status).toBe(404);
   });
 
   test("idle time-out: a silent provider is stopped and the client gets the time-out event", async () => {
