@@ -39,8 +39,20 @@ const gatePlugin = definePlugin({
   },
 });
 
+/** `quiet-model` answers with no text at all. */
+const quietPlugin = definePlugin({
+  name: "quiet",
+  models: [{ id: "quiet-model" }],
+  async chat() {
+    return { choices: [{ index: 0, message: { role: "assistant" as const, content: "" }, finish_reason: "stop" as const }] };
+  },
+  async *chatStream() {
+    yield { choices: [{ index: 0, delta: { content: "" }, finish_reason: "stop" as const }] };
+  },
+});
+
 beforeAll(async () => {
-  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin(slowSignals), gatePlugin]);
+  gw = await startTestGateway({}, [dummy, toolPlugin(received), slowPlugin(slowSignals), gatePlugin, quietPlugin]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
 });
 afterAll(async () => {
@@ -246,6 +258,17 @@ describe("one response at a time, and each item once", () => {
     const refused = await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "One more?" }).catch((e) => e);
     expect(refused).toMatchObject({ status: 400, param: "conversation", code: "conversation_full" });
     expect(received.length).toBe(calls);
+    // Counting adds nothing: the full conversation is still counted (before compacting it, say).
+    const counted = await gw.handle("/v1/responses/input_tokens", jsonPost({ model: "tool-model", conversation: conversation.id, input: "One more?" }));
+    expect(counted.status).toBe(200);
+  });
+
+  test("a streamed compaction whose model writes no summary fails, is counted so, and lets the conversation go", async () => {
+    const conversation = await client.conversations.create({ items: [{ role: "user", content: "Start." }] });
+    const compaction = await gw.handle("/v1/responses", jsonPost({ model: "quiet-model", conversation: conversation.id, input: [{ role: "user", content: "x" }, { type: "compaction_trigger" }], stream: true }));
+    expect(checkedEvents(await compaction.text()).at(-1).type).toBe("response.failed");
+    expect(await (await gw.handle("/metrics")).text()).toContain('ollaix_requests_total{surface="responses",model="quiet-model",provider="quiet",key="",status="502"} 1');
+    expect((await client.responses.create({ model: "tool-model", conversation: conversation.id, input: "Next." })).status).toBe("completed");
   });
 
   test("an item the conversation already holds, sent again, is a 400 (the model would read it twice); so is one added twice", async () => {
@@ -397,6 +420,29 @@ describe("with REDIS_URL, every replica sees every conversation (a real redis-se
       await redis.stop();
     }
   }, 30_000);
+
+  test("Redis frozen once the model answered: the streamed turn ends response.failed (503) within 5 s, counted so, never held open", async () => {
+    const redis = await startRedis();
+    entered = Promise.withResolvers<void>();
+    const gateway = await startTestGateway({ REDIS_URL: redis.url }, [gatePlugin]);
+    try {
+      const conversation = await json(fetch(`${gateway.url}/v1/conversations`, jsonPost({ items: [{ role: "user", content: "Start." }] })));
+      const pending = fetch(`${gateway.url}/v1/responses`, jsonPost({ model: "gate-model", conversation: conversation.id, input: "Go.", stream: true }));
+      await entered.promise;
+      redis.pause();
+      openGate();
+      const events = checkedEvents(await (await pending).text());
+      const last = events.at(-1);
+      expect(last.type).toBe("response.failed");
+      expect(last.response.error.message).toContain("did not answer");
+      expect(last.response.error.message).not.toContain(redis.url);
+      expect(await (await fetch(`${gateway.url}/metrics`)).text()).toContain('model="gate-model",provider="gate",key="",status="503"} 1');
+    } finally {
+      redis.resume();
+      await gateway.close();
+      await redis.stop();
+    }
+  }, 20_000);
 
   test("Redis away: the conversation routes answer 503 state_unavailable, not a 500", async () => {
     const redis = await startRedis();

@@ -10,6 +10,9 @@ export interface TestRedis {
   port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open, and nothing is answered until `resume()`. */
+  pause(): void;
+  resume(): void;
   /** Runs one command with redis-cli semantics through Bun's client (e.g. `["FLUSHALL"]`). */
   command(args: string[]): Promise<unknown>;
 }
@@ -37,6 +40,7 @@ export async function startRedis(): Promise<TestRedis> {
   };
   const stop = async () => {
     if (!proc) return;
+    proc.kill("SIGCONT"); // a paused server too
     proc.kill("SIGKILL");
     await proc.exited;
     proc = undefined;
@@ -47,6 +51,8 @@ export async function startRedis(): Promise<TestRedis> {
     port,
     start,
     stop,
+    pause: () => proc?.kill("SIGSTOP"),
+    resume: () => proc?.kill("SIGCONT"),
     async command(args) {
       const client = new Bun.RedisClient(url);
       try {

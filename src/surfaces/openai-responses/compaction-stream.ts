@@ -1,4 +1,4 @@
-import { mapError, type MappedError } from "../../error-response.ts";
+import type { MappedError } from "../../error-response.ts";
 import { UpstreamError } from "../../errors.ts";
 import { nowSeconds } from "../../ids.ts";
 import type { StreamEncoder } from "../../pipeline/encoder.ts";
@@ -54,7 +54,8 @@ export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncod
       return ": keep-alive\n\n";
     },
     end(tokens?: TokenUsage): string | Promise<string> {
-      if (summary.trim() === "") return failed(mapError(new UpstreamError(NO_SUMMARY), (text) => text));
+      // The upstream's failure: the writer fails the stream with it (`error` below), and counts it so.
+      if (summary.trim() === "") throw new UpstreamError(NO_SUMMARY);
       const item: OutputItem = compactionItem(summary, frame.id, 0);
       const ended = statusOf(finishReason);
       const response = finishedResponse(frame, ended, [item], tokens ? responseUsage(tokens, reported) : undefined, nowSeconds());

@@ -63,6 +63,23 @@ interface Conversation {
 }
 
 /**
+ * The longest an answered turn waits on the conversation store (adding its items, letting its lock
+ * go): a store that stopped answering fails the turn (503) instead of holding the answer open.
+ */
+const CONVERSATION_WRITE_MS = 5_000;
+
+function inTime<T>(work: Promise<T>, conversationId: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new StateUnavailableError(`The answer could not be added to conversation '${conversationId}' in ${CONVERSATION_WRITE_MS / 1000} s: the conversation store did not answer. Send the turn again.`)),
+      CONVERSATION_WRITE_MS,
+    );
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * A continuation is stored as a link to the responses it continues (their ids), its own input
  * only; every MAX_CHAIN-th turn, or once the chain's first response is half its TTL old (the chain
  * expires with it), it keeps a whole copy of its conversation again. A chain of n turns of s bytes
@@ -276,7 +293,7 @@ export function responsesRoutes(
         if (!items) throw conversationNotFound(conversationId, "conversation");
         // Its turn (the input, and an answer of one item at least) must fit: found full only once answered, the answer would be lost.
         const inputCount = input?.length ?? (typeof body.input === "string" ? 1 : (body.input?.length ?? 0));
-        if (items.length + inputCount + 1 > MAX_CONVERSATION_ITEMS) throw conversationFull(conversationId);
+        if (locks && items.length + inputCount + 1 > MAX_CONVERSATION_ITEMS) throw conversationFull(conversationId);
         // Its items are already there: one sent again would be read twice (OpenAI: "Duplicate item found").
         const duplicate = duplicateId(input ?? normalizeInput(body.input, responseId), new Set(items.map((item) => item.id)));
         if (duplicate !== undefined) throw new InvalidRequestError(`Duplicate item found with id '${duplicate}': it is already in conversation '${conversationId}'.`, { param: "input" });
@@ -325,12 +342,16 @@ export function responsesRoutes(
   const addToConversation = async (conversation: Conversation, body: ResponsesRequest, response: ResponseObject): Promise<void> => {
     const id = conversation.conversationId;
     if (id === undefined) return;
+    // Awaited once done with (the client's next turn follows the answer at once), within the same bound.
+    const release = async () => {
+      if (conversation.lock) await inTime(conversation.lock.release(), id).catch(() => undefined);
+    };
+    if (response.status !== "completed" && response.status !== "incomplete") return release();
     try {
-      if (response.status !== "completed" && response.status !== "incomplete") return;
       const own = conversation.own ?? normalizeInput(body.input, response.id);
       let added: AppendResult;
       try {
-        added = await conversations.append(id, [...own, ...(response.output as InputItemResource[])]);
+        added = await inTime(conversations.append(id, [...own, ...(response.output as InputItemResource[])]), id);
       } catch (error) {
         logger.warn("could not add a response's items to its conversation", { conversation: id, response: response.id, error: error instanceof Error ? error.message : String(error) });
         throw error instanceof OllaixError ? error : new StateUnavailableError(`The answer could not be added to conversation '${id}': the conversation store failed. Send the turn again.`);
@@ -341,10 +362,14 @@ export function responsesRoutes(
         if (added.reason !== "duplicate") throw conversationFull(id);
         throw new InvalidRequestError(`Duplicate item found with id '${added.id}': it is already in conversation '${id}'.`, { param: "input" });
       }
-    } finally {
-      await conversation.lock?.release().catch(() => undefined);
+    } catch (error) {
+      // Not awaited when the turn failed: a store that did not answer would hold the failure as long again.
+      void conversation.lock?.release().catch(() => undefined);
+      throw error;
     }
+    await release();
   };
+
 
   /** What a stream's end does with its response: adds it to its conversation before its last event (`settle`), then stores it (unless `store: false`). */
   const finisher = (isStored: boolean, conversation: Conversation, body: ResponsesRequest, owner: string | undefined): Pick<ResponsesStreamSettings, "onFinish" | "settle"> => ({
