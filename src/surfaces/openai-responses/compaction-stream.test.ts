@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { MappedError } from "../../error-response.ts";
+import { type MappedError, mapError } from "../../error-response.ts";
+import { UpstreamError } from "../../errors.ts";
 import type { ChunkResult } from "../../plugin.ts";
 import { expectOpenAI } from "../../testing/openai-schema.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
@@ -43,7 +44,19 @@ describe("compactionStreamEncoder", () => {
   });
 
   test("no text at all, or a failure midway: response.failed, with nothing in the output", () => {
-    const empty = run([text("  "), text("", "stop")]);
+    // No text: `end` throws the upstream's failure, which the writer hands to `error` (and counts as one).
+    const silent = compactionStreamEncoder({ frame: responseFrame({ model: "m", input: "x" }, "resp_abc", 1700000000) });
+    silent.start();
+    silent.chunk(text("  "));
+    silent.chunk(text("", "stop"));
+    let thrown: unknown;
+    try {
+      silent.end({ input: 40, output: 0, reasoning: 0 });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UpstreamError);
+    const empty = run([text("  "), text("", "stop")], { fail: mapError(thrown, (message) => message) });
     expect(empty.types).toEqual(["response.created", "response.in_progress", "response.failed"]);
     expect(empty.finished!.error).toEqual({ code: "server_error", message: "The model wrote no summary for the compaction: its answer held no text." });
     const failed = run([text("The user")], { fail: { status: 504, body: { error: { message: "Upstream timed out.", type: "api_error", param: null, code: "upstream_timeout" } }, headers: {}, internal: false } });
