@@ -314,6 +314,29 @@ describe("input → messages", () => {
     const roles = toChatRequest({ ...base, input: crossed }, [], crossed, crossedSources).messages.map((m) => (m.role === "tool" ? `tool:${m.tool_call_id}` : m.role));
     expect(roles).toEqual(["user", "assistant", "tool:c1", "user", "assistant", "tool:c2"]);
     expect(crossedSources.map((source) => source.item)).toEqual([0, 1, 5, 2, 3, 4]);
+
+    // Outputs sent in another order than their calls (OpenAI pairs them by call_id): in the calls' order,
+    // as providers that pair them by position (Gemini, Ollama) read them.
+    const shuffled: ResponsesRequest["input"] = [{ role: "user", content: "a" }, call("c1"), call("c2"), call("c3"), output("c3"), output("c1"), output("c2")];
+    const shuffledSources: MessageSource[] = [];
+    const ordered = toChatRequest({ ...base, input: shuffled }, [], shuffled, shuffledSources).messages.map((m) => (m.role === "tool" ? m.tool_call_id : m.role));
+    expect(ordered).toEqual(["user", "assistant", "c1", "c2", "c3"]);
+    expect(shuffledSources.map((source) => source.item)).toEqual([0, 1, 5, 6, 4]);
+  });
+
+  test("thinking between two calls of one turn (interleaved thinking) goes back whole, in order", () => {
+    const input: ResponsesRequest["input"] = [
+      { role: "user", content: "Weather?" },
+      { type: "reasoning", summary: [{ type: "summary_text", text: "First Paris." }] },
+      { type: "function_call", call_id: "c1", name: "w", arguments: "{}" },
+      { type: "reasoning", summary: [{ type: "summary_text", text: "Then Rome." }] },
+      { type: "function_call", call_id: "c2", name: "w", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: "a" },
+      { type: "function_call_output", call_id: "c2", output: "b" },
+    ];
+    const turn = convert({ ...base, input }).messages[1] as { reasoning_content?: string; tool_calls?: unknown[] };
+    expect(turn.reasoning_content).toBe("First Paris.\n\nThen Rome.");
+    expect(turn.tool_calls).toHaveLength(2);
   });
 
   test("within one input nothing is left out: a call id used for two turns is two turns", () => {

@@ -233,7 +233,9 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
           messages.push(open);
         }
         if (walk.reasoning !== undefined) {
-          (open as Record<string, unknown>).reasoning_content = walk.reasoning;
+          // Thinking between two calls of one turn (interleaved thinking) joins the turn's, in order.
+          const earlier = (open as { reasoning_content?: unknown }).reasoning_content;
+          (open as Record<string, unknown>).reasoning_content = typeof earlier === "string" && earlier !== "" ? `${earlier}\n\n${walk.reasoning}` : walk.reasoning;
           walk.reasoning = undefined;
         }
         (open.tool_calls ??= []).push(call);
@@ -247,13 +249,18 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         walk.open = undefined;
         const output = item.output as string | Part[];
         const tool: Message = { role: "tool", tool_call_id: id, content: typeof output === "string" ? output : outputOf(output, walk, id, offset + k) };
-        // Right after its call's turn and the turn's outputs so far, as providers want it: the end,
-        // unless something came between (the AI SDK continuing a conversation resends the user's
-        // message before the output; a later turn's call).
+        // Right after its call's turn, among the turn's outputs in the order of its calls: providers
+        // that pair outputs with calls by position (Gemini, Ollama) need that order, and a client
+        // may send them in any (OpenAI pairs them by call_id). Usually that is the end; not when
+        // something came between (the AI SDK continuing a conversation resends the user's message
+        // before the output; a later turn's call).
+        const calls = turn.tool_calls!;
+        const place = (message: Message | undefined) => (message?.role === "tool" ? calls.findIndex((call) => call.id === message.tool_call_id) : -1);
+        const mine = place(tool);
         let at = messages.length;
-        if (messages[at - 1] !== turn) {
+        if (messages[at - 1] !== turn && !(place(messages[at - 1]) >= 0 && place(messages[at - 1]) < mine)) {
           at = messages.lastIndexOf(turn) + 1;
-          while (messages[at]?.role === "tool") at++;
+          while (messages[at]?.role === "tool" && place(messages[at]) >= 0 && place(messages[at]) < mine) at++;
         }
         if (at === messages.length) messages.push(tool);
         else {
