@@ -19,8 +19,17 @@ describe("toGeminiThinkingConfig", () => {
     ["xhigh", "gemini-3-pro-preview", { thinkingLevel: "high", includeThoughts: true }],
     ["max", "gemini-2.5-pro", { thinkingBudget: 32768, includeThoughts: true }],
     ["max", "gemini-3-pro-preview", { thinkingLevel: "high", includeThoughts: true }],
+    // Flash and Flash-Lite think 24,576 tokens at most (more is Gemini's 400 "out of range").
+    ["xhigh", "gemini-2.5-flash", { thinkingBudget: 24576, includeThoughts: true }],
+    ["max", "gemini-2.5-flash-lite", { thinkingBudget: 24576, includeThoughts: true }],
   ])("%p on %s", (effort, model, expected) => {
     expect(toGeminiThinkingConfig(effort as string | null | undefined, model)).toEqual(expected as never);
+  });
+
+  test("an exact budget (Anthropic's budget_tokens) is kept, within the model's most", () => {
+    expect(toGeminiThinkingConfig("high", "gemini-2.5-flash", 30000)).toEqual({ thinkingBudget: 24576, includeThoughts: true });
+    expect(toGeminiThinkingConfig("high", "gemini-2.5-pro", 30000)).toEqual({ thinkingBudget: 30000, includeThoughts: true });
+    expect(toGeminiThinkingConfig("low", "gemini-2.5-flash", 2000)).toEqual({ thinkingBudget: 2000, includeThoughts: true });
   });
 
   test("an unknown effort is a 400 naming reasoning_effort", () => {

@@ -12,6 +12,9 @@ type Effort = keyof typeof BUDGETS;
 
 const isEffort = (value: string): value is Effort => Object.hasOwn(BUDGETS, value);
 
+/** Gemini 2.x Pro models, whose thinking budget goes higher than the Flash models'. */
+const PRO_MODELS = /-pro\b/;
+
 /** Gemini 3 models choose thinking by level; older ones by budget. */
 const LEVEL_MODELS = /^gemini-(?:[3-9]|\d{2,})/;
 
@@ -28,7 +31,10 @@ export function toGeminiThinkingConfig(effort: string | null | undefined, model:
     );
   }
   if (!LEVEL_MODELS.test(model)) {
-    return effort === "none" ? { thinkingBudget: 0 } : { thinkingBudget: budget ?? BUDGETS[effort], includeThoughts: true };
+    if (effort === "none") return { thinkingBudget: 0 };
+    // Gemini 2.5 Pro thinks 32,768 tokens at most, Flash and Flash-Lite 24,576: a larger budget is a 400 ("out of range").
+    const most = PRO_MODELS.test(model) ? 32768 : 24576;
+    return { thinkingBudget: Math.min(budget ?? BUDGETS[effort], most), includeThoughts: true };
   }
   switch (effort) {
     case "none":
