@@ -19,7 +19,15 @@ export const imageKey = imagePartKey;
  * are `functionResponse` parts named after the call they answer; consecutive messages of one role
  * are merged, since Gemini wants turns to alternate and all results of parallel calls in one turn.
  */
-export function toGeminiConversation(messages: readonly Message[], images: LoadedImages): GeminiConversation {
+/**
+ * What Google documents for a function call with no signature of Gemini's (a history from another
+ * model, or one a client rebuilt): Gemini 3 takes it instead of answering 400 "Function call is
+ * missing a thought_signature". The AI SDK's Google provider sends the same.
+ */
+export const SKIP_SIGNATURE = "skip_thought_signature_validator";
+
+/** `signsCalls`: the model wants a thought signature on every function call sent back (Gemini 3). */
+export function toGeminiConversation(messages: readonly Message[], images: LoadedImages, signsCalls = false): GeminiConversation {
   const callNames = new Map<string, string>();
   const system: GeminiPart[] = [];
   const contents: GeminiContent[] = [];
@@ -45,7 +53,7 @@ export function toGeminiConversation(messages: readonly Message[], images: Loade
         (message.tool_calls ?? []).forEach((call, j) => {
           callNames.set(call.id, call.function.name);
           const functionCall = { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) };
-          const signature = thoughtSignatureOf(call);
+          const signature = thoughtSignatureOf(call) ?? (signsCalls ? SKIP_SIGNATURE : undefined);
           parts.push(signature === undefined ? { functionCall } : { functionCall, thoughtSignature: signature });
         });
         append("model", parts);

@@ -56,6 +56,28 @@ describe("toGeminiRequest", () => {
     ]);
   });
 
+  test("a function call with no signature of Gemini's (another model's history) goes to Gemini 3 with Google's documented bypass; older models get it bare; a real signature wins", () => {
+    const history: ChatRequest = {
+      model: "m",
+      messages: [
+        { role: "user", content: "Weather?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "w", arguments: "{}" } },
+            { id: "call_2__thought__c2ln", type: "function", function: { name: "w", arguments: "{}" } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "a" },
+        { role: "tool", tool_call_id: "call_2__thought__c2ln", content: "b" },
+      ],
+    };
+    const signatures = (model: string) => toGeminiRequest(history, { model, images: new Map() }).contents[1]!.parts.map((part) => (part as { thoughtSignature?: string }).thoughtSignature);
+    expect(signatures("gemini-3-pro-preview")).toEqual(["skip_thought_signature_validator", "c2ln"]);
+    expect(signatures("gemini-2.5-flash")).toEqual([undefined, "c2ln"]);
+  });
+
   test("a plain request has only contents and an empty generationConfig", () => {
     expect(toGeminiRequest({ model: "m", messages: [{ role: "user", content: "hi" }] }, { model: "gemini-2.5-flash", images: new Map() })).toEqual({
       contents: [{ role: "user", parts: [{ text: "hi" }] }],

@@ -1,6 +1,7 @@
 import type { ChatRequest } from "../../src/kit.ts";
 import { toGeminiConversation, type LoadedImages } from "./convert-messages.ts";
 import { toGeminiGenerationConfig } from "./convert-generation-config.ts";
+import { isGemini3 } from "./convert-thinking.ts";
 import { toGeminiToolConfig, toGeminiTools, type SchemaMode } from "./convert-tools.ts";
 import type { GeminiGenerateRequest } from "./wire.ts";
 
@@ -20,7 +21,7 @@ export function schemaModeFor(model: string): SchemaMode {
  */
 export function toGeminiRequest(request: ChatRequest, o: { model: string; images: LoadedImages }): GeminiGenerateRequest {
   const mode = schemaModeFor(o.model);
-  const { contents, systemInstruction } = toGeminiConversation(request.messages, o.images);
+  const { contents, systemInstruction } = toGeminiConversation(request.messages, o.images, isGemini3(o.model));
   const tools = toGeminiTools(request.tools, mode);
   const toolConfig = toGeminiToolConfig(request.tool_choice, request.tools);
   return {

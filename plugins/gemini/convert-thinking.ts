@@ -18,6 +18,9 @@ const PRO_MODELS = /-pro\b/;
 /** Gemini 3 models choose thinking by level; older ones by budget. */
 const LEVEL_MODELS = /^gemini-(?:[3-9]|\d{2,})/;
 
+/** Gemini 3 and later: thinking by level, and a function call sent back must carry a thought signature. */
+export const isGemini3 = (model: string): boolean => LEVEL_MODELS.test(model);
+
 /**
  * `budget`: an exact token budget a surface passed beside the effort (Anthropic's `budget_tokens`);
  * Gemini 2.x takes it as it is, Gemini 3 goes by the level.
