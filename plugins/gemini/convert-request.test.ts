@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatRequest } from "../../src/kit.ts";
-import { schemaModeFor, toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
+import { jsonAnswerInstruction, schemaModeFor, toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === "object" && value !== null) {
@@ -76,6 +76,22 @@ describe("toGeminiRequest", () => {
     const signatures = (model: string) => toGeminiRequest(history, { model, images: new Map() }).contents[1]!.parts.map((part) => (part as { thoughtSignature?: string }).thoughtSignature);
     expect(signatures("gemini-3-pro-preview")).toEqual(["skip_thought_signature_validator", "c2ln"]);
     expect(signatures("gemini-2.5-flash")).toEqual([undefined, "c2ln"]);
+  });
+
+  test("functions and a JSON answer: Gemini 3 gets both; Gemini 2.x (which refuses both) the functions, and the format told in its instructions", () => {
+    const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"] };
+    const both: ChatRequest = { ...request, response_format: { type: "json_schema", json_schema: { name: "answer", schema } } } as ChatRequest;
+    const three = toGeminiRequest(both, { model: "gemini-3-flash", images: new Map() });
+    expect(three.generationConfig).toMatchObject({ responseMimeType: "application/json", responseJsonSchema: schema });
+    expect(three.systemInstruction).toEqual({ parts: [{ text: "Be brief." }] });
+    const two = toGeminiRequest(both, { model: "gemini-2.5-flash", images: new Map() });
+    expect(two.tools).toHaveLength(1);
+    expect(two.generationConfig).toEqual({ temperature: 0.3, responseLogprobs: true });
+    expect(two.systemInstruction).toEqual({ parts: [{ text: "Be brief." }, { text: jsonAnswerInstruction(schema) }] });
+    expect(jsonAnswerInstruction(schema)).toContain(JSON.stringify(schema));
+    // Without functions, Gemini 2.x is held to the schema as before.
+    const alone = toGeminiRequest({ model: "m", messages: [{ role: "user", content: "x" }], response_format: { type: "json_object" } }, { model: "gemini-2.5-flash", images: new Map() });
+    expect(alone.generationConfig).toEqual({ responseMimeType: "application/json" });
   });
 
   test("a plain request has only contents and an empty generationConfig", () => {

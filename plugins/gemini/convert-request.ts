@@ -21,16 +21,36 @@ export function schemaModeFor(model: string): SchemaMode {
  */
 export function toGeminiRequest(request: ChatRequest, o: { model: string; images: LoadedImages }): GeminiGenerateRequest {
   const mode = schemaModeFor(o.model);
-  const { contents, systemInstruction } = toGeminiConversation(request.messages, o.images, isGemini3(o.model));
+  const gemini3 = isGemini3(o.model);
+  const { contents, systemInstruction: system } = toGeminiConversation(request.messages, o.images, gemini3);
+  let systemInstruction = system;
   const tools = toGeminiTools(request.tools, mode);
   const toolConfig = toGeminiToolConfig(request.tool_choice, request.tools);
+  const generationConfig = toGeminiGenerationConfig(request, mode, o.model);
+  if (tools && !gemini3 && generationConfig.responseMimeType !== undefined) {
+    // Gemini 2.x answers 400 to functions with a JSON answer ("Function calling with a response mime
+    // type: 'application/json' is unsupported"); the Agents SDK sends both for an agent with tools
+    // and an output type. The model is told the format instead; Gemini 3 takes both.
+    const schema = generationConfig.responseJsonSchema ?? generationConfig.responseSchema;
+    delete generationConfig.responseMimeType;
+    delete generationConfig.responseJsonSchema;
+    delete generationConfig.responseSchema;
+    const told = { text: jsonAnswerInstruction(schema) };
+    systemInstruction = { parts: [...(systemInstruction?.parts ?? []), told] };
+  }
   return {
     contents,
     ...(systemInstruction ? { systemInstruction } : {}),
     ...(tools ? { tools } : {}),
     ...(toolConfig ? { toolConfig } : {}),
-    generationConfig: toGeminiGenerationConfig(request, mode, o.model),
+    generationConfig,
   };
+}
+
+/** The answer format, told: what a Gemini 2.x model with functions gets instead of a JSON answer it cannot be held to. */
+export function jsonAnswerInstruction(schema: unknown): string {
+  const shape = schema === undefined ? "a JSON value" : `JSON that matches this JSON Schema: ${JSON.stringify(schema)}`;
+  return `When you answer without calling a function, answer only with ${shape}, with no text or code fences around it.`;
 }
 
 /** `batchEmbedContents` takes at most 100 requests per call. */

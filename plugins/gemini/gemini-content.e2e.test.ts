@@ -96,8 +96,18 @@ describe("JSON output and schemas", () => {
     });
     const call = upstream.calls(":generateContent")[0]!;
     expect(call.path).toBe("/v1beta/models/gemini-1.5-flash:generateContent");
+    // With functions, a model before Gemini 3 is told the format (it refuses functions with a JSON answer).
     expect(call.body).toMatchObject({
       tools: [{ functionDeclarations: [{ name: "get_current_temperature", description: "Current temperature of a city", parameters: { type: "OBJECT", properties: { location: { type: "STRING" } }, required: ["location"] } }] }],
+      generationConfig: {},
+    });
+    expect(JSON.stringify((call.body as { systemInstruction: unknown }).systemInstruction)).toContain("answer only with JSON");
+    await client.chat.completions.create({
+      model: "gemini/gemini-1.5-flash",
+      messages: [{ role: "user", content: "Jane, 54" }],
+      response_format: { type: "json_schema", json_schema: { name: "person", schema: person } },
+    });
+    expect(upstream.calls(":generateContent")[1]!.body).toMatchObject({
       generationConfig: {
         responseMimeType: "application/json",
         responseSchema: { type: "OBJECT", properties: { name: { type: "STRING" }, age: { nullable: true, type: "INTEGER" } }, required: ["name", "age"] },
