@@ -59,6 +59,29 @@ describe("createProvider", () => {
     expect(fake.requests[0]!.body).toEqual({ ...before, model: "gpt-4o-mini" });
   });
 
+  test("a tool-call id over OpenAI's 40 characters (Gemini's carry their thought signature) goes upstream as a short one made from it, the same for the call and its result", async () => {
+    fake.requests.length = 0;
+    const long = `call_0123456789abcdef__thought__${"Q".repeat(600)}`;
+    const request = {
+      model: "up/gpt-4o-mini",
+      messages: [
+        { role: "user", content: "Weather?" },
+        { role: "assistant", content: null, tool_calls: [{ id: long, type: "function", function: { name: "w", arguments: "{}" } }, { id: "call_short", type: "function", function: { name: "w", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: long, content: "rain" },
+        { role: "tool", tool_call_id: "call_short", content: "sun" },
+      ],
+    } as ChatRequest;
+    const before = structuredClone(request);
+    await provider.chat(request, requestContext());
+    expect(request).toEqual(before);
+    const sent = (fake.requests[0]!.body as ChatRequest).messages as { tool_calls?: { id: string }[]; tool_call_id?: string }[];
+    const id = sent[1]!.tool_calls![0]!.id;
+    expect(id).toMatch(/^call_[0-9a-f]{16}$/);
+    expect(sent[2]!.tool_call_id).toBe(id);
+    expect(sent[1]!.tool_calls![1]!.id).toBe("call_short");
+    expect(sent[3]!.tool_call_id).toBe("call_short");
+  });
+
   test("embed sends the client's own input and asks for floats", async () => {
     fake.requests.length = 0;
     const request: EmbeddingRequest = { model: "up/text-embedding-3-small", input: "one text", encoding_format: "base64", dimensions: 3 };

@@ -79,7 +79,30 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
 
 /** The request as the client sent it (a copy: the core's object is not ours), for the upstream's id. */
 function toUpstreamBody(request: ChatRequest, ctx: RequestContext): ChatRequest {
-  return { ...request, model: ctx.model };
+  return { ...request, model: ctx.model, ...(hasLongCallIds(request.messages) ? { messages: request.messages.map(withShortCallIds) } : {}) };
+}
+
+/**
+ * OpenAI refuses a tool-call id over 40 characters ("string too long … maximum length 40"), and
+ * other providers' ids can be longer: Gemini's carry their thought signature (hundreds of
+ * characters), so a conversation begun on Gemini could not go on here. Such an id goes upstream as
+ * a short one made from it, the same for a call and its result, so they still pair.
+ */
+const MAX_CALL_ID = 40;
+
+function hasLongCallIds(messages: ChatRequest["messages"]): boolean {
+  for (const message of messages) {
+    if (message.role === "tool" ? (message.tool_call_id?.length ?? 0) > MAX_CALL_ID : message.tool_calls?.some((call) => call.id.length > MAX_CALL_ID)) return true;
+  }
+  return false;
+}
+
+const shortCallId = (id: string): string => (id.length <= MAX_CALL_ID ? id : `call_${Bun.hash(id).toString(16).padStart(16, "0")}`);
+
+function withShortCallIds(message: ChatRequest["messages"][number]): ChatRequest["messages"][number] {
+  if (message.role === "tool") return message.tool_call_id && message.tool_call_id.length > MAX_CALL_ID ? { ...message, tool_call_id: shortCallId(message.tool_call_id) } : message;
+  if (!message.tool_calls?.some((call) => call.id.length > MAX_CALL_ID)) return message;
+  return { ...message, tool_calls: message.tool_calls.map((call) => (call.id.length > MAX_CALL_ID ? { ...call, id: shortCallId(call.id) } : call)) };
 }
 
 function callContext(ctx: RequestContext) {
