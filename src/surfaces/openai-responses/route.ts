@@ -81,10 +81,9 @@ function inTime<T>(work: Promise<T>, conversationId: string): Promise<T> {
 
 /**
  * A continuation is stored as a link to the responses it continues (their ids), its own input
- * only; every MAX_CHAIN-th turn, or once the chain's first response is half its TTL old (the chain
- * expires with it), it keeps a whole copy of its conversation again. A chain of n turns of s bytes
- * each takes ~n·s·(1 + n/(2·MAX_CHAIN)) bytes instead of n²·s/2, and a continuation reads at most
- * MAX_CHAIN entries, in one round.
+ * only; every MAX_CHAIN-th turn (and in the other cases `chainAfter` names) it keeps a whole copy of
+ * its conversation again. A chain of n turns of s bytes each takes ~n·s·(1 + n/(2·MAX_CHAIN)) bytes
+ * instead of n²·s/2, and a continuation reads at most MAX_CHAIN entries, in one round.
  */
 const MAX_CHAIN = 16;
 

@@ -62,10 +62,7 @@ export class RedisResponseStore implements ResponseStore {
   }
 
   getItems(ids: readonly string[], owner: string | undefined): Promise<(InputItemResource | undefined)[]> {
-    return itemsThroughResponses(async (responseIds) => {
-      const texts = (await this.#redis.call((c) => c.send("MGET", responseIds.map((id) => KEY_PREFIX + id)))) as (string | null)[];
-      return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as StoredResponse)));
-    }, ids, owner);
+    return itemsThroughResponses((responseIds) => this.getMany(responseIds), ids, owner);
   }
 
   async delete(id: string): Promise<boolean> {
