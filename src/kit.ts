@@ -47,7 +47,7 @@ export { FeatureRefusals } from "./feature-refusals.ts";
 export type { RefusableFeature } from "./feature-refusals.ts";
 export { tokenLogprobs } from "./token-logprobs.ts";
 export type { LogProb, TopLogProb } from "./token-logprobs.ts";
-export { THINKING_BUDGET, thinkingBudgetOf, withThinkingBudget } from "./thinking-budget.ts";
+export { THINKING_BUDGET, THOUGHTS_SHOWN, showThoughts, thinkingBudgetOf, thoughtsShown, withThinkingBudget } from "./thinking-budget.ts";
 export { imagePartKey, loadImage, loadMessageImages, parseDataUrl } from "./image-fetch.ts";
 export { inlineAudio, inlineFile, textOfFile } from "./file-parts.ts";
 export type { InlineFile } from "./file-parts.ts";

@@ -19,3 +19,18 @@ export function thinkingBudgetOf(request: ChatRequest): number | undefined {
   const value = (request as { [THINKING_BUDGET]?: unknown })[THINKING_BUDGET];
   return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
 }
+
+/**
+ * The client asked to see the model's reasoning without choosing how much it thinks (Responses'
+ * `reasoning.summary` with no `effort`): a plugin whose provider returns thoughts only when asked
+ * (Gemini's `includeThoughts`) asks for them. A symbol for the reason `THINKING_BUDGET` is one.
+ */
+export const THOUGHTS_SHOWN: unique symbol = Symbol.for("ollaix.thoughts_shown") as never;
+
+/** Marks the request (no copy: for the surface that made it). */
+export function showThoughts<R extends ChatRequest>(request: R): R {
+  return Object.assign(request, { [THOUGHTS_SHOWN]: true });
+}
+
+/** Whether the surface asked for the model's reasoning to be shown. */
+export const thoughtsShown = (request: ChatRequest): boolean => (request as { [THOUGHTS_SHOWN]?: unknown })[THOUGHTS_SHOWN] === true;

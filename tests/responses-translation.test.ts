@@ -669,3 +669,35 @@ describe("through the Gemini plugin: input_tokens is the provider's own count", 
     expect(g.upstream.calls(":generateContent")).toHaveLength(0);
   });
 });
+
+describe("through the Gemini plugin: a reasoning summary asked for alone", () => {
+  let g: GeminiGateway;
+  beforeAll(async () => {
+    g = await startGeminiGateway();
+  });
+  afterAll(() => g.close());
+
+  const answer = {
+    candidates: [{ content: { role: "model", parts: [{ text: "Paris is sunny, so…", thought: true }, { text: "Sunny." }] }, finishReason: "STOP", index: 0 }],
+    usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, thoughtsTokenCount: 4, totalTokenCount: 11 },
+  };
+
+  test("Gemini is asked for its thoughts (its own budget), and they come back as the reasoning item's summary", async () => {
+    g.upstream.answer((r) => (r.path.endsWith(":generateContent") ? geminiJson(answer) : undefined));
+    const response = await g.client.responses.create({ model: "gemini-2.5-flash", input: "Weather in Paris?", reasoning: { summary: "auto" } });
+    expectOpenAI("Response", response);
+    const body = g.upstream.calls("gemini-2.5-flash:generateContent").at(-1)!.body as any;
+    expect(body.generationConfig.thinkingConfig).toEqual({ includeThoughts: true });
+    expect(response.output[0]).toMatchObject({ type: "reasoning", summary: [{ type: "summary_text", text: "Paris is sunny, so…" }] });
+    expect(response.output_text).toBe("Sunny.");
+  });
+
+  test("without a summary (and without an effort) no thinking setting goes up", async () => {
+    g.upstream.answer((r) => (r.path.endsWith(":generateContent") ? geminiJson(answer) : undefined));
+    await g.client.responses.create({ model: "gemini-2.5-flash", input: "Weather in Paris?" });
+    await g.client.responses.create({ model: "gemini-2.5-flash", input: "Weather in Paris?", reasoning: { summary: null } });
+    for (const call of g.upstream.calls("gemini-2.5-flash:generateContent").slice(-2)) {
+      expect((call.body as any).generationConfig?.thinkingConfig).toBeUndefined();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { thinkingBudgetOf, type ChatRequest } from "../../src/kit.ts";
+import { thinkingBudgetOf, thoughtsShown, type ChatRequest } from "../../src/kit.ts";
 import { toGeminiSchema } from "./clean-schema.ts";
 import { toGeminiThinkingConfig } from "./convert-thinking.ts";
 import type { SchemaMode } from "./convert-tools.ts";
@@ -20,7 +20,7 @@ export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode,
   if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
   if (request.n != null) config.candidateCount = request.n;
   Object.assign(config, toResponseFormat(request.response_format, mode));
-  const thinking = toGeminiThinkingConfig(request.reasoning_effort, model, thinkingBudgetOf(request));
+  const thinking = toGeminiThinkingConfig(request.reasoning_effort, model, thinkingBudgetOf(request), thoughtsShown(request));
   if (thinking) config.thinkingConfig = thinking;
   if (request.logprobs === true) {
     config.responseLogprobs = true;

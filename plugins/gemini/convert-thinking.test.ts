@@ -32,6 +32,13 @@ describe("toGeminiThinkingConfig", () => {
     expect(toGeminiThinkingConfig("low", "gemini-2.5-flash", 2000)).toEqual({ thinkingBudget: 2000, includeThoughts: true });
   });
 
+  test("no effort, but the reasoning asked to be shown (Responses' reasoning.summary): Gemini decides how much, and returns its thoughts", () => {
+    expect(toGeminiThinkingConfig(undefined, "gemini-2.5-flash", undefined, true)).toEqual({ includeThoughts: true });
+    expect(toGeminiThinkingConfig(null, "gemini-3-pro-preview", undefined, true)).toEqual({ includeThoughts: true });
+    // An effort says more: its own setting, thoughts included.
+    expect(toGeminiThinkingConfig("low", "gemini-2.5-flash", undefined, true)).toEqual({ thinkingBudget: 1024, includeThoughts: true });
+  });
+
   test("an unknown effort is a 400 naming reasoning_effort", () => {
     expect(() => toGeminiThinkingConfig("extreme", "gemini-2.5-flash")).toThrow(
       expect.objectContaining({ status: 400, param: "reasoning_effort" }),

@@ -5,7 +5,8 @@ import type { GeminiThinkingConfig } from "./wire.ts";
  * OpenAI's `reasoning_effort` as Gemini's `thinkingConfig`. Gemini 2.x takes a token budget: the
  * same mapping as Google's own OpenAI-compatible endpoint (low 1,024, medium 8,192, high 24,576,
  * none 0). Gemini 3 takes a level, whose names are OpenAI's. Either way thoughts are asked for
- * (`includeThoughts`) so they come back as `reasoning_content`. Without an effort, Gemini decides.
+ * (`includeThoughts`) so they come back as `reasoning_content`. Without an effort, Gemini decides
+ * how much it thinks, and returns its thoughts only when a surface asked to see them (`shown`).
  */
 const BUDGETS = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 32768, max: 32768 } as const;
 type Effort = keyof typeof BUDGETS;
@@ -25,8 +26,8 @@ export const isGemini3 = (model: string): boolean => LEVEL_MODELS.test(model);
  * `budget`: an exact token budget a surface passed beside the effort (Anthropic's `budget_tokens`);
  * Gemini 2.x takes it as it is, Gemini 3 goes by the level.
  */
-export function toGeminiThinkingConfig(effort: string | null | undefined, model: string, budget?: number): GeminiThinkingConfig | undefined {
-  if (effort == null) return undefined;
+export function toGeminiThinkingConfig(effort: string | null | undefined, model: string, budget?: number, shown = false): GeminiThinkingConfig | undefined {
+  if (effort == null) return shown ? { includeThoughts: true } : undefined;
   if (!isEffort(effort)) {
     throw new InvalidRequestError(
       `Invalid 'reasoning_effort': expected one of ${Object.keys(BUDGETS).map((e) => JSON.stringify(e)).join(", ")}, got ${JSON.stringify(effort)}.`,

@@ -9,6 +9,7 @@ import { ResentItems } from "./resent-items.ts";
 import { wantsLogprobs } from "./logprobs.ts";
 import { COMPACTION_PROMPT, openSummary, summaryMessage } from "./compaction.ts";
 import { unsealReasoning } from "./sealed-text.ts";
+import { showThoughts } from "../../thinking-budget.ts";
 
 type Part = Record<string, unknown>;
 
@@ -79,6 +80,8 @@ export function toChatRequest(
   if (format) chat.response_format = format;
   const effort = request.reasoning?.effort;
   if (typeof effort === "string") chat.reasoning_effort = effort;
+  // A summary asked for without an effort: the model still thinks as it decides, and shows it.
+  else if (typeof request.reasoning?.summary === "string") showThoughts(chat);
   if (typeof request.max_output_tokens === "number") chat.max_completion_tokens = request.max_output_tokens;
   if (typeof request.temperature === "number") chat.temperature = request.temperature;
   if (typeof request.top_p === "number") chat.top_p = request.top_p;
