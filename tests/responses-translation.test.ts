@@ -338,6 +338,27 @@ describe("through the openai-compatible plugin", () => {
     }
   });
 
+  test("a stream cut midway keeps the text the client was sent: the SDK's final response and the stored one hold it, incomplete", async () => {
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions"
+        ? sseResponse([{ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content: "Partial " }, finish_reason: null }] }, { id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content: "answer" }, finish_reason: null }] }], { done: false })
+        : openAIHandler(request),
+    );
+    try {
+      const stream = client.responses.stream({ model: "gpt-4o-mini", input: "Hi" });
+      for await (const event of stream) expectOpenAI("ResponseStreamEvent", event);
+      const final = await stream.finalResponse();
+      expect(final.status).toBe("failed");
+      expect(final.output_text).toBe("Partial answer");
+      expect(final.output).toEqual([expect.objectContaining({ type: "message", status: "incomplete" })]);
+      const stored = await client.responses.retrieve(final.id);
+      expectOpenAI("Response", stored);
+      expect(stored).toMatchObject({ status: "failed", output: [{ type: "message", status: "incomplete", content: [{ type: "output_text", text: "Partial answer" }] }] });
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("instructions with an empty user message (what pydantic-ai sends when there is no other input) is answered", async () => {
     const response = await client.responses.create({ model: "gpt-4o-mini", instructions: "Say hello.", input: [{ role: "user", content: "" }] });
     expectOpenAI("Response", response);

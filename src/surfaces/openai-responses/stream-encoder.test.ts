@@ -199,6 +199,37 @@ describe("responsesStreamEncoder", () => {
     expect(finished?.status).toBe("failed");
   });
 
+  test("a failure midway keeps what the client was sent: the open reasoning and message are done (the message incomplete) and in the failed response; a half-written call is not", () => {
+    const mapped: MappedError = {
+      status: 502,
+      body: { error: { message: "The upstream closed the stream before the answer was finished.", type: "api_error", param: null, code: "upstream_error" } },
+      headers: {},
+      internal: false,
+    };
+    const thinking: ChunkResult = { choices: [{ index: 0, delta: { reasoning_content: "Hmm." } as never }] };
+    const { events, types, finished } = run([thinking, text("Partial "), text("answer")], { fail: mapped });
+    expect(types.slice(-6)).toEqual([
+      "response.output_text.delta",
+      "response.output_text.delta",
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.failed",
+    ]);
+    const message = { type: "message", status: "incomplete", content: [{ type: "output_text", text: "Partial answer", annotations: [], logprobs: [] }] };
+    expect(events.at(-2).item).toMatchObject(message);
+    expect(events.at(-1).response.output).toEqual([
+      expect.objectContaining({ type: "reasoning", summary: [{ type: "summary_text", text: "Hmm." }] }),
+      expect.objectContaining(message),
+    ]);
+    expect(finished!.output).toEqual(events.at(-1).response.output);
+
+    const call: ChunkResult = { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "c1", type: "function", function: { name: "f", arguments: '{"a":' } }] } }] };
+    const cut = run([text("Let me look."), call], { fail: mapped });
+    expect(cut.finished!.output).toEqual([expect.objectContaining({ type: "message", status: "completed" })]);
+    expect(cut.types.at(-2)).toBe("response.function_call_arguments.delta");
+  });
+
   test("the provider's chunks are never changed", () => {
     const chunk = { choices: [{ index: 0, delta: { content: "x" } }] };
     const copy = structuredClone(chunk);

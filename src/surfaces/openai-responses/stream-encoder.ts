@@ -9,7 +9,7 @@ import { CustomInputStream, customInput, customToolNames } from "./custom-tools.
 import { namespacedCalls } from "./namespace-tools.ts";
 import { outputItemId } from "./item-ids.ts";
 import { type LogProb, tokenLogprobs } from "../../token-logprobs.ts";
-import { CANCELLED_CODE, failedResponse, finishedResponse, responseUsage, statusOf, tierOf, type ResponseFrame } from "./response-frame.ts";
+import { failedResponse, finishedResponse, responseUsage, statusOf, tierOf, type ResponseFrame } from "./response-frame.ts";
 import { responsesEvents } from "./stream-events.ts";
 import { sealReasoning } from "./sealed-text.ts";
 import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
@@ -347,11 +347,12 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       });
     },
     error(mapped: MappedError): string {
-      // A cancelled background stream ends the same way, its response `cancelled` (OpenAI's stream has
-      // no event of its own for it), keeping the text so far: an open message or reasoning is done,
-      // `incomplete`. A half-written function call is not kept: its arguments are not whole.
-      const isCancel = mapped.body.error.code === CANCELLED_CODE;
-      const out = isCancel ? (reasoning ? closeReasoning() : "") + (message ? closeMessage("incomplete") : "") : "";
+      // The text so far is kept, as the client has it (the SDK's final response is built from the
+      // items' done events): an open message or reasoning is done, the message `incomplete`, and is in
+      // the failed response. A cancelled background stream ends the same way, its response `cancelled`
+      // (OpenAI's stream has no event of its own for it). A half-written function call is not kept:
+      // its arguments are not whole, and a client must not run it.
+      const out = (reasoning ? closeReasoning() : "") + (message ? closeMessage("incomplete") : "");
       const response = failedResponse(frame, mapped, output.filter((item) => item !== undefined), nowSeconds());
       s.onFinish?.(response);
       const before = unsaid;
