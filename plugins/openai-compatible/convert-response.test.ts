@@ -54,6 +54,12 @@ describe("fromUpstreamCompletion", () => {
     );
   });
 
+  test("a completion with no choice is no answer → 502 upstream_error", () => {
+    expect(() => fromUpstreamCompletion({ ...clone(COMPLETION), choices: [] }, ctx)).toThrow(
+      expect.objectContaining({ status: 502, code: "upstream_error", message: "The upstream up answered with no choices." }),
+    );
+  });
+
   test("a 200 that carries an error (OpenRouter) is that error", () => {
     expect(() => fromUpstreamCompletion({ error: { message: "Rate limited", code: 429 } }, ctx)).toThrow(
       expect.objectContaining({ status: 429, code: "rate_limit_exceeded", message: "Rate limited" }),

@@ -73,6 +73,8 @@ export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatRe
   if (!isUpstreamCompletion.check(body)) {
     throw new UpstreamError(`The upstream ${ctx.instance} answered with something that is not a chat completion.`);
   }
+  // A 200 with no choice is no answer (a surface would make it an empty one): a failure, as a stream that never finished is.
+  if (body.choices.length === 0) throw new UpstreamError(`The upstream ${ctx.instance} answered with no choices.`);
   const { id, ...rest } = withoutCoreFields(body);
   const result = {
     ...rest,

@@ -154,6 +154,14 @@ describe("answers that are not what they should be", () => {
     expect(await chat({})).toMatchObject({ status: 502, body: { error: { code: "upstream_error", message: "The upstream up answered with something that is not a chat completion." } } });
   });
 
+  test("a 200 with no choices → 502 (a Responses call gets OpenAI's envelope, not an empty completed response)", async () => {
+    fake.handle(() => jsonResponse({ id: "chatcmpl-1", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [] }));
+    expect(await chat({})).toMatchObject({ status: 502, body: { error: { code: "upstream_error", message: "The upstream up answered with no choices." } } });
+    const response = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", input: "Hi" }));
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: { message: "The upstream up answered with no choices.", type: "api_error", param: null, code: "upstream_error" } });
+  });
+
   test("a 200 carrying an error (OpenRouter style) is that error", async () => {
     fake.handle(() => jsonResponse({ error: { message: "Rate limit exceeded: free-models-per-min.", code: 429 } }));
     expect(await chat({})).toMatchObject({ status: 429, body: { error: { code: "rate_limit_exceeded", message: "Rate limit exceeded: free-models-per-min." } } });
