@@ -317,6 +317,39 @@ test("deleting a running background response stops it, and its end is not stored
   expect(await client.responses.retrieve(created.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
 });
 
+test("a running background response the memory store's bounds drop (newer responses filled it) is still read, and its end is stored", async () => {
+  const small = await startTestGateway({ LOG_LEVEL: "error", RESPONSES_MEMORY_MB: "1" }, [dummy, gated]);
+  try {
+    const smallClient = new OpenAI({ baseURL: `${small.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const seen = calls.length;
+    const created = await smallClient.responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    // Six responses of ~300 KB each pass the 1 MiB bound: the oldest entries (the running one's among them) go.
+    const big = "x".repeat(300_000);
+    const fillers: string[] = [];
+    for (let i = 0; i < 6; i++) fillers.push((await smallClient.responses.create({ model: "dummy-model:1.0", input: `${i} ${big}` })).id);
+    let first: unknown;
+    for (let i = 0; i < 200; i++) {
+      first = await smallClient.responses.retrieve(fillers[0]!).catch((e) => e);
+      if (first instanceof OpenAI.NotFoundError) break;
+      await Bun.sleep(10);
+    }
+    expect(first).toBeInstanceOf(OpenAI.NotFoundError); // the store did drop what came before
+    const running = await smallClient.responses.retrieve(created.id);
+    expectOpenAI("Response", running);
+    expect(running.status).toBe("in_progress");
+    call.answer("Late but whole.");
+    let ended: OpenAI.Responses.Response | undefined;
+    for (let i = 0; i < 200 && ended?.status !== "completed"; i++) {
+      await Bun.sleep(10);
+      ended = await smallClient.responses.retrieve(created.id).catch(() => undefined);
+    }
+    expect(ended).toMatchObject({ status: "completed", output_text: "Late but whole." });
+  } finally {
+    small.close();
+  }
+});
+
 describe("two gateways sharing one Redis", () => {
   let redis: TestRedis;
   let a: TestGateway;

@@ -3,6 +3,7 @@ import { CANCELLED_CODE } from "./response-frame.ts";
 import { LEASE_MS, RENEW_MS } from "./response-lease.ts";
 import type { ResponseObject } from "./response-schema.ts";
 import type { RunChannel, StopKind } from "./run-channel.ts";
+import type { StoredResponse } from "./store/response-store.ts";
 
 /** The abort reason of a background response's call when the response is cancelled: logged and counted as a 499 (nginx's "client closed request"). */
 export class ResponseCancelledError extends OllaixError {
@@ -48,6 +49,8 @@ export class BackgroundRun {
   readonly stopped: Promise<Error>;
   /** Deleted while running: its end is not stored. */
   isDeleted = false;
+  /** Its store entry as last written while it runs: what a read gets if the memory store's bounds dropped it meanwhile. */
+  stored: StoredResponse | undefined;
 
   constructor(
     readonly id: string,

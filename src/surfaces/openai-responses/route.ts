@@ -173,6 +173,11 @@ export function responsesRoutes(
     });
   };
 
+  const runningHere = (id: string, owner: string | undefined): StoredResponse | undefined => {
+    const run = runs.get(id, owner);
+    return run === undefined || run.isFinished ? undefined : run.stored;
+  };
+
   /** Tells the replica running a background response to stop it; if that fails, it stops at its next lease renewal (the store says so). */
   const tellStop = async (id: string, kind: StopKind) => {
     await runs.channel?.stop(id, kind).catch((error) => {
@@ -185,7 +190,8 @@ export function responsesRoutes(
    * background response whose replica stopped renewing its lease reads as `failed`.
    */
   const ownStored = async (id: string, owner: string | undefined) => {
-    const stored = await store.get(id);
+    // A run of this process is read from the store; from the run itself if the memory store dropped it (its next write brings it back).
+    const stored = (await store.get(id)) ?? runningHere(id, owner);
     if (stored === undefined || stored.owner !== owner) return undefined;
     if (stored.lease === undefined || !isRunning(stored.response.status) || runs.get(id, owner) !== undefined) return stored;
     return withLapsedLease(stored, await store.now()); // in the store's time, as the lease was written

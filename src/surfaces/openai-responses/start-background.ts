@@ -80,7 +80,7 @@ export async function startBackground(
     isRenewing = true;
     void write(async () => {
       if (run.isFinished || run.isDeleted) return;
-      stoppedElsewhere(await storeIfRunning(async () => d.entry(running, await leaseFrom())));
+      stoppedElsewhere(await storeIfRunning(async () => (run.stored = d.entry(running, await leaseFrom()))));
     }).finally(() => (isRenewing = false));
   };
   let renewal: ReturnType<typeof setInterval> | undefined;
@@ -90,7 +90,7 @@ export async function startBackground(
     // another replica reaches this one at once (the first run of a replica subscribes here).
     await d.runs.listening;
     isStarting = true;
-    const first = async () => d.store.put(d.entry(running, await leaseFrom()));
+    const first = async () => d.store.put((run.stored = d.entry(running, await leaseFrom())));
     await first().catch(first); // once more: a blip of the store should not fail the create
     renewal = setInterval(renew, renewMs);
     renewal.unref();

@@ -72,7 +72,8 @@ export interface ResponseStore {
    * A running background response's next state (a lease renewal, its end), stored only while the
    * stored one still runs (`queued`, `in_progress`) or, for a `cancelled` state, is `cancelled`
    * already (the run's own end after a cancel elsewhere keeps its text so far). Answers `written`,
-   * else what was found: `missing` (deleted) or the stored status. Atomic in Redis, where replicas
+   * else what was found: `missing` (deleted; the memory store, whose deletes reach the run first,
+   * writes a running response its bounds dropped again instead) or the stored status. Atomic in Redis, where replicas
    * race (a cancel or a delete on another replica against the run's writes).
    */
   putIfRunning(entry: StoredResponse): Promise<ConditionalPut>;
@@ -96,10 +97,16 @@ export const mayReplace = (stored: string, next: string): boolean =>
  * `putIfRunning` for a store that one process owns (the memory store): a read, then the write. Not
  * atomic, and it need not be: a running response's writes are its run's, one after another, and the
  * process's own cancel and delete go through the run (background.ts) before they touch the store.
+ * For the same reason an entry not found was not deleted but dropped by the store's bounds (the
+ * oldest go first when 10,000 newer responses or the byte bound pass it): written again, so that a
+ * long run's end is kept, never lost.
  */
 export async function putIfRunningInProcess(store: Pick<ResponseStore, "get" | "put">, entry: StoredResponse): Promise<ConditionalPut> {
   const stored = await store.get(entry.response.id);
-  if (stored === undefined) return "missing";
+  if (stored === undefined) {
+    await store.put(entry);
+    return "written";
+  }
   if (!mayReplace(stored.response.status, entry.response.status)) return stored.response.status;
   await store.put(entry);
   return "written";
