@@ -79,6 +79,13 @@ export const CoreEnv = Type.Object({
   REDIS_URL: Type.Optional(
     Type.String({ title: "shared state for several replicas (limits, budgets, stored responses); unset = in-process", description: "redis://[user:pass@]host:port[/db]" }),
   ),
+  REDIS_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    maximum: 600_000,
+    default: 3_000,
+    title: "how long a Redis command may go unanswered before it fails (503 state_unavailable, or per-replica limits)",
+    description: "milliseconds",
+  }),
   REDIS_FAILURE_MODE: Type.Union([Type.Literal("open"), Type.Literal("closed")], {
     default: "open",
     title: "Redis unreachable: open counts per replica, closed answers 503 to keys with limits",
@@ -107,6 +114,8 @@ export interface Config {
   redisUrl?: string;
   /** Redis unreachable: `open` counts per replica, `closed` refuses requests that need a limit. */
   redisFailureMode: "open" | "closed";
+  /** How long a Redis command may go unanswered (a hung Redis keeps its connections open). */
+  redisTimeoutMs: number;
   /** Trace export, from OpenTelemetry's own variables; undefined = tracing off (no SDK loaded). */
   otel?: OtelConfig;
   /** How long stored Responses are kept. */
@@ -158,6 +167,7 @@ export function loadConfig(env: EnvSource): Config {
     logLevel: e.LOG_LEVEL,
     redisUrl: checkRedisUrl(e.REDIS_URL),
     redisFailureMode: e.REDIS_FAILURE_MODE,
+    redisTimeoutMs: e.REDIS_TIMEOUT_MS,
     otel: readOtelConfig(env),
     responsesTtlS: e.RESPONSES_TTL_S,
     responsesMemoryBytes: e.RESPONSES_MEMORY_MB * 1024 * 1024,

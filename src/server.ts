@@ -111,7 +111,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   // Background responses run without a request: shutdown gives them the same grace as requests.
   // With Redis, replicas share their background runs' events and stops (run-channel.ts).
   const runChannel = config.redisUrl
-    ? new RedisRunChannel(config.redisUrl, (message) => logger.warn(message), { checkMs: options.backgroundLease?.renewMs, streamIdleTimeoutMs: config.streamIdleTimeoutMs })
+    ? new RedisRunChannel(config.redisUrl, (message) => logger.warn(message), { checkMs: options.backgroundLease?.renewMs, streamIdleTimeoutMs: config.streamIdleTimeoutMs, timeoutMs: config.redisTimeoutMs })
     : undefined;
   const backgroundRuns = new BackgroundRuns(options.backgroundLease, runChannel);
   const app = createApp({

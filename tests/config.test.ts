@@ -21,6 +21,7 @@ describe("loadConfig", () => {
       logLevel: "info",
       redisUrl: undefined,
       redisFailureMode: "open",
+      redisTimeoutMs: 3000,
       responsesTtlS: 86400,
       responsesMemoryBytes: 64 * 1024 * 1024,
       conversationsTtlS: 2592000,

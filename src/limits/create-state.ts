@@ -20,7 +20,7 @@ export async function createLimitState(config: Readonly<Config>, logger: Logger,
     throw new ConfigError("REDIS_URL is invalid: expected redis://[user:pass@]host:port[/db] (or rediss://)");
   }
   if (url.password) addSecret(decodeURIComponent(url.password));
-  const state = new RedisState(config.redisUrl, config.redisFailureMode, logger);
+  const state = new RedisState(config.redisUrl, config.redisFailureMode, logger, config.redisTimeoutMs);
   await state.start();
   return state;
 }

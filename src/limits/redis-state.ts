@@ -1,5 +1,7 @@
 import { RedisClient } from "bun";
+import { within } from "../deadline.ts";
 import { StateUnavailableError } from "../errors.ts";
+import { REDIS_TIMEOUT_MS } from "../surfaces/openai-responses/store/redis-connection.ts";
 import type { KeyLimits } from "../keys/key-store.ts";
 import type { Logger } from "../logger.ts";
 import { InProcessState, type Admitted, type LimitState, type StateHealth, type Usage, type Verdict } from "./limit-state.ts";
@@ -40,7 +42,8 @@ const PROBE_EVERY_MS = 500;
  * Limits in Redis, shared by every replica. One round trip per request (the admit script, by its
  * SHA); tokens are added after the answer without waiting. While Redis is unreachable: `open`
  * counts in this process (warning at most once a minute, `/health` degraded), `closed` refuses
- * with 503 `state_unavailable`. A probe brings it back without a restart.
+ * with 503 `state_unavailable`; a command unanswered after `timeoutMs` (a Redis that hangs keeps the
+ * connection open) counts as unreachable. A probe brings it back without a restart.
  */
 export class RedisState implements LimitState {
   readonly #client: RedisClient;
@@ -50,9 +53,15 @@ export class RedisState implements LimitState {
   #down: string | undefined = "not connected yet";
   #lastWarn = -Infinity;
   #probe: ReturnType<typeof setInterval> | undefined;
+  #isProbing = false;
   #closed = false;
 
-  constructor(url: string, private readonly mode: "open" | "closed", private readonly logger: Logger) {
+  constructor(
+    url: string,
+    private readonly mode: "open" | "closed",
+    private readonly logger: Logger,
+    private readonly timeoutMs: number = REDIS_TIMEOUT_MS,
+  ) {
     // Fail fast while disconnected (no offline queue): a request must not wait for Redis to return.
     this.#client = new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 });
   }
@@ -111,7 +120,7 @@ export class RedisState implements LimitState {
       const tag = `ollaix:{key:${key}}`;
       const minute = windowId(now, MINUTE_MS);
       try {
-        const values = (await this.#client.send("MGET", [`${tag}:rpm:${minute}`, `${tag}:tpm:${minute}`, `${tag}:tpd:${windowId(now, DAY_MS)}`])) as (string | null)[];
+        const values = (await this.#send("MGET", [`${tag}:rpm:${minute}`, `${tag}:tpm:${minute}`, `${tag}:tpd:${windowId(now, DAY_MS)}`])) as (string | null)[];
         const [requests, minuteTokens, dayTokens] = values.map((v) => Number(v ?? 0));
         return { requests: requests!, minuteTokens: minuteTokens!, dayTokens: dayTokens! };
       } catch (error) {
@@ -133,13 +142,18 @@ export class RedisState implements LimitState {
     this.#client.close();
   }
 
+  /** One command, failing once it goes `timeoutMs` unanswered. */
+  #send(command: string, args: string[]): Promise<unknown> {
+    return within(this.#client.send(command, args), this.timeoutMs, () => Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: "ETIMEDOUT" }));
+  }
+
   /** EVALSHA, and EVAL the first time (or after Redis restarted without the script). */
   async #eval(sha: string, script: string, args: string[]): Promise<unknown> {
     try {
-      return await this.#client.send("EVALSHA", [sha, ...args]);
+      return await this.#send("EVALSHA", [sha, ...args]);
     } catch (error) {
       if (!String((error as Error)?.message).includes("NOSCRIPT")) throw error;
-      return this.#client.send("EVAL", [script, ...args]);
+      return this.#send("EVAL", [script, ...args]);
     }
   }
 
@@ -162,12 +176,16 @@ export class RedisState implements LimitState {
   }
 
   async #tryAgain(): Promise<void> {
+    if (this.#isProbing) return; // a hung Redis: one unanswered PING at a time
+    this.#isProbing = true;
     try {
       if (!this.#client.connected) await this.#client.connect();
-      await this.#client.send("PING", []);
+      await this.#send("PING", []);
       this.#up();
     } catch {
       // Still away; the next probe tries again.
+    } finally {
+      this.#isProbing = false;
     }
   }
 

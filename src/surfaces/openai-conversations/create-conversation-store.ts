@@ -3,8 +3,8 @@ import { type ConversationStore, MemoryConversationStore } from "./conversation-
 import { RedisConversationStore } from "./redis-conversation-store.ts";
 
 /** Redis when `REDIS_URL` is set (every replica sees every conversation), else this process's memory, with as much room as the response store has. */
-export function createConversationStore(config: Pick<Config, "redisUrl" | "conversationsTtlS" | "responsesMemoryBytes">): ConversationStore {
+export function createConversationStore(config: Pick<Config, "redisUrl" | "conversationsTtlS" | "responsesMemoryBytes"> & Partial<Pick<Config, "redisTimeoutMs">>): ConversationStore {
   return config.redisUrl
-    ? new RedisConversationStore(config.redisUrl, config.conversationsTtlS)
+    ? new RedisConversationStore(config.redisUrl, config.conversationsTtlS, config.redisTimeoutMs)
     : new MemoryConversationStore({ ttlSeconds: config.conversationsTtlS, maxBytes: config.responsesMemoryBytes });
 }

@@ -83,9 +83,9 @@ export class RedisConversationStore implements ConversationStore {
   readonly #ttl: string;
   readonly #redis: RedisConnection;
 
-  constructor(url: string, ttlSeconds: number) {
+  constructor(url: string, ttlSeconds: number, timeoutMs?: number) {
     this.#ttl = String(ttlSeconds);
-    this.#redis = new RedisConnection(url, "The conversation store (Redis)");
+    this.#redis = new RedisConnection(url, "The conversation store (Redis)", timeoutMs);
   }
 
   async create(record: ConversationRecord, items: readonly InputItemResource[]): Promise<void> {

@@ -12,6 +12,7 @@ import type { ChatResult } from "../../plugin.ts";
 import { jsonBodyParsers, noBodyParsers } from "../../body.ts";
 import { InvalidRequestError, NotFoundError, OllaixError, StateUnavailableError } from "../../errors.ts";
 import { JsonText } from "../../http/json-text.ts";
+import { within } from "../../deadline.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
@@ -68,16 +69,12 @@ interface Conversation {
  */
 const CONVERSATION_WRITE_MS = 5_000;
 
-function inTime<T>(work: Promise<T>, conversationId: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new StateUnavailableError(`The answer could not be added to conversation '${conversationId}' in ${CONVERSATION_WRITE_MS / 1000} s: the conversation store did not answer. Send the turn again.`)),
-      CONVERSATION_WRITE_MS,
-    );
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
+const inTime = <T>(work: Promise<T>, conversationId: string): Promise<T> =>
+  within(
+    work,
+    CONVERSATION_WRITE_MS,
+    () => new StateUnavailableError(`The answer could not be added to conversation '${conversationId}' in ${CONVERSATION_WRITE_MS / 1000} s: the conversation store did not answer. Send the turn again.`),
+  );
 
 /**
  * A continuation is stored as a link to the responses it continues (their ids), its own input

@@ -5,10 +5,10 @@ import { WorkerResponseStore } from "./worker-store.ts";
 
 /** Redis when `REDIS_URL` is set (every replica shares it), else this process's memory, held by a worker thread. */
 export function createResponseStore(
-  config: Pick<Config, "redisUrl" | "responsesTtlS" | "responsesMemoryBytes">,
+  config: Pick<Config, "redisUrl" | "responsesTtlS" | "responsesMemoryBytes"> & Partial<Pick<Config, "redisTimeoutMs">>,
   onError?: (message: string) => void,
 ): ResponseStore {
   return config.redisUrl
-    ? new RedisResponseStore(config.redisUrl, config.responsesTtlS)
+    ? new RedisResponseStore(config.redisUrl, config.responsesTtlS, config.redisTimeoutMs)
     : new WorkerResponseStore({ ttlSeconds: config.responsesTtlS, maxBytes: config.responsesMemoryBytes }, onError);
 }

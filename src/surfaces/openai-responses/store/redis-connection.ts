@@ -1,12 +1,20 @@
 import { RedisClient } from "bun";
+import { within } from "../../../deadline.ts";
 import { UpstreamUnavailableError } from "../../../errors.ts";
+
+/** How long a command may go unanswered by default (`REDIS_TIMEOUT_MS`). */
+export const REDIS_TIMEOUT_MS = 3_000;
+
+class Unanswered extends Error {}
 
 /**
  * One lazily opened connection to `REDIS_URL` for the Responses surface's shared state. Bun's
  * client, left to itself, queues commands while Redis is away and retries the connection in the
  * background (a request would hang); so queueing and reconnecting are off, and a lost connection is
- * replaced by a new one on the next command. A failed command is a 503 `state_unavailable`; the URL
- * (it may hold a password) is never put in a message.
+ * replaced by a new one on the next command. A command unanswered after `timeoutMs` (a Redis that
+ * hangs, or a network path that drops packets, keeps the connection open) fails too, and its
+ * connection is closed: the next command opens another, within Bun's connection time-out. A failed
+ * command is a 503 `state_unavailable`; the URL (it may hold a password) is never put in a message.
  */
 export class RedisConnection {
   readonly #url: string;
@@ -16,16 +24,31 @@ export class RedisConnection {
   #connecting: Promise<RedisClient> | undefined;
   #closed = false;
 
-  constructor(url: string, what: string) {
+  readonly #timeoutMs: number;
+
+  constructor(url: string, what: string, timeoutMs: number = REDIS_TIMEOUT_MS) {
     this.#url = url;
     this.#what = what;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** Runs `command` on the connection (opened first if need be). */
   async call<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    let client: RedisClient | undefined;
     try {
-      return await command(await this.#connected());
+      // One deadline for the connection and the command: a hung Redis may take a connection and never greet it.
+      return await within(
+        this.#connected().then((connected) => command((client = connected))),
+        this.#timeoutMs,
+        () => new Unanswered(),
+      );
     } catch (error) {
+      if (error instanceof Unanswered) {
+        // The connection holds commands nobody answers: the next command opens another.
+        if (this.#client === client) this.#client = undefined;
+        client?.close();
+        throw new UpstreamUnavailableError(`${this.#what} did not answer within ${this.#timeoutMs} ms.`, { code: "state_unavailable" });
+      }
       throw new UpstreamUnavailableError(`${this.#what} is unreachable.`, { cause: error, code: "state_unavailable" });
     }
   }

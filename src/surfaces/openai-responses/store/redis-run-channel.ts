@@ -98,9 +98,9 @@ export class RedisRunChannel implements RunChannel {
   /** The events' expiry, seconds. */
   readonly #ttl: string;
 
-  constructor(url: string, onError: (message: string) => void = () => {}, options: { checkMs?: number; streamIdleTimeoutMs?: number } = {}) {
+  constructor(url: string, onError: (message: string) => void = () => {}, options: { checkMs?: number; streamIdleTimeoutMs?: number; timeoutMs?: number } = {}) {
     this.#url = url;
-    this.#redis = new RedisConnection(url, "Shared state (Redis)");
+    this.#redis = new RedisConnection(url, "Shared state (Redis)", options.timeoutMs);
     this.#onError = onError;
     this.#checkMs = options.checkMs ?? 20_000;
     this.#ttl = String(Math.max(EVENTS_TTL_S, Math.ceil((options.streamIdleTimeoutMs ?? 0) / 1000) + 60));

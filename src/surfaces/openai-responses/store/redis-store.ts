@@ -28,9 +28,9 @@ export class RedisResponseStore implements ResponseStore {
   readonly #redis: RedisConnection;
   #isTimeRefused = false;
 
-  constructor(url: string, ttlSeconds: number) {
+  constructor(url: string, ttlSeconds: number, timeoutMs?: number) {
     this.#ttl = String(ttlSeconds);
-    this.#redis = new RedisConnection(url, "The response store (Redis)");
+    this.#redis = new RedisConnection(url, "The response store (Redis)", timeoutMs);
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {

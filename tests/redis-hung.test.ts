@@ -1,0 +1,98 @@
+// A Redis that hangs (frozen with SIGSTOP: its connections stay open and nothing is answered, as in
+// a failover or a network path that drops packets) against a real redis-server. Every request that
+// needs shared state ends within REDIS_TIMEOUT_MS (here 300 ms) as the contract says a Redis that
+// is away does: the stores answer 503 `state_unavailable`, limits count per replica (`open`, /health
+// degraded) or refuse with 503 (`closed`). Once Redis answers again, everything is shared again.
+// The clients' own 10 s time-outs only catch a request held open; nothing here times the gateway.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import dummy from "../plugins/dummy/index.ts";
+import { writeConfigFile } from "../plugins/openai-compatible/__fixtures__/test-env.ts";
+import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { expectOpenAI } from "./helpers/openai-schema.ts";
+import { startRedis, type TestRedis } from "./helpers/redis.ts";
+
+const KEY = "sk-hung-limited-0001";
+let redis: TestRedis;
+let open: TestGateway;
+let closed: TestGateway;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const config = writeConfigFile({ keys: [{ name: "limited", key_env: "K_LIMITED", rpm: 1000 }] });
+  const env = { REDIS_URL: redis.url, REDIS_TIMEOUT_MS: "300", OLLAIX_CONFIG: config, K_LIMITED: KEY };
+  open = await startTestGateway(env, [dummy]);
+  closed = await startTestGateway({ ...env, REDIS_FAILURE_MODE: "closed" }, [dummy]);
+});
+
+afterAll(async () => {
+  redis?.resume();
+  await open?.close();
+  await closed?.close();
+  await redis?.stop();
+});
+
+const within10s = (init: RequestInit = {}): RequestInit => ({ ...init, signal: AbortSignal.timeout(10_000) });
+const auth = { authorization: `Bearer ${KEY}` };
+const chat = (url: string) => fetch(`${url}/v1/chat/completions`, within10s(jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "hi" }] }, auth)));
+
+async function expectUnavailable(answer: Response): Promise<void> {
+  expect(answer.status).toBe(503);
+  const envelope = await json(answer);
+  expectOpenAI("ErrorResponse", envelope);
+  expect(envelope.error.code).toBe("state_unavailable");
+  expect(envelope.error.message).toContain("did not answer within 300 ms");
+  expect(envelope.error.message).not.toContain(redis.url);
+}
+
+describe("Redis frozen", () => {
+  test("Responses and Conversations: 503 state_unavailable instead of a request held open; an answer that could not be stored is still given; all back once Redis answers", async () => {
+    const client = new OpenAI({ baseURL: `${open.url}/v1`, apiKey: KEY, maxRetries: 0, timeout: 10_000 });
+    const stored = await client.responses.create({ model: "dummy-model:1.0", input: "Before." });
+    redis.pause();
+    try {
+      await expectUnavailable(await fetch(`${open.url}/v1/responses/${stored.id}`, within10s({ headers: auth })));
+      await expectUnavailable(await fetch(`${open.url}/v1/responses/${stored.id}/input_items`, within10s({ headers: auth })));
+      await expectUnavailable(await fetch(`${open.url}/v1/responses`, within10s(jsonPost({ model: "dummy-model:1.0", input: "Next.", previous_response_id: stored.id }, auth))));
+      await expectUnavailable(await fetch(`${open.url}/v1/conversations`, within10s(jsonPost({}, auth))));
+      // The model answered: the answer goes out, its store write failing (logged) after its time.
+      const unstored = await fetch(`${open.url}/v1/responses`, within10s(jsonPost({ model: "dummy-model:1.0", input: "During." }, auth)));
+      expect(unstored.status).toBe(200);
+      expectOpenAI("Response", await json(unstored));
+      expect(open.logs.some((line) => line.includes("could not store a response"))).toBe(true);
+    } finally {
+      redis.resume();
+    }
+    // The connection that held unanswered commands was replaced: the next request is served.
+    expect((await client.responses.retrieve(stored.id)).id).toBe(stored.id);
+    const next = await client.responses.create({ model: "dummy-model:1.0", input: "After.", previous_response_id: stored.id });
+    expect(next.status).toBe("completed");
+  }, 30_000);
+
+  test("limits: open counts in this replica and says degraded; closed refuses with 503; both shared again once Redis answers", async () => {
+    expect((await chat(open.url)).status).toBe(200);
+    redis.pause();
+    try {
+      const served = await chat(open.url);
+      expect(served.status).toBe(200);
+      const health = await json(fetch(`${open.url}/health`, within10s()));
+      expect(health.status).toBe("degraded");
+      expect(JSON.stringify(health)).not.toContain(redis.url);
+      const refused = await chat(closed.url);
+      expect(refused.status).toBe(503);
+      expect((await json(refused)).error.code).toBe("state_unavailable");
+    } finally {
+      redis.resume();
+    }
+    // Each replica's probe (every 500 ms) finds Redis again.
+    for (const gateway of [open, closed]) {
+      let status = "";
+      for (let i = 0; i < 100 && status !== "healthy"; i++) {
+        await Bun.sleep(50);
+        status = (await json(fetch(`${gateway.url}/health`, within10s()))).status;
+      }
+      expect(status).toBe("healthy");
+    }
+    expect((await chat(closed.url)).status).toBe(200);
+  }, 30_000);
+});
