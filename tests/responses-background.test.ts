@@ -524,6 +524,42 @@ test("a Redis that refuses TIME (an ACL without @fast): leases fall back to each
   }
 });
 
+test("a replica cut off from a hung Redis stops its run before its lease lapses: read `failed` elsewhere, it stays failed once the link is back", async () => {
+  const redis = await startRedis();
+  let cut = false;
+  const proxy = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: () => cut });
+  const backgroundLease = { leaseMs: 800, renewMs: 200 };
+  const runner = await startTestGateway({ REDIS_URL: `redis://${proxy.address}`, REDIS_TIMEOUT_MS: "150" }, [dummy, gated], { backgroundLease });
+  const reader = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated], { backgroundLease });
+  try {
+    const onReader = new OpenAI({ baseURL: `${reader.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const seen = calls.length;
+    const created = await new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    cut = true; // every command from here on hangs, as on a Redis frozen or a path that drops packets
+    let read = await onReader.responses.retrieve(created.id);
+    for (let i = 0; i < 300 && read.status === "in_progress"; i++, await Bun.sleep(10)) read = await onReader.responses.retrieve(created.id);
+    expect(read).toMatchObject({ status: "failed", error: { code: "server_error" } });
+    // The runner stopped its call itself (before the lapse), rather than finishing a response others read as failed.
+    for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
+    expect(call.signal.aborted).toBe(true);
+    cut = false;
+    proxy.drop(() => true); // the held commands are never delivered; the runner opens new connections
+    call.answer("too late");
+    await Bun.sleep(4 * backgroundLease.renewMs);
+    for (const client of [onReader, new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: "unused", maxRetries: 0 })]) {
+      const again = await client.responses.retrieve(created.id);
+      expectOpenAI("Response", again);
+      expect(again).toMatchObject({ status: "failed", error: { code: "server_error", message: read.error!.message } });
+    }
+  } finally {
+    await runner.close();
+    await reader.close();
+    proxy.stop();
+    await redis.stop();
+  }
+}, 20_000);
+
 test("at shutdown a running background response gets the grace period, then ends `failed` (another replica reads it so)", async () => {
   const redis = await startRedis();
   try {

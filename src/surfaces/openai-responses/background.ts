@@ -1,6 +1,6 @@
 import { OllaixError } from "../../errors.ts";
 import { CANCELLED_CODE } from "./response-frame.ts";
-import { LEASE_MS, RENEW_MS } from "./response-lease.ts";
+import { LAPSED_MESSAGE, LEASE_MS, RENEW_MS } from "./response-lease.ts";
 import type { ResponseObject } from "./response-schema.ts";
 import type { RunChannel, StopKind } from "./run-channel.ts";
 import type { StoredResponse } from "./store/response-store.ts";
@@ -22,6 +22,20 @@ export class GatewayStoppedError extends OllaixError {
   static override defaultCode: string | null = "server_shutting_down";
   constructor() {
     super("The gateway stopped before the response finished.");
+  }
+}
+
+/**
+ * The abort reason of a background response whose replica could not renew its lease in time (the
+ * store away or hung): other replicas read it `failed` once the lease lapses (response-lease.ts), so
+ * it stops before then and ends `failed` with the same words, rather than coming back to life.
+ */
+export class LeaseLostError extends OllaixError {
+  override status = 503;
+  override type = "server_error";
+  static override defaultCode: string | null = "lease_lost";
+  constructor() {
+    super(LAPSED_MESSAGE);
   }
 }
 

@@ -9,6 +9,8 @@ import type { StoredResponse } from "./store/response-store.ts";
 export const LEASE_MS = 60_000;
 export const RENEW_MS = 20_000;
 
+export const LAPSED_MESSAGE = "The gateway running this background response stopped before it finished.";
+
 /** A response that has not ended yet: `queued` (a background create) or `in_progress`. */
 export const isRunning = (status: string | undefined): boolean => status === "queued" || status === "in_progress";
 
@@ -19,7 +21,7 @@ export function withLapsedLease(stored: StoredResponse, now: number): StoredResp
   const response: ResponseObject = {
     ...stored.response,
     status: "failed",
-    error: { code: "server_error", message: "The gateway running this background response stopped before it finished." },
+    error: { code: "server_error", message: LAPSED_MESSAGE },
   };
   return { ...stored, response };
 }

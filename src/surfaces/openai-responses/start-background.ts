@@ -3,7 +3,7 @@ import { nowSeconds } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
 import { type CallInfo, markReported, type Pipeline } from "../../pipeline/pipeline.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
-import type { BackgroundRuns } from "./background.ts";
+import { type BackgroundRuns, LeaseLostError } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
 import type { ResponseObject } from "./response-schema.ts";
@@ -74,13 +74,28 @@ export async function startBackground(
       return unstored(error);
     }
   };
+  // Other replicas read the response `failed` once its lease lapses: a run whose renewals do not
+  // land (the store away, or hung) stops a half renewal period before that, and ends so itself.
+  let fence: ReturnType<typeof setTimeout> | undefined;
+  const leaseHeld = (since: number) => {
+    clearTimeout(fence);
+    fence = setTimeout(() => run.cancel(new LeaseLostError()), Math.max(0, since + leaseMs - renewMs / 2 - performance.now()));
+    fence.unref();
+  };
   let isRenewing = false;
   const renew = () => {
     if (isRenewing) return; // a slow store: no backlog of renewals ahead of the end
     isRenewing = true;
     void write(async () => {
       if (run.isFinished || run.isDeleted) return;
-      stoppedElsewhere(await storeIfRunning(async () => (run.stored = d.entry(running, await leaseFrom()))));
+      const since = performance.now(); // the lease runs from no earlier than this
+      try {
+        const found = await d.store.putIfRunning((run.stored = d.entry(running, await leaseFrom())));
+        leaseHeld(since);
+        stoppedElsewhere(found);
+      } catch (error) {
+        unstored(error); // the run goes on while its lease holds
+      }
     }).finally(() => (isRenewing = false));
   };
   let renewal: ReturnType<typeof setInterval> | undefined;
@@ -90,7 +105,11 @@ export async function startBackground(
     // another replica reaches this one at once (the first run of a replica subscribes here).
     await d.runs.listening;
     isStarting = true;
-    const first = async () => d.store.put((run.stored = d.entry(running, await leaseFrom())));
+    const first = async () => {
+      const since = performance.now();
+      await d.store.put((run.stored = d.entry(running, await leaseFrom())));
+      leaseHeld(since);
+    };
     await first().catch(first); // once more: a blip of the store should not fail the create
     renewal = setInterval(renew, renewMs);
     renewal.unref();
@@ -99,6 +118,7 @@ export async function startBackground(
   const finish = (response: ResponseObject) =>
     write(async () => {
       clearInterval(renewal);
+      clearTimeout(fence);
       if (!run.isDeleted) {
         const found = await storeIfRunning(async () => d.entry(response));
         // Deleted on another replica before this end was stored (its stop not yet here): so it stays.
@@ -142,6 +162,7 @@ export async function startBackground(
     // (A stream's unread body ends through the same signal, within the scope's next tick.)
     run.cancel(markReported(new Error("the background response's start was not stored")));
     // A refusal before the start (the pipeline's own, with its outcome) stands; after it, the call's goes.
+    clearTimeout(fence);
     started(!isStarting);
     if (isStarting) void d.store.delete(frame.id).catch(() => undefined);
     run.abandon(failed(error));
