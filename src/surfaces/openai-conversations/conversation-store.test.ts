@@ -191,3 +191,33 @@ describe("MemoryConversationStore's bounds, against a client that fills it", () 
     expect(await store.get("conv_old")).toBeUndefined();
   });
 });
+
+describe("RedisConversationStore: a lock is a lease its holder renews", () => {
+  test("held past its lease while its holder lives, freed within a lease once the holder is gone (a replica that died mid-turn), and never held past its time", async () => {
+    const holder = new RedisConversationStore(redis.url, 600, undefined, 150);
+    const other = new RedisConversationStore(redis.url, 600, undefined, 150);
+    try {
+      expect(await holder.lock("conv_lease", 60_000)).toBeDefined();
+      await Bun.sleep(500); // three leases: renewed all along
+      expect(await other.lock("conv_lease", 60_000)).toBeUndefined();
+      expect(Number(await redis.command(["PTTL", "ollaix:conversations:{conv_lease}:lock"]))).toBeLessThanOrEqual(150);
+      holder.close(); // its renewals stop, as a dead replica's do
+      await Bun.sleep(250);
+      const next = await other.lock("conv_lease", 60_000);
+      expect(next).toBeDefined();
+      await next!.release();
+
+      const short = new RedisConversationStore(redis.url, 600, undefined, 150);
+      try {
+        expect(await short.lock("conv_short", 300)).toBeDefined(); // renewed, but for 300 ms at most
+        await Bun.sleep(550);
+        expect(await other.lock("conv_short", 300)).toBeDefined();
+      } finally {
+        short.close();
+      }
+    } finally {
+      holder.close();
+      other.close();
+    }
+  });
+});

@@ -67,6 +67,16 @@ return 1`;
 /** KEYS: lock; ARGV: its token. Deletes the lock if it is still this holder's. */
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+/** KEYS: lock; ARGV: its token, a lifetime (ms). Extends the lock if it is still this holder's. */
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/**
+ * A lock in Redis lapses this long after its holder last renewed it (every third of it, while the
+ * turn runs): a replica that dies mid-turn (a crash, a kill) frees its conversation within it, not
+ * after the turn's longest time.
+ */
+export const LOCK_LEASE_MS = 30_000;
+
 /** An item's JSON with its id first (DELETE_ITEM finds it by that prefix), and that prefix. */
 const itemJson = ({ id, ...rest }: InputItemResource) => JSON.stringify({ id, ...rest });
 const itemPrefix = (id: string) => `{"id":${JSON.stringify(id)},`;
@@ -82,10 +92,14 @@ const itemArgs = (items: readonly InputItemResource[]) => items.flatMap((item) =
 export class RedisConversationStore implements ConversationStore {
   readonly #ttl: string;
   readonly #redis: RedisConnection;
+  readonly #lockLeaseMs: number;
+  /** The renewals of the locks this replica holds. */
+  readonly #renewals = new Set<ReturnType<typeof setInterval>>();
 
-  constructor(url: string, ttlSeconds: number, timeoutMs?: number) {
+  constructor(url: string, ttlSeconds: number, timeoutMs?: number, lockLeaseMs = LOCK_LEASE_MS) {
     this.#ttl = String(ttlSeconds);
     this.#redis = new RedisConnection(url, "The conversation store (Redis)", timeoutMs);
+    this.#lockLeaseMs = lockLeaseMs;
   }
 
   async create(record: ConversationRecord, items: readonly InputItemResource[]): Promise<void> {
@@ -132,19 +146,39 @@ export class RedisConversationStore implements ConversationStore {
 
   async lock(id: string, ms: number): Promise<ConversationLock | undefined> {
     const token = crypto.randomUUID();
-    const taken = await this.#redis.call((c) => c.send("SET", [lockKey(id), token, "NX", "PX", String(ms)]));
+    const lease = Math.min(ms, this.#lockLeaseMs);
+    const taken = await this.#redis.call((c) => c.send("SET", [lockKey(id), token, "NX", "PX", String(lease)]));
     if (taken === null) return undefined;
+    // Renewed until released, for `ms` at most; a renewal that fails (Redis away) is tried again at the next.
+    const until = Date.now() + ms;
+    let renewal: ReturnType<typeof setInterval> | undefined;
+    const stop = () => {
+      clearInterval(renewal);
+      this.#renewals.delete(renewal!);
+    };
+    if (lease < ms) {
+      renewal = setInterval(() => {
+        const left = until - Date.now();
+        if (left <= 0) return stop();
+        void this.#redis.call((c) => c.send("EVAL", [RENEW, "1", lockKey(id), token, String(Math.min(lease, left))])).catch(() => undefined);
+      }, lease / 3);
+      renewal.unref();
+      this.#renewals.add(renewal);
+    }
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
+        stop();
         await this.#redis.call((c) => c.send("EVAL", [UNLOCK, "1", lockKey(id), token])).catch(() => undefined); // it lapses on its own otherwise
       },
     };
   }
 
   close(): void {
+    for (const renewal of this.#renewals) clearInterval(renewal);
+    this.#renewals.clear();
     this.#redis.close();
   }
 
