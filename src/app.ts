@@ -33,7 +33,7 @@ import { modelRoutes } from "./routes/models.ts";
 
 /** Headers a browser client may read (CORS). */
 const EXPOSED_HEADERS = [
-  "x-request-id", "request-id", "retry-after", "x-ollaix-target", "x-ollaix-attempts",
+  "x-request-id", "request-id", "retry-after", "x-should-retry", "x-ollaix-target", "x-ollaix-attempts",
   "x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
   "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens",
 ] as const;

@@ -67,9 +67,13 @@ export function mapError(
   const extra = (known as { responseHeaders?: unknown }).responseHeaders;
   if (typeof extra === "object" && extra !== null) Object.assign(headers, extra);
   const retryAfter = (known as { retryAfter?: unknown }).retryAfter;
+  // A spent quota (the key's budget, or the upstream account's: OpenAI's `insufficient_quota`) does
+  // not come back in a second: no Retry-After is made up, and OpenAI's SDKs are told not to retry.
+  const isQuota = known.code === "insufficient_quota";
+  if (isQuota) headers["x-should-retry"] = "false";
   if (typeof retryAfter === "number" && Number.isFinite(retryAfter) && retryAfter >= 0) {
     headers["retry-after"] = String(Math.ceil(retryAfter));
-  } else if (known.status === 429) {
+  } else if (known.status === 429 && !isQuota) {
     headers["retry-after"] = "1";
   }
   // RFC 9110: a 401 names the scheme the client should use.
@@ -79,7 +83,8 @@ export function mapError(
     body: {
       error: {
         message: redact(String(known.message || "Request failed.")),
-        type: known.type,
+        // OpenAI pairs this code with a type of the same name, whoever refused (an upstream's 429 is a rate limit error otherwise).
+        type: isQuota ? "insufficient_quota" : known.type,
         param: typeof known.param === "string" ? known.param : null,
         code: typeof known.code === "string" ? known.code : null,
       },

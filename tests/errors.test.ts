@@ -122,7 +122,9 @@ describe("error mapping", () => {
     const res = await ask("rate");
     expect(res.headers.get("retry-after")).toBe("7");
     const error = await errorOf(res, 429);
-    expect(error).toMatchObject({ type: "rate_limit_error", code: "insufficient_quota", message: "Quota exceeded upstream." });
+    // OpenAI's own pairing of type and code for a spent quota, and its SDKs told not to retry.
+    expect(error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota", message: "Quota exceeded upstream." });
+    expect(res.headers.get("x-should-retry")).toBe("false");
   });
 
   test("a plugin crash is a generic 500: no message, no stack, details only in the log", async () => {

@@ -142,9 +142,16 @@ describe("429 keeps the upstream's code and its wait", () => {
     expect(answer.body).toEqual({ error: { message: ERRORS.rateLimit.error.message, type: "rate_limit_error", param: null, code: "rate_limit_exceeded" } });
   });
 
-  test("insufficient_quota is kept", async () => {
+  test("insufficient_quota is kept, as OpenAI types it, with no Retry-After made up and OpenAI's SDKs told not to retry", async () => {
     fake.handle(() => jsonResponse(ERRORS.insufficientQuota, 429));
-    expect((await chat({ stream: true })).body.error).toMatchObject({ type: "rate_limit_error", code: "insufficient_quota" });
+    const answer = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "gpt-4o-mini", messages, stream: true }));
+    expect(((await answer.json()) as { error: unknown }).error).toMatchObject({ type: "insufficient_quota", code: "insufficient_quota" });
+    expect(answer.headers.get("retry-after")).toBeNull();
+    expect(answer.headers.get("x-should-retry")).toBe("false");
+    // A plain rate limit still gets a wait to honour, and may be retried.
+    fake.handle(() => jsonResponse({ error: { message: "Slow down.", type: "requests", param: null, code: "rate_limit_exceeded" } }, 429));
+    const limited = await chat({});
+    expect(limited.retryAfter).toBe("1");
   });
 });
 
