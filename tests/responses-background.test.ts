@@ -184,6 +184,8 @@ test("refusals before the model is reached are the create's own errors, and noth
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { param: string } }).error.param).toBe(param);
   }
+  const negative = await fetch(`${gw.url}/v1/responses/${foreground.id}?stream=true&starting_after=-5`);
+  expect(((await negative.json()) as { error: { message: string } }).error.message).toBe("Invalid 'starting_after': expected a sequence number (an integer, -1 or more), got '-5'.");
 });
 
 test("`background_options` as OpenAI takes it: the 2h and 8h windows need background and no stream, and every window runs at once", async () => {

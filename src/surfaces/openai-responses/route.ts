@@ -129,7 +129,7 @@ function startingAfter(value: string | undefined): number {
   if (value === undefined) return -1;
   const n = Number(value);
   if (value.trim() === "" || !Number.isInteger(n) || n < -1) {
-    throw new InvalidRequestError(`Invalid 'starting_after': expected an integer sequence number, got '${value}'.`, { param: "starting_after" });
+    throw new InvalidRequestError(`Invalid 'starting_after': expected a sequence number (an integer, -1 or more), got '${value}'.`, { param: "starting_after" });
   }
   return n;
 }
