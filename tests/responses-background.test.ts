@@ -358,8 +358,9 @@ describe("two gateways sharing one Redis", () => {
   let b: TestGateway;
   beforeAll(async () => {
     redis = await startRedis();
-    // Short leases, so renewals happen within a test.
-    const backgroundLease = { leaseMs: 400, renewMs: 100 };
+    // Short leases, so renewals happen within a test; long enough that a pause of this process (the
+    // OpenAPI validator's first compile takes ~1 s) does not make a run stop itself (start-background.ts).
+    const backgroundLease = { leaseMs: 1500, renewMs: 100 };
     a = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated], { backgroundLease });
     b = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated], { backgroundLease });
   });
@@ -367,6 +368,20 @@ describe("two gateways sharing one Redis", () => {
     await a?.close();
     await b?.close();
     await redis?.stop();
+  });
+
+  test("a cancel on the other replica answers the run's own end: the text it streamed so far, as a cancel where it runs does", async () => {
+    const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const stream = await onA.responses.create({ model: "slow-words", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.filter((e) => e.type === "response.output_text.delta").length >= 3);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const cancelled = await onB.responses.cancel(id);
+    expectOpenAI("Response", cancelled);
+    expect(cancelled.status).toBe("cancelled");
+    expect(textOf(cancelled)).toStartWith("w0 w1 w2");
+    expect(textOf(cancelled).split(" ").length).toBeLessThan(40);
+    expect(textOf(await onB.responses.retrieve(id))).toBe(textOf(cancelled));
   });
 
   test("a delete on the other replica stops the run, and nothing brings the response back", async () => {
@@ -452,7 +467,7 @@ describe("two gateways sharing one Redis", () => {
     const raw = await leaseOf();
     expect(raw.response.status).toBe("in_progress");
     expect(raw.lease!).toBeGreaterThan(Date.now());
-    await Bun.sleep(600); // past the first lease: renewed all along, so it still reads running
+    await Bun.sleep(1700); // past the first lease: renewed all along, so it still reads running
     expect((await leaseOf()).lease!).toBeGreaterThan(raw.lease!);
     expect((await onB.responses.retrieve(created.id)).status).toBe("in_progress");
     call.answer("done");

@@ -90,6 +90,9 @@ const turnBefore = (input: InputItemResource[], output: InputItemResource[]): In
 
 const NOTHING_BEFORE: InputItemResource[] = [];
 
+/** How long a cancel of a run on another replica waits for that replica's own end (with the text so far). */
+const CANCEL_WAIT_MS = 2_000;
+
 /**
  * Where the chat request's message `index` came from, for an error that names it: the request is
  * converted again, recording each message's item (only on this path; the answer path records none).
@@ -173,6 +176,20 @@ export function responsesRoutes(
   const runningHere = (id: string, owner: string | undefined): StoredResponse | undefined => {
     const run = runs.get(id, owner);
     return run === undefined || run.isFinished ? undefined : run.stored;
+  };
+
+  /**
+   * The end a run on another replica stores once told to stop (its entry then has no lease), read
+   * for at most CANCEL_WAIT_MS; undefined if it did not come (the stop was not heard: it stops at its
+   * next renewal).
+   */
+  const endStoredBy = async (id: string, owner: string | undefined): Promise<ResponseObject | undefined> => {
+    for (const until = performance.now() + CANCEL_WAIT_MS; performance.now() < until; await Bun.sleep(20)) {
+      const now = await store.get(id).catch(() => undefined);
+      if (now === undefined || now.owner !== owner) return undefined;
+      if (now.lease === undefined) return now.response;
+    }
+    return undefined;
   };
 
   /** Tells the replica running a background response to stop it; if that fails, it stops at its next lease renewal (the store says so). */
@@ -649,7 +666,8 @@ export function responsesRoutes(
         const cancelled: ResponseObject = { ...stored.response, status: "cancelled" };
         if ((await store.putIfRunning({ ...stored, response: cancelled })) === "written") {
           await tellStop(params.response_id, "cancel");
-          return cancelled;
+          // The run's own end keeps its text so far: answered as the replica running it would, once it lands.
+          return (await endStoredBy(params.response_id, owner)) ?? cancelled;
         }
         const now = await ownStored(params.response_id, owner);
         if (!now) throw notFound(params.response_id);
