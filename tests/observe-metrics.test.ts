@@ -330,6 +330,31 @@ describe("GET /metrics after real requests", () => {
     }
   });
 
+  test("only model calls are counted: a stored response's GET, cancel, delete or input items, a conversation and Ollama's model list are none, failing or not", async () => {
+    const stored = await client.responses.create({ model: "dummy-model:1.0", input: "Hello" });
+    const before = await scrape(gw.url);
+    const calls: [string, RequestInit?][] = [
+      [`/v1/responses/${stored.id}`],
+      ["/v1/responses/resp_0123456789abcdef01234567"], // 404
+      [`/v1/responses/${stored.id}/input_items`],
+      [`/v1/responses/${stored.id}/cancel`, { method: "POST" }], // 400: a synchronous response
+      ["/v1/conversations/conv_missing"], // 404
+      ["/api/tags"],
+      ["/api/show", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "no-such-model-4711" }) }], // 404
+      [`/v1/responses/${stored.id}`, { method: "DELETE" }],
+    ];
+    const statuses: number[] = [];
+    for (const [path, init] of calls) statuses.push((await fetch(`${gw.url}${path}`, init)).status);
+    expect(statuses).toEqual([200, 404, 200, 400, 404, 200, 404, 200]);
+    const after = await scrape(gw.url);
+    expect(delta(after, before, "ollaix_requests_total")).toBe(0);
+    expect(histogramDelta(after, before, "gen_ai_server_request_duration_seconds", {}).count).toBe(0);
+    // A model call refused before the pipeline ran still is one, under its surface.
+    const refused = await fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "dummy-model:1.0", input: "x", temperature: 7 }) });
+    expect(refused.status).toBe(400);
+    expect(delta(await scrape(gw.url), after, "ollaix_requests_total", { surface: "responses", status: "400" })).toBe(1);
+  });
+
   test("label values stay bounded: a model id nobody serves is never a label value", async () => {
     const metrics = await scrape(gw.url);
     for (const family of ["ollaix_requests_total", "ollaix_tokens_total", "gen_ai_client_token_usage"]) {

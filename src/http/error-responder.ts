@@ -4,7 +4,7 @@ import type { TraceStamp } from "../observe/trace-stamp.ts";
 import type { OutcomeBus } from "../pipeline/outcome.ts";
 import { answerHeadersOf, wasReported } from "../pipeline/pipeline.ts";
 import { pathOf, startOf } from "../request-meta.ts";
-import { surfaceOfRequest } from "../surfaces/envelopes.ts";
+import { isModelCall, surfaceOfRequest } from "../surfaces/envelopes.ts";
 
 export interface ErrorResponderDeps {
   logger: Logger;
@@ -28,8 +28,9 @@ export function createErrorResponder(deps: ErrorResponderDeps) {
     const admitted = answerHeadersOf(error);
     if (admitted) mapped.headers = { ...admitted, ...mapped.headers };
     const answer = envelope(mapped);
-    // Refusals before the pipeline ran (401, 400, 413…) are outcomes too; the pipeline reported its own.
-    if (surface && outcomes.hasObservers && !wasReported(error)) {
+    // Refusals of model calls before the pipeline ran (401, 400, 413…) are outcomes too; the pipeline
+    // reported its own. Other routes of a surface (a stored response's GET, a cancel) are no model call.
+    if (surface && outcomes.hasObservers && !wasReported(error) && isModelCall(request.method, path)) {
       const startedAt = startOf(request) ?? performance.now();
       outcomes.emit({
         requestId, surface, method: request.method, path, status: answer.status, stream: false,

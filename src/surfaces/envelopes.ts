@@ -27,6 +27,29 @@ const BY_PREFIX: { prefix: string; surface: SurfaceName | undefined; envelope: E
   { prefix: "/api", surface: "ollama", envelope: ollamaEnvelope },
 ];
 
+/**
+ * The routes whose requests call a model (through the pipeline, which reports each one): a refusal
+ * before the pipeline ran is reported for these only. Reading, cancelling or deleting a stored
+ * response, Conversations, and Ollama's model management are no model calls, and are not counted
+ * as one when they fail either.
+ */
+const MODEL_ROUTES = new Set([
+  "/v1/chat/completions",
+  "/v1/embeddings",
+  "/v1/responses",
+  "/v1/responses/compact",
+  "/v1/responses/input_tokens",
+  "/v1/messages",
+  "/v1/messages/count_tokens",
+  "/api/chat",
+  "/api/generate",
+  "/api/embed",
+  "/api/embeddings",
+]);
+
+/** Whether a refused request was a model call (a POST to one of the routes that make one). */
+export const isModelCall = (method: string, path: string): boolean => method === "POST" && MODEL_ROUTES.has(path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
+
 const startsSegment = (path: string, prefix: string) => path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === "/");
 
 export function surfaceOfPath(path: string): { surface: SurfaceName | undefined; envelope: Envelope } {
