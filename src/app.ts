@@ -74,7 +74,7 @@ export function createApp(options: AppOptions) {
   const pipeline = new Pipeline({ ...options, outcomes, stampTrace });
   const deps: RouteDeps = { ...options, pipeline };
   const { logger, config } = options;
-  const errorResponse = createErrorResponder({ logger, redact: options.redact, outcomes, stampTrace });
+  const errorResponse = createErrorResponder({ logger, redact: options.redact, outcomes, stampTrace, labelOf: (model) => pipeline.labelOf(model) });
   const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
   const keys = options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined);
   const conversations = options.conversationStore ?? createConversationStore(config);
@@ -97,8 +97,9 @@ export function createApp(options: AppOptions) {
       }),
     )
     .use(guards(keys))
-    .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
-      return errorResponse(error, request, set.headers["x-request-id"] as string, code);
+    .onError({ as: "global" }, function toErrorEnvelope(context) {
+      const { error, code, set, request } = context;
+      return errorResponse(error, request, set.headers["x-request-id"] as string, code, (context as { body?: unknown }).body);
     })
     .use(docs(VERSION))
     .use(healthRoutes(deps))

@@ -3,6 +3,7 @@ import type { Logger } from "../logger.ts";
 import type { TraceStamp } from "../observe/trace-stamp.ts";
 import type { OutcomeBus } from "../pipeline/outcome.ts";
 import { answerHeadersOf, wasReported } from "../pipeline/pipeline.ts";
+import { keyOf } from "../keys/request-key.ts";
 import { pathOf, startOf } from "../request-meta.ts";
 import { isModelCall, surfaceOfRequest } from "../surfaces/envelopes.ts";
 
@@ -11,6 +12,15 @@ export interface ErrorResponderDeps {
   redact: (text: string) => string;
   outcomes: OutcomeBus;
   stampTrace?: (request: Request) => TraceStamp;
+  /** A model id's bounded metric label (Pipeline.labelOf), for a refusal whose body named one. */
+  labelOf?: (model: string) => string;
+}
+
+/** What a refused request's body said of itself, when it was read: its model (clipped for the log) and whether it streams. */
+function bodyFacts(body: unknown): { requestedModel?: string; stream: boolean } {
+  if (typeof body !== "object" || body === null) return { stream: false };
+  const { model, stream } = body as { model?: unknown; stream?: unknown };
+  return { requestedModel: typeof model === "string" && model !== "" ? model.slice(0, 256) : undefined, stream: stream === true };
 }
 
 /**
@@ -20,7 +30,8 @@ export interface ErrorResponderDeps {
  */
 export function createErrorResponder(deps: ErrorResponderDeps) {
   const { logger, outcomes } = deps;
-  return function errorResponse(error: unknown, request: Request, requestId: string, frameworkCode?: unknown): Response {
+  /** `body`: the request's parsed body when it was read (a refusal after that names its key, model and stream). */
+  return function errorResponse(error: unknown, request: Request, requestId: string, frameworkCode?: unknown, body?: unknown): Response {
     const mapped = mapError(error, deps.redact, frameworkCode, request);
     const path = pathOf(request.url);
     const { surface, envelope } = surfaceOfRequest(path, request);
@@ -32,9 +43,13 @@ export function createErrorResponder(deps: ErrorResponderDeps) {
     // reported its own. Other routes of a surface (a stored response's GET, a cancel) are no model call.
     if (surface && outcomes.hasObservers && !wasReported(error) && isModelCall(request.method, path)) {
       const startedAt = startOf(request) ?? performance.now();
+      const { requestedModel, stream } = bodyFacts(body);
       outcomes.emit({
-        requestId, surface, method: request.method, path, status: answer.status, stream: false,
-        startedAt, durationMs: performance.now() - startedAt, upstreamMs: 0, model: "",
+        requestId, surface, method: request.method, path, status: answer.status, stream,
+        startedAt, durationMs: performance.now() - startedAt, upstreamMs: 0,
+        model: requestedModel !== undefined && deps.labelOf ? deps.labelOf(requestedModel) : "",
+        requestedModel,
+        key: keyOf(request)?.name,
         error: mapped.body.error.code ?? mapped.body.error.type,
         trace: deps.stampTrace?.(request),
       });

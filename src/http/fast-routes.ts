@@ -16,7 +16,7 @@ type Handler = (context: HandlerContext) => unknown;
 export interface FastRouteDeps {
   config: Readonly<Config>;
   keys: KeyStore;
-  errorResponse: (error: unknown, request: Request, requestId: string) => Response;
+  errorResponse: (error: unknown, request: Request, requestId: string, frameworkCode?: unknown, body?: unknown) => Response;
   exposeHeaders: readonly string[];
 }
 
@@ -77,16 +77,17 @@ export function fastRoutes(
       const requestId = requestIdOf(request);
       // Anthropic's SDKs read the id from `request-id`, also on a refusal before the route's own code.
       const set: HandlerContext["set"] = { headers: anthropic ? { "x-request-id": requestId, "request-id": requestId } : { "x-request-id": requestId } };
+      let body: unknown;
       try {
         guardRequest(request, deps.keys);
-        const body = await readJsonBody(request, limit, rule);
+        body = await readJsonBody(request, limit, rule);
         const result = await handler({ body, request, set });
         if (result instanceof Response) return withHeaders(request, result, set.headers);
         const text = result instanceof JsonText ? result.text : JSON.stringify(result);
         return new Response(text, { status: set.status ?? 200, headers: headersFor(request, set.headers, JSON_TYPE) });
       } catch (error) {
         // The route's headers so far go with its error too (the request's ids; rate-limit headers a route set).
-        return withHeaders(request, deps.errorResponse(error, request, requestId), set.headers);
+        return withHeaders(request, deps.errorResponse(error, request, requestId, undefined, body), set.headers);
       }
     };
 

@@ -53,14 +53,15 @@ export class LimitGate implements Gate {
         `You exceeded the daily token budget of key '${key.name}' (${limits.tokensPerDay} tokens per UTC day).`,
         { retryAfter: Math.ceil(untilWindowEnd(now, DAY_MS) / 1000) },
       );
-      throw Object.assign(error, { responseHeaders: headers });
+      throw Object.assign(error, { responseHeaders: headers, limit: "tokens_per_day" });
     }
     if (counted.verdict !== "ok") {
       const what = counted.verdict === "rpm" ? `requests per minute (${limits.rpm})` : `tokens per minute (${limits.tpm})`;
       const error = new RateLimitError(`Rate limit reached for key '${key.name}' on ${what}. Please try again later.`, {
         retryAfter: Math.max(1, Math.ceil(minuteLeft / 1000)),
       });
-      throw Object.assign(error, { responseHeaders: headers });
+      // Which limit refused it, for ollaix_rate_limited_total{limit} (the pipeline reads it).
+      throw Object.assign(error, { responseHeaders: headers, limit: counted.verdict });
     }
     const state = this.state;
     const name = key.name;

@@ -1,3 +1,4 @@
+import { keyOf } from "../keys/request-key.ts";
 import { assertTokenLimits, assertToolChoice } from "../chat-rules.ts";
 import type { Config } from "../config.ts";
 import { InvalidRequestError, UpstreamError } from "../errors.ts";
@@ -45,8 +46,11 @@ export interface CallInfo {
    * provider is aborted when this aborts, for its reason, and no longer when the client leaves.
    */
   life?: AbortSignal;
-  /** Called when the call reaches a provider (admitted, its model resolved): a background response answers then. */
-  onProvider?: () => void;
+  /**
+   * Called when the call reaches a provider (admitted, its model resolved), with the answer's headers
+   * so far (a limited key's `x-ratelimit-*`, the target): a background response answers then.
+   */
+  onProvider?: (headers: Record<string, string>) => void;
   /**
    * Fits the request to a deployment's context length when that is known (Responses' `truncation:
    * "auto"` drops the oldest items); may refuse it. Called per deployment tried.
@@ -131,7 +135,7 @@ export class Pipeline {
         try {
           const whole = loaded ? await loaded(scope.signal) : chat;
           const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
-          call.onProvider?.();
+          if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           return await scope.deadline(provider.chat(sent, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
         } finally {
           t.upstreamMs += performance.now() - waitStart;
@@ -168,7 +172,7 @@ export class Pipeline {
         try {
           const whole = loaded ? await loaded(scope.signal) : chat;
           const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
-          call.onProvider?.();
+          if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const first = await scope.deadline(iterator.next(), this.#deps.config.upstreamTimeoutMs, "first stream chunk");
           return { first, iterator, scope, ctx };
@@ -306,8 +310,23 @@ export class Pipeline {
     return (signal) => (loading ??= loadFileUrls(chat, { allowPrivate, signal }));
   }
 
+  /** The answer's headers before the provider answered (`onProvider`): the admission's, and the target tried. */
+  #headersSoFar(t: Tracking): Record<string, string> {
+    return { ...t.headers, "x-ollaix-target": t.target!, "x-ollaix-attempts": String(t.attempts ?? 1) };
+  }
+
+  /**
+   * The bounded metric label of a model id (RequestOutcome.model), for a request refused before its
+   * model was resolved: a route's own label, the id when it is listed, else "".
+   */
+  labelOf(model: string): string {
+    return (this.#router.isRoute(model) ? this.#router.table.labelOf(model) : "") || (this.#deps.registry.isListed(model) ? model : "");
+  }
+
   /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */
   async #admit(call: CallInfo, model: string, t: Tracking): Promise<Admission> {
+    // Named before the gate decides: its refusals (403, 429) are the key's too.
+    t.key = keyOf(call.request)?.name;
     const admission = await this.#gate.admit(call, model);
     t.key = admission.key;
     if (admission.headers) {
@@ -380,6 +399,8 @@ export class Pipeline {
       // A key's own limit names itself on its refusal (`limit: "rpm"`…), for ollaix_rate_limited_total.
       const limit = (error as { limit?: unknown } | null)?.limit;
       if (typeof limit === "string") t.limit = limit;
+      // Refused before its model was resolved (a key's limit, a permission): labelled as it would have been.
+      if (t.modelLabel === undefined) t.modelLabel = this.labelOf(t.model);
       // Counted under the status the client gets: the surface's envelope may change it (Anthropic's 529).
       const status = surfaceOfPath(pathOf(t.call.request.url)).envelope(mapped).status;
       this.#emit(t, status, mapped.body.error.code ?? mapped.body.error.type);

@@ -477,7 +477,7 @@ export function responsesRoutes(
               sealsReasoning: wantsSealedReasoning(body.include),
               inClientTerms: (error: unknown) => withResponsesParam(error, (message) => messageSource(body, conversation, message)),
             };
-            return await startBackground(background, { ...call, owner }, chat, frame);
+            return await startBackground(background, { ...call, owner }, chat, frame, set.headers);
           }
           if (chat.stream !== true) {
             const answer = (result: ChatResult, usage: TokenUsage) => toResponse(result, frame, usage, nowSeconds(), chat.logprobs === true, wantsSealedReasoning(body.include));

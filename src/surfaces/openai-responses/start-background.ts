@@ -37,6 +37,8 @@ export async function startBackground(
   call: CallInfo & { owner: string | undefined },
   chat: ChatRequest,
   frame: ResponseFrame,
+  /** The create's answer headers: a queued answer gets the call's so far (a limited key's `x-ratelimit-*`, the target). */
+  answerHeaders: Record<string, string | number>,
 ): Promise<ResponseObject | Response> {
   const run = d.runs.open(frame.id, call.owner, chat.stream === true);
   let reached!: () => void;
@@ -44,7 +46,15 @@ export async function startBackground(
   // The call's outcome is the request's unless the start is refused (then the create's error is).
   let started!: (isKept: boolean) => void;
   const outcomeWhen = new Promise<boolean>((resolve) => (started = resolve));
-  const life: CallInfo = { ...call, life: run.signal, onProvider: () => reached(), outcomeWhen };
+  const life: CallInfo = {
+    ...call,
+    life: run.signal,
+    onProvider: (headers) => {
+      Object.assign(answerHeaders, headers);
+      reached();
+    },
+    outcomeWhen,
+  };
 
   // The store's writes for this run, one after another. The first must land before the create
   // answers (else the create fails with the store's 503 and the call stops: no client ever holds
