@@ -120,6 +120,8 @@ export function streamResponse(
         failed = true;
         const mapped = mapError(o.scope.explain(error), o.redact);
         if (mapped.internal) o.logger.error("stream failed", { error });
+        // A cancel (499) is what someone asked for, not a failure.
+        else if (mapped.status === 499) o.logger.info("stream stopped", { status: mapped.status, code: mapped.body.error.code });
         else o.logger.warn("stream failed", { status: mapped.status, code: mapped.body.error.code, message: mapped.body.error.message });
         finish({ kind: "error", error: mapped });
         await write(encoder.error(mapped));
