@@ -162,15 +162,16 @@ describe("client.responses.compact", () => {
     ]);
   });
 
-  test("input_tokens counts a compaction item as the summary the model will read", async () => {
+  test("input_tokens counts a compaction item as what the model will read: the messages it kept, then its summary", async () => {
     const compacted = await client.responses.compact({ model: "gpt-4o-mini", input: "Plan a trip to Lyon." });
     const item = compacted.output.at(-1) as OpenAI.Responses.ResponseInputItem;
-    const withSummary = await client.responses.inputTokens.count({ model: "gpt-4o-mini", input: [item] });
-    const asText = await client.responses.inputTokens.count({
-      model: "gpt-4o-mini",
-      input: [{ role: "user", content: `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}` }],
-    });
-    expect(withSummary.input_tokens).toBe(asText.input_tokens);
+    const summary = { role: "user" as const, content: `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}` };
+    const alone = await client.responses.inputTokens.count({ model: "gpt-4o-mini", input: [item] });
+    const asText = await client.responses.inputTokens.count({ model: "gpt-4o-mini", input: [{ role: "user", content: "Plan a trip to Lyon." }, summary] });
+    expect(alone.input_tokens).toBe(asText.input_tokens);
+    // After the kept messages (the compact endpoint's whole output), they are not counted twice.
+    const whole = await client.responses.inputTokens.count({ model: "gpt-4o-mini", input: compacted.output as OpenAI.Responses.ResponseInputItem[] });
+    expect(whole.input_tokens).toBe(asText.input_tokens);
   });
 
   test("any model of any plugin: the dummy summarises a stored conversation named by previous_response_id", async () => {
@@ -181,6 +182,27 @@ describe("client.responses.compact", () => {
     expect(openSummary((compacted.output[1] as { encrypted_content: string }).encrypted_content)!.length).toBeGreaterThan(0);
     const next = await client.responses.create({ model: "dummy-model:1.0", input: [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: "user", content: "Go on." }] });
     expect(next.status).toBe("completed");
+  });
+});
+
+describe("the Agents SDK's compaction session", () => {
+  test("it keeps only what follows the latest compaction item: the item holds the user's messages, so the model still reads them", async () => {
+    const { Agent, OpenAIProvider, OpenAIResponsesCompactionSession, Runner, setTracingDisabled } = await import("@openai/agents");
+    setTracingDisabled(true);
+    const runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient: client }) });
+    const session = new OpenAIResponsesCompactionSession({ client, model: "gpt-4o-mini", shouldTriggerCompaction: () => true });
+    const agent = new Agent({ name: "Assistant", instructions: "Be brief.", model: "gpt-4o-mini" });
+    await runner.run(agent, "My name is Bob.", { session });
+    const history = (await session.getItems()) as { type?: string }[];
+    expect(history.some((item) => item.type === "compaction")).toBe(true);
+    await runner.run(agent, "Who am I?", { session });
+    const messages = (chatBodies().at(-1) as { messages: { role: string; content: unknown }[] }).messages;
+    expect(messages.map((m) => m.content)).toEqual([
+      "Be brief.",
+      "My name is Bob.",
+      `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}`,
+      "Who am I?",
+    ]);
   });
 });
 
@@ -359,8 +381,9 @@ describe("compaction and stored items", () => {
     const item = compaction.output[0] as OpenAI.Responses.ResponseCompactionItem;
     expect(item.id).toBe(`cmp_${compaction.id.slice(5)}0000`);
 
+    // Named alone, it stands for the whole compacted conversation: the user messages it kept, then its summary.
     await client.responses.create({ model: "gpt-4o-mini", input: [{ type: "item_reference", id: item.id } as OpenAI.Responses.ResponseInputItem, { role: "user", content: "Go on." }], store: false });
-    expect(lastSent().map((m) => m.content)).toEqual([`Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}`, "Go on."]);
+    expect(lastSent().map((m) => m.content)).toEqual(["Plan a trip to Lyon.", "And the weather?", `Summary of the conversation so far (its earlier turns were compacted into it):\n\n${SUMMARY}`, "Go on."]);
 
     // openai-node's loop: the previous output sent again with the next turn.
     await client.responses.create({

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { UpstreamError } from "../../errors.ts";
 import type { ChatResult } from "../../plugin.ts";
 import { compactedResponse, compactionFields, headAndTail, retainedUserMessages, summaryOf } from "./compact.ts";
-import { openSummary, sealSummary } from "./compaction.ts";
+import { openSummary, sealCompaction, sealSummary } from "./compaction.ts";
 import type { InputItemResource } from "./response-schema.ts";
 
 const user = (id: string, text: string): InputItemResource => ({ id, type: "message", role: "user", status: "completed", content: [{ type: "input_text", text }] });
@@ -78,7 +78,8 @@ describe("what a compaction keeps", () => {
   });
 
   test("the answer: the kept messages, then the compaction item, with the call's usage", () => {
-    const item = { id: "cmp_10001", type: "compaction" as const, encrypted_content: sealSummary("s") };
+    // The item holds the summary and the kept messages' content (a client that keeps only what follows it loses nothing).
+    const item = { id: "cmp_10001", type: "compaction" as const, encrypted_content: sealCompaction("s", [user("a", "hi").content]) };
     const answer = compactedResponse("resp_1", [user("a", "hi"), assistant("b", "yo")], "s", { input: 30, output: 8, reasoning: 2 }, { prompt_tokens: 30, completion_tokens: 8, total_tokens: 38, prompt_tokens_details: { cached_tokens: 10 } }, 1700000000);
     expect(answer as unknown).toEqual({
       id: "resp_1",

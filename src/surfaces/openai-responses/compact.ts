@@ -3,7 +3,7 @@ import type { TokenUsage } from "../../pipeline/outcome.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
-import { COMPACTION_PROMPT, sealSummary } from "./compaction.ts";
+import { COMPACTION_PROMPT, sealCompaction } from "./compaction.ts";
 import { outputItemId } from "./item-ids.ts";
 import type { ResponsesCompactRequest, ResponsesRequest } from "./request-schema.ts";
 import { finishedResponse, responseUsage, statusOf, type ResponseFrame } from "./response-frame.ts";
@@ -57,8 +57,9 @@ export function asCompaction(chat: ChatRequest): ChatRequest {
 }
 
 /** A create request's compaction as its Response: one compaction item, completed (or incomplete where the model was cut). */
-export function compactionResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number): ResponseObject {
-  return finishedResponse(frame, statusOf(result.choices[0]?.finish_reason), [compactionItem(summaryOf(result), frame.id, 0)], responseUsage(tokens, result.usage), now);
+/** `kept`: the user messages the compaction keeps (retainedUserMessages of the conversation compacted). */
+export function compactionResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number, kept: readonly InputItemResource[]): ResponseObject {
+  return finishedResponse(frame, statusOf(result.choices[0]?.finish_reason), [compactionItem(summaryOf(result), frame.id, 0, kept)], responseUsage(tokens, result.usage), now);
 }
 
 /**
@@ -81,9 +82,12 @@ export function fromLastCompaction(items: readonly InputItemResource[]): InputIt
   return last < 0 ? (items as InputItemResource[]) : compactedBefore(items.slice(0, last), items.slice(last));
 }
 
-/** The compaction item of response `responseId` at output `index`: its id names them, as other output items' do (item-ids.ts). */
-export function compactionItem(summary: string, responseId: string, index: number): CompactionItem {
-  return { id: outputItemId("cmp_", responseId, index), type: "compaction", encrypted_content: sealSummary(summary) };
+/**
+ * The compaction item of response `responseId` at output `index`: its id names them, as other output
+ * items' do (item-ids.ts); it holds the summary and the user messages kept (`kept`, compaction.ts).
+ */
+export function compactionItem(summary: string, responseId: string, index: number, kept: readonly InputItemResource[]): CompactionItem {
+  return { id: outputItemId("cmp_", responseId, index), type: "compaction", encrypted_content: sealCompaction(summary, kept.map((item) => item.content)) };
 }
 
 /** The chat request of a compaction, the prompt last (a trigger made into items, or a referenced conversation, leaves it out: it is added here). */
@@ -101,8 +105,9 @@ export function compactedResponse(
   reported: Usage | null | undefined,
   now: number,
 ): CompactedResponse {
-  const output = retainedUserMessages(conversation) as CompactedResponse["output"];
-  output.push(compactionItem(summary, id, output.length));
+  const kept = retainedUserMessages(conversation);
+  const output = [...kept] as CompactedResponse["output"];
+  output.push(compactionItem(summary, id, output.length, kept));
   return { id, object: "response.compaction", created_at: now, output, usage: responseUsage(tokens, reported) };
 }
 

@@ -9,7 +9,7 @@ import { SSE_HEADERS } from "../../sse.ts";
 import { compactionItem, NO_SUMMARY } from "./compact.ts";
 import { failedResponse, finishedResponse, responseUsage, statusOf } from "./response-frame.ts";
 import { responsesEvents } from "./stream-events.ts";
-import type { OutputItem } from "./response-schema.ts";
+import type { InputItemResource, OutputItem } from "./response-schema.ts";
 import type { ResponsesStreamSettings } from "./stream-encoder.ts";
 
 /** How often a compaction's stream sends a comment while the model writes the summary. */
@@ -22,7 +22,7 @@ const KEEP_ALIVE_MS = 5_000;
  * added and done, and `response.completed` with the usage. A failure, or an answer with no text, is
  * `response.failed`.
  */
-export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncoder {
+export function compactionStreamEncoder(s: ResponsesStreamSettings & { kept?: readonly InputItemResource[] }): StreamEncoder {
   const { frame } = s;
   let summary = "";
   let finishReason: string | null | undefined;
@@ -56,7 +56,7 @@ export function compactionStreamEncoder(s: ResponsesStreamSettings): StreamEncod
     end(tokens?: TokenUsage): string | Promise<string> {
       // The upstream's failure: the writer fails the stream with it (`error` below), and counts it so.
       if (summary.trim() === "") throw new UpstreamError(NO_SUMMARY);
-      const item: OutputItem = compactionItem(summary, frame.id, 0);
+      const item: OutputItem = compactionItem(summary, frame.id, 0, s.kept ?? []);
       const ended = statusOf(finishReason);
       const response = finishedResponse(frame, ended, [item], tokens ? responseUsage(tokens, reported) : undefined, nowSeconds());
       const last = () => {

@@ -1,4 +1,4 @@
-import { sealText, unsealText } from "./sealed-text.ts";
+import { sealValue, unsealText, unsealValue } from "./sealed-text.ts";
 
 /**
  * A compaction item's content. OpenAI's `encrypted_content` is a summary only OpenAI can read back;
@@ -7,11 +7,26 @@ import { sealText, unsealText } from "./sealed-text.ts";
  */
 const PREFIX = "ollaix.compaction.v1.";
 
-/** The content of a compaction item holding `summary`. */
-export const sealSummary = (summary: string): string => sealText(PREFIX, summary);
+/**
+ * The content of a compaction item holding `summary` and the content of the user messages the
+ * compaction kept (`users`, each a message's `content`): the item stands for the whole compacted
+ * conversation, as OpenAI's does, so a client that drops what comes before it (the Agents SDK's
+ * compaction session) loses nothing. Builds before `users` read the summary alone.
+ */
+export const sealCompaction = (summary: string, users: readonly unknown[] = []): string =>
+  sealValue(PREFIX, users.length > 0 ? { text: summary, users } : { text: summary });
+
+/** A compaction item's content with the summary alone (what builds before `users` wrote). */
+export const sealSummary = (summary: string): string => sealCompaction(summary);
 
 /** The summary a compaction item of this gateway's making holds; undefined for any other content (OpenAI's own, or damaged). */
 export const openSummary = (content: string): string | undefined => unsealText(PREFIX, content, "summary"); // `summary`: the first builds' items
+
+/** The user messages' content a compaction item of this gateway's making kept (none in older items, or any other content). */
+export function keptUsers(content: string): unknown[] {
+  const users = unsealValue(PREFIX, content)?.users;
+  return Array.isArray(users) ? users : [];
+}
 
 /** What the model is asked, after the conversation, to make a compaction's summary. */
 export const COMPACTION_PROMPT =

@@ -24,7 +24,7 @@ import { assertSupportedFields } from "./unsupported-fields.ts";
 import { assertBackgroundRules } from "./background-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
 import { countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
-import { asCompaction, compactedBefore, fromLastCompaction, compactedResponse, compactionFields, compactionResponse, summaryOf, withCompactionPrompt } from "./compact.ts";
+import { asCompaction, compactedBefore, fromLastCompaction, compactedResponse, compactionFields, compactionResponse, retainedUserMessages, summaryOf, withCompactionPrompt } from "./compact.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
 import { type AppendResult, type ConversationLock, type ConversationStore, duplicateId, MAX_CONVERSATION_ITEMS } from "../openai-conversations/conversation-store.ts";
 import { createConversationStore } from "../openai-conversations/create-conversation-store.ts";
@@ -423,17 +423,19 @@ export function responsesRoutes(
     // Something to compact besides the trigger (as the compact endpoint wants some input).
     const own = conversation.input === undefined ? 0 : Array.isArray(conversation.input) ? conversation.input.length - 1 : 1;
     if (conversation.before.length + own === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
+    // The user messages the compaction keeps, which its item holds too (compaction.ts).
+    const kept = retainedUserMessages(conversation.input === undefined ? conversation.before : [...conversation.before, ...(conversation.own ?? normalizeInput(conversation.input, frame.id))]);
     try {
       if (chat.stream !== true) {
         let added: ResponseObject | undefined;
-        if (conversation.conversationId !== undefined) call.beforeOutcome = async (done) => addToConversation(conversation, body, (added = compactionResponse(done.result, frame, done.usage, nowSeconds())));
+        if (conversation.conversationId !== undefined) call.beforeOutcome = async (done) => addToConversation(conversation, body, (added = compactionResponse(done.result, frame, done.usage, nowSeconds(), kept)));
         const done = await pipeline.complete(call, chat);
         Object.assign(headers, done.headers);
-        const response = added ?? compactionResponse(done.result, frame, done.usage, nowSeconds());
+        const response = added ?? compactionResponse(done.result, frame, done.usage, nowSeconds(), kept);
         if (frame.store) await keep(response, conversation, owner);
         return response;
       }
-      return await pipeline.stream(call, chat, compactionStreamEncoder({ frame, ...finisher(frame.store, conversation, body, owner) }));
+      return await pipeline.stream(call, chat, compactionStreamEncoder({ frame, kept, ...finisher(frame.store, conversation, body, owner) }));
     } catch (error) {
       throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
     }

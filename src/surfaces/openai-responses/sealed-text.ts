@@ -8,16 +8,27 @@ export function sealText(prefix: string, text: string): string {
   return prefix + Buffer.from(JSON.stringify({ text }), "utf8").toString("base64url");
 }
 
-/** The text of content sealed with `prefix` (under `text`, or an earlier build's `field`); undefined for any other content (OpenAI's own, or damaged). */
-export function unsealText(prefix: string, content: string, field = "text"): string | undefined {
+/** `sealText` of an object with more than its text (`{text, …}`): older builds read its text alone. */
+export function sealValue(prefix: string, value: { text: string } & Record<string, unknown>): string {
+  return prefix + Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
+}
+
+/** The object sealed with `prefix`; undefined for any other content (OpenAI's own, or damaged). */
+export function unsealValue(prefix: string, content: string): Record<string, unknown> | undefined {
   if (!content.startsWith(prefix)) return undefined;
   try {
-    const value = JSON.parse(Buffer.from(content.slice(prefix.length), "base64url").toString("utf8")) as Record<string, unknown> | null;
-    const text = value?.text ?? value?.[field];
-    return typeof text === "string" ? text : undefined;
+    const value = JSON.parse(Buffer.from(content.slice(prefix.length), "base64url").toString("utf8")) as unknown;
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The text of content sealed with `prefix` (under `text`, or an earlier build's `field`); undefined for any other content (OpenAI's own, or damaged). */
+export function unsealText(prefix: string, content: string, field = "text"): string | undefined {
+  const value = unsealValue(prefix, content);
+  const text = value?.text ?? value?.[field];
+  return typeof text === "string" ? text : undefined;
 }
 
 /** What `include` asks for to have reasoning items carry `encrypted_content` (for `store: false` histories). */

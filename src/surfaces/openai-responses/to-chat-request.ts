@@ -7,7 +7,7 @@ import { customArguments, customToolFunction } from "./custom-tools.ts";
 import { flatName, flattenNamespaces } from "./namespace-tools.ts";
 import { ResentItems } from "./resent-items.ts";
 import { wantsLogprobs } from "./logprobs.ts";
-import { COMPACTION_PROMPT, openSummary, summaryMessage } from "./compaction.ts";
+import { COMPACTION_PROMPT, keptUsers, openSummary, summaryMessage } from "./compaction.ts";
 import { unsealReasoning } from "./sealed-text.ts";
 import { showThoughts } from "../../thinking-budget.ts";
 
@@ -286,11 +286,22 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         }
         break;
       }
-      case "compaction":
+      case "compaction": {
         // A summary of the turns it replaced (compaction.ts), which the input rules have read: a user message, as it was the user's to keep.
         walk.open = undefined;
-        messages.push({ role: "user", content: summaryMessage(openSummary(item.encrypted_content as string) ?? "") });
+        const content = item.encrypted_content as string;
+        // The user messages it kept, unless they are the messages just before it (the compact endpoint's
+        // output, which Codex keeps): a client that keeps only what follows a compaction (the Agents SDK) sends them so.
+        const users = keptUsers(content);
+        if (users.length > 0 && !endsWith(messages, users)) {
+          for (const user of users) {
+            messages.push({ role: "user", content: typeof user === "string" ? user : toChatContent(user as Part[]) });
+            sources?.push({ item: offset + k, type: "compaction" });
+          }
+        }
+        messages.push({ role: "user", content: summaryMessage(openSummary(content) ?? "") });
         break;
+      }
       case "compaction_trigger":
         // The final item (the input rules): the model is asked for the summary the response's compaction item holds.
         walk.open = undefined;
@@ -307,6 +318,26 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
     }
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
+}
+
+/** A message's text (its text parts), to compare what was sent with what a compaction kept. */
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  let text = "";
+  for (const part of content) if (typeof (part as Part | null)?.text === "string") text += (part as Part).text;
+  return text;
+}
+
+/** Whether the last messages are these user messages' (by their text): a compaction's kept messages already sent. */
+function endsWith(messages: readonly Message[], users: readonly unknown[]): boolean {
+  const first = messages.length - users.length;
+  if (first < 0) return false;
+  for (let i = 0; i < users.length; i++) {
+    const message = messages[first + i]!;
+    if (message.role !== "user" || textOf(message.content) !== textOf(users[i])) return false;
+  }
+  return true;
 }
 
 /**
