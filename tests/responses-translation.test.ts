@@ -359,6 +359,33 @@ describe("through the openai-compatible plugin", () => {
     }
   });
 
+  test("reasoning.context: current_turn sends no earlier turn's reasoning again, all_turns (and auto) every one; reasoning.mode other than standard is a 400", async () => {
+    const history = [
+      { role: "user", content: "First?" },
+      { type: "reasoning", id: "rs_1", summary: [{ type: "summary_text", text: "Thinking one." }] },
+      { role: "assistant", content: [{ type: "output_text", text: "One." }] },
+      { role: "user", content: "Second?" },
+      { type: "reasoning", id: "rs_2", summary: [{ type: "summary_text", text: "Thinking two." }] },
+      { type: "function_call", call_id: "c1", name: "get_weather", arguments: "{}" },
+      { type: "function_call_output", call_id: "c1", output: "sunny" },
+    ];
+    const tools = [{ type: "function", name: "get_weather", parameters: { type: "object", properties: {} } }];
+    const thoughts = () => (lastChatBody().messages as { reasoning_content?: string }[]).map((m) => m.reasoning_content).filter(Boolean);
+    for (const context of ["all_turns", "auto", undefined] as const) {
+      await client.responses.create({ model: "gpt-4o-mini", input: history as never, tools: tools as never, store: false, ...(context ? { reasoning: { context } } : {}) } as never);
+      expect(thoughts()).toEqual(["Thinking one.", "Thinking two."]);
+    }
+    // The current turn starts at the last user message: its own reasoning (before its tool call) stays.
+    await client.responses.create({ model: "gpt-4o-mini", input: history as never, tools: tools as never, store: false, reasoning: { context: "current_turn" } } as never);
+    expect(thoughts()).toEqual(["Thinking two."]);
+
+    expect(await client.responses.create({ model: "gpt-4o-mini", input: "Hi", reasoning: { context: "everything" } } as never).catch((e) => e)).toMatchObject({ status: 400, param: "reasoning.context" });
+    const pro = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", reasoning: { mode: "pro" } } as never).catch((e) => e);
+    expect(pro).toMatchObject({ status: 400, param: "reasoning.mode" });
+    expectOpenAI("ErrorResponse", pro.error ? { error: pro.error } : pro);
+    expect((await client.responses.create({ model: "gpt-4o-mini", input: "Hi", reasoning: { mode: "standard" } } as never)).status).toBe("completed");
+  });
+
   test("instructions with an empty user message (what pydantic-ai sends when there is no other input) is answered", async () => {
     const response = await client.responses.create({ model: "gpt-4o-mini", instructions: "Say hello.", input: [{ role: "user", content: "" }] });
     expectOpenAI("Response", response);

@@ -152,6 +152,9 @@ export const ResponsesRequest = Type.Object(
           {
             effort: Type.Optional(Nullable(ReasoningEffort)),
             summary: Type.Optional(Nullable(Type.String())),
+            // Which earlier turns' reasoning the model reads again: `current_turn` drops it before the last user message.
+            context: Type.Optional(Nullable(Type.Union([Type.Literal("auto"), Type.Literal("current_turn"), Type.Literal("all_turns")]))),
+            mode: Type.Optional(Nullable(Type.String())),
           },
           open,
         ),

@@ -62,6 +62,7 @@ export function toChatRequest(
   if (messages.length === 0) {
     throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
   }
+  if (request.reasoning?.context === "current_turn") dropEarlierReasoning(messages);
   const chat: ChatRequest = { model: request.model, messages };
   const tools = toChatTools(request.tools);
   let toolChoice = request.tool_choice;
@@ -318,6 +319,13 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
     }
   }
   // Reasoning with no assistant turn after it has nothing to attach to: it is dropped.
+}
+
+/** `reasoning.context: "current_turn"`: the reasoning of the turns before the last user message is not read again. */
+function dropEarlierReasoning(messages: Message[]): void {
+  let last = messages.length - 1;
+  while (last >= 0 && messages[last]!.role !== "user") last--;
+  for (let i = 0; i < last; i++) delete (messages[i] as { reasoning_content?: unknown }).reasoning_content;
 }
 
 /** A message's text (its text parts), to compare what was sent with what a compaction kept. */

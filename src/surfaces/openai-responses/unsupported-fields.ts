@@ -6,7 +6,12 @@ import { InvalidRequestError } from "../../errors.ts";
  * field, as an unsupported tool type is.
  * `null` is the same as leaving the field out (OpenAI's document makes both nullable).
  */
-export function assertSupportedFields(request: { prompt?: unknown; moderation?: unknown; context_management?: unknown }): void {
+export function assertSupportedFields(request: { prompt?: unknown; moderation?: unknown; context_management?: unknown; reasoning?: { mode?: unknown } | null }): void {
+  // OpenAI's `pro` mode spends more compute on the answer: no provider behind this gateway has it.
+  const mode = request.reasoning?.mode;
+  if (mode != null && mode !== "standard") {
+    throw new InvalidRequestError(`Invalid 'reasoning.mode': ${JSON.stringify(mode)} is not available through this gateway; models answer in their standard mode.`, { param: "reasoning.mode" });
+  }
   if (request.prompt != null) {
     throw new InvalidRequestError(
       "Invalid 'prompt': prompt templates are not supported by this gateway; send their instructions and input in the request.",
