@@ -172,6 +172,7 @@ describe("the openai SDK's ResponsesWS", () => {
       for (const params of [{ model: "no-such-model", input: "x" }, { model: "dummy-model:1.0", input: "x", temperature: 9 }, { model: "dummy-model:1.0", input: "x", background: true }]) {
         errors.push((await createOver(ws, params)).at(-1)!);
       }
+      for (const error of errors) expectOpenAI("ResponseWsError", error);
       expect(errors.map((e) => [e.type, e.status, e.error?.param])).toEqual([
         ["error", 404, "model"],
         ["error", 400, "temperature"],
@@ -181,6 +182,32 @@ describe("the openai SDK's ResponsesWS", () => {
       ws.close();
     }
   });
+});
+
+describe("a key's limit over the WebSocket mode", () => {
+  test("a refused create's error carries the headers its HTTP answer would have (Retry-After, x-ratelimit-*), as OpenAI's ErrorPayload.headers", async () => {
+    const { writeConfigFile } = await import("../plugins/openai-compatible/__fixtures__/test-env.ts");
+    const { awayFromMinuteEnd } = await import("./helpers/windows.ts");
+    await awayFromMinuteEnd();
+    const config = writeConfigFile({ keys: [{ name: "one", key_env: "K_ONE", rpm: 1 }] });
+    const limited = await startTestGateway({ OLLAIX_CONFIG: config, K_ONE: "sk-ws-limited-000001" }, [dummy]);
+    const ws = new ResponsesWS(new OpenAI({ baseURL: `${limited.url}/v1`, apiKey: "sk-ws-limited-000001", maxRetries: 0 }));
+    try {
+      ws.on("error", () => undefined);
+      expect((await createOver(ws, { model: "dummy-model:1.0", input: "x" })).at(-1)!.type).toBe("response.completed");
+      const refused = (await createOver(ws, { model: "dummy-model:1.0", input: "x" })).at(-1)!;
+      expectOpenAI("ResponseWsError", refused);
+      expect(refused).toMatchObject({ type: "error", status: 429, error: { code: "rate_limit_exceeded" } });
+      const headers = (refused.error as unknown as { headers: Record<string, string> }).headers;
+      expect(Number(headers["retry-after"])).toBeGreaterThan(0);
+      expect(headers).toMatchObject({ "x-ratelimit-limit-requests": "1", "x-ratelimit-remaining-requests": "0" });
+      expect(headers["x-request-id"]).toBeString();
+      expect(JSON.stringify(headers)).not.toContain("sk-ws-limited");
+    } finally {
+      ws.close();
+      await limited.close();
+    }
+  }, 20_000);
 });
 
 /** A raw socket (Bun's own client) and the parsed messages it gets. */

@@ -23,7 +23,8 @@ export type OpenAISchemaName =
   | "ConversationResource"
   | "ConversationItemList"
   | "ConversationItem"
-  | "DeletedConversationResource";
+  | "DeletedConversationResource"
+  | "ResponseWsError";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };

@@ -26,7 +26,11 @@ import { parseSse } from "../../sse-parse.ts";
  */
 
 type Handle = (request: Request) => Promise<Response>;
-type WsError = { type: string; message: string; param: string | null; code: string | null };
+/** OpenAI's `ErrorPayload`: with `headers`, those the refusal's HTTP answer carried (a limit's Retry-After and x-ratelimit-*). */
+type WsError = { type: string; message: string; param: string | null; code: string | null; headers?: Record<string, string> };
+
+/** The headers of a refused create that a WebSocket client is given with its error: what to wait, what is left, which request. */
+const ERROR_HEADERS = /^(?:retry-after|x-should-retry|x-ratelimit-|x-request-id$)/;
 
 /** A `store: false` response kept for the next `previous_response_id`: its input and output, and their size. */
 interface Remembered {
@@ -202,7 +206,12 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
           for (const steer of committing) await send(steerFailed(steer.input, steer.target, "successor_creation_failed", `The steered response's successor could not be made: ${reason}`, steer.id));
           return;
         }
-        return await refuse(answer.status, body?.error ?? { type: "api_error", message: "The request failed.", param: null, code: null });
+        const error: WsError = body?.error ?? { type: "api_error", message: "The request failed.", param: null, code: null };
+        const headers: Record<string, string> = {};
+        answer.headers.forEach((value, name) => {
+          if (ERROR_HEADERS.test(name)) headers[name] = value;
+        });
+        return await refuse(answer.status, { ...error, headers });
       }
       for await (const sse of parseSse(answer.body!)) {
         if (controller.signal.aborted) break;
