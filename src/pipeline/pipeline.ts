@@ -392,7 +392,12 @@ export class Pipeline {
   }
 
   #failed(t: Tracking, error: unknown): unknown {
-    if (t.admissionHeaders && typeof error === "object" && error !== null) answerHeaders.set(error, t.admissionHeaders);
+    if (typeof error === "object" && error !== null) {
+      // The error's answer names the deployment that failed last and the tries it took, as an answer does.
+      const tried = t.target === undefined ? undefined : { "x-ollaix-target": t.target, "x-ollaix-attempts": String(t.attempts ?? 1) };
+      const headers = tried && t.admissionHeaders ? { ...t.admissionHeaders, ...tried } : (tried ?? t.admissionHeaders);
+      if (headers) answerHeaders.set(error, headers);
+    }
     if (wasReported(error)) this.#close(t);
     else {
       const mapped = mapError(error, this.#deps.redact);

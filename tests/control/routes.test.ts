@@ -10,7 +10,7 @@ import openaiCompatible from "../../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/fake-server.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 
-const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2"] as const;
+const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2"] as const;
 type Instance = (typeof INSTANCES)[number];
 const serverError = () => jsonResponse({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
 
@@ -19,6 +19,8 @@ const behaviour: Partial<Record<Instance, (request: RecordedRequest) => Response
   f500: serverError,
   bad400: () => jsonResponse(ERRORS.contextLength, 400),
   c1: serverError,
+  down1: serverError,
+  down2: serverError,
   cut: (request) => ((request.body as { stream?: boolean }).stream ? cutStream() : serverError()),
 };
 
@@ -53,6 +55,7 @@ beforeAll(async () => {
       { model: "cutroute", targets: [{ model: "cut/m" }], fallbacks: ["cutalt/m"], retries: 2 },
       { model: "retry-*", targets: [{ model: "ra/m" }], retries: 1 },
       { model: "cool", targets: [{ model: "c1/m" }, { model: "c2/m" }] },
+      { model: "alldown", targets: [{ model: "down1/m" }], fallbacks: ["down2/m"] },
     ],
     cooldown: { failures: 2, window_s: 60, seconds: 60 },
   });
@@ -95,6 +98,11 @@ describe.each([false, true])("stream: %p", (stream) => {
     const answer = await chat("fb500", stream);
     expect(answer).toMatchObject({ status: 200, target: "fok/m", attempts: "2" });
     expect(new Set(answer.models)).toEqual(new Set(["fb500"]));
+  });
+
+  test("every deployment failing: the error names the last one tried and the tries it took", async () => {
+    const answer = await chat("alldown", stream);
+    expect(answer).toMatchObject({ status: 502, target: "down2/m", attempts: "2" });
   });
 
   test("a refused connection falls back", async () => {
