@@ -3,6 +3,9 @@ import { ConfigError, readEnv, type EnvSource } from "./env.ts";
 import type { LogLevel } from "./logger.ts";
 import { readOtelConfig, type OtelConfig } from "./observe/otel-config.ts";
 
+/** How long a Redis command may go unanswered by default (`REDIS_TIMEOUT_MS`). */
+export const REDIS_TIMEOUT_DEFAULT_MS = 3_000;
+
 /**
  * The core's environment. Provider plugins declare their own variables (`env` in definePlugin),
  * which are validated at the same start-up, so the core never names a provider.
@@ -82,7 +85,7 @@ export const CoreEnv = Type.Object({
   REDIS_TIMEOUT_MS: Type.Integer({
     minimum: 1,
     maximum: 600_000,
-    default: 3_000,
+    default: REDIS_TIMEOUT_DEFAULT_MS,
     title: "how long a Redis command may go unanswered before it fails (503 state_unavailable, or per-replica limits)",
     description: "milliseconds",
   }),

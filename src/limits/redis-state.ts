@@ -1,7 +1,7 @@
 import { RedisClient } from "bun";
 import { within } from "../deadline.ts";
 import { StateUnavailableError } from "../errors.ts";
-import { REDIS_TIMEOUT_MS } from "../surfaces/openai-responses/store/redis-connection.ts";
+import { REDIS_TIMEOUT_DEFAULT_MS } from "../config.ts";
 import type { KeyLimits } from "../keys/key-store.ts";
 import type { Logger } from "../logger.ts";
 import { InProcessState, type Admitted, type LimitState, type StateHealth, type Usage, type Verdict } from "./limit-state.ts";
@@ -60,7 +60,7 @@ export class RedisState implements LimitState {
     url: string,
     private readonly mode: "open" | "closed",
     private readonly logger: Logger,
-    private readonly timeoutMs: number = REDIS_TIMEOUT_MS,
+    private readonly timeoutMs: number = REDIS_TIMEOUT_DEFAULT_MS,
   ) {
     // Fail fast while disconnected (no offline queue): a request must not wait for Redis to return.
     this.#client = new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 });

@@ -56,8 +56,11 @@ export function asCompaction(chat: ChatRequest): ChatRequest {
   return withCompactionPrompt(chat);
 }
 
-/** A create request's compaction as its Response: one compaction item, completed (or incomplete where the model was cut). */
-/** `kept`: the user messages the compaction keeps (retainedUserMessages of the conversation compacted). */
+/**
+ * A create request's compaction as its Response: one compaction item, completed (or incomplete where
+ * the model was cut); `kept`, the user messages the compaction keeps (retainedUserMessages of the
+ * conversation compacted), which the item holds.
+ */
 export function compactionResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number, kept: readonly InputItemResource[]): ResponseObject {
   return finishedResponse(frame, statusOf(result.choices[0]?.finish_reason), [compactionItem(summaryOf(result), frame.id, 0, kept)], responseUsage(tokens, result.usage), now);
 }

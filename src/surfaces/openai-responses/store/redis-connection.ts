@@ -1,9 +1,7 @@
 import { RedisClient } from "bun";
+import { REDIS_TIMEOUT_DEFAULT_MS } from "../../../config.ts";
 import { within } from "../../../deadline.ts";
 import { UpstreamUnavailableError } from "../../../errors.ts";
-
-/** How long a command may go unanswered by default (`REDIS_TIMEOUT_MS`). */
-export const REDIS_TIMEOUT_MS = 3_000;
 
 class Unanswered extends Error {}
 
@@ -26,7 +24,7 @@ export class RedisConnection {
 
   readonly #timeoutMs: number;
 
-  constructor(url: string, what: string, timeoutMs: number = REDIS_TIMEOUT_MS) {
+  constructor(url: string, what: string, timeoutMs: number = REDIS_TIMEOUT_DEFAULT_MS) {
     this.#url = url;
     this.#what = what;
     this.#timeoutMs = timeoutMs;
