@@ -308,6 +308,34 @@ test("a provider that ignores the abort does not hold a cancel: it ends `cancell
   expect(textOf(stored).split(" ").length).toBeLessThan(30);
 });
 
+test("a stored foreground stream is read in_progress while it runs (GET, input_items; a cancel is OpenAI's 400), then as it ended; one whose client left is not kept", async () => {
+  const stream = await client.responses.create({ model: "words-model", input: "Count", stream: true });
+  const iterator = stream[Symbol.asyncIterator]();
+  const created = (await iterator.next()).value as OpenAI.Responses.ResponseCreatedEvent;
+  const id = created.response.id;
+  const running = await client.responses.retrieve(id);
+  expectOpenAI("Response", running);
+  expect(running).toMatchObject({ id, status: "in_progress", output: [] });
+  const items = await client.responses.inputItems.list(id);
+  expect(items.data.map((item) => (item as { content: { text: string }[] }).content[0]!.text)).toEqual(["Count"]);
+  expect(await client.responses.cancel(id).catch((e) => e)).toMatchObject({ status: 400, error: { message: "Cannot cancel a synchronous response." } });
+  for (let next = await iterator.next(); !next.done; next = await iterator.next());
+  let ended = await client.responses.retrieve(id);
+  for (let i = 0; i < 100 && ended.status === "in_progress"; i++, await Bun.sleep(10)) ended = await client.responses.retrieve(id);
+  expect(ended.status).toBe("completed");
+  expect(textOf(ended)).toBe(FULL_TEXT);
+
+  // A client that leaves ends the call; nothing is kept of it, here or in the store.
+  const leaving = new AbortController();
+  const left = await client.responses.create({ model: "words-model", input: "Count", stream: true }, { signal: leaving.signal });
+  const leftId = ((await left[Symbol.asyncIterator]().next()).value as OpenAI.Responses.ResponseCreatedEvent).response.id;
+  expect((await client.responses.retrieve(leftId)).status).toBe("in_progress");
+  leaving.abort();
+  let gone: unknown;
+  for (let i = 0; i < 100 && !(gone instanceof OpenAI.NotFoundError); i++, await Bun.sleep(10)) gone = await client.responses.retrieve(leftId).catch((e) => e);
+  expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+});
+
 test("deleting a running background response stops it, and its end is not stored", async () => {
   const seen = calls.length;
   const created = await client.responses.create({ model: "gated-model", input: "Hello", background: true });

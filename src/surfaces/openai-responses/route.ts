@@ -32,7 +32,7 @@ import { conversationFull, conversationNotFound } from "../openai-conversations/
 import { conversationIdOf } from "./conversation-param.ts";
 import { wantsSealedReasoning } from "./sealed-text.ts";
 import { fitCompaction } from "./compact-fit.ts";
-import { responseFrame, type ResponseFrame } from "./response-frame.ts";
+import { pendingResponse, responseFrame, type ResponseFrame } from "./response-frame.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
@@ -89,6 +89,13 @@ const turnBefore = (input: InputItemResource[], output: InputItemResource[]): In
   output.some((item) => item.type === "compaction") ? compactedBefore(input, output) : [...input, ...output];
 
 const NOTHING_BEFORE: InputItemResource[] = [];
+
+/** A stored stream while it runs (responsesRoutes' `streams`): its owner, its entry as it is so far, and its end's write once under way. */
+interface Streaming {
+  owner: string | undefined;
+  entry(): StoredResponse;
+  kept?: Promise<void>;
+}
 
 /** How long a cancel of a run on another replica waits for that replica's own end (with the text so far). */
 const CANCEL_WAIT_MS = 2_000;
@@ -204,8 +211,9 @@ export function responsesRoutes(
    * background response whose replica stopped renewing its lease reads as `failed`.
    */
   const ownStored = async (id: string, owner: string | undefined) => {
-    // A run of this process is read from the store; from the run itself if the memory store dropped it (its next write brings it back).
-    const stored = (await store.get(id)) ?? runningHere(id, owner);
+    // A run of this process is read from the store; from the run itself if the memory store dropped it (its next write brings it back);
+    // a stored stream of this process that is still running, as it is so far.
+    const stored = (await store.get(id)) ?? runningHere(id, owner) ?? streamingHere(id, owner);
     if (stored === undefined || stored.owner !== owner) return undefined;
     if (stored.lease === undefined || !isRunning(stored.response.status) || runs.get(id, owner) !== undefined) return stored;
     return withLapsedLease(stored, await store.now()); // in the store's time, as the lease was written
@@ -391,10 +399,38 @@ export function responsesRoutes(
 
 
   /** What a stream's end does with its response: adds it to its conversation before its last event (`settle`), then stores it (unless `store: false`). */
-  const finisher = (isStored: boolean, conversation: Conversation, body: ResponsesRequest, owner: string | undefined): Pick<ResponsesStreamSettings, "onFinish" | "settle"> => ({
-    onFinish: isStored ? (response) => void keep(response, conversation, owner) : undefined,
+  const finisher = (isStored: boolean, conversation: Conversation, body: ResponsesRequest, owner: string | undefined, streaming?: Streaming): Pick<ResponsesStreamSettings, "onFinish" | "settle"> => ({
+    onFinish: isStored
+      ? (response) => {
+          const kept = keep(response, conversation, owner);
+          if (streaming) streaming.kept = kept;
+        }
+      : undefined,
     settle: conversation.conversationId === undefined ? undefined : (response) => addToConversation(conversation, body, response),
   });
+
+  /**
+   * A stored stream of this process while it runs (its end not yet stored): read as OpenAI's is,
+   * `in_progress` (GET, input_items; a cancel is OpenAI's 400 for a synchronous response), from the
+   * time its client learns its id (`response.created`) until its end is in the store.
+   */
+  const streams = new Map<string, Streaming>();
+  const streamingHere = (id: string, owner: string | undefined): StoredResponse | undefined => {
+    const streaming = streams.get(id);
+    return streaming === undefined || streaming.owner !== owner ? undefined : streaming.entry();
+  };
+  /** Registers a stored stream until its call is over and its end stored (`call.onSettled`). */
+  const registerStream = (call: CallInfo, frame: ResponseFrame, conversation: Conversation, owner: string | undefined): Streaming => {
+    const streaming: Streaming = { owner, entry: () => entryOf(pendingResponse(frame, "in_progress"), conversation, owner) };
+    streams.set(frame.id, streaming);
+    const settled = call.onSettled;
+    call.onSettled = (ok) => {
+      settled?.(ok);
+      if (streaming.kept === undefined) streams.delete(frame.id);
+      else void streaming.kept.finally(() => streams.delete(frame.id));
+    };
+    return streaming;
+  };
 
   /** The request's conversation: most requests read nothing stored, and their input is kept as sent (made into items only if read). */
   const conversationOf = (body: ResponsesRequest, responseId: string, owner: string | undefined, locks = false): Conversation | Promise<Conversation> => {
@@ -495,10 +531,11 @@ export function responsesRoutes(
             await keep(response, conversation, owner, json);
             return new JsonText(json);
           }
+          const streaming = isStored ? registerStream(call, frame, conversation, owner) : undefined;
           return await pipeline.stream(
             call,
             chat,
-            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: wantsSealedReasoning(body.include), ...finisher(isStored, conversation, body, owner) }),
+            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: wantsSealedReasoning(body.include), ...finisher(isStored, conversation, body, owner, streaming) }),
           );
         } catch (error) {
           throw withResponsesParam(error, (message) => messageSource(body, conversation, message));
