@@ -8,6 +8,7 @@ import { compileValidator } from "../../validation.ts";
 import { withRenamedParam } from "../rename-param.ts";
 import { assertInputRules, itemType } from "../openai-responses/input-rules.ts";
 import { listInputItems } from "../openai-responses/list-input-items.ts";
+import { assertIncludeQuery } from "../openai-responses/request-schema.ts";
 import { assertMetadataKeys } from "../openai-responses/metadata-rules.ts";
 import { normalizeInput } from "../openai-responses/normalize-input.ts";
 import type { ResponsesInputItem } from "../openai-responses/request-schema.ts";
@@ -119,6 +120,7 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
     .get(
       "/v1/conversations/:conversation_id/items",
       async function listConversationItems({ params, query, request }) {
+        assertIncludeQuery(request.url);
         await own(params.conversation_id, request);
         const items = await store.items(params.conversation_id);
         if (!items) throw conversationNotFound(params.conversation_id);
@@ -128,13 +130,14 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
         detail: {
           tags: ["Conversations"],
           summary: "List a conversation's items",
-          description: "Newest first by default (`order=asc` reverses); `limit` 1-100 (default 20) and `after` page through them; `include` is accepted and changes nothing.",
+          description: "Newest first by default (`order=asc` reverses); `limit` 1-100 (default 20) and `after` page through them; `include` takes OpenAI's values (others are a 400) and changes nothing.",
         },
       },
     )
     .post(
       "/v1/conversations/:conversation_id/items",
       async function addConversationItems({ params, body: raw, request }) {
+        assertIncludeQuery(request.url);
         const body = validateAdd.assert(raw);
         await own(params.conversation_id, request);
         const items = toItems(body.items);
@@ -151,6 +154,7 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
     .get(
       "/v1/conversations/:conversation_id/items/:item_id",
       async function getConversationItem({ params, request }) {
+        assertIncludeQuery(request.url);
         await own(params.conversation_id, request);
         const items = await store.items(params.conversation_id);
         if (!items) throw conversationNotFound(params.conversation_id);

@@ -1,3 +1,4 @@
+import { InvalidRequestError } from "../../errors.ts";
 import { Type, type Static } from "@sinclair/typebox";
 import { Nullable, open } from "../../schemas/common.ts";
 import { ReasoningEffort } from "../../schemas/chat.ts";
@@ -127,6 +128,33 @@ export const ResponsesTextFormat = Type.Object(
 );
 export type ResponsesTextFormat = Static<typeof ResponsesTextFormat>;
 
+/** OpenAI's IncludeEnum: what `include` (in a create's body, or a read's query) may name. */
+export const INCLUDE_VALUES = [
+  "file_search_call.results",
+  "web_search_call.results",
+  "web_search_call.action.sources",
+  "message.input_image.image_url",
+  "computer_call_output.output.image_url",
+  "code_interpreter_call.outputs",
+  "reasoning.encrypted_content",
+  "message.output_text.logprobs",
+] as const;
+
+/** A read's `include` query (`include=…` or `include[]=…`, repeated): each value OpenAI's, else its 400. Nothing it names changes what is read here. */
+export function assertIncludeQuery(url: string): void {
+  const query = url.indexOf("?");
+  if (query < 0) return;
+  const params = new URLSearchParams(url.slice(query + 1));
+  for (const value of [...params.getAll("include"), ...params.getAll("include[]")]) {
+    if (!(INCLUDE_VALUES as readonly string[]).includes(value)) {
+      throw new InvalidRequestError(`Invalid 'include': ${JSON.stringify(value)} is not one of ${INCLUDE_VALUES.map((v) => JSON.stringify(v)).join(", ")}.`, { param: "include" });
+    }
+  }
+}
+
+/** OpenAI's values of `reasoning.summary` (and the deprecated `generate_summary`). */
+const SummaryMode = Type.Union([Type.Literal("auto"), Type.Literal("concise"), Type.Literal("detailed")]);
+
 export const ResponsesRequest = Type.Object(
   {
     model: Type.String({ minLength: 1, examples: ["dummy-model:1.0"] }),
@@ -151,7 +179,9 @@ export const ResponsesRequest = Type.Object(
         Type.Object(
           {
             effort: Type.Optional(Nullable(ReasoningEffort)),
-            summary: Type.Optional(Nullable(Type.String())),
+            // OpenAI's enum: the Response echoes it, and must validate.
+            summary: Type.Optional(Nullable(SummaryMode)),
+            generate_summary: Type.Optional(Nullable(SummaryMode)),
             // Which earlier turns' reasoning the model reads again: `current_turn` drops it before the last user message.
             context: Type.Optional(Nullable(Type.Union([Type.Literal("auto"), Type.Literal("current_turn"), Type.Literal("all_turns")]))),
             mode: Type.Optional(Nullable(Type.String())),
@@ -172,7 +202,18 @@ export const ResponsesRequest = Type.Object(
     prompt_cache_retention: Type.Optional(
       Nullable(Type.Union([Type.Literal("in_memory"), Type.Literal("24h")], { description: "reaches an OpenAI-compatible upstream as sent; others ignore it" })),
     ),
-    prompt_cache_options: Type.Optional(Nullable(Type.Object({}, { ...open, description: "reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
+    prompt_cache_options: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            // OpenAI's PromptCacheTTLEnum and PromptCacheModeEnum.
+            ttl: Type.Optional(Nullable(Type.Literal("30m"))),
+            mode: Type.Optional(Nullable(Type.Union([Type.Literal("implicit"), Type.Literal("explicit")]))),
+          },
+          { ...open, description: "reaches an OpenAI-compatible upstream as sent; others ignore it" },
+        ),
+      ),
+    ),
     // OpenAI's document: `maxLength: 64`, and ServiceTierResponses' values.
     safety_identifier: Type.Optional(Nullable(Type.String({ maxLength: 64, description: "reaches an OpenAI-compatible upstream as sent; others ignore it" }))),
     service_tier: Type.Optional(
@@ -197,18 +238,7 @@ export const ResponsesRequest = Type.Object(
       Nullable(
         Type.Array(
           // OpenAI's IncludeEnum: another value is a 400, as OpenAI answers it.
-          Type.Union(
-            [
-              "file_search_call.results",
-              "web_search_call.results",
-              "web_search_call.action.sources",
-              "message.input_image.image_url",
-              "computer_call_output.output.image_url",
-              "code_interpreter_call.outputs",
-              "reasoning.encrypted_content",
-              "message.output_text.logprobs",
-            ].map((value) => Type.Literal(value)),
-          ),
+          Type.Union(INCLUDE_VALUES.map((value) => Type.Literal(value))),
           {
             description:
               "`message.output_text.logprobs` asks the provider for the output text's log probabilities (with `top_logprobs`); `reasoning.encrypted_content` seals the thinking in reasoning items; the other values name outputs of tools this gateway does not run, and change nothing",
@@ -277,6 +307,7 @@ export const ResponsesInputTokensRequest = Type.Object(
     parallel_tool_calls: counted.parallel_tool_calls,
     text: counted.text,
     reasoning: counted.reasoning,
+    truncation: counted.truncation,
     previous_response_id: counted.previous_response_id,
     conversation: counted.conversation,
   },
@@ -310,11 +341,12 @@ export const ResponsesCompactRequest = Type.Object(
     tools: Type.Optional(Nullable(Type.Array(ResponsesTool))),
     parallel_tool_calls: counted.parallel_tool_calls,
     reasoning: counted.reasoning,
-    prompt_cache_key: counted.prompt_cache_key,
+    // The compact body's own limits (CompactResponseMethodPublicBody): a 64-character cache key, ServiceTierEnum's tiers.
+    prompt_cache_key: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
     prompt_cache_retention: counted.prompt_cache_retention,
     prompt_cache_options: counted.prompt_cache_options,
     safety_identifier: counted.safety_identifier,
-    service_tier: counted.service_tier,
+    service_tier: Type.Optional(Nullable(Type.Union(["auto", "default", "fast", "flex", "priority"].map((tier) => Type.Literal(tier))))),
   },
   {
     ...open,

@@ -23,7 +23,7 @@ import { assertMetadataKeys } from "./metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
 import { assertBackgroundRules } from "./background-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";
-import { countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
+import { assertIncludeQuery, countedFields, ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./request-schema.ts";
 import { asCompaction, compactedBefore, fromLastCompaction, compactedResponse, compactionFields, compactionResponse, retainedUserMessages, summaryOf, withCompactionPrompt } from "./compact.ts";
 import { compactionStreamEncoder } from "./compaction-stream.ts";
 import { type AppendResult, type ConversationLock, type ConversationStore, duplicateId, MAX_CONVERSATION_ITEMS } from "../openai-conversations/conversation-store.ts";
@@ -625,6 +625,7 @@ export function responsesRoutes(
     .get(
       "/v1/responses/:response_id",
       async function getResponse({ params, query, request }) {
+        assertIncludeQuery(request.url);
         const owner = keyOf(request)?.name;
         const stored = await ownStored(params.response_id, owner);
         if (!stored) throw notFound(params.response_id);
@@ -725,6 +726,7 @@ export function responsesRoutes(
     .get(
       "/v1/responses/:response_id/input_items",
       async function listResponseInputItems({ params, query, request }) {
+        assertIncludeQuery(request.url);
         const stored = await ownStored(params.response_id, keyOf(request)?.name);
         if (!stored) throw notFound(params.response_id);
         const read = await inputItemsOf(stored, stored.owner, (gone) =>

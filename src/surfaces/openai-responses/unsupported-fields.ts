@@ -6,7 +6,11 @@ import { InvalidRequestError } from "../../errors.ts";
  * field, as an unsupported tool type is.
  * `null` is the same as leaving the field out (OpenAI's document makes both nullable).
  */
-export function assertSupportedFields(request: { prompt?: unknown; moderation?: unknown; context_management?: unknown; reasoning?: { mode?: unknown } | null }): void {
+export function assertSupportedFields(request: { prompt?: unknown; moderation?: unknown; context_management?: unknown; multi_agent?: unknown; reasoning?: { mode?: unknown } | null }): void {
+  // Subagents OpenAI runs for the response: the model here answers alone.
+  if (request.multi_agent != null && (request.multi_agent as { enabled?: unknown }).enabled !== false) {
+    throw new InvalidRequestError("Invalid 'multi_agent': multi-agent responses are run by OpenAI, not by this gateway; run your agents in your client.", { param: "multi_agent" });
+  }
   // OpenAI's `pro` mode spends more compute on the answer: no provider behind this gateway has it.
   const mode = request.reasoning?.mode;
   if (mode != null && mode !== "standard") {
