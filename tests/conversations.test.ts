@@ -123,6 +123,10 @@ describe("client.conversations", () => {
       ["GET", `/v1/conversations/${conversation.id}/items/msg_nope`, undefined, 404, { param: "item_id" }],
       ["DELETE", `/v1/conversations/${conversation.id}/items/msg_nope`, undefined, 404, { param: "item_id" }],
       ["GET", `/v1/conversations/${conversation.id}/items?limit=0`, undefined, 400, { param: "limit" }],
+      // `include` takes OpenAI's IncludeEnum values, on every read that takes it.
+      ["GET", `/v1/conversations/${conversation.id}/items?include[]=bogus`, undefined, 400, { param: "include" }],
+      ["GET", `/v1/conversations/${conversation.id}/items/msg_nope?include=bogus`, undefined, 400, { param: "include" }],
+      ["POST", `/v1/conversations/${conversation.id}/items?include[]=bogus`, { items: [{ role: "user", content: "x" }] }, 400, { param: "include" }],
     ];
     for (const [method, path, body, status, error] of cases) {
       const answer = await fetch(`${gw.url}${path}`, body === undefined ? { method } : { ...jsonPost(body), method });

@@ -386,6 +386,25 @@ describe("through the openai-compatible plugin", () => {
     expect((await client.responses.create({ model: "gpt-4o-mini", input: "Hi", reasoning: { mode: "standard" } } as never)).status).toBe("completed");
   });
 
+  test("OpenAI's value lists hold where its document sets them: reasoning.summary, a read's include query, prompt_cache_options, compact's own limits, input_tokens' truncation, multi_agent", async () => {
+    const paramOf = async (call: Promise<unknown>) => ((await call.catch((e) => e)) as { status?: number; param?: string });
+    expect(await paramOf(client.responses.create({ model: "gpt-4o-mini", input: "Hi", reasoning: { summary: "long" } } as never))).toMatchObject({ status: 400, param: "reasoning.summary" });
+    expect(await paramOf(client.responses.create({ model: "gpt-4o-mini", input: "Hi", prompt_cache_options: { ttl: "forever" } } as never))).toMatchObject({ status: 400, param: "prompt_cache_options.ttl" });
+    expect(await paramOf(client.responses.create({ model: "gpt-4o-mini", input: "Hi", multi_agent: { enabled: true } } as never))).toMatchObject({ status: 400, param: "multi_agent" });
+    const stored = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", reasoning: { summary: "concise" }, multi_agent: { enabled: false } } as never);
+    expectOpenAI("Response", stored);
+    expect(stored.reasoning?.summary).toBe("concise");
+    for (const path of [`/v1/responses/${stored.id}?include[]=bogus`, `/v1/responses/${stored.id}/input_items?include=bogus`]) {
+      const refused = await fetch(`${gw.url}${path}`);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { param: string } }).error.param).toBe("include");
+    }
+    expect((await fetch(`${gw.url}/v1/responses/${stored.id}?include[]=message.output_text.logprobs`)).status).toBe(200);
+    expect(await paramOf(client.responses.compact({ model: "gpt-4o-mini", input: "Hi", prompt_cache_key: "k".repeat(65) } as never))).toMatchObject({ status: 400, param: "prompt_cache_key" });
+    expect(await paramOf(client.responses.compact({ model: "gpt-4o-mini", input: "Hi", service_tier: "scale" } as never))).toMatchObject({ status: 400, param: "service_tier" });
+    expect(await paramOf(client.responses.inputTokens.count({ model: "gpt-4o-mini", input: "Hi", truncation: "bogus" } as never))).toMatchObject({ status: 400, param: "truncation" });
+  });
+
   test("instructions with an empty user message (what pydantic-ai sends when there is no other input) is answered", async () => {
     const response = await client.responses.create({ model: "gpt-4o-mini", instructions: "Say hello.", input: [{ role: "user", content: "" }] });
     expectOpenAI("Response", response);
