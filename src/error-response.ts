@@ -84,9 +84,10 @@ export function mapError(
       error: {
         message: redact(String(known.message || "Request failed.")),
         // OpenAI pairs this code with a type of the same name, whoever refused (an upstream's 429 is a rate limit error otherwise).
-        type: isQuota ? "insufficient_quota" : known.type,
-        param: typeof known.param === "string" ? known.param : null,
-        code: typeof known.code === "string" ? known.code : null,
+        // Type, param and code are redacted as the message is: an upstream writes them too.
+        type: isQuota ? "insufficient_quota" : redact(String(known.type)),
+        param: typeof known.param === "string" ? redact(known.param) : null,
+        code: typeof known.code === "string" ? redact(known.code) : null,
       },
     },
     headers,

@@ -185,4 +185,21 @@ describe("answers that are not what they should be", () => {
     fake.handle(() => jsonResponse({ error: { message: `Key ${KEY} may not set top_k`, type: "invalid_request_error", param: "top_k", code: null } }, 400));
     expect((await chat({ top_k: 3 })).body).toEqual({ error: { message: "Key *** may not set top_k", type: "invalid_request_error", param: "top_k", code: null } });
   });
+
+  test("the key an upstream puts in its error's code, type or param is masked too, in the answer, the metrics and the log; an odd code is no metric label", async () => {
+    for (const status of [400, 429, 500]) {
+      fake.handle(() => jsonResponse({ error: { message: "Refused.", type: `t-${KEY}`, param: KEY, code: KEY } }, status));
+      for (const stream of [false, true]) {
+        const answer = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", input: "Hi", stream }));
+        const text = await answer.text();
+        expect(text).not.toContain(KEY);
+      }
+      expect(JSON.stringify((await chat({})).body)).not.toContain(KEY);
+    }
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).not.toContain(KEY);
+    expect(metrics).toContain('ollaix_upstream_errors_total{provider="up",code="other"}');
+    expect(metrics).not.toContain('code="***"');
+    expect(gw.logs.join("\n")).not.toContain(KEY);
+  });
 });

@@ -18,3 +18,13 @@ const GATEWAY_ENDINGS = new Set(["client_gone", "response_cancelled", "server_sh
 
 /** A 429 from the gateway's own limits (no provider was called). */
 export const isLocalRateLimit = (o: RequestOutcome): boolean => o.status === 429 && o.provider === undefined;
+
+/** What an error code looks like (OpenAI's, Anthropic's, the gateway's own: lower snake case). */
+const ERROR_LABEL = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * An error code as a metric label or span attribute: as it is when it looks like one, else `other`.
+ * An upstream writes its own codes: a label must not carry whatever it sends (a key it echoes, or a
+ * new value each time, a new series each time).
+ */
+export const errorLabel = (code: string): string => (ERROR_LABEL.test(code) ? code : "other");

@@ -3,7 +3,7 @@ import type { Registry as RegistryType } from "prom-client";
 import Registry from "prom-client/lib/registry.js";
 import type { RequestOutcome } from "../pipeline/outcome.ts";
 import { CounterFamily, HistogramFamily, SampledGauge, type CounterSeries, type HistogramSeries } from "./families.ts";
-import { isLocalRateLimit, isUpstreamFailure } from "./classify.ts";
+import { errorLabel, isLocalRateLimit, isUpstreamFailure } from "./classify.ts";
 import { operationOf, type GenAiOperation } from "./operation.ts";
 
 /**
@@ -104,7 +104,7 @@ export class GatewayMetrics {
       if (operation !== "embeddings") s.genAiOutput.observe(usage.output);
     }
     if (o.error !== undefined) {
-      if (isUpstreamFailure(o)) this.#upstreamErrors.series({ provider, code: o.error }).inc(1);
+      if (isUpstreamFailure(o)) this.#upstreamErrors.series({ provider, code: errorLabel(o.error) }).inc(1);
       else if (isLocalRateLimit(o)) {
         this.#rateLimited.series({ key, limit: o.limit ?? (o.error === "insufficient_quota" ? "tokens_per_day" : "") }).inc(1);
       }
@@ -146,7 +146,7 @@ export class GatewayMetrics {
   }
 
   #genAiDurationOf(o: RequestOutcome, operation: GenAiOperation, provider: string): HistogramSeries {
-    const errorType = o.error ?? "";
+    const errorType = o.error === undefined ? "" : errorLabel(o.error);
     const id = `${operation}\u0000${o.model}\u0000${provider}\u0000${errorType}`;
     let h = this.#genAiDurationSeries.get(id);
     if (h === undefined) {

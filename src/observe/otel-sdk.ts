@@ -1,3 +1,4 @@
+import { errorLabel } from "./classify.ts";
 import { shownModel } from "../pipeline/outcome.ts";
 import { createTraceState, diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from "@opentelemetry/api";
 import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
@@ -62,7 +63,7 @@ export function spanAttributes(o: RequestOutcome): Attributes {
   if (o.finishReason) a["gen_ai.response.finish_reasons"] = [o.finishReason];
   if (o.ttftMs !== undefined) a["ollaix.time_to_first_token_ms"] = o.ttftMs;
   if (o.attempts) a["ollaix.attempts"] = o.attempts;
-  if (o.error) a[ATTR_ERROR_TYPE] = o.error;
+  if (o.error) a[ATTR_ERROR_TYPE] = errorLabel(o.error);
   return a;
 }
 
@@ -116,7 +117,7 @@ export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVer
       } finally {
         ids.next = undefined;
       }
-      if (o.error) span.setStatus({ code: SpanStatusCode.ERROR, message: o.error });
+      if (o.error) span.setStatus({ code: SpanStatusCode.ERROR, message: errorLabel(o.error) });
       span.end(origin + o.startedAt + o.durationMs);
     },
     async shutdown() {
