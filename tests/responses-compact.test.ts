@@ -221,6 +221,29 @@ describe("what a compaction refuses", () => {
     expect((await json(missing)).error).toMatchObject({ param: "input[0].encrypted_content", message: "Missing required parameter: 'input[0].encrypted_content'." });
   });
 
+  test("a compaction item of this gateway's form whose kept messages are not a user message's content (forged) is the same 400, on every route that reads it, and in a conversation", async () => {
+    const forged = (users: unknown) =>
+      `ollaix.compaction.v1.${Buffer.from(JSON.stringify({ text: SUMMARY, users }), "utf8").toString("base64url")}`;
+    const bad: unknown[] = [[null], [123], [{}], [[{ type: "input_text" }]], [[{ type: "input_file", file_data: { nested: true } }]], [[{ type: "input_image" }]]];
+    const asked = chatBodies().length;
+    for (const users of bad) {
+      const input = [{ type: "compaction", encrypted_content: forged(users) }, { role: "user", content: "Go on." }];
+      for (const path of ["/v1/responses", "/v1/responses/compact", "/v1/responses/input_tokens"]) {
+        for (const stream of path === "/v1/responses" ? [false, true] : [false]) {
+          const res = await fetch(`${gw.url}${path}`, jsonPost({ model: "gpt-4o-mini", input, stream }));
+          expect([JSON.stringify(users), path, res.status]).toEqual([JSON.stringify(users), path, 400]);
+          expect((await json(res)).error).toMatchObject({ param: "input[0].encrypted_content" });
+        }
+      }
+      const conversation = await fetch(`${gw.url}/v1/conversations`, jsonPost({ items: [{ type: "compaction", encrypted_content: forged(users) }] }));
+      expect(conversation.status).toBe(400);
+    }
+    expect(chatBodies()).toHaveLength(asked);
+    // Its own form, with text and parts, still reads.
+    const good = [{ type: "compaction", encrypted_content: forged(["Plan a trip.", [{ type: "input_text", text: "In May." }]]) }, { role: "user", content: "Go on." }];
+    expect((await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", input: good }))).status).toBe(200);
+  });
+
   test("nothing to compact, no model, an unknown previous response, an unknown model: OpenAI's envelope, the right status and param", async () => {
     const asked = chatBodies().length;
     const cases: [unknown, number, Record<string, unknown>][] = [

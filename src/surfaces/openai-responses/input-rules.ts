@@ -1,7 +1,7 @@
 import { InvalidRequestError } from "../../errors.ts";
 import { assertHttpUrl } from "../../chat-rules.ts";
 import { fileFromData } from "../../file-parts.ts";
-import { openSummary } from "./compaction.ts";
+import { keptUsers, openSummary } from "./compaction.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
 
 function fail(message: string, param: string): never {
@@ -80,7 +80,7 @@ function checkItem(item: ResponsesInputItem, i: number, isLast: boolean): void {
     case "compaction":
       // Only this gateway's own summaries can be read (compaction.ts): OpenAI's are encrypted for OpenAI.
       if (typeof item.encrypted_content !== "string") missing(`${itemAt(i)}.encrypted_content`);
-      if (openSummary(item.encrypted_content!) === undefined) {
+      if (openSummary(item.encrypted_content!) === undefined || !keptUsersAreMessages(keptUsers(item.encrypted_content!))) {
         fail(
           `Invalid '${itemAt(i)}.encrypted_content': this compaction item was not made by this gateway, which reads only the compaction items its own POST /v1/responses/compact or compaction_trigger made.`,
           `${itemAt(i)}.encrypted_content`,
@@ -99,6 +99,28 @@ function checkItem(item: ResponsesInputItem, i: number, isLast: boolean): void {
         `${itemAt(i)}.type`,
       );
   }
+}
+
+/**
+ * The user messages a compaction item holds (compaction.ts) are a user message's content each, as
+ * this gateway wrote them: text, or parts a user message may hold (checked as one's are). Content
+ * is the client's to send back, and so to change: what is not such content is not this gateway's.
+ */
+function keptUsersAreMessages(users: readonly unknown[]): boolean {
+  for (const user of users) {
+    if (typeof user === "string") continue;
+    if (!Array.isArray(user)) return false;
+    for (let j = 0; j < user.length; j++) {
+      const part = user[j] as ResponsesContentPart | null;
+      if (typeof part !== "object" || part === null || Array.isArray(part)) return false;
+      try {
+        checkPart(part, 0, j, "user");
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 /**
