@@ -184,6 +184,38 @@ describe("the openai SDK's ResponsesWS", () => {
   });
 });
 
+describe("a connection's queue", () => {
+  test("messages queued behind a slow response never run once the connection closes; beyond 64 waiting or answered, a message is refused at once", async () => {
+    const calls: AbortSignal[] = [];
+    const own = await startTestGateway({}, [dummy, slowPlugin(calls)]);
+    try {
+      const { socket, events } = await rawSocket(own.url);
+      socket.send(JSON.stringify({ type: "response.create", model: "slow-model", input: "write on" }));
+      await until(() => calls.length === 1);
+      for (let i = 0; i < 10; i++) socket.send(JSON.stringify({ type: "response.create", model: "slow-model", input: `queued ${i}` }));
+      socket.close();
+      await until(() => calls[0]!.aborted);
+      await Bun.sleep(300);
+      expect(calls).toHaveLength(1); // the queued ten never reached the provider
+      expect(events.some((e) => e.type === "error")).toBe(false);
+
+      const second = await rawSocket(own.url);
+      try {
+        for (let i = 0; i < 70; i++) second.socket.send(JSON.stringify({ type: "response.create", model: "slow-model", input: `n ${i}`, stream_id: `lane-${i % 3}` }));
+        await until(() => second.events.filter((e) => e.type === "error").length === 6);
+        const refused = second.events.filter((e) => e.type === "error");
+        for (const event of refused) expectOpenAI("ResponseWsError", event);
+        expect(refused[0]).toMatchObject({ status: 429, error: { code: "websocket_queue_full" } });
+        expect(refused.every((e) => typeof e.stream_id === "string")).toBe(true);
+      } finally {
+        second.socket.close();
+      }
+    } finally {
+      await own.close();
+    }
+  }, 20_000);
+});
+
 describe("a key's limit over the WebSocket mode", () => {
   test("a refused create's error carries the headers its HTTP answer would have (Retry-After, x-ratelimit-*), as OpenAI's ErrorPayload.headers", async () => {
     const { writeConfigFile } = await import("../plugins/openai-compatible/__fixtures__/test-env.ts");

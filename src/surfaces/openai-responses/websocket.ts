@@ -69,8 +69,16 @@ interface Connection {
   pending: Map<string, { lane: string; steers: Steer[]; required: unknown[] }>;
   /** The lanes waiting for a full send buffer to drain (or the socket to close). */
   waiting: (() => void)[];
+  /** Messages of its lanes waiting or being answered (MAX_QUEUED at most). */
+  queued: number;
   close(code: number, reason: string): void;
 }
+
+/**
+ * Messages a connection may have waiting or being answered, on all its lanes: beyond, a message is
+ * refused at once (each holds its whole body until its turn, and each is a model call).
+ */
+const MAX_QUEUED = 64;
 
 /** Handshake headers that are the connection's, not a request's. */
 const NOT_FORWARDED = new Set(["host", "connection", "upgrade", "content-length", "content-type", "transfer-encoding", "origin"]);
@@ -96,7 +104,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       return { error: { message: `The origin '${origin}' may not use this gateway.`, type: "invalid_request_error", param: null, code: "origin_not_allowed" } };
     },
     open(ws) {
-      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Map(), steers: new Map(), pending: new Map(), waiting: [], close: (code, reason) => ws.close(code, reason) });
+      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Map(), steers: new Map(), pending: new Map(), waiting: [], queued: 0, close: (code, reason) => ws.close(code, reason) });
     },
     close(ws) {
       const connection = connections.get(ws.id);
@@ -115,11 +123,18 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       // A steer names a response in flight: it waits for no lane.
       if (event?.type === "response.steer") return steer(ws as unknown as Socket, connection, event);
       const lane = typeof event?.stream_id === "string" ? event.stream_id : "";
-      // One lane's messages one after another, in the order they came.
+      if (connection.queued >= MAX_QUEUED) {
+        const error = { type: "invalid_request_error", message: `This WebSocket connection has ${MAX_QUEUED} messages waiting or being answered: send more once they are answered.`, param: null, code: "websocket_queue_full" };
+        ws.send(JSON.stringify(lane === "" ? { type: "error", status: 429, error } : { type: "error", status: 429, error, stream_id: lane }));
+        return;
+      }
+      connection.queued++;
+      // One lane's messages one after another, in the order they came; none once the connection closed.
       const previous = connection.lanes.get(lane) ?? Promise.resolve();
-      const next = previous.then(() => respond(ws as unknown as Socket, connection, event, lane));
+      const next = previous.then(() => (connections.has(connection.id) ? respond(ws as unknown as Socket, connection, event, lane) : undefined));
       connection.lanes.set(lane, next);
       void next.finally(() => {
+        connection.queued--;
         if (connection.lanes.get(lane) === next) connection.lanes.delete(lane);
       });
     },
@@ -184,6 +199,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       delete params.previous_response_id;
     }
     if (warm) return warmUp(send, connection, lane, params);
+    if (!connections.has(connection.id)) return; // closed meanwhile (a steered response's successor): its responses go with it
     const controller = new AbortController();
     connection.inFlight.add(controller);
     let id: string | undefined;
