@@ -192,6 +192,25 @@ describe("MemoryConversationStore's bounds, against a client that fills it", () 
   });
 });
 
+describe("MemoryConversationStore: reading without copying", () => {
+  test("view is the items as held (no copy of 10,000 items for a page), items the caller's own copy", async () => {
+    const store = new MemoryConversationStore({ ttlSeconds: 600, maxBytes: 64 * 1024 * 1024 });
+    try {
+      await store.create(record("conv_v"), Array.from({ length: 10_000 }, (_, i) => message(`m${i}`, "x")));
+      const view = await store.view("conv_v");
+      expect(view).toHaveLength(10_000);
+      expect(await store.view("conv_v")).toBe(view!); // the same array: nothing was copied
+      const copy = (await store.items("conv_v"))!;
+      expect(copy).not.toBe(view);
+      copy[0]!.id = "changed";
+      expect(view![0]!.id).toBe("m0");
+      expect(await store.view("conv_none")).toBeUndefined();
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe("RedisConversationStore: a lock is a lease its holder renews", () => {
   test("held past its lease while its holder lives, freed within a lease once the holder is gone (a replica that died mid-turn), and never held past its time", async () => {
     const holder = new RedisConversationStore(redis.url, 600, undefined, 150);

@@ -33,8 +33,13 @@ export interface ConversationStore {
   update(id: string, metadata: Record<string, string>): Promise<ConversationRecord | undefined>;
   /** True when there was something to delete. */
   delete(id: string): Promise<boolean>;
-  /** Every item, oldest first; undefined when the conversation is gone. */
+  /** Every item, oldest first (the caller's own copy); undefined when the conversation is gone. */
   items(id: string): Promise<InputItemResource[] | undefined>;
+  /**
+   * Every item as held, not to be changed: for an answer that only shows some of them (a page, one
+   * item), where a copy of 10,000 items would cost the thread tens of milliseconds.
+   */
+  view(id: string): Promise<readonly InputItemResource[] | undefined>;
   /** Adds items at the end, all or none. */
   append(id: string, items: readonly InputItemResource[]): Promise<AppendResult>;
   /** True when the item was there. */
@@ -130,6 +135,10 @@ export class MemoryConversationStore implements ConversationStore {
   async items(id: string): Promise<InputItemResource[] | undefined> {
     const held = this.#live(id);
     return held && structuredClone(held.items);
+  }
+
+  async view(id: string): Promise<readonly InputItemResource[] | undefined> {
+    return this.#live(id)?.items;
   }
 
   async append(id: string, items: readonly InputItemResource[]): Promise<AppendResult> {

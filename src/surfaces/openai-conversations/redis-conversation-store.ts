@@ -130,6 +130,11 @@ export class RedisConversationStore implements ConversationStore {
     return (texts as string[]).map((text) => JSON.parse(text) as InputItemResource);
   }
 
+  /** Read from Redis each time: already the caller's own. */
+  view(id: string): Promise<readonly InputItemResource[] | undefined> {
+    return this.items(id);
+  }
+
   async append(id: string, items: readonly InputItemResource[]): Promise<AppendResult> {
     // An id given twice in the add itself (the script checks those the conversation holds).
     const twice = duplicateId(items);

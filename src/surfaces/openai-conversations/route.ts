@@ -122,7 +122,7 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
       async function listConversationItems({ params, query, request }) {
         assertIncludeQuery(request.url);
         await own(params.conversation_id, request);
-        const items = await store.items(params.conversation_id);
+        const items = await store.view(params.conversation_id);
         if (!items) throw conversationNotFound(params.conversation_id);
         return listInputItems(items, query);
       },
@@ -156,7 +156,7 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
       async function getConversationItem({ params, request }) {
         assertIncludeQuery(request.url);
         await own(params.conversation_id, request);
-        const items = await store.items(params.conversation_id);
+        const items = await store.view(params.conversation_id);
         if (!items) throw conversationNotFound(params.conversation_id);
         const item = items.find((candidate) => candidate.id === params.item_id);
         if (!item) throw new NotFoundError(`Item with id '${params.item_id}' not found.`, { param: "item_id" });
