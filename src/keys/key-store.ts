@@ -66,6 +66,13 @@ export class KeyStore {
         limits: Object.keys(limits).length > 0 ? limits : undefined,
       });
     });
+    // OLLAIX_API_KEYS' keys are named api-key-1, api-key-2…: a configured key of one of those names would share their stored responses and counters.
+    (keys ?? []).forEach((key, i) => {
+      const at = /^api-key-(\d+)$/.exec(key.name);
+      if (at && Number(at[1]) >= 1 && Number(at[1]) <= apiKeys.length) {
+        problems.push(`keys[${i}].name: ${JSON.stringify(key.name)} is the name of OLLAIX_API_KEYS' key ${at[1]}; choose another name`);
+      }
+    });
     if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(file)}: ${problems.join("; ")}`);
     apiKeys.forEach((key, i) => store.#add(sha256(key), { name: `api-key-${i + 1}` }));
     return store;

@@ -55,6 +55,14 @@ describe("every mistake stops start-up naming the path", () => {
     expect(message).toMatch(expected);
   });
 
+  test("a key named as one of OLLAIX_API_KEYS' keys (api-key-N) would share its stored responses and counters: refused", async () => {
+    const content = "keys:\n  - { name: api-key-2, key_sha256: " + "a".repeat(64) + " }\n  - { name: api-key-3, key_sha256: " + "b".repeat(64) + " }\n";
+    const message = await startupError(content, undefined, { OLLAIX_API_KEYS: "sk-plain-one-000001,sk-plain-two-000002" });
+    expect(message).toMatch(/keys\[0\]\.name: "api-key-2" is the name of OLLAIX_API_KEYS' key 2/);
+    expect(message).not.toContain("keys[1]"); // there is no third plain key
+    expect(message).not.toContain("sk-plain");
+  });
+
   test("a JSON syntax error names its line too", async () => {
     expect(await startupError('{\n  "keys": [\n    { "name": "a", }\n  ]\n}\n', "ollaix.json")).toMatch(/cannot parse at line 3/);
   });
