@@ -31,6 +31,9 @@ export function nextDiscoveryDelay(everyMs: number, failures: number): number {
   return Math.max(everyMs, Math.min(everyMs * 2 ** Math.min(failures, 20), MAX_DISCOVERY_BACKOFF_MS));
 }
 
+/** Control characters, which no listed model id holds. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /**
  * Provider instances and their models, in a fixed order (the order they were added). Listing and
  * resolution follow the contract's "Models" section: a bare id belongs to the first instance that
@@ -202,7 +205,8 @@ export class ModelRegistry {
     const listing: Model[] = [];
     for (const provider of this.#providers) {
       for (const info of this.#lists.get(provider) ?? []) {
-        if (typeof info?.id !== "string" || info.id === "") continue;
+        // An id with control characters is no model name (and no header value, no log field as it is).
+        if (typeof info?.id !== "string" || info.id === "" || CONTROL.test(info.id)) continue;
         // An upstream that lists this instance's own prefixed ids is this gateway (or one that
         // lists it): taking them would add a `<name>/` level on every refresh.
         if (info.id.startsWith(`${provider.name}/`)) continue;

@@ -101,6 +101,15 @@ export const answerHeadersOf = (error: unknown): Record<string, string> | undefi
   typeof error === "object" && error !== null ? answerHeaders.get(error) : undefined;
 
 
+/** Printable ASCII (what a header value may hold as it is). */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+/**
+ * `<instance>/<upstream id>` as a header value: as it is (the usual id), else percent-encoded, as an
+ * upstream's id may hold anything (a control character in a header is a 500 of the server's own).
+ */
+const targetHeader = (target: string): string => (PRINTABLE.test(target) ? target : encodeURIComponent(target));
+
 /**
  * The surface-independent half of every model call: admission (keys, limits), model resolution,
  * the provider call under its request scope (time-outs, client abort), the first-chunk rule
@@ -312,7 +321,7 @@ export class Pipeline {
 
   /** The answer's headers before the provider answered (`onProvider`): the admission's, and the target tried. */
   #headersSoFar(t: Tracking): Record<string, string> {
-    return { ...t.headers, "x-ollaix-target": t.target!, "x-ollaix-attempts": String(t.attempts ?? 1) };
+    return { ...t.headers, "x-ollaix-target": targetHeader(t.target!), "x-ollaix-attempts": String(t.attempts ?? 1) };
   }
 
   /**
@@ -357,7 +366,7 @@ export class Pipeline {
           return attempt(deployment);
         });
       }
-      t.headers["x-ollaix-target"] = t.target!;
+      t.headers["x-ollaix-target"] = targetHeader(t.target!);
       t.headers["x-ollaix-attempts"] = t.attempts === 1 ? "1" : String(t.attempts);
       return value;
     } catch (error) {
@@ -394,7 +403,7 @@ export class Pipeline {
   #failed(t: Tracking, error: unknown): unknown {
     if (typeof error === "object" && error !== null) {
       // The error's answer names the deployment that failed last and the tries it took, as an answer does.
-      const tried = t.target === undefined ? undefined : { "x-ollaix-target": t.target, "x-ollaix-attempts": String(t.attempts ?? 1) };
+      const tried = t.target === undefined ? undefined : { "x-ollaix-target": targetHeader(t.target), "x-ollaix-attempts": String(t.attempts ?? 1) };
       const headers = tried && t.admissionHeaders ? { ...t.admissionHeaders, ...tried } : (tried ?? t.admissionHeaders);
       if (headers) answerHeaders.set(error, headers);
     }
