@@ -11,10 +11,10 @@ const odd = definePlugin({
   name: "odd",
   models: async () => [{ id: "evil\nmodel" }, { id: "tab\there" }, { id: "modèle-é" }],
   async chat() {
-    return { choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "Bonjour." } }] };
+    return { choices: [{ index: 0, finish_reason: "stop" as const, message: { role: "assistant" as const, content: "Bonjour." } }] };
   },
   async *chatStream() {
-    yield { choices: [{ index: 0, delta: { content: "Bonjour." }, finish_reason: "stop" }] };
+    yield { choices: [{ index: 0, delta: { content: "Bonjour." }, finish_reason: "stop" as const }] };
   },
 });
 
