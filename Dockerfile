@@ -23,8 +23,11 @@ COPY --from=build /src/dist/ollaix /app/ollaix
 # The binary stays root-owned (read-only to the app); it runs as distroless's "nonroot" user,
 # given by number so runAsNonRoot checks can verify it.
 USER 65532:65532
+# Bun's fetch sends 256 requests at once unless told more, read at start: every stream and background
+# response holds one upstream request.
 ENV HOST=0.0.0.0 \
-    PORT=8000
+    PORT=8000 \
+    BUN_CONFIG_MAX_HTTP_REQUESTS=4096
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["/app/ollaix", "--healthcheck"]
 ENTRYPOINT ["/app/ollaix"]

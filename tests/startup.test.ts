@@ -86,6 +86,18 @@ describe("bun src/main.ts start-up", () => {
     expect(await proc.exited).toBe(0);
   });
 
+  test("the listening line says how many upstream requests Bun's fetch sends at once: 256 by default, BUN_CONFIG_MAX_HTTP_REQUESTS when set (bun start sets 4096)", async () => {
+    const plain = await startListening({ PORT: String(freePort()) });
+    expect((plain.log as unknown as { upstream_requests_at_once: number }).upstream_requests_at_once).toBe(256);
+    plain.proc.kill("SIGTERM");
+    const raised = await startListening({ PORT: String(freePort()), BUN_CONFIG_MAX_HTTP_REQUESTS: "4096" });
+    expect((raised.log as unknown as { upstream_requests_at_once: number }).upstream_requests_at_once).toBe(4096);
+    raised.proc.kill("SIGTERM");
+    await Promise.all([plain.proc.exited, raised.proc.exited]);
+    const scripts = (await Bun.file(new URL("../package.json", import.meta.url)).json()).scripts as Record<string, string>;
+    expect(scripts.start).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=${BUN_CONFIG_MAX_HTTP_REQUESTS:-4096}");
+  });
+
   test("a .env file in the working folder is read", async () => {
     const port = freePort();
     const cwd = tempDir("startup");

@@ -11,6 +11,9 @@ export async function serve(env: EnvSource): Promise<void> {
     docs: `${url}/docs`,
     ...(isConsoleServed(gateway.config) ? { console: `${url}/console` } : {}),
     models: gateway.registry.list().length,
+    // Bun's fetch sends at most this many requests at once, read at process start (256 unless set):
+    // streams and background responses beyond it wait for one to end.
+    upstream_requests_at_once: Number(env.BUN_CONFIG_MAX_HTTP_REQUESTS) || 256,
   });
 
   let stopping = false;
