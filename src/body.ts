@@ -139,12 +139,22 @@ export function jsonBodyParsers(limit: number, rule: ContentTypeRule = "json"): 
  * a request without one reads nothing; one sent anyway is read as any other, capped, then ignored.
  */
 export function noBodyParsers(limit: number): [(context: { request: Request }) => Promise<unknown>] {
-  return [
-    function readJson({ request }) {
-      const length = request.headers.get("content-length");
-      // HTTP/1.1: a request has a body only with a Content-Length (not 0) or a Transfer-Encoding.
-      const sent = length !== null ? length !== "0" : request.headers.has("transfer-encoding");
-      return sent ? readJsonBody(request, limit) : Promise.resolve({});
-    },
-  ];
+  return [readIfSent(limit)];
+}
+
+/** The `parse` hooks of a POST whose JSON body is optional (OpenAI's create conversation): none reads as `{}`. */
+export function optionalJsonBodyParsers(limit: number): [(context: { request: Request }) => Promise<unknown>, "application/json"] {
+  return [readIfSent(limit), "application/json"];
+}
+
+function readIfSent(limit: number): (context: { request: Request }) => Promise<unknown> {
+  return function readJson({ request }) {
+    return hasBody(request) ? readJsonBody(request, limit) : Promise.resolve({});
+  };
+}
+
+/** HTTP/1.1: a request has a body only with a Content-Length (not 0) or a Transfer-Encoding. */
+export function hasBody(request: Request): boolean {
+  const length = request.headers.get("content-length");
+  return length !== null ? length !== "0" : request.headers.has("transfer-encoding");
 }

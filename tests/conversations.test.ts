@@ -109,6 +109,18 @@ describe("client.conversations", () => {
     expect(await client.conversations.retrieve(conversation.id).catch((e) => e)).toMatchObject({ status: 404, param: "conversation_id" });
   });
 
+  test("a create with no body at all is an empty conversation, as OpenAI's document has the body optional; a body that is not JSON is still a 400", async () => {
+    for (const init of [{ method: "POST" }, { method: "POST", headers: { "content-type": "application/json", "content-length": "0" } }] as RequestInit[]) {
+      const answer = await fetch(`${gw.url}/v1/conversations`, init);
+      expect(answer.status).toBe(200);
+      const conversation = await json(answer);
+      expectOpenAI("ConversationResource", conversation);
+      expect((await client.conversations.items.list(conversation.id)).data).toEqual([]);
+    }
+    const garbage = await fetch(`${gw.url}/v1/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    expect(garbage.status).toBe(400);
+  });
+
   test("refusals: OpenAI's envelope, the right status and param", async () => {
     const conversation = await client.conversations.create({});
     const cases: [string, string, unknown, number, Record<string, unknown>][] = [

@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import { type ContentTypeRule, readJsonBody } from "../body.ts";
+import { type ContentTypeRule, hasBody, readJsonBody } from "../body.ts";
 import type { KeyStore } from "../keys/key-store.ts";
 import { guardRequest } from "../guards.ts";
 import { requestIdOf } from "../request-meta.ts";
@@ -72,7 +72,7 @@ export function fastRoutes(
     return response;
   };
 
-  const serve = (handler: Handler, rule: ContentTypeRule, anthropic: boolean) =>
+  const serve = (handler: Handler, rule: ContentTypeRule, anthropic: boolean, optional = false) =>
     async function fastRoute(request: Request): Promise<Response> {
       const requestId = requestIdOf(request);
       // Anthropic's SDKs read the id from `request-id`, also on a refusal before the route's own code.
@@ -80,7 +80,7 @@ export function fastRoutes(
       let body: unknown;
       try {
         guardRequest(request, deps.keys);
-        body = await readJsonBody(request, limit, rule);
+        body = optional && !hasBody(request) ? {} : await readJsonBody(request, limit, rule);
         const result = await handler({ body, request, set });
         if (result instanceof Response) return withHeaders(request, result, set.headers);
         const text = result instanceof JsonText ? result.text : JSON.stringify(result);
@@ -97,7 +97,7 @@ export function fastRoutes(
     if (answersWithoutBody(route.handler)) continue; // Elysia answers it before any body is read
     if (route.path.includes(":") || route.path.includes("*")) continue; // Bun's routes take literal paths here
     // Ollama's API reads a body as JSON whatever its content type, as Ollama does (body.ts).
-    out[route.path] = { POST: serve(route.handler as Handler, route.path.startsWith("/api/") ? "any" : "json", route.path.startsWith("/v1/messages")) };
+    out[route.path] = { POST: serve(route.handler as Handler, route.path.startsWith("/api/") ? "any" : "json", route.path.startsWith("/v1/messages"), takesNoBody(route.handler)) };
   }
   return out;
 }
@@ -113,5 +113,15 @@ export function readsNoBody<F extends (...args: never[]) => unknown>(handler: F)
   (handler as unknown as Record<symbol, boolean>)[NO_BODY] = true;
   return handler;
 }
+
+const OPTIONAL_BODY = Symbol.for("ollaix.optionalBody");
+
+/** Marks a handler whose JSON body is optional (OpenAI's create conversation): a request without one reads as `{}`. */
+export function optionalBody<F extends (...args: never[]) => unknown>(handler: F): F {
+  (handler as unknown as Record<symbol, boolean>)[OPTIONAL_BODY] = true;
+  return handler;
+}
+
+const takesNoBody = (handler: unknown): boolean => typeof handler === "function" && (handler as unknown as Record<symbol, unknown>)[OPTIONAL_BODY] === true;
 
 export const answersWithoutBody = (handler: unknown): boolean => typeof handler === "function" && (handler as unknown as Record<symbol, unknown>)[NO_BODY] === true;

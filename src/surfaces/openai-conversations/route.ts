@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
-import { jsonBodyParsers } from "../../body.ts";
+import { jsonBodyParsers, optionalJsonBodyParsers } from "../../body.ts";
+import { optionalBody } from "../../http/fast-routes.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
 import { keyOf } from "../../keys/request-key.ts";
@@ -75,7 +76,7 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
     .onStop(() => store.close())
     .post(
       "/v1/conversations",
-      async function createConversation({ body: raw, request }) {
+      optionalBody(async function createConversation({ body: raw, request }: { body: unknown; request: Request }) {
         const body = validateCreate.assert(raw);
         assertMetadataKeys(body.metadata);
         const items = toItems(body.items);
@@ -86,8 +87,9 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
         if (owner !== undefined) record.owner = owner;
         await store.create(record, items);
         return asObject(record);
-      },
-      { parse, detail: { tags: ["Conversations"], summary: "Create a conversation", description: "With up to 20 `items` and `metadata`." } },
+      }),
+      // OpenAI's document makes the body optional: none is an empty conversation.
+      { parse: optionalJsonBodyParsers(config.maxBodyBytes), detail: { tags: ["Conversations"], summary: "Create a conversation", description: "With up to 20 `items` and `metadata`; no body is an empty conversation." } },
     )
     .get(
       "/v1/conversations/:conversation_id",
