@@ -216,8 +216,11 @@ export class BackgroundRuns {
     }
     this.#finished.push(run.id);
     if (this.#finished.length > MAX_FINISHED) this.#runs.delete(this.#finished.shift()!);
-    setTimeout(() => this.forget(run.id), REPLAY_MS).unref();
+    // The timer holds the id alone: a run dropped past MAX_FINISHED (its events, its entry) goes at once, not after REPLAY_MS.
+    setTimeout(this.#forgetId, REPLAY_MS, run.id).unref();
   }
+
+  readonly #forgetId = (id: string): void => this.forget(id);
 
   /** Drops a run (deleted, or never started). */
   forget(id: string): void {
