@@ -26,6 +26,23 @@ describe("BatchStore (the memory store's worker side)", () => {
     expect(store.getJson("resp_nope")).toBeUndefined();
   });
 
+  test("expire: what the TTL ended goes without a new batch (an idle gateway gives its memory back), and the server thread's buffers come back", () => {
+    let now = 1_000_000;
+    const store = new BatchStore({ ttlSeconds: 10, maxBytes: 1 << 20, now: () => now });
+    const [full, ids, ends] = batch([["resp_a", "x".repeat(1000)]], 1000); // a full batch: kept as it came
+    store.add(full, ids, ends);
+    store.add(...batch([["resp_b", "y"]], 64)); // a part-full one: copied into the worker's own tail
+    const held = store.heldBytes;
+    expect(held).toBeGreaterThan(1000);
+    expect(store.expire()).toEqual([]); // nothing expired yet
+    now += 10_001;
+    const freed = store.expire();
+    expect(freed).toEqual([full]);
+    expect(store.heldBytes).toBe(0);
+    expect(store.batchCount).toBe(0);
+    expect(store.getJson("resp_a")).toBeUndefined();
+  });
+
   test("retentionMs: undefined while only the TTL drops entries; once a bound drops a batch sooner, how long its newest entry was kept", () => {
     let now = 1_000_000;
     const store = new BatchStore({ ttlSeconds: 10, maxBytes: 1 << 20, maxEntries: 4, now: () => now });

@@ -137,6 +137,17 @@ export class BatchStore {
     }
   }
 
+  /**
+   * Drops what has expired without a new batch to make it happen (`add` evicts as it goes): the
+   * worker calls it now and then, so an idle gateway gives back what the TTL ended. Returns the
+   * server thread's buffers it is done with.
+   */
+  expire(): ArrayBuffer[] {
+    const freed: ArrayBuffer[] = [];
+    this.#evict(freed, this.#now());
+    return freed;
+  }
+
   /** A live entry's JSON text, undefined when unknown or gone. */
   getJson(id: string): string | undefined {
     const found = this.#find(id);

@@ -13,17 +13,26 @@ let reusable = 0;
 /** The retention last told to the server's thread. */
 let reported: number | undefined;
 
+/** Sends the server thread's buffers back for its next batches (others were copies: they just go). */
+function giveBack(freed: ArrayBuffer[]): void {
+  for (const buffer of freed) {
+    if (buffer.byteLength === reusable) self.postMessage({ op: "returned", buffer } satisfies FromStoreWorker, [buffer]);
+  }
+}
+
 self.onmessage = ({ data }: MessageEvent<ToStoreWorker>) => {
   switch (data.op) {
-    case "init":
+    case "init": {
       store = new BatchStore(data.bounds);
       reusable = batchBytesFor(data.bounds.maxBytes);
+      // Expired batches go on the next put, or at the latest a quarter of the TTL (a minute at most) later when none comes.
+      const every = Math.min(60_000, Math.max(1_000, (data.bounds.ttlSeconds * 1000) / 4));
+      setInterval(() => giveBack(store!.expire()), every).unref();
       return;
+    }
     case "put":
       // Kept as sent; the buffers of batches it drops go back for the next batches.
-      for (const buffer of store!.add(data.buffer, data.ids, data.ends)) {
-        if (buffer.byteLength === reusable) self.postMessage({ op: "returned", buffer } satisfies FromStoreWorker, [buffer]);
-      }
+      giveBack(store!.add(data.buffer, data.ids, data.ends));
       // Once the bounds drop entries before their TTL, the server's thread hears how long entries last (chains).
       if (store!.retentionMs() !== reported) {
         reported = store!.retentionMs();
