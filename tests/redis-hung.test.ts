@@ -11,6 +11,9 @@ import { writeConfigFile } from "../plugins/openai-compatible/__fixtures__/test-
 import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
+import { tcpProxy } from "./helpers/tcp-proxy.ts";
+import { RedisState } from "../src/limits/redis-state.ts";
+import { RedisConnection } from "../src/surfaces/openai-responses/store/redis-connection.ts";
 
 const KEY = "sk-hung-limited-0001";
 let redis: TestRedis;
@@ -95,4 +98,35 @@ describe("Redis frozen", () => {
     }
     expect((await chat(closed.url)).status).toBe(200);
   }, 30_000);
+});
+
+describe("a path to Redis that drops packets (the connection stays open and dead; new ones work)", () => {
+  test("limits and the stores each replace the connection that stopped answering, and are shared again at once", async () => {
+    let cut = false;
+    const proxy = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: () => cut });
+    const quiet = { warn() {}, info() {}, error() {}, debug() {} } as never;
+    const state = new RedisState(`redis://${proxy.address}`, "open", quiet, 150);
+    const store = new RedisConnection(`redis://${proxy.address}`, "The store (Redis)", 150);
+    try {
+      await state.start();
+      await store.call((c) => c.send("PING", []));
+      expect(state.health().status).toBe("ok");
+      cut = true; // what the existing connections send now goes nowhere, for a minute
+      await state.admit("k", { rpm: 100 }, Date.now()); // counted here meanwhile (open)
+      expect(state.health().status).toBe("degraded");
+      expect(await store.call((c) => c.send("PING", [])).catch((e: Error) => e.message)).toContain("did not answer within 150 ms");
+      cut = false; // new connections go through
+      let limits = "";
+      for (let i = 0; i < 40 && limits !== "ok"; i++) {
+        await Bun.sleep(100);
+        limits = state.health().status;
+      }
+      expect(limits).toBe("ok");
+      expect(await store.call((c) => c.send("PING", []))).toBe("PONG");
+    } finally {
+      state.close();
+      store.close();
+      proxy.stop();
+    }
+  }, 20_000);
 });

@@ -46,7 +46,8 @@ const PROBE_EVERY_MS = 500;
  * connection open) counts as unreachable. A probe brings it back without a restart.
  */
 export class RedisState implements LimitState {
-  readonly #client: RedisClient;
+  #client: RedisClient;
+  readonly #url: string;
   readonly #local = new InProcessState();
   readonly #admitSha = sha1(ADMIT);
   readonly #tokensSha = sha1(ADD_TOKENS);
@@ -62,8 +63,13 @@ export class RedisState implements LimitState {
     private readonly logger: Logger,
     private readonly timeoutMs: number = REDIS_TIMEOUT_DEFAULT_MS,
   ) {
-    // Fail fast while disconnected (no offline queue): a request must not wait for Redis to return.
-    this.#client = new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 });
+    this.#url = url;
+    this.#client = RedisState.#open(url);
+  }
+
+  /** Fail fast while disconnected (no offline queue): a request must not wait for Redis to return. */
+  static #open(url: string): RedisClient {
+    return new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 });
   }
 
   /** Connects (at most `waitMs`); a Redis that is not there yet leaves the state degraded, not start-up failed. */
@@ -142,9 +148,20 @@ export class RedisState implements LimitState {
     this.#client.close();
   }
 
-  /** One command, failing once it goes `timeoutMs` unanswered. */
+  /**
+   * One command, failing once it goes `timeoutMs` unanswered. The connection that left it
+   * unanswered is replaced (a path that drops packets leaves it open, and dead, for many minutes):
+   * the probe connects the new one.
+   */
   #send(command: string, args: string[]): Promise<unknown> {
-    return within(this.#client.send(command, args), this.timeoutMs, () => Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: "ETIMEDOUT" }));
+    const client = this.#client;
+    return within(client.send(command, args), this.timeoutMs, () => {
+      if (this.#client === client && !this.#closed) {
+        client.close();
+        this.#client = RedisState.#open(this.#url);
+      }
+      return Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: "ETIMEDOUT" });
+    });
   }
 
   /** EVALSHA, and EVAL the first time (or after Redis restarted without the script). */
@@ -179,7 +196,7 @@ export class RedisState implements LimitState {
     if (this.#isProbing) return; // a hung Redis: one unanswered PING at a time
     this.#isProbing = true;
     try {
-      if (!this.#client.connected) await this.#client.connect();
+      if (!this.#client.connected) await within(this.#client.connect(), this.timeoutMs, () => new Error(`no connection within ${this.timeoutMs} ms`));
       await this.#send("PING", []);
       this.#up();
     } catch {
