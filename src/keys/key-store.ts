@@ -68,7 +68,7 @@ export class KeyStore {
     });
     // OLLAIX_API_KEYS' keys are named api-key-1, api-key-2…: a configured key of one of those names would share their stored responses and counters.
     (keys ?? []).forEach((key, i) => {
-      const at = /^api-key-(\d+)$/.exec(key.name);
+      const at = /^api-key-([1-9]\d*)$/.exec(key.name);
       if (at && Number(at[1]) >= 1 && Number(at[1]) <= apiKeys.length) {
         problems.push(`keys[${i}].name: ${JSON.stringify(key.name)} is the name of OLLAIX_API_KEYS' key ${at[1]}; choose another name`);
       }

@@ -61,6 +61,13 @@ describe("every mistake stops start-up naming the path", () => {
     expect(message).toMatch(/keys\[0\]\.name: "api-key-2" is the name of OLLAIX_API_KEYS' key 2/);
     expect(message).not.toContain("keys[1]"); // there is no third plain key
     expect(message).not.toContain("sk-plain");
+    // A name that only looks like one (a leading zero) is no other key's.
+    const gw = await createGateway({
+      env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: file("keys:\n  - { name: api-key-01, key_sha256: " + "a".repeat(64) + " }\n"), OLLAIX_API_KEYS: "sk-plain-one-000001" },
+      builtins: [dummy, openaiCompatible],
+      write: () => undefined,
+    });
+    await gw.shutdown();
   });
 
   test("a JSON syntax error names its line too", async () => {

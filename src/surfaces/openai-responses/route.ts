@@ -426,8 +426,11 @@ export function responsesRoutes(
     const settled = call.onSettled;
     call.onSettled = (ok) => {
       settled?.(ok);
-      if (streaming.kept === undefined) streams.delete(frame.id);
-      else void streaming.kept.finally(() => streams.delete(frame.id));
+      // A stream that failed midway is settled just before its encoder's last event stores it: its store write starts in this same turn.
+      queueMicrotask(() => {
+        if (streaming.kept === undefined) streams.delete(frame.id);
+        else void streaming.kept.finally(() => streams.delete(frame.id));
+      });
     };
     return streaming;
   };
