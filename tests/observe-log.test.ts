@@ -93,6 +93,21 @@ describe("one request log line per finished request", () => {
     expect(line.ttft_ms).toBeLessThanOrEqual(line.duration_ms);
   });
 
+  test("a response: its id, so a stored or background response's line can be found by the id its client holds", async () => {
+    const answer = await client.responses.create({ model: "dummy-model:1.0", input: "Say something short." }, withId("log-resp-1"));
+    const line = await requestLine("log-resp-1");
+    expect(line).toMatchObject({ surface: "responses", path: "/v1/responses", status: 200, response_id: answer.id, input_tokens: answer.usage!.input_tokens });
+    expect(line.background).toBeUndefined();
+    const queued = await client.responses.create({ model: "dummy-model:1.0", input: "Say something short.", background: true }, withId("log-resp-2"));
+    let done = queued;
+    for (let i = 0; i < 200 && (done.status === "queued" || done.status === "in_progress"); i++) {
+      await Bun.sleep(10);
+      done = await client.responses.retrieve(queued.id);
+    }
+    expect(done.status).toBe("completed");
+    expect(await requestLine("log-resp-2")).toMatchObject({ surface: "responses", status: 200, response_id: queued.id, background: true, output_tokens: done.usage!.output_tokens });
+  });
+
   test("embeddings", async () => {
     const answer = await client.embeddings.create({ model: "dummy-model:1.0", input: "hello there" }, withId("log-embed-1"));
     expect(await requestLine("log-embed-1")).toMatchObject({ surface: "embeddings", path: "/v1/embeddings", status: 200, input_tokens: answer.usage.prompt_tokens, output_tokens: 0 });

@@ -110,6 +110,17 @@ describe.each([
     expect(span.status.code).toBe(2); // ERROR
   });
 
+  test("a response's span carries its id (gen_ai.response.id), and a background one says so", async () => {
+    const answer = await chatTo(gw).responses.create({ model: "gpt-4o-mini", input: "Hello" }, { headers: { traceparent: `00-${CLIENT_TRACE}-${"3".repeat(16)}-01` } });
+    const span = await collector.waitForSpan((s) => s.parentSpanId === "3".repeat(16));
+    expect(span.name).toBe("chat gpt-4o-mini");
+    expect(span.attributes).toMatchObject({ "gen_ai.response.id": answer.id, "ollaix.surface": "responses", "url.path": "/v1/responses" });
+    expect(span.attributes["ollaix.background"]).toBeUndefined();
+    const queued = await chatTo(gw).responses.create({ model: "gpt-4o-mini", input: "Hello", background: true }, { headers: { traceparent: `00-${CLIENT_TRACE}-${"4".repeat(16)}-01` } });
+    const background = await collector.waitForSpan((s) => s.parentSpanId === "4".repeat(16));
+    expect(background.attributes).toMatchObject({ "gen_ai.response.id": queued.id, "ollaix.background": true });
+  });
+
   test("a refusal before the pipeline (invalid JSON) is a span too", async () => {
     const response = await fetch(`${gw.url}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json", traceparent: `00-${CLIENT_TRACE}-${"2".repeat(16)}-01` }, body: "{" });
     expect(response.status).toBe(400);

@@ -46,6 +46,8 @@ export function spanAttributes(o: RequestOutcome): Attributes {
     "ollaix.request_id": o.requestId,
     "ollaix.stream": o.stream,
   };
+  if (o.responseId) a["gen_ai.response.id"] = o.responseId;
+  if (o.background) a["ollaix.background"] = true;
   if (o.provider) a["gen_ai.provider.name"] = o.provider;
   const requested = shownModel(o);
   if (requested) a["gen_ai.request.model"] = requested;

@@ -24,6 +24,8 @@ export function requestLog(logger: Logger): OutcomeObserver {
 export function fieldsOf(o: RequestOutcome): Record<string, unknown> {
   return {
     request_id: o.requestId,
+    response_id: o.responseId,
+    background: o.background,
     surface: o.surface,
     method: o.method,
     path: o.path,

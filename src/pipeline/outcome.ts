@@ -17,6 +17,10 @@ export interface TokenUsage {
 
 export interface RequestOutcome {
   requestId: string;
+  /** The answer's id, where the surface names one before the call (a Responses `resp_…`). */
+  responseId?: string;
+  /** A background response (its duration is the run's, not the create's). */
+  background?: boolean;
   surface: SurfaceName;
   method: string;
   path: string;

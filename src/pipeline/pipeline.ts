@@ -41,6 +41,10 @@ export interface CallInfo {
   surface: SurfaceName;
   request: Request;
   requestId: string;
+  /** The answer's own id when the surface names it before the call (a Responses `resp_…`): logs and spans carry it. */
+  responseId?: string;
+  /** A background response: its outcome comes when the run ends, long after the create answered. */
+  background?: boolean;
   /**
    * The call's own life, when it must outlive the client's connection (a background response): the
    * provider is aborted when this aborts, for its reason, and no longer when the client leaves.
@@ -438,6 +442,8 @@ export class Pipeline {
     const { call } = t;
     const outcome: RequestOutcome = {
       requestId: call.requestId,
+      responseId: call.responseId,
+      background: call.background,
       surface: call.surface,
       method: call.request.method,
       path: pathOf(call.request.url),

@@ -494,7 +494,7 @@ export function responsesRoutes(
         const responseId = randomId("resp_");
         const found = conversationOf(body, responseId, owner, true);
         const conversation = found instanceof Promise ? await found : found; // no await (a microtask) for the usual request
-        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string };
+        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string, responseId, background: body.background === true ? true : undefined };
         // A conversation's lock goes when the call fails or the client leaves; an answer lets it go once its items are in.
         const lock = conversation.lock;
         if (lock) call.onSettled = (ok) => void (ok ? undefined : lock.release().catch(() => undefined));
@@ -606,7 +606,7 @@ export function responsesRoutes(
         const chat = toChatRequest(asked, conversation.before, conversation.input);
         withCompactionPrompt(chat);
         // A conversation is compacted because it nears the model's context: its tool outputs are shortened to fit it (compact-fit.ts).
-        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string, fitContext: fitCompaction };
+        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string, responseId, fitContext: fitCompaction };
         try {
           const done = await pipeline.complete(call, chat);
           Object.assign(set.headers, done.headers);
