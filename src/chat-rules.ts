@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "./errors.ts";
+import { assertOpenAIName } from "./openai-names.ts";
 import { inlineAudio, inlineFile } from "./file-parts.ts";
 import type { ChatRequest, Message } from "./schemas/chat.ts";
 
@@ -33,11 +34,16 @@ export function assertMessageRules(request: ChatRequest): void {
   const { messages } = request;
   for (let i = 0; i < messages.length; i++) assertMessage(messages[i] as Message, i);
   const format = request.response_format;
-  if (format?.type === "json_schema" && !format.json_schema) {
-    throw new InvalidRequestError("Missing required parameter: 'response_format.json_schema'.", {
-      param: "response_format.json_schema",
-    });
+  if (format?.type === "json_schema") {
+    if (!format.json_schema) {
+      throw new InvalidRequestError("Missing required parameter: 'response_format.json_schema'.", {
+        param: "response_format.json_schema",
+      });
+    }
+    assertOpenAIName(format.json_schema.name, "response_format.json_schema.name");
   }
+  const tools = request.tools;
+  if (tools) for (let i = 0; i < tools.length; i++) assertOpenAIName(tools[i]!.function.name, `tools[${i}].function.name`);
 }
 
 function fail(message: string, param: string): never {

@@ -38,6 +38,10 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", max_tool_calls: 1.5 }, "max_tool_calls"],
     [{ model, input: "x", text: { format: { type: "xml" } } }, "text.format.type"],
     [{ model, input: "x", text: { format: { type: "json_schema", schema: {} } } }, "text.format.name"],
+    [{ model, input: "x", text: { format: { type: "json_schema", name: "my schema", schema: {} } } }, "text.format.name"],
+    [{ model, input: "x", tools: [{ type: "function", name: "ok" }, { type: "function", name: "files.read" }] }, "tools[1].name"],
+    [{ model, input: "x", tools: [{ type: "custom", name: "x".repeat(65) }] }, "tools[0].name"],
+    [{ model, input: "x", tools: [{ type: "namespace", name: "ns", tools: [{ type: "function", name: "f" }] }, { type: "function", name: "a b" }] }, "tools[1].name"],
     [{ model, input: "x", metadata: { k: 1 } }, "metadata.k"],
     [{ model, input: "x", metadata: { ["k".repeat(65)]: "v" } }, "metadata"],
     [{ model, input: "x", metadata: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, "v"])) }, "metadata"],
@@ -53,6 +57,24 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     const error = (await response.json()) as { error: unknown };
     expectOpenAI("ErrorResponse", error);
     expect(error.error).toMatchObject({ type: "invalid_request_error", param });
+  });
+
+  test("a name a model sees follows OpenAI's rule, in OpenAI's words and codes (MCP-style dotted names are refused there too)", async () => {
+    expect((await json(create({ model, input: "x", tools: [{ type: "function", name: "server.tool" }] }))).error).toEqual({
+      message: "Invalid 'tools[0].name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+      type: "invalid_request_error",
+      param: "tools[0].name",
+      code: "invalid_value",
+    });
+    expect((await json(create({ model, input: "x", text: { format: { type: "json_schema", name: "n".repeat(70), schema: {} } } }))).error).toEqual({
+      message: "Invalid 'text.format.name': string too long. Expected a string with maximum length 64, but got a string with length 70 instead.",
+      type: "invalid_request_error",
+      param: "text.format.name",
+      code: "string_above_max_length",
+    });
+    // The longest and the plainest good names pass.
+    const ok = await create({ model, input: "x", tools: [{ type: "function", name: "a-Z_0".padEnd(64, "9") }], text: { format: { type: "json_schema", name: "-", schema: {} } } });
+    expect(ok.status).toBe(200);
   });
 
   test("a limit the pipeline checks in chat terms is named in the client's terms, in param and message", async () => {

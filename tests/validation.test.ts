@@ -25,6 +25,14 @@ async function expectError(res: Response, status: number, param: string | null, 
   return body.error as { message: string; type: string };
 }
 
+/** The rows whose refusal carries a code (OpenAI's, for a name it refuses). */
+const CODES: Record<string, string> = {
+  "a json_schema name OpenAI refuses": "invalid_value",
+  "a function name OpenAI refuses": "invalid_value",
+  "a function name over 64": "string_above_max_length",
+  "a legacy function name OpenAI refuses": "invalid_value",
+};
+
 describe("request validation: a 400 envelope naming the field", () => {
   test.each([
     ["missing messages", { model: "dummy-model:1.0" }, "messages"],
@@ -61,9 +69,13 @@ describe("request validation: a 400 envelope naming the field", () => {
     ["bad tool_choice", { ...base, tool_choice: "maybe" }, "tool_choice"],
     ["tool without a name", { ...base, tools: [{ type: "function", function: {} }] }, "tools[0].function.name"],
     ["json_schema without its schema object", { ...base, response_format: { type: "json_schema" } }, "response_format.json_schema"],
+    ["a json_schema name OpenAI refuses", { ...base, response_format: { type: "json_schema", json_schema: { name: "my.schema", schema: {} } } }, "response_format.json_schema.name"],
+    ["a function name OpenAI refuses", { ...base, tools: [{ type: "function", function: { name: "ok" } }, { type: "function", function: { name: "get weather" } }] }, "tools[1].function.name"],
+    ["a function name over 64", { ...base, tools: [{ type: "function", function: { name: "f".repeat(65) } }] }, "tools[0].function.name"],
+    ["a legacy function name OpenAI refuses", { ...base, functions: [{ name: "a/b" }] }, "functions[0].name"],
     ["a body that is not an object", [1, 2], null],
-  ])("%s", async (_name, body, param) => {
-    const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost(body)), 400, param);
+  ])("%s", async (name, body, param) => {
+    const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost(body)), 400, param, CODES[name] ?? null);
     if (param) expect(error.message).toContain(param);
   });
 

@@ -1,3 +1,4 @@
+import { assertOpenAIName } from "../../openai-names.ts";
 import { InvalidRequestError } from "../../errors.ts";
 import { dataUrlType, fileFromData, fileNameFor } from "../../file-parts.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolChoice } from "../../schemas/chat.ts";
@@ -425,6 +426,8 @@ export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[]
       );
     }
     if (!tool.name) throw new InvalidRequestError(`Missing required parameter: '${at()}.name'.`, { param: `${at()}.name` });
+    // A namespace's tool was checked under its flat name (namespace-tools.ts).
+    if (!placed || !placed[i]!.at.includes("].tools[")) assertOpenAIName(tool.name, `${at()}.name`);
     // Both kinds are functions to the provider, and a call names its tool only by name.
     if (names.has(tool.name)) throw new InvalidRequestError(`Invalid '${at()}.name': another tool is named '${tool.name}'.`, { param: `${at()}.name` });
     names.add(tool.name);
@@ -490,6 +493,7 @@ function toChatResponseFormat(format: NonNullable<ResponsesRequest["text"]>["for
   if (!format || format.type === "text") return undefined;
   if (format.type === "json_object") return { type: "json_object" };
   if (!format.name) throw new InvalidRequestError("Missing required parameter: 'text.format.name'.", { param: "text.format.name" });
+  assertOpenAIName(format.name, "text.format.name");
   if (!format.schema) throw new InvalidRequestError("Missing required parameter: 'text.format.schema'.", { param: "text.format.schema" });
   const jsonSchema: NonNullable<ResponseFormat["json_schema"]> = { name: format.name, schema: format.schema };
   if (format.description !== undefined) jsonSchema.description = format.description;
