@@ -19,12 +19,14 @@ describe("through the openai-compatible plugin", () => {
   let gw: TestGateway;
   let client: OpenAI;
   beforeAll(async () => {
-    // As OpenAI, the upstream says which tier served a request that asked for flex.
+    // As OpenAI, the upstream says which tier served a request that asked for flex (and, as
+    // OpenAI's answers, the fixture's say `default` otherwise: a stream's chunks only when asked here).
     fake = startFakeServer((request) => {
-      const body = request.body as { service_tier?: string; stream?: boolean } | undefined;
-      if (request.path !== "/v1/chat/completions" || body?.service_tier !== "flex") return openAIHandler(request);
-      if (body.stream === true) return sseResponse(TEXT_CHUNKS_WITH_USAGE.map((chunk) => ({ ...chunk, service_tier: "flex" })));
-      return jsonResponse({ ...COMPLETION, service_tier: "flex" });
+      const body = request.body as { service_tier?: string; stream?: boolean; safety_identifier?: string } | undefined;
+      const tier = body?.service_tier === "flex" ? "flex" : body?.safety_identifier === "tier-said" ? "default" : undefined;
+      if (request.path !== "/v1/chat/completions" || tier === undefined) return openAIHandler(request);
+      if (body!.stream === true) return sseResponse(TEXT_CHUNKS_WITH_USAGE.map((chunk) => ({ ...chunk, service_tier: tier })));
+      return jsonResponse({ ...COMPLETION, service_tier: tier });
     });
     gw = await startTestGateway({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "sk-upstream" }, [dummy, openaiCompatible]);
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
@@ -107,7 +109,18 @@ describe("through the openai-compatible plugin", () => {
     let final: OpenAI.Responses.Response | undefined;
     for await (const event of streamed) if (event.type === "response.completed") final = event.response;
     expect(final?.service_tier).toBe("flex");
-    await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false });
+    // The tier that served it is said whether or not one was asked for, as OpenAI's Response does; none said, none shown.
+    expect((await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false })).service_tier).toBe("default");
+    const saidStream = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, stream: true, safety_identifier: "tier-said" });
+    let saidFinal: OpenAI.Responses.Response | undefined;
+    for await (const event of saidStream) if (event.type === "response.completed") saidFinal = event.response;
+    expect(saidFinal?.service_tier).toBe("default");
+    const unsaid = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, stream: true });
+    let unsaidFinal: OpenAI.Responses.Response | undefined;
+    for await (const event of unsaid) if (event.type === "response.completed") unsaidFinal = event.response;
+    expect(unsaidFinal?.status).toBe("completed");
+    expect(unsaidFinal?.service_tier).toBeUndefined();
+    expect((await client.responses.create({ model: "dummy-model:1.0", input: "Hi", store: false })).service_tier).toBeUndefined();
     for (const field of ["prompt_cache_key", "prompt_cache_retention", "prompt_cache_options", "safety_identifier", "service_tier", "verbosity"]) expect(lastChatBody()).not.toHaveProperty(field);
 
     // Explicit cache breakpoints ride on the text parts they mark, as Chat Completions' text parts carry them; stored, they are kept.

@@ -74,3 +74,25 @@ test("an input that cannot fit is a 400 context_length_exceeded naming input, be
   const bad = await client.responses.create({ model: "small-window", input: "hi", truncation: "sometimes" as "auto" }).catch((e) => e);
   expect(bad).toMatchObject({ status: 400, param: "truncation" });
 });
+
+test("input_tokens counts what the create would send: with auto, the items that fit; without, all of them", async () => {
+  const count = async (body: object) => {
+    const response = await fetch(`${gw.url}/v1/responses/input_tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { input_tokens: number }).input_tokens;
+  };
+  const body = { model: "small-window", instructions: "Be brief.", input };
+  const all = await count(body);
+  const fitted = await count({ ...body, truncation: "auto" });
+  const kept = await count({ model: "small-window", instructions: "Be brief.", input: [input[2]!] });
+  expect(all).toBeGreaterThan(200); // over the model's context: what `disabled` would send
+  expect(fitted).toBe(kept); // what `auto` sends: the instructions and the last message
+  // One that cannot fit is refused as the create refuses it.
+  const huge = await fetch(`${gw.url}/v1/responses/input_tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "small-window", input: long("apple") + long("plum") + long("fig"), truncation: "auto" }),
+  });
+  expect(huge.status).toBe(400);
+  expect(((await huge.json()) as { error: { code: string } }).error.code).toBe("context_length_exceeded");
+});

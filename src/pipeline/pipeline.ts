@@ -233,20 +233,22 @@ export class Pipeline {
    * resolution as for a completion (routes included, no retries), then the provider's own counter
    * when it has one, else `estimate`. Counting uses nothing: no tokens count against the key's limits.
    */
-  async countTokens(call: CallInfo, chat: ChatRequest, estimate: () => Promise<number>): Promise<{ inputTokens: number; headers: Record<string, string> }> {
+  async countTokens(call: CallInfo, chat: ChatRequest, estimate: (chat: ChatRequest) => Promise<number>): Promise<{ inputTokens: number; headers: Record<string, string> }> {
     const t = this.#begin(call, chat.model, false);
     try {
       assertToolChoice(chat); // a request the completion would refuse is not counted either
       const admission = await this.#admit(call, chat.model, t);
       const loaded = this.#fileLoader(chat);
       const inputTokens = await this.#attempts(call, chat.model, t, admission, async (model) => {
-        const { provider, ctx, scope } = this.#target(call, chat, t, model);
+        const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         const waitStart = performance.now();
         try {
+          // What the completion would send: fitted to the deployment's context as it would be (Responses' `truncation: "auto"`).
+          const fit = (whole: ChatRequest) => (call.fitContext && contextLength !== undefined ? call.fitContext(whole, contextLength) : whole);
           // A provider counts the files it is given; the estimate goes by the URL alone (a page a file).
           return provider.countTokens
-            ? await scope.deadline(provider.countTokens(loaded ? await loaded(scope.signal) : chat, ctx), this.#deps.config.upstreamTimeoutMs, "token count")
-            : await estimate();
+            ? await scope.deadline(provider.countTokens(await fit(loaded ? await loaded(scope.signal) : chat), ctx), this.#deps.config.upstreamTimeoutMs, "token count")
+            : await estimate(await fit(chat));
         } finally {
           t.upstreamMs += performance.now() - waitStart;
           scope.dispose();

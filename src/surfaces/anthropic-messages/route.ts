@@ -138,7 +138,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
         const chat = toCountRequest(req);
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
         try {
-          const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools, chat.response_format));
+          const counted = await pipeline.countTokens(call, chat, (sent) => countPromptTokens(sent.messages, sent.tools, sent.response_format));
           Object.assign(set.headers, counted.headers);
           // With context management, Anthropic also says what the prompt counted before its edits.
           return edited ? { input_tokens: counted.inputTokens, context_management: { original_input_tokens: await edited.originalTokens() } } : { input_tokens: counted.inputTokens };

@@ -144,8 +144,9 @@ export function finishedResponse(
     prompt_cache_key: frame.prompt_cache_key,
     prompt_cache_retention: frame.prompt_cache_retention,
     safety_identifier: frame.safety_identifier,
-    // The tier used, as OpenAI's Response says it: the provider's when it said, else the one tier other providers have.
-    service_tier: frame.service_tier === undefined ? undefined : (tier ?? "default"),
+    // The tier used, as OpenAI's Response says it: the provider's when it said (asked for or not), else
+    // the one tier other providers have when one was asked for.
+    service_tier: tier ?? (frame.service_tier === undefined ? undefined : "default"),
     max_tool_calls: frame.max_tool_calls,
     conversation: frame.conversation,
     metadata: frame.metadata,

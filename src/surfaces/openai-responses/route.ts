@@ -567,9 +567,11 @@ export function responsesRoutes(
         // A stored conversation is read as for a response (its ids are never shown: nothing is stored).
         const conversation = await conversationOf(body, randomId("resp_"), keyOf(request)?.name);
         const chat = toChatRequest(body, conversation.before, conversation.input);
-        const call = { surface: "responses" as const, request, requestId: set.headers["x-request-id"] as string };
+        const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string };
+        // Counted as the create would send it: `truncation: "auto"` drops the oldest items that do not fit.
+        if (body.truncation === "auto") call.fitContext = dropOldestItems;
         try {
-          const counted = await pipeline.countTokens(call, chat, () => countPromptTokens(chat.messages, chat.tools, chat.response_format));
+          const counted = await pipeline.countTokens(call, chat, (sent) => countPromptTokens(sent.messages, sent.tools, sent.response_format));
           Object.assign(set.headers, counted.headers);
           return { object: "response.input_tokens" as const, input_tokens: counted.inputTokens };
         } catch (error) {
