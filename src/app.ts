@@ -1,5 +1,6 @@
 import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
+import { hasBody } from "./body.ts";
 import type { Config } from "./config.ts";
 import { docs } from "./docs.ts";
 import { guards, requestIds } from "./guards.ts";
@@ -14,6 +15,7 @@ import type { Router } from "./routing/router.ts";
 import type { Observability } from "./observe/index.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { createErrorResponder } from "./http/error-responder.ts";
+import { BodyDeadline } from "./http/body-deadline.ts";
 import { fastRoutes } from "./http/fast-routes.ts";
 import { createConsole } from "./console/console.ts";
 import type { KeysSource } from "./console/keys.ts";
@@ -76,6 +78,7 @@ export function createApp(options: AppOptions) {
   const { logger, config } = options;
   const errorResponse = createErrorResponder({ logger, redact: options.redact, outcomes, stampTrace, labelOf: (model) => pipeline.labelOf(model) });
   const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
+  const bodyDeadline = new BodyDeadline(config.bodyIdleTimeoutS);
   const keys = options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined);
   const conversations = options.conversationStore ?? createConversationStore(config);
   // The WebSocket mode makes each of its messages a request of this app (set once the app exists).
@@ -97,6 +100,13 @@ export function createApp(options: AppOptions) {
       }),
     )
     .use(guards(keys))
+    // BODY_IDLE_TIMEOUT_S while a body is read (the parse hooks, between these two): http/body-deadline.ts.
+    .onRequest(function bodyDeadlineOn({ request, server }) {
+      if (hasBody(request)) bodyDeadline.start(request, server);
+    })
+    .onBeforeHandle({ as: "global" }, function bodyDeadlineOff({ request, server }) {
+      if (hasBody(request)) bodyDeadline.stop(request, server);
+    })
     .onError({ as: "global" }, function toErrorEnvelope(context) {
       const { error, code, set, request } = context;
       return errorResponse(error, request, set.headers["x-request-id"] as string, code, (context as { body?: unknown }).body);

@@ -33,6 +33,13 @@ export const CoreEnv = Type.Object({
     Type.String({ minLength: 1, title: "guards /metrics and /console (Authorization: Bearer, or the console's sign-in)", description: "the admin key for /metrics and /console" }),
   ),
   PLUGINS_DIR: Type.Optional(Type.String({ title: "folder of extra plugins loaded at start", description: "a folder of extra plugins" })),
+  BODY_IDLE_TIMEOUT_S: Type.Integer({
+    minimum: 0,
+    maximum: 255,
+    default: 60,
+    title: "how long a request body may stall (no byte received) before its connection is closed; 0 = never",
+    description: "seconds (Bun's limit: 255; Bun checks every 4 s)",
+  }),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024, title: "larger request bodies get 413", description: "a positive integer" }),
   OLLAIX_CONFIG: Type.Optional(
     Type.String({ title: "JSON or YAML file: plugin settings, OpenAI-compatible upstreams", description: "path of a JSON or YAML file" }),
@@ -107,6 +114,8 @@ export interface Config {
   adminKey?: string;
   pluginsDir?: string;
   maxBodyBytes: number;
+  /** `BODY_IDLE_TIMEOUT_S` (http/body-deadline.ts). */
+  bodyIdleTimeoutS: number;
   configFile?: string;
   imageFetchAllowPrivate: boolean;
   upstreamTimeoutMs: number;
@@ -162,6 +171,7 @@ export function loadConfig(env: EnvSource): Config {
     adminKey: e.OLLAIX_ADMIN_KEY?.trim() || undefined,
     pluginsDir: e.PLUGINS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    bodyIdleTimeoutS: e.BODY_IDLE_TIMEOUT_S,
     configFile: e.OLLAIX_CONFIG,
     imageFetchAllowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,

@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       apiKeys: [],
       pluginsDir: undefined,
       maxBodyBytes: 10485760,
+      bodyIdleTimeoutS: 60,
       configFile: undefined,
       imageFetchAllowPrivate: false,
       upstreamTimeoutMs: 300000,

@@ -1,3 +1,5 @@
+import type { Server } from "bun";
+import { BodyDeadline } from "./body-deadline.ts";
 import type { Config } from "../config.ts";
 import { type ContentTypeRule, hasBody, readJsonBody } from "../body.ts";
 import type { KeyStore } from "../keys/key-store.ts";
@@ -33,8 +35,9 @@ export interface FastRouteDeps {
 export function fastRoutes(
   routes: readonly { method: string; path: string; handler: unknown }[],
   deps: FastRouteDeps,
-): Record<string, { POST: (request: Request) => Promise<Response> }> {
+): Record<string, { POST: (request: Request, server?: Server<unknown>) => Promise<Response> }> {
   const limit = deps.config.maxBodyBytes;
+  const deadline = new BodyDeadline(deps.config.bodyIdleTimeoutS);
   const origins = deps.config.corsAllowedOrigins;
   // The CORS headers @elysiajs/cors adds to an answer, as app.ts configures it.
   const cors: Record<string, string> = {
@@ -73,14 +76,19 @@ export function fastRoutes(
   };
 
   const serve = (handler: Handler, rule: ContentTypeRule, anthropic: boolean, optional = false) =>
-    async function fastRoute(request: Request): Promise<Response> {
+    async function fastRoute(request: Request, server?: Server<unknown>): Promise<Response> {
       const requestId = requestIdOf(request);
       // Anthropic's SDKs read the id from `request-id`, also on a refusal before the route's own code.
       const set: HandlerContext["set"] = { headers: anthropic ? { "x-request-id": requestId, "request-id": requestId } : { "x-request-id": requestId } };
       let body: unknown;
       try {
         guardRequest(request, deps.keys);
-        body = optional && !hasBody(request) ? {} : await readJsonBody(request, limit, rule);
+        if (optional && !hasBody(request)) body = {};
+        else {
+          deadline.start(request, server);
+          body = await readJsonBody(request, limit, rule);
+          deadline.stop(request, server);
+        }
         const result = await handler({ body, request, set });
         if (result instanceof Response) return withHeaders(request, result, set.headers);
         const text = result instanceof JsonText ? result.text : JSON.stringify(result);
@@ -91,7 +99,7 @@ export function fastRoutes(
       }
     };
 
-  const out: Record<string, { POST: (request: Request) => Promise<Response> }> = {};
+  const out: Record<string, { POST: (request: Request, server?: Server<unknown>) => Promise<Response> }> = {};
   for (const route of routes) {
     if (route.method !== "POST" || !(route.path.startsWith("/v1/") || route.path.startsWith("/api/"))) continue;
     if (answersWithoutBody(route.handler)) continue; // Elysia answers it before any body is read

@@ -1,0 +1,115 @@
+// BODY_IDLE_TIMEOUT_S: a connection whose request body stalls is closed, so bodies sent in part and
+// left there cannot pile up in memory; a request whose body is whole waits on its provider as long
+// as the provider takes, streamed or not.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { definePlugin, type ChatResult, type ChunkResult } from "../src/kit.ts";
+import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+
+const SLOW_MS = 3500;
+/** A model that thinks longer than the idle time-out before its answer, and pauses as long mid-stream. */
+const slow = definePlugin({
+  name: "slow",
+  models: [{ id: "slow-model" }],
+  async chat(): Promise<ChatResult> {
+    await Bun.sleep(SLOW_MS);
+    return { choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "late but whole" } }] };
+  },
+  async *chatStream(): AsyncGenerator<ChunkResult> {
+    yield { choices: [{ index: 0, delta: { content: "first " } }] };
+    await Bun.sleep(SLOW_MS);
+    yield { choices: [{ index: 0, delta: { content: "second" }, finish_reason: "stop" }] };
+  },
+});
+
+/** A raw connection: what it was sent back, and when the server closed it. */
+async function rawConnection(port: number) {
+  let received = "";
+  let closedAt: number | undefined;
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_socket, data) {
+        received += new TextDecoder().decode(data);
+      },
+      close() {
+        closedAt = performance.now();
+      },
+    },
+  });
+  return { socket, received: () => received, closedAt: () => closedAt };
+}
+
+async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    if (check()) return true;
+    await Bun.sleep(50);
+  }
+  return check();
+}
+
+describe("BODY_IDLE_TIMEOUT_S=1", () => {
+  let gw: TestGateway;
+  let port: number;
+  beforeAll(async () => {
+    gw = await startTestGateway({ BODY_IDLE_TIMEOUT_S: "1" }, [slow]);
+    port = Number(new URL(gw.url).port);
+  });
+  afterAll(() => gw.close());
+
+  test("a body half sent, then silence: the connection is closed, no answer waits for the rest (hot routes and Elysia's)", async () => {
+    for (const path of ["/v1/responses", "/v1/chat/completions", "/v1/conversations"]) {
+      const c = await rawConnection(port);
+      c.socket.write(`POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model":"slow-model","input":"`);
+      expect(await waitFor(() => c.closedAt() !== undefined, 6000)).toBe(true);
+      expect(c.received()).toBe("");
+    }
+  }, 30_000);
+
+  test("a parked body after a first request on the same keep-alive connection is closed too", async () => {
+    const c = await rawConnection(port);
+    const first = JSON.stringify({ model: "nope", input: "hi" });
+    c.socket.write(`POST /v1/responses HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${first.length}\r\n\r\n${first}`);
+    expect(await waitFor(() => c.received().startsWith("HTTP/1.1 404"), 3000)).toBe(true);
+    c.socket.write(`POST /v1/responses HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{"model":"slow-model","input":"`);
+    expect(await waitFor(() => c.closedAt() !== undefined, 6000)).toBe(true);
+  }, 10_000);
+
+  test("a model that takes longer than the time-out answers whole, streamed or not, on every surface", async () => {
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const [chat, response, stream] = await Promise.all([
+      client.chat.completions.create({ model: "slow-model", messages: [{ role: "user", content: "hi" }] }),
+      client.responses.create({ model: "slow-model", input: "hi" }),
+      (async () => {
+        let text = "";
+        for await (const event of await client.responses.create({ model: "slow-model", input: "hi", stream: true })) {
+          if (event.type === "response.output_text.delta") text += event.delta;
+        }
+        return text;
+      })(),
+    ]);
+    expect(chat.choices[0]!.message.content).toBe("late but whole");
+    expect(response.output_text).toBe("late but whole");
+    expect(stream).toBe("first second");
+    // Elysia's routes are exempted as well (a stream that pauses; Ollama's /api/chat is a hot route, /api/generate is not).
+    const generate = await fetch(`${gw.url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "slow-model", prompt: "hi", stream: false }) });
+    expect(generate.status).toBe(200);
+    expect(((await generate.json()) as { response: string }).response).toBe("late but whole");
+  }, 20_000);
+});
+
+describe("BODY_IDLE_TIMEOUT_S=0", () => {
+  test("never closes a stalled body", async () => {
+    const gw = await startTestGateway({ BODY_IDLE_TIMEOUT_S: "0" }, [slow]);
+    try {
+      const c = await rawConnection(Number(new URL(gw.url).port));
+      c.socket.write("POST /v1/responses HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{");
+      expect(await waitFor(() => c.closedAt() !== undefined, 6000)).toBe(false); // BODY_IDLE_TIMEOUT_S=1 closes within ~4 s
+      c.socket.end();
+    } finally {
+      await gw.close();
+    }
+  }, 12_000);
+});
