@@ -1447,3 +1447,34 @@ describe("the run channel over a real Redis", () => {
     }
   });
 });
+
+test("a Redis that hangs for a moment as the model answers: the end is written again once it is back, within the lease (read `completed`, not lost)", async () => {
+  const redis = await startRedis();
+  let cut = false;
+  const proxy = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: () => cut });
+  const backgroundLease = { leaseMs: 4000, renewMs: 200 };
+  const runner = await startTestGateway({ REDIS_URL: `redis://${proxy.address}`, REDIS_TIMEOUT_MS: "150" }, [dummy, gated], { backgroundLease });
+  const reader = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated], { backgroundLease });
+  try {
+    const onReader = new OpenAI({ baseURL: `${reader.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const seen = calls.length;
+    const created = await new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
+    const call = await nextCall(seen);
+    cut = true; // the end's write hangs, and times out
+    call.answer("kept");
+    await Bun.sleep(500);
+    expect((await onReader.responses.retrieve(created.id)).status).toBe("in_progress");
+    cut = false;
+    proxy.drop(() => true); // the held commands are never delivered; the runner opens new connections
+    let read = await onReader.responses.retrieve(created.id);
+    for (let i = 0; i < 200 && read.status === "in_progress"; i++, await Bun.sleep(10)) read = await onReader.responses.retrieve(created.id);
+    expectOpenAI("Response", read);
+    expect(read).toMatchObject({ status: "completed", output_text: "kept" });
+    expect(call.signal.aborted).toBe(false);
+  } finally {
+    await runner.close();
+    await reader.close();
+    proxy.stop();
+    await redis.stop();
+  }
+}, 20_000);

@@ -76,21 +76,32 @@ export async function startBackground(
   };
   /** A lease from now, in the store's time (replicas' clocks may disagree: store `now`). */
   const leaseFrom = async () => (await d.store.now()) + leaseMs;
-  /** Writes the entry `next` makes if the stored one still runs; "written" when the store is away (the run goes on). */
-  const storeIfRunning = async (next: () => Promise<StoredResponse>): Promise<ConditionalPut> => {
-    try {
-      return await d.store.putIfRunning(await next());
-    } catch (error) {
-      return unstored(error);
-    }
-  };
   // Other replicas read the response `failed` once its lease lapses: a run whose renewals do not
   // land (the store away, or hung) stops a half renewal period before that, and ends so itself.
   let fence: ReturnType<typeof setTimeout> | undefined;
+  /** Until when (performance.now()) the stored lease surely holds, with half a renewal period to spare. */
+  let heldUntil = 0;
   const leaseHeld = (since: number) => {
     clearTimeout(fence);
-    fence = setTimeout(() => run.cancel(new LeaseLostError()), Math.max(0, since + leaseMs - renewMs / 2 - performance.now()));
+    heldUntil = since + leaseMs - renewMs / 2;
+    fence = setTimeout(() => run.cancel(new LeaseLostError()), Math.max(0, heldUntil - performance.now()));
     fence.unref();
+  };
+  /**
+   * The end, written again while the lease holds when the store does not take it (a Redis that
+   * blipped, a connection being replaced): the model's answer must not be lost to a moment of the
+   * store's, and be read `failed` once the lease lapses. Past the lease, others may read it failed
+   * already: it is not written then (a failed response never comes back to life).
+   */
+  const storeEnd = async (response: ResponseObject): Promise<ConditionalPut> => {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        return await d.store.putIfRunning(d.entry(response));
+      } catch (error) {
+        if (performance.now() + delay >= heldUntil) return unstored(error);
+        await Bun.sleep(delay);
+      }
+    }
   };
   let isRenewing = false;
   const renew = () => {
@@ -130,7 +141,7 @@ export async function startBackground(
       clearInterval(renewal);
       clearTimeout(fence);
       if (!run.isDeleted) {
-        const found = await storeIfRunning(async () => d.entry(response));
+        const found = await storeEnd(response);
         // Deleted on another replica before this end was stored (its stop not yet here): so it stays.
         if (found === "missing") run.markDeleted();
         // Cancelled on another replica before this end was stored: that stands.
