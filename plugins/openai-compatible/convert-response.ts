@@ -126,6 +126,7 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
 export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknown[]>, ctx: ErrorContext): AsyncGenerator<ChunkResult[]> {
   let finished = false;
   let indexes: ToolCallIndexes | undefined;
+  let indexed: IndexedToolCalls | undefined;
   for await (const payloads of batches) {
     const chunks: ChunkResult[] = [];
     try {
@@ -133,7 +134,12 @@ export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknow
         const chunk = fromUpstreamChunk(payload, ctx);
         for (const choice of chunk.choices) {
           const calls = choice.delta.tool_calls;
-          if (calls !== undefined) for (const call of calls) if (call.index === undefined) (indexes ??= new ToolCallIndexes()).assign(choice.index, call);
+          if (calls !== undefined) {
+            for (const call of calls) {
+              if (call.index === undefined) (indexes ??= new ToolCallIndexes()).assign(choice.index, call);
+              else (indexed ??= new IndexedToolCalls()).assign(choice.index, call);
+            }
+          }
         }
         if (!finished) finished = chunk.choices.some((choice) => choice.finish_reason != null);
         chunks.push(chunk);
@@ -229,6 +235,39 @@ class ToolCallIndexes {
       if (id) state.byId.set(id, index);
     }
     state.last = index;
+    call.index = index;
+  }
+}
+
+/**
+ * Calls that come with an `index`: OpenAI numbers each call of an answer apart, but some servers
+ * (proxies in front of Gemini) send every parallel call on index 0, each with its own id and name.
+ * A call that opens (an id and a name) on an index whose call had another id is a new call, given
+ * the next free index; deltas after it (no id, or the same) continue it. Only streams with tool
+ * calls make this; indexes as OpenAI sends them are kept as they are.
+ */
+class IndexedToolCalls {
+  /** Per choice: the call each upstream index now continues (its id and the index it was given), and the indexes given. */
+  readonly #choices = new Map<number, { byUpstream: Map<number, { id?: string; index: number }>; given: Set<number> }>();
+
+  assign(choice: number, call: { index?: number; id?: string; function?: { name?: string } }): void {
+    let state = this.#choices.get(choice);
+    if (!state) this.#choices.set(choice, (state = { byUpstream: new Map(), given: new Set() }));
+    const upstream = call.index!;
+    const id = call.id || undefined;
+    const open = state.byUpstream.get(upstream);
+    if (open !== undefined && !(id !== undefined && open.id !== undefined && id !== open.id && call.function?.name)) {
+      open.id ??= id;
+      call.index = open.index;
+      return;
+    }
+    let index = upstream;
+    if (state.given.has(index)) {
+      index = 0;
+      while (state.given.has(index)) index++;
+    }
+    state.given.add(index);
+    state.byUpstream.set(upstream, { id, index });
     call.index = index;
   }
 }

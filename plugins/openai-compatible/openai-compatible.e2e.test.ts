@@ -233,6 +233,41 @@ describe("chat completions, stream", () => {
     }
   });
 
+  test("parallel calls all sent on index 0 (proxies in front of Gemini), each opening with its id and name, stay apart; a delta repeating its id continues its call", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-z", object: "chat.completion.chunk", created: 1, model: "gemini", choices: [{ index: 0, delta, finish_reason: finish }] });
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions" && (request.body as { stream?: boolean }).stream
+        ? sseResponse([
+            chunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "run", arguments: '{"command":' } }] }),
+            chunk({ tool_calls: [{ index: 0, id: "call_1", function: { arguments: '"a"}' } }] }),
+            chunk({ tool_calls: [{ index: 0, id: "call_2", type: "function", function: { name: "run", arguments: '{"command":"b"}' } }] }),
+            chunk({ tool_calls: [{ index: 1, id: "call_3", type: "function", function: { name: "run", arguments: '{"command":' } }] }),
+            chunk({ tool_calls: [{ index: 1, function: { arguments: '"c"}' } }] }),
+            chunk({}, "tool_calls"),
+          ])
+        : openAIHandler(request),
+    );
+    try {
+      const tools = [{ type: "function" as const, function: { name: "run", parameters: { type: "object" } } }];
+      const final = await client.chat.completions.stream({ model: "gpt-4o-mini", messages, tools }).finalChatCompletion();
+      expect(final.choices[0]!.message.tool_calls!.map((c) => [c.id, (c as { function: { arguments: string } }).function.arguments])).toEqual([
+        ["call_1", '{"command":"a"}'],
+        ["call_2", '{"command":"b"}'],
+        ["call_3", '{"command":"c"}'],
+      ]);
+      const stream = await client.responses.create({ model: "gpt-4o-mini", input: "Run them.", tools: [{ type: "function", name: "run", parameters: { type: "object" }, strict: false }], stream: true, store: false });
+      const calls: [string, string][] = [];
+      for await (const event of stream) if (event.type === "response.output_item.done" && event.item.type === "function_call") calls.push([event.item.call_id, event.item.arguments]);
+      expect(calls).toEqual([
+        ["call_1", '{"command":"a"}'],
+        ["call_2", '{"command":"b"}'],
+        ["call_3", '{"command":"c"}'],
+      ]);
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("an upstream's reasoning under `reasoning` (OpenRouter, Groq, vLLM) is the answer's reasoning too, streamed and not", async () => {
     const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-r", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
     fake.handle((request) => {
