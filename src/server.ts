@@ -103,7 +103,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     // With the offline queue off, commands fail until the first connect: start it now (and the
     // client reconnects on its own after that); a Redis that is down makes readiness say so.
     readinessRedis.connect().catch(() => undefined);
-    observability.readiness.add(redisCheck(readinessRedis));
+    // As long as any Redis command may take (REDIS_TIMEOUT_MS): a hung Redis is not ready by then.
+    observability.readiness.add(redisCheck(readinessRedis, "redis", config.redisTimeoutMs));
   }
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
   const responseStore = createResponseStore(config, (message) => logger.warn(message));

@@ -49,6 +49,20 @@ async function expectUnavailable(answer: Response): Promise<void> {
 }
 
 describe("Redis frozen", () => {
+  test("readiness says not ready within REDIS_TIMEOUT_MS, not the probes' 3 s (a Kubernetes probe gives up after 1 s by default)", async () => {
+    redis.pause();
+    try {
+      const asked = performance.now();
+      const ready = await fetch(`${closed.url}/health/ready`, within10s());
+      const took = performance.now() - asked;
+      expect(ready.status).toBe(503);
+      expect((await json(ready)).checks).toContainEqual({ name: "redis", ok: false, detail: "Redis did not answer PING in time" });
+      expect(took).toBeLessThan(2500); // 300 ms here; the probes' own limit is 3 s
+    } finally {
+      redis.resume();
+    }
+  }, 15_000);
+
   test("Responses and Conversations: 503 state_unavailable instead of a request held open; an answer that could not be stored is still given; all back once Redis answers", async () => {
     const client = new OpenAI({ baseURL: `${open.url}/v1`, apiKey: KEY, maxRetries: 0, timeout: 10_000 });
     const stored = await client.responses.create({ model: "dummy-model:1.0", input: "Before." });

@@ -5,6 +5,8 @@ import type { ModelRegistry } from "../registry.ts";
 export interface ReadinessCheck {
   name: string;
   check(signal: AbortSignal): Promise<{ ok: boolean; detail?: string }>;
+  /** Its own time limit (Redis: REDIS_TIMEOUT_MS), else the probes' (`timeoutMs`). */
+  timeoutMs?: number;
 }
 
 export interface ProbeResult {
@@ -88,7 +90,7 @@ export class Readiness {
     const checks = await Promise.all(
       this.#checks.map(async (c): Promise<ProbeResult> => {
         try {
-          const r = await c.check(AbortSignal.timeout(timeoutMs));
+          const r = await c.check(AbortSignal.timeout(c.timeoutMs ?? timeoutMs));
           return r.detail === undefined ? { name: c.name, ok: r.ok } : { name: c.name, ok: r.ok, detail: redact(r.detail) };
         } catch (error) {
           return { name: c.name, ok: false, detail: redact(message(error)) };
@@ -110,9 +112,10 @@ export interface RedisPinger {
 }
 
 /** Shared state is reachable when Redis answers PING in time. */
-export function redisCheck(client: RedisPinger, name = "redis"): ReadinessCheck {
+export function redisCheck(client: RedisPinger, name = "redis", timeoutMs?: number): ReadinessCheck {
   return {
     name,
+    timeoutMs,
     async check(signal) {
       const pong = await Promise.race([
         // Not connected yet (just started, or reconnecting): connect first, within the same time.
