@@ -51,6 +51,7 @@ describe("request validation: a 400 envelope naming the field", () => {
     ["non-boolean logprobs", { ...base, logprobs: "yes" }, "logprobs"],
     ["top_logprobs: 21", { ...base, logprobs: true, top_logprobs: 21 }, "top_logprobs"],
     ["max_tokens: 0", { ...base, max_tokens: 0 }, "max_tokens"],
+    ["max_completion_tokens past 32 bits (1e23 is an integer to JSON)", { ...base, max_completion_tokens: 1e23 }, "max_completion_tokens"],
     ["content of the wrong type", { ...base, messages: [{ role: "user", content: 5 }] }, "messages[0].content"],
     ["unknown part type", { ...base, messages: [{ role: "user", content: [{ type: "audio" }] }] }, "messages[0].content[0].type"],
     ["text part without text", { ...base, messages: [{ role: "user", content: [{ type: "text" }] }] }, "messages[0].content[0].text"],

@@ -125,7 +125,8 @@ export const ResponseFormat = Type.Object(
 );
 export type ResponseFormat = Static<typeof ResponseFormat>;
 
-const PositiveInt = Type.Integer({ minimum: 1 });
+// At most a 32-bit integer, as OpenAI's API takes: 1e23 is an integer to JSON, and would reach an upstream as a float literal.
+const PositiveInt = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 
 /** OpenAI's `ReasoningEffort` values; each plugin maps them onto what its provider takes. */
 export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"] as const;

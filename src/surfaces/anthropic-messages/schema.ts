@@ -199,7 +199,7 @@ const promptFields = {
 export const MessagesRequest = Type.Object(
   {
     ...promptFields,
-    max_tokens: Type.Integer({ minimum: 1 }),
+    max_tokens: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
     stream: Type.Optional(Type.Boolean()),
     stop_sequences: Type.Optional(Type.Array(Type.String())),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),

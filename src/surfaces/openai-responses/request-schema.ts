@@ -191,7 +191,8 @@ export const ResponsesRequest = Type.Object(
       ),
     ),
     // OpenAI's document: "max_output_tokens: … minimum: 16".
-    max_output_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 16 }))),
+    // At most a 32-bit integer, as OpenAI's API takes (1e23 is an integer to JSON, and reached upstreams as a float literal).
+    max_output_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 16, maximum: 2_147_483_647 }))),
     temperature: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 2 }))),
     top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
     metadata: Type.Optional(
@@ -223,7 +224,7 @@ export const ResponsesRequest = Type.Object(
         }),
       ),
     ),
-    max_tool_calls: Type.Optional(Nullable(Type.Integer({ description: "a limit on built-in tool calls, of which none run here: echoed in the Response" }))),
+    max_tool_calls: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: "a limit on built-in tool calls, of which none run here: echoed in the Response" }))),
     store: Type.Optional(Nullable(Type.Boolean({ description: "default true: kept RESPONSES_TTL_S for GET and previous_response_id" }))),
     stream: Type.Optional(Nullable(Type.Boolean())),
     background: Type.Optional(

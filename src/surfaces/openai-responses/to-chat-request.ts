@@ -70,7 +70,7 @@ export function toChatRequest(
   let allowed: Tool[] | undefined = tools;
   if (toolChoice !== undefined && typeof toolChoice === "object" && toolChoice.type === "allowed_tools") {
     allowed = restrictTools(tools, toolChoice, request.tools);
-    toolChoice = toolChoice.mode ?? "auto";
+    toolChoice = toolChoice.mode!;
   }
   if (allowed && allowed.length > 0) {
     chat.tools = allowed;
@@ -451,7 +451,10 @@ export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[]
 
 /** The tools `allowed_tools` names, each of which must be one of `tools` (as a function choice must). */
 function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolChoice, string>, sent: readonly ResponsesTool[] | undefined): Tool[] {
-  const allowed = choice.tools ?? [];
+  // OpenAI's ToolChoiceAllowed requires both (the Response echoes the choice as sent).
+  if (choice.mode === undefined) throw new InvalidRequestError("Missing required parameter: 'tool_choice.mode'.", { param: "tool_choice.mode" });
+  if (choice.tools === undefined) throw new InvalidRequestError("Missing required parameter: 'tool_choice.tools'.", { param: "tool_choice.tools" });
+  const allowed = choice.tools;
   for (let k = 0; k < allowed.length; k++) {
     const { name, type } = allowed[k]!;
     if (!tools?.some((tool) => tool.function.name === name)) {
