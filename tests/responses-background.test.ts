@@ -40,7 +40,7 @@ const answerOf = (text: string): ChatResult => ({
  */
 const gated = definePlugin({
   name: "gated",
-  models: [{ id: "gated-model" }, { id: "words-model" }, { id: "slow-words" }, { id: "deaf-model" }, { id: "deaf-words" }],
+  models: [{ id: "gated-model" }, { id: "words-model" }, { id: "slow-words" }, { id: "deaf-model" }, { id: "deaf-words" }, { id: "late-words" }],
   chat: (request, ctx: RequestContext) =>
     request.model === "deaf-model" ? Bun.sleep(600).then(() => answerOf("deaf")) : new Promise<ChatResult>((resolve, reject) => {
       const signal = ctx.signal;
@@ -54,6 +54,8 @@ const gated = definePlugin({
   /** `words-model`: `w0 … w39`, a word every 15 ms, stopping when its signal aborts. */
   async *chatStream(request, ctx: RequestContext) {
     streamSignals.push(ctx.signal);
+    // `late-words`: thinks 10 s before its first word, unless stopped.
+    if (request.model === "late-words") await new Promise<void>((resolve) => (ctx.signal.addEventListener("abort", () => resolve(), { once: true }), setTimeout(resolve, 10_000)));
     const deaf = request.model === "deaf-words";
     for (let i = 0; i < 40 && (deaf || !ctx.signal.aborted); i++) {
       yield { choices: [{ index: 0, delta: { content: `${i === 0 ? "" : " "}w${i}` } }] };
@@ -1478,3 +1480,23 @@ test("a Redis that hangs for a moment as the model answers: the end is written a
     await redis.stop();
   }
 }, 20_000);
+
+test("a streamed background create whose client leaves before the first chunk (before any id was given) stops its call, as a foreground one does", async () => {
+  const seen = streamSignals.length;
+  const leaving = new AbortController();
+  const create = fetch(`${gw.url}/v1/responses`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-request-id": "bg-left-early" },
+    body: JSON.stringify({ model: "late-words", input: "Hello", background: true, stream: true }),
+    signal: leaving.signal,
+  }).catch((error: unknown) => error);
+  for (let i = 0; i < 100 && streamSignals.length === seen; i++) await Bun.sleep(10);
+  const signal = streamSignals[seen]!;
+  leaving.abort();
+  expect(await create).toBeInstanceOf(Error);
+  for (let i = 0; i < 100 && !signal.aborted; i++) await Bun.sleep(10);
+  expect(signal.aborted).toBe(true); // within a second, not after the model's 10 s or UPSTREAM_TIMEOUT_MS
+  let line: { status?: number; error?: string } | undefined;
+  for (let i = 0; i < 100 && !line; i++, await Bun.sleep(10)) line = gw.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.request_id === "bg-left-early");
+  expect(line).toMatchObject({ status: 499, error: "client_gone" });
+});

@@ -2,6 +2,7 @@ import { mapError } from "../../error-response.ts";
 import { nowSeconds } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
 import { type CallInfo, markReported, type Pipeline } from "../../pipeline/pipeline.ts";
+import { ClientGoneError } from "../../request-scope.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
 import { type BackgroundRuns, LeaseLostError } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
@@ -157,6 +158,13 @@ export async function startBackground(
     return failedResponse(frame, mapped, [], nowSeconds());
   };
 
+  // Until the create answers, no client holds the id: a client that leaves before then (a stream's
+  // create waits for the first chunk) stops the call, as a foreground one would (499 client_gone).
+  const clientGone = () => {
+    if (!isStarting) run.cancel(new ClientGoneError());
+  };
+  const clientSignal = call.request.signal;
+  clientSignal.addEventListener("abort", clientGone, { once: true });
   try {
     if (chat.stream !== true) {
       const answer = d.pipeline.complete(life, chat);
@@ -170,6 +178,7 @@ export async function startBackground(
     }
     let ended: ResponseObject | undefined;
     const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: d.sealsReasoning, onFinish: (response) => void (ended = response) }));
+    if (clientSignal.aborted) throw run.signal.reason ?? new ClientGoneError();
     await start();
     void run
       .record(streamed.body!)
@@ -189,5 +198,7 @@ export async function startBackground(
     run.abandon(failed(error));
     d.runs.forget(frame.id);
     throw error;
+  } finally {
+    clientSignal.removeEventListener("abort", clientGone);
   }
 }
