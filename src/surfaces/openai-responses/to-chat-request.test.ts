@@ -384,6 +384,18 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("an output of several text parts is a tool message of text parts (their boundaries kept, as a chat client's tool message has them)", () => {
+    const chat = convert({
+      ...base,
+      input: [
+        { role: "user", content: "Run the tests." },
+        { type: "function_call", call_id: "call_t", name: "run", arguments: "{}" },
+        { type: "function_call_output", call_id: "call_t", output: [{ type: "input_text", text: "3 pass" }, { type: "input_text", text: "0 fail" }] },
+      ],
+    });
+    expect(chat.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_t", content: [{ type: "text", text: "3 pass" }, { type: "text", text: "0 fail" }] });
+  });
+
   test("images in function outputs: the tool messages keep the text, each output's images follow all the outputs as a user message", () => {
     const shot = "data:image/png;base64,iVBORw0KGgo=";
     const call = (id: string) => functionCall(id, "screenshot");

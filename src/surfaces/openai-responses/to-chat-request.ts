@@ -170,9 +170,13 @@ function flushImages(walk: Walk, messages: Message[], sources: MessageSource[] |
   }
 }
 
-/** A function output's parts: its text for the tool message, its images and files kept for a user message after the outputs. */
-function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: number): string {
-  let text = "";
+/**
+ * A function output's parts: its text for the tool message (one part as a string; several as text
+ * parts, which Chat Completions' tool messages take, so their boundaries reach the provider as a
+ * chat client's would), its images and files kept for a user message after the outputs.
+ */
+function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: number): string | ContentPart[] {
+  const texts: string[] = [];
   let images: ContentPart[] | undefined;
   const at: number[] = [];
   for (let j = 0; j < parts.length; j++) {
@@ -180,11 +184,13 @@ function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: numb
     if (part.type === "input_image" || part.type === "input_file") {
       (images ??= []).push(part.type === "input_image" ? imagePart(part) : filePart(part));
       at.push(j);
-    } else if (typeof part.text === "string") text += part.text;
+    } else if (typeof part.text === "string") texts.push(part.text);
   }
-  if (images === undefined) return text;
-  (walk.images ??= []).push({ parts: images, at, callId, item });
-  return text.length === 0 ? imagesOnly(callId, attachedNoun(images)) : text;
+  if (images !== undefined) {
+    (walk.images ??= []).push({ parts: images, at, callId, item });
+    if (texts.length === 0) return imagesOnly(callId, attachedNoun(images));
+  }
+  return texts.length === 1 ? texts[0]! : texts.length === 0 ? "" : texts.map((text) => ({ type: "text" as const, text }));
 }
 
 /**
