@@ -168,8 +168,19 @@ export function docs(version: string) {
             },
           },
           "/v1/responses/:response_id": {
-            get: { response: { 200: ResponseObject, 404: ErrorBody } },
+            get: {
+              query: Type.Object({
+                stream: Type.Optional(Type.Boolean({ description: "a streamed background response's events again, as `text/event-stream` (any other response: 400)" })),
+                starting_after: Type.Optional(Type.Integer({ description: "with `stream`: the events after this `sequence_number` (all without it)" })),
+                include: Type.Optional(Type.Array(Type.String(), { description: "as the create's `include` (`message.output_text.logprobs`, `reasoning.encrypted_content`, …)" })),
+                include_obfuscation: Type.Optional(Type.Boolean({ description: "accepted; the events carry no obfuscation padding" })),
+              }),
+              response: { 200: ResponseObject, 400: ErrorBody, 404: ErrorBody },
+            },
             delete: { response: { 200: DeletedResponse, 404: ErrorBody } },
+          },
+          "/v1/responses/:response_id/cancel": {
+            post: { response: { 200: ResponseObject, 400: ErrorBody, 404: ErrorBody } },
           },
           "/v1/responses/:response_id/input_items": {
             get: {

@@ -430,6 +430,13 @@ describe("docs", () => {
     expect(Object.keys(schemaOf(one.get, "200"))).toEqual(expect.arrayContaining(["id", "object", "status", "output", "usage"]));
     expect(Object.keys(schemaOf(one.get, "404"))).toEqual(["error"]);
     expect(Object.keys(schemaOf(one.delete, "200"))).toEqual(expect.arrayContaining(["id", "object", "deleted"]));
+    // Following a streamed background response again: its query parameters.
+    expect(one.get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(["path:response_id", "query:stream", "query:starting_after", "query:include", "query:include_obfuscation"]),
+    );
+    const cancel = spec.paths["/v1/responses/{response_id}/cancel"].post;
+    expect(Object.keys(schemaOf(cancel, "200"))).toEqual(expect.arrayContaining(["id", "object", "status", "output"]));
+    expect(Object.keys(schemaOf(cancel, "400"))).toEqual(["error"]);
     const list = spec.paths["/v1/responses/{response_id}/input_items"].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["response_id", "limit", "order", "after"]));
     expect(Object.keys(schemaOf(list, "200"))).toEqual(expect.arrayContaining(["object", "data", "first_id", "last_id", "has_more"]));
