@@ -1,4 +1,4 @@
-import { InvalidRequestError, PayloadTooLargeError } from "./errors.ts";
+import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
 
 /**
  * The 413. The rest of the body is never read, so the answer closes the connection (RFC 9112
@@ -35,6 +35,14 @@ export async function readJsonBody(request: Request, limit: number, rule: Conten
       `Invalid Content-Type header (${type ? JSON.stringify(type) : "none"}): send the body as application/json.`,
       { param: null },
     );
+  }
+  // A compressed body would be read as JSON and fail as malformed (gzip), or worse be read as if
+  // plain (a coding no one decodes): HTTP's answer is 415, naming what is taken. The body stays
+  // unread, so the connection closes.
+  const coding = request.headers.get("content-encoding");
+  if (coding !== null && coding.trim().toLowerCase() !== "identity") {
+    const error = new UnsupportedMediaTypeError(`Content-Encoding ${JSON.stringify(coding)} is not supported: send the request body uncompressed.`);
+    throw Object.assign(error, { responseHeaders: { "accept-encoding": "identity", connection: "close" } });
   }
   const declared = request.headers.get("content-length");
   if (declared !== null) {

@@ -74,6 +74,13 @@ export class PayloadTooLargeError extends OllaixError {
   static override defaultCode: string | null = "payload_too_large";
 }
 
+/** 415: a body in a content coding the gateway does not decode (RFC 9110 §15.5.16). */
+export class UnsupportedMediaTypeError extends OllaixError {
+  override status = 415;
+  override type = "invalid_request_error";
+  static override defaultCode: string | null = "unsupported_content_encoding";
+}
+
 export class RateLimitError extends OllaixError {
   override status = 429;
   override type = "rate_limit_error";

@@ -72,4 +72,25 @@ describe("request bodies", () => {
     expect(ollama.status).toBe(413);
     expect(Object.keys((await ollama.json()) as object)).toEqual(["error"]);
   });
+
+  test("a compressed body is a 415 naming the coding, in each surface's envelope; identity is plain", async () => {
+    const plain = JSON.stringify({ model: "dummy-model:1.0", input: "hi" });
+    const gzipped = Bun.gzipSync(new TextEncoder().encode(plain));
+    for (const [path, coding] of [["/v1/responses", "gzip"], ["/v1/chat/completions", "br"], ["/v1/conversations", "x-made-up"]] as const) {
+      const response = await fetch(`${gw.url}${path}`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": coding }, body: gzipped });
+      expect(response.status).toBe(415);
+      expect(response.headers.get("accept-encoding")).toBe("identity");
+      const envelope = await response.json();
+      expectOpenAI("ErrorResponse", envelope);
+      expect(envelope).toMatchObject({ error: { type: "invalid_request_error", code: "unsupported_content_encoding", message: `Content-Encoding "${coding}" is not supported: send the request body uncompressed.` } });
+    }
+    const messages = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: gzipped });
+    expect(messages.status).toBe(415);
+    expect(await messages.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    const ollama = await fetch(`${gw.url}/api/chat`, { method: "POST", headers: { "content-encoding": "gzip" }, body: gzipped });
+    expect(ollama.status).toBe(415);
+    expect(Object.keys((await ollama.json()) as object)).toEqual(["error"]);
+    const identity = await fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "identity" }, body: plain });
+    expect(identity.status).toBe(200);
+  });
 });
