@@ -169,14 +169,20 @@ describe("the openai SDK's ResponsesWS", () => {
     try {
       const errors: Event[] = [];
       ws.on("error", () => undefined);
-      for (const params of [{ model: "no-such-model", input: "x" }, { model: "dummy-model:1.0", input: "x", temperature: 9 }, { model: "dummy-model:1.0", input: "x", background: true }]) {
+      for (const params of [{ model: "no-such-model", input: "x" }, { model: "dummy-model:1.0", input: "x", temperature: 9 }, { model: "dummy-model:1.0", input: "x", background: true }, { model: "dummy-model:1.0", input: "x", generate: "no" }]) {
         errors.push((await createOver(ws, params)).at(-1)!);
       }
+      // A lane that is not a string: refused (untagged, as it names no lane), not run on the default lane.
+      const badLane = new Promise<Event>((resolve) => ws.on("event", ((event: Event) => event.type === "error" && resolve(event)) as never));
+      ws.send({ type: "response.create", model: "dummy-model:1.0", input: "x", stream_id: { a: 1 } } as never);
+      errors.push(await badLane);
       for (const error of errors) expectOpenAI("ResponseWsError", error);
       expect(errors.map((e) => [e.type, e.status, e.error?.param])).toEqual([
         ["error", 404, "model"],
         ["error", 400, "temperature"],
         ["error", 400, "background"],
+        ["error", 400, "generate"],
+        ["error", 400, "stream_id"],
       ]);
     } finally {
       ws.close();

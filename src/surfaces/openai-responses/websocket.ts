@@ -169,7 +169,10 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     if (event.type !== "response.create") {
       return refuse(400, { type: "invalid_request_error", message: `Invalid 'type': unknown event type '${String(event.type)}'; this gateway takes response.create.`, param: "type", code: null });
     }
-    const { type: _type, stream_id: _lane, generate, ...params } = event;
+    const { type: _type, stream_id: lane_, generate, ...params } = event;
+    // The message's own fields, typed as the request's are (a wrong type is refused, never read as a default).
+    if (lane_ !== undefined && typeof lane_ !== "string") return refuse(400, { type: "invalid_request_error", message: "Invalid type for 'stream_id': expected a string.", param: "stream_id", code: "invalid_type" });
+    if (generate !== undefined && typeof generate !== "boolean") return refuse(400, { type: "invalid_request_error", message: "Invalid type for 'generate': expected a boolean.", param: "generate", code: "invalid_type" });
     if (params.background === true) return refuse(400, { type: "invalid_request_error", message: "Invalid 'background': background responses are not supported over WebSocket.", param: "background", code: null });
     return create(params, generate === false);
 
