@@ -82,7 +82,7 @@ export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatRe
       ...choice,
       index: choice.index ?? i,
       finish_reason: mapFinishReason(choice.finish_reason),
-      message: withReasoningContent(choice.message),
+      message: withJsonArguments(withReasoningContent(choice.message)),
     })),
   };
   // Checked above for what the core reads; the rest is the upstream's own (extras included).
@@ -127,6 +127,7 @@ export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknow
   let finished = false;
   let indexes: ToolCallIndexes | undefined;
   let indexed: IndexedToolCalls | undefined;
+  let argued: ArgumentsSeen | undefined;
   for await (const payloads of batches) {
     const chunks: ChunkResult[] = [];
     try {
@@ -138,8 +139,10 @@ export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknow
             for (const call of calls) {
               if (call.index === undefined) (indexes ??= new ToolCallIndexes()).assign(choice.index, call);
               else (indexed ??= new IndexedToolCalls()).assign(choice.index, call);
+              (argued ??= new ArgumentsSeen()).saw(choice.index, call);
             }
           }
+          if (argued !== undefined && choice.finish_reason != null) argued.finish(choice as never);
         }
         if (!finished) finished = chunk.choices.some((choice) => choice.finish_reason != null);
         chunks.push(chunk);
@@ -210,6 +213,41 @@ function withoutCoreFields(body: object): Record<string, unknown> {
  * An upstream's reasoning under `reasoning` (OpenRouter, Groq, newer vLLM, Ollama's `/v1`), also as
  * `reasoning_content`, the field the core reads; the answer keeps both for clients that read either.
  */
+/**
+ * A call with no arguments, as OpenAI gives it: `"{}"`. Some servers (llama.cpp, vLLM's parsers)
+ * send `""`, which is no JSON: an agent parsing it fails. The message is this plugin's own (parsed
+ * from the upstream), so it is fixed in place.
+ */
+function withJsonArguments<M>(message: M): M {
+  const calls = (message as { tool_calls?: unknown }).tool_calls;
+  if (Array.isArray(calls)) {
+    for (const call of calls as { function?: { arguments?: unknown } }[]) if (call?.function && (call.function.arguments === "" || call.function.arguments == null)) call.function.arguments = "{}";
+  }
+  return message;
+}
+
+/** Streamed calls that got no argument text by their choice's end get `"{}"` in the finishing chunk, as a whole answer does. */
+class ArgumentsSeen {
+  /** Per choice: each call's index, and whether any argument text came for it. */
+  readonly #choices = new Map<number, Map<number, boolean>>();
+
+  saw(choice: number, call: { index?: number; function?: { arguments?: string } }): void {
+    let calls = this.#choices.get(choice);
+    if (!calls) this.#choices.set(choice, (calls = new Map()));
+    const index = call.index ?? 0;
+    if (call.function?.arguments) calls.set(index, true);
+    else if (!calls.has(index)) calls.set(index, false);
+  }
+
+  /** At a choice's end: a delta of `"{}"` for each of its calls that had none. */
+  finish(choice: { index: number; delta: { tool_calls?: unknown[] } }): void {
+    const calls = this.#choices.get(choice.index);
+    if (!calls) return;
+    for (const [index, hasArguments] of calls) if (!hasArguments) (choice.delta.tool_calls ??= []).push({ index, function: { arguments: "{}" } });
+    this.#choices.delete(choice.index);
+  }
+}
+
 function withReasoningContent<M>(message: M): M {
   const m = message as { reasoning?: unknown; reasoning_content?: unknown } | undefined;
   return m && typeof m.reasoning === "string" && m.reasoning_content == null ? ({ ...m, reasoning_content: m.reasoning } as M) : message;

@@ -268,6 +268,42 @@ describe("chat completions, stream", () => {
     }
   });
 
+  test("a call with no arguments ('' from llama.cpp or vLLM) has '{}', as OpenAI gives it, streamed and not, on every surface", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-e", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
+    fake.handle((request) => {
+      if (request.path !== "/v1/chat/completions") return openAIHandler(request);
+      if ((request.body as { stream?: boolean }).stream) {
+        return sseResponse([
+          chunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_now", type: "function", function: { name: "now", arguments: "" } }] }),
+          chunk({ tool_calls: [{ index: 1, id: "call_city", type: "function", function: { name: "weather", arguments: '{"city":"Oslo"}' } }] }),
+          chunk({}, "tool_calls"),
+        ]);
+      }
+      return jsonResponse({
+        id: "chatcmpl-e", object: "chat.completion", created: 1, model: "m",
+        choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: null, tool_calls: [{ id: "call_now", type: "function", function: { name: "now", arguments: "" } }] } }],
+      });
+    });
+    try {
+      const tools = [{ type: "function" as const, function: { name: "now", parameters: { type: "object" } } }, { type: "function" as const, function: { name: "weather", parameters: { type: "object" } } }];
+      const whole = await client.chat.completions.create({ model: "gpt-4o-mini", messages, tools });
+      expect((whole.choices[0]!.message.tool_calls![0] as { function: { arguments: string } }).function.arguments).toBe("{}");
+      const streamed = await client.chat.completions.stream({ model: "gpt-4o-mini", messages, tools }).finalChatCompletion();
+      expect(streamed.choices[0]!.message.tool_calls!.map((c) => (c as { function: { arguments: string } }).function.arguments)).toEqual(["{}", '{"city":"Oslo"}']);
+      const responses = await client.responses.create({ model: "gpt-4o-mini", input: "Now?", tools: [{ type: "function", name: "now", parameters: { type: "object" }, strict: false }, { type: "function", name: "weather", parameters: { type: "object" }, strict: false }], stream: true, store: false });
+      const done: string[] = [];
+      let deltas = "";
+      for await (const event of responses) {
+        if (event.type === "response.function_call_arguments.delta" && event.output_index === 0) deltas += event.delta;
+        if (event.type === "response.output_item.done" && event.item.type === "function_call") done.push(event.item.arguments);
+      }
+      expect(done).toEqual(["{}", '{"city":"Oslo"}']);
+      expect(deltas).toBe("{}"); // the deltas add up to the item's arguments
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("an upstream's reasoning under `reasoning` (OpenRouter, Groq, vLLM) is the answer's reasoning too, streamed and not", async () => {
     const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-r", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
     fake.handle((request) => {
