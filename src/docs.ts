@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { ChatCompletion, ChatCompletionChunk, ChatRequest } from "./schemas/chat.ts";
 import { EmbeddingList, EmbeddingRequest } from "./schemas/embeddings.ts";
 import { ErrorBody } from "./schemas/error.ts";
-import { CountTokensRequest, MessagesRequest } from "./surfaces/anthropic-messages/schema.ts";
+import { AnthropicErrorBody, CountTokensRequest, MessageResponse, MessagesRequest, TokensCount } from "./surfaces/anthropic-messages/schema.ts";
 import { Model, ModelList } from "./schemas/models.ts";
 import * as OllamaApi from "./surfaces/ollama-api/schemas.ts";
 import { ResponsesCompactRequest, ResponsesInputTokensRequest, ResponsesRequest } from "./surfaces/openai-responses/request-schema.ts";
@@ -92,6 +92,9 @@ const retrieveModelPath = {
   },
 };
 
+/** Anthropic's statuses, in its envelope (529: an upstream that is down, as Anthropic's overloaded). */
+const anthropicErrors = { 400: AnthropicErrorBody, 401: AnthropicErrorBody, 403: AnthropicErrorBody, 404: AnthropicErrorBody, 413: AnthropicErrorBody, 429: AnthropicErrorBody, 500: AnthropicErrorBody, 529: AnthropicErrorBody };
+
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 413: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody };
 
 const TEXT_PLAIN = { "content-type": "text/plain; charset=utf-8" };
@@ -147,8 +150,13 @@ export function docs(version: string) {
               response: { 200: ChatCompletion, ...errors },
             },
           },
-          "/v1/messages": { post: { body: { ...MessagesRequest, examples: [{ model: "dummy-model:1.0", max_tokens: 256, messages: [{ role: "user", content: "Hello" }] }] } } },
-          "/v1/messages/count_tokens": { post: { body: CountTokensRequest } },
+          "/v1/messages": {
+            post: {
+              body: { ...MessagesRequest, examples: [{ model: "dummy-model:1.0", max_tokens: 256, messages: [{ role: "user", content: "Hello" }] }] },
+              response: { 200: MessageResponse, ...anthropicErrors },
+            },
+          },
+          "/v1/messages/count_tokens": { post: { body: CountTokensRequest, response: { 200: TokensCount, ...anthropicErrors } } },
           "/v1/responses": {
             post: {
               body: { ...ResponsesRequest, examples: [{ model: "dummy-model:1.0", instructions: "Answer briefly.", input: "Hello, what's your name?" }] },

@@ -6,6 +6,8 @@ import dummy from "../../plugins/dummy/index.ts";
 import { RateLimitError, UpstreamTimeoutError, UpstreamUnavailableError } from "../../src/errors.ts";
 import { countPromptTokens } from "../../src/surfaces/token-count.ts";
 import { fromToolUseId } from "../../src/surfaces/anthropic-messages/tool-use-id.ts";
+import { Value } from "@sinclair/typebox/value";
+import { AnthropicErrorBody, MessageResponse, TokensCount } from "../../src/surfaces/anthropic-messages/schema.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { argumentsDelta, createScripted, finish, SCRIPTED_MODEL, text, thinking, toolCall, usage, type ScriptedProvider } from "./scripted-plugin.ts";
 
@@ -41,6 +43,26 @@ describe("@anthropic-ai/sdk", () => {
     expect((m.content[0] as Anthropic.TextBlock).text.length).toBeGreaterThan(0);
     expect(m.usage.input_tokens).toBeGreaterThan(0);
     expect(m.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  test("answers match the schemas /docs/json shows for them: a Message (text; thinking and tool_use), a token count, an error", async () => {
+    const plain = await client.messages.create({ model: "dummy-model:1.0", max_tokens: 64, messages: hello });
+    scripted.queue.push({ chunks: [thinking("Two and two."), text("Four."), toolCall(0, "call_c", "calc", '{"a":2}'), finish("tool_calls"), usage(9, 4)] });
+    const tools: Anthropic.Tool[] = [{ name: "calc", input_schema: { type: "object" } }];
+    const called = await client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 200, tools, messages: [{ role: "user", content: "2+2?" }] });
+    expect(called.content.map((b) => b.type)).toEqual(["thinking", "text", "tool_use"]);
+    for (const m of [plain, called]) expect([...Value.Errors(MessageResponse, m)].map((e) => `${e.path}: ${e.message}`)).toEqual([]);
+    const counted = await client.messages.countTokens({ model: "dummy-model:1.0", messages: hello });
+    expect(Value.Check(TokensCount, counted)).toBe(true);
+    const refused = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY }, body: JSON.stringify({ model: "nope", max_tokens: 1, messages: hello }) });
+    expect(refused.status).toBe(404);
+    expect(Value.Check(AnthropicErrorBody, await refused.json())).toBe(true);
+    // And the document serves those schemas.
+    const spec = (await (await fetch(`${gw.url}/docs/json`)).json()) as { paths: Record<string, { post: { responses: Record<string, { content: Record<string, { schema: { properties: object } }> }> } }> };
+    const create = spec.paths["/v1/messages"]!.post.responses;
+    expect(Object.keys(create["200"]!.content["application/json"]!.schema.properties)).toEqual(expect.arrayContaining(["id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "usage"]));
+    expect(Object.keys(create["404"]!.content["application/json"]!.schema.properties)).toEqual(expect.arrayContaining(["type", "error"]));
+    expect(Object.keys(spec.paths["/v1/messages/count_tokens"]!.post.responses["200"]!.content["application/json"]!.schema.properties)).toContain("input_tokens");
   });
 
   test("messages.stream + finalMessage(): the accumulated message equals the streamed text", async () => {

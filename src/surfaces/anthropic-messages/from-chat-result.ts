@@ -1,34 +1,15 @@
 import { randomId } from "../../ids.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
-import { matchedStopOf, REFUSAL, toStopReason, type StopReason } from "./map-stop-reason.ts";
+import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
+import type { MessageResponse, MessageUsage, ResponseBlock } from "./schema.ts";
 import { callExtras, encodeSignature, type SignaturePayload } from "./thinking-signature.ts";
 import { toToolUseId } from "./tool-use-id.ts";
 
-export type AnthropicBlock =
-  | { type: "thinking"; thinking: string; signature: string }
-  | { type: "text"; text: string }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
-
-export interface AnthropicUsage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-  /** The output's reasoning tokens, when the provider counts them (the AI SDK reads it). */
-  output_tokens_details?: { thinking_tokens: number };
-}
-
-export interface AnthropicMessage {
-  id: string;
-  type: "message";
-  role: "assistant";
-  model: string;
-  content: AnthropicBlock[];
-  stop_reason: StopReason;
-  stop_sequence: string | null;
-  usage: AnthropicUsage;
-}
+// The answer's types come from its schema (schema.ts), which /docs/json shows.
+export type AnthropicBlock = ResponseBlock;
+export type AnthropicUsage = MessageUsage;
+export type AnthropicMessage = Omit<MessageResponse, "context_management">;
 
 /** Chat usage as Anthropic's: `input_tokens` leaves out what was read from a cache, as Anthropic counts. */
 export function toAnthropicUsage(usage: Usage | undefined, estimatedInput: () => number, estimatedOutput = 0): AnthropicUsage {

@@ -216,3 +216,54 @@ export const CountTokensRequest = Type.Object(promptFields, {
   description: "Anthropic's count_tokens request: the prompt part of a Messages request.",
 });
 export type CountTokensRequest = Static<typeof CountTokensRequest>;
+
+/*
+ * The answers, as Anthropic's reference (`Message`, `MessageTokensCount`, `ErrorResponse`) has them:
+ * the shapes this surface returns (from-chat-result.ts builds a Message of these types) and what
+ * `/docs/json` shows.
+ */
+const StopReasonSchema = Type.Union([Type.Literal("end_turn"), Type.Literal("max_tokens"), Type.Literal("stop_sequence"), Type.Literal("tool_use"), Type.Literal("refusal")]);
+
+export const ResponseBlock = Type.Union([
+  Type.Object({ type: Type.Literal("thinking"), thinking: Type.String(), signature: Type.String() }),
+  Type.Object({ type: Type.Literal("text"), text: Type.String() }),
+  Type.Object({ type: Type.Literal("tool_use"), id: Type.String(), name: Type.String(), input: Type.Record(Type.String(), Type.Unknown()) }),
+]);
+export type ResponseBlock = Static<typeof ResponseBlock>;
+
+export const MessageUsage = Type.Object({
+  input_tokens: Type.Integer({ description: "what was not read from a cache, as Anthropic counts" }),
+  output_tokens: Type.Integer(),
+  cache_creation_input_tokens: Type.Integer(),
+  cache_read_input_tokens: Type.Integer(),
+  output_tokens_details: Type.Optional(Type.Object({ thinking_tokens: Type.Integer() }, { description: "when the provider counts its reasoning" })),
+});
+export type MessageUsage = Static<typeof MessageUsage>;
+
+export const MessageResponse = Type.Object(
+  {
+    id: Type.String(),
+    type: Type.Literal("message"),
+    role: Type.Literal("assistant"),
+    model: Type.String({ description: "the id the client asked for" }),
+    content: Type.Array(ResponseBlock),
+    stop_reason: StopReasonSchema,
+    stop_sequence: Nullable(Type.String()),
+    usage: MessageUsage,
+    context_management: Type.Optional(Type.Object({ applied_edits: Type.Array(Type.Object({}, open)) }, { description: "with `context_management`: the edits applied" })),
+  },
+  { description: "Anthropic's Message. With `stream: true`, its events instead (`text/event-stream`)." },
+);
+export type MessageResponse = Static<typeof MessageResponse>;
+
+export const TokensCount = Type.Object({
+  input_tokens: Type.Integer(),
+  context_management: Type.Optional(Type.Object({ original_input_tokens: Type.Integer() })),
+});
+
+/** Anthropic's error envelope (every status; 529 `overloaded_error` for an upstream that is down). */
+export const AnthropicErrorBody = Type.Object({
+  type: Type.Literal("error"),
+  error: Type.Object({ type: Type.String(), message: Type.String() }),
+  request_id: Type.Optional(Type.String()),
+});
