@@ -571,40 +571,61 @@ test("a Redis that refuses TIME (an ACL without @fast): leases fall back to each
   }
 });
 
-test("a replica cut off from a hung Redis stops its run before its lease lapses: read `failed` elsewhere, it stays failed once the link is back", async () => {
+/**
+ * Two replicas on one Redis, the runner through a proxy that holds every command while `cut` (a
+ * Redis frozen for it alone, or a path that drops packets; its commands time out after 150 ms), the
+ * reader directly. A background response is created on the runner; `test` gets its provider call.
+ */
+async function withCutOffRunner(
+  backgroundLease: { leaseMs: number; renewMs: number },
+  test: (t: { created: OpenAI.Responses.Response; call: GatedCall; onReader: OpenAI; onRunner: OpenAI; cut: (isCut: boolean) => void; dropHeld: () => void }) => Promise<void>,
+): Promise<void> {
   const redis = await startRedis();
-  let cut = false;
-  const proxy = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: () => cut });
-  const backgroundLease = { leaseMs: 800, renewMs: 200 };
+  let isCut = false;
+  const proxy = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: () => isCut });
   const runner = await startTestGateway({ REDIS_URL: `redis://${proxy.address}`, REDIS_TIMEOUT_MS: "150" }, [dummy, gated], { backgroundLease });
   const reader = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated], { backgroundLease });
   try {
-    const onReader = new OpenAI({ baseURL: `${reader.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const onRunner = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const seen = calls.length;
-    const created = await new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
+    const created = await onRunner.responses.create({ model: "gated-model", input: "Hello", background: true });
     const call = await nextCall(seen);
-    cut = true; // every command from here on hangs, as on a Redis frozen or a path that drops packets
-    let read = await onReader.responses.retrieve(created.id);
-    for (let i = 0; i < 300 && read.status === "in_progress"; i++, await Bun.sleep(10)) read = await onReader.responses.retrieve(created.id);
-    expect(read).toMatchObject({ status: "failed", error: { code: "server_error" } });
-    // The runner stopped its call itself (before the lapse), rather than finishing a response others read as failed.
-    for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
-    expect(call.signal.aborted).toBe(true);
-    cut = false;
-    proxy.drop(() => true); // the held commands are never delivered; the runner opens new connections
-    call.answer("too late");
-    await Bun.sleep(4 * backgroundLease.renewMs);
-    for (const client of [onReader, new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: "unused", maxRetries: 0 })]) {
-      const again = await client.responses.retrieve(created.id);
-      expectOpenAI("Response", again);
-      expect(again).toMatchObject({ status: "failed", error: { code: "server_error", message: read.error!.message } });
-    }
+    await test({
+      created,
+      call,
+      onReader: new OpenAI({ baseURL: `${reader.url}/v1`, apiKey: "unused", maxRetries: 0 }),
+      onRunner,
+      cut: (value) => void (isCut = value),
+      // The held commands are never delivered; the runner opens new connections.
+      dropHeld: () => proxy.drop(() => true),
+    });
   } finally {
     await runner.close();
     await reader.close();
     proxy.stop();
     await redis.stop();
   }
+}
+
+test("a replica cut off from a hung Redis stops its run before its lease lapses: read `failed` elsewhere, it stays failed once the link is back", async () => {
+  await withCutOffRunner({ leaseMs: 800, renewMs: 200 }, async ({ created, call, onReader, onRunner, cut, dropHeld }) => {
+    cut(true); // every command from here on hangs, as on a Redis frozen or a path that drops packets
+    let read = await onReader.responses.retrieve(created.id);
+    for (let i = 0; i < 300 && read.status === "in_progress"; i++, await Bun.sleep(10)) read = await onReader.responses.retrieve(created.id);
+    expect(read).toMatchObject({ status: "failed", error: { code: "server_error" } });
+    // The runner stopped its call itself (before the lapse), rather than finishing a response others read as failed.
+    for (let i = 0; i < 100 && !call.signal.aborted; i++) await Bun.sleep(10);
+    expect(call.signal.aborted).toBe(true);
+    cut(false);
+    dropHeld();
+    call.answer("too late");
+    await Bun.sleep(800);
+    for (const client of [onReader, onRunner]) {
+      const again = await client.responses.retrieve(created.id);
+      expectOpenAI("Response", again);
+      expect(again).toMatchObject({ status: "failed", error: { code: "server_error", message: read.error!.message } });
+    }
+  });
 }, 20_000);
 
 test("at shutdown a running background response gets the grace period, then ends `failed` (another replica reads it so)", async () => {
@@ -1451,34 +1472,19 @@ describe("the run channel over a real Redis", () => {
 });
 
 test("a Redis that hangs for a moment as the model answers: the end is written again once it is back, within the lease (read `completed`, not lost)", async () => {
-  const redis = await startRedis();
-  let cut = false;
-  const proxy = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: () => cut });
-  const backgroundLease = { leaseMs: 4000, renewMs: 200 };
-  const runner = await startTestGateway({ REDIS_URL: `redis://${proxy.address}`, REDIS_TIMEOUT_MS: "150" }, [dummy, gated], { backgroundLease });
-  const reader = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated], { backgroundLease });
-  try {
-    const onReader = new OpenAI({ baseURL: `${reader.url}/v1`, apiKey: "unused", maxRetries: 0 });
-    const seen = calls.length;
-    const created = await new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: "unused", maxRetries: 0 }).responses.create({ model: "gated-model", input: "Hello", background: true });
-    const call = await nextCall(seen);
-    cut = true; // the end's write hangs, and times out
+  await withCutOffRunner({ leaseMs: 4000, renewMs: 200 }, async ({ created, call, onReader, cut, dropHeld }) => {
+    cut(true); // the end's write hangs, and times out
     call.answer("kept");
     await Bun.sleep(500);
     expect((await onReader.responses.retrieve(created.id)).status).toBe("in_progress");
-    cut = false;
-    proxy.drop(() => true); // the held commands are never delivered; the runner opens new connections
+    cut(false);
+    dropHeld();
     let read = await onReader.responses.retrieve(created.id);
     for (let i = 0; i < 200 && read.status === "in_progress"; i++, await Bun.sleep(10)) read = await onReader.responses.retrieve(created.id);
     expectOpenAI("Response", read);
     expect(read).toMatchObject({ status: "completed", output_text: "kept" });
     expect(call.signal.aborted).toBe(false);
-  } finally {
-    await runner.close();
-    await reader.close();
-    proxy.stop();
-    await redis.stop();
-  }
+  });
 }, 20_000);
 
 test("a streamed background create whose client leaves before the first chunk (before any id was given) stops its call, as a foreground one does", async () => {
