@@ -384,7 +384,7 @@ describe("input → messages", () => {
     ]);
   });
 
-  test("an output of several text parts is a tool message of text parts (their boundaries kept, as a chat client's tool message has them)", () => {
+  test("an output of several text parts is one text, a line apart (their boundary kept; the content a string, as some servers require)", () => {
     const chat = convert({
       ...base,
       input: [
@@ -393,7 +393,7 @@ describe("input → messages", () => {
         { type: "function_call_output", call_id: "call_t", output: [{ type: "input_text", text: "3 pass" }, { type: "input_text", text: "0 fail" }] },
       ],
     });
-    expect(chat.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_t", content: [{ type: "text", text: "3 pass" }, { type: "text", text: "0 fail" }] });
+    expect(chat.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_t", content: "3 pass\n0 fail" });
   });
 
   test("images in function outputs: the tool messages keep the text, each output's images follow all the outputs as a user message", () => {

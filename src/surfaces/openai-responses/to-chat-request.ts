@@ -171,11 +171,12 @@ function flushImages(walk: Walk, messages: Message[], sources: MessageSource[] |
 }
 
 /**
- * A function output's parts: its text for the tool message (one part as a string; several as text
- * parts, which Chat Completions' tool messages take, so their boundaries reach the provider as a
- * chat client's would), its images and files kept for a user message after the outputs.
+ * A function output's parts: its text for the tool message, its images and files kept for a user
+ * message after the outputs. Several text parts are one text, a line apart: their boundary stays
+ * (run together, "3 pass" and "0 fail" read "3 pass0 fail"), a JSON text split across parts stays
+ * JSON, and the tool message's content stays a string, which some OpenAI-compatible servers require.
  */
-function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: number): string | ContentPart[] {
+function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: number): string {
   const texts: string[] = [];
   let images: ContentPart[] | undefined;
   const at: number[] = [];
@@ -190,7 +191,7 @@ function outputOf(parts: readonly Part[], walk: Walk, callId: string, item: numb
     (walk.images ??= []).push({ parts: images, at, callId, item });
     if (texts.length === 0) return imagesOnly(callId, attachedNoun(images));
   }
-  return texts.length === 1 ? texts[0]! : texts.length === 0 ? "" : texts.map((text) => ({ type: "text" as const, text }));
+  return texts.join("\n");
 }
 
 /**
