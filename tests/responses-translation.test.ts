@@ -23,7 +23,7 @@ describe("through the openai-compatible plugin", () => {
     // OpenAI's answers, the fixture's say `default` otherwise: a stream's chunks only when asked here).
     fake = startFakeServer((request) => {
       const body = request.body as { service_tier?: string; stream?: boolean; safety_identifier?: string } | undefined;
-      const tier = body?.service_tier === "flex" ? "flex" : body?.safety_identifier === "tier-said" ? "default" : undefined;
+      const tier = body?.service_tier === "flex" ? "flex" : body?.safety_identifier === "tier-said" ? "default" : body?.safety_identifier === "groq" ? "on_demand" : undefined;
       if (request.path !== "/v1/chat/completions" || tier === undefined) return openAIHandler(request);
       if (body!.stream === true) return sseResponse(TEXT_CHUNKS_WITH_USAGE.map((chunk) => ({ ...chunk, service_tier: tier })));
       return jsonResponse({ ...COMPLETION, service_tier: tier });
@@ -115,6 +115,12 @@ describe("through the openai-compatible plugin", () => {
     let saidFinal: OpenAI.Responses.Response | undefined;
     for await (const event of saidStream) if (event.type === "response.completed") saidFinal = event.response;
     expect(saidFinal?.service_tier).toBe("default");
+    // A tier that is none of OpenAI's (Groq's on_demand) is not said: the Response would break OpenAI's schema.
+    const groq = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, safety_identifier: "groq" });
+    expectOpenAI("Response", groq);
+    expect(groq.service_tier).toBeUndefined();
+    const groqAsked = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, safety_identifier: "groq", service_tier: "auto" });
+    expect(groqAsked.service_tier).toBe("default");
     const unsaid = await client.responses.create({ model: "gpt-4o-mini", input: "Hi", store: false, stream: true });
     let unsaidFinal: OpenAI.Responses.Response | undefined;
     for await (const event of unsaid) if (event.type === "response.completed") unsaidFinal = event.response;

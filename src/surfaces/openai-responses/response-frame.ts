@@ -144,15 +144,18 @@ export function finishedResponse(
     prompt_cache_key: frame.prompt_cache_key,
     prompt_cache_retention: frame.prompt_cache_retention,
     safety_identifier: frame.safety_identifier,
-    // The tier used, as OpenAI's Response says it: the provider's when it said (asked for or not), else
-    // the one tier other providers have when one was asked for.
-    service_tier: tier ?? (frame.service_tier === undefined ? undefined : "default"),
+    // The tier used, as OpenAI's Response says it: the provider's when it said one of OpenAI's (asked
+    // for or not; Groq's `on_demand` is none), else the one tier other providers have when one was asked for.
+    service_tier: tier !== undefined && OPENAI_TIERS.has(tier) ? tier : frame.service_tier === undefined ? undefined : "default",
     max_tool_calls: frame.max_tool_calls,
     conversation: frame.conversation,
     metadata: frame.metadata,
   };
   return response;
 }
+
+/** OpenAI's `ServiceTierResponses` values (its document's enum), the only ones a Response may say. */
+const OPENAI_TIERS: ReadonlySet<string> = new Set(["auto", "default", "flex", "scale", "priority", "fast", "ultrafast"]);
 
 /** The service tier the provider says it used (OpenAI's `service_tier`), if it said. */
 export const tierOf = (answer: object): string | undefined => {
