@@ -210,10 +210,6 @@ function withoutCoreFields(body: object): Record<string, unknown> {
 }
 
 /**
- * An upstream's reasoning under `reasoning` (OpenRouter, Groq, newer vLLM, Ollama's `/v1`), also as
- * `reasoning_content`, the field the core reads; the answer keeps both for clients that read either.
- */
-/**
  * A call with no arguments, as OpenAI gives it: `"{}"`. Some servers (llama.cpp, vLLM's parsers)
  * send `""`, which is no JSON: an agent parsing it fails. The message is this plugin's own (parsed
  * from the upstream), so it is fixed in place.
@@ -239,15 +235,27 @@ class ArgumentsSeen {
     else if (!calls.has(index)) calls.set(index, false);
   }
 
-  /** At a choice's end: a delta of `"{}"` for each of its calls that had none. */
-  finish(choice: { index: number; delta: { tool_calls?: unknown[] } }): void {
+  /**
+   * At a choice's end: `"{}"` for each of its calls that had none, in the finishing delta's own entry
+   * of the call when it has one (a call that came whole with its end), else as a delta of its own.
+   */
+  finish(choice: { index: number; delta: { tool_calls?: { index?: number; function?: { arguments?: string } }[] } }): void {
     const calls = this.#choices.get(choice.index);
     if (!calls) return;
-    for (const [index, hasArguments] of calls) if (!hasArguments) (choice.delta.tool_calls ??= []).push({ index, function: { arguments: "{}" } });
+    for (const [index, hasArguments] of calls) {
+      if (hasArguments) continue;
+      const own = choice.delta.tool_calls?.find((call) => call.index === index);
+      if (own) (own.function ??= {}).arguments = "{}";
+      else (choice.delta.tool_calls ??= []).push({ index, function: { arguments: "{}" } });
+    }
     this.#choices.delete(choice.index);
   }
 }
 
+/**
+ * An upstream's reasoning under `reasoning` (OpenRouter, Groq, newer vLLM, Ollama's `/v1`), also as
+ * `reasoning_content`, the field the core reads; the answer keeps both for clients that read either.
+ */
 function withReasoningContent<M>(message: M): M {
   const m = message as { reasoning?: unknown; reasoning_content?: unknown } | undefined;
   return m && typeof m.reasoning === "string" && m.reasoning_content == null ? ({ ...m, reasoning_content: m.reasoning } as M) : message;

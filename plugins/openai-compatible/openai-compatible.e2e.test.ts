@@ -302,6 +302,21 @@ describe("chat completions, stream", () => {
     } finally {
       fake.handle(openAIHandler);
     }
+    // A call that comes whole with the answer's end: its own entry says "{}", one entry a call (the legacy form reads the first).
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions" && (request.body as { stream?: boolean }).stream
+        ? sseResponse([{ id: "chatcmpl-w", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "call_now", type: "function", function: { name: "now", arguments: "" } }] }, finish_reason: "tool_calls" }] }])
+        : openAIHandler(request),
+    );
+    try {
+      const raw = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "gpt-4o-mini", messages, stream: true, tools: [{ type: "function", function: { name: "now" } }] }));
+      const deltas = parseSseBody(await raw.text()).filter((d) => d !== "[DONE]").flatMap((d) => (JSON.parse(d) as { choices: { delta: { tool_calls?: unknown[] } }[] }).choices[0]?.delta.tool_calls ?? []);
+      expect(deltas).toEqual([{ index: 0, id: "call_now", type: "function", function: { name: "now", arguments: "{}" } }]);
+      const legacy = await client.chat.completions.stream({ model: "gpt-4o-mini", messages, functions: [{ name: "now", parameters: { type: "object" } }] }).finalChatCompletion();
+      expect(legacy.choices[0]!.message.function_call).toEqual({ name: "now", arguments: "{}" });
+    } finally {
+      fake.handle(openAIHandler);
+    }
   });
 
   test("an upstream's reasoning under `reasoning` (OpenRouter, Groq, vLLM) is the answer's reasoning too, streamed and not", async () => {
