@@ -114,6 +114,9 @@ describe("what Ollama's decoder lets through", () => {
   test("a body still wrong once read as Ollama reads it is the 400 naming the field", async () => {
     const answer = await chat({ messages: [{ role: "Robot", content: "Hi" }] });
     expect(await bodyOf(answer)).toMatchObject({ status: 400, body: { error: expect.stringContaining("messages[0].role") } });
+    // An integer past what stays one once sent on (1e23 reached a provider as a float literal; Ollama's Go int refuses it).
+    const huge = await gw.handle("/api/chat", { method: "POST", body: '{"model":"dummy-model:1.0","stream":false,"messages":[{"role":"user","content":"Hi"}],"options":{"num_predict":1e23}}' });
+    expect(await bodyOf(huge)).toMatchObject({ status: 400, body: { error: expect.stringContaining("options.num_predict") } });
   });
 
   test.each([

@@ -26,9 +26,10 @@ export const Options = Type.Object(
     temperature: Type.Optional(Type.Number()),
     top_p: Type.Optional(Type.Number()),
     top_k: Type.Optional(Type.Integer()),
-    num_predict: Type.Optional(Type.Integer()),
+    // At most what is still an integer once sent on (1e23 would reach a provider as a float literal; Ollama's Go int refuses it too).
+    num_predict: Type.Optional(Type.Integer({ maximum: Number.MAX_SAFE_INTEGER })),
     stop: Type.Optional(Type.Array(Type.String())),
-    seed: Type.Optional(Type.Integer()),
+    seed: Type.Optional(Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })),
     presence_penalty: Type.Optional(Type.Number()),
     frequency_penalty: Type.Optional(Type.Number()),
     // Any integer, as Ollama: its scheduler raises a context below 4 to 4.
