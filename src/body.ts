@@ -23,6 +23,9 @@ export const MAX_JSON_DEPTH = 1000;
  */
 export type ContentTypeRule = "json" | "any";
 
+/** No coding: `identity`, or an empty header value (in any case, with spaces). */
+const IDENTITY = /^\s*(?:identity)?\s*$/i;
+
 /**
  * Reads a JSON request body with the size limit applied before and while reading, so a huge or
  * endless body never sits in memory. Errors are 400 (not JSON, wrong content type, nested deeper
@@ -40,7 +43,7 @@ export async function readJsonBody(request: Request, limit: number, rule: Conten
   // plain (a coding no one decodes): HTTP's answer is 415, naming what is taken. The body stays
   // unread, so the connection closes.
   const coding = request.headers.get("content-encoding");
-  if (coding !== null && coding.trim().toLowerCase() !== "identity") {
+  if (coding !== null && !IDENTITY.test(coding)) {
     const error = new UnsupportedMediaTypeError(`Content-Encoding ${JSON.stringify(coding)} is not supported: send the request body uncompressed.`);
     throw Object.assign(error, { responseHeaders: { "accept-encoding": "identity", connection: "close" } });
   }

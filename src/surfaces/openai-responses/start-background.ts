@@ -99,7 +99,8 @@ export async function startBackground(
       try {
         return await d.store.putIfRunning(d.entry(response));
       } catch (error) {
-        if (performance.now() + delay >= heldUntil) return unstored(error);
+        // Deleted meanwhile (here): nothing to write; past the lease: too late.
+        if (run.isDeleted || performance.now() + delay >= heldUntil) return unstored(error);
         await Bun.sleep(delay);
       }
     }
@@ -171,6 +172,7 @@ export async function startBackground(
       answer.catch(() => undefined); // settled below, or dropped when the start fails
       await Promise.race([atProvider, answer]);
       await start();
+      if (clientSignal.aborted) throw new ClientGoneError(); // gone while it started: its entry goes (below)
       // A cancel ends it at once, whether or not the provider heeds the abort.
       const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true, d.sealsReasoning), failed);
       void Promise.race([answered, run.stopped.then(failed)]).then(finish);
@@ -178,8 +180,8 @@ export async function startBackground(
     }
     let ended: ResponseObject | undefined;
     const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: d.sealsReasoning, onFinish: (response) => void (ended = response) }));
-    if (clientSignal.aborted) throw run.signal.reason ?? new ClientGoneError();
     await start();
+    if (clientSignal.aborted) throw new ClientGoneError(); // gone while it started: its entry goes (below)
     void run
       .record(streamed.body!)
       .catch((error: unknown) => d.logger.warn("background stream not recorded", { id: frame.id, error: error instanceof Error ? error.message : String(error) }))
