@@ -226,6 +226,17 @@ describe("fromGeminiStream", () => {
     ]);
   });
 
+  test("a stream that ends with no candidate finished was cut: an error, not a whole answer (text so far already sent)", async () => {
+    const seen: unknown[] = [];
+    const failed = await (async () => {
+      for await (const chunk of fromGeminiStream((async function* () {
+        yield { candidates: [{ content: { parts: [{ text: "Hello wor" }] }, index: 0 }] };
+      })())) seen.push(chunk);
+    })().catch((error: unknown) => error);
+    expect(seen).toEqual([{ choices: [{ index: 0, delta: { content: "Hello wor" } }] }]);
+    expect(failed).toMatchObject({ status: 502, message: "Gemini's stream ended before the answer was finished (no finishReason)." });
+  });
+
   test("a finish repeated on a later event (with the final usage) finishes the choice once", async () => {
     const done = { content: { parts: [{ text: "" }] }, finishReason: "STOP", index: 0 };
     expect(await collect([{ candidates: [{ content: { parts: [{ text: "Hi" }] }, finishReason: "STOP", index: 0 }] }, { candidates: [done], usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1 } }])).toEqual([

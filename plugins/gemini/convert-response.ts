@@ -189,8 +189,11 @@ export async function* fromGeminiStream(events: AsyncIterable<GeminiResponse>): 
     if (out.length > 0) yield { choices: out };
   }
   if (choices.size === 0) throw new UpstreamError("Gemini's stream ended without any candidate.");
-  // A candidate that ended without a finishReason ended normally; one that called tools says so.
   const unfinished = [...choices].filter(([, state]) => !state.finished);
+  // No candidate finished: the stream was cut ("if empty, the model has not stopped generating
+  // tokens", Gemini's Candidate.finishReason), a failure as a cut stream of any provider is.
+  if (unfinished.length === choices.size) throw new UpstreamError("Gemini's stream ended before the answer was finished (no finishReason).");
+  // Of several candidates, one left without a finishReason once another finished is closed as ended; one that called tools says so.
   if (unfinished.length > 0) {
     yield { choices: unfinished.map(([index, state]) => ({ index, delta: {}, finish_reason: state.toolCalls > 0 ? "tool_calls" : "stop" })) };
   }
