@@ -36,7 +36,7 @@ export {
 export type { ErrorFields } from "./errors.ts";
 export { ConfigError, readEnv } from "./env.ts";
 export { createChecker, createUpstreamParser } from "./checker.ts";
-export { classifyUpstreamFailure, fromHttpStatus, networkCodeOf } from "./upstream-failure.ts";
+export { classifyUpstreamFailure, fromHttpStatus, networkCodeOf, retryAfterHeader } from "./upstream-failure.ts";
 export type { FailureContext, HttpFailure } from "./upstream-failure.ts";
 export type { Checker, UpstreamParserOptions } from "./checker.ts";
 export { parseNdjson, parseNdjsonBatches } from "./ndjson.ts";

@@ -93,6 +93,15 @@ export function classifyUpstreamFailure(error: unknown, ctx: FailureContext, htt
   return new UpstreamError(`The request to ${ctx.provider} failed: ${detail}`, { cause: error });
 }
 
+/** Seconds from a `Retry-After` header (RFC 9110 §10.2.3: seconds, or an HTTP date), or undefined. */
+export function retryAfterHeader(value: string | null | undefined, nowMs = Date.now()): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - nowMs) / 1000);
+}
+
 /** An upstream's HTTP error status as the kit error the contract's table asks for. */
 export function fromHttpStatus(http: HttpFailure, ctx: FailureContext, cause?: unknown): Error {
   const { status } = http;

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 // The browser entry on purpose: the Node entry's `encodeImage` reads any image string that names an
 // existing file (`data:image/png;base64,/etc/passwd` would send that file to the model).
 import { Ollama } from "ollama/browser";
-import { hasErrorFields, parseNdjsonBatches, UpstreamError, type UpstreamCall } from "../../src/kit.ts";
+import { hasErrorFields, parseNdjsonBatches, retryAfterHeader, UpstreamError, type UpstreamCall } from "../../src/kit.ts";
 import { fromOllamaError, OllamaResponseError } from "./errors.ts";
 import {
   errorTextOf,
@@ -46,12 +46,21 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
     // ollama-js hands a plain object of headers: the hop headers join it as one more plain object
     // (a Headers copy and a set() per header cost more, on every call).
     const given = init?.headers;
+    let headers: RequestInit["headers"];
     if (given === undefined || (typeof given === "object" && !(given instanceof Headers) && !Array.isArray(given))) {
-      return baseFetch(input, { ...init, headers: { ...given, ...scope.upstreamHeaders }, signal });
+      headers = { ...given, ...scope.upstreamHeaders };
+    } else {
+      headers = new Headers(given);
+      for (const [name, value] of Object.entries(scope.upstreamHeaders)) headers.set(name, value);
     }
-    const headers = new Headers(given);
-    for (const [name, value] of Object.entries(scope.upstreamHeaders)) headers.set(name, value);
-    return baseFetch(input, { ...init, headers, signal });
+    // ollama-js's error keeps no header: a refusal's Retry-After is noted for the call's error (call, below).
+    return baseFetch(input, { ...init, headers, signal }).then((response) => (response.ok ? response : noteRetryAfter(response, scope)));
+  };
+  const retryAfters = new WeakMap<UpstreamCall, number>();
+  const noteRetryAfter = (response: Response, scope: UpstreamCall): Response => {
+    const seconds = retryAfterHeader(response.headers.get("retry-after"));
+    if (seconds !== undefined) retryAfters.set(scope, seconds);
+    return response;
   };
   // Bun's `typeof fetch` also declares `preconnect`, which ollama-js never calls.
   const ollama = new Ollama({ host: root, fetch: scopedFetch as typeof fetch });
@@ -60,7 +69,7 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
     try {
       return parse(await calls.run(scope, run));
     } catch (error) {
-      throw fromOllamaError(error, scope);
+      throw fromOllamaError(error, scope, retryAfters.get(scope));
     }
   }
 
@@ -139,5 +148,5 @@ async function responseErrorOf(response: Response): Promise<OllamaResponseError>
   } catch {
     // Not JSON: the text is the message.
   }
-  return new OllamaResponseError(message || `HTTP ${response.status} ${response.statusText}`.trim(), response.status);
+  return new OllamaResponseError(message || `HTTP ${response.status} ${response.statusText}`.trim(), response.status, retryAfterHeader(response.headers.get("retry-after")));
 }

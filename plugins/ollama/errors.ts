@@ -9,6 +9,8 @@ export class OllamaResponseError extends Error {
   constructor(
     readonly error: string,
     readonly status_code: number,
+    /** Seconds, from the answer's `Retry-After` (a 429 or 503 of Ollama's, or of a proxy in front of it). */
+    readonly retryAfter?: number,
   ) {
     super(error);
   }
@@ -23,7 +25,7 @@ const CONTEXT_LENGTH = /context (?:length|window)/i;
  * Any failure of a call to Ollama as one of the kit's errors (the kit's one classifier). Ollama's
  * non-2xx answers carry `{error}` and `status_code` (ollama-js's ResponseError, or ours from client.ts).
  */
-export function fromOllamaError(error: unknown, scope: Pick<UpstreamCall, "signal" | "requestedModel">): Error {
+export function fromOllamaError(error: unknown, scope: Pick<UpstreamCall, "signal" | "requestedModel">, retryAfter?: number): Error {
   const status = (error as { status_code?: unknown } | null)?.status_code;
   const ctx = {
     signal: scope.signal,
@@ -35,7 +37,8 @@ export function fromOllamaError(error: unknown, scope: Pick<UpstreamCall, "signa
   const message = messageOf(error);
   // Ollama: `model "llama3" not found, try pulling it first` (404). A 404 without the word is a
   // wrong route (OLLAMA_BASE_URL with a path), which is the gateway's problem, not the client's.
-  return classifyUpstreamFailure(error, ctx, { status, message, contextTooLong: CONTEXT_LENGTH.test(message) });
+  const wait = retryAfter ?? (error as { retryAfter?: number }).retryAfter;
+  return classifyUpstreamFailure(error, ctx, { status, message, contextTooLong: CONTEXT_LENGTH.test(message), retryAfter: wait });
 }
 
 function messageOf(error: unknown): string {

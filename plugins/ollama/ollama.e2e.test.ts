@@ -200,6 +200,16 @@ describe("errors", () => {
     expect([upstream.status, upstream.code]).toEqual([502, "upstream_error"]);
   });
 
+  test("a 429's Retry-After (Ollama's, or a proxy's in front of it) is the answer's, streamed or not", async () => {
+    fake.handle(defaultRoutes({ "POST /api/chat": () => new Response(JSON.stringify({ error: "too many requests" }), { status: 429, headers: { "content-type": "application/json", "retry-after": "12" } }) }));
+    for (const stream of [false, true]) {
+      const answer = await fetch(`${e2e.gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "llama3.2:latest", messages: [{ role: "user", content: "Hi" }], stream }) });
+      expect(answer.status).toBe(429);
+      expect(answer.headers.get("retry-after")).toBe("12");
+      expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("rate_limit_exceeded");
+    }
+  });
+
   test("an {\"error\"} line mid-stream becomes the SSE error event after the chunks already sent", async () => {
     fake.handle(defaultRoutes({ "POST /api/chat": () => ndjsonResponse([chatLine({ content: "The" }), { error: "an error was encountered while running the model" }]) }));
     const stream = await client.chat.completions.create({ model: "llama3.2:latest", messages: [{ role: "user", content: "Hi" }], stream: true });

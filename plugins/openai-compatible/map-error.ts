@@ -5,6 +5,7 @@ import {
   ModelNotFoundError,
   OllaixError,
   RateLimitError,
+  retryAfterHeader,
   Type,
   UpstreamAuthError,
   UpstreamError,
@@ -205,12 +206,8 @@ function toKitError(kind: Kind, fault: UpstreamFault, ctx: ErrorContext, http: {
 export function retryAfterSeconds(headers: Headers, nowMs: number): number | undefined {
   const ms = headers.get("retry-after-ms")?.trim();
   if (ms && /^\d+(?:\.\d+)?$/.test(ms)) return Number(ms) / 1000;
-  const retryAfter = headers.get("retry-after")?.trim();
-  if (retryAfter) {
-    if (/^\d+(?:\.\d+)?$/.test(retryAfter)) return Number(retryAfter);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, (date - nowMs) / 1000);
-  }
+  const retryAfter = retryAfterHeader(headers.get("retry-after"), nowMs);
+  if (retryAfter !== undefined) return retryAfter;
   const requests = parseDuration(headers.get("x-ratelimit-reset-requests"));
   const tokens = parseDuration(headers.get("x-ratelimit-reset-tokens"));
   if (requests !== undefined && headers.get("x-ratelimit-remaining-requests")?.trim() === "0") return requests;
