@@ -53,7 +53,9 @@ export function toGeminiConversation(messages: readonly Message[], images: Loade
         (message.tool_calls ?? []).forEach((call, j) => {
           callNames.set(call.id, call.function.name);
           const functionCall = { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) };
-          const signature = thoughtSignatureOf(call) ?? (signsCalls ? SKIP_SIGNATURE : undefined);
+          // Gemini signs the first call of a step (parallel calls after it have none, and go back so);
+          // Gemini 3 checks that first call's signature alone, which a history without one gets as SKIP_SIGNATURE.
+          const signature = thoughtSignatureOf(call) ?? (signsCalls && j === 0 ? SKIP_SIGNATURE : undefined);
           parts.push(signature === undefined ? { functionCall } : { functionCall, thoughtSignature: signature });
         });
         append("model", parts);

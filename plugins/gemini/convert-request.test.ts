@@ -76,6 +76,25 @@ describe("toGeminiRequest", () => {
     const signatures = (model: string) => toGeminiRequest(history, { model, images: new Map() }).contents[1]!.parts.map((part) => (part as { thoughtSignature?: string }).thoughtSignature);
     expect(signatures("gemini-3-pro-preview")).toEqual(["skip_thought_signature_validator", "c2ln"]);
     expect(signatures("gemini-2.5-flash")).toEqual([undefined, "c2ln"]);
+    // Gemini's own parallel calls: the first signed, the others not, and sent back exactly so.
+    const parallel: ChatRequest = {
+      model: "m",
+      messages: [
+        { role: "user", content: "Weather?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "call_1__thought__c2ln", type: "function", function: { name: "w", arguments: "{}" } },
+            { id: "call_2", type: "function", function: { name: "w", arguments: "{}" } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1__thought__c2ln", content: "a" },
+        { role: "tool", tool_call_id: "call_2", content: "b" },
+      ],
+    };
+    const sent = toGeminiRequest(parallel, { model: "gemini-3-pro-preview", images: new Map() }).contents[1]!.parts.map((part) => (part as { thoughtSignature?: string }).thoughtSignature);
+    expect(sent).toEqual(["c2ln", undefined]);
   });
 
   test("functions and a JSON answer: Gemini 3 gets both; Gemini 2.x (which refuses both) the functions, and the format told in its instructions", () => {
