@@ -11,7 +11,7 @@ import { definePlugin, type ChatResult, type RequestContext } from "../src/kit.t
 import { UpstreamError, UpstreamUnavailableError } from "../src/errors.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
-import { tcpProxy } from "./helpers/tcp-proxy.ts";
+import { tcpProxy, type TcpProxy } from "./helpers/tcp-proxy.ts";
 import { RedisResponseStore } from "../src/surfaces/openai-responses/store/redis-store.ts";
 import { RedisRunChannel } from "../src/surfaces/openai-responses/store/redis-run-channel.ts";
 import type { StoredResponse } from "../src/surfaces/openai-responses/store/response-store.ts";
@@ -1505,4 +1505,49 @@ test("a streamed background create whose client leaves before the first chunk (b
   let line: { status?: number; error?: string } | undefined;
   for (let i = 0; i < 100 && !line; i++, await Bun.sleep(10)) line = gw.logs.map((l) => JSON.parse(l)).find((l) => l.msg === "request" && l.request_id === "bg-left-early");
   expect(line).toMatchObject({ status: 499, error: "client_gone" });
+});
+
+describe("a stream's last event waits for its end to be stored (the runner's Redis slow to take it)", () => {
+  let redis: TestRedis;
+  let proxy: TcpProxy;
+  let runner: TestGateway;
+  let other: TestGateway;
+  let onRunner: OpenAI;
+  let onOther: OpenAI;
+  beforeAll(async () => {
+    redis = await startRedis();
+    // The runner's writes of a finished response lag 400 ms, as over a slow link.
+    proxy = await tcpProxy(redis.port, { holdMs: 400, holdOn: (text) => text.includes('"status":"completed"') });
+    runner = await startTestGateway({ REDIS_URL: `redis://${proxy.address}` }, [dummy, gated]);
+    other = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
+    onRunner = new OpenAI({ baseURL: `${runner.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    onOther = new OpenAI({ baseURL: `${other.url}/v1`, apiKey: "unused", maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await runner?.close();
+    await other?.close();
+    proxy?.stop();
+    await redis?.stop();
+  });
+
+  test("a stored stream: the moment it ends, another replica reads it and continues from it", async () => {
+    const stream = await onRunner.responses.create({ model: "dummy-model:1.0", input: "Hello", stream: true });
+    let id = "";
+    for await (const event of stream) if (event.type === "response.completed") id = event.response.id;
+    expect((await onOther.responses.retrieve(id)).status).toBe("completed");
+    const next = await onOther.responses.create({ model: "dummy-model:1.0", input: "And then?", previous_response_id: id });
+    expect(next.status).toBe("completed");
+  });
+
+  test("a streamed background response: a cancel sent elsewhere the moment it completed finds it completed, as its followers were told", async () => {
+    const stream = await onRunner.responses.create({ model: "words-model", input: "Hello", background: true, stream: true });
+    let id = "";
+    let cancelled: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      if (event.type === "response.created") id = event.response.id;
+      if (event.type === "response.completed") cancelled = await onOther.responses.cancel(id);
+    }
+    expect(cancelled?.status).toBe("completed");
+    for (const client of [onRunner, onOther]) expect((await client.responses.retrieve(id)).status).toBe("completed");
+  });
 });

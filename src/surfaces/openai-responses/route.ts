@@ -399,15 +399,30 @@ export function responsesRoutes(
 
 
   /** What a stream's end does with its response: adds it to its conversation before its last event (`settle`), then stores it (unless `store: false`). */
-  const finisher = (isStored: boolean, conversation: Conversation, body: ResponsesRequest, owner: string | undefined, streaming?: Streaming): Pick<ResponsesStreamSettings, "onFinish" | "settle"> => ({
-    onFinish: isStored
-      ? (response) => {
-          const kept = keep(response, conversation, owner);
-          if (streaming) streaming.kept = kept;
-        }
-      : undefined,
-    settle: conversation.conversationId === undefined ? undefined : (response) => addToConversation(conversation, body, response),
-  });
+  /**
+   * A stream's end: a whole answer is stored (and added to its conversation) before the last event
+   * goes, as a complete answer is before it is sent, so that a client that reads it or continues from
+   * it the moment its stream ends, on any replica, finds it (a store that fails is logged, and the
+   * answer still goes); a failure's end is stored as it goes.
+   */
+  const finisher = (isStored: boolean, conversation: Conversation, body: ResponsesRequest, owner: string | undefined, streaming?: Streaming): Pick<ResponsesStreamSettings, "onFinish" | "settle"> => {
+    const toConversation = conversation.conversationId === undefined ? undefined : (response: ResponseObject) => addToConversation(conversation, body, response);
+    if (!isStored) return { onFinish: undefined, settle: toConversation };
+    let stored: ResponseObject | undefined;
+    const store = (response: ResponseObject) => {
+      stored = response;
+      const kept = keep(response, conversation, owner);
+      if (streaming) streaming.kept = kept;
+      return kept;
+    };
+    return {
+      onFinish: (response) => void (stored === response ? undefined : store(response)),
+      settle: async (response) => {
+        if (toConversation) await toConversation(response);
+        await store(response);
+      },
+    };
+  };
 
   /**
    * A stored stream of this process while it runs (its end not yet stored): read as OpenAI's is,

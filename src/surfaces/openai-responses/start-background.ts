@@ -4,7 +4,7 @@ import type { Logger } from "../../logger.ts";
 import { type CallInfo, markReported, type Pipeline } from "../../pipeline/pipeline.ts";
 import { ClientGoneError } from "../../request-scope.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
-import { type BackgroundRuns, LeaseLostError } from "./background.ts";
+import { type BackgroundRuns, LeaseLostError, ResponseCancelledError } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
 import type { ResponseObject } from "./response-schema.ts";
@@ -26,6 +26,9 @@ export interface BackgroundDeps {
   /** An error of the call in the client's terms (`input[2].content[1]…`, not the chat request's fields). */
   inClientTerms(error: unknown): unknown;
 }
+
+/** storeEnd's answer for an end the store did not take before the lease lapsed. */
+const LAPSED = Symbol("lapsed");
 
 /**
  * `background: true`: the call runs without its client. The create answers once the call reaches
@@ -94,13 +97,17 @@ export async function startBackground(
    * store's, and be read `failed` once the lease lapses. Past the lease, others may read it failed
    * already: it is not written then (a failed response never comes back to life).
    */
-  const storeEnd = async (response: ResponseObject): Promise<ConditionalPut> => {
+  const storeEnd = async (response: ResponseObject): Promise<ConditionalPut | typeof LAPSED> => {
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       try {
         return await d.store.putIfRunning(d.entry(response));
       } catch (error) {
-        // Deleted meanwhile (here): nothing to write; past the lease: too late.
-        if (run.isDeleted || performance.now() + delay >= heldUntil) return unstored(error);
+        // Deleted meanwhile (here): nothing to write; past the lease: too late, others read it failed.
+        if (run.isDeleted) return unstored(error);
+        if (performance.now() + delay >= heldUntil) {
+          unstored(error);
+          return LAPSED;
+        }
         await Bun.sleep(delay);
       }
     }
@@ -138,21 +145,44 @@ export async function startBackground(
     renewal.unref();
     started(true);
   };
-  const finish = (response: ResponseObject) =>
-    write(async () => {
+  /**
+   * Stores the run's end, and says what it ended as: a cancel stored meanwhile on another replica
+   * stands (its response is read back), a delete too (the run is marked deleted), and an end the
+   * store did not take within the lease is the failure the other replicas read once it lapsed.
+   */
+  let endStored: ResponseObject | undefined;
+  const storedEnd = (response: ResponseObject): Promise<ResponseObject> => {
+    let end = response;
+    return write(async () => {
       clearInterval(renewal);
       clearTimeout(fence);
-      if (!run.isDeleted) {
-        const found = await storeEnd(response);
-        // Deleted on another replica before this end was stored (its stop not yet here): so it stays.
-        if (found === "missing") run.markDeleted();
-        // Cancelled on another replica before this end was stored: that stands.
-        else if (found !== "written") response = (await d.store.get(frame.id).catch(() => undefined))?.response ?? response;
-      }
-      run.settle(response);
-      d.runs.ended(run);
-      if (!run.isDeleted) await d.onEnd?.(response);
-    });
+      if (run.isDeleted || endStored === response) return;
+      const found = await storeEnd(response);
+      if (found === "written") endStored = response;
+      // Deleted on another replica before this end was stored (its stop not yet here): so it stays.
+      else if (found === "missing") run.markDeleted();
+      else if (found === LAPSED) end = failed(new LeaseLostError());
+      // Cancelled on another replica before this end was stored: that stands.
+      else end = (await d.store.get(frame.id).catch(() => undefined))?.response ?? response;
+    }).then(() => end);
+  };
+  const finish = async (response: ResponseObject) => {
+    const end = await storedEnd(response);
+    run.settle(end);
+    d.runs.ended(run);
+    if (!run.isDeleted) await d.onEnd?.(end);
+  };
+  /**
+   * A stream's last event waits for its end to be stored (encoder `settle`): what its followers,
+   * here and on every replica, are told is what the store keeps. A cancel that won ends the stream
+   * `response.failed` with the `cancelled` response (its text so far), a lapsed lease with the
+   * failure the others read.
+   */
+  const settleStream = async (response: ResponseObject): Promise<void> => {
+    const end = await storedEnd(response);
+    if (end === response || run.isDeleted) return;
+    throw end.status === "cancelled" ? new ResponseCancelledError() : new LeaseLostError();
+  };
   const failed = (error: unknown) => {
     const mapped = mapError(d.inClientTerms(error), d.redact);
     if (mapped.internal) d.logger.error("background response failed", { id: frame.id, error });
@@ -179,7 +209,11 @@ export async function startBackground(
       return pendingResponse(frame, "queued");
     }
     let ended: ResponseObject | undefined;
-    const streamed = await d.pipeline.stream(life, chat, responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: d.sealsReasoning, onFinish: (response) => void (ended = response) }));
+    const streamed = await d.pipeline.stream(
+      life,
+      chat,
+      responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: d.sealsReasoning, onFinish: (response) => void (ended = response), settle: settleStream }),
+    );
     await start();
     if (clientSignal.aborted) throw new ClientGoneError(); // gone while it started: its entry goes (below)
     void run
