@@ -427,6 +427,22 @@ describe("two gateways sharing one Redis", () => {
     expect(await onA.responses.retrieve(created.id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
+  test("a delete while a follower on the other replica reads the stream: it ends with an error event saying so, not silently", async () => {
+    const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const stream = await onA.responses.create({ model: "slow-words", input: "Count", stream: true, background: true });
+    const first = await readEvents(stream, (events) => events.filter((e) => e.type === "response.output_text.delta").length >= 2);
+    const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
+    const following = fetch(`${b.url}/v1/responses/${id}?stream=true&starting_after=0`).then((response) => response.text());
+    await Bun.sleep(150);
+    expect(await onB.responses.delete(id)).toMatchObject({ deleted: true });
+    const events = (await following).split("\n\n").filter((block) => block.startsWith("event: "));
+    const last = JSON.parse(events.at(-1)!.split("\ndata: ")[1]!) as { type: string; code: string; message: string; sequence_number: number };
+    expect(last).toMatchObject({ type: "error", code: "not_found" });
+    expect(last.message).toContain(id);
+    expectOpenAI("ResponseStreamEvent", last);
+  });
+
   test("an end that comes after a cancel on the other replica does not replace it; a streamed run keeps its text so far", async () => {
     const onA = new OpenAI({ baseURL: `${a.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
@@ -801,7 +817,7 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     }
   });
 
-  test("a delete on the replica running it ends the followers elsewhere quietly (its events go after the response, never read as lost)", async () => {
+  test("a delete on the replica running it ends the followers elsewhere with `not_found` (its events go after the response, never read as lost)", async () => {
     const stream = await onA.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
     const first = await readEvents(stream, (events) => events.length === 3);
     const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;
@@ -820,8 +836,9 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     }
     const text = await following;
     expect(text.length).toBeGreaterThan(0);
-    expect(text).not.toContain("event: error");
+    expect(text).not.toContain("events_lost");
     expect(text).not.toContain("response.failed");
+    expect(text.trimEnd().split("\n\n").at(-1)).toStartWith('event: error\ndata: {"type":"error","code":"not_found"');
   });
 
   test("a run that ends after its response was deleted elsewhere (the stop not heard) does not bring its events back", async () => {
@@ -1118,7 +1135,7 @@ describe("the run channel over a real Redis", () => {
     expect(errors).toEqual([]);
   });
 
-  test("a follower of a run whose replica died (its lease lapsed, no end sent) ends with `response.failed`; of one that vanished, it just ends", async () => {
+  test("a follower of a run whose replica died (its lease lapsed, no end sent) ends with `response.failed`; of one deleted, with `not_found`", async () => {
     const writer = new RedisRunChannel(redis.url);
     const dead = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
     writer.append(dead, 0, [frame(0), frame(1), frame(2)]);
@@ -1138,8 +1155,9 @@ describe("the run channel over a real Redis", () => {
       expectOpenAI("ResponseStreamEvent", event);
       expect(event).toMatchObject({ type: "response.failed", sequence_number: 3, response: { id: dead, status: "failed" } });
 
-      // Deleted meanwhile with nothing more sent: the follower ends, with nothing made up.
-      expect(await readAll((await reader.follow(dead, 2, async () => undefined))!)).toBe("");
+      // Deleted meanwhile with nothing more sent: the follower is told so, with nothing made up.
+      const gone = await readAll((await reader.follow(dead, 2, async () => undefined))!);
+      expect(JSON.parse(gone.slice(gone.indexOf("data: ") + 6))).toMatchObject({ type: "error", code: "not_found", sequence_number: 3 });
     } finally {
       await reader.close();
     }
@@ -1214,7 +1232,7 @@ describe("the run channel over a real Redis", () => {
     }
   });
 
-  test("a deleted response's stream ends quietly, even where its replica wrote on before it heard of the delete; a cancelled run cut short ends with its `response.failed`", async () => {
+  test("a deleted response's stream ends with `not_found` (no event it wrote after the delete, never `events_lost`), even where its replica wrote on before it heard of the delete; a cancelled run cut short ends with its `response.failed`", async () => {
     const id = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
     const key = `ollaix:responses:events:${id}`;
     await redis.command(["ZADD", key, "0", frame(0), "1", frame(1), "2", frame(2)]);
@@ -1229,7 +1247,8 @@ describe("the run channel over a real Redis", () => {
       await redis.command(["ZADD", key, "5", frame(5), "6", frame(6)]);
       await redis.command(["PUBLISH", key, "1"]);
       const rest = await new Response(new ReadableStream({ pull: async (c) => { const r = await followed.read(); if (r.done) c.close(); else c.enqueue(r.value); } })).text();
-      expect(rest).toBe("");
+      expect(rest).toStartWith("event: error\n");
+      expect(JSON.parse(rest.slice(rest.indexOf("data: ") + 6))).toMatchObject({ type: "error", code: "not_found", sequence_number: 3 });
 
       const cancelled = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
       await redis.command(["ZADD", `ollaix:responses:events:${cancelled}`, "0", frame(0)]);
@@ -1255,7 +1274,9 @@ describe("the run channel over a real Redis", () => {
       await Bun.sleep(50);
       current = undefined; // a delete: the response goes, then its events
       writer.discard(id);
-      expect(await text).toBe(frame(0));
+      const ended = await text;
+      expect(ended).toStartWith(frame(0) + "event: error\n");
+      expect(JSON.parse(ended.slice(ended.indexOf("data: ", frame(0).length) + 6))).toMatchObject({ type: "error", code: "not_found", sequence_number: 1 });
 
       const late = `resp_${crypto.randomUUID().replaceAll("-", "")}`;
       const following = reader.follow(late, -1, async () => entry("in_progress"));

@@ -223,10 +223,12 @@ export class RedisRunChannel implements RunChannel {
       const message = `The gateway is stopping: follow this response again through another replica, with starting_after=${next - 1}.`;
       controller.enqueue(utf8.encode(errorEvent("server_shutting_down", message, next)));
     };
-    /** The run's stream stopped short of its last event: how followers end (nothing, for a response that is gone). */
+    /** The run's stream stopped short of its last event: how followers end. */
     const cutShort = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+      if (TERMINAL.test(lastFrame)) return;
       const entry = await stored();
-      if (!entry || TERMINAL.test(lastFrame)) return;
+      // Deleted while it ran: said, as an end (a silent one reads as a connection cut short).
+      if (!entry) return void controller.enqueue(utf8.encode(errorEvent("not_found", `Response with id '${id}' not found: it was deleted while it ran.`, next)));
       // Its last event sent (only the end lost), before where this follower began: nothing is missing.
       const [last] = (await this.#redis.call((c) => c.send("ZRANGE", [key, "-1", "-1"]))) as string[];
       if (last !== undefined && TERMINAL.test(last)) return;
@@ -281,6 +283,7 @@ export class RedisRunChannel implements RunChannel {
               // A gap in a deleted response's set (its replica wrote on before it heard of the
               // delete) is no loss: the response is gone, and so is the stream.
               if (await stored()) controller.enqueue(utf8.encode(errorEvent("events_lost", LOST, next)));
+              else await cutShort(controller);
               break;
             }
             // The end reached, or already passed when this follower began.
