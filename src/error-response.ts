@@ -1,5 +1,6 @@
 import { hasErrorFields, InvalidRequestError, NotFoundError, OllaixError } from "./errors.ts";
 import type { ErrorBody } from "./schemas/error.ts";
+import { pathStartOf } from "./request-meta.ts";
 
 export const JSON_HEADERS = { "content-type": "application/json" } as const;
 
@@ -13,7 +14,7 @@ export interface RequestLine {
 function invalidUrl(request: RequestLine | undefined): NotFoundError {
   if (!request) return new NotFoundError("Invalid URL.");
   const { url } = request;
-  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  const pathStart = pathStartOf(url);
   const queryStart = url.indexOf("?", pathStart);
   const path = pathStart < 0 ? "/" : url.slice(pathStart, queryStart < 0 ? undefined : queryStart);
   return new NotFoundError(`Invalid URL (${request.method} ${path})`);

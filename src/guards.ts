@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { AuthenticationError, LoopDetectedError } from "./errors.ts";
 import type { KeyStore } from "./keys/key-store.ts";
 import { bindKey } from "./keys/request-key.ts";
-import { hopsOf, MAX_HOPS, requestIdOf, stampStart } from "./request-meta.ts";
+import { hopsOf, MAX_HOPS, pathStartOf, requestIdOf, stampStart } from "./request-meta.ts";
 
 /** The key a request presents (`Authorization: Bearer <key>`), or undefined. */
 const presentedKey = (header: string | null): string | undefined =>
@@ -19,8 +19,8 @@ export function guardRequest(request: Request, keys: KeyStore): void {
   stampStart(request);
   // Only the model surfaces, /v1/* and Ollama's /api/*, are guarded: /health, /docs and / stay open.
   const url = request.url;
-  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-  if (!url.startsWith("/v1/", pathStart) && !url.startsWith("/api/", pathStart)) return;
+  const pathStart = pathStartOf(url);
+  if (pathStart < 0 || (!url.startsWith("/v1/", pathStart) && !url.startsWith("/api/", pathStart))) return;
   if (hopsOf(request) >= MAX_HOPS) {
     throw new LoopDetectedError(
       `Request loop detected: this request has passed through ${MAX_HOPS} or more gateways (x-ollaix-hops).`,

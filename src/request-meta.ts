@@ -29,9 +29,19 @@ export function startOf(request: Request): number | undefined {
   return (request as unknown as Record<symbol, number | undefined>)[STARTED_AT];
 }
 
+/**
+ * Where a request URL's path starts. Bun gives `http://host/path`, but the bare path (`/v1/x`) when
+ * the request's Host is missing (HTTP/1.0), empty or not a host (`a/b`): read as an absolute URL,
+ * its path would start at the second slash, and `/v1/models` would be `/models`. -1 for no path.
+ */
+export function pathStartOf(url: string): number {
+  return url.charCodeAt(0) === 47 /* "/" */ ? 0 : url.indexOf("/", url.indexOf("//") + 2);
+}
+
 /** The path of a request URL, without the query (`http://h:1/v1/x?y` → `/v1/x`). */
 export function pathOf(url: string): string {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
+  const start = pathStartOf(url);
+  if (start < 0) return "/";
   const query = url.indexOf("?", start);
   return query === -1 ? url.slice(start) : url.slice(start, query);
 }

@@ -9,7 +9,7 @@ export function modelRoutes(deps: RouteDeps) {
   return new Elysia({ name: "ollaix:models" })
     .get("/v1/models", async function listModels({ request }) {
       const models = await catalog.list(request);
-      if (isAnthropicClient(request)) return anthropicModelPage(models, new URL(request.url).searchParams);
+      if (isAnthropicClient(request)) return anthropicModelPage(models, new URL(request.url, "http://localhost").searchParams);
       return { object: "list" as const, data: models };
     }, { detail: { tags: ["Models"], summary: "List models", description: "Every model of every provider instance and every listed route (`owned_by: \"ollaix\"`), in the OpenAI list shape; with keys, only what the key may use. A request with `anthropic-version` (Anthropic's SDKs) gets Anthropic's page of `ModelInfo` (`limit`, `after_id`, `before_id`)." } })
     .get("/v1/models/*", async function retrieveModel({ params, request, set }) {
