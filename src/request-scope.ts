@@ -84,6 +84,11 @@ export class RequestScope {
     return (this.#controller ??= new AbortController()).signal;
   }
 
+  /** The client left, the call was cancelled, or a core time-out fired. */
+  get isAborted(): boolean {
+    return this.#controller?.signal.aborted === true;
+  }
+
   get isClientGone(): boolean {
     return this.#controller?.signal.reason instanceof ClientGoneError;
   }

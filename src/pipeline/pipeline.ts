@@ -16,7 +16,7 @@ import type { StreamEncoder } from "./encoder.ts";
 import { Router } from "../routing/router.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import { OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
-import { requestChars, resultTokens, StreamTally } from "./tally.ts";
+import { inputOnly, requestChars, resultTokens, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
@@ -149,7 +149,12 @@ export class Pipeline {
           const whole = loaded ? await loaded(scope.signal) : chat;
           const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
-          return await scope.deadline(provider.chat(sent, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
+          try {
+            return await scope.deadline(provider.chat(sent, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
+          } catch (error) {
+            if (scope.isAborted) t.usage = inputOnly(requestChars(sent.messages));
+            throw error;
+          }
         } finally {
           t.upstreamMs += performance.now() - waitStart;
           scope.dispose();
@@ -181,15 +186,17 @@ export class Pipeline {
       const started = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         let iterator: AsyncIterator<ChunkBatch> | undefined;
+        let sent = chat;
         const waitStart = performance.now();
         try {
           const whole = loaded ? await loaded(scope.signal) : chat;
-          const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
+          sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const first = await scope.deadline(iterator.next(), this.#deps.config.upstreamTimeoutMs, "first stream chunk");
           return { first, iterator, scope, ctx };
         } catch (error) {
+          if (iterator !== undefined && scope.isAborted) t.usage = inputOnly(requestChars(sent.messages));
           scope.dispose();
           void iterator?.return?.()?.catch(() => undefined);
           throw error;
@@ -376,7 +383,9 @@ export class Pipeline {
       t.headers["x-ollaix-attempts"] = t.attempts === 1 ? "1" : String(t.attempts);
       return value;
     } catch (error) {
-      admission.settle(undefined);
+      // Nothing used, unless a call was given up while its provider worked (the client left, a
+      // cancel, a time-out): its input was read, and is counted as a stream cut short is.
+      admission.settle(t.usage);
       throw error;
     }
   }

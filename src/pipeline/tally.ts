@@ -76,6 +76,12 @@ export class StreamTally {
   }
 }
 
+/**
+ * What a call given up while its provider worked used, as far as the gateway can tell: its input
+ * (the provider read it, and bills it), no output.
+ */
+export const inputOnly = (inputChars: number): TokenUsage => ({ input: estimateTokens(inputChars), output: 0, reasoning: 0, estimated: true });
+
 /** Usage of a complete answer: the provider's, or an estimate from the text. */
 export function resultTokens(result: ChatResult, inputChars: number): TokenUsage {
   const reported = toTokenUsage(result.usage);

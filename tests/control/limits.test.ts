@@ -2,6 +2,7 @@
 // daily budget, OpenAI's x-ratelimit-* headers and Retry-After; streams count when they end.
 import { afterAll, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import dummy from "../../plugins/dummy/index.ts";
+import { definePlugin } from "../../src/kit.ts";
 import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { expectOpenAI } from "../helpers/openai-schema.ts";
@@ -9,6 +10,17 @@ import { awayFromMinuteEnd } from "../helpers/windows.ts";
 
 // A test may first wait up to 8 s for a fresh UTC minute (awayFromMinuteEnd): more than the 5 s default.
 setDefaultTimeout(20_000);
+
+/** A provider that answers nothing until its call is given up: what a slow upstream looks like to a client that leaves. */
+const hanging = definePlugin({
+  name: "hanging",
+  models: [{ id: "hanging-model" }],
+  chat: (_request, ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason))),
+  async *chatStream(_request, ctx) {
+    await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
+    yield { choices: [] };
+  },
+});
 
 let gw: TestGateway;
 const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005" };
@@ -23,7 +35,7 @@ beforeAll(async () => {
       { name: "free", key_env: "K_FREE" },
     ],
   });
-  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free }, [dummy]);
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free }, [dummy, hanging]);
 });
 afterAll(() => gw.close());
 
@@ -124,5 +136,27 @@ describe("tokens", () => {
     await reader.cancel().catch(() => undefined);
     // Settled on the server once it sees the client gone.
     await eventually(async () => Number(header(await chat(KEYS.stream, { max_tokens: 1 }), "x-ratelimit-remaining-tokens")) < start - 20);
+  });
+
+  test("a client that leaves before the answer still pays for its input, streamed or not", async () => {
+    // What is left before each look, with the looks' own tokens (their usage) added back.
+    let looks = 0;
+    const remaining = async () => {
+      const answer = await chat(KEYS.stream, { max_tokens: 1 });
+      const left = Number(header(answer, "x-ratelimit-remaining-tokens")) + looks;
+      looks += (await json(answer)).usage.total_tokens as number;
+      return left;
+    };
+    // ~1,000 characters: ~250 tokens by the gateway's estimate, read by a provider that never answered.
+    const long = "lorem ipsum ".repeat(84);
+    for (const stream of [false, true]) {
+      const start = await remaining();
+      const controller = new AbortController();
+      const asked = chat(KEYS.stream, { model: "hanging-model", messages: [{ role: "user", content: long }], stream }, { signal: controller.signal });
+      await Bun.sleep(150);
+      controller.abort();
+      await asked.catch(() => undefined);
+      await eventually(async () => (await remaining()) < start - 200);
+    }
   });
 });
