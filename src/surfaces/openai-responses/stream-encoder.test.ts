@@ -28,6 +28,34 @@ const finish = (reason: "stop" | "length" | "tool_calls"): ChunkResult => ({ cho
 const refusal = (refusal: string): ChunkResult => ({ choices: [{ index: 0, delta: { refusal } }] });
 
 describe("responsesStreamEncoder", () => {
+  const call = (index: number, fn: { name?: string; arguments?: string }, id?: string): ChunkResult => ({
+    choices: [{ index: 0, delta: { tool_calls: [{ index, ...(id ? { id, type: "function" as const } : {}), function: fn }] } }],
+  });
+
+  test("a call's arguments that come after text or thinking are still the call's (the plugin's \"{}\" with the finish too)", () => {
+    // A probe's upstream: a call with no argument text, then text; the openai-compatible plugin adds "{}" to the finishing chunk.
+    const empty = run([call(0, { name: "lookup", arguments: "" }, "call_a"), text("hi"), { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: "{}" } }] }, finish_reason: "tool_calls" }] }]);
+    expect(empty.finished!.output).toEqual([
+      expect.objectContaining({ type: "function_call", call_id: "call_a", name: "lookup", arguments: "{}" }),
+      expect.objectContaining({ type: "message", content: [expect.objectContaining({ text: "hi" })] }),
+    ]);
+    const done = empty.events.filter((e) => e.type === "response.function_call_arguments.done");
+    expect(done.map((e) => [e.name, e.arguments])).toEqual([["lookup", "{}"]]);
+    // Arguments cut by text, and by thinking: joined in the one call.
+    for (const between of [text("t"), { choices: [{ index: 0, delta: { reasoning_content: "hmm" } }] } as ChunkResult]) {
+      const split = run([call(0, { name: "lookup", arguments: '{"q"' }, "call_b"), between, call(0, { arguments: ":1}" }), finish("tool_calls")]);
+      const calls = split.finished!.output.filter((item) => item.type === "function_call");
+      expect(calls).toEqual([expect.objectContaining({ call_id: "call_b", name: "lookup", arguments: '{"q":1}', status: "completed" })]);
+      expect(split.finished!.output.map((item) => item.type)).toEqual(["function_call", between.choices[0]!.delta.content ? "message" : "reasoning"]);
+    }
+  });
+
+  test("thinking alone ends with an empty message after it, as the complete form has", () => {
+    const { finished } = run([{ choices: [{ index: 0, delta: { reasoning_content: "think" } }] }, finish("stop")]);
+    expect(finished!.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    expect(finished!.output[1]).toMatchObject({ content: [{ type: "output_text", text: "" }] });
+  });
+
   test("a function call the output limit cut is an incomplete item in an incomplete response", () => {
     const { types, finished } = run([
       { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "c1", type: "function", function: { name: "f", arguments: '{"a":' } }] } }] },

@@ -74,7 +74,8 @@ const namingOf = (c: OpenCall): { namespace?: string; name: string } => (c.names
 /**
  * OpenAI Responses' stream: `event: <type>` + `data: <json>` frames with a `sequence_number` from 0
  * in steps of 1. `response.created` and `response.in_progress` open it; each output item (reasoning,
- * message, function_call, custom_tool_call) is added, streamed and done in turn, with its own `output_index`; then
+ * message, function_call, custom_tool_call) is added, streamed and done with its own `output_index` (calls stay
+ * open until the end, so text or thinking after a call streams while it is open); then
  * `response.completed` (or `response.incomplete`), or `response.failed` after a failure. The state
  * (which item is open, its index) is explicit; the provider's chunks are only read. Delta events are
  * built from a precomputed head plus the delta: one string per event, no object per event.
@@ -82,6 +83,8 @@ const namingOf = (c: OpenCall): { namespace?: string; name: string } => (c.names
 export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncoder {
   const { frame } = s;
   let nextIndex = 0;
+  /** Whether a message or a call item was made (an answer with neither gets an empty message). */
+  let madeMessageOrCall = false;
   const output: OutputItem[] = [];
   let message: OpenMessage | undefined;
   let reasoning: OpenText | undefined;
@@ -106,6 +109,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   /** Opens the message item, the output's next (its parts open with their first delta). */
   const openMessage = (): string => {
     const index = nextIndex++;
+    madeMessageOrCall = true;
     const id = outputItemId("msg_", frame.id, index);
     message = { id, index, parts: 0 };
     return itemEvent("response.output_item.added", index, { id, type: "message", role: "assistant", status: "in_progress", content: [] });
@@ -123,7 +127,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     return event("response.content_part.added", `${at},"part":{"type":"refusal","refusal":""}`);
   };
   /** The message item, opened if it is not (what was open before it closed first). */
-  const messageOpen = (): string => (message ? "" : (reasoning ? closeReasoning() : "") + (calls.size > 0 ? closeCalls() : "") + openMessage());
+  const messageOpen = (): string => (message ? "" : (reasoning ? closeReasoning() : "") + openMessage());
   const partDelta = (type: string, part: OpenPart, delta: string): string => {
     part.text += delta;
     return event(type, part.head + JSON.stringify(delta));
@@ -186,6 +190,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
 
   const openCall = (toolIndex: number, callId: string | undefined, name: string | undefined): string => {
     const index = nextIndex++;
+    madeMessageOrCall = true;
     // A namespace's tool: its namespace and its own name (namespace-tools.ts).
     const inNamespace = name !== undefined ? namespaced?.get(name) : undefined;
     const isCustom = inNamespace ? inNamespace.custom : name !== undefined && customTools?.has(name) === true;
@@ -238,9 +243,14 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
     return out;
   };
 
-  /** Closes whatever is open, in output order (function calls, once open, only close at a switch or the end). */
+  /**
+   * Closes whatever is open, in output order. Function calls, once open, close only at the end: an
+   * upstream may send more of a call's arguments after text or thinking (the openai-compatible
+   * plugin's `"{}"` for a call that had none comes with the finish), and they are the call's. A call
+   * opening closes the message and the reasoning, so what else is open came after the calls.
+   */
   const closeAll = (status: "completed" | "incomplete"): string =>
-    (reasoning ? closeReasoning() : "") + (message ? closeMessage(status) : "") + (calls.size > 0 ? closeCalls(status) : "");
+    (calls.size > 0 ? closeCalls(status) : "") + (reasoning ? closeReasoning() : "") + (message ? closeMessage(status) : "");
 
   return {
     headers: SSE_HEADERS,
@@ -257,7 +267,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         const thinking = (delta as { reasoning_content?: unknown }).reasoning_content;
         const isThinking = typeof thinking === "string" && thinking.length > 0;
         if (isThinking) {
-          if (!reasoning) out += (message ? closeMessage("completed") : "") + (calls.size > 0 ? closeCalls() : "") + openReasoning();
+          if (!reasoning) out += (message ? closeMessage("completed") : "") + openReasoning();
           reasoning!.text += thinking;
           out += event("response.reasoning_summary_text.delta", reasoning!.head + JSON.stringify(thinking));
         }
@@ -331,8 +341,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
         unnamed = undefined;
       }
       out += closeAll(ended.status === "completed" ? "completed" : "incomplete");
-      // An answer with no output at all is one empty message, as in the complete form.
-      if (nextIndex === 0) out += openMessage() + closeMessage(ended.status === "completed" ? "completed" : "incomplete");
+      // An answer with neither text nor a call (nothing, or thinking alone) has one empty message, as in the complete form.
+      if (!madeMessageOrCall) out += openMessage() + closeMessage(ended.status === "completed" ? "completed" : "incomplete");
       const usage = tokens ? responseUsage(tokens, reported) : undefined;
       const response = finishedResponse(frame, ended, output, usage, nowSeconds(), tier);
       const last = () => {
