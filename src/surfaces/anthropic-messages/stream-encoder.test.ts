@@ -105,6 +105,34 @@ describe("stream encoder", () => {
     expect(events.at(-2)!.data.delta.stop_reason).toBe("tool_use");
   });
 
+  test("parallel calls whose headers come first, then each one's arguments: every call keeps its own, one block at a time", () => {
+    // A stream probe's upstream: both headers in one chunk, then call 0's arguments, then call 1's.
+    const headers = c({ tool_calls: [
+      { index: 0, id: "call_a", type: "function", function: { name: "lookup", arguments: "" } },
+      { index: 1, id: "call_b", type: "function", function: { name: "lookup", arguments: "" } },
+    ] });
+    const args = (index: number, text: string) => c({ tool_calls: [{ index, function: { arguments: text } }] });
+    for (const chunks of [
+      [headers, args(0, '{"q":1}'), args(1, '{"q":2}'), c({}, "tool_calls")],
+      // Interleaved, with text and thinking after the calls began: each in its place once the stream ends.
+      [headers, args(1, '{"q":'), args(0, '{"q":'), c({ content: "done" }), args(0, "1}"), c({ reasoning_content: "hm" }), args(1, "2}"), c({}, "tool_calls")],
+    ]) {
+      const events = run(chunks);
+      assertBlockDiscipline(events);
+      const blocks = new Map<number, { type: string; id?: string; json: string; text: string }>();
+      for (const { event, data } of events) {
+        if (event === "content_block_start") blocks.set(data.index, { type: data.content_block.type, id: data.content_block.id, json: "", text: "" });
+        if (event === "content_block_delta" && data.delta.type === "input_json_delta") blocks.get(data.index)!.json += data.delta.partial_json;
+        if (event === "content_block_delta" && data.delta.type === "text_delta") blocks.get(data.index)!.text += data.delta.text;
+      }
+      const calls = [...blocks.values()].filter((b) => b.type === "tool_use").map((b) => [fromToolUseId(b.id!), JSON.parse(b.json)]);
+      expect(calls).toEqual([["call_a", { q: 1 }], ["call_b", { q: 2 }]]);
+      if (chunks.length > 4) expect([...blocks.values()].map((b) => b.type)).toEqual(["tool_use", "tool_use", "text", "thinking"]);
+      if (chunks.length > 4) expect([...blocks.values()][2]!.text).toBe("done");
+      expect(events.find((e) => e.event === "message_delta")!.data.delta.stop_reason).toBe("tool_use");
+    }
+  });
+
   test("a tool call whose name comes after its id (some OpenAI-compatible servers): its block starts named, the arguments held meanwhile; a name that never comes is still the call", () => {
     const tc = (fn: { name?: string; arguments?: string }, id?: string) => c({ tool_calls: [{ index: 0, ...(id ? { id, type: "function" as const } : {}), function: fn }] });
     const events = run([tc({ arguments: "" }, "call_1"), tc({ name: "get_weather", arguments: '{"city":' }), tc({ arguments: '"Paris"}' }), c({}, "tool_calls")]);

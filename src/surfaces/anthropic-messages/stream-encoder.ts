@@ -31,10 +31,12 @@ const PING_EVERY_MS = 5_000;
 const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 
 type Open = { kind: "none" } | { kind: "thinking" } | { kind: "text" } | { kind: "tool"; call: number };
+type Held = { kind: "call"; index: number; id: string | undefined; name: string | undefined; args: string } | { kind: "text" | "thinking"; text: string };
 
 /**
  * Anthropic's Messages stream from the chat chunks, with the block state explicit: one block is
- * open at a time, each is closed (`content_block_stop`) before the next opens, indexes grow by one,
+ * open at a time, each is closed (`content_block_stop`) before the next opens, indexes grow by one
+ * (a tool_use block, once open, stays open to the end: what comes meanwhile is written after it),
  * thinking never goes into a text block, and a thinking block ends with Ollaix's `signature_delta`.
  * `message_start` is written with the first chunk, so a provider that reports prompt usage on it
  * is believed; otherwise `usage.input_tokens` is the gateway's own count, never a placeholder 0.
@@ -61,6 +63,21 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
   const seenCalls = new Set<number>();
   /** Tool calls (by their delta index) seen before their name: their id and arguments so far. */
   let unnamed: Map<number, { id: string | undefined; args: string }> | undefined;
+  /**
+   * What came while a tool_use block was open, other than its own arguments: other calls (by their
+   * delta index), text, thinking, in the order they came, written once the stream ends. A tool_use
+   * block stays open until then, as an upstream may send more of its arguments after another call
+   * began (parallel calls' headers first, then each one's arguments) or after text; Anthropic's
+   * blocks cannot interleave, nor a closed one reopen.
+   */
+  let queued: Held[] | undefined;
+  let queuedCalls: Map<number, Extract<Held, { kind: "call" }>> | undefined;
+  const queue = (item: Held): void => void (queued ??= []).push(item);
+  const queueText = (kind: "text" | "thinking", text: string): void => {
+    const last = queued?.at(-1);
+    if (last?.kind === kind) last.text += text;
+    else queue({ kind, text });
+  };
   const openTool = (index: number, callId: string | undefined, name: string): string => {
     seenCalls.add(index);
     return openBlock({ kind: "tool", call: index }, { type: "tool_use", id: toToolUseId(callId || randomId("call_")), name, input: {} });
@@ -111,7 +128,10 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     if (!choice) return out;
     const d = choice.delta;
     const reasoning = (d as { reasoning_content?: unknown }).reasoning_content;
-    if (typeof reasoning === "string" && reasoning !== "") {
+    if (typeof reasoning === "string" && reasoning !== "" && open.kind === "tool") {
+      outputChars += reasoning.length;
+      queueText("thinking", reasoning);
+    } else if (typeof reasoning === "string" && reasoning !== "") {
       if (open.kind !== "thinking") out += openBlock({ kind: "thinking" }, { type: "thinking", thinking: "", signature: "" });
       outputChars += reasoning.length;
       if (!s.omitThinking) out += delta({ type: "thinking_delta", thinking: reasoning });
@@ -125,12 +145,19 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
         }
       }
     }
-    if (typeof d.content === "string" && d.content !== "") {
+    if (typeof d.content === "string" && d.content !== "" && open.kind === "tool") {
+      outputChars += d.content.length;
+      queueText("text", d.content);
+    } else if (typeof d.content === "string" && d.content !== "") {
       if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "" });
       outputChars += d.content.length;
       out += delta({ type: "text_delta", text: d.content });
     }
-    if (typeof d.refusal === "string" && d.refusal !== "") {
+    if (typeof d.refusal === "string" && d.refusal !== "" && open.kind === "tool") {
+      refused = true;
+      outputChars += d.refusal.length;
+      queueText("text", d.refusal);
+    } else if (typeof d.refusal === "string" && d.refusal !== "") {
       refused = true;
       if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "" });
       outputChars += d.refusal.length;
@@ -140,6 +167,24 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       hasToolCalls = true;
       const isCurrent = open.kind === "tool" && open.call === call.index;
       let args = call.function?.arguments;
+      if (!isCurrent && (open.kind === "tool" || queuedCalls?.has(call.index))) {
+        // Another call while one is open: held whole until the end (its name, id and arguments as they come).
+        let waiting = queuedCalls?.get(call.index);
+        if (waiting === undefined) {
+          const before = unnamed?.get(call.index);
+          if (before) unnamed!.delete(call.index);
+          waiting = { kind: "call", index: call.index, id: before?.id, name: undefined, args: before?.args ?? "" };
+          (queuedCalls ??= new Map()).set(call.index, waiting);
+          queue(waiting);
+        }
+        waiting.id ||= call.id;
+        waiting.name ||= call.function?.name;
+        if (args) {
+          outputChars += args.length;
+          waiting.args += args;
+        }
+        continue;
+      }
       if (!isCurrent) {
         if (seenCalls.has(call.index)) continue; // its block is closed: Anthropic cannot reopen it
         const name = call.function?.name;
@@ -189,6 +234,19 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
         }
         unnamed = undefined;
       }
+      for (const item of queued ?? []) {
+        if (item.kind === "call") {
+          out += openTool(item.index, item.id, item.name ?? "");
+          if (item.args) out += delta({ type: "input_json_delta", partial_json: item.args });
+        } else if (item.kind === "text") {
+          out += openBlock({ kind: "text" }, { type: "text", text: "" }) + delta({ type: "text_delta", text: item.text });
+        } else {
+          out += openBlock({ kind: "thinking" }, { type: "thinking", thinking: "", signature: "" });
+          if (s.omitThinking) omitted = item.text;
+          else out += delta({ type: "thinking_delta", thinking: item.text });
+        }
+      }
+      queued = undefined;
       out += close();
       // A refusal cut off by the token limit is reported as cut off.
       const stop = refused && !hasToolCalls && finish !== "length" ? REFUSAL : toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
