@@ -9,9 +9,21 @@ export interface KeyLimits {
   tokensPerDay?: number;
 }
 
+/**
+ * An OLLAIX_API_KEYS key's owner id: a digest of the key under its own label (not the digest the
+ * key is checked against), 128 bits in hex; `:` keeps it apart from any configured key's name.
+ */
+const ownerOfApiKey = (key: string): string => `key:${Buffer.from(sha256(`ollaix-owner\n${key}`)).toString("hex", 0, 16)}`;
+
 /** One key as the gateway knows it: never the key itself, only its name, models and limits. */
 export interface KeyRecord {
   name: string;
+  /**
+   * Who owns what the key stores (responses, conversations): a configured key's name (its value may
+   * be rotated), an OLLAIX_API_KEYS key's digest, not its place in the list (`api-key-N`, its name in
+   * logs), so that removing or reordering a key hands nothing of its to another. Never logged.
+   */
+  owner: string;
   /** Undefined: every model and route. */
   allows?: (id: string) => boolean;
   /** The `models` globs as configured (for the console); undefined: every model. */
@@ -61,6 +73,7 @@ export class KeyStore {
       if (key.tokens_per_day !== undefined) limits.tokensPerDay = key.tokens_per_day;
       store.#add(digest, {
         name: key.name,
+        owner: key.name,
         allows: key.models ? compileGlobs(key.models) : undefined,
         models: key.models,
         limits: Object.keys(limits).length > 0 ? limits : undefined,
@@ -74,7 +87,7 @@ export class KeyStore {
       }
     });
     if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(file)}: ${problems.join("; ")}`);
-    apiKeys.forEach((key, i) => store.#add(sha256(key), { name: `api-key-${i + 1}` }));
+    apiKeys.forEach((key, i) => store.#add(sha256(key), { name: `api-key-${i + 1}`, owner: ownerOfApiKey(key) }));
     return store;
   }
 

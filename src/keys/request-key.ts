@@ -8,3 +8,6 @@ const byRequest = new WeakMap<Request, KeyRecord>();
 
 export const bindKey = (request: Request, key: KeyRecord): void => void byRequest.set(request, key);
 export const keyOf = (request: Request): KeyRecord | undefined => byRequest.get(request);
+
+/** The owner of what the request's key stores (KeyRecord.owner); undefined without keys. */
+export const ownerOf = (request: Request): string | undefined => byRequest.get(request)?.owner;

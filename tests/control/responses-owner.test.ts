@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import dummy from "../../plugins/dummy/index.ts";
 import { writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { startRedis } from "../helpers/redis.ts";
 
 const A = "sk-owner-team-a-0001";
 const B = "sk-owner-team-b-0002";
@@ -57,5 +58,37 @@ describe("stored responses are the creating key's", () => {
     const own = await cancel(A);
     expect(own.status).toBe(200);
     expect(await json(own)).toMatchObject({ id: mine.id, status: "completed", background: true });
+  });
+});
+
+describe("OLLAIX_API_KEYS: what a key stored stays its own when the list changes", () => {
+  test("a key removed or moved in the list hands nothing to the key that takes its place (Redis, as replicas share it)", async () => {
+    const redis = await startRedis();
+    const one = "sk-list-tenant-one-111";
+    const two = "sk-list-tenant-two-222";
+    const start = (list: string) => startTestGateway({ OLLAIX_API_KEYS: list, REDIS_URL: redis.url }, [dummy]);
+    try {
+      let gateway = await start(`${one},${two}`);
+      const post = (path: string, key: string, body: unknown) => fetch(`${gateway.url}${path}`, jsonPost(body, as(key)));
+      const response = await json(post("/v1/responses", one, { model: "dummy-model:1.0", input: "TENANT-ONE-PRIVATE" }));
+      const conversation = await json(post("/v1/conversations", one, { items: [{ role: "user", content: "TENANT-ONE-PRIVATE" }] }));
+      expect(response.id).toMatch(/^resp_/);
+      expect(conversation.id).toMatch(/^conv_/);
+      await gateway.close();
+      // Key one revoked: key two is now api-key-1, the name key one had.
+      gateway = await start(two);
+      for (const path of [`/v1/responses/${response.id}`, `/v1/responses/${response.id}/input_items`, `/v1/conversations/${conversation.id}`, `/v1/conversations/${conversation.id}/items`]) {
+        expect((await fetch(`${gateway.url}${path}`, { headers: as(two) })).status).toBe(404);
+      }
+      await gateway.close();
+      // Key one back, in another place in the list: all of it is still its own.
+      gateway = await start(`${two},${one}`);
+      expect((await fetch(`${gateway.url}/v1/responses/${response.id}/input_items`, { headers: as(one) })).status).toBe(200);
+      expect((await json(fetch(`${gateway.url}/v1/conversations/${conversation.id}/items`, { headers: as(one) }))).data[0].content[0].text).toBe("TENANT-ONE-PRIVATE");
+      expect((await fetch(`${gateway.url}/v1/responses/${response.id}`, { headers: as(two) })).status).toBe(404);
+      await gateway.close();
+    } finally {
+      await redis.stop();
+    }
   });
 });

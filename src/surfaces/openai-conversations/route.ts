@@ -3,7 +3,7 @@ import { jsonBodyParsers, optionalJsonBodyParsers } from "../../body.ts";
 import { optionalBody } from "../../http/fast-routes.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
-import { keyOf } from "../../keys/request-key.ts";
+import { ownerOf } from "../../keys/request-key.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
 import { withRenamedParam } from "../rename-param.ts";
@@ -68,7 +68,7 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
   /** The conversation, if the asking key (none without keys) is the one that created it. */
   const own = async (id: string, request: Request): Promise<ConversationRecord> => {
     const record = await store.get(id);
-    if (!record || record.owner !== keyOf(request)?.name) throw conversationNotFound(id);
+    if (!record || record.owner !== ownerOf(request)) throw conversationNotFound(id);
     return record;
   };
 
@@ -83,7 +83,7 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
         const duplicate = duplicateId(items);
         if (duplicate !== undefined) throw duplicateItem(duplicate);
         const record: ConversationRecord = { id: randomId("conv_"), created_at: nowSeconds(), metadata: body.metadata ?? {} };
-        const owner = keyOf(request)?.name;
+        const owner = ownerOf(request);
         if (owner !== undefined) record.owner = owner;
         await store.create(record, items);
         return asObject(record);

@@ -1,4 +1,4 @@
-import { keyOf } from "../../keys/request-key.ts";
+import { ownerOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
 import { SSE_HEADERS } from "../../sse.ts";
 import { BackgroundRuns } from "./background.ts";
@@ -505,7 +505,7 @@ export function responsesRoutes(
         assertMetadataKeys(body.metadata);
         assertSupportedFields(body);
         assertBackgroundRules(body);
-        const owner = keyOf(request)?.name;
+        const owner = ownerOf(request);
         const responseId = randomId("resp_");
         const found = conversationOf(body, responseId, owner, true);
         const conversation = found instanceof Promise ? await found : found; // no await (a microtask) for the usual request
@@ -580,7 +580,7 @@ export function responsesRoutes(
         assertInputRules(body.input);
         assertSupportedFields(body);
         // A stored conversation is read as for a response (its ids are never shown: nothing is stored).
-        const conversation = await conversationOf(body, randomId("resp_"), keyOf(request)?.name);
+        const conversation = await conversationOf(body, randomId("resp_"), ownerOf(request));
         const chat = toChatRequest(body, conversation.before, conversation.input);
         const call: CallInfo = { surface: "responses", request, requestId: set.headers["x-request-id"] as string };
         // Counted as the create would send it: `truncation: "auto"` drops the oldest items that do not fit.
@@ -617,7 +617,7 @@ export function responsesRoutes(
           throw new InvalidRequestError("Invalid 'conversation': the compact endpoint takes no conversation; send its items as input (GET /v1/conversations/{id}/items).", { param: "conversation" });
         }
         const responseId = randomId("resp_");
-        const conversation = await conversationOf(asked, responseId, keyOf(request)?.name);
+        const conversation = await conversationOf(asked, responseId, ownerOf(request));
         const items = conversation.input === undefined ? conversation.before : [...conversation.before, ...normalizeInput(conversation.input, responseId)];
         if (items.length === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
         const chat = toChatRequest(asked, conversation.before, conversation.input);
@@ -646,7 +646,7 @@ export function responsesRoutes(
       "/v1/responses/:response_id",
       async function getResponse({ params, query, request }) {
         assertIncludeQuery(request.url);
-        const owner = keyOf(request)?.name;
+        const owner = ownerOf(request);
         const stored = await ownStored(params.response_id, owner);
         if (!stored) throw notFound(params.response_id);
         if (!isTrue(query.stream, "stream")) return stored.response;
@@ -680,7 +680,7 @@ export function responsesRoutes(
     .delete(
       "/v1/responses/:response_id",
       async function deleteResponse({ params, request }) {
-        const owner = keyOf(request)?.name;
+        const owner = ownerOf(request);
         const stored = await ownStored(params.response_id, owner);
         if (!stored) throw notFound(params.response_id);
         // A running background response stops, and its end is not stored: its writes are over before the delete.
@@ -710,7 +710,7 @@ export function responsesRoutes(
     .post(
       "/v1/responses/:response_id/cancel",
       async function cancelResponse({ params, request }) {
-        const owner = keyOf(request)?.name;
+        const owner = ownerOf(request);
         const run = runs.get(params.response_id, owner);
         if (run && !run.isFinished) {
           run.cancel();
@@ -747,7 +747,7 @@ export function responsesRoutes(
       "/v1/responses/:response_id/input_items",
       async function listResponseInputItems({ params, query, request }) {
         assertIncludeQuery(request.url);
-        const stored = await ownStored(params.response_id, keyOf(request)?.name);
+        const stored = await ownStored(params.response_id, ownerOf(request));
         if (!stored) throw notFound(params.response_id);
         const read = await inputItemsOf(stored, stored.owner, (gone) =>
           new NotFoundError(`Input items of response '${params.response_id}' not found: the earlier response '${gone}' its conversation continues was deleted or has expired.`, { param: "response_id" }),
