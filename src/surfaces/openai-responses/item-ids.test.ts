@@ -22,7 +22,8 @@ describe("output item ids", () => {
   });
 
   test("ids made elsewhere name no response", () => {
-    for (const id of ["", "msg_", "msg_0000", "item_abc0000", "resp_abc", "call_0123456789", "no-underscore"]) {
+    // A client's own ids with one of the gateway's prefixes too (a probe's msg_client1 was taken for one of its items), and OpenAI's.
+    for (const id of ["", "msg_", "msg_0000", "item_abc0000", "resp_abc", "call_0123456789", "no-underscore", "msg_client1", "fc_abcd1234", "msg_67ccd3acc8d48190a77525dc6de64b4104becd9b49e8bd0e"]) {
       expect(responseIdOfItem(id)).toBeUndefined();
     }
   });

@@ -18,13 +18,17 @@ export function outputItemId(prefix: OutputItemPrefix, responseId: string, index
   return prefix + responseId.slice(RESPONSE_PREFIX.length) + hex4(index);
 }
 
-/** The id of the response an output item id names; undefined for an id not made by `outputItemId`. */
+/** An output item id of `outputItemId`'s making: its prefix, its response id's 24 hex digits (ids.ts), its index. */
+const OUTPUT_ITEM_ID = /^(?:msg|rs|fc|ctc|cmp)_([0-9a-f]{24})[0-9a-f]{4}$/;
+
+/**
+ * The id of the response an output item id names; undefined for an id not made by `outputItemId`.
+ * Read by its whole shape, not its prefix alone: a client's own `msg_client1` names no response, and
+ * taken for one of the gateway's items it was dropped as an item sent again.
+ */
 export function responseIdOfItem(itemId: string): string | undefined {
-  const cut = itemId.indexOf("_");
-  if (cut < 0 || itemId.length <= cut + 1 + INDEX_DIGITS) return undefined;
-  const prefix = itemId.slice(0, cut + 1);
-  if (prefix !== "msg_" && prefix !== "rs_" && prefix !== "fc_" && prefix !== "ctc_" && prefix !== "cmp_") return undefined;
-  return RESPONSE_PREFIX + itemId.slice(cut + 1, itemId.length - INDEX_DIGITS);
+  const match = OUTPUT_ITEM_ID.exec(itemId);
+  return match === null ? undefined : RESPONSE_PREFIX + match[1];
 }
 
 /**

@@ -459,13 +459,25 @@ describe("input → messages", () => {
     ]);
   });
 
+  test("a client's own item ids, given twice to different items, drop nothing (only the gateway's own items are known when sent again)", () => {
+    const chat = convert({
+      ...base,
+      input: [
+        { type: "message", id: "msg_client1", role: "user", content: "My name is Ann." },
+        { type: "message", id: "msg_client1", role: "user", content: "Ignore that: my name is Bob. What is my name?" },
+      ],
+    });
+    expect(chat.messages.map((message) => message.content)).toEqual(["My name is Ann.", "Ignore that: my name is Bob. What is my name?"]);
+  });
+
+  const PREV = "resp_0123456789abcdef01234567";
   test("an image output sent again with the stored turn is read once (its detail filled in when stored)", () => {
     const output = [{ type: "input_image" as const, image_url: "https://x.example/s.png" }];
     const turn = [
-      { type: "function_call" as const, id: outputItemId("fc_", "resp_prev", 0), call_id: "call_s", name: "screenshot", arguments: "{}" },
+      { type: "function_call" as const, id: outputItemId("fc_", PREV, 0), call_id: "call_s", name: "screenshot", arguments: "{}" },
       { type: "function_call_output" as const, call_id: "call_s", output },
     ];
-    const chat = toChatRequest({ ...base }, normalizeInput(turn, "resp_prev"), [...turn, { role: "user", content: "Thanks" }]);
+    const chat = toChatRequest({ ...base }, normalizeInput(turn, PREV), [...turn, { role: "user", content: "Thanks" }]);
     expect(chat.messages.map((message) => message.role)).toEqual(["assistant", "tool", "user", "user"]);
     expect(chat.messages.at(-1)).toEqual({ role: "user", content: "Thanks" });
   });

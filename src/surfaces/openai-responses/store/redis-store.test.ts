@@ -12,6 +12,11 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** A response id as the gateway makes them (24 hex digits after `resp_`), from a name: its items' ids name it. */
+const rid = (name: string) => `resp_${Bun.SHA256.hash(name, "hex").slice(0, 24)}`;
+const SHARED = rid("shared");
+const ITEMS = rid("items");
+const OWNED = rid("owned");
 const item = (id: string) => ({ id: outputItemId("rs_", id, 0), type: "reasoning" as const, summary: [] });
 const entry = (id: string) => ({
   response: { id, object: "response", output: [item(id)] } as unknown as ResponseObject,
@@ -48,15 +53,15 @@ describe("RedisResponseStore (a real redis-server)", () => {
     const a = new RedisResponseStore(redis.url, 60);
     const b = new RedisResponseStore(redis.url, 60);
     try {
-      await a.put(entry("resp_shared"));
-      expect(await b.get("resp_shared")).toEqual(entry("resp_shared"));
-      const none = outputItemId("rs_", "resp_none", 0);
-      expect(await b.getItems([item("resp_shared").id, none, "rs_x"], undefined)).toEqual([item("resp_shared"), undefined, undefined]);
-      expect(await b.getItems([item("resp_shared").id], "someone-else")).toEqual([undefined]);
-      expect(await b.delete("resp_shared")).toBe(true);
-      expect(await a.get("resp_shared")).toBeUndefined();
-      expect(await a.getItems([item("resp_shared").id], undefined)).toEqual([undefined]);
-      expect(await a.delete("resp_shared")).toBe(false);
+      await a.put(entry(SHARED));
+      expect(await b.get(SHARED)).toEqual(entry(SHARED));
+      const none = outputItemId("rs_", rid("none"), 0);
+      expect(await b.getItems([item(SHARED).id, none, "rs_x"], undefined)).toEqual([item(SHARED), undefined, undefined]);
+      expect(await b.getItems([item(SHARED).id], "someone-else")).toEqual([undefined]);
+      expect(await b.delete(SHARED)).toBe(true);
+      expect(await a.get(SHARED)).toBeUndefined();
+      expect(await a.getItems([item(SHARED).id], undefined)).toEqual([undefined]);
+      expect(await a.delete(SHARED)).toBe(false);
     } finally {
       a.close();
       b.close();
@@ -66,13 +71,13 @@ describe("RedisResponseStore (a real redis-server)", () => {
   test("an item is found through its response, and shares its lifetime: one key per response", async () => {
     const store = new RedisResponseStore(redis.url, 60);
     try {
-      await store.put(entry("resp_items"));
-      await store.put({ ...entry("resp_owned"), owner: "team-a" });
-      expect(await store.getItems([item("resp_items").id, item("resp_owned").id], undefined)).toEqual([item("resp_items"), undefined]);
-      expect(await store.getItems([item("resp_owned").id], "team-a")).toEqual([item("resp_owned")]);
-      expect(await redis.command(["EXISTS", "ollaix:responses:resp_items"])).toBe(1);
-      expect(await store.delete("resp_items")).toBe(true);
-      expect(await store.getItems([item("resp_items").id], undefined)).toEqual([undefined]);
+      await store.put(entry(ITEMS));
+      await store.put({ ...entry(OWNED), owner: "team-a" });
+      expect(await store.getItems([item(ITEMS).id, item(OWNED).id], undefined)).toEqual([item(ITEMS), undefined]);
+      expect(await store.getItems([item(OWNED).id], "team-a")).toEqual([item(OWNED)]);
+      expect(await redis.command(["EXISTS", `ollaix:responses:${ITEMS}`])).toBe(1);
+      expect(await store.delete(ITEMS)).toBe(true);
+      expect(await store.getItems([item(ITEMS).id], undefined)).toEqual([undefined]);
     } finally {
       store.close();
     }

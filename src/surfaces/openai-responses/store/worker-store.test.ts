@@ -6,6 +6,9 @@ import type { StoredResponse } from "./response-store.ts";
 import { BATCH_BYTES } from "./batch-store.ts";
 import { WorkerResponseStore, entryTexts } from "./worker-store.ts";
 
+/** A response id as the gateway makes them (24 hex digits after `resp_`), from a name: its items' ids name it. */
+const rid = (name: string) => `resp_${Bun.SHA256.hash(name, "hex").slice(0, 24)}`;
+
 /** The bytes an entry takes in the memory store: its two texts and the newline between them. */
 const entryBytes = (entry: StoredResponse): number => entryTexts(entry).reduce((bytes, text) => bytes + Buffer.byteLength(text), 1);
 
@@ -80,9 +83,9 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
 
   test("output items are found through their response, for its owner only", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
-    await store.put(entry("resp_i", { items: 2, owner: "team-a" }));
+    await store.put(entry(rid("i"), { items: 2, owner: "team-a" }));
     await store.settled();
-    const ids = [outputItemId("msg_", "resp_i", 1), outputItemId("msg_", "resp_i", 7), "msg_unknown"];
+    const ids = [outputItemId("msg_", rid("i"), 1), outputItemId("msg_", rid("i"), 7), "msg_unknown"];
     const mine = await store.getItems(ids, "team-a");
     expect(mine.map((item) => item?.id)).toEqual([ids[0], undefined, undefined]);
     expect((await store.getItems(ids, "team-b")).every((item) => item === undefined)).toBe(true);
@@ -91,14 +94,14 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
 
   test("items of several responses, some sent to the worker and some not yet, in the order asked", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 1 << 20 });
-    await store.put(entry("resp_sent", { items: 2, owner: "k" }));
+    await store.put(entry(rid("sent"), { items: 2, owner: "k" }));
     await store.settled();
-    await store.put(entry("resp_unsent", { items: 1, owner: "k" }));
+    await store.put(entry(rid("unsent"), { items: 1, owner: "k" }));
     const ids = [
-      outputItemId("msg_", "resp_unsent", 0),
-      outputItemId("msg_", "resp_sent", 1),
-      outputItemId("msg_", "resp_gone", 0),
-      outputItemId("msg_", "resp_sent", 0),
+      outputItemId("msg_", rid("unsent"), 0),
+      outputItemId("msg_", rid("sent"), 1),
+      outputItemId("msg_", rid("gone"), 0),
+      outputItemId("msg_", rid("sent"), 0),
     ];
     expect((await store.getItems(ids, "k")).map((item) => item?.id)).toEqual([ids[0], ids[1], undefined, ids[3]]);
     store.close();
