@@ -50,6 +50,19 @@ describe("responsesStreamEncoder", () => {
     }
   });
 
+  test("a failure keeps the calls whose arguments are whole, done before response.failed; a half-written one is not kept", () => {
+    const fail: MappedError = { status: 502, body: { error: { message: "The upstream broke off.", type: "server_error", param: null, code: "upstream_error" } }, headers: {} };
+    const { events, finished } = run([call(0, { name: "lookup", arguments: '{"q":1}' }, "call_a"), text("hi"), call(1, { name: "lookup", arguments: '{"q":' }, "call_b")], { fail });
+    expect(finished!.output).toEqual([
+      expect.objectContaining({ type: "function_call", call_id: "call_a", arguments: '{"q":1}', status: "completed" }),
+      // Done when the second call began.
+      expect.objectContaining({ type: "message", status: "completed", content: [expect.objectContaining({ text: "hi" })] }),
+    ]);
+    const done = events.filter((e) => e.type === "response.output_item.done").map((e) => e.item.type);
+    expect(done).toEqual(["message", "function_call"]);
+    expect(events.at(-1)!.type).toBe("response.failed");
+  });
+
   test("thinking alone ends with an empty message after it, as the complete form has", () => {
     const { finished } = run([{ choices: [{ index: 0, delta: { reasoning_content: "think" } }] }, finish("stop")]);
     expect(finished!.output.map((item) => item.type)).toEqual(["reasoning", "message"]);

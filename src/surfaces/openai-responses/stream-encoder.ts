@@ -68,6 +68,17 @@ interface OpenCall {
   namespace?: string;
 }
 
+/** Whether a call's arguments are a whole JSON object (more could not follow and still parse). */
+function isWholeJson(args: string): boolean {
+  if (args === "") return false;
+  try {
+    const value: unknown = JSON.parse(args);
+    return typeof value === "object" && value !== null;
+  } catch {
+    return false;
+  }
+}
+
 /** A call item's `namespace` (when it has one) and `name`. */
 const namingOf = (c: OpenCall): { namespace?: string; name: string } => (c.namespace === undefined ? { name: c.name } : { namespace: c.namespace, name: c.name });
 
@@ -85,6 +96,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   let nextIndex = 0;
   /** Whether a message or a call item was made (an answer with neither gets an empty message). */
   let madeMessageOrCall = false;
+  /** The output index of the last message or reasoning item opened (-1: none). */
+  let lastTextIndex = -1;
   const output: OutputItem[] = [];
   let message: OpenMessage | undefined;
   let reasoning: OpenText | undefined;
@@ -109,6 +122,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   /** Opens the message item, the output's next (its parts open with their first delta). */
   const openMessage = (): string => {
     const index = nextIndex++;
+    lastTextIndex = index;
     madeMessageOrCall = true;
     const id = outputItemId("msg_", frame.id, index);
     message = { id, index, parts: 0 };
@@ -167,6 +181,7 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
 
   const openReasoning = (): string => {
     const index = nextIndex++;
+    lastTextIndex = index;
     const id = outputItemId("rs_", frame.id, index);
     reasoning = { id, index, text: "", head: `${where(id, index)},"summary_index":0,"delta":` };
     return (
@@ -361,8 +376,12 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
       // items' done events): an open message or reasoning is done, the message `incomplete`, and is in
       // the failed response. A cancelled background stream ends the same way, its response `cancelled`
       // (OpenAI's stream has no event of its own for it). A half-written function call is not kept:
-      // its arguments are not whole, and a client must not run it.
-      const out = (reasoning ? closeReasoning() : "") + (message ? closeMessage("incomplete") : "");
+      // its arguments are not whole, and a client must not run it; one whose arguments are whole JSON
+      // (a custom tool's: one that text or thinking came after) is done and kept.
+      let out = "";
+      for (const c of calls.values()) if (c.custom ? c.index < lastTextIndex : isWholeJson(c.args)) out += closeCall(c);
+      calls.clear();
+      out += (reasoning ? closeReasoning() : "") + (message ? closeMessage("incomplete") : "");
       const response = failedResponse(frame, mapped, output.filter((item) => item !== undefined), nowSeconds());
       s.onFinish?.(response);
       const before = unsaid;
