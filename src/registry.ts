@@ -168,9 +168,21 @@ export class ModelRegistry {
     return this.#toModel(resolved.provider, { ...known, id: resolved.upstreamId }, id);
   }
 
-  /** True for an id `/v1/models` lists (not merely one an instance would accept). */
-  isListed(id: string): boolean {
-    return this.#index.has(id);
+  /**
+   * The bounded metric label of a model id: the id `/v1/models` lists for the model it names (an id
+   * without a tag names its `:latest`; `<instance>/<id>` a model that instance lists), "" for any
+   * other (an id a provider merely accepts).
+   */
+  labelOf(id: string): string {
+    const listed = this.#listed(id);
+    if (listed) return listed.model.id;
+    const slash = id.indexOf("/");
+    if (slash <= 0) return "";
+    const provider = this.#byName.get(id.slice(0, slash));
+    if (!provider) return "";
+    const rest = id.slice(slash + 1);
+    const own = this.#index.get(rest) ?? this.#index.get(id);
+    return own?.provider === provider && own.upstreamId === rest ? own.model.id : "";
   }
 
   resolve(id: string): ResolvedModel {

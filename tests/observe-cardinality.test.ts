@@ -25,4 +25,13 @@ describe("model labels", () => {
     const lines = gw.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request");
     expect(lines.filter((l) => String(l.model).startsWith("ollama/made-up-"))).toHaveLength(20);
   });
+
+  test("a listed model asked for by its instance (`dummy/dummy-model:1.0`) is counted under its listed id", async () => {
+    const before = await (await fetch(`${gw.url}/metrics`)).text();
+    const count = (text: string) => Number(/ollaix_requests_total\{surface="chat",model="dummy-model:1.0",provider="dummy",key="",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
+    expect((await ask("dummy/dummy-model:1.0")).status).toBe(200);
+    const after = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(count(after)).toBe(count(before) + 1);
+    expect(after).not.toMatch(/ollaix_requests_total\{surface="chat",model="",provider="dummy"/);
+  });
 });

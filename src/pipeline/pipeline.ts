@@ -342,7 +342,7 @@ export class Pipeline {
    * model was resolved: a route's own label, the id when it is listed, else "".
    */
   labelOf(model: string): string {
-    return (this.#router.isRoute(model) ? this.#router.table.labelOf(model) : "") || (this.#deps.registry.isListed(model) ? model : "");
+    return (this.#router.isRoute(model) ? this.#router.table.labelOf(model) : "") || this.#deps.registry.labelOf(model);
   }
 
   /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */
@@ -394,7 +394,7 @@ export class Pipeline {
     const registry = this.#deps.registry;
     const resolved = registry.resolve(model);
     // A plain id (not a route's deployment): its label is itself only when it is listed.
-    if (t.modelLabel === undefined) t.modelLabel = registry.isListed(model) ? model : "";
+    if (t.modelLabel === undefined) t.modelLabel = registry.labelOf(model);
     t.provider = resolved.provider.name;
     t.target = `${resolved.provider.name}/${resolved.upstreamId}`;
     return resolved;

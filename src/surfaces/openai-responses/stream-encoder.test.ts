@@ -51,7 +51,7 @@ describe("responsesStreamEncoder", () => {
   });
 
   test("a failure keeps the calls whose arguments are whole, done before response.failed; a half-written one is not kept", () => {
-    const fail: MappedError = { status: 502, body: { error: { message: "The upstream broke off.", type: "server_error", param: null, code: "upstream_error" } }, headers: {} };
+    const fail: MappedError = { status: 502, body: { error: { message: "The upstream broke off.", type: "server_error", param: null, code: "upstream_error" } }, headers: {}, internal: false };
     const { events, finished } = run([call(0, { name: "lookup", arguments: '{"q":1}' }, "call_a"), text("hi"), call(1, { name: "lookup", arguments: '{"q":' }, "call_b")], { fail });
     expect(finished!.output).toEqual([
       expect.objectContaining({ type: "function_call", call_id: "call_a", arguments: '{"q":1}', status: "completed" }),
