@@ -55,12 +55,30 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", prompt: { id: "pmpt_123", version: "2" } }, "prompt"],
     [{ model, input: "x", moderation: { model: "omni-moderation-latest", policy: { input: { mode: "block" } } } }, "moderation"],
     [{ model, input: "x", context_management: [{ type: "compaction", compact_threshold: 2000 }] }, "context_management"],
+    [{ model, input: "x", tools: [{ type: "function", name: "f", defer_loading: true }] }, "tools[0].defer_loading"],
+    [{ model, input: "x", tools: [{ type: "custom", name: "c", allowed_callers: ["programmatic"] }] }, "tools[0].allowed_callers"],
+    [{ model, input: "x", tools: [{ type: "namespace", name: "ns", tools: [{ type: "function", name: "f", allowed_callers: ["programmatic"] }] }] }, "tools[0].tools[0].allowed_callers"],
   ])("%j → %s", async (body, param) => {
     const response = await create(body);
     expect(response.status).toBe(400);
     const error = (await response.json()) as { error: unknown };
     expectOpenAI("ErrorResponse", error);
     expect(error.error).toMatchObject({ type: "invalid_request_error", param });
+  });
+
+  test("a tool the model may call directly keeps its output_schema, defer_loading: false and allowed_callers in the echo", async () => {
+    const tools = [
+      { type: "function", name: "f", output_schema: { type: "object" }, defer_loading: false, allowed_callers: ["direct", "programmatic"] },
+      { type: "custom", name: "c", allowed_callers: ["direct"] },
+    ];
+    const answer = await create({ model, input: "x", tools });
+    expect(answer.status).toBe(200);
+    const response = await answer.json();
+    expectOpenAI("Response", response);
+    expect(response.tools).toEqual([
+      { type: "function", name: "f", description: null, parameters: null, strict: null, output_schema: { type: "object" }, defer_loading: false, allowed_callers: ["direct", "programmatic"] },
+      { type: "custom", name: "c", format: { type: "text" }, allowed_callers: ["direct"] },
+    ]);
   });
 
   test("a name a model sees follows OpenAI's rule, in OpenAI's words and codes (MCP-style dotted names are refused there too)", async () => {

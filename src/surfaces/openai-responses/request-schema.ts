@@ -90,6 +90,11 @@ const toolFields = {
   parameters: Type.Optional(Nullable(Type.Object({}, open))),
   strict: Type.Optional(Nullable(Type.Boolean())),
   format: Type.Optional(CustomToolFormat),
+  output_schema: Type.Optional(Nullable(Type.Object({}, { ...open, description: "the JSON a function's string outputs hold: echoed, not sent to the model" }))),
+  defer_loading: Type.Optional(Type.Boolean({ description: "true needs tool search, which this gateway cannot run: refused" })),
+  allowed_callers: Type.Optional(
+    Nullable(Type.Array(Type.Union([Type.Literal("direct"), Type.Literal("programmatic")]), { minItems: 1, description: "must include direct (the model's own calls); programmatic calling cannot run here" })),
+  ),
 };
 
 export const ResponsesTool = Type.Object(

@@ -50,14 +50,22 @@ const echoTool = (tool: NonNullable<ResponsesRequest["tools"]>[number]): EchoedT
 
 const echoMember = (tool: Omit<NonNullable<ResponsesRequest["tools"]>[number], "tools">): Exclude<EchoedTool, { type: "namespace" }> =>
   tool.type === "custom"
-    ? (echoCustomTool(tool) as Exclude<EchoedTool, { type: "namespace" }>)
-    : {
+    ? withCallers(tool, echoCustomTool(tool) as Exclude<EchoedTool, { type: "namespace" }>)
+    : withCallers(tool, {
         type: "function",
         name: tool.name ?? "",
         description: tool.description ?? null,
         parameters: tool.parameters ?? null,
         strict: tool.strict ?? null,
-      };
+        ...(tool.output_schema !== undefined ? { output_schema: tool.output_schema } : {}),
+      });
+
+/** `defer_loading` and `allowed_callers` echoed as sent (only what the model may call directly gets this far). */
+function withCallers<T extends Exclude<EchoedTool, { type: "namespace" }>>(tool: Pick<NonNullable<ResponsesRequest["tools"]>[number], "defer_loading" | "allowed_callers">, echoed: T): T {
+  if (tool.defer_loading !== undefined) echoed.defer_loading = tool.defer_loading;
+  if (tool.allowed_callers !== undefined) echoed.allowed_callers = tool.allowed_callers;
+  return echoed;
+}
 
 /** The status a chat finish reason gives (OpenAI: `incomplete` with the reason when the model was cut). */
 export function statusOf(finishReason: string | null | undefined): Pick<ResponseObject, "status" | "incomplete_details"> {

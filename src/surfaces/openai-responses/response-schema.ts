@@ -92,6 +92,9 @@ export const EchoedFunctionTool = Type.Object({
   description: Nullable(Type.String()),
   parameters: Nullable(Type.Object({}, open)),
   strict: Nullable(Type.Boolean()),
+  output_schema: Type.Optional(Nullable(Type.Object({}, open))),
+  defer_loading: Type.Optional(Type.Boolean()),
+  allowed_callers: Type.Optional(Nullable(Type.Array(Type.String()))),
 });
 
 /** A custom tool as the response echoes it (OpenAI's `CustomToolParam`). */
@@ -100,6 +103,8 @@ export const EchoedCustomTool = Type.Object({
   name: Type.String(),
   description: Type.Optional(Type.String()),
   format: Type.Object({ type: Type.String() }, open),
+  defer_loading: Type.Optional(Type.Boolean()),
+  allowed_callers: Type.Optional(Nullable(Type.Array(Type.String()))),
 });
 
 /** A namespace of the client's function and custom tools, as the response echoes it (OpenAI's `NamespaceToolParam`). */

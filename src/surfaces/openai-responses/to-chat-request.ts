@@ -433,6 +433,17 @@ export function toChatTools(tools: readonly ResponsesTool[] | undefined): Tool[]
       );
     }
     if (!tool.name) throw new InvalidRequestError(`Missing required parameter: '${at()}.name'.`, { param: `${at()}.name` });
+    // A tool the model may not call itself (deferred to tool search, or for programmatic calls only) cannot be offered as a function.
+    if (tool.defer_loading === true) {
+      throw new InvalidRequestError(`Invalid '${at()}.defer_loading': deferred tools are found through tool search, which this gateway cannot run; send the tool without defer_loading.`, {
+        param: `${at()}.defer_loading`,
+      });
+    }
+    if (tool.allowed_callers != null && !tool.allowed_callers.includes("direct")) {
+      throw new InvalidRequestError(`Invalid '${at()}.allowed_callers': programmatic tool calling cannot run through this gateway; include 'direct' so the model may call the tool.`, {
+        param: `${at()}.allowed_callers`,
+      });
+    }
     // A namespace's tool was checked under its flat name (namespace-tools.ts).
     if (!placed || !placed[i]!.at.includes("].tools[")) assertOpenAIName(tool.name, `${at()}.name`);
     // Both kinds are functions to the provider, and a call names its tool only by name.
