@@ -56,6 +56,8 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", moderation: { model: "omni-moderation-latest", policy: { input: { mode: "block" } } } }, "moderation"],
     [{ model, input: "x", context_management: [{ type: "compaction", compact_threshold: 2000 }] }, "context_management"],
     [{ model, input: "x", tools: [{ type: "function", name: "f", defer_loading: true }] }, "tools[0].defer_loading"],
+    [{ model, input: "x", tools: [{ type: "function", name: "f" }], tool_choice: { type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "f" }, { type: "web_search" }] } }, "tool_choice.tools[1].type"],
+    [{ model, input: "x", tools: [{ type: "function", name: "f" }], tool_choice: { type: "allowed_tools", mode: "required", tools: [] } }, "tool_choice.tools"],
     [{ model, input: "x", tools: [{ type: "custom", name: "c", allowed_callers: ["programmatic"] }] }, "tools[0].allowed_callers"],
     [{ model, input: "x", tools: [{ type: "namespace", name: "ns", tools: [{ type: "function", name: "f", allowed_callers: ["programmatic"] }] }] }, "tools[0].tools[0].allowed_callers"],
   ])("%j → %s", async (body, param) => {
@@ -66,6 +68,12 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     expect(error.error).toMatchObject({ type: "invalid_request_error", param });
   });
 
+  test("allowed_tools naming no tool in mode auto offers none (and asks no choice): an answer, not a 400 about tools", async () => {
+    const answer = await create({ model, input: "x", tools: [{ type: "function", name: "f" }], tool_choice: { type: "allowed_tools", mode: "auto", tools: [] } });
+    expect(answer.status).toBe(200);
+    expect((await json(answer)).tool_choice).toEqual({ type: "allowed_tools", mode: "auto", tools: [] });
+  });
+
   test("a tool the model may call directly keeps its output_schema, defer_loading: false and allowed_callers in the echo", async () => {
     const tools = [
       { type: "function", name: "f", output_schema: { type: "object" }, defer_loading: false, allowed_callers: ["direct", "programmatic"] },
@@ -73,7 +81,7 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     ];
     const answer = await create({ model, input: "x", tools });
     expect(answer.status).toBe(200);
-    const response = await answer.json();
+    const response = await json(answer);
     expectOpenAI("Response", response);
     expect(response.tools).toEqual([
       { type: "function", name: "f", description: null, parameters: null, strict: null, output_schema: { type: "object" }, defer_loading: false, allowed_callers: ["direct", "programmatic"] },

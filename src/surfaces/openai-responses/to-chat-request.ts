@@ -70,7 +70,8 @@ export function toChatRequest(
   let allowed: Tool[] | undefined = tools;
   if (toolChoice !== undefined && typeof toolChoice === "object" && toolChoice.type === "allowed_tools") {
     allowed = restrictTools(tools, toolChoice, request.tools);
-    toolChoice = toolChoice.mode!;
+    // No tool allowed (mode auto): none is offered, and so no choice is sent (as with no tools).
+    toolChoice = allowed.length === 0 ? undefined : toolChoice.mode!;
   }
   if (allowed && allowed.length > 0) {
     chat.tools = allowed;
@@ -475,6 +476,14 @@ function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolC
   const allowed = choice.tools;
   for (let k = 0; k < allowed.length; k++) {
     const { name, type } = allowed[k]!;
+    // Built-in tools (OpenAI's example lists image_generation and mcp) cannot run here, as in `tools`.
+    if (type !== "function" && type !== "custom") {
+      throw new InvalidRequestError(
+        `Invalid 'tool_choice.tools[${k}].type': the tool type '${type}' is not supported by this gateway; only function and custom tools can run here.`,
+        { param: `tool_choice.tools[${k}].type` },
+      );
+    }
+    if (typeof name !== "string") throw new InvalidRequestError(`Missing required parameter: 'tool_choice.tools[${k}].name'.`, { param: `tool_choice.tools[${k}].name` });
     if (!tools?.some((tool) => tool.function.name === name)) {
       throw new InvalidRequestError(`Invalid value for 'tool_choice.tools[${k}].name': no function named '${name}' is in 'tools'.`, {
         param: `tool_choice.tools[${k}].name`,
@@ -487,6 +496,9 @@ function restrictTools(tools: Tool[] | undefined, choice: Exclude<ResponsesToolC
         param: `tool_choice.tools[${k}].type`,
       });
     }
+  }
+  if (allowed.length === 0 && choice.mode === "required") {
+    throw new InvalidRequestError("Invalid 'tool_choice.tools': mode 'required' needs at least one tool the model may call.", { param: "tool_choice.tools" });
   }
   const names = new Set(allowed.map((t) => t.name));
   return (tools ?? []).filter((t) => names.has(t.function.name));
