@@ -47,7 +47,7 @@ describe("input → messages", () => {
         { role: "system", content: "S" },
         { role: "developer", content: [{ type: "input_text", text: "D" }] },
         { type: "message", role: "user", content: [{ type: "input_text", text: "look" }, { type: "input_image", image_url: "https://x.example/a.png", detail: "low" }] },
-        { role: "assistant", content: [{ type: "output_text", text: "Seen " }, { type: "output_text", text: "it." }] },
+        { role: "assistant", content: [{ type: "output_text", text: "Seen it." }, { type: "output_text", text: "Twice." }] },
         { role: "user", content: [{ type: "input_image", image_url: "data:image/png;base64,AAAA" }] },
       ],
     });
@@ -55,7 +55,7 @@ describe("input → messages", () => {
       { role: "system", content: "S" },
       { role: "developer", content: "D" },
       { role: "user", content: [{ type: "text", text: "look" }, { type: "image_url", image_url: { url: "https://x.example/a.png", detail: "low" } }] },
-      { role: "assistant", content: "Seen it." },
+      { role: "assistant", content: "Seen it.\nTwice." },
       { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AAAA" } }] },
     ]);
   });
@@ -457,6 +457,19 @@ describe("input → messages", () => {
         content: [{ type: "text", text: "[files returned by tool call call_b]" }, { type: "file", file: { file_url: "https://x.example/b.pdf" } }, { type: "image_url", image_url: { url: "https://x.example/b.png" } }],
       },
     ]);
+  });
+
+  test("an assistant message's parts (text, refusal) reach the model a line apart, not run together", () => {
+    const chat = convert({
+      ...base,
+      input: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: [{ type: "output_text", text: "Yes." }, { type: "output_text", text: "" }, { type: "output_text", text: "No." }] },
+        { role: "assistant", content: [{ type: "output_text", text: "ans" }, { type: "refusal", refusal: "nope" }] },
+        { role: "user", content: "x" },
+      ],
+    } as ResponsesRequest);
+    expect(chat.messages.filter((m) => m.role === "assistant").map((m) => m.content)).toEqual(["Yes.\nNo.", "ans\nnope"]);
   });
 
   test("a client's own item ids, given twice to different items, drop nothing (only the gateway's own items are known when sent again)", () => {

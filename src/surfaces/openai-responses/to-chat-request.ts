@@ -359,11 +359,15 @@ function endsWith(messages: readonly Message[], users: readonly unknown[]): bool
 
 /**
  * An assistant message's parts as its text: a refusal part is what the assistant said too (chat
- * messages carry no refusal most providers read), so the model sees its earlier turn whole.
+ * messages carry no refusal most providers read), so the model sees its earlier turn whole; parts
+ * a line apart, as a function output's are (run together, "Yes." and "No." read "Yes.No.").
  */
 function assistantText(parts: readonly Part[]): string {
   let text = "";
-  for (const part of parts) text += part.type === "refusal" ? (part.refusal as string) : typeof part.text === "string" ? part.text : "";
+  for (const part of parts) {
+    const said = part.type === "refusal" ? (part.refusal as string) : typeof part.text === "string" ? part.text : "";
+    if (said !== "") text = text === "" ? said : `${text}\n${said}`;
+  }
   return text;
 }
 
