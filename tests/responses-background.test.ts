@@ -181,6 +181,8 @@ test("refusals before the model is reached are the create's own errors, and noth
     ["stream=yes", "stream"],
     ["stream=true&starting_after=x", "starting_after"],
     ["stream=true&starting_after=-2", "starting_after"],
+    ["stream=true&starting_after=1e0", "starting_after"],
+    ["stream=true&starting_after=%201", "starting_after"],
   ] as const) {
     const refused = await fetch(`${gw.url}/v1/responses/${foreground.id}?${query}`);
     expect(refused.status).toBe(400);

@@ -220,7 +220,7 @@ describe("stored responses", () => {
     const last = await page(`?order=asc&limit=2&after=${second.last_id}`);
     expect(texts(last)).toEqual(["e"]);
     expect(last.has_more).toBe(false);
-    for (const bad of ["?limit=0", "?limit=101", "?limit=x", "?order=sideways"]) {
+    for (const bad of ["?limit=0", "?limit=101", "?limit=x", "?limit=0x10", "?limit=1e1", "?limit=%201", "?order=sideways"]) {
       const error = await gw.handle(`/v1/responses/${response.id}/input_items${bad}`);
       expect(error.status).toBe(400);
       expect(((await error.json()) as { error: { param: string } }).error.param).toBe(bad.startsWith("?limit") ? "limit" : "order");

@@ -15,7 +15,8 @@ export function listInputItems(all: readonly InputItemResource[], query: Record<
   if (order !== "asc" && order !== "desc") {
     throw new InvalidRequestError(`Invalid 'order': expected "asc" or "desc", got ${JSON.stringify(order)}.`, { param: "order" });
   }
-  const limit = query.limit === undefined ? 20 : Number(query.limit);
+  // Digits only: Number() would also read "0x10", "1e1" and " 1".
+  const limit = query.limit === undefined ? 20 : /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw new InvalidRequestError(`Invalid 'limit': expected an integer from 1 to 100, got ${JSON.stringify(query.limit)}.`, { param: "limit" });
   }

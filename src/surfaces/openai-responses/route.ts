@@ -137,8 +137,9 @@ function isTrue(value: string | undefined, name: string): boolean {
 /** `starting_after`: a sequence number (-1, or absent, for every event). */
 function startingAfter(value: string | undefined): number {
   if (value === undefined) return -1;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n) || n < -1) {
+  // Digits only (and -1): Number() would also read "1e0", "0x1" and " 1".
+  const n = /^(-1|\d{1,15})$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n)) {
     throw new InvalidRequestError(`Invalid 'starting_after': expected a sequence number (an integer, -1 or more), got '${value}'.`, { param: "starting_after" });
   }
   return n;
