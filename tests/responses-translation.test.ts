@@ -259,6 +259,61 @@ describe("through the openai-compatible plugin", () => {
     expect(lastChatBody()).toMatchObject({ stream: true, stream_options: { include_usage: true }, response_format: { type: "json_object" } });
   });
 
+  test("additional_tools items (OpenAI's developer-provided tools): their tools join the request's upstream, calls of them come back as their kind, they are listed and carried by a continuation", async () => {
+    const raw = (body: unknown) => fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const lookup = { type: "function", name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } };
+    const shell = { type: "custom", name: "shell", description: "Runs a command" };
+    // The upstream calls the custom tool the item gave.
+    fake.handle((request) =>
+      request.path === "/v1/chat/completions"
+        ? jsonResponse({ ...COMPLETION, choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "call_sh", type: "function", function: { name: "shell", arguments: '{"input":"ls"}' } }] }, finish_reason: "tool_calls" }] })
+        : openAIHandler(request),
+    );
+    try {
+      const first = await raw({
+        model: "gpt-4o-mini",
+        tools: [lookup],
+        input: [{ role: "user", content: "List the files" }, { type: "additional_tools", role: "developer", tools: [shell] }],
+      });
+      expect(first.status).toBe(200);
+      const response = (await first.json()) as OpenAI.Responses.Response;
+      expectOpenAI("Response", response);
+      expect((lastChatBody().tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual(["lookup", "shell"]);
+      expect(lastChatBody().messages).toEqual([{ role: "user", content: "List the files" }]);
+      expect(response.output).toEqual([expect.objectContaining({ type: "custom_tool_call", call_id: "call_sh", name: "shell", input: "ls" })]);
+      // The echoed tools are the request's own; the item is listed as OpenAI's AdditionalTools.
+      expect(response.tools.map((tool) => (tool as { name: string }).name)).toEqual(["lookup"]);
+      const items = (await (await fetch(`${gw.url}/v1/responses/${response.id}/input_items?order=asc`)).json()) as { data: Record<string, unknown>[] };
+      expectOpenAI("ResponseItemList", items);
+      expect(items.data[1]).toEqual({ id: expect.stringMatching(/^at_/), type: "additional_tools", role: "developer", tools: [shell] });
+      // A continuation carries them; the item sent again (by the client, as listed) is read once.
+      fake.handle(openAIHandler);
+      const next = await raw({
+        model: "gpt-4o-mini",
+        tools: [lookup],
+        previous_response_id: response.id,
+        input: [items.data[1], { type: "custom_tool_call_output", call_id: "call_sh", output: "a.txt" }],
+      });
+      expect(next.status).toBe(200);
+      expect((lastChatBody().tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual(["lookup", "shell"]);
+    } finally {
+      fake.handle(openAIHandler);
+    }
+    // Refusals name the item's own fields.
+    for (const [input, param] of [
+      [[{ role: "user", content: "x" }, { type: "additional_tools", role: "user", tools: [lookup] }], "input[1].role"],
+      [[{ role: "user", content: "x" }, { type: "additional_tools", role: "developer" }], "input[1].tools"],
+      [[{ role: "user", content: "x" }, { type: "additional_tools", role: "developer", tools: [{ type: "web_search" }] }], "input[1].tools[0].type"],
+      [[{ role: "user", content: "x" }, { type: "additional_tools", role: "developer", tools: [{ ...lookup, description: "another" }] }], "input[1].tools[0].name"],
+    ] as const) {
+      const refused = await raw({ model: "gpt-4o-mini", tools: [lookup], input });
+      expect(refused.status).toBe(400);
+      const error = (await refused.json()) as { error: { param: string } };
+      expectOpenAI("ErrorResponse", error);
+      expect(error.error.param).toBe(param);
+    }
+  });
+
   test("a custom tool reaches the upstream as a function of one string; the upstream's streamed call of it comes back as custom_tool_call text", async () => {
     const chunk = (delta: Record<string, unknown>, finish_reason: string | null = null) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason }] });
     const input = 'print("hi")\n# done';

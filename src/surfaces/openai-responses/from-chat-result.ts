@@ -7,7 +7,7 @@ import { outputItemId } from "./item-ids.ts";
 import { sealReasoning } from "./sealed-text.ts";
 import { tokenLogprobs } from "../../token-logprobs.ts";
 import { finishedResponse, responseUsage, statusOf, tierOf, type ResponseFrame } from "./response-frame.ts";
-import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
+import type { EchoedTool, OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 /**
  * A complete chat answer as a Response: thinking → a `reasoning` item, text (or a refusal) → a
@@ -16,7 +16,16 @@ import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-s
  * choice's log probabilities are the text's; with `sealsReasoning` (`include` names
  * `reasoning.encrypted_content`) the reasoning item carries its text sealed too. A length cut is `incomplete` with `max_output_tokens`. Pure apart from a new call id where the provider gave none.
  */
-export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: TokenUsage, now: number, logprobs = false, sealsReasoning = false): ResponseObject {
+export function toResponse(
+  result: ChatResult,
+  frame: ResponseFrame,
+  tokens: TokenUsage,
+  now: number,
+  logprobs = false,
+  sealsReasoning = false,
+  /** The tools calls are read against: the request's, and those `additional_tools` items gave. */
+  tools: readonly EchoedTool[] = frame.tools,
+): ResponseObject {
   const choice = result.choices[0];
   const ended = statusOf(choice?.finish_reason);
   const itemStatus = ended.status === "completed" ? "completed" : "incomplete";
@@ -38,8 +47,8 @@ export function toResponse(result: ChatResult, frame: ResponseFrame, tokens: Tok
     if (refusal) content.push({ type: "refusal", refusal });
     output.push({ id: outputItemId("msg_", frame.id, output.length), type: "message", role: "assistant", status: itemStatus, content });
   }
-  const custom = calls.length > 0 ? customToolNames(frame.tools) : undefined;
-  const namespaced = calls.length > 0 ? namespacedCalls(frame.tools) : undefined;
+  const custom = calls.length > 0 ? customToolNames(tools) : undefined;
+  const namespaced = calls.length > 0 ? namespacedCalls(tools) : undefined;
   for (const call of calls) {
     const inNamespace = namespaced?.get(call.function.name);
     const naming = inNamespace ? { namespace: inNamespace.namespace!, name: inNamespace.name } : { name: call.function.name };

@@ -87,6 +87,12 @@ function checkItem(item: ResponsesInputItem, i: number, isLast: boolean): void {
         );
       }
       return;
+    case "additional_tools":
+      // OpenAI's AdditionalToolsItemParam: developer-provided tools, available from this item on (to-chat-request.ts).
+      if (item.role === undefined) missing(`${itemAt(i)}.role`);
+      if (item.role !== "developer") fail(`Invalid '${itemAt(i)}.role': additional tools are provided by the developer role only.`, `${itemAt(i)}.role`);
+      if (item.tools === undefined) missing(`${itemAt(i)}.tools`);
+      return;
     case "compaction_trigger":
       // OpenAI's CompactionTriggerItemParam: "Compacts the current context. Must be the final input item."
       if (!isLast) fail(`Invalid '${itemAt(i)}.type': a compaction_trigger must be the final input item.`, `${itemAt(i)}.type`);
@@ -95,7 +101,7 @@ function checkItem(item: ResponsesInputItem, i: number, isLast: boolean): void {
       return missing(`${itemAt(i)}.type`);
     default:
       return fail(
-        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, compaction or compaction_trigger.`,
+        `Invalid '${itemAt(i)}.type': input items of type '${type}' are not supported; use message, function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, additional_tools, compaction or compaction_trigger.`,
         `${itemAt(i)}.type`,
       );
   }

@@ -33,7 +33,7 @@ export function responseIdOfItem(itemId: string): string | undefined {
 
 /**
  * An id for an input item sent without one (what `input_items` lists): `msg_`, `fc_`, `fco_`, `ctc_`,
- * `ctco_`, `rs_` or `cmp_`, the response id without its `resp_`, `i`, and the item's place in the request's input.
+ * `ctco_`, `rs_`, `cmp_` or `at_`, the response id without its `resp_`, `i`, and the item's place in the request's input.
  * Not an output item id: it names no response.
  */
 export function inputItemId(prefix: string, responseId: string, index: number): string {
@@ -41,7 +41,7 @@ export function inputItemId(prefix: string, responseId: string, index: number): 
 }
 
 /** An input item id of `inputItemId`'s making: its prefix, its response id's hex, `i`, its place. */
-const INPUT_ITEM_ID = /^(?:msg|fc|fco|ctc|ctco|rs|cmp)_([0-9a-f]+)i[0-9a-f]{4,}$/;
+const INPUT_ITEM_ID = /^(?:msg|fc|fco|ctc|ctco|rs|cmp|at)_([0-9a-f]+)i[0-9a-f]{4,}$/;
 
 /**
  * The response a stored item's id names, and whether it is one of that response's input items

@@ -96,6 +96,8 @@ function normalizeItem(item: ResponsesInputItem, responseId: string, index: numb
     }
     case "compaction":
       return { id: id ?? inputItemId("cmp_", responseId, index), type: "compaction", encrypted_content: item.encrypted_content! };
+    case "additional_tools":
+      return { id: id ?? inputItemId("at_", responseId, index), type: "additional_tools", role: "developer", tools: item.tools! };
     default: {
       // reasoning: the rules admit no other type
       const summary = (item.summary ?? []).map((part) => ({ type: "summary_text" as const, text: part.text }));

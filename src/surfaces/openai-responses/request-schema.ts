@@ -34,41 +34,6 @@ export type ResponsesContentPart = Static<typeof ResponsesContentPart>;
 
 export const SummaryPart = Type.Object({ type: Type.String(), text: Type.String() }, open);
 
-/**
- * One input item: a message (with or without `type`), `item_reference`, `function_call`,
- * `function_call_output`, `custom_tool_call`, `custom_tool_call_output`, `reasoning` or `compaction`.
- */
-export const ResponsesInputItem = Type.Object(
-  {
-    type: Type.Optional(
-      Nullable(
-        Type.String({
-          description:
-            "message (the default when role is set), item_reference (the default when only id is set), function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, compaction (one this gateway made), compaction_trigger (last: the response is the conversation's compaction)",
-        }),
-      ),
-    ),
-    id: Type.Optional(Nullable(Type.String())),
-    status: Type.Optional(Nullable(Type.String())),
-    role: Type.Optional(
-      Type.Union([Type.Literal("user"), Type.Literal("system"), Type.Literal("developer"), Type.Literal("assistant")]),
-    ),
-    // Nullable: Codex sends its reasoning items back with `content: null` when they hold no reasoning text.
-    content: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(ResponsesContentPart)]))),
-    call_id: Type.Optional(Type.String({ minLength: 1 })),
-    name: Type.Optional(Type.String()),
-    /** A call's namespace, for a tool of a namespace. */
-    namespace: Type.Optional(Nullable(Type.String())),
-    arguments: Type.Optional(Type.String()),
-    input: Type.Optional(Type.String({ description: "a custom_tool_call's input" })),
-    output: Type.Optional(Type.Union([Type.String(), Type.Array(ResponsesContentPart)])),
-    summary: Type.Optional(Type.Array(SummaryPart)),
-    encrypted_content: Type.Optional(Nullable(Type.String())),
-  },
-  open,
-);
-export type ResponsesInputItem = Static<typeof ResponsesInputItem>;
-
 /** A custom tool's input format: free-form text, or text a grammar (Lark or a regular expression) describes. */
 export const CustomToolFormat = Type.Object(
   {
@@ -106,6 +71,44 @@ export const ResponsesTool = Type.Object(
   open,
 );
 export type ResponsesTool = Static<typeof ResponsesTool>;
+
+/**
+ * One input item: a message (with or without `type`), `item_reference`, `function_call`,
+ * `function_call_output`, `custom_tool_call`, `custom_tool_call_output`, `reasoning` or `compaction`.
+ */
+export const ResponsesInputItem = Type.Object(
+  {
+    type: Type.Optional(
+      Nullable(
+        Type.String({
+          description:
+            "message (the default when role is set), item_reference (the default when only id is set), function_call, function_call_output, custom_tool_call, custom_tool_call_output, reasoning, additional_tools (role developer: its tools join the request's), compaction (one this gateway made), compaction_trigger (last: the response is the conversation's compaction)",
+        }),
+      ),
+    ),
+    id: Type.Optional(Nullable(Type.String())),
+    status: Type.Optional(Nullable(Type.String())),
+    role: Type.Optional(
+      Type.Union([Type.Literal("user"), Type.Literal("system"), Type.Literal("developer"), Type.Literal("assistant")]),
+    ),
+    // Nullable: Codex sends its reasoning items back with `content: null` when they hold no reasoning text.
+    content: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(ResponsesContentPart)]))),
+    call_id: Type.Optional(Type.String({ minLength: 1 })),
+    /** An `additional_tools` item's tools (OpenAI's AdditionalToolsItemParam): available from it on. */
+    tools: Type.Optional(Type.Array(ResponsesTool)),
+    name: Type.Optional(Type.String()),
+    /** A call's namespace, for a tool of a namespace. */
+    namespace: Type.Optional(Nullable(Type.String())),
+    arguments: Type.Optional(Type.String()),
+    input: Type.Optional(Type.String({ description: "a custom_tool_call's input" })),
+    output: Type.Optional(Type.Union([Type.String(), Type.Array(ResponsesContentPart)])),
+    summary: Type.Optional(Type.Array(SummaryPart)),
+    encrypted_content: Type.Optional(Nullable(Type.String())),
+  },
+  open,
+);
+export type ResponsesInputItem = Static<typeof ResponsesInputItem>;
+
 
 export const ResponsesToolChoice = Type.Union([
   Type.Union([Type.Literal("none"), Type.Literal("auto"), Type.Literal("required")]),

@@ -42,6 +42,9 @@ export function responseFrame(request: ResponsesRequest, id: string, createdAt: 
   return frame;
 }
 
+/** Tools as a Response echoes them (what its calls are read against: a custom tool's, a namespace's). */
+export const echoTools = (tools: readonly NonNullable<ResponsesRequest["tools"]>[number][]): EchoedTool[] => tools.map(echoTool);
+
 // Only function, custom and namespace tools pass to-chat-request.
 const echoTool = (tool: NonNullable<ResponsesRequest["tools"]>[number]): EchoedTool =>
   tool.type === "namespace"

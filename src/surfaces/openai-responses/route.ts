@@ -32,14 +32,14 @@ import { conversationFull, conversationNotFound } from "../openai-conversations/
 import { conversationIdOf } from "./conversation-param.ts";
 import { wantsSealedReasoning } from "./sealed-text.ts";
 import { fitCompaction } from "./compact-fit.ts";
-import { pendingResponse, responseFrame, type ResponseFrame } from "./response-frame.ts";
+import { echoTools, pendingResponse, responseFrame, type ResponseFrame } from "./response-frame.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
 import type { InputItemResource, ResponseObject } from "./response-schema.ts";
 import { createResponseStore } from "./store/create-store.ts";
 import type { ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { responsesStreamEncoder, type ResponsesStreamSettings } from "./stream-encoder.ts";
 import { countPromptTokens } from "../token-count.ts";
-import { type MessageSource, toChatRequest } from "./to-chat-request.ts";
+import { additionalTools, type MessageSource, toChatRequest } from "./to-chat-request.ts";
 import { type ItemPlace, type MessagePlace, withResponsesParam } from "./to-responses-param.ts";
 
 /**
@@ -518,6 +518,9 @@ export function responsesRoutes(
         const chat = toChatRequest(body, conversation.before, conversation.input);
         const frame = responseFrame(body, responseId, nowSeconds());
         const isStored = frame.store;
+        // Tools `additional_tools` items gave: calls are read against them too (undefined for most requests).
+        const extra = additionalTools(conversation.before, conversation.input);
+        const callTools = extra === undefined ? undefined : [...frame.tools, ...echoTools(extra.flatMap((item) => item.tools))];
         if (body.truncation === "auto") call.fitContext = dropOldestItems;
         if (isCompactionTrigger(body.input)) return await compactResponse(body, conversation, asCompaction(chat), frame, { ...call, fitContext: fitCompaction }, owner, set.headers);
         try {
@@ -532,12 +535,13 @@ export function responsesRoutes(
               // A background response is stored answered before its turn is added: a failure then is logged (addToConversation).
               onEnd: conversation.conversationId === undefined ? undefined : (response: ResponseObject) => addToConversation(conversation, body, response).catch(() => undefined),
               sealsReasoning: wantsSealedReasoning(body.include),
+              tools: callTools,
               inClientTerms: (error: unknown) => withResponsesParam(error, (message) => messageSource(body, conversation, message)),
             };
             return await startBackground(background, { ...call, owner }, chat, frame, set.headers);
           }
           if (chat.stream !== true) {
-            const answer = (result: ChatResult, usage: TokenUsage) => toResponse(result, frame, usage, nowSeconds(), chat.logprobs === true, wantsSealedReasoning(body.include));
+            const answer = (result: ChatResult, usage: TokenUsage) => toResponse(result, frame, usage, nowSeconds(), chat.logprobs === true, wantsSealedReasoning(body.include), callTools);
             // In a conversation, the turn is added before the outcome is counted: a failure there is the request's.
             let added: ResponseObject | undefined;
             if (conversation.conversationId !== undefined) call.beforeOutcome = async (done) => addToConversation(conversation, body, (added = answer(done.result, done.usage)));
@@ -554,7 +558,7 @@ export function responsesRoutes(
           return await pipeline.stream(
             call,
             chat,
-            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: wantsSealedReasoning(body.include), ...finisher(isStored, conversation, body, owner, streaming) }),
+            responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: wantsSealedReasoning(body.include), tools: callTools, ...finisher(isStored, conversation, body, owner, streaming) }),
           );
         } catch (error) {
           throw withResponsesParam(error, (message) => messageSource(body, conversation, message));

@@ -7,7 +7,7 @@ import type { ChatRequest } from "../../schemas/chat.ts";
 import { type BackgroundRuns, LeaseLostError, ResponseCancelledError } from "./background.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
-import type { ResponseObject } from "./response-schema.ts";
+import type { EchoedTool, ResponseObject } from "./response-schema.ts";
 import type { ConditionalPut, ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
 
@@ -21,6 +21,8 @@ export interface BackgroundDeps {
   entry(response: ResponseObject, lease?: number): StoredResponse;
   /** The request's `include` asked for reasoning items' `encrypted_content`. */
   sealsReasoning?: boolean;
+  /** The tools calls are read against, when `additional_tools` items gave more than the request's. */
+  tools?: readonly EchoedTool[];
   /** Sees the response once it has ended and is stored (it is added to its conversation then). */
   onEnd?: (response: ResponseObject) => Promise<void>;
   /** An error of the call in the client's terms (`input[2].content[1]…`, not the chat request's fields). */
@@ -204,7 +206,7 @@ export async function startBackground(
       await start();
       if (clientSignal.aborted) throw new ClientGoneError(); // gone while it started: its entry goes (below)
       // A cancel ends it at once, whether or not the provider heeds the abort.
-      const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true, d.sealsReasoning), failed);
+      const answered = answer.then((done) => toResponse(done.result, frame, done.usage, nowSeconds(), chat.logprobs === true, d.sealsReasoning, d.tools), failed);
       void Promise.race([answered, run.stopped.then(failed)]).then(finish);
       return pendingResponse(frame, "queued");
     }
@@ -212,7 +214,7 @@ export async function startBackground(
     const streamed = await d.pipeline.stream(
       life,
       chat,
-      responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: d.sealsReasoning, onFinish: (response) => void (ended = response), settle: settleStream }),
+      responsesStreamEncoder({ frame, logprobs: chat.logprobs === true, sealsReasoning: d.sealsReasoning, tools: d.tools, onFinish: (response) => void (ended = response), settle: settleStream }),
     );
     await start();
     if (clientSignal.aborted) throw new ClientGoneError(); // gone while it started: its entry goes (below)

@@ -12,7 +12,7 @@ import { type LogProb, tokenLogprobs } from "../../token-logprobs.ts";
 import { failedResponse, finishedResponse, responseUsage, statusOf, tierOf, type ResponseFrame } from "./response-frame.ts";
 import { responsesEvents } from "./stream-events.ts";
 import { sealReasoning } from "./sealed-text.ts";
-import type { OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
+import type { EchoedTool, OutputItem, OutputMessageItem, ResponseObject } from "./response-schema.ts";
 
 export interface ResponsesStreamSettings {
   frame: ResponseFrame;
@@ -27,6 +27,8 @@ export interface ResponsesStreamSettings {
   logprobs?: boolean;
   /** The request's `include` asked for reasoning items' `encrypted_content` (sealed-text.ts). */
   sealsReasoning?: boolean;
+  /** The tools calls are read against when `additional_tools` items gave more than the request's (`frame.tools`). */
+  tools?: readonly EchoedTool[];
 }
 
 /** A text or reasoning item being streamed: its id, output index, text so far, and its delta events' fixed head. */
@@ -102,8 +104,8 @@ export function responsesStreamEncoder(s: ResponsesStreamSettings): StreamEncode
   let message: OpenMessage | undefined;
   let reasoning: OpenText | undefined;
   const calls = new Map<number, OpenCall>();
-  const customTools = customToolNames(frame.tools);
-  const namespaced = namespacedCalls(frame.tools);
+  const customTools = customToolNames(s.tools ?? frame.tools);
+  const namespaced = namespacedCalls(s.tools ?? frame.tools);
   let finishReason: string | null | undefined;
   let reported: Usage | undefined;
   let tier: string | undefined;

@@ -11,6 +11,7 @@ import { wantsLogprobs } from "./logprobs.ts";
 import { COMPACTION_PROMPT, keptUsers, openSummary, summaryMessage } from "./compaction.ts";
 import { unsealReasoning } from "./sealed-text.ts";
 import { showThoughts } from "../../thinking-budget.ts";
+import { withRenamedParam } from "../rename-param.ts";
 
 type Part = Record<string, unknown>;
 
@@ -65,11 +66,13 @@ export function toChatRequest(
   }
   if (request.reasoning?.context === "current_turn") dropEarlierReasoning(messages);
   const chat: ChatRequest = { model: request.model, messages };
-  const tools = toChatTools(request.tools);
+  const extra = additionalTools(before, input);
+  const sent = extra === undefined ? request.tools : withoutRepeats(request.tools ?? [], extra);
+  const tools = extra === undefined ? toChatTools(sent) : withItemPaths(() => toChatTools(sent), request.tools?.length ?? 0, extra);
   let toolChoice = request.tool_choice;
   let allowed: Tool[] | undefined = tools;
   if (toolChoice !== undefined && typeof toolChoice === "object" && toolChoice.type === "allowed_tools") {
-    allowed = restrictTools(tools, toolChoice, request.tools);
+    allowed = restrictTools(tools, toolChoice, sent);
     // No tool allowed (mode auto): none is offered, and so no choice is sent (as with no tools).
     toolChoice = allowed.length === 0 ? undefined : toolChoice.mode!;
   }
@@ -78,7 +81,7 @@ export function toChatRequest(
     // OpenAI's Chat Completions refuses parallel_tool_calls without tools; an extra field plugins may use.
     if (typeof request.parallel_tool_calls === "boolean") (chat as Record<string, unknown>).parallel_tool_calls = request.parallel_tool_calls;
   }
-  if (toolChoice !== undefined) chat.tool_choice = toChatToolChoice(toolChoice, request.tools);
+  if (toolChoice !== undefined) chat.tool_choice = toChatToolChoice(toolChoice, sent);
   const format = toChatResponseFormat(request.text?.format);
   if (format) chat.response_format = format;
   const effort = request.reasoning?.effort;
@@ -106,6 +109,65 @@ export function toChatRequest(
     chat.stream_options = { include_usage: true };
   }
   return chat;
+}
+
+/**
+ * The tools `additional_tools` items provide (OpenAI's AdditionalToolsItemParam: developer-provided
+ * tools, available from the item on), in the conversation's order, each item with the path an error
+ * names; undefined when there are none (most requests: one loop, nothing allocated). Chat has one
+ * tool list: they join the request's `tools` for the whole request.
+ */
+export function additionalTools(before: readonly ConversationItem[], input: string | readonly ConversationItem[] | undefined): { tools: ResponsesTool[]; at: string }[] | undefined {
+  let found: { tools: ResponsesTool[]; at: string }[] | undefined;
+  for (const item of before) {
+    if (item.type === "additional_tools") (found ??= []).push({ tools: item.tools as ResponsesTool[], at: "previous_response_id" });
+  }
+  if (typeof input === "object") {
+    for (let i = 0; i < input.length; i++) {
+      const item = input[i]!;
+      if (item.type === "additional_tools") (found ??= []).push({ tools: item.tools as ResponsesTool[], at: `input[${i}]` });
+    }
+  }
+  return found;
+}
+
+/**
+ * The request's tools, then the items' (in place: `extra` keeps only what is added), a tool given
+ * again as it was (an item sent again with a continuation, a tool both in `tools` and an item) once.
+ * Another tool of a name already given is kept, for the 400 that names it.
+ */
+function withoutRepeats(own: readonly ResponsesTool[], extra: { tools: ResponsesTool[]; at: string }[]): ResponsesTool[] {
+  const seen = new Map<string | undefined, string>(own.map((tool) => [tool.name, JSON.stringify(tool)]));
+  const all = [...own];
+  for (const item of extra) {
+    item.tools = item.tools.filter((tool) => {
+      const text = JSON.stringify(tool);
+      if (seen.get(tool.name) === text) return false;
+      seen.set(tool.name, text);
+      return true;
+    });
+    all.push(...item.tools);
+  }
+  return all;
+}
+
+/** A refusal of one of the tools after the request's own (`tools[k]`) names the item that provided it (`input[i].tools[j]`). */
+function withItemPaths<T>(convert: () => T, own: number, extra: readonly { tools: readonly ResponsesTool[]; at: string }[]): T {
+  try {
+    return convert();
+  } catch (error) {
+    throw withRenamedParam(error, (param) => {
+      const at = /^tools\[(\d+)\]/.exec(param);
+      if (at === null) return param;
+      let k = Number(at[1]) - own;
+      if (k < 0) return param;
+      for (const item of extra) {
+        if (k < item.tools.length) return `${item.at}.tools[${k}]${param.slice(at[0].length)}`;
+        k -= item.tools.length;
+      }
+      return param;
+    });
+  }
 }
 
 /** A walk over a conversation's items, carried from its stored part into the request's own input. */
@@ -316,6 +378,9 @@ function toChatMessages(items: readonly ConversationItem[], messages: Message[],
         // The final item (the input rules): the model is asked for the summary the response's compaction item holds.
         walk.open = undefined;
         messages.push({ role: "user", content: COMPACTION_PROMPT });
+        break;
+      case "additional_tools":
+        // No message: its tools join the request's (additionalTools).
         break;
       default:
         // assertInputRules admits only the types above (item references are resolved before).
