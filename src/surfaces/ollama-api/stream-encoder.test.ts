@@ -64,6 +64,15 @@ describe("chat lines", () => {
     expect(lines).toHaveLength(2);
   });
 
+  test("upstream call indexes that start past 0 or skip some are numbered from 0, with no empty (null) call", () => {
+    const call = (index: number, id: string) => ({ choices: [{ index: 0, delta: { tool_calls: [{ index, id, type: "function" as const, function: { name: "lookup", arguments: `{"q":${index}}` } }] } }] });
+    for (const indexes of [[1], [0, 2], [5000]]) {
+      const lines = run("chat", [...indexes.map((index) => call(index, `c${index}`)), { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] }]);
+      const calls = (lines[0]!.message as { tool_calls: unknown[] }).tool_calls;
+      expect(calls).toEqual(indexes.map((index, i) => ({ id: `c${index}`, function: { index: i, name: "lookup", arguments: { q: index } } })));
+    }
+  });
+
   test("a name an upstream repeats on every delta is taken once; one split over deltas is joined", () => {
     const lines = run("chat", [
       { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "c1", function: { name: "get_weather", arguments: '{"city":' } }] } }] },

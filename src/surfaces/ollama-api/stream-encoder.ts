@@ -51,7 +51,8 @@ interface PendingCall {
 export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
   const now = s.now ?? cachedIsoClock();
   const tally = new StreamTally(s.inputChars);
-  const calls: PendingCall[] = [];
+  /** The calls being read, by the upstream's index (which need not start at 0 nor run without gaps). */
+  const calls = new Map<number, PendingCall>();
   let finish: FinishReason | undefined;
   let firstTokenAt: number | undefined;
   // Everything before `created_at`'s value is the same on every line.
@@ -71,11 +72,13 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
   };
 
   const flushCalls = (): string => {
-    if (calls.length === 0 || !isChat) return "";
+    if (calls.size === 0 || !isChat) return "";
     // A call the output limit cut has arguments cut short: not a call (the answer ends `length`), not the provider's fault.
-    const whole = finish === "length" ? calls.filter((call) => hasWholeArguments(call.arguments)) : calls;
+    const all = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, call]) => call);
+    const whole = finish === "length" ? all.filter((call) => hasWholeArguments(call.arguments)) : all;
+    // Numbered from 0 as Ollama numbers them, whatever the upstream's indexes were (a gap was a `null` call).
     const toolCalls = whole.map((call, index) => toOllamaToolCall(call.name, call.arguments, call.id, index));
-    calls.length = 0;
+    calls.clear();
     if (toolCalls.length === 0) return "";
     return `${head}${now()}","message":${JSON.stringify({ role: "assistant", content: "", tool_calls: toolCalls })},"done":false}\n`;
   };
@@ -98,7 +101,8 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
         const logprobs = s.logprobs && choice.logprobs != null ? logprobsOf(choice.logprobs) : "";
         if (content !== "" || thinking !== undefined || logprobs !== "") out += textLine(content, thinking, logprobs);
         for (const call of delta.tool_calls ?? []) {
-          const pending = (calls[call.index] ??= { id: "", name: "", arguments: "" });
+          let pending = calls.get(call.index);
+          if (pending === undefined) calls.set(call.index, (pending = { id: "", name: "", arguments: "" }));
           if (call.id) pending.id = call.id;
           // A name split over deltas is joined; one an upstream repeats on every delta (some OpenAI-compatible servers do) is taken once.
           const name = call.function?.name;
