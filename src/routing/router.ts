@@ -3,6 +3,8 @@ import { Cooldowns } from "./cooldown.ts";
 import { planRoute, type Plan } from "./plan.ts";
 import { backoffMs, isRetryable } from "./retry.ts";
 import { RouteTable } from "./route-table.ts";
+import { hasErrorFields } from "../errors.ts";
+import { ClientGoneError } from "../request-scope.ts";
 
 export interface RouterOptions {
   routes?: readonly RouteSettings[];
@@ -52,22 +54,33 @@ export class Router {
     for (let d = 0; d < plan.deployments.length; d++) {
       const model = plan.deployments[d]!;
       for (let retry = 0; retry <= plan.retries; retry++) {
+        // A client gone (or a cancel) between tries ends the call as that, not as the last deployment's failure.
+        if (tries > 0 && signal().aborted) throw abandoned(signal());
         try {
           const value = await attempt(model, ++tries, d >= fallbacksFrom);
           this.#cooldowns.succeeded(model);
           return value;
         } catch (error) {
           last = error;
-          if (!isRetryable(error) || signal().aborted) throw error;
+          if (!isRetryable(error)) throw error;
+          if (signal().aborted) throw abandoned(signal());
           this.#cooldowns.failed(model, Date.now());
           if (retry < plan.retries) {
-            if (!(await pause(backoffMs(retry, error, this.#random), signal()))) throw error;
+            if (!(await pause(backoffMs(retry, error, this.#random), signal()))) throw abandoned(signal());
           }
         }
       }
     }
     throw last;
   }
+}
+
+/**
+ * Why the call ended between tries: the call's own reason when it gives one of the gateway's errors
+ * (a background response's cancel), else the client left (a request's signal says only "aborted").
+ */
+function abandoned(signal: AbortSignal): Error {
+  return hasErrorFields(signal.reason) ? (signal.reason as Error) : new ClientGoneError();
 }
 
 /** Waits `ms`; false when the signal aborted first (the client left). */

@@ -10,7 +10,7 @@ import openaiCompatible from "../../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/fake-server.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 
-const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2"] as const;
+const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab"] as const;
 type Instance = (typeof INSTANCES)[number];
 const serverError = () => jsonResponse({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
 
@@ -22,6 +22,7 @@ const behaviour: Partial<Record<Instance, (request: RecordedRequest) => Response
   down1: serverError,
   down2: serverError,
   cut: (request) => ((request.body as { stream?: boolean }).stream ? cutStream() : serverError()),
+  ab: () => jsonResponse(ERRORS.rateLimit, 429, { "retry-after": "3" }),
 };
 
 /** The first chunk, then the upstream's error event (OpenAI's in-stream error shape): a stream that failed after it started. */
@@ -56,6 +57,7 @@ beforeAll(async () => {
       { model: "retry-*", targets: [{ model: "ra/m" }], retries: 1 },
       { model: "cool", targets: [{ model: "c1/m" }, { model: "c2/m" }] },
       { model: "alldown", targets: [{ model: "down1/m" }], fallbacks: ["down2/m"] },
+      { model: "abandon", targets: [{ model: "ab/m" }], retries: 2 },
     ],
     cooldown: { failures: 2, window_s: 60, seconds: 60 },
   });
@@ -116,6 +118,28 @@ describe.each([false, true])("stream: %p", (stream) => {
     expect(JSON.parse(answer.text).error.code).toBe("context_length_exceeded");
     expect(hits("bad400").length - before).toBe(1);
     expect(hits("never").length).toBe(0);
+  });
+
+  test("a client that leaves during the back-off ends the call as client_gone (499), not the upstream's failure; no further try is made", async () => {
+    const count = (text: string, status: string) =>
+      Number(new RegExp(`ollaix_requests_total\\{surface="chat",model="abandon",provider="ab",key="",status="${status}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    const errors = (text: string) => Number(/ollaix_upstream_errors_total\{provider="ab",code="rate_limit_exceeded"\} (\d+)/.exec(text)?.[1] ?? 0);
+    const before = await (await fetch(`${gw.url}/metrics`)).text();
+    const tried = hits("ab").length;
+    const controller = new AbortController();
+    const asked = fetch(`${gw.url}/v1/chat/completions`, { ...jsonPost({ model: "abandon", messages, stream }), signal: controller.signal });
+    await Bun.sleep(400); // the first try was refused; the retry waits the upstream's 3 s
+    controller.abort();
+    await asked.catch(() => undefined);
+    let after = await (await fetch(`${gw.url}/metrics`)).text();
+    for (let i = 0; i < 100 && count(after, "499") === count(before, "499"); i++) {
+      await Bun.sleep(20);
+      after = await (await fetch(`${gw.url}/metrics`)).text();
+    }
+    expect(count(after, "499")).toBe(count(before, "499") + 1);
+    expect(count(after, "429")).toBe(count(before, "429"));
+    expect(errors(after)).toBe(errors(before));
+    expect(hits("ab").length - tried).toBe(1);
   });
 
   test("Retry-After is honoured before the retry (a glob route)", async () => {
