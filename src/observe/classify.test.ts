@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { RequestOutcome } from "../pipeline/outcome.ts";
-import { isUpstreamFailure } from "./classify.ts";
+import { errorLabel, isUpstreamFailure } from "./classify.ts";
 
 const outcome = (status: number, error: string | undefined, provider: string | null = "openai"): RequestOutcome => ({
   requestId: "r", surface: "responses", method: "POST", path: "/v1/responses", status, stream: true,
@@ -24,5 +24,12 @@ describe("isUpstreamFailure", () => {
     expect(isUpstreamFailure(outcome(502, "upstream_error", null))).toBe(false);
     expect(isUpstreamFailure(outcome(400, "invalid_request_error"))).toBe(false);
     expect(isUpstreamFailure(outcome(200, undefined))).toBe(false);
+  });
+});
+
+describe("errorLabel", () => {
+  test("the gateway's, OpenAI's and Anthropic's codes stay; any other code an upstream makes up is `other` (no series a request)", () => {
+    for (const code of ["client_gone", "upstream_timeout", "rate_limit_exceeded", "context_length_exceeded", "overloaded_error", "stream_failed"]) expect(errorLabel(code)).toBe(code);
+    for (const code of ["quota_req_5", "bad_req_3", "sk-abc123", "Some Message", ""]) expect(errorLabel(code)).toBe("other");
   });
 });
