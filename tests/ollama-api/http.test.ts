@@ -176,6 +176,15 @@ describe("Ollama's answers where a client checks for them", () => {
     }
   });
 
+  test("/api/show takes the older `name` when `model` is absent or empty, as Ollama's ShowHandler does", async () => {
+    for (const body of [{ name: "dummy-model:1.0" }, { model: "", name: "dummy-model:1.0" }]) {
+      const answer = await gw.handle("/api/show", jsonPost(body));
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toHaveProperty("capabilities");
+    }
+    expect((await gw.handle("/api/show", jsonPost({ name: "" }))).status).toBe(400);
+  });
+
   test("GET / answers 'Ollama is running' (what Ollama clients check), HEAD too; a browser is sent to the docs", async () => {
     const plain = await gw.handle("/", { method: "GET" });
     expect([plain.status, plain.headers.get("content-type"), await plain.text()]).toEqual([200, "text/plain; charset=utf-8", "Ollama is running"]);

@@ -86,7 +86,9 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     .post(
       "/api/show",
       async function showModel({ body: raw, request, set }) {
-        assertModelGiven(raw, "required");
+        // `name` is the older spelling Ollama still accepts (its ShowHandler reads it when `model` is empty).
+        const named = typeof raw === "object" && raw !== null && !(raw as { model?: unknown }).model ? (raw as { name?: unknown }).name : undefined;
+        if (named === undefined || named === "") assertModelGiven(raw, "required");
         const body = showBody.assert(raw);
         const model = body.model || body.name;
         if (!model) throw new InvalidRequestError("Missing required parameter: 'model'.", { param: "model" });

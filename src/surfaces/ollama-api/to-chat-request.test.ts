@@ -6,6 +6,34 @@ import { toolCallId } from "./tool-call-ids.ts";
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 describe("fromOllamaChat: messages", () => {
+  test("a tool result's images follow the run of tool results as a labelled user message; on a system or assistant message they are a 400", () => {
+    const body: ChatRequest = {
+      model: "m",
+      messages: [
+        { role: "user", content: "Shoot both" },
+        { role: "assistant", content: "", tool_calls: [{ function: { name: "screenshot", arguments: {} } }, { function: { name: "clock", arguments: {} } }] },
+        { role: "tool", content: "saved", tool_name: "screenshot", images: [PNG] },
+        { role: "tool", content: "12:00", tool_name: "clock" },
+        { role: "user", content: "What do you see?" },
+      ],
+    };
+    const roles = fromOllamaChat(body, false).chat.messages.map((m) => [m.role, m.content == null || typeof m.content === "string" ? m.content : m.content.map((p) => (p.type === "text" ? p.text : p.type))]);
+    expect(roles).toEqual([
+      ["user", "Shoot both"],
+      ["assistant", null],
+      ["tool", "saved"],
+      ["tool", "12:00"],
+      ["user", ["[images returned by tool screenshot]", "image_url"]],
+      ["user", "What do you see?"],
+    ]);
+    for (const role of ["system", "assistant"] as const) {
+      expect(() => fromOllamaChat({ model: "m", messages: [{ role, content: "x", images: [PNG] }, { role: "user", content: "y" }] }, false)).toThrow(
+        expect.objectContaining({ status: 400, param: "messages[0].images" }),
+      );
+    }
+  });
+
+
   test("system, user with images, assistant with thinking: the pipeline's shapes", () => {
     const body: ChatRequest = {
       model: "m",

@@ -18,7 +18,7 @@ export interface Converted {
 export function fromOllamaChat(body: ChatRequest, stream: boolean): Converted {
   const ignored: string[] = [];
   const linker = new ToolCallLinker();
-  const messages = (body.messages ?? []).map((message, i) => toMessage(message, i, linker));
+  const messages = toMessages(body.messages ?? [], linker);
   const chat: PipelineChat = { model: body.model, messages, stream };
   const clientOptions = applyCommon(chat, body);
   const tools = body.tools?.map(
@@ -73,6 +73,39 @@ function applyOptions(chat: PipelineChat, options: Options): Record<string, unkn
 }
 
 const MAPPED_OPTIONS = new Set(["temperature", "top_p", "num_predict", "stop", "seed", "presence_penalty", "frequency_penalty"]);
+
+/**
+ * Ollama's messages as chat messages. Ollama takes `images` on any message; chat messages take them
+ * on user messages only: a tool result's images follow the run of tool results (a provider wants
+ * every result of a turn right after its calls) as a user message labelled with the tool, so the
+ * model sees them (a screenshot tool's); on a system or assistant message they are a 400 naming
+ * them, not dropped.
+ */
+function toMessages(list: readonly Message[], linker: ToolCallLinker): PipelineMessage[] {
+  const messages: PipelineMessage[] = [];
+  let images: PipelineMessage[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const message = list[i]!;
+    if (message.role !== "tool" && images !== undefined) {
+      messages.push(...images);
+      images = undefined;
+    }
+    const shown = message.images ?? [];
+    if (shown.length > 0 && (message.role === "system" || message.role === "assistant")) {
+      throw new InvalidRequestError(`Invalid 'messages[${i}].images': images on a ${message.role} message cannot reach chat models; send them on a user message.`, {
+        param: `messages[${i}].images`,
+      });
+    }
+    const converted = toMessage(message, i, linker);
+    messages.push(converted);
+    if (message.role === "tool" && shown.length > 0) {
+      const label = `[images returned by tool ${message.tool_name || (converted as { tool_call_id?: string }).tool_call_id}]`;
+      (images ??= []).push({ role: "user", content: [{ type: "text", text: label }, ...(userContent("", shown, i) as ContentPart[])] });
+    }
+  }
+  if (images !== undefined) messages.push(...images);
+  return messages;
+}
 
 function toMessage(message: Message, i: number, linker: ToolCallLinker): PipelineMessage {
   const content = message.content ?? "";
