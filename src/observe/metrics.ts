@@ -110,6 +110,8 @@ export class GatewayMetrics {
       }
     }
     if (o.fallback) this.#fallbacks.series({ model: o.model }).inc(1);
+    // A route's failures it tried again after (their provider's own, each counted once).
+    if (o.failedTries !== undefined) for (const f of o.failedTries) this.#upstreamErrors.series({ provider: f.provider, code: errorLabel(f.code) }).inc(1);
   };
 
   /** The exposition (text format 0.0.4). */

@@ -14,6 +14,9 @@ export function requestLog(logger: Logger): OutcomeObserver {
   const info = logger.isEnabled("info");
   return function logRequest(o: RequestOutcome): void {
     if (info) logger.info("request", fieldsOf(o));
+    if (o.failedTries !== undefined) {
+      for (const f of o.failedTries) logger.warn("upstream failed", { request_id: o.requestId, provider: f.provider, target: f.target, status: f.status, code: f.code, tried_again: true });
+    }
     if (isUpstreamFailure(o)) {
       logger.warn("upstream failed", { request_id: o.requestId, provider: o.provider, target: o.target, status: o.status, code: o.error });
     }

@@ -53,10 +53,24 @@ export interface RequestOutcome {
   attempts?: number;
   /** True when a route's fallback answered (or failed last). Counted by `ollaix_fallbacks_total`. */
   fallback?: boolean;
+  /**
+   * The provider failures a route tried again after (another try, or the next deployment), in order;
+   * the last try's own failure is the outcome's. Undefined when there were none (most requests).
+   */
+  failedTries?: FailedTry[];
   /** Which of the key's own limits refused it (`rpm`, `tpm`, `tokens_per_day`), for a local 429. */
   limit?: string;
   /** The request's span ids, when tracing is on. */
   trace?: TraceStamp;
+}
+
+/** One provider call of a route that failed and was tried again after (RequestOutcome.failedTries). */
+export interface FailedTry {
+  provider: string;
+  target: string;
+  status: number;
+  /** The error code (or type) as mapped. */
+  code: string;
 }
 
 export type OutcomeObserver = (outcome: RequestOutcome) => void;

@@ -15,7 +15,7 @@ import type { EmbeddingRequest } from "../schemas/embeddings.ts";
 import type { StreamEncoder } from "./encoder.ts";
 import { Router } from "../routing/router.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
-import { OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
+import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
 import { inputOnly, requestChars, resultTokens, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
@@ -373,11 +373,21 @@ export class Pipeline {
         value = await attempt(model);
       } else {
         t.modelLabel = this.#router.table.labelOf(model);
-        value = await this.#router.run(this.#router.plan(model), () => call.life ?? call.request.signal, (deployment, tries, isFallback) => {
-          t.attempts = tries;
-          t.fallback = isFallback;
-          return attempt(deployment);
-        });
+        value = await this.#router.run(
+          this.#router.plan(model),
+          () => call.life ?? call.request.signal,
+          (deployment, tries, isFallback) => {
+            t.attempts = tries;
+            t.fallback = isFallback;
+            return attempt(deployment);
+          },
+          // Each failure tried again after is the provider's too: counted and logged with the outcome.
+          (error) => {
+            if (t.provider === undefined || t.target === undefined) return;
+            const mapped = mapError(error, this.#deps.redact);
+            (t.failedTries ??= []).push({ provider: t.provider, target: t.target, status: mapped.status, code: mapped.body.error.code ?? mapped.body.error.type });
+          },
+        );
       }
       t.headers["x-ollaix-target"] = targetHeader(t.target!);
       t.headers["x-ollaix-attempts"] = t.attempts === 1 ? "1" : String(t.attempts);
@@ -476,6 +486,7 @@ export class Pipeline {
       trace: t.trace,
       limit: t.limit,
       fallback: t.fallback,
+      failedTries: t.failedTries,
     };
     const when = call.outcomeWhen;
     if (when === undefined) bus.emit(outcome);
@@ -506,6 +517,7 @@ interface Tracking {
   fallback?: boolean;
   /** A limited key's `x-ratelimit-*` headers, for the answer even when it is an error. */
   admissionHeaders?: Record<string, string>;
+  failedTries?: FailedTry[];
 }
 
 /**

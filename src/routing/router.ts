@@ -46,7 +46,13 @@ export class Router {
    * throw before the first byte only. A non-retryable failure, a client that left, or the last
    * failure is thrown as is.
    */
-  async run<T>(plan: Plan, signal: () => AbortSignal, attempt: (model: string, tries: number, isFallback: boolean) => Promise<T>): Promise<T> {
+  async run<T>(
+    plan: Plan,
+    signal: () => AbortSignal,
+    attempt: (model: string, tries: number, isFallback: boolean) => Promise<T>,
+    /** Sees each retryable failure that another try follows (the last one is the call's own). */
+    onRetried?: (error: unknown) => void,
+  ): Promise<T> {
     if (!plan.routed) return attempt(plan.deployments[0]!, 1, false);
     let tries = 0;
     let last: unknown;
@@ -65,6 +71,7 @@ export class Router {
           if (!isRetryable(error)) throw error;
           if (signal().aborted) throw abandoned(signal());
           this.#cooldowns.failed(model, Date.now());
+          if (onRetried !== undefined && (retry < plan.retries || d < plan.deployments.length - 1)) onRetried(error);
           if (retry < plan.retries) {
             if (!(await pause(backoffMs(retry, error, this.#random), signal()))) throw abandoned(signal());
           }

@@ -10,13 +10,14 @@ import openaiCompatible from "../../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/fake-server.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 
-const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab"] as const;
+const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab", "f500b"] as const;
 type Instance = (typeof INSTANCES)[number];
 const serverError = () => jsonResponse({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
 
 /** How each instance answers a chat request; a plain answer unless a test says otherwise. */
 const behaviour: Partial<Record<Instance, (request: RecordedRequest) => Response>> = {
   f500: serverError,
+  f500b: serverError,
   bad400: () => jsonResponse(ERRORS.contextLength, 400),
   c1: serverError,
   down1: serverError,
@@ -58,6 +59,7 @@ beforeAll(async () => {
       { model: "cool", targets: [{ model: "c1/m" }, { model: "c2/m" }] },
       { model: "alldown", targets: [{ model: "down1/m" }], fallbacks: ["down2/m"] },
       { model: "abandon", targets: [{ model: "ab/m" }], retries: 2 },
+      { model: "fb500b", targets: [{ model: "f500b/m" }], fallbacks: ["fok/m"] },
     ],
     cooldown: { failures: 2, window_s: 60, seconds: 60 },
   });
@@ -102,6 +104,17 @@ describe.each([false, true])("stream: %p", (stream) => {
     expect(new Set(answer.models)).toEqual(new Set(["fb500"]));
   });
 
+  test("the failure a route fell back from is still the provider's: counted in ollaix_upstream_errors_total and logged at warn", async () => {
+    const failures = async () => Number(/ollaix_upstream_errors_total\{provider="f500b",code="upstream_error"\} (\d+)/.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+    const before = await failures();
+    const warned = gw.logs.length;
+    const answer = await chat("fb500b", stream);
+    expect(answer.status).toBe(200);
+    expect(await failures()).toBe(before + 1);
+    const warns = gw.logs.slice(warned).map((line) => JSON.parse(line)).filter((line) => line.msg === "upstream failed");
+    expect(warns).toEqual([expect.objectContaining({ provider: "f500b", target: "f500b/m", status: 502, code: "upstream_error", tried_again: true })]);
+  });
+
   test("every deployment failing: the error names the last one tried and the tries it took", async () => {
     const answer = await chat("alldown", stream);
     expect(answer).toMatchObject({ status: 502, target: "down2/m", attempts: "2" });
@@ -138,7 +151,8 @@ describe.each([false, true])("stream: %p", (stream) => {
     }
     expect(count(after, "499")).toBe(count(before, "499") + 1);
     expect(count(after, "429")).toBe(count(before, "429"));
-    expect(errors(after)).toBe(errors(before));
+    // The first try's 429 is the provider's (tried again after); the client leaving is not.
+    expect(errors(after)).toBe(errors(before) + 1);
     expect(hits("ab").length - tried).toBe(1);
   });
 
