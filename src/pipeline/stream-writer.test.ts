@@ -138,6 +138,24 @@ describe("streamResponse", () => {
     expect((await ended).error?.body.error.code).toBe("upstream_timeout");
   });
 
+  test("a stream that ends while it waits on the provider (its failure, an idle time-out) counts that wait as the provider's, not overhead", async () => {
+    const broken = provider(async function* () {
+      yield chunk("a");
+      await Bun.sleep(80);
+      throw Object.assign(new Error("upstream broke"), { status: 502, type: "api_error", code: "upstream_error", param: null });
+    });
+    const failed = await serve(broken);
+    await (await fetch(failed.url)).text();
+    expect((await failed.ended).upstreamMs).toBeGreaterThanOrEqual(70);
+    const silent = provider(async function* () {
+      yield chunk("a");
+      await new Promise(() => undefined);
+    });
+    const idle = await serve(silent, 80);
+    await (await fetch(idle.url)).text();
+    expect((await idle.ended).upstreamMs).toBeGreaterThanOrEqual(70);
+  });
+
   test("abort before the first read: a body never pulled still stops the provider and ends as client_gone", async () => {
     const p = provider(async function* () {
       yield chunk("a");

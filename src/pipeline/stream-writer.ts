@@ -48,12 +48,17 @@ export function streamResponse(
   let closed = false;
   let ended = false;
   let upstreamMs = 0;
+  /** When the read waiting on the provider began (undefined: not waiting). */
+  let waitingSince: number | undefined;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   const finish = (end: Omit<StreamEnd, "upstreamMs">) => {
     if (ended) return;
     ended = true;
-    o.onEnd({ ...end, upstreamMs });
+    // A stream that ends while it waits on the provider (its failure, an idle time-out, a cancel, a
+    // client gone) waited that long on the provider: not the gateway's overhead.
+    const waited = waitingSince === undefined ? 0 : performance.now() - waitingSince;
+    o.onEnd({ ...end, upstreamMs: upstreamMs + waited });
   };
 
   const encode = (value: ChunkBatch): string => {
@@ -142,10 +147,9 @@ export function streamResponse(
         },
         { once: true },
       );
-      let awaitingUpstream = false;
       idleTimer = setTimeout(() => {
         // Idle means the upstream is silent: time spent waiting on a slow client (backpressure) is not.
-        if (!awaitingUpstream) return idleTimer?.refresh();
+        if (waitingSince === undefined) return idleTimer?.refresh();
         const error = new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`);
         o.scope.abort(error); // the listener above answers and closes, unless the scope was already aborted
         void fail(error).then(() => {
@@ -162,9 +166,9 @@ export function streamResponse(
         while (!closed && !result.done) {
           idleTimer.refresh();
           const waitStart = performance.now();
-          awaitingUpstream = true;
+          waitingSince = waitStart;
           result = await iterator.next();
-          awaitingUpstream = false;
+          waitingSince = undefined;
           upstreamMs += performance.now() - waitStart;
           if (closed) break;
           if (result.done) break;
