@@ -355,6 +355,15 @@ describe("GET /metrics after real requests", () => {
     expect(delta(await scrape(gw.url), after, "ollaix_requests_total", { surface: "responses", status: "400" })).toBe(1);
   });
 
+  test("a token count the gateway estimates names no provider (none was called); it is still a request of its surface", async () => {
+    const before = await scrape(gw.url);
+    const counted = await fetch(`${gw.url}/v1/responses/input_tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "dummy-model:1.0", input: "Hello" }) });
+    expect(counted.status).toBe(200);
+    const after = await scrape(gw.url);
+    expect(delta(after, before, "ollaix_requests_total", { surface: "responses", model: "dummy-model:1.0", provider: "", status: "200" })).toBe(1);
+    expect(delta(after, before, "ollaix_requests_total", { surface: "responses", provider: "dummy" })).toBe(0);
+  });
+
   test("label values stay bounded: a model id nobody serves is never a label value", async () => {
     const metrics = await scrape(gw.url);
     for (const family of ["ollaix_requests_total", "ollaix_tokens_total", "gen_ai_client_token_usage"]) {

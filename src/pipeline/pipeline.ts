@@ -246,8 +246,10 @@ export class Pipeline {
       assertToolChoice(chat); // a request the completion would refuse is not counted either
       const admission = await this.#admit(call, chat.model, t);
       const loaded = this.#fileLoader(chat);
+      let counted = "provider" as "provider" | "estimate";
       const inputTokens = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
+        counted = provider.countTokens ? "provider" : "estimate";
         const waitStart = performance.now();
         try {
           // What the completion would send: fitted to the deployment's context as it would be (Responses' `truncation: "auto"`).
@@ -262,6 +264,9 @@ export class Pipeline {
         }
       });
       admission.settle(undefined);
+      // Counted by the gateway's own estimate, no provider was called: none is named in the outcome
+      // (its metrics and span would read as that provider's answer and latency).
+      if (counted === "estimate") t.provider = t.target = undefined;
       this.#emit(t, 200);
       return { inputTokens, headers: t.headers };
     } catch (error) {
