@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import dummy from "../plugins/dummy/index.ts";
 import openaiCompatible from "../plugins/openai-compatible/index.ts";
 import { jsonResponse, openAIHandler } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { USAGE } from "../plugins/openai-compatible/__fixtures__/openai-wire.ts";
 import { definePlugin, type ChunkResult } from "../src/kit.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
@@ -78,6 +79,17 @@ describe("one request log line per finished request", () => {
     expect(typeof line.duration_ms).toBe("number");
     expect(line.ttft_ms).toBeUndefined();
     expect(line.error).toBeUndefined();
+  });
+
+  test("a stream whose client asked for no usage is still counted by the provider's figures (asked for upstream, never shown to the client)", async () => {
+    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true }, withId("log-stream-quiet"));
+    const chunks: OpenAI.ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.some((chunk) => chunk.usage != null || chunk.choices.length === 0)).toBe(false);
+    const sent = upstream.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!.body as { stream_options?: unknown };
+    expect(sent.stream_options).toEqual({ include_usage: true });
+    const line = await requestLine("log-stream-quiet");
+    expect(line).toMatchObject({ input_tokens: USAGE.prompt_tokens, output_tokens: USAGE.completion_tokens });
   });
 
   test("a stream: ttft_ms and usage", async () => {

@@ -163,7 +163,8 @@ describe("chat completions, stream", () => {
     expect(chunks.map((c) => c.system_fingerprint)).toEqual(TEXT_CHUNKS.map(() => "fp_44709d6fcb"));
     expect(chunks.map((c) => c.choices)).toEqual(TEXT_CHUNKS.map((c) => c.choices) as never);
     expect(chunks.some((c) => "usage" in c)).toBe(false);
-    expect(fake.requests[0]!.body).toEqual({ model: "llama-3", messages, stream: true });
+    // Usage is asked for upstream (the key's limits and the metrics count the provider's figures), not shown to a client that did not ask.
+    expect(fake.requests[0]!.body).toEqual({ model: "llama-3", messages, stream: true, stream_options: { include_usage: true } });
   });
 
   test("on the wire: each event names id/object/created/model once, the gateway's, never the upstream's", async () => {

@@ -49,6 +49,7 @@ describe("fromOllamaChat: messages", () => {
       chat: {
         model: "m",
         stream: true,
+        stream_options: { include_usage: true },
         messages: [
           { role: "system", content: "Be brief." },
           { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: `data:image/png;base64,${PNG}` } }] },
@@ -222,6 +223,7 @@ describe("fromOllamaGenerate", () => {
     expect(chat).toEqual({
       model: "m",
       stream: true,
+      stream_options: { include_usage: true },
       messages: [
         { role: "system", content: "Short." },
         { role: "user", content: [{ type: "text", text: "Describe" }, { type: "image_url", image_url: { url: `data:image/png;base64,${PNG}` } }] },

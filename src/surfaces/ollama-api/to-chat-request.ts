@@ -8,6 +8,9 @@ import { orphanResultId, ToolCallLinker, toolCallId } from "./tool-call-ids.ts";
  * The pipeline's request; the Modelfile options and `keep_alive` it has no field for, for a plugin
  * that speaks Ollama (`ctx.clientOptions`); and the fields nothing carries (for a debug log line).
  */
+/** A stream asks the provider for its usage: Ollama's last line carries real counts (prompt_eval_count, eval_count), not an estimate. */
+const USAGE = { include_usage: true } as const;
+
 export interface Converted {
   chat: PipelineChat;
   clientOptions?: ClientOptions;
@@ -19,7 +22,7 @@ export function fromOllamaChat(body: ChatRequest, stream: boolean): Converted {
   const ignored: string[] = [];
   const linker = new ToolCallLinker();
   const messages = toMessages(body.messages ?? [], linker);
-  const chat: PipelineChat = { model: body.model, messages, stream };
+  const chat: PipelineChat = stream ? { model: body.model, messages, stream, stream_options: USAGE } : { model: body.model, messages, stream };
   const clientOptions = applyCommon(chat, body);
   const tools = body.tools?.map(
     (tool): PipelineTool => ({ type: "function", function: { ...tool.function, parameters: tool.function.parameters ?? { type: "object", properties: {} } } }),
@@ -35,7 +38,7 @@ export function fromOllamaGenerate(body: GenerateRequest, stream: boolean): Conv
   const messages: PipelineMessage[] = [];
   if (body.system) messages.push({ role: "system", content: body.system });
   messages.push({ role: "user", content: userContent(body.prompt ?? "", body.images ?? undefined) });
-  const chat: PipelineChat = { model: body.model, messages, stream };
+  const chat: PipelineChat = stream ? { model: body.model, messages, stream, stream_options: USAGE } : { model: body.model, messages, stream };
   return { chat, clientOptions: applyCommon(chat, body), ignored };
 }
 

@@ -46,6 +46,9 @@ export function chatRoutes({ config, pipeline }: RouteDeps) {
           choices: chat.n ?? 1,
           includeUsage: chat.stream_options?.include_usage === true,
         });
+        // The provider's own figures for the key's limits and the metrics, asked for always: the
+        // encoder sends the client a usage chunk only when it asked for one.
+        if (chat.stream_options?.include_usage !== true) chat.stream_options = { ...chat.stream_options, include_usage: true };
         return await pipeline.stream(call, chat, legacy ? legacyStreamEncoder(encoder) : encoder);
       } catch (error) {
         throw legacy ? inLegacyTerms(error) : error;
