@@ -56,6 +56,7 @@ describe("bad input: 400 in OpenAI's envelope, naming the field", () => {
     [{ model, input: "x", moderation: { model: "omni-moderation-latest", policy: { input: { mode: "block" } } } }, "moderation"],
     [{ model, input: "x", context_management: [{ type: "compaction", compact_threshold: 2000 }] }, "context_management"],
     [{ model, input: "x", tools: [{ type: "function", name: "f", defer_loading: true }] }, "tools[0].defer_loading"],
+    [{ model, input: [{ type: "message", role: "user", status: "weird", content: "x" }] }, "input[0].status"],
     [{ model, input: "x", tools: [{ type: "function", name: "f" }], tool_choice: { type: "allowed_tools", mode: "auto", tools: [{ type: "function", name: "f" }, { type: "web_search" }] } }, "tool_choice.tools[1].type"],
     [{ model, input: "x", tools: [{ type: "function", name: "f" }], tool_choice: { type: "allowed_tools", mode: "required", tools: [] } }, "tool_choice.tools"],
     [{ model, input: "x", tools: [{ type: "custom", name: "c", allowed_callers: ["programmatic"] }] }, "tools[0].allowed_callers"],
@@ -225,6 +226,19 @@ describe("stored responses", () => {
       expect(error.status).toBe(400);
       expect(((await error.json()) as { error: { param: string } }).error.param).toBe(bad.startsWith("?limit") ? "limit" : "order");
     }
+  });
+
+  test("input_items lists an assistant turn as it was sent: its status (a cut turn is incomplete) and its text's annotations", async () => {
+    const citation = { type: "url_citation", url: "https://x.example/a", title: "A", start_index: 0, end_index: 3 };
+    const input = [
+      { role: "user", content: "q" },
+      { type: "message", role: "assistant", status: "incomplete", content: [{ type: "output_text", text: "ans", annotations: [citation] }] },
+      { role: "user", content: "go on" },
+    ];
+    const response = await json(create({ model, input }));
+    const items = await json(gw.handle(`/v1/responses/${response.id}/input_items?order=asc`));
+    expectOpenAI("ResponseItemList", items);
+    expect(items.data[1]).toMatchObject({ role: "assistant", status: "incomplete", content: [{ type: "output_text", text: "ans", annotations: [citation] }] });
   });
 
   test("previous_response_id: the stored input and output come before the new input; instructions are not carried", async () => {

@@ -119,10 +119,12 @@ function normalizeMessage(item: ResponsesInputItem, id: string): InputItemResour
     typeof content === "string"
       ? [isAssistant ? outputText(content) : { type: "input_text", text: content }]
       : content.map((part) => normalizePart(part, isAssistant));
-  return { id, type: "message", role: item.role!, status: "completed", content: parts };
+  // An assistant turn keeps the status it had (one cut by the output limit is `incomplete`).
+  const status = isAssistant && item.status != null ? item.status : "completed";
+  return { id, type: "message", role: item.role!, status, content: parts };
 }
 
-const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] });
+const outputText = (text: string, annotations: unknown[] = []) => ({ type: "output_text", text, annotations, logprobs: [] });
 
 function normalizePart(part: ResponsesContentPart, isAssistant: boolean): Record<string, unknown> {
   switch (part.type) {
@@ -140,7 +142,11 @@ function normalizePart(part: ResponsesContentPart, isAssistant: boolean): Record
     }
     default: {
       // input_text or output_text: OpenAI's item resources keep input parts in input messages and output parts in assistant ones.
-      if (isAssistant) return outputText(part.text!);
+      // An assistant's text keeps its annotations (citations) as sent.
+      if (isAssistant) {
+        const annotations = (part as Record<string, unknown>).annotations;
+        return outputText(part.text!, Array.isArray(annotations) ? annotations : []);
+      }
       const breakpoint = (part as { prompt_cache_breakpoint?: unknown }).prompt_cache_breakpoint;
       return breakpoint == null ? { type: "input_text", text: part.text! } : { type: "input_text", text: part.text!, prompt_cache_breakpoint: breakpoint };
     }

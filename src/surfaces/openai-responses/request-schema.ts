@@ -87,7 +87,8 @@ export const ResponsesInputItem = Type.Object(
       ),
     ),
     id: Type.Optional(Nullable(Type.String())),
-    status: Type.Optional(Nullable(Type.String())),
+    // OpenAI's item statuses (messages, calls, outputs, reasoning).
+    status: Type.Optional(Nullable(Type.Union([Type.Literal("in_progress"), Type.Literal("completed"), Type.Literal("incomplete")]))),
     role: Type.Optional(
       Type.Union([Type.Literal("user"), Type.Literal("system"), Type.Literal("developer"), Type.Literal("assistant")]),
     ),

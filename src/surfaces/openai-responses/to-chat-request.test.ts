@@ -195,7 +195,7 @@ describe("input → messages", () => {
   test("a provider naming every call call_0, continued by a loop sending [...output, outputs] each step: each call keeps its own output", () => {
     const paris = outputItemId("fc_", "resp_0123456789abcdef01234567", 1);
     const rome = outputItemId("fc_", "resp_76543210fedcba9876543210", 1);
-    const parisCall = { id: paris, type: "function_call", call_id: "call_0", name: "w", arguments: '{"c":"Paris"}', status: "completed" };
+    const parisCall = { id: paris, type: "function_call", call_id: "call_0", name: "w", arguments: '{"c":"Paris"}', status: "completed" as const };
     const before = normalizeInput(
       [
         { role: "user", content: "Weather in Paris, then Rome?" },
