@@ -60,6 +60,12 @@ describe("complete answers", () => {
     expect(toGenerateAnswer(refused, "m", usage, timing)).toMatchObject({ response: "I can't help with that.", done_reason: "stop" });
   });
 
+  test("a generate answer reads no calls (it shows none, as its stream skips them): garbled ones fail nothing", () => {
+    const called: ChatResult = { choices: [{ index: 0, message: { content: "ok", tool_calls: [{ id: "c", type: "function", function: { name: "w", arguments: '{"q": nope' } }] }, finish_reason: "tool_calls" }] };
+    expect(toGenerateAnswer(called, "m", usage, timing)).toMatchObject({ response: "ok", done: true });
+    expect(() => toChatAnswer(called, "m", usage, timing)).toThrow(expect.objectContaining({ status: 502 }));
+  });
+
   test.each(["not json", "[1,2]", "null", '"text"'])("arguments %p are a 502", (args) => {
     expect(() => toOllamaToolCall("w", args, undefined, 0)).toThrow(expect.objectContaining({ status: 502 }));
   });

@@ -104,15 +104,15 @@ export interface AnswerMessage {
   tool_calls?: OllamaToolCall[];
 }
 
-/** The first choice's message in Ollama's shape. */
-export function toAnswerMessage(result: ChatResult): { message: AnswerMessage; finish: FinishReason | undefined } {
+/** The first choice's message in Ollama's shape (without its calls for `/api/generate`, whose answer has none). */
+export function toAnswerMessage(result: ChatResult, withCalls = true): { message: AnswerMessage; finish: FinishReason | undefined } {
   const choice = result.choices[0];
   // Ollama's messages have no refusal: a provider's refusal (OpenAI's) is the answer's text.
   const message: AnswerMessage = { role: "assistant", content: (choice?.message.content ?? "") + (choice?.message.refusal ?? "") };
   const reasoning = (choice?.message as { reasoning_content?: unknown } | undefined)?.reasoning_content;
   if (typeof reasoning === "string" && reasoning !== "") message.thinking = reasoning;
   // A call the output limit cut (arguments cut short) is no call: the answer ends `length`.
-  const sent = choice?.message.tool_calls;
+  const sent = withCalls ? choice?.message.tool_calls : undefined;
   const calls = choice?.finish_reason === "length" ? sent?.filter((call) => hasWholeArguments(call.function.arguments)) : sent;
   if (calls && calls.length > 0) message.tool_calls = calls.map((call, index) => toOllamaToolCall(call.function.name, call.function.arguments, call.id, index));
   return { message, finish: choice?.finish_reason };
@@ -140,7 +140,8 @@ export function toChatAnswer(result: ChatResult, model: string, usage: TokenUsag
 
 /** A complete `/api/generate` answer: the text as `response`, thinking beside it. */
 export function toGenerateAnswer(result: ChatResult, model: string, usage: TokenUsage, t: Timing, logprobs = false) {
-  const { message, finish } = toAnswerMessage(result);
+  // Calls are not read (a generate answer shows none, and its stream skips them): ones the provider garbled fail nothing.
+  const { message, finish } = toAnswerMessage(result, false);
   const answer: Record<string, unknown> = { model, created_at: t.createdAt, response: message.content };
   if (message.thinking !== undefined) answer.thinking = message.thinking;
   return withLogprobs({ ...answer, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) }, result, logprobs);

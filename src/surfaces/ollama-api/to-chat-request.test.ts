@@ -6,6 +6,17 @@ import { toolCallId } from "./tool-call-ids.ts";
 const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
 describe("fromOllamaChat: messages", () => {
+  test("an image that is not base64 (nor a data: URL) is Ollama's 400 naming it, not a data URL sent upstream", () => {
+    for (const image of ["!!!notbase64***", "iVBOR w0K", "a=b"]) {
+      expect(() => fromOllamaGenerate({ model: "m", prompt: "hi", images: [image] }, false)).toThrow(expect.objectContaining({ status: 400, param: "images[0]" }));
+      expect(() => fromOllamaChat({ model: "m", messages: [{ role: "user", content: "hi", images: [PNG, image] }] }, false)).toThrow(
+        expect.objectContaining({ status: 400, param: "messages[0].images[1]" }),
+      );
+    }
+    expect(() => fromOllamaGenerate({ model: "m", prompt: "hi", images: [`${PNG.slice(0, 20)}\n${PNG.slice(20)}`] }, false)).not.toThrow();
+  });
+
+
   test("a tool result's images follow the run of tool results as a labelled user message; on a system or assistant message they are a 400", () => {
     const body: ChatRequest = {
       model: "m",

@@ -159,7 +159,8 @@ function userContent(text: string, images: readonly string[] | undefined, i?: nu
   const parts: ContentPart[] = [];
   if (text !== "") parts.push({ type: "text", text });
   images.forEach((image, j) => {
-    if (image === "") {
+    // Ollama decodes `images` as base64 bytes: anything else is its 400, not a data URL an upstream refuses later.
+    if (image === "" || (!image.startsWith("data:") && !BASE64.test(image))) {
       const param = i === undefined ? `images[${j}]` : `messages[${i}].images[${j}]`;
       throw new InvalidRequestError(`Invalid '${param}': an image must be base64 data.`, { param });
     }
@@ -167,6 +168,9 @@ function userContent(text: string, images: readonly string[] | undefined, i?: nu
   });
   return parts;
 }
+
+/** Standard base64, as Go's JSON decoding of Ollama's image bytes takes it (line breaks ignored). */
+const BASE64 = /^[A-Za-z0-9+/\r\n]+={0,2}[\r\n]*$/;
 
 /** Ollama takes bare base64 and finds the type itself; a `data:` URL needs it, read from the magic bytes. */
 export function toDataUrl(base64: string): string {
