@@ -208,7 +208,10 @@ export class ModelRegistry {
    */
   #listed(id: string): Listed | undefined {
     const listed = this.#index.get(id);
-    if (listed || id.indexOf(":", id.lastIndexOf("/") + 1) >= 0) return listed;
+    if (listed) return listed;
+    // `<id>:latest` names a model listed without a tag too (an OpenAI-compatible server's), as Ollama's clients write it.
+    if (id.endsWith(":latest")) return this.#index.get(id.slice(0, -":latest".length));
+    if (id.indexOf(":", id.lastIndexOf("/") + 1) >= 0) return undefined;
     return this.#index.get(`${id}:latest`);
   }
 

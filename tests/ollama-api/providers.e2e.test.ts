@@ -29,6 +29,14 @@ describe("Gemini behind the Ollama API", () => {
     expect((await ollama.show({ model: "gemini-embedding-001" })).capabilities).toEqual(["embedding"] as never);
   });
 
+  test("a model listed without a tag is found by its :latest too, as Ollama's clients write it (show and chat)", async () => {
+    expect((await ollama.show({ model: "gemini-2.5-flash:latest" })).capabilities).toContain("completion");
+    env.upstream.reset();
+    const answer = await ollama.chat({ model: "gemini-2.5-flash:latest", messages: [{ role: "user", content: "hi" }] });
+    expect(answer).toMatchObject({ model: "gemini-2.5-flash:latest", done: true });
+    expect(env.upstream.calls(":generateContent").at(-1)!.path).toContain("/models/gemini-2.5-flash:generateContent");
+  });
+
   test("options, format schema, think, system, images and tools reach Gemini as its own fields", async () => {
     env.upstream.reset();
     const schema = { type: "object", properties: { a: { type: "string" } } };
