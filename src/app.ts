@@ -88,7 +88,15 @@ export function createApp(options: AppOptions) {
   const serveRoutes: Record<string, unknown> = { ...adminConsole.pageRoutes };
   // WebSocket limits are the server's (Bun reads them once): a message as large as a request body, and
   // connections that wait between turns as long as Bun allows (960 s), as Codex's do.
-  const app = new Elysia({ name: "ollaix", serve: { routes: serveRoutes as never }, websocket: { maxPayloadLength: config.maxBodyBytes, idleTimeout: 960 } })
+  // `standardHostname: false`: Elysia finds a URL's path from after `http://`, as the key guard does
+  // (pathStartOf), not from its 11th character, which assumes a host of four characters or more: with
+  // `Host: a`, `/xx/v1/models` was routed as `/v1/models` while the guard read an unguarded path.
+  const app = new Elysia({
+    name: "ollaix",
+    serve: { routes: serveRoutes as never },
+    websocket: { maxPayloadLength: config.maxBodyBytes, idleTimeout: 960 },
+    handler: { standardHostname: false },
+  })
     .use(requestIds())
     .use(
       cors({

@@ -87,3 +87,23 @@ describe.each(HOSTS)("keys with %s", (_, version, host) => {
     expect(JSON.parse(answer.body).data.map((m: { id: string }) => m.id)).toContain("dummy-model:1.0");
   });
 });
+
+// A short Host (`a`, `ab:1`): Elysia used to find the path from the URL's 11th character, which
+// assumes a host of four characters or more, so `/xx/v1/models` with `Host: a` was routed as
+// `/v1/models` while the key guard read `/xx/v1/models`, which it does not guard (a security probe).
+describe.each(["a", "ab", "abc", "a:1"])("a short Host (%s)", (host) => {
+  const send = (path: string, headers = "", body = "") =>
+    raw(`${body ? "POST" : "GET"} ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n${headers}${body ? `content-type: application/json\r\ncontent-length: ${body.length}\r\n` : ""}\r\n${body}`);
+  const padding = "/".padEnd(Math.max(1, 11 - 7 - host.length), "x");
+
+  test("a path padded to where Elysia looked is that path, not a model route (404), and the routes themselves need a key", async () => {
+    for (const answer of [await send(`${padding}/v1/models`), await send(`${padding}/api/tags`), await send(`${padding}/v1/conversations`, "", "{}")]) {
+      expect(answer.status).toBe(404);
+    }
+    expect((await send("/v1/models")).status).toBe(401);
+    expect((await send("/v1/conversations", "", "{}")).status).toBe(401);
+    const listed = await send("/v1/models", `Authorization: Bearer ${KEY}\r\n`);
+    expect(listed.status).toBe(200);
+    expect(JSON.parse(listed.body).data.map((m: { id: string }) => m.id)).toContain("dummy-model:1.0");
+  });
+});
