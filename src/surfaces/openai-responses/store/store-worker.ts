@@ -32,7 +32,7 @@ self.onmessage = ({ data }: MessageEvent<ToStoreWorker>) => {
     }
     case "put":
       // Kept as sent; the buffers of batches it drops go back for the next batches.
-      giveBack(store!.add(data.buffer, data.ids, data.ends));
+      giveBack(store!.add(data.buffer, data.ids === "" ? [] : data.ids.split("\n"), data.ends));
       // Once the bounds drop entries before their TTL, the server's thread hears how long entries last (chains).
       if (store!.retentionMs() !== reported) {
         reported = store!.retentionMs();

@@ -12,9 +12,11 @@ export type ToStoreWorker =
    * Entries to keep, oldest first, in UTF-8 in `buffer` (transferred): entry `ids[i]` ends at
    * `ends[i]` and starts where the one before ends (at 0 for the first). The worker keeps a full
    * buffer as it is and sends it back (`returned`) once it drops the batch; a part-full one it
-   * copies and sends back at once.
+   * copies and sends back at once. `ids` are joined by newlines (response ids have none): one
+   * string is copied once, where a batch's ~800 strings were cloned one by one, ~1 µs a stored
+   * response (bench/PROFILE.md, twenty-ninth pass).
    */
-  | { op: "put"; buffer: ArrayBuffer; ids: string[]; ends: number[] }
+  | { op: "put"; buffer: ArrayBuffer; ids: string; ends: number[] }
   | { op: "get"; seq: number; ids: string[] }
   | { op: "delete"; seq: number; id: string };
 

@@ -218,7 +218,7 @@ export class WorkerResponseStore implements ResponseStore {
     const buffer = this.#buffer?.buffer as ArrayBuffer | undefined;
     if (!buffer || this.#closed) return;
     // The worker keeps a full batch as it is, and copies a part-full one (the timer's) and hands it back.
-    const message: ToStoreWorker = { op: "put", buffer, ids: this.#ids, ends: this.#ends };
+    const message: ToStoreWorker = { op: "put", buffer, ids: this.#ids.join("\n"), ends: this.#ends };
     this.#started().postMessage(message, [buffer]);
     this.#sent++;
     this.#buffer = undefined;
