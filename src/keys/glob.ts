@@ -4,9 +4,26 @@
  */
 export function compileGlob(pattern: string): (id: string) => boolean {
   if (!pattern.includes("*")) return (id) => id === pattern;
-  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-  const regex = new RegExp(`^${source}$`, "s");
-  return (id) => regex.test(id);
+  // Matched in one pass, not as a regular expression: `.*` twice before literal text backtracks in
+  // the square of the id's length (a security probe froze the event loop 40 s with one 150 KB model
+  // id against `claude-*-*-latest`). With `*` the only wildcard, each literal part found leftmost in
+  // turn is a match if any is.
+  const parts = pattern.split("*");
+  const head = parts[0]!;
+  const tail = parts[parts.length - 1]!;
+  const middle = parts.slice(1, -1).filter((part) => part !== "");
+  const least = head.length + tail.length + middle.reduce((n, part) => n + part.length, 0);
+  return (id) => {
+    if (id.length < least || !id.startsWith(head) || !id.endsWith(tail)) return false;
+    const end = id.length - tail.length;
+    let at = head.length;
+    for (const part of middle) {
+      const found = id.indexOf(part, at);
+      if (found < 0 || found + part.length > end) return false;
+      at = found + part.length;
+    }
+    return true;
+  };
 }
 
 /** True when any pattern matches. */
