@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { startFakeServer } from "../tests/helpers/fake-server.ts";
-import { loadImage, loadMessageImages, MAX_FETCHED_IMAGES, parseDataUrl } from "./image-fetch.ts";
+import { IMAGES_BUDGET_BYTES, loadImage, loadMessageImages, MAX_FETCHED_IMAGES, parseDataUrl } from "./image-fetch.ts";
 import type { Message } from "./schemas/chat.ts";
 
 const PNG = Buffer.from("89504e470d0a1a0a", "hex");
@@ -92,6 +92,17 @@ describe("loadMessageImages: every image part of a conversation", () => {
     // Data URLs do not count: the body's size bounds them.
     const inline = Array.from({ length: MAX_FETCHED_IMAGES + 4 }, () => `data:image/png;base64,${PNG64}`);
     expect((await loadMessageImages([user(...inline)], messageOptions)).size).toBe(MAX_FETCHED_IMAGES + 4);
+  });
+
+  test(`the request's fetched images share one byte budget (${IMAGES_BUDGET_BYTES} bytes by default): past it, a 400 naming an image`, async () => {
+    const one = Buffer.from(PNG64, "base64").byteLength;
+    const parts = Array.from({ length: 4 }, (_, k) => `${images.url}/cat.png?${k}`);
+    // Three fit in three images' bytes; four do not.
+    expect((await loadMessageImages([user(...parts.slice(0, 3))], { ...messageOptions, budgetBytes: 3 * one })).size).toBe(3);
+    await expect(loadMessageImages([user(...parts)], { ...messageOptions, budgetBytes: 3 * one })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining(`larger than ${3 * one} bytes together`),
+    });
   });
 
   test("no image parts, no work", async () => {

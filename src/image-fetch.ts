@@ -156,11 +156,19 @@ const isHttp = (url: URL) => url.protocol === "http:" || url.protocol === "https
 /** How many `image_url`s one request may have the gateway fetch (each up to the image size limit). */
 export const MAX_FETCHED_IMAGES = 16;
 
+/**
+ * The bytes one request's fetched images may take together (as files have FILES_BUDGET_BYTES):
+ * without it, 16 images of 20 MiB each held ~800 MB for one 1.3 KB request (a security probe).
+ */
+export const IMAGES_BUDGET_BYTES = 32 * 1024 * 1024;
+
 /** The key of one content part in `loadMessageImages`' map, and the prefix of its error `param`. */
 export const imagePartKey = (message: number, part: number) => `messages[${message}].content[${part}]`;
 
 export interface MessageImagesOptions {
   allowPrivate: boolean;
+  /** The bytes the request's fetched images may take together (IMAGES_BUDGET_BYTES). */
+  budgetBytes?: number;
   signal?: AbortSignal;
   fetch?: typeof fetch;
   resolve?: ImageNetwork["resolve"];
@@ -192,8 +200,9 @@ export async function loadMessageImages(messages: readonly Message[], o: Message
       parts.push({ key, param, url });
     });
   });
+  const budget = { left: o.budgetBytes ?? IMAGES_BUDGET_BYTES, total: o.budgetBytes ?? IMAGES_BUDGET_BYTES };
   const jobs = parts.map(({ key, param, url }) =>
-    loadImage(url, { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch, resolve: o.resolve }).then(
+    loadImage(url, { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch, resolve: o.resolve, budget }).then(
       (image): [string, InlineImage] => [key, image],
     ),
   );
