@@ -141,6 +141,7 @@ export class Pipeline {
     try {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
+      if (t.restricted) withoutUpstreamRouting(chat);
       const loaded = this.#fileLoader(chat);
       const result = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
@@ -181,6 +182,7 @@ export class Pipeline {
     try {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
+      if (t.restricted) withoutUpstreamRouting(chat);
       const loaded = this.#fileLoader(chat);
       // Only the first chunk is retried: once a stream has started, its failure is the stream's.
       const started = await this.#attempts(call, chat.model, t, admission, async (model) => {
@@ -279,6 +281,7 @@ export class Pipeline {
     const t = this.#begin(call, body.model, false);
     try {
       const admission = await this.#admit(call, body.model, t);
+      if (t.restricted) withoutUpstreamRouting(body);
       const result = await this.#attempts(call, body.model, t, admission, async (model) => {
         const { provider, upstreamId } = this.#resolve(model, t);
         if (!provider.embed) {
@@ -353,7 +356,9 @@ export class Pipeline {
   /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */
   async #admit(call: CallInfo, model: string, t: Tracking): Promise<Admission> {
     // Named before the gate decides: its refusals (403, 429) are the key's too.
-    t.key = keyOf(call.request)?.name;
+    const record = keyOf(call.request);
+    t.key = record?.name;
+    t.restricted = record?.allows !== undefined;
     const admission = await this.#gate.admit(call, model);
     t.key = admission.key;
     if (admission.headers) {
@@ -523,6 +528,20 @@ interface Tracking {
   /** A limited key's `x-ratelimit-*` headers, for the answer even when it is an error. */
   admissionHeaders?: Record<string, string>;
   failedTries?: FailedTry[];
+  /** The key may use some models only (its `models`): an upstream gateway's own routing fields are not passed on. */
+  restricted?: boolean;
+}
+
+/**
+ * Fields by which an upstream gateway picks other models than the one asked for (OpenRouter's
+ * `models` and `route`, LiteLLM's `fallbacks`): Chat Completions passes unknown fields on, and with
+ * them a key allowed one model could be served by any other (a security probe). Taken out for a key
+ * with a `models` list.
+ */
+const UPSTREAM_ROUTING = ["models", "route", "fallbacks"] as const;
+function withoutUpstreamRouting<T extends object>(body: T): T {
+  for (const field of UPSTREAM_ROUTING) if (field in body) delete (body as Record<string, unknown>)[field];
+  return body;
 }
 
 /**
