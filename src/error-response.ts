@@ -40,6 +40,8 @@ export interface MappedError {
   headers: Record<string, string>;
   /** True when the failure is ours (a 500): its details belong in the log, not the response. */
   internal: boolean;
+  /** The upstream said it is overloaded (its 503 or 529): Anthropic's surface answers 529 `overloaded_error`. */
+  overloaded?: boolean;
 }
 
 /**
@@ -93,5 +95,6 @@ export function mapError(
     },
     headers,
     internal: known.status >= 500 && known.status !== 502 && known.status !== 503 && known.status !== 504 && known.status !== 508,
+    ...((known as { overloaded?: unknown }).overloaded === true ? { overloaded: true } : {}),
   };
 }

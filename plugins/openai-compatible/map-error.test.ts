@@ -103,7 +103,7 @@ describe("errorFromResponse: the contract's error table", () => {
     expect(answer(429, "Too Many Requests")).toMatchObject({ status: 429, code: "rate_limit_exceeded", message: "The upstream groq is rate limiting the gateway." });
   });
 
-  test.each([500, 502, 503, 504])("%i → 502 upstream_error with the upstream's message", (status) => {
+  test.each([500, 502, 504])("%i → 502 upstream_error with the upstream's message", (status) => {
     expect(answer(status, ERRORS.server)).toEqual({
       status: 502,
       type: "api_error",
@@ -112,6 +112,12 @@ describe("errorFromResponse: the contract's error table", () => {
       message: `The upstream groq failed (HTTP ${status}): The server had an error while processing your request. Sorry about that!`,
       retryAfter: undefined,
     });
+  });
+
+  test.each([503, 529])("%i (overloaded) → 502 upstream_error too, marked overloaded (Anthropic's surface answers 529 overloaded_error)", (status) => {
+    const error = errorFromResponse({ status, headers: new Headers(), body: JSON.stringify(ERRORS.server) }, ctx, NOW) as Error & { status: number; code: string; overloaded?: boolean };
+    expect([error.status, error.code, error.overloaded]).toEqual([502, "upstream_error", true]);
+    expect(error.message).toBe(`The upstream groq is overloaded (HTTP ${status}): The server had an error while processing your request. Sorry about that!`);
   });
 
   test("an HTML error page: the status alone decides", () => {

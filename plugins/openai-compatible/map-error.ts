@@ -105,7 +105,7 @@ export function errorFromPayload(payload: unknown, ctx: ErrorContext): Error | u
   return toKitError(status === undefined ? kindOfFault(fault) : kindOfStatus(status), fault, ctx, { status });
 }
 
-type Kind = "invalid_request" | "auth" | "model_not_found" | "rate_limit" | "timeout" | "loop" | "server" | "redirect" | "refused";
+type Kind = "invalid_request" | "auth" | "model_not_found" | "rate_limit" | "timeout" | "loop" | "overloaded" | "server" | "redirect" | "refused";
 
 function kindOfStatus(status: number): Kind {
   if (status === 400 || status === 422 || status === 413) return "invalid_request";
@@ -114,6 +114,8 @@ function kindOfStatus(status: number): Kind {
   if (status === 408) return "timeout";
   if (status === 429) return "rate_limit";
   if (status === 508) return "loop";
+  // Unavailable or overloaded (Anthropic's 529): Anthropic's surface answers its 529 overloaded_error.
+  if (status === 503 || status === 529) return "overloaded";
   if (status >= 500) return "server";
   if (status >= 300 && status < 400) return "redirect";
   return "refused";
@@ -176,6 +178,13 @@ function toKitError(kind: Kind, fault: UpstreamFault, ctx: ErrorContext, http: {
       return new UpstreamTimeoutError(`The upstream ${ctx.instance} timed out${status}.`);
     case "loop":
       return new LoopDetectedError(said ?? `Request loop detected behind the upstream ${ctx.instance}.`);
+    case "overloaded": {
+      // A 502 upstream_error as any 5xx (the contract's table); marked, so that Anthropic's surface answers its 529 overloaded_error.
+      const error = new UpstreamError(
+        said === undefined ? `The upstream ${ctx.instance} is overloaded${status}.` : `The upstream ${ctx.instance} is overloaded${status}: ${said}`,
+      );
+      return Object.assign(error, { overloaded: true });
+    }
     case "server":
       return new UpstreamError(
         said === undefined ? `The upstream ${ctx.instance} failed${status}.` : `The upstream ${ctx.instance} failed${status}: ${said}`,

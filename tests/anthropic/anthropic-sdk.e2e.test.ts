@@ -3,7 +3,7 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { generateText, streamText } from "ai";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import dummy from "../../plugins/dummy/index.ts";
-import { RateLimitError, UpstreamTimeoutError, UpstreamUnavailableError } from "../../src/errors.ts";
+import { RateLimitError, UpstreamError, UpstreamTimeoutError, UpstreamUnavailableError } from "../../src/errors.ts";
 import { countPromptTokens } from "../../src/surfaces/token-count.ts";
 import { fromToolUseId } from "../../src/surfaces/anthropic-messages/tool-use-id.ts";
 import { Value } from "@sinclair/typebox/value";
@@ -274,6 +274,17 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
     scripted.queue.push({ chunks: [], error: new UpstreamTimeoutError("Timed out.") });
     const timeout = await failure(client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello, stream: true }));
     expect([timeout.status, (timeout.error as any).error.type]).toEqual([504, "api_error"]);
+  });
+
+  test("an upstream that says it is overloaded (its 529 or 503, a 502 on OpenAI's surfaces) is Anthropic's 529 overloaded_error, streamed or not", async () => {
+    for (const stream of [false, true]) {
+      scripted.queue.push({ chunks: [], error: Object.assign(new UpstreamError("The upstream openai is overloaded (HTTP 529): Overloaded"), { overloaded: true }) });
+      const e = await failure(client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello, stream }));
+      expect([e.status, (e.error as any).error.type]).toEqual([529, "overloaded_error"]);
+    }
+    scripted.queue.push({ chunks: [], error: Object.assign(new UpstreamError("The upstream openai is overloaded (HTTP 529): Overloaded"), { overloaded: true }) });
+    const openai = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: SCRIPTED_MODEL, messages: hello }) });
+    expect([openai.status, ((await openai.json()) as any).error.code]).toEqual([502, "upstream_error"]);
   });
 
   test("a failure after the stream started is an error event the SDK raises", async () => {

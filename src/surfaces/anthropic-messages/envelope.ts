@@ -32,6 +32,8 @@ export const THREAD_UNSUPPORTED = "thread_unsupported_request";
  */
 export function toAnthropicStatus(mapped: MappedError): { status: number; type: AnthropicErrorType } {
   const status = mapped.status;
+  // An upstream that said it is overloaded (its 503 or 529), though the OpenAI surfaces answer it 502 as any 5xx.
+  if (mapped.overloaded === true) return { status: 529, type: "overloaded_error" };
   switch (status) {
     case 400:
     case 422:
