@@ -47,6 +47,21 @@ describe("readOtelConfig (OpenTelemetry's exporter variables)", () => {
     expect(() => readOtelConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", ...env })).toThrow(name);
   });
 
+  test("an endpoint with credentials in its URL is refused, naming the variable, the URL shown without them", () => {
+    for (const [name, url] of [["OTEL_EXPORTER_OTLP_ENDPOINT", "http://u:SuperSecretPw@h:4318"], ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://token@otel.example/v1/traces"]] as const) {
+      let message = "";
+      try {
+        readOtelConfig({ [name]: url });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message).toContain(name);
+      expect(message).not.toContain("SuperSecretPw");
+      expect(message).not.toContain("token@");
+    }
+  });
+
   test("an endpoint that is not an http(s) URL is refused; a header's value never appears in the message", () => {
     expect(() => readOtelConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4317" })).toThrow("OTEL_EXPORTER_OTLP_ENDPOINT");
     try {

@@ -45,9 +45,18 @@ export function readOtelConfig(env: EnvSource): OtelConfig | undefined {
   if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
     throw new ConfigError(`${protocolVar}=${JSON.stringify(protocol)} is invalid: Ollaix exports traces over http/protobuf or http/json (grpc is not built in)`);
   }
+  const name = tracesEndpoint ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT";
   if (!/^https?:\/\/[^/]/.test(url)) {
-    const name = tracesEndpoint ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" : "OTEL_EXPORTER_OTLP_ENDPOINT";
     throw new ConfigError(`${name}=${JSON.stringify(tracesEndpoint ?? endpoint)} is invalid: expected an http:// or https:// URL`);
+  }
+  // Credentials in the URL would be printed wherever the endpoint is (the start-up line, the SDK's
+  // own errors): they go in a header, which is never logged. The message shows the URL without them.
+  const authority = /^https?:\/\/([^/?#]*)/.exec(url)![1]!;
+  if (authority.includes("@")) {
+    const shown = url.replace(authority, authority.slice(authority.lastIndexOf("@") + 1));
+    throw new ConfigError(
+      `${name} carries credentials in its URL (${JSON.stringify(shown)} without them): send them as a header instead, e.g. OTEL_EXPORTER_OTLP_HEADERS=authorization=Basic%20<base64 of user:password>`,
+    );
   }
   return {
     url,
