@@ -217,9 +217,28 @@ function withoutCoreFields(body: object): Record<string, unknown> {
 function withJsonArguments<M>(message: M): M {
   const calls = (message as { tool_calls?: unknown }).tool_calls;
   if (Array.isArray(calls)) {
-    for (const call of calls as { function?: { arguments?: unknown } }[]) if (call?.function && (call.function.arguments === "" || call.function.arguments == null)) call.function.arguments = "{}";
+    let ids: Set<string> | undefined;
+    for (const call of calls as { id?: unknown; function?: { arguments?: unknown } }[]) {
+      if (call?.function && (call.function.arguments === "" || call.function.arguments == null)) call.function.arguments = "{}";
+      // Calls of one answer with one id (some servers number every call `call_0`): each its own, or a
+      // client cannot tell their results apart (Anthropic's tool_use ids must differ too).
+      const id = call?.id;
+      if (typeof id === "string" && id !== "") {
+        const taken = (ids ??= new Set());
+        const own = taken.has(id) ? uniqueId(id, taken) : id;
+        call.id = own;
+        taken.add(own);
+      }
+    }
   }
   return message;
+}
+
+/** `id` made unique among `taken`: `<id>_2`, `<id>_3`… */
+function uniqueId(id: string, taken: ReadonlySet<string>): string {
+  let n = 2;
+  while (taken.has(`${id}_${n}`)) n++;
+  return `${id}_${n}`;
 }
 
 /** Streamed calls that got no argument text by their choice's end get `"{}"` in the finishing chunk, as a whole answer does. */
@@ -293,17 +312,21 @@ class ToolCallIndexes {
  * calls make this; indexes as OpenAI sends them are kept as they are.
  */
 class IndexedToolCalls {
-  /** Per choice: the call each upstream index now continues (its id and the index it was given), and the indexes given. */
-  readonly #choices = new Map<number, { byUpstream: Map<number, { id?: string; index: number }>; given: Set<number> }>();
+  /**
+   * Per choice: the call each upstream index now continues (its id as the upstream sent it, the id it
+   * goes out with when that was taken, and the index it was given), the indexes given, the ids sent.
+   */
+  readonly #choices = new Map<number, { byUpstream: Map<number, { id?: string; sent?: string; index: number }>; given: Set<number>; ids: Set<string> }>();
 
   assign(choice: number, call: { index?: number; id?: string; function?: { name?: string } }): void {
     let state = this.#choices.get(choice);
-    if (!state) this.#choices.set(choice, (state = { byUpstream: new Map(), given: new Set() }));
+    if (!state) this.#choices.set(choice, (state = { byUpstream: new Map(), given: new Set(), ids: new Set() }));
     const upstream = call.index!;
     const id = call.id || undefined;
     const open = state.byUpstream.get(upstream);
     if (open !== undefined && !(id !== undefined && open.id !== undefined && id !== open.id && call.function?.name)) {
-      open.id ??= id;
+      if (open.id === undefined && id !== undefined) this.#name(state, open, call, id);
+      else if (open.sent !== undefined && id === open.id) call.id = open.sent;
       call.index = open.index;
       return;
     }
@@ -313,7 +336,16 @@ class IndexedToolCalls {
       while (state.given.has(index)) index++;
     }
     state.given.add(index);
-    state.byUpstream.set(upstream, { id, index });
+    const entry: { id?: string; sent?: string; index: number } = { index };
+    state.byUpstream.set(upstream, entry);
+    if (id !== undefined) this.#name(state, entry, call, id);
     call.index = index;
+  }
+
+  /** A call's id, made unique in its answer when another call had it (some servers number every call `call_0`). */
+  #name(state: { ids: Set<string> }, entry: { id?: string; sent?: string }, call: { id?: string }, id: string): void {
+    entry.id = id;
+    if (state.ids.has(id)) call.id = entry.sent = uniqueId(id, state.ids);
+    state.ids.add(call.id!);
   }
 }

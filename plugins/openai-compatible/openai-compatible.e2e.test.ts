@@ -269,6 +269,37 @@ describe("chat completions, stream", () => {
     }
   });
 
+  test("calls of one answer that share an id (a server numbering every call call_0) each get their own, streamed and not; Anthropic's tool_use ids differ too", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-d", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
+    const call = (index: number, command: string) => ({ index, id: "call_0", type: "function", function: { name: "run", arguments: `{"command":"${command}"}` } });
+    fake.handle((request) => {
+      if (request.path !== "/v1/chat/completions") return openAIHandler(request);
+      if (!(request.body as { stream?: boolean }).stream) {
+        const message = { role: "assistant", content: null, tool_calls: [call(0, "a"), call(1, "b")].map(({ index: _, ...c }) => c) };
+        return jsonResponse({ ...COMPLETION, choices: [{ index: 0, message, finish_reason: "tool_calls" }] });
+      }
+      return sseResponse([chunk({ role: "assistant", tool_calls: [call(0, "a")] }), chunk({ tool_calls: [call(1, "b")] }), chunk({}, "tool_calls")]);
+    });
+    try {
+      const tools = [{ type: "function" as const, function: { name: "run", parameters: { type: "object" } } }];
+      const whole = await client.chat.completions.create({ model: "gpt-4o-mini", messages, tools });
+      expect(whole.choices[0]!.message.tool_calls!.map((c) => c.id)).toEqual(["call_0", "call_0_2"]);
+      const streamed = await client.chat.completions.stream({ model: "gpt-4o-mini", messages, tools }).finalChatCompletion();
+      expect(streamed.choices[0]!.message.tool_calls!.map((c) => c.id)).toEqual(["call_0", "call_0_2"]);
+      for (const stream of [false, true]) {
+        const answer = await fetch(`${gw.url}/v1/messages`, jsonPost({ model: "gpt-4o-mini", max_tokens: 64, stream, messages, tools: [{ name: "run", input_schema: { type: "object" } }] }));
+        const text = await answer.text();
+        const ids = stream
+          ? text.split("\n\n").filter((frame) => frame.includes("data: ")).map((frame) => JSON.parse(frame.slice(frame.indexOf("data: ") + 6))).filter((e) => e.type === "content_block_start").map((e) => e.content_block.id)
+          : (JSON.parse(text).content as { id: string }[]).map((block) => block.id);
+        expect(ids).toHaveLength(2);
+        expect(new Set(ids).size).toBe(2);
+      }
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("a call with no arguments ('' from llama.cpp or vLLM) has '{}', as OpenAI gives it, streamed and not, on every surface", async () => {
     const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-e", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
     fake.handle((request) => {
