@@ -73,6 +73,38 @@ describe("openai-compatible", () => {
     ]);
   });
 
+  test("a call's extras (Gemini 3's thought signature through Google's OpenAI-compatible endpoint) come back on the next turn, streamed or not, with or without thinking", async () => {
+    const extra = { google: { thought_signature: "SIG_G1" } };
+    const call = { id: "call_g1", type: "function", function: { name: "get_weather", arguments: '{"city":"Tokyo"}' }, extra_content: extra };
+    const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-g", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
+    fake.handle((request) => {
+      if (request.path !== "/v1/chat/completions") return openAIHandler(request);
+      if ((request.body as { stream?: boolean }).stream) return sseResponse([chunk({ role: "assistant", tool_calls: [{ index: 0, ...call }] }), chunk({}, "tool_calls")]);
+      return Response.json({ id: "chatcmpl-g", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }] });
+    });
+    try {
+      for (const stream of [false, true]) {
+        const first = stream
+          ? await client.messages.stream({ model: "up/gemini-3-pro", max_tokens: 100, tools, messages: [{ role: "user", content: "Weather in Tokyo?" }] }).finalMessage()
+          : await client.messages.create({ model: "up/gemini-3-pro", max_tokens: 100, tools, messages: [{ role: "user", content: "Weather in Tokyo?" }] });
+        const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === "tool_use")!;
+        expect(use.id).toMatch(/^toolu_[A-Za-z0-9_-]+$/);
+        fake.handle(openAIHandler);
+        await client.messages.create({ model: "up/gemini-3-pro", max_tokens: 100, tools, messages: conversation(use.id) });
+        const next = fake.requests.at(-1)!.body as { messages: any[] };
+        expect(next.messages[1].tool_calls).toEqual([{ id: "call_g1", type: "function", function: { name: "get_weather", arguments: '{"city":"Tokyo"}' }, extra_content: extra }]);
+        expect(next.messages[2]).toEqual({ role: "tool", tool_call_id: "call_g1", content: "Sunny, 25C" });
+        fake.handle((request) => {
+          if (request.path !== "/v1/chat/completions") return openAIHandler(request);
+          if ((request.body as { stream?: boolean }).stream) return sseResponse([chunk({ role: "assistant", tool_calls: [{ index: 0, ...call }] }), chunk({}, "tool_calls")]);
+          return Response.json({ id: "chatcmpl-g", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [call] }, finish_reason: "tool_calls" }] });
+        });
+      }
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("structured outputs: output_config.format reaches the upstream as a json_schema response_format, output_config.effort as reasoning_effort", async () => {
     const schema = { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
     fake.handle(() => Response.json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: '{"city":"Paris"}' }, finish_reason: "stop" }] }));

@@ -68,7 +68,7 @@ export function toAnthropicMessage(
   const refused = typeof message?.refusal === "string" && message.refusal !== "";
   if (refused) content.push({ type: "text", text: message!.refusal! });
   for (const call of calls) {
-    content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_")), name: call.function.name, input: parseToolInput(call.function.arguments) });
+    content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_"), callExtras(call)), name: call.function.name, input: parseToolInput(call.function.arguments) });
   }
   const stop =
     refused && calls.length === 0 && choice?.finish_reason !== "length" // a refusal cut off by the token limit is reported as cut off

@@ -1,8 +1,20 @@
 import { describe, expect, test } from "bun:test";
 import { decodeSignature, encodeSignature } from "./thinking-signature.ts";
-import { fromToolUseId, toToolUseId } from "./tool-use-id.ts";
+import { fromToolUseId, fromToolUseIdParts, toToolUseId } from "./tool-use-id.ts";
 
 describe("toolu_ ids carry the provider's call id", () => {
+  test("and the call's extras when it has some: both read back; an id made before extras rode along reads as it did", () => {
+    const extras = { extra_content: { google: { thought_signature: "CiQB+/x==" } } };
+    const encoded = toToolUseId("call_g1", extras);
+    expect(encoded).toMatch(/^toolu_[A-Za-z0-9_-]+$/);
+    expect(fromToolUseIdParts(encoded)).toEqual({ id: "call_g1", extras });
+    expect(fromToolUseId(encoded)).toBe("call_g1");
+    expect(fromToolUseIdParts(toToolUseId("call_plain"))).toEqual({ id: "call_plain" });
+    // Something after the separator that is no JSON object is no id of ours: handed on as it is.
+    const odd = `toolu_${Buffer.from("call_x\u001enot json").toString("base64url")}`;
+    expect(fromToolUseIdParts(odd)).toEqual({ id: odd });
+  });
+
   test.each(["call_abc123", "call_1__thought__CiQB+/x==", "ollama-7", "ü/ñ"])("%s round-trips", (id) => {
     const encoded = toToolUseId(id);
     expect(encoded).toMatch(/^toolu_[A-Za-z0-9_-]+$/);

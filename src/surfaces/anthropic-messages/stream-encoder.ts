@@ -7,7 +7,7 @@ import type { Usage } from "../../schemas/common.ts";
 import { SSE_HEADERS } from "../../sse.ts";
 import { toAnthropicErrorBody } from "./envelope.ts";
 import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
-import { encodeSignature } from "./thinking-signature.ts";
+import { callExtras, encodeSignature } from "./thinking-signature.ts";
 import type { AppliedEdit } from "./context-editing.ts";
 import { toToolUseId } from "./tool-use-id.ts";
 import { toAnthropicUsage } from "./from-chat-result.ts";
@@ -31,7 +31,7 @@ const PING_EVERY_MS = 5_000;
 const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 
 type Open = { kind: "none" } | { kind: "thinking" } | { kind: "text" } | { kind: "tool"; call: number };
-type Held = { kind: "call"; index: number; id: string | undefined; name: string | undefined; args: string } | { kind: "text" | "thinking"; text: string };
+type Held = { kind: "call"; index: number; id: string | undefined; name: string | undefined; args: string; extras?: Record<string, unknown> } | { kind: "text" | "thinking"; text: string };
 
 /**
  * Anthropic's Messages stream from the chat chunks, with the block state explicit: one block is
@@ -78,9 +78,10 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
     if (last?.kind === kind) last.text += text;
     else queue({ kind, text });
   };
-  const openTool = (index: number, callId: string | undefined, name: string): string => {
+  /** `extras`: the call's own fields besides id and function, as its delta carried them (its id carries them on). */
+  const openTool = (index: number, callId: string | undefined, name: string, extras?: Record<string, unknown>): string => {
     seenCalls.add(index);
-    return openBlock({ kind: "tool", call: index }, { type: "tool_use", id: toToolUseId(callId || randomId("call_")), name, input: {} });
+    return openBlock({ kind: "tool", call: index }, { type: "tool_use", id: toToolUseId(callId || randomId("call_"), extras), name, input: {} });
   };
 
   const start = (chunk: ChunkResult | undefined): string => {
@@ -179,6 +180,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
         }
         waiting.id ||= call.id;
         waiting.name ||= call.function?.name;
+        waiting.extras ??= callExtras(call);
         if (args) {
           outputChars += args.length;
           waiting.args += args;
@@ -202,7 +204,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
           unnamed!.delete(call.index);
           args = held.args + (args ?? "");
         }
-        out += openTool(call.index, call.id || held?.id, name);
+        out += openTool(call.index, call.id || held?.id, name, callExtras(call));
       }
       if (args) {
         outputChars += args.length;
@@ -236,7 +238,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       }
       for (const item of queued ?? []) {
         if (item.kind === "call") {
-          out += openTool(item.index, item.id, item.name ?? "");
+          out += openTool(item.index, item.id, item.name ?? "", item.extras);
           if (item.args) out += delta({ type: "input_json_delta", partial_json: item.args });
         } else if (item.kind === "text") {
           out += openBlock({ kind: "text" }, { type: "text", text: "" }) + delta({ type: "text_delta", text: item.text });

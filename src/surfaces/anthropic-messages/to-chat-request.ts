@@ -8,7 +8,7 @@ import { withThinkingBudget } from "../../thinking-budget.ts";
 import type { BlockSource, ContentBlock, CountTokensRequest, MessageParam, MessagesRequest, OutputFormat, ThinkingParam, ToolChoiceParam, ToolParam } from "./schema.ts";
 import { decodeSignature } from "./thinking-signature.ts";
 import { THREAD_UNSUPPORTED } from "./envelope.ts";
-import { fromToolUseId } from "./tool-use-id.ts";
+import { fromToolUseId, fromToolUseIdParts } from "./tool-use-id.ts";
 
 const fail = (param: string, message: string): never => {
   throw new InvalidRequestError(`${param}: ${message}`, { param });
@@ -247,7 +247,10 @@ function pushAssistant(out: Message[], message: MessageParam, i: number, sources
         if (!block.id || !block.name) fail(at, "a tool_use block needs an id and a name.");
         const input = block.input ?? {};
         if (typeof input !== "object" || input === null || Array.isArray(input)) fail(`${at}.input`, "must be an object.");
-        calls.push({ id: fromToolUseId(block.id!), type: "function", function: { name: block.name!, arguments: JSON.stringify(input) } });
+        const { id, extras: carried } = fromToolUseIdParts(block.id!);
+        calls.push({ id, type: "function", function: { name: block.name!, arguments: JSON.stringify(input) } });
+        // The call's extras its id carries (a streamed answer's, or one without thinking), as the signature's are.
+        if (carried !== undefined) extras[id] = { ...carried, ...extras[id] };
         callSources?.push(at);
         break;
       }
