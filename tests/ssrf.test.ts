@@ -252,11 +252,12 @@ describe("files by URL", () => {
 describe("Ollama's API: images are base64, never fetched", () => {
   test.each(BYPASSES)("%s: a URL in images[] is not fetched", async (_label, url) => {
     for (const stream of [false, true] as const) {
-      const chat = ollamaClient.chat({ model: "llama3.2:latest", stream, messages: [{ role: "user", content: "what is this?", images: [url()] }] } as never);
-      const generate = ollamaClient.generate({ model: "llama3.2:latest", stream, prompt: "what is this?", images: [url()] } as never);
+      // Made one at a time: a refusal (a 400: the text is no base64) must be awaited before the next starts, or it rejects unheard.
+      const chat = () => ollamaClient.chat({ model: "llama3.2:latest", stream, messages: [{ role: "user", content: "what is this?", images: [url()] }] } as never);
+      const generate = () => ollamaClient.generate({ model: "llama3.2:latest", stream, prompt: "what is this?", images: [url()] } as never);
       for (const call of [chat, generate]) {
         try {
-          const answer = (await call) as unknown as AsyncIterable<unknown> | object;
+          const answer = (await call()) as unknown as AsyncIterable<unknown> | object;
           if (Symbol.asyncIterator in answer) for await (const _ of answer as AsyncIterable<unknown>);
         } catch (error) {
           // Whatever the gateway makes of the text, an error is a 4xx in Ollama's shape.
