@@ -54,7 +54,11 @@ export function guardRequest(request: Request, keys: KeyStore): void {
  */
 export function requestIds() {
   return new Elysia({ name: "ollaix:request-id" }).onRequest(function stampRequestId({ request, set }) {
-    set.headers["x-request-id"] = requestIdOf(request);
+    const id = requestIdOf(request);
+    set.headers["x-request-id"] = id;
+    // Anthropic's SDKs read the id from `request-id` (their `APIError.requestID`): on any answer to one
+    // of their requests (the model list, an unknown path under /v1/messages, a refusal before a route).
+    if (request.headers.has("anthropic-version")) set.headers["request-id"] = id;
   });
 }
 

@@ -256,6 +256,22 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
     expect((e.error as { type: string; error: { type: string } })).toMatchObject({ type: "error", error: { type } });
   });
 
+  test("every answer to an Anthropic client carries request-id (the SDK's requestID): the model list, an unknown path under /v1/messages, a refusal before any route", async () => {
+    const asAnthropic = (key: string) => ({ "anthropic-version": "2023-06-01", "x-api-key": key });
+    for (const [path, init, status] of [
+      ["/v1/models", { headers: asAnthropic(KEY) }, 200],
+      ["/v1/models", { headers: asAnthropic("wrong") }, 401],
+      ["/v1/messages/batches", { method: "POST", headers: { ...asAnthropic(KEY), "content-type": "application/json" }, body: "{}" }, 404],
+    ] as const) {
+      const answer = await fetch(`${gw.url}${path}`, init as RequestInit);
+      expect(answer.status).toBe(status);
+      expect(answer.headers.get("request-id")).toBe(answer.headers.get("x-request-id"));
+      expect(answer.headers.get("request-id")).toMatch(/^req_/);
+    }
+    const e = await failure(new Anthropic({ baseURL: gw.url, apiKey: "wrong", maxRetries: 0 }).models.list());
+    expect(e.requestID).toMatch(/^req_/);
+  });
+
   test("the server tool's 400 names it", async () => {
     const e = await failure(client.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello, tools: [{ type: "web_search_20250305", name: "web_search" }] }));
     expect(e.message).toContain("web_search_20250305");
