@@ -43,6 +43,12 @@ export class LimitGate implements Gate {
     return this.#limited(key, key.limits);
   }
 
+  admitStore(request: Request): Admission | Promise<Admission> {
+    const key = keyOf(request);
+    if (!key?.limits) return { settle: nothing };
+    return this.#limited(key, key.limits);
+  }
+
   async #limited(key: KeyRecord, limits: NonNullable<KeyRecord["limits"]>): Promise<Admission> {
     const now = Date.now();
     const counted = await this.state.admit(key.name, limits, now);

@@ -14,6 +14,11 @@ export interface Admission {
 
 export interface Gate {
   admit(call: CallInfo, model: string): Admission | Promise<Admission>;
+  /**
+   * A request that calls no model but stores for its key (a conversation made or added to): counted
+   * as a request against the key's limits, refused as a model call would be while they are spent.
+   */
+  admitStore?(request: Request): Admission | Promise<Admission>;
 }
 
 const NOTHING_TO_SETTLE: Admission = { settle: () => undefined };

@@ -353,6 +353,17 @@ export class Pipeline {
     return (this.#router.isRoute(model) ? this.#router.table.labelOf(model) : "") || this.#deps.registry.labelOf(model);
   }
 
+  /**
+   * A request that stores for its key without calling a model (a conversation made or added to):
+   * counted against the key's limits (429 while they are spent, as a model call); the answer's
+   * `x-ratelimit-*` headers. Nothing else of a model call (no outcome: it is none).
+   */
+  async admitStore(request: Request): Promise<Record<string, string> | undefined> {
+    const admission = await this.#gate.admitStore?.(request);
+    admission?.settle(undefined);
+    return admission?.headers;
+  }
+
   /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */
   async #admit(call: CallInfo, model: string, t: Tracking): Promise<Admission> {
     // Named before the gate decides: its refusals (403, 429) are the key's too.

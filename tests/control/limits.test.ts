@@ -23,7 +23,7 @@ const hanging = definePlugin({
 });
 
 let gw: TestGateway;
-const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005" };
+const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005", store: "sk-limit-store-0006" };
 
 beforeAll(async () => {
   const config = writeConfigFile({
@@ -33,9 +33,10 @@ beforeAll(async () => {
       { name: "day", key_env: "K_DAY", tokens_per_day: 10 },
       { name: "stream", key_env: "K_STREAM", tpm: 100_000 },
       { name: "free", key_env: "K_FREE" },
+      { name: "store", key_env: "K_STORE", rpm: 3 },
     ],
   });
-  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free }, [dummy, hanging]);
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free, K_STORE: KEYS.store }, [dummy, hanging]);
 });
 afterAll(() => gw.close());
 
@@ -73,6 +74,29 @@ describe("requests per minute", () => {
     const r = await chat(KEYS.free);
     expect(r.status).toBe(200);
     expect([...r.headers.keys()].filter((h) => h.startsWith("x-ratelimit"))).toEqual([]);
+  });
+});
+
+describe("what a key stores without a model call", () => {
+  test("conversations made, added to or updated count against the key's rpm, with OpenAI's headers; past it, 429 (reads are not counted)", async () => {
+    const as = { authorization: `Bearer ${KEYS.store}` };
+    const made = await fetch(`${gw.url}/v1/conversations`, jsonPost({ items: [{ role: "user", content: "hi" }] }, as));
+    expect(made.status).toBe(200);
+    expect(header(made, "x-ratelimit-remaining-requests")).toBe("2");
+    const id = (await json(made)).id as string;
+    expect((await fetch(`${gw.url}/v1/conversations/${id}`, { headers: as })).status).toBe(200); // a read: not counted
+    const added = await fetch(`${gw.url}/v1/conversations/${id}/items`, jsonPost({ items: [{ role: "user", content: "more" }] }, as));
+    expect([added.status, header(added, "x-ratelimit-remaining-requests")]).toEqual([200, "1"]);
+    const updated = await fetch(`${gw.url}/v1/conversations/${id}`, jsonPost({ metadata: { k: "v" } }, as));
+    expect([updated.status, header(updated, "x-ratelimit-remaining-requests")]).toEqual([200, "0"]);
+    const refused = await fetch(`${gw.url}/v1/conversations`, jsonPost({}, as));
+    expect(refused.status).toBe(429);
+    expect(Number(header(refused, "retry-after"))).toBeGreaterThan(0);
+    const error = await json(refused);
+    expectOpenAI("ErrorResponse", error);
+    expect(error.error).toMatchObject({ code: "rate_limit_exceeded" });
+    // The model calls of the key are refused too: one budget.
+    expect((await chat(KEYS.store)).status).toBe(429);
   });
 });
 

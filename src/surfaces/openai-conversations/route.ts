@@ -59,7 +59,7 @@ function toItems(items: readonly ResponsesInputItem[] | null | undefined): Input
  * `conversation` reads them and adds its input and output to them (the responses route). With
  * keys, a conversation belongs to the key that created it: another key gets a 404.
  */
-export function conversationRoutes({ config }: RouteDeps, store: ConversationStore) {
+export function conversationRoutes({ config, pipeline }: RouteDeps, store: ConversationStore) {
   const validateCreate = compileValidator(CreateConversationBody);
   const validateUpdate = compileValidator(UpdateConversationBody);
   const validateAdd = compileValidator(AddItemsBody);
@@ -76,8 +76,10 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
     .onStop(() => store.close())
     .post(
       "/v1/conversations",
-      optionalBody(async function createConversation({ body: raw, request }: { body: unknown; request: Request }) {
+      optionalBody(async function createConversation({ body: raw, request, set }: { body: unknown; request: Request; set: { headers: Record<string, unknown> } }) {
         const body = validateCreate.assert(raw);
+        // What a key stores counts against its limits: a tenant could otherwise fill the store for all.
+        Object.assign(set.headers, await pipeline.admitStore(request));
         assertMetadataKeys(body.metadata);
         const items = toItems(body.items);
         const duplicate = duplicateId(items);
@@ -100,10 +102,11 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
     )
     .post(
       "/v1/conversations/:conversation_id",
-      async function updateConversation({ params, body: raw, request }) {
+      async function updateConversation({ params, body: raw, request, set }) {
         const body = validateUpdate.assert(raw);
         assertMetadataKeys(body.metadata);
         await own(params.conversation_id, request);
+        Object.assign(set.headers, await pipeline.admitStore(request));
         const updated = await store.update(params.conversation_id, body.metadata ?? {});
         if (!updated) throw conversationNotFound(params.conversation_id);
         return asObject(updated);
@@ -138,10 +141,11 @@ export function conversationRoutes({ config }: RouteDeps, store: ConversationSto
     )
     .post(
       "/v1/conversations/:conversation_id/items",
-      async function addConversationItems({ params, body: raw, request }) {
+      async function addConversationItems({ params, body: raw, request, set }) {
         assertIncludeQuery(request.url);
         const body = validateAdd.assert(raw);
         await own(params.conversation_id, request);
+        Object.assign(set.headers, await pipeline.admitStore(request));
         const items = toItems(body.items);
         const added = await store.append(params.conversation_id, items);
         if (!added.ok) {
