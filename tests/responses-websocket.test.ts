@@ -222,6 +222,39 @@ describe("a connection's queue", () => {
   }, 20_000);
 });
 
+describe("refusals the socket answers itself are reported as the refused model calls they are", () => {
+  test("background, a non-string stream_id or generate, and a full queue: one request line each and ollaix_requests_total, as over HTTP", async () => {
+    const own = await startTestGateway({ LOG_LEVEL: "info", OLLAIX_API_KEYS: "sk-ws-report-0001" }, [dummy, slowPlugin([])]);
+    try {
+      const { socket, events } = await rawSocket(own.url, { authorization: "Bearer sk-ws-report-0001" });
+      try {
+        socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x", background: true }));
+        socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x", generate: "no" }));
+        socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x", stream_id: 7 }));
+        await until(() => events.filter((e) => e.type === "error").length === 3);
+        const lines = () => own.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "request" && l.surface === "responses");
+        await until(() => lines().length === 3);
+        expect(lines().map((l) => [l.status, l.error, l.key, l.model]).sort()).toEqual([
+          [400, "invalid_request_error", "api-key-1", "dummy-model:1.0"],
+          [400, "invalid_type", "api-key-1", "dummy-model:1.0"],
+          [400, "invalid_type", "api-key-1", "dummy-model:1.0"],
+        ]);
+        const metrics = await (await fetch(`${own.url}/metrics`)).text();
+        expect(metrics).toContain('ollaix_requests_total{surface="responses",model="dummy-model:1.0",provider="",key="api-key-1",status="400"} 3');
+        // A full queue: 64 slow ones wait, the next are 429s, each reported.
+        for (let i = 0; i < 66; i++) socket.send(JSON.stringify({ type: "response.create", model: "slow-model", input: `n ${i}` }));
+        await until(() => events.filter((e) => e.type === "error" && e.status === 429).length === 2);
+        await until(() => lines().filter((l) => l.status === 429).length === 2);
+        expect(lines().filter((l) => l.status === 429).map((l) => l.error)).toEqual(["websocket_queue_full", "websocket_queue_full"]);
+      } finally {
+        socket.close();
+      }
+    } finally {
+      await own.close();
+    }
+  }, 20_000);
+});
+
 describe("a key's limit over the WebSocket mode", () => {
   test("a refused create's error carries the headers its HTTP answer would have (Retry-After, x-ratelimit-*), as OpenAI's ErrorPayload.headers", async () => {
     const { writeConfigFile } = await import("../plugins/openai-compatible/__fixtures__/test-env.ts");

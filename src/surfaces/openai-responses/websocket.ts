@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import type { Config } from "../../config.ts";
 import { randomId, nowSeconds } from "../../ids.ts";
+import { bindKey, keyOf } from "../../keys/request-key.ts";
+import { InvalidRequestError, type OllaixError, RateLimitError } from "../../errors.ts";
 import { parseSse } from "../../sse-parse.ts";
 
 /**
@@ -90,8 +92,24 @@ const sizeOf = (items: unknown[]) => JSON.stringify(items).length;
 /** Lanes a connection remembers a response for, at most. */
 const MAX_REMEMBERED = 64;
 
-export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins">, handle: () => Handle) {
+/**
+ * How a refusal the socket answers itself (before any request reaches the Responses route: a
+ * message's own fields, a full queue) is reported as the refused model call it is, as an HTTP
+ * refusal is (the error responder's outcome: one log line, the metrics, a span).
+ */
+export type ReportRefusal = (error: OllaixError, request: Request, body: unknown) => void;
+
+export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins">, handle: () => Handle, report?: ReportRefusal) {
   const connections = new Map<string, Connection>();
+
+  /** A refusal reported as a `POST /v1/responses` of the connection's key would be. */
+  const reported = (handshake: Request, error: OllaixError, body: unknown): void => {
+    if (report === undefined) return;
+    const request = new Request("http://ollaix.internal/v1/responses", { method: "POST" });
+    const key = keyOf(handshake);
+    if (key) bindKey(request, key);
+    report(error, request, body);
+  };
 
   const routes = new Elysia({ name: "ollaix:responses-ws" }).ws("/v1/responses", {
     // An OpenAPI document has no WebSocket operations: the README describes the mode.
@@ -126,6 +144,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       if (connection.queued >= MAX_QUEUED) {
         const error = { type: "invalid_request_error", message: `This WebSocket connection has ${MAX_QUEUED} messages waiting or being answered: send more once they are answered.`, param: null, code: "websocket_queue_full" };
         ws.send(JSON.stringify(lane === "" ? { type: "error", status: 429, error } : { type: "error", status: 429, error, stream_id: lane }));
+        reported(ws.data.request, new RateLimitError(error.message, { code: "websocket_queue_full" }), event);
         return;
       }
       connection.queued++;
@@ -164,6 +183,11 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       }
     };
     const refuse = (status: number, error: WsError) => send(JSON.stringify({ type: "error", status, error }));
+    /** A refusal of the message's own fields: answered on the socket, reported as the refused model call it is. */
+    const refuseCreate = (error: WsError) => {
+      reported(ws.data.request, new InvalidRequestError(error.message, { param: error.param, code: error.code }), event);
+      return refuse(400, error);
+    };
     if (event === undefined) return refuse(400, { type: "invalid_request_error", message: "Expected a JSON object with a type.", param: null, code: null });
     if (IGNORED.has(String(event.type))) return;
     if (event.type !== "response.create") {
@@ -171,9 +195,9 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     }
     const { type: _type, stream_id: lane_, generate, ...params } = event;
     // The message's own fields, typed as the request's are (a wrong type is refused, never read as a default).
-    if (lane_ !== undefined && typeof lane_ !== "string") return refuse(400, { type: "invalid_request_error", message: "Invalid type for 'stream_id': expected a string.", param: "stream_id", code: "invalid_type" });
-    if (generate !== undefined && typeof generate !== "boolean") return refuse(400, { type: "invalid_request_error", message: "Invalid type for 'generate': expected a boolean.", param: "generate", code: "invalid_type" });
-    if (params.background === true) return refuse(400, { type: "invalid_request_error", message: "Invalid 'background': background responses are not supported over WebSocket.", param: "background", code: null });
+    if (lane_ !== undefined && typeof lane_ !== "string") return refuseCreate({ type: "invalid_request_error", message: "Invalid type for 'stream_id': expected a string.", param: "stream_id", code: "invalid_type" });
+    if (generate !== undefined && typeof generate !== "boolean") return refuseCreate({ type: "invalid_request_error", message: "Invalid type for 'generate': expected a boolean.", param: "generate", code: "invalid_type" });
+    if (params.background === true) return refuseCreate({ type: "invalid_request_error", message: "Invalid 'background': background responses are not supported over WebSocket.", param: "background", code: null });
     return create(params, generate === false);
 
   /**
