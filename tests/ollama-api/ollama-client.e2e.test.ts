@@ -105,6 +105,14 @@ describe("chat and generate (dummy)", () => {
     expect(legacy.embedding).toHaveLength(384);
   });
 
+  test("the legacy embeddings without a prompt (or an empty one) answer an empty embedding, as Ollama reads no prompt as \"\"; an unknown model is still a 404", async () => {
+    for (const body of [{ model: DUMMY }, { model: DUMMY, prompt: "" }]) {
+      const answer = await fetch(`${gw.url}/api/embeddings`, { method: "POST", body: JSON.stringify(body) });
+      expect([answer.status, await answer.json()]).toEqual([200, { embedding: [] }]);
+    }
+    expect((await fetch(`${gw.url}/api/embeddings`, { method: "POST", body: JSON.stringify({ model: "no-such-model" }) })).status).toBe(404);
+  });
+
   test("an embed with nothing to embed loads the model, as Ollama answers: no input, null, \"\" or []; \"\" in a list is embedded", async () => {
     for (const input of [undefined, null, "", []]) {
       const answer = await fetch(`${gw.url}/api/embed`, { method: "POST", body: JSON.stringify({ model: DUMMY, input }) });

@@ -164,12 +164,13 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
       async function ollamaEmbeddings({ body: raw, request, set }) {
         assertModelGiven(raw, "required");
         const body = embeddingsBody.assert(raw);
-        if (body.prompt === "") {
+        const prompt = body.prompt ?? "";
+        if (prompt === "") {
           await assertModelExists(registry, body.model, request);
           return { embedding: [] };
         }
-        const request_: EmbeddingRequest = { model: body.model, input: body.prompt };
-        const result = await ollamaNotFound(body.model, () => pipeline.embed(callOf(request, set), request_, [body.prompt]));
+        const request_: EmbeddingRequest = { model: body.model, input: prompt };
+        const result = await ollamaNotFound(body.model, () => pipeline.embed(callOf(request, set), request_, [prompt]));
         Object.assign(set.headers, result.headers);
         return { embedding: result.embeddings[0] };
       },

@@ -155,7 +155,8 @@ export type EmbedRequest = Static<typeof EmbedRequest>;
 export const EmbeddingsRequest = Type.Object(
   {
     model: Model,
-    prompt: Type.String(),
+    // Optional: Ollama reads no prompt as "" (it loads the model and answers an empty embedding).
+    prompt: Type.Optional(Type.String()),
     options: Type.Optional(Type.Union([Type.Object({}, open), Type.Null()])),
     keep_alive: KeepAlive,
   },
