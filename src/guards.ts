@@ -1,5 +1,5 @@
 import { Elysia } from "elysia";
-import { AuthenticationError, LoopDetectedError } from "./errors.ts";
+import { AuthenticationError, InvalidRequestError, LoopDetectedError } from "./errors.ts";
 import type { KeyStore } from "./keys/key-store.ts";
 import { bindKey } from "./keys/request-key.ts";
 import { hopsOf, MAX_HOPS, pathStartOf, requestIdOf, stampStart } from "./request-meta.ts";
@@ -56,10 +56,25 @@ export function requestIds() {
   return new Elysia({ name: "ollaix:request-id" }).onRequest(function stampRequestId({ request, set }) {
     const id = requestIdOf(request);
     set.headers["x-request-id"] = id;
+    assertRoutable(request.url);
     // Anthropic's SDKs read the id from `request-id` (their `APIError.requestID`): on any answer to one
     // of their requests (the model list, an unknown path under /v1/messages, a refusal before a route).
     if (request.headers.has("anthropic-version")) set.headers["request-id"] = id;
   });
+}
+
+/**
+ * A request without a usable Host (none, empty, `a/b`) has a bare path for its URL, and Elysia finds
+ * a path from its 8th character on (`standardHostname: false`, made for `http://…`): in
+ * `/xxxxxxx/v1/models` it routes `/v1/models`, while the guard reads the path the client sent and
+ * does not guard it (a review found that bypass). Such a request, whose path Elysia would read
+ * otherwise than it was sent, is a 400 (RFC 9112: a request without a valid Host is). Bare paths
+ * Elysia reads whole (`/health`, `/v1/models`) are served as sent.
+ */
+function assertRoutable(url: string): void {
+  if (url.charCodeAt(0) === 47 /* "/" */ && url.indexOf("/", 7) !== -1) {
+    throw new InvalidRequestError("The request has no usable Host header: send the host it is addressed to.", { param: null });
+  }
 }
 
 /** `guardRequest` for every route Elysia serves. */

@@ -81,6 +81,15 @@ describe.each(HOSTS)("keys with %s", (_, version, host) => {
     expect(JSON.parse(answer.body).error.message).toBe("Invalid URL (GET /v1/nothing)");
   });
 
+  test("a path Elysia would read from its 8th character on (a first segment of 7 or more) is a 400, not the route inside it; /health is served", async () => {
+    for (const [method, path] of [["GET", "/xxxxxxx/v1/models"], ["GET", "/abcdefgh/api/tags"], ["POST", "/xxxxxxx/v1/conversations"]] as const) {
+      const answer = await send(method, path, "", method === "POST" ? "{}" : "");
+      expect(answer.status).toBe(400);
+      expect(answer.body).toContain("Host");
+    }
+    expect((await send("GET", "/health")).status).toBe(200);
+  });
+
   test("with the key, the request is served", async () => {
     const answer = await send("GET", "/v1/models", `Authorization: Bearer ${KEY}\r\n`);
     expect(answer.status).toBe(200);
