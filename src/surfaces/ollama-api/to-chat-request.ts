@@ -160,7 +160,7 @@ function userContent(text: string, images: readonly string[] | undefined, i?: nu
   if (text !== "") parts.push({ type: "text", text });
   images.forEach((image, j) => {
     // Ollama decodes `images` as base64 bytes: anything else is its 400, not a data URL an upstream refuses later.
-    if (image === "" || (!image.startsWith("data:") && !BASE64.test(image))) {
+    if (image === "" || (!image.startsWith("data:") && !isBase64(image))) {
       const param = i === undefined ? `images[${j}]` : `messages[${i}].images[${j}]`;
       throw new InvalidRequestError(`Invalid '${param}': an image must be base64 data.`, { param });
     }
@@ -169,8 +169,13 @@ function userContent(text: string, images: readonly string[] | undefined, i?: nu
   return parts;
 }
 
-/** Standard base64, as Go's JSON decoding of Ollama's image bytes takes it (line breaks ignored). */
-const BASE64 = /^[A-Za-z0-9+/\r\n]+={0,2}[\r\n]*$/;
+/**
+ * Standard base64, as Go's JSON decoding of Ollama's image bytes takes it (line breaks ignored):
+ * the breaks taken out first, so that the pattern has no two parts that can match the same text (a
+ * review found `[…\r\n]+={0,2}[\r\n]*` backtracking in the square of a run of newlines).
+ */
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const isBase64 = (text: string): boolean => BASE64.test(text.includes("\n") || text.includes("\r") ? text.replace(/[\r\n]+/g, "") : text);
 
 /** Ollama takes bare base64 and finds the type itself; a `data:` URL needs it, read from the magic bytes. */
 export function toDataUrl(base64: string): string {
