@@ -153,7 +153,7 @@ export class Pipeline {
           try {
             return await scope.deadline(provider.chat(sent, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
           } catch (error) {
-            if (scope.isAborted) t.usage = inputOnly(requestChars(sent.messages));
+            if (scope.isAborted) t.abandoned = inputOnly(requestChars(sent.messages));
             throw error;
           }
         } finally {
@@ -198,7 +198,7 @@ export class Pipeline {
           const first = await scope.deadline(iterator.next(), this.#deps.config.upstreamTimeoutMs, "first stream chunk");
           return { first, iterator, scope, ctx };
         } catch (error) {
-          if (iterator !== undefined && scope.isAborted) t.usage = inputOnly(requestChars(sent.messages));
+          if (iterator !== undefined && scope.isAborted) t.abandoned = inputOnly(requestChars(sent.messages));
           scope.dispose();
           void iterator?.return?.()?.catch(() => undefined);
           throw error;
@@ -415,7 +415,9 @@ export class Pipeline {
       return value;
     } catch (error) {
       // Nothing used, unless a call was given up while its provider worked (the client left, a
-      // cancel, a time-out): its input was read, and is counted as a stream cut short is.
+      // cancel, a time-out): its input was read, and is counted as a stream cut short is. Kept
+      // apart until here: a route's next try that answers has usage of its own.
+      if (t.abandoned !== undefined) t.usage ??= t.abandoned;
       admission.settle(t.usage);
       throw error;
     }
@@ -539,6 +541,8 @@ interface Tracking {
   /** A limited key's `x-ratelimit-*` headers, for the answer even when it is an error. */
   admissionHeaders?: Record<string, string>;
   failedTries?: FailedTry[];
+  /** What a try given up while its provider worked used (its input, by estimate): the call's usage if no later try answers. */
+  abandoned?: TokenUsage;
   /** The key may use some models only (its `models`): an upstream gateway's own routing fields are not passed on. */
   restricted?: boolean;
 }
