@@ -33,6 +33,7 @@ const KNOWN_ERRORS: ReadonlySet<string> = new Set([
   "unsupported_content_encoding", "rate_limit_exceeded", "insufficient_quota", "previous_response_not_found",
   "conversation_full", "conversation_locked", "websocket_queue_full", "origin_not_allowed", "wrong_api_format",
   "content_filter", "context_length_exceeded", "unsupported_parameter", "invalid_value", "invalid_type", "string_above_max_length",
+  "thread_unsupported_request",
   // OpenAI's codes and types that upstreams send.
   "invalid_request_error", "server_error", "api_error", "authentication_error", "permission_error", "not_found_error",
   "missing_required_parameter", "unknown_parameter", "unsupported_value", "string_below_min_length", "array_above_max_length",
