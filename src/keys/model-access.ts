@@ -9,7 +9,14 @@ import type { KeyRecord } from "./key-store.ts";
  */
 export function mayUse(key: KeyRecord | undefined, id: string, registry: ModelRegistry): boolean {
   const allows = key?.allows;
-  if (!allows || allows(id)) return true;
+  if (!allows) return true;
+  if (allows(id)) {
+    // `<id>:latest` also names a model listed without a tag: a pattern for tags (`*:latest`) is not
+    // one for every untagged model, so that model's own id must be allowed too.
+    if (!id.endsWith(":latest")) return true;
+    const listed = registry.labelOf(id);
+    return listed === "" || listed === id || allows(listed);
+  }
   try {
     const { provider, upstreamId } = registry.resolve(id);
     return allows(`${provider.name}/${upstreamId}`);
