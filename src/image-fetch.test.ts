@@ -105,6 +105,35 @@ describe("loadMessageImages: every image part of a conversation", () => {
     });
   });
 
+  test("when one image fails the request, the others' fetches stop at once (not at their next chunk)", async () => {
+    let cancelled = false;
+    const slow = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            async pull(controller) {
+              await Bun.sleep(1000);
+              controller.enqueue(new Uint8Array(8));
+            },
+            cancel() {
+              cancelled = true;
+            },
+          }),
+          { headers: { "content-type": "image/png" } },
+        ),
+    });
+    try {
+      const failure = loadMessageImages([user(`http://127.0.0.1:${slow.port}/slow.png`, `${images.url}/not-an-image`)], messageOptions);
+      await expect(failure).rejects.toMatchObject({ status: 400 });
+      for (let i = 0; i < 50 && !cancelled; i++) await Bun.sleep(10);
+      expect(cancelled).toBe(true);
+    } finally {
+      slow.stop(true);
+    }
+  });
+
   test("no image parts, no work", async () => {
     expect((await loadMessageImages([{ role: "user", content: "Hi" }], messageOptions)).size).toBe(0);
   });

@@ -201,9 +201,16 @@ export async function loadMessageImages(messages: readonly Message[], o: Message
     });
   });
   const budget = { left: o.budgetBytes ?? IMAGES_BUDGET_BYTES, total: o.budgetBytes ?? IMAGES_BUDGET_BYTES };
+  // One failure fails the request: the other fetches stop then, as files' do (not at their next chunk).
+  const failed = new AbortController();
+  const signal = o.signal ? AbortSignal.any([o.signal, failed.signal]) : failed.signal;
   const jobs = parts.map(({ key, param, url }) =>
-    loadImage(url, { allowPrivate: o.allowPrivate, signal: o.signal, param, fetch: o.fetch, resolve: o.resolve, budget }).then(
+    loadImage(url, { allowPrivate: o.allowPrivate, signal, param, fetch: o.fetch, resolve: o.resolve, budget }).then(
       (image): [string, InlineImage] => [key, image],
+      (error: unknown) => {
+        failed.abort();
+        throw error;
+      },
     ),
   );
   return new Map(await Promise.all(jobs));

@@ -549,11 +549,11 @@ interface Tracking {
 
 /**
  * Fields by which an upstream gateway picks other models than the one asked for (OpenRouter's
- * `models` and `route`, LiteLLM's `fallbacks`): Chat Completions passes unknown fields on, and with
+ * `models` and `route`, LiteLLM's `fallbacks` and `context_window_fallback_dict`): Chat Completions passes unknown fields on, and with
  * them a key allowed one model could be served by any other (a security probe). Taken out for a key
  * with a `models` list.
  */
-const UPSTREAM_ROUTING = ["models", "route", "fallbacks"] as const;
+const UPSTREAM_ROUTING = ["models", "route", "fallbacks", "context_window_fallback_dict"] as const;
 function withoutUpstreamRouting<T extends object>(body: T): T {
   for (const field of UPSTREAM_ROUTING) if (field in body) delete (body as Record<string, unknown>)[field];
   return body;
