@@ -305,6 +305,8 @@ describe("through the openai-compatible plugin", () => {
       [[{ role: "user", content: "x" }, { type: "additional_tools", role: "developer" }], "input[1].tools"],
       [[{ role: "user", content: "x" }, { type: "additional_tools", role: "developer", tools: [{ type: "web_search" }] }], "input[1].tools[0].type"],
       [[{ role: "user", content: "x" }, { type: "additional_tools", role: "developer", tools: [{ ...lookup, description: "another" }] }], "input[1].tools[0].name"],
+      // A tool given again as it was is read once: the refusal still names the item's own place of the next one.
+      [[{ role: "user", content: "x" }, { type: "additional_tools", role: "developer", tools: [lookup, { type: "web_search" }] }], "input[1].tools[1].type"],
     ] as const) {
       const refused = await raw({ model: "gpt-4o-mini", tools: [lookup], input });
       expect(refused.status).toBe(400);

@@ -136,23 +136,29 @@ export function additionalTools(before: readonly ConversationItem[], input: stri
  * again as it was (an item sent again with a continuation, a tool both in `tools` and an item) once.
  * Another tool of a name already given is kept, for the 400 that names it.
  */
-function withoutRepeats(own: readonly ResponsesTool[], extra: { tools: ResponsesTool[]; at: string }[]): ResponsesTool[] {
+function withoutRepeats(own: readonly ResponsesTool[], extra: { tools: ResponsesTool[]; at: string; places?: number[] }[]): ResponsesTool[] {
   const seen = new Map<string | undefined, string>(own.map((tool) => [tool.name, JSON.stringify(tool)]));
   const all = [...own];
   for (const item of extra) {
-    item.tools = item.tools.filter((tool) => {
+    const kept: ResponsesTool[] = [];
+    const places: number[] = [];
+    item.tools.forEach((tool, j) => {
       const text = JSON.stringify(tool);
-      if (seen.get(tool.name) === text) return false;
+      if (seen.get(tool.name) === text) return;
       seen.set(tool.name, text);
-      return true;
+      kept.push(tool);
+      places.push(j);
     });
-    all.push(...item.tools);
+    // Each kept tool's place in its item, for an error that names it (withItemPaths).
+    item.tools = kept;
+    item.places = places;
+    all.push(...kept);
   }
   return all;
 }
 
 /** A refusal of one of the tools after the request's own (`tools[k]`) names the item that provided it (`input[i].tools[j]`). */
-function withItemPaths<T>(convert: () => T, own: number, extra: readonly { tools: readonly ResponsesTool[]; at: string }[]): T {
+function withItemPaths<T>(convert: () => T, own: number, extra: readonly { tools: readonly ResponsesTool[]; at: string; places?: number[] }[]): T {
   try {
     return convert();
   } catch (error) {
@@ -162,7 +168,7 @@ function withItemPaths<T>(convert: () => T, own: number, extra: readonly { tools
       let k = Number(at[1]) - own;
       if (k < 0) return param;
       for (const item of extra) {
-        if (k < item.tools.length) return `${item.at}.tools[${k}]${param.slice(at[0].length)}`;
+        if (k < item.tools.length) return `${item.at}.tools[${item.places?.[k] ?? k}]${param.slice(at[0].length)}`;
         k -= item.tools.length;
       }
       return param;
