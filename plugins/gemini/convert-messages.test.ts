@@ -207,4 +207,54 @@ describe("thought signatures", () => {
     expect(contents[1]!.parts[0]).toEqual({ functionCall: { name: "get_weather", args: {} }, thoughtSignature: "CiQB0e2K/+Sig==" });
     expect(contents[2]!.parts[0]).toEqual({ functionResponse: { name: "get_weather", response: { output: "15C" } } });
   });
+
+  test("Gemini's call ids go back on the call and its result, and results go in the order of their calls", () => {
+    // Gemini called get_weather twice (ids fc_a, fc_b); the client answers Rome before Paris.
+    const { contents } = convert([
+      { role: "user", content: "Weather in Paris and Rome?" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_p__gid__fc_a__thought__sig", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+          { id: "call_r__gid__fc_b", type: "function", function: { name: "get_weather", arguments: '{"city":"Rome"}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_r__gid__fc_b", content: "Rome: 30C" },
+      { role: "tool", tool_call_id: "call_p__gid__fc_a__thought__sig", content: "Paris: 10C" },
+      { role: "user", content: "Thanks" },
+    ]);
+    expect(contents[1]!.parts).toEqual([
+      { functionCall: { name: "get_weather", args: { city: "Paris" }, id: "fc_a" }, thoughtSignature: "sig" },
+      { functionCall: { name: "get_weather", args: { city: "Rome" }, id: "fc_b" } },
+    ]);
+    expect(contents[2]).toEqual({
+      role: "user",
+      parts: [
+        { functionResponse: { name: "get_weather", response: { output: "Paris: 10C" }, id: "fc_a" } },
+        { functionResponse: { name: "get_weather", response: { output: "Rome: 30C" }, id: "fc_b" } },
+        { text: "Thanks" },
+      ],
+    });
+  });
+
+  test("results without Gemini ids are ordered by their calls too", () => {
+    const { contents } = convert([
+      { role: "user", content: "Two things" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_1", type: "function", function: { name: "a", arguments: "{}" } },
+          { id: "call_2", type: "function", function: { name: "b", arguments: "{}" } },
+          { id: "call_3", type: "function", function: { name: "a", arguments: "{}" } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_3", content: "third" },
+      { role: "tool", tool_call_id: "call_1", content: "first" },
+      { role: "tool", tool_call_id: "call_2", content: "second" },
+    ]);
+    expect(contents[2]!.parts.map((part) => (part.functionResponse?.response as { output: string }).output)).toEqual(["first", "second", "third"]);
+    expect(contents[2]!.parts.every((part) => part.functionResponse?.id === undefined)).toBe(true);
+  });
 });

@@ -1,6 +1,6 @@
 import { imagePartKey, inlineAudio, inlineFile, InvalidRequestError, type ContentPart, type Message } from "../../src/kit.ts";
 import type { GeminiContent, GeminiInlineData, GeminiPart, GeminiRole, JsonObject } from "./wire.ts";
-import { thoughtSignatureOf } from "./tool-call-id.ts";
+import { geminiIdOf, thoughtSignatureOf } from "./tool-call-id.ts";
 
 /** Images already loaded by the caller, keyed by their part's path: `messages[2].content[1]`. */
 export type LoadedImages = ReadonlyMap<string, GeminiInlineData>;
@@ -28,9 +28,21 @@ export const SKIP_SIGNATURE = "skip_thought_signature_validator";
 
 /** `signsCalls`: the model wants a thought signature on every function call sent back (Gemini 3). */
 export function toGeminiConversation(messages: readonly Message[], images: LoadedImages, signsCalls = false): GeminiConversation {
-  const callNames = new Map<string, string>();
+  /** Each call's name and its place among its step's calls. */
+  const calls = new Map<string, { name: string; at: number }>();
   const system: GeminiPart[] = [];
   const contents: GeminiContent[] = [];
+  /**
+   * The results of a run of tool messages, held until the run ends: they go in the order of the
+   * calls they answer, not the client's (Gemini pairs results it has no id for with calls by place).
+   */
+  let results: { at: number; part: GeminiPart }[] = [];
+  const flushResults = () => {
+    if (results.length === 0) return;
+    const run = results.sort((a, b) => a.at - b.at).map((result) => result.part); // a stable sort: unknown places keep theirs
+    results = [];
+    append("user", run);
+  };
   const append = (role: GeminiRole, parts: GeminiPart[]) => {
     if (parts.length === 0) return;
     const last = contents.at(-1);
@@ -40,6 +52,7 @@ export function toGeminiConversation(messages: readonly Message[], images: Loade
 
   messages.forEach((message, i) => {
     const role = message.role;
+    if (role !== "tool") flushResults();
     switch (role) {
       case "system":
       case "developer":
@@ -51,8 +64,10 @@ export function toGeminiConversation(messages: readonly Message[], images: Loade
       case "assistant": {
         const parts = textParts(message.content).filter((part) => part.text !== "");
         (message.tool_calls ?? []).forEach((call, j) => {
-          callNames.set(call.id, call.function.name);
-          const functionCall = { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) };
+          calls.set(call.id, { name: call.function.name, at: j });
+          const id = geminiIdOf(call.id);
+          const args = parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
+          const functionCall = id === undefined ? { name: call.function.name, args } : { name: call.function.name, args, id };
           // Gemini signs the first call of a step (parallel calls after it have none, and go back so);
           // Gemini 3 checks that first call's signature alone, which a history without one gets as SKIP_SIGNATURE.
           const signature = thoughtSignatureOf(call) ?? (signsCalls && j === 0 ? SKIP_SIGNATURE : undefined);
@@ -62,14 +77,17 @@ export function toGeminiConversation(messages: readonly Message[], images: Loade
         break;
       }
       case "tool": {
-        const name = callNames.get(message.tool_call_id ?? "") ?? message.name;
+        const call = calls.get(message.tool_call_id ?? "");
+        const name = call?.name ?? message.name;
         if (!name) {
           throw new InvalidRequestError(
             `Invalid 'messages[${i}].tool_call_id': no earlier assistant tool call has the id '${message.tool_call_id}'.`,
             { param: `messages[${i}].tool_call_id` },
           );
         }
-        append("user", [{ functionResponse: { name, response: toFunctionResponse(message.content) } }]);
+        const id = geminiIdOf(message.tool_call_id);
+        const response = toFunctionResponse(message.content);
+        results.push({ at: call?.at ?? Number.MAX_SAFE_INTEGER, part: { functionResponse: id === undefined ? { name, response } : { name, response, id } } });
         break;
       }
       default: {
@@ -78,6 +96,7 @@ export function toGeminiConversation(messages: readonly Message[], images: Loade
       }
     }
   });
+  flushResults();
 
   if (contents.length === 0) {
     throw new InvalidRequestError("Gemini needs at least one user or assistant message besides system messages.", { param: "messages" });

@@ -53,6 +53,12 @@ describe("fromGeminiResponse", () => {
     });
   });
 
+  test("Gemini's functionCall.id is kept in the tool-call id", () => {
+    const result = from({ candidates: [{ content: { role: "model", parts: [{ functionCall: { name: "f", args: {}, id: "fc_7" } }] }, finishReason: "STOP", index: 0 }] });
+    const id = (result.choices[0]!.message as { tool_calls: { id: string }[] }).tool_calls[0]!.id;
+    expect(id).toMatch(/^call_[0-9A-Za-z]{24}__gid__fc_7$/);
+  });
+
   test("a functionCall with STOP is tool_calls; the signature is in extra_content and in the id", () => {
     const result = from(functionCallWithSignature);
     const signature = "CpEDAdHtim9+/v2iiHz0kEuL5WdqrCyJ2n6mX0Q3Vo8Yxt0PAyD1n2wNPsbuZbGx9T8LhRZ==";

@@ -33,7 +33,7 @@ export function readGeminiParts(parts: readonly GeminiPart[], firstToolIndex = 0
       const signature = part.thoughtSignature;
       toolCalls.push({
         index: firstToolIndex + toolCalls.length,
-        id: newToolCallId(signature),
+        id: newToolCallId(signature, part.functionCall.id),
         type: "function",
         function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
         ...(signature ? { extra_content: toExtraContent(signature) } : {}),

@@ -13,10 +13,29 @@ export interface GoogleExtraContent {
   google: { thought_signature: string };
 }
 
-/** A fresh OpenAI-style tool-call id, carrying the signature when there is one. */
-export function newToolCallId(thoughtSignature?: string): string {
-  const id = randomId("call_");
+/**
+ * Gemini's own id for a call (`functionCall.id`), which its result must carry back
+ * (`functionResponse.id`, "to match the corresponding function call id"): it rides in the tool-call
+ * id after this marker, before any signature.
+ */
+export const GEMINI_ID_SEPARATOR = "__gid__";
+
+/** A fresh OpenAI-style tool-call id, carrying Gemini's call id and the signature when there are. */
+export function newToolCallId(thoughtSignature?: string, geminiId?: string): string {
+  let id = randomId("call_");
+  // Only an id that cannot run into the markers (Gemini's are short alphanumerics).
+  if (geminiId !== undefined && geminiId !== "" && !geminiId.includes("__")) id += `${GEMINI_ID_SEPARATOR}${geminiId}`;
   return thoughtSignature ? `${id}${THOUGHT_SIGNATURE_SEPARATOR}${thoughtSignature}` : id;
+}
+
+/** Gemini's id for a call a client sent back (or answers with `tool_call_id`), when the id carries one. */
+export function geminiIdOf(toolCallId: string | undefined): string | undefined {
+  if (toolCallId === undefined) return undefined;
+  const at = toolCallId.indexOf(GEMINI_ID_SEPARATOR);
+  if (at < 0) return undefined;
+  const end = toolCallId.indexOf(THOUGHT_SIGNATURE_SEPARATOR, at);
+  const id = toolCallId.slice(at + GEMINI_ID_SEPARATOR.length, end < 0 ? undefined : end);
+  return id === "" ? undefined : id;
 }
 
 export function toExtraContent(thoughtSignature: string): GoogleExtraContent {
