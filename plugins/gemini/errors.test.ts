@@ -69,6 +69,11 @@ describe("fromGeminiError: HTTP errors (the contract's table)", () => {
     expect(map(apiError(status, body))).toMatchObject({ status: 502, code: "upstream_error", message });
   });
 
+  test("503 is marked overloaded (Anthropic's surface answers 529 overloaded_error); 500 is not", () => {
+    expect((map(apiError(503, overloaded)) as { overloaded?: boolean }).overloaded).toBe(true);
+    expect((map(apiError(500, internal)) as { overloaded?: boolean }).overloaded).toBeUndefined();
+  });
+
   test("an error event inside a stream (`got status: …` prefix) maps the same way", () => {
     expect(map(apiError(429, rateLimited, "got status: RESOURCE_EXHAUSTED. "))).toMatchObject({ status: 429, retryAfter: 37 });
   });

@@ -56,7 +56,9 @@ function fromStatus(status: number, body: GoogleErrorBody | undefined, requested
   if (status === 400 || status === 422) {
     return new InvalidRequestError(message, { cause, code: isContextTooLong(message) ? "context_length_exceeded" : null });
   }
-  return new UpstreamError(`Gemini answered HTTP ${status}: ${message}`, { cause });
+  const error = new UpstreamError(`Gemini answered HTTP ${status}: ${message}`, { cause });
+  // 503 UNAVAILABLE ("The model is overloaded"): a 502 as any 5xx on the OpenAI surfaces, marked so that Anthropic's answers its 529 overloaded_error.
+  return status === 503 || status === 529 ? Object.assign(error, { overloaded: true }) : error;
 }
 
 /** 401 and 403 always; 400 when Google says the key itself is bad (`API_KEY_INVALID`, …). */
