@@ -6,6 +6,16 @@ const base: ChatRequest = { model: "gemini-2.5-flash", messages: [{ role: "user"
 const config = (extra: Partial<ChatRequest>, mode: "json-schema" | "openapi" = "json-schema") => toGeminiGenerationConfig({ ...base, ...extra }, mode, "gemini-2.5-flash");
 
 describe("toGeminiGenerationConfig", () => {
+  test("top_k: Anthropic's extra field, or an Ollama client's option, is Gemini's topK", () => {
+    expect(config({ top_k: 5 } as Partial<ChatRequest>)).toEqual({ topK: 5 });
+    const ollama = { surface: "ollama", options: { top_k: 3, num_ctx: 4096 } };
+    expect(toGeminiGenerationConfig(base, "json-schema", "gemini-2.5-flash", ollama)).toEqual({ topK: 3 });
+    // Another surface's options are not read; a value Gemini cannot take is left out.
+    expect(toGeminiGenerationConfig(base, "json-schema", "gemini-2.5-flash", { surface: "other", options: { top_k: 3 } })).toEqual({});
+    expect(config({ top_k: 0 } as Partial<ChatRequest>)).toEqual({});
+    expect(config({ top_k: "5" } as unknown as Partial<ChatRequest>)).toEqual({});
+  });
+
   test("nothing asked, nothing sent", () => {
     expect(config({})).toEqual({});
   });

@@ -1,16 +1,19 @@
-import { thinkingBudgetOf, thoughtsShown, type ChatRequest } from "../../src/kit.ts";
+import { thinkingBudgetOf, thoughtsShown, type ChatRequest, type ClientOptions } from "../../src/kit.ts";
 import { toGeminiSchema } from "./clean-schema.ts";
 import { toGeminiThinkingConfig } from "./convert-thinking.ts";
 import type { SchemaMode } from "./convert-tools.ts";
 import type { GeminiGenerationConfig } from "./wire.ts";
 
 /** The sampling and output fields of an OpenAI request as Gemini's `generationConfig`. */
-export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode, model: string): GeminiGenerationConfig {
+export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode, model: string, client?: ClientOptions): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) config.maxOutputTokens = maxTokens;
   if (request.temperature != null) config.temperature = request.temperature;
   if (request.top_p != null) config.topP = request.top_p;
+  // No OpenAI field: Anthropic's `top_k` arrives as an extra, an Ollama client's in its options.
+  const topK = (request as { top_k?: unknown }).top_k ?? (client?.surface === "ollama" ? client.options?.top_k : undefined);
+  if (typeof topK === "number" && Number.isInteger(topK) && topK > 0) config.topK = topK;
   if (request.stop != null) {
     const stop = typeof request.stop === "string" ? [request.stop] : request.stop;
     if (stop.length > 0) config.stopSequences = [...stop];

@@ -1,4 +1,4 @@
-import type { ChatRequest } from "../../src/kit.ts";
+import type { ChatRequest, ClientOptions } from "../../src/kit.ts";
 import { toGeminiConversation, type LoadedImages } from "./convert-messages.ts";
 import { toGeminiGenerationConfig } from "./convert-generation-config.ts";
 import { isGemini3 } from "./convert-thinking.ts";
@@ -19,14 +19,14 @@ export function schemaModeFor(model: string): SchemaMode {
  * An OpenAI chat request as the body of Gemini's `generateContent`. Pure: images were loaded by the
  * caller; unknown OpenAI fields (`user`, `logit_bias`, …) have no Gemini form and are left out.
  */
-export function toGeminiRequest(request: ChatRequest, o: { model: string; images: LoadedImages }): GeminiGenerateRequest {
+export function toGeminiRequest(request: ChatRequest, o: { model: string; images: LoadedImages; clientOptions?: ClientOptions }): GeminiGenerateRequest {
   const mode = schemaModeFor(o.model);
   const gemini3 = isGemini3(o.model);
   const { contents, systemInstruction: system } = toGeminiConversation(request.messages, o.images, gemini3);
   let systemInstruction = system;
   const tools = toGeminiTools(request.tools, mode);
   const toolConfig = toGeminiToolConfig(request.tool_choice, request.tools);
-  const generationConfig = toGeminiGenerationConfig(request, mode, o.model);
+  const generationConfig = toGeminiGenerationConfig(request, mode, o.model, o.clientOptions);
   if (tools && !gemini3 && generationConfig.responseMimeType !== undefined) {
     // Gemini 2.x answers 400 to functions with a JSON answer ("Function calling with a response mime
     // type: 'application/json' is unsupported"); the Agents SDK sends both for an agent with tools

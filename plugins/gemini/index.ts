@@ -28,7 +28,7 @@ export default definePlugin({
     /** Images first (the only I/O of a request's translation), then the pure conversion. */
     const prepare = async (request: ChatRequest, ctx: RequestContext) => {
       const images = await ctx.loadImages(request.messages);
-      return toGeminiRequest(request, { model: ctx.model, images });
+      return toGeminiRequest(request, { model: ctx.model, images, clientOptions: ctx.clientOptions });
     };
 
     return {

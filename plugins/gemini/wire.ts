@@ -77,6 +77,7 @@ export const GeminiGenerationConfig = Type.Object({
   maxOutputTokens: Type.Optional(Type.Integer()),
   temperature: Type.Optional(Type.Number()),
   topP: Type.Optional(Type.Number()),
+  topK: Type.Optional(Type.Integer()),
   stopSequences: Type.Optional(Type.Array(Type.String())),
   seed: Type.Optional(Type.Integer()),
   presencePenalty: Type.Optional(Type.Number()),
