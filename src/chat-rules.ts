@@ -2,6 +2,7 @@ import { InvalidRequestError } from "./errors.ts";
 import { assertOpenAIName } from "./openai-names.ts";
 import { inlineAudio, inlineFile } from "./file-parts.ts";
 import type { ChatRequest, Message } from "./schemas/chat.ts";
+import { assertMetadataKeys } from "./surfaces/metadata-rules.ts";
 
 /**
  * Rules of a chat request that hold whatever the provider and whichever surface it came from: the
@@ -33,6 +34,15 @@ export function assertToolChoice(request: ChatRequest): void {
 export function assertMessageRules(request: ChatRequest): void {
   const { messages } = request;
   for (let i = 0; i < messages.length; i++) assertMessage(messages[i] as Message, i);
+  assertToolMessagesAnswer(messages);
+  // OpenAI's own refusals of fields that only mean something beside another.
+  if (request.stream_options != null && request.stream !== true) {
+    fail("Invalid value for 'stream_options': 'stream_options' is only allowed when 'stream' is enabled.", "stream_options");
+  }
+  if (request.top_logprobs != null && request.logprobs !== true) {
+    fail("Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.", "top_logprobs");
+  }
+  assertMetadataKeys(request.metadata as Record<string, string> | null | undefined);
   const format = request.response_format;
   if (format?.type === "json_schema") {
     if (!format.json_schema) {
@@ -44,6 +54,25 @@ export function assertMessageRules(request: ChatRequest): void {
   }
   const tools = request.tools;
   if (tools) for (let i = 0; i < tools.length; i++) assertOpenAIName(tools[i]!.function.name, `tools[${i}].function.name`);
+}
+
+/**
+ * OpenAI's rule: a `tool` message answers a call of the assistant message before it (other tool
+ * messages between them): "messages with role 'tool' must be a response to a preceeding message
+ * with 'tool_calls'". Its `param` is OpenAI's too (`messages.[2].role`).
+ */
+function assertToolMessagesAnswer(messages: readonly Message[]): void {
+  let calls: Message["tool_calls"];
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]!;
+    if (message.role !== "tool") {
+      calls = message.role === "assistant" ? message.tool_calls : undefined;
+      continue;
+    }
+    if (calls === undefined || calls.length === 0) {
+      fail(`Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.`, `messages.[${i}].role`);
+    }
+  }
 }
 
 function fail(message: string, param: string): never {

@@ -75,9 +75,65 @@ describe("request validation: a 400 envelope naming the field", () => {
     ["a function name over 64", { ...base, tools: [{ type: "function", function: { name: "f".repeat(65) } }] }, "tools[0].function.name"],
     ["a legacy function name OpenAI refuses", { ...base, functions: [{ name: "a/b" }] }, "functions[0].name"],
     ["a body that is not an object", [1, 2], null],
+    // OpenAI's typed fields, checked as OpenAI checks them (a string "false" would have left parallel calls on).
+    ["parallel_tool_calls as a string", { ...base, parallel_tool_calls: "false" }, "parallel_tool_calls"],
+    ["an unknown service_tier", { ...base, service_tier: "gold" }, "service_tier"],
+    ["an unknown verbosity", { ...base, verbosity: "loud" }, "verbosity"],
+    ["an unknown modality", { ...base, modalities: ["video"] }, "modalities[0]"],
+    ["a logit_bias past 100", { ...base, logit_bias: { "1": 500 } }, "logit_bias[1]"],
+    ["a metadata value that is no string", { ...base, metadata: { a: 1 } }, "metadata.a"],
+    ["a metadata key over 64", { ...base, metadata: { ["k".repeat(65)]: "v" } }, "metadata"],
+    ["store as a string", { ...base, store: "y" }, "store"],
+    ["a prediction of another type", { ...base, prediction: { type: "zzz", content: "x" } }, "prediction.type"],
+    ["a safety_identifier over 64", { ...base, safety_identifier: "s".repeat(65) }, "safety_identifier"],
+    ["a seed JSON cannot carry exactly (1e21)", { ...base, seed: 1e21 }, "seed"],
+    ["a seed past 2^53 (int64's maximum arrives rounded up, outside int64)", { ...base, seed: 9223372036854775807 }, "seed"],
+    ["stream_options without stream", { ...base, stream_options: { include_usage: true } }, "stream_options"],
+    ["top_logprobs without logprobs", { ...base, top_logprobs: 2 }, "top_logprobs"],
+    ["an allowed_tools tool_choice", { ...base, tools: [{ type: "function", function: { name: "f" } }], tool_choice: { type: "allowed_tools", allowed_tools: { mode: "auto", tools: [] } } }, "tool_choice.type"],
+    ["a custom tool_choice", { ...base, tools: [{ type: "function", function: { name: "f" } }], tool_choice: { type: "custom", custom: { name: "f" } } }, "tool_choice.type"],
   ])("%s", async (name, body, param) => {
     const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost(body)), 400, param, CODES[name] ?? null);
     if (param) expect(error.message).toContain(param);
+  });
+
+  test("a tool message that answers no call before it is OpenAI's 400, naming messages.[i].role as OpenAI does", async () => {
+    const call = { id: "call_1", type: "function", function: { name: "f", arguments: "{}" } };
+    const orphan = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, messages: [user, { role: "tool", tool_call_id: "call_1", content: "42" }] })), 400, "messages.[1].role");
+    expect(orphan.message).toBe("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.");
+    // After a user message the calls before it are answered no more.
+    const later = [user, { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: "call_1", content: "1" }, user, { role: "tool", tool_call_id: "call_1", content: "2" }];
+    await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, messages: later })), 400, "messages.[4].role");
+    // Several results after one assistant message with calls are answers.
+    const two = { ...call, id: "call_2" };
+    const res = await gw.handle(
+      "/v1/chat/completions",
+      jsonPost({ ...base, messages: [user, { role: "assistant", content: null, tool_calls: [call, two] }, { role: "tool", tool_call_id: "call_2", content: "2" }, { role: "tool", tool_call_id: "call_1", content: "1" }] }),
+    );
+    expect(res.status).toBe(200);
+  });
+
+  test("the typed fields OpenAI takes, with values it takes, pass", async () => {
+    const res = await gw.handle(
+      "/v1/chat/completions",
+      jsonPost({
+        ...base,
+        parallel_tool_calls: false,
+        service_tier: "flex",
+        verbosity: "low",
+        modalities: ["text"],
+        logit_bias: { "50256": -100 },
+        metadata: { team: "a" },
+        store: false,
+        prediction: { type: "content", content: [{ type: "text", text: "x" }] },
+        safety_identifier: "user-1",
+        prompt_cache_key: "k",
+        seed: Number.MAX_SAFE_INTEGER,
+        stream_options: null,
+        top_logprobs: null,
+      }),
+    );
+    expect(res.status).toBe(200);
   });
 
   test("a missing field is worded as OpenAI does: Missing required parameter", async () => {
@@ -88,7 +144,7 @@ describe("request validation: a 400 envelope naming the field", () => {
   test("a tool of a kind Chat Completions does not take (OpenAI's custom tools) is a wrong tools[i].type, not a missing function", async () => {
     const custom = { type: "custom", custom: { name: "apply_patch", description: "Patch a file", format: { type: "text" } } };
     const error = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, tools: [{ type: "function", function: { name: "f" } }, custom] })), 400, "tools[1].type");
-    expect(error.message).toBe(`Invalid 'tools[1].type': expected "function", got "custom".`);
+    expect(error.message).toBe("Invalid value for 'tools[1].type': custom tools are not supported on Chat Completions by this gateway; send them through the Responses API.");
     // A function tool that lacks its function is still that.
     const missing = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, tools: [{ type: "function" }] })), 400, "tools[0].function");
     expect(missing.message).toBe("Missing required parameter: 'tools[0].function'.");

@@ -151,7 +151,9 @@ export const ChatRequest = Type.Object(
     top_p: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: 1 }))),
     n: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 128 }))),
     stop: Type.Optional(Nullable(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 4 })]))),
-    seed: Type.Optional(Nullable(Type.Integer())),
+    // OpenAI's document bounds it to int64; a JSON number beyond 2^53 does not survive parsing (9223372036854775807
+    // reached upstreams as 9223372036854776000, outside int64), and 1e21 as a float literal: safe integers only.
+    seed: Type.Optional(Nullable(Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }))),
     presence_penalty: Type.Optional(Nullable(Penalty)),
     frequency_penalty: Type.Optional(Nullable(Penalty)),
     response_format: Type.Optional(ResponseFormat),
@@ -161,6 +163,19 @@ export const ChatRequest = Type.Object(
     reasoning_effort: Type.Optional(Nullable(ReasoningEffort)),
     logprobs: Type.Optional(Nullable(Type.Boolean({ description: "handed to the provider; answered where it gives them" }))),
     top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20 }))),
+    // OpenAI's typed fields that no core code reads: checked as OpenAI checks them, then handed to the provider as sent.
+    parallel_tool_calls: Type.Optional(Nullable(Type.Boolean({ description: "false: at most one tool call an answer, on every provider" }))),
+    service_tier: Type.Optional(Nullable(Type.Union(["auto", "default", "flex", "scale", "priority", "fast"].map((tier) => Type.Literal(tier))))),
+    verbosity: Type.Optional(Nullable(Type.Union([Type.Literal("low"), Type.Literal("medium"), Type.Literal("high")]))),
+    modalities: Type.Optional(Nullable(Type.Array(Type.Union([Type.Literal("text"), Type.Literal("audio")])))),
+    logit_bias: Type.Optional(Nullable(Type.Record(Type.String(), Type.Integer({ minimum: -100, maximum: 100 })))),
+    metadata: Type.Optional(Nullable(Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 512 }), { maxProperties: 16 }))),
+    store: Type.Optional(Nullable(Type.Boolean())),
+    prediction: Type.Optional(
+      Nullable(Type.Object({ type: Type.Literal("content"), content: Type.Union([Type.String(), Type.Array(Type.Object({ type: Type.Literal("text"), text: Type.String() }, open))]) }, open)),
+    ),
+    safety_identifier: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+    prompt_cache_key: Type.Optional(Nullable(Type.String())),
   },
   {
     ...open,

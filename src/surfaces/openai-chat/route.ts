@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { InvalidRequestError } from "../../errors.ts";
 import { jsonBodyParsers } from "../../body.ts";
 import { assertMessageRules } from "../../chat-rules.ts";
 import { nowSeconds, randomId } from "../../ids.ts";
@@ -9,6 +10,34 @@ import { normalizeAssistantTurns } from "./assistant-turns.ts";
 import { toChatCompletion } from "./from-chat-result.ts";
 import { chatStreamEncoder } from "./stream-encoder.ts";
 import { asksLegacyFunctions, fromLegacyFunctions, hasLegacyTurns, inLegacyTerms, legacyStreamEncoder, toLegacyAnswer } from "./legacy-functions.ts";
+
+/**
+ * OpenAI's tool kinds this surface does not take, named before the schema check (which would ask
+ * for a function tool's missing `function`): `allowed_tools` and `custom` tool choices, and custom
+ * tools. The Responses API takes all three.
+ */
+function assertToolKinds(raw: unknown): void {
+  if (raw === null || typeof raw !== "object") return;
+  const { tool_choice: choice, tools } = raw as { tool_choice?: unknown; tools?: unknown };
+  if (choice !== null && typeof choice === "object" && !Array.isArray(choice)) {
+    const type = (choice as { type?: unknown }).type;
+    if (typeof type === "string" && type !== "function") {
+      throw new InvalidRequestError(
+        `Invalid value for 'tool_choice.type': '${type}' is not supported on Chat Completions by this gateway; use none, auto, required or a function (the Responses API takes allowed_tools and custom tools).`,
+        { param: "tool_choice.type" },
+      );
+    }
+  }
+  if (!Array.isArray(tools)) return;
+  for (let i = 0; i < tools.length; i++) {
+    const tool: unknown = tools[i];
+    if (tool !== null && typeof tool === "object" && (tool as { type?: unknown }).type === "custom") {
+      throw new InvalidRequestError(`Invalid value for 'tools[${i}].type': custom tools are not supported on Chat Completions by this gateway; send them through the Responses API.`, {
+        param: `tools[${i}].type`,
+      });
+    }
+  }
+}
 
 /** OpenAI Chat Completions: the request is already the pipeline's own format. */
 export function chatRoutes({ config, pipeline }: RouteDeps) {
@@ -27,6 +56,7 @@ export function chatRoutes({ config, pipeline }: RouteDeps) {
   return new Elysia({ name: "ollaix:chat" }).post(
     "/v1/chat/completions",
     async function createChatCompletion({ body: raw, request, set }) {
+      assertToolKinds(raw);
       const legacy = asksLegacyFunctions(raw);
       const chat = legacy ? validate.assert(fromLegacyFunctions(raw as Record<string, unknown>)) : validateLegacyTurns.assert(raw);
       try {

@@ -10,7 +10,7 @@ import { withRenamedParam } from "../rename-param.ts";
 import { assertInputRules, itemType } from "../openai-responses/input-rules.ts";
 import { listInputItems } from "../openai-responses/list-input-items.ts";
 import { assertIncludeQuery } from "../openai-responses/request-schema.ts";
-import { assertMetadataKeys } from "../openai-responses/metadata-rules.ts";
+import { assertMetadataKeys } from "../metadata-rules.ts";
 import { normalizeInput } from "../openai-responses/normalize-input.ts";
 import type { ResponsesInputItem } from "../openai-responses/request-schema.ts";
 import type { InputItemResource } from "../openai-responses/response-schema.ts";

@@ -19,7 +19,7 @@ import { compileValidator } from "../../validation.ts";
 import { toResponse } from "./from-chat-result.ts";
 import { listInputItems } from "./list-input-items.ts";
 import { assertInputRules, isCompactionTrigger, itemType } from "./input-rules.ts";
-import { assertMetadataKeys } from "./metadata-rules.ts";
+import { assertMetadataKeys } from "../metadata-rules.ts";
 import { assertSupportedFields } from "./unsupported-fields.ts";
 import { assertBackgroundRules } from "./background-rules.ts";
 import { normalizeInput, referencedIds, storedInputItems } from "./normalize-input.ts";

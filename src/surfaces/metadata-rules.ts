@@ -1,5 +1,4 @@
-import { InvalidRequestError } from "../../errors.ts";
-import type { ResponsesRequest } from "./request-schema.ts";
+import { InvalidRequestError } from "../errors.ts";
 
 /** OpenAI's document: "Keys are strings with a maximum length of 64 characters." */
 export const METADATA_KEY_MAX = 64;
@@ -8,7 +7,7 @@ export const METADATA_KEY_MAX = 64;
  * The rule of `metadata` its schema cannot say (a TypeBox record does not check its keys' length):
  * a longer key is a 400 naming `metadata`, as the 16-key and 512-character value limits are.
  */
-export function assertMetadataKeys(metadata: ResponsesRequest["metadata"]): void {
+export function assertMetadataKeys(metadata: Readonly<Record<string, string>> | null | undefined): void {
   if (!metadata) return;
   for (const key in metadata) {
     if (key.length > METADATA_KEY_MAX) {
