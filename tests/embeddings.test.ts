@@ -95,4 +95,16 @@ describe("POST /v1/embeddings", () => {
     }
     expect((await embed({ model: "nope", input: "x" })).status).toBe(404);
   });
+
+  test("OpenAI's input limits: an empty string, an empty string in a list, and a list past 2,048 are a 400 naming input", async () => {
+    for (const input of ["", ["a", ""], Array.from({ length: 2049 }, () => "a"), Array.from({ length: 2049 }, () => 1)]) {
+      const res = await embed({ input });
+      expect(res.status).toBe(400);
+      const body = await json(res);
+      expectOpenAI("ErrorResponse", body);
+      expect(body.error.param).toStartWith("input");
+    }
+    const full = await json(embed({ input: Array.from({ length: 2048 }, (_, i) => `text ${i}`) }));
+    expect(full.data).toHaveLength(2048);
+  });
 });

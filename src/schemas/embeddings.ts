@@ -6,12 +6,13 @@ export const EmbeddingRequest = Type.Object(
     model: Type.String({ minLength: 1, examples: ["dummy-model:1.0"] }),
     input: Type.Union(
       [
-        Type.String(),
-        Type.Array(Type.String(), { minItems: 1 }),
-        Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 }),
-        Type.Array(Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 }), { minItems: 1 }),
+        // OpenAI's document: the input "cannot be an empty string, and any array must be 2048 dimensions or less".
+        Type.String({ minLength: 1 }),
+        Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 2048 }),
+        Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 2048 }),
+        Type.Array(Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 }), { minItems: 1, maxItems: 2048 }),
       ],
-      { description: "A string, an array of strings, or token ids (`number[]`, `number[][]`)" },
+      { description: "A string, an array of strings, or token ids (`number[]`, `number[][]`); not empty, 2,048 entries at most" },
     ),
     encoding_format: Type.Optional(Type.Union([Type.Literal("float"), Type.Literal("base64")])),
     dimensions: Type.Optional(Type.Integer({ minimum: 1 })),
