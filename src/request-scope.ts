@@ -41,6 +41,17 @@ class ScopeClock {
     this.#scopes.delete(scope);
   }
 
+  /** Aborts every request in flight, for `reason`. */
+  abortAll(reason: () => Error): number {
+    let n = 0;
+    for (const scope of this.#scopes) {
+      if (scope.isAborted) continue;
+      scope.abort(reason());
+      n++;
+    }
+    return n;
+  }
+
   #tick(): void {
     // Stopped on the first tick that finds nothing in flight, not when the last scope leaves: at low
     // concurrency that would start and clear an interval for every request.
@@ -55,6 +66,15 @@ class ScopeClock {
 }
 
 const clock = new ScopeClock();
+
+/**
+ * Ends every request still in flight for `reason` (the shutdown grace elapsed): each ends as its
+ * surface ends a failure, an error answer or a stream's error event, and is reported for that
+ * reason, not as a client that left. Returns how many were aborted.
+ */
+export function abortRequestsInFlight(reason: () => Error): number {
+  return clock.abortAll(reason);
+}
 
 /**
  * The life of one request on the provider side: one AbortController that fires when the client

@@ -17,11 +17,15 @@ import { keyUsageOf } from "./keys/key-usage.ts";
 import { startObservability, type Observability } from "./observe/index.ts";
 import { redisCheck } from "./observe/readiness.ts";
 import { RedisClient } from "bun";
-import { BackgroundRuns } from "./surfaces/openai-responses/background.ts";
+import { BackgroundRuns, GatewayStoppedError } from "./surfaces/openai-responses/background.ts";
+import { abortRequestsInFlight } from "./request-scope.ts";
 import { RedisRunChannel } from "./surfaces/openai-responses/store/redis-run-channel.ts";
 import { createConversationStore } from "./surfaces/openai-conversations/create-conversation-store.ts";
 import { createResponseStore } from "./surfaces/openai-responses/store/create-store.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
+
+/** After the shutdown grace, how long the requests it ends have to send their error before the sockets close. */
+const FINAL_WORDS_MS = 500;
 
 /** The server could not listen (the port is taken): a start-up failure with a message for humans. */
 export class ListenError extends Error {
@@ -189,6 +193,11 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       ]);
       if (timedOut) {
         logger.warn("shutdown grace elapsed; closing the remaining connections", { pending: server.pendingRequests });
+        // Each request still running ends as its surface ends a failure (a 503 answer, a stream's
+        // error event) and is reported as the gateway's ending, not a client's; then the sockets go.
+        if (abortRequestsInFlight(() => new GatewayStoppedError("The gateway is shutting down; send the request again.")) > 0) {
+          await Promise.race([graceful, Bun.sleep(FINAL_WORDS_MS)]);
+        }
         await server.stop(true);
       }
       // The last events of the runs that just ended still go out.

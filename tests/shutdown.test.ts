@@ -163,4 +163,24 @@ describe("graceful shutdown on SIGTERM", () => {
     await inFlight; // cut off (an error or a 5xx), whichever: it must just not hang
     expect(gw.lines.some((l) => l.includes("shutdown grace elapsed"))).toBe(true);
   });
+
+  test("requests the grace cuts short end as the gateway's failure: a 503 server_shutting_down answer, a stream's error event, logged as such", async () => {
+    const gw = await startGateway({ SHUTDOWN_GRACE_MS: "300", LOG_LEVEL: "info" });
+    const answer = chat(gw.url, "slow-5", false).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: { code: string; type: string } } }));
+    const stream = await chat(gw.url, "slow-5", true);
+    expect(stream.status).toBe(200);
+    const streamed = stream.text();
+    await Bun.sleep(300);
+    gw.proc.kill("SIGTERM");
+    const { status, body } = await answer;
+    expect(status).toBe(503);
+    expect(body.error).toMatchObject({ code: "server_shutting_down", type: "server_error" });
+    const events = (await streamed).split("\n\n").filter((e) => e.startsWith("data: {"));
+    expect(JSON.parse(events.at(-1)!.slice(6))).toMatchObject({ error: { code: "server_shutting_down" } });
+    expect(await gw.proc.exited).toBe(0);
+    // Both reported as the gateway's ending, not as clients that left (499 client_gone).
+    const logged = gw.lines.filter((l) => l.includes('"msg":"request"')).map((l) => JSON.parse(l) as { status: number; error?: string });
+    expect(logged).toHaveLength(2);
+    for (const line of logged) expect(line).toMatchObject({ status: 503, error: "server_shutting_down" });
+  });
 });

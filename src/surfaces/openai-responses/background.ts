@@ -15,13 +15,13 @@ export class ResponseCancelledError extends OllaixError {
   }
 }
 
-/** The abort reason of a background response still running when its gateway stops (after the shutdown grace). */
+/** The abort reason of a call still running when its gateway stops (after the shutdown grace): a background response, or any request in flight. */
 export class GatewayStoppedError extends OllaixError {
   override status = 503;
   override type = "server_error";
   static override defaultCode: string | null = "server_shutting_down";
-  constructor() {
-    super("The gateway stopped before the response finished.");
+  constructor(message = "The gateway stopped before the response finished.") {
+    super(message);
   }
 }
 
