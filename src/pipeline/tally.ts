@@ -5,12 +5,18 @@ import type { TokenUsage } from "./outcome.ts";
 /** Roughly four characters a token: the gateway's own figure when a provider reports no usage. */
 const estimateTokens = (chars: number) => (chars === 0 ? 0 : Math.max(1, Math.ceil(chars / 4)));
 
+/**
+ * A provider's count as the gateway counts it: a negative, fractional or non-numeric figure (an
+ * upstream's bug) is none, so that no histogram sum, log line or span goes down or reads nonsense.
+ */
+const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+
 export function toTokenUsage(usage: Usage | null | undefined): TokenUsage | undefined {
   if (!usage) return undefined;
   return {
-    input: usage.prompt_tokens,
-    output: usage.completion_tokens,
-    reasoning: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+    input: count(usage.prompt_tokens),
+    output: count(usage.completion_tokens),
+    reasoning: count(usage.completion_tokens_details?.reasoning_tokens),
   };
 }
 
