@@ -41,7 +41,9 @@ export function spanAttributes(o: RequestOutcome): Attributes {
     "gen_ai.operation.name": operationOf(o),
     [ATTR_HTTP_REQUEST_METHOD]: o.method,
     [ATTR_URL_PATH]: o.path,
-    [ATTR_HTTP_RESPONSE_STATUS_CODE]: o.status,
+    // The status the client got: a stream that failed after its first chunk went out as 200 (its
+    // failure is the stream's error event, and error.type says what it was).
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: o.stream && o.ttftMs !== undefined ? 200 : o.status,
     "ollaix.surface": o.surface,
     "ollaix.request_id": o.requestId,
     "ollaix.stream": o.stream,
@@ -69,12 +71,23 @@ export function spanAttributes(o: RequestOutcome): Attributes {
   return a;
 }
 
+/**
+ * The endpoint as logs show it: its query string (a collector's key may ride there, `?api_key=…`)
+ * as `?…`. Credentials before the host are refused at start-up (otel-config.ts).
+ */
+export function shownEndpoint(url: string): string {
+  const at = url.search(/[?#]/);
+  return at < 0 ? url : `${url.slice(0, at)}${url[at]}…`;
+}
+
 export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVersion: string): Tracing {
-  // The SDK reports export failures through `diag`; send them to our log (warn), never a header value.
+  // The SDK reports export failures through `diag`; send them to our log (warn), never a header value, nor the URL's query.
+  const query = config.url.search(/[?#]/) < 0 ? undefined : config.url.slice(config.url.search(/[?#]/));
+  const clean = (message: unknown): string => (query === undefined ? String(message) : String(message).replaceAll(query, "?…"));
   diag.setLogger(
     {
-      error: (message) => logger.warn("trace export failed", { detail: String(message) }),
-      warn: (message) => logger.warn("trace export problem", { detail: String(message) }),
+      error: (message) => logger.warn("trace export failed", { detail: clean(message) }),
+      warn: (message) => logger.warn("trace export problem", { detail: clean(message) }),
       info: () => undefined,
       debug: () => undefined,
       verbose: () => undefined,
@@ -91,7 +104,7 @@ export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVer
   });
   const tracer = provider.getTracer("ollaix", serviceVersion);
   const origin = performance.timeOrigin;
-  logger.info("tracing on", { endpoint: config.url, protocol: config.protocol, service: config.serviceName });
+  logger.info("tracing on", { endpoint: shownEndpoint(config.url), protocol: config.protocol, service: config.serviceName });
 
   return {
     observe(o) {

@@ -1,0 +1,36 @@
+import { describe, expect, test } from "bun:test";
+import type { RequestOutcome } from "../pipeline/outcome.ts";
+import { shownEndpoint, spanAttributes } from "./otel-sdk.ts";
+
+const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
+  requestId: "req_1",
+  surface: "chat",
+  method: "POST",
+  path: "/v1/chat/completions",
+  status: 200,
+  stream: false,
+  startedAt: 0,
+  durationMs: 5,
+  upstreamMs: 4,
+  model: "m",
+  ...o,
+});
+
+describe("spanAttributes", () => {
+  test("http.response.status_code is the status the client got: a stream that failed after its first chunk went out as 200", () => {
+    const failedMidway = spanAttributes(outcome({ stream: true, ttftMs: 12, status: 502, error: "upstream_error" }));
+    expect(failedMidway["http.response.status_code"]).toBe(200);
+    expect(failedMidway["error.type"]).toBe("upstream_error");
+    // Before its first chunk a stream's failure is an HTTP error, and so is a non-stream one.
+    expect(spanAttributes(outcome({ stream: true, status: 502, error: "upstream_error" }))["http.response.status_code"]).toBe(502);
+    expect(spanAttributes(outcome({ status: 404, error: "model_not_found" }))["http.response.status_code"]).toBe(404);
+  });
+});
+
+describe("shownEndpoint", () => {
+  test("a query string (where a collector's key may ride) is not shown", () => {
+    expect(shownEndpoint("https://collector.example/v1/traces?api_key=QSECRET123")).toBe("https://collector.example/v1/traces?…");
+    expect(shownEndpoint("http://127.0.0.1:4318/v1/traces#frag")).toBe("http://127.0.0.1:4318/v1/traces#…");
+    expect(shownEndpoint("http://127.0.0.1:4318/v1/traces")).toBe("http://127.0.0.1:4318/v1/traces");
+  });
+});
