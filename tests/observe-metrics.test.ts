@@ -320,7 +320,8 @@ describe("GET /metrics after real requests", () => {
     expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "input" }).sum).toBe(e.status === 200 || e.input > 0 ? e.input : 0);
     expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "output" }).sum).toBe(e.output);
     expect(histogramDelta(after, before, "gen_ai_server_request_duration_seconds", genAi).count).toBe(1);
-    expect(histogramDelta(after, before, "gen_ai_server_time_to_first_token_seconds", genAi).count).toBe(e.streamed ? 1 : 0);
+    // The GenAI conventions' time to first token counts successful responses only; ollaix_'s every stream that began.
+    expect(histogramDelta(after, before, "gen_ai_server_time_to_first_token_seconds", genAi).count).toBe(e.streamed && e.status === 200 ? 1 : 0);
 
     // Failures of the provider, by provider and code; nothing else counts as one.
     expect(delta(after, before, "ollaix_upstream_errors_total")).toBe(e.upstreamError ? 1 : 0);

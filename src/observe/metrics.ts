@@ -92,7 +92,8 @@ export class GatewayMetrics {
     s.overhead.observe(Math.max(0, o.durationMs - o.upstreamMs) / 1000);
     if (o.ttftMs !== undefined) {
       s.ttft.observe(o.ttftMs / 1000);
-      s.genAiTtft.observe(o.ttftMs / 1000);
+      // The GenAI conventions' time to first token is of successful responses only.
+      if (o.error === undefined) s.genAiTtft.observe(o.ttftMs / 1000);
     }
     this.#genAiDurationOf(o, operation, provider).observe(seconds);
     const usage = o.usage;
