@@ -24,6 +24,9 @@ import { createConversationStore } from "./surfaces/openai-conversations/create-
 import { createResponseStore } from "./surfaces/openai-responses/store/create-store.ts";
 import { OutcomeBus } from "./pipeline/outcome.ts";
 
+/** `/health`'s reason when Redis is away and no key has limits: what it holds is what cannot be served. */
+const REDIS_AWAY = "Redis unreachable; stored responses, conversations and background responses answer 503 until it is back";
+
 /** After the shutdown grace, how long the requests it ends have to send their error before the sockets close. */
 const FINAL_WORDS_MS = 500;
 
@@ -129,7 +132,8 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     keys,
     gate,
     router,
-    stateHealth: state && (() => state.health()),
+    // Redis away: the limits' own connection says how, else (no key has limits) the readiness connection that it is.
+    stateHealth: state ? () => state.health() : readinessRedis && (() => (readinessRedis.connected ? { status: "ok" } : { status: "degraded", reason: REDIS_AWAY })),
     responseStore,
     conversationStore,
     backgroundRuns,

@@ -139,7 +139,9 @@ export class RedisState implements LimitState {
   health(): StateHealth {
     // A replica that sent nothing while Redis was away has not noticed yet: the connection tells.
     if (this.#down === undefined && !this.#client.connected) this.#markDown(new Error("connection lost"));
-    return this.#down === undefined ? { status: "ok" } : { status: "degraded", reason: `Redis unreachable (${this.#down}); limits are counted per replica` };
+    if (this.#down === undefined) return { status: "ok" };
+    const effect = this.mode === "open" ? "limits are counted per replica" : "requests of keys with limits get 503 state_unavailable";
+    return { status: "degraded", reason: `Redis unreachable (${this.#down}); ${effect}` };
   }
 
   close(): void {

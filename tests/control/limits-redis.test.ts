@@ -17,6 +17,8 @@ let redis: TestRedis;
 const procs: Bun.Subprocess[] = [];
 let replicas: string[] = [];
 let closedReplica: string;
+/** A gateway on the same Redis with no key that has limits: Redis holds its stored responses only. */
+let storeOnly: string;
 
 async function startOllaix(env: Record<string, string>): Promise<string> {
   const port = freePort();
@@ -40,9 +42,10 @@ beforeAll(async () => {
     ],
   });
   const env = { OLLAIX_CONFIG: config, REDIS_URL: redis.url, K_RPM: KEYS.rpm, K_DAY: KEYS.day, K_AFTER: KEYS.after, K_FREE: KEYS.free, K_TPM: KEYS.tpm };
-  [replicas, closedReplica] = await Promise.all([
+  [replicas, closedReplica, storeOnly] = await Promise.all([
     Promise.all([startOllaix(env), startOllaix(env), startOllaix(env)]),
     startOllaix({ ...env, REDIS_FAILURE_MODE: "closed" }),
+    startOllaix({ REDIS_URL: redis.url, OLLAMA_BASE_URL: "http://127.0.0.1:9" }),
   ]);
 }, 60_000);
 
@@ -102,15 +105,23 @@ describe("three replicas, one Redis", () => {
     expect((await chat(replicas[0]!, KEYS.after)).status).toBe(200);
     const degraded = await health(replicas[0]!);
     expect(degraded.status).toBe("degraded");
-    expect(degraded.reason).toContain("Redis");
+    expect(degraded.reason).toContain("Redis unreachable");
+    expect(degraded.reason).toContain("limits are counted per replica");
     // closed: 503 state_unavailable for a key with limits; a key without limits is served.
     const refused = await chat(closedReplica, KEYS.after);
     expect(refused.status).toBe(503);
     expect((await json(refused)).error).toMatchObject({ type: "api_error", code: "state_unavailable" });
     expect((await chat(closedReplica, KEYS.free)).status).toBe(200);
+    // closed says what it does, not open's per-replica counting.
+    const closedHealth = await health(closedReplica);
+    expect(closedHealth.status).toBe("degraded");
+    expect(closedHealth.reason).toContain("requests of keys with limits get 503 state_unavailable");
+    // No key with limits: Redis holds the stored responses, which cannot be served; /health says so.
+    await eventually(async () => (await health(storeOnly)).status === "degraded", 100, 50);
+    expect((await health(storeOnly)).reason).toContain("stored responses");
 
     await redis.start();
-    for (const url of [...replicas, closedReplica]) {
+    for (const url of [...replicas, closedReplica, storeOnly]) {
       await eventually(async () => (await health(url)).status === "healthy", 200, 50);
     }
     await awayFromMinuteEnd();
