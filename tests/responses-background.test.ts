@@ -483,6 +483,31 @@ describe("two gateways sharing one Redis", () => {
     expect(Number(await redis.command(["EXISTS", `ollaix:responses:events:${id}`, `ollaix:responses:${id}`]))).toBe(0);
   });
 
+  test("a run whose entry the store lost before its end was stored (Redis flushed, restarted empty): its stream ends failed, not completed", async () => {
+    // The default lease: no renewal comes before the end, which is what finds the entry gone.
+    const c = await startTestGateway({ REDIS_URL: redis.url }, [dummy, gated]);
+    try {
+      const onC = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const stream = await onC.responses.create({ model: "words-model", input: "Count", stream: true, background: true });
+      let id: string | undefined;
+      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+      for await (const event of stream) {
+        events.push(event);
+        if (event.type === "response.created") id = event.response.id;
+        if (events.length === 4) await redis.command(["DEL", `ollaix:responses:${id}`]);
+      }
+      const last = events.at(-1)!;
+      expect(last.type).toBe("response.failed");
+      expectOpenAI("ResponseStreamEvent", last);
+      expect((last as OpenAI.Responses.ResponseFailedEvent).response.error?.message).toContain("store lost it");
+      expect(events.some((event) => event.type === "response.completed")).toBe(false);
+      // No replica reads it: the end was not stored again.
+      expect(await onC.responses.retrieve(id!).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+    } finally {
+      await c.close();
+    }
+  });
+
   test("leases are Redis's time: a replica whose clock is minutes off still reads a live run as running", async () => {
     const onB = new OpenAI({ baseURL: `${b.url}/v1`, apiKey: "unused", maxRetries: 0 });
     const seen = calls.length;

@@ -1,4 +1,5 @@
 import { mapError } from "../../error-response.ts";
+import { StateUnavailableError } from "../../errors.ts";
 import { nowSeconds } from "../../ids.ts";
 import type { Logger } from "../../logger.ts";
 import { type CallInfo, markReported, type Pipeline } from "../../pipeline/pipeline.ts";
@@ -153,6 +154,8 @@ export async function startBackground(
    * store did not take within the lease is the failure the other replicas read once it lapsed.
    */
   let endStored: ResponseObject | undefined;
+  /** The store had no entry for the run's end: deleted on another replica (its stop not here yet), or lost (Redis flushed or restarted empty). */
+  let endMissing = false;
   const storedEnd = (response: ResponseObject): Promise<ResponseObject> => {
     let end = response;
     return write(async () => {
@@ -161,8 +164,13 @@ export async function startBackground(
       if (run.isDeleted || endStored === response) return;
       const found = await storeEnd(response);
       if (found === "written") endStored = response;
-      // Deleted on another replica before this end was stored (its stop not yet here): so it stays.
-      else if (found === "missing") run.markDeleted();
+      // Deleted on another replica before this end was stored (its stop not yet here), or lost with the
+      // store's data: so it stays (a response is never stored again once gone), and its stream says so.
+      else if (found === "missing") {
+        endMissing = true;
+        d.logger.warn("a background response's entry was gone when its end was to be stored (deleted elsewhere, or the store lost it)", { id: frame.id });
+        run.markDeleted();
+      }
       else if (found === LAPSED) end = failed(new LeaseLostError());
       // Cancelled on another replica before this end was stored: that stands.
       else end = (await d.store.get(frame.id).catch(() => undefined))?.response ?? response;
@@ -182,6 +190,8 @@ export async function startBackground(
    */
   const settleStream = async (response: ResponseObject): Promise<void> => {
     const end = await storedEnd(response);
+    // Its client is not told `completed` for a response no replica can read (a delete stopped here ends as failed too).
+    if (endMissing) throw new StateUnavailableError("The response was deleted, or the response store lost it, before its end could be stored; it cannot be read or continued.");
     if (end === response || run.isDeleted) return;
     throw end.status === "cancelled" ? new ResponseCancelledError() : new LeaseLostError();
   };
