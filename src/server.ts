@@ -58,6 +58,8 @@ export interface Gateway {
   config: Config;
   registry: ModelRegistry;
   logger: Logger;
+  /** Every key the gateway accepts (none: the model routes are open). */
+  keys: KeyStore;
   /** The provider instances, with the plugin and source of each. */
   instances: readonly LoadedInstance[];
   /** Metrics, readiness (plug extra checks into `observability.readiness.add`), tracing. */
@@ -146,6 +148,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     config,
     registry,
     logger,
+    keys,
     instances,
     observability,
     listen() {

@@ -124,6 +124,19 @@ describe.each(runners)("%s", (_name, command) => {
     expect(result.stdout).toMatch(/OpenAI-compatible instances \(1\):\n {2}groq +http:\/\/127\.0\.0\.1:\d+\/v1\n/);
     expect(result.stdout).not.toContain("gsk-cli-test-key-1234");
     expect(fakeOpenAI.requests).toEqual([]); // validation only: no upstream was asked
+    expect(result.stdout).toContain("API keys: none (the model routes, /v1/* and /api/*, are open)");
+  }, PROCESS_TEST_MS);
+
+  test("check-config: keys of the config file count as keys (the routes are not open), with OLLAIX_API_KEYS' beside them", async () => {
+    const file = join(tempDir("config"), "ollaix.yaml");
+    writeFileSync(file, "keys:\n  - name: team-a\n    key_env: CLI_TEST_TEAM_KEY\n  - name: team-b\n    key_env: CLI_TEST_TEAM_B_KEY\n");
+    const named = await run(["check-config", file], { CLI_TEST_TEAM_KEY: "sk-team-a-000000001", CLI_TEST_TEAM_B_KEY: "sk-team-b-000000002" });
+    expect(named.exitCode).toBe(0);
+    expect(named.stdout).toContain("API keys: 2 configured (2 in the config file); every model call needs one");
+    expect(named.stdout).not.toContain("are open");
+    const both = await run(["check-config", file], { CLI_TEST_TEAM_KEY: "sk-team-a-000000001", CLI_TEST_TEAM_B_KEY: "sk-team-b-000000002", OLLAIX_API_KEYS: "sk-env-000000000001" });
+    expect(both.stdout).toContain("API keys: 3 configured (2 in the config file, 1 in OLLAIX_API_KEYS); every model call needs one");
+    expect(both.stdout).not.toContain("sk-");
   }, PROCESS_TEST_MS);
 
   test("check-config: an invalid file or variable → the reason, exit 2", async () => {

@@ -7,6 +7,14 @@ import { columns, withoutCredentials, type Output } from "./output.ts";
  * file, every plugin's settings), without listening or asking any upstream. Prints the provider
  * instances; a ConfigError reaches the caller (exit 2).
  */
+/** Every key counts, the config file's as well as OLLAIX_API_KEYS': with any, every model call needs one. */
+function keysLine(all: number, fromEnv: number): string {
+  if (all === 0) return "none (the model routes, /v1/* and /api/*, are open)";
+  const named = all - fromEnv;
+  const from = [named > 0 ? `${named} in the config file` : "", fromEnv > 0 ? `${fromEnv} in OLLAIX_API_KEYS` : ""].filter(Boolean).join(", ");
+  return `${all} configured (${from}); every model call needs one`;
+}
+
 export async function checkConfig(env: EnvSource, io: Output): Promise<number> {
   const gateway = await createGateway({ env, discover: false, write: (line) => io.err(`${line}\n`) });
   try {
@@ -15,7 +23,7 @@ export async function checkConfig(env: EnvSource, io: Output): Promise<number> {
     io.out(`  listen: ${config.host}:${config.port}${config.reusePort ? " (REUSE_PORT: shared with other processes)" : ""}\n`);
     io.out(`  config file: ${config.configFile ?? "none (OLLAIX_CONFIG unset)"}\n`);
     io.out(`  plugins folder: ${config.pluginsDir ?? "none (PLUGINS_DIR unset)"}\n`);
-    io.out(`  API keys: ${config.apiKeys.length === 0 ? "none (/v1/* is open)" : `${config.apiKeys.length} configured`}\n`);
+    io.out(`  API keys: ${keysLine(gateway.keys.records.length, config.apiKeys.length)}\n`);
 
     io.out(`\nProvider instances (${instances.length}):\n`);
     io.out(
