@@ -175,6 +175,20 @@ describe.each(runners)("%s", (_name, command) => {
     expect(result.stdout).not.toContain("FAIL");
   }, PROCESS_TEST_MS);
 
+  test("plugin test DIR: no plugin there is bad usage (exit 2), a plugin that does not load fails (exit 1, where Bun says): one line each, no stack trace", async () => {
+    const missing = await run(["plugin", "test", "/nonexistent-plugin-dir"]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toBe("ollaix: /nonexistent-plugin-dir is not a plugin: a .ts/.js/.mjs file, or a folder with index.ts, index.js or index.mjs\nRun 'ollaix --help' for usage.\n");
+    const dir = tempDir("broken-plugin");
+    writeFileSync(join(dir, "index.ts"), "export default {\n");
+    const broken = await run(["plugin", "test", dir]);
+    expect(broken.exitCode).toBe(1);
+    expect(broken.stderr).toStartWith(`ollaix: the plugin at ${join(dir, "index.ts")}:`);
+    expect(broken.stderr).toContain("could not be loaded:");
+    expect(broken.stderr.trim().split("\n")).toHaveLength(1);
+    expect(broken.stderr).not.toContain("    at ");
+  }, PROCESS_TEST_MS);
+
   test("plugin test DIR: a plugin that breaks the contract fails the named check, exit 1", async () => {
     const dir = tempDir("bad-plugin");
     // Two finish reasons in one stream, and a plugin outside any checkout importing only the kit.

@@ -8,7 +8,7 @@ import { listEnvironment } from "./environment.ts";
 import { usageText } from "./help.ts";
 import { listModels } from "./models.ts";
 import { processOutput, type Output } from "./output.ts";
-import { testPlugin } from "./plugin-test.ts";
+import { PluginLoadError, testPlugin } from "./plugin-test.ts";
 import { healthcheck, serve } from "./serve.ts";
 
 /** Exit codes: 0 done, 1 failed (a check, a port in use, an upstream down), 2 bad usage or configuration. */
@@ -58,6 +58,10 @@ export async function runCli(argv: readonly string[], env: EnvSource, io: Output
     if (error instanceof ConfigError) {
       io.err(`ollaix: invalid configuration: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof PluginLoadError) {
+      io.err(`ollaix: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof ListenError) {
       io.err(`ollaix: ${error.message}\n`);
