@@ -6,6 +6,7 @@ import OpenAI from "openai";
 import { createSseParser, type SseEvent } from "../src/console/page/sse-parser.ts";
 import type { KeysSource } from "../src/console/keys.ts";
 import { createGateway, type Gateway } from "../src/server.ts";
+import { writeConfigFile } from "../plugins/openai-compatible/__fixtures__/test-env.ts";
 
 const ADMIN_KEY = "console-admin-key-0123456789";
 const started: Gateway[] = [];
@@ -66,6 +67,14 @@ describe("loopback listener without OLLAIX_ADMIN_KEY", async () => {
     const ollama = body.providers.find((p: any) => p.name === "ollama");
     expect(ollama.health.ok).toBe(false); // nothing listens on port 9
     expect(typeof ollama.health.detail).toBe("string");
+    expect(body.routes).toEqual([]);
+  });
+
+  test("overview: the routes /v1/models lists, which the playground offers beside the providers' models", async () => {
+    const config = writeConfigFile({ routes: [{ model: "smart", targets: [{ model: "dummy-model:1.0" }] }, { model: "hidden", list: false, targets: [{ model: "dummy-model:1.0" }] }] });
+    const routed = await start({ OLLAMA_BASE_URL: "http://127.0.0.1:9", OLLAIX_CONFIG: config });
+    const body = (await (await fetch(`${routed.url}/console/api/overview`)).json()) as { routes: string[] };
+    expect(body.routes).toEqual(["smart"]);
   });
 
   test("another web site open in the browser cannot read it (Origin), nor a rebound DNS name (Host)", async () => {

@@ -25,6 +25,8 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
   let page: Page;
   let profile: string;
   const external: string[] = [];
+  /** Another site's page that frames the console (clickjacking). */
+  let framer: ReturnType<typeof Bun.serve> | undefined;
   const consoleErrors: string[] = [];
   const keyUse = { rpm: 0, tpm: 0 };
 
@@ -63,7 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     const origin = new URL(url).origin;
     await context.route("**/*", (route) => {
       const target = route.request().url();
-      if (target.startsWith(`${origin}/`)) return route.continue();
+      if (target.startsWith(`${origin}/`) || (framer !== undefined && target.startsWith(`${framer.url.origin}/`))) return route.continue();
       external.push(target);
       return route.abort("blockedbyclient");
     });
@@ -75,6 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
   }, 60_000);
 
   afterAll(async () => {
+    framer?.stop(true);
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
     await gateway?.shutdown();
@@ -143,6 +146,46 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     await page.check("#split");
     await page.locator('[data-chart="rps"] .u-legend', { hasText: "dummy-model:1.0 requests/s" }).waitFor();
     await page.uncheck("#split");
+  }, 30_000);
+
+  test("the last minute's tiles count every request, not the live table's newest 200 rows", async () => {
+    await page.click('a[data-tab="overview"]');
+    const before = await page.locator("#summary").textContent();
+    const sent = 260;
+    for (let i = 0; i < sent; i += 20) await Promise.all(Array.from({ length: 20 }, () => outsideChat(false)));
+    const tile = () => page.evaluate(() => Number([...document.querySelectorAll("#summary .card")].find((c) => c.textContent?.startsWith("requests, last min"))?.querySelector("b")?.textContent));
+    let shown = 0;
+    for (let i = 0; i < 50 && shown < sent; i++) {
+      await page.waitForTimeout(200);
+      shown = await tile();
+    }
+    expect(before).toContain("requests, last min");
+    expect(shown).toBeGreaterThanOrEqual(sent);
+  }, 30_000);
+
+  test("signing in again (a key the gateway stopped taking) builds nothing twice: five charts, one table", async () => {
+    await page.evaluate(() => (document.getElementById("signin") as unknown as { requestSubmit(): void }).requestSubmit());
+    await page.locator("#status", { hasText: "live" }).waitFor();
+    await page.waitForTimeout(300);
+    expect(await page.locator(".chart canvas").count()).toBe(5);
+    expect(await page.locator("#charts .uplot").count()).toBe(5);
+  }, 30_000);
+
+  test("framed by another site's page, the console runs nothing and says why; its policy rides in the page", async () => {
+    framer = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response(`<!doctype html><iframe id="f" src="${url}/console" width="800" height="600"></iframe>`, { headers: { "content-type": "text/html" } }) });
+    const other = await context.newPage();
+    try {
+      await other.goto(framer.url.href);
+      const frame = other.frameLocator("#f");
+      await frame.locator("#status", { hasText: "does not run inside another page" }).waitFor();
+      expect(await frame.locator("#signin").isVisible()).toBe(false);
+      expect(await frame.locator("#tabs").isVisible()).toBe(false);
+    } finally {
+      await other.close();
+    }
+    const html = await (await fetch(`${url}/console`)).text();
+    expect(html).toContain(`http-equiv="Content-Security-Policy"`);
+    expect(html).toContain("default-src 'self'");
   }, 30_000);
 
   test("keys: names, allowed models, limits and their use", async () => {

@@ -23,6 +23,8 @@ export interface ConsoleApiDeps {
   events: ConsoleEvents;
   health: HealthProbe;
   keys?: KeysSource;
+  /** The routes `/v1/models` lists: the playground offers them beside the providers' models. */
+  router?: { table: { listed(created: number): { id: string }[] } };
   /** The app's routes, read when asked: the playground offers the surfaces that exist. */
   routes: () => readonly { method: string; path: string }[];
 }
@@ -81,6 +83,7 @@ export function consoleApi(deps: ConsoleApiDeps) {
         surfaces: servedSurfaces(deps.routes()),
         apiKeyRequired: config.apiKeys.length > 0 || deps.keys !== undefined,
         providers,
+        routes: (deps.router?.table.listed(0) ?? []).map((route) => route.id),
       };
     }, { detail: { hide: true } })
     .get("/console/api/requests", function consoleRequests({ query }) {

@@ -24,6 +24,8 @@ export interface ConsoleOptions {
   /** The app's routes (the playground offers the surfaces that exist). */
   routes: () => readonly { method: string; path: string }[];
   keys?: KeysSource;
+  /** The routes `/v1/models` lists (`owned_by: "ollaix"`): models clients call too, offered in the playground. */
+  router?: { table: { listed(created: number): { id: string }[] } };
   /** Provider health; by default each provider's own `health()`, cached. */
   health?: HealthProbe;
   ringCapacity?: number;

@@ -28,6 +28,18 @@ export class Charts {
     for (const t of this.#points.keys()) if (t <= this.#now - this.windowS) this.#points.delete(t);
   }
 
+  /** Requests and errors that finished in the last 60 s, from the series: every request, not the live table's newest rows. */
+  lastMinute(): { requests: number; errors: number } {
+    let requests = 0;
+    let errors = 0;
+    for (const p of this.#points.values()) {
+      if (p.t <= this.#now - 60) continue;
+      requests += p.requests;
+      errors += p.errors;
+    }
+    return { requests, errors };
+  }
+
   draw(): void {
     if (this.root.offsetParent === null) return; // hidden tab: drawn when shown
     const points = [...this.#points.values()];

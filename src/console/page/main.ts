@@ -8,6 +8,18 @@ import { Playground } from "./playground.ts";
 import { RequestTable } from "./requests.ts";
 import type { KeysAnswer, Overview } from "./types.ts";
 
+/**
+ * Framed by another page (clickjacking): nothing runs. Bun serves this page itself, so no
+ * X-Frame-Options or frame-ancestors header can say it; a framed copy shows why, and asks for no key.
+ */
+const isFramed = (() => {
+  try {
+    return window.top !== window.self;
+  } catch {
+    return true;
+  }
+})();
+
 const TABS = ["overview", "requests", "keys", "playground"] as const;
 type Tab = (typeof TABS)[number];
 
@@ -37,6 +49,15 @@ function askForKey(message?: string): void {
   byId<HTMLInputElement>("signin-key").focus();
 }
 
+/** The page once signed in: built once, however often the key is asked for again (a second sign-in reuses it). */
+interface Mounted {
+  overview: Overview;
+  charts: Charts;
+  table: RequestTable;
+  playground: Playground;
+}
+let mounted: Mounted | undefined;
+
 async function start(): Promise<void> {
   let overview: Overview;
   try {
@@ -50,10 +71,22 @@ async function start(): Promise<void> {
   }
   byId("signin").hidden = true;
   byId("tabs").hidden = false;
+  if (mounted === undefined) mounted = mount(overview);
+  else {
+    mounted.overview = overview;
+    renderProviders(overview);
+    mounted.playground.update(overview);
+    showTab(tabOfHash());
+  }
+  await follow(mounted);
+}
 
+/** The tabs, their charts and timers: once. */
+function mount(overview: Overview): Mounted {
   const charts = new Charts(byId("charts"), overview.windowS);
   const table = new RequestTable(overview.ringCapacity);
   const playground = new Playground();
+  const app: Mounted = { overview, charts, table, playground };
   renderProviders(overview);
   renderSummary(overview, []);
   playground.update(overview);
@@ -71,7 +104,7 @@ async function start(): Promise<void> {
   // Health and models change slowly: the overview is re-read every 15 s; keys every 5 s when shown.
   setInterval(() => {
     void getJson<Overview>("overview").then((o) => {
-      overview = o;
+      app.overview = o;
       renderProviders(o);
       playground.update(o);
     }).catch(() => undefined);
@@ -79,7 +112,12 @@ async function start(): Promise<void> {
   setInterval(() => {
     if (!byId("keys").hidden) void refreshKeys().catch(() => undefined);
   }, 5_000);
+  return app;
+}
 
+/** The live feed, until it ends or the key stops being accepted. */
+async function follow(app: Mounted): Promise<void> {
+  const { charts, table } = app;
   const stop = new AbortController();
   await followEvents(
     ({ event, data }) => {
@@ -93,7 +131,7 @@ async function start(): Promise<void> {
         const tick = JSON.parse(data) as ConsoleEventMap["tick"];
         charts.add(tick.points, tick.now);
         charts.draw();
-        renderSummary(overview, table.records);
+        renderSummary(app.overview, table.records, charts.lastMinute());
       }
     },
     (connected) => status(connected ? "live" : "reconnecting…"),
@@ -106,10 +144,14 @@ async function start(): Promise<void> {
   });
 }
 
-byId<HTMLFormElement>("signin").addEventListener("submit", (event) => {
-  event.preventDefault();
-  session.adminKey = byId<HTMLInputElement>("signin-key").value.trim();
+if (isFramed) {
+  // Another page framed this one: show why, run nothing, ask for no key.
+  status("The console does not run inside another page: open it in its own tab.");
+} else {
+  byId<HTMLFormElement>("signin").addEventListener("submit", (event) => {
+    event.preventDefault();
+    session.adminKey = byId<HTMLInputElement>("signin-key").value.trim();
+    void start();
+  });
   void start();
-});
-
-void start();
+}

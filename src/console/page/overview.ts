@@ -22,12 +22,13 @@ export function renderProviders(overview: Overview): void {
   );
 }
 
-/** The figures above the charts; `recent` is the live table's records (newest first). */
-export function renderSummary(overview: Overview, recent: readonly RequestRecord[]): void {
+/**
+ * The figures above the charts; `recent` is the live table's records (newest first), `lastMinute`
+ * the series' counts of the last minute (the table keeps only its newest rows).
+ */
+export function renderSummary(overview: Overview, recent: readonly RequestRecord[], lastMinute: { requests: number; errors: number } = { requests: 0, errors: 0 }): void {
   const uptime = overview.uptimeS + Math.floor((Date.now() - overview.startedAt) / 1000 - overview.uptimeS);
-  const minuteAgo = Date.now() - 60_000;
-  const lastMinute = recent.filter((r) => r.time >= minuteAgo);
-  const errors = lastMinute.filter((r) => r.status >= 400).length;
+  const errors = lastMinute.errors;
   const models = overview.providers.reduce((n, p) => n + p.models.length, 0);
   const unhealthy = overview.providers.filter((p) => p.health.ok === false).length;
   const tile = (label: string, value: string, cls = "") => h("div", { class: "card" }, h("span", { class: "muted" }, label), h("b", { class: cls }, value));
@@ -36,7 +37,7 @@ export function renderSummary(overview: Overview, recent: readonly RequestRecord
     tile("uptime", duration(Math.max(0, uptime))),
     tile("providers", `${overview.providers.length}${unhealthy ? ` (${unhealthy} down)` : ""}`, unhealthy ? "bad" : ""),
     tile("models", String(models)),
-    tile("requests, last min", String(lastMinute.length)),
+    tile("requests, last min", String(lastMinute.requests)),
     tile("errors, last min", String(errors), errors ? "bad" : ""),
     tile("latest latency", ms(recent[0]?.durationMs)),
   );

@@ -39,10 +39,11 @@ export class Playground {
   /** Fills the model and surface lists from the overview; keeps the current choice when it still exists. */
   update(overview: Overview): void {
     const current = this.#model.value;
+    const option = (id: string) => h("option", { value: id, selected: id === current }, id);
     this.#model.replaceChildren(
-      ...overview.providers
-        .filter((p) => p.models.length > 0)
-        .map((p) => h("optgroup", { label: p.name }, ...p.models.map((m) => h("option", { value: m.id, selected: m.id === current }, m.id)))),
+      // Routes first: what clients are told to call.
+      ...(overview.routes.length > 0 ? [h("optgroup", { label: "routes" }, ...overview.routes.map(option))] : []),
+      ...overview.providers.filter((p) => p.models.length > 0).map((p) => h("optgroup", { label: p.name }, ...p.models.map((m) => option(m.id)))),
     );
     const surface = this.#surface.value;
     this.#surface.replaceChildren(...overview.surfaces.map((s) => h("option", { value: s, selected: s === surface }, SURFACE_LABELS[s])));

@@ -13,6 +13,8 @@ export interface Overview {
   surfaces: PlaygroundSurface[];
   apiKeyRequired: boolean;
   providers: { name: string; health: ProviderHealth; models: { id: string; name: string | null; context_length: number | null }[] }[];
+  /** The routes clients call as models (`/v1/models`' `owned_by: "ollaix"`). */
+  routes: string[];
 }
 
 export interface KeysAnswer {
