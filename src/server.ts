@@ -91,7 +91,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   const router = new Router({ routes: settings.routes, cooldown: settings.cooldown });
   // Shared state only when some key has a limit: without limits nothing is counted.
   const state = options.discover !== false && keys.records.some((k) => k.limits) ? await createLimitState(config, logger, (v) => secrets.add(v)) : undefined;
-  const gate = keys.isEnabled ? new LimitGate(keys, registry, state ?? new InProcessState()) : undefined;
+  const gate = keys.isEnabled ? new LimitGate(keys, registry, state ?? new InProcessState(), router.table) : undefined;
   // Not awaited: the server listens (and /health answers) while discovery runs; /v1/* requests wait
   // for the first round (at most discoveryWaitMs).
   if (options.discover !== false) {

@@ -1,5 +1,6 @@
 import type { ModelRegistry } from "../registry.ts";
 import type { Model } from "../schemas/models.ts";
+import type { Route } from "../routing/route-table.ts";
 import type { KeyRecord } from "./key-store.ts";
 
 /**
@@ -7,9 +8,37 @@ import type { KeyRecord } from "./key-store.ts";
  * gateway model, its `<instance>/<id>` form, so `ollama/*` also covers a bare `llama3:8b` that
  * Ollama serves.
  */
-export function mayUse(key: KeyRecord | undefined, id: string, registry: ModelRegistry): boolean {
+export function mayUse(key: KeyRecord | undefined, id: string, registry: ModelRegistry, routes?: RouteLookup): boolean {
   const allows = key?.allows;
   if (!allows) return true;
+  const route = routes?.find(id);
+  if (route !== undefined) return mayUseRoute(allows, id, route, registry);
+  return mayUseModel(allows, id, registry);
+}
+
+/** What a route is to the key check: its own name (an id, or a glob's pattern) and the deployments behind it. */
+export interface RouteLookup {
+  find(id: string): Pick<Route, "model" | "targets" | "fallbacks"> | undefined;
+}
+
+/**
+ * A route answers with other deployments than the id names, so a key may use it only when it names
+ * the route (its id, or a glob route's pattern), or when it may use the id as sent and every
+ * deployment behind the route. Never through the id's `<instance>/<id>` form, nor a route named like
+ * an instance's model: a key for `cheap/*` would otherwise reach a route `ok` (or `c*`, catching
+ * `cheap/ok`) that sends it to `premium/big`.
+ */
+function mayUseRoute(allows: (id: string) => boolean, id: string, route: Pick<Route, "model" | "targets" | "fallbacks">, registry: ModelRegistry): boolean {
+  const slash = route.model.indexOf("/");
+  const instanceShaped = slash > 0 && registry.providers.some((provider) => provider.name === route.model.slice(0, slash));
+  if (!instanceShaped && allows(route.model)) return true;
+  if (!allows(id) && !allows(route.model)) return false;
+  for (const target of route.targets) if (!mayUseModel(allows, target.model, registry)) return false;
+  for (const fallback of route.fallbacks) if (!mayUseModel(allows, fallback, registry)) return false;
+  return true;
+}
+
+function mayUseModel(allows: (id: string) => boolean, id: string, registry: ModelRegistry): boolean {
   if (allows(id)) {
     // `<id>:latest` also names a model listed without a tag: a pattern for tags (`*:latest`) is not
     // one for every untagged model, so that model's own id must be allowed too.

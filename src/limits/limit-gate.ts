@@ -1,6 +1,6 @@
 import { AuthenticationError, PermissionError, QuotaError, RateLimitError } from "../errors.ts";
 import type { KeyRecord, KeyStore } from "../keys/key-store.ts";
-import { mayUse } from "../keys/model-access.ts";
+import { mayUse, type RouteLookup } from "../keys/model-access.ts";
 import { keyOf } from "../keys/request-key.ts";
 import type { Admission, Gate } from "../pipeline/gate.ts";
 import type { CallInfo } from "../pipeline/pipeline.ts";
@@ -23,6 +23,8 @@ export class LimitGate implements Gate {
     private readonly keys: KeyStore,
     private readonly registry: ModelRegistry,
     private readonly state: LimitState,
+    /** The settings' routes: a route is checked as a route (model-access.ts), not as the model its name may look like. */
+    private readonly routes?: RouteLookup,
   ) {}
 
   admit(call: CallInfo, model: string): Admission | Promise<Admission> {
@@ -32,7 +34,7 @@ export class LimitGate implements Gate {
       if (this.keys.isEnabled) throw new AuthenticationError("You didn't provide an API key.");
       return { settle: nothing };
     }
-    if (!mayUse(key, model, this.registry)) {
+    if (!mayUse(key, model, this.registry, this.routes)) {
       throw new PermissionError(`The key '${key.name}' is not allowed to use the model '${model}'.`, { param: "model" });
     }
     if (!key.limits) {

@@ -25,7 +25,7 @@ export function modelCatalog({ registry, router, logger, config }: Pick<RouteDep
 
     async describe(request: Request, requestId: string, id: string): Promise<Model> {
       if (!registry.isReady) await registry.ready;
-      if (!mayUse(keyOf(request), id, registry)) throw new ModelNotFoundError(id);
+      if (!mayUse(keyOf(request), id, registry, router?.table)) throw new ModelNotFoundError(id);
       const route = routes.find((r) => r.id === id);
       if (route) return route;
       if (router?.isRoute(id)) return { id, object: "model" as const, created: startedAt, owned_by: "ollaix" };

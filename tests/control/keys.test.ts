@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import OpenAI from "openai";
 import dummy from "../../plugins/dummy/index.ts";
+import { definePlugin } from "../../src/kit.ts";
 import { writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { expectOpenAI } from "../helpers/openai-schema.ts";
@@ -108,5 +109,61 @@ describe("the official client", () => {
     const logs = gw.logs.join("\n");
     expect(gw.logs.length).toBeGreaterThan(0);
     for (const key of [TEAM, READER, SHORT, WRONG]) expect(logs).not.toContain(key);
+  });
+});
+
+describe("a route hands a key no deployment outside its list", () => {
+  /** Two instances: a key may use `cheap/*`, never `premium/big`. */
+  const instance = (name: string, id: string) =>
+    definePlugin({
+      name,
+      models: [{ id }],
+      async chat() {
+        return { choices: [{ index: 0, message: { role: "assistant" as const, content: `from ${name}` }, finish_reason: "stop" as const }], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
+      },
+      async *chatStream() {
+        yield { choices: [{ index: 0, delta: { role: "assistant" as const, content: `from ${name}` }, finish_reason: "stop" as const }] };
+      },
+    });
+  const CHEAP = "sk-cheap-only-0000001";
+  const NAMED = "sk-names-route-000002";
+  let routed: TestGateway;
+  beforeAll(async () => {
+    const config = writeConfigFile({
+      keys: [
+        { name: "cheap", key_env: "CHEAP_KEY", models: ["cheap/*"] },
+        { name: "named", key_env: "NAMED_KEY", models: ["ok", "cheap/*"] },
+      ],
+      routes: [
+        // A route named like a model `cheap` serves, and a glob that catches `cheap/…` ids: both answer from premium.
+        { model: "ok", targets: [{ model: "premium/big" }] },
+        { model: "c*", targets: [{ model: "premium/big" }] },
+        { model: "cheapest", targets: [{ model: "cheap/ok" }] },
+      ],
+    });
+    routed = await startTestGateway({ OLLAIX_CONFIG: config, CHEAP_KEY: CHEAP, NAMED_KEY: NAMED }, [instance("cheap", "ok"), instance("premium", "big")]);
+  });
+  afterAll(() => routed?.close());
+  const ask = (model: string, key: string, path = "/v1/chat/completions") =>
+    fetch(`${routed.url}${path}`, jsonPost(path === "/api/chat" ? { model, stream: false, messages: [{ role: "user", content: "hi" }] } : chatBody(model), auth(key)));
+
+  test("neither the route's name nor a glob catching an allowed id passes the key's instance pattern (403 on every surface)", async () => {
+    expect((await ask("premium/big", CHEAP)).status).toBe(403);
+    for (const path of ["/v1/chat/completions", "/api/chat"]) {
+      const byName = await ask("ok", CHEAP, path);
+      expect(byName.status).toBe(403);
+      expect(byName.headers.get("x-ollaix-target")).toBeNull();
+      expect((await ask("cheap/ok", CHEAP, path)).status).toBe(403);
+    }
+    const messages = await fetch(`${routed.url}/v1/messages`, jsonPost({ model: "ok", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }, { "x-api-key": CHEAP, "anthropic-version": "2023-06-01" }));
+    expect(messages.status).toBe(403);
+  });
+
+  test("a route whose every deployment the key may use is allowed by the id it was asked by; a key that names the route may use it", async () => {
+    // `cheapest` → cheap/ok: not named by `cheap`, and `cheap/*` does not cover the name `cheapest`.
+    expect((await ask("cheapest", CHEAP)).status).toBe(403);
+    const named = await ask("ok", NAMED);
+    expect(named.status).toBe(200);
+    expect(named.headers.get("x-ollaix-target")).toBe("premium/big");
   });
 });

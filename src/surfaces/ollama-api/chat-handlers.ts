@@ -1,5 +1,5 @@
 import { PermissionError } from "../../errors.ts";
-import { mayUse } from "../../keys/model-access.ts";
+import { mayUse, type RouteLookup } from "../../keys/model-access.ts";
 import { keyOf } from "../../keys/request-key.ts";
 import type { Logger } from "../../logger.ts";
 import type { CallInfo, Pipeline } from "../../pipeline/pipeline.ts";
@@ -31,10 +31,10 @@ export async function ollamaNotFound<T>(model: string, work: () => T | Promise<T
  * — as the request's key sees it: a model the key may not use is refused (403, as on every surface),
  * so a restricted key cannot probe which models exist through a request with nothing to generate.
  */
-export async function assertModelExists(registry: ModelRegistry, model: string, request: Request): Promise<void> {
+export async function assertModelExists(registry: ModelRegistry, model: string, request: Request, routes?: RouteLookup): Promise<void> {
   if (!registry.isReady) await registry.ready;
   const key = keyOf(request);
-  if (key && !mayUse(key, model, registry)) {
+  if (key && !mayUse(key, model, registry, routes)) {
     throw new PermissionError(`The key '${key.name}' is not allowed to use the model '${model}'.`, { param: "model" });
   }
   await ollamaNotFound(model, () => registry.resolve(model));

@@ -103,7 +103,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         assertModelGiven(raw, "required");
         const body = chatBody.assert(raw);
         if (!body.messages || body.messages.length === 0) {
-          await assertModelExists(registry, body.model, request);
+          await assertModelExists(registry, body.model, request, router?.table);
           return loadAnswer("chat", body.model, body.keep_alive);
         }
         const stream = isStream(body.stream);
@@ -119,12 +119,12 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const body = generateBody.assert(raw);
         // No prompt is a model load, images or not, as Ollama answers it (a suffix is checked first).
         if (!body.prompt && !body.suffix) {
-          await assertModelExists(registry, body.model, request);
+          await assertModelExists(registry, body.model, request, router?.table);
           return loadAnswer("generate", body.model, body.keep_alive);
         }
         if (body.suffix) {
           // Fill-in-the-middle needs the provider's own completion endpoint; no plugin offers one.
-          await assertModelExists(registry, body.model, request);
+          await assertModelExists(registry, body.model, request, router?.table);
           throw new InvalidRequestError(`model '${body.model}' does not support insert (suffix)`, { param: "suffix" });
         }
         const stream = isStream(body.stream);
@@ -141,7 +141,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         // As Ollama: no input, null or "" embeds nothing (a model load); "" inside an array is embedded.
         const input = body.input == null || body.input === "" ? [] : typeof body.input === "string" ? [body.input] : body.input;
         if (input.length === 0) {
-          await assertModelExists(registry, body.model, request);
+          await assertModelExists(registry, body.model, request, router?.table);
           return { model: body.model, embeddings: [] };
         }
         // The client's own input (a string stays a string) for the provider.
@@ -166,7 +166,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const body = embeddingsBody.assert(raw);
         const prompt = body.prompt ?? "";
         if (prompt === "") {
-          await assertModelExists(registry, body.model, request);
+          await assertModelExists(registry, body.model, request, router?.table);
           return { embedding: [] };
         }
         const request_: EmbeddingRequest = { model: body.model, input: prompt };
