@@ -18,6 +18,12 @@ export async function readSettingsFile(path: string | undefined): Promise<RawSet
   if (!(await file.exists())) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: file not found`);
   const text = await file.text();
   const isYaml = /\.ya?ml$/i.test(path);
+  if (isYaml) {
+    // YAML's mapping keys are unique, but the parser keeps the last of two: a second `keys:` would
+    // silently replace the first (`keys: []` further down leaves the gateway open).
+    const twice = repeatedTopLevelKey(text);
+    if (twice) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: '${twice.key}' at line ${twice.line} is given already at line ${twice.first}; a key appears once in a mapping`);
+  }
   try {
     return { path, data: isYaml ? Bun.YAML.parse(text) : JSON.parse(text) };
   } catch (error) {
@@ -25,6 +31,23 @@ export async function readSettingsFile(path: string | undefined): Promise<RawSet
     const at = where ? ` at line ${where.line}, column ${where.column}` : "";
     throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: cannot parse${at}: ${(error as Error).message}`);
   }
+}
+
+/** The first top-level key of a YAML document that appears twice (block style, at column 0), with both lines. */
+export function repeatedTopLevelKey(text: string): { key: string; line: number; first: number } | undefined {
+  const seen = new Map<string, number>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === "---") seen.clear(); // another document
+    const match = /^(?:"([^"]+)"|'([^']+)'|([A-Za-z_$][\w$.-]*))\s*:(?:\s|$)/.exec(line);
+    if (!match) continue;
+    const key = match[1] ?? match[2] ?? match[3]!;
+    const first = seen.get(key);
+    if (first !== undefined) return { key, line: i + 1, first };
+    seen.set(key, i + 1);
+  }
+  return undefined;
 }
 
 /**
@@ -53,9 +76,19 @@ export function checkSettings(raw: RawSettings, pluginNames: readonly string[]):
       problems.push(`${path}: ${error.message.replace(/^Expected/, "expected")}`);
     }
   }
+  // The schema's own errors first: the rules below read a file of the schema's shape (a `keys`
+  // mapping, `keys: [~]` or a top-level list would crash them).
+  if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(raw.path)}: ${problems.join("; ")}`);
   const data = raw.data as SettingsFile;
   (data.keys ?? []).forEach((key, i) => {
     if ((key.key_env === undefined) === (key.key_sha256 === undefined)) problems.push(`keys[${i}]: set exactly one of key_env and key_sha256`);
+  });
+  // A second route of an id would never be used (the first wins): a mistake, named.
+  const routeAt = new Map<string, number>();
+  (data.routes ?? []).forEach((route, i) => {
+    const first = routeAt.get(route.model);
+    if (first !== undefined) problems.push(`routes[${i}].model: '${route.model}' is routes[${first}]'s too; each route needs its own id`);
+    else routeAt.set(route.model, i);
   });
   if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(raw.path)}: ${problems.join("; ")}`);
   return data;

@@ -53,6 +53,8 @@ export class KeyStore {
     const store = new KeyStore();
     const problems: string[] = [];
     const names = new Set<string>();
+    /** Each key's digest (hex) → where it was first configured. */
+    const seen = new Map<string, number>();
     (keys ?? []).forEach((key, i) => {
       if (names.has(key.name)) problems.push(`keys[${i}].name: ${JSON.stringify(key.name)} is used by another key`);
       names.add(key.name);
@@ -67,6 +69,14 @@ export class KeyStore {
         }
       }
       if (!digest) return;
+      // The same key twice: only the first would ever match, and the second's models and limits never apply.
+      const hex = Buffer.from(digest).toString("hex");
+      const first = seen.get(hex);
+      if (first !== undefined) {
+        problems.push(`keys[${i}]: the same key as keys[${first}] (${JSON.stringify(keys![first]!.name)}); a key value can be configured once`);
+        return;
+      }
+      seen.set(hex, i);
       const limits: KeyLimits = {};
       if (key.rpm !== undefined) limits.rpm = key.rpm;
       if (key.tpm !== undefined) limits.tpm = key.tpm;
@@ -85,6 +95,11 @@ export class KeyStore {
       if (at && Number(at[1]) >= 1 && Number(at[1]) <= apiKeys.length) {
         problems.push(`keys[${i}].name: ${JSON.stringify(key.name)} is the name of OLLAIX_API_KEYS' key ${at[1]}; choose another name`);
       }
+    });
+    // A configured key given again in OLLAIX_API_KEYS would be matched as the configured one alone.
+    apiKeys.forEach((key, i) => {
+      const first = seen.get(Buffer.from(sha256(key)).toString("hex"));
+      if (first !== undefined) problems.push(`OLLAIX_API_KEYS: its key ${i + 1} is keys[${first}] (${JSON.stringify(keys![first]!.name)}) of the config file too; configure a key once`);
     });
     if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(file)}: ${problems.join("; ")}`);
     apiKeys.forEach((key, i) => store.#add(sha256(key), { name: `api-key-${i + 1}`, owner: ownerOfApiKey(key) }));

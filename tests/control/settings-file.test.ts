@@ -49,6 +49,15 @@ describe("every mistake stops start-up naming the path", () => {
     ["a negative weight", "routes:\n  - model: smart\n    targets: [{ model: x, weight: -1 }]\n", /routes\[0\]\.targets\[0\]\.weight: expected number to be greater than 0/],
     ["a cooldown field misspelt", "cooldown: { failure: 3 }\n", /cooldown\.failure: unknown field \(did you mean 'failures'\?\)/],
     ["a YAML syntax error, with line and column", "keys:\n  - name: a\n   rpm: 2\n", /cannot parse at line 3, column \d+/],
+    // Wrong shapes the key rules cannot read: the schema's message, never a TypeError.
+    ["keys as a mapping", "keys: { name: a, key_env: KA }\n", /keys: expected array/],
+    ["keys as a string", "keys: abc\n", /keys: expected array/],
+    ["a null key", "keys: [~]\n", /keys\[0\]: expected object/],
+    ["a top-level list", "- keys: []\n", /\(top level\): expected object/],
+    // Duplicates the parser or the tables would keep silently, one of them never used.
+    ["a top-level YAML key given twice (a later `keys: []` left the gateway open)", "keys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\nroutes: []\nkeys: []\n", /'keys' at line 4 is given already at line 1/],
+    ["two keys of one value", "keys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\n  - { name: b, key_sha256: " + "A".repeat(64) + " }\n", /keys\[1\]: the same key as keys\[0\] \("a"\)/],
+    ["two routes of one id", "routes:\n  - { model: smart, targets: [{ model: x }] }\n  - { model: smart, targets: [{ model: y }] }\n", /routes\[1\]\.model: 'smart' is routes\[0\]'s too/],
   ])("%s", async (_what, content, expected) => {
     const message = await startupError(content);
     expect(message).toMatch(/^OLLAIX_CONFIG="[^"]+":? /);
@@ -68,6 +77,12 @@ describe("every mistake stops start-up naming the path", () => {
       write: () => undefined,
     });
     await gw.shutdown();
+  });
+
+  test("a key of the file given again in OLLAIX_API_KEYS is refused, naming neither value", async () => {
+    const message = await startupError("keys:\n  - { name: a, key_env: KA }\n", undefined, { KA: "sk-same-key-0000001", OLLAIX_API_KEYS: "sk-other-key-000002,sk-same-key-0000001" });
+    expect(message).toMatch(/OLLAIX_API_KEYS: its key 2 is keys\[0\] \("a"\) of the config file too/);
+    expect(message).not.toContain("sk-");
   });
 
   test("a JSON syntax error names its line too", async () => {
