@@ -2,7 +2,7 @@ import { builtinPlugins } from "../plugins/index.ts";
 import { createApp, VERSION } from "./app.ts";
 import { loadConfig, type Config } from "./config.ts";
 import type { KeysSource } from "./console/keys.ts";
-import type { EnvSource } from "./env.ts";
+import { ConfigError, type EnvSource } from "./env.ts";
 import { createLogger, SecretList, type Logger } from "./logger.ts";
 import type { PluginDefinition } from "./plugin.ts";
 import { loadPlugins, type LoadedInstance } from "./plugin-loader.ts";
@@ -170,8 +170,16 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
           development: false,
         });
       } catch (error) {
-        if ((error as { code?: unknown })?.code === "EADDRINUSE") {
+        const code = (error as { code?: unknown })?.code;
+        if (code === "EADDRINUSE") {
           throw new ListenError(`port ${config.port} is already in use on ${config.host}`, { cause: error });
+        }
+        // Settings no listener can take: a start-up error naming the variable (exit 2), not a stack trace.
+        if (code === "EADDRNOTAVAIL" || code === "EINVAL" || code === "ENOTFOUND" || (typeof code === "string" && code.startsWith("EAI_"))) {
+          throw new ConfigError(`HOST=${JSON.stringify(config.host)} cannot be listened on (${code}): give an address of this machine, 0.0.0.0 or ::`);
+        }
+        if (code === "EACCES") {
+          throw new ConfigError(`PORT=${config.port} cannot be listened on (EACCES): ports below 1024 need privileges; use 8000 or another above 1023`);
         }
         throw error;
       }

@@ -224,6 +224,16 @@ export default definePlugin({
     expect(await server.proc.exited).toBe(0);
   }, PROCESS_TEST_MS);
 
+  test("a HOST no listener can take stops start-up naming it, exit 2, no stack trace", async () => {
+    for (const host of ["10.255.255.1", "nosuch.invalid"]) {
+      const refused = await startServer(command() as string[], envWith({ PORT: String(freePort()), HOST: host }));
+      expect(refused.url).toBeUndefined();
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toStartWith(`ollaix: invalid configuration: HOST="${host}" cannot be listened on (`);
+      expect(refused.stderr).not.toContain("    at ");
+    }
+  }, PROCESS_TEST_MS);
+
   test("a port in use stops start-up with a clear message and exit 1; REUSE_PORT=true on both shares it", async () => {
     const port = String(freePort());
     const first = await startServer(command() as string[], envWith({ PORT: port }));
