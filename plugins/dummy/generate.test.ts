@@ -47,6 +47,13 @@ describe("generateText", () => {
     const cut = generateText({ seed: 2, stop: [stop] }).pieces.join("");
     expect(cut).not.toContain(stop);
     expect(whole.startsWith(cut)).toBe(true);
+    // It says which sequence cut it: the one met first, of several.
+    expect(generateText({ seed: 2, stop: ["\u0000never", stop] }).matchedStop).toBe(stop);
+    expect(generateText({ seed: 2 }).matchedStop).toBeUndefined();
+    // A token budget that ends the text first: no sequence matched.
+    const budget = generateText({ seed: 2, stop: [stop], maxTokens: 1 });
+    expect(budget.finishReason).toBe("length");
+    expect(budget.matchedStop).toBeUndefined();
   });
 });
 

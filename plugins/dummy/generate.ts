@@ -69,6 +69,8 @@ export interface GeneratedText {
   /** The pieces streamed one by one: each word with its leading space (made when first read). */
   readonly pieces: string[];
   finishReason: "stop" | "length";
+  /** The stop sequence the text was cut at, when one was (and no token budget cut it first). */
+  matchedStop?: string;
   completionTokens: number;
 }
 
@@ -94,9 +96,13 @@ export function generateText({ seed, maxTokens, stop }: GenerateOptions): Genera
   if (!stop || stop.length === 0) return fromWords(picked, maxTokens);
   let text = picked.map((i) => SENTENCES[i]!).join(" ");
   let cut = text.length;
+  let matched: string | undefined;
   for (const s of stop) {
     const at = s ? text.indexOf(s) : -1;
-    if (at >= 0 && at < cut) cut = at;
+    if (at >= 0 && at < cut) {
+      cut = at;
+      matched = s;
+    }
   }
   text = text.slice(0, cut);
   const words = text.split(" ").filter(Boolean);
@@ -112,7 +118,9 @@ export function generateText({ seed, maxTokens, stop }: GenerateOptions): Genera
     pieces.push(pieces.length === 0 ? word : ` ${word}`);
     tokens += cost;
   }
-  return { text: pieces.join(""), pieces, finishReason, completionTokens: tokens };
+  const generated: GeneratedText = { text: pieces.join(""), pieces, finishReason, completionTokens: tokens };
+  if (finishReason === "stop" && matched !== undefined) generated.matchedStop = matched;
+  return generated;
 }
 
 /**

@@ -46,6 +46,8 @@ export default definePlugin({
         index,
         message: { role: "assistant" as const, content: t.text },
         finish_reason: t.finishReason,
+        // Which stop sequence cut it, as vLLM says it: Anthropic's surface answers `stop_sequence` with it.
+        ...(t.matchedStop === undefined ? {} : { stop_reason: t.matchedStop }),
       })),
       usage: usageOf(request, texts),
     };
@@ -59,7 +61,7 @@ export default definePlugin({
         if (ctx.signal.aborted) throw ctx.signal.reason;
         yield { choices: [{ index, delta: { content: piece } }] };
       }
-      yield { choices: [{ index, delta: {}, finish_reason: text.finishReason }] };
+      yield { choices: [{ index, delta: {}, finish_reason: text.finishReason, ...(text.matchedStop === undefined ? {} : { stop_reason: text.matchedStop }) }] };
     }
     yield { choices: [], usage: usageOf(request, texts) };
   },

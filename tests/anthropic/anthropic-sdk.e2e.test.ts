@@ -45,6 +45,15 @@ describe("@anthropic-ai/sdk", () => {
     expect(m.usage.output_tokens).toBeGreaterThan(0);
   });
 
+  test("a stop sequence the dummy model stopped at is stop_reason stop_sequence naming it, streamed and not", async () => {
+    const asked = { model: "dummy-model:1.0", max_tokens: 400, stop_sequences: ["\u0000never", "e"], messages: hello };
+    const m = await client.messages.create(asked);
+    expect(m).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "e" });
+    expect((m.content[0] as Anthropic.TextBlock).text).not.toContain("e");
+    const streamed = await client.messages.stream(asked).finalMessage();
+    expect(streamed).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "e" });
+  });
+
   test("answers match the schemas /docs/json shows for them: a Message (text; thinking and tool_use), a token count, an error", async () => {
     const plain = await client.messages.create({ model: "dummy-model:1.0", max_tokens: 64, messages: hello });
     scripted.queue.push({ chunks: [thinking("Two and two."), text("Four."), toolCall(0, "call_c", "calc", '{"a":2}'), finish("tool_calls"), usage(9, 4)] });
