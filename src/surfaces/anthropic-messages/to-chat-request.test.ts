@@ -97,6 +97,17 @@ describe("user content", () => {
     expect(one({ type: "search_result", source: { type: "url", url: "https://x" }, title: "t", content: [] })).toMatchObject({ status: 400, param: "messages[0].content[0].source" });
     expect(one({ type: "image", source: "https://x.example/a.png" })).toMatchObject({ status: 400, param: "messages[0].content[0].source" });
   });
+  test("Anthropic's request rules: a user turn with no content is a 400 naming it; an image URL is http(s)", () => {
+    for (const content of ["", []]) {
+      expect(error(() => toChatRequest(req({ messages: [{ role: "user", content }] } as never)))).toMatchObject({ status: 400, param: "messages[0].content" });
+    }
+    const image = (url: string) => error(() => toChatRequest(req({ messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url } }] }] } as never)));
+    expect(image("file:///etc/passwd")).toMatchObject({ status: 400, param: "messages[0].content[0].source.url" });
+    expect(toChatRequest(req({ messages: [{ role: "user", content: [{ type: "image", source: { type: "url", url: "https://x.example/a.png" } }] }] } as never)).messages[0]).toEqual({
+      role: "user",
+      content: [{ type: "image_url", image_url: { url: "https://x.example/a.png" } }],
+    });
+  });
   test("a document without a title is named by its type, as OpenAI wants a name beside file data", () => {
     const chat = toChatRequest(req({ messages: [{ role: "user", content: [{ type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } }] }] } as never));
     expect(chat.messages[0]!.content).toEqual([{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "document.pdf" } }]);

@@ -157,6 +157,8 @@ function conversationEffort(messages: readonly MessageParam[]): ReasoningEffort 
 }
 
 function pushUser(out: Message[], message: MessageParam, i: number, sources: MessageSource[] | undefined): void {
+  // Anthropic's rule: a user turn says something (an empty one was sent on as an empty message, or dropped).
+  if (message.content.length === 0) fail(`messages[${i}].content`, "all messages must have non-empty content except for the optional final assistant message.");
   if (typeof message.content === "string") {
     out.push({ role: "user", content: message.content });
     sources?.push({ at: `messages[${i}]` });
@@ -278,6 +280,8 @@ function toImagePart(block: { source?: ContentBlock["source"] }, at: string): Co
   if (!source || typeof source === "string") return fail(`${at}.source`, "an image needs a source object.");
   if (source.type === "url") {
     if (!source.url) fail(`${at}.source.url`, "missing.");
+    // An image URL is fetched (or sent on): http(s) only, as a document's is.
+    assertHttpUrl(source.url!, `${at}.source.url`);
     // The plugin loads it with the core's image loader (its size cap and private-address guard).
     return { type: "image_url", image_url: { url: source.url! } };
   }
