@@ -43,6 +43,14 @@ describe("@anthropic-ai/sdk", () => {
     expect((m.content[0] as Anthropic.TextBlock).text.length).toBeGreaterThan(0);
     expect(m.usage.input_tokens).toBeGreaterThan(0);
     expect(m.usage.output_tokens).toBeGreaterThan(0);
+    // The fields the SDK's types (1.14) require, null where nothing applies: a strict `=== null` check holds, streamed too.
+    expect(m).toMatchObject({ container: null, stop_details: null, diagnostics: null });
+    expect(m.content[0]).toMatchObject({ citations: null });
+    expect(m.usage).toMatchObject({ cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 }, service_tier: "standard", server_tool_use: null, inference_geo: null, speed: null });
+    const streamed = await client.messages.stream({ model: "dummy-model:1.0", max_tokens: 64, messages: hello }).finalMessage();
+    expect(streamed.stop_details).toBeNull();
+    expect(streamed.container).toBeNull();
+    expect(streamed.usage.server_tool_use).toBeNull();
   });
 
   test("a stop sequence the dummy model stopped at is stop_reason stop_sequence naming it, streamed and not", async () => {
@@ -106,7 +114,7 @@ describe("@anthropic-ai/sdk", () => {
         { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "20°C" }] },
       ],
     });
-    expect(second.content).toEqual([{ type: "text", text: "It is 20°C in Paris." }] as never);
+    expect(second.content).toEqual([{ type: "text", text: "It is 20°C in Paris.", citations: null }] as never);
     const sent = scripted.received[1]!;
     expect(sent.messages.slice(1)).toEqual([
       { role: "assistant", content: "Let me check.", tool_calls: [{ id: "call_w1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },

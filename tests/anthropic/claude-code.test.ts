@@ -83,7 +83,11 @@ test("the Claude Code request streams thinking → text → tool_use with the ex
   const tool = events[10]!.data.content_block;
   expect([tool.name, tool.input, fromToolUseId(tool.id)]).toEqual(["Bash", {}, "call_bash_1"]);
   expect(JSON.parse(events[11]!.data.delta.partial_json + events[12]!.data.delta.partial_json)).toEqual({ command: "bun test", description: "Run the unit tests" });
-  expect(events[14]!.data).toEqual({ type: "message_delta", delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { input_tokens: 2310, output_tokens: 57, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+  expect(events[14]!.data).toEqual({
+    type: "message_delta",
+    delta: { stop_reason: "tool_use", stop_sequence: null, stop_details: null, container: null },
+    usage: { input_tokens: 2310, output_tokens: 57, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: null, server_tool_use: null },
+  });
 
   const sent = scripted.received[0]!;
   expect(sent.messages[0]).toEqual({ role: "system", content: `${fixture.body.system[0]!.text}\n\n${fixture.body.system[1]!.text}` });

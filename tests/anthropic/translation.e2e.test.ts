@@ -214,7 +214,7 @@ describe("openai-compatible", () => {
     try {
       const params = { model: "up/m", max_tokens: 10, messages: [{ role: "user" as const, content: "Something forbidden" }] };
       const whole = await client.messages.create(params);
-      expect([whole.content, whole.stop_reason]).toEqual([[{ type: "text", text: "I can't help." } as never], "refusal"]);
+      expect([whole.content, whole.stop_reason]).toEqual([[{ type: "text", text: "I can't help.", citations: null } as never], "refusal"]);
       const streamed = await client.messages.stream(params).finalMessage();
       expect(streamed.content).toEqual([expect.objectContaining({ type: "text", text: "I can't help." })]);
       expect(streamed.stop_reason).toBe("refusal");
@@ -313,7 +313,7 @@ describe("gemini", () => {
       model: "gemini/gemini-3-pro-preview", max_tokens: 200, tools: flightTools,
       messages: [{ role: "user", content: "Is AA100 on time?" }, { role: "assistant", content: first.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: '{"status":"on time"}' }] }],
     });
-    expect(second.content).toEqual([{ type: "text", text: "On time." }] as never);
+    expect(second.content).toEqual([{ type: "text", text: "On time.", citations: null }] as never);
     const sent = g.upstream.calls("gemini-3-pro-preview:generateContent").at(-1)!.body as { contents: unknown[] };
     expect(sent.contents).toEqual([
       { role: "user", parts: [{ text: "Is AA100 on time?" }] },

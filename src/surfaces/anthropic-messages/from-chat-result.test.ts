@@ -8,10 +8,14 @@ const o = { model: "asked", estimatedInput: () => 77 };
 describe("toAnthropicMessage", () => {
   test("text answer with usage", () => {
     const m = toAnthropicMessage({ choices: [{ index: 0, message: { content: "Hi" }, finish_reason: "stop" }], usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 } }, o);
+    // Every field Anthropic's SDK types as required (1.14: container, stop_details, diagnostics, citations, the usage's).
     expect(m).toEqual({
-      id: m.id, type: "message", role: "assistant", model: "asked", content: [{ type: "text", text: "Hi" }],
-      stop_reason: "end_turn", stop_sequence: null,
-      usage: { input_tokens: 5, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      id: m.id, type: "message", role: "assistant", model: "asked", content: [{ type: "text", text: "Hi", citations: null }],
+      stop_reason: "end_turn", stop_sequence: null, stop_details: null, container: null, diagnostics: null,
+      usage: {
+        input_tokens: 5, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: null, server_tool_use: null,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 }, service_tier: "standard", inference_geo: null, speed: null,
+      },
     });
     expect(m.id).toMatch(/^msg_[0-9a-f]{24}$/);
   });
@@ -31,13 +35,14 @@ describe("toAnthropicMessage", () => {
     expect(decodeSignature(thinking.signature)).toEqual({ calls: { call_7: extra } });
     expect([fromToolUseId(call7.id), call7.name, call7.input]).toEqual(["call_7", "f", { a: 1 }]);
     expect(call8.input).toEqual({});
+    expect(call7.caller).toEqual({ type: "direct" });
     expect(m.stop_reason).toBe("tool_use");
   });
 
   test("a provider's refusal (OpenAI's refusal text) is a text block with stop_reason refusal", () => {
     const m = toAnthropicMessage({ choices: [{ index: 0, message: { content: null, refusal: "I can't help with that." }, finish_reason: "stop" }] }, o);
-    expect(m.content).toEqual([{ type: "text", text: "I can't help with that." }]);
-    expect(m).toMatchObject({ stop_reason: "refusal", stop_sequence: null });
+    expect(m.content).toEqual([{ type: "text", text: "I can't help with that.", citations: null }]);
+    expect(m).toMatchObject({ stop_reason: "refusal", stop_sequence: null, stop_details: { type: "refusal", category: null, explanation: null } });
     const cut = toAnthropicMessage({ choices: [{ index: 0, message: { content: null, refusal: "I can't" }, finish_reason: "length" }] }, o);
     expect(cut.stop_reason).toBe("max_tokens");
   });

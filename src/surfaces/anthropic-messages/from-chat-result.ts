@@ -2,7 +2,7 @@ import { randomId } from "../../ids.ts";
 import type { ChatResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
-import type { MessageResponse, MessageUsage, ResponseBlock } from "./schema.ts";
+import type { DeltaUsage, MessageResponse, MessageUsage, ResponseBlock } from "./schema.ts";
 import { callExtras, encodeSignature, type SignaturePayload } from "./thinking-signature.ts";
 import { toToolUseId } from "./tool-use-id.ts";
 
@@ -11,20 +11,30 @@ export type AnthropicBlock = ResponseBlock;
 export type AnthropicUsage = MessageUsage;
 export type AnthropicMessage = Omit<MessageResponse, "context_management">;
 
-/** Chat usage as Anthropic's: `input_tokens` leaves out what was read from a cache, as Anthropic counts. */
-export function toAnthropicUsage(usage: Usage | undefined, estimatedInput: () => number, estimatedOutput = 0): AnthropicUsage {
-  if (!usage) return { input_tokens: estimatedInput(), output_tokens: estimatedOutput, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+/** Chat usage as Anthropic's `message_delta` has it: `input_tokens` leaves out what was read from a cache, as Anthropic counts. */
+export function toDeltaUsage(usage: Usage | undefined, estimatedInput: () => number, estimatedOutput = 0): DeltaUsage {
+  if (!usage) return { input_tokens: estimatedInput(), output_tokens: estimatedOutput, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: null, server_tool_use: null };
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  const out: AnthropicUsage = {
+  const thinking = usage.completion_tokens_details?.reasoning_tokens;
+  return {
     input_tokens: Math.max(0, usage.prompt_tokens - cached),
     output_tokens: usage.completion_tokens,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
+    output_tokens_details: typeof thinking === "number" ? { thinking_tokens: thinking } : null,
+    server_tool_use: null,
   };
-  const thinking = usage.completion_tokens_details?.reasoning_tokens;
-  if (typeof thinking === "number") out.output_tokens_details = { thinking_tokens: thinking };
-  return out;
 }
+
+/** A Message's usage: the delta's fields and those only a Message has (no cache is written here, no tier but the standard one). */
+export function toAnthropicUsage(usage: Usage | undefined, estimatedInput: () => number, estimatedOutput = 0): AnthropicUsage {
+  return { ...toDeltaUsage(usage, estimatedInput, estimatedOutput), ...MESSAGE_ONLY_USAGE, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 } };
+}
+const MESSAGE_ONLY_USAGE = { service_tier: "standard", inference_geo: null, speed: null } as const;
+
+/** A refusal's `stop_details` (Anthropic's RefusalStopDetails), else null. */
+export const stopDetailsOf = (stopReason: string): MessageResponse["stop_details"] =>
+  stopReason === "refusal" ? { type: "refusal", category: null, explanation: null } : null;
 
 /** A tool call's JSON arguments as the object Anthropic's `input` is. */
 export function parseToolInput(text: string): Record<string, unknown> {
@@ -63,12 +73,12 @@ export function toAnthropicMessage(
     if (o.omitThinking) payload.thinking = reasoning;
     content.push({ type: "thinking", thinking: o.omitThinking ? "" : reasoning, signature: encodeSignature(payload) });
   }
-  if (typeof message?.content === "string" && message.content !== "") content.push({ type: "text", text: message.content });
+  if (typeof message?.content === "string" && message.content !== "") content.push({ type: "text", text: message.content, citations: null });
   // OpenAI's refusal has no block of its own in Anthropic's format: its text, and stop_reason `refusal`.
   const refused = typeof message?.refusal === "string" && message.refusal !== "";
-  if (refused) content.push({ type: "text", text: message!.refusal! });
+  if (refused) content.push({ type: "text", text: message!.refusal!, citations: null });
   for (const call of calls) {
-    content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_"), callExtras(call)), name: call.function.name, input: parseToolInput(call.function.arguments) });
+    content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_"), callExtras(call)), name: call.function.name, input: parseToolInput(call.function.arguments), caller: DIRECT });
   }
   const stop =
     refused && calls.length === 0 && choice?.finish_reason !== "length" // a refusal cut off by the token limit is reported as cut off
@@ -81,6 +91,12 @@ export function toAnthropicMessage(
     model: o.model,
     content,
     ...stop,
+    stop_details: stopDetailsOf(stop.stop_reason),
+    container: null,
+    diagnostics: null,
     usage: toAnthropicUsage(result.usage, o.estimatedInput, o.estimatedOutput),
   };
 }
+
+/** A tool call's `caller`: the model called it (no server tool runs here). */
+export const DIRECT = { type: "direct" } as const;

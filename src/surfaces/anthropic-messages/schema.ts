@@ -226,19 +226,43 @@ const StopReasonSchema = Type.Union([Type.Literal("end_turn"), Type.Literal("max
 
 export const ResponseBlock = Type.Union([
   Type.Object({ type: Type.Literal("thinking"), thinking: Type.String(), signature: Type.String() }),
-  Type.Object({ type: Type.Literal("text"), text: Type.String() }),
-  Type.Object({ type: Type.Literal("tool_use"), id: Type.String(), name: Type.String(), input: Type.Record(Type.String(), Type.Unknown()) }),
+  // The fields Anthropic's SDK types as required: `citations` (none here), a tool call's `caller` (the model itself).
+  Type.Object({ type: Type.Literal("text"), text: Type.String(), citations: Type.Null() }),
+  Type.Object({
+    type: Type.Literal("tool_use"),
+    id: Type.String(),
+    name: Type.String(),
+    input: Type.Record(Type.String(), Type.Unknown()),
+    caller: Type.Object({ type: Type.Literal("direct") }),
+  }),
 ]);
 export type ResponseBlock = Static<typeof ResponseBlock>;
 
-export const MessageUsage = Type.Object({
+/** The usage a `message_delta` carries (Anthropic's MessageDeltaUsage): the totals so far. */
+export const DeltaUsage = Type.Object({
   input_tokens: Type.Integer({ description: "what was not read from a cache, as Anthropic counts" }),
   output_tokens: Type.Integer(),
   cache_creation_input_tokens: Type.Integer(),
   cache_read_input_tokens: Type.Integer(),
-  output_tokens_details: Type.Optional(Type.Object({ thinking_tokens: Type.Integer() }, { description: "when the provider counts its reasoning" })),
+  output_tokens_details: Nullable(Type.Object({ thinking_tokens: Type.Integer() }, { description: "when the provider counts its reasoning" })),
+  server_tool_use: Type.Null({ description: "no server tools run here" }),
 });
+export type DeltaUsage = Static<typeof DeltaUsage>;
+
+/** A Message's usage (Anthropic's Usage): the delta's fields and the ones only a Message has. */
+export const MessageUsage = Type.Composite([
+  DeltaUsage,
+  Type.Object({
+    cache_creation: Type.Object({ ephemeral_5m_input_tokens: Type.Integer(), ephemeral_1h_input_tokens: Type.Integer() }),
+    service_tier: Type.Literal("standard"),
+    inference_geo: Type.Null(),
+    speed: Type.Null(),
+  }),
+]);
 export type MessageUsage = Static<typeof MessageUsage>;
+
+/** A refusal's details (Anthropic's RefusalStopDetails): no category is known here. */
+export const StopDetails = Nullable(Type.Object({ type: Type.Literal("refusal"), category: Type.Null(), explanation: Type.Null() }));
 
 export const MessageResponse = Type.Object(
   {
@@ -249,6 +273,9 @@ export const MessageResponse = Type.Object(
     content: Type.Array(ResponseBlock),
     stop_reason: StopReasonSchema,
     stop_sequence: Nullable(Type.String()),
+    stop_details: StopDetails,
+    container: Type.Null({ description: "no code execution container here" }),
+    diagnostics: Type.Null(),
     usage: MessageUsage,
     context_management: Type.Optional(Type.Object({ applied_edits: Type.Array(Type.Object({}, open)) }, { description: "with `context_management`: the edits applied" })),
   },

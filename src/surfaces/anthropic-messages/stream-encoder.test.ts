@@ -55,16 +55,21 @@ describe("stream encoder", () => {
     expect(events.map((e) => e.event)).toEqual([
       "message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop",
     ]);
-    expect(events[0]!.data.message).toMatchObject({ id: "msg_1", type: "message", role: "assistant", model: "asked", content: [], stop_reason: null });
-    expect(events[2]!.data.content_block).toEqual({ type: "text", text: "" });
+    expect(events[0]!.data.message).toMatchObject({ id: "msg_1", type: "message", role: "assistant", model: "asked", content: [], stop_reason: null, stop_details: null, container: null, diagnostics: null });
+    expect(events[0]!.data.message.usage).toMatchObject({ cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 }, service_tier: "standard", server_tool_use: null });
+    expect(events[2]!.data.content_block).toEqual({ type: "text", text: "", citations: null });
     expect(events[3]!.data.delta).toEqual({ type: "text_delta", text: "Hel" });
-    expect(events[6]!.data).toEqual({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { input_tokens: 7, output_tokens: 2, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+    expect(events[6]!.data).toEqual({
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null, stop_details: null, container: null },
+      usage: { input_tokens: 7, output_tokens: 2, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: null, server_tool_use: null },
+    });
   });
 
   test("the final usage carries the provider's cache reads and thinking tokens (a client adds them onto message_start's zeros)", () => {
     const usage = { prompt_tokens: 100, completion_tokens: 50, total_tokens: 150, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 30 } };
     const events = run([c({ content: "Hi" }, "stop"), { choices: [], usage }]);
-    expect(events.at(-2)!.data.usage).toEqual({ input_tokens: 60, output_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 40, output_tokens_details: { thinking_tokens: 30 } });
+    expect(events.at(-2)!.data.usage).toEqual({ input_tokens: 60, output_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 40, output_tokens_details: { thinking_tokens: 30 }, server_tool_use: null });
   });
 
   test("regression (peers: zeroed message_start usage): input_tokens is the gateway's count when the provider gives none up front", () => {
@@ -76,9 +81,9 @@ describe("stream encoder", () => {
     const events = run([c({ role: "assistant", content: null, refusal: "" } as never), c({ refusal: "I can't " }), c({ refusal: "help." }), c({}, "stop")]);
     assertBlockDiscipline(events);
     expect(events.map((e) => e.event)).toEqual(["message_start", "ping", "content_block_start", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
-    expect(events[2]!.data.content_block).toEqual({ type: "text", text: "" });
+    expect(events[2]!.data.content_block).toEqual({ type: "text", text: "", citations: null });
     expect(events.filter((e) => e.event === "content_block_delta").map((e) => e.data.delta)).toEqual([{ type: "text_delta", text: "I can't " }, { type: "text_delta", text: "help." }]);
-    expect(events.find((e) => e.event === "message_delta")!.data.delta).toEqual({ stop_reason: "refusal", stop_sequence: null });
+    expect(events.find((e) => e.event === "message_delta")!.data.delta).toEqual({ stop_reason: "refusal", stop_sequence: null, stop_details: { type: "refusal", category: null, explanation: null }, container: null });
     const cut = run([c({ refusal: "I can't" }), c({}, "length")]);
     expect(cut.find((e) => e.event === "message_delta")!.data.delta.stop_reason).toBe("max_tokens");
   });
@@ -177,7 +182,7 @@ describe("stream encoder", () => {
 
   test("a matched stop sequence the provider names is stop_sequence", () => {
     const events = run([{ choices: [{ index: 0, delta: { content: "x" }, finish_reason: "stop", stop_reason: "</x>" } as never] }], { stopSequences: ["</x>"] });
-    expect(events.at(-2)!.data.delta).toEqual({ stop_reason: "stop_sequence", stop_sequence: "</x>" });
+    expect(events.at(-2)!.data.delta).toEqual({ stop_reason: "stop_sequence", stop_sequence: "</x>", stop_details: null, container: null });
   });
 
   test("an empty stream still starts and stops, with no block", () => {

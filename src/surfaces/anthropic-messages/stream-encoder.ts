@@ -10,7 +10,7 @@ import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
 import { callExtras, encodeSignature } from "./thinking-signature.ts";
 import type { AppliedEdit } from "./context-editing.ts";
 import { toToolUseId } from "./tool-use-id.ts";
-import { toAnthropicUsage } from "./from-chat-result.ts";
+import { DIRECT, stopDetailsOf, toAnthropicUsage, toDeltaUsage } from "./from-chat-result.ts";
 
 export interface MessagesStreamSettings {
   id: string;
@@ -81,7 +81,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
   /** `extras`: the call's own fields besides id and function, as its delta carried them (its id carries them on). */
   const openTool = (index: number, callId: string | undefined, name: string, extras?: Record<string, unknown>): string => {
     seenCalls.add(index);
-    return openBlock({ kind: "tool", call: index }, { type: "tool_use", id: toToolUseId(callId || randomId("call_"), extras), name, input: {} });
+    return openBlock({ kind: "tool", call: index }, { type: "tool_use", id: toToolUseId(callId || randomId("call_"), extras), name, input: {}, caller: DIRECT });
   };
 
   const start = (chunk: ChunkResult | undefined): string => {
@@ -96,7 +96,10 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: { input_tokens: inputTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+      stop_details: null,
+      container: null,
+      diagnostics: null,
+      usage: toAnthropicUsage(undefined, () => inputTokens, 1),
     };
     return event("message_start", { type: "message_start", message }) + event("ping", { type: "ping" });
   };
@@ -150,7 +153,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       outputChars += d.content.length;
       queueText("text", d.content);
     } else if (typeof d.content === "string" && d.content !== "") {
-      if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "" });
+      if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "", citations: null });
       outputChars += d.content.length;
       out += delta({ type: "text_delta", text: d.content });
     }
@@ -160,7 +163,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       queueText("text", d.refusal);
     } else if (typeof d.refusal === "string" && d.refusal !== "") {
       refused = true;
-      if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "" });
+      if (open.kind !== "text") out += openBlock({ kind: "text" }, { type: "text", text: "", citations: null });
       outputChars += d.refusal.length;
       out += delta({ type: "text_delta", text: d.refusal });
     }
@@ -241,7 +244,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
           out += openTool(item.index, item.id, item.name ?? "", item.extras);
           if (item.args) out += delta({ type: "input_json_delta", partial_json: item.args });
         } else if (item.kind === "text") {
-          out += openBlock({ kind: "text" }, { type: "text", text: "" }) + delta({ type: "text_delta", text: item.text });
+          out += openBlock({ kind: "text" }, { type: "text", text: "", citations: null }) + delta({ type: "text_delta", text: item.text });
         } else {
           out += openBlock({ kind: "thinking" }, { type: "thinking", thinking: "", signature: "" });
           if (s.omitThinking) omitted = item.text;
@@ -253,8 +256,9 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       // A refusal cut off by the token limit is reported as cut off.
       const stop = refused && !hasToolCalls && finish !== "length" ? REFUSAL : toStopReason(finish, { hasToolCalls, matched, stopSequences: s.stopSequences });
       // The totals (a client adds each field it is given onto message_start's): the provider's when it reports them.
-      const final = usage ? toAnthropicUsage(usage, () => inputTokens) : { input_tokens: inputTokens, output_tokens: Math.ceil(outputChars / 4) };
-      out += event("message_delta", s.contextManagement ? { type: "message_delta", delta: stop, usage: final, context_management: s.contextManagement } : { type: "message_delta", delta: stop, usage: final });
+      const final = toDeltaUsage(usage, () => inputTokens, Math.ceil(outputChars / 4));
+      const said = { ...stop, stop_details: stopDetailsOf(stop.stop_reason), container: null };
+      out += event("message_delta", s.contextManagement ? { type: "message_delta", delta: said, usage: final, context_management: s.contextManagement } : { type: "message_delta", delta: said, usage: final });
       return out + event("message_stop", { type: "message_stop" });
     },
     error: (mapped: MappedError) => {
