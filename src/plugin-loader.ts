@@ -1,3 +1,4 @@
+import type { TObject } from "@sinclair/typebox";
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -50,7 +51,12 @@ export async function loadPlugins(o: LoadOptions): Promise<{ instances: LoadedIn
   const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger) : [];
   const all = [...o.builtins.map((definition) => ({ definition, source: "built-in" })), ...external];
   const names = all.map(({ definition }) => (definition as { name?: unknown }).name).filter((n): n is string => typeof n === "string");
-  const settings = checkSettings(o.settings, names);
+  const schemas: Record<string, TObject> = {};
+  for (const { definition } of all) {
+    const own = (definition as { settingsSchema?: TObject; name?: string }).settingsSchema;
+    if (own && typeof (definition as { name?: unknown }).name === "string") schemas[(definition as { name: string }).name] = own;
+  }
+  const settings = checkSettings(o.settings, names, schemas);
   const loaded: LoadedInstance[] = [];
   for (const { definition, source } of all) {
     const section = settings.plugins?.[(definition as { name?: string }).name ?? ""];

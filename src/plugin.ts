@@ -122,6 +122,13 @@ export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** One provider instance: its name is the model-id prefix and the models' `owned_by`. */
 export interface Provider {
   name: string;
+  /**
+   * The plugin's own fields of its `plugins.<name>` section of the config file (besides the core's
+   * `enabled`), as a TypeBox object: checked at start-up with the rest of the file, so a misspelt
+   * field stops start-up naming it. Without it the section takes any fields and the plugin checks
+   * them itself. `Type.Object({})`: a plugin with no settings of its own.
+   */
+  settingsSchema?: TObject;
   /** Static list, or discovery (called at start and every `refreshIntervalMs`). */
   models: readonly ModelInfo[] | ((ctx: DiscoveryContext) => Promise<readonly ModelInfo[]>);
   /** How often discovered models are refreshed; default 60 s. Ignored for a static list. */
@@ -195,6 +202,8 @@ export interface PluginHost<E = Record<string, never>> {
 /** A plugin that builds its provider instances at start (from env or settings). */
 export interface PluginFactory<S extends TObject = TObject> {
   name: string;
+  /** See Provider.settingsSchema. */
+  settingsSchema?: TObject;
   /** The environment variables this plugin reads, as a TypeBox object; validated at start-up. */
   env?: S;
   /** Names of `env` variables that are secrets: never logged, never echoed. */

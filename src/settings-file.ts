@@ -1,4 +1,4 @@
-import { Kind, type TSchema } from "@sinclair/typebox";
+import { Kind, type TObject, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigError } from "./env.ts";
 import { settingsSchema, type SettingsFile } from "./settings-schema.ts";
@@ -54,9 +54,9 @@ export function repeatedTopLevelKey(text: string): { key: string; line: number; 
  * Checks the whole file against the one schema. Every problem is named by its path
  * (`keys[0].rpm`, `plugins.openai_compatible`) with a hint for a misspelt name.
  */
-export function checkSettings(raw: RawSettings, pluginNames: readonly string[]): SettingsFile {
+export function checkSettings(raw: RawSettings, pluginNames: readonly string[], pluginSchemas: Readonly<Record<string, TObject>> = {}): SettingsFile {
   if (raw.data == null) return {};
-  const schema = settingsSchema(pluginNames);
+  const schema = settingsSchema(pluginNames, pluginSchemas);
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, raw.data)) {

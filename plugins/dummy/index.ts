@@ -1,4 +1,4 @@
-import { definePlugin, InvalidRequestError, type ChatRequest, type ChunkResult } from "../../src/kit.ts";
+import { definePlugin, InvalidRequestError, Type, type ChatRequest, type ChunkResult } from "../../src/kit.ts";
 import { countTokens, embedText, generateText, hashString, type GeneratedText } from "./generate.ts";
 import { promptTokens } from "./prompt.ts";
 
@@ -26,6 +26,8 @@ function usageOf(request: ChatRequest, texts: readonly GeneratedText[]) {
 /** The built-in model that needs no keys and no network: random text from a small corpus. */
 export default definePlugin({
   name: "dummy",
+  // No settings of its own in the config file: `enabled` only, a misspelt field there is an error.
+  settingsSchema: Type.Object({}),
   models: [
     {
       id: MODEL_ID,

@@ -10,6 +10,8 @@ import { DEFAULT_GEMINI_MODELS, fromGeminiModels, toGeminiModelId } from "./conv
 /** Google Gemini through the OpenAI surface, with the `@google/genai` SDK; on when GEMINI_API_KEY is set. */
 export default definePlugin({
   name: "gemini",
+  // No settings of its own in the config file (its variables are its settings): a misspelt field there is an error.
+  settingsSchema: Type.Object({}),
   env: Type.Object({
     GEMINI_API_KEY: Type.Optional(Type.String({ title: "enables the Gemini plugin" })),
     GEMINI_BASE_URL: Type.Optional(

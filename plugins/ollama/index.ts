@@ -8,6 +8,8 @@ import type { OllamaChatRequest } from "./wire.ts";
 /** Every model of an Ollama server, through the OpenAI endpoints. */
 export default definePlugin({
   name: "ollama",
+  // No settings of its own in the config file (its variables are its settings): a misspelt field there is an error.
+  settingsSchema: Type.Object({}),
   env: Type.Object({
     OLLAMA_BASE_URL: Type.String({
       default: "http://localhost:11434",

@@ -37,6 +37,8 @@ describe("every mistake stops start-up naming the path", () => {
     ["a misspelt plugin name, with a hint", "plugins:\n  openai_compatible:\n    upstreams: []\n", /plugins\.openai_compatible: unknown plugin \(did you mean 'openai-compatible'\?\)/],
     ["a plugin nobody loaded", "plugins:\n  vertex: {}\n", /plugins\.vertex: unknown plugin; expected one of: dummy, openai-compatible/],
     ["enabled that is not a boolean", "plugins:\n  dummy: { enabled: 'no' }\n", /plugins\.dummy\.enabled: expected boolean/],
+    // A built-in with no settings of its own: a misspelt `enabled` left the dummy model on in production.
+    ["a misspelt field of a plugin with no settings of its own", "plugins:\n  dummy: { enabeld: false }\n", /plugins\.dummy\.enabeld: unknown field \(did you mean 'enabled'\?\); expected one of: enabled/],
     ["a key without a name", "keys:\n  - key_sha256: " + "a".repeat(64) + "\n", /keys\[0\]\.name: is required/],
     ["a misspelt key field", "keys:\n  - name: a\n    key_sha256: " + "a".repeat(64) + "\n    rpn: 3\n", /keys\[0\]\.rpn: unknown field \(did you mean 'rpm'\?\)/],
     ["a limit that is not a positive integer", "keys:\n  - name: a\n    key_sha256: " + "a".repeat(64) + "\n    rpm: 0\n", /keys\[0\]\.rpm: expected integer to be greater or equal to 1/],
