@@ -7,6 +7,8 @@ export interface RouteTarget {
   weight: number;
 }
 
+const LATEST = ":latest";
+
 /** One route, resolved at start-up. */
 export interface Route {
   model: string;
@@ -44,7 +46,8 @@ export class RouteTable {
   }
 
   find(id: string): Route | undefined {
-    const exact = this.#exact.get(id);
+    // As the registry names models (Ollama's way): `smart:latest` is the route `smart`, and `smart` a route `smart:latest`.
+    const exact = this.#exact.get(id) ?? (id.endsWith(":latest") ? this.#exact.get(id.slice(0, -LATEST.length)) : id.includes(":") ? undefined : this.#exact.get(`${id}${LATEST}`));
     if (exact || this.#globs.length === 0) return exact;
     for (const { match, route } of this.#globs) if (match(id)) return route;
     return undefined;

@@ -104,6 +104,16 @@ describe.each([false, true])("stream: %p", (stream) => {
     expect(new Set(answer.models)).toEqual(new Set(["fb500"]));
   });
 
+  test("a route's name with :latest is the route, as Ollama names models (and on Ollama's API)", async () => {
+    const answer = await chat("spread:latest", stream);
+    expect(answer.status).toBe(200);
+    expect(answer.target).toMatch(/^w[12]\/m$/);
+    const ollama = await fetch(`${gw.url}/api/chat`, jsonPost({ model: "spread:latest", stream, messages }));
+    expect(ollama.status).toBe(200);
+    expect(ollama.headers.get("x-ollaix-target")).toMatch(/^w[12]\/m$/);
+    await ollama.text();
+  });
+
   test("the failure a route fell back from is still the provider's: counted in ollaix_upstream_errors_total and logged at warn", async () => {
     const failures = async () => Number(/ollaix_upstream_errors_total\{provider="f500b",code="upstream_error"\} (\d+)/.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
     const before = await failures();
