@@ -138,8 +138,14 @@ export function docs(version: string) {
             { name: "Health", description: "Liveness; never needs a key" },
             { name: "Ollama", description: "Ollama's own API (`/api/*`) for Ollama clients; errors are `{\"error\": \"<message>\"}`" },
           ],
+          // With any key configured (OLLAIX_CONFIG's keys or OLLAIX_API_KEYS) every model route needs one, as a
+          // Bearer token or (Anthropic's SDKs, Claude Code) `x-api-key`; without keys none: the empty requirement.
+          security: [{ bearer: [] }, { apiKey: [] }, {}],
           components: {
-            securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "Only when OLLAIX_API_KEYS is set" } },
+            securitySchemes: {
+              bearer: { type: "http", scheme: "bearer", description: "A key of the gateway's (OLLAIX_CONFIG `keys` or OLLAIX_API_KEYS), when any is configured; `/health`, `/docs` and `/` never need one" },
+              apiKey: { type: "apiKey", in: "header", name: "x-api-key", description: "The same key as Anthropic's SDKs and Claude Code send it" },
+            },
             schemas: { ChatCompletionChunk: { ...ChatCompletionChunk } as never },
           },
         },

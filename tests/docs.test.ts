@@ -106,6 +106,13 @@ describe("docs routes", () => {
     expect(paths["/health"]!.get.tags).toContain("Health");
   });
 
+  test("/docs/json says how a key is sent (Bearer, or x-api-key as Anthropic's SDKs do), and that none is needed without keys", () => {
+    expect(spec.security).toEqual([{ bearer: [] }, { apiKey: [] }, {}]);
+    const schemes = (spec.components as { securitySchemes: Record<string, Record<string, string>> }).securitySchemes;
+    expect(schemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(schemes.apiKey).toMatchObject({ type: "apiKey", in: "header", name: "x-api-key" });
+  });
+
   test("the chat completion request body has a JSON schema whose example is the seed conversation", () => {
     const requestBody = spec.paths["/v1/chat/completions"].post.requestBody as Record<string, any> | undefined;
     expect(requestBody).toBeDefined();
