@@ -98,6 +98,9 @@ describe("loopback listener without OLLAIX_ADMIN_KEY", async () => {
     expect(data).toHaveLength(3);
     expect(data.map((r) => [r.status, r.stream])).toEqual([[404, false], [200, true], [200, false]]);
     expect(data[0].error).toBe("model_not_found");
+    // `limit` at least 1 (0 read as "all" before); not a number: all.
+    expect(((await (await fetch(`${url}/console/api/requests?limit=0`)).json()) as { data: unknown[] }).data).toHaveLength(1);
+    expect(((await (await fetch(`${url}/console/api/requests?limit=x`)).json()) as { data: unknown[] }).data.length).toBeGreaterThanOrEqual(3);
     expect(data[1]).toMatchObject({ surface: "chat", model: "dummy-model:1.0", target: "dummy/dummy-model:1.0", provider: "dummy", path: "/v1/chat/completions" });
     expect(data[1].ttftMs).toBeGreaterThanOrEqual(0);
     expect(data[1].outputTokens).toBeGreaterThan(0);

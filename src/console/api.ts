@@ -87,7 +87,9 @@ export function consoleApi(deps: ConsoleApiDeps) {
       };
     }, { detail: { hide: true } })
     .get("/console/api/requests", function consoleRequests({ query }) {
-      const limit = Math.max(1, Math.min(ring.capacity, Number.parseInt(String(query.limit ?? ""), 10) || ring.capacity));
+      // `limit` as asked, between 1 and the ring's size (0 was read as "all"); absent or not a number: all.
+      const asked = Number.parseInt(String(query.limit ?? ""), 10);
+      const limit = Number.isNaN(asked) ? ring.capacity : Math.max(1, Math.min(ring.capacity, asked));
       return { capacity: ring.capacity, data: ring.newest(limit).map((o) => toRequestRecord(o)) };
     }, { detail: { hide: true } })
     .get("/console/api/series", function consoleSeries() {
