@@ -1,5 +1,6 @@
 import { Kind, type TObject, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { stat } from "node:fs/promises";
 import { ConfigError } from "./env.ts";
 import { settingsSchema, type SettingsFile } from "./settings-schema.ts";
 
@@ -15,7 +16,10 @@ export interface RawSettings {
 export async function readSettingsFile(path: string | undefined): Promise<RawSettings> {
   if (!path) return { data: undefined };
   const file = Bun.file(path);
-  if (!(await file.exists())) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: file not found`);
+  if (!(await file.exists())) {
+    const isFolder = await stat(path).then((info) => info.isDirectory(), () => false);
+    throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: ${isFolder ? "a folder, not a file" : "file not found"}`);
+  }
   const text = await file.text();
   const isYaml = /\.ya?ml$/i.test(path);
   if (isYaml) {

@@ -150,6 +150,8 @@ describe.each(runners)("%s", (_name, command) => {
     expect(badPort.stderr).toStartWith("ollaix: invalid configuration: PORT=");
     const missing = await run(["check-config", "/nonexistent/ollaix.yaml"]);
     expect(missing).toMatchObject({ exitCode: 2, stderr: 'ollaix: invalid configuration: OLLAIX_CONFIG="/nonexistent/ollaix.yaml": file not found\n' });
+    const folder = tempDir("config");
+    expect(await run(["check-config", folder])).toMatchObject({ exitCode: 2, stderr: `ollaix: invalid configuration: OLLAIX_CONFIG=${JSON.stringify(folder)}: a folder, not a file\n` });
   }, PROCESS_TEST_MS);
 
   test("models: asks every provider once and prints its models; an unreachable one fails the command", async () => {
@@ -219,7 +221,9 @@ export default definePlugin({
     const server = await startServer([...command(), "--port", String(port), "--host", "127.0.0.1"], envWith({ PORT: "1", HOST: "localhost" }));
     expect(server.url).toBe(`http://127.0.0.1:${port}`);
     expect((await run(["--healthcheck", "--port", String(port)], { PORT: "1" })).exitCode).toBe(0);
-    expect((await run(["--healthcheck"], { PORT: String(freePort()) })).exitCode).toBe(1);
+    const down = await run(["--healthcheck"], { PORT: String(freePort()) });
+    expect(down.exitCode).toBe(1);
+    expect(down.stderr).toStartWith("ollaix: unhealthy: no answer from /health on 127.0.0.1:");
     server.proc.kill("SIGTERM");
     expect(await server.proc.exited).toBe(0);
   }, PROCESS_TEST_MS);

@@ -38,8 +38,12 @@ export async function healthcheck(env: EnvSource): Promise<number> {
     });
     const body = (await response.json()) as { status?: string };
     // `degraded` (Redis away, REDIS_FAILURE_MODE=open) still serves: the container stays healthy.
-    return response.ok && (body.status === "healthy" || body.status === "degraded") ? 0 : 1;
-  } catch {
+    if (response.ok && (body.status === "healthy" || body.status === "degraded")) return 0;
+    process.stderr.write(`ollaix: unhealthy: /health answered ${response.status} ${JSON.stringify(body.status ?? null)}\n`);
+    return 1;
+  } catch (error) {
+    // Docker keeps a health check's output (`docker inspect`): say why.
+    process.stderr.write(`ollaix: unhealthy: no answer from /health on ${host}:${port} (${error instanceof Error ? error.message : String(error)})\n`);
     return 1;
   }
 }
