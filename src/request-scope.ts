@@ -73,8 +73,17 @@ const clock = new ScopeClock();
  * reason, not as a client that left. Returns how many were aborted.
  */
 export function abortRequestsInFlight(reason: () => Error): number {
+  if (!stopping.signal.aborted) stopping.abort(reason());
   return clock.abortAll(reason);
 }
+
+const stopping = new AbortController();
+
+/**
+ * Aborted, for the gateway's reason, when `abortRequestsInFlight` ends what is in flight: a request
+ * waiting between a route's tries has no scope then (routing/router.ts), and listens to this too.
+ */
+export const gatewayStopping: AbortSignal = stopping.signal;
 
 /**
  * The life of one request on the provider side: one AbortController that fires when the client

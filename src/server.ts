@@ -210,9 +210,9 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
         logger.warn("shutdown grace elapsed; closing the remaining connections", { pending: server.pendingRequests });
         // Each request still running ends as its surface ends a failure (a 503 answer, a stream's
         // error event) and is reported as the gateway's ending, not a client's; then the sockets go.
-        if (abortRequestsInFlight(() => new GatewayStoppedError("The gateway is shutting down; send the request again.")) > 0) {
-          await Promise.race([graceful, Bun.sleep(FINAL_WORDS_MS)]);
-        }
+        abortRequestsInFlight(() => new GatewayStoppedError("The gateway is shutting down; send the request again."));
+        // Scopes aborted, and requests waiting between a route's tries (no scope then) told: their answers go out first.
+        if (server.pendingRequests > 0) await Promise.race([graceful, Bun.sleep(FINAL_WORDS_MS)]);
         await server.stop(true);
       }
       // The last events of the runs that just ended still go out.

@@ -183,4 +183,19 @@ describe("graceful shutdown on SIGTERM", () => {
     expect(logged).toHaveLength(2);
     for (const line of logged) expect(line).toMatchObject({ status: 503, error: "server_shutting_down" });
   });
+
+  test("a request waiting between a route's tries when the grace elapses ends as the gateway's failure too (503), not as a client that left", async () => {
+    const config = join(tempDir("shutdown-route"), "ollaix.yaml");
+    await Bun.write(config, "routes:\n  - model: patient\n    targets: [{ model: slow/busy }]\n    retries: 2\n");
+    const gw = await startGateway({ SHUTDOWN_GRACE_MS: "500", LOG_LEVEL: "info", OLLAIX_CONFIG: config });
+    const answer = chat(gw.url, "patient", false).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: { code: string } } }));
+    await Bun.sleep(400); // the first try failed; the route waits out Retry-After (8 s, capped at 10)
+    gw.proc.kill("SIGTERM");
+    const { status, body } = await answer;
+    expect(status).toBe(503);
+    expect(body.error.code).toBe("server_shutting_down");
+    expect(await gw.proc.exited).toBe(0);
+    const logged = gw.lines.filter((l) => l.includes('"msg":"request"')).map((l) => JSON.parse(l) as { status: number; error?: string });
+    expect(logged).toEqual([expect.objectContaining({ status: 503, error: "server_shutting_down" })]);
+  });
 });

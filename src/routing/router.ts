@@ -4,7 +4,7 @@ import { planRoute, type Plan } from "./plan.ts";
 import { backoffMs, isRetryable } from "./retry.ts";
 import { RouteTable } from "./route-table.ts";
 import { hasErrorFields } from "../errors.ts";
-import { ClientGoneError } from "../request-scope.ts";
+import { ClientGoneError, gatewayStopping } from "../request-scope.ts";
 
 export interface RouterOptions {
   routes?: readonly RouteSettings[];
@@ -61,7 +61,7 @@ export class Router {
       const model = plan.deployments[d]!;
       for (let retry = 0; retry <= plan.retries; retry++) {
         // A client gone (or a cancel) between tries ends the call as that, not as the last deployment's failure.
-        if (tries > 0 && signal().aborted) throw abandoned(signal());
+        if (tries > 0 && (signal().aborted || gatewayStopping.aborted)) throw abandoned(signal());
         try {
           const value = await attempt(model, ++tries, d >= fallbacksFrom);
           this.#cooldowns.succeeded(model);
@@ -69,7 +69,7 @@ export class Router {
         } catch (error) {
           last = error;
           if (!isRetryable(error)) throw error;
-          if (signal().aborted) throw abandoned(signal());
+          if (signal().aborted || gatewayStopping.aborted) throw abandoned(signal());
           this.#cooldowns.failed(model, Date.now());
           if (onRetried !== undefined && (retry < plan.retries || d < plan.deployments.length - 1)) onRetried(error);
           if (retry < plan.retries) {
@@ -87,20 +87,24 @@ export class Router {
  * (a background response's cancel), else the client left (a request's signal says only "aborted").
  */
 function abandoned(signal: AbortSignal): Error {
+  // The gateway ended what was in flight (its shutdown grace elapsed): that, not a client that left.
+  if (gatewayStopping.aborted && hasErrorFields(gatewayStopping.reason)) return gatewayStopping.reason as Error;
   return hasErrorFields(signal.reason) ? (signal.reason as Error) : new ClientGoneError();
 }
 
-/** Waits `ms`; false when the signal aborted first (the client left). */
+/** Waits `ms`; false when the signal aborted first (the client left), or the gateway stopped what was in flight. */
 function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
+  if (signal.aborted || gatewayStopping.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
+      gatewayStopping.removeEventListener("abort", onAbort);
       resolve(ok);
     };
     const onAbort = () => done(false);
     const timer = setTimeout(() => done(true), ms);
     signal.addEventListener("abort", onAbort);
+    gatewayStopping.addEventListener("abort", onAbort);
   });
 }
