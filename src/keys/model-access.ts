@@ -54,9 +54,16 @@ function mayUseModel(allows: (id: string) => boolean, id: string, registry: Mode
   }
 }
 
-/** The same question for a listed model (its `owned_by` is its instance). */
-export function mayList(key: KeyRecord | undefined, model: Model): boolean {
+/**
+ * The same question for a listed model (its `owned_by` is its instance): what asking for its id
+ * would do, so a list never offers what is then refused. An id a route answers (the route itself,
+ * or an instance's model of the same name) is the route's question.
+ */
+export function mayList(key: KeyRecord | undefined, model: Model, registry?: ModelRegistry, routes?: RouteLookup): boolean {
   const allows = key?.allows;
-  if (!allows || allows(model.id)) return true;
+  if (!allows) return true;
+  const route = registry && routes?.find(model.id);
+  if (route) return mayUseRoute(allows, model.id, route, registry);
+  if (allows(model.id)) return true;
   return !model.id.startsWith(`${model.owned_by}/`) && allows(`${model.owned_by}/${model.id}`);
 }

@@ -20,7 +20,7 @@ export function modelCatalog({ registry, router, logger, config }: Pick<RouteDep
       if (!registry.isReady) await registry.ready;
       const key = keyOf(request);
       const all = routes.length === 0 ? registry.list() : [...routes, ...registry.list()];
-      return key?.allows ? all.filter((m) => mayList(key, m)) : all;
+      return key?.allows ? all.filter((m) => mayList(key, m, registry, router?.table)) : all;
     },
 
     async describe(request: Request, requestId: string, id: string): Promise<Model> {

@@ -159,6 +159,19 @@ describe("a route hands a key no deployment outside its list", () => {
     expect(messages.status).toBe(403);
   });
 
+  test("the lists offer only what asking would give: /v1/models and /api/tags agree with the 403s", async () => {
+    const listed = async (key: string) => ({
+      models: ((await json(await fetch(`${routed.url}/v1/models`, { headers: auth(key) }))) as { data: { id: string }[] }).data.map((m) => m.id),
+      tags: ((await json(await fetch(`${routed.url}/api/tags`, { headers: auth(key) }))) as { models: { name: string }[] }).models.map((m) => m.name),
+    });
+    // `ok` is the route to premium for whoever asks: not offered to a key that may not use it.
+    const cheap = await listed(CHEAP);
+    expect(cheap.models).not.toContain("ok");
+    expect(cheap.models).not.toContain("cheapest");
+    expect(cheap.tags).not.toContain("ok");
+    expect((await listed(NAMED)).models).toContain("ok");
+  });
+
   test("a route whose every deployment the key may use is allowed by the id it was asked by; a key that names the route may use it", async () => {
     // `cheapest` → cheap/ok: not named by `cheap`, and `cheap/*` does not cover the name `cheapest`.
     expect((await ask("cheapest", CHEAP)).status).toBe(403);
