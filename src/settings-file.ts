@@ -22,10 +22,10 @@ export async function readSettingsFile(path: string | undefined): Promise<RawSet
   }
   const text = await file.text();
   const isYaml = /\.ya?ml$/i.test(path);
-  if (isYaml) {
-    // YAML's mapping keys are unique, but the parser keeps the last of two: a second `keys:` would
+  {
+    // A mapping's keys are unique, but both parsers keep the last of two: a second `keys` would
     // silently replace the first (`keys: []` further down leaves the gateway open).
-    const twice = repeatedTopLevelKey(text);
+    const twice = isYaml ? repeatedTopLevelKey(text) : repeatedTopLevelJsonKey(text);
     if (twice) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: '${twice.key}' at line ${twice.line} is given already at line ${twice.first}; a key appears once in a mapping`);
   }
   try {
@@ -35,6 +35,37 @@ export async function readSettingsFile(path: string | undefined): Promise<RawSet
     const at = where ? ` at line ${where.line}, column ${where.column}` : "";
     throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: cannot parse${at}: ${(error as Error).message}`);
   }
+}
+
+/** The first key of a JSON text's top-level object that appears twice, with both lines (strings and nesting skipped). */
+export function repeatedTopLevelJsonKey(text: string): { key: string; line: number; first: number } | undefined {
+  const seen = new Map<string, number>();
+  let depth = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\n") line++;
+    else if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") depth--;
+    else if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+      if (depth !== 1) continue;
+      let next = i + 1;
+      while (next < text.length && /\s/.test(text[next]!)) next++;
+      if (text[next] !== ":") continue;
+      let key: string;
+      try {
+        key = JSON.parse(text.slice(start, i + 1)) as string;
+      } catch {
+        return undefined; // not JSON: the parser says where
+      }
+      const first = seen.get(key);
+      if (first !== undefined) return { key, line, first };
+      seen.set(key, line);
+    }
+  }
+  return undefined;
 }
 
 /** The first top-level key of a YAML document that appears twice (block style, at column 0), with both lines. */

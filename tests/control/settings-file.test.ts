@@ -87,6 +87,18 @@ describe("every mistake stops start-up naming the path", () => {
     expect(message).not.toContain("sk-");
   });
 
+  test("a top-level JSON key given twice is refused too, naming both lines (JSON.parse keeps the last)", async () => {
+    const message = await startupError('{\n  "keys": [{ "name": "a", "key_sha256": "' + "a".repeat(64) + '" }],\n  "routes": [{ "model": "keys", "targets": [{ "model": "x" }] }],\n  "keys": []\n}\n', "ollaix.json");
+    expect(message).toMatch(/'keys' at line 4 is given already at line 2/);
+    // The same names nested, or inside strings, are no repeat.
+    const gw = await createGateway({
+      env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: file('{ "plugins": { "dummy": { "enabled": true } }, "keys": [{ "name": "keys", "key_sha256": "' + "b".repeat(64) + '" }] }', "ok.json") },
+      builtins: [dummy, openaiCompatible],
+      write: () => undefined,
+    });
+    await gw.shutdown();
+  });
+
   test("a JSON syntax error names its line too", async () => {
     expect(await startupError('{\n  "keys": [\n    { "name": "a", }\n  ]\n}\n', "ollaix.json")).toMatch(/cannot parse at line 3/);
   });
