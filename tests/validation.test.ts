@@ -111,6 +111,9 @@ describe("request validation: a 400 envelope naming the field", () => {
       jsonPost({ ...base, messages: [user, { role: "assistant", content: null, tool_calls: [call, two] }, { role: "tool", tool_call_id: "call_2", content: "2" }, { role: "tool", tool_call_id: "call_1", content: "1" }] }),
     );
     expect(res.status).toBe(200);
+    // The deprecated form: a `function` result with no function_call before it is taken, as it was.
+    const legacy = await gw.handle("/v1/chat/completions", jsonPost({ ...base, functions: [{ name: "get_weather" }], messages: [user, { role: "function", name: "get_weather", content: "sunny" }] }));
+    expect(legacy.status).toBe(200);
   });
 
   test("the typed fields OpenAI takes, with values it takes, pass", async () => {
