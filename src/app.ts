@@ -1,4 +1,4 @@
-import { randomId } from "./ids.ts";
+import { requestIdOf } from "./request-meta.ts";
 import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
 import { hasBody } from "./body.ts";
@@ -85,7 +85,7 @@ export function createApp(options: AppOptions) {
   // The WebSocket mode makes each of its messages a request of this app (set once the app exists).
   let handleRequest: (request: Request) => Promise<Response> = () => Promise.reject(new Error("the app is not built yet"));
   // A refusal the socket answers itself is reported as an HTTP one is (its Response is the socket's to send, not this one).
-  const webSocket = responsesWebSocket(config, () => handleRequest, (error, request, body) => void errorResponse(error, request, randomId("req_"), undefined, body));
+  const webSocket = responsesWebSocket(config, () => handleRequest, (error, request, body) => void errorResponse(error, request, requestIdOf(request), undefined, body));
   // Bun serves these paths itself, before Elysia: the console's page, then the hot routes (below).
   const serveRoutes: Record<string, unknown> = { ...adminConsole.pageRoutes };
   // WebSocket limits are the server's (Bun reads them once): a message as large as a request body, and

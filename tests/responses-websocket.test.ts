@@ -226,7 +226,7 @@ describe("refusals the socket answers itself are reported as the refused model c
   test("background, a non-string stream_id or generate, and a full queue: one request line each and ollaix_requests_total, as over HTTP", async () => {
     const own = await startTestGateway({ LOG_LEVEL: "info", OLLAIX_API_KEYS: "sk-ws-report-0001" }, [dummy, slowPlugin([])]);
     try {
-      const { socket, events } = await rawSocket(own.url, { authorization: "Bearer sk-ws-report-0001" });
+      const { socket, events } = await rawSocket(own.url, { authorization: "Bearer sk-ws-report-0001", "x-request-id": "req_handshake_000001" });
       try {
         socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x", background: true }));
         socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x", generate: "no" }));
@@ -239,6 +239,8 @@ describe("refusals the socket answers itself are reported as the refused model c
           [400, "invalid_type", "api-key-1", "dummy-model:1.0"],
           [400, "invalid_type", "api-key-1", "dummy-model:1.0"],
         ]);
+        // Under the handshake's request id, as the connection's accepted messages are.
+        expect(lines().map((l) => l.request_id)).toEqual(["req_handshake_000001", "req_handshake_000001", "req_handshake_000001"]);
         const metrics = await (await fetch(`${own.url}/metrics`)).text();
         expect(metrics).toContain('ollaix_requests_total{surface="responses",model="dummy-model:1.0",provider="",key="api-key-1",status="400"} 3');
         // A full queue: 64 slow ones wait, the next are 429s, each reported.

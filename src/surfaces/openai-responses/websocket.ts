@@ -105,7 +105,9 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
   /** A refusal reported as a `POST /v1/responses` of the connection's key would be. */
   const reported = (handshake: Request, error: OllaixError, body: unknown): void => {
     if (report === undefined) return;
-    const request = new Request("http://ollaix.internal/v1/responses", { method: "POST" });
+    // The handshake's `x-request-id`, as the connection's accepted messages carry it.
+    const id = handshake.headers.get("x-request-id");
+    const request = new Request("http://ollaix.internal/v1/responses", { method: "POST", headers: id === null ? undefined : { "x-request-id": id } });
     const key = keyOf(handshake);
     if (key) bindKey(request, key);
     report(error, request, body);
