@@ -22,6 +22,16 @@ describe("GatewayMetrics", () => {
     expect(m.value("ollaix_in_flight_requests")).toBe(3);
   });
 
+  test("a token count (count_tokens, input_tokens) is a request, not a GenAI operation's duration", async () => {
+    const metrics = new GatewayMetrics(() => 0);
+    metrics.observe(outcome({ surface: "messages", path: "/v1/messages/count_tokens", model: "m" }));
+    metrics.observe(outcome({ surface: "responses", path: "/v1/responses/input_tokens", model: "m" }));
+    metrics.observe(outcome({ surface: "messages", path: "/v1/messages", model: "m", provider: "p" }));
+    const m = new Scrape(await metrics.scrape());
+    expect(m.value("ollaix_requests_total")).toBe(3);
+    expect(m.histogram("gen_ai_server_request_duration_seconds", {}).count).toBe(1);
+  });
+
   test("fallbacks, reasoning tokens, overhead and a client that left", async () => {
     const metrics = new GatewayMetrics(() => 0);
     metrics.observe(outcome({ provider: "ollama", target: "ollama/qwen3:8b", fallback: true, usage: { input: 10, output: 50, reasoning: 20 } }));

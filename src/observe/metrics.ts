@@ -95,7 +95,8 @@ export class GatewayMetrics {
       // The GenAI conventions' time to first token is of successful responses only.
       if (o.error === undefined) s.genAiTtft.observe(o.ttftMs / 1000);
     }
-    this.#genAiDurationOf(o, operation, provider).observe(seconds);
+    // A token count (`count_tokens`, `input_tokens`) is no GenAI operation: not timed beside real chat calls.
+    if (!isTokenCount(o.path)) this.#genAiDurationOf(o, operation, provider).observe(seconds);
     const usage = o.usage;
     if (usage) {
       if (usage.input > 0) s.input.inc(usage.input);
@@ -159,3 +160,6 @@ export class GatewayMetrics {
     return h;
   }
 }
+
+/** `POST /v1/messages/count_tokens` and `/v1/responses/input_tokens`: counted requests, no model call of the conventions' operations. */
+const isTokenCount = (path: string): boolean => path.endsWith("/count_tokens") || path.endsWith("/input_tokens");
