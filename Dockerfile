@@ -25,9 +25,13 @@ COPY --from=build /src/dist/ollaix /app/ollaix
 USER 65532:65532
 # Bun's fetch sends 256 requests at once unless told more, read at start: every stream and background
 # response holds one upstream request.
+# SHUTDOWN_GRACE_MS below `docker stop`'s 10 s: requests still running then end with their 503 and
+# their log line before Docker's SIGKILL (compose.yaml gives 15 s).
 ENV HOST=0.0.0.0 \
     PORT=8000 \
+    SHUTDOWN_GRACE_MS=8000 \
     BUN_CONFIG_MAX_HTTP_REQUESTS=4096
 EXPOSE 8000
+# The check reads HOST and PORT from the environment: set them there (not as --host/--port) to move the listener.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 CMD ["/app/ollaix", "--healthcheck"]
 ENTRYPOINT ["/app/ollaix"]

@@ -22,3 +22,22 @@ test("the complete example passes the JSON Schema and start-up's check; mistakes
   expect(validate({ plugins: { "openai-compatible": { upstreams: [{ name: "x", base_url: "http://x/v1", api_key: "k" }] } } })).toBe(false);
   expect(validate({ keys: [{ name: "a", key_env: "A", rpm: "ten" }] })).toBe(false);
 });
+
+test("the complete example starts as compose.yaml runs it: the variables it names set, OPENAI_API_KEY's own instance beside it", async () => {
+  const { createGateway } = await import("../../src/server.ts");
+  const env = {
+    PORT: "0",
+    LOG_LEVEL: "error",
+    OLLAIX_CONFIG: `${ROOT}/examples/ollaix.yaml`,
+    OPENAI_API_KEY: "sk-example-openai-000001",
+    GROQ_API_KEY: "gsk-example-groq-000001",
+    TEAM_A_KEY: "sk-example-team-a-00001",
+    OLLAMA_BASE_URL: "http://127.0.0.1:9",
+  };
+  const gateway = await createGateway({ env, discover: false, write: () => undefined });
+  try {
+    expect(gateway.instances.map((i) => i.provider.name).sort()).toEqual(["groq", "ollama", "openai"]);
+  } finally {
+    await gateway.shutdown();
+  }
+});
