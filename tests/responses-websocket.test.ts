@@ -542,6 +542,24 @@ describe("limits and shutdown", () => {
     }
   });
 
+  test("all connections together remember at most RESPONSES_MEMORY_MB: the history remembered longest ago, on any connection, is forgotten first", async () => {
+    // 1 MiB in all; each connection's history is ~400 KB (well under its own MAX_BODY_BYTES): the third pushes out the first.
+    const gw = await startTestGateway({ RESPONSES_MEMORY_MB: "1" }, [dummy]);
+    const sockets = [0, 1, 2].map(() => new ResponsesWS(new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 })));
+    for (const ws of sockets) ws.on("error", () => undefined);
+    try {
+      const turn = async (ws: ResponsesWS, previous?: string) =>
+        (await createOver(ws, { model: "dummy-model:1.0", input: "x".repeat(400_000), max_output_tokens: 16, store: false, ...(previous ? { previous_response_id: previous } : {}) })).at(-1)!;
+      const ids: string[] = [];
+      for (const ws of sockets) ids.push((await turn(ws)).response!.id);
+      expect(await turn(sockets[0]!, ids[0])).toMatchObject({ type: "error", error: { code: "previous_response_not_found" } });
+      expect((await turn(sockets[2]!, ids[2])).type).toBe("response.incomplete");
+    } finally {
+      for (const ws of sockets) ws.close();
+      await gw.close();
+    }
+  });
+
   test("a steered response whose successor cannot be made (too large a request) gives the steer's input back, and leaves the parent to the client's own continuation", async () => {
     const small = await startTestGateway({ MAX_BODY_BYTES: "4000" }, [paced]);
     const { socket, events } = await rawSocket(small.url);

@@ -99,8 +99,22 @@ const MAX_REMEMBERED = 64;
  */
 export type ReportRefusal = (error: OllaixError, request: Request, body: unknown) => void;
 
-export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins">, handle: () => Handle, report?: ReportRefusal) {
+export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins"> & Partial<Pick<Config, "responsesMemoryBytes">>, handle: () => Handle, report?: ReportRefusal) {
   const connections = new Map<string, Connection>();
+  /**
+   * Every connection's remembered histories, oldest first, and their bytes: all connections together
+   * hold at most RESPONSES_MEMORY_MB (each at most MAX_BODY_BYTES), the oldest forgotten first, so
+   * many idle sockets each remembering a large history cannot pin the process's memory.
+   */
+  const rememberedOrder = new Map<Remembered, Connection>();
+  let rememberedBytes = 0;
+  const budget = config.responsesMemoryBytes ?? 64 * 1024 * 1024;
+  const forgetLane = (connection: Connection, lane: string): void => {
+    const entry = connection.remembered.get(lane);
+    if (entry === undefined) return;
+    connection.remembered.delete(lane);
+    if (rememberedOrder.delete(entry)) rememberedBytes -= entry.bytes;
+  };
 
   /** A refusal reported as a `POST /v1/responses` of the connection's key would be. */
   const reported = (handshake: Request, error: OllaixError, body: unknown): void => {
@@ -129,6 +143,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     close(ws) {
       const connection = connections.get(ws.id);
       connections.delete(ws.id);
+      for (const lane of [...(connection?.remembered.keys() ?? [])]) forgetLane(connection!, lane);
       if (connection) wake(connection);
       for (const controller of connection?.inFlight ?? []) controller.abort();
     },
@@ -221,7 +236,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     // An error forgets the response it continued, as OpenAI drops it from its cache.
     const forget = () => {
       // A successor that fails leaves its parent to the client's own continuation.
-      if (committing === undefined && remembered !== undefined && connection.remembered.get(remembered.lane) === remembered) connection.remembered.delete(remembered.lane);
+      if (committing === undefined && remembered !== undefined && connection.remembered.get(remembered.lane) === remembered) forgetLane(connection, remembered.lane);
     };
     if (remembered !== undefined) {
       params.input = [...remembered.items, ...asItems(params.input)];
@@ -380,19 +395,28 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
    */
   function remember(connection: Connection, lane: string, params: Record<string, unknown>, response: Ended): void {
     const kept = connection.remembered;
-    kept.delete(lane);
+    forgetLane(connection, lane);
     if (response.store) return;
     const items = [...asItems(params.input), ...response.output];
     const bytes = sizeOf(items);
-    if (bytes > config.maxBodyBytes) return;
+    if (bytes > config.maxBodyBytes || bytes > budget) return;
     let total = bytes;
     for (const other of kept.values()) total += other.bytes;
-    for (const [other, entry] of kept) {
+    for (const [other, entry] of [...kept]) {
       if (total <= config.maxBodyBytes && kept.size < MAX_REMEMBERED) break;
-      kept.delete(other);
+      forgetLane(connection, other);
       total -= entry.bytes;
     }
-    kept.set(lane, { lane, id: response.id, items, bytes });
+    const entry: Remembered = { lane, id: response.id, items, bytes };
+    kept.set(lane, entry);
+    rememberedOrder.set(entry, connection);
+    rememberedBytes += bytes;
+    // Over the process's budget: the histories remembered longest ago, on any connection, go first.
+    for (const [oldest, owner] of rememberedOrder) {
+      if (rememberedBytes <= budget) break;
+      forgetLane(owner, oldest.lane);
+      if (rememberedOrder.delete(oldest)) rememberedBytes -= oldest.bytes; // a lane since replaced: its entry only
+    }
   }
 
   function rememberedById(connection: Connection, id: string): Remembered | undefined {
