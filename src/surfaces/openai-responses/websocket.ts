@@ -396,7 +396,8 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
   function remember(connection: Connection, lane: string, params: Record<string, unknown>, response: Ended): void {
     const kept = connection.remembered;
     forgetLane(connection, lane);
-    if (response.store) return;
+    // A socket that closed while its last event was waiting to be sent remembers nothing more.
+    if (response.store || !connections.has(connection.id)) return;
     const items = [...asItems(params.input), ...response.output];
     const bytes = sizeOf(items);
     if (bytes > config.maxBodyBytes || bytes > budget) return;
