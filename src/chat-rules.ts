@@ -69,9 +69,9 @@ function assertToolMessagesAnswer(messages: readonly Message[]): void {
       calls = message.role === "assistant" ? message.tool_calls : undefined;
       continue;
     }
-    // A deprecated `function` result with no call before it at all (legacy-functions.ts names it by its own
-    // place), which the legacy form has always been taken with.
-    if (message.tool_call_id === `call_legacy_${i}`) continue;
+    // A deprecated `function` result (legacy-functions.ts gives it a `call_legacy_` id): the legacy form was
+    // always taken with its results where they stand, after a user turn or with no call before them.
+    if (message.tool_call_id?.startsWith("call_legacy_")) continue;
     if (calls === undefined || calls.length === 0) {
       fail(`Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.`, `messages.[${i}].role`);
     }

@@ -114,6 +114,9 @@ describe("request validation: a 400 envelope naming the field", () => {
     // The deprecated form: a `function` result with no function_call before it is taken, as it was.
     const legacy = await gw.handle("/v1/chat/completions", jsonPost({ ...base, functions: [{ name: "get_weather" }], messages: [user, { role: "function", name: "get_weather", content: "sunny" }] }));
     expect(legacy.status).toBe(200);
+    // …nor one answering an earlier call after a user turn.
+    const afterUser = [user, { role: "assistant", content: null, function_call: { name: "get_weather", arguments: "{}" } }, { role: "function", name: "get_weather", content: "sunny" }, user, { role: "function", name: "get_weather", content: "rain" }];
+    expect((await gw.handle("/v1/chat/completions", jsonPost({ ...base, functions: [{ name: "get_weather" }], messages: afterUser }))).status).toBe(200);
   });
 
   test("the typed fields OpenAI takes, with values it takes, pass", async () => {
