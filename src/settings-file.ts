@@ -71,7 +71,8 @@ export function repeatedTopLevelJsonKey(text: string): { key: string; line: numb
 /** The first top-level key of a YAML document that appears twice (block style, at column 0), with both lines. */
 export function repeatedTopLevelKey(text: string): { key: string; line: number; first: number } | undefined {
   const seen = new Map<string, number>();
-  const lines = text.split(/\r?\n/);
+  // A byte-order mark (Windows editors write one) is no part of the first key.
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === "---") seen.clear(); // another document

@@ -58,6 +58,7 @@ describe("every mistake stops start-up naming the path", () => {
     ["a top-level list", "- keys: []\n", /\(top level\): expected object/],
     // Duplicates the parser or the tables would keep silently, one of them never used.
     ["a top-level YAML key given twice (a later `keys: []` left the gateway open)", "keys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\nroutes: []\nkeys: []\n", /'keys' at line 4 is given already at line 1/],
+    ["a top-level YAML key given twice after a byte-order mark", "\uFEFFkeys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\nkeys: []\n", /'keys' at line 3 is given already at line 1/],
     ["two keys of one value", "keys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\n  - { name: b, key_sha256: " + "A".repeat(64) + " }\n", /keys\[1\]: the same key as keys\[0\] \("a"\)/],
     ["two routes of one id", "routes:\n  - { model: smart, targets: [{ model: x }] }\n  - { model: smart, targets: [{ model: y }] }\n", /routes\[1\]\.model: 'smart' is routes\[0\]'s too/],
   ])("%s", async (_what, content, expected) => {
