@@ -22,7 +22,7 @@ interface Batch {
   /** Where each message's entries begin (an index into `ids`), and when that message arrived (ms). */
   parts: number[];
   arrivals: number[];
-  /** The worker's own buffer (reused for its next tail), not one of the server thread's (handed back). */
+  /** Its own buffer (reused for its next tail), not one it was given (handed back). */
   own: boolean;
   /** Id → position, built the first time a lookup reaches this batch (most batches are never read; a small one is searched instead). */
   index?: Map<string, number>;
@@ -43,14 +43,14 @@ const isFull = (used: number, size: number): boolean => used >= size - (size >> 
 
 /**
  * The memory store's worker side (store-worker.ts). A batch the server's thread sends full (under
- * load) is kept as it is: no copy, no index, no work for each entry. One sent part full (the flush
+ * load) is kept in the buffer it is given: no further copy, no index, no work for each entry. One sent part full (the flush
  * timer's, at lower rates) is copied into the worker's own tail buffer and its buffer handed back at
  * once, so that memory follows the bytes kept, not the batches. An entry is found only when asked,
  * newest batch first; most stored responses are never read, and the few reads build a batch's id
  * index once. Its bounds are exact for what a read sees: an entry is gone once it is older than the
  * TTL (from its message's arrival), beyond the newest `maxEntries`, deleted, or stored again under
  * the same id. Memory goes a batch at a time, oldest first: once every entry in it is gone, or when
- * the batches' bytes pass `maxBytes`; the server thread's buffers go back to it for its next batches.
+ * the batches' bytes pass `maxBytes`; the buffers it was given come back to the caller for its next batches.
  */
 export class BatchStore {
   readonly #ttlMs: number;
@@ -94,7 +94,7 @@ export class BatchStore {
 
   /**
    * Keeps a batch: a full one as it is (the caller must not use `buffer` again), a part-full one
-   * copied. Returns the server thread's buffers it is done with: this one if it was copied, and
+   * copied. Returns the given buffers it is done with: this one if it was copied, and
    * those of the batches it dropped.
    */
   add(buffer: ArrayBuffer, ids: string[], ends: number[]): ArrayBuffer[] {

@@ -3,42 +3,59 @@
  * worker's heap, out of the sight of the server's garbage collector.
  */
 import { BatchStore, batchBytesFor } from "./batch-store.ts";
-import type { FromStoreWorker, ToStoreWorker } from "./worker-protocol.ts";
+import type { FromStoreWorker, SharedSlots, ToStoreWorker } from "./worker-protocol.ts";
 
 declare const self: Worker;
 
 let store: BatchStore | undefined;
-/** The size of the server thread's batch buffers: only those are worth sending back (the others were copies sized to their entries). */
+let slots: { ring: Uint8Array; states: Int32Array; slotBytes: number } | undefined;
+/** The size of a full batch: buffers of that size are kept for the next batches copied out of the slots. */
 let reusable = 0;
-/** The retention last told to the server's thread. */
+/** Buffers of batches the store dropped, for the next batches (a few: they come back in bursts). */
+const spare: ArrayBuffer[] = [];
+const SPARE = 4;
+/** The retention last told to the server thread. */
 let reported: number | undefined;
 
-/** Sends the server thread's buffers back for its next batches (others were copies: they just go). */
-function giveBack(freed: ArrayBuffer[]): void {
-  for (const buffer of freed) {
-    if (buffer.byteLength === reusable) self.postMessage({ op: "returned", buffer } satisfies FromStoreWorker, [buffer]);
-  }
+function keepSpare(freed: ArrayBuffer[]): void {
+  for (const buffer of freed) if (buffer.byteLength === reusable && spare.length < SPARE) spare.push(buffer);
 }
+
+/** A slot's batch copied into a buffer of this thread's own, and the slot handed back to the server's thread. */
+function copyOut(shared: NonNullable<typeof slots>, slot: number, used: number): ArrayBuffer {
+  const own = spare.pop() ?? new ArrayBuffer(shared.slotBytes);
+  new Uint8Array(own).set(shared.ring.subarray(slot * shared.slotBytes, slot * shared.slotBytes + used));
+  Atomics.store(shared.states, slot, 0);
+  return own;
+}
+
+const init = (bounds: ToStoreWorker & { op: "init" }): void => {
+  store = new BatchStore(bounds.bounds);
+  reusable = batchBytesFor(bounds.bounds.maxBytes);
+  const shared: SharedSlots = bounds.slots;
+  slots = { ring: new Uint8Array(shared.ring), states: new Int32Array(shared.states), slotBytes: shared.slotBytes };
+  // Expired batches go on the next put, or at the latest a quarter of the TTL (a minute at most) later when none comes.
+  const every = Math.min(60_000, Math.max(1_000, (bounds.bounds.ttlSeconds * 1000) / 4));
+  setInterval(() => keepSpare(store!.expire()), every).unref();
+};
 
 self.onmessage = ({ data }: MessageEvent<ToStoreWorker>) => {
   switch (data.op) {
-    case "init": {
-      store = new BatchStore(data.bounds);
-      reusable = batchBytesFor(data.bounds.maxBytes);
-      // Expired batches go on the next put, or at the latest a quarter of the TTL (a minute at most) later when none comes.
-      const every = Math.min(60_000, Math.max(1_000, (data.bounds.ttlSeconds * 1000) / 4));
-      setInterval(() => giveBack(store!.expire()), every).unref();
+    case "init":
+      init(data);
       return;
-    }
-    case "put":
-      // Kept as sent; the buffers of batches it drops go back for the next batches.
-      giveBack(store!.add(data.buffer, data.ids === "" ? [] : data.ids.split("\n"), data.ends));
+    case "put": {
+      const used = data.ends.length === 0 ? 0 : data.ends[data.ends.length - 1]!;
+      const buffer = data.buffer ?? copyOut(slots!, data.slot, used);
+      // Kept as it is when full (copied into the store's tail when not); the buffers of batches it drops serve the next ones.
+      keepSpare(store!.add(buffer, data.ids === "" ? [] : data.ids.split("\n"), data.ends));
       // Once the bounds drop entries before their TTL, the server's thread hears how long entries last (chains).
       if (store!.retentionMs() !== reported) {
         reported = store!.retentionMs();
         self.postMessage({ op: "retention", retentionMs: reported! } satisfies FromStoreWorker);
       }
       return;
+    }
     case "get":
       self.postMessage({ op: "got", seq: data.seq, texts: data.ids.map((id) => store!.getJson(id) ?? null) } satisfies FromStoreWorker);
       return;

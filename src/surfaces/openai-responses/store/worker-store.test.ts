@@ -116,6 +116,29 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     store.close();
   });
 
+  test("batches filled faster than the worker copies its slots out take buffers of their own: every entry is kept, in order", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 512 << 10 }); // batches of 64 KiB
+    // ~2 KB entries, six batches' worth put in well under a millisecond: the worker, still starting, has copied no slot out yet.
+    const n = 6 * 30;
+    for (let i = 0; i < n; i++) void store.put(entry(`resp_${i}`, { items: 1, pad: 1000 }));
+    expect(store.batchesSent).toBeGreaterThanOrEqual(5);
+    expect(store.batchesSentInOwnBuffers).toBeGreaterThan(0);
+    expect(store.batchesSentInOwnBuffers).toBeLessThan(store.batchesSent);
+    await store.settled();
+    const kept = await store.getMany(Array.from({ length: n }, (_, i) => `resp_${i}`));
+    expect(kept.map((value) => value?.response.id)).toEqual(Array.from({ length: n }, (_, i) => `resp_${i}`));
+    expect((kept[n - 1]!.response.output[0] as unknown as { text: string }).text).toBe("é".repeat(1000));
+    // The slots are free again: more batches go through them.
+    const own = store.batchesSentInOwnBuffers;
+    for (let i = 0; i < 20; i++) {
+      for (let j = 0; j < 30; j++) await store.put(entry(`resp_more_${i}_${j}`, { items: 1, pad: 1000 }));
+      await store.settled();
+    }
+    expect(store.batchesSentInOwnBuffers).toBe(own);
+    expect((await store.get("resp_more_19_29"))?.response.id).toBe("resp_more_19_29");
+    store.close();
+  });
+
   test("a batch is filled to its end: entries are measured once their worst case no longer fits", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 8 << 20 });
     // Entries of 10,000 bytes, nearly all ASCII: by the worst case (3 bytes a character) a buffer would take ~35 of them.

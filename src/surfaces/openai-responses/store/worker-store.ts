@@ -1,23 +1,25 @@
 import { InvalidRequestError, UpstreamUnavailableError } from "../../../errors.ts";
 import type { InputItemResource } from "../response-schema.ts";
 import { type ConditionalPut, itemsThroughResponses, putIfRunningInProcess, type ResponseStore, type StoredResponse } from "./response-store.ts";
-import type { FromStoreWorker, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
+import type { FromStoreWorker, SharedSlots, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
 import { batchBytesFor } from "./batch-store.ts";
 
 /**
- * Entries go to the worker when their batch is full, or this long after its first. Each part-full
- * batch's buffer comes back from the worker, and the server thread's collector counts it as a new
- * allocation of its whole size: at 20 ms that was ~50 MiB a second at any rate, and stored
- * Responses ran 1.2 to 3 times as many collections as `store: false` (bench/PROFILE.md, eighteenth
+ * Entries go to the worker when their batch is full, or this long after its first: a part-full
+ * batch is copied into the worker's tail, and at 20 ms a buffer coming back for each made stored
+ * Responses run 1.2 to 3 times as many collections as `store: false` (bench/PROFILE.md, eighteenth
  * pass). Reads are served from the unsent batch, so nothing waits on it.
  */
 const FLUSH_MS = 250;
 /**
- * Buffers kept for the next batches once the worker hands them back. They come back in bursts and
- * while the next batch is being filled: with one spare, 85 % of batches took a new 1 MiB buffer
- * under `wrk`; with four, 2 %.
+ * Batch slots shared with the worker: one being filled while the worker copies the others out. A
+ * batch posted as a transferred buffer made the server's thread take a new 1 MiB ArrayBuffer (or one
+ * handed back) for each, and its collector ran as if that much had been allocated: ~6 µs a stored
+ * response of the server thread's CPU, where these slots, allocated once, cost nothing a batch
+ * (bench/PROFILE.md, thirty-second pass). With the worker behind on every slot, a batch takes a
+ * buffer of its own, transferred as before.
  */
-const SPARE_BUFFERS = 4;
+const SLOTS = 4;
 
 type Reply = Extract<FromStoreWorker, { seq: number }>;
 
@@ -76,12 +78,12 @@ const workerSource = (): string | URL =>
  * responses (~18 MB) in the server's heap, every request of every surface cost ~5 µs more and the
  * process held ~80 MiB more (bench/PROFILE.md). In the worker's heap they cost neither.
  *
- * Entries are serialised here, written in UTF-8 into a batch buffer, and the buffer is transferred
- * (not copied) to the worker (batch-store.ts: nothing to do for each entry until one is read), which
- * keeps a full buffer as it is and hands it back once it drops the batch, or copies a part-full one
- * (the flush timer's) into its own tail and hands it back at once. Posting each entry as a string
- * instead cost ~10 µs more an entry (copied twice, and freed on the other thread). Until sent,
- * entries are read from the batch. Messages to a worker arrive in order, so a read or a delete sent
+ * Entries are serialised here and written in UTF-8 into a batch slot shared with the worker; a
+ * batch's message names its slot, and the worker copies it out into a buffer of its own
+ * (batch-store.ts: nothing to do for each entry until one is read) and frees the slot. The server's
+ * thread allocates nothing a batch: transferring each batch's buffer instead cost ~6 µs a stored
+ * response of its collector's time, posting each entry as a string ~10 µs. Until sent, entries are
+ * read from the batch. Messages to a worker arrive in order, so a read or a delete sent
  * after a batch sees it. The worker starts with the first entry; if it stops, what it held is lost,
  * the requests waiting on it get a 503, and the next use starts another.
  */
@@ -91,8 +93,9 @@ export class WorkerResponseStore implements ResponseStore {
   readonly #onError: (message: string) => void;
   #worker: Worker | undefined;
 
-  /** The batch being filled: its buffer, its entries' ids and where each ends. */
+  /** The batch being filled: its buffer (a slot's, or its own when `#slot` is -1), its entries' ids and where each ends. */
   #buffer: Buffer | undefined;
+  #slot = -1;
   #used = 0;
   #ids: string[] = [];
   #ends: number[] = [];
@@ -100,10 +103,15 @@ export class WorkerResponseStore implements ResponseStore {
   #unsent = new Map<string, number>();
   #retentionMs: number | undefined;
   #flushTimer: Timer | undefined;
-  #spare: ArrayBuffer[] = [];
+  /** The slots (made with the first batch) and a view of each; the slot the next batch tries first. */
+  #slots: SharedSlots | undefined;
+  #slotStates: Int32Array | undefined;
+  #slotViews: Buffer[] = [];
+  #nextSlot = 0;
 
-  /** Batches handed to the worker so far. */
+  /** Batches handed to the worker so far, and how many of them in a buffer of their own (every slot busy, or one entry larger than a batch). */
   #sent = 0;
+  #sentOwn = 0;
   #seq = 0;
   readonly #waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   #closed = false;
@@ -117,6 +125,10 @@ export class WorkerResponseStore implements ResponseStore {
   /** How many batches went to the worker (each one message, and one wake-up of its thread). */
   get batchesSent(): number {
     return this.#sent;
+  }
+
+  get batchesSentInOwnBuffers(): number {
+    return this.#sentOwn;
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
@@ -135,9 +147,7 @@ export class WorkerResponseStore implements ResponseStore {
       room = utf8Length(texts) + 1;
       if (this.#used + room > this.#buffer.length) this.#flush();
     }
-    const buffer = (this.#buffer ??= Buffer.from(
-      room <= this.#batchBytes ? (this.#spare.pop() ?? new ArrayBuffer(this.#batchBytes)) : new ArrayBuffer(utf8Length(texts) + 1),
-    ));
+    const buffer = (this.#buffer ??= room <= this.#batchBytes ? this.#freeSlot() : this.#ownBuffer(utf8Length(texts) + 1));
     let at = this.#used + buffer.write(texts[0], this.#used, "utf8");
     buffer[at++] = 0x0a; // "\n"
     this.#used = at + buffer.write(texts[1], at, "utf8");
@@ -208,18 +218,53 @@ export class WorkerResponseStore implements ResponseStore {
     this.#ids = [];
     this.#ends = [];
     this.#unsent.clear();
-    this.#spare = [];
+    this.#slots = undefined;
+    this.#slotStates = undefined;
+    this.#slotViews = [];
+  }
+
+  /** The slots, made once (with the first batch, or the worker's start). */
+  #slotsMade(): SharedSlots {
+    if (this.#slots !== undefined) return this.#slots;
+    const slotBytes = this.#batchBytes;
+    const slots: SharedSlots = { ring: new SharedArrayBuffer(SLOTS * slotBytes), states: new SharedArrayBuffer(SLOTS * 4), slotBytes };
+    this.#slotStates = new Int32Array(slots.states);
+    for (let i = 0; i < SLOTS; i++) this.#slotViews.push(Buffer.from(slots.ring, i * slotBytes, slotBytes));
+    return (this.#slots = slots);
+  }
+
+  /** The next slot if the worker has copied it out, else a buffer of the batch's own (`#slot` says which). */
+  #freeSlot(): Buffer {
+    this.#slotsMade();
+    const slot = this.#nextSlot;
+    if (Atomics.load(this.#slotStates!, slot) !== 0) return this.#ownBuffer(this.#batchBytes);
+    this.#slot = slot;
+    return this.#slotViews[slot]!;
+  }
+
+  /** A batch buffer of its own (transferred to the worker when sent). */
+  #ownBuffer(bytes: number): Buffer {
+    this.#slot = -1;
+    return Buffer.from(new ArrayBuffer(bytes));
   }
 
   /** Sends the batch, if any. */
   readonly #flush = (): void => {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    const buffer = this.#buffer?.buffer as ArrayBuffer | undefined;
-    if (!buffer || this.#closed) return;
-    // The worker keeps a full batch as it is, and copies a part-full one (the timer's) and hands it back.
-    const message: ToStoreWorker = { op: "put", buffer, ids: this.#ids.join("\n"), ends: this.#ends };
-    this.#started().postMessage(message, [buffer]);
+    if (!this.#buffer || this.#closed) return;
+    const worker = this.#started();
+    const ids = this.#ids.join("\n");
+    if (this.#slot >= 0) {
+      // The worker copies the slot out and frees it; a full batch it keeps as copied, a part-full one (the timer's) it adds to its tail.
+      Atomics.store(this.#slotStates!, this.#slot, 1);
+      worker.postMessage({ op: "put", slot: this.#slot, ids, ends: this.#ends } satisfies ToStoreWorker);
+      this.#nextSlot = (this.#slot + 1) % SLOTS;
+    } else {
+      const buffer = this.#buffer.buffer as ArrayBuffer;
+      worker.postMessage({ op: "put", buffer, ids, ends: this.#ends } satisfies ToStoreWorker, [buffer]);
+      this.#sentOwn++;
+    }
     this.#sent++;
     this.#buffer = undefined;
     this.#used = 0;
@@ -255,16 +300,15 @@ export class WorkerResponseStore implements ResponseStore {
     worker.onerror = (event) => stopped(event.message);
     // An exit without an error event too: else later reads would wait on a worker that is gone.
     worker.addEventListener("close", () => stopped("it exited"));
-    worker.postMessage({ op: "init", bounds: this.#bounds } satisfies ToStoreWorker);
+    // Slots posted to a worker that stopped are the server thread's again (what they held was lost with it).
+    if (this.#slotStates) this.#slotStates.fill(0);
+    worker.postMessage({ op: "init", bounds: this.#bounds, slots: this.#slotsMade() } satisfies ToStoreWorker);
     this.#worker = worker;
     return worker;
   }
 
   #received(message: FromStoreWorker): void {
     switch (message.op) {
-      case "returned":
-        if (message.buffer.byteLength === this.#batchBytes && this.#spare.length < SPARE_BUFFERS && !this.#closed) this.#spare.push(message.buffer);
-        return;
       case "retention":
         this.#retentionMs = message.retentionMs;
         return;
