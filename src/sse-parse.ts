@@ -7,7 +7,8 @@ export interface SseMessage {
 
 /**
  * Server-sent events from a byte stream (the WHATWG rules: `data:` lines joined by "\n", a blank
- * line ends an event, comments and unknown fields ignored, CRLF/CR/LF line ends). Decodes in
+ * line ends an event, comments and unknown fields ignored, CRLF/CR/LF line ends; one exception, an
+ * `error:` line, which llama.cpp's server sends for a failure, is an `error` event of that data). Decodes in
  * streaming mode and releases the reader when the consumer stops early.
  */
 export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage> {
@@ -68,6 +69,11 @@ export async function* parseSseBatches(body: ReadableStream<Uint8Array>): AsyncG
         const text = from >= end ? "" : buffered.slice(from, end);
         if (colon - start === 4 && buffered.startsWith("data", start)) data = data === undefined ? text : `${data}\n${text}`;
         else if (colon - start === 5 && buffered.startsWith("event", start)) event = text;
+        else if (colon - start === 5 && buffered.startsWith("error", start)) {
+          // Not a field of the standard: llama.cpp's server sends a stream's failure as `error: {json}` (server_sent_event(sink, "error", …)).
+          event = "error";
+          data = text;
+        }
       }
       buffered = pos === 0 ? buffered : buffered.slice(pos);
       if (batch.length > 0) yield batch;

@@ -4,7 +4,7 @@ import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-serve
 import { jsonResponse, openAIHandler, sentHeaders, sseResponse } from "./__fixtures__/fake-openai.ts";
 import { COMPLETION, MODEL_LIST, TEXT_CHUNKS } from "./__fixtures__/openai-wire.ts";
 import { abortOf, freePort } from "./__fixtures__/test-env.ts";
-import { UpstreamClient } from "./client.ts";
+import { STREAM_DONE, UpstreamClient } from "./client.ts";
 import type { Upstream } from "./settings.ts";
 
 const KEY = "sk-instance-key-0001";
@@ -70,7 +70,7 @@ describe("UpstreamClient requests", () => {
     expect(sentHeaders(fake.requests[0]!)).toEqual({ accept: "application/json", "x-ollaix-hops": "1" });
   });
 
-  test("a stream yields each event's JSON and stops at [DONE]", async () => {
+  test("a stream yields each event's JSON and stops at [DONE], which it says (STREAM_DONE)", async () => {
     const client = new UpstreamClient(upstream, fetch);
     fake.handle(
       () =>
@@ -78,7 +78,7 @@ describe("UpstreamClient requests", () => {
           headers: { "content-type": "text/event-stream" },
         }),
     );
-    expect(await drain(client.openStream("/chat/completions", { stream: true }, call()))).toEqual([TEXT_CHUNKS[0]]);
+    expect(await drain(client.openStream("/chat/completions", { stream: true }, call()))).toEqual([TEXT_CHUNKS[0], STREAM_DONE]);
     expect(sentHeaders(fake.requests.at(-1)!).accept).toBe("text/event-stream");
   });
 
@@ -155,7 +155,7 @@ describe("UpstreamClient failures below HTTP", () => {
   test("timeout_ms does not cut a stream that has started", async () => {
     fake.handle(() => sseResponse(TEXT_CHUNKS, { delayMs: 40 }));
     const client = new UpstreamClient({ ...upstream, timeoutMs: 60 }, fetch);
-    expect(await drain(client.openStream("/chat/completions", {}, call()))).toHaveLength(TEXT_CHUNKS.length);
+    expect(await drain(client.openStream("/chat/completions", {}, call()))).toEqual([...TEXT_CHUNKS, STREAM_DONE]);
   });
 
   test("the context's abort reaches the upstream and surfaces as its reason", async () => {

@@ -10,6 +10,10 @@ import {
 import { errorFromPayload, errorFromResponse, type ErrorContext } from "./map-error.ts";
 import type { Upstream } from "./settings.ts";
 
+
+/** The last payload of a stream that ended with `[DONE]` (fromUpstreamEvents). */
+export const STREAM_DONE: unique symbol = Symbol("[DONE]");
+
 export type UpstreamPath = "/models" | `/models/${string}` | "/chat/completions" | "/embeddings";
 
 /**
@@ -92,6 +96,7 @@ export class UpstreamClient {
     return this.#events(response.body, call.signal);
   }
 
+  /** Lines until `[DONE]` as parsed events, `STREAM_DONE` last when `[DONE]` came. */
   async *#events(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<unknown[]> {
     try {
       for await (const messages of parseSseBatches(body)) {
@@ -102,8 +107,12 @@ export class UpstreamClient {
             isDone = true;
             break;
           }
-          payloads.push(parseSseJson(message));
+          const payload = parseSseJson(message);
+          // An error event's data may be the error object itself (llama.cpp's `error:` line): read as OpenAI's envelope.
+          payloads.push(message.event === "error" && payload !== null && typeof payload === "object" && !("error" in payload) ? { error: payload } : payload);
         }
+        // `[DONE]` said the stream ended as it should: the caller may close choices the upstream never finished.
+        if (isDone) payloads.push(STREAM_DONE);
         if (payloads.length > 0) yield payloads;
         if (isDone) return;
       }

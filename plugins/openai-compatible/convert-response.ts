@@ -1,4 +1,5 @@
 import { createChecker, Type, UpstreamError, type ChatResult, type ChunkResult, type EmbedResult, type ModelInfo } from "../../src/kit.ts";
+import { STREAM_DONE } from "./client.ts";
 import { errorFromPayload, type ErrorContext } from "./map-error.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
 
@@ -76,13 +77,15 @@ export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatRe
   // A 200 with no choice is no answer (a surface would make it an empty one): a failure, as a stream that never finished is.
   if (body.choices.length === 0) throw new UpstreamError(`The upstream ${ctx.instance} answered with no choices.`);
   const { id, ...rest } = withoutCoreFields(body);
+  withoutNulls(rest, ANSWER_FIELDS);
+  withoutNulls(rest.usage, USAGE_FIELDS);
   const result = {
     ...rest,
     choices: body.choices.map((choice, i) => ({
       ...choice,
       index: choice.index ?? i,
       finish_reason: mapFinishReason(choice.finish_reason),
-      message: withJsonArguments(withReasoningContent(choice.message)),
+      message: withJsonArguments(withReasoningContent(withoutNulls(choice.message, MESSAGE_FIELDS))),
     })),
   };
   // Checked above for what the core reads; the rest is the upstream's own (extras included).
@@ -106,9 +109,12 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
   // slow down serialising every chunk); in one without, the other three must go.
   const chunk = payload as typeof payload & Record<string, unknown>;
   if (!("id" in chunk)) for (const field of CORE_FIELDS) delete chunk[field];
+  if (chunk.system_fingerprint === null) chunk.system_fingerprint = undefined;
+  if (chunk.usage != null) withoutNulls(chunk.usage, USAGE_FIELDS);
   chunk.choices.forEach((choice, i) => {
     choice.index ??= i;
     choice.delta ??= {};
+    withoutNulls(choice.delta, MESSAGE_FIELDS);
     const delta = choice.delta as { reasoning?: unknown; reasoning_content?: unknown };
     if (typeof delta.reasoning === "string" && delta.reasoning_content == null) delta.reasoning_content = delta.reasoning;
     // null means "not finished yet" in a chunk; only a real reason is mapped.
@@ -119,30 +125,47 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
 }
 
 /**
- * The chunks of one upstream stream (events already split and JSON-parsed, `[DONE]` excluded), in
- * the batches they arrived in (the core writes a batch at once). A stream that ends before any
- * choice finished was cut off: an error, not a short answer.
+ * The chunks of one upstream stream (events already split and JSON-parsed, `STREAM_DONE` for
+ * `[DONE]`), in the batches they arrived in (the core writes a batch at once). A stream that ends
+ * before any choice finished was cut off: an error, not a short answer; unless it ended with
+ * `[DONE]`, the protocol's own end, which some servers send with no finish reason before it
+ * (Google's OpenAI endpoint, some OpenRouter providers): their choices end then, `tool_calls` when
+ * they called tools, else `stop`.
  */
 export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknown[]>, ctx: ErrorContext): AsyncGenerator<ChunkResult[]> {
   let finished = false;
   let indexes: ToolCallIndexes | undefined;
   let indexed: IndexedToolCalls | undefined;
   let argued: ArgumentsSeen | undefined;
+  /** Choices seen and not finished: whether each called a tool. */
+  const unfinished = new Map<number, boolean>();
   for await (const payloads of batches) {
     const chunks: ChunkResult[] = [];
     try {
       for (const payload of payloads) {
+        if (payload === STREAM_DONE) {
+          if (unfinished.size === 0) continue;
+          const closing = { choices: [...unfinished].map(([index, called]) => ({ index, delta: {}, finish_reason: called ? "tool_calls" : "stop" })) } as unknown as ChunkResult;
+          for (const choice of closing.choices) if (argued !== undefined) argued.finish(choice as never);
+          unfinished.clear();
+          finished = true;
+          chunks.push(closing);
+          continue;
+        }
         const chunk = fromUpstreamChunk(payload, ctx);
         for (const choice of chunk.choices) {
           const calls = choice.delta.tool_calls;
           if (calls !== undefined) {
             for (const call of calls) {
+              if (call.function !== undefined) call.function.arguments = argumentsText(call.function.arguments);
               if (call.index === undefined) (indexes ??= new ToolCallIndexes()).assign(choice.index, call);
               else (indexed ??= new IndexedToolCalls()).assign(choice.index, call);
               (argued ??= new ArgumentsSeen()).saw(choice.index, call);
             }
           }
           if (argued !== undefined && choice.finish_reason != null) argued.finish(choice as never);
+          if (choice.finish_reason != null) unfinished.delete(choice.index);
+          else if (calls !== undefined || !unfinished.has(choice.index)) unfinished.set(choice.index, unfinished.get(choice.index) === true || (calls !== undefined && calls.length > 0));
         }
         if (!finished) finished = chunk.choices.some((choice) => choice.finish_reason != null);
         chunks.push(chunk);
@@ -219,7 +242,7 @@ function withJsonArguments<M>(message: M): M {
   if (Array.isArray(calls)) {
     let ids: Set<string> | undefined;
     for (const call of calls as { id?: unknown; function?: { arguments?: unknown } }[]) {
-      if (call?.function && (call.function.arguments === "" || call.function.arguments == null)) call.function.arguments = "{}";
+      if (call?.function) call.function.arguments = call.function.arguments === "" || call.function.arguments == null ? "{}" : argumentsText(call.function.arguments);
       // Calls of one answer with one id (some servers number every call `call_0`): each its own, or a
       // client cannot tell their results apart (Anthropic's tool_use ids must differ too).
       const id = call?.id;
@@ -232,6 +255,32 @@ function withJsonArguments<M>(message: M): M {
     }
   }
   return message;
+}
+
+/**
+ * Arguments as OpenAI sends them, a JSON text: some servers send the object itself (llama.cpp's
+ * server for a while, TGI), which surfaces would pass on as an object ("[object Object]" once
+ * joined, a TypeError where a text is trimmed).
+ */
+function argumentsText(value: unknown): string {
+  return typeof value === "string" || value === undefined ? (value as string) : JSON.stringify(value);
+}
+
+/**
+ * Fields OpenAI's schemas give a type without null, which some servers send as null (vLLM sends
+ * `tool_calls`, `function_call`, `annotations`, `audio`, `system_fingerprint` and the usage details
+ * as null): absent, as OpenAI's own answers have them. Set to undefined rather than deleted (JSON
+ * leaves it out; the object keeps its shape).
+ */
+const MESSAGE_FIELDS = ["tool_calls", "function_call", "annotations"] as const;
+const ANSWER_FIELDS = ["system_fingerprint"] as const;
+const USAGE_FIELDS = ["prompt_tokens_details", "completion_tokens_details"] as const;
+
+function withoutNulls<T>(object: T, fields: readonly string[]): T {
+  if (object === null || typeof object !== "object") return object;
+  const record = object as Record<string, unknown>;
+  for (const field of fields) if (record[field] === null) record[field] = undefined;
+  return object;
 }
 
 /** `id` made unique among `taken`: `<id>_2`, `<id>_3`… */

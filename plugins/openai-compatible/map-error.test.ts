@@ -129,12 +129,14 @@ describe("errorFromResponse: the contract's error table", () => {
     expect(answer(508, body)).toEqual({ status: 508, type: "api_error", code: "loop_detected", param: null, message: body.error.message, retryAfter: undefined });
   });
 
-  test("other 4xx (402 payment required): 502 naming the status; 408: 504", () => {
+  test("402 payment required (a spent account): 429 insufficient_quota, as OpenAI answers a spent quota; other 4xx: 502 naming the status; 408: 504", () => {
     expect(answer(402, { error: { message: "Insufficient credits", code: 402 } })).toMatchObject({
-      status: 502,
-      code: "upstream_error",
-      message: "The upstream groq refused the request (HTTP 402): Insufficient credits",
+      status: 429,
+      code: "insufficient_quota",
+      message: "Insufficient credits",
     });
+    expect(answer(402, "")).toMatchObject({ status: 429, code: "insufficient_quota", message: "The upstream groq says the gateway's account has no credit left (HTTP 402)." });
+    expect(answer(409, { error: { message: "Conflict" } })).toMatchObject({ status: 502, code: "upstream_error", message: "The upstream groq refused the request (HTTP 409): Conflict" });
     expect(answer(408, "")).toMatchObject({ status: 504, code: "upstream_timeout" });
     expect(answer(301, "")).toMatchObject({ status: 502, message: "The upstream groq answered with a redirect (HTTP 301); its base_url must be the address it serves on." });
   });
@@ -160,6 +162,11 @@ describe("errorFromPayload: errors inside a body (stream events, OpenRouter's 20
     [{ error: { message: "no such model", code: "model_not_found" } }, { status: 404, code: "model_not_found" }],
     [{ error: { message: "Provider returned error", code: 429 } }, { status: 429, code: "rate_limit_exceeded", message: "Provider returned error" }],
     [{ error: { message: "Upstream idle", code: 502 } }, { status: 502, code: "upstream_error", message: "The upstream groq failed (HTTP 502): Upstream idle" }],
+    // LiteLLM's envelope gives the status as digits.
+    [{ error: { message: "litellm.RateLimitError: slow down", type: "throttling_error", code: "429" } }, { status: 429, code: "rate_limit_exceeded", message: "litellm.RateLimitError: slow down" }],
+    [{ error: { message: "litellm.BadRequestError: bad", type: null, param: null, code: "400" } }, { status: 400, code: null, message: "litellm.BadRequestError: bad" }],
+    // llama.cpp's `error:` stream line: a numeric code and its own type for a prompt over the context.
+    [{ error: { code: 400, message: "the request exceeds the available context size, try increasing it", type: "exceed_context_size_error" } }, { status: 400, code: "context_length_exceeded" }],
     [{ error: "plain text" }, { status: 502, message: "The upstream groq failed: plain text" }],
   ])("%j", (payload, expected) => {
     expect(fieldsOf(errorFromPayload(payload, ctx)!)).toMatchObject(expected);

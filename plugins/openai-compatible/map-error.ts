@@ -26,14 +26,14 @@ export interface ErrorContext {
 
 /**
  * OpenAI's envelope `{"error":{message,type,param,code}}`, and what other servers send instead:
- * llama.cpp a numeric `code`, LM Studio `{"error":"text"}`, older vLLM the fields at the top level
+ * llama.cpp a numeric `code`, LiteLLM the status as digits in `code`, LM Studio `{"error":"text"}`, older vLLM the fields at the top level
  * with `"object":"error"`, FastAPI-based servers `{"detail":"text"}`. Partial on purpose: only the
  * fields read here are checked, so new upstream fields do not break parsing.
  */
 const ErrorObject = Type.Object(
   {
     message: Type.Optional(Type.String()),
-    type: Type.Optional(Type.String()),
+    type: Type.Optional(Type.Union([Type.String(), Type.Null()])), // null from LiteLLM
     param: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     code: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Null()])),
   },
@@ -66,8 +66,10 @@ export function readFault(body: unknown): UpstreamFault | undefined {
   if (typeof fields.message === "string" && fields.message !== "") fault.message = fields.message;
   if (typeof fields.type === "string") fault.type = fields.type;
   if (typeof fields.param === "string") fault.param = fields.param;
-  if (typeof fields.code === "string") fault.code = fields.code;
-  else if (typeof fields.code === "number" && Number.isInteger(fields.code)) fault.status = fields.code;
+  // A status as a number (llama.cpp, OpenRouter) or as digits (LiteLLM's "429"), else OpenAI's string code.
+  if (typeof fields.code === "number" && Number.isInteger(fields.code)) fault.status = fields.code;
+  else if (typeof fields.code === "string" && /^[1-5]\d\d$/.test(fields.code)) fault.status = Number(fields.code);
+  else if (typeof fields.code === "string") fault.code = fields.code;
   return fault;
 }
 
@@ -105,13 +107,15 @@ export function errorFromPayload(payload: unknown, ctx: ErrorContext): Error | u
   return toKitError(status === undefined ? kindOfFault(fault) : kindOfStatus(status), fault, ctx, { status });
 }
 
-type Kind = "invalid_request" | "auth" | "model_not_found" | "rate_limit" | "timeout" | "loop" | "overloaded" | "server" | "redirect" | "refused";
+type Kind = "invalid_request" | "auth" | "model_not_found" | "rate_limit" | "quota" | "timeout" | "loop" | "overloaded" | "server" | "redirect" | "refused";
 
 function kindOfStatus(status: number): Kind {
   if (status === 400 || status === 422 || status === 413) return "invalid_request";
   if (status === 401 || status === 403) return "auth";
   if (status === 404) return "model_not_found";
   if (status === 408) return "timeout";
+  // Payment required: the account's credit is spent (DeepSeek's "Insufficient Balance", OpenRouter's credits), OpenAI's insufficient_quota.
+  if (status === 402) return "quota";
   if (status === 429) return "rate_limit";
   if (status === 508) return "loop";
   // Unavailable or overloaded (Anthropic's 529): Anthropic's surface answers its 529 overloaded_error.
@@ -172,6 +176,11 @@ function toKitError(kind: Kind, fault: UpstreamFault, ctx: ErrorContext, http: {
       // Set after construction: RateLimitError's own `code` field initialiser runs after the base
       // constructor and would overwrite a `code` passed as an option.
       error.code = fault.code ?? "rate_limit_exceeded";
+      return error;
+    }
+    case "quota": {
+      const error = new RateLimitError(said ?? `The upstream ${ctx.instance} says the gateway's account has no credit left${status}.`, { retryAfter: http.retryAfter });
+      error.code = "insufficient_quota";
       return error;
     }
     case "timeout":

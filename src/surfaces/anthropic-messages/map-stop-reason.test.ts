@@ -8,6 +8,7 @@ test.each([
   ["stop", false, 128009, ["</x>"], "end_turn", null],
   ["length", false, undefined, undefined, "max_tokens", null],
   ["tool_calls", true, undefined, undefined, "tool_use", null],
+  ["tool_calls", false, undefined, undefined, "end_turn", null],
   ["stop", true, undefined, undefined, "tool_use", null],
   ["content_filter", false, undefined, undefined, "refusal", null],
   [undefined, false, undefined, undefined, "end_turn", null],

@@ -14,7 +14,8 @@ export const REFUSAL: MappedStop = { stop_reason: "refusal", stop_sequence: null
  * A chat finish reason as Anthropic's `stop_reason`. `stop` is `stop_sequence` only when the
  * provider said which sequence matched — vLLM's `stop_reason` or SGLang's `matched_stop` on the
  * choice, kept by the OpenAI-compatible plugin — and it is one the client asked for; else `end_turn`.
- * A turn that called tools is `tool_use` even when the provider said `stop`.
+ * A turn that called tools is `tool_use` even when the provider said `stop`; one that called none is
+ * not, even when the provider said `tool_calls`.
  */
 export function toStopReason(
   finish: FinishReason | null | undefined,
@@ -30,7 +31,8 @@ export function toStopReason(
     case "length":
       return { stop_reason: "max_tokens", stop_sequence: null };
     case "tool_calls":
-      return { stop_reason: "tool_use", stop_sequence: null };
+      // Said with no call made (vLLM and lmdeploy do): a client answering tool_use would look for a tool_use block that is not there.
+      return { stop_reason: "end_turn", stop_sequence: null };
     case "content_filter":
       return { stop_reason: "refusal", stop_sequence: null };
     default: {
