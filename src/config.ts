@@ -27,7 +27,7 @@ export const CoreEnv = Type.Object({
   }),
   CORS_ALLOWED_ORIGINS: Type.String({ default: "*", title: "comma-separated origins allowed by CORS", description: "comma-separated origins, or *" }),
   OLLAIX_API_KEYS: Type.Optional(
-    Type.String({ title: "comma-separated keys; when set, /v1/* needs Authorization: Bearer <key>", description: "comma-separated keys" }),
+    Type.String({ title: "comma-separated keys; when set, /v1/* and /api/* need Authorization: Bearer <key>", description: "comma-separated keys" }),
   ),
   OLLAIX_ADMIN_KEY: Type.Optional(
     Type.String({ minLength: 1, title: "guards /metrics and /console (Authorization: Bearer, or the console's sign-in)", description: "the admin key for /metrics and /console" }),
@@ -159,6 +159,18 @@ function checkRedisUrl(value: string | undefined): string | undefined {
   return text;
 }
 
+/**
+ * OLLAIX_API_KEYS' keys; unset or blank (as every variable), none. Set to something that names no
+ * key (`,` from `${K1},${K2}` with both unset) it stops start-up: read as none, every model route
+ * would be open while the operator meant them closed.
+ */
+function apiKeysOf(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const keys = splitList(value);
+  if (keys.length === 0) throw new ConfigError("OLLAIX_API_KEYS is set but names no key (only commas): the model routes would be open. Give the keys, comma-separated, or unset it.");
+  return keys;
+}
+
 export function loadConfig(env: EnvSource): Config {
   const e: Static<typeof CoreEnv> = readEnv(CoreEnv, env);
   const origins = splitList(e.CORS_ALLOWED_ORIGINS);
@@ -167,7 +179,7 @@ export function loadConfig(env: EnvSource): Config {
     host: e.HOST,
     reusePort: e.REUSE_PORT,
     corsAllowedOrigins: origins.length === 0 || origins.includes("*") ? "*" : origins,
-    apiKeys: e.OLLAIX_API_KEYS ? splitList(e.OLLAIX_API_KEYS) : [],
+    apiKeys: apiKeysOf(e.OLLAIX_API_KEYS),
     adminKey: e.OLLAIX_ADMIN_KEY?.trim() || undefined,
     pluginsDir: e.PLUGINS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,

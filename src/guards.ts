@@ -2,11 +2,10 @@ import { Elysia } from "elysia";
 import { AuthenticationError, InvalidRequestError, LoopDetectedError } from "./errors.ts";
 import type { KeyStore } from "./keys/key-store.ts";
 import { bindKey } from "./keys/request-key.ts";
-import { hopsOf, MAX_HOPS, pathStartOf, requestIdOf, stampStart } from "./request-meta.ts";
+import { hopsOf, isBearer, MAX_HOPS, pathStartOf, requestIdOf, stampStart } from "./request-meta.ts";
 
-/** The key a request presents (`Authorization: Bearer <key>`), or undefined. */
-const presentedKey = (header: string | null): string | undefined =>
-  header !== null && header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+/** The key a request presents (`Authorization: Bearer <key>`, the scheme in any case as RFC 9110 has it), or undefined. */
+const presentedKey = (header: string | null): string | undefined => (header !== null && isBearer(header) ? header.slice(7).trim() : undefined);
 
 /**
  * Request id, loop guard and keys: what every request goes through first, on Elysia's routes (the

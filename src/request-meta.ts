@@ -45,3 +45,7 @@ export function pathOf(url: string): string {
   const query = url.indexOf("?", start);
   return query === -1 ? url.slice(start) : url.slice(start, query);
 }
+
+/** `Authorization: Bearer …`, the scheme in any case (RFC 9110 §11.1: auth schemes are case-insensitive). */
+export const isBearer = (authorization: string): boolean =>
+  authorization.startsWith("Bearer ") || (authorization.length > 7 && authorization.charCodeAt(6) === 32 && authorization.slice(0, 6).toLowerCase() === "bearer");

@@ -82,6 +82,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));
   });
 
+  test("OLLAIX_API_KEYS that names no key (`${K1},${K2}` with both unset) stops start-up rather than leave the routes open; empty or blank is unset, as every variable", () => {
+    for (const value of [",", " , ,", ",,,"]) expect(() => loadConfig({ OLLAIX_API_KEYS: value })).toThrow(/^OLLAIX_API_KEYS is set but names no key/);
+    expect(loadConfig({ OLLAIX_API_KEYS: "" }).apiKeys).toEqual([]);
+    expect(loadConfig({ OLLAIX_API_KEYS: "  " }).apiKeys).toEqual([]);
+    expect(loadConfig({ OLLAIX_API_KEYS: ",k1-aaaa," }).apiKeys).toEqual(["k1-aaaa"]);
+  });
+
   test("every bad variable is named at once", () => {
     expect(() => loadConfig({ PORT: "abc", LOG_LEVEL: "loud" })).toThrow(/PORT=.*; LOG_LEVEL=/);
   });

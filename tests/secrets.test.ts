@@ -175,6 +175,13 @@ describe("client keys of any length: exact match only (sha256 digests compared w
     // (Bun itself answers 431 to headers over its limit, before any of Ollaix's code runs.)
     expect(await status(`Bearer ${"q".repeat(8_000)}`)).toBe(401);
     expect(await status(`Token ${keys[0]}`)).toBe(401);
+    expect(await status(`Bearer${keys[0]}`)).toBe(401);
+  });
+
+  test("the scheme in any case, as RFC 9110 has auth schemes (`bearer`, `BEARER`): the key is what counts", async () => {
+    expect(await status(`bearer ${keys[0]}`)).toBe(200);
+    expect(await status(`BEARER ${keys[1]}`)).toBe(200);
+    expect(await status(`bearer ${keys[0]}x`)).toBe(401);
   });
 });
 
@@ -288,6 +295,7 @@ describe("every surface, virtual keys, the admin key, metrics, traces and the co
       for (const wrong of [TEAM_A, `${ADMIN}x`, PROVIDER_KEY]) expect((await call(path, "GET", path, { authorization: `Bearer ${wrong}` })).status).toBe(401);
       const answer = await call(path, "GET", path, { authorization: `Bearer ${ADMIN}` });
       expect([path, answer.status]).toEqual([path, 200]);
+      expect([path, (await call(path, "GET", path, { authorization: `bearer ${ADMIN}` })).status]).toEqual([path, 200]);
     }
     const metrics = seen.find((a) => a.what === "/metrics" && a.status === 200)!.body;
     expect(metrics).toContain('key="team-a"');

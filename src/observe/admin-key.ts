@@ -1,3 +1,4 @@
+import { isBearer } from "../request-meta.ts";
 import { sameDigest, sha256 } from "../sha256.ts";
 
 /**
@@ -8,7 +9,7 @@ export function adminKeyCheck(adminKey: string | undefined): (authorization: str
   if (!adminKey) return () => true;
   const expected = sha256(adminKey);
   return (authorization) => {
-    if (authorization === null || !authorization.startsWith("Bearer ")) return false;
+    if (authorization === null || !isBearer(authorization)) return false;
     return sameDigest(sha256(authorization.slice(7).trim()), expected);
   };
 }
