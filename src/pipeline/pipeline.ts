@@ -16,7 +16,7 @@ import type { StreamEncoder } from "./encoder.ts";
 import { Router } from "../routing/router.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
-import { inputOnly, requestChars, resultTokens, StreamTally } from "./tally.ts";
+import { embeddedTokens, inputOnly, requestChars, resultTokens, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
@@ -303,11 +303,12 @@ export class Pipeline {
           scope.dispose();
         }
       });
-      const prompt = result.usage?.prompt_tokens ?? 0;
-      t.usage = { input: prompt, output: 0, reasoning: 0 };
+      // An upstream that gives no usage is charged what its input is: token ids counted, text estimated (limits and budgets count it).
+      const reported = result.usage?.prompt_tokens;
+      t.usage = reported !== undefined ? { input: reported, output: 0, reasoning: 0 } : embeddedTokens(input);
       admission.settle(t.usage);
       this.#emit(t, 200);
-      return { ...result, headers: t.headers };
+      return { ...result, usage: result.usage ?? { prompt_tokens: t.usage.input, total_tokens: t.usage.input }, headers: t.headers };
     } catch (error) {
       throw this.#failed(t, error);
     }

@@ -88,6 +88,17 @@ export class StreamTally {
  */
 export const inputOnly = (inputChars: number): TokenUsage => ({ input: estimateTokens(inputChars), output: 0, reasoning: 0, estimated: true });
 
+/** An embeddings input's tokens when the provider says none: token ids counted, text estimated. */
+export function embeddedTokens(input: readonly string[] | readonly (readonly number[])[]): TokenUsage {
+  let count = 0;
+  if (typeof input[0] === "string") {
+    for (const text of input as readonly string[]) count += text.length;
+    return inputOnly(count);
+  }
+  for (const ids of input as readonly (readonly number[])[]) count += ids.length;
+  return { input: count, output: 0, reasoning: 0 };
+}
+
 /** Usage of a complete answer: the provider's, or an estimate from the text. */
 export function resultTokens(result: ChatResult, inputChars: number): TokenUsage {
   const reported = toTokenUsage(result.usage);

@@ -22,8 +22,18 @@ const hanging = definePlugin({
   },
 });
 
+/** An embedder that says nothing of usage (as some OpenAI-compatible servers answer): its tokens are the gateway's count. */
+const quietEmbedder = definePlugin({
+  name: "quiet",
+  models: [{ id: "quiet-embed" }],
+  chat: () => Promise.reject(new Error("embeddings only")),
+  async *chatStream() {},
+  acceptsTokenIds: true,
+  embed: async (input) => ({ embeddings: input.map(() => [0.1, 0.2]) }),
+});
+
 let gw: TestGateway;
-const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005", store: "sk-limit-store-0006" };
+const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005", store: "sk-limit-store-0006", embed: "sk-limit-embed-0007" };
 
 beforeAll(async () => {
   const config = writeConfigFile({
@@ -34,9 +44,10 @@ beforeAll(async () => {
       { name: "stream", key_env: "K_STREAM", tpm: 100_000 },
       { name: "free", key_env: "K_FREE" },
       { name: "store", key_env: "K_STORE", rpm: 3 },
+      { name: "embed", key_env: "K_EMBED", tpm: 600 },
     ],
   });
-  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free, K_STORE: KEYS.store }, [dummy, hanging]);
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free, K_STORE: KEYS.store, K_EMBED: KEYS.embed }, [dummy, hanging, quietEmbedder]);
 });
 afterAll(() => gw.close());
 
@@ -119,6 +130,23 @@ describe("tokens", () => {
     const body = await json(answer);
     expect(body.error.code).toBe("rate_limit_exceeded");
     expect(body.error.message).toContain("tokens per minute (60)");
+  });
+
+  test("embeddings from a provider that gives no usage are charged their input (text estimated, token ids counted), on both surfaces: tpm holds", async () => {
+    const embed = (input: unknown, path = "/v1/embeddings") =>
+      fetch(`${gw.url}${path}`, jsonPost({ model: "quiet/quiet-embed", input }, { authorization: `Bearer ${KEYS.embed}` }));
+    const first = await embed("x".repeat(1600)); // ~400 tokens
+    expect(first.status).toBe(200);
+    expect((await json(first)).usage).toEqual({ prompt_tokens: 400, total_tokens: 400 });
+    expect(header(first, "x-ratelimit-remaining-tokens")).toBe("600"); // checked before the call: 600 left then
+    const ids = await embed([[1, 2, 3], [4, 5]]);
+    expect((await json(ids)).usage).toEqual({ prompt_tokens: 5, total_tokens: 5 });
+    const ollama = await embed("y".repeat(800), "/api/embed"); // ~200 more: 605 of 600 spent
+    expect(ollama.status).toBe(200);
+    expect((await json(ollama)).prompt_eval_count).toBe(200);
+    const refused = await embed("z");
+    expect(refused.status).toBe(429);
+    expectOpenAI("ErrorResponse", await refused.json());
   });
 
   test("tokens_per_day: once spent, 429 insufficient_quota with Retry-After until the next UTC midnight at most", async () => {
