@@ -24,3 +24,12 @@ test("a pattern for tags (*:latest) does not reach a model listed without a tag 
   expect(mayUse(key(["gpt-4o"]), "gpt-4o", registry)).toBe(true);
   expect(mayUse(key(["ollama/*"]), "llama3.2", registry)).toBe(true);
 });
+
+test("a key for a model names it as it is listed: `llama3.2` (Ollama's short name) is the key's `llama3.2:latest` (a probe)", () => {
+  expect(mayUse(key(["llama3.2:latest"]), "llama3.2", registry)).toBe(true);
+  expect(mayUse(key(["llama*:latest"]), "llama3.2", registry)).toBe(true);
+  expect(mayUse(key(["gpt-4o"]), "gpt-4o:latest", registry)).toBe(true);
+  expect(mayUse(key(["gpt-4o"]), "llama3.2", registry)).toBe(false);
+  expect(mayUse(key(["llama3.2:latest"]), "gpt-4o", registry)).toBe(false);
+  expect(mayUse(key(["llama3.2:latest"]), "unknown-model", registry)).toBe(false);
+});

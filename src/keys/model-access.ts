@@ -46,6 +46,9 @@ function mayUseModel(allows: (id: string) => boolean, id: string, registry: Mode
     const listed = registry.labelOf(id);
     return listed === "" || listed === id || allows(listed);
   }
+  // The same model with or without `:latest`, by the id it is listed as: a key for `llama3:latest` may send `llama3`, as Ollama's clients do.
+  const listed = registry.labelOf(id);
+  if ((listed === `${id}:latest` || id === `${listed}:latest`) && allows(listed)) return true;
   try {
     const { provider, upstreamId } = registry.resolve(id);
     return allows(`${provider.name}/${upstreamId}`);
