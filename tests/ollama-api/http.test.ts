@@ -199,7 +199,7 @@ describe("refusals in Ollama's shape", () => {
     ["not JSON", "/api/chat", { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" }, 400],
     ["missing model", "/api/generate", jsonPost({ prompt: "x" }), 404],
     ["format neither json nor schema", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], format: "xml" }), 400],
-    ["think out of range", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], think: "max" }), 400],
+    ["think out of range", "/api/chat", jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "x" }], think: "maximum" }), 400],
     ["embed with input neither text nor texts", "/api/embed", jsonPost({ model: "dummy-model:1.0", input: [1, 2] }), 400],
     ["show without a model", "/api/show", jsonPost({}), 400],
     ["unknown path", "/api/nothing-here", { method: "GET" }, 404],

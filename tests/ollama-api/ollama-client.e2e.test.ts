@@ -47,8 +47,10 @@ describe("models", () => {
     expect(first.details).toMatchObject({ family: "", parameter_size: "" });
   });
 
-  test("show: capabilities the plugin declared; a model without hints is a chat model", async () => {
-    expect((await ollama.show({ model: DUMMY })).capabilities).toEqual(["completion", "embedding"]);
+  test("show: capabilities the plugin declared, as Ollama lists them; a model without hints is a chat model", async () => {
+    // The dummy also embeds, but a model listing `embedding` is run by Ollama's CLI as an embedding model (`ollama run` would print a vector).
+    expect((await ollama.show({ model: DUMMY })).capabilities).toEqual(["completion"]);
+    expect((await ollama.embed({ model: DUMMY, input: "still embeds" })).embeddings).toHaveLength(1);
     const upstream = await ollama.show({ model: "gpt-4o-mini" });
     expect(upstream.capabilities).toEqual(["completion"]);
   });
@@ -132,7 +134,9 @@ describe("translation to an OpenAI-compatible upstream", () => {
     const schema = { type: "object", properties: { age: { type: "integer" } }, required: ["age"] };
     await ollama.chat({ model: "gpt-4o-mini", messages: user("y"), format: schema, think: "low" });
     await ollama.chat({ model: "gpt-4o-mini", messages: user("z"), think: false });
-    const [first, second, third] = chatBodies();
+    // Ollama's newest level (`ollama run --think max`), which ollama-js 0.6's types do not name yet.
+    await ollama.chat({ model: "gpt-4o-mini", messages: user("w"), think: "max" as never });
+    const [first, second, third, fourth] = chatBodies();
     expect(first).toEqual({
       model: "gpt-4o-mini",
       messages: [{ role: "user", content: "x" }],
@@ -149,6 +153,7 @@ describe("translation to an OpenAI-compatible upstream", () => {
     });
     expect(second).toMatchObject({ response_format: { type: "json_schema", json_schema: { name: "response", schema } }, reasoning_effort: "low" });
     expect(third).toMatchObject({ reasoning_effort: "none" });
+    expect(fourth).toMatchObject({ reasoning_effort: "max" });
   });
 
   test("images become data-URL image parts", async () => {

@@ -34,11 +34,17 @@ export function detailsOf(model: Model) {
   };
 }
 
-/** The plugin's capability hints when it gave any; else a chat model is all the gateway can assume. */
+/**
+ * The plugin's capability hints when it gave any; else a chat model is all the gateway can assume.
+ * As Ollama lists them: a model that completes is not also `embedding` (Ollama's CLI runs any model
+ * listing `embedding` as an embedding model: `ollama run` would print a vector), and not `insert`,
+ * since this surface refuses `suffix`.
+ */
 export function capabilitiesOf(model: Model): string[] {
   const declared = (model as { capabilities?: unknown }).capabilities;
   if (Array.isArray(declared)) {
-    const known = declared.filter((c): c is string => typeof c === "string");
+    const completes = declared.includes("completion");
+    const known = declared.filter((c): c is string => typeof c === "string" && c !== "insert" && !(completes && c === "embedding"));
     if (known.length > 0) return known;
   }
   return ["completion"];

@@ -16,8 +16,8 @@ export const Format = Type.Union([Type.String(), Type.Object({}, open)], {
 });
 
 /** `true`/`false`, or a level for models that take levels. */
-export const Think = Type.Union([Type.Boolean(), Type.Union([Type.Literal("low"), Type.Literal("medium"), Type.Literal("high")])], {
-  description: "boolean, or `low` | `medium` | `high` (→ reasoning effort)",
+export const Think = Type.Union([Type.Boolean(), Type.Union([Type.Literal("low"), Type.Literal("medium"), Type.Literal("high"), Type.Literal("max")])], {
+  description: "boolean, or `low` | `medium` | `high` | `max` (→ reasoning effort)",
 });
 
 /** Modelfile parameters. The ones the gateway maps are typed; the rest reach an Ollama upstream as sent (others ignore them). */

@@ -164,6 +164,21 @@ describe("fromOllamaChat: tool calls and results", () => {
     expect(chat.messages[2]!.tool_call_id).toMatch(/^[a-z0-9]{9}$/);
   });
 
+  test("a result whose id names no call of the turn before (a client's own uuid) is linked by its tool's name (a probe)", () => {
+    const { chat } = fromOllamaChat(
+      {
+        model: "m",
+        messages: [
+          { role: "assistant", tool_calls: [{ function: { name: "get_weather", arguments: { city: "Paris" } } }] },
+          { role: "tool", content: "sunny", tool_name: "get_weather", tool_call_id: "3f1c2a9e-uuid" },
+        ],
+      },
+      false,
+    );
+    const callId = chat.messages[0]!.tool_calls![0]!.id;
+    expect(chat.messages[1]).toEqual({ role: "tool", content: "sunny", tool_call_id: callId });
+  });
+
   test("a tool without parameters gets an empty object schema", () => {
     const { chat } = fromOllamaChat({ model: "m", messages: [{ role: "user", content: "x" }], tools: [{ type: "function", function: { name: "now" } }] }, false);
     expect(chat.tools).toEqual([{ type: "function", function: { name: "now", parameters: { type: "object", properties: {} } } }]);
@@ -220,6 +235,7 @@ describe("options, format, think", () => {
     ["low", "low"],
     ["medium", "medium"],
     ["high", "high"],
+    ["max", "max"],
   ])("think %p → reasoning_effort %p", (think, effort) => {
     expect(toReasoningEffort(think as never)).toBe(effort as never);
     const { chat } = fromOllamaChat({ model: "m", messages: [{ role: "user", content: "x" }], think: think as never }, false);

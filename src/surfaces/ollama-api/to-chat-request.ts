@@ -135,10 +135,9 @@ function toMessage(message: Message, i: number, linker: ToolCallLinker): Pipelin
     }
     case "tool": {
       const explicit = message.tool_call_id;
-      if (explicit) {
-        linker.nameOf(explicit);
-        return { role: "tool", content, tool_call_id: explicit };
-      }
+      // An id that names a call of the turn before; one that names none (a client's own, made when it
+      // had none from Ollama) is linked as a result without one: by its tool's name.
+      if (explicit && linker.nameOf(explicit) !== undefined) return { role: "tool", content, tool_call_id: explicit };
       const linked = linker.answer(message.tool_name);
       if (linked) return { role: "tool", content, tool_call_id: linked };
       // No call to answer: the name is all a provider can link it by.
