@@ -64,7 +64,7 @@ export const CoreEnv = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({
     minimum: 0,
     default: 10_000,
-    title: "on SIGTERM/SIGINT, how long in-flight requests may finish",
+    title: "on SIGTERM/SIGINT/SIGHUP, how long in-flight requests may finish",
     description: "milliseconds",
   }),
   RESPONSES_TTL_S: Type.Integer({ minimum: 1, default: 86_400, title: "how long stored Responses are kept", description: "seconds stored Responses are kept" }),

@@ -122,6 +122,19 @@ describe("graceful shutdown on SIGTERM", () => {
     expect(gw.proc.signalCode).toBeNull();
   });
 
+  test("SIGHUP (a closed terminal, an operator expecting a reload) drains the same way: the request completes, exit code 0", async () => {
+    const gw = await startGateway();
+    const inFlight = chat(gw.url, "slow-1", false);
+    await Bun.sleep(300);
+    gw.proc.kill("SIGHUP");
+    await gw.waitForLine((l) => l.includes('"shutting down"') && l.includes("SIGHUP"), 5000);
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe(SLOW_REPLY);
+    expect(await gw.proc.exited).toBe(0);
+    expect(gw.proc.signalCode).toBeNull();
+  });
+
   test("an in-flight stream is sent in full before the process exits 0", async () => {
     const gw = await startGateway();
     const response = await chat(gw.url, "slow-1", true);

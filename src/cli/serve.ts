@@ -2,7 +2,7 @@ import { isConsoleServed } from "../console/console.ts";
 import type { EnvSource } from "../env.ts";
 import { createGateway } from "../server.ts";
 
-/** `ollaix` / `ollaix serve`: listen on HOST:PORT until SIGTERM/SIGINT, then drain and exit 0. */
+/** `ollaix` / `ollaix serve`: listen on HOST:PORT until SIGTERM/SIGINT/SIGHUP, then drain and exit 0. */
 export async function serve(env: EnvSource): Promise<void> {
   const gateway = await createGateway({ env });
   const url = gateway.listen();
@@ -26,6 +26,8 @@ export async function serve(env: EnvSource): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // A closed terminal, or an operator used to a reload: the same drain, not the default abrupt end (cut streams, no log lines).
+  process.on("SIGHUP", () => void stop("SIGHUP"));
 }
 
 /** `ollaix --healthcheck`: for Docker's HEALTHCHECK in an image that has no curl. Returns the exit code. */
