@@ -66,7 +66,9 @@ export const HINTS: readonly RefusableFeature<ChatRequest>[] = [
 export const MAX_TOKENS_RENAMED: RefusableFeature<ChatRequest> = {
   note: "upstream model takes max_completion_tokens, not max_tokens; asking it so",
   asks: (body) => body.max_tokens != null && body.max_completion_tokens == null,
-  isRefusal: (error) => error instanceof InvalidRequestError && (error.param === "max_tokens" || /'max_tokens'/.test(error.message)) && /max_completion_tokens/.test(error.message),
+  // Said unsupported, not merely named: vLLM's "'max_tokens' or 'max_completion_tokens' is too large" names both.
+  isRefusal: (error) =>
+    error instanceof InvalidRequestError && (error.param === "max_tokens" || /'max_tokens'/.test(error.message)) && /max_completion_tokens/.test(error.message) && /not supported|unsupported/i.test(error.message),
   without: ({ max_tokens, ...body }) => ({ ...body, max_completion_tokens: max_tokens }),
 };
 

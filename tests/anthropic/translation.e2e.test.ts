@@ -190,7 +190,20 @@ describe("openai-compatible", () => {
     const overflow = await client.messages.create({ model: "up/gpt-4o-mini", max_tokens: 100, messages: [{ role: "user", content: "Hello" }] }).catch((e: unknown) => e);
     fake.handle(openAIHandler);
     expect(overflow).toMatchObject({ status: 400 });
-    expect((overflow as Error).message).toContain("prompt is too long: This model's maximum context length is 128000 tokens.");
+    expect((overflow as Error).message).toContain("prompt is too long: 130000 tokens > 128000 maximum");
+    // vLLM's answer to a max_tokens the context has no room for (Claude Code's 32000 on a 32k model): asked once, in the words that make Claude Code ask with less.
+    fake.requests.length = 0;
+    fake.handle(() =>
+      Response.json(
+        { object: "error", message: "'max_tokens' or 'max_completion_tokens' is too large: 32000. This model's maximum context length is 32768 tokens and your request has 2778 input tokens (32000 > 32768 - 2778). None", type: "BadRequestError", param: null, code: 400 },
+        { status: 400 },
+      ),
+    );
+    const noRoom = await client.messages.create({ model: "up/gpt-4o-mini", max_tokens: 32000, stream: true, messages: [{ role: "user", content: "Hello" }] }).catch((e: unknown) => e);
+    expect(noRoom).toMatchObject({ status: 400 });
+    expect((noRoom as Error).message).toContain("input length and `max_tokens` exceed context limit: 2778 + 32000 > 32768");
+    expect(fake.requests.filter((r) => r.path.endsWith("/chat/completions"))).toHaveLength(1);
+    fake.handle(openAIHandler);
     // dummy-model:1.0 lists a context length of 8192.
     const tooMany = await client.messages.create({ model: "dummy-model:1.0", max_tokens: 20000, messages: [{ role: "user", content: "Hello" }] }).catch((e: unknown) => e);
     expect(tooMany).toMatchObject({ status: 400 });

@@ -11,6 +11,7 @@ import { messagesStreamEncoder } from "./stream-encoder.ts";
 import { withAnthropicParam } from "./to-anthropic-param.ts";
 import { type MessageSource, toChatMessages, toChatRequest, toCountRequest } from "./to-chat-request.ts";
 import { countPromptTokens, estimatePromptTokens } from "../token-count.ts";
+import { overflowInAnthropicWords } from "./context-overflow.ts";
 
 /**
  * An error the pipeline or a plugin raises names the chat request's fields: renamed to the client's
@@ -67,8 +68,8 @@ const anthropicRequestId = (headers: Record<string, unknown>) => void (headers["
  */
 function inAnthropicWords(error: unknown, inputTokens: (() => number) | undefined): unknown {
   if (!(error instanceof OllaixError)) return error;
-  if (error.code === "context_length_exceeded" && !error.message.startsWith("prompt is too long")) {
-    error.message = `prompt is too long: ${error.message}`;
+  if (error.code === "context_length_exceeded" && !error.message.startsWith("prompt is too long") && !error.message.startsWith("input length and")) {
+    error.message = overflowInAnthropicWords(error.message);
   } else if (error.param === "max_tokens" && typeof (error as { contextLength?: unknown }).contextLength === "number" && inputTokens) {
     const limit = (error as unknown as { contextLength: number }).contextLength;
     const asked = Number(/too large: (\d+)/.exec(error.message)?.[1] ?? NaN);
