@@ -316,3 +316,28 @@ describe("thinking", () => {
     expect(error(() => toChatRequest(req({ thinking: { type: "enabled" } }))).param).toBe("thinking.budget_tokens");
   });
 });
+
+describe("an assistant turn of several blocks (a probe)", () => {
+  test("text and thinking on both sides of a tool call (interleaved thinking) stay apart; adjacent text blocks (citations) are one text", () => {
+    const chat = toChatRequest(
+      req({
+        messages: [
+          { role: "user", content: "Weather?" },
+          {
+            role: "assistant",
+            content: [
+              { type: "thinking", thinking: "First I check.", signature: "sig" },
+              { type: "text", text: "Let me look." },
+              { type: "tool_use", id: "call_1", name: "get_weather", input: {} },
+              { type: "thinking", thinking: "Then I decide.", signature: "sig" },
+              { type: "text", text: "According to it, " },
+              { type: "text", text: "it is sunny" },
+              { type: "text", text: "." },
+            ],
+          },
+        ],
+      } as never),
+    );
+    expect(chat.messages[1]).toMatchObject({ role: "assistant", content: "Let me look.\nAccording to it, it is sunny.", reasoning_content: "First I check.\nThen I decide." });
+  });
+});

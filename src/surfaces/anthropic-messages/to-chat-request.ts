@@ -228,17 +228,23 @@ function pushAssistant(out: Message[], message: MessageParam, i: number, sources
   let reasoning = "";
   const calls: ToolCall[] = [];
   const extras: Record<string, Record<string, unknown>> = {};
+  // Adjacent text blocks are one text (citations split a sentence into blocks); text on both sides of
+  // a tool call or a thought (interleaved thinking) is two, kept apart by a line break. So for thinking.
+  let previous: string | undefined;
+  const joined = (before: string, part: string, adjacent: boolean) => (before === "" || part === "" || adjacent ? before + part : `${before}\n${part}`);
   message.content.forEach((block, j) => {
     const at = `messages[${i}].content[${j}]`;
     const type = block.type;
+    const adjacent = previous === type;
+    previous = type;
     switch (type) {
       case "text":
-        text += block.text ?? "";
+        text = joined(text, block.text ?? "", adjacent);
         break;
       case "thinking": {
         const payload = decodeSignature(block.signature);
         // A block sent with its thinking omitted carries it in its signature.
-        reasoning += block.thinking || payload?.thinking || "";
+        reasoning = joined(reasoning, block.thinking || payload?.thinking || "", adjacent);
         Object.assign(extras, payload?.calls);
         break;
       }
