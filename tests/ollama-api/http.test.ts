@@ -105,10 +105,31 @@ describe("what Ollama's decoder lets through", () => {
     ["an integer option with a fraction", { messages: [{ role: "user", content: "Hi" }], options: { top_k: 40.5, num_predict: 12.9 } }],
     ["num_ctx 0 (Ollama runs its least context, 4)", { messages: [{ role: "user", content: "Hi" }], options: { num_ctx: 0 } }],
     ["num_ctx below 0", { messages: [{ role: "user", content: "Hi" }], options: { num_ctx: -1 } }],
+    // Go leaves a field sent as null unset (a probe): Open WebUI sends a call's `"id": null`, Python clients `None`s.
+    ["optional fields null (keep_alive, format, think, tools, options)", { messages: [{ role: "user", content: "Hi" }], keep_alive: null, format: null, think: null, tools: null, options: null }],
+    [
+      "a message's and a call's fields null (thinking, images, tool_name, tool_call_id, a call's id, its arguments)",
+      {
+        messages: [
+          { role: "user", content: "Weather?", images: null, thinking: null },
+          { role: "assistant", content: "", thinking: null, tool_calls: [{ id: null, function: { index: null, name: "get_weather", arguments: null } }] },
+          { role: "tool", content: "sunny", tool_name: null, tool_call_id: null },
+        ],
+      },
+    ],
   ])("%s is answered, as Ollama answers it", async (_name, body) => {
     const answer = await chat(body);
     expect(answer.status).toBe(200);
     expect(((await answer.json()) as { done: boolean }).done).toBe(true);
+  });
+
+  test("/api/generate and /api/embed: optional fields null are unset, as Ollama reads them (a probe)", async () => {
+    const generate = await gw.handle("/api/generate", jsonPost({ model: "dummy-model:1.0", prompt: "Hi", stream: false, system: null, suffix: null, raw: null, template: null, context: null, keep_alive: null, images: null }));
+    expect(generate.status).toBe(200);
+    expect(((await generate.json()) as { done: boolean }).done).toBe(true);
+    const embed = await gw.handle("/api/embed", jsonPost({ model: "dummy-model:1.0", input: "Hi", truncate: null, dimensions: null, keep_alive: null }));
+    expect(embed.status).toBe(200);
+    expect(((await embed.json()) as { embeddings: unknown[] }).embeddings).toHaveLength(1);
   });
 
   test("a body still wrong once read as Ollama reads it is the 400 naming the field", async () => {

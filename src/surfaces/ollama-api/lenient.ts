@@ -6,17 +6,22 @@ import type { Validator } from "../../validation.ts";
  * - a message's `role` in any case (Ollama's `Message.UnmarshalJSON` lowercases it);
  * - a message's `content: null` (Go decodes it as the empty string);
  * - `options` whose value is null (Ollama's `Options.FromMap` skips them), and integer options sent
- *   with a fraction (`FromMap` truncates them).
- * Python clients that build bodies with `None` send the nulls. The body is the request's own parse.
+ *   with a fraction (`FromMap` truncates them);
+ * - any other optional field sent as null, in the body, a message or a tool call (Go leaves the
+ *   field unset: `keep_alive`, `truncate`, `system`, a message's `thinking` or `tool_name`, a call's
+ *   `id`; a call's `arguments: null` decodes as no arguments).
+ * Python clients that build bodies with `None` send the nulls (Open WebUI sends a call's `"id": null`).
+ * The body is the request's own parse. `model`, `prompt` and `input` keep their nulls: those have
+ * answers of their own (Ollama's "model is required", a load).
  */
 export function asOllamaReadsIt(body: unknown): boolean {
   if (typeof body !== "object" || body === null) return false;
-  let changed = false;
+  let changed = withoutNulls(body as Record<string, unknown>, KEPT_NULLS);
   const messages = (body as { messages?: unknown }).messages;
   if (Array.isArray(messages)) {
     for (const message of messages) {
       if (typeof message !== "object" || message === null) continue;
-      const m = message as { role?: unknown; content?: unknown };
+      const m = message as { role?: unknown; content?: unknown; tool_calls?: unknown };
       if (typeof m.role === "string" && m.role !== m.role.toLowerCase()) {
         m.role = m.role.toLowerCase();
         changed = true;
@@ -24,6 +29,21 @@ export function asOllamaReadsIt(body: unknown): boolean {
       if (m.content === null) {
         m.content = "";
         changed = true;
+      }
+      if (withoutNulls(m as Record<string, unknown>, NONE)) changed = true;
+      if (Array.isArray(m.tool_calls)) {
+        for (const call of m.tool_calls) {
+          if (typeof call !== "object" || call === null) continue;
+          if (withoutNulls(call as Record<string, unknown>, NONE)) changed = true;
+          const fn = (call as { function?: unknown }).function;
+          if (typeof fn !== "object" || fn === null) continue;
+          const f = fn as Record<string, unknown>;
+          if (f.arguments === null) {
+            f.arguments = {};
+            changed = true;
+          }
+          if (withoutNulls(f, NONE)) changed = true;
+        }
       }
     }
   }
@@ -39,6 +59,22 @@ export function asOllamaReadsIt(body: unknown): boolean {
         o[key] = Math.trunc(value);
         changed = true;
       }
+    }
+  }
+  return changed;
+}
+
+/** Fields whose null has an answer of its own (Ollama's "model is required", a load). */
+const KEPT_NULLS: ReadonlySet<string> = new Set(["model", "prompt", "input", "messages"]);
+const NONE: ReadonlySet<string> = new Set();
+
+/** Deletes the fields set to null (but `kept`): what Go leaves unset. */
+function withoutNulls(object: Record<string, unknown>, kept: ReadonlySet<string>): boolean {
+  let changed = false;
+  for (const key of Object.keys(object)) {
+    if (object[key] === null && !kept.has(key)) {
+      delete object[key];
+      changed = true;
     }
   }
   return changed;
