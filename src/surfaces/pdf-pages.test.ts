@@ -31,4 +31,17 @@ describe("pdfPageCount", () => {
     expect(pdfPageCount(Buffer.from("%PDF-1.7\n1 0 obj << /Count 12 /Type /Pages >> endobj", "latin1"))).toBe(12);
     expect(pdfPageCount(Buffer.from("%PDF-1.7\n%%EOF", "latin1"))).toBe(1);
   });
+
+  test("hostile files are read in one pass (a probe): a /Type/Pages with no > after it, thousands of times; stream headers with one endstream", () => {
+    // Was ~39 s of a held event loop for this 2 KB file (a pattern read the rest of the text from each /Type/Pages).
+    const inflated = "/Type/Pages".repeat(64_000) + " /Count 7 >>";
+    const data = deflateSync(Buffer.from(inflated, "latin1"));
+    const bomb = Buffer.concat([Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Type /ObjStm /Filter /FlateDecode >>\nstream\n`, "latin1"), data, Buffer.from("\nendstream\nendobj\n", "latin1")]);
+    expect(bomb.length).toBeLessThan(4000);
+    expect(pdfPageCount(bomb)).toBe(7);
+    expect(pdfPageCount(Buffer.from(`%PDF-1.7\n${"/Type/Pages".repeat(30_000)}`, "latin1"))).toBe(1);
+    // Many stream headers with object-stream dictionaries and a single endstream at the very end.
+    const headers = "<< /Type /ObjStm /Filter /FlateDecode >>\nstream\n".repeat(20_000);
+    expect(pdfPageCount(Buffer.from(`%PDF-1.7\n1 0 obj\n${headers}x\nendstream\nendobj\n`, "latin1"))).toBe(1);
+  });
 });

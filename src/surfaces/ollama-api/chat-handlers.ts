@@ -59,9 +59,13 @@ export function isZeroDuration(value: unknown): boolean {
   if (typeof value === "number") return value === 0;
   if (typeof value !== "string") return false;
   const unsigned = value.startsWith("+") || value.startsWith("-") ? value.slice(1) : value;
-  return unsigned === "0" || (GO_DURATION.test(unsigned) && !/[1-9]/.test(unsigned));
+  return unsigned === "0" || (!/[1-9]/.test(unsigned) && GO_DURATION.test(unsigned));
 }
-const GO_DURATION = /^(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
+/**
+ * One way only to read each number (digits, then a fraction only after a dot): `\d+\.?\d*` could
+ * split a run of digits anywhere, and 120,000 zeros then a letter held the event loop 12 s.
+ */
+const GO_DURATION = /^(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
 
 export interface ChatCallDeps {
   pipeline: Pipeline;
