@@ -51,3 +51,29 @@ describe("rules the core checks before any plugin", () => {
     expect((await ask({ tool_choice: "none" })).status).toBe(200);
   });
 });
+
+describe("a model id past 512 characters (a probe: a 300 KB id came back as a 300 KB x-ollaix-target header, and thrice in the log)", () => {
+  const long = `dummy/${"a".repeat(300_000)}`;
+  test.each([
+    ["/v1/chat/completions", { model: long, messages: [{ role: "user", content: "hi" }] }, 400],
+    ["/v1/chat/completions", { model: long, stream: true, messages: [{ role: "user", content: "hi" }] }, 400],
+    ["/v1/responses", { model: long, input: "hi" }, 400],
+    ["/v1/messages", { model: long, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, 400],
+    ["/v1/embeddings", { model: long, input: "hi" }, 400],
+    ["/api/chat", { model: long, messages: [{ role: "user", content: "hi" }] }, 400],
+  ])("%s → %d in its surface's envelope, no header or log line of its size", async (path, body, status) => {
+    gw.logs.length = 0;
+    const response = await gw.handle(path, jsonPost(body));
+    expect(response.status).toBe(status);
+    const text = await response.text();
+    expect(text).toContain("at most 512");
+    expect(text.length).toBeLessThan(1000);
+    for (const [name, value] of response.headers) expect([name, value.includes("a".repeat(100))]).toEqual([name, false]);
+    expect(gw.logs.join("").length).toBeLessThan(5000);
+  });
+
+  test("512 characters are still a model id (unknown here: 404)", async () => {
+    const response = await gw.handle("/v1/chat/completions", jsonPost({ model: `dummy/${"a".repeat(506)}`, messages: [{ role: "user", content: "hi" }] }));
+    expect(response.status).toBe(404);
+  });
+});
