@@ -123,11 +123,13 @@ describe("what Ollama's decoder lets through", () => {
     expect(((await answer.json()) as { done: boolean }).done).toBe(true);
   });
 
-  test("a keep_alive of 120,000 digits is read in one pass (a probe: it held the event loop 12 s): zeros then a unit unload, then a letter load", async () => {
+  test("a keep_alive of megabytes is not read as a duration (a probe and a review: such strings held the event loop 12 s, then 2 s); one of up to 64 characters is", async () => {
     const reasonOf = async (keepAlive: string) => ((await (await gw.handle("/api/generate", jsonPost({ model: "dummy-model:1.0", keep_alive: keepAlive }))).json()) as { done_reason: string }).done_reason;
     expect(await reasonOf(`${"0".repeat(120_000)}x`)).toBe("load");
-    expect(await reasonOf(`${"0".repeat(120_000)}s`)).toBe("unload");
-    expect(await reasonOf(`${"0".repeat(60_000)}.${"0".repeat(60_000)}m`)).toBe("unload");
+    expect(await reasonOf(`${"0h".repeat(2_000_000)}0x`)).toBe("load");
+    expect(await reasonOf(`${"0".repeat(120_000)}s`)).toBe("load");
+    expect(await reasonOf(`${"0h".repeat(31)}0s`)).toBe("unload"); // 64 characters
+    expect(await reasonOf(`${"0".repeat(30)}.${"0".repeat(32)}m`)).toBe("unload");
   });
 
   test("/api/generate and /api/embed: optional fields null are unset, as Ollama reads them (a probe)", async () => {

@@ -59,8 +59,10 @@ export function isZeroDuration(value: unknown): boolean {
   if (typeof value === "number") return value === 0;
   if (typeof value !== "string") return false;
   const unsigned = value.startsWith("+") || value.startsWith("-") ? value.slice(1) : value;
-  return unsigned === "0" || (!/[1-9]/.test(unsigned) && GO_DURATION.test(unsigned));
+  // Zero written longer than any duration a client sends is not read (a pattern over megabytes of "0h0h…0x" took seconds).
+  return unsigned === "0" || (unsigned.length <= MAX_DURATION_LENGTH && !/[1-9]/.test(unsigned) && GO_DURATION.test(unsigned));
 }
+const MAX_DURATION_LENGTH = 64;
 /**
  * One way only to read each number (digits, then a fraction only after a dot): `\d+\.?\d*` could
  * split a run of digits anywhere, and 120,000 zeros then a letter held the event loop 12 s.
