@@ -137,8 +137,9 @@ export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknow
   let indexes: ToolCallIndexes | undefined;
   let indexed: IndexedToolCalls | undefined;
   let argued: ArgumentsSeen | undefined;
-  /** Choices seen and not finished: whether each called a tool. */
+  /** Choices seen and not finished: whether each called a tool; and those that finished (a later chunk of theirs, usage, does not open them again). */
   const unfinished = new Map<number, boolean>();
+  const ended = new Set<number>();
   for await (const payloads of batches) {
     const chunks: ChunkResult[] = [];
     try {
@@ -157,15 +158,21 @@ export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknow
           const calls = choice.delta.tool_calls;
           if (calls !== undefined) {
             for (const call of calls) {
-              if (call.function !== undefined) call.function.arguments = argumentsText(call.function.arguments);
+              // Nulls where OpenAI's chunk has strings (a continuation's `id: null, type: null, function: null`) are left out; an object of arguments is its JSON text.
+              withoutNulls(call, CALL_FIELDS);
+              if (call.function !== undefined) call.function.arguments = argumentsText(withoutNulls(call.function, FUNCTION_FIELDS).arguments);
               if (call.index === undefined) (indexes ??= new ToolCallIndexes()).assign(choice.index, call);
               else (indexed ??= new IndexedToolCalls()).assign(choice.index, call);
               (argued ??= new ArgumentsSeen()).saw(choice.index, call);
             }
           }
           if (argued !== undefined && choice.finish_reason != null) argued.finish(choice as never);
-          if (choice.finish_reason != null) unfinished.delete(choice.index);
-          else if (calls !== undefined || !unfinished.has(choice.index)) unfinished.set(choice.index, unfinished.get(choice.index) === true || (calls !== undefined && calls.length > 0));
+          if (choice.finish_reason != null) {
+            unfinished.delete(choice.index);
+            ended.add(choice.index);
+          } else if ((calls !== undefined || !unfinished.has(choice.index)) && !ended.has(choice.index)) {
+            unfinished.set(choice.index, unfinished.get(choice.index) === true || (calls !== undefined && calls.length > 0));
+          }
         }
         if (!finished) finished = chunk.choices.some((choice) => choice.finish_reason != null);
         chunks.push(chunk);
@@ -263,7 +270,7 @@ function withJsonArguments<M>(message: M): M {
  * joined, a TypeError where a text is trimmed).
  */
 function argumentsText(value: unknown): string {
-  return typeof value === "string" || value === undefined ? (value as string) : JSON.stringify(value);
+  return typeof value === "string" || value == null ? (value as string) : JSON.stringify(value);
 }
 
 /**
@@ -275,6 +282,8 @@ function argumentsText(value: unknown): string {
 const MESSAGE_FIELDS = ["tool_calls", "function_call", "annotations"] as const;
 const ANSWER_FIELDS = ["system_fingerprint"] as const;
 const USAGE_FIELDS = ["prompt_tokens_details", "completion_tokens_details"] as const;
+const CALL_FIELDS = ["id", "type", "function"] as const;
+const FUNCTION_FIELDS = ["name", "arguments"] as const;
 
 function withoutNulls<T>(object: T, fields: readonly string[]): T {
   if (object === null || typeof object !== "object") return object;

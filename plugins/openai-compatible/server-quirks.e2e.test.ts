@@ -142,6 +142,46 @@ describe("tool-call arguments sent as an object (llama.cpp's server for a while,
   });
 });
 
+describe("nulls inside a streamed tool call (a review)", () => {
+  test("`arguments: null` on the call's opening delta, then its pieces: the pieces alone, on every surface", async () => {
+    fake.handle(() =>
+      sseResponse([
+        chunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_n1", type: "function", function: { name: "get_weather", arguments: null } }] }),
+        chunk({ tool_calls: [{ index: 0, id: null, type: null, function: { name: null, arguments: '{"city":"Paris"}' } }] }),
+        chunk({ tool_calls: [{ index: 0, id: null, type: null, function: null }] }),
+        chunk({}, "tool_calls"),
+      ]),
+    );
+    const parts = [];
+    for await (const part of await openai.chat.completions.create({ model: MODEL, messages: ask, tools: [weatherTool], stream: true })) {
+      expectOpenAI("CreateChatCompletionStreamResponse", part);
+      parts.push(part);
+    }
+    const args = parts.flatMap((p) => p.choices[0]?.delta.tool_calls ?? []).map((call) => call.function?.arguments ?? "").join("");
+    expect(args).toBe('{"city":"Paris"}');
+    const message = await anthropic.messages.stream({ model: MODEL, max_tokens: 50, messages: ask, tools: [{ name: "get_weather", input_schema: { type: "object" } }] }).finalMessage();
+    expect(message.content).toEqual([expect.objectContaining({ type: "tool_use", name: "get_weather", input: { city: "Paris" } })]);
+    const calls = [];
+    for await (const part of await ollama.chat({ model: MODEL, messages: ask, tools: [weatherTool], stream: true })) calls.push(...(part.message.tool_calls ?? []));
+    expect(calls).toEqual([expect.objectContaining({ function: expect.objectContaining({ arguments: { city: "Paris" } }) })]);
+  });
+
+  test("a choice that finished is not finished again at [DONE] by a later chunk of its own (usage with finish_reason null)", async () => {
+    fake.handle(() =>
+      sseResponse([
+        chunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_u1", type: "function", function: { name: "get_weather", arguments: "{}" } }] }),
+        chunk({}, "tool_calls"),
+        chunk({}, null, { usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }),
+      ]),
+    );
+    const finishes = [];
+    for await (const part of await openai.chat.completions.create({ model: MODEL, messages: ask, tools: [weatherTool], stream: true })) {
+      for (const choice of part.choices) if (choice.finish_reason) finishes.push(choice.finish_reason);
+    }
+    expect(finishes).toEqual(["tool_calls"]);
+  });
+});
+
 describe("a stream that ends with [DONE] and no finish reason (Google's OpenAI endpoint, some OpenRouter providers)", () => {
   test("text: the answer ends as it should on every surface (stop / completed / end_turn)", async () => {
     fake.handle(() => sseResponse([chunk({ role: "assistant", content: "Sun" }), chunk({ content: "ny." })]));
