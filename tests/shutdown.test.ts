@@ -29,9 +29,9 @@ function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => voi
   })().catch(() => {});
 }
 
-async function startGateway(vars: Record<string, string> = {}): Promise<Server> {
+async function startGateway(vars: Record<string, string> = {}, prefix: string[] = []): Promise<Server> {
   const cwd = tempDir("shutdown");
-  const proc = Bun.spawn([process.execPath, MAIN], {
+  const proc = Bun.spawn([...prefix, process.execPath, MAIN], {
     cwd,
     env: minimalEnv({ PORT: "0", PLUGINS_DIR: SLOW_PLUGINS, ...vars }),
     stdin: "ignore",
@@ -133,6 +133,16 @@ describe("graceful shutdown on SIGTERM", () => {
     expect(((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe(SLOW_REPLY);
     expect(await gw.proc.exited).toBe(0);
     expect(gw.proc.signalCode).toBeNull();
+  });
+
+  test("started under nohup (SIGHUP ignored), SIGHUP is still ignored: the gateway serves on (a review)", async () => {
+    const gw = await startGateway({}, ["nohup"]);
+    gw.proc.kill("SIGHUP");
+    await Bun.sleep(300);
+    expect(gw.proc.exitCode).toBeNull();
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+    gw.proc.kill("SIGTERM");
+    expect(await gw.proc.exited).toBe(0);
   });
 
   test("an in-flight stream is sent in full before the process exits 0", async () => {

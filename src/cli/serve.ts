@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { isConsoleServed } from "../console/console.ts";
 import type { EnvSource } from "../env.ts";
 import { createGateway } from "../server.ts";
@@ -26,8 +27,19 @@ export async function serve(env: EnvSource): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-  // A closed terminal, or an operator used to a reload: the same drain, not the default abrupt end (cut streams, no log lines).
-  process.on("SIGHUP", () => void stop("SIGHUP"));
+  // A closed terminal, or an operator used to a reload: the same drain, not the default abrupt end
+  // (cut streams, no log lines). Unless it was started ignoring SIGHUP (`nohup`): a handler would undo that.
+  if (!ignoresHangUp()) process.on("SIGHUP", () => void stop("SIGHUP"));
+}
+
+/** Whether this process was started with SIGHUP ignored (`nohup`), as Linux says in /proc (bit 0 of SigIgn); false where it cannot tell. */
+function ignoresHangUp(): boolean {
+  try {
+    const line = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    return line !== null && (Number.parseInt(line[1]!.slice(-1), 16) & 1) === 1;
+  } catch {
+    return false;
+  }
 }
 
 /** `ollaix --healthcheck`: for Docker's HEALTHCHECK in an image that has no curl. Returns the exit code. */
