@@ -61,6 +61,11 @@ describe("a model id past 512 characters (a probe: a 300 KB id came back as a 30
     ["/v1/messages", { model: long, max_tokens: 10, messages: [{ role: "user", content: "hi" }] }, 400],
     ["/v1/embeddings", { model: long, input: "hi" }, 400],
     ["/api/chat", { model: long, messages: [{ role: "user", content: "hi" }] }, 400],
+    // Ollama's paths that answer without a model call (a review): show, and the loads of chat, generate and embed.
+    ["/api/show", { model: long }, 400],
+    ["/api/chat", { model: long, messages: [] }, 400],
+    ["/api/generate", { model: long }, 400],
+    ["/api/embed", { model: long }, 400],
   ])("%s → %d in its surface's envelope, no header or log line of its size", async (path, body, status) => {
     gw.logs.length = 0;
     const response = await gw.handle(path, jsonPost(body));

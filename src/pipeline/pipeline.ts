@@ -2,6 +2,7 @@ import { keyOf } from "../keys/request-key.ts";
 import { assertTokenLimits, assertToolChoice } from "../chat-rules.ts";
 import type { Config } from "../config.ts";
 import { InvalidRequestError, UpstreamError } from "../errors.ts";
+import { assertModelIdLength, MAX_MODEL_ID } from "../model-id.ts";
 import { mapError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatResult, ClientOptions, EmbedResult, Provider, RequestContext } from "../plugin.ts";
@@ -112,12 +113,6 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
  * `<instance>/<upstream id>` as a header value: as it is (the usual id), else percent-encoded, as an
  * upstream's id may hold anything (a control character in a header is a 500 of the server's own).
  */
-/**
- * The longest model id taken (route names, `<instance>/<id>` forms and Hugging Face or Bedrock ids
- * are far shorter): a longer one is a 400, not a header of its size and log lines three times it.
- */
-export const MAX_MODEL_ID = 512;
-
 const targetHeader = (target: string): string => (PRINTABLE.test(target) ? target : encodeURIComponent(target));
 
 /**
@@ -374,9 +369,9 @@ export class Pipeline {
   /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */
   async #admit(call: CallInfo, model: string, t: Tracking): Promise<Admission> {
     if (model.length > MAX_MODEL_ID) {
-      // Refused before it is echoed anywhere (x-ollaix-target, the log line twice): the log names its start only.
+      // Refused before it is echoed anywhere (x-ollaix-target, the log line twice).
       t.model = `${model.slice(0, 64)}…`;
-      throw new InvalidRequestError(`The model id is ${model.length} characters long; model ids here are at most ${MAX_MODEL_ID}.`, { param: "model" });
+      assertModelIdLength(model);
     }
     // Named before the gate decides: its refusals (403, 429) are the key's too.
     const record = keyOf(call.request);

@@ -1,3 +1,4 @@
+import { assertModelIdLength } from "../../model-id.ts";
 import { PermissionError } from "../../errors.ts";
 import { mayUse, type RouteLookup } from "../../keys/model-access.ts";
 import { keyOf } from "../../keys/request-key.ts";
@@ -32,6 +33,7 @@ export async function ollamaNotFound<T>(model: string, work: () => T | Promise<T
  * so a restricted key cannot probe which models exist through a request with nothing to generate.
  */
 export async function assertModelExists(registry: ModelRegistry, model: string, request: Request, routes?: RouteLookup): Promise<void> {
+  assertModelIdLength(model);
   if (!registry.isReady) await registry.ready;
   const key = keyOf(request);
   if (key && !mayUse(key, model, registry, routes)) {

@@ -1,3 +1,4 @@
+import { assertModelIdLength } from "../../model-id.ts";
 import { Elysia } from "elysia";
 import { readsNoBody } from "../../http/fast-routes.ts";
 import { jsonBodyParsers } from "../../body.ts";
@@ -92,6 +93,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const body = showBody.assert(raw);
         const model = body.model || body.name;
         if (!model) throw new InvalidRequestError("Missing required parameter: 'model'.", { param: "model" });
+        assertModelIdLength(model);
         return toShowAnswer(await ollamaNotFound(model, () => catalog.describe(request, set.headers["x-request-id"] as string, model)));
       },
       { parse, ...tag("Show a model", "Details and `capabilities` as the plugin knows them.") },
