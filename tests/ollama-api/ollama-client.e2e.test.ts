@@ -85,10 +85,16 @@ describe("chat and generate (dummy)", () => {
 
   test("generate, streamed and not", async () => {
     const whole = await ollama.generate({ model: DUMMY, prompt: "Hi", system: "Be kind.", options: { seed: 5 } });
-    expect(whole).toMatchObject({ model: DUMMY, done: true });
+    // `context` as Ollama's last answer has it (the AI SDK's Ollama provider requires it): empty, the gateway keeps none.
+    expect(whole).toMatchObject({ model: DUMMY, done: true, context: [] });
     let text = "";
-    for await (const part of await ollama.generate({ model: DUMMY, prompt: "Hi", system: "Be kind.", options: { seed: 5 }, stream: true })) text += part.response;
+    let last: Record<string, unknown> = {};
+    for await (const part of await ollama.generate({ model: DUMMY, prompt: "Hi", system: "Be kind.", options: { seed: 5 }, stream: true })) {
+      text += part.response;
+      last = part as unknown as Record<string, unknown>;
+    }
     expect(text).toBe(whole.response ?? "");
+    expect(last).toMatchObject({ done: true, context: [] });
   });
 
   test("an empty chat or prompt loads the model, as Ollama answers", async () => {

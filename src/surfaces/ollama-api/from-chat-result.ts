@@ -144,5 +144,6 @@ export function toGenerateAnswer(result: ChatResult, model: string, usage: Token
   const { message, finish } = toAnswerMessage(result, false);
   const answer: Record<string, unknown> = { model, created_at: t.createdAt, response: message.content };
   if (message.thinking !== undefined) answer.thinking = message.thinking;
-  return withLogprobs({ ...answer, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt) }, result, logprobs);
+  // `context` as Ollama answers it (the AI SDK's Ollama provider requires it): empty, the gateway keeps no context.
+  return withLogprobs({ ...answer, ...finalFields(toDoneReason(finish), usage, t.startedAt, undefined, t.endedAt), context: [] }, result, logprobs);
 }

@@ -119,7 +119,8 @@ export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
     end(): string {
       const endedAt = performance.now();
       const final = finalFields(toDoneReason(finish), tally.tokens(), s.startedAt, firstTokenAt, endedAt);
-      const empty = isChat ? `"message":{"role":"assistant","content":""}` : `"response":""`;
+      // A generate's last line has `context` as Ollama's does (clients' schemas require it): empty, the gateway keeps none.
+      const empty = isChat ? `"message":{"role":"assistant","content":""}` : `"response":"","context":[]`;
       return `${flushCalls()}${head}${now()}",${empty},${JSON.stringify(final).slice(1)}\n`;
     },
     error: (mapped: MappedError) => ndjsonError(mapped),
