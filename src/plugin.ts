@@ -158,13 +158,6 @@ export interface Provider {
    * Anthropic's `count_tokens`. Without it the gateway estimates with its own tokenizer.
    */
   countTokens?(request: ChatRequest, ctx: RequestContext): Promise<number>;
-  /**
-   * Optional: load the model (`ctx.model`) now, or unload it when `keepAlive` is zero, as Ollama's
-   * `keep_alive` with nothing to generate asks (`ollama stop`, Open WebUI's unload). `keepAlive` is
-   * as the client sent it (seconds, or a Go duration string), undefined for the provider's default.
-   * Without it a load is answered by the gateway alone.
-   */
-  keepAlive?(keepAlive: string | number | undefined, ctx: RequestContext): Promise<void>;
   /** Whether `embed` takes token-id input (`number[]`, `number[][]`). */
   acceptsTokenIds?: boolean;
   /** Largest `n` the provider honours; default 1 (the core answers 400 `param: "n"` above it). */

@@ -58,11 +58,6 @@ export default definePlugin({
         }
       },
 
-      // Ollama's own load and unload: a chat with no messages, with the client's keep_alive (0 unloads).
-      async keepAlive(keepAlive, ctx) {
-        await client.chat({ model: ctx.model, messages: [], stream: false, ...(keepAlive === undefined ? {} : { keep_alive: keepAlive }) }, ctx);
-      },
-
       async embed(input, request, ctx) {
         const answer = await client.embed(toOllamaEmbedRequest(request, input, ctx.model), ctx);
         return fromOllamaEmbedResponse(answer, input.length);

@@ -277,34 +277,6 @@ export class Pipeline {
     }
   }
 
-  /**
-   * A model load or unload with nothing to generate (Ollama's `keep_alive`): admitted as a request
-   * of its key, routed, and handed to the provider when it has `keepAlive`; else nothing to call.
-   */
-  async keepAlive(call: CallInfo, model: string, keepAlive: string | number | undefined): Promise<{ headers: Record<string, string> }> {
-    const t = this.#begin(call, model, false);
-    try {
-      const admission = await this.#admit(call, model, t);
-      await this.#attempts(call, model, t, admission, async (target) => {
-        const { provider, upstreamId } = this.#resolve(target, t);
-        if (!provider.keepAlive) return;
-        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, model, upstreamId, provider.name, t.trace);
-        const waitStart = performance.now();
-        try {
-          await scope.deadline(provider.keepAlive(keepAlive, ctx), this.#deps.config.upstreamTimeoutMs, "model load");
-        } finally {
-          t.upstreamMs += performance.now() - waitStart;
-          scope.dispose();
-        }
-      });
-      admission.settle(undefined);
-      this.#emit(t, 200);
-      return { headers: t.headers };
-    } catch (error) {
-      throw this.#failed(t, error);
-    }
-  }
-
   /** Embeddings: one vector per input, checked against the input count. */
   async embed(call: CallInfo, body: EmbeddingRequest, input: string[] | number[][]): Promise<EmbedResult & { headers: Record<string, string> }> {
     const t = this.#begin(call, body.model, false);

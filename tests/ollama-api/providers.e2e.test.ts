@@ -196,24 +196,6 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     expect(sent).not.toHaveProperty("keep_alive");
   });
 
-  test("a load or an unload (`ollama stop`, Open WebUI's unload) reaches its Ollama, with the client's keep_alive (a probe: VRAM was never freed)", async () => {
-    env.reset();
-    const loadAnswer = (reason: string) => ollamaJson({ model: "llama3.2:latest", created_at: "2025-01-01T00:00:00Z", message: { role: "assistant", content: "" }, done_reason: reason, done: true });
-    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": (request) => loadAnswer((request.body as { keep_alive?: unknown }).keep_alive === 0 ? "unload" : "load") }));
-    expect(await ollama.generate({ model: "llama3.2", prompt: "", keep_alive: 0 })).toMatchObject({ done: true, done_reason: "unload" });
-    expect(await ollama.chat({ model: "llama3.2:latest", messages: [], keep_alive: "30m" })).toMatchObject({ done: true, done_reason: "load" });
-    expect(await ollama.chat({ model: "llama3.2:latest", messages: [] })).toMatchObject({ done: true, done_reason: "load" });
-    expect(env.chatBodies()).toEqual([
-      { model: "llama3.2:latest", messages: [], stream: false, keep_alive: 0 },
-      { model: "llama3.2:latest", messages: [], stream: false, keep_alive: "30m" },
-      { model: "llama3.2:latest", messages: [], stream: false },
-    ]);
-    // Its Ollama down: the client hears it, as from Ollama itself.
-    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": () => new Response("boom", { status: 500 }) }));
-    const failed = await ollama.generate({ model: "llama3.2", prompt: "", keep_alive: 0 }).catch((error: unknown) => error);
-    expect(failed).toMatchObject({ status_code: 502 });
-  });
-
   test("a name without a tag is its :latest, as in Ollama: chat, show, and the OpenAI surface", async () => {
     env.reset();
     env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": () => ollamaJson(fixture("chat.json")) }));

@@ -106,7 +106,6 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const body = chatBody.assert(raw);
         if (!body.messages || body.messages.length === 0) {
           await assertModelExists(registry, body.model, request, router?.table);
-          Object.assign(set.headers, (await ollamaNotFound(body.model, () => pipeline.keepAlive(callOf(request, set), body.model, body.keep_alive))).headers);
           return loadAnswer("chat", body.model, body.keep_alive);
         }
         const stream = isStream(body.stream);
@@ -123,7 +122,6 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         // No prompt is a model load, images or not, as Ollama answers it (a suffix is checked first).
         if (!body.prompt && !body.suffix) {
           await assertModelExists(registry, body.model, request, router?.table);
-          Object.assign(set.headers, (await ollamaNotFound(body.model, () => pipeline.keepAlive(callOf(request, set), body.model, body.keep_alive))).headers);
           return loadAnswer("generate", body.model, body.keep_alive);
         }
         if (body.suffix) {
