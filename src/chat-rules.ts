@@ -117,6 +117,7 @@ function assertMessage(message: Message, i: number): void {
       if (part.type === "image_url") {
         if (message.role !== "user") fail(`Invalid '${where}.type': image_url parts are only allowed in user messages.`, `${where}.type`);
         if (!part.image_url?.url) fail(`Missing required parameter: '${where}.image_url.url'.`, `${where}.image_url.url`);
+        if (part.image_url.url.startsWith("data:")) assertImageData(part.image_url.url, `${where}.image_url.url`);
       }
       if (part.type === "input_audio") {
         if (message.role !== "user") fail(`Invalid '${where}.type': input_audio parts are only allowed in user messages.`, `${where}.type`);
@@ -135,6 +136,22 @@ function assertMessage(message: Message, i: number): void {
 }
 
 /** A URL the gateway will fetch: http(s) only (the fetch checks the address). */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * A `data:` image's base64 is base64, and not empty: else it reached providers as sent (Gemini's
+ * refusal then named its own field, not the client's; Ollama read nothing).
+ */
+export function assertImageData(url: string, param: string): void {
+  const comma = url.indexOf(",");
+  if (comma < 0 || !url.slice(0, comma).toLowerCase().endsWith(";base64")) return; // the image loader's own 400s
+  let data = url.slice(comma + 1);
+  if (/\s/.test(data)) data = data.replace(/\s+/g, "");
+  if (data === "" || data.length % 4 === 1 || !BASE64.test(data)) {
+    throw new InvalidRequestError(`Invalid '${param}': the image's base64 data is ${data === "" ? "empty" : "not base64"}.`, { param });
+  }
+}
+
 export function assertHttpUrl(url: string, param: string): void {
   const parsed = URL.parse(url);
   if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") fail(`Invalid '${param}': expected an http(s) URL.`, param);

@@ -34,13 +34,13 @@ describe("user content", () => {
     const chat = toChatRequest(req({
       messages: [{ role: "user", content: [
         { type: "text", text: "what?" },
-        { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBOR" } },
+        { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw==" } },
         { type: "image", source: { type: "url", url: "https://example.com/cat.png" } },
       ] }],
     }));
     expect(chat.messages[0]!.content).toEqual([
       { type: "text", text: "what?" },
-      { type: "image_url", image_url: { url: "data:image/png;base64,iVBOR" } },
+      { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw==" } },
       { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
     ]);
   });

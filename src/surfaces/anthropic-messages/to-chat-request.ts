@@ -1,6 +1,6 @@
 import { REASONING_EFFORTS, type ReasoningEffort } from "../../schemas/chat.ts";
 import { InvalidRequestError } from "../../errors.ts";
-import { assertHttpUrl } from "../../chat-rules.ts";
+import { assertHttpUrl, assertImageData } from "../../chat-rules.ts";
 import { sha256Text } from "../../sha256.ts";
 import { fileFromData, fileNameFor } from "../../file-parts.ts";
 import type { ChatRequest, ContentPart, Message, ResponseFormat, Tool, ToolCall, ToolChoice } from "../../schemas/chat.ts";
@@ -293,8 +293,11 @@ function toImagePart(block: { source?: ContentBlock["source"] }, at: string): Co
   }
   if (source.type !== "base64") fail(`${at}.source.type`, `an image's source is base64 or url, got ${JSON.stringify(source.type)}.`);
   if (!source.data || !source.media_type) fail(`${at}.source`, "a base64 image needs media_type and data.");
-  if (!source.media_type!.startsWith("image/")) fail(`${at}.source.media_type`, `expected an image type, got ${JSON.stringify(source.media_type)}.`);
-  return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
+  // Anthropic's four (Base64ImageSource.media_type): others reached providers that take none of them (image/bmp to Gemini).
+  if (!IMAGE_TYPES.has(source.media_type!)) fail(`${at}.source.media_type`, `expected one of image/jpeg, image/png, image/gif, image/webp, got ${JSON.stringify(source.media_type)}.`);
+  const url = `data:${source.media_type};base64,${source.data}`;
+  assertImageData(url, `${at}.source.data`);
+  return { type: "image_url", image_url: { url } };
 }
 
 /**
@@ -460,3 +463,5 @@ export function toReasoningEffort(thinking: ThinkingParam | undefined, effort?: 
     }
   }
 }
+
+const IMAGE_TYPES: ReadonlySet<string> = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"]);

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
-import { assertHttpUrl } from "../../chat-rules.ts";
+import { assertHttpUrl, assertImageData } from "../../chat-rules.ts";
 import { fileFromData } from "../../file-parts.ts";
 import { keptUsers, openSummary } from "./compaction.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
@@ -152,7 +152,8 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, role: strin
       if (typeof part.refusal !== "string") missing(`${partAt(i, j)}.refusal`);
       return;
     case "input_image":
-      if (isAssistant) fail(`Invalid '${partAt(i, j)}.type': input_image parts are not allowed in assistant messages.`, `${partAt(i, j)}.type`);
+      // As Chat Completions: images in user messages only (a system or developer image was dropped by Gemini and Ollama, and refused by OpenAI).
+      if (role !== "user") fail(`Invalid '${partAt(i, j)}.type': input_image parts are only allowed in user messages.`, `${partAt(i, j)}.type`);
       return checkImage(part, partAt(i, j));
     case "input_file":
       // Chat Completions takes files in user messages only: a system or developer file would be dropped.
@@ -170,6 +171,7 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, role: strin
 function checkImage(part: ResponsesContentPart, at: string): void {
   if (part.file_id) fail(`Invalid '${at}.file_id': files are not supported by this gateway; send the image as image_url.`, `${at}.file_id`);
   if (!part.image_url) missing(`${at}.image_url`);
+  if (part.image_url!.startsWith("data:")) assertImageData(part.image_url!, `${at}.image_url`);
 }
 
 /**
