@@ -77,6 +77,14 @@ describe("a model id past 512 characters (a probe: a 300 KB id came back as a 30
     expect(gw.logs.join("").length).toBeLessThan(5000);
   });
 
+  test("GET /v1/models/{id}, OpenAI's and Anthropic's: 400, no echo of the id (a review)", async () => {
+    for (const headers of [{}, { "anthropic-version": "2023-06-01" }] as Record<string, string>[]) {
+      const response = await gw.handle(`/v1/models/dummy/${"a".repeat(7000)}`, { headers });
+      expect(response.status).toBe(400);
+      expect((await response.text()).length).toBeLessThan(1000);
+    }
+  });
+
   test("512 characters are still a model id (unknown here: 404)", async () => {
     const response = await gw.handle("/v1/chat/completions", jsonPost({ model: `dummy/${"a".repeat(506)}`, messages: [{ role: "user", content: "hi" }] }));
     expect(response.status).toBe(404);

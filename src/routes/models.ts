@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import type { RouteDeps } from "./deps.ts";
 import { modelCatalog } from "./model-catalog.ts";
+import { assertModelIdLength } from "../model-id.ts";
 import { anthropicModelPage, isAnthropicClient, toAnthropicModel } from "../surfaces/anthropic-messages/models.ts";
 
 /** Every model and listed route, or only those the request's key may use. */
@@ -21,6 +22,7 @@ export function modelRoutes(deps: RouteDeps) {
       } catch {
         // Not valid percent-encoding: take the id as sent.
       }
+      assertModelIdLength(id); // a 400 naming model, not a 404 echoing kilobytes of it
       const model = await catalog.describe(request, set.headers["x-request-id"] as string, id);
       return isAnthropicClient(request) ? toAnthropicModel(model) : model;
     }, { detail: { tags: ["Models"], summary: "Retrieve a model", description: "One model or route; `<instance>/<id>` resolves too. 404 `model_not_found` otherwise, also for a model the key may not use." } });
