@@ -45,7 +45,8 @@ describe("message sources", () => {
       { at: "messages[1]", calls: ["messages[1].content[1]", "messages[1].content[2]"] },
       { at: "messages[2].content[0]" },
       { at: "messages[2].content[1]" },
-      { at: "messages[2]", parts: ["messages[2].content[1].content[1]", "messages[2].content[2]", "messages[2].content[3]"] },
+      // The label of the tool result's images first (the result it came from), then its image, the text, the image.
+      { at: "messages[2]", parts: ["messages[2].content[1]", "messages[2].content[1].content[1]", "messages[2].content[2]", "messages[2].content[3]"] },
     ]);
     // The answer path records nothing and gives the same messages.
     expect(toChatMessages(request)).toEqual(messages);
@@ -65,9 +66,10 @@ describe("toAnthropicPath", () => {
     ["messages[2].tool_calls[0].id", "messages[1].content[1].id"],
     ["messages[4].tool_call_id", "messages[2].content[1].tool_use_id"],
     ["messages[3].content", "messages[2].content[0].content"],
-    ["messages[5].content[0].image_url.url", "messages[2].content[1].content[1].source"],
-    ["messages[5].content[2].image_url.url", "messages[2].content[3].source"],
-    ["messages[5].content[1].text", "messages[2].content[2].text"],
+    ["messages[5].content[0].text", "messages[2].content[1].text"],
+    ["messages[5].content[1].image_url.url", "messages[2].content[1].content[1].source"],
+    ["messages[5].content[3].image_url.url", "messages[2].content[3].source"],
+    ["messages[5].content[2].text", "messages[2].content[2].text"],
     ["messages[5].content[7].image_url.url", "messages[2].content"],
     ["messages[9].content", "messages"],
     ["max_completion_tokens", "max_tokens"],
@@ -90,7 +92,7 @@ describe("toAnthropicPath", () => {
 
   test("the error's message names the same path as its param", () => {
     const error = withAnthropicParam(
-      new InvalidRequestError("Invalid image in 'messages[5].content[2].image_url.url': not an image.", { param: "messages[5].content[2].image_url.url" }),
+      new InvalidRequestError("Invalid image in 'messages[5].content[3].image_url.url': not an image.", { param: "messages[5].content[3].image_url.url" }),
       locate,
     );
     expect(error).toMatchObject({ param: "messages[2].content[3].source", message: "Invalid image in 'messages[2].content[3].source': not an image." });

@@ -77,7 +77,7 @@ describe("user content", () => {
     } as never));
     expect(chat.messages.slice(2)).toEqual([
       { role: "tool", tool_call_id: "toolu_01A", content: "Found:\nsummary\n\nRevenue: 12." },
-      { role: "user", content: [{ type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "q3.pdf" } }] },
+      { role: "user", content: [{ type: "text", text: "[files returned by tool call toolu_01A]" }, { type: "file", file: { file_data: "data:application/pdf;base64,JVBERi0=", filename: "q3.pdf" } }] },
     ]);
   });
   test("search results (retrieval blocks) are text: title, source, then their text; in a tool_result too", () => {
@@ -147,7 +147,27 @@ describe("user content", () => {
       ] },
       { role: "tool", tool_call_id: "call_1", content: "20C" },
       { role: "tool", tool_call_id: "toolu_01Real", content: "Error: down" },
-      { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,AA" } }, { type: "text", text: "and then?" }] },
+      { role: "user", content: [{ type: "text", text: "[images returned by tool call toolu_01Real]" }, { type: "image_url", image_url: { url: "data:image/png;base64,AA" } }, { type: "text", text: "and then?" }] },
+    ]);
+  });
+  test("images of several results are labelled with their call; a result of images alone says where they are (a probe)", () => {
+    const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "AA==" } };
+    const chat = toChatRequest(req({
+      messages: [
+        { role: "user", content: "Two screenshots?" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_a", name: "shot", input: {} }, { type: "tool_use", id: "toolu_b", name: "shot", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_a", content: [image] }, { type: "tool_result", tool_use_id: "toolu_b", content: [image] }] },
+      ],
+    } as never));
+    expect(chat.messages.slice(2)).toEqual([
+      { role: "tool", tool_call_id: "toolu_a", content: '[the output is the images in the user message labelled "images returned by tool call toolu_a"]' },
+      { role: "tool", tool_call_id: "toolu_b", content: '[the output is the images in the user message labelled "images returned by tool call toolu_b"]' },
+      { role: "user", content: [
+        { type: "text", text: "[images returned by tool call toolu_a]" },
+        { type: "image_url", image_url: { url: "data:image/png;base64,AA==" } },
+        { type: "text", text: "[images returned by tool call toolu_b]" },
+        { type: "image_url", image_url: { url: "data:image/png;base64,AA==" } },
+      ] },
     ]);
   });
   test.each([

@@ -192,11 +192,19 @@ function pushUser(out: Message[], message: MessageParam, i: number, sources: Mes
         break;
       case "tool_result": {
         if (!block.tool_use_id) fail(`${at}.tool_use_id`, "a tool_result needs the tool_use_id it answers.");
+        const before = resultSources?.length ?? 0;
         const { text, images } = toolResultContent(block, at, resultSources);
-        out.push({ role: "tool", tool_call_id: fromToolUseId(block.tool_use_id!), content: text });
+        // A chat tool message holds text only: its images (and PDFs) follow as the user's, labelled with
+        // the call they came from, as the Responses and Ollama surfaces label them; a result of those
+        // alone says where they are (two image-only results were two empty tool messages).
+        const noun = images.every((part) => part.type === "image_url") ? "images" : "files";
+        const label = images.length === 0 ? undefined : `${noun} returned by tool call ${block.tool_use_id}`;
+        out.push({ role: "tool", tool_call_id: fromToolUseId(block.tool_use_id!), content: label !== undefined && text === "" ? `[the output is the ${noun} in the user message labelled "${label}"]` : text });
         sources?.push({ at });
-        // A chat tool message holds text only: its images follow as the user's.
-        afterResults.push(...images);
+        if (label !== undefined) {
+          afterResults.push({ type: "text", text: `[${label}]` }, ...images);
+          resultSources?.splice(before, 0, at);
+        }
         break;
       }
       case "tool_use":
