@@ -26,6 +26,41 @@ describe("against a real redis-server", () => {
     state.close();
   });
 
+  test("a Redis that hangs then runs what was queued: an admission the gateway stopped waiting for counts nothing (a probe: it was counted, and refused requests used up the limit)", async () => {
+    const { logger } = logged();
+    const state = new RedisState(redis.url, "closed", logger, 300);
+    await state.start();
+    expect((await state.admit("late", { rpm: 5 }, Date.now())).requests).toBe(1);
+    redis.pause();
+    try {
+      await expect(state.admit("late", { rpm: 5 }, Date.now())).rejects.toMatchObject({ code: "state_unavailable" });
+      await Bun.sleep(1_600); // past its deadline: REDIS_TIMEOUT_MS (300) + the 1 s allowed between clocks
+    } finally {
+      redis.resume();
+    }
+    // The probe (every 500 ms) finds Redis again; the command queued in the frozen Redis has run by then.
+    for (let i = 0; i < 60 && state.health().status !== "ok"; i++) await Bun.sleep(50);
+    expect((await state.usage("late", Date.now())).requests).toBe(1);
+    expect((await state.admit("late", { rpm: 5 }, Date.now())).requests).toBe(2);
+    state.close();
+  }, 15_000);
+
+  test("a Redis clock ahead of this host's (every deadline past by Redis's time): admissions still count, and it is said once", async () => {
+    const { lines, logger } = logged();
+    const state = new RedisState(redis.url, "open", logger);
+    await state.start();
+    const realNow = Date.now;
+    Date.now = () => realNow() - 60_000; // this host a minute behind
+    try {
+      expect((await state.admit("skew", { rpm: 5 }, realNow())).requests).toBe(1);
+      expect((await state.admit("skew", { rpm: 5 }, realNow())).requests).toBe(2);
+    } finally {
+      Date.now = realNow;
+    }
+    expect(lines.filter((line) => line.includes("clock is ahead"))).toHaveLength(1);
+    state.close();
+  });
+
   test("one command per admission (the script by its SHA), and the token update adds to minute and day", async () => {
     const { logger } = logged();
     const state = new RedisState(redis.url, "open", logger);

@@ -10,9 +10,17 @@ import { DAY_MS, MINUTE_MS, untilWindowEnd, windowId } from "./windows.ts";
 /**
  * Checks every limit and counts the request in one atomic step. KEYS: this minute's requests and
  * tokens, this day's tokens (one {hash tag} per key name, so a Redis Cluster keeps them in one slot).
- * ARGV: rpm, tpm, tokens per day (0 = no such limit), then the minute and day keys' lifetimes (ms).
+ * ARGV: rpm, tpm, tokens per day (0 = no such limit), the minute key's lifetime (ms), then the
+ * time (ms since the epoch, 0 for none) after which the caller no longer waits for the answer: a
+ * command Redis runs only after that (it hung, and ran what was queued once it came back) counts
+ * nothing, for the caller already answered without it (4).
  */
 const ADMIT = `
+local deadline = tonumber(ARGV[5] or '0')
+if deadline > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return {4, 0, 0, 0} end
+end
 local req = tonumber(redis.call('GET', KEYS[1]) or '0')
 local tok = tonumber(redis.call('GET', KEYS[2]) or '0')
 local day = tonumber(redis.call('GET', KEYS[3]) or '0')
@@ -32,6 +40,10 @@ if redis.call('INCRBY', KEYS[2], n) == n then redis.call('PEXPIRE', KEYS[2], ARG
 return 0`;
 
 const VERDICTS: Verdict[] = ["ok", "rpm", "tpm", "day"];
+/** The script's answer for a command run after its caller's deadline. */
+const TOO_LATE = 4;
+/** How far this host's clock and Redis's may differ before an admit's deadline misreads: more, and admits are asked again without one (warned). */
+const CLOCK_ALLOWANCE_MS = 1_000;
 const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
 /** Keys outlive their window a little, for replicas whose clocks are slightly behind. */
 const GRACE_MS = 5_000;
@@ -93,7 +105,13 @@ export class RedisState implements LimitState {
         String(untilWindowEnd(now, MINUTE_MS) + GRACE_MS),
       ];
       try {
-        const [verdict, requests, minuteTokens, dayTokens] = (await this.#eval(this.#admitSha, ADMIT, args)) as number[];
+        let answer = (await this.#eval(this.#admitSha, ADMIT, [...args, String(Date.now() + this.timeoutMs + CLOCK_ALLOWANCE_MS)])) as number[];
+        if (answer[0] === TOO_LATE) {
+          // Answered in time but past the deadline by Redis's clock: the clocks disagree. Asked again without one.
+          this.#warnClock();
+          answer = (await this.#eval(this.#admitSha, ADMIT, [...args, "0"])) as number[];
+        }
+        const [verdict, requests, minuteTokens, dayTokens] = answer;
         return { verdict: VERDICTS[verdict!] ?? "ok", requests: requests!, minuteTokens: minuteTokens!, dayTokens: dayTokens! };
       } catch (error) {
         this.#markDown(error);
@@ -101,6 +119,13 @@ export class RedisState implements LimitState {
     }
     if (this.mode === "closed") throw new StateUnavailableError("The gateway's shared state is unavailable; please retry shortly.");
     return this.#local.admit(key, limits, now);
+  }
+
+  #clockWarned = false;
+  #warnClock(): void {
+    if (this.#clockWarned) return;
+    this.#clockWarned = true;
+    this.logger.warn("Redis's clock is ahead of this host's by more than REDIS_TIMEOUT_MS + 1 s: limits are counted without the guard against commands run late (sync the clocks)");
   }
 
   addTokens(key: string, tokens: number, now: number): void {
