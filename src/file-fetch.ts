@@ -89,3 +89,22 @@ function lastSegment(url: string): string | undefined {
     return segment; // a malformed escape: the name as it is written
   }
 }
+
+const FILE_DATA_PARAM = /^messages\[(\d+)\]\.content\[(\d+)\]\.file\.file_data$/;
+
+/**
+ * A refusal of a file the gateway fetched (`loadFileUrls`) named as the client sent it: a provider
+ * that cannot read it names `file.file_data`, the field the fetch filled, where the client gave
+ * `file.file_url`. Changes the error in place.
+ */
+export function namedAsSent(error: unknown, sent: ChatRequest): void {
+  if (!(error instanceof InvalidRequestError) || typeof error.param !== "string") return;
+  const match = FILE_DATA_PARAM.exec(error.param);
+  if (!match) return;
+  const part = sent.messages[Number(match[1])]?.content;
+  const file = Array.isArray(part) ? part[Number(match[2])] : undefined;
+  if (file?.type !== "file" || !file.file?.file_url) return;
+  const asSent = error.param.replace(/file_data$/, "file_url");
+  error.message = error.message.split(error.param).join(asSent);
+  error.param = asSent;
+}

@@ -3,6 +3,7 @@ import { assertTokenLimits, assertToolChoice } from "../chat-rules.ts";
 import type { Config } from "../config.ts";
 import { InvalidRequestError, UpstreamError } from "../errors.ts";
 import { assertModelIdLength, MAX_MODEL_ID } from "../model-id.ts";
+import { namedAsSent } from "../file-fetch.ts";
 import { mapError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatResult, ClientOptions, EmbedResult, Provider, RequestContext } from "../plugin.ts";
@@ -144,6 +145,7 @@ export class Pipeline {
       const admission = await this.#admit(call, chat.model, t);
       if (t.restricted) withoutUpstreamRouting(chat);
       const loaded = this.#fileLoader(chat);
+      if (loaded) t.filesByUrl = chat;
       const result = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         const waitStart = performance.now();
@@ -185,6 +187,7 @@ export class Pipeline {
       const admission = await this.#admit(call, chat.model, t);
       if (t.restricted) withoutUpstreamRouting(chat);
       const loaded = this.#fileLoader(chat);
+      if (loaded) t.filesByUrl = chat;
       // Only the first chunk is retried: once a stream has started, its failure is the stream's.
       const started = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
@@ -249,6 +252,7 @@ export class Pipeline {
       assertToolChoice(chat); // a request the completion would refuse is not counted either
       const admission = await this.#admit(call, chat.model, t);
       const loaded = this.#fileLoader(chat);
+      if (loaded) t.filesByUrl = chat;
       let counted = "provider" as "provider" | "estimate";
       const inputTokens = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
@@ -456,6 +460,7 @@ export class Pipeline {
   }
 
   #failed(t: Tracking, error: unknown): unknown {
+    if (t.filesByUrl) namedAsSent(error, t.filesByUrl);
     if (typeof error === "object" && error !== null) {
       // The error's answer names the deployment that failed last and the tries it took, as an answer does.
       const tried = t.target === undefined ? undefined : { "x-ollaix-target": targetHeader(t.target), "x-ollaix-attempts": String(t.attempts ?? 1) };
@@ -525,6 +530,8 @@ export class Pipeline {
 }
 
 interface Tracking {
+  /** The request as sent when it named files by URL (fetched into `file_data`): a refusal then names the client's `file_url`. */
+  filesByUrl?: ChatRequest;
   call: CallInfo;
   model: string;
   stream: boolean;

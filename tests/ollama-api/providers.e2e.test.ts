@@ -196,6 +196,32 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     expect(sent).not.toHaveProperty("keep_alive");
   });
 
+  test("a PDF given by URL, which Ollama cannot read: the 400 names the file_url the client sent, not the file_data the gateway fetched it into (a probe)", async () => {
+    env.reset();
+    const pdf = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("%PDF-1.4\n%%EOF\n", { headers: { "content-type": "application/pdf" } }) });
+    try {
+      const url = `http://127.0.0.1:${pdf.port}/report.pdf`;
+      const chat = await env.gw.handle("/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "llama3.2:latest", messages: [{ role: "user", content: [{ type: "text", text: "Sum it up." }, { type: "file", file: { file_url: url } }] }] }),
+      });
+      expect(chat.status).toBe(400);
+      const chatError = ((await chat.json()) as { error: { param: string; message: string } }).error;
+      expect(chatError.param).toBe("messages[0].content[1].file.file_url");
+      expect(chatError.message).toContain("'messages[0].content[1].file.file_url'");
+      const responses = await env.gw.handle("/v1/responses", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "llama3.2:latest", input: [{ role: "user", content: [{ type: "input_text", text: "Sum it up." }, { type: "input_file", file_url: url }] }] }),
+      });
+      expect(responses.status).toBe(400);
+      expect(((await responses.json()) as { error: { param: string } }).error.param).toBe("input[0].content[1].file_url");
+    } finally {
+      pdf.stop(true);
+    }
+  });
+
   test("a name without a tag is its :latest, as in Ollama: chat, show, and the OpenAI surface", async () => {
     env.reset();
     env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/chat": () => ollamaJson(fixture("chat.json")) }));
