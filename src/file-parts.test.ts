@@ -69,3 +69,21 @@ describe("textOfFile", () => {
     expect(textOfFile({ mimeType: "application/pdf", data: PDF })).toBeUndefined();
   });
 });
+
+describe("a text file's declared charset (a probe)", () => {
+  const file = (url: string): ContentPart => ({ type: "file", file: { file_data: url } }) as ContentPart;
+  test("Latin-1 and UTF-16 text reach providers as UTF-8 (Ollama read a Latin-1 'héllo' as 'h\uFFFDllo')", () => {
+    const latin1 = inlineFile(file(`data:text/plain;charset=iso-8859-1;base64,${Buffer.from([0x68, 0xe9, 0x6c, 0x6c, 0x6f]).toString("base64")}`), "messages[0].content[0]");
+    expect(latin1).toEqual({ mimeType: "text/plain", data: Buffer.from("héllo", "utf8").toString("base64") });
+    expect(textOfFile(latin1)).toBe("héllo");
+    const utf16 = inlineFile(file(`data:text/csv;charset=UTF-16LE;base64,${Buffer.from("a,é", "utf16le").toString("base64")}`), "messages[0].content[0]");
+    expect(textOfFile(utf16)).toBe("a,é");
+  });
+
+  test("UTF-8 declared, an unknown charset, or a file that is not text: as sent, without the charset", () => {
+    const utf8 = Buffer.from("héllo", "utf8").toString("base64");
+    expect(inlineFile(file(`data:text/plain;charset=utf-8;base64,${utf8}`), "m")).toEqual({ mimeType: "text/plain", data: utf8 });
+    expect(inlineFile(file(`data:text/plain;charset=x-no-such;base64,${utf8}`), "m")).toEqual({ mimeType: "text/plain", data: utf8 });
+    expect(inlineFile(file(`data:application/pdf;charset=iso-8859-1;base64,${PDF}`), "m")).toEqual({ mimeType: "application/pdf", data: PDF });
+  });
+});

@@ -59,7 +59,7 @@ export function inlineFile(part: ContentPart, param: string): InlineFile {
 export function fileFromData(data: string, filename: string | undefined, param: string): InlineFile {
   if (data.startsWith("data:")) {
     const inline = parseDataUrl(data);
-    if (inline && BASE64.test(inline.data)) return inline;
+    if (inline && BASE64.test(inline.data)) return inline.charset === undefined ? inline : inUtf8(inline);
   } else {
     const bare = data.replace(WHITESPACE, "");
     if (BASE64.test(bare)) {
@@ -106,8 +106,26 @@ export function inlineAudio(part: ContentPart, param: string): InlineFile {
 }
 
 /** A text file's content (`text/*`, JSON, XML) as a string; undefined for other types. */
+/**
+ * A text file that declares another charset (`data:text/plain;charset=iso-8859-1;base64,…`) as
+ * UTF-8, what providers read text in (Ollama got "h\uFFFDllo" for a Latin-1 "héllo", Gemini the
+ * bytes with the charset left out). A charset no decoder knows leaves the file as sent.
+ */
+function inUtf8(file: InlineFile): InlineFile {
+  const { charset, ...plain } = file;
+  if (!isText(plain.mimeType) || charset === "utf-8" || charset === "utf8") return plain;
+  try {
+    const text = new TextDecoder(charset as ConstructorParameters<typeof TextDecoder>[0]).decode(Buffer.from(plain.data, "base64"));
+    return { mimeType: plain.mimeType, data: Buffer.from(text, "utf8").toString("base64") };
+  } catch {
+    return plain;
+  }
+}
+
+const isText = (type: string): boolean => type.startsWith("text/") || type === "application/json" || type === "application/xml";
+
 export function textOfFile(file: InlineFile): string | undefined {
   const type = file.mimeType;
-  if (!type.startsWith("text/") && type !== "application/json" && type !== "application/xml") return undefined;
+  if (!isText(type)) return undefined;
   return Buffer.from(file.data, "base64").toString("utf8");
 }

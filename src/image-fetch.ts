@@ -6,6 +6,8 @@ import type { Message } from "./schemas/chat.ts";
 export interface InlineImage {
   mimeType: string;
   data: string;
+  /** A `data:` URL's declared `charset` (lowercased), when it gave one. */
+  charset?: string;
 }
 
 export interface ImageFetchOptions {
@@ -40,7 +42,8 @@ export function parseDataUrl(url: string): InlineImage | undefined {
   } catch {
     return undefined; // a malformed %-escape (URIError): not a data URL we can read
   }
-  return { mimeType: mimeType.toLowerCase(), data };
+  const charset = /;charset=([^;,]+)/i.exec(match[2] ?? "")?.[1]?.trim().toLowerCase();
+  return charset ? { mimeType: mimeType.toLowerCase(), data, charset } : { mimeType: mimeType.toLowerCase(), data };
 }
 
 /**

@@ -155,7 +155,7 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     for (let i = 0; i < sent; i += 20) await Promise.all(Array.from({ length: 20 }, () => outsideChat(false)));
     const tile = () => page.evaluate(() => Number([...document.querySelectorAll("#summary .card")].find((c) => c.textContent?.startsWith("requests, last min"))?.querySelector("b")?.textContent));
     let shown = 0;
-    for (let i = 0; i < 50 && shown < sent; i++) {
+    for (let i = 0; i < 100 && shown < sent; i++) {
       await page.waitForTimeout(200);
       shown = await tile();
     }
