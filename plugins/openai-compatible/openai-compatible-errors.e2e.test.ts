@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
 import { jsonPost, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
 import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
-import { jsonResponse, openAIHandler } from "./__fixtures__/fake-openai.ts";
+import { jsonResponse, openAIHandler, resetBetweenTests } from "./__fixtures__/fake-openai.ts";
 import { ERRORS } from "./__fixtures__/openai-wire.ts";
 import { abortOf, freePort, writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
@@ -37,14 +37,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ OLLAIX_CONFIG: config, [KEY_ENV]: KEY, LOG_LEVEL: "debug" }, [dummy, openaiCompatible]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "client-key", maxRetries: 0 });
 });
-afterEach(() => {
-  fake.handle(openAIHandler);
-  fake.requests.length = 0;
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
+resetBetweenTests(() => fake, () => gw);
 
 const messages = [{ role: "user" as const, content: "hi" }];
 

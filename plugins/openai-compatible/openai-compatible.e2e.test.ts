@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { Ollama } from "ollama";
 import OpenAI from "openai";
 import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
 import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
-import { jsonResponse, openAIHandler, sentHeaders, sseResponse, UNLISTED_MODEL } from "./__fixtures__/fake-openai.ts";
+import { jsonResponse, openAIHandler, sentHeaders, sseResponse, UNLISTED_MODEL, resetBetweenTests } from "./__fixtures__/fake-openai.ts";
 import { COMPLETION, MODEL_LIST, TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, USAGE } from "./__fixtures__/openai-wire.ts";
 import { abortOf, writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
@@ -31,14 +31,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ OLLAIX_CONFIG: config, [KEY_ENV]: KEY }, [dummy, openaiCompatible]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
 });
-afterEach(() => {
-  fake.handle(openAIHandler);
-  fake.requests.length = 0;
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
+resetBetweenTests(() => fake, () => gw);
 
 const messages = [{ role: "user" as const, content: "Say hello" }];
 const requestHeaders = (requestId: string, hops = "1") => ({

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { Ollama } from "ollama";
 import OpenAI from "openai";
@@ -6,7 +6,7 @@ import { startFakeServer, streamBody, type FakeServer, type RecordedRequest } fr
 import { startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
 import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
-import { jsonResponse, openAIHandler, sseResponse } from "./__fixtures__/fake-openai.ts";
+import { jsonResponse, openAIHandler, sseResponse, resetBetweenTests } from "./__fixtures__/fake-openai.ts";
 import { writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
 
@@ -30,14 +30,7 @@ beforeAll(async () => {
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: "x", maxRetries: 0 });
   ollama = new Ollama({ host: gw.url });
 });
-afterEach(() => {
-  fake.handle(openAIHandler);
-  fake.requests.length = 0;
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
+resetBetweenTests(() => fake, () => gw);
 
 const MODEL = "vllm/gpt-4o-mini";
 const ask = [{ role: "user" as const, content: "Weather in Paris?" }];

@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { Ollama } from "ollama";
 import dummy from "../../plugins/dummy/index.ts";
 import openaiCompatible from "../../plugins/openai-compatible/index.ts";
-import { jsonResponse, openAIHandler, sseResponse } from "../../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { jsonResponse, openAIHandler, sseResponse, resetBetweenTests } from "../../plugins/openai-compatible/__fixtures__/fake-openai.ts";
 import { TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, TOOL_CALL_CHUNKS } from "../../plugins/openai-compatible/__fixtures__/openai-wire.ts";
 import { abortOf, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { startFakeServer, type FakeServer } from "../helpers/fake-server.ts";
@@ -25,14 +25,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ OLLAIX_CONFIG: config, UP_KEY: "k" }, [dummy, openaiCompatible]);
   ollama = new Ollama({ host: gw.url });
 });
-afterEach(() => {
-  fake.handle(openAIHandler);
-  fake.requests.length = 0;
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-});
+resetBetweenTests(() => fake, () => gw);
 
 const chatBodies = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body as Record<string, unknown>);
 const user = (content: string) => [{ role: "user", content }];

@@ -1,4 +1,5 @@
-import { sseEvents, streamBody, type RecordedRequest } from "../../../tests/helpers/fake-server.ts";
+import { afterAll, afterEach } from "bun:test";
+import { sseEvents, streamBody, type FakeServer, type RecordedRequest } from "../../../tests/helpers/fake-server.ts";
 import { COMPLETION, EMBEDDINGS, MODEL_LIST, TEXT_CHUNKS, TEXT_CHUNKS_WITH_USAGE, TOOL_CALL_CHUNKS, TOOL_CALL_COMPLETION } from "./openai-wire.ts";
 
 export const jsonResponse = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -74,4 +75,19 @@ const TRANSPORT_HEADERS = new Set(["host", "connection", "content-length", "acce
 
 export function sentHeaders(request: RecordedRequest): Record<string, string> {
   return Object.fromEntries(Object.entries(request.headers).filter(([name]) => !TRANSPORT_HEADERS.has(name)));
+}
+
+/**
+ * The hooks of a file that runs one gateway against one fake OpenAI server: after each test the fake
+ * answers as OpenAI again and forgets what it received; after all of them both close.
+ */
+export function resetBetweenTests(fake: () => FakeServer, gateway: () => { close(): Promise<void> }): void {
+  afterEach(() => {
+    fake().handle(openAIHandler);
+    fake().requests.length = 0;
+  });
+  afterAll(async () => {
+    await gateway().close();
+    await fake().close();
+  });
 }
