@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { BatchStore } from "./batch-store.ts";
 
-/** A batch as the server's thread makes one: the texts in UTF-8 one after another, and where each ends. */
-function batch(entries: [id: string, text: string][], size?: number): [ArrayBuffer, string[], number[]] {
-  const encoded = entries.map(([, text]) => Buffer.from(text, "utf8"));
+/** A batch as the server's thread makes one: each entry's id, a line break and its text in UTF-8, one after another, and where each ends. */
+function batch(entries: [id: string, text: string][], size?: number): [ArrayBuffer, number[]] {
+  const encoded = entries.map(([id, text]) => Buffer.from(`${id}\n${text}`, "utf8"));
   const total = encoded.reduce((sum, bytes) => sum + bytes.length, 0);
   const buffer = new ArrayBuffer(size ?? Math.max(total, 1));
   const view = new Uint8Array(buffer);
@@ -13,7 +13,7 @@ function batch(entries: [id: string, text: string][], size?: number): [ArrayBuff
     view.set(bytes, at);
     ends.push((at += bytes.length));
   }
-  return [buffer, entries.map(([id]) => id), ends];
+  return [buffer, ends];
 }
 
 describe("BatchStore (the memory store's worker side)", () => {
@@ -29,8 +29,8 @@ describe("BatchStore (the memory store's worker side)", () => {
   test("expire: what the TTL ended goes without a new batch (an idle gateway gives its memory back), and the server thread's buffers come back", () => {
     let now = 1_000_000;
     const store = new BatchStore({ ttlSeconds: 10, maxBytes: 1 << 20, now: () => now });
-    const [full, ids, ends] = batch([["resp_a", "x".repeat(1000)]], 1000); // a full batch: kept as it came
-    store.add(full, ids, ends);
+    const [full, ends] = batch([["resp_a", "x".repeat(993)]], 1000); // a full batch: kept as it came
+    store.add(full, ends);
     store.add(...batch([["resp_b", "y"]], 64)); // a part-full one: copied into the worker's own tail
     const held = store.heldBytes;
     expect(held).toBeGreaterThan(1000);
@@ -113,7 +113,7 @@ describe("BatchStore (the memory store's worker side)", () => {
     const store = new BatchStore({ ttlSeconds: 60, maxBytes: 3 * 4096 });
     // Full batches (7/8 or more of their buffer used) are kept as they came.
     const buffers = [0, 1, 2, 3, 4].map((i) => batch([[`resp_${i}`, `${i}`.repeat(4000)]], 4096));
-    const freed = buffers.flatMap(([buffer, ids, ends]) => store.add(buffer, ids, ends));
+    const freed = buffers.flatMap(([buffer, ends]) => store.add(buffer, ends));
     expect(freed).toEqual([buffers[0]![0], buffers[1]![0]]);
     expect(store.heldBytes).toBe(3 * 4096);
     expect([0, 1, 2, 3, 4].map((i) => store.getJson(`resp_${i}`)?.length)).toEqual([undefined, undefined, 4000, 4000, 4000]);
@@ -122,15 +122,15 @@ describe("BatchStore (the memory store's worker side)", () => {
   test("part-full batches are copied into one tail and handed back at once: memory follows the bytes kept", () => {
     const store = new BatchStore({ ttlSeconds: 60, maxBytes: 8 << 20 }); // tails of 1 MiB
     for (let i = 0; i < 500; i++) {
-      const [buffer, ids, ends] = batch([[`resp_${i}`, `{"n":${i}}`]], 1 << 20); // what the flush timer sends at a few requests a second
-      expect(store.add(buffer, ids, ends)).toEqual([buffer]);
+      const [buffer, ends] = batch([[`resp_${i}`, `{"n":${i}}`]], 1 << 20); // what the flush timer sends at a few requests a second
+      expect(store.add(buffer, ends)).toEqual([buffer]);
     }
     expect(store.batchCount).toBe(1);
     expect(store.heldBytes).toBe(1 << 20);
     expect([0, 250, 499].map((i) => store.getJson(`resp_${i}`))).toEqual(['{"n":0}', '{"n":250}', '{"n":499}']);
     // A full batch after them closes the tail; the next part-full one starts another, and order holds.
-    const [full, fullIds, fullEnds] = batch([["resp_x", "x".repeat(100)]]);
-    expect(store.add(full, fullIds, fullEnds)).toEqual([]);
+    const [full, fullEnds] = batch([["resp_x", "x".repeat(100)]]);
+    expect(store.add(full, fullEnds)).toEqual([]);
     store.add(...batch([["resp_x", "again"]], 4096));
     expect(store.batchCount).toBe(3);
     expect(store.getJson("resp_x")).toBe("again");
@@ -156,7 +156,7 @@ describe("BatchStore (the memory store's worker side)", () => {
   test("an empty batch is handed back at once", () => {
     const store = new BatchStore({ ttlSeconds: 60, maxBytes: 1 << 20 });
     const buffer = new ArrayBuffer(16);
-    expect(store.add(buffer, [], [])).toEqual([buffer]);
+    expect(store.add(buffer, [])).toEqual([buffer]);
     expect(store.heldBytes).toBe(0);
   });
 

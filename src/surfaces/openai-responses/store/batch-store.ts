@@ -5,26 +5,36 @@
 export const BATCH_BYTES = 1 << 20;
 export const batchBytesFor = (maxBytes: number): number => Math.min(BATCH_BYTES, Math.max(4096, Math.floor(maxBytes / 8)));
 
+/**
+ * How many entries a batch of `bytes` holds at most (where their ends are kept): one per 64 bytes,
+ * which no stored response comes near (its id and its JSON alone take more); a batch that reaches it
+ * is sent as a full one would be.
+ */
+export const entriesFor = (bytes: number): number => Math.max(1, bytes >> 6);
+
 /** How many responses one process keeps at most: the oldest go first beyond it. */
 export const MEMORY_STORE_MAX_ENTRIES = 10_000;
 
 /**
- * A run of entries: entry `ids[i]` is `bytes` from `ends[i - 1]` (0 for the first) to `ends[i]`.
- * Either a batch the server's thread sent full, kept as it came, or the worker's own tail, into
- * which batches sent part full are copied.
+ * A run of entries: entry i is `bytes` from `ends[i - 1]` (0 for the first) to `ends[i]`, its id
+ * and a line break, then its text. Either a batch the server's thread sent full, kept as it came, or
+ * the worker's own tail, into which batches sent part full are copied.
  */
 interface Batch {
   bytes: Uint8Array;
-  ids: string[];
-  ends: number[];
+  ends: Int32Array | number[];
   /** The sequence number of its first entry: entry i is `first + i`. */
   first: number;
-  /** Where each message's entries begin (an index into `ids`), and when that message arrived (ms). */
+  /** Where each message's entries begin (an entry's index), and when that message arrived (ms). */
   parts: number[];
   arrivals: number[];
   /** Its own buffer (reused for its next tail), not one it was given (handed back). */
   own: boolean;
-  /** Id → position, built the first time a lookup reaches this batch (most batches are never read; a small one is searched instead). */
+  /**
+   * Id → position, built the first time a lookup reaches this batch, its ids read from its bytes then:
+   * most batches are never read, and a batch's ids as strings would be that many more objects for
+   * this thread's collector to keep.
+   */
   index?: Map<string, number>;
 }
 
@@ -38,6 +48,10 @@ export interface BatchStoreBounds {
 
 const decoder = new TextDecoder();
 const endOf = (batch: Batch): number => (batch.ends.length === 0 ? 0 : batch.ends[batch.ends.length - 1]!);
+const startOf = (batch: Batch, i: number): number => (i === 0 ? 0 : batch.ends[i - 1]!);
+/** Where entry i's id line ends (its line break). */
+const idEndOf = (batch: Batch, i: number): number => batch.bytes.indexOf(0x0a, startOf(batch, i));
+const idOf = (batch: Batch, i: number): string => decoder.decode(batch.bytes.subarray(startOf(batch, i), idEndOf(batch, i)));
 /** A batch at least this full (7/8) is kept as it came; a fuller copy would save little. */
 const isFull = (used: number, size: number): boolean => used >= size - (size >> 3);
 
@@ -93,47 +107,48 @@ export class BatchStore {
   }
 
   /**
-   * Keeps a batch: a full one as it is (the caller must not use `buffer` again), a part-full one
-   * copied. Returns the given buffers it is done with: this one if it was copied, and
-   * those of the batches it dropped.
+   * Keeps a batch (its entries end at `ends`): a full one as it is (the caller must not use `buffer`
+   * or `ends` again), a part-full one copied. Returns the given buffers it is done with: this one if
+   * it was copied, and those of the batches it dropped.
    */
-  add(buffer: ArrayBuffer, ids: string[], ends: number[]): ArrayBuffer[] {
+  add(buffer: ArrayBuffer, ends: Int32Array | number[]): ArrayBuffer[] {
     const freed: ArrayBuffer[] = [];
-    const used = ends.length === 0 ? 0 : ends[ends.length - 1]!;
+    const count = ends.length;
+    const used = count === 0 ? 0 : ends[count - 1]!;
     const now = this.#now();
-    if (ids.length === 0) {
+    if (count === 0) {
       freed.push(buffer);
     } else if (isFull(used, buffer.byteLength)) {
       this.#tail = undefined; // entries stay in arrival order: the next part-full batch starts a new tail
-      this.#batches.push({ bytes: new Uint8Array(buffer), ids, ends, first: this.#next, parts: [0], arrivals: [now], own: false });
+      this.#batches.push({ bytes: new Uint8Array(buffer), ends, first: this.#next, parts: [0], arrivals: [now], own: false });
       this.#bytes += buffer.byteLength;
     } else {
-      this.#append(new Uint8Array(buffer, 0, used), ids, ends, now);
+      this.#append(new Uint8Array(buffer, 0, used), ends, now);
       freed.push(buffer);
     }
-    this.#next += ids.length;
+    this.#next += count;
     this.#evict(freed, now);
     return freed;
   }
 
-  #append(bytes: Uint8Array, ids: string[], ends: number[], now: number): void {
+  #append(bytes: Uint8Array, ends: Int32Array | number[], now: number): void {
     let tail = this.#tail;
     if (tail === undefined || endOf(tail) + bytes.length > tail.bytes.length) {
       const size = Math.max(this.#tailBytes, bytes.length);
       const buffer = (size === this.#tailBytes ? this.#spareTails.pop() : undefined) ?? new ArrayBuffer(size);
-      tail = { bytes: new Uint8Array(buffer), ids: [], ends: [], first: this.#next, parts: [], arrivals: [], own: true };
+      tail = { bytes: new Uint8Array(buffer), ends: [], first: this.#next, parts: [], arrivals: [], own: true };
       this.#batches.push(tail);
       this.#bytes += size;
       this.#tail = tail;
     }
     const offset = endOf(tail);
+    const tailEnds = tail.ends as number[];
     tail.bytes.set(bytes, offset);
-    tail.parts.push(tail.ids.length);
+    tail.parts.push(tailEnds.length);
     tail.arrivals.push(now);
-    for (let i = 0; i < ids.length; i++) {
-      tail.index?.set(ids[i]!, tail.ids.length);
-      tail.ids.push(ids[i]!);
-      tail.ends.push(offset + ends[i]!);
+    for (let i = 0; i < ends.length; i++) {
+      tailEnds.push(offset + ends[i]!);
+      tail.index?.set(idOf(tail, tailEnds.length - 1), tailEnds.length - 1); // a tail read before: its index goes on
     }
   }
 
@@ -148,12 +163,12 @@ export class BatchStore {
     return freed;
   }
 
-  /** A live entry's JSON text, undefined when unknown or gone. */
+  /** A live entry's text (after its id line), undefined when unknown or gone. */
   getJson(id: string): string | undefined {
     const found = this.#find(id);
     if (found === undefined) return undefined;
     const [batch, i] = found;
-    return decoder.decode(batch.bytes.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i]));
+    return decoder.decode(batch.bytes.subarray(idEndOf(batch, i) + 1, batch.ends[i]));
   }
 
   /** Forgets `id`: true when a live entry had it. */
@@ -170,8 +185,8 @@ export class BatchStore {
     for (let b = this.#batches.length - 1; b >= this.#head; b--) {
       const batch = this.#batches[b]!;
       // An expired batch, or one wholly beyond the count bound: so is every older one.
-      if (batch.arrivals[batch.arrivals.length - 1]! + this.#ttlMs <= now || batch.first + batch.ids.length <= oldest) return undefined;
-      const i = batch.ids.length <= 16 ? batch.ids.lastIndexOf(id) : ((batch.index ??= indexOf(batch.ids)).get(id) ?? -1);
+      if (batch.arrivals[batch.arrivals.length - 1]! + this.#ttlMs <= now || batch.first + batch.ends.length <= oldest) return undefined;
+      const i = (batch.index ??= indexOf(batch)).get(id) ?? -1;
       if (i < 0) continue;
       const deletedBefore = this.#deleted.get(id);
       const gone =
@@ -202,7 +217,7 @@ export class BatchStore {
       const batch = this.#batches[this.#head]!;
       const newest = batch.arrivals[batch.arrivals.length - 1]!;
       const expired = newest + this.#ttlMs <= now;
-      const gone = expired || batch.first + batch.ids.length <= oldest || this.#bytes > this.#maxBytes;
+      const gone = expired || batch.first + batch.ends.length <= oldest || this.#bytes > this.#maxBytes;
       if (!gone) break;
       // Dropped by a bound before its TTL: what is given now is kept about this long.
       if (!expired) this.#retentionMs = now - newest;
@@ -233,8 +248,8 @@ function arrivalOf(batch: Batch, i: number): number {
   return batch.arrivals[part]!;
 }
 
-function indexOf(ids: readonly string[]): Map<string, number> {
+function indexOf(batch: Batch): Map<string, number> {
   const index = new Map<string, number>();
-  for (let i = 0; i < ids.length; i++) index.set(ids[i]!, i); // a later duplicate (stored again) wins
+  for (let i = 0; i < batch.ends.length; i++) index.set(idOf(batch, i), i); // a later duplicate (stored again) wins
   return index;
 }

@@ -8,7 +8,7 @@ import type { FromStoreWorker, SharedSlots, ToStoreWorker } from "./worker-proto
 declare const self: Worker;
 
 let store: BatchStore | undefined;
-let slots: { ring: Uint8Array; states: Int32Array; slotBytes: number } | undefined;
+let slots: { ring: Uint8Array; ends: Int32Array; states: Int32Array; slotBytes: number; slotEntries: number } | undefined;
 /** The size of a full batch: buffers of that size are kept for the next batches copied out of the slots. */
 let reusable = 0;
 /** Buffers of batches the store dropped, for the next batches (a few: they come back in bursts). */
@@ -21,19 +21,21 @@ function keepSpare(freed: ArrayBuffer[]): void {
   for (const buffer of freed) if (buffer.byteLength === reusable && spare.length < SPARE) spare.push(buffer);
 }
 
-/** A slot's batch copied into a buffer of this thread's own, and the slot handed back to the server's thread. */
-function copyOut(shared: NonNullable<typeof slots>, slot: number, used: number): ArrayBuffer {
+/** A slot's batch (its bytes and its ends) copied into buffers of this thread's own, and the slot handed back to the server's thread. */
+function copyOut(shared: NonNullable<typeof slots>, slot: number, count: number): [ArrayBuffer, Int32Array] {
+  const ends = shared.ends.slice(slot * shared.slotEntries, slot * shared.slotEntries + count);
+  const used = count === 0 ? 0 : ends[count - 1]!;
   const own = spare.pop() ?? new ArrayBuffer(shared.slotBytes);
   new Uint8Array(own).set(shared.ring.subarray(slot * shared.slotBytes, slot * shared.slotBytes + used));
   Atomics.store(shared.states, slot, 0);
-  return own;
+  return [own, ends];
 }
 
 const init = (bounds: ToStoreWorker & { op: "init" }): void => {
   store = new BatchStore(bounds.bounds);
   reusable = batchBytesFor(bounds.bounds.maxBytes);
   const shared: SharedSlots = bounds.slots;
-  slots = { ring: new Uint8Array(shared.ring), states: new Int32Array(shared.states), slotBytes: shared.slotBytes };
+  slots = { ring: new Uint8Array(shared.ring), ends: new Int32Array(shared.ends), states: new Int32Array(shared.states), slotBytes: shared.slotBytes, slotEntries: shared.slotEntries };
   // Expired batches go on the next put, or at the latest a quarter of the TTL (a minute at most) later when none comes.
   const every = Math.min(60_000, Math.max(1_000, (bounds.bounds.ttlSeconds * 1000) / 4));
   setInterval(() => keepSpare(store!.expire()), every).unref();
@@ -45,10 +47,9 @@ self.onmessage = ({ data }: MessageEvent<ToStoreWorker>) => {
       init(data);
       return;
     case "put": {
-      const used = data.ends.length === 0 ? 0 : data.ends[data.ends.length - 1]!;
-      const buffer = data.buffer ?? copyOut(slots!, data.slot, used);
+      const [buffer, ends] = data.buffer === undefined ? copyOut(slots!, data.slot, data.count) : [data.buffer, data.ends.subarray(0, data.count)];
       // Kept as it is when full (copied into the store's tail when not); the buffers of batches it drops serve the next ones.
-      keepSpare(store!.add(buffer, data.ids === "" ? [] : data.ids.split("\n"), data.ends));
+      keepSpare(store!.add(buffer, ends));
       // Once the bounds drop entries before their TTL, the server's thread hears how long entries last (chains).
       if (store!.retentionMs() !== reported) {
         reported = store!.retentionMs();

@@ -8,27 +8,32 @@ export interface StoreBounds {
 
 /**
  * The batch slots the server's thread fills and the worker copies out of: `slots` buffers of
- * `slotBytes` each in `ring`, slot i at `i * slotBytes`; `states[i]` is 1 from the batch's message
- * until the worker has copied it, 0 when the server's thread may fill it again.
+ * `slotBytes` each in `ring`, slot i at `i * slotBytes`, and where each of its entries ends, up to
+ * `slotEntries` of them, in `ends` (slot i's from entry `i * slotEntries`); `states[i]` is 1 from the
+ * batch's message until the worker has copied it, 0 when the server's thread may fill it again.
  */
 export interface SharedSlots {
   ring: SharedArrayBuffer;
+  ends: SharedArrayBuffer;
   states: SharedArrayBuffer;
   slotBytes: number;
+  slotEntries: number;
 }
 
 export type ToStoreWorker =
   | { op: "init"; bounds: StoreBounds; slots: SharedSlots }
   /**
-   * Entries to keep, oldest first, in UTF-8: in shared slot `slot` (its first `ends[ends.length -
-   * 1]` bytes: the worker copies them and frees the slot), or in `buffer` (transferred: a batch
-   * filled while every slot was still being copied, or an entry larger than a batch). Entry `ids[i]`
-   * ends at `ends[i]` and starts where the one before ends (at 0 for the first). `ids` are joined by
-   * newlines (response ids have none): one string is copied once, where a batch's ~800 strings were
-   * cloned one by one, ~1 µs a stored response (bench/PROFILE.md, twenty-ninth pass).
+   * `count` entries to keep, oldest first, in UTF-8, each its id, a line break and its texts
+   * (worker-store.ts, `entryTexts`): in shared slot `slot`, its ends in the slot's ends (the worker
+   * copies both and frees the slot), or in `buffer` and `ends` (transferred: a batch filled while
+   * every slot was still being copied, or an entry larger than a batch). Entry i ends at `ends[i]`
+   * and starts where the one before ends (at 0 for the first). Nothing a batch is sent as an array
+   * or a string: their structured clone (~800 numbers and ids a batch), and the worker's split of
+   * the ids into strings it then kept, were ~0.5 µs a stored response (bench/PROFILE.md,
+   * thirty-fourth pass).
    */
-  | { op: "put"; slot: number; buffer?: undefined; ids: string; ends: number[] }
-  | { op: "put"; slot?: undefined; buffer: ArrayBuffer; ids: string; ends: number[] }
+  | { op: "put"; slot: number; count: number; buffer?: undefined; ends?: undefined }
+  | { op: "put"; slot?: undefined; count: number; buffer: ArrayBuffer; ends: Int32Array }
   | { op: "get"; seq: number; ids: string[] }
   | { op: "delete"; seq: number; id: string };
 

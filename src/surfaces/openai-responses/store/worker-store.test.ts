@@ -9,8 +9,8 @@ import { WorkerResponseStore, entryTexts } from "./worker-store.ts";
 /** A response id as the gateway makes them (24 hex digits after `resp_`), from a name: its items' ids name it. */
 const rid = (name: string) => `resp_${Bun.SHA256.hash(name, "hex").slice(0, 24)}`;
 
-/** The bytes an entry takes in the memory store: its two texts and the newline between them. */
-const entryBytes = (entry: StoredResponse): number => entryTexts(entry).reduce((bytes, text) => bytes + Buffer.byteLength(text), 1);
+/** The bytes an entry takes in the memory store: its id line, its two texts and the line break between them. */
+const entryBytes = (entry: StoredResponse): number => entryTexts(entry).reduce((bytes, text) => bytes + Buffer.byteLength(text), Buffer.byteLength(entry.response.id) + 2);
 
 /** A response with `items` message items, with ids as the route makes them, and `pad` characters of text. */
 const entry = (id: string, { items = 0, pad = 0, owner }: { items?: number; pad?: number; owner?: string } = {}) => ({
@@ -162,6 +162,18 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     store.close();
   });
 
+  test("a batch holds at most one entry per 64 bytes of its buffer: tiny entries past that start the next batch, and every one is kept", async () => {
+    const store = open({ ttlSeconds: 60, maxBytes: 32 << 10 }); // batches of 4 KiB: 64 entries each
+    const tiny = (i: number) => ({ response: { id: `r${i}` } as unknown as ResponseObject, input: [] });
+    expect(entryBytes(tiny(199))).toBeLessThan(32); // 4 KiB would take more than 128 of them
+    for (let i = 0; i < 200; i++) await store.put(tiny(i));
+    expect(store.batchesSent).toBe(3);
+    await store.settled();
+    const kept = await store.getMany(Array.from({ length: 200 }, (_, i) => `r${i}`));
+    expect(kept.map((value) => value?.response.id)).toEqual(Array.from({ length: 200 }, (_, i) => `r${i}`));
+    store.close();
+  });
+
   test("entries sent one batch at a time (a few requests a second) are kept compactly: the byte bound counts their bytes, not the batch buffers", async () => {
     const store = open({ ttlSeconds: 60, maxBytes: 8 << 20 }); // batch buffers of 1 MiB: eight fill the bound
     for (let i = 0; i < 40; i++) {
@@ -208,7 +220,7 @@ describe("WorkerResponseStore (the memory store in a worker thread)", () => {
     const store = open({ ttlSeconds: 60, maxBytes });
     const sized = (id: string, bytes: number) => {
       const value = { response: { id, output: [], text: "" } as unknown as ResponseObject, input: [] };
-      const text = "a".repeat(bytes - id.length - entryBytes(value));
+      const text = "a".repeat(bytes - entryBytes(value));
       return { response: { id, output: [], text } as unknown as ResponseObject, input: [] };
     };
     await store.put(sized("resp_fits", maxBytes));

@@ -2,7 +2,7 @@ import { InvalidRequestError, UpstreamUnavailableError } from "../../../errors.t
 import type { InputItemResource } from "../response-schema.ts";
 import { type ConditionalPut, itemsThroughResponses, putIfRunningInProcess, type ResponseStore, type StoredResponse } from "./response-store.ts";
 import type { FromStoreWorker, SharedSlots, StoreBounds, ToStoreWorker } from "./worker-protocol.ts";
-import { batchBytesFor } from "./batch-store.ts";
+import { batchBytesFor, entriesFor } from "./batch-store.ts";
 
 /**
  * Entries go to the worker when their batch is full, or this long after its first: a part-full
@@ -23,19 +23,19 @@ const SLOTS = 4;
 
 type Reply = Extract<FromStoreWorker, { seq: number }>;
 
-/** An entry too large for a batch gets a buffer of its own, of its exact size (not the worst case). */
-const utf8Length = (parts: readonly string[]): number => parts.reduce((bytes, part) => bytes + Buffer.byteLength(part, "utf8"), 0);
+/** An entry's bytes in a batch (its id, its two texts and the two line breaks): exact, where `roomFor` takes the worst case. */
+const utf8Length = (id: string, texts: readonly [string, string]): number =>
+  Buffer.byteLength(id, "utf8") + Buffer.byteLength(texts[0], "utf8") + Buffer.byteLength(texts[1], "utf8") + 2;
 
 /**
- * The bytes to set aside for an entry's text: the worst case (3 UTF-8 bytes per UTF-16 unit) rather
- * than a pass over the text to measure it; only a text too big for that is measured, and one larger
- * than `maxBytes` is refused.
+ * The bytes to set aside for an entry: the worst case (3 UTF-8 bytes per UTF-16 unit) rather than a
+ * pass over its text to measure it; only an entry too big for that is measured, and one larger than
+ * `maxBytes` is refused.
  */
-function roomFor(parts: readonly string[], maxBytes: number): number {
-  let units = 0;
-  for (const part of parts) units += part.length;
-  if (units * 3 <= maxBytes) return units * 3;
-  const bytes = utf8Length(parts);
+function roomFor(id: string, texts: readonly [string, string], maxBytes: number): number {
+  const worst = (id.length + texts[0].length + texts[1].length) * 3 + 2;
+  if (worst <= maxBytes) return worst;
+  const bytes = utf8Length(id, texts);
   if (bytes > maxBytes) {
     // A 400 where the request needs it stored (a background response's start); logged and skipped otherwise.
     throw new InvalidRequestError(`The response and its conversation take ${bytes} bytes, more than the response store holds (RESPONSES_MEMORY_MB).`, { param: null });
@@ -44,17 +44,19 @@ function roomFor(parts: readonly string[], maxBytes: number): number {
 }
 
 /**
- * An entry as the memory store keeps it: the response's JSON text (the route's answer, not
- * serialised again), a newline (JSON text has none), then the JSON of the rest of the entry. Two
- * texts to write, where the entry as one JSON object took seven pieces and two serialisations: the
- * put is on every stored request's path, and each native call there counts. The store and its
- * worker are one process's, so the format is theirs alone (Redis keeps the entry as one JSON text).
+ * An entry as the memory store keeps it: its id and a line break (batch-store.ts reads ids from
+ * there, only when a batch is first read), the response's JSON text (the route's answer, not
+ * serialised again), a line break (JSON text has none), then the JSON of the rest of the entry.
+ * These are the two texts after the id: where the entry as one JSON object took seven pieces and two
+ * serialisations. The put is on every stored request's path, and each native call there counts. The
+ * store and its worker are one process's, so the format is theirs alone (Redis keeps the entry as
+ * one JSON text).
  */
 export function entryTexts(entry: StoredResponse, responseJson: string = JSON.stringify(entry.response)): [string, string] {
   return [responseJson, JSON.stringify({ input: entry.input, requestInput: entry.requestInput, chain: entry.chain, conversationThrough: entry.conversationThrough, owner: entry.owner, lease: entry.lease })];
 }
 
-/** `entryTexts` read back. */
+/** `entryTexts` read back (an entry without its id line). */
 function parseEntry(text: string): StoredResponse {
   const cut = text.indexOf("\n");
   const rest = JSON.parse(text.slice(cut + 1)) as Omit<StoredResponse, "response">;
@@ -93,20 +95,24 @@ export class WorkerResponseStore implements ResponseStore {
   readonly #onError: (message: string) => void;
   #worker: Worker | undefined;
 
-  /** The batch being filled: its buffer (a slot's, or its own when `#slot` is -1), its entries' ids and where each ends. */
+  /**
+   * The batch being filled: its buffer (a slot's, or its own when `#slot` is -1), where each of its
+   * `#count` entries ends (the slot's shared ends, or its own), and its entries by id (their index
+   * in it): what a read finds before they are sent.
+   */
   #buffer: Buffer | undefined;
   #slot = -1;
   #used = 0;
-  #ids: string[] = [];
-  #ends: number[] = [];
-  /** The batch's entries by id (their index in it): what a read finds before they are sent. */
+  #ends: Int32Array | undefined;
+  #count = 0;
   #unsent = new Map<string, number>();
   #retentionMs: number | undefined;
   #flushTimer: Timer | undefined;
-  /** The slots (made with the first batch) and a view of each; the slot the next batch tries first. */
+  /** The slots (made with the first batch), a view of each and of its ends; the slot the next batch tries first. */
   #slots: SharedSlots | undefined;
   #slotStates: Int32Array | undefined;
   #slotViews: Buffer[] = [];
+  #slotEnds: Int32Array[] = [];
   #nextSlot = 0;
 
   /** Batches handed to the worker so far, and how many of them in a buffer of their own (every slot busy, or one entry larger than a batch). */
@@ -138,22 +144,25 @@ export class WorkerResponseStore implements ResponseStore {
   async put(entry: StoredResponse, responseJson?: string): Promise<void> {
     if (this.#closed) throw new Error("the response store is closed");
     const id = entry.response.id;
+    // The gateway's ids (resp_ and hex digits): a line break would cut the entry where batch-store.ts reads its id.
+    if (id.includes("\n")) throw new InvalidRequestError("A response id has a line break.", { param: null });
     // Written one after the other: joined, the text would be one more large string to collect.
     const texts = entryTexts(entry, responseJson);
-    let room = roomFor(texts, this.#bounds.maxBytes - id.length - 1) + 1; // throws for an entry larger than the store
-    if (this.#buffer && this.#used + room > this.#buffer.length) {
+    let room = roomFor(id, texts, this.#bounds.maxBytes); // throws for an entry larger than the store
+    if (this.#buffer && (this.#used + room > this.#buffer.length || this.#count === this.#ends!.length)) {
       // Its worst case (3 bytes a character) does not fit in what is left; measured, it may: a batch
       // is sent full rather than at a third of its size.
-      room = utf8Length(texts) + 1;
-      if (this.#used + room > this.#buffer.length) this.#flush();
+      room = utf8Length(id, texts);
+      if (this.#used + room > this.#buffer.length || this.#count === this.#ends!.length) this.#flush();
     }
-    const buffer = (this.#buffer ??= room <= this.#batchBytes ? this.#freeSlot() : this.#ownBuffer(utf8Length(texts) + 1));
-    let at = this.#used + buffer.write(texts[0], this.#used, "utf8");
+    const buffer = (this.#buffer ??= room <= this.#batchBytes ? this.#freeSlot() : this.#ownBuffer(utf8Length(id, texts)));
+    let at = this.#used + buffer.write(id, this.#used, "utf8");
     buffer[at++] = 0x0a; // "\n"
+    at += buffer.write(texts[0], at, "utf8");
+    buffer[at++] = 0x0a;
     this.#used = at + buffer.write(texts[1], at, "utf8");
-    this.#unsent.set(id, this.#ids.length);
-    this.#ids.push(id);
-    this.#ends.push(this.#used);
+    this.#unsent.set(id, this.#count);
+    this.#ends![this.#count++] = this.#used;
     // An entry larger than a batch has a buffer of its own: sent at once, out of the server thread's heap.
     if (buffer.length > this.#batchBytes) this.#flush();
     else if (!this.#flushTimer) this.#flushTimer = setTimeout(this.#flush, FLUSH_MS).unref();
@@ -194,9 +203,12 @@ export class WorkerResponseStore implements ResponseStore {
     return texts.map((text) => (text == null ? undefined : parseEntry(text)));
   }
 
+  /** An unsent entry's texts (after its id line). */
   #unsentText(id: string): string | undefined {
     const index = this.#unsent.get(id);
-    return index === undefined ? undefined : this.#buffer!.toString("utf8", index === 0 ? 0 : this.#ends[index - 1], this.#ends[index]);
+    if (index === undefined) return undefined;
+    const start = (index === 0 ? 0 : this.#ends![index - 1]!) + Buffer.byteLength(id, "utf8") + 1;
+    return this.#buffer!.toString("utf8", start, this.#ends![index]);
   }
 
   async delete(id: string): Promise<boolean> {
@@ -215,21 +227,32 @@ export class WorkerResponseStore implements ResponseStore {
     clearTimeout(this.#flushTimer);
     this.#stop(new Error("the response store is closed"));
     this.#buffer = undefined;
-    this.#ids = [];
-    this.#ends = [];
+    this.#ends = undefined;
+    this.#count = 0;
     this.#unsent.clear();
     this.#slots = undefined;
     this.#slotStates = undefined;
     this.#slotViews = [];
+    this.#slotEnds = [];
   }
 
   /** The slots, made once (with the first batch, or the worker's start). */
   #slotsMade(): SharedSlots {
     if (this.#slots !== undefined) return this.#slots;
     const slotBytes = this.#batchBytes;
-    const slots: SharedSlots = { ring: new SharedArrayBuffer(SLOTS * slotBytes), states: new SharedArrayBuffer(SLOTS * 4), slotBytes };
+    const slotEntries = entriesFor(slotBytes);
+    const slots: SharedSlots = {
+      ring: new SharedArrayBuffer(SLOTS * slotBytes),
+      ends: new SharedArrayBuffer(SLOTS * slotEntries * 4),
+      states: new SharedArrayBuffer(SLOTS * 4),
+      slotBytes,
+      slotEntries,
+    };
     this.#slotStates = new Int32Array(slots.states);
-    for (let i = 0; i < SLOTS; i++) this.#slotViews.push(Buffer.from(slots.ring, i * slotBytes, slotBytes));
+    for (let i = 0; i < SLOTS; i++) {
+      this.#slotViews.push(Buffer.from(slots.ring, i * slotBytes, slotBytes));
+      this.#slotEnds.push(new Int32Array(slots.ends, i * slotEntries * 4, slotEntries));
+    }
     return (this.#slots = slots);
   }
 
@@ -239,12 +262,14 @@ export class WorkerResponseStore implements ResponseStore {
     const slot = this.#nextSlot;
     if (Atomics.load(this.#slotStates!, slot) !== 0) return this.#ownBuffer(this.#batchBytes);
     this.#slot = slot;
+    this.#ends = this.#slotEnds[slot]!;
     return this.#slotViews[slot]!;
   }
 
-  /** A batch buffer of its own (transferred to the worker when sent). */
+  /** A batch buffer of its own, and ends of its own (both transferred to the worker when sent). */
   #ownBuffer(bytes: number): Buffer {
     this.#slot = -1;
+    this.#ends = new Int32Array(bytes > this.#batchBytes ? 1 : entriesFor(bytes));
     return Buffer.from(new ArrayBuffer(bytes));
   }
 
@@ -254,22 +279,22 @@ export class WorkerResponseStore implements ResponseStore {
     this.#flushTimer = undefined;
     if (!this.#buffer || this.#closed) return;
     const worker = this.#started();
-    const ids = this.#ids.join("\n");
     if (this.#slot >= 0) {
       // The worker copies the slot out and frees it; a full batch it keeps as copied, a part-full one (the timer's) it adds to its tail.
       Atomics.store(this.#slotStates!, this.#slot, 1);
-      worker.postMessage({ op: "put", slot: this.#slot, ids, ends: this.#ends } satisfies ToStoreWorker);
+      worker.postMessage({ op: "put", slot: this.#slot, count: this.#count } satisfies ToStoreWorker);
       this.#nextSlot = (this.#slot + 1) % SLOTS;
     } else {
       const buffer = this.#buffer.buffer as ArrayBuffer;
-      worker.postMessage({ op: "put", buffer, ids, ends: this.#ends } satisfies ToStoreWorker, [buffer]);
+      const ends = this.#ends!;
+      worker.postMessage({ op: "put", buffer, ends, count: this.#count } satisfies ToStoreWorker, [buffer, ends.buffer as ArrayBuffer]);
       this.#sentOwn++;
     }
     this.#sent++;
     this.#buffer = undefined;
     this.#used = 0;
-    this.#ids = [];
-    this.#ends = [];
+    this.#ends = undefined;
+    this.#count = 0;
     this.#unsent.clear();
   };
 
