@@ -27,6 +27,25 @@ const endless = definePlugin({
   },
 });
 
+/** Azure's way: a first chunk with no choices (its prompt filter results), a role-only delta, then the first token a while later. */
+const lateToken = definePlugin({
+  name: "late-token",
+  models: [{ id: "late-token-model" }, { id: "no-token-model" }],
+  async chat() {
+    throw new Error("not used");
+  },
+  async *chatStream(request): AsyncGenerator<ChunkResult> {
+    yield { choices: [] };
+    await Bun.sleep(150);
+    yield { choices: [{ index: 0, delta: { role: "assistant" } }] };
+    if (request.model === "late-token-model") {
+      await Bun.sleep(150);
+      yield { choices: [{ index: 0, delta: { content: "Hi" } }] };
+    }
+    yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+  },
+});
+
 let upstream: FakeServer;
 let gw: TestGateway;
 let client: OpenAI;
@@ -34,7 +53,7 @@ beforeAll(async () => {
   upstream = startFakeServer(openAIHandler);
   gw = await startTestGateway(
     { LOG_LEVEL: "info", OLLAIX_API_KEYS: CLIENT_KEY, OLLAIX_ADMIN_KEY: ADMIN_KEY, OPENAI_BASE_URL: `${upstream.url}/v1`, OPENAI_API_KEY: UPSTREAM_KEY },
-    [dummy, openaiCompatible, endless],
+    [dummy, openaiCompatible, endless, lateToken],
   );
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
 });
@@ -103,6 +122,17 @@ describe("one request log line per finished request", () => {
     expect(line).toMatchObject({ surface: "chat", status: 200, stream: true, model: "gpt-4o-mini", target: "openai/gpt-4o-mini", input_tokens: usage!.prompt_tokens, output_tokens: usage!.completion_tokens });
     expect(line.ttft_ms).toBeGreaterThanOrEqual(0);
     expect(line.ttft_ms).toBeLessThanOrEqual(line.duration_ms);
+  });
+
+  test("ttft_ms is the first token's, not the first chunk's (Azure's filter results, a role-only delta); a stream without any token has none", async () => {
+    for await (const _ of await client.chat.completions.create({ model: "late-token-model", messages, stream: true }, withId("log-late-token"))) void _;
+    const line = await requestLine("log-late-token");
+    expect(line.ttft_ms).toBeGreaterThanOrEqual(290);
+    expect(line.ttft_ms).toBeLessThanOrEqual(line.duration_ms);
+    for await (const _ of await client.chat.completions.create({ model: "no-token-model", messages, stream: true }, withId("log-no-token"))) void _;
+    const empty = await requestLine("log-no-token");
+    expect(empty).toMatchObject({ status: 200, stream: true });
+    expect(empty.ttft_ms).toBeUndefined();
   });
 
   test("a response: its id, so a stored or background response's line can be found by the id its client holds", async () => {

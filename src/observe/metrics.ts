@@ -56,7 +56,7 @@ export class GatewayMetrics {
   readonly registry: RegistryType = new Registry();
   readonly #requests = new CounterFamily("ollaix_requests_total", "Finished requests, by surface, model, provider, key name and HTTP status.");
   readonly #duration = new HistogramFamily("ollaix_request_duration_seconds", "Time from a request's arrival to its last byte.", BUCKETS.REQUEST);
-  readonly #ttft = new HistogramFamily("ollaix_time_to_first_token_seconds", "Streams: time from a request's arrival to the provider's first chunk.", BUCKETS.TTFT);
+  readonly #ttft = new HistogramFamily("ollaix_time_to_first_token_seconds", "Streams: time from a request's arrival to the provider's first token (text, reasoning or a tool call).", BUCKETS.TTFT);
   readonly #overhead = new HistogramFamily("ollaix_overhead_seconds", "Time spent in the gateway itself: the request's duration minus the time spent waiting on the provider.", BUCKETS.OVERHEAD);
   readonly #tokens = new CounterFamily("ollaix_tokens_total", "Tokens used, by type: input, output, and reasoning (the part of output spent thinking).");
   readonly #upstreamErrors = new CounterFamily("ollaix_upstream_errors_total", "Provider calls that failed (5xx, 429, unreachable, time-out), by provider instance and error code.");

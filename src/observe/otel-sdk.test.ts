@@ -18,9 +18,11 @@ const outcome = (o: Partial<RequestOutcome>): RequestOutcome => ({
 
 describe("spanAttributes", () => {
   test("http.response.status_code is the status the client got: a stream that failed after its first chunk went out as 200", () => {
-    const failedMidway = spanAttributes(outcome({ stream: true, ttftMs: 12, status: 502, error: "upstream_error" }));
+    const failedMidway = spanAttributes(outcome({ stream: true, streamStarted: true, ttftMs: 12, status: 502, error: "upstream_error" }));
     expect(failedMidway["http.response.status_code"]).toBe(200);
     expect(failedMidway["error.type"]).toBe("upstream_error");
+    // Started, and failed before any token came: still a 200 stream.
+    expect(spanAttributes(outcome({ stream: true, streamStarted: true, status: 502, error: "upstream_error" }))["http.response.status_code"]).toBe(200);
     // Before its first chunk a stream's failure is an HTTP error, and so is a non-stream one.
     expect(spanAttributes(outcome({ stream: true, status: 502, error: "upstream_error" }))["http.response.status_code"]).toBe(502);
     expect(spanAttributes(outcome({ status: 404, error: "model_not_found" }))["http.response.status_code"]).toBe(404);

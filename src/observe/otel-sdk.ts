@@ -43,7 +43,7 @@ export function spanAttributes(o: RequestOutcome): Attributes {
     [ATTR_URL_PATH]: o.path,
     // The status the client got: a stream that failed after its first chunk went out as 200 (its
     // failure is the stream's error event, and error.type says what it was).
-    [ATTR_HTTP_RESPONSE_STATUS_CODE]: o.stream && o.ttftMs !== undefined ? 200 : o.status,
+    [ATTR_HTTP_RESPONSE_STATUS_CODE]: o.stream && o.streamStarted === true ? 200 : o.status,
     "ollaix.surface": o.surface,
     "ollaix.request_id": o.requestId,
     "ollaix.stream": o.stream,

@@ -29,8 +29,14 @@ export interface RequestOutcome {
   /** `performance.now()` when the request arrived (the guard's stamp), else when the pipeline took it. */
   startedAt: number;
   durationMs: number;
-  /** Streams: until the first chunk was received from the provider. */
+  /**
+   * Streams: until the provider's first chunk that carried a token (text, reasoning, a tool call):
+   * not its first chunk, which may carry none (Azure's content-filter results, a role-only delta).
+   * Absent for a stream that carried none.
+   */
   ttftMs?: number;
+  /** Streams: the answer's status and headers went out (the provider's first chunk came); its failure after that is the stream's error event. */
+  streamStarted?: boolean;
   /** Time spent waiting on the provider (first byte, then every chunk); overhead = duration − this. */
   upstreamMs: number;
   /**

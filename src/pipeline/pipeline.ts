@@ -212,7 +212,7 @@ export class Pipeline {
       });
       const { scope, ctx } = started;
       const { first, iterator } = wantsOneToolCall(chat) ? firstToolCallStream(started.first, started.iterator) : started;
-      t.ttftMs = performance.now() - t.startedAt;
+      t.streamStarted = true;
       const tally = new StreamTally(requestChars(chat.messages));
       return streamResponse(first, iterator, {
         encoder,
@@ -227,6 +227,7 @@ export class Pipeline {
           t.upstreamMs += end.upstreamMs;
           t.usage = tally.tokens();
           t.finishReason = tally.finishReason;
+          if (tally.firstTokenAt !== undefined) t.ttftMs = tally.firstTokenAt - t.startedAt;
           admission.settle(t.usage);
           if (end.kind === "ok") this.#emit(t, 200);
           else if (end.kind === "client_gone") {
@@ -508,6 +509,7 @@ export class Pipeline {
       startedAt: t.startedAt,
       durationMs: performance.now() - t.startedAt,
       ttftMs: t.ttftMs,
+      streamStarted: t.streamStarted,
       upstreamMs: t.upstreamMs,
       model: t.modelLabel ?? "",
       requestedModel: t.model,
@@ -538,6 +540,7 @@ interface Tracking {
   startedAt: number;
   upstreamMs: number;
   ttftMs?: number;
+  streamStarted?: boolean;
   headers: Record<string, string>;
   /** The bounded metric label (see RequestOutcome.model); undefined until resolution. */
   modelLabel?: string;

@@ -33,6 +33,17 @@ export function requestChars(messages: readonly { content?: unknown }[]): number
   return chars;
 }
 
+/** Whether a chunk's delta carries any of the answer (not only a role, a finish reason or usage). */
+function carriesToken(delta: ChunkResult["choices"][number]["delta"]): boolean {
+  const d = delta as { content?: unknown; reasoning_content?: unknown; refusal?: unknown; tool_calls?: unknown[] | null };
+  return (
+    (typeof d.content === "string" && d.content !== "") ||
+    (typeof d.reasoning_content === "string" && d.reasoning_content !== "") ||
+    (typeof d.refusal === "string" && d.refusal !== "") ||
+    (Array.isArray(d.tool_calls) && d.tool_calls.length > 0)
+  );
+}
+
 /**
  * What a stream has carried so far: the provider's usage (the last figures it sent), its finish
  * reason, and the characters of output, so a stream without usage (or one the client left) is still
@@ -44,6 +55,12 @@ export class StreamTally {
   outputChars = 0;
   reasoningChars = 0;
   chunks = 0;
+  /**
+   * `performance.now()` at the first chunk that carried a token (text, reasoning, a tool call, a
+   * refusal): the GenAI conventions' time to first token. A provider's first chunk may carry none
+   * (Azure's content-filter results, a role-only delta), and a stream may end without any.
+   */
+  firstTokenAt: number | undefined;
 
   constructor(private readonly inputChars: number) {}
 
@@ -65,6 +82,7 @@ export class StreamTally {
         }
       }
       if (choice.finish_reason) this.finishReason = choice.finish_reason;
+      if (this.firstTokenAt === undefined && carriesToken(delta)) this.firstTokenAt = performance.now();
     }
   }
 
