@@ -13,7 +13,7 @@ let release: () => void = () => undefined;
 /** A provider whose upstream is down (chat) or answers garbage (embeddings), fails mid-stream, or holds its stream open. */
 const broken = definePlugin({
   name: "broken",
-  models: [{ id: "broken-model" }, { id: "midstream-model" }, { id: "held-model" }],
+  models: [{ id: "broken-model" }, { id: "midstream-model" }, { id: "midstream-overloaded-model" }, { id: "held-model" }],
   async chat() {
     throw new UpstreamUnavailableError("The upstream at http://127.0.0.1:9 is unreachable.");
   },
@@ -24,8 +24,9 @@ const broken = definePlugin({
       yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
       return;
     }
-    if (request.model !== "midstream-model") throw new UpstreamUnavailableError("The upstream at http://127.0.0.1:9 is unreachable.");
+    if (request.model !== "midstream-model" && request.model !== "midstream-overloaded-model") throw new UpstreamUnavailableError("The upstream at http://127.0.0.1:9 is unreachable.");
     yield { choices: [{ index: 0, delta: { content: "Hel" } }] };
+    if (request.model === "midstream-overloaded-model") throw Object.assign(new UpstreamError("The upstream openai is overloaded (HTTP 529): Overloaded"), { overloaded: true });
     throw new UpstreamError("The upstream sent garbage.");
   },
   async embed() {
@@ -234,6 +235,20 @@ const CASES: { surface: "chat" | "responses" | "messages" | "ollama" | "embeddin
     },
   },
   {
+    surface: "messages",
+    name: "streamed, upstream overloaded mid-stream (Anthropic's 529, as its error event says)",
+    run: async () => {
+      const stream = await anthropic.messages.create({ model: "midstream-overloaded-model", max_tokens: 16, messages: chatMessages, stream: true });
+      const failure = await (async () => {
+        for await (const _ of stream);
+      })().then(() => undefined, (error: unknown) => error);
+      expect((failure as { error?: { error?: { type?: string } } }).error?.error?.type).toBe("overloaded_error");
+      const line = lastLogged();
+      expect(line.status).toBe(529);
+      return { status: 529, model: "midstream-overloaded-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+    },
+  },
+  {
     surface: "ollama",
     name: "chat answered",
     run: async () => {
@@ -369,7 +384,7 @@ describe("GET /metrics after real requests", () => {
     const metrics = await scrape(gw.url);
     for (const family of ["ollaix_requests_total", "ollaix_tokens_total", "gen_ai_client_token_usage"]) {
       for (const labels of metrics.labelSets(family)) {
-        expect(["", "dummy-model:1.0", "broken-model", "midstream-model", "held-model"]).toContain(labels.model ?? labels.gen_ai_request_model ?? "");
+        expect(["", "dummy-model:1.0", "broken-model", "midstream-model", "midstream-overloaded-model", "held-model"]).toContain(labels.model ?? labels.gen_ai_request_model ?? "");
       }
     }
     expect(metrics.text).not.toContain("no-such-model-4711");

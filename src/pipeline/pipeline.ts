@@ -234,7 +234,8 @@ export class Pipeline {
             if (wasReported(scope.signal.reason)) this.#close(t);
             else this.#emit(t, 499, "client_gone");
           }
-          else this.#emit(t, end.error?.status ?? 500, end.error?.body.error.code ?? "stream_failed");
+          // Counted under the status its surface's error event says (Anthropic's overloaded 529), as before the start.
+          else this.#emit(t, end.error ? surfaceOfPath(pathOf(t.call.request.url)).envelope(end.error).status : 500, end.error?.body.error.code ?? "stream_failed");
         },
       });
     } catch (error) {
