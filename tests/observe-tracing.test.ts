@@ -6,6 +6,21 @@ import { openAIHandler } from "../plugins/openai-compatible/__fixtures__/fake-op
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { startCollector, type FakeCollector } from "./helpers/otlp-collector.ts";
+import { definePlugin, UpstreamError, UpstreamUnavailableError, type ChunkResult } from "../src/kit.ts";
+
+/** An upstream that is down, or fails after its first chunk. */
+const broken = definePlugin({
+  name: "broken",
+  models: [{ id: "down-model" }, { id: "midstream-model" }],
+  async chat() {
+    throw new UpstreamUnavailableError("The upstream at http://127.0.0.1:9 is unreachable.");
+  },
+  async *chatStream(request): AsyncGenerator<ChunkResult> {
+    if (request.model === "down-model") throw new UpstreamUnavailableError("The upstream at http://127.0.0.1:9 is unreachable.");
+    yield { choices: [{ index: 0, delta: { content: "Hel" } }] };
+    throw new UpstreamError("The upstream sent garbage.");
+  },
+});
 
 const CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CLIENT_SPAN = "00f067aa0ba902b7";
@@ -40,7 +55,7 @@ describe.each([
         OTEL_SERVICE_NAME: "ollaix-under-test",
         OTEL_BSP_SCHEDULE_DELAY: "20",
       },
-      [dummy, openaiCompatible],
+      [dummy, openaiCompatible, broken],
     );
   });
   afterAll(async () => {
@@ -98,7 +113,28 @@ describe.each([
     expect(typeof span.attributes["ollaix.time_to_first_token_ms"]).toBe("number");
   });
 
-  test("a failure: error.type and an error status; an unknown model names only the operation", async () => {
+  test("a server's failure (5xx) and a stream that failed after its start have an error status", async () => {
+    const down = await chatTo(gw)
+      .chat.completions.create({ model: "down-model", messages: [{ role: "user", content: "Hi" }] }, { headers: { traceparent: `00-${CLIENT_TRACE}-${"5".repeat(16)}-01` } })
+      .catch((e: unknown) => e);
+    expect((down as InstanceType<typeof OpenAI.APIError>).status).toBeGreaterThanOrEqual(500);
+    const downSpan = await collector.waitForSpan((s) => s.parentSpanId === "5".repeat(16));
+    expect(downSpan.attributes["error.type"]).toBe("upstream_unavailable");
+    expect(downSpan.status.code).toBe(2); // ERROR
+    const stream = await chatTo(gw).chat.completions.create(
+      { model: "midstream-model", messages: [{ role: "user", content: "Hi" }], stream: true },
+      { headers: { traceparent: `00-${CLIENT_TRACE}-${"6".repeat(16)}-01` } },
+    );
+    await (async () => {
+      for await (const _ of stream) void _;
+    })().catch(() => undefined);
+    const midSpan = await collector.waitForSpan((s) => s.parentSpanId === "6".repeat(16));
+    expect(midSpan.attributes["http.response.status_code"]).toBe(200);
+    expect(midSpan.attributes["error.type"]).toBe("upstream_error");
+    expect(midSpan.status.code).toBe(2);
+  });
+
+  test("a client's error (4xx): error.type, and no error status (HTTP's rule for server spans); an unknown model names only the operation", async () => {
     const failed = await chatTo(gw)
       .chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "Hi" }] }, { headers: { traceparent: `00-${CLIENT_TRACE}-${"1".repeat(16)}-01` } })
       .catch((e: unknown) => e);
@@ -107,7 +143,7 @@ describe.each([
     expect(span.name).toBe("chat");
     expect(span.attributes["error.type"]).toBe("model_not_found");
     expect(span.attributes["http.response.status_code"]).toBe(404);
-    expect(span.status.code).toBe(2); // ERROR
+    expect(span.status.code).toBe(0); // UNSET
   });
 
   test("a response's span carries its id (gen_ai.response.id), and a background one says so", async () => {
@@ -127,7 +163,8 @@ describe.each([
     const span = await collector.waitForSpan((s) => s.parentSpanId === "2".repeat(16));
     expect(span.name).toBe("embeddings");
     expect(span.attributes["http.response.status_code"]).toBe(400);
-    expect(span.status.code).toBe(2);
+    expect(span.attributes["error.type"]).toBeDefined();
+    expect(span.status.code).toBe(0);
   });
 
   test("no log line carries the collector's token or the upstream key", () => {

@@ -35,6 +35,15 @@ class StampedIds implements IdGenerator {
   }
 }
 
+/**
+ * Whether a request's span gets an error status. HTTP's conventions for a server span: a 5xx is an
+ * error, a 4xx is not (the client's: a bad key, an unknown model, a limit, a client that left), and
+ * `error.type` says what it was either way. A stream that failed after its start went out as 200:
+ * its failure (the upstream's) is an error unless the client left.
+ */
+export const isServerFailure = (o: RequestOutcome): boolean =>
+  o.error !== undefined && (o.status >= 500 || (o.stream && o.streamStarted === true && o.status !== 499));
+
 /** The GenAI semantic-convention attributes (https://opentelemetry.io/docs/specs/semconv/gen-ai/) of a request's span. */
 export function spanAttributes(o: RequestOutcome): Attributes {
   const a: Attributes = {
@@ -132,7 +141,7 @@ export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVer
       } finally {
         ids.next = undefined;
       }
-      if (o.error) span.setStatus({ code: SpanStatusCode.ERROR, message: errorLabel(o.error) });
+      if (isServerFailure(o)) span.setStatus({ code: SpanStatusCode.ERROR, message: errorLabel(o.error!) });
       span.end(origin + o.startedAt + o.durationMs);
     },
     async shutdown() {
