@@ -1,3 +1,4 @@
+import { ClientGoneError } from "./request-scope.ts";
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
 
 /**
@@ -57,7 +58,7 @@ export async function readJsonBody(request: Request, limit: number, rule: Conten
     try {
       body = await request.json();
     } catch {
-      throw notJson();
+      throw goneOr(request, notJson());
     }
     return checkedDepth(body, size);
   }
@@ -118,15 +119,26 @@ const notJson = () =>
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
   );
 
+/**
+ * A client that closed its connection before its body was all sent left (nginx's 499, counted as
+ * one), rather than sending malformed JSON (400). `request.signal` is read only here, on a failure:
+ * reading it costs Bun ~15 µs a request (request-scope.ts).
+ */
+const goneOr = (request: Request, error: Error): Error => (request.signal.aborted ? new ClientGoneError() : error);
+
 async function readCapped(request: Request, limit: number): Promise<string> {
   if (!request.body) return "";
   const decoder = new TextDecoder();
   let size = 0;
   let text = "";
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) throw tooLarge(limit);
-    text += decoder.decode(chunk, { stream: true });
+  try {
+    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > limit) throw tooLarge(limit);
+      text += decoder.decode(chunk, { stream: true });
+    }
+  } catch (error) {
+    throw goneOr(request, error as Error);
   }
   return text + decoder.decode();
 }

@@ -213,6 +213,23 @@ describe("one request log line per finished request", () => {
     expect(await requestLine("log-gone")).toMatchObject({ status: 499, error: "client_gone", stream: true, model: "endless-model" });
   });
 
+  test("a client that leaves before its body is all sent: status 499 client_gone, not a 400 for malformed JSON", async () => {
+    const body = JSON.stringify({ model: "gpt-4o-mini", messages });
+    const { connect } = await import("node:net");
+    const { port, hostname } = new URL(gw.url);
+    // With a content-length it does not reach, then chunked (read without one): closed after part of the body.
+    const heads = [`content-length: ${body.length + 50}`, "transfer-encoding: chunked"];
+    for (const [i, head] of heads.entries()) {
+      const socket = connect(Number(port), hostname);
+      await new Promise((resolve) => socket.once("connect", resolve));
+      const part = head.startsWith("content-length") ? body : `${(body.length + 50).toString(16)}\r\n${body}`;
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${CLIENT_KEY}\r\ncontent-type: application/json\r\nx-request-id: log-upload-gone-${i}\r\n${head}\r\n\r\n${part}`);
+      await Bun.sleep(100);
+      socket.destroy();
+      expect(await requestLine(`log-upload-gone-${i}`)).toMatchObject({ status: 499, error: "client_gone" });
+    }
+  });
+
   test("scraping /metrics and probes are not requests of a surface; no key ever reaches the log", async () => {
     await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${UPSTREAM_KEY}` } });
