@@ -10,6 +10,7 @@ import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
 import { slowPlugin } from "./helpers/slow-plugin.ts";
+import { startCollector } from "./helpers/otlp-collector.ts";
 
 const received: ChatRequest[] = [];
 /** A provider that fails after its first words: the response ends `response.failed`. */
@@ -224,9 +225,14 @@ describe("a connection's queue", () => {
 
 describe("refusals the socket answers itself are reported as the refused model calls they are", () => {
   test("background, a non-string stream_id or generate, and a full queue: one request line each and ollaix_requests_total, as over HTTP", async () => {
-    const own = await startTestGateway({ LOG_LEVEL: "info", OLLAIX_API_KEYS: "sk-ws-report-0001" }, [dummy, slowPlugin([])]);
+    const collector = startCollector();
+    const own = await startTestGateway(
+      { LOG_LEVEL: "info", OLLAIX_API_KEYS: "sk-ws-report-0001", OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: "20" },
+      [dummy, slowPlugin([])],
+    );
+    const trace = "7a3c1f09b2d44e5f8a6b0c1d2e3f4a5b";
     try {
-      const { socket, events } = await rawSocket(own.url, { authorization: "Bearer sk-ws-report-0001", "x-request-id": "req_handshake_000001" });
+      const { socket, events } = await rawSocket(own.url, { authorization: "Bearer sk-ws-report-0001", "x-request-id": "req_handshake_000001", traceparent: `00-${trace}-${"a".repeat(16)}-01` });
       try {
         socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x", background: true }));
         socket.send(JSON.stringify({ type: "response.create", model: "dummy-model:1.0", input: "x", generate: "no" }));
@@ -241,6 +247,9 @@ describe("refusals the socket answers itself are reported as the refused model c
         ]);
         // Under the handshake's request id, as the connection's accepted messages are.
         expect(lines().map((l) => l.request_id)).toEqual(["req_handshake_000001", "req_handshake_000001", "req_handshake_000001"]);
+        // In the client's trace, and streamed, as every message of the socket is.
+        expect(lines().map((l) => [l.trace_id, l.stream])).toEqual(Array.from({ length: 3 }, () => [trace, true]));
+        expect((await collector.waitForSpan((s) => s.traceId === trace)).parentSpanId).toBe("a".repeat(16));
         const metrics = await (await fetch(`${own.url}/metrics`)).text();
         expect(metrics).toContain('ollaix_requests_total{surface="responses",model="dummy-model:1.0",provider="",key="api-key-1",status="400"} 3');
         // A full queue: 64 slow ones wait, the next are 429s, each reported.
@@ -253,6 +262,7 @@ describe("refusals the socket answers itself are reported as the refused model c
       }
     } finally {
       await own.close();
+      await collector.close();
     }
   }, 20_000);
 });

@@ -99,6 +99,15 @@ const MAX_REMEMBERED = 64;
  */
 export type ReportRefusal = (error: OllaixError, request: Request, body: unknown) => void;
 
+/** The handshake's headers a message's request carries (its key, request id, trace context). */
+function forwardedHeaders(handshake: Request): Headers {
+  const headers = new Headers();
+  handshake.headers.forEach((value, name) => {
+    if (!NOT_FORWARDED.has(name) && !name.startsWith("sec-websocket-")) headers.set(name, value);
+  });
+  return headers;
+}
+
 export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins"> & Partial<Pick<Config, "responsesMemoryBytes">>, handle: () => Handle, report?: ReportRefusal) {
   const connections = new Map<string, Connection>();
   /**
@@ -116,15 +125,17 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     if (rememberedOrder.delete(entry)) rememberedBytes -= entry.bytes;
   };
 
-  /** A refusal reported as a `POST /v1/responses` of the connection's key would be. */
+  /**
+   * A refusal reported as a `POST /v1/responses` of the connection's key would be: with the
+   * handshake's headers, as the connection's accepted messages carry them (its `x-request-id`, the
+   * client's `traceparent`), and streamed, as every message of the socket is.
+   */
   const reported = (handshake: Request, error: OllaixError, body: unknown): void => {
     if (report === undefined) return;
-    // The handshake's `x-request-id`, as the connection's accepted messages carry it.
-    const id = handshake.headers.get("x-request-id");
-    const request = new Request("http://ollaix.internal/v1/responses", { method: "POST", headers: id === null ? undefined : { "x-request-id": id } });
+    const request = new Request("http://ollaix.internal/v1/responses", { method: "POST", headers: forwardedHeaders(handshake) });
     const key = keyOf(handshake);
     if (key) bindKey(request, key);
-    report(error, request, body);
+    report(error, request, typeof body === "object" && body !== null ? { ...body, stream: true } : { stream: true });
   };
 
   const routes = new Elysia({ name: "ollaix:responses-ws" }).ws("/v1/responses", {
@@ -250,10 +261,8 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
     let completed = false;
     let final: Ended | undefined;
     try {
-      const headers = new Headers({ "content-type": "application/json" });
-      ws.data.request.headers.forEach((value, name) => {
-        if (!NOT_FORWARDED.has(name) && !name.startsWith("sec-websocket-")) headers.set(name, value);
-      });
+      const headers = forwardedHeaders(ws.data.request);
+      headers.set("content-type", "application/json");
       const request = new Request("http://ollaix.internal/v1/responses", { method: "POST", headers, body: JSON.stringify({ ...params, stream: true }), signal: controller.signal });
       const answer = await handle()(request);
       if (!answer.headers.get("content-type")?.startsWith("text/event-stream")) {
