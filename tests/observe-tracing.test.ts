@@ -157,6 +157,18 @@ describe.each([
     expect(background.attributes).toMatchObject({ "gen_ai.response.id": queued.id, "ollaix.background": true });
   });
 
+  test("a token count's span is named count_tokens, not chat", async () => {
+    const counted = await fetch(`${gw.url}/v1/messages/count_tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: `00-${CLIENT_TRACE}-${"7".repeat(16)}-01` },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] }),
+    });
+    expect(counted.status).toBe(200);
+    const span = await collector.waitForSpan((s) => s.parentSpanId === "7".repeat(16));
+    expect(span.name).toBe("count_tokens gpt-4o-mini");
+    expect(span.attributes["gen_ai.operation.name"]).toBeUndefined();
+  });
+
   test("a refusal before the pipeline (invalid JSON) is a span too", async () => {
     const response = await fetch(`${gw.url}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json", traceparent: `00-${CLIENT_TRACE}-${"2".repeat(16)}-01` }, body: "{" });
     expect(response.status).toBe(400);

@@ -4,7 +4,7 @@ import Registry from "prom-client/lib/registry.js";
 import type { RequestOutcome } from "../pipeline/outcome.ts";
 import { CounterFamily, HistogramFamily, SampledGauge, type CounterSeries, type HistogramSeries } from "./families.ts";
 import { errorLabel, isLocalRateLimit, isUpstreamFailure } from "./classify.ts";
-import { operationOf, type GenAiOperation } from "./operation.ts";
+import { isTokenCount, operationOf, type GenAiOperation } from "./operation.ts";
 
 /**
  * Histogram buckets, in seconds. LLM latencies span four orders of magnitude: a cached embedding
@@ -161,5 +161,3 @@ export class GatewayMetrics {
   }
 }
 
-/** `POST /v1/messages/count_tokens` and `/v1/responses/input_tokens`: counted requests, no model call of the conventions' operations. */
-const isTokenCount = (path: string): boolean => path.endsWith("/count_tokens") || path.endsWith("/input_tokens");

@@ -24,3 +24,6 @@ export function operationOf(outcome: Pick<RequestOutcome, "surface" | "path">): 
     }
   }
 }
+
+/** `POST /v1/messages/count_tokens` and `/v1/responses/input_tokens`: counted requests, no model call of the conventions' operations. */
+export const isTokenCount = (path: string): boolean => path.endsWith("/count_tokens") || path.endsWith("/input_tokens");

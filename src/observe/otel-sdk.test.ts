@@ -29,6 +29,17 @@ describe("spanAttributes", () => {
   });
 });
 
+describe("a token count's span", () => {
+  test("is no GenAI operation: no gen_ai.operation.name (a chat it is not), its own operation instead", () => {
+    for (const path of ["/v1/messages/count_tokens", "/v1/responses/input_tokens"]) {
+      const a = spanAttributes(outcome({ path, surface: path.startsWith("/v1/messages") ? "messages" : "responses" }));
+      expect(a["gen_ai.operation.name"]).toBeUndefined();
+      expect(a["ollaix.operation"]).toBe("count_tokens");
+    }
+    expect(spanAttributes(outcome({ path: "/v1/messages", surface: "messages" }))["gen_ai.operation.name"]).toBe("chat");
+  });
+});
+
 describe("shownEndpoint", () => {
   test("a query string (where a collector's key may ride) is not shown", () => {
     expect(shownEndpoint("https://collector.example/v1/traces?api_key=QSECRET123")).toBe("https://collector.example/v1/traces?…");

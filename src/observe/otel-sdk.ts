@@ -15,7 +15,7 @@ import {
 } from "@opentelemetry/semantic-conventions";
 import type { Logger } from "../logger.ts";
 import type { RequestOutcome } from "../pipeline/outcome.ts";
-import { operationOf } from "./operation.ts";
+import { isTokenCount, operationOf } from "./operation.ts";
 import type { OtelConfig } from "./otel-config.ts";
 import type { TraceStamp } from "./trace-stamp.ts";
 import type { Tracing } from "./tracing.ts";
@@ -47,7 +47,6 @@ export const isServerFailure = (o: RequestOutcome): boolean =>
 /** The GenAI semantic-convention attributes (https://opentelemetry.io/docs/specs/semconv/gen-ai/) of a request's span. */
 export function spanAttributes(o: RequestOutcome): Attributes {
   const a: Attributes = {
-    "gen_ai.operation.name": operationOf(o),
     [ATTR_HTTP_REQUEST_METHOD]: o.method,
     [ATTR_URL_PATH]: o.path,
     // The status the client got: a stream that failed after its first chunk went out as 200 (its
@@ -57,6 +56,9 @@ export function spanAttributes(o: RequestOutcome): Attributes {
     "ollaix.request_id": o.requestId,
     "ollaix.stream": o.stream,
   };
+  // A token count is no model call of the conventions' operations: spans built into GenAI metrics must not count it as a chat.
+  if (isTokenCount(o.path)) a["ollaix.operation"] = "count_tokens";
+  else a["gen_ai.operation.name"] = operationOf(o);
   if (o.responseId) a["gen_ai.response.id"] = o.responseId;
   if (o.background) a["ollaix.background"] = true;
   if (o.provider) a["gen_ai.provider.name"] = o.provider;
@@ -129,7 +131,7 @@ export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVer
           traceState: stamp.traceState ? createTraceState(stamp.traceState) : undefined,
         });
       }
-      const operation = operationOf(o);
+      const operation = isTokenCount(o.path) ? "count_tokens" : operationOf(o);
       ids.next = stamp;
       let span;
       try {
