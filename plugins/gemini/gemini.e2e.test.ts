@@ -8,6 +8,8 @@ import { failure, KEY, startGeminiGateway, type GeminiGateway } from "./__fixtur
 import signedCall from "./__fixtures__/generate-function-call-thought-signature.json";
 import parallelCalls from "./__fixtures__/generate-parallel-function-calls.json";
 import thinking from "./__fixtures__/generate-thinking.json";
+import text from "./__fixtures__/generate-text.json";
+import missingSignature from "./__fixtures__/error-missing-thought-signature.json";
 import twoCandidates from "./__fixtures__/generate-two-candidates.json";
 import streamCalls from "./__fixtures__/stream-parallel-function-calls.events.json";
 import streamThinking from "./__fixtures__/stream-thinking.events.json";
@@ -287,6 +289,34 @@ describe("thought signatures round trip", () => {
     const call = first.choices[0]!.message.tool_calls![0]!;
     const stripped = { role: "assistant", content: null, tool_calls: [{ id: call.id, type: "function", function: call.type === "function" ? call.function : undefined }] };
     expect(await secondTurn(stripped)).toEqual(expectedModelTurn);
+  });
+
+  test("an id that names no version (gemini-pro-latest, a Gemini 3 model now): refused for an unsigned call, asked again with Google's placeholder, and so from then on", async () => {
+    // As Gemini 3 checks: the first function call of a model turn needs a signature.
+    const asGemini3 = (request: RecordedRequest) => {
+      const contents = (request.body as { contents: { role: string; parts: { functionCall?: unknown; thoughtSignature?: string }[] }[] }).contents;
+      const unsigned = contents.some((c) => c.role === "model" && c.parts.find((p) => p.functionCall)?.thoughtSignature === undefined);
+      return unsigned ? json(missingSignature, 400) : json(text);
+    };
+    // A history from another model: its call has no signature to send back.
+    const history: ChatCompletionMessageParam[] = [
+      ask,
+      { role: "assistant", content: null, tool_calls: [{ id: "call_from_elsewhere", type: "function", function: { name: "check_flight", arguments: '{"flight":"AA100"}' } }] },
+      { role: "tool", tool_call_id: "call_from_elsewhere", content: '{"status":"on time"}' },
+    ];
+    for (const model of ["gemini/gemini-pro-latest", "gemini/gemini-pro-latest"]) {
+      upstream.reset();
+      upstream.answer(asGemini3);
+      const answer = await client.chat.completions.create({ model, messages: history });
+      expect(answer.choices[0]!.message.content).toBe(text.candidates[0]!.content.parts[0]!.text);
+    }
+    // The second request went with the placeholder at once: one call, not a refusal and a retry.
+    const calls = upstream.calls(":generateContent");
+    expect(calls).toHaveLength(1);
+    expect((calls[0]!.body as { contents: unknown[] }).contents[1]).toEqual({
+      role: "model",
+      parts: [{ functionCall: { name: "check_flight", args: { flight: "AA100" } }, thoughtSignature: "skip_thought_signature_validator" }],
+    });
   });
 
   test("stream: the signature rides on the tool-call delta and comes back exactly", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { InvalidRequestError } from "../../src/kit.ts";
-import { LEVEL_MEDIUM, LEVEL_MINIMAL, LOGPROBS, THINKING_OFF, THINKING_UNSUPPORTED } from "./refusals.ts";
+import { LEVEL_MEDIUM, LEVEL_MINIMAL, LOGPROBS, THINKING_OFF, THINKING_UNSUPPORTED, UNSIGNED_CALLS } from "./refusals.ts";
 import type { GeminiGenerateRequest } from "./wire.ts";
 
 const body = (config: GeminiGenerateRequest["generationConfig"]): GeminiGenerateRequest => ({ contents: [{ role: "user", parts: [{ text: "Hi" }] }], generationConfig: config });
@@ -49,5 +49,27 @@ describe("Gemini's refusable features", () => {
     expect(THINKING_UNSUPPORTED.isRefusal(new InvalidRequestError("Thinking level is not supported for this model."))).toBe(true);
     expect(THINKING_UNSUPPORTED.isRefusal(new InvalidRequestError("Thinking level MINIMAL is not supported for this model."))).toBe(false);
     expect(THINKING_UNSUPPORTED.without(asked).generationConfig).toEqual({ temperature: 1 });
+  });
+
+  test("unsigned function calls: the first call of each model turn without a signature gets Google's placeholder, on Gemini 3's refusal", () => {
+    const call = (name: string, thoughtSignature?: string) => ({ functionCall: { name, args: {} }, ...(thoughtSignature ? { thoughtSignature } : {}) });
+    const asked: GeminiGenerateRequest = {
+      contents: [
+        { role: "user", parts: [{ text: "Hi" }] },
+        { role: "model", parts: [{ text: "Let me look." }, call("a"), call("b")] },
+        { role: "user", parts: [{ functionResponse: { name: "a", response: {} } }, { functionResponse: { name: "b", response: {} } }] },
+        { role: "model", parts: [call("c", "c2ln")] },
+      ],
+      generationConfig: {},
+    };
+    expect(UNSIGNED_CALLS.asks(asked)).toBe(true);
+    expect(UNSIGNED_CALLS.asks({ ...asked, contents: [asked.contents[0]!, asked.contents[3]!] })).toBe(false);
+    expect(UNSIGNED_CALLS.isRefusal(new InvalidRequestError("Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly."))).toBe(true);
+    expect(UNSIGNED_CALLS.isRefusal(new InvalidRequestError("Thinking level MINIMAL is not supported for this model."))).toBe(false);
+    const sent = UNSIGNED_CALLS.without(asked);
+    expect(sent.contents[1]!.parts).toEqual([{ text: "Let me look." }, call("a", "skip_thought_signature_validator"), call("b")]);
+    expect(sent.contents[3]).toBe(asked.contents[3]!); // signed: as it was
+    expect(asked.contents[1]!.parts[1]).toEqual(call("a")); // a copy, not the caller's object
+    expect(UNSIGNED_CALLS.asks(sent)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { FeatureRefusals, InvalidRequestError, type RefusableFeature } from "../../src/kit.ts";
-import type { GeminiGenerateRequest, GeminiThinkingConfig } from "./wire.ts";
+import { SKIP_SIGNATURE } from "./convert-messages.ts";
+import type { GeminiContent, GeminiGenerateRequest, GeminiThinkingConfig } from "./wire.ts";
 
 /**
  * Gemini answers a request with `responseLogprobs` for a model without log probabilities (most of
@@ -76,6 +77,37 @@ export const THINKING_UNSUPPORTED: RefusableFeature<GeminiGenerateRequest> = {
   without: (body) => withThinking(body, undefined),
 };
 
+/** A model turn's first function call, when it was sent back without a thought signature. */
+const firstUnsignedCall = (content: GeminiContent): number => {
+  if (content.role !== "model") return -1;
+  const first = content.parts.findIndex((part) => part.functionCall !== undefined);
+  return first >= 0 && content.parts[first]!.thoughtSignature === undefined ? first : -1;
+};
+
+/**
+ * Gemini 3 wants the first function call of each model turn sent back with its thought signature.
+ * A history without one (another model's, a client that dropped the calls' ids) gets Google's
+ * placeholder for a model whose id says Gemini 3 (convert-request.ts); ids that say no version
+ * (`gemini-pro-latest`, `gemini-flash-latest`, which Google moves to Gemini 3 models) are refused
+ * with "Function call is missing a thought_signature in functionCall parts…", and are asked again
+ * with the placeholder (Google's documented `skip_thought_signature_validator`).
+ */
+export const UNSIGNED_CALLS: RefusableFeature<GeminiGenerateRequest> = {
+  note: "gemini model wants signed function calls; sending Google's placeholder where the history has no signature",
+  asks: (body) => body.contents.some((content) => firstUnsignedCall(content) >= 0),
+  isRefusal: (error) => error instanceof InvalidRequestError && /missing a thought_?signature/i.test(error.message),
+  without: (body) => ({
+    ...body,
+    contents: body.contents.map((content) => {
+      const at = firstUnsignedCall(content);
+      if (at < 0) return content;
+      const parts = [...content.parts];
+      parts[at] = { ...parts[at]!, thoughtSignature: SKIP_SIGNATURE };
+      return { ...content, parts };
+    }),
+  }),
+};
+
 /** One per plugin instance: which models refused what. */
 export const geminiRefusals = (): FeatureRefusals<GeminiGenerateRequest> =>
-  new FeatureRefusals([LOGPROBS, THINKING_OFF, LEVEL_MINIMAL, LEVEL_MEDIUM, THINKING_UNSUPPORTED]);
+  new FeatureRefusals([LOGPROBS, THINKING_OFF, LEVEL_MINIMAL, LEVEL_MEDIUM, THINKING_UNSUPPORTED, UNSIGNED_CALLS]);
