@@ -67,6 +67,17 @@ describe("models", () => {
 });
 
 describe("chat completions", () => {
+  test("a token limit above the model's own (its outputTokenLimit) is capped at it; one within it, or for a model not listed, goes as asked", async () => {
+    const sentLimit = async (model: string, max_tokens: number) => {
+      upstream.reset();
+      await client.chat.completions.create({ model, max_tokens, messages: [{ role: "user", content: "Hi" }] });
+      return (sentBody() as { generationConfig: { maxOutputTokens?: number } }).generationConfig.maxOutputTokens;
+    };
+    expect(await sentLimit("gemini-2.5-pro", 100_000)).toBe(65_536); // listed with outputTokenLimit 65,536
+    expect(await sentLimit("gemini-2.5-pro", 32_000)).toBe(32_000);
+    expect(await sentLimit("gemini/gemini-3-pro-preview", 100_000)).toBe(100_000); // not listed: Gemini says
+  });
+
   test("roles, merging and sampling fields reach Gemini as documented; the answer comes back in OpenAI form", async () => {
     const completion = await client.chat.completions.create({
       model: "gemini-2.5-flash",

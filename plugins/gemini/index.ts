@@ -25,13 +25,29 @@ export default definePlugin({
     if (!apiKey) return undefined;
     const client = await createGeminiClient({ apiKey, baseUrl: host.env.GEMINI_BASE_URL, fetch: host.fetch });
     let listed: readonly ModelInfo[] | undefined;
+    /** Each listed model's output limit (Gemini's `outputTokenLimit`). */
+    let outputLimits = new Map<string, number>();
     const refusals = geminiRefusals();
 
-    /** Images first (the only I/O of a request's translation), then the pure conversion. */
+    /**
+     * Images first (the only I/O of a request's translation), then the pure conversion. A token
+     * limit above the model's own is capped at it: Gemini refuses one ("The input maxOutputTokens
+     * value of 32000 … supported range is from 1 to 8193"), and clients send a size made for
+     * another model (Claude Code's 32,000 to gemini-2.0-flash's 8,192).
+     */
     const prepare = async (request: ChatRequest, ctx: RequestContext) => {
       const images = await ctx.loadImages(request.messages);
-      return toGeminiRequest(request, { model: ctx.model, images, clientOptions: ctx.clientOptions });
+      const body = toGeminiRequest(request, { model: ctx.model, images, clientOptions: ctx.clientOptions });
+      const most = outputLimits.get(ctx.model);
+      const asked = body.generationConfig.maxOutputTokens;
+      if (most !== undefined && asked !== undefined && asked > most) body.generationConfig.maxOutputTokens = most;
+      return body;
     };
+    const keepLimits = (models: readonly ModelInfo[]) => {
+      outputLimits = new Map();
+      for (const model of models) if (typeof model.output_token_limit === "number") outputLimits.set(model.id, model.output_token_limit);
+    };
+    keepLimits(DEFAULT_GEMINI_MODELS);
 
     return {
       name: "gemini",
@@ -43,6 +59,7 @@ export default definePlugin({
       async models(ctx) {
         try {
           listed = fromGeminiModels(await client.listModels(ctx));
+          keepLimits(listed);
           return listed;
         } catch (error) {
           ctx.logger.warn("gemini model listing failed; serving the last known or built-in list", {
