@@ -16,6 +16,7 @@ import type { ChatRequest } from "../schemas/chat.ts";
 import type { EmbeddingRequest } from "../schemas/embeddings.ts";
 import type { StreamEncoder } from "./encoder.ts";
 import { Router } from "../routing/router.ts";
+import { markUnfit } from "../routing/retry.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
 import { embeddedTokens, inputOnly, requestChars, resultTokens, StreamTally } from "./tally.ts";
@@ -151,7 +152,7 @@ export class Pipeline {
         const waitStart = performance.now();
         try {
           const whole = loaded ? await loaded(scope.signal) : chat;
-          const sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
+          const sent = await fitTo(call, whole, contextLength);
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           try {
             return await scope.deadline(provider.chat(sent, ctx), this.#deps.config.upstreamTimeoutMs, "chat completion");
@@ -196,7 +197,7 @@ export class Pipeline {
         const waitStart = performance.now();
         try {
           const whole = loaded ? await loaded(scope.signal) : chat;
-          sent = call.fitContext && contextLength !== undefined ? await call.fitContext(whole, contextLength) : whole;
+          sent = await fitTo(call, whole, contextLength);
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const first = await scope.deadline(iterator.next(), this.#deps.config.upstreamTimeoutMs, "first stream chunk");
@@ -262,7 +263,7 @@ export class Pipeline {
         const waitStart = performance.now();
         try {
           // What the completion would send: fitted to the deployment's context as it would be (Responses' `truncation: "auto"`).
-          const fit = (whole: ChatRequest) => (call.fitContext && contextLength !== undefined ? call.fitContext(whole, contextLength) : whole);
+          const fit = (whole: ChatRequest) => fitTo(call, whole, contextLength);
           // A provider counts the files it is given; the estimate goes by the URL alone (a page a file).
           return provider.countTokens
             ? await scope.deadline(provider.countTokens(await fit(loaded ? await loaded(scope.signal) : chat), ctx), this.#deps.config.upstreamTimeoutMs, "token count")
@@ -438,6 +439,8 @@ export class Pipeline {
 
   #resolve(model: string, t: Tracking): ReturnType<ModelRegistry["resolve"]> {
     const registry = this.#deps.registry;
+    // A route's deployment that does not resolve is no provider's: not the one tried before it.
+    t.provider = t.target = undefined;
     const resolved = registry.resolve(model);
     // A plain id (not a route's deployment): its label is itself only when it is listed.
     if (t.modelLabel === undefined) t.modelLabel = registry.labelOf(model);
@@ -449,14 +452,19 @@ export class Pipeline {
   /** One deployment of a chat call: resolution, `n` against the provider, the provider's context. */
   #target(call: CallInfo, chat: ChatRequest, t: Tracking, model: string): { provider: Provider; ctx: RequestContext; scope: RequestScope; contextLength: number | undefined } {
     const { provider, upstreamId, contextLength } = this.#resolve(model, t);
-    assertTokenLimits(chat, contextLength);
-    const n = chat.n ?? 1;
-    if (n > (provider.maxN ?? 1)) {
-      throw new InvalidRequestError(`'n' greater than ${provider.maxN ?? 1} is not supported by ${provider.name} models.`, {
-        param: "n",
-      });
+    // This deployment's own limits: in a route, another deployment may take the request (markUnfit).
+    try {
+      assertTokenLimits(chat, contextLength);
+      const n = chat.n ?? 1;
+      if (n > (provider.maxN ?? 1)) {
+        throw new InvalidRequestError(`'n' greater than ${provider.maxN ?? 1} is not supported by ${provider.name} models.`, {
+          param: "n",
+        });
+      }
+      if (provider.takesOpenAIFeatures !== true) assertNoOpenAIFeature(chat, provider.name);
+    } catch (error) {
+      throw markUnfit(error);
     }
-    if (provider.takesOpenAIFeatures !== true) assertNoOpenAIFeature(chat, provider.name);
     const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life, call.clientOptions);
     return { provider, ctx, scope, contextLength };
   }
@@ -599,4 +607,17 @@ function assertNoOpenAIFeature(chat: ChatRequest, provider: string): void {
   throw new InvalidRequestError(`Invalid '${field}': OpenAI's ${field === "web_search_options" ? "web search" : field === "moderation" ? "moderation" : "audio output"} is not available for ${provider} models; send the request without it.`, {
     param: field,
   });
+}
+
+/**
+ * `call.fitContext` for one deployment (Responses' `truncation: "auto"`): an input that does not fit
+ * even so is this deployment's refusal, and a route's next deployment may have a larger window.
+ */
+async function fitTo(call: CallInfo, whole: ChatRequest, contextLength: number | undefined): Promise<ChatRequest> {
+  if (!call.fitContext || contextLength === undefined) return whole;
+  try {
+    return await call.fitContext(whole, contextLength);
+  } catch (error) {
+    throw markUnfit(error);
+  }
 }

@@ -14,6 +14,37 @@ export function isRetryable(error: unknown): boolean {
   return error.status === 429 || (error.status >= 500 && error.status !== 508 && error.status !== 501);
 }
 
+/** Failures marked as one deployment's by the gateway's own checks (markUnfit). */
+const unfit = new WeakSet<object>();
+
+/**
+ * Marks a refusal of the gateway's own checks of one deployment (its context window, how many
+ * choices or which features its provider takes): another deployment of a route may serve the request.
+ */
+export function markUnfit<E>(error: E): E {
+  if (typeof error === "object" && error !== null) unfit.add(error);
+  return error;
+}
+
+/** Codes of an upstream's refusal that say the deployment cannot serve this request, where another may. */
+const UNFIT_CODES = new Set(["model_not_found", "context_length_exceeded"]);
+
+/**
+ * A failure of the deployment, not of the request: a model it does not have (a typo in a route's
+ * target, an Ollama node that has not pulled it), a context window too small for the input (the
+ * upstream's 400 or the gateway's own check), a choice count or feature its provider lacks. A route
+ * moves on to its next deployment without retrying this one.
+ */
+export function isUnfit(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  if (unfit.has(error)) return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && UNFIT_CODES.has(code);
+}
+
+/** Whether `error` is the gateway's own check (no upstream was asked): nothing to cool the deployment down for. */
+export const isOwnCheck = (error: unknown): boolean => typeof error === "object" && error !== null && unfit.has(error);
+
 /**
  * The wait before retry `attempt` (0 = the first retry) of the same deployment: jittered
  * exponential back-off (50–100 % of 200 ms × 2ⁿ), at least the upstream's `Retry-After`, at most 10 s.

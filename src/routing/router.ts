@@ -1,7 +1,7 @@
 import type { CooldownSettings, RouteSettings } from "../settings-schema.ts";
 import { Cooldowns } from "./cooldown.ts";
 import { planRoute, type Plan } from "./plan.ts";
-import { backoffMs, isRetryable } from "./retry.ts";
+import { backoffMs, isOwnCheck, isRetryable, isUnfit } from "./retry.ts";
 import { RouteTable } from "./route-table.ts";
 import { hasErrorFields } from "../errors.ts";
 import { ClientGoneError, gatewayStopping } from "../request-scope.ts";
@@ -43,7 +43,8 @@ export class Router {
   /**
    * Tries the plan. `attempt` gets the deployment's model id, the try number (1-based) and whether the
    * deployment is one of the route's fallbacks, and must
-   * throw before the first byte only. A non-retryable failure, a client that left, or the last
+   * throw before the first byte only. A failure of the deployment alone (`isUnfit`) moves on to the
+   * next one without a retry. Any other non-retryable failure, a client that left, or the last
    * failure is thrown as is.
    */
   async run<T>(
@@ -68,10 +69,13 @@ export class Router {
           return value;
         } catch (error) {
           last = error;
-          if (!isRetryable(error)) throw error;
+          // A failure of this deployment alone (a model it lacks, a window too small): the next one, without a retry of this one.
+          const movesOn = !isRetryable(error);
+          if (movesOn && !(isUnfit(error) && d < plan.deployments.length - 1)) throw error;
           if (signal().aborted || gatewayStopping.aborted) throw abandoned(signal());
-          this.#cooldowns.failed(model, Date.now());
-          if (onRetried !== undefined && (retry < plan.retries || d < plan.deployments.length - 1)) onRetried(error);
+          if (!isOwnCheck(error)) this.#cooldowns.failed(model, Date.now());
+          if (onRetried !== undefined && !isOwnCheck(error) && (retry < plan.retries || d < plan.deployments.length - 1)) onRetried(error);
+          if (movesOn) break;
           if (retry < plan.retries) {
             if (!(await pause(backoffMs(retry, error, this.#random), signal()))) throw abandoned(signal());
           }

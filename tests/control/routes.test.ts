@@ -10,7 +10,7 @@ import openaiCompatible from "../../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/fake-server.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 
-const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab", "f500b"] as const;
+const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab", "f500b", "small", "nomodel", "f500c"] as const;
 type Instance = (typeof INSTANCES)[number];
 const serverError = () => jsonResponse({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
 
@@ -18,7 +18,10 @@ const serverError = () => jsonResponse({ error: { message: "The server had an er
 const behaviour: Partial<Record<Instance, (request: RecordedRequest) => Response>> = {
   f500: serverError,
   f500b: serverError,
-  bad400: () => jsonResponse(ERRORS.contextLength, 400),
+  f500c: serverError,
+  bad400: () => jsonResponse({ error: { message: "Invalid value for 'temperature': expected a number between 0 and 2.", type: "invalid_request_error", param: "temperature", code: "invalid_value" } }, 400),
+  small: () => jsonResponse(ERRORS.contextLength, 400),
+  nomodel: () => jsonResponse(ERRORS.modelNotFound, 404),
   c1: serverError,
   down1: serverError,
   down2: serverError,
@@ -60,6 +63,11 @@ beforeAll(async () => {
       { model: "alldown", targets: [{ model: "down1/m" }], fallbacks: ["down2/m"] },
       { model: "abandon", targets: [{ model: "ab/m" }], retries: 2 },
       { model: "fb500b", targets: [{ model: "f500b/m" }], fallbacks: ["fok/m"] },
+      { model: "bigger", targets: [{ model: "small/m" }], fallbacks: ["fok/m"], retries: 2 },
+      { model: "elsewhere", targets: [{ model: "nomodel/m" }], fallbacks: ["fok/m"], retries: 2 },
+      { model: "typo", targets: [{ model: "nosuch/m" }], fallbacks: ["fok/m"], retries: 2 },
+      { model: "typo-last", targets: [{ model: "f500c/m" }], fallbacks: ["nosuch/m"] },
+      { model: "roomier", targets: [{ model: "dummy-model:1.0" }], fallbacks: ["fok/m"] },
     ],
     cooldown: { failures: 2, window_s: 60, seconds: 60 },
   });
@@ -138,9 +146,32 @@ describe.each([false, true])("stream: %p", (stream) => {
     const before = hits("bad400").length;
     const answer = await chat("no400", stream);
     expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.text).error.code).toBe("context_length_exceeded");
+    expect(JSON.parse(answer.text).error.param).toBe("temperature");
     expect(hits("bad400").length - before).toBe(1);
     expect(hits("never").length).toBe(0);
+  });
+
+  test("a deployment that cannot take the request (a window too small, a model it does not have, a target no instance serves) is not retried: the next one answers", async () => {
+    for (const [route, instance] of [["bigger", "small"], ["elsewhere", "nomodel"]] as const) {
+      const before = hits(instance).length;
+      expect(await chat(route, stream)).toMatchObject({ status: 200, target: "fok/m", attempts: "2" });
+      expect(hits(instance).length - before).toBe(1);
+    }
+    expect(await chat("typo", stream)).toMatchObject({ status: 200, target: "fok/m", attempts: "2" });
+  });
+
+  test("the gateway's own check of a deployment (max_tokens over its 8,192-token window) moves on to the next, counted as no provider's failure", async () => {
+    const response = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "roomier", messages, stream, max_tokens: 16_000 }));
+    await response.text();
+    expect([response.status, response.headers.get("x-ollaix-target"), response.headers.get("x-ollaix-attempts")]).toEqual([200, "fok/m", "2"]);
+    expect(await (await fetch(`${gw.url}/metrics`)).text()).not.toContain('ollaix_upstream_errors_total{provider="dummy"');
+  });
+
+  test("a route's last deployment failing as no instance's model: its 404, and no header naming the deployment tried before it", async () => {
+    const answer = await chat("typo-last", stream);
+    expect(answer.status).toBe(404);
+    expect(JSON.parse(answer.text).error.code).toBe("model_not_found");
+    expect(answer.target).toBeNull();
   });
 
   test("a client that leaves during the back-off ends the call as client_gone (499), not the upstream's failure; no further try is made", async () => {
