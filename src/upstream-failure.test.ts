@@ -100,6 +100,11 @@ describe("fromHttpStatus", () => {
     expect([error.code, error.retryAfter]).toEqual(["insufficient_quota", 7]);
   });
 
+  test("a 5xx keeps the upstream's wait (a 503's Retry-After): a route's next try waits for it", () => {
+    expect((fromHttpStatus({ status: 503, message: "busy", retryAfter: 4 }, ctx) as Error & { retryAfter: number }).retryAfter).toBe(4);
+    expect((fromHttpStatus({ status: 500, message: "boom" }, ctx) as Error & { retryAfter?: number }).retryAfter).toBeUndefined();
+  });
+
   test("context too long is recognisable", () => {
     expect((fromHttpStatus({ status: 400, message: "too long", contextTooLong: true }, ctx) as Error & { code: string }).code).toBe("context_length_exceeded");
   });

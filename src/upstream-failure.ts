@@ -130,8 +130,11 @@ export function fromHttpStatus(http: HttpFailure, ctx: FailureContext, cause?: u
     });
   }
   if (status === 408) return new UpstreamTimeoutError(`${capital(ctx.provider)} timed out (HTTP 408).`, options);
-  // Any other status (5xx, or a 3xx that was not followed) is the upstream's fault: 502.
-  return new UpstreamError(`${capital(ctx.provider)} answered HTTP ${status}${message ? `: ${message}` : "."}`, options);
+  // Any other status (5xx, or a 3xx that was not followed) is the upstream's fault: 502, with its
+  // Retry-After (a 503's) for a route's next try of it and for the client.
+  const error = new UpstreamError(`${capital(ctx.provider)} answered HTTP ${status}${message ? `: ${message}` : "."}`, options);
+  if (http.retryAfter !== undefined) error.retryAfter = http.retryAfter;
+  return error;
 }
 
 function unreachable(ctx: FailureContext, detail: string, cause: unknown): Error {

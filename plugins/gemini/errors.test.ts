@@ -74,6 +74,12 @@ describe("fromGeminiError: HTTP errors (the contract's table)", () => {
     expect((map(apiError(500, internal)) as { overloaded?: boolean }).overloaded).toBeUndefined();
   });
 
+  test("a 503 with Google's RetryInfo keeps its wait (a route's next try waits for it)", () => {
+    const withRetry = { error: { ...overloaded.error, details: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12s" }] } };
+    expect(map(apiError(503, withRetry))).toMatchObject({ status: 502, retryAfter: 12 });
+    expect((map(apiError(503, overloaded)) as { retryAfter?: number }).retryAfter).toBeUndefined();
+  });
+
   test("an error event inside a stream (`got status: …` prefix) maps the same way", () => {
     expect(map(apiError(429, rateLimited, "got status: RESOURCE_EXHAUSTED. "))).toMatchObject({ status: 429, retryAfter: 37 });
   });

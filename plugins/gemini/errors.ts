@@ -57,6 +57,9 @@ function fromStatus(status: number, body: GoogleErrorBody | undefined, requested
     return new InvalidRequestError(message, { cause, code: isContextTooLong(message) ? "context_length_exceeded" : null });
   }
   const error = new UpstreamError(`Gemini answered HTTP ${status}: ${message}`, { cause });
+  // Its RetryInfo, when it says one: a route's next try of Gemini waits that long.
+  const wait = retryAfterOf(body);
+  if (wait !== undefined) error.retryAfter = wait;
   // 503 UNAVAILABLE ("The model is overloaded"): a 502 as any 5xx on the OpenAI surfaces, marked so that Anthropic's answers its 529 overloaded_error.
   return status === 503 || status === 529 ? Object.assign(error, { overloaded: true }) : error;
 }

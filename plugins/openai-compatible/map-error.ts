@@ -192,11 +192,12 @@ function toKitError(kind: Kind, fault: UpstreamFault, ctx: ErrorContext, http: {
       const error = new UpstreamError(
         said === undefined ? `The upstream ${ctx.instance} is overloaded${status}.` : `The upstream ${ctx.instance} is overloaded${status}: ${said}`,
       );
-      return Object.assign(error, { overloaded: true });
+      return withRetryAfter(Object.assign(error, { overloaded: true }), http.retryAfter);
     }
     case "server":
-      return new UpstreamError(
-        said === undefined ? `The upstream ${ctx.instance} failed${status}.` : `The upstream ${ctx.instance} failed${status}: ${said}`,
+      return withRetryAfter(
+        new UpstreamError(said === undefined ? `The upstream ${ctx.instance} failed${status}.` : `The upstream ${ctx.instance} failed${status}: ${said}`),
+        http.retryAfter,
       );
     case "redirect":
       // Redirects are not followed: the key would go along to wherever they point.
@@ -214,6 +215,15 @@ function toKitError(kind: Kind, fault: UpstreamFault, ctx: ErrorContext, http: {
       throw new Error(`unmapped error kind ${String(unknownKind)}`);
     }
   }
+}
+
+/**
+ * An overloaded or failing upstream's `Retry-After` (a 503's, a 529's) kept on its error: a route
+ * waits at least that long before it tries the deployment again, and the client is told it too.
+ */
+function withRetryAfter<E extends UpstreamError>(error: E, retryAfter: number | undefined): E {
+  if (retryAfter !== undefined) error.retryAfter = retryAfter;
+  return error;
 }
 
 /**

@@ -10,7 +10,7 @@ import openaiCompatible from "../../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/fake-server.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 
-const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab", "f500b", "small", "nomodel", "f500c"] as const;
+const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab", "f500b", "small", "nomodel", "f500c", "r503"] as const;
 type Instance = (typeof INSTANCES)[number];
 const serverError = () => jsonResponse({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
 
@@ -68,6 +68,7 @@ beforeAll(async () => {
       { model: "typo", targets: [{ model: "nosuch/m" }], fallbacks: ["fok/m"], retries: 2 },
       { model: "typo-last", targets: [{ model: "f500c/m" }], fallbacks: ["nosuch/m"] },
       { model: "roomier", targets: [{ model: "dummy-model:1.0" }], fallbacks: ["fok/m"] },
+      { model: "busy", targets: [{ model: "r503/m" }], retries: 1 },
     ],
     cooldown: { failures: 2, window_s: 60, seconds: 60 },
   });
@@ -208,6 +209,19 @@ describe.each([false, true])("stream: %p", (stream) => {
     expect(hits("ra").length - before).toBe(2);
     // A lower bound only: the retry cannot come before the upstream's Retry-After (1 s).
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  test("an overloaded upstream's Retry-After (its 503) is honoured before the retry, and passed on when every try failed", async () => {
+    const overloaded = () => jsonResponse({ error: { message: "Service Unavailable", type: "server_error", param: null, code: null } }, 503, { "retry-after": "1" });
+    let calls = 0;
+    behaviour.r503 = () => (++calls === 1 ? overloaded() : stream ? sseResponse(TEXT_CHUNKS) : jsonResponse(COMPLETION));
+    const started = Date.now();
+    expect(await chat("busy", stream)).toMatchObject({ status: 200, target: "r503/m", attempts: "2" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950); // a lower bound only: not before its Retry-After
+    behaviour.r503 = overloaded;
+    const failed = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "busy", messages, stream }));
+    await failed.text();
+    expect([failed.status, failed.headers.get("retry-after")]).toEqual([502, "1"]);
   });
 
   test("cooldown: a failing target is skipped once it failed `failures` times", async () => {
