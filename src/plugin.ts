@@ -163,6 +163,11 @@ export interface Provider {
   /** Largest `n` the provider honours; default 1 (the core answers 400 `param: "n"` above it). */
   maxN?: number;
   /**
+   * This instance's own longest wait (ms) for an answer or a stream's first chunk, in place of
+   * `UPSTREAM_TIMEOUT_MS`, longer or shorter (a slow local server's `timeout_ms`).
+   */
+  timeoutMs?: number;
+  /**
    * Whether the provider is handed OpenAI's own Chat Completions features that change what the
    * answer is (`web_search_options`, `moderation`, `audio` and `modalities` with `"audio"`) and
    * honours them (an OpenAI-compatible upstream). Without it the core refuses them (400 naming the

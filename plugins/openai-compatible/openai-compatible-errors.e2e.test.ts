@@ -4,8 +4,8 @@ import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-serve
 import { jsonPost, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
 import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
-import { jsonResponse, openAIHandler, resetBetweenTests } from "./__fixtures__/fake-openai.ts";
-import { ERRORS } from "./__fixtures__/openai-wire.ts";
+import { jsonResponse, openAIHandler, resetBetweenTests, sseResponse } from "./__fixtures__/fake-openai.ts";
+import { COMPLETION, ERRORS, TEXT_CHUNKS } from "./__fixtures__/openai-wire.ts";
 import { abortOf, freePort, writeConfigFile } from "./__fixtures__/test-env.ts";
 import openaiCompatible from "./index.ts";
 
@@ -30,11 +30,12 @@ beforeAll(async () => {
           { name: "up", base_url: `${fake.url}/v1`, api_key_env: KEY_ENV, models: ["gpt-4o-mini"] },
           { name: "down", base_url: `http://127.0.0.1:${deadPort}/v1`, models: ["m"] },
           { name: "slow", base_url: `${fake.url}/slow/v1`, models: ["m"], timeout_ms: 100 },
+          { name: "patient", base_url: `${fake.url}/patient/v1`, models: ["m"], timeout_ms: 10_000 },
         ],
       },
     },
   });
-  gw = await startTestGateway({ OLLAIX_CONFIG: config, [KEY_ENV]: KEY, LOG_LEVEL: "debug" }, [dummy, openaiCompatible]);
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, [KEY_ENV]: KEY, LOG_LEVEL: "debug", UPSTREAM_TIMEOUT_MS: "1000" }, [dummy, openaiCompatible]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "client-key", maxRetries: 0 });
 });
 resetBetweenTests(() => fake, () => gw);
@@ -104,6 +105,16 @@ describe("upstream HTTP errors, stream and not", () => {
           body: { error: { message: "The upstream slow did not answer within 100 ms (its timeout_ms).", type: "api_error", param: null, code: "upstream_timeout" } },
         });
         await abortOf(fake.requests[0]!.signal);
+      });
+
+      test("a timeout_ms longer than UPSTREAM_TIMEOUT_MS (1 s here) is this upstream's wait: an answer after 1.5 s comes through", async () => {
+        fake.handle(async (request) => {
+          await Bun.sleep(1500);
+          return (request.body as { stream?: boolean }).stream ? sseResponse(TEXT_CHUNKS) : jsonResponse(COMPLETION);
+        });
+        const response = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "patient/m", messages, stream }));
+        expect(response.status).toBe(200);
+        expect(await response.text()).toContain(stream ? "data: [DONE]" : '"chat.completion"');
       });
     });
   }

@@ -37,6 +37,8 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
       }
     },
     maxN: MAX_N,
+    // Its own time-out (timeout_ms) stands for UPSTREAM_TIMEOUT_MS, also when it is longer.
+    ...(upstream.timeoutMs !== undefined ? { timeoutMs: upstream.timeoutMs } : {}),
     // An OpenAI-compatible server is sent the request as the client sent it: web search, moderation, audio are its to honour or refuse.
     takesOpenAIFeatures: true,
     acceptsTokenIds: true,
