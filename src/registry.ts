@@ -57,6 +57,8 @@ export class ModelRegistry {
    * before that, so /health answers at once; /v1/* requests wait for it while `isReady` is false.
    */
   ready: Promise<void> = Promise.resolve();
+  /** Settles once every provider's first discovery has (whatever `ready`'s wait). */
+  discovered: Promise<void> = Promise.resolve();
   isReady = true;
 
   constructor(
@@ -97,6 +99,7 @@ export class ModelRegistry {
   start(ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number, waitMs = timeoutMs): Promise<void> {
     this.isReady = false;
     const first = Promise.all(this.#providers.map((p) => this.refresh(p, ctx, timeoutMs)));
+    this.discovered = first.then(() => undefined, () => undefined);
     let timer: ReturnType<typeof setTimeout> | undefined;
     this.ready = Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]).then(() => {
       clearTimeout(timer);

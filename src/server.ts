@@ -7,6 +7,7 @@ import { createLogger, SecretList, type Logger } from "./logger.ts";
 import type { PluginDefinition } from "./plugin.ts";
 import { loadPlugins, type LoadedInstance } from "./plugin-loader.ts";
 import { ModelRegistry } from "./registry.ts";
+import type { RouteSettings } from "./settings-schema.ts";
 import { readSettingsFile } from "./settings-file.ts";
 import { KeyStore } from "./keys/key-store.ts";
 import { createLimitState } from "./limits/create-state.ts";
@@ -100,6 +101,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       options.discoveryTimeoutMs ?? 10_000,
       options.discoveryWaitMs ?? 2_000,
     );
+    void registry.discovered.then(() => warnUnservedTargets(settings.routes ?? [], registry, logger));
   }
   const outcomes = new OutcomeBus();
   const observability = await startObservability({ config, logger, registry, redact: secrets.redact, outcomes, version: VERSION });
@@ -225,4 +227,21 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       await observability.shutdown().catch((error: unknown) => logger.warn("trace export at shutdown failed", { error }));
     },
   };
+}
+
+/**
+ * A route's target or fallback that no instance serves once discovery has run (a typo, an instance
+ * not configured, another route's name): logged at start-up, where the route would only skip it
+ * (a 404 of that deployment) request after request.
+ */
+function warnUnservedTargets(routes: readonly RouteSettings[], registry: ModelRegistry, logger: Logger): void {
+  for (const route of routes) {
+    for (const model of [...route.targets.map((target) => target.model), ...(route.fallbacks ?? [])]) {
+      try {
+        registry.resolve(model);
+      } catch {
+        logger.warn("a route names a model no instance serves: its requests skip it", { route: route.model, model });
+      }
+    }
+  }
 }

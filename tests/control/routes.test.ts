@@ -93,6 +93,19 @@ async function chat(model: string, stream: boolean) {
   };
 }
 
+test("a route's target or fallback no instance serves is named at start-up, once discovery has run; the others are not", async () => {
+  const warned = () =>
+    gw.logs
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.msg === "a route names a model no instance serves: its requests skip it")
+      .map((line) => [line.route, line.model]);
+  for (let i = 0; i < 100 && warned().length < 2; i++) await Bun.sleep(20);
+  expect(warned()).toEqual([
+    ["typo", "nosuch/m"],
+    ["typo-last", "nosuch/m"],
+  ]);
+});
+
 describe.each([false, true])("stream: %p", (stream) => {
   test("weights spread the load: 3:1 over 200 calls, within tolerance", async () => {
     const before = { w1: hits("w1").length, w2: hits("w2").length };
