@@ -10,6 +10,7 @@ import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
 import type { EchoedTool, ResponseObject } from "./response-schema.ts";
 import type { ConditionalPut, ResponseStore, StoredResponse } from "./store/response-store.ts";
+import { EntryTooLargeError } from "./store/worker-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
 
 export interface BackgroundDeps {
@@ -100,21 +101,31 @@ export async function startBackground(
    * store's, and be read `failed` once the lease lapses. Past the lease, others may read it failed
    * already: it is not written then (a failed response never comes back to life).
    */
-  const storeEnd = async (response: ResponseObject): Promise<ConditionalPut | typeof LAPSED> => {
+  const storeEnd = async (response: ResponseObject): Promise<[ConditionalPut | typeof LAPSED, ResponseObject]> => {
+    let end = response;
     for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
       try {
-        return await d.store.putIfRunning(d.entry(response));
+        return [await d.store.putIfRunning(d.entry(end)), end];
       } catch (error) {
         // Deleted meanwhile (here): nothing to write; past the lease: too late, others read it failed.
-        if (run.isDeleted) return unstored(error);
+        if (run.isDeleted) return [unstored(error), end];
+        // An answer larger than the memory store holds is refused however often it is asked: it ends
+        // failed at once, saying why, without its output (not read failed as a lost run a lease later).
+        if (error instanceof EntryTooLargeError && end === response) {
+          endError = new StateUnavailableError(`The answer could not be kept: ${error.message}`);
+          end = failed(endError);
+          continue;
+        }
         if (performance.now() + delay >= heldUntil) {
           unstored(error);
-          return LAPSED;
+          return [LAPSED, end];
         }
         await Bun.sleep(delay);
       }
     }
   };
+  /** Why the run's end was stored as another than it was (its answer too large to keep). */
+  let endError: Error | undefined;
   let isRenewing = false;
   const renew = () => {
     if (isRenewing) return; // a slow store: no backlog of renewals ahead of the end
@@ -162,8 +173,11 @@ export async function startBackground(
       clearInterval(renewal);
       clearTimeout(fence);
       if (run.isDeleted || endStored === response) return;
-      const found = await storeEnd(response);
-      if (found === "written") endStored = response;
+      const [found, stored] = await storeEnd(response);
+      if (found === "written") {
+        endStored = response;
+        end = stored;
+      }
       // Deleted on another replica before this end was stored (its stop not yet here), or lost with the
       // store's data: so it stays (a response is never stored again once gone), and its stream says so.
       else if (found === "missing") {
@@ -193,6 +207,7 @@ export async function startBackground(
     // Its client is not told `completed` for a response no replica can read (a delete stopped here ends as failed too).
     if (endMissing) throw new StateUnavailableError("The response was deleted, or the response store lost it, before its end could be stored; it cannot be read or continued.");
     if (end === response || run.isDeleted) return;
+    if (endError !== undefined && end.status === "failed") throw endError;
     throw end.status === "cancelled" ? new ResponseCancelledError() : new LeaseLostError();
   };
   const failed = (error: unknown) => {

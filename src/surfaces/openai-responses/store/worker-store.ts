@@ -23,6 +23,9 @@ const SLOTS = 4;
 
 type Reply = Extract<FromStoreWorker, { seq: number }>;
 
+/** An entry larger than the whole memory store: refused for good, whenever it is asked again. */
+export class EntryTooLargeError extends InvalidRequestError {}
+
 /** An entry's bytes in a batch (its id, its two texts and the two line breaks): exact, where `roomFor` takes the worst case. */
 const utf8Length = (id: string, texts: readonly [string, string]): number =>
   Buffer.byteLength(id, "utf8") + Buffer.byteLength(texts[0], "utf8") + Buffer.byteLength(texts[1], "utf8") + 2;
@@ -38,7 +41,7 @@ function roomFor(id: string, texts: readonly [string, string], maxBytes: number)
   const bytes = utf8Length(id, texts);
   if (bytes > maxBytes) {
     // A 400 where the request needs it stored (a background response's start); logged and skipped otherwise.
-    throw new InvalidRequestError(`The response and its conversation take ${bytes} bytes, more than the response store holds (RESPONSES_MEMORY_MB).`, { param: null });
+    throw new EntryTooLargeError(`The response and its conversation take ${bytes} bytes, more than the response store holds (RESPONSES_MEMORY_MB).`, { param: null });
   }
   return bytes;
 }
