@@ -130,10 +130,11 @@ describe("MemoryConversationStore's bounds", () => {
     await store.create(record("conv_a"), [message("a1", "x".repeat(200))]);
     await store.create(record("conv_b"), [message("b1", "y".repeat(200))]);
     await store.append("conv_a", [message("a2", "z")]); // conv_a is now the newest
-    await store.create(record("conv_c"), [message("c1", "w".repeat(6_000))]);
+    // Each under a quarter of the budget (a conversation holds no more), together over it.
+    for (const id of ["conv_c", "conv_d", "conv_e", "conv_f"]) await store.create(record(id), [message(`${id}1`, "w".repeat(800))]);
     expect(await store.get("conv_b")).toBeUndefined();
     expect(await store.get("conv_a")).toBeDefined();
-    expect(await store.get("conv_c")).toBeDefined();
+    expect(await store.get("conv_f")).toBeDefined();
     const items = (await store.items("conv_a"))!;
     items.push(message("x", "x"));
     expect(await store.items("conv_a")).toHaveLength(2);
@@ -179,6 +180,17 @@ describe("MemoryConversationStore's bounds, against a client that fills it", () 
     for (let i = 0; i < 100; i++) if (!(await store.append("conv_big", [message(`b${i}`, "x".repeat(1_000))])).ok) refused++;
     expect(refused).toBeGreaterThan(80);
     expect(await store.get("conv_other")).toBeDefined();
+  });
+
+  test("a conversation created with items over a quarter of the budget is refused as a full one, and evicts nothing", async () => {
+    const store = new MemoryConversationStore({ ttlSeconds: 60, maxBytes: 40_000 });
+    await store.create(record("conv_other"), [message("o", "kept")]);
+    const refused = await store.create(record("conv_big"), Array.from({ length: 8 }, (_, i) => message(`b${i}`, "x".repeat(2_000)))).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, code: "conversation_full", param: "items" });
+    expect(await store.get("conv_big")).toBeUndefined();
+    expect(await store.get("conv_other")).toBeDefined();
+    await store.create(record("conv_fits"), [message("f", "x".repeat(5_000))]); // under a quarter: taken
+    expect(await store.get("conv_fits")).toBeDefined();
   });
 
   test("expired conversations go as new ones come, unread", async () => {

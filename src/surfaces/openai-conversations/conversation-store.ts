@@ -1,3 +1,4 @@
+import { InvalidRequestError } from "../../errors.ts";
 import type { InputItemResource } from "../openai-responses/response-schema.ts";
 
 /** A conversation of OpenAI's Conversations API, and who may use it. */
@@ -100,12 +101,20 @@ export class MemoryConversationStore implements ConversationStore {
   }
 
   async create(record: ConversationRecord, items: readonly InputItemResource[]): Promise<void> {
+    // As an append: no conversation takes more than a quarter of the store (one would otherwise evict every other).
+    const bytes = ENTRY_BYTES + sizeOf(record) + itemsSize(items);
+    if (bytes > this.#maxBytes / 4) {
+      throw new InvalidRequestError(
+        `The conversation's items take ${bytes} bytes, more than a conversation holds in memory (a quarter of RESPONSES_MEMORY_MB: ${Math.floor(this.#maxBytes / 4)} bytes). Send fewer or smaller items.`,
+        { param: "items", code: "conversation_full" },
+      );
+    }
     this.#drop(record.id);
     const held: Held = {
       record: structuredClone(record),
       items: structuredClone([...items]),
       ids: new Set(items.map((item) => item.id)),
-      bytes: ENTRY_BYTES + sizeOf(record) + itemsSize(items),
+      bytes,
       expiresAt: 0,
     };
     this.#touch(record.id, held);
