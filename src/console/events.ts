@@ -62,7 +62,7 @@ export class ConsoleEvents {
           const requests = this.ring.newest(this.options.snapshotRequests ?? 200).map((o) => toRequestRecord(o));
           controller.enqueue(frame("snapshot", { now: Math.floor(now / 1000), requests, series: this.series.points(now) }));
           this.#clients.add(client);
-          this.#startTicking();
+          this.#startTicking(now);
         },
         cancel: () => client && this.#drop(client),
       },
@@ -97,7 +97,9 @@ export class ConsoleEvents {
     if (batch.length > 0) this.#broadcast(frame("requests", batch.map((o) => toRequestRecord(o))));
   }
 
-  #startTicking(): void {
+  #startTicking(snapshotAt: number): void {
+    // Ticks that begin follow the first page's snapshot (taken at `snapshotAt`): they hand out the seconds after it.
+    if (this.#tick === undefined) this.series.handOutFrom(snapshotAt);
     this.#tick ??= setInterval(() => {
       const now = Date.now();
       this.#broadcast(frame("tick", { now: Math.floor(now / 1000), points: this.series.closeBefore(now) }));

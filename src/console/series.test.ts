@@ -58,6 +58,17 @@ test("percentiles stay bounded in memory under load (reservoir) and still summar
   expect(point!.p95).toBe(50);
 });
 
+test("closeBefore hands out every second closed since, also those an outcome of a later second closed; a snapshot takes none from it", () => {
+  const s = new TrafficSeries();
+  s.add(outcome(), 1000);
+  s.add(outcome(), 1100);
+  s.add(outcome(), 2100); // closes second 1
+  s.add(outcome(), 3200); // closes second 2
+  expect(s.points(3300).map((p) => [p.t, p.requests])).toEqual([[1, 2], [2, 1]]); // a new page's snapshot
+  expect(s.closeBefore(4000).map((p) => [p.t, p.requests])).toEqual([[1, 2], [2, 1], [3, 1]]);
+  expect(s.closeBefore(5000)).toEqual([]);
+});
+
 test("closeBefore hands out each closed second once", () => {
   const s = new TrafficSeries();
   s.add(outcome(), 1000);

@@ -108,24 +108,47 @@ export class TrafficSeries {
     model.add(outcome);
   }
 
-  /** Closes every second before `nowMs`'s and returns the points closed by this call. */
+  /**
+   * Closes every second before `nowMs`'s and returns each closed second not returned before, oldest
+   * first (the console's ticks): also those an outcome of a later second closed (`add`), which
+   * traffic across a tick's second does, so a live page misses none of them.
+   */
   closeBefore(nowMs = Date.now()): SeriesPoint[] {
-    const t = Math.floor(nowMs / 1000);
-    const open = this.#open;
-    if (open === undefined || open.t >= t) {
-      this.#trim(t);
-      return [];
-    }
-    this.#open = undefined;
-    const point = this.#close(open);
-    this.#trim(t);
-    return point.t > t - this.windowS ? [point] : [];
+    this.#closeOld(nowMs);
+    const points = this.#points;
+    let from = points.length;
+    while (from > 0 && points[from - 1]!.t > this.#handedThrough) from--;
+    if (from === points.length) return [];
+    this.#handedThrough = points[points.length - 1]!.t;
+    return points.slice(from);
   }
 
-  /** The closed seconds of the window, oldest first. */
+  /** The closed seconds of the window, oldest first (a snapshot: what the ticks hand out is not touched). */
   points(nowMs = Date.now()): SeriesPoint[] {
-    this.closeBefore(nowMs);
+    this.#closeOld(nowMs);
     return this.#points.slice();
+  }
+
+  /**
+   * From now on `closeBefore` hands out only seconds closed after those held now: ticks that begin
+   * (a first page) follow a snapshot, which has the seconds before.
+   */
+  handOutFrom(nowMs = Date.now()): void {
+    this.#closeOld(nowMs);
+    this.#handedThrough = this.#points.length === 0 ? -Infinity : this.#points[this.#points.length - 1]!.t;
+  }
+
+  /** The newest second `closeBefore` has handed out. */
+  #handedThrough = -Infinity;
+
+  #closeOld(nowMs: number): void {
+    const t = Math.floor(nowMs / 1000);
+    const open = this.#open;
+    if (open !== undefined && open.t < t) {
+      this.#open = undefined;
+      this.#close(open);
+    }
+    this.#trim(t);
   }
 
   #close(open: OpenSecond): SeriesPoint {
