@@ -185,6 +185,12 @@ export interface DiscoveryContext {
   logger: Logger;
   /** Headers for discovery requests upstream (`x-ollaix-hops: 1`). */
   upstreamHeaders: Readonly<Record<string, string>>;
+  /**
+   * For a provider that answers a failed listing with a list of its own (a built-in one, the last
+   * it had): says why the upstream could not be asked. The core logs it as the discovery failure it
+   * is (`ollaix models` shows the provider unreachable) and serves the list returned.
+   */
+  failed?(error: unknown): void;
 }
 
 /** What a plugin factory receives at start-up. */

@@ -40,6 +40,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * lists it, later ones list it as `<instance>/<id>`; a requested id is an exact listed id, else
  * `<instance>/<rest>` handed to that instance.
  */
+const FELL_BACK = "model discovery failed; serving the provider's own list";
+
 export class ModelRegistry {
   readonly #providers: Provider[] = [];
   readonly #byName = new Map<string, Provider>();
@@ -134,14 +136,28 @@ export class ModelRegistry {
    * One discovery of one provider. A failure keeps the last known list and is logged: the first
    * time at once, the same failure again only as a summary every 10 minutes, and its end at info.
    */
+  /** The log message of a discovery that failed and served the provider's own list (`DiscoveryContext.failed`). */
+  static readonly FELL_BACK = FELL_BACK;
+
   async refresh(provider: Provider, ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number): Promise<void> {
     if (typeof provider.models !== "function") return;
     const subject = `discovery:${provider.name}`;
     try {
-      const models = await provider.models({ ...ctx, signal: AbortSignal.timeout(timeoutMs) });
+      let fellBack: unknown;
+      const models = await provider.models({ ...ctx, signal: AbortSignal.timeout(timeoutMs), failed: (error) => (fellBack = error ?? "failed") });
       if (!Array.isArray(models)) throw new TypeError("models() did not return an array");
       this.#lists.set(provider, models);
       this.#rebuild();
+      if (fellBack !== undefined) {
+        // Its own list is served, and the upstream could still not be asked: a failure, logged as one.
+        const failures = (this.#failures.get(provider) ?? 0) + 1;
+        this.#failures.set(provider, failures);
+        this.#repeats.warn(subject, FELL_BACK, fellBack instanceof Error ? fellBack.message : String(fellBack), {
+          provider: provider.name,
+          next_try_s: Math.round(nextDiscoveryDelay(provider.refreshIntervalMs ?? DEFAULT_REFRESH_MS, failures) / 1000),
+        });
+        return;
+      }
       this.#failures.delete(provider);
       this.#repeats.clear(subject, "model discovery recovered", { provider: provider.name, models: models.length });
     } catch (error) {

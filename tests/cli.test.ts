@@ -166,6 +166,11 @@ describe.each(runners)("%s", (_name, command) => {
     expect(down.exitCode).toBe(1);
     expect(down.stdout).toContain("dummy (1 model)");
     expect(down.stdout).toMatch(/^ollama \(unreachable: Ollama is unreachable \(ECONNREFUSED\)/m);
+
+    // A provider that serves a list of its own when its upstream cannot be asked (Gemini's built-in one) is unreachable all the same.
+    const fellBack = await run(["models"], { GEMINI_API_KEY: "gemini-cli-key-0001", GEMINI_BASE_URL: `http://127.0.0.1:${freePort()}` });
+    expect(fellBack.exitCode).toBe(1);
+    expect(fellBack.stdout).toMatch(/^gemini \(unreachable: .+ \(serving its own list\)\)$/m);
   }, PROCESS_TEST_MS);
 
   test("plugin test DIR: the conformance checks pass for the echo example, with its variable from the environment", async () => {

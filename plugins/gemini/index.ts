@@ -62,9 +62,9 @@ export default definePlugin({
           keepLimits(listed);
           return listed;
         } catch (error) {
-          ctx.logger.warn("gemini model listing failed; serving the last known or built-in list", {
-            error: error instanceof Error ? error.message : String(error),
-          });
+          // Served all the same: the core logs the failure (and `ollaix models` shows Gemini unreachable).
+          if (ctx.failed) ctx.failed(error);
+          else ctx.logger.warn("gemini model listing failed; serving the last known or built-in list", { error: error instanceof Error ? error.message : String(error) });
           return listed ?? DEFAULT_GEMINI_MODELS;
         }
       },

@@ -1,4 +1,5 @@
 import type { EnvSource } from "../env.ts";
+import { ModelRegistry } from "../registry.ts";
 import { createGateway } from "../server.ts";
 import { columns, type Output } from "./output.ts";
 
@@ -21,6 +22,8 @@ export async function listModels(env: EnvSource, io: Output): Promise<number> {
       const entry = JSON.parse(line) as { msg?: string; provider?: string; error?: string };
       if (entry.msg === "model discovery failed; keeping the last known list" && entry.provider) {
         failures.set(entry.provider, entry.error ?? "failed");
+      } else if (entry.msg === ModelRegistry.FELL_BACK && entry.provider) {
+        failures.set(entry.provider, `${entry.error ?? "failed"} (serving its own list)`);
       } else {
         io.err(`${line}\n`);
       }
