@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { fileURLToPath } from "node:url";
 import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
 import {
@@ -128,6 +128,26 @@ describe("error answers", () => {
       expect(error.status).toBe(expected);
       expect(error.code).toBe(code);
       expect(error.message).toBe(text);
+    }
+  });
+
+  test("an error answer that is not JSON (a proxy's page, a plain-text 502): its text in the error, and nothing printed on stdout (ollama-js's console.log)", async () => {
+    const printed = spyOn(console, "log");
+    try {
+      const { client } = serve({
+        "GET /api/tags": () => new Response("<html><body>502 Bad Gateway</body></html>", { status: 502, headers: { "content-type": "text/html" } }),
+        "POST /api/chat": () => new Response("upstream connect error", { status: 503, headers: { "content-type": "text/plain" } }),
+        "POST /api/embed": () => new Response("{not json", { status: 500, headers: { "content-type": "application/json" } }),
+      });
+      const listed = await failure(client.listModels(scope()));
+      expect([listed.status, listed.message]).toEqual([502, "Ollama answered HTTP 502: <html><body>502 Bad Gateway</body></html>"]);
+      const chatted = await failure(client.chat(BODY, scope()));
+      expect(chatted.message).toBe("Ollama answered HTTP 503: upstream connect error");
+      const embedded = await failure(client.embed({ model: "m", input: ["x"] }, scope()));
+      expect(embedded.message).toBe("Ollama answered HTTP 500: {not json");
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
     }
   });
 

@@ -54,7 +54,26 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
       for (const [name, value] of Object.entries(scope.upstreamHeaders)) headers.set(name, value);
     }
     // ollama-js's error keeps no header: a refusal's Retry-After is noted for the call's error (call, below).
-    return baseFetch(input, { ...init, headers, signal }).then((response) => (response.ok ? response : noteRetryAfter(response, scope)));
+    return baseFetch(input, { ...init, headers, signal }).then((response) => (response.ok ? response : asJsonError(noteRetryAfter(response, scope))));
+  };
+  /**
+   * An error answer as ollama-js reads one quietly: JSON. A body that is not (a proxy's HTML page, a
+   * plain-text 502) made it print "Getting text from response" on stdout, a line that is not the
+   * gateway's JSON log, for every call; its text becomes `{"error": …}` (at most 1,000 characters).
+   */
+  const asJsonError = async (response: Response): Promise<Response> => {
+    const text = await response.text().catch(() => "");
+    const init = { status: response.status, statusText: response.statusText, headers: { "content-type": "application/json" } };
+    if (response.headers.get("content-type")?.includes("application/json")) {
+      try {
+        JSON.parse(text);
+        return new Response(text, init);
+      } catch {
+        // Said JSON and is not: its text, as for any other.
+      }
+    }
+    const said = text.trim().slice(0, 1000) || `HTTP ${response.status} ${response.statusText}`.trim();
+    return new Response(JSON.stringify({ error: said }), init);
   };
   const retryAfters = new WeakMap<UpstreamCall, number>();
   const noteRetryAfter = (response: Response, scope: UpstreamCall): Response => {
