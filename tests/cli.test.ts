@@ -194,6 +194,24 @@ describe.each(runners)("%s", (_name, command) => {
     expect(broken.stderr).toContain("could not be loaded:");
     expect(broken.stderr.trim().split("\n")).toHaveLength(1);
     expect(broken.stderr).not.toContain("    at ");
+    // A plugin that makes no instance in this environment (its key unset): one line too.
+    const idleDir = tempDir("idle-plugin");
+    writeFileSync(
+      join(idleDir, "index.ts"),
+      `import { definePlugin, Type } from "ollaix/plugin";
+export default definePlugin({
+  name: "idle",
+  env: Type.Object({ IDLE_PLUGIN_KEY: Type.Optional(Type.String()) }),
+  create(host) {
+    if (!host.env.IDLE_PLUGIN_KEY) return undefined;
+    throw new Error("not reached");
+  },
+});
+`,
+    );
+    const idle = await run(["plugin", "test", idleDir]);
+    expect(idle.exitCode).toBe(1);
+    expect(idle.stderr).toBe(`ollaix: the plugin at ${idleDir} cannot be tested: the plugin made no provider instance with this environment\n`);
   }, PROCESS_TEST_MS);
 
   test("plugin test DIR: a plugin that breaks the contract fails the named check, exit 1", async () => {

@@ -46,7 +46,11 @@ export async function testPlugin(options: PluginTestOptions, io: Output): Promis
   delete env.HOST;
 
   io.out(`Plugin conformance: ${source}\n`);
-  const session = await startConformance({ plugin: definition, model: options.model, embeddingModel: options.embeddingModel, env });
+  // A plugin that makes no instance here (its variables unset), or whose instance lists no model: one line, no stack.
+  const session = await startConformance({ plugin: definition, model: options.model, embeddingModel: options.embeddingModel, env }).catch((error: unknown) => {
+    if (error instanceof Error && error.name === "ConformanceFailure") throw new PluginLoadError(`the plugin at ${options.dir} cannot be tested: ${error.message}`);
+    throw error;
+  });
   let failed = 0;
   try {
     io.out(`instance ${session.instance}, model ${session.options.model}\n`);
