@@ -14,8 +14,12 @@ export const session = {
 
 export class Unauthorized extends Error {}
 
+/** What an HTTP header can carry: a key with other characters (a pasted smart quote, a "€") is refused here, as the gateway would, not by fetch. */
+const HEADER_SAFE = /^[\x21-\x7e]*$/;
+
 function headers(): HeadersInit {
   const key = session.adminKey;
+  if (!HEADER_SAFE.test(key)) throw new Unauthorized("the key has characters a header cannot carry");
   return key ? { authorization: `Bearer ${key}` } : {};
 }
 
