@@ -42,8 +42,14 @@ export function isUnfit(error: unknown): boolean {
   return typeof code === "string" && UNFIT_CODES.has(code);
 }
 
-/** Whether `error` is the gateway's own check (no upstream was asked): nothing to cool the deployment down for. */
-export const isOwnCheck = (error: unknown): boolean => typeof error === "object" && error !== null && unfit.has(error);
+/**
+ * Whether `error` says the request does not fit this deployment (the gateway's own checks, or the
+ * upstream's `context_length_exceeded`), not that the deployment is unwell: nothing to cool it down
+ * for, and no provider failure to count (a long prompt must not take a small model out of rotation
+ * for the short ones).
+ */
+export const isRequestSized = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (unfit.has(error) || (error as { code?: unknown }).code === "context_length_exceeded");
 
 /**
  * The wait before retry `attempt` (0 = the first retry) of the same deployment: jittered

@@ -1,7 +1,7 @@
 import type { CooldownSettings, RouteSettings } from "../settings-schema.ts";
 import { Cooldowns } from "./cooldown.ts";
 import { planRoute, type Plan } from "./plan.ts";
-import { backoffMs, isOwnCheck, isRetryable, isUnfit } from "./retry.ts";
+import { backoffMs, isRequestSized, isRetryable, isUnfit } from "./retry.ts";
 import { RouteTable } from "./route-table.ts";
 import { hasErrorFields } from "../errors.ts";
 import { ClientGoneError, gatewayStopping } from "../request-scope.ts";
@@ -73,8 +73,9 @@ export class Router {
           const movesOn = !isRetryable(error);
           if (movesOn && !(isUnfit(error) && d < plan.deployments.length - 1)) throw error;
           if (signal().aborted || gatewayStopping.aborted) throw abandoned(signal());
-          if (!isOwnCheck(error)) this.#cooldowns.failed(model, Date.now());
-          if (onRetried !== undefined && !isOwnCheck(error) && (retry < plan.retries || d < plan.deployments.length - 1)) onRetried(error);
+          const sized = isRequestSized(error);
+          if (!sized) this.#cooldowns.failed(model, Date.now());
+          if (onRetried !== undefined && !sized && (retry < plan.retries || d < plan.deployments.length - 1)) onRetried(error);
           if (movesOn) break;
           if (retry < plan.retries) {
             if (!(await pause(backoffMs(retry, error, this.#random), signal()))) throw abandoned(signal());

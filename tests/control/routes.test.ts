@@ -251,6 +251,14 @@ describe.each([false, true])("stream: %p", (stream) => {
   });
 });
 
+test("a prompt too long for one deployment takes it out of rotation for nothing: no cooldown, no provider failure counted", async () => {
+  const before = hits("small").length;
+  for (let i = 0; i < 4; i++) expect(await chat("bigger", false)).toMatchObject({ status: 200, target: "fok/m" });
+  // Every request still tried `small` first (a cooldown after 2 failures would have skipped it).
+  expect(hits("small").length - before).toBe(4);
+  expect(await (await fetch(`${gw.url}/metrics`)).text()).not.toContain('ollaix_upstream_errors_total{provider="small"');
+});
+
 test("a stream cut after its first chunk is not retried: the client gets the stream's error event", async () => {
   const answer = await chat("cutroute", true);
   expect(answer.status).toBe(200);

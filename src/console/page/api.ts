@@ -14,12 +14,13 @@ export const session = {
 
 export class Unauthorized extends Error {}
 
-/** What an HTTP header can carry: a key with other characters (a pasted smart quote, a "€") is refused here, as the gateway would, not by fetch. */
-const HEADER_SAFE = /^[\x21-\x7e]*$/;
+/** What an HTTP header can carry (fetch refuses the rest): a key with other characters (a pasted smart quote, a "€") is refused here, not by fetch. */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
+export const canBeHeader = (value: string): boolean => HEADER_SAFE.test(value);
 
 function headers(): HeadersInit {
   const key = session.adminKey;
-  if (!HEADER_SAFE.test(key)) throw new Unauthorized("the key has characters a header cannot carry");
+  if (!canBeHeader(key)) throw new Unauthorized("the key has characters a header cannot carry");
   return key ? { authorization: `Bearer ${key}` } : {};
 }
 
