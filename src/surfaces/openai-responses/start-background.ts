@@ -165,6 +165,8 @@ export async function startBackground(
    * store did not take within the lease is the failure the other replicas read once it lapsed.
    */
   let endStored: ResponseObject | undefined;
+  /** What was stored for it (itself, or the failure its answer, too large to keep, became). */
+  let endStoredAs: ResponseObject | undefined;
   /** The store had no entry for the run's end: deleted on another replica (its stop not here yet), or lost (Redis flushed or restarted empty). */
   let endMissing = false;
   const storedEnd = (response: ResponseObject): Promise<ResponseObject> => {
@@ -172,11 +174,16 @@ export async function startBackground(
     return write(async () => {
       clearInterval(renewal);
       clearTimeout(fence);
-      if (run.isDeleted || endStored === response) return;
+      if (run.isDeleted) return;
+      // Stored already (a stream's end, settled before its run finishes): as it was stored.
+      if (endStored === response) {
+        end = endStoredAs ?? response;
+        return;
+      }
       const [found, stored] = await storeEnd(response);
       if (found === "written") {
         endStored = response;
-        end = stored;
+        endStoredAs = end = stored;
       }
       // Deleted on another replica before this end was stored (its stop not yet here), or lost with the
       // store's data: so it stays (a response is never stored again once gone), and its stream says so.
