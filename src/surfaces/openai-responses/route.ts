@@ -153,7 +153,7 @@ const notFound = (id: string) => new NotFoundError(`Response with id '${id}' not
  * Response or its events, and the result is stored unless `store: false`.
  */
 export function responsesRoutes(
-  { config, pipeline, logger, redact }: RouteDeps,
+  { config, registry, pipeline, logger, redact }: RouteDeps,
   store: ResponseStore = createResponseStore(config, (message) => logger.warn(message)),
   runs: BackgroundRuns = new BackgroundRuns(),
   conversations: ConversationStore = createConversationStore(config),
@@ -162,7 +162,9 @@ export function responsesRoutes(
   const validateCount = compileValidator(ResponsesInputTokensRequest);
   const validateCompact = compileValidator(ResponsesCompactRequest);
   // A conversation's lock outlives any one call (it lapses if its holder dies): the longest a call waits, twice, and ten minutes at least.
-  const conversationLockMs = Math.max(600_000, 2 * config.upstreamTimeoutMs);
+  // An upstream's own timeout_ms may be longer than UPSTREAM_TIMEOUT_MS: the longest of them (providers are made before the routes).
+  const longestWaitMs = Math.max(config.upstreamTimeoutMs, ...registry.providers.map((provider) => provider.timeoutMs ?? 0));
+  const conversationLockMs = Math.max(600_000, 2 * longestWaitMs);
   const entryOf = (response: ResponseObject, conversation: Conversation, owner: string | undefined, lease?: number): StoredResponse => {
     // A response in a conversation keeps its own input only: the conversation holds the rest (a copy per turn would grow with its square).
     const input = conversation.conversationId === undefined && conversation.chain === undefined ? conversation.before : (conversation.own ?? NOTHING_BEFORE);
