@@ -190,6 +190,7 @@ export class Pipeline {
       const loaded = this.#fileLoader(chat);
       if (loaded) t.filesByUrl = chat;
       // Only the first chunk is retried: once a stream has started, its failure is the stream's.
+      let firstAt = 0;
       const started = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
         let iterator: AsyncIterator<ChunkBatch> | undefined;
@@ -201,6 +202,7 @@ export class Pipeline {
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const first = await scope.deadline(iterator.next(), provider.timeoutMs ?? this.#deps.config.upstreamTimeoutMs, "first stream chunk");
+          firstAt = performance.now();
           return { first, iterator, scope, ctx };
         } catch (error) {
           if (iterator !== undefined && scope.isAborted) t.abandoned = inputOnly(requestChars(sent.messages));
@@ -215,6 +217,7 @@ export class Pipeline {
       const { first, iterator } = wantsOneToolCall(chat) ? firstToolCallStream(started.first, started.iterator) : started;
       t.streamStarted = true;
       const tally = new StreamTally(requestChars(chat.messages));
+      if (!first.done) tally.firstBatchArrived(firstAt, Array.isArray(first.value) ? first.value.length : 1);
       return streamResponse(first, iterator, {
         encoder,
         scope,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Usage } from "../schemas/common.ts";
-import { toTokenUsage } from "./tally.ts";
+import { StreamTally, toTokenUsage } from "./tally.ts";
 
 describe("toTokenUsage", () => {
   test("a provider's figures as they are", () => {
@@ -13,5 +13,29 @@ describe("toTokenUsage", () => {
     const broken = { prompt_tokens: -5, completion_tokens: "7", total_tokens: 2, completion_tokens_details: { reasoning_tokens: Number.NaN } } as unknown as Usage;
     expect(toTokenUsage(broken)).toEqual({ input: 0, output: 0, reasoning: 0 });
     expect(toTokenUsage({ prompt_tokens: 2.7, completion_tokens: Infinity, total_tokens: 0 })).toEqual({ input: 2, output: 0, reasoning: 0 });
+  });
+});
+
+describe("StreamTally's first token", () => {
+  const role = { choices: [{ index: 0, delta: { role: "assistant" as const } }] };
+  const text = { choices: [{ index: 0, delta: { content: "Hi" } }] };
+  test("a token in the provider's first batch came when the batch did (its chunks are read later, when the body is pulled)", () => {
+    const tally = new StreamTally(0);
+    tally.firstBatchArrived(123.5, 2);
+    tally.add(role);
+    expect(tally.firstTokenAt).toBeUndefined();
+    tally.add(text);
+    expect(tally.firstTokenAt).toBe(123.5);
+  });
+
+  test("a token after the first batch is stamped when it is read; a role-only or empty chunk is no token", () => {
+    const tally = new StreamTally(0);
+    tally.firstBatchArrived(1, 1);
+    tally.add({ choices: [] });
+    tally.add(role);
+    expect(tally.firstTokenAt).toBeUndefined();
+    const before = performance.now();
+    tally.add({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "call_1", type: "function" as const, function: { name: "f", arguments: "" } }] } }] });
+    expect(tally.firstTokenAt).toBeGreaterThanOrEqual(before);
   });
 });

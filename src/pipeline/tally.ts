@@ -61,6 +61,16 @@ export class StreamTally {
    * (Azure's content-filter results, a role-only delta), and a stream may end without any.
    */
   firstTokenAt: number | undefined;
+  /**
+   * The provider's first batch: when it arrived, and how many chunks it holds. Its chunks are read
+   * when the answer's body is first pulled (after the headers, a background run's first store
+   * write): a token among them came when the batch did.
+   */
+  #firstBatch: { at: number; chunks: number } | undefined;
+
+  firstBatchArrived(at: number, chunks: number): void {
+    this.#firstBatch = { at, chunks };
+  }
 
   constructor(private readonly inputChars: number) {}
 
@@ -82,7 +92,9 @@ export class StreamTally {
         }
       }
       if (choice.finish_reason) this.finishReason = choice.finish_reason;
-      if (this.firstTokenAt === undefined && carriesToken(delta)) this.firstTokenAt = performance.now();
+      if (this.firstTokenAt === undefined && carriesToken(delta)) {
+        this.firstTokenAt = this.#firstBatch !== undefined && this.chunks <= this.#firstBatch.chunks ? this.#firstBatch.at : performance.now();
+      }
     }
   }
 
