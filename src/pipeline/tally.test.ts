@@ -38,4 +38,10 @@ describe("StreamTally's first token", () => {
     tally.add({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "call_1", type: "function" as const, function: { name: "f", arguments: "" } }] } }] });
     expect(tally.firstTokenAt).toBeGreaterThanOrEqual(before);
   });
+
+  test("audio (an audio model's stream) is a token too", () => {
+    const tally = new StreamTally(0);
+    tally.add({ choices: [{ index: 0, delta: { audio: { id: "audio_1", data: "UklGR", transcript: "" } } as never }] });
+    expect(tally.firstTokenAt).toBeDefined();
+  });
 });

@@ -33,11 +33,12 @@ export function requestChars(messages: readonly { content?: unknown }[]): number
   return chars;
 }
 
-/** Whether a chunk's delta carries any of the answer (not only a role, a finish reason or usage). */
+/** Whether a chunk's delta carries any of the answer (text, reasoning, a refusal, a tool call, audio: not only a role, a finish reason or usage). */
 function carriesToken(delta: ChunkResult["choices"][number]["delta"]): boolean {
-  const d = delta as { content?: unknown; reasoning_content?: unknown; refusal?: unknown; tool_calls?: unknown[] | null };
+  const d = delta as { content?: unknown; reasoning_content?: unknown; refusal?: unknown; tool_calls?: unknown[] | null; audio?: unknown };
   return (
     (typeof d.content === "string" && d.content !== "") ||
+    (typeof d.audio === "object" && d.audio !== null) ||
     (typeof d.reasoning_content === "string" && d.reasoning_content !== "") ||
     (typeof d.refusal === "string" && d.refusal !== "") ||
     (Array.isArray(d.tool_calls) && d.tool_calls.length > 0)
