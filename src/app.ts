@@ -1,7 +1,7 @@
 import { requestIdOf } from "./request-meta.ts";
 import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
-import { hasBody } from "./body.ts";
+import { hasBody, parsedOf } from "./body.ts";
 import type { Config } from "./config.ts";
 import { docs } from "./docs.ts";
 import { guards, requestIds } from "./guards.ts";
@@ -117,9 +117,9 @@ export function createApp(options: AppOptions) {
     .onBeforeHandle({ as: "global" }, function bodyDeadlineOff({ request, server }) {
       if (hasBody(request)) bodyDeadline.stop(request, server);
     })
-    .onError({ as: "global" }, function toErrorEnvelope(context) {
-      const { error, code, set, request } = context;
-      return errorResponse(error, request, set.headers["x-request-id"] as string, code, (context as { body?: unknown }).body);
+    // Never Elysia's `body` here: a hook that reads it makes Elysia read every route's body, uncapped (body.ts, parsedOf).
+    .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
+      return errorResponse(error, request, set.headers["x-request-id"] as string, code, parsedOf(request));
     })
     .use(docs(VERSION))
     .use(healthRoutes(deps))

@@ -150,12 +150,28 @@ async function readCapped(request: Request, limit: number): Promise<string> {
  */
 export function jsonBodyParsers(limit: number, rule: ContentTypeRule = "json"): [(context: { request: Request }) => Promise<unknown>, "application/json"] {
   return [
-    function readJson({ request }) {
-      return readJsonBody(request, limit, rule);
+    async function readJson({ request }) {
+      return kept(request, await readJsonBody(request, limit, rule));
     },
     "application/json",
   ];
 }
+
+/**
+ * What a route's parse hook read, by request: the error hook names a refused request's model and
+ * stream from it. That hook must not read Elysia's own `body`: a hook that does makes Elysia read
+ * the body of every route that has no parse hook (a DELETE, Ollama's refused /api/pull, a 405),
+ * whole and uncapped (a 2 GB body took the process to 3.9 GB).
+ */
+const parsedRequests = new WeakMap<Request, unknown>();
+
+const kept = (request: Request, parsed: unknown): unknown => {
+  parsedRequests.set(request, parsed);
+  return parsed;
+};
+
+/** The JSON a route's parse hook read for this request, if any. */
+export const parsedOf = (request: Request): unknown => parsedRequests.get(request);
 
 /**
  * The `parse` hook of a POST that takes no body (`/v1/responses/{id}/cancel`: clients send none):
@@ -171,8 +187,8 @@ export function optionalJsonBodyParsers(limit: number): [(context: { request: Re
 }
 
 function readIfSent(limit: number): (context: { request: Request }) => Promise<unknown> {
-  return function readJson({ request }) {
-    return hasBody(request) ? readJsonBody(request, limit) : Promise.resolve({});
+  return async function readJson({ request }) {
+    return hasBody(request) ? kept(request, await readJsonBody(request, limit)) : {};
   };
 }
 

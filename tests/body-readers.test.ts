@@ -31,6 +31,34 @@ describe("request bodies", () => {
     expect(readers).toEqual(expect.arrayContaining(["/v1/chat/completions", "/v1/responses", "/v1/messages", "/api/chat", "/v1/embeddings"]));
   });
 
+  test("a route that takes no body answers without reading one (a hook that names Elysia's body would make it read every route's, uncapped)", async () => {
+    const { connect } = await import("node:net");
+    const { port, hostname } = new URL(gw.url);
+    // Headers that promise 50 MB, a first kilobyte, then nothing: an answer can only come from a route that reads none of it.
+    const answered = async (method: string, path: string): Promise<string> => {
+      const socket = connect(Number(port), hostname);
+      await new Promise((resolve) => socket.once("connect", resolve));
+      let text = "";
+      socket.on("data", (data) => (text += data.toString("latin1")));
+      socket.write(`${method} ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${50 * 1024 * 1024}\r\n\r\n${"x".repeat(1024)}`);
+      for (let i = 0; i < 100 && !text.includes("\r\n\r\n"); i++) await Bun.sleep(20);
+      socket.destroy();
+      return text.split("\r\n")[0] ?? "";
+    };
+    for (const [method, path] of [
+      ["DELETE", "/v1/responses/resp_nope"],
+      ["DELETE", "/v1/conversations/conv_nope"],
+      ["DELETE", "/v1/conversations/conv_nope/items/msg_nope"],
+      ["POST", "/api/pull"],
+      ["POST", "/api/create"],
+      ["DELETE", "/api/delete"],
+      ["PUT", "/api/tags"],
+      ["GET", "/v1/models"],
+    ] as const) {
+      expect(`${method} ${path}: ${await answered(method, path)}`).toMatch(/: HTTP\/1\.1 [1-5]\d\d /);
+    }
+  });
+
   test.each(["/v1/chat/completions", "/v1/responses", "/v1/embeddings"])(
     "%s: a declared body far over MAX_BODY_BYTES (and over what Bun's cap was) is the 413 envelope, without being read",
     async (path) => {
