@@ -28,7 +28,21 @@ describe("parseDataUrl", () => {
     ["https://example.com/x.png", undefined],
     // A malformed %-escape threw URIError (a 500 through the gateway); it is just not readable.
     ["data:image/svg+xml,%E0%A4%A", undefined],
+    // Parameters, a charset among them; base64 only last; no media type is text/plain.
+    ["data:text/plain;charset=ISO-8859-1;name=a.txt;base64,aGk=", { mimeType: "text/plain", data: "aGk=", charset: "iso-8859-1" }],
+    ["data:;base64,aGk=", { mimeType: "text/plain", data: "aGk=" }],
+    ["data:text/plain;base64;charset=utf-8,aGk=", undefined],
+    ["data:not a type,hi", undefined],
+    ["data:text/plain;=x,hi", undefined],
+    ["data:image/png;base64", undefined],
+    [`data:image/png;${"a=b;".repeat(300)}base64,AAAA`, undefined], // a header over 1 KB
   ])("%s", (url, expected) => expect(parseDataUrl(url)).toEqual(expected));
+
+  test("a long header without a comma is read once: no pattern backtracks over it (it held the event loop for seconds)", () => {
+    // `;a=` 4 million times (12 MB): the pattern took ~3.5 s for a third of this.
+    expect(parseDataUrl(`data:image/png${";a=".repeat(4_000_000)}`)).toBeUndefined();
+    expect(parseDataUrl(`data:image/png${";a=".repeat(4_000_000)},x`)).toBeUndefined();
+  });
 });
 
 describe("loadImage", () => {

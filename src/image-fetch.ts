@@ -28,21 +28,46 @@ export interface ImageFetchOptions {
   budget?: { left: number; readonly total: number };
 }
 
-const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?((?:;[\w-]+=[^;,]*)*)(;base64)?,(.*)$/is;
+/** A media type (`image/png`). */
+const MEDIA_TYPE = /^[\w.+-]+\/[\w.+-]+$/;
+/** A parameter's name (`charset`). */
+const PARAMETER_NAME = /^[\w-]+$/;
+/** The longest header (what comes before the comma) a data URL may have: a media type and a few parameters. */
+const MAX_DATA_URL_HEADER = 1024;
 
-/** `data:image/png;base64,AAAA` → `{ mimeType, data }`; anything else → undefined. */
+/**
+ * `data:image/png;base64,AAAA` → `{ mimeType, data }`; anything else → undefined. Read by hand, not
+ * with one pattern: `data:image/png;a=;a=;a=…` without a comma (megabytes of it) made the pattern's
+ * repeated parameter group backtrack for seconds, a blocked event loop per request.
+ */
 export function parseDataUrl(url: string): InlineImage | undefined {
-  const match = DATA_URL.exec(url);
-  if (!match) return undefined;
-  const mimeType = match[1] ?? "text/plain";
-  const payload = match[4] ?? "";
+  if (url.length < 5 || url.slice(0, 5).toLowerCase() !== "data:") return undefined;
+  const comma = url.indexOf(",", 5);
+  if (comma < 0 || comma - 5 > MAX_DATA_URL_HEADER) return undefined;
+  const parts = url.slice(5, comma).split(";");
+  const first = parts[0]!;
+  if (first !== "" && !MEDIA_TYPE.test(first)) return undefined;
+  let isBase64 = false;
+  let charset: string | undefined;
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
+    // `;base64` comes last, right before the comma.
+    if (i === parts.length - 1 && part.toLowerCase() === "base64") {
+      isBase64 = true;
+      continue;
+    }
+    const eq = part.indexOf("=");
+    if (eq <= 0 || !PARAMETER_NAME.test(part.slice(0, eq))) return undefined;
+    if (charset === undefined && part.slice(0, eq).toLowerCase() === "charset" && eq < part.length - 1) charset = part.slice(eq + 1).trim().toLowerCase();
+  }
+  const mimeType = first === "" ? "text/plain" : first;
+  const payload = url.slice(comma + 1);
   let data: string;
   try {
-    data = match[3] ? payload.replace(/\s+/g, "") : Buffer.from(decodeURIComponent(payload), "utf8").toString("base64");
+    data = isBase64 ? payload.replace(/\s+/g, "") : Buffer.from(decodeURIComponent(payload), "utf8").toString("base64");
   } catch {
     return undefined; // a malformed %-escape (URIError): not a data URL we can read
   }
-  const charset = /;charset=([^;,]+)/i.exec(match[2] ?? "")?.[1]?.trim().toLowerCase();
   return charset ? { mimeType: mimeType.toLowerCase(), data, charset } : { mimeType: mimeType.toLowerCase(), data };
 }
 
