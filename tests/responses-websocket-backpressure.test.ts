@@ -107,3 +107,36 @@ test("two lanes streaming to a client that stopped reading both run to their end
     socket.destroy();
   }
 }, 20_000);
+
+test("a client that reads nothing for STREAM_IDLE_TIMEOUT_MS while its buffer is full is closed (1008), not held with its responses", async () => {
+  const own = await startTestGateway({ STREAM_IDLE_TIMEOUT_MS: "1000" }, [big]);
+  const url = new URL(own.url);
+  const socket = net.connect(Number(url.port), url.hostname);
+  try {
+    await new Promise((resolve) => socket.once("connect", resolve));
+    let received = Buffer.alloc(0);
+    let ended = false;
+    socket.on("data", (data: Buffer) => (received = Buffer.concat([received, data])));
+    socket.on("close", () => (ended = true));
+    socket.write(
+      `GET /v1/responses HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    for (let i = 0; i < 100 && !received.includes("\r\n\r\n"); i++) await Bun.sleep(10);
+    socket.write(frame(JSON.stringify({ type: "response.create", model: "big-model", input: "a" })));
+    for (let i = 0; i < 100 && received.length < 100_000; i++) await Bun.sleep(10);
+    socket.pause();
+    await Bun.sleep(2500); // past the 1 s the gateway waits for the client to read
+    socket.resume();
+    for (let i = 0; i < 500 && !ended; i++) await Bun.sleep(10);
+    expect(ended).toBe(true);
+    // Its last frame is a close frame (opcode 8) with 1008, not the response's end.
+    const text = received.toString("latin1");
+    expect(text).not.toContain('"response.completed"');
+    const close = received.lastIndexOf(Buffer.from([0x88]));
+    expect(close).toBeGreaterThan(0);
+    expect(received.readUInt16BE(close + 2)).toBe(1008);
+  } finally {
+    socket.destroy();
+    await own.close();
+  }
+}, 20_000);

@@ -223,6 +223,37 @@ describe("a connection's queue", () => {
   }, 20_000);
 });
 
+test("what one connection holds waiting is bounded in bytes too (two bodies' worth), steers included: beyond it a message is refused at once", async () => {
+  const calls: AbortSignal[] = [];
+  const own = await startTestGateway({ MAX_BODY_BYTES: "65536" }, [dummy, slowPlugin(calls)]);
+  try {
+    const { socket, events } = await rawSocket(own.url);
+    try {
+      const padded = (n: number) => JSON.stringify({ type: "response.create", model: "slow-model", input: "go", instructions: "x".repeat(50_000), stream_id: `lane-${n}` });
+      socket.send(padded(0)); // answered (held while it streams)
+      await until(() => calls.length === 1);
+      socket.send(padded(1)); // 100 KB held together: within 128 KB
+      socket.send(padded(2)); // 150 KB: refused
+      await until(() => events.some((e) => e.type === "error"));
+      const refused = events.filter((e) => e.type === "error");
+      expect(refused).toHaveLength(1);
+      expectOpenAI("ResponseWsError", refused[0]);
+      expect(refused[0]).toMatchObject({ status: 429, error: { code: "websocket_queue_full" }, stream_id: "lane-2" });
+      // A steer of that size is refused as well.
+      await until(() => events.some((e) => e.type === "response.created" && e.stream_id === "lane-0"));
+      const created = events.find((e) => e.type === "response.created" && e.stream_id === "lane-0");
+      socket.send(JSON.stringify({ type: "response.steer", previous_response_id: (created as { response: { id: string } }).response.id, input: "y".repeat(50_000) }));
+      await until(() => events.some((e) => e.type === "response.steer.failed" || e.type === "response.steer.accepted"));
+      expect(events.find((e) => e.type === "response.steer.failed" || e.type === "response.steer.accepted")).toMatchObject({ type: "response.steer.failed", error: { code: "too_many_pending_steers" } });
+      expect(JSON.stringify(events.find((e) => e.type === "response.steer.failed"))).toContain("bytes of messages and steers");
+    } finally {
+      socket.close();
+    }
+  } finally {
+    await own.close();
+  }
+}, 20_000);
+
 describe("refusals the socket answers itself are reported as the refused model calls they are", () => {
   test("background, a non-string stream_id or generate, and a full queue: one request line each and ollaix_requests_total, as over HTTP", async () => {
     const collector = startCollector();

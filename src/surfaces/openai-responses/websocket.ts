@@ -48,6 +48,8 @@ interface Steer {
   target: string;
   input: unknown;
   items: unknown[];
+  /** The size of the message that brought it (what it holds in memory, roughly). */
+  bytes: number;
 }
 
 /** A client-owned tool call that ends a response, and the input item that answers it (a steer waits for those). */
@@ -73,6 +75,8 @@ interface Connection {
   waiting: (() => void)[];
   /** Messages of its lanes waiting or being answered (MAX_QUEUED at most). */
   queued: number;
+  /** The sizes of those messages together: at most MAX_HELD_BODIES bodies' worth, with the steers held. */
+  queuedBytes: number;
   close(code: number, reason: string): void;
 }
 
@@ -108,7 +112,15 @@ function forwardedHeaders(handshake: Request): Headers {
   return headers;
 }
 
-export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins"> & Partial<Pick<Config, "responsesMemoryBytes">>, handle: () => Handle, report?: ReportRefusal) {
+export function responsesWebSocket(
+  config: Pick<Config, "maxBodyBytes" | "corsAllowedOrigins"> & Partial<Pick<Config, "responsesMemoryBytes" | "streamIdleTimeoutMs">>,
+  handle: () => Handle,
+  report?: ReportRefusal,
+) {
+  /** What one connection may hold in messages waiting or being answered and in steers: two bodies' worth (one answered, one waiting). */
+  const maxHeldBytes = 2 * config.maxBodyBytes;
+  /** How long a full send buffer may wait for its client to read. */
+  const idleMs = config.streamIdleTimeoutMs ?? 300_000;
   const connections = new Map<string, Connection>();
   /**
    * Every connection's remembered histories, oldest first, and their bytes: all connections together
@@ -149,7 +161,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       return { error: { message: `The origin '${origin}' may not use this gateway.`, type: "invalid_request_error", param: null, code: "origin_not_allowed" } };
     },
     open(ws) {
-      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Map(), steers: new Map(), pending: new Map(), waiting: [], queued: 0, close: (code, reason) => ws.close(code, reason) });
+      connections.set(ws.id, { id: ws.id, inFlight: new Set(), lanes: new Map(), remembered: new Map(), active: new Map(), ended: new Map(), steers: new Map(), pending: new Map(), waiting: [], queued: 0, queuedBytes: 0, close: (code, reason) => ws.close(code, reason) });
     },
     close(ws) {
       const connection = connections.get(ws.id);
@@ -166,22 +178,27 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       const connection = connections.get(ws.id);
       if (!connection) return;
       const event = parse(message);
+      const size = messageSize(message);
       // A steer names a response in flight: it waits for no lane.
-      if (event?.type === "response.steer") return steer(ws as unknown as Socket, connection, event);
+      if (event?.type === "response.steer") return steer(ws as unknown as Socket, connection, event, size);
       const lane = typeof event?.stream_id === "string" ? event.stream_id : "";
-      if (connection.queued >= MAX_QUEUED) {
-        const error = { type: "invalid_request_error", message: `This WebSocket connection has ${MAX_QUEUED} messages waiting or being answered: send more once they are answered.`, param: null, code: "websocket_queue_full" };
+      // What one connection holds parsed while it waits, in messages and in bytes (a client that sends and never reads).
+      const isFull = connection.queued >= MAX_QUEUED || (connection.queued > 0 && connection.queuedBytes + heldSteerBytes(connection) + size > maxHeldBytes);
+      if (isFull) {
+        const error = { type: "invalid_request_error", message: `This WebSocket connection has ${connection.queued} messages (${connection.queuedBytes} bytes) waiting or being answered: send more once they are answered.`, param: null, code: "websocket_queue_full" };
         ws.send(JSON.stringify(lane === "" ? { type: "error", status: 429, error } : { type: "error", status: 429, error, stream_id: lane }));
         reported(ws.data.request, new RateLimitError(error.message, { code: "websocket_queue_full" }), event);
         return;
       }
       connection.queued++;
+      connection.queuedBytes += size;
       // One lane's messages one after another, in the order they came; none once the connection closed.
       const previous = connection.lanes.get(lane) ?? Promise.resolve();
       const next = previous.then(() => (connections.has(connection.id) ? respond(ws as unknown as Socket, connection, event, lane) : undefined));
       connection.lanes.set(lane, next);
       void next.finally(() => {
         connection.queued--;
+        connection.queuedBytes -= size;
         if (connection.lanes.get(lane) === next) connection.lanes.delete(lane);
       });
     },
@@ -205,10 +222,21 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
       const message = tag === "" ? text : text.slice(0, -1) + tag;
       while (connections.has(connection.id)) {
         const sent = ws.send(message);
-        if (sent === -1) return drained();
+        if (sent === -1) return drainedInTime();
         if (sent > 0 || ws.raw.getBufferedAmount() === 0) return; // sent, or dropped with nothing queued: the socket is closing
-        await drained();
+        await drainedInTime();
       }
+    };
+    /**
+     * A client that reads nothing for STREAM_IDLE_TIMEOUT_MS while its buffer is full is closed: its
+     * responses and queued messages would otherwise be held for as long as it stays connected.
+     */
+    const drainedInTime = async () => {
+      let timer: Timer | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), idleMs)));
+      const isLate = await Promise.race([drained().then(() => false), late]);
+      clearTimeout(timer);
+      if (isLate && connections.has(connection.id)) connection.close(1008, "the client read nothing for too long");
     };
     const refuse = (status: number, error: WsError) => send(JSON.stringify({ type: "error", status, error }));
     /** A refusal of the message's own fields: answered on the socket, reported as the refused model call it is. */
@@ -343,6 +371,14 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
   }
 
   /** Every lane waiting on a full send buffer goes on (the buffer drained, or the socket closed). */
+  /** The bytes of the steers a connection holds (for responses in flight, and waiting on tool results). */
+  function heldSteerBytes(connection: Connection): number {
+    let bytes = 0;
+    for (const queue of connection.steers.values()) for (const held of queue) bytes += held.bytes;
+    for (const waiting of connection.pending.values()) for (const held of waiting.steers) bytes += held.bytes;
+    return bytes;
+  }
+
   function wake(connection: Connection): void {
     const waiting = connection.waiting;
     connection.waiting = [];
@@ -356,7 +392,7 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
    * Anything else is `response.steer.failed` with the input given back, in OpenAI's codes, on the
    * target's lane when the connection knows it.
    */
-  function steer(ws: Socket, connection: Connection, event: Record<string, unknown>): void {
+  function steer(ws: Socket, connection: Connection, event: Record<string, unknown>, size: number): void {
     const target = event.previous_response_id;
     const input = event.input;
     const active = typeof target === "string" ? connection.active.get(target) : undefined;
@@ -375,14 +411,16 @@ export function responsesWebSocket(config: Pick<Config, "maxBodyBytes" | "corsAl
         : queue !== undefined
           ? queue.length >= MAX_STEERS
             ? ["too_many_pending_steers", `Response '${target}' has ${MAX_STEERS} steers queued already.`]
-            : undefined
+            : connection.queuedBytes + heldSteerBytes(connection) + size > maxHeldBytes
+              ? ["too_many_pending_steers", `This connection holds ${connection.queuedBytes + heldSteerBytes(connection)} bytes of messages and steers already: send the input with the next response.create.`]
+              : undefined
           : ended === undefined
             ? ["response_not_found", `Response '${target}' is not available on this connection.`]
             : "completed" in ended && !ended.completed
               ? ["response_not_active", `Response '${target}' failed or was stopped: send the input with the next response.create.`]
               : ["response_already_completed", `Response '${target}' has already ended: send the input with the next response.create.`];
     if (refusal !== undefined) return void ws.send(tagged(steerFailed(input, typeof target === "string" ? target : "", ...refusal)));
-    const accepted: Steer = { id: randomId("steer_"), target: target as string, input, items: items! };
+    const accepted: Steer = { id: randomId("steer_"), target: target as string, input, items: items!, bytes: size };
     queue!.push(accepted);
     if (running !== undefined) connection.steers.set(target as string, queue!);
     ws.send(tagged(JSON.stringify({ type: "response.steer.accepted", sequence_number: 0, steer: { id: accepted.id, previous_response_id: target } })));
@@ -516,6 +554,13 @@ function steerFailed(input: unknown, target: string, code: string, message: stri
     steer: { ...(id === undefined ? {} : { id }), input: input ?? [], previous_response_id: target },
     error: { type: "invalid_request_error", code, message },
   });
+}
+
+/** A message's size as it came (Elysia may hand it over parsed already). */
+function messageSize(message: unknown): number {
+  if (typeof message === "string") return message.length;
+  if (message instanceof Uint8Array || message instanceof ArrayBuffer) return message.byteLength;
+  return JSON.stringify(message)?.length ?? 0;
 }
 
 /** A client message as an object: text (or a binary frame of text) holding JSON, which Elysia may have parsed already. */
