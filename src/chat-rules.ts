@@ -117,7 +117,9 @@ function assertMessage(message: Message, i: number): void {
       if (part.type === "image_url") {
         if (message.role !== "user") fail(`Invalid '${where}.type': image_url parts are only allowed in user messages.`, `${where}.type`);
         if (!part.image_url?.url) fail(`Missing required parameter: '${where}.image_url.url'.`, `${where}.image_url.url`);
+        // A data URL, or one a provider (or the gateway) fetches: http(s) only, as OpenAI takes (never file:, gopher:…, which an upstream that fetches media would read on its own network).
         if (part.image_url.url.startsWith("data:")) assertImageData(part.image_url.url, `${where}.image_url.url`);
+        else assertHttpUrl(part.image_url.url, `${where}.image_url.url`);
       }
       if (part.type === "input_audio") {
         if (message.role !== "user") fail(`Invalid '${where}.type': input_audio parts are only allowed in user messages.`, `${where}.type`);

@@ -164,7 +164,8 @@ export interface Provider {
   maxN?: number;
   /**
    * This instance's own longest wait (ms) for an answer or a stream's first chunk, in place of
-   * `UPSTREAM_TIMEOUT_MS`, longer or shorter (a slow local server's `timeout_ms`).
+   * `UPSTREAM_TIMEOUT_MS`, longer or shorter (a slow local server's `timeout_ms`). The provider keeps
+   * it itself (its error names it); the core's deadline comes a second later.
    */
   timeoutMs?: number;
   /**

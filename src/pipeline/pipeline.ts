@@ -155,7 +155,7 @@ export class Pipeline {
           const sent = await fitTo(call, whole, contextLength);
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           try {
-            return await scope.deadline(provider.chat(sent, ctx), provider.timeoutMs ?? this.#deps.config.upstreamTimeoutMs, "chat completion");
+            return await scope.deadline(provider.chat(sent, ctx), this.#waitFor(provider), "chat completion");
           } catch (error) {
             if (scope.isAborted) t.abandoned = inputOnly(requestChars(sent.messages));
             throw error;
@@ -201,7 +201,7 @@ export class Pipeline {
           sent = await fitTo(call, whole, contextLength);
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
-          const first = await scope.deadline(iterator.next(), provider.timeoutMs ?? this.#deps.config.upstreamTimeoutMs, "first stream chunk");
+          const first = await scope.deadline(iterator.next(), this.#waitFor(provider), "first stream chunk");
           firstAt = performance.now();
           return { first, iterator, scope, ctx };
         } catch (error) {
@@ -269,7 +269,7 @@ export class Pipeline {
           const fit = (whole: ChatRequest) => fitTo(call, whole, contextLength);
           // A provider counts the files it is given; the estimate goes by the URL alone (a page a file).
           return provider.countTokens
-            ? await scope.deadline(provider.countTokens(await fit(loaded ? await loaded(scope.signal) : chat), ctx), provider.timeoutMs ?? this.#deps.config.upstreamTimeoutMs, "token count")
+            ? await scope.deadline(provider.countTokens(await fit(loaded ? await loaded(scope.signal) : chat), ctx), this.#waitFor(provider), "token count")
             : await estimate(await fit(chat));
         } finally {
           t.upstreamMs += performance.now() - waitStart;
@@ -304,7 +304,7 @@ export class Pipeline {
         const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name, t.trace);
         const waitStart = performance.now();
         try {
-          const result = await scope.deadline(provider.embed(input, body, ctx), provider.timeoutMs ?? this.#deps.config.upstreamTimeoutMs, "embeddings");
+          const result = await scope.deadline(provider.embed(input, body, ctx), this.#waitFor(provider), "embeddings");
           if (result.embeddings.length !== input.length) {
             throw new UpstreamError(`The provider ${provider.name} returned ${result.embeddings.length} embeddings for ${input.length} inputs`);
           }
@@ -470,6 +470,15 @@ export class Pipeline {
     }
     const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life, call.clientOptions);
     return { provider, ctx, scope, contextLength };
+  }
+
+  /**
+   * The longest wait on a provider's answer or first chunk: UPSTREAM_TIMEOUT_MS, or the provider's
+   * own `timeoutMs` (longer or shorter) and a second more, so that its own timer, which names it,
+   * answers first.
+   */
+  #waitFor(provider: Provider): number {
+    return provider.timeoutMs === undefined ? this.#deps.config.upstreamTimeoutMs : provider.timeoutMs + 1_000;
   }
 
   #failed(t: Tracking, error: unknown): unknown {

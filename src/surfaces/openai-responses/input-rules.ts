@@ -172,6 +172,7 @@ function checkImage(part: ResponsesContentPart, at: string): void {
   if (part.file_id) fail(`Invalid '${at}.file_id': files are not supported by this gateway; send the image as image_url.`, `${at}.file_id`);
   if (!part.image_url) missing(`${at}.image_url`);
   if (part.image_url!.startsWith("data:")) assertImageData(part.image_url!, `${at}.image_url`);
+  else assertHttpUrl(part.image_url!, `${at}.image_url`); // http(s) only, as for chat's image_url
 }
 
 /**
