@@ -117,9 +117,7 @@ function assertMessage(message: Message, i: number): void {
       if (part.type === "image_url") {
         if (message.role !== "user") fail(`Invalid '${where}.type': image_url parts are only allowed in user messages.`, `${where}.type`);
         if (!part.image_url?.url) fail(`Missing required parameter: '${where}.image_url.url'.`, `${where}.image_url.url`);
-        // A data URL, or one a provider (or the gateway) fetches: http(s) only, as OpenAI takes (never file:, gopher:…, which an upstream that fetches media would read on its own network).
-        if (part.image_url.url.startsWith("data:")) assertImageData(part.image_url.url, `${where}.image_url.url`);
-        else assertHttpUrl(part.image_url.url, `${where}.image_url.url`);
+        assertImageUrl(part.image_url.url, `${where}.image_url.url`);
       }
       if (part.type === "input_audio") {
         if (message.role !== "user") fail(`Invalid '${where}.type': input_audio parts are only allowed in user messages.`, `${where}.type`);
@@ -152,6 +150,18 @@ export function assertImageData(url: string, param: string): void {
   if (data === "" || data.length % 4 === 1 || !BASE64.test(data)) {
     throw new InvalidRequestError(`Invalid '${param}': the image's base64 data is ${data === "" ? "empty" : "not base64"}.`, { param });
   }
+}
+
+/**
+ * An image's URL: a data URL of base64, or one a provider (or the gateway) fetches, http(s) only, as
+ * OpenAI takes: never file:, gopher:…, which an upstream that fetches media itself would read on its
+ * own network. In the image loader's words (image-fetch.ts), which refuses the same.
+ */
+export function assertImageUrl(url: string, param: string): void {
+  if (url.startsWith("data:")) return assertImageData(url, param);
+  const parsed = URL.parse(url);
+  if (parsed === null) throw new InvalidRequestError(`Invalid image URL in '${param}': not a valid URL.`, { param });
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new InvalidRequestError(`Invalid image URL in '${param}': only http(s) and data: URLs are supported.`, { param });
 }
 
 export function assertHttpUrl(url: string, param: string): void {

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
-import { assertHttpUrl, assertImageData } from "../../chat-rules.ts";
+import { assertHttpUrl, assertImageUrl } from "../../chat-rules.ts";
 import { fileFromData } from "../../file-parts.ts";
 import { keptUsers, openSummary } from "./compaction.ts";
 import type { ResponsesContentPart, ResponsesInputItem, ResponsesRequest } from "./request-schema.ts";
@@ -171,8 +171,7 @@ function checkPart(part: ResponsesContentPart, i: number, j: number, role: strin
 function checkImage(part: ResponsesContentPart, at: string): void {
   if (part.file_id) fail(`Invalid '${at}.file_id': files are not supported by this gateway; send the image as image_url.`, `${at}.file_id`);
   if (!part.image_url) missing(`${at}.image_url`);
-  if (part.image_url!.startsWith("data:")) assertImageData(part.image_url!, `${at}.image_url`);
-  else assertHttpUrl(part.image_url!, `${at}.image_url`); // http(s) only, as for chat's image_url
+  assertImageUrl(part.image_url!, `${at}.image_url`);
 }
 
 /**
