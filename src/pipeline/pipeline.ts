@@ -152,7 +152,7 @@ export class Pipeline {
         const waitStart = performance.now();
         try {
           const whole = loaded ? await loaded(scope.signal) : chat;
-          const sent = await fitTo(call, whole, contextLength);
+          const sent = call.fitContext && contextLength !== undefined ? await fitTo(call.fitContext, whole, contextLength) : whole;
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           try {
             return await scope.deadline(provider.chat(sent, ctx), this.#waitFor(provider), "chat completion");
@@ -198,7 +198,7 @@ export class Pipeline {
         const waitStart = performance.now();
         try {
           const whole = loaded ? await loaded(scope.signal) : chat;
-          sent = await fitTo(call, whole, contextLength);
+          sent = call.fitContext && contextLength !== undefined ? await fitTo(call.fitContext, whole, contextLength) : whole;
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const first = await scope.deadline(iterator.next(), this.#waitFor(provider), "first stream chunk");
@@ -266,7 +266,7 @@ export class Pipeline {
         const waitStart = performance.now();
         try {
           // What the completion would send: fitted to the deployment's context as it would be (Responses' `truncation: "auto"`).
-          const fit = (whole: ChatRequest) => fitTo(call, whole, contextLength);
+          const fit = (whole: ChatRequest) => (call.fitContext && contextLength !== undefined ? fitTo(call.fitContext, whole, contextLength) : whole);
           // A provider counts the files it is given; the estimate goes by the URL alone (a page a file).
           return provider.countTokens
             ? await scope.deadline(provider.countTokens(await fit(loaded ? await loaded(scope.signal) : chat), ctx), this.#waitFor(provider), "token count")
@@ -625,10 +625,9 @@ function assertNoOpenAIFeature(chat: ChatRequest, provider: string): void {
  * `call.fitContext` for one deployment (Responses' `truncation: "auto"`): an input that does not fit
  * even so is this deployment's refusal, and a route's next deployment may have a larger window.
  */
-async function fitTo(call: CallInfo, whole: ChatRequest, contextLength: number | undefined): Promise<ChatRequest> {
-  if (!call.fitContext || contextLength === undefined) return whole;
+async function fitTo(fit: NonNullable<CallInfo["fitContext"]>, whole: ChatRequest, contextLength: number): Promise<ChatRequest> {
   try {
-    return await call.fitContext(whole, contextLength);
+    return await fit(whole, contextLength);
   } catch (error) {
     throw markUnfit(error);
   }
