@@ -75,7 +75,7 @@ interface Connection {
   waiting: (() => void)[];
   /** Messages of its lanes waiting or being answered (MAX_QUEUED at most). */
   queued: number;
-  /** The sizes of those messages together: at most MAX_HELD_BODIES bodies' worth, with the steers held. */
+  /** The sizes of those messages together: with the steers held, two bodies' worth at most (2 × MAX_BODY_BYTES). */
   queuedBytes: number;
   close(code: number, reason: string): void;
 }
