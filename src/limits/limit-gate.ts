@@ -6,7 +6,7 @@ import type { Admission, Gate } from "../pipeline/gate.ts";
 import type { CallInfo } from "../pipeline/pipeline.ts";
 import type { TokenUsage } from "../pipeline/outcome.ts";
 import type { ModelRegistry } from "../registry.ts";
-import type { Admitted, LimitState } from "./limit-state.ts";
+import type { Admitted, Lane, LimitState } from "./limit-state.ts";
 import { DAY_MS, formatReset, MINUTE_MS, untilWindowEnd } from "./windows.ts";
 
 const nothing = (): void => undefined;
@@ -27,7 +27,7 @@ export class LimitGate implements Gate {
     private readonly routes?: RouteLookup,
   ) {}
 
-  admit(call: CallInfo, model: string): Admission | Promise<Admission> {
+  admit(call: CallInfo, model: string, lane: Lane = "call"): Admission | Promise<Admission> {
     const key = keyOf(call.request);
     if (!key) {
       // Every surface's guard binds the key; a path that slipped past it is refused, not let through.
@@ -42,7 +42,7 @@ export class LimitGate implements Gate {
       if (!admission) this.#admissions.set(key, (admission = { key: key.name, settle: nothing }));
       return admission;
     }
-    return this.#limited(key, key.limits);
+    return this.#limited(key, key.limits, lane);
   }
 
   admitStore(request: Request): Admission | Promise<Admission> {
@@ -51,9 +51,9 @@ export class LimitGate implements Gate {
     return this.#limited(key, key.limits);
   }
 
-  async #limited(key: KeyRecord, limits: NonNullable<KeyRecord["limits"]>): Promise<Admission> {
+  async #limited(key: KeyRecord, limits: NonNullable<KeyRecord["limits"]>, lane: Lane = "call"): Promise<Admission> {
     const now = Date.now();
-    const counted = await this.state.admit(key.name, limits, now);
+    const counted = await this.state.admit(key.name, limits, now, lane);
     const minuteLeft = untilWindowEnd(now, MINUTE_MS);
     const headers = rateLimitHeaders(limits, counted, minuteLeft);
     if (counted.verdict === "day") {
@@ -64,7 +64,10 @@ export class LimitGate implements Gate {
       throw Object.assign(error, { responseHeaders: headers, limit: "tokens_per_day" });
     }
     if (counted.verdict !== "ok") {
-      const what = counted.verdict === "rpm" ? `requests per minute (${limits.rpm})` : `tokens per minute (${limits.tpm})`;
+      const what =
+        counted.verdict !== "rpm" ? `tokens per minute (${limits.tpm})`
+        : lane === "count" ? `token counting requests per minute (${limits.rpm})`
+        : `requests per minute (${limits.rpm})`;
       const error = new RateLimitError(`Rate limit reached for key '${key.name}' on ${what}. Please try again later.`, {
         retryAfter: Math.max(1, Math.ceil(minuteLeft / 1000)),
       });

@@ -4,6 +4,12 @@ import { DAY_MS, MINUTE_MS, windowId } from "./windows.ts";
 /** Which limit refused a request, or "ok" (then the request was counted). */
 export type Verdict = "ok" | "rpm" | "tpm" | "day";
 
+/** What a request is counted as: a model call, or a token count (its own requests counter). */
+export type Lane = "call" | "count";
+
+/** The name of a lane's requests counter. */
+export const requestsCounter = (lane: Lane): string => (lane === "count" ? "crpm" : "rpm");
+
 export interface Admitted {
   verdict: Verdict;
   /** Requests counted in this minute, this one included when admitted. */
@@ -31,7 +37,12 @@ export interface StateHealth {
  * (one round trip in Redis), so a request limit is exact. Tokens are added after the answer.
  */
 export interface LimitState {
-  admit(key: string, limits: KeyLimits, now: number): Admitted | Promise<Admitted>;
+  /**
+   * `lane` "count": a token count (Anthropic's `count_tokens`, Responses' `input_tokens`), limited
+   * apart from the key's model calls, as Anthropic limits token counting: its own requests counter
+   * at the key's `rpm`, and no token limit (a count uses no tokens).
+   */
+  admit(key: string, limits: KeyLimits, now: number, lane?: Lane): Admitted | Promise<Admitted>;
   addTokens(key: string, tokens: number, now: number): void;
   /** What the key has used in the current windows (read only; for the console). */
   usage(key: string, now: number): Usage | Promise<Usage>;
@@ -61,19 +72,21 @@ export class InProcessState implements LimitState {
     return this.#read(name, window);
   }
 
-  admit(key: string, limits: KeyLimits, now: number): Admitted {
+  admit(key: string, limits: KeyLimits, now: number, lane: Lane = "call"): Admitted {
     const minute = windowId(now, MINUTE_MS);
     const day = windowId(now, DAY_MS);
-    const requests = this.#read(`${key}:rpm`, minute);
+    const counter = `${key}:${requestsCounter(lane)}`;
+    const requests = this.#read(counter, minute);
     const minuteTokens = this.#read(`${key}:tpm`, minute);
     const dayTokens = this.#read(`${key}:tpd`, day);
+    const tokensLimited = lane === "call";
     const verdict: Verdict =
-      limits.tokensPerDay !== undefined && dayTokens >= limits.tokensPerDay ? "day"
-      : limits.tpm !== undefined && minuteTokens >= limits.tpm ? "tpm"
+      tokensLimited && limits.tokensPerDay !== undefined && dayTokens >= limits.tokensPerDay ? "day"
+      : tokensLimited && limits.tpm !== undefined && minuteTokens >= limits.tpm ? "tpm"
       : limits.rpm !== undefined && requests >= limits.rpm ? "rpm"
       : "ok";
     if (verdict !== "ok") return { verdict, requests, minuteTokens, dayTokens };
-    return { verdict, requests: this.#add(`${key}:rpm`, minute, 1), minuteTokens, dayTokens };
+    return { verdict, requests: this.#add(counter, minute, 1), minuteTokens, dayTokens };
   }
 
   addTokens(key: string, tokens: number, now: number): void {

@@ -3,6 +3,7 @@ import { freePort } from "../../tests/helpers/process.ts";
 import { startRedis, type TestRedis } from "../../tests/helpers/redis.ts";
 import { createLogger } from "../logger.ts";
 import { RedisState } from "./redis-state.ts";
+import { InProcessState } from "./limit-state.ts";
 
 const logged = (): { lines: string[]; logger: ReturnType<typeof createLogger> } => {
   const lines: string[] = [];
@@ -80,6 +81,35 @@ describe("against a real redis-server", () => {
     expect(counted).toMatchObject({ minuteTokens: 42, dayTokens: 42 });
     state.close();
   });
+});
+
+describe("token counts (lane \"count\") against a real redis-server and in process", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis.stop());
+
+  for (const where of ["redis", "in process"] as const) {
+    test(`${where}: counts have their own requests counter at the key's rpm and no token limit; model calls keep theirs`, async () => {
+      const { logger } = logged();
+      const redisState = new RedisState(redis.url, "open", logger);
+      if (where === "redis") await redisState.start();
+      const state = where === "redis" ? redisState : new InProcessState();
+      const now = Date.now();
+      const limits = { rpm: 2, tpm: 10 };
+      state.addTokens("c", 50, now); // tpm spent
+      for (let i = 0; i < 3; i++) await Bun.sleep(0);
+      const counts = [];
+      for (let i = 0; i < 3; i++) counts.push(await state.admit("c", limits, now, "count"));
+      expect(counts.map((c) => [c.verdict, c.requests])).toEqual([["ok", 1], ["ok", 2], ["rpm", 2]]);
+      expect(counts[0]!.minuteTokens).toBe(50); // read, for the headers
+      // The model calls' own counter is untouched: still refused only by the spent tpm.
+      expect(await state.admit("c", limits, now)).toMatchObject({ verdict: "tpm", requests: 0 });
+      expect(await state.admit("c", { rpm: 2 }, now)).toMatchObject({ verdict: "ok", requests: 1 });
+      redisState.close();
+    });
+  }
 });
 
 describe("Redis unreachable", () => {

@@ -4,7 +4,7 @@ import { StateUnavailableError } from "../errors.ts";
 import { REDIS_TIMEOUT_DEFAULT_MS } from "../config.ts";
 import type { KeyLimits } from "../keys/key-store.ts";
 import type { Logger } from "../logger.ts";
-import { InProcessState, type Admitted, type LimitState, type StateHealth, type Usage, type Verdict } from "./limit-state.ts";
+import { InProcessState, requestsCounter, type Admitted, type Lane, type LimitState, type StateHealth, type Usage, type Verdict } from "./limit-state.ts";
 import { DAY_MS, MINUTE_MS, untilWindowEnd, windowId } from "./windows.ts";
 
 /**
@@ -94,14 +94,16 @@ export class RedisState implements LimitState {
     else this.#markDown(new Error("cannot connect to Redis"));
   }
 
-  async admit(key: string, limits: KeyLimits, now: number): Promise<Admitted> {
+  async admit(key: string, limits: KeyLimits, now: number, lane: Lane = "call"): Promise<Admitted> {
     if (this.#down === undefined) {
       const minute = windowId(now, MINUTE_MS);
       const day = windowId(now, DAY_MS);
       const tag = `ollaix:{key:${key}}`;
+      // A token count: its own requests counter, no token limit (the tokens are still read, for the headers).
+      const tokensLimited = lane === "call";
       const args = [
-        "3", `${tag}:rpm:${minute}`, `${tag}:tpm:${minute}`, `${tag}:tpd:${day}`,
-        String(limits.rpm ?? 0), String(limits.tpm ?? 0), String(limits.tokensPerDay ?? 0),
+        "3", `${tag}:${requestsCounter(lane)}:${minute}`, `${tag}:tpm:${minute}`, `${tag}:tpd:${day}`,
+        String(limits.rpm ?? 0), String(tokensLimited ? (limits.tpm ?? 0) : 0), String(tokensLimited ? (limits.tokensPerDay ?? 0) : 0),
         String(untilWindowEnd(now, MINUTE_MS) + GRACE_MS),
       ];
       try {
@@ -118,7 +120,7 @@ export class RedisState implements LimitState {
       }
     }
     if (this.mode === "closed") throw new StateUnavailableError("The gateway's shared state is unavailable; please retry shortly.");
-    return this.#local.admit(key, limits, now);
+    return this.#local.admit(key, limits, now, lane);
   }
 
   #clockWarned = false;

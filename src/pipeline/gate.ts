@@ -1,5 +1,6 @@
 import type { CallInfo } from "./pipeline.ts";
 import type { TokenUsage } from "./outcome.ts";
+import type { Lane } from "../limits/limit-state.ts";
 
 /**
  * Keys and limits, seen from the pipeline: `admit` runs before the provider is called (it may
@@ -13,7 +14,8 @@ export interface Admission {
 }
 
 export interface Gate {
-  admit(call: CallInfo, model: string): Admission | Promise<Admission>;
+  /** `lane` "count": a token count, limited apart from model calls (limit-state.ts). */
+  admit(call: CallInfo, model: string, lane?: Lane): Admission | Promise<Admission>;
   /**
    * A request that calls no model but stores for its key (a conversation made or added to): counted
    * as a request against the key's limits, refused as a model call would be while they are spent.

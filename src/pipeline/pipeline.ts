@@ -18,6 +18,7 @@ import type { StreamEncoder } from "./encoder.ts";
 import { Router } from "../routing/router.ts";
 import { markUnfit } from "../routing/retry.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
+import type { Lane } from "../limits/limit-state.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
 import { embeddedTokens, inputOnly, requestChars, resultTokens, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
@@ -256,7 +257,8 @@ export class Pipeline {
     const t = this.#begin(call, chat.model, false);
     try {
       assertToolChoice(chat); // a request the completion would refuse is not counted either
-      const admission = await this.#admit(call, chat.model, t);
+      // Limited apart from the key's model calls, as Anthropic limits token counting.
+      const admission = await this.#admit(call, chat.model, t, "count");
       const loaded = this.#fileLoader(chat);
       if (loaded) t.filesByUrl = chat;
       let counted = "provider" as "provider" | "estimate";
@@ -377,7 +379,7 @@ export class Pipeline {
   }
 
   /** Keys and limits (may refuse); waits for the first discovery round in the first moments after start. */
-  async #admit(call: CallInfo, model: string, t: Tracking): Promise<Admission> {
+  async #admit(call: CallInfo, model: string, t: Tracking, lane?: Lane): Promise<Admission> {
     if (model.length > MAX_MODEL_ID) {
       // Refused before it is echoed anywhere (x-ollaix-target, the log line twice).
       t.model = `${model.slice(0, 64)}…`;
@@ -387,7 +389,7 @@ export class Pipeline {
     const record = keyOf(call.request);
     t.key = record?.name;
     t.restricted = record?.allows !== undefined;
-    const admission = await this.#gate.admit(call, model);
+    const admission = await this.#gate.admit(call, model, lane);
     t.key = admission.key;
     if (admission.headers) {
       Object.assign(t.headers, admission.headers);

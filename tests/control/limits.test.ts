@@ -1,6 +1,7 @@
 // Limits per key in one process (the in-process state): requests and tokens per UTC minute, the
 // daily budget, OpenAI's x-ratelimit-* headers and Retry-After; streams count when they end.
 import { afterAll, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import dummy from "../../plugins/dummy/index.ts";
 import { definePlugin } from "../../src/kit.ts";
 import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
@@ -33,7 +34,7 @@ const quietEmbedder = definePlugin({
 });
 
 let gw: TestGateway;
-const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005", store: "sk-limit-store-0006", embed: "sk-limit-embed-0007" };
+const KEYS = { rpm: "sk-limit-rpm-0001", tpm: "sk-limit-tpm-0002", day: "sk-limit-day-0003", stream: "sk-limit-stream-04", free: "sk-limit-free-0005", store: "sk-limit-store-0006", embed: "sk-limit-embed-0007", count: "sk-limit-count-0008" };
 
 beforeAll(async () => {
   const config = writeConfigFile({
@@ -45,9 +46,10 @@ beforeAll(async () => {
       { name: "free", key_env: "K_FREE" },
       { name: "store", key_env: "K_STORE", rpm: 3 },
       { name: "embed", key_env: "K_EMBED", tpm: 600 },
+      { name: "count", key_env: "K_COUNT", rpm: 2, tokens_per_day: 1 },
     ],
   });
-  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free, K_STORE: KEYS.store, K_EMBED: KEYS.embed }, [dummy, hanging, quietEmbedder]);
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free, K_STORE: KEYS.store, K_EMBED: KEYS.embed, K_COUNT: KEYS.count }, [dummy, hanging, quietEmbedder]);
 });
 afterAll(() => gw.close());
 
@@ -85,6 +87,30 @@ describe("requests per minute", () => {
     const r = await chat(KEYS.free);
     expect(r.status).toBe(200);
     expect([...r.headers.keys()].filter((h) => h.startsWith("x-ratelimit"))).toEqual([]);
+  });
+});
+
+describe("token counting (Anthropic's count_tokens, Responses' input_tokens)", () => {
+  test("limited apart from model calls, as Anthropic limits token counting: its own requests per minute at the key's rpm, no token limit, and none of the model calls' requests used", async () => {
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: KEYS.count, maxRetries: 0 });
+    const params = { model: "dummy-model:1.0", messages: [{ role: "user" as const, content: "how many tokens is this?" }] };
+    // The daily budget of 1 token is spent by the first call; counting goes on, for it uses no tokens.
+    const call = await chat(KEYS.count);
+    expect([call.status, header(call, "x-ratelimit-remaining-requests")]).toEqual([200, "1"]);
+    const counted = await anthropic.messages.countTokens(params).withResponse();
+    expect(counted.data.input_tokens).toBeGreaterThan(0);
+    expect(counted.response.headers.get("x-ratelimit-remaining-requests")).toBe("1"); // its own counter
+    const inputTokens = await fetch(`${gw.url}/v1/responses/input_tokens`, jsonPost({ model: "dummy-model:1.0", input: "hi" }, { authorization: `Bearer ${KEYS.count}` }));
+    expect([inputTokens.status, header(inputTokens, "x-ratelimit-remaining-requests")]).toEqual([200, "0"]);
+    // Past its own rpm, counting is refused: 429 in Anthropic's envelope, naming what was limited.
+    const refused = await anthropic.messages.countTokens(params).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((refused as InstanceType<typeof Anthropic.RateLimitError>).error).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+    expect(String((refused as Error).message)).toContain("token counting requests per minute (2)");
+    // The model calls' counter was untouched by the counts; the spent budget refuses the next call.
+    const next = await chat(KEYS.count);
+    expect(next.status).toBe(429);
+    expect((await json(next)).error).toMatchObject({ code: "insufficient_quota" });
   });
 });
 
