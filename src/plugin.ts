@@ -64,6 +64,12 @@ export interface RequestContext {
    * plugin of that same provider to apply (others ignore it); undefined for most requests.
    */
   clientOptions?: ClientOptions;
+  /**
+   * Set by a provider to the model its upstream says answered, when it says one (an OpenAI-compatible
+   * answer's `model`, such as `gpt-4o-2024-08-06`; Gemini's `modelVersion`): traces report it as
+   * `gen_ai.response.model`. Never sent to the client, whose answers name the model it asked for.
+   */
+  responseModel?: string;
 }
 
 /**

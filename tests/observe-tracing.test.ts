@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import dummy from "../plugins/dummy/index.ts";
 import openaiCompatible from "../plugins/openai-compatible/index.ts";
-import { openAIHandler } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { openAIHandler, sseResponse } from "../plugins/openai-compatible/__fixtures__/fake-openai.ts";
+import { TEXT_CHUNKS } from "../plugins/openai-compatible/__fixtures__/openai-wire.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { startCollector, type FakeCollector } from "./helpers/otlp-collector.ts";
@@ -75,11 +76,13 @@ describe.each([
     expect(span.spanId).toMatch(/^[0-9a-f]{16}$/);
     expect(span.kind).toBe(2); // SERVER
     expect(lastChatRequest().headers.traceparent).toBe(`00-${CLIENT_TRACE}-${span.spanId}-01`);
+    expect(answer.model).toBe("gpt-4o-mini");
     expect(span.attributes).toMatchObject({
       "gen_ai.operation.name": "chat",
       "gen_ai.provider.name": "openai",
       "gen_ai.request.model": "gpt-4o-mini",
-      "gen_ai.response.model": "gpt-4o-mini",
+      // The model the upstream's answer says answered (the fixture's), not the id asked for, which the client's answer keeps.
+      "gen_ai.response.model": "gpt-5.4",
       "gen_ai.usage.input_tokens": answer.usage!.prompt_tokens,
       "gen_ai.usage.output_tokens": answer.usage!.completion_tokens,
       "gen_ai.response.finish_reasons": ["stop"],
@@ -101,15 +104,25 @@ describe.each([
     expect(exportRequest.headers.authorization).toBe(`Bearer ${COLLECTOR_TOKEN}`);
   });
 
-  test("without a traceparent a new trace starts, and the upstream gets it", async () => {
+  test("without a traceparent a new trace starts, and the upstream gets it; a stream's span names the model its chunks say answered", async () => {
+    upstream.handle((request) =>
+      request.path === "/v1/chat/completions" ? sseResponse(TEXT_CHUNKS.map((chunk) => ({ ...chunk, model: "gpt-4o-mini-2024-07-18" }))) : openAIHandler(request),
+    );
     const stream = await chatTo(gw).chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], stream: true });
-    for await (const _ of stream);
+    const models = new Set<string>();
+    try {
+      for await (const chunk of stream) models.add(chunk.model);
+    } finally {
+      upstream.handle(openAIHandler);
+    }
+    expect([...models]).toEqual(["gpt-4o-mini"]); // the client's chunks name what it asked for
     const sent = lastChatRequest().headers.traceparent!;
     const [, traceId, spanId] = sent.split("-");
     const span = await collector.waitForSpan((s) => s.spanId === spanId);
     expect(span.traceId).toBe(traceId!);
     expect(span.parentSpanId).toBe("");
     expect(span.attributes["ollaix.stream"]).toBe(true);
+    expect(span.attributes["gen_ai.response.model"]).toBe("gpt-4o-mini-2024-07-18");
     expect(typeof span.attributes["ollaix.time_to_first_token_ms"]).toBe("number");
   });
 

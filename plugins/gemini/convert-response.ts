@@ -157,10 +157,15 @@ type ChunkChoice = ChunkResult["choices"][number];
  * reason on the chunk that carries it, and one usage-only chunk at the end (Gemini repeats running
  * totals on every event; the last one wins). A prompt block or an upstream finish failure throws.
  */
-export async function* fromGeminiStream(events: AsyncIterable<GeminiResponse>): AsyncGenerator<ChunkResult> {
+export async function* fromGeminiStream(
+  events: AsyncIterable<GeminiResponse>,
+  /** Given the `modelVersion` Gemini says answered (RequestContext.responseModel). */
+  answered?: { responseModel?: string },
+): AsyncGenerator<ChunkResult> {
   const choices = new Map<number, ChoiceState>();
   let usage: GeminiUsageMetadata | undefined;
   for await (const event of events) {
+    if (answered !== undefined && answered.responseModel === undefined && event.modelVersion) answered.responseModel = event.modelVersion;
     assertPromptNotBlocked(event);
     if (event.usageMetadata) usage = event.usageMetadata;
     const out: ChunkChoice[] = [];

@@ -71,13 +71,15 @@ export default definePlugin({
 
       async chat(request, ctx) {
         const body = await prepare(request, ctx);
-        return fromGeminiResponse(await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContent(ctx.model, sent, ctx)));
+        const response = await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContent(ctx.model, sent, ctx));
+        if (response.modelVersion) ctx.responseModel = response.modelVersion;
+        return fromGeminiResponse(response);
       },
 
       async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
         const body = await prepare(request, ctx);
         // A refusal is Gemini's HTTP status, before any event: asked again before anything was sent.
-        yield* fromGeminiStream(await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContentStream(ctx.model, sent, ctx)));
+        yield* fromGeminiStream(await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContentStream(ctx.model, sent, ctx)), ctx);
       },
 
       async countTokens(request, ctx) {

@@ -61,6 +61,12 @@ const isUpstreamChunk = createChecker(UpstreamChunk);
 const isUpstreamModelList = createChecker(UpstreamModelList);
 const isUpstreamEmbeddings = createChecker(UpstreamEmbeddings);
 
+/** The model an upstream's answer or chunk says answered (its `model`), if it says one. */
+export function answeredModel(body: unknown): string | undefined {
+  const model = typeof body === "object" && body !== null ? (body as { model?: unknown }).model : undefined;
+  return typeof model === "string" && model !== "" ? model : undefined;
+}
+
 /** Fields the core stamps itself on every answer (`model` is the id the client asked for). */
 const CORE_FIELDS = ["object", "created", "model"] as const;
 
@@ -132,7 +138,12 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
  * (Google's OpenAI endpoint, some OpenRouter providers): their choices end then, `tool_calls` when
  * they called tools, else `stop`.
  */
-export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknown[]>, ctx: ErrorContext): AsyncGenerator<ChunkResult[]> {
+export async function* fromUpstreamEvents(
+  batches: AsyncIterable<readonly unknown[]>,
+  ctx: ErrorContext,
+  /** Given the model the upstream's chunks say answered (RequestContext.responseModel). */
+  answered?: { responseModel?: string },
+): AsyncGenerator<ChunkResult[]> {
   let finished = false;
   let indexes: ToolCallIndexes | undefined;
   let indexed: IndexedToolCalls | undefined;
@@ -153,6 +164,7 @@ export async function* fromUpstreamEvents(batches: AsyncIterable<readonly unknow
           chunks.push(closing);
           continue;
         }
+        if (answered !== undefined && answered.responseModel === undefined) answered.responseModel = answeredModel(payload);
         const chunk = fromUpstreamChunk(payload, ctx);
         for (const choice of chunk.choices) {
           const calls = choice.delta.tool_calls;

@@ -1,7 +1,7 @@
 import { FeatureRefusals, type ChatRequest, type ChunkResult, type DiscoveryContext, type EmbeddingRequest, type Provider, type RequestContext } from "../../src/kit.ts";
 import { UpstreamClient } from "./client.ts";
 import { HINTS, MAX_TOKENS_RENAMED, REASONING_HISTORY, REASONING_OFF } from "./refusals.ts";
-import { fromUpstreamCompletion, fromUpstreamEmbeddings, fromUpstreamEvents, fromUpstreamModelList } from "./convert-response.ts";
+import { answeredModel, fromUpstreamCompletion, fromUpstreamEmbeddings, fromUpstreamEvents, fromUpstreamModelList } from "./convert-response.ts";
 import type { Upstream } from "./settings.ts";
 
 /** A health probe is one `GET /models`; it must stay cheap even when the upstream hangs. */
@@ -48,6 +48,7 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
       const send = (sent: ChatRequest) => client.postJson("/chat/completions", sent, callContext(ctx));
       // Only a body that asks for something a model may refuse goes through the refusals.
       const answer = await (refusals.asksAny(body) ? refusals.send(ctx.model, body, ctx.logger, send) : send(body));
+      ctx.responseModel = answeredModel(answer); // read first: the conversion drops `model`, which the core stamps
       return fromUpstreamCompletion(answer, client.errorContext(ctx.requestedModel));
     },
 
@@ -56,7 +57,7 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
       // A refusal is the upstream's HTTP status, before any event: asked again before anything was read.
       const open = (sent: ChatRequest) => client.openStream("/chat/completions", sent, callContext(ctx));
       const events = await (refusals.asksAny(body) ? refusals.send(ctx.model, body, ctx.logger, open) : open(body));
-      yield* fromUpstreamEvents(events, client.errorContext(ctx.requestedModel));
+      yield* fromUpstreamEvents(events, client.errorContext(ctx.requestedModel), ctx);
     },
 
     async embed(input, request: EmbeddingRequest, ctx: RequestContext) {

@@ -65,7 +65,8 @@ export function spanAttributes(o: RequestOutcome): Attributes {
   const requested = shownModel(o);
   if (requested) a["gen_ai.request.model"] = requested;
   if (o.target) {
-    a["gen_ai.response.model"] = o.target.slice(o.target.indexOf("/") + 1);
+    // The model the upstream said answered (a dated version), else the deployment's upstream id.
+    a["gen_ai.response.model"] = o.responseModel ?? o.target.slice(o.target.indexOf("/") + 1);
     a["ollaix.target"] = o.target;
   }
   if (o.key) a["ollaix.key"] = o.key;

@@ -48,6 +48,8 @@ export interface RequestOutcome {
   requestedModel?: string;
   /** `<instance>/<upstream id>` of the deployment that answered (or failed last). */
   target?: string;
+  /** The model the upstream said answered, when its provider reports one (RequestContext.responseModel). */
+  responseModel?: string;
   provider?: string;
   /** The key's name, when keys are configured. */
   key?: string;

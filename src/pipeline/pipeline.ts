@@ -156,7 +156,9 @@ export class Pipeline {
           const sent = call.fitContext && contextLength !== undefined ? await fitTo(call.fitContext, whole, contextLength) : whole;
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           try {
-            return await scope.deadline(provider.chat(sent, ctx), this.#waitFor(provider), "chat completion");
+            const answer = await scope.deadline(provider.chat(sent, ctx), this.#waitFor(provider), "chat completion");
+            t.responseModel = ctx.responseModel;
+            return answer;
           } catch (error) {
             if (scope.isAborted) t.abandoned = inputOnly(requestChars(sent.messages));
             throw error;
@@ -230,6 +232,7 @@ export class Pipeline {
         tokens: () => t.usage ?? tally.tokens(),
         onEnd: (end) => {
           t.upstreamMs += end.upstreamMs;
+          t.responseModel = ctx.responseModel;
           t.usage = tally.tokens();
           t.finishReason = tally.finishReason;
           if (tally.firstTokenAt !== undefined) t.ttftMs = tally.firstTokenAt - t.startedAt;
@@ -537,6 +540,7 @@ export class Pipeline {
       model: t.modelLabel ?? "",
       requestedModel: t.model,
       target: t.target,
+      responseModel: t.responseModel,
       provider: t.provider,
       key: t.key,
       usage: t.usage,
@@ -569,6 +573,7 @@ interface Tracking {
   modelLabel?: string;
   provider?: string;
   target?: string;
+  responseModel?: string;
   key?: string;
   usage?: TokenUsage;
   finishReason?: string;

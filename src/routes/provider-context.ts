@@ -40,6 +40,7 @@ export function providerContext(
     },
     loadImages: (messages) => loadMessageImages(messages, { allowPrivate: deps.config.imageFetchAllowPrivate, signal: scope.signal }),
     clientOptions,
+    responseModel: undefined,
   };
   return { scope, ctx };
 }
