@@ -129,6 +129,12 @@ export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export interface Provider {
   name: string;
   /**
+   * OpenTelemetry's `gen_ai.provider.name` for this instance's spans, when the conventions have a
+   * well-known value for its provider (`gcp.gemini`, `anthropic`, `aws.bedrock`…); default: the
+   * instance name.
+   */
+  genAiProviderName?: string;
+  /**
    * The plugin's own fields of its `plugins.<name>` section of the config file (besides the core's
    * `enabled`), as a TypeBox object: checked at start-up with the rest of the file, so a misspelt
    * field stops start-up naming it. Without it the section takes any fields and the plugin checks

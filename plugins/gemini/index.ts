@@ -51,6 +51,8 @@ export default definePlugin({
 
     return {
       name: "gemini",
+      // OpenTelemetry's well-known value for the Gemini API (AI Studio); Vertex AI would be gcp.vertex_ai.
+      genAiProviderName: "gcp.gemini",
       maxN: 8,
       // Gemini's catalogue changes rarely; a failed listing is retried on the same schedule.
       refreshIntervalMs: 10 * 60_000,

@@ -40,7 +40,9 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
   outcomes.subscribe(requestLog(o.logger));
   let tracing: Tracing | undefined;
   if (o.config.otel) {
-    tracing = await startTracing(o.config.otel, o.logger, o.version);
+    // Instances are added before this runs and never change: their conventional names, looked up once each.
+    const names = new Map(o.registry.providers.map((provider) => [provider.name, provider.genAiProviderName ?? provider.name]));
+    tracing = await startTracing(o.config.otel, o.logger, o.version, (instance) => names.get(instance) ?? instance);
     outcomes.subscribe(tracing.observe);
   }
   const readiness = new Readiness({ registry: o.registry, logger: o.logger, redact: o.redact, checks: o.checks });

@@ -45,7 +45,7 @@ export const isServerFailure = (o: RequestOutcome): boolean =>
   o.error !== undefined && (o.status >= 500 || (o.stream && o.streamStarted === true && o.status !== 499));
 
 /** The GenAI semantic-convention attributes (https://opentelemetry.io/docs/specs/semconv/gen-ai/) of a request's span. */
-export function spanAttributes(o: RequestOutcome): Attributes {
+export function spanAttributes(o: RequestOutcome, providerName: (instance: string) => string = (instance) => instance): Attributes {
   const a: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: o.method,
     [ATTR_URL_PATH]: o.path,
@@ -61,7 +61,7 @@ export function spanAttributes(o: RequestOutcome): Attributes {
   else a["gen_ai.operation.name"] = operationOf(o);
   if (o.responseId) a["gen_ai.response.id"] = o.responseId;
   if (o.background) a["ollaix.background"] = true;
-  if (o.provider) a["gen_ai.provider.name"] = o.provider;
+  if (o.provider) a["gen_ai.provider.name"] = providerName(o.provider);
   const requested = shownModel(o);
   if (requested) a["gen_ai.request.model"] = requested;
   if (o.target) {
@@ -92,7 +92,13 @@ export function shownEndpoint(url: string): string {
   return at < 0 ? url : `${url.slice(0, at)}${url[at]}…`;
 }
 
-export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVersion: string): Tracing {
+export function createOtelTracing(
+  config: OtelConfig,
+  logger: Logger,
+  serviceVersion: string,
+  /** An instance's `gen_ai.provider.name` (Provider.genAiProviderName, else its name). */
+  providerName?: (instance: string) => string,
+): Tracing {
   // The SDK reports export failures through `diag`; send them to our log (warn), never a header value, nor the URL's query.
   const query = config.url.search(/[?#]/) < 0 ? undefined : config.url.slice(config.url.search(/[?#]/));
   const clean = (message: unknown): string => (query === undefined ? String(message) : String(message).replaceAll(query, "?…"));
@@ -138,7 +144,7 @@ export function createOtelTracing(config: OtelConfig, logger: Logger, serviceVer
       try {
         span = tracer.startSpan(
           shownModel(o) ? `${operation} ${shownModel(o)}` : operation,
-          { kind: SpanKind.SERVER, startTime: origin + o.startedAt, attributes: spanAttributes(o) },
+          { kind: SpanKind.SERVER, startTime: origin + o.startedAt, attributes: spanAttributes(o, providerName) },
           parent,
         );
       } finally {

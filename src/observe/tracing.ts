@@ -13,7 +13,7 @@ export interface Tracing {
  * Loads the OpenTelemetry SDK (only now: with tracing off nothing of it is ever evaluated) and
  * starts exporting spans as `config` says.
  */
-export async function startTracing(config: OtelConfig, logger: Logger, serviceVersion: string): Promise<Tracing> {
+export async function startTracing(config: OtelConfig, logger: Logger, serviceVersion: string, providerName?: (instance: string) => string): Promise<Tracing> {
   const { createOtelTracing } = await import("./otel-sdk.ts");
-  return createOtelTracing(config, logger, serviceVersion);
+  return createOtelTracing(config, logger, serviceVersion, providerName);
 }

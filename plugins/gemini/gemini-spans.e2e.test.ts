@@ -20,13 +20,14 @@ afterAll(async () => {
   await collector.close();
 });
 
-test("a completion's span names Gemini's modelVersion, streamed or not; the answer names the id asked for", async () => {
+test("a completion's span names the provider gcp.gemini and Gemini's modelVersion, streamed or not; the answer names the id asked for", async () => {
   env.upstream.answer(() => json({ ...text, modelVersion: "gemini-2.5-flash-preview-09-2025" }));
   const answer = await env.client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }] }).withResponse();
   expect(answer.data.model).toBe("gemini-2.5-flash");
   const requestId = answer.response.headers.get("x-request-id")!;
   const span = await collector.waitForSpan((s) => s.attributes["ollaix.request_id"] === requestId);
-  expect(span.attributes).toMatchObject({ "gen_ai.request.model": "gemini-2.5-flash", "gen_ai.response.model": "gemini-2.5-flash-preview-09-2025" });
+  // The conventions' well-known provider name for the Gemini API, not the instance name.
+  expect(span.attributes).toMatchObject({ "gen_ai.provider.name": "gcp.gemini", "gen_ai.request.model": "gemini-2.5-flash", "gen_ai.response.model": "gemini-2.5-flash-preview-09-2025" });
 
   env.upstream.answer(() => sse(streamText.map((event) => ({ ...event, modelVersion: "gemini-2.5-flash-001" }))));
   const stream = await env.client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }], stream: true }).withResponse();
