@@ -1,6 +1,7 @@
 import { imagePartKey, inlineAudio, inlineFile, InvalidRequestError, type ContentPart, type Message } from "../../src/kit.ts";
 import type { GeminiContent, GeminiInlineData, GeminiPart, GeminiRole, JsonObject } from "./wire.ts";
 import { geminiIdOf, thoughtSignatureOf } from "./tool-call-id.ts";
+import { geminiToolName } from "./tool-names.ts";
 
 /** Images already loaded by the caller, keyed by their part's path: `messages[2].content[1]`. */
 export type LoadedImages = ReadonlyMap<string, GeminiInlineData>;
@@ -67,7 +68,8 @@ export function toGeminiConversation(messages: readonly Message[], images: Loade
           calls.set(call.id, { name: call.function.name, at: j });
           const id = geminiIdOf(call.id);
           const args = parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`);
-          const functionCall = id === undefined ? { name: call.function.name, args } : { name: call.function.name, args, id };
+          const name = geminiToolName(call.function.name);
+          const functionCall = id === undefined ? { name, args } : { name, args, id };
           // Gemini signs the first call of a step (parallel calls after it have none, and go back so);
           // Gemini 3 checks that first call's signature alone, which a history without one gets as SKIP_SIGNATURE.
           const signature = thoughtSignatureOf(call) ?? (signsCalls && j === 0 ? SKIP_SIGNATURE : undefined);
@@ -78,14 +80,15 @@ export function toGeminiConversation(messages: readonly Message[], images: Loade
       }
       case "tool": {
         const call = calls.get(message.tool_call_id ?? "");
-        const name = call?.name ?? message.name;
-        if (!name) {
+        const named = call?.name ?? message.name;
+        if (!named) {
           throw new InvalidRequestError(
             `Invalid 'messages[${i}].tool_call_id': no earlier assistant tool call has the id '${message.tool_call_id}'.`,
             { param: `messages[${i}].tool_call_id` },
           );
         }
         const id = geminiIdOf(message.tool_call_id);
+        const name = geminiToolName(named);
         const response = toFunctionResponse(message.content);
         results.push({ at: call?.at ?? Number.MAX_SAFE_INTEGER, part: { functionResponse: id === undefined ? { name, response } : { name, response, id } } });
         break;

@@ -24,7 +24,12 @@ export interface ReadParts {
  * never `content`) and function calls with fresh ids. `firstToolIndex` continues the numbering
  * across the chunks of a stream, so several calls get distinct `index` values.
  */
-export function readGeminiParts(parts: readonly GeminiPart[], firstToolIndex = 0): ReadParts {
+export function readGeminiParts(
+  parts: readonly GeminiPart[],
+  firstToolIndex = 0,
+  /** Alias → the client's name, for functions that went to Gemini by an alias (tool-names.ts). */
+  names?: ReadonlyMap<string, string>,
+): ReadParts {
   let text = "";
   let reasoning = "";
   const toolCalls: GeminiToolCall[] = [];
@@ -35,7 +40,7 @@ export function readGeminiParts(parts: readonly GeminiPart[], firstToolIndex = 0
         index: firstToolIndex + toolCalls.length,
         id: newToolCallId(signature, part.functionCall.id),
         type: "function",
-        function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
+        function: { name: names?.get(part.functionCall.name) ?? part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
         ...(signature ? { extra_content: toExtraContent(signature) } : {}),
       });
     } else if (typeof part.text === "string") {
@@ -98,12 +103,12 @@ export function toLogprobs(result: GeminiLogprobsResult | undefined): ChunkResul
 }
 
 /** A `generateContent` answer as the provider's chat result (the core stamps id, model, created). */
-export function fromGeminiResponse(response: GeminiResponse): ChatResult {
+export function fromGeminiResponse(response: GeminiResponse, names?: ReadonlyMap<string, string>): ChatResult {
   assertPromptNotBlocked(response);
   const candidates = response.candidates ?? [];
   if (candidates.length === 0) throw new UpstreamError("Gemini answered without any candidate.");
   const choices = candidates.map((candidate, position): ChatResult["choices"][number] => {
-    const { text, reasoning, toolCalls } = readGeminiParts(candidate.content?.parts ?? []);
+    const { text, reasoning, toolCalls } = readGeminiParts(candidate.content?.parts ?? [], 0, names);
     const finish_reason = toFinishReason(candidate, toolCalls.length > 0);
     const logprobs = candidate.logprobsResult ? toLogprobs(candidate.logprobsResult) : undefined;
     return {
@@ -161,6 +166,8 @@ export async function* fromGeminiStream(
   events: AsyncIterable<GeminiResponse>,
   /** Given the `modelVersion` Gemini says answered (RequestContext.responseModel). */
   answered?: { responseModel?: string },
+  /** Alias → the client's name, for functions that went to Gemini by an alias (tool-names.ts). */
+  names?: ReadonlyMap<string, string>,
 ): AsyncGenerator<ChunkResult> {
   const choices = new Map<number, ChoiceState>();
   let usage: GeminiUsageMetadata | undefined;
@@ -173,7 +180,7 @@ export async function* fromGeminiStream(
       const index = candidate.index ?? position;
       const state = choices.get(index) ?? { toolCalls: 0, finished: false };
       choices.set(index, state);
-      const { text, reasoning, toolCalls } = readGeminiParts(candidate.content?.parts ?? [], state.toolCalls);
+      const { text, reasoning, toolCalls } = readGeminiParts(candidate.content?.parts ?? [], state.toolCalls, names);
       state.toolCalls += toolCalls.length;
       const delta: Delta = {};
       if (reasoning) delta.reasoning_content = reasoning;

@@ -1,6 +1,7 @@
 import { InvalidRequestError, type Tool, type ToolChoice } from "../../src/kit.ts";
 import { toGeminiSchema } from "./clean-schema.ts";
 import type { GeminiFunctionDeclaration, GeminiTool, GeminiToolConfig } from "./wire.ts";
+import { geminiToolName } from "./tool-names.ts";
 
 /**
  * How JSON Schemas go to Gemini: `json-schema` sends them whole (`parametersJsonSchema`,
@@ -16,7 +17,7 @@ export function toGeminiTools(tools: readonly Tool[] | undefined, mode: SchemaMo
 }
 
 function toFunctionDeclaration({ function: fn }: Tool, mode: SchemaMode): GeminiFunctionDeclaration {
-  const declaration: GeminiFunctionDeclaration = { name: fn.name };
+  const declaration: GeminiFunctionDeclaration = { name: geminiToolName(fn.name) };
   if (fn.description !== undefined) declaration.description = fn.description;
   const parameters = fn.parameters;
   // A function without parameters declares none (an empty object schema is not a valid Gemini one).
@@ -66,5 +67,5 @@ export function toGeminiToolConfig(choice: ToolChoice | undefined, tools: readon
   if (!tools?.some((tool) => tool.function.name === name)) {
     throw new InvalidRequestError(`'tool_choice' names the function '${name}', which is not in 'tools'.`, { param: "tool_choice" });
   }
-  return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [name] } };
+  return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [geminiToolName(name)] } };
 }

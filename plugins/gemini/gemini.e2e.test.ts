@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import type OpenAI from "openai";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { RecordedRequest } from "../../tests/helpers/fake-server.ts";
@@ -218,6 +219,44 @@ describe("tools", () => {
       ["get_current_temperature", '{"location":"London"}'],
     ]);
     expect(new Set(choice.message.tool_calls!.map((c) => c.id)).size).toBe(2);
+  });
+
+  test("names Gemini refuses (Claude Code's long MCP tool names, a leading digit) go by a valid alias in declarations, history and tool_choice; its calls come back by the client's names, streamed or not", async () => {
+    const mcp = "mcp__claude_ai_Google_Drive__search_files_in_shared_drive_with_full_text_and_owner_filters";
+    const alias = (body: unknown) => (body as { tools: { functionDeclarations: { name: string }[] }[] }).tools[0]!.functionDeclarations.map((d) => d.name);
+    const anthropic = new Anthropic({ baseURL: env.gw.url, apiKey: "x", maxRetries: 0 });
+    const tools = [mcp, "1st_tool"].map((name) => ({ name, description: "a tool", input_schema: { type: "object" as const, properties: { q: { type: "string" } } } }));
+    // What Gemini would answer: a call of the alias it was given.
+    const callOf = (name: string) => ({ candidates: [{ content: { role: "model", parts: [{ functionCall: { name, args: { q: "x" } } }] }, finishReason: "STOP", index: 0 }], modelVersion: "gemini-2.5-flash" });
+    let declared: string[] = [];
+    upstream.answer((request) => ((declared = alias(request.body)), json(callOf(declared[0]!))));
+    const message = await anthropic.messages.create({ model: "gemini-2.5-flash", max_tokens: 256, tools, tool_choice: { type: "tool", name: mcp }, messages: [{ role: "user", content: "find the report" }] });
+    const sent = sentBody() as { toolConfig: { functionCallingConfig: { allowedFunctionNames: string[] } } };
+    expect(declared).toHaveLength(2);
+    for (const name of declared) expect(name).toMatch(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/);
+    expect(declared[0]).toStartWith("mcp__claude_ai_Google_Drive__search_files_in_shared_dri");
+    expect(sent.toolConfig.functionCallingConfig.allowedFunctionNames).toEqual([declared[0]!]);
+    const use = message.content.find((block) => block.type === "tool_use")!;
+    expect(use).toMatchObject({ type: "tool_use", name: mcp, input: { q: "x" } });
+    upstream.reset();
+
+    // The history goes back by the client's names; Gemini gets the same aliases for the call and its result.
+    upstream.answer((request) => sse([callOf(alias(request.body)[1]!)]));
+    const stream = anthropic.messages.stream({
+      model: "gemini-2.5-flash",
+      max_tokens: 256,
+      tools,
+      messages: [
+        { role: "user", content: "find the report" },
+        { role: "assistant", content: [{ type: "tool_use", id: use.type === "tool_use" ? use.id : "", name: mcp, input: { q: "x" } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: use.type === "tool_use" ? use.id : "", content: "found it" }] },
+      ],
+    });
+    const final = await stream.finalMessage();
+    const history = (sentBody(":streamGenerateContent") as { contents: { parts: { functionCall?: { name: string }; functionResponse?: { name: string } }[] }[] }).contents;
+    expect(history[1]!.parts[0]!.functionCall!.name).toBe(declared[0]!);
+    expect(history[2]!.parts[0]!.functionResponse!.name).toBe(declared[0]!);
+    expect(final.content.find((block) => block.type === "tool_use")).toMatchObject({ name: "1st_tool" });
   });
 
   test.each([

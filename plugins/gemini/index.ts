@@ -2,6 +2,7 @@ import { definePlugin, Type, type ChatRequest, type ChunkResult, type ModelInfo,
 import { createGeminiClient } from "./client.ts";
 import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
+import { aliasedToolNames } from "./tool-names.ts";
 import type { GeminiEmbedResponse } from "./wire.ts";
 import { geminiRefusals } from "./refusals.ts";
 import { DEFAULT_GEMINI_MODELS, fromGeminiModels, toGeminiModelId } from "./convert-models.ts";
@@ -75,13 +76,13 @@ export default definePlugin({
         const body = await prepare(request, ctx);
         const response = await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContent(ctx.model, sent, ctx));
         if (response.modelVersion) ctx.responseModel = response.modelVersion;
-        return fromGeminiResponse(response);
+        return fromGeminiResponse(response, aliasedToolNames(request.tools));
       },
 
       async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
         const body = await prepare(request, ctx);
         // A refusal is Gemini's HTTP status, before any event: asked again before anything was sent.
-        yield* fromGeminiStream(await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContentStream(ctx.model, sent, ctx)), ctx);
+        yield* fromGeminiStream(await refusals.send(ctx.model, body, ctx.logger, (sent) => client.generateContentStream(ctx.model, sent, ctx)), ctx, aliasedToolNames(request.tools));
       },
 
       async countTokens(request, ctx) {
