@@ -105,6 +105,49 @@ describe("openai-compatible", () => {
     }
   });
 
+  test("an upstream's broken tool JSON (a local model's): the SDK's stream gets the object the non-streamed answer has, not a parse error; with the fine-grained beta or eager_input_streaming it gets the text as it came", async () => {
+    const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-b", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
+    fake.handle((request) =>
+      request.path !== "/v1/chat/completions"
+        ? openAIHandler(request)
+        : sseResponse([
+            chunk({ role: "assistant", tool_calls: [{ index: 0, id: "call_b", type: "function", function: { name: "get_weather", arguments: '{"city": ' } }] }),
+            chunk({ tool_calls: [{ index: 0, function: { arguments: "Paris}" } }] }),
+            chunk({}, "tool_calls"),
+          ]),
+    );
+    const raw: string[] = [];
+    try {
+      const stream = client.messages.stream({ model: "up/gpt-4o-mini", max_tokens: 100, tools, messages: [{ role: "user", content: "Weather in Paris?" }] });
+      const final = await stream.finalMessage();
+      expect(final.content).toMatchObject([{ type: "tool_use", name: "get_weather", input: { arguments: '{"city": Paris}' } }]);
+      expect(final.stop_reason).toBe("tool_use");
+      // Asked for as Anthropic's fine-grained streaming: the deltas as the model wrote them (Anthropic warns they may be invalid JSON).
+      const asked: { headers: Record<string, string>; tools: object[] }[] = [
+        { headers: { "anthropic-beta": "fine-grained-tool-streaming-2025-05-14" }, tools },
+        { headers: {}, tools: tools.map((t) => ({ ...t, eager_input_streaming: true })) },
+      ];
+      for (const eager of asked) {
+        const answer = await fetch(`${gw.url}/v1/messages`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-api-key": "x", "anthropic-version": "2023-06-01", ...eager.headers },
+          body: JSON.stringify({ model: "up/gpt-4o-mini", max_tokens: 100, stream: true, tools: eager.tools, messages: [{ role: "user", content: "Weather?" }] }),
+        });
+        const text = await answer.text();
+        raw.push(
+          text
+            .split("\n")
+            .filter((line) => line.startsWith("data: ") && line.includes("input_json_delta"))
+            .map((line) => JSON.parse(line.slice(6)).delta.partial_json)
+            .join(""),
+        );
+      }
+    } finally {
+      fake.handle(openAIHandler);
+    }
+    expect(raw).toEqual(['{"city": Paris}', '{"city": Paris}']);
+  });
+
   test("structured outputs: output_config.format reaches the upstream as a json_schema response_format, output_config.effort as reasoning_effort", async () => {
     const schema = { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
     fake.handle(() => Response.json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: '{"city":"Paris"}' }, finish_reason: "stop" }] }));

@@ -8,6 +8,7 @@ import { toAnthropicMessage } from "./from-chat-result.ts";
 import { CountTokensRequest, MessagesRequest } from "./schema.ts";
 import { type AppliedEdit, applyContextEdits, checkedEdits } from "./context-editing.ts";
 import { messagesStreamEncoder } from "./stream-encoder.ts";
+import { eagerTools } from "./eager-tools.ts";
 import { withAnthropicParam } from "./to-anthropic-param.ts";
 import { type MessageSource, toChatMessages, toChatRequest, toCountRequest } from "./to-chat-request.ts";
 import { countPromptTokens, estimatePromptTokens } from "../token-count.ts";
@@ -113,7 +114,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
           return await pipeline.stream(
             call,
             chat,
-            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking, contextManagement }),
+            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking, contextManagement, streamsInput: eagerTools(req, request) }),
           );
         } catch (error) {
           throw inClientTerms(error, req, estimatedInput);

@@ -115,6 +115,11 @@ export const ToolParam = Type.Object(
     input_schema: Type.Optional(Type.Object({}, open)),
     /** Accepted, not sent on (OpenAI's strict mode wants every property required; Anthropic's does not). */
     strict: Type.Optional(Type.Boolean()),
+    /**
+     * Its input streamed as the model writes it (fine-grained tool streaming: it may be invalid JSON);
+     * false: checked whole first; null: as the `fine-grained-tool-streaming` beta header says.
+     */
+    eager_input_streaming: Type.Optional(Nullable(Type.Boolean())),
     cache_control: CacheControl,
   },
   open,

@@ -3,6 +3,7 @@ import type { ChunkResult } from "../../plugin.ts";
 import { mapError } from "../../error-response.ts";
 import { UpstreamUnavailableError } from "../../errors.ts";
 import { messagesStreamEncoder } from "./stream-encoder.ts";
+import { parseToolInput } from "./from-chat-result.ts";
 import { decodeSignature } from "./thinking-signature.ts";
 import { fromToolUseId } from "./tool-use-id.ts";
 
@@ -21,8 +22,8 @@ export function parseEvents(text: string): Event[] {
   });
 }
 
-const run = (chunks: ChunkResult[], o: { estimate?: number; stopSequences?: string[] } = {}) => {
-  const encoder = messagesStreamEncoder({ id: "msg_1", model: "asked", stopSequences: o.stopSequences, estimatedInput: () => o.estimate ?? 42 });
+const run = (chunks: ChunkResult[], o: { estimate?: number; stopSequences?: string[]; streamsInput?: (name: string) => boolean } = {}) => {
+  const encoder = messagesStreamEncoder({ id: "msg_1", model: "asked", stopSequences: o.stopSequences, estimatedInput: () => o.estimate ?? 42, streamsInput: o.streamsInput });
   const text = encoder.start() + chunks.map((c) => encoder.chunk(c)).join("") + encoder.end();
   return parseEvents(text);
 };
@@ -94,20 +95,52 @@ describe("stream encoder", () => {
   });
 
   test("regression (Portkey #1275: tool_use blocks mis-indexed): two tool calls in one answer get indexes 0 and 1, ids that round-trip", () => {
-    const events = run([
+    const chunks = [
       c({ tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "f", arguments: "" } }] }),
       c({ tool_calls: [{ index: 0, function: { arguments: '{"x":' } }] }),
       c({ tool_calls: [{ index: 0, function: { arguments: "1}" } }] }),
       c({ tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "g", arguments: "{}" } }] }),
       c({}, "tool_calls"),
-    ]);
-    assertBlockDiscipline(events);
-    const starts = events.filter((e) => e.event === "content_block_start");
-    expect(starts.map((e) => [e.data.index, e.data.content_block.name, fromToolUseId(e.data.content_block.id)])).toEqual([[0, "f", "call_a"], [1, "g", "call_b"]]);
-    expect(starts[0]!.data.content_block.input).toEqual({});
-    const json = events.filter((e) => e.data.delta?.type === "input_json_delta");
-    expect(json.map((e) => [e.data.index, e.data.delta.partial_json])).toEqual([[0, '{"x":'], [0, "1}"], [1, "{}"]]);
-    expect(events.at(-2)!.data.delta.stop_reason).toBe("tool_use");
+    ];
+    // Held and checked whole (Anthropic's default), or as they came (fine-grained tool streaming).
+    const cases: [((name: string) => boolean) | undefined, (string | number)[][]][] = [
+      [undefined, [[0, '{"x":1}'], [1, "{}"]]],
+      [() => true, [[0, '{"x":'], [0, "1}"], [1, "{}"]]],
+    ];
+    for (const [streamsInput, deltas] of cases) {
+      const events = run(chunks, { streamsInput });
+      assertBlockDiscipline(events);
+      const starts = events.filter((e) => e.event === "content_block_start");
+      expect(starts.map((e) => [e.data.index, e.data.content_block.name, fromToolUseId(e.data.content_block.id)])).toEqual([[0, "f", "call_a"], [1, "g", "call_b"]]);
+      expect(starts[0]!.data.content_block.input).toEqual({});
+      const json = events.filter((e) => e.data.delta?.type === "input_json_delta");
+      expect(json.map((e) => [e.data.index, e.data.delta.partial_json])).toEqual(deltas);
+      expect(events.at(-2)!.data.delta.stop_reason).toBe("tool_use");
+    }
+  });
+
+  test("a tool's input that is not a JSON object (a local model's broken JSON, an array, two objects run together) is sent as the object the non-streamed answer has, never as it came; an eager tool's goes as it came", () => {
+    const call = (name: string, args: string) => [
+      c({ tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name, arguments: args.slice(0, 5) } }] }),
+      c({ tool_calls: [{ index: 0, function: { arguments: args.slice(5) } }] }),
+      c({}, "tool_calls"),
+    ];
+    const sent = (events: ReturnType<typeof run>) => events.filter((e) => e.data.delta?.type === "input_json_delta").map((e) => e.data.delta.partial_json).join("");
+    const cases: [string, Record<string, unknown>][] = [
+      ['{"city": Paris}', { arguments: '{"city": Paris}' }],
+      ['{"a":1}{"b":2}', { arguments: '{"a":1}{"b":2}' }],
+      ["[1, 2, 3]", { value: [1, 2, 3] }],
+      ['"just text"', { value: "just text" }],
+      ['{ "ok" : true }', { ok: true }],
+    ];
+    for (const [args, input] of cases) {
+      const events = run(call("f", args));
+      assertBlockDiscipline(events);
+      expect(JSON.parse(sent(events))).toEqual(input);
+      expect(input).toEqual(parseToolInput(args)); // the non-streamed answer's input for the same text
+    }
+    expect(run(call("f", "")).filter((e) => e.data.delta?.type === "input_json_delta")).toEqual([]);
+    expect(sent(run(call("f", '{"city": Paris}'), { streamsInput: (name) => name === "f" }))).toBe('{"city": Paris}');
   });
 
   test("parallel calls whose headers come first, then each one's arguments: every call keeps its own, one block at a time", () => {

@@ -10,7 +10,7 @@ import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
 import { callExtras, encodeSignature } from "./thinking-signature.ts";
 import type { AppliedEdit } from "./context-editing.ts";
 import { toToolUseId } from "./tool-use-id.ts";
-import { DIRECT, stopDetailsOf, toAnthropicUsage, toDeltaUsage } from "./from-chat-result.ts";
+import { DIRECT, parseToolInput, stopDetailsOf, toAnthropicUsage, toDeltaUsage } from "./from-chat-result.ts";
 
 export interface MessagesStreamSettings {
   id: string;
@@ -23,6 +23,13 @@ export interface MessagesStreamSettings {
   omitThinking?: boolean;
   /** The context edits applied (context-editing.ts), for `message_delta`, when the request asked for context management. */
   contextManagement?: { applied_edits: AppliedEdit[] };
+  /**
+   * Whether a tool's input streams as it comes (fine-grained tool streaming: possibly invalid JSON,
+   * as Anthropic warns); else it is held until its block ends and sent checked, as Anthropic's
+   * default mode does: one `input_json_delta` of a JSON object (what `parseToolInput` makes of
+   * text that is not one, as the non-streamed answer has it). Default: every tool is held.
+   */
+  streamsInput?: (name: string) => boolean;
 }
 
 /** How often an omitted thinking's stream pings (Anthropic's own `ping` event), while the model thinks. */
@@ -30,7 +37,24 @@ const PING_EVERY_MS = 5_000;
 
 const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 
-type Open = { kind: "none" } | { kind: "thinking" } | { kind: "text" } | { kind: "tool"; call: number };
+/** A tool block open: its call's delta index, and its input so far when it is held until the block ends (`held`). */
+type Open = { kind: "none" } | { kind: "thinking" } | { kind: "text" } | { kind: "tool"; call: number; held?: string };
+
+/**
+ * A tool's whole input as Anthropic's default mode streams it: valid JSON of an object. Text that is
+ * one goes as it came; anything else (broken JSON from a local model, an array, two objects run
+ * together) as the object the non-streamed answer has for it; no input at all, no delta.
+ */
+function checkedInput(text: string): string {
+  if (text.trim() === "") return "";
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return text;
+  } catch {
+    // not JSON: parseToolInput keeps it as text
+  }
+  return JSON.stringify(parseToolInput(text));
+}
 type Held = { kind: "call"; index: number; id: string | undefined; name: string | undefined; args: string; extras?: Record<string, unknown> } | { kind: "text" | "thinking"; text: string };
 
 /**
@@ -81,7 +105,16 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
   /** `extras`: the call's own fields besides id and function, as its delta carried them (its id carries them on). */
   const openTool = (index: number, callId: string | undefined, name: string, extras?: Record<string, unknown>): string => {
     seenCalls.add(index);
-    return openBlock({ kind: "tool", call: index }, { type: "tool_use", id: toToolUseId(callId || randomId("call_"), extras), name, input: {}, caller: DIRECT });
+    const next: Open = s.streamsInput?.(name) === true ? { kind: "tool", call: index } : { kind: "tool", call: index, held: "" };
+    return openBlock(next, { type: "tool_use", id: toToolUseId(callId || randomId("call_"), extras), name, input: {}, caller: DIRECT });
+  };
+  /** Arguments of the open tool block: sent now when its input streams, else held for its end. */
+  const toolInput = (args: string): string => {
+    if (open.kind === "tool" && open.held !== undefined) {
+      open.held += args;
+      return "";
+    }
+    return delta({ type: "input_json_delta", partial_json: args });
   };
 
   const start = (chunk: ChunkResult | undefined): string => {
@@ -107,6 +140,10 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
   const close = (): string => {
     if (open.kind === "none") return "";
     let out = "";
+    if (open.kind === "tool" && open.held !== undefined) {
+      const input = checkedInput(open.held);
+      if (input !== "") out += delta({ type: "input_json_delta", partial_json: input });
+    }
     if (open.kind === "thinking") {
       const signature = encodeSignature(s.omitThinking ? { thinking: omitted } : {});
       omitted = "";
@@ -211,7 +248,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       }
       if (args) {
         outputChars += args.length;
-        out += delta({ type: "input_json_delta", partial_json: args });
+        out += toolInput(args);
       }
     }
     if (choice.finish_reason) {
@@ -234,7 +271,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
           out += openTool(index, held.id, "");
           if (held.args) {
             outputChars += held.args.length;
-            out += delta({ type: "input_json_delta", partial_json: held.args });
+            out += toolInput(held.args);
           }
         }
         unnamed = undefined;
@@ -242,7 +279,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       for (const item of queued ?? []) {
         if (item.kind === "call") {
           out += openTool(item.index, item.id, item.name ?? "", item.extras);
-          if (item.args) out += delta({ type: "input_json_delta", partial_json: item.args });
+          if (item.args) out += toolInput(item.args);
         } else if (item.kind === "text") {
           out += openBlock({ kind: "text" }, { type: "text", text: "", citations: null }) + delta({ type: "text_delta", text: item.text });
         } else {
