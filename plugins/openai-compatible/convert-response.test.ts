@@ -212,3 +212,26 @@ describe("fromUpstreamEmbeddings", () => {
     expect(() => fromUpstreamEmbeddings({ data: [{ embedding: [1, "x"] }] }, 1, ctx)).toThrow(expect.objectContaining({ status: 502 }));
   });
 });
+
+describe("content as a list of parts (Mistral's Magistral)", () => {
+  const magistral = [
+    { type: "thinking", thinking: [{ type: "text", text: "Let me think. " }, { type: "text", text: "Done." }] },
+    { type: "text", text: "Hello " },
+    { type: "text", text: "in parts" },
+  ];
+
+  test("a whole answer's parts: the text as content, the thinking as reasoning_content", () => {
+    const body = { id: "x", object: "chat.completion", created: 1, model: "magistral-medium", choices: [{ index: 0, message: { role: "assistant", content: magistral }, finish_reason: "stop" }] };
+    expect(fromUpstreamCompletion(body, ctx).choices[0]!.message).toMatchObject({ content: "Hello in parts", reasoning_content: "Let me think. Done." });
+    // Only calls and a thinking part: content null, as OpenAI's message with calls and no text.
+    const calls = [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }];
+    const withCalls = { ...body, choices: [{ index: 0, message: { role: "assistant", content: [magistral[0]], tool_calls: calls }, finish_reason: "tool_calls" }] };
+    expect(fromUpstreamCompletion(withCalls, ctx).choices[0]!.message).toMatchObject({ content: null, reasoning_content: "Let me think. Done." });
+  });
+
+  test("a streamed delta's parts, the same way; a delta with thinking only has no content", () => {
+    const chunk = (content: unknown) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+    expect(fromUpstreamChunk(chunk([magistral[0]]), ctx).choices[0]!.delta).toEqual({ content: undefined, reasoning_content: "Let me think. Done." });
+    expect(fromUpstreamChunk(chunk([magistral[1]]), ctx).choices[0]!.delta).toEqual({ content: "Hello " });
+  });
+});

@@ -91,7 +91,7 @@ export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatRe
       ...choice,
       index: choice.index ?? i,
       finish_reason: mapFinishReason(choice.finish_reason),
-      message: withJsonArguments(withReasoningContent(withoutNulls(choice.message, MESSAGE_FIELDS))),
+      message: withJsonArguments(withReasoningContent(withTextContent(withoutNulls(choice.message, MESSAGE_FIELDS)))),
     })),
   };
   // Checked above for what the core reads; the rest is the upstream's own (extras included).
@@ -121,6 +121,7 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
     choice.index ??= i;
     choice.delta ??= {};
     withoutNulls(choice.delta, MESSAGE_FIELDS);
+    if (Array.isArray((choice.delta as { content?: unknown }).content)) Object.assign(choice.delta, textContent((choice.delta as { content: unknown[] }).content, false, choice.delta));
     const delta = choice.delta as { reasoning?: unknown; reasoning_content?: unknown };
     if (typeof delta.reasoning === "string" && delta.reasoning_content == null) delta.reasoning_content = delta.reasoning;
     // null means "not finished yet" in a chunk; only a real reason is mapped.
@@ -345,6 +346,36 @@ class ArgumentsSeen {
  * An upstream's reasoning under `reasoning` (OpenRouter, Groq, newer vLLM, Ollama's `/v1`), also as
  * `reasoning_content`, the field the core reads; the answer keeps both for clients that read either.
  */
+/**
+ * Content as a list of parts (Mistral's Magistral: `[{"type":"thinking","thinking":[{"type":"text",
+ * "text":…}]}, {"type":"text","text":…}]`) as OpenAI's string: the text parts' text as `content`,
+ * the thinking parts' as `reasoning_content` (after any the message already has). Every surface
+ * reads a string: a list read as nothing made an empty answer.
+ */
+function textContent(parts: readonly unknown[], whole: boolean, message: { tool_calls?: unknown; reasoning_content?: unknown }): { content?: string | null; reasoning_content?: string } {
+  let text = "";
+  let thinking = "";
+  const textOf = (value: unknown): string =>
+    typeof value === "string" ? value
+    : Array.isArray(value) ? value.map((part) => textOf((part as { text?: unknown } | null)?.text)).join("")
+    : "";
+  for (const part of parts) {
+    const p = part as { type?: unknown; text?: unknown; thinking?: unknown } | null;
+    if (p?.type === "text") text += textOf(p.text);
+    else if (p?.type === "thinking" || p?.type === "reasoning") thinking += textOf(p.thinking ?? p.text);
+  }
+  const out: { content?: string | null; reasoning_content?: string } = {};
+  // A whole message with calls and no text has content null, as OpenAI's; a delta without text has none.
+  out.content = text !== "" ? text : whole ? (Array.isArray(message.tool_calls) && message.tool_calls.length > 0 ? null : "") : undefined;
+  if (thinking !== "") out.reasoning_content = (typeof message.reasoning_content === "string" ? message.reasoning_content : "") + thinking;
+  return out;
+}
+
+function withTextContent<M>(message: M): M {
+  const m = message as { content?: unknown; tool_calls?: unknown; reasoning_content?: unknown };
+  return Array.isArray(m.content) ? ({ ...m, ...textContent(m.content, true, m) } as M) : message;
+}
+
 function withReasoningContent<M>(message: M): M {
   const m = message as { reasoning?: unknown; reasoning_content?: unknown } | undefined;
   return m && typeof m.reasoning === "string" && m.reasoning_content == null ? ({ ...m, reasoning_content: m.reasoning } as M) : message;

@@ -148,6 +148,28 @@ describe("openai-compatible", () => {
     expect(raw).toEqual(['{"city": Paris}', '{"city": Paris}']);
   });
 
+  test("an upstream whose content is a list of parts (Mistral's Magistral): thinking and text blocks, streamed or not, not an empty turn", async () => {
+    const parts = [{ type: "thinking", thinking: [{ type: "text", text: "Hmm." }] }, { type: "text", text: "Hello in parts" }];
+    const chunk = (delta: object, finish: string | null = null) => ({ id: "chatcmpl-p", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] });
+    fake.handle((request) => {
+      if (request.path !== "/v1/chat/completions") return openAIHandler(request);
+      if ((request.body as { stream?: boolean }).stream) return sseResponse([chunk({ role: "assistant", content: [parts[0]] }), chunk({ content: [parts[1]] }), chunk({}, "stop")]);
+      return Response.json({ id: "chatcmpl-p", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: parts }, finish_reason: "stop" }] });
+    });
+    try {
+      const asked = { model: "up/magistral-medium", max_tokens: 100, messages: [{ role: "user" as const, content: "Hi" }] };
+      for (const message of [await client.messages.create(asked), await client.messages.stream(asked).finalMessage()]) {
+        expect(message.content.map((block) => [block.type, block.type === "text" ? block.text : block.type === "thinking" ? block.thinking : ""])).toEqual([
+          ["thinking", "Hmm."],
+          ["text", "Hello in parts"],
+        ]);
+        expect(message.stop_reason).toBe("end_turn");
+      }
+    } finally {
+      fake.handle(openAIHandler);
+    }
+  });
+
   test("structured outputs: output_config.format reaches the upstream as a json_schema response_format, output_config.effort as reasoning_effort", async () => {
     const schema = { type: "object" as const, properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
     fake.handle(() => Response.json({ id: "x", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: '{"city":"Paris"}' }, finish_reason: "stop" }] }));
