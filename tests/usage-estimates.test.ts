@@ -18,11 +18,23 @@ const silent = definePlugin({
   },
 });
 
+/** A provider whose usage lacks a figure (some OpenAI-compatible servers send `{"prompt_tokens": n}` alone, or a null). */
+const partial = definePlugin({
+  name: "partial",
+  models: [{ id: "partial-usage-model" }],
+  chat: async (): Promise<ChatResult> => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: TEXT } }], usage: { prompt_tokens: 5 } as ChatResult["usage"] }),
+  async *chatStream(): AsyncGenerator<ChunkResult> {
+    yield { choices: [{ index: 0, delta: { content: TEXT } }] };
+    yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+    yield { choices: [], usage: { prompt_tokens: 5, completion_tokens: null } as unknown as ChunkResult["usage"] };
+  },
+});
+
 let gw: TestGateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
 beforeAll(async () => {
-  gw = await startTestGateway({}, [silent]);
+  gw = await startTestGateway({}, [silent, partial]);
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: "x", maxRetries: 0 });
 });
@@ -48,4 +60,25 @@ test("Anthropic Messages: output_tokens is counted, not 0", async () => {
   const message = await anthropic.messages.create({ model: "no-usage-model", max_tokens: 64, messages });
   expect(message.usage.output_tokens).toBeGreaterThan(5);
   expect(message.usage.input_tokens).toBeGreaterThan(5);
+});
+
+test("a provider's usage that lacks a figure: the figure it gave, the other estimated; every surface's usage whole (OpenAI's document, Anthropic's integers), streamed or not", async () => {
+  const completion = await openai.chat.completions.create({ model: "partial-usage-model", messages });
+  expectOpenAI("CreateChatCompletionResponse", completion);
+  expect(completion.usage!.prompt_tokens).toBe(5);
+  expect(completion.usage!.completion_tokens).toBeGreaterThan(5);
+  expect(completion.usage!.total_tokens).toBe(5 + completion.usage!.completion_tokens);
+  const stream = await openai.chat.completions.create({ model: "partial-usage-model", messages, stream: true, stream_options: { include_usage: true } });
+  let usage: OpenAI.CompletionUsage | null | undefined;
+  for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
+  expect(usage).toMatchObject({ prompt_tokens: 5, completion_tokens: completion.usage!.completion_tokens, total_tokens: 5 + completion.usage!.completion_tokens });
+
+  for (const message of [
+    await anthropic.messages.create({ model: "partial-usage-model", max_tokens: 64, messages }),
+    await anthropic.messages.stream({ model: "partial-usage-model", max_tokens: 64, messages }).finalMessage(),
+  ]) {
+    expect(message.usage.input_tokens).toBe(5);
+    expect(Number.isInteger(message.usage.output_tokens)).toBe(true);
+    expect(message.usage.output_tokens).toBeGreaterThan(5);
+  }
 });

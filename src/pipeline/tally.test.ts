@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Usage } from "../schemas/common.ts";
-import { StreamTally, toTokenUsage } from "./tally.ts";
+import type { ChatResult } from "../plugin.ts";
+import { resultTokens, StreamTally, toTokenUsage } from "./tally.ts";
 
 describe("toTokenUsage", () => {
   test("a provider's figures as they are", () => {
@@ -9,10 +10,19 @@ describe("toTokenUsage", () => {
     expect(toTokenUsage(null)).toBeUndefined();
   });
 
-  test("negative, fractional or non-numeric figures from a broken upstream count as none, never below zero", () => {
+  test("a figure a broken upstream left out, or sent negative, non-numeric or infinite, is not the provider's: the gateway's estimate stands for it, marked so, never 0 or below", () => {
     const broken = { prompt_tokens: -5, completion_tokens: "7", total_tokens: 2, completion_tokens_details: { reasoning_tokens: Number.NaN } } as unknown as Usage;
-    expect(toTokenUsage(broken)).toEqual({ input: 0, output: 0, reasoning: 0 });
-    expect(toTokenUsage({ prompt_tokens: 2.7, completion_tokens: Infinity, total_tokens: 0 })).toEqual({ input: 2, output: 0, reasoning: 0 });
+    expect(toTokenUsage(broken)).toBeUndefined();
+    expect(toTokenUsage({ prompt_tokens: 2.7, completion_tokens: 3, total_tokens: 0, completion_tokens_details: { reasoning_tokens: Number.NaN } })).toEqual({ input: 2, output: 3, reasoning: 0 });
+    const answer = (usage: unknown): ChatResult => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: "x".repeat(80) } }], usage: usage as Usage });
+    // 400 characters of prompt (100 tokens by the estimate), 80 of answer (20).
+    expect(resultTokens(answer({ prompt_tokens: 12 }), 400)).toEqual({ input: 12, output: 20, reasoning: 0, estimated: true });
+    expect(resultTokens(answer({ prompt_tokens: 2.7, completion_tokens: Infinity, total_tokens: 0 }), 400)).toEqual({ input: 2, output: 20, reasoning: 0, estimated: true });
+    expect(resultTokens(answer(broken), 400)).toEqual({ input: 100, output: 20, reasoning: 0, estimated: true });
+    const tally = new StreamTally(400);
+    tally.add({ choices: [{ index: 0, delta: { content: "x".repeat(80) } }] });
+    tally.add({ choices: [], usage: { completion_tokens: 9 } as Usage });
+    expect(tally.tokens()).toEqual({ input: 100, output: 9, reasoning: 0, estimated: true });
   });
 });
 

@@ -11,14 +11,35 @@ const estimateTokens = (chars: number) => (chars === 0 ? 0 : Math.max(1, Math.ce
  */
 const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
 
+/** A token figure as a provider should give it: a finite number, not negative. */
+export const isCount = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n >= 0;
+
+/** A provider's usage as the pipeline counts it, when it has both figures; undefined otherwise (see withEstimates). */
 export function toTokenUsage(usage: Usage | null | undefined): TokenUsage | undefined {
-  if (!usage) return undefined;
+  if (!usage || !isCount(usage.prompt_tokens) || !isCount(usage.completion_tokens)) return undefined;
+  return { input: count(usage.prompt_tokens), output: count(usage.completion_tokens), reasoning: count(usage.completion_tokens_details?.reasoning_tokens) };
+}
+
+/**
+ * The gateway's estimate, with the figures a provider's partial usage has (some servers send
+ * `{"prompt_tokens": 5}` alone, or `completion_tokens: null`): what it left out is estimated, and
+ * the whole marked so; never a 0 or a null passed on.
+ */
+function withEstimates(usage: Usage | null | undefined, guessed: TokenUsage): TokenUsage {
+  if (!usage) return guessed;
+  const input = usage.prompt_tokens;
+  const output = usage.completion_tokens;
   return {
-    input: count(usage.prompt_tokens),
-    output: count(usage.completion_tokens),
-    reasoning: count(usage.completion_tokens_details?.reasoning_tokens),
+    input: isCount(input) ? count(input) : guessed.input,
+    output: isCount(output) ? count(output) : guessed.output,
+    reasoning: isCount(output) ? count(usage.completion_tokens_details?.reasoning_tokens) : guessed.reasoning,
+    estimated: true,
   };
 }
+
+/** Whether a usage has the figures Chat Completions' usage must (a provider's that lacks one is replaced by the pipeline's count). */
+export const isWholeUsage = (usage: Usage | null | undefined): usage is Usage =>
+  usage != null && isCount(usage.prompt_tokens) && isCount(usage.completion_tokens) && isCount(usage.total_tokens);
 
 /** Characters of a chat request's text, for an estimate of its input tokens. */
 export function requestChars(messages: readonly { content?: unknown }[]): number {
@@ -104,12 +125,7 @@ export class StreamTally {
     const reported = toTokenUsage(this.usage);
     if (reported) return reported;
     const reasoning = estimateTokens(this.reasoningChars);
-    return {
-      input: estimateTokens(this.inputChars),
-      output: estimateTokens(this.outputChars) + reasoning,
-      reasoning,
-      estimated: true,
-    };
+    return withEstimates(this.usage, { input: estimateTokens(this.inputChars), output: estimateTokens(this.outputChars) + reasoning, reasoning, estimated: true });
   }
 }
 
@@ -144,5 +160,5 @@ export function resultTokens(result: ChatResult, inputChars: number): TokenUsage
     for (const call of m.tool_calls ?? []) out += call.function.arguments.length + call.function.name.length;
   }
   const reasoning = estimateTokens(thinking);
-  return { input: estimateTokens(inputChars), output: estimateTokens(out) + reasoning, reasoning, estimated: true };
+  return withEstimates(result.usage, { input: estimateTokens(inputChars), output: estimateTokens(out) + reasoning, reasoning, estimated: true });
 }

@@ -5,6 +5,7 @@ import { matchedStopOf, REFUSAL, toStopReason } from "./map-stop-reason.ts";
 import type { DeltaUsage, MessageResponse, MessageUsage, ResponseBlock } from "./schema.ts";
 import { callExtras, encodeSignature, type SignaturePayload } from "./thinking-signature.ts";
 import { toToolUseId } from "./tool-use-id.ts";
+import { isCount } from "../../pipeline/tally.ts";
 
 // The answer's types come from its schema (schema.ts), which /docs/json shows.
 export type AnthropicBlock = ResponseBlock;
@@ -14,11 +15,12 @@ export type AnthropicMessage = Omit<MessageResponse, "context_management">;
 /** Chat usage as Anthropic's `message_delta` has it: `input_tokens` leaves out what was read from a cache, as Anthropic counts. */
 export function toDeltaUsage(usage: Usage | undefined, estimatedInput: () => number, estimatedOutput = 0): DeltaUsage {
   if (!usage) return { input_tokens: estimatedInput(), output_tokens: estimatedOutput, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens_details: null, server_tool_use: null };
-  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const cached = isCount(usage.prompt_tokens_details?.cached_tokens) ? usage.prompt_tokens_details.cached_tokens : 0;
   const thinking = usage.completion_tokens_details?.reasoning_tokens;
+  // A figure the provider left out is the estimate (Anthropic's usage has both, always integers).
   return {
-    input_tokens: Math.max(0, usage.prompt_tokens - cached),
-    output_tokens: usage.completion_tokens,
+    input_tokens: isCount(usage.prompt_tokens) ? Math.max(0, usage.prompt_tokens - cached) : estimatedInput(),
+    output_tokens: isCount(usage.completion_tokens) ? usage.completion_tokens : estimatedOutput,
     cache_creation_input_tokens: 0,
     cache_read_input_tokens: cached,
     output_tokens_details: typeof thinking === "number" ? { thinking_tokens: thinking } : null,

@@ -3,6 +3,7 @@ import type { ChatResult } from "../../plugin.ts";
 import type { ChatCompletion } from "../../schemas/chat.ts";
 import type { Usage } from "../../schemas/common.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
+import { isWholeUsage } from "../../pipeline/tally.ts";
 
 /** Chat Completions' usage from the pipeline's count (the provider's figures, or the gateway's estimate where it gave none). */
 export const usageOf = (tokens: TokenUsage): Usage => ({ prompt_tokens: tokens.input, completion_tokens: tokens.output, total_tokens: tokens.input + tokens.output });
@@ -13,7 +14,8 @@ export const usageOf = (tokens: TokenUsage): Usage => ({ prompt_tokens: tokens.i
  */
 export function toChatCompletion(result: ChatResult, model: string, tokens?: TokenUsage): ChatCompletion {
   const { id, choices, ...rest } = result;
-  if (rest.usage == null && tokens !== undefined) rest.usage = usageOf(tokens);
+  // A provider's usage that lacks a figure OpenAI's requires is the pipeline's count (its own figures, the rest estimated).
+  if (!isWholeUsage(rest.usage) && tokens !== undefined) rest.usage = usageOf(tokens);
   return {
     id: id?.startsWith("chatcmpl-") ? id : randomId("chatcmpl-"),
     object: "chat.completion",
