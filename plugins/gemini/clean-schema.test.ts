@@ -116,3 +116,27 @@ describe("toGeminiSchema", () => {
     expect(toGeminiSchema({ type: "array", items: [{ type: "boolean" }] })).toEqual({ type: "ARRAY", items: { type: "BOOLEAN" } });
   });
 });
+
+describe("a schema whose references double at each step (a security probe: 2 KB → 2^21 nodes)", () => {
+  /** Definitions d0…dN, each naming the next twice: inlined, 2^N copies of the last. */
+  const bomb = (n: number) => {
+    const $defs: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) $defs[`d${i}`] = { type: "object", properties: { a: { $ref: `#/$defs/d${i + 1}` }, b: { $ref: `#/$defs/d${i + 1}` } } };
+    $defs[`d${n}`] = { type: "string" };
+    return { type: "object", properties: { root: { $ref: "#/$defs/d0" } }, $defs };
+  };
+
+  test("is refused with a 400 naming the field, long before it is copied out; one within the bound is inlined whole", () => {
+    let refused: unknown;
+    try {
+      toGeminiSchema(bomb(30), "tools[0].function.parameters");
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toMatchObject({ status: 400, param: "tools[0].function.parameters" });
+    expect(String((refused as Error).message)).toContain("$refs");
+    // 2^8 leaves: well within the bound, and every one of them there.
+    const small = JSON.stringify(toGeminiSchema(bomb(8)));
+    expect(small.split('"STRING"').length - 1).toBe(256);
+  });
+});

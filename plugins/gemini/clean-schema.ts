@@ -1,3 +1,4 @@
+import { InvalidRequestError } from "../../src/kit.ts";
 import type { JsonObject } from "./wire.ts";
 
 /**
@@ -9,9 +10,22 @@ import type { JsonObject } from "./wire.ts";
  * `definitions` are inlined (a cycle stops at an open OBJECT), `allOf` is merged, `oneOf` becomes
  * `anyOf`, `"null"` in a type list or union becomes `nullable`, `const` becomes a one-value enum.
  * Never mutates its input.
+ *
+ * Inlining copies: a chain of definitions each naming the next twice doubles at every step (a 2 KB
+ * schema of 21 of them made 2^21 nodes, held the event loop for 13 s and sent 124 MB upstream). The
+ * copy stops at MAX_NODES schema objects with a 400 naming `param`.
  */
-export function toGeminiSchema(schema: JsonObject): JsonObject {
-  return convert(schema, schema, []);
+export function toGeminiSchema(schema: JsonObject, param: string | null = null): JsonObject {
+  const budget = { left: MAX_NODES, param };
+  return convert(schema, schema, [], budget);
+}
+
+/** Schema objects one converted schema may hold once its references are inlined: far more than any real tool's. */
+export const MAX_NODES = 10_000;
+
+interface Budget {
+  left: number;
+  param: string | null;
 }
 
 const TYPES = new Set(["string", "number", "integer", "boolean", "array", "object"]);
@@ -42,9 +56,12 @@ const COPIED: [key: string, kind: "string" | "number" | "boolean" | "string[]" |
   ["example", "any"],
 ];
 
-function convert(node: unknown, root: JsonObject, refs: readonly string[]): JsonObject {
+function convert(node: unknown, root: JsonObject, refs: readonly string[], budget: Budget): JsonObject {
+  if (--budget.left < 0) {
+    throw new InvalidRequestError(`The JSON Schema is too large for this model once its $refs are inlined (over ${MAX_NODES} schemas): this model takes no references; use fewer or shallower ones.`, { param: budget.param });
+  }
   if (!isObject(node)) return {};
-  if (typeof node.$ref === "string") return convertRef(node, node.$ref, root, refs);
+  if (typeof node.$ref === "string") return convertRef(node, node.$ref, root, refs, budget);
   const source = Array.isArray(node.allOf) ? mergeAllOf(node, node.allOf, root) : node;
   const out: JsonObject = {};
 
@@ -55,10 +72,10 @@ function convert(node: unknown, root: JsonObject, refs: readonly string[]): Json
       // `X | null` is Gemini's `nullable` X, not a one-branch union.
       const { anyOf: _a, oneOf: _o, ...rest } = source;
       const only = isObject(nonNull[0]) ? nonNull[0] : {};
-      return { ...convert({ ...rest, ...only }, root, refs), nullable: true };
+      return { ...convert({ ...rest, ...only }, root, refs, budget), nullable: true };
     }
     if (nonNull.length < variants.length) out.nullable = true;
-    if (nonNull.length > 0) out.anyOf = nonNull.map((v) => convert(v, root, refs));
+    if (nonNull.length > 0) out.anyOf = nonNull.map((v) => convert(v, root, refs, budget));
   }
 
   if (!out.anyOf) {
@@ -94,7 +111,7 @@ function convert(node: unknown, root: JsonObject, refs: readonly string[]): Json
 
   if (isObject(source.properties)) {
     const properties: JsonObject = {};
-    for (const [name, property] of Object.entries(source.properties)) properties[name] = convert(property, root, refs);
+    for (const [name, property] of Object.entries(source.properties)) properties[name] = convert(property, root, refs, budget);
     out.properties = properties;
     if (Array.isArray(source.required)) {
       const required = source.required.filter((name): name is string => typeof name === "string" && name in properties);
@@ -103,17 +120,17 @@ function convert(node: unknown, root: JsonObject, refs: readonly string[]): Json
   }
   // A tuple (`prefixItems`, or `items` as an array) has no Schema form: its first element stands in.
   const items = Array.isArray(source.items) ? source.items[0] : (source.items ?? (Array.isArray(source.prefixItems) ? source.prefixItems[0] : undefined));
-  if (isObject(items)) out.items = convert(items, root, refs);
+  if (isObject(items)) out.items = convert(items, root, refs, budget);
   return out;
 }
 
-function convertRef(node: JsonObject, ref: string, root: JsonObject, refs: readonly string[]): JsonObject {
+function convertRef(node: JsonObject, ref: string, root: JsonObject, refs: readonly string[], budget: Budget): JsonObject {
   const { $ref: _ref, ...siblings } = node;
   // The Schema object has no references: a recursive type is unrolled once, then left open.
   if (refs.includes(ref)) return { type: "OBJECT", ...pickDescription(siblings) };
   const target = resolveLocalRef(root, ref);
-  if (!target) return { ...convert(siblings, root, refs) };
-  return convert({ ...target, ...siblings }, root, [...refs, ref]);
+  if (!target) return { ...convert(siblings, root, refs, budget) };
+  return convert({ ...target, ...siblings }, root, [...refs, ref], budget);
 }
 
 function mergeAllOf(node: JsonObject, allOf: readonly unknown[], root: JsonObject): JsonObject {

@@ -45,7 +45,7 @@ function toResponseFormat(format: ChatRequest["response_format"], mode: SchemaMo
       if (!schema) return { responseMimeType: "application/json" };
       return mode === "json-schema"
         ? { responseMimeType: "application/json", responseJsonSchema: schema }
-        : { responseMimeType: "application/json", responseSchema: toGeminiSchema(schema) };
+        : { responseMimeType: "application/json", responseSchema: toGeminiSchema(schema, "response_format.json_schema.schema") };
     }
     default: {
       const unknownType: never = format.type;

@@ -13,10 +13,10 @@ export type SchemaMode = "json-schema" | "openapi";
 /** OpenAI `tools` → one Gemini tool holding every function declaration. */
 export function toGeminiTools(tools: readonly Tool[] | undefined, mode: SchemaMode): GeminiTool[] | undefined {
   if (!tools || tools.length === 0) return undefined;
-  return [{ functionDeclarations: tools.map((tool) => toFunctionDeclaration(tool, mode)) }];
+  return [{ functionDeclarations: tools.map((tool, i) => toFunctionDeclaration(tool, mode, i)) }];
 }
 
-function toFunctionDeclaration({ function: fn }: Tool, mode: SchemaMode): GeminiFunctionDeclaration {
+function toFunctionDeclaration({ function: fn }: Tool, mode: SchemaMode, i: number): GeminiFunctionDeclaration {
   const declaration: GeminiFunctionDeclaration = { name: geminiToolName(fn.name) };
   if (fn.description !== undefined) declaration.description = fn.description;
   const parameters = fn.parameters;
@@ -27,7 +27,7 @@ function toFunctionDeclaration({ function: fn }: Tool, mode: SchemaMode): Gemini
       declaration.parametersJsonSchema = parameters;
       break;
     case "openapi": {
-      const cleaned = toGeminiSchema(parameters);
+      const cleaned = toGeminiSchema(parameters, `tools[${i}].function.parameters`);
       // Gemini answers 400 for an OBJECT without properties; no properties means no parameters.
       const properties = cleaned.properties;
       if (typeof properties === "object" && properties !== null && Object.keys(properties).length > 0) declaration.parameters = cleaned;

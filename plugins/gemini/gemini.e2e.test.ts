@@ -259,6 +259,17 @@ describe("tools", () => {
     expect(final.content.find((block) => block.type === "tool_use")).toMatchObject({ name: "1st_tool" });
   });
 
+  test("a tool schema whose $refs double at each step, for a model that takes no references: a 400 naming the tool's parameters, nothing sent to Gemini", async () => {
+    const $defs: Record<string, unknown> = {};
+    for (let i = 0; i < 30; i++) $defs[`d${i}`] = { type: "object", properties: { a: { $ref: `#/$defs/d${i + 1}` }, b: { $ref: `#/$defs/d${i + 1}` } } };
+    $defs.d30 = { type: "string" };
+    const tool = { type: "function" as const, function: { name: "bomb", parameters: { type: "object", properties: { x: { $ref: "#/$defs/d0" } }, $defs } } };
+    const refused = (await failure(client.chat.completions.create({ model: "gemini/gemini-1.5-flash", messages: [{ role: "user", content: "hi" }], tools: [tool] }))) as InstanceType<typeof OpenAI.APIError>;
+    expect(refused.status).toBe(400);
+    expect(refused.error).toMatchObject({ type: "invalid_request_error", param: "tools[0].function.parameters" });
+    expect(upstream.calls(":generateContent")).toHaveLength(0);
+  });
+
   test.each([
     ["auto", { mode: "AUTO" }],
     ["none", { mode: "NONE" }],
