@@ -121,7 +121,7 @@ describe("no key in any answer, log line or console output", () => {
       }
     }
     // An error event inside a started stream, echoing the key.
-    upstream.handle(() => sseResponse([TEXT_CHUNKS[0], { error: { message: `stream failed for ${PROVIDER_KEY}`, type: "server_error", param: null, code: null } }], { done: false }));
+    upstream.handle(() => sseResponse([TEXT_CHUNKS[0], TEXT_CHUNKS[1], { error: { message: `stream failed for ${PROVIDER_KEY}`, type: "server_error", param: null, code: null } }], { done: false }));
     const streamed = await chat("up/gpt-4o-mini", { stream: true });
     expect(streamed.status).toBe(200);
     expect(streamed.body).toContain("stream failed for");

@@ -375,17 +375,24 @@ describe("chat completions, stream", () => {
       error: { message: `The upstream groq failed: ${event.error.message}`, type: "api_error", param: null, code: "upstream_error" },
     });
 
-    fake.handle(() => sseResponse([TEXT_CHUNKS[0], { error: { message: "Rate limit reached", type: "tokens", code: "rate_limit_exceeded" } }], { done: false }));
+    const limited = { error: { message: "Rate limit reached", type: "tokens", code: "rate_limit_exceeded" } };
+    fake.handle(() => sseResponse([TEXT_CHUNKS[0], TEXT_CHUNKS[1], limited], { done: false }));
     const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true });
     const failure = await (async () => {
       for await (const _chunk of stream);
     })().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     expect(failure).toMatchObject({ code: "rate_limit_exceeded", type: "rate_limit_error", message: "Rate limit reached" });
+    // After the role-only first chunk alone nothing of the answer came: the failure is the HTTP answer (a 429 the SDK can retry).
+    fake.handle(() => sseResponse([TEXT_CHUNKS[0], limited], { done: false }));
+    const refused = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(refused).toMatchObject({ status: 429, code: "rate_limit_exceeded" });
   });
 
   test("a client that goes away aborts the upstream request", async () => {
-    fake.handle(() => sseResponse(TEXT_CHUNKS, { delayMs: 60_000 }));
+    // The first token at once, the rest a minute later.
+    fake.handle(() => sseResponse(TEXT_CHUNKS.slice(1), { delayMs: 60_000 }));
     const controller = new AbortController();
     const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true }, { signal: controller.signal });
     for await (const _chunk of stream) {

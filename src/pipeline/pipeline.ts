@@ -6,7 +6,7 @@ import { assertModelIdLength, MAX_MODEL_ID } from "../model-id.ts";
 import { namedAsSent } from "../file-fetch.ts";
 import { mapError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
-import type { ChatResult, ClientOptions, EmbedResult, Provider, RequestContext } from "../plugin.ts";
+import type { ChatResult, ChunkResult, ClientOptions, EmbedResult, Provider, RequestContext } from "../plugin.ts";
 import type { ModelRegistry } from "../registry.ts";
 import type { RequestScope } from "../request-scope.ts";
 import type { TraceStamp } from "../observe/trace-stamp.ts";
@@ -20,7 +20,7 @@ import { markUnfit } from "../routing/retry.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import type { Lane } from "../limits/limit-state.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
-import { embeddedTokens, inputOnly, requestChars, resultTokens, StreamTally } from "./tally.ts";
+import { embeddedTokens, inputOnly, requestChars, resultTokens, startsAnswer, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
@@ -204,7 +204,10 @@ export class Pipeline {
           sent = call.fitContext && contextLength !== undefined ? await fitTo(call.fitContext, whole, contextLength) : whole;
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
-          const first = await scope.deadline(iterator.next(), this.#waitFor(provider), "first stream chunk");
+          let first = await scope.deadline(iterator.next(), this.#waitFor(provider), "first stream chunk");
+          // Chunks that begin nothing (a role-only delta, an empty batch) are held with the first that does:
+          // a failure until then is an HTTP error the route may retry or fall back from, not a stream's end.
+          if (!first.done && !startsAnswer(first.value)) first = await firstAnswer(first.value, iterator, (next) => scope.deadline(next, this.#waitFor(provider), "first stream chunk"));
           firstAt = performance.now();
           return { first, iterator, scope, ctx };
         } catch (error) {
@@ -555,6 +558,25 @@ export class Pipeline {
     const when = call.outcomeWhen;
     if (when === undefined) bus.emit(outcome);
     else void when.then((isKept) => isKept && bus.emit(outcome));
+  }
+}
+
+/**
+ * The stream's chunks up to the first batch that begins the answer (startsAnswer), as one batch,
+ * or all of them when the stream ends before any does (its end is then the stream's, as before).
+ */
+async function firstAnswer(
+  held: ChunkBatch,
+  iterator: AsyncIterator<ChunkBatch>,
+  inTime: (next: Promise<IteratorResult<ChunkBatch>>) => Promise<IteratorResult<ChunkBatch>>,
+): Promise<IteratorResult<ChunkBatch>> {
+  const chunks: ChunkResult[] = Array.isArray(held) ? [...(held as readonly ChunkResult[])] : [held as ChunkResult];
+  for (;;) {
+    const next = await inTime(iterator.next());
+    if (next.done) return { done: false, value: chunks };
+    if (Array.isArray(next.value)) chunks.push(...(next.value as readonly ChunkResult[]));
+    else chunks.push(next.value as ChunkResult);
+    if (startsAnswer(next.value)) return { done: false, value: chunks };
   }
 }
 

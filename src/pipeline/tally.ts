@@ -67,6 +67,20 @@ function carriesToken(delta: ChunkResult["choices"][number]["delta"]): boolean {
 }
 
 /**
+ * Whether a batch of a stream's first chunks begins the answer: a token (text, reasoning, a refusal,
+ * a tool call, audio) or a finish. A role-only delta, an empty batch, a content-filter note or usage
+ * alone say nothing yet: until one that does, a failure is still no answer (an HTTP error the
+ * route may retry or fall back from), not a stream begun.
+ */
+export function startsAnswer(batch: ChunkResult | readonly ChunkResult[]): boolean {
+  const chunks = Array.isArray(batch) ? (batch as readonly ChunkResult[]) : [batch as ChunkResult];
+  for (const chunk of chunks) {
+    for (const choice of chunk.choices) if (choice.finish_reason != null || carriesToken(choice.delta)) return true;
+  }
+  return false;
+}
+
+/**
  * What a stream has carried so far: the provider's usage (the last figures it sent), its finish
  * reason, and the characters of output, so a stream without usage (or one the client left) is still
  * counted. Reads the chunks; never changes them.

@@ -10,7 +10,7 @@ import openaiCompatible from "../../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/fake-server.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 
-const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab", "f500b", "small", "nomodel", "f500c", "r503"] as const;
+const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab", "f500b", "small", "nomodel", "f500c", "r503", "early", "earlyalt", "done", "donealt"] as const;
 type Instance = (typeof INSTANCES)[number];
 const serverError = () => jsonResponse({ error: { message: "The server had an error while processing your request.", type: "server_error", param: null, code: null } }, 500);
 
@@ -26,12 +26,16 @@ const behaviour: Partial<Record<Instance, (request: RecordedRequest) => Response
   down1: serverError,
   down2: serverError,
   cut: (request) => ((request.body as { stream?: boolean }).stream ? cutStream() : serverError()),
+  // The role-only first chunk every OpenAI stream begins with, then the error: nothing of the answer came.
+  early: () => sseResponse([TEXT_CHUNKS[0], { error: { message: "The server is overloaded.", type: "server_error", param: null, code: null } }], { done: false }),
+  // `[DONE]` alone: a stream that ends before any answer.
+  done: () => sseResponse([]),
   ab: () => jsonResponse(ERRORS.rateLimit, 429, { "retry-after": "3" }),
 };
 
-/** The first chunk, then the upstream's error event (OpenAI's in-stream error shape): a stream that failed after it started. */
+/** The first chunks (a token among them), then the upstream's error event (OpenAI's in-stream error shape): a stream that failed after it started. */
 const cutStream = () =>
-  sseResponse([TEXT_CHUNKS[0], { error: { message: "The server is overloaded.", type: "server_error", param: null, code: null } }], { done: false });
+  sseResponse([TEXT_CHUNKS[0], TEXT_CHUNKS[1], { error: { message: "The server is overloaded.", type: "server_error", param: null, code: null } }], { done: false });
 
 let fake: FakeServer;
 let gw: TestGateway;
@@ -58,6 +62,8 @@ beforeAll(async () => {
       { model: "fbdead", targets: [{ model: "fdead/m" }], fallbacks: ["fok/m"] },
       { model: "no400", targets: [{ model: "bad400/m" }], fallbacks: ["never/m"], retries: 2 },
       { model: "cutroute", targets: [{ model: "cut/m" }], fallbacks: ["cutalt/m"], retries: 2 },
+      { model: "earlyroute", targets: [{ model: "early/m" }], fallbacks: ["earlyalt/m"], retries: 1 },
+      { model: "doneroute", targets: [{ model: "done/m" }], fallbacks: ["donealt/m"], retries: 1 },
       { model: "retry-*", targets: [{ model: "ra/m" }], retries: 1 },
       { model: "cool", targets: [{ model: "c1/m" }, { model: "c2/m" }] },
       { model: "alldown", targets: [{ model: "down1/m" }], fallbacks: ["down2/m"] },
@@ -257,6 +263,19 @@ test("a prompt too long for one deployment takes it out of rotation for nothing:
   // Every request still tried `small` first (a cooldown after 2 failures would have skipped it).
   expect(hits("small").length - before).toBe(4);
   expect(await (await fetch(`${gw.url}/metrics`)).text()).not.toContain('ollaix_upstream_errors_total{provider="small"');
+});
+
+test("a stream that fails before any of the answer came (after the role-only first chunk, or [DONE] alone) is no stream begun: retried, then the fallback answers; a model alone gets its HTTP error (a probe: 200 and an error event, the fallback never tried)", async () => {
+  for (const [route, instance, fallback] of [["earlyroute", "early", "earlyalt"], ["doneroute", "done", "donealt"]] as const) {
+    const answer = await chat(route, true);
+    expect([answer.status, answer.target]).toEqual([200, `${fallback}/m`]);
+    expect(parseSseBody(answer.text).map((event) => (event === "[DONE]" ? "" : JSON.parse(event).choices[0]?.delta?.content ?? "")).join("")).toBe("Hello!");
+    expect(hits(instance).length).toBe(2); // the try and its retry
+    expect(hits(fallback).length).toBe(1);
+  }
+  const plain = await chat("early/m", true);
+  expect(plain.status).toBe(502);
+  expect(JSON.parse(plain.text).error).toMatchObject({ type: "api_error" });
 });
 
 test("a stream cut after its first chunk is not retried: the client gets the stream's error event", async () => {
