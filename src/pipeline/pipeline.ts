@@ -160,7 +160,7 @@ export class Pipeline {
             t.responseModel = ctx.responseModel;
             return answer;
           } catch (error) {
-            if (scope.isAborted) t.abandoned = inputOnly(requestChars(sent.messages));
+            if (scope.isAborted || timedOut(error)) t.abandoned = inputOnly(requestChars(sent.messages));
             throw error;
           }
         } finally {
@@ -211,7 +211,7 @@ export class Pipeline {
           firstAt = performance.now();
           return { first, iterator, scope, ctx };
         } catch (error) {
-          if (iterator !== undefined && scope.isAborted) t.abandoned = inputOnly(requestChars(sent.messages));
+          if (iterator !== undefined && (scope.isAborted || timedOut(error))) t.abandoned = inputOnly(requestChars(sent.messages));
           scope.dispose();
           void iterator?.return?.()?.catch(() => undefined);
           throw error;
@@ -560,6 +560,12 @@ export class Pipeline {
     else void when.then((isKept) => isKept && bus.emit(outcome));
   }
 }
+
+/**
+ * A call given up on time by its provider's own clock (an upstream's `timeout_ms`, which stands for
+ * UPSTREAM_TIMEOUT_MS): the provider read its input, as when the gateway's own deadline gives it up.
+ */
+const timedOut = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === "upstream_timeout";
 
 /**
  * The stream's chunks up to the first batch that begins the answer (startsAnswer), as one batch,

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import dummy from "../../plugins/dummy/index.ts";
-import { definePlugin } from "../../src/kit.ts";
+import { definePlugin, UpstreamTimeoutError } from "../../src/kit.ts";
 import { eventually, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { expectOpenAI } from "../helpers/openai-schema.ts";
@@ -20,6 +20,21 @@ const hanging = definePlugin({
   async *chatStream(_request, ctx) {
     await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
     yield { choices: [] };
+  },
+});
+
+/**
+ * A provider with a time-out of its own (an upstream's `timeout_ms`, shorter than the core's
+ * deadline) that it reaches: it gives the call up itself, with the kit's time-out error.
+ */
+const ownTimeout = definePlugin({
+  name: "slowpoke",
+  models: [{ id: "slow-model" }],
+  timeoutMs: 200,
+  chat: () => Bun.sleep(150).then(() => Promise.reject(new UpstreamTimeoutError("The upstream slowpoke did not answer within 150 ms."))),
+  async *chatStream() {
+    await Bun.sleep(150);
+    throw new UpstreamTimeoutError("The upstream slowpoke did not answer within 150 ms.");
   },
 });
 
@@ -49,7 +64,7 @@ beforeAll(async () => {
       { name: "count", key_env: "K_COUNT", rpm: 2, tokens_per_day: 1 },
     ],
   });
-  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free, K_STORE: KEYS.store, K_EMBED: KEYS.embed, K_COUNT: KEYS.count }, [dummy, hanging, quietEmbedder]);
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_RPM: KEYS.rpm, K_TPM: KEYS.tpm, K_DAY: KEYS.day, K_STREAM: KEYS.stream, K_FREE: KEYS.free, K_STORE: KEYS.store, K_EMBED: KEYS.embed, K_COUNT: KEYS.count }, [dummy, hanging, quietEmbedder, ownTimeout]);
 });
 afterAll(() => gw.close());
 
@@ -234,6 +249,23 @@ describe("tokens", () => {
       await Bun.sleep(150);
       controller.abort();
       await asked.catch(() => undefined);
+      await eventually(async () => (await remaining()) < start - 200);
+    }
+  });
+
+  test("a call its provider gave up on its own clock (an upstream's timeout_ms) pays for its input too, streamed or not (a probe: it paid nothing)", async () => {
+    let looks = 0;
+    const remaining = async () => {
+      const answer = await chat(KEYS.stream, { max_tokens: 1 });
+      const left = Number(header(answer, "x-ratelimit-remaining-tokens")) + looks;
+      looks += (await json(answer)).usage.total_tokens as number;
+      return left;
+    };
+    const long = "lorem ipsum ".repeat(84);
+    for (const stream of [false, true]) {
+      const start = await remaining();
+      const answer = await chat(KEYS.stream, { model: "slow-model", messages: [{ role: "user", content: long }], stream });
+      expect(answer.status).toBe(504);
       await eventually(async () => (await remaining()) < start - 200);
     }
   });
