@@ -3,6 +3,7 @@ import { Ollama } from "ollama";
 import dummy from "../../plugins/dummy/index.ts";
 import type { ChunkResult, Provider } from "../../src/plugin.ts";
 import { jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 
 /**
  * The Ollama surface's HTTP contract: keys, the loop guard, refusals in Ollama's shape, HEAD, the
@@ -339,5 +340,25 @@ print(text.count('"done":false'), '"done":true' in text, flush=True)
     expect(probe.finished).toBe(finishedBefore + 1);
     // The gateway still serves.
     expect((await gw.handle("/api/version")).status).toBe(200);
+  });
+});
+
+describe("a route's id (listed by /api/tags) with nothing to generate", () => {
+  test("loads as a model does: chat without messages, generate without a prompt, embed without input (a probe: 404 'not found')", async () => {
+    const config = writeConfigFile({ routes: [{ model: "smart", targets: [{ model: "dummy-model:1.0" }] }] });
+    const routed = await startTestGateway({ OLLAIX_CONFIG: config }, [dummy]);
+    try {
+      const client = new Ollama({ host: routed.url });
+      expect((await client.list()).models.map((m) => m.name)).toContain("smart");
+      expect(await client.generate({ model: "smart", prompt: "", keep_alive: "5m" })).toMatchObject({ model: "smart", done: true, done_reason: "load" });
+      expect(await client.chat({ model: "smart", messages: [], keep_alive: 0 })).toMatchObject({ model: "smart", done: true, done_reason: "unload" });
+      const embed = await routed.handle("/api/embed", jsonPost({ model: "smart" }));
+      expect(embed.status).toBe(200);
+      // An id that is neither a route nor a model is still Ollama's 404.
+      const unknown = await routed.handle("/api/generate", jsonPost({ model: "nosuch", prompt: "" }));
+      expect([unknown.status, await unknown.json()]).toEqual([404, { error: "model 'nosuch' not found" }]);
+    } finally {
+      await routed.close();
+    }
   });
 });

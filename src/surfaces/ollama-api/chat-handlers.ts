@@ -39,6 +39,8 @@ export async function assertModelExists(registry: ModelRegistry, model: string, 
   if (key && !mayUse(key, model, registry, routes)) {
     throw new PermissionError(`The key '${key.name}' is not allowed to use the model '${model}'.`, { param: "model" });
   }
+  // A route's id is a model to its clients (`/api/tags` lists it): it exists, as a chat with it answers.
+  if (routes?.find(model) !== undefined) return;
   await ollamaNotFound(model, () => registry.resolve(model));
 }
 
