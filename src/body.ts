@@ -84,6 +84,13 @@ function checkedDepth(body: unknown, length: number): unknown {
   throw new InvalidRequestError(`The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep.`, { param: null });
 }
 
+/**
+ * Whether JSON a plugin or surface parsed out of a string (a tool call's arguments, a tool result)
+ * nests deeper than a request body may: the body's own check cannot see inside its strings, and
+ * serialising such a value again overflows the stack.
+ */
+export const nestsTooDeep = (value: unknown): boolean => nestsDeeperThan(value, MAX_JSON_DEPTH);
+
 /** Whether `value` has arrays or objects more than `limit` levels deep (the outermost is level 1). */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {
   if (value === null || typeof value !== "object") return false;

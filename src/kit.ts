@@ -35,6 +35,7 @@ export {
 } from "./errors.ts";
 export type { ErrorFields } from "./errors.ts";
 export { ConfigError, readEnv } from "./env.ts";
+export { MAX_JSON_DEPTH, nestsTooDeep } from "./body.ts";
 export { createChecker, createUpstreamParser } from "./checker.ts";
 export { classifyUpstreamFailure, fromHttpStatus, networkCodeOf, retryAfterHeader } from "./upstream-failure.ts";
 export type { FailureContext, HttpFailure } from "./upstream-failure.ts";

@@ -258,3 +258,16 @@ describe("thought signatures", () => {
     expect(contents[2]!.parts.every((part) => part.functionResponse?.id === undefined)).toBe(true);
   });
 });
+
+describe("JSON inside a string nested deeper than a body may be (a security probe)", () => {
+  const deep = `${'{"n":'.repeat(1_500)}1${"}".repeat(1_500)}`;
+  test("a call's arguments: a 400 naming them; a tool result: sent as the text it is", () => {
+    const call = { id: "call_1", type: "function" as const, function: { name: "f", arguments: deep } };
+    expect(() => convert([{ role: "user", content: "hi" }, { role: "assistant", content: null, tool_calls: [call] }])).toThrow(
+      expect.objectContaining({ status: 400, param: "messages[1].tool_calls[0].function.arguments" }),
+    );
+    const fine = { ...call, function: { ...call.function, arguments: "{}" } };
+    const sent = convert([{ role: "user", content: "hi" }, { role: "assistant", content: null, tool_calls: [fine] }, { role: "tool", tool_call_id: "call_1", content: deep }]);
+    expect(sent.contents[2]!.parts[0]).toMatchObject({ functionResponse: { name: "f", response: { output: deep } } });
+  });
+});

@@ -1,4 +1,4 @@
-import { imagePartKey, inlineAudio, inlineFile, InvalidRequestError, type ContentPart, type Message } from "../../src/kit.ts";
+import { imagePartKey, inlineAudio, inlineFile, InvalidRequestError, type ContentPart, type Message, MAX_JSON_DEPTH, nestsTooDeep } from "../../src/kit.ts";
 import type { GeminiContent, GeminiInlineData, GeminiPart, GeminiRole, JsonObject } from "./wire.ts";
 import { geminiIdOf, thoughtSignatureOf } from "./tool-call-id.ts";
 import { geminiToolName } from "./tool-names.ts";
@@ -153,6 +153,7 @@ function parseArguments(text: string, param: string): JsonObject {
     throw new InvalidRequestError(`Invalid '${param}': not valid JSON.`, { param });
   }
   if (!isPlainObject(value)) throw new InvalidRequestError(`Invalid '${param}': Gemini takes function arguments as a JSON object.`, { param });
+  if (nestsTooDeep(value)) throw new InvalidRequestError(`Invalid '${param}': its JSON nests more than ${MAX_JSON_DEPTH} levels deep.`, { param });
   return value;
 }
 
@@ -164,7 +165,8 @@ function toFunctionResponse(content: Message["content"]): JsonObject {
   const text = content == null ? "" : typeof content === "string" ? content : content.map((part) => part.text ?? "").join("");
   try {
     const value: unknown = JSON.parse(text);
-    if (isPlainObject(value)) return value;
+    // Nested deeper than a body may be, it goes as the text it is (as an object it could not be sent).
+    if (isPlainObject(value) && !nestsTooDeep(value)) return value;
   } catch {
     // Not JSON: plain text output.
   }

@@ -144,3 +144,13 @@ describe("tool-call arguments", () => {
     expect(assistant!.tool_calls![0]!.function.arguments).toEqual({ city: "Tokyo", when: { day: 1 }, units: ["c"] });
   });
 });
+
+describe("JSON inside a string nested deeper than a body may be (a security probe)", () => {
+  test("a call's arguments: a 400 naming them, not a stack overflow later counted as Ollama's failure", () => {
+    const deep = `${'{"n":'.repeat(1_500)}1${"}".repeat(1_500)}`;
+    const call = { id: "call_1", type: "function" as const, function: { name: "f", arguments: deep } };
+    expect(() => toOllamaMessages([{ role: "user", content: "hi" }, { role: "assistant", content: null, tool_calls: [call] }], none)).toThrow(
+      expect.objectContaining({ status: 400, param: "messages[1].tool_calls[0].function.arguments" }),
+    );
+  });
+});

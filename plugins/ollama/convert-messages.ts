@@ -1,4 +1,4 @@
-import { imagePartKey, inlineFile, InvalidRequestError, textOfFile, type InlineImage, type Message } from "../../src/kit.ts";
+import { imagePartKey, inlineFile, InvalidRequestError, textOfFile, type InlineImage, type Message, MAX_JSON_DEPTH, nestsTooDeep } from "../../src/kit.ts";
 import type { OllamaMessage } from "./wire.ts";
 
 /** Images already loaded (the kit's loadMessageImages), by part path (`messages[2].content[1]`). */
@@ -120,5 +120,6 @@ function parseArguments(text: string, param: string): Record<string, unknown> {
     const got = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
     throw new InvalidRequestError(`Invalid '${param}': tool-call arguments must be a JSON object, got ${got}.`, { param });
   }
+  if (nestsTooDeep(value)) throw new InvalidRequestError(`Invalid '${param}': its JSON nests more than ${MAX_JSON_DEPTH} levels deep.`, { param });
   return value as Record<string, unknown>;
 }

@@ -179,3 +179,15 @@ describe("UpstreamClient failures below HTTP", () => {
     });
   });
 });
+
+describe("a body nested too deep to serialise (a security probe)", () => {
+  test("is the request's 400, never an upstream failure a route would retry or count against the deployment; nothing is sent", async () => {
+    let deep: Record<string, unknown> = { x: 1 };
+    for (let i = 0; i < 200_000; i++) deep = { n: deep };
+    const client = new UpstreamClient(upstream, fetch);
+    const refused = await rejectionOf(client.postJson("/chat/completions", { model: "gpt-4o-mini", messages: [], extra: deep }, call()));
+    expect(refused).toMatchObject({ status: 400, code: null });
+    expect(refused.message).toContain("nests too deeply");
+    expect(fake.requests).toHaveLength(0);
+  });
+});

@@ -1,6 +1,7 @@
 import {
   classifyUpstreamFailure,
   hasErrorFields,
+  InvalidRequestError,
   parseSseBatches,
   parseSseJson,
   UpstreamError,
@@ -167,13 +168,15 @@ export class UpstreamClient {
     // configured can double one of ours): no Headers object and no set() calls per request.
     // `x-ollaix-hops`, `x-request-id` (and `traceparent`) come last, so nothing configured overrides them.
     const headers = { ...this.#baseHeaders(accept, body !== undefined), ...ctx.upstreamHeaders };
+    // Serialised before the call: a body that cannot be is the request's fault, never the upstream's failure.
+    const sent = body === undefined ? undefined : requestText(body);
 
     let response: Response;
     try {
       response = await this.#fetch(`${this.#upstream.baseUrl}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: sent,
         signal,
         redirect: "manual", // following one would carry the key to wherever it points
       });
@@ -208,5 +211,15 @@ export class UpstreamClient {
     // The client went away: the abort itself is what the core expects (it says nothing to anyone).
     if (signal.aborted && !hasErrorFields(signal.reason) && !(signal.reason instanceof DOMException)) return error;
     return classifyUpstreamFailure(error, { signal, provider: `the upstream ${this.name}`, stage });
+  }
+}
+
+/** A request body as JSON; one nested too deep to serialise (the stack runs out) is a 400, not the upstream's failure. */
+function requestText(body: unknown): string {
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    if (error instanceof RangeError) throw new InvalidRequestError("The request nests too deeply to be sent upstream.", { param: null });
+    throw error;
   }
 }

@@ -51,3 +51,15 @@ describe("thinking signatures", () => {
     expect(body).not.toBe(other);
   });
 });
+
+describe("JSON nested deeper than a body may be, forged into a signature or a toolu_ id (their checks are no key)", () => {
+  let deep: Record<string, unknown> = { x: 1 };
+  for (let i = 0; i < 1_500; i++) deep = { n: deep };
+
+  test("is no signature or extras of ours: read as none, so it never reaches a provider's body (whose serialising a deeper one overflowed, counted as the upstream's failure)", () => {
+    expect(decodeSignature(encodeSignature({ calls: { call_1: deep } }))).toBeUndefined();
+    expect(decodeSignature(encodeSignature({ calls: { call_1: { ok: true } } }))).toEqual({ calls: { call_1: { ok: true } } });
+    expect(fromToolUseIdParts(toToolUseId("call_1", { deep }))).toEqual({ id: toToolUseId("call_1", { deep }) });
+    expect(fromToolUseIdParts(toToolUseId("call_1", { google: { thought_signature: "s" } }))).toEqual({ id: "call_1", extras: { google: { thought_signature: "s" } } });
+  });
+});

@@ -1,3 +1,4 @@
+import { nestsTooDeep } from "../../body.ts";
 import { sha256Text } from "../../sha256.ts";
 
 /**
@@ -36,7 +37,8 @@ export function decodeSignature(signature: string | undefined): SignaturePayload
   if (checkOf(body) !== signature.slice(dot + 1)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    // The check is no key (anyone can make one): JSON nested deeper than a body may be is no signature of ours.
+    if (typeof value !== "object" || value === null || Array.isArray(value) || nestsTooDeep(value)) return undefined;
     const { calls, thinking } = value as { calls?: unknown; thinking?: unknown };
     const payload: SignaturePayload = {};
     if (calls !== undefined) {

@@ -1,3 +1,4 @@
+import { nestsTooDeep } from "../../body.ts";
 /**
  * Anthropic tool-use ids (`toolu_…`) that carry the provider's own call id, so a `tool_use` or
  * `tool_result` sent back in a later request reaches the provider with the id it made — without
@@ -35,7 +36,7 @@ export function fromToolUseIdParts(id: string): { id: string; extras?: Record<st
   const callId = decoded.slice(0, cut);
   try {
     const extras: unknown = JSON.parse(decoded.slice(cut + 1));
-    if (callId !== "" && !/[\u0000-\u001f]/.test(callId) && typeof extras === "object" && extras !== null && !Array.isArray(extras)) {
+    if (callId !== "" && !/[\u0000-\u001f]/.test(callId) && typeof extras === "object" && extras !== null && !Array.isArray(extras) && !nestsTooDeep(extras)) {
       return { id: callId, extras: extras as Record<string, unknown> };
     }
   } catch {
