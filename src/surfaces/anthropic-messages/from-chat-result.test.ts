@@ -58,4 +58,10 @@ describe("toAnthropicMessage", () => {
     const m = toAnthropicMessage({ choices: [{ index: 0, message: { content: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "{oops" } }] }, finish_reason: "tool_calls" }] }, o);
     expect((m.content[0] as any).input).toEqual({ arguments: "{oops" });
   });
+
+  test("a call an upstream sent without a name or arguments still has both (the SDK's ToolUseBlock requires a name; a probe: the key was missing)", () => {
+    const call = { id: "c", type: "function", function: {} } as never;
+    const m = toAnthropicMessage({ choices: [{ index: 0, message: { content: null, tool_calls: [call] }, finish_reason: "tool_calls" }] }, o);
+    expect(m.content[0]).toMatchObject({ type: "tool_use", name: "", input: {} });
+  });
 });

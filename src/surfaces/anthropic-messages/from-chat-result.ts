@@ -80,7 +80,7 @@ export function toAnthropicMessage(
   const refused = typeof message?.refusal === "string" && message.refusal !== "";
   if (refused) content.push({ type: "text", text: message!.refusal!, citations: null });
   for (const call of calls) {
-    content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_"), callExtras(call)), name: call.function.name, input: parseToolInput(call.function.arguments), caller: DIRECT });
+    content.push({ type: "tool_use", id: toToolUseId(call.id || randomId("call_"), callExtras(call)), name: call.function.name ?? "", input: parseToolInput(call.function.arguments ?? ""), caller: DIRECT });
   }
   const stop =
     refused && calls.length === 0 && choice?.finish_reason !== "length" // a refusal cut off by the token limit is reported as cut off
