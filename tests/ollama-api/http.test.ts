@@ -150,6 +150,16 @@ describe("what Ollama's decoder lets through", () => {
     expect(await bodyOf(huge)).toMatchObject({ status: 400, body: { error: expect.stringContaining("options.num_predict") } });
   });
 
+  test("prompt: null and messages: null are nothing to generate, as Go decodes them (a probe: 400 'expected string')", async () => {
+    for (const [path, body] of [["/api/generate", { prompt: null }], ["/api/chat", { messages: null }], ["/api/embeddings", { prompt: null }]] as const) {
+      const answer = await gw.handle(path, jsonPost({ model: "dummy-model:1.0", stream: false, ...body }));
+      expect(answer.status).toBe(200);
+      const read = (await answer.json()) as { done_reason?: string; embedding?: unknown[] };
+      if (path === "/api/embeddings") expect(read.embedding).toEqual([]);
+      else expect(read.done_reason).toBe("load");
+    }
+  });
+
   test.each([
     [0, "unload"], ["0", "unload"], ["0s", "unload"], ["0m", "unload"], ["0h0m0s", "unload"], ["-0", "unload"], ["0.0s", "unload"],
     ["5m", "load"], [300, "load"], ["1s", "load"], [-1, "load"], ["0x", "load"], [undefined, "load"],

@@ -11,8 +11,9 @@ import type { Validator } from "../../validation.ts";
  *   field unset: `keep_alive`, `truncate`, `system`, a message's `thinking` or `tool_name`, a call's
  *   `id`; a call's `arguments: null` decodes as no arguments).
  * Python clients that build bodies with `None` send the nulls (Open WebUI sends a call's `"id": null`).
- * The body is the request's own parse. `model`, `prompt` and `input` keep their nulls: those have
- * answers of their own (Ollama's "model is required", a load).
+ * The body is the request's own parse. `model` and `input` keep their nulls: those have answers of
+ * their own (Ollama's "model is required"; `input: null` is a load). A null `prompt` or `messages`
+ * goes, as Go reads it as empty: a load.
  */
 export function asOllamaReadsIt(body: unknown): boolean {
   if (typeof body !== "object" || body === null) return false;
@@ -65,7 +66,7 @@ export function asOllamaReadsIt(body: unknown): boolean {
 }
 
 /** Fields whose null has an answer of its own (Ollama's "model is required", a load). */
-const KEPT_NULLS: ReadonlySet<string> = new Set(["model", "prompt", "input", "messages"]);
+const KEPT_NULLS: ReadonlySet<string> = new Set(["model", "input"]);
 const NONE: ReadonlySet<string> = new Set();
 
 /** Deletes the fields set to null (but `kept`): what Go leaves unset. */

@@ -65,7 +65,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
   const chatBody = asOllama(compileValidator(ChatRequest));
   const generateBody = asOllama(compileValidator(GenerateRequest));
   const embedBody = asOllama(compileValidator(EmbedRequest));
-  const embeddingsBody = compileValidator(EmbeddingsRequest);
+  const embeddingsBody = asOllama(compileValidator(EmbeddingsRequest));
   const showBody = compileValidator(ShowRequest);
   const parse = jsonBodyParsers(config.maxBodyBytes, "any");
   const chatDeps = { pipeline, logger };
