@@ -149,6 +149,8 @@ describe("translation to an OpenAI-compatible upstream", () => {
       seed: 4,
       presence_penalty: 0.3,
       frequency_penalty: 0.2,
+      // No OpenAI field, sent as the Messages surface sends Anthropic's (vLLM and llama.cpp honour it; a probe: it was dropped).
+      top_k: 9,
     });
     expect(second).toMatchObject({ response_format: { type: "json_schema", json_schema: { name: "response", schema } }, reasoning_effort: "low" });
     expect(third).toMatchObject({ reasoning_effort: "none" });

@@ -70,6 +70,9 @@ function applyOptions(chat: PipelineChat, options: Options): Record<string, unkn
   if (options.seed !== undefined) chat.seed = options.seed;
   if (options.presence_penalty !== undefined) chat.presence_penalty = options.presence_penalty;
   if (options.frequency_penalty !== undefined) chat.frequency_penalty = options.frequency_penalty;
+  // No OpenAI field: an extra, as the Messages surface sends Anthropic's (OpenAI-compatible servers
+  // such as vLLM and llama.cpp honour it); it stays among the options for a plugin that speaks Ollama.
+  if (options.top_k !== undefined) (chat as Record<string, unknown>).top_k = options.top_k;
   let extra: Record<string, unknown> | undefined;
   for (const key in options) if (!MAPPED_OPTIONS.has(key)) (extra ??= {})[key] = (options as Record<string, unknown>)[key];
   return extra;
