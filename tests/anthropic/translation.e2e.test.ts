@@ -422,7 +422,7 @@ describe("gemini", () => {
     expect(body.generateContentRequest.tools[0].functionDeclarations[0].name).toBe("get_weather");
   });
 
-  test("a tool_result Gemini cannot link to a call is a 400 naming its tool_use_id, on count_tokens and messages", async () => {
+  test("a tool_result that answers no call of the turn before is a 400 naming its tool_use_id, in Anthropic's words, on count_tokens and messages, before any provider", async () => {
     g.upstream.reset();
     // In chat terms it is messages[1].tool_call_id (the system prompt comes first); the client's block is messages[0].content[1].
     const messages: Anthropic.MessageParam[] = [
@@ -432,7 +432,7 @@ describe("gemini", () => {
     const creating = await client.messages.create({ model: "gemini-2.5-flash", max_tokens: 5, system: "Be brief.", messages }).catch((x) => x);
     for (const e of [counting, creating]) {
       expect(e).toBeInstanceOf(Anthropic.BadRequestError);
-      expect(String((e.error as any).error.message)).toContain("'messages[0].content[1].tool_use_id'");
+      expect(String((e.error as any).error.message)).toContain("messages[0].content[1].tool_use_id: unexpected `tool_use_id` found in `tool_result` blocks: toolu_unknown.");
     }
     expect(g.upstream.calls(":countTokens")).toHaveLength(0);
     expect(g.upstream.calls(":generateContent")).toHaveLength(0);

@@ -361,3 +361,37 @@ describe("an assistant turn of several blocks (a probe)", () => {
     expect(chat.messages[1]).toMatchObject({ role: "assistant", content: "Let me look.\nAccording to it, it is sunny.", reasoning_content: "First I check.\nThen I decide." });
   });
 });
+
+describe("what Anthropic refuses with a 400 is refused here too, naming the field (a probe: these went upstream)", () => {
+  const base = { model: "m", max_tokens: 10 };
+  const refusal = (req: unknown) => {
+    try {
+      toChatRequest(req as MessagesRequest);
+    } catch (error) {
+      return error as { status: number; param: string; message: string };
+    }
+    throw new Error("expected a refusal");
+  };
+  test("a tool_result answering no tool_use of the assistant turn before it", () => {
+    const orphan = refusal({ ...base, messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", content: "ok" }] }] });
+    expect(orphan).toMatchObject({ status: 400, param: "messages[0].content[0].tool_use_id" });
+    expect(orphan.message).toContain("Each `tool_result` block must have a corresponding `tool_use` block in the previous message.");
+    // One turn later: the call is not in the turn right before.
+    const late = refusal({
+      ...base,
+      messages: [
+        { role: "user", content: "go" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "f", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "ok" }] },
+        { role: "assistant", content: "done" },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "again" }] },
+      ],
+    });
+    expect(late.param).toBe("messages[4].content[0].tool_use_id");
+  });
+  test("a text block without text, and two tools of one name", () => {
+    expect(refusal({ ...base, messages: [{ role: "user", content: [{ type: "text" }] }] })).toMatchObject({ status: 400, param: "messages[0].content[0].text" });
+    const tool = { name: "f", input_schema: { type: "object" } };
+    expect(refusal({ ...base, tools: [tool, tool], messages: [{ role: "user", content: "hi" }] })).toMatchObject({ status: 400, param: "tools[1].name" });
+  });
+});

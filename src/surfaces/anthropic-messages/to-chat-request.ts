@@ -97,8 +97,12 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
   // A system message between a turn's tool calls and their results waits until after the results:
   // chat providers want every result right after its calls.
   let held: { out: Message[]; sources: MessageSource[] | undefined } | undefined;
+  /** The tool_use ids of the last assistant turn, which the next user turn's tool_results must answer (Anthropic's rule). */
+  let calls: ReadonlySet<string> = NO_CALLS;
   req.messages.forEach((message, i) => {
     if (message.role === "user") {
+      assertAnswers(message, i, calls);
+      calls = NO_CALLS;
       const before = out.length;
       pushUser(out, message, i, sources);
       if (held) {
@@ -108,7 +112,10 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
         if (sources && held.sources) sources.splice(at, 0, ...held.sources);
         held = undefined;
       }
-    } else if (message.role === "assistant") pushAssistant(out, message, i, sources);
+    } else if (message.role === "assistant") {
+      calls = toolUseIds(message);
+      pushAssistant(out, message, i, sources);
+    }
     else if (out.at(-1)?.tool_calls?.length || held) {
       held ??= { out: [], sources: sources && [] };
       pushSystem(held.out, message, i, held.sources);
@@ -119,6 +126,32 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
     if (sources && held.sources) sources.push(...held.sources);
   }
   return out;
+}
+
+const NO_CALLS: ReadonlySet<string> = new Set();
+
+const toolUseIds = (message: MessageParam): ReadonlySet<string> => {
+  if (typeof message.content === "string") return NO_CALLS;
+  let ids: Set<string> | undefined;
+  for (const block of message.content) if (block.type === "tool_use" && typeof block.id === "string") (ids ??= new Set()).add(block.id);
+  return ids ?? NO_CALLS;
+};
+
+/**
+ * A user turn's tool_results answer tool_use blocks of the assistant turn before it, as Anthropic
+ * requires (its own 400's words): one that answers nothing reached a chat provider as a tool message
+ * without its call, which OpenAI refuses with an error naming no field of the client's.
+ */
+function assertAnswers(message: MessageParam, i: number, calls: ReadonlySet<string>): void {
+  if (typeof message.content === "string") return;
+  message.content.forEach((block, j) => {
+    if (block.type === "tool_result" && typeof block.tool_use_id === "string" && block.tool_use_id !== "" && !calls.has(block.tool_use_id)) {
+      fail(
+        `messages[${i}].content[${j}].tool_use_id`,
+        `unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${block.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+      );
+    }
+  });
 }
 
 function systemText(system: MessagesRequest["system"]): string | undefined {
@@ -173,7 +206,8 @@ function pushUser(out: Message[], message: MessageParam, i: number, sources: Mes
     const type = block.type;
     switch (type) {
       case "text":
-        parts.push({ type: "text", text: block.text ?? "" });
+        if (typeof block.text !== "string") fail(`${at}.text`, "Field required.");
+        parts.push({ type: "text", text: block.text });
         partSources?.push(at);
         break;
       case "image":
@@ -405,7 +439,14 @@ const joinText = (parts: ContentPart[]) => (parts.length === 1 ? (parts[0]!.text
 
 export function toChatTools(tools: ToolParam[] | undefined, choice: ToolChoiceParam | undefined): Partial<ChatRequest> {
   const out: Partial<ChatRequest> = {};
-  if (tools && tools.length > 0) out.tools = tools.map(toChatTool);
+  if (tools && tools.length > 0) {
+    out.tools = tools.map(toChatTool);
+    const seen = new Set<string>();
+    out.tools.forEach((tool, i) => {
+      if (seen.has(tool.function.name)) fail(`tools[${i}].name`, `Tool names must be unique: '${tool.function.name}' is declared twice.`);
+      seen.add(tool.function.name);
+    });
+  }
   if (choice) {
     out.tool_choice = toChatToolChoice(choice);
     if (choice.disable_parallel_tool_use === true) (out as Record<string, unknown>).parallel_tool_calls = false;
