@@ -196,9 +196,9 @@ describe("options, format, think", () => {
       },
       false,
     );
-    expect(chat).toMatchObject({ temperature: 0.2, top_p: 0.9, max_tokens: 64, stop: ["\n\n"], seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25 });
+    // top_k: also the chat request's (an extra, as Anthropic's), and still among the options for a plugin that speaks Ollama.
+    expect(chat).toMatchObject({ temperature: 0.2, top_p: 0.9, top_k: 40, max_tokens: 64, stop: ["\n\n"], seed: 7, presence_penalty: 0.5, frequency_penalty: 0.25 });
     expect(clientOptions).toEqual({ surface: "ollama", options: { top_k: 40, num_ctx: 4096, mirostat: 1 }, keepAlive: "5m" });
-    expect(chat).not.toHaveProperty("top_k");
     expect(chat).not.toHaveProperty("num_ctx");
     expect(ignored).toEqual([]);
     // Nothing beyond the mapped ones: none.
