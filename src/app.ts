@@ -17,7 +17,7 @@ import type { Observability } from "./observe/index.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { createErrorResponder } from "./http/error-responder.ts";
 import { BodyDeadline } from "./http/body-deadline.ts";
-import { fastRoutes } from "./http/fast-routes.ts";
+import { fastRoutes, isStream } from "./http/fast-routes.ts";
 import { createConsole } from "./console/console.ts";
 import type { KeysSource } from "./console/keys.ts";
 import { chatRoutes } from "./surfaces/openai-chat/route.ts";
@@ -79,7 +79,7 @@ export function createApp(options: AppOptions) {
   const { logger, config } = options;
   const errorResponse = createErrorResponder({ logger, redact: options.redact, outcomes, stampTrace, labelOf: (model) => pipeline.labelOf(model) });
   const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
-  const bodyDeadline = new BodyDeadline(config.bodyIdleTimeoutS);
+  const bodyDeadline = new BodyDeadline(config.bodyIdleTimeoutS, config.keepAliveTimeoutS);
   const keys = options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined);
   const conversations = options.conversationStore ?? createConversationStore(config);
   // The WebSocket mode makes each of its messages a request of this app (set once the app exists).
@@ -111,14 +111,21 @@ export function createApp(options: AppOptions) {
     )
     .use(guards(keys))
     // BODY_IDLE_TIMEOUT_S while a body is read (the parse hooks, between these two): http/body-deadline.ts.
+    // Then no limit while the gateway works, and KEEPALIVE_TIMEOUT_S once answered (a stream's: when it ends).
     .onRequest(function bodyDeadlineOn({ request, server }) {
       if (hasBody(request)) bodyDeadline.start(request, server);
+      else bodyDeadline.stop(request, server);
     })
     .onBeforeHandle({ as: "global" }, function bodyDeadlineOff({ request, server }) {
       if (hasBody(request)) bodyDeadline.stop(request, server);
     })
+    .onAfterHandle({ as: "global" }, function keepAliveOn({ request, server, response }) {
+      if (response instanceof Response && isStream(response)) bodyDeadline.answeringStream(request, server);
+      else if (!isGenerator(response)) bodyDeadline.answered(request, server);
+    })
     // Never Elysia's `body` here: a hook that reads it makes Elysia read every route's body, uncapped (body.ts, parsedOf).
-    .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request }) {
+    .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request, server }) {
+      bodyDeadline.answered(request, server);
       return errorResponse(error, request, set.headers["x-request-id"] as string, code, parsedOf(request));
     })
     .use(docs(VERSION))
@@ -143,3 +150,6 @@ export function createApp(options: AppOptions) {
     },
   });
 }
+
+/** An Elysia handler's streamed answer (an async generator): its connection keeps no limit until it ends. */
+const isGenerator = (value: unknown): boolean => typeof value === "object" && value !== null && Symbol.asyncIterator in value;

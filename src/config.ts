@@ -40,6 +40,13 @@ export const CoreEnv = Type.Object({
     title: "how long a request body may stall (no byte received) before its connection is closed; 0 = never",
     description: "seconds (Bun's limit: 255; Bun checks every 4 s)",
   }),
+  KEEPALIVE_TIMEOUT_S: Type.Integer({
+    minimum: 0,
+    maximum: 255,
+    default: 75,
+    title: "how long a connection may stay open with no request after its last answer; 0 = never closed",
+    description: "seconds (Bun's limit: 255; Bun checks every 4 s)",
+  }),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1, default: 10 * 1024 * 1024, title: "larger request bodies get 413", description: "a positive integer" }),
   OLLAIX_CONFIG: Type.Optional(
     Type.String({ title: "JSON or YAML file: plugin settings, OpenAI-compatible upstreams", description: "path of a JSON or YAML file" }),
@@ -116,6 +123,8 @@ export interface Config {
   maxBodyBytes: number;
   /** `BODY_IDLE_TIMEOUT_S` (http/body-deadline.ts). */
   bodyIdleTimeoutS: number;
+  /** `KEEPALIVE_TIMEOUT_S` (http/body-deadline.ts). */
+  keepAliveTimeoutS: number;
   configFile?: string;
   imageFetchAllowPrivate: boolean;
   upstreamTimeoutMs: number;
@@ -184,6 +193,7 @@ export function loadConfig(env: EnvSource): Config {
     pluginsDir: e.PLUGINS_DIR,
     maxBodyBytes: e.MAX_BODY_BYTES,
     bodyIdleTimeoutS: e.BODY_IDLE_TIMEOUT_S,
+    keepAliveTimeoutS: e.KEEPALIVE_TIMEOUT_S,
     configFile: e.OLLAIX_CONFIG,
     imageFetchAllowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,

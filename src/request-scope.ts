@@ -113,6 +113,11 @@ export class RequestScope {
     return (this.#controller ??= new AbortController()).signal;
   }
 
+  /** The client's request the scope serves. */
+  get request(): Request {
+    return this.#request;
+  }
+
   /** The client left, the call was cancelled, or a core time-out fired. */
   get isAborted(): boolean {
     return this.#controller?.signal.aborted === true;

@@ -167,7 +167,9 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
           // read, the 413 envelope either way; tests/body-readers.test.ts keeps it so), and Bun
           // buffers no body a handler does not read.
           maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-          idleTimeout: 0, // streams may be silent for long; STREAM_IDLE_TIMEOUT_MS governs them
+          // A connection with no request in progress idles at most KEEPALIVE_TIMEOUT_S; each request turns
+          // its clock off while the gateway works and on again once answered (http/body-deadline.ts).
+          idleTimeout: config.keepAliveTimeoutS,
           // Bun's dev mode would serve the console page with hot reloading and verbose error pages.
           development: false,
         });

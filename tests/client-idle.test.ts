@@ -113,3 +113,78 @@ describe("BODY_IDLE_TIMEOUT_S=0", () => {
     }
   }, 12_000);
 });
+
+/** Longer than KEEPALIVE_TIMEOUT_S=1 plus Bun's 4 s check: a clock left on while the gateway works would cut it. */
+const SLOWER_MS = 6000;
+const slower = definePlugin({
+  name: "slower",
+  models: [{ id: "slower-model" }],
+  async chat(): Promise<ChatResult> {
+    await Bun.sleep(SLOWER_MS);
+    return { choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "late but whole" } }] };
+  },
+  async *chatStream(): AsyncGenerator<ChunkResult> {
+    yield { choices: [{ index: 0, delta: { content: "first " } }] };
+    await Bun.sleep(SLOWER_MS);
+    yield { choices: [{ index: 0, delta: { content: "second" }, finish_reason: "stop" }] };
+  },
+});
+
+describe("KEEPALIVE_TIMEOUT_S=1 (a security probe: a connection left open after its answer was held forever)", () => {
+  let gw: TestGateway;
+  let port: number;
+  beforeAll(async () => {
+    gw = await startTestGateway({ KEEPALIVE_TIMEOUT_S: "1" }, [slow, slower]);
+    port = Number(new URL(gw.url).port);
+  });
+  afterAll(() => gw.close());
+
+  const chatBody = (stream: boolean) => JSON.stringify({ model: "slower-model", messages: [{ role: "user", content: "hi" }], stream });
+  const post = (path: string, body: string) => `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+
+  test("after its answer an idle connection is closed (Elysia's routes, hot routes, a stream's end), though the answers took longer than the time-out", async () => {
+    const cases: [string, string, string][] = [
+      ["health (Elysia)", "GET /health HTTP/1.1\r\nhost: x\r\n\r\n", '"status"'],
+      ["chat (hot route), slower than the time-out", post("/v1/chat/completions", chatBody(false)), "late but whole"],
+      ["a stream that pauses longer than the time-out", post("/v1/chat/completions", chatBody(true)), "data: [DONE]"],
+    ];
+    await Promise.all(
+      cases.map(async ([what, request, last]) => {
+        const c = await rawConnection(port);
+        c.socket.write(request);
+        expect(await waitFor(() => c.received().includes(last), 12_000)).toBe(true);
+        // Answered whole, on a connection still open (the wait and the pause were not cut).
+        expect([what, c.closedAt()]).toEqual([what, undefined]);
+        const answeredAt = performance.now();
+        expect(await waitFor(() => c.closedAt() !== undefined, 8000)).toBe(true);
+        // Within the time-out and Bun's 4 s check.
+        expect(c.closedAt()! - answeredAt).toBeLessThan(7000);
+      }),
+    );
+  }, 40_000);
+
+  test("a connection used again within the time-out serves its next request", async () => {
+    const c = await rawConnection(port);
+    c.socket.write("GET /health HTTP/1.1\r\nhost: x\r\n\r\n");
+    expect(await waitFor(() => c.received().includes('"status"'), 3000)).toBe(true);
+    await Bun.sleep(300);
+    c.socket.write("GET /v1/models HTTP/1.1\r\nhost: x\r\n\r\n");
+    expect(await waitFor(() => c.received().includes('"slow-model"'), 3000)).toBe(true);
+    c.socket.end();
+  });
+});
+
+describe("KEEPALIVE_TIMEOUT_S=0", () => {
+  test("never closes a connection after its answer (as before the setting)", async () => {
+    const gw = await startTestGateway({ KEEPALIVE_TIMEOUT_S: "0" }, [slow]);
+    try {
+      const c = await rawConnection(Number(new URL(gw.url).port));
+      c.socket.write("GET /health HTTP/1.1\r\nhost: x\r\n\r\n");
+      expect(await waitFor(() => c.received().includes('"status"'), 3000)).toBe(true);
+      expect(await waitFor(() => c.closedAt() !== undefined, 6000)).toBe(false);
+      c.socket.end();
+    } finally {
+      await gw.close();
+    }
+  }, 12_000);
+});

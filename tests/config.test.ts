@@ -14,6 +14,7 @@ describe("loadConfig", () => {
       pluginsDir: undefined,
       maxBodyBytes: 10485760,
       bodyIdleTimeoutS: 60,
+      keepAliveTimeoutS: 75,
       configFile: undefined,
       imageFetchAllowPrivate: false,
       upstreamTimeoutMs: 300000,

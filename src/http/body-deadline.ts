@@ -1,27 +1,59 @@
 import type { Server } from "bun";
 
 /**
- * `BODY_IDLE_TIMEOUT_S`: a request body that stalls (no byte for that long) has its connection
- * closed, so bodies sent in part and left there cannot pile up in memory (nginx's
- * `client_body_timeout`). Bun's server-wide `idleTimeout` stays off, since a provider may think for
- * minutes before its first byte and a stream may pause: Bun's per-request `server.timeout` turns the
- * idle clock on while the body is read and off again once it is whole. Headers sent in part are
- * closed by Bun itself after ~10 s. Without a server (`app.handle`: tests, the WebSocket mode's
- * messages) there is no connection to close.
+ * The connection's idle clock over a request's life (Bun's per-request `server.timeout`, which Bun
+ * checks every 4 s and keeps on the socket after the answer):
+ * - while the body is read: `BODY_IDLE_TIMEOUT_S`, so bodies sent in part and left there cannot pile
+ *   up in memory (nginx's `client_body_timeout`);
+ * - while the gateway works (a provider may think for minutes before its first byte, a stream may
+ *   pause, and Bun's clock does not count the answer's writes): off;
+ * - once the answer is out: `KEEPALIVE_TIMEOUT_S`, the server-wide idle time-out, so a connection
+ *   left open after its answer is closed (nginx's `keepalive_timeout`; without it one idle socket
+ *   per answered request was held forever: a security probe exhausted the file descriptors).
+ * A streamed answer's connection gets it when the stream ends (`streamEnded`). Headers sent in part
+ * are closed by Bun itself after ~10 s. Without a server (`app.handle`: tests, the WebSocket mode's
+ * messages) there is no connection.
  */
 export class BodyDeadline {
-  readonly #seconds: number;
-  constructor(seconds: number) {
-    this.#seconds = seconds;
+  readonly #bodySeconds: number;
+  readonly #keepAliveSeconds: number;
+  /** The clock is ours to set: a body limit or a keep-alive limit is on (else Bun's default, none, stands). */
+  readonly #isSet: boolean;
+
+  constructor(bodySeconds: number, keepAliveSeconds = 0) {
+    this.#bodySeconds = bodySeconds;
+    this.#keepAliveSeconds = keepAliveSeconds;
+    this.#isSet = bodySeconds > 0 || keepAliveSeconds > 0;
   }
 
   /** Before the body is read. */
   start(request: Request, server: Server<unknown> | null | undefined): void {
-    if (this.#seconds > 0) server?.timeout(request, this.#seconds);
+    if (this.#isSet) server?.timeout(request, this.#bodySeconds);
   }
 
-  /** Once it is whole: the wait that follows is the gateway's. */
+  /** Once it is whole (or for a request without one): the wait that follows is the gateway's. */
   stop(request: Request, server: Server<unknown> | null | undefined): void {
-    if (this.#seconds > 0) server?.timeout(request, 0);
+    if (this.#isSet) server?.timeout(request, 0);
   }
+
+  /** The answer is out (a whole body, or the end of a stream): the connection may idle KEEPALIVE_TIMEOUT_S. */
+  answered(request: Request, server: Server<unknown> | null | undefined): void {
+    if (this.#keepAliveSeconds > 0) server?.timeout(request, this.#keepAliveSeconds);
+  }
+
+  /** A streamed answer: its connection gets the keep-alive limit when the stream ends (streamEnded). */
+  answeringStream(request: Request, server: Server<unknown> | null | undefined): void {
+    if (this.#keepAliveSeconds > 0 && server) streaming.set(request, () => server.timeout(request, this.#keepAliveSeconds));
+  }
+}
+
+/** Streams in progress whose connection gets its keep-alive limit when they end. */
+const streaming = new WeakMap<Request, () => void>();
+
+/** Called by a stream's writer when it ends, however it ends. */
+export function streamEnded(request: Request): void {
+  const done = streaming.get(request);
+  if (done === undefined) return;
+  streaming.delete(request);
+  done();
 }

@@ -37,7 +37,7 @@ export function fastRoutes(
   deps: FastRouteDeps,
 ): Record<string, { POST: (request: Request, server?: Server<unknown>) => Promise<Response> }> {
   const limit = deps.config.maxBodyBytes;
-  const deadline = new BodyDeadline(deps.config.bodyIdleTimeoutS);
+  const deadline = new BodyDeadline(deps.config.bodyIdleTimeoutS, deps.config.keepAliveTimeoutS);
   const origins = deps.config.corsAllowedOrigins;
   // The CORS headers @elysiajs/cors adds to an answer, as app.ts configures it.
   const cors: Record<string, string> = {
@@ -83,17 +83,26 @@ export function fastRoutes(
       let body: unknown;
       try {
         guardRequest(request, deps.keys);
-        if (optional && !hasBody(request)) body = {};
-        else {
+        if (optional && !hasBody(request)) {
+          body = {};
+          deadline.stop(request, server);
+        } else {
           deadline.start(request, server);
           body = await readJsonBody(request, limit, rule);
           deadline.stop(request, server);
         }
         const result = await handler({ body, request, set });
-        if (result instanceof Response) return withHeaders(request, result, set.headers);
+        if (result instanceof Response) {
+          // A stream's connection idles from its end; any other answer's from now (http/body-deadline.ts).
+          if (isStream(result)) deadline.answeringStream(request, server);
+          else deadline.answered(request, server);
+          return withHeaders(request, result, set.headers);
+        }
         const text = result instanceof JsonText ? result.text : JSON.stringify(result);
+        deadline.answered(request, server);
         return new Response(text, { status: set.status ?? 200, headers: headersFor(request, set.headers, JSON_TYPE) });
       } catch (error) {
+        deadline.answered(request, server);
         // The route's headers so far go with its error too (the request's ids; rate-limit headers a route set).
         return withHeaders(request, deps.errorResponse(error, request, requestId, undefined, body), set.headers);
       }
@@ -109,6 +118,12 @@ export function fastRoutes(
   }
   return out;
 }
+
+/** A streamed answer (SSE, Ollama's NDJSON): its end, not its start, is when its connection may idle. */
+export const isStream = (response: Response): boolean => {
+  const type = response.headers.get("content-type");
+  return type !== null && (type.startsWith("text/event-stream") || type.startsWith("application/x-ndjson"));
+};
 
 const NO_BODY = Symbol.for("ollaix.readsNoBody");
 

@@ -3,6 +3,7 @@ import { mapError, type MappedError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
 import type { ChunkResult } from "../plugin.ts";
 import { ClientGoneError, type RequestScope } from "../request-scope.ts";
+import { streamEnded } from "../http/body-deadline.ts";
 import type { StreamEncoder } from "./encoder.ts";
 import type { TokenUsage } from "./outcome.ts";
 
@@ -191,6 +192,9 @@ export function streamResponse(
         o.scope.dispose();
         if (!result.done) void iterator.return?.()?.catch?.(() => undefined);
         if (o.scope.isClientGone) finish({ kind: "client_gone" });
+        // Its connection may idle now, for KEEPALIVE_TIMEOUT_S (http/body-deadline.ts): set before the
+        // stream closes, as Bun takes no time-out for a request whose answer has ended.
+        streamEnded(o.scope.request);
         if (!closed) {
           closed = true;
           controller.close();
