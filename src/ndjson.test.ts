@@ -56,3 +56,17 @@ describe("parseNdjson", () => {
     expect(cancelled).toBe(true);
   });
 });
+
+describe("a line without an end in sight (a security probe)", () => {
+  test("past the limit the stream fails with an UpstreamError, after the lines before it", async () => {
+    const seen: unknown[] = [];
+    const failure = await (async () => {
+      for await (const batch of parseNdjsonBatches(body('{"a":1}\n', '{"b":"', "x".repeat(600), "y".repeat(600)), 1_000)) seen.push(...batch);
+    })().catch((error: unknown) => error);
+    expect(seen).toEqual([{ a: 1 }]);
+    expect(failure).toMatchObject({ code: "upstream_error" });
+    expect(String((failure as Error).message)).toContain("longer than 1000 characters");
+    // A line split over many reads within the limit is whole.
+    expect(await collect(parseNdjsonBatches(body('{"c":', '"', "z".repeat(300), '"}', "\n"), 1_000))).toEqual([[{ c: "z".repeat(300) }]]);
+  });
+});

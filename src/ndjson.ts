@@ -14,23 +14,30 @@ export async function* parseNdjson(body: ReadableStream<Uint8Array>): AsyncGener
  * read, not per line). A malformed line ends the stream with an UpstreamError after the lines
  * before it were yielded.
  */
-export async function* parseNdjsonBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown[]> {
+export async function* parseNdjsonBatches(body: ReadableStream<Uint8Array>, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<unknown[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      // What was kept from the last read holds no line end: the search starts after it (a long line costs its length once).
+      const kept = buffered.length;
       buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
       const batch: unknown[] = [];
       let failure: UpstreamError | undefined;
       // Lines are cut from a cursor; the unfinished rest is kept once per read, not once per line.
       let pos = 0;
-      let newline: number;
-      while (failure === undefined && (newline = buffered.indexOf("\n", pos)) >= 0) {
+      let newline = buffered.indexOf("\n", kept);
+      while (failure === undefined && newline >= 0) {
         const line = buffered.slice(pos, newline).trim();
         pos = newline + 1;
         if (line) failure = pushLine(batch, line);
+        newline = buffered.indexOf("\n", pos);
+      }
+      // A line without an end in sight: a broken or hostile upstream would grow this buffer without bound.
+      if (failure === undefined && buffered.length - pos > maxLineChars) {
+        failure = new UpstreamError(`The upstream sent a stream line longer than ${maxLineChars} characters.`);
       }
       buffered = pos === 0 ? buffered : buffered.slice(pos);
       if (done && failure === undefined) {
@@ -48,6 +55,9 @@ export async function* parseNdjsonBatches(body: ReadableStream<Uint8Array>): Asy
     await body.cancel().catch(() => undefined);
   }
 }
+
+/** The longest line a stream may send (64 Mi characters). */
+export const MAX_LINE_CHARS = 64 * 1024 * 1024;
 
 function pushLine(batch: unknown[], line: string): UpstreamError | undefined {
   try {

@@ -107,3 +107,26 @@ describe("parseSse", () => {
     expect(() => parseSseJson({ event: "message", data: "nope" })).toThrow("The upstream sent a malformed stream event: nope");
   });
 });
+
+describe("an event without an end in sight (a security probe: 400 MiB without a line end took 1.2 GB and 88 s)", () => {
+  test("past the limit the stream fails with an UpstreamError; events before it were given; events split across reads still parse", async () => {
+    const seen: string[] = [];
+    const failure = await (async () => {
+      for await (const batch of parseSseBatches(body("data: one\n\n", "data: ", "x".repeat(600), "y".repeat(600), "z".repeat(600)), 1_000)) {
+        for (const message of batch) seen.push(message.data);
+      }
+    })().catch((error: unknown) => error);
+    expect(seen).toEqual(["one"]);
+    expect(failure).toMatchObject({ status: 502, code: "upstream_error" });
+    expect(String((failure as Error).message)).toContain("larger than 1000 characters");
+    // Many data lines of one event count too.
+    const lines = await (async () => {
+      for await (const _ of parseSseBatches(body(...Array.from({ length: 20 }, () => `data: ${"d".repeat(100)}\n`)), 1_000));
+    })().catch((error: unknown) => error);
+    expect(lines).toMatchObject({ code: "upstream_error" });
+    // Within the limit, an event split over many reads, with a CRLF split between two, is whole.
+    const split: string[] = [];
+    for await (const batch of parseSseBatches(body("data: a", "b", "c\r", "\n\r\n", "data: d\n\n"), 1_000)) for (const m of batch) split.push(m.data);
+    expect(split).toEqual(["abc", "d"]);
+  });
+});

@@ -23,7 +23,7 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
  * for once, not per line: searching the rest of a large read for a CR per line made the parser the
  * gateway's largest cost on a fast upstream), and field values are cut straight from the read.
  */
-export async function* parseSseBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<SseMessage[]> {
+export async function* parseSseBatches(body: ReadableStream<Uint8Array>, maxEventChars = MAX_EVENT_CHARS): AsyncGenerator<SseMessage[]> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = "";
@@ -33,11 +33,14 @@ export async function* parseSseBatches(body: ReadableStream<Uint8Array>): AsyncG
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      // What was kept from the last read holds no line end (but perhaps a CR at its very end, half
+      // of a CRLF): the search starts after it, so a long line costs its length once, not per read.
+      const kept = buffered.length;
       buffered += done ? decoder.decode() + "\n\n" : decoder.decode(value, { stream: true });
       const batch: SseMessage[] = [];
       let pos = 0;
-      let lf = buffered.indexOf("\n");
-      let cr = buffered.indexOf("\r");
+      let lf = buffered.indexOf("\n", kept);
+      let cr = buffered.indexOf("\r", kept === 0 ? 0 : kept - 1);
       for (;;) {
         if (lf >= 0 && lf < pos) lf = buffered.indexOf("\n", pos);
         if (cr >= 0 && cr < pos) cr = buffered.indexOf("\r", pos);
@@ -78,12 +81,20 @@ export async function* parseSseBatches(body: ReadableStream<Uint8Array>): AsyncG
       buffered = pos === 0 ? buffered : buffered.slice(pos);
       if (batch.length > 0) yield batch;
       if (done) break;
+      // An event (or a line) without an end in sight is no stream a client can be given: a broken or
+      // hostile upstream would otherwise grow this buffer until the gateway runs out of memory.
+      if (buffered.length + (data?.length ?? 0) > maxEventChars) {
+        throw new UpstreamError(`The upstream sent a stream event larger than ${maxEventChars} characters.`);
+      }
     }
   } finally {
     reader.releaseLock();
     await body.cancel().catch(() => undefined);
   }
 }
+
+/** The largest event a stream may send (64 Mi characters: an image-generation event's base64 is a few MB). */
+export const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
 const COLON = 58;
 const SPACE = 32;
