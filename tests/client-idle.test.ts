@@ -130,6 +130,21 @@ const slower = definePlugin({
   },
 });
 
+/** A stream that goes silent after its first chunk: one model heeds its abort, the other ignores it. */
+const stall = definePlugin({
+  name: "stall",
+  models: [{ id: "heeds" }, { id: "deaf" }, { id: "quick" }],
+  async chat(): Promise<ChatResult> {
+    return { choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "quick" } }] };
+  },
+  async *chatStream(request, ctx): AsyncGenerator<ChunkResult> {
+    yield { choices: [{ index: 0, delta: { content: "a" } }] };
+    if (request.model === "heeds") await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason), { once: true }));
+    else if (request.model === "deaf") await Bun.sleep(20_000);
+    yield { choices: [{ index: 0, delta: { content: "b" }, finish_reason: "stop" }] };
+  },
+});
+
 describe("KEEPALIVE_TIMEOUT_S=1 (a security probe: a connection left open after its answer was held forever)", () => {
   let gw: TestGateway;
   let port: number;
@@ -172,6 +187,37 @@ describe("KEEPALIVE_TIMEOUT_S=1 (a security probe: a connection left open after 
     expect(await waitFor(() => c.received().includes('"slow-model"'), 3000)).toBe(true);
     c.socket.end();
   });
+});
+
+describe("KEEPALIVE_TIMEOUT_S=1 with STREAM_IDLE_TIMEOUT_MS=1000", () => {
+  let gw: TestGateway;
+  let port: number;
+  beforeAll(async () => {
+    gw = await startTestGateway({ KEEPALIVE_TIMEOUT_S: "1", STREAM_IDLE_TIMEOUT_MS: "1000" }, [stall]);
+    port = Number(new URL(gw.url).port);
+  });
+  afterAll(() => gw.close());
+  const post = (path: string, body: string) => `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+
+  test("a stream ended by the gateway (STREAM_IDLE_TIMEOUT_MS, a provider that heeds its abort or not), and a background stream replayed, close their idle connection too (a review)", async () => {
+    const closesAfter = async (request: string, ended: (received: string) => boolean) => {
+      const c = await rawConnection(port);
+      c.socket.write(request);
+      expect(await waitFor(() => ended(c.received()), 8000)).toBe(true);
+      expect(await waitFor(() => c.closedAt() !== undefined, 8000)).toBe(true);
+      return c.received();
+    };
+    const streamOf = (model: string) => post("/v1/chat/completions", JSON.stringify({ model, messages: [{ role: "user", content: "hi" }], stream: true }));
+    const [heeds, deaf] = await Promise.all(["heeds", "deaf"].map((model) => closesAfter(streamOf(model), (r) => r.endsWith("0\r\n\r\n"))));
+    for (const received of [heeds!, deaf!]) expect(received).toContain("idle");
+    // A streamed background response, then its events again.
+    const created = await fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "quick", input: "hi", background: true, stream: true }) });
+    const text = await created.text();
+    const id = /"id":"(resp_[^"]+)"/.exec(text)![1]!;
+    const replay = await closesAfter(`GET /v1/responses/${id}?stream=true HTTP/1.1\r\nhost: x\r\n\r\n`, (r) => r.includes("response.completed") && r.endsWith("0\r\n\r\n"));
+    expect(replay).toContain("response.created");
+  }, 30_000);
+
 });
 
 describe("KEEPALIVE_TIMEOUT_S=0", () => {

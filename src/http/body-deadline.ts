@@ -50,10 +50,35 @@ export class BodyDeadline {
 /** Streams in progress whose connection gets its keep-alive limit when they end. */
 const streaming = new WeakMap<Request, () => void>();
 
-/** Called by a stream's writer when it ends, however it ends. */
+/**
+ * Called by a stream's writer when it ends, however it ends, before it closes (Bun takes no time-out
+ * once an answer has ended). Again later if more of the answer follows (a background stream's
+ * replay, after its recording ended): the clock starts from the last call.
+ */
 export function streamEnded(request: Request): void {
-  const done = streaming.get(request);
-  if (done === undefined) return;
-  streaming.delete(request);
-  done();
+  streaming.get(request)?.();
+}
+
+/**
+ * A stream of another writer (a background response's events, replayed): `streamEnded` when it ends,
+ * fails or is left, so its connection gets the keep-alive limit too. Rare paths: one step per read.
+ */
+export function endingConnection(stream: ReadableStream<Uint8Array>, request: Request): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let read: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        read = await reader.read();
+      } catch (error) {
+        streamEnded(request);
+        return controller.error(error);
+      }
+      if (read.done) {
+        streamEnded(request);
+        controller.close();
+      } else controller.enqueue(read.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
 }

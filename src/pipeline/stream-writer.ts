@@ -94,10 +94,21 @@ export function streamResponse(
   const body = new ReadableStream({
     type: "direct",
     async pull(controller: ReadableStreamDirectController) {
-      if (isPulled) return controller.close();
+      if (isPulled) {
+        streamEnded(o.scope.request);
+        return controller.close();
+      }
       isPulled = true;
       // One flush per burst, not per chunk: what is ready now goes out in one write; the flush runs
       // on the next turn of the event loop, so a paced stream still reaches the client chunk by chunk.
+      /**
+       * Every way the stream closes: its connection may idle from now, for KEEPALIVE_TIMEOUT_S
+       * (http/body-deadline.ts), set before the close, as Bun takes no time-out once an answer has ended.
+       */
+      const closeStream = () => {
+        streamEnded(o.scope.request);
+        controller.close();
+      };
       let flushQueued = false;
       const flushNow = () => {
         flushQueued = false;
@@ -143,7 +154,7 @@ export function streamResponse(
           void fail(o.scope.signal.reason).then(() => {
             if (closed) return;
             closed = true;
-            controller.close();
+            closeStream();
           });
         },
         { once: true },
@@ -156,7 +167,7 @@ export function streamResponse(
         void fail(error).then(() => {
           if (closed) return;
           closed = true;
-          controller.close();
+          closeStream();
         });
       }, o.idleTimeoutMs);
       let result = first;
@@ -192,12 +203,9 @@ export function streamResponse(
         o.scope.dispose();
         if (!result.done) void iterator.return?.()?.catch?.(() => undefined);
         if (o.scope.isClientGone) finish({ kind: "client_gone" });
-        // Its connection may idle now, for KEEPALIVE_TIMEOUT_S (http/body-deadline.ts): set before the
-        // stream closes, as Bun takes no time-out for a request whose answer has ended.
-        streamEnded(o.scope.request);
         if (!closed) {
           closed = true;
-          controller.close();
+          closeStream();
         }
       }
     },

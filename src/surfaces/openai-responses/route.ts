@@ -1,3 +1,4 @@
+import { endingConnection } from "../../http/body-deadline.ts";
 import { ownerOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
 import { SSE_HEADERS } from "../../sse.ts";
@@ -663,7 +664,7 @@ export function responsesRoutes(
         if (run === undefined && stored.response.background === true && runs.channel) {
           // Running (or run) on another replica: its events come through the run channel.
           const followed = await runs.channel.follow(params.response_id, after, () => ownStored(params.response_id, owner));
-          if (followed) return new Response(followed, { status: 200, headers: SSE_HEADERS });
+          if (followed) return new Response(endingConnection(followed, request), { status: 200, headers: SSE_HEADERS });
         }
         if (run?.events === undefined) {
           throw new InvalidRequestError(
@@ -673,7 +674,7 @@ export function responsesRoutes(
             { param: "stream" },
           );
         }
-        return new Response(run.follow(after), { status: 200, headers: SSE_HEADERS });
+        return new Response(endingConnection(run.follow(after), request), { status: 200, headers: SSE_HEADERS });
       },
       {
         detail: {
