@@ -389,6 +389,14 @@ describe("what Anthropic refuses with a 400 is refused here too, naming the fiel
     });
     expect(late.param).toBe("messages[4].content[0].tool_use_id");
   });
+  test("consecutive messages of one role are one turn, as Anthropic merges them: results over two user messages, calls and text over two assistant messages (a review: these were refused)", () => {
+    const use = (id: string) => ({ type: "tool_use", id, name: "f", input: {} });
+    const result = (id: string) => ({ type: "tool_result", tool_use_id: id, content: "ok" });
+    const splitResults = toChatRequest({ ...base, messages: [{ role: "user", content: "go" }, { role: "assistant", content: [use("toolu_1"), use("toolu_2")] }, { role: "user", content: [result("toolu_1")] }, { role: "user", content: [result("toolu_2")] }] } as MessagesRequest);
+    expect(splitResults.messages.filter((m) => m.role === "tool")).toHaveLength(2);
+    const splitCalls = toChatRequest({ ...base, messages: [{ role: "user", content: "go" }, { role: "assistant", content: [use("toolu_1")] }, { role: "assistant", content: [{ type: "text", text: "and" }, use("toolu_2")] }, { role: "user", content: [result("toolu_1"), result("toolu_2")] }] } as MessagesRequest);
+    expect(splitCalls.messages.filter((m) => m.role === "tool")).toHaveLength(2);
+  });
   test("a text block without text, and two tools of one name", () => {
     expect(refusal({ ...base, messages: [{ role: "user", content: [{ type: "text" }] }] })).toMatchObject({ status: 400, param: "messages[0].content[0].text" });
     const tool = { name: "f", input_schema: { type: "object" } };

@@ -97,12 +97,17 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
   // A system message between a turn's tool calls and their results waits until after the results:
   // chat providers want every result right after its calls.
   let held: { out: Message[]; sources: MessageSource[] | undefined } | undefined;
-  /** The tool_use ids of the last assistant turn, which the next user turn's tool_results must answer (Anthropic's rule). */
+  /**
+   * The tool_use ids of the last assistant turn, which the user turn after it must answer in its
+   * tool_results (Anthropic's rule). Consecutive messages of one role are one turn to Anthropic:
+   * calls split over two assistant messages, or results over two user messages, still pair.
+   */
   let calls: ReadonlySet<string> = NO_CALLS;
+  let lastRole: string | undefined;
   req.messages.forEach((message, i) => {
     if (message.role === "user") {
       assertAnswers(message, i, calls);
-      calls = NO_CALLS;
+      lastRole = "user";
       const before = out.length;
       pushUser(out, message, i, sources);
       if (held) {
@@ -113,7 +118,9 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
         held = undefined;
       }
     } else if (message.role === "assistant") {
-      calls = toolUseIds(message);
+      const ids = toolUseIds(message);
+      calls = lastRole === "assistant" && calls.size > 0 ? new Set([...calls, ...ids]) : ids;
+      lastRole = "assistant";
       pushAssistant(out, message, i, sources);
     }
     else if (out.at(-1)?.tool_calls?.length || held) {
