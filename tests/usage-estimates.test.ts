@@ -82,3 +82,31 @@ test("a provider's usage that lacks a figure: the figure it gave, the other esti
     expect(message.usage.output_tokens).toBeGreaterThan(5);
   }
 });
+
+test("a provider's usage with both counts and no total: the total added, its details kept (a review: they were replaced)", async () => {
+  const gw2 = await startTestGateway({}, [
+    definePlugin({
+      name: "nototal",
+      models: [{ id: "no-total-model" }],
+      chat: async (): Promise<ChatResult> => ({
+        choices: [{ index: 0, finish_reason: "stop", message: { content: TEXT } }],
+        usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 4 } } as ChatResult["usage"],
+      }),
+      async *chatStream(): AsyncGenerator<ChunkResult> {
+        yield { choices: [{ index: 0, delta: { content: TEXT }, finish_reason: "stop" }] };
+        yield { choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, prompt_tokens_details: { cached_tokens: 4 } } as ChunkResult["usage"] };
+      },
+    }),
+  ]);
+  try {
+    const client = new OpenAI({ baseURL: `${gw2.url}/v1`, apiKey: "x", maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: "no-total-model", messages });
+    expectOpenAI("CreateChatCompletionResponse", completion);
+    expect(completion.usage).toEqual({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10, prompt_tokens_details: { cached_tokens: 4 } });
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of await client.chat.completions.create({ model: "no-total-model", messages, stream: true, stream_options: { include_usage: true } })) if (chunk.usage) usage = chunk.usage;
+    expect(usage).toEqual({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10, prompt_tokens_details: { cached_tokens: 4 } });
+  } finally {
+    await gw2.close();
+  }
+});

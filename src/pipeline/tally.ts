@@ -38,7 +38,7 @@ function withEstimates(usage: Usage | null | undefined, guessed: TokenUsage): To
 }
 
 /** Whether a usage has the figures Chat Completions' usage must (a provider's that lacks one is replaced by the pipeline's count). */
-export const isWholeUsage = (usage: Usage | null | undefined): usage is Usage =>
+export const isWholeUsage = (usage: Usage | null | undefined): boolean =>
   usage != null && isCount(usage.prompt_tokens) && isCount(usage.completion_tokens) && isCount(usage.total_tokens);
 
 /** Characters of a chat request's text, for an estimate of its input tokens. */

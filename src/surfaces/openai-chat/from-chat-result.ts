@@ -3,10 +3,21 @@ import type { ChatResult } from "../../plugin.ts";
 import type { ChatCompletion } from "../../schemas/chat.ts";
 import type { Usage } from "../../schemas/common.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
-import { isWholeUsage } from "../../pipeline/tally.ts";
+import { isCount, isWholeUsage } from "../../pipeline/tally.ts";
 
 /** Chat Completions' usage from the pipeline's count (the provider's figures, or the gateway's estimate where it gave none). */
 export const usageOf = (tokens: TokenUsage): Usage => ({ prompt_tokens: tokens.input, completion_tokens: tokens.output, total_tokens: tokens.input + tokens.output });
+
+/**
+ * A provider's usage with every figure OpenAI's requires: as it is when whole; its total added when
+ * both counts are there (its details kept); else the pipeline's count (its own figures, the rest
+ * estimated), or zeros without one.
+ */
+export function wholeUsage(usage: Usage | null | undefined, tokens: TokenUsage | undefined): Usage {
+  if (usage != null && isWholeUsage(usage)) return usage;
+  if (usage != null && isCount(usage.prompt_tokens) && isCount(usage.completion_tokens)) return { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
+  return tokens !== undefined ? usageOf(tokens) : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+}
 
 /**
  * Fills what the core owns in a provider's answer: id, object, created, model, and OpenAI's required
@@ -14,8 +25,7 @@ export const usageOf = (tokens: TokenUsage): Usage => ({ prompt_tokens: tokens.i
  */
 export function toChatCompletion(result: ChatResult, model: string, tokens?: TokenUsage): ChatCompletion {
   const { id, choices, ...rest } = result;
-  // A provider's usage that lacks a figure OpenAI's requires is the pipeline's count (its own figures, the rest estimated).
-  if (!isWholeUsage(rest.usage) && tokens !== undefined) rest.usage = usageOf(tokens);
+  if (!isWholeUsage(rest.usage) && (rest.usage != null || tokens !== undefined)) rest.usage = wholeUsage(rest.usage, tokens);
   return {
     id: id?.startsWith("chatcmpl-") ? id : randomId("chatcmpl-"),
     object: "chat.completion",

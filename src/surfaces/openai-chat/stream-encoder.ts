@@ -3,8 +3,7 @@ import type { ChunkResult } from "../../plugin.ts";
 import type { Usage } from "../../schemas/common.ts";
 import { SSE_DONE, SSE_HEADERS, sseError } from "../../sse.ts";
 import type { TokenUsage } from "../../pipeline/outcome.ts";
-import { usageOf } from "./from-chat-result.ts";
-import { isWholeUsage } from "../../pipeline/tally.ts";
+import { wholeUsage } from "./from-chat-result.ts";
 
 export interface ChatStreamSettings {
   id: string;
@@ -101,7 +100,7 @@ export function chatStreamEncoder(s: ChatStreamSettings): StreamEncoder {
       }
       if (s.includeUsage) {
         // A provider that reports no usage gets the pipeline's count (its estimate), as the complete answer does.
-        out += `data: ${JSON.stringify({ id, object, created, model, choices: [], usage: isWholeUsage(usage) ? usage : tokens ? usageOf(tokens) : ZERO_USAGE })}\n\n`;
+        out += `data: ${JSON.stringify({ id, object, created, model, choices: [], usage: usage === undefined && !tokens ? ZERO_USAGE : wholeUsage(usage, tokens) })}\n\n`;
       }
       return out + SSE_DONE;
     },
