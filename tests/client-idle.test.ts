@@ -6,21 +6,23 @@ import OpenAI from "openai";
 import { definePlugin, type ChatResult, type ChunkResult } from "../src/kit.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 
-const SLOW_MS = 3500;
-/** A model that thinks longer than the idle time-out before its answer, and pauses as long mid-stream. */
-const slow = definePlugin({
-  name: "slow",
-  models: [{ id: "slow-model" }],
-  async chat(): Promise<ChatResult> {
-    await Bun.sleep(SLOW_MS);
-    return { choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "late but whole" } }] };
-  },
-  async *chatStream(): AsyncGenerator<ChunkResult> {
-    yield { choices: [{ index: 0, delta: { content: "first " } }] };
-    await Bun.sleep(SLOW_MS);
-    yield { choices: [{ index: 0, delta: { content: "second" }, finish_reason: "stop" }] };
-  },
-});
+/** A model that thinks `ms` before its answer, and pauses as long mid-stream. */
+const slowPlugin = (name: string, ms: number) =>
+  definePlugin({
+    name,
+    models: [{ id: `${name}-model` }],
+    async chat(): Promise<ChatResult> {
+      await Bun.sleep(ms);
+      return { choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "late but whole" } }] };
+    },
+    async *chatStream(): AsyncGenerator<ChunkResult> {
+      yield { choices: [{ index: 0, delta: { content: "first " } }] };
+      await Bun.sleep(ms);
+      yield { choices: [{ index: 0, delta: { content: "second" }, finish_reason: "stop" }] };
+    },
+  });
+/** Longer than the idle time-out below. */
+const slow = slowPlugin("slow", 3500);
 
 /** A raw connection: what it was sent back, and when the server closed it. */
 async function rawConnection(port: number) {
@@ -115,20 +117,7 @@ describe("BODY_IDLE_TIMEOUT_S=0", () => {
 });
 
 /** Longer than KEEPALIVE_TIMEOUT_S=1 plus Bun's 4 s check: a clock left on while the gateway works would cut it. */
-const SLOWER_MS = 6000;
-const slower = definePlugin({
-  name: "slower",
-  models: [{ id: "slower-model" }],
-  async chat(): Promise<ChatResult> {
-    await Bun.sleep(SLOWER_MS);
-    return { choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content: "late but whole" } }] };
-  },
-  async *chatStream(): AsyncGenerator<ChunkResult> {
-    yield { choices: [{ index: 0, delta: { content: "first " } }] };
-    await Bun.sleep(SLOWER_MS);
-    yield { choices: [{ index: 0, delta: { content: "second" }, finish_reason: "stop" }] };
-  },
-});
+const slower = slowPlugin("slower", 6000);
 
 /** A stream that goes silent after its first chunk: one model heeds its abort, the other ignores it. */
 const stall = definePlugin({
@@ -217,7 +206,6 @@ describe("KEEPALIVE_TIMEOUT_S=1 with STREAM_IDLE_TIMEOUT_MS=1000", () => {
     const replay = await closesAfter(`GET /v1/responses/${id}?stream=true HTTP/1.1\r\nhost: x\r\n\r\n`, (r) => r.includes("response.completed") && r.endsWith("0\r\n\r\n"));
     expect(replay).toContain("response.created");
   }, 30_000);
-
 });
 
 describe("KEEPALIVE_TIMEOUT_S=0", () => {

@@ -77,6 +77,21 @@ const chat = (key: string, extra: Record<string, unknown> = {}, init: RequestIni
   });
 const header = (r: Response, name: string) => r.headers.get(name);
 
+/**
+ * What is left of KEYS.stream's tpm, each look's own tokens (its usage) added back: a look at a time,
+ * so a test can wait for a charge without the looks themselves counting.
+ */
+function tokensLeft(): () => Promise<number> {
+  let looks = 0;
+  return async () => {
+    const answer = await chat(KEYS.stream, { max_tokens: 1 });
+    const left = Number(header(answer, "x-ratelimit-remaining-tokens")) + looks;
+    looks += (await json(answer)).usage.total_tokens as number;
+    return left;
+  };
+}
+
+
 describe("requests per minute", () => {
   test("rpm answers exactly rpm requests, with OpenAI's headers, then 429 with Retry-After", async () => {
     const answers = [];
@@ -232,14 +247,7 @@ describe("tokens", () => {
   });
 
   test("a client that leaves before the answer still pays for its input, streamed or not", async () => {
-    // What is left before each look, with the looks' own tokens (their usage) added back.
-    let looks = 0;
-    const remaining = async () => {
-      const answer = await chat(KEYS.stream, { max_tokens: 1 });
-      const left = Number(header(answer, "x-ratelimit-remaining-tokens")) + looks;
-      looks += (await json(answer)).usage.total_tokens as number;
-      return left;
-    };
+    const remaining = tokensLeft();
     // ~1,000 characters: ~250 tokens by the gateway's estimate, read by a provider that never answered.
     const long = "lorem ipsum ".repeat(84);
     for (const stream of [false, true]) {
@@ -254,13 +262,7 @@ describe("tokens", () => {
   });
 
   test("a call its provider gave up on its own clock (an upstream's timeout_ms) pays for its input too, streamed or not (a probe: it paid nothing)", async () => {
-    let looks = 0;
-    const remaining = async () => {
-      const answer = await chat(KEYS.stream, { max_tokens: 1 });
-      const left = Number(header(answer, "x-ratelimit-remaining-tokens")) + looks;
-      looks += (await json(answer)).usage.total_tokens as number;
-      return left;
-    };
+    const remaining = tokensLeft();
     const long = "lorem ipsum ".repeat(84);
     for (const stream of [false, true]) {
       const start = await remaining();
