@@ -110,3 +110,30 @@ test("a provider's usage with both counts and no total: the total added, its det
     await gw2.close();
   }
 });
+
+test("a provider's partial usage keeps what it said: a completion its total implies, its reasoning count and details (a probe: replaced by the text's estimate)", async () => {
+  const gw3 = await startTestGateway({}, [
+    definePlugin({
+      name: "partial2",
+      models: [{ id: "implied-model" }, { id: "reasoned-model" }],
+      chat: async (request): Promise<ChatResult> => ({
+        choices: [{ index: 0, finish_reason: "stop", message: { content: "hello there my friend" } }],
+        usage: (request.model === "implied-model" ? { prompt_tokens: 10, total_tokens: 40 } : { prompt_tokens: 10, completion_tokens_details: { reasoning_tokens: 50 } }) as ChatResult["usage"],
+      }),
+      async *chatStream(): AsyncGenerator<ChunkResult> {},
+    }),
+  ]);
+  try {
+    const client = new OpenAI({ baseURL: `${gw3.url}/v1`, apiKey: "x", maxRetries: 0 });
+    const implied = await client.chat.completions.create({ model: "implied-model", messages });
+    expectOpenAI("CreateChatCompletionResponse", implied);
+    expect(implied.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 30, total_tokens: 40 });
+    const reasoned = await client.chat.completions.create({ model: "reasoned-model", messages });
+    expect(reasoned.usage!.completion_tokens).toBeGreaterThanOrEqual(50);
+    expect(reasoned.usage!.completion_tokens_details).toEqual({ reasoning_tokens: 50 });
+    const response = await client.responses.create({ model: "reasoned-model", input: "hi", store: false });
+    expect(response.usage!.output_tokens_details.reasoning_tokens).toBe(50);
+  } finally {
+    await gw3.close();
+  }
+});

@@ -19,6 +19,10 @@ describe("toTokenUsage", () => {
     expect(resultTokens(answer({ prompt_tokens: 12 }), 400)).toEqual({ input: 12, output: 20, reasoning: 0, estimated: true });
     expect(resultTokens(answer({ prompt_tokens: 2.7, completion_tokens: Infinity, total_tokens: 0 }), 400)).toEqual({ input: 2, output: 20, reasoning: 0, estimated: true });
     expect(resultTokens(answer(broken), 400)).toEqual({ input: 100, output: 20, reasoning: 0, estimated: true });
+    // What the provider did say is kept (a probe): a figure its total implies, the reasoning it counted.
+    expect(resultTokens(answer({ prompt_tokens: 10, total_tokens: 40 }), 400)).toEqual({ input: 10, output: 30, reasoning: 0 });
+    expect(resultTokens(answer({ completion_tokens: 5, total_tokens: 40 }), 400)).toEqual({ input: 35, output: 5, reasoning: 0 });
+    expect(resultTokens(answer({ prompt_tokens: 10, completion_tokens_details: { reasoning_tokens: 50 } }), 400)).toEqual({ input: 10, output: 70, reasoning: 50, estimated: true });
     const tally = new StreamTally(400);
     tally.add({ choices: [{ index: 0, delta: { content: "x".repeat(80) } }] });
     tally.add({ choices: [], usage: { completion_tokens: 9 } as Usage });

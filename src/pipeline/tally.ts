@@ -27,13 +27,20 @@ export function toTokenUsage(usage: Usage | null | undefined): TokenUsage | unde
  */
 function withEstimates(usage: Usage | null | undefined, guessed: TokenUsage): TokenUsage {
   if (!usage) return guessed;
-  const input = usage.prompt_tokens;
-  const output = usage.completion_tokens;
+  const prompt = usage.prompt_tokens;
+  const completion = usage.completion_tokens;
+  const total = usage.total_tokens;
+  const thought = usage.completion_tokens_details?.reasoning_tokens;
+  // A figure left out but implied by the total and the other (OpenAI's total is prompt + completion; a total below the other implies nothing).
+  const input = isCount(prompt) ? count(prompt) : isCount(total) && isCount(completion) && total >= completion ? count(total) - count(completion) : undefined;
+  const output = isCount(completion) ? count(completion) : isCount(total) && isCount(prompt) && total > prompt ? count(total) - count(prompt) : undefined;
+  const reasoning = isCount(thought) ? count(thought) : output !== undefined ? 0 : guessed.reasoning;
   return {
-    input: isCount(input) ? count(input) : guessed.input,
-    output: isCount(output) ? count(output) : guessed.output,
-    reasoning: isCount(output) ? count(usage.completion_tokens_details?.reasoning_tokens) : guessed.reasoning,
-    estimated: true,
+    input: input ?? guessed.input,
+    // Reasoning the provider counted is output, however short the text the estimate saw.
+    output: output ?? Math.max(guessed.output, reasoning + guessed.output - guessed.reasoning),
+    reasoning,
+    ...(input === undefined || output === undefined ? { estimated: true } : {}),
   };
 }
 

@@ -16,7 +16,9 @@ export const usageOf = (tokens: TokenUsage): Usage => ({ prompt_tokens: tokens.i
 export function wholeUsage(usage: Usage | null | undefined, tokens: TokenUsage | undefined): Usage {
   if (usage != null && isWholeUsage(usage)) return usage;
   if (usage != null && isCount(usage.prompt_tokens) && isCount(usage.completion_tokens)) return { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
-  return tokens !== undefined ? usageOf(tokens) : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  // The pipeline's count, with the provider's details (cached, reasoning) it did send.
+  if (tokens !== undefined) return usage != null ? { ...usage, ...usageOf(tokens) } : usageOf(tokens);
+  return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 }
 
 /**
