@@ -17,7 +17,8 @@ export function keyUsageOf(keys: KeyStore, state: LimitState | undefined): KeysS
           name: record.name,
           models: record.models,
           limits: { rpm: limits.rpm, tpm: limits.tpm, tokens_per_day: limits.tokensPerDay },
-          usage: used ? { rpm: used.requests, tpm: used.minuteTokens, tokens_per_day: used.dayTokens } : {},
+          // Tokens are counted only for a key with a token limit: for another, its figures would read as none used.
+          usage: used ? (limits.tpm !== undefined || limits.tokensPerDay !== undefined ? { rpm: used.requests, tpm: used.minuteTokens, tokens_per_day: used.dayTokens } : { rpm: used.requests }) : {},
         };
       }),
     );
