@@ -38,7 +38,7 @@ describe("GET /health/ready on a real port", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: "ready",
-      providers: [{ name: "dummy" }, { name: "ollama", ok: true, detail: "Ollama 0.6.4" }],
+      providers: [{ name: "dummy", ok: null }, { name: "ollama", ok: true, detail: "Ollama 0.6.4" }],
       checks: [],
     });
   });

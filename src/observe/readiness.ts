@@ -11,8 +11,8 @@ export interface ReadinessCheck {
 
 export interface ProbeResult {
   name: string;
-  /** Absent for a provider that has no health probe (e.g. the built-in dummy). */
-  ok?: boolean;
+  /** `null` for a provider that has no health probe (e.g. the built-in dummy). */
+  ok?: boolean | null;
   detail?: string;
 }
 
@@ -78,7 +78,8 @@ export class Readiness {
     const timeoutMs = this.#o.timeoutMs ?? 3000;
     const providers = await Promise.all(
       registry.providers.map(async (p): Promise<ProbeResult> => {
-        if (!p.health) return { name: p.name };
+        // No probe: `ok: null` (neither up nor down), as the console says it.
+        if (!p.health) return { name: p.name, ok: null };
         try {
           const r = await p.health({ signal: AbortSignal.timeout(timeoutMs), logger, upstreamHeaders: { "x-ollaix-hops": "1" } });
           return r.detail === undefined ? { name: p.name, ok: r.ok } : { name: p.name, ok: r.ok, detail: redact(r.detail) };
@@ -97,7 +98,7 @@ export class Readiness {
         }
       }),
     );
-    const probed = providers.filter((p) => p.ok !== undefined);
+    const probed = providers.filter((p) => typeof p.ok === "boolean");
     const providersReady = probed.length === 0 || probed.some((p) => p.ok === true);
     return { ready: providersReady && checks.every((c) => c.ok), providers, checks };
   }
