@@ -205,12 +205,12 @@ export class Pipeline {
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const waitMs = this.#waitFor(provider);
+          const until = performance.now() + waitMs;
           let first = await scope.deadline(iterator.next(), waitMs, "first stream chunk");
           // Chunks that begin nothing (a role-only delta, an empty batch) are held with the first that does:
           // a failure until then is an HTTP error the route may retry or fall back from, not a stream's end.
           // The wait for it is the first chunk's, in all (chunks of nothing do not lengthen it).
           if (!first.done && !startsAnswer(first.value)) {
-            const until = waitStart + waitMs;
             first = await firstAnswer(first.value, iterator, (next) => scope.deadline(next, Math.max(1, until - performance.now()), "first stream chunk"));
           }
           firstAt = performance.now();
