@@ -16,7 +16,7 @@ import type { Router } from "./routing/router.ts";
 import type { Observability } from "./observe/index.ts";
 import type { RouteDeps } from "./routes/deps.ts";
 import { createErrorResponder } from "./http/error-responder.ts";
-import { BodyDeadline } from "./http/body-deadline.ts";
+import { ConnectionClock } from "./http/connection-clock.ts";
 import { fastRoutes, isStream } from "./http/fast-routes.ts";
 import { createConsole } from "./console/console.ts";
 import type { KeysSource } from "./console/keys.ts";
@@ -79,7 +79,7 @@ export function createApp(options: AppOptions) {
   const { logger, config } = options;
   const errorResponse = createErrorResponder({ logger, redact: options.redact, outcomes, stampTrace, labelOf: (model) => pipeline.labelOf(model) });
   const adminConsole = createConsole({ ...options, keys: options.keyUsage, outcomes, version: VERSION, routes: () => app.routes });
-  const bodyDeadline = new BodyDeadline(config.bodyIdleTimeoutS, config.keepAliveTimeoutS);
+  const clock = new ConnectionClock(config.bodyIdleTimeoutS, config.keepAliveTimeoutS);
   const keys = options.keys ?? KeyStore.from(undefined, config.apiKeys, {}, () => undefined);
   const conversations = options.conversationStore ?? createConversationStore(config);
   // The WebSocket mode makes each of its messages a request of this app (set once the app exists).
@@ -110,22 +110,22 @@ export function createApp(options: AppOptions) {
       }),
     )
     .use(guards(keys))
-    // BODY_IDLE_TIMEOUT_S while a body is read (the parse hooks, between these two): http/body-deadline.ts.
+    // BODY_IDLE_TIMEOUT_S while a body is read (the parse hooks, between these two): http/connection-clock.ts.
     // Then no limit while the gateway works, and KEEPALIVE_TIMEOUT_S once answered (a stream's: when it ends).
-    .onRequest(function bodyDeadlineOn({ request, server }) {
-      if (hasBody(request)) bodyDeadline.start(request, server);
-      else bodyDeadline.stop(request, server);
+    .onRequest(function bodyClockOn({ request, server }) {
+      if (hasBody(request)) clock.start(request, server);
+      else clock.stop(request, server);
     })
-    .onBeforeHandle({ as: "global" }, function bodyDeadlineOff({ request, server }) {
-      if (hasBody(request)) bodyDeadline.stop(request, server);
+    .onBeforeHandle({ as: "global" }, function bodyClockOff({ request, server }) {
+      if (hasBody(request)) clock.stop(request, server);
     })
     .onAfterHandle({ as: "global" }, function keepAliveOn({ request, server, response }) {
-      if (response instanceof Response && isStream(response)) bodyDeadline.answeringStream(request, server);
-      else if (!isGenerator(response)) bodyDeadline.answered(request, server);
+      if (response instanceof Response && isStream(response)) clock.answeringStream(request, server);
+      else if (!isGenerator(response)) clock.answered(request, server);
     })
     // Never Elysia's `body` here: a hook that reads it makes Elysia read every route's body, uncapped (body.ts, parsedOf).
     .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request, server }) {
-      bodyDeadline.answered(request, server);
+      clock.answered(request, server);
       return errorResponse(error, request, set.headers["x-request-id"] as string, code, parsedOf(request));
     })
     .use(docs(VERSION))

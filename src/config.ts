@@ -121,9 +121,9 @@ export interface Config {
   adminKey?: string;
   pluginsDir?: string;
   maxBodyBytes: number;
-  /** `BODY_IDLE_TIMEOUT_S` (http/body-deadline.ts). */
+  /** `BODY_IDLE_TIMEOUT_S` (http/connection-clock.ts). */
   bodyIdleTimeoutS: number;
-  /** `KEEPALIVE_TIMEOUT_S` (http/body-deadline.ts). */
+  /** `KEEPALIVE_TIMEOUT_S` (http/connection-clock.ts). */
   keepAliveTimeoutS: number;
   configFile?: string;
   imageFetchAllowPrivate: boolean;

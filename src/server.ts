@@ -168,7 +168,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
           // buffers no body a handler does not read.
           maxRequestBodySize: Number.MAX_SAFE_INTEGER,
           // A connection with no request in progress idles at most KEEPALIVE_TIMEOUT_S; each request turns
-          // its clock off while the gateway works and on again once answered (http/body-deadline.ts).
+          // its clock off while the gateway works and on again once answered (http/connection-clock.ts).
           idleTimeout: config.keepAliveTimeoutS,
           // Bun's dev mode would serve the console page with hot reloading and verbose error pages.
           development: false,

@@ -1,5 +1,5 @@
 import type { Server } from "bun";
-import { BodyDeadline } from "./body-deadline.ts";
+import { ConnectionClock } from "./connection-clock.ts";
 import type { Config } from "../config.ts";
 import { type ContentTypeRule, hasBody, readJsonBody } from "../body.ts";
 import type { KeyStore } from "../keys/key-store.ts";
@@ -37,7 +37,7 @@ export function fastRoutes(
   deps: FastRouteDeps,
 ): Record<string, { POST: (request: Request, server?: Server<unknown>) => Promise<Response> }> {
   const limit = deps.config.maxBodyBytes;
-  const deadline = new BodyDeadline(deps.config.bodyIdleTimeoutS, deps.config.keepAliveTimeoutS);
+  const clock = new ConnectionClock(deps.config.bodyIdleTimeoutS, deps.config.keepAliveTimeoutS);
   const origins = deps.config.corsAllowedOrigins;
   // The CORS headers @elysiajs/cors adds to an answer, as app.ts configures it.
   const cors: Record<string, string> = {
@@ -85,24 +85,24 @@ export function fastRoutes(
         guardRequest(request, deps.keys);
         if (optional && !hasBody(request)) {
           body = {};
-          deadline.stop(request, server);
+          clock.stop(request, server);
         } else {
-          deadline.start(request, server);
+          clock.start(request, server);
           body = await readJsonBody(request, limit, rule);
-          deadline.stop(request, server);
+          clock.stop(request, server);
         }
         const result = await handler({ body, request, set });
         if (result instanceof Response) {
-          // A stream's connection idles from its end; any other answer's from now (http/body-deadline.ts).
-          if (isStream(result)) deadline.answeringStream(request, server);
-          else deadline.answered(request, server);
+          // A stream's connection idles from its end; any other answer's from now (http/connection-clock.ts).
+          if (isStream(result)) clock.answeringStream(request, server);
+          else clock.answered(request, server);
           return withHeaders(request, result, set.headers);
         }
         const text = result instanceof JsonText ? result.text : JSON.stringify(result);
-        deadline.answered(request, server);
+        clock.answered(request, server);
         return new Response(text, { status: set.status ?? 200, headers: headersFor(request, set.headers, JSON_TYPE) });
       } catch (error) {
-        deadline.answered(request, server);
+        clock.answered(request, server);
         // The route's headers so far go with its error too (the request's ids; rate-limit headers a route set).
         return withHeaders(request, deps.errorResponse(error, request, requestId, undefined, body), set.headers);
       }

@@ -3,7 +3,7 @@ import { mapError, type MappedError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
 import type { ChunkResult } from "../plugin.ts";
 import { ClientGoneError, type RequestScope } from "../request-scope.ts";
-import { streamEnded } from "../http/body-deadline.ts";
+import { streamEnded } from "../http/connection-clock.ts";
 import type { StreamEncoder } from "./encoder.ts";
 import type { TokenUsage } from "./outcome.ts";
 
@@ -103,7 +103,7 @@ export function streamResponse(
       // on the next turn of the event loop, so a paced stream still reaches the client chunk by chunk.
       /**
        * Every way the stream closes: its connection may idle from now, for KEEPALIVE_TIMEOUT_S
-       * (http/body-deadline.ts), set before the close, as Bun takes no time-out once an answer has ended.
+       * (http/connection-clock.ts), set before the close, as Bun takes no time-out once an answer has ended.
        */
       const closeStream = () => {
         streamEnded(o.scope.request);

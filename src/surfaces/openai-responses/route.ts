@@ -1,4 +1,4 @@
-import { endingConnection } from "../../http/body-deadline.ts";
+import { endingConnection } from "../../http/connection-clock.ts";
 import { ownerOf } from "../../keys/request-key.ts";
 import { Elysia } from "elysia";
 import { SSE_HEADERS } from "../../sse.ts";

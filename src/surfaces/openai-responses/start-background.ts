@@ -1,4 +1,4 @@
-import { endingConnection } from "../../http/body-deadline.ts";
+import { endingConnection } from "../../http/connection-clock.ts";
 import { mapError } from "../../error-response.ts";
 import { StateUnavailableError } from "../../errors.ts";
 import { nowSeconds } from "../../ids.ts";
@@ -255,7 +255,7 @@ export async function startBackground(
       .record(streamed.body!)
       .catch((error: unknown) => d.logger.warn("background stream not recorded", { id: frame.id, error: error instanceof Error ? error.message : String(error) }))
       .then(() => finish(ended ?? failed(run.signal.aborted ? run.signal.reason : new Error("the stream ended without its last event"))));
-    // Its connection idles from the replay's end, not the recording's (http/body-deadline.ts).
+    // Its connection idles from the replay's end, not the recording's (http/connection-clock.ts).
     return new Response(endingConnection(run.follow(-1), call.request), { status: 200, headers: streamed.headers });
   } catch (error) {
     // Refused before it started, or the store did not take its start: a call under way stops

@@ -14,7 +14,7 @@ import type { Server } from "bun";
  * are closed by Bun itself after ~10 s. Without a server (`app.handle`: tests, the WebSocket mode's
  * messages) there is no connection.
  */
-export class BodyDeadline {
+export class ConnectionClock {
   readonly #bodySeconds: number;
   readonly #keepAliveSeconds: number;
   /** The clock is ours to set: a body limit or a keep-alive limit is on (else Bun's default, none, stands). */
