@@ -45,4 +45,6 @@ test("an upstream that sends only chunks of nothing is given up after the first 
   const refused = await client.chat.completions.create({ model: "role-forever", messages: [{ role: "user", content: "hi" }], stream: true }).catch((error: unknown) => error);
   expect(refused).toBeInstanceOf(OpenAI.APIError);
   expect(refused).toMatchObject({ status: 504, code: "upstream_timeout" });
+  // The wait it names is the whole one (a probe: the rest of it, as a fraction).
+  expect((refused as Error).message).toContain("within 1000 ms (first stream chunk)");
 }, 10_000);

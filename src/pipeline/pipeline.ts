@@ -211,7 +211,7 @@ export class Pipeline {
           // a failure until then is an HTTP error the route may retry or fall back from, not a stream's end.
           // The wait for it is the first chunk's, in all (chunks of nothing do not lengthen it).
           if (!first.done && !startsAnswer(first.value)) {
-            first = await firstAnswer(first.value, iterator, (next) => scope.deadline(next, Math.max(1, until - performance.now()), "first stream chunk"));
+            first = await firstAnswer(first.value, iterator, (next) => scope.deadline(next, Math.max(1, until - performance.now()), "first stream chunk", waitMs));
           }
           firstAt = performance.now();
           return { first, iterator, scope, ctx };
