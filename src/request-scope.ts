@@ -118,6 +118,11 @@ export class RequestScope {
     return this.#request;
   }
 
+  /** The call lives as long as its client's connection (not a background response, whose life is its own). */
+  get isClients(): boolean {
+    return this.#life === undefined;
+  }
+
   /** The client left, the call was cancelled, or a core time-out fired. */
   get isAborted(): boolean {
     return this.#controller?.signal.aborted === true;

@@ -60,25 +60,37 @@ export function streamEnded(request: Request): void {
 }
 
 /**
- * A stream of another writer (a background response's events, replayed): `streamEnded` when it ends,
- * fails or is left, so its connection gets the keep-alive limit too. Rare paths: one step per read.
+ * A stream of another writer (a background response's events, replayed): `streamEnded` once its last
+ * bytes were taken by the socket (each write waits while the client's buffer is full, as the
+ * pipeline's writer does: a clock started with bytes still queued would cut a slow reader's last
+ * event), or when it fails or the client leaves. Rare paths: one step per read.
  */
 export function endingConnection(stream: ReadableStream<Uint8Array>, request: Request): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
+  let left = false;
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let read: Awaited<ReturnType<typeof reader.read>>;
+    type: "direct",
+    async pull(controller: ReadableStreamDirectController) {
       try {
-        read = await reader.read();
-      } catch (error) {
-        streamEnded(request);
-        return controller.error(error);
+        for (;;) {
+          const read = await reader.read();
+          if (read.done || left) break;
+          const written = controller.write(read.value);
+          if (typeof written !== "number") await written; // the client's buffer is full: wait
+          else if (written === 0) break; // the client left
+          const flushed = controller.flush();
+          if (typeof flushed !== "number") await flushed;
+        }
+      } catch {
+        // The replay failed: what was written stands; the connection ends as a stream does.
       }
-      if (read.done) {
-        streamEnded(request);
-        controller.close();
-      } else controller.enqueue(read.value);
+      if (left) return void reader.cancel().catch(() => undefined);
+      streamEnded(request);
+      controller.close();
     },
-    cancel: (reason) => reader.cancel(reason),
-  });
+    cancel: (reason) => {
+      left = true;
+      return reader.cancel(reason);
+    },
+  } satisfies Bun.DirectUnderlyingSource<Uint8Array>);
 }

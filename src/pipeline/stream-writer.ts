@@ -95,7 +95,7 @@ export function streamResponse(
     type: "direct",
     async pull(controller: ReadableStreamDirectController) {
       if (isPulled) {
-        streamEnded(o.scope.request);
+        if (o.scope.isClients) streamEnded(o.scope.request);
         return controller.close();
       }
       isPulled = true;
@@ -106,7 +106,8 @@ export function streamResponse(
        * (http/connection-clock.ts), set before the close, as Bun takes no time-out once an answer has ended.
        */
       const closeStream = () => {
-        streamEnded(o.scope.request);
+        // A background response's recording is not what its client reads: its replay says when it ends.
+        if (o.scope.isClients) streamEnded(o.scope.request);
         controller.close();
       };
       let flushQueued = false;
