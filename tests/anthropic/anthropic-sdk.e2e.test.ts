@@ -266,6 +266,7 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
     ["unknown model, count_tokens", () => client.messages.countTokens({ model: "nope", messages: hello }), Anthropic.NotFoundError, 404, "not_found_error"],
     ["missing max_tokens", () => client.messages.create({ model: "dummy-model:1.0", messages: hello } as never), Anthropic.BadRequestError, 400, "invalid_request_error"],
     ["server tool", () => client.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello, tools: [{ type: "web_search_20250305", name: "web_search" }] }), Anthropic.BadRequestError, 400, "invalid_request_error"],
+    ["client tool without input_schema", () => client.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello, tools: [{ name: "look" } as never] }), Anthropic.BadRequestError, 400, "invalid_request_error"],
   ] as const)("%s", async (_, call, cls, status, type) => {
     const e = await failure(call());
     expect(e).toBeInstanceOf(cls);

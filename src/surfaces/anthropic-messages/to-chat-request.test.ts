@@ -214,12 +214,12 @@ describe("assistant content", () => {
 describe("tools and sampling", () => {
   test("tools, tool_choice and disable_parallel_tool_use", () => {
     const chat = toChatRequest(req({
-      tools: [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }, { type: "custom", name: "c" }],
+      tools: [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }, { type: "custom", name: "c", input_schema: { type: "object" } }],
       tool_choice: { type: "tool", name: "get_weather", disable_parallel_tool_use: true },
     }));
     expect(chat.tools).toEqual([
       { type: "function", function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } } } } },
-      { type: "function", function: { name: "c", parameters: { type: "object", properties: {} } } },
+      { type: "function", function: { name: "c", parameters: { type: "object" } } },
     ]);
     expect(chat.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
     expect((chat as Record<string, unknown>).parallel_tool_calls).toBe(false);
@@ -239,6 +239,13 @@ describe("tools and sampling", () => {
     expect(error(() => toChatRequest(req({ mcp_servers: [{ type: "url", url: "https://mcp.example/sse", name: "docs" }] } as never)))).toMatchObject({ status: 400, param: "mcp_servers" });
     expect(toChatRequest(req({ mcp_servers: [] } as never))).not.toHaveProperty("mcp_servers");
     expect(error(() => toChatRequest(req({ tools: [{ input_schema: { type: "object" } }] } as never)))).toMatchObject({ status: 400, param: "tools[0].name" });
+  });
+  test("a client tool without input_schema, or whose schema is not an object's, is a 400 naming it (as Anthropic answers)", () => {
+    expect(error(() => toChatRequest(req({ tools: [{ name: "t" }] })))).toMatchObject({ status: 400, param: "tools[0].input_schema" });
+    const typeless = error(() => toChatRequest(req({ tools: [{ name: "a", input_schema: { type: "object" } }, { name: "t", input_schema: { properties: {} } }] })));
+    expect(typeless).toMatchObject({ status: 400, param: "tools[1].input_schema.type" });
+    expect(typeless.message).toContain("Field required");
+    expect(error(() => toChatRequest(req({ tools: [{ name: "t", input_schema: { type: "string" } }] })))).toMatchObject({ status: 400, param: "tools[0].input_schema.type" });
   });
   test("stop_sequences, temperature, top_p, top_k, metadata.user_id, max_tokens, stream", () => {
     const chat = toChatRequest(req({ stop_sequences: ["</x>"], temperature: 0.2, top_p: 0.9, top_k: 40, metadata: { user_id: "u-1" }, stream: true }));

@@ -467,7 +467,14 @@ function toChatTool(tool: ToolParam, i: number): Tool {
     fail(`tools[${i}].type`, `the server tool '${tool.name ?? tool.type}' (${tool.type}) is not supported: Ollaix cannot run Anthropic's server tools. Declare it as a client tool with an input_schema instead.`);
   }
   if (tool.name === undefined) return fail(`tools[${i}].name`, "missing.");
-  const fn: Tool["function"] = { name: tool.name, parameters: tool.input_schema ?? { type: "object", properties: {} } };
+  // Anthropic refuses a client tool without a schema, or whose schema is not an object's
+  // (`tools.0.custom.input_schema.type: Field required`): a model cannot call it with an input.
+  const schema = tool.input_schema as { type?: unknown } | undefined;
+  if (schema === undefined) return fail(`tools[${i}].input_schema`, "Field required.");
+  if (schema.type !== "object") {
+    return fail(`tools[${i}].input_schema.type`, schema.type === undefined ? "Field required." : "Input should be 'object'.");
+  }
+  const fn: Tool["function"] = { name: tool.name, parameters: schema as Record<string, unknown> };
   if (tool.description !== undefined) fn.description = tool.description;
   // `strict` is accepted and not sent on: OpenAI's strict mode wants every property required, which
   // Anthropic's does not, so a tool with optional inputs would be refused by an OpenAI upstream.
