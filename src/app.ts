@@ -126,6 +126,10 @@ export function createApp(options: AppOptions) {
     // Never Elysia's `body` here: a hook that reads it makes Elysia read every route's body, uncapped (body.ts, parsedOf).
     .onError({ as: "global" }, function toErrorEnvelope({ error, code, set, request, server }) {
       clock.answered(request, server);
+      if (code === "NOT_FOUND" && adminConsole.movedPage) {
+        const moved = adminConsole.movedPage(request.url);
+        if (moved) return moved;
+      }
       return errorResponse(error, request, set.headers["x-request-id"] as string, code, parsedOf(request));
     })
     .use(docs(VERSION))

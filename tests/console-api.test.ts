@@ -52,6 +52,16 @@ describe("loopback listener without OLLAIX_ADMIN_KEY", async () => {
     expect(html).not.toMatch(/(?:src|href)="https?:/);
   });
 
+  test("/console/ (a trailing slash) is sent to the page, its query kept; other paths under it stay 404s", async () => {
+    for (const [path, location] of [["/console/", "../console"], ["/console/?tab=keys", "../console?tab=keys"]] as const) {
+      const response = await fetch(`${url}${path}`, { redirect: "manual" });
+      expect([response.status, response.headers.get("location")]).toEqual([301, location]);
+    }
+    const followed = await fetch(`${url}/console/`);
+    expect([followed.status, followed.url]).toEqual([200, `${url}/console`]);
+    expect((await fetch(`${url}/console/nope`)).status).toBe(404);
+  });
+
   test("overview: version, uptime, providers with health and models, the surfaces that exist", async () => {
     const response = await fetch(`${url}/console/api/overview`);
     expect(response.status).toBe(200);
@@ -170,8 +180,8 @@ describe("a listener that is not loopback, without OLLAIX_ADMIN_KEY", async () =
   const { url, logs } = await start({ HOST: "0.0.0.0" });
 
   test("/console and its API answer 404, and the log says how to turn it on", async () => {
-    for (const path of ["/console", "/console/api/overview", "/console/api/events"]) {
-      const response = await fetch(`${url}${path}`);
+    for (const path of ["/console", "/console/", "/console/api/overview", "/console/api/events"]) {
+      const response = await fetch(`${url}${path}`, { redirect: "manual" });
       expect(response.status).toBe(404);
     }
     const line = logs.find((l) => l.includes('"console not served"'));
@@ -190,9 +200,9 @@ describe("with OLLAIX_ADMIN_KEY, on any listener", async () => {
   const keys: KeysSource = () => [{ name: "team-a", models: ["dummy-*"], limits: { rpm: 60, tpm: 1000 }, usage: { rpm: 3, tpm: 120 } }];
   const { url, logs } = await start({ HOST: "0.0.0.0", OLLAIX_ADMIN_KEY: ADMIN_KEY }, keys);
 
-  test("the page is served (it asks for the key)", async () => {
-    const response = await fetch(`${url}/console`);
-    expect(response.status).toBe(200);
+  test("the page is served (it asks for the key), also from /console/", async () => {
+    const response = await fetch(`${url}/console/`);
+    expect([response.status, response.url]).toEqual([200, `${url}/console`]);
     expect(await response.text()).toContain('id="signin"');
   });
 

@@ -7,7 +7,7 @@ import { consoleApi, consoleDisabled } from "./api.ts";
 import { ConsoleEvents } from "./events.ts";
 import { cachedHealthProbe, type HealthProbe } from "./health.ts";
 import type { KeysSource } from "./keys.ts";
-import { consolePageRoutes } from "./page.ts";
+import { consolePageRoutes, consoleWithoutSlash } from "./page.ts";
 import { RequestRing } from "./ring.ts";
 import { TrafficSeries } from "./series.ts";
 
@@ -42,7 +42,7 @@ export function createConsole(options: ConsoleOptions) {
   const { config, logger } = options;
   if (!isConsoleServed(config)) {
     logger.info("console off: HOST is not a loopback address and OLLAIX_ADMIN_KEY is unset", { host: config.host });
-    return { routes: consoleDisabled(logger, config.host), pageRoutes: {}, events: undefined };
+    return { routes: consoleDisabled(logger, config.host), pageRoutes: {}, events: undefined, movedPage: undefined };
   }
   const ring = new RequestRing(options.ringCapacity ?? RING_CAPACITY);
   const series = new TrafficSeries();
@@ -59,5 +59,5 @@ export function createConsole(options: ConsoleOptions) {
     events,
     health: options.health ?? cachedHealthProbe(options),
   });
-  return { routes, pageRoutes: consolePageRoutes, events };
+  return { routes, pageRoutes: consolePageRoutes, events, movedPage: consoleWithoutSlash };
 }
