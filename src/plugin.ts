@@ -170,6 +170,14 @@ export interface Provider {
    * Anthropic's `count_tokens`. Without it the gateway estimates with its own tokenizer.
    */
   countTokens?(request: ChatRequest, ctx: RequestContext): Promise<number>;
+  /**
+   * Optional: load the model into memory, or unload it when `keepAlive` is zero, as an Ollama client
+   * asks with a request that has nothing to generate (`ollama run` preloads, `ollama stop` and Open
+   * WebUI unload). `keepAlive` is the client's, as sent (seconds, or a Go duration such as `"5m"`);
+   * undefined: the provider's default. Without it the provider has nothing to load, and the answer
+   * says the model is there.
+   */
+  load?(keepAlive: number | string | undefined, ctx: RequestContext): Promise<void>;
   /** Whether `embed` takes token-id input (`number[]`, `number[][]`). */
   acceptsTokenIds?: boolean;
   /** Largest `n` the provider honours; default 1 (the core answers 400 `param: "n"` above it). */

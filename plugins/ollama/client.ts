@@ -30,6 +30,8 @@ export interface OllamaClient {
   chatStream(body: OllamaChatRequest, scope: UpstreamCall): AsyncGenerator<OllamaChatResponse[]>;
   embed(body: OllamaEmbedRequest, scope: UpstreamCall): Promise<OllamaEmbedResponse>;
   version(scope: UpstreamCall): Promise<string>;
+  /** Loads the model, or unloads it with a `keepAlive` of zero (`POST /api/generate` with no prompt). */
+  load(model: string, keepAlive: number | string | undefined, scope: UpstreamCall): Promise<void>;
 }
 
 /** The only place that knows Ollama's URLs and the `ollama` package. Built once per plugin instance. */
@@ -102,6 +104,9 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
     chat: (body, scope) => call(scope, () => ollama.chat({ ...body, stream: false } as ClientChatRequest), parseChatResponse),
     embed: (body, scope) => call(scope, () => ollama.embed(body), parseEmbedResponse),
     version: (scope) => call(scope, () => ollama.version(), (value) => parseVersion(value).version),
+    // No prompt: Ollama loads the model (`done_reason: "load"`), or unloads it with a keep_alive of zero.
+    load: (model, keepAlive, scope) =>
+      call(scope, () => ollama.generate({ model, prompt: "", stream: false, ...(keepAlive === undefined ? {} : { keep_alive: keepAlive }) }), () => undefined),
     chatStream: (body, scope) => streamChat(baseFetch, `${root}/api/chat`, body, scope),
   };
 }

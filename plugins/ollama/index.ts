@@ -63,6 +63,9 @@ export default definePlugin({
         return fromOllamaEmbedResponse(answer, input.length);
       },
 
+      // `ollama run` preloads, `ollama stop` and Open WebUI unload: the Ollama server does it.
+      load: (keepAlive, ctx) => client.load(ctx.model, keepAlive, ctx),
+
       async health(ctx) {
         try {
           return { ok: true, detail: `Ollama ${await client.version(ctx)}` };

@@ -300,6 +300,35 @@ export class Pipeline {
     }
   }
 
+  /**
+   * A model load or unload (an Ollama request with nothing to generate): admission and resolution as
+   * for a completion (a route loads the deployment that takes it), then the provider's `load` when
+   * it has one. A provider without one has nothing to load. No tokens are used.
+   */
+  async load(call: CallInfo, model: string, keepAlive: number | string | undefined): Promise<Record<string, string>> {
+    const t = this.#begin(call, model, false);
+    try {
+      const admission = await this.#admit(call, model, t);
+      await this.#attempts(call, model, t, admission, async (deployment) => {
+        const { provider, upstreamId } = this.#resolve(deployment, t);
+        if (!provider.load) return;
+        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, model, upstreamId, provider.name, t.trace, call.life);
+        const waitStart = performance.now();
+        try {
+          await scope.deadline(provider.load(keepAlive, ctx), this.#waitFor(provider), "model load");
+        } finally {
+          t.upstreamMs += performance.now() - waitStart;
+          scope.dispose();
+        }
+      });
+      admission.settle(undefined);
+      this.#emit(t, 200);
+      return t.headers;
+    } catch (error) {
+      throw this.#failed(t, error);
+    }
+  }
+
   /** Embeddings: one vector per input, checked against the input count. */
   async embed(call: CallInfo, body: EmbeddingRequest, input: string[] | number[][]): Promise<EmbedResult & { headers: Record<string, string> }> {
     const t = this.#begin(call, body.model, false);

@@ -6,7 +6,7 @@ import { startGeminiGateway, type GeminiGateway } from "../../plugins/gemini/__f
 import parallelCalls from "../../plugins/gemini/__fixtures__/generate-parallel-function-calls.json";
 import streamThinking from "../../plugins/gemini/__fixtures__/stream-thinking.events.json";
 import { startOllamaE2E, PNG, type OllamaE2E } from "../ollama/e2e.ts";
-import { fixture, json as ollamaJson, ollamaRoutes, chatLine, doneLine, ndjsonResponse } from "../ollama/fake-ollama.ts";
+import { fixture, json as ollamaJson, ollamaError, ollamaRoutes, chatLine, doneLine, ndjsonResponse } from "../ollama/fake-ollama.ts";
 
 /**
  * The Ollama surface in front of the other plugins: an `ollama` client → Ollaix → Gemini (a fake
@@ -194,6 +194,34 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     const sent = env.chatBodies().at(-1)!;
     expect(sent.options).toEqual({ temperature: 0.3 });
     expect(sent).not.toHaveProperty("keep_alive");
+  });
+
+  test("a load (nothing to generate) reaches its Ollama, and so does an unload (keep_alive 0, what `ollama stop` sends); its refusal is the client's; the dummy has nothing to load", async () => {
+    env.reset();
+    const loadAnswer = (body: { model: string; keep_alive?: unknown }) =>
+      ollamaJson({ model: body.model, created_at: "2026-12-02T10:00:00Z", response: "", done: true, done_reason: body.keep_alive === 0 ? "unload" : "load" });
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/generate": (request) => loadAnswer(request.body as never) }));
+    expect(await ollama.generate({ model: "llama3.2", prompt: "", keep_alive: "10m" })).toMatchObject({ model: "llama3.2", done: true, done_reason: "load", response: "" });
+    expect(await ollama.chat({ model: "llama3.2:latest", messages: [], keep_alive: 0 })).toMatchObject({ done: true, done_reason: "unload", message: { content: "" } });
+    expect(await ollama.generate({ model: "llama3.2:latest", prompt: "" })).toMatchObject({ done: true, done_reason: "load" });
+    const sent = () => env.fake.requests.filter((r) => r.path === "/api/generate").map((r) => r.body);
+    expect(sent()).toEqual([
+      { model: "llama3.2:latest", prompt: "", stream: false, keep_alive: "10m" },
+      { model: "llama3.2:latest", prompt: "", stream: false, keep_alive: 0 },
+      { model: "llama3.2:latest", prompt: "", stream: false },
+    ]);
+    // Ollama cannot load it: the client is told why, in Ollama's envelope.
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/generate": () => ollamaError(500, "model requires more system memory (12.0 GiB) than is available (4.0 GiB)") }));
+    const refused = await ollama.generate({ model: "llama3.2:latest", prompt: "" }).then(() => undefined, (e: { status_code: number; error: string }) => e);
+    expect(refused?.status_code).toBe(502);
+    expect(refused?.error).toContain("model requires more system memory");
+    // Ollama does not have it: its 404, in Ollama's words.
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/generate": () => ollamaError(404, "model 'llama3.2:latest' not found") }));
+    expect(await ollama.generate({ model: "llama3.2:latest", prompt: "" }).catch((e) => [e.status_code, e.error])).toEqual([404, "model 'llama3.2:latest' not found"]);
+    // The built-in model has nothing to load: answered at once, nothing sent upstream.
+    env.fake.requests.length = 0;
+    expect(await ollama.generate({ model: "dummy-model:1.0", prompt: "", keep_alive: 0 })).toMatchObject({ done: true, done_reason: "unload" });
+    expect(sent()).toEqual([]);
   });
 
   test("a PDF given by URL, which Ollama cannot read: the 400 names the file_url the client sent, not the file_data the gateway fetched it into (a probe)", async () => {

@@ -75,6 +75,12 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     requestId: set.headers["x-request-id"] as string,
   });
 
+  // A request with nothing to generate loads the model (unloads it with a keep_alive of zero) where its provider can.
+  const loadModel = (call: ReturnType<typeof callOf>, model: string, keepAlive: number | string | undefined) => {
+    assertModelIdLength(model);
+    return ollamaNotFound(model, () => pipeline.load(call, model, keepAlive));
+  };
+
   const catalog = modelCatalog({ config, registry, logger, router });
   const listTags = async ({ request }: { request: Request }) => ({ models: (await catalog.list(request)).map(toTagsEntry) });
 
@@ -105,7 +111,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         assertModelGiven(raw, "required");
         const body = chatBody.assert(raw);
         if (!body.messages || body.messages.length === 0) {
-          await assertModelExists(registry, body.model, request, router?.table);
+          Object.assign(set.headers, await loadModel(callOf(request, set), body.model, body.keep_alive));
           return loadAnswer("chat", body.model, body.keep_alive);
         }
         const stream = isStream(body.stream);
@@ -121,7 +127,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const body = generateBody.assert(raw);
         // No prompt is a model load, images or not, as Ollama answers it (a suffix is checked first).
         if (!body.prompt && !body.suffix) {
-          await assertModelExists(registry, body.model, request, router?.table);
+          Object.assign(set.headers, await loadModel(callOf(request, set), body.model, body.keep_alive));
           return loadAnswer("generate", body.model, body.keep_alive);
         }
         if (body.suffix) {
