@@ -8,6 +8,7 @@ describe("toOllamaOptions", () => {
   test("nothing set, no options", () => {
     expect(toOllamaOptions(base)).toBeUndefined();
     expect(toOllamaOptions({ ...base, temperature: null, top_p: null, max_tokens: null, stop: null, seed: null })).toBeUndefined();
+    for (const top_k of [0, -1, 2.5, "7", null]) expect(toOllamaOptions({ ...base, top_k } as ChatRequest)).toBeUndefined();
   });
 
   test.each([
@@ -21,6 +22,8 @@ describe("toOllamaOptions", () => {
     [{ seed: 42 }, { seed: 42 }],
     [{ presence_penalty: 1.5 }, { presence_penalty: 1.5 }],
     [{ frequency_penalty: -1 }, { frequency_penalty: -1 }],
+    // Anthropic's top_k (an extra; no OpenAI field), as Gemini takes it.
+    [{ top_k: 7 }, { top_k: 7 }],
   ])("%j → %j", (fields, expected) => {
     expect(toOllamaOptions({ ...base, ...fields })).toEqual(expected);
   });

@@ -10,6 +10,9 @@ export function toOllamaOptions(request: ChatRequest): OllamaOptions | undefined
   const options: OllamaOptions = {};
   if (request.temperature != null) options.temperature = request.temperature;
   if (request.top_p != null) options.top_p = request.top_p;
+  // No OpenAI field: Anthropic's `top_k` (and an Ollama client's) arrives as an extra.
+  const topK = (request as { top_k?: unknown }).top_k;
+  if (typeof topK === "number" && Number.isInteger(topK) && topK > 0) options.top_k = topK;
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) options.num_predict = maxTokens;
   if (request.stop != null) options.stop = typeof request.stop === "string" ? [request.stop] : [...request.stop];

@@ -40,6 +40,7 @@ export type OllamaTool = Static<typeof OllamaTool>;
 export const OllamaOptions = Type.Object({
   temperature: Type.Optional(Type.Number()),
   top_p: Type.Optional(Type.Number()),
+  top_k: Type.Optional(Type.Integer()),
   num_predict: Type.Optional(Type.Integer()),
   stop: Type.Optional(Type.Array(Type.String())),
   seed: Type.Optional(Type.Integer()),

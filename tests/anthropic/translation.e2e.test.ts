@@ -311,18 +311,19 @@ describe("ollama", () => {
   });
   afterAll(() => e2e.close());
 
-  test("system, images (base64 and url, loaded by the gateway), tools, tool results by name, stop, thinking → think", async () => {
+  test("system, images (base64 and url, loaded by the gateway), tools, tool results by name, stop, top_k, thinking → think", async () => {
     e2e.fake.handle(async (request) => (request.path === "/api/chat" ? ollamaJson(fixture("chat-thinking.json")) : undefined) ?? new Response("", { status: 404 }));
     const convo = conversation("toolu_01ClientMade");
     (convo[0]!.content as Anthropic.ContentBlockParam[]).push({ type: "image", source: { type: "url", url: `${e2e.images.url}/cat.png` } });
-    const m = await client.messages.create({ model: "llama3.2:latest", max_tokens: 50, system: "Be brief.", tools, stop_sequences: ["\n\n"], thinking: { type: "enabled", budget_tokens: 20000 }, messages: convo });
+    // `top_k` is still in Anthropic's API reference; this SDK version's types dropped it.
+    const m = await client.messages.create({ model: "llama3.2:latest", max_tokens: 50, system: "Be brief.", tools, stop_sequences: ["\n\n"], thinking: { type: "enabled", budget_tokens: 20000 }, messages: convo, top_k: 20 } as never);
     expect(m.content.map((b) => b.type)).toEqual(["thinking", "text"]);
     expect(m.usage).toMatchObject({ input_tokens: 26, output_tokens: 298 });
     const body = e2e.chatBodies().at(-1)!;
     expect(body).toMatchObject({
       model: "llama3.2:latest",
       think: true,
-      options: { num_predict: 50, stop: ["\n\n"] },
+      options: { num_predict: 50, stop: ["\n\n"], top_k: 20 },
       messages: [
         { role: "system", content: "Be brief." },
         { role: "user", content: "Weather in Tokyo? Here is a photo.", images: [PNG, PNG] },
