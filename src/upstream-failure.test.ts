@@ -105,6 +105,11 @@ describe("fromHttpStatus", () => {
     expect((fromHttpStatus({ status: 500, message: "boom" }, ctx) as Error & { retryAfter?: number }).retryAfter).toBeUndefined();
   });
 
+  test("a busy or overloaded upstream (503, 529) is marked so: Anthropic's surface answers 529 overloaded_error; a 500 is not", () => {
+    const overloaded = (status: number) => (fromHttpStatus({ status, message: "busy" }, ctx) as Error & { overloaded?: boolean }).overloaded;
+    expect([overloaded(503), overloaded(529), overloaded(500), overloaded(502)]).toEqual([true, true, undefined, undefined]);
+  });
+
   test("context too long is recognisable", () => {
     expect((fromHttpStatus({ status: 400, message: "too long", contextTooLong: true }, ctx) as Error & { code: string }).code).toBe("context_length_exceeded");
   });

@@ -134,7 +134,9 @@ export function fromHttpStatus(http: HttpFailure, ctx: FailureContext, cause?: u
   // Retry-After (a 503's) for a route's next try of it and for the client.
   const error = new UpstreamError(`${capital(ctx.provider)} answered HTTP ${status}${message ? `: ${message}` : "."}`, options);
   if (http.retryAfter !== undefined) error.retryAfter = http.retryAfter;
-  return error;
+  // Busy or overloaded (Ollama's 503 "server busy", Anthropic's 529): marked, so that Anthropic's
+  // surface answers its 529 overloaded_error, which its clients retry; a 502 on the OpenAI surfaces.
+  return status === 503 || status === 529 ? Object.assign(error, { overloaded: true }) : error;
 }
 
 function unreachable(ctx: FailureContext, detail: string, cause: unknown): Error {

@@ -11,7 +11,7 @@ import { writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/te
 import openaiCompatible from "../../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer } from "../helpers/fake-server.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
-import { fixture, json as ollamaJson } from "../ollama/fake-ollama.ts";
+import { fixture, json as ollamaJson, ollamaError } from "../ollama/fake-ollama.ts";
 import { PNG, startOllamaE2E, type OllamaE2E } from "../ollama/e2e.ts";
 
 /**
@@ -333,6 +333,18 @@ describe("ollama", () => {
       tools: [{ type: "function", function: { name: "get_weather", parameters: tools[0]!.input_schema } }],
     });
     expect(e2e.images.requests.length).toBe(1);
+    e2e.reset();
+  });
+
+  test("an Ollama too busy to take the call (503, OLLAMA_MAX_QUEUE) is Anthropic's 529 overloaded_error, which its clients retry; streamed too", async () => {
+    e2e.fake.handle(async (request) => (request.path === "/api/chat" ? ollamaError(503, "server busy, please try again.  maximum pending requests exceeded") : new Response("", { status: 404 })));
+    for (const stream of [false, true]) {
+      const e = await client.messages.create({ model: "llama3.2:latest", max_tokens: 50, messages: [{ role: "user", content: "hi" }], stream }).then(() => undefined, (error: unknown) => error);
+      expect(e).toBeInstanceOf(Anthropic.APIError);
+      const failure = e as InstanceType<typeof Anthropic.APIError>;
+      expect([failure.status, (failure.error as { error: { type: string } }).error.type]).toEqual([529, "overloaded_error"]);
+      expect((failure.error as { error: { message: string } }).error.message).toContain("server busy");
+    }
     e2e.reset();
   });
 
