@@ -167,9 +167,9 @@ const collect = async (list: readonly unknown[]) => {
 };
 
 describe("fromGeminiStream", () => {
-  test("text deltas, the finish on the last event (an empty text part sends no content), one usage chunk", async () => {
+  test("text deltas, the finish on the last event (an empty text part sends no content), the prompt's count on the first chunk, one usage chunk", async () => {
     expect(await collect(streamText)).toEqual([
-      { choices: [{ index: 0, delta: { content: "Elara found" } }] },
+      { choices: [{ index: 0, delta: { content: "Elara found" } }], usage: { prompt_tokens: 8 } as never },
       { choices: [{ index: 0, delta: { content: " the backpack in the attic." } }] },
       { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] },
       { choices: [], usage: { prompt_tokens: 8, completion_tokens: 9, total_tokens: 17 } },
@@ -178,7 +178,7 @@ describe("fromGeminiStream", () => {
 
   test("thought deltas → reasoning_content; thinking tokens in completion usage", async () => {
     expect(await collect(streamThinking)).toEqual([
-      { choices: [{ index: 0, delta: { reasoning_content: "**Adding primes** 2+3+5+7." } }] },
+      { choices: [{ index: 0, delta: { reasoning_content: "**Adding primes** 2+3+5+7." } }], usage: { prompt_tokens: 12 } as never },
       { choices: [{ index: 0, delta: { content: "The sum is 17." }, finish_reason: "stop" }] },
       { choices: [], usage: { prompt_tokens: 12, completion_tokens: 124, total_tokens: 136, completion_tokens_details: { reasoning_tokens: 118 } } },
     ]);
@@ -204,6 +204,7 @@ describe("fromGeminiStream", () => {
             },
           },
         ],
+        usage: { prompt_tokens: 60 },
       },
       {
         choices: [

@@ -171,6 +171,7 @@ export async function* fromGeminiStream(
 ): AsyncGenerator<ChunkResult> {
   const choices = new Map<number, ChoiceState>();
   let usage: GeminiUsageMetadata | undefined;
+  let isFirst = true;
   for await (const event of events) {
     if (answered !== undefined && answered.responseModel === undefined && event.modelVersion) answered.responseModel = event.modelVersion;
     assertPromptNotBlocked(event);
@@ -198,7 +199,14 @@ export async function* fromGeminiStream(
       }
       if (Object.keys(delta).length > 0 || choice.finish_reason) out.push(choice);
     });
-    if (out.length > 0) yield { choices: out };
+    if (out.length > 0) {
+      // The prompt's count, which Gemini sends from its first event, rides on the first chunk
+      // (Anthropic's message_start reports it; a stream cut short is charged it). A partial usage:
+      // Gemini's running output count is not the answer's, which the last chunk's whole usage gives.
+      const prompt = isFirst ? event.usageMetadata?.promptTokenCount : undefined;
+      isFirst = false;
+      yield prompt === undefined ? { choices: out } : { choices: out, usage: { prompt_tokens: prompt } as Usage };
+    }
   }
   if (choices.size === 0) throw new UpstreamError("Gemini's stream ended without any candidate.");
   const unfinished = [...choices].filter(([, state]) => !state.finished);

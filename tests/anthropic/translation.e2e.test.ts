@@ -413,15 +413,20 @@ describe("gemini", () => {
     ]);
   });
 
-  test("thinking budget → thinkingConfig.thinkingBudget (2.x); streamed thoughts are a thinking block", async () => {
+  test("thinking budget → thinkingConfig.thinkingBudget (2.x); streamed thoughts are a thinking block; message_start has Gemini's prompt count", async () => {
     g.upstream.reset();
     g.upstream.answer(() => sse(streamThinking));
-    const m = await client.messages.stream({ model: "gemini-2.5-pro", max_tokens: 4000, thinking: { type: "enabled", budget_tokens: 3000 }, system: "Be exact.", stop_sequences: ["STOP"], messages: [{ role: "user", content: "Sum the first four primes." }] }).finalMessage();
+    const stream = client.messages.stream({ model: "gemini-2.5-pro", max_tokens: 4000, thinking: { type: "enabled", budget_tokens: 3000 }, system: "Be exact. ".repeat(400), stop_sequences: ["STOP"], messages: [{ role: "user", content: "Sum the first four primes." }] });
+    const started: number[] = [];
+    stream.on("streamEvent", (event) => void (event.type === "message_start" && started.push(event.message.usage.input_tokens)));
+    const m = await stream.finalMessage();
+    // Gemini's own count (12) from its first event, not the gateway's estimate of the long system prompt.
+    expect([started, m.usage.input_tokens]).toEqual([[12], 12]);
     expect(m.content.map((b) => b.type)).toEqual(["thinking", "text"]);
     expect(m.usage.output_tokens).toBe(124);
     const body = g.upstream.calls("gemini-2.5-pro:streamGenerateContent").at(-1)!.body as any;
     expect(body.generationConfig).toMatchObject({ maxOutputTokens: 4000, stopSequences: ["STOP"], thinkingConfig: { thinkingBudget: 3000, includeThoughts: true } });
-    expect(body.systemInstruction).toEqual({ parts: [{ text: "Be exact." }] });
+    expect(body.systemInstruction).toEqual({ parts: [{ text: "Be exact. ".repeat(400) }] });
   });
 
   test("count_tokens is Gemini's own countTokens, with system and tools", async () => {
