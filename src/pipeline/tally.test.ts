@@ -30,6 +30,22 @@ describe("toTokenUsage", () => {
   });
 });
 
+describe("thinking a provider sent as text but did not count (Ollama, vLLM)", () => {
+  const thinking = (usage: unknown, reasoning = "r".repeat(40)): ChatResult => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: "x".repeat(80), reasoning_content: reasoning } as never }], usage: usage as Usage });
+  test("is estimated from its text (40 characters: 10 tokens), within the output the provider counted; a count it gave stands", () => {
+    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 }), 400)).toEqual({ input: 5, output: 30, reasoning: 10 });
+    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 }), 400)).toEqual({ input: 5, output: 4, reasoning: 4 });
+    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35, completion_tokens_details: { reasoning_tokens: 2 } }), 400)).toEqual({ input: 5, output: 30, reasoning: 2 });
+    expect(resultTokens(thinking({ completion_tokens: 30 }), 400)).toEqual({ input: 100, output: 30, reasoning: 10, estimated: true });
+    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 }, ""), 400)).toEqual({ input: 5, output: 30, reasoning: 0 });
+    const tally = new StreamTally(400);
+    tally.add({ choices: [{ index: 0, delta: { reasoning_content: "r".repeat(20) } as never }] });
+    tally.add({ choices: [{ index: 0, delta: { reasoning_content: "r".repeat(20), content: "x" } as never }] });
+    tally.add({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 } });
+    expect(tally.tokens()).toEqual({ input: 5, output: 30, reasoning: 10 });
+  });
+});
+
 describe("StreamTally's first token", () => {
   const role = { choices: [{ index: 0, delta: { role: "assistant" as const } }] };
   const text = { choices: [{ index: 0, delta: { content: "Hi" } }] };

@@ -14,10 +14,17 @@ const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(
 /** A token figure as a provider should give it: a finite number, not negative. */
 export const isCount = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n >= 0;
 
-/** A provider's usage as the pipeline counts it, when it has both figures; undefined otherwise (see withEstimates). */
-export function toTokenUsage(usage: Usage | null | undefined): TokenUsage | undefined {
+/**
+ * A provider's usage as the pipeline counts it, when it has both figures; undefined otherwise (see
+ * withEstimates). Thinking it sent as text (`reasoningChars`) but did not count (Ollama's `thinking`,
+ * vLLM's `reasoning_content`) is estimated, within the output it counted.
+ */
+export function toTokenUsage(usage: Usage | null | undefined, reasoningChars = 0): TokenUsage | undefined {
   if (!usage || !isCount(usage.prompt_tokens) || !isCount(usage.completion_tokens)) return undefined;
-  return { input: count(usage.prompt_tokens), output: count(usage.completion_tokens), reasoning: count(usage.completion_tokens_details?.reasoning_tokens) };
+  const output = count(usage.completion_tokens);
+  const thought = usage.completion_tokens_details?.reasoning_tokens;
+  const reasoning = isCount(thought) ? count(thought) : reasoningChars > 0 ? Math.min(output, estimateTokens(reasoningChars)) : 0;
+  return { input: count(usage.prompt_tokens), output, reasoning };
 }
 
 /**
@@ -34,7 +41,8 @@ function withEstimates(usage: Usage | null | undefined, guessed: TokenUsage): To
   // A figure left out but implied by the total and the other (OpenAI's total is prompt + completion; a total below the other implies nothing).
   const input = isCount(prompt) ? count(prompt) : isCount(total) && isCount(completion) && total >= completion ? count(total) - count(completion) : undefined;
   const output = isCount(completion) ? count(completion) : isCount(total) && isCount(prompt) && total > prompt ? count(total) - count(prompt) : undefined;
-  const reasoning = isCount(thought) ? count(thought) : output !== undefined ? 0 : guessed.reasoning;
+  // Thinking the provider sent as text but did not count (Ollama, vLLM): estimated, within its output.
+  const reasoning = isCount(thought) ? count(thought) : output !== undefined ? Math.min(output, guessed.reasoning) : guessed.reasoning;
   return {
     input: input ?? guessed.input,
     // Reasoning the provider counted is output, however short the text the estimate saw.
@@ -143,7 +151,7 @@ export class StreamTally {
 
   /** The provider's figures when it sent any, else the gateway's estimate. */
   tokens(): TokenUsage {
-    const reported = toTokenUsage(this.usage);
+    const reported = toTokenUsage(this.usage, this.reasoningChars);
     if (reported) return reported;
     const reasoning = estimateTokens(this.reasoningChars);
     return withEstimates(this.usage, { input: estimateTokens(this.inputChars), output: estimateTokens(this.outputChars) + reasoning, reasoning, estimated: true });
@@ -169,15 +177,17 @@ export function embeddedTokens(input: readonly string[] | readonly (readonly num
 
 /** Usage of a complete answer: the provider's, or an estimate from the text. */
 export function resultTokens(result: ChatResult, inputChars: number): TokenUsage {
-  const reported = toTokenUsage(result.usage);
+  let thinking = 0;
+  for (const choice of result.choices) {
+    const r = (choice.message as { reasoning_content?: unknown }).reasoning_content;
+    if (typeof r === "string") thinking += r.length;
+  }
+  const reported = toTokenUsage(result.usage, thinking);
   if (reported) return reported;
   let out = 0;
-  let thinking = 0;
   for (const choice of result.choices) {
     const m = choice.message;
     if (typeof m.content === "string") out += m.content.length;
-    const r = (m as { reasoning_content?: unknown }).reasoning_content;
-    if (typeof r === "string") thinking += r.length;
     for (const call of m.tool_calls ?? []) out += call.function.arguments.length + call.function.name.length;
   }
   const reasoning = estimateTokens(thinking);
