@@ -7,14 +7,17 @@ export type NewToolCallId = () => string;
 const newCallId: NewToolCallId = () => randomId("call_");
 
 /**
- * Ollama's counts as OpenAI usage. `prompt_eval_count` is absent when the prompt came from Ollama's
- * cache (usage 0, not a crash). `eval_count` already includes thinking tokens; Ollama does not say
- * how many, so `completion_tokens_details.reasoning_tokens` is left out rather than guessed.
+ * Ollama's counts as OpenAI usage. `eval_count` already includes thinking tokens; Ollama does not
+ * say how many, so `completion_tokens_details.reasoning_tokens` is left out (the core estimates it
+ * from the thinking text). A count Ollama left out (older servers send no `prompt_eval_count` for a
+ * prompt from their cache) is left out too, not 0: the core estimates what a usage lacks.
  */
 export function toUsage(response: OllamaChatResponse): Usage {
-  const prompt = response.prompt_eval_count ?? 0;
-  const completion = response.eval_count ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const prompt = response.prompt_eval_count;
+  const completion = response.eval_count;
+  if (prompt != null && completion != null) return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  // A partial usage (the pipeline's tally reads one: tally.ts withEstimates).
+  return (prompt != null ? { prompt_tokens: prompt } : completion != null ? { completion_tokens: completion } : {}) as unknown as Usage;
 }
 
 /**

@@ -102,11 +102,11 @@ describe("chat, not streamed", () => {
     expectOpenAI("CreateChatCompletionResponse", completion);
   });
 
-  test("a cached prompt (no prompt_eval_count) counts 0 prompt tokens", async () => {
+  test("a cached prompt an older Ollama sends no prompt_eval_count for is estimated (the prompt was read), not 0; its eval_count is kept", async () => {
     const { prompt_eval_count: _, ...cached } = fixture("chat.json");
     fake.handle(defaultRoutes({ "POST /api/chat": () => json(cached) }));
-    const completion = await client.chat.completions.create({ model: "llama3.2:latest", messages: [{ role: "user", content: "Hello!" }] });
-    expect(completion.usage).toEqual({ prompt_tokens: 0, completion_tokens: 298, total_tokens: 298 });
+    const completion = await client.chat.completions.create({ model: "llama3.2:latest", messages: [{ role: "user", content: "Hello! ".repeat(40) }] });
+    expect(completion.usage).toEqual({ prompt_tokens: 70, completion_tokens: 298, total_tokens: 368 });
   });
 
   test("done_reason length is finish_reason length", async () => {
