@@ -150,6 +150,16 @@ describe("user content", () => {
       { role: "user", content: [{ type: "text", text: "[images returned by tool call toolu_01Real]" }, { type: "image_url", image_url: { url: "data:image/png;base64,AA" } }, { type: "text", text: "and then?" }] },
     ]);
   });
+  test("an is_error result whose text already says it is an error is not said twice (the AI SDK sends 'Error: …')", () => {
+    const result = (content: string) => toChatRequest(req({
+      messages: [
+        { role: "user", content: "go" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_x", name: "w", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", is_error: true, content }] },
+      ],
+    })).messages.at(-1)!.content;
+    expect([result("Error: tool broke"), result("error - timeout"), result("ERROR 500"), result("Errors were found"), result("tool broke"), result("")]).toEqual(["Error: tool broke", "error - timeout", "ERROR 500", "Error: Errors were found", "Error: tool broke", "Error"]);
+  });
   test("images of several results are labelled with their call; a result of images alone says where they are (a probe)", () => {
     const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "AA==" } };
     const chat = toChatRequest(req({

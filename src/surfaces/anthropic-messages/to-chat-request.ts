@@ -437,7 +437,8 @@ function toolResultContent(block: ContentBlock, at: string, imageSources: string
     });
   }
   // Chat tool messages have no error flag: the text says so, which every model reads.
-  if (block.is_error === true) text = text === "" ? "Error" : `Error: ${text}`;
+  // Said once: a client's own error text often begins so already (the AI SDK's "Error: …").
+  if (block.is_error === true) text = text === "" ? "Error" : /^error\b/i.test(text) ? text : `Error: ${text}`;
   return { text, images };
 }
 
