@@ -18,6 +18,7 @@ export type {
   Provider,
   RequestContext,
   ClientOptions,
+  RunningModel,
   UpstreamCall,
 } from "./plugin.ts";
 export {

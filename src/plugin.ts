@@ -125,6 +125,21 @@ export interface EmbedResult {
 /** What an instance name may be: it is a model-id prefix, a metric label and a URL path segment. */
 export const INSTANCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** A model a provider holds in memory now (an entry of Ollama's `/api/ps`). */
+export interface RunningModel {
+  /** The upstream id (as `ctx.model` is given). */
+  id: string;
+  /** Bytes in memory, and of them in GPU memory. */
+  size?: number;
+  size_vram?: number;
+  digest?: string;
+  details?: Record<string, unknown>;
+  /** When the provider unloads it (RFC 3339). */
+  expires_at?: string;
+  /** The context it was loaded with. */
+  context_length?: number;
+}
+
 /** One provider instance: its name is the model-id prefix and the models' `owned_by`. */
 export interface Provider {
   name: string;
@@ -178,6 +193,11 @@ export interface Provider {
    * says the model is there.
    */
   load?(keepAlive: number | string | undefined, ctx: RequestContext): Promise<void>;
+  /**
+   * Optional: the models the provider holds in memory now, for Ollama's `GET /api/ps` (`ollama ps`,
+   * Open WebUI). Without it the provider holds none the gateway can show.
+   */
+  runningModels?(ctx: DiscoveryContext): Promise<readonly RunningModel[]>;
   /** Whether `embed` takes token-id input (`number[]`, `number[][]`). */
   acceptsTokenIds?: boolean;
   /** Largest `n` the provider honours; default 1 (the core answers 400 `param: "n"` above it). */

@@ -8,6 +8,7 @@ import {
   errorTextOf,
   parseChatResponse,
   parseEmbedResponse,
+  parsePs,
   parseShow,
   parseTags,
   parseVersion,
@@ -15,6 +16,7 @@ import {
   type OllamaChatResponse,
   type OllamaEmbedRequest,
   type OllamaEmbedResponse,
+  type OllamaPs,
   type OllamaShow,
   type OllamaTags,
 } from "./wire.ts";
@@ -32,6 +34,8 @@ export interface OllamaClient {
   version(scope: UpstreamCall): Promise<string>;
   /** Loads the model, or unloads it with a `keepAlive` of zero (`POST /api/generate` with no prompt). */
   load(model: string, keepAlive: number | string | undefined, scope: UpstreamCall): Promise<void>;
+  /** The models loaded now (`GET /api/ps`). */
+  running(scope: UpstreamCall): Promise<OllamaPs>;
 }
 
 /** The only place that knows Ollama's URLs and the `ollama` package. Built once per plugin instance. */
@@ -107,6 +111,7 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
     // No prompt: Ollama loads the model (`done_reason: "load"`), or unloads it with a keep_alive of zero.
     load: (model, keepAlive, scope) =>
       call(scope, () => ollama.generate({ model, prompt: "", stream: false, ...(keepAlive === undefined ? {} : { keep_alive: keepAlive }) }), () => undefined),
+    running: (scope) => call(scope, () => ollama.ps(), parsePs),
     chatStream: (body, scope) => streamChat(baseFetch, `${root}/api/chat`, body, scope),
   };
 }

@@ -65,6 +65,19 @@ export default definePlugin({
 
       // `ollama run` preloads, `ollama stop` and Open WebUI unload: the Ollama server does it.
       load: (keepAlive, ctx) => client.load(ctx.model, keepAlive, ctx),
+      // What `ollama ps` shows: the models this server holds in memory now.
+      async runningModels(ctx) {
+        const { models } = await client.running(ctx);
+        return models.map(({ name, model, size, size_vram, digest, details, expires_at, context_length }) => ({
+          id: model || name,
+          ...(size !== undefined ? { size } : {}),
+          ...(size_vram !== undefined ? { size_vram } : {}),
+          ...(digest !== undefined ? { digest } : {}),
+          ...(details != null ? { details } : {}),
+          ...(expires_at !== undefined ? { expires_at } : {}),
+          ...(context_length !== undefined ? { context_length } : {}),
+        }));
+      },
 
       async health(ctx) {
         try {

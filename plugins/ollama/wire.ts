@@ -159,6 +159,23 @@ export const OllamaShow = Type.Object({
 });
 export type OllamaShow = Static<typeof OllamaShow>;
 
+/** `/api/ps`: the models loaded now. */
+export const OllamaPs = Type.Object({
+  models: Type.Array(
+    Type.Object({
+      name: Type.String({ minLength: 1 }),
+      model: Type.Optional(Type.String()),
+      size: Type.Optional(Type.Number()),
+      size_vram: Type.Optional(Type.Number()),
+      digest: Type.Optional(Type.String()),
+      details: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+      expires_at: Type.Optional(Type.String()),
+      context_length: Type.Optional(Type.Number()),
+    }),
+  ),
+});
+export type OllamaPs = Static<typeof OllamaPs>;
+
 export const OllamaEmbedResponse = Type.Object({
   embeddings: Type.Array(Type.Array(Type.Number())),
   prompt_eval_count: Type.Optional(Count),
@@ -190,3 +207,4 @@ export const parseTags = parserFor(OllamaTags, "a model list");
 export const parseShow = parserFor(OllamaShow, "model details");
 export const parseEmbedResponse = parserFor(OllamaEmbedResponse, "an embedding response");
 export const parseVersion = parserFor(OllamaVersion, "a version");
+export const parsePs = parserFor(OllamaPs, "a list of running models");

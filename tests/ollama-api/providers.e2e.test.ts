@@ -224,6 +224,25 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     expect(sent()).toEqual([]);
   });
 
+  test("ps lists what its Ollama holds in memory, under the gateway's ids (an unknown one by its instance's form); an Ollama that cannot answer is left out", async () => {
+    env.reset();
+    const running = (name: string, extra: Record<string, unknown> = {}) => ({
+      name, model: name, size: 5618579456, digest: "dae161e27b0e", expires_at: "2026-12-02T14:23:28.7482+02:00", size_vram: 5618579456, context_length: 4096,
+      details: { parent_model: "", format: "gguf", family: "llama", families: ["llama"], parameter_size: "3.2B", quantization_level: "Q4_K_M" }, ...extra,
+    });
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "GET /api/ps": () => ollamaJson({ models: [running("llama3.2:latest"), running("phi4:14b", { context_length: undefined })] }) }));
+    const { models } = await ollama.ps();
+    expect(models).toEqual([
+      running("llama3.2:latest"),
+      { ...running("ollama/phi4:14b"), context_length: undefined } as never,
+    ].map((m) => JSON.parse(JSON.stringify(m))));
+    expect(env.fake.requests.filter((r) => r.path === "/api/ps")).toHaveLength(1);
+    // Ollama down (or answering nonsense): nothing to show from it, and the request is still answered.
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "GET /api/ps": () => ollamaError(500, "boom") }));
+    expect(await ollama.ps()).toEqual({ models: [] });
+    expect(env.gw.logs.some((line) => line.includes("running models not listed") && line.includes("boom"))).toBe(true);
+  });
+
   test("a PDF given by URL, which Ollama cannot read: the 400 names the file_url the client sent, not the file_data the gateway fetched it into (a probe)", async () => {
     env.reset();
     const pdf = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("%PDF-1.4\n%%EOF\n", { headers: { "content-type": "application/pdf" } }) });

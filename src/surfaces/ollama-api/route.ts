@@ -10,6 +10,7 @@ import type { EmbeddingRequest } from "../../schemas/embeddings.ts";
 import { compileValidator } from "../../validation.ts";
 import { assertModelExists, loadAnswer, ollamaNotFound, runChat } from "./chat-handlers.ts";
 import { toShowAnswer, toTagsEntry } from "./models.ts";
+import { runningModels } from "./running.ts";
 import { ChatRequest, EmbeddingsRequest, EmbedRequest, GenerateRequest, ShowRequest } from "./schemas.ts";
 import { fromOllamaChat, fromOllamaGenerate } from "./to-chat-request.ts";
 
@@ -82,6 +83,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
   };
 
   const catalog = modelCatalog({ config, registry, logger, router });
+  const listRunning = runningModels({ registry, router, logger });
   const listTags = async ({ request }: { request: Request }) => ({ models: (await catalog.list(request)).map(toTagsEntry) });
 
   const app = new Elysia({ name: "ollaix:ollama" })
@@ -89,7 +91,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     .head("/api/tags", () => new Response(null, { headers: JSON_TYPE }), hidden)
     .get("/api/version", () => ({ version: OLLAMA_API_VERSION }), tag("Version", "The Ollama API level served."))
     .head("/api/version", () => new Response(null, { headers: JSON_TYPE }), hidden)
-    .get("/api/ps", () => ({ models: [] }), tag("Running models", "Always empty: the gateway loads no models itself."))
+    .get("/api/ps", async ({ request, set }) => ({ models: await listRunning(request, set.headers["x-request-id"] as string) }), tag("Running models", "The models the providers hold in memory now (an Ollama behind the Ollama plugin), under their gateway ids."))
     .post(
       "/api/show",
       async function showModel({ body: raw, request, set }) {
