@@ -46,8 +46,7 @@ export async function assertModelExists(registry: ModelRegistry, model: string, 
 
 /**
  * Ollama's answer to a request with nothing to generate (no messages, an empty prompt): the model is
- * "loaded" (`keep_alive: 0`: "unloaded"). The gateway loads nothing; the answer tells the client the
- * model is there.
+ * "loaded" (`keep_alive: 0`: "unloaded"), by its provider's `load` where it has one (pipeline.load).
  */
 export function loadAnswer(kind: "chat" | "generate", model: string, keepAlive: unknown) {
   const reason = isZeroDuration(keepAlive) ? "unload" : "load";
