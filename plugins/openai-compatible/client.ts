@@ -2,8 +2,10 @@ import {
   classifyUpstreamFailure,
   hasErrorFields,
   InvalidRequestError,
+  MAX_UPSTREAM_ERROR_BYTES,
   parseSseBatches,
   parseSseJson,
+  readUpstreamText,
   UpstreamError,
   UpstreamTimeoutError,
   type UpstreamCall,
@@ -92,7 +94,7 @@ export class UpstreamClient {
     if (!response.body) throw new UpstreamError(`The upstream ${this.name} answered a stream request with no body.`);
     if (response.headers.get("content-type")?.includes("json")) {
       // Some servers answer a stream request that fails with a JSON error instead of events.
-      throw this.#notAStream(await response.text().catch(() => ""), ctx);
+      throw this.#notAStream(await readUpstreamText(response, MAX_UPSTREAM_ERROR_BYTES, true).catch(() => ""), ctx);
     }
     return this.#events(response.body, call.signal);
   }
@@ -128,8 +130,9 @@ export class UpstreamClient {
       const response = await this.#send(path, method, body, "application/json", call.signal, ctx);
       let text: string;
       try {
-        text = await response.text();
+        text = await readUpstreamText(response);
       } catch (error) {
+        if (hasErrorFields(error)) throw error; // larger than the gateway reads
         throw this.#transportError(error, call.signal, "reading");
       }
       try {
@@ -186,7 +189,7 @@ export class UpstreamClient {
     if (response.ok) return response;
     let text = "";
     try {
-      text = await response.text();
+      text = await readUpstreamText(response, MAX_UPSTREAM_ERROR_BYTES, true);
     } catch (error) {
       throw this.#transportError(error, signal, "reading");
     }

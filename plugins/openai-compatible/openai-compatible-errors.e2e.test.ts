@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
 import { jsonPost, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
@@ -19,16 +19,25 @@ const KEY = "sk-errors-instance-key-3141";
 let fake: FakeServer;
 let gw: TestGateway;
 let client: OpenAI;
+// An upstream whose answer says it is 300 MB long.
+const huge = Bun.listen({
+  hostname: "127.0.0.1",
+  port: 0,
+  socket: { data: (socket) => void socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 300000000\r\n\r\n{") },
+});
+afterAll(() => huge.stop(true));
 
 beforeAll(async () => {
   fake = startFakeServer(openAIHandler);
   const deadPort = await freePort();
+
   const config = writeConfigFile({
     plugins: {
       "openai-compatible": {
         upstreams: [
           { name: "up", base_url: `${fake.url}/v1`, api_key_env: KEY_ENV, models: ["gpt-4o-mini"] },
           { name: "down", base_url: `http://127.0.0.1:${deadPort}/v1`, models: ["m"] },
+          { name: "huge", base_url: `http://127.0.0.1:${huge.port}/v1`, models: ["big"] },
           { name: "slow", base_url: `${fake.url}/slow/v1`, models: ["m"], timeout_ms: 100 },
           { name: "patient", base_url: `${fake.url}/patient/v1`, models: ["m"], timeout_ms: 10_000 },
         ],
@@ -171,6 +180,25 @@ describe("answers that are not what they should be", () => {
     const response = await fetch(`${gw.url}/v1/responses`, jsonPost({ model: "gpt-4o-mini", input: "Hi" }));
     expect(response.status).toBe(502);
     expect(await response.json()).toEqual({ error: { message: "The upstream up answered with no choices.", type: "api_error", param: null, code: "upstream_error" } });
+  });
+
+  test("an answer larger than the gateway reads (256 MiB) is a 502 saying so; an endless error body is read only as far as its message", async () => {
+    // The upstream `huge` declares 300 MB (and sends one byte): refused before it is read.
+    expect(await chat({ model: "big" })).toMatchObject({ status: 502, body: { error: { code: "upstream_error", message: "The upstream's answer is larger than the 256 MiB the gateway reads." } } });
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"error":{"message":"overloaded'));
+      },
+      pull(controller) {
+        pulled += 65_536;
+        controller.enqueue(new Uint8Array(65_536).fill(0x20));
+      },
+    });
+    fake.handle(() => new Response(endless, { status: 500, headers: { "content-type": "application/json" } }));
+    const answer = await chat({});
+    expect(answer).toMatchObject({ status: 502, body: { error: { code: "upstream_error" } } });
+    expect(pulled).toBeLessThan(8 * 1024 * 1024);
   });
 
   test("a 200 carrying an error (OpenRouter style) is that error", async () => {
