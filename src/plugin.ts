@@ -87,6 +87,8 @@ export interface ClientOptions {
   options?: Readonly<Record<string, unknown>>;
   /** Ollama's API: `keep_alive` as the client sent it. */
   keepAlive?: string | number;
+  /** Ollama's API, embeddings: `truncate` as the client sent it (false: an input over the context is an error). */
+  truncate?: boolean;
 }
 
 /** A chat completion as a provider returns it; the core fills `id`, `object`, `created`, `model`. */

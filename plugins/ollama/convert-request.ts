@@ -48,12 +48,18 @@ export function toOllamaChatRequest(request: ChatRequest, target: ChatTarget): O
  * An OpenAI embeddings request as an Ollama `/api/embed` body. `input` keeps the client's shape (a
  * string stays a string); the core hands text only, as this plugin takes no token ids.
  */
-export function toOllamaEmbedRequest(request: EmbeddingRequest, input: readonly (string | number[])[], model: string): OllamaEmbedRequest {
+export function toOllamaEmbedRequest(request: EmbeddingRequest, input: readonly (string | number[])[], model: string, client?: ClientOptions): OllamaEmbedRequest {
   const texts = input.map((item) => {
     if (typeof item !== "string") throw new InvalidRequestError("Ollama models take text input only, not token ids.", { param: "input" });
     return item;
   });
   const body: OllamaEmbedRequest = { model, input: typeof request.input === "string" ? request.input : texts };
   if (request.dimensions !== undefined) body.dimensions = request.dimensions;
+  // An Ollama client's own `truncate`, Modelfile options (num_ctx…) and keep_alive reach its Ollama as sent.
+  if (client?.surface === "ollama") {
+    if (client.truncate !== undefined) body.truncate = client.truncate;
+    if (client.options) body.options = { ...client.options };
+    if (client.keepAlive !== undefined) body.keep_alive = client.keepAlive;
+  }
   return body;
 }

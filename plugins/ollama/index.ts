@@ -59,7 +59,7 @@ export default definePlugin({
       },
 
       async embed(input, request, ctx) {
-        const answer = await client.embed(toOllamaEmbedRequest(request, input, ctx.model), ctx);
+        const answer = await client.embed(toOllamaEmbedRequest(request, input, ctx.model, ctx.clientOptions), ctx);
         return fromOllamaEmbedResponse(answer, input.length);
       },
 

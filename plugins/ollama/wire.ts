@@ -78,6 +78,9 @@ export const OllamaEmbedRequest = Type.Object({
   model: Type.String(),
   input: Type.Union([Type.String(), Type.Array(Type.String())]),
   dimensions: Type.Optional(Type.Integer()),
+  truncate: Type.Optional(Type.Boolean()),
+  options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  keep_alive: Type.Optional(Type.Union([Type.String(), Type.Number()])),
 });
 export type OllamaEmbedRequest = Static<typeof OllamaEmbedRequest>;
 

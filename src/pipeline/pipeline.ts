@@ -343,7 +343,7 @@ export class Pipeline {
         if (Array.isArray(input[0]) && !provider.acceptsTokenIds) {
           throw new InvalidRequestError(`The model '${body.model}' takes text input only, not token ids.`, { param: "input" });
         }
-        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name, t.trace);
+        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, body.model, upstreamId, provider.name, t.trace, call.life, call.clientOptions);
         const waitStart = performance.now();
         try {
           const result = await scope.deadline(provider.embed(input, body, ctx), this.#waitFor(provider), "embeddings");

@@ -243,6 +243,19 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     expect(env.gw.logs.some((line) => line.includes("running models not listed") && line.includes("boom"))).toBe(true);
   });
 
+  test("an embedding's truncate, Modelfile options and keep_alive reach its Ollama as sent (Open WebUI sends them), on /api/embed and the legacy /api/embeddings; not through the OpenAI surface", async () => {
+    env.reset();
+    env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/embed": () => ollamaJson(fixture("embed.json")) }));
+    await ollama.embed({ model: "llama3.2:latest", input: "a", truncate: false, keep_alive: -1, options: { num_ctx: 8192 } });
+    await ollama.embeddings({ model: "llama3.2:latest", prompt: "b", keep_alive: "5m", options: { num_thread: 4 } });
+    await env.client.embeddings.create({ model: "llama3.2:latest", input: "c" });
+    expect(env.fake.requests.filter((r) => r.path === "/api/embed").map((r) => r.body)).toEqual([
+      { model: "llama3.2:latest", input: "a", truncate: false, keep_alive: -1, options: { num_ctx: 8192 } },
+      { model: "llama3.2:latest", input: "b", keep_alive: "5m", options: { num_thread: 4 } },
+      { model: "llama3.2:latest", input: "c" },
+    ]);
+  });
+
   test("a PDF given by URL, which Ollama cannot read: the 400 names the file_url the client sent, not the file_data the gateway fetched it into (a probe)", async () => {
     env.reset();
     const pdf = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("%PDF-1.4\n%%EOF\n", { headers: { "content-type": "application/pdf" } }) });

@@ -4,6 +4,8 @@ import { readsNoBody } from "../../http/fast-routes.ts";
 import { jsonBodyParsers } from "../../body.ts";
 import { asOllama } from "./lenient.ts";
 import { InvalidRequestError, NotFoundError } from "../../errors.ts";
+import type { CallInfo } from "../../pipeline/pipeline.ts";
+import type { ClientOptions } from "../../plugin.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
 import { modelCatalog } from "../../routes/model-catalog.ts";
 import type { EmbeddingRequest } from "../../schemas/embeddings.ts";
@@ -82,6 +84,18 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     return ollamaNotFound(model, () => pipeline.load(call, model, keepAlive));
   };
 
+  // An embedding's own Ollama fields (`truncate`, Modelfile `options`, `keep_alive`) for a provider that speaks Ollama.
+  const embedCall = (request: Request, set: { headers: Record<string, unknown> }, body: { truncate?: boolean; options?: Record<string, unknown> | null; keep_alive?: string | number }) => {
+    const call: CallInfo = callOf(request, set);
+    if (body.truncate === undefined && body.options == null && body.keep_alive === undefined) return call;
+    const clientOptions: ClientOptions = { surface: "ollama" };
+    if (body.truncate !== undefined) clientOptions.truncate = body.truncate;
+    if (body.options != null) clientOptions.options = body.options;
+    if (body.keep_alive !== undefined) clientOptions.keepAlive = body.keep_alive;
+    call.clientOptions = clientOptions;
+    return call;
+  };
+
   const catalog = modelCatalog({ config, registry, logger, router });
   const listRunning = runningModels({ registry, router, logger });
   const listTags = async ({ request }: { request: Request }) => ({ models: (await catalog.list(request)).map(toTagsEntry) });
@@ -157,7 +171,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         // The client's own input (a string stays a string) for the provider.
         const request_: EmbeddingRequest = { model: body.model, input: typeof body.input === "string" ? body.input : input };
         if (body.dimensions !== undefined) request_.dimensions = body.dimensions;
-        const result = await ollamaNotFound(body.model, () => pipeline.embed(callOf(request, set), request_, input));
+        const result = await ollamaNotFound(body.model, () => pipeline.embed(embedCall(request, set, body), request_, input));
         Object.assign(set.headers, result.headers);
         return {
           model: body.model,
@@ -180,7 +194,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
           return { embedding: [] };
         }
         const request_: EmbeddingRequest = { model: body.model, input: prompt };
-        const result = await ollamaNotFound(body.model, () => pipeline.embed(callOf(request, set), request_, [prompt]));
+        const result = await ollamaNotFound(body.model, () => pipeline.embed(embedCall(request, set, body), request_, [prompt]));
         Object.assign(set.headers, result.headers);
         return { embedding: result.embeddings[0] };
       },

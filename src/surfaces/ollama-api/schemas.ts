@@ -143,7 +143,7 @@ export const EmbedRequest = Type.Object(
         description: "a string or strings; none, null or \"\" embeds nothing: the answer is `embeddings: []` once the model is known (what Ollama answers, to load a model)",
       }),
     ),
-    truncate: Type.Optional(Type.Boolean({ description: "accepted and ignored" })),
+    truncate: Type.Optional(Type.Boolean({ description: "reaches an Ollama upstream as sent (false: an input over the context is an error); ignored elsewhere" })),
     dimensions: Type.Optional(Type.Integer({ minimum: 1 })),
     options: Type.Optional(Type.Union([Type.Object({}, open), Type.Null()])),
     keep_alive: KeepAlive,
