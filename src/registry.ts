@@ -1,3 +1,4 @@
+import { within } from "./deadline.ts";
 import { ConfigError } from "./env.ts";
 import { ModelNotFoundError } from "./errors.ts";
 import { nowSeconds } from "./ids.ts";
@@ -100,7 +101,9 @@ export class ModelRegistry {
    */
   start(ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number, waitMs = timeoutMs): Promise<void> {
     this.isReady = false;
-    const first = Promise.all(this.#providers.map((p) => this.refresh(p, ctx, timeoutMs)));
+    // Each refresh settles within `timeoutMs` (its own deadline), so none holds up the others.
+    const firsts = new Map(this.#providers.map((p) => [p, this.refresh(p, ctx, timeoutMs)]));
+    const first = Promise.all(firsts.values());
     this.discovered = first.then(() => undefined, () => undefined);
     let timer: ReturnType<typeof setTimeout> | undefined;
     this.ready = Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]).then(() => {
@@ -120,8 +123,9 @@ export class ModelRegistry {
         timer.unref();
         this.#timers.set(provider, timer);
       };
-      // The first round above settles first (a failure there already counts for the back-off).
-      void first.then(schedule);
+      // Its own first discovery settles first (a failure there already counts for the back-off);
+      // another provider's slow one does not delay its refreshes.
+      void firsts.get(provider)?.then(schedule);
     }
     return this.ready;
   }
@@ -132,19 +136,26 @@ export class ModelRegistry {
     this.#timers.clear();
   }
 
-  /**
-   * One discovery of one provider. A failure keeps the last known list and is logged: the first
-   * time at once, the same failure again only as a summary every 10 minutes, and its end at info.
-   */
   /** The log message of a discovery that failed and served the provider's own list (`DiscoveryContext.failed`). */
   static readonly FELL_BACK = FELL_BACK;
+
+  /**
+   * One discovery of one provider, settled within `timeoutMs` whether or not the plugin honours its
+   * signal. A failure (a discovery with no answer in time too) keeps the last known list and is
+   * logged: the first time at once, the same failure again only as a summary every 10 minutes, and
+   * its end at info.
+   */
 
   async refresh(provider: Provider, ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number): Promise<void> {
     if (typeof provider.models !== "function") return;
     const subject = `discovery:${provider.name}`;
     try {
       let fellBack: unknown;
-      const models = await provider.models({ ...ctx, signal: AbortSignal.timeout(timeoutMs), failed: (error) => (fellBack = error ?? "failed") });
+      const models = await within(
+        provider.models({ ...ctx, signal: AbortSignal.timeout(timeoutMs), failed: (error) => (fellBack = error ?? "failed") }),
+        timeoutMs,
+        () => new Error(`no answer within ${timeoutMs} ms`),
+      );
       if (!Array.isArray(models)) throw new TypeError("models() did not return an array");
       this.#lists.set(provider, models);
       this.#rebuild();
