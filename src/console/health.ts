@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.ts";
+import { askProviderHealth } from "../observe/provider-health.ts";
 import type { Provider } from "../plugin.ts";
 
 export interface ProviderHealth {
@@ -24,13 +25,7 @@ export function cachedHealthProbe({ logger, redact, ttlMs = 15_000, timeoutMs = 
   const cache = new Map<Provider, { at: number; result: Promise<ProviderHealth> }>();
   const probe = async (provider: Provider): Promise<ProviderHealth> => {
     const checkedAt = Date.now();
-    if (!provider.health) return { ok: null, checkedAt };
-    try {
-      const r = await provider.health({ signal: AbortSignal.timeout(timeoutMs), logger, upstreamHeaders: { "x-ollaix-hops": "1" } });
-      return r.detail === undefined ? { ok: r.ok, checkedAt } : { ok: r.ok, detail: redact(r.detail), checkedAt };
-    } catch (error) {
-      return { ok: false, detail: redact(error instanceof Error ? error.message : String(error)), checkedAt };
-    }
+    return { ...(await askProviderHealth(provider, { logger, redact, timeoutMs })), checkedAt };
   };
   return function probeHealth(provider) {
     const hit = cache.get(provider);

@@ -1,5 +1,6 @@
 import type { Logger } from "../logger.ts";
 import type { ModelRegistry } from "../registry.ts";
+import { askProviderHealth } from "./provider-health.ts";
 
 /** A dependency readiness waits for besides the providers (shared state such as Redis). */
 export interface ReadinessCheck {
@@ -79,13 +80,7 @@ export class Readiness {
     const providers = await Promise.all(
       registry.providers.map(async (p): Promise<ProbeResult> => {
         // No probe: `ok: null` (neither up nor down), as the console says it.
-        if (!p.health) return { name: p.name, ok: null };
-        try {
-          const r = await p.health({ signal: AbortSignal.timeout(timeoutMs), logger, upstreamHeaders: { "x-ollaix-hops": "1" } });
-          return r.detail === undefined ? { name: p.name, ok: r.ok } : { name: p.name, ok: r.ok, detail: redact(r.detail) };
-        } catch (error) {
-          return { name: p.name, ok: false, detail: redact(message(error)) };
-        }
+        return { name: p.name, ...(await askProviderHealth(p, { logger, redact, timeoutMs })) };
       }),
     );
     const checks = await Promise.all(

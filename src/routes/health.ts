@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { askProviderHealth } from "../observe/provider-health.ts";
 import type { RouteDeps } from "./deps.ts";
 
 import { VERSION } from "../version.ts";
@@ -6,7 +7,13 @@ import { VERSION } from "../version.ts";
 /** How long one round of `?probe=true` answers is reused. */
 const PROBE_CACHE_MS = 5_000;
 
-export function healthRoutes({ registry, logger, redact, stateHealth }: RouteDeps) {
+/** Longest a provider's probe may take for `?probe=true`. */
+const PROBE_TIMEOUT_MS = 5_000;
+
+export function healthRoutes(
+  { registry, logger, redact, stateHealth }: Pick<RouteDeps, "registry" | "logger" | "redact" | "stateHealth">,
+  probeTimeoutMs = PROBE_TIMEOUT_MS,
+) {
   const startedAt = Date.now();
   let round: { at: number; result: Promise<{ ok?: boolean; detail?: string }[]> } | undefined;
   const probes = () => {
@@ -15,13 +22,10 @@ export function healthRoutes({ registry, logger, redact, stateHealth }: RouteDep
         at: Date.now(),
         result: Promise.all(
           registry.providers.map(async (p) => {
-            if (!p.health) return {};
-            try {
-              const r = await p.health({ signal: AbortSignal.timeout(5000), logger, upstreamHeaders: { "x-ollaix-hops": "1" } });
-              return r.detail === undefined ? { ok: r.ok } : { ok: r.ok, detail: redact(r.detail) };
-            } catch (error) {
-              return { ok: false, detail: redact(error instanceof Error ? error.message : String(error)) };
-            }
+            const { ok, detail } = await askProviderHealth(p, { logger, redact, timeoutMs: probeTimeoutMs });
+            // No probe of its own: nothing to add to its entry.
+            if (ok === null) return {};
+            return detail === undefined ? { ok } : { ok, detail };
           }),
         ),
       };
