@@ -3,7 +3,7 @@ import { ModelRegistry } from "../registry.ts";
 import { createGateway } from "../server.ts";
 import { columns, type Output } from "./output.ts";
 
-/** How long `ollaix models` waits for every provider's first answer. */
+/** How long `ollaix models` waits for each provider's answer: one with none by then is unreachable. */
 const DISCOVERY_TIMEOUT_MS = 15_000;
 
 /**
@@ -11,12 +11,12 @@ const DISCOVERY_TIMEOUT_MS = 15_000;
  * instance, exit. A quick way to see that Ollama, Gemini or an upstream is reachable: a provider
  * that cannot be asked shows the reason (exit 1).
  */
-export async function listModels(env: EnvSource, io: Output): Promise<number> {
+export async function listModels(env: EnvSource, io: Output, discoveryTimeoutMs = DISCOVERY_TIMEOUT_MS): Promise<number> {
   const failures = new Map<string, string>();
   const gateway = await createGateway({
     env,
-    discoveryTimeoutMs: DISCOVERY_TIMEOUT_MS,
-    discoveryWaitMs: DISCOVERY_TIMEOUT_MS,
+    discoveryTimeoutMs,
+    discoveryWaitMs: discoveryTimeoutMs,
     write(line) {
       // Discovery failures are logged by the registry; keep them for the table and show the rest.
       const entry = JSON.parse(line) as { msg?: string; provider?: string; error?: string };
@@ -30,7 +30,8 @@ export async function listModels(env: EnvSource, io: Output): Promise<number> {
     },
   });
   try {
-    await gateway.registry.ready;
+    // Every first discovery, not start-up's wait: one with no answer is told unreachable once its own time-out fires.
+    await gateway.registry.discovered;
     const models = gateway.registry.list();
     for (const { provider } of gateway.instances) {
       const own = models.filter((m) => m.owned_by === provider.name);
