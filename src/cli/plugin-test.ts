@@ -1,5 +1,11 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { CoreEnv } from "../config.ts";
 import type { EnvSource } from "../env.ts";
+import { OTEL_VARIABLES } from "../observe/otel-config.ts";
 import { importPluginAt } from "../plugin-loader.ts";
+import { readSettingsFile } from "../settings-file.ts";
 import { UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
 
@@ -33,24 +39,47 @@ export class PluginLoadError extends Error {
   override name = "PluginLoadError";
 }
 
+/** The gateway's own variables (`ollaix --help` lists them as the core's and OpenTelemetry's). */
+const GATEWAY_VARIABLES = new Set([...Object.keys(CoreEnv.properties), ...OTEL_VARIABLES.map((v) => v.name)]);
+
+/**
+ * What the gateway under test sees: the environment without the gateway's own settings (keys, the
+ * admin key, Redis, the listen address, tracing…), which are no part of the plugin and would fail
+ * or slow its checks (a key set in a .env makes every check a 401), so the checks run on the core's
+ * defaults. The plugin keeps its variables, and its own section of the OLLAIX_CONFIG file (copied
+ * alone into a file of its own, removed once the gateway has read it; the rest of the file, keys
+ * and routes, is the gateway's).
+ */
+async function pluginEnvironment(from: EnvSource, pluginName: unknown): Promise<{ env: Record<string, string>; settingsFile?: string }> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(from)) if (value !== undefined && !GATEWAY_VARIABLES.has(name)) env[name] = value;
+  const settings = await readSettingsFile(from.OLLAIX_CONFIG || undefined);
+  if (typeof pluginName !== "string") return { env };
+  // Parsed, not checked: the gateway under test checks the copied section as start-up does.
+  const section = (settings.data as { plugins?: Record<string, unknown> } | undefined)?.plugins?.[pluginName];
+  if (section === undefined) return { env };
+  const settingsFile = join(await mkdtemp(join(tmpdir(), "ollaix-plugin-test-")), "ollaix.json");
+  await Bun.write(settingsFile, JSON.stringify({ plugins: { [pluginName]: section } }));
+  env.OLLAIX_CONFIG = settingsFile;
+  return { env, settingsFile };
+}
+
 export async function testPlugin(options: PluginTestOptions, io: Output): Promise<number> {
   // Loaded on demand: the checks bring ajv and OpenAI's schemas, which serving never needs.
   const { CONFORMANCE_CHECKS, startConformance } = await import("../testing/conformance-checks.ts");
   const { definition, source } = await importPluginAt(options.dir).catch((error: unknown) => {
     throw loadFailure(options.dir, error);
   });
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(options.env)) if (value !== undefined) env[name] = value;
-  // The gateway under test listens on a free loopback port, whatever PORT/HOST say.
-  delete env.PORT;
-  delete env.HOST;
+  const { env, settingsFile } = await pluginEnvironment(options.env, (definition as { name?: unknown }).name);
 
   io.out(`Plugin conformance: ${source}\n`);
   // A plugin that makes no instance here (its variables unset), or whose instance lists no model: one line, no stack.
-  const session = await startConformance({ plugin: definition, model: options.model, embeddingModel: options.embeddingModel, env }).catch((error: unknown) => {
-    if (error instanceof Error && error.name === "ConformanceFailure") throw new PluginLoadError(`the plugin at ${options.dir} cannot be tested: ${error.message}`);
-    throw error;
-  });
+  const session = await startConformance({ plugin: definition, model: options.model, embeddingModel: options.embeddingModel, env })
+    .catch((error: unknown) => {
+      if (error instanceof Error && error.name === "ConformanceFailure") throw new PluginLoadError(`the plugin at ${options.dir} cannot be tested: ${error.message}`);
+      throw error;
+    })
+    .finally(() => settingsFile && rm(dirname(settingsFile), { recursive: true, force: true }));
   let failed = 0;
   try {
     io.out(`instance ${session.instance}, model ${session.options.model}\n`);

@@ -1,0 +1,48 @@
+// `ollaix plugin test DIR` in this process (testPlugin), as the CLI runs it, with plugins written to a temp folder.
+import { afterAll, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { testPlugin } from "../src/cli/plugin-test.ts";
+import { minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
+
+afterAll(() => removeTempDirs());
+
+/** Runs the command; its output, and its exit code or the error that ends it (the CLI turns that into one line). */
+async function pluginTest(dir: string, env: Record<string, string>) {
+  let out = "";
+  const io = { out: (text: string) => void (out += text), err: (text: string) => void (out += text) };
+  const code = await testPlugin({ dir, env: minimalEnv(env) }, io).catch((error: Error) => error);
+  return { code, out };
+}
+
+test("the gateway's own settings (keys, admin key, the config file's keys) do not reach the gateway under test; the plugin's section of the file does", async () => {
+  const dir = tempDir("greeter");
+  writeFileSync(
+    join(dir, "index.ts"),
+    `import { definePlugin, Type } from "ollaix/plugin";
+export default definePlugin({
+  name: "greeter",
+  settingsSchema: Type.Object({ greeting: Type.String() }),
+  create(host) {
+    const { greeting } = host.settings as { greeting: string };
+    return {
+      name: "greeter",
+      models: [{ id: "greeter-1" }],
+      async chat() { return { choices: [{ index: 0, message: { content: greeting }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }; },
+      async *chatStream() {
+        yield { choices: [{ index: 0, delta: { content: greeting } }] };
+        yield { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+        yield { choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+      },
+    };
+  },
+});
+`,
+  );
+  const config = join(tempDir("greeter-config"), "ollaix.json");
+  writeFileSync(config, JSON.stringify({ plugins: { greeter: { greeting: "hello" } }, keys: [{ name: "ops", key_env: "OPS_KEY" }] }));
+  const result = await pluginTest(dir, { OLLAIX_API_KEYS: "sk-from-a-dotenv-0001", OLLAIX_ADMIN_KEY: "admin-key-0001", OPS_KEY: "sk-ops-0001", OLLAIX_CONFIG: config });
+  expect(result.out).not.toContain("FAIL");
+  expect(result.out).toMatch(/(\d+) of \1 checks passed\.\n$/);
+  expect(result.code).toBe(0);
+});
