@@ -165,7 +165,9 @@ async function importPluginsDir(dir: string, logger: Logger): Promise<{ definiti
       if (module.default === undefined) throw new Error("the module has no default export");
       out.push({ definition: module.default as PluginDefinition, source: entry });
     } catch (error) {
-      logger.error("plugin skipped: it failed to load", { source: entry, error });
+      const failure = describeImportFailure(error);
+      // Bun's own "2 errors building …" says neither what nor where: the first message, with its place.
+      logger.error("plugin skipped: it failed to load", failure.where ? { source: entry, at: failure.where, error: failure.message } : { source: entry, error });
     }
   }
   return out;
@@ -195,4 +197,19 @@ async function entryOf(path: string): Promise<string | undefined> {
     if (await Bun.file(candidate).exists()) return candidate;
   }
   return undefined;
+}
+
+/**
+ * Why a plugin could not be imported, and where (`file:line:column`) when Bun says: a syntax error
+ * is a BuildMessage with a `position`; several are an AggregateError ("2 errors building …") whose
+ * `errors` hold them, the first being the cause (the next ones often follow from it).
+ */
+export function describeImportFailure(error: unknown): { message: string; where?: string } {
+  const errors = (error as { errors?: unknown } | null)?.errors;
+  const first = Array.isArray(errors) && errors.length > 0 ? errors[0] : error;
+  const text = (first as { message?: unknown } | null)?.message;
+  const message = typeof text === "string" ? text : String(first);
+  const at = (first as { position?: { file?: string; line?: number; column?: number } } | null)?.position;
+  if (!at?.file) return { message };
+  return { message, where: `${at.file}${at.line ? `:${at.line}${at.column ? `:${at.column}` : ""}` : ""}` };
 }

@@ -2,7 +2,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { testPlugin } from "../src/cli/plugin-test.ts";
+import { PluginLoadError, testPlugin } from "../src/cli/plugin-test.ts";
 import { minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 
 afterAll(() => removeTempDirs());
@@ -45,4 +45,12 @@ export default definePlugin({
   expect(result.out).not.toContain("FAIL");
   expect(result.out).toMatch(/(\d+) of \1 checks passed\.\n$/);
   expect(result.code).toBe(0);
+});
+
+test("a plugin with syntax errors: Bun's first message and where, in one line", async () => {
+  const dir = tempDir("typo");
+  writeFileSync(join(dir, "index.ts"), `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "typo", models: [{ id: "a" };\n`);
+  const { code } = await pluginTest(dir, {});
+  expect(code).toBeInstanceOf(PluginLoadError);
+  expect((code as Error).message).toBe(`the plugin at ${join(dir, "index.ts")}:2:65 could not be loaded: Expected "]" but found ";"`);
 });

@@ -33,6 +33,8 @@ export default definePlugin({
 });
 `,
   );
+  // Two syntax errors: Bun throws "2 errors building …", the causes inside.
+  writeFileSync(join(dir, "typo.ts"), `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "typo", models: [{ id: "a" };\n`);
   gw = await startTestGateway({ PLUGINS_DIR: dir, GREETING: "bonjour" }, [dummy]);
 });
 afterAll(() => gw.close());
@@ -57,6 +59,11 @@ describe("PLUGINS_DIR", () => {
     const logs = gw.logs.join("\n");
     expect(logs).toContain("this plugin is broken on purpose");
     expect(logs).toContain("not-a-plugin.ts");
+  });
+
+  test("a plugin with a syntax error is logged with Bun's first message and where, in one line", () => {
+    const line = gw.logs.map((l) => JSON.parse(l)).find((l) => l.source === join(dir, "typo.ts"));
+    expect(line).toMatchObject({ level: "error", msg: "plugin skipped: it failed to load", at: `${join(dir, "typo.ts")}:2:65`, error: 'Expected "]" but found ";"' });
   });
 
   test("the example plugin in examples/plugins loads under bun start semantics with its own env", async () => {

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { CoreEnv } from "../config.ts";
 import type { EnvSource } from "../env.ts";
 import { OTEL_VARIABLES } from "../observe/otel-config.ts";
-import { importPluginAt } from "../plugin-loader.ts";
+import { describeImportFailure, importPluginAt } from "../plugin-loader.ts";
 import { readSettingsFile } from "../settings-file.ts";
 import { UsageError } from "./args.ts";
 import type { Output } from "./output.ts";
@@ -27,11 +27,9 @@ export interface PluginTestOptions {
  * plugin that fails to load (a syntax error: Bun says where) fails the test (exit 1). No stack trace.
  */
 function loadFailure(dir: string, error: unknown): Error {
-  const message = error instanceof Error ? error.message : String(error);
+  const { message, where } = describeImportFailure(error);
   if (/ is not a plugin: | has no default export$/.test(message)) return new UsageError(message);
-  const at = (error as { position?: { file?: string; line?: number; column?: number } } | null)?.position;
-  const where = at?.file ? `${at.file}${at.line ? `:${at.line}${at.column ? `:${at.column}` : ""}` : ""}` : dir;
-  return new PluginLoadError(`the plugin at ${where} could not be loaded: ${message}`);
+  return new PluginLoadError(`the plugin at ${where ?? dir} could not be loaded: ${message}`);
 }
 
 /** A plugin that failed to load: `ollaix plugin test` fails (exit 1) with this one line. */
