@@ -54,3 +54,18 @@ test("a plugin with syntax errors: Bun's first message and where, in one line", 
   expect(code).toBeInstanceOf(PluginLoadError);
   expect((code as Error).message).toBe(`the plugin at ${join(dir, "index.ts")}:2:65 could not be loaded: Expected "]" but found ";"`);
 });
+
+test("a plugin that makes no instance says why: create() threw, or the instance's name is invalid", async () => {
+  const definition = (create: string) => `import { definePlugin } from "ollaix/plugin";
+export default definePlugin({ name: "picky", create(host) { ${create} } });
+`;
+  const provider = (name: string) => `return { name: ${JSON.stringify(name)}, models: [{ id: "m" }], async chat() { return { choices: [] }; }, async *chatStream() {} };`;
+  const thrower = tempDir("thrower");
+  writeFileSync(join(thrower, "index.ts"), definition(`throw new Error("PICKY_URL answers 404");`));
+  const threw = await pluginTest(thrower, {});
+  expect((threw.code as Error).message).toBe(`the plugin at ${thrower} cannot be tested: the plugin made no provider instance: it failed to start: PICKY_URL answers 404`);
+  const misnamed = tempDir("misnamed");
+  writeFileSync(join(misnamed, "index.ts"), definition(provider("bad name!")));
+  const named = await pluginTest(misnamed, {});
+  expect((named.code as Error).message).toBe(`the plugin at ${misnamed} cannot be tested: the plugin made no provider instance: invalid instance name "bad name!"`);
+});

@@ -115,10 +115,17 @@ function instrumentDefinition(definition: PluginDefinition, records: StreamRecor
  */
 export async function startConformance(options: Omit<ConformanceOptions, "model"> & { model?: string }): Promise<ConformanceSession> {
   const records: StreamRecord[] = [];
+  // Why the loader skipped the plugin or an instance (it failed to start, an invalid name): its error lines, kept for the failure.
+  const skipped: string[] = [];
   const gateway = await createGateway({
     env: { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "error", ...options.env },
     builtins: [instrumentDefinition(options.plugin, records)],
-    write: () => undefined,
+    write: (line) => {
+      const entry = JSON.parse(line) as { level?: string; msg?: string; provider?: string; error?: { message?: string } | string };
+      if (entry.level !== "error" || !entry.msg?.includes(" skipped: ")) return;
+      const error = typeof entry.error === "string" ? entry.error : entry.error?.message;
+      skipped.push(`${entry.msg.slice(entry.msg.indexOf(" skipped: ") + " skipped: ".length)}${entry.provider ? ` ${JSON.stringify(entry.provider)}` : ""}${error ? `: ${error}` : ""}`);
+    },
     discoveryTimeoutMs: 3000,
   });
   const url = gateway.listen();
@@ -126,7 +133,9 @@ export async function startConformance(options: Omit<ConformanceOptions, "model"
   const provider = gateway.registry.providers[0];
   if (!provider) {
     await close();
-    throw new ConformanceFailure("the plugin made no provider instance with this environment");
+    throw new ConformanceFailure(
+      skipped.length > 0 ? `the plugin made no provider instance: ${skipped.join("; ")}` : "the plugin made no provider instance with this environment",
+    );
   }
   await gateway.registry.ready;
   const model = options.model ?? gateway.registry.list()[0]?.id;
