@@ -25,6 +25,8 @@ export function readEnv<S extends TObject>(schema: S, env: EnvSource): Static<S>
   const given = { ...raw }; // as written: TypeBox's conversion changes `raw` in place
   const problem = (name: string, message: string) => {
     const expected = (schema.properties[name] as { description?: string } | undefined)?.description;
+    // A required variable not set fails each of its checks (required, then its type): one line says so.
+    if (!(name in given) && name in schema.properties) return `${name} is missing${expected ? ` (${expected})` : ""}`;
     return `${name}=${JSON.stringify(given[name])} is invalid: ${message}${expected ? ` (${expected})` : ""}`;
   };
   // TypeBox's conversion truncates "1.5" and "1e3" to 1: a whole number must be written as one.

@@ -3,6 +3,7 @@ import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PluginLoadError, testPlugin } from "../src/cli/plugin-test.ts";
+import { ConfigError } from "../src/env.ts";
 import { minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 
 afterAll(() => removeTempDirs());
@@ -68,4 +69,17 @@ export default definePlugin({ name: "picky", create(host) { ${create} } });
   writeFileSync(join(misnamed, "index.ts"), definition(provider("bad name!")));
   const named = await pluginTest(misnamed, {});
   expect((named.code as Error).message).toBe(`the plugin at ${misnamed} cannot be tested: the plugin made no provider instance: invalid instance name "bad name!"`);
+});
+
+test("a plugin variable missing is the configuration's fault, as start-up says it (the CLI's exit 2): named once", async () => {
+  const dir = tempDir("noenv");
+  writeFileSync(
+    join(dir, "index.ts"),
+    `import { definePlugin, Type } from "ollaix/plugin";
+export default definePlugin({ name: "noenv", env: Type.Object({ NOENV_URL: Type.String() }), create: () => undefined });
+`,
+  );
+  const { code } = await pluginTest(dir, {});
+  expect(code).toBeInstanceOf(ConfigError);
+  expect((code as Error).message).toBe("NOENV_URL is missing");
 });

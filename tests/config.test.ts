@@ -101,4 +101,13 @@ describe("readEnv", () => {
     expect(readEnv(schema, { PREFIX: "say: " })).toEqual({ PREFIX: "say: ", COUNT: 2 });
     expect(readEnv(schema, {})).toEqual({ PREFIX: "> ", COUNT: 2 });
   });
+
+  test("a required variable not set (or blank) is missing, said once; a bad one is invalid", () => {
+    const schema = Type.Object({ NOENV_URL: Type.String({ description: "the upstream URL" }), NOENV_TRIES: Type.Integer() });
+    for (const env of [{}, { NOENV_URL: " " }]) expect(() => readEnv(schema, { ...env, NOENV_TRIES: "2" })).toThrow(new ConfigError("NOENV_URL is missing (the upstream URL)"));
+    expect(() => readEnv(schema, { NOENV_URL: "http://up" })).toThrow(new ConfigError("NOENV_TRIES is missing"));
+    expect(() => readEnv(schema, { NOENV_TRIES: "many" })).toThrow(
+      new ConfigError('NOENV_TRIES="many" is invalid: Expected a whole number; NOENV_URL is missing (the upstream URL)'),
+    );
+  });
 });
