@@ -92,7 +92,7 @@ export function repeatedTopLevelKey(text: string): { key: string; line: number; 
  */
 export function checkSettings(raw: RawSettings, pluginNames: readonly string[], pluginSchemas: Readonly<Record<string, TObject>> = {}): SettingsFile {
   if (raw.data == null) return {};
-  const schema = settingsSchema(pluginNames, pluginSchemas);
+  const schema = settingsSchema(pluginNames, withoutDisabled(raw.data, pluginSchemas));
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, raw.data)) {
@@ -128,6 +128,21 @@ export function checkSettings(raw: RawSettings, pluginNames: readonly string[], 
   });
   if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(raw.path)}: ${problems.join("; ")}`);
   return data;
+}
+
+/**
+ * The plugins' own schemas but those of plugins the file turns off (`enabled: false`): their
+ * sections are kept as written, unchecked, until they are turned on, so an operator can turn a
+ * plugin off without filling in its required settings. `enabled` itself is still checked.
+ */
+function withoutDisabled(data: unknown, pluginSchemas: Readonly<Record<string, TObject>>): Record<string, TObject> {
+  const checked = { ...pluginSchemas };
+  const plugins = (data as { plugins?: unknown } | null)?.plugins;
+  if (typeof plugins !== "object" || plugins === null) return checked;
+  for (const [name, section] of Object.entries(plugins)) {
+    if ((section as { enabled?: unknown } | null)?.enabled === false) delete checked[name];
+  }
+  return checked;
 }
 
 /** `["keys","0","rpm"]` → `keys[0].rpm`. */

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import dummy from "../../plugins/dummy/index.ts";
 import openaiCompatible from "../../plugins/openai-compatible/index.ts";
+import { definePlugin, Type } from "../../src/kit.ts";
 import { createGateway } from "../../src/server.ts";
 import { json, startTestGateway } from "../helpers/gateway.ts";
 import { minimalEnv, removeTempDirs, tempDir } from "../helpers/process.ts";
@@ -152,5 +153,24 @@ describe("a good file", () => {
     } finally {
       await gw.close();
     }
+  });
+
+  test("enabled: false turns off a plugin whose settings have a required field, without them; turned on, they are required", async () => {
+    const greeter = definePlugin({
+      name: "greeter",
+      settingsSchema: Type.Object({ greeting: Type.String() }),
+      create: () => ({ name: "greeter", models: [{ id: "greet-1" }], chat: () => Promise.reject(new Error("unused")), async *chatStream() {} }),
+    });
+    const gw = await startTestGateway({ OLLAIX_CONFIG: file("plugins:\n  greeter: { enabled: false }\n") }, [dummy, greeter]);
+    try {
+      expect(gw.gateway.registry.providers.map((p) => p.name)).toEqual(["dummy"]);
+    } finally {
+      await gw.close();
+    }
+    const on = await createGateway({ env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: file("plugins:\n  greeter: { enabled: true }\n") }, builtins: [dummy, greeter], write: () => undefined }).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(on).toMatch(/plugins\.greeter\.greeting: is required/);
   });
 });
