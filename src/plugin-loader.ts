@@ -45,7 +45,8 @@ export interface LoadOptions {
  * as a whole once the plugin names are known (a misspelt plugin section stops start-up); a plugin
  * whose section says `enabled: false` is not started. A plugin's bad environment value stops
  * start-up (ConfigError, like the core's); a plugin that fails to import, to build or to describe
- * itself is logged and skipped, and the gateway serves the others. Returns the checked file.
+ * itself, or a PLUGINS_DIR instance named as one already loaded, is logged and skipped, and the
+ * gateway serves the others. Returns the checked file.
  */
 export async function loadPlugins(o: LoadOptions): Promise<{ instances: LoadedInstance[]; settings: SettingsFile }> {
   const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger) : [];
@@ -66,6 +67,13 @@ export async function loadPlugins(o: LoadOptions): Promise<{ instances: LoadedIn
     }
     const providers = await instantiate(definition, source, o, section);
     for (const provider of providers) {
+      // A name taken stops start-up when the configuration chose it (two upstreams of one name, in
+      // registry.add); a plugin from PLUGINS_DIR chose its own, so it fails as any plugin does: logged and skipped.
+      const holder = source === "built-in" ? undefined : loaded.find((l) => l.provider.name === provider.name);
+      if (holder) {
+        o.logger.error("provider skipped: its instance name is taken", { provider: provider.name, source, taken_by: holder.plugin });
+        continue;
+      }
       if (!o.registry.add(provider)) continue;
       o.logger.info("provider ready", { provider: provider.name, source });
       loaded.push({ provider, plugin: String((definition as { name?: unknown }).name ?? provider.name), source });

@@ -87,6 +87,27 @@ export default definePlugin({ name: "strict", env: Type.Object({ STRICT_PORT: Ty
     await expect(startTestGateway({ PLUGINS_DIR: bad, STRICT_PORT: "many" }, [dummy])).rejects.toThrow(/STRICT_PORT/);
   });
 
+  test("a plugin whose instance is named as a built-in's is logged and skipped; the built-in and the rest are served", async () => {
+    const clash = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
+    writeFileSync(
+      join(clash, "impostor.ts"),
+      `import { definePlugin } from "ollaix/plugin";
+export default definePlugin({ name: "dummy", models: [{ id: "impostor-1" }], async chat() { return { choices: [] }; }, async *chatStream() {} });
+`,
+    );
+    cpSync(join(import.meta.dir, "fixtures/plugins-dir/echo"), join(clash, "echo"), { recursive: true });
+    const gw2 = await startTestGateway({ PLUGINS_DIR: clash }, [dummy]);
+    try {
+      const ids = (await json(gw2.handle("/v1/models"))).data.map((m: { id: string; owned_by: string }) => `${m.owned_by}:${m.id}`);
+      expect(ids).toEqual(["dummy:dummy-model:1.0", "echo:echo-1"]);
+      expect(gw2.logs.map((l) => JSON.parse(l))).toContainEqual(
+        expect.objectContaining({ level: "error", msg: "provider skipped: its instance name is taken", provider: "dummy", source: join(clash, "impostor.ts"), taken_by: "dummy" }),
+      );
+    } finally {
+      await gw2.close();
+    }
+  });
+
   test("a PLUGINS_DIR that does not exist stops start-up naming it", async () => {
     await expect(startTestGateway({ PLUGINS_DIR: "/nonexistent/plugins" }, [dummy])).rejects.toThrow(/PLUGINS_DIR/);
   });
