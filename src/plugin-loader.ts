@@ -14,8 +14,9 @@ let kitRegistered = false;
 
 /**
  * Makes `import … from "ollaix/plugin"` resolve to this process's own kit, for plugins loaded from
- * PLUGINS_DIR. A compiled binary cannot resolve npm packages for files outside it, so external
- * plugins import nothing but the kit and their own relative files.
+ * PLUGINS_DIR. A compiled binary finds an external plugin's npm packages by their folder's index.js
+ * only (it reads no package.json), so external plugins import nothing but the kit and their own
+ * relative files, or ship bundled (docs/plugins.md, "Ship it").
  */
 export function registerKitModule(): void {
   if (kitRegistered) return;

@@ -2,11 +2,11 @@
 // empty folder, with a minimal environment. Set OLLAIX_BINARY to test a prebuilt binary instead.
 import { SEED_MESSAGES } from "../src/seed.ts";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { cpSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { BINARY, BUILD_TIMEOUT_MS, buildBinaryOnce, ROOT, runToExit } from "./helpers/binary.ts";
 import { freePort, minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 import { startCollector } from "./helpers/otlp-collector.ts";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const SEED_PAYLOAD = {
   model: "dummy-model:1.0",
@@ -269,6 +269,38 @@ describe("compiled binary, run from an empty folder", () => {
     expect(echo.choices[0].message.content).toBe("binary says: hi");
     const point = (await (await fetch(`${url}/v1/chat/completions`, post({ model: "bundled-1", messages: [{ role: "user", content: '{"x":1,"y":2}' }] }))).json()) as Record<string, any>;
     expect(point.choices[0].message.content).toBe("a point");
+  });
+
+  test("PLUGINS_DIR, unbundled: the binary finds a package in the plugin's own node_modules by its folder's index.js only, never by package.json (docs/plugins.md, \"Ship it\")", async () => {
+    const pluginsDir = tempDir("plugins-unbundled");
+    const pkg = (plugin: string, name: string, files: Record<string, string>) => {
+      for (const [file, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(pluginsDir, plugin, "node_modules", name, file)), { recursive: true });
+        writeFileSync(join(pluginsDir, plugin, "node_modules", name, file), text);
+      }
+    };
+    const plugin = (name: string, dependency: string) =>
+      writeFileSync(
+        join(pluginsDir, name, "index.ts"),
+        `import { definePlugin } from "ollaix/plugin";
+import dependency from "${dependency}";
+export default definePlugin({ name: "${name}", models: [{ id: \`${name}-\${dependency.entry}\` }], async chat() { return { choices: [] }; }, async *chatStream() {} });
+`,
+      );
+    // Its package.json names lib/entry.js, which bun src/main.ts loads; the binary loads index.js instead.
+    pkg("rooted", "dual", { "package.json": '{"name":"dual","main":"./lib/entry.js"}', "lib/entry.js": 'exports.entry = "main";', "index.js": 'exports.entry = "index";' });
+    plugin("rooted", "dual");
+    // No index.js: the binary cannot find it at all.
+    pkg("mained", "mainonly", { "package.json": '{"name":"mainonly","main":"./lib/entry.js"}', "lib/entry.js": 'exports.entry = "main";' });
+    plugin("mained", "mainonly");
+    const env = minimalEnv({ PLUGINS_DIR: pluginsDir, OLLAMA_BASE_URL: `http://127.0.0.1:${freePort()}` });
+    const binary = await runToExit([BINARY, "models"], { cwd: tempDir("cwd"), env });
+    expect(binary.stdout).toContain("rooted (1 model)\n  rooted-index");
+    expect(binary.stdout).not.toContain("mained");
+    expect(binary.stderr).toContain("Cannot find package 'mainonly'");
+    const source = await runToExit([process.execPath, join(ROOT, "src", "main.ts"), "models"], { cwd: tempDir("cwd"), env });
+    expect(source.stdout).toContain("rooted (1 model)\n  rooted-main");
+    expect(source.stdout).toContain("mained (1 model)\n  mained-main");
   });
 
   test("PORT=abc stops the binary with a non-zero exit and a message naming PORT", async () => {
