@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listModels } from "../src/cli/models.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
-import { minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
+import { freePort, minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 import { json, ollamaRoutes } from "./ollama/fake-ollama.ts";
 
 let fakeOllama: FakeServer;
@@ -39,5 +39,15 @@ export default definePlugin({
   expect(out).toContain("dummy (1 model)");
   expect(out).toContain("ollama (0 models)");
   expect(out).toContain("hangdisc (unreachable: no answer within 50 ms)\n");
+  expect(err).toBe("");
+});
+
+test("LOG_LEVEL=error hides no unreachable provider: its failure is read all the same, exit 1", async () => {
+  let out = "";
+  let err = "";
+  const io = { out: (text: string) => void (out += text), err: (text: string) => void (err += text) };
+  const code = await listModels(minimalEnv({ OLLAMA_BASE_URL: `http://127.0.0.1:${freePort()}`, LOG_LEVEL: "error" }), io, 2000);
+  expect(out).toMatch(/^ollama \(unreachable: Ollama is unreachable \(ECONNREFUSED\)/m);
+  expect(code).toBe(1);
   expect(err).toBe("");
 });

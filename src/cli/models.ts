@@ -13,18 +13,21 @@ const DISCOVERY_TIMEOUT_MS = 15_000;
  */
 export async function listModels(env: EnvSource, io: Output, discoveryTimeoutMs = DISCOVERY_TIMEOUT_MS): Promise<number> {
   const failures = new Map<string, string>();
+  // Discovery failures are warnings: read at LOG_LEVEL=error too (else an unreachable provider
+  // would be listed with 0 models), the other lines shown only as LOG_LEVEL says.
+  const showsWarnings = env.LOG_LEVEL?.trim() !== "error";
   const gateway = await createGateway({
-    env,
+    env: showsWarnings ? env : { ...env, LOG_LEVEL: "warn" },
     discoveryTimeoutMs,
     discoveryWaitMs: discoveryTimeoutMs,
     write(line) {
       // Discovery failures are logged by the registry; keep them for the table and show the rest.
-      const entry = JSON.parse(line) as { msg?: string; provider?: string; error?: string };
+      const entry = JSON.parse(line) as { level?: string; msg?: string; provider?: string; error?: string };
       if (entry.msg === "model discovery failed; keeping the last known list" && entry.provider) {
         failures.set(entry.provider, entry.error ?? "failed");
       } else if (entry.msg === ModelRegistry.FELL_BACK && entry.provider) {
         failures.set(entry.provider, `${entry.error ?? "failed"} (serving its own list)`);
-      } else {
+      } else if (showsWarnings || entry.level === "error") {
         io.err(`${line}\n`);
       }
     },
