@@ -145,7 +145,6 @@ export class ModelRegistry {
    * logged: the first time at once, the same failure again only as a summary every 10 minutes, and
    * its end at info.
    */
-
   async refresh(provider: Provider, ctx: Omit<DiscoveryContext, "signal">, timeoutMs: number): Promise<void> {
     if (typeof provider.models !== "function") return;
     const subject = `discovery:${provider.name}`;
