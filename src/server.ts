@@ -12,14 +12,14 @@ import { readSettingsFile } from "./settings-file.ts";
 import { KeyStore } from "./keys/key-store.ts";
 import { createLimitState } from "./limits/create-state.ts";
 import { LimitGate } from "./limits/limit-gate.ts";
-import { InProcessState } from "./limits/limit-state.ts";
+import { InProcessState, type StateHealth } from "./limits/limit-state.ts";
 import { Router } from "./routing/router.ts";
 import { keyUsageOf } from "./keys/key-usage.ts";
 import { startObservability, type Observability } from "./observe/index.ts";
 import { redisCheck } from "./observe/readiness.ts";
-import { RedisClient } from "bun";
 import { BackgroundRuns, GatewayStoppedError } from "./surfaces/openai-responses/background.ts";
 import { abortRequestsInFlight } from "./request-scope.ts";
+import { RedisConnection } from "./surfaces/openai-responses/store/redis-connection.ts";
 import { RedisRunChannel } from "./surfaces/openai-responses/store/redis-run-channel.ts";
 import { createConversationStore } from "./surfaces/openai-conversations/create-conversation-store.ts";
 import { createResponseStore } from "./surfaces/openai-responses/store/create-store.ts";
@@ -27,6 +27,26 @@ import { OutcomeBus } from "./pipeline/outcome.ts";
 
 /** `/health`'s reason when Redis is away and no key has limits: what it holds is what cannot be served. */
 const REDIS_AWAY = "Redis unreachable; stored responses, conversations and background responses answer 503 until it is back";
+
+/** How often /health may open the readiness connection again while it is not there. */
+const REOPEN_EVERY_MS = 500;
+
+/**
+ * `/health`'s word on Redis when no key has limits: the readiness connection's. One that was lost,
+ * or closed for leaving a PING unanswered, is opened again here (not waited for, at most every
+ * REOPEN_EVERY_MS), so /health follows Redis back on its own, without a readiness probe.
+ */
+function redisHealth(redis: RedisConnection): () => StateHealth {
+  let reopenedAt = -Infinity;
+  return () => {
+    if (redis.connected) return { status: "ok" };
+    if (performance.now() - reopenedAt >= REOPEN_EVERY_MS) {
+      reopenedAt = performance.now();
+      redis.call((c) => c.send("PING", [])).catch(() => undefined);
+    }
+    return { status: "degraded", reason: REDIS_AWAY };
+  };
+}
 
 /** After the shutdown grace, how long the requests it ends have to send their error before the sockets close. */
 const FINAL_WORDS_MS = 500;
@@ -106,16 +126,14 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   const outcomes = new OutcomeBus();
   const observability = await startObservability({ config, logger, registry, redact: secrets.redact, outcomes, version: VERSION });
   // Readiness waits for shared state too: its own small connection, so a busy limits or store
-  // connection never decides whether a load balancer sends traffic here.
-  const readinessRedis = config.redisUrl
-    ? new RedisClient(config.redisUrl, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 })
-    : undefined;
+  // connection never decides whether a load balancer sends traffic here. A PING unanswered for
+  // REDIS_TIMEOUT_MS fails and closes it (a connection the network left half-open stays open, and
+  // dead, for many minutes); the next PING opens another.
+  const readinessRedis = config.redisUrl ? new RedisConnection(config.redisUrl, "Redis", config.redisTimeoutMs) : undefined;
   if (readinessRedis) {
-    // With the offline queue off, commands fail until the first connect: start it now (and the
-    // client reconnects on its own after that); a Redis that is down makes readiness say so.
-    readinessRedis.connect().catch(() => undefined);
-    // As long as any Redis command may take (REDIS_TIMEOUT_MS): a hung Redis is not ready by then.
-    observability.readiness.add(redisCheck(readinessRedis, "redis", config.redisTimeoutMs));
+    // Connected now, for /health (a Redis that is down makes readiness say so).
+    readinessRedis.call((c) => c.send("PING", [])).catch(() => undefined);
+    observability.readiness.add(redisCheck(() => readinessRedis.call((c) => c.send("PING", []))));
   }
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
   const responseStore = createResponseStore(config, (message) => logger.warn(message));
@@ -137,7 +155,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     gate,
     router,
     // Redis away: the limits' own connection says how, else (no key has limits) the readiness connection that it is.
-    stateHealth: state ? () => state.health() : readinessRedis && (() => (readinessRedis.connected ? { status: "ok" } : { status: "degraded", reason: REDIS_AWAY })),
+    stateHealth: state ? () => state.health() : readinessRedis && redisHealth(readinessRedis),
     responseStore,
     conversationStore,
     backgroundRuns,

@@ -4,6 +4,7 @@ import ollama from "../plugins/ollama/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { Readiness, redisCheck } from "../src/observe/readiness.ts";
 import { ModelRegistry } from "../src/registry.ts";
+import { RedisConnection } from "../src/surfaces/openai-responses/store/redis-connection.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
 import { json, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { freePort } from "./helpers/process.ts";
@@ -115,9 +116,9 @@ describe("Readiness", () => {
   });
 
   test("a Redis check: ready while Redis answers PING, not ready while it is away", async () => {
-    const client = new Bun.RedisClient(redis.url, { autoReconnect: true, connectionTimeout: 500, maxRetries: 0 });
+    const connection = new RedisConnection(redis.url, "Redis", 500);
     const readiness = new Readiness({ registry: await registryWithOllama(), logger, redact: (t) => t, cacheMs: 0, timeoutMs: 1000 });
-    readiness.add(redisCheck(client));
+    readiness.add(redisCheck(() => connection.call((c) => c.send("PING", []))));
     expect(await readiness.report()).toMatchObject({ ready: true, checks: [{ name: "redis", ok: true }] });
     await redis.stop();
     try {
@@ -126,7 +127,7 @@ describe("Readiness", () => {
       expect(report.checks[0]).toMatchObject({ name: "redis", ok: false });
     } finally {
       await redis.start();
-      client.close();
+      connection.close();
     }
   });
 });

@@ -56,7 +56,7 @@ describe("Redis frozen", () => {
       const ready = await fetch(`${closed.url}/health/ready`, within10s());
       const took = performance.now() - asked;
       expect(ready.status).toBe(503);
-      expect((await json(ready)).checks).toContainEqual({ name: "redis", ok: false, detail: "Redis did not answer PING in time" });
+      expect((await json(ready)).checks).toContainEqual({ name: "redis", ok: false, detail: "Redis did not answer within 300 ms." });
       expect(took).toBeLessThan(2500); // 300 ms here; the probes' own limit is 3 s
     } finally {
       redis.resume();
@@ -145,6 +145,40 @@ describe("a path to Redis that drops packets (the connection stays open and dead
     } finally {
       state.close();
       store.close();
+      proxy.stop();
+    }
+  }, 20_000);
+
+  test("readiness replaces its own connection once a PING goes unanswered: ready again once a new one answers; /health (no key has limits) degraded only while none does", async () => {
+    const proxy = await tcpProxy(redis.port);
+    // No key with limits: /health, too, reads the readiness connection.
+    const gateway = await startTestGateway({ REDIS_URL: `redis://${proxy.address}`, REDIS_TIMEOUT_MS: "300" }, [dummy]);
+    // A new round of probes each time, as a poll after the cache's 5 s would have.
+    const probe = () => gateway.gateway.observability.readiness.report(performance.now() + 60_000);
+    const health = async () => (await json(fetch(`${gateway.url}/health`, within10s()))).status as string;
+    try {
+      expect((await fetch(`${gateway.url}/health/ready`, within10s())).status).toBe(200);
+      proxy.freeze(); // the open connections stay open and answer nothing, for good
+      proxy.refusing = true; // and for now no new one opens
+      const [check] = (await probe()).checks;
+      expect(check).toMatchObject({ name: "redis", ok: false });
+      expect(check!.detail).toContain("did not answer");
+      expect(await health()).toBe("degraded");
+      proxy.refusing = false; // new connections go through (a probe may still join an opening refused before)
+      let ready = false;
+      for (let i = 0; i < 40 && !ready; i++) {
+        ready = (await probe()).ready;
+        if (!ready) await Bun.sleep(50);
+      }
+      expect(ready).toBe(true);
+      let status = "";
+      for (let i = 0; i < 40 && status !== "healthy"; i++) {
+        status = await health();
+        if (status !== "healthy") await Bun.sleep(100);
+      }
+      expect(status).toBe("healthy");
+    } finally {
+      await gateway.close();
       proxy.stop();
     }
   }, 20_000);

@@ -5,9 +5,8 @@ import { askProviderHealth } from "./provider-health.ts";
 /** A dependency readiness waits for besides the providers (shared state such as Redis). */
 export interface ReadinessCheck {
   name: string;
+  /** Settles within its own time limit (Redis: REDIS_TIMEOUT_MS); `signal` aborts at the probes' (`timeoutMs`). */
   check(signal: AbortSignal): Promise<{ ok: boolean; detail?: string }>;
-  /** Its own time limit (Redis: REDIS_TIMEOUT_MS), else the probes' (`timeoutMs`). */
-  timeoutMs?: number;
 }
 
 export interface ProbeResult {
@@ -86,7 +85,7 @@ export class Readiness {
     const checks = await Promise.all(
       this.#checks.map(async (c): Promise<ProbeResult> => {
         try {
-          const r = await c.check(AbortSignal.timeout(c.timeoutMs ?? timeoutMs));
+          const r = await c.check(AbortSignal.timeout(timeoutMs));
           return r.detail === undefined ? { name: c.name, ok: r.ok } : { name: c.name, ok: r.ok, detail: redact(r.detail) };
         } catch (error) {
           return { name: c.name, ok: false, detail: redact(message(error)) };
@@ -99,28 +98,16 @@ export class Readiness {
   }
 }
 
-/** The minimal Redis client a check needs: Bun's `RedisClient` has it (`send("PING", [])`). */
-export interface RedisPinger {
-  send(command: string, args: string[]): Promise<unknown>;
-  /** Bun's client: with its offline queue off, a command fails until it is connected. */
-  readonly connected?: boolean;
-  connect?(): Promise<unknown>;
-}
-
-/** Shared state is reachable when Redis answers PING in time. */
-export function redisCheck(client: RedisPinger, name = "redis", timeoutMs?: number): ReadinessCheck {
+/**
+ * Shared state is reachable when Redis answers PING. `ping` fails on its own once it goes
+ * REDIS_TIMEOUT_MS unanswered, and replaces the connection then (RedisConnection): one left
+ * half-open by the network would otherwise stay "connected", and unanswered, for many minutes.
+ */
+export function redisCheck(ping: () => Promise<unknown>, name = "redis"): ReadinessCheck {
   return {
     name,
-    timeoutMs,
-    async check(signal) {
-      const pong = await Promise.race([
-        // Not connected yet (just started, or reconnecting): connect first, within the same time.
-        client.connected === false && client.connect ? client.connect().then(() => client.send("PING", [])) : client.send("PING", []),
-        new Promise<never>((_, reject) => {
-          if (signal.aborted) reject(new Error("Redis did not answer PING in time"));
-          signal.addEventListener("abort", () => reject(new Error("Redis did not answer PING in time")), { once: true });
-        }),
-      ]);
+    async check() {
+      const pong = await ping();
       return pong === "PONG" ? { ok: true } : { ok: false, detail: `unexpected answer to PING: ${String(pong)}` };
     },
   };

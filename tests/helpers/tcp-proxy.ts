@@ -9,6 +9,11 @@ export interface TcpProxy {
   refusing: boolean;
   /** While set, a connection that sends bytes it picks is ended a few ms after they went on (a proxy that ends pub/sub connections). */
   ending: ((text: string) => boolean) | undefined;
+  /**
+   * The connections open so far forward nothing more, either way, and stay open (a network path
+   * that drops packets: half-open connections nobody closes); new ones work.
+   */
+  freeze(): void;
   /** Connections opened so far, refused ones included. */
   readonly opened: number;
   stop(): void;
@@ -19,6 +24,8 @@ interface Link {
   /** Bytes from the client not yet sent on (the upstream is connecting, or this connection is held). */
   pending: Uint8Array[];
   held: boolean;
+  /** `freeze()`: what either side sends goes nowhere. */
+  frozen: boolean;
   closed: boolean;
   /** The first 4 KiB the client sent, as text. */
   sent: string;
@@ -29,13 +36,16 @@ interface Link {
  * for (a command's name, say; each read is looked at on its own) are held `holdMs` before they go
  * on, with what that connection sends after them: that command lags, the rest do not.
  */
-export async function tcpProxy(targetPort: number, options: { holdMs: number; holdOn: (text: string) => boolean }): Promise<TcpProxy> {
+export async function tcpProxy(
+  targetPort: number,
+  options: { holdMs: number; holdOn: (text: string) => boolean } = { holdMs: 0, holdOn: () => false },
+): Promise<TcpProxy> {
   const clients = new Set<Socket<Link>>();
   const timers = new Set<Timer>();
   const decoder = new TextDecoder();
   let opened = 0;
   const flush = (link: Link) => {
-    if (link.held || !link.upstream) return;
+    if (link.held || link.frozen || !link.upstream) return;
     for (const bytes of link.pending) link.upstream.write(bytes);
     link.pending = [];
   };
@@ -45,7 +55,7 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
     socket: {
       async open(client) {
         opened++;
-        const link: Link = { pending: [], held: false, closed: false, sent: "" };
+        const link: Link = { pending: [], held: false, frozen: false, closed: false, sent: "" };
         client.data = link;
         if (proxy.refusing) return void client.end();
         clients.add(client);
@@ -54,7 +64,7 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
             hostname: "127.0.0.1",
             port: targetPort,
             socket: {
-              data: (_upstream, bytes) => void client.write(bytes),
+              data: (_upstream, bytes) => void (link.frozen || client.write(bytes)),
               close: () => void client.end(),
               error: () => void client.end(),
             },
@@ -68,6 +78,7 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
       },
       data(client, bytes) {
         const link = client.data;
+        if (link.frozen) return;
         link.pending.push(new Uint8Array(bytes));
         const text = decoder.decode(bytes);
         if (link.sent.length < 4096) link.sent += text.slice(0, 4096 - link.sent.length);
@@ -101,6 +112,9 @@ export async function tcpProxy(targetPort: number, options: { holdMs: number; ho
       return opened;
     },
     address: `127.0.0.1:${server.port}`,
+    freeze() {
+      for (const client of clients) client.data.frozen = true;
+    },
     drop(sent) {
       for (const client of clients) if (sent(client.data.sent)) client.end();
     },

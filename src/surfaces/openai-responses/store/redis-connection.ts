@@ -51,6 +51,11 @@ export class RedisConnection {
     }
   }
 
+  /** Whether a connection is open (a half-open one too, until a command goes unanswered on it). */
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
   /** For good: a command after it fails (503) instead of opening a connection nobody closes. */
   close(): void {
     this.#closed = true;
