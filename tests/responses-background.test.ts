@@ -1517,6 +1517,30 @@ describe("the run channel over a real Redis", () => {
     }
   });
 
+  test("a subscriber connection the network left half-open is found out (its PING unanswered within REDIS_TIMEOUT_MS) and replaced: a stop from another replica is heard again, not only at the lease renewal", async () => {
+    const proxy = await tcpProxy(redis.port);
+    const sender = new RedisRunChannel(redis.url);
+    const runner = new RedisRunChannel(`redis://${proxy.address}`, () => {}, { timeoutMs: 200, subscriberCheckMs: 200 });
+    const heard: string[] = [];
+    try {
+      await runner.onStop((id, kind) => heard.push(`${kind}:${id}`));
+      await sender.stop("resp_before", "cancel");
+      for (let i = 0; i < 100 && heard.length === 0; i++) await Bun.sleep(10);
+      expect(heard).toEqual(["cancel:resp_before"]);
+      proxy.freeze(); // the subscriber connection stays open and hears nothing more; new connections work
+      // A stop published while nobody hears it is lost (the lease renewal finds it): sent again until heard.
+      for (let i = 0; i < 100 && heard.length === 1; i++) {
+        await sender.stop("resp_after", "cancel");
+        await Bun.sleep(50);
+      }
+      expect(heard).toContain("cancel:resp_after");
+    } finally {
+      await runner.close();
+      await sender.close();
+      proxy.stop();
+    }
+  }, 15_000);
+
   test("a run's events outlive the longest silence a stream may have (STREAM_IDLE_TIMEOUT_MS)", async () => {
     for (const [idleMs, floor] of [[120_000, 300], [900_000, 960]] as const) {
       const writer = new RedisRunChannel(redis.url, () => {}, { streamIdleTimeoutMs: idleMs });

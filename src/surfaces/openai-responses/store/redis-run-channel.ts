@@ -1,4 +1,6 @@
 import { RedisClient } from "bun";
+import { REDIS_TIMEOUT_DEFAULT_MS } from "../../../config.ts";
+import { within } from "../../../deadline.ts";
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import { isRunning } from "../response-lease.ts";
 import type { RunChannel, StopKind } from "../run-channel.ts";
@@ -31,6 +33,11 @@ const FIRST_FRAMES_MS = 1_000;
  * time-out of its own; without this a background create waiting to hear stops would wait forever.
  */
 const SUBSCRIBE_WAIT_MS = 2_000;
+/**
+ * How often the subscriber connection is asked PING. One the network left half-open stays open and
+ * hears nothing, for many minutes: a cancel from another replica would wait for the lease renewal.
+ */
+const SUBSCRIBER_CHECK_MS = 5_000;
 const TERMINAL = /^event: response\.(completed|incomplete|failed)\n/;
 
 const utf8 = new TextEncoder();
@@ -97,13 +104,24 @@ export class RedisRunChannel implements RunChannel {
   readonly #checkMs: number;
   /** The events' expiry, seconds. */
   readonly #ttl: string;
+  /** How long the subscriber connection's PING may go unanswered (REDIS_TIMEOUT_MS). */
+  readonly #timeoutMs: number;
+  readonly #subscriberCheckMs: number;
+  /** The subscriber connection's PINGs, while it is open. */
+  #watch: Timer | undefined;
 
-  constructor(url: string, onError: (message: string) => void = () => {}, options: { checkMs?: number; streamIdleTimeoutMs?: number; timeoutMs?: number } = {}) {
+  constructor(
+    url: string,
+    onError: (message: string) => void = () => {},
+    options: { checkMs?: number; streamIdleTimeoutMs?: number; timeoutMs?: number; subscriberCheckMs?: number } = {},
+  ) {
     this.#url = url;
     this.#redis = new RedisConnection(url, "Shared state (Redis)", options.timeoutMs);
     this.#onError = onError;
     this.#checkMs = options.checkMs ?? 20_000;
     this.#ttl = String(Math.max(EVENTS_TTL_S, Math.ceil((options.streamIdleTimeoutMs ?? 0) / 1000) + 60));
+    this.#timeoutMs = options.timeoutMs ?? REDIS_TIMEOUT_DEFAULT_MS;
+    this.#subscriberCheckMs = options.subscriberCheckMs ?? SUBSCRIBER_CHECK_MS;
   }
 
   append(id: string, first: number, frames: readonly string[]): void {
@@ -362,6 +380,7 @@ export class RedisRunChannel implements RunChannel {
     if (writing.length > 0) await Promise.race([Promise.all(writing), Bun.sleep(waitMs)]);
     this.#closed = true;
     clearTimeout(this.#retry);
+    clearInterval(this.#watch);
     this.#outboxes.clear();
     this.#redis.close();
     this.#subscriber = undefined;
@@ -424,6 +443,7 @@ export class RedisRunChannel implements RunChannel {
       const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
       this.#subscriberClient = client;
       client.onclose = () => {
+        if (this.#subscriber === opening) clearInterval(this.#watch);
         if (this.#closed || this.#subscriber !== opening) return;
         this.#subscriber = undefined;
         // Closed within a second of its opening (a proxy that ends pub/sub connections, say): paced as a failed opening.
@@ -437,6 +457,7 @@ export class RedisRunChannel implements RunChannel {
       try {
         await client.connect();
         await this.#listenForStops(client);
+        if (this.#subscriber === opening) this.#watchSubscriber(client);
         return client;
       } catch (error) {
         if (this.#subscriber === opening) this.#subscriber = undefined;
@@ -451,6 +472,27 @@ export class RedisRunChannel implements RunChannel {
     return opening;
   }
 
+  /**
+   * Asks the subscriber connection PING every `subscriberCheckMs` (one at a time; a connection in
+   * subscribe mode takes PING: RESP3, which Bun's client speaks, and RESP2 both allow it). Left
+   * unanswered for REDIS_TIMEOUT_MS, the connection is closed: its close handler subscribes the stops
+   * again on a new one and wakes the followers to do the same. An error answer is an answer.
+   */
+  #watchSubscriber(client: RedisClient): void {
+    clearInterval(this.#watch);
+    let isAsking = false;
+    this.#watch = setInterval(() => {
+      if (isAsking || !client.connected) return;
+      isAsking = true;
+      within(client.send("PING", []), this.#timeoutMs, () => new Unanswered())
+        .catch((error: unknown) => {
+          if (error instanceof Unanswered && !this.#closed) client.close();
+        })
+        .finally(() => (isAsking = false));
+    }, this.#subscriberCheckMs);
+    this.#watch.unref();
+  }
+
   /** Whether a follower may subscribe now: the connection is there (or opening), or the last failed opening is a second old. */
   #mayOpen(): boolean {
     return this.#subscriber !== undefined || performance.now() - this.#openFailedAt >= RESUBSCRIBE_MS;
@@ -460,6 +502,8 @@ export class RedisRunChannel implements RunChannel {
     this.#onError(`${what}${id ? ` (${id})` : ""}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
+
+class Unanswered extends Error {}
 
 /** `subscribing`, or a rejection once it went SUBSCRIBE_WAIT_MS unanswered, `client` closed then (a stalled connection would hold every later subscribe too). */
 function answeredSoon<T>(subscribing: Promise<T>, client: RedisClient): Promise<T> {
