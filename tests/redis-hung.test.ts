@@ -14,6 +14,7 @@ import { startRedis, type TestRedis } from "./helpers/redis.ts";
 import { tcpProxy } from "./helpers/tcp-proxy.ts";
 import { RedisState } from "../src/limits/redis-state.ts";
 import { RedisConnection } from "../src/surfaces/openai-responses/store/redis-connection.ts";
+import { RedisRunChannel } from "../src/surfaces/openai-responses/store/redis-run-channel.ts";
 
 const KEY = "sk-hung-limited-0001";
 let redis: TestRedis;
@@ -56,7 +57,8 @@ describe("Redis frozen", () => {
       const ready = await fetch(`${closed.url}/health/ready`, within10s());
       const took = performance.now() - asked;
       expect(ready.status).toBe(503);
-      expect((await json(ready)).checks).toContainEqual({ name: "redis", ok: false, detail: "Redis did not answer within 300 ms." });
+      // Its readiness connection may still be opening (the gateway just started): a connection is given REDIS_TIMEOUT_MS too.
+      expect((await json(ready)).checks).toContainEqual({ name: "redis", ok: false, detail: expect.stringMatching(/^Redis (did not answer within 300 ms|is unreachable)\.$/) });
       expect(took).toBeLessThan(2500); // 300 ms here; the probes' own limit is 3 s
     } finally {
       redis.resume();
@@ -179,6 +181,39 @@ describe("a path to Redis that drops packets (the connection stays open and dead
       expect(status).toBe("healthy");
     } finally {
       await gateway.close();
+      proxy.stop();
+    }
+  }, 20_000);
+});
+
+describe("a new connection answered late, within REDIS_TIMEOUT_MS (a slow path to Redis)", () => {
+  test("limits, the stores, the stops' subscriber and readiness each wait REDIS_TIMEOUT_MS for it, not a fixed 2 s", async () => {
+    // Each new connection's greeting (HELLO, the first thing Bun's client sends) reaches Redis 2.3 s late.
+    const proxy = await tcpProxy(redis.port, { holdMs: 2_300, holdOn: (text) => /\nHELLO\r/.test(text) });
+    const url = `redis://${proxy.address}`;
+    const quiet = { warn() {}, info() {}, error() {}, debug() {} } as never;
+    const state = new RedisState(url, "open", quiet, 5_000);
+    const store = new RedisConnection(url, "The store (Redis)", 5_000);
+    const errors: string[] = [];
+    const channel = new RedisRunChannel(url, (message) => errors.push(message), { timeoutMs: 5_000 });
+    const gateway = await startTestGateway({ REDIS_URL: url, REDIS_TIMEOUT_MS: "5000" }, [dummy]);
+    try {
+      const [, pong, , ready] = await Promise.all([
+        state.start(),
+        store.call((c) => c.send("PING", [])),
+        channel.onStop(() => {}),
+        fetch(`${gateway.url}/health/ready`, within10s()),
+      ]);
+      expect(state.health().status).toBe("ok");
+      expect(pong).toBe("PONG");
+      expect(errors).toEqual([]);
+      expect(await redis.command(["PUBSUB", "NUMSUB", "ollaix:responses:stops"])).toEqual(["ollaix:responses:stops", 1]);
+      expect((await json(ready)).checks).toEqual([{ name: "redis", ok: true }]);
+    } finally {
+      await gateway.close();
+      state.close();
+      store.close();
+      await channel.close();
       proxy.stop();
     }
   }, 20_000);

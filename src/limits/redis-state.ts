@@ -76,16 +76,16 @@ export class RedisState implements LimitState {
     private readonly timeoutMs: number = REDIS_TIMEOUT_DEFAULT_MS,
   ) {
     this.#url = url;
-    this.#client = RedisState.#open(url);
+    this.#client = RedisState.#open(url, timeoutMs);
   }
 
-  /** Fail fast while disconnected (no offline queue): a request must not wait for Redis to return. */
-  static #open(url: string): RedisClient {
-    return new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: 2000 });
+  /** Fail fast while disconnected (no offline queue): a request must not wait for Redis to return. A connection may take `timeoutMs`. */
+  static #open(url: string, timeoutMs: number): RedisClient {
+    return new RedisClient(url, { enableOfflineQueue: false, autoReconnect: true, connectionTimeout: timeoutMs });
   }
 
-  /** Connects (at most `waitMs`); a Redis that is not there yet leaves the state degraded, not start-up failed. */
-  async start(waitMs = 2000): Promise<void> {
+  /** Connects (at most `waitMs`, REDIS_TIMEOUT_MS by default); a Redis that is not there yet leaves the state degraded, not start-up failed. */
+  async start(waitMs = this.timeoutMs): Promise<void> {
     const connected = await Promise.race([
       this.#client.connect().then(() => true, () => false),
       Bun.sleep(waitMs).then(() => false),
@@ -187,7 +187,7 @@ export class RedisState implements LimitState {
     return within(client.send(command, args), this.timeoutMs, () => {
       if (this.#client === client && !this.#closed) {
         client.close();
-        this.#client = RedisState.#open(this.#url);
+        this.#client = RedisState.#open(this.#url, this.timeoutMs);
       }
       return Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: "ETIMEDOUT" });
     });

@@ -11,7 +11,7 @@ class Unanswered extends Error {}
  * background (a request would hang); so queueing and reconnecting are off, and a lost connection is
  * replaced by a new one on the next command. A command unanswered after `timeoutMs` (a Redis that
  * hangs, or a network path that drops packets, keeps the connection open) fails too, and its
- * connection is closed: the next command opens another, within Bun's connection time-out. A failed
+ * connection is closed: the next command opens another, which may take as long to connect. A failed
  * command is a 503 `state_unavailable`; the URL (it may hold a password) is never put in a message.
  */
 export class RedisConnection {
@@ -68,7 +68,7 @@ export class RedisConnection {
     if (this.#client?.connected) return Promise.resolve(this.#client);
     this.#connecting ??= (async () => {
       this.#client?.close();
-      const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
+      const client = new RedisClient(this.#url, { connectionTimeout: this.#timeoutMs, enableOfflineQueue: false, autoReconnect: false });
       this.#client = client;
       try {
         await client.connect();

@@ -104,7 +104,7 @@ export class RedisRunChannel implements RunChannel {
   readonly #checkMs: number;
   /** The events' expiry, seconds. */
   readonly #ttl: string;
-  /** How long the subscriber connection's PING may go unanswered (REDIS_TIMEOUT_MS). */
+  /** How long the subscriber connection may take to connect, and its PING to be answered (REDIS_TIMEOUT_MS). */
   readonly #timeoutMs: number;
   readonly #subscriberCheckMs: number;
   /** The subscriber connection's PINGs, while it is open. */
@@ -440,7 +440,7 @@ export class RedisRunChannel implements RunChannel {
     let opening!: Promise<RedisClient>;
     opening = (async () => {
       const startedAt = performance.now();
-      const client = new RedisClient(this.#url, { connectionTimeout: 2_000, enableOfflineQueue: false, autoReconnect: false });
+      const client = new RedisClient(this.#url, { connectionTimeout: this.#timeoutMs, enableOfflineQueue: false, autoReconnect: false });
       this.#subscriberClient = client;
       client.onclose = () => {
         if (this.#subscriber === opening) clearInterval(this.#watch);
