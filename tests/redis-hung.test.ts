@@ -186,7 +186,7 @@ describe("a path to Redis that drops packets (the connection stays open and dead
   }, 20_000);
 });
 
-describe("a new connection answered late, within REDIS_TIMEOUT_MS (a slow path to Redis)", () => {
+describe("Redis answering late, within REDIS_TIMEOUT_MS (a slow path to Redis)", () => {
   test("limits, the stores, the stops' subscriber and readiness each wait REDIS_TIMEOUT_MS for it, not a fixed 2 s", async () => {
     // Each new connection's greeting (HELLO, the first thing Bun's client sends) reaches Redis 2.3 s late.
     const proxy = await tcpProxy(redis.port, { holdMs: 2_300, holdOn: (text) => /\nHELLO\r/.test(text) });
@@ -213,6 +213,20 @@ describe("a new connection answered late, within REDIS_TIMEOUT_MS (a slow path t
       await gateway.close();
       state.close();
       store.close();
+      await channel.close();
+      proxy.stop();
+    }
+  }, 20_000);
+
+  test("a SUBSCRIBE answered late, within REDIS_TIMEOUT_MS: the stops are heard on that connection, not given up at a fixed 2 s", async () => {
+    const proxy = await tcpProxy(redis.port, { holdMs: 2_300, holdOn: (text) => /\nSUBSCRIBE\r/.test(text) });
+    const errors: string[] = [];
+    const channel = new RedisRunChannel(`redis://${proxy.address}`, (message) => errors.push(message), { timeoutMs: 5_000 });
+    try {
+      await channel.onStop(() => {});
+      expect(errors).toEqual([]);
+      expect(await redis.command(["PUBSUB", "NUMSUB", "ollaix:responses:stops"])).toEqual(["ollaix:responses:stops", 1]);
+    } finally {
       await channel.close();
       proxy.stop();
     }

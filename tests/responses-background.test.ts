@@ -977,10 +977,10 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
     expect(stream).not.toBeInstanceOf(OpenAI.APIError); // the store is back
   });
 
-  test("a subscription Redis never answers (a stalled connection) holds a create 2 s at most; the stops are tried again on a new connection", async () => {
+  test("a subscription Redis never answers (a stalled connection) holds a create REDIS_TIMEOUT_MS (here 2 s) at most; the stops are tried again on a new connection", async () => {
     let held = true;
     const stalled = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: (text) => held && /SUBSCRIBE/i.test(text) });
-    const fresh = await startTestGateway({ REDIS_URL: `redis://${stalled.address}` }, [dummy, gated]);
+    const fresh = await startTestGateway({ REDIS_URL: `redis://${stalled.address}`, REDIS_TIMEOUT_MS: "2000" }, [dummy, gated]);
     const seen = calls.length;
     try {
       const onFresh = new OpenAI({ baseURL: `${fresh.url}/v1`, apiKey: "unused", maxRetries: 0 });
@@ -1011,9 +1011,9 @@ describe("two gateways sharing one Redis, leases as in production (renewed every
 
   test("a follower whose notices' SUBSCRIBE goes unanswered still follows a running run to its end, by reading on its own", async () => {
     const stalled = await tcpProxy(redis.port, { holdMs: 60_000, holdOn: (text) => /SUBSCRIBE/i.test(text) && text.includes("ollaix:responses:events:") });
-    const follower = await startTestGateway({ REDIS_URL: `redis://${stalled.address}` }, [dummy, gated]);
+    const follower = await startTestGateway({ REDIS_URL: `redis://${stalled.address}`, REDIS_TIMEOUT_MS: "2000" }, [dummy, gated]);
     try {
-      // A word every 75 ms: the run goes on ~1 s after the follower's SUBSCRIBE is given up (at 2 s).
+      // A word every 75 ms: the run goes on ~1 s after the follower's SUBSCRIBE is given up (at REDIS_TIMEOUT_MS, 2 s).
       const stream = await onA.responses.create({ model: "slow-words", input: "Count", stream: true, background: true });
       const first = await readEvents(stream, (events) => events.length === 3);
       const id = (first[0] as OpenAI.Responses.ResponseCreatedEvent).response.id;

@@ -28,12 +28,6 @@ const RESUBSCRIBE_MS = 1_000;
 /** How long a follower waits for a running response's first frames (its replica may still be opening its connection). */
 const FIRST_FRAMES_MS = 1_000;
 /**
- * How long a SUBSCRIBE may go unanswered before its connection is taken for stalled (half-open, or a
- * proxy that holds pub/sub): it is closed, and opened again when next needed. Only `connect` has a
- * time-out of its own; without this a background create waiting to hear stops would wait forever.
- */
-const SUBSCRIBE_WAIT_MS = 2_000;
-/**
  * How often the subscriber connection is asked PING. One the network left half-open stays open and
  * hears nothing, for many minutes: a cancel from another replica would wait for the lease renewal.
  */
@@ -104,7 +98,12 @@ export class RedisRunChannel implements RunChannel {
   readonly #checkMs: number;
   /** The events' expiry, seconds. */
   readonly #ttl: string;
-  /** How long the subscriber connection may take to connect, and its PING to be answered (REDIS_TIMEOUT_MS). */
+  /**
+   * How long the subscriber connection may take to connect, and a SUBSCRIBE or PING on it to be
+   * answered (REDIS_TIMEOUT_MS), before it is taken for stalled (half-open, or a proxy that holds
+   * pub/sub) and closed: `connect` alone has a time-out, and a background create waiting to hear
+   * stops would wait forever.
+   */
   readonly #timeoutMs: number;
   readonly #subscriberCheckMs: number;
   /** The subscriber connection's PINGs, while it is open. */
@@ -201,7 +200,7 @@ export class RedisRunChannel implements RunChannel {
       try {
         const client = await this.#subscribed();
         if (isOver) return false;
-        await answeredSoon(client.subscribe(key, notice), client);
+        await answeredSoon(client.subscribe(key, notice), client, this.#timeoutMs);
         if (isOver) {
           if (client.connected) client.unsubscribe(key, notice).catch(() => undefined);
           return false;
@@ -419,7 +418,7 @@ export class RedisRunChannel implements RunChannel {
     if (!handler || this.#stopsOn === client) return;
     this.#stopsOn = client;
     try {
-      await answeredSoon(client.subscribe(STOPS, (message) => stopOf(message, handler)), client);
+      await answeredSoon(client.subscribe(STOPS, (message) => stopOf(message, handler)), client, this.#timeoutMs);
     } catch (error) {
       if (this.#stopsOn === client) this.#stopsOn = undefined;
       throw error;
@@ -505,14 +504,14 @@ export class RedisRunChannel implements RunChannel {
 
 class Unanswered extends Error {}
 
-/** `subscribing`, or a rejection once it went SUBSCRIBE_WAIT_MS unanswered, `client` closed then (a stalled connection would hold every later subscribe too). */
-function answeredSoon<T>(subscribing: Promise<T>, client: RedisClient): Promise<T> {
+/** `subscribing`, or a rejection once it went `ms` unanswered, `client` closed then (a stalled connection would hold every later subscribe too). */
+function answeredSoon<T>(subscribing: Promise<T>, client: RedisClient, ms: number): Promise<T> {
   let timer: Timer | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new Error(`Redis did not answer SUBSCRIBE within ${SUBSCRIBE_WAIT_MS} ms`)); // first: closing rejects the subscribe too
+      reject(new Error(`Redis did not answer SUBSCRIBE within ${ms} ms`)); // first: closing rejects the subscribe too
       client.close();
-    }, SUBSCRIBE_WAIT_MS);
+    }, ms);
     timer.unref();
   });
   return Promise.race([subscribing, late]).finally(() => clearTimeout(timer));
