@@ -52,6 +52,27 @@ describe("readUpstreamText", () => {
     expect(await failure(readUpstreamText(response, 1024 * 1024))).toMatchObject({ status: 502 });
   });
 
+  test("a chunked answer that also declares a small length (chunked wins) is held to the cap too (a review)", async () => {
+    const liar = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(socket) {
+          const chunk = "x".repeat(64 * 1024);
+          let out = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10\r\ntransfer-encoding: chunked\r\n\r\n";
+          for (let i = 0; i < 48; i++) out += `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
+          socket.write(`${out}0\r\n\r\n`);
+        },
+      },
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${liar.port}/`);
+      expect(await failure(readUpstreamText(response, 1024 * 1024))).toMatchObject({ status: 502 });
+    } finally {
+      liar.stop(true);
+    }
+  });
+
   test("truncate: an error body's first bytes, the rest let go", async () => {
     const pulled = { bytes: 0 };
     const text = await readUpstreamText(new Response(endless(pulled)), 100_000, true);

@@ -19,7 +19,8 @@ export const MAX_UPSTREAM_ERROR_BYTES = 1024 * 1024;
 export async function readUpstreamText(response: Response, maxBytes = MAX_UPSTREAM_BODY_BYTES, truncate = false): Promise<string> {
   const headers = response.headers;
   const declared = headers.get("content-length");
-  if (declared !== null && !headers.has("content-encoding")) {
+  // A chunked answer's length is its chunks' whatever it declares (HTTP: chunked wins), as fetch reads it.
+  if (declared !== null && !headers.has("content-encoding") && !headers.has("transfer-encoding")) {
     if (Number(declared) <= maxBytes) return response.text();
     if (!truncate) {
       await response.body?.cancel().catch(() => undefined);
@@ -45,8 +46,11 @@ export async function readUpstreamText(response: Response, maxBytes = MAX_UPSTRE
     size += value.byteLength;
   }
   // A character cut at the end of a truncated text decodes as U+FFFD, not an error.
-  return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  return UTF8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
 }
+
+/** One decoder for every answer: `decode` without `stream` keeps no state between calls. */
+const UTF8 = new TextDecoder();
 
 const tooLarge = (maxBytes: number) =>
   new UpstreamError(`The upstream's answer is larger than the ${Math.round(maxBytes / (1024 * 1024))} MiB the gateway reads.`);
