@@ -26,6 +26,12 @@ describe("/api/ps", () => {
   registry.add(provider("b", ["m1"], async () => [{ id: "m1", size: 7 }]));
   registry.add(provider("slow", [], () => new Promise(() => {})));
   registry.add({ ...provider("none", ["n1"], async () => []), runningModels: undefined });
+  // Plugins that break the contract (a review): a synchronous throw, a list that is no list, entries without an id.
+  registry.add(provider("throws", [], () => {
+    throw new Error("sync boom");
+  }));
+  registry.add(provider("object", [], async () => ({ models: [] }) as never));
+  registry.add(provider("junk", [], async () => [null, { size: 1 }, { id: "j1" }] as never));
   const list = runningModels({ registry, logger }, 200);
 
   test("every provider's running models under their gateway ids, in Ollama's shape; one that never answers is left out after its wait", async () => {
@@ -34,8 +40,11 @@ describe("/api/ps", () => {
       { name: "m1", model: "m1", size: 10, digest: "", details: {}, expires_at: "2026-12-02T10:00:00Z", size_vram: 4, context_length: 8192 },
       { name: "a/x9", model: "a/x9", size: 0, digest: "", details: {}, expires_at: "", size_vram: 0 },
       { name: "b/m1", model: "b/m1", size: 7, digest: "", details: {}, expires_at: "", size_vram: 0 },
+      { name: "junk/j1", model: "junk/j1", size: 0, digest: "", details: {}, expires_at: "", size_vram: 0 },
     ]);
-    expect(lines.some((line) => line.includes("running models not listed") && line.includes('"provider":"slow"'))).toBe(true);
+    for (const name of ["slow", "throws", "object"]) {
+      expect(lines.some((line) => line.includes("running models not listed") && line.includes(`"provider":"${name}"`))).toBe(true);
+    }
   });
 
   test("a key that may use some models sees only those", async () => {

@@ -38,15 +38,18 @@ export function runningModels({ registry, router, logger }: Pick<RouteDeps, "reg
       upstreamHeaders: { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId },
     };
     const key = keyOf(request);
+    // A plugin's failure of any kind (a throw, a list that is no list, no answer) leaves its models out, not the others'.
     const lists = await Promise.all(
       providers.map((provider) =>
-        within(provider.runningModels!(ctx), waitMs, () => new Error(`no answer in ${waitMs} ms`)).then(
-          (models) => models.map((model) => ({ id: gatewayIdOf(registry, provider.name, model.id), model })),
-          (error: unknown) => {
+        within(Promise.resolve().then(() => provider.runningModels!(ctx)), waitMs, () => new Error(`no answer in ${waitMs} ms`))
+          .then((models) => {
+            if (!Array.isArray(models)) throw new TypeError("runningModels() did not return an array");
+            return models.filter(isRunningModel).map((model) => ({ id: gatewayIdOf(registry, provider.name, model.id), model }));
+          })
+          .catch((error: unknown) => {
             log.warn("running models not listed", { provider: provider.name, error: error instanceof Error ? error.message : String(error) });
             return [];
-          },
-        ),
+          }),
       ),
     );
     const entries: PsEntry[] = [];
@@ -59,6 +62,10 @@ export function runningModels({ registry, router, logger }: Pick<RouteDeps, "reg
     return entries;
   };
 }
+
+/** An entry with an id (a plugin's list may hold anything: it is not typed at run time). */
+const isRunningModel = (model: unknown): model is RunningModel =>
+  typeof model === "object" && model !== null && typeof (model as { id?: unknown }).id === "string" && (model as { id: string }).id !== "";
 
 /** The id a provider's upstream id has at the gateway: itself, or `<instance>/<id>` when another instance lists it first. */
 function gatewayIdOf(registry: ModelRegistry, instance: string, upstreamId: string): string {
