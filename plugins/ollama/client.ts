@@ -32,8 +32,8 @@ export interface OllamaClient {
   chatStream(body: OllamaChatRequest, scope: UpstreamCall): AsyncGenerator<OllamaChatResponse[]>;
   embed(body: OllamaEmbedRequest, scope: UpstreamCall): Promise<OllamaEmbedResponse>;
   version(scope: UpstreamCall): Promise<string>;
-  /** Loads the model, or unloads it with a `keepAlive` of zero (`POST /api/generate` with no prompt). */
-  load(model: string, keepAlive: number | string | undefined, scope: UpstreamCall): Promise<void>;
+  /** Loads the model (with the Modelfile `options` given), or unloads it with a `keepAlive` of zero (`POST /api/generate` with no prompt). */
+  load(model: string, keepAlive: number | string | undefined, options: Readonly<Record<string, unknown>> | undefined, scope: UpstreamCall): Promise<void>;
   /** The models loaded now (`GET /api/ps`). */
   running(scope: UpstreamCall): Promise<OllamaPs>;
 }
@@ -109,8 +109,12 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
     embed: (body, scope) => call(scope, () => ollama.embed(body), parseEmbedResponse),
     version: (scope) => call(scope, () => ollama.version(), (value) => parseVersion(value).version),
     // No prompt: Ollama loads the model (`done_reason: "load"`), or unloads it with a keep_alive of zero.
-    load: (model, keepAlive, scope) =>
-      call(scope, () => ollama.generate({ model, prompt: "", stream: false, ...(keepAlive === undefined ? {} : { keep_alive: keepAlive }) }), () => undefined),
+    load: (model, keepAlive, options, scope) =>
+      call(
+        scope,
+        () => ollama.generate({ model, prompt: "", stream: false, ...(keepAlive === undefined ? {} : { keep_alive: keepAlive }), ...(options === undefined ? {} : { options }) }),
+        () => undefined,
+      ),
     running: (scope) => call(scope, () => ollama.ps(), parsePs),
     chatStream: (body, scope) => streamChat(baseFetch, `${root}/api/chat`, body, scope),
   };

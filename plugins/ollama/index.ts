@@ -64,7 +64,8 @@ export default definePlugin({
       },
 
       // `ollama run` preloads, `ollama stop` and Open WebUI unload: the Ollama server does it.
-      load: (keepAlive, ctx) => client.load(ctx.model, keepAlive, ctx),
+      // With the client's Modelfile options: the context it loads with is the one its chats will ask for.
+      load: (keepAlive, ctx) => client.load(ctx.model, keepAlive, ctx.clientOptions?.surface === "ollama" ? ctx.clientOptions.options : undefined, ctx),
       // What `ollama ps` shows: the models this server holds in memory now.
       async runningModels(ctx) {
         const { models } = await client.running(ctx);

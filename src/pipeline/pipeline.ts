@@ -312,7 +312,7 @@ export class Pipeline {
       await this.#attempts(call, model, t, admission, async (deployment) => {
         const { provider, upstreamId } = this.#resolve(deployment, t);
         if (!provider.load) return;
-        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, model, upstreamId, provider.name, t.trace, call.life);
+        const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, model, upstreamId, provider.name, t.trace, call.life, call.clientOptions);
         const waitStart = performance.now();
         try {
           await scope.deadline(provider.load(keepAlive, ctx), this.#waitFor(provider), "model load");

@@ -201,12 +201,13 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     const loadAnswer = (body: { model: string; keep_alive?: unknown }) =>
       ollamaJson({ model: body.model, created_at: "2026-12-02T10:00:00Z", response: "", done: true, done_reason: body.keep_alive === 0 ? "unload" : "load" });
     env.fake.handle(ollamaRoutes({ ...defaultTags(), "POST /api/generate": (request) => loadAnswer(request.body as never) }));
-    expect(await ollama.generate({ model: "llama3.2", prompt: "", keep_alive: "10m" })).toMatchObject({ model: "llama3.2", done: true, done_reason: "load", response: "" });
+    expect(await ollama.generate({ model: "llama3.2", prompt: "", keep_alive: "10m", options: { num_ctx: 32768 } })).toMatchObject({ model: "llama3.2", done: true, done_reason: "load", response: "" });
     expect(await ollama.chat({ model: "llama3.2:latest", messages: [], keep_alive: 0 })).toMatchObject({ done: true, done_reason: "unload", message: { content: "" } });
     expect(await ollama.generate({ model: "llama3.2:latest", prompt: "" })).toMatchObject({ done: true, done_reason: "load" });
     const sent = () => env.fake.requests.filter((r) => r.path === "/api/generate").map((r) => r.body);
     expect(sent()).toEqual([
-      { model: "llama3.2:latest", prompt: "", stream: false, keep_alive: "10m" },
+      // A preload's Modelfile options are those the model is loaded with (its context length).
+      { model: "llama3.2:latest", prompt: "", stream: false, keep_alive: "10m", options: { num_ctx: 32768 } },
       { model: "llama3.2:latest", prompt: "", stream: false, keep_alive: 0 },
       { model: "llama3.2:latest", prompt: "", stream: false },
     ]);

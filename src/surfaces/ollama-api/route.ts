@@ -78,10 +78,15 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     requestId: set.headers["x-request-id"] as string,
   });
 
-  // A request with nothing to generate loads the model (unloads it with a keep_alive of zero) where its provider can.
-  const loadModel = (call: ReturnType<typeof callOf>, model: string, keepAlive: number | string | undefined) => {
-    assertModelIdLength(model);
-    return ollamaNotFound(model, () => pipeline.load(call, model, keepAlive));
+  // A request with nothing to generate loads the model (unloads it with a keep_alive of zero) where its
+  // provider can, with the client's Modelfile options (a preload's num_ctx is the context the model is loaded with).
+  const loadModel = (request: Request, set: { headers: Record<string, unknown> }, body: { model: string; options?: Record<string, unknown> | null; keep_alive?: string | number }) => {
+    assertModelIdLength(body.model);
+    const call: CallInfo = callOf(request, set);
+    if (body.options != null || body.keep_alive !== undefined) {
+      call.clientOptions = { surface: "ollama", ...(body.options != null ? { options: body.options } : {}), ...(body.keep_alive !== undefined ? { keepAlive: body.keep_alive } : {}) };
+    }
+    return ollamaNotFound(body.model, () => pipeline.load(call, body.model, body.keep_alive));
   };
 
   // An embedding's own Ollama fields (`truncate`, Modelfile `options`, `keep_alive`) for a provider that speaks Ollama.
@@ -127,7 +132,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         assertModelGiven(raw, "required");
         const body = chatBody.assert(raw);
         if (!body.messages || body.messages.length === 0) {
-          Object.assign(set.headers, await loadModel(callOf(request, set), body.model, body.keep_alive));
+          Object.assign(set.headers, await loadModel(request, set, body));
           return loadAnswer("chat", body.model, body.keep_alive);
         }
         const stream = isStream(body.stream);
@@ -143,7 +148,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
         const body = generateBody.assert(raw);
         // No prompt is a model load, images or not, as Ollama answers it (a suffix is checked first).
         if (!body.prompt && !body.suffix) {
-          Object.assign(set.headers, await loadModel(callOf(request, set), body.model, body.keep_alive));
+          Object.assign(set.headers, await loadModel(request, set, body));
           return loadAnswer("generate", body.model, body.keep_alive);
         }
         if (body.suffix) {
