@@ -158,7 +158,7 @@ describe("user content", () => {
         { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_x", is_error: true, content }] },
       ],
     })).messages.at(-1)!.content;
-    expect([result("Error: tool broke"), result("error - timeout"), result("ERROR 500"), result("Errors were found"), result("tool broke"), result("")]).toEqual(["Error: tool broke", "error - timeout", "ERROR 500", "Error: Errors were found", "Error: tool broke", "Error"]);
+    expect([result("Error: tool broke"), result("error - timeout"), result("ERROR 500"), result("Errors were found"), result("Error-free run"), result("tool broke"), result("")]).toEqual(["Error: tool broke", "error - timeout", "ERROR 500", "Error: Errors were found", "Error: Error-free run", "Error: tool broke", "Error"]);
   });
   test("images of several results are labelled with their call; a result of images alone says where they are (a probe)", () => {
     const image = { type: "image", source: { type: "base64", media_type: "image/png", data: "AA==" } };

@@ -438,7 +438,7 @@ function toolResultContent(block: ContentBlock, at: string, imageSources: string
   }
   // Chat tool messages have no error flag: the text says so, which every model reads.
   // Said once: a client's own error text often begins so already (the AI SDK's "Error: …").
-  if (block.is_error === true) text = text === "" ? "Error" : /^error\b/i.test(text) ? text : `Error: ${text}`;
+  if (block.is_error === true) text = text === "" ? "Error" : /^error(?::|\s|$)/i.test(text) ? text : `Error: ${text}`;
   return { text, images };
 }
 
