@@ -85,7 +85,7 @@ describe("Redis frozen", () => {
     // The connection that held unanswered commands was replaced: requests are served again (the
     // first may still wait behind the commands a resumed Redis answers first, on a loaded machine).
     let retrieved: string | undefined;
-    for (let i = 0; i < 20 && retrieved === undefined; i++) {
+    for (let i = 0; i < 100 && retrieved === undefined; i++) {
       retrieved = await client.responses.retrieve(stored.id).then((r) => r.id, async () => (await Bun.sleep(100), undefined));
     }
     expect(retrieved).toBe(stored.id);
