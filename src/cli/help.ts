@@ -28,8 +28,9 @@ Flags set what the environment sets and win over it: --port (PORT), --host (HOST
 Environment:
 ${rows.join("\n")}
 
-The OLLAIX_CONFIG file (JSON or YAML: per-plugin settings, OpenAI-compatible upstreams) is described
-in README.md, section "The OLLAIX_CONFIG file"; plugins in docs/plugins.md.
+The OLLAIX_CONFIG file (JSON or YAML: keys, limits, routes, cooldowns, per-plugin settings,
+OpenAI-compatible upstreams) is described in README.md, sections "The OLLAIX_CONFIG file" and
+"Keys, limits and routes"; plugins in docs/plugins.md.
 The API reference is served at http://HOST:PORT/docs while Ollaix runs.
 `;
 }
