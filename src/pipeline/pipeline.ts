@@ -20,7 +20,7 @@ import { markUnfit } from "../routing/retry.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import type { Lane } from "../limits/limit-state.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
-import { embeddedTokens, inputOnly, requestChars, resultTokens, startsAnswer, StreamTally } from "./tally.ts";
+import { assertToolCallsText, embeddedTokens, inputOnly, requestChars, resultTokens, startsAnswer, StreamTally } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
@@ -158,6 +158,7 @@ export class Pipeline {
           try {
             const answer = await scope.deadline(provider.chat(sent, ctx), this.#waitFor(provider), "chat completion");
             t.responseModel = ctx.responseModel;
+            assertToolCallsText(answer);
             return answer;
           } catch (error) {
             if (scope.isAborted || timedOut(error)) t.abandoned = inputOnly(requestChars(sent.messages));

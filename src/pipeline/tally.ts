@@ -1,3 +1,4 @@
+import { UpstreamError } from "../errors.ts";
 import type { ChatResult, ChunkResult } from "../plugin.ts";
 import type { Usage } from "../schemas/common.ts";
 import type { TokenUsage } from "./outcome.ts";
@@ -138,7 +139,9 @@ export class StreamTally {
       const calls = delta.tool_calls;
       if (calls) {
         for (const call of calls) {
-          if (call.function?.arguments) this.outputChars += call.function.arguments.length;
+          const args: unknown = call.function?.arguments;
+          if (typeof args === "string") this.outputChars += args.length;
+          else if (args != null) throw argumentsNotText();
           if (call.function?.name) this.outputChars += call.function.name.length;
         }
       }
@@ -173,6 +176,21 @@ export function embeddedTokens(input: readonly string[] | readonly (readonly num
   }
   for (const ids of input as readonly (readonly number[])[]) count += ids.length;
   return { input: count, output: 0, reasoning: 0 };
+}
+
+/**
+ * A plugin's tool call whose `arguments` is not JSON text (an object: the kit's type says a string,
+ * an untyped plugin may not): the answer is the provider's fault, a 502, not the surfaces' crash or
+ * `"[object Object]"` on the wire.
+ */
+const argumentsNotText = () => new UpstreamError("The provider returned a tool call whose arguments are not JSON text (a plugin bug: ChatResult's `function.arguments` is a string).");
+
+/** Throws when a complete answer's tool call has `arguments` that are not text (argumentsNotText). */
+export function assertToolCallsText(result: ChatResult): void {
+  for (const choice of result.choices) {
+    const calls = choice.message?.tool_calls;
+    if (calls) for (const call of calls) if (typeof call.function?.arguments !== "string") throw argumentsNotText();
+  }
 }
 
 /** Usage of a complete answer: the provider's, or an estimate from the text. */
