@@ -137,3 +137,31 @@ test("a provider's partial usage keeps what it said: a completion its total impl
     await gw3.close();
   }
 });
+
+test("Anthropic Messages without the provider's usage: the input_tokens the client is told is what limits, metrics and logs count, streamed or not (a probe: the client read the BPE count, the log four characters a token)", async () => {
+  const gw4 = await startTestGateway({ LOG_LEVEL: "info" }, [silent]);
+  try {
+    const client = new Anthropic({ baseURL: gw4.url, apiKey: "x", maxRetries: 0 });
+    // Long words of few letters each: the BPE count and four characters a token differ widely.
+    const long = [{ role: "user" as const, content: "a1 b2 c3 d4 e5 f6 g7 h8 i9 j0 ".repeat(40) }];
+    const told: number[] = [];
+    const plain = await client.messages.create({ model: "no-usage-model", max_tokens: 64, messages: long });
+    told.push(plain.usage.input_tokens);
+    const stream = client.messages.stream({ model: "no-usage-model", max_tokens: 64, messages: long });
+    let started = 0;
+    stream.on("streamEvent", (event) => {
+      if (event.type === "message_start") started = event.message.usage.input_tokens;
+    });
+    const final = await stream.finalMessage();
+    expect(final.usage.input_tokens).toBe(started);
+    told.push(started);
+    await Bun.sleep(50);
+    const logged = gw4.logs
+      .map((line) => JSON.parse(line) as { path?: string; input_tokens?: number })
+      .filter((line) => line.path === "/v1/messages")
+      .map((line) => line.input_tokens);
+    expect(logged).toEqual(told);
+  } finally {
+    await gw4.close();
+  }
+});

@@ -20,7 +20,7 @@ import { markUnfit } from "../routing/retry.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import type { Lane } from "../limits/limit-state.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
-import { assertToolCallsText, embeddedTokens, inputOnly, requestChars, resultTokens, startsAnswer, StreamTally } from "./tally.ts";
+import { assertToolCallsText, byChars, embeddedTokens, inputOnly, resultTokens, startsAnswer, StreamTally, type InputEstimate } from "./tally.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
@@ -80,6 +80,12 @@ export interface CallInfo {
    * request's error, and its outcome. (A stream's encoder does the same in its `end`.)
    */
   beforeOutcome?: (answer: { result: ChatResult; usage: TokenUsage }) => Promise<void>;
+  /**
+   * The surface's own estimate of the prompt's tokens, for a provider that reports none, when it
+   * tells the client one (Anthropic's `message_start`): the outcome (limits, metrics, logs) counts
+   * the same. It must give the same figure each time it is read. Else four characters a token.
+   */
+  estimateInput?: InputEstimate;
 }
 
 /** What the pipeline hands back with a complete answer. */
@@ -161,7 +167,7 @@ export class Pipeline {
             assertToolCallsText(answer);
             return answer;
           } catch (error) {
-            if (scope.isAborted || timedOut(error)) t.abandoned = inputOnly(requestChars(sent.messages));
+            if (scope.isAborted || timedOut(error)) t.abandoned = inputOnly((call.estimateInput ?? byChars(sent.messages))());
             throw error;
           }
         } finally {
@@ -169,7 +175,7 @@ export class Pipeline {
           scope.dispose();
         }
       });
-      t.usage = resultTokens(result, requestChars(chat.messages));
+      t.usage = resultTokens(result, call.estimateInput ?? byChars(chat.messages));
       t.finishReason = result.choices[0]?.finish_reason ?? undefined;
       admission.settle(t.usage);
       const answer = wantsOneToolCall(chat) ? firstToolCallOnly(result) : result;
@@ -217,7 +223,7 @@ export class Pipeline {
           firstAt = performance.now();
           return { first, iterator, scope, ctx };
         } catch (error) {
-          if (iterator !== undefined && (scope.isAborted || timedOut(error))) t.abandoned = inputOnly(requestChars(sent.messages));
+          if (iterator !== undefined && (scope.isAborted || timedOut(error))) t.abandoned = inputOnly((call.estimateInput ?? byChars(sent.messages))());
           scope.dispose();
           void iterator?.return?.()?.catch(() => undefined);
           throw error;
@@ -228,7 +234,7 @@ export class Pipeline {
       const { scope, ctx } = started;
       const { first, iterator } = wantsOneToolCall(chat) ? firstToolCallStream(started.first, started.iterator) : started;
       t.streamStarted = true;
-      const tally = new StreamTally(requestChars(chat.messages));
+      const tally = new StreamTally(call.estimateInput ?? byChars(chat.messages));
       if (!first.done) tally.firstBatchArrived(firstAt, Array.isArray(first.value) ? first.value.length : 1);
       return streamResponse(first, iterator, {
         encoder,

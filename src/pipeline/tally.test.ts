@@ -15,15 +15,15 @@ describe("toTokenUsage", () => {
     expect(toTokenUsage(broken)).toBeUndefined();
     expect(toTokenUsage({ prompt_tokens: 2.7, completion_tokens: 3, total_tokens: 0, completion_tokens_details: { reasoning_tokens: Number.NaN } })).toEqual({ input: 2, output: 3, reasoning: 0 });
     const answer = (usage: unknown): ChatResult => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: "x".repeat(80) } }], usage: usage as Usage });
-    // 400 characters of prompt (100 tokens by the estimate), 80 of answer (20).
-    expect(resultTokens(answer({ prompt_tokens: 12 }), 400)).toEqual({ input: 12, output: 20, reasoning: 0, estimated: true });
-    expect(resultTokens(answer({ prompt_tokens: 2.7, completion_tokens: Infinity, total_tokens: 0 }), 400)).toEqual({ input: 2, output: 20, reasoning: 0, estimated: true });
-    expect(resultTokens(answer(broken), 400)).toEqual({ input: 100, output: 20, reasoning: 0, estimated: true });
+    // A prompt the gateway estimates at 100 tokens; 80 characters of answer (20).
+    expect(resultTokens(answer({ prompt_tokens: 12 }), () => 100)).toEqual({ input: 12, output: 20, reasoning: 0, estimated: true });
+    expect(resultTokens(answer({ prompt_tokens: 2.7, completion_tokens: Infinity, total_tokens: 0 }), () => 100)).toEqual({ input: 2, output: 20, reasoning: 0, estimated: true });
+    expect(resultTokens(answer(broken), () => 100)).toEqual({ input: 100, output: 20, reasoning: 0, estimated: true });
     // What the provider did say is kept (a probe): a figure its total implies, the reasoning it counted.
-    expect(resultTokens(answer({ prompt_tokens: 10, total_tokens: 40 }), 400)).toEqual({ input: 10, output: 30, reasoning: 0 });
-    expect(resultTokens(answer({ completion_tokens: 5, total_tokens: 40 }), 400)).toEqual({ input: 35, output: 5, reasoning: 0 });
-    expect(resultTokens(answer({ prompt_tokens: 10, completion_tokens_details: { reasoning_tokens: 50 } }), 400)).toEqual({ input: 10, output: 70, reasoning: 50, estimated: true });
-    const tally = new StreamTally(400);
+    expect(resultTokens(answer({ prompt_tokens: 10, total_tokens: 40 }), () => 100)).toEqual({ input: 10, output: 30, reasoning: 0 });
+    expect(resultTokens(answer({ completion_tokens: 5, total_tokens: 40 }), () => 100)).toEqual({ input: 35, output: 5, reasoning: 0 });
+    expect(resultTokens(answer({ prompt_tokens: 10, completion_tokens_details: { reasoning_tokens: 50 } }), () => 100)).toEqual({ input: 10, output: 70, reasoning: 50, estimated: true });
+    const tally = new StreamTally(() => 100);
     tally.add({ choices: [{ index: 0, delta: { content: "x".repeat(80) } }] });
     tally.add({ choices: [], usage: { completion_tokens: 9 } as Usage });
     expect(tally.tokens()).toEqual({ input: 100, output: 9, reasoning: 0, estimated: true });
@@ -33,12 +33,12 @@ describe("toTokenUsage", () => {
 describe("thinking a provider sent as text but did not count (Ollama, vLLM)", () => {
   const thinking = (usage: unknown, reasoning = "r".repeat(40)): ChatResult => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: "x".repeat(80), reasoning_content: reasoning } as never }], usage: usage as Usage });
   test("is estimated from its text (40 characters: 10 tokens), within the output the provider counted; a count it gave stands", () => {
-    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 }), 400)).toEqual({ input: 5, output: 30, reasoning: 10 });
-    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 }), 400)).toEqual({ input: 5, output: 4, reasoning: 4 });
-    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35, completion_tokens_details: { reasoning_tokens: 2 } }), 400)).toEqual({ input: 5, output: 30, reasoning: 2 });
-    expect(resultTokens(thinking({ completion_tokens: 30 }), 400)).toEqual({ input: 100, output: 30, reasoning: 10, estimated: true });
-    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 }, ""), 400)).toEqual({ input: 5, output: 30, reasoning: 0 });
-    const tally = new StreamTally(400);
+    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 }), () => 100)).toEqual({ input: 5, output: 30, reasoning: 10 });
+    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 }), () => 100)).toEqual({ input: 5, output: 4, reasoning: 4 });
+    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35, completion_tokens_details: { reasoning_tokens: 2 } }), () => 100)).toEqual({ input: 5, output: 30, reasoning: 2 });
+    expect(resultTokens(thinking({ completion_tokens: 30 }), () => 100)).toEqual({ input: 100, output: 30, reasoning: 10, estimated: true });
+    expect(resultTokens(thinking({ prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 }, ""), () => 100)).toEqual({ input: 5, output: 30, reasoning: 0 });
+    const tally = new StreamTally(() => 100);
     tally.add({ choices: [{ index: 0, delta: { reasoning_content: "r".repeat(20) } as never }] });
     tally.add({ choices: [{ index: 0, delta: { reasoning_content: "r".repeat(20), content: "x" } as never }] });
     tally.add({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 30, total_tokens: 35 } });
@@ -50,7 +50,7 @@ describe("StreamTally's first token", () => {
   const role = { choices: [{ index: 0, delta: { role: "assistant" as const } }] };
   const text = { choices: [{ index: 0, delta: { content: "Hi" } }] };
   test("a token in the provider's first batch came when the batch did (its chunks are read later, when the body is pulled)", () => {
-    const tally = new StreamTally(0);
+    const tally = new StreamTally(() => 0);
     tally.firstBatchArrived(123.5, 2);
     tally.add(role);
     expect(tally.firstTokenAt).toBeUndefined();
@@ -59,7 +59,7 @@ describe("StreamTally's first token", () => {
   });
 
   test("a token after the first batch is stamped when it is read; a role-only or empty chunk is no token", () => {
-    const tally = new StreamTally(0);
+    const tally = new StreamTally(() => 0);
     tally.firstBatchArrived(1, 1);
     tally.add({ choices: [] });
     tally.add(role);
@@ -70,7 +70,7 @@ describe("StreamTally's first token", () => {
   });
 
   test("audio (an audio model's stream) is a token too", () => {
-    const tally = new StreamTally(0);
+    const tally = new StreamTally(() => 0);
     tally.add({ choices: [{ index: 0, delta: { audio: { id: "audio_1", data: "UklGR", transcript: "" } } as never }] });
     expect(tally.firstTokenAt).toBeDefined();
   });

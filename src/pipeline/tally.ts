@@ -57,6 +57,19 @@ function withEstimates(usage: Usage | null | undefined, guessed: TokenUsage): To
 export const isWholeUsage = (usage: Usage | null | undefined): boolean =>
   usage != null && isCount(usage.prompt_tokens) && isCount(usage.completion_tokens) && isCount(usage.total_tokens);
 
+/**
+ * The prompt's tokens as the gateway estimates them, for a provider that reports none: read only
+ * then, and at most once a request where a surface has its own count (Anthropic's `message_start`
+ * tells the client one before the answer: the request's outcome must say the same).
+ */
+export type InputEstimate = () => number;
+
+/** The default estimate: four characters a token of the messages' text. */
+export const byChars =
+  (messages: readonly { content?: unknown }[]): InputEstimate =>
+  () =>
+    estimateTokens(requestChars(messages));
+
 /** Characters of a chat request's text, for an estimate of its input tokens. */
 export function requestChars(messages: readonly { content?: unknown }[]): number {
   let chars = 0;
@@ -124,7 +137,7 @@ export class StreamTally {
     this.#firstBatch = { at, chunks };
   }
 
-  constructor(private readonly inputChars: number) {}
+  constructor(private readonly inputTokens: InputEstimate) {}
 
   add(chunk: ChunkResult): void {
     this.chunks++;
@@ -157,7 +170,7 @@ export class StreamTally {
     const reported = toTokenUsage(this.usage, this.reasoningChars);
     if (reported) return reported;
     const reasoning = estimateTokens(this.reasoningChars);
-    return withEstimates(this.usage, { input: estimateTokens(this.inputChars), output: estimateTokens(this.outputChars) + reasoning, reasoning, estimated: true });
+    return withEstimates(this.usage, { input: this.inputTokens(), output: estimateTokens(this.outputChars) + reasoning, reasoning, estimated: true });
   }
 }
 
@@ -165,14 +178,14 @@ export class StreamTally {
  * What a call given up while its provider worked used, as far as the gateway can tell: its input
  * (the provider read it, and bills it), no output.
  */
-export const inputOnly = (inputChars: number): TokenUsage => ({ input: estimateTokens(inputChars), output: 0, reasoning: 0, estimated: true });
+export const inputOnly = (input: number): TokenUsage => ({ input, output: 0, reasoning: 0, estimated: true });
 
 /** An embeddings input's tokens when the provider says none: token ids counted, text estimated. */
 export function embeddedTokens(input: readonly string[] | readonly (readonly number[])[]): TokenUsage {
   let count = 0;
   if (typeof input[0] === "string") {
     for (const text of input as readonly string[]) count += text.length;
-    return inputOnly(count);
+    return inputOnly(estimateTokens(count));
   }
   for (const ids of input as readonly (readonly number[])[]) count += ids.length;
   return { input: count, output: 0, reasoning: 0 };
@@ -194,7 +207,7 @@ export function assertToolCallsText(result: ChatResult): void {
 }
 
 /** Usage of a complete answer: the provider's, or an estimate from the text. */
-export function resultTokens(result: ChatResult, inputChars: number): TokenUsage {
+export function resultTokens(result: ChatResult, inputTokens: InputEstimate): TokenUsage {
   let thinking = 0;
   for (const choice of result.choices) {
     const r = (choice.message as { reasoning_content?: unknown }).reasoning_content;
@@ -209,5 +222,5 @@ export function resultTokens(result: ChatResult, inputChars: number): TokenUsage
     for (const call of m.tool_calls ?? []) out += call.function.arguments.length + call.function.name.length;
   }
   const reasoning = estimateTokens(thinking);
-  return withEstimates(result.usage, { input: estimateTokens(inputChars), output: estimateTokens(out) + reasoning, reasoning, estimated: true });
+  return withEstimates(result.usage, { input: inputTokens(), output: estimateTokens(out) + reasoning, reasoning, estimated: true });
 }

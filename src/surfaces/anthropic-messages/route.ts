@@ -100,8 +100,10 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
         const edited = asked.context_management == null ? undefined : await withContextEdits(asked);
         const req = edited?.req ?? asked;
         const chat = toChatRequest(req);
-        const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string };
-        const estimatedInput = () => estimatePromptTokens(chat.messages, chat.tools);
+        // Counted once: what message_start tells the client is what limits, metrics and logs count.
+        let estimate: number | undefined;
+        const estimatedInput = () => (estimate ??= estimatePromptTokens(chat.messages, chat.tools));
+        const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string, estimateInput: estimatedInput };
         const omitThinking = req.thinking?.display === "omitted";
         const contextManagement = edited && { applied_edits: edited.applied };
         try {

@@ -4,7 +4,7 @@ import { mayUse, type RouteLookup } from "../../keys/model-access.ts";
 import { keyOf } from "../../keys/request-key.ts";
 import type { Logger } from "../../logger.ts";
 import type { CallInfo, Pipeline } from "../../pipeline/pipeline.ts";
-import { requestChars } from "../../pipeline/tally.ts";
+import { byChars } from "../../pipeline/tally.ts";
 import type { ModelRegistry } from "../../registry.ts";
 import { toChatAnswer, toGenerateAnswer } from "./from-chat-result.ts";
 import type { Converted } from "./to-chat-request.ts";
@@ -98,7 +98,7 @@ export async function runChat(
   const model = chat.model;
   try {
     if (stream) {
-      const encoder = ollamaStreamEncoder({ kind, model, startedAt, inputChars: requestChars(chat.messages), logprobs: chat.logprobs === true });
+      const encoder = ollamaStreamEncoder({ kind, model, startedAt, inputTokens: byChars(chat.messages), logprobs: chat.logprobs === true });
       return await ollamaNotFound(model, () => deps.pipeline.stream(call, chat, encoder));
     }
     const done = await ollamaNotFound(model, () => deps.pipeline.complete(call, chat));

@@ -4,7 +4,7 @@ import type { ChunkResult } from "../../plugin.ts";
 import { ollamaStreamEncoder, type OllamaStreamSettings } from "./stream-encoder.ts";
 
 const T = "2026-01-01T00:00:00.000Z";
-const settings = (kind: OllamaStreamSettings["kind"]): OllamaStreamSettings => ({ kind, model: "gw/model:1", startedAt: performance.now(), inputChars: 40, now: () => T });
+const settings = (kind: OllamaStreamSettings["kind"]): OllamaStreamSettings => ({ kind, model: "gw/model:1", startedAt: performance.now(), inputTokens: () => 10, now: () => T });
 const text = (content: string): ChunkResult => ({ choices: [{ index: 0, delta: { content } }] });
 
 /** Runs chunks through an encoder; returns every line parsed, checking the framing (one object a line). */

@@ -1,6 +1,6 @@
 import type { MappedError } from "../../error-response.ts";
 import type { StreamEncoder } from "../../pipeline/encoder.ts";
-import { StreamTally } from "../../pipeline/tally.ts";
+import { StreamTally, type InputEstimate } from "../../pipeline/tally.ts";
 import type { ChunkResult } from "../../plugin.ts";
 import type { FinishReason } from "../../schemas/chat.ts";
 import { finalFields, hasWholeArguments, toDoneReason, toOllamaToolCall } from "./from-chat-result.ts";
@@ -14,8 +14,8 @@ export interface OllamaStreamSettings {
   model: string;
   /** `performance.now()` when the request arrived. */
   startedAt: number;
-  /** Characters of the prompt, for the gateway's token estimate when the provider reports no usage. */
-  inputChars: number;
+  /** The prompt's tokens as the pipeline estimates them (for a provider that counts none). */
+  inputTokens: InputEstimate;
   /** The wall clock as `created_at` (injectable for tests). */
   now?: () => string;
   /** The request asked for log probabilities: each text line carries its chunk's tokens' (`logprobs`). */
@@ -50,7 +50,7 @@ interface PendingCall {
  */
 export function ollamaStreamEncoder(s: OllamaStreamSettings): StreamEncoder {
   const now = s.now ?? cachedIsoClock();
-  const tally = new StreamTally(s.inputChars);
+  const tally = new StreamTally(s.inputTokens);
   /** The calls being read, by the upstream's index (which need not start at 0 nor run without gaps). */
   const calls = new Map<number, PendingCall>();
   let finish: FinishReason | undefined;
