@@ -59,6 +59,8 @@ interface Expected {
   streamed?: boolean;
   /** `gen_ai_operation_name` when it is not `chat` (embeddings, Ollama's generate). */
   operation?: string;
+  /** The figures are the gateway's estimate (the provider reported none): the log line says so, and gen_ai_client_token_usage leaves them out. */
+  estimated?: boolean;
 }
 
 const statusOf = (error: unknown) =>
@@ -121,7 +123,7 @@ const CASES: { surface: "chat" | "responses" | "messages" | "ollama" | "embeddin
       expect(text).toBe("Hel");
       // Usage is the gateway's estimate here (the provider sent none): read it from the log line.
       const line = gw.logs.map((l) => JSON.parse(l)).findLast((l) => l.msg === "request");
-      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, estimated: line.tokens_estimated, upstreamError: "upstream_error", streamed: true };
     },
   },
   {
@@ -183,7 +185,7 @@ const CASES: { surface: "chat" | "responses" | "messages" | "ollama" | "embeddin
       for await (const event of stream) types.push(event.type);
       expect(types.at(-1)).toBe("response.failed");
       const line = lastLogged();
-      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, estimated: line.tokens_estimated, upstreamError: "upstream_error", streamed: true };
     },
   },
   {
@@ -231,7 +233,7 @@ const CASES: { surface: "chat" | "responses" | "messages" | "ollama" | "embeddin
       })().then(() => false, () => true);
       expect(failed).toBe(true);
       const line = lastLogged();
-      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, estimated: line.tokens_estimated, upstreamError: "upstream_error", streamed: true };
     },
   },
   {
@@ -245,7 +247,7 @@ const CASES: { surface: "chat" | "responses" | "messages" | "ollama" | "embeddin
       expect((failure as { error?: { error?: { type?: string } } }).error?.error?.type).toBe("overloaded_error");
       const line = lastLogged();
       expect(line.status).toBe(529);
-      return { status: 529, model: "midstream-overloaded-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+      return { status: 529, model: "midstream-overloaded-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, estimated: line.tokens_estimated, upstreamError: "upstream_error", streamed: true };
     },
   },
   {
@@ -300,7 +302,7 @@ const CASES: { surface: "chat" | "responses" | "messages" | "ollama" | "embeddin
       })().then(() => false, () => true);
       expect(failed).toBe(true);
       const line = lastLogged();
-      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, upstreamError: "upstream_error", streamed: true };
+      return { status: 502, model: "midstream-model", provider: "broken", input: line.input_tokens, output: line.output_tokens, estimated: line.tokens_estimated, upstreamError: "upstream_error", streamed: true };
     },
   },
 ];
@@ -332,9 +334,12 @@ describe("GET /metrics after real requests", () => {
     expect(delta(after, before, "ollaix_tokens_total", { ...series, type: "output" })).toBe(e.output);
     const operation = e.operation ?? (c.surface === "embeddings" ? "embeddings" : "chat");
     const genAi = { gen_ai_operation_name: operation, gen_ai_provider_name: e.provider, gen_ai_request_model: e.model };
-    expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "input" }).sum).toBe(e.status === 200 || e.input > 0 ? e.input : 0);
-    expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "output" }).sum).toBe(e.output);
-    expect(histogramDelta(after, before, "gen_ai_server_request_duration_seconds", genAi).count).toBe(1);
+    // The conventions' token usage is the provider's count, never the gateway's estimate.
+    const counted = e.estimated === true ? 0 : 1;
+    expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "input" }).sum).toBe(counted * e.input);
+    expect(histogramDelta(after, before, "gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "output" }).sum).toBe(counted * e.output);
+    // A request refused before any provider (an unknown model) is no GenAI operation.
+    expect(histogramDelta(after, before, "gen_ai_server_request_duration_seconds", genAi).count).toBe(e.provider === "" ? 0 : 1);
     // The GenAI conventions' time to first token counts successful responses only; ollaix_'s every stream that began.
     expect(histogramDelta(after, before, "gen_ai_server_time_to_first_token_seconds", genAi).count).toBe(e.streamed && e.status === 200 ? 1 : 0);
 

@@ -35,14 +35,16 @@ export interface Observability {
  */
 export async function startObservability(o: ObservabilityOptions): Promise<Observability> {
   const { outcomes } = o;
-  const metrics = new GatewayMetrics(() => outcomes.inFlight);
+  // Instances are added before this runs and never change: their conventional names (`gcp.gemini`,
+  // `openai`), looked up once each, the same in spans and in the gen_ai_* metrics.
+  const names = new Map(o.registry.providers.map((provider) => [provider.name, provider.genAiProviderName ?? provider.name]));
+  const genAiName = (instance: string) => names.get(instance) ?? instance;
+  const metrics = new GatewayMetrics(() => outcomes.inFlight, genAiName);
   outcomes.subscribe(metrics.observe);
   outcomes.subscribe(requestLog(o.logger));
   let tracing: Tracing | undefined;
   if (o.config.otel) {
-    // Instances are added before this runs and never change: their conventional names, looked up once each.
-    const names = new Map(o.registry.providers.map((provider) => [provider.name, provider.genAiProviderName ?? provider.name]));
-    tracing = await startTracing(o.config.otel, o.logger, o.version, (instance) => names.get(instance) ?? instance);
+    tracing = await startTracing(o.config.otel, o.logger, o.version, genAiName);
     outcomes.subscribe(tracing.observe);
   }
   const readiness = new Readiness({ registry: o.registry, logger: o.logger, redact: o.redact, checks: o.checks });

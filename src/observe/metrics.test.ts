@@ -43,4 +43,27 @@ describe("GatewayMetrics", () => {
     expect(m.value("ollaix_upstream_errors_total")).toBe(0);
     expect(m.value("ollaix_requests_total", { status: "499" })).toBe(1);
   });
+
+  test("the gen_ai_* families name the provider as the conventions do, count only the provider's own token figures and only calls that reached one; a histogram a request cannot feed never appears (a probe)", async () => {
+    const metrics = new GatewayMetrics(() => 0, (instance) => (instance === "gemini" ? "gcp.gemini" : instance));
+    metrics.observe(outcome({ provider: "gemini", model: "gemini-2.5-flash", usage: { input: 7, output: 3, reasoning: 0 } }));
+    // A provider that reported no usage: the gateway's estimate, in ollaix_tokens_total only.
+    metrics.observe(outcome({ provider: "gemini", model: "gemini-2.5-flash", usage: { input: 40, output: 9, reasoning: 0, estimated: true } }));
+    // Refused before any provider (a bad key): no GenAI operation.
+    metrics.observe(outcome({ status: 401, error: "invalid_api_key", model: "" }));
+    metrics.observe(outcome({ surface: "embeddings", path: "/v1/embeddings", provider: "gemini", model: "text-embedding-004", usage: { input: 5, output: 0, reasoning: 0 } }));
+    const text = await metrics.scrape();
+    const m = new Scrape(text);
+    const genAi = { gen_ai_provider_name: "gcp.gemini", gen_ai_request_model: "gemini-2.5-flash" };
+    expect(m.histogram("gen_ai_server_request_duration_seconds", genAi).count).toBe(2);
+    expect(m.histogram("gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "input" })).toEqual({ count: 1, sum: 7 });
+    expect(m.histogram("gen_ai_client_token_usage", { ...genAi, gen_ai_token_type: "output" })).toEqual({ count: 1, sum: 3 });
+    expect(m.value("ollaix_tokens_total", { type: "input", provider: "gemini", model: "gemini-2.5-flash" })).toBe(47);
+    expect(m.histogram("gen_ai_server_request_duration_seconds", {}).count).toBe(3);
+    expect(text).not.toContain('gen_ai_provider_name="gemini"');
+    expect(text).not.toContain('gen_ai_provider_name=""');
+    // Nothing streamed: no time-to-first-token series; embeddings: no output series.
+    expect(text).not.toMatch(/time_to_first_token_seconds_count\{/);
+    expect(text).not.toMatch(/gen_ai_operation_name="embeddings"[^}]*gen_ai_token_type="output"/);
+  });
 });

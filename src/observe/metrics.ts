@@ -33,15 +33,21 @@ const statusLabel = (status: number): string => {
   return label;
 };
 
-/** The series one label combination feeds, looked up once per combination. */
+/**
+ * The series one label combination feeds, looked up once per combination. The histograms only some
+ * requests feed (streams' time to first token, the GenAI token usage) are made at their first value:
+ * an embeddings model shows no time to first token, nor a chat model never streamed.
+ */
 interface Series {
+  labels: { surface: string; model: string; provider: string };
+  genAi: { gen_ai_operation_name: GenAiOperation; gen_ai_provider_name: string; gen_ai_request_model: string };
   requests: CounterSeries;
   duration: HistogramSeries;
   overhead: HistogramSeries;
-  ttft: HistogramSeries;
-  genAiTtft: HistogramSeries;
-  genAiInput: HistogramSeries;
-  genAiOutput: HistogramSeries;
+  ttft?: HistogramSeries;
+  genAiTtft?: HistogramSeries;
+  genAiInput?: HistogramSeries;
+  genAiOutput?: HistogramSeries;
   input: CounterSeries;
   output: CounterSeries;
   reasoning: CounterSeries;
@@ -68,8 +74,14 @@ export class GatewayMetrics {
   readonly #series = new Map<string, Series>();
   readonly #genAiDurationSeries = new Map<string, HistogramSeries>();
 
-  /** `inFlight` is read when scraped (the pipeline keeps the count). */
-  constructor(inFlight: () => number) {
+  readonly #genAiName: (instance: string) => string;
+
+  /**
+   * `inFlight` is read when scraped (the pipeline keeps the count); `genAiName` gives a provider
+   * instance's GenAI conventions name (`gcp.gemini`), as spans carry it.
+   */
+  constructor(inFlight: () => number, genAiName: (instance: string) => string = (instance) => instance) {
+    this.#genAiName = genAiName;
     const inFlightGauge = new SampledGauge("ollaix_in_flight_requests", "Model requests being served now (streams until their last byte).", inFlight);
     for (const family of [
       this.#requests, this.#duration, this.#ttft, this.#overhead, this.#tokens, this.#upstreamErrors, this.#rateLimited,
@@ -91,19 +103,24 @@ export class GatewayMetrics {
     s.duration.observe(seconds);
     s.overhead.observe(Math.max(0, o.durationMs - o.upstreamMs) / 1000);
     if (o.ttftMs !== undefined) {
-      s.ttft.observe(o.ttftMs / 1000);
+      (s.ttft ??= this.#ttft.series(s.labels)).observe(o.ttftMs / 1000);
       // The GenAI conventions' time to first token is of successful responses only.
-      if (o.error === undefined) s.genAiTtft.observe(o.ttftMs / 1000);
+      if (o.error === undefined) (s.genAiTtft ??= this.#genAiTtft.series(s.genAi)).observe(o.ttftMs / 1000);
     }
-    // A token count (`count_tokens`, `input_tokens`) is no GenAI operation: not timed beside real chat calls.
-    if (!isTokenCount(o.path)) this.#genAiDurationOf(o, operation, provider).observe(seconds);
+    // A token count (`count_tokens`, `input_tokens`) is no GenAI operation: not timed beside real chat
+    // calls; nor is a request refused before any provider (the conventions require the provider's name).
+    if (o.provider !== undefined && !isTokenCount(o.path)) this.#genAiDurationOf(o, operation, s.genAi.gen_ai_provider_name).observe(seconds);
     const usage = o.usage;
     if (usage) {
       if (usage.input > 0) s.input.inc(usage.input);
       if (usage.output > 0) s.output.inc(usage.output);
       if (usage.reasoning > 0) s.reasoning.inc(usage.reasoning);
-      s.genAiInput.observe(usage.input);
-      if (operation !== "embeddings") s.genAiOutput.observe(usage.output);
+      // The conventions' token usage is the provider's count: the gateway's estimate (a provider that
+      // reports none, a call given up before its answer) "MUST NOT" be reported there.
+      if (usage.estimated !== true) {
+        (s.genAiInput ??= this.#genAiTokens.series({ ...s.genAi, gen_ai_token_type: "input" })).observe(usage.input);
+        if (operation !== "embeddings") (s.genAiOutput ??= this.#genAiTokens.series({ ...s.genAi, gen_ai_token_type: "output" })).observe(usage.output);
+      }
     }
     if (o.error !== undefined) {
       if (isUpstreamFailure(o)) this.#upstreamErrors.series({ provider, code: errorLabel(o.error) }).inc(1);
@@ -131,15 +148,13 @@ export class GatewayMetrics {
     let s = this.#series.get(id);
     if (s === undefined) {
       const labels = { surface: o.surface, model: o.model, provider };
-      const genAi = { gen_ai_operation_name: operation, gen_ai_provider_name: provider, gen_ai_request_model: o.model };
+      const genAi = { gen_ai_operation_name: operation, gen_ai_provider_name: provider === "" ? "" : this.#genAiName(provider), gen_ai_request_model: o.model };
       s = {
+        labels,
+        genAi,
         requests: this.#requests.series({ ...labels, key, status }),
         duration: this.#duration.series(labels),
         overhead: this.#overhead.series(labels),
-        ttft: this.#ttft.series(labels),
-        genAiTtft: this.#genAiTtft.series(genAi),
-        genAiInput: this.#genAiTokens.series({ ...genAi, gen_ai_token_type: "input" }),
-        genAiOutput: this.#genAiTokens.series({ ...genAi, gen_ai_token_type: "output" }),
         input: this.#tokens.series({ type: "input", ...labels, key }),
         output: this.#tokens.series({ type: "output", ...labels, key }),
         reasoning: this.#tokens.series({ type: "reasoning", ...labels, key }),
@@ -149,12 +164,12 @@ export class GatewayMetrics {
     return s;
   }
 
-  #genAiDurationOf(o: RequestOutcome, operation: GenAiOperation, provider: string): HistogramSeries {
+  #genAiDurationOf(o: RequestOutcome, operation: GenAiOperation, genAiProvider: string): HistogramSeries {
     const errorType = o.error === undefined ? "" : errorLabel(o.error);
-    const id = `${operation}\u0000${o.model}\u0000${provider}\u0000${errorType}`;
+    const id = `${operation}\u0000${o.model}\u0000${genAiProvider}\u0000${errorType}`;
     let h = this.#genAiDurationSeries.get(id);
     if (h === undefined) {
-      h = this.#genAiDuration.series({ gen_ai_operation_name: operation, gen_ai_provider_name: provider, gen_ai_request_model: o.model, error_type: errorType });
+      h = this.#genAiDuration.series({ gen_ai_operation_name: operation, gen_ai_provider_name: genAiProvider, gen_ai_request_model: o.model, error_type: errorType });
       this.#genAiDurationSeries.set(id, h);
     }
     return h;

@@ -41,6 +41,8 @@ export function fieldsOf(o: RequestOutcome): Record<string, unknown> {
     stream: o.stream,
     input_tokens: o.usage?.input,
     output_tokens: o.usage?.output,
+    // The provider reported no usage (or not all of it), or the call was given up before its answer.
+    tokens_estimated: o.usage?.estimated,
     error: o.error,
     trace_id: o.trace?.traceId,
   };
