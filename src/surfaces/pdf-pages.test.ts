@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { deflateSync } from "node:zlib";
-import { pdfPageCount } from "./pdf-pages.ts";
+import { inflateBudget, MAX_INFLATED, pdfPageCount } from "./pdf-pages.ts";
 
 const page = (n: number) => `${n} 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\n`;
 
@@ -43,5 +43,24 @@ describe("pdfPageCount", () => {
     // Many stream headers with object-stream dictionaries and a single endstream at the very end.
     const headers = "<< /Type /ObjStm /Filter /FlateDecode >>\nstream\n".repeat(20_000);
     expect(pdfPageCount(Buffer.from(`%PDF-1.7\n1 0 obj\n${headers}x\nendstream\nendobj\n`, "latin1"))).toBe(1);
+  });
+
+  test("one budget for all the PDFs of a request, charged for streams that fail too (a probe: 400 files of one bomb each held the event loop 30 s)", () => {
+    const objectStream = (data: Buffer) =>
+      Buffer.concat([Buffer.from("%PDF-1.7\n5 0 obj\n<< /Type /ObjStm /Filter /FlateDecode >>\nstream\n", "latin1"), data, Buffer.from("\nendstream\nendobj\n%%EOF\n", "latin1")]);
+    // Inflates past the whole budget: it fails, and what it may have inflated is spent.
+    const bomb = objectStream(deflateSync(Buffer.alloc(MAX_INFLATED + 1024)));
+    const pages = objectStream(deflateSync(Buffer.from("<< /Type /Page >> << /Type /Page >> << /Type /Page >>", "latin1")));
+    expect(pdfPageCount(pages)).toBe(3);
+    const budget = inflateBudget();
+    expect(pdfPageCount(bomb, budget)).toBe(1);
+    expect(budget.left).toBe(0);
+    // The same request's next file is not inflated (its plain text has no page): the request's cost is bounded.
+    expect(pdfPageCount(pages, budget)).toBe(1);
+    // A small damaged stream is charged what it could have inflated, not the whole budget.
+    const damaged = inflateBudget();
+    pdfPageCount(objectStream(Buffer.from("not zlib", "latin1")), damaged);
+    expect(damaged.left).toBe(MAX_INFLATED - "not zlib\n".length * 1032);
+    expect(pdfPageCount(pages, damaged)).toBe(3);
   });
 });

@@ -9,19 +9,31 @@ const COUNT = /\/Count\s+(\d+)/g;
 const STREAM = /stream\r?\n/g;
 /** How far before `stream` its dictionary is looked for. */
 const DICTIONARY_SPAN = 1024;
-/** What all object streams of one PDF may inflate to (a bound on a hostile file's cost). */
-const MAX_INFLATED = 16 * 1024 * 1024;
+/** What the object streams of all the PDFs of one request may inflate to (a bound on a hostile request's cost). */
+export const MAX_INFLATED = 16 * 1024 * 1024;
+/** Deflate's largest ratio (~1032:1): a stream that fails to inflate did at most this much work first. */
+const MAX_RATIO = 1032;
+
+/**
+ * What is left of one request's inflating: shared by every PDF the request holds, so that many
+ * files (or many streams that fail past the limit) cost no more than one (a probe: 400 PDFs of one
+ * stream each held the event loop 30 s with a budget per file, reset by each failure).
+ */
+export interface InflateBudget {
+  left: number;
+}
+
+export const inflateBudget = (): InflateBudget => ({ left: MAX_INFLATED });
 
 /**
  * A PDF's page count, estimated from its bytes: the page objects, or the page tree's `/Count`,
  * whichever is larger, also inside compressed object streams (`/Type /ObjStm`, FlateDecode), where
  * PDF 1.5 and later keep them. At least 1. Not a PDF parser: an estimate for token counts.
  */
-export function pdfPageCount(pdf: Buffer): number {
+export function pdfPageCount(pdf: Buffer, budget: InflateBudget = inflateBudget()): number {
   const text = pdf.toString("latin1");
   let objects = pageObjects(text);
   let tree = treeCount(text);
-  let budget = MAX_INFLATED;
   // Linear in the text, whatever it holds: a dictionary is looked for no further back than the last
   // stream's end, and a `stream` inside a stream's data (before its `endstream`) is no stream.
   let done = 0;
@@ -32,18 +44,20 @@ export function pdfPageCount(pdf: Buffer): number {
     done = at;
     const open = dictionary.lastIndexOf("obj");
     const own = open < 0 ? dictionary : dictionary.slice(open);
-    if (!own.includes("/ObjStm") || !own.includes("/FlateDecode") || budget <= 0) continue;
+    if (!own.includes("/ObjStm") || !own.includes("/FlateDecode") || budget.left <= 0) continue;
     const start = at + match[0].length;
     const end = text.indexOf("endstream", start);
     if (end < 0) break;
     done = end;
     try {
-      const inflated = inflateSync(pdf.subarray(start, end), { maxOutputLength: budget }).toString("latin1");
-      budget -= inflated.length;
+      const inflated = inflateSync(pdf.subarray(start, end), { maxOutputLength: budget.left }).toString("latin1");
+      budget.left -= inflated.length;
       objects += pageObjects(inflated);
       tree = Math.max(tree, treeCount(inflated));
     } catch {
-      // A stream that does not inflate (another filter, damage, over the budget) counts for nothing.
+      // A stream that does not inflate (another filter, damage, over the budget) counts for nothing,
+      // and is charged the most it could have inflated before failing.
+      budget.left -= Math.min(budget.left, (end - start) * MAX_RATIO);
     }
   }
   return Math.max(1, objects, tree);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { countTokens } from "gpt-tokenizer/encoding/cl100k_base";
+import { deflateSync } from "node:zlib";
 import type { Message } from "../schemas/chat.ts";
 import { countPromptTokens } from "./token-count.ts";
 
@@ -28,6 +29,14 @@ describe("countPromptTokens", () => {
     expect(await countPromptTokens(file(`data:application/pdf;base64,${pdf(3)}`), undefined)).toBe(3 * 2000 + 3);
     expect(await countPromptTokens(file(pdf(1), "scan.pdf"), undefined)).toBe(2000 + 3);
     expect(await countPromptTokens([{ role: "user", content: [{ type: "file", file: { file_id: "file-1" } }] }] as Message[], undefined)).toBe(2000 + 3);
+    // The request's PDFs share one inflating budget: after a file that spends it, another's compressed pages are not read.
+    const objectStream = (data: Buffer) =>
+      Buffer.concat([Buffer.from("%PDF-1.7\n5 0 obj\n<< /Type /ObjStm /Filter /FlateDecode >>\nstream\n", "latin1"), data, Buffer.from("\nendstream\nendobj\n%%EOF\n", "latin1")]).toString("base64");
+    const bomb = objectStream(deflateSync(Buffer.alloc(17 * 1024 * 1024)));
+    const compressed = objectStream(deflateSync(Buffer.from("<< /Type /Page >> << /Type /Page >>", "latin1")));
+    const two: Message[] = [{ role: "user", content: [{ type: "file", file: { file_data: bomb, filename: "bomb.pdf" } }, { type: "file", file: { file_data: compressed, filename: "b.pdf" } }] }] as Message[];
+    expect(await countPromptTokens(two, undefined)).toBe(2000 + 2000 + 3);
+    expect(await countPromptTokens(file(compressed, "b.pdf"), undefined)).toBe(2 * 2000 + 3);
     // Data that cannot be read is the 400 the request itself would get, not a guess.
     await expect(countPromptTokens(file("@@@", "a.pdf"), undefined)).rejects.toMatchObject({ status: 400 });
   });

@@ -1,5 +1,5 @@
 import { inlineFile, textOfFile } from "../file-parts.ts";
-import { pdfPageCount } from "./pdf-pages.ts";
+import { inflateBudget, pdfPageCount, type InflateBudget } from "./pdf-pages.ts";
 import type { ContentPart, Message, ResponseFormat, Tool } from "../schemas/chat.ts";
 
 /**
@@ -33,21 +33,37 @@ const PER_PDF_PAGE = 2000;
  * uploaded file's id (no data to read) counts as one page; data that cannot be read is the 400 the
  * request itself would get.
  */
-function fileTokens(part: ContentPart, count: Counter): number {
+function fileTokens(part: ContentPart, count: Counter, budget: InflateBudget): number {
   if (!part.file?.file_data) return PER_PDF_PAGE;
   const file = inlineFile(part, "file");
   const text = textOfFile(file);
   if (text !== undefined) return countText(text, count);
   if (file.mimeType !== "application/pdf") return PER_IMAGE;
-  return pdfPageCount(Buffer.from(file.data, "base64")) * PER_PDF_PAGE;
+  return pdfPages(file.data, budget) * PER_PDF_PAGE;
 }
 
-function partTokens(part: ContentPart, count: Counter): number {
+// A conversation resends its PDFs every turn: each file's count is kept, by a hash of its data.
+const pdfCache = new Map<number | bigint, number>();
+
+function pdfPages(base64: string, budget: InflateBudget): number {
+  const key = Bun.hash(base64);
+  const known = pdfCache.get(key);
+  if (known !== undefined) return known;
+  const pages = pdfPageCount(Buffer.from(base64, "base64"), budget);
+  // A count the request's budget cut short is not kept: another request may read the whole file.
+  if (budget.left > 0) {
+    if (pdfCache.size >= CACHE_ENTRIES) pdfCache.clear();
+    pdfCache.set(key, pages);
+  }
+  return pages;
+}
+
+function partTokens(part: ContentPart, count: Counter, budget: InflateBudget): number {
   switch (part.type) {
     case "text":
       return countText(part.text ?? "", count);
     case "file":
-      return fileTokens(part, count);
+      return fileTokens(part, count, budget);
     default:
       return PER_IMAGE;
   }
@@ -125,19 +141,21 @@ export async function countPromptParts(
   format?: ResponseFormat,
 ): Promise<{ messages: number[]; rest: number }> {
   const count = counter ?? (await loadTokenizer());
-  return { messages: messages.map((message) => countWith(count, [message], undefined)), rest: countWith(count, [], tools) + schemaTokens(format, count) };
+  const budget = inflateBudget();
+  return { messages: messages.map((message) => countWith(count, [message], undefined, budget)), rest: countWith(count, [], tools, budget) + schemaTokens(format, count) };
 }
 
 const schemaTokens = (format: ResponseFormat | undefined, count: Counter): number =>
   format?.type === "json_schema" && format.json_schema ? countText(JSON.stringify(format.json_schema), count) : 0;
 
-function countWith(count: Counter, messages: readonly Message[], tools: readonly Tool[] | undefined): number {
+/** `budget`: what the request's PDFs may inflate to, all of them together (pdf-pages.ts). */
+function countWith(count: Counter, messages: readonly Message[], tools: readonly Tool[] | undefined, budget: InflateBudget = inflateBudget()): number {
   let n = 0;
   for (const message of messages) {
     n += PER_MESSAGE;
     const content = message.content;
     if (typeof content === "string") n += countText(content, count);
-    else if (content) for (const part of content) n += partTokens(part, count);
+    else if (content) for (const part of content) n += partTokens(part, count, budget);
     const reasoning = (message as { reasoning_content?: unknown }).reasoning_content;
     if (typeof reasoning === "string") n += countText(reasoning, count);
     for (const call of message.tool_calls ?? []) n += countText(call.function.name, count) + countText(call.function.arguments, count);
