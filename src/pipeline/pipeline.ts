@@ -130,6 +130,9 @@ const targetHeader = (target: string): string => (PRINTABLE.test(target) ? targe
  * (failures before the first byte are HTTP errors), usage accounting and the request's outcome.
  * A surface converts its request to a ChatRequest, calls `complete` or `stream`, and converts back.
  */
+/** The most inputs one embeddings request may hold, on every surface (OpenAI's limit). */
+export const MAX_EMBED_INPUTS = 2048;
+
 export class Pipeline {
   readonly #deps: PipelineDeps;
   readonly #gate: Gate;
@@ -340,6 +343,11 @@ export class Pipeline {
   async embed(call: CallInfo, body: EmbeddingRequest, input: string[] | number[][]): Promise<EmbedResult & { headers: Record<string, string> }> {
     const t = this.#begin(call, body.model, false);
     try {
+      // Every surface's bound (OpenAI's schema says it; Ollama's API does not, and 300,000 one-letter
+      // inputs in a 1.2 MB body made an answer that ran the process out of memory: a probe).
+      if (input.length > MAX_EMBED_INPUTS) {
+        throw new InvalidRequestError(`Too many inputs: ${input.length}; at most ${MAX_EMBED_INPUTS} can be embedded in one request.`, { param: "input" });
+      }
       const admission = await this.#admit(call, body.model, t);
       if (t.restricted) withoutUpstreamRouting(body);
       const result = await this.#attempts(call, body.model, t, admission, async (model) => {

@@ -102,6 +102,10 @@ describe("chat and generate (dummy)", () => {
     expect(embedded).toMatchObject({ model: DUMMY, load_duration: 0 });
     expect(embedded.embeddings.map((v) => v.length)).toEqual([4, 4]);
     expect(embedded.prompt_eval_count).toBeGreaterThan(0);
+    // More inputs than any surface embeds at once (OpenAI's 2,048): Ollama's 400, not an answer of gigabytes (a probe).
+    const many = Array.from({ length: 2049 }, () => "a");
+    await expect(ollama.embed({ model: DUMMY, input: many })).rejects.toMatchObject({ status_code: 400, error: expect.stringContaining("at most 2048") });
+    expect((await ollama.embed({ model: DUMMY, input: many.slice(1), dimensions: 2 })).embeddings).toHaveLength(2048);
     const legacy = await ollama.embeddings({ model: DUMMY, prompt: "a" });
     expect(legacy.embedding).toHaveLength(384);
   });

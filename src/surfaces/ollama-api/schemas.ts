@@ -140,7 +140,7 @@ export const EmbedRequest = Type.Object(
     model: Model,
     input: Type.Optional(
       Type.Union([Type.String(), Type.Array(Type.String()), Type.Null()], {
-        description: "a string or strings; none, null or \"\" embeds nothing: the answer is `embeddings: []` once the model is known (what Ollama answers, to load a model)",
+        description: "a string or strings (2,048 at most, as OpenAI's embeddings); none, null or \"\" embeds nothing: the answer is `embeddings: []` once the model is known (what Ollama answers, to load a model)",
       }),
     ),
     truncate: Type.Optional(Type.Boolean({ description: "reaches an Ollama upstream as sent (false: an input over the context is an error); ignored elsewhere" })),
