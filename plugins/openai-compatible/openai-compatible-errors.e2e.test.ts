@@ -16,6 +16,8 @@ import openaiCompatible from "./index.ts";
  */
 const KEY_ENV = "OC_E2E_ERRORS_KEY";
 const KEY = "sk-errors-instance-key-3141";
+const PROXY_ENV = "OC_E2E_PROXY_KEY";
+const PROXY_KEY = "azure-style-proxy-secret-2718";
 let fake: FakeServer;
 let gw: TestGateway;
 let client: OpenAI;
@@ -35,7 +37,7 @@ beforeAll(async () => {
     plugins: {
       "openai-compatible": {
         upstreams: [
-          { name: "up", base_url: `${fake.url}/v1`, api_key_env: KEY_ENV, models: ["gpt-4o-mini"] },
+          { name: "up", base_url: `${fake.url}/v1`, api_key_env: KEY_ENV, headers_env: { "api-key": PROXY_ENV }, models: ["gpt-4o-mini"] },
           { name: "down", base_url: `http://127.0.0.1:${deadPort}/v1`, models: ["m"] },
           { name: "huge", base_url: `http://127.0.0.1:${huge.port}/v1`, models: ["big"] },
           { name: "slow", base_url: `${fake.url}/slow/v1`, models: ["m"], timeout_ms: 100 },
@@ -44,7 +46,7 @@ beforeAll(async () => {
       },
     },
   });
-  gw = await startTestGateway({ OLLAIX_CONFIG: config, [KEY_ENV]: KEY, LOG_LEVEL: "debug", UPSTREAM_TIMEOUT_MS: "1000" }, [dummy, openaiCompatible]);
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, [KEY_ENV]: KEY, [PROXY_ENV]: PROXY_KEY, LOG_LEVEL: "debug", UPSTREAM_TIMEOUT_MS: "1000" }, [dummy, openaiCompatible]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "client-key", maxRetries: 0 });
 });
 resetBetweenTests(() => fake, () => gw);
@@ -233,5 +235,14 @@ describe("answers that are not what they should be", () => {
     expect(metrics).toContain('ollaix_upstream_errors_total{provider="up",code="other"}');
     expect(metrics).not.toContain('code="***"');
     expect(gw.logs.join("\n")).not.toContain(KEY);
+  });
+
+  test("a credential header from headers_env reaches the upstream, and is masked where the upstream echoes it (a probe: a file header's value reached the client and the log)", async () => {
+    fake.handle((request) => jsonResponse({ error: { message: `internal: api-key=${request.headers["api-key"]}`, type: "server_error", code: null } }, 500));
+    const answer = await chat({});
+    expect(fake.requests.at(-1)!.headers["api-key"]).toBe(PROXY_KEY);
+    expect(answer.status).toBe(502);
+    expect(JSON.stringify(answer.body)).toContain("api-key=***");
+    expect(gw.logs.join("\n")).not.toContain(PROXY_KEY);
   });
 });

@@ -58,6 +58,17 @@ describe("readUpstreams: the settings file", () => {
     ]);
   });
 
+  test("headers_env: a header's value from the environment (read as a secret); ordinary headers stay in the file", () => {
+    const read: string[] = [];
+    const [upstream] = readUpstreams(
+      { upstreams: [{ name: "a", base_url: "http://x/v1", headers: { "HTTP-Referer": "https://example.org", "X-Title": "Ollaix" }, headers_env: { "api-key": "GROQ_API_KEY" } }] },
+      {},
+      (name) => (read.push(name), KEYS[name]),
+    );
+    expect(upstream!.headers).toEqual({ "HTTP-Referer": "https://example.org", "X-Title": "Ollaix", "api-key": "gsk-groq-secret-1234" });
+    expect(read).toEqual(["GROQ_API_KEY"]);
+  });
+
   test("no section, or no upstreams: no instances", () => {
     expect(readUpstreams(undefined, {}, lookup)).toEqual([]);
     expect(readUpstreams({}, {}, lookup)).toEqual([]);
@@ -87,6 +98,11 @@ describe("readUpstreams: the settings file", () => {
     [{ upstreams: [{ name: "a", base_url: "http://x/v1", models: ["m"], refresh_interval_ms: 1000 }] }, "plugins.openai-compatible.upstreams[0].refresh_interval_ms: applies to discovery only, which is off for this upstream"],
     [{ upstreams: [{ name: "a", base_url: "http://x/v1", headers: { Authorization: "Bearer sk-in-file" } }] }, "plugins.openai-compatible.upstreams[0].headers.Authorization: keys are not read from the file; name their environment variable in api_key_env"],
     [{ upstreams: [{ name: "a", base_url: "http://x/v1", headers: { "x-ollaix-hops": "0" } }] }, "plugins.openai-compatible.upstreams[0].headers.x-ollaix-hops: the gateway sets this header itself"],
+    [{ upstreams: [{ name: "a", base_url: "http://x/v1", headers: { "api-key": "azure-in-file" } }] }, "plugins.openai-compatible.upstreams[0].headers.api-key: a credential is not read from the file; name its environment variable in headers_env"],
+    [{ upstreams: [{ name: "a", base_url: "http://x/v1", headers: { "X-Auth-Token": "t" } }] }, "plugins.openai-compatible.upstreams[0].headers.X-Auth-Token: a credential is not read from the file; name its environment variable in headers_env"],
+    [{ upstreams: [{ name: "a", base_url: "http://x/v1", headers_env: { "api-key": "MISSING_KEY" } }] }, "plugins.openai-compatible.upstreams[0].headers_env.api-key: the environment variable MISSING_KEY is not set"],
+    [{ upstreams: [{ name: "a", base_url: "http://x/v1", headers_env: { Authorization: "GROQ_API_KEY" } }] }, "plugins.openai-compatible.upstreams[0].headers_env.Authorization: the key goes in api_key_env (sent as Authorization: Bearer)"],
+    [{ upstreams: [{ name: "a", base_url: "http://x/v1", headers_env: { "x-key": "not a name" } }] }, "plugins.openai-compatible.upstreams[0].headers_env.x-key: expected the name of an environment variable (letters, digits, '_')"],
     [{ upstreams: [{ name: "a", base_url: "http://x/v1", headers: { "bad name": "v" } }] }, `plugins.openai-compatible.upstreams[0].headers: "bad name" is not a valid header name`],
     [{ upstreams: [{ name: "a", base_url: "http://x/v1", urls: [] }] }, "plugins.openai-compatible.upstreams[0].urls: unknown field"],
     [{ upstreams: {} }, "plugins.openai-compatible.upstreams: expected array"],

@@ -14,6 +14,7 @@ import { ConfigError, INSTANCE_NAME_PATTERN, Type, type ModelInfo, type Static }
  *           base_url: https://openrouter.ai/api/v1
  *           api_key_env: OPENROUTER_API_KEY
  *           headers: { HTTP-Referer: "https://example.org", X-Title: "Ollaix" }
+ *           headers_env: { X-Proxy-Key: PROXY_KEY }     # a header whose value is a credential
  *           models: [openai/gpt-4o, anthropic/claude-sonnet-4]   # fixed list: no discovery
  *         - name: vllm
  *           base_url: http://127.0.0.1:8001/v1          # no key: a local server
@@ -41,6 +42,13 @@ const RESERVED_HEADERS = new Set([
 ]);
 
 const KEY_IN_FILE = "keys are not read from the file; name their environment variable in api_key_env";
+const CREDENTIAL_IN_FILE = "a credential is not read from the file; name its environment variable in headers_env";
+/**
+ * Header names that carry a credential (Azure's `api-key`, `x-api-key`, `x-goog-api-key`, a
+ * proxy's `proxy-authorization`, a `cookie`, `*-token`, `*-secret`…): their values come from the
+ * environment (`headers_env`), are kept out of logs and errors, and never sit in the file.
+ */
+const CREDENTIAL_HEADER = /(^|-)(api-?key|key|token|secret|password|passwd|cookie|signature|credentials?)($|-)|^proxy-authorization$|subscription-key/i;
 
 export const DEFAULT_REFRESH_MS = 60_000;
 export const OPENAI_URL = "https://api.openai.com/v1";
@@ -69,6 +77,7 @@ export const UpstreamSettings = Type.Object(
     api_key_env: Type.Optional(Type.String({ description: "the environment variable that holds the key" })),
     models: Type.Optional(Type.Array(ModelEntry, { description: "a fixed list; turns discovery off" })),
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    headers_env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "header name → the environment variable that holds its value (a credential: kept out of logs)" })),
     timeout_ms: Type.Optional(Type.Integer({ minimum: 1, description: "longest wait for the upstream's answer" })),
     discovery: Type.Optional(Type.Boolean({ description: "list the upstream's GET /models; default: on when `models` is absent" })),
     refresh_interval_ms: Type.Optional(Type.Integer({ minimum: 100, description: "how often discovery runs" })),
@@ -185,8 +194,25 @@ function fromSettings(raw: UpstreamSettings, at: string, lookupEnv: EnvLookup, p
     if (!HEADER_NAME.test(name)) problems.push(`${at}.headers: ${JSON.stringify(name)} is not a valid header name`);
     else if (lower === "authorization") problems.push(`${at}.headers.${name}: ${KEY_IN_FILE}`);
     else if (RESERVED_HEADERS.has(lower)) problems.push(`${at}.headers.${name}: the gateway sets this header itself`);
+    else if (CREDENTIAL_HEADER.test(name)) problems.push(`${at}.headers.${name}: ${CREDENTIAL_IN_FILE}`);
     else if (/[\r\n\0]/.test(value)) problems.push(`${at}.headers.${name}: the value must not contain line breaks`);
     else headers[name] = value;
+  }
+  for (const [name, variable] of Object.entries(raw.headers_env ?? {})) {
+    const lower = name.toLowerCase();
+    const where = `${at}.headers_env.${name}`;
+    if (!HEADER_NAME.test(name)) problems.push(`${at}.headers_env: ${JSON.stringify(name)} is not a valid header name`);
+    else if (lower === "authorization") problems.push(`${where}: the key goes in api_key_env (sent as Authorization: Bearer)`);
+    else if (RESERVED_HEADERS.has(lower)) problems.push(`${where}: the gateway sets this header itself`);
+    else if (Object.keys(headers).some((other) => other.toLowerCase() === lower)) problems.push(`${where}: also set in headers`);
+    else if (!ENV_NAME.test(variable)) problems.push(`${where}: expected the name of an environment variable (letters, digits, '_')`);
+    else {
+      // Read as a secret (lookupEnv registers it): never in a log line, an error or a metric.
+      const value = lookupEnv(variable)?.trim();
+      if (!value) problems.push(`${where}: the environment variable ${variable} is not set`);
+      else if (/[\r\n\0]/.test(value)) problems.push(`${where}: the value of ${variable} must not contain line breaks`);
+      else headers[name] = value;
+    }
   }
 
   const discovery = raw.discovery ?? raw.models === undefined;
