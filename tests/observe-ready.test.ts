@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import dummy from "../plugins/dummy/index.ts";
 import ollama from "../plugins/ollama/index.ts";
 import { createLogger } from "../src/logger.ts";
-import { Readiness, redisCheck } from "../src/observe/readiness.ts";
+import { Readiness, redisCheck, type ReadinessCheck } from "../src/observe/readiness.ts";
+import { definePlugin } from "../src/kit.ts";
 import { ModelRegistry } from "../src/registry.ts";
 import { RedisConnection } from "../src/surfaces/openai-responses/store/redis-connection.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
@@ -113,6 +114,41 @@ describe("Readiness", () => {
       upstream.setDown(false);
     }
     expect((await readiness.report()).ready).toBe(true);
+  });
+
+  test("providers and checks are probed together, not one after the other (a probe: a hung provider and a slow Redis took the sum, 6 s)", async () => {
+    // Each waits for the other to have started: probed one after the other, the provider's health
+    // would wait out the probe's time limit and read as down.
+    let checkStarted!: () => void;
+    const checkHasStarted = new Promise<void>((resolve) => (checkStarted = resolve));
+    let providerStarted!: () => void;
+    const providerHasStarted = new Promise<void>((resolve) => (providerStarted = resolve));
+    const registry = new ModelRegistry(logger);
+    registry.add(
+      definePlugin({
+        name: "waits",
+        models: [{ id: "m" }],
+        chat: async () => ({ choices: [] }),
+        async *chatStream() {},
+        health: async () => {
+          providerStarted();
+          await checkHasStarted;
+          return { ok: true, detail: "up" };
+        },
+      }),
+    );
+    const check: ReadinessCheck = {
+      name: "redis",
+      check: async () => {
+        checkStarted();
+        await providerHasStarted;
+        return { ok: true };
+      },
+    };
+    const readiness = new Readiness({ registry, logger, redact: (t) => t, cacheMs: 0, timeoutMs: 1000, checks: [check] });
+    const report = await readiness.report();
+    expect(report.providers).toEqual([{ name: "waits", ok: true, detail: "up" }]);
+    expect(report.ready).toBe(true);
   });
 
   test("a Redis check: ready while Redis answers PING, not ready while it is away", async () => {

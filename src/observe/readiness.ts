@@ -76,13 +76,16 @@ export class Readiness {
   async #probe(): Promise<ReadinessReport> {
     const { registry, logger, redact } = this.#o;
     const timeoutMs = this.#o.timeoutMs ?? 3000;
-    const providers = await Promise.all(
-      registry.providers.map(async (p): Promise<ProbeResult> => {
-        // No probe: `ok: null` (neither up nor down), as the console says it.
-        return { name: p.name, ...(await askProviderHealth(p, { logger, redact, timeoutMs })) };
-      }),
-    );
-    const checks = await Promise.all(
+    // Providers and checks (Redis) together: a hung provider and a slow Redis cost the longer wait,
+    // not the sum (a probe: 6 s against a Kubernetes probe's 4).
+    const [providers, checks] = await Promise.all([
+      Promise.all(
+        registry.providers.map(async (p): Promise<ProbeResult> => {
+          // No probe: `ok: null` (neither up nor down), as the console says it.
+          return { name: p.name, ...(await askProviderHealth(p, { logger, redact, timeoutMs })) };
+        }),
+      ),
+      Promise.all(
       this.#checks.map(async (c): Promise<ProbeResult> => {
         try {
           const r = await c.check(AbortSignal.timeout(timeoutMs));
@@ -91,7 +94,8 @@ export class Readiness {
           return { name: c.name, ok: false, detail: redact(message(error)) };
         }
       }),
-    );
+      ),
+    ]);
     const probed = providers.filter((p) => typeof p.ok === "boolean");
     const providersReady = probed.length === 0 || probed.some((p) => p.ok === true);
     return { ready: providersReady && checks.every((c) => c.ok), providers, checks };
