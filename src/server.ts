@@ -50,6 +50,12 @@ function redisHealth(redis: RedisConnection): () => StateHealth {
 
 /** After the shutdown grace, how long the requests it ends have to send their error before the sockets close. */
 const FINAL_WORDS_MS = 500;
+/**
+ * How long the last spans may take to reach the collector at shutdown: the exporter's own time-out
+ * is 10 s, which after a full grace outlasts `docker stop`'s (a probe: 18 s with an unreachable
+ * collector and an 8 s grace, then Docker's kill). Spans not out by then are lost, and logged.
+ */
+export const TRACE_FLUSH_MS = 1000;
 
 /** The server could not listen (the port is taken): a start-up failure with a message for humans. */
 export class ListenError extends Error {
@@ -244,7 +250,13 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
       responseStore.close();
       conversationStore.close();
       // The spans of the last requests still go out.
-      await observability.shutdown().catch((error: unknown) => logger.warn("trace export at shutdown failed", { error }));
+      const flushed = observability.shutdown().then(
+        () => true,
+        (error: unknown) => (logger.warn("trace export at shutdown failed", { error }), true),
+      );
+      if (!(await Promise.race([flushed, Bun.sleep(TRACE_FLUSH_MS).then(() => false)]))) {
+        logger.warn("trace export at shutdown gave up: the collector did not answer in time", { waited_ms: TRACE_FLUSH_MS });
+      }
     },
   };
 }
