@@ -179,6 +179,9 @@ describe("Ollama's answers where a client checks for them", () => {
     ["/api/tags", "POST", "GET, HEAD"],
     ["/api/version", "DELETE", "GET, HEAD"],
     ["/api/ps", "POST", "GET, HEAD"],
+    // A probe: `/` was a 404 (OpenAI's envelope) for other methods.
+    ["/", "POST", "GET, HEAD"],
+    ["/", "DELETE", "GET, HEAD"],
   ])("%s with %s: 405 with Allow (Ollama's router answers 405 for a known path)", async (path, method, allowed) => {
     const answer = await gw.handle(path, { method, ...(method === "GET" ? {} : { body: "{}" }) });
     expect(answer.status).toBe(405);

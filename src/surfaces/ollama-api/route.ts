@@ -211,7 +211,8 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     .all("/api/copy", notManaged, hidden)
     .all("/api/delete", notManaged, hidden)
     .all("/api/blobs/*", notManaged, hidden);
-  for (const path of ["/api/tags", "/api/version", "/api/ps"]) refuseOtherMethods(app, path, ["GET", "HEAD"]);
+  // `/` too: Ollama's "Ollama is running" (the docs module serves its GET).
+  for (const path of ["/", "/api/tags", "/api/version", "/api/ps"]) refuseOtherMethods(app, path, ["GET", "HEAD"]);
   for (const path of ["/api/show", "/api/chat", "/api/generate", "/api/embed", "/api/embeddings"]) refuseOtherMethods(app, path, ["POST"]);
   return app;
 }
