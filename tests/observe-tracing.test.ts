@@ -133,6 +133,7 @@ describe.each([
     expect((down as InstanceType<typeof OpenAI.APIError>).status).toBeGreaterThanOrEqual(500);
     const downSpan = await collector.waitForSpan((s) => s.parentSpanId === "5".repeat(16));
     expect(downSpan.attributes["error.type"]).toBe("upstream_unavailable");
+    expect(downSpan.attributes["ollaix.attempts"]).toBe(1);
     expect(downSpan.status.code).toBe(2); // ERROR
     const stream = await chatTo(gw).chat.completions.create(
       { model: "midstream-model", messages: [{ role: "user", content: "Hi" }], stream: true },
@@ -157,6 +158,8 @@ describe.each([
     expect(span.attributes["error.type"]).toBe("model_not_found");
     expect(span.attributes["http.response.status_code"]).toBe(404);
     expect(span.status.code).toBe(0); // UNSET
+    // No provider was tried (a probe: it read 1, where the answer has no x-ollaix-attempts).
+    expect(span.attributes["ollaix.attempts"]).toBeUndefined();
   });
 
   test("a response's span carries its id (gen_ai.response.id), and a background one says so", async () => {

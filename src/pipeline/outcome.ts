@@ -37,7 +37,7 @@ export interface RequestOutcome {
   ttftMs?: number;
   /** Streams: the answer's status and headers went out (the provider's first chunk came); its failure after that is the stream's error event. */
   streamStarted?: boolean;
-  /** Time spent waiting on the provider (first byte, then every chunk); overhead = duration − this. */
+  /** Time spent waiting on the provider (first byte, then every chunk; a route's pauses before a retry); overhead = duration − this. */
   upstreamMs: number;
   /**
    * The model as a metric label, bounded: a listed model id, an exact route, or a glob route's

@@ -463,9 +463,14 @@ export class Pipeline {
     try {
       let value: T;
       if (!this.#router.isRoute(model)) {
-        // A plain model id: one try (the usual case: no plan, no closures).
+        // A plain model id: one try (the usual case: no plan, no closures); none when no provider has it.
         t.attempts = 1;
-        value = await attempt(model);
+        try {
+          value = await attempt(model);
+        } catch (error) {
+          if (t.target === undefined) t.attempts = 0;
+          throw error;
+        }
       } else {
         t.modelLabel = this.#router.table.labelOf(model);
         value = await this.#router.run(
@@ -482,6 +487,8 @@ export class Pipeline {
             const mapped = mapError(error, this.#deps.redact);
             (t.failedTries ??= []).push({ provider: t.provider, target: t.target, status: mapped.status, code: mapped.body.error.code ?? mapped.body.error.type });
           },
+          // A pause before a retry is the provider's time (its failure, its Retry-After), not the gateway's overhead.
+          (ms) => void (t.upstreamMs += ms),
         );
       }
       t.headers["x-ollaix-target"] = targetHeader(t.target!);

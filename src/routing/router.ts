@@ -53,6 +53,8 @@ export class Router {
     attempt: (model: string, tries: number, isFallback: boolean) => Promise<T>,
     /** Sees each retryable failure that another try follows (the last one is the call's own). */
     onRetried?: (error: unknown) => void,
+    /** Sees each pause before a retry, in ms as waited (back-off, the upstream's Retry-After). */
+    onPaused?: (ms: number) => void,
   ): Promise<T> {
     if (!plan.routed) return attempt(plan.deployments[0]!, 1, false);
     let tries = 0;
@@ -78,7 +80,10 @@ export class Router {
           if (onRetried !== undefined && !sized && (retry < plan.retries || d < plan.deployments.length - 1)) onRetried(error);
           if (movesOn) break;
           if (retry < plan.retries) {
-            if (!(await pause(backoffMs(retry, error, this.#random), signal()))) throw abandoned(signal());
+            const pausedAt = performance.now();
+            const waited = await pause(backoffMs(retry, error, this.#random), signal());
+            onPaused?.(performance.now() - pausedAt);
+            if (!waited) throw abandoned(signal());
           }
         }
       }

@@ -8,6 +8,7 @@ import { COMPLETION, ERRORS, TEXT_CHUNKS } from "../../plugins/openai-compatible
 import { freePort, writeConfigFile } from "../../plugins/openai-compatible/__fixtures__/test-env.ts";
 import openaiCompatible from "../../plugins/openai-compatible/index.ts";
 import { startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/fake-server.ts";
+import { Scrape } from "../helpers/prometheus.ts";
 import { jsonPost, parseSseBody, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 
 const INSTANCES = ["w1", "w2", "f500", "fok", "fdead", "bad400", "never", "cut", "cutalt", "ra", "c1", "c2", "down1", "down2", "ab", "f500b", "small", "nomodel", "f500c", "r503", "early", "earlyalt", "done", "donealt"] as const;
@@ -86,6 +87,8 @@ afterAll(async () => {
 });
 
 const messages = [{ role: "user", content: "hi" }];
+/** All requests' ollaix_overhead_seconds so far. */
+const overheadSeconds = async () => new Scrape(await (await fetch(`${gw.url}/metrics`)).text()).histogram("ollaix_overhead_seconds", {}).sum;
 async function chat(model: string, stream: boolean) {
   const response = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model, messages, stream }));
   const text = await response.text();
@@ -221,6 +224,7 @@ describe.each([false, true])("stream: %p", (stream) => {
     let calls = 0;
     behaviour.ra = () => (++calls === 1 ? jsonResponse(ERRORS.rateLimit, 429, { "retry-after": "1" }) : stream ? sseResponse(TEXT_CHUNKS) : jsonResponse(COMPLETION));
     const before = hits("ra").length;
+    const overheadBefore = await overheadSeconds();
     const started = Date.now();
     const answer = await chat("retry-me-please", stream);
     expect(answer).toMatchObject({ status: 200, target: "ra/m", attempts: "2" });
@@ -228,6 +232,8 @@ describe.each([false, true])("stream: %p", (stream) => {
     expect(hits("ra").length - before).toBe(2);
     // A lower bound only: the retry cannot come before the upstream's Retry-After (1 s).
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    // That second is the provider's, not the gateway's overhead (a probe: ollaix_overhead_seconds counted it).
+    expect((await overheadSeconds()) - overheadBefore).toBeLessThan(0.5);
   });
 
   test("an overloaded upstream's Retry-After (its 503) is honoured before the retry, and passed on when every try failed", async () => {
