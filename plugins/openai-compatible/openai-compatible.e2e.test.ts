@@ -60,6 +60,15 @@ describe("discovery", () => {
     expect(sentHeaders(fake.requests.find((r) => r.path === "/v1/models/totally-made-up")!).authorization).toBe(`Bearer ${KEY}`);
   });
 
+  test("an id of . or .. is no model, and asks the upstream nothing (a probe: the lookup's URL climbed to GET /v1/ with the key)", async () => {
+    const before = fake.requests.length;
+    for (const id of ["groq%2F..", "groq%2F."]) {
+      const answer = await fetch(`${gw.url}/v1/models/${id}`);
+      expect(answer.status).toBe(404);
+    }
+    expect(fake.requests.slice(before).map((r) => r.path)).toEqual([]);
+  });
+
   test("GET /models went out with the key, the configured header and x-ollaix-hops: 1", async () => {
     await gw.gateway.registry.refresh(gw.gateway.registry.providers.find((p) => p.name === "groq")!, { logger: gw.gateway.logger, upstreamHeaders: { "x-ollaix-hops": "1" } }, 3000);
     const [sent] = fake.requests;

@@ -28,6 +28,8 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
     origin: upstream.baseUrl,
     // OpenAI's `GET /models/{model}`: 404 for a model the upstream does not serve.
     async modelExists(id, ctx) {
+      // `.` and `..` survive encodeURIComponent and the URL then climbs to /v1/ (a probe): no model is named so.
+      if (id === "." || id === "..") return false;
       try {
         await client.getJson(`/models/${encodeURIComponent(id)}`, { ...ctx, requestedModel: id });
         return true;
