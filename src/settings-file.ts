@@ -2,6 +2,7 @@ import { Kind, type TObject, type TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { stat } from "node:fs/promises";
 import { ConfigError } from "./env.ts";
+import { repeatedJsonKeys, repeatedYamlKeys } from "./settings-repeated-keys.ts";
 import { settingsSchema, type SettingsFile } from "./settings-schema.ts";
 
 export type { SettingsFile } from "./settings-schema.ts";
@@ -22,68 +23,23 @@ export async function readSettingsFile(path: string | undefined): Promise<RawSet
   }
   const text = await file.text();
   const isYaml = /\.ya?ml$/i.test(path);
-  {
-    // A mapping's keys are unique, but both parsers keep the last of two: a second `keys` would
-    // silently replace the first (`keys: []` further down leaves the gateway open).
-    const twice = isYaml ? repeatedTopLevelKey(text) : repeatedTopLevelJsonKey(text);
-    if (twice) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: '${twice.key}' at line ${twice.line} is given already at line ${twice.first}; a key appears once in a mapping`);
-  }
+  let data: unknown;
   try {
-    return { path, data: isYaml ? Bun.YAML.parse(text) : JSON.parse(text) };
+    data = isYaml ? Bun.YAML.parse(text) : JSON.parse(text);
   } catch (error) {
     const where = isYaml ? locateYamlError(text) : locateJsonError(text, (error as Error).message);
     const at = where ? ` at line ${where.line}, column ${where.column}` : "";
     throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: cannot parse${at}: ${(error as Error).message}`);
   }
-}
-
-/** The first key of a JSON text's top-level object that appears twice, with both lines (strings and nesting skipped). */
-export function repeatedTopLevelJsonKey(text: string): { key: string; line: number; first: number } | undefined {
-  const seen = new Map<string, number>();
-  let depth = 0;
-  let line = 1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === "\n") line++;
-    else if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") depth--;
-    else if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
-      if (depth !== 1) continue;
-      let next = i + 1;
-      while (next < text.length && /\s/.test(text[next]!)) next++;
-      if (text[next] !== ":") continue;
-      let key: string;
-      try {
-        key = JSON.parse(text.slice(start, i + 1)) as string;
-      } catch {
-        return undefined; // not JSON: the parser says where
-      }
-      const first = seen.get(key);
-      if (first !== undefined) return { key, line, first };
-      seen.set(key, line);
-    }
+  // A mapping's keys are unique, but both parsers keep the last of two, at any depth: a second
+  // `keys` would silently replace the first (`keys: []` further down leaves the gateway open), a
+  // second `models` under a key would widen what it may use.
+  const repeated = isYaml ? await repeatedYamlKeys(text) : repeatedJsonKeys(text);
+  if (repeated.length > 0) {
+    const each = repeated.map((r) => `'${toDotted(r.segments)}' at line ${r.line} is given already at line ${r.first}`);
+    throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(path)}: ${each.join("; ")}; a key appears once in a mapping`);
   }
-  return undefined;
-}
-
-/** The first top-level key of a YAML document that appears twice (block style, at column 0), with both lines. */
-export function repeatedTopLevelKey(text: string): { key: string; line: number; first: number } | undefined {
-  const seen = new Map<string, number>();
-  // A byte-order mark (Windows editors write one) is no part of the first key.
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === "---") seen.clear(); // another document
-    const match = /^(?:"([^"]+)"|'([^']+)'|([A-Za-z_$][\w$.-]*))\s*:(?:\s|$)/.exec(line);
-    if (!match) continue;
-    const key = match[1] ?? match[2] ?? match[3]!;
-    const first = seen.get(key);
-    if (first !== undefined) return { key, line: i + 1, first };
-    seen.set(key, i + 1);
-  }
-  return undefined;
+  return { path, data };
 }
 
 /**

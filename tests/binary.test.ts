@@ -309,3 +309,19 @@ export default definePlugin({ name: "${name}", models: [{ id: \`${name}-\${depen
     expect(result.stderr).toContain("PORT");
   });
 });
+
+describe("the compiled binary reads a YAML config file", () => {
+  test("the `yaml` package that finds a repeated key is bundled (it is imported only for a YAML file)", async () => {
+    const dir = tempDir("yaml-config");
+    const good = join(dir, "good.yaml");
+    const repeated = join(dir, "repeated.yaml");
+    writeFileSync(good, "plugins:\n  dummy: { enabled: true }\n");
+    writeFileSync(repeated, "plugins:\n  dummy:\n    enabled: true\n    enabled: false\n");
+    const ok = await runToExit([BINARY, "check-config", good], { cwd: dir, env: minimalEnv() });
+    expect(ok.stderr).toBe("");
+    expect(ok.exitCode).toBe(0);
+    const refused = await runToExit([BINARY, "check-config", repeated], { cwd: dir, env: minimalEnv() });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("'plugins.dummy.enabled' at line 4 is given already at line 3");
+  });
+});

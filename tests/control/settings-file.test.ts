@@ -60,6 +60,9 @@ describe("every mistake stops start-up naming the path", () => {
     // Duplicates the parser or the tables would keep silently, one of them never used.
     ["a top-level YAML key given twice (a later `keys: []` left the gateway open)", "keys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\nroutes: []\nkeys: []\n", /'keys' at line 4 is given already at line 1/],
     ["a top-level YAML key given twice after a byte-order mark", "\uFEFFkeys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\nkeys: []\n", /'keys' at line 3 is given already at line 1/],
+    // Below the top level too: a key's `models` given again silently widened it to every model (a probe).
+    ["a key's field given twice", "keys:\n  - name: team-a\n    key_sha256: " + "a".repeat(64) + "\n    models: [\"cheap\"]\n    rpm: 10\n    models: [\"*\"]\n", /'keys\[0\]\.models' at line 6 is given already at line 4; a key appears once in a mapping/],
+    ["a field given twice in a flow mapping", "plugins:\n  dummy: { enabled: false, enabled: true }\n", /'plugins\.dummy\.enabled' at line 2 is given already at line 2/],
     ["two keys of one value", "keys:\n  - { name: a, key_sha256: " + "a".repeat(64) + " }\n  - { name: b, key_sha256: " + "A".repeat(64) + " }\n", /keys\[1\]: the same key as keys\[0\] \("a"\)/],
     ["two routes of one id", "routes:\n  - { model: smart, targets: [{ model: x }] }\n  - { model: smart, targets: [{ model: y }] }\n", /routes\[1\]\.model: 'smart' is routes\[0\]'s too/],
   ])("%s", async (_what, content, expected) => {
@@ -89,9 +92,11 @@ describe("every mistake stops start-up naming the path", () => {
     expect(message).not.toContain("sk-");
   });
 
-  test("a top-level JSON key given twice is refused too, naming both lines (JSON.parse keeps the last)", async () => {
+  test("a JSON key given twice is refused too, naming both lines (JSON.parse keeps the last)", async () => {
     const message = await startupError('{\n  "keys": [{ "name": "a", "key_sha256": "' + "a".repeat(64) + '" }],\n  "routes": [{ "model": "keys", "targets": [{ "model": "x" }] }],\n  "keys": []\n}\n', "ollaix.json");
     expect(message).toMatch(/'keys' at line 4 is given already at line 2/);
+    // At any depth (a probe): the last of two sections of one plugin was kept.
+    expect(await startupError('{"plugins":{"dummy":{"enabled":true},\n"dummy":{"enabled":false}}}', "ollaix.json")).toMatch(/'plugins\.dummy' at line 2 is given already at line 1/);
     // The same names nested, or inside strings, are no repeat.
     const gw = await createGateway({
       env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: file('{ "plugins": { "dummy": { "enabled": true } }, "keys": [{ "name": "keys", "key_sha256": "' + "b".repeat(64) + '" }] }', "ok.json") },
