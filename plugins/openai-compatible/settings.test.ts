@@ -125,7 +125,44 @@ describe("readUpstreams: the settings file", () => {
       problemsOf({ upstreams: [{ name: "a", base_url: "ftp://x" }, { name: "a", base_url: "http://y/v1" }, { name: "a", base_url: "http://z/v1" }] }),
     ).toBe(
       "plugins.openai-compatible.upstreams[0].base_url: expected an http(s) URL with the version path, e.g. https://api.openai.com/v1; " +
-        `plugins.openai-compatible.upstreams[2].name: the instance name "a" is already used by plugins.openai-compatible.upstreams[1].name`,
+        // upstreams[0] is refused for its URL, but its name is taken all the same.
+        `plugins.openai-compatible.upstreams[1].name: the instance name "a" is already used by plugins.openai-compatible.upstreams[0].name; ` +
+        `plugins.openai-compatible.upstreams[2].name: the instance name "a" is already used by plugins.openai-compatible.upstreams[0].name`,
+    );
+  });
+
+  // A probe: any schema problem in the section skipped every upstream's own rules, so mistakes came
+  // out one run at a time.
+  test("an upstream's own rules run beside a schema problem of its own (an unknown field)", () => {
+    expect(problemsOf({ upstreams: [{ name: "x", base_url: "ftp://x/v1", bogus: 1 }] })).toBe(
+      "plugins.openai-compatible.upstreams[0].bogus: unknown field; " +
+        "plugins.openai-compatible.upstreams[0].base_url: expected an http(s) URL with the version path, e.g. https://api.openai.com/v1",
+    );
+  });
+
+  test("an upstream's own rules run beside a schema problem of another upstream", () => {
+    expect(problemsOf({ upstreams: [{ name: "x", base_url: "notaurl" }, { name: "y", base_url: "https://y/v1", api_key: "sk-1" }] })).toBe(
+      "plugins.openai-compatible.upstreams[0].base_url: expected an http(s) URL with the version path, e.g. https://api.openai.com/v1; " +
+        "plugins.openai-compatible.upstreams[1].api_key: keys are not read from the file; name their environment variable in api_key_env",
+    );
+    // …and beside a problem of the section itself.
+    expect(problemsOf({ extra: true, upstreams: [{ name: "x", base_url: "http://x/v1", api_key_env: "MISSING_KEY" }] })).toBe(
+      "plugins.openai-compatible.extra: unknown field; " +
+        "plugins.openai-compatible.upstreams[0].api_key_env: the environment variable MISSING_KEY is not set",
+    );
+  });
+
+  test("a field the schema refused is not judged again by the rules; the others are", () => {
+    // `models` of the wrong type: whether discovery is on is unknown, so that rule stays quiet.
+    expect(problemsOf({ upstreams: [{ name: "a/b", base_url: "http://x/v1", models: "m", discovery: true, refresh_interval_ms: 1000, api_key_env: 7 }] })).toBe(
+      "plugins.openai-compatible.upstreams[0].api_key_env: expected string; " +
+        "plugins.openai-compatible.upstreams[0].models: expected array; " +
+        `plugins.openai-compatible.upstreams[0].name: "a/b" is not a valid instance name (letters, digits, '.', '_', '-'; starting with a letter or digit)`,
+    );
+    expect(problemsOf({ upstreams: [null, "x", { name: "ok", base_url: "http://x/v1", headers_env: { "api-key": "MISSING_KEY" } }] })).toBe(
+      "plugins.openai-compatible.upstreams[0]: expected object; " +
+        "plugins.openai-compatible.upstreams[1]: expected object; " +
+        "plugins.openai-compatible.upstreams[2].headers_env.api-key: the environment variable MISSING_KEY is not set",
     );
   });
 });

@@ -113,40 +113,73 @@ export type EnvLookup = (name: string) => string | undefined;
 
 /**
  * The plugin's instances: the env short form (`openai`) first, then the file's upstreams in file
- * order. Every problem is collected and thrown as one ConfigError naming each field's path.
+ * order. Every problem is collected and thrown as one ConfigError naming each field's path: an
+ * upstream's own rules (its URL, its key's variable, its headers) run on each of its fields that
+ * has the schema's type, whatever is wrong elsewhere, so one run names every mistake.
  */
 export function readUpstreams(settings: unknown, env: OpenAIEnv, lookupEnv: EnvLookup): Upstream[] {
   const problems: string[] = [];
-  const found: { upstream: Upstream; at: string }[] = [];
+  const found: Upstream[] = [];
+  /** Every instance name given, valid or not: a clash is named even beside other mistakes. */
+  const names: { name: string; at: string }[] = [];
   const fromEnv = fromShortForm(env, problems);
-  if (fromEnv) found.push({ upstream: fromEnv, at: "OPENAI_BASE_URL/OPENAI_API_KEY" });
+  if (fromEnv) {
+    found.push(fromEnv);
+    names.push({ name: fromEnv.name, at: "OPENAI_BASE_URL/OPENAI_API_KEY" });
+  }
 
   if (settings !== undefined && settings !== null) {
-    const reported = new Set<string>();
-    for (const error of Value.Errors(PluginSettings, settings)) {
-      // TypeBox reports a missing field twice (required, then its type): keep the first per field.
-      if (reported.has(error.path)) continue;
-      reported.add(error.path);
-      problems.push(`${SECTION}${toPath(error.path)}: ${describe(error.path, error.message)}`);
-    }
-    if (reported.size === 0) {
-      // Value.Errors found nothing: the value is a PluginSettings.
-      ((settings as PluginSettings).upstreams ?? []).forEach((raw, i) => {
-        const at = `${SECTION}.upstreams[${i}]`;
-        const upstream = fromSettings(raw, at, lookupEnv, problems);
-        if (upstream) found.push({ upstream, at: `${at}.name` });
-      });
-    }
+    const schema = schemaProblems(settings);
+    problems.push(...schema.ofSection);
+    const list = (settings as { upstreams?: unknown }).upstreams;
+    (Array.isArray(list) ? list : []).forEach((raw: unknown, i) => {
+      const at = `${SECTION}.upstreams[${i}]`;
+      const own = schema.ofUpstream.get(i);
+      problems.push(...(own?.problems ?? []));
+      if (typeof raw !== "object" || raw === null || own?.fields.has("")) return; // not an object: nothing to read
+      const upstream = fromSettings(raw as Partial<UpstreamSettings>, at, own?.fields ?? new Set(), lookupEnv, problems);
+      if (upstream.name !== undefined) names.push({ name: upstream.name, at: `${at}.name` });
+      if (upstream.value) found.push(upstream.value);
+    });
   }
 
   const first = new Map<string, string>();
-  for (const { upstream, at } of found) {
-    const earlier = first.get(upstream.name);
-    if (earlier) problems.push(`${at}: the instance name ${JSON.stringify(upstream.name)} is already used by ${earlier}`);
-    else first.set(upstream.name, at);
+  for (const { name, at } of names) {
+    const earlier = first.get(name);
+    if (earlier) problems.push(`${at}: the instance name ${JSON.stringify(name)} is already used by ${earlier}`);
+    else first.set(name, at);
   }
   if (problems.length > 0) throw new ConfigError(problems.join("; "));
-  return found.map(({ upstream }) => upstream);
+  return found;
+}
+
+/**
+ * The section's schema problems: those of the section itself, and each upstream's with the fields
+ * they concern (`""`: the upstream as a whole, e.g. not an object), whose own rules then do not run.
+ */
+function schemaProblems(settings: unknown): {
+  ofSection: string[];
+  ofUpstream: Map<number, { problems: string[]; fields: Set<string> }>;
+} {
+  const ofSection: string[] = [];
+  const ofUpstream = new Map<number, { problems: string[]; fields: Set<string> }>();
+  const reported = new Set<string>();
+  for (const error of Value.Errors(PluginSettings, settings)) {
+    // TypeBox reports a missing field twice (required, then its type): keep the first per field.
+    if (reported.has(error.path)) continue;
+    reported.add(error.path);
+    const problem = `${SECTION}${toPath(error.path)}: ${describe(error.path, error.message)}`;
+    const [, index, field] = /^\/upstreams\/(\d+)(?:\/([^/]+))?/.exec(error.path) ?? [];
+    if (index === undefined) {
+      ofSection.push(problem);
+      continue;
+    }
+    const entry = ofUpstream.get(Number(index)) ?? { problems: [], fields: new Set<string>() };
+    entry.problems.push(problem);
+    entry.fields.add(field === undefined ? "" : field.replace(/~1/g, "/").replace(/~0/g, "~"));
+    ofUpstream.set(Number(index), entry);
+  }
+  return { ofSection, ofUpstream };
 }
 
 function fromShortForm(env: OpenAIEnv, problems: string[]): Upstream | undefined {
@@ -167,41 +200,55 @@ function fromShortForm(env: OpenAIEnv, problems: string[]): Upstream | undefined
   };
 }
 
-function fromSettings(raw: UpstreamSettings, at: string, lookupEnv: EnvLookup, problems: string[]): Upstream | undefined {
+/**
+ * One upstream's own rules, each run on the fields it reads when they have the schema's type
+ * (`bad`: the fields the schema refused, already reported). The upstream is built only when it
+ * has no problem at all; its name is returned whenever it is one, for the clash check.
+ */
+function fromSettings(
+  raw: Partial<UpstreamSettings>,
+  at: string,
+  bad: ReadonlySet<string>,
+  lookupEnv: EnvLookup,
+  problems: string[],
+): { value?: Upstream; name?: string } {
   const before = problems.length;
-  if (!INSTANCE_NAME_PATTERN.test(raw.name)) {
+  const usable = (field: keyof UpstreamSettings): boolean => raw[field] !== undefined && !bad.has(field);
+  const name = usable("name") ? raw.name! : undefined;
+  if (name !== undefined && !INSTANCE_NAME_PATTERN.test(name)) {
     problems.push(
-      `${at}.name: ${JSON.stringify(raw.name)} is not a valid instance name ` +
+      `${at}.name: ${JSON.stringify(name)} is not a valid instance name ` +
         `(letters, digits, '.', '_', '-'; starting with a letter or digit)`,
     );
   }
-  const baseUrl = checkBaseUrl(raw.base_url);
-  if (typeof baseUrl !== "string") problems.push(`${at}.base_url: ${baseUrl.problem}`);
+  const baseUrl = usable("base_url") ? checkBaseUrl(raw.base_url!) : undefined;
+  if (typeof baseUrl === "object") problems.push(`${at}.base_url: ${baseUrl.problem}`);
 
   let apiKey: string | undefined;
-  if (raw.api_key_env !== undefined) {
-    if (!ENV_NAME.test(raw.api_key_env)) {
+  if (usable("api_key_env")) {
+    const variable = raw.api_key_env!;
+    if (!ENV_NAME.test(variable)) {
       problems.push(`${at}.api_key_env: expected the name of an environment variable (letters, digits, '_')`);
     } else {
-      apiKey = lookupEnv(raw.api_key_env)?.trim() || undefined;
-      if (apiKey === undefined) problems.push(`${at}.api_key_env: the environment variable ${raw.api_key_env} is not set`);
+      apiKey = lookupEnv(variable)?.trim() || undefined;
+      if (apiKey === undefined) problems.push(`${at}.api_key_env: the environment variable ${variable} is not set`);
     }
   }
 
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw.headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (!HEADER_NAME.test(name)) problems.push(`${at}.headers: ${JSON.stringify(name)} is not a valid header name`);
-    else if (lower === "authorization") problems.push(`${at}.headers.${name}: ${KEY_IN_FILE}`);
-    else if (RESERVED_HEADERS.has(lower)) problems.push(`${at}.headers.${name}: the gateway sets this header itself`);
-    else if (CREDENTIAL_HEADER.test(name)) problems.push(`${at}.headers.${name}: ${CREDENTIAL_IN_FILE}`);
-    else if (/[\r\n\0]/.test(value)) problems.push(`${at}.headers.${name}: the value must not contain line breaks`);
-    else headers[name] = value;
+  for (const [header, value] of Object.entries(usable("headers") ? raw.headers! : {})) {
+    const lower = header.toLowerCase();
+    if (!HEADER_NAME.test(header)) problems.push(`${at}.headers: ${JSON.stringify(header)} is not a valid header name`);
+    else if (lower === "authorization") problems.push(`${at}.headers.${header}: ${KEY_IN_FILE}`);
+    else if (RESERVED_HEADERS.has(lower)) problems.push(`${at}.headers.${header}: the gateway sets this header itself`);
+    else if (CREDENTIAL_HEADER.test(header)) problems.push(`${at}.headers.${header}: ${CREDENTIAL_IN_FILE}`);
+    else if (/[\r\n\0]/.test(value)) problems.push(`${at}.headers.${header}: the value must not contain line breaks`);
+    else headers[header] = value;
   }
-  for (const [name, variable] of Object.entries(raw.headers_env ?? {})) {
-    const lower = name.toLowerCase();
-    const where = `${at}.headers_env.${name}`;
-    if (!HEADER_NAME.test(name)) problems.push(`${at}.headers_env: ${JSON.stringify(name)} is not a valid header name`);
+  for (const [header, variable] of Object.entries(usable("headers_env") ? raw.headers_env! : {})) {
+    const lower = header.toLowerCase();
+    const where = `${at}.headers_env.${header}`;
+    if (!HEADER_NAME.test(header)) problems.push(`${at}.headers_env: ${JSON.stringify(header)} is not a valid header name`);
     else if (lower === "authorization") problems.push(`${where}: the key goes in api_key_env (sent as Authorization: Bearer)`);
     else if (RESERVED_HEADERS.has(lower)) problems.push(`${where}: the gateway sets this header itself`);
     else if (Object.keys(headers).some((other) => other.toLowerCase() === lower)) problems.push(`${where}: also set in headers`);
@@ -211,27 +258,32 @@ function fromSettings(raw: UpstreamSettings, at: string, lookupEnv: EnvLookup, p
       const value = lookupEnv(variable)?.trim();
       if (!value) problems.push(`${where}: the environment variable ${variable} is not set`);
       else if (/[\r\n\0]/.test(value)) problems.push(`${where}: the value of ${variable} must not contain line breaks`);
-      else headers[name] = value;
+      else headers[header] = value;
     }
   }
 
+  // Whether discovery is on depends on both fields: judged only when neither was refused.
+  const discoveryKnown = !bad.has("discovery") && !bad.has("models");
   const discovery = raw.discovery ?? raw.models === undefined;
-  if (discovery && raw.models !== undefined) {
+  if (discoveryKnown && discovery && raw.models !== undefined) {
     problems.push(`${at}.discovery: set either a fixed 'models' list or 'discovery: true', not both`);
   }
-  if (!discovery && raw.refresh_interval_ms !== undefined) {
+  if (discoveryKnown && !discovery && usable("refresh_interval_ms")) {
     problems.push(`${at}.refresh_interval_ms: applies to discovery only, which is off for this upstream`);
   }
-  if (problems.length > before || typeof baseUrl !== "string") return undefined;
+  if (problems.length > before || bad.size > 0 || name === undefined || typeof baseUrl !== "string") return { name };
   return {
-    name: raw.name,
-    baseUrl,
-    apiKey,
-    keySource: raw.api_key_env,
-    headers,
-    timeoutMs: raw.timeout_ms,
-    models: discovery ? undefined : toModelList(raw.models ?? []),
-    refreshIntervalMs: raw.refresh_interval_ms ?? DEFAULT_REFRESH_MS,
+    name,
+    value: {
+      name,
+      baseUrl,
+      apiKey,
+      keySource: raw.api_key_env,
+      headers,
+      timeoutMs: raw.timeout_ms,
+      models: discovery ? undefined : toModelList(raw.models ?? []),
+      refreshIntervalMs: raw.refresh_interval_ms ?? DEFAULT_REFRESH_MS,
+    },
   };
 }
 
