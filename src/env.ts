@@ -4,6 +4,16 @@ import { Value } from "@sinclair/typebox/value";
 /** Start-up configuration that cannot be used. The message names every bad variable. */
 export class ConfigError extends Error {
   override name = "ConfigError";
+  /**
+   * Each problem on its own (the message joins them with "; "): start-up gathers those of every
+   * stage into one error, and files a plugin's under the config file when they name its section.
+   */
+  readonly problems: readonly string[];
+
+  constructor(message: string, options: { problems?: readonly string[] } = {}) {
+    super(message);
+    this.problems = options.problems ?? [message];
+  }
 }
 
 export type EnvSource = Readonly<Record<string, string | undefined>>;
@@ -41,6 +51,6 @@ export function readEnv<S extends TObject>(schema: S, env: EnvSource): Static<S>
     const name = e.path.replace(/^\//, "").split("/")[0] || "(environment)";
     if (!notWhole.includes(name)) problems.push(problem(name, e.message));
   }
-  if (problems.length > 0) throw new ConfigError([...new Set(problems)].join("; "));
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)].join("; "), { problems: [...new Set(problems)] });
   return value as Static<S>;
 }

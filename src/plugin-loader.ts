@@ -2,13 +2,14 @@ import type { TObject } from "@sinclair/typebox";
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { isConfigError, problemsOf, type ConfigProblems } from "./config-problems.ts";
 import * as kit from "./kit.ts";
 import type { Config } from "./config.ts";
 import { ConfigError, readEnv, type EnvSource } from "./env.ts";
 import type { Logger, SecretList } from "./logger.ts";
 import { isPluginFactory, type PluginDefinition, type Provider } from "./plugin.ts";
 import type { ModelRegistry } from "./registry.ts";
-import { checkSettings, type RawSettings, type SettingsFile } from "./settings-file.ts";
+import { checkSettings, type RawSettings, type SettingsCheck } from "./settings-file.ts";
 
 let kitRegistered = false;
 
@@ -44,12 +45,14 @@ export interface LoadOptions {
 /**
  * Built-ins first, then PLUGINS_DIR (files and folders in name order). The settings file is checked
  * as a whole once the plugin names are known (a misspelt plugin section stops start-up); a plugin
- * whose section says `enabled: false` is not started. A plugin's bad environment value stops
- * start-up (ConfigError, like the core's); a plugin that fails to import, to build or to describe
- * itself, or a PLUGINS_DIR instance named as one already loaded, is logged and skipped, and the
- * gateway serves the others. Returns the checked file.
+ * whose section says `enabled: false` is not started. A plugin's bad environment value or section
+ * stops start-up (ConfigError, like the core's); a plugin that fails to import, to build or to
+ * describe itself, or a PLUGINS_DIR instance named as one already loaded, is logged and skipped, and
+ * the gateway serves the others. The file's problems and the plugins' are not thrown here but added
+ * to `problems`, with the later stages' (the keys): each plugin whose own section passed is started
+ * whatever is wrong elsewhere, so that one run names them all. Returns the checked file.
  */
-export async function loadPlugins(o: LoadOptions): Promise<{ instances: LoadedInstance[]; settings: SettingsFile }> {
+export async function loadPlugins(o: LoadOptions, problems: ConfigProblems): Promise<{ instances: LoadedInstance[]; settings: SettingsCheck }> {
   const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger) : [];
   const all = [...o.builtins.map((definition) => ({ definition, source: "built-in" })), ...external];
   const names = all.map(({ definition }) => (definition as { name?: unknown }).name).filter((n): n is string => typeof n === "string");
@@ -58,15 +61,26 @@ export async function loadPlugins(o: LoadOptions): Promise<{ instances: LoadedIn
     const own = (definition as { settingsSchema?: TObject; name?: string }).settingsSchema;
     if (own && typeof (definition as { name?: unknown }).name === "string") schemas[(definition as { name: string }).name] = own;
   }
-  const settings = checkSettings(o.settings, names, schemas);
+  const checked = checkSettings(o.settings, names, schemas);
+  problems.inFile(checked.problems);
   const loaded: LoadedInstance[] = [];
   for (const { definition, source } of all) {
-    const section = settings.plugins?.[(definition as { name?: string }).name ?? ""];
+    const name = (definition as { name?: string }).name ?? "";
+    // A section the check refused is reported already; the plugin would read it wrong.
+    if (!checked.passed(`plugins.${name}`)) continue;
+    const section = checked.settings.plugins?.[name];
     if (section?.enabled === false) {
       o.logger.info("plugin disabled by the settings file", { plugin: definition.name, source });
       continue;
     }
-    const providers = await instantiate(definition, source, o, section);
+    let providers: Provider[];
+    try {
+      providers = await instantiate(definition, source, o, section);
+    } catch (error) {
+      if (!isConfigError(error)) throw error;
+      problems.ofPlugin(name, error);
+      continue;
+    }
     for (const provider of providers) {
       // A name taken stops start-up when the configuration chose it (two upstreams of one name, in
       // registry.add); a plugin from PLUGINS_DIR chose its own, so it fails as any plugin does: logged and skipped.
@@ -75,12 +89,18 @@ export async function loadPlugins(o: LoadOptions): Promise<{ instances: LoadedIn
         o.logger.error("provider skipped: its instance name is taken", { provider: provider.name, source, taken_by: holder.plugin });
         continue;
       }
-      if (!o.registry.add(provider)) continue;
+      try {
+        if (!o.registry.add(provider)) continue;
+      } catch (error) {
+        if (!isConfigError(error)) throw error;
+        problems.outsideFile(problemsOf(error));
+        continue;
+      }
       o.logger.info("provider ready", { provider: provider.name, source });
       loaded.push({ provider, plugin: String((definition as { name?: unknown }).name ?? provider.name), source });
     }
   }
-  return { instances: loaded, settings };
+  return { instances: loaded, settings: checked };
 }
 
 /** One provider instance the loader registered, with the plugin that made it (for `check-config`). */
@@ -131,7 +151,7 @@ async function instantiate(
       return !problem;
     });
   } catch (error) {
-    if (error instanceof ConfigError || (error as Error)?.name === "ConfigError") throw error;
+    if (isConfigError(error)) throw error;
     log.error("plugin skipped: it failed to start", { error });
     return [];
   }

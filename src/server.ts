@@ -9,7 +9,9 @@ import { loadPlugins, type LoadedInstance } from "./plugin-loader.ts";
 import { ModelRegistry } from "./registry.ts";
 import type { RouteSettings } from "./settings-schema.ts";
 import { readSettingsFile } from "./settings-file.ts";
-import { KeyStore } from "./keys/key-store.ts";
+import type { KeyStore } from "./keys/key-store.ts";
+import { readKeys } from "./keys/read-keys.ts";
+import { ConfigProblems } from "./config-problems.ts";
 import { createLimitState } from "./limits/create-state.ts";
 import { LimitGate } from "./limits/limit-gate.ts";
 import { InProcessState, type StateHealth } from "./limits/limit-state.ts";
@@ -104,17 +106,24 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   secrets.add(...config.apiKeys, config.adminKey, ...Object.values(config.otel?.headers ?? {}));
   const logger = createLogger({ level: config.logLevel, redact: secrets.redact, write: options.write });
   const registry = new ModelRegistry(logger);
-  const { instances, settings } = await loadPlugins({
-    builtins: options.builtins ?? builtinPlugins,
-    pluginsDir: config.pluginsDir,
-    env: options.env,
-    config,
-    settings: await readSettingsFile(config.configFile),
-    logger,
-    secrets,
-    registry,
-  });
-  const keys = KeyStore.from(settings.keys, config.apiKeys, options.env, (value) => secrets.add(value), config.configFile);
+  // The file's problems, the plugins' and the keys' are gathered and thrown together (one run names them all).
+  const problems = new ConfigProblems(config.configFile);
+  const { instances, settings: checked } = await loadPlugins(
+    {
+      builtins: options.builtins ?? builtinPlugins,
+      pluginsDir: config.pluginsDir,
+      env: options.env,
+      config,
+      settings: await readSettingsFile(config.configFile),
+      logger,
+      secrets,
+      registry,
+    },
+    problems,
+  );
+  const keys = readKeys(checked, config, options.env, (value) => secrets.add(value), problems);
+  problems.throwIfAny();
+  const { settings } = checked;
   const router = new Router({ routes: settings.routes, cooldown: settings.cooldown });
   // Shared state only when some key has a limit: without limits nothing is counted.
   const state = options.discover !== false && keys.records.some((k) => k.limits) ? await createLimitState(config, logger, (v) => secrets.add(v)) : undefined;

@@ -42,14 +42,40 @@ export async function readSettingsFile(path: string | undefined): Promise<RawSet
   return { path, data };
 }
 
+/** The file checked: its problems, and which of its parts can be read all the same. */
+export interface SettingsCheck {
+  /** The file as written: of the schema's shape wherever `passed` says so (everywhere without problems). */
+  settings: SettingsFile;
+  /** Each as `path: what`, without the file's `OLLAIX_CONFIG=…:` prefix. */
+  problems: string[];
+  /** Whether nothing at, above or below `path` (`keys[0]`, `plugins.ollama`) has a problem. */
+  passed(path: string): boolean;
+}
+
 /**
  * Checks the whole file against the one schema. Every problem is named by its path
- * (`keys[0].rpm`, `plugins.openai_compatible`) with a hint for a misspelt name.
+ * (`keys[0].rpm`, `plugins.openai_compatible`) with a hint for a misspelt name. The rules beyond
+ * the schema (a key's one source, one route per id) run on every key and route of the schema's
+ * shape whatever is wrong elsewhere, and the caller goes on with the parts that passed (each
+ * plugin's section, each key), so that one run names every problem.
  */
-export function checkSettings(raw: RawSettings, pluginNames: readonly string[], pluginSchemas: Readonly<Record<string, TObject>> = {}): SettingsFile {
-  if (raw.data == null) return {};
-  const schema = settingsSchema(pluginNames, withoutDisabled(raw.data, pluginSchemas));
+export function checkSettings(raw: RawSettings, pluginNames: readonly string[], pluginSchemas: Readonly<Record<string, TObject>> = {}): SettingsCheck {
   const problems: string[] = [];
+  const paths: string[] = [];
+  const add = (path: string, what: string) => {
+    paths.push(path);
+    problems.push(`${path}: ${what}`);
+  };
+  /** `inner` is `outer` or lies within it. */
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+  const check = (): SettingsCheck => ({
+    settings: (raw.data ?? {}) as SettingsFile,
+    problems,
+    passed: (path) => !paths.some((p) => p === "(top level)" || within(p, path) || within(path, p)),
+  });
+  if (raw.data == null) return check();
+
+  const schema = settingsSchema(pluginNames, withoutDisabled(raw.data, pluginSchemas));
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, raw.data)) {
     if (seen.has(error.path)) continue; // TypeBox reports a missing field twice (required, then type)
@@ -60,31 +86,34 @@ export function checkSettings(raw: RawSettings, pluginNames: readonly string[], 
       const allowed = Object.keys(propertiesAt(schema, segments.slice(0, -1)));
       const hint = closest(segments.at(-1) ?? "", allowed);
       const known = allowed.filter((name) => name !== "$schema").join(", ");
-      problems.push(`${path}: unknown ${segments.length === 2 && segments[0] === "plugins" ? "plugin" : "field"}` +
+      add(path, `unknown ${segments.length === 2 && segments[0] === "plugins" ? "plugin" : "field"}` +
         `${hint ? ` (did you mean '${hint}'?)` : ""}; expected one of: ${known}`);
     } else if (error.message === "Expected required property") {
-      problems.push(`${path}: is required`);
+      add(path, "is required");
     } else {
-      problems.push(`${path}: ${error.message.replace(/^Expected/, "expected")}`);
+      add(path, error.message.replace(/^Expected/, "expected"));
     }
   }
-  // The schema's own errors first: the rules below read a file of the schema's shape (a `keys`
-  // mapping, `keys: [~]` or a top-level list would crash them).
-  if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(raw.path)}: ${problems.join("; ")}`);
-  const data = raw.data as SettingsFile;
-  (data.keys ?? []).forEach((key, i) => {
-    if ((key.key_env === undefined) === (key.key_sha256 === undefined)) problems.push(`keys[${i}]: set exactly one of key_env and key_sha256`);
+  // The rules below read only values of the schema's shape (a `keys` mapping, `keys: [~]` or a
+  // top-level list would crash them); whatever else is wrong, they run on those.
+  const top = isRecord(raw.data) ? raw.data : {};
+  const keys = Array.isArray(top.keys) ? (top.keys as unknown[]) : [];
+  keys.forEach((key, i) => {
+    if (!isRecord(key)) return;
+    if ((key.key_env === undefined) === (key.key_sha256 === undefined)) add(`keys[${i}]`, "set exactly one of key_env and key_sha256");
   });
   // A second route of an id would never be used (the first wins): a mistake, named.
   const routeAt = new Map<string, number>();
-  (data.routes ?? []).forEach((route, i) => {
+  (Array.isArray(top.routes) ? (top.routes as unknown[]) : []).forEach((route, i) => {
+    if (!isRecord(route) || typeof route.model !== "string") return;
     const first = routeAt.get(route.model);
-    if (first !== undefined) problems.push(`routes[${i}].model: '${route.model}' is routes[${first}]'s too; each route needs its own id`);
+    if (first !== undefined) add(`routes[${i}].model`, `'${route.model}' is routes[${first}]'s too; each route needs its own id`);
     else routeAt.set(route.model, i);
   });
-  if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(raw.path)}: ${problems.join("; ")}`);
-  return data;
+  return check();
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /**
  * The plugins' own schemas but those of plugins the file turns off (`enabled: false`): their

@@ -149,7 +149,7 @@ export function readUpstreams(settings: unknown, env: OpenAIEnv, lookupEnv: EnvL
     if (earlier) problems.push(`${at}: the instance name ${JSON.stringify(name)} is already used by ${earlier}`);
     else first.set(name, at);
   }
-  if (problems.length > 0) throw new ConfigError(problems.join("; "));
+  if (problems.length > 0) throw new ConfigError(problems.join("; "), { problems });
   return found;
 }
 

@@ -42,9 +42,12 @@ export class KeyStore {
   readonly #digests: Uint8Array[] = [];
   readonly #records: KeyRecord[] = [];
 
-  /** Reads each key's value (from its variable) once; `addSecret` keeps them out of logs. */
+  /**
+   * Reads each key's value (from its variable) once; `addSecret` keeps them out of logs. An
+   * undefined entry of `keys` is one the file's check refused: skipped, the others keep their index.
+   */
   static from(
-    keys: readonly KeySettings[] | undefined,
+    keys: readonly (KeySettings | undefined)[] | undefined,
     apiKeys: readonly string[],
     env: EnvSource,
     addSecret: (value: string) => void,
@@ -56,6 +59,7 @@ export class KeyStore {
     /** Each key's digest (hex) → where it was first configured. */
     const seen = new Map<string, number>();
     (keys ?? []).forEach((key, i) => {
+      if (key === undefined) return;
       if (names.has(key.name)) problems.push(`keys[${i}].name: ${JSON.stringify(key.name)} is used by another key`);
       names.add(key.name);
       let digest: Uint8Array | undefined;
@@ -91,6 +95,7 @@ export class KeyStore {
     });
     // OLLAIX_API_KEYS' keys are named api-key-1, api-key-2…: a configured key of one of those names would share their stored responses and counters.
     (keys ?? []).forEach((key, i) => {
+      if (key === undefined) return;
       const at = /^api-key-([1-9]\d*)$/.exec(key.name);
       if (at && Number(at[1]) >= 1 && Number(at[1]) <= apiKeys.length) {
         problems.push(`keys[${i}].name: ${JSON.stringify(key.name)} is the name of OLLAIX_API_KEYS' key ${at[1]}; choose another name`);
@@ -101,7 +106,7 @@ export class KeyStore {
       const first = seen.get(Buffer.from(sha256(key)).toString("hex"));
       if (first !== undefined) problems.push(`OLLAIX_API_KEYS: its key ${i + 1} is keys[${first}] (${JSON.stringify(keys![first]!.name)}) of the config file too; configure a key once`);
     });
-    if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(file)}: ${problems.join("; ")}`);
+    if (problems.length > 0) throw new ConfigError(`OLLAIX_CONFIG=${JSON.stringify(file)}: ${problems.join("; ")}`, { problems });
     apiKeys.forEach((key, i) => store.#add(sha256(key), { name: `api-key-${i + 1}`, owner: ownerOfApiKey(key) }));
     return store;
   }

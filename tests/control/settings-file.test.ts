@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import dummy from "../../plugins/dummy/index.ts";
 import openaiCompatible from "../../plugins/openai-compatible/index.ts";
-import { definePlugin, Type } from "../../src/kit.ts";
+import { ConfigError, definePlugin, Type } from "../../src/kit.ts";
 import { createGateway } from "../../src/server.ts";
 import { json, startTestGateway } from "../helpers/gateway.ts";
 import { minimalEnv, removeTempDirs, tempDir } from "../helpers/process.ts";
@@ -125,6 +125,99 @@ describe("every mistake stops start-up naming the path", () => {
     const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/plugins\.olama: unknown plugin \(did you mean 'ollama'\?\)/);
+  });
+});
+
+// A probe: problems came out one stage at a time (the file's schema, then the plugins' sections,
+// then the keys' variables), so fixing one revealed the next.
+describe("one run names every problem, whichever stage finds it", () => {
+  const ROOT = resolve(import.meta.dir, "../..");
+
+  test("the complete example with neither of its variables set names both, each under the file's name", async () => {
+    const error = await createGateway({
+      env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: `${ROOT}/examples/ollaix.yaml`, OLLAMA_BASE_URL: "http://127.0.0.1:9" },
+      discover: false,
+      write: () => undefined,
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.name).toBe("ConfigError");
+    expect(error?.message).toBe(
+      `OLLAIX_CONFIG=${JSON.stringify(`${ROOT}/examples/ollaix.yaml`)}: ` +
+        "plugins.openai-compatible.upstreams[0].api_key_env: the environment variable GROQ_API_KEY is not set; " +
+        "keys[0].key_env: the environment variable TEAM_A_KEY is not set",
+    );
+  });
+
+  test("the file's schema, its rules, a plugin's section, a plugin's variable and a key's variable, at once", async () => {
+    const message = await startupError(
+      [
+        "plugins:",
+        "  dummy: { enabeld: false }",
+        "  openai-compatible:",
+        "    upstreams: [{ name: x, base_url: notaurl }]",
+        "keys:",
+        "  - { name: a, key_env: UNSET_KEY_A }",
+        "  - { name: b, key_env: UNSET_KEY_B, rpm: 0 }",
+        "routes:",
+        "  - { model: s, targets: [{ model: x }] }",
+        "  - { model: s, targets: [{ model: y }] }",
+      ].join("\n"),
+      undefined,
+      { OPENAI_BASE_URL: "localhost:1234" },
+    );
+    // The variable first, then the file's problems under its one prefix.
+    expect(message).toMatch(/^OPENAI_BASE_URL: expected an http\(s\) URL [^;]*; OLLAIX_CONFIG="[^"]+": plugins\.dummy\.enabeld: unknown field/);
+    for (const problem of [
+      "keys[1].rpm: expected integer to be greater or equal to 1",
+      "routes[1].model: 's' is routes[0]'s too",
+      "plugins.openai-compatible.upstreams[0].base_url: expected an http(s) URL",
+      "keys[0].key_env: the environment variable UNSET_KEY_A is not set",
+    ]) expect(message).toContain(problem);
+    // A key the schema refused is not read as well: its problem is named once.
+    expect(message).not.toContain("UNSET_KEY_B");
+  });
+
+  test("a plugin whose own section the check refused is not started; the others are", async () => {
+    const created: string[] = [];
+    const plugin = (name: string) =>
+      definePlugin({
+        name,
+        settingsSchema: Type.Object({ greeting: Type.String() }),
+        create: () => {
+          created.push(name);
+          return undefined;
+        },
+      });
+    const message = await createGateway({
+      env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: file("plugins:\n  good: { greeting: hi }\n  bad: { greeting: 7 }\nkeys: {}\n") },
+      builtins: [plugin("good"), plugin("bad")],
+      write: () => undefined,
+    }).then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(message).toMatch(/^OLLAIX_CONFIG="[^"]+": plugins\.bad\.greeting: expected string; keys: expected array$/);
+    expect(created).toEqual(["good"]);
+  });
+
+  test("a plugin's own ConfigError about its section carries the file's prefix; one about its variables does not", async () => {
+    const picky = definePlugin({
+      name: "picky",
+      create: () => {
+        throw new ConfigError("PICKY_URL: not set; plugins.picky.depth: too deep", { problems: ["PICKY_URL: not set", "plugins.picky.depth: too deep"] });
+      },
+    });
+    const message = await createGateway({
+      env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: file("plugins:\n  picky: { depth: 9 }\n") },
+      builtins: [picky],
+      write: () => undefined,
+    }).then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(message).toMatch(/^PICKY_URL: not set; OLLAIX_CONFIG="[^"]+": plugins\.picky\.depth: too deep$/);
   });
 });
 
