@@ -190,6 +190,14 @@ describe("readUpstreams: the OPENAI_BASE_URL / OPENAI_API_KEY short form", () =>
     expect(upstream).toMatchObject({ name: "openai", baseUrl: "http://127.0.0.1:1234/v1", apiKey: undefined });
   });
 
+  // A probe: the env form was told to use api_key_env, a field of the config file.
+  test("credentials in OPENAI_BASE_URL: the key goes in OPENAI_API_KEY, and neither part is repeated", () => {
+    const message = problemsOf(undefined, { OPENAI_BASE_URL: "https://user:secret-pw-123@example.com/v1" });
+    expect(message).toBe("OPENAI_BASE_URL: must not contain credentials; give the key in OPENAI_API_KEY");
+    expect(message).not.toContain("secret-pw-123");
+    expect(message).not.toContain("user");
+  });
+
   test("a bad URL names the variable; a file upstream named openai clashes with it", () => {
     expect(problemsOf(undefined, { OPENAI_BASE_URL: "localhost:1234" })).toBe(
       "OPENAI_BASE_URL: expected an http(s) URL with the version path, e.g. https://api.openai.com/v1",

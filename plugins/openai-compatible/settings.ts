@@ -185,7 +185,7 @@ function schemaProblems(settings: unknown): {
 function fromShortForm(env: OpenAIEnv, problems: string[]): Upstream | undefined {
   if (env.OPENAI_BASE_URL === undefined && env.OPENAI_API_KEY === undefined) return undefined;
   // The openai SDK's default when only the key is given.
-  const baseUrl = checkBaseUrl(env.OPENAI_BASE_URL ?? OPENAI_URL);
+  const baseUrl = checkBaseUrl(env.OPENAI_BASE_URL ?? OPENAI_URL, "env");
   if (typeof baseUrl !== "string") {
     problems.push(`OPENAI_BASE_URL: ${baseUrl.problem}`);
     return undefined;
@@ -221,7 +221,7 @@ function fromSettings(
         `(letters, digits, '.', '_', '-'; starting with a letter or digit)`,
     );
   }
-  const baseUrl = usable("base_url") ? checkBaseUrl(raw.base_url!) : undefined;
+  const baseUrl = usable("base_url") ? checkBaseUrl(raw.base_url!, "file") : undefined;
   if (typeof baseUrl === "object") problems.push(`${at}.base_url: ${baseUrl.problem}`);
 
   let apiKey: string | undefined;
@@ -293,9 +293,10 @@ function toModelList(entries: NonNullable<UpstreamSettings["models"]>): ModelInf
 
 /**
  * The base URL without its trailing slash, or why it is refused. Values are never echoed: a URL
- * with credentials in it would otherwise end up in the start-up log.
+ * with credentials in it would otherwise end up in the start-up log. `from` says where the URL was
+ * written, for where its key goes instead: OPENAI_API_KEY beside OPENAI_BASE_URL, api_key_env in the file.
  */
-function checkBaseUrl(text: string): string | { problem: string } {
+function checkBaseUrl(text: string, from: "env" | "file"): string | { problem: string } {
   let url: URL;
   try {
     url = new URL(text);
@@ -306,7 +307,11 @@ function checkBaseUrl(text: string): string | { problem: string } {
     return { problem: "expected an http(s) URL with the version path, e.g. https://api.openai.com/v1" };
   }
   if (url.username !== "" || url.password !== "") {
-    return { problem: "must not contain credentials; name the key's environment variable in api_key_env" };
+    return {
+      problem: from === "env"
+        ? "must not contain credentials; give the key in OPENAI_API_KEY"
+        : "must not contain credentials; name the key's environment variable in api_key_env",
+    };
   }
   if (url.search !== "" || url.hash !== "") return { problem: "must not have a query string or a fragment" };
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
