@@ -61,7 +61,13 @@ export const OpenAIEnv = Type.Object({
       description: "an http(s) URL with the version path, e.g. https://api.openai.com/v1",
     }),
   ),
-  OPENAI_API_KEY: Type.Optional(Type.String({ title: "the key for OPENAI_BASE_URL", description: "the key for OPENAI_BASE_URL" })),
+  OPENAI_API_KEY: Type.Optional(
+    Type.String({
+      // Alone it is an upstream of its own (the openai SDK's default), not only OPENAI_BASE_URL's key.
+      title: "the key sent to OPENAI_BASE_URL; set alone, the openai instance is OpenAI itself (https://api.openai.com/v1)",
+      description: "the upstream's API key",
+    }),
+  ),
 });
 export type OpenAIEnv = Static<typeof OpenAIEnv>;
 

@@ -4,7 +4,7 @@ import type { EnvVariable } from "./environment.ts";
 export function usageText(version: string, variables: readonly EnvVariable[]): string {
   const width = Math.max(...variables.map((v) => v.name.length));
   const rows = variables.map((v) => {
-    const origin = v.owner === "core" ? "" : ` [${v.owner} plugin]`;
+    const origin = v.origin === undefined ? "" : ` [${v.origin}]`;
     return `  ${v.name.padEnd(width)}  ${v.meaning} (default: ${v.defaultValue})${origin}`;
   });
   return `Ollaix ${version}: an OpenAI-compatible LLM gateway.
