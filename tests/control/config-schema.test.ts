@@ -2,7 +2,7 @@
 // complete example of README passes both.
 import { expect, test } from "bun:test";
 import Ajv from "ajv";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { configJsonSchema } from "../../scripts/settings-json-schema.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
 import { checkSettings } from "../../src/settings-file.ts";
@@ -40,4 +40,16 @@ test("the complete example starts as compose.yaml runs it: the variables it name
   } finally {
     await gateway.shutdown();
   }
+});
+
+// A probe: README and compose.yaml copy the example to ./ollaix.yaml, where its `../schema/…` path
+// points outside the repository; the comment under it says what the path becomes there.
+test("the example's schema path reaches the schema from examples/, and the path its comment gives for ./ollaix.yaml from there", async () => {
+  const [modeline, note] = (await Bun.file(`${ROOT}/examples/ollaix.yaml`).text()).split("\n");
+  const inRepo = /^# yaml-language-server: \$schema=(\S+)$/.exec(modeline!)?.[1];
+  const copied = /copied to \.\/ollaix\.yaml .*make it (\S+)$/.exec(note!)?.[1];
+  const schema = `${ROOT}/schema/ollaix-config.schema.json`;
+  expect(resolve(`${ROOT}/examples`, inRepo!)).toBe(schema);
+  expect(resolve(dirname(`${ROOT}/ollaix.yaml`), copied!)).toBe(schema);
+  expect(await Bun.file(`${ROOT}/compose.yaml`).text()).toContain("copy examples/ollaix.yaml to ./ollaix.yaml");
 });
