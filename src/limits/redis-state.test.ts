@@ -27,39 +27,97 @@ describe("against a real redis-server", () => {
     state.close();
   });
 
-  test("a Redis that hangs then runs what was queued: an admission the gateway stopped waiting for counts nothing (a probe: it was counted, and refused requests used up the limit)", async () => {
+  test("a Redis that hangs then runs what was queued: an admission the gateway stopped waiting for counts nothing, however soon after it Redis comes back (a probe: resumed 0.4 s after REDIS_TIMEOUT_MS, 8 refused requests used up 8 of the key's 10)", async () => {
     const { logger } = logged();
     const state = new RedisState(redis.url, "closed", logger, 300);
     await state.start();
-    expect((await state.admit("late", { rpm: 5 }, Date.now())).requests).toBe(1);
+    const limits = { rpm: 10 };
+    const now = Date.now(); // one minute's window throughout, wherever in the minute the test runs
     redis.pause();
     try {
-      await expect(state.admit("late", { rpm: 5 }, Date.now())).rejects.toMatchObject({ code: "state_unavailable" });
-      await Bun.sleep(1_600); // past its deadline: REDIS_TIMEOUT_MS (300) + the 1 s allowed between clocks
+      const refused = await Promise.all(Array.from({ length: 8 }, () => Promise.resolve(state.admit("late", limits, now)).catch((error: unknown) => error)));
+      expect(refused).toEqual(Array.from({ length: 8 }, () => expect.objectContaining({ code: "state_unavailable" })));
+      await Bun.sleep(400); // past the gateway's 300 ms, well within the 1 s it once allowed between clocks
     } finally {
       redis.resume();
     }
-    // The probe (every 500 ms) finds Redis again; the command queued in the frozen Redis has run by then.
+    // The probe (every 500 ms) finds Redis again; the commands queued in the frozen Redis have run by then.
     for (let i = 0; i < 200 && state.health().status !== "ok"; i++) await Bun.sleep(50);
-    expect((await state.usage("late", Date.now())).requests).toBe(1);
-    expect((await state.admit("late", { rpm: 5 }, Date.now())).requests).toBe(2);
+    expect(state.health().status).toBe("ok");
+    expect((await state.usage("late", now)).requests).toBe(0);
+    const verdicts = [];
+    for (let i = 0; i < 11; i++) verdicts.push((await state.admit("late", limits, now)).verdict);
+    expect(verdicts).toEqual([...Array.from({ length: 10 }, () => "ok"), "rpm"]);
     state.close();
   }, 15_000);
 
-  test("a Redis clock ahead of this host's (every deadline past by Redis's time): admissions still count, and it is said once", async () => {
+  test("clocks that disagree: the deadline is sent in Redis's clock, as measured. A Redis clock a minute ahead of this host's: each admission is one command that counts, nothing is warned, and one run late still counts nothing", async () => {
     const { lines, logger } = logged();
-    const state = new RedisState(redis.url, "open", logger);
+    const realNow = Date.now;
+    const now = realNow();
+    Date.now = () => realNow() - 60_000; // this host a minute behind Redis, from the start
+    const state = new RedisState(redis.url, "closed", logger, 300);
+    try {
+      await state.start();
+      await redis.command(["CONFIG", "RESETSTAT"]);
+      expect((await state.admit("skew", { rpm: 5 }, now)).requests).toBe(1);
+      expect((await state.admit("skew", { rpm: 5 }, now)).requests).toBe(2);
+      // One command each: not refused as late, then asked again without a deadline (as before).
+      expect(String(await redis.command(["INFO", "commandstats"]))).toContain("cmdstat_evalsha:calls=2,");
+      redis.pause();
+      try {
+        await expect(state.admit("skew", { rpm: 5 }, now)).rejects.toMatchObject({ code: "state_unavailable" });
+        await Bun.sleep(400);
+      } finally {
+        redis.resume();
+      }
+      for (let i = 0; i < 200 && state.health().status !== "ok"; i++) await Bun.sleep(50);
+      expect((await state.usage("skew", now)).requests).toBe(2);
+      expect((await state.admit("skew", { rpm: 5 }, now)).requests).toBe(3);
+    } finally {
+      Date.now = realNow;
+      state.close();
+    }
+    expect(lines.filter((line) => line.includes("level\":\"warn") && !line.includes("Redis unreachable"))).toEqual([]);
+  }, 15_000);
+
+  test("a clock that steps after it was read: the one admission that finds out goes as if Redis were away (here counted in this replica) and is not counted in Redis; its answer reads the clock again, and the next ones count", async () => {
+    const { lines, logger } = logged();
+    const state = new RedisState(redis.url, "open", logger, 300);
     await state.start();
     const realNow = Date.now;
-    Date.now = () => realNow() - 60_000; // this host a minute behind
+    Date.now = () => realNow() - 60_000; // this host's clock stepped a minute back
     try {
-      expect((await state.admit("skew", { rpm: 5 }, realNow())).requests).toBe(1);
-      expect((await state.admit("skew", { rpm: 5 }, realNow())).requests).toBe(2);
+      const now = realNow();
+      expect(await state.admit("step", { rpm: 5 }, now)).toMatchObject({ verdict: "ok", requests: 1 }); // this replica's count
+      expect((await state.usage("step", now)).requests).toBe(0); // none in Redis
+      expect((await state.admit("step", { rpm: 5 }, now)).requests).toBe(1);
+      expect((await state.admit("step", { rpm: 5 }, now)).requests).toBe(2);
+      expect((await state.usage("step", now)).requests).toBe(2);
     } finally {
       Date.now = realNow;
     }
-    expect(lines.filter((line) => line.includes("clock is ahead"))).toHaveLength(1);
+    expect(state.health().status).toBe("ok"); // Redis answered all along
+    expect(lines.filter((line) => line.includes("only after the gateway's REDIS_TIMEOUT_MS"))).toHaveLength(1);
     state.close();
+  });
+
+  test("an ACL that refuses TIME: Redis's clock cannot be read, so admissions go without a deadline, counted in Redis (said once); they all failed in its script before", async () => {
+    await redis.command(["ACL", "SETUSER", "no-time", "on", ">secret-pw", "~*", "&*", "+@all", "-time"]);
+    const { lines, logger } = logged();
+    const state = new RedisState(redis.url.replace("redis://", "redis://no-time:secret-pw@"), "closed", logger, 300);
+    try {
+      await state.start();
+      expect(state.health().status).toBe("ok");
+      expect((await state.admit("no-time", { rpm: 5 }, Date.now())).requests).toBe(1);
+      expect((await state.admit("no-time", { rpm: 5 }, Date.now())).requests).toBe(2);
+      expect(state.health().status).toBe("ok");
+      expect(lines.filter((line) => line.includes("Redis refused TIME"))).toHaveLength(1);
+      expect(lines.join("\n")).not.toContain("secret-pw");
+    } finally {
+      state.close();
+      await redis.command(["ACL", "DELUSER", "no-time"]);
+    }
   });
 
   test("one command per admission (the script by its SHA), and the token update adds to minute and day", async () => {

@@ -4,6 +4,8 @@ import { StateUnavailableError } from "../errors.ts";
 import { REDIS_TIMEOUT_DEFAULT_MS } from "../config.ts";
 import type { KeyLimits } from "../keys/key-store.ts";
 import type { Logger } from "../logger.ts";
+import { RedisClock } from "./redis-clock.ts";
+import { isUnreachable } from "./redis-errors.ts";
 import { InProcessState, requestsCounter, type Admitted, type Lane, type LimitState, type StateHealth, type Usage, type Verdict } from "./limit-state.ts";
 import { DAY_MS, MINUTE_MS, untilWindowEnd, windowId } from "./windows.ts";
 
@@ -11,26 +13,29 @@ import { DAY_MS, MINUTE_MS, untilWindowEnd, windowId } from "./windows.ts";
  * Checks every limit and counts the request in one atomic step. KEYS: this minute's requests and
  * tokens, this day's tokens (one {hash tag} per key name, so a Redis Cluster keeps them in one slot).
  * ARGV: rpm, tpm, tokens per day (0 = no such limit), the minute key's lifetime (ms), then the
- * time (ms since the epoch, 0 for none) after which the caller no longer waits for the answer: a
- * command Redis runs only after that (it hung, and ran what was queued once it came back) counts
- * nothing, for the caller already answered without it (4).
+ * time by Redis's clock (ms since the epoch, 0 for none: redis-clock.ts) after which the caller no
+ * longer waits for the answer: a command Redis runs only after that (it hung, and ran what was
+ * queued once it came back) counts nothing, for the caller already answered without it (4). The
+ * answer ends with Redis's time (0 without a deadline): the caller's next reading of its clock.
  */
 const ADMIT = `
-local deadline = tonumber(ARGV[5] or '0')
+local now = 0
+local deadline = tonumber(ARGV[5])
 if deadline > 0 then
   local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return {4, 0, 0, 0} end
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if now > deadline then return {4, 0, 0, 0, now} end
 end
 local req = tonumber(redis.call('GET', KEYS[1]) or '0')
 local tok = tonumber(redis.call('GET', KEYS[2]) or '0')
 local day = tonumber(redis.call('GET', KEYS[3]) or '0')
 local rpm, tpm, tpd = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-if tpd > 0 and day >= tpd then return {3, req, tok, day} end
-if tpm > 0 and tok >= tpm then return {2, req, tok, day} end
-if rpm > 0 and req >= rpm then return {1, req, tok, day} end
+if tpd > 0 and day >= tpd then return {3, req, tok, day, now} end
+if tpm > 0 and tok >= tpm then return {2, req, tok, day, now} end
+if rpm > 0 and req >= rpm then return {1, req, tok, day, now} end
 req = redis.call('INCR', KEYS[1])
 if req == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-return {0, req, tok, day}`;
+return {0, req, tok, day, now}`;
 
 /** Adds a request's tokens to the minute and the day. KEYS: minute, day; ARGV: tokens, lifetimes. */
 const ADD_TOKENS = `
@@ -42,8 +47,6 @@ return 0`;
 const VERDICTS: Verdict[] = ["ok", "rpm", "tpm", "day"];
 /** The script's answer for a command run after its caller's deadline. */
 const TOO_LATE = 4;
-/** How far this host's clock and Redis's may differ before an admit's deadline misreads: more, and admits are asked again without one (warned). */
-const CLOCK_ALLOWANCE_MS = 1_000;
 const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
 /** Keys outlive their window a little, for replicas whose clocks are slightly behind. */
 const GRACE_MS = 5_000;
@@ -63,8 +66,11 @@ export class RedisState implements LimitState {
   readonly #local = new InProcessState();
   readonly #admitSha = sha1(ADMIT);
   readonly #tokensSha = sha1(ADD_TOKENS);
+  readonly #clock = new RedisClock();
   #down: string | undefined = "not connected yet";
   #lastWarn = -Infinity;
+  #lastLateWarn = -Infinity;
+  #timeRefused = false;
   #probe: ReturnType<typeof setInterval> | undefined;
   #isProbing = false;
   #closed = false;
@@ -90,8 +96,13 @@ export class RedisState implements LimitState {
       this.#client.connect().then(() => true, () => false),
       Bun.sleep(waitMs).then(() => false),
     ]);
-    if (connected) this.#up();
-    else this.#markDown(new Error("cannot connect to Redis"));
+    if (!connected) return this.#markDown(new Error("cannot connect to Redis"));
+    try {
+      await this.#readClock();
+      this.#up();
+    } catch (error) {
+      this.#markDown(error);
+    }
   }
 
   async admit(key: string, limits: KeyLimits, now: number, lane: Lane = "call"): Promise<Admitted> {
@@ -101,20 +112,21 @@ export class RedisState implements LimitState {
       const tag = `ollaix:{key:${key}}`;
       // A token count: its own requests counter, no token limit (the tokens are still read, for the headers).
       const tokensLimited = lane === "call";
+      // The moment #send stops waiting, in Redis's time: a command it runs later counts nothing.
+      const giveUpAt = Date.now() + this.timeoutMs;
       const args = [
         "3", `${tag}:${requestsCounter(lane)}:${minute}`, `${tag}:tpm:${minute}`, `${tag}:tpd:${day}`,
         String(limits.rpm ?? 0), String(tokensLimited ? (limits.tpm ?? 0) : 0), String(tokensLimited ? (limits.tokensPerDay ?? 0) : 0),
-        String(untilWindowEnd(now, MINUTE_MS) + GRACE_MS),
+        String(untilWindowEnd(now, MINUTE_MS) + GRACE_MS), String(this.#clock.deadline(giveUpAt, this.timeoutMs / 2)),
       ];
       try {
-        let answer = (await this.#eval(this.#admitSha, ADMIT, [...args, String(Date.now() + this.timeoutMs + CLOCK_ALLOWANCE_MS)])) as number[];
-        if (answer[0] === TOO_LATE) {
-          // Answered in time but past the deadline by Redis's clock: the clocks disagree. Asked again without one.
-          this.#warnClock();
-          answer = (await this.#eval(this.#admitSha, ADMIT, [...args, "0"])) as number[];
-        }
-        const [verdict, requests, minuteTokens, dayTokens] = answer;
-        return { verdict: VERDICTS[verdict!] ?? "ok", requests: requests!, minuteTokens: minuteTokens!, dayTokens: dayTokens! };
+        const [verdict, requests, minuteTokens, dayTokens, redisNow] = (await this.#eval(this.#admitSha, ADMIT, args)) as number[];
+        if (redisNow) this.#clock.heard(redisNow, Date.now());
+        if (verdict !== TOO_LATE) return { verdict: VERDICTS[verdict!] ?? "ok", requests: requests!, minuteTokens: minuteTokens!, dayTokens: dayTokens! };
+        // Answered, but Redis ran it after the gateway would have stopped waiting: nothing was
+        // counted, so this request goes as if Redis were away (Redis nearly as slow as the time-out, or
+        // a clock stepped since the last reading, which this answer replaced). Redis itself answers.
+        this.#warnLate();
       } catch (error) {
         this.#markDown(error);
       }
@@ -123,11 +135,14 @@ export class RedisState implements LimitState {
     return this.#local.admit(key, limits, now, lane);
   }
 
-  #clockWarned = false;
-  #warnClock(): void {
-    if (this.#clockWarned) return;
-    this.#clockWarned = true;
-    this.logger.warn("Redis's clock is ahead of this host's by more than REDIS_TIMEOUT_MS + 1 s: limits are counted without the guard against commands run late (sync the clocks)");
+  #warnLate(): void {
+    const now = Date.now();
+    if (now - this.#lastLateWarn < WARN_EVERY_MS) return;
+    this.#lastLateWarn = now;
+    this.logger.warn("Redis ran an admission only after the gateway's REDIS_TIMEOUT_MS, by its clock: not counted there", {
+      failure_mode: this.mode,
+      effect: this.mode === "open" ? "that request was counted in this replica" : "that request got 503",
+    });
   }
 
   addTokens(key: string, tokens: number, now: number): void {
@@ -226,12 +241,29 @@ export class RedisState implements LimitState {
     this.#isProbing = true;
     try {
       if (!this.#client.connected) await within(this.#client.connect(), this.timeoutMs, () => new Error(`no connection within ${this.timeoutMs} ms`));
-      await this.#send("PING", []);
+      await this.#readClock();
       this.#up();
     } catch {
       // Still away; the next probe tries again.
     } finally {
       this.#isProbing = false;
+    }
+  }
+
+  /**
+   * Redis's TIME: an answer (Redis is back) and a reading of its clock, so the first admissions
+   * after it carry a deadline in Redis's time. A Redis that refuses TIME (an ACL, a proxy) answers
+   * too: admissions then go without a deadline, as its clock cannot be read (warned once).
+   */
+  async #readClock(): Promise<void> {
+    try {
+      const [seconds, micros] = (await this.#send("TIME", [])) as [string, string];
+      this.#clock.heard(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), Date.now());
+    } catch (error) {
+      if (isUnreachable(error)) throw error;
+      if (this.#timeRefused) return;
+      this.#timeRefused = true;
+      this.logger.warn("Redis refused TIME: limits are counted without the guard against admissions a hung Redis runs late", { error: error instanceof Error ? error.message : String(error) });
     }
   }
 
