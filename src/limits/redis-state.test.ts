@@ -141,6 +141,56 @@ describe("against a real redis-server", () => {
   });
 });
 
+describe("a command Redis refuses (a reply error) is that command's: Redis is not taken for away", () => {
+  let redis: TestRedis;
+  beforeAll(async () => {
+    redis = await startRedis();
+    await redis.command(["ACL", "SETUSER", "limits", "on", ">limits-secret-pw", "~*", "&*", "+@all"]);
+  });
+  afterAll(() => redis.stop());
+  const url = () => redis.url.replace("redis://", "redis://limits:limits-secret-pw@");
+
+  test("tokens Redis cannot add (a probe: an upstream's 1e19 made INCRBY fail, and closed mode refused every limited request with 503 for the probe's 0.5 s): logged without the URL, /health stays ok, every key is still counted in Redis", async () => {
+    const { lines, logger } = logged();
+    const state = new RedisState(url(), "closed", logger, 300);
+    await state.start();
+    const now = Date.now();
+    state.addTokens("huge", 1e19, now); // not an integer INCRBY takes (above 2^63)
+    for (let i = 0; i < 100 && !lines.some((line) => /Redis (refused a limits command|unreachable)/.test(line)); i++) await Bun.sleep(10);
+    expect(state.health()).toEqual({ status: "ok" });
+    const warned = lines.filter((line) => line.includes("Redis refused a limits command (tokens)"));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toContain("not an integer or out of range");
+    expect(lines.join("\n")).not.toContain("limits-secret-pw");
+    expect(lines.filter((line) => line.includes("Redis unreachable"))).toEqual([]);
+    expect(state.health()).toEqual({ status: "ok" });
+    expect(await state.admit("huge", { rpm: 5, tpm: 100 }, now)).toMatchObject({ verdict: "ok", requests: 1, minuteTokens: 0 });
+    expect(await state.admit("other", { rpm: 5 }, now)).toMatchObject({ verdict: "ok", requests: 1 });
+    expect((await state.usage("other", now)).requests).toBe(1); // in Redis, not this replica's counters
+    state.close();
+  });
+
+  test("an admission Redis refuses (its counter a key of another type): that request alone is refused with 503 (closed) or counted here (open); the other keys are counted in Redis", async () => {
+    const now = Date.now();
+    const minute = Math.floor(now / 60_000);
+    await redis.command(["RPUSH", `ollaix:{key:broken}:rpm:${minute}`, "not a counter"]);
+    for (const mode of ["closed", "open"] as const) {
+      const { lines, logger } = logged();
+      const state = new RedisState(url(), mode, logger, 300);
+      await state.start();
+      const broken = await Promise.resolve(state.admit("broken", { rpm: 5 }, now)).catch((error: unknown) => error);
+      if (mode === "closed") expect(broken).toMatchObject({ status: 503, code: "state_unavailable" });
+      else expect(broken).toMatchObject({ verdict: "ok", requests: 1 });
+      expect(state.health()).toEqual({ status: "ok" });
+      expect((await state.admit(`fine-${mode}`, { rpm: 5 }, now)).requests).toBe(1);
+      expect((await state.usage(`fine-${mode}`, now)).requests).toBe(1);
+      expect(lines.filter((line) => line.includes("Redis refused a limits command (admission)"))).toHaveLength(1);
+      expect(lines.join("\n")).toContain("WRONGTYPE");
+      state.close();
+    }
+  });
+});
+
 describe("token counts (lane \"count\") against a real redis-server and in process", () => {
   let redis: TestRedis;
   beforeAll(async () => {

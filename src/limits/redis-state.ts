@@ -51,6 +51,8 @@ const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest(
 /** Keys outlive their window a little, for replicas whose clocks are slightly behind. */
 const GRACE_MS = 5_000;
 const WARN_EVERY_MS = 60_000;
+/** What a reply error to each command costs (an admission's: its mode's). */
+const REFUSED_EFFECT: Record<string, string> = { tokens: "those tokens were not counted", usage: "read from this replica's counters" };
 const PROBE_EVERY_MS = 500;
 
 /**
@@ -58,7 +60,9 @@ const PROBE_EVERY_MS = 500;
  * SHA); tokens are added after the answer without waiting. While Redis is unreachable: `open`
  * counts in this process (warning at most once a minute, `/health` degraded), `closed` refuses
  * with 503 `state_unavailable`; a command unanswered after `timeoutMs` (a Redis that hangs keeps the
- * connection open) counts as unreachable. A probe brings it back without a restart.
+ * connection open) counts as unreachable. A probe brings it back without a restart. A reply error
+ * (a bad argument, a key of another type) fails that one command as if Redis were away, and is
+ * logged; it says nothing of Redis, so the other keys are still counted there (redis-errors.ts).
  */
 export class RedisState implements LimitState {
   #client: RedisClient;
@@ -70,6 +74,7 @@ export class RedisState implements LimitState {
   #down: string | undefined = "not connected yet";
   #lastWarn = -Infinity;
   #lastLateWarn = -Infinity;
+  #lastRefusedWarn = -Infinity;
   #timeRefused = false;
   #probe: ReturnType<typeof setInterval> | undefined;
   #isProbing = false;
@@ -128,7 +133,8 @@ export class RedisState implements LimitState {
         // a clock stepped since the last reading, which this answer replaced). Redis itself answers.
         this.#warnLate();
       } catch (error) {
-        this.#markDown(error);
+        if (isUnreachable(error)) this.#markDown(error);
+        else this.#warnRefused("admission", error);
       }
     }
     if (this.mode === "closed") throw new StateUnavailableError("The gateway's shared state is unavailable; please retry shortly.");
@@ -145,6 +151,17 @@ export class RedisState implements LimitState {
     });
   }
 
+  /** A reply error: that command failed, Redis did not (the error names no URL, and no key's secret). */
+  #warnRefused(what: "admission" | "tokens" | "usage", error: unknown): void {
+    const now = Date.now();
+    if (now - this.#lastRefusedWarn < WARN_EVERY_MS) return;
+    this.#lastRefusedWarn = now;
+    this.logger.warn(`Redis refused a limits command (${what})`, {
+      error: error instanceof Error ? error.message : String(error),
+      effect: REFUSED_EFFECT[what] ?? (this.mode === "open" ? "that request was counted in this replica" : "that request got 503"),
+    });
+  }
+
   addTokens(key: string, tokens: number, now: number): void {
     if (tokens <= 0) return;
     if (this.#down !== undefined) {
@@ -158,7 +175,8 @@ export class RedisState implements LimitState {
     ];
     // Not awaited: the answer is already on its way; concurrent commands share the connection.
     this.#eval(this.#tokensSha, ADD_TOKENS, args).catch((error: unknown) => {
-      this.#markDown(error);
+      if (isUnreachable(error)) this.#markDown(error);
+      else this.#warnRefused("tokens", error);
       if (this.mode === "open") this.#local.addTokens(key, tokens, now);
     });
   }
@@ -172,7 +190,8 @@ export class RedisState implements LimitState {
         const [requests, minuteTokens, dayTokens] = values.map((v) => Number(v ?? 0));
         return { requests: requests!, minuteTokens: minuteTokens!, dayTokens: dayTokens! };
       } catch (error) {
-        this.#markDown(error);
+        if (isUnreachable(error)) this.#markDown(error);
+        else this.#warnRefused("usage", error);
       }
     }
     return this.#local.usage(key, now);
