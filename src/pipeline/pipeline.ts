@@ -371,9 +371,8 @@ export class Pipeline {
           scope.dispose();
         }
       });
-      // An upstream that gives no usage is charged what its input is: token ids counted, text estimated (limits and budgets count it).
-      const reported = result.usage?.prompt_tokens;
-      t.usage = reported !== undefined ? { input: reported, output: 0, reasoning: 0 } : embeddedTokens(input);
+      // An upstream that gives no usage (or a figure that is none) is charged what its input is: token ids counted, text estimated (limits and budgets count it).
+      t.usage = embeddedTokens(input, result.usage?.prompt_tokens);
       admission.settle(t.usage);
       this.#emit(t, 200);
       return { ...result, usage: result.usage ?? { prompt_tokens: t.usage.input, total_tokens: t.usage.input }, headers: t.headers };

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Usage } from "../schemas/common.ts";
 import type { ChatResult } from "../plugin.ts";
-import { resultTokens, StreamTally, toTokenUsage } from "./tally.ts";
+import { embeddedTokens, MAX_TOKENS, resultTokens, StreamTally, toTokenUsage } from "./tally.ts";
 
 describe("toTokenUsage", () => {
   test("a provider's figures as they are", () => {
@@ -27,6 +27,31 @@ describe("toTokenUsage", () => {
     tally.add({ choices: [{ index: 0, delta: { content: "x".repeat(80) } }] });
     tally.add({ choices: [], usage: { completion_tokens: 9 } as Usage });
     expect(tally.tokens()).toEqual({ input: 100, output: 9, reasoning: 0, estimated: true });
+  });
+});
+
+describe("a figure no request can have (an upstream's bug) is none: the gateway's estimate stands for it", () => {
+  // A probe: a negative count read as unsigned 64 bits (2^64 - 5) made Redis refuse the token update
+  // and took Redis for away; 1e300 went into the limits' counters, the logs and the metrics as it was.
+  test.each([10000000000000000000, 2 ** 64 - 5, 1e300, MAX_TOKENS + 1])("%p", (huge) => {
+    const answer = (usage: unknown): ChatResult => ({ choices: [{ index: 0, finish_reason: "stop", message: { content: "x".repeat(80) } }], usage: usage as Usage });
+    expect(toTokenUsage({ prompt_tokens: huge, completion_tokens: 7, total_tokens: huge + 7 })).toBeUndefined();
+    expect(resultTokens(answer({ prompt_tokens: huge, completion_tokens: 7, total_tokens: 19 }), () => 100)).toEqual({ input: 12, output: 7, reasoning: 0 });
+    expect(resultTokens(answer({ prompt_tokens: 12, completion_tokens: huge, total_tokens: huge }), () => 100)).toEqual({ input: 12, output: 20, reasoning: 0, estimated: true });
+    expect(resultTokens(answer({ prompt_tokens: 12, completion_tokens: 7, completion_tokens_details: { reasoning_tokens: huge } }), () => 100)).toEqual({ input: 12, output: 7, reasoning: 0 });
+    const tally = new StreamTally(() => 100);
+    tally.add({ choices: [{ index: 0, delta: { content: "x".repeat(80) } }] });
+    tally.add({ choices: [], usage: { prompt_tokens: huge, completion_tokens: huge, total_tokens: huge } });
+    expect(tally.tokens()).toEqual({ input: 100, output: 20, reasoning: 0, estimated: true });
+    // Embeddings: eight characters of text, two tokens by estimate.
+    expect(embeddedTokens(["abcdefgh"], huge)).toEqual({ input: 2, output: 0, reasoning: 0, estimated: true });
+  });
+
+  test("up to MAX_TOKENS (a billion, a hundred times the largest context window) a figure is the provider's", () => {
+    expect(toTokenUsage({ prompt_tokens: MAX_TOKENS, completion_tokens: 1, total_tokens: MAX_TOKENS + 1 })).toEqual({ input: MAX_TOKENS, output: 1, reasoning: 0 });
+    expect(embeddedTokens(["abcdefgh"], 5)).toEqual({ input: 5, output: 0, reasoning: 0 });
+    expect(embeddedTokens(["abcdefgh"], -5)).toEqual({ input: 2, output: 0, reasoning: 0, estimated: true });
+    expect(embeddedTokens([[1, 2, 3]])).toEqual({ input: 3, output: 0, reasoning: 0 });
   });
 });
 

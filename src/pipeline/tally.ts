@@ -7,13 +7,24 @@ import type { TokenUsage } from "./outcome.ts";
 const estimateTokens = (chars: number) => (chars === 0 ? 0 : Math.max(1, Math.ceil(chars / 4)));
 
 /**
- * A provider's count as the gateway counts it: a negative, fractional or non-numeric figure (an
- * upstream's bug) is none, so that no histogram sum, log line or span goes down or reads nonsense.
+ * The most tokens one of a provider's figures may say: a billion, a hundred times the largest
+ * context window (10 M tokens) and more than any one request can read or write. Above it a figure
+ * is an upstream's bug (a negative count read as an unsigned 64-bit one: 1.8e19; 1e300), not usage:
+ * the gateway estimates instead, as for a negative one. So limits, logs and metrics never take
+ * absurd values: a token update Redis's INCRBY refuses (signed 64 bits; a day's counter now takes
+ * 9e9 such requests), or histogram sums no longer exact as doubles.
  */
-const count = (n: unknown): number => (typeof n === "number" && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+export const MAX_TOKENS = 1_000_000_000;
 
-/** A token figure as a provider should give it: a finite number, not negative. */
-export const isCount = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n) && n >= 0;
+/** A token figure as a provider should give it: a finite number, not negative, at most MAX_TOKENS. */
+export const isCount = (n: unknown): n is number => typeof n === "number" && n >= 0 && n <= MAX_TOKENS;
+
+/**
+ * A provider's count as the gateway counts it: a negative, fractional, absurdly large or
+ * non-numeric figure (an upstream's bug) is none, so that no histogram sum, log line, span or limit
+ * goes down or reads nonsense.
+ */
+const count = (n: unknown): number => (isCount(n) ? Math.floor(n) : 0);
 
 /**
  * A provider's usage as the pipeline counts it, when it has both figures; undefined otherwise (see
@@ -180,8 +191,12 @@ export class StreamTally {
  */
 export const inputOnly = (input: number): TokenUsage => ({ input, output: 0, reasoning: 0, estimated: true });
 
-/** An embeddings input's tokens when the provider says none: token ids counted, text estimated. */
-export function embeddedTokens(input: readonly string[] | readonly (readonly number[])[]): TokenUsage {
+/**
+ * An embeddings input's tokens: the provider's `prompt_tokens` when it is a count (isCount), else
+ * token ids counted, text estimated.
+ */
+export function embeddedTokens(input: readonly string[] | readonly (readonly number[])[], reported?: unknown): TokenUsage {
+  if (isCount(reported)) return { input: Math.floor(reported), output: 0, reasoning: 0 };
   let count = 0;
   if (typeof input[0] === "string") {
     for (const text of input as readonly string[]) count += text.length;
