@@ -15,16 +15,18 @@ import { tcpProxy } from "./helpers/tcp-proxy.ts";
 import { RedisState } from "../src/limits/redis-state.ts";
 import { RedisConnection } from "../src/surfaces/openai-responses/store/redis-connection.ts";
 import { RedisRunChannel } from "../src/surfaces/openai-responses/store/redis-run-channel.ts";
+import { RedisResponseStore } from "../src/surfaces/openai-responses/store/redis-store.ts";
 
 const KEY = "sk-hung-limited-0001";
 let redis: TestRedis;
 let open: TestGateway;
 let closed: TestGateway;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   redis = await startRedis();
   const config = writeConfigFile({ keys: [{ name: "limited", key_env: "K_LIMITED", rpm: 1000 }] });
-  const env = { REDIS_URL: redis.url, REDIS_TIMEOUT_MS: "300", OLLAIX_CONFIG: config, K_LIMITED: KEY };
+  env = { REDIS_URL: redis.url, REDIS_TIMEOUT_MS: "300", OLLAIX_CONFIG: config, K_LIMITED: KEY };
   open = await startTestGateway(env, [dummy]);
   closed = await startTestGateway({ ...env, REDIS_FAILURE_MODE: "closed" }, [dummy]);
 });
@@ -91,6 +93,36 @@ describe("Redis frozen", () => {
     expect(retrieved).toBe(stored.id);
     const next = await client.responses.create({ model: "dummy-model:1.0", input: "After.", previous_response_id: stored.id });
     expect(next.status).toBe("completed");
+  }, 30_000);
+
+  test("a background create: a 503 once the store leaves its start unanswered, not tried again for as long (a probe: 503 after 2 × REDIS_TIMEOUT_MS, every time)", async () => {
+    // Its own gateway: the stops' subscription it opens (with the first background run, here before Redis hangs) goes with it.
+    const gateway = await startTestGateway(env, [dummy]);
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: KEY, maxRetries: 0, timeout: 10_000 });
+    await client.responses.create({ model: "dummy-model:1.0", input: "Before.", background: true });
+    const now = RedisResponseStore.prototype.now;
+    let asked = 0;
+    RedisResponseStore.prototype.now = function (this: RedisResponseStore) {
+      asked++;
+      return now.call(this);
+    };
+    redis.pause();
+    try {
+      await expectUnavailable(await fetch(`${gateway.url}/v1/responses`, within10s(jsonPost({ model: "dummy-model:1.0", input: "During.", background: true }, auth))));
+      expect(asked).toBe(1); // the start's lease asks the store's time first: left unanswered, the create is refused
+    } finally {
+      redis.resume();
+      RedisResponseStore.prototype.now = now;
+    }
+    try {
+      let created: string | undefined;
+      for (let i = 0; i < 100 && created === undefined; i++) {
+        created = await client.responses.create({ model: "dummy-model:1.0", input: "After.", background: true }).then((r) => r.status, async () => (await Bun.sleep(100), undefined));
+      }
+      expect(created).toBe("queued");
+    } finally {
+      await gateway.close();
+    }
   }, 30_000);
 
   test("limits: open counts in this replica and says degraded; closed refuses with 503; both shared again once Redis answers", async () => {

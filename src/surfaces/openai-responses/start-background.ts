@@ -10,6 +10,7 @@ import { type BackgroundRuns, LeaseLostError, ResponseCancelledError } from "./b
 import { toResponse } from "./from-chat-result.ts";
 import { failedResponse, pendingResponse, type ResponseFrame } from "./response-frame.ts";
 import type { EchoedTool, ResponseObject } from "./response-schema.ts";
+import { wentUnanswered } from "./store/redis-connection.ts";
 import type { ConditionalPut, ResponseStore, StoredResponse } from "./store/response-store.ts";
 import { EntryTooLargeError } from "./store/worker-store.ts";
 import { responsesStreamEncoder } from "./stream-encoder.ts";
@@ -155,7 +156,13 @@ export async function startBackground(
       await d.store.put((run.stored = d.entry(running, await leaseFrom())));
       leaseHeld(since);
     };
-    await first().catch(first); // once more: a blip of the store should not fail the create
+    // Once more: a blip of the store (a connection lost, replaced by the next command) should not
+    // fail the create. Not a store that left it unanswered for REDIS_TIMEOUT_MS: it hangs, and the
+    // create would wait as long again (a probe: a 503 after 6 s at 3 s).
+    await first().catch((error: unknown) => {
+      if (wentUnanswered(error)) throw error;
+      return first();
+    });
     renewal = setInterval(renew, renewMs);
     renewal.unref();
     started(true);

@@ -6,6 +6,12 @@ import { UpstreamUnavailableError } from "../../../errors.ts";
 class Unanswered extends Error {}
 
 /**
+ * Whether a store's error is a command Redis left unanswered for REDIS_TIMEOUT_MS (it hangs, or the
+ * path to it drops packets), not a connection lost or refused: asked again, it waits as long again.
+ */
+export const wentUnanswered = (error: unknown): boolean => error instanceof UpstreamUnavailableError && error.cause instanceof Unanswered;
+
+/**
  * One lazily opened connection to `REDIS_URL` for the Responses surface's shared state. Bun's
  * client, left to itself, queues commands while Redis is away and retries the connection in the
  * background (a request would hang); so queueing and reconnecting are off, and a lost connection is
@@ -45,7 +51,7 @@ export class RedisConnection {
         // The connection holds commands nobody answers: the next command opens another.
         if (this.#client === client) this.#client = undefined;
         client?.close();
-        throw new UpstreamUnavailableError(`${this.#what} did not answer within ${this.#timeoutMs} ms.`, { code: "state_unavailable" });
+        throw new UpstreamUnavailableError(`${this.#what} did not answer within ${this.#timeoutMs} ms.`, { cause: error, code: "state_unavailable" });
       }
       throw new UpstreamUnavailableError(`${this.#what} is unreachable.`, { cause: error, code: "state_unavailable" });
     }
