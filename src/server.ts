@@ -22,6 +22,7 @@ import { redisCheck } from "./observe/readiness.ts";
 import { BackgroundRuns, GatewayStoppedError } from "./surfaces/openai-responses/background.ts";
 import { abortRequestsInFlight } from "./request-scope.ts";
 import { RedisConnection } from "./surfaces/openai-responses/store/redis-connection.ts";
+import { RedisHang } from "./redis-hang.ts";
 import { RedisRunChannel } from "./surfaces/openai-responses/store/redis-run-channel.ts";
 import { createConversationStore } from "./surfaces/openai-conversations/create-conversation-store.ts";
 import { createResponseStore } from "./surfaces/openai-responses/store/create-store.ts";
@@ -125,8 +126,15 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   problems.throwIfAny();
   const { settings } = checked;
   const router = new Router({ routes: settings.routes, cooldown: settings.cooldown });
+  // Readiness waits for shared state too: its own small connection, so a busy limits or store
+  // connection never decides whether a load balancer sends traffic here. A PING unanswered for
+  // REDIS_TIMEOUT_MS fails and closes it (a connection the network left half-open stays open, and
+  // dead, for many minutes); the next PING opens another.
+  const readinessRedis = config.redisUrl ? new RedisConnection(config.redisUrl, "Redis", config.redisTimeoutMs) : undefined;
+  // A command one connection left unanswered (a hung Redis) fails the others' at once, until Redis answers again (its probe: readiness's PING).
+  const redisHang = readinessRedis && new RedisHang(() => readinessRedis.call((c) => c.send("PING", [])));
   // Shared state only when some key has a limit: without limits nothing is counted.
-  const state = options.discover !== false && keys.records.some((k) => k.limits) ? await createLimitState(config, logger, (v) => secrets.add(v)) : undefined;
+  const state = options.discover !== false && keys.records.some((k) => k.limits) ? await createLimitState(config, logger, (v) => secrets.add(v), redisHang) : undefined;
   const gate = keys.isEnabled ? new LimitGate(keys, registry, state ?? new InProcessState(), router.table) : undefined;
   // Not awaited: the server listens (and /health answers) while discovery runs; /v1/* requests wait
   // for the first round (at most discoveryWaitMs).
@@ -140,23 +148,18 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   }
   const outcomes = new OutcomeBus();
   const observability = await startObservability({ config, logger, registry, redact: secrets.redact, outcomes, version: VERSION });
-  // Readiness waits for shared state too: its own small connection, so a busy limits or store
-  // connection never decides whether a load balancer sends traffic here. A PING unanswered for
-  // REDIS_TIMEOUT_MS fails and closes it (a connection the network left half-open stays open, and
-  // dead, for many minutes); the next PING opens another.
-  const readinessRedis = config.redisUrl ? new RedisConnection(config.redisUrl, "Redis", config.redisTimeoutMs) : undefined;
   if (readinessRedis) {
     // Connected now, for /health (a Redis that is down makes readiness say so).
     readinessRedis.call((c) => c.send("PING", [])).catch(() => undefined);
     observability.readiness.add(redisCheck(() => readinessRedis.call((c) => c.send("PING", []))));
   }
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
-  const responseStore = createResponseStore(config, (message) => logger.warn(message));
-  const conversationStore = createConversationStore(config);
+  const responseStore = createResponseStore(config, (message) => logger.warn(message), redisHang);
+  const conversationStore = createConversationStore(config, redisHang);
   // Background responses run without a request: shutdown gives them the same grace as requests.
   // With Redis, replicas share their background runs' events and stops (run-channel.ts).
   const runChannel = config.redisUrl
-    ? new RedisRunChannel(config.redisUrl, (message) => logger.warn(message), { checkMs: options.backgroundLease?.renewMs, streamIdleTimeoutMs: config.streamIdleTimeoutMs, timeoutMs: config.redisTimeoutMs })
+    ? new RedisRunChannel(config.redisUrl, (message) => logger.warn(message), { checkMs: options.backgroundLease?.renewMs, streamIdleTimeoutMs: config.streamIdleTimeoutMs, timeoutMs: config.redisTimeoutMs, hang: redisHang })
     : undefined;
   const backgroundRuns = new BackgroundRuns(options.backgroundLease, runChannel);
   const app = createApp({
@@ -226,6 +229,7 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
     },
     async shutdown() {
       registry.stop();
+      redisHang?.close();
       readinessRedis?.close();
       if (!server) {
         await backgroundRuns.stop(0);

@@ -13,7 +13,8 @@ import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
 import { tcpProxy } from "./helpers/tcp-proxy.ts";
 import { RedisState } from "../src/limits/redis-state.ts";
-import { RedisConnection } from "../src/surfaces/openai-responses/store/redis-connection.ts";
+import { RedisHang } from "../src/redis-hang.ts";
+import { RedisConnection, wentUnanswered } from "../src/surfaces/openai-responses/store/redis-connection.ts";
 import { RedisRunChannel } from "../src/surfaces/openai-responses/store/redis-run-channel.ts";
 import { RedisResponseStore } from "../src/surfaces/openai-responses/store/redis-store.ts";
 
@@ -150,6 +151,89 @@ describe("Redis frozen", () => {
       expect(status).toBe("healthy");
     }
     expect((await chat(closed.url)).status).toBe(200);
+  }, 30_000);
+});
+
+describe("one process's connections to a frozen Redis share what they found (a probe: a stored response of a limited key waited for the admission's time-out, then the store's)", () => {
+  test("a gateway: a stored response of a limited key is answered after one REDIS_TIMEOUT_MS (the admission's), its store write failing at once, not after another", async () => {
+    const gateway = await startTestGateway({ ...env, REDIS_TIMEOUT_MS: "1000" }, [dummy]);
+    try {
+      expect((await fetch(`${gateway.url}/v1/responses`, within10s(jsonPost({ model: "dummy-model:1.0", input: "Before." }, auth)))).status).toBe(200);
+      redis.pause();
+      try {
+        const started = performance.now();
+        const answer = await fetch(`${gateway.url}/v1/responses`, within10s(jsonPost({ model: "dummy-model:1.0", input: "During." }, auth)));
+        const ms = performance.now() - started;
+        expect(answer.status).toBe(200); // open: counted in this replica; the answer given though not stored
+        expect(ms).toBeGreaterThan(900);
+        expect(ms).toBeLessThan(1_700);
+        expect(gateway.logs.some((line) => line.includes("could not store a response"))).toBe(true);
+      } finally {
+        redis.resume();
+      }
+    } finally {
+      await gateway.close();
+    }
+  }, 30_000);
+
+  test("once one command goes REDIS_TIMEOUT_MS unanswered, limits and the stores fail at once, not after as long again; all ask Redis again once it answers", async () => {
+    const quiet = { warn() {}, info() {}, error() {}, debug() {} } as never;
+    const readiness = new RedisConnection(redis.url, "Redis", 1_000);
+    const hang = new RedisHang(() => readiness.call((c) => c.send("PING", [])));
+    const state = new RedisState(redis.url, "closed", quiet, 1_000, hang);
+    const store = new RedisConnection(redis.url, "The response store (Redis)", 1_000, hang);
+    const conversations = new RedisConnection(redis.url, "The conversation store (Redis)", 1_000, hang);
+    const took = async (work: () => Promise<unknown>) => {
+      const started = performance.now();
+      const error = await work().then(() => undefined, (e: unknown) => e);
+      return { ms: performance.now() - started, error };
+    };
+    try {
+      await state.start();
+      await store.call((c) => c.send("PING", []));
+      await conversations.call((c) => c.send("PING", []));
+      redis.pause();
+      try {
+        // The admission waits its 1 s; the store's read after it fails at once, as a stored response's write would.
+        const admitted = await took(async () => state.admit("k", { rpm: 5 }, Date.now()));
+        expect(admitted.ms).toBeGreaterThan(900);
+        expect(admitted.error).toMatchObject({ code: "state_unavailable" });
+        const stored = await took(() => store.call((c) => c.send("PING", [])));
+        expect(stored.ms).toBeLessThan(500);
+        expect(stored.error).toMatchObject({ status: 503, code: "state_unavailable", message: "The response store (Redis) did not answer within 1000 ms." });
+        expect(wentUnanswered(stored.error)).toBe(true); // a background start is not tried again
+        expect((await took(() => conversations.call((c) => c.send("PING", [])))).ms).toBeLessThan(500);
+        expect((await took(async () => state.admit("k", { rpm: 5 }, Date.now()))).ms).toBeLessThan(500);
+      } finally {
+        redis.resume();
+      }
+      // The other way: a store's command left unanswered fails the admissions at once too.
+      let back = false;
+      for (let i = 0; i < 100 && !back; i++) {
+        back = (await store.call((c) => c.send("PING", [])).catch(() => undefined)) === "PONG" && state.health().status === "ok";
+        if (!back) await Bun.sleep(100);
+      }
+      expect(back).toBe(true);
+      redis.pause();
+      try {
+        expect((await took(() => store.call((c) => c.send("PING", [])))).ms).toBeGreaterThan(900);
+        const admitted = await took(async () => state.admit("k", { rpm: 5 }, Date.now()));
+        expect(admitted.ms).toBeLessThan(500);
+        expect(admitted.error).toMatchObject({ code: "state_unavailable" });
+        expect(state.health().status).toBe("degraded");
+      } finally {
+        redis.resume();
+      }
+      let pong: unknown;
+      for (let i = 0; i < 100 && pong !== "PONG"; i++) pong = await conversations.call((c) => c.send("PING", [])).catch(async () => void (await Bun.sleep(100)));
+      expect(pong).toBe("PONG");
+    } finally {
+      hang.close();
+      state.close();
+      store.close();
+      conversations.close();
+      readiness.close();
+    }
   }, 30_000);
 });
 

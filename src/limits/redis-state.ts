@@ -4,6 +4,7 @@ import { StateUnavailableError } from "../errors.ts";
 import { REDIS_TIMEOUT_DEFAULT_MS } from "../config.ts";
 import type { KeyLimits } from "../keys/key-store.ts";
 import type { Logger } from "../logger.ts";
+import type { RedisHang } from "../redis-hang.ts";
 import { RedisClock } from "./redis-clock.ts";
 import { isUnreachable } from "./redis-errors.ts";
 import { InProcessState, requestsCounter, type Admitted, type Lane, type LimitState, type StateHealth, type Usage, type Verdict } from "./limit-state.ts";
@@ -54,6 +55,8 @@ const WARN_EVERY_MS = 60_000;
 /** What a reply error to each command costs (an admission's: its mode's). */
 const REFUSED_EFFECT: Record<string, string> = { tokens: "those tokens were not counted", usage: "read from this replica's counters" };
 const PROBE_EVERY_MS = 500;
+/** Why limits are not shared while another connection waits on a hung Redis. */
+const unansweredElsewhere = Object.assign(new Error("a command went unanswered"), { code: "ETIMEDOUT" });
 
 /**
  * Limits in Redis, shared by every replica. One round trip per request (the admit script, by its
@@ -85,6 +88,8 @@ export class RedisState implements LimitState {
     private readonly mode: "open" | "closed",
     private readonly logger: Logger,
     private readonly timeoutMs: number = REDIS_TIMEOUT_DEFAULT_MS,
+    /** The process's other connections to this Redis: a command one left unanswered is taken as this one's (redis-hang.ts). */
+    private readonly hang?: RedisHang,
   ) {
     this.#url = url;
     this.#client = RedisState.#open(url, timeoutMs);
@@ -111,7 +116,7 @@ export class RedisState implements LimitState {
   }
 
   async admit(key: string, limits: KeyLimits, now: number, lane: Lane = "call"): Promise<Admitted> {
-    if (this.#down === undefined) {
+    if (this.#isUp()) {
       const minute = windowId(now, MINUTE_MS);
       const day = windowId(now, DAY_MS);
       const tag = `ollaix:{key:${key}}`;
@@ -164,7 +169,7 @@ export class RedisState implements LimitState {
 
   addTokens(key: string, tokens: number, now: number): void {
     if (tokens <= 0) return;
-    if (this.#down !== undefined) {
+    if (!this.#isUp()) {
       if (this.mode === "open") this.#local.addTokens(key, tokens, now);
       return;
     }
@@ -182,7 +187,7 @@ export class RedisState implements LimitState {
   }
 
   async usage(key: string, now: number): Promise<Usage> {
-    if (this.#down === undefined) {
+    if (this.#isUp()) {
       const tag = `ollaix:{key:${key}}`;
       const minute = windowId(now, MINUTE_MS);
       try {
@@ -195,6 +200,12 @@ export class RedisState implements LimitState {
       }
     }
     return this.#local.usage(key, now);
+  }
+
+  /** Whether to send Redis commands: not while it is away, nor while another connection of this process waits on a hung Redis. */
+  #isUp(): boolean {
+    if (this.#down === undefined && this.hang?.isHanging) this.#markDown(unansweredElsewhere);
+    return this.#down === undefined;
   }
 
   health(): StateHealth {
@@ -223,6 +234,7 @@ export class RedisState implements LimitState {
         client.close();
         this.#client = RedisState.#open(this.#url, this.timeoutMs);
       }
+      this.hang?.unanswered();
       return Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: "ETIMEDOUT" });
     });
   }
@@ -292,6 +304,7 @@ export class RedisState implements LimitState {
     // behind the next admission. Sent before any admission on this connection, so they come first.
     for (const script of [ADMIT, ADD_TOKENS]) this.#client.send("SCRIPT", ["LOAD", script]).catch(() => undefined);
     this.#down = undefined;
+    this.hang?.answered(); // Redis answered this process: the other connections may ask it again
     clearInterval(this.#probe);
     this.#probe = undefined;
   }

@@ -1,4 +1,5 @@
 import type { InputItemResource } from "../openai-responses/response-schema.ts";
+import type { RedisHang } from "../../redis-hang.ts";
 import { RedisConnection } from "../openai-responses/store/redis-connection.ts";
 import { type AppendResult, type ConversationLock, type ConversationRecord, type ConversationStore, duplicateId, MAX_CONVERSATION_ITEMS } from "./conversation-store.ts";
 
@@ -96,9 +97,9 @@ export class RedisConversationStore implements ConversationStore {
   /** The renewals of the locks this replica holds. */
   readonly #renewals = new Set<ReturnType<typeof setInterval>>();
 
-  constructor(url: string, ttlSeconds: number, timeoutMs?: number, lockLeaseMs = LOCK_LEASE_MS) {
+  constructor(url: string, ttlSeconds: number, timeoutMs?: number, lockLeaseMs = LOCK_LEASE_MS, hang?: RedisHang) {
     this.#ttl = String(ttlSeconds);
-    this.#redis = new RedisConnection(url, "The conversation store (Redis)", timeoutMs);
+    this.#redis = new RedisConnection(url, "The conversation store (Redis)", timeoutMs, hang);
     this.#lockLeaseMs = lockLeaseMs;
   }
 

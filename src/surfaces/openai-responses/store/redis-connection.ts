@@ -2,6 +2,7 @@ import { RedisClient } from "bun";
 import { REDIS_TIMEOUT_DEFAULT_MS } from "../../../config.ts";
 import { within } from "../../../deadline.ts";
 import { UpstreamUnavailableError } from "../../../errors.ts";
+import type { RedisHang } from "../../../redis-hang.ts";
 
 class Unanswered extends Error {}
 
@@ -19,6 +20,8 @@ export const wentUnanswered = (error: unknown): boolean => error instanceof Upst
  * hangs, or a network path that drops packets, keeps the connection open) fails too, and its
  * connection is closed: the next command opens another, which may take as long to connect. A failed
  * command is a 503 `state_unavailable`; the URL (it may hold a password) is never put in a message.
+ * Given the process's RedisHang, a command fails so at once while another connection's went
+ * unanswered, and its own unanswered or answered commands tell the others.
  */
 export class RedisConnection {
   readonly #url: string;
@@ -29,32 +32,42 @@ export class RedisConnection {
   #closed = false;
 
   readonly #timeoutMs: number;
+  readonly #hang: RedisHang | undefined;
 
-  constructor(url: string, what: string, timeoutMs: number = REDIS_TIMEOUT_DEFAULT_MS) {
+  constructor(url: string, what: string, timeoutMs: number = REDIS_TIMEOUT_DEFAULT_MS, hang?: RedisHang) {
     this.#url = url;
     this.#what = what;
     this.#timeoutMs = timeoutMs;
+    this.#hang = hang;
   }
 
   /** Runs `command` on the connection (opened first if need be). */
   async call<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.#hang?.isHanging) throw this.#unanswered(new Unanswered());
     let client: RedisClient | undefined;
     try {
       // One deadline for the connection and the command: a hung Redis may take a connection and never greet it.
-      return await within(
+      const answer = await within(
         this.#connected().then((connected) => command((client = connected))),
         this.#timeoutMs,
         () => new Unanswered(),
       );
+      this.#hang?.answered();
+      return answer;
     } catch (error) {
       if (error instanceof Unanswered) {
         // The connection holds commands nobody answers: the next command opens another.
         if (this.#client === client) this.#client = undefined;
         client?.close();
-        throw new UpstreamUnavailableError(`${this.#what} did not answer within ${this.#timeoutMs} ms.`, { cause: error, code: "state_unavailable" });
+        this.#hang?.unanswered();
+        throw this.#unanswered(error);
       }
       throw new UpstreamUnavailableError(`${this.#what} is unreachable.`, { cause: error, code: "state_unavailable" });
     }
+  }
+
+  #unanswered(cause: Unanswered): UpstreamUnavailableError {
+    return new UpstreamUnavailableError(`${this.#what} did not answer within ${this.#timeoutMs} ms.`, { cause, code: "state_unavailable" });
   }
 
   /** Whether a connection is open (a half-open one too, until a command goes unanswered on it). */

@@ -2,6 +2,7 @@ import { RedisClient } from "bun";
 import { REDIS_TIMEOUT_DEFAULT_MS } from "../../../config.ts";
 import { within } from "../../../deadline.ts";
 import { UpstreamUnavailableError } from "../../../errors.ts";
+import type { RedisHang } from "../../../redis-hang.ts";
 import { isRunning } from "../response-lease.ts";
 import type { RunChannel, StopKind } from "../run-channel.ts";
 import type { StoredResponse } from "./response-store.ts";
@@ -112,10 +113,10 @@ export class RedisRunChannel implements RunChannel {
   constructor(
     url: string,
     onError: (message: string) => void = () => {},
-    options: { checkMs?: number; streamIdleTimeoutMs?: number; timeoutMs?: number; subscriberCheckMs?: number } = {},
+    options: { checkMs?: number; streamIdleTimeoutMs?: number; timeoutMs?: number; subscriberCheckMs?: number; hang?: RedisHang } = {},
   ) {
     this.#url = url;
-    this.#redis = new RedisConnection(url, "Shared state (Redis)", options.timeoutMs);
+    this.#redis = new RedisConnection(url, "Shared state (Redis)", options.timeoutMs, options.hang);
     this.#onError = onError;
     this.#checkMs = options.checkMs ?? 20_000;
     this.#ttl = String(Math.max(EVENTS_TTL_S, Math.ceil((options.streamIdleTimeoutMs ?? 0) / 1000) + 60));

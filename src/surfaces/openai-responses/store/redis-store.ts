@@ -1,4 +1,5 @@
 import type { InputItemResource } from "../response-schema.ts";
+import type { RedisHang } from "../../../redis-hang.ts";
 import { RedisConnection } from "./redis-connection.ts";
 import { type ConditionalPut, itemsThroughResponses, type ResponseStore, type StoredResponse, storedJson } from "./response-store.ts";
 
@@ -28,9 +29,9 @@ export class RedisResponseStore implements ResponseStore {
   readonly #redis: RedisConnection;
   #isTimeRefused = false;
 
-  constructor(url: string, ttlSeconds: number, timeoutMs?: number) {
+  constructor(url: string, ttlSeconds: number, timeoutMs?: number, hang?: RedisHang) {
     this.#ttl = String(ttlSeconds);
-    this.#redis = new RedisConnection(url, "The response store (Redis)", timeoutMs);
+    this.#redis = new RedisConnection(url, "The response store (Redis)", timeoutMs, hang);
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
