@@ -65,7 +65,7 @@ export const CoreEnv = Type.Object({
   STREAM_IDLE_TIMEOUT_MS: Type.Integer({
     minimum: 1,
     default: 120_000,
-    title: "longest silence inside a stream (then an SSE error event)",
+    title: "longest silence inside a stream (then an SSE error event), and longest a stream's client may read nothing (then it is cut off)",
     description: "milliseconds",
   }),
   SHUTDOWN_GRACE_MS: Type.Integer({

@@ -10,7 +10,8 @@ import type { Server } from "bun";
  * - once the answer is out: `KEEPALIVE_TIMEOUT_S`, the server-wide idle time-out, so a connection
  *   left open after its answer is closed (nginx's `keepalive_timeout`; without it one idle socket
  *   per answered request was held forever: a security probe exhausted the file descriptors).
- * A streamed answer's connection gets it when the stream ends (`streamEnded`). Headers sent in part
+ * A streamed answer's connection gets it when the stream ends (`streamEnded`), or is closed when its
+ * client stops reading (`streamStalled`). Headers sent in part
  * are closed by Bun itself after ~10 s. Without a server (`app.handle`: tests, the WebSocket mode's
  * messages) there is no connection.
  */
@@ -41,14 +42,17 @@ export class ConnectionClock {
     if (this.#keepAliveSeconds > 0) server?.timeout(request, this.#keepAliveSeconds);
   }
 
-  /** A streamed answer: its connection gets the keep-alive limit when the stream ends (streamEnded). */
+  /**
+   * A streamed answer: its connection gets the keep-alive limit when the stream ends (streamEnded),
+   * and can be closed if its client stops reading (streamStalled), whatever the limits say.
+   */
   answeringStream(request: Request, server: Server<unknown> | null | undefined): void {
-    if (this.#keepAliveSeconds > 0 && server) streaming.set(request, () => server.timeout(request, this.#keepAliveSeconds));
+    if (server) streaming.set(request, { server, keepAliveSeconds: this.#keepAliveSeconds });
   }
 }
 
-/** Streams in progress whose connection gets its keep-alive limit when they end. */
-const streaming = new WeakMap<Request, () => void>();
+/** Streams in progress: the server that holds each one's connection, and the keep-alive limit it gets when it ends. */
+const streaming = new WeakMap<Request, { server: Server<unknown>; keepAliveSeconds: number }>();
 
 /**
  * Called by a stream's writer when it ends, however it ends, before it closes (Bun takes no time-out
@@ -56,7 +60,19 @@ const streaming = new WeakMap<Request, () => void>();
  * replay, after its recording ended): the clock starts from the last call.
  */
 export function streamEnded(request: Request): void {
-  streaming.get(request)?.();
+  const stream = streaming.get(request);
+  if (stream !== undefined && stream.keepAliveSeconds > 0) stream.server.timeout(request, stream.keepAliveSeconds);
+}
+
+/**
+ * Called by a stream's writer whose client took no byte for STREAM_IDLE_TIMEOUT_MS while its send
+ * buffer was full: the connection is closed, with what it still holds. Bun offers no way to close
+ * it at once (the direct stream's `close(error)` does, but prints the error on stderr each time);
+ * its clock set to 1 s closes it at Bun's next check (every 4 s), the write still waiting, which
+ * then lets go. A client that reads again first gets the stream's end, cut short.
+ */
+export function streamStalled(request: Request): void {
+  streaming.get(request)?.server.timeout(request, 1);
 }
 
 /**

@@ -2,6 +2,7 @@
 // it ends. Streams are read through a real Bun server so the direct stream, backpressure and client
 // aborts are Bun's own.
 import { afterEach, describe, expect, test } from "bun:test";
+import { ConnectionClock } from "../http/connection-clock.ts";
 import { createLogger } from "../logger.ts";
 import type { ChunkResult } from "../plugin.ts";
 import { RequestScope } from "../request-scope.ts";
@@ -62,8 +63,9 @@ async function serve(p: Provider, idleTimeoutMs = 10_000, life?: AbortSignal, on
     port: 0,
     hostname: "127.0.0.1",
     idleTimeout: 0,
-    async fetch(request) {
+    async fetch(request, server) {
       const scope = new RequestScope(request, life);
+      new ConnectionClock(0).answeringStream(request, server); // as the app does: a stalled client's connection can be closed
       onScope?.(scope);
       const first = await p.iterator.next();
       return streamResponse(first, p.iterator, {
@@ -206,26 +208,66 @@ describe("streamResponse", () => {
     expect(p.returned).toBe(true);
   });
 
-  test("a slow client is not an idle upstream: waiting on backpressure longer than the idle time-out ends nothing", async () => {
+  test("a slow client is neither an idle upstream nor a stalled client: stalls shorter than the idle time-out, many in all, end nothing", async () => {
     const big = "x".repeat(64 * 1024);
     const p = provider(async function* () {
       for (let i = 0; i < 400; i++) yield chunk(big);
     });
-    const { url, ended } = await serve(p, 100);
+    const { url, ended } = await serve(p, 300);
     const response = await fetch(url);
     const reader = response.body!.getReader();
-    await reader.read();
-    await Bun.sleep(400); // stalled four idle time-outs long, with the upstream ready all along
     let bytes = 0;
+    let stalledMs = 0;
     for (;;) {
-      const { done, value } = await reader.read();
+      // Stall half a time-out, then read a burst: the send buffer stays full while it stalls.
+      const stallStart = performance.now();
+      await Bun.sleep(150);
+      stalledMs += performance.now() - stallStart;
+      let burst = 0;
+      let done = false;
+      while (burst < 2 * 1024 * 1024) {
+        const read = await reader.read();
+        if ((done = read.done)) break;
+        burst += read.value.length;
+      }
+      bytes += burst;
       if (done) break;
-      bytes += value.length;
     }
     const end = await ended;
     expect(end.kind).toBe("ok");
-    expect(bytes).toBeGreaterThan(300 * 64 * 1024);
+    expect(bytes).toBeGreaterThan(400 * 64 * 1024);
+    expect(stalledMs).toBeGreaterThan(4 * 300); // stalled several time-outs in all, with the upstream ready all along
   });
+
+  test("a client that takes no byte for the idle time-out while its send buffer is full is gone: the provider is stopped, the end is client_gone, the connection closes", async () => {
+    const big = "x".repeat(64 * 1024);
+    let scope: RequestScope | undefined;
+    const p = provider(async function* () {
+      for (;;) yield chunk(big); // without end: only the client's stall can stop it
+    });
+    const { url, ended } = await serve(p, 300, undefined, (s) => (scope = s));
+    const response = await fetch(url);
+    const reader = response.body!.getReader();
+    await reader.read(); // read a little, then never again
+    const stalledAt = performance.now();
+    const end = await Promise.race([ended, Bun.sleep(5000).then(() => undefined)]);
+    expect(end?.kind).toBe("client_gone");
+    expect(scope!.isClientGone).toBe(true); // what aborts the provider's upstream call
+    // The end counts from when the buffer filled (a few MiB on loopback, within a second): the time-out, not a multiple.
+    expect(performance.now() - stalledAt).toBeLessThan(300 + 1500);
+    // Its connection is closed at Bun's next check (every 4 s): the write waiting lets go and the provider is stopped.
+    for (let i = 0; i < 700 && !p.returned; i++) await Bun.sleep(10);
+    expect(p.returned).toBe(true);
+    const rest = await (async () => {
+      try {
+        while (!(await reader.read()).done);
+        return "ended";
+      } catch {
+        return "closed";
+      }
+    })();
+    expect(["ended", "closed"]).toContain(rest);
+  }, 15_000);
 
   test("a call stopped by its own life (a background response's cancel) ends with the error event, even when the provider then ends quietly", async () => {
     const life = new AbortController();

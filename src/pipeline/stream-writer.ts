@@ -3,7 +3,7 @@ import { mapError, type MappedError } from "../error-response.ts";
 import type { Logger } from "../logger.ts";
 import type { ChunkResult } from "../plugin.ts";
 import { ClientGoneError, type RequestScope } from "../request-scope.ts";
-import { streamEnded } from "../http/connection-clock.ts";
+import { streamEnded, streamStalled } from "../http/connection-clock.ts";
 import type { StreamEncoder } from "./encoder.ts";
 import type { TokenUsage } from "./outcome.ts";
 
@@ -38,7 +38,8 @@ export interface StreamWriterOptions {
  * The one stream writer: a provider's chunk iterator → an encoder → Bun's direct stream. The first
  * chunk was already awaited by the caller (failures before it are plain HTTP errors). It writes one
  * burst of ready chunks at once and flushes once per burst, waits on backpressure, ends an idle
- * upstream with the surface's error event, and aborts the provider when the client leaves.
+ * upstream with the surface's error event, and aborts the provider when the client leaves, or
+ * stops reading: no byte taken for the idle time-out while its send buffer is full.
  */
 export function streamResponse(
   first: IteratorResult<ChunkBatch>,
@@ -51,6 +52,8 @@ export function streamResponse(
   let upstreamMs = 0;
   /** When the read waiting on the provider began (undefined: not waiting). */
   let waitingSince: number | undefined;
+  /** Writes waiting for the client to take bytes (its send buffer is full). */
+  let clientWaits = 0;
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   const finish = (end: Omit<StreamEnd, "upstreamMs">) => {
@@ -124,11 +127,32 @@ export function streamResponse(
           setImmediate(flushNow);
         }
       };
+      // Backpressure: the write waits for the client, the idle time-out at most without progress (the
+      // idle timer, restarted when the wait begins and whenever bytes go out, says when: no timer per
+      // write). Progress is what the socket reports: the kernel says it has room once a share of its
+      // send buffer has drained (about a megabyte on Linux's defaults), not byte by byte.
+      const drained = (n: number) => {
+        if (--clientWaits > 0 && !closed) idleTimer?.refresh();
+        afterWrite(n);
+      };
       const write = (text: string): void | Promise<void> => {
         if (closed || text.length === 0) return;
         const written = controller.write(text);
-        if (typeof written !== "number") return written.then(afterWrite); // backpressure: wait
-        afterWrite(written);
+        if (typeof written === "number") return afterWrite(written);
+        if (clientWaits++ === 0) idleTimer?.refresh();
+        return written.then(drained);
+      };
+      /**
+       * The client took no byte for the idle time-out while its send buffer was full: it is taken for
+       * gone (499 client_gone, as one that leaves), since it would otherwise hold the stream, its
+       * upstream call (one of the fetch's few at once) and its connection for as long as it stays
+       * connected without reading. A security probe held 256 streams so and hung that upstream.
+       */
+      const clientStalled = () => {
+        closed = true;
+        o.logger.info("client stopped reading", { idle_ms: o.idleTimeoutMs });
+        o.scope.abort(new ClientGoneError()); // the listener below ends it; the provider's call is aborted
+        streamStalled(o.scope.request);
       };
       let failed = false;
       const fail = async (error: unknown) => {
@@ -161,7 +185,9 @@ export function streamResponse(
         { once: true },
       );
       idleTimer = setTimeout(() => {
-        // Idle means the upstream is silent: time spent waiting on a slow client (backpressure) is not.
+        // A background response's reader is its recording, the gateway's own: not a client to cut off.
+        if (clientWaits > 0 && o.scope.isClients) return clientStalled();
+        // Idle means the upstream is silent: time spent waiting on a client (backpressure) is not.
         if (waitingSince === undefined) return idleTimer?.refresh();
         const error = new UpstreamTimeoutError(`The upstream stream was idle for ${o.idleTimeoutMs} ms.`);
         o.scope.abort(error); // the listener above answers and closes, unless the scope was already aborted
