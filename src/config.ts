@@ -56,6 +56,13 @@ export const CoreEnv = Type.Object({
     title: "let the gateway fetch image_url parts and files by URL on loopback/private addresses",
     description: "true or false",
   }),
+  URL_FETCH_MEMORY_MB: Type.Integer({
+    minimum: 1,
+    maximum: 65_536,
+    default: 256,
+    title: "bytes of images and files fetched by URL that all requests in flight may hold together (then 503 server_busy)",
+    description: "MiB",
+  }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({
     minimum: 1,
     default: 300_000,
@@ -127,6 +134,8 @@ export interface Config {
   keepAliveTimeoutS: number;
   configFile?: string;
   imageFetchAllowPrivate: boolean;
+  /** `URL_FETCH_MEMORY_MB` in bytes (fetch-memory.ts). */
+  urlFetchMemoryBytes: number;
   upstreamTimeoutMs: number;
   streamIdleTimeoutMs: number;
   shutdownGraceMs: number;
@@ -196,6 +205,7 @@ export function loadConfig(env: EnvSource): Config {
     keepAliveTimeoutS: e.KEEPALIVE_TIMEOUT_S,
     configFile: e.OLLAIX_CONFIG,
     imageFetchAllowPrivate: e.IMAGE_FETCH_ALLOW_PRIVATE,
+    urlFetchMemoryBytes: e.URL_FETCH_MEMORY_MB * 1024 * 1024,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

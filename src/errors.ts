@@ -108,6 +108,19 @@ export class StateUnavailableError extends OllaixError {
   static override defaultCode: string | null = "state_unavailable";
 }
 
+/**
+ * 503: the gateway itself is at a limit of its own for the moment (the memory for images and files
+ * fetched by URL, all requests together), not the upstream: another try shortly may pass.
+ */
+export class ServerBusyError extends OllaixError {
+  override status = 503;
+  static override defaultCode: string | null = "server_busy";
+  constructor(message: string, options?: { retryAfter?: number }) {
+    super(message);
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}
+
 /** 502: the upstream answered 5xx or something that is not its documented format. */
 export class UpstreamError extends OllaixError {
   override status = 502;

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { FetchMemory } from "./fetch-memory.ts";
 import { hasFileUrls, loadFileUrls, MAX_FETCHED_FILES } from "./file-fetch.ts";
 import type { ChatRequest, Message } from "./schemas/chat.ts";
 
@@ -67,6 +68,27 @@ describe("loadFileUrls", () => {
     // The slow file's fetch is dropped at once, not left to its 15 s time-out.
     for (let i = 0; i < 50 && !served.some((line) => line.startsWith("/slow ")); i++) await Bun.sleep(20);
     expect(served.some((line) => line.startsWith("/slow "))).toBe(true);
+  });
+
+  test("the bytes read count in the gateway's memory for fetched bytes, all requests together: spent, the fetch stops with a 503 server_busy", async () => {
+    const memory = new FetchMemory(PDF.length + 3); // the PDF and 3 bytes more
+    const first = memory.hold();
+    const loaded = await loadFileUrls(request([{ role: "user", content: [fileAt(at("/q3%20report.pdf"))] }]), { ...open, held: first });
+    expect(loaded.messages[0]!.content).toHaveLength(1);
+    expect(memory.leftBytes).toBe(3); // held until its request ends, not only while it was read
+    // "hello" (5 bytes, declared) does not fit beside it; a body without a declared length is stopped as it is read.
+    const refused = await failure(loadFileUrls(request([{ role: "user", content: [fileAt(at("/notes"))] }]), { ...open, held: memory.hold() }));
+    expect(refused).toMatchObject({ status: 503, code: "server_busy" });
+    const slow = memory.hold();
+    const before = served.length;
+    expect(await failure(loadFileUrls(request([{ role: "user", content: [fileAt(at("/slow"))] }]), { ...open, held: slow }))).toMatchObject({ status: 503, code: "server_busy" });
+    const stopped = () => served.slice(before).some((line) => line.startsWith("/slow "));
+    for (let i = 0; i < 50 && !stopped(); i++) await Bun.sleep(20);
+    expect(stopped()).toBe(true); // the fetch is stopped at once, not read for its minute
+    slow.release();
+    first.release();
+    expect(memory.leftBytes).toBe(PDF.length + 3);
+    expect((await loadFileUrls(request([{ role: "user", content: [fileAt(at("/notes"))] }]), { ...open, held: memory.hold() })).messages[0]!.content).toHaveLength(1);
   });
 
   test("a failure is a 400 naming the part: an HTTP error, a private address unless allowed, too many files", async () => {

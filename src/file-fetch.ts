@@ -36,8 +36,9 @@ export function hasFileUrls(messages: readonly Message[]): boolean {
  * an Anthropic `url` document) holding its data instead, as a data URL with a file name (the one
  * given, else the URL's last segment, else `document.<ext>`), fetched in parallel under the image
  * loader's rules (the address guard on every hop, 15 s) and 32 MiB for all of them together. A
- * failure is a 400 naming the part (`messages[i].content[j].file.file_url`) and stops the other
- * fetches. Messages without such parts are the same objects.
+ * failure is a 400 naming the part (`messages[i].content[j].file.file_url`), or the 503 of `o.held`
+ * when the gateway's memory for fetched bytes is spent, and stops the other fetches. Messages
+ * without such parts are the same objects.
  */
 export async function loadFileUrls(chat: ChatRequest, o: MessageImagesOptions & { budgetBytes?: number }): Promise<ChatRequest> {
   const targets: { i: number; j: number; url: string }[] = [];
@@ -63,7 +64,7 @@ export async function loadFileUrls(chat: ChatRequest, o: MessageImagesOptions & 
       const param = `messages[${i}].content[${j}].file.file_url`;
       let file: InlineFile;
       try {
-        file = await fetchInline(url, { allowPrivate: o.allowPrivate, signal, param, fetch: o.fetch, resolve: o.resolve, budget }, FILE);
+        file = await fetchInline(url, { allowPrivate: o.allowPrivate, signal, param, fetch: o.fetch, resolve: o.resolve, budget, held: o.held }, FILE);
       } catch (error) {
         failed.abort(); // the request fails with this error: the other fetches stop
         throw error;

@@ -1,4 +1,5 @@
-import { InvalidRequestError } from "./errors.ts";
+import { InvalidRequestError, ServerBusyError } from "./errors.ts";
+import type { FetchHold } from "./fetch-memory.ts";
 import { AddressRefused, checkedAddresses, fetchPinned, imageNetwork, type ImageNetwork } from "./image-network.ts";
 import type { Message } from "./schemas/chat.ts";
 
@@ -26,6 +27,8 @@ export interface ImageFetchOptions {
   resolve?: ImageNetwork["resolve"];
   /** Bytes several fetches share (one request's files): each takes what it reads from `left`. */
   budget?: { left: number; readonly total: number };
+  /** The request's share of the bytes fetched by URL for all requests in flight (fetch-memory.ts): a 503 when spent. */
+  held?: FetchHold;
 }
 
 /** A media type (`image/png`). */
@@ -159,6 +162,11 @@ export async function fetchInline(url: string, o: ImageFetchOptions, kind: Fetch
     await response.body?.cancel().catch(() => undefined);
     fail(overBudget());
   }
+  const held = o.held;
+  if (held && !held.fits(declared)) {
+    await response.body?.cancel().catch(() => undefined);
+    throw held.busy();
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
@@ -168,11 +176,15 @@ export async function fetchInline(url: string, o: ImageFetchOptions, kind: Fetch
         await response.body?.cancel().catch(() => undefined);
         fail(size > maxBytes ? `the ${kind.noun} is larger than ${maxBytes} bytes.` : overBudget());
       }
+      if (held && !held.take(chunk.byteLength)) {
+        await response.body?.cancel().catch(() => undefined);
+        throw held.busy();
+      }
       chunks.push(chunk);
     }
   } catch (error) {
     // The body broke off or the time-out fired while it was read: still the client's 400.
-    if ((error as { status?: unknown }).status === 400) throw error;
+    if ((error as { status?: unknown }).status === 400 || error instanceof ServerBusyError) throw error;
     if (o.signal?.aborted) throw o.signal.reason ?? error;
     return fail(timeout.aborted ? `fetching the ${kind.noun} timed out.` : `the ${kind.noun} could not be fetched.`);
   }
@@ -197,6 +209,8 @@ export interface MessageImagesOptions {
   allowPrivate: boolean;
   /** The bytes the request's fetched images may take together (IMAGES_BUDGET_BYTES). */
   budgetBytes?: number;
+  /** The request's share of the bytes fetched by URL for all requests in flight (fetch-memory.ts). */
+  held?: FetchHold;
   signal?: AbortSignal;
   fetch?: typeof fetch;
   resolve?: ImageNetwork["resolve"];
@@ -233,7 +247,7 @@ export async function loadMessageImages(messages: readonly Message[], o: Message
   const failed = new AbortController();
   const signal = o.signal ? AbortSignal.any([o.signal, failed.signal]) : failed.signal;
   const jobs = parts.map(({ key, param, url }) =>
-    loadImage(url, { allowPrivate: o.allowPrivate, signal, param, fetch: o.fetch, resolve: o.resolve, budget }).then(
+    loadImage(url, { allowPrivate: o.allowPrivate, signal, param, fetch: o.fetch, resolve: o.resolve, budget, held: o.held }).then(
       (image): [string, InlineImage] => [key, image],
       (error: unknown) => {
         failed.abort();

@@ -17,6 +17,7 @@ describe("loadConfig", () => {
       keepAliveTimeoutS: 75,
       configFile: undefined,
       imageFetchAllowPrivate: false,
+      urlFetchMemoryBytes: 256 * 1024 * 1024,
       upstreamTimeoutMs: 300000,
       streamIdleTimeoutMs: 120000,
       shutdownGraceMs: 10000,
@@ -28,6 +29,12 @@ describe("loadConfig", () => {
       responsesMemoryBytes: 64 * 1024 * 1024,
       conversationsTtlS: 2592000,
     });
+  });
+
+  test("URL_FETCH_MEMORY_MB is whole MiB, at least 1", () => {
+    expect(loadConfig({ URL_FETCH_MEMORY_MB: "2" }).urlFetchMemoryBytes).toBe(2 * 1024 * 1024);
+    expect(() => loadConfig({ URL_FETCH_MEMORY_MB: "0" })).toThrow(/URL_FETCH_MEMORY_MB/);
+    expect(() => loadConfig({ URL_FETCH_MEMORY_MB: "1.5" })).toThrow(/URL_FETCH_MEMORY_MB/);
   });
 
   test("RESPONSES_MEMORY_MB is whole MiB, at least 1", () => {

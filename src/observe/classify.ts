@@ -12,9 +12,9 @@ export const isUpstreamFailure = (o: RequestOutcome): boolean =>
 /**
  * Ends of a provider call that the gateway or its client chose, not the provider: a client that
  * left, a background response cancelled, the gateway stopping (after its grace) or losing its lease,
- * the shared state (Redis) failing after the answer.
+ * the shared state (Redis) failing after the answer, the gateway's memory for fetched files spent.
  */
-const GATEWAY_ENDINGS = new Set(["client_gone", "response_cancelled", "server_shutting_down", "lease_lost", "state_unavailable"]);
+const GATEWAY_ENDINGS = new Set(["client_gone", "response_cancelled", "server_shutting_down", "lease_lost", "state_unavailable", "server_busy"]);
 
 /** A 429 from the gateway's own limits (no provider was called). */
 export const isLocalRateLimit = (o: RequestOutcome): boolean => o.status === 429 && o.provider === undefined;
@@ -27,7 +27,7 @@ export const isLocalRateLimit = (o: RequestOutcome): boolean => o.status === 429
  */
 const KNOWN_ERRORS: ReadonlySet<string> = new Set([
   // The gateway's own.
-  "client_gone", "response_cancelled", "server_shutting_down", "lease_lost", "state_unavailable", "stream_failed",
+  "client_gone", "response_cancelled", "server_shutting_down", "lease_lost", "state_unavailable", "stream_failed", "server_busy",
   "upstream_error", "upstream_timeout", "upstream_unavailable", "upstream_auth_failed", "internal_error",
   "invalid_api_key", "model_not_allowed", "model_not_found", "not_found", "loop_detected", "payload_too_large",
   "unsupported_content_encoding", "rate_limit_exceeded", "insufficient_quota", "previous_response_not_found",

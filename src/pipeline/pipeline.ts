@@ -25,6 +25,7 @@ import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
 import { hasFileUrls, loadFileUrls } from "../file-fetch.ts";
+import { FetchMemory, type FetchHold } from "../fetch-memory.ts";
 
 export interface PipelineDeps {
   config: Readonly<Config>;
@@ -38,6 +39,8 @@ export interface PipelineDeps {
   router?: Router;
   /** Set when tracing is on: the request's span ids, chosen before the upstream call. */
   stampTrace?: (request: Request) => TraceStamp;
+  /** What fetches by URL may hold, all requests together; by default URL_FETCH_MEMORY_MB's. */
+  fetchMemory?: FetchMemory;
 }
 
 /** Who is calling, from which surface: what a surface hands the pipeline besides the request body. */
@@ -139,7 +142,7 @@ export class Pipeline {
   readonly #router: Router;
 
   constructor(deps: PipelineDeps) {
-    this.#deps = deps;
+    this.#deps = deps.fetchMemory ? deps : { ...deps, fetchMemory: new FetchMemory(deps.config.urlFetchMemoryBytes) };
     this.#gate = deps.gate ?? openGate;
     this.#router = deps.router ?? new Router();
   }
@@ -155,7 +158,7 @@ export class Pipeline {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
       if (t.restricted) withoutUpstreamRouting(chat);
-      const loaded = this.#fileLoader(chat);
+      const loaded = this.#fileLoader(chat, t);
       if (loaded) t.filesByUrl = chat;
       const result = await this.#attempts(call, chat.model, t, admission, async (model) => {
         const { provider, ctx, scope, contextLength } = this.#target(call, chat, t, model);
@@ -200,7 +203,7 @@ export class Pipeline {
       assertToolChoice(chat);
       const admission = await this.#admit(call, chat.model, t);
       if (t.restricted) withoutUpstreamRouting(chat);
-      const loaded = this.#fileLoader(chat);
+      const loaded = this.#fileLoader(chat, t);
       if (loaded) t.filesByUrl = chat;
       // Only the first chunk is retried: once a stream has started, its failure is the stream's.
       let firstAt = 0;
@@ -280,7 +283,7 @@ export class Pipeline {
       assertToolChoice(chat); // a request the completion would refuse is not counted either
       // Limited apart from the key's model calls, as Anthropic limits token counting.
       const admission = await this.#admit(call, chat.model, t, "count");
-      const loaded = this.#fileLoader(chat);
+      const loaded = this.#fileLoader(chat, t);
       if (loaded) t.filesByUrl = chat;
       let counted = "provider" as "provider" | "estimate";
       const inputTokens = await this.#attempts(call, chat.model, t, admission, async (model) => {
@@ -401,11 +404,11 @@ export class Pipeline {
    * client that leaves stops it as a client that left), its result kept for the others. Undefined
    * for any other request (a loop over its messages, nothing allocated).
    */
-  #fileLoader(chat: ChatRequest): ((signal: AbortSignal) => Promise<ChatRequest>) | undefined {
+  #fileLoader(chat: ChatRequest, t: Tracking): ((signal: AbortSignal) => Promise<ChatRequest>) | undefined {
     if (!hasFileUrls(chat.messages)) return undefined;
     let loading: Promise<ChatRequest> | undefined;
     const allowPrivate = this.#deps.config.imageFetchAllowPrivate;
-    return (signal) => (loading ??= loadFileUrls(chat, { allowPrivate, signal }));
+    return (signal) => (loading ??= loadFileUrls(chat, { allowPrivate, signal, held: (t.fetched ??= this.#deps.fetchMemory!.hold()) }));
   }
 
   /** The answer's headers before the provider answered (`onProvider`): the admission's, and the target tried. */
@@ -531,7 +534,7 @@ export class Pipeline {
     } catch (error) {
       throw markUnfit(error);
     }
-    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life, call.clientOptions);
+    const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, chat.model, upstreamId, provider.name, t.trace, call.life, call.clientOptions, t);
     return { provider, ctx, scope, contextLength };
   }
 
@@ -573,6 +576,7 @@ export class Pipeline {
     if (!t.isOpen) return false;
     t.isOpen = false;
     this.#deps.outcomes.inFlight--;
+    t.fetched?.release(); // the fetched bytes' copies go with the request
     t.call.onSettled?.(ok);
     return true;
   }
@@ -644,6 +648,8 @@ async function firstAnswer(
 interface Tracking {
   /** The request as sent when it named files by URL (fetched into `file_data`): a refusal then names the client's `file_url`. */
   filesByUrl?: ChatRequest;
+  /** Its share of the bytes fetched by URL (images, files), held until it ends (fetch-memory.ts). */
+  fetched?: FetchHold;
   call: CallInfo;
   model: string;
   stream: boolean;

@@ -4,11 +4,13 @@ import { RequestScope } from "../request-scope.ts";
 import { hopsOf } from "../request-meta.ts";
 import type { Config } from "../config.ts";
 import { loadMessageImages } from "../image-fetch.ts";
+import type { FetchHold, FetchMemory } from "../fetch-memory.ts";
 import { traceparentOf, type TraceStamp } from "../observe/trace-stamp.ts";
 
 /** The per-request context a provider gets: the abortable scope, ids, hop header, logger. */
 export function providerContext(
-  deps: { config: Readonly<Config>; logger: Logger },
+  /** `fetchMemory`: what the gateway's fetches by URL may hold, all requests together. */
+  deps: { config: Readonly<Config>; logger: Logger; fetchMemory?: FetchMemory },
   request: Request,
   requestId: string,
   requestedModel: string,
@@ -20,6 +22,8 @@ export function providerContext(
   life?: AbortSignal,
   /** The client's own options the chat request cannot carry (RequestContext.clientOptions). */
   clientOptions?: ClientOptions,
+  /** Where the request keeps its share of `fetchMemory` (made on its first fetch, released when it ends). */
+  holder?: { fetched?: FetchHold },
 ): { scope: RequestScope; ctx: RequestContext } {
   const scope = new RequestScope(request, life);
   let logger: Logger | undefined;
@@ -38,7 +42,12 @@ export function providerContext(
     get logger() {
       return (logger ??= deps.logger.child({ request_id: requestId, provider: providerName }));
     },
-    loadImages: (messages) => loadMessageImages(messages, { allowPrivate: deps.config.imageFetchAllowPrivate, signal: scope.signal }),
+    loadImages: (messages) =>
+      loadMessageImages(messages, {
+        allowPrivate: deps.config.imageFetchAllowPrivate,
+        signal: scope.signal,
+        held: holder && deps.fetchMemory ? (holder.fetched ??= deps.fetchMemory.hold()) : undefined,
+      }),
     clientOptions,
     responseModel: undefined,
   };

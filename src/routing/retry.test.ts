@@ -8,6 +8,7 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   LoopDetectedError,
+  ServerBusyError,
 } from "../errors.ts";
 import { backoffMs, isRetryable } from "./retry.ts";
 
@@ -20,6 +21,8 @@ test.each([
   [new InvalidRequestError("context too long"), false],
   [new ModelNotFoundError("m"), false],
   [new LoopDetectedError("loop"), false],
+  // The gateway's own memory for fetched files spent: another target would fetch the same bytes.
+  [new ServerBusyError("busy"), false],
   [new Error("a bug"), false],
 ])("%p retryable: %p", (error, expected) => {
   expect(isRetryable(error)).toBe(expected);

@@ -5,11 +5,13 @@ const MAX_WAIT_MS = 10_000;
 const BASE_MS = 200;
 
 /**
- * Retryable before the first byte: 429, 5xx (not the gateway's own loop guard), an unreachable,
+ * Retryable before the first byte: 429, 5xx (not the gateway's own loop guard or busy refusal), an unreachable,
  * slow or key-refusing upstream (another target has another key). Never a 4xx about the request.
  */
 export function isRetryable(error: unknown): boolean {
   if (!hasErrorFields(error)) return false;
+  // The gateway's own limit, not the deployment's: another target would fetch the same bytes, and none is cooled down for it.
+  if (error.code === "server_busy") return false;
   if (error.code !== null && RETRYABLE_CODES.has(error.code)) return true;
   return error.status === 429 || (error.status >= 500 && error.status !== 508 && error.status !== 501);
 }
