@@ -211,21 +211,23 @@ describe("streamResponse", () => {
   test("a slow client is neither an idle upstream nor a stalled client: stalls shorter than the idle time-out, many in all, end nothing", async () => {
     const big = "x".repeat(64 * 1024);
     const p = provider(async function* () {
-      for (let i = 0; i < 400; i++) yield chunk(big);
+      for (let i = 0; i < 800; i++) yield chunk(big);
     });
-    const { url, ended } = await serve(p, 300);
+    const idleMs = 800;
+    const { url, ended } = await serve(p, idleMs);
     const response = await fetch(url);
     const reader = response.body!.getReader();
     let bytes = 0;
     let stalledMs = 0;
     for (;;) {
-      // Stall half a time-out, then read a burst: the send buffer stays full while it stalls.
+      // Stall a quarter of the time-out, then read a burst (more than the client's fetch buffers
+      // itself, so the server's socket drains): the send buffer stays full while it stalls.
       const stallStart = performance.now();
-      await Bun.sleep(150);
+      await Bun.sleep(idleMs / 4);
       stalledMs += performance.now() - stallStart;
       let burst = 0;
       let done = false;
-      while (burst < 2 * 1024 * 1024) {
+      while (burst < 4 * 1024 * 1024) {
         const read = await reader.read();
         if ((done = read.done)) break;
         burst += read.value.length;
@@ -235,9 +237,9 @@ describe("streamResponse", () => {
     }
     const end = await ended;
     expect(end.kind).toBe("ok");
-    expect(bytes).toBeGreaterThan(400 * 64 * 1024);
-    expect(stalledMs).toBeGreaterThan(4 * 300); // stalled several time-outs in all, with the upstream ready all along
-  });
+    expect(bytes).toBeGreaterThan(800 * 64 * 1024);
+    expect(stalledMs).toBeGreaterThan(2 * idleMs); // stalled longer than the time-out in all, with the upstream ready all along
+  }, 15_000);
 
   test("a client that takes no byte for the idle time-out while its send buffer is full is gone: the provider is stopped, the end is client_gone, the connection closes", async () => {
     const big = "x".repeat(64 * 1024);
