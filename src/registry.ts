@@ -3,6 +3,7 @@ import { ConfigError } from "./env.ts";
 import { ModelNotFoundError } from "./errors.ts";
 import { nowSeconds } from "./ids.ts";
 import type { Logger } from "./logger.ts";
+import { ModelLookups } from "./model-lookups.ts";
 import { RepeatLimiter } from "./observe/repeat-limiter.ts";
 import { INSTANCE_NAME_PATTERN, type DiscoveryContext, type ModelInfo, type Provider } from "./plugin.ts";
 import type { Model } from "./schemas/models.ts";
@@ -50,6 +51,8 @@ export class ModelRegistry {
   readonly #timers = new Map<Provider, ReturnType<typeof setTimeout>>();
   readonly #failures = new Map<Provider, number>();
   readonly #repeats: RepeatLimiter;
+  /** Upstreams' answers about models they did not list, kept a while. */
+  readonly #lookups: ModelLookups;
   #isStopped = false;
   #index = new Map<string, Listed>();
   #listing: Model[] = [];
@@ -69,6 +72,7 @@ export class ModelRegistry {
     now: () => number = Date.now,
   ) {
     this.#repeats = new RepeatLimiter(logger, now);
+    this.#lookups = new ModelLookups(now);
   }
 
   get providers(): readonly Provider[] {
@@ -186,15 +190,21 @@ export class ModelRegistry {
 
   /**
    * The model with this id, for `GET /v1/models/{id}`; resolves `<instance>/<id>` too. An id the
-   * instance does not list is 404 unless the provider confirms it exists (`modelExists`).
+   * instance does not list is 404 unless the provider confirms it exists (`modelExists`), whose
+   * answer is kept a while (model-lookups.ts); `admit` runs before the provider is asked (a key's
+   * limits), not when a kept answer serves.
    */
-  async describe(id: string, ctx: DiscoveryContext): Promise<Model> {
+  async describe(id: string, ctx: DiscoveryContext, admit?: () => Promise<unknown>): Promise<Model> {
     const listed = this.#listed(id);
     if (listed) return listed.model;
-    const resolved = this.resolve(id);
-    const known = this.#lists.get(resolved.provider)?.find((m) => m.id === resolved.upstreamId);
-    if (!known && !(await resolved.provider.modelExists?.(resolved.upstreamId, ctx))) throw new ModelNotFoundError(id);
-    return this.#toModel(resolved.provider, { ...known, id: resolved.upstreamId }, id);
+    const { provider, upstreamId } = this.resolve(id);
+    const known = this.#lists.get(provider)?.find((m) => m.id === upstreamId);
+    if (!known) {
+      const exists = provider.modelExists;
+      const found = exists !== undefined && (await this.#lookups.has(provider.name, upstreamId, async () => (await admit?.(), exists.call(provider, upstreamId, ctx))));
+      if (!found) throw new ModelNotFoundError(id);
+    }
+    return this.#toModel(provider, { ...known, id: upstreamId }, id);
   }
 
   /**

@@ -17,8 +17,9 @@ export interface Gate {
   /** `lane` "count": a token count, limited apart from model calls (limit-state.ts). */
   admit(call: CallInfo, model: string, lane?: Lane): Admission | Promise<Admission>;
   /**
-   * A request that calls no model but stores for its key (a conversation made or added to): counted
-   * as a request against the key's limits, refused as a model call would be while they are spent.
+   * A request that calls no model but stores for its key (a conversation made or added to) or asks
+   * an upstream about a model: counted as a request against the key's limits, refused as a model
+   * call would be while they are spent.
    */
   admitStore?(request: Request): Admission | Promise<Admission>;
 }

@@ -425,7 +425,8 @@ export class Pipeline {
   }
 
   /**
-   * A request that stores for its key without calling a model (a conversation made or added to):
+   * A request that stores for its key without calling a model (a conversation made or added to), or
+   * asks an upstream about a model it did not list (`GET /v1/models/{id}`, `/api/show`):
    * counted against the key's limits (429 while they are spent, as a model call); the answer's
    * `x-ratelimit-*` headers. Nothing else of a model call (no outcome: it is none).
    */

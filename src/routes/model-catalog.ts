@@ -12,7 +12,7 @@ import type { RouteDeps } from "./deps.ts";
  * request's key may use; one model by id, where an id the key may not use does not exist for it
  * (OpenAI answers the same) and an unlisted id is 404 unless its provider confirms it when asked.
  */
-export function modelCatalog({ registry, router, logger, config }: Pick<RouteDeps, "registry" | "router" | "logger" | "config">) {
+export function modelCatalog({ registry, router, logger, config, pipeline }: Pick<RouteDeps, "registry" | "router" | "logger" | "config" | "pipeline">) {
   const startedAt = nowSeconds();
   const routes: Model[] = router?.table.listed(startedAt) ?? [];
   return {
@@ -29,10 +29,12 @@ export function modelCatalog({ registry, router, logger, config }: Pick<RouteDep
       const route = routes.find((r) => r.id === id);
       if (route) return route;
       if (router?.isRoute(id)) return { id, object: "model" as const, created: startedAt, owned_by: "ollaix" };
-      // Asking the upstream about an unlisted id is bounded like any upstream call.
+      // Asking the upstream about an unlisted id is bounded like any upstream call, and is a request of
+      // the key: refused (429) while its limits are spent, as a model call is; an answer the registry
+      // kept (found or not, model-lookups.ts) reaches no upstream and is not counted.
       const signal = AbortSignal.any([request.signal, AbortSignal.timeout(config.upstreamTimeoutMs)]);
       const upstreamHeaders = { "x-ollaix-hops": String(hopsOf(request) + 1), "x-request-id": requestId };
-      return registry.describe(id, { signal, logger: logger.child({ request_id: requestId }), upstreamHeaders });
+      return registry.describe(id, { signal, logger: logger.child({ request_id: requestId }), upstreamHeaders }, () => pipeline.admitStore(request));
     },
   };
 }

@@ -101,7 +101,7 @@ export function ollamaRoutes({ config, registry, logger, pipeline, router }: Rou
     return call;
   };
 
-  const catalog = modelCatalog({ config, registry, logger, router });
+  const catalog = modelCatalog({ config, registry, logger, router, pipeline });
   const listRunning = runningModels({ registry, router, logger });
   const listTags = async ({ request }: { request: Request }) => ({ models: (await catalog.list(request)).map(toTagsEntry) });
 
