@@ -22,6 +22,8 @@ const LONG_PIECES = 1500;
 
 /** Upstream calls by the marker in their prompt, and whether the gateway aborted each. */
 const aborted = new Map<string, boolean>();
+/** Upstream calls (by marker) that streamed to their end. */
+const finished = new Set<string>();
 
 /** An OpenAI upstream streaming `endless` without end, and `long` for LONG_PIECES pieces, as fast as it is read. */
 function upstreamHandler(request: { method: string; path: string; body: unknown; signal: AbortSignal }): Response {
@@ -41,6 +43,7 @@ function upstreamHandler(request: { method: string; path: string; body: unknown;
       pull(controller) {
         if (body.model === "long" && sent === LONG_PIECES) {
           controller.enqueue(encoder.encode(chunk({}, "stop") + "data: [DONE]\n\n"));
+          finished.add(marker);
           return controller.close();
         }
         controller.enqueue(encoder.encode(chunk(sent === 0 ? { role: "assistant", content: PIECE } : { content: PIECE })));
@@ -140,3 +143,25 @@ test("a client that reads slowly, stalling in pieces shorter than STREAM_IDLE_TI
   expect(stalledMs).toBeGreaterThan(3 * IDLE_MS);
   expect(aborted.get("stall-slow")).toBe(false);
 }, 30_000);
+
+test("a background stream's client that stops reading is cut off too (its connection closed), while the run goes on to its end", async () => {
+  const url = new URL(gw.url);
+  const socket = net.connect(Number(url.port), url.hostname);
+  socket.pause();
+  let closed = false;
+  socket.on("close", () => (closed = true));
+  socket.on("error", () => undefined);
+  try {
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const text = JSON.stringify({ model: "long", stream: true, background: true, input: "stall-background" });
+    socket.write(`POST /v1/responses HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+    // The run is not the client's: it streams its ~24 MiB to the end, recorded, while the replay fills the buffers.
+    expect(await waitFor(() => finished.has("stall-background"), FILL_MS)).toBe(true);
+    expect(aborted.get("stall-background")).toBe(false);
+    await Bun.sleep(IDLE_MS + 5500); // STREAM_IDLE_TIMEOUT_MS without progress, then Bun's 4 s check
+    socket.resume();
+    expect(await waitFor(() => closed, 3000)).toBe(true);
+  } finally {
+    socket.destroy();
+  }
+}, 45_000);

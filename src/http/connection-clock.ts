@@ -1,4 +1,5 @@
 import type { Server } from "bun";
+import { within } from "../deadline.ts";
 
 /**
  * The connection's idle clock over a request's life (Bun's per-request `server.timeout`, which Bun
@@ -79,26 +80,44 @@ export function streamStalled(request: Request): void {
  * A stream of another writer (a background response's events, replayed): `streamEnded` once its last
  * bytes were taken by the socket (each write waits while the client's buffer is full, as the
  * pipeline's writer does: a clock started with bytes still queued would cut a slow reader's last
- * event), or when it fails or the client leaves. Rare paths: one step per read.
+ * event), or when it fails or the client leaves. A client that takes no byte for `idleMs`
+ * (STREAM_IDLE_TIMEOUT_MS) while its buffer is full has its connection closed (`streamStalled`), as
+ * the pipeline's writer does: it held the connection for as long as it stayed connected. The run
+ * itself is not the client's and goes on. Rare paths: one step, and a timer while a write waits, per read.
  */
-export function endingConnection(stream: ReadableStream<Uint8Array>, request: Request): ReadableStream<Uint8Array> {
+export function endingConnection(stream: ReadableStream<Uint8Array>, request: Request, idleMs: number): ReadableStream<Uint8Array> {
   const reader = stream.getReader();
   let left = false;
+  /** Whether the client took the bytes waiting (`drained`, a write's or a flush's) within `idleMs`. */
+  const inTime = (drained: Promise<unknown>): Promise<boolean> =>
+    within(drained, idleMs, () => new Error("the client read nothing")).then(
+      () => true,
+      () => false,
+    );
   return new ReadableStream<Uint8Array>({
     type: "direct",
     async pull(controller: ReadableStreamDirectController) {
+      let waiting: Promise<unknown> | undefined;
       try {
         for (;;) {
           const read = await reader.read();
           if (read.done || left) break;
           const written = controller.write(read.value);
-          if (typeof written !== "number") await written; // the client's buffer is full: wait
-          else if (written === 0) break; // the client left
-          const flushed = controller.flush();
-          if (typeof flushed !== "number") await flushed;
+          if (typeof written === "number" && written === 0) break; // the client left
+          if (typeof written !== "number" && !(await inTime(written))) waiting = written; // the client's buffer is full: wait
+          const flushed = waiting === undefined ? controller.flush() : 0;
+          if (typeof flushed !== "number" && !(await inTime(flushed))) waiting = flushed;
+          if (waiting !== undefined) break;
         }
       } catch {
         // The replay failed: what was written stands; the connection ends as a stream does.
+      }
+      if (waiting !== undefined) {
+        // Stalled: no end, no keep-alive clock (it would undo the close); the write lets go once the connection is closed.
+        left = true;
+        streamStalled(request);
+        void reader.cancel().catch(() => undefined);
+        return void (await waiting);
       }
       if (left) return void reader.cancel().catch(() => undefined);
       streamEnded(request);

@@ -530,6 +530,7 @@ export function responsesRoutes(
           if (body.background === true) {
             const background = {
               pipeline,
+              streamIdleTimeoutMs: config.streamIdleTimeoutMs,
               store,
               runs,
               logger,
@@ -664,7 +665,7 @@ export function responsesRoutes(
         if (run === undefined && stored.response.background === true && runs.channel) {
           // Running (or run) on another replica: its events come through the run channel.
           const followed = await runs.channel.follow(params.response_id, after, () => ownStored(params.response_id, owner));
-          if (followed) return new Response(endingConnection(followed, request), { status: 200, headers: SSE_HEADERS });
+          if (followed) return new Response(endingConnection(followed, request, config.streamIdleTimeoutMs), { status: 200, headers: SSE_HEADERS });
         }
         if (run?.events === undefined) {
           throw new InvalidRequestError(
@@ -674,7 +675,7 @@ export function responsesRoutes(
             { param: "stream" },
           );
         }
-        return new Response(endingConnection(run.follow(after), request), { status: 200, headers: SSE_HEADERS });
+        return new Response(endingConnection(run.follow(after), request, config.streamIdleTimeoutMs), { status: 200, headers: SSE_HEADERS });
       },
       {
         detail: {

@@ -17,6 +17,8 @@ import { responsesStreamEncoder } from "./stream-encoder.ts";
 
 export interface BackgroundDeps {
   pipeline: Pipeline;
+  /** STREAM_IDLE_TIMEOUT_MS: how long the stream's client may read nothing while its buffer is full (connection-clock.ts). */
+  streamIdleTimeoutMs: number;
   store: ResponseStore;
   runs: BackgroundRuns;
   logger: Logger;
@@ -263,7 +265,7 @@ export async function startBackground(
       .catch((error: unknown) => d.logger.warn("background stream not recorded", { id: frame.id, error: error instanceof Error ? error.message : String(error) }))
       .then(() => finish(ended ?? failed(run.signal.aborted ? run.signal.reason : new Error("the stream ended without its last event"))));
     // Its connection idles from the replay's end, not the recording's (http/connection-clock.ts).
-    return new Response(endingConnection(run.follow(-1), call.request), { status: 200, headers: streamed.headers });
+    return new Response(endingConnection(run.follow(-1), call.request, d.streamIdleTimeoutMs), { status: 200, headers: streamed.headers });
   } catch (error) {
     // Refused before it started, or the store did not take its start: a call under way stops
     // without an outcome of its own (the create's error is the request's), and an entry whose write
