@@ -91,6 +91,14 @@ describe("loadFileUrls", () => {
     expect((await loadFileUrls(request([{ role: "user", content: [fileAt(at("/notes"))] }]), { ...open, held: memory.hold() })).messages[0]!.content).toHaveLength(1);
   });
 
+  test("a declared length that is no number is not taken for a size beyond the gateway's memory: the body is counted as it is read", async () => {
+    const memory = new FetchMemory(1024);
+    const odd = (() => Promise.resolve(new Response(PDF, { headers: { "content-type": "application/pdf", "content-length": "many" } }))) as unknown as typeof fetch;
+    const loaded = await loadFileUrls(request([{ role: "user", content: [fileAt("http://files.example/a.pdf")] }]), { ...open, held: memory.hold(), fetch: odd, resolve: async () => ["93.184.216.34"] });
+    expect(loaded.messages[0]!.content).toHaveLength(1);
+    expect(memory.leftBytes).toBe(1024 - PDF.length);
+  });
+
   test("a failure is a 400 naming the part: an HTTP error, a private address unless allowed, too many files", async () => {
     const one = (url: string) => request([{ role: "user", content: [{ type: "text", text: "x" }, fileAt(url)] }]);
     expect(await failure(loadFileUrls(one(at("/missing.pdf")), open))).toMatchObject({ status: 400, param: "messages[0].content[1].file.file_url", message: expect.stringContaining("HTTP 404") });

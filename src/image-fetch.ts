@@ -163,7 +163,8 @@ export async function fetchInline(url: string, o: ImageFetchOptions, kind: Fetch
     fail(overBudget());
   }
   const held = o.held;
-  if (held && !held.fits(declared)) {
+  // A declared length that is no number (NaN) says nothing: the body is counted as it is read.
+  if (held && declared > 0 && !held.fits(declared)) {
     await response.body?.cancel().catch(() => undefined);
     throw held.busy();
   }
