@@ -248,14 +248,17 @@ export const requestHeaders = (validAuth: string | undefined): fc.Arbitrary<Reco
     )
     .map((headers) => Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<string, string>);
 
-/** Paths no surface owns. `/api/` and `/v1/messages` are left out: they belong to surfaces with their own 404 shape. */
+/**
+ * Paths no surface owns. `/api/`, `/v1/messages` and `/` are left out: they belong to surfaces with
+ * their own 404 shape (`/`, and `//` that the router reads as it, is Ollama's "Ollama is running", a 405 for other methods).
+ */
 export const unknownPath: fc.Arbitrary<string> = fc
   .oneof(
-    fc.constantFrom("/", "/v1", "/v1/", "/v1/chat", "/v1/chat/completions/", "/v1//models", "/V1/MODELS", "/v1/completions", "/v1/models/a/b/c/d", "/%", "/%2e%2e/%2e%2e/etc/passwd", "/v1/embeddings/x", "/health/x", "/docs/x/y", "/.env", "/v2/chat/completions", "/v1/chat/completions%00"),
+    fc.constantFrom("/v1", "/v1/", "/v1/chat", "/v1/chat/completions/", "/v1//models", "/V1/MODELS", "/v1/completions", "/v1/models/a/b/c/d", "/%", "/%2e%2e/%2e%2e/etc/passwd", "/v1/embeddings/x", "/health/x", "/docs/x/y", "/.env", "/v2/chat/completions", "/v1/chat/completions%00"),
     fc.webPath(),
     fc.array(headerText(12).map(encodeURIComponent), { minLength: 1, maxLength: 5 }).map((parts) => `/v1/${parts.join("/")}`),
   )
-  .filter((path) => path.startsWith("/") && !/^\/(api(\/|$)|v1\/messages)/i.test(path));
+  .filter((path) => path.startsWith("/") && !/^\/+$/.test(path) && !/^\/(api(\/|$)|v1\/messages)/i.test(path));
 
 /** A model id as it appears in `/v1/models/{id}`: encoded or raw, with `/` and `:`. */
 export const modelIdPath: fc.Arbitrary<string> = fc.oneof(
