@@ -401,13 +401,14 @@ describe("two gateways sharing one Redis (REDIS_URL)", () => {
 
 describe("a stored response past RESPONSES_TTL_S", () => {
   test("is gone: GET is a 404 and continuing it is previous_response_not_found", async () => {
-    const short = await startTestGateway({ RESPONSES_TTL_S: "1" });
+    // 3 s, not 1: on a loaded machine the first steps alone took a second, and the response was gone before its GET.
+    const short = await startTestGateway({ RESPONSES_TTL_S: "3" });
     try {
       const first = await json(short.handle("/v1/responses", jsonPost({ model, input: "Hello" })));
       // Still there within the TTL, and continuable.
       expect((await short.handle(`/v1/responses/${first.id}`)).status).toBe(200);
       expect((await short.handle("/v1/responses", jsonPost({ model, input: "Again", previous_response_id: first.id }))).status).toBe(200);
-      await Bun.sleep(1_300);
+      await Bun.sleep(3_300);
       const gone = await short.handle(`/v1/responses/${first.id}`);
       expect(gone.status).toBe(404);
       expectOpenAI("ErrorResponse", await gone.json());
@@ -417,7 +418,7 @@ describe("a stored response past RESPONSES_TTL_S", () => {
     } finally {
       await short.close();
     }
-  });
+  }, 15_000);
 });
 
 describe("a response too large for the memory store", () => {
