@@ -74,13 +74,8 @@ async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
   return check();
 }
 
-/**
- * Sends a streamed request on a raw TCP connection that never reads (paused before the request is
- * written: its receive window fills, then the gateway's send buffer). Resolves with whether the
- * gateway closed the connection: once the upstream call is aborted and Bun's clock has had its turn
- * (it checks every 4 s), the socket is resumed; a connection the gateway closed then ends at once.
- */
-async function stall(path: string, body: object, marker: string): Promise<{ abortedAfterMs: number; closed: boolean; request: string }> {
+/** Posts `body` to `path` on a raw TCP connection paused before the request is written: it reads nothing until resumed. */
+async function postUnread(path: string, body: object): Promise<{ socket: net.Socket; isClosed: () => boolean }> {
   const url = new URL(gw.url);
   const socket = net.connect(Number(url.port), url.hostname);
   socket.pause();
@@ -89,15 +84,26 @@ async function stall(path: string, body: object, marker: string): Promise<{ abor
   socket.on("error", () => undefined);
   await new Promise((resolve) => socket.once("connect", resolve));
   const text = JSON.stringify(body);
-  const start = performance.now();
   socket.write(`POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
+  return { socket, isClosed: () => closed };
+}
+
+/**
+ * Sends a streamed request on a raw TCP connection that never reads (paused before the request is
+ * written: its receive window fills, then the gateway's send buffer). Resolves with whether the
+ * gateway closed the connection: once the upstream call is aborted and Bun's clock has had its turn
+ * (it checks every 4 s), the socket is resumed; a connection the gateway closed then ends at once.
+ */
+async function stall(path: string, body: object, marker: string): Promise<{ abortedAfterMs: number; closed: boolean; request: string }> {
+  const start = performance.now();
+  const { socket, isClosed } = await postUnread(path, body);
   try {
     // The buffers fill (a few MiB); then STREAM_IDLE_TIMEOUT_MS without progress.
     expect(await waitFor(() => aborted.get(marker) === true, FILL_MS + IDLE_MS)).toBe(true);
     const abortedAfterMs = performance.now() - start;
     await Bun.sleep(5500); // the connection's clock, set to 1 s, and Bun's 4 s check
     socket.resume(); // reads what the socket still holds, then sees the close
-    return { abortedAfterMs, closed: await waitFor(() => closed, 3000), request: marker };
+    return { abortedAfterMs, closed: await waitFor(isClosed, 3000), request: marker };
   } finally {
     socket.destroy();
   }
@@ -145,22 +151,14 @@ test("a client that reads slowly, stalling in pieces shorter than STREAM_IDLE_TI
 }, 30_000);
 
 test("a background stream's client that stops reading is cut off too (its connection closed), while the run goes on to its end", async () => {
-  const url = new URL(gw.url);
-  const socket = net.connect(Number(url.port), url.hostname);
-  socket.pause();
-  let closed = false;
-  socket.on("close", () => (closed = true));
-  socket.on("error", () => undefined);
+  const { socket, isClosed } = await postUnread("/v1/responses", { model: "long", stream: true, background: true, input: "stall-background" });
   try {
-    await new Promise((resolve) => socket.once("connect", resolve));
-    const text = JSON.stringify({ model: "long", stream: true, background: true, input: "stall-background" });
-    socket.write(`POST /v1/responses HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
     // The run is not the client's: it streams its ~24 MiB to the end, recorded, while the replay fills the buffers.
     expect(await waitFor(() => finished.has("stall-background"), FILL_MS)).toBe(true);
     expect(aborted.get("stall-background")).toBe(false);
     await Bun.sleep(IDLE_MS + 5500); // STREAM_IDLE_TIMEOUT_MS without progress, then Bun's 4 s check
     socket.resume();
-    expect(await waitFor(() => closed, 3000)).toBe(true);
+    expect(await waitFor(isClosed, 3000)).toBe(true);
   } finally {
     socket.destroy();
   }
