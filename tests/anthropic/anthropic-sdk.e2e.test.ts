@@ -267,6 +267,8 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
     ["missing max_tokens", () => client.messages.create({ model: "dummy-model:1.0", messages: hello } as never), Anthropic.BadRequestError, 400, "invalid_request_error"],
     ["server tool", () => client.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello, tools: [{ type: "web_search_20250305", name: "web_search" }] }), Anthropic.BadRequestError, 400, "invalid_request_error"],
     ["client tool without input_schema", () => client.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello, tools: [{ name: "look" } as never] }), Anthropic.BadRequestError, 400, "invalid_request_error"],
+    ["thinking budget not below max_tokens", () => client.messages.create({ model: "dummy-model:1.0", max_tokens: 1024, thinking: { type: "enabled", budget_tokens: 1024 }, messages: hello }), Anthropic.BadRequestError, 400, "invalid_request_error"],
+    ["thinking with a forced tool, streamed", () => client.messages.stream({ model: "dummy-model:1.0", max_tokens: 2048, thinking: { type: "enabled", budget_tokens: 1024 }, tools: [{ name: "look", input_schema: { type: "object" } }], tool_choice: { type: "any" }, messages: hello }).finalMessage(), Anthropic.BadRequestError, 400, "invalid_request_error"],
   ] as const)("%s", async (_, call, cls, status, type) => {
     const e = await failure(call());
     expect(e).toBeInstanceOf(cls);

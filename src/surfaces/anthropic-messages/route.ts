@@ -60,6 +60,9 @@ function effortField(req: Parameters<typeof toChatMessages>[0]): string {
  * `APIError.requestID`): the same id. Bun's fast routes set it before the route runs (so a refusal
  * before it has it too); this covers the routes Elysia serves (`app.handle`).
  */
+/** Anthropic's beta under which a thinking budget spans the whole turn and may pass `max_tokens`. */
+const INTERLEAVED_THINKING = "interleaved-thinking";
+
 const anthropicRequestId = (headers: Record<string, unknown>) => void (headers["request-id"] ??= headers["x-request-id"]);
 
 /**
@@ -99,7 +102,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
         const asked = validate.assert(raw);
         const edited = asked.context_management == null ? undefined : await withContextEdits(asked);
         const req = edited?.req ?? asked;
-        const chat = toChatRequest(req);
+        const chat = toChatRequest(req, { interleavedThinking: request.headers.get("anthropic-beta")?.includes(INTERLEAVED_THINKING) === true });
         // Counted once: what message_start tells the client is what limits, metrics and logs count.
         let estimate: number | undefined;
         const estimatedInput = () => (estimate ??= estimatePromptTokens(chat.messages, chat.tools));

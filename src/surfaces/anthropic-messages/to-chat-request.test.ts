@@ -235,7 +235,14 @@ describe("tools and sampling", () => {
     expect((chat as Record<string, unknown>).parallel_tool_calls).toBe(false);
   });
   test.each([["auto", "auto"], ["any", "required"], ["none", "none"]] as const)("tool_choice %s → %s", (type, expected) => {
-    expect(toChatRequest(req({ tool_choice: { type } })).tool_choice).toBe(expected);
+    const tools = [{ name: "t", input_schema: { type: "object" } }];
+    expect(toChatRequest(req({ tools, tool_choice: { type } })).tool_choice).toBe(expected);
+  });
+  test("a forced tool (any, tool) with no tools is Anthropic's 400; auto and none are harmless and pass", () => {
+    expect(error(() => toChatRequest(req({ tool_choice: { type: "any" } })))).toMatchObject({ status: 400, param: "tool_choice", message: "tool_choice: tool_choice.any may only be specified while providing tools." });
+    expect(error(() => toChatRequest(req({ tools: [], tool_choice: { type: "tool", name: "t" } })))).toMatchObject({ status: 400, param: "tool_choice" });
+    expect(toChatRequest(req({ tool_choice: { type: "auto" } })).tool_choice).toBe("auto");
+    expect(toChatRequest(req({ tool_choice: { type: "none" } })).tool_choice).toBe("none");
   });
   test.each(["web_search_20250305", "code_execution_20250522", "computer_20250124", "bash_20250124", "text_editor_20250728"])("server tool %s is a 400 naming it", (type) => {
     const e = error(() => toChatRequest(req({ tools: [{ type, name: "t1" }] })));
@@ -340,17 +347,34 @@ describe("thinking", () => {
     const effortOf = (extra: object) => toChatRequest(req({ output_config: { effort: "xhigh" }, ...extra } as never)).reasoning_effort;
     expect(effortOf({})).toBe("xhigh");
     expect(effortOf({ thinking: { type: "adaptive" } })).toBe("xhigh");
-    expect(effortOf({ thinking: { type: "enabled", budget_tokens: 2000 } })).toBe("low");
+    expect(effortOf({ max_tokens: 4000, thinking: { type: "enabled", budget_tokens: 2000 } })).toBe("low");
     expect(effortOf({ thinking: { type: "disabled" } })).toBe("none");
     expect(toChatRequest(req({ output_config: { effort: null } } as never))).not.toHaveProperty("reasoning_effort");
   });
   test("the exact budget rides along, invisible to JSON", () => {
-    const chat = toChatRequest(req({ thinking: { type: "enabled", budget_tokens: 5000 } }));
+    const chat = toChatRequest(req({ max_tokens: 8000, thinking: { type: "enabled", budget_tokens: 5000 } }));
     expect(thinkingBudgetOf(chat)).toBe(5000);
     expect(JSON.stringify(chat)).not.toContain("5000");
   });
   test("enabled without a budget is a 400", () => {
     expect(error(() => toChatRequest(req({ thinking: { type: "enabled" } }))).param).toBe("thinking.budget_tokens");
+  });
+  test("what Anthropic refuses about thinking is a 400 here too: a budget under 1,024, a budget not below max_tokens (unless interleaved), a forced tool", () => {
+    const think = (budget: number) => ({ type: "enabled" as const, budget_tokens: budget });
+    expect(error(() => toChatRequest(req({ max_tokens: 4000, thinking: think(1023) })))).toMatchObject({ status: 400, param: "thinking.budget_tokens", message: "thinking.budget_tokens: Input should be greater than or equal to 1024." });
+    expect(error(() => toChatRequest(req({ max_tokens: 2048, thinking: think(2048) })))).toMatchObject({ status: 400, param: "max_tokens", message: "`max_tokens` must be greater than `thinking.budget_tokens`." });
+    expect(toChatRequest(req({ max_tokens: 2049, thinking: think(2048) })).reasoning_effort).toBe("low");
+    // Interleaved thinking: the budget spans the whole turn, so it may pass one answer's max_tokens.
+    expect(thinkingBudgetOf(toChatRequest(req({ max_tokens: 2048, thinking: think(20000) }), { interleavedThinking: true }))).toBe(20000);
+    const tools = [{ name: "t", input_schema: { type: "object" } }];
+    for (const thinking of [think(1024), { type: "adaptive" as const }]) {
+      for (const tool_choice of [{ type: "any" as const }, { type: "tool" as const, name: "t" }]) {
+        expect(error(() => toChatRequest(req({ max_tokens: 4000, thinking, tools, tool_choice })))).toMatchObject({ status: 400, param: "tool_choice" });
+      }
+      expect(toChatRequest(req({ max_tokens: 4000, thinking, tools, tool_choice: { type: "auto" } })).tool_choice).toBe("auto");
+    }
+    // Thinking off: a forced tool is fine, and no budget is checked.
+    expect(toChatRequest(req({ thinking: { type: "disabled" }, tools, tool_choice: { type: "any" } })).tool_choice).toBe("required");
   });
 });
 

@@ -21,7 +21,8 @@ const fail = (param: string, message: string): never => {
  * goes back as `reasoning_content`, and a thinking signature Ollaix made restores the provider's
  * extras on that turn's tool calls (Gemini thought signatures). Server tools are refused by name.
  */
-export function toChatRequest(req: MessagesRequest): ChatRequest {
+export function toChatRequest(req: MessagesRequest, options: { interleavedThinking?: boolean } = {}): ChatRequest {
+  checkThinking(req, options.interleavedThinking === true);
   const chat: ChatRequest = { model: req.model, messages: toChatMessages(req), max_tokens: req.max_tokens };
   // A streamed answer's usage (the last message_delta's) needs the provider's counts: asked for, as Responses does.
   if (req.stream === true) {
@@ -52,6 +53,31 @@ export function toChatRequest(req: MessagesRequest): ChatRequest {
   if (format) chat.response_format = outputFormat(format);
   const budget = req.thinking?.type === "enabled" ? req.thinking.budget_tokens : undefined;
   return budget === undefined ? chat : withThinkingBudget(chat, budget);
+}
+
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * What Anthropic refuses about thinking and forced tools, refused alike so that a client that works
+ * here works there: a budget under 1,024 tokens; a budget not below `max_tokens` (allowed with the
+ * interleaved-thinking beta, where the budget spans the whole turn); a forced tool (`any`, `tool`)
+ * with thinking on, or with no tools to choose from.
+ */
+function checkThinking(req: MessagesRequest, interleaved: boolean): void {
+  const choice = req.tool_choice?.type;
+  const forced = choice === "any" || choice === "tool";
+  if (forced && !(req.tools && req.tools.length > 0)) fail("tool_choice", `tool_choice.${choice} may only be specified while providing tools.`);
+  const type = req.thinking?.type;
+  if (type !== "enabled" && type !== "adaptive") return;
+  const budget = type === "enabled" ? req.thinking!.budget_tokens : undefined;
+  if (budget !== undefined) {
+    if (budget < MIN_THINKING_BUDGET) fail("thinking.budget_tokens", `Input should be greater than or equal to ${MIN_THINKING_BUDGET}.`);
+    if (!interleaved && budget >= req.max_tokens) {
+      throw new InvalidRequestError("`max_tokens` must be greater than `thinking.budget_tokens`.", { param: "max_tokens" });
+    }
+  }
+  if (forced) fail("tool_choice", `Thinking may not be enabled when tool_choice forces tool use: use tool_choice.type 'auto' or 'none' with thinking.`);
 }
 
 /**
