@@ -3,6 +3,7 @@ import { REDIS_TIMEOUT_DEFAULT_MS } from "../../../config.ts";
 import { within } from "../../../deadline.ts";
 import { UpstreamUnavailableError } from "../../../errors.ts";
 import type { RedisHang } from "../../../redis-hang.ts";
+import { isUnreachable } from "../../../limits/redis-errors.ts";
 
 class Unanswered extends Error {}
 
@@ -23,6 +24,9 @@ export const wentUnanswered = (error: unknown): boolean => error instanceof Upst
  * Given the process's RedisHang, a command fails so at once while another connection's went
  * unanswered, and its own unanswered or answered commands tell the others.
  */
+/** A reply error's code, the first word Redis gives it (`WRONGTYPE`, `OOM`, `ERR`). */
+const replyCode = (error: unknown): string => /^[A-Z][A-Z_]*\b/.exec(String((error as { message?: unknown }).message ?? ""))?.[0] ?? "ERR";
+
 export class RedisConnection {
   readonly #url: string;
   /** What is unreachable, for the error's message ("The response store (Redis)"). */
@@ -62,6 +66,8 @@ export class RedisConnection {
         this.#hang?.unanswered();
         throw this.#unanswered(error);
       }
+      // A reply error is Redis refusing this one command (its first word, e.g. WRONGTYPE, says why; the rest may quote data).
+      if (!isUnreachable(error)) throw new UpstreamUnavailableError(`${this.#what} refused a command (${replyCode(error)}).`, { cause: error, code: "state_unavailable" });
       throw new UpstreamUnavailableError(`${this.#what} is unreachable.`, { cause: error, code: "state_unavailable" });
     }
   }

@@ -108,6 +108,27 @@ describe("RedisResponseStore (a real redis-server)", () => {
   });
 });
 
+describe("RedisResponseStore when Redis refuses a command", () => {
+  test("a reply error is the store's 503 naming Redis's reason, not 'unreachable'; the next command works", async () => {
+    const store = new RedisResponseStore(redis.url, 60);
+    const other = new Bun.RedisClient(redis.url);
+    try {
+      // A key of another type where a response would be: GET answers WRONGTYPE.
+      await other.send("HSET", ["ollaix:responses:resp_wrongtype", "f", "v"]);
+      const error = await store.get("resp_wrongtype").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ status: 503, code: "state_unavailable", message: "The response store (Redis) refused a command (WRONGTYPE)." });
+      await store.put(entry("resp_after_refusal"));
+      expect((await store.get("resp_after_refusal"))?.response.id).toBe("resp_after_refusal");
+    } finally {
+      other.close();
+      store.close();
+    }
+  });
+});
+
 describe("RedisResponseStore while Redis is away", () => {
   test("fails at once with 503 state_unavailable, and works again when Redis is back", async () => {
     const own = await startRedis();
