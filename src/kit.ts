@@ -42,7 +42,7 @@ export { classifyUpstreamFailure, fromHttpStatus, networkCodeOf, retryAfterHeade
 export type { FailureContext, HttpFailure } from "./upstream-failure.ts";
 export type { Checker, UpstreamParserOptions } from "./checker.ts";
 export { parseNdjson, parseNdjsonBatches } from "./ndjson.ts";
-export { MAX_UPSTREAM_BODY_BYTES, MAX_UPSTREAM_ERROR_BYTES, readUpstreamText } from "./upstream-body.ts";
+export { boundedFetch, MAX_UPSTREAM_BODY_BYTES, MAX_UPSTREAM_ERROR_BYTES, readUpstreamText } from "./upstream-body.ts";
 export { parseSse, parseSseBatches, parseSseJson } from "./sse-parse.ts";
 export type { SseMessage } from "./sse-parse.ts";
 export { randomId, nowSeconds } from "./ids.ts";

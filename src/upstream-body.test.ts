@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readUpstreamText } from "./upstream-body.ts";
+import { boundedFetch, readUpstreamText } from "./upstream-body.ts";
 
 /** A body that never ends (a broken upstream), counting what was pulled from it. */
 function endless(pulled: { bytes: number }): ReadableStream<Uint8Array> {
@@ -79,5 +79,29 @@ describe("readUpstreamText", () => {
     expect(text).toBe("a".repeat(100_000));
     expect(pulled.bytes).toBeLessThan(1024 * 1024);
     expect(await readUpstreamText(new Response("x".repeat(2000), { headers: { "content-length": "2000" } }), 1000, true)).toBe("x".repeat(1000));
+  });
+});
+
+describe("boundedFetch (for client packages that read answers whole)", () => {
+  const fetchOf = (response: Response) => boundedFetch((() => Promise.resolve(response)) as unknown as typeof fetch, 1024 * 1024);
+
+  test("an answer that declares a length within the bound is passed as it came", async () => {
+    const response = new Response('{"ok":true}', { headers: { "content-length": "11" } });
+    expect(await fetchOf(response)("http://upstream/")).toBe(response);
+  });
+
+  test("one that declares more is refused before its body is read", async () => {
+    const declared = new Response("x".repeat(2 * 1024 * 1024), { headers: { "content-length": String(2 * 1024 * 1024) } });
+    expect(await failure(fetchOf(declared)("http://upstream/"))).toMatchObject({ status: 502, message: "The upstream's answer is larger than the 1 MiB the gateway reads." });
+  });
+
+  test("one that declares none is counted as it is read: past the bound the read fails with the 502 and the body is let go", async () => {
+    const pulled = { bytes: 0 };
+    const response = await fetchOf(new Response(endless(pulled)))("http://upstream/");
+    expect(response.status).toBe(200);
+    expect(await failure(response.json())).toMatchObject({ status: 502, message: "The upstream's answer is larger than the 1 MiB the gateway reads." });
+    expect(pulled.bytes).toBeLessThan(2 * 1024 * 1024);
+    // Within the bound, the same answer reads whole.
+    expect(await (await fetchOf(new Response(new Blob(['{"a":1}']).stream()))("http://upstream/")).json()).toEqual({ a: 1 });
   });
 });

@@ -54,3 +54,39 @@ const UTF8 = new TextDecoder();
 
 const tooLarge = (maxBytes: number) =>
   new UpstreamError(`The upstream's answer is larger than the ${Math.round(maxBytes / (1024 * 1024))} MiB the gateway reads.`);
+
+/**
+ * `fetch` whose answers' bodies stop at `maxBytes`: for a client package that reads an answer whole
+ * itself (ollama-js, Google's SDK), as `readUpstreamText` does for the gateway's own reads. An
+ * answer that declares a larger length is refused before its body is read; one that does not
+ * (chunked, compressed) is counted as it is read, and past the bound its read fails with the
+ * UpstreamError and the connection is let go. One that declares a length within it is passed as it
+ * came (nothing more per answer than a header read).
+ */
+export function boundedFetch(base: typeof fetch, maxBytes = MAX_UPSTREAM_BODY_BYTES): typeof fetch {
+  const bounded = (input: string | URL | Request, init?: RequestInit) => base(input, init).then((response) => boundedResponse(response, maxBytes));
+  return bounded as typeof fetch;
+}
+
+function boundedResponse(response: Response, maxBytes: number): Response {
+  const body = response.body;
+  if (body === null) return response;
+  const headers = response.headers;
+  const declared = headers.get("content-length");
+  if (declared !== null && !headers.has("content-encoding") && !headers.has("transfer-encoding")) {
+    if (Number(declared) <= maxBytes) return response;
+    void body.cancel().catch(() => undefined);
+    throw tooLarge(maxBytes);
+  }
+  let size = 0;
+  const counted = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > maxBytes) controller.error(tooLarge(maxBytes));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(counted, { status: response.status, statusText: response.statusText, headers });
+}

@@ -1,5 +1,5 @@
 import type { GenerateContentConfig, GenerateContentParameters } from "@google/genai";
-import type { UpstreamCall } from "../../src/kit.ts";
+import { boundedFetch, MAX_UPSTREAM_ERROR_BYTES, readUpstreamText, type UpstreamCall } from "../../src/kit.ts";
 import { fromGeminiError } from "./errors.ts";
 import { parseCountTokens, parseEmbedResponse, parseGenerateResponse, parseModel, type GeminiEmbedResponse, type GeminiGenerateRequest, type GeminiModel, type GeminiResponse } from "./wire.ts";
 
@@ -40,7 +40,8 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
   const sdk = new GoogleGenAI({
     apiKey: o.apiKey,
     vertexai: false,
-    httpOptions: { baseUrl: o.baseUrl ?? GOOGLE_BASE_URL, apiVersion: "v1beta", fetch: o.fetch },
+    // The SDK reads answers (and a stream's events) itself: bounded, as the gateway's own reads are.
+    httpOptions: { baseUrl: o.baseUrl ?? GOOGLE_BASE_URL, apiVersion: "v1beta", fetch: boundedFetch(o.fetch) },
   });
 
   const params = (model: string, request: GeminiGenerateRequest, call: UpstreamCall): GenerateContentParameters => {
@@ -107,7 +108,7 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
           body: JSON.stringify({ generateContentRequest: { model: `models/${model}`, contents, systemInstruction, tools, toolConfig } }),
           signal: call.signal,
         });
-        const text = await response.text();
+        const text = await readUpstreamText(response, response.ok ? undefined : MAX_UPSTREAM_ERROR_BYTES, !response.ok);
         // The SDK's error class, so errors.ts maps a failed count like any other call.
         if (!response.ok) throw new ApiError({ message: text, status: response.status });
         return parseCountTokens(JSON.parse(text));

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 // The browser entry on purpose: the Node entry's `encodeImage` reads any image string that names an
 // existing file (`data:image/png;base64,/etc/passwd` would send that file to the model).
 import { Ollama } from "ollama/browser";
-import { hasErrorFields, parseNdjsonBatches, retryAfterHeader, UpstreamError, type UpstreamCall } from "../../src/kit.ts";
+import { boundedFetch, hasErrorFields, MAX_UPSTREAM_ERROR_BYTES, parseNdjsonBatches, readUpstreamText, retryAfterHeader, UpstreamError, type UpstreamCall } from "../../src/kit.ts";
 import { fromOllamaError, OllamaResponseError } from "./errors.ts";
 import {
   errorTextOf,
@@ -45,9 +45,11 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
   // ollama-js takes one `fetch` for the client's life and passes no signal on non-streamed calls;
   // the call's scope (signal, hop headers) reaches that shared fetch through async context.
   const calls = new AsyncLocalStorage<UpstreamCall>();
+  // ollama-js reads each answer whole: bounded, as the gateway's own reads are (a stream goes through streamChat's parser, which bounds each line).
+  const wholeFetch = boundedFetch(baseFetch);
   const scopedFetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const scope = calls.getStore();
-    if (!scope) return baseFetch(input, init);
+    if (!scope) return wholeFetch(input, init);
     const signal = init?.signal ? AbortSignal.any([init.signal, scope.signal]) : scope.signal;
     // ollama-js hands a plain object of headers: the hop headers join it as one more plain object
     // (a Headers copy and a set() per header cost more, on every call).
@@ -60,7 +62,7 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
       for (const [name, value] of Object.entries(scope.upstreamHeaders)) headers.set(name, value);
     }
     // ollama-js's error keeps no header: a refusal's Retry-After is noted for the call's error (call, below).
-    return baseFetch(input, { ...init, headers, signal }).then((response) => (response.ok ? response : asJsonError(noteRetryAfter(response, scope))));
+    return wholeFetch(input, { ...init, headers, signal }).then((response) => (response.ok ? response : asJsonError(noteRetryAfter(response, scope))));
   };
   /**
    * An error answer as ollama-js reads one quietly: JSON. A body that is not (a proxy's HTML page, a
@@ -68,7 +70,7 @@ export function createOllamaClient(options: { baseUrl: string; fetch: typeof fet
    * gateway's JSON log, for every call; its text becomes `{"error": …}` (at most 1,000 characters).
    */
   const asJsonError = async (response: Response): Promise<Response> => {
-    const text = await response.text().catch(() => "");
+    const text = await readUpstreamText(response, MAX_UPSTREAM_ERROR_BYTES, true).catch(() => "");
     const init = { status: response.status, statusText: response.statusText, headers: { "content-type": "application/json" } };
     if (response.headers.get("content-type")?.includes("application/json")) {
       try {
