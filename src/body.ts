@@ -2,12 +2,46 @@ import { ClientGoneError } from "./request-scope.ts";
 import { InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
 
 /**
- * The 413. The rest of the body is never read, so the answer closes the connection (RFC 9112
- * §9.6): Bun would otherwise keep it open for bytes nobody reads, and a graceful shutdown waits for it.
+ * The 413. The answer closes the connection (RFC 9112 §9.6): Bun would otherwise keep it open for
+ * bytes nobody reads, and a graceful shutdown waits for it.
  */
 function tooLarge(limit: number): PayloadTooLargeError {
   const error = new PayloadTooLargeError(`Request body too large: the limit is ${limit} bytes (MAX_BODY_BYTES).`);
   return Object.assign(error, { responseHeaders: { connection: "close" } });
+}
+
+/** How much of a refused body is read and dropped before its 413 (times MAX_BODY_BYTES), and for how long at most. */
+const DRAIN_FACTOR = 4;
+const DRAIN_MS = 10_000;
+
+/**
+ * The 413, once the rest of the body is read and dropped (a "lingering close", as nginx does): a
+ * connection closed while its client still sends is reset, and most clients (Node's fetch, Python's
+ * http.client, curl without `Expect`) then report a broken pipe, never the 413. Only a body of up to
+ * DRAIN_FACTOR × the limit, read within DRAIN_MS: past either, the connection is closed at once.
+ */
+async function drainedTooLarge(request: Request, limit: number, read = 0, reader?: ReadableStreamDefaultReader<Uint8Array>): Promise<PayloadTooLargeError> {
+  const error = tooLarge(limit);
+  const bound = limit * DRAIN_FACTOR;
+  if (read > bound || request.signal.aborted) return error;
+  const body = reader ?? request.body?.getReader();
+  if (body === undefined) return error;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(resolve, DRAIN_MS, "late")));
+  try {
+    for (let size = read; ; ) {
+      const next = await Promise.race([body.read(), late]);
+      if (next === "late" || next.done) break;
+      size += next.value.byteLength;
+      if (size > bound) break;
+    }
+  } catch {
+    // The client left: there is no one to answer.
+  } finally {
+    clearTimeout(timer);
+    void body.cancel().catch(() => undefined);
+  }
+  return error;
 }
 
 /**
@@ -51,7 +85,7 @@ export async function readJsonBody(request: Request, limit: number, rule: Conten
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const size = Number(declared);
-    if (size > limit) throw tooLarge(limit);
+    if (size > limit) throw await drainedTooLarge(request, limit, size > limit * DRAIN_FACTOR ? size : 0);
     if (size === 0) throw emptyBody();
     // Parsed natively from the bytes (no intermediate string): the common case.
     let body: unknown;
@@ -136,13 +170,16 @@ const goneOr = (request: Request, error: Error): Error => (request.signal.aborte
 async function readCapped(request: Request, limit: number): Promise<string> {
   if (!request.body) return "";
   const decoder = new TextDecoder();
+  const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   let size = 0;
   let text = "";
   try {
-    for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > limit) throw tooLarge(limit);
-      text += decoder.decode(chunk, { stream: true });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) throw await drainedTooLarge(request, limit, size, reader);
+      text += decoder.decode(value, { stream: true });
     }
   } catch (error) {
     throw goneOr(request, error as Error);
