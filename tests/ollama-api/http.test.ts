@@ -362,7 +362,9 @@ describe("a route's id (listed by /api/tags) with nothing to generate", () => {
     const routed = await startTestGateway({ OLLAIX_CONFIG: config }, [dummy]);
     try {
       const client = new Ollama({ host: routed.url });
-      expect((await client.list()).models.map((m) => m.name)).toContain("smart");
+      // Listed as Ollama names models, with a tag (Open WebUI looks an untagged id up as `<id>:latest`); both forms reach it.
+      expect((await client.list()).models.map((m) => m.name)).toContain("smart:latest");
+      expect(await client.chat({ model: "smart:latest", messages: [{ role: "user", content: "hi" }] })).toMatchObject({ model: "smart:latest", done: true });
       expect(await client.generate({ model: "smart", prompt: "", keep_alive: "5m" })).toMatchObject({ model: "smart", done: true, done_reason: "load" });
       expect(await client.chat({ model: "smart", messages: [], keep_alive: 0 })).toMatchObject({ model: "smart", done: true, done_reason: "unload" });
       const embed = await routed.handle("/api/embed", jsonPost({ model: "smart" }));

@@ -31,9 +31,11 @@ const chatBodies = () => fake.requests.filter((r) => r.path === "/v1/chat/comple
 const user = (content: string) => [{ role: "user", content }];
 
 describe("models", () => {
-  test("list: every gateway model under its gateway id, with a digest, a size and details", async () => {
+  test("list: every gateway model under its gateway id, tagged as Ollama lists names (`:latest` where it has none), with a digest, a size and details", async () => {
     const { models } = await ollama.list();
-    expect(models.map((m) => m.name)).toEqual([DUMMY, "gpt-4o-mini", "text-embedding-3-small"]);
+    expect(models.map((m) => m.name)).toEqual([DUMMY, "gpt-4o-mini:latest", "text-embedding-3-small:latest"]);
+    // Each name listed is a model the gateway serves, as Open WebUI sends it back.
+    expect((await ollama.show({ model: "gpt-4o-mini:latest" })).capabilities).toEqual(["completion"]);
     const first = models[0]!;
     expect(first).toMatchObject({ name: DUMMY, model: DUMMY, size: 0, modified_at: "2025-01-01T00:00:00.000Z" });
     expect(first.digest).toMatch(/^[0-9a-f]{64}$/);

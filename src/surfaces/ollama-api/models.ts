@@ -52,12 +52,21 @@ export function capabilitiesOf(model: Model): string[] {
 
 const isoOf = (seconds: number) => new Date(seconds * 1000).toISOString();
 
-/** One `/api/tags` entry: `name` and `model` are the gateway id. */
+/**
+ * A gateway id as Ollama names models: with a tag, `:latest` when it has none (`gpt-4o` is listed
+ * `gpt-4o:latest`). Ollama always lists a tag, and its clients rely on it: Open WebUI adds
+ * `:latest` to an untagged id it is sent and then looks it up among the names listed. The gateway
+ * takes both forms (registry.ts).
+ */
+export const ollamaName = (id: string): string => (id.indexOf(":", id.lastIndexOf("/") + 1) >= 0 ? id : `${id}:latest`);
+
+/** One `/api/tags` entry: `name` and `model` are the gateway id, tagged (`ollamaName`). */
 export function toTagsEntry(model: Model) {
   const size = (model as { size?: unknown }).size;
+  const name = ollamaName(model.id);
   return {
-    name: model.id,
-    model: model.id,
+    name,
+    model: name,
     modified_at: isoOf(model.created),
     size: typeof size === "number" && Number.isFinite(size) && size >= 0 ? size : 0,
     digest: digestOf(model.id),
