@@ -528,6 +528,23 @@ describe("hints an upstream refuses as unknown fields", () => {
     expect(typo).toMatchObject({ status: 400, param: "prompt_cache_retention" });
   });
 
+  test("top_k (an Ollama client's option, Anthropic's field) that OpenAI refuses as an unrecognized argument: asked again without it, then left out at once", async () => {
+    fake.handle((request) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      return body.top_k !== undefined
+        ? jsonResponse({ error: { message: "Unrecognized request argument supplied: top_k", type: "invalid_request_error", param: null, code: null } }, 400)
+        : openAIHandler(request);
+    });
+    const topKs = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => (r.body as Record<string, unknown>).top_k ?? "-");
+    const ask = { model: "groq/gpt-4o-mini", stream: false, messages: [{ role: "user", content: "Hi" }], options: { top_k: 40, temperature: 0.2 } };
+    const answer = await fetch(`${gw.url}/api/chat`, jsonPost(ask));
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { done: boolean }).done).toBe(true);
+    expect(topKs()).toEqual([40, "-"]);
+    expect((await fetch(`${gw.url}/api/chat`, jsonPost(ask))).status).toBe(200);
+    expect(topKs()).toEqual([40, "-", "-"]);
+  });
+
   test("two hints refused one after the other: each is dropped in turn, and the answer comes", async () => {
     fake.handle(strict);
     const fields = () =>

@@ -21,10 +21,12 @@ export const REASONING_OFF: RefusableFeature<ChatRequest> = {
  * 'prompt_cache_key' is unsupported"), where OpenAI takes them: `prompt_cache_key` (prompt-cache
  * routing), `prompt_cache_retention` and `prompt_cache_options` (how long and how the cache keeps
  * the prompt), `safety_identifier` and `verbosity`. The answer without the hint is the same answer, so
- * a server that refuses one is asked again without it. (`service_tier` is not one: it decides what
+ * a server that refuses one is asked again without it. `top_k` too (Anthropic's and Ollama's clients
+ * send it; vLLM, llama.cpp and OpenRouter take it, OpenAI answers "Unrecognized request argument
+ * supplied: top_k"): a server that has no such sampling answers as it would without it. (`service_tier` is not one: it decides what
  * the call is billed, and its refusal is the client's to see.)
  */
-type Hint = "prompt_cache_key" | "prompt_cache_retention" | "prompt_cache_options" | "safety_identifier" | "verbosity";
+type Hint = "prompt_cache_key" | "prompt_cache_retention" | "prompt_cache_options" | "safety_identifier" | "verbosity" | "top_k";
 /**
  * A server refusing a field as unknown, in the words servers use (Groq "property 'x' is unsupported",
  * OpenAI "Unrecognized request argument supplied: x", pydantic-based servers "Extra inputs are not
@@ -54,6 +56,7 @@ export const HINTS: readonly RefusableFeature<ChatRequest>[] = [
   hint("prompt_cache_options"),
   hint("safety_identifier"),
   hint("verbosity"),
+  hint("top_k"),
 ];
 
 /**
