@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { deflateSync } from "node:zlib";
-import { inflateBudget, MAX_INFLATED, pdfPageCount } from "./pdf-pages.ts";
+import { inflateBudget, MAX_INFLATED, MAX_PDF_PAGES, pdfPageCount } from "./pdf-pages.ts";
 
 const page = (n: number) => `${n} 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\n`;
 
@@ -30,6 +30,12 @@ describe("pdfPageCount", () => {
     expect(pdfPageCount(Buffer.from("%PDF-1.7\n1 0 obj << /Type /Pages /Count 36 /Kids [] >> endobj", "latin1"))).toBe(36);
     expect(pdfPageCount(Buffer.from("%PDF-1.7\n1 0 obj << /Count 12 /Type /Pages >> endobj", "latin1"))).toBe(12);
     expect(pdfPageCount(Buffer.from("%PDF-1.7\n%%EOF", "latin1"))).toBe(1);
+  });
+
+  test("a /Count past MAX_PDF_PAGES, or too long to be a number (400 digits: Infinity, a token count of null), is MAX_PDF_PAGES (a probe)", () => {
+    for (const count of ["9".repeat(400), "9".repeat(25), String(MAX_PDF_PAGES + 1)]) {
+      expect(pdfPageCount(Buffer.from(`%PDF-1.7\n1 0 obj << /Type /Pages /Count ${count} /Kids [3 0 R] >> endobj`, "latin1"))).toBe(MAX_PDF_PAGES);
+    }
   });
 
   test("hostile files are read in one pass (a probe): a /Type/Pages with no > after it, thousands of times; stream headers with one endstream", () => {

@@ -5,6 +5,11 @@ const PAGE = /\/Type\s*\/Page(?![A-Za-z])/g;
 /** A `/Pages` node's type and its total: looked for within one stretch of text without a `>`. */
 const PAGES_TYPE = /\/Type\s*\/Pages/;
 const COUNT = /\/Count\s+(\d+)/g;
+/**
+ * The most pages one PDF is counted as (Anthropic reads 100 to 600 a request): a `/Count` above it is
+ * a lie, or a number too large to be one (400 digits read as Infinity, a token count of null).
+ */
+export const MAX_PDF_PAGES = 10_000;
 /** The start of a stream's data, after its dictionary. */
 const STREAM = /stream\r?\n/g;
 /** How far before `stream` its dictionary is looked for. */
@@ -60,7 +65,7 @@ export function pdfPageCount(pdf: Buffer, budget: InflateBudget = inflateBudget(
       budget.left -= Math.min(budget.left, (end - start) * MAX_RATIO);
     }
   }
-  return Math.max(1, objects, tree);
+  return Math.min(Math.max(1, objects, tree), MAX_PDF_PAGES);
 }
 
 const pageObjects = (text: string): number => text.match(PAGE)?.length ?? 0;
@@ -79,7 +84,7 @@ function treeCount(text: string): number {
     if (to < 0) to = text.length;
     const stretch = text.slice(from, to);
     if (stretch.includes("/Count") && PAGES_TYPE.test(stretch)) {
-      for (const match of stretch.matchAll(COUNT)) count = Math.max(count, Number(match[1]));
+      for (const match of stretch.matchAll(COUNT)) count = Math.max(count, Math.min(Number(match[1]), MAX_PDF_PAGES));
     }
     from = to + 1;
   }

@@ -1,6 +1,7 @@
 import { inlineFile, textOfFile } from "../file-parts.ts";
 import { inflateBudget, pdfPageCount, type InflateBudget } from "./pdf-pages.ts";
 import type { ContentPart, Message, ResponseFormat, Tool } from "../schemas/chat.ts";
+import { MAX_TOKENS } from "../pipeline/tally.ts";
 
 /**
  * Ollaix's own count of a prompt's tokens, for Anthropic's `count_tokens` and OpenAI's
@@ -115,10 +116,14 @@ function countText(text: string, count: Counter): number {
 
 const byChars: Counter = (text) => Math.ceil(text.length / 4);
 
-/** The prompt's tokens with the BPE tokenizer if it is loaded, else by characters (and the load starts). */
-export function estimatePromptTokens(messages: readonly Message[], tools: readonly Tool[] | undefined): number {
+/**
+ * The prompt's tokens with the BPE tokenizer if it is loaded, else by characters (and the load
+ * starts); a JSON schema the answer must follow counted too, as `countPromptTokens` counts it.
+ */
+export function estimatePromptTokens(messages: readonly Message[], tools: readonly Tool[] | undefined, format?: ResponseFormat): number {
   if (!counter) void loadTokenizer().catch(() => undefined);
-  return countWith(counter ?? byChars, messages, tools);
+  const count = counter ?? byChars;
+  return Math.min(countWith(count, messages, tools) + schemaTokens(format, count), MAX_TOKENS);
 }
 
 /**
@@ -131,7 +136,8 @@ export async function countPromptTokens(
   format?: ResponseFormat,
 ): Promise<number> {
   const count = counter ?? (await loadTokenizer());
-  return countWith(count, messages, tools) + schemaTokens(format, count);
+  // No more than any provider figure is taken for (many PDFs each claiming thousands of pages).
+  return Math.min(countWith(count, messages, tools) + schemaTokens(format, count), MAX_TOKENS);
 }
 
 /** The same count by part: each message's tokens (its framing included), and what the tools and a JSON schema add. */

@@ -182,6 +182,11 @@ describe("@anthropic-ai/sdk", () => {
     const json_schema = { name: "output", schema };
     expect(shaped.input_tokens).toBe(await countPromptTokens(messages, undefined, { type: "json_schema", json_schema }));
     expect(shaped.input_tokens).toBeGreaterThan(plain.input_tokens);
+    // message_start's figure is the same count (the contract): the schema in it too (a probe: it was left out).
+    const stream = await client.messages.create({ model: "dummy-model:1.0", max_tokens: 50, messages, output_config: { format: { type: "json_schema", schema } }, stream: true });
+    let started: number | undefined;
+    for await (const event of stream) if (event.type === "message_start") started = event.message.usage.input_tokens;
+    expect(started).toBe(shaped.input_tokens);
   });
 
   test("the request's id reaches the SDK as Anthropic's request-id: on a message, a stream and an error", async () => {

@@ -105,7 +105,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
         const chat = toChatRequest(req, { interleavedThinking: request.headers.get("anthropic-beta")?.includes(INTERLEAVED_THINKING) === true });
         // Counted once: what message_start tells the client is what limits, metrics and logs count.
         let estimate: number | undefined;
-        const estimatedInput = () => (estimate ??= estimatePromptTokens(chat.messages, chat.tools));
+        const estimatedInput = () => (estimate ??= estimatePromptTokens(chat.messages, chat.tools, chat.response_format));
         const call = { surface: "messages" as const, request, requestId: set.headers["x-request-id"] as string, estimateInput: estimatedInput };
         const omitThinking = req.thinking?.display === "omitted";
         const contextManagement = edited && { applied_edits: edited.applied };
