@@ -33,7 +33,10 @@ export function guardRequest(request: Request, keys: KeyStore): void {
     url.startsWith("/v1/messages", pathStart) || (url.startsWith("/v1/models", pathStart) && request.headers.has("anthropic-version"));
   const authorization = request.headers.get("authorization");
   const apiKeyHeader = isAnthropic ? request.headers.get("x-api-key") : null;
-  const key = keys.identify(presentedKey(authorization) ?? (apiKeyHeader?.trim() || undefined));
+  const bearer = presentedKey(authorization);
+  // Both sent (the Anthropic SDK with apiKey and authToken set): the x-api-key first, as Anthropic reads it; else the bearer.
+  const apiKey = apiKeyHeader?.trim() || undefined;
+  const key = apiKey === undefined ? keys.identify(bearer) : (keys.identify(apiKey) ?? (bearer === undefined ? undefined : keys.identify(bearer)));
   if (!key) {
     throw new AuthenticationError(
       authorization || apiKeyHeader

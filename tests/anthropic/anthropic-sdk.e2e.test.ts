@@ -207,6 +207,16 @@ describe("@anthropic-ai/sdk", () => {
   test("the key as Authorization: Bearer (ANTHROPIC_AUTH_TOKEN) works too", async () => {
     const bearer = new Anthropic({ baseURL: gw.url, authToken: KEY, apiKey: null, maxRetries: 0 });
     expect((await bearer.messages.create({ model: "dummy-model:1.0", max_tokens: 8, messages: hello })).type).toBe("message");
+    // Both headers (a client with an API key and a stale auth token): whichever holds the key will do; a stale token beside a good key locked the client out (a probe).
+    const withBoth = (apiKey: string, token: string) =>
+      fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", "x-api-key": apiKey, authorization: `Bearer ${token}` },
+        body: JSON.stringify({ model: "dummy-model:1.0", max_tokens: 8, messages: hello }),
+      });
+    expect((await withBoth(KEY, "stale-token")).status).toBe(200);
+    expect((await withBoth("stale-key", KEY)).status).toBe(200);
+    expect((await withBoth("stale-key", "stale-token")).status).toBe(401);
   });
 });
 

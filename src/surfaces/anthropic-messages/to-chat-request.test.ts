@@ -238,11 +238,26 @@ describe("tools and sampling", () => {
     const tools = [{ name: "t", input_schema: { type: "object" } }];
     expect(toChatRequest(req({ tools, tool_choice: { type } })).tool_choice).toBe(expected);
   });
-  test("a forced tool (any, tool) with no tools is Anthropic's 400; auto and none are harmless and pass", () => {
+  test("a forced tool (any, tool) with no tools is Anthropic's 400; auto and none say nothing then and are left out (OpenAI refuses tool_choice and parallel_tool_calls without tools)", () => {
     expect(error(() => toChatRequest(req({ tool_choice: { type: "any" } })))).toMatchObject({ status: 400, param: "tool_choice", message: "tool_choice: tool_choice.any may only be specified while providing tools." });
     expect(error(() => toChatRequest(req({ tools: [], tool_choice: { type: "tool", name: "t" } })))).toMatchObject({ status: 400, param: "tool_choice" });
-    expect(toChatRequest(req({ tool_choice: { type: "auto" } })).tool_choice).toBe("auto");
-    expect(toChatRequest(req({ tool_choice: { type: "none" } })).tool_choice).toBe("none");
+    for (const type of ["auto", "none"] as const) {
+      const chat = toChatRequest(req({ tools: type === "none" ? [] : undefined, tool_choice: { type, disable_parallel_tool_use: true } }));
+      expect(chat).not.toHaveProperty("tool_choice");
+      expect(chat).not.toHaveProperty("parallel_tool_calls");
+    }
+  });
+  test("a tool_use the next user turn does not answer is Anthropic's 400 naming it (results over two user messages are one turn)", () => {
+    const use = (id: string) => ({ type: "tool_use" as const, id, name: "t", input: {} });
+    const result = (id: string) => ({ type: "tool_result" as const, tool_use_id: id, content: "ok" });
+    const tools = [{ name: "t", input_schema: { type: "object" } }];
+    const unanswered = error(() => toChatRequest(req({ tools, messages: [{ role: "user", content: "Hi" }, { role: "assistant", content: [use("toolu_a"), use("toolu_b")] }, { role: "user", content: [result("toolu_a"), { type: "text", text: "and?" }] }] })));
+    expect(unanswered).toMatchObject({ status: 400, param: "messages[2].content" });
+    expect(unanswered.message).toContain("`tool_use` ids were found without `tool_result` blocks immediately after: toolu_b.");
+    expect(error(() => toChatRequest(req({ tools, messages: [{ role: "user", content: "Hi" }, { role: "assistant", content: [use("toolu_a")] }, { role: "user", content: "never mind" }, { role: "assistant", content: "ok" }] })))).toMatchObject({ param: "messages[2].content" });
+    // Answered across two user messages; a last assistant turn with calls (a prefill) has nothing after it to answer them.
+    const chat = toChatRequest(req({ tools, messages: [{ role: "user", content: "Hi" }, { role: "assistant", content: [use("toolu_a"), use("toolu_b")] }, { role: "user", content: [result("toolu_a")] }, { role: "user", content: [result("toolu_b")] }, { role: "assistant", content: [use("toolu_c")] }] }));
+    expect(chat.messages.filter((m) => m.role === "tool")).toHaveLength(2);
   });
   test.each(["web_search_20250305", "code_execution_20250522", "computer_20250124", "bash_20250124", "text_editor_20250728"])("server tool %s is a 400 naming it", (type) => {
     const e = error(() => toChatRequest(req({ tools: [{ type, name: "t1" }] })));

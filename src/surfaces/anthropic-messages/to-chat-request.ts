@@ -130,9 +130,19 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
    */
   let calls: ReadonlySet<string> = NO_CALLS;
   let lastRole: string | undefined;
+  // The calls of the assistant turn before this user turn that none of its tool_results answered yet, and where that turn began.
+  let unanswered: Set<string> | undefined;
+  let turnAt = 0;
   req.messages.forEach((message, i) => {
     if (message.role === "user") {
       assertAnswers(message, i, calls);
+      if (lastRole === "assistant" && calls.size > 0) {
+        unanswered = new Set(calls);
+        turnAt = i;
+      }
+      if (unanswered !== undefined && typeof message.content !== "string") {
+        for (const block of message.content) if (block.type === "tool_result" && typeof block.tool_use_id === "string") unanswered.delete(block.tool_use_id);
+      }
       lastRole = "user";
       const before = out.length;
       pushUser(out, message, i, sources);
@@ -144,6 +154,8 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
         held = undefined;
       }
     } else if (message.role === "assistant") {
+      if (lastRole === "user") assertAllAnswered(unanswered, turnAt);
+      unanswered = undefined;
       const ids = toolUseIds(message);
       calls = lastRole === "assistant" && calls.size > 0 ? new Set([...calls, ...ids]) : ids;
       lastRole = "assistant";
@@ -154,11 +166,25 @@ export function toChatMessages(req: MessagesRequest | CountTokensRequest, source
       pushSystem(held.out, message, i, held.sources);
     } else pushSystem(out, message, i, sources);
   });
+  if (lastRole === "user") assertAllAnswered(unanswered, turnAt);
   if (held) {
     out.push(...held.out);
     if (sources && held.sources) sources.push(...held.sources);
   }
   return out;
+}
+
+/**
+ * Every tool_use of an assistant turn is answered by a tool_result in the user turn after it, as
+ * Anthropic requires (its own 400's words): a call left unanswered reached a chat provider as a
+ * call without its result, which OpenAI refuses in words naming no field of the client's.
+ */
+function assertAllAnswered(unanswered: ReadonlySet<string> | undefined, i: number): void {
+  if (unanswered === undefined || unanswered.size === 0) return;
+  fail(
+    `messages[${i}].content`,
+    `\`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${[...unanswered].join(", ")}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+  );
 }
 
 const NO_CALLS: ReadonlySet<string> = new Set();
@@ -481,7 +507,9 @@ export function toChatTools(tools: ToolParam[] | undefined, choice: ToolChoicePa
       seen.add(tool.function.name);
     });
   }
-  if (choice) {
+  // With no tools to choose from, `auto` and `none` say nothing (a forced tool is refused before):
+  // left out, as OpenAI refuses tool_choice and parallel_tool_calls without tools.
+  if (choice && out.tools !== undefined) {
     out.tool_choice = toChatToolChoice(choice);
     if (choice.disable_parallel_tool_use === true) (out as Record<string, unknown>).parallel_tool_calls = false;
   }
