@@ -228,7 +228,13 @@ export function streamResponse(
       } finally {
         clearTimeout(idleTimer);
         o.scope.dispose();
-        if (!result.done) void iterator.return?.()?.catch?.(() => undefined);
+        if (!result.done) {
+          try {
+            void iterator.return?.()?.catch?.(() => undefined);
+          } catch {
+            // A plugin's return() that throws at once: its stream is over either way (it took the gateway down).
+          }
+        }
         if (o.scope.isClientGone) finish({ kind: "client_gone" });
         if (!closed) {
           closed = true;
