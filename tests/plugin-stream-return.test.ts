@@ -11,7 +11,7 @@ const throwing = definePlugin({
   name: "throwing-return",
   models: [{ id: "throwing-model" }],
   async chat() {
-    return { choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason: "stop" }] };
+    return { choices: [{ index: 0, message: { role: "assistant" as const, content: "x", refusal: null }, finish_reason: "stop" as const }] };
   },
   chatStream(): AsyncIterable<ChunkResult> {
     let calls = 0;
