@@ -38,7 +38,7 @@ export function createErrorResponder(deps: ErrorResponderDeps) {
     // An admitted request that failed later still carries its key's x-ratelimit-* headers.
     const admitted = answerHeadersOf(error);
     if (admitted) mapped.headers = { ...admitted, ...mapped.headers };
-    const answer = envelope(mapped);
+    const answer = envelope(mapped, requestId);
     // Refusals of model calls before the pipeline ran (401, 400, 413…) are outcomes too; the pipeline
     // reported its own. Other routes of a surface (a stored response's GET, a cancel) are no model call.
     if (surface && outcomes.hasObservers && !wasReported(error) && isModelCall(request.method, path)) {

@@ -5,7 +5,8 @@ import { isAnthropicClient } from "./anthropic-messages/models.ts";
 import { ollamaEnvelope } from "./ollama-api/ndjson.ts";
 
 /** A surface's error envelope: the mapped error (OpenAI's fields) in that surface's wire shape. */
-export type Envelope = (mapped: MappedError) => { status: number; body: string; headers: Record<string, string> };
+/** `requestId`: the answer's request id, for an envelope that carries it in its body (Anthropic's `request_id`). */
+export type Envelope = (mapped: MappedError, requestId?: string) => { status: number; body: string; headers: Record<string, string> };
 
 /** OpenAI's `{"error":{message,type,param,code}}`. */
 export const openAIEnvelope: Envelope = (mapped) => ({

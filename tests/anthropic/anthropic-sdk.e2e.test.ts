@@ -312,7 +312,7 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
     expect(e.message).toContain("web_search_20250305");
   });
 
-  test("upstream unreachable → 529 overloaded_error; rate limited → 429 with Retry-After; time-out → 504 api_error", async () => {
+  test("upstream unreachable → 529 overloaded_error; rate limited → 429 with Retry-After; time-out → 504 timeout_error (Anthropic's type for a 504)", async () => {
     scripted.queue.push({ chunks: [], error: new UpstreamUnavailableError("The upstream is unreachable.") });
     const overloaded = await failure(client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello }));
     expect([overloaded.status, (overloaded.error as any).error.type]).toEqual([529, "overloaded_error"]);
@@ -324,7 +324,7 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
 
     scripted.queue.push({ chunks: [], error: new UpstreamTimeoutError("Timed out.") });
     const timeout = await failure(client.messages.create({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello, stream: true }));
-    expect([timeout.status, (timeout.error as any).error.type]).toEqual([504, "api_error"]);
+    expect([timeout.status, (timeout.error as any).error.type]).toEqual([504, "timeout_error"]);
   });
 
   test("an upstream that says it is overloaded (its 529 or 503, a 502 on OpenAI's surfaces) is Anthropic's 529 overloaded_error, streamed or not", async () => {
@@ -343,6 +343,11 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
     const e = await failure(client.messages.stream({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello }).finalMessage());
     expect(e).toBeInstanceOf(Anthropic.APIError);
     expect(String(e.message)).toContain("overloaded_error");
+    // The event is Anthropic's ErrorResponse, its request_id the answer's.
+    scripted.queue.push({ chunks: [text("partial")], error: new UpstreamUnavailableError("The upstream went away.") });
+    const raw = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY }, body: JSON.stringify({ model: SCRIPTED_MODEL, max_tokens: 8, messages: hello, stream: true }) });
+    const last = (await raw.text()).trim().split("\n\n").at(-1)!;
+    expect(JSON.parse(last.slice(last.indexOf("data: ") + 6))).toEqual({ type: "error", error: { type: "overloaded_error", message: "The upstream went away." }, request_id: raw.headers.get("x-request-id") });
   });
 
   test("an internal failure is a 500 api_error that leaks nothing", async () => {
@@ -355,7 +360,7 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
   test("an unknown path under /v1/messages is a 404 in Anthropic's shape; anthropic headers are accepted", async () => {
     const response = await fetch(`${gw.url}/v1/messages/batches`, { method: "POST", headers: { "x-api-key": KEY, "anthropic-version": "2023-06-01", "anthropic-beta": "message-batches-2024-09-24" } });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ type: "error", error: { type: "not_found_error", message: expect.any(String) } });
+    expect(await response.json()).toEqual({ type: "error", error: { type: "not_found_error", message: expect.any(String) }, request_id: response.headers.get("request-id") });
   });
 
   test("malformed JSON and a missing key answer in Anthropic's shape", async () => {
@@ -364,7 +369,7 @@ describe("errors are the SDK's classes, in Anthropic's envelope", () => {
     expect(((await bad.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
     const anonymous = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toEqual({ type: "error", error: { type: "authentication_error", message: expect.stringContaining("x-api-key") } });
+    expect(await anonymous.json()).toEqual({ type: "error", error: { type: "authentication_error", message: expect.stringContaining("x-api-key") }, request_id: anonymous.headers.get("request-id") });
   });
 });
 

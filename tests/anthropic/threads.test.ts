@@ -24,6 +24,7 @@ test("a request with a thread is a 400 thread_unsupported_request in Anthropic's
   expect(await json(answer)).toEqual({
     type: "error",
     error: { type: "invalid_request_error", message: expect.stringContaining("threads are not supported"), details: { error_code: "thread_unsupported_request", unsupported: ["thread"] } },
+    request_id: answer.headers.get("x-request-id"),
   });
   expect(scripted.received).toHaveLength(0);
 });

@@ -91,7 +91,7 @@ const CALLS: { name: string; envelope: Envelope; send: Send }[] = [
 ];
 const LISTS: { name: string; envelope: Envelope; send: Send; ids: (body: any) => string[] }[] = [
   { name: "models", envelope: "openai", send: (_m, key) => fetch(`${gw.url}/v1/models`, { headers: bearer(key) }), ids: (b) => b.data.map((m: { id: string }) => m.id) },
-  { name: "ollama /api/tags", envelope: "ollama", send: (_m, key) => fetch(`${gw.url}/api/tags`, { headers: bearer(key) }), ids: (b) => b.models.map((m: { name: string }) => m.name) },
+  { name: "ollama /api/tags", envelope: "ollama", send: (_m, key) => fetch(`${gw.url}/api/tags`, { headers: bearer(key) }), ids: (b) => b.models.map((m: { name: string }) => m.name.replace(/:latest$/, "")) }, // listed tagged: `<id>:latest` for an untagged id
 ];
 
 /** The body is the surface's error envelope with the type (OpenAI, Anthropic) or just a message (Ollama). */
@@ -100,7 +100,7 @@ function expectEnvelope(envelope: Envelope, body: any, openAIType: string, anthr
     expect(body.error.type).toBe(openAIType);
     expectOpenAI("ErrorResponse", body);
   } else if (envelope === "anthropic") {
-    expect(body).toEqual({ type: "error", error: { type: anthropicType, message: expect.any(String) } });
+    expect(body).toEqual({ type: "error", error: { type: anthropicType, message: expect.any(String) }, request_id: expect.stringMatching(/^req_/) });
   } else {
     expect(Object.keys(body)).toEqual(["error"]);
     expect(typeof body.error).toBe("string");

@@ -14,14 +14,17 @@ const ANTHROPIC_TYPES = new Set([
   "not_found_error",
   "request_too_large",
   "rate_limit_error",
+  "timeout_error",
   "api_error",
   "overloaded_error",
 ]);
 
-/** Anthropic's `{"type":"error","error":{"type","message"}}` and nothing else. */
+/** Anthropic's `{"type":"error","error":{"type","message"},"request_id"}` (its `ErrorResponse`: the answer's request id) and nothing else. */
 export function checkAnthropicError(body: unknown): string | undefined {
   if (!isObject(body)) return "not a JSON object";
-  if (Object.keys(body).sort().join() !== "error,type") return `top-level keys ${JSON.stringify(Object.keys(body))}`;
+  if (Object.keys(body).sort().join() !== "error,request_id,type") return `top-level keys ${JSON.stringify(Object.keys(body))}`;
+  // The answer's request id (the client's own x-request-id when it sent a usable one).
+  if (typeof body.request_id !== "string" || body.request_id === "") return `request_id ${JSON.stringify(body.request_id)}`;
   if (body.type !== "error") return `type ${JSON.stringify(body.type)}`;
   const error = body.error;
   if (!isObject(error)) return "error is not an object";
@@ -34,7 +37,7 @@ export function checkAnthropicError(body: unknown): string | undefined {
 /** Anthropic's status ↔ type pairs (the contract's table), checked on every error answer. */
 export function checkAnthropicStatus(status: number, body: unknown): string | undefined {
   const type = (body as { error: { type: string } }).error.type;
-  const expected: Record<number, string> = { 400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 529: "overloaded_error" };
+  const expected: Record<number, string> = { 400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error", 504: "timeout_error", 529: "overloaded_error" };
   const want = expected[status] ?? (status >= 500 ? "api_error" : undefined);
   return want === undefined || want === type ? undefined : `status ${status} with type ${type} (expected ${want})`;
 }

@@ -18,13 +18,13 @@ test.each([
   [new errors.UpstreamUnavailableError("down"), 529, "overloaded_error"],
   [new errors.UpstreamError("garbage"), 502, "api_error"],
   [new errors.UpstreamAuthError("key refused"), 502, "api_error"],
-  [new errors.UpstreamTimeoutError("slow"), 504, "api_error"],
+  [new errors.UpstreamTimeoutError("slow"), 504, "timeout_error"],
   [new Error("secret internals"), 500, "api_error"],
 ] as const)("%s → %i %s", (error, status, type) => {
   const answer = anthropicEnvelope(mapError(error, redact));
   expect(answer.status).toBe(status);
   const body = JSON.parse(answer.body);
-  expect(body).toEqual({ type: "error", error: { type, message: body.error.message } });
+  expect(body).toEqual({ type: "error", error: { type, message: body.error.message }, request_id: null });
   expect(answer.body).not.toContain("secret internals");
   if (status === 429) expect(answer.headers["retry-after"]).toBe("7");
 });

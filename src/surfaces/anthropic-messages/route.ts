@@ -119,7 +119,7 @@ export function messagesRoutes({ config, pipeline }: RouteDeps) {
           return await pipeline.stream(
             call,
             chat,
-            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking, contextManagement, streamsInput: eagerTools(req, request) }),
+            messagesStreamEncoder({ id: randomId("msg_"), model: req.model, stopSequences: req.stop_sequences, estimatedInput, omitThinking, contextManagement, streamsInput: eagerTools(req, request), requestId: call.requestId }),
           );
         } catch (error) {
           throw inClientTerms(error, req, estimatedInput);

@@ -293,9 +293,9 @@ export const TokensCount = Type.Object({
   context_management: Type.Optional(Type.Object({ original_input_tokens: Type.Integer() })),
 });
 
-/** Anthropic's error envelope (every status; 529 `overloaded_error` for an upstream that is down). */
+/** Anthropic's error envelope (every status; 529 `overloaded_error` for an upstream that is down, 504 `timeout_error`). */
 export const AnthropicErrorBody = Type.Object({
   type: Type.Literal("error"),
   error: Type.Object({ type: Type.String(), message: Type.String() }),
-  request_id: Type.Optional(Type.String()),
+  request_id: Nullable(Type.String({ description: "the answer's request id (its `request-id` header)" })),
 });

@@ -226,7 +226,7 @@ describe("stream encoder", () => {
     const encoder = messagesStreamEncoder({ id: "msg_1", model: "m", estimatedInput: () => 1 });
     const text = encoder.start() + encoder.chunk(c({ content: "x" })) + encoder.error(mapError(new UpstreamUnavailableError("Gemini is unreachable."), (t) => t));
     const events = parseEvents(text);
-    expect(events.at(-1)).toEqual({ event: "error", data: { type: "error", error: { type: "overloaded_error", message: "Gemini is unreachable." } } });
+    expect(events.at(-1)).toEqual({ event: "error", data: { type: "error", error: { type: "overloaded_error", message: "Gemini is unreachable." }, request_id: null } });
   });
 
   test("the chunks are not changed", () => {

@@ -30,6 +30,8 @@ export interface MessagesStreamSettings {
    * text that is not one, as the non-streamed answer has it). Default: every tool is held.
    */
   streamsInput?: (name: string) => boolean;
+  /** The request's id, for an error event's `request_id`. */
+  requestId?: string;
 }
 
 /** How often an omitted thinking's stream pings (Anthropic's own `ping` event), while the model thinks. */
@@ -299,7 +301,7 @@ export function messagesStreamEncoder(s: MessagesStreamSettings): StreamEncoder 
       return out + event("message_stop", { type: "message_stop" });
     },
     error: (mapped: MappedError) => {
-      return (started ? "" : start(undefined)) + event("error", toAnthropicErrorBody(mapped).body);
+      return (started ? "" : start(undefined)) + event("error", toAnthropicErrorBody(mapped, s.requestId).body);
     },
   };
 }
