@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { definePlugin, type ChatResult } from "../src/kit.ts";
+import { definePlugin, UpstreamError, type ChatResult } from "../src/kit.ts";
+import { writeConfigFile } from "../plugins/openai-compatible/__fixtures__/test-env.ts";
 import { startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 
 /** 700 KiB: one fits in the 1 MiB the gateway is given here, two do not. */
@@ -92,4 +93,35 @@ test("while one request holds its fetched file, another fetch that would pass UR
   expect(busy.sort()).toEqual([503, 503, 529]); // each counted under the status its client got
   const metrics = await (await fetch(`${gw.url}/metrics`)).text();
   expect(metrics).not.toMatch(/ollaix_upstream_errors_total\{[^}]*provider="holding"/);
+}, 20_000);
+
+test("a route's retries and next deployments take the images an attempt loaded: fetched and held once a request, so one request's attempts do not fill URL_FETCH_MEMORY_MB (a review: 503 server_busy with x-ollaix-attempts 3, blaming other requests)", async () => {
+  let fetched = 0;
+  const images = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => (fetched++, new Response(PNG, { headers: { "content-type": "image/png" } })) });
+  const failing = definePlugin({
+    name: "failing",
+    models: [{ id: "failing-model" }],
+    async chat(request, ctx): Promise<ChatResult> {
+      await ctx.loadImages(request.messages);
+      throw new UpstreamError("The upstream answered HTTP 500.");
+    },
+    async *chatStream() {},
+  });
+  const config = writeConfigFile({ routes: [{ model: "retried", targets: [{ model: "failing-model" }], fallbacks: ["holding-model"], retries: 1 }] });
+  const routed = await startTestGateway({ URL_FETCH_MEMORY_MB: "1", IMAGE_FETCH_ALLOW_PRIVATE: "true", OLLAIX_CONFIG: config }, [failing, holding]);
+  try {
+    hold();
+    release();
+    const client = new OpenAI({ baseURL: `${routed.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const answer = await client.chat.completions
+      .create({ model: "retried", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `http://127.0.0.1:${images.port}/retry.png` } }] }] })
+      .withResponse();
+    // The failing deployment twice (its retry), then the next one, which answers: one fetch for all three.
+    expect(answer.data.choices[0]!.message.content).toBe("read");
+    expect(answer.response.headers.get("x-ollaix-attempts")).toBe("3");
+    expect(fetched).toBe(1);
+  } finally {
+    await routed.close();
+    await images.stop(true);
+  }
 }, 20_000);

@@ -11,7 +11,7 @@ import type { ModelRegistry } from "../registry.ts";
 import type { RequestScope } from "../request-scope.ts";
 import type { TraceStamp } from "../observe/trace-stamp.ts";
 import { pathOf, startOf } from "../request-meta.ts";
-import { providerContext } from "../routes/provider-context.ts";
+import { providerContext, type LoadedImages } from "../routes/provider-context.ts";
 import type { ChatRequest } from "../schemas/chat.ts";
 import type { EmbeddingRequest } from "../schemas/embeddings.ts";
 import type { StreamEncoder } from "./encoder.ts";
@@ -651,6 +651,8 @@ interface Tracking {
   filesByUrl?: ChatRequest;
   /** Its share of the bytes fetched by URL (images, files), held until it ends (fetch-memory.ts). */
   fetched?: FetchHold;
+  /** Images a provider loaded (`ctx.loadImages`), by conversation: a retry or the next deployment reuses them (provider-context.ts). */
+  images?: LoadedImages;
   call: CallInfo;
   model: string;
   stream: boolean;

@@ -3,9 +3,13 @@ import type { ClientOptions, RequestContext } from "../plugin.ts";
 import { RequestScope } from "../request-scope.ts";
 import { hopsOf } from "../request-meta.ts";
 import type { Config } from "../config.ts";
-import { loadMessageImages } from "../image-fetch.ts";
+import { loadMessageImages, type InlineImage } from "../image-fetch.ts";
+import type { Message } from "../schemas/chat.ts";
 import type { FetchHold, FetchMemory } from "../fetch-memory.ts";
 import { traceparentOf, type TraceStamp } from "../observe/trace-stamp.ts";
+
+/** The images loaded for a request, by the conversation they were loaded from. */
+export type LoadedImages = WeakMap<readonly Message[], Promise<Map<string, InlineImage>>>;
 
 /** The per-request context a provider gets: the abortable scope, ids, hop header, logger. */
 export function providerContext(
@@ -22,8 +26,11 @@ export function providerContext(
   life?: AbortSignal,
   /** The client's own options the chat request cannot carry (RequestContext.clientOptions). */
   clientOptions?: ClientOptions,
-  /** Where the request keeps its share of `fetchMemory` (made on its first fetch, released when it ends). */
-  holder?: { fetched?: FetchHold },
+  /**
+   * Where the request keeps its share of `fetchMemory` (made on its first fetch, released when it
+   * ends), and the images its attempts loaded.
+   */
+  holder?: { fetched?: FetchHold; images?: LoadedImages },
 ): { scope: RequestScope; ctx: RequestContext } {
   const scope = new RequestScope(request, life);
   let logger: Logger | undefined;
@@ -42,12 +49,25 @@ export function providerContext(
     get logger() {
       return (logger ??= deps.logger.child({ request_id: requestId, provider: providerName }));
     },
-    loadImages: (messages) =>
-      loadMessageImages(messages, {
+    loadImages: (messages) => {
+      // A retry or the next deployment of the same conversation takes what an attempt loaded: fetched
+      // and charged to the gateway's fetch memory once a request, not once an attempt (a probe: a
+      // route's retries filled URL_FETCH_MEMORY_MB with one image and answered 503 for themselves).
+      const known = holder?.images?.get(messages);
+      if (known !== undefined) return known;
+      const loading = loadMessageImages(messages, {
         allowPrivate: deps.config.imageFetchAllowPrivate,
         signal: scope.signal,
         held: holder && deps.fetchMemory ? (holder.fetched ??= deps.fetchMemory.hold()) : undefined,
-      }),
+      });
+      if (holder !== undefined) {
+        const images = (holder.images ??= new WeakMap());
+        images.set(messages, loading);
+        // A load that failed (the attempt's time-out, an unreachable host) is tried again by the next attempt.
+        loading.catch(() => images.get(messages) === loading && images.delete(messages));
+      }
+      return loading;
+    },
     clientOptions,
     responseModel: undefined,
   };
