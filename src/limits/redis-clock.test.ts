@@ -26,4 +26,19 @@ describe("RedisClock", () => {
     clock.heard(2_000_000 + 100 * tenMinutes, 1_000_000 + 100 * tenMinutes);
     expect(clock.deadline(1_000_000 + 100 * tenMinutes + 3_000, 1_500)).toBe(2_000_000 + 100 * tenMinutes + 3_000 - 2 - 3) // 1.5 ms of drift, floored;
   });
+
+  test("a reading this process had late (it was busy) does not lower the bound; a clock step (100 ms or more lower) does (a review)", () => {
+    const clock = new RedisClock();
+    clock.heard(5_000_000, 1_000_000);
+    clock.heard(5_000_100 - 35, 1_000_100); // read 35 ms late: its own bound is 35 ms low
+    expect(clock.deadline(1_000_100, 1_500)).toBe(5_000_100 - 1 - 3); // the first's bound, less its 0.05 ms of drift since (floored)
+    clock.heard(5_000_200 - 150, 1_000_200); // 150 ms lower: a step of one clock, taken
+    expect(clock.deadline(1_000_200, 1_500)).toBe(5_000_200 - 150 - 3);
+  });
+
+  test("a small REDIS_TIMEOUT_MS: the rounding allowed is at most half the drift cap (a time-out of 3 ms left no time at all)", () => {
+    const clock = new RedisClock();
+    clock.heard(5_000_000, 1_000_000);
+    expect(clock.deadline(1_000_003, 1.5)).toBe(5_000_003 - 1);
+  });
 });

@@ -8,6 +8,12 @@ const DRIFT_PER_MS = 500e-6;
  * fire a millisecond early: what the lower bound and the give-up time may be off by, at most.
  */
 const ROUNDING_MS = 3;
+/**
+ * A reading this much below the bound kept is a clock step (NTP stepping either clock), not a late
+ * answer: it is taken as it is. A late answer (this process busy when it came) reads lower by its
+ * delay, which the bound kept does not have.
+ */
+const STEP_MS = 100;
 
 /**
  * Redis's clock as this host knows it, for a deadline a Lua script can read against Redis's own
@@ -19,7 +25,10 @@ const ROUNDING_MS = 3;
  * (the answer's way back, and this process's own delay, make it lower). A lower bound is the side to
  * err on: the deadline comes no later than the moment the gateway gives up, by Redis's clock. Every
  * admission's answer is a reading, so it stays fresh while requests come; an old one is allowed the
- * drift since.
+ * drift since. The bound kept is the highest of the readings (each less the drift since it was
+ * made): one this process read late (a stall of 35 ms) is that much low, and its deadline that much
+ * early, which with a small `REDIS_TIMEOUT_MS` refused admissions Redis ran within a millisecond (a
+ * review).
  */
 export class RedisClock {
   /** Redis's time minus this host's, at least (ms); undefined before any reading. */
@@ -28,18 +37,21 @@ export class RedisClock {
 
   /** Redis's time `redisMs` (its TIME, in ms), in an answer this host had at `receivedAt` (`Date.now()`). */
   heard(redisMs: number, receivedAt: number): void {
-    this.#offset = redisMs - receivedAt;
+    const offset = redisMs - receivedAt;
+    const kept = this.#offset === undefined ? undefined : this.#offset - Math.max(0, receivedAt - this.#readAt) * DRIFT_PER_MS;
+    this.#offset = kept === undefined || offset > kept || offset < kept - STEP_MS ? offset : kept;
     this.#readAt = receivedAt;
   }
 
   /**
    * This host's `giveUpAt` (`Date.now()` terms) in Redis's time, as early as it may be, for a script
    * to refuse a command it runs after it; 0 (no deadline) with no reading (Redis refused TIME).
-   * `maxDriftMs` caps the drift allowed for an old reading (a gateway idle for hours).
+   * `maxDriftMs` caps the drift allowed for an old reading (a gateway idle for hours), and the
+   * rounding allowed is at most half of it (a time-out of a few ms is not all rounding).
    */
   deadline(giveUpAt: number, maxDriftMs: number): number {
     if (this.#offset === undefined) return 0;
     const drift = Math.min((giveUpAt - this.#readAt) * DRIFT_PER_MS, maxDriftMs);
-    return Math.floor(giveUpAt + this.#offset - Math.max(0, drift)) - ROUNDING_MS;
+    return Math.floor(giveUpAt + this.#offset - Math.max(0, drift) - Math.min(ROUNDING_MS, maxDriftMs / 2));
   }
 }
