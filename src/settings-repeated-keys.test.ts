@@ -33,6 +33,12 @@ describe("repeatedYamlKeys: a key given twice in one mapping, at any depth", () 
     expect(await repeatedYamlKeys(text)).toEqual([]);
   });
 
+  test("a %YAML 1.1 directive: keys read as Bun reads them (the core schema), so `yes` and \"true\" are two keys (a review)", async () => {
+    const text = '%YAML 1.1\n---\na:\n  yes: 1\n  "true": 2\n';
+    expect(Object.keys((Bun.YAML.parse(text) as { a: object }).a)).toEqual(["yes", "true"]);
+    expect(await repeatedYamlKeys(text)).toEqual([]);
+  });
+
   test("any YAML Bun writes from a value has no repeat", async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue(), async (value) => {

@@ -20,8 +20,10 @@ export interface RepeatedKey {
 export async function repeatedYamlKeys(text: string): Promise<RepeatedKey[]> {
   const { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } = await import("yaml");
   const lines = new LineCounter();
-  // uniqueKeys off: the walk below finds the repeats itself, with the path and both lines.
-  const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false });
+  // uniqueKeys off: the walk below finds the repeats itself, with the path and both lines. The core
+  // schema whatever the file's `%YAML` directive says, as Bun reads it: under YAML 1.1's, `yes` and
+  // "true" were one key here and two in the parsed file (a review).
+  const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, schema: "core" });
   const found: RepeatedKey[] = [];
   if (!Array.isArray(documents)) return found; // an empty stream
 
