@@ -208,6 +208,18 @@ describe.skipIf(!existsSync(CHROMIUM))("console in headless Chromium", () => {
     expect(await page.locator('tr[data-key="ci-bot"] td').allTextContents()).toEqual(["ci-bot", "all models", "no limit", "no limit", "no limit"]);
   }, 30_000);
 
+  test("keys from OLLAIX_API_KEYS alone are said so, not 'No keys configured' (a probe)", async () => {
+    await page.route("**/console/api/keys", (route) => route.fulfill({ json: { configured: true, shortFormKeys: 2, data: [] } }));
+    try {
+      await page.click('a[data-tab="overview"]');
+      await page.click('a[data-tab="keys"]');
+      await page.locator("#keys-body p", { hasText: "2 key(s) from OLLAIX_API_KEYS: every model, no limits." }).waitFor();
+      expect(await page.locator("#keys-body").textContent()).not.toContain("No keys");
+    } finally {
+      await page.unroute("**/console/api/keys");
+    }
+  }, 30_000);
+
   test("playground: a chat with dummy-model:1.0 streams in, with usage and time to first token", async () => {
     await page.click('a[data-tab="playground"]');
     expect(await page.locator("#play-surface option").allTextContents()).toEqual(["Chat Completions (/v1/chat/completions)", "Responses (/v1/responses)", "Anthropic Messages (/v1/messages)"]);

@@ -177,6 +177,10 @@ describe("the openai SDK's ResponsesWS", () => {
       const badLane = new Promise<Event>((resolve) => ws.on("event", ((event: Event) => event.type === "error" && resolve(event)) as never));
       ws.send({ type: "response.create", model: "dummy-model:1.0", input: "x", stream_id: { a: 1 } } as never);
       errors.push(await badLane);
+      // An unknown event type: the error names what the socket takes, steering too (a probe: it named response.create alone).
+      const unknown = new Promise<Event>((resolve) => ws.on("event", ((event: Event) => event.type === "error" && event.error?.param === "type" && resolve(event)) as never));
+      ws.send({ type: "response.cancel" } as never);
+      errors.push(await unknown);
       for (const error of errors) expectOpenAI("ResponseWsError", error);
       expect(errors.map((e) => [e.type, e.status, e.error?.param])).toEqual([
         ["error", 404, "model"],
@@ -184,7 +188,9 @@ describe("the openai SDK's ResponsesWS", () => {
         ["error", 400, "background"],
         ["error", 400, "generate"],
         ["error", 400, "stream_id"],
+        ["error", 400, "type"],
       ]);
+      expect(errors.at(-1)!.error?.message).toContain("response.steer");
     } finally {
       ws.close();
     }

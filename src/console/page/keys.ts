@@ -11,11 +11,12 @@ const LIMITS: { id: keyof KeyLimits; label: string }[] = [
 export function renderKeys(answer: KeysAnswer): void {
   const root = byId("keys-body");
   if (answer.data.length === 0) {
+    // Keys from OLLAIX_API_KEYS alone are keys too (every call needs one): said so, not "no keys" (a probe).
     root.replaceChildren(
-      h("p", null, answer.configured ? "No keys are configured." : "No keys configured."),
       answer.shortFormKeys > 0
-        ? h("p", { class: "muted" }, `${answer.shortFormKeys} key(s) from OLLAIX_API_KEYS: every model, no limits.`)
-        : h("p", { class: "muted" }, "Virtual keys with models and limits come from the keys section of OLLAIX_CONFIG."),
+        ? h("p", null, `${answer.shortFormKeys} key(s) from OLLAIX_API_KEYS: every model, no limits.`)
+        : h("p", null, "No keys configured: model calls need no key."),
+      h("p", { class: "muted" }, "Virtual keys with models and limits come from the keys section of OLLAIX_CONFIG."),
     );
     return;
   }

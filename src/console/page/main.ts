@@ -81,6 +81,14 @@ async function start(): Promise<void> {
   await follow(mounted);
 }
 
+/** The overview read again, and what shows it. */
+const refreshOverview = (app: Mounted): Promise<void> =>
+  getJson<Overview>("overview").then((o) => {
+    app.overview = o;
+    renderProviders(o);
+    app.playground.update(o);
+  }).catch(() => undefined);
+
 /** The tabs, their charts and timers: once. */
 function mount(overview: Overview): Mounted {
   const charts = new Charts(byId("charts"), overview.windowS);
@@ -101,14 +109,9 @@ function mount(overview: Overview): Mounted {
   window.addEventListener("hashchange", () => open(tabOfHash()));
   open(tabOfHash());
 
-  // Health and models change slowly: the overview is re-read every 15 s; keys every 5 s when shown.
-  setInterval(() => {
-    void getJson<Overview>("overview").then((o) => {
-      app.overview = o;
-      renderProviders(o);
-      playground.update(o);
-    }).catch(() => undefined);
-  }, 15_000);
+  // Health and models change slowly: the overview is re-read every 15 s, and when the feed connects
+  // again (a restarted gateway: its uptime, providers and models); keys every 5 s when shown.
+  setInterval(() => void refreshOverview(app), 15_000);
   setInterval(() => {
     if (!byId("keys").hidden) void refreshKeys().catch(() => undefined);
   }, 5_000);
@@ -118,6 +121,7 @@ function mount(overview: Overview): Mounted {
 /** The live feed, until it ends or the key stops being accepted. */
 async function follow(app: Mounted): Promise<void> {
   const { charts, table } = app;
+  let reconnecting = false;
   const stop = new AbortController();
   await followEvents(
     ({ event, data }) => {
@@ -134,7 +138,12 @@ async function follow(app: Mounted): Promise<void> {
         renderSummary(app.overview, table.records, charts.lastMinute());
       }
     },
-    (connected) => status(connected ? "live" : "reconnecting…"),
+    (connected) => {
+      status(connected ? "live" : "reconnecting…");
+      // A feed that comes back may be another process (a restart): its overview, not the last one's (a probe: 15 s stale).
+      if (connected && reconnecting) void refreshOverview(app);
+      reconnecting ||= !connected;
+    },
     stop.signal,
   ).catch((error) => {
     if (error instanceof Unauthorized) {

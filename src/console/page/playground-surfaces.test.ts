@@ -61,6 +61,11 @@ describe("readStreamEvent", () => {
     ["messages", "content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}', { text: "Hello" }],
     ["messages", "content_block_delta", '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hm"}}', {}],
     ["messages", "message_delta", '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}', { usage: { input: null, output: 15 } }],
+    // The final usage's input_tokens (the provider's count) replaces message_start's estimate (a probe: 27 shown for 11).
+    ["messages", "message_delta", '{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"input_tokens":11,"output_tokens":15}}', { usage: { input: 11, output: 15 } }],
+    // A refusal is shown as the answer's text on every surface (a probe: chat and Responses showed an empty answer).
+    ["chat", undefined, '{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"refusal":"I refuse."},"finish_reason":null}]}', { text: "I refuse." }],
+    ["responses", "response.refusal.delta", '{"type":"response.refusal.delta","sequence_number":4,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"I refuse."}', { text: "I refuse." }],
     ["messages", "message_stop", '{"type":"message_stop"}', { done: true }],
     ["messages", "error", '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}', { error: "Overloaded" }],
   ] as const)("%s %s %s", (surface, event, data, step) => {

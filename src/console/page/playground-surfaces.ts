@@ -98,14 +98,16 @@ export function readStreamEvent(surface: Surface, event: string | undefined, dat
     case "chat": {
       if (json.error) return { error: messageOf(json) };
       const step: StreamStep = {};
-      const content = json.choices?.[0]?.delta?.content;
+      // A refusal is the answer's text too (a model that refuses says so in `refusal`, not `content`).
+      const delta = json.choices?.[0]?.delta;
+      const content = typeof delta?.content === "string" && delta.content !== "" ? delta.content : delta?.refusal;
       if (typeof content === "string" && content !== "") step.text = content;
       if (json.usage) step.usage = { input: json.usage.prompt_tokens ?? null, output: json.usage.completion_tokens ?? null };
       return step;
     }
     case "responses": {
       const type = json.type ?? event;
-      if (type === "response.output_text.delta") return { text: String(json.delta ?? "") };
+      if (type === "response.output_text.delta" || type === "response.refusal.delta") return { text: String(json.delta ?? "") };
       if (type === "response.completed" || type === "response.incomplete") {
         const usage = json.response?.usage;
         return { done: true, ...(usage ? { usage: { input: usage.input_tokens ?? null, output: usage.output_tokens ?? null } } : {}) };
@@ -118,7 +120,8 @@ export function readStreamEvent(surface: Surface, event: string | undefined, dat
       const type = json.type ?? event;
       if (type === "content_block_delta" && json.delta?.type === "text_delta") return { text: String(json.delta.text ?? "") };
       if (type === "message_start") return { usage: { input: json.message?.usage?.input_tokens ?? null, output: null } };
-      if (type === "message_delta") return { usage: { input: null, output: json.usage?.output_tokens ?? null } };
+      // The final usage: its input_tokens is the provider's count where message_start's was the gateway's estimate.
+      if (type === "message_delta") return { usage: { input: json.usage?.input_tokens ?? null, output: json.usage?.output_tokens ?? null } };
       if (type === "message_stop") return { done: true };
       if (type === "error") return { error: messageOf(json) };
       return {};

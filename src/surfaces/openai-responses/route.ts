@@ -480,7 +480,9 @@ export function responsesRoutes(
     }
     // Something to compact besides the trigger (as the compact endpoint wants some input).
     const own = conversation.input === undefined ? 0 : Array.isArray(conversation.input) ? conversation.input.length - 1 : 1;
-    if (conversation.before.length + own === 0) throw new InvalidRequestError("Missing required parameter: 'input'.", { param: "input" });
+    if (conversation.before.length + own === 0) {
+      throw new InvalidRequestError("Invalid 'input': a compaction_trigger needs a conversation to compact before it (input items, previous_response_id or conversation); there is none.", { param: "input" });
+    }
     // The user messages the compaction keeps, which its item holds too (compaction.ts).
     const kept = retainedUserMessages(conversation.input === undefined ? conversation.before : [...conversation.before, ...(conversation.own ?? normalizeInput(conversation.input, frame.id))]);
     try {

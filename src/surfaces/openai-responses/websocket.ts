@@ -247,7 +247,7 @@ export function responsesWebSocket(
     if (event === undefined) return refuse(400, { type: "invalid_request_error", message: "Expected a JSON object with a type.", param: null, code: null });
     if (IGNORED.has(String(event.type))) return;
     if (event.type !== "response.create") {
-      return refuse(400, { type: "invalid_request_error", message: `Invalid 'type': unknown event type '${String(event.type)}'; this gateway takes response.create.`, param: "type", code: null });
+      return refuse(400, { type: "invalid_request_error", message: `Invalid 'type': unknown event type '${String(event.type)}'; this gateway takes response.create and response.steer (and response.processed, which it ignores).`, param: "type", code: null });
     }
     const { type: _type, stream_id: lane_, generate, ...params } = event;
     // The message's own fields, typed as the request's are (a wrong type is refused, never read as a default).
