@@ -20,7 +20,8 @@ import { markUnfit } from "../routing/retry.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import type { Lane } from "../limits/limit-state.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
-import { assertToolCallsText, byChars, embeddedTokens, inputOnly, resultTokens, startsAnswer, StreamTally, type InputEstimate } from "./tally.ts";
+import { byChars, embeddedTokens, inputOnly, resultTokens, startsAnswer, StreamTally, type InputEstimate } from "./tally.ts";
+import { checkAnswer } from "./plugin-output.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
@@ -170,8 +171,8 @@ export class Pipeline {
           try {
             const answer = await scope.deadline(provider.chat(sent, ctx), this.#waitFor(provider), "chat completion");
             t.responseModel = ctx.responseModel;
-            assertToolCallsText(answer);
-            return answer;
+            // A broken answer is this try's failure (a route's next deployment may answer).
+            return checkAnswer(answer, chat.n ?? 1, provider.name);
           } catch (error) {
             if (scope.isAborted || timedOut(error)) t.abandoned = inputOnly((call.estimateInput ?? byChars(sent.messages))());
             throw error;

@@ -213,14 +213,6 @@ export function embeddedTokens(input: readonly string[] | readonly (readonly num
  */
 const argumentsNotText = () => new UpstreamError("The provider returned a tool call whose arguments are not JSON text (a plugin bug: ChatResult's `function.arguments` is a string).");
 
-/** Throws when a complete answer's tool call has `arguments` that are not text (argumentsNotText). */
-export function assertToolCallsText(result: ChatResult): void {
-  for (const choice of result.choices) {
-    const calls = choice.message?.tool_calls;
-    if (calls) for (const call of calls) if (typeof call.function?.arguments !== "string") throw argumentsNotText();
-  }
-}
-
 /** Usage of a complete answer: the provider's, or an estimate from the text. */
 export function resultTokens(result: ChatResult, inputTokens: InputEstimate): TokenUsage {
   let thinking = 0;
