@@ -154,6 +154,14 @@ describe("fromUpstreamEvents", () => {
     expect(failure).toMatchObject({ message: "The upstream up failed: boom" });
   });
 
+  test("a finish reason repeated for a choice that already finished (a proxy's metadata chunk) is left out: a choice finishes once", async () => {
+    const stop = { id: "c", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] };
+    const again = { id: "c", choices: [{ index: 0, delta: { content: "" }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    const out = await collect([TEXT_CHUNKS[1], stop, again]);
+    expect(out.map((c) => c.choices[0]!.finish_reason ?? null)).toEqual([null, "stop", null]);
+    expect(out[2]!.usage).toEqual({ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 });
+  });
+
   test("yields one chunk per event", async () => {
     expect((await collect(TEXT_CHUNKS)).map((c) => c.choices[0]!.delta.content ?? null)).toEqual(["", "Hello", "!", null]);
   });

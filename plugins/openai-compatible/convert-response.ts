@@ -168,6 +168,9 @@ export async function* fromUpstreamEvents(
         if (answered !== undefined && answered.responseModel === undefined) answered.responseModel = answeredModel(payload);
         const chunk = fromUpstreamChunk(payload, ctx);
         for (const choice of chunk.choices) {
+          // A choice finishes once (the core refuses a second finish): some servers and proxies
+          // repeat the finish reason on a later chunk (with the usage, or a metadata-only one).
+          if (choice.finish_reason != null && ended.has(choice.index)) choice.finish_reason = null;
           const calls = choice.delta.tool_calls;
           if (calls !== undefined) {
             for (const call of calls) {
