@@ -173,3 +173,37 @@ describe("a complete answer that breaks the contract: the provider's 502 on ever
     expect(chat.choices.map((c: { index: number }) => c.index)).toEqual([0, 1]);
   });
 });
+
+describe("a stream that breaks the contract: the text so far, then each surface's error event", () => {
+  test.each([
+    ["content-number", "a delta whose `content` is number, not text"],
+    ["finish-unknown", "the finish reason 'banana'"],
+    ["finish-twice", "a second finish reason for choice 0"],
+    ["after-finish", "more of choice 0's answer after its finish reason"],
+    ["call-without-name", "a tool call that began without a function name"],
+    ["bad-in-batch", "a delta whose `content` is number, not text"],
+  ])("%s", async (model, said) => {
+    for (const [path, body] of surfaces(model, true)) {
+      const response = await rules.handle(path, jsonPost(body));
+      const text = await response.text();
+      expect([path, response.status]).toEqual([path, 200]);
+      expect([path, text.includes("Let me look.")]).toEqual([path, true]);
+      expect([path, text.includes(errorEvent[path]!)]).toEqual([path, true]);
+      expect(text).toContain(`The provider rulebreaker returned ${said}`);
+      expect(text).not.toContain("And more.");
+      if (model === "bad-in-batch") expect([path, text.includes("Go on.")]).toEqual([path, true]);
+    }
+  });
+
+  test.each([
+    ["first-bad", "a delta whose `content` is number, not text"],
+    ["index-out-of-range", "a stream choice with index 1 for a request of n = 1"],
+  ])("%s, before the answer begins: an HTTP 502, no stream", async (model, said) => {
+    for (const [path, body] of surfaces(model, true)) {
+      const response = await rules.handle(path, jsonPost(body));
+      const text = await response.text();
+      expect([path, response.status]).toEqual([path, 502]);
+      expect(text).toContain(`The provider rulebreaker returned ${said}`);
+    }
+  });
+});

@@ -21,7 +21,7 @@ import { openGate, type Admission, type Gate } from "./gate.ts";
 import type { Lane } from "../limits/limit-state.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
 import { byChars, embeddedTokens, inputOnly, resultTokens, startsAnswer, StreamTally, type InputEstimate } from "./tally.ts";
-import { checkAnswer } from "./plugin-output.ts";
+import { checkAnswer, StreamContract } from "./plugin-output.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
@@ -220,15 +220,19 @@ export class Pipeline {
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
           const waitMs = this.#waitFor(provider);
           const until = performance.now() + waitMs;
+          // The plugin's chunks are checked before anything reads them: a broken one before the answer
+          // begins is this try's 502, after it the stream's error event (the writer's onChunk).
+          const contract = new StreamContract(chat.n ?? 1, provider.name);
           let first = await scope.deadline(iterator.next(), waitMs, "first stream chunk");
+          if (!first.done) contract.checkAhead(first.value);
           // Chunks that begin nothing (a role-only delta, an empty batch) are held with the first that does:
           // a failure until then is an HTTP error the route may retry or fall back from, not a stream's end.
           // The wait for it is the first chunk's, in all (chunks of nothing do not lengthen it).
           if (!first.done && !startsAnswer(first.value)) {
-            first = await firstAnswer(first.value, iterator, (next) => scope.deadline(next, Math.max(1, until - performance.now()), "first stream chunk", waitMs));
+            first = await firstAnswer(first.value, iterator, contract, (next) => scope.deadline(next, Math.max(1, until - performance.now()), "first stream chunk", waitMs));
           }
           firstAt = performance.now();
-          return { first, iterator, scope, ctx };
+          return { first, iterator, scope, ctx, contract };
         } catch (error) {
           if (iterator !== undefined && (scope.isAborted || timedOut(error))) t.abandoned = inputOnly((call.estimateInput ?? byChars(sent.messages))());
           scope.dispose();
@@ -238,7 +242,7 @@ export class Pipeline {
           t.upstreamMs += performance.now() - waitStart;
         }
       });
-      const { scope, ctx } = started;
+      const { scope, ctx, contract } = started;
       const { first, iterator } = wantsOneToolCall(chat) ? firstToolCallStream(started.first, started.iterator) : started;
       t.streamStarted = true;
       const tally = new StreamTally(call.estimateInput ?? byChars(chat.messages));
@@ -250,7 +254,10 @@ export class Pipeline {
         logger: ctx.logger,
         redact: this.#deps.redact,
         headers: t.headers,
-        onChunk: (chunk) => tally.add(chunk),
+        onChunk: (chunk) => {
+          contract.check(chunk);
+          tally.add(chunk);
+        },
         tokens: () => t.usage ?? tally.tokens(),
         onEnd: (end) => {
           t.upstreamMs += end.upstreamMs;
@@ -630,17 +637,20 @@ const timedOut = (error: unknown): boolean => (error as { code?: unknown } | nul
 
 /**
  * The stream's chunks up to the first batch that begins the answer (startsAnswer), as one batch,
- * or all of them when the stream ends before any does (its end is then the stream's, as before).
+ * or all of them when the stream ends before any does (its end is then the stream's, as before);
+ * each batch checked against the contract as it comes.
  */
 async function firstAnswer(
   held: ChunkBatch,
   iterator: AsyncIterator<ChunkBatch>,
+  contract: StreamContract,
   inTime: (next: Promise<IteratorResult<ChunkBatch>>) => Promise<IteratorResult<ChunkBatch>>,
 ): Promise<IteratorResult<ChunkBatch>> {
   const chunks: ChunkResult[] = Array.isArray(held) ? [...(held as readonly ChunkResult[])] : [held as ChunkResult];
   for (;;) {
     const next = await inTime(iterator.next());
     if (next.done) return { done: false, value: chunks };
+    contract.checkAhead(next.value);
     if (Array.isArray(next.value)) chunks.push(...(next.value as readonly ChunkResult[]));
     else chunks.push(next.value as ChunkResult);
     if (startsAnswer(next.value)) return { done: false, value: chunks };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { ChatResult } from "../plugin.ts";
-import { checkAnswer } from "./plugin-output.ts";
+import type { ChatResult, ChunkResult } from "../plugin.ts";
+import { checkAnswer, StreamContract } from "./plugin-output.ts";
 
 const answer = (choice: Record<string, unknown> = {}, n = 1): ChatResult =>
   ({ choices: Array.from({ length: n }, (_, index) => ({ index, finish_reason: "stop", message: { content: "Hi." }, ...choice })) }) as never;
@@ -57,5 +57,62 @@ describe("checkAnswer", () => {
 
   test("two choices at one index: 502", () => {
     expect(refused(() => checkAnswer({ choices: [answer().choices[0]!, answer().choices[0]!] }, 2, "p"))).toContain("two choices with index 0");
+  });
+});
+
+describe("StreamContract", () => {
+  const text = (content: unknown, index = 0): ChunkResult => ({ choices: [{ index, delta: { content } }] }) as never;
+  const finish = (reason: unknown, index = 0): ChunkResult => ({ choices: [{ index, delta: {}, finish_reason: reason }] }) as never;
+  const callDelta = (fn: unknown, index = 0): ChunkResult => ({ choices: [{ index: 0, delta: { tool_calls: [{ index, function: fn }] } }] }) as never;
+  const run = (chunks: readonly ChunkResult[], n = 1) => {
+    const contract = new StreamContract(n, "p");
+    for (const chunk of chunks) contract.check(chunk);
+  };
+
+  test("streams within the contract pass: text, reasoning, a named call then its arguments, one finish each, usage and empty deltas after", () => {
+    run([
+      { choices: [{ index: 0, delta: { role: "assistant", content: "" } }] },
+      text("Hi"),
+      { choices: [{ index: 0, delta: { reasoning_content: "hm", refusal: null, content: null } }] },
+      callDelta({ name: "look", arguments: "" }),
+      callDelta({ arguments: '{"a":1}' }),
+      callDelta({ name: "other" }, 1),
+      { choices: [{ index: 0, delta: { content: "last" }, finish_reason: "tool_calls" }] },
+      { choices: [{ index: 0, delta: {}, logprobs: null }] },
+      { choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } },
+    ] as ChunkResult[]);
+    run([text("a", 0), text("b", 1), finish("stop", 1), finish("length", 0)], 2);
+  });
+
+  test.each([
+    ["a string chunk", ["data: hi"], "a stream chunk without a `choices` array"],
+    ["content a number", [text("Hi"), text(42)], "a delta whose `content` is number, not text"],
+    ["no delta", [{ choices: [{ index: 0, finish_reason: "stop" }] }], "a stream choice without a `delta` object"],
+    ["an index past n", [text("Hi", 1)], "a stream choice with index 1 for a request of n = 1"],
+    ["an unknown finish reason", [text("Hi"), finish("eos")], "the finish reason 'eos'"],
+    ["a second finish", [text("Hi"), finish("stop"), finish("stop")], "a second finish reason for choice 0"],
+    ["text after the finish", [finish("stop"), text("more")], "more of choice 0's answer after its finish reason"],
+    ["a call after the finish", [finish("stop"), callDelta({ name: "look" })], "more of choice 0's answer after its finish reason"],
+    ["a call begun without a name", [callDelta({ arguments: "{}" })], "a tool call that began without a function name"],
+    ["a call's arguments as an object", [callDelta({ name: "look", arguments: { a: 1 } })], "arguments are not JSON text"],
+    ["a call with no index", [{ choices: [{ index: 0, delta: { tool_calls: [{ function: { name: "look" } }] } }] }], "a tool-call delta with index undefined"],
+  ])("%s: 502 naming the plugin's bug", (_, chunks, said) => {
+    expect(refused(() => run(chunks as ChunkResult[]))).toContain(said);
+  });
+
+  test("a call's name is per choice: the same call index in another choice begins its own call", () => {
+    const contract = new StreamContract(2, "p");
+    contract.check(callDelta({ name: "look" }));
+    expect(refused(() => contract.check({ choices: [{ index: 1, delta: { tool_calls: [{ index: 0, function: { arguments: "{}" } }] } }] } as never))).toContain(
+      "began without a function name",
+    );
+  });
+
+  test("chunks checked ahead (the first batch) are not checked again when the writer sees them", () => {
+    const contract = new StreamContract(1, "p");
+    contract.checkAhead([text("Hi"), finish("stop")]);
+    contract.check(text("Hi"));
+    contract.check(finish("stop")); // the same finish, seen again: not a second one
+    expect(refused(() => contract.check(finish("stop")))).toContain("a second finish reason");
   });
 });

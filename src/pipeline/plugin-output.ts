@@ -1,11 +1,13 @@
 import { UpstreamError } from "../errors.ts";
-import type { ChatResult } from "../plugin.ts";
+import type { ChatResult, ChunkResult } from "../plugin.ts";
+import type { ChunkBatch } from "./stream-writer.ts";
 
 /**
  * The plugin output contract, checked once in the pipeline for every surface: what a plugin hands
  * back is only typed, and an untyped `.js` plugin (or one typed `any`) can return anything. An
- * answer that breaks the contract is the provider's failure, a 502 `upstream_error` naming the
- * plugin's bug, never a surface's 500 or garbage on the wire. Each check is a few `typeof` tests on fields the surfaces
+ * answer or a chunk that breaks the contract is the provider's failure, a 502
+ * `upstream_error` naming the plugin's bug (a stream's error event once it has begun), never a
+ * surface's 500 or garbage on the wire. Each check is a few `typeof` tests on fields the surfaces
  * read anyway; nothing is allocated unless something is wrong (or a finish reason left out is filled).
  */
 
@@ -78,3 +80,105 @@ export function checkAnswer(result: ChatResult, n: number, provider: string): Ch
 
 const unknownFinish = (provider: string, finish: unknown) =>
   pluginBug(provider, `the finish reason ${typeof finish === "string" ? `'${finish.slice(0, 40)}'` : typeof finish}`, "`finish_reason` is one of stop, length, tool_calls, content_filter");
+
+/**
+ * A stream's chunks as the contract has them, for a request of `n` choices, checked one by one in
+ * order: each chunk an object with a `choices` array; each choice at an index below `n` with a
+ * `delta` object whose text fields are strings (or null); a tool call's first delta (of its
+ * `index`, in its choice) names the function, its arguments are JSON text; a finish reason of the
+ * contract's four, once per choice, and nothing of the answer after it (an empty delta, usage,
+ * logprobs may follow). One per stream (its state: which choices finished, which calls began).
+ */
+export class StreamContract {
+  readonly #n: number;
+  readonly #provider: string;
+  /** Per choice: 1 once it finished. */
+  readonly #finished: Uint8Array;
+  /** The tool calls begun (named), as `call index × n + choice index`; made at the first call. */
+  #begun: Set<number> | undefined;
+  /** Chunks checked before the stream's writer sees them (the first batch, by `checkAhead`): not checked again. */
+  #ahead = 0;
+
+  constructor(n: number, provider: string) {
+    this.#n = n;
+    this.#provider = provider;
+    this.#finished = new Uint8Array(n);
+  }
+
+  /**
+   * The stream's first chunks, checked as they arrive before the answer begins (a failure then is
+   * an HTTP 502, before the first byte): the writer's `check` of the same chunks, later, passes them.
+   */
+  checkAhead(batch: ChunkBatch): void {
+    if (!Array.isArray(batch)) {
+      this.#check(batch as ChunkResult);
+      this.#ahead++;
+      return;
+    }
+    for (const chunk of batch as readonly ChunkResult[]) {
+      this.#check(chunk);
+      this.#ahead++;
+    }
+  }
+
+  /** One chunk, in stream order; throws the 502 when it breaks the contract. */
+  check(chunk: ChunkResult): void {
+    if (this.#ahead > 0) this.#ahead--;
+    else this.#check(chunk);
+  }
+
+  #check(chunk: ChunkResult): void {
+    const provider = this.#provider;
+    if (!isObject(chunk) || !Array.isArray(chunk.choices)) throw pluginBug(provider, "a stream chunk without a `choices` array", "chatStream() yields `{ choices: [...] }` objects");
+    const choices = chunk.choices;
+    for (let k = 0; k < choices.length; k++) {
+      const choice = choices[k] as unknown;
+      if (!isObject(choice)) throw pluginBug(provider, "a stream choice that is not an object", "`choices` holds objects");
+      const i = choice.index;
+      if (!isChoiceIndex(i, this.#n)) throw pluginBug(provider, `a stream choice with index ${String(i)} for a request of n = ${this.#n}`, "each choice's `index` is 0 to n - 1");
+      const delta = choice.delta;
+      if (!isObject(delta)) throw pluginBug(provider, "a stream choice without a `delta` object", "each chunk's choice has a `delta`, `{}` for none");
+      const content = delta.content;
+      const reasoning = delta.reasoning_content;
+      const refusal = delta.refusal;
+      if (!isText(content) || !isText(reasoning) || !isText(refusal)) {
+        const field = fieldNotText(delta)!;
+        throw pluginBug(provider, `a delta whose \`${field}\` is ${typeof delta[field]}, not text`, `\`delta.${field}\` is a string or null`);
+      }
+      const calls = delta.tool_calls;
+      let carries = (typeof content === "string" && content !== "") || (typeof reasoning === "string" && reasoning !== "") || (typeof refusal === "string" && refusal !== "") || isObject(delta.audio);
+      if (calls != null) {
+        if (!Array.isArray(calls)) throw pluginBug(provider, "delta `tool_calls` that is not an array", "`delta.tool_calls` is an array");
+        for (let c = 0; c < calls.length; c++) this.#checkCall(i, calls[c]);
+        if (calls.length > 0) carries = true;
+      }
+      const finished = this.#finished[i] === 1;
+      if (finished && carries) throw pluginBug(provider, `more of choice ${i}'s answer after its finish reason`, "nothing of a choice's answer follows its `finish_reason`");
+      const finish = choice.finish_reason;
+      if (finish != null) {
+        if (!isFinishReason(finish)) throw unknownFinish(provider, finish);
+        if (finished) throw pluginBug(provider, `a second finish reason for choice ${i}`, "each choice finishes once");
+        this.#finished[i] = 1;
+      }
+    }
+  }
+
+  /** One tool-call delta of choice `i`: its call index; a call's first delta names the function; arguments as text. */
+  #checkCall(i: number, call: unknown): void {
+    const provider = this.#provider;
+    if (!isObject(call)) throw pluginBug(provider, "a tool-call delta that is not an object", "`delta.tool_calls` holds objects");
+    const index = call.index;
+    if (typeof index !== "number" || !Number.isInteger(index) || index < 0) throw pluginBug(provider, `a tool-call delta with index ${String(index)}`, "each tool-call delta has its call's `index`, 0 or more");
+    const fn = call.function;
+    if (fn != null && !isObject(fn)) throw pluginBug(provider, "a tool-call delta whose `function` is not an object", "`function` is `{ name?, arguments? }`");
+    const name = fn?.name;
+    const args = fn?.arguments;
+    if (args != null && typeof args !== "string") throw argumentsNotText(provider);
+    if (name != null && typeof name !== "string") throw pluginBug(provider, "a tool call whose name is not text", "`function.name` is a string");
+    const key = index * this.#n + i;
+    const begun = (this.#begun ??= new Set());
+    if (begun.has(key)) return;
+    if (typeof name !== "string" || name === "") throw pluginBug(provider, "a tool call that began without a function name", "a tool call's first delta has `function.name`");
+    begun.add(key);
+  }
+}

@@ -26,7 +26,7 @@ export interface StreamWriterOptions {
   redact: (text: string) => string;
   /** Extra response headers (`x-request-id`, …). */
   headers: Record<string, string>;
-  /** Sees every chunk before it is encoded (usage, finish reasons). */
+  /** Sees every chunk before it is encoded (usage, finish reasons); one it throws for ends the stream with that error. */
   onChunk(chunk: ChunkResult): void;
   /** The stream's token counts so far, handed to the encoder's `end` (a final event may carry usage). */
   tokens?: () => TokenUsage;
@@ -65,6 +65,11 @@ export function streamResponse(
     o.onEnd({ ...end, upstreamMs: upstreamMs + waited });
   };
 
+  /**
+   * A chunk `onChunk` refused (the plugin's bug, plugin-output.ts): the batch's chunks before it are
+   * the client's, as an upstream's text before its error event is; the error follows them.
+   */
+  let refused: { error: unknown } | undefined;
   const encode = (value: ChunkBatch): string => {
     if (!Array.isArray(value)) {
       o.onChunk(value as ChunkResult);
@@ -72,10 +77,19 @@ export function streamResponse(
     }
     let out = "";
     for (const chunk of value as readonly ChunkResult[]) {
-      o.onChunk(chunk);
+      try {
+        o.onChunk(chunk);
+      } catch (error) {
+        refused = { error };
+        return out;
+      }
       out += encoder.chunk(chunk);
     }
     return out;
+  };
+  /** Throws what `onChunk` refused in the batch just written. */
+  const assertNoneRefused = () => {
+    if (refused !== undefined) throw refused.error;
   };
 
   // A client that leaves before the body is ever pulled: nothing else would end the provider's
@@ -202,6 +216,7 @@ export function streamResponse(
         const opening = result.done ? encoder.start() : encoder.start() + encode(result.value);
         const pending = write(opening);
         if (pending) await pending;
+        assertNoneRefused();
         while (!closed && !result.done) {
           idleTimer.refresh();
           const waitStart = performance.now();
@@ -213,6 +228,7 @@ export function streamResponse(
           if (result.done) break;
           const pending = write(encode(result.value));
           if (pending) await pending;
+          assertNoneRefused();
         }
         if (closed) finish({ kind: o.scope.isClientGone ? "client_gone" : "error" });
         else if (o.scope.signal.aborted) await fail(o.scope.signal.reason); // a provider that ends quietly when aborted (a time-out, a cancel) did not finish
