@@ -207,3 +207,15 @@ describe("a stream that breaks the contract: the text so far, then each surface'
     }
   });
 });
+
+describe("a token count that is no count: the gateway's estimate stands, as for a usage figure", () => {
+  test.each(Object.keys(counts))("%s", async (model) => {
+    const body = await json(rules.handle("/v1/messages/count_tokens", jsonPost({ model, messages: hi })));
+    if (model === "count-fraction") expect(body).toEqual({ input_tokens: 12 });
+    else {
+      expect(Number.isInteger(body.input_tokens)).toBe(true);
+      expect(body.input_tokens).toBeGreaterThan(0);
+      expect(body.input_tokens).toBeLessThan(100);
+    }
+  });
+});

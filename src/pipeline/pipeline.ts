@@ -20,7 +20,7 @@ import { markUnfit } from "../routing/retry.ts";
 import { openGate, type Admission, type Gate } from "./gate.ts";
 import type { Lane } from "../limits/limit-state.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
-import { byChars, embeddedTokens, inputOnly, resultTokens, startsAnswer, StreamTally, type InputEstimate } from "./tally.ts";
+import { byChars, embeddedTokens, inputOnly, isCount, resultTokens, startsAnswer, StreamTally, type InputEstimate } from "./tally.ts";
 import { checkAnswer, StreamContract } from "./plugin-output.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
@@ -302,9 +302,13 @@ export class Pipeline {
           // What the completion would send: fitted to the deployment's context as it would be (Responses' `truncation: "auto"`).
           const fit = (whole: ChatRequest) => (call.fitContext && contextLength !== undefined ? fitTo(call.fitContext, whole, contextLength) : whole);
           // A provider counts the files it is given; the estimate goes by the URL alone (a page a file).
-          return provider.countTokens
-            ? await scope.deadline(provider.countTokens(await fit(loaded ? await loaded(scope.signal) : chat), ctx), this.#waitFor(provider), "token count")
-            : await estimate(await fit(chat));
+          if (!provider.countTokens) return await estimate(await fit(chat));
+          const tokens: unknown = await scope.deadline(provider.countTokens(await fit(loaded ? await loaded(scope.signal) : chat), ctx), this.#waitFor(provider), "token count");
+          if (isCount(tokens)) return Math.floor(tokens);
+          // A figure that is no count (a string, negative, absurd: a plugin's bug) is none, as a
+          // provider's usage figure is (tally.ts): the gateway's estimate stands.
+          ctx.logger.warn("provider token count is not a count; the estimate stands", { count: typeof tokens === "number" ? tokens : typeof tokens });
+          return await estimate(await fit(chat));
         } finally {
           t.upstreamMs += performance.now() - waitStart;
           scope.dispose();
