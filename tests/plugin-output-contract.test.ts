@@ -61,7 +61,8 @@ describe("tool-call arguments that are not text", () => {
 
 /*
  * The rest of the output contract (plugin-output.ts), from a plugin that breaks it one way per
- * model (a probe found each reaching clients).
+ * model: the answer's text, finish reasons, choices and tool-call names; a stream's deltas, finishes
+ * and tool calls; a token count; embeddings and their usage. A probe found each reaching clients.
  */
 const text = (content: unknown) => ({ choices: [{ index: 0, delta: { content } }] });
 const finish = (reason: unknown) => ({ choices: [{ index: 0, delta: {}, finish_reason: reason }] });
@@ -217,5 +218,35 @@ describe("a token count that is no count: the gateway's estimate stands, as for 
       expect(body.input_tokens).toBeGreaterThan(0);
       expect(body.input_tokens).toBeLessThan(100);
     }
+  });
+});
+
+describe("embeddings that break the contract", () => {
+  test.each([
+    ["embed-nan", "an embedding (input 0) holding NaN"],
+    ["embed-string", "an embedding (input 0) holding string"],
+    ["embed-ragged", "embeddings of 2 and 1 dimensions"],
+  ])("%s: the provider's 502 on each embeddings route", async (model, said) => {
+    const asked = [
+      ["/v1/embeddings", { model, input: ["hi", "there"] }],
+      ["/api/embed", { model, input: ["hi", "there"] }],
+      ["/api/embeddings", { model, prompt: "hi" }],
+    ] as const;
+    for (const [path, body] of asked) {
+      if (model === "embed-ragged" && path === "/api/embeddings") continue; // one vector has one length
+      const response = await rules.handle(path, jsonPost(body));
+      const text = await response.text();
+      expect([path, response.status]).toEqual([path, 502]);
+      expect(text).toContain(`The provider rulebreaker returned ${said}`);
+    }
+  });
+
+  test("usage that is no count: the client is told the gateway's count, not the plugin's figures", async () => {
+    const openai = await json(rules.handle("/v1/embeddings", jsonPost({ model: "embed-usage", input: ["hi", "there"] })));
+    expect(openai.usage).toEqual({ prompt_tokens: 2, total_tokens: 2 }); // seven characters, four a token
+    const ollama = await json(rules.handle("/api/embed", jsonPost({ model: "embed-usage", input: ["hi", "there"] })));
+    expect(ollama.prompt_eval_count).toBe(2);
+    const total = await json(rules.handle("/v1/embeddings", jsonPost({ model: "embed-total", input: ["hi", "there"] })));
+    expect(total.usage).toEqual({ prompt_tokens: 7, total_tokens: 7 });
   });
 });

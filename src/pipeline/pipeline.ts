@@ -1,7 +1,7 @@
 import { keyOf } from "../keys/request-key.ts";
 import { assertTokenLimits, assertToolChoice } from "../chat-rules.ts";
 import type { Config } from "../config.ts";
-import { InvalidRequestError, UpstreamError } from "../errors.ts";
+import { InvalidRequestError } from "../errors.ts";
 import { assertModelIdLength, MAX_MODEL_ID } from "../model-id.ts";
 import { namedAsSent } from "../file-fetch.ts";
 import { mapError } from "../error-response.ts";
@@ -21,7 +21,7 @@ import { openGate, type Admission, type Gate } from "./gate.ts";
 import type { Lane } from "../limits/limit-state.ts";
 import { type FailedTry, OutcomeBus, type RequestOutcome, type SurfaceName, type TokenUsage } from "./outcome.ts";
 import { byChars, embeddedTokens, inputOnly, isCount, resultTokens, startsAnswer, StreamTally, type InputEstimate } from "./tally.ts";
-import { checkAnswer, StreamContract } from "./plugin-output.ts";
+import { checkAnswer, checkEmbeddings, StreamContract } from "./plugin-output.ts";
 import { streamResponse, type ChunkBatch } from "./stream-writer.ts";
 import { surfaceOfPath } from "../surfaces/envelopes.ts";
 import { firstToolCallOnly, firstToolCallStream, wantsOneToolCall } from "./one-tool-call.ts";
@@ -377,9 +377,7 @@ export class Pipeline {
         const waitStart = performance.now();
         try {
           const result = await scope.deadline(provider.embed(input, body, ctx), this.#waitFor(provider), "embeddings");
-          if (result.embeddings.length !== input.length) {
-            throw new UpstreamError(`The provider ${provider.name} returned ${result.embeddings.length} embeddings for ${input.length} inputs`);
-          }
+          checkEmbeddings(result, input.length, provider.name);
           return result;
         } finally {
           t.upstreamMs += performance.now() - waitStart;
@@ -390,7 +388,8 @@ export class Pipeline {
       t.usage = embeddedTokens(input, result.usage?.prompt_tokens);
       admission.settle(t.usage);
       this.#emit(t, 200);
-      return { ...result, usage: result.usage ?? { prompt_tokens: t.usage.input, total_tokens: t.usage.input }, headers: t.headers };
+      // The client is told what was counted (the provider's figure when it is a count), never a plugin's raw usage (-5, "many").
+      return { ...result, usage: { prompt_tokens: t.usage.input, total_tokens: t.usage.input }, headers: t.headers };
     } catch (error) {
       throw this.#failed(t, error);
     }

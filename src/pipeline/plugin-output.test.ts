@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { ChatResult, ChunkResult } from "../plugin.ts";
-import { checkAnswer, StreamContract } from "./plugin-output.ts";
+import type { ChatResult, ChunkResult, EmbedResult } from "../plugin.ts";
+import { checkAnswer, checkEmbeddings, StreamContract } from "./plugin-output.ts";
 
 const answer = (choice: Record<string, unknown> = {}, n = 1): ChatResult =>
   ({ choices: Array.from({ length: n }, (_, index) => ({ index, finish_reason: "stop", message: { content: "Hi." }, ...choice })) }) as never;
@@ -114,5 +114,24 @@ describe("StreamContract", () => {
     contract.check(text("Hi"));
     contract.check(finish("stop")); // the same finish, seen again: not a second one
     expect(refused(() => contract.check(finish("stop")))).toContain("a second finish reason");
+  });
+});
+
+describe("checkEmbeddings", () => {
+  test("vectors of finite numbers, one per input, pass", () => {
+    checkEmbeddings({ embeddings: [[0.5, -1], [0, 2]] }, 2, "p");
+  });
+
+  test.each([
+    ["no embeddings array", { embeddings: "x" }, 1, "embeddings without an `embeddings` array"],
+    ["one vector too few", { embeddings: [[1]] }, 2, "returned 1 embeddings for 2 inputs"],
+    ["NaN", { embeddings: [[Number.NaN]] }, 1, "holding NaN"],
+    ["Infinity", { embeddings: [[1, Infinity]] }, 1, "holding Infinity"],
+    ["a string", { embeddings: [["0.5"]] }, 1, "holding string"],
+    ["a typed array", { embeddings: [new Float32Array([1])] }, 1, "an embedding (input 0) that is not an array of numbers"],
+    ["an empty vector", { embeddings: [[]] }, 1, "an embedding (input 0) that is not an array of numbers"],
+    ["two lengths", { embeddings: [[1, 2], [1]] }, 2, "embeddings of 2 and 1 dimensions"],
+  ])("%s: 502", (_, result, inputs, said) => {
+    expect(refused(() => checkEmbeddings(result as unknown as EmbedResult, inputs, "p"))).toContain(said);
   });
 });

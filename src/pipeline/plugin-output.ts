@@ -1,11 +1,11 @@
 import { UpstreamError } from "../errors.ts";
-import type { ChatResult, ChunkResult } from "../plugin.ts";
+import type { ChatResult, ChunkResult, EmbedResult } from "../plugin.ts";
 import type { ChunkBatch } from "./stream-writer.ts";
 
 /**
  * The plugin output contract, checked once in the pipeline for every surface: what a plugin hands
  * back is only typed, and an untyped `.js` plugin (or one typed `any`) can return anything. An
- * answer or a chunk that breaks the contract is the provider's failure, a 502
+ * answer, a chunk or a vector that breaks the contract is the provider's failure, a 502
  * `upstream_error` naming the plugin's bug (a stream's error event once it has begun), never a
  * surface's 500 or garbage on the wire. Each check is a few `typeof` tests on fields the surfaces
  * read anyway; nothing is allocated unless something is wrong (or a finish reason left out is filled).
@@ -180,5 +180,26 @@ export class StreamContract {
     if (begun.has(key)) return;
     if (typeof name !== "string" || name === "") throw pluginBug(provider, "a tool call that began without a function name", "a tool call's first delta has `function.name`");
     begun.add(key);
+  }
+}
+
+/**
+ * Embeddings as the contract has them: one vector per input, each a non-empty array of finite
+ * numbers, all of one length (one model's). A NaN would reach the client as `null`, an Infinity as
+ * `null` too, a string as a string: a vector nobody can use is the provider's failure.
+ */
+export function checkEmbeddings(result: EmbedResult, inputs: number, provider: string): void {
+  if (!isObject(result) || !Array.isArray(result.embeddings)) throw pluginBug(provider, "embeddings without an `embeddings` array", "embed() returns `{ embeddings: number[][] }`");
+  const vectors = result.embeddings;
+  if (vectors.length !== inputs) throw new UpstreamError(`The provider ${provider} returned ${vectors.length} embeddings for ${inputs} inputs`);
+  let dimensions = -1;
+  for (let i = 0; i < vectors.length; i++) {
+    const vector = vectors[i] as unknown;
+    if (!Array.isArray(vector) || vector.length === 0) throw pluginBug(provider, `an embedding (input ${i}) that is not an array of numbers`, "each embedding is a `number[]`");
+    if (dimensions === -1) dimensions = vector.length;
+    else if (vector.length !== dimensions) throw pluginBug(provider, `embeddings of ${dimensions} and ${vector.length} dimensions`, "one model's embeddings have one length");
+    for (let j = 0; j < vector.length; j++) {
+      if (!Number.isFinite(vector[j])) throw pluginBug(provider, `an embedding (input ${i}) holding ${typeof vector[j] === "number" ? String(vector[j]) : typeof vector[j]}`, "each embedding holds finite numbers");
+    }
   }
 }
