@@ -6,6 +6,9 @@ import { readOtelConfig, type OtelConfig } from "./observe/otel-config.ts";
 /** How long a Redis command may go unanswered by default (`REDIS_TIMEOUT_MS`). */
 export const REDIS_TIMEOUT_DEFAULT_MS = 3_000;
 
+/** How long a plugin may take to load, and again to start, by default (`PLUGIN_START_TIMEOUT_MS`). */
+export const PLUGIN_START_TIMEOUT_DEFAULT_MS = 10_000;
+
 /**
  * The core's environment. Provider plugins declare their own variables (`env` in definePlugin),
  * which are validated at the same start-up, so the core never names a provider.
@@ -33,6 +36,13 @@ export const CoreEnv = Type.Object({
     Type.String({ minLength: 1, title: "guards /metrics and /console (Authorization: Bearer, or the console's sign-in)", description: "the admin key for /metrics and /console" }),
   ),
   PLUGINS_DIR: Type.Optional(Type.String({ title: "folder of extra plugins loaded at start", description: "a folder of extra plugins" })),
+  PLUGIN_START_TIMEOUT_MS: Type.Integer({
+    minimum: 1,
+    maximum: 600_000,
+    default: PLUGIN_START_TIMEOUT_DEFAULT_MS,
+    title: "longest a plugin may take to load (its module), and again to start (its create()); a slower one is logged and skipped",
+    description: "milliseconds",
+  }),
   BODY_IDLE_TIMEOUT_S: Type.Integer({
     minimum: 0,
     maximum: 255,
@@ -127,6 +137,8 @@ export interface Config {
   /** Guards /metrics and /console (`OLLAIX_ADMIN_KEY`). */
   adminKey?: string;
   pluginsDir?: string;
+  /** `PLUGIN_START_TIMEOUT_MS` (plugin-loader.ts). */
+  pluginStartTimeoutMs: number;
   maxBodyBytes: number;
   /** `BODY_IDLE_TIMEOUT_S` (http/connection-clock.ts). */
   bodyIdleTimeoutS: number;
@@ -200,6 +212,7 @@ export function loadConfig(env: EnvSource): Config {
     apiKeys: apiKeysOf(e.OLLAIX_API_KEYS),
     adminKey: e.OLLAIX_ADMIN_KEY?.trim() || undefined,
     pluginsDir: e.PLUGINS_DIR,
+    pluginStartTimeoutMs: e.PLUGIN_START_TIMEOUT_MS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     bodyIdleTimeoutS: e.BODY_IDLE_TIMEOUT_S,
     keepAliveTimeoutS: e.KEEPALIVE_TIMEOUT_S,

@@ -19,3 +19,21 @@ describe("within", () => {
     expect(await work).toBe(1);
   });
 });
+
+describe("within, holding the process", () => {
+  /** A process whose only work is a promise that never settles, under a deadline of 100 ms: what it prints. */
+  const run = (holdsProcess: boolean) => {
+    const script = `import { within } from ${JSON.stringify(`${import.meta.dir}/deadline.ts`)};
+within(new Promise(() => {}), 100, () => new Error("late"), { holdsProcess: ${holdsProcess} }).catch((e) => console.log(e.message));`;
+    const proc = Bun.spawnSync([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe", timeout: 10_000 });
+    return { out: proc.stdout.toString().trim(), exitCode: proc.exitCode };
+  };
+
+  test("the deadline fires although nothing else keeps the process up", () => {
+    expect(run(true)).toEqual({ out: "late", exitCode: 0 });
+  });
+
+  test("without it, the process ends first: the deadline never fires (what other waits want)", () => {
+    expect(run(false)).toEqual({ out: "", exitCode: 0 });
+  });
+});

@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { isConfigError, problemsOf, type ConfigProblems } from "./config-problems.ts";
 import * as kit from "./kit.ts";
 import type { Config } from "./config.ts";
+import { within } from "./deadline.ts";
 import { ConfigError, readEnv, type EnvSource } from "./env.ts";
 import type { Logger, SecretList } from "./logger.ts";
 import { isPluginFactory, type PluginDefinition, type Provider } from "./plugin.ts";
@@ -47,13 +48,13 @@ export interface LoadOptions {
  * as a whole once the plugin names are known (a misspelt plugin section stops start-up); a plugin
  * whose section says `enabled: false` is not started. A plugin's bad environment value or section
  * stops start-up (ConfigError, like the core's); a plugin that fails to import, to build or to
- * describe itself, or a PLUGINS_DIR instance named as one already loaded, is logged and skipped, and
- * the gateway serves the others. The file's problems and the plugins' are not thrown here but added
+ * describe itself, one whose import or create() outlives PLUGIN_START_TIMEOUT_MS, or a PLUGINS_DIR
+ * instance named as one already loaded, is logged and skipped, and the gateway serves the others. The file's problems and the plugins' are not thrown here but added
  * to `problems`, with the later stages' (the keys): each plugin whose own section passed is started
  * whatever is wrong elsewhere, so that one run names them all. Returns the checked file.
  */
 export async function loadPlugins(o: LoadOptions, problems: ConfigProblems): Promise<{ instances: LoadedInstance[]; settings: SettingsCheck }> {
-  const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger) : [];
+  const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger, o.config.pluginStartTimeoutMs) : [];
   const all = [...o.builtins.map((definition) => ({ definition, source: "built-in" })), ...external];
   const names = all.map(({ definition }) => (definition as { name?: unknown }).name).filter((n): n is string => typeof n === "string");
   const schemas: Record<string, TObject> = {};
@@ -131,19 +132,27 @@ async function instantiate(
   if (definition.env && definition.secretEnv) {
     for (const key of definition.secretEnv) o.secrets.add(o.env[key]);
   }
+  const ms = o.config.pluginStartTimeoutMs;
   try {
-    const made = await definition.create({
-      env,
-      settings: withoutToggle(section),
-      logger: o.logger.child({ plugin: definition.name }),
-      fetch,
-      addSecret: (value) => o.secrets.add(value),
-      readSecretEnv(name) {
-        const value = o.env[name];
-        o.secrets.add(value);
-        return value === "" ? undefined : value;
-      },
-    });
+    // A create() that never settles would hold start-up for good (or, nothing else being alive, end
+    // the process with exit 0 before it listens): skipped at the deadline, whatever it does after.
+    const starting = new Promise<Awaited<ReturnType<typeof definition.create>>>((resolve) =>
+      resolve(
+        definition.create({
+          env,
+          settings: withoutToggle(section),
+          logger: o.logger.child({ plugin: definition.name }),
+          fetch,
+          addSecret: (value) => o.secrets.add(value),
+          readSecretEnv(name) {
+            const value = o.env[name];
+            o.secrets.add(value);
+            return value === "" ? undefined : value;
+          },
+        }),
+      ),
+    );
+    const made = await within(starting, ms, () => new StartTimeout(`its create() did not finish within ${ms} ms (PLUGIN_START_TIMEOUT_MS)`), { holdsProcess: true });
     const list = made === undefined ? [] : Array.isArray(made) ? made : [made];
     return list.filter((provider) => {
       const problem = providerProblem(provider);
@@ -152,9 +161,24 @@ async function instantiate(
     });
   } catch (error) {
     if (isConfigError(error)) throw error;
-    log.error("plugin skipped: it failed to start", { error });
+    if (error instanceof StartTimeout) log.error(`plugin skipped: ${error.message}`);
+    else log.error("plugin skipped: it failed to start", { error });
     return [];
   }
+}
+
+/** A plugin's import or create() that outlived PLUGIN_START_TIMEOUT_MS: its message is the whole reason. */
+class StartTimeout extends Error {
+  override name = "StartTimeout";
+}
+
+/**
+ * A plugin module's import, at most `ms`: a module whose top level never settles (an `await` of
+ * something that never comes) is a failure to load, not a start-up that waits, or ends, for ever.
+ */
+async function importWithin(entry: string, ms: number): Promise<{ default?: unknown }> {
+  const loading = import(pathToFileURL(entry).href) as Promise<{ default?: unknown }>;
+  return within(loading, ms, () => new StartTimeout(`its module did not finish loading within ${ms} ms (PLUGIN_START_TIMEOUT_MS)`), { holdsProcess: true });
 }
 
 /** The plugin's own settings: its section without the core's `enabled` switch. */
@@ -175,7 +199,7 @@ function providerProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-async function importPluginsDir(dir: string, logger: Logger): Promise<{ definition: PluginDefinition; source: string }[]> {
+async function importPluginsDir(dir: string, logger: Logger, timeoutMs: number): Promise<{ definition: PluginDefinition; source: string }[]> {
   registerKitModule();
   const root = resolve(dir);
   let names: string[];
@@ -190,10 +214,14 @@ async function importPluginsDir(dir: string, logger: Logger): Promise<{ definiti
     const entry = await entryOf(join(root, name));
     if (!entry) continue;
     try {
-      const module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+      const module = await importWithin(entry, timeoutMs);
       if (module.default === undefined) throw new Error("the module has no default export");
       out.push({ definition: module.default as PluginDefinition, source: entry });
     } catch (error) {
+      if (error instanceof StartTimeout) {
+        logger.error(`plugin skipped: ${error.message}`, { source: entry });
+        continue;
+      }
       const failure = describeImportFailure(error);
       // Bun's own "2 errors building …" says neither what nor where: the first message, with its place.
       logger.error("plugin skipped: it failed to load", failure.where ? { source: entry, at: failure.where, error: failure.message } : { source: entry, error });
@@ -203,14 +231,15 @@ async function importPluginsDir(dir: string, logger: Logger): Promise<{ definiti
 }
 
 /**
- * One plugin (a file, or a folder with an index) as PLUGINS_DIR would load it, kit included: for
- * `ollaix plugin test DIR`. Throws when it has no entry file or no default export.
+ * One plugin (a file, or a folder with an index) as PLUGINS_DIR would load it, kit included, within
+ * `timeoutMs`: for `ollaix plugin test DIR`. Throws when it has no entry file or no default export,
+ * or does not load in time.
  */
-export async function importPluginAt(path: string): Promise<{ definition: PluginDefinition; source: string }> {
+export async function importPluginAt(path: string, timeoutMs: number): Promise<{ definition: PluginDefinition; source: string }> {
   registerKitModule();
   const entry = await entryOf(resolve(path));
   if (!entry) throw new Error(`${path} is not a plugin: a .ts/.js/.mjs file, or a folder with index.ts, index.js or index.mjs`);
-  const module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  const module = await importWithin(entry, timeoutMs);
   if (module.default === undefined) throw new Error(`${entry} has no default export`);
   return { definition: module.default as PluginDefinition, source: entry };
 }

@@ -262,7 +262,10 @@ export interface PluginFactory<S extends TObject = TObject> {
   env?: S;
   /** Names of `env` variables that are secrets: never logged, never echoed. */
   secretEnv?: readonly (keyof Static<S> & string)[];
-  /** Returns the instances to serve; none (undefined, []) when the plugin is not configured. */
+  /**
+   * Returns the instances to serve; none (undefined, []) when the plugin is not configured. Must
+   * finish within PLUGIN_START_TIMEOUT_MS (10 s by default), or the plugin is skipped.
+   */
   create(host: PluginHost<Static<S>>): Provider | Provider[] | undefined | Promise<Provider | Provider[] | undefined>;
 }
 

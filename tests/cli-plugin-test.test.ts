@@ -1,12 +1,14 @@
 // `ollaix plugin test DIR` in this process (testPlugin), as the CLI runs it, with plugins written to a temp folder.
 import { afterAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PluginLoadError, testPlugin } from "../src/cli/plugin-test.ts";
 import { ConfigError } from "../src/env.ts";
 import { minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 
 afterAll(() => removeTempDirs());
+
+const MAIN = resolve(import.meta.dir, "..", "src", "main.ts");
 
 /** Runs the command; its output, and its exit code or the error that ends it (the CLI turns that into one line). */
 async function pluginTest(dir: string, env: Record<string, string>) {
@@ -69,6 +71,48 @@ export default definePlugin({ name: "picky", create(host) { ${create} } });
   writeFileSync(join(misnamed, "index.ts"), definition(provider("bad name!")));
   const named = await pluginTest(misnamed, {});
   expect((named.code as Error).message).toBe(`the plugin at ${misnamed} cannot be tested: the plugin made no provider instance: invalid instance name "bad name!"`);
+});
+
+test("a plugin whose module or create() never settles fails at PLUGIN_START_TIMEOUT_MS, naming what did not finish", async () => {
+  const hangs = tempDir("hangs");
+  writeFileSync(join(hangs, "index.ts"), `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "hangs", create() { return new Promise(() => {}); } });\n`);
+  const started = await pluginTest(hangs, { PLUGIN_START_TIMEOUT_MS: "200" });
+  expect(started.code).toBeInstanceOf(PluginLoadError);
+  expect((started.code as Error).message).toBe(
+    `the plugin at ${hangs} cannot be tested: the plugin made no provider instance: its create() did not finish within 200 ms (PLUGIN_START_TIMEOUT_MS)`,
+  );
+  const waits = tempDir("waits");
+  writeFileSync(join(waits, "index.ts"), "await new Promise(() => {});\nexport default {};\n");
+  const loaded = await pluginTest(waits, { PLUGIN_START_TIMEOUT_MS: "200" });
+  expect(loaded.code).toBeInstanceOf(PluginLoadError);
+  expect((loaded.code as Error).message).toBe(`the plugin at ${waits} could not be loaded: its module did not finish loading within 200 ms (PLUGIN_START_TIMEOUT_MS)`);
+  expect(loaded.out).toBe("");
+});
+
+test("as a process, a plugin that never starts is exit 1 with one line (it was exit 0, with no check run)", async () => {
+  const hangs = tempDir("hangs-cli");
+  writeFileSync(join(hangs, "index.ts"), `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "hangs", create() { return new Promise(() => {}); } });\n`);
+  const waits = tempDir("waits-cli");
+  writeFileSync(join(waits, "index.ts"), "await new Promise(() => {});\nexport default {};\n");
+  const run = async (dir: string) => {
+    const proc = Bun.spawn([process.execPath, MAIN, "plugin", "test", dir], { cwd: dir, env: minimalEnv({ PLUGIN_START_TIMEOUT_MS: "300" }), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+    const [stderr, exitCode] = await Promise.all([new Response(proc.stderr).text(), proc.exited, new Response(proc.stdout).text()]);
+    clearTimeout(timer);
+    return { stderr, exitCode };
+  };
+  const [started, loaded] = await Promise.all([run(hangs), run(waits)]);
+  expect(started).toEqual({
+    exitCode: 1,
+    stderr: `ollaix: the plugin at ${hangs} cannot be tested: the plugin made no provider instance: its create() did not finish within 300 ms (PLUGIN_START_TIMEOUT_MS)\n`,
+  });
+  expect(loaded).toEqual({ exitCode: 1, stderr: `ollaix: the plugin at ${waits} could not be loaded: its module did not finish loading within 300 ms (PLUGIN_START_TIMEOUT_MS)\n` });
+}, 30_000);
+
+test("PLUGIN_START_TIMEOUT_MS is checked as start-up checks it", async () => {
+  const { code } = await pluginTest(tempDir("any"), { PLUGIN_START_TIMEOUT_MS: "soon" });
+  expect(code).toBeInstanceOf(ConfigError);
+  expect((code as Error).message).toBe('PLUGIN_START_TIMEOUT_MS="soon" is invalid: Expected a whole number (milliseconds)');
 });
 
 test("a plugin variable missing is the configuration's fault, as start-up says it (the CLI's exit 2): named once", async () => {

@@ -12,6 +12,7 @@ describe("loadConfig", () => {
       corsAllowedOrigins: "*",
       apiKeys: [],
       pluginsDir: undefined,
+      pluginStartTimeoutMs: 10000,
       maxBodyBytes: 10485760,
       bodyIdleTimeoutS: 60,
       keepAliveTimeoutS: 75,

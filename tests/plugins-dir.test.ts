@@ -108,6 +108,34 @@ export default definePlugin({ name: "dummy", models: [{ id: "impostor-1" }], asy
     }
   });
 
+  test("a plugin whose module or create() never settles is skipped at PLUGIN_START_TIMEOUT_MS, named; the rest are served", async () => {
+    const stuck = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
+    // In this process the test runner keeps the loop alive, as a plugin's own timer would under
+    // serve: start-up waited for ever, logging nothing (tests/startup.test.ts: the process alone).
+    writeFileSync(
+      join(stuck, "ticks.ts"),
+      `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "ticks", create() { return new Promise(() => {}); } });\n`,
+    );
+    writeFileSync(join(stuck, "waits.ts"), "await new Promise(() => {});\nexport default {};\n");
+    cpSync(join(import.meta.dir, "fixtures/plugins-dir/echo"), join(stuck, "echo"), { recursive: true });
+    const started = performance.now();
+    const gw2 = await startTestGateway({ PLUGINS_DIR: stuck, PLUGIN_START_TIMEOUT_MS: "200" }, [dummy]);
+    try {
+      expect(performance.now() - started).toBeLessThan(5000);
+      const ids = (await json(gw2.handle("/v1/models"))).data.map((m: { id: string; owned_by: string }) => `${m.owned_by}:${m.id}`);
+      expect(ids).toEqual(["dummy:dummy-model:1.0", "echo:echo-1"]);
+      const lines = gw2.logs.map((l) => JSON.parse(l));
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: "error", msg: "plugin skipped: its create() did not finish within 200 ms (PLUGIN_START_TIMEOUT_MS)", plugin: "ticks", source: join(stuck, "ticks.ts") }),
+      );
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: "error", msg: "plugin skipped: its module did not finish loading within 200 ms (PLUGIN_START_TIMEOUT_MS)", source: join(stuck, "waits.ts") }),
+      );
+    } finally {
+      await gw2.close();
+    }
+  });
+
   test("a PLUGINS_DIR that does not exist stops start-up naming it", async () => {
     await expect(startTestGateway({ PLUGINS_DIR: "/nonexistent/plugins" }, [dummy])).rejects.toThrow(/PLUGINS_DIR/);
   });

@@ -1,7 +1,7 @@
 // Start-up of `bun src/main.ts` as a process: configuration errors stop it with a message naming
 // the variable, a good start logs where it listens, and a `.env` file in the working folder is read.
 import { afterAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { freePort, minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
 import { join, resolve } from "node:path";
 
@@ -19,7 +19,7 @@ async function runToExit(vars: Record<string, string>, timeoutMs = 15_000) {
   return { stdout, stderr, exitCode, signal: proc.signalCode };
 }
 
-/** Starts `bun src/main.ts` and waits for its "Ollaix listening" line; returns the parsed line. */
+/** Starts `bun src/main.ts` and waits for its "Ollaix listening" line; returns the parsed line, and the lines before it. */
 async function startListening(vars: Record<string, string>, cwd = tempDir("startup")) {
   const proc = Bun.spawn([process.execPath, MAIN], { cwd, env: minimalEnv(vars), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   spawned.push(proc);
@@ -45,7 +45,8 @@ async function startListening(vars: Record<string, string>, cwd = tempDir("start
       void (async () => {
         for (;;) if ((await reader.read()).done) break;
       })().catch(() => {});
-      return { proc, log: JSON.parse(line) as { level: string; msg: string; url: string; docs: string; models: number } };
+      const before = buffered.slice(0, buffered.indexOf(line)).split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return { proc, before, log: JSON.parse(line) as { level: string; msg: string; url: string; docs: string; models: number } };
     }
   }
 }
@@ -96,6 +97,26 @@ describe("bun src/main.ts start-up", () => {
     await Promise.all([plain.proc.exited, raised.proc.exited]);
     const scripts = (await Bun.file(new URL("../package.json", import.meta.url)).json()).scripts as Record<string, string>;
     expect(scripts.start).toContain("BUN_CONFIG_MAX_HTTP_REQUESTS=${BUN_CONFIG_MAX_HTTP_REQUESTS:-4096}");
+  });
+
+  test("a plugin whose module or create() never settles is skipped at PLUGIN_START_TIMEOUT_MS, named, and the gateway listens (it exited 0 before listening, nothing left to keep it up)", async () => {
+    const plugins = tempDir("stuck-plugins");
+    mkdirSync(join(plugins, "hangs"));
+    writeFileSync(join(plugins, "hangs", "index.ts"), `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "hangs", create() { return new Promise(() => {}); } });\n`);
+    writeFileSync(join(plugins, "waits.ts"), "await new Promise(() => {});\nexport default {};\n");
+    const config = join(tempDir("stuck-config"), "ollaix.json");
+    writeFileSync(config, JSON.stringify({ plugins: { ollama: { enabled: false } } }));
+    const { proc, log, before } = await startListening({ PORT: String(freePort()), PLUGINS_DIR: plugins, PLUGIN_START_TIMEOUT_MS: "300", OLLAIX_CONFIG: config });
+    expect(before).toContainEqual(
+      expect.objectContaining({ level: "error", msg: "plugin skipped: its create() did not finish within 300 ms (PLUGIN_START_TIMEOUT_MS)", plugin: "hangs", source: join(plugins, "hangs", "index.ts") }),
+    );
+    expect(before).toContainEqual(
+      expect.objectContaining({ level: "error", msg: "plugin skipped: its module did not finish loading within 300 ms (PLUGIN_START_TIMEOUT_MS)", source: join(plugins, "waits.ts") }),
+    );
+    expect(log.models).toBeGreaterThanOrEqual(1); // the built-in dummy's
+    expect((await fetch(`${log.url}/health`)).status).toBe(200);
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
   });
 
   test("a .env file in the working folder is read", async () => {

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Type } from "@sinclair/typebox";
 import { CoreEnv } from "../config.ts";
-import type { EnvSource } from "../env.ts";
+import { readEnv, type EnvSource } from "../env.ts";
 import { OTEL_VARIABLES } from "../observe/otel-config.ts";
 import { describeImportFailure, importPluginAt } from "../plugin-loader.ts";
 import { readSettingsFile } from "../settings-file.ts";
@@ -37,8 +38,16 @@ export class PluginLoadError extends Error {
   override name = "PluginLoadError";
 }
 
-/** The gateway's own variables (`ollaix --help` lists them as the core's and OpenTelemetry's). */
-const GATEWAY_VARIABLES = new Set([...Object.keys(CoreEnv.properties), ...OTEL_VARIABLES.map((v) => v.name)]);
+/**
+ * The core's variables that hold the plugin under test as they hold it when served: how long it
+ * may take to load and to start. Checked here as start-up checks them (a bad value is exit 2).
+ */
+const PLUGIN_LIMITS = Type.Object({ PLUGIN_START_TIMEOUT_MS: CoreEnv.properties.PLUGIN_START_TIMEOUT_MS });
+
+/** The gateway's own variables (`ollaix --help` lists them as the core's and OpenTelemetry's), but those that hold the plugin. */
+const GATEWAY_VARIABLES = new Set(
+  [...Object.keys(CoreEnv.properties), ...OTEL_VARIABLES.map((v) => v.name)].filter((name) => !(name in PLUGIN_LIMITS.properties)),
+);
 
 /**
  * What the gateway under test sees: the environment without the gateway's own settings (keys, the
@@ -65,7 +74,8 @@ async function pluginEnvironment(from: EnvSource, pluginName: unknown): Promise<
 export async function testPlugin(options: PluginTestOptions, io: Output): Promise<number> {
   // Loaded on demand: the checks bring ajv and OpenAI's schemas, which serving never needs.
   const { CONFORMANCE_CHECKS, startConformance } = await import("../testing/conformance-checks.ts");
-  const { definition, source } = await importPluginAt(options.dir).catch((error: unknown) => {
+  const { PLUGIN_START_TIMEOUT_MS } = readEnv(PLUGIN_LIMITS, options.env);
+  const { definition, source } = await importPluginAt(options.dir, PLUGIN_START_TIMEOUT_MS).catch((error: unknown) => {
     throw loadFailure(options.dir, error);
   });
   const { env, settingsFile } = await pluginEnvironment(options.env, (definition as { name?: unknown }).name);
