@@ -128,7 +128,16 @@ async function instantiate(
     }
     return [definition];
   }
-  const env = definition.env ? readEnv(definition.env, o.env) : {};
+  let env: unknown;
+  try {
+    env = definition.env ? readEnv(definition.env, o.env) : {};
+  } catch (error) {
+    // A bad value is the operator's (a ConfigError naming the variable); a schema TypeBox cannot
+    // check (`properties: { X: 5 }`: "Unknown type") is the plugin's own bug: skipped like one.
+    if (isConfigError(error)) throw error;
+    log.error("plugin skipped: its env schema is invalid", { error: error instanceof Error ? error.message : String(error) });
+    return [];
+  }
   if (definition.env && definition.secretEnv) {
     for (const key of definition.secretEnv) o.secrets.add(o.env[key]);
   }

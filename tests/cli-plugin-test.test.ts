@@ -73,6 +73,17 @@ export default definePlugin({ name: "picky", create(host) { ${create} } });
   expect((named.code as Error).message).toBe(`the plugin at ${misnamed} cannot be tested: the plugin made no provider instance: invalid instance name "bad name!"`);
 });
 
+test("a plugin whose env schema cannot be checked fails naming that, in one line (it was TypeBox's stack trace)", async () => {
+  const dir = tempDir("badenv");
+  writeFileSync(
+    join(dir, "index.ts"),
+    `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "badenv", env: { type: "object", properties: { X: 5 } } as any, create() { return undefined; } });\n`,
+  );
+  const { code } = await pluginTest(dir, {});
+  expect(code).toBeInstanceOf(PluginLoadError);
+  expect((code as Error).message).toBe(`the plugin at ${dir} cannot be tested: the plugin made no provider instance: its env schema is invalid: Unknown type`);
+});
+
 test("a plugin whose module or create() never settles fails at PLUGIN_START_TIMEOUT_MS, naming what did not finish", async () => {
   const hangs = tempDir("hangs");
   writeFileSync(join(hangs, "index.ts"), `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "hangs", create() { return new Promise(() => {}); } });\n`);

@@ -87,6 +87,25 @@ export default definePlugin({ name: "strict", env: Type.Object({ STRICT_PORT: Ty
     await expect(startTestGateway({ PLUGINS_DIR: bad, STRICT_PORT: "many" }, [dummy])).rejects.toThrow(/STRICT_PORT/);
   });
 
+  test("a plugin whose env schema TypeBox cannot check is logged and skipped, named; start-up goes on (it stopped with a stack trace)", async () => {
+    const odd = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
+    writeFileSync(
+      join(odd, "badenv.ts"),
+      `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "badenv", env: { type: "object", properties: { X: 5 } } as any, create() { return undefined; } });\n`,
+    );
+    cpSync(join(import.meta.dir, "fixtures/plugins-dir/echo"), join(odd, "echo"), { recursive: true });
+    const gw2 = await startTestGateway({ PLUGINS_DIR: odd }, [dummy]);
+    try {
+      const ids = (await json(gw2.handle("/v1/models"))).data.map((m: { id: string; owned_by: string }) => `${m.owned_by}:${m.id}`);
+      expect(ids).toEqual(["dummy:dummy-model:1.0", "echo:echo-1"]);
+      expect(gw2.logs.map((l) => JSON.parse(l))).toContainEqual(
+        expect.objectContaining({ level: "error", msg: "plugin skipped: its env schema is invalid", plugin: "badenv", source: join(odd, "badenv.ts"), error: "Unknown type" }),
+      );
+    } finally {
+      await gw2.close();
+    }
+  });
+
   test("a plugin whose instance is named as a built-in's is logged and skipped; the built-in and the rest are served", async () => {
     const clash = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
     writeFileSync(
