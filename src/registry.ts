@@ -43,6 +43,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * `<instance>/<rest>` handed to that instance.
  */
 const FELL_BACK = "model discovery failed; serving the provider's own list";
+const DISCOVERY_FAILED = "model discovery failed; keeping the last known list";
 
 export class ModelRegistry {
   readonly #providers: Provider[] = [];
@@ -142,6 +143,8 @@ export class ModelRegistry {
 
   /** The log message of a discovery that failed and served the provider's own list (`DiscoveryContext.failed`). */
   static readonly FELL_BACK = FELL_BACK;
+  /** The log message of a discovery that threw or gave no answer in time (`error`: why, such as `no answer within 10000 ms`). */
+  static readonly DISCOVERY_FAILED = DISCOVERY_FAILED;
 
   /**
    * One discovery of one provider, settled within `timeoutMs` whether or not the plugin honours its
@@ -177,7 +180,7 @@ export class ModelRegistry {
     } catch (error) {
       const failures = (this.#failures.get(provider) ?? 0) + 1;
       this.#failures.set(provider, failures);
-      this.#repeats.warn(subject, "model discovery failed; keeping the last known list", error instanceof Error ? error.message : String(error), {
+      this.#repeats.warn(subject, DISCOVERY_FAILED, error instanceof Error ? error.message : String(error), {
         provider: provider.name,
         next_try_s: Math.round(nextDiscoveryDelay(provider.refreshIntervalMs ?? DEFAULT_REFRESH_MS, failures) / 1000),
       });

@@ -73,6 +73,39 @@ export default definePlugin({ name: "picky", create(host) { ${create} } });
   expect((named.code as Error).message).toBe(`the plugin at ${misnamed} cannot be tested: the plugin made no provider instance: invalid instance name "bad name!"`);
 });
 
+test("a stream that fails with a 500 is named as such by the check of a client that leaves (it blamed a signal never aborted)", async () => {
+  const dir = tempDir("failing-stream");
+  writeFileSync(
+    join(dir, "index.ts"),
+    `import { definePlugin } from "ollaix/plugin";
+export default definePlugin({
+  name: "sinks",
+  models: [{ id: "sinks-1" }],
+  async chat() { return { choices: [{ index: 0, message: { content: "hi" }, finish_reason: "stop" }] }; },
+  async *chatStream() { throw new Error("no stream today"); },
+});
+`,
+  );
+  const { code, out } = await pluginTest(dir, {});
+  expect(code).toBe(1);
+  const leaves = out.slice(out.indexOf("FAIL  a client that leaves mid-stream"));
+  expect(leaves).toStartWith("FAIL  a client that leaves mid-stream closes the provider's stream\n        a streamed chat completion: expected HTTP 200, got 500: ");
+  expect(out).not.toContain("without its signal being aborted");
+});
+
+test("a discovery that never answers is said to have given no answer in time, not to list no model", async () => {
+  const dir = tempDir("silent");
+  writeFileSync(
+    join(dir, "index.ts"),
+    `import { definePlugin } from "ollaix/plugin";
+export default definePlugin({ name: "silent", models: () => new Promise(() => {}), async chat() { return { choices: [] }; }, async *chatStream() {} });
+`,
+  );
+  const { code } = await pluginTest(dir, {});
+  expect(code).toBeInstanceOf(PluginLoadError);
+  expect((code as Error).message).toBe(`the plugin at ${dir} cannot be tested: the instance silent could not list its models: no answer within 3000 ms`);
+});
+
 test("a plugin whose env schema cannot be checked fails naming that, in one line (it was TypeBox's stack trace)", async () => {
   const dir = tempDir("badenv");
   writeFileSync(

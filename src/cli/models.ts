@@ -23,7 +23,7 @@ export async function listModels(env: EnvSource, io: Output, discoveryTimeoutMs 
     write(line) {
       // Discovery failures are logged by the registry; keep them for the table and show the rest.
       const entry = JSON.parse(line) as { level?: string; msg?: string; provider?: string; error?: string };
-      if (entry.msg === "model discovery failed; keeping the last known list" && entry.provider) {
+      if (entry.msg === ModelRegistry.DISCOVERY_FAILED && entry.provider) {
         failures.set(entry.provider, entry.error ?? "failed");
       } else if (entry.msg === ModelRegistry.FELL_BACK && entry.provider) {
         failures.set(entry.provider, `${entry.error ?? "failed"} (serving its own list)`);

@@ -1,6 +1,7 @@
 import { SEED_MESSAGES } from "../seed.ts";
 import { splitSseData } from "./sse-body.ts";
 import { isPluginFactory, type ChunkResult, type PluginDefinition, type Provider, type RequestContext } from "../plugin.ts";
+import { ModelRegistry } from "../registry.ts";
 import { createGateway, type Gateway } from "../server.ts";
 import { expectOpenAI } from "./openai-schema.ts";
 
@@ -117,11 +118,14 @@ export async function startConformance(options: Omit<ConformanceOptions, "model"
   const records: StreamRecord[] = [];
   // Why the loader skipped the plugin or an instance (it failed to start, an invalid name): its error lines, kept for the failure.
   const skipped: string[] = [];
+  // Why an instance's first discovery failed (it threw, or gave no answer in time), by instance: a warning, hence LOG_LEVEL=warn.
+  const undiscovered = new Map<string, string>();
   const gateway = await createGateway({
-    env: { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "error", ...options.env },
+    env: { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...options.env },
     builtins: [instrumentDefinition(options.plugin, records)],
     write: (line) => {
       const entry = JSON.parse(line) as { level?: string; msg?: string; provider?: string; error?: { message?: string } | string };
+      if (entry.msg === ModelRegistry.DISCOVERY_FAILED && entry.provider) undiscovered.set(entry.provider, typeof entry.error === "string" ? entry.error : "failed");
       if (entry.level !== "error" || !entry.msg?.includes(" skipped: ")) return;
       const error = typeof entry.error === "string" ? entry.error : entry.error?.message;
       skipped.push(`${entry.msg.slice(entry.msg.indexOf(" skipped: ") + " skipped: ".length)}${entry.provider ? ` ${JSON.stringify(entry.provider)}` : ""}${error ? `: ${error}` : ""}`);
@@ -137,11 +141,16 @@ export async function startConformance(options: Omit<ConformanceOptions, "model"
       skipped.length > 0 ? `the plugin made no provider instance: ${skipped.join("; ")}` : "the plugin made no provider instance with this environment",
     );
   }
+  // Every first discovery, not start-up's shorter wait: a slow one that answers in time lists its models.
+  await gateway.registry.discovered;
   await gateway.registry.ready;
   const model = options.model ?? gateway.registry.list()[0]?.id;
   if (!model) {
     await close();
-    throw new ConformanceFailure(`the instance ${provider.name} lists no model; name one to test with`);
+    const failure = undiscovered.get(provider.name);
+    throw new ConformanceFailure(
+      failure ? `the instance ${provider.name} could not list its models: ${failure}` : `the instance ${provider.name} lists no model; name one to test with`,
+    );
   }
   return { options: { ...options, model }, url, instance: provider.name, gateway, records, close };
 }
@@ -234,6 +243,9 @@ export const CONFORMANCE_CHECKS: readonly ConformanceCheck[] = [
       holdNext.value = true;
       const controller = new AbortController();
       const res = await post(s, "/v1/chat/completions", { model: s.options.model, messages: SEED_MESSAGES, stream: true }, controller.signal);
+      holdNext.value = false; // taken by the stream's call, if it was made: a request refused before it holds no later one
+      // A stream that failed before it began (an HTTP error) had nothing for the client to leave.
+      await expectStatus(res, 200, "a streamed chat completion");
       const reader = res.body!.getReader();
       await reader.read();
       controller.abort();
