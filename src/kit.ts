@@ -12,6 +12,7 @@ export type {
   DiscoveryContext,
   EmbedResult,
   ModelInfo,
+  ModelsContext,
   PluginDefinition,
   PluginFactory,
   PluginHost,

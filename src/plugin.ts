@@ -159,7 +159,7 @@ export interface Provider {
    */
   settingsSchema?: TObject;
   /** Static list, or discovery (called at start and every `refreshIntervalMs`). */
-  models: readonly ModelInfo[] | ((ctx: DiscoveryContext) => Promise<readonly ModelInfo[]>);
+  models: readonly ModelInfo[] | ((ctx: ModelsContext) => Promise<readonly ModelInfo[]>);
   /** How often discovered models are refreshed; default 60 s. Ignored for a static list. */
   refreshIntervalMs?: number;
   /** For ids this instance accepts without listing them: return the upstream id, or undefined. */
@@ -229,11 +229,20 @@ export interface DiscoveryContext {
   /** Headers for discovery requests upstream (`x-ollaix-hops: 1`). */
   upstreamHeaders: Readonly<Record<string, string>>;
   /**
+   * Given to discovery only, where it is always there: see ModelsContext. Absent for `health`,
+   * `modelExists` and `runningModels`.
+   */
+  failed?(error: unknown): void;
+}
+
+/** What the core hands a discovery (`models(ctx)`): a DiscoveryContext with `failed` always there. */
+export interface ModelsContext extends DiscoveryContext {
+  /**
    * For a provider that answers a failed listing with a list of its own (a built-in one, the last
    * it had): says why the upstream could not be asked. The core logs it as the discovery failure it
    * is (`ollaix models` shows the provider unreachable) and serves the list returned.
    */
-  failed?(error: unknown): void;
+  failed(error: unknown): void;
 }
 
 /** What a plugin factory receives at start-up. */

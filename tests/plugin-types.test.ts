@@ -54,7 +54,15 @@ export default definePlugin({
     const url: string = host.env.MINE_URL;
     return {
       name: "mine",
-      models: async () => [{ id: "m-1" }],
+      async models(ctx) {
+        try {
+          return [{ id: "m-1" }];
+        } catch (error) {
+          // As docs/plugins.md says: a discovery that serves a list of its own reports the failure first.
+          ctx.failed(error);
+          return [{ id: "m-1" }];
+        }
+      },
       async chat(request, ctx) {
         if (!url) throw new UpstreamError("no url");
         return { choices: [{ index: 0, message: { content: request.messages.length + ctx.model }, finish_reason: "stop" }] };

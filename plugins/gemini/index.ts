@@ -66,8 +66,7 @@ export default definePlugin({
           return listed;
         } catch (error) {
           // Served all the same: the core logs the failure (and `ollaix models` shows Gemini unreachable).
-          if (ctx.failed) ctx.failed(error);
-          else ctx.logger.warn("gemini model listing failed; serving the last known or built-in list", { error: error instanceof Error ? error.message : String(error) });
+          ctx.failed(error);
           return listed ?? DEFAULT_GEMINI_MODELS;
         }
       },
