@@ -68,16 +68,17 @@ export function checkSettings(raw: RawSettings, pluginNames: readonly string[], 
   };
   /** `inner` is `outer` or lies within it. */
   const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+  const data = withOwnPluginNames(raw.data);
   const check = (): SettingsCheck => ({
-    settings: (raw.data ?? {}) as SettingsFile,
+    settings: (data ?? {}) as SettingsFile,
     problems,
     passed: (path) => !paths.some((p) => p === "(top level)" || within(p, path) || within(path, p)),
   });
-  if (raw.data == null) return check();
+  if (data == null) return check();
 
-  const schema = settingsSchema(pluginNames, withoutDisabled(raw.data, pluginSchemas));
+  const schema = settingsSchema(pluginNames, withoutDisabled(data, pluginSchemas));
   const seen = new Set<string>();
-  for (const error of Value.Errors(schema, raw.data)) {
+  for (const error of Value.Errors(schema, data)) {
     if (seen.has(error.path)) continue; // TypeBox reports a missing field twice (required, then type)
     seen.add(error.path);
     const segments = error.path.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
@@ -96,7 +97,7 @@ export function checkSettings(raw: RawSettings, pluginNames: readonly string[], 
   }
   // The rules below read only values of the schema's shape (a `keys` mapping, `keys: [~]` or a
   // top-level list would crash them); whatever else is wrong, they run on those.
-  const top = isRecord(raw.data) ? raw.data : {};
+  const top = isRecord(data) ? data : {};
   const keys = Array.isArray(top.keys) ? (top.keys as unknown[]) : [];
   keys.forEach((key, i) => {
     if (!isRecord(key)) return;
@@ -114,6 +115,17 @@ export function checkSettings(raw: RawSettings, pluginNames: readonly string[], 
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * The file with its `plugins` mapping copied into an object without a prototype. Its keys are
+ * plugin names, which a plugin picks (`toString`, `constructor` are valid ones): on a plain object
+ * the schema's check and the loader's `plugins[name]` would find Object.prototype's members there
+ * (`plugins.toString: expected object` for a file that never named it).
+ */
+function withOwnPluginNames(data: unknown): unknown {
+  if (!isRecord(data) || !isRecord(data.plugins)) return data;
+  return { ...data, plugins: Object.assign(Object.create(null) as Record<string, unknown>, data.plugins) };
+}
 
 /**
  * The plugins' own schemas but those of plugins the file turns off (`enabled: false`): their

@@ -69,9 +69,10 @@ export function settingsSchema(
   pluginSchemas: Readonly<Record<string, TObject>> = {},
   options: { otherPlugins?: boolean } = {},
 ) {
-  const plugins: Record<string, TSchema> = {};
+  // Keyed by names plugins pick: no prototype, so `__proto__` is a name like any other, and `toString` no inherited schema.
+  const plugins = Object.create(null) as Record<string, TSchema>;
   for (const name of pluginNames) {
-    const own = pluginSchemas[name];
+    const own = Object.hasOwn(pluginSchemas, name) ? pluginSchemas[name] : undefined;
     plugins[name] = Type.Optional(
       own
         ? Type.Object({ ...PLUGIN_TOGGLE, ...own.properties }, { additionalProperties: false })

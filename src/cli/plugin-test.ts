@@ -63,7 +63,9 @@ async function pluginEnvironment(from: EnvSource, pluginName: unknown): Promise<
   const settings = await readSettingsFile(from.OLLAIX_CONFIG || undefined);
   if (typeof pluginName !== "string") return { env };
   // Parsed, not checked: the gateway under test checks the copied section as start-up does.
-  const section = (settings.data as { plugins?: Record<string, unknown> } | undefined)?.plugins?.[pluginName];
+  const plugins = (settings.data as { plugins?: Record<string, unknown> } | undefined)?.plugins;
+  // Own sections only: a plugin named `toString` has none in a file that does not name it.
+  const section = plugins && typeof plugins === "object" && Object.hasOwn(plugins, pluginName) ? plugins[pluginName] : undefined;
   if (section === undefined) return { env };
   const settingsFile = join(await mkdtemp(join(tmpdir(), "ollaix-plugin-test-")), "ollaix.json");
   await Bun.write(settingsFile, JSON.stringify({ plugins: { [pluginName]: section } }));

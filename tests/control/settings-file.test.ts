@@ -253,6 +253,32 @@ describe("a good file", () => {
     }
   });
 
+  test("plugins named as Object's members (toString, constructor) are plugins like any: a file with a plugins section starts, and their sections are theirs", async () => {
+    // Each instance lists the type of the settings its factory was given.
+    const named = (name: string) =>
+      definePlugin({
+        name,
+        create: (host) => ({ name: `${name}-x`, models: [{ id: `${name}-${typeof host.settings}` }], chat: () => Promise.reject(new Error("unused")), async *chatStream() {} }),
+      });
+    const gw = await startTestGateway({ OLLAIX_CONFIG: file("plugins:\n  dummy: { enabled: true }\n  constructor: { note: mine }\n") }, [dummy, named("toString"), named("constructor")]);
+    try {
+      const ids = (await json(gw.handle("/v1/models"))).data.map((m: { id: string }) => m.id);
+      expect(ids).toEqual(["dummy-model:1.0", "toString-undefined", "constructor-object"]);
+    } finally {
+      await gw.close();
+    }
+    // And a section of its own is checked as any plugin's.
+    const refused = await createGateway({
+      env: { PORT: "0", LOG_LEVEL: "error", OLLAIX_CONFIG: file("plugins:\n  toString: { enabled: 'no' }\n") },
+      builtins: [dummy, named("toString")],
+      write: () => undefined,
+    }).then(
+      () => "started",
+      (e: Error) => e.message,
+    );
+    expect(refused).toMatch(/plugins\.toString\.enabled: expected boolean$/);
+  });
+
   test("enabled: false turns off a plugin whose settings have a required field, without them; turned on, they are required", async () => {
     const greeter = definePlugin({
       name: "greeter",
