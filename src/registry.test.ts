@@ -53,3 +53,21 @@ describe("discovery that never settles", () => {
     }
   });
 });
+
+describe("listing", () => {
+  test("an id listed twice by one provider is one model, listed once as it is (it was also listed as <instance>/<id>)", () => {
+    const { logger } = capture();
+    const registry = new ModelRegistry(logger);
+    registry.add(provider("twice", [{ id: "m", context_length: 8 }, { id: "m", context_length: 16 }, { id: "n" }]));
+    expect(registry.list().map((m) => m.id)).toEqual(["m", "n"]);
+    expect(registry.resolve("m")).toMatchObject({ upstreamId: "m", contextLength: 8 });
+  });
+
+  test("an id another instance lists first is listed as <instance>/<id>, once, however often its own list repeats it", () => {
+    const { logger } = capture();
+    const registry = new ModelRegistry(logger);
+    registry.add(provider("first", [{ id: "m" }]));
+    registry.add(provider("second", [{ id: "m" }, { id: "m" }]));
+    expect(registry.list().map((m) => `${m.owned_by}:${m.id}`)).toEqual(["first:m", "second:second/m"]);
+  });
+});

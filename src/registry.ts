@@ -261,14 +261,20 @@ export class ModelRegistry {
     const index = new Map<string, Listed>();
     const listing: Model[] = [];
     for (const provider of this.#providers) {
+      const own = new Set<string>();
       for (const info of this.#lists.get(provider) ?? []) {
         // An id with control characters is no model name (and no header value, no log field as it is).
         if (typeof info?.id !== "string" || info.id === "" || CONTROL.test(info.id)) continue;
         // An upstream that lists this instance's own prefixed ids is this gateway (or one that
         // lists it): taking them would add a `<name>/` level on every refresh.
         if (info.id.startsWith(`${provider.name}/`)) continue;
+        // The same id twice in one provider's list is one model: the first entry stands. Checked on
+        // the id as listed, before the prefix, or the second would be listed again as `<name>/<id>`.
+        if (own.has(info.id)) continue;
+        own.add(info.id);
         const publicId = index.has(info.id) ? `${provider.name}/${info.id}` : info.id;
-        if (index.has(publicId)) continue; // the same id twice in one provider's list
+        // `<name>/<id>` listed as it is by an earlier instance: that one keeps it.
+        if (index.has(publicId)) continue;
         const model = this.#toModel(provider, info, publicId);
         index.set(publicId, { provider, upstreamId: info.id, model, contextLength: contextLengthOf(info) });
         listing.push(model);
