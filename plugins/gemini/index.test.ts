@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { startTestGateway } from "../../tests/helpers/gateway.ts";
 import dummy from "../dummy/index.ts";
+import { createLogger } from "../../src/logger.ts";
+import type { Provider } from "../../src/plugin.ts";
 import gemini from "./index.ts";
 
 describe("the gemini plugin's switch and settings", () => {
@@ -12,6 +14,22 @@ describe("the gemini plugin's switch and settings", () => {
     } finally {
       await gw.close();
     }
+  });
+
+  test("the instance says where it sends requests (check-config's upstream): GEMINI_BASE_URL, else Google's origin; never the key", async () => {
+    const host = (env: { GEMINI_API_KEY: string; GEMINI_BASE_URL?: string }) => ({
+      env,
+      settings: undefined,
+      logger: createLogger({ level: "error", write: () => undefined }),
+      fetch,
+      addSecret: () => undefined,
+      readSecretEnv: () => undefined,
+    });
+    const proxied = (await gemini.create(host({ GEMINI_API_KEY: "test-key-123456", GEMINI_BASE_URL: "http://127.0.0.1:9/gemini" }))) as Provider;
+    expect(proxied.origin).toBe("http://127.0.0.1:9/gemini");
+    const google = (await gemini.create(host({ GEMINI_API_KEY: "test-key-123456" }))) as Provider;
+    expect(google.origin).toBe("https://generativelanguage.googleapis.com/");
+    expect(google.origin).not.toContain("test-key-123456");
   });
 
   test("GEMINI_API_KEY is declared secret; GEMINI_BASE_URL must be an http(s) URL", async () => {

@@ -1,5 +1,5 @@
 import { definePlugin, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
-import { createGeminiClient } from "./client.ts";
+import { createGeminiClient, GOOGLE_BASE_URL } from "./client.ts";
 import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
 import { aliasedToolNames } from "./tool-names.ts";
@@ -52,6 +52,8 @@ export default definePlugin({
 
     return {
       name: "gemini",
+      // For `ollaix check-config`: where requests go. The key travels in a header, never in this URL.
+      origin: host.env.GEMINI_BASE_URL ?? GOOGLE_BASE_URL,
       // OpenTelemetry's well-known value for the Gemini API (AI Studio); Vertex AI would be gcp.vertex_ai.
       genAiProviderName: "gcp.gemini",
       maxN: 8,
