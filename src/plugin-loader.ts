@@ -47,11 +47,13 @@ export interface LoadOptions {
  * Built-ins first, then PLUGINS_DIR (files and folders in name order). The settings file is checked
  * as a whole once the plugin names are known (a misspelt plugin section stops start-up); a plugin
  * whose section says `enabled: false` is not started. A plugin's bad environment value or section
- * stops start-up (ConfigError, like the core's); a plugin that fails to import, to build or to
- * describe itself, one whose import or create() outlives PLUGIN_START_TIMEOUT_MS, or a PLUGINS_DIR
- * instance named as one already loaded, is logged and skipped, and the gateway serves the others. The file's problems and the plugins' are not thrown here but added
- * to `problems`, with the later stages' (the keys): each plugin whose own section passed is started
- * whatever is wrong elsewhere, so that one run names them all. Returns the checked file.
+ * stops start-up (ConfigError, like the core's); a plugin that fails to import, to read its env
+ * schema, to build or to describe itself, one whose import or create() outlives
+ * PLUGIN_START_TIMEOUT_MS, or a PLUGINS_DIR instance named as one already loaded, is logged and
+ * skipped, and the gateway serves the others. The file's problems and the plugins' are not thrown
+ * here but added to `problems`, with the later stages' (the keys): each plugin whose own section
+ * passed is started whatever is wrong elsewhere, so that one run names them all. Returns the
+ * checked file.
  */
 export async function loadPlugins(o: LoadOptions, problems: ConfigProblems): Promise<{ instances: LoadedInstance[]; settings: SettingsCheck }> {
   const external = o.pluginsDir ? await importPluginsDir(o.pluginsDir, o.logger, o.config.pluginStartTimeoutMs) : [];
