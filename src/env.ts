@@ -23,7 +23,15 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
  * defaults are applied, strings are converted to the schema's types, and anything that still does
  * not fit throws a ConfigError naming the variable and what it expected.
  */
-export function readEnv<S extends TObject>(schema: S, env: EnvSource): Static<S> {
+/** A variable whose value is a credential by its name (`*_KEY`, `*_TOKEN`, `*SECRET*`, `*PASSWORD*`, a URL that may hold one). */
+const CREDENTIAL_NAME = /KEY|TOKEN|SECRET|PASSW|CREDENTIAL|REDIS_URL/i;
+
+/**
+ * `secrets`: variables whose value is never repeated in an error (a plugin's `secretEnv`); a
+ * credential by its name (CREDENTIAL_NAME) never is either. Start-up prints the error before any
+ * secret is registered for masking.
+ */
+export function readEnv<S extends TObject>(schema: S, env: EnvSource, secrets: readonly string[] = []): Static<S> {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
     const value = env[key];
@@ -37,7 +45,8 @@ export function readEnv<S extends TObject>(schema: S, env: EnvSource): Static<S>
     const expected = (schema.properties[name] as { description?: string } | undefined)?.description;
     // A required variable not set fails each of its checks (required, then its type): one line says so.
     if (!(name in given) && name in schema.properties) return `${name} is missing${expected ? ` (${expected})` : ""}`;
-    return `${name}=${JSON.stringify(given[name])} is invalid: ${message}${expected ? ` (${expected})` : ""}`;
+    const shown = secrets.includes(name) || CREDENTIAL_NAME.test(name) ? "(its value is a secret, not shown)" : `=${JSON.stringify(given[name])}`;
+    return `${name}${shown} is invalid: ${message}${expected ? ` (${expected})` : ""}`;
   };
   // TypeBox's conversion truncates "1.5" and "1e3" to 1: a whole number must be written as one.
   const notWhole = Object.keys(raw).filter(

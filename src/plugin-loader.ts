@@ -132,7 +132,7 @@ async function instantiate(
   }
   let env: unknown;
   try {
-    env = definition.env ? readEnv(definition.env, o.env) : {};
+    env = definition.env ? readEnv(definition.env, o.env, Array.isArray(definition.secretEnv) ? definition.secretEnv : []) : {};
   } catch (error) {
     // A bad value is the operator's (a ConfigError naming the variable); a schema TypeBox cannot
     // check (`properties: { X: 5 }`: "Unknown type") is the plugin's own bug: skipped like one.

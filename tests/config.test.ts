@@ -118,4 +118,22 @@ describe("readEnv", () => {
       new ConfigError('NOENV_TRIES="many" is invalid: Expected a whole number; NOENV_URL is missing (the upstream URL)'),
     );
   });
+
+  test("a secret's bad value is never repeated in the error (start-up prints it before secrets are masked): a plugin's secretEnv, or a credential by its name", () => {
+    const schema = Type.Object({ NOENV_PASS: Type.String({ minLength: 20 }), NOENV_API_KEY: Type.String({ pattern: "^sk-" }), NOENV_MODE: Type.Union([Type.Literal("a"), Type.Literal("b")]) });
+    const run = () => readEnv(schema, { NOENV_PASS: "hunter2", NOENV_API_KEY: "live-4242", NOENV_MODE: "c" }, ["NOENV_PASS"]);
+    expect(run).toThrow(/NOENV_PASS\(its value is a secret, not shown\) is invalid/);
+    expect(run).toThrow(/NOENV_API_KEY\(its value is a secret, not shown\) is invalid/);
+    expect(run).toThrow(/NOENV_MODE="c" is invalid/);
+    const message = (() => {
+      try {
+        run();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    })();
+    expect(message).not.toContain("hunter2");
+    expect(message).not.toContain("live-4242");
+  });
 });
