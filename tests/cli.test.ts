@@ -1,7 +1,7 @@
 // Every command of the command line, run as a user runs it — `bun src/main.ts …` and the compiled
 // binary `dist/ollaix …` — from an empty folder with a minimal environment.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { builtinPlugins } from "../plugins/index.ts";
 import { MODEL_LIST } from "../plugins/openai-compatible/__fixtures__/openai-wire.ts";
@@ -137,6 +137,16 @@ describe.each(runners)("%s", (_name, command) => {
     const both = await run(["check-config", file], { CLI_TEST_TEAM_KEY: "sk-team-a-000000001", CLI_TEST_TEAM_B_KEY: "sk-team-b-000000002", OLLAIX_API_KEYS: "sk-env-000000000001" });
     expect(both.stdout).toContain("API keys: 3 configured (2 in the config file, 1 in OLLAIX_API_KEYS); every model call needs one");
     expect(both.stdout).not.toContain("sk-");
+  }, PROCESS_TEST_MS);
+
+  test("check-config: a PLUGINS_DIR plugin that fails to load (serving skips it) → said on stdout, its reason on stderr, exit 1 (a probe: 'Configuration is valid.', exit 0)", async () => {
+    const dir = tempDir("plugins");
+    mkdirSync(join(dir, "broken"));
+    writeFileSync(join(dir, "broken", "index.ts"), "export default {{ not: typescript\n");
+    const result = await run(["check-config"], { PLUGINS_DIR: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain("Skipped: 1 plugin or instance (the reasons are on stderr); serving starts without it.");
+    expect(result.stderr).toContain("plugin skipped: it failed to load");
   }, PROCESS_TEST_MS);
 
   test("check-config: an invalid file or variable → the reason, exit 2", async () => {
