@@ -1215,6 +1215,16 @@ describe("the run channel over a real Redis", () => {
       expectOpenAI("ResponseStreamEvent", event);
       expect(event).toMatchObject({ type: "response.failed", sequence_number: 3, response: { id: dead, status: "failed" } });
 
+      // Read as failed while it still holds its lease (the lease lapsed: GET already says failed): the follower ends at its
+      // first look at the store, not a second one a check later (a probe: 20 s after GET did). A stored end without a
+      // lease may still have its last events on their way: looked at twice. (Each ending reads the entry once more.)
+      let looks = 0;
+      await readAll((await reader.follow(dead, 2, async () => (looks++, { ...failed, lease: 1 })))!);
+      expect(looks).toBe(2);
+      looks = 0;
+      await readAll((await reader.follow(dead, 2, async () => (looks++, failed)))!);
+      expect(looks).toBe(3);
+
       // Deleted meanwhile with nothing more sent: the follower is told so, with nothing made up.
       const gone = await readAll((await reader.follow(dead, 2, async () => undefined))!);
       expect(JSON.parse(gone.slice(gone.indexOf("data: ") + 6))).toMatchObject({ type: "error", code: "not_found", sequence_number: 3 });

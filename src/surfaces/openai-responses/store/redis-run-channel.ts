@@ -118,7 +118,7 @@ export class RedisRunChannel implements RunChannel {
     this.#url = url;
     this.#redis = new RedisConnection(url, "Shared state (Redis)", options.timeoutMs, options.hang);
     this.#onError = onError;
-    this.#checkMs = options.checkMs ?? 20_000;
+    this.#checkMs = options.checkMs ?? 5_000;
     this.#ttl = String(Math.max(EVENTS_TTL_S, Math.ceil((options.streamIdleTimeoutMs ?? 0) / 1000) + 60));
     this.#timeoutMs = options.timeoutMs ?? REDIS_TIMEOUT_DEFAULT_MS;
     this.#subscriberCheckMs = options.subscriberCheckMs ?? SUBSCRIBER_CHECK_MS;
@@ -315,9 +315,13 @@ export class RedisRunChannel implements RunChannel {
             if (performance.now() - checkedAt >= this.#checkMs) {
               checkedAt = performance.now();
               // A store that fails this once is asked again at the next check.
-              const status = await stored().then((entry) => (entry ? entry.response.status : "gone"), () => "queued");
+              const entry = await stored().then((found) => found ?? null, () => undefined);
+              const status = entry === undefined ? "queued" : entry === null ? "gone" : entry.response.status;
+              // Read as failed while it still holds its lease: the lease lapsed, its replica died a
+              // minute ago or more, and no end can still come (GET already says failed: at once here too).
+              const lapsed = entry != null && entry.lease !== undefined && !isRunning(status);
               if (isRunning(status)) stale = 0;
-              else if (++stale >= 2) {
+              else if (lapsed || ++stale >= 2) {
                 // Stored as ended (or gone), and no end came: its replica stopped before sending it.
                 await cutShort(controller);
                 break;
