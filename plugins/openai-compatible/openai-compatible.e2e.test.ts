@@ -545,6 +545,24 @@ describe("hints an upstream refuses as unknown fields", () => {
     expect(topKs()).toEqual([40, "-", "-"]);
   });
 
+  test("stream_options (the gateway asks for usage on every stream) refused by an older server: the stream is asked again without it, then at once; the client never sent it (a probe)", async () => {
+    fake.handle((request) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      return body.stream_options !== undefined
+        ? jsonResponse({ error: { message: "Unrecognized request argument supplied: stream_options", type: "invalid_request_error", param: null, code: null } }, 400)
+        : openAIHandler(request);
+    });
+    const sent = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => ((r.body as Record<string, unknown>).stream_options === undefined ? "-" : "asked"));
+    let text = "";
+    for await (const chunk of await client.chat.completions.create({ model: "groq/gpt-4o-azure-old", stream: true, messages: [{ role: "user", content: "Hi" }] })) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).not.toBe("");
+    expect(sent()).toEqual(["asked", "-"]);
+    const again = await fetch(`${gw.url}/api/chat`, jsonPost({ model: "groq/gpt-4o-azure-old", messages: [{ role: "user", content: "Hi" }] }));
+    expect(again.status).toBe(200);
+    await again.text();
+    expect(sent()).toEqual(["asked", "-", "-"]);
+  });
+
   test("two hints refused one after the other: each is dropped in turn, and the answer comes", async () => {
     fake.handle(strict);
     const fields = () =>

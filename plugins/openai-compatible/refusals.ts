@@ -26,7 +26,7 @@ export const REASONING_OFF: RefusableFeature<ChatRequest> = {
  * supplied: top_k"): a server that has no such sampling answers as it would without it. (`service_tier` is not one: it decides what
  * the call is billed, and its refusal is the client's to see.)
  */
-type Hint = "prompt_cache_key" | "prompt_cache_retention" | "prompt_cache_options" | "safety_identifier" | "verbosity" | "top_k";
+type Hint = "prompt_cache_key" | "prompt_cache_retention" | "prompt_cache_options" | "safety_identifier" | "verbosity" | "top_k" | "stream_options";
 /**
  * A server refusing a field as unknown, in the words servers use (Groq "property 'x' is unsupported",
  * OpenAI "Unrecognized request argument supplied: x", pydantic-based servers "Extra inputs are not
@@ -57,6 +57,10 @@ export const HINTS: readonly RefusableFeature<ChatRequest>[] = [
   hint("safety_identifier"),
   hint("verbosity"),
   hint("top_k"),
+  // Asked for by the gateway on every stream (its usage), whether or not the client did; a server that
+  // refuses it (older Azure API versions: "Unrecognized request argument supplied: stream_options")
+  // streams the same answer without it, its tokens then the gateway's estimate (a probe).
+  hint("stream_options"),
 ];
 
 /**
