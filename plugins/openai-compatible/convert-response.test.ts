@@ -42,6 +42,20 @@ describe("fromUpstreamCompletion", () => {
     ] as never);
   });
 
+  test("what servers other than OpenAI leave out or null is made OpenAI's (a probe): logprobs' refusal, null figures in the usage details, a tool call's id and type", () => {
+    const result = fromUpstreamCompletion(
+      {
+        choices: [{ index: 0, finish_reason: "tool_calls", logprobs: { content: [{ token: "Hi", logprob: -0.5, bytes: [72, 105], top_logprobs: [] }] }, message: { content: null, tool_calls: [{ function: { name: "f", arguments: "{}" } }] } }],
+        usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, prompt_tokens_details: { audio_tokens: null, cached_tokens: 0, text_tokens: null, image_tokens: null } },
+      },
+      ctx,
+    );
+    const choice = result.choices[0]! as unknown as { logprobs: Record<string, unknown>; message: { tool_calls: { id: string; type: string }[] } };
+    expect(choice.logprobs).toEqual({ content: [{ token: "Hi", logprob: -0.5, bytes: [72, 105], top_logprobs: [] }], refusal: null });
+    expect(JSON.parse(JSON.stringify(result.usage))).toEqual({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, prompt_tokens_details: { cached_tokens: 0 } });
+    expect(choice.message.tool_calls[0]).toMatchObject({ id: expect.stringMatching(/^call_/), type: "function" });
+  });
+
   test("the input is not changed", () => {
     const input = clone(COMPLETION);
     fromUpstreamCompletion(input, ctx);
@@ -91,6 +105,15 @@ describe("fromUpstreamChunk", () => {
       [{ index: 0, function: { arguments: 'Paris, France"}' } }],
       undefined,
     ]);
+  });
+
+  test("a streamed call's first delta (naming its function) without id or type gets both; its later deltas are left as they are; logprobs get refusal (a probe)", () => {
+    const first = fromUpstreamChunk({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: "f", arguments: "" } }] }, logprobs: { content: [] } }] }, ctx);
+    const call = (first.choices[0]!.delta as { tool_calls: Record<string, unknown>[] }).tool_calls[0]!;
+    expect(call).toMatchObject({ index: 0, id: expect.stringMatching(/^call_/), type: "function" });
+    expect((first.choices[0] as unknown as { logprobs: unknown }).logprobs).toEqual({ content: [], refusal: null });
+    const later = fromUpstreamChunk({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: "{}" } }] } }] }, ctx);
+    expect((later.choices[0]!.delta as { tool_calls: Record<string, unknown>[] }).tool_calls[0]).toEqual({ index: 0, function: { arguments: "{}" } });
   });
 
   test("the usage chunk keeps its usage and empty choices", () => {

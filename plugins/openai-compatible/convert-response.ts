@@ -1,4 +1,4 @@
-import { createChecker, Type, UpstreamError, type ChatResult, type ChunkResult, type EmbedResult, type ModelInfo } from "../../src/kit.ts";
+import { createChecker, randomId, Type, UpstreamError, type ChatResult, type ChunkResult, type EmbedResult, type ModelInfo } from "../../src/kit.ts";
 import { STREAM_DONE } from "./client.ts";
 import { errorFromPayload, type ErrorContext } from "./map-error.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
@@ -84,7 +84,11 @@ export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatRe
   if (body.choices.length === 0) throw new UpstreamError(`The upstream ${ctx.instance} answered with no choices.`);
   const { id, ...rest } = withoutCoreFields(body);
   withoutNulls(rest, ANSWER_FIELDS);
-  withoutNulls(rest.usage, USAGE_FIELDS);
+  cleanUsage(rest.usage);
+  for (const choice of body.choices) {
+    const logprobs = (choice as { logprobs?: unknown }).logprobs;
+    if (logprobs != null && typeof logprobs === "object") withLogprobsFields(logprobs as Record<string, unknown>);
+  }
   const result = {
     ...rest,
     choices: body.choices.map((choice, i) => ({
@@ -116,11 +120,15 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
   const chunk = payload as typeof payload & Record<string, unknown>;
   if (!("id" in chunk)) for (const field of CORE_FIELDS) delete chunk[field];
   if (chunk.system_fingerprint === null) chunk.system_fingerprint = undefined;
-  if (chunk.usage != null) withoutNulls(chunk.usage, USAGE_FIELDS);
+  if (chunk.usage != null) cleanUsage(chunk.usage);
   chunk.choices.forEach((choice, i) => {
     choice.index ??= i;
     choice.delta ??= {};
     withoutNulls(choice.delta, MESSAGE_FIELDS);
+    const logprobs = (choice as { logprobs?: unknown }).logprobs;
+    if (logprobs != null && typeof logprobs === "object") withLogprobsFields(logprobs as Record<string, unknown>);
+    const calls = (choice.delta as { tool_calls?: unknown }).tool_calls;
+    if (Array.isArray(calls)) for (const call of calls) withCallFields(call, true);
     if (Array.isArray((choice.delta as { content?: unknown }).content)) Object.assign(choice.delta, textContent((choice.delta as { content: unknown[] }).content, false, choice.delta));
     const delta = choice.delta as { reasoning?: unknown; reasoning_content?: unknown };
     if (typeof delta.reasoning === "string" && delta.reasoning_content == null) delta.reasoning_content = delta.reasoning;
@@ -265,6 +273,7 @@ function withJsonArguments<M>(message: M): M {
   if (Array.isArray(calls)) {
     let ids: Set<string> | undefined;
     for (const call of calls as { id?: unknown; function?: { arguments?: unknown } }[]) {
+      withCallFields(call, false);
       if (call?.function) call.function.arguments = call.function.arguments === "" || call.function.arguments == null ? "{}" : argumentsText(call.function.arguments);
       // Calls of one answer with one id (some servers number every call `call_0`): each its own, or a
       // client cannot tell their results apart (Anthropic's tool_use ids must differ too).
@@ -300,6 +309,36 @@ const ANSWER_FIELDS = ["system_fingerprint"] as const;
 const USAGE_FIELDS = ["prompt_tokens_details", "completion_tokens_details"] as const;
 const CALL_FIELDS = ["id", "type", "function"] as const;
 const FUNCTION_FIELDS = ["name", "arguments"] as const;
+
+/**
+ * A tool call as OpenAI's has it, `id` and `type` included: some servers send neither (a call of a
+ * llama.cpp or vLLM build, a proxy's), which OpenAI's SDK refuses ("tool call snapshot missing
+ * 'type'") and a client cannot answer without an id. In a stream, only a call's first delta (the one
+ * naming its function) gets them.
+ */
+function withCallFields(call: unknown, streamed: boolean): void {
+  if (call === null || typeof call !== "object") return;
+  const record = call as { id?: unknown; type?: unknown; function?: { name?: unknown } };
+  if (streamed && typeof record.function?.name !== "string") return;
+  if (typeof record.id !== "string" || record.id === "") record.id = randomId("call_");
+  if (record.type == null) record.type = "function";
+}
+
+/** `logprobs` with both of OpenAI's fields (vLLM's and llama.cpp's lack `refusal`): what is not given is null. */
+function withLogprobsFields(logprobs: Record<string, unknown>): void {
+  if (!("content" in logprobs)) logprobs.content = null;
+  if (!("refusal" in logprobs)) logprobs.refusal = null;
+}
+
+/** Usage without nulls: a details object that is null, and null figures inside one (LiteLLM's `audio_tokens: null`), are left out. */
+function cleanUsage(usage: unknown): void {
+  if (usage === null || typeof usage !== "object") return;
+  withoutNulls(usage, USAGE_FIELDS);
+  for (const field of USAGE_FIELDS) {
+    const details = (usage as Record<string, unknown>)[field];
+    if (details !== null && typeof details === "object") for (const key in details) if ((details as Record<string, unknown>)[key] === null) (details as Record<string, unknown>)[key] = undefined;
+  }
+}
 
 function withoutNulls<T>(object: T, fields: readonly string[]): T {
   if (object === null || typeof object !== "object") return object;
