@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import dummy from "../plugins/dummy/index.ts";
-import type { ChatRequest } from "../src/kit.ts";
+import { definePlugin, type ChatRequest, type ChatResult, type ChunkResult } from "../src/kit.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { expectOpenAI } from "./helpers/openai-schema.ts";
 import { toolPlugin } from "./helpers/tool-plugin.ts";
@@ -13,8 +13,22 @@ import { toolPlugin } from "./helpers/tool-plugin.ts";
 const received: ChatRequest[] = [];
 let gw: TestGateway;
 let client: OpenAI;
+/** A model that calls two functions at once, streamed (an upstream told parallel_tool_calls: true). */
+const twoCalls = definePlugin({
+  name: "twocalls",
+  models: [{ id: "two-call-model" }],
+  async chat(): Promise<ChatResult> {
+    return { choices: [{ index: 0, finish_reason: "tool_calls", message: { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }, { id: "call_b", type: "function", function: { name: "get_time", arguments: '{"tz":"CET"}' } }] } }] };
+  },
+  async *chatStream(): AsyncGenerator<ChunkResult> {
+    yield { choices: [{ index: 0, delta: { role: "assistant", tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":' } }] } }] };
+    yield { choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "get_time", arguments: '{"tz":"CET"}' } }] } }] };
+    yield { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] } }] };
+    yield { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] };
+  },
+});
 beforeAll(async () => {
-  gw = await startTestGateway({}, [dummy, toolPlugin(received)]);
+  gw = await startTestGateway({}, [dummy, toolPlugin(received), twoCalls]);
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
 });
 afterAll(async () => {
@@ -83,6 +97,19 @@ describe("legacy function calling", () => {
     expect([name, args, finish]).toEqual(["get_weather", '{"city":"Paris"}', "function_call"]);
   });
 
+  test("a provider that calls two functions at once (parallel_tool_calls: true): the first call alone, streamed as not (a probe: both calls' deltas were joined into one)", async () => {
+    const ask = { model: "two-call-model", messages: [{ role: "user" as const, content: "Weather and time?" }], functions: [weather, { name: "get_time" }], parallel_tool_calls: true };
+    const whole = await client.chat.completions.create(ask);
+    expect(whole.choices[0]!.message.function_call).toEqual({ name: "get_weather", arguments: '{"city":"Paris"}' });
+    let name = "";
+    let args = "";
+    for await (const chunk of await client.chat.completions.create({ ...ask, stream: true })) {
+      name += chunk.choices[0]?.delta?.function_call?.name ?? "";
+      args += chunk.choices[0]?.delta?.function_call?.arguments ?? "";
+    }
+    expect([name, args]).toEqual(["get_weather", '{"city":"Paris"}']);
+  });
+
   test("function_call names a function or none: the tool choice the provider gets", async () => {
     await client.chat.completions.create({ model: "tool-model", messages: [{ role: "user", content: "x" }], functions: [weather], function_call: { name: "get_weather" } });
     expect(received.at(-1)!.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
@@ -97,6 +124,8 @@ describe("legacy function calling", () => {
       [{ model: "tool-model", messages: [{ role: "user", content: "x" }], functions: "get_weather" }, "functions"],
       [{ model: "tool-model", messages: [{ role: "user", content: "x" }], functions: [weather], function_call: "always" }, "function_call"],
       [{ model: "tool-model", messages: [{ role: "user", content: "x" }], functions: [weather], function_call: { name: "get_time" } }, "function_call"],
+      // An assistant turn's own function_call is named as sent (a probe: messages[1].tool_calls[0].function.arguments).
+      [{ model: "tool-model", messages: [{ role: "user", content: "x" }, { role: "assistant", content: null, function_call: { name: "get_weather", arguments: { a: 1 } } }, { role: "function", name: "get_weather", content: "r" }], functions: [weather] }, "messages[1].function_call.arguments"],
     ];
     for (const [body, param] of cases) {
       const answer = await fetch(`${gw.url}/v1/chat/completions`, jsonPost(body));

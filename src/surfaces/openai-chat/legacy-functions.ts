@@ -83,9 +83,18 @@ function toolTurns(messages: unknown[]): unknown[] {
   });
 }
 
-/** An error naming the tools form's fields, in the legacy form's (`tools[2].function.name` → `functions[2].name`). */
+/**
+ * An error naming the tools form's fields, in the legacy form's (`tools[2].function.name` →
+ * `functions[2].name`; an assistant turn's `tool_calls[0].function.arguments` → its
+ * `function_call.arguments`, the call it sent).
+ */
 export function inLegacyTerms<E>(error: E): E {
-  return withRenamedParam(error, (param) => param.replace(/^tools\[(\d+)\]\.function(?=\.|$)/, "functions[$1]").replace(/^tool_choice(?:\.function)?(?=\.|$)/, "function_call"));
+  return withRenamedParam(error, (param) =>
+    param
+      .replace(/^tools\[(\d+)\]\.function(?=\.|$)/, "functions[$1]")
+      .replace(/^tool_choice(?:\.function)?(?=\.|$)/, "function_call")
+      .replace(/^(messages\[\d+\])\.tool_calls\[0\]\.function(?=\.|$)/, "$1.function_call"),
+  );
 }
 
 /** A complete answer in the legacy form: each choice's tool call as its `function_call`. */
@@ -111,7 +120,9 @@ export function legacyStreamEncoder(inner: StreamEncoder): StreamEncoder {
       const isToolFinish = choice.finish_reason === "tool_calls";
       if ((calls === undefined || calls.length === 0) && !isToolFinish) continue;
       const { tool_calls: _calls, ...delta } = choice.delta;
-      const fn = calls?.[0]?.function;
+      // The first call's deltas only, as a whole answer keeps its first call: a second call's (an
+      // upstream that called two at once) were joined onto the first's, names and arguments (a probe).
+      const fn = calls?.find((call) => call.index === 0)?.function;
       const legacy: Body = { ...delta };
       if (fn !== undefined) legacy.function_call = { ...(fn.name ? { name: fn.name } : {}), arguments: fn.arguments ?? "" };
       choices ??= chunk.choices.slice();

@@ -58,7 +58,13 @@ export function chatRoutes({ config, pipeline }: RouteDeps) {
     async function createChatCompletion({ body: raw, request, set }) {
       assertToolKinds(raw);
       const legacy = asksLegacyFunctions(raw);
-      const chat = legacy ? validate.assert(fromLegacyFunctions(raw as Record<string, unknown>)) : validateLegacyTurns.assert(raw);
+      let chat: ChatRequest;
+      try {
+        chat = legacy ? validate.assert(fromLegacyFunctions(raw as Record<string, unknown>)) : validateLegacyTurns.assert(raw);
+      } catch (error) {
+        // A field of the tools form the request was turned into is named as the client sent it (a probe).
+        throw legacy ? inLegacyTerms(error) : error;
+      }
       try {
         assertMessageRules(chat);
         normalizeAssistantTurns(chat);
