@@ -92,8 +92,11 @@ export function chatStreamEncoder(s: ChatStreamSettings): StreamEncoder {
     chunk: frame,
     end(tokens?: TokenUsage) {
       let out = "";
+      // Only the choices the provider began end here (choice 0 at least): one it never sent is not made
+      // up (an upstream that ignores `n` answers one; its whole answer has one choice too, a probe).
+      const begun = roleSent.includes(true);
       for (let i = 0; i < s.choices; i++) {
-        if (finished[i]) continue;
+        if (finished[i] || (begun && !roleSent[i]) || (!begun && i > 0)) continue;
         // A provider that ended without saying why ended normally.
         const delta = roleSent[i] ? {} : { role: "assistant" as const, content: "" };
         out += frame({ choices: [{ index: i, delta, finish_reason: "stop" }] });
