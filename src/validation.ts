@@ -43,7 +43,10 @@ function explain(error: ValueError): { path: string; message: string } {
     }
     // The variant that got furthest into the value is the one the client meant.
     candidates.sort((a, b) => b.path.length - a.path.length);
-    const best = candidates.length === 1 || (candidates[0] && candidates[0].path !== error.path) ? candidates[0] : undefined;
+    // Else the variant of the value's own type (an array for an array: `stop` with 5 strings is "at
+    // most 4 items", not "not of a supported type"; a probe).
+    const ofType = candidates.length > 1 && candidates[0]!.path === error.path ? candidates.filter((c) => (c.schema as { type?: string }).type === jsonTypeOf(error.value)) : [];
+    const best = candidates.length === 1 || (candidates[0] && candidates[0].path !== error.path) ? candidates[0] : ofType.length === 1 ? ofType[0] : undefined;
     if (best) return explain(best);
   }
   if ("const" in error.schema) {
@@ -54,6 +57,9 @@ function explain(error: ValueError): { path: string; message: string } {
   }
   return { path: error.path, message: error.message.replace(/^Expected/, "expected") };
 }
+
+/** A JSON value's type as a schema names it. */
+const jsonTypeOf = (value: unknown): string => (Array.isArray(value) ? "array" : value === null ? "null" : typeof value === "number" ? "number" : typeof value);
 
 /**
  * The first error, except that a wrong `type` beside a missing property of the same object is

@@ -97,6 +97,12 @@ describe("request validation: a 400 envelope naming the field", () => {
     if (param) expect(error.message).toContain(param);
   });
 
+  test("a union's value of one variant's type is explained by that variant: five stop strings are 'at most 4', not 'not of a supported type' (a probe)", async () => {
+    const answer = await gw.handle("/v1/chat/completions", jsonPost({ ...base, stop: ["a", "b", "c", "d", "e"] }));
+    const error = await expectError(answer, 400, "stop", null);
+    expect(error.message).toBe("Invalid 'stop': expected array length to be less or equal to 4.");
+  });
+
   test("a tool message that answers no call before it is OpenAI's 400, naming messages.[i].role as OpenAI does", async () => {
     const call = { id: "call_1", type: "function", function: { name: "f", arguments: "{}" } };
     const orphan = await expectError(await gw.handle("/v1/chat/completions", jsonPost({ ...base, messages: [user, { role: "tool", tool_call_id: "call_1", content: "42" }] })), 400, "messages.[1].role");

@@ -22,9 +22,9 @@ describe("chatStreamEncoder", () => {
   test("n: 2 from a provider that answered one choice (an upstream ignoring n): the end finishes the choice it began and makes up no other (a probe); one that ended with no choice at all gets choice 0's empty end", () => {
     const encoder = chatStreamEncoder({ ...settings, choices: 2 });
     encoder.chunk({ choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: null }] });
-    expect(events(encoder.end()).map((e) => e.choices)).toEqual([[{ index: 0, delta: {}, finish_reason: "stop" }]]);
+    expect(events(encoder.end() as string).map((e) => e.choices)).toEqual([[{ index: 0, delta: {}, finish_reason: "stop" }]]);
     const empty = chatStreamEncoder({ ...settings, choices: 2 });
-    expect(events(empty.end()).map((e) => e.choices)).toEqual([[{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: "stop" }]]);
+    expect(events(empty.end() as string).map((e) => e.choices)).toEqual([[{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: "stop" }]]);
   });
 
   test("a provider's own fields (chunk and choice) are kept, ours still win", () => {
