@@ -528,14 +528,17 @@ describe("hints an upstream refuses as unknown fields", () => {
     expect(typo).toMatchObject({ status: 400, param: "prompt_cache_retention" });
   });
 
+  /** What OpenAI answers a body with `field`, which it does not know; any other body is answered. */
+  const refusing = (field: string) => (request: Parameters<typeof openAIHandler>[0]) =>
+    ((request.body ?? {}) as Record<string, unknown>)[field] !== undefined
+      ? jsonResponse({ error: { message: `Unrecognized request argument supplied: ${field}`, type: "invalid_request_error", param: null, code: null } }, 400)
+      : openAIHandler(request);
+  /** `field` in each chat body the upstream got, "-" where it was left out. */
+  const sentValues = (field: string) => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => (r.body as Record<string, unknown>)[field] ?? "-");
+
   test("top_k (an Ollama client's option, Anthropic's field) that OpenAI refuses as an unrecognized argument: asked again without it, then left out at once", async () => {
-    fake.handle((request) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      return body.top_k !== undefined
-        ? jsonResponse({ error: { message: "Unrecognized request argument supplied: top_k", type: "invalid_request_error", param: null, code: null } }, 400)
-        : openAIHandler(request);
-    });
-    const topKs = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => (r.body as Record<string, unknown>).top_k ?? "-");
+    fake.handle(refusing("top_k"));
+    const topKs = () => sentValues("top_k");
     const ask = { model: "groq/gpt-4o-mini", stream: false, messages: [{ role: "user", content: "Hi" }], options: { top_k: 40, temperature: 0.2 } };
     const answer = await fetch(`${gw.url}/api/chat`, jsonPost(ask));
     expect(answer.status).toBe(200);
@@ -546,13 +549,8 @@ describe("hints an upstream refuses as unknown fields", () => {
   });
 
   test("stream_options (the gateway asks for usage on every stream) refused by an older server: the stream is asked again without it, then at once; the client never sent it (a probe)", async () => {
-    fake.handle((request) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      return body.stream_options !== undefined
-        ? jsonResponse({ error: { message: "Unrecognized request argument supplied: stream_options", type: "invalid_request_error", param: null, code: null } }, 400)
-        : openAIHandler(request);
-    });
-    const sent = () => fake.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => ((r.body as Record<string, unknown>).stream_options === undefined ? "-" : "asked"));
+    fake.handle(refusing("stream_options"));
+    const sent = () => sentValues("stream_options").map((value) => (value === "-" ? "-" : "asked"));
     let text = "";
     for await (const chunk of await client.chat.completions.create({ model: "groq/gpt-4o-azure-old", stream: true, messages: [{ role: "user", content: "Hi" }] })) text += chunk.choices[0]?.delta.content ?? "";
     expect(text).not.toBe("");
