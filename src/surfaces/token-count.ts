@@ -15,6 +15,17 @@ import { MAX_TOKENS } from "../pipeline/tally.ts";
  * until it is loaded `estimatePromptTokens` falls back to four characters a token.
  */
 type Counter = (text: string) => number;
+
+/**
+ * What one request's count may spend: its PDFs' inflating (pdf-pages.ts) and the characters the BPE
+ * tokenizer reads, all texts together (~1 µs a character: past the budget, four characters a
+ * token). A budget per text let one 10 MB request of 49 texts hold the event loop 23 s (a probe).
+ */
+export interface CountBudget extends InflateBudget {
+  bpeLeft: number;
+}
+
+export const countBudget = (): CountBudget => ({ ...inflateBudget(), bpeLeft: BPE_BUDGET });
 let counter: Counter | undefined;
 let loading: Promise<Counter> | undefined;
 
@@ -34,11 +45,11 @@ const PER_PDF_PAGE = 2000;
  * uploaded file's id (no data to read) counts as one page; data that cannot be read is the 400 the
  * request itself would get.
  */
-function fileTokens(part: ContentPart, count: Counter, budget: InflateBudget): number {
+function fileTokens(part: ContentPart, count: Counter, budget: CountBudget): number {
   if (!part.file?.file_data) return PER_PDF_PAGE;
   const file = inlineFile(part, "file");
   const text = textOfFile(file);
-  if (text !== undefined) return countText(text, count);
+  if (text !== undefined) return countText(text, count, budget);
   if (file.mimeType !== "application/pdf") return PER_IMAGE;
   return pdfPages(file.data, budget) * PER_PDF_PAGE;
 }
@@ -46,7 +57,7 @@ function fileTokens(part: ContentPart, count: Counter, budget: InflateBudget): n
 // A conversation resends its PDFs every turn: each file's count is kept, by a hash of its data.
 const pdfCache = new Map<number | bigint, number>();
 
-function pdfPages(base64: string, budget: InflateBudget): number {
+function pdfPages(base64: string, budget: CountBudget): number {
   const key = Bun.hash(base64);
   const known = pdfCache.get(key);
   if (known !== undefined) return known;
@@ -59,10 +70,10 @@ function pdfPages(base64: string, budget: InflateBudget): number {
   return pages;
 }
 
-function partTokens(part: ContentPart, count: Counter, budget: InflateBudget): number {
+function partTokens(part: ContentPart, count: Counter, budget: CountBudget): number {
   switch (part.type) {
     case "text":
-      return countText(part.text ?? "", count);
+      return countText(part.text ?? "", count, budget);
     case "file":
       return fileTokens(part, count, budget);
     default:
@@ -79,15 +90,16 @@ const CACHE_ENTRIES = 256;
 /**
  * BPE's merge step is quadratic in the length of a run without spaces (100,000 characters of `a`
  * take ~20 s): text is counted in slices ending at a space (at most 2,048 characters), a run with no
- * space nearby in slices of 256, and past 200,000 characters by four characters a token. The count
- * stays an estimate, and one request can no longer hold the event loop.
+ * space nearby in slices of 256, and past the request's 200,000 characters (CountBudget) by four
+ * characters a token. The count stays an estimate, and one request can no longer hold the event loop.
  */
 const SLICE = 2048;
 const RUN = 256;
 const BPE_BUDGET = 200_000;
 
-function countSliced(text: string, count: Counter): number {
-  const limit = Math.min(text.length, BPE_BUDGET);
+function countSliced(text: string, count: Counter, budget: CountBudget): number {
+  const limit = Math.min(text.length, budget.bpeLeft);
+  budget.bpeLeft -= limit;
   let n = 0;
   for (let i = 0; i < limit; ) {
     let end = Math.min(i + SLICE, limit);
@@ -102,17 +114,29 @@ function countSliced(text: string, count: Counter): number {
   return n;
 }
 
-function countText(text: string, count: Counter): number {
-  if (text.length === 0) return 0;
-  if (text.length < CACHE_MIN_CHARS) return count(text);
+function countText(text: string, count: Counter, budget: CountBudget): number {
+  const length = text.length;
+  if (length === 0) return 0;
+  if (length < CACHE_MIN_CHARS) {
+    if (budget.bpeLeft < length) return Math.ceil(length / 4);
+    budget.bpeLeft -= length;
+    return count(text);
+  }
   const key = Bun.hash(text);
   const known = cache.get(key);
-  if (known !== undefined) return known;
-  const n = countSliced(text, count);
-  if (cache.size >= CACHE_ENTRIES) cache.clear();
-  cache.set(key, n);
+  if (known !== undefined) return known; // counted whole before: no BPE spent
+  const whole = budget.bpeLeft >= length;
+  const n = countSliced(text, count, budget);
+  // A count the budget cut short is not kept: another request may read the whole text.
+  if (whole) {
+    if (cache.size >= CACHE_ENTRIES) cache.clear();
+    cache.set(key, n);
+  }
   return n;
 }
+
+/** One text's tokens with a loaded counter, against the request's budget (context editing's cleared results and thinking). */
+export const countTextWith: (text: string, count: Counter, budget: CountBudget) => number = countText;
 
 const byChars: Counter = (text) => Math.ceil(text.length / 4);
 
@@ -123,7 +147,8 @@ const byChars: Counter = (text) => Math.ceil(text.length / 4);
 export function estimatePromptTokens(messages: readonly Message[], tools: readonly Tool[] | undefined, format?: ResponseFormat): number {
   if (!counter) void loadTokenizer().catch(() => undefined);
   const count = counter ?? byChars;
-  return Math.min(countWith(count, messages, tools) + schemaTokens(format, count), MAX_TOKENS);
+  const budget = countBudget();
+  return Math.min(countWith(count, messages, tools, budget) + schemaTokens(format, count, budget), MAX_TOKENS);
 }
 
 /**
@@ -136,8 +161,9 @@ export async function countPromptTokens(
   format?: ResponseFormat,
 ): Promise<number> {
   const count = counter ?? (await loadTokenizer());
+  const budget = countBudget();
   // No more than any provider figure is taken for (many PDFs each claiming thousands of pages).
-  return Math.min(countWith(count, messages, tools) + schemaTokens(format, count), MAX_TOKENS);
+  return Math.min(countWith(count, messages, tools, budget) + schemaTokens(format, count, budget), MAX_TOKENS);
 }
 
 /** The same count by part: each message's tokens (its framing included), and what the tools and a JSON schema add. */
@@ -147,25 +173,25 @@ export async function countPromptParts(
   format?: ResponseFormat,
 ): Promise<{ messages: number[]; rest: number }> {
   const count = counter ?? (await loadTokenizer());
-  const budget = inflateBudget();
-  return { messages: messages.map((message) => countWith(count, [message], undefined, budget)), rest: countWith(count, [], tools, budget) + schemaTokens(format, count) };
+  const budget = countBudget();
+  return { messages: messages.map((message) => countWith(count, [message], undefined, budget)), rest: countWith(count, [], tools, budget) + schemaTokens(format, count, budget) };
 }
 
-const schemaTokens = (format: ResponseFormat | undefined, count: Counter): number =>
-  format?.type === "json_schema" && format.json_schema ? countText(JSON.stringify(format.json_schema), count) : 0;
+const schemaTokens = (format: ResponseFormat | undefined, count: Counter, budget: CountBudget): number =>
+  format?.type === "json_schema" && format.json_schema ? countText(JSON.stringify(format.json_schema), count, budget) : 0;
 
-/** `budget`: what the request's PDFs may inflate to, all of them together (pdf-pages.ts). */
-function countWith(count: Counter, messages: readonly Message[], tools: readonly Tool[] | undefined, budget: InflateBudget = inflateBudget()): number {
+/** `budget`: what the request's count may spend, all its texts and PDFs together. */
+function countWith(count: Counter, messages: readonly Message[], tools: readonly Tool[] | undefined, budget: CountBudget): number {
   let n = 0;
   for (const message of messages) {
     n += PER_MESSAGE;
     const content = message.content;
-    if (typeof content === "string") n += countText(content, count);
+    if (typeof content === "string") n += countText(content, count, budget);
     else if (content) for (const part of content) n += partTokens(part, count, budget);
     const reasoning = (message as { reasoning_content?: unknown }).reasoning_content;
-    if (typeof reasoning === "string") n += countText(reasoning, count);
-    for (const call of message.tool_calls ?? []) n += countText(call.function.name, count) + countText(call.function.arguments, count);
+    if (typeof reasoning === "string") n += countText(reasoning, count, budget);
+    for (const call of message.tool_calls ?? []) n += countText(call.function.name, count, budget) + countText(call.function.arguments, count, budget);
   }
-  for (const tool of tools ?? []) n += countText(JSON.stringify(tool.function), count);
+  for (const tool of tools ?? []) n += countText(JSON.stringify(tool.function), count, budget);
   return n;
 }

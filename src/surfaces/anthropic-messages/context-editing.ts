@@ -1,5 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
-import { loadTokenizer } from "../token-count.ts";
+import { countBudget, countTextWith, loadTokenizer, type CountBudget } from "../token-count.ts";
 import type { ContentBlock, ContextManagement, MessageParam } from "./schema.ts";
 
 /**
@@ -72,7 +72,8 @@ export function checkedEdits(management: ContextManagement | null | undefined): 
 }
 
 const blocksOf = (message: MessageParam): ContentBlock[] => (typeof message.content === "string" ? [] : message.content);
-const tokensOf = (value: unknown, count: Counter) => (value === undefined ? 0 : count(typeof value === "string" ? value : JSON.stringify(value)));
+/** A block's tokens, sliced and within the request's budget as every count is (token-count.ts): counted whole, 300 KB of one result held the event loop 88 s (a probe). */
+const tokensOf = (value: unknown, count: Counter, budget: CountBudget) => (value === undefined ? 0 : countTextWith(typeof value === "string" ? value : JSON.stringify(value), count, budget));
 
 /**
  * The conversation with the edits applied (new objects where something changed; the request's own
@@ -87,11 +88,12 @@ export async function applyContextEdits(
   const applied: AppliedEdit[] = [];
   if (edits.length === 0) return { messages: edited, applied };
   const count = await loadTokenizer();
+  const budget = countBudget(); // one for all the edits' counts of this request
   let total: number | undefined;
   for (let i = 0; i < edits.length; i++) {
     const edit = edits[i]!;
     if (edit.type === "clear_thinking_20251015") {
-      const result = clearThinking(edited, edit, count);
+      const result = clearThinking(edited, edit, count, budget);
       if (result) {
         edited = result.messages;
         applied.push(result.applied);
@@ -103,7 +105,7 @@ export async function applyContextEdits(
       total ??= await inputTokens();
       if (total < trigger.value) continue;
     } else if (toolUsesOf(edited).length < trigger.value) continue;
-    const result = clearToolUses(edited, edit, i, count);
+    const result = clearToolUses(edited, edit, i, count, budget);
     if (result) {
       edited = result.messages;
       applied.push(result.applied);
@@ -124,7 +126,7 @@ function toolUsesOf(messages: readonly MessageParam[]): { message: number; block
   return uses;
 }
 
-function clearToolUses(messages: MessageParam[], edit: Edit, i: number, count: Counter): { messages: MessageParam[]; applied: AppliedEdit } | undefined {
+function clearToolUses(messages: MessageParam[], edit: Edit, i: number, count: Counter, budget: CountBudget): { messages: MessageParam[]; applied: AppliedEdit } | undefined {
   const keep = setting(edit, i, "keep", ["tool_uses"])?.value ?? DEFAULT_KEEP_TOOL_USES;
   const atLeast = setting(edit, i, "clear_at_least", ["input_tokens"])?.value ?? 0;
   const excluded = new Set(Array.isArray(edit.exclude_tools) ? (edit.exclude_tools as string[]) : []);
@@ -141,13 +143,13 @@ function clearToolUses(messages: MessageParam[], edit: Edit, i: number, count: C
     let changed = false;
     const blocks = blocksOf(message).map((block) => {
       if (block.type === "tool_result" && block.tool_use_id !== undefined && cleared.has(block.tool_use_id) && block.content !== CLEARED_RESULT) {
-        tokens += tokensOf(block.content, count) - count(CLEARED_RESULT);
+        tokens += tokensOf(block.content, count, budget) - count(CLEARED_RESULT);
         clearedUses++;
         changed = true;
         return { ...block, content: CLEARED_RESULT };
       }
       if (block.type === "tool_use" && block.id !== undefined && cleared.has(block.id) && clearsInput(cleared.get(block.id)!) && JSON.stringify(block.input ?? {}) !== "{}") {
-        tokens += tokensOf(block.input, count) - 1;
+        tokens += tokensOf(block.input, count, budget) - 1;
         changed = true;
         return { ...block, input: {} };
       }
@@ -159,7 +161,7 @@ function clearToolUses(messages: MessageParam[], edit: Edit, i: number, count: C
   return { messages: out, applied: { type: "clear_tool_uses_20250919", cleared_tool_uses: clearedUses, cleared_input_tokens: Math.max(0, tokens) } };
 }
 
-function clearThinking(messages: MessageParam[], edit: Edit, count: Counter): { messages: MessageParam[]; applied: AppliedEdit } | undefined {
+function clearThinking(messages: MessageParam[], edit: Edit, count: Counter, budget: CountBudget): { messages: MessageParam[]; applied: AppliedEdit } | undefined {
   const keepAll = edit.keep === "all" || (edit.keep as { type?: unknown } | undefined)?.type === "all";
   if (keepAll) return undefined;
   const keep = (edit.keep as { value?: number } | undefined)?.value ?? DEFAULT_KEEP_THINKING_TURNS;
@@ -174,7 +176,7 @@ function clearThinking(messages: MessageParam[], edit: Edit, count: Counter): { 
     if (!cleared.has(m)) return message;
     const kept = blocksOf(message).filter((block) => {
       if (block.type !== "thinking" && block.type !== "redacted_thinking") return true;
-      tokens += tokensOf(block.thinking ?? block.data ?? "", count);
+      tokens += tokensOf(block.thinking ?? block.data ?? "", count, budget);
       return false;
     });
     // An assistant turn of thinking alone keeps an empty text: a turn with no content is refused.
