@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { toGeminiSchema } from "./clean-schema.ts";
+import { MAX_REQUEST_SCHEMA_CHARS, schemaBudget, toGeminiSchema } from "./clean-schema.ts";
+import { toGeminiTools } from "./convert-tools.ts";
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === "object" && value !== null) {
@@ -138,5 +139,27 @@ describe("a schema whose references double at each step (a security probe: 2 KB 
     // 2^8 leaves: well within the bound, and every one of them there.
     const small = JSON.stringify(toGeminiSchema(bomb(8)));
     expect(small.split('"STRING"').length - 1).toBe(256);
+  });
+});
+
+describe("one request's schemas are bounded in what their inlining copies (a security probe: 356 KB in, ~980 MB of JSON upstream)", () => {
+  /** 300 properties each naming one definition of 20,000 characters of description: ~6 MB once inlined. */
+  const copying = () => ({
+    type: "object",
+    properties: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${i}`, { $ref: "#/$defs/D" }])),
+    $defs: { D: { type: "string", description: "D".repeat(20_000) } },
+  });
+
+  test("past MAX_REQUEST_SCHEMA_CHARS of copied text, the 400 naming the schema", () => {
+    expect(() => toGeminiSchema(copying(), "tools[0].function.parameters")).toThrow(
+      expect.objectContaining({ status: 400, param: "tools[0].function.parameters", message: expect.stringContaining(`over ${MAX_REQUEST_SCHEMA_CHARS} characters in all`) }),
+    );
+  });
+
+  test("the budget is the request's: schemas that fit one by one do not fit together", () => {
+    const half = { type: "object", properties: Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`p${i}`, { $ref: "#/$defs/D" }])), $defs: { D: { type: "string", description: "D".repeat(20_000) } } };
+    expect(() => toGeminiSchema(half)).not.toThrow();
+    const tools = [0, 1].map((i) => ({ type: "function" as const, function: { name: `t${i}`, parameters: half } }));
+    expect(() => toGeminiTools(tools, "openapi", schemaBudget())).toThrow(expect.objectContaining({ status: 400, param: "tools[1].function.parameters" }));
   });
 });

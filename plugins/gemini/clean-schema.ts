@@ -15,17 +15,55 @@ import type { JsonObject } from "./wire.ts";
  * schema of 21 of them made 2^21 nodes, held the event loop for 13 s and sent 124 MB upstream). The
  * copy stops at MAX_NODES schema objects with a 400 naming `param`.
  */
-export function toGeminiSchema(schema: JsonObject, param: string | null = null): JsonObject {
-  const budget = { left: MAX_NODES, param };
+export function toGeminiSchema(schema: JsonObject, param: string | null = null, shared: SchemaBudget = schemaBudget()): JsonObject {
+  const budget = { left: MAX_NODES, param, shared };
   return convert(schema, schema, [], budget);
 }
 
 /** Schema objects one converted schema may hold once its references are inlined: far more than any real tool's. */
 export const MAX_NODES = 10_000;
+/**
+ * What all the converted schemas of one request (its tools and its answer's format) may hold
+ * together: schema objects, and characters of the text they copy (descriptions, titles, patterns,
+ * property names, enums, defaults and examples). Inlining copies those too: a 356 KB request whose
+ * 4,900 properties each named one 200 KB definition built ~980 MB of JSON for the upstream and held
+ * the event loop 14.5 s (a security probe), within the node bound.
+ */
+export const MAX_REQUEST_NODES = 100_000;
+export const MAX_REQUEST_SCHEMA_CHARS = 4 * 1024 * 1024;
+
+export interface SchemaBudget {
+  nodes: number;
+  chars: number;
+}
+
+/** One request's budget: its caller makes one and passes it to each of the request's schemas. */
+export const schemaBudget = (): SchemaBudget => ({ nodes: MAX_REQUEST_NODES, chars: MAX_REQUEST_SCHEMA_CHARS });
 
 interface Budget {
   left: number;
   param: string | null;
+  shared: SchemaBudget;
+}
+
+/** Charges `chars` characters of copied text; past the request's budget, the 400. */
+function charge(budget: Budget, chars: number): void {
+  if ((budget.shared.chars -= chars) < 0) {
+    throw new InvalidRequestError(
+      `The JSON Schemas are too large for this model once their $refs are inlined (over ${MAX_REQUEST_SCHEMA_CHARS} characters in all): this model takes no references; use fewer or shallower ones.`,
+      { param: budget.param },
+    );
+  }
+}
+
+/** A copied value's size in characters: a string's length, anything else its JSON's (kept per object: an inlined default is the same object each time). */
+const sizes = new WeakMap<object, number>();
+function sizeOf(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (value === null || typeof value !== "object") return 8;
+  let size = sizes.get(value);
+  if (size === undefined) sizes.set(value, (size = JSON.stringify(value)?.length ?? 0));
+  return size;
 }
 
 const TYPES = new Set(["string", "number", "integer", "boolean", "array", "object"]);
@@ -57,8 +95,9 @@ const COPIED: [key: string, kind: "string" | "number" | "boolean" | "string[]" |
 ];
 
 function convert(node: unknown, root: JsonObject, refs: readonly string[], budget: Budget): JsonObject {
-  if (--budget.left < 0) {
-    throw new InvalidRequestError(`The JSON Schema is too large for this model once its $refs are inlined (over ${MAX_NODES} schemas): this model takes no references; use fewer or shallower ones.`, { param: budget.param });
+  if (--budget.left < 0 || --budget.shared.nodes < 0) {
+    const bound = budget.left < 0 ? `over ${MAX_NODES} schemas` : `over ${MAX_REQUEST_NODES} schemas in all of the request's`;
+    throw new InvalidRequestError(`The JSON Schema is too large for this model once its $refs are inlined (${bound}): this model takes no references; use fewer or shallower ones.`, { param: budget.param });
   }
   if (!isObject(node)) return {};
   if (typeof node.$ref === "string") return convertRef(node, node.$ref, root, refs, budget);
@@ -98,6 +137,7 @@ function convert(node: unknown, root: JsonObject, refs: readonly string[], budge
     if (strings.length > 0 && strings.every((v) => typeof v === "string")) {
       if (out.type === undefined && out.anyOf === undefined) out.type = "STRING";
       out.enum = strings;
+      charge(budget, sizeOf(values));
     }
   }
   for (const [key, kind] of COPIED) {
@@ -105,13 +145,20 @@ function convert(node: unknown, root: JsonObject, refs: readonly string[], budge
     if (value === undefined || out[key] !== undefined) continue;
     if (kind === "any" || (kind === "string[]" ? Array.isArray(value) && value.every((v) => typeof v === "string") : typeof value === kind)) {
       out[key] = value;
+      if (kind === "string" || kind === "any" || kind === "string[]") charge(budget, sizeOf(value));
     }
   }
-  if (out.example === undefined && Array.isArray(source.examples) && source.examples.length > 0) out.example = source.examples[0];
+  if (out.example === undefined && Array.isArray(source.examples) && source.examples.length > 0) {
+    out.example = source.examples[0];
+    charge(budget, sizeOf(out.example));
+  }
 
   if (isObject(source.properties)) {
     const properties: JsonObject = {};
-    for (const [name, property] of Object.entries(source.properties)) properties[name] = convert(property, root, refs, budget);
+    for (const [name, property] of Object.entries(source.properties)) {
+      charge(budget, name.length);
+      properties[name] = convert(property, root, refs, budget);
+    }
     out.properties = properties;
     if (Array.isArray(source.required)) {
       const required = source.required.filter((name): name is string => typeof name === "string" && name in properties);

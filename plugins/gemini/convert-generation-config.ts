@@ -1,11 +1,11 @@
 import { thinkingBudgetOf, thoughtsShown, type ChatRequest, type ClientOptions } from "../../src/kit.ts";
-import { toGeminiSchema } from "./clean-schema.ts";
+import { schemaBudget, toGeminiSchema, type SchemaBudget } from "./clean-schema.ts";
 import { toGeminiThinkingConfig } from "./convert-thinking.ts";
 import type { SchemaMode } from "./convert-tools.ts";
 import type { GeminiGenerationConfig } from "./wire.ts";
 
 /** The sampling and output fields of an OpenAI request as Gemini's `generationConfig`. */
-export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode, model: string, client?: ClientOptions): GeminiGenerationConfig {
+export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode, model: string, client?: ClientOptions, budget: SchemaBudget = schemaBudget()): GeminiGenerationConfig {
   const config: GeminiGenerationConfig = {};
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxTokens != null) config.maxOutputTokens = maxTokens;
@@ -22,7 +22,7 @@ export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode,
   if (request.presence_penalty != null) config.presencePenalty = request.presence_penalty;
   if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
   if (request.n != null) config.candidateCount = request.n;
-  Object.assign(config, toResponseFormat(request.response_format, mode));
+  Object.assign(config, toResponseFormat(request.response_format, mode, budget));
   const thinking = toGeminiThinkingConfig(request.reasoning_effort, model, thinkingBudgetOf(request), thoughtsShown(request));
   if (thinking) config.thinkingConfig = thinking;
   if (request.logprobs === true) {
@@ -33,7 +33,7 @@ export function toGeminiGenerationConfig(request: ChatRequest, mode: SchemaMode,
   return config;
 }
 
-function toResponseFormat(format: ChatRequest["response_format"], mode: SchemaMode): GeminiGenerationConfig {
+function toResponseFormat(format: ChatRequest["response_format"], mode: SchemaMode, budget: SchemaBudget): GeminiGenerationConfig {
   if (!format) return {};
   switch (format.type) {
     case "text":
@@ -45,7 +45,7 @@ function toResponseFormat(format: ChatRequest["response_format"], mode: SchemaMo
       if (!schema) return { responseMimeType: "application/json" };
       return mode === "json-schema"
         ? { responseMimeType: "application/json", responseJsonSchema: schema }
-        : { responseMimeType: "application/json", responseSchema: toGeminiSchema(schema, "response_format.json_schema.schema") };
+        : { responseMimeType: "application/json", responseSchema: toGeminiSchema(schema, "response_format.json_schema.schema", budget) };
     }
     default: {
       const unknownType: never = format.type;

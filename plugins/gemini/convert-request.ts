@@ -4,6 +4,7 @@ import { toGeminiGenerationConfig } from "./convert-generation-config.ts";
 import { isGemini3 } from "./convert-thinking.ts";
 import { toGeminiToolConfig, toGeminiTools, type SchemaMode } from "./convert-tools.ts";
 import type { GeminiGenerateRequest } from "./wire.ts";
+import { schemaBudget } from "./clean-schema.ts";
 
 /**
  * Models older than Gemini 2.0 reject `parametersJsonSchema` / `responseJsonSchema`; they get the
@@ -24,9 +25,11 @@ export function toGeminiRequest(request: ChatRequest, o: { model: string; images
   const gemini3 = isGemini3(o.model);
   const { contents, systemInstruction: system } = toGeminiConversation(request.messages, o.images, gemini3);
   let systemInstruction = system;
-  const tools = toGeminiTools(request.tools, mode);
+  // One budget for all the request's schemas (clean-schema.ts): inlined copies add up across tools.
+  const budget = schemaBudget();
+  const tools = toGeminiTools(request.tools, mode, budget);
   const toolConfig = toGeminiToolConfig(request.tool_choice, request.tools);
-  const generationConfig = toGeminiGenerationConfig(request, mode, o.model, o.clientOptions);
+  const generationConfig = toGeminiGenerationConfig(request, mode, o.model, o.clientOptions, budget);
   if (tools && !gemini3 && generationConfig.responseMimeType !== undefined) {
     // Gemini 2.x answers 400 to functions with a JSON answer ("Function calling with a response mime
     // type: 'application/json' is unsupported"); the Agents SDK sends both for an agent with tools

@@ -1,5 +1,5 @@
 import { InvalidRequestError, type Tool, type ToolChoice } from "../../src/kit.ts";
-import { toGeminiSchema } from "./clean-schema.ts";
+import { schemaBudget, toGeminiSchema, type SchemaBudget } from "./clean-schema.ts";
 import type { GeminiFunctionDeclaration, GeminiTool, GeminiToolConfig } from "./wire.ts";
 import { geminiToolName } from "./tool-names.ts";
 
@@ -11,12 +11,12 @@ import { geminiToolName } from "./tool-names.ts";
 export type SchemaMode = "json-schema" | "openapi";
 
 /** OpenAI `tools` → one Gemini tool holding every function declaration. */
-export function toGeminiTools(tools: readonly Tool[] | undefined, mode: SchemaMode): GeminiTool[] | undefined {
+export function toGeminiTools(tools: readonly Tool[] | undefined, mode: SchemaMode, budget: SchemaBudget = schemaBudget()): GeminiTool[] | undefined {
   if (!tools || tools.length === 0) return undefined;
-  return [{ functionDeclarations: tools.map((tool, i) => toFunctionDeclaration(tool, mode, i)) }];
+  return [{ functionDeclarations: tools.map((tool, i) => toFunctionDeclaration(tool, mode, i, budget)) }];
 }
 
-function toFunctionDeclaration({ function: fn }: Tool, mode: SchemaMode, i: number): GeminiFunctionDeclaration {
+function toFunctionDeclaration({ function: fn }: Tool, mode: SchemaMode, i: number, budget: SchemaBudget): GeminiFunctionDeclaration {
   const declaration: GeminiFunctionDeclaration = { name: geminiToolName(fn.name) };
   if (fn.description !== undefined) declaration.description = fn.description;
   const parameters = fn.parameters;
@@ -27,7 +27,7 @@ function toFunctionDeclaration({ function: fn }: Tool, mode: SchemaMode, i: numb
       declaration.parametersJsonSchema = parameters;
       break;
     case "openapi": {
-      const cleaned = toGeminiSchema(parameters, `tools[${i}].function.parameters`);
+      const cleaned = toGeminiSchema(parameters, `tools[${i}].function.parameters`, budget);
       // Gemini answers 400 for an OBJECT without properties; no properties means no parameters.
       const properties = cleaned.properties;
       if (typeof properties === "object" && properties !== null && Object.keys(properties).length > 0) declaration.parameters = cleaned;
