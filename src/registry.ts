@@ -260,6 +260,10 @@ export class ModelRegistry {
   #rebuild(): void {
     const index = new Map<string, Listed>();
     const listing: Model[] = [];
+    // Every instance's `<name>/<id>` form: another instance that lists such an id as its own (OpenRouter's
+    // `openai/gpt-4o` beside an instance `openai`) lists it under its own prefix, so the form names the instance.
+    const instanceForms = new Set<string>();
+    for (const provider of this.#providers) for (const info of this.#lists.get(provider) ?? []) if (typeof info?.id === "string") instanceForms.add(`${provider.name}/${info.id}`);
     for (const provider of this.#providers) {
       const own = new Set<string>();
       for (const info of this.#lists.get(provider) ?? []) {
@@ -272,7 +276,7 @@ export class ModelRegistry {
         // the id as listed, before the prefix, or the second would be listed again as `<name>/<id>`.
         if (own.has(info.id)) continue;
         own.add(info.id);
-        const publicId = index.has(info.id) ? `${provider.name}/${info.id}` : info.id;
+        const publicId = index.has(info.id) || instanceForms.has(info.id) ? `${provider.name}/${info.id}` : info.id;
         // `<name>/<id>` listed as it is by an earlier instance: that one keeps it.
         if (index.has(publicId)) continue;
         const model = this.#toModel(provider, info, publicId);

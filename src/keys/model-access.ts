@@ -38,7 +38,28 @@ function mayUseRoute(allows: (id: string) => boolean, id: string, route: Pick<Ro
   return true;
 }
 
+/**
+ * The instance an id names by its prefix (`up/m1` → `up`) when another instance serves it (one that
+ * lists `up/m1` as its own id, as OpenRouter lists `openai/gpt-4o`): the id then says nothing of the
+ * instance the key was given, and only the serving instance's form decides. Undefined otherwise.
+ */
+function servedElsewhere(id: string, registry: ModelRegistry): { provider: string; upstreamId: string } | undefined {
+  const slash = id.indexOf("/");
+  if (slash <= 0) return undefined;
+  const prefix = id.slice(0, slash);
+  if (!registry.providers.some((provider) => provider.name === prefix)) return undefined;
+  try {
+    const { provider, upstreamId } = registry.resolve(id);
+    return provider.name === prefix ? undefined : { provider: provider.name, upstreamId };
+  } catch {
+    return undefined;
+  }
+}
+
 function mayUseModel(allows: (id: string) => boolean, id: string, registry: ModelRegistry): boolean {
+  // A key for `up/*` is for instance `up`: not another instance's model whose id begins `up/` (a security probe).
+  const elsewhere = servedElsewhere(id, registry);
+  if (elsewhere) return allows(`${elsewhere.provider}/${elsewhere.upstreamId}`);
   if (allows(id)) {
     // `<id>:latest` also names a model listed without a tag: a pattern for tags (`*:latest`) is not
     // one for every untagged model, so that model's own id must be allowed too.
@@ -67,6 +88,7 @@ export function mayList(key: KeyRecord | undefined, model: Model, registry?: Mod
   if (!allows) return true;
   const route = registry && routes?.find(model.id);
   if (route) return mayUseRoute(allows, model.id, route, registry);
+  if (registry && servedElsewhere(model.id, registry)) return allows(`${model.owned_by}/${model.id}`);
   if (allows(model.id)) return true;
   return !model.id.startsWith(`${model.owned_by}/`) && allows(`${model.owned_by}/${model.id}`);
 }
