@@ -108,6 +108,23 @@ describe("RedisResponseStore (a real redis-server)", () => {
   });
 });
 
+describe("ids of no response", () => {
+  test("an id not of a response's form (events:<id>, another namespace's key) names nothing: never read as a key (a security probe: a 503 WRONGTYPE on a run's event set)", async () => {
+    const store = new RedisResponseStore(redis.url, 60);
+    const other = new Bun.RedisClient(redis.url);
+    try {
+      await other.send("ZADD", ["ollaix:responses:events:resp_someone", "0", "frame"]);
+      expect(await store.get("events:resp_someone")).toBeUndefined();
+      expect(await store.getMany(["events:resp_someone"])).toEqual([undefined]);
+      expect(await store.delete("events:resp_someone")).toBe(false);
+      expect(Number(await other.send("EXISTS", ["ollaix:responses:events:resp_someone"]))).toBe(1);
+    } finally {
+      other.close();
+      store.close();
+    }
+  });
+});
+
 describe("RedisResponseStore when Redis refuses a command", () => {
   test("a reply error is the store's 503 naming Redis's reason, not 'unreachable'; the next command works", async () => {
     const store = new RedisResponseStore(redis.url, 60);

@@ -5,6 +5,14 @@ import { type ConditionalPut, itemsThroughResponses, type ResponseStore, type St
 
 const KEY_PREFIX = "ollaix:responses:";
 
+/**
+ * An id of the form this gateway makes (`resp_` and letters, digits, `_`, `-`): any other names no
+ * stored response and is never made into a key, whose namespace it shares with the run channel's
+ * (`ollaix:responses:events:<id>`: `GET /v1/responses/events:<id>` read another key's run's set, a
+ * 503 WRONGTYPE; a security probe).
+ */
+const isResponseId = (id: string): boolean => /^resp_[A-Za-z0-9_-]+$/.test(id);
+
 /** `putIfRunning` in one step on the server (response-store.ts `mayReplace`): KEYS[1], ARGV = the entry, the TTL, its status. */
 const PUT_IF_RUNNING = `
 local stored = redis.call('GET', KEYS[1])
@@ -35,6 +43,7 @@ export class RedisResponseStore implements ResponseStore {
   }
 
   async get(id: string): Promise<StoredResponse | undefined> {
+    if (!isResponseId(id)) return undefined;
     const text = await this.#redis.call((c) => c.get(KEY_PREFIX + id));
     return text === null ? undefined : (JSON.parse(text) as StoredResponse);
   }
@@ -53,7 +62,7 @@ export class RedisResponseStore implements ResponseStore {
 
   async getMany(ids: readonly string[]): Promise<(StoredResponse | undefined)[]> {
     if (ids.length === 0) return [];
-    const texts = (await this.#redis.call((c) => c.send("MGET", ids.map((id) => KEY_PREFIX + id)))) as (string | null)[];
+    const texts = (await this.#redis.call((c) => c.send("MGET", ids.map((id) => KEY_PREFIX + (isResponseId(id) ? id : "-"))))) as (string | null)[];
     return texts.map((text) => (text === null ? undefined : (JSON.parse(text) as StoredResponse)));
   }
 
@@ -67,6 +76,7 @@ export class RedisResponseStore implements ResponseStore {
   }
 
   async delete(id: string): Promise<boolean> {
+    if (!isResponseId(id)) return false;
     return Number(await this.#redis.call((c) => c.send("DEL", [KEY_PREFIX + id]))) > 0;
   }
 
