@@ -149,9 +149,10 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   const outcomes = new OutcomeBus();
   const observability = await startObservability({ config, logger, registry, redact: secrets.redact, outcomes, version: VERSION });
   if (readinessRedis) {
-    // Connected now, for /health (a Redis that is down makes readiness say so).
+    // Connected now, for /health. A Redis that is down makes readiness fail in `closed` mode (limited
+    // keys are refused); in `open` mode every replica serves on, and readiness says so in its checks only.
     readinessRedis.call((c) => c.send("PING", [])).catch(() => undefined);
-    observability.readiness.add(redisCheck(() => readinessRedis.call((c) => c.send("PING", []))));
+    observability.readiness.add(redisCheck(() => readinessRedis.call((c) => c.send("PING", [])), "redis", config.redisFailureMode === "closed"));
   }
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.
   const responseStore = createResponseStore(config, (message) => logger.warn(message), redisHang);

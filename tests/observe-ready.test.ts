@@ -7,7 +7,7 @@ import { definePlugin } from "../src/kit.ts";
 import { ModelRegistry } from "../src/registry.ts";
 import { RedisConnection } from "../src/surfaces/openai-responses/store/redis-connection.ts";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.ts";
-import { json, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
+import { json, jsonPost, startTestGateway, type TestGateway } from "./helpers/gateway.ts";
 import { freePort } from "./helpers/process.ts";
 import { startRedis, type TestRedis } from "./helpers/redis.ts";
 
@@ -188,12 +188,24 @@ describe("/health/ready of a gateway with REDIS_URL", () => {
     }
   });
 
-  test("an unreachable Redis: 503, naming the redis check", async () => {
-    const gw = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${freePort()}` }, [dummy]);
+  test("an unreachable Redis in closed mode (limited keys refused): 503, naming the redis check", async () => {
+    const gw = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${freePort()}`, REDIS_FAILURE_MODE: "closed" }, [dummy]);
     try {
       const response = await fetch(`${gw.url}/health/ready`);
       expect(response.status).toBe(503);
       expect((await json(response)).checks).toMatchObject([{ name: "redis", ok: false }]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  test("an unreachable Redis in open mode (the default: every replica serves on): still ready, the redis check reported failing (an operations probe: the README's Kubernetes probe took every replica out at once)", async () => {
+    const gw = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${freePort()}` }, [dummy]);
+    try {
+      const response = await fetch(`${gw.url}/health/ready`);
+      expect(response.status).toBe(200);
+      expect(await json(response)).toMatchObject({ status: expect.any(String), checks: [{ name: "redis", ok: false }] });
+      expect((await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "hi" }] }))).status).toBe(200);
     } finally {
       await gw.close();
     }

@@ -270,7 +270,8 @@ describe("a path to Redis that drops packets (the connection stays open and dead
   test("readiness replaces its own connection once a PING goes unanswered: ready again once a new one answers; /health (no key has limits) degraded only while none does", async () => {
     const proxy = await tcpProxy(redis.port);
     // No key with limits: /health, too, reads the readiness connection.
-    const gateway = await startTestGateway({ REDIS_URL: `redis://${proxy.address}`, REDIS_TIMEOUT_MS: "300" }, [dummy]);
+    // Closed mode: a Redis away makes readiness fail (in open mode it is reported only: observe-ready.test.ts).
+    const gateway = await startTestGateway({ REDIS_URL: `redis://${proxy.address}`, REDIS_TIMEOUT_MS: "300", REDIS_FAILURE_MODE: "closed" }, [dummy]);
     // A new round of probes each time, as a poll after the cache's 5 s would have.
     const probe = () => gateway.gateway.observability.readiness.report(performance.now() + 60_000);
     const health = async () => (await json(fetch(`${gateway.url}/health`, within10s()))).status as string;
@@ -278,7 +279,9 @@ describe("a path to Redis that drops packets (the connection stays open and dead
       expect((await fetch(`${gateway.url}/health/ready`, within10s())).status).toBe(200);
       proxy.freeze(); // the open connections stay open and answer nothing, for good
       proxy.refusing = true; // and for now no new one opens
-      const [check] = (await probe()).checks;
+      const frozen = await probe();
+      expect(frozen.ready).toBe(false);
+      const [check] = frozen.checks;
       expect(check).toMatchObject({ name: "redis", ok: false });
       expect(check!.detail).toContain("did not answer");
       expect(await health()).toBe("degraded");

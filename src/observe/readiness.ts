@@ -5,6 +5,12 @@ import { askProviderHealth } from "./provider-health.ts";
 /** A dependency readiness waits for besides the providers (shared state such as Redis). */
 export interface ReadinessCheck {
   name: string;
+  /**
+   * Whether readiness fails with it (default true). Redis in `open` mode is not: every replica
+   * serves on with per-replica limits, and a readiness probe that took them all out at once would
+   * turn a Redis outage into the gateway's (an operations probe). Its state is still reported.
+   */
+  required?: boolean;
   /** Settles within its own time limit (Redis: REDIS_TIMEOUT_MS); `signal` aborts at the probes' (`timeoutMs`). */
   check(signal: AbortSignal): Promise<{ ok: boolean; detail?: string }>;
 }
@@ -98,7 +104,7 @@ export class Readiness {
     ]);
     const probed = providers.filter((p) => typeof p.ok === "boolean");
     const providersReady = probed.length === 0 || probed.some((p) => p.ok === true);
-    return { ready: providersReady && checks.every((c) => c.ok), providers, checks };
+    return { ready: providersReady && checks.every((c, i) => c.ok || this.#checks[i]!.required === false), providers, checks };
   }
 }
 
@@ -107,9 +113,10 @@ export class Readiness {
  * REDIS_TIMEOUT_MS unanswered, and replaces the connection then (RedisConnection): one left
  * half-open by the network would otherwise stay "connected", and unanswered, for many minutes.
  */
-export function redisCheck(ping: () => Promise<unknown>, name = "redis"): ReadinessCheck {
+export function redisCheck(ping: () => Promise<unknown>, name = "redis", required = true): ReadinessCheck {
   return {
     name,
+    required,
     async check() {
       const pong = await ping();
       return pong === "PONG" ? { ok: true } : { ok: false, detail: `unexpected answer to PING: ${String(pong)}` };
