@@ -3,6 +3,7 @@
 // tests/fixtures/slow-plugin/ (loaded through PLUGINS_DIR, like a third-party plugin).
 import { afterAll, describe, expect, test } from "bun:test";
 import { minimalEnv, removeTempDirs, tempDir } from "./helpers/process.ts";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 
@@ -133,6 +134,24 @@ describe("graceful shutdown on SIGTERM", () => {
     expect(((await answer.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe(SLOW_REPLY);
     expect(await gw.proc.exited).toBe(0);
     expect(gw.proc.signalCode).toBeNull();
+  });
+
+  test("a SIGTERM during start-up (a plugin still starting) ends the process at once, exit 0, also as PID 1 (a container's entrypoint), where a signal with no handler is ignored (an operations probe: it then served until killed)", async () => {
+    const slowStart = tempDir("slow-start");
+    mkdirSync(join(slowStart, "slow-start"));
+    writeFileSync(join(slowStart, "slow-start", "index.ts"), `export default { name: "slow-start", create: () => new Promise((resolve) => setTimeout(() => resolve(undefined), 4000)) };\n`);
+    // As PID 1 of a new PID namespace where the machine allows one (root, as in CI), else as a plain process.
+    const asPid1 = Bun.spawnSync(["unshare", "--pid", "--fork", "--kill-child", "true"]).exitCode === 0;
+    for (const prefix of asPid1 ? [[], ["unshare", "--pid", "--fork", "--kill-child"]] : [[]]) {
+      const proc = Bun.spawn([...prefix, process.execPath, MAIN], { cwd: tempDir("shutdown"), env: minimalEnv({ PORT: "0", PLUGINS_DIR: slowStart }), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      spawned.push(proc);
+      await Bun.sleep(1000); // its handlers are in; the plugin holds start-up for 3 s more
+      // unshare's child is the PID 1: the signal goes to it.
+      const target = prefix.length === 0 ? proc.pid : Number(readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8").trim().split(" ")[0]);
+      process.kill(target, "SIGTERM");
+      const exited = await Promise.race([proc.exited, Bun.sleep(2500).then(() => "still running")]);
+      expect([prefix.join(" "), exited]).toEqual([prefix.join(" "), 0]);
+    }
   });
 
   test("started under nohup (SIGHUP ignored), SIGHUP is still ignored: the gateway serves on (a review)", async () => {

@@ -5,7 +5,28 @@ import { createGateway } from "../server.ts";
 
 /** `ollaix` / `ollaix serve`: listen on HOST:PORT until SIGTERM/SIGINT/SIGHUP, then drain and exit 0. */
 export async function serve(env: EnvSource): Promise<void> {
+  // The handlers go in before start-up (plugins, the first Redis wait): as PID 1 (a container's
+  // entrypoint) a signal with no handler is ignored, and a SIGTERM during start-up was lost, the
+  // gateway then serving until killed (an operations probe). Before it listens there is nothing to
+  // drain: the process ends at once.
+  let onSignal: (signal: string) => void = () => process.exit(0);
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  // A closed terminal, or an operator used to a reload: the same drain, not the default abrupt end
+  // (cut streams, no log lines). Unless it was started ignoring SIGHUP (`nohup`): a handler would undo that.
+  if (!ignoresHangUp()) process.on("SIGHUP", () => onSignal("SIGHUP"));
+
   const gateway = await createGateway({ env });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    gateway.logger.info("shutting down", { signal, grace_ms: gateway.config.shutdownGraceMs });
+    await gateway.shutdown();
+    process.exit(0);
+  };
+  onSignal = (signal) => void stop(signal);
+
   const url = gateway.listen();
   gateway.logger.info("Ollaix listening", {
     url,
@@ -17,19 +38,6 @@ export async function serve(env: EnvSource): Promise<void> {
     upstream_requests_at_once: Number(env.BUN_CONFIG_MAX_HTTP_REQUESTS) || 256,
   });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    gateway.logger.info("shutting down", { signal, grace_ms: gateway.config.shutdownGraceMs });
-    await gateway.shutdown();
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
-  // A closed terminal, or an operator used to a reload: the same drain, not the default abrupt end
-  // (cut streams, no log lines). Unless it was started ignoring SIGHUP (`nohup`): a handler would undo that.
-  if (!ignoresHangUp()) process.on("SIGHUP", () => void stop("SIGHUP"));
 }
 
 /** Whether this process was started with SIGHUP ignored (`nohup`), as Linux says in /proc (bit 0 of SigIgn); false where it cannot tell. */
