@@ -255,6 +255,9 @@ export default definePlugin({
     const server = await startServer([...command(), "--port", String(port), "--host", "127.0.0.1"], envWith({ PORT: "1", HOST: "localhost" }));
     expect(server.url).toBe(`http://127.0.0.1:${port}`);
     expect((await run(["--healthcheck", "--port", String(port)], { PORT: "1" })).exitCode).toBe(0);
+    // Never through an HTTP proxy (a container behind an egress proxy; an operations probe: unhealthy).
+    const dead = `http://127.0.0.1:${freePort()}`;
+    expect((await run(["--healthcheck", "--port", String(port)], { http_proxy: dead, HTTP_PROXY: dead, NO_PROXY: "localhost" })).exitCode).toBe(0);
     const down = await run(["--healthcheck"], { PORT: String(freePort()) });
     expect(down.exitCode).toBe(1);
     expect(down.stderr).toStartWith("ollaix: unhealthy: no answer from /health on 127.0.0.1:");

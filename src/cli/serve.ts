@@ -54,6 +54,9 @@ function ignoresHangUp(): boolean {
 export async function healthcheck(env: EnvSource): Promise<number> {
   const port = env.PORT || "8000";
   const host = !env.HOST || env.HOST === "0.0.0.0" ? "127.0.0.1" : env.HOST === "::" ? "[::1]" : env.HOST;
+  // Straight to the gateway, never through HTTP_PROXY: Bun's fetch takes it for loopback too, and a
+  // container behind an egress proxy was unhealthy for it (an operations probe). This process only probes.
+  process.env.NO_PROXY = process.env.no_proxy = [process.env.NO_PROXY ?? process.env.no_proxy, host.replace(/^\[|\]$/g, ""), host].filter(Boolean).join(",");
   try {
     const response = await fetch(`http://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}/health`, {
       signal: AbortSignal.timeout(3000),
