@@ -13,7 +13,8 @@ Usage:
   ollaix [serve] [--port N] [--host ADDR] [--config FILE]
                                  serve on HOST:PORT (the default command)
   ollaix check-config [FILE]     validate the environment and the config file (FILE or OLLAIX_CONFIG),
-                                 print the provider instances; exit 0 when valid, 2 when not
+                                 print the provider instances; exit 0 when valid, 1 when a plugin
+                                 or instance is skipped (serving starts without it), 2 when not valid
   ollaix models                  start the plugins, ask each provider for its models once, print them
   ollaix plugin test DIR [--model ID] [--embedding-model ID]
                                  run the plugin conformance checks against the plugin in DIR
