@@ -140,8 +140,14 @@ async function instantiate(
     log.error("plugin skipped: its env schema is invalid", { error: error instanceof Error ? error.message : String(error) });
     return [];
   }
-  if (definition.env && definition.secretEnv) {
-    for (const key of definition.secretEnv) o.secrets.add(o.env[key]);
+  const secretEnv: unknown = definition.secretEnv;
+  // Not a list of names (an untyped plugin's `secretEnv: "KEY"`): its secrets could not be masked, so it is not started.
+  if (secretEnv !== undefined && !(Array.isArray(secretEnv) && secretEnv.every((name) => typeof name === "string"))) {
+    log.error("plugin skipped: its secretEnv is not a list of variable names");
+    return [];
+  }
+  if (definition.env && secretEnv !== undefined) {
+    for (const key of secretEnv as readonly string[]) o.secrets.add(o.env[key]);
   }
   const ms = o.config.pluginStartTimeoutMs;
   try {

@@ -106,6 +106,25 @@ export default definePlugin({ name: "strict", env: Type.Object({ STRICT_PORT: Ty
     }
   });
 
+  test("a plugin whose secretEnv is not a list of names (an untyped plugin's string, a number) is logged and skipped: its secrets could not be masked; start-up goes on", async () => {
+    const odd = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
+    for (const [name, secretEnv] of [["strsecret", '"ODD_KEY"'], ["numsecret", "5"]]) {
+      writeFileSync(
+        join(odd, `${name}.ts`),
+        `export default { name: "${name}", secretEnv: ${secretEnv}, create() { return { name: "${name}", models: [{ id: "${name}-1" }], async chat() { return { choices: [] }; }, async *chatStream() {} }; } };\n`,
+      );
+    }
+    const gw2 = await startTestGateway({ PLUGINS_DIR: odd, ODD_KEY: "sk-odd-secret-1234" }, [dummy]);
+    try {
+      const ids = (await json(gw2.handle("/v1/models"))).data.map((m: { id: string }) => m.id);
+      expect(ids).toEqual(["dummy-model:1.0"]);
+      const skipped = gw2.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "plugin skipped: its secretEnv is not a list of variable names");
+      expect(skipped.map((l) => l.plugin).sort()).toEqual(["numsecret", "strsecret"]);
+    } finally {
+      await gw2.close();
+    }
+  });
+
   test("a plugin whose instance is named as a built-in's is logged and skipped; the built-in and the rest are served", async () => {
     const clash = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
     writeFileSync(
