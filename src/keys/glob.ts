@@ -27,10 +27,11 @@ export function compileGlob(pattern: string): (id: string) => boolean {
 }
 
 /** True when any pattern matches. */
-export function compileGlobs(patterns: readonly string[]): (id: string) => boolean {
+export function compileGlobs(patterns: readonly string[]): ((id: string) => boolean) & { exactly: (id: string) => boolean } {
   const exact = new Set(patterns.filter((p) => !p.includes("*")));
   const globs = patterns.filter((p) => p.includes("*")).map(compileGlob);
-  return (id) => exact.has(id) || globs.some((match) => match(id));
+  // `exactly`: the id is in the list as it is, not through a pattern (key model access: an id named outright).
+  return Object.assign((id: string) => exact.has(id) || globs.some((match) => match(id)), { exactly: (id: string) => exact.has(id) });
 }
 
 export const isGlob = (pattern: string): boolean => pattern.includes("*");

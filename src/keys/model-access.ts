@@ -56,10 +56,14 @@ function servedElsewhere(id: string, registry: ModelRegistry): { provider: strin
   }
 }
 
+/** Whether the key's list names `id` itself, not through a pattern. */
+const namedExactly = (allows: (id: string) => boolean, id: string): boolean => (allows as { exactly?: (id: string) => boolean }).exactly?.(id) === true;
+
 function mayUseModel(allows: (id: string) => boolean, id: string, registry: ModelRegistry): boolean {
   // A key for `up/*` is for instance `up`: not another instance's model whose id begins `up/` (a security probe).
+  // Named outright (the id `/v1/models` lists it under, copied into the key's list) it is that model.
   const elsewhere = servedElsewhere(id, registry);
-  if (elsewhere) return allows(`${elsewhere.provider}/${elsewhere.upstreamId}`);
+  if (elsewhere) return allows(`${elsewhere.provider}/${elsewhere.upstreamId}`) || namedExactly(allows, id);
   if (allows(id)) {
     // `<id>:latest` also names a model listed without a tag: a pattern for tags (`*:latest`) is not
     // one for every untagged model, so that model's own id must be allowed too.
@@ -88,7 +92,7 @@ export function mayList(key: KeyRecord | undefined, model: Model, registry?: Mod
   if (!allows) return true;
   const route = registry && routes?.find(model.id);
   if (route) return mayUseRoute(allows, model.id, route, registry);
-  if (registry && servedElsewhere(model.id, registry)) return allows(`${model.owned_by}/${model.id}`);
+  if (registry && servedElsewhere(model.id, registry)) return allows(`${model.owned_by}/${model.id}`) || namedExactly(allows, model.id);
   if (allows(model.id)) return true;
   return !model.id.startsWith(`${model.owned_by}/`) && allows(`${model.owned_by}/${model.id}`);
 }

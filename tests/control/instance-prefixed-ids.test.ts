@@ -10,6 +10,7 @@ import { startFakeServer, type FakeServer } from "../helpers/fake-server.ts";
 import { json, jsonPost, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 
 const TEAM = "sk-prefixed-team-a-0001";
+const EXACT = "sk-prefixed-exact-0002";
 let fake: FakeServer;
 let router: FakeServer;
 let gw: TestGateway;
@@ -17,7 +18,10 @@ beforeAll(async () => {
   fake = startFakeServer(openAIHandler);
   router = startFakeServer(openAIHandler);
   const config = writeConfigFile({
-    keys: [{ name: "team-a", key_env: "K_TEAM", models: ["up/*"] }],
+    keys: [
+      { name: "team-a", key_env: "K_TEAM", models: ["up/*"] },
+      { name: "exact", key_env: "K_EXACT", models: ["up/secret"] },
+    ],
     plugins: {
       "openai-compatible": {
         upstreams: [
@@ -27,7 +31,7 @@ beforeAll(async () => {
       },
     },
   });
-  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_TEAM: TEAM }, [openaiCompatible]);
+  gw = await startTestGateway({ OLLAIX_CONFIG: config, K_TEAM: TEAM, K_EXACT: EXACT }, [openaiCompatible]);
 });
 afterAll(async () => {
   await gw.close();
@@ -49,4 +53,12 @@ test("`up/m1` is instance up's m1 (the router's own `up/m1` is listed as router/
 
   const listed = (await json(fetch(`${gw.url}/v1/models`, { headers: auth }))).data.map((m: { id: string }) => m.id);
   expect(listed.sort()).toEqual(["m1", "m2"]);
+});
+
+test("a key that names the router's model by the id /v1/models lists it under (up/secret) may use it: named outright, not through up's pattern (a review)", async () => {
+  const exact = { authorization: `Bearer ${EXACT}` };
+  const answer = await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "up/secret", messages: [{ role: "user", content: "hi" }] }, exact));
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get("x-ollaix-target")).toBe("router/up/secret");
+  expect((await json(fetch(`${gw.url}/v1/models`, { headers: exact }))).data.map((m: { id: string }) => m.id)).toEqual(["up/secret"]);
 });
