@@ -116,6 +116,15 @@ describe("fromUpstreamChunk", () => {
     expect((later.choices[0]!.delta as { tool_calls: Record<string, unknown>[] }).tool_calls[0]).toEqual({ index: 0, function: { arguments: "{}" } });
   });
 
+  test("a server that names the function on every delta of a call, without an id: one id for the call, from the stream's id (a review)", () => {
+    const delta = (args: string) => ({ id: "chatcmpl-s1", choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: "f", arguments: args } }] } }] });
+    const ids = [delta('{"a":'), delta("1}")].map((event) => (fromUpstreamChunk(event, ctx).choices[0]!.delta as { tool_calls: { id: string }[] }).tool_calls[0]!.id);
+    expect(ids[0]).toMatch(/^call_/);
+    expect(ids[1]).toBe(ids[0]!);
+    const second = fromUpstreamChunk({ id: "chatcmpl-s1", choices: [{ index: 0, delta: { tool_calls: [{ index: 1, function: { name: "g", arguments: "" } }] } }] }, ctx);
+    expect((second.choices[0]!.delta as { tool_calls: { id: string }[] }).tool_calls[0]!.id).not.toBe(ids[0]!);
+  });
+
   test("the usage chunk keeps its usage and empty choices", () => {
     expect(fromUpstreamChunk(clone(TEXT_CHUNKS_WITH_USAGE.at(-1)!), ctx)).toMatchObject({
       system_fingerprint: "fp_44709d6fcb",

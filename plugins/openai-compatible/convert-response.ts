@@ -128,7 +128,7 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
     const logprobs = (choice as { logprobs?: unknown }).logprobs;
     if (logprobs != null && typeof logprobs === "object") withLogprobsFields(logprobs as Record<string, unknown>);
     const calls = (choice.delta as { tool_calls?: unknown }).tool_calls;
-    if (Array.isArray(calls)) for (const call of calls) withCallFields(call, true);
+    if (Array.isArray(calls)) for (const call of calls) withCallFields(call, streamCallId(chunk.id, choice.index, call));
     if (Array.isArray((choice.delta as { content?: unknown }).content)) Object.assign(choice.delta, textContent((choice.delta as { content: unknown[] }).content, false, choice.delta));
     const delta = choice.delta as { reasoning?: unknown; reasoning_content?: unknown };
     if (typeof delta.reasoning === "string" && delta.reasoning_content == null) delta.reasoning_content = delta.reasoning;
@@ -273,7 +273,7 @@ function withJsonArguments<M>(message: M): M {
   if (Array.isArray(calls)) {
     let ids: Set<string> | undefined;
     for (const call of calls as { id?: unknown; function?: { arguments?: unknown } }[]) {
-      withCallFields(call, false);
+      withCallFields(call);
       if (call?.function) call.function.arguments = call.function.arguments === "" || call.function.arguments == null ? "{}" : argumentsText(call.function.arguments);
       // Calls of one answer with one id (some servers number every call `call_0`): each its own, or a
       // client cannot tell their results apart (Anthropic's tool_use ids must differ too).
@@ -316,13 +316,23 @@ const FUNCTION_FIELDS = ["name", "arguments"] as const;
  * 'type'") and a client cannot answer without an id. In a stream, only a call's first delta (the one
  * naming its function) gets them.
  */
-function withCallFields(call: unknown, streamed: boolean): void {
+function withCallFields(call: unknown, streamedId?: () => string): void {
   if (call === null || typeof call !== "object") return;
   const record = call as { id?: unknown; type?: unknown; function?: { name?: unknown } };
-  if (streamed && typeof record.function?.name !== "string") return;
-  if (typeof record.id !== "string" || record.id === "") record.id = randomId("call_");
+  if (streamedId !== undefined && typeof record.function?.name !== "string") return;
+  if (typeof record.id !== "string" || record.id === "") record.id = streamedId === undefined ? randomId("call_") : streamedId();
   if (record.type == null) record.type = "function";
 }
+
+/**
+ * A streamed call's id when the server gives none: the same for every delta of that call (some
+ * servers name the function on each; a review), from the stream's own id, the choice and the call's
+ * index; a random one where the stream has no id.
+ */
+const streamCallId = (streamId: unknown, choice: number, call: unknown) => (): string =>
+  typeof streamId === "string" && streamId !== ""
+    ? `call_${Bun.hash(`${streamId}\u0000${choice}\u0000${String((call as { index?: unknown }).index)}`).toString(16)}`
+    : randomId("call_");
 
 /** `logprobs` with both of OpenAI's fields (vLLM's and llama.cpp's lack `refusal`): what is not given is null. */
 function withLogprobsFields(logprobs: Record<string, unknown>): void {

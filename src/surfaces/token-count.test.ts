@@ -57,7 +57,7 @@ describe("countPromptTokens", () => {
   });
 
   test("the BPE budget (200,000 characters) is the request's, all its texts together: past it, four characters a token (a probe: 49 texts of 200,000 held the loop 23 s)", async () => {
-    // Texts of their own (the cache would count a repeat for nothing): the first spends the budget.
+    // The first text spends the budget (counted before or not: the figure must not depend on it).
     const spend = Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(" ").padEnd(200_000, " x").slice(0, 200_000);
     const after = "a ".repeat(2_000); // 4,000 characters: ~2,000 tokens by BPE, 1,000 by characters
     const parts = (...texts: string[]) => [{ role: "user", content: texts.map((text) => ({ type: "text", text })) }] as Message[];
@@ -66,5 +66,7 @@ describe("countPromptTokens", () => {
     expect(both - alone).toBe(1_000);
     // A request of its own has its own budget: the same text BPE-counted.
     expect((await countPromptTokens(parts(after), undefined)) - 3).toBe(countTokens(after));
+    // The same request again, its texts now known: the same figure (a review: a text known from before cost no budget).
+    expect(await countPromptTokens(parts(spend, after), undefined)).toBe(both);
   });
 });

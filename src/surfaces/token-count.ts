@@ -122,10 +122,18 @@ function countText(text: string, count: Counter, budget: CountBudget): number {
     budget.bpeLeft -= length;
     return count(text);
   }
-  const key = Bun.hash(text);
-  const known = cache.get(key);
-  if (known !== undefined) return known; // counted whole before: no BPE spent
+  // The budget is charged whether or not the count is kept from before (which only spares the CPU),
+  // so the same request counts the same whatever other requests counted (a review: count_tokens and
+  // message_start must agree).
   const whole = budget.bpeLeft >= length;
+  const key = Bun.hash(text);
+  if (whole) {
+    const known = cache.get(key);
+    if (known !== undefined) {
+      budget.bpeLeft -= length;
+      return known;
+    }
+  }
   const n = countSliced(text, count, budget);
   // A count the budget cut short is not kept: another request may read the whole text.
   if (whole) {
