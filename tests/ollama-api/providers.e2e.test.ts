@@ -7,6 +7,7 @@ import parallelCalls from "../../plugins/gemini/__fixtures__/generate-parallel-f
 import streamThinking from "../../plugins/gemini/__fixtures__/stream-thinking.events.json";
 import { startOllamaE2E, PNG, type OllamaE2E } from "../ollama/e2e.ts";
 import { fixture, json as ollamaJson, ollamaError, ollamaRoutes, chatLine, doneLine, ndjsonResponse } from "../ollama/fake-ollama.ts";
+import { digestOf } from "../../src/surfaces/ollama-api/models.ts";
 
 /**
  * The Ollama surface in front of the other plugins: an `ollama` client → Ollaix → Gemini (a fake
@@ -233,9 +234,11 @@ describe("an upstream Ollama behind the Ollama API (pass-through)", () => {
     });
     env.fake.handle(ollamaRoutes({ ...defaultTags(), "GET /api/ps": () => ollamaJson({ models: [running("llama3.2:latest"), running("phi4:14b", { context_length: undefined })] }) }));
     const { models } = await ollama.ps();
+    // The digest is the gateway id's, as /api/tags gives it (a client matches the two lists by it).
+    const listed = (await ollama.list()).models.find((m) => m.name === "llama3.2:latest")!;
     expect(models).toEqual([
-      running("llama3.2:latest"),
-      { ...running("ollama/phi4:14b"), context_length: undefined } as never,
+      { ...running("llama3.2:latest"), digest: listed.digest },
+      { ...running("ollama/phi4:14b"), context_length: undefined, digest: digestOf("ollama/phi4:14b") } as never,
     ].map((m) => JSON.parse(JSON.stringify(m))));
     expect(env.fake.requests.filter((r) => r.path === "/api/ps")).toHaveLength(1);
     // Ollama down (or answering nonsense): nothing to show from it, and the request is still answered.

@@ -5,6 +5,7 @@ import { createLogger } from "../../logger.ts";
 import type { Provider, RunningModel } from "../../plugin.ts";
 import { ModelRegistry } from "../../registry.ts";
 import { runningModels } from "./running.ts";
+import { digestOf } from "./models.ts";
 
 const lines: string[] = [];
 const logger = createLogger({ level: "debug", write: (line) => void lines.push(line) });
@@ -36,11 +37,12 @@ describe("/api/ps", () => {
 
   test("every provider's running models under their gateway ids, in Ollama's shape; one that never answers is left out after its wait", async () => {
     const entries = await list(new Request("http://gw/api/ps"), "req_1");
+    // The digest is the gateway id's, as /api/tags lists it (a client matches the two lists by it).
     expect(entries).toEqual([
-      { name: "m1", model: "m1", size: 10, digest: "", details: {}, expires_at: "2026-12-02T10:00:00Z", size_vram: 4, context_length: 8192 },
-      { name: "a/x9", model: "a/x9", size: 0, digest: "", details: {}, expires_at: "", size_vram: 0 },
-      { name: "b/m1", model: "b/m1", size: 7, digest: "", details: {}, expires_at: "", size_vram: 0 },
-      { name: "junk/j1", model: "junk/j1", size: 0, digest: "", details: {}, expires_at: "", size_vram: 0 },
+      { name: "m1", model: "m1", size: 10, digest: digestOf("m1"), details: {}, expires_at: "2026-12-02T10:00:00Z", size_vram: 4, context_length: 8192 },
+      { name: "a/x9", model: "a/x9", size: 0, digest: digestOf("a/x9"), details: {}, expires_at: "", size_vram: 0 },
+      { name: "b/m1", model: "b/m1", size: 7, digest: digestOf("b/m1"), details: {}, expires_at: "", size_vram: 0 },
+      { name: "junk/j1", model: "junk/j1", size: 0, digest: digestOf("junk/j1"), details: {}, expires_at: "", size_vram: 0 },
     ]);
     for (const name of ["slow", "throws", "object"]) {
       expect(lines.some((line) => line.includes("running models not listed") && line.includes(`"provider":"${name}"`))).toBe(true);

@@ -5,6 +5,7 @@ import type { RunningModel } from "../../plugin.ts";
 import type { ModelRegistry } from "../../registry.ts";
 import { hopsOf } from "../../request-meta.ts";
 import type { RouteDeps } from "../../routes/deps.ts";
+import { digestOf } from "./models.ts";
 
 /** How long `/api/ps` waits for a provider's list (Ollama answers it from memory). */
 const PS_WAIT_MS = 5_000;
@@ -83,7 +84,8 @@ const toPsEntry = (id: string, model: RunningModel): PsEntry => ({
   name: id,
   model: id,
   size: model.size ?? 0,
-  digest: model.digest ?? "",
+  // As /api/tags gives it (the gateway id's SHA-256): a client matches the two lists by it (a probe).
+  digest: digestOf(id),
   details: model.details ?? {},
   expires_at: model.expires_at ?? "",
   size_vram: model.size_vram ?? 0,
