@@ -36,6 +36,16 @@ describe("RedisClock", () => {
     expect(clock.deadline(1_000_200, 1_500)).toBe(5_000_200 - 150 - 3);
   });
 
+  test("a small step (under 100 ms) that every reading shows: taken after three readings in a row, the best of them (a review: it stood for minutes)", () => {
+    const clock = new RedisClock();
+    clock.heard(5_000_000, 1_000_000);
+    clock.heard(5_000_010 - 90, 1_000_010); // 90 ms lower: one late answer, or a step
+    clock.heard(5_000_020 - 89, 1_000_020);
+    expect(clock.deadline(1_000_020, 1_500)).toBe(5_000_020 - 1 - 3); // still the first bound (less its drift)
+    clock.heard(5_000_030 - 91, 1_000_030); // the third in a row: the clocks now
+    expect(clock.deadline(1_000_030, 1_500)).toBe(5_000_030 - 89 - 3);
+  });
+
   test("a small REDIS_TIMEOUT_MS: the rounding allowed is at most half the drift cap (a time-out of 3 ms left no time at all)", () => {
     const clock = new RedisClock();
     clock.heard(5_000_000, 1_000_000);

@@ -14,6 +14,8 @@ const ROUNDING_MS = 3;
  * delay, which the bound kept does not have.
  */
 const STEP_MS = 100;
+/** Readings in a row below the bound kept that make it theirs (one late answer is not three). */
+const LOWER_READINGS = 3;
 
 /**
  * Redis's clock as this host knows it, for a deadline a Lua script can read against Redis's own
@@ -34,12 +36,26 @@ export class RedisClock {
   /** Redis's time minus this host's, at least (ms); undefined before any reading. */
   #offset: number | undefined;
   #readAt = 0;
+  /** Readings in a row below the bound kept (by less than a step), and the best of them. */
+  #lower: { best: number; count: number } | undefined;
 
   /** Redis's time `redisMs` (its TIME, in ms), in an answer this host had at `receivedAt` (`Date.now()`). */
   heard(redisMs: number, receivedAt: number): void {
     const offset = redisMs - receivedAt;
     const kept = this.#offset === undefined ? undefined : this.#offset - Math.max(0, receivedAt - this.#readAt) * DRIFT_PER_MS;
-    this.#offset = kept === undefined || offset > kept || offset < kept - STEP_MS ? offset : kept;
+    if (kept === undefined || offset >= kept || offset < kept - STEP_MS) {
+      this.#offset = offset;
+      this.#lower = undefined;
+    } else {
+      // Lower by less than a step: a late answer, or a small step of one clock. Readings that all come
+      // in lower, LOWER_READINGS in a row, are the clocks now: the best of them is taken (a review: a
+      // 90 ms step would otherwise stand for minutes, its deadline that much late).
+      this.#lower = this.#lower === undefined ? { best: offset, count: 1 } : { best: Math.max(this.#lower.best, offset), count: this.#lower.count + 1 };
+      if (this.#lower.count >= LOWER_READINGS) {
+        this.#offset = this.#lower.best;
+        this.#lower = undefined;
+      } else this.#offset = kept;
+    }
     this.#readAt = receivedAt;
   }
 
