@@ -13,19 +13,24 @@ function tooLarge(limit: number): PayloadTooLargeError {
 /** How much of a refused body is read and dropped before its 413 (times MAX_BODY_BYTES), and for how long at most. */
 const DRAIN_FACTOR = 4;
 const DRAIN_MS = 10_000;
+/** Refused bodies read and dropped at once, at most: past it a 413 closes the connection at once (a client cannot hold many). */
+const MAX_DRAINING = 16;
+let draining = 0;
 
 /**
  * The 413, once the rest of the body is read and dropped (a "lingering close", as nginx does): a
  * connection closed while its client still sends is reset, and most clients (Node's fetch, Python's
  * http.client, curl without `Expect`) then report a broken pipe, never the 413. Only a body of up to
- * DRAIN_FACTOR × the limit, read within DRAIN_MS: past either, the connection is closed at once.
+ * DRAIN_FACTOR × the limit, read within DRAIN_MS, and MAX_DRAINING of them at once: past any, the
+ * connection is closed at once.
  */
 async function drainedTooLarge(request: Request, limit: number, read = 0, reader?: ReadableStreamDefaultReader<Uint8Array>): Promise<PayloadTooLargeError> {
   const error = tooLarge(limit);
   const bound = limit * DRAIN_FACTOR;
-  if (read > bound || request.signal.aborted) return error;
+  if (read > bound || request.signal.aborted || draining >= MAX_DRAINING) return error;
   const body = reader ?? request.body?.getReader();
   if (body === undefined) return error;
+  draining++;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) => (timer = setTimeout(resolve, DRAIN_MS, "late")));
   try {
@@ -38,6 +43,7 @@ async function drainedTooLarge(request: Request, limit: number, read = 0, reader
   } catch {
     // The client left: there is no one to answer.
   } finally {
+    draining--;
     clearTimeout(timer);
     void body.cancel().catch(() => undefined);
   }

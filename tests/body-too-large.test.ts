@@ -57,3 +57,27 @@ test("a chunked one too", async () => {
     expect(await sendAllThenRead(`${head}transfer-encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n`, body, "\r\n0\r\n\r\n")).toEqual({ status: "HTTP/1.1 413 Payload Too Large", error: undefined });
   }
 });
+
+test("at most 16 refused bodies are read and dropped at once: past them, a 413 closes its connection at once (a client cannot hold many drains; a review)", async () => {
+  // Slow senders: the head and a few bytes of a body declared over the limit, then nothing.
+  const open = (answers: string[], i: number) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("data", (data) => void (answers[i] = (answers[i] ?? "") + data.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.write(`${head}content-length: ${2 * 1024 * 1024}\r\n\r\n    `);
+    return socket;
+  };
+  const answers: string[] = [];
+  const held = Array.from({ length: 16 }, (_, i) => open(answers, i));
+  try {
+    await Bun.sleep(300); // all sixteen are being drained (each waits for the rest of its body)
+    const late = open(answers, 16);
+    for (let i = 0; i < 100 && answers[16] === undefined; i++) await Bun.sleep(50);
+    expect(answers[16]?.split("\r\n", 1)[0]).toBe("HTTP/1.1 413 Payload Too Large");
+    // The sixteen are still waiting for their bodies: none has its answer yet.
+    expect(answers.slice(0, 16).filter((a) => a !== undefined)).toEqual([]);
+    late.destroy();
+  } finally {
+    for (const socket of held) socket.destroy();
+  }
+});
