@@ -108,28 +108,32 @@ describe("RedisResponseStore (a real redis-server)", () => {
   });
 });
 
+/** A store, and another client of the same Redis that writes what the store finds there; both closed after `run`. */
+async function withStoreAndClient(run: (store: RedisResponseStore, other: InstanceType<typeof Bun.RedisClient>) => Promise<void>): Promise<void> {
+  const store = new RedisResponseStore(redis.url, 60);
+  const other = new Bun.RedisClient(redis.url);
+  try {
+    await run(store, other);
+  } finally {
+    other.close();
+    store.close();
+  }
+}
+
 describe("ids of no response", () => {
-  test("an id not of a response's form (events:<id>, another namespace's key) names nothing: never read as a key (a security probe: a 503 WRONGTYPE on a run's event set)", async () => {
-    const store = new RedisResponseStore(redis.url, 60);
-    const other = new Bun.RedisClient(redis.url);
-    try {
+  test("an id not of a response's form (events:<id>, another namespace's key) names nothing: never read as a key (a security probe: a 503 WRONGTYPE on a run's event set)", () =>
+    withStoreAndClient(async (store, other) => {
       await other.send("ZADD", ["ollaix:responses:events:resp_someone", "0", "frame"]);
       expect(await store.get("events:resp_someone")).toBeUndefined();
       expect(await store.getMany(["events:resp_someone"])).toEqual([undefined]);
       expect(await store.delete("events:resp_someone")).toBe(false);
       expect(Number(await other.send("EXISTS", ["ollaix:responses:events:resp_someone"]))).toBe(1);
-    } finally {
-      other.close();
-      store.close();
-    }
-  });
+    }));
 });
 
 describe("RedisResponseStore when Redis refuses a command", () => {
-  test("a reply error is the store's 503 naming Redis's reason, not 'unreachable'; the next command works", async () => {
-    const store = new RedisResponseStore(redis.url, 60);
-    const other = new Bun.RedisClient(redis.url);
-    try {
+  test("a reply error is the store's 503 naming Redis's reason, not 'unreachable'; the next command works", () =>
+    withStoreAndClient(async (store, other) => {
       // A key of another type where a response would be: GET answers WRONGTYPE.
       await other.send("HSET", ["ollaix:responses:resp_wrongtype", "f", "v"]);
       const error = await store.get("resp_wrongtype").then(
@@ -139,11 +143,7 @@ describe("RedisResponseStore when Redis refuses a command", () => {
       expect(error).toMatchObject({ status: 503, code: "state_unavailable", message: "The response store (Redis) refused a command (WRONGTYPE)." });
       await store.put(entry("resp_after_refusal"));
       expect((await store.get("resp_after_refusal"))?.response.id).toBe("resp_after_refusal");
-    } finally {
-      other.close();
-      store.close();
-    }
-  });
+    }));
 });
 
 describe("RedisResponseStore while Redis is away", () => {
