@@ -46,7 +46,10 @@ function explain(error: ValueError): { path: string; message: string } {
     // Else the variant of the value's own type (an array for an array: `stop` with 5 strings is "at
     // most 4 items", not "not of a supported type"; a probe).
     const ofType = candidates.length > 1 && candidates[0]!.path === error.path ? candidates.filter((c) => (c.schema as { type?: string }).type === jsonTypeOf(error.value)) : [];
-    const best = candidates.length === 1 || (candidates[0] && candidates[0].path !== error.path) ? candidates[0] : ofType.length === 1 ? ofType[0] : undefined;
+    // Several variants of that type refusing it alike (the embeddings input's arrays of strings, of
+    // tokens, of token arrays: all past 2,048 items) say it once.
+    const alike = ofType.length > 1 && ofType.every((c) => c.message === ofType[0]!.message && c.path === ofType[0]!.path);
+    const best = candidates.length === 1 || (candidates[0] && candidates[0].path !== error.path) ? candidates[0] : ofType.length === 1 || alike ? ofType[0] : undefined;
     if (best) return explain(best);
   }
   if ("const" in error.schema) {
