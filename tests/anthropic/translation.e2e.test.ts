@@ -47,10 +47,11 @@ describe("openai-compatible", () => {
   test("the upstream receives OpenAI's chat body; its call id comes back as the toolu_ id and returns in the next turn", async () => {
     const first = await client.messages.create({
       model: "up/gpt-4o-mini", max_tokens: 4000, system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }], tools,
-      tool_choice: { type: "auto", disable_parallel_tool_use: true }, stop_sequences: ["END"], temperature: 0.5, top_k: 20,
+      tool_choice: { type: "auto", disable_parallel_tool_use: true }, stop_sequences: ["END"], temperature: 1, top_p: 0.95,
       thinking: { type: "enabled", budget_tokens: 2000 }, metadata: { user_id: "u-7" },
       messages: [{ role: "user", content: "Weather in Boston?" }],
-      // `temperature` and `top_k` are still in Anthropic's API reference; this SDK version's types dropped them.
+      // With thinking on, Anthropic takes temperature 1 and top_p from 0.95 only (and no top_k): sent as it would be there.
+      // `temperature` is still in Anthropic's API reference; this SDK version's types dropped it.
     } as Anthropic.MessageCreateParamsNonStreaming);
     const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === "tool_use")!;
     expect(use.input).toEqual({ location: "Boston, MA" });
@@ -58,7 +59,7 @@ describe("openai-compatible", () => {
     expect(first.usage.input_tokens).toBe(TOOL_CALL_COMPLETION.usage.prompt_tokens);
     const body = fake.requests.at(-1)!.body as Record<string, unknown>;
     expect(body).toEqual({
-      model: "gpt-4o-mini", max_tokens: 4000, temperature: 0.5, top_k: 20, stop: ["END"], user: "u-7", reasoning_effort: "low",
+      model: "gpt-4o-mini", max_tokens: 4000, temperature: 1, top_p: 0.95, stop: ["END"], user: "u-7", reasoning_effort: "low",
       messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Weather in Boston?" }],
       tools: [{ type: "function", function: { name: "get_weather", description: "Weather", parameters: tools[0]!.input_schema } }],
       tool_choice: "auto", parallel_tool_calls: false,
@@ -311,19 +312,18 @@ describe("ollama", () => {
   });
   afterAll(() => e2e.close());
 
-  test("system, images (base64 and url, loaded by the gateway), tools, tool results by name, stop, top_k, thinking → think", async () => {
+  test("system, images (base64 and url, loaded by the gateway), tools, tool results by name, stop, top_p, thinking → think", async () => {
     e2e.fake.handle(async (request) => (request.path === "/api/chat" ? ollamaJson(fixture("chat-thinking.json")) : undefined) ?? new Response("", { status: 404 }));
     const convo = conversation("toolu_01ClientMade");
     (convo[0]!.content as Anthropic.ContentBlockParam[]).push({ type: "image", source: { type: "url", url: `${e2e.images.url}/cat.png` } });
-    // `top_k` is still in Anthropic's API reference; this SDK version's types dropped it.
-    const m = await client.messages.create({ model: "llama3.2:latest", max_tokens: 50, system: "Be brief.", tools, stop_sequences: ["\n\n"], thinking: { type: "enabled", budget_tokens: 20000 }, messages: convo, top_k: 20 } as never, { headers: { "anthropic-beta": "interleaved-thinking-2025-05-14" } });
+    const m = await client.messages.create({ model: "llama3.2:latest", max_tokens: 50, system: "Be brief.", tools, stop_sequences: ["\n\n"], thinking: { type: "enabled", budget_tokens: 20000 }, messages: convo, top_p: 0.96 } as never, { headers: { "anthropic-beta": "interleaved-thinking-2025-05-14" } });
     expect(m.content.map((b) => b.type)).toEqual(["thinking", "text"]);
     expect(m.usage).toMatchObject({ input_tokens: 26, output_tokens: 298 });
     const body = e2e.chatBodies().at(-1)!;
     expect(body).toMatchObject({
       model: "llama3.2:latest",
       think: true,
-      options: { num_predict: 50, stop: ["\n\n"], top_k: 20 },
+      options: { num_predict: 50, stop: ["\n\n"], top_p: 0.96 },
       messages: [
         { role: "system", content: "Be brief." },
         { role: "user", content: "Weather in Tokyo? Here is a photo.", images: [PNG, PNG] },

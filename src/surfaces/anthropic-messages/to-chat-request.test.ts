@@ -391,6 +391,48 @@ describe("thinking", () => {
     // Thinking off: a forced tool is fine, and no budget is checked.
     expect(toChatRequest(req({ thinking: { type: "disabled" }, tools, tool_choice: { type: "any" } })).tool_choice).toBe("required");
   });
+  test("with thinking on, Anthropic's sampling rules: temperature 1 only, no top_k, top_p from 0.95 (a probe)", () => {
+    for (const thinking of [{ type: "enabled" as const, budget_tokens: 1024 }, { type: "adaptive" as const }]) {
+      const on = (extra: Partial<MessagesRequest>) => req({ max_tokens: 4000, thinking, ...extra });
+      expect(error(() => toChatRequest(on({ temperature: 0.7 })))).toMatchObject({ status: 400, param: "temperature", message: "`temperature` may only be set to 1 when thinking is enabled." });
+      expect(error(() => toChatRequest(on({ top_k: 40 })))).toMatchObject({ status: 400, param: "top_k" });
+      expect(error(() => toChatRequest(on({ top_p: 0.9 })))).toMatchObject({ status: 400, param: "top_p" });
+      const fine = toChatRequest(on({ temperature: 1, top_p: 0.95 }));
+      expect([fine.temperature, fine.top_p]).toEqual([1, 0.95]);
+    }
+    // Without thinking, every value is the client's.
+    for (const thinking of [undefined, { type: "disabled" as const }]) {
+      const chat = toChatRequest(req({ thinking, temperature: 0.2, top_p: 0.5, top_k: 5 }));
+      expect([chat.temperature, chat.top_p, (chat as Record<string, unknown>).top_k]).toEqual([0.2, 0.5, 5]);
+    }
+  });
+});
+
+describe("a client tool's name is Anthropic's pattern (a probe)", () => {
+  test("a dot, a slash, a space or 129 characters is a 400 naming the tool; 128 word characters and hyphens are fine", () => {
+    const tool = (name: string) => ({ name, input_schema: { type: "object" } });
+    for (const name of ["fs.read", "server/tool", "get weather", "", "x".repeat(129)]) {
+      expect(error(() => toChatRequest(req({ tools: [tool("ok"), tool(name)] })))).toMatchObject({ status: 400, param: "tools[1].name", message: "tools[1].name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'." });
+    }
+    const fine = "mcp__my-server__Read_2" + "x".repeat(106);
+    expect(toChatRequest(req({ tools: [tool(fine)] })).tools![0]!.function.name).toBe(fine);
+  });
+});
+
+describe("empty text blocks are refused, as Anthropic refuses them (a probe)", () => {
+  test("in a user turn, an assistant turn and the system blocks, each named; a missing text is still 'Field required'", () => {
+    const blocks = (text: string | undefined) => [{ type: "text" as const, text } as { type: "text"; text: string }];
+    expect(error(() => toChatRequest(req({ messages: [{ role: "user", content: blocks("") }] })))).toMatchObject({ status: 400, param: "messages[0].content[0].text", message: "messages[0].content[0].text: text content blocks must be non-empty." });
+    const turns = [{ role: "user" as const, content: "Hi" }, { role: "assistant" as const, content: [...blocks("Sure."), ...blocks("")] }, { role: "user" as const, content: "Go on" }];
+    expect(error(() => toChatRequest(req({ messages: turns })))).toMatchObject({ status: 400, param: "messages[1].content[1].text" });
+    expect(error(() => toChatRequest(req({ system: [{ type: "text", text: "Be brief." }, { type: "text", text: "" }] })))).toMatchObject({ status: 400, param: "system[1].text" });
+    expect(error(() => toChatRequest(req({ messages: [{ role: "user", content: "Hi" }, { role: "assistant", content: blocks(undefined) }] })))).toMatchObject({ param: "messages[1].content[0].text", message: "messages[1].content[0].text: Field required." });
+    // A string content, and non-empty blocks, are as before.
+    expect(toChatRequest(req({ system: [{ type: "text", text: "Be brief." }], messages: [{ role: "user", content: blocks(" ") }] })).messages).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: " " },
+    ]);
+  });
 });
 
 describe("an assistant turn of several blocks (a probe)", () => {

@@ -10,6 +10,13 @@ import { decodeSignature } from "./thinking-signature.ts";
 import { THREAD_UNSUPPORTED } from "./envelope.ts";
 import { fromToolUseId, fromToolUseIdParts } from "./tool-use-id.ts";
 
+/**
+ * Anthropic refuses an empty text block anywhere in `system` and `messages` (`messages: text content
+ * blocks must be non-empty`), its count_tokens too: refused alike, so that a client that works here
+ * works there (an OpenAI upstream refused the empty part in its own words).
+ */
+const EMPTY_TEXT = "text content blocks must be non-empty.";
+
 const fail = (param: string, message: string): never => {
   throw new InvalidRequestError(`${param}: ${message}`, { param });
 };
@@ -62,7 +69,8 @@ const MIN_THINKING_BUDGET = 1024;
  * What Anthropic refuses about thinking and forced tools, refused alike so that a client that works
  * here works there: a budget under 1,024 tokens; a budget not below `max_tokens` (allowed with the
  * interleaved-thinking beta, where the budget spans the whole turn); a forced tool (`any`, `tool`)
- * with thinking on, or with no tools to choose from.
+ * with thinking on, or with no tools to choose from; with thinking on, a temperature other than 1,
+ * any top_k, a top_p under 0.95.
  */
 function checkThinking(req: MessagesRequest, interleaved: boolean): void {
   const choice = req.tool_choice?.type;
@@ -78,6 +86,14 @@ function checkThinking(req: MessagesRequest, interleaved: boolean): void {
     }
   }
   if (forced) fail("tool_choice", `Thinking may not be enabled when tool_choice forces tool use: use tool_choice.type 'auto' or 'none' with thinking.`);
+  // "Thinking isn't compatible with temperature or top_k modifications"; top_p from 0.95 to 1.
+  if (req.temperature !== undefined && req.temperature !== 1) {
+    throw new InvalidRequestError("`temperature` may only be set to 1 when thinking is enabled.", { param: "temperature" });
+  }
+  if (req.top_k !== undefined) throw new InvalidRequestError("`top_k` may not be set when thinking is enabled.", { param: "top_k" });
+  if (req.top_p !== undefined && req.top_p < 0.95) {
+    throw new InvalidRequestError("`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled.", { param: "top_p" });
+  }
 }
 
 /**
@@ -217,7 +233,7 @@ function systemText(system: MessagesRequest["system"]): string | undefined {
   if (system === undefined) return undefined;
   if (typeof system === "string") return system === "" ? undefined : system;
   // Text blocks (with `cache_control`, ignored) as one system message: not every upstream takes parts there.
-  const text = system.map((block) => block.text).join("\n\n");
+  const text = system.map((block, j) => block.text || fail(`system[${j}].text`, EMPTY_TEXT)).join("\n\n");
   return text === "" ? undefined : text;
 }
 
@@ -266,6 +282,7 @@ function pushUser(out: Message[], message: MessageParam, i: number, sources: Mes
     switch (type) {
       case "text":
         if (typeof block.text !== "string") fail(`${at}.text`, "Field required.");
+        if (block.text === "") fail(`${at}.text`, EMPTY_TEXT);
         parts.push({ type: "text", text: block.text });
         partSources?.push(at);
         break;
@@ -340,7 +357,9 @@ function pushAssistant(out: Message[], message: MessageParam, i: number, sources
     previous = type;
     switch (type) {
       case "text":
-        text = joined(text, block.text ?? "", adjacent);
+        if (typeof block.text !== "string") fail(`${at}.text`, "Field required.");
+        if (block.text === "") fail(`${at}.text`, EMPTY_TEXT);
+        text = joined(text, block.text!, adjacent);
         break;
       case "thinking": {
         const payload = decodeSignature(block.signature);
@@ -516,12 +535,17 @@ export function toChatTools(tools: ToolParam[] | undefined, choice: ToolChoicePa
   return out;
 }
 
+/** What Anthropic takes as a client tool's name. */
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
+
 function toChatTool(tool: ToolParam, i: number): Tool {
   if (tool.type !== undefined && tool.type !== "custom") {
     // web_search_*, code_execution_*, computer_*, bash_*, text_editor_*, mcp_toolset, …: run by Anthropic's servers.
     fail(`tools[${i}].type`, `the server tool '${tool.name ?? tool.type}' (${tool.type}) is not supported: Ollaix cannot run Anthropic's server tools. Declare it as a client tool with an input_schema instead.`);
   }
   if (tool.name === undefined) return fail(`tools[${i}].name`, "missing.");
+  // Anthropic's rule for a client tool's name (`tools.0.custom.name: String should match pattern …`).
+  if (!TOOL_NAME.test(tool.name)) fail(`tools[${i}].name`, `String should match pattern '${TOOL_NAME.source}'.`);
   // Anthropic refuses a client tool without a schema, or whose schema is not an object's
   // (`tools.0.custom.input_schema.type: Field required`): a model cannot call it with an input.
   const schema = tool.input_schema as { type?: unknown } | undefined;
