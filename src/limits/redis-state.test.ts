@@ -234,6 +234,16 @@ describe("Redis unreachable", () => {
     state.close();
   });
 
+  test("a Redis that refuses the connection is known at once: start-up does not wait out its time limit (a probe)", async () => {
+    const { lines, logger } = logged();
+    const state = new RedisState(`redis://127.0.0.1:${freePort()}`, "open", logger, 60_000);
+    // Would wait the whole minute (and fail this test's 10 s) if the refusal were not heard.
+    await state.start();
+    expect(state.health()).toMatchObject({ status: "degraded" });
+    expect(lines.filter((l) => l.includes("Redis unreachable")).length).toBe(1);
+    state.close();
+  }, 10_000);
+
   test("closed: 503 state_unavailable", async () => {
     const { logger } = logged();
     const state = new RedisState(`redis://127.0.0.1:${freePort()}`, "closed", logger);

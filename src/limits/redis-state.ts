@@ -102,10 +102,15 @@ export class RedisState implements LimitState {
 
   /** Connects (at most `waitMs`, REDIS_TIMEOUT_MS by default); a Redis that is not there yet leaves the state degraded, not start-up failed. */
   async start(waitMs = this.timeoutMs): Promise<void> {
-    const connected = await Promise.race([
-      this.#client.connect().then(() => true, () => false),
-      Bun.sleep(waitMs).then(() => false),
-    ]);
+    // A reconnecting client's connect() never settles while Redis refuses the connection (Bun 1.4):
+    // a one-shot connection says so at once, so that start-up does not wait `waitMs` for nothing.
+    const once = new RedisClient(this.#url, { enableOfflineQueue: false, autoReconnect: false, connectionTimeout: waitMs });
+    const refused = once.connect().then(
+      () => new Promise<boolean>(() => once.close()), // Redis is there: the reconnecting client's own connect() answers
+      () => false,
+    );
+    const connected = await Promise.race([this.#client.connect().then(() => true, () => false), refused, Bun.sleep(waitMs).then(() => false)]);
+    once.close();
     if (!connected) return this.#markDown(new Error("cannot connect to Redis"));
     try {
       await this.#readClock();
