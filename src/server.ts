@@ -151,7 +151,10 @@ export async function createGateway(options: StartOptions): Promise<Gateway> {
   if (readinessRedis) {
     // Connected now, for /health. A Redis that is down makes readiness fail in `closed` mode (limited
     // keys are refused); in `open` mode every replica serves on, and readiness says so in its checks only.
-    readinessRedis.call((c) => c.send("PING", [])).catch(() => undefined);
+    // Without keys with limits nothing else says so at start-up: a REDIS_URL that reaches no Redis is warned of once here.
+    readinessRedis.call((c) => c.send("PING", [])).catch((error: unknown) => {
+      if (!state) logger.warn(REDIS_AWAY, { error: error instanceof Error ? error.message : String(error) });
+    });
     observability.readiness.add(redisCheck(() => readinessRedis.call((c) => c.send("PING", [])), "redis", config.redisFailureMode === "closed"));
   }
   // Owned here, not by the route: Elysia's onStop does not run on server.stop, so shutdown closes it.

@@ -206,6 +206,11 @@ describe("/health/ready of a gateway with REDIS_URL", () => {
       expect(response.status).toBe(200);
       expect(await json(response)).toMatchObject({ status: expect.any(String), checks: [{ name: "redis", ok: false }] });
       expect((await fetch(`${gw.url}/v1/chat/completions`, jsonPost({ model: "dummy-model:1.0", messages: [{ role: "user", content: "hi" }] }))).status).toBe(200);
+      // No key has limits, so only the readiness connection reaches Redis: start-up's refused PING is warned of, once, without the URL.
+      const warned = gw.logs.filter((line) => line.includes("Redis unreachable"));
+      expect(warned).toHaveLength(1);
+      expect(JSON.parse(warned[0]!)).toMatchObject({ level: "warn", msg: expect.stringContaining("stored responses, conversations and background responses answer 503") });
+      expect(warned[0]).not.toContain("redis://");
     } finally {
       await gw.close();
     }
