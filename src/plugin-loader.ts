@@ -67,23 +67,33 @@ export async function loadPlugins(o: LoadOptions, problems: ConfigProblems): Pro
   const checked = checkSettings(o.settings, names, schemas);
   problems.inFile(checked.problems);
   const loaded: LoadedInstance[] = [];
-  for (const { definition, source } of all) {
+  // Every plugin starts at once (a slow or stuck create() delays start-up by its own time, not the
+  // sum of all); their providers are registered in the plugins' order, whatever order they finish in.
+  const starting = all.map(({ definition, source }) => {
     const name = (definition as { name?: string }).name ?? "";
     // A section the check refused is reported already; the plugin would read it wrong.
-    if (!checked.passed(`plugins.${name}`)) continue;
+    if (!checked.passed(`plugins.${name}`)) return undefined;
     const section = checked.settings.plugins?.[name];
     if (section?.enabled === false) {
       o.logger.info("plugin disabled by the settings file", { plugin: definition.name, source });
+      return undefined;
+    }
+    const made = instantiate(definition, source, o, section).then(
+      (providers) => ({ providers }),
+      (error: unknown) => ({ error }),
+    );
+    return { definition, source, name, made };
+  });
+  for (const start of starting) {
+    if (start === undefined) continue;
+    const { definition, source, name } = start;
+    const made = await start.made;
+    if ("error" in made) {
+      if (!isConfigError(made.error)) throw made.error;
+      problems.ofPlugin(name, made.error);
       continue;
     }
-    let providers: Provider[];
-    try {
-      providers = await instantiate(definition, source, o, section);
-    } catch (error) {
-      if (!isConfigError(error)) throw error;
-      problems.ofPlugin(name, error);
-      continue;
-    }
+    const providers = made.providers;
     for (const provider of providers) {
       // A name taken stops start-up when the configuration chose it (two upstreams of one name, in
       // registry.add); a plugin from PLUGINS_DIR chose its own, so it fails as any plugin does: logged and skipped.
@@ -225,26 +235,32 @@ async function importPluginsDir(dir: string, logger: Logger, timeoutMs: number):
   } catch (error) {
     throw new ConfigError(`PLUGINS_DIR=${JSON.stringify(dir)} cannot be read: ${(error as Error).message}`);
   }
-  const out: { definition: PluginDefinition; source: string }[] = [];
-  for (const name of names) {
-    if (name.startsWith(".") || name === "node_modules") continue;
-    const entry = await entryOf(join(root, name));
-    if (!entry) continue;
-    try {
-      const module = await importWithin(entry, timeoutMs);
-      if (module.default === undefined) throw new Error("the module has no default export");
-      out.push({ definition: module.default as PluginDefinition, source: entry });
-    } catch (error) {
-      if (error instanceof StartTimeout) {
-        logger.error(`plugin skipped: ${error.message}`, { source: entry });
-        continue;
-      }
-      const failure = describeImportFailure(error);
-      // Bun's own "2 errors building …" says neither what nor where: the first message, with its place.
-      logger.error("plugin skipped: it failed to load", failure.where ? { source: entry, at: failure.where, error: failure.message } : { source: entry, error });
+  // Imported all at once (a module that never finishes loading costs its own deadline, not each one
+  // after it), kept in name order.
+  const imported = await Promise.all(
+    names.filter((name) => !name.startsWith(".") && name !== "node_modules").map((name) => importOne(join(root, name), logger, timeoutMs)),
+  );
+  return imported.filter((plugin) => plugin !== undefined);
+}
+
+/** One entry of PLUGINS_DIR, or undefined when it is no plugin or is skipped (logged). */
+async function importOne(path: string, logger: Logger, timeoutMs: number): Promise<{ definition: PluginDefinition; source: string } | undefined> {
+  const entry = await entryOf(path);
+  if (!entry) return undefined;
+  try {
+    const module = await importWithin(entry, timeoutMs);
+    if (module.default === undefined) throw new Error("the module has no default export");
+    return { definition: module.default as PluginDefinition, source: entry };
+  } catch (error) {
+    if (error instanceof StartTimeout) {
+      logger.error(`plugin skipped: ${error.message}`, { source: entry });
+      return undefined;
     }
+    const failure = describeImportFailure(error);
+    // Bun's own "2 errors building …" says neither what nor where: the first message, with its place.
+    logger.error("plugin skipped: it failed to load", failure.where ? { source: entry, at: failure.where, error: failure.message } : { source: entry, error });
+    return undefined;
   }
-  return out;
 }
 
 /**

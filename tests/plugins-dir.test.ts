@@ -174,6 +174,29 @@ export default definePlugin({ name: "dummy", models: [{ id: "impostor-1" }], asy
     }
   });
 
+  test("plugins load and start at once: four stuck ones cost two deadlines (the imports', then the starts'), not four; a slow first plugin still registers first (a probe)", async () => {
+    const many = mkdtempSync(join(tmpdir(), "ollaix-plugins-"));
+    for (const n of [1, 2]) {
+      writeFileSync(join(many, `stuck${n}.ts`), `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "stuck${n}", create() { return new Promise(() => {}); } });\n`);
+      writeFileSync(join(many, `waits${n}.ts`), "await new Promise(() => {});\nexport default {};\n");
+    }
+    // "a-slow" sorts first and answers last: its model id, which "b-fast" declares too, stays its own.
+    const plugin = (name: string, delayMs: number) =>
+      `import { definePlugin } from "ollaix/plugin";\nexport default definePlugin({ name: "${name}", async create() { await Bun.sleep(${delayMs}); return { name: "${name}", models: [{ id: "shared-1" }, { id: "${name}-own" }], async chat() { return { choices: [] }; }, async *chatStream() {} }; } });\n`;
+    writeFileSync(join(many, "a-slow.ts"), plugin("a-slow", 1500));
+    writeFileSync(join(many, "b-fast.ts"), plugin("b-fast", 0));
+    // Imports at once, then starts at once: two deadlines (5 s). One after another, the four (10 s) outlast this test's own 8 s.
+    const gw2 = await startTestGateway({ PLUGINS_DIR: many, PLUGIN_START_TIMEOUT_MS: "2500" }, [dummy]);
+    try {
+      const models = (await json(gw2.handle("/v1/models"))).data as { id: string; owned_by: string }[];
+      expect(models.map((m) => `${m.owned_by}:${m.id}`)).toEqual(["dummy:dummy-model:1.0", "a-slow:shared-1", "a-slow:a-slow-own", "b-fast:b-fast/shared-1", "b-fast:b-fast-own"]);
+      const skipped = gw2.logs.map((l) => JSON.parse(l)).filter((line) => String(line.msg).startsWith("plugin skipped"));
+      expect(skipped).toHaveLength(4);
+    } finally {
+      await gw2.close();
+    }
+  }, 8_000);
+
   test("a PLUGINS_DIR that does not exist stops start-up naming it", async () => {
     await expect(startTestGateway({ PLUGINS_DIR: "/nonexistent/plugins" }, [dummy])).rejects.toThrow(/PLUGINS_DIR/);
   });
