@@ -8,6 +8,7 @@ import {
   fromUpstreamModelList,
 } from "./convert-response.ts";
 import type { ErrorContext } from "./map-error.ts";
+import type { ChunkResult } from "../../src/kit.ts";
 
 const ctx: ErrorContext = { instance: "up", requestedModel: "up/gpt-4o-mini", hasKey: true, redact: (t) => t };
 const clone = <T>(value: T): T => structuredClone(value) as T;
@@ -107,22 +108,17 @@ describe("fromUpstreamChunk", () => {
     ]);
   });
 
-  test("a streamed call's first delta (naming its function) without id or type gets both; its later deltas are left as they are; logprobs get refusal (a probe)", () => {
-    const first = fromUpstreamChunk({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: "f", arguments: "" } }] }, logprobs: { content: [] } }] }, ctx);
-    const call = (first.choices[0]!.delta as { tool_calls: Record<string, unknown>[] }).tool_calls[0]!;
-    expect(call).toMatchObject({ index: 0, id: expect.stringMatching(/^call_/), type: "function" });
+  test("logprobs get refusal (a probe)", () => {
+    const first = fromUpstreamChunk({ choices: [{ index: 0, delta: { content: "a" }, logprobs: { content: [] } }] }, ctx);
     expect((first.choices[0] as unknown as { logprobs: unknown }).logprobs).toEqual({ content: [], refusal: null });
-    const later = fromUpstreamChunk({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: "{}" } }] } }] }, ctx);
-    expect((later.choices[0]!.delta as { tool_calls: Record<string, unknown>[] }).tool_calls[0]).toEqual({ index: 0, function: { arguments: "{}" } });
   });
 
-  test("a server that names the function on every delta of a call, without an id: one id for the call, from the stream's id (a review)", () => {
-    const delta = (args: string) => ({ id: "chatcmpl-s1", choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { name: "f", arguments: args } }] } }] });
-    const ids = [delta('{"a":'), delta("1}")].map((event) => (fromUpstreamChunk(event, ctx).choices[0]!.delta as { tool_calls: { id: string }[] }).tool_calls[0]!.id);
-    expect(ids[0]).toMatch(/^call_/);
-    expect(ids[1]).toBe(ids[0]!);
-    const second = fromUpstreamChunk({ id: "chatcmpl-s1", choices: [{ index: 0, delta: { tool_calls: [{ index: 1, function: { name: "g", arguments: "" } }] } }] }, ctx);
-    expect((second.choices[0]!.delta as { tool_calls: { id: string }[] }).tool_calls[0]!.id).not.toBe(ids[0]!);
+  test("a choice that ended in an error (OpenRouter's `error` in the choice, finish_reason 'error') throws it, as the top-level form does (a probe)", () => {
+    const failing = { choices: [{ index: 0, delta: { content: "" }, finish_reason: "error", error: { code: 502, message: "Provider returned error" } }] };
+    expect(() => fromUpstreamChunk(failing, ctx)).toThrow(expect.objectContaining({ status: 502, message: expect.stringContaining("Provider returned error") }));
+    expect(() => fromUpstreamChunk({ choices: [{ index: 0, delta: {}, finish_reason: "error" }] }, ctx)).toThrow(expect.objectContaining({ status: 502, message: expect.stringContaining("finish_reason 'error'") }));
+    const answer = { choices: [{ index: 0, finish_reason: "error", message: { role: "assistant", content: "Partial ans" }, error: { code: 429, message: "Rate limited upstream" } }] };
+    expect(() => fromUpstreamCompletion(answer, ctx)).toThrow(expect.objectContaining({ status: 429 }));
   });
 
   test("the usage chunk keeps its usage and empty choices", () => {
@@ -192,6 +188,38 @@ describe("fromUpstreamEvents", () => {
     const out = await collect([TEXT_CHUNKS[1], stop, again]);
     expect(out.map((c) => c.choices[0]!.finish_reason ?? null)).toEqual([null, "stop", null]);
     expect(out[2]!.usage).toEqual({ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 });
+  });
+
+  const callsOf = (chunks: ChunkResult[]) => chunks.flatMap((chunk) => chunk.choices.flatMap((choice) => (choice.delta.tool_calls ?? []) as unknown as Record<string, unknown>[]));
+  const callChunk = (call: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ id: "chatcmpl-s1", choices: [{ index: 0, delta: { tool_calls: [call] } }], ...extra });
+  const finish = { id: "chatcmpl-s1", choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] };
+
+  test("a streamed call's first delta gets an id and a type when it has none, from the stream's id; its later deltas carry its arguments only (a probe, a review)", async () => {
+    const calls = callsOf(await collect([callChunk({ index: 0, function: { name: "f", arguments: "" } }), callChunk({ index: 0, function: { name: "f", arguments: '{"a":' } }), callChunk({ index: 0, function: { arguments: "1}" } }), finish]));
+    expect(calls[0]).toMatchObject({ index: 0, id: expect.stringMatching(/^call_/), type: "function", function: { name: "f", arguments: "" } });
+    expect(JSON.parse(JSON.stringify(calls.slice(1)))).toEqual([{ index: 0, function: { arguments: '{"a":' } }, { index: 0, function: { arguments: "1}" } }]);
+  });
+
+  test("servers that repeat a call's id, or its id and name, or only its name, on every delta: one call, said once, as OpenAI streams it (LiteLLM, DeepSeek, Qwen; a probe)", async () => {
+    const first = { index: 0, id: "call_A", type: "function", function: { name: "get_weather", arguments: "" } };
+    for (const repeat of [{ id: "call_A" }, { id: "call_A", type: "function", name: "get_weather" }, { name: "get_weather" }]) {
+      const { name, ...fields } = repeat as { id?: string; type?: string; name?: string };
+      const more = (args: string) => callChunk({ index: 0, ...fields, function: { ...(name ? { name } : {}), arguments: args } });
+      const calls = JSON.parse(JSON.stringify(callsOf(await collect([callChunk(first), more('{"city":'), more('"Paris"}'), finish]))));
+      expect(calls).toEqual([first, { index: 0, function: { arguments: '{"city":' } }, { index: 0, function: { arguments: '"Paris"}' } }]);
+    }
+  });
+
+  test("calls are numbered from 0 in the order they open: a proxy's first call at index 1 is 0 (LiteLLM's Responses bridge; OpenAI's SDKs' stream helpers failed on it; a probe)", async () => {
+    const calls = callsOf(
+      await collect([
+        callChunk({ index: 1, id: "call_A", type: "function", function: { name: "f", arguments: "" } }),
+        callChunk({ index: 1, function: { arguments: "{}" } }),
+        callChunk({ index: 3, id: "call_B", type: "function", function: { name: "g", arguments: "{}" } }),
+        finish,
+      ]),
+    );
+    expect(calls.map((call) => [call.index, call.id])).toEqual([[0, "call_A"], [0, undefined], [1, "call_B"]]);
   });
 
   test("yields one chunk per event", async () => {

@@ -82,6 +82,7 @@ export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatRe
   }
   // A 200 with no choice is no answer (a surface would make it an empty one): a failure, as a stream that never finished is.
   if (body.choices.length === 0) throw new UpstreamError(`The upstream ${ctx.instance} answered with no choices.`);
+  for (const choice of body.choices) throwChoiceError(choice, ctx);
   const { id, ...rest } = withoutCoreFields(body);
   withoutNulls(rest, ANSWER_FIELDS);
   cleanUsage(rest.usage);
@@ -105,6 +106,17 @@ export function fromUpstreamCompletion(body: unknown, ctx: ErrorContext): ChatRe
 }
 
 /**
+ * A choice that says it ended in an error (OpenRouter: `finish_reason: "error"`, the provider's
+ * failure as the choice's `error`, under an HTTP 200) is the upstream's failure, not an answer cut
+ * short that reads as complete: its error, or a 502 when it gives none.
+ */
+function throwChoiceError(choice: { finish_reason?: string | null }, ctx: ErrorContext): void {
+  const error = (choice as { error?: unknown }).error;
+  if (error != null) throw errorFromPayload({ error }, ctx)!;
+  if (choice.finish_reason === "error") throw new UpstreamError(`The upstream ${ctx.instance} ended the answer with an error (finish_reason 'error'), saying no more.`);
+}
+
+/**
  * One parsed stream event as a chunk for the core: the event object is this plugin's own (freshly
  * parsed), so it is cleaned in place rather than copied. An error event throws the mapped error.
  */
@@ -122,13 +134,12 @@ export function fromUpstreamChunk(payload: unknown, ctx: ErrorContext): ChunkRes
   if (chunk.system_fingerprint === null) chunk.system_fingerprint = undefined;
   if (chunk.usage != null) cleanUsage(chunk.usage);
   chunk.choices.forEach((choice, i) => {
+    throwChoiceError(choice, ctx);
     choice.index ??= i;
     choice.delta ??= {};
     withoutNulls(choice.delta, MESSAGE_FIELDS);
     const logprobs = (choice as { logprobs?: unknown }).logprobs;
     if (logprobs != null && typeof logprobs === "object") withLogprobsFields(logprobs as Record<string, unknown>);
-    const calls = (choice.delta as { tool_calls?: unknown }).tool_calls;
-    if (Array.isArray(calls)) for (const call of calls) withCallFields(call, streamCallId(chunk.id, choice.index, call));
     if (Array.isArray((choice.delta as { content?: unknown }).content)) Object.assign(choice.delta, textContent((choice.delta as { content: unknown[] }).content, false, choice.delta));
     const delta = choice.delta as { reasoning?: unknown; reasoning_content?: unknown };
     if (typeof delta.reasoning === "string" && delta.reasoning_content == null) delta.reasoning_content = delta.reasoning;
@@ -185,8 +196,16 @@ export async function* fromUpstreamEvents(
               // Nulls where OpenAI's chunk has strings (a continuation's `id: null, type: null, function: null`) are left out; an object of arguments is its JSON text.
               withoutNulls(call, CALL_FIELDS);
               if (call.function !== undefined) call.function.arguments = argumentsText(withoutNulls(call.function, FUNCTION_FIELDS).arguments);
-              if (call.index === undefined) (indexes ??= new ToolCallIndexes()).assign(choice.index, call);
-              else (indexed ??= new IndexedToolCalls()).assign(choice.index, call);
+              const opened = call.index === undefined ? (indexes ??= new ToolCallIndexes()).assign(choice.index, call) : (indexed ??= new IndexedToolCalls()).assign(choice.index, call);
+              // As OpenAI streams a call: its first delta says its id, type and name, the next ones only
+              // their arguments (some servers repeat them on every delta, which OpenAI's SDKs join into
+              // `call_Acall_A` and `get_weatherget_weather`).
+              if (opened) withCallFields(call, streamCallId((payload as { id?: unknown }).id, choice.index, call));
+              else {
+                call.id = undefined;
+                (call as { type?: unknown }).type = undefined;
+                if (call.function !== undefined) call.function.name = undefined;
+              }
               (argued ??= new ArgumentsSeen()).saw(choice.index, call);
             }
           }
@@ -313,13 +332,11 @@ const FUNCTION_FIELDS = ["name", "arguments"] as const;
 /**
  * A tool call as OpenAI's has it, `id` and `type` included: some servers send neither (a call of a
  * llama.cpp or vLLM build, a proxy's), which OpenAI's SDK refuses ("tool call snapshot missing
- * 'type'") and a client cannot answer without an id. In a stream, only a call's first delta (the one
- * naming its function) gets them.
+ * 'type'") and a client cannot answer without an id. In a stream, only a call's first delta gets them.
  */
 function withCallFields(call: unknown, streamedId?: () => string): void {
   if (call === null || typeof call !== "object") return;
   const record = call as { id?: unknown; type?: unknown; function?: { name?: unknown } };
-  if (streamedId !== undefined && typeof record.function?.name !== "string") return;
   if (typeof record.id !== "string" || record.id === "") record.id = streamedId === undefined ? randomId("call_") : streamedId();
   if (record.type == null) record.type = "function";
 }
@@ -443,17 +460,20 @@ class ToolCallIndexes {
   /** Per choice: the next index, the latest one, and the index of each call id. */
   readonly #choices = new Map<number, { next: number; last: number; byId: Map<string, number> }>();
 
-  assign(choice: number, call: { index?: number; id?: string }): void {
+  /** Gives the call its index; true when it opens a call (its first delta). */
+  assign(choice: number, call: { index?: number; id?: string }): boolean {
     let state = this.#choices.get(choice);
     if (!state) this.#choices.set(choice, (state = { next: 0, last: 0, byId: new Map() }));
     const id = call.id || undefined; // an empty id is none
     let index = id ? state.byId.get(id) : state.last;
-    if (index === undefined || (id === undefined && state.next === 0)) {
+    const opens = index === undefined || (id === undefined && state.next === 0);
+    if (opens) {
       index = state.next++;
       if (id) state.byId.set(id, index);
     }
-    state.last = index;
+    state.last = index!;
     call.index = index;
+    return opens;
   }
 }
 
@@ -461,44 +481,36 @@ class ToolCallIndexes {
  * Calls that come with an `index`: OpenAI numbers each call of an answer apart, but some servers
  * (proxies in front of Gemini) send every parallel call on index 0, each with its own id and name.
  * A call that opens (an id and a name) on an index whose call had another id is a new call, given
- * the next free index; deltas after it (no id, or the same) continue it. Only streams with tool
- * calls make this; indexes as OpenAI sends them are kept as they are.
+ * the next index; deltas after it (no id, or the same; a repeated name too) continue it. Calls are
+ * numbered from 0 in the order they open, as OpenAI numbers them: a proxy's first call at index 1
+ * (LiteLLM's bridge, after a reasoning item) broke OpenAI's SDKs' stream helpers. Only streams with
+ * tool calls make this.
  */
 class IndexedToolCalls {
-  /**
-   * Per choice: the call each upstream index now continues (its id as the upstream sent it, the id it
-   * goes out with when that was taken, and the index it was given), the indexes given, the ids sent.
-   */
-  readonly #choices = new Map<number, { byUpstream: Map<number, { id?: string; sent?: string; index: number }>; given: Set<number>; ids: Set<string> }>();
+  /** Per choice: the call each upstream index now continues (its id as the upstream sent it, and the index it was given), the next index, the ids sent. */
+  readonly #choices = new Map<number, { byUpstream: Map<number, { id?: string; index: number }>; next: number; ids: Set<string> }>();
 
-  assign(choice: number, call: { index?: number; id?: string; function?: { name?: string } }): void {
+  /** Gives the call its index; true when it opens a call (its first delta). */
+  assign(choice: number, call: { index?: number; id?: string; function?: { name?: string } }): boolean {
     let state = this.#choices.get(choice);
-    if (!state) this.#choices.set(choice, (state = { byUpstream: new Map(), given: new Set(), ids: new Set() }));
+    if (!state) this.#choices.set(choice, (state = { byUpstream: new Map(), next: 0, ids: new Set() }));
     const upstream = call.index!;
     const id = call.id || undefined;
     const open = state.byUpstream.get(upstream);
     if (open !== undefined && !(id !== undefined && open.id !== undefined && id !== open.id && call.function?.name)) {
-      if (open.id === undefined && id !== undefined) this.#name(state, open, call, id);
-      else if (open.sent !== undefined && id === open.id) call.id = open.sent;
+      // Its id, if it comes only now, tells a later call on this index apart; the client has the one its first delta gave.
+      open.id ??= id;
       call.index = open.index;
-      return;
+      return false;
     }
-    let index = upstream;
-    if (state.given.has(index)) {
-      index = 0;
-      while (state.given.has(index)) index++;
-    }
-    state.given.add(index);
-    const entry: { id?: string; sent?: string; index: number } = { index };
+    const entry: { id?: string; index: number } = { id, index: state.next++ };
     state.byUpstream.set(upstream, entry);
-    if (id !== undefined) this.#name(state, entry, call, id);
-    call.index = index;
-  }
-
-  /** A call's id, made unique in its answer when another call had it (some servers number every call `call_0`). */
-  #name(state: { ids: Set<string> }, entry: { id?: string; sent?: string }, call: { id?: string }, id: string): void {
-    entry.id = id;
-    if (state.ids.has(id)) call.id = entry.sent = uniqueId(id, state.ids);
-    state.ids.add(call.id!);
+    // A call's id, made unique in its answer when another call had it (some servers number every call `call_0`).
+    if (id !== undefined) {
+      if (state.ids.has(id)) call.id = uniqueId(id, state.ids);
+      state.ids.add(call.id!);
+    }
+    call.index = entry.index;
+    return true;
   }
 }
