@@ -92,6 +92,15 @@ describe("parseSse", () => {
     expect(await collect(parseSse(body("data: [DONE]")))).toEqual([{ event: "message", data: "[DONE]" }]);
   });
 
+  test("batches: a read of comments only is an empty batch (the upstream is alive); a read of half an event is none (a probe)", async () => {
+    expect(await collect(parseSseBatches(body("data: 1\n\n", ": OPENROUTER PROCESSING\n\n", ": ping\n", "data: 2", "\n\n")))).toEqual([
+      [{ event: "message", data: "1" }],
+      [],
+      [],
+      [{ event: "message", data: "2" }],
+    ]);
+  });
+
   test("batches: the events one read completed", async () => {
     expect(await collect(parseSseBatches(body("data: 1\n\ndata: 2\n\ndata: 3", "\n\n")))).toEqual([
       [

@@ -17,7 +17,9 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
 
 /**
  * The same, one array per network read: every event that one read completed. A stream parser
- * built on it pays one async step per read instead of one per event.
+ * built on it pays one async step per read instead of one per event. A read of comments only (an
+ * upstream's keep-alive, OpenRouter's `: OPENROUTER PROCESSING`) is an empty array: the upstream is
+ * not silent, which a stream's idle time-out must know.
  *
  * Linear in the bytes: lines are found from a cursor (the next LF and the next CR are each searched
  * for once, not per line: searching the rest of a large read for a CR per line made the parser the
@@ -38,6 +40,7 @@ export async function* parseSseBatches(body: ReadableStream<Uint8Array>, maxEven
       const kept = buffered.length;
       buffered += done ? decoder.decode() + "\n\n" : decoder.decode(value, { stream: true });
       const batch: SseMessage[] = [];
+      let commented = false;
       let pos = 0;
       let lf = buffered.indexOf("\n", kept);
       let cr = buffered.indexOf("\r", kept === 0 ? 0 : kept - 1);
@@ -64,7 +67,10 @@ export async function* parseSseBatches(body: ReadableStream<Uint8Array>, maxEven
           event = "";
           continue;
         }
-        if (buffered.charCodeAt(start) === COLON) continue; // a comment
+        if (buffered.charCodeAt(start) === COLON) {
+          commented = true; // a comment
+          continue;
+        }
         let colon = buffered.indexOf(":", start);
         if (colon < 0 || colon > end) colon = end;
         let from = colon + 1;
@@ -79,7 +85,7 @@ export async function* parseSseBatches(body: ReadableStream<Uint8Array>, maxEven
         }
       }
       buffered = pos === 0 ? buffered : buffered.slice(pos);
-      if (batch.length > 0) yield batch;
+      if (batch.length > 0 || (commented && !done)) yield batch;
       if (done) break;
       // An event (or a line) without an end in sight is no stream a client can be given: a broken or
       // hostile upstream would otherwise grow this buffer until the gateway runs out of memory.

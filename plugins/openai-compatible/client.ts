@@ -116,7 +116,8 @@ export class UpstreamClient {
         }
         // `[DONE]` said the stream ended as it should: the caller may close choices the upstream never finished.
         if (isDone) payloads.push(STREAM_DONE);
-        if (payloads.length > 0) yield payloads;
+        // A read of comments only (a keep-alive) is an empty batch: the upstream is alive, for the stream's idle time-out.
+        if (payloads.length > 0 || messages.length === 0) yield payloads;
         if (isDone) return;
       }
     } catch (error) {
