@@ -98,6 +98,14 @@ describe("createGeminiClient", () => {
     expect(answer.embeddings).toEqual([{ values: [1, 0] }, { values: [2, 1] }]);
   });
 
+  test("embedContents for gemini-embedding-2: still one request per text, not one content of all of them (a probe: 1 vector for 3 inputs, a 502)", async () => {
+    await client.embedContents("gemini-embedding-2", ["a", "bb", "ccc"], undefined, call()).catch(() => undefined);
+    expect(upstream.requests[0]!.path).toBe("/v1beta/models/gemini-embedding-2:batchEmbedContents");
+    expect((upstream.requests[0]!.body as { requests: unknown[] }).requests).toEqual(
+      ["a", "bb", "ccc"].map((text) => ({ content: { role: "user", parts: [{ text }] }, model: "models/gemini-embedding-2" })),
+    );
+  });
+
   test("listModels: every page, REST field names; or the first page only", async () => {
     const all = await client.listModels(call());
     expect(all.map((m) => [m.name, m.supportedGenerationMethods?.[0]])).toEqual([

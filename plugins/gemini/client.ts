@@ -87,7 +87,9 @@ export async function createGeminiClient(o: GeminiClientOptions): Promise<Gemini
     embedContents: (model, texts, dimensions, call) => mapped(call, async () => {
       const response = await sdk.models.embedContent({
         model,
-        contents: [...texts],
+        // One content per text: given strings, @google/genai 3.3 makes them the parts of one content
+        // for `gemini-embedding-2*` models, which Gemini embeds as one vector (python-genai#2523).
+        contents: texts.map((text) => ({ role: "user", parts: [{ text }] })),
         config: {
           ...(dimensions === undefined ? {} : { outputDimensionality: dimensions }),
           abortSignal: call.signal,

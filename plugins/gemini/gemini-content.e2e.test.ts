@@ -393,6 +393,15 @@ describe("thinking levels a Gemini 3 model lacks", () => {
 });
 
 describe("embeddings", () => {
+  test("a listed model asked for what it does not do is a 400 naming the model, Gemini never called: embeddings of a chat model, chat of an embedding model (a probe: 'does not exist' for a listed model)", async () => {
+    const before = upstream.requests.length;
+    const embeddings = await client.embeddings.create({ model: "gemini-2.5-flash", input: "x" }).catch((error: unknown) => error);
+    expect(embeddings).toMatchObject({ status: 400, error: { type: "invalid_request_error", param: "model", message: "The model 'gemini-2.5-flash' does not support embeddings: its capabilities are completion, tools, vision, thinking." } });
+    const chat = await client.chat.completions.create({ model: "gemini-embedding-001", messages: [{ role: "user", content: "Hi" }] }).catch((error: unknown) => error);
+    expect(chat).toMatchObject({ status: 400, error: { param: "model", message: expect.stringContaining("does not support chat (generateContent): its capabilities are embedding.") } });
+    expect(upstream.requests.length).toBe(before);
+  });
+
   test("a string → one batchEmbedContents request; the OpenAI list shape back", async () => {
     const result = await client.embeddings.create({ model: "gemini-embedding-001", input: "Hello world" });
     expect(upstream.calls(":batchEmbedContents")[0]!.path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");

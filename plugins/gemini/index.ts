@@ -1,4 +1,4 @@
-import { definePlugin, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
+import { definePlugin, InvalidRequestError, Type, type ChatRequest, type ChunkResult, type ModelInfo, type RequestContext } from "../../src/kit.ts";
 import { createGeminiClient, GOOGLE_BASE_URL } from "./client.ts";
 import { toEmbedBatches, toGeminiRequest } from "./convert-request.ts";
 import { fromGeminiEmbeddings, fromGeminiResponse, fromGeminiStream } from "./convert-response.ts";
@@ -37,6 +37,7 @@ export default definePlugin({
      * another model (Claude Code's 32,000 to gemini-2.0-flash's 8,192).
      */
     const prepare = async (request: ChatRequest, ctx: RequestContext) => {
+      refuseUnless("completion", ctx);
       const images = await ctx.loadImages(request.messages);
       const body = toGeminiRequest(request, { model: ctx.model, images, clientOptions: ctx.clientOptions });
       const most = outputLimits.get(ctx.model);
@@ -44,9 +45,27 @@ export default definePlugin({
       if (most !== undefined && asked !== undefined && asked > most) body.generationConfig.maxOutputTokens = most;
       return body;
     };
+    /** Each listed model's capabilities (`completion`, `embedding`), from its supported methods. */
+    let capabilities = new Map<string, readonly string[]>();
     const keepLimits = (models: readonly ModelInfo[]) => {
       outputLimits = new Map();
-      for (const model of models) if (typeof model.output_token_limit === "number") outputLimits.set(model.id, model.output_token_limit);
+      capabilities = new Map();
+      for (const model of models) {
+        if (typeof model.output_token_limit === "number") outputLimits.set(model.id, model.output_token_limit);
+        if (model.capabilities) capabilities.set(model.id, model.capabilities);
+      }
+    };
+    /**
+     * A listed model asked for what its methods do not include (chat from an embedding model,
+     * embeddings from a chat model) is the client's 400, as the other plugins answer it: Gemini's
+     * own 404 for it ("is not found …, or is not supported for batchEmbedContents") is word for word
+     * its unknown model's, which read "does not exist" for a model the gateway lists.
+     */
+    const refuseUnless = (capability: "completion" | "embedding", ctx: RequestContext) => {
+      const has = capabilities.get(ctx.model);
+      if (has === undefined || has.includes(capability)) return;
+      const what = capability === "embedding" ? "embeddings" : "chat (generateContent)";
+      throw new InvalidRequestError(`The model '${ctx.requestedModel}' does not support ${what}: its capabilities are ${has.length > 0 ? has.join(", ") : "none of them"}.`, { param: "model" });
     };
     keepLimits(DEFAULT_GEMINI_MODELS);
 
@@ -94,6 +113,7 @@ export default definePlugin({
       async embed(input, request, ctx) {
         // acceptsTokenIds is unset, so the core hands over strings only.
         const texts = input as string[];
+        refuseUnless("embedding", ctx);
         const answers: GeminiEmbedResponse[] = [];
         for (const batch of toEmbedBatches(texts)) answers.push(await client.embedContents(ctx.model, batch, request.dimensions, ctx));
         return fromGeminiEmbeddings(answers, texts.length);
