@@ -185,6 +185,28 @@ describe.each([
     expect(span.attributes["gen_ai.operation.name"]).toBeUndefined();
   });
 
+  test("an embeddings span names the model the upstream says answered; an Ollama load of a model with nothing to load names no provider (a probe)", async () => {
+    const embedded = await fetch(`${gw.url}/v1/embeddings`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: `00-${CLIENT_TRACE}-${"8".repeat(16)}-01` },
+      body: JSON.stringify({ model: "gpt-4o-mini", input: "embed me" }),
+    });
+    expect(embedded.status).toBe(200);
+    const span = await collector.waitForSpan((s) => s.parentSpanId === "8".repeat(16));
+    expect(span.attributes).toMatchObject({ "gen_ai.operation.name": "embeddings", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.response.model": "text-embedding-3-small" });
+    const before = upstream.requests.length;
+    const loaded = await fetch(`${gw.url}/api/generate`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: `00-${CLIENT_TRACE}-${"9".repeat(16)}-01` },
+      body: JSON.stringify({ model: "gpt-4o-mini" }),
+    });
+    expect(loaded.status).toBe(200);
+    expect(upstream.requests.length).toBe(before);
+    const load = await collector.waitForSpan((s) => s.parentSpanId === "9".repeat(16));
+    expect(load.attributes["gen_ai.provider.name"]).toBeUndefined();
+    expect(load.attributes["http.response.status_code"]).toBe(200);
+  });
+
   test("a refusal before the pipeline (invalid JSON) is a span too", async () => {
     const response = await fetch(`${gw.url}/v1/embeddings`, { method: "POST", headers: { "content-type": "application/json", traceparent: `00-${CLIENT_TRACE}-${"2".repeat(16)}-01` }, body: "{" });
     expect(response.status).toBe(400);

@@ -67,6 +67,7 @@ export function createProvider(upstream: Upstream, fetchImpl: typeof fetch): Pro
       // asked: the core encodes base64 itself.
       const body = { ...request, model: ctx.model, encoding_format: "float" };
       const answer = await client.postJson("/embeddings", body, callContext(ctx));
+      ctx.responseModel = answeredModel(answer); // the model the upstream says answered, as for chat
       return fromUpstreamEmbeddings(answer, input.length, client.errorContext(ctx.requestedModel));
     },
 

@@ -16,8 +16,12 @@ export const isUpstreamFailure = (o: RequestOutcome): boolean =>
  */
 const GATEWAY_ENDINGS = new Set(["client_gone", "response_cancelled", "server_shutting_down", "lease_lost", "state_unavailable", "server_busy"]);
 
-/** A 429 from the gateway's own limits (no provider was called). */
-export const isLocalRateLimit = (o: RequestOutcome): boolean => o.status === 429 && o.provider === undefined;
+/**
+ * A 429 of a key's own limits (no provider was called): its refusal names the limit, or is the daily
+ * budget's `insufficient_quota`. Not a connection's full queue (the WebSocket mode's
+ * `websocket_queue_full`, `too_many_pending_steers`), which is no limit of the key.
+ */
+export const isLocalRateLimit = (o: RequestOutcome): boolean => o.status === 429 && o.provider === undefined && (o.limit !== undefined || o.error === "insufficient_quota");
 
 /**
  * The error codes a label may carry: the gateway's own (errors.ts and the surfaces'), the codes and

@@ -14,6 +14,9 @@ describe("GatewayMetrics", () => {
     metrics.observe(outcome({ status: 429, error: "rate_limit_exceeded", key: "team-a", limit: "rpm" }));
     metrics.observe(outcome({ status: 429, error: "insufficient_quota", key: "team-a" }));
     metrics.observe(outcome({ status: 429, error: "rate_limit_exceeded", key: "team-a", provider: "openai", target: "openai/gpt-4o" }));
+    // A full WebSocket connection or steer queue is the connection's, not a key limit (a probe: counted with limit="").
+    metrics.observe(outcome({ status: 429, error: "websocket_queue_full", key: "team-a", surface: "responses", path: "/v1/responses" }));
+    metrics.observe(outcome({ status: 429, error: "too_many_pending_steers", key: "team-a", surface: "responses", path: "/v1/responses" }));
     const m = new Scrape(await metrics.scrape());
     expect(m.value("ollaix_rate_limited_total", { key: "team-a", limit: "rpm" })).toBe(1);
     expect(m.value("ollaix_rate_limited_total", { key: "team-a", limit: "tokens_per_day" })).toBe(1);

@@ -125,7 +125,7 @@ export class GatewayMetrics {
     if (o.error !== undefined) {
       if (isUpstreamFailure(o)) this.#upstreamErrors.series({ provider, code: errorLabel(o.error) }).inc(1);
       else if (isLocalRateLimit(o)) {
-        this.#rateLimited.series({ key, limit: o.limit ?? (o.error === "insufficient_quota" ? "tokens_per_day" : "") }).inc(1);
+        this.#rateLimited.series({ key, limit: o.limit ?? "tokens_per_day" }).inc(1);
       }
     }
     if (o.fallback) this.#fallbacks.series({ model: o.model }).inc(1);

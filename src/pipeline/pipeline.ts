@@ -336,7 +336,11 @@ export class Pipeline {
       const admission = await this.#admit(call, model, t);
       await this.#attempts(call, model, t, admission, async (deployment) => {
         const { provider, upstreamId } = this.#resolve(deployment, t);
-        if (!provider.load) return;
+        // Nothing to load (an OpenAI-compatible model): no provider was called, so no GenAI operation is counted or traced.
+        if (!provider.load) {
+          t.provider = undefined;
+          return;
+        }
         const { scope, ctx } = providerContext(this.#deps, call.request, call.requestId, model, upstreamId, provider.name, t.trace, call.life, call.clientOptions);
         const waitStart = performance.now();
         try {
@@ -378,6 +382,8 @@ export class Pipeline {
         try {
           const result = await scope.deadline(provider.embed(input, body, ctx), this.#waitFor(provider), "embeddings");
           checkEmbeddings(result, input.length, provider.name);
+          // The model the upstream says answered (gen_ai.response.model), as for chat.
+          t.responseModel = ctx.responseModel;
           return result;
         } finally {
           t.upstreamMs += performance.now() - waitStart;
