@@ -89,6 +89,7 @@ describe.each([
       "http.request.method": "POST",
       "http.response.status_code": 200,
       "url.path": "/v1/chat/completions",
+      "url.scheme": "http",
       "ollaix.surface": "chat",
     });
     expect(span.attributes["error.type"]).toBeUndefined();

@@ -12,6 +12,7 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
   ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
 } from "@opentelemetry/semantic-conventions";
 import type { Logger } from "../logger.ts";
 import type { RequestOutcome } from "../pipeline/outcome.ts";
@@ -49,6 +50,8 @@ export function spanAttributes(o: RequestOutcome, providerName: (instance: strin
   const a: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: o.method,
     [ATTR_URL_PATH]: o.path,
+    // Required on a server span (HTTP's conventions): the gateway serves plain HTTP (TLS ends before it).
+    [ATTR_URL_SCHEME]: "http",
     // The status the client got: a stream that failed after its first chunk went out as 200 (its
     // failure is the stream's error event, and error.type says what it was).
     [ATTR_HTTP_RESPONSE_STATUS_CODE]: o.stream && o.streamStarted === true ? 200 : o.status,
