@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { startFakeServer, type FakeServer } from "../../tests/helpers/fake-server.ts";
+import { sseEvents, startFakeServer, streamBody, type FakeServer } from "../../tests/helpers/fake-server.ts";
 import { jsonPost, startTestGateway, type TestGateway } from "../../tests/helpers/gateway.ts";
 import { expectOpenAI } from "../../tests/helpers/openai-schema.ts";
 import dummy from "../dummy/index.ts";
@@ -117,6 +117,15 @@ describe("upstream HTTP errors, stream and not", () => {
         });
         await abortOf(fake.requests[0]!.signal);
       });
+
+      if (stream) {
+        test("timeout_ms bounds the first chunk too, when the headers came at once (a probe: it waited timeout_ms + 1 s, and said so)", async () => {
+          fake.handle(() => new Response(streamBody([": queued\n\n", ...sseEvents(TEXT_CHUNKS)], 1_500), { headers: { "content-type": "text/event-stream" } }));
+          const answer = await chat({ model: "slow/m", stream });
+          expect(answer.status).toBe(504);
+          expect(answer.body.error).toMatchObject({ code: "upstream_timeout", message: expect.stringContaining("within 100 ms") });
+        });
+      }
 
       test("a timeout_ms longer than UPSTREAM_TIMEOUT_MS (1 s here) is this upstream's wait: an answer after 1.5 s comes through", async () => {
         fake.handle(async (request) => {

@@ -218,7 +218,10 @@ export class Pipeline {
           sent = call.fitContext && contextLength !== undefined ? await fitTo(call.fitContext, whole, contextLength) : whole;
           if (call.onProvider) call.onProvider(this.#headersSoFar(t));
           iterator = provider.chatStream(sent, ctx)[Symbol.asyncIterator]();
-          const waitMs = this.#waitFor(provider);
+          // The provider's own timeout_ms exactly: its timer ends once the answer's headers came (an
+          // upstream that queues the first token after them is the usual case), so the second
+          // #waitFor adds for it to fire first would only lengthen the wait and misname it.
+          const waitMs = provider.timeoutMs ?? this.#deps.config.upstreamTimeoutMs;
           const until = performance.now() + waitMs;
           // The plugin's chunks are checked before anything reads them: a broken one before the answer
           // begins is this try's 502, after it the stream's error event (the writer's onChunk).
