@@ -346,6 +346,21 @@ test("a stored foreground stream is read in_progress while it runs (GET, input_i
   expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
 });
 
+test("deleting a stored foreground stream while it runs: deleted (not a 404), its stream goes on to its client, its end is not stored (a probe)", async () => {
+  const stream = await client.responses.create({ model: "words-model", input: "Count", stream: true });
+  const iterator = stream[Symbol.asyncIterator]();
+  const id = ((await iterator.next()).value as OpenAI.Responses.ResponseCreatedEvent).response.id;
+  expect((await client.responses.retrieve(id)).status).toBe("in_progress");
+  expect(await client.responses.delete(id)).toMatchObject({ id, object: "response", deleted: true });
+  expect(await client.responses.retrieve(id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  let last: unknown;
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) last = next.value;
+  expect(last).toMatchObject({ type: "response.completed" });
+  await Bun.sleep(50);
+  expect(await client.responses.retrieve(id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  expect(await client.responses.delete(id).catch((e) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+});
+
 test("deleting a running background response stops it, and its end is not stored", async () => {
   const seen = calls.length;
   const created = await client.responses.create({ model: "gated-model", input: "Hello", background: true });

@@ -263,6 +263,7 @@ describe("through the openai-compatible plugin", () => {
     const raw = (body: unknown) => fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     const lookup = { type: "function", name: "lookup", parameters: { type: "object", properties: { q: { type: "string" } } } };
     const shell = { type: "custom", name: "shell", description: "Runs a command" };
+    const extra = { type: "function", name: "extra_fn", parameters: { type: "object", properties: {} } };
     // The upstream calls the custom tool the item gave.
     fake.handle((request) =>
       request.path === "/v1/chat/completions"
@@ -273,19 +274,20 @@ describe("through the openai-compatible plugin", () => {
       const first = await raw({
         model: "gpt-4o-mini",
         tools: [lookup],
-        input: [{ role: "user", content: "List the files" }, { type: "additional_tools", role: "developer", tools: [shell] }],
+        input: [{ role: "user", content: "List the files" }, { type: "additional_tools", role: "developer", tools: [shell, extra] }],
       });
       expect(first.status).toBe(200);
       const response = (await first.json()) as OpenAI.Responses.Response;
       expectOpenAI("Response", response);
-      expect((lastChatBody().tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual(["lookup", "shell"]);
+      expect((lastChatBody().tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual(["lookup", "shell", "extra_fn"]);
       expect(lastChatBody().messages).toEqual([{ role: "user", content: "List the files" }]);
       expect(response.output).toEqual([expect.objectContaining({ type: "custom_tool_call", call_id: "call_sh", name: "shell", input: "ls" })]);
       // The echoed tools are the request's own; the item is listed as OpenAI's AdditionalTools.
       expect(response.tools.map((tool) => (tool as { name: string }).name)).toEqual(["lookup"]);
       const items = (await (await fetch(`${gw.url}/v1/responses/${response.id}/input_items?order=asc`)).json()) as { data: Record<string, unknown>[] };
       expectOpenAI("ResponseItemList", items);
-      expect(items.data[1]).toEqual({ id: expect.stringMatching(/^at_/), type: "additional_tools", role: "developer", tools: [shell] });
+      // Its function tool in OpenAI's full FunctionTool form (strict, description: null), as a Response echoes tools (a probe: as sent, it broke the schema).
+      expect(items.data[1]).toEqual({ id: expect.stringMatching(/^at_/), type: "additional_tools", role: "developer", tools: [{ ...shell, format: { type: "text" } }, { ...extra, description: null, strict: null }] });
       // A continuation carries them; the item sent again (by the client, as listed) is read once.
       fake.handle(openAIHandler);
       const next = await raw({
@@ -294,8 +296,8 @@ describe("through the openai-compatible plugin", () => {
         previous_response_id: response.id,
         input: [items.data[1], { type: "custom_tool_call_output", call_id: "call_sh", output: "a.txt" }],
       });
-      expect(next.status).toBe(200);
-      expect((lastChatBody().tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual(["lookup", "shell"]);
+      expect([next.status, next.status === 200 ? "" : await next.text()]).toEqual([200, ""]);
+      expect((lastChatBody().tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toEqual(["lookup", "shell", "extra_fn"]);
     } finally {
       fake.handle(openAIHandler);
     }

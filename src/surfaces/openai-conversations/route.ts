@@ -8,7 +8,7 @@ import type { RouteDeps } from "../../routes/deps.ts";
 import { compileValidator } from "../../validation.ts";
 import { withRenamedParam } from "../rename-param.ts";
 import { assertInputRules, itemType } from "../openai-responses/input-rules.ts";
-import { listInputItems } from "../openai-responses/list-input-items.ts";
+import { listInputItems, shownItem } from "../openai-responses/list-input-items.ts";
 import { assertIncludeQuery } from "../openai-responses/request-schema.ts";
 import { assertMetadataKeys } from "../metadata-rules.ts";
 import { normalizeInput } from "../openai-responses/normalize-input.ts";
@@ -153,7 +153,7 @@ export function conversationRoutes({ config, pipeline }: RouteDeps, store: Conve
           if (added.reason === "duplicate") throw duplicateItem(added.id);
           throw conversationFull(params.conversation_id, "items");
         }
-        return { object: "list" as const, data: items, first_id: items[0]?.id ?? "", last_id: items.at(-1)?.id ?? "", has_more: false };
+        return { object: "list" as const, data: items.map(shownItem), first_id: items[0]?.id ?? "", last_id: items.at(-1)?.id ?? "", has_more: false };
       },
       { parse, detail: { tags: ["Conversations"], summary: "Add items to a conversation", description: "Up to 20 items at the end; the answer lists them with their ids." } },
     )
@@ -166,7 +166,7 @@ export function conversationRoutes({ config, pipeline }: RouteDeps, store: Conve
         if (!items) throw conversationNotFound(params.conversation_id);
         const item = items.find((candidate) => candidate.id === params.item_id);
         if (!item) throw new NotFoundError(`Item with id '${params.item_id}' not found.`, { param: "item_id" });
-        return item;
+        return shownItem(item);
       },
       { detail: { tags: ["Conversations"], summary: "Get a conversation item" } },
     )

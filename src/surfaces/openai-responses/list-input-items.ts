@@ -1,5 +1,17 @@
 import { InvalidRequestError } from "../../errors.ts";
+import { echoTools } from "./response-frame.ts";
 import type { InputItemResource, ResponseItemList } from "./response-schema.ts";
+
+/**
+ * An item as a listing shows it: an `additional_tools` item's tools in the full form OpenAI's `Tool`
+ * has (`strict`, `parameters`, `description`: null where not sent), as a Response's `tools` echo
+ * them; kept as sent, for what the model is given. Any other item as it is.
+ */
+export function shownItem<T extends InputItemResource>(item: T): T {
+  if (item.type !== "additional_tools") return item;
+  const tools = (item as { tools?: Parameters<typeof echoTools>[0] }).tools;
+  return tools === undefined ? item : { ...item, tools: echoTools(tools) };
+}
 
 /**
  * One page of a stored response's input items, as OpenAI's `GET /responses/{id}/input_items`:
@@ -27,7 +39,7 @@ export function listInputItems(all: readonly InputItemResource[], query: Record<
     const at = ordered.findIndex((item) => item.id === query.after);
     start = at === -1 ? ordered.length : at + 1;
   }
-  const data = ordered.slice(start, start + limit);
+  const data = ordered.slice(start, start + limit).map(shownItem);
   return {
     object: "list",
     data,

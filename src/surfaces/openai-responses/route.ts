@@ -96,6 +96,8 @@ interface Streaming {
   owner: string | undefined;
   entry(): StoredResponse;
   kept?: Promise<void>;
+  /** Deleted while it ran: its end is not stored. */
+  deleted?: boolean;
 }
 
 /** How long a cancel of a run on another replica waits for that replica's own end (with the text so far). */
@@ -415,6 +417,7 @@ export function responsesRoutes(
     let stored: ResponseObject | undefined;
     const store = (response: ResponseObject) => {
       stored = response;
+      if (streaming?.deleted) return Promise.resolve();
       const kept = keep(response, conversation, owner);
       if (streaming) streaming.kept = kept;
       return kept;
@@ -436,7 +439,7 @@ export function responsesRoutes(
   const streams = new Map<string, Streaming>();
   const streamingHere = (id: string, owner: string | undefined): StoredResponse | undefined => {
     const streaming = streams.get(id);
-    return streaming === undefined || streaming.owner !== owner ? undefined : streaming.entry();
+    return streaming === undefined || streaming.owner !== owner || streaming.deleted ? undefined : streaming.entry();
   };
   /** Registers a stored stream until its call is over and its end stored (`call.onSettled`). */
   const registerStream = (call: CallInfo, frame: ResponseFrame, conversation: Conversation, owner: string | undefined): Streaming => {
@@ -694,6 +697,15 @@ export function responsesRoutes(
         const owner = ownerOf(request);
         const stored = await ownStored(params.response_id, owner);
         if (!stored) throw notFound(params.response_id);
+        // A stored stream of this process still running: its end is not stored (the client's stream
+        // goes on); one whose end is being written is deleted once written.
+        const streaming = streams.get(params.response_id);
+        if (streaming !== undefined && streaming.owner === owner && stored.lease === undefined && isRunning(stored.response.status)) {
+          streaming.deleted = true;
+          await streaming.kept?.catch(() => undefined);
+          await store.delete(params.response_id);
+          return { id: params.response_id, object: "response" as const, deleted: true as const };
+        }
         // A running background response stops, and its end is not stored: its writes are over before the delete.
         const run = runs.get(params.response_id, owner);
         const isStoppedHere = run !== undefined && !run.isFinished;

@@ -12,6 +12,7 @@ import { COMPACTION_PROMPT, keptUsers, openSummary, summaryMessage } from "./com
 import { unsealReasoning } from "./sealed-text.ts";
 import { showThoughts } from "../../thinking-budget.ts";
 import { withRenamedParam } from "../rename-param.ts";
+import { echoTools } from "./response-frame.ts";
 
 type Part = Record<string, unknown>;
 
@@ -137,13 +138,15 @@ export function additionalTools(before: readonly ConversationItem[], input: stri
  * Another tool of a name already given is kept, for the 400 that names it.
  */
 function withoutRepeats(own: readonly ResponsesTool[], extra: { tools: ResponsesTool[]; at: string; places?: number[] }[]): ResponsesTool[] {
-  const seen = new Map<string | undefined, string>(own.map((tool) => [tool.name, JSON.stringify(tool)]));
+  // Compared in the form a listing shows them (defaults filled in): an item sent again as `input_items` listed it is the same tool.
+  const same = (tool: ResponsesTool) => JSON.stringify(echoTools([tool]));
+  const seen = new Map<string | undefined, string>(own.map((tool) => [tool.name, same(tool)]));
   const all = [...own];
   for (const item of extra) {
     const kept: ResponsesTool[] = [];
     const places: number[] = [];
     item.tools.forEach((tool, j) => {
-      const text = JSON.stringify(tool);
+      const text = same(tool);
       if (seen.get(tool.name) === text) return;
       seen.set(tool.name, text);
       kept.push(tool);
