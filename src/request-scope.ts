@@ -174,13 +174,14 @@ export class RequestScope {
    * Waits for `promise`, or fails with a 504 (and aborts the provider) after `ms`. Fails at once when
    * the scope is aborted (the client left, a background response was cancelled), for that reason.
    * `said`: the wait the error names, when this is the rest of a longer one (the held first answer's).
+   * `upstream`: the instance the error names, when it does.
    */
-  deadline<T>(promise: Promise<T>, ms: number, what: string, said = ms): Promise<T> {
+  deadline<T>(promise: Promise<T>, ms: number, what: string, said = ms, upstream?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.#controller?.signal.aborted) return reject(this.#controller.signal.reason);
       this.#deadlineAt = performance.now() + ms;
       this.#waiting = reject;
-      this.#onDeadline = () => this.abort(new UpstreamTimeoutError(`The upstream did not answer within ${said} ms (${what}).`));
+      this.#onDeadline = () => this.abort(new UpstreamTimeoutError(`The upstream${upstream === undefined ? "" : ` ${upstream}`} did not answer within ${said} ms (${what}).`));
       promise.then(
         (value) => {
           this.#deadlineAt = Infinity;

@@ -222,17 +222,19 @@ export class Pipeline {
           // upstream that queues the first token after them is the usual case), so the second
           // #waitFor adds for it to fire first would only lengthen the wait and misname it.
           const waitMs = provider.timeoutMs ?? this.#deps.config.upstreamTimeoutMs;
+          // Said as the plugin's own timer says it, whichever of the two ends the wait.
+          const [what, upstream] = provider.timeoutMs === undefined ? ["first stream chunk", undefined] : ["its timeout_ms", provider.name];
           const until = performance.now() + waitMs;
           // The plugin's chunks are checked before anything reads them: a broken one before the answer
           // begins is this try's 502, after it the stream's error event (the writer's onChunk).
           const contract = new StreamContract(chat.n ?? 1, provider.name);
-          let first = await scope.deadline(iterator.next(), waitMs, "first stream chunk");
+          let first = await scope.deadline(iterator.next(), waitMs, what, waitMs, upstream);
           if (!first.done) contract.checkAhead(first.value);
           // Chunks that begin nothing (a role-only delta, an empty batch) are held with the first that does:
           // a failure until then is an HTTP error the route may retry or fall back from, not a stream's end.
           // The wait for it is the first chunk's, in all (chunks of nothing do not lengthen it).
           if (!first.done && !startsAnswer(first.value)) {
-            first = await firstAnswer(first.value, iterator, contract, (next) => scope.deadline(next, Math.max(1, until - performance.now()), "first stream chunk", waitMs));
+            first = await firstAnswer(first.value, iterator, contract, (next) => scope.deadline(next, Math.max(1, until - performance.now()), what, waitMs, upstream));
           }
           firstAt = performance.now();
           return { first, iterator, scope, ctx, contract };
