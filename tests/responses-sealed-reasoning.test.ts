@@ -62,3 +62,18 @@ test("not asked for, there is none; OpenAI's own encrypted reasoning (unreadable
   await replayToolTurn("Weather?", { id: "rs_openai", encrypted_content: "gAAAAABoOpenAI" }, call);
   expect(received.at(-1)!.messages[1]).not.toHaveProperty("reasoning_content");
 });
+
+test("a stored response retrieved with include=reasoning.encrypted_content carries it, as the create would have given it; without, as stored (a probe)", async () => {
+  const created = await client.responses.create({ model: "tool-model", input: "Weather in Paris?", tools });
+  expect((created.output[0] as OpenAI.Responses.ResponseReasoningItem).encrypted_content).toBeUndefined();
+  const sealed = await client.responses.retrieve(created.id, { include: ["reasoning.encrypted_content"] });
+  expectOpenAI("Response", sealed);
+  const reasoning = sealed.output[0] as OpenAI.Responses.ResponseReasoningItem;
+  const asked = await client.responses.create({ model: "tool-model", input: "Weather in Paris?", tools, store: false, include: ["reasoning.encrypted_content"] });
+  expect(reasoning.encrypted_content).toBe((asked.output[0] as OpenAI.Responses.ResponseReasoningItem).encrypted_content!);
+  expect({ ...sealed, output: sealed.output.slice(1) }).toEqual({ ...created, output: created.output.slice(1) });
+  expect((await client.responses.retrieve(created.id)).output[0]).not.toHaveProperty("encrypted_content");
+  // Sent back alone (a client that keeps its items), the provider gets the thinking.
+  await replayToolTurn("Weather in Paris?", { id: reasoning.id, encrypted_content: reasoning.encrypted_content! }, created.output[1] as OpenAI.Responses.ResponseFunctionToolCall);
+  expect(received.at(-1)!.messages[1]).toMatchObject({ role: "assistant", reasoning_content: "I should call the tool." });
+});

@@ -150,15 +150,17 @@ export const INCLUDE_VALUES = [
 ] as const;
 
 /** A read's `include` query (`include=…` or `include[]=…`, repeated): each value OpenAI's, else its 400. Nothing it names changes what is read here. */
-export function assertIncludeQuery(url: string): void {
+export function assertIncludeQuery(url: string): readonly string[] {
   const query = url.indexOf("?");
-  if (query < 0) return;
+  if (query < 0) return [];
   const params = new URLSearchParams(url.slice(query + 1));
-  for (const value of [...params.getAll("include"), ...params.getAll("include[]")]) {
+  const values = [...params.getAll("include"), ...params.getAll("include[]")];
+  for (const value of values) {
     if (!(INCLUDE_VALUES as readonly string[]).includes(value)) {
       throw new InvalidRequestError(`Invalid 'include': ${JSON.stringify(value)} is not one of ${INCLUDE_VALUES.map((v) => JSON.stringify(v)).join(", ")}.`, { param: "include" });
     }
   }
+  return values;
 }
 
 /** OpenAI's values of `reasoning.summary` (and the deprecated `generate_summary`). */

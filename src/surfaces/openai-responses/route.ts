@@ -31,7 +31,7 @@ import { type AppendResult, type ConversationLock, type ConversationStore, dupli
 import { createConversationStore } from "../openai-conversations/create-conversation-store.ts";
 import { conversationFull, conversationNotFound } from "../openai-conversations/route.ts";
 import { conversationIdOf } from "./conversation-param.ts";
-import { wantsSealedReasoning } from "./sealed-text.ts";
+import { wantsSealedReasoning, withSealedReasoning } from "./sealed-text.ts";
 import { fitCompaction } from "./compact-fit.ts";
 import { echoTools, pendingResponse, responseFrame, type ResponseFrame } from "./response-frame.ts";
 import type { ChatRequest } from "../../schemas/chat.ts";
@@ -659,11 +659,11 @@ export function responsesRoutes(
     .get(
       "/v1/responses/:response_id",
       async function getResponse({ params, query, request }) {
-        assertIncludeQuery(request.url);
+        const include = assertIncludeQuery(request.url);
         const owner = ownerOf(request);
         const stored = await ownStored(params.response_id, owner);
         if (!stored) throw notFound(params.response_id);
-        if (!isTrue(query.stream, "stream")) return stored.response;
+        if (!isTrue(query.stream, "stream")) return wantsSealedReasoning(include) ? withSealedReasoning(stored.response) : stored.response;
         // A background stream again, from after `starting_after` (its events stay a while after it ends).
         const after = startingAfter(query.starting_after);
         const run = runs.get(params.response_id, owner);

@@ -38,3 +38,20 @@ const REASONING_PREFIX = "ollaix.reasoning.v1.";
 export const wantsSealedReasoning = (include: readonly string[] | null | undefined): boolean => include != null && include.includes(REASONING_INCLUDE);
 export const sealReasoning = (text: string): string => sealText(REASONING_PREFIX, text);
 export const unsealReasoning = (content: string): string | undefined => unsealText(REASONING_PREFIX, content);
+
+/**
+ * A stored response read with `include=reasoning.encrypted_content` (OpenAI's retrieve takes
+ * `include` too): its reasoning items carry their text sealed, as the create would have given them.
+ * The same object when there is nothing to add.
+ */
+export function withSealedReasoning<T extends { output: readonly unknown[] }>(response: T): T {
+  const isBare = (item: unknown): item is { type: "reasoning"; summary?: { text?: unknown }[]; encrypted_content?: unknown } =>
+    (item as { type?: unknown }).type === "reasoning" && (item as { encrypted_content?: unknown }).encrypted_content == null;
+  if (!response.output.some(isBare)) return response;
+  const output = response.output.map((item) => {
+    if (!isBare(item)) return item;
+    const text = (item.summary ?? []).map((part) => (typeof part.text === "string" ? part.text : "")).join("\n\n");
+    return { ...item, encrypted_content: sealReasoning(text) };
+  });
+  return { ...response, output };
+}
