@@ -201,9 +201,36 @@ function apiKeysOf(value: string | undefined): string[] {
   return keys;
 }
 
+/**
+ * CORS_ALLOWED_ORIGINS as origins exactly as a browser's `Origin` header says them (scheme, host,
+ * port: `https://app.example.com`), or `*`. Anything else stops start-up: `app.example.com`, a
+ * trailing `/` or a path matched some routes (the CORS plugin compares without the scheme) and not
+ * others (the model routes and the WebSocket mode compare exactly): a preflight passed, and then
+ * the answer was blocked.
+ */
+function originsOf(value: string): string[] {
+  const origins = splitList(value);
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    // A browser extension's origin (chrome-extension://id) has no origin in the URL standard's terms: taken as written.
+    const isOtherScheme = parsed !== undefined && parsed.protocol !== "http:" && parsed.protocol !== "https:" && /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/.test(origin);
+    if (parsed?.origin !== origin && !isOtherScheme) {
+      const hint = parsed !== undefined && parsed.origin !== "null" ? ` (${JSON.stringify(parsed.origin)}?)` : "";
+      throw new ConfigError(`CORS_ALLOWED_ORIGINS has ${JSON.stringify(origin)}, which is not an origin${hint}: give each as a browser sends it, scheme, host and port only (https://app.example.com), comma-separated, or *.`);
+    }
+  }
+  return origins;
+}
+
 export function loadConfig(env: EnvSource): Config {
   const e: Static<typeof CoreEnv> = readEnv(CoreEnv, env);
-  const origins = splitList(e.CORS_ALLOWED_ORIGINS);
+  const origins = originsOf(e.CORS_ALLOWED_ORIGINS);
   return {
     port: e.PORT,
     host: e.HOST,

@@ -91,6 +91,17 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));
   });
 
+  test("CORS_ALLOWED_ORIGINS entries that are not origins stop start-up, naming the variable and the entry (a probe: 'good.example' passed a preflight, then every model call's answer was blocked)", () => {
+    for (const [value, hint] of [["good.example", ""], ["https://good.example/", ' ("https://good.example"?)'], ["https://Good.example", ' ("https://good.example"?)'], ["https://a.example/app", ' ("https://a.example"?)'], ["https://a.example:443", ' ("https://a.example"?)']] as const) {
+      expect(() => loadConfig({ CORS_ALLOWED_ORIGINS: `https://ok.example, ${value}` })).toThrow(
+        new ConfigError(`CORS_ALLOWED_ORIGINS has ${JSON.stringify(value)}, which is not an origin${hint}: give each as a browser sends it, scheme, host and port only (https://app.example.com), comma-separated, or *.`),
+      );
+    }
+    expect(loadConfig({ CORS_ALLOWED_ORIGINS: "http://localhost:5173,https://app.example.com:8443" }).corsAllowedOrigins).toEqual(["http://localhost:5173", "https://app.example.com:8443"]);
+    expect(loadConfig({ CORS_ALLOWED_ORIGINS: "*" }).corsAllowedOrigins).toBe("*");
+    expect(loadConfig({ CORS_ALLOWED_ORIGINS: "chrome-extension://abcdefghijklmnop" }).corsAllowedOrigins).toEqual(["chrome-extension://abcdefghijklmnop"]);
+  });
+
   test("OLLAIX_API_KEYS that names no key (`${K1},${K2}` with both unset) stops start-up rather than leave the routes open; empty or blank is unset, as every variable", () => {
     for (const value of [",", " , ,", ",,,"]) expect(() => loadConfig({ OLLAIX_API_KEYS: value })).toThrow(/^OLLAIX_API_KEYS is set but names no key/);
     expect(loadConfig({ OLLAIX_API_KEYS: "" }).apiKeys).toEqual([]);
