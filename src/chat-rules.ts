@@ -1,6 +1,7 @@
 import { InvalidRequestError } from "./errors.ts";
 import { assertOpenAIName } from "./openai-names.ts";
 import { inlineAudio, inlineFile } from "./file-parts.ts";
+import { isDataUrl } from "./image-fetch.ts";
 import type { ChatRequest, Message } from "./schemas/chat.ts";
 import { assertMetadataKeys } from "./surfaces/metadata-rules.ts";
 
@@ -158,7 +159,7 @@ export function assertImageData(url: string, param: string): void {
  * own network. In the image loader's words (image-fetch.ts), which refuses the same.
  */
 export function assertImageUrl(url: string, param: string): void {
-  if (url.startsWith("data:")) return assertImageData(url, param);
+  if (isDataUrl(url)) return assertImageData(url, param);
   const parsed = URL.parse(url);
   if (parsed === null) throw new InvalidRequestError(`Invalid image URL in '${param}': not a valid URL.`, { param });
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new InvalidRequestError(`Invalid image URL in '${param}': only http(s) and data: URLs are supported.`, { param });

@@ -1,5 +1,5 @@
 import { InvalidRequestError } from "./errors.ts";
-import { parseDataUrl, type InlineImage } from "./image-fetch.ts";
+import { isDataUrl, parseDataUrl, type InlineImage } from "./image-fetch.ts";
 import type { ContentPart } from "./schemas/chat.ts";
 
 /** A file as providers take it inline: a media type and base64 data (no `data:` prefix). */
@@ -57,7 +57,7 @@ export function inlineFile(part: ContentPart, param: string): InlineFile {
  * 400 for data that is not a base64 data URL, or bare base64 of a type that cannot be told.
  */
 export function fileFromData(data: string, filename: string | undefined, param: string): InlineFile {
-  if (data.startsWith("data:")) {
+  if (isDataUrl(data)) {
     const inline = parseDataUrl(data);
     if (inline && BASE64.test(inline.data)) return inline.charset === undefined ? inline : inUtf8(inline);
   } else {

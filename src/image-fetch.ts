@@ -43,8 +43,11 @@ const MAX_DATA_URL_HEADER = 1024;
  * with one pattern: `data:image/png;a=;a=;a=…` without a comma (megabytes of it) made the pattern's
  * repeated parameter group backtrack for seconds, a blocked event loop per request.
  */
+/** Whether `url` is a data URL: its scheme in any case (`DATA:`, `Data:`), as URL schemes are (RFC 3986 §3.1). */
+export const isDataUrl = (url: string): boolean => url.length >= 5 && (url.startsWith("data:") || url.slice(0, 5).toLowerCase() === "data:");
+
 export function parseDataUrl(url: string): InlineImage | undefined {
-  if (url.length < 5 || url.slice(0, 5).toLowerCase() !== "data:") return undefined;
+  if (!isDataUrl(url)) return undefined;
   const comma = url.indexOf(",", 5);
   if (comma < 0 || comma - 5 > MAX_DATA_URL_HEADER) return undefined;
   const parts = url.slice(5, comma).split(";");
@@ -82,7 +85,7 @@ export function parseDataUrl(url: string): InlineImage | undefined {
  * checked the same way. Every failure is a 400 naming the part.
  */
 export async function loadImage(url: string, o: ImageFetchOptions): Promise<InlineImage> {
-  if (url.startsWith("data:")) {
+  if (isDataUrl(url)) {
     const inline = parseDataUrl(url);
     if (!inline || !inline.mimeType.startsWith("image/")) {
       throw new InvalidRequestError(`Invalid image in '${o.param}': a data URL must be \`data:image/<type>;base64,<data>\`.`, { param: o.param });
@@ -234,7 +237,7 @@ export async function loadMessageImages(messages: readonly Message[], o: Message
       const url = part.image_url.url;
       // Data URLs are bounded by the body's size; fetched images are not: a cap per request,
       // checked before anything is fetched.
-      if (!url.startsWith("data:") && ++remote > MAX_FETCHED_IMAGES) {
+      if (!isDataUrl(url) && ++remote > MAX_FETCHED_IMAGES) {
         throw new InvalidRequestError(
           `Invalid '${param}': at most ${MAX_FETCHED_IMAGES} images are fetched by URL per request; send the others as data URLs.`,
           { param },

@@ -54,6 +54,16 @@ describe("a data URL's base64 is base64, on every surface", () => {
     },
   );
 
+  test.each(["DATA", "Data"])("a data URL's scheme in any case (%s:) is a data URL, as URL schemes are (a probe: refused as 'only http(s) and data: URLs')", async (scheme) => {
+    const url = `${scheme}:image/png;base64,${PNG}`;
+    const chat = await post("/v1/chat/completions", { model: "dummy-model:1.0", messages: [{ role: "user", content: [{ type: "text", text: "a" }, { type: "image_url", image_url: { url } }] }] });
+    expect(chat.status).toBe(200);
+    const responses = await post("/v1/responses", { model: "dummy-model:1.0", input: [{ role: "user", content: [{ type: "input_image", image_url: url }] }] });
+    expect(responses.status).toBe(200);
+    const bad = await post("/v1/chat/completions", { model: "dummy-model:1.0", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: `${scheme}:image/png;base64,!!!bad` } }] }] });
+    expect((await json(bad)).error).toMatchObject({ param: "messages[0].content[0].image_url.url", message: expect.stringContaining("not base64") });
+  });
+
   test("Responses: an input_image of bad base64 → 400 naming the client's field", async () => {
     const response = await post("/v1/responses", { model: "dummy-model:1.0", input: [{ role: "user", content: [{ type: "input_text", text: "a" }, { type: "input_image", image_url: "data:image/png;base64,!!!bad" }] }] });
     expect(response.status).toBe(400);

@@ -1,4 +1,5 @@
 import { InvalidRequestError } from "../../errors.ts";
+import { isDataUrl } from "../../image-fetch.ts";
 import type { ChatRequest as PipelineChat, ContentPart, Message as PipelineMessage, ResponseFormat, Tool as PipelineTool } from "../../schemas/chat.ts";
 import type { ClientOptions } from "../../plugin.ts";
 import type { ChatRequest, GenerateRequest, Message, Options } from "./schemas.ts";
@@ -162,7 +163,7 @@ function userContent(text: string, images: readonly string[] | undefined, i?: nu
   if (text !== "") parts.push({ type: "text", text });
   images.forEach((image, j) => {
     // Ollama decodes `images` as base64 bytes: anything else is its 400, not a data URL an upstream refuses later.
-    if (image === "" || (!image.startsWith("data:") && !isBase64(image))) {
+    if (image === "" || (!isDataUrl(image) && !isBase64(image))) {
       const param = i === undefined ? `images[${j}]` : `messages[${i}].images[${j}]`;
       throw new InvalidRequestError(`Invalid '${param}': an image must be base64 data.`, { param });
     }
@@ -181,7 +182,7 @@ const isBase64 = (text: string): boolean => BASE64.test(text.includes("\n") || t
 
 /** Ollama takes bare base64 and finds the type itself; a `data:` URL needs it, read from the magic bytes. */
 export function toDataUrl(base64: string): string {
-  if (base64.startsWith("data:")) return base64;
+  if (isDataUrl(base64)) return base64;
   return `data:${imageTypeOf(base64)};base64,${base64}`;
 }
 
